@@ -1,0 +1,51 @@
+# kefu: `make run` serves the site, `make test` runs every test.
+# With no DATABASE_URL both start a private PostgreSQL under var/pg (see .ci/pg.sh).
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+CARGO ?= cargo
+
+.PHONY: run test db db-stop build fmt lint schema ci clean-db
+
+## Serve the site with the handbook and demo data (private database unless DATABASE_URL is set).
+run:
+	@set -e; \
+	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(.ci/pg.sh start); export DATABASE_URL; fi; \
+	$(CARGO) build --quiet; \
+	./target/debug/kefu migrate >/dev/null; \
+	./target/debug/kefu seed-demo; \
+	exec ./target/debug/kefu serve
+
+## Run every test against real PostgreSQL.
+test:
+	@set -e; \
+	.ci/deps.sh; \
+	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(.ci/pg.sh start); export DATABASE_URL; fi; \
+	$(CARGO) test --all-targets --no-fail-fast 2>&1 | tee target/test.log; \
+	exit $${PIPESTATUS[0]}
+
+## Start the private database and print its URL.
+db:
+	@.ci/pg.sh start
+
+## Stop the private database.
+db-stop:
+	@.ci/pg.sh stop
+
+build:
+	$(CARGO) build --release
+
+fmt:
+	$(CARGO) fmt
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+## Regenerate src/schema.rs from the migrations (needs diesel_cli).
+schema:
+	@set -e; \
+	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(.ci/pg.sh start); export DATABASE_URL; fi; \
+	diesel migration run && diesel print-schema > src/schema.rs
+
+ci:
+	bash .ci/run

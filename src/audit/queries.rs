@@ -1,0 +1,129 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::Meta;
+use crate::schema::{audit_log, users};
+
+/// Appends one audit row.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    meta: &Meta,
+    action: &str,
+    entity: Option<(&str, String)>,
+    details: serde_json::Value,
+) -> QueryResult<()> {
+    let (entity, entity_id) = match entity {
+        Some((e, id)) => (Some(e), Some(id)),
+        None => (None, None),
+    };
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::actor_id.eq(meta.actor_id),
+            audit_log::action.eq(action),
+            audit_log::entity.eq(entity),
+            audit_log::entity_id.eq(entity_id),
+            audit_log::ip.eq(&meta.ip),
+            audit_log::request_id.eq(&meta.request_id),
+            audit_log::details.eq(details),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Queryable, Debug)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+    pub details: serde_json::Value,
+}
+
+#[derive(Default, Debug, Clone)]
+pub struct Filter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Keyset cursor: rows strictly older than (at, id).
+    pub before: Option<(DateTime<Utc>, i64)>,
+}
+
+/// One page of the log, newest first, by keyset (no OFFSET).
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    f: &Filter,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    let mut q = audit_log::table
+        .left_join(users::table)
+        .select((
+            audit_log::id,
+            audit_log::at,
+            users::username.nullable(),
+            audit_log::action,
+            audit_log::entity,
+            audit_log::entity_id,
+            audit_log::ip,
+            audit_log::request_id,
+            audit_log::details,
+        ))
+        .order((audit_log::at.desc(), audit_log::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(a) = &f.actor {
+        q = q.filter(users::username.eq(a.clone()));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(audit_log::action.eq(a.clone()));
+    }
+    if let Some(e) = &f.entity {
+        q = q.filter(audit_log::entity.eq(e.clone()));
+    }
+    if let Some(id) = &f.entity_id {
+        q = q.filter(audit_log::entity_id.eq(id.clone()));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(audit_log::at.ge(from));
+    }
+    if let Some(until) = f.until {
+        q = q.filter(audit_log::at.lt(until));
+    }
+    if let Some((at, id)) = f.before {
+        q = q.filter(
+            audit_log::at
+                .lt(at)
+                .or(audit_log::at.eq(at).and(audit_log::id.lt(id))),
+        );
+    }
+    q.load(conn).await
+}
+
+/// The actions that occur in the log, for the filter's choice list.
+pub async fn actions(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    // A recursive skip-scan over the action index: fast however long the log is.
+    #[derive(QueryableByName)]
+    struct A {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        action: String,
+    }
+    let rows: Vec<A> = diesel::sql_query(
+        "WITH RECURSIVE t(action) AS ( \
+           (SELECT action FROM audit_log ORDER BY action LIMIT 1) \
+           UNION ALL \
+           SELECT (SELECT action FROM audit_log WHERE action > t.action ORDER BY action LIMIT 1) \
+           FROM t WHERE t.action IS NOT NULL) \
+         SELECT action FROM t WHERE action IS NOT NULL",
+    )
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|a| a.action).collect())
+}

@@ -1,0 +1,25 @@
+use askama::Template;
+
+use super::queries::AuditRow;
+use crate::web::PageCtx;
+
+#[derive(Template)]
+#[template(path = "audit/list.html")]
+pub struct AuditList<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<AuditRow>,
+    pub actions: Vec<String>,
+    pub q: &'a super::handlers::AuditQuery,
+    /// Query string of the next (older) page, when there is one.
+    pub older: Option<String>,
+    pub date_error: bool,
+}
+
+impl AuditList<'_> {
+    pub fn details(&self, row: &AuditRow) -> String {
+        match &row.details {
+            serde_json::Value::Object(m) if m.is_empty() => String::new(),
+            v => v.to_string(),
+        }
+    }
+}

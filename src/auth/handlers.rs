@@ -1,0 +1,250 @@
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::password;
+use super::session_store::UID_KEY;
+use super::throttle::{self, Lock};
+use super::views::{LoginPage, PasswordPage};
+use crate::audit;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::users::queries as users;
+use crate::web::context::{flash, rotate_csrf};
+use crate::web::{html, safe_next, see_other, FieldErrors, Form, PageCtx, UserPage};
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// GET /login
+pub async fn login_form(ctx: PageCtx, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+    let next = safe_next(q.next.as_deref());
+    if ctx.user.is_some() {
+        return Ok(see_other(&next));
+    }
+    let errors = FieldErrors::new(ctx.locale);
+    let body = LoginPage {
+        ctx: &ctx,
+        username: "",
+        next: &next,
+        errors: &errors,
+        general: None,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn lock_message(ctx: &PageCtx, lock: &Lock) -> String {
+    let (key, until) = match lock {
+        Lock::Account(u) => ("auth.locked_account", u),
+        Lock::Address(u) => ("auth.locked_address", u),
+    };
+    let minutes = ((*until - Utc::now()).num_seconds().max(0) + 59) / 60;
+    ctx.tf(key, &[("minutes", &minutes.max(1))])
+}
+
+/// POST /login
+pub async fn login(
+    ctx: PageCtx,
+    session: Session,
+    mut conn: DbConn,
+    Form(form): Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let username = form.username.trim().to_lowercase();
+    let next = safe_next(Some(&form.next));
+    let mut errors = FieldErrors::new(ctx.locale);
+    if username.is_empty() {
+        errors.add("username", "auth.username_required");
+    }
+    if form.password.is_empty() {
+        errors.add("password", "auth.password_required");
+    }
+    let reshow = |errors: &FieldErrors, general: Option<String>, status: StatusCode| {
+        let body = LoginPage {
+            ctx: &ctx,
+            username: form.username.trim(),
+            next: &next,
+            errors,
+            general,
+        }
+        .render()?;
+        Ok::<_, AppError>(html(status, body))
+    };
+    if !errors.is_empty() {
+        return reshow(&errors, None, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let meta = ctx.meta();
+    if let Some(lock) = throttle::current_lock(&mut conn, &username, &ctx.ip).await? {
+        audit::record(
+            &mut conn,
+            &meta,
+            "auth.login_refused_locked",
+            None,
+            json!({ "username": username }),
+        )
+        .await?;
+        return reshow(
+            &errors,
+            Some(lock_message(&ctx, &lock)),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let user = users::find_by_username(&mut conn, &username).await?;
+    let stored = user
+        .as_ref()
+        .filter(|u| u.active)
+        .map(|u| u.password_hash.clone());
+    if !password::verify(form.password.clone(), stored).await {
+        let lock = throttle::record_failure(&mut conn, &username, &ctx.ip).await?;
+        audit::record(
+            &mut conn,
+            &meta,
+            "auth.login_failed",
+            user.as_ref().map(|u| ("user", u.id.to_string())),
+            json!({ "username": username, "locked": lock.is_some() }),
+        )
+        .await?;
+        let (message, status) = match lock {
+            Some(l) => (lock_message(&ctx, &l), StatusCode::TOO_MANY_REQUESTS),
+            None => (
+                ctx.t("auth.bad_credentials").to_owned(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+        };
+        return reshow(&errors, Some(message), status);
+    }
+    let user = user.ok_or(AppError::Forbidden)?;
+    throttle::clear_account(&mut conn, &username).await?;
+    let meta = audit::Meta {
+        actor_id: Some(user.id),
+        ..meta
+    };
+    audit::record(
+        &mut conn,
+        &meta,
+        "auth.login",
+        Some(("user", user.id.to_string())),
+        json!({}),
+    )
+    .await?;
+    // A new session id at sign-in, and a new CSRF token with it.
+    session.renew();
+    session
+        .insert(UID_KEY, user.id)
+        .map_err(|e| AppError::other(e.to_string()))?;
+    rotate_csrf(&session);
+    if user.must_change_password {
+        return Ok(see_other("/account/password"));
+    }
+    Ok(see_other(&next))
+}
+
+/// POST /logout: ends this session on the server, not just in the browser.
+pub async fn logout(
+    ctx: PageCtx,
+    session: Session,
+    mut conn: DbConn,
+) -> Result<HttpResponse, AppError> {
+    if let Some(user) = &ctx.user {
+        audit::record(
+            &mut conn,
+            &ctx.meta(),
+            "auth.logout",
+            Some(("user", user.id.to_string())),
+            json!({}),
+        )
+        .await?;
+    }
+    session.purge();
+    Ok(see_other("/login"))
+}
+
+/// GET /account/password
+pub async fn password_form(page: UserPage) -> Result<HttpResponse, AppError> {
+    let errors = FieldErrors::new(page.locale);
+    let body = PasswordPage {
+        ctx: page.ctx(),
+        errors: &errors,
+        forced: page.user().must_change_password,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// POST /account/password: the user's own password, and the way out of a one-time one.
+pub async fn change_password(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(form): Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user();
+    let record = users::get(&mut conn, me.id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    if form.current.is_empty() {
+        errors.add("current", "password.current_required");
+    } else if !password::verify(form.current.clone(), Some(record.password_hash.clone())).await {
+        errors.add("current", "password.current_wrong");
+    }
+    password::check_new(&mut errors, "new", &form.new, &form.confirm, &me.username);
+    if errors.is_empty() && form.new == form.current {
+        errors.add("new", "password.same_as_current");
+    }
+    if !errors.is_empty() {
+        let body = PasswordPage {
+            ctx: page.ctx(),
+            errors: &errors,
+            forced: me.must_change_password,
+        }
+        .render()?;
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, body));
+    }
+    let hash = password::hash(form.new).await?;
+    let meta = page.meta();
+    let id = me.id;
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        users::set_password(conn, id, &hash, false).await?;
+        // Every other browser signed in as this user is signed out.
+        users::end_sessions(conn, id).await?;
+        audit::record(
+            conn,
+            &meta,
+            "auth.password_changed",
+            Some(("user", id.to_string())),
+            json!({}),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    session.renew();
+    flash(&session, "ok", page.t("password.changed"));
+    Ok(see_other("/"))
+}

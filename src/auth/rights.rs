@@ -1,0 +1,138 @@
+//! Roles (岗位) and the rights they carry. Every check of "may this user …" goes
+//! through [`CurrentUser::may`] so the table below is the one place to read it.
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Employee,
+    CsSpecialist,
+    ArchiveKeeper,
+    CsSupervisor,
+    CenterManager,
+    EngineeringManager,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Employee,
+        Role::CsSpecialist,
+        Role::ArchiveKeeper,
+        Role::CsSupervisor,
+        Role::CenterManager,
+        Role::EngineeringManager,
+        Role::Admin,
+    ];
+
+    /// The code stored in `roles.code`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Employee => "employee",
+            Role::CsSpecialist => "cs_specialist",
+            Role::ArchiveKeeper => "archive_keeper",
+            Role::CsSupervisor => "cs_supervisor",
+            Role::CenterManager => "center_manager",
+            Role::EngineeringManager => "engineering_manager",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// Catalog key of the role's name.
+    pub fn name_key(self) -> String {
+        format!("role.{}", self.code())
+    }
+
+    /// Catalog key of what the role does, shown on the home page.
+    pub fn duties_key(self) -> String {
+        format!("role_duties.{}", self.code())
+    }
+}
+
+/// What a user may do. Features add their rights here and grant them in [`granted`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Right {
+    /// Create, edit, deactivate users and give them roles.
+    ManageUsers,
+    /// Read the audit log.
+    ViewAudit,
+}
+
+/// The rights table: which roles carry which right.
+pub fn granted(role: Role, right: Right) -> bool {
+    use Right::*;
+    use Role::*;
+    matches!((role, right), (Admin, ManageUsers) | (Admin, ViewAudit))
+}
+
+/// The signed-in user as every request sees it, read fresh from the database with
+/// the session (see `auth::session_store`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub locale: crate::i18n::Locale,
+    pub must_change_password: bool,
+    /// Role codes; unknown codes (roles added as data) carry no built-in right.
+    pub roles: Vec<String>,
+}
+
+impl CurrentUser {
+    pub fn roles(&self) -> impl Iterator<Item = Role> + '_ {
+        self.roles.iter().filter_map(|c| Role::from_code(c))
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles().any(|r| r == role)
+    }
+
+    pub fn may(&self, right: Right) -> bool {
+        self.roles().any(|r| granted(r, right))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(roles: &[Role]) -> CurrentUser {
+        CurrentUser {
+            id: 1,
+            username: "u".into(),
+            display_name: "U".into(),
+            email: "u@example.com".into(),
+            locale: Default::default(),
+            must_change_password: false,
+            roles: roles.iter().map(|r| r.code().to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_users() {
+        assert!(user(&[Role::Admin]).may(Right::ManageUsers));
+        for r in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
+            assert!(!user(&[r]).may(Right::ManageUsers), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn rights_add_up_over_several_roles() {
+        let u = user(&[Role::Employee, Role::Admin]);
+        assert!(u.may(Right::ViewAudit));
+        assert!(u.has_role(Role::Employee));
+    }
+
+    #[test]
+    fn role_codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_code(r.code()), Some(r));
+        }
+        assert_eq!(Role::from_code("nobody"), None);
+    }
+}

@@ -1,0 +1,225 @@
+//! actix-session's `SessionStore` kept in PostgreSQL.
+//!
+//! The cookie carries a random key; the table stores only its SHA-256. Each row
+//! knows its user, so sign-out, deactivation and role changes end sessions at
+//! once. Loading a session also reads the user's current record in the same
+//! statement and hands it to the request under [`USER_KEY`]: one round trip per
+//! request gives both the session and a fresh view of the user.
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration as CookieDuration;
+use diesel::sql_types::{Bytea, Double, Int8, Nullable, Text};
+use diesel::QueryableByName;
+use diesel_async::RunQueryDsl;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::db::Pool;
+
+/// Session-state key under which `load` hands over the signed-in user (JSON of
+/// [`crate::auth::CurrentUser`]). Never written back.
+pub const USER_KEY: &str = "__user";
+/// Session-state key holding the signed-in user's id.
+pub const UID_KEY: &str = "uid";
+
+#[derive(Clone)]
+pub struct PgSessionStore {
+    pool: Pool,
+    idle: Duration,
+    absolute: Duration,
+}
+
+impl PgSessionStore {
+    pub fn new(pool: Pool, idle: Duration, absolute: Duration) -> Self {
+        PgSessionStore {
+            pool,
+            idle,
+            absolute,
+        }
+    }
+}
+
+fn hash(key: &SessionKey) -> Vec<u8> {
+    Sha256::digest(key.as_ref().as_bytes()).to_vec()
+}
+
+fn new_key() -> SessionKey {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    SessionKey::try_from(hex::encode(bytes)).expect("64 characters is a valid session key")
+}
+
+/// The user id a state belongs to, if signed in.
+fn uid_of(state: &HashMap<String, String>) -> Option<i64> {
+    state.get(UID_KEY).and_then(|v| v.parse().ok())
+}
+
+fn encode(mut state: HashMap<String, String>) -> Result<(String, Option<i64>), serde_json::Error> {
+    state.remove(USER_KEY);
+    let uid = uid_of(&state);
+    Ok((serde_json::to_string(&state)?, uid))
+}
+
+#[derive(QueryableByName)]
+struct Loaded {
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    user_json: Option<String>,
+}
+
+const LOAD_SQL: &str = r#"
+WITH cur AS (
+    SELECT s.state, s.user_id FROM sessions s
+    WHERE s.key_hash = $1 AND s.expires_at > now()
+      AND s.created_at > now() - make_interval(secs => $3)
+), touch AS (
+    -- Slide the idle timeout, writing at most once a minute per session.
+    UPDATE sessions SET expires_at = now() + make_interval(secs => $2)
+    WHERE key_hash = $1 AND expires_at > now()
+      AND expires_at < now() + make_interval(secs => $2 - 60)
+)
+SELECT cur.state::text AS state,
+       CASE WHEN u.id IS NULL THEN NULL ELSE json_build_object(
+           'id', u.id, 'username', u.username, 'display_name', u.display_name,
+           'email', u.email, 'locale', u.locale,
+           'must_change_password', u.must_change_password,
+           'roles', (SELECT coalesce(json_agg(r.code ORDER BY r.sort_order), '[]'::json)
+                     FROM user_roles ur JOIN roles r ON r.code = ur.role_code
+                     WHERE ur.user_id = u.id))::text END AS user_json
+FROM cur LEFT JOIN users u ON u.id = cur.user_id AND u.active
+"#;
+
+impl PgSessionStore {
+    async fn insert(&self, state: HashMap<String, String>) -> Result<SessionKey, anyhow::Error> {
+        let (json, uid) = encode(state)?;
+        let key = new_key();
+        let mut conn = self.pool.get().await?;
+        diesel::sql_query(
+            "INSERT INTO sessions (key_hash, user_id, state, expires_at) \
+             VALUES ($1, $2, $3::jsonb, now() + make_interval(secs => $4))",
+        )
+        .bind::<Bytea, _>(hash(&key))
+        .bind::<Nullable<Int8>, _>(uid)
+        .bind::<Text, _>(json)
+        .bind::<Double, _>(self.idle.as_secs_f64())
+        .execute(&mut conn)
+        .await?;
+        // Now and then, clear out sessions that ended long ago.
+        if rand::random::<u8>() < 3 {
+            diesel::sql_query("DELETE FROM sessions WHERE expires_at < now() - interval '1 day'")
+                .execute(&mut conn)
+                .await?;
+        }
+        Ok(key)
+    }
+}
+
+impl SessionStore for PgSessionStore {
+    async fn load(
+        &self,
+        session_key: &SessionKey,
+    ) -> Result<Option<HashMap<String, String>>, LoadError> {
+        let mut conn = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| LoadError::Other(e.into()))?;
+        let row: Option<Loaded> = diesel::sql_query(LOAD_SQL)
+            .bind::<Bytea, _>(hash(session_key))
+            .bind::<Double, _>(self.idle.as_secs_f64())
+            .bind::<Double, _>(self.absolute.as_secs_f64())
+            .get_result(&mut conn)
+            .await
+            .map(Some)
+            .or_else(|e| match e {
+                diesel::result::Error::NotFound => Ok(None),
+                e => Err(e),
+            })
+            .map_err(|e| LoadError::Other(e.into()))?;
+        let Some(row) = row else { return Ok(None) };
+        let mut state: HashMap<String, String> =
+            serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        match row.user_json {
+            Some(user) => {
+                state.insert(USER_KEY.into(), user);
+            }
+            // The user was deactivated since: the session no longer signs anyone in.
+            None => {
+                state.remove(UID_KEY);
+            }
+        }
+        Ok(Some(state))
+    }
+
+    async fn save(
+        &self,
+        session_state: HashMap<String, String>,
+        _ttl: &CookieDuration,
+    ) -> Result<SessionKey, SaveError> {
+        self.insert(session_state).await.map_err(SaveError::Other)
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: HashMap<String, String>,
+        _ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        let (json, uid) =
+            encode(session_state.clone()).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let mut conn = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| UpdateError::Other(e.into()))?;
+        let updated = diesel::sql_query(
+            "UPDATE sessions SET state = $2::jsonb, user_id = $3, \
+             expires_at = now() + make_interval(secs => $4) \
+             WHERE key_hash = $1 AND expires_at > now()",
+        )
+        .bind::<Bytea, _>(hash(&session_key))
+        .bind::<Text, _>(json)
+        .bind::<Nullable<Int8>, _>(uid)
+        .bind::<Double, _>(self.idle.as_secs_f64())
+        .execute(&mut conn)
+        .await
+        .map_err(|e| UpdateError::Other(e.into()))?;
+        if updated == 1 {
+            return Ok(session_key);
+        }
+        // The session ended meanwhile (signed out elsewhere, user deactivated): keep
+        // what the request stored, but never the sign-in itself.
+        let mut state = session_state;
+        state.remove(UID_KEY);
+        drop(conn);
+        self.insert(state).await.map_err(UpdateError::Other)
+    }
+
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        _ttl: &CookieDuration,
+    ) -> Result<(), anyhow::Error> {
+        let mut conn = self.pool.get().await?;
+        diesel::sql_query(
+            "UPDATE sessions SET expires_at = now() + make_interval(secs => $2) \
+             WHERE key_hash = $1 AND expires_at > now()",
+        )
+        .bind::<Bytea, _>(hash(session_key))
+        .bind::<Double, _>(self.idle.as_secs_f64())
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        let mut conn = self.pool.get().await?;
+        diesel::sql_query("DELETE FROM sessions WHERE key_hash = $1")
+            .bind::<Bytea, _>(hash(session_key))
+            .execute(&mut conn)
+            .await?;
+        Ok(())
+    }
+}

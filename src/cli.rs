@@ -1,0 +1,120 @@
+//! The subcommands of the `kefu` binary.
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use diesel_async::AsyncConnection;
+
+use crate::auth::{password, Role};
+use crate::config::Config;
+use crate::users::{forms, models::NewUser, queries};
+
+#[derive(Parser)]
+#[command(
+    name = "kefu",
+    version,
+    about = "客服部内网 — the customer-service department's intranet"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Migrate, then serve the site on BIND.
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Create the demo users (one per role) that do not exist yet.
+    SeedDemo,
+    /// Create an account; prints its one-time password.
+    CreateUser {
+        username: String,
+        /// Display name, e.g. "客服主管 李强".
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// Role codes, repeatable: employee, cs_specialist, archive_keeper,
+        /// cs_supervisor, center_manager, engineering_manager, admin.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    match cli.command {
+        Command::Serve => crate::startup::serve(config).await,
+        Command::Migrate => {
+            let n = crate::db::migrate(&config.database_url).await?;
+            println!("migrations applied: {n}");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            crate::db::migrate(&config.database_url).await?;
+            let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url)
+                .await
+                .context("connecting to the database")?;
+            let password = crate::demo::demo_password();
+            let n = crate::demo::seed(&mut conn, &password).await?;
+            if n > 0 {
+                println!("demo users created: {n}");
+            }
+            println!("demo sign-ins (password: {password}):");
+            for (username, name, _) in crate::demo::DEMO_USERS {
+                println!("  {username:<11} {name}");
+            }
+            Ok(())
+        }
+        Command::CreateUser {
+            username,
+            name,
+            email,
+            roles,
+        } => {
+            let username = username.trim().to_lowercase();
+            anyhow::ensure!(
+                forms::valid_username(&username),
+                "invalid username: use 2–32 of a-z 0-9 . _ -"
+            );
+            anyhow::ensure!(forms::valid_email(&email), "invalid email address");
+            for r in &roles {
+                anyhow::ensure!(Role::from_code(r).is_some(), "unknown role {r}");
+            }
+            crate::db::migrate(&config.database_url).await?;
+            let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url).await?;
+            let otp = password::one_time();
+            let hash = password::hash(otp.clone()).await?;
+            let id = queries::create(
+                &mut conn,
+                &NewUser {
+                    username: &username,
+                    display_name: name.trim(),
+                    email: email.trim(),
+                    locale: "zh-CN",
+                    active: true,
+                    password_hash: &hash,
+                    must_change_password: true,
+                },
+            )
+            .await
+            .context("creating the user (is the username taken?)")?;
+            queries::set_roles(&mut conn, id, &roles).await?;
+            crate::audit::record(
+                &mut conn,
+                &crate::audit::Meta {
+                    ip: "cli".into(),
+                    ..Default::default()
+                },
+                "user.created",
+                Some(("user", id.to_string())),
+                serde_json::json!({ "username": username, "roles": roles, "source": "create-user" }),
+            )
+            .await?;
+            println!(
+                "created {username}; one-time password (must be changed at first sign-in): {otp}"
+            );
+            Ok(())
+        }
+    }
+}

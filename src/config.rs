@@ -1,0 +1,116 @@
+//! Settings from environment variables, each with a default that suits `make run`.
+use actix_web::cookie::Key;
+use anyhow::{bail, Context};
+use sha2::{Digest, Sha512};
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Public address of the site, used for links in mail and for the Origin check.
+    pub base_url: url::Url,
+    pub smtp_url: Option<String>,
+    /// Key that signs and encrypts the session cookie.
+    pub session_key: Key,
+    /// True when no SESSION_KEY was given: sessions then end when the process stops.
+    pub session_key_is_ephemeral: bool,
+    pub tz: chrono_tz::Tz,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// Honour X-Forwarded-For / Forwarded from a reverse proxy for the client address.
+    pub trust_proxy: bool,
+    pub db_pool_size: usize,
+    pub workers: usize,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn minutes(name: &str, default: u64) -> anyhow::Result<Duration> {
+    match var(name) {
+        None => Ok(Duration::from_secs(default * 60)),
+        Some(v) => {
+            let n: u64 = v
+                .parse()
+                .with_context(|| format!("{name} must be a whole number of minutes"))?;
+            if n == 0 {
+                bail!("{name} must be at least 1");
+            }
+            Ok(Duration::from_secs(n * 60))
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let database_url = var("DATABASE_URL").context(
+            "DATABASE_URL is not set (make run starts a private PostgreSQL and sets it)",
+        )?;
+        let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let base_url = var("BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let (session_key, session_key_is_ephemeral) = match var("SESSION_KEY") {
+            Some(k) => (session_key_from(&k)?, false),
+            None => (Key::generate(), true),
+        };
+        let tz = var("TZ").unwrap_or_else(|| "Asia/Shanghai".into());
+        let tz = tz
+            .trim_start_matches(':')
+            .parse::<chrono_tz::Tz>()
+            .map_err(|e| anyhow::anyhow!("TZ={tz} is not a known time zone: {e}"))?;
+        let db_pool_size = match var("KEFU_DB_POOL") {
+            Some(v) => v.parse().context("KEFU_DB_POOL must be a number")?,
+            None => 16,
+        };
+        let workers = match var("KEFU_WORKERS") {
+            Some(v) => v.parse().context("KEFU_WORKERS must be a number")?,
+            None => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        };
+        Ok(Config {
+            database_url,
+            base_url: url::Url::parse(&base_url).with_context(|| format!("BASE_URL={base_url}"))?,
+            bind,
+            smtp_url: var("SMTP_URL"),
+            session_key,
+            session_key_is_ephemeral,
+            tz,
+            session_idle: minutes("KEFU_SESSION_IDLE_MINUTES", 30)?,
+            session_absolute: minutes("KEFU_SESSION_ABSOLUTE_MINUTES", 12 * 60)?,
+            trust_proxy: var("KEFU_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
+            db_pool_size,
+            workers,
+        })
+    }
+
+    /// Cookies get `Secure` and the `__Host-` prefix when the site is served over https.
+    pub fn https(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// `scheme://host[:port]` of BASE_URL, as browsers send it in `Origin`.
+    pub fn origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+}
+
+/// Any secret of 32 characters or more; stretched to the 64 bytes the cookie key needs.
+fn session_key_from(secret: &str) -> anyhow::Result<Key> {
+    if secret.len() < 32 {
+        bail!("SESSION_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)");
+    }
+    let digest = Sha512::digest(secret.as_bytes());
+    Ok(Key::from(digest.as_slice()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_session_keys_are_refused() {
+        assert!(session_key_from("short").is_err());
+        assert!(session_key_from(&"x".repeat(32)).is_ok());
+    }
+}

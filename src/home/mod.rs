@@ -1,0 +1,73 @@
+//! The home page: what the signed-in user's posts ask of them, and where to go.
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::auth::{Right, Role};
+use crate::error::AppError;
+use crate::web::{html, PageCtx, UserPage};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home));
+}
+
+/// A shortcut on the home page.
+pub struct Card {
+    pub href: &'static str,
+    pub title: &'static str,
+    pub text: &'static str,
+}
+
+/// One of the user's posts and what it involves.
+pub struct Duty {
+    pub role: &'static str,
+    pub text: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home/index.html")]
+struct HomePage<'a> {
+    ctx: &'a PageCtx,
+    greeting: String,
+    duties: Vec<Duty>,
+    cards: Vec<Card>,
+}
+
+async fn home(page: UserPage) -> Result<HttpResponse, AppError> {
+    let user = page.user();
+    let duties = user
+        .roles()
+        .map(|r: Role| Duty {
+            role: page.t(&r.name_key()),
+            text: page.t(&r.duties_key()),
+        })
+        .collect();
+    let mut cards = Vec::new();
+    if user.may(Right::ManageUsers) {
+        cards.push(Card {
+            href: "/admin/users",
+            title: page.t("nav.users"),
+            text: page.t("home.card.users"),
+        });
+    }
+    if user.may(Right::ViewAudit) {
+        cards.push(Card {
+            href: "/admin/audit",
+            title: page.t("nav.audit"),
+            text: page.t("home.card.audit"),
+        });
+    }
+    cards.push(Card {
+        href: "/account/password",
+        title: page.t("nav.password"),
+        text: page.t("home.card.password"),
+    });
+    let body = HomePage {
+        ctx: page.ctx(),
+        greeting: page.tf("home.greeting", &[("name", &user.display_name)]),
+        duties,
+        cards,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}

@@ -1,0 +1,192 @@
+//! The two interface languages and their catalogs (`zh-CN.toml`, `en.toml` here).
+//!
+//! Catalogs are TOML tables flattened to dotted keys (`[nav] home = "首页"` is
+//! `nav.home`). Placeholders are written `{name}` and filled by [`Locale::tf`].
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Locale {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+pub const ALL: [Locale; 2] = [Locale::ZhCn, Locale::En];
+
+type Catalog = HashMap<String, String>;
+
+const ZH_CN_SOURCE: &str = include_str!("zh-CN.toml");
+const EN_SOURCE: &str = include_str!("en.toml");
+
+static CATALOGS: LazyLock<[Catalog; 2]> = LazyLock::new(|| {
+    [
+        parse(ZH_CN_SOURCE).expect("zh-CN catalog"),
+        parse(EN_SOURCE).expect("en catalog"),
+    ]
+});
+
+/// Flattens a TOML catalog into `dotted.key → text`.
+pub fn parse(source: &str) -> Result<Catalog, toml::de::Error> {
+    fn walk(prefix: &str, table: &toml::Table, out: &mut Catalog) {
+        for (k, v) in table {
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match v {
+                toml::Value::Table(t) => walk(&key, t, out),
+                toml::Value::String(s) => {
+                    out.insert(key, s.clone());
+                }
+                other => {
+                    out.insert(key, other.to_string());
+                }
+            }
+        }
+    }
+    let table: toml::Table = source.parse()?;
+    let mut out = Catalog::new();
+    walk("", &table, &mut out);
+    Ok(out)
+}
+
+impl Locale {
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "zh-CN",
+            Locale::En => "en",
+        }
+    }
+
+    /// Accepts the codes we use and the usual spellings of them (`zh`, `zh-cn`, `en-US`).
+    pub fn parse(s: &str) -> Option<Locale> {
+        let s = s.trim().to_ascii_lowercase();
+        if s == "zh" || s.starts_with("zh-") || s.starts_with("zh_") {
+            Some(Locale::ZhCn)
+        } else if s == "en" || s.starts_with("en-") || s.starts_with("en_") {
+            Some(Locale::En)
+        } else {
+            None
+        }
+    }
+
+    /// Picks the best of our languages from an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Locale> {
+        let mut best: Option<(f32, usize, Locale)> = None;
+        for (pos, part) in header.split(',').enumerate() {
+            let mut bits = part.split(';');
+            let tag = bits.next().unwrap_or("").trim();
+            let q = bits
+                .filter_map(|b| b.trim().strip_prefix("q="))
+                .find_map(|v| v.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(loc) = Locale::parse(tag) {
+                if q > 0.0 && best.is_none_or(|(bq, _, _)| q > bq) {
+                    best = Some((q, pos, loc));
+                }
+            }
+        }
+        best.map(|(_, _, l)| l)
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Locale::ZhCn => 0,
+            Locale::En => 1,
+        }
+    }
+
+    /// The text for `key`; falls back to Chinese, then to the key itself (and logs it).
+    pub fn t(self, key: &str) -> &'static str {
+        let catalogs: &'static [Catalog; 2] = &CATALOGS;
+        if let Some(s) = catalogs[self.index()].get(key) {
+            return s.as_str();
+        }
+        tracing::warn!(key, locale = self.code(), "missing catalog key");
+        match catalogs[0].get(key) {
+            Some(s) => s.as_str(),
+            None => "\u{2047}",
+        }
+    }
+
+    /// The text for `key` with `{name}` placeholders filled.
+    pub fn tf(self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let mut out = self.t(key).to_owned();
+        for (name, value) in args {
+            out = out.replace(&format!("{{{name}}}"), &value.to_string());
+        }
+        out
+    }
+
+    /// The other language, for the switch in the top bar.
+    pub fn other(self) -> Locale {
+        match self {
+            Locale::ZhCn => Locale::En,
+            Locale::En => Locale::ZhCn,
+        }
+    }
+}
+
+/// Every key of a catalog, for the tests that compare catalogs and templates.
+pub fn keys(locale: Locale) -> Vec<&'static str> {
+    let catalogs: &'static [Catalog; 2] = &CATALOGS;
+    let mut keys: Vec<&str> = catalogs[locale.index()]
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogs_have_the_same_keys() {
+        let zh = keys(Locale::ZhCn);
+        let en = keys(Locale::En);
+        let only_zh: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
+        let only_en: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
+        assert!(
+            only_zh.is_empty() && only_en.is_empty(),
+            "only in zh-CN: {only_zh:?}; only in en: {only_en:?}"
+        );
+    }
+
+    #[test]
+    fn no_catalog_text_is_empty() {
+        for loc in ALL {
+            for k in keys(loc) {
+                assert!(!loc.t(k).trim().is_empty(), "{} {k} is empty", loc.code());
+            }
+        }
+    }
+
+    #[test]
+    fn accept_language_prefers_the_highest_quality() {
+        assert_eq!(
+            Locale::from_accept_language("en-US,en;q=0.9"),
+            Some(Locale::En)
+        );
+        assert_eq!(
+            Locale::from_accept_language("fr;q=1, en;q=0.5, zh-CN;q=0.8"),
+            Some(Locale::ZhCn)
+        );
+        assert_eq!(Locale::from_accept_language("de, fr"), None);
+        assert_eq!(
+            Locale::from_accept_language("en;q=0, zh"),
+            Some(Locale::ZhCn)
+        );
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let s = Locale::En.tf("auth.locked_account", &[("minutes", &15)]);
+        assert!(s.contains("15"), "{s}");
+    }
+}

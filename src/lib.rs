@@ -1,0 +1,21 @@
+//! kefu: the customer-service department's handbook and registers on one site.
+//!
+//! Layout by feature: each folder under `src/` owns its routes, forms, queries and
+//! views; `startup` wires them together and `web` holds what every page shares.
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod home;
+pub mod i18n;
+pub mod schema;
+pub mod startup;
+pub mod telemetry;
+pub mod users;
+pub mod web;
+
+pub use error::AppError;

@@ -1,0 +1,129 @@
+//! Builds the application: middleware in order, then every feature's routes.
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::SessionMiddleware;
+use actix_web::cookie::SameSite;
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use anyhow::Context;
+use diesel_async::RunQueryDsl;
+use std::net::TcpListener;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::session_store::PgSessionStore;
+use crate::config::Config;
+use crate::db::{self, Pool};
+use crate::web::{errors, middleware as mw};
+
+/// Migrates, then serves until stopped.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let n = db::migrate(&config.database_url).await?;
+    if n > 0 {
+        tracing::info!(migrations = n, "database migrated");
+    }
+    if config.session_key_is_ephemeral {
+        tracing::warn!("SESSION_KEY is not set: sign-ins end when this process stops, and several instances cannot share sessions");
+    }
+    let listener =
+        TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    let pool = db::pool(&config.database_url, config.db_pool_size)?;
+    let server = build(config.clone(), pool, listener)?;
+    println!(
+        "kefu is serving on http://{addr}/  (public address: {})",
+        config.base_url
+    );
+    server.await.context("server")
+}
+
+/// The HTTP server on `listener`, not yet running (tests run it on port 0).
+pub fn build(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Result<Server> {
+    let workers = config.workers;
+    let config = web::Data::new(config);
+    let pool = web::Data::new(pool);
+    let server = HttpServer::new(move || {
+        let store = PgSessionStore::new(
+            pool.get_ref().clone(),
+            config.session_idle,
+            config.session_absolute,
+        );
+        let cookie_name = if config.https() {
+            "__Host-kefu_session"
+        } else {
+            "kefu_session"
+        };
+        let session = SessionMiddleware::builder(store, config.session_key.clone())
+            .cookie_name(cookie_name.into())
+            .cookie_secure(config.https())
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_path("/".into())
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(BrowserSession::default().state_ttl(
+                actix_web::cookie::time::Duration::seconds(config.session_idle.as_secs() as i64),
+            ))
+            .build();
+        App::new()
+            .app_data(config.clone())
+            .app_data(pool.clone())
+            .wrap(mw::security_headers())
+            .wrap(from_fn(mw::request_id_header))
+            .wrap(Compress::default())
+            .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
+            .route("/healthz", web::get().to(healthz))
+            .service(
+                web::scope("/static")
+                    .wrap(
+                        actix_web::middleware::DefaultHeaders::new()
+                            .add(("Cache-Control", "public, max-age=3600")),
+                    )
+                    .service(actix_files::Files::new("", static_dir())),
+            )
+            .service(
+                web::scope("")
+                    .wrap(from_fn(mw::csrf))
+                    .wrap(errors::handlers())
+                    .wrap(from_fn(mw::identity))
+                    .wrap(session)
+                    .wrap(mw::no_store())
+                    .configure(routes)
+                    .default_service(web::to(errors::not_found)),
+            )
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Every feature's routes. A new feature adds one line here.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    crate::home::routes(cfg);
+    crate::auth::routes(cfg);
+    crate::users::routes(cfg);
+    crate::audit::routes(cfg);
+}
+
+/// Static files ship next to the binary's crate; KEFU_STATIC_DIR overrides.
+fn static_dir() -> String {
+    std::env::var("KEFU_STATIC_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/static").into())
+}
+
+/// GET /healthz: 200 when the database answers, 503 when it does not.
+async fn healthz(pool: web::Data<Pool>) -> HttpResponse {
+    let ok = match tokio::time::timeout(std::time::Duration::from_secs(3), pool.get()).await {
+        Ok(Ok(mut conn)) => diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .is_ok(),
+        _ => false,
+    };
+    if ok {
+        HttpResponse::Ok().content_type("text/plain").body("ok")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("unavailable")
+    }
+}

@@ -1,0 +1,380 @@
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::{UserInput, ValidUser};
+use super::models::{NewUser, UserChanges};
+use super::queries;
+use super::views::{UserFormPage, UserList, UserShow};
+use crate::audit;
+use crate::auth::{password, throttle, Right, Role};
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::web::context::flash;
+use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+
+const PAGE: i64 = 50;
+
+fn otp_key(id: i64) -> String {
+    format!("otp:{id}")
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    after: Option<String>,
+}
+
+/// GET /admin/users
+pub async fn list(
+    page: UserPage,
+    mut conn: DbConn,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageUsers)?;
+    let search = Some(query.q.trim()).filter(|s| !s.is_empty());
+    let mut users = queries::page(&mut conn, search, query.after.as_deref(), PAGE + 1).await?;
+    let next_after = if users.len() as i64 > PAGE {
+        users.truncate(PAGE as usize);
+        users.last().map(|u| {
+            let mut s = url::form_urlencoded::Serializer::new(String::new());
+            s.append_pair("q", query.q.trim())
+                .append_pair("after", &u.user.username);
+            s.finish()
+        })
+    } else {
+        None
+    };
+    let body = UserList {
+        ctx: page.ctx(),
+        users,
+        q: query.q.trim(),
+        next_after,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+fn form_page(
+    page: &UserPage,
+    user_id: Option<i64>,
+    input: &UserInput,
+    errors: &FieldErrors,
+    all_roles: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let body = UserFormPage {
+        ctx: page.ctx(),
+        user_id,
+        input,
+        errors,
+        all_roles,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /admin/users/new
+pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageUsers)?;
+    let input = UserInput {
+        locale: "zh-CN".into(),
+        roles: vec![Role::Employee.code().into()],
+        active: Some("on".into()),
+        ..Default::default()
+    };
+    let roles = queries::all_roles(&mut conn).await?;
+    form_page(
+        &page,
+        None,
+        &input,
+        &FieldErrors::new(page.locale),
+        roles,
+        StatusCode::OK,
+    )
+}
+
+fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// POST /admin/users: creates the account with a one-time password, shown once.
+pub async fn create(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(input): Form<UserInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageUsers)?;
+    let all_roles = queries::all_roles(&mut conn).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let valid = input.validate(&mut errors, &all_roles);
+    let Some(v) = valid else {
+        return form_page(
+            &page,
+            None,
+            &input,
+            &errors,
+            all_roles,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    if queries::find_by_username(&mut conn, &v.username)
+        .await?
+        .is_some()
+    {
+        errors.add("username", "users.error.username_taken");
+        return form_page(
+            &page,
+            None,
+            &input,
+            &errors,
+            all_roles,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let otp = password::one_time();
+    let hash = password::hash(otp.clone()).await?;
+    let meta = page.meta();
+    let result = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            let id = queries::create(
+                conn,
+                &NewUser {
+                    username: &v.username,
+                    display_name: &v.display_name,
+                    email: &v.email,
+                    locale: v.locale.code(),
+                    active: v.active,
+                    password_hash: &hash,
+                    must_change_password: true,
+                },
+            )
+            .await?;
+            queries::set_roles(conn, id, &v.roles).await?;
+            audit::record(
+                conn,
+                &meta,
+                "user.created",
+                Some(("user", id.to_string())),
+                json!({ "username": v.username, "roles": v.roles, "active": v.active }),
+            )
+            .await?;
+            Ok(id)
+        })
+        .await;
+    let id = match result {
+        Ok(id) => id,
+        // Two admins (or a double click) creating the same name: the second is told.
+        Err(e) if is_unique_violation(&e) => {
+            errors.add("username", "users.error.username_taken");
+            return form_page(
+                &page,
+                None,
+                &input,
+                &errors,
+                all_roles,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let _ = session.insert(otp_key(id), otp);
+    flash(&session, "ok", page.t("users.created"));
+    Ok(see_other(&format!("/admin/users/{id}")))
+}
+
+/// GET /admin/users/{id}
+pub async fn show(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageUsers)?;
+    let id = path.into_inner();
+    let user = queries::get(&mut conn, id).await?;
+    let roles = queries::roles_of(&mut conn, id).await?;
+    let one_time_password = session
+        .remove_as::<String>(&otp_key(id))
+        .and_then(Result::ok);
+    let body = UserShow {
+        ctx: page.ctx(),
+        user,
+        roles,
+        one_time_password,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /admin/users/{id}/edit
+pub async fn edit_form(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageUsers)?;
+    let id = path.into_inner();
+    let user = queries::get(&mut conn, id).await?;
+    let roles = queries::roles_of(&mut conn, id).await?;
+    let input = UserInput {
+        username: user.username,
+        display_name: user.display_name,
+        email: user.email,
+        locale: user.locale,
+        roles,
+        active: user.active.then(|| "on".into()),
+    };
+    let all_roles = queries::all_roles(&mut conn).await?;
+    form_page(
+        &page,
+        Some(id),
+        &input,
+        &FieldErrors::new(page.locale),
+        all_roles,
+        StatusCode::OK,
+    )
+}
+
+/// POST /admin/users/{id}: saves the account. A change of roles or a
+/// deactivation signs the user out everywhere at once.
+pub async fn update(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(mut input): Form<UserInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageUsers)?;
+    let id = path.into_inner();
+    let before = queries::get(&mut conn, id).await?;
+    let roles_before = queries::roles_of(&mut conn, id).await?;
+    // The username is fixed once created: audit rows and sign-ins refer to it.
+    input.username = before.username.clone();
+    let all_roles = queries::all_roles(&mut conn).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let valid = input.validate(&mut errors, &all_roles);
+    if let Some(v) = &valid {
+        if id == page.user().id && (!v.active || !v.roles.iter().any(|r| r == Role::Admin.code())) {
+            errors.add("roles", "users.error.cannot_lock_self_out");
+        }
+    }
+    let Some(v): Option<ValidUser> = valid.filter(|_| errors.is_empty()) else {
+        return form_page(
+            &page,
+            Some(id),
+            &input,
+            &errors,
+            all_roles,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let mut sorted_before = roles_before.clone();
+    sorted_before.sort();
+    let mut sorted_after = v.roles.clone();
+    sorted_after.sort();
+    let roles_changed = sorted_before != sorted_after;
+    let deactivated = before.active && !v.active;
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        queries::update(
+            conn,
+            id,
+            &UserChanges {
+                display_name: &v.display_name,
+                email: &v.email,
+                locale: v.locale.code(),
+                active: v.active,
+                updated_at: chrono::Utc::now(),
+            },
+        )
+        .await?;
+        if roles_changed {
+            queries::set_roles(conn, id, &v.roles).await?;
+        }
+        let ended = if roles_changed || deactivated {
+            queries::end_sessions(conn, id).await?
+        } else {
+            0
+        };
+        let mut changed = serde_json::Map::new();
+        if before.display_name != v.display_name {
+            changed.insert(
+                "display_name".into(),
+                json!([before.display_name, v.display_name]),
+            );
+        }
+        if before.email != v.email {
+            changed.insert("email".into(), json!([before.email, v.email]));
+        }
+        if before.locale != v.locale.code() {
+            changed.insert("locale".into(), json!([before.locale, v.locale.code()]));
+        }
+        if before.active != v.active {
+            changed.insert("active".into(), json!([before.active, v.active]));
+        }
+        if roles_changed {
+            changed.insert("roles".into(), json!([roles_before, v.roles]));
+        }
+        let action = if deactivated {
+            "user.deactivated"
+        } else {
+            "user.updated"
+        };
+        audit::record(
+            conn,
+            &meta,
+            action,
+            Some(("user", id.to_string())),
+            json!({ "changed": changed, "sessions_ended": ended }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("users.saved"));
+    Ok(see_other(&format!("/admin/users/{id}")))
+}
+
+/// POST /admin/users/{id}/reset-password: a new one-time password, shown once;
+/// the user is signed out everywhere and must choose a new password.
+pub async fn reset_password(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageUsers)?;
+    let id = path.into_inner();
+    let user = queries::get(&mut conn, id).await?;
+    let otp = password::one_time();
+    let hash = password::hash(otp.clone()).await?;
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        queries::set_password(conn, id, &hash, true).await?;
+        queries::end_sessions(conn, id).await?;
+        throttle::unlock_account(conn, &user.username).await?;
+        audit::record(
+            conn,
+            &meta,
+            "user.password_reset",
+            Some(("user", id.to_string())),
+            json!({}),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    let _ = session.insert(otp_key(id), otp);
+    flash(&session, "ok", page.t("users.password_reset_done"));
+    Ok(see_other(&format!("/admin/users/{id}")))
+}

@@ -1,0 +1,167 @@
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::collections::HashMap;
+
+use super::models::{NewUser, User, UserChanges, UserWithRoles};
+use crate::i18n::Locale;
+use crate::schema::{roles, sessions, user_roles, users};
+
+pub async fn find_by_username(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<User> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .await
+}
+
+/// Role codes of one user, in the roles' display order.
+pub async fn roles_of(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<String>> {
+    user_roles::table
+        .inner_join(roles::table)
+        .filter(user_roles::user_id.eq(id))
+        .order(roles::sort_order)
+        .select(roles::code)
+        .load(conn)
+        .await
+}
+
+/// One page of users ordered by username, after `after` (keyset), with their roles.
+/// Two queries whatever the page size.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<UserWithRoles>> {
+    let mut q = users::table
+        .select(User::as_select())
+        .order(users::username)
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = search {
+        let pattern = format!(
+            "%{}%",
+            s.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        q = q.filter(
+            users::username
+                .ilike(pattern.clone())
+                .or(users::display_name.ilike(pattern.clone()))
+                .or(users::email.ilike(pattern)),
+        );
+    }
+    if let Some(a) = after {
+        q = q.filter(users::username.gt(a.to_owned()));
+    }
+    let list: Vec<User> = q.load(conn).await?;
+    let ids: Vec<i64> = list.iter().map(|u| u.id).collect();
+    let pairs: Vec<(i64, String)> = user_roles::table
+        .inner_join(roles::table)
+        .filter(user_roles::user_id.eq_any(&ids))
+        .order((user_roles::user_id, roles::sort_order))
+        .select((user_roles::user_id, roles::code))
+        .load(conn)
+        .await?;
+    let mut by_user: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, code) in pairs {
+        by_user.entry(id).or_default().push(code);
+    }
+    Ok(list
+        .into_iter()
+        .map(|user| {
+            let roles = by_user.remove(&user.id).unwrap_or_default();
+            UserWithRoles { user, roles }
+        })
+        .collect())
+}
+
+pub async fn create(conn: &mut AsyncPgConnection, new: &NewUser<'_>) -> QueryResult<i64> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::id)
+        .get_result(conn)
+        .await
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    changes: &UserChanges<'_>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the user's roles with `codes`.
+pub async fn set_roles(conn: &mut AsyncPgConnection, id: i64, codes: &[String]) -> QueryResult<()> {
+    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(id)))
+        .execute(conn)
+        .await?;
+    let rows: Vec<_> = codes
+        .iter()
+        .map(|c| (user_roles::user_id.eq(id), user_roles::role_code.eq(c)))
+        .collect();
+    diesel::insert_into(user_roles::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_password(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    hash: &str,
+    must_change: bool,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(hash),
+            users::must_change_password.eq(must_change),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_locale(conn: &mut AsyncPgConnection, id: i64, locale: Locale) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::locale.eq(locale.code()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Signs the user out everywhere: every session of theirs ends now.
+pub async fn end_sessions(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(id)))
+        .execute(conn)
+        .await
+}
+
+/// Role codes that exist, in display order.
+pub async fn all_roles(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    roles::table
+        .order(roles::sort_order)
+        .select(roles::code)
+        .load(conn)
+        .await
+}

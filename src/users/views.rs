@@ -1,0 +1,69 @@
+use askama::Template;
+
+use super::forms::UserInput;
+use super::models::{User, UserWithRoles};
+use crate::auth::Role;
+use crate::web::{FieldErrors, PageCtx};
+
+/// Role name in the page's language (roles added as data show their code).
+fn role_label(ctx: &PageCtx, code: &str) -> String {
+    match Role::from_code(code) {
+        Some(r) => ctx.t(&r.name_key()).to_owned(),
+        None => code.to_owned(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users/list.html")]
+pub struct UserList<'a> {
+    pub ctx: &'a PageCtx,
+    pub users: Vec<UserWithRoles>,
+    pub q: &'a str,
+    pub next_after: Option<String>,
+}
+
+impl UserList<'_> {
+    pub fn role_label(&self, code: &str) -> String {
+        role_label(self.ctx, code)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users/form.html")]
+pub struct UserFormPage<'a> {
+    pub ctx: &'a PageCtx,
+    /// None when creating.
+    pub user_id: Option<i64>,
+    pub input: &'a UserInput,
+    pub errors: &'a FieldErrors,
+    pub all_roles: Vec<String>,
+}
+
+impl UserFormPage<'_> {
+    pub fn role_label(&self, code: &str) -> String {
+        role_label(self.ctx, code)
+    }
+
+    pub fn action(&self) -> String {
+        match self.user_id {
+            Some(id) => format!("/admin/users/{id}"),
+            None => "/admin/users".into(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users/show.html")]
+pub struct UserShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub user: User,
+    pub roles: Vec<String>,
+    /// Shown once, right after the account was created or its password reset.
+    pub one_time_password: Option<String>,
+}
+
+impl UserShow<'_> {
+    pub fn role_label(&self, code: &str) -> String {
+        role_label(self.ctx, code)
+    }
+}

@@ -1,0 +1,283 @@
+//! The page context every template gets, and the extractors that build it.
+use actix_session::SessionExt;
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::future::{ready, Ready};
+use std::ops::Deref;
+
+use crate::auth::{CurrentUser, Right};
+use crate::config::Config;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::web::middleware::Identity;
+
+const CSRF_KEY: &str = "csrf";
+const FLASH_KEY: &str = "flash";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flash {
+    /// `ok` or `error`: picks the style; the text says the rest.
+    pub kind: String,
+    pub text: String,
+}
+
+/// A link in the module navigation.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// Everything the layout needs: language, user, CSRF token, flash messages, where we are.
+pub struct PageCtx {
+    pub locale: Locale,
+    pub user: Option<CurrentUser>,
+    pub csrf_token: String,
+    pub flash: Vec<Flash>,
+    /// Path of this page (no query), for the language switch and the nav.
+    pub path: String,
+    pub request_id: String,
+    /// Client address, as audited.
+    pub ip: String,
+    pub tz: chrono_tz::Tz,
+}
+
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The session's CSRF token, created on first need.
+pub fn csrf_token(req: &HttpRequest) -> String {
+    let session = req.get_session();
+    if let Ok(Some(t)) = session.get::<String>(CSRF_KEY) {
+        return t;
+    }
+    let t = new_token();
+    // Insert only fails to serialise, which a String cannot.
+    let _ = session.insert(CSRF_KEY, &t);
+    t
+}
+
+/// Replaces the CSRF token (at sign-in, with the new session id).
+pub fn rotate_csrf(session: &actix_session::Session) {
+    let _ = session.insert(CSRF_KEY, new_token());
+}
+
+/// The token the session expects, if it has one.
+pub fn expected_csrf(req: &actix_web::dev::ServiceRequest) -> Option<String> {
+    req.get_session().get::<String>(CSRF_KEY).ok().flatten()
+}
+
+/// Queues a message for the next page this browser shows.
+pub fn flash(session: &actix_session::Session, kind: &str, text: impl Into<String>) {
+    let mut list: Vec<Flash> = session.get(FLASH_KEY).ok().flatten().unwrap_or_default();
+    list.push(Flash {
+        kind: kind.to_owned(),
+        text: text.into(),
+    });
+    let _ = session.insert(FLASH_KEY, list);
+}
+
+pub fn request_id(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|id| id.to_string())
+        .unwrap_or_default()
+}
+
+impl PageCtx {
+    /// Builds the context without touching the session's CSRF token or flash
+    /// (error pages use this: they must not change the session).
+    pub fn peek(req: &HttpRequest) -> PageCtx {
+        let identity = req.extensions().get::<Identity>().cloned();
+        let (user, locale) = match identity {
+            Some(id) => (id.user, id.locale),
+            None => (None, crate::web::middleware::negotiate_anonymous(req)),
+        };
+        let config = req.app_data::<web::Data<Config>>();
+        let trust_proxy = config.is_some_and(|c| c.trust_proxy);
+        PageCtx {
+            locale,
+            user,
+            csrf_token: req
+                .get_session()
+                .get::<String>(CSRF_KEY)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            flash: Vec::new(),
+            path: req.path().to_owned(),
+            request_id: request_id(req),
+            ip: client_ip(req, trust_proxy),
+            tz: config.map_or(chrono_tz::Asia::Shanghai, |c| c.tz),
+        }
+    }
+
+    fn build(req: &HttpRequest) -> PageCtx {
+        let mut ctx = PageCtx::peek(req);
+        ctx.csrf_token = csrf_token(req);
+        let session = req.get_session();
+        if let Ok(Some(list)) = session.get::<Vec<Flash>>(FLASH_KEY) {
+            session.remove(FLASH_KEY);
+            ctx.flash = list;
+        }
+        ctx
+    }
+
+    /// Catalog text in the page's language.
+    pub fn t(&self, key: &str) -> &'static str {
+        self.locale.t(key)
+    }
+
+    pub fn tf(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        self.locale.tf(key, args)
+    }
+
+    pub fn html_lang(&self) -> &'static str {
+        self.locale.code()
+    }
+
+    pub fn other_locale(&self) -> Locale {
+        self.locale.other()
+    }
+
+    /// Link that switches the language and stays on this page.
+    pub fn lang_href(&self) -> String {
+        format!("{}?lang={}", self.path, self.locale.other().code())
+    }
+
+    pub fn may(&self, right: Right) -> bool {
+        self.user.as_ref().is_some_and(|u| u.may(right))
+    }
+
+    /// The module navigation for this user; features add their entries here.
+    pub fn nav(&self) -> Vec<NavItem> {
+        let Some(user) = &self.user else {
+            return Vec::new();
+        };
+        let mut items = vec![("/", "nav.home", true)];
+        items.push(("/admin/users", "nav.users", user.may(Right::ManageUsers)));
+        items.push(("/admin/audit", "nav.audit", user.may(Right::ViewAudit)));
+        items
+            .into_iter()
+            .filter(|(_, _, shown)| *shown)
+            .map(|(href, key, _)| NavItem {
+                href,
+                label: self.t(key),
+                current: if href == "/" {
+                    self.path == "/"
+                } else {
+                    self.path.starts_with(href)
+                },
+            })
+            .collect()
+    }
+
+    /// A UTC time shown in the site's time zone, `YYYY-MM-DD HH:MM`.
+    pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&self.tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    /// Audit metadata of this request.
+    pub fn meta(&self) -> crate::audit::Meta {
+        crate::audit::Meta {
+            actor_id: self.user.as_ref().map(|u| u.id),
+            ip: self.ip.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
+    if trust_proxy {
+        if let Some(ip) = req.connection_info().realip_remote_addr() {
+            return ip.to_owned();
+        }
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+impl FromRequest for PageCtx {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(PageCtx::build(req)))
+    }
+}
+
+/// A page behind sign-in. Extracting it is the sign-in check: anonymous visitors
+/// go to the sign-in page, and users holding a one-time password go to the
+/// password page, whatever they asked for.
+pub struct UserPage(PageCtx);
+
+/// Pages a user with a one-time password may still open.
+const ALLOWED_BEFORE_PASSWORD_CHANGE: [&str; 2] = ["/account/password", "/logout"];
+
+impl UserPage {
+    pub fn user(&self) -> &CurrentUser {
+        self.0.user.as_ref().expect("UserPage always has a user")
+    }
+
+    /// Refuses with 403 unless the user holds `right`.
+    pub fn require(&self, right: Right) -> Result<(), AppError> {
+        if self.user().may(right) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn ctx(&self) -> &PageCtx {
+        &self.0
+    }
+}
+
+impl Deref for UserPage {
+    type Target = PageCtx;
+    fn deref(&self) -> &PageCtx {
+        &self.0
+    }
+}
+
+impl FromRequest for UserPage {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Look before building: an anonymous visitor is redirected without a session.
+        let signed_in = req
+            .extensions()
+            .get::<Identity>()
+            .is_some_and(|id| id.user.is_some());
+        let ctx = if signed_in {
+            PageCtx::build(req)
+        } else {
+            PageCtx::peek(req)
+        };
+        let result = match &ctx.user {
+            None => {
+                let next = match req.query_string() {
+                    "" => req.path().to_owned(),
+                    q => format!("{}?{q}", req.path()),
+                };
+                Err(AppError::SignInRequired { next })
+            }
+            Some(u)
+                if u.must_change_password
+                    && !ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&req.path()) =>
+            {
+                Err(AppError::PasswordChangeRequired)
+            }
+            Some(_) => Ok(UserPage(ctx)),
+        };
+        ready(result)
+    }
+}

@@ -1,0 +1,75 @@
+//! Error pages: 403, 404, 500 and friends drawn in the layout, in the user's
+//! language, with the request id to quote. No internals are shown.
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::HttpResponse;
+use askama::Template;
+
+use crate::error::AppError;
+use crate::web::PageCtx;
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorPage<'a> {
+    ctx: &'a PageCtx,
+    status: u16,
+    title: &'static str,
+    message: &'static str,
+}
+
+pub fn handlers<B: 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(render)
+}
+
+fn keys(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        400 => ("error.400.title", "error.400.message"),
+        403 => ("error.403.title", "error.403.message"),
+        404 => ("error.404.title", "error.404.message"),
+        405 => ("error.405.title", "error.405.message"),
+        413 => ("error.413.title", "error.413.message"),
+        503 => ("error.503.title", "error.503.message"),
+        s if s < 500 => ("error.400.title", "error.400.message"),
+        _ => ("error.500.title", "error.500.message"),
+    }
+}
+
+/// Replaces the body of an error response with the error page. Responses a handler
+/// drew itself (a form re-shown with 422, say) carry no error and are left alone.
+fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let status = res.status();
+    let drawn_by_handler = res.response().error().is_none() && status != StatusCode::NOT_FOUND;
+    if drawn_by_handler {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let ctx = PageCtx::peek(res.request());
+    let (title, message) = keys(status);
+    let page = ErrorPage {
+        ctx: &ctx,
+        status: status.as_u16(),
+        title: ctx.t(title),
+        message: ctx.t(message),
+    };
+    let body = page.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "error page failed to render");
+        status.canonical_reason().unwrap_or("error").to_owned()
+    });
+    let (req, old) = res.into_parts();
+    let mut new = HttpResponse::build(status);
+    new.content_type("text/html; charset=utf-8");
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.append_header((name.clone(), value.clone()));
+        }
+    }
+    let res: ServiceResponse<EitherBody<B, BoxBody>> =
+        ServiceResponse::new(req, new.body(body)).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}
+
+/// Unknown paths.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

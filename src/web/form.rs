@@ -1,0 +1,74 @@
+//! Form bodies and per-field validation messages.
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
+use crate::error::AppError;
+use crate::i18n::Locale;
+
+/// A url-encoded form body. Unlike `web::Form`, repeated fields (checkboxes)
+/// fill a `Vec`. A body that does not fit `T` is a 400 page, never a 500.
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await.map_err(|_| AppError::BadRequest)?;
+            serde_html_form::from_bytes::<T>(&bytes)
+                .map(Form)
+                .map_err(|e| {
+                    tracing::info!(error = %e, "form body refused");
+                    AppError::BadRequest
+                })
+        })
+    }
+}
+
+/// Validation messages by field name, already in the user's language.
+#[derive(Default, Debug)]
+pub struct FieldErrors {
+    locale: Locale,
+    errors: BTreeMap<&'static str, String>,
+}
+
+impl FieldErrors {
+    pub fn new(locale: Locale) -> Self {
+        FieldErrors {
+            locale,
+            errors: BTreeMap::new(),
+        }
+    }
+
+    /// Records the catalog message `key` for `field` (the first message per field wins).
+    pub fn add(&mut self, field: &'static str, key: &str) {
+        let text = self.locale.t(key).to_owned();
+        self.errors.entry(field).or_insert(text);
+    }
+
+    pub fn add_text(&mut self, field: &'static str, text: String) {
+        self.errors.entry(field).or_insert(text);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The message for `field`, or "" (templates test `!= ""`).
+    pub fn get(&self, field: &str) -> &str {
+        self.errors.get(field).map_or("", |s| s.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.errors.contains_key(field)
+    }
+
+    /// All messages in field order, for the summary at the top of the form.
+    pub fn all(&self) -> Vec<(&'static str, &str)> {
+        self.errors.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+}

@@ -1,0 +1,210 @@
+//! Request middleware shared by every page: who is asking and in which language,
+//! the CSRF and Origin checks, and the response headers.
+use actix_session::SessionExt;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpRequest};
+use futures_util::StreamExt;
+use subtle::ConstantTimeEq;
+
+use crate::auth::session_store::USER_KEY;
+use crate::auth::CurrentUser;
+use crate::config::Config;
+use crate::db::Pool;
+use crate::error::AppError;
+use crate::i18n::Locale;
+
+pub const LANG_COOKIE: &str = "kefu_lang";
+
+/// The signed-in user (if any) and the page language, worked out once per request.
+#[derive(Clone)]
+pub struct Identity {
+    pub user: Option<CurrentUser>,
+    pub locale: Locale,
+}
+
+/// Language for a visitor who is not signed in: cookie, then `Accept-Language`.
+pub fn negotiate_anonymous(req: &HttpRequest) -> Locale {
+    if let Some(l) = req
+        .cookie(LANG_COOKIE)
+        .and_then(|c| Locale::parse(c.value()))
+    {
+        return l;
+    }
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::from_accept_language)
+        .unwrap_or_default()
+}
+
+fn lang_param(req: &ServiceRequest) -> Option<Locale> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Locale::parse(&v))
+}
+
+/// Works out [`Identity`]. `?lang=` switches the language: it is remembered in a
+/// cookie and, for a signed-in user, as their setting. Otherwise the order is the
+/// user's setting, the cookie, then `Accept-Language`.
+pub async fn identity(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // The store put the user's current record here as JSON (see session_store).
+    let user: Option<CurrentUser> = req.get_session().get(USER_KEY).ok().flatten();
+    let chosen = lang_param(&req);
+    let locale = match (&chosen, &user) {
+        (Some(l), _) => *l,
+        (None, Some(u)) => u.locale,
+        (None, None) => negotiate_anonymous(req.request()),
+    };
+    if let (Some(l), Some(u)) = (chosen, &user) {
+        if u.locale != l {
+            if let Some(pool) = req.app_data::<web::Data<Pool>>() {
+                let mut conn = pool.get().await.map_err(AppError::from)?;
+                crate::users::queries::set_locale(&mut conn, u.id, l)
+                    .await
+                    .map_err(AppError::from)?;
+            }
+        }
+    }
+    let user = user.map(|mut u| {
+        u.locale = locale;
+        u
+    });
+    req.extensions_mut().insert(Identity { user, locale });
+    let mut res = next.call(req).await?;
+    if let Some(l) = chosen {
+        let secure = res
+            .request()
+            .app_data::<web::Data<Config>>()
+            .is_some_and(|c| c.https());
+        let cookie = Cookie::build(LANG_COOKIE, l.code())
+            .path("/")
+            .same_site(SameSite::Lax)
+            .secure(secure)
+            .http_only(true)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        res.response_mut().add_cookie(&cookie)?;
+    }
+    Ok(res)
+}
+
+/// Largest form body the CSRF check reads (file uploads use multipart, not this).
+const FORM_LIMIT: usize = 1 << 20;
+
+/// Refuses state-changing requests that do not come from one of our own forms:
+/// a cross-site `Origin`, or a missing or wrong `csrf_token` (form field, or the
+/// `X-CSRF-Token` header for scripts). Refused requests never reach a handler.
+pub async fn csrf(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    if !same_origin(&req) {
+        tracing::warn!("cross-origin POST refused");
+        return Ok(req.error_response(AppError::Csrf));
+    }
+    let expected = crate::web::context::expected_csrf(&req);
+    let mut given = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if given.is_none() && is_form {
+        // Read the body to find the token, then hand the same bytes to the handler.
+        let mut payload = req.take_payload();
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk?;
+            if body.len() + chunk.len() > FORM_LIMIT {
+                return Ok(
+                    req.error_response(actix_web::error::ErrorPayloadTooLarge("form too large"))
+                );
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
+        given = url::form_urlencoded::parse(&body)
+            .find(|(k, _)| k == "csrf_token")
+            .map(|(_, v)| v.into_owned());
+        req.set_payload(Payload::from(body));
+    }
+    let ok = match (expected, given) {
+        (Some(e), Some(g)) => e.as_bytes().ct_eq(g.as_bytes()).into(),
+        _ => false,
+    };
+    if !ok {
+        tracing::warn!("POST without a valid CSRF token refused");
+        return Ok(req.error_response(AppError::Csrf));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// An `Origin` header, when sent, must be this site's (BASE_URL, or the Host the
+/// request came to).
+fn same_origin(req: &ServiceRequest) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    if let Some(c) = req.app_data::<web::Data<Config>>() {
+        if origin == c.origin() {
+            return true;
+        }
+    }
+    let info = req.connection_info();
+    origin == format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Adds `X-Request-Id` to every response, so a user can quote it.
+pub async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let id = crate::web::context::request_id(res.request());
+    if let Ok(v) = header::HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    Ok(res)
+}
+
+/// Security headers for every response.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+             frame-ancestors 'none'; form-action 'self'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=()",
+        ))
+}
+
+/// Pages behind sign-in must not be kept by the browser or a proxy.
+pub fn no_store() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store"))
+}

@@ -1,0 +1,1 @@
+// Small progressive enhancements only; every page works without this file.
