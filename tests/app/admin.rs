@@ -1,0 +1,285 @@
+//! User administration: forms, roles, deactivation, resets, the audit page.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{audit_log, users};
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+async fn user_id(app: &TestApp, username: &str) -> i64 {
+    let mut conn = app.db().await;
+    users::table
+        .filter(users::username.eq(username))
+        .select(users::id)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_user_form_shows_a_message_per_field_and_keeps_the_input() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+
+    let res = admin
+        .post(
+            "/admin/users",
+            &[
+                ("username", "王五"),
+                ("display_name", "王五"),
+                ("email", "not-an-address"),
+                ("locale", "en"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-username").unwrap().contains("小写字母"));
+    assert_eq!(text_of(&body, "#e-email").unwrap(), "电子邮箱格式不正确。");
+    assert_eq!(text_of(&body, "#e-roles").unwrap(), "请至少选择一个岗位。");
+    assert_eq!(
+        text_of(&body, "#e-display_name").unwrap(),
+        "",
+        "a good field has no message"
+    );
+    assert_eq!(
+        value_of(&body, "#f-username").unwrap(),
+        "王五",
+        "input kept"
+    );
+    assert_eq!(value_of(&body, "#f-email").unwrap(), "not-an-address");
+    assert!(body.contains(r#"<option value="en" selected>"#));
+    assert!(text_of(&body, ".error-summary")
+        .unwrap()
+        .contains("请修改以下问题"));
+    let mut conn = app.db().await;
+    let n: i64 = users::table.count().get_result(&mut conn).await.unwrap();
+    assert_eq!(n, 7);
+}
+
+#[tokio::test]
+async fn a_taken_username_is_refused_and_a_double_submit_creates_one_user() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let fields = [
+        ("username", "keeper2"),
+        ("display_name", "档案员"),
+        ("email", "k2@example.com"),
+        ("roles", "archive_keeper"),
+        ("active", "on"),
+    ];
+    let first = admin.post("/admin/users", &fields).await;
+    let second = admin.post("/admin/users", &fields).await;
+
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert_eq!(second.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        text_of(&second.text().await.unwrap(), "#e-username").unwrap(),
+        "该用户名已被使用。"
+    );
+    let mut conn = app.db().await;
+    let n: i64 = users::table
+        .filter(users::username.eq("keeper2"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn deactivating_a_user_ends_their_session_at_once() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(employee.get("/").await.status(), StatusCode::OK);
+    let admin = app.login_as(Role::Admin).await;
+    let id = user_id(&app, "employee").await;
+
+    let res = admin
+        .post(
+            &format!("/admin/users/{id}"),
+            &[
+                ("display_name", "员工 赵磊"),
+                ("email", "employee@kefu.example.com"),
+                ("locale", "zh-CN"),
+                ("roles", "employee"),
+            ],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let after = employee.get("/").await;
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&after), "/login");
+    assert_eq!(
+        app.browser().login("employee", PASSWORD).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a deactivated user cannot sign in"
+    );
+    let mut conn = app.db().await;
+    let actions: Vec<String> = audit_log::table
+        .filter(audit_log::entity_id.eq(id.to_string()))
+        .order(audit_log::id)
+        .select(audit_log::action)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        actions.contains(&"user.deactivated".to_owned()),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn changing_a_users_roles_ends_their_sessions() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = user_id(&app, "keeper").await;
+
+    admin
+        .post(
+            &format!("/admin/users/{id}"),
+            &[
+                ("display_name", "客服主任 王芳"),
+                ("email", "keeper@kefu.example.com"),
+                ("locale", "zh-CN"),
+                ("roles", "employee"),
+                ("roles", "archive_keeper"),
+                ("roles", "cs_supervisor"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+
+    assert_eq!(location(&keeper.get("/").await), "/login");
+    let again = app.login_as(Role::ArchiveKeeper).await;
+    let (_, home) = again.page("/").await;
+    assert!(
+        home.contains("客服主管"),
+        "the new post shows after signing in again"
+    );
+}
+
+#[tokio::test]
+async fn editing_only_a_name_keeps_the_user_signed_in() {
+    let app = TestApp::spawn().await;
+    let engineer = app.login_as(Role::EngineeringManager).await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = user_id(&app, "engineer").await;
+
+    admin
+        .post(
+            &format!("/admin/users/{id}"),
+            &[
+                ("display_name", "工程部主管 刘洋"),
+                ("email", "engineer@kefu.example.com"),
+                ("locale", "zh-CN"),
+                ("roles", "employee"),
+                ("roles", "engineering_manager"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+
+    let (status, home) = engineer.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        home.contains("工程部主管 刘洋"),
+        "the new name shows at once"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_cannot_lock_themselves_out() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = user_id(&app, "admin").await;
+
+    let res = admin
+        .post(
+            &format!("/admin/users/{id}"),
+            &[
+                ("display_name", "系统管理员 周敏"),
+                ("email", "admin@kefu.example.com"),
+                ("roles", "employee"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text_of(&res.text().await.unwrap(), "#e-roles")
+        .unwrap()
+        .contains("不能停用自己的账户"));
+    assert_eq!(admin.get("/admin/users").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_password_reset_gives_a_one_time_password_and_signs_the_user_out() {
+    let app = TestApp::spawn().await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = user_id(&app, "manager").await;
+
+    let res = admin
+        .post(&format!("/admin/users/{id}/reset-password"), &[])
+        .await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.page(&location(&res)).await;
+    let otp = text_of(&page, ".otp code").unwrap();
+    assert_eq!(location(&manager.get("/").await), "/login");
+    let fresh = app.browser();
+    assert_eq!(
+        fresh.login("manager", PASSWORD).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let res = fresh.login("manager", &otp).await;
+    assert_eq!(location(&res), "/account/password");
+}
+
+#[tokio::test]
+async fn the_user_list_searches_and_shows_roles() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+
+    let (status, body) = admin.page("/admin/users?q=%E7%8E%8B%E8%8A%B3").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body.matches("<tr>").count(),
+        2,
+        "header and one match: 王芳"
+    );
+    assert!(body.contains("keeper") && body.contains("客服主任"));
+}
+
+#[tokio::test]
+async fn the_audit_page_filters_by_action() {
+    let app = TestApp::spawn().await;
+    app.browser().login("employee", "wrong-password").await;
+    let admin = app.login_as(Role::Admin).await;
+
+    let (status, body) = admin.page("/admin/audit?action=auth.login_failed").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("auth.login_failed"));
+    assert!(
+        !body.contains("<code>auth.login</code>"),
+        "other actions are filtered out"
+    );
+    assert!(
+        body.contains("employee"),
+        "the details name the account tried"
+    );
+    let (status, bad) = admin.page("/admin/audit?from=yesterday").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        bad.contains("YYYY-MM-DD"),
+        "a bad date is explained, not a 500"
+    );
+}

@@ -1,0 +1,357 @@
+//! Signing in and out, lockout, sessions, first-sign-in password change.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{audit_log, login_locks, sessions, users};
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn signing_in_lands_on_a_home_page_for_the_role() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+
+    let res = b.login("supervisor", PASSWORD).await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/");
+    let (status, body) = b.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&body, "h1").unwrap(), "您好，客服主管 李强");
+    assert!(
+        body.contains("审批请假"),
+        "the supervisor's duties are listed"
+    );
+    assert!(
+        !body.contains("/admin/users"),
+        "no admin link for a supervisor"
+    );
+}
+
+#[tokio::test]
+async fn every_demo_user_signs_in_and_sees_their_posts() {
+    let app = TestApp::spawn().await;
+    for (username, name, role) in kefu::demo::DEMO_USERS {
+        let b = app.login_as(role).await;
+        let (status, body) = b.page("/").await;
+        assert_eq!(status, StatusCode::OK, "{username}");
+        assert!(body.contains(name), "{username} sees their name");
+        let post = kefu::i18n::Locale::ZhCn.t(&role.name_key());
+        assert!(body.contains(post), "{username} sees the post {post}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_with_the_username_kept() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+
+    let res = b.login("keeper", "not-the-password").await;
+
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("用户名或密码不正确"));
+    assert_eq!(value_of(&body, "#f-username").unwrap(), "keeper");
+    assert_eq!(
+        b.get("/").await.status(),
+        StatusCode::SEE_OTHER,
+        "still signed out"
+    );
+}
+
+#[tokio::test]
+async fn empty_fields_get_a_message_each() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+
+    let res = b
+        .post("/login", &[("username", ""), ("password", "")])
+        .await;
+
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(text_of(&body, "#e-username").unwrap(), "请填写用户名。");
+    assert_eq!(text_of(&body, "#e-password").unwrap(), "请填写密码。");
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_even_for_the_right_password() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    for i in 1..=4 {
+        let res = b.login("employee", "wrong-password").await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "failure {i}"
+        );
+    }
+
+    let fifth = b.login("employee", "wrong-password").await;
+    assert_eq!(fifth.status(), StatusCode::TOO_MANY_REQUESTS);
+    let right = b.login("employee", PASSWORD).await;
+
+    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body = right.text().await.unwrap();
+    assert!(
+        body.contains("已锁定"),
+        "the message says the account is locked"
+    );
+    assert!(body.contains("15 分钟"), "and for how long");
+    let mut conn = app.db().await;
+    let locks: i64 = login_locks::table
+        .filter(login_locks::kind.eq("account"))
+        .filter(login_locks::key.eq("employee"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(locks, 1);
+    // Another account from the same address is not affected.
+    assert_eq!(
+        app.browser().login("keeper", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_on_the_server() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    let res = b.login("specialist", PASSWORD).await;
+    let cookie = res
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("kefu_session="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("a session cookie at sign-in");
+    let old = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let with_old = |path: &str| {
+        old.get(b.url(path))
+            .header(reqwest::header::COOKIE, cookie.clone())
+            .send()
+    };
+    assert_eq!(
+        with_old("/").await.unwrap().status(),
+        StatusCode::OK,
+        "the cookie works"
+    );
+
+    let out = b.post("/logout", &[]).await;
+
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&out), "/login");
+    let replay = with_old("/").await.unwrap();
+    assert_eq!(
+        replay.status(),
+        StatusCode::SEE_OTHER,
+        "the old cookie no longer signs in"
+    );
+    assert_eq!(location(&replay), "/login");
+    let mut conn = app.db().await;
+    let left: i64 = sessions::table
+        .filter(sessions::user_id.is_not_null())
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn signing_in_gives_a_new_session_id() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    let before = b.get("/login").await;
+    let anon = before
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .expect("the sign-in page starts a session for its CSRF token");
+
+    let res = b.login("employee", PASSWORD).await;
+
+    let signed = res
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .expect("a new cookie at sign-in");
+    assert_ne!(anon, signed);
+    let mut conn = app.db().await;
+    let rows: Vec<Option<i64>> = sessions::table
+        .select(sessions::user_id)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        1,
+        "the anonymous session was replaced, not kept: {rows:?}"
+    );
+}
+
+/// action, actor, address, request id
+type AuditLine = (String, Option<i64>, Option<String>, Option<String>);
+
+#[tokio::test]
+async fn sign_in_and_failures_are_audited_with_address_and_request_id() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    b.login("manager", "wrong-password").await;
+    b.login("manager", PASSWORD).await;
+    b.post("/logout", &[]).await;
+
+    let mut conn = app.db().await;
+    let manager: i64 = users::table
+        .filter(users::username.eq("manager"))
+        .select(users::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let rows: Vec<AuditLine> = audit_log::table
+        .filter(audit_log::action.like("auth.%"))
+        .order(audit_log::id)
+        .select((
+            audit_log::action,
+            audit_log::actor_id,
+            audit_log::ip,
+            audit_log::request_id,
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(actions, ["auth.login_failed", "auth.login", "auth.logout"]);
+    assert_eq!(rows[0].1, None, "a failed sign-in has no actor");
+    assert_eq!(rows[1].1, Some(manager));
+    for r in &rows {
+        assert_eq!(r.2.as_deref(), Some("127.0.0.1"));
+        assert_eq!(
+            r.3.as_ref().map(|s| s.len()),
+            Some(36),
+            "a request id (uuid)"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_new_user_must_choose_a_password_at_first_sign_in() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let res = admin
+        .post(
+            "/admin/users",
+            &[
+                ("username", "sun.li"),
+                ("display_name", "客服专员 孙丽"),
+                ("email", "sun.li@example.com"),
+                ("locale", "zh-CN"),
+                ("roles", "employee"),
+                ("roles", "cs_specialist"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = admin.page(&location(&res)).await;
+    let otp = text_of(&shown, ".otp code").expect("the one-time password is shown once");
+    let (_, again) = admin.page(&location(&res)).await;
+    assert!(text_of(&again, ".otp code").is_none(), "and only once");
+
+    let user = app.browser();
+    let first = user.login("sun.li", &otp).await;
+    assert_eq!(location(&first), "/account/password");
+    let elsewhere = user.get("/").await;
+    assert_eq!(
+        location(&elsewhere),
+        "/account/password",
+        "nothing else opens before the change"
+    );
+    let weak = user
+        .post(
+            "/account/password",
+            &[("current", &otp), ("new", "short"), ("confirm", "short")],
+        )
+        .await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.text().await.unwrap().contains("至少需要 10 个字符"));
+    let done = user
+        .post(
+            "/account/password",
+            &[
+                ("current", &otp),
+                ("new", "lanterns-and-keys"),
+                ("confirm", "lanterns-and-keys"),
+            ],
+        )
+        .await;
+
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let (status, home) = user.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("密码已修改"), "a confirmation is shown");
+    let mut conn = app.db().await;
+    let must: bool = users::table
+        .filter(users::username.eq("sun.li"))
+        .select(users::must_change_password)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(!must);
+    let again = app.browser();
+    assert_eq!(
+        again.login("sun.li", &otp).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        again.login("sun.li", "lanterns-and-keys").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn after_sign_in_the_user_returns_to_the_page_they_asked_for() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    let res = b.get("/admin/audit?action=auth.login").await;
+    assert_eq!(
+        location(&res),
+        "/login?next=%2Fadmin%2Faudit%3Faction%3Dauth.login"
+    );
+    let (_, form) = b.page(&location(&res)).await;
+    assert_eq!(
+        value_of(&form, r#"input[name="next"]"#).unwrap(),
+        "/admin/audit?action=auth.login"
+    );
+
+    let res = b
+        .post(
+            "/login",
+            &[
+                ("username", "admin"),
+                ("password", PASSWORD),
+                ("next", "/admin/audit?action=auth.login"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/admin/audit?action=auth.login");
+
+    let evil = app.browser();
+    let res = evil
+        .post(
+            "/login",
+            &[
+                ("username", "admin"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/", "never off-site");
+}

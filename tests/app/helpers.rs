@@ -1,0 +1,259 @@
+//! The test harness: a real server on a free port, against its own PostgreSQL
+//! database cloned from a migrated and seeded template.
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use kefu::auth::Role;
+use reqwest::{header, redirect, Response, StatusCode};
+use std::net::TcpListener;
+use tokio::sync::OnceCell;
+
+pub const PASSWORD: &str = "kefu-demo";
+const TEMPLATE: &str = "kefu_test_template";
+
+static TEMPLATE_READY: OnceCell<()> = OnceCell::const_new();
+
+fn server_url() -> String {
+    std::env::var("DATABASE_URL").expect(
+        "DATABASE_URL must point at a PostgreSQL server the tests may create databases on \
+         (make test sets it up)",
+    )
+}
+
+/// The same server, another database.
+fn with_db(url: &str, db: &str) -> String {
+    let mut u = url::Url::parse(url).expect("DATABASE_URL is a URL");
+    u.set_path(&format!("/{db}"));
+    u.to_string()
+}
+
+async fn admin_conn() -> AsyncPgConnection {
+    AsyncPgConnection::establish(&server_url())
+        .await
+        .expect("connect to DATABASE_URL")
+}
+
+/// Builds the template once per test run: migrated, demo users seeded.
+async fn template() {
+    TEMPLATE_READY
+        .get_or_init(|| async {
+            let mut conn = admin_conn().await;
+            // Databases left by earlier runs.
+            #[derive(diesel::QueryableByName)]
+            struct Db {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                datname: String,
+            }
+            let old: Vec<Db> = diesel::sql_query(
+                "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'kefu_test_%'",
+            )
+            .load(&mut conn)
+            .await
+            .unwrap();
+            for db in old {
+                diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                    db.datname
+                ))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            }
+            diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let url = with_db(&server_url(), TEMPLATE);
+            kefu::db::migrate(&url).await.expect("migrate the template");
+            let mut t = AsyncPgConnection::establish(&url).await.unwrap();
+            kefu::demo::seed(&mut t, PASSWORD)
+                .await
+                .expect("seed the template");
+        })
+        .await;
+}
+
+/// One running app with its own database.
+pub struct TestApp {
+    pub addr: String,
+    pub db_url: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command at once; the process ends the rest.
+        drop(self.handle.stop(false));
+    }
+}
+
+pub fn username(role: Role) -> &'static str {
+    kefu::demo::DEMO_USERS
+        .iter()
+        .find(|(_, _, r)| *r == role)
+        .map(|(u, _, _)| *u)
+        .expect("a demo user per role")
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        kefu::telemetry::init_with_default("warn");
+        template().await;
+        let name = format!("kefu_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = admin_conn().await;
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+            .execute(&mut conn)
+            .await
+            .expect("clone the template database");
+        let db_url = with_db(&server_url(), &name);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = format!("http://{}", listener.local_addr().unwrap());
+        let config = kefu::config::Config {
+            database_url: db_url.clone(),
+            bind: "127.0.0.1:0".into(),
+            base_url: url::Url::parse(&addr).unwrap(),
+            smtp_url: None,
+            session_key: actix_web::cookie::Key::generate(),
+            session_key_is_ephemeral: false,
+            tz: chrono_tz::Asia::Shanghai,
+            session_idle: std::time::Duration::from_secs(30 * 60),
+            session_absolute: std::time::Duration::from_secs(12 * 3600),
+            trust_proxy: false,
+            db_pool_size: 4,
+            workers: 1,
+        };
+        let pool = kefu::db::pool(&db_url, 4).unwrap();
+        let server = kefu::startup::build(config, pool, listener).unwrap();
+        let handle = server.handle();
+        tokio::spawn(server);
+        TestApp {
+            addr,
+            db_url,
+            handle,
+        }
+    }
+
+    /// A browser with an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.addr.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// A browser signed in as the demo user holding `role`.
+    pub async fn login_as(&self, role: Role) -> Browser {
+        let b = self.browser();
+        let res = b.login(username(role), PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in as {role:?}");
+        b
+    }
+
+    pub async fn db(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.db_url).await.unwrap()
+    }
+}
+
+/// One browser: a cookie jar, no automatic redirects.
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+/// The value of the first `name="csrf_token"` field in a page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(r#"input[name="csrf_token"]"#).unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .map(str::to_owned)
+}
+
+/// Text of the first element matching `selector`, trimmed.
+pub fn text_of(html: &str, selector: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel)
+        .next()
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+}
+
+/// The `value` attribute of the element matching `selector`.
+pub fn value_of(html: &str, selector: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .map(str::to_owned)
+}
+
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GET, expecting a page; returns status and body.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let res = self.get(path).await;
+        let status = res.status();
+        (status, res.text().await.unwrap())
+    }
+
+    /// A CSRF token of this browser's session, read from a form as a person's
+    /// browser would (the sign-in page when anonymous, else the password page).
+    pub async fn csrf(&self) -> String {
+        for path in ["/account/password", "/login"] {
+            let (_, body) = self.page(path).await;
+            if let Some(t) = csrf_in(&body) {
+                return t;
+            }
+        }
+        panic!("no page with a CSRF token");
+    }
+
+    /// Submits a form with this session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_raw(path, &all).await
+    }
+
+    /// Submits exactly these fields.
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+}

@@ -1,0 +1,144 @@
+//! Language negotiation and the catalogs.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::i18n::Locale;
+use kefu::schema::users;
+use reqwest::{header, StatusCode};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn chinese_is_the_default_and_accept_language_can_ask_for_english() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    let (_, zh) = b.page("/login").await;
+    assert_eq!(text_of(&zh, "h1").unwrap(), "登录");
+    assert!(zh.contains(r#"<html lang="zh-CN">"#));
+
+    let en = b
+        .client
+        .get(b.url("/login"))
+        .header(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(text_of(&en, "h1").unwrap(), "Sign in");
+    assert!(en.contains(r#"<html lang="en">"#));
+}
+
+#[tokio::test]
+async fn the_lang_parameter_switches_and_is_remembered_in_a_cookie() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+
+    let res = b.get("/login?lang=en").await;
+
+    let cookie = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("kefu_lang=en"), "{cookie}");
+    assert_eq!(
+        text_of(&res.text().await.unwrap(), "h1").unwrap(),
+        "Sign in"
+    );
+    let later = b
+        .client
+        .get(b.url("/login"))
+        .header(header::ACCEPT_LANGUAGE, "zh-CN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&later.text().await.unwrap(), "h1").unwrap(),
+        "Sign in",
+        "the cookie beats Accept-Language"
+    );
+    let (_, back) = b.page("/login?lang=zh-CN").await;
+    assert_eq!(text_of(&back, "h1").unwrap(), "登录");
+}
+
+#[tokio::test]
+async fn a_signed_in_users_choice_is_saved_as_their_setting() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSupervisor).await;
+
+    let (_, en) = b.page("/?lang=en").await;
+
+    assert_eq!(text_of(&en, "h1").unwrap(), "Hello, 客服主管 李强");
+    assert!(en.contains("Approve leave"));
+    let mut conn = app.db().await;
+    let saved: String = users::table
+        .filter(users::username.eq("supervisor"))
+        .select(users::locale)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(saved, "en");
+    // On another browser, with a Chinese Accept-Language, the setting wins.
+    let other = app.browser();
+    other.login("supervisor", PASSWORD).await;
+    let home = other
+        .client
+        .get(other.url("/"))
+        .header(header::ACCEPT_LANGUAGE, "zh-CN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    assert_eq!(
+        text_of(&home.text().await.unwrap(), "h1").unwrap(),
+        "Hello, 客服主管 李强"
+    );
+}
+
+/// Every `t("…")` key the templates and code use exists in both catalogs.
+#[test]
+fn every_key_used_is_in_the_catalogs() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut used = Vec::new();
+    let mut stack = vec![
+        std::path::PathBuf::from(root).join("templates"),
+        std::path::PathBuf::from(root).join("src"),
+    ];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for pat in ["t(\"", "tf(\"", ".add(\""] {
+                let mut rest = text.as_str();
+                while let Some(i) = rest.find(pat) {
+                    rest = &rest[i + pat.len()..];
+                    let key: String = rest.chars().take_while(|c| *c != '"').collect();
+                    if key.contains('.') && !key.contains(' ') && !key.contains('{') {
+                        used.push((path.display().to_string(), key));
+                    }
+                }
+            }
+        }
+    }
+    assert!(used.len() > 50, "the scan found the keys ({})", used.len());
+    for loc in kefu::i18n::ALL {
+        let keys = kefu::i18n::keys(loc);
+        let missing: Vec<_> = used
+            .iter()
+            .filter(|(_, k)| !keys.contains(&k.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "{} lacks {missing:?}", loc.code());
+    }
+    for role in Role::ALL {
+        for loc in kefu::i18n::ALL {
+            assert!(kefu::i18n::keys(loc).contains(&role.name_key().as_str()));
+            assert!(kefu::i18n::keys(loc).contains(&role.duties_key().as_str()));
+        }
+    }
+    assert_eq!(Locale::En.t("auth.title"), "Sign in");
+}

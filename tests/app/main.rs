@@ -1,0 +1,6 @@
+//! Integration tests: the real app over HTTP against a real PostgreSQL.
+mod admin;
+mod auth;
+mod helpers;
+mod i18n;
+mod security;

@@ -1,0 +1,286 @@
+//! Rights, CSRF, headers, error pages, health, the append-only audit log.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{audit_log, users};
+use reqwest::{header, StatusCode};
+
+use crate::helpers::*;
+
+async fn user_count(app: &TestApp) -> i64 {
+    let mut conn = app.db().await;
+    users::table.count().get_result(&mut conn).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_employee_may_not_open_user_administration() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::Employee).await;
+
+    let (status, body) = b.page("/admin/users").await;
+
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(text_of(&body, "h1").unwrap(), "无权访问 403");
+    assert!(
+        body.contains("员工 赵磊"),
+        "the 403 page is drawn in the layout"
+    );
+    assert_eq!(b.page("/admin/users/1/edit").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(b.page("/admin/audit").await.0, StatusCode::FORBIDDEN);
+    let res = b
+        .post(
+            "/admin/users",
+            &[
+                ("username", "x1"),
+                ("display_name", "X"),
+                ("email", "x@example.com"),
+                ("roles", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "the route refuses a POST too"
+    );
+    assert_eq!(user_count(&app).await, 7);
+}
+
+fn new_user_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("username", "new.clerk"),
+        ("display_name", "新员工"),
+        ("email", "clerk@example.com"),
+        ("locale", "zh-CN"),
+        ("roles", "employee"),
+        ("active", "on"),
+    ]
+}
+
+#[tokio::test]
+async fn a_post_without_a_csrf_token_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+
+    let res = admin.post_raw("/admin/users", &new_user_fields()).await;
+
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("无权访问"));
+    assert_eq!(user_count(&app).await, 7);
+}
+
+#[tokio::test]
+async fn a_post_with_a_wrong_csrf_token_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let mut fields = new_user_fields();
+    fields.push((
+        "csrf_token",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ));
+
+    let res = admin.post_raw("/admin/users", &fields).await;
+
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(user_count(&app).await, 7);
+    // Another session's token is no better.
+    let other = app.login_as(Role::Admin).await;
+    let foreign = other.csrf().await;
+    let mut fields = new_user_fields();
+    fields.push(("csrf_token", &foreign));
+    assert_eq!(
+        admin.post_raw("/admin/users", &fields).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(user_count(&app).await, 7);
+}
+
+#[tokio::test]
+async fn a_post_from_another_origin_is_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let token = admin.csrf().await;
+    let mut fields = new_user_fields();
+    fields.push(("csrf_token", &token));
+
+    let res = admin
+        .client
+        .post(admin.url("/admin/users"))
+        .header(header::ORIGIN, "http://evil.example")
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(user_count(&app).await, 7);
+    let same = admin
+        .client
+        .post(admin.url("/admin/users"))
+        .header(header::ORIGIN, app.addr.clone())
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        same.status(),
+        StatusCode::SEE_OTHER,
+        "our own origin is fine"
+    );
+    assert_eq!(user_count(&app).await, 8);
+}
+
+#[tokio::test]
+async fn a_post_to_sign_in_without_a_token_is_refused() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    b.get("/login").await;
+
+    let res = b
+        .post_raw("/login", &[("username", "admin"), ("password", PASSWORD)])
+        .await;
+
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        b.get("/").await.status(),
+        StatusCode::SEE_OTHER,
+        "not signed in"
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let anon = app.browser();
+    let b = app.login_as(Role::CsSpecialist).await;
+    for res in [
+        anon.get("/login").await,
+        b.get("/").await,
+        b.get("/no/such/page").await,
+    ] {
+        let h = res.headers();
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        for part in [
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "script-src 'self'",
+        ] {
+            assert!(csp.contains(part), "{csp} lacks {part}");
+        }
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert!(h.contains_key(header::REFERRER_POLICY));
+        assert_eq!(h[header::CACHE_CONTROL], "no-store");
+        assert_eq!(h["x-request-id"].len(), 36);
+    }
+    let login = app.browser().get("/login").await;
+    let cookie = login.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let body = login.text().await.unwrap();
+    assert!(!body.contains("<script>"), "no inline script");
+}
+
+#[tokio::test]
+async fn unknown_pages_get_the_404_page_in_the_users_language() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+
+    let (status, zh) = b.page("/no/such/page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(text_of(&zh, "h1").unwrap(), "页面不存在 404");
+    let rid = text_of(&zh, ".error-page code").unwrap();
+    assert_eq!(rid.len(), 36, "a request id to quote");
+
+    let (_, en) = b.page("/no/such/page?lang=en").await;
+    assert_eq!(text_of(&en, "h1").unwrap(), "Page not found 404");
+    assert_eq!(
+        b.page("/admin/users/999999").await.0,
+        StatusCode::SEE_OTHER,
+        "sign-in first"
+    );
+    let admin = app.login_as(Role::Admin).await;
+    let (status, body) = admin.page("/admin/users/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("页面不存在"));
+    let (status, _) = admin.page("/admin/users/not-a-number").await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a bad id in a path is a 404, not a 500"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_form_is_a_400_page_not_a_500() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let token = admin.csrf().await;
+
+    let res = admin
+        .client
+        .post(admin.url("/admin/users"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("csrf_token={token}&active=a&active=b&roles=%FF%FE"))
+        .send()
+        .await
+        .unwrap();
+
+    assert!(res.status().is_client_error(), "{}", res.status());
+    assert_eq!(user_count(&app).await, 7);
+}
+
+#[tokio::test]
+async fn health_says_ok_when_the_database_answers() {
+    let app = TestApp::spawn().await;
+    let res = app.browser().get("/healthz").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn the_audit_log_refuses_update_and_delete() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Employee).await;
+    let mut conn = app.db().await;
+
+    let update = diesel::update(audit_log::table)
+        .set(audit_log::action.eq("tampered"))
+        .execute(&mut conn)
+        .await;
+    let delete = diesel::delete(audit_log::table).execute(&mut conn).await;
+    let truncate = diesel::sql_query("TRUNCATE audit_log")
+        .execute(&mut conn)
+        .await;
+
+    assert!(update.is_err() && delete.is_err() && truncate.is_err());
+    let tampered: i64 = audit_log::table
+        .filter(audit_log::action.eq("tampered"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(tampered, 0);
+    let logins: i64 = audit_log::table
+        .filter(audit_log::action.eq("auth.login"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(logins, 1);
+}
+
+#[tokio::test]
+async fn static_files_are_served_with_nosniff() {
+    let app = TestApp::spawn().await;
+    let res = app.browser().get("/static/css/app.css").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert!(res.text().await.unwrap().contains("Noto Sans CJK SC"));
+}
