@@ -7,7 +7,16 @@ use std::net::TcpListener;
 use tokio::sync::OnceCell;
 
 pub const PASSWORD: &str = "kefu-demo";
-const TEMPLATE: &str = "kefu_test_template";
+
+/// Test databases are named `{prefix}_…`; two checkouts testing against one server
+/// at once give each other room with `KEFU_TEST_DB_PREFIX`.
+fn prefix() -> String {
+    std::env::var("KEFU_TEST_DB_PREFIX").unwrap_or_else(|_| "kefu_test".into())
+}
+
+fn template_name() -> String {
+    format!("{}_template", prefix())
+}
 
 static TEMPLATE_READY: OnceCell<()> = OnceCell::const_new();
 
@@ -43,8 +52,9 @@ async fn template() {
                 datname: String,
             }
             let old: Vec<Db> = diesel::sql_query(
-                "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'kefu_test_%'",
+                "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE $1",
             )
+            .bind::<diesel::sql_types::Text, _>(format!("{}\\_%", prefix()))
             .load(&mut conn)
             .await
             .unwrap();
@@ -57,11 +67,11 @@ async fn template() {
                 .await
                 .unwrap();
             }
-            diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}"))
+            diesel::sql_query(format!("CREATE DATABASE {}", template_name()))
                 .execute(&mut conn)
                 .await
                 .unwrap();
-            let url = with_db(&server_url(), TEMPLATE);
+            let url = with_db(&server_url(), &template_name());
             kefu::db::migrate(&url).await.expect("migrate the template");
             let mut t = AsyncPgConnection::establish(&url).await.unwrap();
             kefu::demo::seed(&mut t, PASSWORD)
@@ -97,12 +107,15 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         kefu::telemetry::init_with_default("warn");
         template().await;
-        let name = format!("kefu_test_{}", uuid::Uuid::new_v4().simple());
+        let name = format!("{}_{}", prefix(), uuid::Uuid::new_v4().simple());
         let mut conn = admin_conn().await;
-        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
-            .execute(&mut conn)
-            .await
-            .expect("clone the template database");
+        diesel::sql_query(format!(
+            "CREATE DATABASE {name} TEMPLATE {}",
+            template_name()
+        ))
+        .execute(&mut conn)
+        .await
+        .expect("clone the template database");
         let db_url = with_db(&server_url(), &name);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
