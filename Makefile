@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 CARGO ?= cargo
 
-.PHONY: run test db db-stop build fmt lint schema ci clean-db
+.PHONY: run test test-browser db db-stop build fmt lint schema ci clean-db
 
 ## Serve the site with the handbook and demo data (private database unless DATABASE_URL is set).
 run:
@@ -15,13 +15,23 @@ run:
 	./target/debug/kefu seed-demo; \
 	exec ./target/debug/kefu serve
 
-## Run every test against real PostgreSQL.
+## Run every test: Rust unit and integration tests against real PostgreSQL, then
+## the browser quality gate in Debian's Chromium (artefacts in target/browser/).
 test:
 	@set -e; \
 	.ci/deps.sh; \
 	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(.ci/pg.sh start); export DATABASE_URL; fi; \
-	$(CARGO) test --all-targets --no-fail-fast 2>&1 | tee target/test.log; \
-	exit $${PIPESTATUS[0]}
+	$(CARGO) test --all-targets --no-fail-fast; \
+	$(CARGO) build --quiet; \
+	cd tests/browser && node --test --test-concurrency=1
+
+## Only the browser quality gate.
+test-browser:
+	@set -e; \
+	.ci/deps.sh; \
+	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(.ci/pg.sh start); export DATABASE_URL; fi; \
+	$(CARGO) build --quiet; \
+	cd tests/browser && node --test --test-concurrency=1
 
 ## Start the private database and print its URL.
 db:

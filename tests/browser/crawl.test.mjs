@@ -1,0 +1,132 @@
+// The crawl: every demo role signs in and visits every page reachable by links
+// from the home page, in Chinese and in English; each page must pass the gate.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startKefu, launchChromium, signIn, ROLES, ARTEFACTS } from './lib/server.mjs';
+import {
+  checkHeaders, checkAxe, checkPhoneWidth, postForms, checkFormsHaveToken,
+  checkRefusedWithoutToken, validateHtml, watchPage,
+} from './lib/gate.mjs';
+
+/** Pages of the same shape (ids differ) are visited this many times at most. */
+const PER_SHAPE = 2;
+const MAX_PAGES_PER_ROLE = 120;
+
+let kefu;
+let browser;
+
+before(async () => {
+  fs.mkdirSync(ARTEFACTS, { recursive: true });
+  kefu = await startKefu('kefu_browser_crawl');
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  kefu?.stop();
+});
+
+/** Links worth following: same origin, GET, not sign-out, downloads or language switches. */
+function follow(base, href) {
+  let u;
+  try {
+    u = new URL(href, base);
+  } catch {
+    return null;
+  }
+  if (u.origin !== base || u.pathname.startsWith('/static/')) return null;
+  if (u.searchParams.has('lang')) return null;
+  if (/\.(csv|xlsx|pdf)$/.test(u.pathname) || /\/(export|download)\b/.test(u.pathname)) return null;
+  u.hash = '';
+  return u.pathname + u.search;
+}
+
+const shapeOf = (p) => p.replace(/\d+/g, '#').replace(/\?.*$/, '?');
+
+async function crawl(role, username, lang) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: lang === 'en' ? 'en-US' : 'zh-CN' });
+  const page = await context.newPage();
+  const drain = watchPage(page, kefu.base);
+  await signIn(page, kefu.base, username);
+  const home = await page.goto(`${kefu.base}/?lang=${lang}`);
+  assert.equal(home.status(), 200, `${role} ${lang}: home page`);
+  await page.screenshot({ path: path.join(ARTEFACTS, `home-${role}-${lang}.png`), fullPage: true });
+  drain();
+
+  const failures = [];
+  const docs = [];
+  const seen = new Set(['/']);
+  const shapes = new Map();
+  const queue = ['/'];
+  const checkedForms = new Set();
+  let minorAxe = 0;
+  let visited = 0;
+  while (queue.length && visited < MAX_PAGES_PER_ROLE) {
+    const url = queue.shift();
+    visited++;
+    const res = await page.goto(kefu.base + url);
+    const fail = (f) => failures.push({ role, lang, url, ...f });
+    const status = res.status();
+    if (status >= 400) {
+      fail({ rule: 'status', detail: `answered ${status}${status === 403 ? ' (the page links to what this user may not open)' : ''}` });
+      continue;
+    }
+    const headers = res.headers();
+    checkHeaders(headers, true).forEach(fail);
+    const html = await res.text();
+    docs.push({ key: `${role}|${lang}|${url}`, html });
+    const axe = await checkAxe(page);
+    axe.findings.forEach(fail);
+    minorAxe += axe.minor;
+    (await checkPhoneWidth(page)).forEach(fail);
+    const forms = await postForms(page);
+    checkFormsHaveToken(forms).forEach(fail);
+    for (const form of forms) {
+      if (checkedForms.has(form.action)) continue;
+      checkedForms.add(form.action);
+      (await checkRefusedWithoutToken(context, kefu.base, form)).forEach(fail);
+    }
+    drain().forEach(fail);
+    const links = await page.$$eval('a[href]', (as) => as.filter((a) => !a.hasAttribute('download')).map((a) => a.getAttribute('href')));
+    for (const href of links) {
+      const next = follow(kefu.base, href);
+      if (!next || seen.has(next)) continue;
+      seen.add(next);
+      const shape = shapeOf(next);
+      const n = shapes.get(shape) ?? 0;
+      if (n >= PER_SHAPE) continue;
+      shapes.set(shape, n + 1);
+      queue.push(next);
+    }
+    if (failures.some((f) => f.url === url)) {
+      await page.screenshot({ path: path.join(ARTEFACTS, `fail-${role}-${lang}-${visited}.png`), fullPage: true });
+    }
+  }
+  await context.close();
+  return { failures, docs, visited, minorAxe };
+}
+
+test('every page, for every role, in both languages, passes the gate', async () => {
+  const failures = [];
+  const docs = [];
+  const summary = [];
+  for (const [role, username] of Object.entries(ROLES)) {
+    for (const lang of ['zh-CN', 'en']) {
+      const r = await crawl(role, username, lang);
+      failures.push(...r.failures);
+      docs.push(...r.docs);
+      summary.push(`${role}/${lang}: ${r.visited} pages, ${r.minorAxe} minor axe findings`);
+    }
+  }
+  for (const [key, found] of validateHtml(docs)) {
+    const [role, lang, url] = key.split('|');
+    found.forEach((f) => failures.push({ role, lang, url, ...f }));
+  }
+  console.log(summary.join('\n'));
+  assert.ok(docs.length >= 14, `the crawl visited pages (${docs.length})`);
+  const report = failures.map((f) => `${f.role} ${f.lang} ${f.url} [${f.rule}] ${f.detail}`).join('\n');
+  fs.writeFileSync(path.join(ARTEFACTS, 'crawl-failures.txt'), report);
+  assert.equal(failures.length, 0, `gate failures:\n${report}`);
+});

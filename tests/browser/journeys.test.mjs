@@ -1,0 +1,79 @@
+// Journeys typed as a person would, in a real Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startKefu, launchChromium, signIn, ARTEFACTS } from './lib/server.mjs';
+
+let kefu;
+let browser;
+
+before(async () => {
+  kefu = await startKefu('kefu_browser_journeys');
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  kefu?.stop();
+});
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  return context.newPage();
+}
+
+test('sign in with a wrong password, then the right one', async () => {
+  const page = await newPage();
+  await signIn(page, kefu.base, 'supervisor', 'not-my-password');
+  assert.equal(await page.textContent('[role=alert]'), '用户名或密码不正确。');
+  assert.equal(await page.inputValue('#f-username'), 'supervisor', 'the username is kept');
+  assert.equal(await page.inputValue('#f-password'), '', 'the password is not sent back');
+
+  await page.fill('#f-password', 'kefu-demo');
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+
+  assert.equal(new URL(page.url()).pathname, '/');
+  assert.equal(await page.textContent('h1'), '您好，客服主管 李强');
+  await page.context().close();
+});
+
+test('switch the language and back', async () => {
+  const page = await newPage();
+  await signIn(page, kefu.base, 'specialist');
+  await Promise.all([page.waitForNavigation(), page.click('a.lang')]);
+  assert.equal(await page.textContent('h1'), 'Hello, 客服专员 陈静');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.goto(`${kefu.base}/account/password`);
+  assert.equal(await page.textContent('h1'), 'Change password', 'the choice holds on other pages');
+
+  await Promise.all([page.waitForNavigation(), page.click('a.lang')]);
+  assert.equal(await page.textContent('h1'), '修改密码');
+  await page.context().close();
+});
+
+test('a form with a mistake keeps the input, shows the message, then saves', async () => {
+  const page = await newPage();
+  await signIn(page, kefu.base, 'admin');
+  await page.click('text=用户管理');
+  await page.click('text=新建用户');
+  await page.fill('#f-username', 'li.na');
+  await page.fill('#f-display_name', '客服专员 李娜');
+  await page.fill('#f-email', 'li.na@example');
+  await page.check('input[name=roles][value=cs_specialist]');
+  await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+
+  assert.equal(await page.textContent('#e-email'), '电子邮箱格式不正确。');
+  assert.equal(await page.inputValue('#f-display_name'), '客服专员 李娜', 'input kept');
+  assert.equal(await page.inputValue('#f-email'), 'li.na@example');
+  assert.ok(await page.isChecked('input[name=roles][value=cs_specialist]'), 'checked posts kept');
+  await page.screenshot({ path: path.join(ARTEFACTS, 'journey-form-error.png'), fullPage: true });
+
+  await page.fill('#f-email', 'li.na@example.com');
+  await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+
+  assert.match(page.url(), /\/admin\/users\/\d+$/);
+  assert.equal(await page.textContent('.flash-ok'), '用户已创建。');
+  assert.match(await page.textContent('.otp code'), /^[A-Za-z2-9]{12}$/);
+  assert.ok((await page.textContent('.details')).includes('客服专员'));
+  await page.context().close();
+});
