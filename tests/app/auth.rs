@@ -355,3 +355,101 @@ async fn after_sign_in_the_user_returns_to_the_page_they_asked_for() {
         .await;
     assert_eq!(location(&res), "/", "never off-site");
 }
+
+#[tokio::test]
+async fn a_session_ends_after_the_idle_timeout() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::Employee).await;
+    assert_eq!(b.get("/").await.status(), StatusCode::OK);
+    let mut conn = app.db().await;
+
+    // As if the last request was 31 minutes ago.
+    diesel::sql_query("UPDATE sessions SET expires_at = now() - interval '1 minute'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let res = b.get("/").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/login");
+}
+
+#[tokio::test]
+async fn a_session_ends_after_the_absolute_timeout_however_active() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::Employee).await;
+    let mut conn = app.db().await;
+
+    // Signed in 12 hours and a minute ago, active all along.
+    diesel::sql_query(
+        "UPDATE sessions SET created_at = now() - interval '12 hours 1 minute', \
+         expires_at = now() + interval '29 minutes'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    assert_eq!(location(&b.get("/").await), "/login");
+}
+
+#[tokio::test]
+async fn an_active_session_slides_its_idle_timeout() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::Employee).await;
+    let mut conn = app.db().await;
+    diesel::sql_query("UPDATE sessions SET expires_at = now() + interval '5 minutes'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    assert_eq!(b.get("/").await.status(), StatusCode::OK);
+
+    let left: Vec<chrono::DateTime<chrono::Utc>> = sessions::table
+        .filter(sessions::user_id.is_not_null())
+        .select(sessions::expires_at)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let minutes = (left[0] - chrono::Utc::now()).num_minutes();
+    assert!((28..=30).contains(&minutes), "expires in {minutes} minutes");
+}
+
+#[tokio::test]
+async fn many_failures_from_one_address_lock_that_address() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    let limit = kefu::auth::throttle::ADDRESS_LIMIT;
+    let mut last = StatusCode::OK;
+    for i in 0..limit {
+        // A different (unknown) account each time: only the address is common.
+        last = b.login(&format!("nobody{i}"), "guess").await.status();
+    }
+
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    let res = app.browser().login("admin", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.text().await.unwrap().contains("此地址登录失败次数过多"));
+}
+
+#[tokio::test]
+async fn over_https_the_cookie_is_secure_and_host_prefixed() {
+    let app =
+        TestApp::spawn_with(|c| c.base_url = url::Url::parse("https://kefu.example.com").unwrap())
+            .await;
+    let b = app.browser();
+
+    let res = b.get("/login").await;
+
+    let cookie = res.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("__Host-kefu_session="), "{cookie}");
+    for flag in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(flag), "{cookie} lacks {flag}");
+    }
+    assert!(
+        !cookie.contains("Domain="),
+        "a __Host- cookie has no Domain"
+    );
+}

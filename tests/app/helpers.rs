@@ -105,6 +105,11 @@ pub fn username(role: Role) -> &'static str {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// As [`TestApp::spawn`], with the configuration adjusted first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut kefu::config::Config)) -> TestApp {
         kefu::telemetry::init_with_default("warn");
         template().await;
         let name = format!("{}_{}", prefix(), uuid::Uuid::new_v4().simple());
@@ -119,7 +124,7 @@ impl TestApp {
         let db_url = with_db(&server_url(), &name);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
-        let config = kefu::config::Config {
+        let mut config = kefu::config::Config {
             database_url: db_url.clone(),
             bind: "127.0.0.1:0".into(),
             base_url: url::Url::parse(&addr).unwrap(),
@@ -133,6 +138,7 @@ impl TestApp {
             db_pool_size: 4,
             workers: 1,
         };
+        adjust(&mut config);
         let pool = kefu::db::pool(&db_url, 4).unwrap();
         let server = kefu::startup::build(config, pool, listener).unwrap();
         let handle = server.handle();
