@@ -17,6 +17,8 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'static str,
     message: &'static str,
+    /// For a form sent after the session ended: sign in again, then back to the form.
+    sign_in_again: Option<String>,
 }
 
 pub fn handlers<B: 'static>() -> ErrorHandlers<B> {
@@ -45,12 +47,29 @@ fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let ctx = PageCtx::peek(res.request());
-    let (title, message) = keys(status);
+    let (mut title, mut message) = keys(status);
+    let csrf_failed = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+        .is_some_and(|e| matches!(e, AppError::Csrf));
+    // A form sent by a browser whose session has ended (idle timeout, signed out in
+    // another tab): say so, and offer the way back to the form. The page the form
+    // came from keeps what was typed (static/js/app.js), so nothing is lost.
+    let sign_in_again = (csrf_failed && ctx.user.is_none()).then(|| {
+        title = "error.session_expired.title";
+        message = "error.session_expired.message";
+        let back = referer_path(res.request()).unwrap_or_else(|| "/".into());
+        let mut url = String::from("/login?next=");
+        url.extend(url::form_urlencoded::byte_serialize(back.as_bytes()));
+        url
+    });
     let page = ErrorPage {
         ctx: &ctx,
         status: status.as_u16(),
         title: ctx.t(title),
         message: ctx.t(message),
+        sign_in_again,
     };
     let body = page.render().unwrap_or_else(|e| {
         tracing::error!(error = %e, "error page failed to render");
@@ -67,6 +86,21 @@ fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<
     let res: ServiceResponse<EitherBody<B, BoxBody>> =
         ServiceResponse::new(req, new.body(body)).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
+}
+
+/// The path of the page a request came from, when it is one of ours.
+fn referer_path(req: &actix_web::HttpRequest) -> Option<String> {
+    let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let info = req.connection_info();
+    if url.host_str()? != info.host().split(':').next()? {
+        return None;
+    }
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    Some(crate::web::safe_next(Some(&path)))
 }
 
 /// Unknown paths.

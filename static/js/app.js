@@ -1,1 +1,94 @@
 // Small progressive enhancements only; every page works without this file.
+//
+// Form drafts: what a person types into a POST form is kept in this tab's
+// sessionStorage until the server confirms a save. If the session ended meanwhile
+// (the form is refused and the person signs in again) or the browser went back, the
+// form is filled in again on return. Passwords, hidden fields and files are never kept.
+(function () {
+  'use strict';
+  var store;
+  try {
+    store = window.sessionStorage;
+  } catch (e) {
+    return;
+  }
+  if (!store) return;
+  var PREFIX = 'kefu-draft:';
+
+  function keyFor(form) {
+    return PREFIX + location.pathname + '|' + (form.getAttribute('action') || '');
+  }
+
+  function keepable(el) {
+    if (!el.name || el.disabled) return false;
+    var t = (el.type || '').toLowerCase();
+    return t !== 'password' && t !== 'hidden' && t !== 'file' && t !== 'submit' && t !== 'button';
+  }
+
+  function snapshot(form) {
+    var data = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!keepable(el)) return;
+      var t = (el.type || '').toLowerCase();
+      if (t === 'checkbox' || t === 'radio') {
+        data[el.name + '=' + el.value] = el.checked;
+      } else {
+        data[el.name] = el.value;
+      }
+    });
+    return data;
+  }
+
+  function restore(form, data) {
+    var changed = false;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!keepable(el)) return;
+      var t = (el.type || '').toLowerCase();
+      if (t === 'checkbox' || t === 'radio') {
+        var k = el.name + '=' + el.value;
+        if (k in data && el.checked !== data[k]) {
+          el.checked = data[k];
+          changed = true;
+        }
+      } else if (el.name in data && el.value !== data[el.name]) {
+        el.value = data[el.name];
+        changed = true;
+      }
+    });
+    return changed;
+  }
+
+  // A page that confirms a save ends the drafts sent from this tab.
+  if (document.querySelector('.flash-ok')) {
+    for (var i = store.length - 1; i >= 0; i--) {
+      var k = store.key(i);
+      if (k && k.indexOf(PREFIX) === 0) store.removeItem(k);
+    }
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll('form[method="post"]'), function (form) {
+    if (form.hasAttribute('data-no-draft')) return;
+    var key = keyFor(form);
+    var saved = store.getItem(key);
+    // A form the server sent back with errors already holds the input: keep it.
+    if (saved && !form.parentNode.querySelector('.error-summary')) {
+      try {
+        if (restore(form, JSON.parse(saved))) {
+          var note = document.createElement('p');
+          note.className = 'flash flash-info draft-note';
+          note.setAttribute('role', 'status');
+          note.textContent = document.body.getAttribute('data-draft-restored') || '';
+          form.parentNode.insertBefore(note, form);
+        }
+      } catch (e) {
+        store.removeItem(key);
+      }
+    }
+    var save = function () {
+      store.setItem(key, JSON.stringify(snapshot(form)));
+    };
+    form.addEventListener('input', save);
+    form.addEventListener('change', save);
+    form.addEventListener('submit', save);
+  });
+})();

@@ -284,3 +284,31 @@ async fn static_files_are_served_with_nosniff() {
     assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert!(res.text().await.unwrap().contains("Noto Sans CJK SC"));
 }
+
+#[tokio::test]
+async fn a_form_sent_after_the_session_ended_says_so_and_leads_back() {
+    let app = TestApp::spawn().await;
+    let stranger = app.browser();
+
+    let res = stranger
+        .client
+        .post(stranger.url("/admin/users"))
+        .header(header::REFERER, format!("{}/admin/users/new", app.addr))
+        .form(&new_user_fields())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "h1").unwrap().contains("登录已过期"));
+    let doc = scraper::Html::parse_document(&body);
+    let link = doc
+        .select(&scraper::Selector::parse(".error-page a.button").unwrap())
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(link, "/login?next=%2Fadmin%2Fusers%2Fnew");
+    assert_eq!(user_count(&app).await, 7);
+}

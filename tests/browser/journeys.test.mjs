@@ -77,3 +77,35 @@ test('a form with a mistake keeps the input, shows the message, then saves', asy
   assert.ok((await page.textContent('.details')).includes('客服专员'));
   await page.context().close();
 });
+
+test('a form sent after the session ended loses nothing', async () => {
+  const page = await newPage();
+  await signIn(page, kefu.base, 'admin');
+  await page.goto(`${kefu.base}/admin/users/new`);
+  await page.fill('#f-username', 'zhou.yan');
+  await page.fill('#f-display_name', '客服专员 周燕');
+  await page.fill('#f-email', 'zhou.yan@example.com');
+  await page.check('input[name=roles][value=cs_specialist]');
+  // The session ends while the form is open (as after 30 idle minutes).
+  await page.context().clearCookies();
+
+  await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+
+  assert.equal(await page.textContent('h1 .status'), '403');
+  assert.ok((await page.textContent('h1')).includes('登录已过期'));
+  await Promise.all([page.waitForNavigation(), page.click('text=重新登录并返回表单')]);
+  await page.fill('#f-username', 'admin');
+  await page.fill('#f-password', 'kefu-demo');
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+
+  assert.equal(new URL(page.url()).pathname, '/admin/users/new', 'back on the form');
+  assert.equal(await page.inputValue('#f-display_name'), '客服专员 周燕', 'what was typed is back');
+  assert.equal(await page.inputValue('#f-email'), 'zhou.yan@example.com');
+  assert.ok(await page.isChecked('input[name=roles][value=cs_specialist]'));
+  assert.ok((await page.textContent('.draft-note')).includes('已恢复'));
+  await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+  assert.equal(await page.textContent('.flash-ok'), '用户已创建。');
+  await page.goto(`${kefu.base}/admin/users/new`);
+  assert.equal(await page.inputValue('#f-display_name'), '', 'a saved form leaves no draft behind');
+  await page.context().close();
+});
