@@ -16,8 +16,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_form = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
+            if !is_form {
+                return Err(AppError::BadRequest);
+            }
             let bytes = bytes.await.map_err(|_| AppError::BadRequest)?;
             serde_html_form::from_bytes::<T>(&bytes)
                 .map(Form)

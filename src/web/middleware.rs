@@ -95,8 +95,40 @@ pub async fn identity(
     Ok(res)
 }
 
-/// Largest form body the CSRF check reads (file uploads use multipart, not this).
+/// Largest url-encoded form body the CSRF check reads.
 const FORM_LIMIT: usize = 1 << 20;
+/// Largest multipart body (file uploads: scans up to 20 MB, imports).
+pub const UPLOAD_LIMIT: usize = 25 << 20;
+
+/// Reads the whole body, up to `limit` bytes.
+async fn read_body(
+    req: &mut ServiceRequest,
+    limit: usize,
+) -> Result<Option<web::Bytes>, actix_web::Error> {
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body.freeze()))
+}
+
+/// The `csrf_token` field of a multipart body, if it has one.
+async fn multipart_token(content_type: &str, body: web::Bytes) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut parts = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = parts.next_field().await {
+        if field.name() == Some("csrf_token") {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
 
 /// Refuses state-changing requests that do not come from one of our own forms:
 /// a cross-site `Origin`, or a missing or wrong `csrf_token` (form field, or the
@@ -118,28 +150,27 @@ pub async fn csrf(
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if given.is_none() && is_form {
+        .unwrap_or("")
+        .to_owned();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let is_multipart = content_type.starts_with("multipart/form-data");
+    if given.is_none() && (is_form || is_multipart) {
         // Read the body to find the token, then hand the same bytes to the handler.
-        let mut payload = req.take_payload();
-        let mut body = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk?;
-            if body.len() + chunk.len() > FORM_LIMIT {
-                return Ok(
-                    req.error_response(actix_web::error::ErrorPayloadTooLarge("form too large"))
-                );
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let body = body.freeze();
-        given = url::form_urlencoded::parse(&body)
-            .find(|(k, _)| k == "csrf_token")
-            .map(|(_, v)| v.into_owned());
+        let limit = if is_form { FORM_LIMIT } else { UPLOAD_LIMIT };
+        let Some(body) = read_body(&mut req, limit).await? else {
+            return Ok(req.error_response(actix_web::error::ErrorPayloadTooLarge("too large")));
+        };
+        given = if is_form {
+            url::form_urlencoded::parse(&body)
+                .find(|(k, _)| k == "csrf_token")
+                .map(|(_, v)| v.into_owned())
+        } else {
+            multipart_token(&content_type, body.clone()).await
+        };
         req.set_payload(Payload::from(body));
     }
     let ok = match (expected, given) {

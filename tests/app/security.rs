@@ -312,3 +312,36 @@ async fn a_form_sent_after_the_session_ended_says_so_and_leads_back() {
     assert_eq!(link, "/login?next=%2Fadmin%2Fusers%2Fnew");
     assert_eq!(user_count(&app).await, 7);
 }
+
+#[tokio::test]
+async fn a_multipart_upload_is_checked_for_its_csrf_token_too() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let token = admin.csrf().await;
+    let upload = |with_token: bool| {
+        let mut form = reqwest::multipart::Form::new();
+        if with_token {
+            form = form.text("csrf_token", token.clone());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(b"room,owner\n1-101,\xe7\x8e\x8b\n".to_vec())
+                .file_name("rooms.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        );
+        admin
+            .client
+            .post(admin.url("/admin/users"))
+            .multipart(form)
+            .send()
+    };
+
+    let without = upload(false).await.unwrap();
+    let with = upload(true).await.unwrap();
+
+    assert_eq!(without.status(), StatusCode::FORBIDDEN);
+    // With the token the request reaches the handler, which expects a plain form.
+    assert_eq!(with.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(user_count(&app).await, 7);
+}
