@@ -5,10 +5,13 @@ use serde::Deserialize;
 
 use super::queries::{self, Filter};
 use super::views::AuditList;
+use crate::audit;
 use crate::auth::Right;
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::UserPage;
+use serde_json::json;
 
 const PAGE: i64 = 50;
 
@@ -37,14 +40,8 @@ fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-/// GET /admin/audit: the log, newest first, filtered.
-pub async fn list(
-    page: UserPage,
-    mut conn: DbConn,
-    q: web::Query<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
-    page.require(Right::ViewAudit)?;
-    let tz = page.tz;
+/// The filter the query asks for; `true` when a date could not be read.
+fn filter_from(q: &AuditQuery, tz: chrono_tz::Tz) -> (Filter, bool) {
     let mut date_error = false;
     let mut day = |s: &str, plus_one: bool| -> Option<chrono::DateTime<Utc>> {
         let s = s.trim();
@@ -82,20 +79,37 @@ pub async fn list(
         until,
         before,
     };
+    (filter, date_error)
+}
+
+/// The filters as a query string (for the next page and the export links).
+fn filters_query(q: &AuditQuery) -> url::form_urlencoded::Serializer<'static, String> {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    s.append_pair("actor", &q.actor)
+        .append_pair("action", &q.action)
+        .append_pair("entity", &q.entity)
+        .append_pair("entity_id", &q.entity_id)
+        .append_pair("from", &q.from)
+        .append_pair("until", &q.until);
+    s
+}
+
+/// GET /admin/audit: the log, newest first, filtered.
+pub async fn list(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewAudit)?;
+    let (filter, date_error) = filter_from(&q, page.tz);
     let mut rows = queries::page(&mut conn, &filter, PAGE + 1).await?;
     let older = if rows.len() as i64 > PAGE {
         rows.truncate(PAGE as usize);
         rows.last().map(|last| {
-            let mut s = url::form_urlencoded::Serializer::new(String::new());
-            s.append_pair("actor", &q.actor)
-                .append_pair("action", &q.action)
-                .append_pair("entity", &q.entity)
-                .append_pair("entity_id", &q.entity_id)
-                .append_pair("from", &q.from)
-                .append_pair("until", &q.until)
+            filters_query(&q)
                 .append_pair("before_at", &last.at.to_rfc3339())
-                .append_pair("before_id", &last.id.to_string());
-            s.finish()
+                .append_pair("before_id", &last.id.to_string())
+                .finish()
         })
     } else {
         None
@@ -108,9 +122,70 @@ pub async fn list(
         q: &q,
         older,
         date_error,
+        filters: filters_query(&q).finish(),
     }
     .render()?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))
+}
+
+/// Most rows one export holds; narrow the filters for more.
+const EXPORT_LIMIT: i64 = 10_000;
+
+#[derive(Deserialize)]
+pub struct FormatQuery {
+    format: String,
+}
+
+/// GET /admin/audit/export?format=csv|xlsx&…filters: what the list shows, as a file.
+pub async fn export(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<AuditQuery>,
+    f: web::Query<FormatQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewAudit)?;
+    let format = ExportFormat::parse(&f.format).ok_or(AppError::BadRequest)?;
+    let (mut filter, _) = filter_from(&q, page.tz);
+    filter.before = None;
+    let rows = queries::page(&mut conn, &filter, EXPORT_LIMIT).await?;
+    audit::record(
+        &mut conn,
+        &page.meta(),
+        "audit.exported",
+        None,
+        json!({ "format": f.format, "rows": rows.len(), "filters": filters_query(&q).finish() }),
+    )
+    .await?;
+    let t = |k: &str| page.t(k).to_owned();
+    let sheet = Sheet {
+        title: t("audit.title"),
+        headers: vec![
+            t("audit.at"),
+            t("audit.actor"),
+            t("audit.action"),
+            t("audit.entity"),
+            t("audit.entity_id"),
+            t("audit.address"),
+            t("audit.details"),
+            t("audit.request_id"),
+        ],
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                vec![
+                    Cell::from(page.datetime(&r.at)),
+                    r.actor.unwrap_or_default().into(),
+                    r.action.into(),
+                    r.entity.unwrap_or_default().into(),
+                    r.entity_id.unwrap_or_default().into(),
+                    r.ip.unwrap_or_default().into(),
+                    r.details.to_string().into(),
+                    r.request_id.unwrap_or_default().into(),
+                ]
+            })
+            .collect(),
+    };
+    export::respond(&sheet, format)
 }

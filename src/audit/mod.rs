@@ -18,5 +18,6 @@ pub struct Meta {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/audit", web::get().to(handlers::list));
+    cfg.route("/admin/audit", web::get().to(handlers::list))
+        .route("/admin/audit/export", web::get().to(handlers::export));
 }

@@ -13,6 +13,8 @@ pub struct AuditList<'a> {
     /// Query string of the next (older) page, when there is one.
     pub older: Option<String>,
     pub date_error: bool,
+    /// The filters as a query string, for the export links.
+    pub filters: String,
 }
 
 impl AuditList<'_> {

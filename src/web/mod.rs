@@ -2,6 +2,7 @@
 //! (identity and language, CSRF, headers), error pages and form parsing.
 pub mod context;
 pub mod errors;
+pub mod export;
 pub mod form;
 pub mod middleware;
 

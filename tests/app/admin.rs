@@ -283,3 +283,49 @@ async fn the_audit_page_filters_by_action() {
         "a bad date is explained, not a 500"
     );
 }
+
+#[tokio::test]
+async fn the_audit_export_carries_what_the_filters_selected() {
+    let app = TestApp::spawn().await;
+    app.browser().login("employee", "wrong-password").await;
+    let admin = app.login_as(Role::Admin).await;
+
+    let csv = admin
+        .get("/admin/audit/export?format=csv&action=auth.login_failed")
+        .await;
+    let xlsx = admin
+        .get("/admin/audit/export?format=xlsx&action=auth.login_failed")
+        .await;
+
+    assert_eq!(csv.status(), StatusCode::OK);
+    let disposition = csv.headers()[reqwest::header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment") && disposition.contains(".csv"),
+        "{disposition}"
+    );
+    let text = String::from_utf8(csv.bytes().await.unwrap()[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "时间,操作人,操作,记录类型,记录编号,地址,详情,请求编号"
+    );
+    assert_eq!(lines.len(), 2, "one failed sign-in, nothing else: {text}");
+    assert!(lines[1].contains("auth.login_failed") && lines[1].contains("employee"));
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert_eq!(&xlsx.bytes().await.unwrap()[..2], b"PK");
+    assert_eq!(
+        admin.get("/admin/audit/export?format=pdf").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(
+        employee
+            .get("/admin/audit/export?format=csv")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}

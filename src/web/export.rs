@@ -1,0 +1,191 @@
+//! Register exports: the same rows a list shows (filters applied) as CSV or .xlsx.
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::HttpResponse;
+use rust_xlsxwriter::{Format, Workbook};
+
+use crate::error::AppError;
+
+/// One cell of an exported row.
+pub enum Cell {
+    Text(String),
+    Int(i64),
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Cell::Text(s.to_owned())
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(n: i64) -> Self {
+        Cell::Int(n)
+    }
+}
+
+/// A sheet: a title (the file and sheet name), column headers, rows.
+pub struct Sheet {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn parse(s: &str) -> Option<ExportFormat> {
+        match s {
+            "csv" => Some(ExportFormat::Csv),
+            "xlsx" => Some(ExportFormat::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// Text a spreadsheet would run as a formula is prefixed with `'` (CSV injection).
+fn defuse(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+fn attachment(filename: &str) -> ContentDisposition {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: filename.as_bytes().to_vec(),
+            }),
+        ],
+    }
+}
+
+/// CSV with a UTF-8 byte-order mark, so that Excel opens Chinese text correctly.
+pub fn csv(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
+    let mut out = vec![0xEF, 0xBB, 0xBF];
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(&sheet.headers)
+            .map_err(anyhow::Error::from)?;
+        for row in &sheet.rows {
+            let rec: Vec<String> = row
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(s) => defuse(s),
+                    Cell::Int(n) => n.to_string(),
+                })
+                .collect();
+            w.write_record(&rec).map_err(anyhow::Error::from)?;
+        }
+        w.flush().map_err(anyhow::Error::from)?;
+    }
+    Ok(out)
+}
+
+/// An .xlsx workbook with one sheet, bold headers and a frozen header row.
+pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
+    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Other(anyhow::anyhow!("xlsx: {e}"));
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    // Sheet names: at most 31 characters, none of []:*?/\
+    let name: String = sheet
+        .title
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect();
+    ws.set_name(if name.is_empty() { "Sheet1" } else { &name })
+        .map_err(fail)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in sheet.headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)
+            .map_err(fail)?;
+    }
+    for (r, row) in sheet.rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 1, c as u16);
+            match cell {
+                Cell::Text(s) => ws.write_string(r, c, s).map_err(fail)?,
+                Cell::Int(n) => ws.write_number(r, c, *n as f64).map_err(fail)?,
+            };
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(fail)?;
+    ws.autofit();
+    book.save_to_buffer().map_err(fail)
+}
+
+/// The download response for `sheet` in `format`, named `{title}.{csv|xlsx}`.
+pub fn respond(sheet: &Sheet, format: ExportFormat) -> Result<HttpResponse, AppError> {
+    let (body, ext, mime) = match format {
+        ExportFormat::Csv => (csv(sheet)?, "csv", "text/csv; charset=utf-8"),
+        ExportFormat::Xlsx => (
+            xlsx(sheet)?,
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(mime)
+        .insert_header(attachment(&format!("{}.{ext}", sheet.title)))
+        .body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet() -> Sheet {
+        Sheet {
+            title: "审计日志".into(),
+            headers: vec!["时间".into(), "操作".into(), "编号".into()],
+            rows: vec![vec![
+                "2026-11-28 08:00".into(),
+                "=HYPERLINK(\"x\")".into(),
+                7.into(),
+            ]],
+        }
+    }
+
+    #[test]
+    fn csv_has_a_bom_and_defuses_formulas() {
+        let bytes = csv(&sheet()).unwrap();
+        assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        assert!(text.starts_with("时间,操作,编号\n"));
+        assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+    }
+
+    #[test]
+    fn xlsx_is_a_zip_workbook() {
+        let bytes = xlsx(&sheet()).unwrap();
+        assert_eq!(&bytes[..2], b"PK");
+    }
+}
