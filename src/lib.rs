@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod home;
 pub mod i18n;
+pub mod properties;
 pub mod schema;
 pub mod startup;
 pub mod telemetry;

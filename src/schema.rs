@@ -15,6 +15,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    buildings (id) {
+        id -> Int8,
+        project_id -> Int8,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Int8,
         username -> Text,
@@ -32,9 +42,59 @@ diesel::table! {
 }
 
 diesel::table! {
+    projects (id) {
+        id -> Int8,
+        name -> Text,
+        address -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    residents (id) {
+        id -> Int8,
+        room_id -> Int8,
+        kind -> Text,
+        name -> Text,
+        phone -> Text,
+        id_type -> Text,
+        id_number -> Text,
+        moved_in -> Nullable<Date>,
+        moved_out -> Nullable<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     roles (code) {
         code -> Text,
         sort_order -> Int4,
+    }
+}
+
+diesel::table! {
+    room_imports (id) {
+        id -> Int8,
+        project_id -> Int8,
+        user_id -> Int8,
+        filename -> Text,
+        content -> Bytea,
+        committed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    rooms (id) {
+        id -> Int8,
+        building_id -> Int8,
+        kind -> Text,
+        unit -> Text,
+        floor -> Int4,
+        number -> Text,
+        name -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -71,15 +131,25 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(buildings -> projects (project_id));
+diesel::joinable!(residents -> rooms (room_id));
+diesel::joinable!(room_imports -> projects (project_id));
+diesel::joinable!(room_imports -> users (user_id));
+diesel::joinable!(rooms -> buildings (building_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_code));
 diesel::joinable!(user_roles -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
+    buildings,
     login_failures,
     login_locks,
+    projects,
+    residents,
     roles,
+    room_imports,
+    rooms,
     sessions,
     user_roles,
     users,

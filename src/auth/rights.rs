@@ -60,13 +60,24 @@ pub enum Right {
     ManageUsers,
     /// Read the audit log.
     ViewAudit,
+    /// See projects, buildings, rooms and residents (personal data masked).
+    ViewProperties,
+    /// Create projects, buildings and rooms, import room lists, record residents.
+    ManageProperties,
+    /// See residents' ID numbers and phones in full (each view is audited).
+    RevealPersonalData,
 }
 
 /// The rights table: which roles carry which right.
 pub fn granted(role: Role, right: Right) -> bool {
     use Right::*;
     use Role::*;
-    matches!((role, right), (Admin, ManageUsers) | (Admin, ViewAudit))
+    match right {
+        ManageUsers | ViewAudit => role == Admin,
+        ViewProperties => role != Employee,
+        ManageProperties => matches!(role, CsSpecialist | ArchiveKeeper | Admin),
+        RevealPersonalData => matches!(role, CsSpecialist | ArchiveKeeper | CenterManager),
+    }
 }
 
 /// The signed-in user as every request sees it, read fresh from the database with

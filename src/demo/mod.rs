@@ -65,5 +65,82 @@ pub async fn seed(conn: &mut AsyncPgConnection, password: &str) -> anyhow::Resul
         .await?;
         created += 1;
     }
+    seed_properties(conn).await?;
     Ok(created)
+}
+
+/// A demo estate: two buildings of rooms, a facility room, a few residents.
+/// Only when there is no project yet. The ID numbers are made up but valid.
+async fn seed_properties(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    use crate::properties::{models::NewResident, models::NewRoom, queries as p};
+    if !p::projects(conn).await?.is_empty() {
+        return Ok(());
+    }
+    let project = p::create_project(conn, "碧水花园", "深圳市南山区碧水路 88 号").await?;
+    for code in ["1", "2"] {
+        let building = p::create_building(conn, project, code, "").await?;
+        let mut numbers = Vec::new();
+        for unit in ["1", "2"] {
+            for floor in 1..=6 {
+                for i in 1..=2 {
+                    numbers.push((unit, floor, format!("{floor}{i:02}")));
+                }
+            }
+        }
+        let rooms: Vec<NewRoom> = numbers
+            .iter()
+            .map(|(unit, floor, number)| NewRoom {
+                building_id: building,
+                kind: "home",
+                unit,
+                floor: *floor,
+                number,
+                name: "",
+            })
+            .collect();
+        p::insert_rooms(conn, &rooms).await?;
+        p::insert_rooms(
+            conn,
+            &[NewRoom {
+                building_id: building,
+                kind: "facility",
+                unit: "",
+                floor: -1,
+                number: "B101",
+                name: "配电房",
+            }],
+        )
+        .await?;
+        if code == "1" {
+            let people = [
+                (
+                    "301",
+                    "owner",
+                    "王小明",
+                    "13812345678",
+                    "440305199003071236",
+                ),
+                ("302", "owner", "李华", "13987654321", "320102198512150045"),
+                ("302", "tenant", "赵六", "13700001111", ""),
+            ];
+            for (number, kind, name, phone, id) in people {
+                if let Some(room) = p::find_room(conn, building, "1", number).await? {
+                    p::insert_resident(
+                        conn,
+                        &NewResident {
+                            room_id: room.id,
+                            kind,
+                            name,
+                            phone,
+                            id_type: "resident_id",
+                            id_number: id,
+                            moved_in: None,
+                        },
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -43,6 +43,13 @@ async fn home(page: UserPage) -> Result<HttpResponse, AppError> {
         })
         .collect();
     let mut cards = Vec::new();
+    if user.may(Right::ViewProperties) {
+        cards.push(Card {
+            href: "/properties",
+            title: page.t("nav.properties"),
+            text: page.t("home.card.properties"),
+        });
+    }
     if user.may(Right::ManageUsers) {
         cards.push(Card {
             href: "/admin/users",

@@ -136,6 +136,23 @@ impl PageCtx {
         self.locale.tf(key, args)
     }
 
+    /// [`PageCtx::tf`] with one placeholder, for templates.
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.locale.tf(key, &[(name, &value)])
+    }
+
+    /// [`PageCtx::tf`] with two placeholders, for templates.
+    pub fn t2(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl std::fmt::Display,
+        n2: &str,
+        v2: impl std::fmt::Display,
+    ) -> String {
+        self.locale.tf(key, &[(n1, &v1), (n2, &v2)])
+    }
+
     pub fn html_lang(&self) -> &'static str {
         self.locale.code()
     }
@@ -159,6 +176,11 @@ impl PageCtx {
             return Vec::new();
         };
         let mut items = vec![("/", "nav.home", true)];
+        items.push((
+            "/properties",
+            "nav.properties",
+            user.may(Right::ViewProperties),
+        ));
         items.push(("/admin/users", "nav.users", user.may(Right::ManageUsers)));
         items.push(("/admin/audit", "nav.audit", user.may(Right::ViewAudit)));
         items

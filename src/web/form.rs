@@ -80,3 +80,78 @@ impl FieldErrors {
         self.errors.iter().map(|(k, v)| (*k, v.as_str())).collect()
     }
 }
+
+/// One uploaded file.
+pub struct UploadedFile {
+    pub field: String,
+    pub filename: String,
+    pub content: web::Bytes,
+}
+
+/// A multipart form: its text fields and its files, read whole (the CSRF check has
+/// already bounded the size). Anything that is not multipart is a 400.
+pub struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub files: Vec<UploadedFile>,
+}
+
+impl Upload {
+    /// The first non-empty file sent as `field`.
+    pub fn file(&self, field: &str) -> Option<&UploadedFile> {
+        self.files
+            .iter()
+            .find(|f| f.field == field && !f.content.is_empty())
+    }
+}
+
+impl FromRequest for Upload {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let boundary =
+                multer::parse_boundary(&content_type).map_err(|_| AppError::BadRequest)?;
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
+                let chunk = chunk.map_err(|_| AppError::BadRequest)?;
+                if body.len() + chunk.len() > crate::web::middleware::UPLOAD_LIMIT {
+                    return Err(AppError::BadRequest);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let body = body.freeze();
+            let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+            let mut parts = multer::Multipart::new(stream, boundary);
+            let mut upload = Upload {
+                fields: Default::default(),
+                files: Vec::new(),
+            };
+            while let Some(field) = parts.next_field().await.map_err(|_| AppError::BadRequest)? {
+                let name = field.name().unwrap_or("").to_owned();
+                match field.file_name().map(str::to_owned) {
+                    Some(filename) => {
+                        let content = field.bytes().await.map_err(|_| AppError::BadRequest)?;
+                        upload.files.push(UploadedFile {
+                            field: name,
+                            filename,
+                            content,
+                        });
+                    }
+                    None => {
+                        let text = field.text().await.map_err(|_| AppError::BadRequest)?;
+                        upload.fields.insert(name, text);
+                    }
+                }
+            }
+            Ok(upload)
+        })
+    }
+}

@@ -7,7 +7,7 @@ pub mod form;
 pub mod middleware;
 
 pub use context::{Flash, PageCtx, UserPage};
-pub use form::{FieldErrors, Form};
+pub use form::{FieldErrors, Form, Upload};
 
 use actix_web::{http::header, HttpResponse};
 

@@ -113,7 +113,7 @@ fn every_key_used_is_in_the_catalogs() {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap_or_default();
-            for pat in ["t(\"", "tf(\"", ".add(\""] {
+            for pat in [".t(\"", ".tf(\"", ".t1(\"", ".t2(\"", ".add(\""] {
                 let mut rest = text.as_str();
                 while let Some(i) = rest.find(pat) {
                     rest = &rest[i + pat.len()..];

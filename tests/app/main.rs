@@ -3,4 +3,5 @@ mod admin;
 mod auth;
 mod helpers;
 mod i18n;
+mod properties;
 mod security;

@@ -1,0 +1,714 @@
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde_json::json;
+
+use super::forms::{self, BuildingInput, GenerateInput, ProjectInput, ResidentInput};
+use super::import::{self, ReadError};
+use super::models::{NewResident, NewRoom};
+use super::queries;
+use super::views::*;
+use crate::audit;
+use crate::auth::Right;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::web::context::flash;
+use crate::web::{html, see_other, FieldErrors, Form, Upload, UserPage};
+use diesel_async::AsyncConnection;
+
+fn today(page: &UserPage) -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&page.tz).date_naive()
+}
+
+fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+async fn index_page(
+    page: &UserPage,
+    conn: &mut DbConn,
+    input: &ProjectInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let projects = queries::projects(conn).await?;
+    let body = IndexPage {
+        ctx: page.ctx(),
+        projects,
+        input,
+        errors,
+        can_manage: page.user().may(Right::ManageProperties),
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /properties
+pub async fn index(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewProperties)?;
+    let errors = FieldErrors::new(page.locale);
+    index_page(
+        &page,
+        &mut conn,
+        &ProjectInput::default(),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /properties
+pub async fn create_project(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(input): Form<ProjectInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageProperties)?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some((name, address)) = input.validate(&mut errors) else {
+        return index_page(
+            &page,
+            &mut conn,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let meta = page.meta();
+    let result = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            let id = queries::create_project(conn, &name, &address).await?;
+            audit::record(
+                conn,
+                &meta,
+                "project.created",
+                Some(("project", id.to_string())),
+                json!({ "name": name }),
+            )
+            .await?;
+            Ok(id)
+        })
+        .await;
+    match result {
+        Ok(id) => {
+            flash(&session, "ok", page.t("properties.project_created"));
+            Ok(see_other(&format!("/properties/{id}")))
+        }
+        Err(e) if is_unique_violation(&e) => {
+            errors.add("name", "properties.error.project_taken");
+            index_page(
+                &page,
+                &mut conn,
+                &input,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn project_page(
+    page: &UserPage,
+    conn: &mut DbConn,
+    id: i64,
+    input: &BuildingInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let project = queries::project(conn, id).await?;
+    let buildings = queries::buildings(conn, id).await?;
+    let body = ProjectPage {
+        ctx: page.ctx(),
+        project,
+        buildings,
+        input,
+        errors,
+        can_manage: page.user().may(Right::ManageProperties),
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /properties/{id}
+pub async fn project(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewProperties)?;
+    let errors = FieldErrors::new(page.locale);
+    project_page(
+        &page,
+        &mut conn,
+        path.into_inner(),
+        &BuildingInput::default(),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /properties/{id}/buildings
+pub async fn create_building(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<BuildingInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageProperties)?;
+    let project_id = path.into_inner();
+    queries::project(&mut conn, project_id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some((code, name)) = input.validate(&mut errors) else {
+        return project_page(
+            &page,
+            &mut conn,
+            project_id,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let meta = page.meta();
+    let result = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            let id = queries::create_building(conn, project_id, &code, &name).await?;
+            audit::record(
+                conn,
+                &meta,
+                "building.created",
+                Some(("building", id.to_string())),
+                json!({ "code": code }),
+            )
+            .await?;
+            Ok(id)
+        })
+        .await;
+    match result {
+        Ok(id) => {
+            flash(&session, "ok", page.t("properties.building_created"));
+            Ok(see_other(&format!("/properties/buildings/{id}")))
+        }
+        Err(e) if is_unique_violation(&e) => {
+            errors.add("code", "properties.error.building_taken");
+            project_page(
+                &page,
+                &mut conn,
+                project_id,
+                &input,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn building_page(
+    page: &UserPage,
+    conn: &mut DbConn,
+    id: i64,
+    input: &GenerateInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let building = queries::building(conn, id).await?;
+    let project = queries::project(conn, building.project_id).await?;
+    let rooms = queries::rooms_of(conn, id).await?;
+    let body = BuildingPage {
+        ctx: page.ctx(),
+        project,
+        building,
+        rooms,
+        input,
+        errors,
+        can_manage: page.user().may(Right::ManageProperties),
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /properties/buildings/{id}: every room, in archive order, with residents.
+pub async fn building(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewProperties)?;
+    let errors = FieldErrors::new(page.locale);
+    let input = GenerateInput {
+        floor_from: "1".into(),
+        ..Default::default()
+    };
+    building_page(
+        &page,
+        &mut conn,
+        path.into_inner(),
+        &input,
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /properties/buildings/{id}/generate: units × floors × rooms per floor at once.
+pub async fn generate(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<GenerateInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageProperties)?;
+    let id = path.into_inner();
+    queries::building(&mut conn, id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some(g) = input.validate(&mut errors) else {
+        return building_page(
+            &page,
+            &mut conn,
+            id,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let mut numbers = Vec::new();
+    for unit in &g.units {
+        for floor in g.floors.clone() {
+            for i in 1..=g.per_floor {
+                numbers.push((unit.as_str(), floor, forms::room_number(floor, i)));
+            }
+        }
+    }
+    let new: Vec<NewRoom> = numbers
+        .iter()
+        .map(|(unit, floor, number)| NewRoom {
+            building_id: id,
+            kind: "home",
+            unit,
+            floor: *floor,
+            number,
+            name: "",
+        })
+        .collect();
+    let meta = page.meta();
+    let created = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let n = queries::insert_rooms(conn, &new).await?;
+            audit::record(
+                conn,
+                &meta,
+                "rooms.generated",
+                Some(("building", id.to_string())),
+                json!({ "created": n, "asked": new.len() }),
+            )
+            .await?;
+            Ok(n)
+        })
+        .await?;
+    flash(
+        &session,
+        "ok",
+        page.tf(
+            "properties.rooms_generated",
+            &[("created", &created), ("skipped", &(new.len() - created))],
+        ),
+    );
+    Ok(see_other(&format!("/properties/buildings/{id}")))
+}
+
+async fn room_page(
+    page: &UserPage,
+    conn: &mut DbConn,
+    id: i64,
+    revealed: bool,
+    input: &ResidentInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let room = queries::room(conn, id).await?;
+    let building = queries::building(conn, room.building_id).await?;
+    let project = queries::project(conn, building.project_id).await?;
+    let residents = queries::residents_of(conn, id).await?;
+    let body = RoomPage {
+        ctx: page.ctx(),
+        project,
+        building,
+        room,
+        residents,
+        revealed,
+        can_reveal: page.user().may(Right::RevealPersonalData),
+        can_manage: page.user().may(Right::ManageProperties),
+        input,
+        errors,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+fn blank_resident() -> ResidentInput {
+    ResidentInput {
+        kind: "owner".into(),
+        id_type: "resident_id".into(),
+        ..Default::default()
+    }
+}
+
+/// GET /properties/rooms/{id}: the room and its residents, personal data masked.
+pub async fn room(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewProperties)?;
+    let errors = FieldErrors::new(page.locale);
+    room_page(
+        &page,
+        &mut conn,
+        path.into_inner(),
+        false,
+        &blank_resident(),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /properties/rooms/{id}/reveal: the same page with ID numbers and phones in
+/// full, for those who need them; the view is audited before it is shown.
+pub async fn reveal(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RevealPersonalData)?;
+    let id = path.into_inner();
+    let residents = queries::residents_of(&mut conn, id).await?;
+    let ids: Vec<i64> = residents.iter().map(|r| r.id).collect();
+    audit::record(
+        &mut conn,
+        &page.meta(),
+        "resident.personal_data_viewed",
+        Some(("room", id.to_string())),
+        json!({ "residents": ids }),
+    )
+    .await?;
+    let errors = FieldErrors::new(page.locale);
+    room_page(
+        &page,
+        &mut conn,
+        id,
+        true,
+        &blank_resident(),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /properties/rooms/{id}/residents
+pub async fn add_resident(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<ResidentInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageProperties)?;
+    let id = path.into_inner();
+    queries::room(&mut conn, id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some(v) = input.validate(&mut errors, today(&page)) else {
+        return room_page(
+            &page,
+            &mut conn,
+            id,
+            false,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    if !v.id_number.is_empty()
+        && queries::has_resident(&mut conn, id, &v.name, &v.id_number).await?
+    {
+        errors.add("name", "properties.error.resident_exists");
+        return room_page(
+            &page,
+            &mut conn,
+            id,
+            false,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let rid = queries::insert_resident(
+            conn,
+            &NewResident {
+                room_id: id,
+                kind: v.kind,
+                name: &v.name,
+                phone: &v.phone,
+                id_type: v.id_type,
+                id_number: &v.id_number,
+                moved_in: v.moved_in,
+            },
+        )
+        .await?;
+        // The audit row names the resident, never the personal data itself.
+        audit::record(
+            conn,
+            &meta,
+            "resident.created",
+            Some(("resident", rid.to_string())),
+            json!({ "room": id, "kind": v.kind }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("properties.resident_added"));
+    Ok(see_other(&format!("/properties/rooms/{id}")))
+}
+
+/// GET /properties/import-template.csv
+pub async fn import_template(page: UserPage) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageProperties)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"rooms-template.csv\"",
+        ))
+        .body(import::template_csv()))
+}
+
+/// GET /properties/{id}/import
+pub async fn import_form(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageProperties)?;
+    let project = queries::project(&mut conn, path.into_inner()).await?;
+    let body = ImportPage {
+        ctx: page.ctx(),
+        project,
+        error: None,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// POST /properties/{id}/import: keeps the file and shows its preview.
+pub async fn upload(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    upload: Upload,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageProperties)?;
+    let project = queries::project(&mut conn, path.into_inner()).await?;
+    let Some(file) = upload.file("file") else {
+        let body = ImportPage {
+            ctx: page.ctx(),
+            project,
+            error: Some(page.t("properties.import.no_file").to_owned()),
+        }
+        .render()?;
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, body));
+    };
+    let id = queries::create_import(
+        &mut conn,
+        project.id,
+        page.user().id,
+        &file.filename,
+        &file.content,
+    )
+    .await?;
+    Ok(see_other(&format!("/properties/imports/{id}")))
+}
+
+fn read_error(page: &UserPage, e: ReadError) -> String {
+    match e {
+        ReadError::Unreadable => page.t("properties.import.unreadable").to_owned(),
+        ReadError::Empty => page.t("properties.import.empty").to_owned(),
+        ReadError::TooManyRows => {
+            page.tf("properties.import.too_many", &[("max", &import::MAX_ROWS)])
+        }
+        ReadError::MissingColumns(m) => page.tf(
+            "properties.import.missing_columns",
+            &[("columns", &m.join("、"))],
+        ),
+    }
+}
+
+/// An import of this user's (an import is only ever seen by who uploaded it).
+async fn own_import(
+    page: &UserPage,
+    conn: &mut DbConn,
+    id: i64,
+) -> Result<queries::ImportRecord, AppError> {
+    let record = queries::import(conn, id).await?;
+    if record.1 != page.user().id {
+        return Err(AppError::NotFound);
+    }
+    Ok(record)
+}
+
+/// GET /properties/imports/{id}: every row with its problems; commit when none.
+pub async fn preview(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageProperties)?;
+    let id = path.into_inner();
+    let (project_id, _, filename, content, committed) = own_import(&page, &mut conn, id).await?;
+    let project = queries::project(&mut conn, project_id).await?;
+    let checked = import::read_cells(&filename, &content)
+        .and_then(|cells| import::check(&cells, page.locale, today(&page)));
+    let rows = match checked {
+        Ok(rows) => rows,
+        Err(e) => {
+            let body = ImportPage {
+                ctx: page.ctx(),
+                project,
+                error: Some(read_error(&page, e)),
+            }
+            .render()?;
+            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, body));
+        }
+    };
+    let bad = rows.iter().filter(|r| !r.errors.is_empty()).count();
+    let body = PreviewPage {
+        ctx: page.ctx(),
+        project,
+        import_id: id,
+        filename,
+        rows,
+        bad,
+        committed: committed.is_some(),
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// POST /properties/imports/{id}/commit: all rows or none, once.
+pub async fn commit(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageProperties)?;
+    let id = path.into_inner();
+    let (project_id, _, filename, content, _) = own_import(&page, &mut conn, id).await?;
+    let rows = import::read_cells(&filename, &content)
+        .and_then(|cells| import::check(&cells, page.locale, today(&page)))
+        .map_err(|_| AppError::BadRequest)?;
+    if rows.iter().any(|r| r.row.is_none()) {
+        return Ok(see_other(&format!("/properties/imports/{id}")));
+    }
+    let meta = page.meta();
+    let outcome = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            // A second click finds the import committed and changes nothing.
+            if !queries::mark_committed(conn, id).await? {
+                return Ok(None);
+            }
+            let (mut rooms, mut people) = (0usize, 0usize);
+            let mut buildings = std::collections::HashMap::new();
+            for row in rows.iter().filter_map(|r| r.row.as_ref()) {
+                let building_id = match buildings.get(&row.building) {
+                    Some(b) => *b,
+                    None => {
+                        let b = match queries::building_by_code(conn, project_id, &row.building)
+                            .await?
+                        {
+                            Some(b) => b.id,
+                            None => {
+                                queries::create_building(conn, project_id, &row.building, "")
+                                    .await?
+                            }
+                        };
+                        buildings.insert(row.building.clone(), b);
+                        b
+                    }
+                };
+                rooms += queries::insert_rooms(
+                    conn,
+                    &[NewRoom {
+                        building_id,
+                        kind: row.kind,
+                        unit: &row.unit,
+                        floor: row.floor,
+                        number: &row.number,
+                        name: &row.name,
+                    }],
+                )
+                .await?;
+                if let Some(r) = &row.resident {
+                    let room = queries::find_room(conn, building_id, &row.unit, &row.number)
+                        .await?
+                        .ok_or(AppError::NotFound)?;
+                    if !queries::has_resident(conn, room.id, &r.name, &r.id_number).await? {
+                        queries::insert_resident(
+                            conn,
+                            &NewResident {
+                                room_id: room.id,
+                                kind: r.kind,
+                                name: &r.name,
+                                phone: &r.phone,
+                                id_type: r.id_type,
+                                id_number: &r.id_number,
+                                moved_in: None,
+                            },
+                        )
+                        .await?;
+                        people += 1;
+                    }
+                }
+            }
+            audit::record(
+                conn,
+                &meta,
+                "rooms.imported",
+                Some(("project", project_id.to_string())),
+                json!({ "import": id, "file": filename, "rooms": rooms, "residents": people }),
+            )
+            .await?;
+            Ok(Some((rooms, people)))
+        })
+        .await?;
+    match outcome {
+        Some((rooms, people)) => flash(
+            &session,
+            "ok",
+            page.tf(
+                "properties.import.done",
+                &[("rooms", &rooms), ("residents", &people)],
+            ),
+        ),
+        None => flash(&session, "ok", page.t("properties.import.already")),
+    }
+    Ok(see_other(&format!("/properties/{project_id}")))
+}

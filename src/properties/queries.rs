@@ -1,0 +1,287 @@
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::collections::HashMap;
+
+use super::models::*;
+use crate::schema::{buildings, projects, residents, room_imports, rooms};
+
+/// Projects by name with their number of buildings and rooms (bounded: a company
+/// has tens of projects, not thousands).
+pub async fn projects(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(Project, i64, i64)>> {
+    let list: Vec<Project> = projects::table
+        .order(projects::name)
+        .limit(500)
+        .select(Project::as_select())
+        .load(conn)
+        .await?;
+    let ids: Vec<i64> = list.iter().map(|p| p.id).collect();
+    let counts: Vec<(i64, i64, i64)> = buildings::table
+        .left_join(rooms::table)
+        .filter(buildings::project_id.eq_any(&ids))
+        .group_by(buildings::project_id)
+        .select((
+            buildings::project_id,
+            diesel::dsl::count(buildings::id).aggregate_distinct(),
+            diesel::dsl::count(rooms::id.nullable()),
+        ))
+        .load(conn)
+        .await?;
+    let counts: HashMap<i64, (i64, i64)> =
+        counts.into_iter().map(|(p, b, r)| (p, (b, r))).collect();
+    Ok(list
+        .into_iter()
+        .map(|p| {
+            let (b, r) = counts.get(&p.id).copied().unwrap_or((0, 0));
+            (p, b, r)
+        })
+        .collect())
+}
+
+pub async fn project(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Project> {
+    projects::table
+        .find(id)
+        .select(Project::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn create_project(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+    address: &str,
+) -> QueryResult<i64> {
+    diesel::insert_into(projects::table)
+        .values((projects::name.eq(name), projects::address.eq(address)))
+        .returning(projects::id)
+        .get_result(conn)
+        .await
+}
+
+/// Buildings of a project in code order, with their room counts.
+pub async fn buildings(
+    conn: &mut AsyncPgConnection,
+    project_id: i64,
+) -> QueryResult<Vec<(Building, i64)>> {
+    buildings::table
+        .left_join(rooms::table)
+        .filter(buildings::project_id.eq(project_id))
+        .group_by(buildings::id)
+        .order((
+            diesel::dsl::sql::<diesel::sql_types::Integer>("length(buildings.code)"),
+            buildings::code,
+        ))
+        .select((
+            Building::as_select(),
+            diesel::dsl::count(rooms::id.nullable()),
+        ))
+        .load(conn)
+        .await
+}
+
+pub async fn building(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Building> {
+    buildings::table
+        .find(id)
+        .select(Building::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn building_by_code(
+    conn: &mut AsyncPgConnection,
+    project_id: i64,
+    code: &str,
+) -> QueryResult<Option<Building>> {
+    buildings::table
+        .filter(buildings::project_id.eq(project_id))
+        .filter(buildings::code.eq(code))
+        .select(Building::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn create_building(
+    conn: &mut AsyncPgConnection,
+    project_id: i64,
+    code: &str,
+    name: &str,
+) -> QueryResult<i64> {
+    diesel::insert_into(buildings::table)
+        .values((
+            buildings::project_id.eq(project_id),
+            buildings::code.eq(code),
+            buildings::name.eq(name),
+        ))
+        .returning(buildings::id)
+        .get_result(conn)
+        .await
+}
+
+/// Every room of a building in archive order (floor, unit, room) with its current
+/// residents. Two queries whatever the size.
+pub async fn rooms_of(conn: &mut AsyncPgConnection, building_id: i64) -> QueryResult<Vec<RoomRow>> {
+    let list: Vec<Room> = rooms::table
+        .filter(rooms::building_id.eq(building_id))
+        .order((rooms::kind.desc(), rooms::floor, rooms::unit, rooms::number))
+        .limit(5000)
+        .select(Room::as_select())
+        .load(conn)
+        .await?;
+    let ids: Vec<i64> = list.iter().map(|r| r.id).collect();
+    let people: Vec<Resident> = residents::table
+        .filter(residents::room_id.eq_any(&ids))
+        .filter(residents::moved_out.is_null())
+        .order((residents::room_id, residents::kind, residents::id))
+        .select(Resident::as_select())
+        .load(conn)
+        .await?;
+    let mut by_room: HashMap<i64, Vec<Resident>> = HashMap::new();
+    for p in people {
+        by_room.entry(p.room_id).or_default().push(p);
+    }
+    Ok(list
+        .into_iter()
+        .map(|room| {
+            let residents = by_room.remove(&room.id).unwrap_or_default();
+            RoomRow { room, residents }
+        })
+        .collect())
+}
+
+pub async fn room(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Room> {
+    rooms::table
+        .find(id)
+        .select(Room::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn find_room(
+    conn: &mut AsyncPgConnection,
+    building_id: i64,
+    unit: &str,
+    number: &str,
+) -> QueryResult<Option<Room>> {
+    rooms::table
+        .filter(rooms::building_id.eq(building_id))
+        .filter(rooms::unit.eq(unit))
+        .filter(rooms::number.eq(number))
+        .select(Room::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Inserts rooms that do not exist yet; returns how many were new.
+pub async fn insert_rooms(conn: &mut AsyncPgConnection, new: &[NewRoom<'_>]) -> QueryResult<usize> {
+    let mut n = 0;
+    // Chunks keep each statement under PostgreSQL's bind-parameter limit.
+    for chunk in new.chunks(1000) {
+        n += diesel::insert_into(rooms::table)
+            .values(chunk)
+            .on_conflict((rooms::building_id, rooms::unit, rooms::number))
+            .do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(n)
+}
+
+pub async fn residents_of(
+    conn: &mut AsyncPgConnection,
+    room_id: i64,
+) -> QueryResult<Vec<Resident>> {
+    residents::table
+        .filter(residents::room_id.eq(room_id))
+        .order((
+            residents::moved_out.desc().nulls_first(),
+            residents::kind,
+            residents::id,
+        ))
+        .select(Resident::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn insert_resident(
+    conn: &mut AsyncPgConnection,
+    new: &NewResident<'_>,
+) -> QueryResult<i64> {
+    diesel::insert_into(residents::table)
+        .values(new)
+        .returning(residents::id)
+        .get_result(conn)
+        .await
+}
+
+/// True when the room already has this person (same name and ID number).
+pub async fn has_resident(
+    conn: &mut AsyncPgConnection,
+    room_id: i64,
+    name: &str,
+    id_number: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        residents::table
+            .filter(residents::room_id.eq(room_id))
+            .filter(residents::name.eq(name))
+            .filter(residents::id_number.eq(id_number)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+pub async fn create_import(
+    conn: &mut AsyncPgConnection,
+    project_id: i64,
+    user_id: i64,
+    filename: &str,
+    content: &[u8],
+) -> QueryResult<i64> {
+    diesel::insert_into(room_imports::table)
+        .values((
+            room_imports::project_id.eq(project_id),
+            room_imports::user_id.eq(user_id),
+            room_imports::filename.eq(filename),
+            room_imports::content.eq(content),
+        ))
+        .returning(room_imports::id)
+        .get_result(conn)
+        .await
+}
+
+/// (project, uploader, filename, content, committed) of an import.
+pub type ImportRecord = (
+    i64,
+    i64,
+    String,
+    Vec<u8>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
+pub async fn import(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<ImportRecord> {
+    room_imports::table
+        .find(id)
+        .select((
+            room_imports::project_id,
+            room_imports::user_id,
+            room_imports::filename,
+            room_imports::content,
+            room_imports::committed_at,
+        ))
+        .first(conn)
+        .await
+}
+
+/// Marks the import committed; false when it already was (a second click).
+pub async fn mark_committed(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+    let n = diesel::update(
+        room_imports::table
+            .find(id)
+            .filter(room_imports::committed_at.is_null()),
+    )
+    .set(room_imports::committed_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}

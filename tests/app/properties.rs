@@ -1,0 +1,369 @@
+//! Property structure: rooms in bulk, residents' personal data, imports.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{audit_log, residents, rooms};
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+async fn new_project(b: &Browser, name: &str) -> i64 {
+    let res = b
+        .post(
+            "/properties",
+            &[("name", name), ("address", "深圳市南山区")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    location(&res).rsplit('/').next().unwrap().parse().unwrap()
+}
+
+async fn upload(b: &Browser, project: i64, filename: &str, content: Vec<u8>) -> reqwest::Response {
+    let token = b.csrf().await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(content).file_name(filename.to_owned()),
+        );
+    b.client
+        .post(b.url(&format!("/properties/{project}/import")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.db().await;
+    let row: N = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    row.n
+}
+
+#[tokio::test]
+async fn an_import_with_a_bad_row_commits_nothing_and_names_the_row() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "碧水花园").await;
+    let bad = "栋号,单元,楼层,房号,类型,名称,住户类型,住户姓名,电话,证件类型,证件号码\n\
+               1,1,3,301,住宅,,业主,王小明,13812345678,身份证,11010519491231002X\n\
+               1,1,三,302,住宅,,业主,李四,12345,身份证,110105194912310021\n";
+
+    let res = upload(&b, project, "rooms.csv", bad.as_bytes().to_vec()).await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, preview) = b.page(&location(&res)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        preview.contains("2 行中有 1 行有问题"),
+        "the summary says so"
+    );
+    let doc = scraper::Html::parse_document(&preview);
+    let bad_row = doc
+        .select(&scraper::Selector::parse("tr.row-error").unwrap())
+        .next()
+        .expect("the bad row is marked")
+        .text()
+        .collect::<String>();
+    assert!(
+        bad_row.trim_start().starts_with('3'),
+        "line 3 as a spreadsheet counts: {bad_row}"
+    );
+    for reason in ["楼层应为", "电话号码格式不正确", "校验码不正确"] {
+        assert!(bad_row.contains(reason), "{reason} in {bad_row}");
+    }
+    assert!(
+        preview.contains("110***********002X"),
+        "personal data masked in the preview"
+    );
+    assert!(!preview.contains("11010519491231002X"));
+    assert!(!preview.contains("确认导入"), "no commit button");
+    let import_id = location(&res).rsplit('/').next().unwrap().to_owned();
+    let forced = b
+        .post(&format!("/properties/imports/{import_id}/commit"), &[])
+        .await;
+    assert_eq!(forced.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count(&app, "rooms").await, 0, "nothing committed");
+    assert_eq!(count(&app, "buildings").await, 0);
+}
+
+#[tokio::test]
+async fn a_clean_import_commits_every_row_once() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "碧水花园").await;
+    let good = "栋号,单元,楼层,房号,类型,名称,住户类型,住户姓名,电话,证件类型,证件号码\n\
+                1,1,3,301,住宅,,业主,王小明,13812345678,身份证,11010519491231002X\n\
+                1,1,3,301,住宅,,租户,赵六,,,\n\
+                1,1,3,302,住宅,,,,,,\n\
+                2,,-1,B101,设施设备房,配电房,,,,,\n";
+    let res = upload(&b, project, "rooms.csv", good.as_bytes().to_vec()).await;
+    let preview_url = location(&res);
+    let (_, preview) = b.page(&preview_url).await;
+    assert!(preview.contains("全部 4 行检查通过"));
+    let commit_url = format!("{preview_url}/commit");
+
+    let first = b.post(&commit_url, &[]).await;
+    let second = b.post(&commit_url, &[]).await;
+
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let (_, project_page) = b.page(&location(&first)).await;
+    assert!(project_page.contains("新增 3 个房间、2 位住户") || project_page.contains("已经导入"));
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(&app, "rooms").await,
+        3,
+        "a double submit imports once"
+    );
+    assert_eq!(count(&app, "residents").await, 2);
+    assert_eq!(count(&app, "buildings").await, 2);
+    let mut conn = app.db().await;
+    let facility: (String, String) = rooms::table
+        .filter(rooms::kind.eq("facility"))
+        .select((rooms::number, rooms::name))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(facility, ("B101".into(), "配电房".into()));
+}
+
+#[tokio::test]
+async fn an_xlsx_room_list_is_read_too() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::ArchiveKeeper).await;
+    let project = new_project(&b, "金色家园").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["栋号", "单元", "楼层", "房号"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_number(1, 0, 5.0).unwrap();
+    ws.write_number(1, 1, 2.0).unwrap();
+    ws.write_number(1, 2, 12.0).unwrap();
+    ws.write_string(1, 3, "1201").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+
+    let res = upload(&b, project, "rooms.xlsx", bytes).await;
+    let preview_url = location(&res);
+    b.post(&format!("{preview_url}/commit"), &[]).await;
+
+    let mut conn = app.db().await;
+    let room: (String, i32, String) = rooms::table
+        .select((rooms::unit, rooms::floor, rooms::number))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(room, ("2".into(), 12, "1201".into()));
+}
+
+#[tokio::test]
+async fn rooms_are_generated_in_bulk_and_not_twice() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "碧水花园").await;
+    let res = b
+        .post(
+            &format!("/properties/{project}/buildings"),
+            &[("code", "3"), ("name", "")],
+        )
+        .await;
+    let building = location(&res);
+    let fields = [
+        ("units", "1,2"),
+        ("floor_from", "1"),
+        ("floor_to", "3"),
+        ("per_floor", "2"),
+    ];
+
+    let first = b.post(&format!("{building}/generate"), &fields).await;
+    let (_, page) = b.page(&location(&first)).await;
+    let again = b.post(&format!("{building}/generate"), &fields).await;
+    let (_, page2) = b.page(&location(&again)).await;
+
+    assert!(
+        page.contains("已生成 12 个房间"),
+        "{}",
+        text_of(&page, ".flash").unwrap_or_default()
+    );
+    assert!(
+        page.contains("3-2-3-302"),
+        "labels read 栋号-单元-楼层-房号"
+    );
+    assert!(page2.contains("已生成 0 个房间（12 个已存在"));
+    assert_eq!(count(&app, "rooms").await, 12);
+    let bad = b
+        .post(
+            &format!("{building}/generate"),
+            &[
+                ("units", ""),
+                ("floor_from", "5"),
+                ("floor_to", "2"),
+                ("per_floor", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = bad.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-floor_to").unwrap(),
+        "结束楼层不能低于起始楼层。"
+    );
+    assert_eq!(value_of(&body, "#f-floor_from").unwrap(), "5", "input kept");
+}
+
+async fn room_with_owner(app: &TestApp, b: &Browser) -> String {
+    let project = new_project(b, "碧水花园").await;
+    let res = b
+        .post(
+            &format!("/properties/{project}/buildings"),
+            &[("code", "1"), ("name", "")],
+        )
+        .await;
+    let building = location(&res);
+    b.post(
+        &format!("{building}/generate"),
+        &[
+            ("units", "1"),
+            ("floor_from", "3"),
+            ("floor_to", "3"),
+            ("per_floor", "1"),
+        ],
+    )
+    .await;
+    let mut conn = app.db().await;
+    let room: i64 = rooms::table
+        .select(rooms::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    format!("/properties/rooms/{room}")
+}
+
+#[tokio::test]
+async fn a_resident_id_is_checked_and_shown_masked() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let room = room_with_owner(&app, &b).await;
+    let wrong = b
+        .post(
+            &format!("{room}/residents"),
+            &[
+                ("kind", "owner"),
+                ("name", "王小明"),
+                ("phone", "138123"),
+                ("id_type", "resident_id"),
+                ("id_number", "110105194912310021"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = wrong.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-id_number").unwrap(),
+        "证件号码校验码不正确，请核对。"
+    );
+    assert_eq!(text_of(&body, "#e-phone").unwrap(), "电话号码格式不正确。");
+    assert_eq!(value_of(&body, "#f-name").unwrap(), "王小明");
+
+    let ok = b
+        .post(
+            &format!("{room}/residents"),
+            &[
+                ("kind", "owner"),
+                ("name", "王小明"),
+                ("phone", "138 1234 5678"),
+                ("id_type", "resident_id"),
+                ("id_number", "11010519491231002x"),
+            ],
+        )
+        .await;
+
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let (_, page) = b.page(&room).await;
+    assert!(page.contains("110***********002X") && page.contains("138****5678"));
+    assert!(!page.contains("11010519491231002X") && !page.contains("13812345678"));
+    let mut conn = app.db().await;
+    let stored: (String, String) = residents::table
+        .select((residents::id_number, residents::phone))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        ("11010519491231002X".into(), "13812345678".into()),
+        "stored normalised"
+    );
+}
+
+#[tokio::test]
+async fn seeing_personal_data_in_full_is_a_right_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let room = room_with_owner(&app, &b).await;
+    b.post(
+        &format!("{room}/residents"),
+        &[
+            ("kind", "owner"),
+            ("name", "王小明"),
+            ("phone", "13812345678"),
+            ("id_type", "resident_id"),
+            ("id_number", "11010519491231002X"),
+        ],
+    )
+    .await;
+
+    let revealed = b.post(&format!("{room}/reveal"), &[]).await;
+
+    assert_eq!(revealed.status(), StatusCode::OK);
+    let body = revealed.text().await.unwrap();
+    assert!(body.contains("11010519491231002X") && body.contains("13812345678"));
+    let mut conn = app.db().await;
+    let views: i64 = audit_log::table
+        .filter(audit_log::action.eq("resident.personal_data_viewed"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(views, 1);
+    let details: Vec<serde_json::Value> = audit_log::table
+        .select(audit_log::details)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        details
+            .iter()
+            .all(|d| !d.to_string().contains("11010519491231002X")),
+        "the audit log names residents, never their numbers"
+    );
+
+    let engineer = app.login_as(Role::EngineeringManager).await;
+    let (status, page) = engineer.page(&room).await;
+    assert_eq!(status, StatusCode::OK, "an engineer may see the room");
+    assert!(
+        !page.contains("/reveal"),
+        "but is not offered the full data"
+    );
+    assert_eq!(
+        engineer.post(&format!("{room}/reveal"), &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        engineer
+            .post("/properties", &[("name", "x")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(employee.page("/properties").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(employee.page(&room).await.0, StatusCode::FORBIDDEN);
+}
