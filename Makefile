@@ -10,6 +10,10 @@ CARGO ?= cargo
 run:
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(.ci/pg.sh start); export DATABASE_URL; fi; \
+	if [ -z "$$SESSION_KEY" ]; then \
+	  mkdir -p var; [ -s var/session.key ] || od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > var/session.key; \
+	  SESSION_KEY=$$(cat var/session.key); export SESSION_KEY; \
+	fi; \
 	$(CARGO) build --quiet; \
 	./target/debug/kefu migrate >/dev/null; \
 	./target/debug/kefu seed-demo; \
