@@ -102,6 +102,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::auth::routes(cfg);
     crate::users::routes(cfg);
     crate::audit::routes(cfg);
+    crate::handbook::routes(cfg);
 }
 
 /// Static files ship next to the binary's crate; KEFU_STATIC_DIR overrides.

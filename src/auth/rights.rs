@@ -60,13 +60,23 @@ pub enum Right {
     ManageUsers,
     /// Read the audit log.
     ViewAudit,
+    /// Import, edit and publish the handbook.
+    EditHandbook,
+    /// See who has and has not confirmed a handbook version (签收).
+    ViewAckReport,
 }
 
 /// The rights table: which roles carry which right.
 pub fn granted(role: Role, right: Right) -> bool {
     use Right::*;
     use Role::*;
-    matches!((role, right), (Admin, ManageUsers) | (Admin, ViewAudit))
+    matches!(
+        (role, right),
+        (Admin, ManageUsers)
+            | (Admin, ViewAudit)
+            | (Admin, EditHandbook)
+            | (Admin | CsSupervisor, ViewAckReport)
+    )
 }
 
 /// The signed-in user as every request sees it, read fresh from the database with

@@ -158,7 +158,7 @@ impl PageCtx {
         let Some(user) = &self.user else {
             return Vec::new();
         };
-        let mut items = vec![("/", "nav.home", true)];
+        let mut items = vec![("/", "nav.home", true), ("/handbook", "handbook.nav", true)];
         items.push(("/admin/users", "nav.users", user.may(Right::ManageUsers)));
         items.push(("/admin/audit", "nav.audit", user.may(Right::ViewAudit)));
         items
