@@ -22,14 +22,6 @@ use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 /// Most search results shown at once.
 const SEARCH_LIMIT: i64 = 50;
 
-async fn pending(
-    conn: &mut AsyncPgConnection,
-    page: &UserPage,
-) -> Result<Vec<queries::PendingAck>, AppError> {
-    let u = page.user();
-    Ok(queries::pending_acks(conn, u.id, &u.roles).await?)
-}
-
 /// The current version of every document with its content (three queries).
 async fn current_docs(conn: &mut AsyncPgConnection) -> Result<Vec<DocView>, AppError> {
     let current = queries::current_versions(conn).await?;
@@ -48,7 +40,6 @@ async fn current_docs(conn: &mut AsyncPgConnection) -> Result<Vec<DocView>, AppE
 /// GET /handbook
 pub async fn index(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
     let docs = current_docs(&mut conn).await?;
-    let pending = pending(&mut conn, &page).await?;
     let may_edit = page.may(Right::EditHandbook);
     let drafts = if may_edit {
         queries::drafts(&mut conn).await?
@@ -58,7 +49,6 @@ pub async fn index(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, App
     let body = IndexPage {
         ctx: page.ctx(),
         docs,
-        pending,
         drafts,
         may_edit,
         may_report: page.may(Right::ViewAckReport),
@@ -78,7 +68,6 @@ async fn show_page(
     let latest = versions.first().map_or(0, |v| v.number_or_zero());
     let content = queries::content(conn, version.id).await?;
     let links = queries::links_of(conn, document.id).await?;
-    let pending = pending(conn, page).await?;
     let has_draft = queries::draft_of(conn, document.id).await?.is_some();
     let body = ShowPage {
         ctx: page.ctx(),
@@ -90,7 +79,6 @@ async fn show_page(
         latest,
         versions,
         links,
-        pending,
         has_draft,
         may_edit: page.may(Right::EditHandbook),
         base_url: config.base_url.to_string(),

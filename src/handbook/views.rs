@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::diff::ClauseDiff;
 use super::forms::{ImportInput, PublishInput};
 use super::models::{ClauseLink, ClauseRow, DocumentRow, SectionView, Version};
-use super::queries::{AckRound, AckRow, Hit, PendingAck};
+use super::queries::{AckRound, AckRow, Hit};
 use crate::auth::Role;
 use crate::web::{FieldErrors, PageCtx};
 
@@ -32,7 +32,6 @@ pub fn depth_class(c: &ClauseRow) -> String {
 pub struct IndexPage<'a> {
     pub ctx: &'a PageCtx,
     pub docs: Vec<DocView>,
-    pub pending: Vec<PendingAck>,
     pub drafts: Vec<Version>,
     pub may_edit: bool,
     pub may_report: bool,
@@ -47,7 +46,6 @@ pub struct ShowPage<'a> {
     pub latest: i32,
     pub versions: Vec<Version>,
     pub links: HashMap<String, Vec<ClauseLink>>,
-    pub pending: Vec<PendingAck>,
     pub has_draft: bool,
     pub may_edit: bool,
     /// This site's address, for the copyable clause links.

@@ -340,12 +340,17 @@ async fn an_acknowledgement_round_asks_until_confirmed_and_the_report_shows_who(
     let specialist = app.login_as(Role::CsSpecialist).await;
     let employee = app.login_as(Role::Employee).await;
 
-    let (_, before) = specialist.page("/handbook").await;
+    let (_, before) = specialist.page("/").await;
     let (_, not_concerned) = employee.page("/handbook").await;
 
     assert!(text_of(&before, ".ack-banner")
         .unwrap()
         .contains("物业中心客服部规章制度之相关制度和职责"));
+    let (_, elsewhere) = specialist.page("/account/password").await;
+    assert!(
+        text_of(&elsewhere, ".ack-banner").is_some(),
+        "on every page"
+    );
     assert!(text_of(&not_concerned, ".ack-banner").is_none());
     let res = employee
         .post(&format!("/handbook/acks/{version_id}"), &[])
@@ -373,8 +378,10 @@ async fn an_acknowledgement_round_asks_until_confirmed_and_the_report_shows_who(
         .post(&format!("/handbook/acks/{version_id}"), &[])
         .await;
 
-    let (_, after) = specialist.page("/handbook").await;
-    assert!(text_of(&after, ".ack-banner").is_none());
+    for path in ["/", "/handbook", "/account/password"] {
+        let (_, after) = specialist.page(path).await;
+        assert!(text_of(&after, ".ack-banner").is_none(), "{path}");
+    }
     let n: i64 = acks::table
         .filter(acks::version_id.eq(version_id))
         .count()
@@ -439,8 +446,21 @@ async fn an_employee_cannot_import_edit_or_publish() {
     assert_eq!(status, StatusCode::SEE_OTHER, "signed-in users only");
 }
 
+/// Runs a tool off the runtime's thread, so the test server keeps serving (Chromium
+/// fetches the stylesheet from it).
+async fn run(program: &str, args: &[&str]) -> String {
+    let program = program.to_owned();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_blocking(&program, &args)
+    })
+    .await
+    .unwrap()
+}
+
 /// Runs a tool the print test needs; a missing tool fails the test with a clear message.
-fn run(program: &str, args: &[&str]) -> String {
+fn run_blocking(program: &str, args: &[&str]) -> String {
     let out = std::process::Command::new(program)
         .args(args)
         .output()
@@ -481,6 +501,9 @@ async fn a_document_prints_to_a_numbered_a4_pdf_with_cover_and_controlled_copy_l
         .unwrap()
         .contains("打印人：系统管理员 周敏"));
     assert_eq!(texts_of(&html, "table.print-doc").len(), 1);
+    let (status, book) = admin.page("/handbook/print").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(texts_of(&book, "table.print-doc").len(), 3);
 
     let dir = std::env::temp_dir().join(format!("kefu-print-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -507,8 +530,9 @@ async fn a_document_prints_to_a_numbered_a4_pdf_with_cover_and_controlled_copy_l
             &format!("--print-to-pdf={}", pdf.display()),
             file.to_str().unwrap(),
         ],
-    );
-    let info = run("pdfinfo", &[pdf.to_str().unwrap()]);
+    )
+    .await;
+    let info = run("pdfinfo", &[pdf.to_str().unwrap()]).await;
     let pages: usize = info
         .lines()
         .find_map(|l| l.strip_prefix("Pages:"))
@@ -520,7 +544,8 @@ async fn a_document_prints_to_a_numbered_a4_pdf_with_cover_and_controlled_copy_l
     let first = run(
         "pdftotext",
         &["-f", "1", "-l", "1", "-layout", pdf.to_str().unwrap(), "-"],
-    );
+    )
+    .await;
     assert!(first.contains("物业服务中心"), "{first}");
     assert!(first.contains("物业中心客服部规章制度之相关制度和职责"));
     // pdftotext drops the spaces between CJK characters.
@@ -529,7 +554,8 @@ async fn a_document_prints_to_a_numbered_a4_pdf_with_cover_and_controlled_copy_l
     let third = run(
         "pdftotext",
         &["-f", "3", "-l", "3", "-layout", pdf.to_str().unwrap(), "-"],
-    );
+    )
+    .await;
     let third: String = third.split_whitespace().collect();
     assert!(
         third.contains("物业中心客服部规章制度之相关制度和职责·第1版"),
@@ -538,8 +564,4 @@ async fn a_document_prints_to_a_numbered_a4_pdf_with_cover_and_controlled_copy_l
     assert!(third.contains(&format!("第3页/共{pages}页")));
     assert!(third.contains("钥匙管理规定"));
     let _ = std::fs::remove_dir_all(&dir);
-
-    let (status, book) = admin.page("/handbook/print").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(texts_of(&book, "table.print-doc").len(), 3);
 }
