@@ -65,7 +65,8 @@ pub struct ClauseInput {
 
 impl ClauseInput {
     pub fn validate(&self, errors: &mut FieldErrors) -> Option<String> {
-        let body = self.body.trim();
+        let body = super::import::clean(&self.body);
+        let body = body.trim();
         if body.is_empty() {
             errors.add("body", "handbook.error.body_required");
         } else if body.chars().count() > MAX_CLAUSE_CHARS {
@@ -109,7 +110,8 @@ impl PublishInput {
         if date.is_none() {
             errors.add("effective_on", "handbook.error.date");
         }
-        let note = self.change_note.trim();
+        let note = super::import::clean(&self.change_note);
+        let note = note.trim();
         if note.is_empty() {
             errors.add("change_note", "handbook.error.note_required");
         } else if note.chars().count() > 1000 {

@@ -267,7 +267,8 @@ const GAP_ENDS_DOCUMENT: u32 = 2000;
 /// Parses a whole rule text. `fallback_title` names a text that has neither a
 /// "…规章制度N" marker nor a `#` heading.
 pub fn parse(text: &str, fallback_title: &str) -> Vec<Document> {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = clean(&text.replace("\r\n", "\n").replace('\r', "\n"));
+    let fallback_title = clean(fallback_title);
     let mut cleaned: Vec<String> = Vec::new();
     for raw in text.lines() {
         let line = strip_images(raw.trim_start_matches('\u{feff}'));
@@ -567,10 +568,19 @@ pub fn to_text(doc: &Document) -> String {
     out
 }
 
+/// Drops control characters other than line breaks and tabs (PostgreSQL refuses NUL).
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
+}
+
 /// Parses one document's text from the whole-text editor.
 pub fn parse_one(text: &str, source_key: &str, title: &str) -> Document {
     let mut lines = Vec::new();
-    for raw in text.replace('\r', "").lines() {
+    let title = clean(title);
+    let title = title.trim();
+    for raw in clean(&text.replace('\r', "")).lines() {
         let line = raw.trim();
         if line.is_empty() {
             continue;
@@ -685,6 +695,13 @@ mod tests {
             let again = parse_one(&to_text(&d), &d.source_key, &d.title);
             assert_eq!(again.content_hash(), d.content_hash(), "{}", d.title);
         }
+    }
+
+    #[test]
+    fn control_characters_are_dropped() {
+        let docs = parse("1、按时\0上班。", "考\u{7}勤");
+        assert_eq!(docs[0].title, "考勤");
+        assert_eq!(docs[0].sections[0].clauses[0].body, "按时上班。");
     }
 
     #[test]

@@ -161,7 +161,7 @@ async fn an_import_without_a_title_or_text_is_refused_with_messages() {
             "/handbook/import",
             &[
                 ("title", "考勤制度"),
-                ("text", "1、按时上班。\n2、不早退。"),
+                ("text", "1、按时上班。\n2、不\0早退。"),
             ],
         )
         .await;
