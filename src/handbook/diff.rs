@@ -1,9 +1,7 @@
 //! What changed between two versions, clause by clause, with the changed
 //! characters marked (Chinese has no spaces, so words are compared by character).
-use similar::{ChangeTag, TextDiff};
-use std::collections::HashMap;
-
 use super::models::SectionView;
+use similar::{ChangeTag, TextDiff};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
@@ -46,7 +44,8 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn flat(content: &[SectionView]) -> Vec<(String, String, String)> {
+/// (anchor, citation, numbered text, text) of every clause in reading order.
+fn flat(content: &[SectionView]) -> Vec<(String, String, String, String)> {
     let mut out = Vec::new();
     for s in content {
         for c in &s.clauses {
@@ -54,6 +53,7 @@ fn flat(content: &[SectionView]) -> Vec<(String, String, String)> {
                 c.anchor.clone(),
                 c.citation.clone(),
                 format!("{}{}", c.number, c.body),
+                c.body.clone(),
             ));
         }
     }
@@ -86,58 +86,62 @@ pub fn inline(old: &str, new: &str) -> String {
     html.replace("</del><del>", "").replace("</ins><ins>", "")
 }
 
-/// The clauses that differ, in the newer version's order (removed ones where they were).
+/// The clauses that differ, in reading order, and how many stayed the same.
+/// Clauses are aligned by their text (longest common subsequence), so inserting
+/// one clause shows one addition, not every later clause as changed; a clause
+/// replaced in place shows its changed characters.
 pub fn compare(old: &[SectionView], new: &[SectionView]) -> (Vec<ClauseDiff>, usize) {
     let old = flat(old);
     let new = flat(new);
-    let old_by_anchor: HashMap<&str, &(String, String, String)> =
-        old.iter().map(|c| (c.0.as_str(), c)).collect();
-    let new_anchors: std::collections::HashSet<&str> = new.iter().map(|c| c.0.as_str()).collect();
+    // Aligned on the text without its number: renumbering alone is no change.
+    let old_texts: Vec<&str> = old.iter().map(|c| c.3.as_str()).collect();
+    let new_texts: Vec<&str> = new.iter().map(|c| c.3.as_str()).collect();
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_texts, &new_texts);
     let mut out = Vec::new();
     let mut same = 0;
-    let mut old_iter = old.iter().peekable();
-    for (anchor, citation, text) in &new {
-        // Removed clauses that came before this one in the old version.
-        while let Some(o) = old_iter.peek() {
-            if o.0 == *anchor {
-                old_iter.next();
-                break;
+    let removed = |o: &(String, String, String, String)| ClauseDiff {
+        anchor: o.0.clone(),
+        citation: o.1.clone(),
+        change: Change::Removed,
+        html: format!("<del>{}</del>", escape(&o.2)),
+    };
+    let added = |n: &(String, String, String, String)| ClauseDiff {
+        anchor: n.0.clone(),
+        citation: n.1.clone(),
+        change: Change::Added,
+        html: format!("<ins>{}</ins>", escape(&n.2)),
+    };
+    for op in ops {
+        match op {
+            similar::DiffOp::Equal { len, .. } => same += len,
+            similar::DiffOp::Delete {
+                old_index, old_len, ..
+            } => out.extend(old[old_index..old_index + old_len].iter().map(removed)),
+            similar::DiffOp::Insert {
+                new_index, new_len, ..
+            } => out.extend(new[new_index..new_index + new_len].iter().map(added)),
+            similar::DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                let olds = &old[old_index..old_index + old_len];
+                let news = &new[new_index..new_index + new_len];
+                for i in 0..old_len.max(new_len) {
+                    match (olds.get(i), news.get(i)) {
+                        (Some(o), Some(n)) => out.push(ClauseDiff {
+                            anchor: n.0.clone(),
+                            citation: n.1.clone(),
+                            change: Change::Changed,
+                            html: inline(&o.2, &n.2),
+                        }),
+                        (Some(o), None) => out.push(removed(o)),
+                        (None, Some(n)) => out.push(added(n)),
+                        (None, None) => {}
+                    }
+                }
             }
-            if new_anchors.contains(o.0.as_str()) {
-                break;
-            }
-            out.push(ClauseDiff {
-                anchor: o.0.clone(),
-                citation: o.1.clone(),
-                change: Change::Removed,
-                html: format!("<del>{}</del>", escape(&o.2)),
-            });
-            old_iter.next();
-        }
-        match old_by_anchor.get(anchor.as_str()) {
-            Some(o) if o.2 == *text => same += 1,
-            Some(o) => out.push(ClauseDiff {
-                anchor: anchor.clone(),
-                citation: citation.clone(),
-                change: Change::Changed,
-                html: inline(&o.2, text),
-            }),
-            None => out.push(ClauseDiff {
-                anchor: anchor.clone(),
-                citation: citation.clone(),
-                change: Change::Added,
-                html: format!("<ins>{}</ins>", escape(text)),
-            }),
-        }
-    }
-    for o in old_iter {
-        if !new_anchors.contains(o.0.as_str()) {
-            out.push(ClauseDiff {
-                anchor: o.0.clone(),
-                citation: o.1.clone(),
-                change: Change::Removed,
-                html: format!("<del>{}</del>", escape(&o.2)),
-            });
         }
     }
     (out, same)

@@ -565,3 +565,125 @@ async fn a_document_prints_to_a_numbered_a4_pdf_with_cover_and_controlled_copy_l
     assert!(third.contains("钥匙管理规定"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_addition() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度15").await;
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let (status, draft) = admin.page(&format!("/handbook/{id}/draft")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = text_of(&draft, "#f-text").unwrap();
+    assert!(text.starts_with("1、在主任领导下"), "{text}");
+
+    // An empty clause is refused beside that clause, the rest of the page intact.
+    let mut conn = app.db().await;
+    let clause_id: i64 = clauses::table
+        .inner_join(versions::table)
+        .filter(versions::document_id.eq(id))
+        .filter(versions::status.eq("draft"))
+        .filter(clauses::anchor.eq("1-2"))
+        .select(clauses::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/draft/clauses/{clause_id}"),
+            &[("body", "  ")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, &format!("#k{clause_id} .error")).unwrap(),
+        "条款内容不能为空。"
+    );
+
+    let edited = text.replacen(
+        "2、不断提高",
+        "2、每天上岗前检查电话和网络是否畅通。\n3、不断提高",
+        1,
+    );
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/draft/text"),
+            &[("title", "营销部客服岗位职责"), ("text", &edited)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[
+                ("effective_on", "2026-12-15"),
+                ("change_note", "增加上岗检查"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), format!("/handbook/{id}/v/2"));
+
+    let (_, diff) = admin
+        .page(&format!("/handbook/{id}/diff?from=1&to=2"))
+        .await;
+    assert_eq!(texts_of(&diff, ".diff-added").len(), 1, "{diff}");
+    assert!(texts_of(&diff, ".diff-changed").is_empty());
+    assert!(diff.contains("<ins>2、每天上岗前检查电话和网络是否畅通。</ins>"));
+    assert!(text_of(&diff, ".card ins").is_some());
+    let (_, current) = admin.page(&format!("/handbook/{id}")).await;
+    assert_eq!(text_of(&current, "h1").unwrap(), "营销部客服岗位职责");
+    assert_eq!(
+        text_of(&current, "#c1-8 .hb-text").unwrap(),
+        "7、建立网络和来电咨询总册、实行数据库类型管理、建立咨询来电和来院就诊达到率统计机制、建立来电咨询回馈机制,对每日就诊患者定期进行电话回,并作出进一步挖掘计划。"
+    );
+}
+
+#[tokio::test]
+async fn several_instances_starting_at_once_install_the_seed_once() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    diesel::delete(documents::table)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let (a, b, c) = tokio::join!(
+        kefu::handbook::ensure_seeded(&app.db_url),
+        kefu::handbook::ensure_seeded(&app.db_url),
+        kefu::handbook::ensure_seeded(&app.db_url),
+    );
+
+    let mut installed = [a.unwrap(), b.unwrap(), c.unwrap()];
+    installed.sort();
+    assert_eq!(installed, [0, 0, 3]);
+    assert_eq!(version_count(&app).await, 3);
+    assert_eq!(kefu::handbook::ensure_seeded(&app.db_url).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_clause_shows_the_registers_that_implement_it() {
+    let app = TestApp::spawn().await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    let mut conn = app.db().await;
+    diesel::insert_into(kefu::schema::handbook_clause_links::table)
+        .values((
+            kefu::schema::handbook_clause_links::document_id.eq(id),
+            kefu::schema::handbook_clause_links::anchor.eq("1-3-2-3"),
+            kefu::schema::handbook_clause_links::kind.eq("register"),
+            kefu::schema::handbook_clause_links::label.eq("房屋钥匙管理记录表"),
+            kefu::schema::handbook_clause_links::href.eq("/keys/loans"),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let employee = app.login_as(Role::Employee).await;
+
+    let (_, page) = employee.page(&format!("/handbook/{id}")).await;
+
+    assert_eq!(
+        text_of(&page, "#c1-3-2-3 .hb-reg").unwrap(),
+        "登记簿：房屋钥匙管理记录表"
+    );
+    assert!(text_of(&page, "#c1-3-2-2 .hb-reg").is_none());
+}
