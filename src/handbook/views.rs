@@ -20,6 +20,11 @@ impl DocView {
     pub fn href(&self) -> String {
         format!("/handbook/{}", self.document.id)
     }
+
+    /// A document without section headings has no table of contents.
+    pub fn has_toc(&self) -> bool {
+        self.content.iter().any(|s| !s.heading().is_empty())
+    }
 }
 
 /// Indentation class of a clause (levels beyond four read as four).
