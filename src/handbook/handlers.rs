@@ -378,20 +378,29 @@ pub async fn start_draft(
     let document = queries::document(&mut conn, path.into_inner()).await?;
     let meta = page.meta();
     let id = document.id;
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let draft = queries::start_draft(conn, &document, meta.actor_id).await?;
-        audit::record(
-            conn,
-            &meta,
-            "handbook.draft_started",
-            Some(("handbook_version", draft.id.to_string())),
-            json!({ "document_id": document.id }),
-        )
-        .await?;
+    let started = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let draft = queries::start_draft(conn, &document, meta.actor_id).await?;
+            audit::record(
+                conn,
+                &meta,
+                "handbook.draft_started",
+                Some(("handbook_version", draft.id.to_string())),
+                json!({ "document_id": document.id }),
+            )
+            .await?;
+            Ok(())
+        })
+        .await;
+    match started {
+        // A second click raced the first: the draft exists, which is what was asked.
         Ok(())
-    })
-    .await?;
-    Ok(see_other(&format!("/handbook/{id}/draft")))
+        | Err(AppError::Db(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ))) => Ok(see_other(&format!("/handbook/{id}/draft"))),
+        Err(e) => Err(e),
+    }
 }
 
 /// POST /handbook/{id}/draft/text: replaces the draft with the edited whole text.
@@ -509,7 +518,15 @@ pub async fn publish(
     path: web::Path<i64>,
     Form(input): Form<PublishInput>,
 ) -> Result<HttpResponse, AppError> {
-    let (document, draft) = editable(&page, &mut conn, path.into_inner()).await?;
+    page.require(Right::EditHandbook)?;
+    let id = path.into_inner();
+    if queries::draft_of(&mut conn, id).await?.is_none() {
+        // A second click after the draft was published: show what is in force.
+        queries::document(&mut conn, id).await?;
+        flash(&session, "ok", page.t("handbook.publish.nothing"));
+        return Ok(see_other(&format!("/handbook/{id}")));
+    }
+    let (document, draft) = editable(&page, &mut conn, id).await?;
     let mut errors = FieldErrors::new(page.locale);
     let Some(v) = input.validate(&mut errors) else {
         let state = DraftState {

@@ -391,7 +391,7 @@ pub async fn publish(
         .await?;
     let number = last.unwrap_or(0) + 1;
     let roles: Vec<Option<String>> = p.ack_roles.iter().cloned().map(Some).collect();
-    diesel::update(
+    let n = diesel::update(
         versions::table
             .filter(versions::id.eq(draft.id))
             .filter(versions::status.eq(DRAFT)),
@@ -408,6 +408,10 @@ pub async fn publish(
     ))
     .execute(conn)
     .await?;
+    if n == 0 {
+        // Someone else published this draft a moment ago.
+        return Err(diesel::result::Error::NotFound);
+    }
     Ok(number)
 }
 

@@ -287,6 +287,21 @@ async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change
     let res = revise(&app, &admin, id, "4-3", "罚款10元", "罚款20元", &[]).await;
 
     assert_eq!(location(&res), format!("/handbook/{id}/v/2"));
+    let again = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[
+                ("effective_on", "2026-12-01"),
+                ("change_note", "罚款标准调整"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&again),
+        format!("/handbook/{id}"),
+        "a double click"
+    );
+    assert_eq!(version_count(&app).await, 3 + 1);
     let (_, current) = admin.page(&format!("/handbook/{id}")).await;
     assert!(text_of(&current, "#c4-3").unwrap().contains("罚款20元"));
     assert!(current.contains("第 2 版"));
