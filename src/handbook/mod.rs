@@ -78,6 +78,23 @@ pub async fn pending_acks_banner(
     next.call(req).await
 }
 
+/// Whether a locale name (`C.UTF-8`, `zh_CN.utf8`, `C`) classifies UTF-8 characters.
+pub fn is_utf8_locale(lc: &str) -> bool {
+    let l = lc.to_ascii_lowercase();
+    l.contains("utf-8") || l.contains("utf8")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_utf8_locales_let_pg_trgm_see_chinese() {
+        assert!(super::is_utf8_locale("C.UTF-8"));
+        assert!(super::is_utf8_locale("zh_CN.utf8"));
+        assert!(!super::is_utf8_locale("C"));
+        assert!(!super::is_utf8_locale("POSIX"));
+    }
+}
+
 /// Start-up duty: warn when search cannot see Chinese, and make the bundled rule
 /// book the published version 1 of an empty handbook. Safe to run from several
 /// instances at once (an advisory lock) and on every start (it only acts once).
@@ -86,8 +103,7 @@ pub async fn ensure_seeded(database_url: &str) -> anyhow::Result<usize> {
         .await
         .context("connecting to the database to install the handbook")?;
     let lc = queries::lc_ctype(&mut conn).await?;
-    let l = lc.to_ascii_lowercase();
-    if !(l.contains("utf-8") || l.contains("utf8")) {
+    if !is_utf8_locale(&lc) {
         tracing::warn!(
             lc_ctype = %lc,
             "the database's LC_CTYPE is not a UTF-8 locale: pg_trgm sees no Chinese characters, \
