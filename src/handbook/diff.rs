@@ -86,6 +86,31 @@ pub fn inline(old: &str, new: &str) -> String {
     html.replace("</del><del>", "").replace("</ins><ins>", "")
 }
 
+/// Pairs the clauses of a replaced run: each old clause goes with the most similar
+/// later new clause (at least half the characters alike), keeping reading order.
+/// Returns (old index, new index) pairs in order; None on one side is a removal
+/// or an addition.
+pub fn pair_replaced(olds: &[&str], news: &[&str]) -> Vec<(Option<usize>, Option<usize>)> {
+    let mut out = Vec::new();
+    let mut next_new = 0;
+    for (i, o) in olds.iter().enumerate() {
+        let best = (next_new..news.len())
+            .map(|j| (j, TextDiff::from_chars(*o, news[j]).ratio()))
+            .filter(|(_, r)| *r >= 0.5)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        match best {
+            Some((j, _)) => {
+                out.extend((next_new..j).map(|k| (None, Some(k))));
+                out.push((Some(i), Some(j)));
+                next_new = j + 1;
+            }
+            None => out.push((Some(i), None)),
+        }
+    }
+    out.extend((next_new..news.len()).map(|k| (None, Some(k))));
+    out
+}
+
 /// The clauses that differ, in reading order, and how many stayed the same.
 /// Clauses are aligned by their text (longest common subsequence), so inserting
 /// one clause shows one addition, not every later clause as changed; a clause
@@ -128,8 +153,12 @@ pub fn compare(old: &[SectionView], new: &[SectionView]) -> (Vec<ClauseDiff>, us
             } => {
                 let olds = &old[old_index..old_index + old_len];
                 let news = &new[new_index..new_index + new_len];
-                for i in 0..old_len.max(new_len) {
-                    match (olds.get(i), news.get(i)) {
+                let pairs = pair_replaced(
+                    &old_texts[old_index..old_index + old_len],
+                    &new_texts[new_index..new_index + new_len],
+                );
+                for (i, j) in pairs {
+                    match (i.map(|i| &olds[i]), j.map(|j| &news[j])) {
                         (Some(o), Some(n)) => out.push(ClauseDiff {
                             anchor: n.0.clone(),
                             citation: n.1.clone(),

@@ -29,9 +29,13 @@ pub struct Clause {
     pub number: String,
     pub body: String,
     pub gap: bool,
-    /// Place in the outline, e.g. "1-3-2-3": section 1, 3rd item, its 2nd, its 3rd.
+    /// Place in the outline when first written, e.g. "1-3-2-3": section 1, 3rd
+    /// item, its 2nd, its 3rd. Later versions keep a clause's anchor (see
+    /// [`carry_anchors`]), so links to it survive revisions. Not part of the content hash.
+    #[serde(skip)]
     pub anchor: String,
     /// How a person cites it, e.g. "钥匙管理规定 3(2)③".
+    #[serde(skip)]
     pub citation: String,
 }
 
@@ -548,6 +552,71 @@ pub fn number_outline(section_pos: usize, s: &mut Section) {
     }
 }
 
+/// Gives the clauses of a new version the anchors they had in the previous one
+/// (`old`: anchor and text in reading order). Clauses are matched by text, or by
+/// position where text was edited in place; new clauses keep their outline anchor
+/// unless an older clause holds it, then get a suffix ("1-2-n2").
+pub fn carry_anchors(old: &[(String, String)], doc: &mut Document) {
+    let old_bodies: Vec<&str> = old.iter().map(|o| o.1.as_str()).collect();
+    let new_bodies: Vec<String> = doc
+        .sections
+        .iter()
+        .flat_map(|s| s.clauses.iter().map(|c| c.body.clone()))
+        .collect();
+    let new_refs: Vec<&str> = new_bodies.iter().map(String::as_str).collect();
+    let mut carried: Vec<Option<String>> = vec![None; new_refs.len()];
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_bodies, &new_refs) {
+        match op {
+            similar::DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => {
+                for i in 0..len {
+                    carried[new_index + i] = Some(old[old_index + i].0.clone());
+                }
+            }
+            similar::DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                let pairs = super::diff::pair_replaced(
+                    &old_bodies[old_index..old_index + old_len],
+                    &new_refs[new_index..new_index + new_len],
+                );
+                for (i, j) in pairs {
+                    if let (Some(i), Some(j)) = (i, j) {
+                        carried[new_index + j] = Some(old[old_index + i].0.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut used: std::collections::HashSet<String> = carried.iter().flatten().cloned().collect();
+    let mut k = 0;
+    for s in doc.sections.iter_mut() {
+        for c in s.clauses.iter_mut() {
+            match carried[k].take() {
+                Some(a) => c.anchor = a,
+                None => {
+                    let mut a = c.anchor.clone();
+                    let mut n = 1;
+                    while used.contains(&a) {
+                        n += 1;
+                        a = format!("{}-n{n}", c.anchor);
+                    }
+                    used.insert(a.clone());
+                    c.anchor = a;
+                }
+            }
+            k += 1;
+        }
+    }
+}
+
 /// Writes a document back as text the parser reads the same way (the whole-text editor).
 pub fn to_text(doc: &Document) -> String {
     let mut out = String::new();
@@ -695,6 +764,36 @@ mod tests {
             let again = parse_one(&to_text(&d), &d.source_key, &d.title);
             assert_eq!(again.content_hash(), d.content_hash(), "{}", d.title);
         }
+    }
+
+    #[test]
+    fn anchors_follow_their_clauses_into_the_next_version() {
+        let v1 = parse("# 守则\n1、按时上班。\n2、不早退。\n3、不喧哗。", "x").remove(0);
+        let old: Vec<(String, String)> = v1.sections[0]
+            .clauses
+            .iter()
+            .map(|c| (c.anchor.clone(), c.body.clone()))
+            .collect();
+        let mut v2 = parse(
+            "# 守则\n1、按时上班。\n2、穿工装。\n3、不早退!\n4、不喧哗。",
+            "x",
+        )
+        .remove(0);
+        carry_anchors(&old, &mut v2);
+        let anchors: Vec<&str> = v2.sections[0]
+            .clauses
+            .iter()
+            .map(|c| c.anchor.as_str())
+            .collect();
+        assert_eq!(anchors, ["1-1", "1-2-n2", "1-2", "1-3"]);
+        assert_eq!(
+            v2.content_hash(),
+            parse(
+                "# 守则\n1、按时上班。\n2、穿工装。\n3、不早退!\n4、不喧哗。",
+                "x"
+            )[0]
+            .content_hash()
+        );
     }
 
     #[test]

@@ -194,7 +194,26 @@ pub fn as_document(source_key: &str, title: &str, content: &[SectionView]) -> Do
     for (i, s) in doc.sections.iter_mut().enumerate() {
         import::number_outline(i + 1, s);
     }
+    // The stored anchors, which may have been carried from earlier versions.
+    let stored = content.iter().flat_map(|s| s.clauses.iter());
+    let fresh = doc.sections.iter_mut().flat_map(|s| s.clauses.iter_mut());
+    for (c, row) in fresh.zip(stored) {
+        c.anchor = row.anchor.clone();
+    }
     doc
+}
+
+/// (anchor, text) of a version's clauses in reading order.
+async fn anchors_of(
+    conn: &mut AsyncPgConnection,
+    version_id: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    clauses::table
+        .filter(clauses::version_id.eq(version_id))
+        .order(clauses::position)
+        .select((clauses::anchor, clauses::body))
+        .load(conn)
+        .await
 }
 
 /// Writes a parsed document's sections and clauses under `version_id`.
@@ -293,15 +312,18 @@ pub async fn save_draft(
         }
     };
     let draft = draft_of(conn, document_id).await?;
-    let newest_hash = match &draft {
-        Some(d) => Some(d.content_hash.clone()),
-        None => latest_published(conn, document_id)
-            .await?
-            .map(|v| v.content_hash),
+    let newest = match &draft {
+        Some(d) => Some(d.clone()),
+        None => latest_published(conn, document_id).await?,
     };
-    if newest_hash.as_deref() == Some(hash.as_str()) {
+    if newest.as_ref().map(|v| v.content_hash.as_str()) == Some(hash.as_str()) {
         return Ok((document_id, ImportResult::Unchanged));
     }
+    let mut doc = doc.clone();
+    if let Some(v) = &newest {
+        import::carry_anchors(&anchors_of(conn, v.id).await?, &mut doc);
+    }
+    let doc = &doc;
     let version_id = match draft {
         Some(d) => {
             diesel::delete(sections::table.filter(sections::version_id.eq(d.id)))

@@ -616,6 +616,17 @@ async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_additi
         "条款内容不能为空。"
     );
 
+    diesel::insert_into(kefu::schema::handbook_clause_links::table)
+        .values((
+            kefu::schema::handbook_clause_links::document_id.eq(id),
+            kefu::schema::handbook_clause_links::anchor.eq("1-2"),
+            kefu::schema::handbook_clause_links::kind.eq("register"),
+            kefu::schema::handbook_clause_links::label.eq("来电咨询登记表"),
+            kefu::schema::handbook_clause_links::href.eq("/calls"),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let edited = text.replacen(
         "2、不断提高",
         "2、每天上岗前检查电话和网络是否畅通。\n3、不断提高",
@@ -648,10 +659,21 @@ async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_additi
     assert!(text_of(&diff, ".card ins").is_some());
     let (_, current) = admin.page(&format!("/handbook/{id}")).await;
     assert_eq!(text_of(&current, "h1").unwrap(), "营销部客服岗位职责");
+    // Every clause keeps its anchor, so links to it hold; the new one gets its own.
+    assert!(text_of(&current, "#c1-2 .hb-text")
+        .unwrap()
+        .starts_with("3、不断提高自身专业水平"));
     assert_eq!(
-        text_of(&current, "#c1-8 .hb-text").unwrap(),
-        "7、建立网络和来电咨询总册、实行数据库类型管理、建立咨询来电和来院就诊达到率统计机制、建立来电咨询回馈机制,对每日就诊患者定期进行电话回,并作出进一步挖掘计划。"
+        text_of(&current, "#c1-2 .hb-reg").unwrap(),
+        "登记簿：来电咨询登记表"
     );
+    assert_eq!(
+        text_of(&current, "#c1-2-n2 .hb-text").unwrap(),
+        "2、每天上岗前检查电话和网络是否畅通。"
+    );
+    assert!(text_of(&current, "#c1-7 .hb-text")
+        .unwrap()
+        .starts_with("7、建立网络和来电咨询总册"));
 }
 
 #[tokio::test]
