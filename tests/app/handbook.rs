@@ -724,3 +724,31 @@ async fn a_clause_shows_the_registers_that_implement_it() {
     );
     assert!(text_of(&page, "#c1-3-2-2 .hb-reg").is_none());
 }
+
+#[tokio::test]
+async fn a_trigram_index_serves_chinese_substring_search() {
+    #[derive(QueryableByName)]
+    struct Plan {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    diesel::sql_query("SET enable_seqscan = off")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let plan: Vec<Plan> =
+        diesel::sql_query("EXPLAIN SELECT id FROM handbook_clauses WHERE body ILIKE '%档案销毁%'")
+            .load(&mut conn)
+            .await
+            .unwrap();
+
+    let plan: Vec<String> = plan.into_iter().map(|p| p.line).collect();
+    assert!(
+        plan.iter()
+            .any(|l| l.contains("handbook_clauses_body_trgm")),
+        "{plan:#?}"
+    );
+}
