@@ -176,6 +176,45 @@ pub fn compare(old: &[SectionView], new: &[SectionView]) -> (Vec<ClauseDiff>, us
     (out, same)
 }
 
+/// Section headings that differ between two versions, marked like clauses.
+pub fn headings(old: &[SectionView], new: &[SectionView]) -> Vec<String> {
+    let old: Vec<String> = old.iter().map(|s| s.heading()).collect();
+    let new: Vec<String> = new.iter().map(|s| s.heading()).collect();
+    let old_refs: Vec<&str> = old.iter().map(String::as_str).collect();
+    let new_refs: Vec<&str> = new.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_refs, &new_refs) {
+        let (o, n) = match op {
+            similar::DiffOp::Equal { .. } => continue,
+            similar::DiffOp::Delete {
+                old_index, old_len, ..
+            } => (&old_refs[old_index..old_index + old_len], &new_refs[0..0]),
+            similar::DiffOp::Insert {
+                new_index, new_len, ..
+            } => (&old_refs[0..0], &new_refs[new_index..new_index + new_len]),
+            similar::DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => (
+                &old_refs[old_index..old_index + old_len],
+                &new_refs[new_index..new_index + new_len],
+            ),
+        };
+        for (i, j) in pair_replaced(o, n) {
+            out.push(match (i.map(|i| o[i]), j.map(|j| n[j])) {
+                (Some(a), Some(b)) => inline(a, b),
+                (Some(a), None) => format!("<del>{}</del>", escape(a)),
+                (None, Some(b)) => format!("<ins>{}</ins>", escape(b)),
+                (None, None) => continue,
+            });
+        }
+    }
+    out.retain(|h| h != "<del></del>" && h != "<ins></ins>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,7 @@ async fn show_page(
         links,
         has_draft,
         may_edit: page.may(Right::EditHandbook),
+        may_report: page.may(Right::ViewAckReport),
         base_url: config.base_url.to_string(),
     }
     .render()?;
@@ -610,6 +611,7 @@ pub async fn diff(
     let old_content = contents.remove(&old.id).unwrap_or_default();
     let new_content = contents.remove(&new.id).unwrap_or_default();
     let (changes, unchanged) = differ::compare(&old_content, &new_content);
+    let heading_changes = differ::headings(&old_content, &new_content);
     let title_change = (old.title != new.title).then(|| differ::inline(&old.title, &new.title));
     let body = DiffPage {
         ctx: page.ctx(),
@@ -621,6 +623,7 @@ pub async fn diff(
         changes,
         unchanged,
         title_change,
+        heading_changes,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

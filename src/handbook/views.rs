@@ -53,6 +53,7 @@ pub struct ShowPage<'a> {
     pub links: HashMap<String, Vec<ClauseLink>>,
     pub has_draft: bool,
     pub may_edit: bool,
+    pub may_report: bool,
     /// This site's address, for the copyable clause links.
     pub base_url: String,
 }
@@ -186,6 +187,8 @@ pub struct DiffPage<'a> {
     pub changes: Vec<ClauseDiff>,
     pub unchanged: usize,
     pub title_change: Option<String>,
+    /// Section headings added, removed or reworded (marked HTML).
+    pub heading_changes: Vec<String>,
 }
 
 #[derive(Template)]

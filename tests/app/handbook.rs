@@ -627,11 +627,12 @@ async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_additi
         .execute(&mut conn)
         .await
         .unwrap();
-    let edited = text.replacen(
-        "2、不断提高",
-        "2、每天上岗前检查电话和网络是否畅通。\n3、不断提高",
-        1,
-    );
+    let edited = "## 岗位职责\n".to_owned()
+        + &text.replacen(
+            "2、不断提高",
+            "2、每天上岗前检查电话和网络是否畅通。\n3、不断提高",
+            1,
+        );
     let res = admin
         .post(
             &format!("/handbook/{id}/draft/text"),
@@ -657,6 +658,11 @@ async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_additi
     assert!(texts_of(&diff, ".diff-changed").is_empty());
     assert!(diff.contains("<ins>2、每天上岗前检查电话和网络是否畅通。</ins>"));
     assert!(text_of(&diff, ".card ins").is_some());
+    assert_eq!(
+        text_of(&diff, "#heading-changes li").unwrap(),
+        "岗位职责",
+        "the new heading"
+    );
     let (_, current) = admin.page(&format!("/handbook/{id}")).await;
     assert_eq!(text_of(&current, "h1").unwrap(), "营销部客服岗位职责");
     // Every clause keeps its anchor, so links to it hold; the new one gets its own.
