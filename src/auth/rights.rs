@@ -132,6 +132,22 @@ mod tests {
     }
 
     #[test]
+    fn admins_edit_the_handbook_and_supervisors_see_who_acknowledged() {
+        for r in Role::ALL {
+            assert_eq!(
+                user(&[r]).may(Right::EditHandbook),
+                r == Role::Admin,
+                "{r:?}"
+            );
+            assert_eq!(
+                user(&[r]).may(Right::ViewAckReport),
+                matches!(r, Role::Admin | Role::CsSupervisor),
+                "{r:?}"
+            );
+        }
+    }
+
+    #[test]
     fn rights_add_up_over_several_roles() {
         let u = user(&[Role::Employee, Role::Admin]);
         assert!(u.may(Right::ViewAudit));
