@@ -797,6 +797,30 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_never_panics() {
+        let alphabet: Vec<char> =
+            "第一二十章条、.．(（)）①⑳AZ19 \n#规章制度定客服此处隐藏个字…`'![]篇钥匙\u{0}\r,，"
+                .chars()
+                .collect();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let len = (seed % 40) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            // Whatever is pasted, parsing and writing back never panics.
+            for d in parse(&text, "t") {
+                parse_one(&to_text(&d), &d.source_key, &d.title);
+            }
+        }
+    }
+
+    #[test]
     fn control_characters_are_dropped() {
         let docs = parse("1、按时\0上班。", "考\u{7}勤");
         assert_eq!(docs[0].title, "考勤");
