@@ -39,6 +39,17 @@ pub enum Command {
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
     },
+    /// Import a rule text (plain text or Markdown) into the handbook as drafts;
+    /// unchanged documents are left alone.
+    ImportHandbook {
+        file: std::path::PathBuf,
+        /// Title for a text with neither a "…规章制度N" marker nor a `#` heading.
+        #[arg(long, default_value = "")]
+        title: String,
+        /// Publish the new drafts at once (effective today).
+        #[arg(long)]
+        publish: bool,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -57,6 +68,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("connecting to the database")?;
             let password = crate::demo::demo_password();
             let n = crate::demo::seed(&mut conn, &password).await?;
+            crate::demo::seed_properties(&mut conn).await?;
             if n > 0 {
                 println!("demo users created: {n}");
             }
@@ -64,6 +76,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             for (username, name, _) in crate::demo::DEMO_USERS {
                 println!("  {username:<11} {name}");
             }
+            Ok(())
+        }
+        Command::ImportHandbook {
+            file,
+            title,
+            publish,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let docs = crate::handbook::import::parse(&text, &title);
+            anyhow::ensure!(
+                !docs.is_empty() && docs.iter().all(|d| !d.title.is_empty()),
+                "no document found (give a title with --title for a text without headings)"
+            );
+            crate::db::migrate(&config.database_url).await?;
+            let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url).await?;
+            let meta = crate::audit::Meta {
+                ip: "cli".into(),
+                ..Default::default()
+            };
+            let s = conn
+                .transaction::<_, anyhow::Error, _>(async |conn| {
+                    Ok(crate::handbook::import_text(conn, &docs, &meta, publish).await?)
+                })
+                .await?;
+            println!(
+                "documents: {} new, {} changed (drafted), {} unchanged; {} published",
+                s.created, s.drafted, s.unchanged, s.published
+            );
             Ok(())
         }
         Command::CreateUser {

@@ -29,8 +29,15 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
         .context("building the database pool")
 }
 
-/// Applies pending migrations; returns how many ran.
+/// Applies pending migrations, then installs default content where missing (the
+/// bundled handbook); returns how many migrations ran.
 pub async fn migrate(database_url: &str) -> anyhow::Result<usize> {
+    let ran = run_migrations(database_url).await?;
+    crate::handbook::ensure_seeded(database_url).await?;
+    Ok(ran)
+}
+
+async fn run_migrations(database_url: &str) -> anyhow::Result<usize> {
     let url = database_url.to_owned();
     tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
         use diesel::{Connection, RunQueryDsl};

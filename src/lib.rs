@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod handbook;
 pub mod home;
 pub mod i18n;
 pub mod properties;

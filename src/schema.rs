@@ -25,6 +25,79 @@ diesel::table! {
 }
 
 diesel::table! {
+    handbook_acknowledgements (version_id, user_id) {
+        version_id -> Int8,
+        user_id -> Int8,
+        acknowledged_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    handbook_clause_links (id) {
+        id -> Int8,
+        document_id -> Int8,
+        anchor -> Text,
+        kind -> Text,
+        label -> Text,
+        href -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    handbook_clauses (id) {
+        id -> Int8,
+        version_id -> Int8,
+        section_id -> Int8,
+        position -> Int4,
+        depth -> Int4,
+        number -> Text,
+        anchor -> Text,
+        citation -> Text,
+        body -> Text,
+        gap -> Bool,
+    }
+}
+
+diesel::table! {
+    handbook_documents (id) {
+        id -> Int8,
+        source_key -> Text,
+        position -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    handbook_sections (id) {
+        id -> Int8,
+        version_id -> Int8,
+        position -> Int4,
+        number -> Text,
+        title -> Text,
+    }
+}
+
+diesel::table! {
+    handbook_versions (id) {
+        id -> Int8,
+        document_id -> Int8,
+        number -> Nullable<Int4>,
+        status -> Text,
+        title -> Text,
+        content_hash -> Text,
+        effective_on -> Nullable<Date>,
+        change_note -> Text,
+        requires_ack -> Bool,
+        ack_roles -> Array<Nullable<Text>>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        published_by -> Nullable<Int8>,
+        published_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Int8,
         username -> Text,
@@ -132,6 +205,13 @@ diesel::table! {
 
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(buildings -> projects (project_id));
+diesel::joinable!(handbook_acknowledgements -> handbook_versions (version_id));
+diesel::joinable!(handbook_acknowledgements -> users (user_id));
+diesel::joinable!(handbook_clause_links -> handbook_documents (document_id));
+diesel::joinable!(handbook_clauses -> handbook_sections (section_id));
+diesel::joinable!(handbook_clauses -> handbook_versions (version_id));
+diesel::joinable!(handbook_sections -> handbook_versions (version_id));
+diesel::joinable!(handbook_versions -> handbook_documents (document_id));
 diesel::joinable!(residents -> rooms (room_id));
 diesel::joinable!(room_imports -> projects (project_id));
 diesel::joinable!(room_imports -> users (user_id));
@@ -143,6 +223,12 @@ diesel::joinable!(user_roles -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     buildings,
+    handbook_acknowledgements,
+    handbook_clause_links,
+    handbook_clauses,
+    handbook_documents,
+    handbook_sections,
+    handbook_versions,
     login_failures,
     login_locks,
     projects,

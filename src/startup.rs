@@ -81,6 +81,7 @@ pub fn build(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resul
             )
             .service(
                 web::scope("")
+                    .wrap(from_fn(crate::handbook::pending_acks_banner))
                     .wrap(from_fn(mw::csrf))
                     .wrap(errors::handlers())
                     .wrap(from_fn(mw::identity))
@@ -102,6 +103,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::auth::routes(cfg);
     crate::users::routes(cfg);
     crate::audit::routes(cfg);
+    crate::handbook::routes(cfg);
     crate::properties::routes(cfg);
 }
 

@@ -66,6 +66,10 @@ pub enum Right {
     ManageProperties,
     /// See residents' ID numbers and phones in full (each view is audited).
     RevealPersonalData,
+    /// Import, edit and publish the handbook.
+    EditHandbook,
+    /// See who has and has not confirmed a handbook version (签收).
+    ViewAckReport,
 }
 
 /// The rights table: which roles carry which right.
@@ -73,7 +77,8 @@ pub fn granted(role: Role, right: Right) -> bool {
     use Right::*;
     use Role::*;
     match right {
-        ManageUsers | ViewAudit => role == Admin,
+        ManageUsers | ViewAudit | EditHandbook => role == Admin,
+        ViewAckReport => matches!(role, Admin | CsSupervisor),
         ViewProperties => role != Employee,
         ManageProperties => matches!(role, CsSpecialist | ArchiveKeeper | Admin),
         RevealPersonalData => matches!(role, CsSpecialist | ArchiveKeeper | CenterManager),
@@ -129,6 +134,22 @@ mod tests {
         assert!(user(&[Role::Admin]).may(Right::ManageUsers));
         for r in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
             assert!(!user(&[r]).may(Right::ManageUsers), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn admins_edit_the_handbook_and_supervisors_see_who_acknowledged() {
+        for r in Role::ALL {
+            assert_eq!(
+                user(&[r]).may(Right::EditHandbook),
+                r == Role::Admin,
+                "{r:?}"
+            );
+            assert_eq!(
+                user(&[r]).may(Right::ViewAckReport),
+                matches!(r, Role::Admin | Role::CsSupervisor),
+                "{r:?}"
+            );
         }
     }
 

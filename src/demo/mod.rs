@@ -65,13 +65,12 @@ pub async fn seed(conn: &mut AsyncPgConnection, password: &str) -> anyhow::Resul
         .await?;
         created += 1;
     }
-    seed_properties(conn).await?;
     Ok(created)
 }
 
 /// A demo estate: two buildings of rooms, a facility room, a few residents.
 /// Only when there is no project yet. The ID numbers are made up but valid.
-async fn seed_properties(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+pub async fn seed_properties(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     use crate::properties::{models::NewResident, models::NewRoom, queries as p};
     if !p::projects(conn).await?.is_empty() {
         return Ok(());

@@ -42,7 +42,11 @@ async fn home(page: UserPage) -> Result<HttpResponse, AppError> {
             text: page.t(&r.duties_key()),
         })
         .collect();
-    let mut cards = Vec::new();
+    let mut cards = vec![Card {
+        href: "/handbook",
+        title: page.t("handbook.nav"),
+        text: page.t("handbook.home_card"),
+    }];
     if user.may(Right::ViewProperties) {
         cards.push(Card {
             href: "/properties",

@@ -41,6 +41,8 @@ pub struct PageCtx {
     /// Client address, as audited.
     pub ip: String,
     pub tz: chrono_tz::Tz,
+    /// Handbook versions this user must still acknowledge (签收): a banner on every page.
+    pub pending_acks: Vec<crate::handbook::queries::PendingAck>,
 }
 
 pub fn new_token() -> String {
@@ -113,6 +115,11 @@ impl PageCtx {
             request_id: request_id(req),
             ip: client_ip(req, trust_proxy),
             tz: config.map_or(chrono_tz::Asia::Shanghai, |c| c.tz),
+            pending_acks: req
+                .extensions()
+                .get::<crate::handbook::PendingAcks>()
+                .map(|p| p.0.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -175,7 +182,7 @@ impl PageCtx {
         let Some(user) = &self.user else {
             return Vec::new();
         };
-        let mut items = vec![("/", "nav.home", true)];
+        let mut items = vec![("/", "nav.home", true), ("/handbook", "handbook.nav", true)];
         items.push((
             "/properties",
             "nav.properties",

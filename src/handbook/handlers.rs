@@ -1,0 +1,782 @@
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::{ClauseInput, ImportInput, PublishInput, TextInput, MAX_TEXT_CHARS};
+use super::models::{DocumentRow, Version};
+use super::queries::{self, Publication};
+use super::views::*;
+use super::{diff as differ, import};
+use crate::audit;
+use crate::auth::Right;
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::web::context::flash;
+use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+
+/// Most search results shown at once.
+const SEARCH_LIMIT: i64 = 50;
+
+/// The current version of every document with its content (three queries).
+async fn current_docs(conn: &mut AsyncPgConnection) -> Result<Vec<DocView>, AppError> {
+    let current = queries::current_versions(conn).await?;
+    let ids: Vec<i64> = current.iter().map(|(_, v)| v.id).collect();
+    let mut contents = queries::contents(conn, &ids).await?;
+    Ok(current
+        .into_iter()
+        .map(|(document, version)| DocView {
+            content: contents.remove(&version.id).unwrap_or_default(),
+            document,
+            version,
+        })
+        .collect())
+}
+
+/// GET /handbook
+pub async fn index(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    let docs = current_docs(&mut conn).await?;
+    let may_edit = page.may(Right::EditHandbook);
+    let drafts = if may_edit {
+        queries::drafts(&mut conn).await?
+    } else {
+        Vec::new()
+    };
+    let body = IndexPage {
+        ctx: page.ctx(),
+        docs,
+        drafts,
+        may_edit,
+        may_report: page.may(Right::ViewAckReport),
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+async fn show_page(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    document: DocumentRow,
+    version: Version,
+) -> Result<HttpResponse, AppError> {
+    let versions = queries::published_versions(conn, document.id).await?;
+    let latest = versions.first().map_or(0, |v| v.number_or_zero());
+    let content = queries::content(conn, version.id).await?;
+    let links = queries::links_of(conn, document.id).await?;
+    let has_draft = queries::draft_of(conn, document.id).await?.is_some();
+    let body = ShowPage {
+        ctx: page.ctx(),
+        doc: DocView {
+            document,
+            version,
+            content,
+        },
+        latest,
+        versions,
+        links,
+        has_draft,
+        may_edit: page.may(Right::EditHandbook),
+        may_report: page.may(Right::ViewAckReport),
+        base_url: config.base_url.to_string(),
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /handbook/{id}: the current version.
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let document = queries::document(&mut conn, path.into_inner()).await?;
+    let version = queries::latest_published(&mut conn, document.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    show_page(&page, &mut conn, &config, document, version).await
+}
+
+/// GET /handbook/{id}/v/{number}: an earlier (or the current) version.
+pub async fn show_version(
+    page: UserPage,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<(i64, i32)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, number) = path.into_inner();
+    let document = queries::document(&mut conn, id).await?;
+    let version = queries::published_version(&mut conn, document.id, number).await?;
+    show_page(&page, &mut conn, &config, document, version).await
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// GET /handbook/search?q=
+pub async fn search(
+    page: UserPage,
+    mut conn: DbConn,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q: String = query.q.trim().chars().filter(|c| !c.is_control()).collect();
+    let mut error = String::new();
+    let mut hits = Vec::new();
+    let searched = !q.is_empty();
+    if q.chars().count() > 50 {
+        error = page.t("handbook.search.too_long").to_owned();
+    } else if searched {
+        hits = queries::search(&mut conn, &q, SEARCH_LIMIT).await?;
+    }
+    let body = SearchPage {
+        ctx: page.ctx(),
+        q,
+        hits,
+        error: error.clone(),
+        searched,
+    }
+    .render()?;
+    let status = if error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(html(status, body))
+}
+
+fn now_text(page: &UserPage) -> String {
+    page.datetime(&chrono::Utc::now())
+}
+
+/// GET /handbook/print: the whole book.
+pub async fn print_book(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    let docs = current_docs(&mut conn).await?;
+    let latest = docs
+        .iter()
+        .filter_map(|d| d.version.effective_on)
+        .max()
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    let body = PrintPage {
+        ctx: page.ctx(),
+        heading: page.t("handbook.print.book_title").to_owned(),
+        cover_version: page.tf("handbook.print.book_version", &[("date", &latest)]),
+        docs,
+        printed_by: page.user().display_name.clone(),
+        printed_at: now_text(&page),
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+#[derive(Deserialize)]
+pub struct PrintQuery {
+    v: Option<i32>,
+}
+
+/// GET /handbook/{id}/print[?v=N]
+pub async fn print_document(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    query: web::Query<PrintQuery>,
+) -> Result<HttpResponse, AppError> {
+    let document = queries::document(&mut conn, path.into_inner()).await?;
+    let version = match query.v {
+        Some(n) => queries::published_version(&mut conn, document.id, n).await?,
+        None => queries::latest_published(&mut conn, document.id)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    };
+    let content = queries::content(&mut conn, version.id).await?;
+    let cover_version = page.tf(
+        "handbook.print.doc_version",
+        &[
+            ("number", &version.number_or_zero()),
+            ("date", &version.effective()),
+        ],
+    );
+    let body = PrintPage {
+        ctx: page.ctx(),
+        heading: version.title.clone(),
+        cover_version,
+        docs: vec![DocView {
+            document,
+            version,
+            content,
+        }],
+        printed_by: page.user().display_name.clone(),
+        printed_at: now_text(&page),
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+fn import_page(
+    page: &UserPage,
+    input: &ImportInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let body = ImportPage {
+        ctx: page.ctx(),
+        input,
+        errors,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /handbook/import
+pub async fn import_form(page: UserPage) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditHandbook)?;
+    import_page(
+        &page,
+        &ImportInput::default(),
+        &FieldErrors::new(page.locale),
+        StatusCode::OK,
+    )
+}
+
+/// POST /handbook/import: the text becomes drafts of new or changed documents.
+pub async fn import_submit(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(input): Form<ImportInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditHandbook)?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some(docs) = input.validate(&mut errors) else {
+        return import_page(&page, &input, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let meta = page.meta();
+    let summary = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            Ok(super::import_text(conn, &docs, &meta, false).await?)
+        })
+        .await?;
+    flash(
+        &session,
+        "ok",
+        page.tf(
+            "handbook.import.done",
+            &[
+                ("created", &summary.created),
+                ("drafted", &summary.drafted),
+                ("unchanged", &summary.unchanged),
+            ],
+        ),
+    );
+    Ok(see_other("/handbook"))
+}
+
+/// Loads the document and its draft for an editor, or 404 when it has none.
+async fn editable(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> Result<(DocumentRow, Version), AppError> {
+    page.require(Right::EditHandbook)?;
+    let document = queries::document(conn, id).await?;
+    let draft = queries::draft_of(conn, document.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((document, draft))
+}
+
+struct DraftState {
+    whole_text: Option<String>,
+    title: Option<String>,
+    failed_clause: Option<(i64, String)>,
+    publish: Option<PublishInput>,
+}
+
+async fn draft_page(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    document: DocumentRow,
+    draft: Version,
+    errors: &FieldErrors,
+    state: DraftState,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let content = queries::content(conn, draft.id).await?;
+    let whole_text = match state.whole_text {
+        Some(t) => t,
+        None => import::to_text(&queries::as_document(
+            &document.source_key,
+            &draft.title,
+            &content,
+        )),
+    };
+    let publish = state.publish.unwrap_or_else(|| PublishInput {
+        effective_on: chrono::Utc::now()
+            .with_timezone(&page.tz)
+            .format("%Y-%m-%d")
+            .to_string(),
+        ..Default::default()
+    });
+    let body = DraftPage {
+        ctx: page.ctx(),
+        title: state.title.unwrap_or_else(|| draft.title.clone()),
+        doc: DocView {
+            document,
+            version: draft,
+            content,
+        },
+        whole_text,
+        errors,
+        failed_clause: state.failed_clause,
+        publish,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+const FRESH: DraftState = DraftState {
+    whole_text: None,
+    title: None,
+    failed_clause: None,
+    publish: None,
+};
+
+/// GET /handbook/{id}/draft
+pub async fn draft(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (document, draft) = editable(&page, &mut conn, path.into_inner()).await?;
+    let errors = FieldErrors::new(page.locale);
+    draft_page(
+        &page,
+        &mut conn,
+        document,
+        draft,
+        &errors,
+        FRESH,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /handbook/{id}/draft: starts a draft from the current version.
+pub async fn start_draft(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditHandbook)?;
+    let document = queries::document(&mut conn, path.into_inner()).await?;
+    let meta = page.meta();
+    let id = document.id;
+    let started = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let draft = queries::start_draft(conn, &document, meta.actor_id).await?;
+            audit::record(
+                conn,
+                &meta,
+                "handbook.draft_started",
+                Some(("handbook_version", draft.id.to_string())),
+                json!({ "document_id": document.id }),
+            )
+            .await?;
+            Ok(())
+        })
+        .await;
+    match started {
+        // A second click raced the first: the draft exists, which is what was asked.
+        Ok(())
+        | Err(AppError::Db(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ))) => Ok(see_other(&format!("/handbook/{id}/draft"))),
+        Err(e) => Err(e),
+    }
+}
+
+/// POST /handbook/{id}/draft/text: replaces the draft with the edited whole text.
+pub async fn save_text(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<TextInput>,
+) -> Result<HttpResponse, AppError> {
+    let (document, draft) = editable(&page, &mut conn, path.into_inner()).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let title = input.title.trim();
+    if title.is_empty() {
+        errors.add("title", "handbook.error.title_required");
+    } else if title.chars().count() > 200 {
+        errors.add("title", "handbook.error.title_long");
+    }
+    let text = input.text.trim();
+    let doc = import::parse_one(text, &document.source_key, title);
+    if text.chars().count() > MAX_TEXT_CHARS {
+        errors.add("text", "handbook.error.text_long");
+    } else if doc.clause_count() == 0 {
+        errors.add("text", "handbook.error.no_clauses");
+    }
+    if !errors.is_empty() {
+        let state = DraftState {
+            whole_text: Some(input.text.clone()),
+            title: Some(input.title.clone()),
+            ..FRESH
+        };
+        return draft_page(
+            &page,
+            &mut conn,
+            document,
+            draft,
+            &errors,
+            state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        queries::save_draft(conn, &doc, meta.actor_id).await?;
+        audit::record(
+            conn,
+            &meta,
+            "handbook.draft_edited",
+            Some(("handbook_version", draft.id.to_string())),
+            json!({ "how": "whole_text", "clauses": doc.clause_count() }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("handbook.draft.saved"));
+    Ok(see_other(&format!("/handbook/{}/draft", document.id)))
+}
+
+/// POST /handbook/{id}/draft/clauses/{clause_id}: changes one clause's text.
+pub async fn save_clause(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<(i64, i64)>,
+    Form(input): Form<ClauseInput>,
+) -> Result<HttpResponse, AppError> {
+    let (id, clause_id) = path.into_inner();
+    let (document, draft) = editable(&page, &mut conn, id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some(body) = input.validate(&mut errors) else {
+        let state = DraftState {
+            failed_clause: Some((clause_id, input.body.clone())),
+            ..FRESH
+        };
+        return draft_page(
+            &page,
+            &mut conn,
+            document,
+            draft,
+            &errors,
+            state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        // The clause must belong to this document's draft: anything else is a 404.
+        queries::update_clause(conn, &draft, &document.source_key, clause_id, &body).await?;
+        audit::record(
+            conn,
+            &meta,
+            "handbook.draft_edited",
+            Some(("handbook_version", draft.id.to_string())),
+            json!({ "how": "clause", "clause_id": clause_id }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("handbook.draft.saved"));
+    Ok(see_other(&format!(
+        "/handbook/{}/draft#k{clause_id}",
+        document.id
+    )))
+}
+
+/// POST /handbook/{id}/publish: the draft becomes the current version.
+pub async fn publish(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<PublishInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditHandbook)?;
+    let id = path.into_inner();
+    if queries::draft_of(&mut conn, id).await?.is_none() {
+        // A second click after the draft was published: show what is in force.
+        queries::document(&mut conn, id).await?;
+        flash(&session, "ok", page.t("handbook.publish.nothing"));
+        return Ok(see_other(&format!("/handbook/{id}")));
+    }
+    let (document, draft) = editable(&page, &mut conn, id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some(v) = input.validate(&mut errors) else {
+        let state = DraftState {
+            publish: Some(input.clone()),
+            ..FRESH
+        };
+        return draft_page(
+            &page,
+            &mut conn,
+            document,
+            draft,
+            &errors,
+            state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let meta = page.meta();
+    let number = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let number = queries::publish(
+                conn,
+                &draft,
+                &Publication {
+                    effective_on: v.effective_on,
+                    change_note: &v.change_note,
+                    requires_ack: v.requires_ack,
+                    ack_roles: &v.roles,
+                    by: meta.actor_id,
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "handbook.published",
+                Some(("handbook_version", draft.id.to_string())),
+                json!({
+                    "document_id": document.id,
+                    "number": number,
+                    "effective_on": v.effective_on,
+                    "requires_ack": v.requires_ack,
+                    "roles": v.roles,
+                }),
+            )
+            .await?;
+            Ok(number)
+        })
+        .await?;
+    flash(
+        &session,
+        "ok",
+        page.tf("handbook.publish.done", &[("number", &number)]),
+    );
+    Ok(see_other(&format!("/handbook/{}/v/{number}", document.id)))
+}
+
+#[derive(Deserialize)]
+pub struct DiffQuery {
+    from: Option<i32>,
+    to: Option<i32>,
+}
+
+/// GET /handbook/{id}/diff?from=N&to=M
+pub async fn diff(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    query: web::Query<DiffQuery>,
+) -> Result<HttpResponse, AppError> {
+    let document = queries::document(&mut conn, path.into_inner()).await?;
+    let versions = queries::published_versions(&mut conn, document.id).await?;
+    let latest = versions.first().ok_or(AppError::NotFound)?.number_or_zero();
+    let to = query.to.unwrap_or(latest);
+    let from = query.from.unwrap_or((to - 1).max(1));
+    let pick = |n: i32| versions.iter().find(|v| v.number == Some(n)).cloned();
+    let (Some(old), Some(new)) = (pick(from), pick(to)) else {
+        return Err(AppError::NotFound);
+    };
+    let mut contents = queries::contents(&mut conn, &[old.id, new.id]).await?;
+    let old_content = contents.remove(&old.id).unwrap_or_default();
+    let new_content = contents.remove(&new.id).unwrap_or_default();
+    let (changes, unchanged) = differ::compare(&old_content, &new_content);
+    let heading_changes = differ::headings(&old_content, &new_content);
+    let title_change = (old.title != new.title).then(|| differ::inline(&old.title, &new.title));
+    let body = DiffPage {
+        ctx: page.ctx(),
+        document,
+        title: new.title.clone(),
+        versions,
+        from,
+        to,
+        changes,
+        unchanged,
+        title_change,
+        heading_changes,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// POST /handbook/acks/{version_id}: "I have read it" (签收).
+pub async fn acknowledge(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let version = queries::version_by_id(&mut conn, path.into_inner()).await?;
+    let user = page.user();
+    // Only a round that concerns this user can be confirmed by them.
+    let concerned = version.requires_ack
+        && !version.is_draft()
+        && version.roles().iter().any(|r| user.roles.contains(r));
+    if !concerned {
+        return Err(AppError::Forbidden);
+    }
+    let meta = page.meta();
+    let user_id = user.id;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        if queries::acknowledge(conn, version.id, user_id).await? {
+            audit::record(
+                conn,
+                &meta,
+                "handbook.acknowledged",
+                Some(("handbook_version", version.id.to_string())),
+                json!({ "document_id": version.document_id, "number": version.number }),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    flash(
+        &session,
+        "ok",
+        page.tf("handbook.ack.done", &[("title", &version.title)]),
+    );
+    Ok(see_other(&format!(
+        "/handbook/{}/v/{}",
+        version.document_id,
+        version.number_or_zero()
+    )))
+}
+
+/// GET /handbook/acks: every acknowledgement round with its progress.
+pub async fn ack_rounds(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewAckReport)?;
+    let rounds = queries::ack_rounds(&mut conn).await?;
+    let body = AckRoundsPage {
+        ctx: page.ctx(),
+        rounds,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+async fn report_version(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> Result<Version, AppError> {
+    page.require(Right::ViewAckReport)?;
+    let version = queries::version_by_id(conn, id).await?;
+    if !version.requires_ack || version.is_draft() {
+        return Err(AppError::NotFound);
+    }
+    Ok(version)
+}
+
+/// GET /handbook/acks/{version_id}: who has and who has not confirmed.
+pub async fn ack_report(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let version = report_version(&page, &mut conn, path.into_inner()).await?;
+    let rows = queries::ack_report(&mut conn, &version).await?;
+    let confirmed = rows.iter().filter(|r| r.acknowledged_at.is_some()).count();
+    let body = AckReportPage {
+        ctx: page.ctx(),
+        version,
+        rows,
+        confirmed,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// A CSV field, quoted, with formula starts neutralised for spreadsheets.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// GET /handbook/acks/{version_id}/csv
+pub async fn ack_csv(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let version = report_version(&page, &mut conn, path.into_inner()).await?;
+    let rows = queries::ack_report(&mut conn, &version).await?;
+    // A BOM so spreadsheet programs read the Chinese as UTF-8.
+    let mut out = String::from("\u{feff}");
+    let header = [
+        page.t("handbook.ack.col_user"),
+        page.t("handbook.ack.col_name"),
+        page.t("handbook.ack.col_status"),
+        page.t("handbook.ack.col_at"),
+    ];
+    out.push_str(
+        &header
+            .iter()
+            .map(|h| csv_field(h))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    out.push_str("\r\n");
+    for r in &rows {
+        let (status, at) = match &r.acknowledged_at {
+            Some(at) => (page.t("handbook.ack.confirmed"), page.datetime(at)),
+            None => (page.t("handbook.ack.missing"), String::new()),
+        };
+        out.push_str(
+            &[
+                csv_field(&r.username),
+                csv_field(&r.display_name),
+                csv_field(status),
+                csv_field(&at),
+            ]
+            .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    let filename = format!(
+        "acknowledgements-{}-v{}.csv",
+        version.document_id,
+        version.number_or_zero()
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(out))
+}

@@ -1,0 +1,202 @@
+//! The handbook (规章制度): the rule documents every employee reads, their versions,
+//! read acknowledgements (签收), search and print. Registers link back to its clauses.
+pub mod diff;
+pub mod forms;
+mod handlers;
+pub mod import;
+pub mod models;
+pub mod queries;
+mod views;
+
+use actix_web::web;
+use anyhow::Context;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+/// The rule book a fresh install starts with (the user's seed text).
+pub const SEED_TEXT: &str = include_str!("../../data/handbook/seed.txt");
+
+/// Serialises the first import when several instances start at once.
+const SEED_LOCK: i64 = 0x6b65_6675_0002;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use handlers::*;
+    cfg.route("/handbook", web::get().to(index))
+        .route("/handbook/search", web::get().to(search))
+        .route("/handbook/print", web::get().to(print_book))
+        .route("/handbook/import", web::get().to(import_form))
+        .route("/handbook/import", web::post().to(import_submit))
+        .route("/handbook/acks", web::get().to(ack_rounds))
+        .route("/handbook/acks/{version_id}", web::get().to(ack_report))
+        .route("/handbook/acks/{version_id}/csv", web::get().to(ack_csv))
+        .route("/handbook/acks/{version_id}", web::post().to(acknowledge))
+        .route("/handbook/{id}", web::get().to(show))
+        .route("/handbook/{id}/v/{number}", web::get().to(show_version))
+        .route("/handbook/{id}/print", web::get().to(print_document))
+        .route("/handbook/{id}/diff", web::get().to(diff))
+        .route("/handbook/{id}/draft", web::get().to(draft))
+        .route("/handbook/{id}/draft", web::post().to(start_draft))
+        .route("/handbook/{id}/draft/text", web::post().to(save_text))
+        .route(
+            "/handbook/{id}/draft/clauses/{clause_id}",
+            web::post().to(save_clause),
+        )
+        .route("/handbook/{id}/publish", web::post().to(publish));
+}
+
+/// The handbook versions a signed-in user still has to acknowledge, put in the
+/// request's extensions for the page context: every page shows the banner until
+/// they confirm. One indexed query per page view; only for GET pages.
+#[derive(Clone, Debug, Default)]
+pub struct PendingAcks(pub Vec<queries::PendingAck>);
+
+pub async fn pending_acks_banner(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let user = req
+        .extensions()
+        .get::<crate::web::middleware::Identity>()
+        .and_then(|i| i.user.clone())
+        .filter(|u| !u.must_change_password);
+    if let (Some(user), &actix_web::http::Method::GET) = (user, req.method()) {
+        if let Some(pool) = req.app_data::<web::Data<crate::db::Pool>>() {
+            // A page without its banner beats no page: failures are only logged.
+            match pool.get().await {
+                Ok(mut conn) => {
+                    match queries::pending_acks(&mut conn, user.id, &user.roles).await {
+                        Ok(list) => {
+                            req.extensions_mut().insert(PendingAcks(list));
+                        }
+                        Err(e) => tracing::warn!(error = %e, "pending acknowledgements"),
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "pending acknowledgements"),
+            }
+        }
+    }
+    next.call(req).await
+}
+
+/// Whether a locale name (`C.UTF-8`, `zh_CN.utf8`, `C`) classifies UTF-8 characters.
+pub fn is_utf8_locale(lc: &str) -> bool {
+    let l = lc.to_ascii_lowercase();
+    l.contains("utf-8") || l.contains("utf8")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_utf8_locales_let_pg_trgm_see_chinese() {
+        assert!(super::is_utf8_locale("C.UTF-8"));
+        assert!(super::is_utf8_locale("zh_CN.utf8"));
+        assert!(!super::is_utf8_locale("C"));
+        assert!(!super::is_utf8_locale("POSIX"));
+    }
+}
+
+/// Start-up duty: warn when search cannot see Chinese, and make the bundled rule
+/// book the published version 1 of an empty handbook. Safe to run from several
+/// instances at once (an advisory lock) and on every start (it only acts once).
+pub async fn ensure_seeded(database_url: &str) -> anyhow::Result<usize> {
+    let mut conn = AsyncPgConnection::establish(database_url)
+        .await
+        .context("connecting to the database to install the handbook")?;
+    let lc = queries::lc_ctype(&mut conn).await?;
+    if !is_utf8_locale(&lc) {
+        tracing::warn!(
+            lc_ctype = %lc,
+            "the database's LC_CTYPE is not a UTF-8 locale: pg_trgm sees no Chinese characters, \
+             so handbook search falls back to slow scans; create the database with a UTF-8 locale (e.g. C.UTF-8)"
+        );
+    }
+    conn.transaction::<_, anyhow::Error, _>(async |conn| {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SEED_LOCK})"))
+            .execute(conn)
+            .await?;
+        if queries::count_documents(conn).await? > 0 {
+            return Ok(0);
+        }
+        let docs = import::parse(SEED_TEXT, "规章制度");
+        let meta = crate::audit::Meta {
+            ip: "start-up".into(),
+            ..Default::default()
+        };
+        let n = import_text(conn, &docs, &meta, true).await?.published;
+        tracing::info!(
+            documents = n,
+            "handbook installed from the bundled rule book"
+        );
+        Ok(n)
+    })
+    .await
+}
+
+/// What an import did, document by document.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub drafted: usize,
+    pub unchanged: usize,
+    pub published: usize,
+}
+
+/// Imports `text` as drafts (new documents and changed ones; unchanged ones are
+/// left alone) and, with `publish`, publishes those drafts at once.
+pub async fn import_text(
+    conn: &mut AsyncPgConnection,
+    docs: &[import::Document],
+    meta: &crate::audit::Meta,
+    publish: bool,
+) -> diesel::QueryResult<ImportSummary> {
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let mut summary = ImportSummary::default();
+    for doc in docs {
+        let (document_id, result) = queries::save_draft(conn, doc, meta.actor_id).await?;
+        match result {
+            queries::ImportResult::Unchanged => {
+                summary.unchanged += 1;
+                continue;
+            }
+            queries::ImportResult::Created => summary.created += 1,
+            queries::ImportResult::Drafted => summary.drafted += 1,
+        }
+        crate::audit::record(
+            conn,
+            meta,
+            "handbook.imported",
+            Some(("handbook_document", document_id.to_string())),
+            serde_json::json!({ "source_key": doc.source_key, "title": doc.title, "clauses": doc.clause_count() }),
+        )
+        .await?;
+        if !publish {
+            continue;
+        }
+        if let Some(draft) = queries::draft_of(conn, document_id).await? {
+            let number = queries::publish(
+                conn,
+                &draft,
+                &queries::Publication {
+                    effective_on: today,
+                    change_note: "导入",
+                    requires_ack: false,
+                    ack_roles: &[],
+                    by: meta.actor_id,
+                },
+            )
+            .await?;
+            crate::audit::record(
+                conn,
+                meta,
+                "handbook.published",
+                Some(("handbook_version", draft.id.to_string())),
+                serde_json::json!({ "document_id": document_id, "number": number, "source": "import" }),
+            )
+            .await?;
+            summary.published += 1;
+        }
+    }
+    Ok(summary)
+}

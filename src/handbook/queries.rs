@@ -1,0 +1,674 @@
+//! Every SQL statement of the handbook. Functions take the connection so they work
+//! inside the caller's transaction.
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::collections::HashMap;
+
+use super::import::{self, Document};
+use super::models::*;
+use crate::schema::{
+    handbook_acknowledgements as acks, handbook_clause_links as links, handbook_clauses as clauses,
+    handbook_documents as documents, handbook_sections as sections, handbook_versions as versions,
+};
+
+/// Documents in reading order with their newest published version.
+pub async fn current_versions(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<Vec<(DocumentRow, Version)>> {
+    let docs: Vec<DocumentRow> = documents::table
+        .order((documents::position, documents::id))
+        .select(DocumentRow::as_select())
+        .limit(500)
+        .load(conn)
+        .await?;
+    let current: Vec<Version> = versions::table
+        .filter(versions::status.eq(PUBLISHED))
+        .distinct_on(versions::document_id)
+        .order((versions::document_id, versions::number.desc()))
+        .select(Version::as_select())
+        .load(conn)
+        .await?;
+    let mut by_doc: HashMap<i64, Version> =
+        current.into_iter().map(|v| (v.document_id, v)).collect();
+    Ok(docs
+        .into_iter()
+        .filter_map(|d| by_doc.remove(&d.id).map(|v| (d, v)))
+        .collect())
+}
+
+pub async fn document(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<DocumentRow> {
+    documents::table
+        .find(id)
+        .select(DocumentRow::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn count_documents(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    documents::table.count().get_result(conn).await
+}
+
+/// Published versions of a document, newest first.
+pub async fn published_versions(
+    conn: &mut AsyncPgConnection,
+    document_id: i64,
+) -> QueryResult<Vec<Version>> {
+    versions::table
+        .filter(versions::document_id.eq(document_id))
+        .filter(versions::status.eq(PUBLISHED))
+        .order(versions::number.desc())
+        .select(Version::as_select())
+        .limit(500)
+        .load(conn)
+        .await
+}
+
+pub async fn published_version(
+    conn: &mut AsyncPgConnection,
+    document_id: i64,
+    number: i32,
+) -> QueryResult<Version> {
+    versions::table
+        .filter(versions::document_id.eq(document_id))
+        .filter(versions::number.eq(number))
+        .select(Version::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn latest_published(
+    conn: &mut AsyncPgConnection,
+    document_id: i64,
+) -> QueryResult<Option<Version>> {
+    versions::table
+        .filter(versions::document_id.eq(document_id))
+        .filter(versions::status.eq(PUBLISHED))
+        .order(versions::number.desc())
+        .select(Version::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn draft_of(
+    conn: &mut AsyncPgConnection,
+    document_id: i64,
+) -> QueryResult<Option<Version>> {
+    versions::table
+        .filter(versions::document_id.eq(document_id))
+        .filter(versions::status.eq(DRAFT))
+        .select(Version::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Every draft, for the editors' overview.
+pub async fn drafts(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Version>> {
+    versions::table
+        .filter(versions::status.eq(DRAFT))
+        .order(versions::document_id)
+        .select(Version::as_select())
+        .limit(500)
+        .load(conn)
+        .await
+}
+
+pub async fn version_by_id(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Version> {
+    versions::table
+        .find(id)
+        .select(Version::as_select())
+        .first(conn)
+        .await
+}
+
+/// Sections and clauses of several versions: two queries whatever their number.
+pub async fn contents(
+    conn: &mut AsyncPgConnection,
+    version_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<SectionView>>> {
+    let secs: Vec<SectionRow> = sections::table
+        .filter(sections::version_id.eq_any(version_ids))
+        .order((sections::version_id, sections::position))
+        .select(SectionRow::as_select())
+        .load(conn)
+        .await?;
+    let cls: Vec<ClauseRow> = clauses::table
+        .filter(clauses::version_id.eq_any(version_ids))
+        .order((clauses::version_id, clauses::position))
+        .select(ClauseRow::as_select())
+        .load(conn)
+        .await?;
+    let mut by_section: HashMap<i64, Vec<ClauseRow>> = HashMap::new();
+    for c in cls {
+        by_section.entry(c.section_id).or_default().push(c);
+    }
+    let mut out: HashMap<i64, Vec<SectionView>> = HashMap::new();
+    for s in secs {
+        let clauses = by_section.remove(&s.id).unwrap_or_default();
+        out.entry(s.version_id).or_default().push(SectionView {
+            section: s,
+            clauses,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn content(
+    conn: &mut AsyncPgConnection,
+    version_id: i64,
+) -> QueryResult<Vec<SectionView>> {
+    Ok(contents(conn, &[version_id])
+        .await?
+        .remove(&version_id)
+        .unwrap_or_default())
+}
+
+/// A stored version as the parser's model (for hashing and the whole-text editor).
+pub fn as_document(source_key: &str, title: &str, content: &[SectionView]) -> Document {
+    let mut doc = Document {
+        source_key: source_key.to_owned(),
+        title: title.to_owned(),
+        sections: content
+            .iter()
+            .map(|s| import::Section {
+                number: s.section.number.clone(),
+                title: s.section.title.clone(),
+                clauses: s
+                    .clauses
+                    .iter()
+                    .map(|c| import::Clause {
+                        depth: c.depth,
+                        number: c.number.clone(),
+                        body: c.body.clone(),
+                        gap: c.gap,
+                        anchor: String::new(),
+                        citation: String::new(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    for (i, s) in doc.sections.iter_mut().enumerate() {
+        import::number_outline(i + 1, s);
+    }
+    // The stored anchors, which may have been carried from earlier versions.
+    let stored = content.iter().flat_map(|s| s.clauses.iter());
+    let fresh = doc.sections.iter_mut().flat_map(|s| s.clauses.iter_mut());
+    for (c, row) in fresh.zip(stored) {
+        c.anchor = row.anchor.clone();
+    }
+    doc
+}
+
+/// (anchor, text) of a version's clauses in reading order.
+async fn anchors_of(
+    conn: &mut AsyncPgConnection,
+    version_id: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    clauses::table
+        .filter(clauses::version_id.eq(version_id))
+        .order(clauses::position)
+        .select((clauses::anchor, clauses::body))
+        .load(conn)
+        .await
+}
+
+/// Writes a parsed document's sections and clauses under `version_id`.
+async fn insert_content(
+    conn: &mut AsyncPgConnection,
+    version_id: i64,
+    doc: &Document,
+) -> QueryResult<()> {
+    let rows: Vec<_> = doc
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                sections::version_id.eq(version_id),
+                sections::position.eq(i as i32 + 1),
+                sections::number.eq(&s.number),
+                sections::title.eq(&s.title),
+            )
+        })
+        .collect();
+    let ids: Vec<i64> = diesel::insert_into(sections::table)
+        .values(rows)
+        .returning(sections::id)
+        .get_results(conn)
+        .await?;
+    let mut position = 0;
+    let mut rows = Vec::new();
+    for (s, section_id) in doc.sections.iter().zip(ids) {
+        for c in &s.clauses {
+            position += 1;
+            rows.push((
+                clauses::version_id.eq(version_id),
+                clauses::section_id.eq(section_id),
+                clauses::position.eq(position),
+                clauses::depth.eq(c.depth),
+                clauses::number.eq(&c.number),
+                clauses::anchor.eq(&c.anchor),
+                clauses::citation.eq(&c.citation),
+                clauses::body.eq(&c.body),
+                clauses::gap.eq(c.gap),
+            ));
+        }
+    }
+    // PostgreSQL takes at most 65535 parameters per statement: 9 per clause.
+    for chunk in rows.chunks(5000) {
+        diesel::insert_into(clauses::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// What an import did to one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportResult {
+    /// A document new to the handbook, as a draft.
+    Created,
+    /// Its text changed: the draft now holds the new text.
+    Drafted,
+    /// Same text as its newest version: nothing done.
+    Unchanged,
+}
+
+/// Saves `doc` as the draft of its document (creating the document when new),
+/// unless its newest version already holds the same text.
+pub async fn save_draft(
+    conn: &mut AsyncPgConnection,
+    doc: &Document,
+    actor: Option<i64>,
+) -> QueryResult<(i64, ImportResult)> {
+    let hash = doc.content_hash();
+    let existing: Option<DocumentRow> = documents::table
+        .filter(documents::source_key.eq(&doc.source_key))
+        .select(DocumentRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    let (document_id, created) = match existing {
+        Some(d) => (d.id, false),
+        None => {
+            let next: Option<i32> = documents::table
+                .select(diesel::dsl::max(documents::position))
+                .first(conn)
+                .await?;
+            let id = diesel::insert_into(documents::table)
+                .values((
+                    documents::source_key.eq(&doc.source_key),
+                    documents::position.eq(next.unwrap_or(0) + 1),
+                ))
+                .returning(documents::id)
+                .get_result(conn)
+                .await?;
+            (id, true)
+        }
+    };
+    let draft = draft_of(conn, document_id).await?;
+    let newest = match &draft {
+        Some(d) => Some(d.clone()),
+        None => latest_published(conn, document_id).await?,
+    };
+    if newest.as_ref().map(|v| v.content_hash.as_str()) == Some(hash.as_str()) {
+        return Ok((document_id, ImportResult::Unchanged));
+    }
+    let mut doc = doc.clone();
+    if let Some(v) = &newest {
+        import::carry_anchors(&anchors_of(conn, v.id).await?, &mut doc);
+    }
+    let doc = &doc;
+    let version_id = match draft {
+        Some(d) => {
+            diesel::delete(sections::table.filter(sections::version_id.eq(d.id)))
+                .execute(conn)
+                .await?;
+            diesel::update(versions::table.find(d.id))
+                .set((
+                    versions::title.eq(&doc.title),
+                    versions::content_hash.eq(&hash),
+                ))
+                .execute(conn)
+                .await?;
+            d.id
+        }
+        None => {
+            diesel::insert_into(versions::table)
+                .values(NewVersion {
+                    document_id,
+                    status: DRAFT,
+                    title: &doc.title,
+                    content_hash: &hash,
+                    created_by: actor,
+                })
+                .returning(versions::id)
+                .get_result(conn)
+                .await?
+        }
+    };
+    insert_content(conn, version_id, doc).await?;
+    Ok((
+        document_id,
+        if created {
+            ImportResult::Created
+        } else {
+            ImportResult::Drafted
+        },
+    ))
+}
+
+/// Changes one clause of a draft and refreshes the draft's fingerprint.
+pub async fn update_clause(
+    conn: &mut AsyncPgConnection,
+    draft: &Version,
+    source_key: &str,
+    clause_id: i64,
+    body: &str,
+) -> QueryResult<()> {
+    let n = diesel::update(
+        clauses::table
+            .filter(clauses::id.eq(clause_id))
+            .filter(clauses::version_id.eq(draft.id)),
+    )
+    .set(clauses::body.eq(body))
+    .execute(conn)
+    .await?;
+    if n == 0 {
+        return Err(diesel::result::Error::NotFound);
+    }
+    let content = content(conn, draft.id).await?;
+    let hash = as_document(source_key, &draft.title, &content).content_hash();
+    diesel::update(versions::table.find(draft.id))
+        .set(versions::content_hash.eq(hash))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// What a publication says about itself.
+pub struct Publication<'a> {
+    pub effective_on: NaiveDate,
+    pub change_note: &'a str,
+    pub requires_ack: bool,
+    pub ack_roles: &'a [String],
+    pub by: Option<i64>,
+}
+
+/// Makes the draft the newest version; returns its number.
+pub async fn publish(
+    conn: &mut AsyncPgConnection,
+    draft: &Version,
+    p: &Publication<'_>,
+) -> QueryResult<i32> {
+    let last: Option<i32> = versions::table
+        .filter(versions::document_id.eq(draft.document_id))
+        .select(diesel::dsl::max(versions::number))
+        .first(conn)
+        .await?;
+    let number = last.unwrap_or(0) + 1;
+    let roles: Vec<Option<String>> = p.ack_roles.iter().cloned().map(Some).collect();
+    let n = diesel::update(
+        versions::table
+            .filter(versions::id.eq(draft.id))
+            .filter(versions::status.eq(DRAFT)),
+    )
+    .set((
+        versions::status.eq(PUBLISHED),
+        versions::number.eq(number),
+        versions::effective_on.eq(p.effective_on),
+        versions::change_note.eq(p.change_note),
+        versions::requires_ack.eq(p.requires_ack),
+        versions::ack_roles.eq(roles),
+        versions::published_by.eq(p.by),
+        versions::published_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    if n == 0 {
+        // Someone else published this draft a moment ago.
+        return Err(diesel::result::Error::NotFound);
+    }
+    Ok(number)
+}
+
+/// Starts a draft as a copy of the newest published version.
+pub async fn start_draft(
+    conn: &mut AsyncPgConnection,
+    document: &DocumentRow,
+    actor: Option<i64>,
+) -> QueryResult<Version> {
+    if let Some(d) = draft_of(conn, document.id).await? {
+        return Ok(d);
+    }
+    let current = latest_published(conn, document.id)
+        .await?
+        .ok_or(diesel::result::Error::NotFound)?;
+    let content = content(conn, current.id).await?;
+    let doc = as_document(&document.source_key, &current.title, &content);
+    let id: i64 = diesel::insert_into(versions::table)
+        .values(NewVersion {
+            document_id: document.id,
+            status: DRAFT,
+            title: &current.title,
+            content_hash: &current.content_hash,
+            created_by: actor,
+        })
+        .returning(versions::id)
+        .get_result(conn)
+        .await?;
+    insert_content(conn, id, &doc).await?;
+    version_by_id(conn, id).await
+}
+
+pub async fn links_of(
+    conn: &mut AsyncPgConnection,
+    document_id: i64,
+) -> QueryResult<HashMap<String, Vec<ClauseLink>>> {
+    let rows: Vec<ClauseLink> = links::table
+        .filter(links::document_id.eq(document_id))
+        .order(links::id)
+        .select((links::anchor, links::kind, links::label, links::href))
+        .limit(1000)
+        .load(conn)
+        .await?;
+    let mut out: HashMap<String, Vec<ClauseLink>> = HashMap::new();
+    for l in rows {
+        out.entry(l.anchor.clone()).or_default().push(l);
+    }
+    Ok(out)
+}
+
+/// A clause found by search, in the current version of its document.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Hit {
+    #[diesel(sql_type = BigInt)]
+    pub document_id: i64,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub anchor: String,
+    #[diesel(sql_type = Text)]
+    pub citation: String,
+    #[diesel(sql_type = Text)]
+    pub number: String,
+    #[diesel(sql_type = Text)]
+    pub body: String,
+}
+
+/// Escapes LIKE's wildcards in user input.
+fn like_pattern(q: &str) -> String {
+    format!(
+        "%{}%",
+        q.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+/// Clauses of the current handbook containing `q`, best first. The LIKE uses the
+/// trigram index from three characters on; shorter queries scan the current
+/// version's clauses (a few thousand rows at most). Ranked by trigram similarity,
+/// then by how early the match sits, then by reading order.
+pub async fn search(conn: &mut AsyncPgConnection, q: &str, limit: i64) -> QueryResult<Vec<Hit>> {
+    diesel::sql_query(
+        "WITH cur AS ( \
+             SELECT DISTINCT ON (document_id) id, document_id, title \
+             FROM handbook_versions WHERE status = 'published' \
+             ORDER BY document_id, number DESC) \
+         SELECT cur.document_id, cur.title, c.anchor, c.citation, c.number, c.body \
+         FROM handbook_clauses c \
+         JOIN cur ON cur.id = c.version_id \
+         JOIN handbook_documents d ON d.id = cur.document_id \
+         WHERE c.body ILIKE $1 AND NOT c.gap \
+         ORDER BY similarity(c.body, $2) DESC, strpos(lower(c.body), lower($2)), d.position, c.position \
+         LIMIT $3",
+    )
+    .bind::<Text, _>(like_pattern(q))
+    .bind::<Text, _>(q)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
+}
+
+/// A version the user still has to confirm.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct PendingAck {
+    #[diesel(sql_type = BigInt)]
+    pub version_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub document_id: i64,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Integer)]
+    pub number: i32,
+}
+
+/// Current versions published for acknowledgement by one of the user's roles and
+/// not yet confirmed by them.
+pub async fn pending_acks(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    roles: &[String],
+) -> QueryResult<Vec<PendingAck>> {
+    diesel::sql_query(
+        "WITH cur AS ( \
+             SELECT DISTINCT ON (document_id) id, document_id, title, number, requires_ack, ack_roles \
+             FROM handbook_versions WHERE status = 'published' \
+             ORDER BY document_id, number DESC) \
+         SELECT cur.id AS version_id, cur.document_id, cur.title, cur.number \
+         FROM cur \
+         WHERE cur.requires_ack AND cur.ack_roles && $2 \
+           AND NOT EXISTS (SELECT 1 FROM handbook_acknowledgements a \
+                           WHERE a.version_id = cur.id AND a.user_id = $1) \
+         ORDER BY cur.document_id LIMIT 50",
+    )
+    .bind::<BigInt, _>(user_id)
+    .bind::<Array<Text>, _>(roles)
+    .load(conn)
+    .await
+}
+
+/// Records a confirmation; a second click changes nothing. Returns whether it was new.
+pub async fn acknowledge(
+    conn: &mut AsyncPgConnection,
+    version_id: i64,
+    user_id: i64,
+) -> QueryResult<bool> {
+    let n = diesel::insert_into(acks::table)
+        .values((acks::version_id.eq(version_id), acks::user_id.eq(user_id)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// One person concerned by an acknowledgement round.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct AckRow {
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+    #[diesel(sql_type = Text)]
+    pub username: String,
+    #[diesel(sql_type = Text)]
+    pub display_name: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub acknowledged_at: Option<DateTime<Utc>>,
+}
+
+/// Active users holding one of the version's roles (and anyone who confirmed),
+/// those still missing first.
+pub async fn ack_report(
+    conn: &mut AsyncPgConnection,
+    version: &Version,
+) -> QueryResult<Vec<AckRow>> {
+    diesel::sql_query(
+        "SELECT u.id AS user_id, u.username, u.display_name, a.acknowledged_at \
+         FROM users u \
+         LEFT JOIN handbook_acknowledgements a ON a.user_id = u.id AND a.version_id = $1 \
+         WHERE a.user_id IS NOT NULL \
+            OR (u.active AND EXISTS (SELECT 1 FROM user_roles r \
+                                     WHERE r.user_id = u.id AND r.role_code = ANY($2))) \
+         ORDER BY a.acknowledged_at IS NOT NULL, u.display_name, u.id \
+         LIMIT 5000",
+    )
+    .bind::<BigInt, _>(version.id)
+    .bind::<Array<Text>, _>(version.roles())
+    .load(conn)
+    .await
+}
+
+/// Versions that asked for acknowledgement, newest first, with their counts.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct AckRound {
+    #[diesel(sql_type = BigInt)]
+    pub version_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub document_id: i64,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Integer)]
+    pub number: i32,
+    #[diesel(sql_type = BigInt)]
+    pub concerned: i64,
+    #[diesel(sql_type = BigInt)]
+    pub confirmed: i64,
+    #[diesel(sql_type = Bool)]
+    pub current: bool,
+}
+
+pub async fn ack_rounds(conn: &mut AsyncPgConnection) -> QueryResult<Vec<AckRound>> {
+    diesel::sql_query(
+        "SELECT v.id AS version_id, v.document_id, v.title, v.number, \
+           (SELECT count(*) FROM users u WHERE u.active AND EXISTS ( \
+              SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role_code = ANY(v.ack_roles))) AS concerned, \
+           (SELECT count(*) FROM handbook_acknowledgements a WHERE a.version_id = v.id) AS confirmed, \
+           v.number = (SELECT max(number) FROM handbook_versions w WHERE w.document_id = v.document_id) AS current \
+         FROM handbook_versions v \
+         WHERE v.status = 'published' AND v.requires_ack \
+         ORDER BY v.published_at DESC, v.id DESC LIMIT 100",
+    )
+    .load(conn)
+    .await
+}
+
+/// The database's character classification locale; pg_trgm ignores Chinese
+/// characters unless it is a UTF-8 one.
+pub async fn lc_ctype(conn: &mut AsyncPgConnection) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        lc: String,
+    }
+    let r: Row = diesel::sql_query(
+        "SELECT datctype::text AS lc FROM pg_database WHERE datname = current_database()",
+    )
+    .get_result(conn)
+    .await?;
+    Ok(r.lc)
+}

@@ -1,0 +1,284 @@
+//! One template struct per handbook page.
+use askama::Template;
+use std::collections::HashMap;
+
+use super::diff::ClauseDiff;
+use super::forms::{ImportInput, PublishInput};
+use super::models::{ClauseLink, ClauseRow, DocumentRow, SectionView, Version};
+use super::queries::{AckRound, AckRow, Hit};
+use crate::auth::Role;
+use crate::web::{FieldErrors, PageCtx};
+
+/// A document with the content of one of its versions.
+pub struct DocView {
+    pub document: DocumentRow,
+    pub version: Version,
+    pub content: Vec<SectionView>,
+}
+
+impl DocView {
+    pub fn href(&self) -> String {
+        format!("/handbook/{}", self.document.id)
+    }
+
+    /// A document without section headings has no table of contents.
+    pub fn has_toc(&self) -> bool {
+        self.content.iter().any(|s| !s.heading().is_empty())
+    }
+}
+
+/// Indentation class of a clause (levels beyond four read as four).
+pub fn depth_class(c: &ClauseRow) -> String {
+    format!("d{}", c.depth.clamp(0, 4))
+}
+
+#[derive(Template)]
+#[template(path = "handbook/index.html")]
+pub struct IndexPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub docs: Vec<DocView>,
+    pub drafts: Vec<Version>,
+    pub may_edit: bool,
+    pub may_report: bool,
+}
+
+#[derive(Template)]
+#[template(path = "handbook/show.html")]
+pub struct ShowPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub doc: DocView,
+    /// Newest published number: an older version says it is superseded.
+    pub latest: i32,
+    pub versions: Vec<Version>,
+    pub links: HashMap<String, Vec<ClauseLink>>,
+    pub has_draft: bool,
+    pub may_edit: bool,
+    pub may_report: bool,
+    /// This site's address, for the copyable clause links.
+    pub base_url: String,
+}
+
+impl ShowPage<'_> {
+    pub fn depth_class(&self, c: &ClauseRow) -> String {
+        depth_class(c)
+    }
+
+    pub fn clause_links(&self, anchor: &str) -> &[ClauseLink] {
+        self.links.get(anchor).map_or(&[], |v| v.as_slice())
+    }
+
+    pub fn permalink(&self, anchor: &str) -> String {
+        format!(
+            "{}/handbook/{}#c{}",
+            self.base_url.trim_end_matches('/'),
+            self.doc.document.id,
+            anchor
+        )
+    }
+
+    pub fn is_latest(&self) -> bool {
+        self.doc.version.number_or_zero() == self.latest
+    }
+}
+
+#[derive(Template)]
+#[template(path = "handbook/search.html")]
+pub struct SearchPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub q: String,
+    pub hits: Vec<Hit>,
+    pub error: String,
+    pub searched: bool,
+}
+
+impl SearchPage<'_> {
+    /// The clause text escaped, with every occurrence of the query in `<mark>`.
+    pub fn highlight(&self, text: &str) -> String {
+        highlight(text, &self.q)
+    }
+}
+
+/// Escapes `text` and marks every case-insensitive occurrence of `q`.
+pub fn highlight(text: &str, q: &str) -> String {
+    use super::diff::escape;
+    let q = q.trim();
+    if q.is_empty() {
+        return escape(text);
+    }
+    let lower_text = text.to_lowercase();
+    let lower_q = q.to_lowercase();
+    // Lower-casing may change lengths outside ASCII; then mark nothing rather than mis-cut.
+    if lower_text.len() != text.len() {
+        return escape(text);
+    }
+    let mut out = String::new();
+    let mut at = 0;
+    while let Some(i) = lower_text[at..].find(&lower_q) {
+        let start = at + i;
+        let end = start + lower_q.len();
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            break;
+        }
+        out.push_str(&escape(&text[at..start]));
+        out.push_str("<mark>");
+        out.push_str(&escape(&text[start..end]));
+        out.push_str("</mark>");
+        at = end;
+    }
+    out.push_str(&escape(&text[at..]));
+    out
+}
+
+#[derive(Template)]
+#[template(path = "handbook/import.html")]
+pub struct ImportPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub input: &'a ImportInput,
+    pub errors: &'a FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "handbook/draft.html")]
+pub struct DraftPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub doc: DocView,
+    pub whole_text: String,
+    pub title: String,
+    pub errors: &'a FieldErrors,
+    /// The clause whose form failed, with the text the user typed.
+    pub failed_clause: Option<(i64, String)>,
+    pub publish: PublishInput,
+}
+
+impl DraftPage<'_> {
+    pub fn depth_class(&self, c: &ClauseRow) -> String {
+        depth_class(c)
+    }
+
+    pub fn roles(&self) -> Vec<(&'static str, &'static str)> {
+        Role::ALL
+            .iter()
+            .map(|r| (r.code(), self.ctx.t(&r.name_key())))
+            .collect()
+    }
+
+    pub fn clause_failed(&self, id: &i64) -> bool {
+        self.failed_clause.as_ref().is_some_and(|(f, _)| f == id)
+    }
+
+    /// The text to show in a clause's box: what the user typed if it failed.
+    pub fn clause_value(&self, c: &ClauseRow) -> String {
+        match &self.failed_clause {
+            Some((id, text)) if *id == c.id => text.clone(),
+            _ => c.body.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "handbook/diff.html")]
+pub struct DiffPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub document: DocumentRow,
+    pub title: String,
+    pub versions: Vec<Version>,
+    pub from: i32,
+    pub to: i32,
+    pub changes: Vec<ClauseDiff>,
+    pub unchanged: usize,
+    pub title_change: Option<String>,
+    /// Section headings added, removed or reworded (marked HTML).
+    pub heading_changes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "handbook/acks.html")]
+pub struct AckRoundsPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub rounds: Vec<AckRound>,
+}
+
+#[derive(Template)]
+#[template(path = "handbook/ack_report.html")]
+pub struct AckReportPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub version: Version,
+    pub rows: Vec<AckRow>,
+    pub confirmed: usize,
+}
+
+impl AckReportPage<'_> {
+    pub fn role_names(&self) -> String {
+        self.version
+            .roles()
+            .iter()
+            .map(|c| match Role::from_code(c) {
+                Some(r) => self.ctx.t(&r.name_key()).to_owned(),
+                None => c.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+/// The paper edition: cover, contents, one document per page run.
+#[derive(Template)]
+#[template(path = "handbook/print.html")]
+pub struct PrintPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub heading: String,
+    /// Version line of the cover ("第 1 版 · 2026-11-28 起施行", or for the book, the date).
+    pub cover_version: String,
+    pub docs: Vec<DocView>,
+    pub printed_by: String,
+    pub printed_at: String,
+}
+
+impl PrintPage<'_> {
+    pub fn depth_class(&self, c: &ClauseRow) -> String {
+        depth_class(c)
+    }
+
+    pub fn running_head(&self, d: &DocView) -> String {
+        self.ctx.tf(
+            "handbook.print.running_head",
+            &[
+                ("title", &d.version.title),
+                ("number", &d.version.number_or_zero()),
+                ("date", &d.version.effective()),
+            ],
+        )
+    }
+
+    pub fn controlled_copy(&self) -> String {
+        self.ctx.tf(
+            "handbook.print.controlled_copy",
+            &[("name", &self.printed_by), ("at", &self.printed_at)],
+        )
+    }
+}
+
+/// Catalog texts with one number or date, as handbook templates need them.
+pub trait HbText {
+    fn hb_version<N: std::borrow::Borrow<i32>>(&self, number: N) -> String;
+    fn hb_effective(&self, date: String) -> String;
+    fn hb_count(&self, n: usize) -> String;
+}
+
+impl HbText for PageCtx {
+    fn hb_version<N: std::borrow::Borrow<i32>>(&self, number: N) -> String {
+        let number = *number.borrow();
+        if number == 0 {
+            return self.t("handbook.draft.badge").to_owned();
+        }
+        self.tf("handbook.version_n", &[("number", &number)])
+    }
+
+    fn hb_effective(&self, date: String) -> String {
+        self.tf("handbook.effective", &[("date", &date)])
+    }
+
+    fn hb_count(&self, n: usize) -> String {
+        self.tf("handbook.search.count", &[("n", &n)])
+    }
+}

@@ -1,0 +1,760 @@
+//! The handbook: the seed as version 1, import, search, versions and the diff,
+//! acknowledgement (签收), rights, and the printed edition.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{
+    handbook_acknowledgements as acks, handbook_clauses as clauses,
+    handbook_documents as documents, handbook_versions as versions,
+};
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+async fn doc_id(app: &TestApp, source_key: &str) -> i64 {
+    let mut conn = app.db().await;
+    documents::table
+        .filter(documents::source_key.eq(source_key))
+        .select(documents::id)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+async fn version_count(app: &TestApp) -> i64 {
+    let mut conn = app.db().await;
+    versions::table.count().get_result(&mut conn).await.unwrap()
+}
+
+/// Texts of all elements matching `selector`.
+fn texts_of(html: &str, selector: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel)
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_fresh_install_shows_the_seed_as_published_version_1() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+
+    let (status, index) = employee.page("/handbook").await;
+
+    assert_eq!(status, StatusCode::OK);
+    let titles = texts_of(&index, ".hb-doc h2");
+    assert_eq!(
+        titles,
+        [
+            "物业中心客服部规章制度之相关制度和职责",
+            "客服规章制度（残篇，编号不详）",
+            "营销部客服"
+        ]
+    );
+    let toc = texts_of(&index, ".hb-doc:first-child .hb-toc li");
+    assert_eq!(
+        toc,
+        [
+            "钥匙管理规定",
+            "住户档案管理规定",
+            "办公环境管理规定",
+            "接待来访客户管理规定",
+            "会议制度管理规定"
+        ]
+    );
+    let mut conn = app.db().await;
+    let published: Vec<(Option<i32>, String)> = versions::table
+        .select((versions::number, versions::status))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(published.len(), 3);
+    assert!(published
+        .iter()
+        .all(|(n, s)| *n == Some(1) && s == "published"));
+
+    let id = doc_id(&app, "客服规章制度1").await;
+    let (_, page) = employee.page(&format!("/handbook/{id}")).await;
+    // 钥匙管理规定 → 2、钥匙保管 → (2)标识 → ③, with a stable anchor and a link.
+    assert_eq!(
+        text_of(&page, "#c1-2 .hb-text").unwrap(),
+        "2、钥匙保管",
+        "{page}"
+    );
+    assert_eq!(text_of(&page, "#c1-2-2 .hb-text").unwrap(), "(2)标识");
+    assert!(text_of(&page, "#c1-2-2-3 .hb-text")
+        .unwrap()
+        .starts_with("③客户的钥匙一般分为"));
+    assert!(page.contains(&format!("/handbook/{id}#c1-2-2-3")));
+    assert!(page.contains(r#"data-cite="钥匙管理规定 2(2)③""#));
+    // Debris gone, the cut shown.
+    assert!(page.contains("将各业主的档案袋按栋号"));
+    assert!(page.contains("专题会议(会议日期视项目而定)"));
+    for debris in ["jihtu", "精品15篇", "的`档案", "此处隐藏", "小编"] {
+        assert!(!page.contains(debris), "{debris}");
+    }
+    assert_eq!(text_of(&page, ".hb-gap").unwrap(), "原文此处缺失");
+}
+
+#[tokio::test]
+async fn re_importing_the_same_text_creates_nothing_and_a_change_becomes_a_draft() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let before = version_count(&app).await;
+
+    let res = admin
+        .post(
+            "/handbook/import",
+            &[("title", ""), ("text", kefu::handbook::SEED_TEXT)],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, index) = admin.page("/handbook").await;
+    assert!(
+        index.contains("新增 0 份，更新草稿 0 份，未变 3 份"),
+        "{index}"
+    );
+    assert_eq!(version_count(&app).await, before);
+
+    let changed = kefu::handbook::SEED_TEXT.replace("违者罚款10元", "违者罚款20元");
+    admin
+        .post("/handbook/import", &[("title", ""), ("text", &changed)])
+        .await;
+    admin
+        .post("/handbook/import", &[("title", ""), ("text", &changed)])
+        .await;
+
+    assert_eq!(version_count(&app).await, before + 1, "one draft, once");
+    let mut conn = app.db().await;
+    let drafts: Vec<i64> = versions::table
+        .filter(versions::status.eq("draft"))
+        .select(versions::document_id)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(drafts, [doc_id(&app, "客服规章制度1").await]);
+    let (_, index) = admin.page("/handbook").await;
+    assert!(text_of(&index, "#drafts-h").is_some(), "drafts listed");
+}
+
+#[tokio::test]
+async fn an_import_without_a_title_or_text_is_refused_with_messages() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+
+    let res = admin
+        .post(
+            "/handbook/import",
+            &[("title", ""), ("text", "1、按时上班。")],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(text_of(&body, "#e-title").unwrap(), "请填写标题。");
+    assert_eq!(text_of(&body, "#f-text").unwrap(), "1、按时上班。", "kept");
+
+    let res = admin
+        .post(
+            "/handbook/import",
+            &[
+                ("title", "考勤制度"),
+                ("text", "1、按时上班。\n2、不\0早退。"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    let n: i64 = documents::table
+        .filter(documents::source_key.eq("考勤制度"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn search_finds_key_and_archive_destruction_clauses() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+
+    let (status, keys) = employee.page("/handbook/search?q=钥匙").await;
+
+    assert_eq!(status, StatusCode::OK);
+    let cites = texts_of(&keys, ".hb-hit-cite");
+    assert!(cites.len() >= 5, "{cites:?}");
+    assert!(
+        cites.contains(&"钥匙管理规定 2(2)③".to_owned()),
+        "{cites:?}"
+    );
+    assert!(keys.contains("<mark>钥匙</mark>"));
+    let id = doc_id(&app, "客服规章制度1").await;
+    assert!(keys.contains(&format!("/handbook/{id}#c1-2-2-3")));
+
+    let (_, archive) = employee
+        .page("/handbook/search?q=%E6%A1%A3%E6%A1%88%E9%94%80%E6%AF%81")
+        .await;
+    let cites = texts_of(&archive, ".hb-hit-cite");
+    assert_eq!(cites[0], "住户档案管理规定 6", "{cites:?}");
+    assert!(archive.contains("<mark>档案销毁</mark>"));
+
+    let (_, none) = employee.page("/handbook/search?q=不存在的词语").await;
+    assert_eq!(text_of(&none, "#hit-count").unwrap(), "找到 0 条相关条款。");
+    let long = "钥".repeat(51);
+    let (status, too_long) = employee.page(&format!("/handbook/search?q={long}")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(text_of(&too_long, "#e-q").unwrap(), "关键词最多 50 个字。");
+    let (status, _) = employee.page("/handbook/search?q=%25_%5C'").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// Starts a draft of `id`, changes the clause at `anchor` and publishes it.
+async fn revise(
+    app: &TestApp,
+    admin: &Browser,
+    id: i64,
+    anchor: &str,
+    from: &str,
+    to: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let res = admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
+    let mut conn = app.db().await;
+    let (clause_id, body): (i64, String) = clauses::table
+        .inner_join(versions::table)
+        .filter(versions::document_id.eq(id))
+        .filter(versions::status.eq("draft"))
+        .filter(clauses::anchor.eq(anchor))
+        .select((clauses::id, clauses::body))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/draft/clauses/{clause_id}"),
+            &[("body", &body.replace(from, to))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut fields = vec![
+        ("effective_on", "2026-12-01"),
+        ("change_note", "罚款标准调整"),
+    ];
+    fields.extend_from_slice(extra);
+    admin
+        .post(&format!("/handbook/{id}/publish"), &fields)
+        .await
+}
+
+#[tokio::test]
+async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+
+    // A publication without a date or note is refused, the input kept.
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[
+                ("effective_on", "2026-13-40"),
+                ("change_note", ""),
+                ("requires_ack", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-effective_on").unwrap(),
+        "请按 YYYY-MM-DD 填写生效日期。"
+    );
+    assert_eq!(
+        text_of(&body, "#e-change_note").unwrap(),
+        "请填写修订说明。"
+    );
+    assert_eq!(
+        text_of(&body, "#e-roles").unwrap(),
+        "需要签收时请至少选择一个岗位。"
+    );
+    assert_eq!(value_of(&body, "#f-effective_on").unwrap(), "2026-13-40");
+
+    let res = revise(&app, &admin, id, "4-3", "罚款10元", "罚款20元", &[]).await;
+
+    assert_eq!(location(&res), format!("/handbook/{id}/v/2"));
+    let again = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[
+                ("effective_on", "2026-12-01"),
+                ("change_note", "罚款标准调整"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&again),
+        format!("/handbook/{id}"),
+        "a double click"
+    );
+    assert_eq!(version_count(&app).await, 3 + 1);
+    let (_, current) = admin.page(&format!("/handbook/{id}")).await;
+    assert!(text_of(&current, "#c4-3").unwrap().contains("罚款20元"));
+    assert!(current.contains("第 2 版"));
+    let (status, old) = admin.page(&format!("/handbook/{id}/v/1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text_of(&old, "#c4-3").unwrap().contains("罚款10元"));
+    assert!(old.contains("这是较早的版本"));
+    let (_, diff) = admin
+        .page(&format!("/handbook/{id}/diff?from=1&to=2"))
+        .await;
+    let changed = texts_of(&diff, ".diff-changed a");
+    assert_eq!(changed, ["接待来访客户管理规定 3"]);
+    assert!(diff.contains("罚款<del>1</del><ins>2</ins>0元"), "{diff}");
+    let mut conn = app.db().await;
+    let (effective, note): (Option<chrono::NaiveDate>, String) = versions::table
+        .filter(versions::document_id.eq(id))
+        .filter(versions::number.eq(2))
+        .select((versions::effective_on, versions::change_note))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(effective.unwrap().to_string(), "2026-12-01");
+    assert_eq!(note, "罚款标准调整");
+    let (status, _) = admin.page(&format!("/handbook/{id}/v/9")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_acknowledgement_round_asks_until_confirmed_and_the_report_shows_who() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    revise(
+        &app,
+        &admin,
+        id,
+        "1-2-1-1",
+        "私人名义",
+        "任何名义",
+        &[("requires_ack", "on"), ("roles", "cs_specialist")],
+    )
+    .await;
+    let mut conn = app.db().await;
+    let version_id: i64 = versions::table
+        .filter(versions::document_id.eq(id))
+        .filter(versions::number.eq(2))
+        .select(versions::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let employee = app.login_as(Role::Employee).await;
+
+    let (_, before) = specialist.page("/").await;
+    let (_, not_concerned) = employee.page("/handbook").await;
+
+    assert!(text_of(&before, ".ack-banner")
+        .unwrap()
+        .contains("物业中心客服部规章制度之相关制度和职责"));
+    let (_, elsewhere) = specialist.page("/account/password").await;
+    assert!(
+        text_of(&elsewhere, ".ack-banner").is_some(),
+        "on every page"
+    );
+    assert!(text_of(&not_concerned, ".ack-banner").is_none());
+    let res = employee
+        .post(&format!("/handbook/acks/{version_id}"), &[])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "not asked, cannot sign"
+    );
+
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, report) = supervisor
+        .page(&format!("/handbook/acks/{version_id}"))
+        .await;
+    assert_eq!(
+        texts_of(&report, "tr.ack-no td:first-child"),
+        ["客服专员 陈静"]
+    );
+
+    let res = specialist
+        .post(&format!("/handbook/acks/{version_id}"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    specialist
+        .post(&format!("/handbook/acks/{version_id}"), &[])
+        .await;
+
+    for path in ["/", "/handbook", "/account/password"] {
+        let (_, after) = specialist.page(path).await;
+        assert!(text_of(&after, ".ack-banner").is_none(), "{path}");
+    }
+    let n: i64 = acks::table
+        .filter(acks::version_id.eq(version_id))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "a second click records nothing more");
+    let (_, report) = supervisor
+        .page(&format!("/handbook/acks/{version_id}"))
+        .await;
+    assert!(texts_of(&report, "tr.ack-no").is_empty());
+    assert_eq!(
+        texts_of(&report, "tr.ack-yes td:first-child"),
+        ["客服专员 陈静"]
+    );
+    assert!(text_of(&report, "#ack-summary").unwrap().contains("1 / 1"));
+    let res = supervisor
+        .get(&format!("/handbook/acks/{version_id}/csv"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[1].starts_with("\"specialist\",\"客服专员 陈静\",\"已签收\",\"20"));
+    let (status, _) = employee.page("/handbook/acks").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_employee_cannot_import_edit_or_publish() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    let before = version_count(&app).await;
+
+    let (status, _) = employee.page("/handbook/import").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (path, fields) in [
+        (
+            "/handbook/import".to_owned(),
+            vec![("title", "x"), ("text", "1、新规定。")],
+        ),
+        (format!("/handbook/{id}/draft"), vec![]),
+        (
+            format!("/handbook/{id}/publish"),
+            vec![("effective_on", "2026-12-01"), ("change_note", "x")],
+        ),
+        (format!("/handbook/{id}/draft/text"), vec![("text", "1、x")]),
+    ] {
+        let res = employee.post(&path, &fields).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+
+    assert_eq!(version_count(&app).await, before);
+    let (_, page) = employee.page(&format!("/handbook/{id}")).await;
+    assert!(!page.contains("开始修订"));
+    let (status, _) = app.browser().page("/handbook").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed-in users only");
+}
+
+/// Runs a tool off the runtime's thread, so the test server keeps serving (Chromium
+/// fetches the stylesheet from it).
+async fn run(program: &str, args: &[&str]) -> String {
+    let program = program.to_owned();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_blocking(&program, &args)
+    })
+    .await
+    .unwrap()
+}
+
+/// Runs a tool the print test needs; a missing tool fails the test with a clear message.
+fn run_blocking(program: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {program} ({e}): the print test needs chromium and poppler-utils \
+                 (apt-get install chromium poppler-utils fonts-noto-cjk)"
+            )
+        });
+    assert!(
+        out.status.success(),
+        "{program} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn a_document_prints_to_a_numbered_a4_pdf_with_cover_and_controlled_copy_line() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+
+    let (status, html) = admin.page(&format!("/handbook/{id}/print")).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        text_of(&html, ".cover h1").unwrap(),
+        "物业中心客服部规章制度之相关制度和职责"
+    );
+    assert!(text_of(&html, ".cover-version")
+        .unwrap()
+        .starts_with("第 1 版 · "));
+    assert!(text_of(&html, ".running-head")
+        .unwrap()
+        .starts_with("物业中心客服部规章制度之相关制度和职责 · 第 1 版"));
+    assert!(text_of(&html, ".running-foot")
+        .unwrap()
+        .contains("打印人：系统管理员 周敏"));
+    assert_eq!(texts_of(&html, "table.print-doc").len(), 1);
+    let (status, book) = admin.page("/handbook/print").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(texts_of(&book, "table.print-doc").len(), 3);
+
+    let dir = std::env::temp_dir().join(format!("kefu-print-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("doc.html");
+    std::fs::write(
+        &file,
+        html.replace("\"/static/", &format!("\"{}/static/", app.addr)),
+    )
+    .unwrap();
+    let pdf = dir.join("doc.pdf");
+    let profile = dir.join("profile");
+    run(
+        "/usr/bin/chromium",
+        &[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--user-data-dir={}", profile.display()),
+            "--no-pdf-header-footer",
+            &format!("--print-to-pdf={}", pdf.display()),
+            file.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let info = run("pdfinfo", &[pdf.to_str().unwrap()]).await;
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .map(|p| p.trim().parse().unwrap())
+        .expect("pdfinfo tells the page count");
+    assert!(info.contains("(A4)"), "A4: {info}");
+    // Cover, contents, and the document's five rules over several pages.
+    assert!((4..=12).contains(&pages), "{pages} pages");
+    let first = run(
+        "pdftotext",
+        &["-f", "1", "-l", "1", "-layout", pdf.to_str().unwrap(), "-"],
+    )
+    .await;
+    assert!(first.contains("物业服务中心"), "{first}");
+    assert!(first.contains("物业中心客服部规章制度之相关制度和职责"));
+    // pdftotext drops the spaces between CJK characters.
+    let compact: String = first.split_whitespace().collect();
+    assert!(compact.contains(&format!("第1页/共{pages}页")), "{first}");
+    let third = run(
+        "pdftotext",
+        &["-f", "3", "-l", "3", "-layout", pdf.to_str().unwrap(), "-"],
+    )
+    .await;
+    let third: String = third.split_whitespace().collect();
+    assert!(
+        third.contains("物业中心客服部规章制度之相关制度和职责·第1版"),
+        "running header: {third}"
+    );
+    assert!(third.contains(&format!("第3页/共{pages}页")));
+    assert!(third.contains("钥匙管理规定"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_addition() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度15").await;
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let (status, draft) = admin.page(&format!("/handbook/{id}/draft")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = text_of(&draft, "#f-text").unwrap();
+    assert!(text.starts_with("1、在主任领导下"), "{text}");
+
+    // An empty clause is refused beside that clause, the rest of the page intact.
+    let mut conn = app.db().await;
+    let clause_id: i64 = clauses::table
+        .inner_join(versions::table)
+        .filter(versions::document_id.eq(id))
+        .filter(versions::status.eq("draft"))
+        .filter(clauses::anchor.eq("1-2"))
+        .select(clauses::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/draft/clauses/{clause_id}"),
+            &[("body", "  ")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, &format!("#k{clause_id} .error")).unwrap(),
+        "条款内容不能为空。"
+    );
+
+    diesel::insert_into(kefu::schema::handbook_clause_links::table)
+        .values((
+            kefu::schema::handbook_clause_links::document_id.eq(id),
+            kefu::schema::handbook_clause_links::anchor.eq("1-2"),
+            kefu::schema::handbook_clause_links::kind.eq("register"),
+            kefu::schema::handbook_clause_links::label.eq("来电咨询登记表"),
+            kefu::schema::handbook_clause_links::href.eq("/calls"),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let edited = "## 岗位职责\n".to_owned()
+        + &text.replacen(
+            "2、不断提高",
+            "2、每天上岗前检查电话和网络是否畅通。\n3、不断提高",
+            1,
+        );
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/draft/text"),
+            &[("title", "营销部客服岗位职责"), ("text", &edited)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[
+                ("effective_on", "2026-12-15"),
+                ("change_note", "增加上岗检查"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), format!("/handbook/{id}/v/2"));
+
+    let (_, diff) = admin
+        .page(&format!("/handbook/{id}/diff?from=1&to=2"))
+        .await;
+    assert_eq!(texts_of(&diff, ".diff-added").len(), 1, "{diff}");
+    assert!(texts_of(&diff, ".diff-changed").is_empty());
+    assert!(diff.contains("<ins>2、每天上岗前检查电话和网络是否畅通。</ins>"));
+    assert!(text_of(&diff, ".card ins").is_some());
+    assert_eq!(
+        text_of(&diff, "#heading-changes li").unwrap(),
+        "岗位职责",
+        "the new heading"
+    );
+    let (_, current) = admin.page(&format!("/handbook/{id}")).await;
+    assert_eq!(text_of(&current, "h1").unwrap(), "营销部客服岗位职责");
+    // Every clause keeps its anchor, so links to it hold; the new one gets its own.
+    assert!(text_of(&current, "#c1-2 .hb-text")
+        .unwrap()
+        .starts_with("3、不断提高自身专业水平"));
+    assert_eq!(
+        text_of(&current, "#c1-2 .hb-reg").unwrap(),
+        "登记簿：来电咨询登记表"
+    );
+    assert_eq!(
+        text_of(&current, "#c1-2-n2 .hb-text").unwrap(),
+        "2、每天上岗前检查电话和网络是否畅通。"
+    );
+    assert!(text_of(&current, "#c1-7 .hb-text")
+        .unwrap()
+        .starts_with("7、建立网络和来电咨询总册"));
+}
+
+#[tokio::test]
+async fn several_instances_starting_at_once_install_the_seed_once() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    diesel::delete(documents::table)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let (a, b, c) = tokio::join!(
+        kefu::handbook::ensure_seeded(&app.db_url),
+        kefu::handbook::ensure_seeded(&app.db_url),
+        kefu::handbook::ensure_seeded(&app.db_url),
+    );
+
+    let mut installed = [a.unwrap(), b.unwrap(), c.unwrap()];
+    installed.sort();
+    assert_eq!(installed, [0, 0, 3]);
+    assert_eq!(version_count(&app).await, 3);
+    assert_eq!(kefu::handbook::ensure_seeded(&app.db_url).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_clause_shows_the_registers_that_implement_it() {
+    let app = TestApp::spawn().await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    let mut conn = app.db().await;
+    diesel::insert_into(kefu::schema::handbook_clause_links::table)
+        .values((
+            kefu::schema::handbook_clause_links::document_id.eq(id),
+            kefu::schema::handbook_clause_links::anchor.eq("1-3-2-3"),
+            kefu::schema::handbook_clause_links::kind.eq("register"),
+            kefu::schema::handbook_clause_links::label.eq("房屋钥匙管理记录表"),
+            kefu::schema::handbook_clause_links::href.eq("/keys/loans"),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let employee = app.login_as(Role::Employee).await;
+
+    let (_, page) = employee.page(&format!("/handbook/{id}")).await;
+
+    assert_eq!(
+        text_of(&page, "#c1-3-2-3 .hb-reg").unwrap(),
+        "登记簿：房屋钥匙管理记录表"
+    );
+    assert!(text_of(&page, "#c1-3-2-2 .hb-reg").is_none());
+}
+
+#[tokio::test]
+async fn a_trigram_index_serves_chinese_substring_search() {
+    #[derive(QueryableByName)]
+    struct Plan {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    diesel::sql_query("SET enable_seqscan = off")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let plan: Vec<Plan> =
+        diesel::sql_query("EXPLAIN SELECT id FROM handbook_clauses WHERE body ILIKE '%档案销毁%'")
+            .load(&mut conn)
+            .await
+            .unwrap();
+
+    let plan: Vec<String> = plan.into_iter().map(|p| p.line).collect();
+    assert!(
+        plan.iter()
+            .any(|l| l.contains("handbook_clauses_body_trgm")),
+        "{plan:#?}"
+    );
+}

@@ -1,0 +1,50 @@
+// Print: the whole handbook through Chromium's print to PDF, as a person would
+// print it, read back with poppler.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import fs from 'node:fs';
+import { startKefu, launchChromium, signIn, ARTEFACTS } from './lib/server.mjs';
+
+let kefu;
+let browser;
+
+before(async () => {
+  fs.mkdirSync(ARTEFACTS, { recursive: true });
+  kefu = await startKefu('kefu_browser_print');
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  kefu?.stop();
+});
+
+test('the printed handbook has a cover, page numbers and every document', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, kefu.base, 'employee');
+  const res = await page.goto(`${kefu.base}/handbook/print`);
+  assert.equal(res.status(), 200);
+  const title = (await page.textContent('h1')).trim();
+  const pdf = path.join(ARTEFACTS, 'handbook.pdf');
+
+  await page.emulateMedia({ media: 'print' });
+  await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: false });
+
+  const info = execFileSync('pdfinfo', [pdf], { encoding: 'utf8' });
+  const pages = Number(/Pages:\s+(\d+)/.exec(info)[1]);
+  assert.ok(pages >= 5 && pages <= 80, `a plausible page count: ${pages}`);
+  assert.match(info, /Page size:.*\(A4\)/, 'A4 paper');
+  const first = execFileSync('pdftotext', ['-f', '1', '-l', '1', '-layout', pdf, '-'], { encoding: 'utf8' });
+  const squeeze = (s) => s.replace(/\s+/g, '');
+  assert.ok(squeeze(first).includes(squeeze(title)), `the title "${title}" is on page 1:\n${first}`);
+  assert.match(squeeze(first), new RegExp(`第1页/共${pages}页`), `page 1 is numbered:\n${first}`);
+  const all = squeeze(execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }));
+  for (const text of ['钥匙管理规定', '住户档案管理规定', '原文此处缺失']) {
+    assert.ok(all.includes(text), `${text} is printed`);
+  }
+  assert.ok(!all.includes('退出') && !all.includes('English'), 'no navigation on paper');
+  await context.close();
+});
