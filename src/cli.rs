@@ -39,6 +39,9 @@ pub enum Command {
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
     },
+    /// Run one periodic job now (approvals.remind, approvals.escalate), or
+    /// `mail.send` to send the mail that is due.
+    RunJob { name: String },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -64,6 +67,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             for (username, name, _) in crate::demo::DEMO_USERS {
                 println!("  {username:<11} {name}");
             }
+            Ok(())
+        }
+        Command::RunJob { name } => {
+            if name == "mail.send" {
+                let pool = crate::db::pool(&config.database_url, 2)?;
+                let worker = crate::mail::Worker::new(pool, &config)?
+                    .context("SMTP_URL is not set: mail cannot be sent")?;
+                worker.drain().await?;
+                println!("mail.send: done");
+                return Ok(());
+            }
+            let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url)
+                .await
+                .context("connecting to the database")?;
+            let summary =
+                crate::jobs::run_now(&mut conn, &name, chrono::Utc::now(), &config).await?;
+            println!("{name}: {summary}");
             Ok(())
         }
         Command::CreateUser {

@@ -60,13 +60,35 @@ pub enum Right {
     ManageUsers,
     /// Read the audit log.
     ViewAudit,
+    /// Read every mail in the outbox and retry dead ones.
+    ViewMail,
+    /// See the runs of the periodic jobs.
+    ViewJobs,
+    /// See every approval request, not only one's own or assigned ones.
+    ViewAllRequests,
+    /// File one's own leave requests.
+    FileLeave,
+    /// See everyone's approved leave: calendar, list, export, slips.
+    ViewLeaveRegister,
+    /// Record sick leave after the fact.
+    RecordLeave,
 }
 
 /// The rights table: which roles carry which right.
 pub fn granted(role: Role, right: Right) -> bool {
     use Right::*;
     use Role::*;
-    matches!((role, right), (Admin, ManageUsers) | (Admin, ViewAudit))
+    matches!(
+        (role, right),
+        (Admin, ManageUsers)
+            | (Admin, ViewAudit)
+            | (Admin, ViewMail)
+            | (Admin, ViewJobs)
+            | (Admin, ViewAllRequests)
+            | (_, FileLeave)
+            | (CsSupervisor | CenterManager | Admin, ViewLeaveRegister)
+            | (CsSupervisor, RecordLeave)
+    )
 }
 
 /// The signed-in user as every request sees it, read fresh from the database with
@@ -81,6 +103,10 @@ pub struct CurrentUser {
     pub must_change_password: bool,
     /// Role codes; unknown codes (roles added as data) carry no built-in right.
     pub roles: Vec<String>,
+    /// Approval tasks waiting on this user (or on whom they stand in for), for
+    /// the count in the navigation.
+    #[serde(default)]
+    pub inbox_count: i64,
 }
 
 impl CurrentUser {
@@ -110,6 +136,7 @@ mod tests {
             locale: Default::default(),
             must_change_password: false,
             roles: roles.iter().map(|r| r.code().to_owned()).collect(),
+            inbox_count: 0,
         }
     }
 
