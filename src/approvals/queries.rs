@@ -264,7 +264,7 @@ pub async fn mine(
     q.load(conn).await
 }
 
-/// Whether `user` was ever asked to decide this request.
+/// Whether `user` was ever asked to decide this request, or decided it as a deputy.
 pub async fn was_approver(
     conn: &mut AsyncPgConnection,
     request_id: i64,
@@ -273,7 +273,11 @@ pub async fn was_approver(
     diesel::select(diesel::dsl::exists(
         approval_tasks::table
             .filter(approval_tasks::request_id.eq(request_id))
-            .filter(approval_tasks::approver_id.eq(user)),
+            .filter(
+                approval_tasks::approver_id
+                    .eq(user)
+                    .or(approval_tasks::decided_by.eq(user)),
+            ),
     ))
     .get_result(conn)
     .await

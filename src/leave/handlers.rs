@@ -328,16 +328,10 @@ pub async fn update(
             let Some(req) = approvals::queries::request_for(conn, "leave", id).await? else {
                 return Ok(false);
             };
-            let r = engine::edited(
-                conn,
-                req.id,
-                &title(&me.display_name, &v),
-                me.id,
-                &config,
-                now,
-            )
-            .await?;
-            if r.is_err() {
+            // Lock first: a decision racing this edit either sees the new version
+            // or makes the edit be refused.
+            let req = approvals::queries::lock_request(conn, req.id).await?;
+            if req.status != "pending" {
                 return Ok(false);
             }
             queries::update(
@@ -355,6 +349,19 @@ pub async fn update(
                 },
             )
             .await?;
+            // The approver's new mail is rendered from the updated leave.
+            let r = engine::edited(
+                conn,
+                req.id,
+                &title(&me.display_name, &v),
+                me.id,
+                &config,
+                now,
+            )
+            .await?;
+            if r.is_err() {
+                return Err(AppError::other("request closed while locked"));
+            }
             audit::record(
                 conn,
                 &meta,
