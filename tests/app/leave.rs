@@ -267,3 +267,75 @@ async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn every_new_page_opens_in_both_languages_for_those_who_may_see_it() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = file_leave(&employee).await;
+    let everyone = [
+        "/approvals",
+        "/approvals/mine",
+        "/approvals/deputies",
+        "/leave",
+        "/leave/new",
+    ];
+    let keepers = [
+        "/leave/calendar",
+        "/leave/approved",
+        "/leave/calendar?month=2026-02",
+    ];
+    let admin_only = ["/admin/mail", "/admin/mail/1", "/admin/jobs"];
+    for role in Role::ALL {
+        let b = app.login_as(role).await;
+        for lang in ["zh-CN", "en"] {
+            b.page(&format!("/?lang={lang}")).await;
+            for path in everyone {
+                let (status, body) = b.page(path).await;
+                assert_eq!(status, StatusCode::OK, "{role:?} {path}");
+                assert!(
+                    !body.contains('\u{2047}'),
+                    "{role:?} {lang} {path}: a missing text"
+                );
+            }
+            let keeper = matches!(role, Role::CsSupervisor | Role::CenterManager | Role::Admin);
+            for path in keepers.iter().chain(
+                [
+                    format!("/leave/{id}").as_str(),
+                    &format!("/leave/{id}/print"),
+                ]
+                .iter(),
+            ) {
+                let (status, body) = b.page(path).await;
+                let expected = keeper || (role == Role::Employee && path.contains(&id.to_string()));
+                assert_eq!(
+                    status == StatusCode::OK,
+                    expected,
+                    "{role:?} {path}: {status}"
+                );
+                assert!(
+                    !body.contains('\u{2047}'),
+                    "{role:?} {lang} {path}: a missing text"
+                );
+            }
+            for path in admin_only {
+                let (status, body) = b.page(path).await;
+                assert_eq!(
+                    status == StatusCode::OK,
+                    role == Role::Admin,
+                    "{role:?} {path}"
+                );
+                assert!(
+                    !body.contains('\u{2047}'),
+                    "{role:?} {lang} {path}: a missing text"
+                );
+            }
+            let (status, _) = b.page("/leave/record").await;
+            assert_eq!(
+                status == StatusCode::OK,
+                role == Role::CsSupervisor,
+                "{role:?} record"
+            );
+        }
+    }
+}
