@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::forms::{Filing, LeaveInput, ValidLeave};
-use super::models::{LeaveChanges, NewLeave};
+use super::models::{LeaveChanges, LeaveWithName, NewLeave};
 use super::queries;
 use super::views::{self, Approved, Calendar, Day, LeaveForm, LeaveShow, LeaveSlip, MyLeave};
 use crate::approvals::{self, engine};
@@ -18,6 +18,7 @@ use crate::auth::{Right, Role};
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::i18n::Locale;
 use crate::schema::{user_roles, users};
 use crate::web::context::flash;
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
@@ -581,6 +582,46 @@ fn csv_field(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
+/// The export's header and rows, in the user's language.
+fn export_table(rows: &[LeaveWithName], loc: Locale) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let head = vec![
+        loc.t("leave.employee"),
+        loc.t("leave.leave_type"),
+        loc.t("leave.start"),
+        loc.t("leave.end"),
+        loc.t("leave.days"),
+        loc.t("leave.reason"),
+        loc.t("leave.after_the_fact"),
+    ];
+    let body = rows
+        .iter()
+        .map(|r| {
+            let l = &r.leave;
+            vec![
+                r.name.clone(),
+                views::type_label(loc, &l.leave_type).to_owned(),
+                format!("{}{}", l.start_date, if l.start_pm { " PM" } else { "" }),
+                format!("{}{}", l.end_date, if l.end_am { " AM" } else { "" }),
+                super::days_text(l.half_days),
+                l.reason.clone(),
+                if l.after_the_fact {
+                    loc.t("leave.after_the_fact_yes").to_owned()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect();
+    (head, body)
+}
+
+fn attachment(name: String) -> (header::HeaderName, String) {
+    (
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{name}\""),
+    )
+}
+
 /// GET /leave/approved.csv?month=YYYY-MM (UTF-8 with BOM, so Excel reads Chinese).
 pub async fn approved_csv(
     page: UserPage,
@@ -591,37 +632,19 @@ pub async fn approved_csv(
     page.require(Right::ViewLeaveRegister)?;
     let (first, last) = month_bounds(&q.month, &config);
     let rows = queries::approved_between(&mut conn, first, last).await?;
-    let loc = page.locale;
+    let (head, body) = export_table(&rows, page.locale);
     let mut out = String::from("\u{feff}");
-    let head = [
-        loc.t("leave.employee"),
-        loc.t("leave.leave_type"),
-        loc.t("leave.start"),
-        loc.t("leave.end"),
-        loc.t("leave.days"),
-        loc.t("leave.reason"),
-        loc.t("leave.after_the_fact"),
-    ];
-    out.push_str(&head.map(csv_field).join(","));
+    out.push_str(
+        &head
+            .iter()
+            .map(|h| csv_field(h))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
     out.push_str("\r\n");
-    for r in &rows {
-        let l = &r.leave;
-        let fields = [
-            r.name.clone(),
-            views::type_label(loc, &l.leave_type).to_owned(),
-            format!("{}{}", l.start_date, if l.start_pm { " PM" } else { "" }),
-            format!("{}{}", l.end_date, if l.end_am { " AM" } else { "" }),
-            super::days_text(l.half_days),
-            l.reason.clone(),
-            if l.after_the_fact {
-                loc.t("leave.after_the_fact_yes").to_owned()
-            } else {
-                String::new()
-            },
-        ];
+    for row in &body {
         out.push_str(
-            &fields
-                .iter()
+            &row.iter()
                 .map(|f| csv_field(f))
                 .collect::<Vec<_>>()
                 .join(","),
@@ -630,12 +653,40 @@ pub async fn approved_csv(
     }
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"leave-{}.csv\"",
-                first.format("%Y-%m")
-            ),
-        ))
+        .insert_header(attachment(format!("leave-{}.csv", first.format("%Y-%m"))))
         .body(out))
+}
+
+/// GET /leave/approved.xlsx?month=YYYY-MM
+pub async fn approved_xlsx(
+    page: UserPage,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    q: web::Query<MonthQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewLeaveRegister)?;
+    let (first, last) = month_bounds(&q.month, &config);
+    let rows = queries::approved_between(&mut conn, first, last).await?;
+    let (head, body) = export_table(&rows, page.locale);
+    let bytes = xlsx(&head, &body).map_err(|e| AppError::other(format!("xlsx: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header(attachment(format!("leave-{}.xlsx", first.format("%Y-%m"))))
+        .body(bytes))
+}
+
+fn xlsx(head: &[&str], body: &[Vec<String>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    for (c, h) in head.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+        sheet.set_column_width(c as u16, if c == 5 { 40 } else { 16 })?;
+    }
+    for (r, row) in body.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, c as u16, v)?;
+        }
+    }
+    book.save_to_buffer()
 }

@@ -24,6 +24,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/leave/calendar", web::get().to(handlers::calendar))
         .route("/leave/approved", web::get().to(handlers::approved))
         .route("/leave/approved.csv", web::get().to(handlers::approved_csv))
+        .route(
+            "/leave/approved.xlsx",
+            web::get().to(handlers::approved_xlsx),
+        )
         .route("/leave/{id}", web::get().to(handlers::show))
         .route("/leave/{id}/edit", web::get().to(handlers::edit_form))
         .route("/leave/{id}/edit", web::post().to(handlers::update))

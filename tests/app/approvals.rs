@@ -635,3 +635,30 @@ async fn the_requester_may_withdraw_while_pending_and_the_link_then_says_so() {
     let (_, list) = employee.page("/leave").await;
     assert!(list.contains("已撤回"));
 }
+
+#[tokio::test]
+async fn with_no_supervisor_or_manager_an_admin_approves() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    diesel::update(users::table.filter(users::username.eq_any(["supervisor", "manager"])))
+        .set(users::active.eq(false))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let employee = app.login_as(Role::Employee).await;
+
+    file_leave(&employee).await;
+
+    let (approver, role): (i64, String) = approval_tasks::table
+        .select((approval_tasks::approver_id, approval_tasks::role_code))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(approver, user_id(&app, "admin").await);
+    assert_eq!(role, "admin");
+    let admin = app.login_as(Role::Admin).await;
+    let (_, inbox) = admin.page("/approvals").await;
+    assert!(text_of(&inbox, "table.inbox")
+        .unwrap()
+        .contains("员工 赵磊"));
+}

@@ -181,6 +181,24 @@ async fn approved_leave_shows_in_the_calendar_list_export_and_slip() {
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.unwrap();
     assert!(csv.contains("\"员工 赵磊\",\"事假\""), "{csv}");
+    let xlsx = supervisor
+        .get(&format!("/leave/approved.xlsx?month={month}"))
+        .await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let bytes = xlsx.bytes().await.unwrap();
+    let file = std::env::temp_dir().join(format!("kefu-{}.xlsx", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&file, &bytes).unwrap();
+    let out = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read('xl/sharedStrings.xml').decode())"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    let strings = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        strings.contains("员工 赵磊") && strings.contains("事假"),
+        "{strings}"
+    );
     assert!(slip.contains("签字：________  日期：________"));
     assert!(slip.contains("客服主管 李强"), "the approver on the slip");
     // The calendar is for those who keep the register.
