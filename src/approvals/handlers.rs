@@ -1,6 +1,6 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
@@ -394,6 +394,14 @@ pub async fn link_show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let Some(page) = page else {
+        // Signed in but held at the password page: go there, not round in circles.
+        let signed_in = req
+            .extensions()
+            .get::<crate::web::middleware::Identity>()
+            .is_some_and(|id| id.user.is_some());
+        if signed_in {
+            return Ok(see_other("/account/password"));
+        }
         return Ok(sign_in_first(&req));
     };
     let token = path.into_inner();

@@ -662,3 +662,37 @@ async fn with_no_supervisor_or_manager_an_admin_approves() {
         .unwrap()
         .contains("员工 赵磊"));
 }
+
+#[tokio::test]
+async fn kefu_run_job_runs_a_job_now_and_records_it() {
+    let app = TestApp::spawn().await;
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["run-job", "approvals.escalate"])
+        .env("DATABASE_URL", &app.db_url)
+        .output()
+        .unwrap();
+
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "approvals.escalate: escalated 0"
+    );
+    let mut conn = app.db().await;
+    let runs: Vec<(String, Option<bool>)> = kefu::schema::job_runs::table
+        .select((kefu::schema::job_runs::job, kefu::schema::job_runs::ok))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(runs, vec![("approvals.escalate".to_string(), Some(true))]);
+    let unknown = std::process::Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["run-job", "nope"])
+        .env("DATABASE_URL", &app.db_url)
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+}
