@@ -191,7 +191,10 @@ pub async fn notify(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let deputy = queries::deputy_on(conn, approver.id, day(config, now)).await?;
+    // A requester never decides their own request, not even as someone's deputy.
+    let deputy = queries::deputy_on(conn, approver.id, day(config, now))
+        .await?
+        .filter(|d| d.id != req.requester_id);
     let (to, on_behalf_of) = match &deputy {
         Some(d) => (d, Some(approver.display_name.clone())),
         None => (approver, None),
@@ -245,7 +248,9 @@ pub async fn decide(
     if task.status != "pending" || req.status != "pending" {
         return Ok(Err(Refusal::AlreadyDecided));
     }
-    let on_behalf_of = if task.approver_id == actor {
+    let on_behalf_of = if actor == req.requester_id {
+        return Ok(Err(Refusal::NotYours));
+    } else if task.approver_id == actor {
         None
     } else if queries::is_deputy(conn, actor, task.approver_id, day(config, now)).await? {
         Some(task.approver_id)

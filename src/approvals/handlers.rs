@@ -34,7 +34,7 @@ pub async fn inbox(
     let principals = queries::principals(&mut conn, me, engine::day(&config, Utc::now())).await?;
     let mut approvers = principals.clone();
     approvers.push(me);
-    let rows = queries::inbox(&mut conn, &approvers).await?;
+    let rows = queries::inbox(&mut conn, me, &approvers).await?;
     let names = queries::names(&mut conn, &principals).await?;
     let body = Inbox {
         ctx: page.ctx(),
@@ -114,6 +114,7 @@ pub async fn show(
     let trail = queries::trail(&mut conn, req.id).await?;
     let pending = queries::pending_task(&mut conn, req.id).await?;
     let may_decide = match &pending {
+        Some(_) if req.requester_id == me => false,
         Some(t) => {
             t.approver_id == me
                 || queries::is_deputy(

@@ -79,7 +79,6 @@ impl Person {
 
     pub fn recipient(&self) -> crate::mail::Recipient {
         crate::mail::Recipient {
-            user_id: Some(self.id),
             email: self.email.clone(),
             name: self.display_name.clone(),
             locale: self.locale(),

@@ -222,13 +222,19 @@ pub struct InboxRow {
     pub requester: String,
 }
 
-/// Pending tasks of `approvers` (the user and whoever they stand in for), oldest first.
-pub async fn inbox(conn: &mut AsyncPgConnection, approvers: &[i64]) -> QueryResult<Vec<InboxRow>> {
+/// Pending tasks of `approvers` (the user and whoever they stand in for), oldest
+/// first; never the user's own requests.
+pub async fn inbox(
+    conn: &mut AsyncPgConnection,
+    me: i64,
+    approvers: &[i64],
+) -> QueryResult<Vec<InboxRow>> {
     approval_tasks::table
         .inner_join(approval_requests::table)
         .inner_join(users::table.on(users::id.eq(approval_requests::requester_id)))
         .filter(approval_tasks::status.eq("pending"))
         .filter(approval_tasks::approver_id.eq_any(approvers))
+        .filter(approval_requests::requester_id.ne(me))
         .order(approval_tasks::id)
         .limit(500)
         .select((

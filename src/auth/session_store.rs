@@ -89,7 +89,9 @@ SELECT cur.state::text AS state,
                      FROM user_roles ur JOIN roles r ON r.code = ur.role_code
                      WHERE ur.user_id = u.id),
            'inbox_count', (SELECT count(*) FROM approval_tasks t
-                           WHERE t.status = 'pending' AND (t.approver_id = u.id
+                           JOIN approval_requests ar ON ar.id = t.request_id
+                           WHERE t.status = 'pending' AND ar.requester_id <> u.id
+                             AND (t.approver_id = u.id
                               OR t.approver_id IN (SELECT d.user_id FROM approval_deputies d
                                   WHERE d.deputy_id = u.id
                                     AND current_date BETWEEN d.starts_on AND d.ends_on))))::text

@@ -26,7 +26,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Who a mail goes to.
 #[derive(Clone, Debug)]
 pub struct Recipient {
-    pub user_id: Option<i64>,
     pub email: String,
     pub name: String,
     pub locale: Locale,

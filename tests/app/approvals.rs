@@ -696,3 +696,64 @@ async fn kefu_run_job_runs_a_job_now_and_records_it() {
         .unwrap();
     assert!(!unknown.status.success());
 }
+
+#[tokio::test]
+async fn a_requester_never_decides_their_own_request_as_a_deputy() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (from, until) = (day(0), day(5));
+    supervisor
+        .post(
+            "/approvals/deputies",
+            &[
+                ("deputy", "employee"),
+                ("starts_on", &from),
+                ("ends_on", &until),
+            ],
+        )
+        .await;
+    let employee = app.login_as(Role::Employee).await;
+
+    file_leave(&employee).await;
+    worker(&app).drain().await.unwrap();
+
+    assert!(smtp.to(&mail_of(Role::Employee)).is_empty());
+    assert_eq!(smtp.to(&mail_of(Role::CsSupervisor)).len(), 1);
+    let (_, inbox) = employee.page("/approvals").await;
+    assert!(text_of(&inbox, "table.inbox")
+        .unwrap()
+        .contains("没有等待您审批"));
+    let (_, mine) = employee.page("/approvals/mine").await;
+    let href = {
+        let doc = scraper::Html::parse_document(&mine);
+        let sel = scraper::Selector::parse("main table a").unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap()
+            .value()
+            .attr("href")
+            .unwrap()
+            .to_owned()
+    };
+    let (_, page) = employee.page(&href).await;
+    assert!(
+        !page.contains(r#"name="decision""#),
+        "no decision form for the requester"
+    );
+    let mut conn = app.db().await;
+    let task: i64 = approval_tasks::table
+        .select(approval_tasks::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = employee
+        .post(
+            &format!("{href}/decide"),
+            &[("task_id", &task.to_string()), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(state(&app).await, ("pending".into(), 0, 0));
+}

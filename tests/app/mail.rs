@@ -26,7 +26,6 @@ async fn queue(app: &TestApp, n: usize, to: &str) {
     let mut conn = app.db().await;
     for i in 0..n {
         let rcpt = Recipient {
-            user_id: None,
             email: to.into(),
             name: format!("收件人 {i}"),
             locale: Locale::ZhCn,
@@ -207,7 +206,6 @@ async fn no_header_can_be_injected_through_a_name_or_subject() {
     let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
     let mut conn = app.db().await;
     let rcpt = Recipient {
-        user_id: None,
         email: "staff@example.com".into(),
         name: "王芳\r\nBcc: evil@example.com".into(),
         locale: Locale::ZhCn,
