@@ -2,7 +2,7 @@ use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::Deserialize;
@@ -638,9 +638,8 @@ pub async fn add_deputy(
         Some(d) if d == me => errors.add("deputy", "approvals.error.deputy_self"),
         _ => {}
     }
-    let date = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
-    let starts = date(&input.starts_on);
-    let ends = date(&input.ends_on);
+    let starts = crate::leave::forms::date(&input.starts_on);
+    let ends = crate::leave::forms::date(&input.ends_on);
     if starts.is_none() {
         errors.add("starts_on", "approvals.error.date");
     }
@@ -678,5 +677,34 @@ pub async fn add_deputy(
     })
     .await?;
     flash(&session, "ok", page.t("approvals.deputy_saved"));
+    Ok(see_other("/approvals/deputies"))
+}
+
+/// POST /approvals/deputies/{id}/delete: the user ends one of their own deputies.
+pub async fn remove_deputy(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let me = page.user().id;
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        if !queries::remove_deputy(conn, me, id).await? {
+            return Err(AppError::NotFound);
+        }
+        audit::record(
+            conn,
+            &meta,
+            "approval.deputy_removed",
+            Some(("approval_deputy", id.to_string())),
+            json!({}),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("approvals.deputy_removed"));
     Ok(see_other("/approvals/deputies"))
 }

@@ -24,6 +24,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/approvals/deputies", web::get().to(handlers::deputies))
         .route("/approvals/deputies", web::post().to(handlers::add_deputy))
         .route(
+            "/approvals/deputies/{id}/delete",
+            web::post().to(handlers::remove_deputy),
+        )
+        .route(
             "/approvals/link/{token}",
             web::get().to(handlers::link_show),
         )

@@ -299,6 +299,18 @@ pub async fn deputies_of(conn: &mut AsyncPgConnection, user: i64) -> QueryResult
         .await
 }
 
+/// Removes one of `user`'s deputies; returns whether there was one.
+pub async fn remove_deputy(conn: &mut AsyncPgConnection, user: i64, id: i64) -> QueryResult<bool> {
+    let n = diesel::delete(
+        approval_deputies::table
+            .filter(approval_deputies::id.eq(id))
+            .filter(approval_deputies::user_id.eq(user)),
+    )
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
 pub async fn add_deputy(
     conn: &mut AsyncPgConnection,
     user: i64,

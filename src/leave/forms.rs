@@ -37,8 +37,17 @@ pub struct ValidLeave {
     pub reason: String,
 }
 
-fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+/// A `YYYY-MM-DD` date within reason (years 1900–2200): anything else is a
+/// typing error, and would only overflow date arithmetic or the database.
+pub fn date(s: &str) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    let s = s.trim();
+    if s.len() != 10 {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=2200).contains(&d.year()))
 }
 
 /// Which rule the filing date is held to.
@@ -145,6 +154,14 @@ mod tests {
             .validate(&mut e, Filing::Ahead { today: today() })
             .is_none());
         assert!(e.get("start_date").contains("提前一天"));
+    }
+
+    #[test]
+    fn only_plausible_dates_pass() {
+        assert!(date("2026-12-01").is_some());
+        assert!(date("-262144-01-01").is_none());
+        assert!(date("+20000-01-01").is_none());
+        assert!(date("2026-02-30").is_none());
     }
 
     #[test]

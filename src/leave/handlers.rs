@@ -497,8 +497,8 @@ pub struct MonthQuery {
 
 /// The month asked for (`YYYY-MM`), else this month: its first and last day.
 fn month_bounds(q: &str, config: &Config) -> (NaiveDate, NaiveDate) {
-    let first = NaiveDate::parse_from_str(&format!("{}-01", q.trim()), "%Y-%m-%d")
-        .unwrap_or_else(|_| today(config).with_day(1).unwrap_or_else(|| today(config)));
+    let first = super::forms::date(&format!("{}-01", q.trim()))
+        .unwrap_or_else(|| today(config).with_day(1).unwrap_or_else(|| today(config)));
     let next = first
         .checked_add_months(chrono::Months::new(1))
         .unwrap_or(first);

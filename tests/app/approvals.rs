@@ -420,6 +420,24 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
     assert!(text_of(&page, ".trail")
         .unwrap()
         .contains("代 客服主管 李强 审批"));
+    // The supervisor is back: the deputy is removed, and no one else can remove it.
+    let mut conn = app.db().await;
+    let deputy_row: i64 = kefu::schema::approval_deputies::table
+        .select(kefu::schema::approval_deputies::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let path = format!("/approvals/deputies/{deputy_row}/delete");
+    assert_eq!(
+        deputy.post(&path, &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        supervisor.post(&path, &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, list) = supervisor.page("/approvals/deputies").await;
+    assert!(list.contains("尚未指定代理人"));
     assert!(text_of(&page, ".trail").unwrap().contains("邮件链接"));
 }
 
