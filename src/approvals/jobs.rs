@@ -29,15 +29,23 @@ pub async fn remind(
         .select(approval_tasks::id)
         .load(conn)
         .await?;
-    let mut n = 0;
+    let (mut n, mut failed) = (0, 0);
     for id in ids {
         let done = conn
             .transaction::<_, AppError, _>(async |conn| {
                 super::engine::remind(conn, id, config, now).await
             })
-            .await?;
-        n += usize::from(done);
+            .await;
+        match done {
+            Ok(done) => n += usize::from(done),
+            // One bad task must not hold up the others; the next run tries it again.
+            Err(e) => {
+                failed += 1;
+                tracing::error!(task = id, error = %e, "approvals.remind");
+            }
+        }
     }
+    anyhow::ensure!(failed == 0, "remind: {n} done, {failed} failed");
     Ok(format!("reminded {n}"))
 }
 
@@ -56,14 +64,22 @@ pub async fn escalate(
         .select(approval_tasks::id)
         .load(conn)
         .await?;
-    let mut n = 0;
+    let (mut n, mut failed) = (0, 0);
     for id in ids {
         let done = conn
             .transaction::<_, AppError, _>(async |conn| {
                 super::engine::escalate(conn, id, config, now).await
             })
-            .await?;
-        n += usize::from(done);
+            .await;
+        match done {
+            Ok(done) => n += usize::from(done),
+            // One bad task must not hold up the others; the next run tries it again.
+            Err(e) => {
+                failed += 1;
+                tracing::error!(task = id, error = %e, "approvals.escalate");
+            }
+        }
     }
+    anyhow::ensure!(failed == 0, "escalate: {n} done, {failed} failed");
     Ok(format!("escalated {n}"))
 }
