@@ -73,8 +73,27 @@ pub const LEAVE: Kind = Kind {
 
 pub const KINDS: [&Kind; 1] = [&LEAVE];
 
+/// Request types added at run time (a module that is switched on by
+/// configuration, or a test's own multi-step type).
+static REGISTERED: std::sync::RwLock<Vec<&'static Kind>> = std::sync::RwLock::new(Vec::new());
+
+/// Makes `kind` known to the engine, next to the built-in [`KINDS`].
+pub fn register(kind: &'static Kind) {
+    let mut list = REGISTERED.write().unwrap_or_else(|e| e.into_inner());
+    if !list.iter().any(|k| k.code == kind.code) {
+        list.push(kind);
+    }
+}
+
 pub fn kind(code: &str) -> Option<&'static Kind> {
-    KINDS.into_iter().find(|k| k.code == code)
+    KINDS.into_iter().find(|k| k.code == code).or_else(|| {
+        REGISTERED
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied()
+            .find(|k| k.code == code)
+    })
 }
 
 /// What the request is about, as label/value lines in `loc` (mails, detail page).

@@ -775,3 +775,103 @@ async fn a_requester_never_decides_their_own_request_as_a_deputy() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(state(&app).await, ("pending".into(), 0, 0));
 }
+
+/// A request type of two sequential steps, known only to this test.
+static TWO_STEPS: kefu::approvals::Kind = kefu::approvals::Kind {
+    code: "test_two_steps",
+    steps: &[
+        kefu::approvals::StepDef {
+            roles: &[Role::CsSupervisor],
+            deadline_hours: 24,
+        },
+        kefu::approvals::StepDef {
+            roles: &[Role::CenterManager],
+            deadline_hours: 48,
+        },
+    ],
+};
+
+#[tokio::test]
+async fn steps_are_decided_in_order_and_the_requester_is_told_at_the_end() {
+    use diesel_async::AsyncConnection;
+    use kefu::approvals::engine::{self, Via};
+    kefu::approvals::register(&TWO_STEPS);
+    let app = TestApp::spawn().await;
+    let (employee, supervisor, manager) = (
+        user_id(&app, "employee").await,
+        user_id(&app, "supervisor").await,
+        user_id(&app, "manager").await,
+    );
+    let mut conn = app.db().await;
+    let now = Utc::now();
+    let config = app.config.clone();
+    let id = conn
+        .transaction::<_, kefu::AppError, _>(async |conn| {
+            engine::submit(conn, &TWO_STEPS, 1, "两步申请", employee, &config, now).await
+        })
+        .await
+        .unwrap();
+    let (first, approver, step) = pending_task(&mut conn).await;
+    assert_eq!((approver, step), (supervisor, 0));
+    // The manager cannot take the first step.
+    let refused = engine::decide(&mut conn, first, manager, true, "", Via::Web, &config, now)
+        .await
+        .unwrap();
+    assert!(refused.is_err());
+    let after_first = engine::decide(
+        &mut conn,
+        first,
+        supervisor,
+        true,
+        "一审同意",
+        Via::Web,
+        &config,
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (after_first.status.as_str(), after_first.current_step),
+        ("pending", 1)
+    );
+    let (second, approver, step) = pending_task(&mut conn).await;
+    assert_eq!((approver, step), (manager, 1));
+    let done = engine::decide(
+        &mut conn,
+        second,
+        manager,
+        true,
+        "二审同意",
+        Via::Web,
+        &config,
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    assert_eq!(done.status, "approved");
+    assert_eq!(done.id, id);
+    let mails: Vec<String> = kefu::schema::mail_outbox::table
+        .order(kefu::schema::mail_outbox::id)
+        .select(kefu::schema::mail_outbox::idempotency_key)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mails.len(), 3, "{mails:?}");
+    assert_eq!(mails[2], format!("approval_outcome:{id}"));
+}
+
+async fn pending_task(conn: &mut diesel_async::AsyncPgConnection) -> (i64, i64, i32) {
+    approval_tasks::table
+        .filter(approval_tasks::status.eq("pending"))
+        .select((
+            approval_tasks::id,
+            approval_tasks::approver_id,
+            approval_tasks::step,
+        ))
+        .first(conn)
+        .await
+        .unwrap()
+}
