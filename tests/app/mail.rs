@@ -226,3 +226,34 @@ async fn no_header_can_be_injected_through_a_name_or_subject() {
     assert_eq!(got[0].rcpt_tos, vec!["staff@example.com".to_string()]);
     assert!(!got[0].headers.iter().any(|h| h.eq_ignore_ascii_case("bcc")));
 }
+
+#[tokio::test]
+async fn mail_is_written_in_the_recipients_language() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    diesel::update(
+        kefu::schema::users::table.filter(kefu::schema::users::username.eq("supervisor")),
+    )
+    .set(kefu::schema::users::locale.eq("en"))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let employee = app.login_as(Role::Employee).await;
+
+    crate::approvals::file_leave(&employee).await;
+
+    let (subject, text, html, locale): (String, String, String, String) = mail_outbox::table
+        .select((
+            mail_outbox::subject,
+            mail_outbox::body_text,
+            mail_outbox::body_html,
+            mail_outbox::locale,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(locale, "en");
+    assert!(subject.starts_with("[To approve]"), "{subject}");
+    assert!(text.contains("Personal leave (事假)"), "{text}");
+    assert!(html.contains(r#"<html lang="en">"#));
+}
