@@ -157,6 +157,13 @@ async fn leave_is_approved_from_the_mail_link_after_sign_in_and_the_employee_is_
     let body = page.text().await.unwrap();
     assert!(body.contains("家中有事"));
     assert!(body.contains(r#"name="decision" value="approve""#));
+    let head = supervisor
+        .client
+        .head(supervisor.url(&link))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
     assert_eq!(
         state(&app).await,
         ("pending".into(), 0, 0),
