@@ -50,6 +50,9 @@ pub enum Command {
         #[arg(long)]
         publish: bool,
     },
+    /// Run one periodic job now (approvals.remind, approvals.escalate), or
+    /// `mail.send` to send the mail that is due.
+    RunJob { name: String },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -105,6 +108,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "documents: {} new, {} changed (drafted), {} unchanged; {} published",
                 s.created, s.drafted, s.unchanged, s.published
             );
+            Ok(())
+        }
+        Command::RunJob { name } => {
+            if name == "mail.send" {
+                let pool = crate::db::pool(&config.database_url, 2)?;
+                let worker = crate::mail::Worker::new(pool, &config)?
+                    .context("SMTP_URL is not set: mail cannot be sent")?;
+                worker.drain().await?;
+                println!("mail.send: done");
+                return Ok(());
+            }
+            let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url)
+                .await
+                .context("connecting to the database")?;
+            let summary =
+                crate::jobs::run_now(&mut conn, &name, chrono::Utc::now(), &config).await?;
+            println!("{name}: {summary}");
             Ok(())
         }
         Command::CreateUser {

@@ -3,6 +3,7 @@
 //! Layout by feature: each folder under `src/` owns its routes, forms, queries and
 //! views; `startup` wires them together and `web` holds what every page shares.
 
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod cli;
@@ -13,6 +14,9 @@ pub mod error;
 pub mod handbook;
 pub mod home;
 pub mod i18n;
+pub mod jobs;
+pub mod leave;
+pub mod mail;
 pub mod properties;
 pub mod schema;
 pub mod startup;

@@ -1,6 +1,79 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    approval_deputies (id) {
+        id -> Int8,
+        user_id -> Int8,
+        deputy_id -> Int8,
+        starts_on -> Date,
+        ends_on -> Date,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    approval_events (id) {
+        id -> Int8,
+        request_id -> Int8,
+        at -> Timestamptz,
+        step -> Nullable<Int4>,
+        action -> Text,
+        actor_id -> Nullable<Int8>,
+        via -> Nullable<Text>,
+        on_behalf_of -> Nullable<Int8>,
+        comment -> Text,
+    }
+}
+
+diesel::table! {
+    approval_links (token_hash) {
+        token_hash -> Bytea,
+        task_id -> Int8,
+        user_id -> Int8,
+        request_version -> Int4,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    approval_requests (id) {
+        id -> Int8,
+        kind -> Text,
+        subject_id -> Int8,
+        title -> Text,
+        requester_id -> Int8,
+        status -> Text,
+        current_step -> Int4,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    approval_tasks (id) {
+        id -> Int8,
+        request_id -> Int8,
+        step -> Int4,
+        approver_id -> Int8,
+        role_code -> Text,
+        level -> Int4,
+        status -> Text,
+        due_at -> Timestamptz,
+        reminded_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+        decided_by -> Nullable<Int8>,
+        via -> Nullable<Text>,
+        on_behalf_of -> Nullable<Int8>,
+        comment -> Text,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -98,6 +171,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_runs (id) {
+        id -> Int8,
+        job -> Text,
+        period -> Text,
+        started_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        ok -> Nullable<Bool>,
+        result -> Text,
+    }
+}
+
+diesel::table! {
+    leave_requests (id) {
+        id -> Int8,
+        user_id -> Int8,
+        leave_type -> Text,
+        start_date -> Date,
+        start_pm -> Bool,
+        end_am -> Bool,
+        half_days -> Int4,
+        reason -> Text,
+        status -> Text,
+        after_the_fact -> Bool,
+        recorded_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        end_date -> Date,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Int8,
         username -> Text,
@@ -111,6 +215,27 @@ diesel::table! {
         kind -> Text,
         key -> Text,
         locked_until -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Int8,
+        idempotency_key -> Text,
+        message -> Text,
+        to_addr -> Text,
+        to_name -> Text,
+        locale -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -203,6 +328,11 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(approval_events -> approval_requests (request_id));
+diesel::joinable!(approval_links -> approval_tasks (task_id));
+diesel::joinable!(approval_links -> users (user_id));
+diesel::joinable!(approval_requests -> users (requester_id));
+diesel::joinable!(approval_tasks -> approval_requests (request_id));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(buildings -> projects (project_id));
 diesel::joinable!(handbook_acknowledgements -> handbook_versions (version_id));
@@ -221,6 +351,11 @@ diesel::joinable!(user_roles -> roles (role_code));
 diesel::joinable!(user_roles -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    approval_deputies,
+    approval_events,
+    approval_links,
+    approval_requests,
+    approval_tasks,
     audit_log,
     buildings,
     handbook_acknowledgements,
@@ -229,8 +364,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     handbook_documents,
     handbook_sections,
     handbook_versions,
+    job_runs,
+    leave_requests,
     login_failures,
     login_locks,
+    mail_outbox,
     projects,
     residents,
     roles,

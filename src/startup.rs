@@ -28,6 +28,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     let pool = db::pool(&config.database_url, config.db_pool_size)?;
+    // Background work: the mail worker (only with SMTP_URL; otherwise mail waits in
+    // the outbox, readable at /admin/mail) and the periodic jobs.
+    match crate::mail::Worker::new(pool.clone(), &config)? {
+        Some(worker) => {
+            worker.spawn();
+        }
+        None => tracing::warn!("SMTP_URL is not set: mail is kept in the outbox, not sent"),
+    }
+    crate::jobs::spawn(pool.clone(), config.clone());
     let server = build(config.clone(), pool, listener)?;
     println!(
         "kefu is serving on http://{addr}/  (public address: {})",
@@ -105,6 +114,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::audit::routes(cfg);
     crate::handbook::routes(cfg);
     crate::properties::routes(cfg);
+    crate::mail::routes(cfg);
+    crate::jobs::routes(cfg);
+    crate::approvals::routes(cfg);
+    crate::leave::routes(cfg);
 }
 
 /// Static files ship next to the binary's crate; KEFU_STATIC_DIR overrides.

@@ -113,5 +113,10 @@ mod tests {
             "/admin/audit?action=auth.login&before_id=12"
         );
         assert_eq!(redact("/admin/users/42/edit"), "/admin/users/42/edit");
+        // The sign-in page's `next` carries the link back after sign-in.
+        let token = "ab".repeat(32);
+        let login = format!("/login?next=%2Fapprovals%2Flink%2F{token}");
+        assert!(!redact(&login).contains(&token), "{}", redact(&login));
+        assert_eq!(redact("/leave?before=3"), "/leave?before=3");
     }
 }

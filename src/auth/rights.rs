@@ -70,6 +70,18 @@ pub enum Right {
     EditHandbook,
     /// See who has and has not confirmed a handbook version (签收).
     ViewAckReport,
+    /// Read every mail in the outbox and retry dead ones.
+    ViewMail,
+    /// See the runs of the periodic jobs.
+    ViewJobs,
+    /// See every approval request, not only one's own or assigned ones.
+    ViewAllRequests,
+    /// File one's own leave requests.
+    FileLeave,
+    /// See everyone's approved leave: calendar, list, export, slips.
+    ViewLeaveRegister,
+    /// Record sick leave after the fact.
+    RecordLeave,
 }
 
 /// The rights table: which roles carry which right.
@@ -77,11 +89,16 @@ pub fn granted(role: Role, right: Right) -> bool {
     use Right::*;
     use Role::*;
     match right {
-        ManageUsers | ViewAudit | EditHandbook => role == Admin,
+        ManageUsers | ViewAudit | EditHandbook | ViewMail | ViewJobs | ViewAllRequests => {
+            role == Admin
+        }
         ViewAckReport => matches!(role, Admin | CsSupervisor),
         ViewProperties => role != Employee,
         ManageProperties => matches!(role, CsSpecialist | ArchiveKeeper | Admin),
         RevealPersonalData => matches!(role, CsSpecialist | ArchiveKeeper | CenterManager),
+        FileLeave => true,
+        ViewLeaveRegister => matches!(role, CsSupervisor | CenterManager | Admin),
+        RecordLeave => role == CsSupervisor,
     }
 }
 
@@ -97,6 +114,10 @@ pub struct CurrentUser {
     pub must_change_password: bool,
     /// Role codes; unknown codes (roles added as data) carry no built-in right.
     pub roles: Vec<String>,
+    /// Approval tasks waiting on this user (or on whom they stand in for), for
+    /// the count in the navigation.
+    #[serde(default)]
+    pub inbox_count: i64,
 }
 
 impl CurrentUser {
@@ -126,6 +147,7 @@ mod tests {
             locale: Default::default(),
             must_change_password: false,
             roles: roles.iter().map(|r| r.code().to_owned()).collect(),
+            inbox_count: 0,
         }
     }
 

@@ -87,7 +87,15 @@ SELECT cur.state::text AS state,
            'must_change_password', u.must_change_password,
            'roles', (SELECT coalesce(json_agg(r.code ORDER BY r.sort_order), '[]'::json)
                      FROM user_roles ur JOIN roles r ON r.code = ur.role_code
-                     WHERE ur.user_id = u.id))::text END AS user_json
+                     WHERE ur.user_id = u.id),
+           'inbox_count', (SELECT count(*) FROM approval_tasks t
+                           JOIN approval_requests ar ON ar.id = t.request_id
+                           WHERE t.status = 'pending' AND ar.requester_id <> u.id
+                             AND (t.approver_id = u.id
+                              OR t.approver_id IN (SELECT d.user_id FROM approval_deputies d
+                                  WHERE d.deputy_id = u.id
+                                    AND current_date BETWEEN d.starts_on AND d.ends_on))))::text
+       END AS user_json
 FROM cur LEFT JOIN users u ON u.id = cur.user_id AND u.active
 "#;
 

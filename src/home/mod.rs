@@ -54,6 +54,25 @@ async fn home(page: UserPage) -> Result<HttpResponse, AppError> {
             text: page.t("home.card.properties"),
         });
     }
+    cards.push(Card {
+        href: "/approvals",
+        title: page.t("approvals.nav_label"),
+        text: page.t("approvals.home_card"),
+    });
+    if user.may(Right::FileLeave) {
+        cards.push(Card {
+            href: "/leave/new",
+            title: page.t("leave.new"),
+            text: page.t("leave.home_card"),
+        });
+    }
+    if user.may(Right::ViewLeaveRegister) {
+        cards.push(Card {
+            href: "/leave/calendar",
+            title: page.t("leave.calendar"),
+            text: page.t("leave.home_card_calendar"),
+        });
+    }
     if user.may(Right::ManageUsers) {
         cards.push(Card {
             href: "/admin/users",
@@ -66,6 +85,20 @@ async fn home(page: UserPage) -> Result<HttpResponse, AppError> {
             href: "/admin/audit",
             title: page.t("nav.audit"),
             text: page.t("home.card.audit"),
+        });
+    }
+    if user.may(Right::ViewMail) {
+        cards.push(Card {
+            href: "/admin/mail",
+            title: page.t("mail.nav_label"),
+            text: page.t("mail.home_card"),
+        });
+    }
+    if user.may(Right::ViewJobs) {
+        cards.push(Card {
+            href: "/admin/jobs",
+            title: page.t("jobs.nav_label"),
+            text: page.t("jobs.home_card"),
         });
     }
     cards.push(Card {

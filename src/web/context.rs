@@ -27,6 +27,8 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
+    /// A count shown beside the label (the inbox); 0 shows nothing.
+    pub count: i64,
 }
 
 /// Everything the layout needs: language, user, CSRF token, flash messages, where we are.
@@ -183,6 +185,8 @@ impl PageCtx {
             return Vec::new();
         };
         let mut items = vec![("/", "nav.home", true), ("/handbook", "handbook.nav", true)];
+        items.push(("/approvals", "approvals.nav_label", true));
+        items.push(("/leave", "leave.nav_label", user.may(Right::FileLeave)));
         items.push((
             "/properties",
             "nav.properties",
@@ -190,12 +194,19 @@ impl PageCtx {
         ));
         items.push(("/admin/users", "nav.users", user.may(Right::ManageUsers)));
         items.push(("/admin/audit", "nav.audit", user.may(Right::ViewAudit)));
+        items.push(("/admin/mail", "mail.nav_label", user.may(Right::ViewMail)));
+        items.push(("/admin/jobs", "jobs.nav_label", user.may(Right::ViewJobs)));
         items
             .into_iter()
             .filter(|(_, _, shown)| *shown)
             .map(|(href, key, _)| NavItem {
                 href,
                 label: self.t(key),
+                count: if href == "/approvals" {
+                    user.inbox_count
+                } else {
+                    0
+                },
                 current: if href == "/" {
                     self.path == "/"
                 } else {

@@ -85,6 +85,8 @@ async fn template() {
 pub struct TestApp {
     pub addr: String,
     pub db_url: String,
+    /// The configuration the app runs with (for workers and jobs a test drives).
+    pub config: kefu::config::Config,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -139,6 +141,7 @@ impl TestApp {
             workers: 1,
         };
         adjust(&mut config);
+        let app_config = config.clone();
         let pool = kefu::db::pool(&db_url, 4).unwrap();
         let server = kefu::startup::build(config, pool, listener).unwrap();
         let handle = server.handle();
@@ -146,6 +149,7 @@ impl TestApp {
         TestApp {
             addr,
             db_url,
+            config: app_config,
             handle,
         }
     }

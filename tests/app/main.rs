@@ -1,8 +1,12 @@
 //! Integration tests: the real app over HTTP against a real PostgreSQL.
 mod admin;
+mod approvals;
 mod auth;
 mod handbook;
 mod helpers;
 mod i18n;
+mod leave;
+mod mail;
 mod properties;
 mod security;
+mod smtp;

@@ -1,0 +1,532 @@
+//! Submitting, assigning, deciding, withdrawing and re-sending requests. Every
+//! function runs inside the caller's transaction, so the request, its trail,
+//! its links and its mails commit together or not at all.
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::models::{Person, Request, Task};
+use super::queries::{self, NewEvent};
+use super::{Kind, StepDef};
+use crate::auth::Role;
+use crate::config::Config;
+use crate::error::AppError;
+use crate::mail::messages::{ApprovalOutcome, ApprovalRequest};
+use crate::schema::{approval_links, approval_requests, approval_tasks};
+
+/// Web page or email link: recorded with every decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    Web,
+    Email,
+}
+
+impl Via {
+    pub fn code(self) -> &'static str {
+        match self {
+            Via::Web => "web",
+            Via::Email => "email",
+        }
+    }
+}
+
+/// Why a decision was not taken.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The task or request is no longer pending.
+    AlreadyDecided,
+    /// The user is neither the approver nor their deputy today.
+    NotYours,
+}
+
+/// The calendar day of `now` in the site's time zone (deputy ranges are days).
+pub fn day(config: &Config, now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&config.tz).date_naive()
+}
+
+fn mail_err(e: askama::Error) -> AppError {
+    AppError::Template(e)
+}
+
+/// Files a new request of `kind` and assigns its first step.
+pub async fn submit(
+    conn: &mut AsyncPgConnection,
+    kind: &Kind,
+    subject_id: i64,
+    title: &str,
+    requester: i64,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let req: Request = diesel::insert_into(approval_requests::table)
+        .values((
+            approval_requests::kind.eq(kind.code),
+            approval_requests::subject_id.eq(subject_id),
+            approval_requests::title.eq(title),
+            approval_requests::requester_id.eq(requester),
+            approval_requests::created_at.eq(now),
+            approval_requests::updated_at.eq(now),
+        ))
+        .returning(Request::as_returning())
+        .get_result(conn)
+        .await?;
+    queries::add_event(
+        conn,
+        NewEvent {
+            request_id: req.id,
+            at: now,
+            step: None,
+            action: "submitted",
+            actor_id: Some(requester),
+            via: Some("web"),
+            on_behalf_of: None,
+            comment: "",
+        },
+    )
+    .await?;
+    assign(conn, kind, &req, 0, 0, "new", config, now).await?;
+    Ok(req.id)
+}
+
+/// Picks the approver of `step` from `level` on in its role chain. The requester
+/// is never their own approver: they are skipped to the next in line. When no
+/// one is left, an admin decides.
+async fn resolve(
+    conn: &mut AsyncPgConnection,
+    def: &StepDef,
+    level: usize,
+    requester: i64,
+) -> Result<(Person, String, usize), AppError> {
+    for (i, role) in def.roles.iter().enumerate().skip(level) {
+        if let Some(p) = queries::first_holder(conn, role.code(), Some(requester)).await? {
+            return Ok((p, role.code().to_owned(), i));
+        }
+    }
+    let admin = match queries::first_holder(conn, Role::Admin.code(), Some(requester)).await? {
+        Some(p) => p,
+        None => queries::first_holder(conn, Role::Admin.code(), None)
+            .await?
+            .ok_or_else(|| AppError::other("no active admin to approve requests"))?,
+    };
+    Ok((admin, Role::Admin.code().to_owned(), def.roles.len()))
+}
+
+/// Creates the pending task of `step` and mails its approver (or their deputy).
+#[allow(clippy::too_many_arguments)]
+async fn assign(
+    conn: &mut AsyncPgConnection,
+    kind: &Kind,
+    req: &Request,
+    step: usize,
+    level: usize,
+    reason: &'static str,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Task, AppError> {
+    let def = &kind.steps[step];
+    if level == 0 && queries::has_role(conn, req.requester_id, def.roles[0].code()).await? {
+        // The requester would approve their own request: noted, and passed over.
+        queries::add_event(
+            conn,
+            NewEvent {
+                request_id: req.id,
+                at: now,
+                step: Some(step as i32),
+                action: "skipped_requester",
+                actor_id: Some(req.requester_id),
+                via: None,
+                on_behalf_of: None,
+                comment: "",
+            },
+        )
+        .await?;
+    }
+    let (approver, role, level) = resolve(conn, def, level, req.requester_id).await?;
+    let task: Task = diesel::insert_into(approval_tasks::table)
+        .values((
+            approval_tasks::request_id.eq(req.id),
+            approval_tasks::step.eq(step as i32),
+            approval_tasks::approver_id.eq(approver.id),
+            approval_tasks::role_code.eq(&role),
+            approval_tasks::level.eq(level as i32),
+            approval_tasks::due_at.eq(now + Duration::hours(def.deadline_hours)),
+            approval_tasks::created_at.eq(now),
+        ))
+        .returning(Task::as_returning())
+        .get_result(conn)
+        .await?;
+    queries::add_event(
+        conn,
+        NewEvent {
+            request_id: req.id,
+            at: now,
+            step: Some(step as i32),
+            action: if reason == "escalated" {
+                "escalated_to"
+            } else {
+                "assigned"
+            },
+            actor_id: Some(approver.id),
+            via: None,
+            on_behalf_of: None,
+            comment: "",
+        },
+    )
+    .await?;
+    let key = format!("approval_task:{}:{reason}:v{}", task.id, req.version);
+    notify(conn, req, &task, &approver, reason, &key, config, now).await?;
+    Ok(task)
+}
+
+/// Mails the approver of `task` (their deputy, when they named one for today)
+/// a fresh single-use link. `key` keeps a retried call from mailing twice.
+#[allow(clippy::too_many_arguments)]
+pub async fn notify(
+    conn: &mut AsyncPgConnection,
+    req: &Request,
+    task: &Task,
+    approver: &Person,
+    reason: &'static str,
+    key: &str,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    // A requester never decides their own request, not even as someone's deputy.
+    let deputy = queries::deputy_on(conn, approver.id, day(config, now))
+        .await?
+        .filter(|d| d.id != req.requester_id);
+    let (to, on_behalf_of) = match &deputy {
+        Some(d) => (d, Some(approver.display_name.clone())),
+        None => (approver, None),
+    };
+    let expires = now + Duration::hours(super::link_hours());
+    let token = super::links::create(conn, task.id, to.id, req.version, expires).await?;
+    let requester = queries::person(conn, req.requester_id).await?;
+    let loc = to.locale();
+    let details = super::details(conn, &req.kind, req.subject_id, loc).await?;
+    let fmt = |t: DateTime<Utc>| {
+        t.with_timezone(&config.tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let mut link = config.base_url.clone();
+    link.set_path(&format!("/approvals/link/{token}"));
+    let mail = ApprovalRequest {
+        loc,
+        to_name: to.display_name.clone(),
+        requester: requester.display_name,
+        title: req.title.clone(),
+        details,
+        link: link.to_string(),
+        due: fmt(task.due_at),
+        expires: fmt(expires),
+        on_behalf_of,
+        reason,
+    }
+    .render()
+    .map_err(mail_err)?;
+    crate::mail::enqueue(conn, key, "approval_request", &to.recipient(), &mail).await?;
+    Ok(())
+}
+
+/// Approves or rejects the pending `task` as `actor`. Locks the request first, so
+/// of two simultaneous decisions the second finds it decided.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide(
+    conn: &mut AsyncPgConnection,
+    task_id: i64,
+    actor: i64,
+    approve: bool,
+    comment: &str,
+    via: Via,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Result<Request, Refusal>, AppError> {
+    let task = queries::get_task(conn, task_id).await?;
+    let req = queries::lock_request(conn, task.request_id).await?;
+    let task = queries::get_task(conn, task_id).await?;
+    if task.status != "pending" || req.status != "pending" {
+        return Ok(Err(Refusal::AlreadyDecided));
+    }
+    let on_behalf_of = if actor == req.requester_id {
+        return Ok(Err(Refusal::NotYours));
+    } else if task.approver_id == actor {
+        None
+    } else if queries::is_deputy(conn, actor, task.approver_id, day(config, now)).await? {
+        Some(task.approver_id)
+    } else {
+        return Ok(Err(Refusal::NotYours));
+    };
+    let status = if approve { "approved" } else { "rejected" };
+    diesel::update(approval_tasks::table.find(task.id))
+        .set((
+            approval_tasks::status.eq(status),
+            approval_tasks::decided_at.eq(now),
+            approval_tasks::decided_by.eq(actor),
+            approval_tasks::via.eq(via.code()),
+            approval_tasks::on_behalf_of.eq(on_behalf_of),
+            approval_tasks::comment.eq(comment),
+        ))
+        .execute(conn)
+        .await?;
+    queries::add_event(
+        conn,
+        NewEvent {
+            request_id: req.id,
+            at: now,
+            step: Some(task.step),
+            action: status,
+            actor_id: Some(actor),
+            via: Some(via.code()),
+            on_behalf_of,
+            comment,
+        },
+    )
+    .await?;
+    let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
+    let next = task.step as usize + 1;
+    if approve && next < kind.steps.len() {
+        diesel::update(approval_requests::table.find(req.id))
+            .set((
+                approval_requests::current_step.eq(next as i32),
+                approval_requests::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        assign(conn, kind, &req, next, 0, "new", config, now).await?;
+    } else {
+        finish(conn, &req, status, actor, comment, config, now).await?;
+    }
+    Ok(Ok(queries::get_request(conn, req.id).await?))
+}
+
+/// Closes the request with its outcome and mails the requester.
+async fn finish(
+    conn: &mut AsyncPgConnection,
+    req: &Request,
+    status: &str,
+    decider: i64,
+    comment: &str,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    diesel::update(approval_requests::table.find(req.id))
+        .set((
+            approval_requests::status.eq(status),
+            approval_requests::decided_at.eq(now),
+            approval_requests::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    super::on_finished(conn, &req.kind, req.subject_id, status).await?;
+    let requester = queries::person(conn, req.requester_id).await?;
+    let decider = queries::person(conn, decider).await?;
+    let mut url = config.base_url.clone();
+    url.set_path(&format!("/approvals/{}", req.id));
+    let mail = ApprovalOutcome {
+        loc: requester.locale(),
+        to_name: requester.display_name.clone(),
+        title: req.title.clone(),
+        approved: status == "approved",
+        decider: decider.display_name,
+        comment: comment.to_owned(),
+        url: url.to_string(),
+    }
+    .render()
+    .map_err(mail_err)?;
+    crate::mail::enqueue(
+        conn,
+        &format!("approval_outcome:{}", req.id),
+        "approval_outcome",
+        &requester.recipient(),
+        &mail,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The requester takes back a pending request.
+pub async fn withdraw(
+    conn: &mut AsyncPgConnection,
+    request_id: i64,
+    actor: i64,
+    now: DateTime<Utc>,
+) -> Result<Result<(), Refusal>, AppError> {
+    let req = queries::lock_request(conn, request_id).await?;
+    if req.requester_id != actor {
+        return Ok(Err(Refusal::NotYours));
+    }
+    if req.status != "pending" {
+        return Ok(Err(Refusal::AlreadyDecided));
+    }
+    diesel::update(
+        approval_tasks::table
+            .filter(approval_tasks::request_id.eq(req.id))
+            .filter(approval_tasks::status.eq("pending")),
+    )
+    .set((
+        approval_tasks::status.eq("withdrawn"),
+        approval_tasks::decided_at.eq(now),
+    ))
+    .execute(conn)
+    .await?;
+    diesel::update(approval_requests::table.find(req.id))
+        .set((
+            approval_requests::status.eq("withdrawn"),
+            approval_requests::decided_at.eq(now),
+            approval_requests::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    queries::add_event(
+        conn,
+        NewEvent {
+            request_id: req.id,
+            at: now,
+            step: Some(req.current_step),
+            action: "withdrawn",
+            actor_id: Some(actor),
+            via: Some("web"),
+            on_behalf_of: None,
+            comment: "",
+        },
+    )
+    .await?;
+    super::on_finished(conn, &req.kind, req.subject_id, "withdrawn").await?;
+    Ok(Ok(()))
+}
+
+/// The requester changed the request: a new version, so links already mailed stop
+/// working, and the approver gets a fresh mail about the change.
+pub async fn edited(
+    conn: &mut AsyncPgConnection,
+    request_id: i64,
+    title: &str,
+    actor: i64,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Result<(), Refusal>, AppError> {
+    let req = queries::lock_request(conn, request_id).await?;
+    if req.status != "pending" {
+        return Ok(Err(Refusal::AlreadyDecided));
+    }
+    let req: Request = diesel::update(approval_requests::table.find(req.id))
+        .set((
+            approval_requests::version.eq(req.version + 1),
+            approval_requests::title.eq(title),
+            approval_requests::updated_at.eq(now),
+        ))
+        .returning(Request::as_returning())
+        .get_result(conn)
+        .await?;
+    queries::add_event(
+        conn,
+        NewEvent {
+            request_id: req.id,
+            at: now,
+            step: Some(req.current_step),
+            action: "edited",
+            actor_id: Some(actor),
+            via: Some("web"),
+            on_behalf_of: None,
+            comment: "",
+        },
+    )
+    .await?;
+    if let Some(task) = queries::pending_task(conn, req.id).await? {
+        let approver = queries::person(conn, task.approver_id).await?;
+        let key = format!("approval_task:{}:changed:v{}", task.id, req.version);
+        notify(conn, &req, &task, &approver, "changed", &key, config, now).await?;
+    }
+    Ok(Ok(()))
+}
+
+/// Passes an overdue task to the next role of its step's chain (or an admin).
+/// A task already with an admin stays where it is.
+pub async fn escalate(
+    conn: &mut AsyncPgConnection,
+    task_id: i64,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let task = queries::get_task(conn, task_id).await?;
+    let req = queries::lock_request(conn, task.request_id).await?;
+    let task = queries::get_task(conn, task_id).await?;
+    if task.status != "pending" || req.status != "pending" || task.due_at > now {
+        return Ok(false);
+    }
+    if task.role_code == Role::Admin.code() {
+        return Ok(false);
+    }
+    let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
+    diesel::update(approval_tasks::table.find(task.id))
+        .set((
+            approval_tasks::status.eq("escalated"),
+            approval_tasks::decided_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    assign(
+        conn,
+        kind,
+        &req,
+        task.step as usize,
+        task.level as usize + 1,
+        "escalated",
+        config,
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Reminds the approver of a task pending for a while, once.
+pub async fn remind(
+    conn: &mut AsyncPgConnection,
+    task_id: i64,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let task = queries::get_task(conn, task_id).await?;
+    let req = queries::lock_request(conn, task.request_id).await?;
+    let task = queries::get_task(conn, task_id).await?;
+    if task.status != "pending" || req.status != "pending" || task.reminded_at.is_some() {
+        return Ok(false);
+    }
+    diesel::update(approval_tasks::table.find(task.id))
+        .set(approval_tasks::reminded_at.eq(now))
+        .execute(conn)
+        .await?;
+    let approver = queries::person(conn, task.approver_id).await?;
+    let key = format!("approval_task:{}:reminder", task.id);
+    notify(conn, &req, &task, &approver, "reminder", &key, config, now).await?;
+    queries::add_event(
+        conn,
+        NewEvent {
+            request_id: req.id,
+            at: now,
+            step: Some(task.step),
+            action: "reminded",
+            actor_id: Some(task.approver_id),
+            via: None,
+            on_behalf_of: None,
+            comment: "",
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Links of a task stop working once it is decided (they would be refused anyway;
+/// this records when).
+pub async fn use_link(
+    conn: &mut AsyncPgConnection,
+    token_hash: &[u8],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(approval_links::table.find(token_hash))
+        .set(approval_links::used_at.eq(now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,710 @@
+use actix_session::Session;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::engine::{self, Refusal, Via};
+use super::links::{self, State};
+use super::models::Request;
+use super::queries;
+use super::views::{Deputies, Inbox, LinkPage, Mine, Show};
+use crate::audit;
+use crate::auth::Right;
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::schema::users;
+use crate::web::context::flash;
+use crate::web::{html, see_other, FieldErrors, Form, PageCtx, UserPage};
+
+const COMMENT_MAX: usize = 500;
+
+/// GET /approvals: 待我审批, including what the user decides as someone's deputy.
+pub async fn inbox(
+    page: UserPage,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user().id;
+    let principals = queries::principals(&mut conn, me, engine::day(&config, Utc::now())).await?;
+    let mut approvers = principals.clone();
+    approvers.push(me);
+    let rows = queries::inbox(&mut conn, me, &approvers).await?;
+    let names = queries::names(&mut conn, &principals).await?;
+    let body = Inbox {
+        ctx: page.ctx(),
+        rows,
+        me,
+        names,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+#[derive(Deserialize)]
+pub struct MineQuery {
+    before: Option<i64>,
+}
+
+/// GET /approvals/mine: the requests I filed.
+pub async fn mine(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<MineQuery>,
+) -> Result<HttpResponse, AppError> {
+    const PAGE: i64 = 50;
+    let mut rows = queries::mine(&mut conn, page.user().id, q.before, PAGE + 1).await?;
+    let next = if rows.len() as i64 > PAGE {
+        rows.truncate(PAGE as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let body = Mine {
+        ctx: page.ctx(),
+        rows,
+        next,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// May `user` see this request? Its requester, anyone it was assigned to, their
+/// deputy while it waits on them, and those who may see every request.
+async fn may_view(
+    conn: &mut diesel_async::AsyncPgConnection,
+    page: &UserPage,
+    req: &Request,
+    config: &Config,
+) -> Result<bool, AppError> {
+    let me = page.user().id;
+    if req.requester_id == me || page.user().may(Right::ViewAllRequests) {
+        return Ok(true);
+    }
+    if queries::was_approver(conn, req.id, me).await? {
+        return Ok(true);
+    }
+    if let Some(t) = queries::pending_task(conn, req.id).await? {
+        return Ok(
+            queries::is_deputy(conn, me, t.approver_id, engine::day(config, Utc::now())).await?,
+        );
+    }
+    Ok(false)
+}
+
+/// GET /approvals/{id}: the request, its trail, and the decision form when it
+/// waits on this user.
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let req = queries::get_request(&mut conn, path.into_inner()).await?;
+    if !may_view(&mut conn, &page, &req, &config).await? {
+        return Err(AppError::Forbidden);
+    }
+    let me = page.user().id;
+    let details = super::details(&mut conn, &req.kind, req.subject_id, page.locale).await?;
+    let trail = queries::trail(&mut conn, req.id).await?;
+    let pending = queries::pending_task(&mut conn, req.id).await?;
+    let may_decide = match &pending {
+        Some(_) if req.requester_id == me => false,
+        Some(t) => {
+            t.approver_id == me
+                || queries::is_deputy(
+                    &mut conn,
+                    me,
+                    t.approver_id,
+                    engine::day(&config, Utc::now()),
+                )
+                .await?
+        }
+        None => false,
+    };
+    let mut ids: Vec<i64> = trail
+        .iter()
+        .flat_map(|e| [e.actor_id, e.on_behalf_of])
+        .flatten()
+        .collect();
+    ids.push(req.requester_id);
+    let names = queries::names(&mut conn, &ids).await?;
+    let body = Show {
+        ctx: page.ctx(),
+        requester: names.get(&req.requester_id).cloned().unwrap_or_default(),
+        subject_url: super::subject_url(&req.kind, req.subject_id),
+        may_withdraw: req.requester_id == me && req.status == "pending",
+        req,
+        details,
+        trail,
+        names,
+        pending,
+        may_decide,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+#[derive(Deserialize)]
+pub struct DecideInput {
+    #[serde(default)]
+    task_id: i64,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+fn parse_decision(decision: &str) -> Option<bool> {
+    match decision {
+        "approve" => Some(true),
+        "reject" => Some(false),
+        _ => None,
+    }
+}
+
+/// POST /approvals/{id}/decide: approve or reject from the site.
+pub async fn decide(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+    Form(input): Form<DecideInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let Some(approve) = parse_decision(&input.decision) else {
+        return Err(AppError::BadRequest);
+    };
+    let comment: String = input.comment.trim().chars().take(COMMENT_MAX).collect();
+    let me = page.user().id;
+    let meta = page.meta();
+    let now = Utc::now();
+    let result = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let task = queries::get_task(conn, input.task_id).await?;
+            if task.request_id != id {
+                return Err(AppError::NotFound);
+            }
+            let r = engine::decide(conn, task.id, me, approve, &comment, Via::Web, &config, now)
+                .await?;
+            if r.is_ok() {
+                audit::record(
+                    conn,
+                    &meta,
+                    if approve {
+                        "approval.approved"
+                    } else {
+                        "approval.rejected"
+                    },
+                    Some(("approval_request", id.to_string())),
+                    json!({ "task": task.id, "via": "web" }),
+                )
+                .await?;
+            }
+            Ok(r)
+        })
+        .await?;
+    match result {
+        Ok(_) => flash(
+            &session,
+            "ok",
+            page.t(if approve {
+                "approvals.done_approved"
+            } else {
+                "approvals.done_rejected"
+            }),
+        ),
+        Err(Refusal::AlreadyDecided) => {
+            flash(&session, "error", page.t("approvals.already_decided"))
+        }
+        Err(Refusal::NotYours) => return Err(AppError::Forbidden),
+    }
+    Ok(see_other(&format!("/approvals/{id}")))
+}
+
+/// POST /approvals/{id}/withdraw: the requester takes the request back.
+pub async fn withdraw(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let me = page.user().id;
+    let meta = page.meta();
+    let result = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let r = engine::withdraw(conn, id, me, Utc::now()).await?;
+            if r.is_ok() {
+                audit::record(
+                    conn,
+                    &meta,
+                    "approval.withdrawn",
+                    Some(("approval_request", id.to_string())),
+                    json!({}),
+                )
+                .await?;
+            }
+            Ok(r)
+        })
+        .await?;
+    match result {
+        Ok(()) => flash(&session, "ok", page.t("approvals.done_withdrawn")),
+        Err(Refusal::AlreadyDecided) => {
+            flash(&session, "error", page.t("approvals.already_decided"))
+        }
+        Err(Refusal::NotYours) => return Err(AppError::Forbidden),
+    }
+    Ok(see_other(&format!("/approvals/{id}")))
+}
+
+/// Sends the link page, never leaking the token to another site through Referer.
+fn link_response(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .body(body)
+}
+
+/// Fills the page for a link that cannot be used, saying what happened.
+async fn explain(
+    conn: &mut diesel_async::AsyncPgConnection,
+    ctx: &PageCtx,
+    state: &State,
+) -> Result<(&'static str, String), AppError> {
+    let when = |t: &Option<chrono::DateTime<Utc>>| t.map(|t| ctx.datetime(&t)).unwrap_or_default();
+    Ok(match state {
+        State::Unknown => ("unknown", ctx.t("approvals.link.unknown").to_owned()),
+        State::Expired { link } => (
+            "expired",
+            ctx.tf(
+                "approvals.link.expired",
+                &[("at", &ctx.datetime(&link.expires_at))],
+            ),
+        ),
+        State::Outdated { req, .. } => (
+            "outdated",
+            ctx.tf(
+                "approvals.link.outdated",
+                &[("at", &ctx.datetime(&req.updated_at))],
+            ),
+        ),
+        State::Used { task, .. } | State::Closed { task, .. } => {
+            let used = matches!(state, State::Used { .. });
+            let who = match task.decided_by {
+                Some(id) => queries::person(conn, id).await?.display_name,
+                None => String::new(),
+            };
+            let key = match task.status.as_str() {
+                "approved" => "approvals.link.decided_approved",
+                "rejected" => "approvals.link.decided_rejected",
+                "withdrawn" => "approvals.link.withdrawn",
+                "escalated" => "approvals.link.escalated",
+                _ => "approvals.link.closed",
+            };
+            let text = ctx.tf(key, &[("name", &who), ("at", &when(&task.decided_at))]);
+            if used {
+                ("used", format!("{} {}", ctx.t("approvals.link.used"), text))
+            } else {
+                ("closed", text)
+            }
+        }
+        State::Valid { .. } => ("valid", String::new()),
+    })
+}
+
+/// Where an anonymous visitor of a link goes: sign in, then straight back.
+fn sign_in_first(req: &HttpRequest) -> HttpResponse {
+    let mut url = String::from("/login?next=");
+    url.extend(url::form_urlencoded::byte_serialize(req.path().as_bytes()));
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, url))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .finish()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_link(
+    conn: &mut diesel_async::AsyncPgConnection,
+    page: &UserPage,
+    token: &str,
+    state: State,
+    comment: &str,
+    errors: &FieldErrors,
+    config: &Config,
+    status_ok: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user().id;
+    let (mut name, mut message) = explain(conn, page.ctx(), &state).await?;
+    let mut view_req = None;
+    let mut requester = String::new();
+    let mut details = Vec::new();
+    let mut due = None;
+    let mut on_behalf_of = String::new();
+    if let State::Valid { link, task, req } = &state {
+        if link.user_id != me {
+            name = "wrong_user";
+            message = page.t("approvals.link.wrong_user").to_owned();
+        } else {
+            requester = queries::person(conn, req.requester_id).await?.display_name;
+            details = super::details(conn, &req.kind, req.subject_id, page.locale).await?;
+            due = Some(task.due_at);
+            if task.approver_id != me {
+                let who = queries::person(conn, task.approver_id).await?.display_name;
+                on_behalf_of = page.tf("approvals.on_behalf_of", &[("name", &who)]);
+            }
+            view_req = Some(req.clone());
+        }
+    }
+    let _ = config;
+    let status = match name {
+        "valid" => status_ok,
+        "wrong_user" => StatusCode::FORBIDDEN,
+        _ => StatusCode::GONE,
+    };
+    let body = LinkPage {
+        ctx: page.ctx(),
+        token,
+        state: name,
+        message,
+        req: view_req,
+        requester,
+        details,
+        due,
+        on_behalf_of,
+        comment,
+        errors,
+    }
+    .render()?;
+    Ok(link_response(status, body))
+}
+
+/// GET/HEAD /approvals/link/{token}: shows the request and the buttons. Opening
+/// it decides nothing, whoever (or whatever) opens it.
+pub async fn link_show(
+    req: HttpRequest,
+    page: Option<UserPage>,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let Some(page) = page else {
+        // Signed in but held at the password page: go there, not round in circles.
+        let signed_in = req
+            .extensions()
+            .get::<crate::web::middleware::Identity>()
+            .is_some_and(|id| id.user.is_some());
+        if signed_in {
+            return Ok(see_other("/account/password"));
+        }
+        return Ok(sign_in_first(&req));
+    };
+    let token = path.into_inner();
+    let state = links::inspect(&mut conn, &token, Utc::now(), false).await?;
+    let errors = FieldErrors::new(page.locale);
+    render_link(
+        &mut conn,
+        &page,
+        &token,
+        state,
+        "",
+        &errors,
+        &config,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct LinkInput {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+enum LinkOutcome {
+    Decided(i64, bool),
+    Refused(Box<State>),
+    NotYours,
+}
+
+/// POST /approvals/link/{token}: the decision, by the signed-in recipient of the
+/// link with the session's CSRF token (checked by the middleware). The token is
+/// consumed in the same transaction: of many simultaneous POSTs one decides.
+pub async fn link_decide(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<String>,
+    Form(input): Form<LinkInput>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let me = page.user().id;
+    let comment_in = input.comment.trim().to_owned();
+    let mut errors = FieldErrors::new(page.locale);
+    let approve = parse_decision(&input.decision);
+    if approve.is_none() {
+        errors.add("decision", "approvals.error.decision");
+    }
+    if comment_in.chars().count() > COMMENT_MAX {
+        errors.add("comment", "approvals.error.comment_too_long");
+    }
+    let Some(approve) = approve.filter(|_| errors.is_empty()) else {
+        let state = links::inspect(&mut conn, &token, Utc::now(), false).await?;
+        return render_link(
+            &mut conn,
+            &page,
+            &token,
+            state,
+            &comment_in,
+            &errors,
+            &config,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let meta = page.meta();
+    let now = Utc::now();
+    let outcome = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let state = links::inspect(conn, &token, now, true).await?;
+            let State::Valid { link, task, .. } = state else {
+                return Ok(LinkOutcome::Refused(Box::new(state)));
+            };
+            if link.user_id != me {
+                return Ok(LinkOutcome::NotYours);
+            }
+            let r = engine::decide(
+                conn,
+                task.id,
+                me,
+                approve,
+                &comment_in,
+                Via::Email,
+                &config,
+                now,
+            )
+            .await?;
+            match r {
+                Ok(req) => {
+                    engine::use_link(conn, &link.token_hash, now).await?;
+                    audit::record(
+                        conn,
+                        &meta,
+                        if approve {
+                            "approval.approved"
+                        } else {
+                            "approval.rejected"
+                        },
+                        Some(("approval_request", req.id.to_string())),
+                        json!({ "task": task.id, "via": "email" }),
+                    )
+                    .await?;
+                    Ok(LinkOutcome::Decided(req.id, approve))
+                }
+                Err(Refusal::NotYours) => Ok(LinkOutcome::NotYours),
+                Err(Refusal::AlreadyDecided) => Ok(LinkOutcome::Refused(Box::new(
+                    links::inspect(conn, &token, now, false).await?,
+                ))),
+            }
+        })
+        .await?;
+    match outcome {
+        LinkOutcome::Decided(id, approve) => {
+            flash(
+                &session,
+                "ok",
+                page.t(if approve {
+                    "approvals.done_approved"
+                } else {
+                    "approvals.done_rejected"
+                }),
+            );
+            Ok(see_other(&format!("/approvals/{id}")))
+        }
+        LinkOutcome::Refused(state) => {
+            render_link(
+                &mut conn,
+                &page,
+                &token,
+                *state,
+                "",
+                &errors,
+                &config,
+                StatusCode::GONE,
+            )
+            .await
+        }
+        LinkOutcome::NotYours => {
+            let body = LinkPage {
+                ctx: page.ctx(),
+                token: &token,
+                state: "wrong_user",
+                message: page.t("approvals.link.wrong_user").to_owned(),
+                req: None,
+                requester: String::new(),
+                details: Vec::new(),
+                due: None,
+                on_behalf_of: String::new(),
+                comment: "",
+                errors: &errors,
+            }
+            .render()?;
+            Ok(link_response(StatusCode::FORBIDDEN, body))
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
+pub struct DeputyInput {
+    #[serde(default)]
+    pub deputy: String,
+    #[serde(default)]
+    pub starts_on: String,
+    #[serde(default)]
+    pub ends_on: String,
+}
+
+async fn deputies_page(
+    conn: &mut diesel_async::AsyncPgConnection,
+    page: &UserPage,
+    input: &DeputyInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user().id;
+    let rows = queries::deputies_of(conn, me).await?;
+    let ids: Vec<i64> = rows.iter().map(|d| d.deputy_id).collect();
+    let names = queries::names(conn, &ids).await?;
+    let candidates: Vec<(String, String)> = users::table
+        .filter(users::active.eq(true))
+        .filter(users::id.ne(me))
+        .order(users::username)
+        .limit(500)
+        .select((users::username, users::display_name))
+        .load(conn)
+        .await?;
+    let body = Deputies {
+        ctx: page.ctx(),
+        rows,
+        names,
+        input,
+        errors,
+        candidates,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /approvals/deputies: who decides for me while I am away.
+pub async fn deputies(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    let errors = FieldErrors::new(page.locale);
+    deputies_page(
+        &mut conn,
+        &page,
+        &DeputyInput::default(),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /approvals/deputies: names a deputy for a range of days.
+pub async fn add_deputy(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(input): Form<DeputyInput>,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user().id;
+    let mut errors = FieldErrors::new(page.locale);
+    let deputy: Option<i64> = users::table
+        .filter(users::username.eq(input.deputy.trim()))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .first(&mut conn)
+        .await
+        .optional()?;
+    match deputy {
+        None => errors.add("deputy", "approvals.error.deputy_unknown"),
+        Some(d) if d == me => errors.add("deputy", "approvals.error.deputy_self"),
+        _ => {}
+    }
+    let starts = crate::leave::forms::date(&input.starts_on);
+    let ends = crate::leave::forms::date(&input.ends_on);
+    if starts.is_none() {
+        errors.add("starts_on", "approvals.error.date");
+    }
+    if ends.is_none() {
+        errors.add("ends_on", "approvals.error.date");
+    }
+    if let (Some(s), Some(e)) = (starts, ends) {
+        if e < s {
+            errors.add("ends_on", "approvals.error.date_order");
+        }
+    }
+    let (Some(deputy), Some(starts), Some(ends), true) = (deputy, starts, ends, errors.is_empty())
+    else {
+        return deputies_page(
+            &mut conn,
+            &page,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let id = queries::add_deputy(conn, me, deputy, starts, ends).await?;
+        audit::record(
+            conn,
+            &meta,
+            "approval.deputy_named",
+            Some(("approval_deputy", id.to_string())),
+            json!({ "deputy": deputy, "starts_on": starts, "ends_on": ends }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("approvals.deputy_saved"));
+    Ok(see_other("/approvals/deputies"))
+}
+
+/// POST /approvals/deputies/{id}/delete: the user ends one of their own deputies.
+pub async fn remove_deputy(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let me = page.user().id;
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        if !queries::remove_deputy(conn, me, id).await? {
+            return Err(AppError::NotFound);
+        }
+        audit::record(
+            conn,
+            &meta,
+            "approval.deputy_removed",
+            Some(("approval_deputy", id.to_string())),
+            json!({}),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("approvals.deputy_removed"));
+    Ok(see_other("/approvals/deputies"))
+}

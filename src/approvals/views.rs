@@ -1,0 +1,148 @@
+use askama::Template;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use super::models::{Deputy, Event, Request, Task};
+use super::queries::InboxRow;
+use crate::web::{FieldErrors, PageCtx};
+
+/// Status badge text of a request or task.
+pub fn status_label(ctx: &PageCtx, status: &str) -> &'static str {
+    match status {
+        "approved" => ctx.t("approvals.status.approved"),
+        "rejected" => ctx.t("approvals.status.rejected"),
+        "withdrawn" => ctx.t("approvals.status.withdrawn"),
+        "escalated" => ctx.t("approvals.status.escalated"),
+        _ => ctx.t("approvals.status.pending"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "approvals/inbox.html")]
+pub struct Inbox<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<InboxRow>,
+    pub me: i64,
+    pub names: HashMap<i64, String>,
+}
+
+impl Inbox<'_> {
+    pub fn behalf(&self, approver: &i64) -> String {
+        if *approver == self.me {
+            String::new()
+        } else {
+            self.ctx.tf(
+                "approvals.on_behalf_of",
+                &[(
+                    "name",
+                    &self.names.get(approver).cloned().unwrap_or_default(),
+                )],
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "approvals/mine.html")]
+pub struct Mine<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<Request>,
+    pub next: Option<i64>,
+}
+
+impl Mine<'_> {
+    pub fn status(&self, s: &str) -> &'static str {
+        status_label(self.ctx, s)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "approvals/show.html")]
+pub struct Show<'a> {
+    pub ctx: &'a PageCtx,
+    pub req: Request,
+    pub requester: String,
+    pub details: Vec<(String, String)>,
+    pub trail: Vec<Event>,
+    pub names: HashMap<i64, String>,
+    pub pending: Option<Task>,
+    pub may_decide: bool,
+    pub may_withdraw: bool,
+    pub subject_url: String,
+}
+
+impl Show<'_> {
+    pub fn status(&self, s: &str) -> &'static str {
+        status_label(self.ctx, s)
+    }
+    pub fn name(&self, id: &Option<i64>) -> String {
+        id.and_then(|i| self.names.get(&i).cloned())
+            .unwrap_or_default()
+    }
+    pub fn action(&self, e: &Event) -> &'static str {
+        match e.action.as_str() {
+            "submitted" => self.ctx.t("approvals.action.submitted"),
+            "assigned" => self.ctx.t("approvals.action.assigned"),
+            "escalated_to" => self.ctx.t("approvals.action.escalated_to"),
+            "skipped_requester" => self.ctx.t("approvals.action.skipped_requester"),
+            "approved" => self.ctx.t("approvals.action.approved"),
+            "rejected" => self.ctx.t("approvals.action.rejected"),
+            "withdrawn" => self.ctx.t("approvals.action.withdrawn"),
+            "edited" => self.ctx.t("approvals.action.edited"),
+            "reminded" => self.ctx.t("approvals.action.reminded"),
+            _ => self.ctx.t("approvals.action.other"),
+        }
+    }
+    pub fn via(&self, e: &Event) -> &'static str {
+        match e.via.as_deref() {
+            Some("email") => self.ctx.t("approvals.via.email"),
+            Some("web") => self.ctx.t("approvals.via.web"),
+            _ => "",
+        }
+    }
+    pub fn behalf(&self, e: &Event) -> String {
+        match e.on_behalf_of {
+            Some(_) => self.ctx.tf(
+                "approvals.on_behalf_of",
+                &[("name", &self.name(&e.on_behalf_of))],
+            ),
+            None => String::new(),
+        }
+    }
+}
+
+/// The page an email link opens.
+#[derive(Template)]
+#[template(path = "approvals/link.html")]
+pub struct LinkPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub token: &'a str,
+    /// `valid`, or why not: `unknown`, `used`, `closed`, `outdated`, `expired`, `wrong_user`.
+    pub state: &'static str,
+    /// What happened, in a sentence (empty when valid).
+    pub message: String,
+    pub req: Option<Request>,
+    pub requester: String,
+    pub details: Vec<(String, String)>,
+    pub due: Option<DateTime<Utc>>,
+    pub on_behalf_of: String,
+    pub comment: &'a str,
+    pub errors: &'a FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "approvals/deputies.html")]
+pub struct Deputies<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<Deputy>,
+    pub names: HashMap<i64, String>,
+    pub input: &'a super::handlers::DeputyInput,
+    pub errors: &'a FieldErrors,
+    pub candidates: Vec<(String, String)>,
+}
+
+impl Deputies<'_> {
+    pub fn name(&self, id: &i64) -> String {
+        self.names.get(id).cloned().unwrap_or_default()
+    }
+}

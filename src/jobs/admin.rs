@@ -1,0 +1,81 @@
+//! /admin/jobs: the latest runs of every job and what they did.
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Deserialize;
+
+use crate::auth::Right;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::schema::job_runs;
+use crate::web::{html, PageCtx, UserPage};
+
+const PAGE: i64 = 50;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = job_runs)]
+pub struct Run {
+    pub id: i64,
+    pub job: String,
+    pub period: String,
+    pub started_at: DateTime<Utc>,
+    pub ok: Option<bool>,
+    pub result: String,
+}
+
+#[derive(Template)]
+#[template(path = "jobs/list.html")]
+struct RunList<'a> {
+    ctx: &'a PageCtx,
+    jobs: Vec<(&'static str, i64)>,
+    runs: Vec<Run>,
+    next: Option<i64>,
+}
+
+impl RunList<'_> {
+    fn every(&self, minutes: &i64) -> String {
+        self.ctx.tf("jobs.every", &[("minutes", minutes)])
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    before: Option<i64>,
+}
+
+pub async fn list(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewJobs)?;
+    let mut query = job_runs::table
+        .select(Run::as_select())
+        .order(job_runs::id.desc())
+        .limit(PAGE + 1)
+        .into_boxed();
+    if let Some(b) = q.before {
+        query = query.filter(job_runs::id.lt(b));
+    }
+    let mut runs: Vec<Run> = query.load(&mut conn).await?;
+    let next = if runs.len() as i64 > PAGE {
+        runs.truncate(PAGE as usize);
+        runs.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let body = RunList {
+        ctx: page.ctx(),
+        jobs: super::JOBS
+            .iter()
+            .map(|j| (j.name, j.every_minutes))
+            .collect(),
+        runs,
+        next,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}

@@ -1,0 +1,158 @@
+//! Periodic jobs, run in-process by every instance and coordinated through
+//! PostgreSQL: a run first inserts its unique (job, period) row, so whatever the
+//! number of instances each job runs once per period. Job logic takes the time
+//! as an argument, so tests run it at exact moments.
+mod admin;
+
+use actix_web::web;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::db::Pool;
+use crate::schema::job_runs;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/jobs", web::get().to(admin::list));
+}
+
+/// A job and how often it runs.
+pub struct Job {
+    pub name: &'static str,
+    pub every_minutes: i64,
+}
+
+/// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
+pub const JOBS: [Job; 2] = [
+    Job {
+        name: "approvals.remind",
+        every_minutes: 15,
+    },
+    Job {
+        name: "approvals.escalate",
+        every_minutes: 15,
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Job> {
+    JOBS.iter().find(|j| j.name == name)
+}
+
+/// The period `now` falls in, e.g. `2026-11-27T08:15` for a 15-minute job.
+pub fn period(job: &Job, now: DateTime<Utc>) -> String {
+    let secs = job.every_minutes * 60;
+    let start = now.timestamp() - now.timestamp().rem_euclid(secs);
+    DateTime::from_timestamp(start, 0)
+        .unwrap_or(now)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// Runs the job's logic at `now`; returns a one-line summary for the run list.
+pub async fn execute(
+    conn: &mut AsyncPgConnection,
+    job: &Job,
+    now: DateTime<Utc>,
+    config: &Config,
+) -> anyhow::Result<String> {
+    match job.name {
+        "approvals.remind" => crate::approvals::jobs::remind(conn, now, config).await,
+        "approvals.escalate" => crate::approvals::jobs::escalate(conn, now, config).await,
+        other => anyhow::bail!("unknown job {other}"),
+    }
+}
+
+/// Runs `job` for `period` unless some instance already has. Returns the result,
+/// or None when this period's run was already taken.
+pub async fn run_for_period(
+    conn: &mut AsyncPgConnection,
+    job: &Job,
+    period: &str,
+    now: DateTime<Utc>,
+    config: &Config,
+) -> anyhow::Result<Option<String>> {
+    let id: Option<i64> = diesel::insert_into(job_runs::table)
+        .values((job_runs::job.eq(job.name), job_runs::period.eq(period)))
+        .on_conflict((job_runs::job, job_runs::period))
+        .do_nothing()
+        .returning(job_runs::id)
+        .get_result(conn)
+        .await
+        .optional()
+        .context("claiming the job run")?;
+    let Some(id) = id else { return Ok(None) };
+    let result = execute(conn, job, now, config).await;
+    let (ok, text) = match &result {
+        Ok(s) => (true, s.clone()),
+        Err(e) => (false, format!("{e:#}")),
+    };
+    diesel::update(job_runs::table.find(id))
+        .set((
+            job_runs::finished_at.eq(diesel::dsl::now),
+            job_runs::ok.eq(ok),
+            job_runs::result.eq(&text),
+        ))
+        .execute(conn)
+        .await?;
+    result.map(Some)
+}
+
+/// `kefu run-job NAME`: runs it now, whatever the schedule, recorded as a manual run.
+pub async fn run_now(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+    now: DateTime<Utc>,
+    config: &Config,
+) -> anyhow::Result<String> {
+    let job = find(name).with_context(|| {
+        let names: Vec<_> = JOBS.iter().map(|j| j.name).collect();
+        format!("unknown job {name} (jobs: {})", names.join(", "))
+    })?;
+    let period = format!("manual {}", now.to_rfc3339());
+    run_for_period(conn, job, &period, now, config)
+        .await?
+        .context("this manual run was already recorded")
+}
+
+/// The scheduler: once a minute, each job whose period has no run yet is run.
+pub fn spawn(pool: Pool, config: Config) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            for job in &JOBS {
+                let now = Utc::now();
+                let period = period(job, now);
+                let result = async {
+                    let mut conn = pool.get().await?;
+                    run_for_period(&mut conn, job, &period, now, &config).await
+                }
+                .await;
+                match result {
+                    Ok(Some(summary)) => {
+                        tracing::info!(job = job.name, %period, %summary, "job ran")
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::error!(job = job.name, error = %format!("{e:#}"), "job failed")
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_start_on_the_quarter_hour() {
+        let t = DateTime::parse_from_rfc3339("2026-11-27T08:29:59Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(period(&JOBS[0], t), "2026-11-27T08:15");
+    }
+}

@@ -1,0 +1,179 @@
+//! The leave form: raw input and its checks.
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::web::FieldErrors;
+
+const REASON_MAX: usize = 500;
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct LeaveInput {
+    #[serde(default)]
+    pub leave_type: String,
+    #[serde(default)]
+    pub start_date: String,
+    /// `am` (whole first day, the default) or `pm` (from noon).
+    #[serde(default)]
+    pub start_half: String,
+    #[serde(default)]
+    pub end_date: String,
+    /// `pm` (whole last day, the default) or `am` (until noon).
+    #[serde(default)]
+    pub end_half: String,
+    #[serde(default)]
+    pub reason: String,
+    /// Only on the supervisor's "record after the fact" form.
+    #[serde(default)]
+    pub employee: String,
+}
+
+pub struct ValidLeave {
+    pub leave_type: &'static str,
+    pub start_date: NaiveDate,
+    pub start_pm: bool,
+    pub end_date: NaiveDate,
+    pub end_am: bool,
+    pub half_days: i32,
+    pub reason: String,
+}
+
+/// A `YYYY-MM-DD` date within reason (years 1900–2200): anything else is a
+/// typing error, and would only overflow date arithmetic or the database.
+pub fn date(s: &str) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    let s = s.trim();
+    if s.len() != 10 {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=2200).contains(&d.year()))
+}
+
+/// Which rule the filing date is held to.
+pub enum Filing {
+    /// An employee's own request: the first day must be after `today`.
+    Ahead { today: NaiveDate },
+    /// A supervisor recording sick leave after the fact: it must have begun.
+    AfterTheFact { today: NaiveDate },
+}
+
+impl LeaveInput {
+    pub fn validate(&self, errors: &mut FieldErrors, filing: Filing) -> Option<ValidLeave> {
+        let leave_type = match &filing {
+            Filing::AfterTheFact { .. } => Some("sick"),
+            Filing::Ahead { .. } => super::parse_type(&self.leave_type),
+        };
+        if leave_type.is_none() {
+            errors.add("leave_type", "leave.error.type");
+        }
+        let start = date(&self.start_date);
+        let end = date(&self.end_date);
+        if start.is_none() {
+            errors.add("start_date", "leave.error.date");
+        }
+        if end.is_none() {
+            errors.add("end_date", "leave.error.date");
+        }
+        let start_pm = self.start_half == "pm";
+        let end_am = self.end_half == "am";
+        let mut half_days = 0;
+        if let (Some(s), Some(e)) = (start, end) {
+            if e < s {
+                errors.add("end_date", "leave.error.order");
+            } else {
+                let days = (e - s).num_days() + 1;
+                if days > 366 {
+                    errors.add("end_date", "leave.error.too_long");
+                } else {
+                    half_days = (days * 2) as i32 - i32::from(start_pm) - i32::from(end_am);
+                    if half_days <= 0 {
+                        errors.add("end_date", "leave.error.empty");
+                    }
+                }
+            }
+            match filing {
+                Filing::Ahead { today } if s <= today => {
+                    errors.add("start_date", "leave.error.too_late")
+                }
+                Filing::AfterTheFact { today } if s > today => {
+                    errors.add("start_date", "leave.error.not_yet")
+                }
+                _ => {}
+            }
+        }
+        let reason = self.reason.trim().to_owned();
+        if reason.is_empty() {
+            errors.add("reason", "leave.error.reason_required");
+        } else if reason.chars().count() > REASON_MAX {
+            errors.add("reason", "leave.error.reason_too_long");
+        }
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(ValidLeave {
+            leave_type: leave_type?,
+            start_date: start?,
+            start_pm,
+            end_date: end?,
+            end_am,
+            half_days,
+            reason,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    fn input(start: &str, end: &str) -> LeaveInput {
+        LeaveInput {
+            leave_type: "事假".into(),
+            start_date: start.into(),
+            end_date: end.into(),
+            reason: "家中有事".into(),
+            ..Default::default()
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
+    #[test]
+    fn one_day_ahead_is_the_earliest_filing() {
+        let mut e = FieldErrors::new(Locale::ZhCn);
+        let v = input("2026-11-28", "2026-11-28")
+            .validate(&mut e, Filing::Ahead { today: today() })
+            .expect("tomorrow is fine");
+        assert_eq!(v.half_days, 2);
+        let mut e = FieldErrors::new(Locale::ZhCn);
+        assert!(input("2026-11-27", "2026-11-28")
+            .validate(&mut e, Filing::Ahead { today: today() })
+            .is_none());
+        assert!(e.get("start_date").contains("提前一天"));
+    }
+
+    #[test]
+    fn only_plausible_dates_pass() {
+        assert!(date("2026-12-01").is_some());
+        assert!(date("-262144-01-01").is_none());
+        assert!(date("+20000-01-01").is_none());
+        assert!(date("2026-02-30").is_none());
+    }
+
+    #[test]
+    fn half_days_count() {
+        let mut e = FieldErrors::new(Locale::ZhCn);
+        let mut i = input("2026-12-01", "2026-12-02");
+        i.start_half = "pm".into();
+        i.end_half = "am".into();
+        let v = i
+            .validate(&mut e, Filing::Ahead { today: today() })
+            .unwrap();
+        assert_eq!(v.half_days, 2);
+        assert_eq!(super::super::days_text(3), "1.5");
+    }
+}

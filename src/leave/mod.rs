@@ -1,0 +1,85 @@
+//! Leave requests (请假条): filed at least one day ahead ("可提前一天向服务中心递交
+//! 请假条"), approved by the customer-service supervisor through the approvals
+//! engine; approved leave in a month calendar, a list with CSV export, and a
+//! printable slip.
+pub mod forms;
+mod handlers;
+pub mod models;
+pub mod queries;
+mod views;
+
+use actix_web::web;
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+
+use crate::i18n::Locale;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/leave", web::get().to(handlers::mine))
+        .route("/leave/new", web::get().to(handlers::new_form))
+        .route("/leave/new", web::post().to(handlers::create))
+        .route("/leave", web::post().to(handlers::create))
+        .route("/leave/record", web::get().to(handlers::record_form))
+        .route("/leave/record", web::post().to(handlers::record))
+        .route("/leave/calendar", web::get().to(handlers::calendar))
+        .route("/leave/approved", web::get().to(handlers::approved))
+        .route("/leave/approved.csv", web::get().to(handlers::approved_csv))
+        .route(
+            "/leave/approved.xlsx",
+            web::get().to(handlers::approved_xlsx),
+        )
+        .route("/leave/{id}", web::get().to(handlers::show))
+        .route("/leave/{id}/edit", web::get().to(handlers::edit_form))
+        .route("/leave/{id}/edit", web::post().to(handlers::update))
+        .route("/leave/{id}/print", web::get().to(handlers::print));
+}
+
+/// The kinds of leave of the rule book, by code.
+pub const TYPES: [(&str, &str); 7] = [
+    ("personal", "事假"),
+    ("sick", "病假"),
+    ("annual", "年假"),
+    ("compensatory", "调休"),
+    ("marriage", "婚假"),
+    ("bereavement", "丧假"),
+    ("maternity", "产假"),
+];
+
+/// Accepts a code (`sick`), the Chinese name (`病假`) or the English label.
+pub fn parse_type(s: &str) -> Option<&'static str> {
+    let s = s.trim();
+    TYPES.iter().find_map(|(code, zh)| {
+        (s == *code || s == *zh || s.eq_ignore_ascii_case(Locale::En.t(&type_key(code))))
+            .then_some(*code)
+    })
+}
+
+pub fn type_key(code: &str) -> String {
+    format!("leave.type.{code}")
+}
+
+pub fn type_zh(code: &str) -> &'static str {
+    TYPES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("", |(_, zh)| zh)
+}
+
+/// Days as shown: `1.5`, `2`.
+pub fn days_text(half_days: i32) -> String {
+    if half_days % 2 == 0 {
+        (half_days / 2).to_string()
+    } else {
+        format!("{}.5", half_days / 2)
+    }
+}
+
+/// The leave as lines for the approval mail and page, in `loc`.
+pub async fn approval_details(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    loc: Locale,
+) -> QueryResult<Vec<(String, String)>> {
+    let l = queries::get(conn, id).await?;
+    Ok(views::detail_lines(&l, loc))
+}

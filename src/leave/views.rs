@@ -1,0 +1,181 @@
+use askama::Template;
+use chrono::{Datelike, NaiveDate};
+
+use super::forms::LeaveInput;
+use super::models::{Leave, LeaveWithName};
+use crate::i18n::Locale;
+use crate::web::{FieldErrors, PageCtx};
+
+pub fn type_label(loc: Locale, code: &str) -> &'static str {
+    loc.t(&super::type_key(code))
+}
+
+pub fn status_label(loc: Locale, status: &str) -> &'static str {
+    match status {
+        "approved" => loc.t("approvals.status.approved"),
+        "rejected" => loc.t("approvals.status.rejected"),
+        "withdrawn" => loc.t("approvals.status.withdrawn"),
+        _ => loc.t("approvals.status.pending"),
+    }
+}
+
+fn start_text(l: &Leave, loc: Locale) -> String {
+    let half = if l.start_pm {
+        loc.t("leave.half.from_pm")
+    } else {
+        loc.t("leave.half.from_am")
+    };
+    format!("{} {half}", l.start_date)
+}
+
+fn end_text(l: &Leave, loc: Locale) -> String {
+    let half = if l.end_am {
+        loc.t("leave.half.until_am")
+    } else {
+        loc.t("leave.half.until_pm")
+    };
+    format!("{} {half}", l.end_date)
+}
+
+/// The leave as label/value lines (approval mail and pages).
+pub fn detail_lines(l: &Leave, loc: Locale) -> Vec<(String, String)> {
+    let mut lines = vec![
+        (
+            loc.t("leave.leave_type").to_owned(),
+            type_label(loc, &l.leave_type).to_owned(),
+        ),
+        (loc.t("leave.start").to_owned(), start_text(l, loc)),
+        (loc.t("leave.end").to_owned(), end_text(l, loc)),
+        (
+            loc.t("leave.days").to_owned(),
+            super::days_text(l.half_days),
+        ),
+        (loc.t("leave.reason").to_owned(), l.reason.clone()),
+    ];
+    if l.after_the_fact {
+        lines.push((
+            loc.t("leave.after_the_fact").to_owned(),
+            loc.t("leave.after_the_fact_yes").to_owned(),
+        ));
+    }
+    lines
+}
+
+#[derive(Template)]
+#[template(path = "leave/mine.html")]
+pub struct MyLeave<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<Leave>,
+    pub next: Option<i64>,
+}
+
+impl MyLeave<'_> {
+    pub fn type_label(&self, code: &str) -> &'static str {
+        type_label(self.ctx.locale, code)
+    }
+    pub fn status(&self, s: &str) -> &'static str {
+        status_label(self.ctx.locale, s)
+    }
+    pub fn days(&self, h: &i32) -> String {
+        super::days_text(*h)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "leave/form.html")]
+pub struct LeaveForm<'a> {
+    pub ctx: &'a PageCtx,
+    pub input: &'a LeaveInput,
+    pub errors: &'a FieldErrors,
+    /// `new`, `edit` or `record`.
+    pub mode: &'static str,
+    pub action: String,
+    /// Employees, for the supervisor's after-the-fact form: (username, name).
+    pub employees: Vec<(String, String)>,
+}
+
+impl LeaveForm<'_> {
+    pub fn types(&self) -> Vec<(&'static str, &'static str)> {
+        super::TYPES
+            .iter()
+            .map(|(c, _)| (*c, type_label(self.ctx.locale, c)))
+            .collect()
+    }
+    pub fn type_selected(&self, code: &str) -> bool {
+        super::parse_type(&self.input.leave_type) == Some(code)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "leave/show.html")]
+pub struct LeaveShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub leave: LeaveWithName,
+    pub lines: Vec<(String, String)>,
+    pub approval_id: Option<i64>,
+    pub may_edit: bool,
+}
+
+impl LeaveShow<'_> {
+    pub fn status(&self, s: &str) -> &'static str {
+        status_label(self.ctx.locale, s)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "leave/print.html")]
+pub struct LeaveSlip<'a> {
+    pub ctx: &'a PageCtx,
+    pub leave: LeaveWithName,
+    pub lines: Vec<(String, String)>,
+    pub approver: String,
+}
+
+impl LeaveSlip<'_> {
+    pub fn status(&self, s: &str) -> &'static str {
+        status_label(self.ctx.locale, s)
+    }
+}
+
+/// One day of the calendar and who is away.
+pub struct Day {
+    pub date: NaiveDate,
+    pub in_month: bool,
+    pub away: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "leave/calendar.html")]
+pub struct Calendar<'a> {
+    pub ctx: &'a PageCtx,
+    pub month: String,
+    pub prev: String,
+    pub next: String,
+    pub weeks: Vec<Vec<Day>>,
+}
+
+impl Calendar<'_> {
+    pub fn weekday(&self, i: &usize) -> &'static str {
+        self.ctx.t(&format!("leave.weekday.{i}"))
+    }
+    pub fn day_no(&self, d: &NaiveDate) -> u32 {
+        d.day()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "leave/approved.html")]
+pub struct Approved<'a> {
+    pub ctx: &'a PageCtx,
+    pub month: String,
+    pub rows: Vec<LeaveWithName>,
+}
+
+impl Approved<'_> {
+    pub fn type_label(&self, code: &str) -> &'static str {
+        type_label(self.ctx.locale, code)
+    }
+    pub fn days(&self, h: &i32) -> String {
+        super::days_text(*h)
+    }
+}

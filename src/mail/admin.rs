@@ -1,0 +1,201 @@
+//! /admin/mail: every mail, sent or not, with both parts; a dead one can be retried.
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Right;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::schema::mail_outbox;
+use crate::web::context::flash;
+use crate::web::{html, see_other, PageCtx, UserPage};
+
+const PAGE: i64 = 50;
+
+#[derive(Queryable, Selectable, Debug)]
+#[diesel(table_name = mail_outbox)]
+pub struct MailRow {
+    pub id: i64,
+    pub to_addr: String,
+    pub to_name: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Debug)]
+#[diesel(table_name = mail_outbox)]
+pub struct Mail {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub message: String,
+    pub to_addr: String,
+    pub to_name: String,
+    pub locale: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/admin_list.html")]
+struct MailList<'a> {
+    ctx: &'a PageCtx,
+    rows: Vec<MailRow>,
+    status: &'a str,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/admin_show.html")]
+struct MailShow<'a> {
+    ctx: &'a PageCtx,
+    mail: Mail,
+}
+
+fn status_key(status: &str) -> &'static str {
+    match status {
+        "sent" => "mail.status.sent",
+        "dead" => "mail.status.dead",
+        _ => "mail.status.pending",
+    }
+}
+
+impl MailList<'_> {
+    fn status_label(&self, s: &str) -> &'static str {
+        self.ctx.t(status_key(s))
+    }
+}
+
+impl MailShow<'_> {
+    fn status_label(&self, s: &str) -> &'static str {
+        self.ctx.t(status_key(s))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    before: Option<i64>,
+}
+
+/// GET /admin/mail: newest first, keyset pages.
+pub async fn list(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewMail)?;
+    let status = match q.status.as_str() {
+        s @ ("pending" | "sent" | "dead") => s,
+        _ => "",
+    };
+    let mut query = mail_outbox::table
+        .select(MailRow::as_select())
+        .order(mail_outbox::id.desc())
+        .limit(PAGE + 1)
+        .into_boxed();
+    if !status.is_empty() {
+        query = query.filter(mail_outbox::status.eq(status));
+    }
+    if let Some(b) = q.before {
+        query = query.filter(mail_outbox::id.lt(b));
+    }
+    let mut rows: Vec<MailRow> = query.load(&mut conn).await?;
+    let next = if rows.len() as i64 > PAGE {
+        rows.truncate(PAGE as usize);
+        rows.last()
+            .map(|r| format!("status={status}&before={}", r.id))
+    } else {
+        None
+    };
+    let body = MailList {
+        ctx: page.ctx(),
+        rows,
+        status,
+        next,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /admin/mail/{id}: recipients, subject, the text part and the HTML part.
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewMail)?;
+    let mail = mail_outbox::table
+        .find(path.into_inner())
+        .select(Mail::as_select())
+        .first(&mut conn)
+        .await?;
+    let body = MailShow {
+        ctx: page.ctx(),
+        mail,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// POST /admin/mail/{id}/retry: a dead mail goes back in the queue.
+pub async fn retry(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewMail)?;
+    let id = path.into_inner();
+    let meta = page.meta();
+    let n = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let n = diesel::update(
+                mail_outbox::table
+                    .find(id)
+                    .filter(mail_outbox::status.eq("dead")),
+            )
+            .set((
+                mail_outbox::status.eq("pending"),
+                mail_outbox::attempts.eq(0),
+                mail_outbox::next_attempt_at.eq(diesel::dsl::now),
+                mail_outbox::locked_until.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)
+            .await?;
+            if n == 1 {
+                crate::audit::record(
+                    conn,
+                    &meta,
+                    "mail.retried",
+                    Some(("mail", id.to_string())),
+                    json!({}),
+                )
+                .await?;
+            }
+            Ok(n)
+        })
+        .await?;
+    let msg = if n == 1 {
+        "mail.retried"
+    } else {
+        "mail.not_dead"
+    };
+    flash(&session, if n == 1 { "ok" } else { "error" }, page.t(msg));
+    Ok(see_other(&format!("/admin/mail/{id}")))
+}

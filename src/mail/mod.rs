@@ -1,0 +1,102 @@
+//! Mail: an outbox row per mail, written in the caller's transaction, and a worker
+//! that sends the rows over SMTP. Nothing is ever sent from a request handler.
+//!
+//! Mails are rendered when queued, in the recipient's language, from
+//! `templates/mail/<message>/{subject.txt,body.txt,body.html}`; the worker only sends.
+mod admin;
+pub mod messages;
+pub mod worker;
+
+use actix_web::web;
+use askama::Template;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::i18n::Locale;
+use crate::schema::mail_outbox;
+
+pub use worker::Worker;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/mail", web::get().to(admin::list))
+        .route("/admin/mail/{id}", web::get().to(admin::show))
+        .route("/admin/mail/{id}/retry", web::post().to(admin::retry));
+}
+
+/// Who a mail goes to.
+#[derive(Clone, Debug)]
+pub struct Recipient {
+    pub email: String,
+    pub name: String,
+    pub locale: Locale,
+}
+
+/// A mail's three rendered parts.
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Renders the three templates of one message. The subject is made one line:
+/// whatever a name or title holds, no header can be started from it.
+pub fn render(
+    subject: &impl Template,
+    text: &impl Template,
+    html: &impl Template,
+) -> Result<Rendered, askama::Error> {
+    Ok(Rendered {
+        subject: one_line(&subject.render()?),
+        text: text.render()?,
+        html: html.render()?,
+    })
+}
+
+/// Control characters (CR, LF, …) become spaces; runs of space collapse.
+pub fn one_line(s: &str) -> String {
+    s.split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Queues a mail inside the caller's transaction. A second call with the same
+/// `key` (a retried request, a job run twice) queues nothing; returns whether
+/// a row was written.
+pub async fn enqueue(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+    message: &str,
+    to: &Recipient,
+    mail: &Rendered,
+) -> QueryResult<bool> {
+    let n = diesel::insert_into(mail_outbox::table)
+        .values((
+            mail_outbox::idempotency_key.eq(key),
+            mail_outbox::message.eq(message),
+            mail_outbox::to_addr.eq(&to.email),
+            mail_outbox::to_name.eq(one_line(&to.name)),
+            mail_outbox::locale.eq(to.locale.code()),
+            mail_outbox::subject.eq(&mail.subject),
+            mail_outbox::body_text.eq(&mail.text),
+            mail_outbox::body_html.eq(&mail.html),
+        ))
+        .on_conflict(mail_outbox::idempotency_key)
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn subjects_cannot_carry_headers() {
+        assert_eq!(
+            one_line("请假\r\nBcc: evil@example.com\n"),
+            "请假 Bcc: evil@example.com"
+        );
+    }
+}

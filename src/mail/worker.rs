@@ -1,0 +1,241 @@
+//! The outbox worker: claims due rows with `FOR UPDATE SKIP LOCKED` and a lease,
+//! sends them over SMTP, and records the outcome. Any number of workers (in any
+//! number of instances) can run at once: a row is claimed by one at a time, and a
+//! lease left by a crashed worker runs out and the row is taken over.
+use anyhow::Context;
+use diesel::sql_types::{BigInt, Double, Int4, Text};
+use diesel::QueryableByName;
+use diesel_async::RunQueryDsl;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rand::Rng;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::db::Pool;
+
+/// After this many attempts a mail is given up (`dead`); an admin can retry it.
+const MAX_ATTEMPTS: i32 = 12;
+/// Longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+pub struct Worker {
+    pool: Pool,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    /// Domain part of Message-IDs.
+    domain: String,
+    /// Names this worker in the log.
+    id: String,
+    pub lease: Duration,
+    /// Wait before the first retry; doubles with each attempt, with jitter.
+    pub base_backoff: Duration,
+    pub batch: i64,
+}
+
+#[derive(QueryableByName, Debug)]
+struct Claimed {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    to_addr: String,
+    #[diesel(sql_type = Text)]
+    to_name: String,
+    #[diesel(sql_type = Text)]
+    subject: String,
+    #[diesel(sql_type = Text)]
+    body_text: String,
+    #[diesel(sql_type = Text)]
+    body_html: String,
+    #[diesel(sql_type = Int4)]
+    attempts: i32,
+}
+
+const CLAIM_SQL: &str = r#"
+UPDATE mail_outbox m
+SET locked_until = now() + make_interval(secs => $1), attempts = attempts + 1
+WHERE m.id IN (
+    SELECT id FROM mail_outbox
+    WHERE status = 'pending' AND next_attempt_at <= now()
+      AND (locked_until IS NULL OR locked_until < now())
+    ORDER BY next_attempt_at, id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+RETURNING m.id, m.to_addr, m.to_name, m.subject, m.body_text, m.body_html, m.attempts
+"#;
+
+/// `smtp://[user:password@]host[:port]` (plain SMTP on an intranet relay).
+pub fn transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let u = url::Url::parse(url).context("SMTP_URL is not a URL")?;
+    anyhow::ensure!(u.scheme() == "smtp", "SMTP_URL must start with smtp://");
+    let host = u.host_str().context("SMTP_URL has no host")?;
+    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(u.port().unwrap_or(25))
+        .timeout(Some(Duration::from_secs(10)));
+    if !u.username().is_empty() {
+        let user = url::form_urlencoded::parse(u.username().as_bytes())
+            .map(|(k, _)| k.into_owned())
+            .next()
+            .unwrap_or_default();
+        b = b.credentials(Credentials::new(
+            user,
+            u.password().unwrap_or_default().to_owned(),
+        ));
+    }
+    Ok(b.build())
+}
+
+/// The sender: `MAIL_FROM`, else the site's name at the site's host.
+fn from_address(config: &Config) -> anyhow::Result<Mailbox> {
+    let text = std::env::var("MAIL_FROM")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "客服部内网 <kefu@kefu.localhost>".into());
+    let _ = config;
+    text.parse().context("MAIL_FROM is not a mail address")
+}
+
+enum Failure {
+    Retry(String),
+    Dead(String),
+}
+
+impl Worker {
+    /// A worker sending through `config.smtp_url`; None when no SMTP is set (mail
+    /// is then kept in the outbox, readable at /admin/mail).
+    pub fn new(pool: Pool, config: &Config) -> anyhow::Result<Option<Worker>> {
+        let Some(url) = &config.smtp_url else {
+            return Ok(None);
+        };
+        Ok(Some(Worker {
+            pool,
+            transport: transport(url)?,
+            from: from_address(config)?,
+            domain: config
+                .base_url
+                .host_str()
+                .unwrap_or("kefu.localhost")
+                .to_owned(),
+            id: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+            lease: Duration::from_secs(120),
+            base_backoff: Duration::from_secs(30),
+            batch: 50,
+        }))
+    }
+
+    /// The Message-ID of an outbox row: the same on every attempt, so a receiving
+    /// server can tell a resend.
+    pub fn message_id(&self, id: i64) -> String {
+        format!("<outbox.{id}@{}>", self.domain)
+    }
+
+    /// Claims one batch of due mail and tries each; returns how many were claimed.
+    pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let claimed: Vec<Claimed> = {
+            let mut conn = self.pool.get().await?;
+            diesel::sql_query(CLAIM_SQL)
+                .bind::<Double, _>(self.lease.as_secs_f64())
+                .bind::<BigInt, _>(self.batch)
+                .load(&mut conn)
+                .await
+                .context("claiming mail")?
+        };
+        let n = claimed.len();
+        if n > 0 {
+            tracing::debug!(worker = %self.id, claimed = n, "sending mail");
+        }
+        for mail in claimed {
+            let result = self.send(&mail).await;
+            let mut conn = self.pool.get().await?;
+            match result {
+                Ok(()) => {
+                    diesel::sql_query(
+                        "UPDATE mail_outbox SET status = 'sent', sent_at = now(), \
+                         locked_until = NULL, last_error = NULL WHERE id = $1",
+                    )
+                    .bind::<BigInt, _>(mail.id)
+                    .execute(&mut conn)
+                    .await?;
+                }
+                Err(Failure::Dead(e)) => {
+                    tracing::warn!(mail = mail.id, error = %e, "mail refused for good");
+                    diesel::sql_query(
+                        "UPDATE mail_outbox SET status = 'dead', locked_until = NULL, \
+                         last_error = $2 WHERE id = $1",
+                    )
+                    .bind::<BigInt, _>(mail.id)
+                    .bind::<Text, _>(e)
+                    .execute(&mut conn)
+                    .await?;
+                }
+                Err(Failure::Retry(e)) => {
+                    let wait = self.backoff(mail.attempts);
+                    tracing::info!(mail = mail.id, attempts = mail.attempts, error = %e, "mail will be retried");
+                    diesel::sql_query(
+                        "UPDATE mail_outbox SET locked_until = NULL, last_error = $2, \
+                         next_attempt_at = now() + make_interval(secs => $3), \
+                         status = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END \
+                         WHERE id = $1",
+                    )
+                    .bind::<BigInt, _>(mail.id)
+                    .bind::<Text, _>(e)
+                    .bind::<Double, _>(wait.as_secs_f64())
+                    .bind::<Int4, _>(MAX_ATTEMPTS)
+                    .execute(&mut conn)
+                    .await?;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Exponential backoff with ±50 % jitter, so retries of many mails spread out.
+    fn backoff(&self, attempts: i32) -> Duration {
+        let exp = 2f64.powi((attempts - 1).clamp(0, 20));
+        let base = (self.base_backoff.as_secs_f64() * exp).min(MAX_BACKOFF.as_secs_f64());
+        Duration::from_secs_f64(base * rand::thread_rng().gen_range(0.5..1.5))
+    }
+
+    async fn send(&self, mail: &Claimed) -> Result<(), Failure> {
+        let to: Mailbox = match mail.to_addr.parse::<lettre::Address>() {
+            Ok(addr) => Mailbox::new(Some(mail.to_name.clone()), addr),
+            Err(e) => return Err(Failure::Dead(format!("bad address: {e}"))),
+        };
+        let message = Message::builder()
+            .message_id(Some(self.message_id(mail.id)))
+            .from(self.from.clone())
+            .to(to)
+            .subject(super::one_line(&mail.subject))
+            .multipart(MultiPart::alternative_plain_html(
+                mail.body_text.clone(),
+                mail.body_html.clone(),
+            ))
+            .map_err(|e| Failure::Dead(format!("building the message: {e}")))?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(Failure::Dead(e.to_string())),
+            Err(e) => Err(Failure::Retry(e.to_string())),
+        }
+    }
+
+    /// Runs until no due mail is left (tests, `kefu run-job`).
+    pub async fn drain(&self) -> anyhow::Result<()> {
+        while self.run_once().await? > 0 {}
+        Ok(())
+    }
+
+    /// Runs in the background for the life of the process.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                match self.run_once().await {
+                    Ok(n) if n > 0 => continue,
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %format!("{e:#}"), "mail worker"),
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        })
+    }
+}

@@ -1,0 +1,884 @@
+//! The approvals engine through leave requests: email links safe against mail
+//! scanners, decisions, deputies, reminders and escalation.
+use chrono::{Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{
+    approval_events, approval_links, approval_requests, approval_tasks, leave_requests, users,
+};
+use reqwest::{header, StatusCode};
+
+use crate::helpers::*;
+use crate::mail::worker;
+use crate::smtp::{link_in, SmtpServer};
+
+pub fn today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+}
+
+pub fn day(offset: i64) -> String {
+    (today() + Duration::days(offset)).to_string()
+}
+
+pub fn mail_of(role: Role) -> String {
+    format!("{}@kefu.example.com", username(role))
+}
+
+pub async fn user_id(app: &TestApp, name: &str) -> i64 {
+    let mut conn = app.db().await;
+    users::table
+        .filter(users::username.eq(name))
+        .select(users::id)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// Files leave for tomorrow and the day after; returns the leave's id.
+pub async fn file_leave(b: &Browser) -> i64 {
+    let (start, end) = (day(1), day(2));
+    let res = b
+        .post(
+            "/leave/new",
+            &[
+                ("leave_type", "事假"),
+                ("start_date", &start),
+                ("end_date", &end),
+                ("reason", "家中有事"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "leave filed");
+    location(&res)
+        .trim_start_matches("/leave/")
+        .parse()
+        .unwrap()
+}
+
+/// (request status, number of decisions on the trail, links used).
+async fn state(app: &TestApp) -> (String, i64, i64) {
+    let mut conn = app.db().await;
+    let status: String = approval_requests::table
+        .select(approval_requests::status)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let decisions: i64 = approval_events::table
+        .filter(approval_events::action.eq_any(["approved", "rejected"]))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let used: i64 = approval_links::table
+        .filter(approval_links::used_at.is_not_null())
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    (status, decisions, used)
+}
+
+/// An app with a real SMTP server, an employee's leave filed, and the
+/// supervisor's approval mail delivered; returns the mail's link.
+async fn filed_and_mailed() -> (SmtpServer, TestApp, Browser, String) {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&mail_of(Role::CsSupervisor));
+    assert_eq!(mails.len(), 1, "the supervisor's approval mail arrived");
+    let link = link_in(&mails[0].text);
+    (smtp, app, employee, link)
+}
+
+async fn signed_in_at(app: &TestApp, role: Role, next: &str) -> Browser {
+    let b = app.browser();
+    let res = b
+        .post(
+            "/login",
+            &[
+                ("username", username(role)),
+                ("password", PASSWORD),
+                ("next", next),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), next, "sign-in lands back on the link");
+    b
+}
+
+#[tokio::test]
+async fn leave_is_approved_from_the_mail_link_after_sign_in_and_the_employee_is_told() {
+    let (smtp, app, _employee, link) = filed_and_mailed().await;
+    let mail = &smtp.to(&mail_of(Role::CsSupervisor))[0];
+    assert!(mail.subject.contains("待审批"), "{}", mail.subject);
+    assert!(
+        mail.to.contains("supervisor@kefu.example.com"),
+        "{}",
+        mail.to
+    );
+    assert!(mail.text.contains("员工 赵磊"));
+    assert!(mail.html.contains(&link));
+
+    // A mail scanner (no session) opens the link, HEADs it and presses the buttons.
+    let scanner = app.browser();
+    let get = scanner.get(&link).await;
+    assert_eq!(get.status(), StatusCode::SEE_OTHER);
+    assert!(location(&get).starts_with("/login?next=%2Fapprovals%2Flink%2F"));
+    assert_eq!(get.headers()[header::REFERRER_POLICY], "no-referrer");
+    let head = scanner
+        .client
+        .head(scanner.url(&link))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(head.status(), StatusCode::OK);
+    let post = scanner
+        .post_raw(&link, &[("decision", "approve"), ("comment", "")])
+        .await;
+    assert_eq!(post.status(), StatusCode::FORBIDDEN);
+    // Even with a CSRF token of its own (anonymous session) nothing is decided.
+    let post = scanner.post(&link, &[("decision", "approve")]).await;
+    assert_eq!(post.status(), StatusCode::SEE_OTHER);
+    assert!(location(&post).starts_with("/login"));
+    assert_eq!(state(&app).await, ("pending".into(), 0, 0));
+
+    // The supervisor signs in from the link and lands back on it.
+    let supervisor = signed_in_at(&app, Role::CsSupervisor, &link).await;
+    let page = supervisor.get(&link).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()[header::REFERRER_POLICY], "no-referrer");
+    let body = page.text().await.unwrap();
+    assert!(body.contains("家中有事"));
+    assert!(body.contains(r#"name="decision" value="approve""#));
+    let head = supervisor
+        .client
+        .head(supervisor.url(&link))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(
+        state(&app).await,
+        ("pending".into(), 0, 0),
+        "showing decides nothing"
+    );
+    let csrf = csrf_in(&body).unwrap();
+    let res = supervisor
+        .post_raw(
+            &link,
+            &[
+                ("decision", "approve"),
+                ("comment", "同意，注意交接"),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    assert_eq!(state(&app).await, ("approved".into(), 1, 1));
+    let mut conn = app.db().await;
+    let leave_status: String = leave_requests::table
+        .select(leave_requests::status)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(leave_status, "approved");
+    let via: Option<String> = approval_tasks::table
+        .select(approval_tasks::via)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(via.as_deref(), Some("email"));
+    worker(&app).drain().await.unwrap();
+    let told = smtp.to(&mail_of(Role::Employee));
+    assert_eq!(told.len(), 1);
+    assert!(told[0].subject.contains("已批准"), "{}", told[0].subject);
+    assert!(told[0].text.contains("同意，注意交接"));
+    assert!(told[0].text.contains("客服主管 李强"));
+}
+
+#[tokio::test]
+async fn a_used_link_is_refused_and_says_who_decided_when() {
+    let (_smtp, app, _e, link) = filed_and_mailed().await;
+    let supervisor = signed_in_at(&app, Role::CsSupervisor, &link).await;
+    let first = supervisor
+        .post(&link, &[("decision", "reject"), ("comment", "人手不足")])
+        .await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+
+    let replay = supervisor.post(&link, &[("decision", "approve")]).await;
+
+    assert_eq!(replay.status(), StatusCode::GONE);
+    assert_eq!(replay.headers()[header::REFERRER_POLICY], "no-referrer");
+    let body = replay.text().await.unwrap();
+    let message = text_of(&body, ".link-state").unwrap();
+    assert!(message.contains("已经使用过"), "{message}");
+    assert!(message.contains("客服主管 李强"), "{message}");
+    assert!(message.contains("驳回"), "{message}");
+    assert_eq!(state(&app).await, ("rejected".into(), 1, 1));
+    let (status, page) = supervisor.page(&link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(!page.contains(r#"name="decision""#));
+}
+
+#[tokio::test]
+async fn fifty_simultaneous_posts_make_one_decision() {
+    let (_smtp, app, _e, link) = filed_and_mailed().await;
+    let supervisor = signed_in_at(&app, Role::CsSupervisor, &link).await;
+    let csrf = supervisor.csrf().await;
+
+    let posts = (0..50).map(|i| {
+        let decision = if i % 2 == 0 { "approve" } else { "reject" };
+        let form = vec![
+            ("decision".to_string(), decision.to_string()),
+            ("csrf_token".to_string(), csrf.clone()),
+        ];
+        let req = supervisor.client.post(supervisor.url(&link)).form(&form);
+        async move { req.send().await.unwrap().status() }
+    });
+    let statuses = futures_util::future::join_all(posts).await;
+
+    let decided = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::SEE_OTHER)
+        .count();
+    assert_eq!(decided, 1, "{statuses:?}");
+    assert!(statuses
+        .iter()
+        .all(|s| *s == StatusCode::SEE_OTHER || *s == StatusCode::GONE));
+    let (status, decisions, used) = state(&app).await;
+    assert_ne!(status, "pending");
+    assert_eq!((decisions, used), (1, 1));
+}
+
+#[tokio::test]
+async fn an_expired_link_is_refused() {
+    let (_smtp, app, _e, link) = filed_and_mailed().await;
+    let token = link.trim_start_matches("/approvals/link/");
+    let mut conn = app.db().await;
+    let expires: chrono::DateTime<Utc> = approval_links::table
+        .select(approval_links::expires_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let created: chrono::DateTime<Utc> = approval_tasks::table
+        .select(approval_tasks::created_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(expires - created, Duration::hours(72), "valid 72 hours");
+    use kefu::approvals::links::{inspect, State};
+    let just_before = inspect(&mut conn, token, expires - Duration::seconds(1), false)
+        .await
+        .unwrap();
+    assert!(matches!(just_before, State::Valid { .. }));
+    let at = inspect(&mut conn, token, expires, false).await.unwrap();
+    assert!(matches!(at, State::Expired { .. }));
+
+    // Seventy-three hours later, as the site sees it.
+    diesel::update(approval_links::table)
+        .set(approval_links::expires_at.eq(Utc::now() - Duration::hours(1)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let supervisor = signed_in_at(&app, Role::CsSupervisor, &link).await;
+    let res = supervisor.post(&link, &[("decision", "approve")]).await;
+
+    assert_eq!(res.status(), StatusCode::GONE);
+    assert!(text_of(&res.text().await.unwrap(), ".link-state")
+        .unwrap()
+        .contains("过期"));
+    assert_eq!(state(&app).await, ("pending".into(), 0, 0));
+}
+
+#[tokio::test]
+async fn a_forged_link_is_refused() {
+    let (_smtp, app, _e, link) = filed_and_mailed().await;
+    let supervisor = signed_in_at(&app, Role::CsSupervisor, &link).await;
+    let forged = format!("/approvals/link/{}", "ab".repeat(32));
+
+    let (status, body) = supervisor.page(&forged).await;
+    let post = supervisor.post(&forged, &[("decision", "approve")]).await;
+    let (short, _) = supervisor.page("/approvals/link/abc").await;
+
+    assert_eq!(status, StatusCode::GONE);
+    assert!(text_of(&body, ".link-state").unwrap().contains("链接无效"));
+    assert_eq!(post.status(), StatusCode::GONE);
+    assert_eq!(short, StatusCode::GONE);
+    assert_eq!(state(&app).await, ("pending".into(), 0, 0));
+}
+
+#[tokio::test]
+async fn the_link_works_only_for_its_approver() {
+    let (_smtp, app, _e, link) = filed_and_mailed().await;
+    let manager = signed_in_at(&app, Role::CenterManager, &link).await;
+
+    let (status, body) = manager.page(&link).await;
+    let post = manager.post(&link, &[("decision", "approve")]).await;
+
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(text_of(&body, ".link-state")
+        .unwrap()
+        .contains("另一位审批人"));
+    assert!(
+        !body.contains("家中有事"),
+        "the request is not shown to others"
+    );
+    assert_eq!(post.status(), StatusCode::FORBIDDEN);
+    assert_eq!(state(&app).await, ("pending".into(), 0, 0));
+}
+
+#[tokio::test]
+async fn a_request_edited_after_mailing_invalidates_the_old_link() {
+    let (smtp, app, employee, old_link) = filed_and_mailed().await;
+    let mut conn = app.db().await;
+    let leave: i64 = leave_requests::table
+        .select(leave_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (start, end) = (day(3), day(4));
+    let res = employee
+        .post(
+            &format!("/leave/{leave}/edit"),
+            &[
+                ("leave_type", "年假"),
+                ("start_date", &start),
+                ("end_date", &end),
+                ("reason", "改期"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    worker(&app).drain().await.unwrap();
+    let supervisor = signed_in_at(&app, Role::CsSupervisor, &old_link).await;
+
+    let post = supervisor.post(&old_link, &[("decision", "approve")]).await;
+
+    assert_eq!(post.status(), StatusCode::GONE);
+    assert!(text_of(&post.text().await.unwrap(), ".link-state")
+        .unwrap()
+        .contains("修改"));
+    assert_eq!(state(&app).await, ("pending".into(), 0, 0));
+    let mails = smtp.to(&mail_of(Role::CsSupervisor));
+    assert_eq!(mails.len(), 2);
+    let changed = mails
+        .iter()
+        .find(|m| m.subject.contains("申请已修改"))
+        .expect("a mail about the change");
+    assert!(changed.text.contains("改期"));
+    let new_link = link_in(&changed.text);
+    let res = supervisor.post(&new_link, &[("decision", "approve")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(state(&app).await, ("approved".into(), 1, 1));
+}
+
+#[tokio::test]
+async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (from, until) = (day(0), day(5));
+    let res = supervisor
+        .post(
+            "/approvals/deputies",
+            &[
+                ("deputy", "specialist"),
+                ("starts_on", &from),
+                ("ends_on", &until),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let employee = app.login_as(Role::Employee).await;
+
+    file_leave(&employee).await;
+    worker(&app).drain().await.unwrap();
+
+    assert!(smtp.to(&mail_of(Role::CsSupervisor)).is_empty());
+    let mails = smtp.to(&mail_of(Role::CsSpecialist));
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].text.contains("客服主管 李强"), "{}", mails[0].text);
+    let link = link_in(&mails[0].text);
+    let deputy = signed_in_at(&app, Role::CsSpecialist, &link).await;
+    let (_, inbox) = deputy.page("/approvals").await;
+    assert!(inbox.contains("代 客服主管 李强 审批"), "{inbox}");
+    let res = deputy
+        .post(&link, &[("decision", "approve"), ("comment", "代批")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    let (by, behalf): (Option<i64>, Option<i64>) = approval_tasks::table
+        .select((approval_tasks::decided_by, approval_tasks::on_behalf_of))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(by, Some(user_id(&app, "specialist").await));
+    assert_eq!(behalf, Some(user_id(&app, "supervisor").await));
+    let (_, page) = deputy.page(&location(&res)).await;
+    assert!(text_of(&page, ".trail")
+        .unwrap()
+        .contains("代 客服主管 李强 审批"));
+    // The supervisor is back: the deputy is removed, and no one else can remove it.
+    let mut conn = app.db().await;
+    let deputy_row: i64 = kefu::schema::approval_deputies::table
+        .select(kefu::schema::approval_deputies::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let path = format!("/approvals/deputies/{deputy_row}/delete");
+    assert_eq!(
+        deputy.post(&path, &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        supervisor.post(&path, &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, list) = supervisor.page("/approvals/deputies").await;
+    assert!(list.contains("尚未指定代理人"));
+    assert!(text_of(&page, ".trail").unwrap().contains("邮件链接"));
+}
+
+#[tokio::test]
+async fn an_overdue_step_escalates_to_the_next_role_once_per_period() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    let mut conn = app.db().await;
+    let due: chrono::DateTime<Utc> = approval_tasks::table
+        .select(approval_tasks::due_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let job = kefu::jobs::find("approvals.escalate").unwrap();
+
+    let before = kefu::jobs::run_for_period(
+        &mut conn,
+        job,
+        "p0",
+        due - Duration::minutes(1),
+        &app.config,
+    )
+    .await
+    .unwrap();
+    let first = kefu::jobs::run_for_period(
+        &mut conn,
+        job,
+        "p1",
+        due + Duration::minutes(1),
+        &app.config,
+    )
+    .await
+    .unwrap();
+    let again = kefu::jobs::run_for_period(
+        &mut conn,
+        job,
+        "p1",
+        due + Duration::minutes(2),
+        &app.config,
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        before.as_deref(),
+        Some("escalated 0"),
+        "not before the deadline"
+    );
+    assert_eq!(first.as_deref(), Some("escalated 1"));
+    assert_eq!(again, None, "once per period");
+    let tasks: Vec<(String, String)> = approval_tasks::table
+        .order(approval_tasks::id)
+        .select((approval_tasks::status, approval_tasks::role_code))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        tasks,
+        vec![
+            ("escalated".to_string(), "cs_supervisor".to_string()),
+            ("pending".to_string(), "center_manager".to_string())
+        ]
+    );
+    worker(&app).drain().await.unwrap();
+    let to_manager = smtp.to(&mail_of(Role::CenterManager));
+    assert_eq!(to_manager.len(), 1);
+    assert!(to_manager[0].text.contains("逾期未批"));
+    let manager = app.login_as(Role::CenterManager).await;
+    let (_, home) = manager.page("/").await;
+    assert_eq!(text_of(&home, ".modules .count").as_deref(), Some("1"));
+    let (_, admin_jobs) = app.login_as(Role::Admin).await.page("/admin/jobs").await;
+    assert!(admin_jobs.contains("escalated 1"));
+}
+
+#[tokio::test]
+async fn a_pending_approver_is_reminded_once() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    let mut conn = app.db().await;
+    let created: chrono::DateTime<Utc> = approval_tasks::table
+        .select(approval_tasks::created_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let cfg = &app.config;
+
+    let early = kefu::approvals::jobs::remind(&mut conn, created + Duration::hours(7), cfg)
+        .await
+        .unwrap();
+    let due = kefu::approvals::jobs::remind(&mut conn, created + Duration::hours(9), cfg)
+        .await
+        .unwrap();
+    let twice = kefu::approvals::jobs::remind(&mut conn, created + Duration::hours(10), cfg)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        (early.as_str(), due.as_str(), twice.as_str()),
+        ("reminded 0", "reminded 1", "reminded 0")
+    );
+    worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&mail_of(Role::CsSupervisor));
+    assert_eq!(mails.len(), 2);
+    assert!(mails.iter().any(|m| m.subject.contains("催办")));
+}
+
+#[tokio::test]
+async fn a_supervisors_own_leave_goes_to_the_next_in_line() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+
+    file_leave(&supervisor).await;
+
+    let mut conn = app.db().await;
+    let (approver, role): (i64, String) = approval_tasks::table
+        .select((approval_tasks::approver_id, approval_tasks::role_code))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(approver, user_id(&app, "manager").await);
+    assert_eq!(role, "center_manager");
+    let actions: Vec<String> = approval_events::table
+        .order(approval_events::id)
+        .select(approval_events::action)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        actions.contains(&"skipped_requester".to_string()),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_inbox_counts_and_lists_only_what_waits_on_me() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+
+    let (_, inbox) = supervisor.page("/approvals").await;
+
+    assert_eq!(text_of(&inbox, ".modules .count").as_deref(), Some("1"));
+    assert!(text_of(&inbox, "table.inbox")
+        .unwrap()
+        .contains("员工 赵磊"));
+    let href = {
+        let doc = scraper::Html::parse_document(&inbox);
+        let sel = scraper::Selector::parse("table.inbox a").unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap()
+            .value()
+            .attr("href")
+            .unwrap()
+            .to_owned()
+    };
+    // Someone else may not open it, nor decide it.
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let (_, other_inbox) = specialist.page("/approvals").await;
+    assert!(!other_inbox.contains("员工 赵磊"));
+    assert_eq!(specialist.get(&href).await.status(), StatusCode::FORBIDDEN);
+    // The supervisor decides from the site.
+    let (_, page) = supervisor.page(&href).await;
+    let task = value_of(&page, r#"input[name="task_id"]"#).unwrap();
+    let res = specialist
+        .post(
+            &format!("{href}/decide"),
+            &[("task_id", &task), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = supervisor
+        .post(
+            &format!("{href}/decide"),
+            &[("task_id", &task), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(state(&app).await, ("approved".into(), 1, 0));
+    let (_, after) = supervisor.page("/approvals").await;
+    assert_eq!(text_of(&after, ".modules .count"), None);
+}
+
+#[tokio::test]
+async fn the_requester_may_withdraw_while_pending_and_the_link_then_says_so() {
+    let (_smtp, app, employee, link) = filed_and_mailed().await;
+    let (_, mine) = employee.page("/approvals/mine").await;
+    assert!(mine.contains("待审批"));
+    let mut conn = app.db().await;
+    let id: i64 = approval_requests::table
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+
+    let res = employee
+        .post(&format!("/approvals/{id}/withdraw"), &[])
+        .await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(state(&app).await, ("withdrawn".into(), 0, 0));
+    let supervisor = signed_in_at(&app, Role::CsSupervisor, &link).await;
+    let (status, body) = supervisor.page(&link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(text_of(&body, ".link-state").unwrap().contains("撤回"));
+    let (_, list) = employee.page("/leave").await;
+    assert!(list.contains("已撤回"));
+}
+
+#[tokio::test]
+async fn with_no_supervisor_or_manager_an_admin_approves() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    diesel::update(users::table.filter(users::username.eq_any(["supervisor", "manager"])))
+        .set(users::active.eq(false))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let employee = app.login_as(Role::Employee).await;
+
+    file_leave(&employee).await;
+
+    let (approver, role): (i64, String) = approval_tasks::table
+        .select((approval_tasks::approver_id, approval_tasks::role_code))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(approver, user_id(&app, "admin").await);
+    assert_eq!(role, "admin");
+    let admin = app.login_as(Role::Admin).await;
+    let (_, inbox) = admin.page("/approvals").await;
+    assert!(text_of(&inbox, "table.inbox")
+        .unwrap()
+        .contains("员工 赵磊"));
+}
+
+#[tokio::test]
+async fn kefu_run_job_runs_a_job_now_and_records_it() {
+    let app = TestApp::spawn().await;
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["run-job", "approvals.escalate"])
+        .env("DATABASE_URL", &app.db_url)
+        .output()
+        .unwrap();
+
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "approvals.escalate: escalated 0"
+    );
+    let mut conn = app.db().await;
+    let runs: Vec<(String, Option<bool>)> = kefu::schema::job_runs::table
+        .select((kefu::schema::job_runs::job, kefu::schema::job_runs::ok))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(runs, vec![("approvals.escalate".to_string(), Some(true))]);
+    let unknown = std::process::Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["run-job", "nope"])
+        .env("DATABASE_URL", &app.db_url)
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+}
+
+#[tokio::test]
+async fn a_requester_never_decides_their_own_request_as_a_deputy() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (from, until) = (day(0), day(5));
+    supervisor
+        .post(
+            "/approvals/deputies",
+            &[
+                ("deputy", "employee"),
+                ("starts_on", &from),
+                ("ends_on", &until),
+            ],
+        )
+        .await;
+    let employee = app.login_as(Role::Employee).await;
+
+    file_leave(&employee).await;
+    worker(&app).drain().await.unwrap();
+
+    assert!(smtp.to(&mail_of(Role::Employee)).is_empty());
+    assert_eq!(smtp.to(&mail_of(Role::CsSupervisor)).len(), 1);
+    let (_, inbox) = employee.page("/approvals").await;
+    assert!(text_of(&inbox, "table.inbox")
+        .unwrap()
+        .contains("没有等待您审批"));
+    let (_, mine) = employee.page("/approvals/mine").await;
+    let href = {
+        let doc = scraper::Html::parse_document(&mine);
+        let sel = scraper::Selector::parse("main table a").unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap()
+            .value()
+            .attr("href")
+            .unwrap()
+            .to_owned()
+    };
+    let (_, page) = employee.page(&href).await;
+    assert!(
+        !page.contains(r#"name="decision""#),
+        "no decision form for the requester"
+    );
+    let mut conn = app.db().await;
+    let task: i64 = approval_tasks::table
+        .select(approval_tasks::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = employee
+        .post(
+            &format!("{href}/decide"),
+            &[("task_id", &task.to_string()), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(state(&app).await, ("pending".into(), 0, 0));
+}
+
+/// A request type of two sequential steps, known only to this test.
+static TWO_STEPS: kefu::approvals::Kind = kefu::approvals::Kind {
+    code: "test_two_steps",
+    steps: &[
+        kefu::approvals::StepDef {
+            roles: &[Role::CsSupervisor],
+            deadline_hours: 24,
+        },
+        kefu::approvals::StepDef {
+            roles: &[Role::CenterManager],
+            deadline_hours: 48,
+        },
+    ],
+};
+
+#[tokio::test]
+async fn steps_are_decided_in_order_and_the_requester_is_told_at_the_end() {
+    use diesel_async::AsyncConnection;
+    use kefu::approvals::engine::{self, Via};
+    kefu::approvals::register(&TWO_STEPS);
+    let app = TestApp::spawn().await;
+    let (employee, supervisor, manager) = (
+        user_id(&app, "employee").await,
+        user_id(&app, "supervisor").await,
+        user_id(&app, "manager").await,
+    );
+    let mut conn = app.db().await;
+    let now = Utc::now();
+    let config = app.config.clone();
+    let id = conn
+        .transaction::<_, kefu::AppError, _>(async |conn| {
+            engine::submit(conn, &TWO_STEPS, 1, "两步申请", employee, &config, now).await
+        })
+        .await
+        .unwrap();
+    let (first, approver, step) = pending_task(&mut conn).await;
+    assert_eq!((approver, step), (supervisor, 0));
+    // The manager cannot take the first step.
+    let refused = engine::decide(&mut conn, first, manager, true, "", Via::Web, &config, now)
+        .await
+        .unwrap();
+    assert!(refused.is_err());
+    let after_first = engine::decide(
+        &mut conn,
+        first,
+        supervisor,
+        true,
+        "一审同意",
+        Via::Web,
+        &config,
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (after_first.status.as_str(), after_first.current_step),
+        ("pending", 1)
+    );
+    let (second, approver, step) = pending_task(&mut conn).await;
+    assert_eq!((approver, step), (manager, 1));
+    let done = engine::decide(
+        &mut conn,
+        second,
+        manager,
+        true,
+        "二审同意",
+        Via::Web,
+        &config,
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    assert_eq!(done.status, "approved");
+    assert_eq!(done.id, id);
+    let mails: Vec<String> = kefu::schema::mail_outbox::table
+        .order(kefu::schema::mail_outbox::id)
+        .select(kefu::schema::mail_outbox::idempotency_key)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mails.len(), 3, "{mails:?}");
+    assert_eq!(mails[2], format!("approval_outcome:{id}"));
+}
+
+async fn pending_task(conn: &mut diesel_async::AsyncPgConnection) -> (i64, i64, i32) {
+    approval_tasks::table
+        .filter(approval_tasks::status.eq("pending"))
+        .select((
+            approval_tasks::id,
+            approval_tasks::approver_id,
+            approval_tasks::step,
+        ))
+        .first(conn)
+        .await
+        .unwrap()
+}

@@ -1,0 +1,359 @@
+//! Leave requests: the one-day-ahead rule, the form, the lists, export and slip.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{approval_requests, leave_requests, mail_outbox};
+use reqwest::StatusCode;
+
+use crate::approvals::{day, file_leave};
+use crate::helpers::*;
+
+async fn rows(app: &TestApp) -> (i64, i64, i64) {
+    let mut conn = app.db().await;
+    let leave: i64 = leave_requests::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let reqs: i64 = approval_requests::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let mails: i64 = mail_outbox::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    (leave, reqs, mails)
+}
+
+#[tokio::test]
+async fn leave_filed_too_late_is_refused_with_the_rule_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let today = day(0);
+
+    let res = employee
+        .post(
+            "/leave/new",
+            &[
+                ("leave_type", "病假"),
+                ("start_date", &today),
+                ("end_date", &today),
+                ("reason", "发烧"),
+            ],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    let msg = text_of(&body, "#e-start_date").unwrap();
+    assert!(msg.contains("提前一天向服务中心递交请假条"), "{msg}");
+    assert_eq!(
+        value_of(&body, "#f-start_date").unwrap(),
+        today,
+        "input kept"
+    );
+    assert!(body.contains("发烧"));
+    assert!(body.contains(r#"<option value="sick" selected>"#));
+    assert_eq!(rows(&app).await, (0, 0, 0));
+}
+
+#[tokio::test]
+async fn each_bad_field_gets_its_own_message() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let (start, before) = (day(3), day(2));
+
+    let res = employee
+        .post(
+            "/leave/new",
+            &[
+                ("leave_type", "旷工"),
+                ("start_date", &start),
+                ("end_date", &before),
+                ("reason", " "),
+            ],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(text_of(&body, "#e-leave_type").unwrap(), "请选择请假类别。");
+    assert_eq!(
+        text_of(&body, "#e-end_date").unwrap(),
+        "结束日期不能早于开始日期。"
+    );
+    assert_eq!(text_of(&body, "#e-reason").unwrap(), "请填写请假事由。");
+    assert_eq!(text_of(&body, "#e-start_date").unwrap(), "");
+    let bad_date = employee
+        .post(
+            "/leave/new",
+            &[
+                ("leave_type", "sick"),
+                ("start_date", "2026-13-40"),
+                ("end_date", "x"),
+                ("reason", "r"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_date.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(rows(&app).await, (0, 0, 0));
+}
+
+#[tokio::test]
+async fn filed_leave_is_listed_with_its_status_and_half_days_count() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let (start, end) = (day(1), day(2));
+
+    let res = employee
+        .post(
+            "/leave/new",
+            &[
+                ("leave_type", "annual"),
+                ("start_date", &start),
+                ("start_half", "pm"),
+                ("end_date", &end),
+                ("end_half", "pm"),
+                ("reason", "回老家"),
+            ],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = employee.page("/leave").await;
+    let table = text_of(&list, "table.leave-list").unwrap();
+    assert!(
+        table.contains("年假") && table.contains("1.5") && table.contains("待审批"),
+        "{table}"
+    );
+    let (_, show) = employee.page(&location(&res)).await;
+    assert!(show.contains("下午起"));
+    // Without SMTP the approval mail waits in the outbox.
+    assert_eq!(rows(&app).await, (1, 1, 1));
+}
+
+#[tokio::test]
+async fn approved_leave_shows_in_the_calendar_list_export_and_slip() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = file_leave(&employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, leave_page) = supervisor.page(&format!("/leave/{id}")).await;
+    let approval = {
+        let doc = scraper::Html::parse_document(&leave_page);
+        let sel = scraper::Selector::parse(r#"a[href^="/approvals/"]"#).unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap()
+            .value()
+            .attr("href")
+            .unwrap()
+            .to_owned()
+    };
+    let (_, page) = supervisor.page(&approval).await;
+    let task = value_of(&page, r#"input[name="task_id"]"#).unwrap();
+    supervisor
+        .post(
+            &format!("{approval}/decide"),
+            &[("task_id", &task), ("decision", "approve")],
+        )
+        .await;
+    let month = &day(1)[..7];
+
+    let (_, calendar) = supervisor
+        .page(&format!("/leave/calendar?month={month}"))
+        .await;
+    let (_, list) = supervisor
+        .page(&format!("/leave/approved?month={month}"))
+        .await;
+    let csv = supervisor
+        .get(&format!("/leave/approved.csv?month={month}"))
+        .await;
+    let (_, slip) = employee.page(&format!("/leave/{id}/print")).await;
+
+    assert!(text_of(&calendar, "table.calendar")
+        .unwrap()
+        .contains("员工 赵磊 · 事假"));
+    assert!(list.contains("员工 赵磊"));
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("\"员工 赵磊\",\"事假\""), "{csv}");
+    let xlsx = supervisor
+        .get(&format!("/leave/approved.xlsx?month={month}"))
+        .await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let bytes = xlsx.bytes().await.unwrap();
+    let file = std::env::temp_dir().join(format!("kefu-{}.xlsx", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&file, &bytes).unwrap();
+    let out = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read('xl/sharedStrings.xml').decode())"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    let strings = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        strings.contains("员工 赵磊") && strings.contains("事假"),
+        "{strings}"
+    );
+    assert!(slip.contains("签字：________  日期：________"));
+    assert!(slip.contains("客服主管 李强"), "the approver on the slip");
+    // The calendar is for those who keep the register.
+    assert_eq!(
+        employee.get("/leave/calendar").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn only_the_employee_and_the_register_keepers_see_a_leave_request() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = file_leave(&employee).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+
+    assert_eq!(
+        specialist.get(&format!("/leave/{id}")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        specialist.get(&format!("/leave/{id}/print")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        specialist.get(&format!("/leave/{id}/edit")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        specialist.get("/leave/999999").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (start, end) = (day(-2), day(-1));
+
+    let res = supervisor
+        .post(
+            "/leave/record",
+            &[
+                ("employee", "employee"),
+                ("start_date", &start),
+                ("end_date", &end),
+                ("reason", "急性肠胃炎"),
+            ],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    let (status, marked, kind): (String, bool, String) = leave_requests::table
+        .select((
+            leave_requests::status,
+            leave_requests::after_the_fact,
+            leave_requests::leave_type,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        (status.as_str(), marked, kind.as_str()),
+        ("approved", true, "sick")
+    );
+    let employee = app.login_as(Role::Employee).await;
+    let (_, list) = employee.page("/leave").await;
+    assert!(list.contains("事后补录"));
+    assert_eq!(
+        employee
+            .post(
+                "/leave/record",
+                &[
+                    ("employee", "employee"),
+                    ("start_date", &start),
+                    ("end_date", &end),
+                    ("reason", "x")
+                ]
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn every_new_page_opens_in_both_languages_for_those_who_may_see_it() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = file_leave(&employee).await;
+    let everyone = [
+        "/approvals",
+        "/approvals/mine",
+        "/approvals/deputies",
+        "/leave",
+        "/leave/new",
+    ];
+    let keepers = [
+        "/leave/calendar",
+        "/leave/approved",
+        "/leave/calendar?month=2026-02",
+    ];
+    let admin_only = ["/admin/mail", "/admin/mail/1", "/admin/jobs"];
+    for role in Role::ALL {
+        let b = app.login_as(role).await;
+        for lang in ["zh-CN", "en"] {
+            b.page(&format!("/?lang={lang}")).await;
+            for path in everyone {
+                let (status, body) = b.page(path).await;
+                assert_eq!(status, StatusCode::OK, "{role:?} {path}");
+                assert!(
+                    !body.contains('\u{2047}'),
+                    "{role:?} {lang} {path}: a missing text"
+                );
+            }
+            let keeper = matches!(role, Role::CsSupervisor | Role::CenterManager | Role::Admin);
+            for path in keepers.iter().chain(
+                [
+                    format!("/leave/{id}").as_str(),
+                    &format!("/leave/{id}/print"),
+                ]
+                .iter(),
+            ) {
+                let (status, body) = b.page(path).await;
+                let expected = keeper || (role == Role::Employee && path.contains(&id.to_string()));
+                assert_eq!(
+                    status == StatusCode::OK,
+                    expected,
+                    "{role:?} {path}: {status}"
+                );
+                assert!(
+                    !body.contains('\u{2047}'),
+                    "{role:?} {lang} {path}: a missing text"
+                );
+            }
+            for path in admin_only {
+                let (status, body) = b.page(path).await;
+                assert_eq!(
+                    status == StatusCode::OK,
+                    role == Role::Admin,
+                    "{role:?} {path}"
+                );
+                assert!(
+                    !body.contains('\u{2047}'),
+                    "{role:?} {lang} {path}: a missing text"
+                );
+            }
+            let (status, _) = b.page("/leave/record").await;
+            assert_eq!(
+                status == StatusCode::OK,
+                role == Role::CsSupervisor,
+                "{role:?} record"
+            );
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The mail outbox and its worker, against a real SMTP server.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::i18n::Locale;
+use kefu::mail::{Recipient, Rendered, Worker};
+use kefu::schema::mail_outbox;
+use reqwest::StatusCode;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use crate::helpers::*;
+use crate::smtp::SmtpServer;
+
+/// A worker with its own pool, retrying quickly (tests cannot wait minutes).
+pub fn worker(app: &TestApp) -> Worker {
+    let pool = kefu::db::pool(&app.db_url, 2).unwrap();
+    let mut w = Worker::new(pool, &app.config)
+        .unwrap()
+        .expect("the app has an SMTP_URL");
+    w.base_backoff = Duration::from_millis(20);
+    w
+}
+
+async fn queue(app: &TestApp, n: usize, to: &str) {
+    let mut conn = app.db().await;
+    for i in 0..n {
+        let rcpt = Recipient {
+            email: to.into(),
+            name: format!("收件人 {i}"),
+            locale: Locale::ZhCn,
+        };
+        let mail = Rendered {
+            subject: format!("测试邮件 {i}"),
+            text: format!("第 {i} 封"),
+            html: format!("<p>第 {i} 封</p>"),
+        };
+        kefu::mail::enqueue(&mut conn, &format!("test:{i}"), "test", &rcpt, &mail)
+            .await
+            .unwrap();
+    }
+}
+
+async fn count(app: &TestApp, status: &str) -> i64 {
+    let mut conn = app.db().await;
+    mail_outbox::table
+        .filter(mail_outbox::status.eq(status))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_queues_one_mail() {
+    let app = TestApp::spawn().await;
+
+    queue(&app, 3, "a@example.com").await;
+    queue(&app, 3, "a@example.com").await;
+
+    assert_eq!(count(&app, "pending").await, 3);
+}
+
+#[tokio::test]
+async fn without_smtp_mail_is_kept_and_admins_read_both_parts() {
+    let app = TestApp::spawn().await;
+    queue(&app, 1, "wang@example.com").await;
+    assert!(
+        Worker::new(kefu::db::pool(&app.db_url, 1).unwrap(), &app.config)
+            .unwrap()
+            .is_none()
+    );
+    let admin = app.login_as(Role::Admin).await;
+
+    let (status, list) = admin.page("/admin/mail").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("测试邮件 0"), "{list}");
+    assert!(list.contains("待发送"));
+    let mut conn = app.db().await;
+    let id: i64 = mail_outbox::table
+        .select(mail_outbox::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (_, detail) = admin.page(&format!("/admin/mail/{id}")).await;
+    assert!(text_of(&detail, ".recipients")
+        .unwrap()
+        .contains("wang@example.com"));
+    assert_eq!(text_of(&detail, ".mail-text").unwrap(), "第 0 封");
+    assert!(text_of(&detail, ".mail-html")
+        .unwrap()
+        .contains("<p>第 0 封</p>"));
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(
+        employee.get("/admin/mail").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn mail_queued_while_the_server_is_down_arrives_once_when_it_is_back() {
+    let mut smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let w = worker(&app);
+    queue(&app, 200, "staff@example.com").await;
+    smtp.stop();
+
+    let tried = w.run_once().await.unwrap() + w.run_once().await.unwrap();
+    assert!(tried > 0, "the worker tried while the server was down");
+    assert_eq!(count(&app, "sent").await, 0);
+    assert_eq!(
+        count(&app, "pending").await,
+        200,
+        "nothing lost or given up"
+    );
+
+    smtp.resume();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while count(&app, "sent").await < 200 {
+        assert!(Instant::now() < deadline, "not all mail was sent");
+        if w.run_once().await.unwrap() == 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    let got = smtp.messages();
+    assert_eq!(got.len(), 200, "each mail arrived exactly once");
+    let ids: HashSet<_> = got.iter().map(|m| m.message_id.clone()).collect();
+    assert_eq!(ids.len(), 200);
+    let subjects: HashSet<_> = got.iter().map(|m| m.subject.clone()).collect();
+    assert_eq!(subjects.len(), 200);
+}
+
+#[tokio::test]
+async fn two_workers_with_their_own_pools_send_every_mail_once() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    queue(&app, 1000, "staff@example.com").await;
+    let (a, b) = (worker(&app), worker(&app));
+
+    let (ra, rb) = tokio::join!(a.drain(), b.drain());
+    ra.unwrap();
+    rb.unwrap();
+
+    assert_eq!(count(&app, "sent").await, 1000);
+    let got = smtp.messages();
+    assert_eq!(got.len(), 1000, "none twice, none lost");
+    let ids: HashSet<_> = got.iter().map(|m| m.message_id.clone()).collect();
+    assert_eq!(ids.len(), 1000, "1000 distinct Message-IDs");
+}
+
+#[tokio::test]
+async fn a_lease_left_by_a_crashed_worker_is_taken_over() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    queue(&app, 2, "staff@example.com").await;
+    let mut conn = app.db().await;
+    // A worker claimed both and died: one lease still runs, one has run out.
+    diesel::sql_query(
+        "UPDATE mail_outbox SET attempts = 1, locked_until = CASE WHEN idempotency_key = 'test:0' \
+         THEN now() - interval '1 second' ELSE now() + interval '1 hour' END",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    worker(&app).drain().await.unwrap();
+
+    let got = smtp.messages();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].subject, "测试邮件 0");
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_is_dead_and_an_admin_can_retry_it() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    queue(&app, 1, "reject-me@example.com").await;
+
+    worker(&app).drain().await.unwrap();
+
+    assert_eq!(count(&app, "dead").await, 1);
+    assert!(smtp.messages().is_empty());
+    let mut conn = app.db().await;
+    let (id, error): (i64, Option<String>) = mail_outbox::table
+        .select((mail_outbox::id, mail_outbox::last_error))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(error.unwrap().contains("550"));
+    let admin = app.login_as(Role::Admin).await;
+    let res = admin.post(&format!("/admin/mail/{id}/retry"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count(&app, "pending").await, 1);
+}
+
+#[tokio::test]
+async fn no_header_can_be_injected_through_a_name_or_subject() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let mut conn = app.db().await;
+    let rcpt = Recipient {
+        email: "staff@example.com".into(),
+        name: "王芳\r\nBcc: evil@example.com".into(),
+        locale: Locale::ZhCn,
+    };
+    let mail = Rendered {
+        subject: "请假\r\nBcc: evil@example.com".into(),
+        text: "x".into(),
+        html: "<p>x</p>".into(),
+    };
+    kefu::mail::enqueue(&mut conn, "inject", "test", &rcpt, &mail)
+        .await
+        .unwrap();
+
+    worker(&app).drain().await.unwrap();
+
+    let got = smtp.messages();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpt_tos, vec!["staff@example.com".to_string()]);
+    assert!(!got[0].headers.iter().any(|h| h.eq_ignore_ascii_case("bcc")));
+}
+
+#[tokio::test]
+async fn mail_is_written_in_the_recipients_language() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    diesel::update(
+        kefu::schema::users::table.filter(kefu::schema::users::username.eq("supervisor")),
+    )
+    .set(kefu::schema::users::locale.eq("en"))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let employee = app.login_as(Role::Employee).await;
+
+    crate::approvals::file_leave(&employee).await;
+
+    let (subject, text, html, locale): (String, String, String, String) = mail_outbox::table
+        .select((
+            mail_outbox::subject,
+            mail_outbox::body_text,
+            mail_outbox::body_html,
+            mail_outbox::locale,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(locale, "en");
+    assert!(subject.starts_with("[To approve]"), "{subject}");
+    assert!(text.contains("Personal leave (事假)"), "{text}");
+    assert!(html.contains(r#"<html lang="en">"#));
+}
