@@ -142,6 +142,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    handbook_publications (id) {
+        id -> Int8,
+        version_id -> Int8,
+        effective_on -> Date,
+        change_note -> Text,
+        requires_ack -> Bool,
+        ack_roles -> Array<Nullable<Text>>,
+        requested_by -> Int8,
+        status -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     handbook_sections (id) {
         id -> Int8,
         version_id -> Int8,
@@ -340,6 +354,8 @@ diesel::joinable!(handbook_acknowledgements -> users (user_id));
 diesel::joinable!(handbook_clause_links -> handbook_documents (document_id));
 diesel::joinable!(handbook_clauses -> handbook_sections (section_id));
 diesel::joinable!(handbook_clauses -> handbook_versions (version_id));
+diesel::joinable!(handbook_publications -> handbook_versions (version_id));
+diesel::joinable!(handbook_publications -> users (requested_by));
 diesel::joinable!(handbook_sections -> handbook_versions (version_id));
 diesel::joinable!(handbook_versions -> handbook_documents (document_id));
 diesel::joinable!(residents -> rooms (room_id));
@@ -362,6 +378,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     handbook_clause_links,
     handbook_clauses,
     handbook_documents,
+    handbook_publications,
     handbook_sections,
     handbook_versions,
     job_runs,

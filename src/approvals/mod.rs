@@ -71,7 +71,17 @@ pub const LEAVE: Kind = Kind {
     }],
 };
 
-pub const KINDS: [&Kind; 1] = [&LEAVE];
+/// Publishing a handbook version (规章制度): the service-centre manager approves;
+/// a late decision goes to an administrator.
+pub const HANDBOOK_PUBLISH: Kind = Kind {
+    code: crate::handbook::publication::KIND,
+    steps: &[StepDef {
+        roles: &[Role::CenterManager, Role::Admin],
+        deadline_hours: 72,
+    }],
+};
+
+pub const KINDS: [&Kind; 2] = [&LEAVE, &HANDBOOK_PUBLISH];
 
 /// Request types added at run time (a module that is switched on by
 /// configuration, or a test's own multi-step type).
@@ -105,6 +115,9 @@ pub async fn details(
 ) -> QueryResult<Vec<(String, String)>> {
     match kind {
         "leave" => crate::leave::approval_details(conn, subject_id, loc).await,
+        crate::handbook::publication::KIND => {
+            crate::handbook::publication::approval_details(conn, subject_id, loc).await
+        }
         _ => Ok(Vec::new()),
     }
 }
@@ -113,6 +126,7 @@ pub async fn details(
 pub fn subject_url(kind: &str, subject_id: i64) -> String {
     match kind {
         "leave" => format!("/leave/{subject_id}"),
+        crate::handbook::publication::KIND => format!("/handbook/publications/{subject_id}"),
         _ => String::new(),
     }
 }
@@ -126,6 +140,9 @@ pub async fn on_finished(
 ) -> QueryResult<()> {
     match kind {
         "leave" => crate::leave::queries::set_status(conn, subject_id, status).await,
+        crate::handbook::publication::KIND => {
+            crate::handbook::publication::finished(conn, subject_id, status).await
+        }
         _ => Ok(()),
     }
 }

@@ -8,7 +8,8 @@ use serde_json::json;
 
 use super::forms::{ClauseInput, ImportInput, PublishInput, TextInput, MAX_TEXT_CHARS};
 use super::models::{DocumentRow, Version};
-use super::queries::{self, Publication};
+use super::publication;
+use super::queries;
 use super::views::*;
 use super::{diff as differ, import};
 use crate::audit;
@@ -409,6 +410,7 @@ pub async fn save_text(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    config: web::Data<Config>,
     path: web::Path<i64>,
     Form(input): Form<TextInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -447,6 +449,7 @@ pub async fn save_text(
     let meta = page.meta();
     conn.transaction::<_, AppError, _>(async |conn| {
         queries::save_draft(conn, &doc, meta.actor_id).await?;
+        publication::draft_edited(conn, &draft, page.user().id, &config).await?;
         audit::record(
             conn,
             &meta,
@@ -467,6 +470,7 @@ pub async fn save_clause(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    config: web::Data<Config>,
     path: web::Path<(i64, i64)>,
     Form(input): Form<ClauseInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -493,6 +497,7 @@ pub async fn save_clause(
     conn.transaction::<_, AppError, _>(async |conn| {
         // The clause must belong to this document's draft: anything else is a 404.
         queries::update_clause(conn, &draft, &document.source_key, clause_id, &body).await?;
+        publication::draft_edited(conn, &draft, page.user().id, &config).await?;
         audit::record(
             conn,
             &meta,
@@ -511,11 +516,13 @@ pub async fn save_clause(
     )))
 }
 
-/// POST /handbook/{id}/publish: the draft becomes the current version.
+/// POST /handbook/{id}/publish: asks the service-centre manager to publish the
+/// draft (approvals engine); the approval makes it the current version.
 pub async fn publish(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    config: web::Data<Config>,
     path: web::Path<i64>,
     Form(input): Form<PublishInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -546,43 +553,47 @@ pub async fn publish(
         .await;
     };
     let meta = page.meta();
-    let number = conn
+    let now = chrono::Utc::now();
+    let requested = conn
         .transaction::<_, AppError, _>(async |conn| {
-            let number = queries::publish(
-                conn,
-                &draft,
-                &Publication {
-                    effective_on: v.effective_on,
-                    change_note: &v.change_note,
-                    requires_ack: v.requires_ack,
-                    ack_roles: &v.roles,
-                    by: meta.actor_id,
-                },
-            )
-            .await?;
-            audit::record(
-                conn,
-                &meta,
-                "handbook.published",
-                Some(("handbook_version", draft.id.to_string())),
-                json!({
-                    "document_id": document.id,
-                    "number": number,
-                    "effective_on": v.effective_on,
-                    "requires_ack": v.requires_ack,
-                    "roles": v.roles,
-                }),
-            )
-            .await?;
-            Ok(number)
+            let request =
+                publication::request(conn, &draft, &v, page.user().id, &config, now).await?;
+            if let Some(request) = request {
+                audit::record(
+                    conn,
+                    &meta,
+                    "handbook.publication_requested",
+                    Some(("handbook_version", draft.id.to_string())),
+                    json!({
+                        "document_id": document.id,
+                        "approval_request": request,
+                        "effective_on": v.effective_on,
+                        "requires_ack": v.requires_ack,
+                        "roles": v.roles,
+                    }),
+                )
+                .await?;
+            }
+            Ok(request)
         })
         .await?;
-    flash(
-        &session,
-        "ok",
-        page.tf("handbook.publish.done", &[("number", &number)]),
-    );
-    Ok(see_other(&format!("/handbook/{}/v/{number}", document.id)))
+    let message = match requested {
+        Some(_) => "handbook.publish.requested",
+        None => "handbook.publish.already_requested",
+    };
+    flash(&session, "ok", page.t(message));
+    Ok(see_other(&format!("/handbook/{}/draft", document.id)))
+}
+
+/// GET /handbook/publications/{id}: where an approval of a publication points;
+/// the document as it stands (the request page lists the changed clauses).
+pub async fn publication_subject(
+    _page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let document = publication::document_of(&mut conn, path.into_inner()).await?;
+    Ok(see_other(&format!("/handbook/{document}")))
 }
 
 #[derive(Deserialize)]

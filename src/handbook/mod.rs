@@ -5,6 +5,7 @@ pub mod forms;
 mod handlers;
 pub mod import;
 pub mod models;
+pub mod publication;
 pub mod queries;
 mod views;
 
@@ -40,7 +41,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/handbook/{id}/draft/clauses/{clause_id}",
             web::post().to(save_clause),
         )
-        .route("/handbook/{id}/publish", web::post().to(publish));
+        .route("/handbook/{id}/publish", web::post().to(publish))
+        .route(
+            "/handbook/publications/{id}",
+            web::get().to(publication_subject),
+        );
 }
 
 /// The handbook versions a signed-in user still has to acknowledge, put in the

@@ -4,8 +4,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kefu::auth::Role;
 use kefu::schema::{
-    handbook_acknowledgements as acks, handbook_clauses as clauses,
-    handbook_documents as documents, handbook_versions as versions,
+    approval_requests, approval_tasks, handbook_acknowledgements as acks,
+    handbook_clauses as clauses, handbook_documents as documents, handbook_versions as versions,
 };
 use reqwest::StatusCode;
 
@@ -220,7 +220,7 @@ async fn revise(
     from: &str,
     to: &str,
     extra: &[(&str, &str)],
-) -> reqwest::Response {
+) {
     let res = admin.post(&format!("/handbook/{id}/draft"), &[]).await;
     assert_eq!(location(&res), format!("/handbook/{id}/draft"));
     let mut conn = app.db().await;
@@ -245,9 +245,63 @@ async fn revise(
         ("change_note", "罚款标准调整"),
     ];
     fields.extend_from_slice(extra);
-    admin
+    let res = admin
         .post(&format!("/handbook/{id}/publish"), &fields)
+        .await;
+    assert_eq!(
+        location(&res),
+        format!("/handbook/{id}/draft"),
+        "sent for approval"
+    );
+    approve_publication(app).await;
+}
+
+/// The pending publication request, if any.
+async fn pending_publication(app: &TestApp) -> Option<i64> {
+    let mut conn = app.db().await;
+    approval_requests::table
+        .filter(approval_requests::kind.eq("handbook_publish"))
+        .filter(approval_requests::status.eq("pending"))
+        .select(approval_requests::id)
+        .first(&mut conn)
         .await
+        .optional()
+        .unwrap()
+}
+
+/// The open task of a request (what the approver's decide form names).
+async fn open_task(app: &TestApp, request: i64) -> String {
+    let mut conn = app.db().await;
+    let id: i64 = approval_tasks::table
+        .filter(approval_tasks::request_id.eq(request))
+        .filter(approval_tasks::status.eq("pending"))
+        .select(approval_tasks::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    id.to_string()
+}
+
+/// The service-centre manager decides the waiting publication from the site.
+async fn decide_publication(app: &TestApp, request: i64, decision: &str) {
+    let task = open_task(app, request).await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let res = manager
+        .post(
+            &format!("/approvals/{request}/decide"),
+            &[
+                ("task_id", task.as_str()),
+                ("decision", decision),
+                ("comment", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+async fn approve_publication(app: &TestApp) {
+    let request = pending_publication(app).await.expect("a publication waits");
+    decide_publication(app, request, "approve").await;
 }
 
 #[tokio::test]
@@ -284,9 +338,12 @@ async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change
     );
     assert_eq!(value_of(&body, "#f-effective_on").unwrap(), "2026-13-40");
 
-    let res = revise(&app, &admin, id, "4-3", "罚款10元", "罚款20元", &[]).await;
+    revise(&app, &admin, id, "4-3", "罚款10元", "罚款20元", &[]).await;
 
-    assert_eq!(location(&res), format!("/handbook/{id}/v/2"));
+    assert_eq!(
+        admin.page(&format!("/handbook/{id}/v/2")).await.0,
+        StatusCode::OK
+    );
     let again = admin
         .post(
             &format!("/handbook/{id}/publish"),
@@ -649,7 +706,8 @@ async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_additi
             ],
         )
         .await;
-    assert_eq!(location(&res), format!("/handbook/{id}/v/2"));
+    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
+    approve_publication(&app).await;
 
     let (_, diff) = admin
         .page(&format!("/handbook/{id}/diff?from=1&to=2"))
@@ -757,4 +815,137 @@ async fn a_trigram_index_serves_chinese_substring_search() {
             .any(|l| l.contains("handbook_clauses_body_trgm")),
         "{plan:#?}"
     );
+}
+
+#[tokio::test]
+async fn a_new_version_is_published_only_when_the_manager_approves() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    let before = version_count(&app).await;
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let mut conn = app.db().await;
+    let (clause_id, body): (i64, String) = clauses::table
+        .inner_join(versions::table)
+        .filter(versions::document_id.eq(id))
+        .filter(versions::status.eq("draft"))
+        .filter(clauses::anchor.eq("4-3"))
+        .select((clauses::id, clauses::body))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    admin
+        .post(
+            &format!("/handbook/{id}/draft/clauses/{clause_id}"),
+            &[("body", &body.replace("罚款10元", "罚款20元"))],
+        )
+        .await;
+    let fields = [
+        ("effective_on", "2026-12-01"),
+        ("change_note", "罚款标准调整"),
+    ];
+
+    let first = admin
+        .post(&format!("/handbook/{id}/publish"), &fields)
+        .await;
+    let second = admin
+        .post(&format!("/handbook/{id}/publish"), &fields)
+        .await;
+
+    assert_eq!(location(&first), format!("/handbook/{id}/draft"));
+    let (_, draft) = admin.page(&location(&second)).await;
+    assert!(
+        draft.contains("已在等待审批"),
+        "a double click files one request"
+    );
+    assert_eq!(
+        version_count(&app).await,
+        before + 1,
+        "only the draft, nothing published"
+    );
+    let request = pending_publication(&app).await.unwrap();
+    let manager = app.login_as(Role::CenterManager).await;
+    let (_, inbox) = manager.page("/approvals").await;
+    assert!(inbox.contains("发布规章制度：物业中心客服部规章制度之相关制度和职责"));
+    let (_, detail) = manager.page(&format!("/approvals/{request}")).await;
+    assert!(detail.contains("罚款标准调整") && detail.contains("2026-12-01"));
+    assert!(
+        detail.contains("罚款20元"),
+        "the approver reads the changed clause"
+    );
+    let (_, current) = manager.page(&format!("/handbook/{id}")).await;
+    assert!(
+        text_of(&current, "#c4-3").unwrap().contains("罚款10元"),
+        "still in force"
+    );
+
+    // The draft changes while it waits: the request's version moves on, so links
+    // mailed for the earlier text stop working.
+    admin
+        .post(
+            &format!("/handbook/{id}/draft/clauses/{clause_id}"),
+            &[("body", &body.replace("罚款10元", "罚款30元"))],
+        )
+        .await;
+    let version: i32 = approval_requests::table
+        .find(request)
+        .select(approval_requests::version)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(version, 2);
+
+    decide_publication(&app, request, "approve").await;
+
+    let (_, current) = admin.page(&format!("/handbook/{id}")).await;
+    assert!(text_of(&current, "#c4-3").unwrap().contains("罚款30元"));
+    assert!(current.contains("第 2 版"));
+    let published_by: Option<i64> = versions::table
+        .filter(versions::document_id.eq(id))
+        .filter(versions::number.eq(2))
+        .select(versions::published_by)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(published_by.is_some());
+}
+
+#[tokio::test]
+async fn a_rejected_publication_leaves_the_draft_a_draft() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[("effective_on", "2026-12-01"), ("change_note", "试行")],
+        )
+        .await;
+    let request = pending_publication(&app).await.unwrap();
+
+    decide_publication(&app, request, "reject").await;
+
+    let mut conn = app.db().await;
+    let drafts: i64 = versions::table
+        .filter(versions::document_id.eq(id))
+        .filter(versions::status.eq("draft"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(drafts, 1);
+    assert_eq!(
+        admin.page(&format!("/handbook/{id}/v/2")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // It can be sent again.
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[("effective_on", "2026-12-01"), ("change_note", "试行")],
+        )
+        .await;
+    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
+    assert!(pending_publication(&app).await.is_some());
 }
