@@ -57,6 +57,15 @@ async fn run_migrations(database_url: &str) -> anyhow::Result<usize> {
     .context("migration task")?
 }
 
+/// True for a unique-constraint violation: a name taken, or a double submit that
+/// lost the race (handlers turn it into a message on the form).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
 /// A pooled connection, taken for the length of one request.
 pub struct DbConn(pub PooledConn);
 

@@ -187,5 +187,5 @@ pub async fn export(
             })
             .collect(),
     };
-    export::respond(&sheet, format)
+    export::respond(&sheet, format, "audit-log")
 }

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::web::context::flash;
+use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 
 /// Most search results shown at once.
@@ -728,16 +729,6 @@ pub async fn ack_report(
     Ok(html(StatusCode::OK, body))
 }
 
-/// A CSV field, quoted, with formula starts neutralised for spreadsheets.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 /// GET /handbook/acks/{version_id}/csv
 pub async fn ack_csv(
     page: UserPage,
@@ -746,48 +737,38 @@ pub async fn ack_csv(
 ) -> Result<HttpResponse, AppError> {
     let version = report_version(&page, &mut conn, path.into_inner()).await?;
     let rows = queries::ack_report(&mut conn, &version).await?;
-    // A BOM so spreadsheet programs read the Chinese as UTF-8.
-    let mut out = String::from("\u{feff}");
-    let header = [
-        page.t("handbook.ack.col_user"),
-        page.t("handbook.ack.col_name"),
-        page.t("handbook.ack.col_status"),
-        page.t("handbook.ack.col_at"),
-    ];
-    out.push_str(
-        &header
-            .iter()
-            .map(|h| csv_field(h))
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    out.push_str("\r\n");
-    for r in &rows {
-        let (status, at) = match &r.acknowledged_at {
-            Some(at) => (page.t("handbook.ack.confirmed"), page.datetime(at)),
-            None => (page.t("handbook.ack.missing"), String::new()),
-        };
-        out.push_str(
-            &[
-                csv_field(&r.username),
-                csv_field(&r.display_name),
-                csv_field(status),
-                csv_field(&at),
+    let headers = [
+        "handbook.ack.col_user",
+        "handbook.ack.col_name",
+        "handbook.ack.col_status",
+        "handbook.ack.col_at",
+    ]
+    .map(|k| page.t(k).to_owned())
+    .to_vec();
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let (status, at) = match &r.acknowledged_at {
+                Some(at) => (page.t("handbook.ack.confirmed"), page.datetime(at)),
+                None => (page.t("handbook.ack.missing"), String::new()),
+            };
+            vec![
+                Cell::from(r.username.clone()),
+                r.display_name.clone().into(),
+                status.into(),
+                at.into(),
             ]
-            .join(","),
-        );
-        out.push_str("\r\n");
-    }
-    let filename = format!(
-        "acknowledgements-{}-v{}.csv",
+        })
+        .collect();
+    let sheet = Sheet {
+        title: page.t("handbook.ack.report_title").to_owned(),
+        headers,
+        rows,
+    };
+    let stem = format!(
+        "acknowledgements-{}-v{}",
         version.document_id,
         version.number_or_zero()
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .body(out))
+    export::respond(&sheet, ExportFormat::Csv, &stem)
 }

@@ -1,5 +1,5 @@
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::schema::{user_roles, users};
 use crate::web::context::flash;
+use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 
 fn today(config: &Config) -> NaiveDate {
@@ -572,19 +573,9 @@ pub async fn approved(
     Ok(html(StatusCode::OK, body))
 }
 
-/// A CSV field, quoted, with formula starts defused for spreadsheets.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 /// The export's header and rows, in the user's language.
-fn export_table(rows: &[LeaveWithName], loc: Locale) -> (Vec<&'static str>, Vec<Vec<String>>) {
-    let head = vec![
+fn export_table(rows: &[LeaveWithName], loc: Locale, month: &str) -> Sheet {
+    let headers = [
         loc.t("leave.employee"),
         loc.t("leave.leave_type"),
         loc.t("leave.start"),
@@ -592,101 +583,68 @@ fn export_table(rows: &[LeaveWithName], loc: Locale) -> (Vec<&'static str>, Vec<
         loc.t("leave.days"),
         loc.t("leave.reason"),
         loc.t("leave.after_the_fact"),
-    ];
-    let body = rows
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let rows = rows
         .iter()
         .map(|r| {
             let l = &r.leave;
             vec![
-                r.name.clone(),
-                views::type_label(loc, &l.leave_type).to_owned(),
-                format!("{}{}", l.start_date, if l.start_pm { " PM" } else { "" }),
-                format!("{}{}", l.end_date, if l.end_am { " AM" } else { "" }),
-                super::days_text(l.half_days),
-                l.reason.clone(),
+                Cell::from(r.name.clone()),
+                views::type_label(loc, &l.leave_type).into(),
+                format!("{}{}", l.start_date, if l.start_pm { " PM" } else { "" }).into(),
+                format!("{}{}", l.end_date, if l.end_am { " AM" } else { "" }).into(),
+                super::days_text(l.half_days).into(),
+                l.reason.clone().into(),
                 if l.after_the_fact {
-                    loc.t("leave.after_the_fact_yes").to_owned()
+                    loc.t("leave.after_the_fact_yes")
                 } else {
-                    String::new()
-                },
+                    ""
+                }
+                .into(),
             ]
         })
         .collect();
-    (head, body)
+    Sheet {
+        title: format!("{} {month}", loc.t("leave.approved_list")),
+        headers,
+        rows,
+    }
 }
 
-fn attachment(name: String) -> (header::HeaderName, String) {
-    (
-        header::CONTENT_DISPOSITION,
-        format!("attachment; filename=\"{name}\""),
-    )
-}
-
-/// GET /leave/approved.csv?month=YYYY-MM (UTF-8 with BOM, so Excel reads Chinese).
+/// GET /leave/approved.csv?month=YYYY-MM
 pub async fn approved_csv(
     page: UserPage,
-    mut conn: DbConn,
+    conn: DbConn,
     config: web::Data<Config>,
     q: web::Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
-    page.require(Right::ViewLeaveRegister)?;
-    let (first, last) = month_bounds(&q.month, &config);
-    let rows = queries::approved_between(&mut conn, first, last).await?;
-    let (head, body) = export_table(&rows, page.locale);
-    let mut out = String::from("\u{feff}");
-    out.push_str(
-        &head
-            .iter()
-            .map(|h| csv_field(h))
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    out.push_str("\r\n");
-    for row in &body {
-        out.push_str(
-            &row.iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(attachment(format!("leave-{}.csv", first.format("%Y-%m"))))
-        .body(out))
+    approved_export(page, conn, config, q, ExportFormat::Csv).await
 }
 
 /// GET /leave/approved.xlsx?month=YYYY-MM
 pub async fn approved_xlsx(
     page: UserPage,
+    conn: DbConn,
+    config: web::Data<Config>,
+    q: web::Query<MonthQuery>,
+) -> Result<HttpResponse, AppError> {
+    approved_export(page, conn, config, q, ExportFormat::Xlsx).await
+}
+
+/// The month's approved leave as a file, the same rows the list shows.
+async fn approved_export(
+    page: UserPage,
     mut conn: DbConn,
     config: web::Data<Config>,
     q: web::Query<MonthQuery>,
+    format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewLeaveRegister)?;
     let (first, last) = month_bounds(&q.month, &config);
     let rows = queries::approved_between(&mut conn, first, last).await?;
-    let (head, body) = export_table(&rows, page.locale);
-    let bytes = xlsx(&head, &body).map_err(|e| AppError::other(format!("xlsx: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header(attachment(format!("leave-{}.xlsx", first.format("%Y-%m"))))
-        .body(bytes))
-}
-
-fn xlsx(head: &[&str], body: &[Vec<String>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    let sheet = book.add_worksheet();
-    for (c, h) in head.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-        sheet.set_column_width(c as u16, if c == 5 { 40 } else { 16 })?;
-    }
-    for (r, row) in body.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            sheet.write_string(r as u32 + 1, c as u16, v)?;
-        }
-    }
-    book.save_to_buffer()
+    let month = first.format("%Y-%m").to_string();
+    let sheet = export_table(&rows, page.locale, &month);
+    export::respond(&sheet, format, &format!("leave-{month}"))
 }

@@ -11,22 +11,11 @@ use super::queries;
 use super::views::*;
 use crate::audit;
 use crate::auth::Right;
-use crate::db::DbConn;
+use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::web::context::flash;
 use crate::web::{html, see_other, FieldErrors, Form, Upload, UserPage};
 use diesel_async::AsyncConnection;
-
-fn today(page: &UserPage) -> chrono::NaiveDate {
-    chrono::Utc::now().with_timezone(&page.tz).date_naive()
-}
-
-fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(
-        e,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
-}
 
 async fn index_page(
     page: &UserPage,
@@ -431,7 +420,7 @@ pub async fn add_resident(
     let id = path.into_inner();
     queries::room(&mut conn, id).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some(v) = input.validate(&mut errors, today(&page)) else {
+    let Some(v) = input.validate(&mut errors, page.today()) else {
         return room_page(
             &page,
             &mut conn,
@@ -585,7 +574,7 @@ pub async fn preview(
     let (project_id, _, filename, content, committed) = own_import(&page, &mut conn, id).await?;
     let project = queries::project(&mut conn, project_id).await?;
     let checked = import::read_cells(&filename, &content)
-        .and_then(|cells| import::check(&cells, page.locale, today(&page)));
+        .and_then(|cells| import::check(&cells, page.locale, page.today()));
     let rows = match checked {
         Ok(rows) => rows,
         Err(e) => {
@@ -623,7 +612,7 @@ pub async fn commit(
     let id = path.into_inner();
     let (project_id, _, filename, content, _) = own_import(&page, &mut conn, id).await?;
     let rows = import::read_cells(&filename, &content)
-        .and_then(|cells| import::check(&cells, page.locale, today(&page)))
+        .and_then(|cells| import::check(&cells, page.locale, page.today()))
         .map_err(|_| AppError::BadRequest)?;
     if rows.iter().any(|r| r.row.is_none()) {
         return Ok(see_other(&format!("/properties/imports/{id}")));

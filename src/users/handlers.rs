@@ -12,7 +12,7 @@ use super::queries;
 use super::views::{UserFormPage, UserList, UserShow};
 use crate::audit;
 use crate::auth::{password, throttle, Right, Role};
-use crate::db::DbConn;
+use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::web::context::flash;
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
@@ -96,13 +96,6 @@ pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, 
         &FieldErrors::new(page.locale),
         roles,
         StatusCode::OK,
-    )
-}
-
-fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(
-        e,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
 }
 

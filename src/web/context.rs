@@ -216,6 +216,11 @@ impl PageCtx {
             .collect()
     }
 
+    /// Today in the site's time zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now().with_timezone(&self.tz).date_naive()
+    }
+
     /// A UTC time shown in the site's time zone, `YYYY-MM-DD HH:MM`.
     pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         at.with_timezone(&self.tz)

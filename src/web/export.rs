@@ -87,11 +87,15 @@ fn attachment(filename: &str) -> ContentDisposition {
     }
 }
 
-/// CSV with a UTF-8 byte-order mark, so that Excel opens Chinese text correctly.
+/// CSV with a UTF-8 byte-order mark, so that Excel opens Chinese text correctly;
+/// every field quoted, lines ended with CRLF (RFC 4180).
 pub fn csv(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
     let mut out = vec![0xEF, 0xBB, 0xBF];
     {
-        let mut w = csv::Writer::from_writer(&mut out);
+        let mut w = csv::WriterBuilder::new()
+            .quote_style(csv::QuoteStyle::Always)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
         w.write_record(&sheet.headers)
             .map_err(anyhow::Error::from)?;
         for row in &sheet.rows {
@@ -142,8 +146,12 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
     book.save_to_buffer().map_err(fail)
 }
 
-/// The download response for `sheet` in `format`, named `{title}.{csv|xlsx}`.
-pub fn respond(sheet: &Sheet, format: ExportFormat) -> Result<HttpResponse, AppError> {
+/// The download response for `sheet` in `format`, named `{file_stem}.{csv|xlsx}`.
+pub fn respond(
+    sheet: &Sheet,
+    format: ExportFormat,
+    file_stem: &str,
+) -> Result<HttpResponse, AppError> {
     let (body, ext, mime) = match format {
         ExportFormat::Csv => (csv(sheet)?, "csv", "text/csv; charset=utf-8"),
         ExportFormat::Xlsx => (
@@ -154,7 +162,7 @@ pub fn respond(sheet: &Sheet, format: ExportFormat) -> Result<HttpResponse, AppE
     };
     Ok(HttpResponse::Ok()
         .content_type(mime)
-        .insert_header(attachment(&format!("{}.{ext}", sheet.title)))
+        .insert_header(attachment(&format!("{file_stem}.{ext}")))
         .body(body))
 }
 
@@ -179,7 +187,7 @@ mod tests {
         let bytes = csv(&sheet()).unwrap();
         assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
-        assert!(text.starts_with("时间,操作,编号\n"));
+        assert!(text.starts_with("\"时间\",\"操作\",\"编号\"\r\n"), "{text}");
         assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
     }
 
