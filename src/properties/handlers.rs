@@ -624,59 +624,9 @@ pub async fn commit(
             if !queries::mark_committed(conn, id).await? {
                 return Ok(None);
             }
-            let (mut rooms, mut people) = (0usize, 0usize);
-            let mut buildings = std::collections::HashMap::new();
-            for row in rows.iter().filter_map(|r| r.row.as_ref()) {
-                let building_id = match buildings.get(&row.building) {
-                    Some(b) => *b,
-                    None => {
-                        let b = match queries::building_by_code(conn, project_id, &row.building)
-                            .await?
-                        {
-                            Some(b) => b.id,
-                            None => {
-                                queries::create_building(conn, project_id, &row.building, "")
-                                    .await?
-                            }
-                        };
-                        buildings.insert(row.building.clone(), b);
-                        b
-                    }
-                };
-                rooms += queries::insert_rooms(
-                    conn,
-                    &[NewRoom {
-                        building_id,
-                        kind: row.kind,
-                        unit: &row.unit,
-                        floor: row.floor,
-                        number: &row.number,
-                        name: &row.name,
-                    }],
-                )
-                .await?;
-                if let Some(r) = &row.resident {
-                    let room = queries::find_room(conn, building_id, &row.unit, &row.number)
-                        .await?
-                        .ok_or(AppError::NotFound)?;
-                    if !queries::has_resident(conn, room.id, &r.name, &r.id_number).await? {
-                        queries::insert_resident(
-                            conn,
-                            &NewResident {
-                                room_id: room.id,
-                                kind: r.kind,
-                                name: &r.name,
-                                phone: &r.phone,
-                                id_type: r.id_type,
-                                id_number: &r.id_number,
-                                moved_in: None,
-                            },
-                        )
-                        .await?;
-                        people += 1;
-                    }
-                }
-            }
+            let valid: Vec<&import::ImportRow> =
+                rows.iter().filter_map(|r| r.row.as_ref()).collect();
+            let (rooms, people) = queries::commit_rows(conn, project_id, &valid).await?;
             audit::record(
                 conn,
                 &meta,

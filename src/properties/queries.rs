@@ -285,3 +285,94 @@ pub async fn mark_committed(conn: &mut AsyncPgConnection, id: i64) -> QueryResul
     .await?;
     Ok(n == 1)
 }
+
+/// Writes the rows of an import: missing buildings, then every room, then every
+/// resident not recorded yet, each in bulk. A fixed handful of statements for any
+/// number of rows (per building, and per thousand rows). Returns (rooms, residents)
+/// that were new.
+pub async fn commit_rows(
+    conn: &mut AsyncPgConnection,
+    project_id: i64,
+    rows: &[&super::import::ImportRow],
+) -> QueryResult<(usize, usize)> {
+    use std::collections::HashSet;
+    let mut buildings_by_code: HashMap<&str, i64> = HashMap::new();
+    for row in rows {
+        if buildings_by_code.contains_key(row.building.as_str()) {
+            continue;
+        }
+        let id = match building_by_code(conn, project_id, &row.building).await? {
+            Some(b) => b.id,
+            None => create_building(conn, project_id, &row.building, "").await?,
+        };
+        buildings_by_code.insert(&row.building, id);
+    }
+    // A room named on several rows (one row per resident) is inserted once.
+    let mut placed_once = HashSet::new();
+    let new_rooms: Vec<NewRoom> = rows
+        .iter()
+        .filter(|row| {
+            placed_once.insert((
+                row.building.as_str(),
+                row.unit.as_str(),
+                row.number.as_str(),
+            ))
+        })
+        .map(|row| NewRoom {
+            building_id: buildings_by_code[row.building.as_str()],
+            kind: row.kind,
+            unit: &row.unit,
+            floor: row.floor,
+            number: &row.number,
+            name: &row.name,
+        })
+        .collect();
+    let rooms_added = insert_rooms(conn, &new_rooms).await?;
+    let building_ids: Vec<i64> = buildings_by_code.values().copied().collect();
+    let placed: Vec<(i64, i64, String, String)> = rooms::table
+        .filter(rooms::building_id.eq_any(&building_ids))
+        .select((rooms::id, rooms::building_id, rooms::unit, rooms::number))
+        .load(conn)
+        .await?;
+    let room_of: HashMap<(i64, &str, &str), i64> = placed
+        .iter()
+        .map(|(id, b, u, n)| ((*b, u.as_str(), n.as_str()), *id))
+        .collect();
+    let room_ids: Vec<i64> = placed.iter().map(|r| r.0).collect();
+    let known: Vec<(i64, String, String)> = residents::table
+        .filter(residents::room_id.eq_any(&room_ids))
+        .select((residents::room_id, residents::name, residents::id_number))
+        .load(conn)
+        .await?;
+    let mut seen: HashSet<(i64, &str, &str)> = known
+        .iter()
+        .map(|(r, n, i)| (*r, n.as_str(), i.as_str()))
+        .collect();
+    let mut new_people = Vec::new();
+    for row in rows {
+        let Some(r) = &row.resident else { continue };
+        let building = buildings_by_code[row.building.as_str()];
+        let Some(&room_id) = room_of.get(&(building, row.unit.as_str(), row.number.as_str()))
+        else {
+            continue;
+        };
+        if seen.insert((room_id, r.name.as_str(), r.id_number.as_str())) {
+            new_people.push(NewResident {
+                room_id,
+                kind: r.kind,
+                name: &r.name,
+                phone: &r.phone,
+                id_type: r.id_type,
+                id_number: &r.id_number,
+                moved_in: None,
+            });
+        }
+    }
+    for chunk in new_people.chunks(1000) {
+        diesel::insert_into(residents::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok((rooms_added, new_people.len()))
+}

@@ -367,3 +367,30 @@ async fn seeing_personal_data_in_full_is_a_right_and_is_audited() {
     assert_eq!(employee.page("/properties").await.0, StatusCode::FORBIDDEN);
     assert_eq!(employee.page(&room).await.0, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn importing_the_same_list_again_adds_nothing() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "碧水花园").await;
+    let list = "栋号,单元,楼层,房号,住户类型,住户姓名,证件号码\n\
+                1,1,3,301,业主,王小明,11010519491231002X\n\
+                1,1,3,302,业主,李华,320102198512150045\n";
+    for round in 1..=2 {
+        let res = upload(&b, project, "rooms.csv", list.as_bytes().to_vec()).await;
+        let commit = b.post(&format!("{}/commit", location(&res)), &[]).await;
+        let (_, page) = b.page(&location(&commit)).await;
+        let expected = if round == 1 {
+            "新增 2 个房间、2 位住户"
+        } else {
+            "新增 0 个房间、0 位住户"
+        };
+        assert!(
+            page.contains(expected),
+            "round {round}: {}",
+            text_of(&page, ".flash").unwrap_or_default()
+        );
+    }
+    assert_eq!(count(&app, "rooms").await, 2);
+    assert_eq!(count(&app, "residents").await, 2);
+}
