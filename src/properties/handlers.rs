@@ -432,48 +432,52 @@ pub async fn add_resident(
         )
         .await;
     };
-    if !v.id_number.is_empty()
-        && queries::has_resident(&mut conn, id, &v.name, &v.id_number).await?
-    {
-        errors.add("name", "properties.error.resident_exists");
-        return room_page(
-            &page,
-            &mut conn,
-            id,
-            false,
-            &input,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
     let meta = page.meta();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let rid = queries::insert_resident(
-            conn,
-            &NewResident {
-                room_id: id,
-                kind: v.kind,
-                name: &v.name,
-                phone: &v.phone,
-                id_type: v.id_type,
-                id_number: &v.id_number,
-                moved_in: v.moved_in,
-            },
-        )
-        .await?;
-        // The audit row names the resident, never the personal data itself.
-        audit::record(
-            conn,
-            &meta,
-            "resident.created",
-            Some(("resident", rid.to_string())),
-            json!({ "room": id, "kind": v.kind }),
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    let saved = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            let rid = queries::insert_resident(
+                conn,
+                &NewResident {
+                    room_id: id,
+                    kind: v.kind,
+                    name: &v.name,
+                    phone: &v.phone,
+                    id_type: v.id_type,
+                    id_number: &v.id_number,
+                    moved_in: v.moved_in,
+                },
+            )
+            .await?;
+            // The audit row names the resident, never the personal data itself.
+            audit::record(
+                conn,
+                &meta,
+                "resident.created",
+                Some(("resident", rid.to_string())),
+                json!({ "room": id, "kind": v.kind }),
+            )
+            .await?;
+            Ok(())
+        })
+        .await;
+    match saved {
+        Ok(()) => {}
+        // Already recorded (a double click, or someone else just now).
+        Err(e) if is_unique_violation(&e) => {
+            errors.add("name", "properties.error.resident_exists");
+            return room_page(
+                &page,
+                &mut conn,
+                id,
+                false,
+                &input,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    }
     flash(&session, "ok", page.t("properties.resident_added"));
     Ok(see_other(&format!("/properties/rooms/{id}")))
 }

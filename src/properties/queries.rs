@@ -214,23 +214,6 @@ pub async fn insert_resident(
         .await
 }
 
-/// True when the room already has this person (same name and ID number).
-pub async fn has_resident(
-    conn: &mut AsyncPgConnection,
-    room_id: i64,
-    name: &str,
-    id_number: &str,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        residents::table
-            .filter(residents::room_id.eq(room_id))
-            .filter(residents::name.eq(name))
-            .filter(residents::id_number.eq(id_number)),
-    ))
-    .get_result(conn)
-    .await
-}
-
 pub async fn create_import(
     conn: &mut AsyncPgConnection,
     project_id: i64,
@@ -368,11 +351,13 @@ pub async fn commit_rows(
             });
         }
     }
+    let mut people_added = 0;
     for chunk in new_people.chunks(1000) {
-        diesel::insert_into(residents::table)
+        people_added += diesel::insert_into(residents::table)
             .values(chunk)
+            .on_conflict_do_nothing()
             .execute(conn)
             .await?;
     }
-    Ok((rooms_added, new_people.len()))
+    Ok((rooms_added, people_added))
 }

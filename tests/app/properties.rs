@@ -394,3 +394,27 @@ async fn importing_the_same_list_again_adds_nothing() {
     assert_eq!(count(&app, "rooms").await, 2);
     assert_eq!(count(&app, "residents").await, 2);
 }
+
+#[tokio::test]
+async fn a_double_submit_records_a_resident_once() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let room = room_with_owner(&app, &b).await;
+    let fields = [
+        ("kind", "tenant"),
+        ("name", "赵六"),
+        ("phone", ""),
+        ("id_type", "resident_id"),
+        ("id_number", ""),
+    ];
+
+    let first = b.post(&format!("{room}/residents"), &fields).await;
+    let second = b.post(&format!("{room}/residents"), &fields).await;
+
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert_eq!(second.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = second.text().await.unwrap();
+    assert_eq!(text_of(&body, "#e-name").unwrap(), "该住户已登记在此房间。");
+    assert_eq!(value_of(&body, "#f-name").unwrap(), "赵六", "input kept");
+    assert_eq!(count(&app, "residents").await, 1);
+}

@@ -1,0 +1,1 @@
+DROP INDEX residents_once_per_room;
