@@ -23,10 +23,26 @@ pub struct Config {
     pub trust_proxy: bool,
     pub db_pool_size: usize,
     pub workers: usize,
+    /// Sender of every mail (`MAIL_FROM`).
+    pub mail_from: String,
+    /// How long an approval link in a mail stays valid (`APPROVAL_LINK_HOURS`).
+    pub approval_link_hours: i64,
+    /// When a pending approver is reminded (`APPROVAL_REMIND_HOURS`).
+    pub approval_remind_hours: i64,
 }
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn hours(name: &str, default: i64) -> anyhow::Result<i64> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => bail!("{name} must be a whole number of hours, at least 1"),
+        },
+    }
 }
 
 fn minutes(name: &str, default: u64) -> anyhow::Result<Duration> {
@@ -81,6 +97,10 @@ impl Config {
             trust_proxy: var("KEFU_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
             db_pool_size,
             workers,
+            mail_from: var("MAIL_FROM")
+                .unwrap_or_else(|| "客服部内网 <kefu@kefu.localhost>".into()),
+            approval_link_hours: hours("APPROVAL_LINK_HOURS", 72)?,
+            approval_remind_hours: hours("APPROVAL_REMIND_HOURS", 8)?,
         })
     }
 

@@ -199,7 +199,7 @@ pub async fn notify(
         Some(d) => (d, Some(approver.display_name.clone())),
         None => (approver, None),
     };
-    let expires = now + Duration::hours(super::link_hours());
+    let expires = now + Duration::hours(config.approval_link_hours);
     let token = super::links::create(conn, task.id, to.id, req.version, expires).await?;
     let requester = queries::person(conn, req.requester_id).await?;
     let loc = to.locale();

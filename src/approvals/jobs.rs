@@ -11,14 +11,14 @@ use crate::schema::approval_tasks;
 
 const BATCH: i64 = 500;
 
-/// Reminds, once, every approver whose task has waited `remind_hours` and is not
+/// Reminds, once, every approver whose task has waited `APPROVAL_REMIND_HOURS` and is not
 /// yet overdue.
 pub async fn remind(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
     config: &Config,
 ) -> anyhow::Result<String> {
-    let cutoff = now - Duration::hours(super::remind_hours());
+    let cutoff = now - Duration::hours(config.approval_remind_hours);
     let ids: Vec<i64> = approval_tasks::table
         .filter(approval_tasks::status.eq("pending"))
         .filter(approval_tasks::reminded_at.is_null())

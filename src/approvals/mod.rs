@@ -146,21 +146,3 @@ pub async fn on_finished(
         _ => Ok(()),
     }
 }
-
-/// Hours an email link stays valid (`APPROVAL_LINK_HOURS`, default 72).
-pub fn link_hours() -> i64 {
-    env_hours("APPROVAL_LINK_HOURS", 72)
-}
-
-/// Hours before a pending approver is reminded (`APPROVAL_REMIND_HOURS`, default 8).
-pub fn remind_hours() -> i64 {
-    env_hours("APPROVAL_REMIND_HOURS", 8)
-}
-
-fn env_hours(name: &str, default: i64) -> i64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|h| *h > 0)
-        .unwrap_or(default)
-}

@@ -86,14 +86,12 @@ pub fn transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>
     Ok(b.build())
 }
 
-/// The sender: `MAIL_FROM`, else the site's name at the site's host.
+/// The sender, `MAIL_FROM`.
 fn from_address(config: &Config) -> anyhow::Result<Mailbox> {
-    let text = std::env::var("MAIL_FROM")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| "客服部内网 <kefu@kefu.localhost>".into());
-    let _ = config;
-    text.parse().context("MAIL_FROM is not a mail address")
+    config
+        .mail_from
+        .parse()
+        .context("MAIL_FROM is not a mail address")
 }
 
 enum Failure {

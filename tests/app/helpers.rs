@@ -139,6 +139,9 @@ impl TestApp {
             trust_proxy: false,
             db_pool_size: 4,
             workers: 1,
+            mail_from: "客服部内网 <kefu@kefu.localhost>".into(),
+            approval_link_hours: 72,
+            approval_remind_hours: 8,
         };
         adjust(&mut config);
         let app_config = config.clone();
