@@ -418,3 +418,26 @@ async fn a_double_submit_records_a_resident_once() {
     assert_eq!(value_of(&body, "#f-name").unwrap(), "赵六", "input kept");
     assert_eq!(count(&app, "residents").await, 1);
 }
+
+#[tokio::test]
+async fn an_import_is_seen_and_committed_only_by_who_uploaded_it() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&specialist, "碧水花园").await;
+    let res = upload(
+        &specialist,
+        project,
+        "rooms.csv",
+        "栋号,楼层,房号\n1,3,301\n".as_bytes().to_vec(),
+    )
+    .await;
+    let preview = location(&res);
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+
+    let (status, _) = keeper.page(&preview).await;
+    let commit = keeper.post(&format!("{preview}/commit"), &[]).await;
+
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(commit.status(), StatusCode::NOT_FOUND);
+    assert_eq!(count(&app, "rooms").await, 0);
+}
