@@ -104,6 +104,19 @@ pub async fn show(
     show_page(&page, &mut conn, &config, document, version).await
 }
 
+/// GET /handbook/cite?c=…: a register's citation of a clause, resolved to the
+/// clause in the current version (links survive revisions and renumbered documents).
+pub async fn cite(
+    _page: UserPage,
+    mut conn: DbConn,
+    query: web::Query<crate::web::cite::CiteQuery>,
+) -> Result<HttpResponse, AppError> {
+    match queries::find_citation(&mut conn, query.c.trim()).await? {
+        Some((document_id, anchor)) => Ok(see_other(&format!("/handbook/{document_id}#c{anchor}"))),
+        None => Err(AppError::NotFound),
+    }
+}
+
 /// GET /handbook/{id}/v/{number}: an earlier (or the current) version.
 pub async fn show_version(
     page: UserPage,

@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/handbook", web::get().to(index))
         .route("/handbook/search", web::get().to(search))
         .route("/handbook/print", web::get().to(print_book))
+        .route("/handbook/cite", web::get().to(cite))
         .route("/handbook/import", web::get().to(import_form))
         .route("/handbook/import", web::post().to(import_submit))
         .route("/handbook/acks", web::get().to(ack_rounds))

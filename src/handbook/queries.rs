@@ -672,3 +672,33 @@ pub async fn lc_ctype(conn: &mut AsyncPgConnection) -> QueryResult<String> {
     .await?;
     Ok(r.lc)
 }
+
+/// Where the clause printed as `citation` ("钥匙管理规定 2(1)②") sits in the
+/// current handbook: its document and anchor. Registers link to clauses this way.
+pub async fn find_citation(
+    conn: &mut AsyncPgConnection,
+    citation: &str,
+) -> QueryResult<Option<(i64, String)>> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = BigInt)]
+        document_id: i64,
+        #[diesel(sql_type = Text)]
+        anchor: String,
+    }
+    let found: Option<Found> = diesel::sql_query(
+        "SELECT v.document_id, c.anchor \
+         FROM handbook_clauses c \
+         JOIN handbook_versions v ON v.id = c.version_id \
+         JOIN handbook_documents d ON d.id = v.document_id \
+         WHERE c.citation = $1 AND v.status = 'published' \
+           AND v.number = (SELECT max(number) FROM handbook_versions \
+                           WHERE document_id = v.document_id AND status = 'published') \
+         ORDER BY d.position, d.id, c.position LIMIT 1",
+    )
+    .bind::<Text, _>(citation)
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(found.map(|f| (f.document_id, f.anchor)))
+}

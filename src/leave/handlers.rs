@@ -83,6 +83,7 @@ fn form(
         mode,
         action,
         employees,
+        cites: super::CITES,
     }
     .render()?;
     Ok(html(status, body))

@@ -35,6 +35,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The kinds of leave of the rule book, by code.
+/// The rule a leave slip implements: 提前一天向服务中心递交请假条.
+pub const CITES: &[crate::web::cite::Cite] = &[crate::web::cite::Cite {
+    doc: "办公环境管理规定",
+    clause: "1",
+}];
+
 pub const TYPES: [(&str, &str); 7] = [
     ("personal", "事假"),
     ("sick", "病假"),

@@ -92,6 +92,7 @@ pub struct LeaveForm<'a> {
     pub action: String,
     /// Employees, for the supervisor's after-the-fact form: (username, name).
     pub employees: Vec<(String, String)>,
+    pub cites: &'static [crate::web::cite::Cite],
 }
 
 impl LeaveForm<'_> {

@@ -58,6 +58,11 @@ impl FieldErrors {
         self.errors.entry(field).or_insert(text);
     }
 
+    /// The language the messages are written in.
+    pub fn locale(&self) -> Locale {
+        self.locale
+    }
+
     pub fn add_text(&mut self, field: &'static str, text: String) {
         self.errors.entry(field).or_insert(text);
     }

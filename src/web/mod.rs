@@ -1,10 +1,12 @@
 //! What every page shares: the page context and its extractors, middleware
 //! (identity and language, CSRF, headers), error pages and form parsing.
+pub mod cite;
 pub mod context;
 pub mod errors;
 pub mod export;
 pub mod form;
 pub mod middleware;
+pub mod signature;
 
 pub use context::{Flash, PageCtx, UserPage};
 pub use form::{FieldErrors, Form, Upload};

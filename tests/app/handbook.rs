@@ -949,3 +949,35 @@ async fn a_rejected_publication_leaves_the_draft_a_draft() {
     assert_eq!(location(&res), format!("/handbook/{id}/draft"));
     assert!(pending_publication(&app).await.is_some());
 }
+
+#[tokio::test]
+async fn a_register_cites_its_clause_and_the_link_lands_on_it() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+
+    let (status, form) = employee.page("/leave/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        text_of(&form, ".cites a").as_deref(),
+        Some("办公环境管理规定 1")
+    );
+    let href = {
+        let doc = scraper::Html::parse_document(&form);
+        let sel = scraper::Selector::parse(".cites a").unwrap();
+        let a = doc.select(&sel).next().expect("a citation link");
+        a.value().attr("href").unwrap().to_owned()
+    };
+
+    let res = employee.get(&href).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let target = location(&res);
+    let (path, anchor) = target.split_once('#').expect("an anchor");
+    let (_, page) = employee.page(path).await;
+    let clause = text_of(&page, &format!("#{anchor}")).expect("the clause is on the page");
+    assert!(clause.contains("请假条"), "{clause}");
+
+    let res = employee
+        .get("/handbook/cite?c=%E6%97%A0%E6%AD%A4%E6%9D%A1")
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,57 @@
+//! Registers cite the handbook clause they enforce ("依据：钥匙管理规定 2(1)②"). A page
+//! names its clauses statically; the link resolves to the clause of the current
+//! handbook version only when followed, so citing costs the page no query.
+use serde::Deserialize;
+
+/// A clause by its citation as the handbook prints it: the rule document's heading
+/// and the clause number within it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cite {
+    pub doc: &'static str,
+    pub clause: &'static str,
+}
+
+impl Cite {
+    /// The citation as the handbook shows it next to the clause.
+    pub fn label(&self) -> String {
+        if self.clause.is_empty() {
+            self.doc.to_owned()
+        } else {
+            format!("{} {}", self.doc, self.clause)
+        }
+    }
+
+    /// `/handbook/cite?c=…`: answered by a redirect to the clause.
+    pub fn href(&self) -> String {
+        let mut href = String::from("/handbook/cite?c=");
+        href.extend(url::form_urlencoded::byte_serialize(
+            self.label().as_bytes(),
+        ));
+        href
+    }
+}
+
+/// The query of `/handbook/cite`.
+#[derive(Deserialize)]
+pub struct CiteQuery {
+    #[serde(default)]
+    pub c: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_citation_links_by_its_printed_form() {
+        let c = Cite {
+            doc: "钥匙管理规定",
+            clause: "2(1)②",
+        };
+        assert_eq!(c.label(), "钥匙管理规定 2(1)②");
+        assert_eq!(
+            c.href(),
+            "/handbook/cite?c=%E9%92%A5%E5%8C%99%E7%AE%A1%E7%90%86%E8%A7%84%E5%AE%9A+2%281%29%E2%91%A1"
+        );
+    }
+}
