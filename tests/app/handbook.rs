@@ -961,12 +961,7 @@ async fn a_register_cites_its_clause_and_the_link_lands_on_it() {
         text_of(&form, ".cites a").as_deref(),
         Some("办公环境管理规定 1")
     );
-    let href = {
-        let doc = scraper::Html::parse_document(&form);
-        let sel = scraper::Selector::parse(".cites a").unwrap();
-        let a = doc.select(&sel).next().expect("a citation link");
-        a.value().attr("href").unwrap().to_owned()
-    };
+    let href = attr_of(&form, ".cites a", "href").expect("a citation link");
 
     let res = employee.get(&href).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -209,11 +209,16 @@ pub fn text_of(html: &str, selector: &str) -> Option<String> {
 
 /// The `value` attribute of the element matching `selector`.
 pub fn value_of(html: &str, selector: &str) -> Option<String> {
+    attr_of(html, selector, "value")
+}
+
+/// Attribute `attr` of the first element matching `selector`.
+pub fn attr_of(html: &str, selector: &str, attr: &str) -> Option<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(selector).unwrap();
     doc.select(&sel)
         .next()
-        .and_then(|e| e.value().attr("value"))
+        .and_then(|e| e.value().attr(attr))
         .map(str::to_owned)
 }
 
