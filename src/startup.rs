@@ -51,11 +51,10 @@ pub fn build(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resul
     let config = web::Data::new(config);
     let pool = web::Data::new(pool);
     let server = HttpServer::new(move || {
-        let store = PgSessionStore::new(
-            pool.get_ref().clone(),
-            config.session_idle,
-            config.session_absolute,
-        );
+        // One shared read connection per worker (see `db`).
+        let reader = db::Reader::new(&config.database_url);
+        let store =
+            PgSessionStore::new(reader.clone(), config.session_idle, config.session_absolute);
         let cookie_name = if config.https() {
             "__Host-kefu_session"
         } else {
@@ -75,6 +74,7 @@ pub fn build(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resul
         App::new()
             .app_data(config.clone())
             .app_data(pool.clone())
+            .app_data(reader)
             .wrap(mw::security_headers())
             .wrap(from_fn(mw::request_id_header))
             .wrap(Compress::default())
@@ -90,7 +90,6 @@ pub fn build(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resul
             )
             .service(
                 web::scope("")
-                    .wrap(from_fn(crate::handbook::pending_acks_banner))
                     .wrap(from_fn(mw::csrf))
                     .wrap(errors::handlers())
                     .wrap(from_fn(mw::identity))
