@@ -11,8 +11,9 @@
 //! the worker's shared connection ([`crate::db::Reader`]): no pool checkout.
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
+use diesel::pg::Pg;
 use diesel::sql_types::{Bytea, Double, Int8, Nullable, Text};
-use diesel::QueryableByName;
+use diesel::OptionalExtension;
 use diesel_async::RunQueryDsl;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -61,24 +62,53 @@ fn encode(mut state: HashMap<String, String>) -> Result<(String, Option<i64>), s
     Ok((serde_json::to_string(&state)?, uid))
 }
 
-#[derive(QueryableByName)]
-struct Loaded {
-    #[diesel(sql_type = Text)]
-    state: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    user_json: Option<String>,
+/// The session load: the session, and the user's current record with the counts and
+/// banners every page shows, in one statement (the `SELECT` of [`LOAD_SQL`] after
+/// its parameters `p`).
+///
+/// Not `sql_query`: diesel never caches those as prepared statements, so this
+/// statement (about 3 ms to plan) was parsed and planned on every request, and on
+/// the shared connection its preparation held up every other request of the
+/// worker. A fragment with a static query id is prepared once per connection.
+#[derive(diesel::query_builder::QueryId)]
+struct LoadSession {
+    key_hash: Vec<u8>,
+    idle_secs: f64,
+    absolute_secs: f64,
+}
+
+impl diesel::query_builder::Query for LoadSession {
+    type SqlType = (Text, Nullable<Text>);
+}
+
+impl diesel::query_builder::QueryFragment<Pg> for LoadSession {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
+    ) -> diesel::QueryResult<()> {
+        out.push_sql("WITH p AS (SELECT ");
+        out.push_bind_param::<Bytea, _>(&self.key_hash)?;
+        out.push_sql("::bytea AS key_hash, ");
+        out.push_bind_param::<Double, _>(&self.idle_secs)?;
+        out.push_sql("::float8 AS idle, ");
+        out.push_bind_param::<Double, _>(&self.absolute_secs)?;
+        out.push_sql("::float8 AS absolute");
+        out.push_sql(LOAD_SQL);
+        Ok(())
+    }
 }
 
 const LOAD_SQL: &str = r#"
-WITH cur AS (
-    SELECT s.state, s.user_id FROM sessions s
-    WHERE s.key_hash = $1 AND s.expires_at > now()
-      AND s.created_at > now() - make_interval(secs => $3)
+), cur AS (
+    SELECT s.state, s.user_id FROM sessions s, p
+    WHERE s.key_hash = p.key_hash AND s.expires_at > now()
+      AND s.created_at > now() - make_interval(secs => p.absolute)
 ), touch AS (
     -- Slide the idle timeout, writing at most once a minute per session.
-    UPDATE sessions SET expires_at = now() + make_interval(secs => $2)
-    WHERE key_hash = $1 AND expires_at > now()
-      AND expires_at < now() + make_interval(secs => $2 - 60)
+    UPDATE sessions SET expires_at = now() + make_interval(secs => p.idle)
+    FROM p
+    WHERE sessions.key_hash = p.key_hash AND sessions.expires_at > now()
+      AND sessions.expires_at < now() + make_interval(secs => p.idle - 60)
 )
 SELECT cur.state::text AS state,
        CASE WHEN u.id IS NULL THEN NULL ELSE json_build_object(
@@ -152,22 +182,21 @@ impl SessionStore for PgSessionStore {
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
         let mut conn = &*conn;
-        let row: Option<Loaded> = diesel::sql_query(LOAD_SQL)
-            .bind::<Bytea, _>(hash(session_key))
-            .bind::<Double, _>(self.idle.as_secs_f64())
-            .bind::<Double, _>(self.absolute.as_secs_f64())
-            .get_result(&mut conn)
-            .await
-            .map(Some)
-            .or_else(|e| match e {
-                diesel::result::Error::NotFound => Ok(None),
-                e => Err(e),
-            })
-            .map_err(|e| LoadError::Other(e.into()))?;
-        let Some(row) = row else { return Ok(None) };
+        let row: Option<(String, Option<String>)> = LoadSession {
+            key_hash: hash(session_key),
+            idle_secs: self.idle.as_secs_f64(),
+            absolute_secs: self.absolute.as_secs_f64(),
+        }
+        .get_result(&mut conn)
+        .await
+        .optional()
+        .map_err(|e| LoadError::Other(e.into()))?;
+        let Some((state, user_json)) = row else {
+            return Ok(None);
+        };
         let mut state: HashMap<String, String> =
-            serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
-        match row.user_json {
+            serde_json::from_str(&state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        match user_json {
             Some(user) => {
                 state.insert(USER_KEY.into(), user);
             }
