@@ -80,6 +80,7 @@ pub fn build(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resul
             .wrap(Compress::default())
             .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
             .route("/healthz", web::get().to(healthz))
+            .configure(|cfg| bench_limit(cfg, &config.database_url))
             .service(
                 web::scope("/static")
                     .wrap(
@@ -117,6 +118,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::jobs::routes(cfg);
     crate::approvals::routes(cfg);
     crate::leave::routes(cfg);
+    #[cfg(feature = "bench")]
+    crate::bench::routes(cfg);
+}
+
+/// The benchmark's upper bound, outside the site's middleware (`bench` builds only).
+#[cfg_attr(not(feature = "bench"), allow(unused_variables))]
+fn bench_limit(cfg: &mut web::ServiceConfig, database_url: &str) {
+    #[cfg(feature = "bench")]
+    crate::bench::limit_routes(cfg, database_url);
 }
 
 /// Static files ship next to the binary's crate; KEFU_STATIC_DIR overrides.
