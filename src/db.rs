@@ -123,6 +123,43 @@ impl FromRequest for DbConn {
     }
 }
 
+/// Raw SQL (a `diesel::sql_query` with its binds) that diesel prepares once per
+/// connection and then reuses, keyed by its text. A bare `sql_query` is parsed
+/// and planned on every call, and on the shared read connection its preparation
+/// also holds up the worker's other queries: wrap the hot ones,
+/// `db::cached(diesel::sql_query(SQL).bind::<Text, _>(q)).load(conn)`. The SQL
+/// must be a constant (one prepared statement per distinct text).
+pub fn cached<Q>(query: Q) -> Cached<Q> {
+    Cached(query)
+}
+
+pub struct Cached<Q>(Q);
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Cached<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q> diesel::query_builder::QueryId for Cached<Q> {
+    type QueryId = ();
+    // No static id: the statement cache keys it by its SQL text instead.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>>
+    diesel::query_builder::QueryFragment<diesel::pg::Pg> for Cached<Q>
+{
+    fn walk_ast<'b>(
+        &'b self,
+        pass: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _: &diesel::pg::Pg) -> diesel::QueryResult<bool> {
+        Ok(true)
+    }
+}
+
 /// Marks a shared connection broken when a query fails for want of a server.
 struct BrokenFlag(Arc<AtomicBool>);
 

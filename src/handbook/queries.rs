@@ -545,7 +545,7 @@ fn like_pattern(q: &str) -> String {
 /// version's clauses (a few thousand rows at most). Ranked by trigram similarity,
 /// then by how early the match sits, then by reading order.
 pub async fn search(conn: &mut impl Read, q: &str, limit: i64) -> QueryResult<Vec<Hit>> {
-    diesel::sql_query(
+    crate::db::cached(diesel::sql_query(
         "WITH cur AS ( \
              SELECT DISTINCT ON (document_id) id, document_id, title \
              FROM handbook_versions WHERE status = 'published' \
@@ -560,7 +560,7 @@ pub async fn search(conn: &mut impl Read, q: &str, limit: i64) -> QueryResult<Ve
     )
     .bind::<Text, _>(like_pattern(q))
     .bind::<Text, _>(q)
-    .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(limit))
     .load(conn)
     .await
 }
