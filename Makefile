@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 CARGO ?= cargo
 
-.PHONY: run test test-browser db db-stop build fmt lint schema ci clean-db
+.PHONY: run test test-browser bench db db-stop build fmt lint schema ci clean-db
 
 ## Serve the site with the handbook and demo data (private database unless DATABASE_URL is set).
 run:
@@ -36,6 +36,11 @@ test-browser:
 	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(.ci/pg.sh start); export DATABASE_URL; fi; \
 	$(CARGO) build --quiet; \
 	cd tests/browser && node --test --test-concurrency=1
+
+## Benchmark against the budget of bench/README.md: release build, its own
+## PostgreSQL, wrk; prints the table and writes bench/RESULTS.md. BENCH_SECONDS=10.
+bench:
+	@bench/run.sh
 
 ## Start the private database and print its URL.
 db:

@@ -5,6 +5,9 @@
 #                     database, and print its DATABASE_URL on stdout
 #   .ci/pg.sh stop    stop the cluster
 #
+# KEFU_PG_PORT (54329) and KEFU_PG_NAME (pg: the folder var/pg) pick another
+# cluster: `make bench` runs its own (var/pg-bench) and never touches this one.
+#
 # Works as a normal user and as root (initdb refuses root, so the cluster then
 # belongs to the `postgres` system user). Trust authentication, loopback only,
 # UTF-8 with the C.UTF-8 locale so that pg_trgm indexes Chinese text.
@@ -45,11 +48,12 @@ fi
 
 # The cluster lives in var/pg. When the postgres user cannot reach the project
 # folder (a clone under /root, say), the data goes to /var/tmp and var/pg links to it.
-PGHOME="$ROOT/var/pg"
+NAME=${KEFU_PG_NAME:-pg}
+PGHOME="$ROOT/var/$NAME"
 if [ ! -e "$PGHOME" ]; then
   mkdir -p "$ROOT/var"
   if [ ${#AS[@]} -gt 0 ] && ! "${AS[@]}" test -x "$ROOT/var"; then
-    target="/var/tmp/kefu-pg-$(echo "$ROOT" | sha1sum | cut -c1-12)"
+    target="/var/tmp/kefu-$NAME-$(echo "$ROOT" | sha1sum | cut -c1-12)"
     mkdir -p "$target"
     ln -s "$target" "$PGHOME"
   else

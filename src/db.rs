@@ -1,13 +1,28 @@
-//! The connection pool, embedded migrations, and the `DbConn` extractor handlers use.
+//! The connection pool, each worker's shared read connection, embedded
+//! migrations, and the extractors handlers use: [`DbConn`] (pooled, for writes
+//! and transactions) and [`ReadConn`] (shared, for reads).
+//!
+//! Why two: a pool checkout per request costs a round of locking and waiting for
+//! a free connection, and a pooled connection carries one query at a time. A
+//! diesel-async connection used through `&AsyncPgConnection` pipelines the
+//! queries of every request of its worker, which measured about three times
+//! faster on the Fortunes benchmark (see `bench/`). Reads take the shared one;
+//! anything in a transaction takes a pooled one.
 use crate::error::AppError;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use anyhow::Context;
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::{deadpool, AsyncDieselConnectionManager};
-use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::{
+    deadpool, AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::{AsyncConnectionCore, AsyncPgConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use futures_util::future::LocalBoxFuture;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub type Pool = deadpool::Pool<AsyncPgConnection>;
@@ -18,8 +33,21 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// Serialises migrations when several instances start at once.
 const MIGRATION_LOCK: i64 = 0x6b65_6675_0001;
 
+/// A connection query functions run on: a pooled `AsyncPgConnection` (also inside
+/// a transaction) or the worker's shared `&AsyncPgConnection`. Query functions
+/// that only read take `conn: &mut impl Read` so both kinds of handler use them.
+pub trait Read: AsyncConnectionCore<Backend = diesel::pg::Pg> {}
+impl<C: AsyncConnectionCore<Backend = diesel::pg::Pg>> Read for C {}
+
 pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    // `Fast`: the default (`Verified`) sends `SELECT 1` on every checkout, one more
+    // round trip per request; a broken connection is noticed and dropped anyway.
+    let mut manager_config = ManagerConfig::default();
+    manager_config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+        database_url,
+        manager_config,
+    );
     deadpool::Pool::builder(manager)
         .max_size(size)
         .wait_timeout(Some(Duration::from_secs(10)))
@@ -91,6 +119,140 @@ impl FromRequest for DbConn {
         Box::pin(async move {
             let pool = pool.ok_or_else(|| AppError::Other(anyhow::anyhow!("no pool")))?;
             Ok(DbConn(pool.get().await?))
+        })
+    }
+}
+
+/// Raw SQL (a `diesel::sql_query` with its binds) that diesel prepares once per
+/// connection and then reuses, keyed by its text. A bare `sql_query` is parsed
+/// and planned on every call, and on the shared read connection its preparation
+/// also holds up the worker's other queries: wrap the hot ones,
+/// `db::cached(diesel::sql_query(SQL).bind::<Text, _>(q)).load(conn)`. The SQL
+/// must be a constant (one prepared statement per distinct text).
+pub fn cached<Q>(query: Q) -> Cached<Q> {
+    Cached(query)
+}
+
+pub struct Cached<Q>(Q);
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Cached<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q> diesel::query_builder::QueryId for Cached<Q> {
+    type QueryId = ();
+    // No static id: the statement cache keys it by its SQL text instead.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>>
+    diesel::query_builder::QueryFragment<diesel::pg::Pg> for Cached<Q>
+{
+    fn walk_ast<'b>(
+        &'b self,
+        pass: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _: &diesel::pg::Pg) -> diesel::QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+/// Marks a shared connection broken when a query fails for want of a server.
+struct BrokenFlag(Arc<AtomicBool>);
+
+impl Instrumentation for BrokenFlag {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::FinishQuery {
+            error: Some(DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)),
+            ..
+        } = event
+        {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+struct Shared {
+    conn: Arc<AsyncPgConnection>,
+    broken: Arc<AtomicBool>,
+}
+
+/// One worker's shared read connection, opened on first use and again after it
+/// broke. Cheap to clone: every clone is the same connection.
+#[derive(Clone)]
+pub struct Reader {
+    url: Arc<str>,
+    slot: Arc<Mutex<Option<Shared>>>,
+    opening: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Reader {
+    pub fn new(database_url: &str) -> Reader {
+        Reader {
+            url: database_url.into(),
+            slot: Arc::new(Mutex::new(None)),
+            opening: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    fn current(&self) -> Option<Arc<AsyncPgConnection>> {
+        let slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        slot.as_ref()
+            .filter(|s| !s.broken.load(Ordering::Relaxed))
+            .map(|s| s.conn.clone())
+    }
+
+    /// The shared connection; queries run on it through `&AsyncPgConnection`.
+    pub async fn get(&self) -> Result<Arc<AsyncPgConnection>, diesel::ConnectionError> {
+        if let Some(conn) = self.current() {
+            return Ok(conn);
+        }
+        // One request opens it; the others waiting here then share it.
+        let _opening = self.opening.lock().await;
+        if let Some(conn) = self.current() {
+            return Ok(conn);
+        }
+        let mut conn =
+            <AsyncPgConnection as diesel_async::AsyncConnection>::establish(&self.url).await?;
+        let broken = Arc::new(AtomicBool::new(false));
+        diesel_async::AsyncConnection::set_instrumentation(&mut conn, BrokenFlag(broken.clone()));
+        let conn = Arc::new(conn);
+        *self.slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Shared {
+            conn: conn.clone(),
+            broken,
+        });
+        Ok(conn)
+    }
+}
+
+/// The worker's shared connection, for requests that only read. Never open a
+/// transaction on it (take a [`DbConn`] for that): its queries are pipelined with
+/// those of every other request of the worker.
+pub struct ReadConn(Arc<AsyncPgConnection>);
+
+impl ReadConn {
+    /// Pass `&mut conn.get()` where a query function takes `&mut impl Read`.
+    pub fn get(&self) -> &AsyncPgConnection {
+        &self.0
+    }
+}
+
+impl FromRequest for ReadConn {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let reader = req.app_data::<Reader>().cloned();
+        Box::pin(async move {
+            let reader = reader.ok_or_else(|| AppError::Other(anyhow::anyhow!("no reader")))?;
+            let conn = reader
+                .get()
+                .await
+                .map_err(|e| AppError::Other(anyhow::Error::new(e).context("shared connection")))?;
+            Ok(ReadConn(conn))
         })
     }
 }

@@ -6,6 +6,8 @@
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;

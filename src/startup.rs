@@ -51,11 +51,10 @@ pub fn build(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resul
     let config = web::Data::new(config);
     let pool = web::Data::new(pool);
     let server = HttpServer::new(move || {
-        let store = PgSessionStore::new(
-            pool.get_ref().clone(),
-            config.session_idle,
-            config.session_absolute,
-        );
+        // One shared read connection per worker (see `db`).
+        let reader = db::Reader::new(&config.database_url);
+        let store =
+            PgSessionStore::new(reader.clone(), config.session_idle, config.session_absolute);
         let cookie_name = if config.https() {
             "__Host-kefu_session"
         } else {
@@ -75,11 +74,13 @@ pub fn build(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resul
         App::new()
             .app_data(config.clone())
             .app_data(pool.clone())
+            .app_data(reader)
             .wrap(mw::security_headers())
             .wrap(from_fn(mw::request_id_header))
             .wrap(Compress::default())
             .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
             .route("/healthz", web::get().to(healthz))
+            .configure(|cfg| bench_limit(cfg, &config.database_url))
             .service(
                 web::scope("/static")
                     .wrap(
@@ -90,7 +91,6 @@ pub fn build(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resul
             )
             .service(
                 web::scope("")
-                    .wrap(from_fn(crate::handbook::pending_acks_banner))
                     .wrap(from_fn(mw::csrf))
                     .wrap(errors::handlers())
                     .wrap(from_fn(mw::identity))
@@ -118,6 +118,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::jobs::routes(cfg);
     crate::approvals::routes(cfg);
     crate::leave::routes(cfg);
+    #[cfg(feature = "bench")]
+    crate::bench::routes(cfg);
+}
+
+/// The benchmark's upper bound, outside the site's middleware (`bench` builds only).
+#[cfg_attr(not(feature = "bench"), allow(unused_variables))]
+fn bench_limit(cfg: &mut web::ServiceConfig, database_url: &str) {
+    #[cfg(feature = "bench")]
+    crate::bench::limit_routes(cfg, database_url);
 }
 
 /// Static files ship next to the binary's crate; KEFU_STATIC_DIR overrides.

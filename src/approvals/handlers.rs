@@ -16,7 +16,7 @@ use super::views::{Deputies, Inbox, LinkPage, Mine, Show};
 use crate::audit;
 use crate::auth::Right;
 use crate::config::Config;
-use crate::db::DbConn;
+use crate::db::{DbConn, ReadConn};
 use crate::error::AppError;
 use crate::schema::users;
 use crate::web::context::flash;
@@ -27,9 +27,10 @@ const COMMENT_MAX: usize = 500;
 /// GET /approvals: 待我审批, including what the user decides as someone's deputy.
 pub async fn inbox(
     page: UserPage,
-    mut conn: DbConn,
+    conn: ReadConn,
     config: web::Data<Config>,
 ) -> Result<HttpResponse, AppError> {
+    let mut conn = conn.get();
     let me = page.user().id;
     let principals = queries::principals(&mut conn, me, engine::day(&config, Utc::now())).await?;
     let mut approvers = principals.clone();

@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 
+use crate::db::Read;
+
 use super::models::{Deputy, Event, Person, Request, Task};
 use crate::schema::{
     approval_deputies, approval_events, approval_requests, approval_tasks, user_roles, users,
@@ -18,7 +20,7 @@ pub async fn person(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Person
 }
 
 /// Display names of several users in one query.
-pub async fn names(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
+pub async fn names(conn: &mut impl Read, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
     let rows: Vec<(i64, String)> = users::table
         .filter(users::id.eq_any(ids))
         .select((users::id, users::display_name))
@@ -95,7 +97,7 @@ pub async fn is_deputy(
 
 /// Users `deputy` stands in for on `day`.
 pub async fn principals(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl Read,
     deputy: i64,
     day: NaiveDate,
 ) -> QueryResult<Vec<i64>> {
@@ -224,11 +226,7 @@ pub struct InboxRow {
 
 /// Pending tasks of `approvers` (the user and whoever they stand in for), oldest
 /// first; never the user's own requests.
-pub async fn inbox(
-    conn: &mut AsyncPgConnection,
-    me: i64,
-    approvers: &[i64],
-) -> QueryResult<Vec<InboxRow>> {
+pub async fn inbox(conn: &mut impl Read, me: i64, approvers: &[i64]) -> QueryResult<Vec<InboxRow>> {
     approval_tasks::table
         .inner_join(approval_requests::table)
         .inner_join(users::table.on(users::id.eq(approval_requests::requester_id)))

@@ -118,6 +118,10 @@ pub struct CurrentUser {
     /// the count in the navigation.
     #[serde(default)]
     pub inbox_count: i64,
+    /// Handbook versions this user must still acknowledge (签收), for the banner
+    /// every page shows; read with the session, in the same statement.
+    #[serde(default)]
+    pub pending_acks: Vec<crate::handbook::queries::PendingAck>,
 }
 
 impl CurrentUser {
@@ -148,6 +152,7 @@ mod tests {
             must_change_password: false,
             roles: roles.iter().map(|r| r.code().to_owned()).collect(),
             inbox_count: 0,
+            pending_acks: Vec::new(),
         }
     }
 

@@ -4,18 +4,23 @@
 //! knows its user, so sign-out, deactivation and role changes end sessions at
 //! once. Loading a session also reads the user's current record in the same
 //! statement and hands it to the request under [`USER_KEY`]: one round trip per
-//! request gives both the session and a fresh view of the user.
+//! request gives both the session and a fresh view of the user, with the counts
+//! and banners every page shows (approval inbox, handbook versions to acknowledge).
+//!
+//! Every statement here stands alone (no transaction), so the store runs them on
+//! the worker's shared connection ([`crate::db::Reader`]): no pool checkout.
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
+use diesel::pg::Pg;
 use diesel::sql_types::{Bytea, Double, Int8, Nullable, Text};
-use diesel::QueryableByName;
+use diesel::OptionalExtension;
 use diesel_async::RunQueryDsl;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::db::Pool;
+use crate::db::Reader;
 
 /// Session-state key under which `load` hands over the signed-in user (JSON of
 /// [`crate::auth::CurrentUser`]). Never written back.
@@ -25,18 +30,14 @@ pub const UID_KEY: &str = "uid";
 
 #[derive(Clone)]
 pub struct PgSessionStore {
-    pool: Pool,
+    db: Reader,
     idle: Duration,
     absolute: Duration,
 }
 
 impl PgSessionStore {
-    pub fn new(pool: Pool, idle: Duration, absolute: Duration) -> Self {
-        PgSessionStore {
-            pool,
-            idle,
-            absolute,
-        }
+    pub fn new(db: Reader, idle: Duration, absolute: Duration) -> Self {
+        PgSessionStore { db, idle, absolute }
     }
 }
 
@@ -61,24 +62,53 @@ fn encode(mut state: HashMap<String, String>) -> Result<(String, Option<i64>), s
     Ok((serde_json::to_string(&state)?, uid))
 }
 
-#[derive(QueryableByName)]
-struct Loaded {
-    #[diesel(sql_type = Text)]
-    state: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    user_json: Option<String>,
+/// The session load: the session, and the user's current record with the counts and
+/// banners every page shows, in one statement (the `SELECT` of [`LOAD_SQL`] after
+/// its parameters `p`).
+///
+/// Not `sql_query`: diesel never caches those as prepared statements, so this
+/// statement (about 3 ms to plan) was parsed and planned on every request, and on
+/// the shared connection its preparation held up every other request of the
+/// worker. A fragment with a static query id is prepared once per connection.
+#[derive(diesel::query_builder::QueryId)]
+struct LoadSession {
+    key_hash: Vec<u8>,
+    idle_secs: f64,
+    absolute_secs: f64,
+}
+
+impl diesel::query_builder::Query for LoadSession {
+    type SqlType = (Text, Nullable<Text>);
+}
+
+impl diesel::query_builder::QueryFragment<Pg> for LoadSession {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
+    ) -> diesel::QueryResult<()> {
+        out.push_sql("WITH p AS (SELECT ");
+        out.push_bind_param::<Bytea, _>(&self.key_hash)?;
+        out.push_sql("::bytea AS key_hash, ");
+        out.push_bind_param::<Double, _>(&self.idle_secs)?;
+        out.push_sql("::float8 AS idle, ");
+        out.push_bind_param::<Double, _>(&self.absolute_secs)?;
+        out.push_sql("::float8 AS absolute");
+        out.push_sql(LOAD_SQL);
+        Ok(())
+    }
 }
 
 const LOAD_SQL: &str = r#"
-WITH cur AS (
-    SELECT s.state, s.user_id FROM sessions s
-    WHERE s.key_hash = $1 AND s.expires_at > now()
-      AND s.created_at > now() - make_interval(secs => $3)
+), cur AS (
+    SELECT s.state, s.user_id FROM sessions s, p
+    WHERE s.key_hash = p.key_hash AND s.expires_at > now()
+      AND s.created_at > now() - make_interval(secs => p.absolute)
 ), touch AS (
     -- Slide the idle timeout, writing at most once a minute per session.
-    UPDATE sessions SET expires_at = now() + make_interval(secs => $2)
-    WHERE key_hash = $1 AND expires_at > now()
-      AND expires_at < now() + make_interval(secs => $2 - 60)
+    UPDATE sessions SET expires_at = now() + make_interval(secs => p.idle)
+    FROM p
+    WHERE sessions.key_hash = p.key_hash AND sessions.expires_at > now()
+      AND sessions.expires_at < now() + make_interval(secs => p.idle - 60)
 )
 SELECT cur.state::text AS state,
        CASE WHEN u.id IS NULL THEN NULL ELSE json_build_object(
@@ -94,7 +124,23 @@ SELECT cur.state::text AS state,
                              AND (t.approver_id = u.id
                               OR t.approver_id IN (SELECT d.user_id FROM approval_deputies d
                                   WHERE d.deputy_id = u.id
-                                    AND current_date BETWEEN d.starts_on AND d.ends_on))))::text
+                                    AND current_date BETWEEN d.starts_on AND d.ends_on))),
+           -- Current versions published for acknowledgement by one of the user's
+           -- posts and not yet confirmed by them: the banner on every page.
+           'pending_acks', (SELECT coalesce(json_agg(json_build_object(
+                                'version_id', cur.id, 'document_id', cur.document_id,
+                                'title', cur.title, 'number', cur.number)
+                                ORDER BY cur.document_id), '[]'::json)
+                            FROM (SELECT DISTINCT ON (v.document_id) v.id, v.document_id,
+                                         v.title, v.number, v.requires_ack, v.ack_roles
+                                  FROM handbook_versions v WHERE v.status = 'published'
+                                  ORDER BY v.document_id, v.number DESC) cur
+                            WHERE cur.requires_ack AND NOT u.must_change_password
+                              AND cur.ack_roles && ARRAY(SELECT ur.role_code FROM user_roles ur
+                                                         WHERE ur.user_id = u.id)
+                              AND NOT EXISTS (SELECT 1 FROM handbook_acknowledgements a
+                                              WHERE a.version_id = cur.id AND a.user_id = u.id))
+       )::text
        END AS user_json
 FROM cur LEFT JOIN users u ON u.id = cur.user_id AND u.active
 "#;
@@ -103,7 +149,8 @@ impl PgSessionStore {
     async fn insert(&self, state: HashMap<String, String>) -> Result<SessionKey, anyhow::Error> {
         let (json, uid) = encode(state)?;
         let key = new_key();
-        let mut conn = self.pool.get().await?;
+        let conn = self.db.get().await?;
+        let mut conn = &*conn;
         diesel::sql_query(
             "INSERT INTO sessions (key_hash, user_id, state, expires_at) \
              VALUES ($1, $2, $3::jsonb, now() + make_interval(secs => $4))",
@@ -129,27 +176,27 @@ impl SessionStore for PgSessionStore {
         &self,
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
-        let mut conn = self
-            .pool
+        let conn = self
+            .db
             .get()
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
-        let row: Option<Loaded> = diesel::sql_query(LOAD_SQL)
-            .bind::<Bytea, _>(hash(session_key))
-            .bind::<Double, _>(self.idle.as_secs_f64())
-            .bind::<Double, _>(self.absolute.as_secs_f64())
-            .get_result(&mut conn)
-            .await
-            .map(Some)
-            .or_else(|e| match e {
-                diesel::result::Error::NotFound => Ok(None),
-                e => Err(e),
-            })
-            .map_err(|e| LoadError::Other(e.into()))?;
-        let Some(row) = row else { return Ok(None) };
+        let mut conn = &*conn;
+        let row: Option<(String, Option<String>)> = LoadSession {
+            key_hash: hash(session_key),
+            idle_secs: self.idle.as_secs_f64(),
+            absolute_secs: self.absolute.as_secs_f64(),
+        }
+        .get_result(&mut conn)
+        .await
+        .optional()
+        .map_err(|e| LoadError::Other(e.into()))?;
+        let Some((state, user_json)) = row else {
+            return Ok(None);
+        };
         let mut state: HashMap<String, String> =
-            serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
-        match row.user_json {
+            serde_json::from_str(&state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        match user_json {
             Some(user) => {
                 state.insert(USER_KEY.into(), user);
             }
@@ -177,8 +224,8 @@ impl SessionStore for PgSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let (json, uid) =
             encode(session_state.clone()).map_err(|e| UpdateError::Serialization(e.into()))?;
-        let mut conn = self
-            .pool
+        let conn = self
+            .db
             .get()
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
@@ -191,7 +238,7 @@ impl SessionStore for PgSessionStore {
         .bind::<Text, _>(json)
         .bind::<Nullable<Int8>, _>(uid)
         .bind::<Double, _>(self.idle.as_secs_f64())
-        .execute(&mut conn)
+        .execute(&mut &*conn)
         .await
         .map_err(|e| UpdateError::Other(e.into()))?;
         if updated == 1 {
@@ -210,7 +257,8 @@ impl SessionStore for PgSessionStore {
         session_key: &SessionKey,
         _ttl: &CookieDuration,
     ) -> Result<(), anyhow::Error> {
-        let mut conn = self.pool.get().await?;
+        let conn = self.db.get().await?;
+        let mut conn = &*conn;
         diesel::sql_query(
             "UPDATE sessions SET expires_at = now() + make_interval(secs => $2) \
              WHERE key_hash = $1 AND expires_at > now()",
@@ -223,7 +271,8 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
-        let mut conn = self.pool.get().await?;
+        let conn = self.db.get().await?;
+        let mut conn = &*conn;
         diesel::sql_query("DELETE FROM sessions WHERE key_hash = $1")
             .bind::<Bytea, _>(hash(session_key))
             .execute(&mut conn)

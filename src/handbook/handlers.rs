@@ -15,7 +15,7 @@ use super::{diff as differ, import};
 use crate::audit;
 use crate::auth::Right;
 use crate::config::Config;
-use crate::db::DbConn;
+use crate::db::{DbConn, ReadConn};
 use crate::error::AppError;
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
@@ -61,16 +61,24 @@ pub async fn index(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, App
 
 async fn show_page(
     page: &UserPage,
-    conn: &mut AsyncPgConnection,
+    conn: ReadConn,
     config: &Config,
-    document: DocumentRow,
-    version: Version,
+    id: i64,
+    number: Option<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let versions = queries::published_versions(conn, document.id).await?;
+    let mut conn = conn.get();
+    let (document, versions, has_draft) = queries::document_versions(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let latest = versions.first().map_or(0, |v| v.number_or_zero());
-    let content = queries::content(conn, version.id).await?;
-    let links = queries::links_of(conn, document.id).await?;
-    let has_draft = queries::draft_of(conn, document.id).await?.is_some();
+    let version = match number {
+        None => versions.first(),
+        Some(n) => versions.iter().find(|v| v.number == Some(n)),
+    }
+    .cloned()
+    .ok_or(AppError::NotFound)?;
+    let content = queries::content(&mut conn, version.id).await?;
+    let links = queries::links_of(&mut conn, document.id).await?;
     let body = ShowPage {
         ctx: page.ctx(),
         doc: DocView {
@@ -93,15 +101,11 @@ async fn show_page(
 /// GET /handbook/{id}: the current version.
 pub async fn show(
     page: UserPage,
-    mut conn: DbConn,
+    conn: ReadConn,
     config: web::Data<Config>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let document = queries::document(&mut conn, path.into_inner()).await?;
-    let version = queries::latest_published(&mut conn, document.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    show_page(&page, &mut conn, &config, document, version).await
+    show_page(&page, conn, &config, path.into_inner(), None).await
 }
 
 /// GET /handbook/cite?c=…: a register's citation of a clause, resolved to the
@@ -120,14 +124,12 @@ pub async fn cite(
 /// GET /handbook/{id}/v/{number}: an earlier (or the current) version.
 pub async fn show_version(
     page: UserPage,
-    mut conn: DbConn,
+    conn: ReadConn,
     config: web::Data<Config>,
     path: web::Path<(i64, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, number) = path.into_inner();
-    let document = queries::document(&mut conn, id).await?;
-    let version = queries::published_version(&mut conn, document.id, number).await?;
-    show_page(&page, &mut conn, &config, document, version).await
+    show_page(&page, conn, &config, id, Some(number)).await
 }
 
 #[derive(Deserialize)]
@@ -139,7 +141,7 @@ pub struct SearchQuery {
 /// GET /handbook/search?q=
 pub async fn search(
     page: UserPage,
-    mut conn: DbConn,
+    conn: ReadConn,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q: String = query.q.trim().chars().filter(|c| !c.is_control()).collect();
@@ -149,7 +151,7 @@ pub async fn search(
     if q.chars().count() > 50 {
         error = page.t("handbook.search.too_long").to_owned();
     } else if searched {
-        hits = queries::search(&mut conn, &q, SEARCH_LIMIT).await?;
+        hits = queries::search(&mut conn.get(), &q, SEARCH_LIMIT).await?;
     }
     let body = SearchPage {
         ctx: page.ctx(),

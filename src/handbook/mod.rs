@@ -49,41 +49,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// The handbook versions a signed-in user still has to acknowledge, put in the
-/// request's extensions for the page context: every page shows the banner until
-/// they confirm. One indexed query per page view; only for GET pages.
-#[derive(Clone, Debug, Default)]
-pub struct PendingAcks(pub Vec<queries::PendingAck>);
-
-pub async fn pending_acks_banner(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    use actix_web::HttpMessage;
-    let user = req
-        .extensions()
-        .get::<crate::web::middleware::Identity>()
-        .and_then(|i| i.user.clone())
-        .filter(|u| !u.must_change_password);
-    if let (Some(user), &actix_web::http::Method::GET) = (user, req.method()) {
-        if let Some(pool) = req.app_data::<web::Data<crate::db::Pool>>() {
-            // A page without its banner beats no page: failures are only logged.
-            match pool.get().await {
-                Ok(mut conn) => {
-                    match queries::pending_acks(&mut conn, user.id, &user.roles).await {
-                        Ok(list) => {
-                            req.extensions_mut().insert(PendingAcks(list));
-                        }
-                        Err(e) => tracing::warn!(error = %e, "pending acknowledgements"),
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "pending acknowledgements"),
-            }
-        }
-    }
-    next.call(req).await
-}
-
 /// Whether a locale name (`C.UTF-8`, `zh_CN.utf8`, `C`) classifies UTF-8 characters.
 pub fn is_utf8_locale(lc: &str) -> bool {
     let l = lc.to_ascii_lowercase();

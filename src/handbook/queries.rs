@@ -4,6 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::db::Read;
 use std::collections::HashMap;
 
 use super::import::{self, Document};
@@ -12,6 +14,36 @@ use crate::schema::{
     handbook_acknowledgements as acks, handbook_clause_links as links, handbook_clauses as clauses,
     handbook_documents as documents, handbook_sections as sections, handbook_versions as versions,
 };
+
+/// A document with its published versions, newest first, and whether a draft of
+/// it is open, in one statement (the document page's budget is five per page).
+/// `None` when the document does not exist or has nothing published.
+pub async fn document_versions(
+    conn: &mut impl Read,
+    id: i64,
+) -> QueryResult<Option<(DocumentRow, Vec<Version>, bool)>> {
+    let rows: Vec<(DocumentRow, Version)> = documents::table
+        .inner_join(versions::table)
+        .filter(documents::id.eq(id))
+        .filter(versions::status.eq_any([PUBLISHED, DRAFT]))
+        .order(versions::number.desc().nulls_first())
+        .select((DocumentRow::as_select(), Version::as_select()))
+        .limit(501)
+        .load(conn)
+        .await?;
+    let has_draft = rows.iter().any(|(_, v)| v.is_draft());
+    let mut document = None;
+    let mut published = Vec::new();
+    for (d, v) in rows {
+        document.get_or_insert(d);
+        if !v.is_draft() {
+            published.push(v);
+        }
+    }
+    Ok(document
+        .filter(|_| !published.is_empty())
+        .map(|d| (d, published, has_draft)))
+}
 
 /// Documents in reading order with their newest published version.
 pub async fn current_versions(
@@ -126,7 +158,7 @@ pub async fn version_by_id(conn: &mut AsyncPgConnection, id: i64) -> QueryResult
 
 /// Sections and clauses of several versions: two queries whatever their number.
 pub async fn contents(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl Read,
     version_ids: &[i64],
 ) -> QueryResult<HashMap<i64, Vec<SectionView>>> {
     let secs: Vec<SectionRow> = sections::table
@@ -156,10 +188,7 @@ pub async fn contents(
     Ok(out)
 }
 
-pub async fn content(
-    conn: &mut AsyncPgConnection,
-    version_id: i64,
-) -> QueryResult<Vec<SectionView>> {
+pub async fn content(conn: &mut impl Read, version_id: i64) -> QueryResult<Vec<SectionView>> {
     Ok(contents(conn, &[version_id])
         .await?
         .remove(&version_id)
@@ -467,7 +496,7 @@ pub async fn start_draft(
 }
 
 pub async fn links_of(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl Read,
     document_id: i64,
 ) -> QueryResult<HashMap<String, Vec<ClauseLink>>> {
     let rows: Vec<ClauseLink> = links::table
@@ -515,8 +544,8 @@ fn like_pattern(q: &str) -> String {
 /// trigram index from three characters on; shorter queries scan the current
 /// version's clauses (a few thousand rows at most). Ranked by trigram similarity,
 /// then by how early the match sits, then by reading order.
-pub async fn search(conn: &mut AsyncPgConnection, q: &str, limit: i64) -> QueryResult<Vec<Hit>> {
-    diesel::sql_query(
+pub async fn search(conn: &mut impl Read, q: &str, limit: i64) -> QueryResult<Vec<Hit>> {
+    crate::db::cached(diesel::sql_query(
         "WITH cur AS ( \
              SELECT DISTINCT ON (document_id) id, document_id, title \
              FROM handbook_versions WHERE status = 'published' \
@@ -531,13 +560,13 @@ pub async fn search(conn: &mut AsyncPgConnection, q: &str, limit: i64) -> QueryR
     )
     .bind::<Text, _>(like_pattern(q))
     .bind::<Text, _>(q)
-    .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(limit))
     .load(conn)
     .await
 }
 
 /// A version the user still has to confirm.
-#[derive(QueryableByName, Debug, Clone)]
+#[derive(QueryableByName, Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PendingAck {
     #[diesel(sql_type = BigInt)]
     pub version_id: i64,
@@ -547,31 +576,6 @@ pub struct PendingAck {
     pub title: String,
     #[diesel(sql_type = Integer)]
     pub number: i32,
-}
-
-/// Current versions published for acknowledgement by one of the user's roles and
-/// not yet confirmed by them.
-pub async fn pending_acks(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-    roles: &[String],
-) -> QueryResult<Vec<PendingAck>> {
-    diesel::sql_query(
-        "WITH cur AS ( \
-             SELECT DISTINCT ON (document_id) id, document_id, title, number, requires_ack, ack_roles \
-             FROM handbook_versions WHERE status = 'published' \
-             ORDER BY document_id, number DESC) \
-         SELECT cur.id AS version_id, cur.document_id, cur.title, cur.number \
-         FROM cur \
-         WHERE cur.requires_ack AND cur.ack_roles && $2 \
-           AND NOT EXISTS (SELECT 1 FROM handbook_acknowledgements a \
-                           WHERE a.version_id = cur.id AND a.user_id = $1) \
-         ORDER BY cur.document_id LIMIT 50",
-    )
-    .bind::<BigInt, _>(user_id)
-    .bind::<Array<Text>, _>(roles)
-    .load(conn)
-    .await
 }
 
 /// Records a confirmation; a second click changes nothing. Returns whether it was new.

@@ -75,9 +75,16 @@ pub fn expected_csrf(req: &actix_web::dev::ServiceRequest) -> Option<String> {
     req.get_session().get::<String>(CSRF_KEY).ok().flatten()
 }
 
+/// Most messages kept for the next page: a client that posts again and again
+/// without reading the answer (a script, a benchmark) must not grow its session.
+const FLASH_MAX: usize = 5;
+
 /// Queues a message for the next page this browser shows.
 pub fn flash(session: &actix_session::Session, kind: &str, text: impl Into<String>) {
     let mut list: Vec<Flash> = session.get(FLASH_KEY).ok().flatten().unwrap_or_default();
+    if list.len() >= FLASH_MAX {
+        list.drain(..=list.len() - FLASH_MAX);
+    }
     list.push(Flash {
         kind: kind.to_owned(),
         text: text.into(),
@@ -97,10 +104,14 @@ impl PageCtx {
     /// (error pages use this: they must not change the session).
     pub fn peek(req: &HttpRequest) -> PageCtx {
         let identity = req.extensions().get::<Identity>().cloned();
-        let (user, locale) = match identity {
+        let (mut user, locale) = match identity {
             Some(id) => (id.user, id.locale),
             None => (None, crate::web::middleware::negotiate_anonymous(req)),
         };
+        let pending_acks = user
+            .as_mut()
+            .map(|u| std::mem::take(&mut u.pending_acks))
+            .unwrap_or_default();
         let config = req.app_data::<web::Data<Config>>();
         let trust_proxy = config.is_some_and(|c| c.trust_proxy);
         PageCtx {
@@ -117,11 +128,7 @@ impl PageCtx {
             request_id: request_id(req),
             ip: client_ip(req, trust_proxy),
             tz: config.map_or(chrono_tz::Asia::Shanghai, |c| c.tz),
-            pending_acks: req
-                .extensions()
-                .get::<crate::handbook::PendingAcks>()
-                .map(|p| p.0.clone())
-                .unwrap_or_default(),
+            pending_acks,
         }
     }
 

@@ -2,6 +2,7 @@
 mod admin;
 mod approvals;
 mod auth;
+mod bench;
 mod handbook;
 mod helpers;
 mod i18n;

@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+"""The driver of `make bench` (see bench/README.md).
+
+bench/run.sh has built target/release/kefu with the `bench` feature and started
+a private PostgreSQL; this script, for each data size: makes a fresh database
+(migrations, demo data, bench/sql/fortunes.sql, bench/sql/data/*.sql), starts the
+app, signs in, warms up, runs interleaved rounds with wrk (limit, baseline, every
+page of bench/pages.tsv, three times) at 64 connections, counts SQL statements
+per request with pg_stat_statements, measures peak memory at 256 connections,
+and stops the app. Then it prints the table and writes bench/RESULTS.md.
+Standard library only.
+"""
+import datetime
+import glob
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+KEFU = os.path.join(ROOT, "target", "release", "kefu")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+LARGE_ROWS = int(os.environ.get("BENCH_LARGE_ROWS", "1000000"))
+SIZES = [("demo", 40), ("large", LARGE_ROWS)]
+CONNECTIONS = 64
+MEMORY_CONNECTIONS = 256
+ROUNDS = 3
+THREADS = 2
+DB = "kefu_bench"
+PASSWORD = "kefu-demo"
+
+# Budgets of issue #7: minimum rate ÷ baseline per group, and the rest.
+RATE_BUDGET = {"page": 0.7, "list": 0.5, "search": 0.3, "post": 0.25}
+LIMIT_BUDGET = 0.8
+P99_BUDGET = 3.0
+P50_GROWTH_BUDGET = 1.5
+STATEMENTS_BUDGET = 5
+MEMORY_BUDGET_MIB = 64
+# The app's own periodic jobs run a few statements a second during the runs,
+# which adds about 0.1 per request here; tests/app/bench.rs counts exactly.
+BACKGROUND = 0.2
+
+
+def say(*args):
+    print("bench:", *args, file=sys.stderr, flush=True)
+
+
+class Page:
+    def __init__(self, name, group, role, method, path, body="-", setup=None, after=None):
+        self.name, self.group, self.role, self.method = name, group, role, method
+        self.path_template, self.body, self.setup, self.after = path, body, setup, after
+        self.path = path
+
+    def __repr__(self):
+        return self.name
+
+
+def read_pages():
+    pages = []
+    with open(os.path.join(BENCH, "pages.tsv"), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            fields = line.split("\t")
+            if len(fields) < 5:
+                sys.exit(f"bench/pages.tsv: too few fields in {line!r}")
+            def opt(i):
+                v = fields[i].strip() if len(fields) > i else ""
+                return None if v in ("", "-") else v
+            pages.append(Page(*fields[:5], body=opt(5) or "-", setup=opt(6), after=opt(7)))
+    return pages
+
+
+def psql_bin():
+    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if os.access(os.path.join(d, "psql"), os.X_OK):
+            return os.path.join(d, "psql")
+    return "psql"
+
+
+class Database:
+    def __init__(self, server_url):
+        u = urllib.parse.urlparse(server_url)
+        self.host, self.port, self.user = u.hostname, u.port or 5432, u.username or "kefu"
+        self.psql = psql_bin()
+
+    def url(self, db=DB):
+        return f"postgres://{self.user}@{self.host}:{self.port}/{db}"
+
+    def run(self, sql=None, file=None, db=DB, env=None):
+        cmd = [self.psql, "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-h", self.host,
+               "-p", str(self.port), "-U", self.user, "-d", db]
+        cmd += ["-f", file] if file else ["-c", sql]
+        out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
+        if out.returncode != 0:
+            raise RuntimeError(f"psql failed: {out.stderr.strip()}")
+        return out.stdout.strip()
+
+    def fresh(self, rows):
+        """A new database: migrations, demo data, the fortunes and the bench data."""
+        self.run(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)', db="postgres")
+        self.run(f'CREATE DATABASE "{DB}"', db="postgres")
+        env = {**os.environ, "DATABASE_URL": self.url()}
+        subprocess.run([KEFU, "seed-demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+        self.run("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        self.run(file=os.path.join(BENCH, "sql", "fortunes.sql"))
+        for f in sorted(glob.glob(os.path.join(BENCH, "sql", "data", "*.sql"))):
+            t = time.time()
+            self.run(file=f, env={"PGOPTIONS": f"-c kefu.bench_rows={rows}"})
+            say(f"  {os.path.basename(f)}: {rows} rows in {time.time() - t:.0f} s")
+        self.run("VACUUM ANALYZE")
+
+    def reset_statements(self):
+        self.run("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database "
+                 f"WHERE datname = '{DB}'), 0)")
+
+    def statements(self):
+        """Statements the app ran in the bench database since the last reset."""
+        return int(self.run(
+            "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
+            f"WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '{DB}') "
+            "AND query NOT LIKE '%pg_stat_statements%'") or 0)
+
+
+class App:
+    """target/release/kefu serve on a free port, stopped by stop()."""
+
+    def __init__(self, db_url):
+        self.log = open(os.path.join(ROOT, "var", "bench-app.log"), "w")
+        env = {**os.environ, "DATABASE_URL": db_url, "BIND": "127.0.0.1:0",
+               "SESSION_KEY": secrets.token_hex(32), "RUST_LOG": os.environ.get("BENCH_LOG", "warn")}
+        env.pop("BASE_URL", None)
+        self.proc = subprocess.Popen([KEFU, "serve"], env=env, stdout=subprocess.PIPE,
+                                     stderr=self.log, text=True)
+        # Log lines come first (also on stdout); the address line says it serves.
+        m = None
+        for line in self.proc.stdout:
+            self.log.write(line)
+            m = re.search(r"kefu is serving on http://127\.0\.0\.1:(\d+)/", line)
+            if m:
+                break
+        if not m:
+            self.stop()
+            raise RuntimeError("the app did not start (see var/bench-app.log)")
+        self.port = int(m.group(1))
+        # Keep reading its output so that it never blocks on a full pipe.
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.log.write(line)
+
+    def peak_rss_mib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.proc.stdout.close()
+
+    def request(self, method, path, cookie=None, body=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Cookie": cookie} if cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        c.request(method, path, body=body, headers=headers)
+        r = c.getresponse()
+        text = r.read().decode("utf-8", "replace")
+        cookies = [h.split(";")[0] for h in r.msg.get_all("Set-Cookie") or []]
+        c.close()
+        return r.status, cookies, text
+
+
+def csrf_in(html):
+    for tag in re.findall(r"<input[^>]*>", html):
+        if 'name="csrf_token"' in tag:
+            m = re.search(r'value="([^"]+)"', tag)
+            if m:
+                return m.group(1)
+    return None
+
+
+def session_cookie(cookies, old):
+    for c in cookies:
+        if c.startswith("kefu_session=") or c.startswith("__Host-kefu_session="):
+            return c
+    return old
+
+
+def sign_in(app, username):
+    """A session cookie of `username` and its CSRF token."""
+    status, cookies, html = app.request("GET", "/login")
+    cookie = session_cookie(cookies, None)
+    form = urllib.parse.urlencode({"username": username, "password": PASSWORD, "next": "/",
+                                   "csrf_token": csrf_in(html) or ""})
+    status, cookies, _ = app.request("POST", "/login", cookie, form)
+    if status != 303:
+        raise RuntimeError(f"sign-in as {username} answered {status}")
+    cookie = session_cookie(cookies, cookie)
+    _, _, html = app.request("GET", "/account/password", cookie)
+    return cookie, csrf_in(html)
+
+
+def wrk(app, method, path, cookie="", body="", connections=CONNECTIONS, seconds=SECONDS):
+    cmd = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency",
+           "-s", os.path.join(BENCH, "wrk.lua"), f"http://127.0.0.1:{app.port}",
+           "--", method, path, cookie, body]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"wrk failed: {out.stderr.strip() or out.stdout.strip()}")
+    r = json.loads(lines[-1])
+    r["rate"] = r["requests"] / (r["duration_us"] / 1e6)
+    r["errors"] = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
+    return r
+
+
+def measure_size(db, size, rows, pages):
+    say(f"{size}: preparing the database ({rows} rows per data file)")
+    db.fresh(rows)
+    app = App(db.url())
+    try:
+        return run_size(db, app, size, pages)
+    finally:
+        app.stop()
+
+
+def run_size(db, app, size, pages):
+    sessions = {}
+
+    def session_of(page):
+        # A POST gets a session of its own: its flash messages stay out of the others.
+        key = (page.role, page.method == "POST")
+        if key not in sessions:
+            sessions[key] = sign_in(app, page.role)
+        return sessions[key]
+
+    baseline = Page("baseline", "baseline", "employee", "GET", "/bench/baseline")
+    limit = Page("limit", "limit", "-", "GET", "/bench/limit")
+    measured, skipped = [], []
+    for p in pages:
+        p.path = p.path_template
+        if p.setup:
+            value = db.run(p.setup)
+            if not value:
+                skipped.append((p, "its setup query found nothing"))
+                continue
+            p.path = p.path_template.replace("{}", value)
+        cookie, token = session_of(p)
+        if p.method == "GET":
+            status, _, _ = app.request("GET", p.path, cookie)
+            if status == 404:
+                skipped.append((p, "404 (not merged yet?)"))
+                continue
+            if status >= 400:
+                raise RuntimeError(f"{p.name}: GET {p.path} answered {status}")
+        p.cookie = cookie
+        p.body_sent = "-" if p.body == "-" else f"{p.body}&csrf_token={token}"
+        measured.append(p)
+    baseline.cookie, _ = session_of(baseline)
+    baseline.body_sent = limit.body_sent = "-"
+    limit.cookie = ""
+    everything = [limit, baseline] + measured
+
+    say(f"{size}: warming up")
+    for p in everything:
+        wrk(app, p.method, p.path, p.cookie, p.body_sent, seconds=max(1, min(3, SECONDS)))
+        settle(db, p)
+
+    runs = {p.name: [] for p in everything}
+    for r in range(ROUNDS):
+        say(f"{size}: round {r + 1} of {ROUNDS}")
+        for p in everything:
+            db.reset_statements()
+            res = wrk(app, p.method, p.path, p.cookie, p.body_sent)
+            res["statements"] = db.statements() / max(1, res["requests"])
+            runs[p.name].append(res)
+            settle(db, p)
+
+    say(f"{size}: peak memory at {MEMORY_CONNECTIONS} connections")
+    for p in [baseline] + measured:
+        wrk(app, p.method, p.path, p.cookie, p.body_sent, connections=MEMORY_CONNECTIONS,
+            seconds=max(1, min(5, SECONDS)))
+        settle(db, p)
+    memory = app.peak_rss_mib()
+    return {"pages": measured, "skipped": skipped, "runs": runs, "memory": memory}
+
+
+def settle(db, page):
+    if getattr(page, "after", None):
+        db.run(page.after)
+
+
+def ratios(runs, name, base="baseline"):
+    rate = statistics.median(a["rate"] / b["rate"] for a, b in zip(runs[name], runs[base]))
+    p99 = statistics.median(a["p99_us"] / b["p99_us"] for a, b in zip(runs[name], runs[base]))
+    return rate, p99
+
+
+def verdict(ok):
+    return "ok" if ok else "**MISSED**"
+
+
+def report(results, pages):
+    lines, missed = [], []
+    lines.append("| page | group | data | rate ÷ baseline | budget | p99 ÷ baseline p99 "
+                 "| req/s | p50 ms | p99 ms | SQL/request | errors | verdict |")
+    lines.append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for size, res in results.items():
+        runs = res["runs"]
+        rate, p99 = ratios(runs, "baseline", "limit")
+        rows = [("baseline", "÷ limit", rate, LIMIT_BUDGET, None)]
+        for p in res["pages"]:
+            rate, p99 = ratios(runs, p.name)
+            rows.append((p.name, p.group, rate, RATE_BUDGET.get(p.group, 0), p99))
+        rows.append(("limit", "limit", 1.0, None, None))
+        for name, group, rate, budget, p99 in rows:
+            rr = runs[name]
+            errors = sum(r["errors"] for r in rr)
+            stmts = statistics.median(r["statements"] for r in rr)
+            checks = [errors == 0]
+            if budget is not None:
+                checks.append(rate >= budget)
+            if p99 is not None:
+                checks.append(p99 <= P99_BUDGET)
+            if name != "limit":
+                checks.append(stmts <= STATEMENTS_BUDGET + BACKGROUND or group == "post")
+            ok = all(checks)
+            if not ok:
+                missed.append(f"{name} ({size})")
+            lines.append(
+                f"| {name} | {group} | {size} | {rate:.2f} | "
+                f"{'' if budget is None else '≥ %.2f' % budget} | "
+                f"{'' if p99 is None else '%.2f' % p99} | "
+                f"{statistics.median(r['rate'] for r in rr):.0f} | "
+                f"{statistics.median(r['p50_us'] for r in rr) / 1000:.2f} | "
+                f"{statistics.median(r['p99_us'] for r in rr) / 1000:.2f} | "
+                f"{'' if name == 'limit' else '%.1f' % stmts} | {errors} | {verdict(ok)} |")
+    extra = []
+    if "demo" in results and "large" in results:
+        for p in results["large"]["pages"]:
+            d = results["demo"]["runs"].get(p.name)
+            if not d:
+                continue
+            growth = (statistics.median(r["p50_us"] for r in results["large"]["runs"][p.name])
+                      / statistics.median(r["p50_us"] for r in d))
+            sd = statistics.median(r["statements"] for r in d)
+            sl = statistics.median(r["statements"] for r in results["large"]["runs"][p.name])
+            ok = (growth <= P50_GROWTH_BUDGET or p.group != "list") and sl <= sd + BACKGROUND
+            if not ok:
+                missed.append(f"{p.name} (large ÷ demo)")
+            extra.append(f"| {p.name} | {p.group} | {growth:.2f} | "
+                         f"{'≤ 1.5' if p.group == 'list' else '(lists only)'} | "
+                         f"{sd:.1f} → {sl:.1f} | {verdict(ok)} |")
+    out = ["## Pages (median of %d rounds, %d connections, %d s per run)" % (ROUNDS, CONNECTIONS, SECONDS),
+           "", *lines, ""]
+    if extra:
+        out += ["## Large data ÷ demo data", "",
+                "| page | group | p50 large ÷ demo | budget | SQL/request demo → large | verdict |",
+                "| --- | --- | ---: | --- | --- | --- |", *extra, ""]
+    out += ["## Peak memory of the app (VmHWM after the runs at %d connections)" % MEMORY_CONNECTIONS, "",
+            "| data | MiB | budget | verdict |", "| --- | ---: | --- | --- |"]
+    for size, res in results.items():
+        ok = res["memory"] <= MEMORY_BUDGET_MIB
+        if not ok:
+            missed.append(f"memory ({size})")
+        out.append(f"| {size} | {res['memory']:.1f} | ≤ {MEMORY_BUDGET_MIB} | {verdict(ok)} |")
+    out.append("")
+    skipped = {(p.name, why) for res in results.values() for p, why in res["skipped"]}
+    if skipped:
+        out += ["Skipped: " + "; ".join(f"{n}: {w}" for n, w in sorted(skipped)), ""]
+    out.append("Budgets missed: " + (", ".join(missed) if missed else "none"))
+    return "\n".join(out), missed
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
+               platform.processor())
+    mem = next((int(l.split()[1]) // 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+    return f"{cpu}, {os.cpu_count()} CPUs, {mem} MiB RAM, Linux {platform.release()}"
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: bench/run.py POSTGRES_SERVER_URL")
+    db = Database(sys.argv[1])
+    pages = read_pages()
+    results = {}
+    for size, rows in SIZES:
+        results[size] = measure_size(db, size, rows, pages)
+    table, missed = report(results, pages)
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    head = (f"# Benchmark results\n\n{when} on {machine()}; PostgreSQL "
+            f"{db.run('SHOW server_version', db='postgres')}; `make bench` with BENCH_SECONDS={SECONDS}, "
+            f"large data {LARGE_ROWS} rows per data file.\n")
+    note = os.environ.get("BENCH_NOTE")
+    text = head + ("\n" + note + "\n" if note else "") + "\n" + table + "\n"
+    print(text)
+    with open(os.path.join(BENCH, "RESULTS.md"), "w", encoding="utf-8") as f:
+        f.write(text)
+    say("table written to bench/RESULTS.md")
+
+
+if __name__ == "__main__":
+    main()

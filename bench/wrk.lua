@@ -1,0 +1,37 @@
+-- wrk script of `make bench`: sends one page with the session cookie and prints
+-- the run's numbers as one JSON line. Arguments: method path cookie [body].
+-- In a POST body, `{n}` becomes a number unique to each request.
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  method, path, cookie, body = args[1], args[2], args[3], args[4]
+  n = 0
+  headers = { ["Cookie"] = cookie }
+  if method == "POST" then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+  end
+end
+
+function request()
+  if method == "POST" then
+    n = n + 1
+    local b = body:gsub("{n}", tid .. "x" .. n)
+    return wrk.format("POST", path, headers, b)
+  end
+  return wrk.format(method, path, headers)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
