@@ -213,13 +213,14 @@ async fn render_show(
     let archive = queries::get(conn, borrow.archive_id).await?;
     let docs = queries::borrow_documents(conn, id).await?;
     let borrower = approvals::queries::person(conn, borrow.borrower_id).await?;
+    let approval_id = super::approval_link(conn, req, page.user()).await?;
     let body = BorrowShow {
         ctx: page.ctx(),
         borrow,
         archive,
         docs,
         borrower: borrower.display_name,
-        approval_id: req.map(|r| r.id),
+        approval_id,
         sign_name: sign.sign_name.clone(),
         errors,
     }

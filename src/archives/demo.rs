@@ -5,12 +5,12 @@ use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
-use super::models::{NewArchive, NewDocument};
+use super::models::NewDocument;
 use super::queries::{self, Scope};
 use crate::approvals::{self, engine};
 use crate::config::Config;
 use crate::error::AppError;
-use crate::schema::{archives, buildings, residents, rooms, users};
+use crate::schema::{archives, users};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
@@ -39,60 +39,14 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
     if any.is_some() {
         return Ok(());
     }
-    #[allow(clippy::type_complexity)]
-    let people: Vec<(
-        i64,
-        String,
-        String,
-        i64,
-        i32,
-        String,
-        String,
-        i64,
-        String,
-        i64,
-    )> = residents::table
-        .inner_join(rooms::table.on(rooms::id.eq(residents::room_id)))
-        .inner_join(buildings::table.on(buildings::id.eq(rooms::building_id)))
-        .order(residents::id)
-        .limit(3)
-        .select((
-            residents::id,
-            residents::kind,
-            residents::name,
-            rooms::id,
-            rooms::floor,
-            rooms::unit,
-            rooms::number,
-            buildings::id,
-            buildings::code,
-            buildings::project_id,
-        ))
-        .load(conn)
-        .await?;
+    let people = queries::placements(conn, None, 3).await?;
     let types = queries::doc_types(conn).await?;
     let now = Utc::now();
     conn.transaction::<_, AppError, _>(async |conn| {
         let mut borrow_doc = None;
         let mut expired = Vec::new();
         for (i, p) in people.iter().enumerate() {
-            let Some(id) = queries::create(
-                conn,
-                &NewArchive {
-                    resident_id: p.0,
-                    room_id: p.3,
-                    kind: &p.1,
-                    project_id: p.9,
-                    building_id: p.7,
-                    building_code: &p.8,
-                    floor: p.4,
-                    unit: &p.5,
-                    number: &p.6,
-                    resident_name: &p.2,
-                },
-            )
-            .await?
-            else {
+            let Some(id) = queries::open_archive(conn, p).await? else {
                 continue;
             };
             queries::add_history(conn, id, None, "opened", "", Some(keeper)).await?;
@@ -110,7 +64,7 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
             };
             for (n, t) in types
                 .iter()
-                .filter(|t| t.archive_kind == p.1 && !skip.contains(&t.code.as_str()))
+                .filter(|t| t.archive_kind == p.kind && !skip.contains(&t.code.as_str()))
                 .enumerate()
             {
                 let received = if i == 1 {
@@ -123,11 +77,11 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
                     &NewDocument {
                         archive_id: id,
                         type_id: t.id,
-                        title: &format!("{} · {}", p.2, t.name_zh),
+                        title: &format!("{} · {}", p.name, t.name_zh),
                         received_on: received,
                         pages: 1 + n as i32,
                         cabinet: "A1",
-                        box_: &format!("{}-{}", p.8, p.6),
+                        box_: &format!("{}-{}", p.building_code, p.number),
                         confidential: t.personal,
                         created_by: keeper,
                     },
@@ -150,7 +104,7 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
                 }
             }
             if i == 1 {
-                queries::set_moved_out(conn, p.0, Some(d(2020, 1, 15))).await?;
+                queries::set_moved_out(conn, p.resident_id, Some(d(2020, 1, 15))).await?;
             }
             queries::recompute_retention(conn, Scope::Archive(id)).await?;
             queries::refresh_summary(conn, id).await?;

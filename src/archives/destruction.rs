@@ -28,6 +28,18 @@ use crate::web::context::flash;
 use crate::web::signature;
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 
+/// Who made the list and who re-checked it (empty until then).
+async fn people(
+    conn: &mut AsyncPgConnection,
+    d: &super::models::Destruction,
+) -> QueryResult<(String, String)> {
+    let mut ids = vec![d.created_by];
+    ids.extend(d.rechecked_by);
+    let names = approvals::queries::names(conn, &ids).await?;
+    let name = |id: Option<i64>| id.and_then(|i| names.get(&i).cloned()).unwrap_or_default();
+    Ok((name(Some(d.created_by)), name(d.rechecked_by)))
+}
+
 /// Witnesses the rule asks for: 两人以上在场.
 pub const WITNESSES: usize = 2;
 
@@ -163,22 +175,18 @@ async fn render_show(
     let docs = queries::destruction_documents(conn, id).await?;
     let witnesses = queries::witnesses_of(conn, id).await?;
     let req = approvals::queries::request_for(conn, super::DESTRUCTION_KIND, id).await?;
-    let mut ids = vec![d.created_by];
-    ids.extend(d.rechecked_by);
-    let names = approvals::queries::names(conn, &ids).await?;
+    let (creator, rechecker) = people(conn, &d).await?;
     let me = page.user().id;
+    let approval_id = super::approval_link(conn, req, page.user()).await?;
     let body = DestructionShow {
         ctx: page.ctx(),
-        creator: names.get(&d.created_by).cloned().unwrap_or_default(),
-        rechecker: d
-            .rechecked_by
-            .and_then(|r| names.get(&r).cloned())
-            .unwrap_or_default(),
+        creator,
+        rechecker,
         i_witnessed: witnesses.iter().any(|w| w.user_id == me),
         d,
         docs,
         witnesses,
-        approval_id: req.map(|r| r.id),
+        approval_id,
         sign_name: sign.sign_name.clone(),
         errors,
         cites: super::DESTRUCTION_CITES,
@@ -380,16 +388,11 @@ pub async fn print(
     let d = queries::destruction(&mut conn, id).await?;
     let docs = queries::destruction_documents(&mut conn, id).await?;
     let witnesses = queries::witnesses_of(&mut conn, id).await?;
-    let mut ids = vec![d.created_by];
-    ids.extend(d.rechecked_by);
-    let names = approvals::queries::names(&mut conn, &ids).await?;
+    let (creator, rechecker) = people(&mut conn, &d).await?;
     let body = DestructionPrint {
         ctx: page.ctx(),
-        creator: names.get(&d.created_by).cloned().unwrap_or_default(),
-        rechecker: d
-            .rechecked_by
-            .and_then(|r| names.get(&r).cloned())
-            .unwrap_or_default(),
+        creator,
+        rechecker,
         d,
         docs,
         witnesses,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::forms::{ArchiveInput, DocInput, EventsInput, HoldInput, TypeInput};
-use super::models::{Archive, DocType, NewArchive, NewDocType, NewDocument};
+use super::models::{Archive, DocType, NewDocType, NewDocument};
 use super::queries::{self, Scope};
 use super::views::{
     self, ArchiveList, ArchiveShow, BuildingView, DocumentShow, Inventory, NewArchivePage,
@@ -22,7 +22,7 @@ use crate::auth::Right;
 use crate::config::Config;
 use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
-use crate::schema::{archive_doc_types, buildings, residents, rooms};
+use crate::schema::archive_doc_types;
 use crate::web::context::flash;
 use crate::web::{html, see_other, FieldErrors, Form, Upload, UserPage};
 
@@ -144,41 +144,12 @@ pub async fn create(
     page.require(Right::EditArchives)?;
     let mut errors = FieldErrors::new(page.locale);
     let resident = match input.resident.trim().parse::<i64>() {
-        Ok(id) => residents::table
-            .inner_join(rooms::table.on(rooms::id.eq(residents::room_id)))
-            .inner_join(buildings::table.on(buildings::id.eq(rooms::building_id)))
-            .filter(residents::id.eq(id))
-            .select((
-                residents::id,
-                residents::kind,
-                residents::name,
-                rooms::id,
-                rooms::floor,
-                rooms::unit,
-                rooms::number,
-                buildings::id,
-                buildings::code,
-                buildings::project_id,
-            ))
-            .first::<(
-                i64,
-                String,
-                String,
-                i64,
-                i32,
-                String,
-                String,
-                i64,
-                String,
-                i64,
-            )>(&mut conn)
-            .await
-            .optional()?,
+        Ok(id) => queries::placements(&mut conn, Some(id), 1).await?.pop(),
         Err(_) => None,
     };
     match &resident {
         None => errors.add("resident", "archives.error.resident"),
-        Some(r) if r.1 == "tenant" && input.via_centre.is_none() => {
+        Some(r) if r.kind == "tenant" && input.via_centre.is_none() => {
             errors.add("via_centre", "archives.error.via_centre")
         }
         _ => {}
@@ -197,22 +168,7 @@ pub async fn create(
     let meta = page.meta();
     let id = conn
         .transaction::<_, AppError, _>(async |conn| {
-            let created = queries::create(
-                conn,
-                &NewArchive {
-                    resident_id: r.0,
-                    room_id: r.3,
-                    kind: &r.1,
-                    project_id: r.9,
-                    building_id: r.7,
-                    building_code: &r.8,
-                    floor: r.4,
-                    unit: &r.5,
-                    number: &r.6,
-                    resident_name: &r.2,
-                },
-            )
-            .await?;
+            let created = queries::open_archive(conn, &r).await?;
             let Some(id) = created else {
                 return Ok(None);
             };
@@ -222,7 +178,7 @@ pub async fn create(
                 &meta,
                 "archives.opened",
                 Some(("archive", id.to_string())),
-                json!({ "resident": r.0, "kind": r.1 }),
+                json!({ "resident": r.resident_id, "kind": r.kind }),
             )
             .await?;
             Ok(Some(id))
@@ -234,7 +190,7 @@ pub async fn create(
         None => {
             use crate::schema::archives;
             archives::table
-                .filter(archives::resident_id.eq(r.0))
+                .filter(archives::resident_id.eq(r.resident_id))
                 .select(archives::id)
                 .first(&mut conn)
                 .await?
@@ -633,6 +589,57 @@ pub async fn events(
     Ok(see_other(&format!("/archives/{}", archive.id)))
 }
 
+/// What a legal hold (冻结) is put on: a whole archive, or one document in it.
+enum HoldTarget<'a> {
+    Archive(i64),
+    Document {
+        archive: i64,
+        id: i64,
+        title: &'a str,
+    },
+}
+
+/// Puts the target on hold or releases it, with its history and audit rows.
+async fn set_hold(
+    page: &UserPage,
+    conn: &mut DbConn,
+    target: HoldTarget<'_>,
+    hold: bool,
+    reason: &str,
+) -> Result<(), AppError> {
+    let me = page.user().id;
+    let meta = page.meta();
+    let action = if hold { "hold" } else { "release" };
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let (archive, doc, detail, entity) = match target {
+            HoldTarget::Archive(id) => {
+                queries::set_archive_hold(conn, id, hold).await?;
+                (id, None, reason.to_owned(), ("archive", id))
+            }
+            HoldTarget::Document { archive, id, title } => {
+                queries::set_document_hold(conn, id, hold).await?;
+                (
+                    archive,
+                    Some(id),
+                    title.to_owned(),
+                    ("archive_document", id),
+                )
+            }
+        };
+        queries::add_history(conn, archive, doc, action, &detail, Some(me)).await?;
+        audit::record(
+            conn,
+            &meta,
+            &format!("archives.{action}"),
+            Some((entity.0, entity.1.to_string())),
+            json!({ "reason": reason }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
 /// POST /archives/{id}/hold: puts the archive on legal hold (冻结) or releases it.
 pub async fn archive_hold(
     page: UserPage,
@@ -647,26 +654,17 @@ pub async fn archive_hold(
     let reason: String = input.reason.trim().chars().take(200).collect();
     if hold && reason.is_empty() {
         flash(&session, "error", page.t("archives.error.hold_reason"));
-        return Ok(see_other(&format!("/archives/{}", archive.id)));
-    }
-    let me = page.user().id;
-    let meta = page.meta();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        queries::set_archive_hold(conn, archive.id, hold).await?;
-        let action = if hold { "hold" } else { "release" };
-        queries::add_history(conn, archive.id, None, action, &reason, Some(me)).await?;
-        audit::record(
-            conn,
-            &meta,
-            &format!("archives.{action}"),
-            Some(("archive", archive.id.to_string())),
-            json!({ "reason": reason }),
+    } else {
+        set_hold(
+            &page,
+            &mut conn,
+            HoldTarget::Archive(archive.id),
+            hold,
+            &reason,
         )
         .await?;
-        Ok(())
-    })
-    .await?;
-    flash(&session, "ok", page.t("archives.hold_saved"));
+        flash(&session, "ok", page.t("archives.hold_saved"));
+    }
     Ok(see_other(&format!("/archives/{}", archive.id)))
 }
 
@@ -680,31 +678,18 @@ pub async fn document_hold(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::KeepArchives)?;
     let doc = queries::document(&mut conn, path.into_inner()).await?;
-    let hold = input.hold == "on";
-    let me = page.user().id;
-    let meta = page.meta();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        queries::set_document_hold(conn, doc.id, hold).await?;
-        let action = if hold { "hold" } else { "release" };
-        queries::add_history(
-            conn,
-            doc.archive_id,
-            Some(doc.id),
-            action,
-            &doc.title,
-            Some(me),
-        )
-        .await?;
-        audit::record(
-            conn,
-            &meta,
-            &format!("archives.document_{action}"),
-            Some(("archive_document", doc.id.to_string())),
-            json!({}),
-        )
-        .await?;
-        Ok(())
-    })
+    let target = HoldTarget::Document {
+        archive: doc.archive_id,
+        id: doc.id,
+        title: &doc.title,
+    };
+    set_hold(
+        &page,
+        &mut conn,
+        target,
+        input.hold == "on",
+        input.reason.trim(),
+    )
     .await?;
     flash(&session, "ok", page.t("archives.hold_saved"));
     Ok(see_other(&format!("/archives/documents/{}", doc.id)))

@@ -75,12 +75,67 @@ pub async fn page(
     q.load(conn).await
 }
 
-pub async fn create(
+/// A resident with the room and building their archive is labelled by.
+#[derive(Queryable, Debug, Clone)]
+pub struct Placement {
+    pub resident_id: i64,
+    pub kind: String,
+    pub name: String,
+    pub room_id: i64,
+    pub floor: i32,
+    pub unit: String,
+    pub number: String,
+    pub building_id: i64,
+    pub building_code: String,
+    pub project_id: i64,
+}
+
+/// Residents with their place, by id (one resident, or the first `limit`).
+pub async fn placements(
     conn: &mut AsyncPgConnection,
-    new: &NewArchive<'_>,
-) -> QueryResult<Option<i64>> {
+    resident: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Placement>> {
+    use crate::schema::{buildings, rooms};
+    let mut q = residents::table
+        .inner_join(rooms::table.on(rooms::id.eq(residents::room_id)))
+        .inner_join(buildings::table.on(buildings::id.eq(rooms::building_id)))
+        .order(residents::id)
+        .limit(limit)
+        .select((
+            residents::id,
+            residents::kind,
+            residents::name,
+            rooms::id,
+            rooms::floor,
+            rooms::unit,
+            rooms::number,
+            buildings::id,
+            buildings::code,
+            buildings::project_id,
+        ))
+        .into_boxed();
+    if let Some(r) = resident {
+        q = q.filter(residents::id.eq(r));
+    }
+    q.load(conn).await
+}
+
+/// Opens the archive of a resident; None when they have one already.
+pub async fn open_archive(conn: &mut AsyncPgConnection, p: &Placement) -> QueryResult<Option<i64>> {
     diesel::insert_into(archives::table)
-        .values(new)
+        .values(&NewArchive {
+            resident_id: p.resident_id,
+            room_id: p.room_id,
+            kind: &p.kind,
+            project_id: p.project_id,
+            building_id: p.building_id,
+            building_code: &p.building_code,
+            floor: p.floor,
+            unit: &p.unit,
+            number: &p.number,
+            resident_name: &p.name,
+        })
         .on_conflict(archives::resident_id)
         .do_nothing()
         .returning(archives::id)

@@ -75,6 +75,15 @@ pub trait ArchiveText {
             None => self.loc().t("archives.no_date").to_owned(),
         }
     }
+    fn mode_label(&self, m: &str) -> &'static str {
+        self.loc().t(&format!("archives.mode.{m}"))
+    }
+    fn borrow_status(&self, s: &str) -> &'static str {
+        self.loc().t(&format!("archives.borrow_status.{s}"))
+    }
+    fn destruction_status(&self, s: &str) -> &'static str {
+        self.loc().t(&format!("archives.destruction_status.{s}"))
+    }
 }
 
 macro_rules! archive_text {
@@ -238,27 +247,6 @@ use super::forms::{BorrowInput, ScheduleInput};
 use super::models::{Borrow, BorrowRow, Destruction, DocumentRow, Witness};
 use super::queries::Moved;
 
-pub trait BorrowText {
-    fn locb(&self) -> Locale;
-    fn mode_label(&self, m: &str) -> &'static str {
-        self.locb().t(&format!("archives.mode.{m}"))
-    }
-    fn borrow_status(&self, s: &str) -> &'static str {
-        self.locb().t(&format!("archives.borrow_status.{s}"))
-    }
-}
-
-macro_rules! borrow_text {
-    ($($t:ident),*) => {
-        $(impl BorrowText for $t<'_> {
-            fn locb(&self) -> Locale {
-                self.ctx.locale
-            }
-        })*
-    };
-}
-
-borrow_text!(BorrowForm, BorrowShow, Register, RegisterPrint);
 archive_text!(
     BorrowForm,
     BorrowShow,
@@ -266,7 +254,10 @@ archive_text!(
     DestructionShow,
     DestructionPrint,
     Schedule,
-    ScheduleEdit
+    ScheduleEdit,
+    Register,
+    RegisterPrint,
+    DestructionLists
 );
 
 #[derive(Template)]
@@ -392,25 +383,6 @@ impl DueList<'_> {
 }
 
 // ---- Destruction ----
-
-pub trait DestructionText {
-    fn locd(&self) -> Locale;
-    fn destruction_status(&self, s: &str) -> &'static str {
-        self.locd().t(&format!("archives.destruction_status.{s}"))
-    }
-}
-
-macro_rules! destruction_text {
-    ($($t:ident),*) => {
-        $(impl DestructionText for $t<'_> {
-            fn locd(&self) -> Locale {
-                self.ctx.locale
-            }
-        })*
-    };
-}
-
-destruction_text!(DestructionLists, DestructionShow, DestructionPrint);
 
 #[derive(Template)]
 #[template(path = "archives/destructions.html")]
