@@ -414,6 +414,21 @@ async fn a_loan_waits_for_the_managers_approval_from_the_mail_and_is_signed_for(
         .unwrap();
     assert_eq!(status, "on_loan");
 
+    // Past the due date the borrower is reminded, once a day.
+    let late = at(today() + Duration::days(6));
+    for t in [late, late + Duration::hours(1)] {
+        kefu::archives::borrow::remind_overdue(&mut conn, t, &app.config)
+            .await
+            .unwrap();
+    }
+    let reminders: Vec<String> = mail_outbox::table
+        .filter(mail_outbox::message.eq("archive_overdue"))
+        .select(mail_outbox::to_addr)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(reminders, vec![mail_of(Role::CsSpecialist)]);
+
     let (_, register) = keeper.page("/archives/borrows").await;
     assert!(register.contains("入伙通知书") && register.contains("借出中"));
     let csv = keeper
