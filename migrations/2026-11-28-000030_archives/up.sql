@@ -88,6 +88,9 @@ CREATE TABLE archive_documents (
 );
 CREATE INDEX archive_documents_archive_idx ON archive_documents (archive_id, id);
 CREATE INDEX archive_documents_type_idx ON archive_documents (type_id);
+-- The same paper filed twice (a double click) is one document.
+CREATE UNIQUE INDEX archive_documents_once ON archive_documents (archive_id, type_id, title, received_on)
+    WHERE status <> 'destroyed';
 CREATE INDEX archive_documents_due_idx ON archive_documents (retain_until, id)
     WHERE status <> 'destroyed' AND retain_until IS NOT NULL;
 

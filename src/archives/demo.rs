@@ -72,7 +72,7 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
                 } else {
                     d(2024, 5, 10)
                 };
-                let doc = queries::insert_document(
+                let Some(doc) = queries::insert_document(
                     conn,
                     &NewDocument {
                         archive_id: id,
@@ -86,7 +86,10 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
                         created_by: keeper,
                     },
                 )
-                .await?;
+                .await?
+                else {
+                    continue;
+                };
                 queries::add_history(
                     conn,
                     id,

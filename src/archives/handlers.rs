@@ -359,48 +359,56 @@ pub async fn add_document(
     let me = page.user().id;
     let meta = page.meta();
     let archive_id = archive.id;
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let id = queries::insert_document(
-            conn,
-            &NewDocument {
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let Some(id) = queries::insert_document(
+                conn,
+                &NewDocument {
+                    archive_id,
+                    type_id: v.type_id,
+                    title: &v.title,
+                    received_on: v.received_on,
+                    pages: v.pages,
+                    cabinet: &v.cabinet,
+                    box_: &v.box_,
+                    confidential: v.confidential || personal,
+                    created_by: me,
+                },
+            )
+            .await?
+            else {
+                return Ok(false);
+            };
+            if let (Some(f), Some(ct)) = (scan, scan_type) {
+                queries::put_scan(conn, id, ct, &clean_name(&f.filename), &f.content, me).await?;
+            }
+            queries::recompute_retention(conn, Scope::Archive(archive_id)).await?;
+            queries::refresh_summary(conn, archive_id).await?;
+            queries::add_history(
+                conn,
                 archive_id,
-                type_id: v.type_id,
-                title: &v.title,
-                received_on: v.received_on,
-                pages: v.pages,
-                cabinet: &v.cabinet,
-                box_: &v.box_,
-                confidential: v.confidential || personal,
-                created_by: me,
-            },
-        )
+                Some(id),
+                "document_added",
+                &v.title,
+                Some(me),
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.document_added",
+                Some(("archive_document", id.to_string())),
+                json!({ "archive": archive_id, "type": v.type_id, "scan": scan_type }),
+            )
+            .await?;
+            Ok(true)
+        })
         .await?;
-        if let (Some(f), Some(ct)) = (scan, scan_type) {
-            queries::put_scan(conn, id, ct, &clean_name(&f.filename), &f.content, me).await?;
-        }
-        queries::recompute_retention(conn, Scope::Archive(archive_id)).await?;
-        queries::refresh_summary(conn, archive_id).await?;
-        queries::add_history(
-            conn,
-            archive_id,
-            Some(id),
-            "document_added",
-            &v.title,
-            Some(me),
-        )
-        .await?;
-        audit::record(
-            conn,
-            &meta,
-            "archives.document_added",
-            Some(("archive_document", id.to_string())),
-            json!({ "archive": archive_id, "type": v.type_id, "scan": scan_type }),
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
-    flash(&session, "ok", page.t("archives.document_added"));
+    if filed {
+        flash(&session, "ok", page.t("archives.document_added"));
+    } else {
+        flash(&session, "error", page.t("archives.error.duplicate"));
+    }
     Ok(see_other(&format!("/archives/{archive_id}")))
 }
 

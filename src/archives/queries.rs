@@ -235,15 +235,19 @@ pub fn row_select() -> (
     )
 }
 
+/// Files a document; None when the same paper (type, title, received date) is
+/// already in the archive.
 pub async fn insert_document(
     conn: &mut AsyncPgConnection,
     new: &NewDocument<'_>,
-) -> QueryResult<i64> {
+) -> QueryResult<Option<i64>> {
     diesel::insert_into(docs::table)
         .values(new)
+        .on_conflict_do_nothing()
         .returning(docs::id)
         .get_result(conn)
         .await
+        .optional()
 }
 
 /// Which documents' retention dates to derive again.

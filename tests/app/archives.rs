@@ -144,8 +144,20 @@ async fn the_checklist_shows_what_is_present_and_missing_across_the_building() {
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
     }
 
+    // A double click files the paper once.
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        &today().to_string(),
+        None,
+    )
+    .await;
     let (status, page) = keeper.page(&format!("/archives/{archive}")).await;
     assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("这份资料已登记过"));
     assert_eq!(text_of(&page, "#completeness").unwrap(), "缺少 6 项资料");
     assert!(page.contains("消防安全责任书"), "a missing type is listed");
     let present = {
@@ -168,6 +180,12 @@ async fn the_checklist_shows_what_is_present_and_missing_across_the_building() {
 
     let (_, list) = keeper.page("/archives").await;
     assert!(list.contains("已有 2 / 应有 8"), "{list}");
+    let n: i64 = archive_documents::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
     let building: i64 = archives::table
         .find(archive)
         .select(archives::building_id)
