@@ -25,7 +25,6 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
-use crate::web::signature;
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 
 fn today(config: &Config) -> chrono::NaiveDate {
@@ -260,14 +259,8 @@ pub async fn lend(
     let borrow = queries::borrow(&mut conn, id).await?;
     let borrower = approvals::queries::person(&mut conn, borrow.borrower_id).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let sig = signature::parse(
-        &input.sign_name,
-        input.sign_confirm.as_deref(),
-        &input.sign_drawing,
-        Some(&borrower.display_name),
-        &mut errors,
-    );
-    let Some(sig) = sig.filter(|_| errors.is_empty()) else {
+    let sig = input.signature(&borrower.display_name, &mut errors);
+    let Some(sig) = sig else {
         return render_show(
             &page,
             &mut conn,

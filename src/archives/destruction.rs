@@ -25,7 +25,6 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
-use crate::web::signature;
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 
 /// Who made the list and who re-checked it (empty until then).
@@ -228,18 +227,12 @@ pub async fn witness(
     let d = queries::destruction(&mut conn, id).await?;
     let me = page.user().clone();
     let mut errors = FieldErrors::new(page.locale);
-    let sig = signature::parse(
-        &input.sign_name,
-        input.sign_confirm.as_deref(),
-        &input.sign_drawing,
-        Some(&me.display_name),
-        &mut errors,
-    );
+    let sig = input.signature(&me.display_name, &mut errors);
     if d.status != "approved" {
         flash(&session, "error", page.t("archives.error.not_approved"));
         return Ok(see_other(&format!("/archives/destructions/{id}")));
     }
-    let Some(sig) = sig.filter(|_| errors.is_empty()) else {
+    let Some(sig) = sig else {
         return render_show(
             &page,
             &mut conn,

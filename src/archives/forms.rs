@@ -401,6 +401,24 @@ pub struct SignInput {
     pub sign_drawing: String,
 }
 
+impl SignInput {
+    /// The signature, when the typed name is `expected`'s and it is confirmed.
+    pub fn signature(
+        &self,
+        expected: &str,
+        errors: &mut FieldErrors,
+    ) -> Option<crate::web::signature::Signature> {
+        crate::web::signature::parse(
+            &self.sign_name,
+            self.sign_confirm.as_deref(),
+            &self.sign_drawing,
+            Some(expected),
+            errors,
+        )
+        .filter(|_| errors.is_empty())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
