@@ -29,6 +29,9 @@ pub struct Config {
     pub approval_link_hours: i64,
     /// When a pending approver is reminded (`APPROVAL_REMIND_HOURS`).
     pub approval_remind_hours: i64,
+    /// How many days ahead the archive keeper is warned of a retention date
+    /// (`ARCHIVE_NOTICE_DAYS`).
+    pub archive_notice_days: i64,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -101,6 +104,13 @@ impl Config {
                 .unwrap_or_else(|| "客服部内网 <kefu@kefu.localhost>".into()),
             approval_link_hours: hours("APPROVAL_LINK_HOURS", 72)?,
             approval_remind_hours: hours("APPROVAL_REMIND_HOURS", 8)?,
+            archive_notice_days: match var("ARCHIVE_NOTICE_DAYS") {
+                None => 30,
+                Some(v) => match v.parse::<i64>() {
+                    Ok(n) if (1..=366).contains(&n) => n,
+                    _ => bail!("ARCHIVE_NOTICE_DAYS must be a whole number of days, 1 to 366"),
+                },
+            },
         })
     }
 

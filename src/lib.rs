@@ -4,6 +4,7 @@
 //! views; `startup` wires them together and `web` holds what every page shares.
 
 pub mod approvals;
+pub mod archives;
 pub mod audit;
 pub mod auth;
 #[cfg(feature = "bench")]

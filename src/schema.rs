@@ -74,6 +74,157 @@ diesel::table! {
 }
 
 diesel::table! {
+    archive_borrow_items (borrow_id, document_id) {
+        borrow_id -> Int8,
+        document_id -> Int8,
+    }
+}
+
+diesel::table! {
+    archive_borrows (id) {
+        id -> Int8,
+        archive_id -> Int8,
+        borrower_id -> Int8,
+        mode -> Text,
+        purpose -> Text,
+        due_on -> Date,
+        status -> Text,
+        lent_at -> Nullable<Timestamptz>,
+        lent_by -> Nullable<Int8>,
+        signed_name -> Nullable<Text>,
+        signature_png -> Nullable<Bytea>,
+        signed_at -> Nullable<Timestamptz>,
+        returned_at -> Nullable<Timestamptz>,
+        returned_to -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    archive_destruction_items (destruction_id, document_id) {
+        destruction_id -> Int8,
+        document_id -> Int8,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    archive_destruction_witnesses (destruction_id, user_id) {
+        destruction_id -> Int8,
+        user_id -> Int8,
+        signed_name -> Text,
+        signature_png -> Nullable<Bytea>,
+        signed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    archive_destructions (id) {
+        id -> Int8,
+        status -> Text,
+        note -> Text,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+        rechecked_by -> Nullable<Int8>,
+        rechecked_at -> Nullable<Timestamptz>,
+        destroyed_by -> Nullable<Int8>,
+        destroyed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    archive_doc_types (id) {
+        id -> Int8,
+        code -> Text,
+        archive_kind -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        position -> Int4,
+        required -> Bool,
+        personal -> Bool,
+        retention_event -> Text,
+        retention_years -> Nullable<Int4>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    archive_documents (id) {
+        id -> Int8,
+        archive_id -> Int8,
+        type_id -> Int8,
+        title -> Text,
+        received_on -> Date,
+        pages -> Int4,
+        cabinet -> Text,
+        #[sql_name = "box"]
+        box_ -> Text,
+        confidential -> Bool,
+        retain_until -> Nullable<Date>,
+        legal_hold -> Bool,
+        status -> Text,
+        has_scan -> Bool,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    archive_history (id) {
+        id -> Int8,
+        archive_id -> Int8,
+        document_id -> Nullable<Int8>,
+        action -> Text,
+        detail -> Text,
+        actor_id -> Nullable<Int8>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    archive_retention_notices (document_id, kind, retain_until) {
+        document_id -> Int8,
+        kind -> Text,
+        retain_until -> Date,
+        sent_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    archive_scans (document_id) {
+        document_id -> Int8,
+        content_type -> Text,
+        filename -> Text,
+        size -> Int4,
+        content -> Bytea,
+        uploaded_by -> Int8,
+        uploaded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    archives (id) {
+        id -> Int8,
+        resident_id -> Int8,
+        room_id -> Int8,
+        kind -> Text,
+        project_id -> Int8,
+        building_id -> Int8,
+        building_code -> Text,
+        floor -> Int4,
+        unit -> Text,
+        number -> Text,
+        resident_name -> Text,
+        lease_ended_on -> Nullable<Date>,
+        contract_ended_on -> Nullable<Date>,
+        legal_hold -> Bool,
+        present_required -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -347,6 +498,26 @@ diesel::joinable!(approval_links -> approval_tasks (task_id));
 diesel::joinable!(approval_links -> users (user_id));
 diesel::joinable!(approval_requests -> users (requester_id));
 diesel::joinable!(approval_tasks -> approval_requests (request_id));
+diesel::joinable!(archive_borrow_items -> archive_borrows (borrow_id));
+diesel::joinable!(archive_borrow_items -> archive_documents (document_id));
+diesel::joinable!(archive_borrows -> archives (archive_id));
+diesel::joinable!(archive_destruction_items -> archive_destructions (destruction_id));
+diesel::joinable!(archive_destruction_items -> archive_documents (document_id));
+diesel::joinable!(archive_destruction_witnesses -> archive_destructions (destruction_id));
+diesel::joinable!(archive_destruction_witnesses -> users (user_id));
+diesel::joinable!(archive_documents -> archive_doc_types (type_id));
+diesel::joinable!(archive_documents -> archives (archive_id));
+diesel::joinable!(archive_documents -> users (created_by));
+diesel::joinable!(archive_history -> archive_documents (document_id));
+diesel::joinable!(archive_history -> archives (archive_id));
+diesel::joinable!(archive_history -> users (actor_id));
+diesel::joinable!(archive_retention_notices -> archive_documents (document_id));
+diesel::joinable!(archive_scans -> archive_documents (document_id));
+diesel::joinable!(archive_scans -> users (uploaded_by));
+diesel::joinable!(archives -> buildings (building_id));
+diesel::joinable!(archives -> projects (project_id));
+diesel::joinable!(archives -> residents (resident_id));
+diesel::joinable!(archives -> rooms (room_id));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(buildings -> projects (project_id));
 diesel::joinable!(handbook_acknowledgements -> handbook_versions (version_id));
@@ -372,6 +543,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     approval_links,
     approval_requests,
     approval_tasks,
+    archive_borrow_items,
+    archive_borrows,
+    archive_destruction_items,
+    archive_destruction_witnesses,
+    archive_destructions,
+    archive_doc_types,
+    archive_documents,
+    archive_history,
+    archive_retention_notices,
+    archive_scans,
+    archives,
     audit_log,
     buildings,
     handbook_acknowledgements,

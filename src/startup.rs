@@ -118,6 +118,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::jobs::routes(cfg);
     crate::approvals::routes(cfg);
     crate::leave::routes(cfg);
+    crate::archives::routes(cfg);
     #[cfg(feature = "bench")]
     crate::bench::routes(cfg);
 }

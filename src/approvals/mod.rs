@@ -81,7 +81,38 @@ pub const HANDBOOK_PUBLISH: Kind = Kind {
     }],
 };
 
-pub const KINDS: [&Kind; 2] = [&LEAVE, &HANDBOOK_PUBLISH];
+/// Borrowing archive documents (借阅): the service-centre manager approves; a late
+/// decision goes to an administrator.
+pub const ARCHIVE_BORROW: Kind = Kind {
+    code: crate::archives::BORROW_KIND,
+    steps: &[StepDef {
+        roles: &[Role::CenterManager, Role::Admin],
+        deadline_hours: 24,
+    }],
+};
+
+/// Destroying archive documents (过期文件处理登记表): the customer-service supervisor
+/// reviews, then the service-centre manager approves.
+pub const ARCHIVE_DESTRUCTION: Kind = Kind {
+    code: crate::archives::DESTRUCTION_KIND,
+    steps: &[
+        StepDef {
+            roles: &[Role::CsSupervisor],
+            deadline_hours: 72,
+        },
+        StepDef {
+            roles: &[Role::CenterManager, Role::Admin],
+            deadline_hours: 72,
+        },
+    ],
+};
+
+pub const KINDS: [&Kind; 4] = [
+    &LEAVE,
+    &HANDBOOK_PUBLISH,
+    &ARCHIVE_BORROW,
+    &ARCHIVE_DESTRUCTION,
+];
 
 /// Request types added at run time (a module that is switched on by
 /// configuration, or a test's own multi-step type).
@@ -118,6 +149,9 @@ pub async fn details(
         crate::handbook::publication::KIND => {
             crate::handbook::publication::approval_details(conn, subject_id, loc).await
         }
+        crate::archives::BORROW_KIND | crate::archives::DESTRUCTION_KIND => {
+            crate::archives::approval_details(conn, kind, subject_id, loc).await
+        }
         _ => Ok(Vec::new()),
     }
 }
@@ -127,6 +161,9 @@ pub fn subject_url(kind: &str, subject_id: i64) -> String {
     match kind {
         "leave" => format!("/leave/{subject_id}"),
         crate::handbook::publication::KIND => format!("/handbook/publications/{subject_id}"),
+        crate::archives::BORROW_KIND | crate::archives::DESTRUCTION_KIND => {
+            crate::archives::subject_url(kind, subject_id)
+        }
         _ => String::new(),
     }
 }
@@ -142,6 +179,9 @@ pub async fn on_finished(
         "leave" => crate::leave::queries::set_status(conn, subject_id, status).await,
         crate::handbook::publication::KIND => {
             crate::handbook::publication::finished(conn, subject_id, status).await
+        }
+        crate::archives::BORROW_KIND | crate::archives::DESTRUCTION_KIND => {
+            crate::archives::on_finished(conn, kind, subject_id, status).await
         }
         _ => Ok(()),
     }

@@ -82,6 +82,17 @@ pub enum Right {
     ViewLeaveRegister,
     /// Record sick leave after the fact.
     RecordLeave,
+    /// See resident archives, their documents and the borrow register (住户档案).
+    ViewArchives,
+    /// Open archives, file documents and scans, record events, ask to borrow.
+    EditArchives,
+    /// The archive keeper's work: hand-overs and returns, holds, the retention
+    /// schedule, destruction lists.
+    KeepArchives,
+    /// Re-check the content of a destruction (客户服务部主管复核销毁内容).
+    ReviewDestruction,
+    /// Add document types to the archives' checklists.
+    ManageDocTypes,
 }
 
 /// The rights table: which roles carry which right.
@@ -99,6 +110,14 @@ pub fn granted(role: Role, right: Right) -> bool {
         FileLeave => true,
         ViewLeaveRegister => matches!(role, CsSupervisor | CenterManager | Admin),
         RecordLeave => role == CsSupervisor,
+        ViewArchives => matches!(
+            role,
+            CsSpecialist | ArchiveKeeper | CsSupervisor | CenterManager
+        ),
+        EditArchives => matches!(role, CsSpecialist | ArchiveKeeper),
+        KeepArchives => role == ArchiveKeeper,
+        ReviewDestruction => role == CsSupervisor,
+        ManageDocTypes => role == Admin,
     }
 }
 

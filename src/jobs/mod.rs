@@ -26,7 +26,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 2] = [
+pub const JOBS: [Job; 4] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -34,6 +34,14 @@ pub const JOBS: [Job; 2] = [
     Job {
         name: "approvals.escalate",
         every_minutes: 15,
+    },
+    Job {
+        name: "archives.retention",
+        every_minutes: 24 * 60,
+    },
+    Job {
+        name: "archives.borrows_overdue",
+        every_minutes: 24 * 60,
     },
 ];
 
@@ -61,6 +69,10 @@ pub async fn execute(
     match job.name {
         "approvals.remind" => crate::approvals::jobs::remind(conn, now, config).await,
         "approvals.escalate" => crate::approvals::jobs::escalate(conn, now, config).await,
+        "archives.retention" => crate::archives::retention::notify(conn, now, config).await,
+        "archives.borrows_overdue" => {
+            crate::archives::borrow::remind_overdue(conn, now, config).await
+        }
         other => anyhow::bail!("unknown job {other}"),
     }
 }

@@ -153,6 +153,32 @@ pub async fn show(
     Ok(html(StatusCode::OK, body))
 }
 
+/// GET /admin/mail/{id}/html: the HTML part alone, for the preview frame. Mail
+/// HTML carries inline styles, which the site's CSP forbids (and a `srcdoc`
+/// frame inherits that CSP): this response has its own policy, which allows
+/// inline styles only, no script, and runs sandboxed.
+pub async fn html_part(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewMail)?;
+    let body: String = mail_outbox::table
+        .find(path.into_inner())
+        .select(mail_outbox::body_html)
+        .first(&mut conn)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+             frame-ancestors 'self'; sandbox",
+        ))
+        .insert_header((actix_web::http::header::X_FRAME_OPTIONS, "SAMEORIGIN"))
+        .body(body))
+}
+
 /// POST /admin/mail/{id}/retry: a dead mail goes back in the queue.
 pub async fn retry(
     page: UserPage,

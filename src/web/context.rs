@@ -199,6 +199,15 @@ impl PageCtx {
             "nav.properties",
             user.may(Right::ViewProperties),
         ));
+        items.push((
+            if user.may(Right::ViewArchives) {
+                "/archives"
+            } else {
+                "/archives/types"
+            },
+            "archives.nav",
+            user.may(Right::ViewArchives) || user.may(Right::ManageDocTypes),
+        ));
         items.push(("/admin/users", "nav.users", user.may(Right::ManageUsers)));
         items.push(("/admin/audit", "nav.audit", user.may(Right::ViewAudit)));
         items.push(("/admin/mail", "mail.nav_label", user.may(Right::ViewMail)));

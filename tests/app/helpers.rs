@@ -142,6 +142,7 @@ impl TestApp {
             mail_from: "客服部内网 <kefu@kefu.localhost>".into(),
             approval_link_hours: 72,
             approval_remind_hours: 8,
+            archive_notice_days: 30,
         };
         adjust(&mut config);
         let app_config = config.clone();

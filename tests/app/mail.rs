@@ -91,7 +91,25 @@ async fn without_smtp_mail_is_kept_and_admins_read_both_parts() {
     assert!(text_of(&detail, ".mail-html")
         .unwrap()
         .contains("<p>第 0 封</p>"));
+    // The preview frame's page: the HTML part under its own sandboxing policy.
+    let part = admin.get(&format!("/admin/mail/{id}/html")).await;
+    let csp = part.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("sandbox") && csp.contains("style-src 'unsafe-inline'"),
+        "{csp}"
+    );
+    assert!(part.text().await.unwrap().contains("<p>第 0 封</p>"));
     let employee = app.login_as(Role::Employee).await;
+    assert_eq!(
+        employee
+            .get(&format!("/admin/mail/{id}/html"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         employee.get("/admin/mail").await.status(),
         StatusCode::FORBIDDEN

@@ -1,6 +1,7 @@
 //! Integration tests: the real app over HTTP against a real PostgreSQL.
 mod admin;
 mod approvals;
+mod archives;
 mod auth;
 mod bench;
 mod handbook;

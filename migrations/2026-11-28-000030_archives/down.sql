@@ -1,0 +1,11 @@
+DROP TABLE archive_destruction_witnesses;
+DROP TABLE archive_destruction_items;
+DROP TABLE archive_destructions;
+DROP TABLE archive_retention_notices;
+DROP TABLE archive_borrow_items;
+DROP TABLE archive_borrows;
+DROP TABLE archive_history;
+DROP TABLE archive_scans;
+DROP TABLE archive_documents;
+DROP TABLE archives;
+DROP TABLE archive_doc_types;

@@ -1,0 +1,542 @@
+//! Borrowing and consulting (借阅): a request names documents, a purpose and a due
+//! date; the service-centre manager approves it (approvals kind `archive_borrow`);
+//! the keeper hands it over against the borrower's signature in the 文件借阅登记表
+//! and records its return; overdue loans are reminded by a daily job.
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::{BorrowInput, SignInput};
+use super::models::{Archive, BorrowRow};
+use super::queries;
+use super::views::{BorrowForm, BorrowShow, Register, RegisterPrint};
+use crate::approvals::{self, engine};
+use crate::audit;
+use crate::auth::Right;
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::web::context::flash;
+use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+
+fn today(config: &Config) -> chrono::NaiveDate {
+    engine::day(config, Utc::now())
+}
+
+/// Documents that may be asked for: kept, in this archive, with their confidentiality.
+fn available(docs: &[super::models::Document]) -> Vec<(i64, bool)> {
+    docs.iter()
+        .filter(|d| d.status == "kept")
+        .map(|d| (d.id, d.confidential))
+        .collect()
+}
+
+async fn form(
+    page: &UserPage,
+    conn: &mut DbConn,
+    archive: Archive,
+    input: &BorrowInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let docs = queries::documents_of(conn, archive.id)
+        .await?
+        .into_iter()
+        .filter(|d| d.status == "kept")
+        .collect();
+    let body = BorrowForm {
+        ctx: page.ctx(),
+        archive,
+        docs,
+        input,
+        errors,
+        cites: super::BORROW_CITES,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /archives/{id}/borrow
+pub async fn new_form(
+    page: UserPage,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditArchives)?;
+    let archive = queries::get(&mut conn, path.into_inner()).await?;
+    let input = BorrowInput {
+        mode: "consult".into(),
+        due_on: (today(&config) + chrono::Duration::days(7)).to_string(),
+        ..Default::default()
+    };
+    let errors = FieldErrors::new(page.locale);
+    form(&page, &mut conn, archive, &input, &errors, StatusCode::OK).await
+}
+
+fn title(archive: &Archive, mode: &str, borrower: &str) -> String {
+    let mode = Locale::ZhCn.t(&format!("archives.mode.{mode}"));
+    format!(
+        "档案借阅 · {} {} · {mode} · {borrower}",
+        archive.label(),
+        archive.resident_name
+    )
+}
+
+/// POST /archives/{id}/borrow: a loan or copy of a confidential document is
+/// refused with the rule, and nothing is stored; anything else waits for the
+/// service-centre manager.
+pub async fn create(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+    Form(input): Form<BorrowInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditArchives)?;
+    let archive = queries::get(&mut conn, path.into_inner()).await?;
+    let docs = queries::documents_of(&mut conn, archive.id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some(v) = input.validate(&available(&docs), today(&config), &mut errors) else {
+        return form(
+            &page,
+            &mut conn,
+            archive,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let me = page.user().clone();
+    let meta = page.meta();
+    let now = Utc::now();
+    let id = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let Some(id) = queries::create_borrow(
+                conn,
+                archive.id,
+                me.id,
+                v.mode,
+                &v.purpose,
+                v.due_on,
+                &v.documents,
+            )
+            .await?
+            else {
+                return Ok(None);
+            };
+            let request = engine::submit(
+                conn,
+                &approvals::ARCHIVE_BORROW,
+                id,
+                &title(&archive, v.mode, &me.display_name),
+                me.id,
+                &config,
+                now,
+            )
+            .await?;
+            queries::add_history(
+                conn,
+                archive.id,
+                None,
+                "borrow_requested",
+                &v.purpose,
+                Some(me.id),
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.borrow_requested",
+                Some(("archive_borrow", id.to_string())),
+                json!({ "archive": archive.id, "mode": v.mode, "documents": v.documents,
+                        "due_on": v.due_on, "approval_request": request }),
+            )
+            .await?;
+            Ok(Some(id))
+        })
+        .await?;
+    match id {
+        Some(id) => {
+            flash(&session, "ok", page.t("archives.borrow_filed"));
+            Ok(see_other(&format!("/archives/borrows/{id}")))
+        }
+        None => {
+            flash(&session, "error", page.t("archives.borrow_pending"));
+            Ok(see_other(&format!("/archives/{}", archive.id)))
+        }
+    }
+}
+
+/// The borrow, if this user may see it: the borrower, anyone who keeps or reads
+/// archives, or an approver of it.
+async fn visible(
+    conn: &mut AsyncPgConnection,
+    page: &UserPage,
+    id: i64,
+) -> Result<(super::models::Borrow, Option<approvals::models::Request>), AppError> {
+    let b = queries::borrow(conn, id).await?;
+    let req = approvals::queries::request_for(conn, super::BORROW_KIND, id).await?;
+    let me = page.user().id;
+    let allowed = b.borrower_id == me
+        || page.may(Right::ViewArchives)
+        || match &req {
+            Some(r) => approvals::queries::was_approver(conn, r.id, me).await?,
+            None => false,
+        };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    Ok((b, req))
+}
+
+async fn render_show(
+    page: &UserPage,
+    conn: &mut DbConn,
+    id: i64,
+    sign: &SignInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (borrow, req) = visible(conn, page, id).await?;
+    let archive = queries::get(conn, borrow.archive_id).await?;
+    let docs = queries::borrow_documents(conn, id).await?;
+    let borrower = approvals::queries::person(conn, borrow.borrower_id).await?;
+    let approval_id = super::approval_link(conn, req, page.user()).await?;
+    let body = BorrowShow {
+        ctx: page.ctx(),
+        borrow,
+        archive,
+        docs,
+        borrower: borrower.display_name,
+        approval_id,
+        sign_name: sign.sign_name.clone(),
+        errors,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /archives/borrows/{id}
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let errors = FieldErrors::new(page.locale);
+    render_show(
+        &page,
+        &mut conn,
+        path.into_inner(),
+        &SignInput::default(),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /archives/borrows/{id}/lend: the keeper hands the approved documents
+/// over; the borrower signs the register (借阅人签字).
+pub async fn lend(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<SignInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::KeepArchives)?;
+    let id = path.into_inner();
+    let borrow = queries::borrow(&mut conn, id).await?;
+    let borrower = approvals::queries::person(&mut conn, borrow.borrower_id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let sig = input.signature(&borrower.display_name, &mut errors);
+    let Some(sig) = sig else {
+        return render_show(
+            &page,
+            &mut conn,
+            id,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let done = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !queries::lend(conn, id, me, &sig.name, sig.drawing_png.as_deref()).await? {
+                return Ok(false);
+            }
+            if borrow.mode == "loan" {
+                queries::set_borrowed_status(conn, id, "kept", "on_loan").await?;
+            }
+            queries::add_history(conn, borrow.archive_id, None, "lent", &sig.name, Some(me))
+                .await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.lent",
+                Some(("archive_borrow", id.to_string())),
+                json!({ "signed_name": sig.name, "drawn": sig.drawing_png.is_some() }),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if done {
+        flash(&session, "ok", page.t("archives.lent"));
+    } else {
+        flash(&session, "error", page.t("archives.borrow_not_approved"));
+    }
+    Ok(see_other(&format!("/archives/borrows/{id}")))
+}
+
+/// POST /archives/borrows/{id}/return
+pub async fn give_back(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::KeepArchives)?;
+    let id = path.into_inner();
+    let borrow = queries::borrow(&mut conn, id).await?;
+    let me = page.user().id;
+    let meta = page.meta();
+    let done = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !queries::give_back(conn, id, me).await? {
+                return Ok(false);
+            }
+            queries::set_borrowed_status(conn, id, "on_loan", "kept").await?;
+            queries::add_history(conn, borrow.archive_id, None, "returned", "", Some(me)).await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.returned",
+                Some(("archive_borrow", id.to_string())),
+                json!({}),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if done {
+        flash(&session, "ok", page.t("archives.returned"));
+    }
+    Ok(see_other(&format!("/archives/borrows/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    before: Option<i64>,
+}
+
+const PAGE: i64 = 50;
+
+/// A page of the register and the documents of its lines.
+async fn register_rows(
+    conn: &mut DbConn,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<BorrowRow>, Vec<(i64, String)>, Option<i64>), AppError> {
+    let mut rows = queries::register(conn, before, limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.borrow.id)
+    } else {
+        None
+    };
+    let ids: Vec<i64> = rows.iter().map(|r| r.borrow.id).collect();
+    let titles = queries::borrow_titles(conn, &ids).await?;
+    Ok((rows, titles, next))
+}
+
+/// GET /archives/borrows: the 文件借阅登记表.
+pub async fn register(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let (rows, titles, next) = register_rows(&mut conn, q.before, PAGE).await?;
+    let body = Register {
+        ctx: page.ctx(),
+        rows,
+        titles,
+        next,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /archives/borrows/print: the register like the paper form.
+pub async fn register_print(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let (rows, titles, _) = register_rows(&mut conn, q.before, 200).await?;
+    let body = RegisterPrint {
+        ctx: page.ctx(),
+        rows,
+        titles,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+fn fmt_time(t: &Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
+    t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn export_sheet(
+    rows: &[BorrowRow],
+    titles: &[(i64, String)],
+    loc: Locale,
+    tz: chrono_tz::Tz,
+) -> Sheet {
+    let headers = [
+        "archives.register_no",
+        "archives.label",
+        "archives.documents",
+        "archives.borrower",
+        "archives.mode_label",
+        "archives.purpose",
+        "archives.due_on",
+        "archives.state",
+        "archives.lent_at",
+        "archives.signed_name",
+        "archives.returned_at",
+    ]
+    .map(|k| loc.t(k).to_owned())
+    .to_vec();
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let b = &r.borrow;
+            let docs: Vec<&str> = titles
+                .iter()
+                .filter(|(id, _)| *id == b.id)
+                .map(|(_, t)| t.as_str())
+                .collect();
+            vec![
+                Cell::from(b.id.to_string()),
+                r.label().into(),
+                docs.join("；").into(),
+                r.borrower.clone().into(),
+                loc.t(&format!("archives.mode.{}", b.mode)).into(),
+                b.purpose.clone().into(),
+                b.due_on.to_string().into(),
+                loc.t(&format!("archives.borrow_status.{}", b.status))
+                    .into(),
+                fmt_time(&b.lent_at, tz).into(),
+                b.signed_name.clone().unwrap_or_default().into(),
+                fmt_time(&b.returned_at, tz).into(),
+            ]
+        })
+        .collect();
+    Sheet {
+        title: loc.t("archives.register").to_owned(),
+        headers,
+        rows,
+    }
+}
+
+async fn register_export(
+    page: UserPage,
+    mut conn: DbConn,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let (rows, titles, _) = register_rows(&mut conn, None, 5000).await?;
+    let sheet = export_sheet(&rows, &titles, page.locale, page.tz);
+    export::respond(&sheet, format, "archive-borrows")
+}
+
+/// GET /archives/borrows.csv
+pub async fn register_csv(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
+    register_export(page, conn, ExportFormat::Csv).await
+}
+
+/// GET /archives/borrows.xlsx
+pub async fn register_xlsx(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
+    register_export(page, conn, ExportFormat::Xlsx).await
+}
+
+/// The borrow as lines for the approver's mail and page.
+pub async fn approval_details(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    loc: Locale,
+) -> QueryResult<Vec<(String, String)>> {
+    let b = queries::borrow(conn, id).await?;
+    let a = queries::get(conn, b.archive_id).await?;
+    let docs = queries::borrow_documents(conn, id).await?;
+    let titles: Vec<String> = docs
+        .iter()
+        .map(|d| format!("{} ({})", d.doc.title, d.doc_type.name(loc)))
+        .collect();
+    Ok(vec![
+        (
+            loc.t("archives.archive").to_owned(),
+            format!("{} · {}", a.label(), a.resident_name),
+        ),
+        (loc.t("archives.documents").to_owned(), titles.join("；")),
+        (
+            loc.t("archives.mode_label").to_owned(),
+            loc.t(&format!("archives.mode.{}", b.mode)).to_owned(),
+        ),
+        (loc.t("archives.purpose").to_owned(), b.purpose),
+        (loc.t("archives.due_on").to_owned(), b.due_on.to_string()),
+    ])
+}
+
+/// The manager decided: the borrow may be handed over, or not.
+pub async fn finished(conn: &mut AsyncPgConnection, id: i64, status: &str) -> QueryResult<()> {
+    queries::borrow_status(conn, id, "pending", status).await?;
+    Ok(())
+}
+
+/// Daily: mails each borrower whose loan is past due, once a day until returned.
+pub async fn remind_overdue(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    config: &Config,
+) -> anyhow::Result<String> {
+    let today = engine::day(config, now);
+    let rows = queries::overdue(conn, today, 500).await?;
+    let mut sent = 0;
+    for r in rows {
+        let person = approvals::queries::person(conn, r.borrow.borrower_id).await?;
+        let loc = person.locale();
+        let mut url = config.base_url.clone();
+        url.set_path(&format!("/archives/borrows/{}", r.borrow.id));
+        let mail = super::mail::Overdue {
+            loc,
+            to_name: person.display_name.clone(),
+            label: r.label(),
+            due_on: r.borrow.due_on.to_string(),
+            url: url.to_string(),
+        }
+        .render()?;
+        let key = format!("archive_borrow_overdue:{}:{today}", r.borrow.id);
+        if crate::mail::enqueue(conn, &key, "archive_overdue", &person.recipient(), &mail).await? {
+            sent += 1;
+        }
+    }
+    Ok(format!("reminded {sent}"))
+}

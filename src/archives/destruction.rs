@@ -1,0 +1,435 @@
+//! Destruction (档案销毁): the keeper fills the 过期文件处理登记表 from documents
+//! past retention and not on hold; the customer-service supervisor reviews and
+//! the service-centre manager approves it (approvals kind `archive_destruction`);
+//! then, with two or more people present (两人以上在场) each confirming from their
+//! own session and the supervisor's re-check (复核), the destruction is recorded:
+//! scans are deleted, the metadata and the list stay, and the 销毁清册 prints.
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use diesel::QueryResult;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::{DestructionInput, SignInput};
+use super::queries;
+use super::views::{DestructionLists, DestructionPrint, DestructionShow, DueList};
+use crate::approvals::{self, engine};
+use crate::audit;
+use crate::auth::Right;
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::web::context::flash;
+use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+
+/// Who made the list and who re-checked it (empty until then).
+async fn people(
+    conn: &mut AsyncPgConnection,
+    d: &super::models::Destruction,
+) -> QueryResult<(String, String)> {
+    let mut ids = vec![d.created_by];
+    ids.extend(d.rechecked_by);
+    let names = approvals::queries::names(conn, &ids).await?;
+    let name = |id: Option<i64>| id.and_then(|i| names.get(&i).cloned()).unwrap_or_default();
+    Ok((name(Some(d.created_by)), name(d.rechecked_by)))
+}
+
+/// Witnesses the rule asks for: 两人以上在场.
+pub const WITNESSES: usize = 2;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    before: Option<i64>,
+}
+
+/// GET /archives/destructions: the lists, newest first.
+pub async fn lists(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    const PAGE: i64 = 50;
+    let mut rows = queries::destruction_lists(&mut conn, q.before, PAGE + 1).await?;
+    let next = if rows.len() as i64 > PAGE {
+        rows.truncate(PAGE as usize);
+        rows.last().map(|r| r.0.id)
+    } else {
+        None
+    };
+    let body = DestructionLists {
+        ctx: page.ctx(),
+        rows,
+        next,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// POST /archives/destructions: the keeper's list of documents to destroy, sent
+/// for review and approval. Every document must be past retention, kept, not on
+/// hold and on no other open list; otherwise nothing is stored.
+pub async fn create(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    Form(input): Form<DestructionInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::KeepArchives)?;
+    let today = engine::day(&config, Utc::now());
+    let mut ids: Vec<i64> = input
+        .documents
+        .iter()
+        .filter_map(|d| d.trim().parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut errors = FieldErrors::new(page.locale);
+    let rows = queries::document_rows(&mut conn, &ids).await?;
+    let open = queries::on_open_list(&mut conn, &ids).await?;
+    if ids.is_empty() || rows.len() != ids.len() {
+        errors.add("documents", "archives.error.documents");
+    } else if rows.iter().any(|r| r.held()) {
+        errors.add("documents", "archives.error.on_hold");
+    } else if rows
+        .iter()
+        .any(|r| r.doc.status != "kept" || !super::retention::is_past(r.doc.retain_until, today))
+    {
+        errors.add("documents", "archives.error.not_due");
+    } else if !open.is_empty() {
+        errors.add("documents", "archives.error.on_list");
+    }
+    let note: String = input.note.trim().chars().take(500).collect();
+    if !errors.is_empty() {
+        let until = today + chrono::Duration::days(config.archive_notice_days);
+        let due = queries::due(&mut conn, until, None, 100).await?;
+        let body = DueList {
+            ctx: page.ctx(),
+            rows: due,
+            today,
+            next: None,
+            notice_days: config.archive_notice_days,
+            errors: &errors,
+        }
+        .render()?;
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, body));
+    }
+    let me = page.user().clone();
+    let meta = page.meta();
+    let now = Utc::now();
+    let id = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let id = queries::create_destruction(conn, me.id, &note, &ids).await?;
+            let request = engine::submit(
+                conn,
+                &approvals::ARCHIVE_DESTRUCTION,
+                id,
+                &format!("过期文件处理登记表 XH-{id} · {} 件", ids.len()),
+                me.id,
+                &config,
+                now,
+            )
+            .await?;
+            for r in &rows {
+                queries::add_history(
+                    conn,
+                    r.doc.archive_id,
+                    Some(r.doc.id),
+                    "destruction_listed",
+                    &format!("XH-{id}"),
+                    Some(me.id),
+                )
+                .await?;
+            }
+            audit::record(
+                conn,
+                &meta,
+                "archives.destruction_listed",
+                Some(("archive_destruction", id.to_string())),
+                json!({ "documents": ids, "approval_request": request }),
+            )
+            .await?;
+            Ok(id)
+        })
+        .await?;
+    flash(&session, "ok", page.t("archives.destruction_filed"));
+    Ok(see_other(&format!("/archives/destructions/{id}")))
+}
+
+async fn render_show(
+    page: &UserPage,
+    conn: &mut DbConn,
+    id: i64,
+    sign: &SignInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let d = queries::destruction(conn, id).await?;
+    let docs = queries::destruction_documents(conn, id).await?;
+    let witnesses = queries::witnesses_of(conn, id).await?;
+    let req = approvals::queries::request_for(conn, super::DESTRUCTION_KIND, id).await?;
+    let (creator, rechecker) = people(conn, &d).await?;
+    let me = page.user().id;
+    let approval_id = super::approval_link(conn, req, page.user()).await?;
+    let body = DestructionShow {
+        ctx: page.ctx(),
+        creator,
+        rechecker,
+        i_witnessed: witnesses.iter().any(|w| w.user_id == me),
+        d,
+        docs,
+        witnesses,
+        approval_id,
+        sign_name: sign.sign_name.clone(),
+        errors,
+        cites: super::DESTRUCTION_CITES,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /archives/destructions/{id}
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let errors = FieldErrors::new(page.locale);
+    render_show(
+        &page,
+        &mut conn,
+        path.into_inner(),
+        &SignInput::default(),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /archives/destructions/{id}/witness: I was present (在场), signed from
+/// my own session. Once per person.
+pub async fn witness(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<SignInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let id = path.into_inner();
+    let d = queries::destruction(&mut conn, id).await?;
+    let me = page.user().clone();
+    let mut errors = FieldErrors::new(page.locale);
+    let sig = input.signature(&me.display_name, &mut errors);
+    if d.status != "approved" {
+        flash(&session, "error", page.t("archives.error.not_approved"));
+        return Ok(see_other(&format!("/archives/destructions/{id}")));
+    }
+    let Some(sig) = sig else {
+        return render_show(
+            &page,
+            &mut conn,
+            id,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        if queries::add_witness(conn, id, me.id, &sig.name, sig.drawing_png.as_deref()).await? {
+            audit::record(
+                conn,
+                &meta,
+                "archives.destruction_witnessed",
+                Some(("archive_destruction", id.to_string())),
+                json!({ "signed_name": sig.name }),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("archives.witnessed"));
+    Ok(see_other(&format!("/archives/destructions/{id}")))
+}
+
+/// POST /archives/destructions/{id}/recheck: the supervisor re-checked the content.
+pub async fn recheck(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ReviewDestruction)?;
+    let id = path.into_inner();
+    let me = page.user().id;
+    let meta = page.meta();
+    let done = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let done = queries::recheck(conn, id, me).await?;
+            if done {
+                audit::record(
+                    conn,
+                    &meta,
+                    "archives.destruction_rechecked",
+                    Some(("archive_destruction", id.to_string())),
+                    json!({}),
+                )
+                .await?;
+            }
+            Ok(done)
+        })
+        .await?;
+    if done {
+        flash(&session, "ok", page.t("archives.rechecked"));
+    } else {
+        flash(&session, "error", page.t("archives.error.not_approved"));
+    }
+    Ok(see_other(&format!("/archives/destructions/{id}")))
+}
+
+/// Why a destruction cannot be recorded yet, as a catalog key.
+pub fn blocker(
+    d: &super::models::Destruction,
+    witnesses: usize,
+    any_held: bool,
+) -> Option<&'static str> {
+    if d.status != "approved" {
+        Some("archives.error.not_approved")
+    } else if d.rechecked_by.is_none() {
+        Some("archives.error.not_rechecked")
+    } else if witnesses < WITNESSES {
+        Some("archives.error.witnesses")
+    } else if any_held {
+        Some("archives.error.on_hold")
+    } else {
+        None
+    }
+}
+
+/// POST /archives/destructions/{id}/record: the destruction happened. Only after
+/// approval, the re-check and two witnesses; scans deleted in this transaction.
+pub async fn record(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::KeepArchives)?;
+    let id = path.into_inner();
+    let me = page.user().id;
+    let meta = page.meta();
+    let refused = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let d = queries::lock_destruction(conn, id).await?;
+            let witnesses = queries::witnesses_of(conn, id).await?;
+            let docs = queries::destruction_documents(conn, id).await?;
+            if let Some(why) = blocker(&d, witnesses.len(), docs.iter().any(|r| r.held())) {
+                return Ok(Some(why));
+            }
+            let archives = queries::destroy(conn, id, me).await?;
+            for a in &archives {
+                queries::refresh_summary(conn, *a).await?;
+            }
+            for r in &docs {
+                queries::add_history(
+                    conn,
+                    r.doc.archive_id,
+                    Some(r.doc.id),
+                    "destroyed",
+                    &format!("XH-{id}"),
+                    Some(me),
+                )
+                .await?;
+            }
+            audit::record(
+                conn,
+                &meta,
+                "archives.destroyed",
+                Some(("archive_destruction", id.to_string())),
+                json!({ "documents": docs.iter().map(|r| r.doc.id).collect::<Vec<_>>(),
+                        "witnesses": witnesses.iter().map(|w| w.user_id).collect::<Vec<_>>() }),
+            )
+            .await?;
+            Ok(None)
+        })
+        .await?;
+    match refused {
+        None => flash(&session, "ok", page.t("archives.destroyed")),
+        Some(key) => flash(&session, "error", page.t(key)),
+    }
+    Ok(see_other(&format!("/archives/destructions/{id}")))
+}
+
+/// GET /archives/destructions/{id}/print: the 过期文件处理登记表 / 销毁清册.
+pub async fn print(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let id = path.into_inner();
+    let d = queries::destruction(&mut conn, id).await?;
+    let docs = queries::destruction_documents(&mut conn, id).await?;
+    let witnesses = queries::witnesses_of(&mut conn, id).await?;
+    let (creator, rechecker) = people(&mut conn, &d).await?;
+    let body = DestructionPrint {
+        ctx: page.ctx(),
+        creator,
+        rechecker,
+        d,
+        docs,
+        witnesses,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+pub async fn approval_details(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    loc: Locale,
+) -> QueryResult<Vec<(String, String)>> {
+    let docs = queries::destruction_documents(conn, id).await?;
+    let d = queries::destruction(conn, id).await?;
+    let mut lines: Vec<(String, String)> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                format!("{}", i + 1),
+                format!(
+                    "{} {} · {} ({}) · {} · {}",
+                    r.label(),
+                    r.resident_name,
+                    r.doc.title,
+                    r.doc_type.name(loc),
+                    r.doc.received_on,
+                    r.doc
+                        .retain_until
+                        .map(|d| d.to_string())
+                        .unwrap_or_default()
+                ),
+            )
+        })
+        .collect();
+    if !d.note.is_empty() {
+        lines.push((loc.t("archives.note").to_owned(), d.note));
+    }
+    Ok(lines)
+}
+
+/// Review and approval ended: approved lists wait for the destruction itself.
+pub async fn finished(conn: &mut AsyncPgConnection, id: i64, status: &str) -> QueryResult<()> {
+    queries::destruction_status(conn, id, "in_review", status).await?;
+    Ok(())
+}

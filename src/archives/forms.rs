@@ -1,0 +1,467 @@
+//! The archive forms: raw input and its checks.
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+use crate::leave::forms::date;
+use crate::web::FieldErrors;
+
+pub const EVENTS: [&str; 5] = [
+    "received",
+    "moved_out",
+    "lease_ended",
+    "contract_ended",
+    "permanent",
+];
+
+/// An optional `YYYY-MM-DD`: empty is None, anything else must be a date.
+fn optional_date(
+    s: &str,
+    field: &'static str,
+    errors: &mut FieldErrors,
+) -> Option<Option<NaiveDate>> {
+    if s.trim().is_empty() {
+        return Some(None);
+    }
+    match date(s) {
+        Some(d) => Some(Some(d)),
+        None => {
+            errors.add(field, "archives.error.date");
+            None
+        }
+    }
+}
+
+fn text(
+    s: &str,
+    max: usize,
+    field: &'static str,
+    required: bool,
+    errors: &mut FieldErrors,
+) -> String {
+    let t = s.trim().to_owned();
+    if required && t.is_empty() {
+        errors.add(field, "archives.error.required");
+    } else if t.chars().count() > max {
+        errors.add(field, "archives.error.too_long");
+    }
+    t
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct ArchiveInput {
+    #[serde(default)]
+    pub resident: String,
+    #[serde(default)]
+    pub via_centre: Option<String>,
+}
+
+/// A document as typed (from the multipart form, which may carry a scan).
+#[derive(Default, Debug, Clone)]
+pub struct DocInput {
+    pub type_id: String,
+    pub title: String,
+    pub received_on: String,
+    pub pages: String,
+    pub cabinet: String,
+    pub box_: String,
+    pub confidential: bool,
+}
+
+pub struct ValidDoc {
+    pub type_id: i64,
+    pub title: String,
+    pub received_on: NaiveDate,
+    pub pages: i32,
+    pub cabinet: String,
+    pub box_: String,
+    pub confidential: bool,
+}
+
+impl DocInput {
+    pub fn from_fields(f: &HashMap<String, String>) -> DocInput {
+        let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+        DocInput {
+            type_id: get("type_id"),
+            title: get("title"),
+            received_on: get("received_on"),
+            pages: get("pages"),
+            cabinet: get("cabinet"),
+            box_: get("box"),
+            confidential: f.contains_key("confidential"),
+        }
+    }
+
+    /// `types`: the ids of the types this archive may hold.
+    pub fn validate(
+        &self,
+        types: &[i64],
+        today: NaiveDate,
+        errors: &mut FieldErrors,
+    ) -> Option<ValidDoc> {
+        let type_id = self
+            .type_id
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|t| types.contains(t));
+        if type_id.is_none() {
+            errors.add("type_id", "archives.error.type");
+        }
+        let title = text(&self.title, 200, "title", true, errors);
+        let received_on = date(&self.received_on);
+        match received_on {
+            None => errors.add("received_on", "archives.error.date"),
+            Some(d) if d > today => errors.add("received_on", "archives.error.future"),
+            _ => {}
+        }
+        let pages = self
+            .pages
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|p| (1..=10000).contains(p));
+        if pages.is_none() {
+            errors.add("pages", "archives.error.pages");
+        }
+        let cabinet = text(&self.cabinet, 40, "cabinet", false, errors);
+        let box_ = text(&self.box_, 40, "box", false, errors);
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(ValidDoc {
+            type_id: type_id?,
+            title,
+            received_on: received_on?,
+            pages: pages?,
+            cabinet,
+            box_,
+            confidential: self.confidential,
+        })
+    }
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct EventsInput {
+    #[serde(default)]
+    pub moved_out: String,
+    #[serde(default)]
+    pub lease_ended_on: String,
+    #[serde(default)]
+    pub contract_ended_on: String,
+}
+
+pub struct ValidEvents {
+    pub moved_out: Option<NaiveDate>,
+    pub lease_ended_on: Option<NaiveDate>,
+    pub contract_ended_on: Option<NaiveDate>,
+}
+
+impl EventsInput {
+    pub fn validate(
+        &self,
+        moved_in: Option<NaiveDate>,
+        errors: &mut FieldErrors,
+    ) -> Option<ValidEvents> {
+        let moved_out = optional_date(&self.moved_out, "moved_out", errors);
+        if let (Some(Some(out)), Some(inn)) = (moved_out, moved_in) {
+            if out < inn {
+                errors.add("moved_out", "archives.error.before_move_in");
+            }
+        }
+        let lease = optional_date(&self.lease_ended_on, "lease_ended_on", errors);
+        let contract = optional_date(&self.contract_ended_on, "contract_ended_on", errors);
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(ValidEvents {
+            moved_out: moved_out?,
+            lease_ended_on: lease?,
+            contract_ended_on: contract?,
+        })
+    }
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct HoldInput {
+    #[serde(default)]
+    pub hold: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct BorrowInput {
+    #[serde(default)]
+    pub documents: Vec<String>,
+    #[serde(default)]
+    pub mode: String,
+    #[serde(default)]
+    pub purpose: String,
+    #[serde(default)]
+    pub due_on: String,
+}
+
+pub struct ValidBorrow {
+    pub documents: Vec<i64>,
+    pub mode: &'static str,
+    pub purpose: String,
+    pub due_on: NaiveDate,
+}
+
+pub const MODES: [&str; 3] = ["consult", "loan", "copy"];
+
+impl BorrowInput {
+    pub fn chosen(&self, id: &i64) -> bool {
+        self.documents.iter().any(|d| d.trim() == id.to_string())
+    }
+
+    /// `available`: the archive's documents that may be asked for, with their
+    /// confidentiality. A loan or copy of a confidential one quotes the rule.
+    pub fn validate(
+        &self,
+        available: &[(i64, bool)],
+        today: NaiveDate,
+        errors: &mut FieldErrors,
+    ) -> Option<ValidBorrow> {
+        let mode = MODES.into_iter().find(|m| *m == self.mode.trim());
+        if mode.is_none() {
+            errors.add("mode", "archives.error.mode");
+        }
+        let mut documents: Vec<i64> = Vec::new();
+        for d in &self.documents {
+            match d
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|id| available.iter().any(|(a, _)| a == id))
+            {
+                Some(id) if !documents.contains(&id) => documents.push(id),
+                Some(_) => {}
+                None => errors.add("documents", "archives.error.documents"),
+            }
+        }
+        if documents.is_empty() {
+            errors.add("documents", "archives.error.documents");
+        }
+        let confidential = documents
+            .iter()
+            .any(|id| available.iter().any(|(a, c)| a == id && *c));
+        if confidential && matches!(mode, Some("loan" | "copy")) {
+            errors.add_text("mode", super::CONFIDENTIAL_RULE.to_owned());
+        }
+        let purpose = text(&self.purpose, 500, "purpose", true, errors);
+        let due_on = date(&self.due_on);
+        match due_on {
+            None => errors.add("due_on", "archives.error.date"),
+            Some(d) if d < today => errors.add("due_on", "archives.error.past"),
+            Some(d) if (d - today).num_days() > 90 => {
+                errors.add("due_on", "archives.error.too_far")
+            }
+            _ => {}
+        }
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(ValidBorrow {
+            documents,
+            mode: mode?,
+            purpose,
+            due_on: due_on?,
+        })
+    }
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct ScheduleInput {
+    #[serde(default)]
+    pub event: String,
+    #[serde(default)]
+    pub years: String,
+    /// Set by the preview's "save" button: the keeper has seen what moves.
+    #[serde(default)]
+    pub confirm: String,
+}
+
+impl ScheduleInput {
+    pub fn validate(&self, errors: &mut FieldErrors) -> Option<(&'static str, Option<i32>)> {
+        let event = EVENTS.into_iter().find(|e| *e == self.event.trim());
+        let Some(event) = event else {
+            errors.add("event", "archives.error.event");
+            return None;
+        };
+        if event == "permanent" {
+            return Some((event, None));
+        }
+        match self
+            .years
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (1..=100).contains(y))
+        {
+            Some(y) => Some((event, Some(y))),
+            None => {
+                errors.add("years", "archives.error.years");
+                None
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct TypeInput {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub archive_kind: String,
+    #[serde(default)]
+    pub name_zh: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub required: Option<String>,
+    #[serde(default)]
+    pub personal: Option<String>,
+    #[serde(default)]
+    pub event: String,
+    #[serde(default)]
+    pub years: String,
+}
+
+pub struct ValidType {
+    pub code: String,
+    pub archive_kind: &'static str,
+    pub name_zh: String,
+    pub name_en: String,
+    pub required: bool,
+    pub personal: bool,
+    pub event: &'static str,
+    pub years: Option<i32>,
+}
+
+impl TypeInput {
+    pub fn validate(&self, errors: &mut FieldErrors) -> Option<ValidType> {
+        let code = self.code.trim().to_owned();
+        if code.is_empty()
+            || code.len() > 40
+            || !code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            errors.add("code", "archives.error.code");
+        }
+        let kind = ["owner", "tenant"]
+            .into_iter()
+            .find(|k| *k == self.archive_kind.trim());
+        if kind.is_none() {
+            errors.add("archive_kind", "archives.error.kind");
+        }
+        let name_zh = text(&self.name_zh, 100, "name_zh", true, errors);
+        let name_en = text(&self.name_en, 100, "name_en", true, errors);
+        let schedule = ScheduleInput {
+            event: self.event.clone(),
+            years: self.years.clone(),
+            confirm: String::new(),
+        }
+        .validate(errors);
+        if !errors.is_empty() {
+            return None;
+        }
+        let (event, years) = schedule?;
+        Some(ValidType {
+            code,
+            archive_kind: kind?,
+            name_zh,
+            name_en,
+            required: self.required.is_some(),
+            personal: self.personal.is_some(),
+            event,
+            years,
+        })
+    }
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct DestructionInput {
+    #[serde(default)]
+    pub documents: Vec<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A signature on a paper-replacing form (hand-over, witness).
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct SignInput {
+    #[serde(default)]
+    pub sign_name: String,
+    #[serde(default)]
+    pub sign_confirm: Option<String>,
+    #[serde(default)]
+    pub sign_drawing: String,
+}
+
+impl SignInput {
+    /// The signature, when the typed name is `expected`'s and it is confirmed.
+    pub fn signature(
+        &self,
+        expected: &str,
+        errors: &mut FieldErrors,
+    ) -> Option<crate::web::signature::Signature> {
+        crate::web::signature::parse(
+            &self.sign_name,
+            self.sign_confirm.as_deref(),
+            &self.sign_drawing,
+            Some(expected),
+            errors,
+        )
+        .filter(|_| errors.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
+    }
+
+    #[test]
+    fn a_loan_of_a_confidential_document_quotes_the_rule() {
+        let mut e = FieldErrors::new(Locale::ZhCn);
+        let input = BorrowInput {
+            documents: vec!["7".into()],
+            mode: "loan".into(),
+            purpose: "核对".into(),
+            due_on: "2026-12-01".into(),
+        };
+        assert!(input.validate(&[(7, true)], today(), &mut e).is_none());
+        assert!(e.get("mode").contains("不可复印或借出"));
+        let mut e = FieldErrors::new(Locale::ZhCn);
+        let consult = BorrowInput {
+            mode: "consult".into(),
+            ..input
+        };
+        assert!(consult.validate(&[(7, true)], today(), &mut e).is_some());
+    }
+
+    #[test]
+    fn a_permanent_period_has_no_years() {
+        let mut e = FieldErrors::new(Locale::ZhCn);
+        let s = ScheduleInput {
+            event: "permanent".into(),
+            years: "5".into(),
+            confirm: String::new(),
+        };
+        assert_eq!(s.validate(&mut e), Some(("permanent", None)));
+        let s = ScheduleInput {
+            event: "moved_out".into(),
+            years: "0".into(),
+            confirm: String::new(),
+        };
+        assert_eq!(s.validate(&mut e), None);
+        assert!(e.has("years"));
+    }
+}

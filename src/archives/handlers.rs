@@ -1,0 +1,835 @@
+//! Archives and their documents: the list, one archive's checklist, inventory
+//! and history, documents and scans, events, holds, and the document types.
+use actix_session::Session;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::{ArchiveInput, DocInput, EventsInput, HoldInput, TypeInput};
+use super::models::{Archive, DocType, NewDocType, NewDocument};
+use super::queries::{self, Scope};
+use super::views::{
+    self, ArchiveList, ArchiveShow, BuildingView, DocumentShow, Inventory, NewArchivePage,
+    TypesPage,
+};
+use crate::audit;
+use crate::auth::Right;
+use crate::config::Config;
+use crate::db::{is_unique_violation, DbConn};
+use crate::error::AppError;
+use crate::schema::archive_doc_types;
+use crate::web::context::flash;
+use crate::web::{html, see_other, FieldErrors, Form, Upload, UserPage};
+
+const PAGE: i64 = 50;
+
+fn today(config: &Config) -> chrono::NaiveDate {
+    crate::approvals::engine::day(config, Utc::now())
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    after: Option<i64>,
+    building: Option<i64>,
+}
+
+/// GET /archives: every archive in the paper order, with its completeness.
+pub async fn list(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let mut rows = queries::page(&mut conn, q.building, q.after, PAGE + 1).await?;
+    let next = if rows.len() as i64 > PAGE {
+        rows.truncate(PAGE as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let required = queries::required_counts(&mut conn).await?;
+    let body = ArchiveList {
+        ctx: page.ctx(),
+        rows,
+        required,
+        next,
+        building: q.building,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /archives/buildings/{id}: completeness across the building's rooms.
+pub async fn building(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let b = crate::properties::queries::building(&mut conn, path.into_inner()).await?;
+    let rows = queries::page(&mut conn, Some(b.id), None, 2000).await?;
+    let required = queries::required_counts(&mut conn).await?;
+    let body = BuildingView {
+        ctx: page.ctx(),
+        building: b,
+        rows,
+        required,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// The residents that may get an archive: (id, label for the select).
+async fn candidates(page: &UserPage, conn: &mut DbConn) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(queries::residents_without_archive(conn)
+        .await?
+        .into_iter()
+        .map(|(id, kind, name, b, floor, unit, number)| {
+            let kind = page.t(&format!("archives.kind.{kind}"));
+            (
+                id,
+                format!(
+                    "{} · {name} ({kind})",
+                    super::models::label(&b, &unit, floor, &number)
+                ),
+            )
+        })
+        .collect())
+}
+
+fn new_page(
+    page: &UserPage,
+    input: &ArchiveInput,
+    errors: &FieldErrors,
+    residents: Vec<(i64, String)>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let body = NewArchivePage {
+        ctx: page.ctx(),
+        input,
+        errors,
+        residents,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /archives/new
+pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditArchives)?;
+    let list = candidates(&page, &mut conn).await?;
+    let errors = FieldErrors::new(page.locale);
+    new_page(
+        &page,
+        &ArchiveInput::default(),
+        &errors,
+        list,
+        StatusCode::OK,
+    )
+}
+
+/// POST /archives/new: one archive for a resident of a room. A tenant has one
+/// only when let through the service centre (通过服务中心成交的承租客户).
+pub async fn create(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(input): Form<ArchiveInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditArchives)?;
+    let mut errors = FieldErrors::new(page.locale);
+    let resident = match input.resident.trim().parse::<i64>() {
+        Ok(id) => queries::placements(&mut conn, Some(id), 1).await?.pop(),
+        Err(_) => None,
+    };
+    match &resident {
+        None => errors.add("resident", "archives.error.resident"),
+        Some(r) if r.kind == "tenant" && input.via_centre.is_none() => {
+            errors.add("via_centre", "archives.error.via_centre")
+        }
+        _ => {}
+    }
+    let Some(r) = resident.filter(|_| errors.is_empty()) else {
+        let list = candidates(&page, &mut conn).await?;
+        return new_page(
+            &page,
+            &input,
+            &errors,
+            list,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let id = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let created = queries::open_archive(conn, &r).await?;
+            let Some(id) = created else {
+                return Ok(None);
+            };
+            queries::add_history(conn, id, None, "opened", "", Some(me)).await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.opened",
+                Some(("archive", id.to_string())),
+                json!({ "resident": r.resident_id, "kind": r.kind }),
+            )
+            .await?;
+            Ok(Some(id))
+        })
+        .await?;
+    let id = match id {
+        Some(id) => id,
+        // A second click: the archive exists, show it.
+        None => {
+            use crate::schema::archives;
+            archives::table
+                .filter(archives::resident_id.eq(r.resident_id))
+                .select(archives::id)
+                .first(&mut conn)
+                .await?
+        }
+    };
+    flash(&session, "ok", page.t("archives.opened"));
+    Ok(see_other(&format!("/archives/{id}")))
+}
+
+/// What the archive page shows besides the archive: the forms' state.
+pub struct ShowForms {
+    pub doc: DocInput,
+    pub events: Option<EventsInput>,
+    pub errors: FieldErrors,
+}
+
+pub(super) async fn render_show(
+    page: &UserPage,
+    conn: &mut DbConn,
+    archive: Archive,
+    forms: ShowForms,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let types: Vec<DocType> = queries::doc_types(conn)
+        .await?
+        .into_iter()
+        .filter(|t| t.archive_kind == archive.kind)
+        .collect();
+    let docs = queries::documents_of(conn, archive.id).await?;
+    let history = queries::history(conn, archive.id).await?;
+    let (moved_in, moved_out) = queries::resident_moved_out(conn, archive.resident_id).await?;
+    let confidential: Vec<i64> = docs
+        .iter()
+        .filter(|d| d.confidential && d.status != "destroyed")
+        .map(|d| d.id)
+        .collect();
+    if !confidential.is_empty() && status == StatusCode::OK {
+        // The list names confidential papers: who looked is on record.
+        audit::record(
+            conn,
+            &page.meta(),
+            "archives.confidential_listed",
+            Some(("archive", archive.id.to_string())),
+            json!({ "documents": confidential }),
+        )
+        .await?;
+    }
+    let events = forms.events.unwrap_or_else(|| EventsInput {
+        moved_out: moved_out.map(|d| d.to_string()).unwrap_or_default(),
+        lease_ended_on: archive
+            .lease_ended_on
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        contract_ended_on: archive
+            .contract_ended_on
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    });
+    let body = ArchiveShow {
+        ctx: page.ctx(),
+        checklist: views::checklist(&types, &docs),
+        archive,
+        types,
+        docs,
+        history,
+        moved_in,
+        doc: forms.doc,
+        events,
+        errors: forms.errors,
+        cites: super::ARCHIVE_CITES,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /archives/{id}: the checklist (present and missing), the documents, the
+/// events, the history.
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let archive = queries::get(&mut conn, path.into_inner()).await?;
+    let doc = DocInput {
+        received_on: today(&config).to_string(),
+        pages: "1".into(),
+        ..Default::default()
+    };
+    let forms = ShowForms {
+        doc,
+        events: None,
+        errors: FieldErrors::new(page.locale),
+    };
+    render_show(&page, &mut conn, archive, forms, StatusCode::OK).await
+}
+
+/// Checks a scan: at most 20 MB, and a PDF, JPEG or PNG by its bytes.
+fn check_scan(bytes: &[u8], errors: &mut FieldErrors) -> Option<&'static str> {
+    if bytes.len() > super::SCAN_MAX {
+        errors.add("scan", "archives.error.scan_size");
+        return None;
+    }
+    let kind = super::sniff(bytes);
+    if kind.is_none() {
+        errors.add("scan", "archives.error.scan_type");
+    }
+    kind
+}
+
+/// A file name safe for a header: the last path part, printable, bounded.
+fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let s: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(120)
+        .collect();
+    if s.is_empty() {
+        "scan".into()
+    } else {
+        s
+    }
+}
+
+/// POST /archives/{id}/documents (multipart): files a document, with its scan
+/// when one is sent; the inventory and the history change with it.
+pub async fn add_document(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+    upload: Upload,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditArchives)?;
+    let archive = queries::get(&mut conn, path.into_inner()).await?;
+    let input = DocInput::from_fields(&upload.fields);
+    let types: Vec<DocType> = queries::doc_types(&mut conn)
+        .await?
+        .into_iter()
+        .filter(|t| t.archive_kind == archive.kind)
+        .collect();
+    let ids: Vec<i64> = types.iter().map(|t| t.id).collect();
+    let mut errors = FieldErrors::new(page.locale);
+    let scan = upload.file("scan");
+    let scan_type = scan.and_then(|f| check_scan(&f.content, &mut errors));
+    let valid = input.validate(&ids, today(&config), &mut errors);
+    let Some(v) = valid.filter(|_| errors.is_empty()) else {
+        let forms = ShowForms {
+            doc: input,
+            events: None,
+            errors,
+        };
+        return render_show(
+            &page,
+            &mut conn,
+            archive,
+            forms,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let personal = types.iter().any(|t| t.id == v.type_id && t.personal);
+    let me = page.user().id;
+    let meta = page.meta();
+    let archive_id = archive.id;
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let Some(id) = queries::insert_document(
+                conn,
+                &NewDocument {
+                    archive_id,
+                    type_id: v.type_id,
+                    title: &v.title,
+                    received_on: v.received_on,
+                    pages: v.pages,
+                    cabinet: &v.cabinet,
+                    box_: &v.box_,
+                    confidential: v.confidential || personal,
+                    created_by: me,
+                },
+            )
+            .await?
+            else {
+                return Ok(false);
+            };
+            if let (Some(f), Some(ct)) = (scan, scan_type) {
+                queries::put_scan(conn, id, ct, &clean_name(&f.filename), &f.content, me).await?;
+            }
+            queries::recompute_retention(conn, Scope::Archive(archive_id)).await?;
+            queries::refresh_summary(conn, archive_id).await?;
+            queries::add_history(
+                conn,
+                archive_id,
+                Some(id),
+                "document_added",
+                &v.title,
+                Some(me),
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.document_added",
+                Some(("archive_document", id.to_string())),
+                json!({ "archive": archive_id, "type": v.type_id, "scan": scan_type }),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if filed {
+        flash(&session, "ok", page.t("archives.document_added"));
+    } else {
+        flash(&session, "error", page.t("archives.error.duplicate"));
+    }
+    Ok(see_other(&format!("/archives/{archive_id}")))
+}
+
+/// GET /archives/documents/{id}: one document; a confidential one's view is audited.
+pub async fn document(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let doc = queries::document(&mut conn, path.into_inner()).await?;
+    let archive = queries::get(&mut conn, doc.archive_id).await?;
+    let doc_type = queries::doc_type(&mut conn, doc.type_id).await?;
+    if doc.confidential {
+        audit::record(
+            &mut conn,
+            &page.meta(),
+            "archives.document_viewed",
+            Some(("archive_document", doc.id.to_string())),
+            json!({ "archive": archive.id, "confidential": true }),
+        )
+        .await?;
+    }
+    let errors = FieldErrors::new(page.locale);
+    let body = DocumentShow {
+        ctx: page.ctx(),
+        doc,
+        doc_type,
+        archive,
+        errors: &errors,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /archives/documents/{id}/scan: the scan, as an attachment; every view audited.
+pub async fn scan(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let doc = queries::document(&mut conn, path.into_inner()).await?;
+    if !doc.has_scan {
+        return Err(AppError::NotFound);
+    }
+    let (content_type, filename, bytes) = queries::scan(&mut conn, doc.id).await?;
+    audit::record(
+        &mut conn,
+        &page.meta(),
+        "archives.scan_viewed",
+        Some(("archive_document", doc.id.to_string())),
+        json!({ "archive": doc.archive_id, "confidential": doc.confidential }),
+    )
+    .await?;
+    let disposition = header::ContentDisposition {
+        disposition: header::DispositionType::Attachment,
+        parameters: vec![header::DispositionParam::Filename(filename)],
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(disposition)
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
+}
+
+/// POST /archives/documents/{id}/scan (multipart): adds or replaces the scan.
+pub async fn upload_scan(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    upload: Upload,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditArchives)?;
+    let doc = queries::document(&mut conn, path.into_inner()).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let scan_type = match upload.file("scan") {
+        Some(f) => check_scan(&f.content, &mut errors),
+        None => {
+            errors.add("scan", "archives.error.scan_missing");
+            None
+        }
+    };
+    if doc.status == "destroyed" {
+        return Err(AppError::Forbidden);
+    }
+    let (Some(f), Some(ct)) = (upload.file("scan"), scan_type) else {
+        let archive = queries::get(&mut conn, doc.archive_id).await?;
+        let doc_type = queries::doc_type(&mut conn, doc.type_id).await?;
+        let body = DocumentShow {
+            ctx: page.ctx(),
+            doc,
+            doc_type,
+            archive,
+            errors: &errors,
+        }
+        .render()?;
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, body));
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        queries::put_scan(conn, doc.id, ct, &clean_name(&f.filename), &f.content, me).await?;
+        queries::add_history(
+            conn,
+            doc.archive_id,
+            Some(doc.id),
+            "scan_added",
+            &doc.title,
+            Some(me),
+        )
+        .await?;
+        audit::record(
+            conn,
+            &meta,
+            "archives.scan_added",
+            Some(("archive_document", doc.id.to_string())),
+            json!({ "content_type": ct, "size": f.content.len() }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("archives.scan_added"));
+    Ok(see_other(&format!("/archives/documents/{}", doc.id)))
+}
+
+/// POST /archives/{id}/events: the move-out, lease end or contract end; the
+/// retention dates of the archive's documents follow in the same transaction.
+pub async fn events(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<EventsInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditArchives)?;
+    let archive = queries::get(&mut conn, path.into_inner()).await?;
+    let (moved_in, _) = queries::resident_moved_out(&mut conn, archive.resident_id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some(v) = input.validate(moved_in, &mut errors) else {
+        let forms = ShowForms {
+            doc: DocInput::default(),
+            events: Some(input),
+            errors,
+        };
+        return render_show(
+            &page,
+            &mut conn,
+            archive,
+            forms,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        queries::set_moved_out(conn, archive.resident_id, v.moved_out).await?;
+        queries::set_events(conn, archive.id, v.lease_ended_on, v.contract_ended_on).await?;
+        let moved = queries::recompute_retention(conn, Scope::Archive(archive.id)).await?;
+        let detail = format!(
+            "{} / {} / {}",
+            v.moved_out.map(|d| d.to_string()).unwrap_or_default(),
+            v.lease_ended_on.map(|d| d.to_string()).unwrap_or_default(),
+            v.contract_ended_on
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        );
+        queries::add_history(conn, archive.id, None, "events", &detail, Some(me)).await?;
+        audit::record(
+            conn,
+            &meta,
+            "archives.events",
+            Some(("archive", archive.id.to_string())),
+            json!({ "moved_out": v.moved_out, "lease_ended_on": v.lease_ended_on,
+                    "contract_ended_on": v.contract_ended_on, "retention_changed": moved }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("archives.events_saved"));
+    Ok(see_other(&format!("/archives/{}", archive.id)))
+}
+
+/// What a legal hold (冻结) is put on: a whole archive, or one document in it.
+enum HoldTarget<'a> {
+    Archive(i64),
+    Document {
+        archive: i64,
+        id: i64,
+        title: &'a str,
+    },
+}
+
+/// Puts the target on hold or releases it, with its history and audit rows.
+async fn set_hold(
+    page: &UserPage,
+    conn: &mut DbConn,
+    target: HoldTarget<'_>,
+    hold: bool,
+    reason: &str,
+) -> Result<(), AppError> {
+    let me = page.user().id;
+    let meta = page.meta();
+    let action = if hold { "hold" } else { "release" };
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let (archive, doc, detail, entity) = match target {
+            HoldTarget::Archive(id) => {
+                queries::set_archive_hold(conn, id, hold).await?;
+                (id, None, reason.to_owned(), ("archive", id))
+            }
+            HoldTarget::Document { archive, id, title } => {
+                queries::set_document_hold(conn, id, hold).await?;
+                (
+                    archive,
+                    Some(id),
+                    title.to_owned(),
+                    ("archive_document", id),
+                )
+            }
+        };
+        queries::add_history(conn, archive, doc, action, &detail, Some(me)).await?;
+        audit::record(
+            conn,
+            &meta,
+            &format!("archives.{action}"),
+            Some((entity.0, entity.1.to_string())),
+            json!({ "reason": reason }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// POST /archives/{id}/hold: puts the archive on legal hold (冻结) or releases it.
+pub async fn archive_hold(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<HoldInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::KeepArchives)?;
+    let archive = queries::get(&mut conn, path.into_inner()).await?;
+    let hold = input.hold == "on";
+    let reason: String = input.reason.trim().chars().take(200).collect();
+    if hold && reason.is_empty() {
+        flash(&session, "error", page.t("archives.error.hold_reason"));
+    } else {
+        set_hold(
+            &page,
+            &mut conn,
+            HoldTarget::Archive(archive.id),
+            hold,
+            &reason,
+        )
+        .await?;
+        flash(&session, "ok", page.t("archives.hold_saved"));
+    }
+    Ok(see_other(&format!("/archives/{}", archive.id)))
+}
+
+/// POST /archives/documents/{id}/hold: one document on legal hold, or released.
+pub async fn document_hold(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<HoldInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::KeepArchives)?;
+    let doc = queries::document(&mut conn, path.into_inner()).await?;
+    let target = HoldTarget::Document {
+        archive: doc.archive_id,
+        id: doc.id,
+        title: &doc.title,
+    };
+    set_hold(
+        &page,
+        &mut conn,
+        target,
+        input.hold == "on",
+        input.reason.trim(),
+    )
+    .await?;
+    flash(&session, "ok", page.t("archives.hold_saved"));
+    Ok(see_other(&format!("/archives/documents/{}", doc.id)))
+}
+
+/// GET /archives/{id}/inventory: the 档案资料清单 for paper.
+pub async fn inventory(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let archive = queries::get(&mut conn, path.into_inner()).await?;
+    let types: Vec<DocType> = queries::doc_types(&mut conn)
+        .await?
+        .into_iter()
+        .filter(|t| t.archive_kind == archive.kind)
+        .collect();
+    let docs = queries::documents_of(&mut conn, archive.id).await?;
+    let body = Inventory {
+        ctx: page.ctx(),
+        checklist: views::checklist(&types, &docs),
+        archive,
+        types,
+        docs,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+fn types_page(
+    page: &UserPage,
+    types: Vec<DocType>,
+    input: &TypeInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let body = TypesPage {
+        ctx: page.ctx(),
+        types,
+        input,
+        errors,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /archives/types: the checklists' document types; admins add new ones.
+pub async fn types(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    if !page.may(Right::ManageDocTypes) {
+        page.require(Right::ViewArchives)?;
+    }
+    let types = queries::doc_types(&mut conn).await?;
+    let input = TypeInput {
+        archive_kind: "owner".into(),
+        event: "received".into(),
+        years: "10".into(),
+        required: Some("on".into()),
+        ..Default::default()
+    };
+    let errors = FieldErrors::new(page.locale);
+    types_page(&page, types, &input, &errors, StatusCode::OK)
+}
+
+/// POST /archives/types: an admin extends a checklist.
+pub async fn add_type(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(input): Form<TypeInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageDocTypes)?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some(v) = input.validate(&mut errors) else {
+        let types = queries::doc_types(&mut conn).await?;
+        return types_page(
+            &page,
+            types,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let meta = page.meta();
+    let result = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            let position: Option<i32> = archive_doc_types::table
+                .filter(archive_doc_types::archive_kind.eq(v.archive_kind))
+                .select(diesel::dsl::max(archive_doc_types::position))
+                .first(conn)
+                .await?;
+            let id: i64 = diesel::insert_into(archive_doc_types::table)
+                .values(&NewDocType {
+                    code: &v.code,
+                    archive_kind: v.archive_kind,
+                    name_zh: &v.name_zh,
+                    name_en: &v.name_en,
+                    position: position.unwrap_or(0) + 1,
+                    required: v.required,
+                    personal: v.personal,
+                    retention_event: v.event,
+                    retention_years: v.years,
+                })
+                .returning(archive_doc_types::id)
+                .get_result(conn)
+                .await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.type_added",
+                Some(("archive_doc_type", id.to_string())),
+                json!({ "code": v.code, "kind": v.archive_kind, "required": v.required }),
+            )
+            .await?;
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(()) => {}
+        Err(e) if is_unique_violation(&e) => {
+            errors.add("code", "archives.error.code_taken");
+            let types = queries::doc_types(&mut conn).await?;
+            return types_page(
+                &page,
+                types,
+                &input,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
+    flash(&session, "ok", page.t("archives.type_added"));
+    Ok(see_other("/archives/types"))
+}

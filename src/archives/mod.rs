@@ -1,0 +1,248 @@
+//! Resident archives (住户档案管理规定): one archive per room and resident with the
+//! seed's checklist, documents with their place, confidentiality and scan, the
+//! inventory (档案资料清单) and history; borrowing through the service-centre
+//! manager's approval (文件借阅登记表); the retention schedule (档案保存期限规定)
+//! with a daily notice to the archive keeper; destruction lists reviewed,
+//! approved and witnessed (过期文件处理登记表, 销毁清册).
+pub mod borrow;
+pub mod demo;
+pub mod destruction;
+pub mod forms;
+mod handlers;
+mod mail;
+pub mod models;
+pub mod queries;
+pub mod retention;
+mod views;
+
+use actix_web::web;
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+
+use crate::i18n::Locale;
+
+pub use demo::seed_demo;
+
+/// Approval kind of a borrow request (center_manager approves).
+pub const BORROW_KIND: &str = "archive_borrow";
+/// Approval kind of a destruction list (supervisor reviews, manager approves).
+pub const DESTRUCTION_KIND: &str = "archive_destruction";
+
+/// The rule a loan or copy of a confidential document breaks, quoted to the user.
+pub const CONFIDENTIAL_RULE: &str =
+    "住户档案管理规定 3(3)：涉及业主/租户个人及其他有保密要求的文件和资料，不可复印或借出，不可传播其内容。";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/archives", web::get().to(handlers::list))
+        .route("/archives/new", web::get().to(handlers::new_form))
+        .route("/archives/new", web::post().to(handlers::create))
+        .route("/archives/types", web::get().to(handlers::types))
+        .route("/archives/types", web::post().to(handlers::add_type))
+        .route(
+            "/archives/buildings/{id}",
+            web::get().to(handlers::building),
+        )
+        .route("/archives/retention", web::get().to(retention::schedule))
+        .route(
+            "/archives/retention/{id}",
+            web::get().to(retention::edit_form),
+        )
+        .route("/archives/retention/{id}", web::post().to(retention::save))
+        .route("/archives/due", web::get().to(retention::due))
+        .route("/archives/borrows", web::get().to(borrow::register))
+        .route("/archives/borrows.csv", web::get().to(borrow::register_csv))
+        .route(
+            "/archives/borrows.xlsx",
+            web::get().to(borrow::register_xlsx),
+        )
+        .route(
+            "/archives/borrows/print",
+            web::get().to(borrow::register_print),
+        )
+        .route("/archives/borrows/{id}", web::get().to(borrow::show))
+        .route("/archives/borrows/{id}/lend", web::post().to(borrow::lend))
+        .route(
+            "/archives/borrows/{id}/return",
+            web::post().to(borrow::give_back),
+        )
+        .route("/archives/destructions", web::get().to(destruction::lists))
+        .route(
+            "/archives/destructions",
+            web::post().to(destruction::create),
+        )
+        .route(
+            "/archives/destructions/{id}",
+            web::get().to(destruction::show),
+        )
+        .route(
+            "/archives/destructions/{id}/witness",
+            web::post().to(destruction::witness),
+        )
+        .route(
+            "/archives/destructions/{id}/recheck",
+            web::post().to(destruction::recheck),
+        )
+        .route(
+            "/archives/destructions/{id}/record",
+            web::post().to(destruction::record),
+        )
+        .route(
+            "/archives/destructions/{id}/print",
+            web::get().to(destruction::print),
+        )
+        .route(
+            "/archives/documents/{id}",
+            web::get().to(handlers::document),
+        )
+        .route(
+            "/archives/documents/{id}/scan",
+            web::get().to(handlers::scan),
+        )
+        .route(
+            "/archives/documents/{id}/scan",
+            web::post().to(handlers::upload_scan),
+        )
+        .route(
+            "/archives/documents/{id}/hold",
+            web::post().to(handlers::document_hold),
+        )
+        .route("/archives/{id}", web::get().to(handlers::show))
+        .route(
+            "/archives/{id}/documents",
+            web::post().to(handlers::add_document),
+        )
+        .route("/archives/{id}/events", web::post().to(handlers::events))
+        .route(
+            "/archives/{id}/hold",
+            web::post().to(handlers::archive_hold),
+        )
+        .route(
+            "/archives/{id}/inventory",
+            web::get().to(handlers::inventory),
+        )
+        .route("/archives/{id}/borrow", web::get().to(borrow::new_form))
+        .route("/archives/{id}/borrow", web::post().to(borrow::create));
+}
+
+/// Catalog key of a retention event (`received`, `moved_out`, …).
+pub fn event_key(event: &str) -> String {
+    format!("archives.event.{event}")
+}
+
+/// What the request is about, for the approver's mail and page.
+pub async fn approval_details(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    subject_id: i64,
+    loc: Locale,
+) -> QueryResult<Vec<(String, String)>> {
+    match kind {
+        BORROW_KIND => borrow::approval_details(conn, subject_id, loc).await,
+        _ => destruction::approval_details(conn, subject_id, loc).await,
+    }
+}
+
+pub fn subject_url(kind: &str, subject_id: i64) -> String {
+    match kind {
+        BORROW_KIND => format!("/archives/borrows/{subject_id}"),
+        _ => format!("/archives/destructions/{subject_id}"),
+    }
+}
+
+/// The approval ended: the borrow or the destruction list takes its outcome.
+pub async fn on_finished(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    subject_id: i64,
+    status: &str,
+) -> QueryResult<()> {
+    match kind {
+        BORROW_KIND => borrow::finished(conn, subject_id, status).await,
+        _ => destruction::finished(conn, subject_id, status).await,
+    }
+}
+
+/// The approval request's id, when this user may open it (its requester, an
+/// approver of it, or whoever sees every request): the pages link it only then.
+pub async fn approval_link(
+    conn: &mut AsyncPgConnection,
+    req: Option<crate::approvals::models::Request>,
+    user: &crate::auth::CurrentUser,
+) -> QueryResult<Option<i64>> {
+    let Some(r) = req else { return Ok(None) };
+    let visible = r.requester_id == user.id
+        || user.may(crate::auth::Right::ViewAllRequests)
+        || crate::approvals::queries::was_approver(conn, r.id, user.id).await?;
+    Ok(visible.then_some(r.id))
+}
+
+/// Content type of a scan, judged by its first bytes (never by its name or the
+/// browser's claim): PDF, JPEG or PNG only.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+use crate::web::cite::Cite;
+
+const RULES: &str = "住户档案管理规定";
+/// The archive page: contents (1), labels and order (2), changes (4).
+pub const ARCHIVE_CITES: &[Cite] = &[
+    Cite {
+        doc: RULES,
+        clause: "1",
+    },
+    Cite {
+        doc: RULES,
+        clause: "2",
+    },
+    Cite {
+        doc: RULES,
+        clause: "4",
+    },
+];
+/// Borrowing: confidential papers (3(3)) and the manager's approval (3(4)).
+pub const BORROW_CITES: &[Cite] = &[
+    Cite {
+        doc: RULES,
+        clause: "3(3)",
+    },
+    Cite {
+        doc: RULES,
+        clause: "3(4)",
+    },
+];
+/// Retention (5(4)).
+pub const RETENTION_CITES: &[Cite] = &[Cite {
+    doc: RULES,
+    clause: "5",
+}];
+/// Destruction (6).
+pub const DESTRUCTION_CITES: &[Cite] = &[Cite {
+    doc: RULES,
+    clause: "6",
+}];
+
+/// Largest scan kept.
+pub const SCAN_MAX: usize = 20 * 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::sniff;
+
+    #[test]
+    fn scans_are_judged_by_their_bytes() {
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
+        assert_eq!(sniff(b"<html>%PDF-"), None);
+        assert_eq!(sniff(b"MZ\x90\x00"), None);
+    }
+}

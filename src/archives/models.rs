@@ -1,0 +1,244 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+
+use crate::i18n::Locale;
+use crate::schema::{
+    archive_borrows, archive_destructions, archive_doc_types, archive_documents, archive_history,
+    archives,
+};
+
+/// A document type of the checklists, with its retention schedule.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = archive_doc_types)]
+pub struct DocType {
+    pub id: i64,
+    pub code: String,
+    pub archive_kind: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub position: i32,
+    pub required: bool,
+    pub personal: bool,
+    pub retention_event: String,
+    pub retention_years: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl DocType {
+    pub fn name(&self, loc: Locale) -> &str {
+        match loc {
+            Locale::En => &self.name_en,
+            _ => &self.name_zh,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = archive_doc_types)]
+pub struct NewDocType<'a> {
+    pub code: &'a str,
+    pub archive_kind: &'a str,
+    pub name_zh: &'a str,
+    pub name_en: &'a str,
+    pub position: i32,
+    pub required: bool,
+    pub personal: bool,
+    pub retention_event: &'a str,
+    pub retention_years: Option<i32>,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = archives)]
+pub struct Archive {
+    pub id: i64,
+    pub resident_id: i64,
+    pub room_id: i64,
+    pub kind: String,
+    pub project_id: i64,
+    pub building_id: i64,
+    pub building_code: String,
+    pub floor: i32,
+    pub unit: String,
+    pub number: String,
+    pub resident_name: String,
+    pub lease_ended_on: Option<NaiveDate>,
+    pub contract_ended_on: Option<NaiveDate>,
+    pub legal_hold: bool,
+    pub present_required: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Archive {
+    /// The label on the archive bag: 栋号-(单元-)楼层号-房号.
+    pub fn label(&self) -> String {
+        label(&self.building_code, &self.unit, self.floor, &self.number)
+    }
+}
+
+pub fn label(building: &str, unit: &str, floor: i32, number: &str) -> String {
+    if unit.is_empty() {
+        format!("{building}-{floor}-{number}")
+    } else {
+        format!("{building}-{unit}-{floor}-{number}")
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = archives)]
+pub struct NewArchive<'a> {
+    pub resident_id: i64,
+    pub room_id: i64,
+    pub kind: &'a str,
+    pub project_id: i64,
+    pub building_id: i64,
+    pub building_code: &'a str,
+    pub floor: i32,
+    pub unit: &'a str,
+    pub number: &'a str,
+    pub resident_name: &'a str,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = archive_documents)]
+pub struct Document {
+    pub id: i64,
+    pub archive_id: i64,
+    pub type_id: i64,
+    pub title: String,
+    pub received_on: NaiveDate,
+    pub pages: i32,
+    pub cabinet: String,
+    pub box_: String,
+    pub confidential: bool,
+    pub retain_until: Option<NaiveDate>,
+    pub legal_hold: bool,
+    pub status: String,
+    pub has_scan: bool,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Document {
+    /// Where the paper is: cabinet and box.
+    pub fn place(&self) -> String {
+        match (self.cabinet.is_empty(), self.box_.is_empty()) {
+            (true, true) => String::new(),
+            (false, true) => self.cabinet.clone(),
+            (true, false) => self.box_.clone(),
+            (false, false) => format!("{} / {}", self.cabinet, self.box_),
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = archive_documents)]
+pub struct NewDocument<'a> {
+    pub archive_id: i64,
+    pub type_id: i64,
+    pub title: &'a str,
+    pub received_on: NaiveDate,
+    pub pages: i32,
+    pub cabinet: &'a str,
+    #[diesel(column_name = box_)]
+    pub box_: &'a str,
+    pub confidential: bool,
+    pub created_by: i64,
+}
+
+/// A document with its archive's label and type, for lists across archives.
+#[derive(Queryable, Debug, Clone)]
+pub struct DocumentRow {
+    #[diesel(embed)]
+    pub doc: Document,
+    #[diesel(embed)]
+    pub doc_type: DocType,
+    pub building_code: String,
+    pub unit: String,
+    pub floor: i32,
+    pub number: String,
+    pub resident_name: String,
+    pub archive_hold: bool,
+}
+
+impl DocumentRow {
+    pub fn label(&self) -> String {
+        label(&self.building_code, &self.unit, self.floor, &self.number)
+    }
+    pub fn held(&self) -> bool {
+        self.doc.legal_hold || self.archive_hold
+    }
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = archive_history)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub archive_id: i64,
+    pub document_id: Option<i64>,
+    pub action: String,
+    pub detail: String,
+    pub actor_id: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = archive_borrows)]
+pub struct Borrow {
+    pub id: i64,
+    pub archive_id: i64,
+    pub borrower_id: i64,
+    pub mode: String,
+    pub purpose: String,
+    pub due_on: NaiveDate,
+    pub status: String,
+    pub lent_at: Option<DateTime<Utc>>,
+    pub lent_by: Option<i64>,
+    pub signed_name: Option<String>,
+    pub signature_png: Option<Vec<u8>>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub returned_to: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A line of the 文件借阅登记表: the borrow, its archive's label and the borrower.
+#[derive(Queryable, Debug, Clone)]
+pub struct BorrowRow {
+    #[diesel(embed)]
+    pub borrow: Borrow,
+    pub building_code: String,
+    pub unit: String,
+    pub floor: i32,
+    pub number: String,
+    pub borrower: String,
+}
+
+impl BorrowRow {
+    pub fn label(&self) -> String {
+        label(&self.building_code, &self.unit, self.floor, &self.number)
+    }
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = archive_destructions)]
+pub struct Destruction {
+    pub id: i64,
+    pub status: String,
+    pub note: String,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub rechecked_by: Option<i64>,
+    pub rechecked_at: Option<DateTime<Utc>>,
+    pub destroyed_by: Option<i64>,
+    pub destroyed_at: Option<DateTime<Utc>>,
+}
+
+/// A witness of a destruction, as signed.
+#[derive(Queryable, Debug, Clone)]
+pub struct Witness {
+    pub user_id: i64,
+    pub signed_name: String,
+    pub signature_png: Option<Vec<u8>>,
+    pub signed_at: DateTime<Utc>,
+}

@@ -1,0 +1,259 @@
+//! The retention schedule (档案保存期限规定): per document type a period and the
+//! event it runs from, or permanent; a change shows what it would move before it
+//! is saved. The list of documents due for destruction, and the daily job that
+//! warns the archive keeper ahead and on the day, in one digest mail.
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::ScheduleInput;
+use super::queries;
+use super::views::{DueList, Schedule, ScheduleEdit};
+use crate::approvals::engine;
+use crate::audit;
+use crate::auth::{Right, Role};
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::web::context::flash;
+use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+
+/// GET /archives/retention: the schedule.
+pub async fn schedule(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let types = queries::doc_types(&mut conn).await?;
+    let body = Schedule {
+        ctx: page.ctx(),
+        types,
+        cites: super::RETENTION_CITES,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// How many moved documents the preview lists.
+const PREVIEW: i64 = 200;
+
+async fn edit_page(
+    page: &UserPage,
+    conn: &mut DbConn,
+    type_id: i64,
+    input: &ScheduleInput,
+    errors: &FieldErrors,
+    moved: Option<Vec<queries::Moved>>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let doc_type = queries::doc_type(conn, type_id).await?;
+    let body = ScheduleEdit {
+        ctx: page.ctx(),
+        doc_type,
+        input,
+        errors,
+        moved,
+        preview_max: PREVIEW as usize,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /archives/retention/{id}
+pub async fn edit_form(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::KeepArchives)?;
+    let t = queries::doc_type(&mut conn, path.into_inner()).await?;
+    let input = ScheduleInput {
+        event: t.retention_event.clone(),
+        years: t.retention_years.map(|y| y.to_string()).unwrap_or_default(),
+        confirm: String::new(),
+    };
+    let errors = FieldErrors::new(page.locale);
+    edit_page(
+        &page,
+        &mut conn,
+        t.id,
+        &input,
+        &errors,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /archives/retention/{id}: first a preview of the documents whose
+/// retention date would move; saved only from the preview's confirm button.
+pub async fn save(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<ScheduleInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::KeepArchives)?;
+    let t = queries::doc_type(&mut conn, path.into_inner()).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some((event, years)) = input.validate(&mut errors) else {
+        return edit_page(
+            &page,
+            &mut conn,
+            t.id,
+            &input,
+            &errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    if input.confirm != "1" {
+        let moved = queries::preview_schedule(&mut conn, t.id, event, years, PREVIEW).await?;
+        return edit_page(
+            &page,
+            &mut conn,
+            t.id,
+            &input,
+            &errors,
+            Some(moved),
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let meta = page.meta();
+    let moved = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let moved = queries::set_schedule(conn, t.id, event, years).await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.schedule_changed",
+                Some(("archive_doc_type", t.id.to_string())),
+                json!({ "from": { "event": t.retention_event, "years": t.retention_years },
+                        "to": { "event": event, "years": years }, "documents_moved": moved }),
+            )
+            .await?;
+            Ok(moved)
+        })
+        .await?;
+    flash(
+        &session,
+        "ok",
+        page.t1("archives.schedule_saved", "n", moved),
+    );
+    Ok(see_other("/archives/retention"))
+}
+
+#[derive(Deserialize)]
+pub struct DueQuery {
+    after: Option<String>,
+}
+
+const PAGE: i64 = 100;
+
+/// GET /archives/due: documents at or near their retention date; the keeper
+/// picks those past it (and not on hold) for a destruction list.
+pub async fn due(
+    page: UserPage,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    q: web::Query<DueQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let today = engine::day(&config, Utc::now());
+    let until = today + Duration::days(config.archive_notice_days);
+    let after = q.after.as_deref().and_then(|a| {
+        let (d, id) = a.split_once('_')?;
+        Some((crate::leave::forms::date(d)?, id.parse::<i64>().ok()?))
+    });
+    let mut rows = queries::due(&mut conn, until, after, PAGE + 1).await?;
+    let next = if rows.len() as i64 > PAGE {
+        rows.truncate(PAGE as usize);
+        rows.last()
+            .and_then(|r| r.doc.retain_until.map(|d| format!("{d}_{}", r.doc.id)))
+    } else {
+        None
+    };
+    let errors = FieldErrors::new(page.locale);
+    let body = DueList {
+        ctx: page.ctx(),
+        rows,
+        today,
+        next,
+        notice_days: config.archive_notice_days,
+        errors: &errors,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// How many documents one digest lists at most; the rest go in the next run's.
+const DIGEST_MAX: i64 = 1000;
+
+/// The daily notice: one digest mail to each archive keeper listing the documents
+/// that reach their retention date within `ARCHIVE_NOTICE_DAYS` and those that
+/// reach it today (or did, unannounced). Each document is announced once per kind
+/// and date; documents on hold are left out.
+pub async fn notify(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    config: &Config,
+) -> anyhow::Result<String> {
+    let today = engine::day(config, now);
+    let ahead_until = today + Duration::days(config.archive_notice_days);
+    let (ahead, due) = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let due = queries::claim_notices(conn, "due", None, today, DIGEST_MAX).await?;
+            let ahead =
+                queries::claim_notices(conn, "ahead", Some(today), ahead_until, DIGEST_MAX).await?;
+            if ahead.is_empty() && due.is_empty() {
+                return Ok((0, 0));
+            }
+            let ahead_rows = queries::document_rows(conn, &ahead).await?;
+            let due_rows = queries::document_rows(conn, &due).await?;
+            let keepers = queries::holders(conn, Role::ArchiveKeeper.code()).await?;
+            let mut url = config.base_url.clone();
+            url.set_path("/archives/due");
+            for k in &keepers {
+                let loc = k.locale();
+                let line = |r: &super::models::DocumentRow| super::mail::DigestLine {
+                    label: r.label(),
+                    resident: r.resident_name.clone(),
+                    title: r.doc.title.clone(),
+                    doc_type: r.doc_type.name(loc).to_owned(),
+                    retain_until: r
+                        .doc
+                        .retain_until
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                };
+                let mail = super::mail::Digest {
+                    loc,
+                    to_name: k.display_name.clone(),
+                    days: config.archive_notice_days,
+                    today: today.to_string(),
+                    ahead: ahead_rows.iter().map(line).collect(),
+                    due: due_rows.iter().map(line).collect(),
+                    url: url.to_string(),
+                }
+                .render()
+                .map_err(AppError::Template)?;
+                let first = ahead.iter().chain(&due).min().copied().unwrap_or(0);
+                let key = format!("archive_retention:{}:{today}:{first}", k.id);
+                crate::mail::enqueue(conn, &key, "archive_retention", &k.recipient(), &mail)
+                    .await?;
+            }
+            Ok((ahead.len(), due.len()))
+        })
+        .await?;
+    Ok(format!("announced {ahead} ahead, {due} due"))
+}
+
+/// The first day a document may be destroyed is its retention date.
+pub fn is_past(retain_until: Option<NaiveDate>, today: NaiveDate) -> bool {
+    retain_until.is_some_and(|d| d <= today)
+}

@@ -1,0 +1,437 @@
+//! Template structs of the archive pages.
+use askama::Template;
+use chrono::NaiveDate;
+
+use super::forms::{ArchiveInput, DocInput, EventsInput, TypeInput};
+use super::models::{Archive, DocType, Document, HistoryEntry};
+use crate::i18n::Locale;
+use crate::properties::models::Building;
+use crate::web::{FieldErrors, PageCtx};
+
+/// One line of an archive's checklist: the type and how many kept documents it has.
+pub struct CheckLine {
+    pub doc_type: DocType,
+    pub count: usize,
+}
+
+impl CheckLine {
+    pub fn missing(&self) -> bool {
+        self.doc_type.required && self.count == 0
+    }
+}
+
+pub fn checklist(types: &[DocType], docs: &[Document]) -> Vec<CheckLine> {
+    types
+        .iter()
+        .map(|t| CheckLine {
+            doc_type: t.clone(),
+            count: docs
+                .iter()
+                .filter(|d| d.type_id == t.id && d.status != "destroyed")
+                .count(),
+        })
+        .collect()
+}
+
+/// The retention of a type as a phrase: "10 年（自迁出起）" or "永久".
+pub fn period_text(loc: Locale, t: &DocType) -> String {
+    match t.retention_years {
+        None => loc.t("archives.event.permanent").to_owned(),
+        Some(y) => loc.tf(
+            "archives.period",
+            &[
+                ("years", &y),
+                ("event", &loc.t(&super::event_key(&t.retention_event))),
+            ],
+        ),
+    }
+}
+
+fn required_of(required: &[(String, i64)], kind: &str) -> i64 {
+    required
+        .iter()
+        .find(|(k, _)| k == kind)
+        .map_or(0, |(_, n)| *n)
+}
+
+/// Shared helpers of the pages that show archives, documents and types.
+pub trait ArchiveText {
+    fn loc(&self) -> Locale;
+    fn kind_label(&self, kind: &str) -> &'static str {
+        self.loc().t(&format!("archives.kind.{kind}"))
+    }
+    fn type_name<'t>(&self, t: &'t DocType) -> &'t str {
+        t.name(self.loc())
+    }
+    fn period(&self, t: &DocType) -> String {
+        period_text(self.loc(), t)
+    }
+    fn doc_status(&self, s: &str) -> &'static str {
+        self.loc().t(&format!("archives.doc_status.{s}"))
+    }
+    fn retain(&self, d: &Option<NaiveDate>) -> String {
+        match d {
+            Some(d) => d.to_string(),
+            None => self.loc().t("archives.no_date").to_owned(),
+        }
+    }
+    fn mode_label(&self, m: &str) -> &'static str {
+        self.loc().t(&format!("archives.mode.{m}"))
+    }
+    fn borrow_status(&self, s: &str) -> &'static str {
+        self.loc().t(&format!("archives.borrow_status.{s}"))
+    }
+    fn destruction_status(&self, s: &str) -> &'static str {
+        self.loc().t(&format!("archives.destruction_status.{s}"))
+    }
+}
+
+macro_rules! archive_text {
+    ($($t:ident),*) => {
+        $(impl ArchiveText for $t<'_> {
+            fn loc(&self) -> Locale {
+                self.ctx.locale
+            }
+        })*
+    };
+}
+
+archive_text!(
+    ArchiveList,
+    BuildingView,
+    ArchiveShow,
+    DocumentShow,
+    Inventory,
+    TypesPage
+);
+
+#[derive(Template)]
+#[template(path = "archives/list.html")]
+pub struct ArchiveList<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<Archive>,
+    pub required: Vec<(String, i64)>,
+    pub next: Option<i64>,
+    pub building: Option<i64>,
+}
+
+impl ArchiveList<'_> {
+    pub fn required_of(&self, kind: &str) -> i64 {
+        required_of(&self.required, kind)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "archives/building.html")]
+pub struct BuildingView<'a> {
+    pub ctx: &'a PageCtx,
+    pub building: Building,
+    pub rows: Vec<Archive>,
+    pub required: Vec<(String, i64)>,
+}
+
+impl BuildingView<'_> {
+    pub fn required_of(&self, kind: &str) -> i64 {
+        required_of(&self.required, kind)
+    }
+    /// (complete archives, all archives, present documents, required documents).
+    pub fn totals(&self) -> (usize, usize, i64, i64) {
+        let complete = self
+            .rows
+            .iter()
+            .filter(|a| i64::from(a.present_required) >= self.required_of(&a.kind))
+            .count();
+        let present = self
+            .rows
+            .iter()
+            .map(|a| i64::from(a.present_required))
+            .sum();
+        let required = self.rows.iter().map(|a| self.required_of(&a.kind)).sum();
+        (complete, self.rows.len(), present, required)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "archives/new.html")]
+pub struct NewArchivePage<'a> {
+    pub ctx: &'a PageCtx,
+    pub input: &'a ArchiveInput,
+    pub errors: &'a FieldErrors,
+    pub residents: Vec<(i64, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "archives/show.html")]
+pub struct ArchiveShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub archive: Archive,
+    pub types: Vec<DocType>,
+    pub checklist: Vec<CheckLine>,
+    pub docs: Vec<Document>,
+    pub history: Vec<(HistoryEntry, Option<String>)>,
+    pub moved_in: Option<NaiveDate>,
+    pub doc: DocInput,
+    pub events: EventsInput,
+    pub errors: FieldErrors,
+    pub cites: &'static [crate::web::cite::Cite],
+}
+
+impl ArchiveShow<'_> {
+    pub fn type_of(&self, id: &i64) -> &str {
+        self.types
+            .iter()
+            .find(|t| t.id == *id)
+            .map_or("", |t| t.name(self.ctx.locale))
+    }
+    pub fn action(&self, a: &str) -> &'static str {
+        self.ctx.t(&format!("archives.history.{a}"))
+    }
+    pub fn missing_count(&self) -> usize {
+        self.checklist.iter().filter(|c| c.missing()).count()
+    }
+    pub fn type_selected(&self, id: &i64) -> bool {
+        self.doc.type_id.trim() == id.to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "archives/document.html")]
+pub struct DocumentShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub doc: Document,
+    pub doc_type: DocType,
+    pub archive: Archive,
+    pub errors: &'a FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "archives/inventory.html")]
+pub struct Inventory<'a> {
+    pub ctx: &'a PageCtx,
+    pub archive: Archive,
+    pub types: Vec<DocType>,
+    pub checklist: Vec<CheckLine>,
+    pub docs: Vec<Document>,
+}
+
+impl Inventory<'_> {
+    pub fn type_of(&self, id: &i64) -> &str {
+        self.types
+            .iter()
+            .find(|t| t.id == *id)
+            .map_or("", |t| t.name(self.ctx.locale))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "archives/types.html")]
+pub struct TypesPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub types: Vec<DocType>,
+    pub input: &'a TypeInput,
+    pub errors: &'a FieldErrors,
+}
+
+impl TypesPage<'_> {
+    pub fn events(&self) -> Vec<(&'static str, &'static str)> {
+        super::forms::EVENTS
+            .iter()
+            .map(|e| (*e, self.ctx.t(&super::event_key(e))))
+            .collect()
+    }
+}
+
+// ---- Borrowing ----
+
+use super::forms::{BorrowInput, ScheduleInput};
+use super::models::{Borrow, BorrowRow, Destruction, DocumentRow, Witness};
+use super::queries::Moved;
+
+archive_text!(
+    BorrowForm,
+    BorrowShow,
+    DueList,
+    DestructionShow,
+    DestructionPrint,
+    Schedule,
+    ScheduleEdit,
+    Register,
+    RegisterPrint,
+    DestructionLists
+);
+
+#[derive(Template)]
+#[template(path = "archives/borrow_form.html")]
+pub struct BorrowForm<'a> {
+    pub ctx: &'a PageCtx,
+    pub archive: Archive,
+    pub docs: Vec<Document>,
+    pub input: &'a BorrowInput,
+    pub errors: &'a FieldErrors,
+    pub cites: &'static [crate::web::cite::Cite],
+}
+
+impl BorrowForm<'_> {
+    pub fn modes(&self) -> [&'static str; 3] {
+        super::forms::MODES
+    }
+}
+
+#[derive(Template)]
+#[template(path = "archives/borrow_show.html")]
+pub struct BorrowShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub borrow: Borrow,
+    pub archive: Archive,
+    pub docs: Vec<DocumentRow>,
+    pub borrower: String,
+    pub approval_id: Option<i64>,
+    pub sign_name: String,
+    pub errors: &'a FieldErrors,
+}
+
+/// Titles of one borrow's documents, joined for a register line.
+fn titles_of(titles: &[(i64, String)], id: i64) -> String {
+    titles
+        .iter()
+        .filter(|(b, _)| *b == id)
+        .map(|(_, t)| t.as_str())
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+#[derive(Template)]
+#[template(path = "archives/register.html")]
+pub struct Register<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<BorrowRow>,
+    pub titles: Vec<(i64, String)>,
+    pub next: Option<i64>,
+}
+
+impl Register<'_> {
+    pub fn titles(&self, id: &i64) -> String {
+        titles_of(&self.titles, *id)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "archives/register_print.html")]
+pub struct RegisterPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<BorrowRow>,
+    pub titles: Vec<(i64, String)>,
+}
+
+impl RegisterPrint<'_> {
+    pub fn titles(&self, id: &i64) -> String {
+        titles_of(&self.titles, *id)
+    }
+    pub fn when(&self, t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
+        t.as_ref().map(|t| self.ctx.datetime(t)).unwrap_or_default()
+    }
+}
+
+// ---- Retention ----
+
+#[derive(Template)]
+#[template(path = "archives/retention.html")]
+pub struct Schedule<'a> {
+    pub ctx: &'a PageCtx,
+    pub types: Vec<DocType>,
+    pub cites: &'static [crate::web::cite::Cite],
+}
+
+#[derive(Template)]
+#[template(path = "archives/retention_edit.html")]
+pub struct ScheduleEdit<'a> {
+    pub ctx: &'a PageCtx,
+    pub doc_type: DocType,
+    pub input: &'a ScheduleInput,
+    pub errors: &'a FieldErrors,
+    pub moved: Option<Vec<Moved>>,
+    pub preview_max: usize,
+}
+
+impl ScheduleEdit<'_> {
+    pub fn events(&self) -> Vec<(&'static str, &'static str)> {
+        super::forms::EVENTS
+            .iter()
+            .map(|e| (*e, self.ctx.t(&super::event_key(e))))
+            .collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "archives/due.html")]
+pub struct DueList<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<DocumentRow>,
+    pub today: NaiveDate,
+    pub next: Option<String>,
+    pub notice_days: i64,
+    pub errors: &'a FieldErrors,
+}
+
+impl DueList<'_> {
+    /// May go on a destruction list: past retention, kept, not on hold.
+    pub fn destroyable(&self, r: &DocumentRow) -> bool {
+        r.doc.status == "kept"
+            && !r.held()
+            && super::retention::is_past(r.doc.retain_until, self.today)
+    }
+}
+
+// ---- Destruction ----
+
+#[derive(Template)]
+#[template(path = "archives/destructions.html")]
+pub struct DestructionLists<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<(Destruction, String, i64)>,
+    pub next: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "archives/destruction.html")]
+pub struct DestructionShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub d: Destruction,
+    pub docs: Vec<DocumentRow>,
+    pub witnesses: Vec<Witness>,
+    pub creator: String,
+    pub rechecker: String,
+    pub i_witnessed: bool,
+    pub approval_id: Option<i64>,
+    pub sign_name: String,
+    pub errors: &'a FieldErrors,
+    pub cites: &'static [crate::web::cite::Cite],
+}
+
+impl DestructionShow<'_> {
+    pub fn blocker(&self) -> Option<&'static str> {
+        super::destruction::blocker(
+            &self.d,
+            self.witnesses.len(),
+            self.docs.iter().any(|r| r.held()),
+        )
+        .map(|k| self.ctx.t(k))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "archives/destruction_print.html")]
+pub struct DestructionPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub d: Destruction,
+    pub docs: Vec<DocumentRow>,
+    pub witnesses: Vec<Witness>,
+    pub creator: String,
+    pub rechecker: String,
+}
+
+impl DestructionPrint<'_> {
+    pub fn drawing(&self, png: &Option<Vec<u8>>) -> Option<String> {
+        png.as_ref().map(|p| crate::web::signature::data_url(p))
+    }
+}

@@ -1,0 +1,901 @@
+//! Resident archives: checklists, scans, borrowing through approval, the
+//! confidentiality rule, retention dates, the daily digest, destruction, rights.
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{
+    approval_requests, approval_tasks, archive_borrows, archive_documents, archive_scans, archives,
+    audit_log, mail_outbox, residents,
+};
+use reqwest::StatusCode;
+
+use crate::approvals::{mail_of, today};
+use crate::helpers::*;
+use crate::mail::worker;
+use crate::smtp::{link_in, SmtpServer};
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
+/// The demo estate, and the resident called `name`.
+async fn resident(app: &TestApp, name: &str) -> i64 {
+    let mut conn = app.db().await;
+    kefu::demo::seed_properties(&mut conn).await.unwrap();
+    residents::table
+        .filter(residents::name.eq(name))
+        .select(residents::id)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// Opens the archive of `name` as `b`; returns its id.
+async fn open_archive(app: &TestApp, b: &Browser, name: &str, tenant: bool) -> i64 {
+    let r = resident(app, name).await.to_string();
+    let mut fields = vec![("resident", r.as_str())];
+    if tenant {
+        fields.push(("via_centre", "on"));
+    }
+    let res = b.post("/archives/new", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "archive opened");
+    location(&res).rsplit('/').next().unwrap().parse().unwrap()
+}
+
+async fn type_id(app: &TestApp, code: &str) -> i64 {
+    use kefu::schema::archive_doc_types as t;
+    let mut conn = app.db().await;
+    t::table
+        .filter(t::code.eq(code))
+        .select(t::id)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// Files a document (multipart, optionally with a scan); returns the response.
+async fn file_doc(
+    app: &TestApp,
+    b: &Browser,
+    archive: i64,
+    code: &str,
+    title: &str,
+    received: &str,
+    scan: Option<(&str, Vec<u8>)>,
+) -> reqwest::Response {
+    let token = b.csrf().await;
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .text("type_id", type_id(app, code).await.to_string())
+        .text("title", title.to_owned())
+        .text("received_on", received.to_owned())
+        .text("pages", "2")
+        .text("cabinet", "A1")
+        .text("box", "1-301");
+    if let Some((name, bytes)) = scan {
+        form = form.part(
+            "scan",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+    }
+    b.client
+        .post(b.url(&format!("/archives/{archive}/documents")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn doc_id(app: &TestApp, title: &str) -> i64 {
+    let mut conn = app.db().await;
+    archive_documents::table
+        .filter(archive_documents::title.eq(title))
+        .select(archive_documents::id)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+async fn retain_until(app: &TestApp, title: &str) -> Option<NaiveDate> {
+    let mut conn = app.db().await;
+    archive_documents::table
+        .filter(archive_documents::title.eq(title))
+        .select(archive_documents::retain_until)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+fn years_ago(n: i32, days: i64) -> String {
+    let t = today() + Duration::days(days);
+    t.with_year_checked(n).to_string()
+}
+
+trait YearsBack {
+    fn with_year_checked(self, back: i32) -> NaiveDate;
+}
+
+impl YearsBack for NaiveDate {
+    fn with_year_checked(self, back: i32) -> NaiveDate {
+        self.checked_sub_months(chrono::Months::new(12 * back as u32))
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_checklist_shows_what_is_present_and_missing_across_the_building() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+
+    for (code, title) in [
+        ("owner_id_copy", "王小明身份证"),
+        ("move_in_notice", "入伙通知书"),
+    ] {
+        let res = file_doc(
+            &app,
+            &keeper,
+            archive,
+            code,
+            title,
+            &today().to_string(),
+            None,
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+
+    // A double click files the paper once.
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        &today().to_string(),
+        None,
+    )
+    .await;
+    let (status, page) = keeper.page(&format!("/archives/{archive}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("这份资料已登记过"));
+    assert_eq!(text_of(&page, "#completeness").unwrap(), "缺少 6 项资料");
+    assert!(page.contains("消防安全责任书"), "a missing type is listed");
+    let present = {
+        let doc = scraper::Html::parse_document(&page);
+        let sel = scraper::Selector::parse("tr.present td:first-child").unwrap();
+        doc.select(&sel)
+            .map(|e| e.text().collect::<String>())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(present, vec!["身份证复印件", "入伙通知书"]);
+    // The ID copy is a personal paper: confidential whatever the form said.
+    let mut conn = app.db().await;
+    let confidential: bool = archive_documents::table
+        .filter(archive_documents::title.eq("王小明身份证"))
+        .select(archive_documents::confidential)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(confidential);
+
+    let (_, list) = keeper.page("/archives").await;
+    assert!(list.contains("已有 2 / 应有 8"), "{list}");
+    let n: i64 = archive_documents::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let building: i64 = archives::table
+        .find(archive)
+        .select(archives::building_id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (_, view) = keeper
+        .page(&format!("/archives/buildings/{building}"))
+        .await;
+    assert!(view.contains("1 户中 0 户资料齐全"), "{view}");
+
+    let (_, inventory) = keeper.page(&format!("/archives/{archive}/inventory")).await;
+    assert!(inventory.contains("档案资料清单") && inventory.contains("入伙通知书"));
+    assert!(inventory.contains("签字："));
+}
+
+#[tokio::test]
+async fn a_scan_is_judged_by_its_content_and_served_only_as_an_audited_attachment() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+
+    let fake = b"<html><script>alert(1)</script></html>".to_vec();
+    let res = file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        &today().to_string(),
+        Some(("notice.pdf", fake)),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-scan")
+        .unwrap()
+        .contains("PDF、JPEG 或 PNG"));
+    assert_eq!(
+        value_of(&body, "#f-title").unwrap(),
+        "入伙通知书",
+        "input kept"
+    );
+    let mut conn = app.db().await;
+    let n: i64 = archive_documents::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing stored");
+
+    let res = file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        &today().to_string(),
+        Some(("notice.pdf", PDF.to_vec())),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id = doc_id(&app, "入伙通知书").await;
+
+    let res = keeper.get(&format!("/archives/documents/{id}/scan")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("archives.scan_viewed"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+
+    let employee = app.login_as(Role::Employee).await;
+    let res = employee
+        .get(&format!("/archives/documents/{id}/scan"))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_loan_of_a_confidential_document_is_refused_with_the_rule_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let archive = open_archive(&app, &specialist, "王小明", false).await;
+    file_doc(
+        &app,
+        &specialist,
+        archive,
+        "owner_id_copy",
+        "身份证复印件",
+        &today().to_string(),
+        None,
+    )
+    .await;
+    let id = doc_id(&app, "身份证复印件").await.to_string();
+    let due = (today() + Duration::days(3)).to_string();
+
+    for mode in ["loan", "copy"] {
+        let res = specialist
+            .post(
+                &format!("/archives/{archive}/borrow"),
+                &[
+                    ("documents", &id),
+                    ("mode", mode),
+                    ("purpose", "核对"),
+                    ("due_on", &due),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = res.text().await.unwrap();
+        assert!(
+            text_of(&body, "#e-mode")
+                .unwrap()
+                .contains("不可复印或借出"),
+            "the rule is quoted"
+        );
+    }
+    let mut conn = app.db().await;
+    let borrows: i64 = archive_borrows::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let requests: i64 = approval_requests::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!((borrows, requests), (0, 0));
+
+    // On-site consultation may be asked for.
+    let res = specialist
+        .post(
+            &format!("/archives/{archive}/borrow"),
+            &[
+                ("documents", &id),
+                ("mode", "consult"),
+                ("purpose", "核对"),
+                ("due_on", &due),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_loan_waits_for_the_managers_approval_from_the_mail_and_is_signed_for() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        &today().to_string(),
+        None,
+    )
+    .await;
+    let doc = doc_id(&app, "入伙通知书").await.to_string();
+    let due = (today() + Duration::days(5)).to_string();
+
+    let res = specialist
+        .post(
+            &format!("/archives/{archive}/borrow"),
+            &[
+                ("documents", &doc),
+                ("mode", "loan"),
+                ("purpose", "核对入伙日期"),
+                ("due_on", &due),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let borrow = location(&res);
+    // A double click files nothing more.
+    specialist
+        .post(
+            &format!("/archives/{archive}/borrow"),
+            &[
+                ("documents", &doc),
+                ("mode", "loan"),
+                ("purpose", "核对入伙日期"),
+                ("due_on", &due),
+            ],
+        )
+        .await;
+    let mut conn = app.db().await;
+    let n: i64 = archive_borrows::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+
+    // Not approved yet: the keeper cannot hand it over.
+    let sign = [("sign_name", "客服专员 陈静"), ("sign_confirm", "1")];
+    keeper.post(&format!("{borrow}/lend"), &sign).await;
+    let (_, page) = keeper.page(&borrow).await;
+    assert_eq!(text_of(&page, "#borrow-status").unwrap(), "待审批");
+
+    worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&mail_of(Role::CenterManager));
+    assert_eq!(mails.len(), 1, "the manager is asked by mail");
+    assert!(mails[0].text.contains("入伙通知书"));
+    let link = link_in(&mails[0].text);
+    let manager = app.login_as(Role::CenterManager).await;
+    let res = manager
+        .post(&link, &[("decision", "approve"), ("comment", "")])
+        .await;
+    assert!(res.status().is_redirection() || res.status().is_success());
+    let (_, page) = keeper.page(&borrow).await;
+    assert_eq!(text_of(&page, "#borrow-status").unwrap(), "已批准");
+
+    // The borrower signs with their own name.
+    let wrong = keeper
+        .post(
+            &format!("{borrow}/lend"),
+            &[("sign_name", "别人"), ("sign_confirm", "1")],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = keeper.post(&format!("{borrow}/lend"), &sign).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let status: String = archive_documents::table
+        .filter(archive_documents::title.eq("入伙通知书"))
+        .select(archive_documents::status)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "on_loan");
+
+    // Past the due date the borrower is reminded, once a day.
+    let late = at(today() + Duration::days(6));
+    for t in [late, late + Duration::hours(1)] {
+        kefu::archives::borrow::remind_overdue(&mut conn, t, &app.config)
+            .await
+            .unwrap();
+    }
+    let reminders: Vec<String> = mail_outbox::table
+        .filter(mail_outbox::message.eq("archive_overdue"))
+        .select(mail_outbox::to_addr)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(reminders, vec![mail_of(Role::CsSpecialist)]);
+
+    let (_, register) = keeper.page("/archives/borrows").await;
+    assert!(register.contains("入伙通知书") && register.contains("借出中"));
+    let csv = keeper
+        .get("/archives/borrows.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("客服专员 陈静") && csv.contains("核对入伙日期"));
+    let xlsx = keeper.get("/archives/borrows.xlsx").await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let (_, print) = keeper.page("/archives/borrows/print").await;
+    assert!(print.contains("文件借阅登记表") && print.contains("客服专员 陈静"));
+
+    keeper.post(&format!("{borrow}/return"), &[]).await;
+    let (_, page) = keeper.page(&borrow).await;
+    assert_eq!(text_of(&page, "#borrow-status").unwrap(), "已归还");
+}
+
+#[tokio::test]
+async fn retention_dates_run_from_each_kind_of_event_and_a_change_is_previewed() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let owner = open_archive(&app, &keeper, "王小明", false).await;
+    let tenant = open_archive(&app, &keeper, "赵六", true).await;
+    let received = "2024-05-10";
+    for (a, code, title) in [
+        (owner, "renovation_agreement", "装修"),
+        (owner, "owner_id_copy", "身份证"),
+        (owner, "service_agreement", "前期协议"),
+        (owner, "owner_covenant", "公约"),
+        (tenant, "lease_contract", "租赁合同"),
+    ] {
+        let res = file_doc(&app, &keeper, a, code, title, received, None).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{title}");
+    }
+    let d = |s: &str| Some(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap());
+    assert_eq!(
+        retain_until(&app, "装修").await,
+        d("2034-05-10"),
+        "from receipt"
+    );
+    assert_eq!(
+        retain_until(&app, "身份证").await,
+        None,
+        "not moved out yet"
+    );
+    assert_eq!(retain_until(&app, "公约").await, None, "permanent");
+
+    keeper
+        .post(
+            &format!("/archives/{owner}/events"),
+            &[
+                ("moved_out", "2025-06-30"),
+                ("contract_ended_on", "2025-12-31"),
+            ],
+        )
+        .await;
+    keeper
+        .post(
+            &format!("/archives/{tenant}/events"),
+            &[("lease_ended_on", "2026-01-31")],
+        )
+        .await;
+    assert_eq!(
+        retain_until(&app, "身份证").await,
+        d("2028-06-30"),
+        "from move-out"
+    );
+    assert_eq!(
+        retain_until(&app, "前期协议").await,
+        d("2035-12-31"),
+        "from contract end"
+    );
+    assert_eq!(
+        retain_until(&app, "租赁合同").await,
+        d("2036-01-31"),
+        "from lease end"
+    );
+    assert_eq!(retain_until(&app, "公约").await, None);
+
+    // A bad date is refused with its message and changes nothing.
+    let res = keeper
+        .post(
+            &format!("/archives/{owner}/events"),
+            &[("moved_out", "2025-02-30")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(retain_until(&app, "身份证").await, d("2028-06-30"));
+
+    let t = type_id(&app, "owner_id_copy").await;
+    let res = keeper
+        .post(
+            &format!("/archives/retention/{t}"),
+            &[("event", "moved_out"), ("years", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#moved-count").unwrap().contains("1 份"));
+    assert!(body.contains("2026-06-30"), "the new date is shown");
+    assert_eq!(
+        retain_until(&app, "身份证").await,
+        d("2028-06-30"),
+        "not saved yet"
+    );
+    let res = keeper
+        .post(
+            &format!("/archives/retention/{t}"),
+            &[("event", "moved_out"), ("years", "1"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(retain_until(&app, "身份证").await, d("2026-06-30"));
+}
+
+fn at(day: NaiveDate) -> DateTime<Utc> {
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&day.and_hms_opt(2, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+async fn digests(app: &TestApp) -> Vec<String> {
+    let mut conn = app.db().await;
+    mail_outbox::table
+        .filter(mail_outbox::message.eq("archive_retention"))
+        .order(mail_outbox::id)
+        .select(mail_outbox::body_text)
+        .load(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_keeper_gets_one_digest_ahead_and_one_on_the_day_never_twice_and_nothing_on_hold() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    // Renovation agreements are kept ten years from receipt.
+    let soon = years_ago(10, 20);
+    let now = years_ago(10, 0);
+    for (title, received) in [
+        ("二十天后到期", &soon),
+        ("今天到期", &now),
+        ("冻结的", &now),
+    ] {
+        file_doc(
+            &app,
+            &keeper,
+            archive,
+            "renovation_agreement",
+            title,
+            received,
+            None,
+        )
+        .await;
+    }
+    let held = doc_id(&app, "冻结的").await;
+    keeper
+        .post(
+            &format!("/archives/documents/{held}/hold"),
+            &[("hold", "on")],
+        )
+        .await;
+
+    // Two instances run the job at the same moment, then it runs again.
+    let t0 = at(today());
+    let (mut c1, mut c2) = (app.db().await, app.db().await);
+    let (a, b) = tokio::join!(
+        kefu::archives::retention::notify(&mut c1, t0, &app.config),
+        kefu::archives::retention::notify(&mut c2, t0, &app.config)
+    );
+    a.unwrap();
+    b.unwrap();
+    kefu::jobs::run_now(
+        &mut c1,
+        "archives.retention",
+        t0 + Duration::hours(1),
+        &app.config,
+    )
+    .await
+    .unwrap();
+    let mails = digests(&app).await;
+    assert_eq!(mails.len(), 1, "one digest: {mails:?}");
+    assert!(mails[0].contains("二十天后到期") && mails[0].contains("今天到期"));
+    assert!(!mails[0].contains("冻结的"), "nothing on hold");
+
+    // On the day the first one is due: one more digest, once.
+    let t20 = at(today() + Duration::days(20));
+    for t in [t20, t20 + Duration::hours(1)] {
+        kefu::jobs::run_now(&mut c1, "archives.retention", t, &app.config)
+            .await
+            .unwrap();
+    }
+    let mails = digests(&app).await;
+    assert_eq!(mails.len(), 2);
+    assert!(mails[1].contains("二十天后到期") && !mails[1].contains("今天到期"));
+    assert!(!mails[1].contains("冻结的"));
+
+    worker(&app).drain().await.unwrap();
+    let received = smtp.to(&mail_of(Role::ArchiveKeeper));
+    assert_eq!(received.len(), 2, "both digests reach the keeper");
+    assert!(received[0].subject.contains("档案保存期限提醒"));
+}
+
+/// Decides the pending task of `request` as `b`.
+async fn decide(app: &TestApp, b: &Browser, request: i64) {
+    let mut conn = app.db().await;
+    let task: i64 = approval_tasks::table
+        .filter(approval_tasks::request_id.eq(request))
+        .filter(approval_tasks::status.eq("pending"))
+        .select(approval_tasks::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = b
+        .post(
+            &format!("/approvals/{request}/decide"),
+            &[
+                ("task_id", &task.to_string()),
+                ("decision", "approve"),
+                ("comment", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+async fn doc_status(app: &TestApp, id: i64) -> String {
+    let mut conn = app.db().await;
+    archive_documents::table
+        .find(id)
+        .select(archive_documents::status)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    let old = years_ago(11, 0);
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "renovation_agreement",
+        "旧装修协议",
+        &old,
+        Some(("a.pdf", PDF.to_vec())),
+    )
+    .await;
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "未到期",
+        &today().to_string(),
+        None,
+    )
+    .await;
+    let doc = doc_id(&app, "旧装修协议").await;
+
+    // Only documents past retention may be listed.
+    let young = doc_id(&app, "未到期").await.to_string();
+    let res = keeper
+        .post("/archives/destructions", &[("documents", &young)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let res = keeper
+        .post(
+            "/archives/destructions",
+            &[("documents", &doc.to_string()), ("note", "到期")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let list = location(&res);
+    let mut conn = app.db().await;
+    let request: i64 = approval_requests::table
+        .filter(approval_requests::kind.eq("archive_destruction"))
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let keeper_sign = [("sign_name", "客服主任 王芳"), ("sign_confirm", "1")];
+
+    // In review: no witness, no record.
+    keeper.post(&format!("{list}/witness"), &keeper_sign).await;
+    keeper.post(&format!("{list}/record"), &[]).await;
+    assert_eq!(doc_status(&app, doc).await, "kept");
+
+    decide(&app, &supervisor, request).await;
+    let (_, page) = keeper.page(&list).await;
+    assert_eq!(
+        text_of(&page, "#destruction-status").unwrap(),
+        "审核中",
+        "reviewed, not yet approved"
+    );
+    decide(&app, &manager, request).await;
+    let (_, page) = keeper.page(&list).await;
+    assert_eq!(
+        text_of(&page, "#destruction-status").unwrap(),
+        "已批准，待销毁"
+    );
+
+    // Approved, but not re-checked and without witnesses.
+    keeper.post(&format!("{list}/record"), &[]).await;
+    assert_eq!(doc_status(&app, doc).await, "kept");
+    supervisor.post(&format!("{list}/recheck"), &[]).await;
+    keeper.post(&format!("{list}/witness"), &keeper_sign).await;
+    keeper.post(&format!("{list}/witness"), &keeper_sign).await;
+    keeper.post(&format!("{list}/record"), &[]).await;
+    assert_eq!(doc_status(&app, doc).await, "kept", "one person is not two");
+    let (_, page) = keeper.page(&list).await;
+    assert!(text_of(&page, "#blocker").unwrap().contains("两人以上在场"));
+
+    specialist
+        .post(
+            &format!("{list}/witness"),
+            &[("sign_name", "客服专员 陈静"), ("sign_confirm", "1")],
+        )
+        .await;
+    let res = keeper.post(&format!("{list}/record"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(doc_status(&app, doc).await, "destroyed");
+    let scans: i64 = archive_scans::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(scans, 0, "the scan is gone");
+    let res = keeper.get(&format!("/archives/documents/{doc}/scan")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    let (_, print) = keeper.page(&format!("{list}/print")).await;
+    assert!(print.contains("销毁清册") && print.contains("旧装修协议"));
+    assert!(print.contains("客服专员 陈静") && print.contains("客服主任 王芳"));
+    let (_, page) = keeper.page(&format!("/archives/documents/{doc}")).await;
+    assert!(page.contains("已销毁"), "the record remains");
+}
+
+#[tokio::test]
+async fn a_document_on_hold_cannot_be_listed_for_destruction() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "renovation_agreement",
+        "冻结协议",
+        &years_ago(11, 0),
+        None,
+    )
+    .await;
+    keeper
+        .post(
+            &format!("/archives/{archive}/hold"),
+            &[("hold", "on"), ("reason", "诉讼")],
+        )
+        .await;
+    let doc = doc_id(&app, "冻结协议").await.to_string();
+    let res = keeper
+        .post("/archives/destructions", &[("documents", &doc)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("冻结的资料"));
+}
+
+#[tokio::test]
+async fn each_post_sees_the_archives_its_work_needs() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    let t = type_id(&app, "owner_id_copy").await;
+    for role in Role::ALL {
+        let b = app.login_as(role).await;
+        let reads = matches!(
+            role,
+            Role::CsSpecialist | Role::ArchiveKeeper | Role::CsSupervisor | Role::CenterManager
+        );
+        for path in [
+            "/archives".to_owned(),
+            format!("/archives/{archive}"),
+            "/archives/retention".into(),
+            "/archives/destructions".into(),
+            "/archives/borrows".into(),
+        ] {
+            let (status, _) = b.page(&path).await;
+            let want = if reads {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(status, want, "{role:?} {path}");
+        }
+        let (status, _) = b.page(&format!("/archives/retention/{t}")).await;
+        let keeps = role == Role::ArchiveKeeper;
+        assert_eq!(
+            status == StatusCode::OK,
+            keeps,
+            "{role:?} edits the schedule"
+        );
+        let res = b
+            .post(
+                "/archives/types",
+                &[
+                    ("code", &format!("t_{}", role.code())),
+                    ("archive_kind", "owner"),
+                    ("name_zh", "车位协议"),
+                    ("name_en", "Parking"),
+                    ("event", "received"),
+                    ("years", "10"),
+                ],
+            )
+            .await;
+        let admin = role == Role::Admin;
+        assert_eq!(
+            res.status() == StatusCode::SEE_OTHER,
+            admin,
+            "{role:?} adds types"
+        );
+        let res = b
+            .post(
+                &format!("/archives/{archive}/hold"),
+                &[("hold", "on"), ("reason", "x")],
+            )
+            .await;
+        assert_eq!(
+            res.status() == StatusCode::SEE_OTHER,
+            keeps,
+            "{role:?} holds"
+        );
+    }
+    let manager = app.login_as(Role::CenterManager).await;
+    let res = manager.post("/archives/new", &[("resident", "1")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "managers read");
+}
