@@ -41,10 +41,11 @@ pub struct ListQuery {
 /// GET /archives: every archive in the paper order, with its completeness.
 pub async fn list(
     page: UserPage,
-    mut conn: DbConn,
+    conn: crate::db::ReadConn,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
+    let mut conn = conn.get();
     let mut rows = queries::page(&mut conn, q.building, q.after, PAGE + 1).await?;
     let next = if rows.len() as i64 > PAGE {
         rows.truncate(PAGE as usize);

@@ -41,7 +41,7 @@ pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Archive> 
 /// One page of archives in the paper order (project, 栋号, 楼层, 单元, 房号), after
 /// the archive `after`: a keyset over the order index, never an OFFSET.
 pub async fn page(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl crate::db::Read,
     building: Option<i64>,
     after: Option<i64>,
     limit: i64,
@@ -525,7 +525,7 @@ pub async fn set_document_hold(
 }
 
 /// Required types per archive kind, for completeness: (kind, count).
-pub async fn required_counts(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, i64)>> {
+pub async fn required_counts(conn: &mut impl crate::db::Read) -> QueryResult<Vec<(String, i64)>> {
     types::table
         .filter(types::required.eq(true))
         .group_by(types::archive_kind)
