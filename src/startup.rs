@@ -118,6 +118,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::jobs::routes(cfg);
     crate::approvals::routes(cfg);
     crate::leave::routes(cfg);
+    crate::keys::routes(cfg);
 }
 
 /// Static files ship next to the binary's crate; KEFU_STATIC_DIR overrides.

@@ -81,7 +81,12 @@ pub const HANDBOOK_PUBLISH: Kind = Kind {
     }],
 };
 
-pub const KINDS: [&Kind; 2] = [&LEAVE, &HANDBOOK_PUBLISH];
+pub const KINDS: [&Kind; 4] = [
+    &LEAVE,
+    &HANDBOOK_PUBLISH,
+    &crate::keys::KEY_LOAN,
+    &crate::keys::KEY_COPY,
+];
 
 /// Request types added at run time (a module that is switched on by
 /// configuration, or a test's own multi-step type).
@@ -118,6 +123,7 @@ pub async fn details(
         crate::handbook::publication::KIND => {
             crate::handbook::publication::approval_details(conn, subject_id, loc).await
         }
+        "key_loan" | "key_copy" => crate::keys::approval_details(conn, kind, subject_id, loc).await,
         _ => Ok(Vec::new()),
     }
 }
@@ -127,6 +133,8 @@ pub fn subject_url(kind: &str, subject_id: i64) -> String {
     match kind {
         "leave" => format!("/leave/{subject_id}"),
         crate::handbook::publication::KIND => format!("/handbook/publications/{subject_id}"),
+        "key_loan" => format!("/keys/loans/{subject_id}"),
+        "key_copy" => format!("/keys/copies/{subject_id}"),
         _ => String::new(),
     }
 }
@@ -143,6 +151,7 @@ pub async fn on_finished(
         crate::handbook::publication::KIND => {
             crate::handbook::publication::finished(conn, subject_id, status).await
         }
+        "key_loan" | "key_copy" => crate::keys::finished(conn, kind, subject_id, status).await,
         _ => Ok(()),
     }
 }

@@ -82,6 +82,13 @@ pub enum Right {
     ViewLeaveRegister,
     /// Record sick leave after the fact.
     RecordLeave,
+    /// See the key cabinet: inventory, every loan, copy requests, counts, registers.
+    ViewKeys,
+    /// Keep the key cabinet: create key sets, store, issue to owners, hand over and
+    /// take back loans, record copies and shift counts.
+    ManageKeys,
+    /// Ask to borrow keys for one's own work, and see one's own loans.
+    RequestKeyLoan,
 }
 
 /// The rights table: which roles carry which right.
@@ -99,6 +106,12 @@ pub fn granted(role: Role, right: Right) -> bool {
         FileLeave => true,
         ViewLeaveRegister => matches!(role, CsSupervisor | CenterManager | Admin),
         RecordLeave => role == CsSupervisor,
+        ViewKeys => matches!(
+            role,
+            CsSpecialist | CsSupervisor | EngineeringManager | CenterManager | Admin
+        ),
+        ManageKeys => matches!(role, CsSpecialist | CsSupervisor),
+        RequestKeyLoan => true,
     }
 }
 

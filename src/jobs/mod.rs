@@ -26,7 +26,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 2] = [
+pub const JOBS: [Job; 3] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -34,6 +34,10 @@ pub const JOBS: [Job; 2] = [
     Job {
         name: "approvals.escalate",
         every_minutes: 15,
+    },
+    Job {
+        name: "keys.overdue",
+        every_minutes: 60,
     },
 ];
 
@@ -61,6 +65,7 @@ pub async fn execute(
     match job.name {
         "approvals.remind" => crate::approvals::jobs::remind(conn, now, config).await,
         "approvals.escalate" => crate::approvals::jobs::escalate(conn, now, config).await,
+        "keys.overdue" => crate::keys::jobs::overdue(conn, now, config).await,
         other => anyhow::bail!("unknown job {other}"),
     }
 }

@@ -187,6 +187,7 @@ impl PageCtx {
         let mut items = vec![("/", "nav.home", true), ("/handbook", "handbook.nav", true)];
         items.push(("/approvals", "approvals.nav_label", true));
         items.push(("/leave", "leave.nav_label", user.may(Right::FileLeave)));
+        items.push(("/keys", "keys.nav_label", user.may(Right::ViewKeys)));
         items.push((
             "/properties",
             "nav.properties",

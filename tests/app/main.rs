@@ -5,6 +5,7 @@ mod auth;
 mod handbook;
 mod helpers;
 mod i18n;
+mod keys;
 mod leave;
 mod mail;
 mod properties;
