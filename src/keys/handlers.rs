@@ -29,6 +29,8 @@ use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::{html, see_other, signature, FieldErrors, Form, UserPage};
 
 const PAGE: i64 = 100;
+/// The overdue count on the inventory shows "99+" beyond this.
+const OVERDUE_CAP: i64 = 99;
 /// Exports, print views and label sheets stop here.
 const SHEET_MAX: i64 = 5000;
 
@@ -118,7 +120,10 @@ async fn render_inventory(
         None
     };
     let buildings = queries::building_choices(conn).await?;
-    let overdue = queries::overdue_count(conn, Utc::now()).await?;
+    let overdue = match queries::overdue_count(conn, Utc::now(), OVERDUE_CAP + 1).await? {
+        n if n > OVERDUE_CAP => format!("{OVERDUE_CAP}+"),
+        n => n.to_string(),
+    };
     let body = views::Inventory {
         ctx: page.ctx(),
         cites: views::CITE_SETS,

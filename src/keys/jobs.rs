@@ -141,6 +141,11 @@ async fn remind(
 /// (one out and overdue, one awaiting approval, one returned). Idempotent: does
 /// nothing once any key exists, or when there are no demo rooms.
 pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::Result<()> {
+    conn.transaction::<_, anyhow::Error, _>(async |conn| seed_demo_in(conn, config).await)
+        .await
+}
+
+async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::Result<()> {
     use crate::schema::{buildings, keys, users};
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
@@ -196,15 +201,25 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
         .select((keys::id, keys::category))
         .load(conn)
         .await?;
+    let facility = key_ids.iter().find(|(_, c)| c == "facility");
+    let common = key_ids.iter().find(|(_, c)| c == "common");
+    let (Some(facility), Some(common)) = (facility, common) else {
+        return Ok(());
+    };
+    // Returned first: the same key then goes out again.
     let demo = [
-        ("out", -3, "更换配电房照明灯具", "GD-2026-1101"),
-        ("pending", 20, "检查消防通道门闭门器", "GD-2026-1102"),
-        ("returned", -50, "抄配电房电表", ""),
+        ("returned", -50, "抄配电房电表", "", facility),
+        ("out", -3, "更换配电房照明灯具", "GD-2026-1101", facility),
+        (
+            "pending",
+            20,
+            "检查消防通道门闭门器",
+            "GD-2026-1102",
+            common,
+        ),
     ];
-    for ((status, hours, purpose, order), (key, category)) in
-        demo.iter().zip(key_ids.iter().cycle())
-    {
-        let due = now + chrono::Duration::hours(*hours);
+    for (status, hours, purpose, order, (key, category)) in demo {
+        let due = now + chrono::Duration::hours(hours);
         let id = queries::create_loan(
             conn,
             &super::models::NewLoan {
@@ -218,7 +233,7 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
                 work_order: order,
                 purpose,
                 due_at: due,
-                status: if *status == "pending" {
+                status: if status == "pending" {
                     "pending"
                 } else {
                     "approved"
@@ -234,7 +249,7 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
         } else {
             crate::auth::Role::EngineeringManager
         };
-        if *status == "pending" {
+        if status == "pending" {
             crate::approvals::engine::submit_with_roles(
                 conn,
                 &super::KEY_LOAN,
@@ -248,7 +263,7 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
-        match *status {
+        match status {
             "out" => {
                 queries::mark_out(conn, id, specialist, due - chrono::Duration::hours(5)).await?;
                 queries::set_status(conn, &[*key], "lent", now).await?;

@@ -609,14 +609,21 @@ async fn labels_of_loans(
     Ok(map)
 }
 
-/// Loans out past their due time.
-pub async fn overdue_count(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<i64> {
-    key_loans::table
+/// Loans out past their due time, counted up to `cap` (a count that never
+/// scans more than a page of the index, whatever the register holds).
+pub async fn overdue_count(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    cap: i64,
+) -> QueryResult<i64> {
+    let ids: Vec<i64> = key_loans::table
         .filter(key_loans::status.eq("out"))
         .filter(key_loans::due_at.le(now))
-        .count()
-        .get_result(conn)
-        .await
+        .limit(cap)
+        .select(key_loans::id)
+        .load(conn)
+        .await?;
+    Ok(ids.len() as i64)
 }
 
 /// Overdue loans not yet reminded on `day` (the job's work list).

@@ -101,7 +101,8 @@ pub struct Inventory<'a> {
     pub status: String,
     pub building: String,
     pub buildings: Vec<(i64, String)>,
-    pub overdue: i64,
+    /// Loans overdue now, as shown ("3", "99+").
+    pub overdue: String,
     pub manage: bool,
     pub errors: &'a FieldErrors,
     pub set: &'a SetInput,
