@@ -1159,7 +1159,7 @@ async fn render_copy(
         txt: Txt(page.locale),
         copy,
         lines,
-        approval_id: req.map(|r| r.id),
+        approval_id: req.filter(|r| r.requester_id == me).map(|r| r.id),
         manage: page.may(Right::ManageKeys),
         errors,
         made,

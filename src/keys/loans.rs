@@ -580,7 +580,10 @@ pub async fn show(
         overdue: loan.overdue(Utc::now()),
         lines,
         keys,
-        approval_id: req.map(|r| r.id),
+        // Approvers reach the request from their inbox; the link is the requester's.
+        approval_id: req
+            .filter(|r| r.requester_id == page.user().id)
+            .map(|r| r.id),
         manage: page.may(Right::ManageKeys),
         loan,
     }

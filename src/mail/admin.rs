@@ -153,6 +153,32 @@ pub async fn show(
     Ok(html(StatusCode::OK, body))
 }
 
+/// GET /admin/mail/{id}/preview: the HTML part alone, for the sandboxed frame of
+/// the mail's page. A `srcdoc` frame would inherit the site's CSP, which refuses
+/// the inline styles mail clients need; this document gets its own policy:
+/// nothing loads or runs, inline styles and `data:` images only.
+pub async fn preview(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewMail)?;
+    let body: String = mail_outbox::table
+        .find(path.into_inner())
+        .select(mail_outbox::body_html)
+        .first(&mut conn)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; \
+             frame-ancestors 'self'",
+        ))
+        .insert_header((actix_web::http::header::X_FRAME_OPTIONS, "SAMEORIGIN"))
+        .body(body))
+}
+
 /// POST /admin/mail/{id}/retry: a dead mail goes back in the queue.
 pub async fn retry(
     page: UserPage,

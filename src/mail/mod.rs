@@ -20,6 +20,7 @@ pub use worker::Worker;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/mail", web::get().to(admin::list))
         .route("/admin/mail/{id}", web::get().to(admin::show))
+        .route("/admin/mail/{id}/preview", web::get().to(admin::preview))
         .route("/admin/mail/{id}/retry", web::post().to(admin::retry));
 }
 

@@ -1009,3 +1009,44 @@ async fn rights_per_role_and_per_record() {
     let (_, nav) = clerk.page("/").await;
     assert!(nav.contains(r#"href="/keys""#));
 }
+
+#[tokio::test]
+async fn every_clause_a_key_page_cites_resolves_to_the_handbook() {
+    let app = TestApp::spawn().await;
+    let (clerk, building) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let mut conn = app.db().await;
+    let room: i64 = keys::table
+        .filter(keys::label.eq("1-1-3-301"))
+        .select(keys::room_id.assume_not_null())
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let mut hrefs = Vec::new();
+    for path in [
+        format!("/keys?building={building}"),
+        format!("/keys/loans/new?key={key}"),
+        "/keys/loans".to_owned(),
+        format!("/keys/rooms/{room}/issue"),
+        format!("/keys/copies/new?key={key}"),
+        "/keys/counts".to_owned(),
+        format!("/keys/labels?building={building}"),
+    ] {
+        let (_, body) = clerk.page(&path).await;
+        let doc = scraper::Html::parse_document(&body);
+        let sel = scraper::Selector::parse(".cites a").unwrap();
+        let found: Vec<String> = doc
+            .select(&sel)
+            .filter_map(|a| a.value().attr("href").map(str::to_owned))
+            .collect();
+        assert!(!found.is_empty(), "{path} cites its clause");
+        hrefs.extend(found);
+    }
+    hrefs.sort();
+    hrefs.dedup();
+    for href in hrefs {
+        let res = clerk.get(&href).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{href}");
+        assert!(location(&res).starts_with("/handbook/"), "{href}");
+    }
+}

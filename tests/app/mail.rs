@@ -257,3 +257,26 @@ async fn mail_is_written_in_the_recipients_language() {
     assert!(text.contains("Personal leave (事假)"), "{text}");
     assert!(html.contains(r#"<html lang="en">"#));
 }
+
+#[tokio::test]
+async fn a_mails_html_part_is_previewed_under_its_own_locked_down_policy() {
+    let app = TestApp::spawn().await;
+    queue(&app, 1, "someone@example.com").await;
+    let mut conn = app.db().await;
+    let id: i64 = mail_outbox::table
+        .select(mail_outbox::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let admin = app.login_as(Role::Admin).await;
+    let (_, page) = admin.page(&format!("/admin/mail/{id}")).await;
+    assert!(page.contains(&format!(r#"src="/admin/mail/{id}/preview""#)));
+    let res = admin.get(&format!("/admin/mail/{id}/preview")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("sandbox") && csp.contains("default-src 'none'"), "{csp}");
+    assert!(res.text().await.unwrap().contains("<p>第 0 封</p>"));
+    let clerk = app.login_as(Role::CsSpecialist).await;
+    let res = clerk.get(&format!("/admin/mail/{id}/preview")).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
