@@ -1,7 +1,7 @@
 //! The key cabinet: key sets, issue to owners, loans approved per category and
 //! handed over once, returns and losses, overdue reminders, copies, counts,
 //! registers and rights.
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kefu::auth::Role;
@@ -1049,4 +1049,122 @@ async fn every_clause_a_key_page_cites_resolves_to_the_handbook() {
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{href}");
         assert!(location(&res).starts_with("/handbook/"), "{href}");
     }
+}
+
+/// The issue's "done when": import a building, create its key sets, issue keys to
+/// an owner against a signed receipt, lend a facility key once the engineering
+/// manager approved it from his mail, be reminded when it is late, print the
+/// month's register.
+#[tokio::test]
+async fn a_specialist_runs_the_cabinet_from_import_to_the_months_register() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let clerk = app.login_as(Role::CsSpecialist).await;
+    let project = crate::properties::new_project(&clerk, "翠竹苑").await;
+    let csv = "栋号,单元,楼层,房号,类型,名称,住户类型,住户姓名,电话,证件类型,证件号码\n\
+               7,1,1,101,住宅,,业主,王小明,13812345678,身份证,11010519491231002X\n\
+               7,1,1,102,住宅,,,,,,\n\
+               7,,-1,B1,设施设备房,水泵房,,,,,\n";
+    let res =
+        crate::properties::upload(&clerk, project, "rooms.csv", csv.as_bytes().to_vec()).await;
+    let res = clerk.post(&format!("{}/commit", location(&res)), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    let building: i64 = buildings::table
+        .filter(buildings::project_id.eq(project))
+        .select(buildings::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    clerk
+        .post(
+            "/keys/sets",
+            &[("building", &building.to_string()), ("cabinet", "7号柜")],
+        )
+        .await;
+
+    // Keys to the owner of 101, signed for.
+    let room: i64 = rooms::table
+        .filter(rooms::building_id.eq(building))
+        .filter(rooms::number.eq("101"))
+        .select(rooms::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (_, form) = clerk.page(&format!("/keys/rooms/{room}/issue")).await;
+    let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
+    let doc = scraper::Html::parse_document(&form);
+    let sel = scraper::Selector::parse(r#"input[name="key"]"#).unwrap();
+    let all: Vec<String> = doc
+        .select(&sel)
+        .filter_map(|e| e.value().attr("value").map(str::to_owned))
+        .collect();
+    assert_eq!(all.len(), 5);
+    let mut fields: Vec<(&str, &str)> = all.iter().map(|k| ("key", k.as_str())).collect();
+    fields.extend([
+        ("resident", owner.as_str()),
+        ("id_number", "11010519491231002x"),
+        ("sign_name", "王小明"),
+        ("sign_confirm", "1"),
+    ]);
+    let res = clerk
+        .post(&format!("/keys/rooms/{room}/issue"), &fields)
+        .await;
+    let (_, receipt) = clerk.page(&location(&res)).await;
+    assert!(receipt.contains("王小明") && receipt.contains("7-1-1-101"));
+
+    // The pump room key: approved from the engineering manager's mail, then lent.
+    let key = key_id(&app, "7-水泵房", "").await;
+    let loan = file_loan(&app, &clerk, key, "水泵房例行检修").await;
+    let res = clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(key_status(&app, key).await, "in");
+    worker(&app).drain().await.unwrap();
+    let mail = &smtp.to(&mail_of(Role::EngineeringManager))[0];
+    assert!(mail.text.contains("水泵房例行检修"));
+    let link = link_in(&mail.text);
+    let engineer = app.login_as(Role::EngineeringManager).await;
+    let (_, page) = engineer.page(&link).await;
+    let csrf = csrf_in(&page).unwrap();
+    engineer
+        .post_raw(&link, &[("decision", "approve"), ("csrf_token", &csrf)])
+        .await;
+    clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    assert_eq!(key_status(&app, key).await, "lent");
+
+    // Late: the job reminds the borrower and engineering.
+    let due: DateTime<Utc> = key_loans::table
+        .find(loan)
+        .select(key_loans::due_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    kefu::keys::jobs::overdue(&mut conn, due + Duration::minutes(5), &app.config)
+        .await
+        .unwrap();
+    worker(&app).drain().await.unwrap();
+    for role in [Role::Employee, Role::EngineeringManager] {
+        let late: Vec<_> = smtp
+            .to(&mail_of(role))
+            .into_iter()
+            .filter(|m| m.subject.contains("钥匙逾期未还"))
+            .collect();
+        assert_eq!(late.len(), 1, "{role:?}");
+        assert!(late[0].subject.contains("7-水泵房"));
+    }
+
+    // The month's register on paper.
+    let today = crate::approvals::today();
+    let first = today.with_day(1).unwrap();
+    let (_, paper) = clerk
+        .page(&format!("/keys/loans/print?from={first}&to={today}"))
+        .await;
+    assert!(paper.contains("房屋钥匙管理记录表"));
+    assert!(paper.contains("7-水泵房") && paper.contains("水泵房例行检修"));
+    assert!(paper.contains("客服专员 陈静"), "handed out by");
 }

@@ -273,8 +273,14 @@ async fn a_mails_html_part_is_previewed_under_its_own_locked_down_policy() {
     assert!(page.contains(&format!(r#"src="/admin/mail/{id}/preview""#)));
     let res = admin.get(&format!("/admin/mail/{id}/preview")).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("sandbox") && csp.contains("default-src 'none'"), "{csp}");
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
     assert!(res.text().await.unwrap().contains("<p>第 0 封</p>"));
     let clerk = app.login_as(Role::CsSpecialist).await;
     let res = clerk.get(&format!("/admin/mail/{id}/preview")).await;
