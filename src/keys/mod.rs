@@ -5,6 +5,8 @@
 //! engine, handed over only once approved, one loan per key at a time (enforced
 //! by PostgreSQL), returned or reported lost, and reminded daily when overdue;
 //! copy requests (配钥匙) and shift handover counts (交接班清点).
+mod copies;
+mod counts;
 mod forms;
 mod handlers;
 pub mod jobs;
@@ -43,17 +45,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(loans::hand_over),
         )
         .route("/keys/loans/{id}/return", web::post().to(loans::give_back))
-        .route("/keys/copies", web::get().to(handlers::copies))
-        .route("/keys/copies/new", web::get().to(handlers::copy_form))
-        .route("/keys/copies/new", web::post().to(handlers::create_copy))
-        .route("/keys/copies/{id}", web::get().to(handlers::show_copy))
-        .route(
-            "/keys/copies/{id}/made",
-            web::post().to(handlers::copies_made),
-        )
-        .route("/keys/counts", web::get().to(handlers::counts))
-        .route("/keys/counts", web::post().to(handlers::create_count))
-        .route("/keys/counts/{id}", web::get().to(handlers::show_count))
+        .route("/keys/copies", web::get().to(copies::list))
+        .route("/keys/copies/new", web::get().to(copies::new_form))
+        .route("/keys/copies/new", web::post().to(copies::create))
+        .route("/keys/copies/{id}", web::get().to(copies::show))
+        .route("/keys/copies/{id}/made", web::post().to(copies::made))
+        .route("/keys/counts", web::get().to(counts::list))
+        .route("/keys/counts", web::post().to(counts::create))
+        .route("/keys/counts/{id}", web::get().to(counts::show))
         .route("/keys/rooms/{id}", web::get().to(handlers::room))
         .route(
             "/keys/rooms/{id}/set",
@@ -142,7 +141,7 @@ pub async fn approval_details(
 ) -> QueryResult<Vec<(String, String)>> {
     match kind {
         "key_loan" => loans::detail_lines(conn, id, loc).await,
-        _ => handlers::copy_detail_lines(conn, id, loc).await,
+        _ => copies::detail_lines(conn, id, loc).await,
     }
 }
 
