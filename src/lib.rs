@@ -18,6 +18,7 @@ pub mod handbook;
 pub mod home;
 pub mod i18n;
 pub mod jobs;
+pub mod keys;
 pub mod leave;
 pub mod mail;
 pub mod properties;

@@ -50,6 +50,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         decided_at -> Nullable<Timestamptz>,
+        step_roles -> Nullable<Jsonb>,
     }
 }
 
@@ -348,6 +349,145 @@ diesel::table! {
 }
 
 diesel::table! {
+    key_categories (code) {
+        code -> Text,
+        position -> Int4,
+        loan_approver -> Text,
+        custodian -> Text,
+        custodian_role -> Text,
+    }
+}
+
+diesel::table! {
+    key_copy_requests (id) {
+        id -> Int8,
+        key_id -> Int8,
+        copies_requested -> Int4,
+        reason -> Text,
+        status -> Text,
+        requested_by -> Int8,
+        created_at -> Timestamptz,
+        copies_made -> Nullable<Int4>,
+        made_by -> Nullable<Int8>,
+        made_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    key_count_lines (count_id, key_id) {
+        count_id -> Int8,
+        key_id -> Int8,
+        present -> Bool,
+    }
+}
+
+diesel::table! {
+    key_counts (id) {
+        id -> Int8,
+        cabinet -> Text,
+        counted_by -> Int8,
+        counted_at -> Timestamptz,
+        expected -> Int4,
+        missing -> Int4,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    key_events (id) {
+        id -> Int8,
+        key_id -> Int8,
+        at -> Timestamptz,
+        action -> Text,
+        actor_id -> Nullable<Int8>,
+        loan_id -> Nullable<Int8>,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    key_issue_lines (issue_id, key_id) {
+        issue_id -> Int8,
+        key_id -> Int8,
+    }
+}
+
+diesel::table! {
+    key_issues (id) {
+        id -> Int8,
+        room_id -> Int8,
+        resident_id -> Int8,
+        signed_name -> Text,
+        signature_png -> Nullable<Bytea>,
+        signed_at -> Timestamptz,
+        issued_by -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    key_loan_lines (loan_id, key_id) {
+        loan_id -> Int8,
+        key_id -> Int8,
+        out -> Bool,
+        returned_at -> Nullable<Timestamptz>,
+        lost -> Bool,
+    }
+}
+
+diesel::table! {
+    key_loans (id) {
+        id -> Int8,
+        category -> Text,
+        building_id -> Int8,
+        borrower_kind -> Text,
+        borrower_id -> Nullable<Int8>,
+        borrower_name -> Text,
+        borrower_company -> Text,
+        borrower_id_number -> Text,
+        work_order -> Text,
+        purpose -> Text,
+        due_at -> Timestamptz,
+        status -> Text,
+        requested_by -> Int8,
+        created_at -> Timestamptz,
+        handed_out_by -> Nullable<Int8>,
+        handed_out_at -> Nullable<Timestamptz>,
+        returned_to -> Nullable<Int8>,
+        returned_at -> Nullable<Timestamptz>,
+        lost_account -> Text,
+        lost_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    key_overdue_notices (loan_id, day) {
+        loan_id -> Int8,
+        day -> Date,
+        sent_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    keys (id) {
+        id -> Int8,
+        category -> Text,
+        building_id -> Int8,
+        room_id -> Nullable<Int8>,
+        floor -> Nullable<Int4>,
+        door -> Text,
+        label -> Text,
+        cabinet -> Text,
+        hook -> Nullable<Int4>,
+        copies -> Int4,
+        custodian -> Text,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     leave_requests (id) {
         id -> Int8,
         user_id -> Int8,
@@ -529,6 +669,26 @@ diesel::joinable!(handbook_publications -> handbook_versions (version_id));
 diesel::joinable!(handbook_publications -> users (requested_by));
 diesel::joinable!(handbook_sections -> handbook_versions (version_id));
 diesel::joinable!(handbook_versions -> handbook_documents (document_id));
+diesel::joinable!(key_copy_requests -> keys (key_id));
+diesel::joinable!(key_count_lines -> key_counts (count_id));
+diesel::joinable!(key_count_lines -> keys (key_id));
+diesel::joinable!(key_counts -> users (counted_by));
+diesel::joinable!(key_events -> key_loans (loan_id));
+diesel::joinable!(key_events -> keys (key_id));
+diesel::joinable!(key_events -> users (actor_id));
+diesel::joinable!(key_issue_lines -> key_issues (issue_id));
+diesel::joinable!(key_issue_lines -> keys (key_id));
+diesel::joinable!(key_issues -> residents (resident_id));
+diesel::joinable!(key_issues -> rooms (room_id));
+diesel::joinable!(key_issues -> users (issued_by));
+diesel::joinable!(key_loan_lines -> key_loans (loan_id));
+diesel::joinable!(key_loan_lines -> keys (key_id));
+diesel::joinable!(key_loans -> buildings (building_id));
+diesel::joinable!(key_loans -> key_categories (category));
+diesel::joinable!(key_overdue_notices -> key_loans (loan_id));
+diesel::joinable!(keys -> buildings (building_id));
+diesel::joinable!(keys -> key_categories (category));
+diesel::joinable!(keys -> rooms (room_id));
 diesel::joinable!(residents -> rooms (room_id));
 diesel::joinable!(room_imports -> projects (project_id));
 diesel::joinable!(room_imports -> users (user_id));
@@ -564,6 +724,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     handbook_sections,
     handbook_versions,
     job_runs,
+    key_categories,
+    key_copy_requests,
+    key_count_lines,
+    key_counts,
+    key_events,
+    key_issue_lines,
+    key_issues,
+    key_loan_lines,
+    key_loans,
+    key_overdue_notices,
+    keys,
     leave_requests,
     login_failures,
     login_locks,

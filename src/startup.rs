@@ -119,6 +119,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::approvals::routes(cfg);
     crate::leave::routes(cfg);
     crate::archives::routes(cfg);
+    crate::keys::routes(cfg);
     #[cfg(feature = "bench")]
     crate::bench::routes(cfg);
 }

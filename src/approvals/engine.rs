@@ -58,6 +58,32 @@ pub async fn submit(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
+    submit_with_roles(conn, kind, None, subject_id, title, requester, config, now).await
+}
+
+/// As [`submit`], with the approver roles of each step chosen now rather than
+/// fixed by the kind (a key loan's approver depends on the keys' category).
+/// Each list replaces its step's `StepDef::roles`: the approver's role first,
+/// then the roles a late step escalates to. Steps beyond the lists keep theirs.
+#[allow(clippy::too_many_arguments)]
+pub async fn submit_with_roles(
+    conn: &mut AsyncPgConnection,
+    kind: &Kind,
+    step_roles: Option<&[Vec<Role>]>,
+    subject_id: i64,
+    title: &str,
+    requester: i64,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let step_roles = step_roles.map(|steps| {
+        serde_json::Value::from(
+            steps
+                .iter()
+                .map(|roles| roles.iter().map(|r| r.code()).collect::<Vec<_>>())
+                .collect::<Vec<_>>(),
+        )
+    });
     let req: Request = diesel::insert_into(approval_requests::table)
         .values((
             approval_requests::kind.eq(kind.code),
@@ -66,6 +92,7 @@ pub async fn submit(
             approval_requests::requester_id.eq(requester),
             approval_requests::created_at.eq(now),
             approval_requests::updated_at.eq(now),
+            approval_requests::step_roles.eq(step_roles),
         ))
         .returning(Request::as_returning())
         .get_result(conn)
@@ -88,16 +115,32 @@ pub async fn submit(
     Ok(req.id)
 }
 
-/// Picks the approver of `step` from `level` on in its role chain. The requester
+/// The role chain of `step` of `req`: the one chosen at filing, else the kind's.
+fn roles_of(def: &StepDef, req: &Request, step: usize) -> Vec<Role> {
+    req.step_roles
+        .as_ref()
+        .and_then(|v| v.get(step))
+        .and_then(|v| v.as_array())
+        .map(|codes| {
+            codes
+                .iter()
+                .filter_map(|c| c.as_str().and_then(Role::from_code))
+                .collect::<Vec<_>>()
+        })
+        .filter(|roles| !roles.is_empty())
+        .unwrap_or_else(|| def.roles.to_vec())
+}
+
+/// Picks the approver from `level` on in a step's role chain. The requester
 /// is never their own approver: they are skipped to the next in line. When no
 /// one is left, an admin decides.
 async fn resolve(
     conn: &mut AsyncPgConnection,
-    def: &StepDef,
+    roles: &[Role],
     level: usize,
     requester: i64,
 ) -> Result<(Person, String, usize), AppError> {
-    for (i, role) in def.roles.iter().enumerate().skip(level) {
+    for (i, role) in roles.iter().enumerate().skip(level) {
         if let Some(p) = queries::first_holder(conn, role.code(), Some(requester)).await? {
             return Ok((p, role.code().to_owned(), i));
         }
@@ -108,7 +151,7 @@ async fn resolve(
             .await?
             .ok_or_else(|| AppError::other("no active admin to approve requests"))?,
     };
-    Ok((admin, Role::Admin.code().to_owned(), def.roles.len()))
+    Ok((admin, Role::Admin.code().to_owned(), roles.len()))
 }
 
 /// Creates the pending task of `step` and mails its approver (or their deputy).
@@ -124,7 +167,8 @@ async fn assign(
     now: DateTime<Utc>,
 ) -> Result<Task, AppError> {
     let def = &kind.steps[step];
-    if level == 0 && queries::has_role(conn, req.requester_id, def.roles[0].code()).await? {
+    let roles = roles_of(def, req, step);
+    if level == 0 && queries::has_role(conn, req.requester_id, roles[0].code()).await? {
         // The requester would approve their own request: noted, and passed over.
         queries::add_event(
             conn,
@@ -141,7 +185,7 @@ async fn assign(
         )
         .await?;
     }
-    let (approver, role, level) = resolve(conn, def, level, req.requester_id).await?;
+    let (approver, role, level) = resolve(conn, &roles, level, req.requester_id).await?;
     let task: Task = diesel::insert_into(approval_tasks::table)
         .values((
             approval_tasks::request_id.eq(req.id),

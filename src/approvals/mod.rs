@@ -107,11 +107,13 @@ pub const ARCHIVE_DESTRUCTION: Kind = Kind {
     ],
 };
 
-pub const KINDS: [&Kind; 4] = [
+pub const KINDS: [&Kind; 6] = [
     &LEAVE,
     &HANDBOOK_PUBLISH,
     &ARCHIVE_BORROW,
     &ARCHIVE_DESTRUCTION,
+    &crate::keys::KEY_LOAN,
+    &crate::keys::KEY_COPY,
 ];
 
 /// Request types added at run time (a module that is switched on by
@@ -152,6 +154,7 @@ pub async fn details(
         crate::archives::BORROW_KIND | crate::archives::DESTRUCTION_KIND => {
             crate::archives::approval_details(conn, kind, subject_id, loc).await
         }
+        "key_loan" | "key_copy" => crate::keys::approval_details(conn, kind, subject_id, loc).await,
         _ => Ok(Vec::new()),
     }
 }
@@ -164,6 +167,8 @@ pub fn subject_url(kind: &str, subject_id: i64) -> String {
         crate::archives::BORROW_KIND | crate::archives::DESTRUCTION_KIND => {
             crate::archives::subject_url(kind, subject_id)
         }
+        "key_loan" => format!("/keys/loans/{subject_id}"),
+        "key_copy" => format!("/keys/copies/{subject_id}"),
         _ => String::new(),
     }
 }
@@ -183,6 +188,7 @@ pub async fn on_finished(
         crate::archives::BORROW_KIND | crate::archives::DESTRUCTION_KIND => {
             crate::archives::on_finished(conn, kind, subject_id, status).await
         }
+        "key_loan" | "key_copy" => crate::keys::finished(conn, kind, subject_id, status).await,
         _ => Ok(()),
     }
 }

@@ -17,6 +17,9 @@ pub struct Request {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// Approver roles chosen when the request was filed, one list per step (see
+    /// [`super::engine::submit_with_roles`]); `None` keeps the kind's own.
+    pub step_roles: Option<serde_json::Value>,
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]

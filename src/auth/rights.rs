@@ -93,6 +93,13 @@ pub enum Right {
     ReviewDestruction,
     /// Add document types to the archives' checklists.
     ManageDocTypes,
+    /// See the key cabinet: inventory, every loan, copy requests, counts, registers.
+    ViewKeys,
+    /// Keep the key cabinet: create key sets, store, issue to owners, hand over and
+    /// take back loans, record copies and shift counts.
+    ManageKeys,
+    /// Ask to borrow keys for one's own work, and see one's own loans.
+    RequestKeyLoan,
 }
 
 /// The rights table: which roles carry which right.
@@ -118,6 +125,12 @@ pub fn granted(role: Role, right: Right) -> bool {
         KeepArchives => role == ArchiveKeeper,
         ReviewDestruction => role == CsSupervisor,
         ManageDocTypes => role == Admin,
+        ViewKeys => matches!(
+            role,
+            CsSpecialist | CsSupervisor | EngineeringManager | CenterManager | Admin
+        ),
+        ManageKeys => matches!(role, CsSpecialist | CsSupervisor),
+        RequestKeyLoan => true,
     }
 }
 

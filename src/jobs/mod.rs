@@ -26,7 +26,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 4] = [
+pub const JOBS: [Job; 5] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -42,6 +42,10 @@ pub const JOBS: [Job; 4] = [
     Job {
         name: "archives.borrows_overdue",
         every_minutes: 24 * 60,
+    },
+    Job {
+        name: "keys.overdue",
+        every_minutes: 60,
     },
 ];
 
@@ -73,6 +77,7 @@ pub async fn execute(
         "archives.borrows_overdue" => {
             crate::archives::borrow::remind_overdue(conn, now, config).await
         }
+        "keys.overdue" => crate::keys::jobs::overdue(conn, now, config).await,
         other => anyhow::bail!("unknown job {other}"),
     }
 }

@@ -194,6 +194,16 @@ impl PageCtx {
         let mut items = vec![("/", "nav.home", true), ("/handbook", "handbook.nav", true)];
         items.push(("/approvals", "approvals.nav_label", true));
         items.push(("/leave", "leave.nav_label", user.may(Right::FileLeave)));
+        // Key staff open the inventory; everyone else their own loans.
+        items.push((
+            if user.may(Right::ViewKeys) {
+                "/keys"
+            } else {
+                "/keys/loans"
+            },
+            "keys.nav_label",
+            user.may(Right::RequestKeyLoan),
+        ));
         items.push((
             "/properties",
             "nav.properties",

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::*;
 
-async fn new_project(b: &Browser, name: &str) -> i64 {
+pub async fn new_project(b: &Browser, name: &str) -> i64 {
     let res = b
         .post(
             "/properties",
@@ -18,7 +18,12 @@ async fn new_project(b: &Browser, name: &str) -> i64 {
     location(&res).rsplit('/').next().unwrap().parse().unwrap()
 }
 
-async fn upload(b: &Browser, project: i64, filename: &str, content: Vec<u8>) -> reqwest::Response {
+pub async fn upload(
+    b: &Browser,
+    project: i64,
+    filename: &str,
+    content: Vec<u8>,
+) -> reqwest::Response {
     let token = b.csrf().await;
     let form = reqwest::multipart::Form::new()
         .text("csrf_token", token)

@@ -48,3 +48,22 @@ test('the printed handbook has a cover, page numbers and every document', async 
   assert.ok(!all.includes('退出') && !all.includes('English'), 'no navigation on paper');
   await context.close();
 });
+
+test('the key loan register prints like the paper form: A4 landscape, signature columns, page numbers', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, kefu.base, 'specialist');
+  const res = await page.goto(`${kefu.base}/keys/loans/print`);
+  assert.equal(res.status(), 200);
+  const pdf = path.join(ARTEFACTS, 'key-loans.pdf');
+  await page.emulateMedia({ media: 'print' });
+  await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: false });
+  const info = execFileSync('pdfinfo', [pdf], { encoding: 'utf8' });
+  const [, w, h] = /Page size:\s+([\d.]+) x ([\d.]+)/.exec(info);
+  assert.ok(Number(w) > Number(h), `landscape: ${w} x ${h}`);
+  const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+  for (const s of ['房屋钥匙管理记录表', '借用人签字', '归还签字', '更换配电房照明灯具', '第1页/共1页']) {
+    assert.ok(text.includes(s), `${s} is printed`);
+  }
+  await context.close();
+});

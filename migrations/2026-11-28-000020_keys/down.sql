@@ -1,0 +1,12 @@
+DROP TABLE key_events;
+DROP TABLE key_count_lines;
+DROP TABLE key_counts;
+DROP TABLE key_copy_requests;
+DROP TABLE key_overdue_notices;
+DROP TABLE key_loan_lines;
+DROP TABLE key_loans;
+DROP TABLE key_issue_lines;
+DROP TABLE key_issues;
+DROP TABLE keys;
+DROP TABLE key_categories;
+ALTER TABLE approval_requests DROP COLUMN step_roles;

@@ -1,0 +1,317 @@
+//! Copy requests (配钥匙): "未经工程部经理或主管同意,任何人不得私配钥匙". A request
+//! goes to the engineering manager through the approvals engine; once approved the
+//! clerk records how many copies were made.
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use diesel::QueryResult;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::{CopyInput, MadeInput};
+use super::queries::{self, NewEvent};
+use super::views::{self, Txt};
+use crate::approvals::{self, engine};
+use crate::audit;
+use crate::auth::Right;
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::web::context::flash;
+use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+
+#[derive(Deserialize)]
+pub struct BeforeQuery {
+    before: Option<i64>,
+}
+
+/// GET /keys/copies: copy requests and their outcome.
+pub async fn list(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<BeforeQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    const COPIES_PAGE: i64 = 50;
+    let mut rows = queries::copies(&mut conn, q.before, COPIES_PAGE + 1).await?;
+    let next = if rows.len() as i64 > COPIES_PAGE {
+        rows.truncate(COPIES_PAGE as usize);
+        rows.last().map(|r| r.0.id)
+    } else {
+        None
+    };
+    let body = views::Copies {
+        ctx: page.ctx(),
+        cites: views::CITE_COPY,
+        txt: Txt(page.locale),
+        rows,
+        next,
+        manage: page.may(Right::ManageKeys),
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+#[derive(Deserialize)]
+pub struct KeyQuery {
+    #[serde(default)]
+    key: String,
+}
+
+async fn render_copy_form(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    input: &CopyInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let key = match input.key.trim().parse::<i64>() {
+        Ok(id) => queries::key_row(conn, id).await.ok(),
+        Err(_) => None,
+    };
+    let key_label = key
+        .map(|r| format!("{} {}", r.key.label, Txt(page.locale).door(&r.key.door)))
+        .ok_or(AppError::NotFound)?;
+    let body = views::CopyForm {
+        ctx: page.ctx(),
+        cites: views::CITE_COPY,
+        key_label,
+        input,
+        errors,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /keys/copies/new?key=ID
+pub async fn new_form(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<KeyQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let input = CopyInput {
+        key: q.key.clone(),
+        copies: "1".into(),
+        ..Default::default()
+    };
+    let errors = FieldErrors::new(page.locale);
+    render_copy_form(&page, &mut conn, &input, &errors, StatusCode::OK).await
+}
+
+/// POST /keys/copies/new: asks the engineering manager (through the approvals engine).
+pub async fn create(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    Form(input): Form<CopyInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some((key_id, n, reason)) = input.validate(&mut errors) else {
+        return render_copy_form(
+            &page,
+            &mut conn,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let row = queries::key_row(&mut conn, key_id).await?;
+    let me = page.user().clone();
+    let meta = page.meta();
+    let id = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let now = Utc::now();
+            let id = queries::create_copy(conn, key_id, n, &reason, me.id, now).await?;
+            let title = format!(
+                "配钥匙 · {} {} · ×{n}",
+                row.key.label,
+                super::door_zh(&row.key.door)
+            );
+            let request =
+                engine::submit(conn, &super::KEY_COPY, id, &title, me.id, &config, now).await?;
+            audit::record(
+                conn,
+                &meta,
+                "keys.copy_requested",
+                Some(("key_copy", id.to_string())),
+                json!({ "key": key_id, "copies": n, "approval_request": request }),
+            )
+            .await?;
+            Ok(id)
+        })
+        .await?;
+    flash(&session, "ok", page.t("keys.copy_filed"));
+    Ok(see_other(&format!("/keys/copies/{id}")))
+}
+
+/// The copy request as label/value lines (approval mail and page).
+pub async fn detail_lines(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    loc: Locale,
+) -> QueryResult<Vec<(String, String)>> {
+    let c = queries::copy(conn, id).await?;
+    let row = queries::key_row(conn, c.key_id).await?;
+    let who = approvals::queries::person(conn, c.requested_by).await?;
+    let txt = Txt(loc);
+    let mut lines = vec![
+        (
+            loc.t("keys.label").to_owned(),
+            format!("{} {}", row.key.label, txt.door(&row.key.door)),
+        ),
+        (
+            loc.t("keys.category_col").to_owned(),
+            txt.category(&row.key.category).to_owned(),
+        ),
+        (
+            loc.t("keys.copies_requested").to_owned(),
+            c.copies_requested.to_string(),
+        ),
+        (loc.t("keys.reason").to_owned(), c.reason.clone()),
+        (loc.t("keys.requested_by").to_owned(), who.display_name),
+        (
+            loc.t("keys.copy_status_col").to_owned(),
+            txt.copy_status(&c.status).to_owned(),
+        ),
+    ];
+    if let Some(n) = c.copies_made {
+        lines.push((loc.t("keys.copies_made").to_owned(), n.to_string()));
+    }
+    Ok(lines)
+}
+
+async fn render_copy(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    errors: &FieldErrors,
+    made: String,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let copy = queries::copy(conn, id).await?;
+    let req = approvals::queries::request_for(conn, "key_copy", id).await?;
+    let me = page.user().id;
+    let allowed = page.may(Right::ViewKeys)
+        || copy.requested_by == me
+        || match &req {
+            Some(r) => approvals::queries::was_approver(conn, r.id, me).await?,
+            None => false,
+        };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let lines = detail_lines(conn, id, page.locale).await?;
+    let body = views::CopyShow {
+        ctx: page.ctx(),
+        cites: views::CITE_COPY,
+        txt: Txt(page.locale),
+        copy,
+        lines,
+        approval_id: req.filter(|r| r.requester_id == me).map(|r| r.id),
+        manage: page.may(Right::ManageKeys),
+        errors,
+        made,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /keys/copies/{id}
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let errors = FieldErrors::new(page.locale);
+    render_copy(
+        &page,
+        &mut conn,
+        path.into_inner(),
+        &errors,
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /keys/copies/{id}/made: records how many copies were made, once the
+/// request is approved; the key's copy count grows by as many.
+pub async fn made(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<MadeInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let id = path.into_inner();
+    let mut errors = FieldErrors::new(page.locale);
+    let c = queries::copy(&mut conn, id).await?;
+    let n = input
+        .copies_made
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|n| (0..=c.copies_requested).contains(n));
+    let Some(n) = n else {
+        errors.add("copies_made", "keys.error.copies_made");
+        return render_copy(
+            &page,
+            &mut conn,
+            id,
+            &errors,
+            input.copies_made.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let done = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let c = queries::lock_copy(conn, id).await?;
+            if c.status != "approved" {
+                return Ok(false);
+            }
+            let now = Utc::now();
+            queries::mark_copies_made(conn, id, n, me, now).await?;
+            queries::lock_keys(conn, &[c.key_id]).await?;
+            queries::add_copies(conn, c.key_id, n, now).await?;
+            queries::add_events(
+                conn,
+                &[c.key_id],
+                &NewEvent {
+                    action: "copied",
+                    actor_id: Some(me),
+                    loan_id: None,
+                    note: &format!("+{n}"),
+                    at: now,
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "keys.copies_made",
+                Some(("key_copy", id.to_string())),
+                json!({ "key": c.key_id, "copies": n }),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if done {
+        flash(&session, "ok", page.t("keys.saved"));
+    } else {
+        flash(&session, "error", page.t("keys.error.not_approved"));
+    }
+    Ok(see_other(&format!("/keys/copies/{id}")))
+}

@@ -1,0 +1,983 @@
+//! Inventory, key sets, storage and status, issue to owners. Loans, copy requests
+//! and shift counts have their own files.
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use diesel::{OptionalExtension, QueryResult};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::{self, IssueInput, SetInput, StatusInput, StorageInput};
+use super::models::{Key, KeyRow, NewKey};
+use super::queries::{self, KeyFilter, NewEvent};
+use super::views::{self, Txt};
+use crate::approvals;
+use crate::audit;
+use crate::auth::Right;
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::properties::{personal, queries as props};
+use crate::web::context::flash;
+use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::{html, see_other, signature, FieldErrors, Form, UserPage};
+
+const PAGE: i64 = 100;
+/// The overdue count on the inventory shows "99+" beyond this.
+const OVERDUE_CAP: i64 = 99;
+/// Exports, print views and label sheets stop here.
+const SHEET_MAX: i64 = 5000;
+
+/// The inventory's filters as they come in the URL.
+#[derive(Deserialize, Default, Debug)]
+pub struct KeysQuery {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    building: String,
+    #[serde(default)]
+    after: String,
+}
+
+impl KeysQuery {
+    fn filter(&self) -> KeyFilter {
+        KeyFilter {
+            category: super::CATEGORIES
+                .contains(&self.category.as_str())
+                .then(|| self.category.clone()),
+            status: super::STATUSES
+                .contains(&self.status.as_str())
+                .then(|| self.status.clone()),
+            building: self.building.trim().parse().ok(),
+            ..Default::default()
+        }
+    }
+
+    /// The filters as a query string, for links that keep them.
+    fn query(&self) -> String {
+        let f = self.filter();
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(c) = &f.category {
+            s.append_pair("category", c);
+        }
+        if let Some(st) = &f.status {
+            s.append_pair("status", st);
+        }
+        if let Some(b) = f.building {
+            s.append_pair("building", &b.to_string());
+        }
+        s.finish()
+    }
+}
+
+/// GET /keys: the inventory with filters, keyset pages, the overdue count and
+/// (for the clerk) the forms that create keys.
+pub async fn inventory(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<KeysQuery>,
+) -> Result<HttpResponse, AppError> {
+    let errors = FieldErrors::new(page.locale);
+    render_inventory(
+        &page,
+        &mut conn,
+        &q,
+        &errors,
+        &SetInput::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render_inventory(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    q: &KeysQuery,
+    errors: &FieldErrors,
+    set: &SetInput,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let mut rows = queries::list_keys(conn, &q.filter(), q.after.parse().ok(), PAGE + 1).await?;
+    let next = if rows.len() as i64 > PAGE {
+        rows.truncate(PAGE as usize);
+        rows.last().map(|r| {
+            let mut s = q.query();
+            if !s.is_empty() {
+                s.push('&');
+            }
+            format!("{s}after={}", r.key.id)
+        })
+    } else {
+        None
+    };
+    let buildings = queries::building_choices(conn).await?;
+    let overdue = match queries::overdue_count(conn, Utc::now(), OVERDUE_CAP + 1).await? {
+        n if n > OVERDUE_CAP => format!("{OVERDUE_CAP}+"),
+        n => n.to_string(),
+    };
+    let body = views::Inventory {
+        ctx: page.ctx(),
+        cites: views::CITE_SETS,
+        txt: Txt(page.locale),
+        rows,
+        next,
+        query: q.query(),
+        category: q.category.clone(),
+        status: q.status.clone(),
+        building: q.building.clone(),
+        buildings,
+        overdue,
+        manage: page.may(Right::ManageKeys),
+        errors,
+        set,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// Every key the filters select, up to [`SHEET_MAX`].
+async fn sheet_rows(conn: &mut AsyncPgConnection, q: &KeysQuery) -> QueryResult<Vec<KeyRow>> {
+    queries::list_keys(conn, &q.filter(), None, SHEET_MAX).await
+}
+
+pub async fn inventory_csv(
+    page: UserPage,
+    conn: DbConn,
+    q: web::Query<KeysQuery>,
+) -> Result<HttpResponse, AppError> {
+    inventory_export(page, conn, q, ExportFormat::Csv).await
+}
+
+pub async fn inventory_xlsx(
+    page: UserPage,
+    conn: DbConn,
+    q: web::Query<KeysQuery>,
+) -> Result<HttpResponse, AppError> {
+    inventory_export(page, conn, q, ExportFormat::Xlsx).await
+}
+
+/// The key register as a file: the rows the list's filters select.
+async fn inventory_export(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<KeysQuery>,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let rows = sheet_rows(&mut conn, &q).await?;
+    let loc = page.locale;
+    let txt = Txt(loc);
+    let headers = [
+        "keys.label",
+        "keys.door_col",
+        "keys.category_col",
+        "keys.project",
+        "keys.storage",
+        "keys.copies",
+        "keys.custodian_col",
+        "keys.status_col",
+    ]
+    .map(|k| loc.t(k).to_owned())
+    .to_vec();
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let k = &r.key;
+            vec![
+                Cell::from(k.label.clone()),
+                txt.door(&k.door).into(),
+                txt.category(&k.category).into(),
+                r.project.clone().into(),
+                txt.storage(k).into(),
+                Cell::from(i64::from(k.copies)),
+                txt.custodian(&k.custodian).into(),
+                txt.status(&k.status).into(),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        title: loc.t("keys.register").to_owned(),
+        headers,
+        rows,
+    };
+    export::respond(&sheet, format, "keys")
+}
+
+/// GET /keys/print: the key register on paper.
+pub async fn inventory_print(
+    page: UserPage,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    q: web::Query<KeysQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let rows = sheet_rows(&mut conn, &q).await?;
+    let body = views::InventoryPrint {
+        ctx: page.ctx(),
+        txt: Txt(page.locale),
+        rows,
+        printed_at: Utc::now()
+            .with_timezone(&config.tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /keys/labels: a sheet of key tags (钥匙管理规定 2(2)②) for the filtered keys.
+pub async fn labels(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<KeysQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let rows = sheet_rows(&mut conn, &q).await?;
+    let body = views::Labels {
+        ctx: page.ctx(),
+        cites: views::CITE_LABELS,
+        txt: Txt(page.locale),
+        rows,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// The five owner keys of a home room, or the one key of a facility room, all on
+/// one hook of `cabinet` (one key ring per room, 钥匙管理规定 2(2)①).
+fn keys_for_room(
+    room: &crate::properties::models::Room,
+    building_code: &str,
+    cabinet: &str,
+    hook: i32,
+) -> Vec<NewKey> {
+    let label = room.label(building_code);
+    if room.kind == "facility" {
+        return vec![NewKey {
+            category: "facility",
+            building_id: room.building_id,
+            room_id: Some(room.id),
+            floor: None,
+            door: String::new(),
+            label,
+            cabinet: cabinet.to_owned(),
+            hook: Some(hook),
+            copies: 1,
+            custodian: "engineering".into(),
+        }];
+    }
+    super::DOORS
+        .iter()
+        .map(|(door, _)| NewKey {
+            category: "owner",
+            building_id: room.building_id,
+            room_id: Some(room.id),
+            floor: None,
+            door: (*door).to_owned(),
+            label: label.clone(),
+            cabinet: cabinet.to_owned(),
+            hook: Some(hook),
+            copies: 1,
+            custodian: "cs".into(),
+        })
+        .collect()
+}
+
+/// Creates the keys of `rooms` that do not exist yet, with their history line.
+pub(super) async fn create_for_rooms(
+    conn: &mut AsyncPgConnection,
+    rooms: &[crate::properties::models::Room],
+    building_code: &str,
+    cabinet: &str,
+    actor: i64,
+) -> QueryResult<Vec<i64>> {
+    let mut hook = queries::next_hook(conn, cabinet).await?;
+    let mut new = Vec::new();
+    for room in rooms {
+        new.extend(keys_for_room(room, building_code, cabinet, hook));
+        hook += 1;
+    }
+    let ids = queries::insert_keys(conn, &new).await?;
+    if !ids.is_empty() {
+        queries::add_events(
+            conn,
+            &ids,
+            &NewEvent {
+                action: "created",
+                actor_id: Some(actor),
+                loan_id: None,
+                note: cabinet,
+                at: Utc::now(),
+            },
+        )
+        .await?;
+    }
+    Ok(ids)
+}
+
+/// The building a creation form names, or a message on its field.
+async fn chosen_building(
+    conn: &mut AsyncPgConnection,
+    input: &SetInput,
+    errors: &mut FieldErrors,
+) -> Result<Option<crate::properties::models::Building>, AppError> {
+    let building = match input.building.trim().parse::<i64>() {
+        Ok(id) => props::building(conn, id).await.optional()?,
+        Err(_) => None,
+    };
+    if building.is_none() {
+        errors.add("building", "keys.error.building");
+    }
+    Ok(building)
+}
+
+/// The inventory again, with a creation form's input and messages (422).
+async fn refused(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    input: &SetInput,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let q = KeysQuery::default();
+    render_inventory(
+        page,
+        conn,
+        &q,
+        errors,
+        input,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// POST /keys/sets: every room of a building gets its key set (owner keys for
+/// homes, the facility key for equipment rooms); rooms that have keys are left alone.
+pub async fn create_sets(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(input): Form<SetInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let mut errors = FieldErrors::new(page.locale);
+    let cabinet = input.cabinet(&mut errors);
+    let building = chosen_building(&mut conn, &input, &mut errors).await?;
+    let Some(building) = building.filter(|_| errors.is_empty()) else {
+        return refused(&page, &mut conn, &input, &errors).await;
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let n = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let rooms = queries::rooms_without_keys(conn, building.id).await?;
+            let ids = create_for_rooms(conn, &rooms, &building.code, &cabinet, me).await?;
+            audit::record(
+                conn,
+                &meta,
+                "keys.sets_created",
+                Some(("building", building.id.to_string())),
+                json!({ "keys": ids.len(), "rooms": rooms.len(), "cabinet": cabinet }),
+            )
+            .await?;
+            Ok(ids.len())
+        })
+        .await?;
+    flash(&session, "ok", page.tf("keys.sets_created", &[("n", &n)]));
+    Ok(see_other(&format!("/keys?building={}", building.id)))
+}
+
+/// POST /keys/rooms/{id}/set: one room's owner key set, in one action.
+pub async fn create_room_set(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<SetInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let room = props::room(&mut conn, path.into_inner()).await?;
+    let building = props::building(&mut conn, room.building_id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let cabinet = input.cabinet(&mut errors);
+    if !errors.is_empty() {
+        flash(&session, "error", errors.get("cabinet").to_owned());
+        return Ok(see_other(&format!("/keys/rooms/{}", room.id)));
+    }
+    let me = page.user().id;
+    let meta = page.meta();
+    let n = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let ids = create_for_rooms(
+                conn,
+                std::slice::from_ref(&room),
+                &building.code,
+                &cabinet,
+                me,
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "keys.set_created",
+                Some(("room", room.id.to_string())),
+                json!({ "keys": ids.len(), "cabinet": cabinet }),
+            )
+            .await?;
+            Ok(ids.len())
+        })
+        .await?;
+    flash(&session, "ok", page.tf("keys.sets_created", &[("n", &n)]));
+    Ok(see_other(&format!("/keys/rooms/{}", room.id)))
+}
+
+/// POST /keys/common: a common-area door or window key of one floor.
+pub async fn create_common(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(input): Form<SetInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let mut errors = FieldErrors::new(page.locale);
+    let cabinet = input.cabinet(&mut errors);
+    let building = chosen_building(&mut conn, &input, &mut errors).await?;
+    let common = input.common(&mut errors);
+    let (Some(building), Some((floor, door)), true) = (building, common, errors.is_empty()) else {
+        return refused(&page, &mut conn, &input, &errors).await;
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let ids = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let hook = queries::next_hook(conn, &cabinet).await?;
+            let ids = queries::insert_keys(
+                conn,
+                &[NewKey {
+                    category: "common",
+                    building_id: building.id,
+                    room_id: None,
+                    floor: Some(floor),
+                    door: door.clone(),
+                    label: format!("{}-{floor}层", building.code),
+                    cabinet: cabinet.clone(),
+                    hook: Some(hook),
+                    copies: 1,
+                    custodian: "engineering".into(),
+                }],
+            )
+            .await?;
+            if !ids.is_empty() {
+                queries::add_events(
+                    conn,
+                    &ids,
+                    &NewEvent {
+                        action: "created",
+                        actor_id: Some(me),
+                        loan_id: None,
+                        note: &cabinet,
+                        at: Utc::now(),
+                    },
+                )
+                .await?;
+                audit::record(
+                    conn,
+                    &meta,
+                    "keys.common_created",
+                    Some(("key", ids[0].to_string())),
+                    json!({ "building": building.id, "floor": floor, "door": door }),
+                )
+                .await?;
+            }
+            Ok(ids)
+        })
+        .await?;
+    match ids.first() {
+        Some(id) => {
+            flash(&session, "ok", page.tf("keys.sets_created", &[("n", &1)]));
+            Ok(see_other(&format!("/keys/{id}")))
+        }
+        None => {
+            flash(&session, "error", page.t("keys.error.exists"));
+            Ok(see_other(&format!("/keys?building={}", building.id)))
+        }
+    }
+}
+
+/// Statuses a clerk sets by hand: a lost key found again or retired, a key
+/// retired or brought back into use.
+pub fn manual_transitions(from: &str) -> &'static [&'static str] {
+    match from {
+        "lost" => &["in", "retired"],
+        "in" => &["retired"],
+        "retired" => &["in"],
+        _ => &[],
+    }
+}
+
+async fn render_key(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    errors: &FieldErrors,
+    storage: Option<&StorageInput>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let row = queries::key_row(conn, id).await?;
+    let events = queries::events_of(conn, id).await?;
+    let current = StorageInput {
+        cabinet: row.key.cabinet.clone(),
+        hook: row.key.hook.map(|h| h.to_string()).unwrap_or_default(),
+        copies: row.key.copies.to_string(),
+    };
+    let body = views::KeyShow {
+        ctx: page.ctx(),
+        txt: Txt(page.locale),
+        row,
+        events,
+        manage: page.may(Right::ManageKeys),
+        errors,
+        storage: storage.unwrap_or(&current),
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /keys/{id}: the key, its storage and its full history.
+pub async fn show_key(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let errors = FieldErrors::new(page.locale);
+    render_key(
+        &page,
+        &mut conn,
+        path.into_inner(),
+        &errors,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /keys/{id}: where the key hangs and how many copies there are.
+pub async fn update_storage(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<StorageInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let id = path.into_inner();
+    let mut errors = FieldErrors::new(page.locale);
+    let Some((cabinet, hook, copies)) = input.validate(&mut errors) else {
+        return render_key(
+            &page,
+            &mut conn,
+            id,
+            &errors,
+            Some(&input),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        queries::lock_keys(conn, &[id])
+            .await?
+            .first()
+            .ok_or(AppError::NotFound)?;
+        let now = Utc::now();
+        queries::update_storage(conn, id, &cabinet, hook, copies, now).await?;
+        let note = format!(
+            "{cabinet} · {} · ×{copies}",
+            hook.map(|h| h.to_string()).unwrap_or_default()
+        );
+        queries::add_events(
+            conn,
+            &[id],
+            &NewEvent {
+                action: "stored",
+                actor_id: Some(me),
+                loan_id: None,
+                note: &note,
+                at: now,
+            },
+        )
+        .await?;
+        audit::record(
+            conn,
+            &meta,
+            "keys.stored",
+            Some(("key", id.to_string())),
+            json!({ "cabinet": cabinet, "hook": hook, "copies": copies }),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("keys.saved"));
+    Ok(see_other(&format!("/keys/{id}")))
+}
+
+/// POST /keys/{id}/status: the follow-up of a loss (found, or retired), or a key
+/// taken out of or back into use, with a written note.
+pub async fn change_status(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<StatusInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let id = path.into_inner();
+    let note = input.note.trim().to_owned();
+    if note.is_empty() || note.chars().count() > 500 {
+        flash(&session, "error", page.t("keys.error.note"));
+        return Ok(see_other(&format!("/keys/{id}")));
+    }
+    let me = page.user().id;
+    let meta = page.meta();
+    let done = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let keys = queries::lock_keys(conn, &[id]).await?;
+            let key = keys.first().ok_or(AppError::NotFound)?;
+            let Some(to) = manual_transitions(&key.status)
+                .iter()
+                .find(|s| **s == input.status)
+            else {
+                return Ok(false);
+            };
+            let now = Utc::now();
+            queries::set_status(conn, &[id], to, now).await?;
+            queries::add_events(
+                conn,
+                &[id],
+                &NewEvent {
+                    action: &format!("status_{to}"),
+                    actor_id: Some(me),
+                    loan_id: None,
+                    note: &note,
+                    at: now,
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "keys.status_changed",
+                Some(("key", id.to_string())),
+                json!({ "from": key.status, "to": to, "note": note }),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if done {
+        flash(&session, "ok", page.t("keys.saved"));
+    } else {
+        flash(&session, "error", page.t("keys.error.transition"));
+    }
+    Ok(see_other(&format!("/keys/{id}")))
+}
+
+/// GET /keys/rooms/{id}: a room's keys and the receipts of keys issued to its owners.
+pub async fn room(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let room = props::room(&mut conn, path.into_inner()).await?;
+    let building = props::building(&mut conn, room.building_id).await?;
+    let filter = KeyFilter {
+        room: Some(room.id),
+        ..Default::default()
+    };
+    let rows = queries::list_keys(&mut conn, &filter, None, 100).await?;
+    let issues = queries::issues_of_room(&mut conn, room.id).await?;
+    let body = views::RoomKeys {
+        ctx: page.ctx(),
+        cites: views::CITE_SETS,
+        txt: Txt(page.locale),
+        room_id: room.id,
+        room_label: room.label(&building.code),
+        home: room.kind == "home",
+        rows,
+        issues,
+        manage: page.may(Right::ManageKeys),
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// The room's owner keys in the cabinet, and its current owners (ID masked).
+async fn issue_context(
+    conn: &mut AsyncPgConnection,
+    room_id: i64,
+) -> Result<
+    (
+        crate::properties::models::Room,
+        String,
+        Vec<Key>,
+        Vec<crate::properties::models::Resident>,
+    ),
+    AppError,
+> {
+    let room = props::room(conn, room_id).await?;
+    if room.kind != "home" {
+        return Err(AppError::NotFound);
+    }
+    let building = props::building(conn, room.building_id).await?;
+    let filter = KeyFilter {
+        room: Some(room.id),
+        category: Some("owner".into()),
+        status: Some("in".into()),
+        ..Default::default()
+    };
+    let keys = queries::list_keys(conn, &filter, None, 100)
+        .await?
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    let owners = props::residents_of(conn, room.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.kind == "owner" && r.moved_out.is_none())
+        .collect();
+    let label = room.label(&building.code);
+    Ok((room, label, keys, owners))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_issue(
+    page: &UserPage,
+    room_id: i64,
+    room_label: String,
+    keys: Vec<Key>,
+    owners: Vec<crate::properties::models::Resident>,
+    input: &IssueInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let owners = owners
+        .into_iter()
+        .map(|r| {
+            let masked = personal::mask_id(&r.id_number);
+            (r, masked)
+        })
+        .collect();
+    let body = views::IssueForm {
+        ctx: page.ctx(),
+        cites: views::CITE_ISSUE,
+        txt: Txt(page.locale),
+        room_id,
+        room_label,
+        keys,
+        owners,
+        input,
+        errors,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /keys/rooms/{id}/issue: hand keys to the owner (发放).
+pub async fn issue_form(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let (room, label, keys, owners) = issue_context(&mut conn, path.into_inner()).await?;
+    let errors = FieldErrors::new(page.locale);
+    render_issue(
+        &page,
+        room.id,
+        label,
+        keys,
+        owners,
+        &IssueInput::default(),
+        &errors,
+        StatusCode::OK,
+    )
+}
+
+/// Both ID numbers the same, once normalised (trim, upper-case X).
+fn same_id(recorded: &str, shown: &str) -> bool {
+    let norm = |s: &str| s.trim().to_uppercase().replace(' ', "");
+    !recorded.trim().is_empty() && norm(recorded) == norm(shown)
+}
+
+/// POST /keys/rooms/{id}/issue: only after the ID shown matches the owner's
+/// record; the owner signs; the keys become 已发放业主 (钥匙管理规定 3(1)).
+pub async fn issue(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<IssueInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let (room, label, keys, owners) = issue_context(&mut conn, path.into_inner()).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let wanted = forms::ids(&input.key);
+    if wanted.is_empty() || !wanted.iter().all(|id| keys.iter().any(|k| k.id == *id)) {
+        errors.add("key", "keys.error.issue_keys");
+    }
+    let owner = input
+        .resident
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| owners.iter().find(|r| r.id == id));
+    match owner {
+        None => errors.add("resident", "keys.error.resident"),
+        Some(o) if o.id_number.trim().is_empty() => {
+            errors.add("id_number", "keys.error.no_id_on_record")
+        }
+        Some(o) if !same_id(&o.id_number, &input.id_number) => {
+            errors.add("id_number", "keys.error.id_mismatch")
+        }
+        _ => {}
+    }
+    let sig = signature::parse(
+        &input.sign_name,
+        input.sign_confirm.as_deref(),
+        &input.sign_drawing,
+        owner.map(|o| o.name.as_str()),
+        &mut errors,
+    );
+    let (Some(owner), Some(sig)) = (owner.filter(|_| errors.is_empty()), sig) else {
+        return render_issue(
+            &page,
+            room.id,
+            label,
+            keys,
+            owners.clone(),
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let owner_id = owner.id;
+    let owner_name = owner.name.clone();
+    let issued = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let locked = queries::lock_keys(conn, &wanted).await?;
+            if locked.len() != wanted.len() || locked.iter().any(|k| k.status != "in") {
+                return Ok(None);
+            }
+            let now = Utc::now();
+            let id = queries::create_issue(
+                conn,
+                room.id,
+                owner_id,
+                &sig.name,
+                sig.drawing_png.as_deref(),
+                me,
+                now,
+            )
+            .await?;
+            queries::add_issue_lines(conn, id, &wanted).await?;
+            queries::set_status(conn, &wanted, "issued", now).await?;
+            queries::add_events(
+                conn,
+                &wanted,
+                &NewEvent {
+                    action: "issued",
+                    actor_id: Some(me),
+                    loan_id: None,
+                    note: &owner_name,
+                    at: now,
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "keys.issued",
+                Some(("key_issue", id.to_string())),
+                json!({ "room": room.id, "resident": owner_id, "keys": wanted,
+                        "drawn": sig.drawing_png.is_some() }),
+            )
+            .await?;
+            Ok(Some(id))
+        })
+        .await?;
+    match issued {
+        Some(id) => {
+            flash(&session, "ok", page.t("keys.issued"));
+            Ok(see_other(&format!("/keys/issues/{id}/print")))
+        }
+        None => {
+            flash(&session, "error", page.t("keys.error.issue_keys"));
+            Ok(see_other(&format!("/keys/rooms/{}", room.id)))
+        }
+    }
+}
+
+/// GET /keys/issues/{id}/print: the receipt with the owner's signature.
+pub async fn receipt(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let issue = queries::issue(&mut conn, path.into_inner()).await?;
+    let room = props::room(&mut conn, issue.room_id).await?;
+    let building = props::building(&mut conn, room.building_id).await?;
+    let keys = queries::issue_keys(&mut conn, issue.id).await?;
+    let resident = props::residents_of(&mut conn, room.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == issue.resident_id)
+        .ok_or(AppError::NotFound)?;
+    let clerk = approvals::queries::person(&mut conn, issue.issued_by)
+        .await?
+        .display_name;
+    let signature = issue.signature_png.as_deref().map(signature::data_url);
+    let body = views::Receipt {
+        ctx: page.ctx(),
+        txt: Txt(page.locale),
+        room_label: room.label(&building.code),
+        owner: resident.name.clone(),
+        id_masked: personal::mask_id(&resident.id_number),
+        clerk,
+        keys,
+        signature,
+        issue,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_compared_normalised_and_never_match_an_empty_record() {
+        assert!(same_id("11010519491231002X", " 11010519491231002x "));
+        assert!(!same_id("", ""));
+        assert!(!same_id("11010519491231002X", "110105194912310021"));
+    }
+
+    #[test]
+    fn only_lost_retired_and_stored_keys_change_status_by_hand() {
+        assert_eq!(manual_transitions("lost"), &["in", "retired"]);
+        assert!(manual_transitions("lent").is_empty());
+        assert!(manual_transitions("issued").is_empty());
+    }
+}

@@ -1,0 +1,281 @@
+//! `keys.overdue`: mails the borrower and the custodian department of every loan
+//! out past its due time, when it falls due and then once per calendar day,
+//! whatever the number of runs or instances; and the demo data.
+use anyhow::Context;
+use askama::Template;
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+use super::queries;
+use crate::approvals::models::Person;
+use crate::config::Config;
+use crate::i18n::Locale;
+use crate::mail::{self, Rendered};
+
+/// "A key you hold is overdue": to the borrower and to the custodian.
+pub struct KeyOverdue {
+    pub loc: Locale,
+    pub to_name: String,
+    pub borrower: String,
+    pub keys: String,
+    pub due: String,
+    pub purpose: String,
+    pub url: String,
+}
+
+impl KeyOverdue {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.loc.t(key)
+    }
+    pub fn render(&self) -> Result<Rendered, askama::Error> {
+        mail::render(
+            &OverdueSubject { m: self },
+            &OverdueText { m: self },
+            &OverdueHtml { m: self },
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mail/key_overdue/subject.txt")]
+struct OverdueSubject<'a> {
+    m: &'a KeyOverdue,
+}
+#[derive(Template)]
+#[template(path = "mail/key_overdue/body.txt")]
+struct OverdueText<'a> {
+    m: &'a KeyOverdue,
+}
+#[derive(Template)]
+#[template(path = "mail/key_overdue/body.html")]
+struct OverdueHtml<'a> {
+    m: &'a KeyOverdue,
+}
+
+/// Runs the reminder at `now`; returns a one-line summary.
+pub async fn overdue(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    config: &Config,
+) -> anyhow::Result<String> {
+    let day = now.with_timezone(&config.tz).date_naive();
+    let ids = queries::overdue_unnoticed(conn, now, day)
+        .await
+        .context("listing overdue loans")?;
+    let mut reminded = 0;
+    for id in ids {
+        let sent = conn
+            .transaction::<_, anyhow::Error, _>(async |conn| {
+                remind(conn, id, day, now, config).await
+            })
+            .await
+            .with_context(|| format!("reminding of loan {id}"))?;
+        if sent {
+            reminded += 1;
+        }
+    }
+    Ok(format!("{reminded} overdue loans reminded"))
+}
+
+/// One loan's reminder of `day`: the notice row and the mails commit together,
+/// and a notice already written (another run, another instance) sends nothing.
+async fn remind(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    day: chrono::NaiveDate,
+    now: DateTime<Utc>,
+    config: &Config,
+) -> anyhow::Result<bool> {
+    let loan = queries::lock_loan(conn, id).await?;
+    if !loan.overdue(now) || !queries::claim_notice(conn, id, day, now).await? {
+        return Ok(false);
+    }
+    let keys = queries::loan_keys(conn, id).await?;
+    let labels: Vec<String> = keys
+        .iter()
+        .filter(|(_, out, _)| *out)
+        .map(|(k, _, _)| format!("{} {}", k.label, super::door_zh(&k.door)))
+        .collect();
+    let category = queries::category(conn, &loan.category).await?;
+    // The borrower, or for an outside worker the colleague who filed the loan;
+    // then everyone holding the custodian department's role.
+    let mut to: Vec<Person> = Vec::new();
+    let first = loan.borrower_id.unwrap_or(loan.requested_by);
+    to.push(crate::approvals::queries::person(conn, first).await?);
+    for p in queries::holders(conn, &category.custodian_role).await? {
+        if !to.iter().any(|t| t.id == p.id) {
+            to.push(p);
+        }
+    }
+    let mut url = config.base_url.clone();
+    url.set_path(&format!("/keys/loans/{id}"));
+    let due = loan
+        .due_at
+        .with_timezone(&config.tz)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    for p in to {
+        let mail = KeyOverdue {
+            loc: p.locale(),
+            to_name: p.display_name.clone(),
+            borrower: loan.borrower_name.clone(),
+            keys: labels.join("、"),
+            due: due.clone(),
+            purpose: loan.purpose.clone(),
+            url: url.to_string(),
+        }
+        .render()?;
+        mail::enqueue(
+            conn,
+            &format!("key_overdue:{id}:{day}:{}", p.id),
+            "key_overdue",
+            &p.recipient(),
+            &mail,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Demo data: the demo buildings' key sets, a common-area key, and a few loans
+/// (one out and overdue, one awaiting approval, one returned). Idempotent: does
+/// nothing once any key exists, or when there are no demo rooms.
+pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::Result<()> {
+    conn.transaction::<_, anyhow::Error, _>(async |conn| seed_demo_in(conn, config).await)
+        .await
+}
+
+async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::Result<()> {
+    use crate::schema::{buildings, keys, users};
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let any: i64 = keys::table.count().get_result(conn).await?;
+    if any > 0 {
+        return Ok(());
+    }
+    let blds: Vec<(i64, String)> = buildings::table
+        .order(buildings::id)
+        .limit(2)
+        .select((buildings::id, buildings::code))
+        .load(conn)
+        .await?;
+    let user = |name: &'static str| {
+        users::table
+            .filter(users::username.eq(name))
+            .select(users::id)
+    };
+    let specialist: Option<i64> = user("specialist").first(conn).await.optional()?;
+    let engineer: Option<i64> = user("engineer").first(conn).await.optional()?;
+    let (Some(specialist), Some(engineer)) = (specialist, engineer) else {
+        return Ok(());
+    };
+    let now = Utc::now();
+    for (id, code) in &blds {
+        let rooms = queries::rooms_without_keys(conn, *id).await?;
+        super::handlers::create_for_rooms(conn, &rooms, code, &format!("{code}号柜"), specialist)
+            .await?;
+    }
+    let Some((b, code)) = <[_]>::first(&blds) else {
+        return Ok(());
+    };
+    queries::insert_keys(
+        conn,
+        &[super::models::NewKey {
+            category: "common",
+            building_id: *b,
+            room_id: None,
+            floor: Some(1),
+            door: "消防通道门".into(),
+            label: format!("{code}-1层"),
+            cabinet: format!("{code}号柜"),
+            hook: Some(100),
+            copies: 2,
+            custodian: "engineering".into(),
+        }],
+    )
+    .await?;
+    let key_ids: Vec<(i64, String)> = keys::table
+        .filter(keys::building_id.eq(*b))
+        .filter(keys::category.eq_any(["facility", "common"]))
+        .order(keys::id)
+        .select((keys::id, keys::category))
+        .load(conn)
+        .await?;
+    let facility = key_ids.iter().find(|(_, c)| c == "facility");
+    let common = key_ids.iter().find(|(_, c)| c == "common");
+    let (Some(facility), Some(common)) = (facility, common) else {
+        return Ok(());
+    };
+    // Returned first: the same key then goes out again.
+    let demo = [
+        ("returned", -50, "抄配电房电表", "", facility),
+        ("out", -3, "更换配电房照明灯具", "GD-2026-1101", facility),
+        (
+            "pending",
+            20,
+            "检查消防通道门闭门器",
+            "GD-2026-1102",
+            common,
+        ),
+    ];
+    for (status, hours, purpose, order, (key, category)) in demo {
+        let due = now + chrono::Duration::hours(hours);
+        let id = queries::create_loan(
+            conn,
+            &super::models::NewLoan {
+                category,
+                building_id: *b,
+                borrower_kind: "staff",
+                borrower_id: Some(engineer),
+                borrower_name: "工程部经理 刘洋",
+                borrower_company: "",
+                borrower_id_number: "",
+                work_order: order,
+                purpose,
+                due_at: due,
+                status: if status == "pending" {
+                    "pending"
+                } else {
+                    "approved"
+                },
+                requested_by: specialist,
+                created_at: due - chrono::Duration::hours(6),
+            },
+        )
+        .await?;
+        queries::add_loan_lines(conn, id, &[*key]).await?;
+        let approver = if category == "owner" {
+            crate::auth::Role::CsSupervisor
+        } else {
+            crate::auth::Role::EngineeringManager
+        };
+        if status == "pending" {
+            crate::approvals::engine::submit_with_roles(
+                conn,
+                &super::KEY_LOAN,
+                Some(&[vec![approver, crate::auth::Role::CenterManager]]),
+                id,
+                &format!("钥匙借用 · 工程部经理 刘洋 · {purpose}"),
+                specialist,
+                config,
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        match status {
+            "out" => {
+                queries::mark_out(conn, id, specialist, due - chrono::Duration::hours(5)).await?;
+                queries::set_status(conn, &[*key], "lent", now).await?;
+            }
+            "returned" => {
+                queries::mark_out(conn, id, specialist, due - chrono::Duration::hours(5)).await?;
+                queries::close_lines(conn, id, &[], due - chrono::Duration::hours(1)).await?;
+                queries::mark_returned(conn, id, specialist, due - chrono::Duration::hours(1))
+                    .await?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

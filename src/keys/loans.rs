@@ -1,0 +1,764 @@
+//! Loans (借出/归还) and the loan register, the 房屋钥匙管理记录表.
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use diesel::QueryResult;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::{self, CloseInput, LoanInput};
+use super::models::{Loan, LoanRow, NewLoan};
+use super::queries::{self, LoanFilter, NewEvent};
+use super::views::{self, Txt};
+use crate::approvals::{self, engine};
+use crate::audit;
+use crate::auth::{Right, Role};
+use crate::config::Config;
+use crate::db::{is_unique_violation, DbConn};
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::properties::personal;
+use crate::web::context::flash;
+use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+
+const PAGE: i64 = 50;
+const SHEET_MAX: i64 = 5000;
+
+/// The register's filters as they come in the URL.
+#[derive(Deserialize, Default, Debug)]
+pub struct LoanQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    building: String,
+    /// Cursor: `<created_at in µs>.<id>` of the last row shown.
+    #[serde(default)]
+    before: String,
+}
+
+impl LoanQuery {
+    fn day(s: &str) -> Option<NaiveDate> {
+        crate::leave::forms::date(s)
+    }
+
+    fn start_of(day: NaiveDate, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+        tz.from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
+    fn filter(&self, page: &UserPage, now: DateTime<Utc>) -> LoanFilter {
+        let tz = page.tz;
+        let overdue = self.status == "overdue";
+        LoanFilter {
+            from: Self::day(&self.from).and_then(|d| Self::start_of(d, tz)),
+            until: Self::day(&self.to)
+                .and_then(|d| d.succ_opt())
+                .and_then(|d| Self::start_of(d, tz)),
+            category: super::CATEGORIES
+                .contains(&self.category.as_str())
+                .then(|| self.category.clone()),
+            status: if overdue {
+                Some("out".into())
+            } else {
+                super::LOAN_STATUSES
+                    .contains(&self.status.as_str())
+                    .then(|| self.status.clone())
+            },
+            due_before: overdue.then_some(now),
+            building: self.building.trim().parse().ok(),
+            person: (!page.may(Right::ViewKeys)).then(|| page.user().id),
+        }
+    }
+
+    fn query(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("category", &self.category),
+            ("status", &self.status),
+            ("building", &self.building),
+        ] {
+            if !v.trim().is_empty() {
+                s.append_pair(k, v.trim());
+            }
+        }
+        s.finish()
+    }
+
+    fn cursor(&self) -> Option<(DateTime<Utc>, i64)> {
+        let (t, id) = self.before.split_once('.')?;
+        let t = DateTime::from_timestamp_micros(t.parse().ok()?)?;
+        Some((t, id.parse().ok()?))
+    }
+}
+
+/// GET /keys/loans: the register (everyone's for key staff, one's own for others).
+pub async fn register(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<LoanQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RequestKeyLoan)?;
+    let now = Utc::now();
+    let filter = q.filter(&page, now);
+    let mut rows = queries::list_loans(&mut conn, &filter, q.cursor(), PAGE + 1).await?;
+    let next = if rows.len() as i64 > PAGE {
+        rows.truncate(PAGE as usize);
+        rows.last().map(|r| {
+            let mut s = q.query();
+            if !s.is_empty() {
+                s.push('&');
+            }
+            format!(
+                "{s}before={}.{}",
+                r.loan.created_at.timestamp_micros(),
+                r.loan.id
+            )
+        })
+    } else {
+        None
+    };
+    let buildings = queries::building_choices(&mut conn).await?;
+    let body = views::Register {
+        ctx: page.ctx(),
+        cites: views::CITE_LOAN,
+        txt: Txt(page.locale),
+        rows,
+        next,
+        query: q.query(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+        category: q.category.clone(),
+        status: q.status.clone(),
+        building: q.building.clone(),
+        buildings,
+        all: page.may(Right::ViewKeys),
+        now,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+async fn sheet_rows(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    q: &LoanQuery,
+) -> QueryResult<Vec<LoanRow>> {
+    let filter = q.filter(page, Utc::now());
+    queries::list_loans(conn, &filter, None, SHEET_MAX + 1).await
+}
+
+pub async fn register_csv(
+    page: UserPage,
+    conn: DbConn,
+    q: web::Query<LoanQuery>,
+) -> Result<HttpResponse, AppError> {
+    register_export(page, conn, q, ExportFormat::Csv).await
+}
+
+pub async fn register_xlsx(
+    page: UserPage,
+    conn: DbConn,
+    q: web::Query<LoanQuery>,
+) -> Result<HttpResponse, AppError> {
+    register_export(page, conn, q, ExportFormat::Xlsx).await
+}
+
+fn fmt(t: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
+    t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// The borrower as the register writes it: name, and company for outside workers.
+fn borrower(l: &Loan) -> String {
+    if l.borrower_company.is_empty() {
+        l.borrower_name.clone()
+    } else {
+        format!("{} ({})", l.borrower_name, l.borrower_company)
+    }
+}
+
+/// The purpose with its work order, as the register writes it.
+fn purpose(l: &Loan) -> String {
+    if l.work_order.is_empty() {
+        l.purpose.clone()
+    } else {
+        format!("{} [{}]", l.purpose, l.work_order)
+    }
+}
+
+/// The loan register as a file: the rows the list's filters select.
+async fn register_export(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<LoanQuery>,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RequestKeyLoan)?;
+    let mut rows = sheet_rows(&page, &mut conn, &q).await?;
+    rows.truncate(SHEET_MAX as usize);
+    let loc = page.locale;
+    let txt = Txt(loc);
+    let tz = page.tz;
+    let headers = [
+        "keys.loan_no",
+        "keys.filed_at",
+        "keys.keys_col",
+        "keys.category_col",
+        "keys.borrower",
+        "keys.purpose",
+        "keys.handed_out_at",
+        "keys.handed_out_by",
+        "keys.due",
+        "keys.returned_at",
+        "keys.returned_to",
+        "keys.loan_status_col",
+    ]
+    .map(|k| loc.t(k).to_owned())
+    .to_vec();
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let l = &r.loan;
+            vec![
+                Cell::from(l.id),
+                fmt(Some(l.created_at), tz).into(),
+                r.keys.join("、").into(),
+                txt.category(&l.category).into(),
+                borrower(l).into(),
+                purpose(l).into(),
+                fmt(l.handed_out_at, tz).into(),
+                r.handed_out_by.clone().into(),
+                fmt(Some(l.due_at), tz).into(),
+                fmt(l.returned_at, tz).into(),
+                r.returned_to.clone().into(),
+                txt.loan_status(&l.status).into(),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        title: loc.t("keys.loan_register").to_owned(),
+        headers,
+        rows,
+    };
+    export::respond(&sheet, format, "key-loans")
+}
+
+/// GET /keys/loans/print: the 房屋钥匙管理记录表 on paper, signature columns blank.
+pub async fn register_print(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<LoanQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RequestKeyLoan)?;
+    let mut rows = sheet_rows(&page, &mut conn, &q).await?;
+    let truncated = rows.len() as i64 > SHEET_MAX;
+    rows.truncate(SHEET_MAX as usize);
+    let range = match (q.from.trim(), q.to.trim()) {
+        ("", "") => String::new(),
+        (f, t) => format!("{f} – {t}"),
+    };
+    let body = views::RegisterPrint {
+        ctx: page.ctx(),
+        rows,
+        range,
+        truncated,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    #[serde(default)]
+    building: String,
+    #[serde(default)]
+    key: String,
+}
+
+async fn render_form(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    input: &LoanInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let buildings = queries::building_choices(conn).await?;
+    let keys = match input.building.trim().parse::<i64>() {
+        Ok(b) => {
+            let filter = queries::KeyFilter {
+                building: Some(b),
+                status: Some("in".into()),
+                ..Default::default()
+            };
+            queries::list_keys(conn, &filter, None, 2000)
+                .await?
+                .into_iter()
+                .map(|r| r.key)
+                .collect()
+        }
+        Err(_) => Vec::new(),
+    };
+    let clerk = page.may(Right::ManageKeys);
+    let staff = if clerk {
+        queries::staff(conn).await?
+    } else {
+        Vec::new()
+    };
+    let body = views::LoanForm {
+        ctx: page.ctx(),
+        cites: views::CITE_LOAN,
+        txt: Txt(page.locale),
+        input,
+        errors,
+        buildings,
+        keys,
+        staff,
+        clerk,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /keys/loans/new?building=…&key=…: the loan form (a building first, then its keys).
+pub async fn new_form(
+    page: UserPage,
+    mut conn: DbConn,
+    q: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RequestKeyLoan)?;
+    let mut input = LoanInput {
+        building: q.building.clone(),
+        borrower_kind: "staff".into(),
+        borrower: page.user().id.to_string(),
+        ..Default::default()
+    };
+    if let Ok(id) = q.key.trim().parse::<i64>() {
+        if let Ok(row) = queries::key_row(&mut conn, id).await {
+            input.building = row.key.building_id.to_string();
+            input.key = vec![id.to_string()];
+        }
+    }
+    let due = (Utc::now() + Duration::hours(4)).with_timezone(&page.tz);
+    input.due = due.format("%Y-%m-%dT%H:00").to_string();
+    let errors = FieldErrors::new(page.locale);
+    render_form(&page, &mut conn, &input, &errors, StatusCode::OK).await
+}
+
+/// POST /keys/loans/new: files the loan and asks the category's approver, in one
+/// transaction. Keys must be in the cabinet, of one building and one category.
+pub async fn create(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    Form(mut input): Form<LoanInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RequestKeyLoan)?;
+    let clerk = page.may(Right::ManageKeys);
+    let me = page.user().clone();
+    if !clerk {
+        // Everyone else borrows for their own work only.
+        input.borrower_kind = "staff".into();
+        input.borrower = me.id.to_string();
+    }
+    let now = Utc::now();
+    let mut errors = FieldErrors::new(page.locale);
+    let valid = input.validate(&mut errors, now, config.tz);
+    let keys = match &valid {
+        Some(v) => queries::keys_by_ids(&mut conn, &v.key_ids).await?,
+        None => Vec::new(),
+    };
+    if let Some(v) = &valid {
+        let first = keys.first().map(|r| &r.key);
+        if keys.len() != v.key_ids.len() || keys.iter().any(|r| r.key.status != "in") {
+            errors.add("key", "keys.error.not_in");
+        } else if keys.iter().any(|r| {
+            Some(r.key.building_id) != first.map(|k| k.building_id)
+                || Some(&r.key.category) != first.map(|k| &k.category)
+        }) {
+            errors.add("key", "keys.error.mixed");
+        }
+    }
+    let borrower_person = match valid.as_ref().and_then(|v| v.borrower_id) {
+        Some(id) => approvals::queries::person(&mut conn, id).await.ok(),
+        None => None,
+    };
+    if valid.as_ref().is_some_and(|v| !v.outside) && borrower_person.is_none() {
+        errors.add("borrower", "keys.error.borrower");
+    }
+    let (Some(v), Some(first)) = (valid.filter(|_| errors.is_empty()), keys.first()) else {
+        return render_form(
+            &page,
+            &mut conn,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let category = queries::category(&mut conn, &first.key.category).await?;
+    let approver = Role::from_code(&category.loan_approver)
+        .ok_or_else(|| AppError::other("unknown approver role of a key category"))?;
+    let name = borrower_person
+        .map(|p| p.display_name)
+        .unwrap_or_else(|| v.borrower_name.clone());
+    let labels: Vec<String> = keys
+        .iter()
+        .map(|r| format!("{} {}", r.key.label, super::door_zh(&r.key.door)))
+        .collect();
+    let title = format!("钥匙借用 · {name} · {}", labels.join("、"));
+    let meta = page.meta();
+    let building_id = first.key.building_id;
+    let id = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let id = queries::create_loan(
+                conn,
+                &NewLoan {
+                    category: &category.code,
+                    building_id,
+                    borrower_kind: if v.outside { "outside" } else { "staff" },
+                    borrower_id: v.borrower_id,
+                    borrower_name: &name,
+                    borrower_company: &v.borrower_company,
+                    borrower_id_number: &v.borrower_id_number,
+                    work_order: &v.work_order,
+                    purpose: &v.purpose,
+                    due_at: v.due_at,
+                    status: "pending",
+                    requested_by: me.id,
+                    created_at: now,
+                },
+            )
+            .await?;
+            queries::add_loan_lines(conn, id, &v.key_ids).await?;
+            let roles = [vec![approver, Role::CenterManager]];
+            let request = engine::submit_with_roles(
+                conn,
+                &super::KEY_LOAN,
+                Some(&roles),
+                id,
+                &title,
+                me.id,
+                &config,
+                now,
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "keys.loan_requested",
+                Some(("key_loan", id.to_string())),
+                json!({ "keys": v.key_ids, "borrower": name, "due": v.due_at,
+                        "approval_request": request }),
+            )
+            .await?;
+            Ok(id)
+        })
+        .await?;
+    flash(&session, "ok", page.t("keys.loan_filed"));
+    Ok(see_other(&format!("/keys/loans/{id}")))
+}
+
+/// The site's time zone as `Config` reads it, for the approval engine's
+/// `details` hook, which gets no configuration.
+fn site_tz() -> chrono_tz::Tz {
+    std::env::var("TZ")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
+/// The loan as label/value lines (approval mail and page).
+pub async fn detail_lines(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    loc: Locale,
+) -> QueryResult<Vec<(String, String)>> {
+    let l = queries::loan(conn, id).await?;
+    let keys = queries::loan_keys(conn, id).await?;
+    let txt = Txt(loc);
+    let tz = site_tz();
+    let labels: Vec<String> = keys
+        .iter()
+        .map(|(k, _, _)| format!("{} {}", k.label, txt.door(&k.door)))
+        .collect();
+    let mut lines = vec![
+        (loc.t("keys.keys_col").to_owned(), labels.join("、")),
+        (
+            loc.t("keys.category_col").to_owned(),
+            txt.category(&l.category).to_owned(),
+        ),
+        (loc.t("keys.borrower").to_owned(), borrower(&l)),
+    ];
+    if !l.borrower_id_number.is_empty() {
+        lines.push((
+            loc.t("keys.borrower_id_number").to_owned(),
+            personal::mask_id(&l.borrower_id_number),
+        ));
+    }
+    lines.push((loc.t("keys.purpose").to_owned(), l.purpose.clone()));
+    if !l.work_order.is_empty() {
+        lines.push((loc.t("keys.work_order").to_owned(), l.work_order.clone()));
+    }
+    lines.push((loc.t("keys.due").to_owned(), fmt(Some(l.due_at), tz)));
+    Ok(lines)
+}
+
+/// The loan, if this user may see it: key staff see every loan, others their own
+/// (filed or borrowed) and the ones they were asked to approve.
+async fn visible(
+    conn: &mut AsyncPgConnection,
+    page: &UserPage,
+    id: i64,
+) -> Result<(Loan, Option<approvals::models::Request>), AppError> {
+    let loan = queries::loan(conn, id).await?;
+    let req = approvals::queries::request_for(conn, "key_loan", id).await?;
+    let me = page.user().id;
+    let allowed = page.may(Right::ViewKeys)
+        || loan.requested_by == me
+        || loan.borrower_id == Some(me)
+        || match &req {
+            Some(r) => approvals::queries::was_approver(conn, r.id, me).await?,
+            None => false,
+        };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    Ok((loan, req))
+}
+
+/// GET /keys/loans/{id}
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (loan, req) = visible(&mut conn, &page, path.into_inner()).await?;
+    let mut lines = detail_lines(&mut conn, loan.id, page.locale).await?;
+    let ids: Vec<i64> = [
+        Some(loan.requested_by),
+        loan.handed_out_by,
+        loan.returned_to,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let names = approvals::queries::names(&mut conn, &ids).await?;
+    let name = |id: Option<i64>| id.and_then(|i| names.get(&i).cloned()).unwrap_or_default();
+    let t = |k: &str| page.t(k).to_owned();
+    lines.push((t("keys.requested_by"), name(Some(loan.requested_by))));
+    lines.push((t("keys.filed_at"), fmt(Some(loan.created_at), page.tz)));
+    if loan.handed_out_at.is_some() {
+        lines.push((t("keys.handed_out_by"), name(loan.handed_out_by)));
+        lines.push((t("keys.handed_out_at"), fmt(loan.handed_out_at, page.tz)));
+    }
+    if loan.returned_at.is_some() {
+        lines.push((t("keys.returned_to"), name(loan.returned_to)));
+        lines.push((t("keys.returned_at"), fmt(loan.returned_at, page.tz)));
+    }
+    if !loan.lost_account.is_empty() {
+        lines.push((t("keys.lost_account"), loan.lost_account.clone()));
+    }
+    let keys = queries::loan_keys(&mut conn, loan.id).await?;
+    let body = views::LoanShow {
+        ctx: page.ctx(),
+        cites: views::CITE_LOAN,
+        txt: Txt(page.locale),
+        overdue: loan.overdue(Utc::now()),
+        lines,
+        keys,
+        // Approvers reach the request from their inbox; the link is the requester's.
+        approval_id: req
+            .filter(|r| r.requester_id == page.user().id)
+            .map(|r| r.id),
+        manage: page.may(Right::ManageKeys),
+        loan,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// Why a hand-over was refused.
+enum Refused {
+    NotApproved,
+    KeyOut,
+}
+
+/// POST /keys/loans/{id}/hand-over: the clerk gives the keys out. Refused until
+/// the loan's approval request is approved, and for a key already out: the keys
+/// are locked, their status checked, and the partial unique index on open loan
+/// lines stops whatever slips past.
+pub async fn hand_over(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let id = path.into_inner();
+    let me = page.user().id;
+    let meta = page.meta();
+    let result = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let loan = queries::lock_loan(conn, id).await?;
+            if loan.status != "approved" {
+                return Ok(Err(Refused::NotApproved));
+            }
+            let ids: Vec<i64> = queries::loan_keys(conn, id)
+                .await?
+                .iter()
+                .map(|(k, _, _)| k.id)
+                .collect();
+            let keys = queries::lock_keys(conn, &ids).await?;
+            if keys.iter().any(|k| k.status != "in") {
+                return Ok(Err(Refused::KeyOut));
+            }
+            let now = Utc::now();
+            queries::mark_out(conn, id, me, now).await?;
+            queries::set_status(conn, &ids, "lent", now).await?;
+            queries::add_events(
+                conn,
+                &ids,
+                &NewEvent {
+                    action: "lent",
+                    actor_id: Some(me),
+                    loan_id: Some(id),
+                    note: &loan.borrower_name,
+                    at: now,
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "keys.handed_over",
+                Some(("key_loan", id.to_string())),
+                json!({ "keys": ids }),
+            )
+            .await?;
+            Ok(Ok(()))
+        })
+        .await;
+    let message = match result {
+        Ok(Ok(())) => {
+            flash(&session, "ok", page.t("keys.handed_over"));
+            return Ok(see_other(&format!("/keys/loans/{id}")));
+        }
+        Ok(Err(Refused::NotApproved)) => "keys.error.not_approved",
+        Ok(Err(Refused::KeyOut)) => "keys.error.key_out",
+        Err(AppError::Db(e)) if is_unique_violation(&e) => "keys.error.key_out",
+        Err(e) => return Err(e),
+    };
+    flash(&session, "error", page.t(message));
+    Ok(see_other(&format!("/keys/loans/{id}")))
+}
+
+/// POST /keys/loans/{id}/return: the keys come back and the clerk receiving them
+/// is recorded; keys ticked as lost become 遗失, with the written account.
+pub async fn give_back(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<CloseInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let id = path.into_inner();
+    let lost = forms::ids(&input.lost);
+    let account = input.account.trim().to_owned();
+    if !lost.is_empty() && (account.is_empty() || account.chars().count() > 1000) {
+        flash(&session, "error", page.t("keys.error.account"));
+        return Ok(see_other(&format!("/keys/loans/{id}")));
+    }
+    let me = page.user().id;
+    let meta = page.meta();
+    let done = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let loan = queries::lock_loan(conn, id).await?;
+            if loan.status != "out" {
+                return Ok(false);
+            }
+            let ids: Vec<i64> = queries::loan_keys(conn, id)
+                .await?
+                .iter()
+                .map(|(k, _, _)| k.id)
+                .collect();
+            let lost: Vec<i64> = lost.iter().copied().filter(|k| ids.contains(k)).collect();
+            let back: Vec<i64> = ids.iter().copied().filter(|k| !lost.contains(k)).collect();
+            queries::lock_keys(conn, &ids).await?;
+            let now = Utc::now();
+            queries::close_lines(conn, id, &lost, now).await?;
+            queries::set_status(conn, &back, "in", now).await?;
+            queries::add_events(
+                conn,
+                &back,
+                &NewEvent {
+                    action: "returned",
+                    actor_id: Some(me),
+                    loan_id: Some(id),
+                    note: "",
+                    at: now,
+                },
+            )
+            .await?;
+            if lost.is_empty() {
+                queries::mark_returned(conn, id, me, now).await?;
+            } else {
+                queries::set_status(conn, &lost, "lost", now).await?;
+                queries::add_events(
+                    conn,
+                    &lost,
+                    &NewEvent {
+                        action: "lost",
+                        actor_id: Some(me),
+                        loan_id: Some(id),
+                        note: &account,
+                        at: now,
+                    },
+                )
+                .await?;
+                queries::mark_lost(conn, id, me, &account, now).await?;
+            }
+            audit::record(
+                conn,
+                &meta,
+                if lost.is_empty() {
+                    "keys.returned"
+                } else {
+                    "keys.lost"
+                },
+                Some(("key_loan", id.to_string())),
+                json!({ "returned": back, "lost": lost, "account": account }),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if done {
+        flash(
+            &session,
+            "ok",
+            page.t(if lost.is_empty() {
+                "keys.returned"
+            } else {
+                "keys.lost_recorded"
+            }),
+        );
+    } else {
+        flash(&session, "error", page.t("keys.error.not_out"));
+    }
+    Ok(see_other(&format!("/keys/loans/{id}")))
+}

@@ -1,0 +1,167 @@
+//! The key cabinet (钥匙管理规定): keys by category (owner keys per room, common-area
+//! keys per floor, facility keys per equipment room) with labels, storage and
+//! history; issue to owners against their resident record with a signed receipt;
+//! loans (the 房屋钥匙管理记录表) approved per category through the approvals
+//! engine, handed over only once approved, one loan per key at a time (enforced
+//! by PostgreSQL), returned or reported lost, and reminded daily when overdue;
+//! copy requests (配钥匙) and shift handover counts (交接班清点).
+mod copies;
+mod counts;
+mod forms;
+mod handlers;
+pub mod jobs;
+mod loans;
+pub mod models;
+pub mod queries;
+mod views;
+
+use actix_web::web;
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+
+use crate::approvals::{Kind, StepDef};
+use crate::auth::Role;
+use crate::i18n::Locale;
+
+pub use jobs::seed_demo;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/keys", web::get().to(handlers::inventory))
+        .route("/keys.csv", web::get().to(handlers::inventory_csv))
+        .route("/keys.xlsx", web::get().to(handlers::inventory_xlsx))
+        .route("/keys/print", web::get().to(handlers::inventory_print))
+        .route("/keys/labels", web::get().to(handlers::labels))
+        .route("/keys/sets", web::post().to(handlers::create_sets))
+        .route("/keys/common", web::post().to(handlers::create_common))
+        .route("/keys/loans", web::get().to(loans::register))
+        .route("/keys/loans.csv", web::get().to(loans::register_csv))
+        .route("/keys/loans.xlsx", web::get().to(loans::register_xlsx))
+        .route("/keys/loans/print", web::get().to(loans::register_print))
+        .route("/keys/loans/new", web::get().to(loans::new_form))
+        .route("/keys/loans/new", web::post().to(loans::create))
+        .route("/keys/loans/{id}", web::get().to(loans::show))
+        .route(
+            "/keys/loans/{id}/hand-over",
+            web::post().to(loans::hand_over),
+        )
+        .route("/keys/loans/{id}/return", web::post().to(loans::give_back))
+        .route("/keys/copies", web::get().to(copies::list))
+        .route("/keys/copies/new", web::get().to(copies::new_form))
+        .route("/keys/copies/new", web::post().to(copies::create))
+        .route("/keys/copies/{id}", web::get().to(copies::show))
+        .route("/keys/copies/{id}/made", web::post().to(copies::made))
+        .route("/keys/counts", web::get().to(counts::list))
+        .route("/keys/counts", web::post().to(counts::create))
+        .route("/keys/counts/{id}", web::get().to(counts::show))
+        .route("/keys/rooms/{id}", web::get().to(handlers::room))
+        .route(
+            "/keys/rooms/{id}/set",
+            web::post().to(handlers::create_room_set),
+        )
+        .route(
+            "/keys/rooms/{id}/issue",
+            web::get().to(handlers::issue_form),
+        )
+        .route("/keys/rooms/{id}/issue", web::post().to(handlers::issue))
+        .route("/keys/issues/{id}/print", web::get().to(handlers::receipt))
+        .route("/keys/{id}", web::get().to(handlers::show_key))
+        .route("/keys/{id}", web::post().to(handlers::update_storage))
+        .route("/keys/{id}/status", web::post().to(handlers::change_status));
+}
+
+/// The categories of the rule book (钥匙管理规定 1), in order.
+pub const CATEGORIES: [&str; 3] = ["owner", "common", "facility"];
+
+/// Key statuses: 在柜, 已发放业主, 借出, 遗失, 停用.
+pub const STATUSES: [&str; 5] = ["in", "issued", "lent", "lost", "retired"];
+
+/// Loan statuses, in the order of a loan's life.
+pub const LOAN_STATUSES: [&str; 7] = [
+    "pending",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "out",
+    "returned",
+    "lost",
+];
+
+/// The five owner keys of a room (钥匙管理规定 2(2)③), code and paper name.
+pub const DOORS: [(&str, &str); 5] = [
+    ("security_door", "防盗铁门"),
+    ("unit_door", "单元门"),
+    ("interior_door", "室内门"),
+    ("intercom_door", "电子对讲门"),
+    ("mailbox", "信报箱"),
+];
+
+/// The Chinese name of an owner door, or a common-area door as written.
+pub fn door_zh(door: &str) -> &str {
+    DOORS
+        .iter()
+        .find(|(c, _)| *c == door)
+        .map_or(door, |(_, zh)| zh)
+}
+
+/// The door in `loc` (owner doors are translated; others as written).
+pub fn door_label(loc: Locale, door: &str) -> String {
+    if DOORS.iter().any(|(c, _)| *c == door) {
+        loc.t(&format!("keys.door.{door}")).to_owned()
+    } else {
+        door.to_owned()
+    }
+}
+
+/// A key loan (借出): the approver comes from the keys' category (data in
+/// `key_categories`), chosen when the loan is filed; this chain is the default
+/// and a late decision escalates to the service-centre manager.
+pub const KEY_LOAN: Kind = Kind {
+    code: "key_loan",
+    steps: &[StepDef {
+        roles: &[Role::EngineeringManager, Role::CenterManager],
+        deadline_hours: 24,
+    }],
+};
+
+/// A copy request (配钥匙): "未经工程部经理或主管同意,任何人不得私配钥匙".
+pub const KEY_COPY: Kind = Kind {
+    code: "key_copy",
+    steps: &[StepDef {
+        roles: &[Role::EngineeringManager, Role::CenterManager],
+        deadline_hours: 24,
+    }],
+};
+
+/// What an approver reads about a loan or copy request (mail and page).
+pub async fn approval_details(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    id: i64,
+    loc: Locale,
+) -> QueryResult<Vec<(String, String)>> {
+    match kind {
+        "key_loan" => loans::detail_lines(conn, id, loc).await,
+        _ => copies::detail_lines(conn, id, loc).await,
+    }
+}
+
+/// The request's outcome moves a pending loan or copy request on.
+pub async fn finished(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    id: i64,
+    status: &str,
+) -> QueryResult<()> {
+    if kind == "key_loan" {
+        let loan = queries::lock_loan(conn, id).await?;
+        if loan.status == "pending" {
+            queries::set_loan_status(conn, id, status).await?;
+        }
+    } else {
+        let c = queries::lock_copy(conn, id).await?;
+        if c.status == "pending" {
+            queries::set_copy_status(conn, id, status).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,171 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::schema::{
+    key_categories, key_copy_requests, key_counts, key_events, key_issues, key_loans, keys,
+};
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = key_categories)]
+pub struct Category {
+    pub code: String,
+    pub position: i32,
+    pub loan_approver: String,
+    pub custodian: String,
+    pub custodian_role: String,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = keys)]
+pub struct Key {
+    pub id: i64,
+    pub category: String,
+    pub building_id: i64,
+    pub room_id: Option<i64>,
+    pub floor: Option<i32>,
+    pub door: String,
+    pub label: String,
+    pub cabinet: String,
+    pub hook: Option<i32>,
+    pub copies: i32,
+    pub custodian: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = keys)]
+pub struct NewKey {
+    pub category: &'static str,
+    pub building_id: i64,
+    pub room_id: Option<i64>,
+    pub floor: Option<i32>,
+    pub door: String,
+    pub label: String,
+    pub cabinet: String,
+    pub hook: Option<i32>,
+    pub copies: i32,
+    pub custodian: String,
+}
+
+/// A key with its building's code and project, as lists show it.
+#[derive(Queryable, Debug, Clone)]
+pub struct KeyRow {
+    #[diesel(embed)]
+    pub key: Key,
+    pub building_code: String,
+    pub project: String,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = key_events)]
+pub struct KeyEvent {
+    pub id: i64,
+    pub key_id: i64,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub actor_id: Option<i64>,
+    pub loan_id: Option<i64>,
+    pub note: String,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = key_issues)]
+pub struct Issue {
+    pub id: i64,
+    pub room_id: i64,
+    pub resident_id: i64,
+    pub signed_name: String,
+    pub signature_png: Option<Vec<u8>>,
+    pub signed_at: DateTime<Utc>,
+    pub issued_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = key_loans)]
+pub struct Loan {
+    pub id: i64,
+    pub category: String,
+    pub building_id: i64,
+    pub borrower_kind: String,
+    pub borrower_id: Option<i64>,
+    pub borrower_name: String,
+    pub borrower_company: String,
+    pub borrower_id_number: String,
+    pub work_order: String,
+    pub purpose: String,
+    pub due_at: DateTime<Utc>,
+    pub status: String,
+    pub requested_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub handed_out_by: Option<i64>,
+    pub handed_out_at: Option<DateTime<Utc>>,
+    pub returned_to: Option<i64>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub lost_account: String,
+    pub lost_at: Option<DateTime<Utc>>,
+}
+
+impl Loan {
+    pub fn overdue(&self, now: DateTime<Utc>) -> bool {
+        self.status == "out" && self.due_at <= now
+    }
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = key_loans)]
+pub struct NewLoan<'a> {
+    pub category: &'a str,
+    pub building_id: i64,
+    pub borrower_kind: &'a str,
+    pub borrower_id: Option<i64>,
+    pub borrower_name: &'a str,
+    pub borrower_company: &'a str,
+    pub borrower_id_number: &'a str,
+    pub work_order: &'a str,
+    pub purpose: &'a str,
+    pub due_at: DateTime<Utc>,
+    pub status: &'a str,
+    pub requested_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A loan line of the register: the loan, its building code, its keys' labels
+/// and the names of who handed it over and took it back.
+#[derive(Debug, Clone)]
+pub struct LoanRow {
+    pub loan: Loan,
+    pub building_code: String,
+    pub keys: Vec<String>,
+    pub handed_out_by: String,
+    pub returned_to: String,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = key_copy_requests)]
+pub struct CopyRequest {
+    pub id: i64,
+    pub key_id: i64,
+    pub copies_requested: i32,
+    pub reason: String,
+    pub status: String,
+    pub requested_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub copies_made: Option<i32>,
+    pub made_by: Option<i64>,
+    pub made_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = key_counts)]
+pub struct Count {
+    pub id: i64,
+    pub cabinet: String,
+    pub counted_by: i64,
+    pub counted_at: DateTime<Utc>,
+    pub expected: i32,
+    pub missing: i32,
+    pub note: String,
+}

@@ -1,0 +1,882 @@
+//! SQL of the key cabinet. Every function takes the connection, so it works
+//! inside the caller's transaction.
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::models::{
+    Category, CopyRequest, Count, Issue, Key, KeyEvent, KeyRow, Loan, LoanRow, NewKey, NewLoan,
+};
+use crate::schema::{
+    buildings, key_categories, key_copy_requests, key_count_lines, key_counts, key_events,
+    key_issue_lines, key_issues, key_loan_lines, key_loans, key_overdue_notices, keys, projects,
+    users,
+};
+
+pub async fn categories(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Category>> {
+    key_categories::table
+        .order(key_categories::position)
+        .select(Category::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn category(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Category> {
+    key_categories::table
+        .find(code)
+        .select(Category::as_select())
+        .first(conn)
+        .await
+}
+
+/// Every building as `(id, "project · code")`, for the filter and form choices.
+pub async fn building_choices(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, String)>> {
+    let rows: Vec<(i64, String, String)> = buildings::table
+        .inner_join(projects::table)
+        .order((projects::name, buildings::code))
+        .limit(1000)
+        .select((buildings::id, projects::name, buildings::code))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, p, c)| (id, format!("{p} · {c}")))
+        .collect())
+}
+
+/// The inventory's filters, all optional.
+#[derive(Debug, Default, Clone)]
+pub struct KeyFilter {
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub building: Option<i64>,
+    pub room: Option<i64>,
+    pub cabinet: Option<String>,
+}
+
+type KeyRowSelect = (
+    diesel::dsl::AsSelect<Key, diesel::pg::Pg>,
+    buildings::code,
+    projects::name,
+);
+
+fn key_row_select() -> KeyRowSelect {
+    (Key::as_select(), buildings::code, projects::name)
+}
+
+/// One page of keys in cabinet order of creation (keyset on id).
+pub async fn list_keys(
+    conn: &mut AsyncPgConnection,
+    f: &KeyFilter,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<KeyRow>> {
+    let mut q = keys::table
+        .inner_join(buildings::table.inner_join(projects::table))
+        .order(keys::id)
+        .limit(limit)
+        .select(key_row_select())
+        .into_boxed();
+    if let Some(c) = &f.category {
+        q = q.filter(keys::category.eq(c.clone()));
+    }
+    if let Some(s) = &f.status {
+        q = q.filter(keys::status.eq(s.clone()));
+    }
+    if let Some(b) = f.building {
+        q = q.filter(keys::building_id.eq(b));
+    }
+    if let Some(r) = f.room {
+        q = q.filter(keys::room_id.eq(r));
+    }
+    if let Some(c) = &f.cabinet {
+        q = q.filter(keys::cabinet.eq(c.clone()));
+    }
+    if let Some(a) = after {
+        q = q.filter(keys::id.gt(a));
+    }
+    q.load(conn).await
+}
+
+pub async fn key_row(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<KeyRow> {
+    keys::table
+        .inner_join(buildings::table.inner_join(projects::table))
+        .filter(keys::id.eq(id))
+        .select(key_row_select())
+        .first(conn)
+        .await
+}
+
+pub async fn keys_by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<KeyRow>> {
+    keys::table
+        .inner_join(buildings::table.inner_join(projects::table))
+        .filter(keys::id.eq_any(ids))
+        .order(keys::id)
+        .select(key_row_select())
+        .load(conn)
+        .await
+}
+
+/// Locks the keys for a change of status: of two clerks acting at once, the
+/// second waits and then sees the first one's result.
+pub async fn lock_keys(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<Key>> {
+    keys::table
+        .filter(keys::id.eq_any(ids))
+        .order(keys::id)
+        .for_update()
+        .select(Key::as_select())
+        .load(conn)
+        .await
+}
+
+/// Inserts the keys that do not exist yet; returns the ids of the new ones.
+pub async fn insert_keys(conn: &mut AsyncPgConnection, new: &[NewKey]) -> QueryResult<Vec<i64>> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::insert_into(keys::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .returning(keys::id)
+        .get_results(conn)
+        .await
+}
+
+/// The next free hook of a cabinet.
+pub async fn next_hook(conn: &mut AsyncPgConnection, cabinet: &str) -> QueryResult<i32> {
+    let max: Option<i32> = keys::table
+        .filter(keys::cabinet.eq(cabinet))
+        .select(diesel::dsl::max(keys::hook))
+        .first(conn)
+        .await?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// Rooms (id, kind) of a building that have no key of `category` yet.
+pub async fn rooms_without_keys(
+    conn: &mut AsyncPgConnection,
+    building_id: i64,
+) -> QueryResult<Vec<crate::properties::models::Room>> {
+    use crate::properties::models::Room;
+    use crate::schema::rooms;
+    rooms::table
+        .filter(rooms::building_id.eq(building_id))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            keys::table.filter(keys::room_id.eq(rooms::id.nullable())),
+        )))
+        .order((rooms::kind.desc(), rooms::floor, rooms::unit, rooms::number))
+        .limit(5000)
+        .select(Room::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn update_storage(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    cabinet: &str,
+    hook: Option<i32>,
+    copies: i32,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(keys::table.find(id))
+        .set((
+            keys::cabinet.eq(cabinet),
+            keys::hook.eq(hook),
+            keys::copies.eq(copies),
+            keys::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+    status: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(keys::table.filter(keys::id.eq_any(ids)))
+        .set((keys::status.eq(status), keys::updated_at.eq(now)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn add_copies(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    n: i32,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(keys::table.find(id))
+        .set((keys::copies.eq(keys::copies + n), keys::updated_at.eq(now)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One line of a key's history.
+pub struct NewEvent<'a> {
+    pub action: &'a str,
+    pub actor_id: Option<i64>,
+    pub loan_id: Option<i64>,
+    pub note: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// The same event on several keys, in one statement.
+pub async fn add_events(
+    conn: &mut AsyncPgConnection,
+    key_ids: &[i64],
+    e: &NewEvent<'_>,
+) -> QueryResult<()> {
+    let rows: Vec<_> = key_ids
+        .iter()
+        .map(|k| {
+            (
+                key_events::key_id.eq(*k),
+                key_events::at.eq(e.at),
+                key_events::action.eq(e.action),
+                key_events::actor_id.eq(e.actor_id),
+                key_events::loan_id.eq(e.loan_id),
+                key_events::note.eq(e.note),
+            )
+        })
+        .collect();
+    diesel::insert_into(key_events::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A key's history with who did each step.
+pub async fn events_of(
+    conn: &mut AsyncPgConnection,
+    key_id: i64,
+) -> QueryResult<Vec<(KeyEvent, Option<String>)>> {
+    key_events::table
+        .left_join(users::table.on(users::id.nullable().eq(key_events::actor_id)))
+        .filter(key_events::key_id.eq(key_id))
+        .order(key_events::id.desc())
+        .limit(500)
+        .select((KeyEvent::as_select(), users::display_name.nullable()))
+        .load(conn)
+        .await
+}
+
+// Issue to owners.
+
+pub async fn create_issue(
+    conn: &mut AsyncPgConnection,
+    room_id: i64,
+    resident_id: i64,
+    signed_name: &str,
+    signature_png: Option<&[u8]>,
+    issued_by: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
+    diesel::insert_into(key_issues::table)
+        .values((
+            key_issues::room_id.eq(room_id),
+            key_issues::resident_id.eq(resident_id),
+            key_issues::signed_name.eq(signed_name),
+            key_issues::signature_png.eq(signature_png),
+            key_issues::signed_at.eq(now),
+            key_issues::issued_by.eq(issued_by),
+            key_issues::created_at.eq(now),
+        ))
+        .returning(key_issues::id)
+        .get_result(conn)
+        .await
+}
+
+pub async fn add_issue_lines(
+    conn: &mut AsyncPgConnection,
+    issue_id: i64,
+    key_ids: &[i64],
+) -> QueryResult<()> {
+    let rows: Vec<_> = key_ids
+        .iter()
+        .map(|k| {
+            (
+                key_issue_lines::issue_id.eq(issue_id),
+                key_issue_lines::key_id.eq(*k),
+            )
+        })
+        .collect();
+    diesel::insert_into(key_issue_lines::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn issue(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Issue> {
+    key_issues::table
+        .find(id)
+        .select(Issue::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn issue_keys(conn: &mut AsyncPgConnection, issue_id: i64) -> QueryResult<Vec<Key>> {
+    keys::table
+        .inner_join(key_issue_lines::table)
+        .filter(key_issue_lines::issue_id.eq(issue_id))
+        .order(keys::id)
+        .select(Key::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn issues_of_room(conn: &mut AsyncPgConnection, room_id: i64) -> QueryResult<Vec<Issue>> {
+    key_issues::table
+        .filter(key_issues::room_id.eq(room_id))
+        .order(key_issues::id.desc())
+        .limit(100)
+        .select(Issue::as_select())
+        .load(conn)
+        .await
+}
+
+// Loans.
+
+pub async fn create_loan(conn: &mut AsyncPgConnection, new: &NewLoan<'_>) -> QueryResult<i64> {
+    diesel::insert_into(key_loans::table)
+        .values(new)
+        .returning(key_loans::id)
+        .get_result(conn)
+        .await
+}
+
+pub async fn add_loan_lines(
+    conn: &mut AsyncPgConnection,
+    loan_id: i64,
+    key_ids: &[i64],
+) -> QueryResult<()> {
+    let rows: Vec<_> = key_ids
+        .iter()
+        .map(|k| {
+            (
+                key_loan_lines::loan_id.eq(loan_id),
+                key_loan_lines::key_id.eq(*k),
+            )
+        })
+        .collect();
+    diesel::insert_into(key_loan_lines::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn loan(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Loan> {
+    key_loans::table
+        .find(id)
+        .select(Loan::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn lock_loan(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Loan> {
+    key_loans::table
+        .find(id)
+        .for_update()
+        .select(Loan::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn set_loan_status(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    status: &str,
+) -> QueryResult<()> {
+    diesel::update(key_loans::table.find(id))
+        .set(key_loans::status.eq(status))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The loan's keys, with whether each is still out.
+pub async fn loan_keys(
+    conn: &mut AsyncPgConnection,
+    loan_id: i64,
+) -> QueryResult<Vec<(Key, bool, bool)>> {
+    keys::table
+        .inner_join(key_loan_lines::table)
+        .filter(key_loan_lines::loan_id.eq(loan_id))
+        .order(keys::id)
+        .select((Key::as_select(), key_loan_lines::out, key_loan_lines::lost))
+        .load(conn)
+        .await
+}
+
+/// Hands the loan's keys over: the partial unique index refuses a key that is
+/// already out on another loan, whatever the race.
+pub async fn mark_out(
+    conn: &mut AsyncPgConnection,
+    loan_id: i64,
+    by: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(key_loan_lines::table.filter(key_loan_lines::loan_id.eq(loan_id)))
+        .set(key_loan_lines::out.eq(true))
+        .execute(conn)
+        .await?;
+    diesel::update(key_loans::table.find(loan_id))
+        .set((
+            key_loans::status.eq("out"),
+            key_loans::handed_out_by.eq(by),
+            key_loans::handed_out_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Closes the loan's open lines: returned, or (the `lost` ones) lost.
+pub async fn close_lines(
+    conn: &mut AsyncPgConnection,
+    loan_id: i64,
+    lost: &[i64],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(
+        key_loan_lines::table
+            .filter(key_loan_lines::loan_id.eq(loan_id))
+            .filter(key_loan_lines::out.eq(true)),
+    )
+    .set((
+        key_loan_lines::out.eq(false),
+        key_loan_lines::returned_at.eq(now),
+        key_loan_lines::lost.eq(key_loan_lines::key_id.eq_any(lost)),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_returned(
+    conn: &mut AsyncPgConnection,
+    loan_id: i64,
+    to: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(key_loans::table.find(loan_id))
+        .set((
+            key_loans::status.eq("returned"),
+            key_loans::returned_to.eq(to),
+            key_loans::returned_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_lost(
+    conn: &mut AsyncPgConnection,
+    loan_id: i64,
+    to: i64,
+    account: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(key_loans::table.find(loan_id))
+        .set((
+            key_loans::status.eq("lost"),
+            key_loans::returned_to.eq(to),
+            key_loans::returned_at.eq(now),
+            key_loans::lost_account.eq(account),
+            key_loans::lost_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The loan register's filters.
+#[derive(Debug, Default, Clone)]
+pub struct LoanFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub building: Option<i64>,
+    /// Only loans due at or before this time (the overdue ones, with status `out`).
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only loans this user filed or borrows (employees without the register right).
+    pub person: Option<i64>,
+}
+
+/// A page of the loan register, newest first, keyset on (created_at, id): three
+/// statements whatever the data size (loans with names, their keys' labels).
+pub async fn list_loans(
+    conn: &mut AsyncPgConnection,
+    f: &LoanFilter,
+    before: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<LoanRow>> {
+    let (hand, ret) = diesel::alias!(users as hand_users, users as ret_users);
+    let mut q = key_loans::table
+        .inner_join(buildings::table)
+        .left_join(hand.on(key_loans::handed_out_by.eq(hand.field(users::id).nullable())))
+        .left_join(ret.on(key_loans::returned_to.eq(ret.field(users::id).nullable())))
+        .order((key_loans::created_at.desc(), key_loans::id.desc()))
+        .limit(limit)
+        .select((
+            Loan::as_select(),
+            buildings::code,
+            hand.field(users::display_name).nullable(),
+            ret.field(users::display_name).nullable(),
+        ))
+        .into_boxed();
+    if let Some(t) = f.from {
+        q = q.filter(key_loans::created_at.ge(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(key_loans::created_at.lt(t));
+    }
+    if let Some(c) = &f.category {
+        q = q.filter(key_loans::category.eq(c.clone()));
+    }
+    if let Some(s) = &f.status {
+        q = q.filter(key_loans::status.eq(s.clone()));
+    }
+    if let Some(b) = f.building {
+        q = q.filter(key_loans::building_id.eq(b));
+    }
+    if let Some(t) = f.due_before {
+        q = q.filter(key_loans::due_at.le(t));
+    }
+    if let Some(p) = f.person {
+        q = q.filter(
+            key_loans::requested_by
+                .eq(p)
+                .or(key_loans::borrower_id.eq(p)),
+        );
+    }
+    if let Some((t, id)) = before {
+        // A row comparison, so the index range starts right at the cursor.
+        q = q.filter(
+            diesel::dsl::sql::<Bool>("(key_loans.created_at, key_loans.id) < (")
+                .bind::<Timestamptz, _>(t)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    let rows: Vec<(Loan, String, Option<String>, Option<String>)> = q.load(conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
+    let labels = labels_of_loans(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(loan, building_code, h, r)| LoanRow {
+            keys: labels.get(&loan.id).cloned().unwrap_or_default(),
+            loan,
+            building_code,
+            handed_out_by: h.unwrap_or_default(),
+            returned_to: r.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The key labels of several loans, in one statement.
+async fn labels_of_loans(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
+    let rows: Vec<(i64, String, String)> = key_loan_lines::table
+        .inner_join(keys::table)
+        .filter(key_loan_lines::loan_id.eq_any(ids))
+        .order((key_loan_lines::loan_id, keys::id))
+        .select((key_loan_lines::loan_id, keys::label, keys::door))
+        .load(conn)
+        .await?;
+    let mut map: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for (loan, label, door) in rows {
+        let text = if door.is_empty() {
+            label
+        } else {
+            format!("{label} {}", super::door_zh(&door))
+        };
+        map.entry(loan).or_default().push(text);
+    }
+    Ok(map)
+}
+
+/// Loans out past their due time, counted up to `cap` (a count that never
+/// scans more than a page of the index, whatever the register holds).
+pub async fn overdue_count(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    cap: i64,
+) -> QueryResult<i64> {
+    let ids: Vec<i64> = key_loans::table
+        .filter(key_loans::status.eq("out"))
+        .filter(key_loans::due_at.le(now))
+        .limit(cap)
+        .select(key_loans::id)
+        .load(conn)
+        .await?;
+    Ok(ids.len() as i64)
+}
+
+/// Overdue loans not yet reminded on `day` (the job's work list).
+pub async fn overdue_unnoticed(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    day: chrono::NaiveDate,
+) -> QueryResult<Vec<i64>> {
+    key_loans::table
+        .filter(key_loans::status.eq("out"))
+        .filter(key_loans::due_at.le(now))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            key_overdue_notices::table
+                .filter(key_overdue_notices::loan_id.eq(key_loans::id))
+                .filter(key_overdue_notices::day.eq(day)),
+        )))
+        .order(key_loans::due_at)
+        .limit(1000)
+        .select(key_loans::id)
+        .load(conn)
+        .await
+}
+
+/// Claims the day's reminder of a loan; false when it was already sent.
+pub async fn claim_notice(
+    conn: &mut AsyncPgConnection,
+    loan_id: i64,
+    day: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let n = diesel::insert_into(key_overdue_notices::table)
+        .values((
+            key_overdue_notices::loan_id.eq(loan_id),
+            key_overdue_notices::day.eq(day),
+            key_overdue_notices::sent_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+/// Active holders of a role: (id, name, email, locale).
+pub async fn holders(
+    conn: &mut AsyncPgConnection,
+    role: &str,
+) -> QueryResult<Vec<crate::approvals::models::Person>> {
+    use crate::schema::user_roles;
+    users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::role_code.eq(role))
+        .filter(users::active.eq(true))
+        .order(users::id)
+        .limit(50)
+        .select((users::id, users::display_name, users::email, users::locale))
+        .load(conn)
+        .await
+}
+
+/// Active staff as (id, display name), for the borrower choice.
+pub async fn staff(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, String)>> {
+    users::table
+        .filter(users::active.eq(true))
+        .order(users::display_name)
+        .limit(1000)
+        .select((users::id, users::display_name))
+        .load(conn)
+        .await
+}
+
+// Copy requests.
+
+pub async fn create_copy(
+    conn: &mut AsyncPgConnection,
+    key_id: i64,
+    copies: i32,
+    reason: &str,
+    by: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
+    diesel::insert_into(key_copy_requests::table)
+        .values((
+            key_copy_requests::key_id.eq(key_id),
+            key_copy_requests::copies_requested.eq(copies),
+            key_copy_requests::reason.eq(reason),
+            key_copy_requests::requested_by.eq(by),
+            key_copy_requests::created_at.eq(now),
+        ))
+        .returning(key_copy_requests::id)
+        .get_result(conn)
+        .await
+}
+
+pub async fn copy(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<CopyRequest> {
+    key_copy_requests::table
+        .find(id)
+        .select(CopyRequest::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn lock_copy(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<CopyRequest> {
+    key_copy_requests::table
+        .find(id)
+        .for_update()
+        .select(CopyRequest::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn set_copy_status(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    status: &str,
+) -> QueryResult<()> {
+    diesel::update(key_copy_requests::table.find(id))
+        .set(key_copy_requests::status.eq(status))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_copies_made(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    n: i32,
+    by: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(key_copy_requests::table.find(id))
+        .set((
+            key_copy_requests::status.eq("made"),
+            key_copy_requests::copies_made.eq(n),
+            key_copy_requests::made_by.eq(by),
+            key_copy_requests::made_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Copy requests, newest first, with the key label and who asked.
+pub async fn copies(
+    conn: &mut AsyncPgConnection,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<(CopyRequest, String, String)>> {
+    let mut q = key_copy_requests::table
+        .inner_join(keys::table)
+        .inner_join(users::table.on(users::id.eq(key_copy_requests::requested_by)))
+        .order(key_copy_requests::id.desc())
+        .limit(limit)
+        .select((CopyRequest::as_select(), keys::label, users::display_name))
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(key_copy_requests::id.lt(b));
+    }
+    q.load(conn).await
+}
+
+// Shift counts.
+
+pub async fn create_count(
+    conn: &mut AsyncPgConnection,
+    cabinet: &str,
+    by: i64,
+    expected: &[i64],
+    present: &[i64],
+    note: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
+    let missing = expected.iter().filter(|k| !present.contains(k)).count() as i32;
+    let id: i64 = diesel::insert_into(key_counts::table)
+        .values((
+            key_counts::cabinet.eq(cabinet),
+            key_counts::counted_by.eq(by),
+            key_counts::counted_at.eq(now),
+            key_counts::expected.eq(expected.len() as i32),
+            key_counts::missing.eq(missing),
+            key_counts::note.eq(note),
+        ))
+        .returning(key_counts::id)
+        .get_result(conn)
+        .await?;
+    let rows: Vec<_> = expected
+        .iter()
+        .map(|k| {
+            (
+                key_count_lines::count_id.eq(id),
+                key_count_lines::key_id.eq(*k),
+                key_count_lines::present.eq(present.contains(k)),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(key_count_lines::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
+    }
+    Ok(id)
+}
+
+pub async fn counts(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<(Count, String)>> {
+    key_counts::table
+        .inner_join(users::table.on(users::id.eq(key_counts::counted_by)))
+        .order(key_counts::id.desc())
+        .limit(limit)
+        .select((Count::as_select(), users::display_name))
+        .load(conn)
+        .await
+}
+
+pub async fn count(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<(Count, String)> {
+    key_counts::table
+        .inner_join(users::table.on(users::id.eq(key_counts::counted_by)))
+        .filter(key_counts::id.eq(id))
+        .select((Count::as_select(), users::display_name))
+        .first(conn)
+        .await
+}
+
+/// The keys a count found missing.
+pub async fn count_missing(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Key>> {
+    keys::table
+        .inner_join(key_count_lines::table)
+        .filter(key_count_lines::count_id.eq(id))
+        .filter(key_count_lines::present.eq(false))
+        .order(keys::id)
+        .select(Key::as_select())
+        .load(conn)
+        .await
+}
+
+/// Cabinet names in use.
+pub async fn cabinets(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    keys::table
+        .select(keys::cabinet)
+        .distinct()
+        .order(keys::cabinet)
+        .limit(200)
+        .load(conn)
+        .await
+}
+
+/// Keys that should be in a cabinet now (status 在柜).
+pub async fn expected_in(conn: &mut AsyncPgConnection, cabinet: &str) -> QueryResult<Vec<Key>> {
+    keys::table
+        .filter(keys::cabinet.eq(cabinet))
+        .filter(keys::status.eq("in"))
+        .order((keys::hook, keys::id))
+        .limit(5000)
+        .select(Key::as_select())
+        .load(conn)
+        .await
+}

@@ -1,0 +1,361 @@
+//! Template structs of the key cabinet's pages.
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use super::forms::{CopyInput, IssueInput, LoanInput, SetInput, StorageInput};
+use super::models::{CopyRequest, Count, Issue, Key, KeyEvent, KeyRow, Loan, LoanRow};
+use crate::i18n::Locale;
+use crate::properties::models::Resident;
+use crate::web::cite::Cite;
+use crate::web::{FieldErrors, PageCtx};
+
+/// Codes shown as words in the page's language.
+#[derive(Clone, Copy)]
+pub struct Txt(pub Locale);
+
+impl Txt {
+    pub fn category(&self, c: &str) -> &'static str {
+        self.0.t(&format!("keys.category.{c}"))
+    }
+    pub fn status(&self, s: &str) -> &'static str {
+        self.0.t(&format!("keys.status.{s}"))
+    }
+    pub fn loan_status(&self, s: &str) -> &'static str {
+        self.0.t(&format!("keys.loan_status.{s}"))
+    }
+    pub fn custodian(&self, c: &str) -> &'static str {
+        self.0.t(&format!("keys.custodian.{c}"))
+    }
+    pub fn door(&self, d: &str) -> String {
+        super::door_label(self.0, d)
+    }
+    pub fn event(&self, a: &str) -> &'static str {
+        self.0.t(&format!("keys.event.{a}"))
+    }
+    pub fn copy_status(&self, s: &str) -> &'static str {
+        self.0.t(&format!("keys.copy_status.{s}"))
+    }
+    /// Cabinet and hook as one text: `A柜 · 12`.
+    pub fn storage(&self, k: &Key) -> String {
+        match k.hook {
+            Some(h) if !k.cabinet.is_empty() => format!("{} · {h}", k.cabinet),
+            Some(h) => h.to_string(),
+            None => k.cabinet.clone(),
+        }
+    }
+}
+
+/// The clauses the cabinet's pages enforce.
+pub const CITE_LABELS: &[Cite] = &[Cite {
+    doc: "钥匙管理规定",
+    clause: "2(2)②",
+}];
+pub const CITE_LOAN: &[Cite] = &[
+    Cite {
+        doc: "钥匙管理规定",
+        clause: "2(1)①",
+    },
+    Cite {
+        doc: "钥匙管理规定",
+        clause: "2(1)②",
+    },
+    Cite {
+        doc: "钥匙管理规定",
+        clause: "3(2)③",
+    },
+];
+pub const CITE_ISSUE: &[Cite] = &[Cite {
+    doc: "钥匙管理规定",
+    clause: "3(1)",
+}];
+pub const CITE_COPY: &[Cite] = &[Cite {
+    doc: "钥匙管理规定",
+    clause: "3(2)②",
+}];
+pub const CITE_SETS: &[Cite] = &[
+    Cite {
+        doc: "钥匙管理规定",
+        clause: "2(2)①",
+    },
+    Cite {
+        doc: "钥匙管理规定",
+        clause: "2(2)③",
+    },
+];
+pub const CITE_COUNT: &[Cite] = &[Cite {
+    doc: "钥匙管理规定",
+    clause: "2(1)",
+}];
+
+#[derive(Template)]
+#[template(path = "keys/index.html")]
+pub struct Inventory<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub txt: Txt,
+    pub rows: Vec<KeyRow>,
+    pub next: Option<String>,
+    /// The filters as a query string (for export, print and labels links).
+    pub query: String,
+    pub category: String,
+    pub status: String,
+    pub building: String,
+    pub buildings: Vec<(i64, String)>,
+    /// Loans overdue now, as shown ("3", "99+").
+    pub overdue: String,
+    pub manage: bool,
+    pub errors: &'a FieldErrors,
+    pub set: &'a SetInput,
+}
+
+impl Inventory<'_> {
+    pub fn categories(&self) -> [&'static str; 3] {
+        super::CATEGORIES
+    }
+    pub fn statuses(&self) -> [&'static str; 5] {
+        super::STATUSES
+    }
+    pub fn is_building(&self, id: &i64) -> bool {
+        self.building == id.to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "keys/register_print.html")]
+pub struct InventoryPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub txt: Txt,
+    pub rows: Vec<KeyRow>,
+    pub printed_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "keys/labels.html")]
+pub struct Labels<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub txt: Txt,
+    pub rows: Vec<KeyRow>,
+}
+
+#[derive(Template)]
+#[template(path = "keys/show.html")]
+pub struct KeyShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub txt: Txt,
+    pub row: KeyRow,
+    pub events: Vec<(KeyEvent, Option<String>)>,
+    pub manage: bool,
+    pub errors: &'a FieldErrors,
+    pub storage: &'a StorageInput,
+}
+
+impl KeyShow<'_> {
+    /// The statuses a clerk may set by hand from this one.
+    pub fn next_statuses(&self) -> Vec<&'static str> {
+        super::handlers::manual_transitions(&self.row.key.status).to_vec()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "keys/room.html")]
+pub struct RoomKeys<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub txt: Txt,
+    pub room_id: i64,
+    pub room_label: String,
+    pub home: bool,
+    pub rows: Vec<KeyRow>,
+    pub issues: Vec<Issue>,
+    pub manage: bool,
+}
+
+#[derive(Template)]
+#[template(path = "keys/issue.html")]
+pub struct IssueForm<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub txt: Txt,
+    pub room_id: i64,
+    pub room_label: String,
+    pub keys: Vec<Key>,
+    /// Owners of the room: (resident, masked ID number).
+    pub owners: Vec<(Resident, String)>,
+    pub input: &'a IssueInput,
+    pub errors: &'a FieldErrors,
+}
+
+impl IssueForm<'_> {
+    pub fn checked(&self, id: &i64) -> bool {
+        self.input.key.is_empty() || self.input.key.contains(&id.to_string())
+    }
+    pub fn sign_name_value(&self) -> &str {
+        &self.input.sign_name
+    }
+}
+
+#[derive(Template)]
+#[template(path = "keys/receipt.html")]
+pub struct Receipt<'a> {
+    pub ctx: &'a PageCtx,
+    pub txt: Txt,
+    pub issue: Issue,
+    pub room_label: String,
+    pub owner: String,
+    pub id_masked: String,
+    pub clerk: String,
+    pub keys: Vec<Key>,
+    pub signature: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "keys/loans.html")]
+pub struct Register<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub txt: Txt,
+    pub rows: Vec<LoanRow>,
+    pub next: Option<String>,
+    pub query: String,
+    pub from: String,
+    pub to: String,
+    pub category: String,
+    pub status: String,
+    pub building: String,
+    pub buildings: Vec<(i64, String)>,
+    pub all: bool,
+    pub now: DateTime<Utc>,
+}
+
+impl Register<'_> {
+    pub fn categories(&self) -> [&'static str; 3] {
+        super::CATEGORIES
+    }
+    pub fn statuses(&self) -> Vec<&'static str> {
+        let mut v = super::LOAN_STATUSES.to_vec();
+        v.push("overdue");
+        v
+    }
+    pub fn is_building(&self, id: &i64) -> bool {
+        self.building == id.to_string()
+    }
+    pub fn overdue(&self, l: &Loan) -> bool {
+        l.overdue(self.now)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "keys/loans_print.html")]
+pub struct RegisterPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<LoanRow>,
+    pub range: String,
+    pub truncated: bool,
+}
+
+#[derive(Template)]
+#[template(path = "keys/loan_form.html")]
+pub struct LoanForm<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub txt: Txt,
+    pub input: &'a LoanInput,
+    pub errors: &'a FieldErrors,
+    pub buildings: Vec<(i64, String)>,
+    /// Keys in the cabinet of the chosen building.
+    pub keys: Vec<Key>,
+    /// Staff to choose the borrower from (clerks only; others borrow themselves).
+    pub staff: Vec<(i64, String)>,
+    pub clerk: bool,
+}
+
+impl LoanForm<'_> {
+    pub fn is_building(&self, id: &i64) -> bool {
+        self.input.building == id.to_string()
+    }
+    pub fn checked(&self, id: &i64) -> bool {
+        self.input.key.contains(&id.to_string())
+    }
+    pub fn is_borrower(&self, id: &i64) -> bool {
+        self.input.borrower == id.to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "keys/loan.html")]
+pub struct LoanShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub txt: Txt,
+    pub loan: Loan,
+    pub lines: Vec<(String, String)>,
+    pub keys: Vec<(Key, bool, bool)>,
+    pub approval_id: Option<i64>,
+    pub manage: bool,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "keys/copies.html")]
+pub struct Copies<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub txt: Txt,
+    pub rows: Vec<(CopyRequest, String, String)>,
+    pub next: Option<i64>,
+    pub manage: bool,
+}
+
+#[derive(Template)]
+#[template(path = "keys/copy_form.html")]
+pub struct CopyForm<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub key_label: String,
+    pub input: &'a CopyInput,
+    pub errors: &'a FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "keys/copy.html")]
+pub struct CopyShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub txt: Txt,
+    pub copy: CopyRequest,
+    pub lines: Vec<(String, String)>,
+    pub approval_id: Option<i64>,
+    pub manage: bool,
+    pub errors: &'a FieldErrors,
+    pub made: String,
+}
+
+#[derive(Template)]
+#[template(path = "keys/counts.html")]
+pub struct Counts<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub txt: Txt,
+    pub cabinets: Vec<String>,
+    pub cabinet: Option<String>,
+    pub expected: Vec<Key>,
+    pub counts: Vec<(Count, String)>,
+    pub manage: bool,
+}
+
+impl Counts<'_> {
+    pub fn is_cabinet(&self, c: &str) -> bool {
+        self.cabinet.as_deref() == Some(c)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "keys/count.html")]
+pub struct CountShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub txt: Txt,
+    pub count: Count,
+    pub by: String,
+    pub missing: Vec<Key>,
+}

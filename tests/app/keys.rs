@@ -1,0 +1,1170 @@
+//! The key cabinet: key sets, issue to owners, loans approved per category and
+//! handed over once, returns and losses, overdue reminders, copies, counts,
+//! registers and rights.
+use chrono::{DateTime, Datelike, Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{
+    approval_requests, approval_tasks, buildings, key_issues, key_loan_lines, key_loans, keys,
+    mail_outbox, rooms, users,
+};
+use reqwest::StatusCode;
+
+use crate::approvals::{mail_of, user_id};
+use crate::helpers::*;
+use crate::mail::worker;
+use crate::smtp::{link_in, SmtpServer};
+
+/// The demo estate (碧水花园: buildings 1 and 2, rooms, 配电房, residents) and a
+/// signed-in key clerk who created building 1's key sets.
+async fn estate(app: &TestApp) -> (Browser, i64) {
+    let mut conn = app.db().await;
+    kefu::demo::seed_properties(&mut conn).await.unwrap();
+    let building: i64 = buildings::table
+        .filter(buildings::code.eq("1"))
+        .select(buildings::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let clerk = app.login_as(Role::CsSpecialist).await;
+    let res = clerk
+        .post(
+            "/keys/sets",
+            &[("building", &building.to_string()), ("cabinet", "1号柜")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    (clerk, building)
+}
+
+/// The id of a key by label and door.
+async fn key_id(app: &TestApp, label: &str, door: &str) -> i64 {
+    let mut conn = app.db().await;
+    keys::table
+        .filter(keys::label.eq(label))
+        .filter(keys::door.eq(door))
+        .select(keys::id)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+async fn key_status(app: &TestApp, id: i64) -> String {
+    let mut conn = app.db().await;
+    keys::table
+        .find(id)
+        .select(keys::status)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+async fn key_copies(app: &TestApp, id: i64) -> i32 {
+    let mut conn = app.db().await;
+    keys::table
+        .find(id)
+        .select(keys::copies)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+async fn loan_status(app: &TestApp, id: i64) -> String {
+    let mut conn = app.db().await;
+    key_loans::table
+        .find(id)
+        .select(key_loans::status)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+fn due_in(hours: i64) -> String {
+    (Utc::now() + Duration::hours(hours))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// Files a loan of `key` as `b` for the employee; returns the loan id.
+async fn file_loan(app: &TestApp, b: &Browser, key: i64, purpose: &str) -> i64 {
+    let borrower = user_id(app, "employee").await.to_string();
+    let due = due_in(4);
+    let res = b
+        .post(
+            "/keys/loans/new",
+            &[
+                ("building", "0"),
+                ("key", &key.to_string()),
+                ("borrower_kind", "staff"),
+                ("borrower", &borrower),
+                ("work_order", "GD-1"),
+                ("purpose", purpose),
+                ("due", &due),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "loan filed");
+    location(&res)
+        .trim_start_matches("/keys/loans/")
+        .parse()
+        .unwrap()
+}
+
+/// The pending approval task of a request: (approver's username, request id, task id).
+async fn task_of(app: &TestApp, kind: &str, subject: i64) -> (String, i64, i64) {
+    let mut conn = app.db().await;
+    approval_tasks::table
+        .inner_join(approval_requests::table)
+        .inner_join(users::table.on(users::id.eq(approval_tasks::approver_id)))
+        .filter(approval_requests::kind.eq(kind))
+        .filter(approval_requests::subject_id.eq(subject))
+        .filter(approval_tasks::status.eq("pending"))
+        .select((
+            users::username,
+            approval_tasks::request_id,
+            approval_tasks::id,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// The approver decides from the site.
+async fn approve(app: &TestApp, role: Role, kind: &str, subject: i64) {
+    let (_, request, task) = task_of(app, kind, subject).await;
+    let approver = app.login_as(role).await;
+    let res = approver
+        .post(
+            &format!("/approvals/{request}/decide"),
+            &[
+                ("task_id", &task.to_string()),
+                ("decision", "approve"),
+                ("comment", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_buildings_key_sets_are_created_in_one_action_and_not_twice() {
+    let app = TestApp::spawn().await;
+    let (clerk, building) = estate(&app).await;
+    let mut conn = app.db().await;
+    let homes: i64 = rooms::table
+        .filter(rooms::building_id.eq(building))
+        .filter(rooms::kind.eq("home"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let count = |cat: &'static str| {
+        keys::table
+            .filter(keys::building_id.eq(building))
+            .filter(keys::category.eq(cat))
+            .count()
+    };
+    assert_eq!(
+        count("owner").get_result::<i64>(&mut conn).await.unwrap(),
+        homes * 5
+    );
+    assert_eq!(
+        count("facility")
+            .get_result::<i64>(&mut conn)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // A double submit creates nothing more.
+    clerk
+        .post(
+            "/keys/sets",
+            &[("building", &building.to_string()), ("cabinet", "1号柜")],
+        )
+        .await;
+    assert_eq!(
+        count("owner").get_result::<i64>(&mut conn).await.unwrap(),
+        homes * 5
+    );
+
+    // Labels follow 栋号-单元-楼层-房号; a room's five keys share one hook; the
+    // facility key is kept by engineering.
+    let (_, body) = clerk
+        .page(&format!("/keys?building={building}&category=owner"))
+        .await;
+    assert!(body.contains("1-1-3-301"), "label of room 301");
+    assert!(body.contains("防盗铁门") && body.contains("信报箱"));
+    let hooks: Vec<Option<i32>> = keys::table
+        .filter(keys::label.eq("1-1-3-301"))
+        .select(keys::hook)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(hooks.len(), 5);
+    assert!(hooks.iter().all(|h| *h == hooks[0] && h.is_some()));
+    let facility = key_id(&app, "1-配电房", "").await;
+    let (_, body) = clerk.page(&format!("/keys/{facility}")).await;
+    assert!(body.contains("工程部"), "custodian");
+    assert!(body.contains("建立"), "history");
+    let (_, labels) = clerk
+        .page(&format!("/keys/labels?building={building}"))
+        .await;
+    assert!(labels.contains("1-2-6-602") && labels.contains("1-配电房"));
+}
+
+#[tokio::test]
+async fn a_common_area_key_is_made_per_floor_and_a_bad_form_keeps_the_input() {
+    let app = TestApp::spawn().await;
+    let (clerk, building) = estate(&app).await;
+    let b = building.to_string();
+    let res = clerk
+        .post(
+            "/keys/common",
+            &[("building", &b), ("floor", "九"), ("door", "天台门")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-floor").unwrap().contains("楼层"));
+    assert_eq!(value_of(&body, "#f-door").unwrap(), "天台门");
+
+    let res = clerk
+        .post(
+            "/keys/common",
+            &[("building", &b), ("floor", "9"), ("door", "天台门")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id = key_id(&app, "1-9层", "天台门").await;
+    let (_, body) = clerk.page(&format!("/keys/{id}")).await;
+    assert!(body.contains("公共区域门窗钥匙"));
+}
+
+#[tokio::test]
+async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signature() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let mut conn = app.db().await;
+    let room: i64 = rooms::table
+        .inner_join(buildings::table)
+        .filter(buildings::code.eq("1"))
+        .filter(rooms::number.eq("301"))
+        .filter(rooms::unit.eq("1"))
+        .select(rooms::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (_, form) = clerk.page(&format!("/keys/rooms/{room}/issue")).await;
+    assert!(
+        form.contains("王小明 · 440***********1236"),
+        "owner, ID masked"
+    );
+    assert!(!form.contains("440305199003071236"));
+    assert!(form.contains("钥匙管理规定 3(1)"), "the clause cited");
+    let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
+    let door = key_id(&app, "1-1-3-301", "security_door").await;
+    let mailbox = key_id(&app, "1-1-3-301", "mailbox").await;
+    let (d, m) = (door.to_string(), mailbox.to_string());
+
+    // Someone else's ID number: refused, nothing issued, the input kept.
+    let res = clerk
+        .post(
+            &format!("/keys/rooms/{room}/issue"),
+            &[
+                ("key", &d),
+                ("key", &m),
+                ("resident", &owner),
+                ("id_number", "11010519491231002X"),
+                ("sign_name", "王小明"),
+                ("sign_confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-id_number").unwrap().contains("不一致"));
+    assert_eq!(value_of(&body, "#f-sign_name").unwrap(), "王小明");
+    // The owner must sign in their own name.
+    let res = clerk
+        .post(
+            &format!("/keys/rooms/{room}/issue"),
+            &[
+                ("key", &d),
+                ("resident", &owner),
+                ("id_number", "440305199003071236"),
+                ("sign_name", "李华"),
+                ("sign_confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let issued: i64 = key_issues::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(issued, 0);
+    assert_eq!(key_status(&app, door).await, "in");
+
+    // The right ID (typed with a lower-case x or spaces is fine too) and signature.
+    let res = clerk
+        .post(
+            &format!("/keys/rooms/{room}/issue"),
+            &[
+                ("key", &d),
+                ("key", &m),
+                ("resident", &owner),
+                ("id_number", " 440305199003071236 "),
+                ("sign_name", "王小明"),
+                ("sign_confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let receipt = location(&res);
+    assert!(receipt.ends_with("/print"), "{receipt}");
+    assert_eq!(key_status(&app, door).await, "issued");
+    assert_eq!(key_status(&app, mailbox).await, "issued");
+    let unit = key_id(&app, "1-1-3-301", "unit_door").await;
+    assert_eq!(key_status(&app, unit).await, "in", "only the keys chosen");
+    let (_, paper) = clerk.page(&receipt).await;
+    assert!(paper.contains("业主钥匙签领单"));
+    assert!(paper.contains("王小明") && paper.contains("440***********1236"));
+    assert!(paper.contains("防盗铁门") && paper.contains("信报箱"));
+    assert!(
+        paper.contains("签字：________"),
+        "the clerk's signature line"
+    );
+
+    // Issued keys cannot be issued again (a double submit issues nothing twice).
+    let res = clerk
+        .post(
+            &format!("/keys/rooms/{room}/issue"),
+            &[
+                ("key", &d),
+                ("resident", &owner),
+                ("id_number", "440305199003071236"),
+                ("sign_name", "王小明"),
+                ("sign_confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let issued: i64 = key_issues::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(issued, 1);
+}
+
+#[tokio::test]
+async fn an_owner_without_an_id_on_record_cannot_be_checked_so_gets_no_keys() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let mut conn = app.db().await;
+    let room: i64 = rooms::table
+        .inner_join(buildings::table)
+        .filter(buildings::code.eq("1"))
+        .filter(rooms::number.eq("401"))
+        .filter(rooms::unit.eq("1"))
+        .select(rooms::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = clerk
+        .post(
+            &format!("/properties/rooms/{room}/residents"),
+            &[
+                ("kind", "owner"),
+                ("name", "孙七"),
+                ("id_type", "resident_id"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "owner recorded without ID"
+    );
+    let (_, form) = clerk.page(&format!("/keys/rooms/{room}/issue")).await;
+    let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
+    let key = key_id(&app, "1-1-4-401", "interior_door").await.to_string();
+    let res = clerk
+        .post(
+            &format!("/keys/rooms/{room}/issue"),
+            &[
+                ("key", &key),
+                ("resident", &owner),
+                ("id_number", ""),
+                ("sign_name", "孙七"),
+                ("sign_confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-id_number").unwrap().contains("住户档案"));
+}
+
+#[tokio::test]
+async fn a_facility_key_is_handed_over_only_after_the_engineering_manager_approved_from_his_mail() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let loan = file_loan(&app, &clerk, key, "更换配电柜保险丝").await;
+    assert_eq!(loan_status(&app, loan).await, "pending");
+    assert_eq!(task_of(&app, "key_loan", loan).await.0, "engineer");
+
+    // Before the approval the server refuses to hand it over.
+    let res = clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = clerk.page(&format!("/keys/loans/{loan}")).await;
+    assert!(page.contains("尚未批准"), "the refusal is shown");
+    assert_eq!(key_status(&app, key).await, "in");
+    assert_eq!(loan_status(&app, loan).await, "pending");
+
+    // The engineering manager's mail carries the loan's details and a link.
+    worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&mail_of(Role::EngineeringManager));
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].text.contains("更换配电柜保险丝"));
+    assert!(mails[0].text.contains("1-配电房"));
+    assert!(mails[0].text.contains("员工 赵磊"));
+    let link = link_in(&mails[0].text);
+    let engineer = app.login_as(Role::EngineeringManager).await;
+    let (status, body) = engineer.page(&link).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_in(&body).unwrap();
+    let res = engineer
+        .post_raw(
+            &link,
+            &[
+                ("decision", "approve"),
+                ("comment", ""),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(loan_status(&app, loan).await, "approved");
+
+    let res = clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(loan_status(&app, loan).await, "out");
+    assert_eq!(key_status(&app, key).await, "lent");
+    let (_, page) = clerk.page(&format!("/keys/loans/{loan}")).await;
+    assert!(page.contains("借出中"));
+    assert!(page.contains("客服专员 陈静"), "who handed it over");
+}
+
+#[tokio::test]
+async fn owner_keys_are_approved_by_the_supervisor_and_the_approver_is_data() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-1-2-201", "interior_door").await;
+    let loan = file_loan(&app, &clerk, key, "入户检查漏水").await;
+    assert_eq!(task_of(&app, "key_loan", loan).await.0, "supervisor");
+
+    // A site that wants the centre manager for owner keys changes a row.
+    let mut conn = app.db().await;
+    diesel::sql_query(
+        "UPDATE key_categories SET loan_approver = 'center_manager' WHERE code = 'owner'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let other = key_id(&app, "1-1-2-202", "interior_door").await;
+    let loan = file_loan(&app, &clerk, other, "入户检查漏水").await;
+    assert_eq!(task_of(&app, "key_loan", loan).await.0, "manager");
+}
+
+#[tokio::test]
+async fn a_key_out_on_loan_cannot_be_lent_twice_even_by_two_clerks_at_once() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let first = file_loan(&app, &clerk, key, "检修配电柜").await;
+    let second = file_loan(&app, &clerk, key, "抄电表").await;
+    approve(&app, Role::EngineeringManager, "key_loan", first).await;
+    approve(&app, Role::EngineeringManager, "key_loan", second).await;
+
+    // Two clerks press "hand over" at the same moment.
+    let other = app.login_as(Role::CsSupervisor).await;
+    let (ta, tb) = (clerk.csrf().await, other.csrf().await);
+    let (pa, pb) = (
+        format!("/keys/loans/{first}/hand-over"),
+        format!("/keys/loans/{second}/hand-over"),
+    );
+    let (fa, fb) = ([("csrf_token", ta.as_str())], [("csrf_token", tb.as_str())]);
+    let (a, b) = tokio::join!(clerk.post_raw(&pa, &fa), other.post_raw(&pb, &fb));
+    assert_eq!(a.status(), StatusCode::SEE_OTHER);
+    assert_eq!(b.status(), StatusCode::SEE_OTHER);
+    let statuses = [
+        loan_status(&app, first).await,
+        loan_status(&app, second).await,
+    ];
+    assert_eq!(
+        statuses.iter().filter(|s| *s == "out").count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&"approved".to_owned()));
+    let mut conn = app.db().await;
+    let open: i64 = key_loan_lines::table
+        .filter(key_loan_lines::key_id.eq(key))
+        .filter(key_loan_lines::out.eq(true))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(open, 1);
+
+    // The database itself refuses a second open line for the key.
+    let dup = diesel::sql_query(format!(
+        "UPDATE key_loan_lines SET out = true WHERE key_id = {key} AND NOT out"
+    ))
+    .execute(&mut conn)
+    .await;
+    assert!(dup.is_err(), "the partial unique index holds");
+
+    // And a new loan of the lent key is refused at the form.
+    let borrower = user_id(&app, "employee").await.to_string();
+    let res = clerk
+        .post(
+            "/keys/loans/new",
+            &[
+                ("building", "0"),
+                ("key", &key.to_string()),
+                ("borrower_kind", "staff"),
+                ("borrower", &borrower),
+                ("purpose", "检修"),
+                ("due", &due_in(2)),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-key").unwrap().contains("不在柜"));
+}
+
+#[tokio::test]
+async fn a_return_records_who_received_it_and_a_loss_needs_an_account() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let loan = file_loan(&app, &clerk, key, "检修配电柜").await;
+    approve(&app, Role::EngineeringManager, "key_loan", loan).await;
+    clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+
+    let receiver = app.login_as(Role::CsSupervisor).await;
+    receiver
+        .post(&format!("/keys/loans/{loan}/return"), &[])
+        .await;
+    assert_eq!(loan_status(&app, loan).await, "returned");
+    assert_eq!(key_status(&app, key).await, "in");
+    let (_, page) = clerk.page(&format!("/keys/loans/{loan}")).await;
+    assert!(page.contains("客服主管 李强"), "received by");
+    let (_, history) = clerk.page(&format!("/keys/{key}")).await;
+    assert!(history.contains("归还") && history.contains("借出"));
+
+    // The next loan's key is lost: the account is required.
+    let loan = file_loan(&app, &clerk, key, "检修配电柜").await;
+    approve(&app, Role::EngineeringManager, "key_loan", loan).await;
+    clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    let k = key.to_string();
+    clerk
+        .post(
+            &format!("/keys/loans/{loan}/return"),
+            &[("lost", &k), ("account", " ")],
+        )
+        .await;
+    assert_eq!(loan_status(&app, loan).await, "out", "no account, no loss");
+    clerk
+        .post(
+            &format!("/keys/loans/{loan}/return"),
+            &[("lost", &k), ("account", "在设备间检修时遗失，已报工程部")],
+        )
+        .await;
+    assert_eq!(loan_status(&app, loan).await, "lost");
+    assert_eq!(key_status(&app, key).await, "lost");
+    // Follow-up: found again.
+    let res = clerk
+        .post(
+            &format!("/keys/{key}/status"),
+            &[("status", "in"), ("note", "在设备间找回")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(key_status(&app, key).await, "in");
+}
+
+async fn overdue_mails(app: &TestApp) -> Vec<(String, String)> {
+    let mut conn = app.db().await;
+    mail_outbox::table
+        .filter(mail_outbox::message.eq("key_overdue"))
+        .order(mail_outbox::id)
+        .select((mail_outbox::to_addr, mail_outbox::body_text))
+        .load(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_overdue_job_mails_borrower_and_custodian_once_per_day() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let loan = file_loan(&app, &clerk, key, "检修配电柜").await;
+    approve(&app, Role::EngineeringManager, "key_loan", loan).await;
+    clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    // A fixed due time (10:00 in Shanghai), so "the same day" is exact.
+    let mut conn = app.db().await;
+    let due = DateTime::parse_from_rfc3339("2030-03-10T02:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    diesel::update(key_loans::table.find(loan))
+        .set(key_loans::due_at.eq(due))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let run = |now: DateTime<Utc>| {
+        let config = app.config.clone();
+        let url = app.db_url.clone();
+        async move {
+            let mut conn =
+                <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url)
+                    .await
+                    .unwrap();
+            kefu::keys::jobs::overdue(&mut conn, now, &config)
+                .await
+                .unwrap()
+        }
+    };
+
+    run(due - Duration::seconds(1)).await;
+    assert!(overdue_mails(&app).await.is_empty(), "not yet due");
+    // Falling due, with two instances running the job at the same moment.
+    let (a, b) = tokio::join!(run(due), run(due));
+    assert_eq!(
+        [a.as_str(), b.as_str()]
+            .iter()
+            .filter(|s| s.starts_with('1'))
+            .count(),
+        1,
+        "{a} / {b}"
+    );
+    let mails = overdue_mails(&app).await;
+    let to: Vec<&str> = mails.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        to,
+        vec![mail_of(Role::Employee), mail_of(Role::EngineeringManager)],
+        "the borrower and the custodian (engineering)"
+    );
+    assert!(mails[0].1.contains("1-配电房"));
+
+    // Later the same day, up to 23:59 in Shanghai: nothing more.
+    run(due + Duration::hours(1)).await;
+    run(due + Duration::minutes(13 * 60 + 59)).await;
+    assert_eq!(overdue_mails(&app).await.len(), 2);
+    // The next calendar day (site time) from midnight on: once more.
+    run(due + Duration::hours(14)).await;
+    run(due + Duration::hours(20)).await;
+    assert_eq!(overdue_mails(&app).await.len(), 4);
+
+    // The overdue count on the keys home page.
+    let (_, home) = clerk.page("/keys").await;
+    assert_eq!(
+        text_of(&home, "#overdue-count").unwrap(),
+        "逾期未还：0 笔",
+        "not due yet by the real clock"
+    );
+    diesel::update(key_loans::table.find(loan))
+        .set(key_loans::due_at.eq(Utc::now() - Duration::minutes(1)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (_, home) = clerk.page("/keys").await;
+    assert_eq!(text_of(&home, "#overdue-count").unwrap(), "逾期未还：1 笔");
+    // A returned loan is not reminded.
+    clerk.post(&format!("/keys/loans/{loan}/return"), &[]).await;
+    run(due + Duration::hours(48)).await;
+    assert_eq!(overdue_mails(&app).await.len(), 4);
+}
+
+#[tokio::test]
+async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let (_, form) = clerk.page(&format!("/keys/copies/new?key={key}")).await;
+    assert!(form.contains("钥匙管理规定 3(2)②"));
+    let res = clerk
+        .post(
+            "/keys/copies/new",
+            &[("key", &key.to_string()), ("copies", "0"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = clerk
+        .post(
+            "/keys/copies/new",
+            &[
+                ("key", &key.to_string()),
+                ("copies", "2"),
+                ("reason", "备用钥匙磨损"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let copy: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(task_of(&app, "key_copy", copy).await.0, "engineer");
+
+    clerk
+        .post(
+            &format!("/keys/copies/{copy}/made"),
+            &[("copies_made", "2")],
+        )
+        .await;
+    assert_eq!(key_copies(&app, key).await, 1, "not before approval");
+
+    approve(&app, Role::EngineeringManager, "key_copy", copy).await;
+    clerk
+        .post(
+            &format!("/keys/copies/{copy}/made"),
+            &[("copies_made", "2")],
+        )
+        .await;
+    assert_eq!(key_copies(&app, key).await, 3);
+    let (_, page) = clerk.page(&format!("/keys/copies/{copy}")).await;
+    assert_eq!(text_of(&page, "#copy-status").unwrap(), "已配");
+    // Recorded once.
+    clerk
+        .post(
+            &format!("/keys/copies/{copy}/made"),
+            &[("copies_made", "2")],
+        )
+        .await;
+    assert_eq!(key_copies(&app, key).await, 3);
+}
+
+#[tokio::test]
+async fn a_shift_count_records_what_was_missing() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let (_, page) = clerk.page("/keys/counts?cabinet=1号柜").await;
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse(r#"input[name="present"]"#).unwrap();
+    let mut present: Vec<String> = doc
+        .select(&sel)
+        .filter_map(|e| e.value().attr("value").map(str::to_owned))
+        .collect();
+    assert_eq!(present.len(), 24 * 5 + 1, "every key of cabinet 1");
+    let missing = present.pop().unwrap();
+    let mut fields: Vec<(&str, &str)> = present.iter().map(|p| ("present", p.as_str())).collect();
+    fields.push(("cabinet", "1号柜"));
+    fields.push(("note", "交班时清点"));
+    let res = clerk.post("/keys/counts", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, count) = clerk.page(&location(&res)).await;
+    assert_eq!(text_of(&count, "#missing").unwrap(), "1");
+    assert!(count.contains(&format!("/keys/{missing}")));
+    let (_, history) = clerk.page(&format!("/keys/{missing}")).await;
+    assert!(history.contains("清点差异"));
+}
+
+#[tokio::test]
+async fn the_register_exports_and_print_carry_what_the_filters_selected() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let facility = key_id(&app, "1-配电房", "").await;
+    let owner = key_id(&app, "1-1-5-501", "security_door").await;
+    file_loan(&app, &clerk, facility, "检修配电柜").await;
+    file_loan(&app, &clerk, owner, "入户检查漏水").await;
+
+    let (_, list) = clerk.page("/keys/loans?category=facility").await;
+    assert!(list.contains("检修配电柜") && !list.contains("入户检查漏水"));
+    assert!(list.contains("/keys/loans.csv?category=facility"));
+    let csv = clerk
+        .get("/keys/loans.csv?category=facility")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("1-配电房") && !csv.contains("1-1-5-501"),
+        "{csv}"
+    );
+    let xlsx = clerk.get("/keys/loans.xlsx?category=owner").await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let (_, paper) = clerk.page("/keys/loans/print?category=owner").await;
+    assert!(paper.contains("房屋钥匙管理记录表"));
+    assert!(paper.contains("1-1-5-501") && !paper.contains("1-配电房"));
+    assert!(paper.contains("借用人签字") && paper.contains("归还签字"));
+    let today = crate::approvals::day(0);
+    let tomorrow = crate::approvals::day(1);
+    let (_, none) = clerk.page(&format!("/keys/loans?from={tomorrow}")).await;
+    assert!(!none.contains("检修配电柜"), "date range");
+    let (_, some) = clerk
+        .page(&format!("/keys/loans?from={today}&to={today}"))
+        .await;
+    assert!(some.contains("检修配电柜"));
+
+    let csv = clerk
+        .get("/keys.csv?category=facility")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("1-配电房") && !csv.contains("1-1-5-501"));
+    let (_, paper) = clerk.page("/keys/print?category=facility").await;
+    assert!(paper.contains("1-配电房") && !paper.contains("1-1-5-501"));
+}
+
+#[tokio::test]
+async fn the_loan_register_pages_by_keyset() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let mut conn = app.db().await;
+    let me = user_id(&app, "specialist").await;
+    let building: i64 = keys::table
+        .find(key)
+        .select(keys::building_id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO key_loans (category, building_id, borrower_kind, borrower_id, borrower_name, \
+         purpose, due_at, status, requested_by, created_at) \
+         SELECT 'facility', {building}, 'staff', {me}, '借用人' || g, '第' || g || '次检修', \
+         now() + interval '1 day', 'returned', {me}, now() - g * interval '1 minute' \
+         FROM generate_series(1, 60) g"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let (_, first) = clerk.page("/keys/loans").await;
+    assert!(first.contains("第1次检修<") && first.contains("第50次检修<"));
+    assert!(!first.contains("第51次检修<"));
+    let doc = scraper::Html::parse_document(&first);
+    let sel = scraper::Selector::parse(".pager a").unwrap();
+    let next = doc
+        .select(&sel)
+        .next()
+        .unwrap()
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    let (_, second) = clerk.page(&next.replace("&amp;", "&")).await;
+    assert!(second.contains("第51次检修<") && second.contains("第60次检修<"));
+    assert!(!second.contains("第50次检修<"));
+}
+
+#[tokio::test]
+async fn a_loan_is_for_work_only_and_a_bad_form_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let (_, _) = estate(&app).await;
+    let employee = app.login_as(Role::Employee).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let (_, form) = employee.page(&format!("/keys/loans/new?key={key}")).await;
+    assert!(form.contains("钥匙管理规定 2(1)①"), "the clause is linked");
+    let res = employee
+        .post(
+            "/keys/loans/new",
+            &[
+                ("building", "1"),
+                ("key", &key.to_string()),
+                ("purpose", "私用"),
+                ("work_order", "GD-9"),
+                ("due", "2020-01-01T10:00"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-purpose").unwrap().contains("私人用途"));
+    assert!(text_of(&body, "#e-due").unwrap().contains("晚于现在"));
+    assert_eq!(value_of(&body, "#f-work_order").unwrap(), "GD-9");
+    let mut conn = app.db().await;
+    let n: i64 = key_loans::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn rights_per_role_and_per_record() {
+    let app = TestApp::spawn().await;
+    let (clerk, building) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let employee = app.login_as(Role::Employee).await;
+    let engineer = app.login_as(Role::EngineeringManager).await;
+
+    // An employee borrows for their own work, whatever borrower the form claims.
+    let me = user_id(&app, "employee").await;
+    let clerk_id = user_id(&app, "specialist").await.to_string();
+    let res = employee
+        .post(
+            "/keys/loans/new",
+            &[
+                ("building", "1"),
+                ("key", &key.to_string()),
+                ("borrower_kind", "outside"),
+                ("borrower", &clerk_id),
+                ("purpose", "维修水泵"),
+                ("due", &due_in(3)),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mine: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    let mut conn = app.db().await;
+    let borrower: Option<i64> = key_loans::table
+        .find(mine)
+        .select(key_loans::borrower_id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(borrower, Some(me));
+
+    // The clerk's loan for someone else is not the employee's to see.
+    let owner_key = key_id(&app, "1-1-1-101", "mailbox").await;
+    let borrower_clerk = clerk_id.clone();
+    let res = clerk
+        .post(
+            "/keys/loans/new",
+            &[
+                ("building", "1"),
+                ("key", &owner_key.to_string()),
+                ("borrower_kind", "staff"),
+                ("borrower", &borrower_clerk),
+                ("purpose", "入户维修"),
+                ("due", &due_in(3)),
+            ],
+        )
+        .await;
+    let theirs: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(
+        employee.page(&format!("/keys/loans/{mine}")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        employee.page(&format!("/keys/loans/{theirs}")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, list) = employee.page("/keys/loans").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("维修水泵") && !list.contains("入户维修"));
+    let csv = employee.get("/keys/loans.csv").await.text().await.unwrap();
+    assert!(csv.contains("维修水泵") && !csv.contains("入户维修"));
+
+    // Inventory and the clerk's actions.
+    for path in [
+        "/keys",
+        "/keys/copies",
+        "/keys/counts",
+        &format!("/keys/{key}"),
+    ] {
+        assert_eq!(employee.page(path).await.0, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(engineer.page(path).await.0, StatusCode::OK, "{path}");
+    }
+    let b = building.to_string();
+    for (who, name) in [(&employee, "employee"), (&engineer, "engineer")] {
+        let res = who.post("/keys/sets", &[("building", &b)]).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
+        let res = who
+            .post(&format!("/keys/loans/{mine}/hand-over"), &[])
+            .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
+    }
+    assert_eq!(
+        engineer.page(&format!("/keys/loans/{theirs}")).await.0,
+        StatusCode::OK
+    );
+    let (_, nav) = employee.page("/").await;
+    assert!(
+        !nav.contains(r#"href="/keys""#),
+        "no inventory in an employee's nav"
+    );
+    let (_, nav) = clerk.page("/").await;
+    assert!(nav.contains(r#"href="/keys""#));
+}
+
+#[tokio::test]
+async fn every_clause_a_key_page_cites_resolves_to_the_handbook() {
+    let app = TestApp::spawn().await;
+    let (clerk, building) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let mut conn = app.db().await;
+    let room: i64 = keys::table
+        .filter(keys::label.eq("1-1-3-301"))
+        .select(keys::room_id.assume_not_null())
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let mut hrefs = Vec::new();
+    for path in [
+        format!("/keys?building={building}"),
+        format!("/keys/loans/new?key={key}"),
+        "/keys/loans".to_owned(),
+        format!("/keys/rooms/{room}/issue"),
+        format!("/keys/copies/new?key={key}"),
+        "/keys/counts".to_owned(),
+        format!("/keys/labels?building={building}"),
+    ] {
+        let (_, body) = clerk.page(&path).await;
+        let doc = scraper::Html::parse_document(&body);
+        let sel = scraper::Selector::parse(".cites a").unwrap();
+        let found: Vec<String> = doc
+            .select(&sel)
+            .filter_map(|a| a.value().attr("href").map(str::to_owned))
+            .collect();
+        assert!(!found.is_empty(), "{path} cites its clause");
+        hrefs.extend(found);
+    }
+    hrefs.sort();
+    hrefs.dedup();
+    for href in hrefs {
+        let res = clerk.get(&href).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{href}");
+        assert!(location(&res).starts_with("/handbook/"), "{href}");
+    }
+}
+
+/// The issue's "done when": import a building, create its key sets, issue keys to
+/// an owner against a signed receipt, lend a facility key once the engineering
+/// manager approved it from his mail, be reminded when it is late, print the
+/// month's register.
+#[tokio::test]
+async fn a_specialist_runs_the_cabinet_from_import_to_the_months_register() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let clerk = app.login_as(Role::CsSpecialist).await;
+    let project = crate::properties::new_project(&clerk, "翠竹苑").await;
+    let csv = "栋号,单元,楼层,房号,类型,名称,住户类型,住户姓名,电话,证件类型,证件号码\n\
+               7,1,1,101,住宅,,业主,王小明,13812345678,身份证,11010519491231002X\n\
+               7,1,1,102,住宅,,,,,,\n\
+               7,,-1,B1,设施设备房,水泵房,,,,,\n";
+    let res =
+        crate::properties::upload(&clerk, project, "rooms.csv", csv.as_bytes().to_vec()).await;
+    let res = clerk.post(&format!("{}/commit", location(&res)), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    let building: i64 = buildings::table
+        .filter(buildings::project_id.eq(project))
+        .select(buildings::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    clerk
+        .post(
+            "/keys/sets",
+            &[("building", &building.to_string()), ("cabinet", "7号柜")],
+        )
+        .await;
+
+    // Keys to the owner of 101, signed for.
+    let room: i64 = rooms::table
+        .filter(rooms::building_id.eq(building))
+        .filter(rooms::number.eq("101"))
+        .select(rooms::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (_, form) = clerk.page(&format!("/keys/rooms/{room}/issue")).await;
+    let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
+    let doc = scraper::Html::parse_document(&form);
+    let sel = scraper::Selector::parse(r#"input[name="key"]"#).unwrap();
+    let all: Vec<String> = doc
+        .select(&sel)
+        .filter_map(|e| e.value().attr("value").map(str::to_owned))
+        .collect();
+    assert_eq!(all.len(), 5);
+    let mut fields: Vec<(&str, &str)> = all.iter().map(|k| ("key", k.as_str())).collect();
+    fields.extend([
+        ("resident", owner.as_str()),
+        ("id_number", "11010519491231002x"),
+        ("sign_name", "王小明"),
+        ("sign_confirm", "1"),
+    ]);
+    let res = clerk
+        .post(&format!("/keys/rooms/{room}/issue"), &fields)
+        .await;
+    let (_, receipt) = clerk.page(&location(&res)).await;
+    assert!(receipt.contains("王小明") && receipt.contains("7-1-1-101"));
+
+    // The pump room key: approved from the engineering manager's mail, then lent.
+    let key = key_id(&app, "7-水泵房", "").await;
+    let loan = file_loan(&app, &clerk, key, "水泵房例行检修").await;
+    let res = clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(key_status(&app, key).await, "in");
+    worker(&app).drain().await.unwrap();
+    let mail = &smtp.to(&mail_of(Role::EngineeringManager))[0];
+    assert!(mail.text.contains("水泵房例行检修"));
+    let link = link_in(&mail.text);
+    let engineer = app.login_as(Role::EngineeringManager).await;
+    let (_, page) = engineer.page(&link).await;
+    let csrf = csrf_in(&page).unwrap();
+    engineer
+        .post_raw(&link, &[("decision", "approve"), ("csrf_token", &csrf)])
+        .await;
+    clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    assert_eq!(key_status(&app, key).await, "lent");
+
+    // Late: the job reminds the borrower and engineering.
+    let due: DateTime<Utc> = key_loans::table
+        .find(loan)
+        .select(key_loans::due_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    kefu::keys::jobs::overdue(&mut conn, due + Duration::minutes(5), &app.config)
+        .await
+        .unwrap();
+    worker(&app).drain().await.unwrap();
+    for role in [Role::Employee, Role::EngineeringManager] {
+        let late: Vec<_> = smtp
+            .to(&mail_of(role))
+            .into_iter()
+            .filter(|m| m.subject.contains("钥匙逾期未还"))
+            .collect();
+        assert_eq!(late.len(), 1, "{role:?}");
+        assert!(late[0].subject.contains("7-水泵房"));
+    }
+
+    // The month's register on paper.
+    let today = crate::approvals::today();
+    let first = today.with_day(1).unwrap();
+    let (_, paper) = clerk
+        .page(&format!("/keys/loans/print?from={first}&to={today}"))
+        .await;
+    assert!(paper.contains("房屋钥匙管理记录表"));
+    assert!(paper.contains("7-水泵房") && paper.contains("水泵房例行检修"));
+    assert!(paper.contains("客服专员 陈静"), "handed out by");
+}
