@@ -79,13 +79,13 @@ impl KeysQuery {
 /// (for the clerk) the forms that create keys.
 pub async fn inventory(
     page: UserPage,
-    mut conn: DbConn,
+    conn: crate::db::ReadConn,
     q: web::Query<KeysQuery>,
 ) -> Result<HttpResponse, AppError> {
     let errors = FieldErrors::new(page.locale);
     render_inventory(
         &page,
-        &mut conn,
+        &mut conn.get(),
         &q,
         &errors,
         &SetInput::default(),
@@ -96,7 +96,7 @@ pub async fn inventory(
 
 async fn render_inventory(
     page: &UserPage,
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl crate::db::Read,
     q: &KeysQuery,
     errors: &FieldErrors,
     set: &SetInput,

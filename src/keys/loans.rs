@@ -107,10 +107,11 @@ impl LoanQuery {
 /// GET /keys/loans: the register (everyone's for key staff, one's own for others).
 pub async fn register(
     page: UserPage,
-    mut conn: DbConn,
+    conn: crate::db::ReadConn,
     q: web::Query<LoanQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestKeyLoan)?;
+    let mut conn = conn.get();
     let now = Utc::now();
     let filter = q.filter(&page, now);
     let mut rows = queries::list_loans(&mut conn, &filter, q.cursor(), PAGE + 1).await?;

@@ -1,5 +1,6 @@
 //! SQL of the key cabinet. Every function takes the connection, so it works
 //! inside the caller's transaction.
+use crate::db::Read;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Timestamptz};
@@ -31,7 +32,7 @@ pub async fn category(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<C
 }
 
 /// Every building as `(id, "project · code")`, for the filter and form choices.
-pub async fn building_choices(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, String)>> {
+pub async fn building_choices(conn: &mut impl Read) -> QueryResult<Vec<(i64, String)>> {
     let rows: Vec<(i64, String, String)> = buildings::table
         .inner_join(projects::table)
         .order((projects::name, buildings::code))
@@ -67,7 +68,7 @@ fn key_row_select() -> KeyRowSelect {
 
 /// One page of keys in cabinet order of creation (keyset on id).
 pub async fn list_keys(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl Read,
     f: &KeyFilter,
     after: Option<i64>,
     limit: i64,
@@ -516,7 +517,7 @@ pub struct LoanFilter {
 /// A page of the loan register, newest first, keyset on (created_at, id): three
 /// statements whatever the data size (loans with names, their keys' labels).
 pub async fn list_loans(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl Read,
     f: &LoanFilter,
     before: Option<(DateTime<Utc>, i64)>,
     limit: i64,
@@ -587,7 +588,7 @@ pub async fn list_loans(
 
 /// The key labels of several loans, in one statement.
 async fn labels_of_loans(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl Read,
     ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
     let rows: Vec<(i64, String, String)> = key_loan_lines::table
@@ -611,11 +612,7 @@ async fn labels_of_loans(
 
 /// Loans out past their due time, counted up to `cap` (a count that never
 /// scans more than a page of the index, whatever the register holds).
-pub async fn overdue_count(
-    conn: &mut AsyncPgConnection,
-    now: DateTime<Utc>,
-    cap: i64,
-) -> QueryResult<i64> {
+pub async fn overdue_count(conn: &mut impl Read, now: DateTime<Utc>, cap: i64) -> QueryResult<i64> {
     let ids: Vec<i64> = key_loans::table
         .filter(key_loans::status.eq("out"))
         .filter(key_loans::due_at.le(now))
