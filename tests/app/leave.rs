@@ -201,6 +201,11 @@ async fn approved_leave_shows_in_the_calendar_list_export_and_slip() {
     );
     assert!(slip.contains("签字：________  日期：________"));
     assert!(slip.contains("客服主管 李强"), "the approver on the slip");
+    let (_, slip_en) = employee.page(&format!("/leave/{id}/print?lang=en")).await;
+    assert!(
+        slip_en.contains("Signature: ________  Date: ________"),
+        "the signature lines in English"
+    );
     // The calendar is for those who keep the register.
     assert_eq!(
         employee.get("/leave/calendar").await.status(),
