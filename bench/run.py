@@ -31,6 +31,11 @@ KEFU = os.path.join(ROOT, "target", "release", "kefu")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 LARGE_ROWS = int(os.environ.get("BENCH_LARGE_ROWS", "1000000"))
 SIZES = [("demo", 40), ("large", LARGE_ROWS)]
+# A quick look at a few pages or one size (BENCH_PAGES=baseline,handbook_doc,
+# BENCH_SIZES=demo) prints its table but leaves bench/RESULTS.md as it is.
+ONLY_PAGES = [p for p in os.environ.get("BENCH_PAGES", "").split(",") if p]
+ONLY_SIZES = [s for s in os.environ.get("BENCH_SIZES", "").split(",") if s]
+PARTIAL = bool(ONLY_PAGES or ONLY_SIZES)
 CONNECTIONS = 64
 MEMORY_CONNECTIONS = 256
 ROUNDS = 3
@@ -78,6 +83,11 @@ def read_pages():
                 v = fields[i].strip() if len(fields) > i else ""
                 return None if v in ("", "-") else v
             pages.append(Page(*fields[:5], body=opt(5) or "-", setup=opt(6), after=opt(7)))
+    if ONLY_PAGES:
+        unknown = set(ONLY_PAGES) - {p.name for p in pages} - {"baseline", "limit"}
+        if unknown:
+            sys.exit(f"BENCH_PAGES: no such page: {', '.join(sorted(unknown))}")
+        pages = [p for p in pages if p.name in ONLY_PAGES]
     return pages
 
 
@@ -405,7 +415,8 @@ def main():
     pages = read_pages()
     results = {}
     for size, rows in SIZES:
-        results[size] = measure_size(db, size, rows, pages)
+        if not ONLY_SIZES or size in ONLY_SIZES:
+            results[size] = measure_size(db, size, rows, pages)
     table, missed = report(results, pages)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     head = (f"# Benchmark results\n\n{when} on {machine()}; PostgreSQL "
@@ -414,6 +425,9 @@ def main():
     note = os.environ.get("BENCH_NOTE")
     text = head + ("\n" + note + "\n" if note else "") + "\n" + table + "\n"
     print(text)
+    if PARTIAL:
+        say("a partial run (BENCH_PAGES or BENCH_SIZES): bench/RESULTS.md left as it is")
+        return
     with open(os.path.join(BENCH, "RESULTS.md"), "w", encoding="utf-8") as f:
         f.write(text)
     say("table written to bench/RESULTS.md")

@@ -8,6 +8,8 @@
 //! queries of every request of its worker, which measured about three times
 //! faster on the Fortunes benchmark (see `bench/`). Reads take the shared one;
 //! anything in a transaction takes a pooled one.
+pub mod changes;
+
 use crate::error::AppError;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use anyhow::Context;

@@ -10,7 +10,8 @@ use diesel_async::RunQueryDsl;
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 
-use crate::auth::session_store::PgSessionStore;
+use crate::auth::session_store::{PgSessionStore, SessionCache};
+use crate::db::changes::Changes;
 use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::web::{errors, middleware as mw};
@@ -47,14 +48,32 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
 /// The HTTP server on `listener`, not yet running (tests run it on port 0).
 pub fn build(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Result<Server> {
+    build_with_changes(config, pool, listener, Changes::default())
+}
+
+/// As [`build`], sharing the record of change notices with the caller (tests use
+/// it to wait for notices about their own SQL). Must run inside a Tokio runtime:
+/// it starts the listener for change notices.
+pub fn build_with_changes(
+    config: Config,
+    pool: Pool,
+    listener: TcpListener,
+    changes: Changes,
+) -> anyhow::Result<Server> {
     let workers = config.workers;
+    db::changes::spawn_listener(config.database_url.clone(), changes.clone());
+    let sessions = SessionCache::new(changes.clone());
     let config = web::Data::new(config);
     let pool = web::Data::new(pool);
     let server = HttpServer::new(move || {
         // One shared read connection per worker (see `db`).
         let reader = db::Reader::new(&config.database_url);
-        let store =
-            PgSessionStore::new(reader.clone(), config.session_idle, config.session_absolute);
+        let store = PgSessionStore::new(
+            reader.clone(),
+            sessions.clone(),
+            config.session_idle,
+            config.session_absolute,
+        );
         let cookie_name = if config.https() {
             "__Host-kefu_session"
         } else {
@@ -75,6 +94,7 @@ pub fn build(config: Config, pool: Pool, listener: TcpListener) -> anyhow::Resul
             .app_data(config.clone())
             .app_data(pool.clone())
             .app_data(reader)
+            .app_data(changes.clone())
             .wrap(mw::security_headers())
             .wrap(from_fn(mw::request_id_header))
             .wrap(Compress::default())

@@ -9,10 +9,19 @@
 //!
 //! Every statement here stands alone (no transaction), so the store runs them on
 //! the worker's shared connection ([`crate::db::Reader`]): no pool checkout.
+//!
+//! Most requests skip even that statement: a signed-in session's load is kept in
+//! memory ([`SessionCache`], shared by the instance's workers) while no change
+//! notice about its user has arrived ([`crate::db::changes`]) and for at most a
+//! minute, until its idle timeout is due to slide. Signing out, a deactivation,
+//! a role change, a new approval task or a newly published version therefore
+//! shows on the next page, on every instance.
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
 use diesel::pg::Pg;
 use diesel::sql_types::{Bytea, Double, Int8, Nullable, Text};
+use std::sync::Arc;
+use std::time::Instant;
 use diesel::OptionalExtension;
 use diesel_async::RunQueryDsl;
 use rand::RngCore;
@@ -20,6 +29,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::db::changes::Changes;
 use crate::db::Reader;
 
 /// Session-state key under which `load` hands over the signed-in user (JSON of
@@ -28,16 +38,61 @@ pub const USER_KEY: &str = "__user";
 /// Session-state key holding the signed-in user's id.
 pub const UID_KEY: &str = "uid";
 
+/// A signed-in session's load, kept while current.
+struct Cached {
+    state: HashMap<String, String>,
+    user_id: i64,
+    /// [`Changes::begin`] before the load.
+    seq: u64,
+    /// When the idle timeout is due to slide (or the session ends): read it afresh.
+    fresh_until: Instant,
+}
+
+/// Loaded sessions, shared by the workers of one instance.
+#[derive(Clone)]
+pub struct SessionCache {
+    entries: moka::sync::Cache<Vec<u8>, Arc<Cached>>,
+    changes: Changes,
+}
+
+impl SessionCache {
+    pub fn new(changes: Changes) -> SessionCache {
+        SessionCache {
+            entries: moka::sync::Cache::builder()
+                .max_capacity(20_000)
+                .time_to_live(Duration::from_secs(120))
+                .build(),
+            changes,
+        }
+    }
+
+    fn get(&self, key_hash: &Vec<u8>) -> Option<HashMap<String, String>> {
+        let entry = self.entries.get(key_hash)?;
+        (Instant::now() < entry.fresh_until && self.changes.current(entry.seq, entry.user_id))
+            .then(|| entry.state.clone())
+    }
+
+    fn forget(&self, key_hash: &Vec<u8>) {
+        self.entries.invalidate(key_hash);
+    }
+}
+
 #[derive(Clone)]
 pub struct PgSessionStore {
     db: Reader,
+    cache: SessionCache,
     idle: Duration,
     absolute: Duration,
 }
 
 impl PgSessionStore {
-    pub fn new(db: Reader, idle: Duration, absolute: Duration) -> Self {
-        PgSessionStore { db, idle, absolute }
+    pub fn new(db: Reader, cache: SessionCache, idle: Duration, absolute: Duration) -> Self {
+        PgSessionStore {
+            db,
+            cache,
+            idle,
+            absolute,
+        }
     }
 }
 
@@ -64,7 +119,8 @@ fn encode(mut state: HashMap<String, String>) -> Result<(String, Option<i64>), s
 
 /// The session load: the session, and the user's current record with the counts and
 /// banners every page shows, in one statement (the `SELECT` of [`LOAD_SQL`] after
-/// its parameters `p`).
+/// its parameters `p`); also the user's id and how many seconds the result may be
+/// kept (until the idle timeout is due to slide, or the session ends).
 ///
 /// Not `sql_query`: diesel never caches those as prepared statements, so this
 /// statement (about 3 ms to plan) was parsed and planned on every request, and on
@@ -78,7 +134,7 @@ struct LoadSession {
 }
 
 impl diesel::query_builder::Query for LoadSession {
-    type SqlType = (Text, Nullable<Text>);
+    type SqlType = (Text, Nullable<Text>, Nullable<Int8>, Double);
 }
 
 impl diesel::query_builder::QueryFragment<Pg> for LoadSession {
@@ -100,7 +156,7 @@ impl diesel::query_builder::QueryFragment<Pg> for LoadSession {
 
 const LOAD_SQL: &str = r#"
 ), cur AS (
-    SELECT s.state, s.user_id FROM sessions s, p
+    SELECT s.state, s.user_id, s.created_at, s.expires_at FROM sessions s, p
     WHERE s.key_hash = p.key_hash AND s.expires_at > now()
       AND s.created_at > now() - make_interval(secs => p.absolute)
 ), touch AS (
@@ -109,6 +165,11 @@ const LOAD_SQL: &str = r#"
     FROM p
     WHERE sessions.key_hash = p.key_hash AND sessions.expires_at > now()
       AND sessions.expires_at < now() + make_interval(secs => p.idle - 60)
+    RETURNING sessions.expires_at
+), ends AS (
+    SELECT coalesce((SELECT expires_at FROM touch), cur.expires_at) AS idle_end,
+           cur.created_at + make_interval(secs => p.absolute) AS absolute_end
+    FROM cur, p
 )
 SELECT cur.state::text AS state,
        CASE WHEN u.id IS NULL THEN NULL ELSE json_build_object(
@@ -141,8 +202,11 @@ SELECT cur.state::text AS state,
                               AND NOT EXISTS (SELECT 1 FROM handbook_acknowledgements a
                                               WHERE a.version_id = cur.id AND a.user_id = u.id))
        )::text
-       END AS user_json
-FROM cur LEFT JOIN users u ON u.id = cur.user_id AND u.active
+       END AS user_json,
+       u.id AS user_id,
+       extract(epoch FROM least(ends.idle_end - make_interval(secs => p.idle - 60),
+                                ends.absolute_end, ends.idle_end) - now())::float8 AS keep_secs
+FROM cur CROSS JOIN ends CROSS JOIN p LEFT JOIN users u ON u.id = cur.user_id AND u.active
 "#;
 
 impl PgSessionStore {
@@ -176,14 +240,19 @@ impl SessionStore for PgSessionStore {
         &self,
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
+        let key_hash = hash(session_key);
+        if let Some(state) = self.cache.get(&key_hash) {
+            return Ok(Some(state));
+        }
+        let seq = self.cache.changes.begin();
         let conn = self
             .db
             .get()
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
         let mut conn = &*conn;
-        let row: Option<(String, Option<String>)> = LoadSession {
-            key_hash: hash(session_key),
+        let row: Option<(String, Option<String>, Option<i64>, f64)> = LoadSession {
+            key_hash: key_hash.clone(),
             idle_secs: self.idle.as_secs_f64(),
             absolute_secs: self.absolute.as_secs_f64(),
         }
@@ -191,7 +260,7 @@ impl SessionStore for PgSessionStore {
         .await
         .optional()
         .map_err(|e| LoadError::Other(e.into()))?;
-        let Some((state, user_json)) = row else {
+        let Some((state, user_json, user_id, keep_secs)) = row else {
             return Ok(None);
         };
         let mut state: HashMap<String, String> =
@@ -204,6 +273,15 @@ impl SessionStore for PgSessionStore {
             None => {
                 state.remove(UID_KEY);
             }
+        }
+        if let (Some(seq), Some(user_id), true) = (seq, user_id, keep_secs > 0.0) {
+            let entry = Cached {
+                state: state.clone(),
+                user_id,
+                seq,
+                fresh_until: Instant::now() + Duration::from_secs_f64(keep_secs.min(60.0)),
+            };
+            self.cache.entries.insert(key_hash, Arc::new(entry));
         }
         Ok(Some(state))
     }
@@ -224,6 +302,7 @@ impl SessionStore for PgSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let (json, uid) =
             encode(session_state.clone()).map_err(|e| UpdateError::Serialization(e.into()))?;
+        self.cache.forget(&hash(&session_key));
         let conn = self
             .db
             .get()
@@ -271,6 +350,7 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        self.cache.forget(&hash(session_key));
         let conn = self.db.get().await?;
         let mut conn = &*conn;
         diesel::sql_query("DELETE FROM sessions WHERE key_hash = $1")

@@ -69,6 +69,7 @@ pub async fn identity(
                 crate::users::queries::set_locale(&mut conn, u.id, l)
                     .await
                     .map_err(AppError::from)?;
+                wrote(req.request());
             }
         }
     }
@@ -77,7 +78,11 @@ pub async fn identity(
         u
     });
     req.extensions_mut().insert(Identity { user, locale });
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
     let mut res = next.call(req).await?;
+    if writes {
+        wrote(res.request());
+    }
     if let Some(l) = chosen {
         let secure = res
             .request()
@@ -93,6 +98,15 @@ pub async fn identity(
         res.response_mut().add_cookie(&cookie)?;
     }
     Ok(res)
+}
+
+/// A form was handled (or a setting saved): this instance's in-memory copies of
+/// what pages show are read afresh from here on, before the answer leaves, so the
+/// next page shows the change even before its notice arrives (see `db::changes`).
+fn wrote(req: &HttpRequest) {
+    if let Some(changes) = req.app_data::<crate::db::changes::Changes>() {
+        changes.wrote();
+    }
 }
 
 /// Largest url-encoded form body the CSRF check reads.

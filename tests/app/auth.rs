@@ -368,6 +368,7 @@ async fn a_session_ends_after_the_idle_timeout() {
         .execute(&mut conn)
         .await
         .unwrap();
+    app.settle().await;
 
     let res = b.get("/").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -388,6 +389,7 @@ async fn a_session_ends_after_the_absolute_timeout_however_active() {
     .execute(&mut conn)
     .await
     .unwrap();
+    app.settle().await;
 
     assert_eq!(location(&b.get("/").await), "/login");
 }
@@ -401,6 +403,7 @@ async fn an_active_session_slides_its_idle_timeout() {
         .execute(&mut conn)
         .await
         .unwrap();
+    app.settle().await;
 
     assert_eq!(b.get("/").await.status(), StatusCode::OK);
 

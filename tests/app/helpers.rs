@@ -88,6 +88,7 @@ pub struct TestApp {
     /// The configuration the app runs with (for workers and jobs a test drives).
     pub config: kefu::config::Config,
     handle: actix_web::dev::ServerHandle,
+    changes: kefu::db::changes::Changes,
 }
 
 impl Drop for TestApp {
@@ -147,15 +148,54 @@ impl TestApp {
         adjust(&mut config);
         let app_config = config.clone();
         let pool = kefu::db::pool(&db_url, 4).unwrap();
-        let server = kefu::startup::build(config, pool, listener).unwrap();
+        let changes = kefu::db::changes::Changes::default();
+        let server =
+            kefu::startup::build_with_changes(config, pool, listener, changes.clone()).unwrap();
         let handle = server.handle();
         tokio::spawn(server);
-        TestApp {
+        let app = TestApp {
             addr,
             db_url,
             config: app_config,
             handle,
-        }
+            changes,
+        };
+        app.settle().await;
+        app
+    }
+
+    /// A second instance of the app on the same database and session key (as
+    /// behind a load balancer), on its own port. Stops when dropped.
+    pub async fn another_instance(&self) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = format!("http://{}", listener.local_addr().unwrap());
+        let pool = kefu::db::pool(&self.db_url, 4).unwrap();
+        let changes = kefu::db::changes::Changes::default();
+        let server = kefu::startup::build_with_changes(
+            self.config.clone(),
+            pool,
+            listener,
+            changes.clone(),
+        )
+        .unwrap();
+        let handle = server.handle();
+        tokio::spawn(server);
+        let app = TestApp {
+            addr,
+            db_url: self.db_url.clone(),
+            config: self.config.clone(),
+            handle,
+            changes,
+        };
+        app.settle().await;
+        app
+    }
+
+    /// Waits until the app has seen every change committed so far, as it learns of
+    /// changes made elsewhere (another instance, a job, a test's own SQL) by
+    /// notice from PostgreSQL a moment after their commit.
+    pub async fn settle(&self) {
+        self.changes.settle(&self.db_url).await.unwrap();
     }
 
     /// A browser with an empty cookie jar.
@@ -232,6 +272,14 @@ pub fn location(res: &Response) -> String {
 }
 
 impl Browser {
+    /// The same browser (cookie jar and all) talking to another instance.
+    pub fn at(&self, app: &TestApp) -> Browser {
+        Browser {
+            base: app.addr.clone(),
+            client: self.client.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

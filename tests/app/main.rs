@@ -7,6 +7,7 @@ mod bench;
 mod handbook;
 mod helpers;
 mod i18n;
+mod instances;
 mod keys;
 mod leave;
 mod mail;

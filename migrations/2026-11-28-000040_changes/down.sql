@@ -1,0 +1,13 @@
+DROP TRIGGER handbook_acknowledgements_notice ON handbook_acknowledgements;
+DROP TRIGGER handbook_versions_notice ON handbook_versions;
+DROP TRIGGER approval_deputies_notice ON approval_deputies;
+DROP TRIGGER approval_tasks_notice ON approval_tasks;
+DROP TRIGGER roles_notice ON roles;
+DROP TRIGGER user_roles_notice ON user_roles;
+DROP TRIGGER users_notice ON users;
+DROP TRIGGER sessions_notice_update ON sessions;
+DROP TRIGGER sessions_notice_delete ON sessions;
+DROP FUNCTION kefu_notice_everyone();
+DROP FUNCTION kefu_notice_published();
+DROP FUNCTION kefu_notice_approvers();
+DROP FUNCTION kefu_notice_user();

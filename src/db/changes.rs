@@ -1,0 +1,286 @@
+//! Change notices from PostgreSQL, so that an instance may keep what every page
+//! needs (the signed-in user, their counts and banners) in memory and still never
+//! show it stale after a change is known.
+//!
+//! Triggers (migration `…_changes`) call `pg_notify('kefu_changes', …)` whenever a
+//! row that feeds a session's view changes: `u:<id>` names one user, `*` everyone.
+//! Each instance listens on its own connection ([`spawn_listener`]) and records,
+//! per user, the sequence number of the last notice. Something loaded at sequence
+//! `s` is still current while no notice about it has arrived after `s`
+//! ([`Changes::current`]). Notices are delivered in commit order, so a notice
+//! arriving during a load makes that load's result stale at once.
+//!
+//! Without a listening connection (not yet connected, or the connection broke)
+//! nothing counts as current: callers read the database every time, and the
+//! reconnect makes everything loaded before it stale.
+//!
+//! Writes made through this instance also mark everything stale here
+//! ([`Changes::wrote`]) before their response leaves, so the page after a form
+//! never waits for its own notice.
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The channel the triggers notify.
+pub const CHANNEL: &str = "kefu_changes";
+
+#[derive(Default)]
+struct Inner {
+    live: AtomicBool,
+    /// Bumped by every notice (and by local writes).
+    seq: AtomicU64,
+    /// Sequence of the last notice about everyone.
+    all: AtomicU64,
+    /// Sequence of the last notice about each user.
+    users: Mutex<HashMap<i64, u64>>,
+    /// The highest `sync:<n>` notice seen, and a wake-up for [`Changes::settle`].
+    synced: AtomicU64,
+    sync_seen: tokio::sync::Notify,
+}
+
+/// What this instance knows of recent changes. Cheap to clone: every clone is the
+/// same record.
+#[derive(Clone, Default)]
+pub struct Changes(Arc<Inner>);
+
+/// A notice, as the triggers write it.
+#[derive(Debug, PartialEq, Eq)]
+enum Notice {
+    Everyone,
+    User(i64),
+    Sync(u64),
+}
+
+fn parse(payload: &str) -> Option<Notice> {
+    if payload == "*" {
+        return Some(Notice::Everyone);
+    }
+    if let Some(id) = payload.strip_prefix("u:") {
+        return id.parse().ok().map(Notice::User);
+    }
+    payload
+        .strip_prefix("sync:")
+        .and_then(|n| n.parse().ok())
+        .map(Notice::Sync)
+}
+
+impl Changes {
+    /// The sequence to remember with something about to be loaded, or `None`
+    /// while nothing can be kept (no listening connection).
+    pub fn begin(&self) -> Option<u64> {
+        if !self.0.live.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(self.0.seq.load(Ordering::Acquire))
+    }
+
+    /// Whether something about `user` loaded at `seq` (from [`Changes::begin`]) is
+    /// still current.
+    pub fn current(&self, seq: u64, user: i64) -> bool {
+        self.0.live.load(Ordering::Acquire)
+            && self.0.all.load(Ordering::Acquire) <= seq
+            && self
+                .0
+                .users
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&user)
+                .is_none_or(|&s| s <= seq)
+    }
+
+    fn bump(&self) -> u64 {
+        self.0.seq.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// Everything loaded so far is stale.
+    pub fn everyone(&self) {
+        let s = self.bump();
+        self.0.all.fetch_max(s, Ordering::AcqRel);
+    }
+
+    /// Everything loaded so far about `user` is stale.
+    pub fn user(&self, user: i64) {
+        let s = self.bump();
+        let mut users = self.0.users.lock().unwrap_or_else(|e| e.into_inner());
+        // The map only needs entries newer than `all`; keep it small.
+        if users.len() > 100_000 {
+            users.clear();
+            drop(users);
+            self.0.all.fetch_max(s, Ordering::AcqRel);
+            return;
+        }
+        users.insert(user, s);
+    }
+
+    /// This instance just wrote something (a form was sent): whatever it changed,
+    /// pages from here on read it afresh.
+    pub fn wrote(&self) {
+        self.everyone();
+    }
+
+    fn apply(&self, notice: Notice) {
+        match notice {
+            Notice::Everyone => self.everyone(),
+            Notice::User(id) => self.user(id),
+            Notice::Sync(n) => {
+                self.0.synced.fetch_max(n, Ordering::AcqRel);
+                self.0.sync_seen.notify_waiters();
+            }
+        }
+    }
+
+    fn set_live(&self, live: bool) {
+        if live {
+            // Whatever happened while not listening is unknown.
+            self.everyone();
+        }
+        self.0.live.store(live, Ordering::Release);
+    }
+
+    /// Waits until this instance has seen every change committed before the call
+    /// (tests that write with SQL of their own use it), up to five seconds.
+    pub async fn settle(&self, database_url: &str) -> anyhow::Result<()> {
+        // A notice sent before the listener listens would never arrive.
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while !self.0.live.load(Ordering::Acquire) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("no connection for change notices within 5 s"))?;
+        let n = self.0.synced.load(Ordering::Acquire) + 1 + rand::random::<u32>() as u64;
+        let (client, connection) =
+            tokio_postgres::connect(database_url, tokio_postgres::NoTls).await?;
+        let driver = tokio::spawn(connection);
+        client
+            .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &format!("sync:{n}")])
+            .await?;
+        drop(client);
+        let _ = driver.await;
+        tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                let seen = self.0.sync_seen.notified();
+                if self.0.synced.load(Ordering::Acquire) >= n {
+                    return;
+                }
+                seen.await;
+            }
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("change notices did not arrive within 5 s"))
+    }
+}
+
+/// Listens for notices on a connection of its own for as long as the runtime
+/// runs, reconnecting after a break.
+pub fn spawn_listener(database_url: String, changes: Changes) {
+    tokio::spawn(async move {
+        let mut pause = Duration::from_millis(200);
+        loop {
+            match listen(&database_url, &changes).await {
+                Ok(()) => tracing::warn!("change notices: the connection closed"),
+                Err(e) => tracing::warn!(error = %e, "change notices: no connection"),
+            }
+            changes.set_live(false);
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(30));
+        }
+    });
+}
+
+async fn listen(database_url: &str, changes: &Changes) -> Result<(), tokio_postgres::Error> {
+    use futures_util::StreamExt;
+    let (client, mut connection) =
+        tokio_postgres::connect(database_url, tokio_postgres::NoTls).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                    if tx.send(n.payload().to_owned()).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    });
+    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    changes.set_live(true);
+    while let Some(payload) = rx.recv().await {
+        match parse(&payload) {
+            Some(notice) => changes.apply(notice),
+            None => tracing::warn!(payload, "change notices: unknown notice"),
+        }
+    }
+    drop(client);
+    match driver.await {
+        Ok(result) => result,
+        Err(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live() -> Changes {
+        let c = Changes::default();
+        c.set_live(true);
+        c
+    }
+
+    #[test]
+    fn notices_parse() {
+        assert_eq!(parse("*"), Some(Notice::Everyone));
+        assert_eq!(parse("u:42"), Some(Notice::User(42)));
+        assert_eq!(parse("sync:7"), Some(Notice::Sync(7)));
+        assert_eq!(parse("u:x"), None);
+        assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn nothing_is_current_without_a_listener() {
+        let c = Changes::default();
+        assert_eq!(c.begin(), None);
+        assert!(!c.current(0, 1));
+    }
+
+    #[test]
+    fn a_notice_about_a_user_stales_only_that_user() {
+        let c = live();
+        let s = c.begin().unwrap();
+        c.apply(Notice::User(1));
+        assert!(!c.current(s, 1));
+        assert!(c.current(s, 2));
+        // Loaded after the notice: current.
+        let later = c.begin().unwrap();
+        assert!(c.current(later, 1));
+    }
+
+    #[test]
+    fn a_notice_about_everyone_or_a_local_write_stales_all() {
+        let c = live();
+        let s = c.begin().unwrap();
+        c.apply(Notice::Everyone);
+        assert!(!c.current(s, 1) && !c.current(s, 2));
+        let s = c.begin().unwrap();
+        c.wrote();
+        assert!(!c.current(s, 3));
+    }
+
+    #[test]
+    fn losing_the_listener_stales_everything_loaded_before() {
+        let c = live();
+        let s = c.begin().unwrap();
+        c.set_live(false);
+        assert!(!c.current(s, 1));
+        c.set_live(true);
+        assert!(!c.current(s, 1), "loaded before the reconnect");
+        assert!(c.current(c.begin().unwrap(), 1));
+    }
+}

@@ -1,0 +1,80 @@
+//! Several instances on one database: what one instance changes shows on the
+//! others at their next page (each keeps signed-in sessions in memory and drops
+//! them on PostgreSQL's change notices, see `kefu::db::changes`).
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::approval_requests;
+use reqwest::StatusCode;
+
+use crate::approvals::{file_leave, user_id};
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_user_deactivated_on_one_instance_is_signed_out_on_another() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let employee = app.login_as(Role::Employee).await.at(&other);
+    // Twice: the second page comes from the other instance's memory.
+    assert_eq!(employee.get("/").await.status(), StatusCode::OK);
+    assert_eq!(employee.get("/").await.status(), StatusCode::OK);
+    let admin = app.login_as(Role::Admin).await;
+    let id = user_id(&app, "employee").await;
+
+    let res = admin
+        .post(
+            &format!("/admin/users/{id}"),
+            &[
+                ("display_name", "员工 赵磊"),
+                ("email", "employee@kefu.example.com"),
+                ("locale", "zh-CN"),
+                ("roles", "employee"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    other.settle().await;
+
+    assert_eq!(location(&employee.get("/").await), "/login");
+}
+
+#[tokio::test]
+async fn a_request_filed_on_one_instance_counts_in_the_approvers_inbox_on_another() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await.at(&other);
+    let (_, before) = supervisor.page("/").await;
+    assert_eq!(text_of(&before, ".modules .count"), None, "nothing to approve");
+    let employee = app.login_as(Role::Employee).await;
+
+    file_leave(&employee).await;
+    other.settle().await;
+
+    let (_, after) = supervisor.page("/").await;
+    assert_eq!(text_of(&after, ".modules .count").as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn a_decision_shows_at_once_on_the_instance_that_took_it() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, home) = supervisor.page("/").await;
+    assert_eq!(text_of(&home, ".modules .count").as_deref(), Some("1"));
+
+    // Withdrawn by the employee on this same instance: no waiting for a notice.
+    let mut conn = app.db().await;
+    let id: i64 = approval_requests::table
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = employee
+        .post(&format!("/approvals/{id}/withdraw"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (_, home) = supervisor.page("/").await;
+    assert_eq!(text_of(&home, ".modules .count"), None);
+}
