@@ -10,6 +10,7 @@ mod i18n;
 mod keys;
 mod leave;
 mod mail;
+mod once;
 mod properties;
 mod security;
 mod smtp;
