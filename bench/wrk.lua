@@ -1,6 +1,7 @@
 -- wrk script of `make bench`: sends one page with the session cookie and prints
 -- the run's numbers as one JSON line. Arguments: method path cookie [body].
--- In a POST body, `{n}` becomes a number unique to each request.
+-- In a POST body, `{n}` becomes a number unique to each request, and `{token}`
+-- a one-time form token (64 hex digits) unique to each request and run.
 local threads = {}
 local counter = 0
 
@@ -13,6 +14,10 @@ end
 function init(args)
   method, path, cookie, body = args[1], args[2], args[3], args[4]
   n = 0
+  math.randomseed(os.time() * 1000 + tid)
+  local hex = {}
+  for i = 1, 40 do hex[i] = string.format("%x", math.random(0, 15)) end
+  prefix = table.concat(hex)
   headers = { ["Cookie"] = cookie }
   if method == "POST" then
     headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -23,6 +28,7 @@ function request()
   if method == "POST" then
     n = n + 1
     local b = body:gsub("{n}", tid .. "x" .. n)
+    b = b:gsub("{token}", prefix .. string.format("%08x%016x", tid, n))
     return wrk.format("POST", path, headers, b)
   end
   return wrk.format(method, path, headers)

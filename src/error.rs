@@ -19,6 +19,9 @@ pub enum AppError {
     /// A one-time password is in use: nothing but choosing a new one is allowed.
     #[error("password change required")]
     PasswordChangeRequired,
+    /// A creating form sent again (`web::once`): 303 to what the first submit filed.
+    #[error("form already sent")]
+    FormAlreadySent { path: String },
     #[error("database error")]
     Db(#[from] diesel::result::Error),
     #[error("database pool error")]
@@ -43,9 +46,9 @@ impl ResponseError for AppError {
             }
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
-            AppError::SignInRequired { .. } | AppError::PasswordChangeRequired => {
-                StatusCode::SEE_OTHER
-            }
+            AppError::SignInRequired { .. }
+            | AppError::PasswordChangeRequired
+            | AppError::FormAlreadySent { .. } => StatusCode::SEE_OTHER,
             AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -66,6 +69,11 @@ impl ResponseError for AppError {
             AppError::PasswordChangeRequired => {
                 return HttpResponse::SeeOther()
                     .insert_header((header::LOCATION, "/account/password"))
+                    .finish();
+            }
+            AppError::FormAlreadySent { path } => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, path.as_str()))
                     .finish();
             }
             _ => {}

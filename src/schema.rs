@@ -250,6 +250,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    form_submissions (token) {
+        token -> Text,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+        result_path -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     handbook_acknowledgements (version_id, user_id) {
         version_id -> Int8,
         user_id -> Int8,
@@ -660,6 +669,7 @@ diesel::joinable!(archives -> residents (resident_id));
 diesel::joinable!(archives -> rooms (room_id));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(buildings -> projects (project_id));
+diesel::joinable!(form_submissions -> users (user_id));
 diesel::joinable!(handbook_acknowledgements -> handbook_versions (version_id));
 diesel::joinable!(handbook_acknowledgements -> users (user_id));
 diesel::joinable!(handbook_clause_links -> handbook_documents (document_id));
@@ -716,6 +726,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     archives,
     audit_log,
     buildings,
+    form_submissions,
     handbook_acknowledgements,
     handbook_clause_links,
     handbook_clauses,

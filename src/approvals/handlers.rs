@@ -20,6 +20,7 @@ use crate::db::{DbConn, ReadConn};
 use crate::error::AppError;
 use crate::schema::users;
 use crate::web::context::flash;
+use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, PageCtx, UserPage};
 
 const COMMENT_MAX: usize = 500;
@@ -572,6 +573,9 @@ pub struct DeputyInput {
     pub starts_on: String,
     #[serde(default)]
     pub ends_on: String,
+    /// The one-time token of the creating form (`crate::web::once`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 async fn deputies_page(
@@ -608,14 +612,11 @@ async fn deputies_page(
 /// GET /approvals/deputies: who decides for me while I am away.
 pub async fn deputies(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
     let errors = FieldErrors::new(page.locale);
-    deputies_page(
-        &mut conn,
-        &page,
-        &DeputyInput::default(),
-        &errors,
-        StatusCode::OK,
-    )
-    .await
+    let input = DeputyInput {
+        form_token: once::new_token(),
+        ..Default::default()
+    };
+    deputies_page(&mut conn, &page, &input, &errors, StatusCode::OK).await
 }
 
 /// POST /approvals/deputies: names a deputy for a range of days.
@@ -623,10 +624,12 @@ pub async fn add_deputy(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
-    Form(input): Form<DeputyInput>,
+    Form(mut input): Form<DeputyInput>,
 ) -> Result<HttpResponse, AppError> {
     let me = page.user().id;
     let mut errors = FieldErrors::new(page.locale);
+    let form_token = &mut input.form_token;
+    let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
     let deputy: Option<i64> = users::table
         .filter(users::username.eq(input.deputy.trim()))
         .filter(users::active.eq(true))
@@ -652,7 +655,8 @@ pub async fn add_deputy(
             errors.add("ends_on", "approvals.error.date_order");
         }
     }
-    let (Some(deputy), Some(starts), Some(ends), true) = (deputy, starts, ends, errors.is_empty())
+    let (Some(deputy), Some(starts), Some(ends), Some(token), true) =
+        (deputy, starts, ends, token, errors.is_empty())
     else {
         return deputies_page(
             &mut conn,
@@ -664,21 +668,25 @@ pub async fn add_deputy(
         .await;
     };
     let meta = page.meta();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let id = queries::add_deputy(conn, me, deputy, starts, ends).await?;
-        audit::record(
-            conn,
-            &meta,
-            "approval.deputy_named",
-            Some(("approval_deputy", id.to_string())),
-            json!({ "deputy": deputy, "starts_on": starts, "ends_on": ends }),
-        )
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
+            let id = queries::add_deputy(conn, me, deputy, starts, ends).await?;
+            audit::record(
+                conn,
+                &meta,
+                "approval.deputy_named",
+                Some(("approval_deputy", id.to_string())),
+                json!({ "deputy": deputy, "starts_on": starts, "ends_on": ends }),
+            )
+            .await?;
+            Ok(token.filed(conn, "/approvals/deputies".into()).await?)
+        })
         .await?;
-        Ok(())
-    })
-    .await?;
-    flash(&session, "ok", page.t("approvals.deputy_saved"));
-    Ok(see_other("/approvals/deputies"))
+    let ok = "approvals.deputy_saved";
+    once::answer(&mut conn, &session, &page, &token, filed, ok).await
 }
 
 /// POST /approvals/deputies/{id}/delete: the user ends one of their own deputies.

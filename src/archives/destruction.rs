@@ -25,6 +25,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
+use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 
 /// Who made the list and who re-checked it (empty until then).
@@ -79,9 +80,13 @@ pub async fn create(
     session: Session,
     mut conn: DbConn,
     config: web::Data<Config>,
-    Form(input): Form<DestructionInput>,
+    Form(mut input): Form<DestructionInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::KeepArchives)?;
+    let mut errors = FieldErrors::new(page.locale);
+    // Before the checks: a second submit finds its documents on the first one's list.
+    let form_token = &mut input.form_token;
+    let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
     let today = engine::day(&config, Utc::now());
     let mut ids: Vec<i64> = input
         .documents
@@ -90,7 +95,6 @@ pub async fn create(
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut errors = FieldErrors::new(page.locale);
     let rows = queries::document_rows(&mut conn, &ids).await?;
     let open = queries::on_open_list(&mut conn, &ids).await?;
     if ids.is_empty() || rows.len() != ids.len() {
@@ -106,7 +110,7 @@ pub async fn create(
         errors.add("documents", "archives.error.on_list");
     }
     let note: String = input.note.trim().chars().take(500).collect();
-    if !errors.is_empty() {
+    let (Some(token), true) = (token, errors.is_empty()) else {
         let until = today + chrono::Duration::days(config.archive_notice_days);
         let due = queries::due(&mut conn, until, None, 100).await?;
         let body = DueList {
@@ -116,15 +120,19 @@ pub async fn create(
             next: None,
             notice_days: config.archive_notice_days,
             errors: &errors,
+            input: &input,
         }
         .render()?;
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, body));
-    }
+    };
     let me = page.user().clone();
     let meta = page.meta();
     let now = Utc::now();
-    let id = conn
+    let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me.id).await? {
+                return Ok(None);
+            }
             let id = queries::create_destruction(conn, me.id, &note, &ids).await?;
             let request = engine::submit(
                 conn,
@@ -155,11 +163,13 @@ pub async fn create(
                 json!({ "documents": ids, "approval_request": request }),
             )
             .await?;
-            Ok(id)
+            Ok(token
+                .filed(conn, format!("/archives/destructions/{id}"))
+                .await?)
         })
         .await?;
-    flash(&session, "ok", page.t("archives.destruction_filed"));
-    Ok(see_other(&format!("/archives/destructions/{id}")))
+    let ok = "archives.destruction_filed";
+    once::answer(&mut conn, &session, &page, &token, filed, ok).await
 }
 
 async fn render_show(

@@ -388,6 +388,9 @@ pub struct DestructionInput {
     pub documents: Vec<String>,
     #[serde(default)]
     pub note: String,
+    /// The one-time token of the creating form (`crate::web::once`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 /// A signature on a paper-replacing form (hand-over, witness).

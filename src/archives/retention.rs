@@ -179,6 +179,10 @@ pub async fn due(
         None
     };
     let errors = FieldErrors::new(page.locale);
+    let input = super::forms::DestructionInput {
+        form_token: crate::web::once::new_token(),
+        ..Default::default()
+    };
     let body = DueList {
         ctx: page.ctx(),
         rows,
@@ -186,6 +190,7 @@ pub async fn due(
         next,
         notice_days: config.archive_notice_days,
         errors: &errors,
+        input: &input,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

@@ -371,9 +371,19 @@ pub struct DueList<'a> {
     pub next: Option<String>,
     pub notice_days: i64,
     pub errors: &'a FieldErrors,
+    /// What the keeper sent (kept when the list is refused), with the form's token.
+    pub input: &'a super::forms::DestructionInput,
 }
 
 impl DueList<'_> {
+    /// Ticked when the form comes back refused.
+    pub fn checked(&self, id: &i64) -> bool {
+        self.input
+            .documents
+            .iter()
+            .any(|d| d.trim() == id.to_string())
+    }
+
     /// May go on a destruction list: past retention, kept, not on hold.
     pub fn destroyable(&self, r: &DocumentRow) -> bool {
         r.doc.status == "kept"

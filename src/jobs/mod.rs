@@ -26,7 +26,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 5] = [
+pub const JOBS: [Job; 6] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -46,6 +46,10 @@ pub const JOBS: [Job; 5] = [
     Job {
         name: "keys.overdue",
         every_minutes: 60,
+    },
+    Job {
+        name: "forms.cleanup",
+        every_minutes: 24 * 60,
     },
 ];
 
@@ -78,6 +82,7 @@ pub async fn execute(
             crate::archives::borrow::remind_overdue(conn, now, config).await
         }
         "keys.overdue" => crate::keys::jobs::overdue(conn, now, config).await,
+        "forms.cleanup" => crate::web::once::cleanup(conn, now).await,
         other => anyhow::bail!("unknown job {other}"),
     }
 }

@@ -22,6 +22,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
+use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 
 #[derive(Deserialize)]
@@ -95,6 +96,7 @@ pub async fn new_form(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageKeys)?;
     let input = CopyInput {
+        form_token: once::new_token(),
         key: q.key.clone(),
         copies: "1".into(),
         ..Default::default()
@@ -109,11 +111,14 @@ pub async fn create(
     session: Session,
     mut conn: DbConn,
     config: web::Data<Config>,
-    Form(input): Form<CopyInput>,
+    Form(mut input): Form<CopyInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageKeys)?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some((key_id, n, reason)) = input.validate(&mut errors) else {
+    let form_token = &mut input.form_token;
+    let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
+    let valid = input.validate(&mut errors);
+    let (Some((key_id, n, reason)), Some(token)) = (valid, token) else {
         return render_copy_form(
             &page,
             &mut conn,
@@ -126,8 +131,11 @@ pub async fn create(
     let row = queries::key_row(&mut conn, key_id).await?;
     let me = page.user().clone();
     let meta = page.meta();
-    let id = conn
+    let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me.id).await? {
+                return Ok(None);
+            }
             let now = Utc::now();
             let id = queries::create_copy(conn, key_id, n, &reason, me.id, now).await?;
             let title = format!(
@@ -145,11 +153,10 @@ pub async fn create(
                 json!({ "key": key_id, "copies": n, "approval_request": request }),
             )
             .await?;
-            Ok(id)
+            Ok(token.filed(conn, format!("/keys/copies/{id}")).await?)
         })
         .await?;
-    flash(&session, "ok", page.t("keys.copy_filed"));
-    Ok(see_other(&format!("/keys/copies/{id}")))
+    once::answer(&mut conn, &session, &page, &token, filed, "keys.copy_filed").await
 }
 
 /// The copy request as label/value lines (approval mail and page).

@@ -1,10 +1,11 @@
 //! Shift handover counts (交接班清点): the cabinet's expected keys, ticked off by
 //! the clerk; what was not found is recorded.
+use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
-use diesel_async::AsyncConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -15,7 +16,8 @@ use crate::audit;
 use crate::auth::Right;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::web::{html, see_other, Form, UserPage};
+use crate::web::once;
+use crate::web::{html, FieldErrors, Form, UserPage};
 
 #[derive(Deserialize)]
 pub struct CabinetQuery {
@@ -29,13 +31,31 @@ pub async fn list(
     q: web::Query<CabinetQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let cabinets = queries::cabinets(&mut conn).await?;
-    let cabinet = q.cabinet.clone().filter(|c| cabinets.contains(c));
+    let input = CountInput {
+        form_token: once::new_token(),
+        ..Default::default()
+    };
+    let errors = FieldErrors::new(page.locale);
+    let cabinet = q.cabinet.as_deref();
+    render_list(&page, &mut conn, cabinet, &input, &errors, StatusCode::OK).await
+}
+
+/// The counts page, with the form for `cabinet` (when it is one).
+async fn render_list(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    cabinet: Option<&str>,
+    input: &CountInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let cabinets = queries::cabinets(conn).await?;
+    let cabinet = cabinet.map(str::to_owned).filter(|c| cabinets.contains(c));
     let expected = match &cabinet {
-        Some(c) => queries::expected_in(&mut conn, c).await?,
+        Some(c) => queries::expected_in(conn, c).await?,
         None => Vec::new(),
     };
-    let counts = queries::counts(&mut conn, 50).await?;
+    let counts = queries::counts(conn, 50).await?;
     let body = views::Counts {
         ctx: page.ctx(),
         cites: views::CITE_COUNT,
@@ -45,26 +65,42 @@ pub async fn list(
         expected,
         counts,
         manage: page.may(Right::ManageKeys),
+        input,
+        errors,
     }
     .render()?;
-    Ok(html(StatusCode::OK, body))
+    Ok(html(status, body))
 }
 
 /// POST /keys/counts: the list of what should be there is taken again now; every
 /// key not ticked is a discrepancy, recorded on the count and in its history.
 pub async fn create(
     page: UserPage,
+    session: Session,
     mut conn: DbConn,
-    Form(input): Form<CountInput>,
+    Form(mut input): Form<CountInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageKeys)?;
+    let mut errors = FieldErrors::new(page.locale);
+    let form_token = &mut input.form_token;
+    let Some(token) = once::check(&mut conn, &session, &page, form_token, &mut errors).await?
+    else {
+        let (cabinet, refused) = (
+            Some(input.cabinet.as_str()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+        return render_list(&page, &mut conn, cabinet, &input, &errors, refused).await;
+    };
     let cabinet = input.cabinet.trim().to_owned();
     let present = forms::ids(&input.present);
     let note: String = input.note.trim().chars().take(1000).collect();
     let me = page.user().id;
     let meta = page.meta();
-    let id = conn
+    let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
             let expected: Vec<i64> = queries::expected_in(conn, &cabinet)
                 .await?
                 .iter()
@@ -100,10 +136,11 @@ pub async fn create(
                 json!({ "cabinet": cabinet, "expected": expected.len(), "missing": missing }),
             )
             .await?;
-            Ok(id)
+            Ok(token.filed(conn, format!("/keys/counts/{id}")).await?)
         })
         .await?;
-    Ok(see_other(&format!("/keys/counts/{id}")))
+    let ok = "keys.count_saved";
+    once::answer(&mut conn, &session, &page, &token, filed, ok).await
 }
 
 /// GET /keys/counts/{id}

@@ -24,6 +24,9 @@ const PRIVATE_WORDS: [&str; 6] = ["私用", "私人", "自用", "个人用", "pr
 
 #[derive(Deserialize, Default, Debug, Clone)]
 pub struct LoanInput {
+    /// The one-time token of the creating form (`crate::web::once`).
+    #[serde(default)]
+    pub form_token: String,
     #[serde(default)]
     pub building: String,
     #[serde(default)]
@@ -269,6 +272,9 @@ pub struct CopyInput {
     pub copies: String,
     #[serde(default)]
     pub reason: String,
+    /// The one-time token of the creating form (`crate::web::once`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 impl CopyInput {
@@ -311,6 +317,9 @@ pub struct CountInput {
     pub present: Vec<String>,
     #[serde(default)]
     pub note: String,
+    /// The one-time token of the creating form (`crate::web::once`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 #[cfg(test)]

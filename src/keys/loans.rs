@@ -23,6 +23,7 @@ use crate::i18n::Locale;
 use crate::properties::personal;
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 
 const PAGE: i64 = 50;
@@ -341,6 +342,7 @@ pub async fn new_form(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestKeyLoan)?;
     let mut input = LoanInput {
+        form_token: once::new_token(),
         building: q.building.clone(),
         borrower_kind: "staff".into(),
         borrower: page.user().id.to_string(),
@@ -377,6 +379,9 @@ pub async fn create(
     }
     let now = Utc::now();
     let mut errors = FieldErrors::new(page.locale);
+    // Before the checks: a second submit would find its keys already asked for.
+    let form_token = &mut input.form_token;
+    let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
     let valid = input.validate(&mut errors, now, config.tz);
     let keys = match &valid {
         Some(v) => queries::keys_by_ids(&mut conn, &v.key_ids).await?,
@@ -400,7 +405,9 @@ pub async fn create(
     if valid.as_ref().is_some_and(|v| !v.outside) && borrower_person.is_none() {
         errors.add("borrower", "keys.error.borrower");
     }
-    let (Some(v), Some(first)) = (valid.filter(|_| errors.is_empty()), keys.first()) else {
+    let (Some(v), Some(first), Some(token)) =
+        (valid.filter(|_| errors.is_empty()), keys.first(), token)
+    else {
         return render_form(
             &page,
             &mut conn,
@@ -423,8 +430,11 @@ pub async fn create(
     let title = format!("钥匙借用 · {name} · {}", labels.join("、"));
     let meta = page.meta();
     let building_id = first.key.building_id;
-    let id = conn
+    let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me.id).await? {
+                return Ok(None);
+            }
             let id = queries::create_loan(
                 conn,
                 &NewLoan {
@@ -466,11 +476,10 @@ pub async fn create(
                         "approval_request": request }),
             )
             .await?;
-            Ok(id)
+            Ok(token.filed(conn, format!("/keys/loans/{id}")).await?)
         })
         .await?;
-    flash(&session, "ok", page.t("keys.loan_filed"));
-    Ok(see_other(&format!("/keys/loans/{id}")))
+    once::answer(&mut conn, &session, &page, &token, filed, "keys.loan_filed").await
 }
 
 /// The site's time zone as `Config` reads it, for the approval engine's

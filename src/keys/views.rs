@@ -2,7 +2,7 @@
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use super::forms::{CopyInput, IssueInput, LoanInput, SetInput, StorageInput};
+use super::forms::{CopyInput, CountInput, IssueInput, LoanInput, SetInput, StorageInput};
 use super::models::{CopyRequest, Count, Issue, Key, KeyEvent, KeyRow, Loan, LoanRow};
 use crate::i18n::Locale;
 use crate::properties::models::Resident;
@@ -342,11 +342,21 @@ pub struct Counts<'a> {
     pub expected: Vec<Key>,
     pub counts: Vec<(Count, String)>,
     pub manage: bool,
+    /// The count form: what was ticked when it comes back refused, and its token.
+    pub input: &'a CountInput,
+    pub errors: &'a FieldErrors,
 }
 
 impl Counts<'_> {
     pub fn is_cabinet(&self, c: &str) -> bool {
         self.cabinet.as_deref() == Some(c)
+    }
+
+    pub fn present(&self, id: &i64) -> bool {
+        self.input
+            .present
+            .iter()
+            .any(|p| p.trim() == id.to_string())
     }
 }
 

@@ -25,6 +25,9 @@ pub struct LeaveInput {
     /// Only on the supervisor's "record after the fact" form.
     #[serde(default)]
     pub employee: String,
+    /// The one-time token of the creating forms (`crate::web::once`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 pub struct ValidLeave {

@@ -22,6 +22,7 @@ use crate::i18n::Locale;
 use crate::schema::{user_roles, users};
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 
 fn today(config: &Config) -> NaiveDate {
@@ -94,6 +95,7 @@ pub async fn new_form(page: UserPage) -> Result<HttpResponse, AppError> {
     page.require(Right::FileLeave)?;
     let input = LeaveInput {
         leave_type: "personal".into(),
+        form_token: once::new_token(),
         ..Default::default()
     };
     let errors = FieldErrors::new(page.locale);
@@ -114,16 +116,19 @@ pub async fn create(
     session: Session,
     mut conn: DbConn,
     config: web::Data<Config>,
-    Form(input): Form<LeaveInput>,
+    Form(mut input): Form<LeaveInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::FileLeave)?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some(v) = input.validate(
+    let form_token = &mut input.form_token;
+    let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
+    let valid = input.validate(
         &mut errors,
         Filing::Ahead {
             today: today(&config),
         },
-    ) else {
+    );
+    let (Some(v), Some(token)) = (valid, token) else {
         return form(
             &page,
             &input,
@@ -137,8 +142,11 @@ pub async fn create(
     let me = page.user().clone();
     let meta = page.meta();
     let now = Utc::now();
-    let id = conn
+    let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me.id).await? {
+                return Ok(None);
+            }
             let id = queries::create(
                 conn,
                 &NewLeave {
@@ -175,11 +183,10 @@ pub async fn create(
                         "half_days": v.half_days, "approval_request": request }),
             )
             .await?;
-            Ok(id)
+            Ok(token.filed(conn, format!("/leave/{id}")).await?)
         })
         .await?;
-    flash(&session, "ok", page.t("leave.filed"));
-    Ok(see_other(&format!("/leave/{id}")))
+    once::answer(&mut conn, &session, &page, &token, filed, "leave.filed").await
 }
 
 /// The leave, if this user may see it: their own, or anyone's for those who keep
@@ -278,6 +285,7 @@ pub async fn edit_form(
         end_half: if l.end_am { "am" } else { "pm" }.into(),
         reason: l.reason.clone(),
         employee: String::new(),
+        form_token: String::new(),
     };
     let errors = FieldErrors::new(page.locale);
     form(
@@ -402,6 +410,7 @@ pub async fn record_form(page: UserPage, mut conn: DbConn) -> Result<HttpRespons
     page.require(Right::RecordLeave)?;
     let input = LeaveInput {
         leave_type: "sick".into(),
+        form_token: once::new_token(),
         ..Default::default()
     };
     let errors = FieldErrors::new(page.locale);
@@ -423,10 +432,12 @@ pub async fn record(
     session: Session,
     mut conn: DbConn,
     config: web::Data<Config>,
-    Form(input): Form<LeaveInput>,
+    Form(mut input): Form<LeaveInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordLeave)?;
     let mut errors = FieldErrors::new(page.locale);
+    let form_token = &mut input.form_token;
+    let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
     let employee: Option<i64> = users::table
         .filter(users::username.eq(input.employee.trim()))
         .filter(users::active.eq(true))
@@ -443,7 +454,7 @@ pub async fn record(
             today: today(&config),
         },
     );
-    let (Some(employee), Some(v)) = (employee, valid) else {
+    let (Some(employee), Some(v), Some(token)) = (employee, valid, token) else {
         let list = employees(&mut conn).await?;
         return form(
             &page,
@@ -457,8 +468,11 @@ pub async fn record(
     };
     let me = page.user().id;
     let meta = page.meta();
-    let id = conn
+    let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
             let id = queries::create(
                 conn,
                 &NewLeave {
@@ -484,11 +498,10 @@ pub async fn record(
                 json!({ "employee": employee, "start": v.start_date, "end": v.end_date }),
             )
             .await?;
-            Ok(id)
+            Ok(token.filed(conn, format!("/leave/{id}")).await?)
         })
         .await?;
-    flash(&session, "ok", page.t("leave.recorded"));
-    Ok(see_other(&format!("/leave/{id}")))
+    once::answer(&mut conn, &session, &page, &token, filed, "leave.recorded").await
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ pub mod errors;
 pub mod export;
 pub mod form;
 pub mod middleware;
+pub mod once;
 pub mod signature;
 
 pub use context::{Flash, PageCtx, UserPage};

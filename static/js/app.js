@@ -3,7 +3,9 @@
 // Form drafts: what a person types into a POST form is kept in this tab's
 // sessionStorage until the server confirms a save. If the session ended meanwhile
 // (the form is refused and the person signs in again) or the browser went back, the
-// form is filled in again on return. Passwords, hidden fields and files are never kept.
+// form is filled in again on return. Passwords, hidden fields and files are never kept,
+// save the form's one-time token (`form_token`): a form sent again after its answer
+// was lost then leads to what the first submit filed instead of filing it twice.
 (function () {
   'use strict';
   var store;
@@ -21,6 +23,7 @@
 
   function keepable(el) {
     if (!el.name || el.disabled) return false;
+    if (el.name === 'form_token') return true;
     var t = (el.type || '').toLowerCase();
     return t !== 'password' && t !== 'hidden' && t !== 'file' && t !== 'submit' && t !== 'button';
   }
@@ -52,7 +55,8 @@
         }
       } else if (el.name in data && el.value !== data[el.name]) {
         el.value = data[el.name];
-        changed = true;
+        // The token alone is not something the person typed.
+        changed = changed || el.name !== 'form_token';
       }
     });
     return changed;

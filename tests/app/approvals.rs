@@ -41,7 +41,8 @@ pub async fn user_id(app: &TestApp, name: &str) -> i64 {
 pub async fn file_leave(b: &Browser) -> i64 {
     let (start, end) = (day(1), day(2));
     let res = b
-        .post(
+        .submit(
+            "/leave/new",
             "/leave/new",
             &[
                 ("leave_type", "事假"),
@@ -388,7 +389,8 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
     let supervisor = app.login_as(Role::CsSupervisor).await;
     let (from, until) = (day(0), day(5));
     let res = supervisor
-        .post(
+        .submit(
+            "/approvals/deputies",
             "/approvals/deputies",
             &[
                 ("deputy", "specialist"),
@@ -730,7 +732,8 @@ async fn a_requester_never_decides_their_own_request_as_a_deputy() {
     let supervisor = app.login_as(Role::CsSupervisor).await;
     let (from, until) = (day(0), day(5));
     supervisor
-        .post(
+        .submit(
+            "/approvals/deputies",
             "/approvals/deputies",
             &[
                 ("deputy", "employee"),

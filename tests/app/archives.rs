@@ -690,22 +690,33 @@ async fn doc_status(app: &TestApp, id: i64) -> String {
         .unwrap()
 }
 
-#[tokio::test]
-async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses() {
-    let app = TestApp::spawn().await;
-    let keeper = app.login_as(Role::ArchiveKeeper).await;
-    let archive = open_archive(&app, &keeper, "王小明", false).await;
+/// 王小明's archive with a renovation agreement 11 years old, past retention
+/// (`旧装修协议`); returns the archive.
+async fn archive_with_old_agreement(
+    app: &TestApp,
+    keeper: &Browser,
+    scan: Option<(&str, Vec<u8>)>,
+) -> i64 {
+    let archive = open_archive(app, keeper, "王小明", false).await;
     let old = years_ago(11, 0);
     file_doc(
-        &app,
-        &keeper,
+        app,
+        keeper,
         archive,
         "renovation_agreement",
         "旧装修协议",
         &old,
-        Some(("a.pdf", PDF.to_vec())),
+        scan,
     )
     .await;
+    archive
+}
+
+#[tokio::test]
+async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = archive_with_old_agreement(&app, &keeper, Some(("a.pdf", PDF.to_vec()))).await;
     file_doc(
         &app,
         &keeper,
@@ -721,12 +732,17 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
     // Only documents past retention may be listed.
     let young = doc_id(&app, "未到期").await.to_string();
     let res = keeper
-        .post("/archives/destructions", &[("documents", &young)])
+        .submit(
+            "/archives/due",
+            "/archives/destructions",
+            &[("documents", &young)],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let res = keeper
-        .post(
+        .submit(
+            "/archives/due",
             "/archives/destructions",
             &[("documents", &doc.to_string()), ("note", "到期")],
         )
@@ -824,7 +840,11 @@ async fn a_document_on_hold_cannot_be_listed_for_destruction() {
         .await;
     let doc = doc_id(&app, "冻结协议").await.to_string();
     let res = keeper
-        .post("/archives/destructions", &[("documents", &doc)])
+        .submit(
+            "/archives/due",
+            "/archives/destructions",
+            &[("documents", &doc)],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("冻结的资料"));
@@ -898,4 +918,55 @@ async fn each_post_sees_the_archives_its_work_needs() {
     let manager = app.login_as(Role::CenterManager).await;
     let res = manager.post("/archives/new", &[("resident", "1")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "managers read");
+}
+
+#[tokio::test]
+async fn a_destruction_list_sent_twice_is_filed_once() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    archive_with_old_agreement(&app, &keeper, None).await;
+    let doc = doc_id(&app, "旧装修协议").await.to_string();
+    let token = keeper.form_token("/archives/due").await;
+    let fields = [
+        ("documents", doc.as_str()),
+        ("note", "到期"),
+        ("form_token", &token),
+    ];
+    let first = keeper.post("/archives/destructions", &fields).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    // The document is on the first list now: the second submit is not refused
+    // for that, it is led to the list it made.
+    let second = keeper.post("/archives/destructions", &fields).await;
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&second), location(&first));
+    let (_, page) = keeper.page(&location(&second)).await;
+    assert!(text_of(&page, ".flash").unwrap().contains("已经提交过"));
+    let mut conn = app.db().await;
+    let lists: i64 = approval_requests::table
+        .filter(approval_requests::kind.eq("archive_destruction"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(lists, 1);
+
+    // A refused list keeps what was ticked and its token.
+    let token = keeper.form_token("/archives/due").await;
+    let res = keeper
+        .post(
+            "/archives/destructions",
+            &[
+                ("documents", doc.as_str()),
+                ("note", "再次"),
+                ("form_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        value_of(&body, r#"input[name="form_token"]"#).unwrap(),
+        token
+    );
+    assert_eq!(value_of(&body, "#f-note").unwrap(), "再次");
 }

@@ -315,6 +315,22 @@ impl Browser {
         self.post_raw(path, &all).await
     }
 
+    /// The one-time token of the creating form shown at `path`.
+    pub async fn form_token(&self, path: &str) -> String {
+        let (_, body) = self.page(path).await;
+        value_of(&body, r#"input[name="form_token"]"#)
+            .unwrap_or_else(|| panic!("no form_token on {path}"))
+    }
+
+    /// Fills the creating form shown at `form` and sends it to `action` with the
+    /// page's CSRF and one-time tokens, as a browser does.
+    pub async fn submit(&self, form: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.form_token(form).await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("form_token", &token));
+        self.post(action, &all).await
+    }
+
     /// Submits exactly these fields.
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         self.client

@@ -92,7 +92,8 @@ async fn file_loan(app: &TestApp, b: &Browser, key: i64, purpose: &str) -> i64 {
     let borrower = user_id(app, "employee").await.to_string();
     let due = due_in(4);
     let res = b
-        .post(
+        .submit(
+            "/keys/loans/new?building=0",
             "/keys/loans/new",
             &[
                 ("building", "0"),
@@ -540,7 +541,8 @@ async fn a_key_out_on_loan_cannot_be_lent_twice_even_by_two_clerks_at_once() {
     // And a new loan of the lent key is refused at the form.
     let borrower = user_id(&app, "employee").await.to_string();
     let res = clerk
-        .post(
+        .submit(
+            "/keys/loans/new?building=0",
             "/keys/loans/new",
             &[
                 ("building", "0"),
@@ -715,14 +717,16 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
     let (_, form) = clerk.page(&format!("/keys/copies/new?key={key}")).await;
     assert!(form.contains("钥匙管理规定 3(2)②"));
     let res = clerk
-        .post(
+        .submit(
+            &format!("/keys/copies/new?key={key}"),
             "/keys/copies/new",
             &[("key", &key.to_string()), ("copies", "0"), ("reason", "")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = clerk
-        .post(
+        .submit(
+            &format!("/keys/copies/new?key={key}"),
             "/keys/copies/new",
             &[
                 ("key", &key.to_string()),
@@ -779,6 +783,14 @@ async fn a_shift_count_records_what_was_missing() {
     let mut fields: Vec<(&str, &str)> = present.iter().map(|p| ("present", p.as_str())).collect();
     fields.push(("cabinet", "1号柜"));
     fields.push(("note", "交班时清点"));
+    // Without the form's token nothing is recorded, and the ticks stay.
+    let res = clerk.post("/keys/counts", &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    assert!(text_of(&again, "#f-form_token").is_some());
+    assert_eq!(again.matches(" checked>").count(), present.len());
+    let token = value_of(&page, r#"input[name="form_token"]"#).unwrap();
+    fields.push(("form_token", &token));
     let res = clerk.post("/keys/counts", &fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, count) = clerk.page(&location(&res)).await;
@@ -887,7 +899,8 @@ async fn a_loan_is_for_work_only_and_a_bad_form_keeps_what_was_typed() {
     let (_, form) = employee.page(&format!("/keys/loans/new?key={key}")).await;
     assert!(form.contains("钥匙管理规定 2(1)①"), "the clause is linked");
     let res = employee
-        .post(
+        .submit(
+            "/keys/loans/new?building=1",
             "/keys/loans/new",
             &[
                 ("building", "1"),
@@ -924,7 +937,8 @@ async fn rights_per_role_and_per_record() {
     let me = user_id(&app, "employee").await;
     let clerk_id = user_id(&app, "specialist").await.to_string();
     let res = employee
-        .post(
+        .submit(
+            "/keys/loans/new?building=1",
             "/keys/loans/new",
             &[
                 ("building", "1"),
@@ -951,7 +965,8 @@ async fn rights_per_role_and_per_record() {
     let owner_key = key_id(&app, "1-1-1-101", "mailbox").await;
     let borrower_clerk = clerk_id.clone();
     let res = clerk
-        .post(
+        .submit(
+            "/keys/loans/new?building=1",
             "/keys/loans/new",
             &[
                 ("building", "1"),
@@ -1167,4 +1182,72 @@ async fn a_specialist_runs_the_cabinet_from_import_to_the_months_register() {
     assert!(paper.contains("房屋钥匙管理记录表"));
     assert!(paper.contains("7-水泵房") && paper.contains("水泵房例行检修"));
     assert!(paper.contains("客服专员 陈静"), "handed out by");
+}
+
+#[tokio::test]
+async fn a_loan_or_copy_form_sent_twice_files_once_and_leads_to_the_first() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await.to_string();
+    let borrower = user_id(&app, "employee").await.to_string();
+    let token = clerk.form_token("/keys/loans/new?building=0").await;
+    let due = due_in(4);
+    let fields = [
+        ("building", "0"),
+        ("key", key.as_str()),
+        ("borrower_kind", "staff"),
+        ("borrower", &borrower),
+        ("purpose", "检修"),
+        ("due", &due),
+        ("form_token", &token),
+    ];
+    let first = clerk.post("/keys/loans/new", &fields).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let second = clerk.post("/keys/loans/new", &fields).await;
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&second), location(&first));
+    let (_, page) = clerk.page(&location(&second)).await;
+    assert!(text_of(&page, ".flash").unwrap().contains("已经提交过"));
+    let mut conn = app.db().await;
+    let loans: i64 = key_loans::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let requests: i64 = approval_requests::table
+        .filter(approval_requests::kind.eq("key_loan"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!((loans, requests), (1, 1));
+
+    // Two clicks on the copy request at the very same moment.
+    let token = clerk
+        .form_token(&format!("/keys/copies/new?key={key}"))
+        .await;
+    let csrf = clerk.csrf().await;
+    let fields = [
+        ("key", key.as_str()),
+        ("copies", "1"),
+        ("reason", "备用钥匙磨损"),
+        ("form_token", &token),
+        ("csrf_token", &csrf),
+    ];
+    let (a, b) = tokio::join!(
+        clerk.post_raw("/keys/copies/new", &fields),
+        clerk.post_raw("/keys/copies/new", &fields)
+    );
+    assert_eq!(
+        (a.status(), b.status()),
+        (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER)
+    );
+    assert_eq!(location(&a), location(&b));
+    let copies: i64 = approval_requests::table
+        .filter(approval_requests::kind.eq("key_copy"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(copies, 1);
 }

@@ -35,7 +35,8 @@ async fn leave_filed_too_late_is_refused_with_the_rule_and_nothing_is_stored() {
     let today = day(0);
 
     let res = employee
-        .post(
+        .submit(
+            "/leave/new",
             "/leave/new",
             &[
                 ("leave_type", "病假"),
@@ -67,7 +68,8 @@ async fn each_bad_field_gets_its_own_message() {
     let (start, before) = (day(3), day(2));
 
     let res = employee
-        .post(
+        .submit(
+            "/leave/new",
             "/leave/new",
             &[
                 ("leave_type", "旷工"),
@@ -88,7 +90,8 @@ async fn each_bad_field_gets_its_own_message() {
     assert_eq!(text_of(&body, "#e-reason").unwrap(), "请填写请假事由。");
     assert_eq!(text_of(&body, "#e-start_date").unwrap(), "");
     let bad_date = employee
-        .post(
+        .submit(
+            "/leave/new",
             "/leave/new",
             &[
                 ("leave_type", "sick"),
@@ -109,7 +112,8 @@ async fn filed_leave_is_listed_with_its_status_and_half_days_count() {
     let (start, end) = (day(1), day(2));
 
     let res = employee
-        .post(
+        .submit(
+            "/leave/new",
             "/leave/new",
             &[
                 ("leave_type", "annual"),
@@ -245,7 +249,8 @@ async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
     let (start, end) = (day(-2), day(-1));
 
     let res = supervisor
-        .post(
+        .submit(
+            "/leave/record",
             "/leave/record",
             &[
                 ("employee", "employee"),

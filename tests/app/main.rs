@@ -11,6 +11,7 @@ mod instances;
 mod keys;
 mod leave;
 mod mail;
+mod once;
 mod properties;
 mod security;
 mod smtp;

@@ -1,0 +1,161 @@
+//! One-time form tokens: every form that creates a record carries a random token
+//! (the `once` macro of `partials/form.html`), and the handler claims it in the
+//! transaction that creates the record. A double click, the back button or a
+//! retry after a slow answer sends the same token again: nothing more is
+//! created, and the browser goes to what the first submit filed.
+//!
+//! A handler, in order:
+//! 1. [`check`] before validating: a token this user already filed is answered
+//!    with [`AppError::FormAlreadySent`] (303 to what it filed, with a message); a
+//!    missing, malformed or someone else's token is a field error (a fresh token
+//!    goes into the form, the input stays).
+//! 2. In the creating transaction, first [`Token::claim`] (false: a concurrent
+//!    submit has it, create nothing), last [`Token::filed`] with the new record's path.
+//! 3. [`answer`] with what the transaction returned.
+use actix_session::Session;
+use actix_web::HttpResponse;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::error::AppError;
+use crate::schema::form_submissions;
+use crate::web::context::flash;
+use crate::web::{see_other, FieldErrors, UserPage};
+
+/// The hidden field's name (and the field errors are recorded under).
+pub const FIELD: &str = "form_token";
+
+/// How long a used token is kept: a form sent again later than this files anew.
+pub const KEEP_DAYS: i64 = 30;
+
+/// A fresh token for a form about to be shown.
+pub fn new_token() -> String {
+    crate::web::context::new_token()
+}
+
+/// What [`crate::web::context::new_token`] makes: 64 lowercase hex digits.
+fn well_formed(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A well-formed token no submit had claimed when it was checked.
+pub struct Token(String);
+
+async fn lookup(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+) -> QueryResult<Option<(i64, Option<String>)>> {
+    form_submissions::table
+        .find(token)
+        .select((form_submissions::user_id, form_submissions::result_path))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The redirect to what the first submit filed, saying so in the user's language.
+fn already(session: &Session, page: &UserPage, path: String) -> AppError {
+    flash(session, "ok", page.t("once.already_sent"));
+    AppError::FormAlreadySent { path }
+}
+
+/// Looks at the form's token before anything else. `field` is the token the form
+/// sent. `None` when it cannot be used: `errors` says so, and `field` holds a
+/// fresh token for the form shown again.
+pub async fn check(
+    conn: &mut AsyncPgConnection,
+    session: &Session,
+    page: &UserPage,
+    field: &mut String,
+    errors: &mut FieldErrors,
+) -> Result<Option<Token>, AppError> {
+    if well_formed(field) {
+        match lookup(conn, field).await? {
+            None => return Ok(Some(Token(field.clone()))),
+            Some((user, Some(path))) if user == page.user().id => {
+                return Err(already(session, page, path))
+            }
+            // Someone else's token: never show where it led.
+            Some(_) => {}
+        }
+    }
+    errors.add(FIELD, "once.error.invalid");
+    *field = new_token();
+    Ok(None)
+}
+
+impl Token {
+    /// Claims the token for `user_id`, first thing in the creating transaction.
+    /// False when another submit holds it: create nothing and return `None` to
+    /// [`answer`]. A concurrent submit waits here until the first one commits.
+    pub async fn claim(&self, conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<bool> {
+        let n = diesel::insert_into(form_submissions::table)
+            .values((
+                form_submissions::token.eq(&self.0),
+                form_submissions::user_id.eq(user_id),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Records where the created record is, last thing in the transaction.
+    pub async fn filed(
+        &self,
+        conn: &mut AsyncPgConnection,
+        path: String,
+    ) -> QueryResult<Option<String>> {
+        diesel::update(form_submissions::table.find(&self.0))
+            .set(form_submissions::result_path.eq(&path))
+            .execute(conn)
+            .await?;
+        Ok(Some(path))
+    }
+}
+
+/// The answer once the creating transaction committed: `filed` is the path it
+/// returned (flash the catalog message `ok_key`, go there), or `None` when a concurrent submit had
+/// claimed the token (go where that one led). A token another user claimed at
+/// the very same moment is refused with 400, showing nothing of theirs.
+pub async fn answer(
+    conn: &mut AsyncPgConnection,
+    session: &Session,
+    page: &UserPage,
+    token: &Token,
+    filed: Option<String>,
+    ok_key: &str,
+) -> Result<HttpResponse, AppError> {
+    if let Some(path) = filed {
+        flash(session, "ok", page.t(ok_key));
+        return Ok(see_other(&path));
+    }
+    match lookup(conn, &token.0).await? {
+        Some((user, Some(path))) if user == page.user().id => Err(already(session, page, path)),
+        _ => Err(AppError::BadRequest),
+    }
+}
+
+/// The `forms.cleanup` job: forgets tokens older than [`KEEP_DAYS`].
+pub async fn cleanup(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::Result<String> {
+    let before = now - chrono::Duration::days(KEEP_DAYS);
+    let n = diesel::delete(form_submissions::table.filter(form_submissions::created_at.lt(before)))
+        .execute(conn)
+        .await?;
+    Ok(format!("{n} old form tokens deleted"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_generated_tokens_are_well_formed() {
+        assert!(well_formed(&new_token()));
+        assert!(!well_formed(""));
+        assert!(!well_formed(&"A".repeat(64)));
+        assert!(!well_formed(&"a".repeat(63)));
+        assert!(!well_formed(&format!("{}é", "a".repeat(62))));
+    }
+}
