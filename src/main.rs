@@ -1,8 +1,28 @@
 //! The `kefu` command: serve the site, or run one maintenance task.
 use clap::Parser;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    limit_malloc_arenas();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the Tokio runtime")
+        .block_on(run())
+}
+
+/// glibc gives each thread that allocates its own arena, up to eight per core, and
+/// each grows and keeps its own high-water mark: with the server's worker, runtime
+/// and blocking threads that was most of the resident memory under load (see
+/// bench/RESULTS.md). Two arenas serve two cores' worth of threads as fast.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator settings; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+async fn run() -> std::process::ExitCode {
     let cli = kefu::cli::Cli::parse();
     kefu::telemetry::init();
     match kefu::cli::run(cli).await {
