@@ -11,8 +11,8 @@ use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::session_store::{PgSessionStore, SessionCache};
-use crate::db::changes::Changes;
 use crate::config::Config;
+use crate::db::changes::Changes;
 use crate::db::{self, Pool};
 use crate::web::{errors, middleware as mw};
 
@@ -63,6 +63,7 @@ pub fn build_with_changes(
     let workers = config.workers;
     db::changes::spawn_listener(config.database_url.clone(), changes.clone());
     let sessions = SessionCache::new(changes.clone());
+    let published = web::Data::new(crate::handbook::queries::PublishedContent::default());
     let config = web::Data::new(config);
     let pool = web::Data::new(pool);
     let server = HttpServer::new(move || {
@@ -95,6 +96,7 @@ pub fn build_with_changes(
             .app_data(pool.clone())
             .app_data(reader)
             .app_data(changes.clone())
+            .app_data(published.clone())
             .wrap(mw::security_headers())
             .wrap(from_fn(mw::request_id_header))
             .wrap(Compress::default())

@@ -20,14 +20,14 @@ use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, Upd
 use actix_web::cookie::time::Duration as CookieDuration;
 use diesel::pg::Pg;
 use diesel::sql_types::{Bytea, Double, Int8, Nullable, Text};
-use std::sync::Arc;
-use std::time::Instant;
 use diesel::OptionalExtension;
 use diesel_async::RunQueryDsl;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
+use std::time::Instant;
 
 use crate::db::changes::Changes;
 use crate::db::Reader;

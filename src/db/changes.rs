@@ -154,7 +154,10 @@ impl Changes {
             tokio_postgres::connect(database_url, tokio_postgres::NoTls).await?;
         let driver = tokio::spawn(connection);
         client
-            .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &format!("sync:{n}")])
+            .execute(
+                "SELECT pg_notify($1, $2)",
+                &[&CHANNEL, &format!("sync:{n}")],
+            )
             .await?;
         drop(client);
         let _ = driver.await;

@@ -10,6 +10,7 @@ use super::forms::{ClauseInput, ImportInput, PublishInput, TextInput, MAX_TEXT_C
 use super::models::{DocumentRow, Version};
 use super::publication;
 use super::queries;
+use super::queries::PublishedContent;
 use super::views::*;
 use super::{diff as differ, import};
 use crate::audit;
@@ -20,6 +21,7 @@ use crate::error::AppError;
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+use std::sync::Arc;
 
 /// Most search results shown at once.
 const SEARCH_LIMIT: i64 = 50;
@@ -32,7 +34,7 @@ async fn current_docs(conn: &mut AsyncPgConnection) -> Result<Vec<DocView>, AppE
     Ok(current
         .into_iter()
         .map(|(document, version)| DocView {
-            content: contents.remove(&version.id).unwrap_or_default(),
+            content: Arc::new(contents.remove(&version.id).unwrap_or_default()),
             document,
             version,
         })
@@ -63,6 +65,7 @@ async fn show_page(
     page: &UserPage,
     conn: ReadConn,
     config: &Config,
+    published: &PublishedContent,
     id: i64,
     number: Option<i32>,
 ) -> Result<HttpResponse, AppError> {
@@ -77,7 +80,7 @@ async fn show_page(
     }
     .cloned()
     .ok_or(AppError::NotFound)?;
-    let content = queries::content(&mut conn, version.id).await?;
+    let content = published.get(&mut conn, &version).await?;
     let links = queries::links_of(&mut conn, document.id).await?;
     let body = ShowPage {
         ctx: page.ctx(),
@@ -103,9 +106,10 @@ pub async fn show(
     page: UserPage,
     conn: ReadConn,
     config: web::Data<Config>,
+    published: web::Data<PublishedContent>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    show_page(&page, conn, &config, path.into_inner(), None).await
+    show_page(&page, conn, &config, &published, path.into_inner(), None).await
 }
 
 /// GET /handbook/cite?c=…: a register's citation of a clause, resolved to the
@@ -126,10 +130,11 @@ pub async fn show_version(
     page: UserPage,
     conn: ReadConn,
     config: web::Data<Config>,
+    published: web::Data<PublishedContent>,
     path: web::Path<(i64, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, number) = path.into_inner();
-    show_page(&page, conn, &config, id, Some(number)).await
+    show_page(&page, conn, &config, &published, id, Some(number)).await
 }
 
 #[derive(Deserialize)]
@@ -228,7 +233,7 @@ pub async fn print_document(
         docs: vec![DocView {
             document,
             version,
-            content,
+            content: Arc::new(content),
         }],
         printed_by: page.user().display_name.clone(),
         printed_at: now_text(&page),
@@ -348,7 +353,7 @@ async fn draft_page(
         doc: DocView {
             document,
             version: draft,
-            content,
+            content: Arc::new(content),
         },
         whole_text,
         errors,

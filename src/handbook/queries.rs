@@ -188,6 +188,38 @@ pub async fn contents(
     Ok(out)
 }
 
+/// The content of published versions, kept in memory by each instance. A version
+/// is fixed once published (edits make a new draft), so what is kept never goes
+/// stale and needs no notice; drafts are always read afresh.
+#[derive(Clone)]
+pub struct PublishedContent(moka::sync::Cache<i64, std::sync::Arc<Vec<SectionView>>>);
+
+impl Default for PublishedContent {
+    fn default() -> Self {
+        // Versions of a whole handbook are a few hundred kilobytes.
+        PublishedContent(moka::sync::Cache::new(256))
+    }
+}
+
+impl PublishedContent {
+    /// The content of `version`: from memory when published and seen before.
+    pub async fn get(
+        &self,
+        conn: &mut impl Read,
+        version: &Version,
+    ) -> QueryResult<std::sync::Arc<Vec<SectionView>>> {
+        if version.is_draft() {
+            return Ok(std::sync::Arc::new(content(conn, version.id).await?));
+        }
+        if let Some(kept) = self.0.get(&version.id) {
+            return Ok(kept);
+        }
+        let loaded = std::sync::Arc::new(content(conn, version.id).await?);
+        self.0.insert(version.id, loaded.clone());
+        Ok(loaded)
+    }
+}
+
 pub async fn content(conn: &mut impl Read, version_id: i64) -> QueryResult<Vec<SectionView>> {
     Ok(contents(conn, &[version_id])
         .await?

@@ -13,7 +13,8 @@ use crate::web::{FieldErrors, PageCtx};
 pub struct DocView {
     pub document: DocumentRow,
     pub version: Version,
-    pub content: Vec<SectionView>,
+    /// Shared: a published version's content is kept in memory ([`super::queries::PublishedContent`]).
+    pub content: std::sync::Arc<Vec<SectionView>>,
 }
 
 impl DocView {

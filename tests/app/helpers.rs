@@ -171,13 +171,9 @@ impl TestApp {
         let addr = format!("http://{}", listener.local_addr().unwrap());
         let pool = kefu::db::pool(&self.db_url, 4).unwrap();
         let changes = kefu::db::changes::Changes::default();
-        let server = kefu::startup::build_with_changes(
-            self.config.clone(),
-            pool,
-            listener,
-            changes.clone(),
-        )
-        .unwrap();
+        let server =
+            kefu::startup::build_with_changes(self.config.clone(), pool, listener, changes.clone())
+                .unwrap();
         let handle = server.handle();
         tokio::spawn(server);
         let app = TestApp {

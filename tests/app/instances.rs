@@ -44,7 +44,11 @@ async fn a_request_filed_on_one_instance_counts_in_the_approvers_inbox_on_anothe
     let other = app.another_instance().await;
     let supervisor = app.login_as(Role::CsSupervisor).await.at(&other);
     let (_, before) = supervisor.page("/").await;
-    assert_eq!(text_of(&before, ".modules .count"), None, "nothing to approve");
+    assert_eq!(
+        text_of(&before, ".modules .count"),
+        None,
+        "nothing to approve"
+    );
     let employee = app.login_as(Role::Employee).await;
 
     file_leave(&employee).await;
