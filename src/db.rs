@@ -130,7 +130,10 @@ impl FromRequest for DbConn {
 /// and planned on every call, and on the shared read connection its preparation
 /// also holds up the worker's other queries: wrap the hot ones,
 /// `db::cached(diesel::sql_query(SQL).bind::<Text, _>(q)).load(conn)`. The SQL
-/// must be a constant (one prepared statement per distinct text).
+/// must be a constant (one prepared statement per distinct text). The same goes
+/// for a DSL query with a `diesel::dsl::sql` fragment (a keyset row comparison, a
+/// correlated subquery): the fragment alone makes diesel plan it on every call.
+/// A boxed query's few filter combinations are a few prepared statements.
 pub fn cached<Q>(query: Q) -> Cached<Q> {
     Cached(query)
 }

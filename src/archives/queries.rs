@@ -72,7 +72,8 @@ pub async fn page(
             .sql(")"),
         );
     }
-    q.load(conn).await
+    // `cached`: the SQL fragment would otherwise have the page planned every time.
+    crate::db::cached(q).load(conn).await
 }
 
 /// A resident with the room and building their archive is labelled by.
@@ -1045,5 +1046,5 @@ pub async fn destruction_lists(
     if let Some(b) = before {
         q = q.filter(destructions::id.lt(b));
     }
-    q.load(conn).await
+    crate::db::cached(q).load(conn).await
 }

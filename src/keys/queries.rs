@@ -590,7 +590,9 @@ pub async fn list_loans(
         Vec<String>,
         Vec<String>,
     );
-    let rows: Vec<Row> = q.load(conn).await?;
+    // `cached`: SQL fragments make diesel plan a statement every time unless told
+    // it is safe to prepare (their text is constant, every value is a bind).
+    let rows: Vec<Row> = crate::db::cached(q).load(conn).await?;
     Ok(rows
         .into_iter()
         .map(|(loan, building_code, h, r, labels, doors)| LoanRow {
