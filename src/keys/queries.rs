@@ -3,7 +3,7 @@
 use crate::db::Read;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{
@@ -514,17 +514,8 @@ pub struct LoanFilter {
     pub person: Option<i64>,
 }
 
-/// The labels and doors of a loan's keys in key order, read per row inside the page
-/// statement. A separate `loan_id = ANY($1)` statement got a generic plan that
-/// hashed the whole key table on every page (its time grew with the cabinet); this
-/// correlated form always probes the two primary keys.
-const LOAN_KEY_LABELS: &str = "ARRAY(SELECT k.label FROM key_loan_lines ll \
-     JOIN keys k ON k.id = ll.key_id WHERE ll.loan_id = key_loans.id ORDER BY k.id)";
-const LOAN_KEY_DOORS: &str = "ARRAY(SELECT k.door FROM key_loan_lines ll \
-     JOIN keys k ON k.id = ll.key_id WHERE ll.loan_id = key_loans.id ORDER BY k.id)";
-
-/// A page of the loan register, newest first, keyset on (created_at, id): one
-/// statement whatever the data size (loans with names and their keys' labels).
+/// A page of the loan register, newest first, keyset on (created_at, id): three
+/// statements whatever the data size (loans with names, their keys' labels).
 pub async fn list_loans(
     conn: &mut impl Read,
     f: &LoanFilter,
@@ -543,8 +534,6 @@ pub async fn list_loans(
             buildings::code,
             hand.field(users::display_name).nullable(),
             ret.field(users::display_name).nullable(),
-            diesel::dsl::sql::<Array<Text>>(LOAN_KEY_LABELS),
-            diesel::dsl::sql::<Array<Text>>(LOAN_KEY_DOORS),
         ))
         .into_boxed();
     if let Some(t) = f.from {
@@ -582,37 +571,46 @@ pub async fn list_loans(
                 .sql(")"),
         );
     }
-    type Row = (
-        Loan,
-        String,
-        Option<String>,
-        Option<String>,
-        Vec<String>,
-        Vec<String>,
-    );
-    // `cached`: SQL fragments make diesel plan a statement every time unless told
-    // it is safe to prepare (their text is constant, every value is a bind).
-    let rows: Vec<Row> = crate::db::cached(q).load(conn).await?;
+    // `cached`: the keyset's SQL fragment would otherwise have diesel plan the
+    // page on every request (its text is constant, every value is a bind).
+    let rows: Vec<(Loan, String, Option<String>, Option<String>)> =
+        crate::db::cached(q).load(conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
+    let labels = labels_of_loans(conn, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|(loan, building_code, h, r, labels, doors)| LoanRow {
-            keys: labels
-                .into_iter()
-                .zip(doors)
-                .map(|(label, door)| {
-                    if door.is_empty() {
-                        label
-                    } else {
-                        format!("{label} {}", super::door_zh(&door))
-                    }
-                })
-                .collect(),
+        .map(|(loan, building_code, h, r)| LoanRow {
+            keys: labels.get(&loan.id).cloned().unwrap_or_default(),
             loan,
             building_code,
             handed_out_by: h.unwrap_or_default(),
             returned_to: r.unwrap_or_default(),
         })
         .collect())
+}
+
+/// The key labels of several loans, in one statement.
+async fn labels_of_loans(
+    conn: &mut impl Read,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
+    let rows: Vec<(i64, String, String)> = key_loan_lines::table
+        .inner_join(keys::table)
+        .filter(key_loan_lines::loan_id.eq_any(ids))
+        .order((key_loan_lines::loan_id, keys::id))
+        .select((key_loan_lines::loan_id, keys::label, keys::door))
+        .load(conn)
+        .await?;
+    let mut map: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for (loan, label, door) in rows {
+        let text = if door.is_empty() {
+            label
+        } else {
+            format!("{label} {}", super::door_zh(&door))
+        };
+        map.entry(loan).or_default().push(text);
+    }
+    Ok(map)
 }
 
 /// Loans out past their due time, counted up to `cap` (a count that never
