@@ -64,6 +64,7 @@ pub fn build_with_changes(
     db::changes::spawn_listener(config.database_url.clone(), changes.clone());
     let sessions = SessionCache::new(changes.clone());
     let published = web::Data::new(crate::handbook::queries::PublishedContent::default());
+    let buildings = web::Data::new(crate::keys::queries::BuildingChoices::new(changes.clone()));
     let config = web::Data::new(config);
     let pool = web::Data::new(pool);
     let server = HttpServer::new(move || {
@@ -97,6 +98,7 @@ pub fn build_with_changes(
             .app_data(reader)
             .app_data(changes.clone())
             .app_data(published.clone())
+            .app_data(buildings.clone())
             .wrap(mw::security_headers())
             .wrap(from_fn(mw::request_id_header))
             .wrap(Compress::default())

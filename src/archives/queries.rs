@@ -55,7 +55,6 @@ pub async fn page(
             archives::number,
             archives::id,
         ))
-        .limit(limit)
         .select(Archive::as_select())
         .into_boxed();
     if let Some(b) = building {
@@ -72,8 +71,9 @@ pub async fn page(
             .sql(")"),
         );
     }
-    // `cached`: the SQL fragment would otherwise have the page planned every time.
-    crate::db::cached(q).load(conn).await
+    // `cached`: the SQL fragment would otherwise have the page planned every time;
+    // the limit in the text lets PostgreSQL keep one plan for it.
+    crate::db::cached(q).limit(limit).load(conn).await
 }
 
 /// A resident with the room and building their archive is labelled by.

@@ -89,6 +89,12 @@ impl Changes {
                 .is_none_or(|&s| s <= seq)
     }
 
+    /// Whether something the same for every user, loaded at `seq`, is still
+    /// current (no notice about everyone since).
+    pub fn current_for_all(&self, seq: u64) -> bool {
+        self.0.live.load(Ordering::Acquire) && self.0.all.load(Ordering::Acquire) <= seq
+    }
+
     fn bump(&self) -> u64 {
         self.0.seq.fetch_add(1, Ordering::AcqRel) + 1
     }
@@ -172,6 +178,43 @@ impl Changes {
         })
         .await
         .map_err(|_| anyhow::anyhow!("change notices did not arrive within 5 s"))
+    }
+}
+
+/// One value every user sees the same (a list of choices), kept in memory until a
+/// notice about everyone, or a write through this instance, makes it stale.
+/// Tables behind such a value notify `*` from a trigger (migration
+/// `…_kept_choices`).
+pub struct Kept<T> {
+    changes: Changes,
+    slot: Mutex<Option<(u64, Arc<T>)>>,
+}
+
+impl<T> Kept<T> {
+    pub fn new(changes: Changes) -> Self {
+        Kept {
+            changes,
+            slot: Mutex::new(None),
+        }
+    }
+
+    /// The kept value while it is current, else `load`'s result (kept when a
+    /// listener was live while it loaded).
+    pub async fn get<E, F>(&self, load: F) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        if let Some((seq, value)) = &*self.slot.lock().unwrap_or_else(|e| e.into_inner()) {
+            if self.changes.current_for_all(*seq) {
+                return Ok(value.clone());
+            }
+        }
+        let seq = self.changes.begin();
+        let value = Arc::new(load.await?);
+        if let Some(seq) = seq {
+            *self.slot.lock().unwrap_or_else(|e| e.into_inner()) = Some((seq, value.clone()));
+        }
+        Ok(value)
     }
 }
 
@@ -285,5 +328,30 @@ mod tests {
         c.set_live(true);
         assert!(!c.current(s, 1), "loaded before the reconnect");
         assert!(c.current(c.begin().unwrap(), 1));
+    }
+
+    #[tokio::test]
+    async fn a_kept_value_is_loaded_again_only_after_a_notice_about_everyone() {
+        let c = live();
+        let kept = Kept::new(c.clone());
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let load = || async { Ok::<_, ()>(loads.fetch_add(1, Ordering::SeqCst) + 1) };
+        assert_eq!(*kept.get(load()).await.unwrap(), 1);
+        assert_eq!(*kept.get(load()).await.unwrap(), 1, "kept");
+        c.apply(Notice::User(5));
+        assert_eq!(*kept.get(load()).await.unwrap(), 1, "one user's notice");
+        c.apply(Notice::Everyone);
+        assert_eq!(*kept.get(load()).await.unwrap(), 2);
+        c.wrote();
+        assert_eq!(*kept.get(load()).await.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn nothing_is_kept_without_a_listener() {
+        let kept = Kept::new(Changes::default());
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let load = || async { Ok::<_, ()>(loads.fetch_add(1, Ordering::SeqCst) + 1) };
+        assert_eq!(*kept.get(load()).await.unwrap(), 1);
+        assert_eq!(*kept.get(load()).await.unwrap(), 2);
     }
 }

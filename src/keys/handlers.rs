@@ -25,7 +25,7 @@ use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::{html, see_other, signature, FieldErrors, Form, UserPage};
 
-const PAGE: i64 = 100;
+const PAGE: i64 = 50;
 /// The overdue count on the inventory shows "99+" beyond this.
 const OVERDUE_CAP: i64 = 99;
 /// Exports, print views and label sheets stop here.
@@ -80,12 +80,14 @@ impl KeysQuery {
 pub async fn inventory(
     page: UserPage,
     conn: crate::db::ReadConn,
+    choices: web::Data<queries::BuildingChoices>,
     q: web::Query<KeysQuery>,
 ) -> Result<HttpResponse, AppError> {
     let errors = FieldErrors::new(page.locale);
     render_inventory(
         &page,
         &mut conn.get(),
+        &choices,
         &q,
         &errors,
         &SetInput::default(),
@@ -97,6 +99,7 @@ pub async fn inventory(
 async fn render_inventory(
     page: &UserPage,
     conn: &mut impl crate::db::Read,
+    choices: &queries::BuildingChoices,
     q: &KeysQuery,
     errors: &FieldErrors,
     set: &SetInput,
@@ -116,7 +119,7 @@ async fn render_inventory(
     } else {
         None
     };
-    let buildings = queries::building_choices(conn).await?;
+    let buildings = queries::building_choices(conn, choices).await?;
     let overdue = match queries::overdue_count(conn, Utc::now(), OVERDUE_CAP + 1).await? {
         n if n > OVERDUE_CAP => format!("{OVERDUE_CAP}+"),
         n => n.to_string(),
@@ -341,6 +344,7 @@ async fn chosen_building(
 async fn refused(
     page: &UserPage,
     conn: &mut AsyncPgConnection,
+    choices: &queries::BuildingChoices,
     input: &SetInput,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, AppError> {
@@ -348,6 +352,7 @@ async fn refused(
     render_inventory(
         page,
         conn,
+        choices,
         &q,
         errors,
         input,
@@ -362,6 +367,7 @@ pub async fn create_sets(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    choices: web::Data<queries::BuildingChoices>,
     Form(input): Form<SetInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageKeys)?;
@@ -369,7 +375,7 @@ pub async fn create_sets(
     let cabinet = input.cabinet(&mut errors);
     let building = chosen_building(&mut conn, &input, &mut errors).await?;
     let Some(building) = building.filter(|_| errors.is_empty()) else {
-        return refused(&page, &mut conn, &input, &errors).await;
+        return refused(&page, &mut conn, &choices, &input, &errors).await;
     };
     let me = page.user().id;
     let meta = page.meta();
@@ -441,6 +447,7 @@ pub async fn create_common(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    choices: web::Data<queries::BuildingChoices>,
     Form(input): Form<SetInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageKeys)?;
@@ -449,7 +456,7 @@ pub async fn create_common(
     let building = chosen_building(&mut conn, &input, &mut errors).await?;
     let common = input.common(&mut errors);
     let (Some(building), Some((floor, door)), true) = (building, common, errors.is_empty()) else {
-        return refused(&page, &mut conn, &input, &errors).await;
+        return refused(&page, &mut conn, &choices, &input, &errors).await;
     };
     let me = page.user().id;
     let meta = page.meta();

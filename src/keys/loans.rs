@@ -109,6 +109,7 @@ impl LoanQuery {
 pub async fn register(
     page: UserPage,
     conn: crate::db::ReadConn,
+    choices: web::Data<queries::BuildingChoices>,
     q: web::Query<LoanQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestKeyLoan)?;
@@ -132,7 +133,7 @@ pub async fn register(
     } else {
         None
     };
-    let buildings = queries::building_choices(&mut conn).await?;
+    let buildings = queries::building_choices(&mut conn, &choices).await?;
     let body = views::Register {
         ctx: page.ctx(),
         cites: views::CITE_LOAN,
@@ -293,11 +294,12 @@ pub struct NewQuery {
 async fn render_form(
     page: &UserPage,
     conn: &mut AsyncPgConnection,
+    choices: &queries::BuildingChoices,
     input: &LoanInput,
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let buildings = queries::building_choices(conn).await?;
+    let buildings = queries::building_choices(conn, choices).await?;
     let keys = match input.building.trim().parse::<i64>() {
         Ok(b) => {
             let filter = queries::KeyFilter {
@@ -338,6 +340,7 @@ async fn render_form(
 pub async fn new_form(
     page: UserPage,
     mut conn: DbConn,
+    choices: web::Data<queries::BuildingChoices>,
     q: web::Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestKeyLoan)?;
@@ -357,7 +360,7 @@ pub async fn new_form(
     let due = (Utc::now() + Duration::hours(4)).with_timezone(&page.tz);
     input.due = due.format("%Y-%m-%dT%H:00").to_string();
     let errors = FieldErrors::new(page.locale);
-    render_form(&page, &mut conn, &input, &errors, StatusCode::OK).await
+    render_form(&page, &mut conn, &choices, &input, &errors, StatusCode::OK).await
 }
 
 /// POST /keys/loans/new: files the loan and asks the category's approver, in one
@@ -366,6 +369,7 @@ pub async fn create(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    choices: web::Data<queries::BuildingChoices>,
     config: web::Data<Config>,
     Form(mut input): Form<LoanInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -411,6 +415,7 @@ pub async fn create(
         return render_form(
             &page,
             &mut conn,
+            &choices,
             &input,
             &errors,
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -100,7 +100,7 @@ pub struct Inventory<'a> {
     pub category: String,
     pub status: String,
     pub building: String,
-    pub buildings: Vec<(i64, String)>,
+    pub buildings: std::sync::Arc<Vec<(i64, String)>>,
     /// Loans overdue now, as shown ("3", "99+").
     pub overdue: String,
     pub manage: bool,
@@ -223,7 +223,7 @@ pub struct Register<'a> {
     pub category: String,
     pub status: String,
     pub building: String,
-    pub buildings: Vec<(i64, String)>,
+    pub buildings: std::sync::Arc<Vec<(i64, String)>>,
     pub all: bool,
     pub now: DateTime<Utc>,
 }
@@ -262,7 +262,7 @@ pub struct LoanForm<'a> {
     pub txt: Txt,
     pub input: &'a LoanInput,
     pub errors: &'a FieldErrors,
-    pub buildings: Vec<(i64, String)>,
+    pub buildings: std::sync::Arc<Vec<(i64, String)>>,
     /// Keys in the cabinet of the chosen building.
     pub keys: Vec<Key>,
     /// Staff to choose the borrower from (clerks only; others borrow themselves).

@@ -149,6 +149,62 @@ async fn approve(app: &TestApp, role: Role, kind: &str, subject: i64) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
 
+/// The building choices of the filters as the page shows them.
+fn building_options(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse("select#building option").unwrap();
+    doc.select(&sel)
+        .map(|o| o.text().collect::<String>())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_register_filters_offer_a_building_as_soon_as_it_exists() {
+    let app = TestApp::spawn().await;
+    let (clerk, building) = estate(&app).await;
+    let (_, before) = clerk.page("/keys").await;
+    assert!(building_options(&before).contains(&"碧水花园 · 1".to_string()));
+    assert!(!building_options(&before).contains(&"碧水花园 · 3".to_string()));
+
+    // Added through the site: the next page of this instance shows it.
+    let project: i64 = buildings::table
+        .find(building)
+        .select(buildings::project_id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let res = clerk
+        .post(
+            &format!("/properties/{project}/buildings"),
+            &[("code", "3"), ("name", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = clerk.page("/keys").await;
+    assert!(building_options(&page).contains(&"碧水花园 · 3".to_string()));
+
+    // Added elsewhere (an import on another instance, plain SQL): once its
+    // notice arrives, every register shows it.
+    diesel::insert_into(buildings::table)
+        .values((
+            buildings::project_id.eq(project),
+            buildings::code.eq("4"),
+            buildings::name.eq(""),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    app.settle().await;
+    for path in ["/keys", "/keys/loans"] {
+        let (_, page) = clerk.page(path).await;
+        assert!(
+            building_options(&page).contains(&"碧水花园 · 4".to_string()),
+            "{path}: {:?}",
+            building_options(&page)
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_buildings_key_sets_are_created_in_one_action_and_not_twice() {
     let app = TestApp::spawn().await;

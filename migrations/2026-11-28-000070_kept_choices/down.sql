@@ -1,0 +1,2 @@
+DROP TRIGGER buildings_notice ON buildings;
+DROP TRIGGER projects_notice ON projects;
