@@ -789,6 +789,7 @@ async fn a_requester_never_decides_their_own_request_as_a_deputy() {
 /// A request type of two sequential steps, known only to this test.
 static TWO_STEPS: kefu::approvals::Kind = kefu::approvals::Kind {
     code: "test_two_steps",
+    name_key: "approvals.kind.leave",
     steps: &[
         kefu::approvals::StepDef {
             roles: &[Role::CsSupervisor],
