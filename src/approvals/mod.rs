@@ -190,11 +190,11 @@ fn localize(subject: &str, loc: Locale) -> String {
                 Some((key, n)) => (key, Some(n.parse::<u64>().ok()?)),
                 None => (&after[..close], None),
             };
-            let valid = key.contains('.')
+            let key_shaped = key.contains('.')
                 && key.bytes().all(|b| {
                     b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_'
                 });
-            let text = loc.lookup(key).filter(|_| valid)?;
+            let text = key_shaped.then(|| loc.lookup(key)).flatten()?;
             let text = match n {
                 Some(n) => text.replace("{n}", &n.to_string()),
                 None => text.to_owned(),
