@@ -48,17 +48,22 @@ fn mail_err(e: askama::Error) -> AppError {
     AppError::Template(e)
 }
 
-/// Files a new request of `kind` and assigns its first step.
+/// Files a new request of `kind` and assigns its first step. `subject` is what
+/// the title says after the kind's name, with no word of either language of its
+/// own: names, dates and numbers as they are, words as [`super::term`]s.
 pub async fn submit(
     conn: &mut AsyncPgConnection,
     kind: &Kind,
     subject_id: i64,
-    title: &str,
+    subject: &str,
     requester: i64,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    submit_with_roles(conn, kind, None, subject_id, title, requester, config, now).await
+    submit_with_roles(
+        conn, kind, None, subject_id, subject, requester, config, now,
+    )
+    .await
 }
 
 /// As [`submit`], with the approver roles of each step chosen now rather than
@@ -71,7 +76,7 @@ pub async fn submit_with_roles(
     kind: &Kind,
     step_roles: Option<&[Vec<Role>]>,
     subject_id: i64,
-    title: &str,
+    subject: &str,
     requester: i64,
     config: &Config,
     now: DateTime<Utc>,
@@ -88,7 +93,7 @@ pub async fn submit_with_roles(
         .values((
             approval_requests::kind.eq(kind.code),
             approval_requests::subject_id.eq(subject_id),
-            approval_requests::title.eq(title),
+            approval_requests::title.eq(subject),
             approval_requests::requester_id.eq(requester),
             approval_requests::created_at.eq(now),
             approval_requests::updated_at.eq(now),
@@ -259,7 +264,7 @@ pub async fn notify(
         loc,
         to_name: to.display_name.clone(),
         requester: requester.display_name,
-        title: req.title.clone(),
+        title: super::title(&req.kind, &req.title, loc),
         details,
         link: link.to_string(),
         due: fmt(task.due_at),
@@ -367,10 +372,11 @@ async fn finish(
     let decider = queries::person(conn, decider).await?;
     let mut url = config.base_url.clone();
     url.set_path(&format!("/approvals/{}", req.id));
+    let loc = requester.locale();
     let mail = ApprovalOutcome {
-        loc: requester.locale(),
+        loc,
         to_name: requester.display_name.clone(),
-        title: req.title.clone(),
+        title: super::title(&req.kind, &req.title, loc),
         approved: status == "approved",
         decider: decider.display_name,
         comment: comment.to_owned(),
@@ -445,7 +451,7 @@ pub async fn withdraw(
 pub async fn edited(
     conn: &mut AsyncPgConnection,
     request_id: i64,
-    title: &str,
+    subject: &str,
     actor: i64,
     config: &Config,
     now: DateTime<Utc>,
@@ -457,7 +463,7 @@ pub async fn edited(
     let req: Request = diesel::update(approval_requests::table.find(req.id))
         .set((
             approval_requests::version.eq(req.version + 1),
-            approval_requests::title.eq(title),
+            approval_requests::title.eq(subject),
             approval_requests::updated_at.eq(now),
         ))
         .returning(Request::as_returning())

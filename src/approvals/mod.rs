@@ -58,6 +58,9 @@ pub struct StepDef {
 /// A request type and its steps, in order.
 pub struct Kind {
     pub code: &'static str,
+    /// Catalog key of the type's name (请假条, Leave request): a request's title
+    /// is this name in the reader's language, then the request's own subject.
+    pub name_key: &'static str,
     pub steps: &'static [StepDef],
 }
 
@@ -65,6 +68,7 @@ pub struct Kind {
 /// to the service-centre manager.
 pub const LEAVE: Kind = Kind {
     code: "leave",
+    name_key: "approvals.kind.leave",
     steps: &[StepDef {
         roles: &[Role::CsSupervisor, Role::CenterManager],
         deadline_hours: 24,
@@ -75,6 +79,7 @@ pub const LEAVE: Kind = Kind {
 /// a late decision goes to an administrator.
 pub const HANDBOOK_PUBLISH: Kind = Kind {
     code: crate::handbook::publication::KIND,
+    name_key: "approvals.kind.handbook_publish",
     steps: &[StepDef {
         roles: &[Role::CenterManager, Role::Admin],
         deadline_hours: 72,
@@ -85,6 +90,7 @@ pub const HANDBOOK_PUBLISH: Kind = Kind {
 /// decision goes to an administrator.
 pub const ARCHIVE_BORROW: Kind = Kind {
     code: crate::archives::BORROW_KIND,
+    name_key: "approvals.kind.archive_borrow",
     steps: &[StepDef {
         roles: &[Role::CenterManager, Role::Admin],
         deadline_hours: 24,
@@ -95,6 +101,7 @@ pub const ARCHIVE_BORROW: Kind = Kind {
 /// reviews, then the service-centre manager approves.
 pub const ARCHIVE_DESTRUCTION: Kind = Kind {
     code: crate::archives::DESTRUCTION_KIND,
+    name_key: "archives.destruction_form",
     steps: &[
         StepDef {
             roles: &[Role::CsSupervisor],
@@ -137,6 +144,76 @@ pub fn kind(code: &str) -> Option<&'static Kind> {
             .copied()
             .find(|k| k.code == code)
     })
+}
+
+/// A request's title in `loc`: the name of its kind, then its stored subject with
+/// the subject's catalog terms (see [`term`]) in `loc` too. Nothing is read from
+/// the database, so a list shows titles without a statement more.
+pub fn title(kind_code: &str, subject: &str, loc: Locale) -> String {
+    let subject = localize(subject, loc);
+    let Some(kind) = kind(kind_code) else {
+        return subject;
+    };
+    let name = loc.t(kind.name_key);
+    if subject.is_empty() {
+        name.to_owned()
+    } else {
+        loc.tf(
+            "approvals.kind_and_subject",
+            &[("kind", &name), ("subject", &subject)],
+        )
+    }
+}
+
+/// A word of a stored subject that each reader gets in their own language: the
+/// subject keeps `{catalog.key}` and [`title`] puts the catalog's text there.
+pub fn term(key: &str) -> String {
+    format!("{{{key}}}")
+}
+
+/// A count in a stored subject (`3 件`, `3 documents`): the catalog text of `key`
+/// with its `{n}` filled when the title is shown.
+pub fn count_term(key: &str, n: usize) -> String {
+    format!("{{{key}:{n}}}")
+}
+
+/// Puts the [`term`]s and [`count_term`]s of `subject` in `loc`. Anything else in
+/// braces (a name or a handbook title may hold some) is left as written.
+fn localize(subject: &str, loc: Locale) -> String {
+    let mut out = String::with_capacity(subject.len());
+    let mut rest = subject;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let text = after.find('}').and_then(|close| {
+            let (key, n) = match after[..close].split_once(':') {
+                Some((key, n)) => (key, Some(n.parse::<u64>().ok()?)),
+                None => (&after[..close], None),
+            };
+            let key_shaped = key.contains('.')
+                && key.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_'
+                });
+            let text = key_shaped.then(|| loc.lookup(key)).flatten()?;
+            let text = match n {
+                Some(n) => text.replace("{n}", &n.to_string()),
+                None => text.to_owned(),
+            };
+            Some((text, close))
+        });
+        match text {
+            Some((text, close)) => {
+                out.push_str(&text);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// What the request is about, as label/value lines in `loc` (mails, detail page).
@@ -190,5 +267,41 @@ pub async fn on_finished(
         }
         "key_loan" | "key_copy" => crate::keys::finished(conn, kind, subject_id, status).await,
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_names_the_kind_and_puts_the_subjects_terms_in_the_readers_language() {
+        let subject = format!(
+            "张三 · {} · {} · {{not.a_key}} {{x}}",
+            term("leave.type.sick"),
+            count_term("archives.destruction_count", 3)
+        );
+        assert_eq!(
+            title("leave", &subject, Locale::ZhCn),
+            "请假条 · 张三 · 病假 · 3 件 · {not.a_key} {x}"
+        );
+        let en = title("leave", &subject, Locale::En);
+        assert!(en.starts_with("Leave request · 张三 · Sick leave"), "{en}");
+        assert!(en.contains(" · 3 document(s) · {not.a_key} {x}"), "{en}");
+    }
+
+    #[test]
+    fn braces_of_the_subjects_own_text_are_kept() {
+        for s in [
+            "{",
+            "}",
+            "a{b",
+            "{leave.type.sick",
+            "{leave.type.sick:x}",
+            "{}",
+        ] {
+            assert_eq!(title("no_such_kind", s, Locale::En), s);
+        }
+        assert_eq!(title("leave", "", Locale::En), "Leave request");
     }
 }

@@ -9,6 +9,8 @@ pub struct Request {
     pub id: i64,
     pub kind: String,
     pub subject_id: i64,
+    /// The title after the kind's name, in no language of its own: shown through
+    /// [`super::title`], which names the kind and translates its terms.
     pub title: String,
     pub requester_id: i64,
     pub status: String,

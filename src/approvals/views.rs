@@ -17,6 +17,11 @@ pub fn status_label(ctx: &PageCtx, status: &str) -> &'static str {
     }
 }
 
+/// A request's title in the page's language (see [`super::title`]).
+pub fn title(ctx: &PageCtx, kind: &str, subject: &str) -> String {
+    super::title(kind, subject, ctx.locale)
+}
+
 #[derive(Template)]
 #[template(path = "approvals/inbox.html")]
 pub struct Inbox<'a> {

@@ -82,12 +82,12 @@ pub async fn new_form(
     form(&page, &mut conn, archive, &input, &errors, StatusCode::OK).await
 }
 
-fn title(archive: &Archive, mode: &str, borrower: &str) -> String {
-    let mode = Locale::ZhCn.t(&format!("archives.mode.{mode}"));
+fn subject(archive: &Archive, mode: &str, borrower: &str) -> String {
     format!(
-        "档案借阅 · {} {} · {mode} · {borrower}",
+        "{} {} · {} · {borrower}",
         archive.label(),
-        archive.resident_name
+        archive.resident_name,
+        approvals::term(&format!("archives.mode.{mode}"))
     )
 }
 
@@ -139,7 +139,7 @@ pub async fn create(
                 conn,
                 &approvals::ARCHIVE_BORROW,
                 id,
-                &title(&archive, v.mode, &me.display_name),
+                &subject(&archive, v.mode, &me.display_name),
                 me.id,
                 &config,
                 now,

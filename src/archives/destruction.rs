@@ -138,7 +138,10 @@ pub async fn create(
                 conn,
                 &approvals::ARCHIVE_DESTRUCTION,
                 id,
-                &format!("过期文件处理登记表 XH-{id} · {} 件", ids.len()),
+                &format!(
+                    "XH-{id} · {}",
+                    approvals::count_term("archives.destruction_count", ids.len())
+                ),
                 me.id,
                 &config,
                 now,

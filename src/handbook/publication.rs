@@ -63,12 +63,11 @@ pub async fn request(
     let Some(id) = id else {
         return Ok(None);
     };
-    let title = format!("发布规章制度：{}", draft.title);
     let request = engine::submit(
         conn,
         &approvals::HANDBOOK_PUBLISH,
         id,
-        &title,
+        &draft.title,
         requester,
         config,
         now,
@@ -86,9 +85,8 @@ pub async fn draft_edited(
     config: &Config,
 ) -> Result<(), AppError> {
     if let Some(request) = pending_request(conn, draft.id).await? {
-        let title = format!("发布规章制度：{}", draft.title);
         // An already-decided request needs nothing here.
-        let _ = engine::edited(conn, request, &title, actor, config, Utc::now()).await?;
+        let _ = engine::edited(conn, request, &draft.title, actor, config, Utc::now()).await?;
     }
     Ok(())
 }

@@ -114,6 +114,13 @@ impl Locale {
         }
     }
 
+    /// The text for `key` if the catalog has it, without the fallbacks of [`Locale::t`]
+    /// (for keys that come from stored data rather than from the code).
+    pub fn lookup(self, key: &str) -> Option<&'static str> {
+        let catalogs: &'static [Catalog; 2] = &CATALOGS;
+        catalogs[self.index()].get(key).map(|s| s.as_str())
+    }
+
     /// The text for `key` with `{name}` placeholders filled.
     pub fn tf(self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
         let mut out = self.t(key).to_owned();

@@ -138,13 +138,13 @@ pub async fn create(
             }
             let now = Utc::now();
             let id = queries::create_copy(conn, key_id, n, &reason, me.id, now).await?;
-            let title = format!(
-                "配钥匙 · {} {} · ×{n}",
+            let subject = format!(
+                "{} {} · ×{n}",
                 row.key.label,
-                super::door_zh(&row.key.door)
+                super::door_term(&row.key.door)
             );
             let request =
-                engine::submit(conn, &super::KEY_COPY, id, &title, me.id, &config, now).await?;
+                engine::submit(conn, &super::KEY_COPY, id, &subject, me.id, &config, now).await?;
             audit::record(
                 conn,
                 &meta,

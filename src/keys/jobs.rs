@@ -255,7 +255,7 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
                 &super::KEY_LOAN,
                 Some(&[vec![approver, crate::auth::Role::CenterManager]]),
                 id,
-                &format!("钥匙借用 · 工程部经理 刘洋 · {purpose}"),
+                &format!("工程部经理 刘洋 · {purpose}"),
                 specialist,
                 config,
                 now,

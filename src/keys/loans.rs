@@ -430,9 +430,12 @@ pub async fn create(
         .unwrap_or_else(|| v.borrower_name.clone());
     let labels: Vec<String> = keys
         .iter()
-        .map(|r| format!("{} {}", r.key.label, super::door_zh(&r.key.door)))
+        .map(|r| format!("{} {}", r.key.label, super::door_term(&r.key.door)))
         .collect();
-    let title = format!("钥匙借用 · {name} · {}", labels.join("、"));
+    let subject = format!(
+        "{name} · {}",
+        labels.join(&approvals::term("paper.list_separator"))
+    );
     let meta = page.meta();
     let building_id = first.key.building_id;
     let filed = conn
@@ -466,7 +469,7 @@ pub async fn create(
                 &super::KEY_LOAN,
                 Some(&roles),
                 id,
-                &title,
+                &subject,
                 me.id,
                 &config,
                 now,

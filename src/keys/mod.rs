@@ -103,6 +103,16 @@ pub fn door_zh(door: &str) -> &str {
         .map_or(door, |(_, zh)| zh)
 }
 
+/// The door in a stored approval subject: owner doors as a catalog term, so each
+/// reader gets their language; others as written.
+pub fn door_term(door: &str) -> String {
+    if DOORS.iter().any(|(c, _)| *c == door) {
+        crate::approvals::term(&format!("keys.door.{door}"))
+    } else {
+        door.to_owned()
+    }
+}
+
 /// The door in `loc` (owner doors are translated; others as written).
 pub fn door_label(loc: Locale, door: &str) -> String {
     if DOORS.iter().any(|(c, _)| *c == door) {
@@ -117,6 +127,7 @@ pub fn door_label(loc: Locale, door: &str) -> String {
 /// and a late decision escalates to the service-centre manager.
 pub const KEY_LOAN: Kind = Kind {
     code: "key_loan",
+    name_key: "approvals.kind.key_loan",
     steps: &[StepDef {
         roles: &[Role::EngineeringManager, Role::CenterManager],
         deadline_hours: 24,
@@ -126,6 +137,7 @@ pub const KEY_LOAN: Kind = Kind {
 /// A copy request (配钥匙): "未经工程部经理或主管同意,任何人不得私配钥匙".
 pub const KEY_COPY: Kind = Kind {
     code: "key_copy",
+    name_key: "approvals.kind.key_copy",
     steps: &[StepDef {
         roles: &[Role::EngineeringManager, Role::CenterManager],
         deadline_hours: 24,

@@ -29,11 +29,12 @@ fn today(config: &Config) -> NaiveDate {
     engine::day(config, Utc::now())
 }
 
-/// The approval request's title: who, what, when (in the rule book's words).
-fn title(name: &str, v: &ValidLeave) -> String {
+/// The approval request's subject: who, what, when (the kind of leave in the
+/// reader's language).
+fn subject(name: &str, v: &ValidLeave) -> String {
     format!(
-        "请假条 · {name} · {} {}–{}",
-        super::type_zh(v.leave_type),
+        "{name} · {} {}–{}",
+        approvals::term(&super::type_key(v.leave_type)),
         v.start_date,
         v.end_date
     )
@@ -168,7 +169,7 @@ pub async fn create(
                 conn,
                 &approvals::LEAVE,
                 id,
-                &title(&me.display_name, &v),
+                &subject(&me.display_name, &v),
                 me.id,
                 &config,
                 now,
@@ -364,7 +365,7 @@ pub async fn update(
             let r = engine::edited(
                 conn,
                 req.id,
-                &title(&me.display_name, &v),
+                &subject(&me.display_name, &v),
                 me.id,
                 &config,
                 now,

@@ -82,12 +82,28 @@ async fn state(app: &TestApp) -> (String, i64, i64) {
     (status, decisions, used)
 }
 
+/// Makes `username` read the site and their mail in `locale`.
+pub async fn set_locale(app: &TestApp, username: &str, locale: &str) {
+    let mut conn = app.db().await;
+    diesel::update(users::table.filter(users::username.eq(username)))
+        .set(users::locale.eq(locale))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
 /// An app with a real SMTP server, an employee's leave filed, and the
 /// supervisor's approval mail delivered; returns the mail's link.
 async fn filed_and_mailed() -> (SmtpServer, TestApp, Browser, String) {
+    filed_and_mailed_in("zh-CN").await
+}
+
+/// As [`filed_and_mailed`], with the supervisor reading `locale`.
+async fn filed_and_mailed_in(locale: &str) -> (SmtpServer, TestApp, Browser, String) {
     let smtp = SmtpServer::start();
     let url = smtp.url();
     let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    set_locale(&app, "supervisor", locale).await;
     let employee = app.login_as(Role::Employee).await;
     file_leave(&employee).await;
     worker(&app).drain().await.unwrap();
@@ -637,6 +653,91 @@ async fn the_inbox_counts_and_lists_only_what_waits_on_me() {
     assert_eq!(text_of(&after, ".modules .count"), None);
 }
 
+/// The title of the leave `file_leave` files, as a reader of `lang` sees it.
+fn leave_title(lang: &str) -> String {
+    let (kind, leave_type) = match lang {
+        "en" => ("Leave request", "Personal leave (事假)"),
+        _ => ("请假条", "事假"),
+    };
+    format!("{kind} · 员工 赵磊 · {leave_type} {}–{}", day(1), day(2))
+}
+
+#[tokio::test]
+async fn a_request_is_named_in_the_readers_language_in_the_lists_and_on_its_page() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+
+    let (_, zh_inbox) = supervisor.page("/approvals").await;
+    let (_, en_inbox) = supervisor.page("/approvals?lang=en").await;
+    let href = attr_of(&en_inbox, "table.inbox tbody a", "href").unwrap();
+    let (_, en_page) = supervisor.page(&href).await;
+    let (_, zh_page) = supervisor.page(&format!("{href}?lang=zh-CN")).await;
+    let (_, en_mine) = employee.page("/approvals/mine?lang=en").await;
+    let (_, zh_mine) = employee.page("/approvals/mine?lang=zh-CN").await;
+
+    assert_eq!(
+        text_of(&zh_inbox, "table.inbox tbody a").unwrap(),
+        leave_title("zh-CN")
+    );
+    assert_eq!(
+        text_of(&en_inbox, "table.inbox tbody a").unwrap(),
+        leave_title("en")
+    );
+    assert!(!en_inbox.contains("请假条"), "{en_inbox}");
+    assert!(text_of(&en_page, "title")
+        .unwrap()
+        .starts_with(&leave_title("en")));
+    assert!(text_of(&en_page, "h1")
+        .unwrap()
+        .starts_with(&leave_title("en")));
+    assert!(text_of(&zh_page, "h1")
+        .unwrap()
+        .starts_with(&leave_title("zh-CN")));
+    assert_eq!(text_of(&en_mine, "tbody a").unwrap(), leave_title("en"));
+    assert!(!text_of(&en_mine, "table").unwrap().contains("请假条"));
+    assert_eq!(text_of(&zh_mine, "tbody a").unwrap(), leave_title("zh-CN"));
+}
+
+#[tokio::test]
+async fn mails_and_the_link_page_name_the_request_in_the_recipients_language() {
+    let (smtp, app, _employee, link) = filed_and_mailed_in("en").await;
+    let asked = smtp.to(&mail_of(Role::CsSupervisor));
+
+    let supervisor = signed_in_at(&app, Role::CsSupervisor, &link).await;
+    let (_, link_page) = supervisor.page(&link).await;
+    let res = supervisor
+        .post(&link, &[("decision", "approve"), ("comment", "")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    worker(&app).drain().await.unwrap();
+    let told = smtp.to(&mail_of(Role::Employee));
+
+    assert_eq!(
+        asked[0].subject,
+        format!("[To approve] {}", leave_title("en"))
+    );
+    assert!(
+        asked[0].text.contains(&leave_title("en")),
+        "{}",
+        asked[0].text
+    );
+    assert!(!asked[0].text.contains("请假条"), "{}", asked[0].text);
+    assert_eq!(
+        text_of(&link_page, "dl.details dd").unwrap(),
+        leave_title("en")
+    );
+    // The employee reads Chinese: their outcome mail says 请假条.
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0].subject.ends_with(&leave_title("zh-CN")),
+        "{}",
+        told[0].subject
+    );
+    assert!(told[0].text.contains(&leave_title("zh-CN")));
+}
+
 #[tokio::test]
 async fn the_requester_may_withdraw_while_pending_and_the_link_then_says_so() {
     let (_smtp, app, employee, link) = filed_and_mailed().await;
@@ -789,6 +890,7 @@ async fn a_requester_never_decides_their_own_request_as_a_deputy() {
 /// A request type of two sequential steps, known only to this test.
 static TWO_STEPS: kefu::approvals::Kind = kefu::approvals::Kind {
     code: "test_two_steps",
+    name_key: "approvals.kind.leave",
     steps: &[
         kefu::approvals::StepDef {
             roles: &[Role::CsSupervisor],

@@ -762,6 +762,19 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
     let manager = app.login_as(Role::CenterManager).await;
     let keeper_sign = [("sign_name", "客服主任 王芳"), ("sign_confirm", "1")];
 
+    // The reviewer's inbox names the list and counts its documents in their language.
+    let number = format!("XH-{}", list.rsplit('/').next().unwrap());
+    let (_, en_inbox) = supervisor.page("/approvals?lang=en").await;
+    let (_, zh_inbox) = supervisor.page("/approvals?lang=zh-CN").await;
+    assert_eq!(
+        text_of(&en_inbox, "table.inbox tbody a").unwrap(),
+        format!("Expired document disposal form · {number} · 1 document(s)")
+    );
+    assert_eq!(
+        text_of(&zh_inbox, "table.inbox tbody a").unwrap(),
+        format!("过期文件处理登记表 · {number} · 1 件")
+    );
+
     // In review: no witness, no record.
     keeper.post(&format!("{list}/witness"), &keeper_sign).await;
     keeper.post(&format!("{list}/record"), &[]).await;

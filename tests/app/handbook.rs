@@ -866,7 +866,7 @@ async fn a_new_version_is_published_only_when_the_manager_approves() {
     let request = pending_publication(&app).await.unwrap();
     let manager = app.login_as(Role::CenterManager).await;
     let (_, inbox) = manager.page("/approvals").await;
-    assert!(inbox.contains("发布规章制度：物业中心客服部规章制度之相关制度和职责"));
+    assert!(inbox.contains("发布规章制度 · 物业中心客服部规章制度之相关制度和职责"));
     let (_, detail) = manager.page(&format!("/approvals/{request}")).await;
     assert!(detail.contains("罚款标准调整") && detail.contains("2026-12-01"));
     assert!(

@@ -134,6 +134,15 @@ fn every_key_used_is_in_the_catalogs() {
             .collect();
         assert!(missing.is_empty(), "{} lacks {missing:?}", loc.code());
     }
+    for kind in kefu::approvals::KINDS {
+        for loc in kefu::i18n::ALL {
+            assert!(
+                kefu::i18n::keys(loc).contains(&kind.name_key),
+                "{}",
+                kind.code
+            );
+        }
+    }
     for role in Role::ALL {
         for loc in kefu::i18n::ALL {
             assert!(kefu::i18n::keys(loc).contains(&role.name_key().as_str()));

@@ -249,13 +249,7 @@ async fn no_header_can_be_injected_through_a_name_or_subject() {
 async fn mail_is_written_in_the_recipients_language() {
     let app = TestApp::spawn().await;
     let mut conn = app.db().await;
-    diesel::update(
-        kefu::schema::users::table.filter(kefu::schema::users::username.eq("supervisor")),
-    )
-    .set(kefu::schema::users::locale.eq("en"))
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    crate::approvals::set_locale(&app, "supervisor", "en").await;
     let employee = app.login_as(Role::Employee).await;
 
     crate::approvals::file_leave(&employee).await;

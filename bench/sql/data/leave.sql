@@ -19,12 +19,13 @@ WITH n AS (
            CASE WHEN g > n.rows - 40 THEN 'pending' ELSE 'approved' END,
            now() - make_interval(mins => n.rows - g), now()
     FROM n, staff, generate_series(1, n.rows) g
-    RETURNING id, user_id, status, start_date, end_date, created_at
+    RETURNING id, user_id, leave_type, status, start_date, end_date, created_at
 ), req AS (
     INSERT INTO approval_requests (kind, subject_id, title, requester_id, status,
                                    created_at, updated_at, decided_at)
     SELECT 'leave', leave.id,
-           '请假条 · ' || u.display_name || ' · 事假 ' || leave.start_date || '–' || leave.end_date,
+           u.display_name || ' · {leave.type.' || leave.leave_type || '} '
+               || leave.start_date || '–' || leave.end_date,
            leave.user_id, leave.status, leave.created_at, leave.created_at,
            CASE WHEN leave.status = 'approved' THEN leave.created_at + interval '2 hours' END
     FROM leave JOIN users u ON u.id = leave.user_id
