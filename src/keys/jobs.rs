@@ -91,10 +91,13 @@ async fn remind(
         return Ok(false);
     }
     let keys = queries::loan_keys(conn, id).await?;
-    let labels: Vec<String> = keys
+    let out: Vec<super::models::KeyLabel> = keys
         .iter()
         .filter(|(_, out, _)| *out)
-        .map(|(k, _, _)| format!("{} {}", k.label, super::door_zh(&k.door)))
+        .map(|(k, _, _)| super::models::KeyLabel {
+            label: k.label.clone(),
+            door: k.door.clone(),
+        })
         .collect();
     let category = queries::category(conn, &loan.category).await?;
     // The borrower, or for an outside worker the colleague who filed the loan;
@@ -119,7 +122,7 @@ async fn remind(
             loc: p.locale(),
             to_name: p.display_name.clone(),
             borrower: loan.borrower_name.clone(),
-            keys: labels.join("、"),
+            keys: super::views::Txt(p.locale()).keys(&out),
             due: due.clone(),
             purpose: loan.purpose.clone(),
             url: url.to_string(),

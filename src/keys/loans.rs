@@ -238,7 +238,7 @@ async fn register_export(
             vec![
                 Cell::from(l.id),
                 fmt(Some(l.created_at), tz).into(),
-                r.keys.join("、").into(),
+                txt.keys(&r.keys).into(),
                 txt.category(&l.category).into(),
                 borrower(l).into(),
                 purpose(l).into(),
@@ -275,6 +275,7 @@ pub async fn register_print(
     };
     let body = views::RegisterPrint {
         ctx: page.ctx(),
+        txt: Txt(page.locale),
         rows,
         range,
         truncated,
@@ -514,7 +515,10 @@ pub async fn detail_lines(
         .map(|(k, _, _)| format!("{} {}", k.label, txt.door(&k.door)))
         .collect();
     let mut lines = vec![
-        (loc.t("keys.keys_col").to_owned(), labels.join("、")),
+        (
+            loc.t("keys.keys_col").to_owned(),
+            labels.join(loc.t("paper.list_separator")),
+        ),
         (
             loc.t("keys.category_col").to_owned(),
             txt.category(&l.category).to_owned(),

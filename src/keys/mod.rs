@@ -95,7 +95,8 @@ pub const DOORS: [(&str, &str); 5] = [
     ("mailbox", "信报箱"),
 ];
 
-/// The Chinese name of an owner door, or a common-area door as written.
+/// The Chinese name of an owner door, or a common-area door as written (the
+/// printed key tags of the cabinet).
 pub fn door_zh(door: &str) -> &str {
     DOORS
         .iter()

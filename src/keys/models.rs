@@ -132,13 +132,23 @@ pub struct NewLoan<'a> {
     pub created_at: DateTime<Utc>,
 }
 
+/// A key as a loan's line names it: its label and door (the door is shown in
+/// the reader's language, see `Txt::key`).
+#[derive(QueryableByName, Debug, Clone)]
+pub struct KeyLabel {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub label: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub door: String,
+}
+
 /// A loan line of the register: the loan, its building code, its keys' labels
 /// and the names of who handed it over and took it back.
 #[derive(Debug, Clone)]
 pub struct LoanRow {
     pub loan: Loan,
     pub building_code: String,
-    pub keys: Vec<String>,
+    pub keys: Vec<KeyLabel>,
     pub handed_out_by: String,
     pub returned_to: String,
 }

@@ -7,7 +7,8 @@ use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{
-    Category, CopyRequest, Count, Issue, Key, KeyEvent, KeyRow, Loan, LoanRow, NewKey, NewLoan,
+    Category, CopyRequest, Count, Issue, Key, KeyEvent, KeyLabel, KeyRow, Loan, LoanRow, NewKey,
+    NewLoan,
 };
 use crate::schema::{
     buildings, key_categories, key_copy_requests, key_count_lines, key_counts, key_events,
@@ -612,34 +613,22 @@ const LABELS_OF_LOANS: &str = "SELECT l.loan_id, k.label, k.door FROM key_loan_l
 struct LoanLabel {
     #[diesel(sql_type = BigInt)]
     loan_id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    label: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    door: String,
+    #[diesel(embed)]
+    key: KeyLabel,
 }
 
 async fn labels_of_loans(
     conn: &mut impl Read,
     ids: &[i64],
-) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
+) -> QueryResult<std::collections::HashMap<i64, Vec<KeyLabel>>> {
     let rows: Vec<LoanLabel> = crate::db::cached(
         diesel::sql_query(LABELS_OF_LOANS).bind::<diesel::sql_types::Array<BigInt>, _>(ids),
     )
     .load(conn)
     .await?;
-    let mut map: std::collections::HashMap<i64, Vec<String>> = Default::default();
-    for LoanLabel {
-        loan_id: loan,
-        label,
-        door,
-    } in rows
-    {
-        let text = if door.is_empty() {
-            label
-        } else {
-            format!("{label} {}", super::door_zh(&door))
-        };
-        map.entry(loan).or_default().push(text);
+    let mut map: std::collections::HashMap<i64, Vec<KeyLabel>> = Default::default();
+    for LoanLabel { loan_id, key } in rows {
+        map.entry(loan_id).or_default().push(key);
     }
     Ok(map)
 }

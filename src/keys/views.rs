@@ -29,6 +29,21 @@ impl Txt {
     pub fn door(&self, d: &str) -> String {
         super::door_label(self.0, d)
     }
+    /// A loan's key: its label and door, `3-1-101 Security door`.
+    pub fn key(&self, k: &super::models::KeyLabel) -> String {
+        if k.door.is_empty() {
+            k.label.clone()
+        } else {
+            format!("{} {}", k.label, self.door(&k.door))
+        }
+    }
+    /// A loan's keys in one text, joined as the page's language lists things.
+    pub fn keys(&self, keys: &[super::models::KeyLabel]) -> String {
+        keys.iter()
+            .map(|k| self.key(k))
+            .collect::<Vec<_>>()
+            .join(self.0.t("paper.list_separator"))
+    }
     pub fn event(&self, a: &str) -> &'static str {
         self.0.t(&format!("keys.event.{a}"))
     }
@@ -249,6 +264,7 @@ impl Register<'_> {
 #[template(path = "keys/loans_print.html")]
 pub struct RegisterPrint<'a> {
     pub ctx: &'a PageCtx,
+    pub txt: Txt,
     pub rows: Vec<LoanRow>,
     pub range: String,
     pub truncated: bool,

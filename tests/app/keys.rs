@@ -947,6 +947,36 @@ async fn the_loan_register_pages_by_keyset() {
 }
 
 #[tokio::test]
+async fn the_loan_register_names_each_key_in_the_readers_language() {
+    let app = TestApp::spawn().await;
+    let (clerk, building) = estate(&app).await;
+    let door = key_id(&app, "1-1-1-101", "security_door").await;
+    let mailbox = key_id(&app, "1-1-1-101", "mailbox").await;
+    let me = user_id(&app, "specialist").await;
+    let mut conn = app.db().await;
+    diesel::sql_query(format!(
+        "WITH l AS (INSERT INTO key_loans (category, building_id, borrower_kind, borrower_id, \
+         borrower_name, purpose, due_at, status, requested_by) \
+         VALUES ('owner', {building}, 'staff', {me}, '借用人', '查看房屋', now() + interval '1 day', \
+         'returned', {me}) RETURNING id) \
+         INSERT INTO key_loan_lines (loan_id, key_id) SELECT l.id, k FROM l, unnest(ARRAY[{door}, {mailbox}]::bigint[]) k"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    let (_, zh) = clerk.page("/keys/loans").await;
+    assert!(zh.contains("1-1-1-101 防盗铁门、1-1-1-101 信报箱"), "{zh}");
+    let (_, en) = clerk.page("/keys/loans?lang=en").await;
+    assert!(
+        en.contains("1-1-1-101 Security door, 1-1-1-101 Mailbox"),
+        "{}",
+        text_of(&en, "table").unwrap_or_default()
+    );
+    assert!(!en.contains("防盗铁门"));
+}
+
+#[tokio::test]
 async fn a_loan_is_for_work_only_and_a_bad_form_keeps_what_was_typed() {
     let app = TestApp::spawn().await;
     let (_, _) = estate(&app).await;
