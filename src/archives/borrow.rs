@@ -438,11 +438,10 @@ fn export_sheet(
                 r.label().into(),
                 docs.join("；").into(),
                 r.borrower.clone().into(),
-                loc.t(&format!("archives.mode.{}", b.mode)).into(),
+                loc.t_in("archives.mode", &b.mode).into(),
                 b.purpose.clone().into(),
                 b.due_on.to_string().into(),
-                loc.t(&format!("archives.borrow_status.{}", b.status))
-                    .into(),
+                loc.t_in("archives.borrow_status", &b.status).into(),
                 fmt_time(&b.lent_at, tz).into(),
                 b.signed_name.clone().unwrap_or_default().into(),
                 fmt_time(&b.returned_at, tz).into(),
@@ -498,7 +497,7 @@ pub async fn approval_details(
         (loc.t("archives.documents").to_owned(), titles.join("；")),
         (
             loc.t("archives.mode_label").to_owned(),
-            loc.t(&format!("archives.mode.{}", b.mode)).to_owned(),
+            loc.t_in("archives.mode", &b.mode).to_owned(),
         ),
         (loc.t("archives.purpose").to_owned(), b.purpose),
         (loc.t("archives.due_on").to_owned(), b.due_on.to_string()),

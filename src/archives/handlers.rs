@@ -91,7 +91,7 @@ async fn candidates(page: &UserPage, conn: &mut DbConn) -> Result<Vec<(i64, Stri
         .await?
         .into_iter()
         .map(|(id, kind, name, b, floor, unit, number)| {
-            let kind = page.t(&format!("archives.kind.{kind}"));
+            let kind = page.t_in("archives.kind", &kind);
             (
                 id,
                 format!(

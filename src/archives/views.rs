@@ -58,7 +58,7 @@ fn required_of(required: &[(String, i64)], kind: &str) -> i64 {
 pub trait ArchiveText {
     fn loc(&self) -> Locale;
     fn kind_label(&self, kind: &str) -> &'static str {
-        self.loc().t(&format!("archives.kind.{kind}"))
+        self.loc().t_in("archives.kind", kind)
     }
     fn type_name<'t>(&self, t: &'t DocType) -> &'t str {
         t.name(self.loc())
@@ -67,7 +67,7 @@ pub trait ArchiveText {
         period_text(self.loc(), t)
     }
     fn doc_status(&self, s: &str) -> &'static str {
-        self.loc().t(&format!("archives.doc_status.{s}"))
+        self.loc().t_in("archives.doc_status", s)
     }
     fn retain(&self, d: &Option<NaiveDate>) -> String {
         match d {
@@ -76,13 +76,13 @@ pub trait ArchiveText {
         }
     }
     fn mode_label(&self, m: &str) -> &'static str {
-        self.loc().t(&format!("archives.mode.{m}"))
+        self.loc().t_in("archives.mode", m)
     }
     fn borrow_status(&self, s: &str) -> &'static str {
-        self.loc().t(&format!("archives.borrow_status.{s}"))
+        self.loc().t_in("archives.borrow_status", s)
     }
     fn destruction_status(&self, s: &str) -> &'static str {
-        self.loc().t(&format!("archives.destruction_status.{s}"))
+        self.loc().t_in("archives.destruction_status", s)
     }
 }
 
@@ -184,7 +184,7 @@ impl ArchiveShow<'_> {
             .map_or("", |t| t.name(self.ctx.locale))
     }
     pub fn action(&self, a: &str) -> &'static str {
-        self.ctx.t(&format!("archives.history.{a}"))
+        self.ctx.t_in("archives.history", a)
     }
     pub fn missing_count(&self) -> usize {
         self.checklist.iter().filter(|c| c.missing()).count()

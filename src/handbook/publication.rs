@@ -172,7 +172,7 @@ pub async fn approval_details(
     let (changes, _) = super::diff::compare(&old, &new);
     const SHOWN: usize = 30;
     for c in changes.iter().take(SHOWN) {
-        let kind = loc.t(&format!("handbook.approval.change.{}", c.kind()));
+        let kind = loc.t_in("handbook.approval.change", c.kind());
         lines.push((format!("{} {kind}", c.citation), plain(&c.html, c.change)));
     }
     if changes.len() > SHOWN {

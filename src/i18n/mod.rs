@@ -114,6 +114,25 @@ impl Locale {
         }
     }
 
+    /// The text for `prefix.code` (a code stored in a row: a status, a kind), as
+    /// [`Locale::t`], without building the key on the heap: list pages look up
+    /// several per row.
+    pub fn t_in(self, prefix: &str, code: &str) -> &'static str {
+        let mut buf = [0u8; 96];
+        let n = prefix.len() + 1 + code.len();
+        if n > buf.len() {
+            return self.t(&format!("{prefix}.{code}"));
+        }
+        buf[..prefix.len()].copy_from_slice(prefix.as_bytes());
+        buf[prefix.len()] = b'.';
+        buf[prefix.len() + 1..n].copy_from_slice(code.as_bytes());
+        match std::str::from_utf8(&buf[..n]) {
+            Ok(key) => self.t(key),
+            // Unreachable: two strings and a dot are UTF-8.
+            Err(_) => self.t(&format!("{prefix}.{code}")),
+        }
+    }
+
     /// The text for `key` if the catalog has it, without the fallbacks of [`Locale::t`]
     /// (for keys that come from stored data rather than from the code).
     pub fn lookup(self, key: &str) -> Option<&'static str> {
@@ -153,6 +172,18 @@ pub fn keys(locale: Locale) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_is_looked_up_under_its_prefix() {
+        assert_eq!(Locale::En.t_in("keys.door", "mailbox"), "Mailbox");
+        assert_eq!(Locale::ZhCn.t_in("keys.door", "mailbox"), "信报箱");
+        let long = "x".repeat(120);
+        assert_eq!(
+            Locale::En.t_in("keys.door", &long),
+            Locale::En.t(&format!("keys.door.{long}")),
+            "a key too long for the buffer falls back to the heap"
+        );
+    }
 
     #[test]
     fn both_catalogs_have_the_same_keys() {

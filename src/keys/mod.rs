@@ -117,7 +117,7 @@ pub fn door_term(door: &str) -> String {
 /// The door in `loc` (owner doors are translated; others as written).
 pub fn door_label(loc: Locale, door: &str) -> String {
     if DOORS.iter().any(|(c, _)| *c == door) {
-        loc.t(&format!("keys.door.{door}")).to_owned()
+        loc.t_in("keys.door", door).to_owned()
     } else {
         door.to_owned()
     }

@@ -9,22 +9,28 @@ use crate::properties::models::Resident;
 use crate::web::cite::Cite;
 use crate::web::{FieldErrors, PageCtx};
 
+/// Whether a form's or filter's text names the record `id` (compared as numbers,
+/// so a page of choices formats no id to compare).
+fn is_id(text: &str, id: i64) -> bool {
+    text.parse::<i64>() == Ok(id)
+}
+
 /// Codes shown as words in the page's language.
 #[derive(Clone, Copy)]
 pub struct Txt(pub Locale);
 
 impl Txt {
     pub fn category(&self, c: &str) -> &'static str {
-        self.0.t(&format!("keys.category.{c}"))
+        self.0.t_in("keys.category", c)
     }
     pub fn status(&self, s: &str) -> &'static str {
-        self.0.t(&format!("keys.status.{s}"))
+        self.0.t_in("keys.status", s)
     }
     pub fn loan_status(&self, s: &str) -> &'static str {
-        self.0.t(&format!("keys.loan_status.{s}"))
+        self.0.t_in("keys.loan_status", s)
     }
     pub fn custodian(&self, c: &str) -> &'static str {
-        self.0.t(&format!("keys.custodian.{c}"))
+        self.0.t_in("keys.custodian", c)
     }
     pub fn door(&self, d: &str) -> String {
         super::door_label(self.0, d)
@@ -45,10 +51,10 @@ impl Txt {
             .join(self.0.t("paper.list_separator"))
     }
     pub fn event(&self, a: &str) -> &'static str {
-        self.0.t(&format!("keys.event.{a}"))
+        self.0.t_in("keys.event", a)
     }
     pub fn copy_status(&self, s: &str) -> &'static str {
-        self.0.t(&format!("keys.copy_status.{s}"))
+        self.0.t_in("keys.copy_status", s)
     }
     /// Cabinet and hook as one text: `A柜 · 12`.
     pub fn storage(&self, k: &Key) -> String {
@@ -131,7 +137,11 @@ impl Inventory<'_> {
         super::STATUSES
     }
     pub fn is_building(&self, id: &i64) -> bool {
-        self.building == id.to_string()
+        is_id(&self.building, *id)
+    }
+    /// The building chosen in a creation form sent back with its messages.
+    pub fn is_set_building(&self, id: &i64) -> bool {
+        is_id(&self.set.building, *id)
     }
 }
 
@@ -253,7 +263,7 @@ impl Register<'_> {
         v
     }
     pub fn is_building(&self, id: &i64) -> bool {
-        self.building == id.to_string()
+        is_id(&self.building, *id)
     }
     pub fn overdue(&self, l: &Loan) -> bool {
         l.overdue(self.now)
@@ -288,7 +298,7 @@ pub struct LoanForm<'a> {
 
 impl LoanForm<'_> {
     pub fn is_building(&self, id: &i64) -> bool {
-        self.input.building == id.to_string()
+        is_id(&self.input.building, *id)
     }
     pub fn checked(&self, id: &i64) -> bool {
         self.input.key.contains(&id.to_string())

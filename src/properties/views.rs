@@ -47,7 +47,7 @@ impl BuildingPage<'_> {
         mask_phone(&r.phone)
     }
     pub fn kind(&self, r: &Resident) -> &'static str {
-        self.ctx.t(&format!("properties.resident_kind.{}", r.kind))
+        self.ctx.t_in("properties.resident_kind", &r.kind)
     }
 }
 
@@ -86,10 +86,10 @@ impl RoomPage<'_> {
         }
     }
     pub fn kind(&self, r: &Resident) -> &'static str {
-        self.ctx.t(&format!("properties.resident_kind.{}", r.kind))
+        self.ctx.t_in("properties.resident_kind", &r.kind)
     }
     pub fn id_type(&self, code: &str) -> &'static str {
-        self.ctx.t(&format!("properties.id_type.{code}"))
+        self.ctx.t_in("properties.id_type", code)
     }
     pub const ID_TYPES: [&'static str; 5] =
         ["resident_id", "passport", "hk_macao", "taiwan", "other"];

@@ -148,6 +148,11 @@ impl PageCtx {
         self.locale.t(key)
     }
 
+    /// The text for `prefix.code` (see [`Locale::t_in`]).
+    pub fn t_in(&self, prefix: &str, code: &str) -> &'static str {
+        self.locale.t_in(prefix, code)
+    }
+
     pub fn tf(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
         self.locale.tf(key, args)
     }
