@@ -171,6 +171,12 @@ pub fn term(key: &str) -> String {
     format!("{{{key}}}")
 }
 
+/// Typed text in a stored subject (a name, a title, a key's label): its braces
+/// are doubled, so nothing a user wrote is ever read as a [`term`].
+pub fn typed(text: &str) -> String {
+    text.replace('{', "{{")
+}
+
 /// A count in a stored subject (`3 件`, `3 documents`): the catalog text of `key`
 /// with its `{n}` filled when the title is shown.
 pub fn count_term(key: &str, n: usize) -> String {
@@ -185,6 +191,12 @@ fn localize(subject: &str, loc: Locale) -> String {
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
+        if let Some(literal) = after.strip_prefix('{') {
+            // A brace of typed text (see [`typed`]).
+            out.push('{');
+            rest = literal;
+            continue;
+        }
         let text = after.find('}').and_then(|close| {
             let (key, n) = match after[..close].split_once(':') {
                 Some((key, n)) => (key, Some(n.parse::<u64>().ok()?)),
@@ -288,6 +300,19 @@ mod tests {
         let en = title("leave", &subject, Locale::En);
         assert!(en.starts_with("Leave request · 张三 · Sick leave"), "{en}");
         assert!(en.contains(" · 3 document(s) · {not.a_key} {x}"), "{en}");
+    }
+
+    #[test]
+    fn typed_text_is_never_read_as_a_term() {
+        let subject = format!(
+            "{} · {}",
+            typed("张{leave.type.sick}三 {{x}"),
+            term("leave.type.sick")
+        );
+        assert_eq!(
+            title("leave", &subject, Locale::En),
+            "Leave request · 张{leave.type.sick}三 {{x} · Sick leave (病假)"
+        );
     }
 
     #[test]

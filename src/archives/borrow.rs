@@ -84,10 +84,11 @@ pub async fn new_form(
 
 fn subject(archive: &Archive, mode: &str, borrower: &str) -> String {
     format!(
-        "{} {} · {} · {borrower}",
-        archive.label(),
-        archive.resident_name,
-        approvals::term(&format!("archives.mode.{mode}"))
+        "{} {} · {} · {}",
+        approvals::typed(&archive.label()),
+        approvals::typed(&archive.resident_name),
+        approvals::term(&format!("archives.mode.{mode}")),
+        approvals::typed(borrower)
     )
 }
 

@@ -67,7 +67,7 @@ pub async fn request(
         conn,
         &approvals::HANDBOOK_PUBLISH,
         id,
-        &draft.title,
+        &approvals::typed(&draft.title),
         requester,
         config,
         now,
@@ -86,7 +86,15 @@ pub async fn draft_edited(
 ) -> Result<(), AppError> {
     if let Some(request) = pending_request(conn, draft.id).await? {
         // An already-decided request needs nothing here.
-        let _ = engine::edited(conn, request, &draft.title, actor, config, Utc::now()).await?;
+        let _ = engine::edited(
+            conn,
+            request,
+            &approvals::typed(&draft.title),
+            actor,
+            config,
+            Utc::now(),
+        )
+        .await?;
     }
     Ok(())
 }

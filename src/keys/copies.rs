@@ -140,7 +140,7 @@ pub async fn create(
             let id = queries::create_copy(conn, key_id, n, &reason, me.id, now).await?;
             let subject = format!(
                 "{} {} · ×{n}",
-                row.key.label,
+                crate::approvals::typed(&row.key.label),
                 super::door_term(&row.key.door)
             );
             let request =

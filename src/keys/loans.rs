@@ -431,10 +431,17 @@ pub async fn create(
         .unwrap_or_else(|| v.borrower_name.clone());
     let labels: Vec<String> = keys
         .iter()
-        .map(|r| format!("{} {}", r.key.label, super::door_term(&r.key.door)))
+        .map(|r| {
+            format!(
+                "{} {}",
+                approvals::typed(&r.key.label),
+                super::door_term(&r.key.door)
+            )
+        })
         .collect();
     let subject = format!(
-        "{name} · {}",
+        "{} · {}",
+        approvals::typed(&name),
         labels.join(&approvals::term("paper.list_separator"))
     );
     let meta = page.meta();

@@ -110,7 +110,7 @@ pub fn door_term(door: &str) -> String {
     if DOORS.iter().any(|(c, _)| *c == door) {
         crate::approvals::term(&format!("keys.door.{door}"))
     } else {
-        door.to_owned()
+        crate::approvals::typed(door)
     }
 }
 

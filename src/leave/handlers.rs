@@ -33,7 +33,8 @@ fn today(config: &Config) -> NaiveDate {
 /// reader's language).
 fn subject(name: &str, v: &ValidLeave) -> String {
     format!(
-        "{name} · {} {}–{}",
+        "{} · {} {}–{}",
+        approvals::typed(name),
         approvals::term(&super::type_key(v.leave_type)),
         v.start_date,
         v.end_date
