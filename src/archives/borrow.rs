@@ -400,8 +400,7 @@ pub async fn register_print(
 }
 
 fn fmt_time(t: &Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
-    t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
+    t.map(|t| crate::i18n::minute(t, tz)).unwrap_or_default()
 }
 
 fn export_sheet(

@@ -140,12 +140,35 @@ impl Locale {
         catalogs[self.index()].get(key).map(|s| s.as_str())
     }
 
-    /// The text for `key` with `{name}` placeholders filled.
+    /// The text for `key` with `{name}` placeholders filled (in one pass: a
+    /// value that itself holds `{…}` is never filled again).
     pub fn tf(self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
-        let mut out = self.t(key).to_owned();
-        for (name, value) in args {
-            out = out.replace(&format!("{{{name}}}"), &value.to_string());
+        use std::fmt::Write;
+        let text = self.t(key);
+        let mut out = String::with_capacity(text.len() + 16 * args.len());
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                args.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (v, close))
+            });
+            match value {
+                Some((v, close)) => {
+                    // Writing to a String cannot fail.
+                    let _ = write!(out, "{v}");
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
+        out.push_str(rest);
         out
     }
 
@@ -156,6 +179,27 @@ impl Locale {
             Locale::En => Locale::ZhCn,
         }
     }
+}
+
+/// A UTC time in the zone `tz` to the minute, `YYYY-MM-DD HH:MM`, as every page,
+/// export and mail shows times (written directly: a `strftime` pattern is parsed
+/// again on every call, and list pages show two times per row).
+pub fn minute(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let t = at.with_timezone(&tz);
+    let mut out = String::with_capacity(16);
+    // Writing to a String cannot fail.
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    );
+    out
 }
 
 /// Every key of a catalog, for the tests that compare catalogs and templates.
@@ -183,6 +227,26 @@ mod tests {
             Locale::En.t(&format!("keys.door.{long}")),
             "a key too long for the buffer falls back to the heap"
         );
+    }
+
+    #[test]
+    fn placeholders_are_filled_once_and_unknown_ones_kept() {
+        let filled = Locale::En.tf(
+            "approvals.kind_and_subject",
+            &[("kind", &"Leave"), ("subject", &"{kind} {x")],
+        );
+        assert_eq!(filled, "Leave · {kind} {x", "a value is never filled again");
+        let missing = Locale::En.tf("approvals.kind_and_subject", &[("kind", &"Leave")]);
+        assert_eq!(missing, "Leave · {subject}");
+    }
+
+    #[test]
+    fn a_time_is_shown_to_the_minute_in_the_site_zone() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-31T16:05:59Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(minute(at, chrono_tz::Asia::Shanghai), "2027-01-01 00:05");
+        assert_eq!(minute(at, chrono_tz::UTC), "2026-12-31 16:05");
     }
 
     #[test]

@@ -225,10 +225,7 @@ pub async fn inventory_print(
         ctx: page.ctx(),
         txt: Txt(page.locale),
         rows,
-        printed_at: Utc::now()
-            .with_timezone(&config.tz)
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
+        printed_at: crate::i18n::minute(Utc::now(), config.tz),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

@@ -112,11 +112,7 @@ async fn remind(
     }
     let mut url = config.base_url.clone();
     url.set_path(&format!("/keys/loans/{id}"));
-    let due = loan
-        .due_at
-        .with_timezone(&config.tz)
-        .format("%Y-%m-%d %H:%M")
-        .to_string();
+    let due = crate::i18n::minute(loan.due_at, config.tz);
     for p in to {
         let mail = KeyOverdue {
             loc: p.locale(),

@@ -180,8 +180,7 @@ pub async fn register_xlsx(
 }
 
 fn fmt(t: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
-    t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
+    t.map(|t| crate::i18n::minute(t, tz)).unwrap_or_default()
 }
 
 /// The borrower as the register writes it: name, and company for outside workers.

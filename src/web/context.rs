@@ -254,9 +254,7 @@ impl PageCtx {
 
     /// A UTC time shown in the site's time zone, `YYYY-MM-DD HH:MM`.
     pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        at.with_timezone(&self.tz)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
+        crate::i18n::minute(*at, self.tz)
     }
 
     /// Audit metadata of this request.
