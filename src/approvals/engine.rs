@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::future::try_join;
 
 use super::models::{Person, Request, Task};
 use super::queries::{self, NewEvent};
@@ -102,21 +103,17 @@ pub async fn submit_with_roles(
         .returning(Request::as_returning())
         .get_result(conn)
         .await?;
-    queries::add_event(
-        conn,
-        NewEvent {
-            request_id: req.id,
-            at: now,
-            step: None,
-            action: "submitted",
-            actor_id: Some(requester),
-            via: Some("web"),
-            on_behalf_of: None,
-            comment: "",
-        },
-    )
-    .await?;
-    assign(conn, kind, &req, 0, 0, "new", config, now).await?;
+    let submitted = NewEvent {
+        request_id: req.id,
+        at: now,
+        step: None,
+        action: "submitted",
+        actor_id: Some(requester),
+        via: Some("web"),
+        on_behalf_of: None,
+        comment: "",
+    };
+    assign(conn, kind, &req, 0, 0, "new", Some(submitted), config, now).await?;
     Ok(req.id)
 }
 
@@ -136,30 +133,36 @@ fn roles_of(def: &StepDef, req: &Request, step: usize) -> Vec<Role> {
         .unwrap_or_else(|| def.roles.to_vec())
 }
 
-/// Picks the approver from `level` on in a step's role chain. The requester
-/// is never their own approver: they are skipped to the next in line. When no
-/// one is left, an admin decides.
-async fn resolve(
-    conn: &mut AsyncPgConnection,
+/// Picks the approver from `level` on in a step's role chain, among the first
+/// holders of each role. The requester is never their own approver: they are
+/// skipped to the next in line. When no one is left, an admin decides (the
+/// requester only when they are the one active admin).
+fn resolve(
+    holders: &[(String, Person)],
     roles: &[Role],
     level: usize,
     requester: i64,
 ) -> Result<(Person, String, usize), AppError> {
+    let holder = |role: Role| {
+        holders
+            .iter()
+            .find(|(code, _)| code == role.code())
+            .map(|(_, p)| p)
+    };
     for (i, role) in roles.iter().enumerate().skip(level) {
-        if let Some(p) = queries::first_holder(conn, role.code(), Some(requester)).await? {
-            return Ok((p, role.code().to_owned(), i));
+        if let Some(p) = holder(*role).filter(|p| p.id != requester) {
+            return Ok((p.clone(), role.code().to_owned(), i));
         }
     }
-    let admin = match queries::first_holder(conn, Role::Admin.code(), Some(requester)).await? {
-        Some(p) => p,
-        None => queries::first_holder(conn, Role::Admin.code(), None)
-            .await?
-            .ok_or_else(|| AppError::other("no active admin to approve requests"))?,
-    };
+    let admin = holder(Role::Admin)
+        .cloned()
+        .ok_or_else(|| AppError::other("no active admin to approve requests"))?;
     Ok((admin, Role::Admin.code().to_owned(), roles.len()))
 }
 
 /// Creates the pending task of `step` and mails its approver (or their deputy).
+/// `earlier` is an event to write first, in the same statement as the step's
+/// own (the submission, when the request is new).
 #[allow(clippy::too_many_arguments)]
 async fn assign(
     conn: &mut AsyncPgConnection,
@@ -168,30 +171,47 @@ async fn assign(
     step: usize,
     level: usize,
     reason: &'static str,
+    earlier: Option<NewEvent<'_>>,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Task, AppError> {
     let def = &kind.steps[step];
     let roles = roles_of(def, req, step);
-    if level == 0 && queries::has_role(conn, req.requester_id, roles[0].code()).await? {
+    let mut codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+    codes.push(Role::Admin.code());
+    let holders = queries::holders(conn, &codes, req.requester_id, roles[0].code()).await?;
+    let mut events: Vec<NewEvent> = earlier.into_iter().collect();
+    if level == 0 && holders.requester_holds_first {
         // The requester would approve their own request: noted, and passed over.
-        queries::add_event(
-            conn,
-            NewEvent {
-                request_id: req.id,
-                at: now,
-                step: Some(step as i32),
-                action: "skipped_requester",
-                actor_id: Some(req.requester_id),
-                via: None,
-                on_behalf_of: None,
-                comment: "",
-            },
-        )
-        .await?;
+        events.push(NewEvent {
+            request_id: req.id,
+            at: now,
+            step: Some(step as i32),
+            action: "skipped_requester",
+            actor_id: Some(req.requester_id),
+            via: None,
+            on_behalf_of: None,
+            comment: "",
+        });
     }
-    let (approver, role, level) = resolve(conn, &roles, level, req.requester_id).await?;
-    let task: Task = diesel::insert_into(approval_tasks::table)
+    let (approver, role, level) = resolve(&holders.by_role, &roles, level, req.requester_id)?;
+    events.push(NewEvent {
+        request_id: req.id,
+        at: now,
+        step: Some(step as i32),
+        action: if reason == "escalated" {
+            "escalated_to"
+        } else {
+            "assigned"
+        },
+        actor_id: Some(approver.id),
+        via: None,
+        on_behalf_of: None,
+        comment: "",
+    });
+    // The task and the trail go out together (pipelined on the one connection).
+    let mut shared: &AsyncPgConnection = conn;
+    let task = diesel::insert_into(approval_tasks::table)
         .values((
             approval_tasks::request_id.eq(req.id),
             approval_tasks::step.eq(step as i32),
@@ -202,26 +222,8 @@ async fn assign(
             approval_tasks::created_at.eq(now),
         ))
         .returning(Task::as_returning())
-        .get_result(conn)
-        .await?;
-    queries::add_event(
-        conn,
-        NewEvent {
-            request_id: req.id,
-            at: now,
-            step: Some(step as i32),
-            action: if reason == "escalated" {
-                "escalated_to"
-            } else {
-                "assigned"
-            },
-            actor_id: Some(approver.id),
-            via: None,
-            on_behalf_of: None,
-            comment: "",
-        },
-    )
-    .await?;
+        .get_result::<Task>(&mut shared);
+    let (task, ()) = try_join(task, queries::add_events(&mut shared, &events)).await?;
     let key = format!("approval_task:{}:{reason}:v{}", task.id, req.version);
     notify(conn, req, &task, &approver, reason, &key, config, now).await?;
     Ok(task)
@@ -241,23 +243,23 @@ pub async fn notify(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     // A requester never decides their own request, not even as someone's deputy.
-    let deputy = queries::deputy_on(conn, approver.id, day(config, now))
-        .await?
-        .filter(|d| d.id != req.requester_id);
+    // Both reads go out together (pipelined on the one connection).
+    let (mut c1, mut c2): (&AsyncPgConnection, &AsyncPgConnection) = (conn, conn);
+    let (deputy, requester) = try_join(
+        queries::deputy_on(&mut c1, approver.id, day(config, now)),
+        queries::person(&mut c2, req.requester_id),
+    )
+    .await?;
+    let deputy = deputy.filter(|d| d.id != req.requester_id);
     let (to, on_behalf_of) = match &deputy {
         Some(d) => (d, Some(approver.display_name.clone())),
         None => (approver, None),
     };
     let expires = now + Duration::hours(config.approval_link_hours);
-    let token = super::links::create(conn, task.id, to.id, req.version, expires).await?;
-    let requester = queries::person(conn, req.requester_id).await?;
+    let token = super::links::token();
     let loc = to.locale();
     let details = super::details(conn, &req.kind, req.subject_id, loc).await?;
-    let fmt = |t: DateTime<Utc>| {
-        t.with_timezone(&config.tz)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    };
+    let fmt = |t: DateTime<Utc>| crate::i18n::minute(t, config.tz);
     let mut link = config.base_url.clone();
     link.set_path(&format!("/approvals/link/{token}"));
     let mail = ApprovalRequest {
@@ -274,7 +276,13 @@ pub async fn notify(
     }
     .render()
     .map_err(mail_err)?;
-    crate::mail::enqueue(conn, key, "approval_request", &to.recipient(), &mail).await?;
+    // The link and the mail that carries it go out together.
+    let (mut c1, mut c2): (&AsyncPgConnection, &AsyncPgConnection) = (conn, conn);
+    try_join(
+        super::links::create(&mut c1, &token, task.id, to.id, req.version, expires),
+        crate::mail::enqueue(&mut c2, key, "approval_request", &to.recipient(), &mail),
+    )
+    .await?;
     Ok(())
 }
 
@@ -342,7 +350,7 @@ pub async fn decide(
             ))
             .execute(conn)
             .await?;
-        assign(conn, kind, &req, next, 0, "new", config, now).await?;
+        assign(conn, kind, &req, next, 0, "new", None, config, now).await?;
     } else {
         finish(conn, &req, status, actor, comment, config, now).await?;
     }
@@ -523,6 +531,7 @@ pub async fn escalate(
         task.step as usize,
         task.level as usize + 1,
         "escalated",
+        None,
         config,
         now,
     )

@@ -57,19 +57,25 @@ pub enum State {
 }
 
 /// Makes a link and returns its token (the only time the token exists in clear).
+/// A new single-use token: 32 random bytes, hex; only its hash is stored.
+pub fn token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Stores the link of `token` (see [`token`]) for `user` to decide `task_id`.
 pub async fn create(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl crate::db::Read,
+    token: &str,
     task_id: i64,
     user_id: i64,
     version: i32,
     expires_at: DateTime<Utc>,
-) -> QueryResult<String> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+) -> QueryResult<()> {
     diesel::insert_into(approval_links::table)
         .values((
-            approval_links::token_hash.eq(hash(&token)),
+            approval_links::token_hash.eq(hash(token)),
             approval_links::task_id.eq(task_id),
             approval_links::user_id.eq(user_id),
             approval_links::request_version.eq(version),
@@ -77,7 +83,7 @@ pub async fn create(
         ))
         .execute(conn)
         .await?;
-    Ok(token)
+    Ok(())
 }
 
 pub fn hash(token: &str) -> Vec<u8> {

@@ -2,20 +2,19 @@
 //! inside the caller's transaction.
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 
 use crate::db::Read;
 
 use super::models::{Deputy, Event, Person, Request, Task};
-use crate::schema::{
-    approval_deputies, approval_events, approval_requests, approval_tasks, user_roles, users,
-};
+use crate::schema::{approval_deputies, approval_events, approval_requests, approval_tasks, users};
 
 type PersonCols = (users::id, users::display_name, users::email, users::locale);
 const PERSON: PersonCols = (users::id, users::display_name, users::email, users::locale);
 
-pub async fn person(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Person> {
+pub async fn person(conn: &mut impl Read, id: i64) -> QueryResult<Person> {
     users::table.find(id).select(PERSON).first(conn).await
 }
 
@@ -29,38 +28,80 @@ pub async fn names(conn: &mut impl Read, ids: &[i64]) -> QueryResult<HashMap<i64
     Ok(rows.into_iter().collect())
 }
 
-/// The first active holder of `role` other than `except` (the requester).
-pub async fn first_holder(
-    conn: &mut AsyncPgConnection,
-    role: &str,
-    except: Option<i64>,
-) -> QueryResult<Option<Person>> {
-    let mut q = users::table
-        .inner_join(user_roles::table)
-        .filter(user_roles::role_code.eq(role))
-        .filter(users::active.eq(true))
-        .order(users::id)
-        .select(PERSON)
-        .into_boxed();
-    if let Some(e) = except {
-        q = q.filter(users::id.ne(e));
-    }
-    q.first(conn).await.optional()
+/// Who could approve a step: the first active holder of each of `roles` (the
+/// requester only where no one else holds it), and whether the requester holds
+/// `first` (the step's own role). One statement for the whole chain.
+pub struct Holders {
+    pub requester_holds_first: bool,
+    pub by_role: Vec<(String, Person)>,
 }
 
-pub async fn has_role(conn: &mut AsyncPgConnection, user: i64, role: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        user_roles::table
-            .filter(user_roles::user_id.eq(user))
-            .filter(user_roles::role_code.eq(role)),
-    ))
-    .get_result(conn)
-    .await
+const HOLDERS: &str = "SELECT EXISTS (SELECT 1 FROM user_roles r \
+         WHERE r.user_id = $2 AND r.role_code = $3) AS requester_holds_first, \
+     h.role_code, h.id, h.display_name, h.email, h.locale \
+     FROM (SELECT 1) one LEFT JOIN LATERAL ( \
+         SELECT DISTINCT ON (ur.role_code) ur.role_code, u.id, u.display_name, u.email, u.locale \
+         FROM user_roles ur JOIN users u ON u.id = ur.user_id \
+         WHERE ur.role_code = ANY($1) AND u.active \
+         ORDER BY ur.role_code, u.id = $2, u.id) h ON true";
+
+#[derive(QueryableByName)]
+struct HolderRow {
+    #[diesel(sql_type = Bool)]
+    requester_holds_first: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    role_code: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    display_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    email: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    locale: Option<String>,
+}
+
+pub async fn holders(
+    conn: &mut impl Read,
+    roles: &[&str],
+    requester: i64,
+    first: &str,
+) -> QueryResult<Holders> {
+    let rows: Vec<HolderRow> = crate::db::cached(
+        diesel::sql_query(HOLDERS)
+            .bind::<Array<Text>, _>(roles)
+            .bind::<BigInt, _>(requester)
+            .bind::<Text, _>(first),
+    )
+    .load(conn)
+    .await?;
+    let requester_holds_first = rows
+        .as_slice()
+        .first()
+        .is_some_and(|r| r.requester_holds_first);
+    let by_role = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.role_code?,
+                Person {
+                    id: r.id?,
+                    display_name: r.display_name?,
+                    email: r.email?,
+                    locale: r.locale?,
+                },
+            ))
+        })
+        .collect();
+    Ok(Holders {
+        requester_holds_first,
+        by_role,
+    })
 }
 
 /// The deputy `user` named for `day`, if any (the latest named wins).
 pub async fn deputy_on(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl Read,
     user: i64,
     day: NaiveDate,
 ) -> QueryResult<Option<Person>> {
@@ -195,58 +236,79 @@ pub struct NewEvent<'a> {
 }
 
 pub async fn add_event(conn: &mut AsyncPgConnection, e: NewEvent<'_>) -> QueryResult<()> {
+    add_events(conn, &[e]).await
+}
+
+/// Several events of one moment in one statement, in the order given.
+pub async fn add_events(conn: &mut impl Read, events: &[NewEvent<'_>]) -> QueryResult<()> {
+    let rows: Vec<_> = events
+        .iter()
+        .map(|e| {
+            (
+                approval_events::request_id.eq(e.request_id),
+                approval_events::at.eq(e.at),
+                approval_events::step.eq(e.step),
+                approval_events::action.eq(e.action),
+                approval_events::actor_id.eq(e.actor_id),
+                approval_events::via.eq(e.via),
+                approval_events::on_behalf_of.eq(e.on_behalf_of),
+                approval_events::comment.eq(e.comment),
+            )
+        })
+        .collect();
     diesel::insert_into(approval_events::table)
-        .values((
-            approval_events::request_id.eq(e.request_id),
-            approval_events::at.eq(e.at),
-            approval_events::step.eq(e.step),
-            approval_events::action.eq(e.action),
-            approval_events::actor_id.eq(e.actor_id),
-            approval_events::via.eq(e.via),
-            approval_events::on_behalf_of.eq(e.on_behalf_of),
-            approval_events::comment.eq(e.comment),
-        ))
+        .values(rows)
         .execute(conn)
         .await?;
     Ok(())
 }
 
 /// A row of the inbox: the pending task, its request and who asked.
-#[derive(Queryable, Debug)]
+#[derive(QueryableByName, Debug)]
 pub struct InboxRow {
+    #[diesel(sql_type = BigInt)]
     pub task_id: i64,
+    #[diesel(sql_type = BigInt)]
     pub approver_id: i64,
+    #[diesel(sql_type = Timestamptz)]
     pub due_at: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
     pub request_id: i64,
+    #[diesel(sql_type = Text)]
     pub title: String,
+    #[diesel(sql_type = Text)]
     pub kind: String,
+    #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
     pub requester: String,
 }
+
+/// The pending tasks by the inbox index, then each one's request by its key (a
+/// lateral subquery the planner cannot turn into a join). The statement keeps
+/// one plan per connection; as a plain join, a plan made for "about as many
+/// tasks as anyone has" hashed the whole request table on every call.
+const INBOX: &str = "SELECT t.id AS task_id, t.approver_id, t.due_at, r.id AS request_id, \
+     r.title, r.kind, r.created_at, u.display_name AS requester \
+     FROM approval_tasks t \
+     CROSS JOIN LATERAL (SELECT approval_requests.id, approval_requests.title, \
+         approval_requests.kind, approval_requests.created_at, approval_requests.requester_id \
+         FROM approval_requests WHERE approval_requests.id = t.request_id OFFSET 0) r \
+     CROSS JOIN LATERAL (SELECT users.display_name FROM users \
+         WHERE users.id = r.requester_id OFFSET 0) u \
+     WHERE t.status = 'pending' AND t.approver_id = ANY($1) AND r.requester_id <> $2 \
+     ORDER BY t.id LIMIT 500";
 
 /// Pending tasks of `approvers` (the user and whoever they stand in for), oldest
 /// first; never the user's own requests.
 pub async fn inbox(conn: &mut impl Read, me: i64, approvers: &[i64]) -> QueryResult<Vec<InboxRow>> {
-    let q = approval_tasks::table
-        .inner_join(approval_requests::table)
-        .inner_join(users::table.on(users::id.eq(approval_requests::requester_id)))
-        .filter(approval_tasks::status.eq(crate::db::constant("pending")))
-        .filter(approval_tasks::approver_id.eq_any(approvers))
-        .filter(approval_requests::requester_id.ne(me))
-        .order(approval_tasks::id)
-        .select((
-            approval_tasks::id,
-            approval_tasks::approver_id,
-            approval_tasks::due_at,
-            approval_requests::id,
-            approval_requests::title,
-            approval_requests::kind,
-            approval_requests::created_at,
-            users::display_name,
-        ));
-    // Constants in the text: the pending-task index and the limit serve the
-    // statement's generic plan, so it is not planned again on every request.
-    crate::db::cached(q).limit(500).load(conn).await
+    crate::db::cached(
+        diesel::sql_query(INBOX)
+            .bind::<Array<BigInt>, _>(approvers)
+            .bind::<BigInt, _>(me),
+    )
+    .load(conn)
+    .await
 }
 
 /// The user's own requests, newest first (keyset on id).

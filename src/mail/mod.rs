@@ -10,7 +10,7 @@ pub mod worker;
 use actix_web::web;
 use askama::Template;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::i18n::Locale;
 use crate::schema::mail_outbox;
@@ -65,7 +65,7 @@ pub fn one_line(s: &str) -> String {
 /// `key` (a retried request, a job run twice) queues nothing; returns whether
 /// a row was written.
 pub async fn enqueue(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl crate::db::Read,
     key: &str,
     message: &str,
     to: &Recipient,
