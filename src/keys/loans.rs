@@ -160,7 +160,7 @@ async fn sheet_rows(
     q: &LoanQuery,
 ) -> QueryResult<Vec<LoanRow>> {
     let filter = q.filter(page, Utc::now());
-    queries::list_loans(conn, &filter, None, SHEET_MAX + 1).await
+    queries::sheet_loans(conn, &filter, SHEET_MAX + 1).await
 }
 
 pub async fn register_csv(

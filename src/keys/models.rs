@@ -142,8 +142,36 @@ pub struct KeyLabel {
     pub door: String,
 }
 
-/// A loan line of the register: the loan, its building code, its keys' labels
-/// and the names of who handed it over and took it back.
+/// What the register page shows of a loan (no identity numbers, no work order:
+/// the page reads only what it shows).
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = key_loans)]
+pub struct LoanBrief {
+    pub id: i64,
+    pub borrower_name: String,
+    pub borrower_company: String,
+    pub purpose: String,
+    pub due_at: DateTime<Utc>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl LoanBrief {
+    pub fn overdue(&self, now: DateTime<Utc>) -> bool {
+        self.status == "out" && self.due_at <= now
+    }
+}
+
+/// A line of the register page: the loan, its building code, its keys' labels.
+#[derive(Debug, Clone)]
+pub struct LoanLine {
+    pub loan: LoanBrief,
+    pub building_code: String,
+    pub keys: Vec<KeyLabel>,
+}
+
+/// A loan line of the register as exported and printed: the loan, its building
+/// code, its keys' labels and the names of who handed it over and took it back.
 #[derive(Debug, Clone)]
 pub struct LoanRow {
     pub loan: Loan,

@@ -7,8 +7,8 @@ use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{
-    Category, CopyRequest, Count, Issue, Key, KeyEvent, KeyLabel, KeyRow, Loan, LoanRow, NewKey,
-    NewLoan,
+    Category, CopyRequest, Count, Issue, Key, KeyEvent, KeyLabel, KeyRow, Loan, LoanBrief,
+    LoanLine, LoanRow, NewKey, NewLoan,
 };
 use crate::schema::{
     buildings, key_categories, key_copy_requests, key_count_lines, key_counts, key_events,
@@ -525,26 +525,20 @@ pub struct LoanFilter {
     pub person: Option<i64>,
 }
 
-/// A page of the loan register, newest first, keyset on (created_at, id): three
-/// statements whatever the data size (loans with names, their keys' labels).
-pub async fn list_loans(
-    conn: &mut impl Read,
+/// The loans `f` selects, newest first, after the cursor `before` when given
+/// (keyset on (created_at, id)), with their building; boxed, for the page and
+/// the sheet to pick their columns.
+fn loans_where<'a>(
     f: &LoanFilter,
     before: Option<(DateTime<Utc>, i64)>,
-    limit: i64,
-) -> QueryResult<Vec<LoanRow>> {
-    let (hand, ret) = diesel::alias!(users as hand_users, users as ret_users);
+) -> diesel::helper_types::IntoBoxed<
+    'a,
+    diesel::helper_types::InnerJoin<key_loans::table, buildings::table>,
+    diesel::pg::Pg,
+> {
     let mut q = key_loans::table
         .inner_join(buildings::table)
-        .left_join(hand.on(key_loans::handed_out_by.eq(hand.field(users::id).nullable())))
-        .left_join(ret.on(key_loans::returned_to.eq(ret.field(users::id).nullable())))
         .order((key_loans::created_at.desc(), key_loans::id.desc()))
-        .select((
-            Loan::as_select(),
-            buildings::code,
-            hand.field(users::display_name).nullable(),
-            ret.field(users::display_name).nullable(),
-        ))
         .into_boxed();
     if let Some(t) = f.from {
         q = q.filter(key_loans::created_at.ge(t));
@@ -581,21 +575,65 @@ pub async fn list_loans(
                 .sql(")"),
         );
     }
+    q
+}
+
+/// A page of the loan register: two statements whatever the data size (the
+/// loans with their building, their keys' labels).
+pub async fn list_loans(
+    conn: &mut impl Read,
+    f: &LoanFilter,
+    before: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<LoanLine>> {
+    let q = loans_where(f, before).select((LoanBrief::as_select(), buildings::code));
     // `cached`: the keyset's SQL fragment would otherwise have diesel plan the
     // page on every request (its text is constant, every value is a bind); the
     // limit in the text lets PostgreSQL keep one plan for it.
-    let rows: Vec<(Loan, String, Option<String>, Option<String>)> =
-        crate::db::cached(q).limit(limit).load(conn).await?;
+    let rows: Vec<(LoanBrief, String)> = crate::db::cached(q).limit(limit).load(conn).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
     let labels = labels_of_loans(conn, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|(loan, building_code, h, r)| LoanRow {
+        .map(|(loan, building_code)| LoanLine {
             keys: labels.get(&loan.id).cloned().unwrap_or_default(),
             loan,
             building_code,
-            handed_out_by: h.unwrap_or_default(),
-            returned_to: r.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The register's loans as exported and printed, up to `limit`: whole loans,
+/// their keys' labels and the names of the staff who handed out and took back.
+pub async fn sheet_loans(
+    conn: &mut AsyncPgConnection,
+    f: &LoanFilter,
+    limit: i64,
+) -> QueryResult<Vec<LoanRow>> {
+    let q = loans_where(f, None).select((Loan::as_select(), buildings::code));
+    let rows: Vec<(Loan, String)> = crate::db::cached(q).limit(limit).load(conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
+    let labels = labels_of_loans(conn, &ids).await?;
+    let mut staff: Vec<i64> = rows
+        .iter()
+        .flat_map(|(l, _)| [l.handed_out_by, l.returned_to])
+        .flatten()
+        .collect();
+    staff.sort_unstable();
+    staff.dedup();
+    let names = crate::approvals::queries::names(conn, &staff).await?;
+    let name = |id: Option<i64>| {
+        id.and_then(|id| names.get(&id).cloned())
+            .unwrap_or_default()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(loan, building_code)| LoanRow {
+            keys: labels.get(&loan.id).cloned().unwrap_or_default(),
+            handed_out_by: name(loan.handed_out_by),
+            returned_to: name(loan.returned_to),
+            loan,
+            building_code,
         })
         .collect())
 }

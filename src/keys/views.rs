@@ -3,7 +3,9 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use super::forms::{CopyInput, CountInput, IssueInput, LoanInput, SetInput, StorageInput};
-use super::models::{CopyRequest, Count, Issue, Key, KeyEvent, KeyRow, Loan, LoanRow};
+use super::models::{
+    CopyRequest, Count, Issue, Key, KeyEvent, KeyRow, Loan, LoanBrief, LoanLine, LoanRow,
+};
 use crate::i18n::Locale;
 use crate::properties::models::Resident;
 use crate::web::cite::Cite;
@@ -240,7 +242,7 @@ pub struct Register<'a> {
     pub ctx: &'a PageCtx,
     pub cites: &'static [Cite],
     pub txt: Txt,
-    pub rows: Vec<LoanRow>,
+    pub rows: Vec<LoanLine>,
     pub next: Option<String>,
     pub query: String,
     pub from: String,
@@ -265,7 +267,7 @@ impl Register<'_> {
     pub fn is_building(&self, id: &i64) -> bool {
         is_id(&self.building, *id)
     }
-    pub fn overdue(&self, l: &Loan) -> bool {
+    pub fn overdue(&self, l: &LoanBrief) -> bool {
         l.overdue(self.now)
     }
 }

@@ -634,6 +634,12 @@ async fn a_return_records_who_received_it_and_a_loss_needs_an_account() {
     assert_eq!(key_status(&app, key).await, "in");
     let (_, page) = clerk.page(&format!("/keys/loans/{loan}")).await;
     assert!(page.contains("客服主管 李强"), "received by");
+    let csv = clerk.get("/keys/loans.csv").await.text().await.unwrap();
+    let line = csv.lines().find(|l| l.contains("检修配电柜")).unwrap();
+    assert!(
+        line.contains("客服专员 陈静") && line.contains("客服主管 李强"),
+        "who handed it out and who took it back: {line}"
+    );
     let (_, history) = clerk.page(&format!("/keys/{key}")).await;
     assert!(history.contains("归还") && history.contains("借出"));
 
