@@ -82,20 +82,26 @@ async fn show_page(
     .ok_or(AppError::NotFound)?;
     let content = published.get(&mut conn, &version).await?;
     let links = queries::links_of(&mut conn, document.id).await?;
+    let doc = DocView {
+        document,
+        version,
+        content,
+    };
+    let article = published.article(&Article {
+        loc: page.locale,
+        doc: &doc,
+        links: &links,
+        base_url: config.base_url.as_str(),
+    })?;
     let body = ShowPage {
         ctx: page.ctx(),
-        doc: DocView {
-            document,
-            version,
-            content,
-        },
+        doc,
         latest,
         versions,
-        links,
+        article,
         has_draft,
         may_edit: page.may(Right::EditHandbook),
         may_report: page.may(Right::ViewAckReport),
-        base_url: config.base_url.to_string(),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

@@ -188,16 +188,25 @@ pub async fn contents(
     Ok(out)
 }
 
-/// The content of published versions, kept in memory by each instance. A version
-/// is fixed once published (edits make a new draft), so what is kept never goes
-/// stale and needs no notice; drafts are always read afresh.
+/// The content of published versions, kept in memory by each instance, and
+/// their rendered text per language. A version is fixed once published (edits
+/// make a new draft), so what is kept never goes stale and needs no notice;
+/// drafts are always read and rendered afresh.
 #[derive(Clone)]
-pub struct PublishedContent(moka::sync::Cache<i64, std::sync::Arc<Vec<SectionView>>>);
+pub struct PublishedContent {
+    content: moka::sync::Cache<i64, std::sync::Arc<Vec<SectionView>>>,
+    /// Keyed by version, language and a hash of the clauses' links (which may
+    /// change while the version does not).
+    articles: moka::sync::Cache<(i64, &'static str, u64), std::sync::Arc<str>>,
+}
 
 impl Default for PublishedContent {
     fn default() -> Self {
         // Versions of a whole handbook are a few hundred kilobytes.
-        PublishedContent(moka::sync::Cache::new(256))
+        PublishedContent {
+            content: moka::sync::Cache::new(256),
+            articles: moka::sync::Cache::new(256),
+        }
     }
 }
 
@@ -211,12 +220,39 @@ impl PublishedContent {
         if version.is_draft() {
             return Ok(std::sync::Arc::new(content(conn, version.id).await?));
         }
-        if let Some(kept) = self.0.get(&version.id) {
+        if let Some(kept) = self.content.get(&version.id) {
             return Ok(kept);
         }
         let loaded = std::sync::Arc::new(content(conn, version.id).await?);
-        self.0.insert(version.id, loaded.clone());
+        self.content.insert(version.id, loaded.clone());
         Ok(loaded)
+    }
+
+    /// The rendered `article`: from memory when its version is published and
+    /// it was rendered before in this language with the same links.
+    pub fn article(
+        &self,
+        article: &super::views::Article<'_>,
+    ) -> Result<std::sync::Arc<str>, askama::Error> {
+        use askama::Template;
+        use std::hash::{Hash, Hasher};
+        let version = &article.doc.version;
+        if version.is_draft() {
+            return Ok(article.render()?.into());
+        }
+        let mut links: Vec<_> = article.links.values().flatten().collect();
+        links.sort_unstable_by(|a, b| (&a.anchor, &a.href).cmp(&(&b.anchor, &b.href)));
+        let mut h = std::hash::DefaultHasher::new();
+        for l in links {
+            (&l.anchor, &l.kind, &l.label, &l.href).hash(&mut h);
+        }
+        let key = (version.id, article.loc.code(), h.finish());
+        if let Some(kept) = self.articles.get(&key) {
+            return Ok(kept);
+        }
+        let html: std::sync::Arc<str> = article.render()?.into();
+        self.articles.insert(key, html.clone());
+        Ok(html)
     }
 }
 

@@ -7,6 +7,7 @@ use super::forms::{ImportInput, PublishInput};
 use super::models::{ClauseLink, ClauseRow, DocumentRow, SectionView, Version};
 use super::queries::{AckRound, AckRow, Hit};
 use crate::auth::Role;
+use crate::i18n::Locale;
 use crate::web::{FieldErrors, PageCtx};
 
 /// A document with the content of one of its versions.
@@ -51,15 +52,36 @@ pub struct ShowPage<'a> {
     /// Newest published number: an older version says it is superseded.
     pub latest: i32,
     pub versions: Vec<Version>,
-    pub links: HashMap<String, Vec<ClauseLink>>,
+    /// The rendered [`Article`].
+    pub article: std::sync::Arc<str>,
     pub has_draft: bool,
     pub may_edit: bool,
     pub may_report: bool,
-    /// This site's address, for the copyable clause links.
-    pub base_url: String,
 }
 
 impl ShowPage<'_> {
+    pub fn is_latest(&self) -> bool {
+        self.doc.version.number_or_zero() == self.latest
+    }
+}
+
+/// The table of contents and text of a version with its clauses' links: most
+/// of a document page, the same for every reader of one language.
+#[derive(Template)]
+#[template(path = "handbook/article.html")]
+pub struct Article<'a> {
+    pub loc: Locale,
+    pub doc: &'a DocView,
+    pub links: &'a HashMap<String, Vec<ClauseLink>>,
+    /// This site's address, for the copyable clause links.
+    pub base_url: &'a str,
+}
+
+impl Article<'_> {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.loc.t(key)
+    }
+
     pub fn depth_class(&self, c: &ClauseRow) -> String {
         depth_class(c)
     }
@@ -75,10 +97,6 @@ impl ShowPage<'_> {
             self.doc.document.id,
             anchor
         )
-    }
-
-    pub fn is_latest(&self) -> bool {
-        self.doc.version.number_or_zero() == self.latest
     }
 }
 

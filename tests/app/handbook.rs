@@ -766,6 +766,10 @@ async fn several_instances_starting_at_once_install_the_seed_once() {
 async fn a_clause_shows_the_registers_that_implement_it() {
     let app = TestApp::spawn().await;
     let id = doc_id(&app, "客服规章制度1").await;
+    let employee = app.login_as(Role::Employee).await;
+    // Seen once without the link: the page kept then must not hide it later.
+    let (_, before) = employee.page(&format!("/handbook/{id}")).await;
+    assert!(text_of(&before, "#c1-3-2-3 .hb-reg").is_none());
     let mut conn = app.db().await;
     diesel::insert_into(kefu::schema::handbook_clause_links::table)
         .values((
@@ -778,7 +782,6 @@ async fn a_clause_shows_the_registers_that_implement_it() {
         .execute(&mut conn)
         .await
         .unwrap();
-    let employee = app.login_as(Role::Employee).await;
 
     let (_, page) = employee.page(&format!("/handbook/{id}")).await;
 
@@ -787,6 +790,13 @@ async fn a_clause_shows_the_registers_that_implement_it() {
         "登记簿：房屋钥匙管理记录表"
     );
     assert!(text_of(&page, "#c1-3-2-2 .hb-reg").is_none());
+    let (_, en) = employee.page(&format!("/handbook/{id}?lang=en")).await;
+    assert!(
+        text_of(&en, "#c1-3-2-3 .hb-reg")
+            .unwrap()
+            .starts_with("Register"),
+        "the text kept in memory is per language"
+    );
 }
 
 #[tokio::test]
