@@ -33,16 +33,10 @@ pub async fn inbox(
 ) -> Result<HttpResponse, AppError> {
     let mut conn = conn.get();
     let me = page.user().id;
-    let principals = queries::principals(&mut conn, me, engine::day(&config, Utc::now())).await?;
-    let mut approvers = principals.clone();
-    approvers.push(me);
-    let rows = queries::inbox(&mut conn, me, &approvers).await?;
-    let names = queries::names(&mut conn, &principals).await?;
+    let rows = queries::inbox(&mut conn, me, engine::day(&config, Utc::now())).await?;
     let body = Inbox {
         ctx: page.ctx(),
         rows,
-        me,
-        names,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

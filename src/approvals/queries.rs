@@ -2,7 +2,7 @@
 //! inside the caller's transaction.
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 
@@ -136,21 +136,6 @@ pub async fn is_deputy(
     .await
 }
 
-/// Users `deputy` stands in for on `day`.
-pub async fn principals(
-    conn: &mut impl Read,
-    deputy: i64,
-    day: NaiveDate,
-) -> QueryResult<Vec<i64>> {
-    approval_deputies::table
-        .filter(approval_deputies::deputy_id.eq(deputy))
-        .filter(approval_deputies::starts_on.le(day))
-        .filter(approval_deputies::ends_on.ge(day))
-        .select(approval_deputies::user_id)
-        .load(conn)
-        .await
-}
-
 pub async fn get_request(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Request> {
     approval_requests::table
         .find(id)
@@ -270,6 +255,9 @@ pub struct InboxRow {
     pub task_id: i64,
     #[diesel(sql_type = BigInt)]
     pub approver_id: i64,
+    /// Whom the user stands in for on this task; `None` when it is their own.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub on_behalf_of: Option<String>,
     #[diesel(sql_type = Timestamptz)]
     pub due_at: DateTime<Utc>,
     #[diesel(sql_type = BigInt)]
@@ -284,28 +272,36 @@ pub struct InboxRow {
     pub requester: String,
 }
 
-/// The pending tasks by the inbox index, then each one's request by its key (a
-/// lateral subquery the planner cannot turn into a join). The statement keeps
-/// one plan per connection; as a plain join, a plan made for "about as many
-/// tasks as anyone has" hashed the whole request table on every call.
-const INBOX: &str = "SELECT t.id AS task_id, t.approver_id, t.due_at, r.id AS request_id, \
-     r.title, r.kind, r.created_at, u.display_name AS requester \
+/// The user's pending tasks and those of whoever they stand in for today, by
+/// the inbox index; then each one's request by its key (a lateral subquery the
+/// planner cannot turn into a join). The statement keeps one plan per
+/// connection; as a plain join, a plan made for "about as many tasks as anyone
+/// has" hashed the whole request table on every call.
+const INBOX: &str = "WITH approvers AS ( \
+         SELECT $1::bigint AS id \
+         UNION SELECT d.user_id FROM approval_deputies d \
+         WHERE d.deputy_id = $1 AND d.starts_on <= $2 AND d.ends_on >= $2) \
+     SELECT t.id AS task_id, t.approver_id, \
+         CASE WHEN t.approver_id = $1 THEN NULL ELSE \
+             (SELECT a.display_name FROM users a WHERE a.id = t.approver_id) END AS on_behalf_of, \
+         t.due_at, r.id AS request_id, r.title, r.kind, r.created_at, u.display_name AS requester \
      FROM approval_tasks t \
      CROSS JOIN LATERAL (SELECT approval_requests.id, approval_requests.title, \
          approval_requests.kind, approval_requests.created_at, approval_requests.requester_id \
          FROM approval_requests WHERE approval_requests.id = t.request_id OFFSET 0) r \
      CROSS JOIN LATERAL (SELECT users.display_name FROM users \
          WHERE users.id = r.requester_id OFFSET 0) u \
-     WHERE t.status = 'pending' AND t.approver_id = ANY($1) AND r.requester_id <> $2 \
+     WHERE t.status = 'pending' AND t.approver_id IN (SELECT id FROM approvers) \
+         AND r.requester_id <> $1 \
      ORDER BY t.id LIMIT 500";
 
-/// Pending tasks of `approvers` (the user and whoever they stand in for), oldest
-/// first; never the user's own requests.
-pub async fn inbox(conn: &mut impl Read, me: i64, approvers: &[i64]) -> QueryResult<Vec<InboxRow>> {
+/// Pending tasks of `me` and of whoever `me` stands in for on `day`, oldest
+/// first; never the user's own requests. One statement.
+pub async fn inbox(conn: &mut impl Read, me: i64, day: NaiveDate) -> QueryResult<Vec<InboxRow>> {
     crate::db::cached(
         diesel::sql_query(INBOX)
-            .bind::<Array<BigInt>, _>(approvers)
-            .bind::<BigInt, _>(me),
+            .bind::<BigInt, _>(me)
+            .bind::<Date, _>(day),
     )
     .load(conn)
     .await

@@ -27,22 +27,14 @@ pub fn title(ctx: &PageCtx, kind: &str, subject: &str) -> String {
 pub struct Inbox<'a> {
     pub ctx: &'a PageCtx,
     pub rows: Vec<InboxRow>,
-    pub me: i64,
-    pub names: HashMap<i64, String>,
 }
 
 impl Inbox<'_> {
-    pub fn behalf(&self, approver: &i64) -> String {
-        if *approver == self.me {
-            String::new()
-        } else {
-            self.ctx.tf(
-                "approvals.on_behalf_of",
-                &[(
-                    "name",
-                    &self.names.get(approver).cloned().unwrap_or_default(),
-                )],
-            )
+    /// The badge of a task the user decides as someone's deputy.
+    pub fn behalf(&self, r: &InboxRow) -> String {
+        match &r.on_behalf_of {
+            None => String::new(),
+            Some(name) => self.ctx.tf("approvals.on_behalf_of", &[("name", name)]),
         }
     }
 }
