@@ -256,7 +256,7 @@ pub async fn notify(
         None => (approver, None),
     };
     let expires = now + Duration::hours(config.approval_link_hours);
-    let token = super::links::token();
+    let token = crate::web::context::new_token();
     let loc = to.locale();
     let details = super::details(conn, &req.kind, req.subject_id, loc).await?;
     let fmt = |t: DateTime<Utc>| crate::i18n::minute(t, config.tz);
@@ -588,4 +588,54 @@ pub async fn use_link(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holder(role: Role, id: i64) -> (String, Person) {
+        let person = Person {
+            id,
+            display_name: format!("user {id}"),
+            email: format!("u{id}@example.com"),
+            locale: "zh-CN".into(),
+        };
+        (role.code().to_owned(), person)
+    }
+
+    const CHAIN: [Role; 2] = [Role::CsSupervisor, Role::CenterManager];
+
+    #[test]
+    fn the_requester_is_passed_over_to_the_next_in_line() {
+        let holders = [
+            holder(Role::CsSupervisor, 7),
+            holder(Role::CenterManager, 8),
+            holder(Role::Admin, 1),
+        ];
+        let (p, role, level) = resolve(&holders, &CHAIN, 0, 7).unwrap();
+        assert_eq!((p.id, role.as_str(), level), (8, "center_manager", 1));
+        let (p, _, level) = resolve(&holders, &CHAIN, 0, 99).unwrap();
+        assert_eq!(
+            (p.id, level),
+            (7, 0),
+            "anyone else gets the first role's holder"
+        );
+        let (p, _, level) = resolve(&holders, &CHAIN, 1, 99).unwrap();
+        assert_eq!((p.id, level), (8, 1), "an escalation starts further down");
+    }
+
+    #[test]
+    fn with_no_one_left_an_admin_decides_even_the_requester_when_the_only_one() {
+        let holders = [holder(Role::CsSupervisor, 7), holder(Role::Admin, 1)];
+        let (p, role, level) = resolve(&holders, &CHAIN[..1], 0, 7).unwrap();
+        assert_eq!((p.id, role.as_str(), level), (1, "admin", 1));
+        let only_admin = [holder(Role::Admin, 7)];
+        let (p, role, _) = resolve(&only_admin, &CHAIN, 0, 7).unwrap();
+        assert_eq!((p.id, role.as_str()), (7, "admin"));
+        assert!(
+            resolve(&[], &CHAIN, 0, 7).is_err(),
+            "no active admin at all"
+        );
+    }
 }

@@ -8,7 +8,6 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::models::{Request, Task};
@@ -56,15 +55,9 @@ pub enum State {
     },
 }
 
-/// Makes a link and returns its token (the only time the token exists in clear).
-/// A new single-use token: 32 random bytes, hex; only its hash is stored.
-pub fn token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// Stores the link of `token` (see [`token`]) for `user` to decide `task_id`.
+/// Stores the link of `token` (a [`crate::web::context::new_token`], in clear only
+/// in the mail that carries it; its hash is what is kept) for `user_id` to decide
+/// `task_id`.
 pub async fn create(
     conn: &mut impl crate::db::Read,
     token: &str,

@@ -253,8 +253,6 @@ pub async fn add_events(conn: &mut impl Read, events: &[NewEvent<'_>]) -> QueryR
 pub struct InboxRow {
     #[diesel(sql_type = BigInt)]
     pub task_id: i64,
-    #[diesel(sql_type = BigInt)]
-    pub approver_id: i64,
     /// Whom the user stands in for on this task; `None` when it is their own.
     #[diesel(sql_type = Nullable<Text>)]
     pub on_behalf_of: Option<String>,
@@ -281,7 +279,7 @@ const INBOX: &str = "WITH approvers AS ( \
          SELECT $1::bigint AS id \
          UNION SELECT d.user_id FROM approval_deputies d \
          WHERE d.deputy_id = $1 AND d.starts_on <= $2 AND d.ends_on >= $2) \
-     SELECT t.id AS task_id, t.approver_id, \
+     SELECT t.id AS task_id, \
          CASE WHEN t.approver_id = $1 THEN NULL ELSE \
              (SELECT a.display_name FROM users a WHERE a.id = t.approver_id) END AS on_behalf_of, \
          t.due_at, r.id AS request_id, r.title, r.kind, r.created_at, u.display_name AS requester \

@@ -108,9 +108,14 @@ pub struct Loan {
     pub lost_at: Option<DateTime<Utc>>,
 }
 
+/// A loan is overdue while its keys are out past the time they were due.
+fn overdue(status: &str, due_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    status == "out" && due_at <= now
+}
+
 impl Loan {
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
-        self.status == "out" && self.due_at <= now
+        overdue(&self.status, self.due_at, now)
     }
 }
 
@@ -158,7 +163,7 @@ pub struct LoanBrief {
 
 impl LoanBrief {
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
-        self.status == "out" && self.due_at <= now
+        overdue(&self.status, self.due_at, now)
     }
 }
 

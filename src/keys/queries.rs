@@ -592,11 +592,11 @@ pub async fn list_loans(
     // limit in the text lets PostgreSQL keep one plan for it.
     let rows: Vec<(LoanBrief, String)> = crate::db::cached(q).limit(limit).load(conn).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
-    let labels = labels_of_loans(conn, &ids).await?;
+    let mut labels = labels_of_loans(conn, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|(loan, building_code)| LoanLine {
-            keys: labels.get(&loan.id).cloned().unwrap_or_default(),
+            keys: labels.remove(&loan.id).unwrap_or_default(),
             loan,
             building_code,
         })
@@ -613,7 +613,7 @@ pub async fn sheet_loans(
     let q = loans_where(f, None).select((Loan::as_select(), buildings::code));
     let rows: Vec<(Loan, String)> = crate::db::cached(q).limit(limit).load(conn).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
-    let labels = labels_of_loans(conn, &ids).await?;
+    let mut labels = labels_of_loans(conn, &ids).await?;
     let mut staff: Vec<i64> = rows
         .iter()
         .flat_map(|(l, _)| [l.handed_out_by, l.returned_to])
@@ -629,7 +629,7 @@ pub async fn sheet_loans(
     Ok(rows
         .into_iter()
         .map(|(loan, building_code)| LoanRow {
-            keys: labels.get(&loan.id).cloned().unwrap_or_default(),
+            keys: labels.remove(&loan.id).unwrap_or_default(),
             handed_out_by: name(loan.handed_out_by),
             returned_to: name(loan.returned_to),
             loan,
