@@ -35,6 +35,9 @@ use crate::db::Reader;
 /// Session-state key under which `load` hands over the signed-in user (JSON of
 /// [`crate::auth::CurrentUser`]). Never written back.
 pub const USER_KEY: &str = "__user";
+/// Session-state key under which `load` notes a fingerprint of the state as
+/// loaded ([`fingerprint`]). Never written back.
+const LOADED_KEY: &str = "__loaded";
 /// Session-state key holding the signed-in user's id.
 pub const UID_KEY: &str = "uid";
 
@@ -113,8 +116,27 @@ fn uid_of(state: &HashMap<String, String>) -> Option<i64> {
 
 fn encode(mut state: HashMap<String, String>) -> Result<(String, Option<i64>), serde_json::Error> {
     state.remove(USER_KEY);
+    state.remove(LOADED_KEY);
     let uid = uid_of(&state);
     Ok((serde_json::to_string(&state)?, uid))
+}
+
+/// A digest of what `update` would write: the state without the keys never
+/// written, in a fixed order.
+fn fingerprint(state: &HashMap<String, String>) -> String {
+    let mut entries: Vec<(&String, &String)> = state
+        .iter()
+        .filter(|(k, _)| *k != USER_KEY && *k != LOADED_KEY)
+        .collect();
+    entries.sort_unstable();
+    let mut digest = Sha256::new();
+    for (k, v) in entries {
+        for part in [k, v] {
+            digest.update((part.len() as u64).to_le_bytes());
+            digest.update(part.as_bytes());
+        }
+    }
+    hex::encode(digest.finalize())
 }
 
 /// The session load: the session, and the user's current record with the counts and
@@ -179,13 +201,20 @@ SELECT cur.state::text AS state,
            'roles', (SELECT coalesce(json_agg(r.code ORDER BY r.sort_order), '[]'::json)
                      FROM user_roles ur JOIN roles r ON r.code = ur.role_code
                      WHERE ur.user_id = u.id),
-           'inbox_count', (SELECT count(*) FROM approval_tasks t
-                           JOIN approval_requests ar ON ar.id = t.request_id
-                           WHERE t.status = 'pending' AND ar.requester_id <> u.id
-                             AND (t.approver_id = u.id
-                              OR t.approver_id IN (SELECT d.user_id FROM approval_deputies d
-                                  WHERE d.deputy_id = u.id
-                                    AND current_date BETWEEN d.starts_on AND d.ends_on))),
+           -- The pending tasks of the user and of whom they stand in for, read
+           -- approver by approver through the inbox index (an OR, or a plain
+           -- join, scans every pending task).
+           'inbox_count', (SELECT count(*)
+                           FROM (SELECT u.id AS approver_id UNION ALL
+                                 SELECT d.user_id FROM approval_deputies d
+                                 WHERE d.deputy_id = u.id
+                                   AND current_date BETWEEN d.starts_on AND d.ends_on) a,
+                           LATERAL (SELECT 1 FROM approval_tasks t
+                                    JOIN approval_requests ar ON ar.id = t.request_id
+                                    WHERE t.approver_id = a.approver_id
+                                      AND t.status = 'pending'
+                                      AND ar.requester_id <> u.id
+                                    OFFSET 0) pending),
            -- Current versions published for acknowledgement by one of the user's
            -- posts and not yet confirmed by them: the banner on every page.
            'pending_acks', (SELECT coalesce(json_agg(json_build_object(
@@ -265,6 +294,8 @@ impl SessionStore for PgSessionStore {
         };
         let mut state: HashMap<String, String> =
             serde_json::from_str(&state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        let loaded = fingerprint(&state);
+        state.insert(LOADED_KEY.into(), loaded);
         match user_json {
             Some(user) => {
                 state.insert(USER_KEY.into(), user);
@@ -300,9 +331,15 @@ impl SessionStore for PgSessionStore {
         session_state: HashMap<String, String>,
         _ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
+        // A request that changed something and changed it back (a message for
+        // the next page, moved to its cookie: see `web::flash`) writes nothing.
+        if session_state.get(LOADED_KEY) == Some(&fingerprint(&session_state)) {
+            return Ok(session_key);
+        }
+        let key_hash = hash(&session_key);
         let (json, uid) =
             encode(session_state.clone()).map_err(|e| UpdateError::Serialization(e.into()))?;
-        self.cache.forget(&hash(&session_key));
+        self.cache.forget(&key_hash);
         let conn = self
             .db
             .get()
@@ -313,7 +350,7 @@ impl SessionStore for PgSessionStore {
              expires_at = now() + make_interval(secs => $4) \
              WHERE key_hash = $1 AND expires_at > now()",
         )
-        .bind::<Bytea, _>(hash(&session_key))
+        .bind::<Bytea, _>(&key_hash)
         .bind::<Text, _>(json)
         .bind::<Nullable<Int8>, _>(uid)
         .bind::<Double, _>(self.idle.as_secs_f64())

@@ -2,7 +2,6 @@
 use actix_session::SessionExt;
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 use std::future::{ready, Ready};
 use std::ops::Deref;
 
@@ -13,14 +12,8 @@ use crate::i18n::Locale;
 use crate::web::middleware::Identity;
 
 const CSRF_KEY: &str = "csrf";
-const FLASH_KEY: &str = "flash";
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Flash {
-    /// `ok` or `error`: picks the style; the text says the rest.
-    pub kind: String,
-    pub text: String,
-}
+pub use super::flash::{flash, Flash};
 
 /// A link in the module navigation.
 pub struct NavItem {
@@ -75,23 +68,6 @@ pub fn expected_csrf(req: &actix_web::dev::ServiceRequest) -> Option<String> {
     req.get_session().get::<String>(CSRF_KEY).ok().flatten()
 }
 
-/// Most messages kept for the next page: a client that posts again and again
-/// without reading the answer (a script, a benchmark) must not grow its session.
-const FLASH_MAX: usize = 5;
-
-/// Queues a message for the next page this browser shows.
-pub fn flash(session: &actix_session::Session, kind: &str, text: impl Into<String>) {
-    let mut list: Vec<Flash> = session.get(FLASH_KEY).ok().flatten().unwrap_or_default();
-    if list.len() >= FLASH_MAX {
-        list.drain(..=list.len() - FLASH_MAX);
-    }
-    list.push(Flash {
-        kind: kind.to_owned(),
-        text: text.into(),
-    });
-    let _ = session.insert(FLASH_KEY, list);
-}
-
 pub fn request_id(req: &HttpRequest) -> String {
     req.extensions()
         .get::<tracing_actix_web::RequestId>()
@@ -135,11 +111,7 @@ impl PageCtx {
     fn build(req: &HttpRequest) -> PageCtx {
         let mut ctx = PageCtx::peek(req);
         ctx.csrf_token = csrf_token(req);
-        let session = req.get_session();
-        if let Ok(Some(list)) = session.get::<Vec<Flash>>(FLASH_KEY) {
-            session.remove(FLASH_KEY);
-            ctx.flash = list;
-        }
+        ctx.flash = super::flash::take(req, &req.get_session());
         ctx
     }
 

@@ -78,8 +78,11 @@ pub async fn identity(
         u
     });
     req.extensions_mut().insert(Identity { user, locale });
+    crate::web::flash::arrive(&req);
+    let session = req.get_session();
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
     let mut res = next.call(req).await?;
+    crate::web::flash::carry(&session, &mut res)?;
     if writes {
         wrote(res.request());
     }

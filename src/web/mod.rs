@@ -4,6 +4,7 @@ pub mod cite;
 pub mod context;
 pub mod errors;
 pub mod export;
+pub mod flash;
 pub mod form;
 pub mod middleware;
 pub mod once;

@@ -345,3 +345,87 @@ async fn a_multipart_upload_is_checked_for_its_csrf_token_too() {
     assert_eq!(with.status(), StatusCode::BAD_REQUEST);
     assert_eq!(user_count(&app).await, 7);
 }
+
+/// The session row's version (its `xmin` changes with every write).
+async fn session_version(app: &TestApp, username: &str) -> String {
+    let mut conn = app.db().await;
+    diesel::sql_query(
+        "SELECT s.xmin::text AS v FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE u.username = $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(username)
+    .get_result::<Version>(&mut conn)
+    .await
+    .unwrap()
+    .v
+}
+
+#[derive(QueryableByName)]
+struct Version {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+}
+
+#[tokio::test]
+async fn a_message_for_the_next_page_shows_once_and_writes_no_session() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    employee.csrf().await;
+    let before = session_version(&app, username(Role::Employee)).await;
+
+    let res = employee
+        .submit(
+            "/leave/new",
+            "/leave/new",
+            &[
+                ("leave_type", "personal"),
+                ("start_date", "2030-06-03"),
+                ("end_date", "2030-06-04"),
+                ("reason", "搬家"),
+            ],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("kefu_flash="))
+        .expect("the message travels in its own cookie")
+        .to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert_eq!(
+        session_version(&app, username(Role::Employee)).await,
+        before,
+        "saving the message wrote the session"
+    );
+    let (_, page) = employee.page(&location(&res)).await;
+    assert_eq!(
+        text_of(&page, ".flash").as_deref(),
+        Some("请假条已提交，已通知客服主管审批。")
+    );
+    let (_, again) = employee.page(&location(&res)).await;
+    assert_eq!(text_of(&again, ".flash"), None, "shown once only");
+
+    // A message made up by hand (or signed with another key) shows nothing.
+    let forged = reqwest::Client::new()
+        .get(employee.url("/login"))
+        .header(
+            header::COOKIE,
+            "kefu_flash=f1.W3sia2luZCI6Im9rIiwidGV4dCI6Ikhpam",
+        )
+        .send()
+        .await
+        .unwrap();
+    let cleared = forged
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("kefu_flash=;") || v.starts_with("kefu_flash=\"\""));
+    let body = forged.text().await.unwrap();
+    assert_eq!(text_of(&body, ".flash"), None);
+    assert!(cleared, "a cookie that does not verify is cleared");
+}
