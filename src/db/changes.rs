@@ -14,9 +14,11 @@
 //! nothing counts as current: callers read the database every time, and the
 //! reconnect makes everything loaded before it stale.
 //!
-//! Writes made through this instance also mark everything stale here
-//! ([`Changes::wrote`]) before their response leaves, so the page after a form
-//! never waits for its own notice.
+//! A write made through this instance waits, before its response leaves, until
+//! the instance has seen its own notices ([`Changes::wrote`]): it sends a `sync`
+//! notice after its commit and waits for it to come back. The page after a form
+//! therefore shows the change, while what the write did not touch (the writer's
+//! own session, in most forms) stays kept.
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,9 +26,29 @@ use std::time::Duration;
 
 /// The channel the triggers notify.
 pub const CHANNEL: &str = "kefu_changes";
+/// How long a write waits for its own notices before it gives up and counts
+/// everything kept as stale.
+const WROTE_WAIT: Duration = Duration::from_secs(2);
+
+diesel::define_sql_function! {
+    fn pg_notify(channel: diesel::sql_types::Text, payload: diesel::sql_types::Text);
+}
+
+/// This instance's name in its `sync` notices, so that it waits for its own
+/// only (every instance hears every notice).
+struct Instance(u64);
+
+impl Default for Instance {
+    fn default() -> Self {
+        Instance(rand::random())
+    }
+}
 
 #[derive(Default)]
 struct Inner {
+    instance: Instance,
+    /// The last `sync` number handed out.
+    next_sync: AtomicU64,
     live: AtomicBool,
     /// Bumped by every notice (and by local writes).
     seq: AtomicU64,
@@ -34,7 +56,8 @@ struct Inner {
     all: AtomicU64,
     /// Sequence of the last notice about each user.
     users: Mutex<HashMap<i64, u64>>,
-    /// The highest `sync:<n>` notice seen, and a wake-up for [`Changes::settle`].
+    /// The highest of this instance's `sync:<instance>:<n>` notices seen, and a
+    /// wake-up for those waiting for one ([`Changes::wrote`], [`Changes::settle`]).
     synced: AtomicU64,
     sync_seen: tokio::sync::Notify,
 }
@@ -49,7 +72,7 @@ pub struct Changes(Arc<Inner>);
 enum Notice {
     Everyone,
     User(i64),
-    Sync(u64),
+    Sync { instance: u64, n: u64 },
 }
 
 fn parse(payload: &str) -> Option<Notice> {
@@ -59,10 +82,11 @@ fn parse(payload: &str) -> Option<Notice> {
     if let Some(id) = payload.strip_prefix("u:") {
         return id.parse().ok().map(Notice::User);
     }
-    payload
-        .strip_prefix("sync:")
-        .and_then(|n| n.parse().ok())
-        .map(Notice::Sync)
+    let (instance, n) = payload.strip_prefix("sync:")?.split_once(':')?;
+    Some(Notice::Sync {
+        instance: instance.parse().ok()?,
+        n: n.parse().ok()?,
+    })
 }
 
 impl Changes {
@@ -119,20 +143,68 @@ impl Changes {
         users.insert(user, s);
     }
 
-    /// This instance just wrote something (a form was sent): whatever it changed,
-    /// pages from here on read it afresh.
-    pub fn wrote(&self) {
-        self.everyone();
+    /// This instance just wrote something (a form was sent, committed): wait
+    /// until its notices have arrived, so that pages from here on show it. If
+    /// they cannot be awaited, everything kept counts as stale instead.
+    pub async fn wrote(&self, reader: &super::Reader) {
+        if !self.0.live.load(Ordering::Acquire) {
+            // Nothing is kept without a listener.
+            return;
+        }
+        let (n, payload) = self.sync_notice();
+        let sent = async {
+            let conn = reader.get().await.map_err(anyhow::Error::from)?;
+            diesel_async::RunQueryDsl::execute(
+                diesel::select(pg_notify(CHANNEL, payload)),
+                &mut &*conn,
+            )
+            .await?;
+            Ok::<_, anyhow::Error>(())
+        };
+        let synced = match sent.await {
+            Ok(()) => self.until_synced(n, WROTE_WAIT).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "change notices: no sync notice sent");
+                false
+            }
+        };
+        if !synced {
+            self.everyone();
+        }
+    }
+
+    /// A new `sync` number and its notice. Any number handed out later is sent
+    /// later too: seeing it means every commit before this call was seen.
+    fn sync_notice(&self) -> (u64, String) {
+        let n = self.0.next_sync.fetch_add(1, Ordering::AcqRel) + 1;
+        (n, format!("sync:{}:{n}", self.0.instance.0))
+    }
+
+    /// Whether this instance's `sync` notice `n` (or a later one) arrives in time.
+    async fn until_synced(&self, n: u64, within: Duration) -> bool {
+        tokio::time::timeout(within, async {
+            loop {
+                let seen = self.0.sync_seen.notified();
+                if self.0.synced.load(Ordering::Acquire) >= n {
+                    return;
+                }
+                seen.await;
+            }
+        })
+        .await
+        .is_ok()
     }
 
     fn apply(&self, notice: Notice) {
         match notice {
             Notice::Everyone => self.everyone(),
             Notice::User(id) => self.user(id),
-            Notice::Sync(n) => {
+            Notice::Sync { instance, n } if instance == self.0.instance.0 => {
                 self.0.synced.fetch_max(n, Ordering::AcqRel);
                 self.0.sync_seen.notify_waiters();
             }
+            // Another instance's.
+            Notice::Sync { .. } => {}
         }
     }
 
@@ -155,29 +227,20 @@ impl Changes {
         })
         .await
         .map_err(|_| anyhow::anyhow!("no connection for change notices within 5 s"))?;
-        let n = self.0.synced.load(Ordering::Acquire) + 1 + rand::random::<u32>() as u64;
+        let (n, payload) = self.sync_notice();
         let (client, connection) =
             tokio_postgres::connect(database_url, tokio_postgres::NoTls).await?;
         let driver = tokio::spawn(connection);
         client
-            .execute(
-                "SELECT pg_notify($1, $2)",
-                &[&CHANNEL, &format!("sync:{n}")],
-            )
+            .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])
             .await?;
         drop(client);
         let _ = driver.await;
-        tokio::time::timeout(Duration::from_secs(5), async {
-            loop {
-                let seen = self.0.sync_seen.notified();
-                if self.0.synced.load(Ordering::Acquire) >= n {
-                    return;
-                }
-                seen.await;
-            }
-        })
-        .await
-        .map_err(|_| anyhow::anyhow!("change notices did not arrive within 5 s"))
+        if self.until_synced(n, Duration::from_secs(5)).await {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!("change notices did not arrive within 5 s"))
+        }
     }
 }
 
@@ -284,7 +347,8 @@ mod tests {
     fn notices_parse() {
         assert_eq!(parse("*"), Some(Notice::Everyone));
         assert_eq!(parse("u:42"), Some(Notice::User(42)));
-        assert_eq!(parse("sync:7"), Some(Notice::Sync(7)));
+        assert_eq!(parse("sync:9:7"), Some(Notice::Sync { instance: 9, n: 7 }));
+        assert_eq!(parse("sync:7"), None);
         assert_eq!(parse("u:x"), None);
         assert_eq!(parse(""), None);
     }
@@ -309,14 +373,41 @@ mod tests {
     }
 
     #[test]
-    fn a_notice_about_everyone_or_a_local_write_stales_all() {
+    fn a_notice_about_everyone_stales_all() {
         let c = live();
         let s = c.begin().unwrap();
         c.apply(Notice::Everyone);
         assert!(!c.current(s, 1) && !c.current(s, 2));
-        let s = c.begin().unwrap();
-        c.wrote();
-        assert!(!c.current(s, 3));
+    }
+
+    #[tokio::test]
+    async fn a_sync_counts_once_this_instances_notice_or_a_later_one_arrived() {
+        let c = live();
+        let (n, payload) = c.sync_notice();
+        let (later, _) = c.sync_notice();
+        let wait = Duration::from_millis(20);
+        assert!(!c.until_synced(n, wait).await, "nothing arrived yet");
+        // Another instance's notice with the same number does not count.
+        c.apply(Notice::Sync {
+            instance: c.0.instance.0.wrapping_add(1),
+            n: later,
+        });
+        assert!(!c.until_synced(n, wait).await);
+        assert_eq!(
+            parse(&payload),
+            Some(Notice::Sync {
+                instance: c.0.instance.0,
+                n
+            })
+        );
+        c.apply(parse(&payload).unwrap());
+        assert!(c.until_synced(n, wait).await);
+        assert!(!c.until_synced(later, wait).await);
+        c.apply(Notice::Sync {
+            instance: c.0.instance.0,
+            n: later,
+        });
+        assert!(c.until_synced(n, wait).await && c.until_synced(later, wait).await);
     }
 
     #[test]
@@ -342,8 +433,6 @@ mod tests {
         assert_eq!(*kept.get(load()).await.unwrap(), 1, "one user's notice");
         c.apply(Notice::Everyone);
         assert_eq!(*kept.get(load()).await.unwrap(), 2);
-        c.wrote();
-        assert_eq!(*kept.get(load()).await.unwrap(), 3);
     }
 
     #[tokio::test]

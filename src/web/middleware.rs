@@ -69,7 +69,7 @@ pub async fn identity(
                 crate::users::queries::set_locale(&mut conn, u.id, l)
                     .await
                     .map_err(AppError::from)?;
-                wrote(req.request());
+                wrote(req.request()).await;
             }
         }
     }
@@ -84,7 +84,7 @@ pub async fn identity(
     let mut res = next.call(req).await?;
     crate::web::flash::carry(&session, &mut res)?;
     if writes {
-        wrote(res.request());
+        wrote(res.request()).await;
     }
     if let Some(l) = chosen {
         let secure = res
@@ -103,12 +103,14 @@ pub async fn identity(
     Ok(res)
 }
 
-/// A form was handled (or a setting saved): this instance's in-memory copies of
-/// what pages show are read afresh from here on, before the answer leaves, so the
-/// next page shows the change even before its notice arrives (see `db::changes`).
-fn wrote(req: &HttpRequest) {
-    if let Some(changes) = req.app_data::<crate::db::changes::Changes>() {
-        changes.wrote();
+/// A form was handled (or a setting saved): before the answer leaves, this
+/// instance has seen the change's notices, so the next page shows the change
+/// (see `db::changes`).
+async fn wrote(req: &HttpRequest) {
+    let changes = req.app_data::<crate::db::changes::Changes>();
+    let reader = req.app_data::<crate::db::Reader>();
+    if let (Some(changes), Some(reader)) = (changes, reader) {
+        changes.wrote(reader).await;
     }
 }
 

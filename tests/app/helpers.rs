@@ -88,7 +88,7 @@ pub struct TestApp {
     /// The configuration the app runs with (for workers and jobs a test drives).
     pub config: kefu::config::Config,
     handle: actix_web::dev::ServerHandle,
-    changes: kefu::db::changes::Changes,
+    pub changes: kefu::db::changes::Changes,
 }
 
 impl Drop for TestApp {

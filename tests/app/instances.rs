@@ -82,3 +82,32 @@ async fn a_decision_shows_at_once_on_the_instance_that_took_it() {
     let (_, home) = supervisor.page("/").await;
     assert_eq!(text_of(&home, ".modules .count"), None);
 }
+
+#[tokio::test]
+async fn a_write_has_seen_its_own_notices_before_its_answer_leaves() {
+    let app = TestApp::spawn().await;
+    app.settle().await;
+    let reader = kefu::db::Reader::new(&app.db_url);
+    let id = user_id(&app, "employee").await;
+    let mut conn = app.db().await;
+    for round in 0..20 {
+        let loaded = app.changes.begin().expect("the listener is live");
+        // Any change to the user's row notifies `u:<id>` (migration `…_changes`).
+        diesel::sql_query("UPDATE users SET locale = locale WHERE id = $1")
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+
+        app.changes.wrote(&reader).await;
+
+        assert!(
+            !app.changes.current(loaded, id),
+            "round {round}: the notice of the write had not arrived"
+        );
+        assert!(
+            app.changes.current(app.changes.begin().unwrap(), id),
+            "loaded after it: current"
+        );
+    }
+}
