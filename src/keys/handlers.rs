@@ -83,29 +83,8 @@ pub async fn inventory(
     choices: web::Data<queries::BuildingChoices>,
     q: web::Query<KeysQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let errors = FieldErrors::new(page.locale);
-    render_inventory(
-        &page,
-        &mut conn.get(),
-        &choices,
-        &q,
-        &errors,
-        &SetInput::default(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-async fn render_inventory(
-    page: &UserPage,
-    conn: &mut impl crate::db::Read,
-    choices: &queries::BuildingChoices,
-    q: &KeysQuery,
-    errors: &FieldErrors,
-    set: &SetInput,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
+    let conn = &mut conn.get();
     let mut rows = queries::list_keys(conn, &q.filter(), q.after.parse().ok(), PAGE + 1).await?;
     let next = if rows.len() as i64 > PAGE {
         rows.truncate(PAGE as usize);
@@ -119,14 +98,13 @@ async fn render_inventory(
     } else {
         None
     };
-    let buildings = queries::building_choices(conn, choices).await?;
+    let buildings = queries::building_choices(conn, &choices).await?;
     let overdue = match queries::overdue_count(conn, Utc::now(), OVERDUE_CAP + 1).await? {
         n if n > OVERDUE_CAP => format!("{OVERDUE_CAP}+"),
         n => n.to_string(),
     };
     let body = views::Inventory {
         ctx: page.ctx(),
-        cites: views::CITE_SETS,
         txt: Txt(page.locale),
         rows,
         next,
@@ -137,6 +115,42 @@ async fn render_inventory(
         buildings,
         overdue,
         manage: page.may(Right::ManageKeys),
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /keys/new: the clerk's forms that create keys.
+pub async fn new_keys(
+    page: UserPage,
+    conn: crate::db::ReadConn,
+    choices: web::Data<queries::BuildingChoices>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageKeys)?;
+    let errors = FieldErrors::new(page.locale);
+    render_new_keys(
+        &page,
+        &mut conn.get(),
+        &choices,
+        &SetInput::default(),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render_new_keys(
+    page: &UserPage,
+    conn: &mut impl crate::db::Read,
+    choices: &queries::BuildingChoices,
+    set: &SetInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let body = views::NewKeys {
+        ctx: page.ctx(),
+        cites: views::CITE_SETS,
+        buildings: queries::building_choices(conn, choices).await?,
         errors,
         set,
     }
@@ -337,7 +351,7 @@ async fn chosen_building(
     Ok(building)
 }
 
-/// The inventory again, with a creation form's input and messages (422).
+/// The creation forms again, with the input and its messages (422).
 async fn refused(
     page: &UserPage,
     conn: &mut AsyncPgConnection,
@@ -345,17 +359,8 @@ async fn refused(
     input: &SetInput,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let q = KeysQuery::default();
-    render_inventory(
-        page,
-        conn,
-        choices,
-        &q,
-        errors,
-        input,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    render_new_keys(page, conn, choices, input, errors, status).await
 }
 
 /// POST /keys/sets: every room of a building gets its key set (owner keys for

@@ -31,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/keys.xlsx", web::get().to(handlers::inventory_xlsx))
         .route("/keys/print", web::get().to(handlers::inventory_print))
         .route("/keys/labels", web::get().to(handlers::labels))
+        .route("/keys/new", web::get().to(handlers::new_keys))
         .route("/keys/sets", web::post().to(handlers::create_sets))
         .route("/keys/common", web::post().to(handlers::create_common))
         .route("/keys/loans", web::get().to(loans::register))

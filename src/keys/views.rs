@@ -114,7 +114,6 @@ pub const CITE_COUNT: &[Cite] = &[Cite {
 #[template(path = "keys/index.html")]
 pub struct Inventory<'a> {
     pub ctx: &'a PageCtx,
-    pub cites: &'static [Cite],
     pub txt: Txt,
     pub rows: Vec<KeyRow>,
     pub next: Option<String>,
@@ -126,9 +125,8 @@ pub struct Inventory<'a> {
     pub buildings: std::sync::Arc<Vec<(i64, String)>>,
     /// Loans overdue now, as shown ("3", "99+").
     pub overdue: String,
+    /// The clerk's link to the creation forms.
     pub manage: bool,
-    pub errors: &'a FieldErrors,
-    pub set: &'a SetInput,
 }
 
 impl Inventory<'_> {
@@ -141,6 +139,20 @@ impl Inventory<'_> {
     pub fn is_building(&self, id: &i64) -> bool {
         is_id(&self.building, *id)
     }
+}
+
+/// The clerk's forms that create keys: a building's key sets, a common-area key.
+#[derive(Template)]
+#[template(path = "keys/new.html")]
+pub struct NewKeys<'a> {
+    pub ctx: &'a PageCtx,
+    pub cites: &'static [Cite],
+    pub buildings: std::sync::Arc<Vec<(i64, String)>>,
+    pub errors: &'a FieldErrors,
+    pub set: &'a SetInput,
+}
+
+impl NewKeys<'_> {
     /// The building chosen in a creation form sent back with its messages.
     pub fn is_set_building(&self, id: &i64) -> bool {
         is_id(&self.set.building, *id)

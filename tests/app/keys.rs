@@ -277,6 +277,15 @@ async fn a_common_area_key_is_made_per_floor_and_a_bad_form_keeps_the_input() {
     let app = TestApp::spawn().await;
     let (clerk, building) = estate(&app).await;
     let b = building.to_string();
+    let (_, inventory) = clerk.page("/keys").await;
+    assert_eq!(
+        attr_of(&inventory, ".page-head a[href='/keys/new']", "href").as_deref(),
+        Some("/keys/new"),
+        "the register links to the forms"
+    );
+    let (status, forms) = clerk.page("/keys/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(forms.contains(r#"action="/keys/sets""#) && forms.contains(r#"action="/keys/common""#));
     let res = clerk
         .post(
             "/keys/common",
@@ -1096,7 +1105,17 @@ async fn rights_per_role_and_per_record() {
         assert_eq!(engineer.page(path).await.0, StatusCode::OK, "{path}");
     }
     let b = building.to_string();
+    let (_, inventory) = engineer.page("/keys").await;
+    assert!(
+        !inventory.contains(r#"href="/keys/new""#),
+        "no link to the forms"
+    );
     for (who, name) in [(&employee, "employee"), (&engineer, "engineer")] {
+        assert_eq!(
+            who.page("/keys/new").await.0,
+            StatusCode::FORBIDDEN,
+            "{name}"
+        );
         let res = who.post("/keys/sets", &[("building", &b)]).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
         let res = who
@@ -1131,7 +1150,7 @@ async fn every_clause_a_key_page_cites_resolves_to_the_handbook() {
         .unwrap();
     let mut hrefs = Vec::new();
     for path in [
-        format!("/keys?building={building}"),
+        "/keys/new".to_owned(),
         format!("/keys/loans/new?key={key}"),
         "/keys/loans".to_owned(),
         format!("/keys/rooms/{room}/issue"),
