@@ -270,11 +270,13 @@ pub struct InboxRow {
     pub requester: String,
 }
 
-/// The user's pending tasks and those of whoever they stand in for today, by
-/// the inbox index; then each one's request by its key (a lateral subquery the
-/// planner cannot turn into a join). The statement keeps one plan per
-/// connection; as a plain join, a plan made for "about as many tasks as anyone
-/// has" hashed the whole request table on every call.
+/// The user's pending tasks and those of whoever they stand in for today, read
+/// approver by approver (a lateral subquery per approver, so that only their
+/// tasks are scanned); then each one's request by its key (a lateral subquery
+/// the planner cannot turn into a join). The statement keeps one plan per
+/// connection: as a plain join, a plan made for "about as many tasks as anyone
+/// has" hashed the whole request table on every call, and with the approvers
+/// as a filter it looked up the request of every pending task of everyone.
 const INBOX: &str = "WITH approvers AS ( \
          SELECT $1::bigint AS id \
          UNION SELECT d.user_id FROM approval_deputies d \
@@ -283,14 +285,17 @@ const INBOX: &str = "WITH approvers AS ( \
          CASE WHEN t.approver_id = $1 THEN NULL ELSE \
              (SELECT a.display_name FROM users a WHERE a.id = t.approver_id) END AS on_behalf_of, \
          t.due_at, r.id AS request_id, r.title, r.kind, r.created_at, u.display_name AS requester \
-     FROM approval_tasks t \
+     FROM approvers ap \
+     CROSS JOIN LATERAL (SELECT approval_tasks.id, approval_tasks.approver_id, \
+         approval_tasks.due_at, approval_tasks.request_id FROM approval_tasks \
+         WHERE approval_tasks.approver_id = ap.id AND approval_tasks.status = 'pending' \
+         OFFSET 0) t \
      CROSS JOIN LATERAL (SELECT approval_requests.id, approval_requests.title, \
          approval_requests.kind, approval_requests.created_at, approval_requests.requester_id \
          FROM approval_requests WHERE approval_requests.id = t.request_id OFFSET 0) r \
      CROSS JOIN LATERAL (SELECT users.display_name FROM users \
          WHERE users.id = r.requester_id OFFSET 0) u \
-     WHERE t.status = 'pending' AND t.approver_id IN (SELECT id FROM approvers) \
-         AND r.requester_id <> $1 \
+     WHERE r.requester_id <> $1 \
      ORDER BY t.id LIMIT 500";
 
 /// Pending tasks of `me` and of whoever `me` stands in for on `day`, oldest
