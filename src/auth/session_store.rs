@@ -202,8 +202,8 @@ SELECT cur.state::text AS state,
                      FROM user_roles ur JOIN roles r ON r.code = ur.role_code
                      WHERE ur.user_id = u.id),
            -- The pending tasks of the user and of whom they stand in for, read
-           -- approver by approver through the inbox index (an OR, or a plain
-           -- join, scans every pending task).
+           -- approver by approver, so that the inbox index can serve each (an
+           -- OR can only filter a scan of every pending task).
            'inbox_count', (SELECT count(*)
                            FROM (SELECT u.id AS approver_id UNION ALL
                                  SELECT d.user_id FROM approval_deputies d
