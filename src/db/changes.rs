@@ -50,7 +50,7 @@ struct Inner {
     /// The last `sync` number handed out.
     next_sync: AtomicU64,
     live: AtomicBool,
-    /// Bumped by every notice (and by local writes).
+    /// Bumped by every notice.
     seq: AtomicU64,
     /// Sequence of the last notice about everyone.
     all: AtomicU64,
@@ -245,7 +245,8 @@ impl Changes {
 }
 
 /// One value every user sees the same (a list of choices), kept in memory until a
-/// notice about everyone, or a write through this instance, makes it stale.
+/// notice about everyone makes it stale (a write through this instance waits for
+/// its own notices, see [`Changes::wrote`]).
 /// Tables behind such a value notify `*` from a trigger (migration
 /// `…_kept_choices`).
 pub struct Kept<T> {

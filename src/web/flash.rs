@@ -106,10 +106,7 @@ pub fn carry<B: MessageBody>(
         // Nothing new: the cookie stays as the browser has it (or there is none).
         return Ok(());
     }
-    let secure = res
-        .request()
-        .app_data::<web::Data<Config>>()
-        .is_some_and(|c| c.https());
+    let secure = crate::web::middleware::secure_cookies(res.request());
     let Some(key) = key(res.request()).cloned() else {
         return Ok(());
     };

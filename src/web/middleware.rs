@@ -87,10 +87,7 @@ pub async fn identity(
         wrote(res.request()).await;
     }
     if let Some(l) = chosen {
-        let secure = res
-            .request()
-            .app_data::<web::Data<Config>>()
-            .is_some_and(|c| c.https());
+        let secure = secure_cookies(res.request());
         let cookie = Cookie::build(LANG_COOKIE, l.code())
             .path("/")
             .same_site(SameSite::Lax)
@@ -101,6 +98,12 @@ pub async fn identity(
         res.response_mut().add_cookie(&cookie)?;
     }
     Ok(res)
+}
+
+/// Whether cookies this site sets carry `Secure` (served over https).
+pub fn secure_cookies(req: &HttpRequest) -> bool {
+    req.app_data::<web::Data<Config>>()
+        .is_some_and(|c| c.https())
 }
 
 /// A form was handled (or a setting saved): before the answer leaves, this
