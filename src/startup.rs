@@ -130,7 +130,11 @@ pub fn build_with_changes(
     Ok(server)
 }
 
-/// Every feature's routes. A new feature adds one line here.
+/// Every feature's routes. A new feature adds one line here, and puts its pages
+/// in a `web::scope` of its prefix (`/keys`, `/admin/users`). The router tries
+/// routes in order and a route with a `{id}` is a regular expression: one flat
+/// list had a request to the last feature try some seventy of them (about a tenth
+/// of the baseline's CPU in bench/). A scope's static prefix is a string compare.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::home::routes(cfg);
     crate::auth::routes(cfg);

@@ -19,32 +19,23 @@ use crate::auth::Role;
 use crate::i18n::Locale;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/approvals", web::get().to(handlers::inbox))
-        .route("/approvals/mine", web::get().to(handlers::mine))
-        .route("/approvals/deputies", web::get().to(handlers::deputies))
-        .route("/approvals/deputies", web::post().to(handlers::add_deputy))
-        .route(
-            "/approvals/deputies/{id}/delete",
-            web::post().to(handlers::remove_deputy),
-        )
-        .route(
-            "/approvals/link/{token}",
-            web::get().to(handlers::link_show),
-        )
-        .route(
-            "/approvals/link/{token}",
-            web::head().to(handlers::link_show),
-        )
-        .route(
-            "/approvals/link/{token}",
-            web::post().to(handlers::link_decide),
-        )
-        .route("/approvals/{id}", web::get().to(handlers::show))
-        .route("/approvals/{id}/decide", web::post().to(handlers::decide))
-        .route(
-            "/approvals/{id}/withdraw",
-            web::post().to(handlers::withdraw),
-        );
+    cfg.service(
+        web::scope("/approvals")
+            .route("", web::get().to(handlers::inbox))
+            .route("/mine", web::get().to(handlers::mine))
+            .route("/deputies", web::get().to(handlers::deputies))
+            .route("/deputies", web::post().to(handlers::add_deputy))
+            .route(
+                "/deputies/{id}/delete",
+                web::post().to(handlers::remove_deputy),
+            )
+            .route("/link/{token}", web::get().to(handlers::link_show))
+            .route("/link/{token}", web::head().to(handlers::link_show))
+            .route("/link/{token}", web::post().to(handlers::link_decide))
+            .route("/{id}", web::get().to(handlers::show))
+            .route("/{id}/decide", web::post().to(handlers::decide))
+            .route("/{id}/withdraw", web::post().to(handlers::withdraw)),
+    );
 }
 
 /// One step of a request type: who approves, and by when.

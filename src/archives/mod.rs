@@ -33,95 +33,62 @@ pub const CONFIDENTIAL_RULE: &str =
     "住户档案管理规定 3(3)：涉及业主/租户个人及其他有保密要求的文件和资料，不可复印或借出，不可传播其内容。";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/archives", web::get().to(handlers::list))
-        .route("/archives/new", web::get().to(handlers::new_form))
-        .route("/archives/new", web::post().to(handlers::create))
-        .route("/archives/types", web::get().to(handlers::types))
-        .route("/archives/types", web::post().to(handlers::add_type))
-        .route(
-            "/archives/buildings/{id}",
-            web::get().to(handlers::building),
-        )
-        .route("/archives/retention", web::get().to(retention::schedule))
-        .route(
-            "/archives/retention/{id}",
-            web::get().to(retention::edit_form),
-        )
-        .route("/archives/retention/{id}", web::post().to(retention::save))
-        .route("/archives/due", web::get().to(retention::due))
-        .route("/archives/borrows", web::get().to(borrow::register))
-        .route("/archives/borrows.csv", web::get().to(borrow::register_csv))
-        .route(
-            "/archives/borrows.xlsx",
-            web::get().to(borrow::register_xlsx),
-        )
-        .route(
-            "/archives/borrows/print",
-            web::get().to(borrow::register_print),
-        )
-        .route("/archives/borrows/{id}", web::get().to(borrow::show))
-        .route("/archives/borrows/{id}/lend", web::post().to(borrow::lend))
-        .route(
-            "/archives/borrows/{id}/return",
-            web::post().to(borrow::give_back),
-        )
-        .route("/archives/destructions", web::get().to(destruction::lists))
-        .route(
-            "/archives/destructions",
-            web::post().to(destruction::create),
-        )
-        .route(
-            "/archives/destructions/{id}",
-            web::get().to(destruction::show),
-        )
-        .route(
-            "/archives/destructions/{id}/witness",
-            web::post().to(destruction::witness),
-        )
-        .route(
-            "/archives/destructions/{id}/recheck",
-            web::post().to(destruction::recheck),
-        )
-        .route(
-            "/archives/destructions/{id}/record",
-            web::post().to(destruction::record),
-        )
-        .route(
-            "/archives/destructions/{id}/print",
-            web::get().to(destruction::print),
-        )
-        .route(
-            "/archives/documents/{id}",
-            web::get().to(handlers::document),
-        )
-        .route(
-            "/archives/documents/{id}/scan",
-            web::get().to(handlers::scan),
-        )
-        .route(
-            "/archives/documents/{id}/scan",
-            web::post().to(handlers::upload_scan),
-        )
-        .route(
-            "/archives/documents/{id}/hold",
-            web::post().to(handlers::document_hold),
-        )
-        .route("/archives/{id}", web::get().to(handlers::show))
-        .route(
-            "/archives/{id}/documents",
-            web::post().to(handlers::add_document),
-        )
-        .route("/archives/{id}/events", web::post().to(handlers::events))
-        .route(
-            "/archives/{id}/hold",
-            web::post().to(handlers::archive_hold),
-        )
-        .route(
-            "/archives/{id}/inventory",
-            web::get().to(handlers::inventory),
-        )
-        .route("/archives/{id}/borrow", web::get().to(borrow::new_form))
-        .route("/archives/{id}/borrow", web::post().to(borrow::create));
+    cfg.service(
+        web::scope("/archives")
+            .route("", web::get().to(handlers::list))
+            .route("/new", web::get().to(handlers::new_form))
+            .route("/new", web::post().to(handlers::create))
+            .route("/types", web::get().to(handlers::types))
+            .route("/types", web::post().to(handlers::add_type))
+            .route("/buildings/{id}", web::get().to(handlers::building))
+            .route("/retention", web::get().to(retention::schedule))
+            .route("/retention/{id}", web::get().to(retention::edit_form))
+            .route("/retention/{id}", web::post().to(retention::save))
+            .route("/due", web::get().to(retention::due))
+            .route("/borrows", web::get().to(borrow::register))
+            .route("/borrows.csv", web::get().to(borrow::register_csv))
+            .route("/borrows.xlsx", web::get().to(borrow::register_xlsx))
+            .route("/borrows/print", web::get().to(borrow::register_print))
+            .route("/borrows/{id}", web::get().to(borrow::show))
+            .route("/borrows/{id}/lend", web::post().to(borrow::lend))
+            .route("/borrows/{id}/return", web::post().to(borrow::give_back))
+            .route("/destructions", web::get().to(destruction::lists))
+            .route("/destructions", web::post().to(destruction::create))
+            .route("/destructions/{id}", web::get().to(destruction::show))
+            .route(
+                "/destructions/{id}/witness",
+                web::post().to(destruction::witness),
+            )
+            .route(
+                "/destructions/{id}/recheck",
+                web::post().to(destruction::recheck),
+            )
+            .route(
+                "/destructions/{id}/record",
+                web::post().to(destruction::record),
+            )
+            .route(
+                "/destructions/{id}/print",
+                web::get().to(destruction::print),
+            )
+            .route("/documents/{id}", web::get().to(handlers::document))
+            .route("/documents/{id}/scan", web::get().to(handlers::scan))
+            .route(
+                "/documents/{id}/scan",
+                web::post().to(handlers::upload_scan),
+            )
+            .route(
+                "/documents/{id}/hold",
+                web::post().to(handlers::document_hold),
+            )
+            .route("/{id}", web::get().to(handlers::show))
+            .route("/{id}/documents", web::post().to(handlers::add_document))
+            .route("/{id}/events", web::post().to(handlers::events))
+            .route("/{id}/hold", web::post().to(handlers::archive_hold))
+            .route("/{id}/inventory", web::get().to(handlers::inventory))
+            .route("/{id}/borrow", web::get().to(borrow::new_form))
+            .route("/{id}/borrow", web::post().to(borrow::create)),
+    );
 }
 
 /// Catalog key of a retention event (`received`, `moved_out`, …).

@@ -18,6 +18,9 @@ pub struct Meta {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/audit", web::get().to(handlers::list))
-        .route("/admin/audit/export", web::get().to(handlers::export));
+    cfg.service(
+        web::scope("/admin/audit")
+            .route("", web::get().to(handlers::list))
+            .route("/export", web::get().to(handlers::export)),
+    );
 }

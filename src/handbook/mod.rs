@@ -21,32 +21,32 @@ const SEED_LOCK: i64 = 0x6b65_6675_0002;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::*;
-    cfg.route("/handbook", web::get().to(index))
-        .route("/handbook/search", web::get().to(search))
-        .route("/handbook/print", web::get().to(print_book))
-        .route("/handbook/cite", web::get().to(cite))
-        .route("/handbook/import", web::get().to(import_form))
-        .route("/handbook/import", web::post().to(import_submit))
-        .route("/handbook/acks", web::get().to(ack_rounds))
-        .route("/handbook/acks/{version_id}", web::get().to(ack_report))
-        .route("/handbook/acks/{version_id}/csv", web::get().to(ack_csv))
-        .route("/handbook/acks/{version_id}", web::post().to(acknowledge))
-        .route("/handbook/{id}", web::get().to(show))
-        .route("/handbook/{id}/v/{number}", web::get().to(show_version))
-        .route("/handbook/{id}/print", web::get().to(print_document))
-        .route("/handbook/{id}/diff", web::get().to(diff))
-        .route("/handbook/{id}/draft", web::get().to(draft))
-        .route("/handbook/{id}/draft", web::post().to(start_draft))
-        .route("/handbook/{id}/draft/text", web::post().to(save_text))
-        .route(
-            "/handbook/{id}/draft/clauses/{clause_id}",
-            web::post().to(save_clause),
-        )
-        .route("/handbook/{id}/publish", web::post().to(publish))
-        .route(
-            "/handbook/publications/{id}",
-            web::get().to(publication_subject),
-        );
+    cfg.service(
+        web::scope("/handbook")
+            .route("", web::get().to(index))
+            .route("/search", web::get().to(search))
+            .route("/print", web::get().to(print_book))
+            .route("/cite", web::get().to(cite))
+            .route("/import", web::get().to(import_form))
+            .route("/import", web::post().to(import_submit))
+            .route("/acks", web::get().to(ack_rounds))
+            .route("/acks/{version_id}", web::get().to(ack_report))
+            .route("/acks/{version_id}/csv", web::get().to(ack_csv))
+            .route("/acks/{version_id}", web::post().to(acknowledge))
+            .route("/{id}", web::get().to(show))
+            .route("/{id}/v/{number}", web::get().to(show_version))
+            .route("/{id}/print", web::get().to(print_document))
+            .route("/{id}/diff", web::get().to(diff))
+            .route("/{id}/draft", web::get().to(draft))
+            .route("/{id}/draft", web::post().to(start_draft))
+            .route("/{id}/draft/text", web::post().to(save_text))
+            .route(
+                "/{id}/draft/clauses/{clause_id}",
+                web::post().to(save_clause),
+            )
+            .route("/{id}/publish", web::post().to(publish))
+            .route("/publications/{id}", web::get().to(publication_subject)),
+    );
 }
 
 /// Whether a locale name (`C.UTF-8`, `zh_CN.utf8`, `C`) classifies UTF-8 characters.

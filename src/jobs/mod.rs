@@ -16,7 +16,7 @@ use crate::db::Pool;
 use crate::schema::job_runs;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/jobs", web::get().to(admin::list));
+    cfg.service(web::scope("/admin/jobs").route("", web::get().to(admin::list)));
 }
 
 /// A job and how often it runs.

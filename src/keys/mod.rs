@@ -26,48 +26,42 @@ use crate::i18n::Locale;
 pub use jobs::seed_demo;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/keys", web::get().to(handlers::inventory))
-        .route("/keys.csv", web::get().to(handlers::inventory_csv))
-        .route("/keys.xlsx", web::get().to(handlers::inventory_xlsx))
-        .route("/keys/print", web::get().to(handlers::inventory_print))
-        .route("/keys/labels", web::get().to(handlers::labels))
-        .route("/keys/new", web::get().to(handlers::new_keys))
-        .route("/keys/sets", web::post().to(handlers::create_sets))
-        .route("/keys/common", web::post().to(handlers::create_common))
-        .route("/keys/loans", web::get().to(loans::register))
-        .route("/keys/loans.csv", web::get().to(loans::register_csv))
-        .route("/keys/loans.xlsx", web::get().to(loans::register_xlsx))
-        .route("/keys/loans/print", web::get().to(loans::register_print))
-        .route("/keys/loans/new", web::get().to(loans::new_form))
-        .route("/keys/loans/new", web::post().to(loans::create))
-        .route("/keys/loans/{id}", web::get().to(loans::show))
-        .route(
-            "/keys/loans/{id}/hand-over",
-            web::post().to(loans::hand_over),
-        )
-        .route("/keys/loans/{id}/return", web::post().to(loans::give_back))
-        .route("/keys/copies", web::get().to(copies::list))
-        .route("/keys/copies/new", web::get().to(copies::new_form))
-        .route("/keys/copies/new", web::post().to(copies::create))
-        .route("/keys/copies/{id}", web::get().to(copies::show))
-        .route("/keys/copies/{id}/made", web::post().to(copies::made))
-        .route("/keys/counts", web::get().to(counts::list))
-        .route("/keys/counts", web::post().to(counts::create))
-        .route("/keys/counts/{id}", web::get().to(counts::show))
-        .route("/keys/rooms/{id}", web::get().to(handlers::room))
-        .route(
-            "/keys/rooms/{id}/set",
-            web::post().to(handlers::create_room_set),
-        )
-        .route(
-            "/keys/rooms/{id}/issue",
-            web::get().to(handlers::issue_form),
-        )
-        .route("/keys/rooms/{id}/issue", web::post().to(handlers::issue))
-        .route("/keys/issues/{id}/print", web::get().to(handlers::receipt))
-        .route("/keys/{id}", web::get().to(handlers::show_key))
-        .route("/keys/{id}", web::post().to(handlers::update_storage))
-        .route("/keys/{id}/status", web::post().to(handlers::change_status));
+    cfg.service(
+        web::scope("/keys")
+            .route("", web::get().to(handlers::inventory))
+            .route("/print", web::get().to(handlers::inventory_print))
+            .route("/labels", web::get().to(handlers::labels))
+            .route("/new", web::get().to(handlers::new_keys))
+            .route("/sets", web::post().to(handlers::create_sets))
+            .route("/common", web::post().to(handlers::create_common))
+            .route("/loans", web::get().to(loans::register))
+            .route("/loans.csv", web::get().to(loans::register_csv))
+            .route("/loans.xlsx", web::get().to(loans::register_xlsx))
+            .route("/loans/print", web::get().to(loans::register_print))
+            .route("/loans/new", web::get().to(loans::new_form))
+            .route("/loans/new", web::post().to(loans::create))
+            .route("/loans/{id}", web::get().to(loans::show))
+            .route("/loans/{id}/hand-over", web::post().to(loans::hand_over))
+            .route("/loans/{id}/return", web::post().to(loans::give_back))
+            .route("/copies", web::get().to(copies::list))
+            .route("/copies/new", web::get().to(copies::new_form))
+            .route("/copies/new", web::post().to(copies::create))
+            .route("/copies/{id}", web::get().to(copies::show))
+            .route("/copies/{id}/made", web::post().to(copies::made))
+            .route("/counts", web::get().to(counts::list))
+            .route("/counts", web::post().to(counts::create))
+            .route("/counts/{id}", web::get().to(counts::show))
+            .route("/rooms/{id}", web::get().to(handlers::room))
+            .route("/rooms/{id}/set", web::post().to(handlers::create_room_set))
+            .route("/rooms/{id}/issue", web::get().to(handlers::issue_form))
+            .route("/rooms/{id}/issue", web::post().to(handlers::issue))
+            .route("/issues/{id}/print", web::get().to(handlers::receipt))
+            .route("/{id}", web::get().to(handlers::show_key))
+            .route("/{id}", web::post().to(handlers::update_storage))
+            .route("/{id}/status", web::post().to(handlers::change_status)),
+    )
+    .route("/keys.csv", web::get().to(handlers::inventory_csv))
+    .route("/keys.xlsx", web::get().to(handlers::inventory_xlsx));
 }
 
 /// The categories of the rule book (钥匙管理规定 1), in order.

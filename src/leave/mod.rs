@@ -15,23 +15,23 @@ use diesel_async::AsyncPgConnection;
 use crate::i18n::Locale;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/leave", web::get().to(handlers::mine))
-        .route("/leave/new", web::get().to(handlers::new_form))
-        .route("/leave/new", web::post().to(handlers::create))
-        .route("/leave", web::post().to(handlers::create))
-        .route("/leave/record", web::get().to(handlers::record_form))
-        .route("/leave/record", web::post().to(handlers::record))
-        .route("/leave/calendar", web::get().to(handlers::calendar))
-        .route("/leave/approved", web::get().to(handlers::approved))
-        .route("/leave/approved.csv", web::get().to(handlers::approved_csv))
-        .route(
-            "/leave/approved.xlsx",
-            web::get().to(handlers::approved_xlsx),
-        )
-        .route("/leave/{id}", web::get().to(handlers::show))
-        .route("/leave/{id}/edit", web::get().to(handlers::edit_form))
-        .route("/leave/{id}/edit", web::post().to(handlers::update))
-        .route("/leave/{id}/print", web::get().to(handlers::print));
+    cfg.service(
+        web::scope("/leave")
+            .route("", web::get().to(handlers::mine))
+            .route("/new", web::get().to(handlers::new_form))
+            .route("/new", web::post().to(handlers::create))
+            .route("", web::post().to(handlers::create))
+            .route("/record", web::get().to(handlers::record_form))
+            .route("/record", web::post().to(handlers::record))
+            .route("/calendar", web::get().to(handlers::calendar))
+            .route("/approved", web::get().to(handlers::approved))
+            .route("/approved.csv", web::get().to(handlers::approved_csv))
+            .route("/approved.xlsx", web::get().to(handlers::approved_xlsx))
+            .route("/{id}", web::get().to(handlers::show))
+            .route("/{id}/edit", web::get().to(handlers::edit_form))
+            .route("/{id}/edit", web::post().to(handlers::update))
+            .route("/{id}/print", web::get().to(handlers::print)),
+    );
 }
 
 /// The kinds of leave of the rule book, by code.

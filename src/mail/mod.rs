@@ -18,10 +18,13 @@ use crate::schema::mail_outbox;
 pub use worker::Worker;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/mail", web::get().to(admin::list))
-        .route("/admin/mail/{id}", web::get().to(admin::show))
-        .route("/admin/mail/{id}/html", web::get().to(admin::html_part))
-        .route("/admin/mail/{id}/retry", web::post().to(admin::retry));
+    cfg.service(
+        web::scope("/admin/mail")
+            .route("", web::get().to(admin::list))
+            .route("/{id}", web::get().to(admin::show))
+            .route("/{id}/html", web::get().to(admin::html_part))
+            .route("/{id}/retry", web::post().to(admin::retry)),
+    );
 }
 
 /// Who a mail goes to.

@@ -8,14 +8,17 @@ mod views;
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/users", web::get().to(handlers::list))
-        .route("/admin/users", web::post().to(handlers::create))
-        .route("/admin/users/new", web::get().to(handlers::new_form))
-        .route("/admin/users/{id}", web::get().to(handlers::show))
-        .route("/admin/users/{id}", web::post().to(handlers::update))
-        .route("/admin/users/{id}/edit", web::get().to(handlers::edit_form))
-        .route(
-            "/admin/users/{id}/reset-password",
-            web::post().to(handlers::reset_password),
-        );
+    cfg.service(
+        web::scope("/admin/users")
+            .route("", web::get().to(handlers::list))
+            .route("", web::post().to(handlers::create))
+            .route("/new", web::get().to(handlers::new_form))
+            .route("/{id}", web::get().to(handlers::show))
+            .route("/{id}", web::post().to(handlers::update))
+            .route("/{id}/edit", web::get().to(handlers::edit_form))
+            .route(
+                "/{id}/reset-password",
+                web::post().to(handlers::reset_password),
+            ),
+    );
 }

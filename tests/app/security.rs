@@ -215,6 +215,17 @@ async fn unknown_pages_get_the_404_page_in_the_users_language() {
         StatusCode::NOT_FOUND,
         "a bad id in a path is a 404, not a 500"
     );
+    // Each feature's pages sit under its own prefix; an address under it that no
+    // page answers gets the same page as any other.
+    for path in [
+        "/keys/no/such/page",
+        "/admin/users/1/no-such-page",
+        "/leave/",
+    ] {
+        let (status, body) = admin.page(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(text_of(&body, "h1").unwrap(), "页面不存在 404", "{path}");
+    }
 }
 
 #[tokio::test]
