@@ -70,12 +70,7 @@ pub fn build_with_changes(
     let server = HttpServer::new(move || {
         // One shared read connection per worker (see `db`).
         let reader = db::Reader::new(&config.database_url);
-        let store = PgSessionStore::new(
-            reader.clone(),
-            sessions.clone(),
-            config.session_idle,
-            config.session_absolute,
-        );
+        let store = PgSessionStore::new(reader.clone(), sessions.clone(), config.clone());
         let cookie_name = if config.https() {
             "__Host-kefu_session"
         } else {

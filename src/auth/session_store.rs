@@ -18,8 +18,10 @@
 //! shows on the next page, on every instance.
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::web;
+use chrono::{NaiveDate, Utc};
 use diesel::pg::Pg;
-use diesel::sql_types::{Bytea, Double, Int8, Nullable, Text};
+use diesel::sql_types::{Bytea, Date, Double, Int8, Nullable, Text};
 use diesel::OptionalExtension;
 use diesel_async::RunQueryDsl;
 use rand::RngCore;
@@ -29,6 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 
+use crate::config::Config;
 use crate::db::changes::Changes;
 use crate::db::Reader;
 
@@ -84,17 +87,19 @@ impl SessionCache {
 pub struct PgSessionStore {
     db: Reader,
     cache: SessionCache,
+    config: web::Data<Config>,
     idle: Duration,
     absolute: Duration,
 }
 
 impl PgSessionStore {
-    pub fn new(db: Reader, cache: SessionCache, idle: Duration, absolute: Duration) -> Self {
+    pub fn new(db: Reader, cache: SessionCache, config: web::Data<Config>) -> Self {
         PgSessionStore {
             db,
             cache,
-            idle,
-            absolute,
+            idle: config.session_idle,
+            absolute: config.session_absolute,
+            config,
         }
     }
 }
@@ -153,6 +158,9 @@ struct LoadSession {
     key_hash: Vec<u8>,
     idle_secs: f64,
     absolute_secs: f64,
+    /// The site's calendar day (deputy ranges are days in the site's time zone,
+    /// not the database's `current_date`).
+    today: NaiveDate,
 }
 
 impl diesel::query_builder::Query for LoadSession {
@@ -170,7 +178,9 @@ impl diesel::query_builder::QueryFragment<Pg> for LoadSession {
         out.push_bind_param::<Double, _>(&self.idle_secs)?;
         out.push_sql("::float8 AS idle, ");
         out.push_bind_param::<Double, _>(&self.absolute_secs)?;
-        out.push_sql("::float8 AS absolute");
+        out.push_sql("::float8 AS absolute, ");
+        out.push_bind_param::<Date, _>(&self.today)?;
+        out.push_sql("::date AS today");
         out.push_sql(LOAD_SQL);
         Ok(())
     }
@@ -201,14 +211,16 @@ SELECT cur.state::text AS state,
            'roles', (SELECT coalesce(json_agg(r.code ORDER BY r.sort_order), '[]'::json)
                      FROM user_roles ur JOIN roles r ON r.code = ur.role_code
                      WHERE ur.user_id = u.id),
-           -- The pending tasks of the user and of whom they stand in for, read
-           -- approver by approver, so that the inbox index can serve each (an
-           -- OR can only filter a scan of every pending task).
+           -- The pending tasks of the user and of whom they stand in for today,
+           -- as the inbox lists them (`approvals::queries`): read approver by
+           -- approver, so that the inbox index can serve each (an OR can only
+           -- filter a scan of every pending task); UNION, since one principal
+           -- may name the same deputy in two overlapping ranges.
            'inbox_count', (SELECT count(*)
-                           FROM (SELECT u.id AS approver_id UNION ALL
+                           FROM (SELECT u.id AS approver_id UNION
                                  SELECT d.user_id FROM approval_deputies d
                                  WHERE d.deputy_id = u.id
-                                   AND current_date BETWEEN d.starts_on AND d.ends_on) a,
+                                   AND p.today BETWEEN d.starts_on AND d.ends_on) a,
                            LATERAL (SELECT 1 FROM approval_tasks t
                                     JOIN approval_requests ar ON ar.id = t.request_id
                                     WHERE t.approver_id = a.approver_id
@@ -284,6 +296,7 @@ impl SessionStore for PgSessionStore {
             key_hash: key_hash.clone(),
             idle_secs: self.idle.as_secs_f64(),
             absolute_secs: self.absolute.as_secs_f64(),
+            today: crate::approvals::engine::day(&self.config, Utc::now()),
         }
         .get_result(&mut conn)
         .await

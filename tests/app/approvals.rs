@@ -987,3 +987,49 @@ async fn pending_task(conn: &mut diesel_async::AsyncPgConnection) -> (i64, i64, 
         .await
         .unwrap()
 }
+
+/// The inbox's count in the menu and the inbox itself agree for a deputy: on the
+/// site's calendar day (not the database's), and with the same deputy named twice
+/// for overlapping days.
+#[tokio::test]
+async fn a_deputys_count_follows_the_sites_day_and_counts_each_task_once() {
+    // A site time zone whose date is not the database's today, whatever the hour.
+    let db_today: NaiveDate =
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>("current_date"))
+            .get_result(&mut admin_conn().await)
+            .await
+            .unwrap();
+    let tz = [
+        chrono_tz::Pacific::Kiritimati,
+        chrono_tz::Pacific::Pago_Pago,
+    ]
+    .into_iter()
+    .find(|tz| Utc::now().with_timezone(tz).date_naive() != db_today)
+    .expect("UTC+14 and UTC-11 are never both on the database's date");
+    let app = TestApp::spawn_with(|c| c.tz = tz).await;
+    let site_today = Utc::now().with_timezone(&tz).date_naive();
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    for until in [site_today, site_today + Duration::days(2)] {
+        let res = supervisor
+            .submit(
+                "/approvals/deputies",
+                "/approvals/deputies",
+                &[
+                    ("deputy", "specialist"),
+                    ("starts_on", &site_today.to_string()),
+                    ("ends_on", &until.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+
+    let deputy = app.login_as(Role::CsSpecialist).await;
+    let (_, inbox) = deputy.page("/approvals").await;
+    let doc = scraper::Html::parse_document(&inbox);
+    let rows = scraper::Selector::parse("table.inbox tbody tr").unwrap();
+    assert_eq!(doc.select(&rows).count(), 1, "one task, listed once");
+    assert_eq!(text_of(&inbox, ".modules .count").as_deref(), Some("1"));
+}

@@ -34,7 +34,7 @@ fn with_db(url: &str, db: &str) -> String {
     u.to_string()
 }
 
-async fn admin_conn() -> AsyncPgConnection {
+pub async fn admin_conn() -> AsyncPgConnection {
     AsyncPgConnection::establish(&server_url())
         .await
         .expect("connect to DATABASE_URL")
