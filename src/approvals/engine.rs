@@ -315,17 +315,16 @@ pub async fn decide(
         return Ok(Err(Refusal::NotYours));
     };
     let status = if approve { "approved" } else { "rejected" };
-    diesel::update(approval_tasks::table.find(task.id))
-        .set((
-            approval_tasks::status.eq(status),
-            approval_tasks::decided_at.eq(now),
-            approval_tasks::decided_by.eq(actor),
-            approval_tasks::via.eq(via.code()),
-            approval_tasks::on_behalf_of.eq(on_behalf_of),
-            approval_tasks::comment.eq(comment),
-        ))
-        .execute(conn)
-        .await?;
+    crate::db::cached(diesel::update(approval_tasks::table.find(task.id)).set((
+        approval_tasks::status.eq(status),
+        approval_tasks::decided_at.eq(now),
+        approval_tasks::decided_by.eq(actor),
+        approval_tasks::via.eq(via.code()),
+        approval_tasks::on_behalf_of.eq(on_behalf_of),
+        approval_tasks::comment.eq(comment),
+    )))
+    .execute(conn)
+    .await?;
     queries::add_event(
         conn,
         NewEvent {
@@ -343,13 +342,12 @@ pub async fn decide(
     let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
     let next = task.step as usize + 1;
     if approve && next < kind.steps.len() {
-        diesel::update(approval_requests::table.find(req.id))
-            .set((
-                approval_requests::current_step.eq(next as i32),
-                approval_requests::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .await?;
+        crate::db::cached(diesel::update(approval_requests::table.find(req.id)).set((
+            approval_requests::current_step.eq(next as i32),
+            approval_requests::updated_at.eq(now),
+        )))
+        .execute(conn)
+        .await?;
         assign(conn, kind, &req, next, 0, "new", None, config, now).await?;
     } else {
         finish(conn, &req, status, actor, comment, config, now).await?;
@@ -367,14 +365,13 @@ async fn finish(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    diesel::update(approval_requests::table.find(req.id))
-        .set((
-            approval_requests::status.eq(status),
-            approval_requests::decided_at.eq(now),
-            approval_requests::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
+    crate::db::cached(diesel::update(approval_requests::table.find(req.id)).set((
+        approval_requests::status.eq(status),
+        approval_requests::decided_at.eq(now),
+        approval_requests::updated_at.eq(now),
+    )))
+    .execute(conn)
+    .await?;
     super::on_finished(conn, &req.kind, req.subject_id, status).await?;
     let requester = queries::person(conn, req.requester_id).await?;
     let decider = queries::person(conn, decider).await?;
@@ -417,25 +414,26 @@ pub async fn withdraw(
     if req.status != "pending" {
         return Ok(Err(Refusal::AlreadyDecided));
     }
-    diesel::update(
-        approval_tasks::table
-            .filter(approval_tasks::request_id.eq(req.id))
-            .filter(approval_tasks::status.eq("pending")),
+    crate::db::cached(
+        diesel::update(
+            approval_tasks::table
+                .filter(approval_tasks::request_id.eq(req.id))
+                .filter(approval_tasks::status.eq("pending")),
+        )
+        .set((
+            approval_tasks::status.eq("withdrawn"),
+            approval_tasks::decided_at.eq(now),
+        )),
     )
-    .set((
-        approval_tasks::status.eq("withdrawn"),
-        approval_tasks::decided_at.eq(now),
-    ))
     .execute(conn)
     .await?;
-    diesel::update(approval_requests::table.find(req.id))
-        .set((
-            approval_requests::status.eq("withdrawn"),
-            approval_requests::decided_at.eq(now),
-            approval_requests::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
+    crate::db::cached(diesel::update(approval_requests::table.find(req.id)).set((
+        approval_requests::status.eq("withdrawn"),
+        approval_requests::decided_at.eq(now),
+        approval_requests::updated_at.eq(now),
+    )))
+    .execute(conn)
+    .await?;
     queries::add_event(
         conn,
         NewEvent {
@@ -468,15 +466,17 @@ pub async fn edited(
     if req.status != "pending" {
         return Ok(Err(Refusal::AlreadyDecided));
     }
-    let req: Request = diesel::update(approval_requests::table.find(req.id))
-        .set((
-            approval_requests::version.eq(req.version + 1),
-            approval_requests::title.eq(subject),
-            approval_requests::updated_at.eq(now),
-        ))
-        .returning(Request::as_returning())
-        .get_result(conn)
-        .await?;
+    let req: Request = crate::db::cached(
+        diesel::update(approval_requests::table.find(req.id))
+            .set((
+                approval_requests::version.eq(req.version + 1),
+                approval_requests::title.eq(subject),
+                approval_requests::updated_at.eq(now),
+            ))
+            .returning(Request::as_returning()),
+    )
+    .get_result(conn)
+    .await?;
     queries::add_event(
         conn,
         NewEvent {
@@ -517,13 +517,12 @@ pub async fn escalate(
         return Ok(false);
     }
     let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
-    diesel::update(approval_tasks::table.find(task.id))
-        .set((
-            approval_tasks::status.eq("escalated"),
-            approval_tasks::decided_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
+    crate::db::cached(diesel::update(approval_tasks::table.find(task.id)).set((
+        approval_tasks::status.eq("escalated"),
+        approval_tasks::decided_at.eq(now),
+    )))
+    .execute(conn)
+    .await?;
     assign(
         conn,
         kind,
@@ -552,10 +551,12 @@ pub async fn remind(
     if task.status != "pending" || req.status != "pending" || task.reminded_at.is_some() {
         return Ok(false);
     }
-    diesel::update(approval_tasks::table.find(task.id))
-        .set(approval_tasks::reminded_at.eq(now))
-        .execute(conn)
-        .await?;
+    crate::db::cached(
+        diesel::update(approval_tasks::table.find(task.id))
+            .set(approval_tasks::reminded_at.eq(now)),
+    )
+    .execute(conn)
+    .await?;
     let approver = queries::person(conn, task.approver_id).await?;
     let key = format!("approval_task:{}:reminder", task.id);
     notify(conn, &req, &task, &approver, "reminder", &key, config, now).await?;
@@ -583,10 +584,11 @@ pub async fn use_link(
     token_hash: &[u8],
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::update(approval_links::table.find(token_hash))
-        .set(approval_links::used_at.eq(now))
-        .execute(conn)
-        .await?;
+    crate::db::cached(
+        diesel::update(approval_links::table.find(token_hash)).set(approval_links::used_at.eq(now)),
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -241,8 +241,9 @@ pub async fn add_events(conn: &mut impl Read, events: &[NewEvent<'_>]) -> QueryR
             )
         })
         .collect();
-    diesel::insert_into(approval_events::table)
-        .values(rows)
+    // `cached`: a many-row insert is never prepared by diesel; keyed by its text,
+    // each row count is one prepared statement.
+    crate::db::cached(diesel::insert_into(approval_events::table).values(rows))
         .execute(conn)
         .await?;
     Ok(())

@@ -256,14 +256,16 @@ impl PgSessionStore {
         let key = new_key();
         let conn = self.db.get().await?;
         let mut conn = &*conn;
-        diesel::sql_query(
-            "INSERT INTO sessions (key_hash, user_id, state, expires_at) \
+        crate::db::cached(
+            diesel::sql_query(
+                "INSERT INTO sessions (key_hash, user_id, state, expires_at) \
              VALUES ($1, $2, $3::jsonb, now() + make_interval(secs => $4))",
+            )
+            .bind::<Bytea, _>(hash(&key))
+            .bind::<Nullable<Int8>, _>(uid)
+            .bind::<Text, _>(json)
+            .bind::<Double, _>(self.idle.as_secs_f64()),
         )
-        .bind::<Bytea, _>(hash(&key))
-        .bind::<Nullable<Int8>, _>(uid)
-        .bind::<Text, _>(json)
-        .bind::<Double, _>(self.idle.as_secs_f64())
         .execute(&mut conn)
         .await?;
         // Now and then, clear out sessions that ended long ago.
@@ -358,15 +360,17 @@ impl SessionStore for PgSessionStore {
             .get()
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
-        let updated = diesel::sql_query(
-            "UPDATE sessions SET state = $2::jsonb, user_id = $3, \
+        let updated = crate::db::cached(
+            diesel::sql_query(
+                "UPDATE sessions SET state = $2::jsonb, user_id = $3, \
              expires_at = now() + make_interval(secs => $4) \
              WHERE key_hash = $1 AND expires_at > now()",
+            )
+            .bind::<Bytea, _>(&key_hash)
+            .bind::<Text, _>(json)
+            .bind::<Nullable<Int8>, _>(uid)
+            .bind::<Double, _>(self.idle.as_secs_f64()),
         )
-        .bind::<Bytea, _>(&key_hash)
-        .bind::<Text, _>(json)
-        .bind::<Nullable<Int8>, _>(uid)
-        .bind::<Double, _>(self.idle.as_secs_f64())
         .execute(&mut &*conn)
         .await
         .map_err(|e| UpdateError::Other(e.into()))?;
@@ -388,12 +392,14 @@ impl SessionStore for PgSessionStore {
     ) -> Result<(), anyhow::Error> {
         let conn = self.db.get().await?;
         let mut conn = &*conn;
-        diesel::sql_query(
-            "UPDATE sessions SET expires_at = now() + make_interval(secs => $2) \
+        crate::db::cached(
+            diesel::sql_query(
+                "UPDATE sessions SET expires_at = now() + make_interval(secs => $2) \
              WHERE key_hash = $1 AND expires_at > now()",
+            )
+            .bind::<Bytea, _>(hash(session_key))
+            .bind::<Double, _>(self.idle.as_secs_f64()),
         )
-        .bind::<Bytea, _>(hash(session_key))
-        .bind::<Double, _>(self.idle.as_secs_f64())
         .execute(&mut conn)
         .await?;
         Ok(())
@@ -403,10 +409,12 @@ impl SessionStore for PgSessionStore {
         self.cache.forget(&hash(session_key));
         let conn = self.db.get().await?;
         let mut conn = &*conn;
-        diesel::sql_query("DELETE FROM sessions WHERE key_hash = $1")
-            .bind::<Bytea, _>(hash(session_key))
-            .execute(&mut conn)
-            .await?;
+        crate::db::cached(
+            diesel::sql_query("DELETE FROM sessions WHERE key_hash = $1")
+                .bind::<Bytea, _>(hash(session_key)),
+        )
+        .execute(&mut conn)
+        .await?;
         Ok(())
     }
 }

@@ -23,11 +23,15 @@ pub async fn get_with_name(conn: &mut AsyncPgConnection, id: i64) -> QueryResult
 }
 
 pub async fn create(conn: &mut AsyncPgConnection, new: &NewLeave<'_>) -> QueryResult<i64> {
-    diesel::insert_into(leave_requests::table)
-        .values(new)
-        .returning(leave_requests::id)
-        .get_result(conn)
-        .await
+    // `cached`: an insert with optional fields is never prepared by diesel (a
+    // `None` is written as DEFAULT); keyed by its text, it is.
+    crate::db::cached(
+        diesel::insert_into(leave_requests::table)
+            .values(new)
+            .returning(leave_requests::id),
+    )
+    .get_result(conn)
+    .await
 }
 
 pub async fn update(

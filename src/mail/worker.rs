@@ -132,12 +132,14 @@ impl Worker {
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let claimed: Vec<Claimed> = {
             let mut conn = self.pool.get().await?;
-            diesel::sql_query(CLAIM_SQL)
-                .bind::<Double, _>(self.lease.as_secs_f64())
-                .bind::<BigInt, _>(self.batch)
-                .load(&mut conn)
-                .await
-                .context("claiming mail")?
+            crate::db::cached(
+                diesel::sql_query(CLAIM_SQL)
+                    .bind::<Double, _>(self.lease.as_secs_f64())
+                    .bind::<BigInt, _>(self.batch),
+            )
+            .load(&mut conn)
+            .await
+            .context("claiming mail")?
         };
         let n = claimed.len();
         if n > 0 {
@@ -148,38 +150,44 @@ impl Worker {
             let mut conn = self.pool.get().await?;
             match result {
                 Ok(()) => {
-                    diesel::sql_query(
-                        "UPDATE mail_outbox SET status = 'sent', sent_at = now(), \
+                    crate::db::cached(
+                        diesel::sql_query(
+                            "UPDATE mail_outbox SET status = 'sent', sent_at = now(), \
                          locked_until = NULL, last_error = NULL WHERE id = $1",
+                        )
+                        .bind::<BigInt, _>(mail.id),
                     )
-                    .bind::<BigInt, _>(mail.id)
                     .execute(&mut conn)
                     .await?;
                 }
                 Err(Failure::Dead(e)) => {
                     tracing::warn!(mail = mail.id, error = %e, "mail refused for good");
-                    diesel::sql_query(
-                        "UPDATE mail_outbox SET status = 'dead', locked_until = NULL, \
+                    crate::db::cached(
+                        diesel::sql_query(
+                            "UPDATE mail_outbox SET status = 'dead', locked_until = NULL, \
                          last_error = $2 WHERE id = $1",
+                        )
+                        .bind::<BigInt, _>(mail.id)
+                        .bind::<Text, _>(e),
                     )
-                    .bind::<BigInt, _>(mail.id)
-                    .bind::<Text, _>(e)
                     .execute(&mut conn)
                     .await?;
                 }
                 Err(Failure::Retry(e)) => {
                     let wait = self.backoff(mail.attempts);
                     tracing::info!(mail = mail.id, attempts = mail.attempts, error = %e, "mail will be retried");
-                    diesel::sql_query(
-                        "UPDATE mail_outbox SET locked_until = NULL, last_error = $2, \
+                    crate::db::cached(
+                        diesel::sql_query(
+                            "UPDATE mail_outbox SET locked_until = NULL, last_error = $2, \
                          next_attempt_at = now() + make_interval(secs => $3), \
                          status = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END \
                          WHERE id = $1",
+                        )
+                        .bind::<BigInt, _>(mail.id)
+                        .bind::<Text, _>(e)
+                        .bind::<Double, _>(wait.as_secs_f64())
+                        .bind::<Int4, _>(MAX_ATTEMPTS),
                     )
-                    .bind::<BigInt, _>(mail.id)
-                    .bind::<Text, _>(e)
-                    .bind::<Double, _>(wait.as_secs_f64())
-                    .bind::<Int4, _>(MAX_ATTEMPTS)
                     .execute(&mut conn)
                     .await?;
                 }

@@ -107,10 +107,12 @@ impl Token {
         conn: &mut AsyncPgConnection,
         path: String,
     ) -> QueryResult<Option<String>> {
-        diesel::update(form_submissions::table.find(&self.0))
-            .set(form_submissions::result_path.eq(&path))
-            .execute(conn)
-            .await?;
+        crate::db::cached(
+            diesel::update(form_submissions::table.find(&self.0))
+                .set(form_submissions::result_path.eq(&path)),
+        )
+        .execute(conn)
+        .await?;
         Ok(Some(path))
     }
 }

@@ -4,7 +4,7 @@
 //! the same with a larger data set: an N+1 query fails here, not only in
 //! `make bench`.
 use diesel::sql_types::Text;
-use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use kefu::auth::Role;
 use reqwest::{header, StatusCode};
 
@@ -268,4 +268,88 @@ async fn the_reference_endpoints_serve_the_same_fortunes_page() {
     assert!(limit.contains("&#60;script&#62;") || limit.contains("&lt;script&gt;"));
     assert!(!limit.contains("<script>"));
     assert!(limit.contains("フレームワークのベンチマーク"));
+}
+
+/// diesel never prepares an UPDATE, a many-row insert or an insert with an
+/// optional field: each is parsed and planned again on every call, unless it is
+/// wrapped in `db::cached`. Filing a leave and withdrawing it runs all three
+/// kinds; on one connection, each statement must stay prepared for the next
+/// filing (a statement diesel does not keep is closed as soon as it has run).
+#[tokio::test]
+async fn filing_a_leave_keeps_its_writes_prepared_on_the_connection() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    conn.begin_test_transaction().await.unwrap();
+    let user: i64 = value(
+        &mut conn,
+        &format!(
+            "SELECT id FROM users WHERE username = '{}'",
+            username(Role::Employee)
+        ),
+    )
+    .await
+    .unwrap()
+    .parse()
+    .unwrap();
+    let now = chrono::Utc::now();
+    let day = chrono::NaiveDate::from_ymd_opt(2031, 3, 4).unwrap();
+    for _ in 0..2 {
+        let id = kefu::leave::queries::create(
+            &mut conn,
+            &kefu::leave::models::NewLeave {
+                user_id: user,
+                leave_type: "personal",
+                start_date: day,
+                start_pm: false,
+                end_date: day,
+                end_am: false,
+                half_days: 2,
+                reason: "prepared",
+                status: "pending",
+                after_the_fact: false,
+                recorded_by: None,
+            },
+        )
+        .await
+        .unwrap();
+        let request = kefu::approvals::engine::submit(
+            &mut conn,
+            &kefu::approvals::LEAVE,
+            id,
+            "prepared",
+            user,
+            &app.config,
+            now,
+        )
+        .await
+        .unwrap();
+        kefu::approvals::engine::withdraw(&mut conn, request, user, now)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct Prepared {
+        #[diesel(sql_type = Text)]
+        statement: String,
+    }
+    let prepared: Vec<String> = diesel::sql_query("SELECT statement FROM pg_prepared_statements")
+        .load::<Prepared>(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.statement)
+        .collect();
+    for start in [
+        "INSERT INTO \"leave_requests\"",
+        "INSERT INTO \"approval_events\"",
+        "UPDATE \"approval_tasks\"",
+        "UPDATE \"approval_requests\"",
+    ] {
+        assert!(
+            prepared.iter().any(|s| s.starts_with(start)),
+            "{start} … is prepared once and kept; kept: {prepared:#?}"
+        );
+    }
 }
