@@ -2,14 +2,18 @@
 """The driver of `make bench` (see bench/README.md).
 
 bench/run.sh has built target/release/kefu with the `bench` feature and started
-a private PostgreSQL; this script, for each data size: makes a fresh database
-(migrations, demo data, bench/sql/fortunes.sql, bench/sql/data/*.sql), starts the
-app, signs in, warms up, runs interleaved rounds with wrk (limit, baseline, every
-page of bench/pages.tsv, three times) at 64 connections, counts SQL statements
-per request with pg_stat_statements, measures peak memory at 256 connections,
-and stops the app. Then it prints the table and writes bench/RESULTS.md.
+a private PostgreSQL; this script makes one fresh database per data size
+(migrations, demo data, bench/sql/fortunes.sql, bench/sql/data/*.sql), starts
+one app on each, signs in, warms up, and runs interleaved rounds with wrk at 64
+connections: in each round every page (limit, baseline, each page of
+bench/pages.tsv) is measured on both data sizes back to back, so that a page's
+large ÷ demo and its ratio to the baseline compare runs taken seconds apart,
+not minutes. It counts SQL statements per request with pg_stat_statements,
+measures each app's peak memory at 256 connections, stops the apps, prints the
+table and writes bench/RESULTS.md.
 Standard library only.
 """
+import copy
 import datetime
 import glob
 import http.client
@@ -30,7 +34,10 @@ BENCH = os.path.join(ROOT, "bench")
 KEFU = os.path.join(ROOT, "target", "release", "kefu")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 LARGE_ROWS = int(os.environ.get("BENCH_LARGE_ROWS", "1000000"))
-SIZES = [("demo", 40), ("large", LARGE_ROWS)]
+# The small size is the demo data with a thousand rows per data file: enough that
+# every list page, first and deep, is full (50 rows) on both sizes, so large ÷ demo
+# compares the same page over more data, not a longer page.
+SIZES = [("demo", 1000), ("large", LARGE_ROWS)]  # each in a database kefu_bench_<size>
 # A quick look at a few pages or one size (BENCH_PAGES=baseline,handbook_doc,
 # BENCH_SIZES=demo) prints its table but leaves bench/RESULTS.md as it is.
 ONLY_PAGES = [p for p in os.environ.get("BENCH_PAGES", "").split(",") if p]
@@ -99,15 +106,19 @@ def psql_bin():
 
 
 class Database:
-    def __init__(self, server_url):
+    """One database of the cluster: `name`, or `postgres` for the cluster's own."""
+
+    def __init__(self, server_url, name):
         u = urllib.parse.urlparse(server_url)
         self.host, self.port, self.user = u.hostname, u.port or 5432, u.username or "kefu"
+        self.name = name
         self.psql = psql_bin()
 
-    def url(self, db=DB):
-        return f"postgres://{self.user}@{self.host}:{self.port}/{db}"
+    def url(self):
+        return f"postgres://{self.user}@{self.host}:{self.port}/{self.name}"
 
-    def run(self, sql=None, file=None, db=DB, env=None):
+    def run(self, sql=None, file=None, db=None, env=None):
+        db = db or self.name
         cmd = [self.psql, "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-h", self.host,
                "-p", str(self.port), "-U", self.user, "-d", db]
         cmd += ["-f", file] if file else ["-c", sql]
@@ -118,8 +129,8 @@ class Database:
 
     def fresh(self, rows):
         """A new database: migrations, demo data, the fortunes and the bench data."""
-        self.run(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)', db="postgres")
-        self.run(f'CREATE DATABASE "{DB}"', db="postgres")
+        self.run(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', db="postgres")
+        self.run(f'CREATE DATABASE "{self.name}"', db="postgres")
         env = {**os.environ, "DATABASE_URL": self.url()}
         subprocess.run([KEFU, "seed-demo"], env=env, check=True, stdout=subprocess.DEVNULL)
         self.run("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
@@ -132,21 +143,21 @@ class Database:
 
     def reset_statements(self):
         self.run("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database "
-                 f"WHERE datname = '{DB}'), 0)")
+                 f"WHERE datname = '{self.name}'), 0)")
 
     def statements(self):
         """Statements the app ran in the bench database since the last reset."""
         return int(self.run(
             "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
-            f"WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '{DB}') "
+            f"WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '{self.name}') "
             "AND query NOT LIKE '%pg_stat_statements%'") or 0)
 
 
 class App:
     """target/release/kefu serve on a free port, stopped by stop()."""
 
-    def __init__(self, db_url):
-        self.log = open(os.path.join(ROOT, "var", "bench-app.log"), "w")
+    def __init__(self, db_url, size):
+        self.log = open(os.path.join(ROOT, "var", f"bench-app-{size}.log"), "w")
         env = {**os.environ, "DATABASE_URL": db_url, "BIND": "127.0.0.1:0",
                "SESSION_KEY": secrets.token_hex(32), "RUST_LOG": os.environ.get("BENCH_LOG", "warn")}
         env.pop("BASE_URL", None)
@@ -161,7 +172,7 @@ class App:
                 break
         if not m:
             self.stop()
-            raise RuntimeError("the app did not start (see var/bench-app.log)")
+            raise RuntimeError(f"the app did not start (see var/bench-app-{size}.log)")
         self.port = int(m.group(1))
         # Keep reading its output so that it never blocks on a full pipe.
         threading.Thread(target=self._drain, daemon=True).start()
@@ -243,80 +254,101 @@ def wrk(app, method, path, cookie="", body="", connections=CONNECTIONS, seconds=
     return r
 
 
-def measure_size(db, size, rows, pages):
-    say(f"{size}: preparing the database ({rows} rows per data file)")
-    db.fresh(rows)
-    app = App(db.url())
-    try:
-        return run_size(db, app, size, pages)
-    finally:
-        app.stop()
+class Size:
+    """One data size: its database, its app, its signed-in pages and their runs."""
+
+    def __init__(self, server_url, size, rows):
+        self.size, self.rows = size, rows
+        self.db = Database(server_url, f"{DB}_{size}")
+        self.app = None
+
+    def start(self, pages):
+        say(f"{self.size}: preparing the database ({self.rows} rows per data file)")
+        self.db.fresh(self.rows)
+        self.app = App(self.db.url(), self.size)
+        self.sign_in(pages)
+
+    def sign_in(self, pages):
+        db, app, sessions = self.db, self.app, {}
+
+        def session_of(page):
+            # A POST gets a session of its own: its flash messages stay out of the others.
+            key = (page.role, page.method == "POST")
+            if key not in sessions:
+                sessions[key] = sign_in(app, page.role)
+            return sessions[key]
+
+        baseline = Page("baseline", "baseline", "employee", "GET", "/bench/baseline")
+        limit = Page("limit", "limit", "-", "GET", "/bench/limit")
+        self.measured, self.skipped = [], []
+        for page in pages:
+            p = copy.copy(page)
+            if p.setup:
+                value = db.run(p.setup)
+                if not value:
+                    self.skipped.append((p, "its setup query found nothing"))
+                    continue
+                p.path = p.path_template.replace("{}", value)
+            cookie, token = session_of(p)
+            if p.method == "GET":
+                status, _, _ = app.request("GET", p.path, cookie)
+                if status == 404:
+                    self.skipped.append((p, "404 (not merged yet?)"))
+                    continue
+                if status >= 400:
+                    raise RuntimeError(f"{p.name}: GET {p.path} answered {status}")
+            p.cookie = cookie
+            p.body_sent = "-" if p.body == "-" else f"{p.body}&csrf_token={token}"
+            self.measured.append(p)
+        baseline.cookie, _ = session_of(baseline)
+        baseline.body_sent = limit.body_sent = "-"
+        limit.cookie = ""
+        self.pages = {p.name: p for p in [limit, baseline] + self.measured}
+        self.runs = {name: [] for name in self.pages}
+
+    def run(self, name, record=True, **kw):
+        p = self.pages[name]
+        if record:
+            self.db.reset_statements()
+        res = wrk(self.app, p.method, p.path, p.cookie, p.body_sent, **kw)
+        if record:
+            res["statements"] = self.db.statements() / max(1, res["requests"])
+            self.runs[name].append(res)
+        if p.after:
+            self.db.run(p.after)
+
+    def stop(self):
+        if self.app:
+            self.app.stop()
 
 
-def run_size(db, app, size, pages):
-    sessions = {}
-
-    def session_of(page):
-        # A POST gets a session of its own: its flash messages stay out of the others.
-        key = (page.role, page.method == "POST")
-        if key not in sessions:
-            sessions[key] = sign_in(app, page.role)
-        return sessions[key]
-
-    baseline = Page("baseline", "baseline", "employee", "GET", "/bench/baseline")
-    limit = Page("limit", "limit", "-", "GET", "/bench/limit")
-    measured, skipped = [], []
-    for p in pages:
-        p.path = p.path_template
-        if p.setup:
-            value = db.run(p.setup)
-            if not value:
-                skipped.append((p, "its setup query found nothing"))
-                continue
-            p.path = p.path_template.replace("{}", value)
-        cookie, token = session_of(p)
-        if p.method == "GET":
-            status, _, _ = app.request("GET", p.path, cookie)
-            if status == 404:
-                skipped.append((p, "404 (not merged yet?)"))
-                continue
-            if status >= 400:
-                raise RuntimeError(f"{p.name}: GET {p.path} answered {status}")
-        p.cookie = cookie
-        p.body_sent = "-" if p.body == "-" else f"{p.body}&csrf_token={token}"
-        measured.append(p)
-    baseline.cookie, _ = session_of(baseline)
-    baseline.body_sent = limit.body_sent = "-"
-    limit.cookie = ""
-    everything = [limit, baseline] + measured
-
-    say(f"{size}: warming up")
-    for p in everything:
-        wrk(app, p.method, p.path, p.cookie, p.body_sent, seconds=max(1, min(3, SECONDS)))
-        settle(db, p)
-
-    runs = {p.name: [] for p in everything}
+def measure(sizes, pages):
+    """Warm-up, the interleaved rounds, and the memory runs, over all sizes at once."""
+    for s in sizes:
+        s.start(pages)
+    names = list(dict.fromkeys(n for s in sizes for n in s.pages))
+    say("warming up")
+    for name in names:
+        for s in sizes:
+            if name in s.pages:
+                s.run(name, record=False, seconds=max(1, min(3, SECONDS)))
     for r in range(ROUNDS):
-        say(f"{size}: round {r + 1} of {ROUNDS}")
-        for p in everything:
-            db.reset_statements()
-            res = wrk(app, p.method, p.path, p.cookie, p.body_sent)
-            res["statements"] = db.statements() / max(1, res["requests"])
-            runs[p.name].append(res)
-            settle(db, p)
-
-    say(f"{size}: peak memory at {MEMORY_CONNECTIONS} connections")
-    for p in [baseline] + measured:
-        wrk(app, p.method, p.path, p.cookie, p.body_sent, connections=MEMORY_CONNECTIONS,
-            seconds=max(1, min(5, SECONDS)))
-        settle(db, p)
-    memory = app.peak_rss_mib()
-    return {"pages": measured, "skipped": skipped, "runs": runs, "memory": memory}
-
-
-def settle(db, page):
-    if getattr(page, "after", None):
-        db.run(page.after)
+        say(f"round {r + 1} of {ROUNDS}")
+        # Each page on every size back to back; which size goes first alternates.
+        order = sizes if r % 2 == 0 else sizes[::-1]
+        for name in names:
+            for s in order:
+                if name in s.pages:
+                    s.run(name)
+    for s in sizes:
+        say(f"{s.size}: peak memory at {MEMORY_CONNECTIONS} connections")
+        for name in names:
+            if name != "limit" and name in s.pages:
+                s.run(name, record=False, connections=MEMORY_CONNECTIONS,
+                      seconds=max(1, min(5, SECONDS)))
+        s.memory = s.app.peak_rss_mib()
+    return {s.size: {"pages": s.measured, "skipped": s.skipped, "runs": s.runs,
+                     "memory": s.memory} for s in sizes}
 
 
 def ratios(runs, name, base="baseline"):
@@ -370,8 +402,9 @@ def report(results, pages):
             d = results["demo"]["runs"].get(p.name)
             if not d:
                 continue
-            growth = (statistics.median(r["p50_us"] for r in results["large"]["runs"][p.name])
-                      / statistics.median(r["p50_us"] for r in d))
+            # Paired by round: the two sizes ran back to back.
+            growth = statistics.median(
+                lg["p50_us"] / dm["p50_us"] for lg, dm in zip(results["large"]["runs"][p.name], d))
             sd = statistics.median(r["statements"] for r in d)
             sl = statistics.median(r["statements"] for r in results["large"]["runs"][p.name])
             ok = (growth <= P50_GROWTH_BUDGET or p.group != "list") and sl <= sd + BACKGROUND
@@ -383,7 +416,7 @@ def report(results, pages):
     out = ["## Pages (median of %d rounds, %d connections, %d s per run)" % (ROUNDS, CONNECTIONS, SECONDS),
            "", *lines, ""]
     if extra:
-        out += ["## Large data ÷ demo data", "",
+        out += ["## Large data ÷ demo data (each round's two runs side by side)", "",
                 "| page | group | p50 large ÷ demo | budget | SQL/request demo → large | verdict |",
                 "| --- | --- | ---: | --- | --- | --- |", *extra, ""]
     out += ["## Peak memory of the app (VmHWM after the runs at %d connections)" % MEMORY_CONNECTIONS, "",
@@ -411,12 +444,15 @@ def machine():
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: bench/run.py POSTGRES_SERVER_URL")
-    db = Database(sys.argv[1])
     pages = read_pages()
-    results = {}
-    for size, rows in SIZES:
-        if not ONLY_SIZES or size in ONLY_SIZES:
-            results[size] = measure_size(db, size, rows, pages)
+    sizes = [Size(sys.argv[1], size, rows) for size, rows in SIZES
+             if not ONLY_SIZES or size in ONLY_SIZES]
+    try:
+        results = measure(sizes, pages)
+    finally:
+        for s in sizes:
+            s.stop()
+    db = sizes[0].db
     table, missed = report(results, pages)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     head = (f"# Benchmark results\n\n{when} on {machine()}; PostgreSQL "
