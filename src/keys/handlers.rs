@@ -85,7 +85,7 @@ pub async fn inventory(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let conn = &mut conn.get();
-    let mut rows = queries::list_keys(conn, &q.filter(), q.after.parse().ok(), PAGE + 1).await?;
+    let mut rows = queries::page_keys(conn, &q.filter(), q.after.parse().ok(), PAGE + 1).await?;
     let next = if rows.len() as i64 > PAGE {
         rows.truncate(PAGE as usize);
         rows.last().map(|r| {
@@ -93,7 +93,7 @@ pub async fn inventory(
             if !s.is_empty() {
                 s.push('&');
             }
-            format!("{s}after={}", r.key.id)
+            format!("{s}after={}", r.id)
         })
     } else {
         None

@@ -49,6 +49,56 @@ pub struct NewKey {
     pub custodian: String,
 }
 
+/// A key as the inventory's page lists it: only the columns its table shows, so
+/// a page of fifty reads and decodes no more (no join, no timestamps).
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = keys)]
+pub struct KeyBrief {
+    pub id: i64,
+    pub category: String,
+    pub door: String,
+    pub label: String,
+    pub cabinet: String,
+    pub hook: Option<i32>,
+    pub copies: i32,
+    pub custodian: String,
+    pub status: String,
+}
+
+/// Where a key hangs: its cabinet and hook.
+pub trait Stored {
+    fn cabinet(&self) -> &str;
+    fn hook(&self) -> Option<i32>;
+}
+
+/// Templates hand over their loop's references.
+impl<T: Stored> Stored for &T {
+    fn cabinet(&self) -> &str {
+        (**self).cabinet()
+    }
+    fn hook(&self) -> Option<i32> {
+        (**self).hook()
+    }
+}
+
+impl Stored for Key {
+    fn cabinet(&self) -> &str {
+        &self.cabinet
+    }
+    fn hook(&self) -> Option<i32> {
+        self.hook
+    }
+}
+
+impl Stored for KeyBrief {
+    fn cabinet(&self) -> &str {
+        &self.cabinet
+    }
+    fn hook(&self) -> Option<i32> {
+        self.hook
+    }
+}
+
 /// A key with its building's code and project, as lists show it.
 #[derive(Queryable, Debug, Clone)]
 pub struct KeyRow {

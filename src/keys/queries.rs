@@ -7,8 +7,8 @@ use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{
-    Category, CopyRequest, Count, Issue, Key, KeyEvent, KeyLabel, KeyRow, Loan, LoanBrief,
-    LoanLine, LoanRow, NewKey, NewLoan,
+    Category, CopyRequest, Count, Issue, Key, KeyBrief, KeyEvent, KeyLabel, KeyRow, Loan,
+    LoanBrief, LoanLine, LoanRow, NewKey, NewLoan,
 };
 use crate::schema::{
     buildings, key_categories, key_copy_requests, key_count_lines, key_counts, key_events,
@@ -78,37 +78,65 @@ fn key_row_select() -> KeyRowSelect {
     (Key::as_select(), buildings::code, projects::name)
 }
 
-/// One page of keys in cabinet order of creation (keyset on id).
+/// A boxed query of keys `$q` with the filters of `$f` and the keyset `$after`.
+macro_rules! filter_keys {
+    ($q:expr, $f:expr, $after:expr) => {{
+        let (mut q, f, after): (_, &KeyFilter, Option<i64>) = ($q, $f, $after);
+        if let Some(c) = &f.category {
+            q = q.filter(keys::category.eq(c.clone()));
+        }
+        if let Some(s) = &f.status {
+            q = q.filter(keys::status.eq(s.clone()));
+        }
+        if let Some(b) = f.building {
+            q = q.filter(keys::building_id.eq(b));
+        }
+        if let Some(r) = f.room {
+            q = q.filter(keys::room_id.eq(r));
+        }
+        if let Some(c) = &f.cabinet {
+            q = q.filter(keys::cabinet.eq(c.clone()));
+        }
+        if let Some(a) = after {
+            q = q.filter(keys::id.gt(a));
+        }
+        q
+    }};
+}
+
+/// One page of the inventory in order of creation (keyset on id), as brief rows.
+pub async fn page_keys(
+    conn: &mut impl Read,
+    f: &KeyFilter,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<KeyBrief>> {
+    let q = keys::table
+        .order(keys::id)
+        .select(KeyBrief::as_select())
+        .into_boxed();
+    crate::db::cached(filter_keys!(q, f, after))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Keys in order of creation (keyset on id), with their building and project.
 pub async fn list_keys(
     conn: &mut impl Read,
     f: &KeyFilter,
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<KeyRow>> {
-    let mut q = keys::table
+    let q = keys::table
         .inner_join(buildings::table.inner_join(projects::table))
         .order(keys::id)
         .select(key_row_select())
         .into_boxed();
-    if let Some(c) = &f.category {
-        q = q.filter(keys::category.eq(c.clone()));
-    }
-    if let Some(s) = &f.status {
-        q = q.filter(keys::status.eq(s.clone()));
-    }
-    if let Some(b) = f.building {
-        q = q.filter(keys::building_id.eq(b));
-    }
-    if let Some(r) = f.room {
-        q = q.filter(keys::room_id.eq(r));
-    }
-    if let Some(c) = &f.cabinet {
-        q = q.filter(keys::cabinet.eq(c.clone()));
-    }
-    if let Some(a) = after {
-        q = q.filter(keys::id.gt(a));
-    }
-    crate::db::cached(q).limit(limit).load(conn).await
+    crate::db::cached(filter_keys!(q, f, after))
+        .limit(limit)
+        .load(conn)
+        .await
 }
 
 pub async fn key_row(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<KeyRow> {

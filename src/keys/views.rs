@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::forms::{CopyInput, CountInput, IssueInput, LoanInput, SetInput, StorageInput};
 use super::models::{
-    CopyRequest, Count, Issue, Key, KeyEvent, KeyRow, Loan, LoanBrief, LoanLine, LoanRow,
+    CopyRequest, Count, Issue, Key, KeyBrief, KeyEvent, KeyRow, Loan, LoanBrief, LoanLine, LoanRow,
+    Stored,
 };
 use crate::i18n::Locale;
 use crate::properties::models::Resident;
@@ -59,11 +60,11 @@ impl Txt {
         self.0.t_in("keys.copy_status", s)
     }
     /// Cabinet and hook as one text: `A柜 · 12`.
-    pub fn storage(&self, k: &Key) -> String {
-        match k.hook {
-            Some(h) if !k.cabinet.is_empty() => format!("{} · {h}", k.cabinet),
+    pub fn storage(&self, k: &impl Stored) -> String {
+        match k.hook() {
+            Some(h) if !k.cabinet().is_empty() => format!("{} · {h}", k.cabinet()),
             Some(h) => h.to_string(),
-            None => k.cabinet.clone(),
+            None => k.cabinet().to_owned(),
         }
     }
 }
@@ -115,7 +116,7 @@ pub const CITE_COUNT: &[Cite] = &[Cite {
 pub struct Inventory<'a> {
     pub ctx: &'a PageCtx,
     pub txt: Txt,
-    pub rows: Vec<KeyRow>,
+    pub rows: Vec<KeyBrief>,
     pub next: Option<String>,
     /// The filters as a query string (for export, print and labels links).
     pub query: String,
