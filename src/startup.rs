@@ -65,6 +65,9 @@ pub fn build_with_changes(
     let sessions = SessionCache::new(changes.clone());
     let published = web::Data::new(crate::handbook::queries::PublishedContent::default());
     let buildings = web::Data::new(crate::keys::queries::BuildingChoices::new(changes.clone()));
+    let required_docs = web::Data::new(crate::archives::queries::RequiredCounts::new(
+        changes.clone(),
+    ));
     let config = web::Data::new(config);
     let pool = web::Data::new(pool);
     let server = HttpServer::new(move || {
@@ -94,6 +97,7 @@ pub fn build_with_changes(
             .app_data(changes.clone())
             .app_data(published.clone())
             .app_data(buildings.clone())
+            .app_data(required_docs.clone())
             .wrap(mw::security_headers())
             .wrap(from_fn(mw::request_id_header))
             .wrap(Compress::default())

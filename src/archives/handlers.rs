@@ -42,6 +42,7 @@ pub struct ListQuery {
 pub async fn list(
     page: UserPage,
     conn: crate::db::ReadConn,
+    kept: web::Data<queries::RequiredCounts>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
@@ -53,7 +54,7 @@ pub async fn list(
     } else {
         None
     };
-    let required = queries::required_counts(&mut conn).await?;
+    let required = queries::required_counts(&mut conn, &kept).await?;
     let body = ArchiveList {
         ctx: page.ctx(),
         rows,
@@ -69,12 +70,13 @@ pub async fn list(
 pub async fn building(
     page: UserPage,
     mut conn: DbConn,
+    kept: web::Data<queries::RequiredCounts>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let b = crate::properties::queries::building(&mut conn, path.into_inner()).await?;
     let rows = queries::page(&mut conn, Some(b.id), None, 2000).await?;
-    let required = queries::required_counts(&mut conn).await?;
+    let required = queries::required_counts(&mut conn, &kept).await?;
     let body = BuildingView {
         ctx: page.ctx(),
         building: b,

@@ -75,6 +75,30 @@ impl Archive {
     }
 }
 
+/// An archive as the lists show it: the columns the order index carries, so a
+/// page is read from the index alone (migration `…_archive_list`).
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = archives)]
+pub struct ArchiveBrief {
+    pub id: i64,
+    pub kind: String,
+    pub building_id: i64,
+    pub building_code: String,
+    pub floor: i32,
+    pub unit: String,
+    pub number: String,
+    pub resident_name: String,
+    pub legal_hold: bool,
+    pub present_required: i32,
+}
+
+impl ArchiveBrief {
+    /// The label on the archive bag: 栋号-(单元-)楼层号-房号.
+    pub fn label(&self) -> String {
+        label(&self.building_code, &self.unit, self.floor, &self.number)
+    }
+}
+
 pub fn label(building: &str, unit: &str, floor: i32, number: &str) -> String {
     if unit.is_empty() {
         format!("{building}-{floor}-{number}")

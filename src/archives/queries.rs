@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{
-    Archive, DocType, Document, DocumentRow, HistoryEntry, NewArchive, NewDocument,
+    Archive, ArchiveBrief, DocType, Document, DocumentRow, HistoryEntry, NewArchive, NewDocument,
 };
 use crate::schema::{
     archive_doc_types as types, archive_documents as docs, archive_history, archive_scans,
@@ -45,7 +45,7 @@ pub async fn page(
     building: Option<i64>,
     after: Option<i64>,
     limit: i64,
-) -> QueryResult<Vec<Archive>> {
+) -> QueryResult<Vec<ArchiveBrief>> {
     let mut q = archives::table
         .order((
             archives::project_id,
@@ -55,7 +55,7 @@ pub async fn page(
             archives::number,
             archives::id,
         ))
-        .select(Archive::as_select())
+        .select(ArchiveBrief::as_select())
         .into_boxed();
     if let Some(b) = building {
         q = q.filter(archives::building_id.eq(b));
@@ -526,7 +526,18 @@ pub async fn set_document_hold(
 }
 
 /// Required types per archive kind, for completeness: (kind, count).
-pub async fn required_counts(conn: &mut impl crate::db::Read) -> QueryResult<Vec<(String, i64)>> {
+/// How many document types each kind of archive requires, kept in memory by
+/// each instance until the types change (a trigger notices everyone).
+pub type RequiredCounts = crate::db::changes::Kept<Vec<(String, i64)>>;
+
+pub async fn required_counts(
+    conn: &mut impl crate::db::Read,
+    kept: &RequiredCounts,
+) -> QueryResult<std::sync::Arc<Vec<(String, i64)>>> {
+    kept.get(load_required_counts(conn)).await
+}
+
+async fn load_required_counts(conn: &mut impl crate::db::Read) -> QueryResult<Vec<(String, i64)>> {
     types::table
         .filter(types::required.eq(true))
         .group_by(types::archive_kind)

@@ -3,7 +3,7 @@ use askama::Template;
 use chrono::NaiveDate;
 
 use super::forms::{ArchiveInput, DocInput, EventsInput, TypeInput};
-use super::models::{Archive, DocType, Document, HistoryEntry};
+use super::models::{Archive, ArchiveBrief, DocType, Document, HistoryEntry};
 use crate::i18n::Locale;
 use crate::properties::models::Building;
 use crate::web::{FieldErrors, PageCtx};
@@ -109,8 +109,8 @@ archive_text!(
 #[template(path = "archives/list.html")]
 pub struct ArchiveList<'a> {
     pub ctx: &'a PageCtx,
-    pub rows: Vec<Archive>,
-    pub required: Vec<(String, i64)>,
+    pub rows: Vec<ArchiveBrief>,
+    pub required: std::sync::Arc<Vec<(String, i64)>>,
     pub next: Option<i64>,
     pub building: Option<i64>,
 }
@@ -126,8 +126,8 @@ impl ArchiveList<'_> {
 pub struct BuildingView<'a> {
     pub ctx: &'a PageCtx,
     pub building: Building,
-    pub rows: Vec<Archive>,
-    pub required: Vec<(String, i64)>,
+    pub rows: Vec<ArchiveBrief>,
+    pub required: std::sync::Arc<Vec<(String, i64)>>,
 }
 
 impl BuildingView<'_> {

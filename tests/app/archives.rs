@@ -200,6 +200,37 @@ async fn the_checklist_shows_what_is_present_and_missing_across_the_building() {
     let (_, inventory) = keeper.page(&format!("/archives/{archive}/inventory")).await;
     assert!(inventory.contains("档案资料清单") && inventory.contains("入伙通知书"));
     assert!(inventory.contains("签字："));
+
+    // Each instance keeps the required counts in memory: a new required type
+    // shows on the list and the building's view at once, here and elsewhere.
+    let other = app.another_instance().await;
+    let (_, elsewhere) = keeper.at(&other).page("/archives").await;
+    assert!(elsewhere.contains("已有 2 / 应有 8"), "{elsewhere}");
+    let admin = app.login_as(Role::Admin).await;
+    let res = admin
+        .post(
+            "/archives/types",
+            &[
+                ("code", "parking"),
+                ("archive_kind", "owner"),
+                ("name_zh", "车位协议"),
+                ("name_en", "Parking agreement"),
+                ("required", "on"),
+                ("event", "received"),
+                ("years", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = keeper.page("/archives").await;
+    assert!(list.contains("已有 2 / 应有 9"), "{list}");
+    let (_, view) = keeper
+        .page(&format!("/archives/buildings/{building}"))
+        .await;
+    assert!(view.contains("已有 2 / 应有 9"), "{view}");
+    other.settle().await;
+    let (_, elsewhere) = keeper.at(&other).page("/archives").await;
+    assert!(elsewhere.contains("已有 2 / 应有 9"), "{elsewhere}");
 }
 
 #[tokio::test]
