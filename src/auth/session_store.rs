@@ -259,7 +259,7 @@ impl PgSessionStore {
         crate::db::cached(
             diesel::sql_query(
                 "INSERT INTO sessions (key_hash, user_id, state, expires_at) \
-             VALUES ($1, $2, $3::jsonb, now() + make_interval(secs => $4))",
+                 VALUES ($1, $2, $3::jsonb, now() + make_interval(secs => $4))",
             )
             .bind::<Bytea, _>(hash(&key))
             .bind::<Nullable<Int8>, _>(uid)
@@ -363,8 +363,8 @@ impl SessionStore for PgSessionStore {
         let updated = crate::db::cached(
             diesel::sql_query(
                 "UPDATE sessions SET state = $2::jsonb, user_id = $3, \
-             expires_at = now() + make_interval(secs => $4) \
-             WHERE key_hash = $1 AND expires_at > now()",
+                 expires_at = now() + make_interval(secs => $4) \
+                 WHERE key_hash = $1 AND expires_at > now()",
             )
             .bind::<Bytea, _>(&key_hash)
             .bind::<Text, _>(json)
@@ -395,7 +395,7 @@ impl SessionStore for PgSessionStore {
         crate::db::cached(
             diesel::sql_query(
                 "UPDATE sessions SET expires_at = now() + make_interval(secs => $2) \
-             WHERE key_hash = $1 AND expires_at > now()",
+                 WHERE key_hash = $1 AND expires_at > now()",
             )
             .bind::<Bytea, _>(hash(session_key))
             .bind::<Double, _>(self.idle.as_secs_f64()),

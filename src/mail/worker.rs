@@ -153,7 +153,7 @@ impl Worker {
                     crate::db::cached(
                         diesel::sql_query(
                             "UPDATE mail_outbox SET status = 'sent', sent_at = now(), \
-                         locked_until = NULL, last_error = NULL WHERE id = $1",
+                             locked_until = NULL, last_error = NULL WHERE id = $1",
                         )
                         .bind::<BigInt, _>(mail.id),
                     )
@@ -165,7 +165,7 @@ impl Worker {
                     crate::db::cached(
                         diesel::sql_query(
                             "UPDATE mail_outbox SET status = 'dead', locked_until = NULL, \
-                         last_error = $2 WHERE id = $1",
+                             last_error = $2 WHERE id = $1",
                         )
                         .bind::<BigInt, _>(mail.id)
                         .bind::<Text, _>(e),
@@ -179,9 +179,9 @@ impl Worker {
                     crate::db::cached(
                         diesel::sql_query(
                             "UPDATE mail_outbox SET locked_until = NULL, last_error = $2, \
-                         next_attempt_at = now() + make_interval(secs => $3), \
-                         status = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END \
-                         WHERE id = $1",
+                             next_attempt_at = now() + make_interval(secs => $3), \
+                             status = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END \
+                             WHERE id = $1",
                         )
                         .bind::<BigInt, _>(mail.id)
                         .bind::<Text, _>(e)
