@@ -608,27 +608,41 @@ fn like_pattern(q: &str) -> String {
     )
 }
 
-/// Clauses of the current handbook containing `q`, best first. The LIKE uses the
-/// trigram index from three characters on; shorter queries scan the current
-/// version's clauses (a few thousand rows at most). Ranked by trigram similarity,
-/// then by how early the match sits, then by reading order.
+/// Clauses of the current handbook containing `q`, best first. From three
+/// characters on the LIKE uses the trigram index; a shorter text has no trigram,
+/// and the index would hand over every clause to be checked again, so it gets a
+/// statement of its own that scans the current version's clauses (a few thousand
+/// rows at most). Each statement keeps its own generic plan. Ranked by trigram
+/// similarity, then by how early the match sits, then by reading order.
 pub async fn search(conn: &mut impl Read, q: &str, limit: i64) -> QueryResult<Vec<Hit>> {
-    crate::db::cached(diesel::sql_query(
-        "WITH cur AS ( \
-             SELECT DISTINCT ON (document_id) id, document_id, title \
-             FROM handbook_versions WHERE status = 'published' \
-             ORDER BY document_id, number DESC) \
-         SELECT cur.document_id, cur.title, c.anchor, c.citation, c.number, c.body \
-         FROM handbook_clauses c \
-         JOIN cur ON cur.id = c.version_id \
-         JOIN handbook_documents d ON d.id = cur.document_id \
-         WHERE c.body ILIKE $1 AND NOT c.gap \
-         ORDER BY similarity(c.body, $2) DESC, strpos(lower(c.body), lower($2)), d.position, c.position \
-         LIMIT $3",
+    const INDEXED: &str = "c.body ILIKE $1";
+    // The same match (ILIKE compares lower-cased text), on an expression the
+    // trigram index does not cover.
+    const SCANNED: &str = "lower(c.body) LIKE lower($1)";
+    let filter = if q.chars().count() >= 3 {
+        INDEXED
+    } else {
+        SCANNED
+    };
+    crate::db::cached(
+        diesel::sql_query(format!(
+            "WITH cur AS ( \
+                 SELECT DISTINCT ON (document_id) id, document_id, title \
+                 FROM handbook_versions WHERE status = 'published' \
+                 ORDER BY document_id, number DESC) \
+             SELECT cur.document_id, cur.title, c.anchor, c.citation, c.number, c.body \
+             FROM handbook_clauses c \
+             JOIN cur ON cur.id = c.version_id \
+             JOIN handbook_documents d ON d.id = cur.document_id \
+             WHERE {filter} AND NOT c.gap \
+             ORDER BY similarity(c.body, $2) DESC, strpos(lower(c.body), lower($2)), \
+             d.position, c.position \
+             LIMIT $3"
+        ))
+        .bind::<Text, _>(like_pattern(q))
+        .bind::<Text, _>(q)
+        .bind::<BigInt, _>(limit),
     )
-    .bind::<Text, _>(like_pattern(q))
-    .bind::<Text, _>(q)
-    .bind::<BigInt, _>(limit))
     .load(conn)
     .await
 }

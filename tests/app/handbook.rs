@@ -209,6 +209,14 @@ async fn search_finds_key_and_archive_destruction_clauses() {
     assert_eq!(text_of(&too_long, "#e-q").unwrap(), "关键词最多 50 个字。");
     let (status, _) = employee.page("/handbook/search?q=%25_%5C'").await;
     assert_eq!(status, StatusCode::OK);
+    // Under three characters the search has a statement of its own: a wildcard
+    // typed there is a character too.
+    let (status, percent) = employee.page("/handbook/search?q=%25").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        text_of(&percent, "#hit-count").unwrap(),
+        "找到 0 条相关条款。"
+    );
 }
 
 /// Starts a draft of `id`, changes the clause at `anchor` and publishes it.
