@@ -525,7 +525,6 @@ pub async fn set_document_hold(
     Ok(())
 }
 
-/// Required types per archive kind, for completeness: (kind, count).
 /// How many document types each kind of archive requires, kept in memory by
 /// each instance until the types change (a trigger notices everyone).
 pub type RequiredCounts = crate::db::changes::Kept<Vec<(String, i64)>>;
@@ -537,6 +536,7 @@ pub async fn required_counts(
     kept.get(load_required_counts(conn)).await
 }
 
+/// Required types per archive kind, for completeness: (kind, count).
 async fn load_required_counts(conn: &mut impl crate::db::Read) -> QueryResult<Vec<(String, i64)>> {
     types::table
         .filter(types::required.eq(true))
