@@ -2,7 +2,7 @@
 //! the Fortunes page, and every page of bench/pages.tsv stays within its SQL
 //! statement budget (counted with pg_stat_statements in the test's database),
 //! the same with a larger data set: an N+1 query fails here, not only in
-//! `make bench`.
+//! `make bench`. Also: the writes of a filing stay prepared statements.
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use kefu::auth::Role;
