@@ -445,6 +445,9 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: bench/run.py POSTGRES_SERVER_URL")
     pages = read_pages()
+    unknown = set(ONLY_SIZES) - {size for size, _ in SIZES}
+    if unknown:
+        sys.exit(f"BENCH_SIZES: no such size: {', '.join(sorted(unknown))} (demo, large)")
     sizes = [Size(sys.argv[1], size, rows) for size, rows in SIZES
              if not ONLY_SIZES or size in ONLY_SIZES]
     try:
