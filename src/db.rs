@@ -138,7 +138,7 @@ impl FromRequest for DbConn {
 /// Writes too: diesel never prepares an `UPDATE`, a many-row insert, or an
 /// insert with an optional field (a `None` is written as `DEFAULT`), so each
 /// was parsed and planned again on every call. Filing a leave ran three such
-/// statements, and wrapping them took about a sixth off the database's CPU per
+/// statements, and wrapping them took about a fifth off the database's CPU per
 /// filing. The approval engine, form tokens, sessions and the mail worker wrap
 /// theirs; a feature's own write on a busy path should too.
 pub fn cached<Q>(query: Q) -> Cached<Q> {
