@@ -211,6 +211,9 @@ async fn search_finds_key_and_archive_destruction_clauses() {
     assert_eq!(status, StatusCode::OK);
     // Under three characters the search has a statement of its own: a wildcard
     // typed there is a character too.
+    // It matches regardless of case, as the longer one does.
+    let (_, qq) = employee.page("/handbook/search?q=qq").await;
+    assert!(qq.contains("<mark>QQ</mark>"), "{qq}");
     let (status, percent) = employee.page("/handbook/search?q=%25").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
