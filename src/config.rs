@@ -64,6 +64,17 @@ fn minutes(name: &str, default: u64) -> anyhow::Result<Duration> {
 }
 
 impl Config {
+    /// The site's calendar day at `now`, in `TZ`: deputy ranges, leave dates,
+    /// deadlines and retention dates are days there, not in the database's zone.
+    pub fn day(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        now.with_timezone(&self.tz).date_naive()
+    }
+
+    /// The site's calendar day now.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.day(chrono::Utc::now())
+    }
+
     pub fn from_env() -> anyhow::Result<Self> {
         let database_url = var("DATABASE_URL").context(
             "DATABASE_URL is not set (make run starts a private PostgreSQL and sets it)",

@@ -1,7 +1,7 @@
 //! Submitting, assigning, deciding, withdrawing and re-sending requests. Every
 //! function runs inside the caller's transaction, so the request, its trail,
 //! its links and its mails commit together or not at all.
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::try_join;
@@ -38,11 +38,6 @@ pub enum Refusal {
     AlreadyDecided,
     /// The user is neither the approver nor their deputy today.
     NotYours,
-}
-
-/// The calendar day of `now` in the site's time zone (deputy ranges are days).
-pub fn day(config: &Config, now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&config.tz).date_naive()
 }
 
 fn mail_err(e: askama::Error) -> AppError {
@@ -246,7 +241,7 @@ pub async fn notify(
     // Both reads go out together (pipelined on the one connection).
     let (mut c1, mut c2): (&AsyncPgConnection, &AsyncPgConnection) = (conn, conn);
     let (deputy, requester) = try_join(
-        queries::deputy_on(&mut c1, approver.id, day(config, now)),
+        queries::deputy_on(&mut c1, approver.id, config.day(now)),
         queries::person(&mut c2, req.requester_id),
     )
     .await?;
@@ -309,7 +304,7 @@ pub async fn decide(
         return Ok(Err(Refusal::NotYours));
     } else if task.approver_id == actor {
         None
-    } else if queries::is_deputy(conn, actor, task.approver_id, day(config, now)).await? {
+    } else if queries::is_deputy(conn, actor, task.approver_id, config.day(now)).await? {
         Some(task.approver_id)
     } else {
         return Ok(Err(Refusal::NotYours));

@@ -33,7 +33,7 @@ pub async fn inbox(
 ) -> Result<HttpResponse, AppError> {
     let mut conn = conn.get();
     let me = page.user().id;
-    let rows = queries::inbox(&mut conn, me, engine::day(&config, Utc::now())).await?;
+    let rows = queries::inbox(&mut conn, me, config.today()).await?;
     let body = Inbox {
         ctx: page.ctx(),
         rows,
@@ -86,9 +86,7 @@ async fn may_view(
         return Ok(true);
     }
     if let Some(t) = queries::pending_task(conn, req.id).await? {
-        return Ok(
-            queries::is_deputy(conn, me, t.approver_id, engine::day(config, Utc::now())).await?,
-        );
+        return Ok(queries::is_deputy(conn, me, t.approver_id, config.today()).await?);
     }
     Ok(false)
 }
@@ -113,13 +111,7 @@ pub async fn show(
         Some(_) if req.requester_id == me => false,
         Some(t) => {
             t.approver_id == me
-                || queries::is_deputy(
-                    &mut conn,
-                    me,
-                    t.approver_id,
-                    engine::day(&config, Utc::now()),
-                )
-                .await?
+                || queries::is_deputy(&mut conn, me, t.approver_id, config.today()).await?
         }
         None => false,
     };

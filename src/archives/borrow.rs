@@ -27,10 +27,6 @@ use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 
-fn today(config: &Config) -> chrono::NaiveDate {
-    engine::day(config, Utc::now())
-}
-
 /// Documents that may be asked for: kept, in this archive, with their confidentiality.
 fn available(docs: &[super::models::Document]) -> Vec<(i64, bool)> {
     docs.iter()
@@ -75,7 +71,7 @@ pub async fn new_form(
     let archive = queries::get(&mut conn, path.into_inner()).await?;
     let input = BorrowInput {
         mode: "consult".into(),
-        due_on: (today(&config) + chrono::Duration::days(7)).to_string(),
+        due_on: (config.today() + chrono::Duration::days(7)).to_string(),
         ..Default::default()
     };
     let errors = FieldErrors::new(page.locale);
@@ -107,7 +103,7 @@ pub async fn create(
     let archive = queries::get(&mut conn, path.into_inner()).await?;
     let docs = queries::documents_of(&mut conn, archive.id).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some(v) = input.validate(&available(&docs), today(&config), &mut errors) else {
+    let Some(v) = input.validate(&available(&docs), config.today(), &mut errors) else {
         return form(
             &page,
             &mut conn,
@@ -516,7 +512,7 @@ pub async fn remind_overdue(
     now: DateTime<Utc>,
     config: &Config,
 ) -> anyhow::Result<String> {
-    let today = engine::day(config, now);
+    let today = config.day(now);
     let rows = queries::overdue(conn, today, 500).await?;
     let mut sent = 0;
     for r in rows {

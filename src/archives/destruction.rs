@@ -87,7 +87,7 @@ pub async fn create(
     // Before the checks: a second submit finds its documents on the first one's list.
     let form_token = &mut input.form_token;
     let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
-    let today = engine::day(&config, Utc::now());
+    let today = config.today();
     let mut ids: Vec<i64> = input
         .documents
         .iter()

@@ -4,7 +4,6 @@ use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::Deserialize;
@@ -27,10 +26,6 @@ use crate::web::context::flash;
 use crate::web::{html, see_other, FieldErrors, Form, Upload, UserPage};
 
 const PAGE: i64 = 50;
-
-fn today(config: &Config) -> chrono::NaiveDate {
-    crate::approvals::engine::day(config, Utc::now())
-}
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -280,7 +275,7 @@ pub async fn show(
     page.require(Right::ViewArchives)?;
     let archive = queries::get(&mut conn, path.into_inner()).await?;
     let doc = DocInput {
-        received_on: today(&config).to_string(),
+        received_on: config.today().to_string(),
         pages: "1".into(),
         ..Default::default()
     };
@@ -342,7 +337,7 @@ pub async fn add_document(
     let mut errors = FieldErrors::new(page.locale);
     let scan = upload.file("scan");
     let scan_type = scan.and_then(|f| check_scan(&f.content, &mut errors));
-    let valid = input.validate(&ids, today(&config), &mut errors);
+    let valid = input.validate(&ids, config.today(), &mut errors);
     let Some(v) = valid.filter(|_| errors.is_empty()) else {
         let forms = ShowForms {
             doc: input,

@@ -14,7 +14,6 @@ use serde_json::json;
 use super::forms::ScheduleInput;
 use super::queries;
 use super::views::{DueList, Schedule, ScheduleEdit};
-use crate::approvals::engine;
 use crate::audit;
 use crate::auth::{Right, Role};
 use crate::config::Config;
@@ -164,7 +163,7 @@ pub async fn due(
     q: web::Query<DueQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
-    let today = engine::day(&config, Utc::now());
+    let today = config.today();
     let until = today + Duration::days(config.archive_notice_days);
     let after = q.after.as_deref().and_then(|a| {
         let (d, id) = a.split_once('_')?;
@@ -208,7 +207,7 @@ pub async fn notify(
     now: DateTime<Utc>,
     config: &Config,
 ) -> anyhow::Result<String> {
-    let today = engine::day(config, now);
+    let today = config.day(now);
     let ahead_until = today + Duration::days(config.archive_notice_days);
     let (ahead, due) = conn
         .transaction::<_, AppError, _>(async |conn| {

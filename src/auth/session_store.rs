@@ -19,7 +19,7 @@
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::web;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use diesel::pg::Pg;
 use diesel::sql_types::{Bytea, Date, Double, Int8, Nullable, Text};
 use diesel::OptionalExtension;
@@ -298,7 +298,7 @@ impl SessionStore for PgSessionStore {
             key_hash: key_hash.clone(),
             idle_secs: self.idle.as_secs_f64(),
             absolute_secs: self.absolute.as_secs_f64(),
-            today: crate::approvals::engine::day(&self.config, Utc::now()),
+            today: self.config.today(),
         }
         .get_result(&mut conn)
         .await

@@ -25,10 +25,6 @@ use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 
-fn today(config: &Config) -> NaiveDate {
-    engine::day(config, Utc::now())
-}
-
 /// The approval request's subject: who, what, when (the kind of leave in the
 /// reader's language).
 fn subject(name: &str, v: &ValidLeave) -> String {
@@ -127,7 +123,7 @@ pub async fn create(
     let valid = input.validate(
         &mut errors,
         Filing::Ahead {
-            today: today(&config),
+            today: config.today(),
         },
     );
     let (Some(v), Some(token)) = (valid, token) else {
@@ -320,7 +316,7 @@ pub async fn update(
     let Some(v) = input.validate(
         &mut errors,
         Filing::Ahead {
-            today: today(&config),
+            today: config.today(),
         },
     ) else {
         return form(
@@ -453,7 +449,7 @@ pub async fn record(
     let valid = input.validate(
         &mut errors,
         Filing::AfterTheFact {
-            today: today(&config),
+            today: config.today(),
         },
     );
     let (Some(employee), Some(v), Some(token)) = (employee, valid, token) else {
@@ -515,7 +511,7 @@ pub struct MonthQuery {
 /// The month asked for (`YYYY-MM`), else this month: its first and last day.
 fn month_bounds(q: &str, config: &Config) -> (NaiveDate, NaiveDate) {
     let first = super::forms::date(&format!("{}-01", q.trim()))
-        .unwrap_or_else(|| today(config).with_day(1).unwrap_or_else(|| today(config)));
+        .unwrap_or_else(|| config.today().with_day(1).unwrap_or_else(|| config.today()));
     let next = first
         .checked_add_months(chrono::Months::new(1))
         .unwrap_or(first);
