@@ -10,7 +10,7 @@
 #
 # Works as a normal user and as root (initdb refuses root, so the cluster then
 # belongs to the `postgres` system user). Trust authentication, loopback only,
-# UTF-8 with the C.UTF-8 locale so that pg_trgm indexes Chinese text.
+# UTF-8 with the C.UTF-8 locale so that lower() and pg_trgm see Chinese letters.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -64,6 +64,7 @@ pub fn build_with_changes(
     db::changes::spawn_listener(config.database_url.clone(), changes.clone());
     let sessions = SessionCache::new(changes.clone());
     let published = web::Data::new(crate::handbook::queries::PublishedContent::default());
+    let handbook = web::Data::new(crate::handbook::current::KeptCurrent::new(changes.clone()));
     let buildings = web::Data::new(crate::keys::queries::BuildingChoices::new(changes.clone()));
     let required_docs = web::Data::new(crate::archives::queries::RequiredCounts::new(
         changes.clone(),
@@ -96,6 +97,7 @@ pub fn build_with_changes(
             .app_data(reader)
             .app_data(changes.clone())
             .app_data(published.clone())
+            .app_data(handbook.clone())
             .app_data(buildings.clone())
             .app_data(required_docs.clone())
             .wrap(mw::security_headers())

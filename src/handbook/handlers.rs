@@ -6,6 +6,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::current::{self, KeptCurrent};
 use super::forms::{ClauseInput, ImportInput, PublishInput, TextInput, MAX_TEXT_CHARS};
 use super::models::{DocumentRow, Version};
 use super::publication;
@@ -24,7 +25,7 @@ use crate::web::{html, see_other, FieldErrors, Form, UserPage};
 use std::sync::Arc;
 
 /// Most search results shown at once.
-const SEARCH_LIMIT: i64 = 50;
+const SEARCH_LIMIT: usize = 50;
 
 /// The current version of every document with its content (three queries).
 async fn current_docs(conn: &mut AsyncPgConnection) -> Result<Vec<DocView>, AppError> {
@@ -61,45 +62,45 @@ pub async fn index(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, App
     Ok(html(StatusCode::OK, body))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn show_page(
     page: &UserPage,
     conn: ReadConn,
     config: &Config,
     published: &PublishedContent,
+    kept: &KeptCurrent,
     id: i64,
     number: Option<i32>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = conn.get();
-    let (document, versions, has_draft) = queries::document_versions(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let latest = versions.first().map_or(0, |v| v.number_or_zero());
+    let handbook = current::get(&mut conn, kept).await?;
+    let entry = handbook.entry(id).ok_or(AppError::NotFound)?;
+    let latest = entry.versions.first().map_or(0, |v| v.number_or_zero());
     let version = match number {
-        None => versions.first(),
-        Some(n) => versions.iter().find(|v| v.number == Some(n)),
+        None => entry.versions.first(),
+        Some(n) => entry.versions.iter().find(|v| v.number == Some(n)),
     }
     .cloned()
     .ok_or(AppError::NotFound)?;
     let content = published.get(&mut conn, &version).await?;
-    let links = queries::links_of(&mut conn, document.id).await?;
     let doc = DocView {
-        document,
+        document: entry.document.clone(),
         version,
         content,
     };
     let article = published.article(&Article {
         loc: page.locale,
         doc: &doc,
-        links: &links,
+        links: &entry.links,
         base_url: config.base_url.as_str(),
     })?;
     let body = ShowPage {
         ctx: page.ctx(),
         doc,
         latest,
-        versions,
+        versions: &entry.versions,
         article,
-        has_draft,
+        has_draft: entry.has_draft,
         may_edit: page.may(Right::EditHandbook),
         may_report: page.may(Right::ViewAckReport),
     }
@@ -113,9 +114,11 @@ pub async fn show(
     conn: ReadConn,
     config: web::Data<Config>,
     published: web::Data<PublishedContent>,
+    kept: web::Data<KeptCurrent>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    show_page(&page, conn, &config, &published, path.into_inner(), None).await
+    let id = path.into_inner();
+    show_page(&page, conn, &config, &published, &kept, id, None).await
 }
 
 /// GET /handbook/cite?c=…: a register's citation of a clause, resolved to the
@@ -137,10 +140,11 @@ pub async fn show_version(
     conn: ReadConn,
     config: web::Data<Config>,
     published: web::Data<PublishedContent>,
+    kept: web::Data<KeptCurrent>,
     path: web::Path<(i64, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, number) = path.into_inner();
-    show_page(&page, conn, &config, &published, id, Some(number)).await
+    show_page(&page, conn, &config, &published, &kept, id, Some(number)).await
 }
 
 #[derive(Deserialize)]
@@ -153,16 +157,19 @@ pub struct SearchQuery {
 pub async fn search(
     page: UserPage,
     conn: ReadConn,
+    kept: web::Data<KeptCurrent>,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q: String = query.q.trim().chars().filter(|c| !c.is_control()).collect();
     let mut error = String::new();
-    let mut hits = Vec::new();
     let searched = !q.is_empty();
+    let handbook;
+    let mut hits = Vec::new();
     if q.chars().count() > 50 {
         error = page.t("handbook.search.too_long").to_owned();
     } else if searched {
-        hits = queries::search(&mut conn.get(), &q, SEARCH_LIMIT).await?;
+        handbook = current::get(&mut conn.get(), &kept).await?;
+        hits = handbook.search(&q, SEARCH_LIMIT);
     }
     let body = SearchPage {
         ctx: page.ctx(),

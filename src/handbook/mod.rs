@@ -1,5 +1,6 @@
 //! The handbook (规章制度): the rule documents every employee reads, their versions,
 //! read acknowledgements (签收), search and print. Registers link back to its clauses.
+pub mod current;
 pub mod diff;
 pub mod forms;
 mod handlers;
@@ -49,38 +50,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Whether a locale name (`C.UTF-8`, `zh_CN.utf8`, `C`) classifies UTF-8 characters.
-pub fn is_utf8_locale(lc: &str) -> bool {
-    let l = lc.to_ascii_lowercase();
-    l.contains("utf-8") || l.contains("utf8")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_utf8_locales_let_pg_trgm_see_chinese() {
-        assert!(super::is_utf8_locale("C.UTF-8"));
-        assert!(super::is_utf8_locale("zh_CN.utf8"));
-        assert!(!super::is_utf8_locale("C"));
-        assert!(!super::is_utf8_locale("POSIX"));
-    }
-}
-
-/// Start-up duty: warn when search cannot see Chinese, and make the bundled rule
-/// book the published version 1 of an empty handbook. Safe to run from several
-/// instances at once (an advisory lock) and on every start (it only acts once).
+/// Start-up duty: make the bundled rule book the published version 1 of an empty
+/// handbook. Safe to run from several instances at once (an advisory lock) and on
+/// every start (it only acts once).
 pub async fn ensure_seeded(database_url: &str) -> anyhow::Result<usize> {
     let mut conn = AsyncPgConnection::establish(database_url)
         .await
         .context("connecting to the database to install the handbook")?;
-    let lc = queries::lc_ctype(&mut conn).await?;
-    if !is_utf8_locale(&lc) {
-        tracing::warn!(
-            lc_ctype = %lc,
-            "the database's LC_CTYPE is not a UTF-8 locale: pg_trgm sees no Chinese characters, \
-             so handbook search falls back to slow scans; create the database with a UTF-8 locale (e.g. C.UTF-8)"
-        );
-    }
     conn.transaction::<_, anyhow::Error, _>(async |conn| {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SEED_LOCK})"))
             .execute(conn)

@@ -11,39 +11,9 @@ use std::collections::HashMap;
 use super::import::{self, Document};
 use super::models::*;
 use crate::schema::{
-    handbook_acknowledgements as acks, handbook_clause_links as links, handbook_clauses as clauses,
+    handbook_acknowledgements as acks, handbook_clauses as clauses,
     handbook_documents as documents, handbook_sections as sections, handbook_versions as versions,
 };
-
-/// A document with its published versions, newest first, and whether a draft of
-/// it is open, in one statement (the document page's budget is five per page).
-/// `None` when the document does not exist or has nothing published.
-pub async fn document_versions(
-    conn: &mut impl Read,
-    id: i64,
-) -> QueryResult<Option<(DocumentRow, Vec<Version>, bool)>> {
-    let rows: Vec<(DocumentRow, Version)> = documents::table
-        .inner_join(versions::table)
-        .filter(documents::id.eq(id))
-        .filter(versions::status.eq_any([PUBLISHED, DRAFT]))
-        .order(versions::number.desc().nulls_first())
-        .select((DocumentRow::as_select(), Version::as_select()))
-        .limit(501)
-        .load(conn)
-        .await?;
-    let has_draft = rows.iter().any(|(_, v)| v.is_draft());
-    let mut document = None;
-    let mut published = Vec::new();
-    for (d, v) in rows {
-        document.get_or_insert(d);
-        if !v.is_draft() {
-            published.push(v);
-        }
-    }
-    Ok(document
-        .filter(|_| !published.is_empty())
-        .map(|d| (d, published, has_draft)))
-}
 
 /// Documents in reading order with their newest published version.
 pub async fn current_versions(
@@ -563,90 +533,6 @@ pub async fn start_draft(
     version_by_id(conn, id).await
 }
 
-pub async fn links_of(
-    conn: &mut impl Read,
-    document_id: i64,
-) -> QueryResult<HashMap<String, Vec<ClauseLink>>> {
-    let rows: Vec<ClauseLink> = links::table
-        .filter(links::document_id.eq(document_id))
-        .order(links::id)
-        .select((links::anchor, links::kind, links::label, links::href))
-        .limit(1000)
-        .load(conn)
-        .await?;
-    let mut out: HashMap<String, Vec<ClauseLink>> = HashMap::new();
-    for l in rows {
-        out.entry(l.anchor.clone()).or_default().push(l);
-    }
-    Ok(out)
-}
-
-/// A clause found by search, in the current version of its document.
-#[derive(QueryableByName, Debug, Clone)]
-pub struct Hit {
-    #[diesel(sql_type = BigInt)]
-    pub document_id: i64,
-    #[diesel(sql_type = Text)]
-    pub title: String,
-    #[diesel(sql_type = Text)]
-    pub anchor: String,
-    #[diesel(sql_type = Text)]
-    pub citation: String,
-    #[diesel(sql_type = Text)]
-    pub number: String,
-    #[diesel(sql_type = Text)]
-    pub body: String,
-}
-
-/// Escapes LIKE's wildcards in user input.
-fn like_pattern(q: &str) -> String {
-    format!(
-        "%{}%",
-        q.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    )
-}
-
-/// Clauses of the current handbook containing `q`, best first. From three
-/// characters on the LIKE uses the trigram index; a shorter text has no trigram,
-/// and the index would hand over every clause to be checked again, so it gets a
-/// statement of its own that scans the current version's clauses (a few thousand
-/// rows at most). Each statement keeps its own generic plan. Ranked by trigram
-/// similarity, then by how early the match sits, then by reading order.
-pub async fn search(conn: &mut impl Read, q: &str, limit: i64) -> QueryResult<Vec<Hit>> {
-    const INDEXED: &str = "c.body ILIKE $1";
-    // The same match (ILIKE compares lower-cased text), on an expression the
-    // trigram index does not cover.
-    const SCANNED: &str = "lower(c.body) LIKE lower($1)";
-    let filter = if q.chars().count() >= 3 {
-        INDEXED
-    } else {
-        SCANNED
-    };
-    crate::db::cached(
-        diesel::sql_query(format!(
-            "WITH cur AS ( \
-                 SELECT DISTINCT ON (document_id) id, document_id, title \
-                 FROM handbook_versions WHERE status = 'published' \
-                 ORDER BY document_id, number DESC) \
-             SELECT cur.document_id, cur.title, c.anchor, c.citation, c.number, c.body \
-             FROM handbook_clauses c \
-             JOIN cur ON cur.id = c.version_id \
-             JOIN handbook_documents d ON d.id = cur.document_id \
-             WHERE {filter} AND NOT c.gap \
-             ORDER BY similarity(c.body, $2) DESC, strpos(lower(c.body), lower($2)), \
-             d.position, c.position \
-             LIMIT $3"
-        ))
-        .bind::<Text, _>(like_pattern(q))
-        .bind::<Text, _>(q)
-        .bind::<BigInt, _>(limit),
-    )
-    .load(conn)
-    .await
-}
-
 /// A version the user still has to confirm.
 #[derive(QueryableByName, Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PendingAck {
@@ -741,22 +627,6 @@ pub async fn ack_rounds(conn: &mut AsyncPgConnection) -> QueryResult<Vec<AckRoun
     )
     .load(conn)
     .await
-}
-
-/// The database's character classification locale; pg_trgm ignores Chinese
-/// characters unless it is a UTF-8 one.
-pub async fn lc_ctype(conn: &mut AsyncPgConnection) -> QueryResult<String> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        lc: String,
-    }
-    let r: Row = diesel::sql_query(
-        "SELECT datctype::text AS lc FROM pg_database WHERE datname = current_database()",
-    )
-    .get_result(conn)
-    .await?;
-    Ok(r.lc)
 }
 
 /// Where the clause printed as `citation` ("钥匙管理规定 2(1)②") sits in the

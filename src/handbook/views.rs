@@ -2,10 +2,11 @@
 use askama::Template;
 use std::collections::HashMap;
 
+use super::current::Hit;
 use super::diff::ClauseDiff;
 use super::forms::{ImportInput, PublishInput};
 use super::models::{ClauseLink, ClauseRow, DocumentRow, SectionView, Version};
-use super::queries::{AckRound, AckRow, Hit};
+use super::queries::{AckRound, AckRow};
 use crate::auth::Role;
 use crate::i18n::Locale;
 use crate::web::{FieldErrors, PageCtx};
@@ -51,7 +52,7 @@ pub struct ShowPage<'a> {
     pub doc: DocView,
     /// Newest published number: an older version says it is superseded.
     pub latest: i32,
-    pub versions: Vec<Version>,
+    pub versions: &'a [Version],
     /// The rendered [`Article`].
     pub article: std::sync::Arc<str>,
     pub has_draft: bool,
@@ -105,7 +106,7 @@ impl Article<'_> {
 pub struct SearchPage<'a> {
     pub ctx: &'a PageCtx,
     pub q: String,
-    pub hits: Vec<Hit>,
+    pub hits: Vec<&'a Hit>,
     pub error: String,
     pub searched: bool,
 }

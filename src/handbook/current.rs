@@ -1,0 +1,268 @@
+//! The handbook as every reader sees it (its documents, their published versions,
+//! the clause links, and the current clauses for search), kept in memory by each
+//! instance until a handbook table changes: triggers on them notice everyone
+//! (migration `…_handbook_kept`), see `db::changes::Kept`. The handbook is a rule
+//! book of a few hundred clauses that changes when a new version is published, so
+//! a reader's page costs no statement, and search runs over the kept clauses.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::models::{ClauseLink, DocumentRow, Version, DRAFT, PUBLISHED};
+use crate::db::Read;
+use crate::schema::{
+    handbook_clause_links as links, handbook_clauses as clauses, handbook_documents as documents,
+    handbook_versions as versions,
+};
+
+/// Kept per instance (see the module's documentation).
+pub type KeptCurrent = crate::db::changes::Kept<Current>;
+
+/// Guards against a runaway table; a handbook has far fewer rows.
+const MOST_ROWS: i64 = 100_000;
+
+/// One document as its page shows it.
+pub struct Entry {
+    pub document: DocumentRow,
+    /// Published versions, newest first.
+    pub versions: Vec<Version>,
+    pub has_draft: bool,
+    /// The clause links of the document, by anchor.
+    pub links: HashMap<String, Vec<ClauseLink>>,
+}
+
+/// A clause found by search, in the current version of its document.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub document_id: i64,
+    pub title: String,
+    pub anchor: String,
+    pub citation: String,
+    pub number: String,
+    pub body: String,
+}
+
+/// A clause of a current version with what search needs of it.
+struct Indexed {
+    hit: Hit,
+    lower: String,
+    trigrams: Vec<u64>,
+}
+
+pub struct Current {
+    entries: HashMap<i64, Entry>,
+    /// In reading order (document, then clause).
+    clauses: Vec<Indexed>,
+}
+
+impl Current {
+    /// A document with something published.
+    pub fn entry(&self, id: i64) -> Option<&Entry> {
+        self.entries.get(&id).filter(|e| !e.versions.is_empty())
+    }
+
+    /// Clauses of the current handbook containing `q` (case ignored), best
+    /// first: by trigram similarity to `q` (as PostgreSQL's pg_trgm counts it),
+    /// then by how early the match sits, then in reading order.
+    pub fn search(&self, q: &str, limit: usize) -> Vec<&Hit> {
+        let needle = q.to_lowercase();
+        if needle.is_empty() {
+            return Vec::new();
+        }
+        let wanted = trigrams(q);
+        let mut found: Vec<(f32, usize, usize)> = self
+            .clauses
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let at = c.lower.find(&needle)?;
+                let chars_before = c.lower[..at].chars().count();
+                Some((similarity(&wanted, &c.trigrams), chars_before, i))
+            })
+            .collect();
+        found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(_, _, i)| &self.clauses[i].hit)
+            .collect()
+    }
+}
+
+/// Reads the whole current handbook: three statements.
+pub async fn load(conn: &mut impl Read) -> QueryResult<Current> {
+    let rows: Vec<(DocumentRow, Version)> = documents::table
+        .inner_join(versions::table)
+        .filter(versions::status.eq_any([PUBLISHED, DRAFT]))
+        .order((
+            documents::position,
+            documents::id,
+            versions::number.desc().nulls_first(),
+        ))
+        .select((DocumentRow::as_select(), Version::as_select()))
+        .limit(MOST_ROWS)
+        .load(conn)
+        .await?;
+    let mut order = Vec::new();
+    let mut entries: HashMap<i64, Entry> = HashMap::new();
+    for (document, version) in rows {
+        let entry = entries.entry(document.id).or_insert_with(|| {
+            order.push(document.id);
+            Entry {
+                document,
+                versions: Vec::new(),
+                has_draft: false,
+                links: HashMap::new(),
+            }
+        });
+        if version.is_draft() {
+            entry.has_draft = true;
+        } else {
+            entry.versions.push(version);
+        }
+    }
+    let link_rows: Vec<(i64, ClauseLink)> = links::table
+        .order(links::id)
+        .select((
+            links::document_id,
+            (links::anchor, links::kind, links::label, links::href),
+        ))
+        .limit(MOST_ROWS)
+        .load(conn)
+        .await?;
+    for (document_id, link) in link_rows {
+        if let Some(entry) = entries.get_mut(&document_id) {
+            entry
+                .links
+                .entry(link.anchor.clone())
+                .or_default()
+                .push(link);
+        }
+    }
+    // The current version of each document, in reading order.
+    let current: Vec<(i64, &Version)> = order
+        .iter()
+        .filter_map(|id| <[Version]>::first(&entries[id].versions).map(|v| (*id, v)))
+        .collect();
+    let ids: Vec<i64> = current.iter().map(|(_, v)| v.id).collect();
+    let rows: Vec<(i64, String, String, String, String)> = clauses::table
+        .filter(clauses::version_id.eq_any(&ids))
+        .filter(clauses::gap.eq(false))
+        .order((clauses::version_id, clauses::position))
+        .select((
+            clauses::version_id,
+            clauses::anchor,
+            clauses::citation,
+            clauses::number,
+            clauses::body,
+        ))
+        .limit(MOST_ROWS)
+        .load(conn)
+        .await?;
+    let mut by_version: HashMap<i64, Vec<(String, String, String, String)>> = HashMap::new();
+    for (version_id, anchor, citation, number, body) in rows {
+        by_version
+            .entry(version_id)
+            .or_default()
+            .push((anchor, citation, number, body));
+    }
+    let mut indexed = Vec::new();
+    for (document_id, version) in current {
+        for (anchor, citation, number, body) in by_version.remove(&version.id).unwrap_or_default() {
+            indexed.push(Indexed {
+                lower: body.to_lowercase(),
+                trigrams: trigrams(&body),
+                hit: Hit {
+                    document_id,
+                    title: version.title.clone(),
+                    anchor,
+                    citation,
+                    number,
+                    body,
+                },
+            });
+        }
+    }
+    Ok(Current {
+        entries,
+        clauses: indexed,
+    })
+}
+
+/// The kept handbook, read afresh when a notice made it stale.
+pub async fn get(conn: &mut impl Read, kept: &KeptCurrent) -> QueryResult<Arc<Current>> {
+    kept.get(load(conn)).await
+}
+
+/// The distinct trigrams of `text` as pg_trgm forms them: lower-cased words
+/// (runs of letters and digits), each padded with two spaces in front and one
+/// behind. Each trigram is its three characters packed into one number.
+fn trigrams(text: &str) -> Vec<u64> {
+    let lower = text.to_lowercase();
+    let mut out = Vec::new();
+    for word in lower.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        let padded: Vec<char> = ['\0', '\0']
+            .into_iter()
+            .chain(word.chars())
+            .chain(['\0'])
+            .collect();
+        out.extend(
+            padded
+                .windows(3)
+                .map(|w| (u64::from(w[0]) << 42) | (u64::from(w[1]) << 21) | u64::from(w[2])),
+        );
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// pg_trgm's `similarity`: trigrams shared ÷ trigrams in either.
+fn similarity(a: &[u64], b: &[u64]) -> f32 {
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - shared;
+    if union == 0 {
+        0.0
+    } else {
+        shared as f32 / union as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{similarity, trigrams};
+
+    #[test]
+    fn trigrams_are_formed_per_word_with_padding() {
+        // pg_trgm: show_trgm('ab c') = {"  a","  c"," ab","ab "," c "}
+        assert_eq!(trigrams("ab c").len(), 5);
+        assert_eq!(trigrams("AB, c"), trigrams("ab c"));
+        assert!(trigrams("，。").is_empty());
+        // Repeated trigrams count once.
+        assert_eq!(trigrams("aaaa"), trigrams("aaa"));
+    }
+
+    #[test]
+    fn similarity_is_shared_over_union() {
+        // pg_trgm: similarity('word', 'two words') = 0.36363637
+        let s = similarity(&trigrams("word"), &trigrams("two words"));
+        assert!((s - 4.0 / 11.0).abs() < 1e-6, "{s}");
+        assert_eq!(similarity(&trigrams("钥匙"), &trigrams("钥匙")), 1.0);
+        assert_eq!(similarity(&[], &[]), 0.0);
+    }
+}
