@@ -65,6 +65,10 @@ pub fn build_with_changes(
     let sessions = SessionCache::new(changes.clone());
     let published = web::Data::new(crate::handbook::queries::PublishedContent::default());
     let handbook = web::Data::new(crate::handbook::current::KeptCurrent::new(changes.clone()));
+    let inboxes = web::Data::new(crate::approvals::queries::KeptInboxes::new(
+        changes.clone(),
+        crate::approvals::queries::KEPT_INBOXES,
+    ));
     let buildings = web::Data::new(crate::keys::queries::BuildingChoices::new(changes.clone()));
     let required_docs = web::Data::new(crate::archives::queries::RequiredCounts::new(
         changes.clone(),
@@ -98,6 +102,7 @@ pub fn build_with_changes(
             .app_data(changes.clone())
             .app_data(published.clone())
             .app_data(handbook.clone())
+            .app_data(inboxes.clone())
             .app_data(buildings.clone())
             .app_data(required_docs.clone())
             .wrap(mw::security_headers())

@@ -30,13 +30,14 @@ pub async fn inbox(
     page: UserPage,
     conn: ReadConn,
     config: web::Data<Config>,
+    kept: web::Data<queries::KeptInboxes>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = conn.get();
     let me = page.user().id;
-    let rows = queries::inbox(&mut conn, me, config.today()).await?;
+    let rows = queries::kept_inbox(&mut conn, &kept, me, config.today()).await?;
     let body = Inbox {
         ctx: page.ctx(),
-        rows,
+        rows: &rows,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

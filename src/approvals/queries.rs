@@ -299,6 +299,25 @@ const INBOX: &str = "WITH approvers AS ( \
      WHERE r.requester_id <> $1 \
      ORDER BY t.id LIMIT 500";
 
+/// Inboxes kept per user and day in each instance. Triggers notify an approver
+/// when their tasks, their deputies' tasks, their deputyships or the title of a
+/// request waiting for them change, and everyone when a name changes (migrations
+/// `…_changes`, `…_inbox_kept`).
+pub type KeptInboxes = crate::db::changes::KeptFor<NaiveDate, Vec<InboxRow>>;
+
+/// How many inboxes an instance keeps at most.
+pub const KEPT_INBOXES: u64 = 10_000;
+
+/// [`inbox`], from memory while nothing it shows has changed.
+pub async fn kept_inbox(
+    conn: &mut impl Read,
+    kept: &KeptInboxes,
+    me: i64,
+    day: NaiveDate,
+) -> QueryResult<std::sync::Arc<Vec<InboxRow>>> {
+    kept.get(me, day, inbox(conn, me, day)).await
+}
+
 /// Pending tasks of `me` and of whoever `me` stands in for on `day`, oldest
 /// first; never the user's own requests. One statement.
 pub async fn inbox(conn: &mut impl Read, me: i64, day: NaiveDate) -> QueryResult<Vec<InboxRow>> {

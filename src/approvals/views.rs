@@ -26,7 +26,7 @@ pub fn title(ctx: &PageCtx, kind: &str, subject: &str) -> String {
 #[template(path = "approvals/inbox.html")]
 pub struct Inbox<'a> {
     pub ctx: &'a PageCtx,
-    pub rows: Vec<InboxRow>,
+    pub rows: &'a [InboxRow],
 }
 
 impl Inbox<'_> {

@@ -282,6 +282,49 @@ impl<T> Kept<T> {
     }
 }
 
+/// A value per user (their inbox), kept in memory until a notice about that user
+/// or about everyone makes it stale. `K` tells apart the values of one user that
+/// differ otherwise (the day, for whom they stand in). Tables behind such a value
+/// notify the users whose value they feed.
+pub struct KeptFor<K, T> {
+    changes: Changes,
+    slots: moka::sync::Cache<(i64, K), (u64, Arc<T>)>,
+}
+
+impl<K, T> KeptFor<K, T>
+where
+    K: std::hash::Hash + Eq + Clone + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    /// Keeps at most `capacity` values, the least used dropped first.
+    pub fn new(changes: Changes, capacity: u64) -> Self {
+        KeptFor {
+            changes,
+            slots: moka::sync::Cache::new(capacity),
+        }
+    }
+
+    /// `user`'s kept value for `key` while it is current, else `load`'s result
+    /// (kept when a listener was live while it loaded).
+    pub async fn get<E, F>(&self, user: i64, key: K, load: F) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        let slot = (user, key);
+        if let Some((seq, value)) = self.slots.get(&slot) {
+            if self.changes.current(seq, user) {
+                return Ok(value);
+            }
+        }
+        let seq = self.changes.begin();
+        let value = Arc::new(load.await?);
+        if let Some(seq) = seq {
+            self.slots.insert(slot, (seq, value.clone()));
+        }
+        Ok(value)
+    }
+}
+
 /// Listens for notices on a connection of its own for as long as the runtime
 /// runs, reconnecting after a break.
 pub fn spawn_listener(database_url: String, changes: Changes) {
@@ -434,6 +477,27 @@ mod tests {
         assert_eq!(*kept.get(load()).await.unwrap(), 1, "one user's notice");
         c.apply(Notice::Everyone);
         assert_eq!(*kept.get(load()).await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_users_value_is_loaded_again_after_a_notice_about_them_or_everyone() {
+        let c = live();
+        let kept = KeptFor::new(c.clone(), 100);
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let load = || async { Ok::<_, ()>(loads.fetch_add(1, Ordering::SeqCst) + 1) };
+        assert_eq!(*kept.get(5, "mon", load()).await.unwrap(), 1);
+        assert_eq!(*kept.get(5, "mon", load()).await.unwrap(), 1, "kept");
+        assert_eq!(*kept.get(5, "tue", load()).await.unwrap(), 2, "another key");
+        assert_eq!(
+            *kept.get(6, "mon", load()).await.unwrap(),
+            3,
+            "another user"
+        );
+        c.apply(Notice::User(6));
+        assert_eq!(*kept.get(5, "mon", load()).await.unwrap(), 1, "not about 5");
+        assert_eq!(*kept.get(6, "mon", load()).await.unwrap(), 4);
+        c.apply(Notice::Everyone);
+        assert_eq!(*kept.get(5, "mon", load()).await.unwrap(), 5);
     }
 
     #[tokio::test]

@@ -26,15 +26,6 @@ async fn version_count(app: &TestApp) -> i64 {
     versions::table.count().get_result(&mut conn).await.unwrap()
 }
 
-/// Texts of all elements matching `selector`.
-fn texts_of(html: &str, selector: &str) -> Vec<String> {
-    let doc = scraper::Html::parse_document(html);
-    let sel = scraper::Selector::parse(selector).unwrap();
-    doc.select(&sel)
-        .map(|e| e.text().collect::<String>().trim().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_fresh_install_shows_the_seed_as_published_version_1() {
     let app = TestApp::spawn().await;

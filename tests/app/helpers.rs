@@ -244,6 +244,15 @@ pub fn text_of(html: &str, selector: &str) -> Option<String> {
         .map(|e| e.text().collect::<String>().trim().to_owned())
 }
 
+/// Texts of all elements matching `selector`, trimmed.
+pub fn texts_of(html: &str, selector: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel)
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+        .collect()
+}
+
 /// The `value` attribute of the element matching `selector`.
 pub fn value_of(html: &str, selector: &str) -> Option<String> {
     attr_of(html, selector, "value")

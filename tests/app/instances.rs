@@ -4,10 +4,10 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kefu::auth::Role;
-use kefu::schema::approval_requests;
+use kefu::schema::{approval_requests, approval_tasks};
 use reqwest::StatusCode;
 
-use crate::approvals::{file_leave, user_id};
+use crate::approvals::{day, file_leave, user_id};
 use crate::helpers::*;
 
 #[tokio::test]
@@ -110,4 +110,86 @@ async fn a_write_has_seen_its_own_notices_before_its_answer_leaves() {
             "loaded after it: current"
         );
     }
+}
+
+#[tokio::test]
+async fn an_inbox_kept_on_another_instance_follows_filing_editing_renaming_and_deciding() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await.at(&other);
+    let inbox = async || supervisor.page("/approvals").await.1;
+    assert_eq!(
+        text_of(&inbox().await, "table.inbox td.muted").as_deref(),
+        Some("没有等待您审批的申请。")
+    );
+    let employee = app.login_as(Role::Employee).await;
+    let admin = app.login_as(Role::Admin).await;
+
+    let leave = file_leave(&employee).await;
+    other.settle().await;
+    let filed = inbox().await;
+    assert_eq!(
+        texts_of(&filed, "table.inbox tbody td:nth-child(2)"),
+        ["员工 赵磊"]
+    );
+    let (start, end) = (day(5), day(6));
+    let res = employee
+        .post(
+            &format!("/leave/{leave}/edit"),
+            &[
+                ("leave_type", "年假"),
+                ("start_date", &start),
+                ("end_date", &end),
+                ("reason", "改期"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    other.settle().await;
+    let edited = inbox().await;
+    let title = text_of(&edited, "table.inbox tbody td a").unwrap();
+    assert!(title.contains(&start) && title.contains("年假"), "{title}");
+    let id = user_id(&app, "employee").await;
+    let res = admin
+        .post(
+            &format!("/admin/users/{id}"),
+            &[
+                ("display_name", "员工 赵磊磊"),
+                ("email", "employee@kefu.example.com"),
+                ("locale", "zh-CN"),
+                ("roles", "employee"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    other.settle().await;
+    let renamed = inbox().await;
+    assert_eq!(
+        texts_of(&renamed, "table.inbox tbody td:nth-child(2)"),
+        ["员工 赵磊磊"]
+    );
+
+    let (request, task): (i64, i64) = {
+        let mut conn = app.db().await;
+        approval_tasks::table
+            .filter(approval_tasks::status.eq("pending"))
+            .select((approval_tasks::request_id, approval_tasks::id))
+            .first(&mut conn)
+            .await
+            .unwrap()
+    };
+    let task = task.to_string();
+    let res = supervisor
+        .at(&app)
+        .post(
+            &format!("/approvals/{request}/decide"),
+            &[("task_id", &task), ("decision", "approve"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    other.settle().await;
+    assert_eq!(
+        text_of(&inbox().await, "table.inbox td.muted").as_deref(),
+        Some("没有等待您审批的申请。")
+    );
 }
