@@ -466,6 +466,8 @@ diesel::table! {
         returned_at -> Nullable<Timestamptz>,
         lost_account -> Text,
         lost_at -> Nullable<Timestamptz>,
+        key_labels -> Array<Nullable<Text>>,
+        key_doors -> Array<Nullable<Text>>,
     }
 }
 

@@ -156,6 +156,8 @@ pub struct Loan {
     pub returned_at: Option<DateTime<Utc>>,
     pub lost_account: String,
     pub lost_at: Option<DateTime<Utc>>,
+    pub key_labels: Vec<Option<String>>,
+    pub key_doors: Vec<Option<String>>,
 }
 
 /// A loan is overdue while its keys are out past the time they were due.
@@ -189,11 +191,9 @@ pub struct NewLoan<'a> {
 
 /// A key as a loan's line names it: its label and door (the door is shown in
 /// the reader's language, see `Txt::key`).
-#[derive(QueryableByName, Debug, Clone)]
+#[derive(Debug, Clone)]
 pub struct KeyLabel {
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub label: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub door: String,
 }
 
@@ -209,6 +209,24 @@ pub struct LoanBrief {
     pub due_at: DateTime<Utc>,
     pub status: String,
     pub created_at: DateTime<Utc>,
+    pub key_labels: Vec<Option<String>>,
+    pub key_doors: Vec<Option<String>>,
+}
+
+/// A loan's keys as the loan carries them (labels and doors in key order, filled
+/// from its lines by a trigger, migration `…_loan_key_labels`).
+pub fn key_labels(
+    labels: &mut Vec<Option<String>>,
+    doors: &mut Vec<Option<String>>,
+) -> Vec<KeyLabel> {
+    std::mem::take(labels)
+        .into_iter()
+        .zip(std::mem::take(doors))
+        .map(|(label, door)| KeyLabel {
+            label: label.unwrap_or_default(),
+            door: door.unwrap_or_default(),
+        })
+        .collect()
 }
 
 impl LoanBrief {
