@@ -60,12 +60,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => crate::startup::serve(config).await,
         Command::Migrate => {
-            let n = crate::db::migrate(&config.database_url).await?;
+            let n = crate::db::migrate(&config.database_url, config.today()).await?;
             println!("migrations applied: {n}");
             Ok(())
         }
         Command::SeedDemo => {
-            crate::db::migrate(&config.database_url).await?;
+            crate::db::migrate(&config.database_url, config.today()).await?;
             let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url)
                 .await
                 .context("connecting to the database")?;
@@ -95,7 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 !docs.is_empty() && docs.iter().all(|d| !d.title.is_empty()),
                 "no document found (give a title with --title for a text without headings)"
             );
-            crate::db::migrate(&config.database_url).await?;
+            crate::db::migrate(&config.database_url, config.today()).await?;
             let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url).await?;
             let meta = crate::audit::Meta {
                 ip: "cli".into(),
@@ -103,7 +103,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let s = conn
                 .transaction::<_, anyhow::Error, _>(async |conn| {
-                    Ok(crate::handbook::import_text(conn, &docs, &meta, publish).await?)
+                    Ok(
+                        crate::handbook::import_text(conn, &docs, &meta, publish, config.today())
+                            .await?,
+                    )
                 })
                 .await?;
             println!(
@@ -144,7 +147,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             for r in &roles {
                 anyhow::ensure!(Role::from_code(r).is_some(), "unknown role {r}");
             }
-            crate::db::migrate(&config.database_url).await?;
+            crate::db::migrate(&config.database_url, config.today()).await?;
             let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url).await?;
             let otp = password::one_time();
             let hash = password::hash(otp.clone()).await?;

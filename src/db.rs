@@ -60,10 +60,11 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
 }
 
 /// Applies pending migrations, then installs default content where missing (the
-/// bundled handbook); returns how many migrations ran.
-pub async fn migrate(database_url: &str) -> anyhow::Result<usize> {
+/// bundled handbook, published on `today`, the site's day); returns how many
+/// migrations ran.
+pub async fn migrate(database_url: &str, today: chrono::NaiveDate) -> anyhow::Result<usize> {
     let ran = run_migrations(database_url).await?;
-    crate::handbook::ensure_seeded(database_url).await?;
+    crate::handbook::ensure_seeded(database_url, today).await?;
     Ok(ran)
 }
 

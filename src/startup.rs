@@ -18,7 +18,7 @@ use crate::web::{errors, middleware as mw};
 
 /// Migrates, then serves until stopped.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let n = db::migrate(&config.database_url).await?;
+    let n = db::migrate(&config.database_url, config.today()).await?;
     if n > 0 {
         tracing::info!(migrations = n, "database migrated");
     }

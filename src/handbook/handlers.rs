@@ -62,7 +62,6 @@ pub async fn index(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, App
     Ok(html(StatusCode::OK, body))
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn show_page(
     page: &UserPage,
     conn: ReadConn,
@@ -286,6 +285,7 @@ pub async fn import_submit(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    config: web::Data<Config>,
     Form(input): Form<ImportInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::EditHandbook)?;
@@ -296,7 +296,7 @@ pub async fn import_submit(
     let meta = page.meta();
     let summary = conn
         .transaction::<_, AppError, _>(async |conn| {
-            Ok(super::import_text(conn, &docs, &meta, false).await?)
+            Ok(super::import_text(conn, &docs, &meta, false, config.today()).await?)
         })
         .await?;
     flash(

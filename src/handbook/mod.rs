@@ -52,8 +52,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Start-up duty: make the bundled rule book the published version 1 of an empty
 /// handbook. Safe to run from several instances at once (an advisory lock) and on
-/// every start (it only acts once).
-pub async fn ensure_seeded(database_url: &str) -> anyhow::Result<usize> {
+/// every start (it only acts once). `today` is the site's day, the seed's
+/// effective date.
+pub async fn ensure_seeded(database_url: &str, today: chrono::NaiveDate) -> anyhow::Result<usize> {
     let mut conn = AsyncPgConnection::establish(database_url)
         .await
         .context("connecting to the database to install the handbook")?;
@@ -69,7 +70,9 @@ pub async fn ensure_seeded(database_url: &str) -> anyhow::Result<usize> {
             ip: "start-up".into(),
             ..Default::default()
         };
-        let n = import_text(conn, &docs, &meta, true).await?.published;
+        let n = import_text(conn, &docs, &meta, true, today)
+            .await?
+            .published;
         tracing::info!(
             documents = n,
             "handbook installed from the bundled rule book"
@@ -89,16 +92,15 @@ pub struct ImportSummary {
 }
 
 /// Imports `text` as drafts (new documents and changed ones; unchanged ones are
-/// left alone) and, with `publish`, publishes those drafts at once.
+/// left alone) and, with `publish`, publishes those drafts at once, effective
+/// `today` (the site's day).
 pub async fn import_text(
     conn: &mut AsyncPgConnection,
     docs: &[import::Document],
     meta: &crate::audit::Meta,
     publish: bool,
+    today: chrono::NaiveDate,
 ) -> diesel::QueryResult<ImportSummary> {
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
     let mut summary = ImportSummary::default();
     for doc in docs {
         let (document_id, result) = queries::save_draft(conn, doc, meta.actor_id).await?;

@@ -752,16 +752,21 @@ async fn several_instances_starting_at_once_install_the_seed_once() {
         .unwrap();
 
     let (a, b, c) = tokio::join!(
-        kefu::handbook::ensure_seeded(&app.db_url),
-        kefu::handbook::ensure_seeded(&app.db_url),
-        kefu::handbook::ensure_seeded(&app.db_url),
+        kefu::handbook::ensure_seeded(&app.db_url, app.config.today()),
+        kefu::handbook::ensure_seeded(&app.db_url, app.config.today()),
+        kefu::handbook::ensure_seeded(&app.db_url, app.config.today()),
     );
 
     let mut installed = [a.unwrap(), b.unwrap(), c.unwrap()];
     installed.sort();
     assert_eq!(installed, [0, 0, 3]);
     assert_eq!(version_count(&app).await, 3);
-    assert_eq!(kefu::handbook::ensure_seeded(&app.db_url).await.unwrap(), 0);
+    assert_eq!(
+        kefu::handbook::ensure_seeded(&app.db_url, app.config.today())
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 #[tokio::test]

@@ -72,7 +72,13 @@ async fn template() {
                 .await
                 .unwrap();
             let url = with_db(&server_url(), &template_name());
-            kefu::db::migrate(&url).await.expect("migrate the template");
+            // The tests' site day (their configuration's zone is Asia/Shanghai).
+            let today = chrono::Utc::now()
+                .with_timezone(&chrono_tz::Asia::Shanghai)
+                .date_naive();
+            kefu::db::migrate(&url, today)
+                .await
+                .expect("migrate the template");
             let mut t = AsyncPgConnection::establish(&url).await.unwrap();
             kefu::demo::seed(&mut t, PASSWORD)
                 .await
