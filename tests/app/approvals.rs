@@ -59,6 +59,25 @@ pub async fn file_leave(b: &Browser) -> i64 {
         .unwrap()
 }
 
+/// The employee changes pending leave `leave` to annual leave for two days from
+/// `from` days ahead, because of "改期"; returns its new first day.
+pub async fn reschedule_leave(b: &Browser, leave: i64, from: i64) -> String {
+    let (start, end) = (day(from), day(from + 1));
+    let res = b
+        .post(
+            &format!("/leave/{leave}/edit"),
+            &[
+                ("leave_type", "年假"),
+                ("start_date", &start),
+                ("end_date", &end),
+                ("reason", "改期"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "leave edited");
+    start
+}
+
 /// (request status, number of decisions on the trail, links used).
 async fn state(app: &TestApp) -> (String, i64, i64) {
     let mut conn = app.db().await;
@@ -361,19 +380,7 @@ async fn a_request_edited_after_mailing_invalidates_the_old_link() {
         .first(&mut conn)
         .await
         .unwrap();
-    let (start, end) = (day(3), day(4));
-    let res = employee
-        .post(
-            &format!("/leave/{leave}/edit"),
-            &[
-                ("leave_type", "年假"),
-                ("start_date", &start),
-                ("end_date", &end),
-                ("reason", "改期"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    reschedule_leave(&employee, leave, 3).await;
     worker(&app).drain().await.unwrap();
     let supervisor = signed_in_at(&app, Role::CsSupervisor, &old_link).await;
 

@@ -7,7 +7,7 @@ use kefu::auth::Role;
 use kefu::schema::{approval_requests, approval_tasks};
 use reqwest::StatusCode;
 
-use crate::approvals::{day, file_leave, user_id};
+use crate::approvals::{file_leave, reschedule_leave, user_id};
 use crate::helpers::*;
 
 #[tokio::test]
@@ -19,23 +19,27 @@ async fn a_user_deactivated_on_one_instance_is_signed_out_on_another() {
     assert_eq!(employee.get("/").await.status(), StatusCode::OK);
     assert_eq!(employee.get("/").await.status(), StatusCode::OK);
     let admin = app.login_as(Role::Admin).await;
-    let id = user_id(&app, "employee").await;
 
-    let res = admin
-        .post(
-            &format!("/admin/users/{id}"),
-            &[
-                ("display_name", "员工 赵磊"),
-                ("email", "employee@kefu.example.com"),
-                ("locale", "zh-CN"),
-                ("roles", "employee"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    save_employee(&app, &admin, "员工 赵磊", false).await;
     other.settle().await;
 
     assert_eq!(location(&employee.get("/").await), "/login");
+}
+
+/// The administrator saves the demo employee's account form with `name`, active or not.
+async fn save_employee(app: &TestApp, admin: &Browser, name: &str, active: bool) {
+    let id = user_id(app, "employee").await;
+    let mut fields = vec![
+        ("display_name", name),
+        ("email", "employee@kefu.example.com"),
+        ("locale", "zh-CN"),
+        ("roles", "employee"),
+    ];
+    if active {
+        fields.push(("active", "on"));
+    }
+    let res = admin.post(&format!("/admin/users/{id}"), &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -132,36 +136,12 @@ async fn an_inbox_kept_on_another_instance_follows_filing_editing_renaming_and_d
         texts_of(&filed, "table.inbox tbody td:nth-child(2)"),
         ["员工 赵磊"]
     );
-    let (start, end) = (day(5), day(6));
-    let res = employee
-        .post(
-            &format!("/leave/{leave}/edit"),
-            &[
-                ("leave_type", "年假"),
-                ("start_date", &start),
-                ("end_date", &end),
-                ("reason", "改期"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let start = reschedule_leave(&employee, leave, 5).await;
     other.settle().await;
     let edited = inbox().await;
     let title = text_of(&edited, "table.inbox tbody td a").unwrap();
     assert!(title.contains(&start) && title.contains("年假"), "{title}");
-    let id = user_id(&app, "employee").await;
-    let res = admin
-        .post(
-            &format!("/admin/users/{id}"),
-            &[
-                ("display_name", "员工 赵磊磊"),
-                ("email", "employee@kefu.example.com"),
-                ("locale", "zh-CN"),
-                ("roles", "employee"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    save_employee(&app, &admin, "员工 赵磊磊", true).await;
     other.settle().await;
     let renamed = inbox().await;
     assert_eq!(
