@@ -73,6 +73,26 @@ pub fn build_with_changes(
     let required_docs = web::Data::new(crate::archives::queries::RequiredCounts::new(
         changes.clone(),
     ));
+    let key_pages = web::Data::new(crate::keys::queries::KeptKeyPages::new(
+        changes.clone(),
+        crate::keys::queries::TOPIC,
+        crate::keys::queries::KEPT_PAGES,
+    ));
+    let loan_pages = web::Data::new(crate::keys::queries::KeptLoanPages::new(
+        changes.clone(),
+        crate::keys::queries::TOPIC,
+        crate::keys::queries::KEPT_PAGES,
+    ));
+    let overdue = web::Data::new(crate::keys::queries::KeptOverdue::new(
+        changes.clone(),
+        crate::keys::queries::TOPIC,
+        1,
+    ));
+    let archive_pages = web::Data::new(crate::archives::queries::KeptPages::new(
+        changes.clone(),
+        crate::archives::queries::TOPIC,
+        crate::archives::queries::KEPT_PAGES,
+    ));
     let config = web::Data::new(config);
     let pool = web::Data::new(pool);
     let server = HttpServer::new(move || {
@@ -105,6 +125,10 @@ pub fn build_with_changes(
             .app_data(inboxes.clone())
             .app_data(buildings.clone())
             .app_data(required_docs.clone())
+            .app_data(key_pages.clone())
+            .app_data(loan_pages.clone())
+            .app_data(overdue.clone())
+            .app_data(archive_pages.clone())
             .wrap(mw::security_headers())
             .wrap(from_fn(mw::request_id_header))
             .wrap(Compress::default())

@@ -38,17 +38,19 @@ pub async fn list(
     page: UserPage,
     conn: crate::db::ReadConn,
     kept: web::Data<queries::RequiredCounts>,
+    pages: web::Data<queries::KeptPages>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let mut conn = conn.get();
-    let mut rows = queries::page(&mut conn, q.building, q.after, PAGE + 1).await?;
-    let next = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
+    let rows = pages
+        .get(
+            (q.building, q.after),
+            queries::page(&mut conn, q.building, q.after, PAGE + 1),
+        )
+        .await?;
+    let (rows, last) = crate::web::page_of(&rows, PAGE as usize);
+    let next = last.map(|r| r.id);
     let required = queries::required_counts(&mut conn, &kept).await?;
     let body = ArchiveList {
         ctx: page.ctx(),

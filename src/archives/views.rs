@@ -109,7 +109,7 @@ archive_text!(
 #[template(path = "archives/list.html")]
 pub struct ArchiveList<'a> {
     pub ctx: &'a PageCtx,
-    pub rows: Vec<ArchiveBrief>,
+    pub rows: &'a [ArchiveBrief],
     pub required: std::sync::Arc<Vec<(String, i64)>>,
     pub next: Option<i64>,
     pub building: Option<i64>,

@@ -3,7 +3,8 @@
 //! show it stale after a change is known.
 //!
 //! Triggers (migration `…_changes`) call `pg_notify('kefu_changes', …)` whenever a
-//! row that feeds a session's view changes: `u:<id>` names one user, `*` everyone.
+//! row that feeds a session's view changes: `u:<id>` names one user, `*` everyone,
+//! `t:<topic>` the tables behind one register's pages (`t:keys`, `t:archives`).
 //! Each instance listens on its own connection ([`spawn_listener`]) and records,
 //! per user, the sequence number of the last notice. Something loaded at sequence
 //! `s` is still current while no notice about it has arrived after `s`
@@ -23,6 +24,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 /// The channel the triggers notify.
 pub const CHANNEL: &str = "kefu_changes";
@@ -56,6 +59,8 @@ struct Inner {
     all: AtomicU64,
     /// Sequence of the last notice about each user.
     users: Mutex<HashMap<i64, u64>>,
+    /// Sequence of the last notice on each topic (a handful of names).
+    topics: Mutex<HashMap<String, u64>>,
     /// The highest of this instance's `sync:<instance>:<n>` notices seen, and a
     /// wake-up for those waiting for one ([`Changes::wrote`], [`Changes::settle`]).
     synced: AtomicU64,
@@ -72,6 +77,7 @@ pub struct Changes(Arc<Inner>);
 enum Notice {
     Everyone,
     User(i64),
+    Topic(String),
     Sync { instance: u64, n: u64 },
 }
 
@@ -81,6 +87,9 @@ fn parse(payload: &str) -> Option<Notice> {
     }
     if let Some(id) = payload.strip_prefix("u:") {
         return id.parse().ok().map(Notice::User);
+    }
+    if let Some(topic) = payload.strip_prefix("t:") {
+        return (!topic.is_empty()).then(|| Notice::Topic(topic.to_owned()));
     }
     let (instance, n) = payload.strip_prefix("sync:")?.split_once(':')?;
     Some(Notice::Sync {
@@ -119,6 +128,19 @@ impl Changes {
         self.0.live.load(Ordering::Acquire) && self.0.all.load(Ordering::Acquire) <= seq
     }
 
+    /// Whether something that follows `topic`'s tables, loaded at `seq`, is still
+    /// current (no notice on that topic nor about everyone since).
+    pub fn current_on(&self, seq: u64, topic: &str) -> bool {
+        self.current_for_all(seq)
+            && self
+                .0
+                .topics
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(topic)
+                .is_none_or(|&s| s <= seq)
+    }
+
     fn bump(&self) -> u64 {
         self.0.seq.fetch_add(1, Ordering::AcqRel) + 1
     }
@@ -141,6 +163,18 @@ impl Changes {
             return;
         }
         users.insert(user, s);
+    }
+
+    /// Everything loaded so far that follows `topic` is stale.
+    pub fn topic(&self, topic: &str) {
+        let s = self.bump();
+        let mut topics = self.0.topics.lock().unwrap_or_else(|e| e.into_inner());
+        match topics.get_mut(topic) {
+            Some(seq) => *seq = s,
+            None => {
+                topics.insert(topic.to_owned(), s);
+            }
+        }
     }
 
     /// This instance just wrote something (a form was sent, committed): wait
@@ -199,6 +233,7 @@ impl Changes {
         match notice {
             Notice::Everyone => self.everyone(),
             Notice::User(id) => self.user(id),
+            Notice::Topic(topic) => self.topic(&topic),
             Notice::Sync { instance, n } if instance == self.0.instance.0 => {
                 self.0.synced.fetch_max(n, Ordering::AcqRel);
                 self.0.sync_seen.notify_waiters();
@@ -325,6 +360,84 @@ where
     }
 }
 
+/// Values that follow the tables of one topic (a register's pages), per key (the
+/// filter and the page asked for), kept in memory until a notice on that topic
+/// or about everyone makes them stale, or until the time a value gave when it
+/// was loaded has come (a loan falling due changes what the register shows).
+/// Tables behind such values notify `t:<topic>` from a statement trigger
+/// (migration `…_register_topics`). Keeps at most `capacity` values, the least
+/// used dropped first.
+pub struct KeptOn<K, T> {
+    changes: Changes,
+    topic: &'static str,
+    slots: moka::sync::Cache<K, Slot<T>>,
+}
+
+struct Slot<T> {
+    seq: u64,
+    until: Option<DateTime<Utc>>,
+    value: Arc<T>,
+}
+
+impl<T> Clone for Slot<T> {
+    fn clone(&self) -> Self {
+        Slot {
+            seq: self.seq,
+            until: self.until,
+            value: self.value.clone(),
+        }
+    }
+}
+
+impl<K, T> KeptOn<K, T>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    pub fn new(changes: Changes, topic: &'static str, capacity: u64) -> Self {
+        KeptOn {
+            changes,
+            topic,
+            slots: moka::sync::Cache::new(capacity),
+        }
+    }
+
+    /// The kept value for `key` while it is current, else `load`'s result.
+    pub async fn get<E, F>(&self, key: K, load: F) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        self.get_until(key, Utc::now(), async { Ok((load.await?, None)) })
+            .await
+    }
+
+    /// Like [`KeptOn::get`] for a value that also changes with time: `load`
+    /// gives the value and the first time after `now` it would differ (`None`:
+    /// never by time alone); from then on it is loaded again.
+    pub async fn get_until<E, F>(&self, key: K, now: DateTime<Utc>, load: F) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<(T, Option<DateTime<Utc>>), E>>,
+    {
+        if let Some(slot) = self.slots.get(&key) {
+            if self.changes.current_on(slot.seq, self.topic) && slot.until.is_none_or(|t| now < t) {
+                return Ok(slot.value);
+            }
+        }
+        let seq = self.changes.begin();
+        let (value, until) = load.await?;
+        let value = Arc::new(value);
+        if let Some(seq) = seq {
+            let slot = Slot {
+                seq,
+                until,
+                value: value.clone(),
+            };
+            self.slots.insert(key, slot);
+        }
+        Ok(value)
+    }
+}
+
 /// Listens for notices on a connection of its own for as long as the runtime
 /// runs, reconnecting after a break.
 pub fn spawn_listener(database_url: String, changes: Changes) {
@@ -391,6 +504,8 @@ mod tests {
     fn notices_parse() {
         assert_eq!(parse("*"), Some(Notice::Everyone));
         assert_eq!(parse("u:42"), Some(Notice::User(42)));
+        assert_eq!(parse("t:keys"), Some(Notice::Topic("keys".into())));
+        assert_eq!(parse("t:"), None);
         assert_eq!(parse("sync:9:7"), Some(Notice::Sync { instance: 9, n: 7 }));
         assert_eq!(parse("sync:7"), None);
         assert_eq!(parse("u:x"), None);
@@ -507,5 +622,55 @@ mod tests {
         let load = || async { Ok::<_, ()>(loads.fetch_add(1, Ordering::SeqCst) + 1) };
         assert_eq!(*kept.get(load()).await.unwrap(), 1);
         assert_eq!(*kept.get(load()).await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_value_on_a_topic_is_loaded_again_after_its_topic_everyone_or_its_time() {
+        let c = live();
+        let kept = KeptOn::new(c.clone(), "keys", 100);
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let t0 = Utc::now();
+        let soon = t0 + chrono::Duration::seconds(10);
+        let load = |until| {
+            let loads = &loads;
+            async move { Ok::<_, ()>((loads.fetch_add(1, Ordering::SeqCst) + 1, until)) }
+        };
+        assert_eq!(*kept.get_until("p1", t0, load(None)).await.unwrap(), 1);
+        assert_eq!(
+            *kept.get_until("p1", t0, load(None)).await.unwrap(),
+            1,
+            "kept"
+        );
+        assert_eq!(
+            *kept.get_until("p2", t0, load(Some(soon))).await.unwrap(),
+            2
+        );
+        c.apply(Notice::Topic("archives".into()));
+        c.apply(Notice::User(5));
+        assert_eq!(
+            *kept.get_until("p1", t0, load(None)).await.unwrap(),
+            1,
+            "not keys"
+        );
+        assert_eq!(
+            *kept.get_until("p2", t0, load(None)).await.unwrap(),
+            2,
+            "before its time"
+        );
+        assert_eq!(
+            *kept.get_until("p2", soon, load(None)).await.unwrap(),
+            3,
+            "its time came"
+        );
+        assert_eq!(
+            *kept.get_until("p2", soon, load(None)).await.unwrap(),
+            3,
+            "no time now"
+        );
+        c.apply(Notice::Topic("keys".into()));
+        assert_eq!(*kept.get_until("p1", t0, load(None)).await.unwrap(), 4);
+        assert_eq!(*kept.get_until("p1", t0, load(None)).await.unwrap(), 4);
+        c.apply(Notice::Everyone);
+        assert_eq!(*kept.get_until("p1", t0, load(None)).await.unwrap(), 5);
     }
 }

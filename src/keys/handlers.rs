@@ -81,25 +81,29 @@ pub async fn inventory(
     page: UserPage,
     conn: crate::db::ReadConn,
     choices: web::Data<queries::BuildingChoices>,
+    kept: web::Data<queries::KeptKeyPages>,
+    kept_overdue: web::Data<queries::KeptOverdue>,
     q: web::Query<KeysQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let conn = &mut conn.get();
-    let mut rows = queries::page_keys(conn, &q.filter(), q.after.parse().ok(), PAGE + 1).await?;
-    let next = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
-        rows.last().map(|r| {
-            let mut s = q.query();
-            if !s.is_empty() {
-                s.push('&');
-            }
-            format!("{s}after={}", r.id)
+    let (filter, after) = (q.filter(), q.after.parse().ok());
+    let rows = kept
+        .get((filter.clone(), after), async {
+            queries::page_keys(conn, &filter, after, PAGE + 1).await
         })
-    } else {
-        None
-    };
+        .await?;
+    let (rows, last) = crate::web::page_of(&rows, PAGE as usize);
+    let next = last.map(|r| crate::web::and_param(q.query(), format_args!("after={}", r.id)));
     let buildings = queries::building_choices(conn, &choices).await?;
-    let overdue = match queries::overdue_count(conn, Utc::now(), OVERDUE_CAP + 1).await? {
+    let now = Utc::now();
+    let overdue = kept_overdue
+        .get_until((), now, async {
+            let n = queries::overdue_count(conn, now, OVERDUE_CAP + 1).await?;
+            Ok::<_, diesel::result::Error>((n, queries::next_due(conn, now).await?))
+        })
+        .await?;
+    let overdue = match *overdue {
         n if n > OVERDUE_CAP => format!("{OVERDUE_CAP}+"),
         n => n.to_string(),
     };

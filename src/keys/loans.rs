@@ -110,29 +110,26 @@ pub async fn register(
     page: UserPage,
     conn: crate::db::ReadConn,
     choices: web::Data<queries::BuildingChoices>,
+    kept: web::Data<queries::KeptLoanPages>,
     q: web::Query<LoanQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestKeyLoan)?;
     let mut conn = conn.get();
     let now = Utc::now();
     let filter = q.filter(&page, now);
-    let mut rows = queries::list_loans(&mut conn, &filter, q.cursor(), PAGE + 1).await?;
-    let next = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
-        rows.last().map(|r| {
-            let mut s = q.query();
-            if !s.is_empty() {
-                s.push('&');
-            }
-            format!(
-                "{s}before={}.{}",
-                r.loan.created_at.timestamp_micros(),
-                r.loan.id
-            )
-        })
+    let cursor = q.cursor();
+    let load = queries::list_loans(&mut conn, &filter, cursor, PAGE + 1);
+    // The overdue filter compares with the time now: such a page is read afresh.
+    let rows = if filter.due_before.is_some() {
+        std::sync::Arc::new(load.await?)
     } else {
-        None
+        kept.get((filter.clone(), cursor), load).await?
     };
+    let (rows, last) = crate::web::page_of(&rows, PAGE as usize);
+    let next = last.map(|r| {
+        let cursor = (r.loan.created_at.timestamp_micros(), r.loan.id);
+        crate::web::and_param(q.query(), format_args!("before={}.{}", cursor.0, cursor.1))
+    });
     let buildings = queries::building_choices(&mut conn, &choices).await?;
     let body = views::Register {
         ctx: page.ctx(),

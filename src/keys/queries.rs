@@ -1,5 +1,6 @@
 //! SQL of the key cabinet. Every function takes the connection, so it works
 //! inside the caller's transaction.
+use crate::db::changes::KeptOn;
 use crate::db::Read;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -59,7 +60,7 @@ async fn load_building_choices(conn: &mut impl Read) -> QueryResult<Vec<(i64, St
 }
 
 /// The inventory's filters, all optional.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct KeyFilter {
     pub category: Option<String>,
     pub status: Option<String>,
@@ -540,7 +541,7 @@ pub async fn mark_lost(
 }
 
 /// The loan register's filters.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct LoanFilter {
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
@@ -673,6 +674,32 @@ pub async fn overdue_count(conn: &mut impl Read, now: DateTime<Utc>, cap: i64) -
     let ids: Vec<i64> = crate::db::cached(q).limit(cap).load(conn).await?;
     Ok(ids.len() as i64)
 }
+
+/// When the next loan out now falls due after `now` (the overdue count changes
+/// then), if one does.
+pub async fn next_due(
+    conn: &mut impl Read,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    let q = key_loans::table
+        .filter(key_loans::status.eq(crate::db::constant("out")))
+        .filter(key_loans::due_at.gt(now))
+        .order(key_loans::due_at)
+        .select(key_loans::due_at);
+    let first: Vec<DateTime<Utc>> = crate::db::cached(q).limit(1).load(conn).await?;
+    Ok(first.into_iter().next())
+}
+
+/// The register pages of this topic's tables, kept by each instance until a
+/// notice on `t:keys` (migration `…_register_topics`): the key register's pages
+/// per filter and cursor, the loan register's likewise, and the overdue count
+/// (until the next loan out falls due).
+pub const TOPIC: &str = "keys";
+pub type KeptKeyPages = KeptOn<(KeyFilter, Option<i64>), Vec<KeyBrief>>;
+pub type KeptLoanPages = KeptOn<(LoanFilter, Option<(DateTime<Utc>, i64)>), Vec<LoanLine>>;
+pub type KeptOverdue = KeptOn<(), i64>;
+/// Pages kept per register and instance, the least used dropped first.
+pub const KEPT_PAGES: u64 = 512;
 
 /// Overdue loans not yet reminded on `day` (the job's work list).
 pub async fn overdue_unnoticed(

@@ -116,7 +116,7 @@ pub const CITE_COUNT: &[Cite] = &[Cite {
 pub struct Inventory<'a> {
     pub ctx: &'a PageCtx,
     pub txt: Txt,
-    pub rows: Vec<KeyBrief>,
+    pub rows: &'a [KeyBrief],
     pub next: Option<String>,
     /// The filters as a query string (for export, print and labels links).
     pub query: String,
@@ -255,7 +255,7 @@ pub struct Register<'a> {
     pub ctx: &'a PageCtx,
     pub cites: &'static [Cite],
     pub txt: Txt,
-    pub rows: Vec<LoanLine>,
+    pub rows: &'a [LoanLine],
     pub next: Option<String>,
     pub query: String,
     pub from: String,

@@ -22,6 +22,25 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// A page of a keyset-paged list that was read with one row more than a page:
+/// the rows shown, and the last of them when more follow (the next page's cursor).
+pub fn page_of<T>(rows: &[T], size: usize) -> (&[T], Option<&T>) {
+    match rows.split_at_checked(size) {
+        Some((shown, more)) if !more.is_empty() => (shown, shown.last()),
+        _ => (rows, None),
+    }
+}
+
+/// A list's filters as a query string with one more parameter (the next page's
+/// cursor) after them.
+pub fn and_param(query: String, param: std::fmt::Arguments) -> String {
+    if query.is_empty() {
+        param.to_string()
+    } else {
+        format!("{query}&{param}")
+    }
+}
+
 /// An HTML page with the given status.
 pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)

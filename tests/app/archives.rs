@@ -1014,3 +1014,38 @@ async fn a_destruction_list_sent_twice_is_filed_once() {
     );
     assert_eq!(value_of(&body, "#f-note").unwrap(), "再次");
 }
+
+#[tokio::test]
+async fn the_archive_list_kept_on_another_instance_follows_archives_and_their_papers() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let reader = app.login_as(Role::CsSupervisor).await.at(&other);
+    // Read twice on the other instance: the second page from its memory.
+    reader.page("/archives").await;
+    let (_, list) = reader.page("/archives").await;
+    assert!(!list.contains("王小明"), "no archive yet");
+
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    other.settle().await;
+    let (_, list) = reader.page("/archives").await;
+    assert!(
+        list.contains("王小明") && list.contains("已有 0 / 应有 8"),
+        "{list}"
+    );
+
+    let res = file_doc(
+        &app,
+        &keeper,
+        archive,
+        "owner_id_copy",
+        "王小明身份证",
+        &today().to_string(),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    other.settle().await;
+    let (_, list) = reader.page("/archives").await;
+    assert!(list.contains("已有 1 / 应有 8"), "{list}");
+}

@@ -772,6 +772,8 @@ async fn the_overdue_job_mails_borrower_and_custodian_once_per_day() {
         .execute(&mut conn)
         .await
         .unwrap();
+    // SQL of the test's own: the app's kept register learns of it from the notice.
+    app.settle().await;
     let (_, home) = clerk.page("/keys").await;
     assert_eq!(text_of(&home, "#overdue-count").unwrap(), "逾期未还：1 笔");
     // A returned loan is not reminded.
@@ -1361,4 +1363,105 @@ async fn a_loan_or_copy_form_sent_twice_files_once_and_leads_to_the_first() {
         .await
         .unwrap();
     assert_eq!(copies, 1);
+}
+
+/// The loan register's row of `loan` as the page shows it (its cells' text).
+fn loan_row(html: &str, loan: i64) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let rows = scraper::Selector::parse("tbody tr").unwrap();
+    let link = scraper::Selector::parse("td a").unwrap();
+    doc.select(&rows)
+        .find(|r| {
+            r.select(&link)
+                .next()
+                .is_some_and(|a| a.text().collect::<String>() == loan.to_string())
+        })
+        .map(|r| r.text().collect::<Vec<_>>().join(" "))
+}
+
+#[tokio::test]
+async fn registers_kept_on_another_instance_follow_every_write_and_the_clock() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let loan = file_loan(&app, &clerk, key, "检修配电柜").await;
+    approve(&app, Role::EngineeringManager, "key_loan", loan).await;
+    let res = clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    other.settle().await;
+    // The other instance's pages, each read twice: the second from its memory.
+    let reader = app.login_as(Role::CsSupervisor).await.at(&other);
+    for path in ["/keys", "/keys/loans"] {
+        reader.page(path).await;
+    }
+    let (_, register) = reader.page("/keys/loans").await;
+    let row = loan_row(&register, loan).expect("the loan is listed");
+    assert!(row.contains("检修配电柜") && !row.contains("逾期"), "{row}");
+    let (_, inventory) = reader.page("/keys").await;
+    assert!(!inventory.contains("9号柜"));
+    assert_eq!(
+        text_of(&inventory, "#overdue-count").unwrap(),
+        "逾期未还：0 笔"
+    );
+    // Another right, another page: the archive keeper sees only their own loans.
+    let keeper = app.login_as(Role::ArchiveKeeper).await.at(&other);
+    let (_, theirs) = keeper.page("/keys/loans").await;
+    assert_eq!(loan_row(&theirs, loan), None, "not the keeper's loan");
+
+    // Any writer (SQL of its own here) on the first instance's database: the
+    // first key of the register moves, the loan changes.
+    let mut conn = app.db().await;
+    let first: i64 = keys::table
+        .order(keys::id)
+        .select(keys::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    diesel::update(keys::table.find(first))
+        .set(keys::cabinet.eq("9号柜"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::update(key_loans::table.find(loan))
+        .set((
+            key_loans::purpose.eq("更换配电柜锁芯"),
+            key_loans::due_at.eq(Utc::now() + Duration::seconds(2)),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    other.settle().await;
+    let (_, inventory) = reader.page("/keys").await;
+    assert!(inventory.contains("9号柜"), "the key moved to cabinet 9");
+    assert_eq!(
+        text_of(&inventory, "#overdue-count").unwrap(),
+        "逾期未还：0 笔",
+        "due in two seconds"
+    );
+    let (_, register) = reader.page("/keys/loans").await;
+    let row = loan_row(&register, loan).unwrap();
+    assert!(
+        row.contains("更换配电柜锁芯") && !row.contains("逾期"),
+        "{row}"
+    );
+
+    // The clock alone, no write: the loan falls due.
+    let due: DateTime<Utc> = key_loans::table
+        .find(loan)
+        .select(key_loans::due_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let wait = (due - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + std::time::Duration::from_millis(100)).await;
+    let (_, inventory) = reader.page("/keys").await;
+    assert_eq!(
+        text_of(&inventory, "#overdue-count").unwrap(),
+        "逾期未还：1 笔"
+    );
+    let (_, register) = reader.page("/keys/loans").await;
+    assert!(loan_row(&register, loan).unwrap().contains("逾期"));
 }
