@@ -45,7 +45,7 @@ pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Archive> 
 pub type KeptPages = crate::db::changes::KeptOn<(Option<i64>, Option<i64>), Vec<ArchiveBrief>>;
 pub const TOPIC: &str = "archives";
 /// Pages kept per instance, the least used dropped first.
-pub const KEPT_PAGES: u64 = 512;
+pub const KEPT_PAGES: u64 = 256;
 
 pub async fn page(
     conn: &mut impl crate::db::Read,
