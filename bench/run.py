@@ -98,11 +98,20 @@ def read_pages():
     return pages
 
 
-def psql_bin():
+def pg_bin(name):
     for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if os.access(os.path.join(d, "psql"), os.X_OK):
-            return os.path.join(d, "psql")
-    return "psql"
+        if os.access(os.path.join(d, name), os.X_OK):
+            return os.path.join(d, name)
+    return name
+
+
+def psql_bin():
+    return pg_bin("psql")
+
+
+# POST pages whose work also runs in PostgreSQL alone (pgbench, bench/sql/): the
+# most that page could do on this machine, whatever the app.
+FLOORS = {"leave_post": "filing.pgbench"}
 
 
 class Database:
@@ -140,6 +149,20 @@ class Database:
             self.run(file=f, env={"PGOPTIONS": f"-c kefu.bench_rows={rows}"})
             say(f"  {os.path.basename(f)}: {rows} rows in {time.time() - t:.0f} s")
         self.run("VACUUM ANALYZE")
+
+    def pgbench(self, script, variables, connections=CONNECTIONS, seconds=SECONDS):
+        """Transactions a second of `script` run by pgbench (prepared statements)."""
+        cmd = [pg_bin("pgbench"), "-n", "-M", "prepared", "-c", str(connections),
+               "-j", str(THREADS), "-T", str(seconds), "-h", self.host, "-p", str(self.port),
+               "-U", self.user, "-f", script]
+        for k, v in variables.items():
+            cmd += ["-D", f"{k}={v}"]
+        out = subprocess.run(cmd + [self.name], capture_output=True, text=True)
+        m = re.search(r"^tps = ([0-9.]+)", out.stdout, re.M)
+        failed = re.search(r"failed transactions: ([0-9]+)", out.stdout)
+        if out.returncode != 0 or not m or (failed and failed.group(1) != "0"):
+            raise RuntimeError(f"pgbench failed: {out.stderr.strip() or out.stdout.strip()}")
+        return float(m.group(1))
 
     def reset_statements(self):
         self.run("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database "
@@ -347,8 +370,19 @@ def measure(sizes, pages):
                 s.run(name, record=False, connections=MEMORY_CONNECTIONS,
                       seconds=max(1, min(5, SECONDS)))
         s.memory = s.app.peak_rss_mib()
+    for s in sizes:
+        s.floors = {}
+        for p in s.measured:
+            if p.name in FLOORS:
+                say(f"{s.size}: {p.name}'s work in PostgreSQL alone (pgbench)")
+                requester = s.db.run(f"SELECT id FROM users WHERE username = '{p.role}'")
+                approver = s.db.run(
+                    "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id "
+                    "WHERE r.role_code = 'center_manager' AND u.active ORDER BY u.id LIMIT 1")
+                s.floors[p.name] = s.db.pgbench(os.path.join(BENCH, "sql", FLOORS[p.name]),
+                                                {"requester": requester, "approver": approver})
     return {s.size: {"pages": s.measured, "skipped": s.skipped, "runs": s.runs,
-                     "memory": s.memory} for s in sizes}
+                     "memory": s.memory, "floors": s.floors} for s in sizes}
 
 
 def ratios(runs, name, base="baseline"):
@@ -419,6 +453,22 @@ def report(results, pages):
         out += ["## Large data ÷ demo data (each round's two runs side by side)", "",
                 "| page | group | p50 large ÷ demo | budget | SQL/request demo → large | verdict |",
                 "| --- | --- | ---: | --- | --- | --- |", *extra, ""]
+    floors = [(size, name, tps, res["runs"]) for size, res in results.items()
+              for name, tps in res["floors"].items()]
+    if floors:
+        out += ["## POST pages against PostgreSQL alone", "",
+                "The page's statements run by pgbench straight in PostgreSQL (bench/sql/: the "
+                "same statements in the same transaction, no app, no HTTP), %d clients, %d s, "
+                "after the rounds: the most the page could do on this machine. The baseline is "
+                "the median of its rounds." % (CONNECTIONS, SECONDS), "",
+                "| page | data | PostgreSQL alone /s | ÷ baseline | page req/s | page ÷ PostgreSQL alone |",
+                "| --- | --- | ---: | ---: | ---: | ---: |"]
+        for size, name, tps, runs in floors:
+            base = statistics.median(r["rate"] for r in runs["baseline"])
+            page = statistics.median(r["rate"] for r in runs[name])
+            out.append(f"| {name} | {size} | {tps:.0f} | {tps / base:.2f} | {page:.0f} | "
+                       f"{page / tps:.2f} |")
+        out.append("")
     out += ["## Peak memory of the app (VmHWM after the runs at %d connections)" % MEMORY_CONNECTIONS, "",
             "| data | MiB | budget | verdict |", "| --- | ---: | --- | --- |"]
     for size, res in results.items():
