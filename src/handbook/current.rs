@@ -52,6 +52,8 @@ struct Indexed {
 
 pub struct Current {
     entries: HashMap<i64, Entry>,
+    /// Documents in reading order.
+    order: Vec<i64>,
     /// In reading order (document, then clause).
     clauses: Vec<Indexed>,
 }
@@ -60,6 +62,15 @@ impl Current {
     /// A document with something published.
     pub fn entry(&self, id: i64) -> Option<&Entry> {
         self.entries.get(&id).filter(|e| !e.versions.is_empty())
+    }
+
+    /// Each document with something published and its current version, in
+    /// reading order.
+    pub fn published(&self) -> impl Iterator<Item = (&DocumentRow, &Version)> {
+        self.order.iter().filter_map(|id| {
+            let entry = &self.entries[id];
+            <[Version]>::first(&entry.versions).map(|v| (&entry.document, v))
+        })
     }
 
     /// Clauses of the current handbook containing `q` (case ignored), best
@@ -186,6 +197,7 @@ pub async fn load(conn: &mut impl Read) -> QueryResult<Current> {
     }
     Ok(Current {
         entries,
+        order,
         clauses: indexed,
     })
 }

@@ -28,23 +28,36 @@ use std::sync::Arc;
 const SEARCH_LIMIT: usize = 50;
 
 /// The current version of every document with its content (three queries).
-async fn current_docs(conn: &mut AsyncPgConnection) -> Result<Vec<DocView>, AppError> {
-    let current = queries::current_versions(conn).await?;
-    let ids: Vec<i64> = current.iter().map(|(_, v)| v.id).collect();
-    let mut contents = queries::contents(conn, &ids).await?;
-    Ok(current
-        .into_iter()
-        .map(|(document, version)| DocView {
-            content: Arc::new(contents.remove(&version.id).unwrap_or_default()),
-            document,
-            version,
+/// The current version of every document in reading order, with its content:
+/// from memory once read (the kept handbook, the published contents).
+async fn current_docs(
+    conn: &mut impl crate::db::Read,
+    kept: &KeptCurrent,
+    published: &PublishedContent,
+) -> Result<Vec<DocView>, AppError> {
+    let handbook = current::get(conn, kept).await?;
+    let versions: Vec<&Version> = handbook.published().map(|(_, v)| v).collect();
+    let contents = published.get_many(conn, &versions).await?;
+    Ok(handbook
+        .published()
+        .zip(contents)
+        .map(|((document, version), content)| DocView {
+            document: document.clone(),
+            version: version.clone(),
+            content,
         })
         .collect())
 }
 
 /// GET /handbook
-pub async fn index(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
-    let docs = current_docs(&mut conn).await?;
+pub async fn index(
+    page: UserPage,
+    conn: ReadConn,
+    kept: web::Data<KeptCurrent>,
+    published: web::Data<PublishedContent>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = conn.get();
+    let docs = current_docs(&mut conn, &kept, &published).await?;
     let may_edit = page.may(Right::EditHandbook);
     let drafts = if may_edit {
         queries::drafts(&mut conn).await?
@@ -191,8 +204,13 @@ fn now_text(page: &UserPage) -> String {
 }
 
 /// GET /handbook/print: the whole book.
-pub async fn print_book(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
-    let docs = current_docs(&mut conn).await?;
+pub async fn print_book(
+    page: UserPage,
+    conn: ReadConn,
+    kept: web::Data<KeptCurrent>,
+    published: web::Data<PublishedContent>,
+) -> Result<HttpResponse, AppError> {
+    let docs = current_docs(&mut conn.get(), &kept, &published).await?;
     let latest = docs
         .iter()
         .filter_map(|d| d.version.effective_on)

@@ -108,7 +108,7 @@ pub async fn draft_of(
 }
 
 /// Every draft, for the editors' overview.
-pub async fn drafts(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Version>> {
+pub async fn drafts(conn: &mut impl Read) -> QueryResult<Vec<Version>> {
     versions::table
         .filter(versions::status.eq(DRAFT))
         .order(versions::document_id)
@@ -196,6 +196,38 @@ impl PublishedContent {
         let loaded = std::sync::Arc::new(content(conn, version.id).await?);
         self.content.insert(version.id, loaded.clone());
         Ok(loaded)
+    }
+
+    /// The content of each of `versions` (published ones), in their order: those
+    /// not seen before read together.
+    pub async fn get_many(
+        &self,
+        conn: &mut impl Read,
+        versions: &[&Version],
+    ) -> QueryResult<Vec<std::sync::Arc<Vec<SectionView>>>> {
+        let missing: Vec<i64> = versions
+            .iter()
+            .filter(|v| v.is_draft() || !self.content.contains_key(&v.id))
+            .map(|v| v.id)
+            .collect();
+        let mut loaded = if missing.is_empty() {
+            HashMap::new()
+        } else {
+            contents(conn, &missing).await?
+        };
+        Ok(versions
+            .iter()
+            .map(|v| match loaded.remove(&v.id) {
+                Some(c) => {
+                    let c = std::sync::Arc::new(c);
+                    if !v.is_draft() {
+                        self.content.insert(v.id, c.clone());
+                    }
+                    c
+                }
+                None => self.content.get(&v.id).unwrap_or_default(),
+            })
+            .collect())
     }
 
     /// The rendered `article`: from memory when its version is published and

@@ -866,6 +866,16 @@ async fn a_version_published_on_one_instance_is_read_and_found_on_another() {
     assert!(before.contains("罚款10元"));
     let (_, none) = employee.page("/handbook/search?q=罚款20元").await;
     assert_eq!(text_of(&none, "#hit-count").unwrap(), "找到 0 条相关条款。");
+    let doc_line = |html: &str| {
+        let doc = scraper::Html::parse_document(html);
+        let item = scraper::Selector::parse(".hb-doc").unwrap();
+        doc.select(&item)
+            .map(|e| e.text().collect::<String>())
+            .find(|t| t.contains("客服规章制度1"))
+            .unwrap()
+    };
+    let (_, index) = employee.page("/handbook").await;
+    assert!(doc_line(&index).contains("第 1 版"));
     let admin = app.login_as(Role::Admin).await;
 
     revise(&app, &admin, id, "4-3", "罚款10元", "罚款20元", &[]).await;
@@ -880,6 +890,11 @@ async fn a_version_published_on_one_instance_is_read_and_found_on_another() {
     assert_eq!(hit_links(&found), vec![format!("/handbook/{id}#c4-3")]);
     let (_, old) = employee.page(&format!("/handbook/{id}/v/1")).await;
     assert!(old.contains("罚款10元"), "the old version stays readable");
+    let (_, index) = employee.page("/handbook").await;
+    assert!(
+        doc_line(&index).contains("第 2 版"),
+        "the index lists the new version"
+    );
 }
 
 #[tokio::test]
