@@ -27,7 +27,6 @@ use std::sync::Arc;
 /// Most search results shown at once.
 const SEARCH_LIMIT: usize = 50;
 
-/// The current version of every document with its content (three queries).
 /// The current version of every document in reading order, with its content:
 /// from memory once read (the kept handbook, the published contents).
 async fn current_docs(

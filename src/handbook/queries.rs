@@ -15,31 +15,6 @@ use crate::schema::{
     handbook_documents as documents, handbook_sections as sections, handbook_versions as versions,
 };
 
-/// Documents in reading order with their newest published version.
-pub async fn current_versions(
-    conn: &mut AsyncPgConnection,
-) -> QueryResult<Vec<(DocumentRow, Version)>> {
-    let docs: Vec<DocumentRow> = documents::table
-        .order((documents::position, documents::id))
-        .select(DocumentRow::as_select())
-        .limit(500)
-        .load(conn)
-        .await?;
-    let current: Vec<Version> = versions::table
-        .filter(versions::status.eq(PUBLISHED))
-        .distinct_on(versions::document_id)
-        .order((versions::document_id, versions::number.desc()))
-        .select(Version::as_select())
-        .load(conn)
-        .await?;
-    let mut by_doc: HashMap<i64, Version> =
-        current.into_iter().map(|v| (v.document_id, v)).collect();
-    Ok(docs
-        .into_iter()
-        .filter_map(|d| by_doc.remove(&d.id).map(|v| (d, v)))
-        .collect())
-}
-
 pub async fn document(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<DocumentRow> {
     documents::table
         .find(id)
@@ -198,36 +173,36 @@ impl PublishedContent {
         Ok(loaded)
     }
 
-    /// The content of each of `versions` (published ones), in their order: those
-    /// not seen before read together.
+    /// The content of each of `versions`, in their order: published ones from
+    /// memory when seen before, the others read together.
     pub async fn get_many(
         &self,
         conn: &mut impl Read,
         versions: &[&Version],
     ) -> QueryResult<Vec<std::sync::Arc<Vec<SectionView>>>> {
+        let mut found: Vec<Option<std::sync::Arc<Vec<SectionView>>>> = versions
+            .iter()
+            .map(|v| (!v.is_draft()).then(|| self.content.get(&v.id)).flatten())
+            .collect();
         let missing: Vec<i64> = versions
             .iter()
-            .filter(|v| v.is_draft() || !self.content.contains_key(&v.id))
-            .map(|v| v.id)
+            .zip(&found)
+            .filter(|(_, c)| c.is_none())
+            .map(|(v, _)| v.id)
             .collect();
-        let mut loaded = if missing.is_empty() {
-            HashMap::new()
-        } else {
-            contents(conn, &missing).await?
-        };
-        Ok(versions
-            .iter()
-            .map(|v| match loaded.remove(&v.id) {
-                Some(c) => {
-                    let c = std::sync::Arc::new(c);
+        if !missing.is_empty() {
+            let mut loaded = contents(conn, &missing).await?;
+            for (v, slot) in versions.iter().zip(&mut found) {
+                if slot.is_none() {
+                    let c = std::sync::Arc::new(loaded.remove(&v.id).unwrap_or_default());
                     if !v.is_draft() {
                         self.content.insert(v.id, c.clone());
                     }
-                    c
+                    *slot = Some(c);
                 }
-                None => self.content.get(&v.id).unwrap_or_default(),
-            })
-            .collect())
+            }
+        }
+        Ok(found.into_iter().flatten().collect())
     }
 
     /// The rendered `article`: from memory when its version is published and
