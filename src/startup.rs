@@ -76,12 +76,12 @@ pub fn build_with_changes(
     let key_pages = web::Data::new(crate::keys::queries::KeptKeyPages::new(
         changes.clone(),
         crate::keys::queries::TOPIC,
-        crate::keys::queries::KEPT_PAGES,
+        db::changes::KEPT_PAGES,
     ));
     let loan_pages = web::Data::new(crate::keys::queries::KeptLoanPages::new(
         changes.clone(),
         crate::keys::queries::TOPIC,
-        crate::keys::queries::KEPT_PAGES,
+        db::changes::KEPT_PAGES,
     ));
     let overdue = web::Data::new(crate::keys::queries::KeptOverdue::new(
         changes.clone(),
@@ -91,7 +91,7 @@ pub fn build_with_changes(
     let archive_pages = web::Data::new(crate::archives::queries::KeptPages::new(
         changes.clone(),
         crate::archives::queries::TOPIC,
-        crate::archives::queries::KEPT_PAGES,
+        db::changes::KEPT_PAGES,
     ));
     let config = web::Data::new(config);
     let pool = web::Data::new(pool);

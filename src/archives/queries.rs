@@ -42,8 +42,6 @@ pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Archive> 
 /// instance until a notice on `t:archives` (migration `…_register_topics`).
 pub type KeptPages = crate::db::changes::KeptOn<(Option<i64>, Option<i64>), Vec<ArchiveBrief>>;
 pub const TOPIC: &str = "archives";
-/// Pages kept per instance, the least used dropped first.
-pub const KEPT_PAGES: u64 = 256;
 
 /// One page of archives in the paper order (project, 栋号, 楼层, 单元, 房号), after
 /// the archive `after`: a keyset over the order index, never an OFFSET.

@@ -279,98 +279,12 @@ impl Changes {
     }
 }
 
-/// One value every user sees the same (a list of choices), kept in memory until a
-/// notice about everyone makes it stale (a write through this instance waits for
-/// its own notices, see [`Changes::wrote`]).
-/// Tables behind such a value notify `*` from a trigger (migration
-/// `…_kept_choices`).
-pub struct Kept<T> {
+/// Kept values by key, each with the sequence it was loaded at and the time it
+/// goes stale by itself, if any: what [`Kept`], [`KeptFor`] and [`KeptOn`] share.
+/// They differ only in which notices make a value stale.
+struct Slots<K, T> {
     changes: Changes,
-    slot: Mutex<Option<(u64, Arc<T>)>>,
-}
-
-impl<T> Kept<T> {
-    pub fn new(changes: Changes) -> Self {
-        Kept {
-            changes,
-            slot: Mutex::new(None),
-        }
-    }
-
-    /// The kept value while it is current, else `load`'s result (kept when a
-    /// listener was live while it loaded).
-    pub async fn get<E, F>(&self, load: F) -> Result<Arc<T>, E>
-    where
-        F: std::future::Future<Output = Result<T, E>>,
-    {
-        if let Some((seq, value)) = &*self.slot.lock().unwrap_or_else(|e| e.into_inner()) {
-            if self.changes.current_for_all(*seq) {
-                return Ok(value.clone());
-            }
-        }
-        let seq = self.changes.begin();
-        let value = Arc::new(load.await?);
-        if let Some(seq) = seq {
-            *self.slot.lock().unwrap_or_else(|e| e.into_inner()) = Some((seq, value.clone()));
-        }
-        Ok(value)
-    }
-}
-
-/// A value per user (their inbox), kept in memory until a notice about that user
-/// or about everyone makes it stale. `K` tells apart the values of one user that
-/// differ otherwise (the day, for whom they stand in). Tables behind such a value
-/// notify the users whose value they feed.
-pub struct KeptFor<K, T> {
-    changes: Changes,
-    slots: moka::sync::Cache<(i64, K), (u64, Arc<T>)>,
-}
-
-impl<K, T> KeptFor<K, T>
-where
-    K: std::hash::Hash + Eq + Clone + Send + Sync + 'static,
-    T: Send + Sync + 'static,
-{
-    /// Keeps at most `capacity` values, the least used dropped first.
-    pub fn new(changes: Changes, capacity: u64) -> Self {
-        KeptFor {
-            changes,
-            slots: moka::sync::Cache::new(capacity),
-        }
-    }
-
-    /// `user`'s kept value for `key` while it is current, else `load`'s result
-    /// (kept when a listener was live while it loaded).
-    pub async fn get<E, F>(&self, user: i64, key: K, load: F) -> Result<Arc<T>, E>
-    where
-        F: std::future::Future<Output = Result<T, E>>,
-    {
-        let slot = (user, key);
-        if let Some((seq, value)) = self.slots.get(&slot) {
-            if self.changes.current(seq, user) {
-                return Ok(value);
-            }
-        }
-        let seq = self.changes.begin();
-        let value = Arc::new(load.await?);
-        if let Some(seq) = seq {
-            self.slots.insert(slot, (seq, value.clone()));
-        }
-        Ok(value)
-    }
-}
-
-/// Values that follow the tables of one topic (a register's pages), per key (the
-/// filter and the page asked for), kept in memory until a notice on that topic
-/// or about everyone makes them stale, or until the time a value gave when it
-/// was loaded has come (a loan falling due changes what the register shows).
-/// Tables behind such values notify `t:<topic>` from a statement trigger
-/// (migration `…_register_topics`). Keeps at most `capacity` values, the least
-/// used dropped first.
-pub struct KeptOn<K, T> {
-    changes: Changes,
-    topic: &'static str,
-    slots: moka::sync::Cache<K, Slot<T>>,
+    cache: moka::sync::Cache<K, Slot<T>>,
 }
 
 struct Slot<T> {
@@ -389,37 +303,35 @@ impl<T> Clone for Slot<T> {
     }
 }
 
-impl<K, T> KeptOn<K, T>
+impl<K, T> Slots<K, T>
 where
     K: std::hash::Hash + Eq + Send + Sync + 'static,
     T: Send + Sync + 'static,
 {
-    pub fn new(changes: Changes, topic: &'static str, capacity: u64) -> Self {
-        KeptOn {
+    fn new(changes: Changes, capacity: u64) -> Self {
+        Slots {
             changes,
-            topic,
-            slots: moka::sync::Cache::new(capacity),
+            cache: moka::sync::Cache::new(capacity),
         }
     }
 
-    /// The kept value for `key` while it is current, else `load`'s result.
-    pub async fn get<E, F>(&self, key: K, load: F) -> Result<Arc<T>, E>
-    where
-        F: std::future::Future<Output = Result<T, E>>,
-    {
-        self.get_until(key, Utc::now(), async { Ok((load.await?, None)) })
-            .await
-    }
-
-    /// Like [`KeptOn::get`] for a value that also changes with time: `load`
-    /// gives the value and the first time after `now` it would differ (`None`:
-    /// never by time alone); from then on it is loaded again.
-    pub async fn get_until<E, F>(&self, key: K, now: DateTime<Utc>, load: F) -> Result<Arc<T>, E>
+    /// The value kept for `key` while `current(seq)` holds and its own time has
+    /// not come by `now`, else `load`'s value and the time it goes stale by
+    /// itself. The sequence is taken before the load, so a notice arriving
+    /// during it makes the result stale at once; nothing is kept while no
+    /// listener is live.
+    async fn get<E, F>(
+        &self,
+        key: K,
+        now: DateTime<Utc>,
+        current: impl Fn(u64) -> bool,
+        load: F,
+    ) -> Result<Arc<T>, E>
     where
         F: std::future::Future<Output = Result<(T, Option<DateTime<Utc>>), E>>,
     {
-        if let Some(slot) = self.slots.get(&key) {
-            if self.changes.current_on(slot.seq, self.topic) && slot.until.is_none_or(|t| now < t) {
+        if let Some(slot) = self.cache.get(&key) {
+            if current(slot.seq) && slot.until.is_none_or(|t| now < t) {
                 return Ok(slot.value);
             }
         }
@@ -432,9 +344,119 @@ where
                 until,
                 value: value.clone(),
             };
-            self.slots.insert(key, slot);
+            self.cache.insert(key, slot);
         }
         Ok(value)
+    }
+}
+
+/// A load that never goes stale by time alone.
+async fn timeless<T, E>(
+    load: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<(T, Option<DateTime<Utc>>), E> {
+    Ok((load.await?, None))
+}
+
+/// One value every user sees the same (a list of choices), kept in memory until a
+/// notice about everyone makes it stale (a write through this instance waits for
+/// its own notices, see [`Changes::wrote`]).
+/// Tables behind such a value notify `*` from a trigger (migration
+/// `…_kept_choices`).
+pub struct Kept<T>(Slots<(), T>);
+
+impl<T: Send + Sync + 'static> Kept<T> {
+    pub fn new(changes: Changes) -> Self {
+        Kept(Slots::new(changes, 1))
+    }
+
+    /// The kept value while it is current, else `load`'s result (kept when a
+    /// listener was live while it loaded).
+    pub async fn get<E, F>(&self, load: F) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        let changes = &self.0.changes;
+        let current = |seq| changes.current_for_all(seq);
+        self.0.get((), Utc::now(), current, timeless(load)).await
+    }
+}
+
+/// A value per user (their inbox), kept in memory until a notice about that user
+/// or about everyone makes it stale. `K` tells apart the values of one user that
+/// differ otherwise (the day, for whom they stand in). Tables behind such a value
+/// notify the users whose value they feed.
+pub struct KeptFor<K, T>(Slots<(i64, K), T>);
+
+impl<K, T> KeptFor<K, T>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    /// Keeps at most `capacity` values, the least used dropped first.
+    pub fn new(changes: Changes, capacity: u64) -> Self {
+        KeptFor(Slots::new(changes, capacity))
+    }
+
+    /// `user`'s kept value for `key` while it is current, else `load`'s result
+    /// (kept when a listener was live while it loaded).
+    pub async fn get<E, F>(&self, user: i64, key: K, load: F) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        let changes = &self.0.changes;
+        let current = |seq| changes.current(seq, user);
+        self.0
+            .get((user, key), Utc::now(), current, timeless(load))
+            .await
+    }
+}
+
+/// Values that follow the tables of one topic (a register's pages), per key (the
+/// filter and the page asked for), kept in memory until a notice on that topic
+/// or about everyone makes them stale, or until the time a value gave when it
+/// was loaded has come (a loan falling due changes what the register shows).
+/// Tables behind such values notify `t:<topic>` from a statement trigger
+/// (migration `…_register_topics`).
+pub struct KeptOn<K, T> {
+    topic: &'static str,
+    slots: Slots<K, T>,
+}
+
+/// Pages a register keeps per instance ([`KeptOn`]), the least used dropped
+/// first: a few megabytes at most.
+pub const KEPT_PAGES: u64 = 256;
+
+impl<K, T> KeptOn<K, T>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    /// Keeps at most `capacity` values, the least used dropped first.
+    pub fn new(changes: Changes, topic: &'static str, capacity: u64) -> Self {
+        KeptOn {
+            topic,
+            slots: Slots::new(changes, capacity),
+        }
+    }
+
+    /// The kept value for `key` while it is current, else `load`'s result.
+    pub async fn get<E, F>(&self, key: K, load: F) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        self.get_until(key, Utc::now(), timeless(load)).await
+    }
+
+    /// Like [`KeptOn::get`] for a value that also changes with time: `load`
+    /// gives the value and the first time after `now` it would differ (`None`:
+    /// never by time alone); from then on it is loaded again.
+    pub async fn get_until<E, F>(&self, key: K, now: DateTime<Utc>, load: F) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<(T, Option<DateTime<Utc>>), E>>,
+    {
+        let changes = &self.slots.changes;
+        let current = |seq| changes.current_on(seq, self.topic);
+        self.slots.get(key, now, current, load).await
     }
 }
 

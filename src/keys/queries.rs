@@ -698,8 +698,6 @@ pub const TOPIC: &str = "keys";
 pub type KeptKeyPages = KeptOn<(KeyFilter, Option<i64>), Vec<KeyBrief>>;
 pub type KeptLoanPages = KeptOn<(LoanFilter, Option<(DateTime<Utc>, i64)>), Vec<LoanLine>>;
 pub type KeptOverdue = KeptOn<(), i64>;
-/// Pages kept per register and instance, the least used dropped first.
-pub const KEPT_PAGES: u64 = 256;
 
 /// Overdue loans not yet reminded on `day` (the job's work list).
 pub async fn overdue_unnoticed(
