@@ -56,12 +56,7 @@ pub async fn mine(
 ) -> Result<HttpResponse, AppError> {
     const PAGE: i64 = 50;
     let mut rows = queries::mine(&mut conn, page.user().id, q.before, PAGE + 1).await?;
-    let next = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
+    let next = crate::web::trim_page(&mut rows, PAGE as usize).map(|r| r.id);
     let body = Mine {
         ctx: page.ctx(),
         rows,

@@ -349,12 +349,7 @@ async fn register_rows(
     limit: i64,
 ) -> Result<(Vec<BorrowRow>, Vec<(i64, String)>, Option<i64>), AppError> {
     let mut rows = queries::register(conn, before, limit + 1).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.borrow.id)
-    } else {
-        None
-    };
+    let next = crate::web::trim_page(&mut rows, limit as usize).map(|r| r.borrow.id);
     let ids: Vec<i64> = rows.iter().map(|r| r.borrow.id).collect();
     let titles = queries::borrow_titles(conn, &ids).await?;
     Ok((rows, titles, next))

@@ -57,12 +57,7 @@ pub async fn lists(
     page.require(Right::ViewArchives)?;
     const PAGE: i64 = 50;
     let mut rows = queries::destruction_lists(&mut conn, q.before, PAGE + 1).await?;
-    let next = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
-        rows.last().map(|r| r.0.id)
-    } else {
-        None
-    };
+    let next = crate::web::trim_page(&mut rows, PAGE as usize).map(|r| r.0.id);
     let body = DestructionLists {
         ctx: page.ctx(),
         rows,

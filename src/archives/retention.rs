@@ -170,13 +170,8 @@ pub async fn due(
         Some((crate::leave::forms::date(d)?, id.parse::<i64>().ok()?))
     });
     let mut rows = queries::due(&mut conn, until, after, PAGE + 1).await?;
-    let next = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
-        rows.last()
-            .and_then(|r| r.doc.retain_until.map(|d| format!("{d}_{}", r.doc.id)))
-    } else {
-        None
-    };
+    let next = crate::web::trim_page(&mut rows, PAGE as usize)
+        .and_then(|r| r.doc.retain_until.map(|d| format!("{d}_{}", r.doc.id)));
     let errors = FieldErrors::new(page.locale);
     let input = super::forms::DestructionInput {
         form_token: crate::web::once::new_token(),

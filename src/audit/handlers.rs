@@ -103,17 +103,12 @@ pub async fn list(
     page.require(Right::ViewAudit)?;
     let (filter, date_error) = filter_from(&q, page.tz);
     let mut rows = queries::page(&mut conn, &filter, PAGE + 1).await?;
-    let older = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
-        rows.last().map(|last| {
-            filters_query(&q)
-                .append_pair("before_at", &last.at.to_rfc3339())
-                .append_pair("before_id", &last.id.to_string())
-                .finish()
-        })
-    } else {
-        None
-    };
+    let older = crate::web::trim_page(&mut rows, PAGE as usize).map(|last| {
+        filters_query(&q)
+            .append_pair("before_at", &last.at.to_rfc3339())
+            .append_pair("before_id", &last.id.to_string())
+            .finish()
+    });
     let actions = queries::actions(&mut conn).await?;
     let body = AuditList {
         ctx: page.ctx(),

@@ -61,12 +61,7 @@ pub async fn list(
         query = query.filter(job_runs::id.lt(b));
     }
     let mut runs: Vec<Run> = query.load(&mut conn).await?;
-    let next = if runs.len() as i64 > PAGE {
-        runs.truncate(PAGE as usize);
-        runs.last().map(|r| r.id)
-    } else {
-        None
-    };
+    let next = crate::web::trim_page(&mut runs, PAGE as usize).map(|r| r.id);
     let body = RunList {
         ctx: page.ctx(),
         jobs: super::JOBS

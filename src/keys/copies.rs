@@ -39,12 +39,7 @@ pub async fn list(
     page.require(Right::ViewKeys)?;
     const COPIES_PAGE: i64 = 50;
     let mut rows = queries::copies(&mut conn, q.before, COPIES_PAGE + 1).await?;
-    let next = if rows.len() as i64 > COPIES_PAGE {
-        rows.truncate(COPIES_PAGE as usize);
-        rows.last().map(|r| r.0.id)
-    } else {
-        None
-    };
+    let next = crate::web::trim_page(&mut rows, COPIES_PAGE as usize).map(|r| r.0.id);
     let body = views::Copies {
         ctx: page.ctx(),
         cites: views::CITE_COPY,

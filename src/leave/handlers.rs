@@ -51,12 +51,7 @@ pub async fn mine(
     page.require(Right::FileLeave)?;
     const PAGE: i64 = 50;
     let mut rows = queries::of_user(&mut conn, page.user().id, q.before, PAGE + 1).await?;
-    let next = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
+    let next = crate::web::trim_page(&mut rows, PAGE as usize).map(|r| r.id);
     let body = MyLeave {
         ctx: page.ctx(),
         rows,

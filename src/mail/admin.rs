@@ -116,13 +116,8 @@ pub async fn list(
         query = query.filter(mail_outbox::id.lt(b));
     }
     let mut rows: Vec<MailRow> = query.load(&mut conn).await?;
-    let next = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
-        rows.last()
-            .map(|r| format!("status={status}&before={}", r.id))
-    } else {
-        None
-    };
+    let next = crate::web::trim_page(&mut rows, PAGE as usize)
+        .map(|r| format!("status={status}&before={}", r.id));
     let body = MailList {
         ctx: page.ctx(),
         rows,

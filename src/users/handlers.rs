@@ -39,17 +39,12 @@ pub async fn list(
     page.require(Right::ManageUsers)?;
     let search = Some(query.q.trim()).filter(|s| !s.is_empty());
     let mut users = queries::page(&mut conn, search, query.after.as_deref(), PAGE + 1).await?;
-    let next_after = if users.len() as i64 > PAGE {
-        users.truncate(PAGE as usize);
-        users.last().map(|u| {
-            let mut s = url::form_urlencoded::Serializer::new(String::new());
-            s.append_pair("q", query.q.trim())
-                .append_pair("after", &u.user.username);
-            s.finish()
-        })
-    } else {
-        None
-    };
+    let next_after = crate::web::trim_page(&mut users, PAGE as usize).map(|u| {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        s.append_pair("q", query.q.trim())
+            .append_pair("after", &u.user.username);
+        s.finish()
+    });
     let body = UserList {
         ctx: page.ctx(),
         users,

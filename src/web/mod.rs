@@ -22,8 +22,19 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// A page of a keyset-paged list that was read with one row more than a page:
-/// the rows shown, and the last of them when more follow (the next page's cursor).
+/// A keyset-paged list read with one row more than a page: drops that row, and
+/// gives the last row shown when more follow (the next page's cursor).
+pub fn trim_page<T>(rows: &mut Vec<T>, size: usize) -> Option<&T> {
+    if rows.len() > size {
+        rows.truncate(size);
+        rows.last()
+    } else {
+        None
+    }
+}
+
+/// [`trim_page`] for rows shared with others (a kept page): the rows shown, and
+/// the last of them when more follow.
 pub fn page_of<T>(rows: &[T], size: usize) -> (&[T], Option<&T>) {
     match rows.split_at_checked(size) {
         Some((shown, more)) if !more.is_empty() => (shown, shown.last()),
@@ -65,7 +76,27 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{and_param, page_of, safe_next, trim_page};
+
+    #[test]
+    fn a_page_read_with_one_row_more_says_where_the_next_begins() {
+        let mut more = vec![1, 2, 3];
+        assert_eq!(trim_page(&mut more, 2), Some(&2));
+        assert_eq!(more, [1, 2]);
+        let mut last = vec![1, 2];
+        assert_eq!(trim_page(&mut last, 2), None);
+        assert_eq!(last, [1, 2]);
+        assert_eq!(page_of(&[1, 2, 3], 2), (&[1, 2][..], Some(&2)));
+        assert_eq!(page_of(&[1], 2), (&[1][..], None));
+        assert_eq!(
+            and_param(String::new(), format_args!("after={}", 7)),
+            "after=7"
+        );
+        assert_eq!(
+            and_param("q=a".into(), format_args!("after={}", 7)),
+            "q=a&after=7"
+        );
+    }
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
