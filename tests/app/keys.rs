@@ -1464,4 +1464,20 @@ async fn registers_kept_on_another_instance_follow_every_write_and_the_clock() {
     );
     let (_, register) = reader.page("/keys/loans").await;
     assert!(loan_row(&register, loan).unwrap().contains("逾期"));
+
+    // The same kept rows, read by someone who reads the site in English.
+    crate::approvals::set_locale(&app, username(Role::EngineeringManager), "en").await;
+    other.settle().await;
+    let english = app.login_as(Role::EngineeringManager).await.at(&other);
+    let (_, register) = english.page("/keys/loans").await;
+    let row = loan_row(&register, loan).unwrap();
+    assert!(
+        row.contains("Out") && row.contains("Overdue") && !row.contains("逾期"),
+        "{row}"
+    );
+    let (_, inventory) = english.page("/keys").await;
+    assert_eq!(
+        text_of(&inventory, "#overdue-count").unwrap(),
+        "Overdue loans: 1"
+    );
 }
