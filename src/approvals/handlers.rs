@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::schema::users;
 use crate::web::context::flash;
 use crate::web::once;
-use crate::web::{html, see_other, FieldErrors, Form, PageCtx, UserPage};
+use crate::web::{html, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
 
 const COMMENT_MAX: usize = 500;
 
@@ -52,7 +52,7 @@ pub struct MineQuery {
 pub async fn mine(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<MineQuery>,
+    q: Query<MineQuery>,
 ) -> Result<HttpResponse, AppError> {
     const PAGE: i64 = 50;
     let mut rows = queries::mine(&mut conn, page.user().id, q.before, PAGE + 1).await?;
@@ -624,8 +624,8 @@ pub async fn add_deputy(
         Some(d) if d == me => errors.add("deputy", "approvals.error.deputy_self"),
         _ => {}
     }
-    let starts = crate::leave::forms::date(&input.starts_on);
-    let ends = crate::leave::forms::date(&input.ends_on);
+    let starts = crate::web::form::date(&input.starts_on);
+    let ends = crate::web::form::date(&input.ends_on);
     if starts.is_none() {
         errors.add("starts_on", "approvals.error.date");
     }

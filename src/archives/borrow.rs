@@ -25,7 +25,7 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
-use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 /// Documents that may be asked for: kept, in this archive, with their confidentiality.
 fn available(docs: &[super::models::Document]) -> Vec<(i64, bool)> {
@@ -359,7 +359,7 @@ async fn register_rows(
 pub async fn register(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<PageQuery>,
+    q: Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let (rows, titles, next) = register_rows(&mut conn, q.before, PAGE).await?;
@@ -377,7 +377,7 @@ pub async fn register(
 pub async fn register_print(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<PageQuery>,
+    q: Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let (rows, titles, _) = register_rows(&mut conn, q.before, 200).await?;

@@ -26,7 +26,7 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
 use crate::web::once;
-use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 /// Who made the list and who re-checked it (empty until then).
 async fn people(
@@ -52,7 +52,7 @@ pub struct PageQuery {
 pub async fn lists(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<PageQuery>,
+    q: Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     const PAGE: i64 = 50;

@@ -3,7 +3,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-use crate::leave::forms::date;
+use crate::web::form::date;
 use crate::web::FieldErrors;
 
 pub const EVENTS: [&str; 5] = [

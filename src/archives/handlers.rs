@@ -23,7 +23,7 @@ use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::schema::archive_doc_types;
 use crate::web::context::flash;
-use crate::web::{html, see_other, FieldErrors, Form, Upload, UserPage};
+use crate::web::{html, see_other, FieldErrors, Form, Query, Upload, UserPage};
 
 const PAGE: i64 = 50;
 
@@ -39,7 +39,7 @@ pub async fn list(
     conn: crate::db::ReadConn,
     kept: web::Data<queries::RequiredCounts>,
     pages: web::Data<queries::KeptPages>,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let mut conn = conn.get();

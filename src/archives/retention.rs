@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::web::context::flash;
-use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 /// GET /archives/retention: the schedule.
 pub async fn schedule(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
@@ -160,14 +160,14 @@ pub async fn due(
     page: UserPage,
     mut conn: DbConn,
     config: web::Data<Config>,
-    q: web::Query<DueQuery>,
+    q: Query<DueQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let today = config.today();
     let until = today + Duration::days(config.archive_notice_days);
     let after = q.after.as_deref().and_then(|a| {
         let (d, id) = a.split_once('_')?;
-        Some((crate::leave::forms::date(d)?, id.parse::<i64>().ok()?))
+        Some((crate::web::form::date(d)?, id.parse::<i64>().ok()?))
     });
     let mut rows = queries::due(&mut conn, until, after, PAGE + 1).await?;
     let next = crate::web::trim_page(&mut rows, PAGE as usize)

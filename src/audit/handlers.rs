@@ -1,6 +1,6 @@
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use serde::Deserialize;
 
 use super::queries::{self, Filter};
@@ -10,6 +10,7 @@ use crate::auth::Right;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::Query;
 use crate::web::UserPage;
 use serde_json::json;
 
@@ -48,14 +49,14 @@ fn filter_from(q: &AuditQuery, tz: chrono_tz::Tz) -> (Filter, bool) {
         if s.is_empty() {
             return None;
         }
-        match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => {
+        match crate::web::form::date(s) {
+            Some(d) => {
                 let d = if plus_one { d.succ_opt()? } else { d };
                 tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
                     .earliest()
                     .map(|t| t.with_timezone(&Utc))
             }
-            Err(_) => {
+            None => {
                 date_error = true;
                 None
             }
@@ -98,7 +99,7 @@ fn filters_query(q: &AuditQuery) -> url::form_urlencoded::Serializer<'static, St
 pub async fn list(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<AuditQuery>,
+    q: Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewAudit)?;
     let (filter, date_error) = filter_from(&q, page.tz);
@@ -137,8 +138,8 @@ pub struct FormatQuery {
 pub async fn export(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<AuditQuery>,
-    f: web::Query<FormatQuery>,
+    q: Query<AuditQuery>,
+    f: Query<FormatQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewAudit)?;
     let format = ExportFormat::parse(&f.format).ok_or(AppError::BadRequest)?;

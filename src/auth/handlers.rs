@@ -1,6 +1,6 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::users::queries as users;
 use crate::web::context::{flash, rotate_csrf};
-use crate::web::{html, safe_next, see_other, FieldErrors, Form, PageCtx, UserPage};
+use crate::web::{html, safe_next, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -23,7 +23,7 @@ pub struct NextQuery {
 }
 
 /// GET /login
-pub async fn login_form(ctx: PageCtx, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+pub async fn login_form(ctx: PageCtx, q: Query<NextQuery>) -> Result<HttpResponse, AppError> {
     let next = safe_next(q.next.as_deref());
     if ctx.user.is_some() {
         return Ok(see_other(&next));

@@ -106,7 +106,7 @@ impl PublishInput {
     }
 
     pub fn validate(&self, errors: &mut FieldErrors) -> Option<ValidPublish> {
-        let date = NaiveDate::parse_from_str(self.effective_on.trim(), "%Y-%m-%d").ok();
+        let date = crate::web::form::date(&self.effective_on);
         if date.is_none() {
             errors.add("effective_on", "handbook.error.date");
         }

@@ -21,7 +21,7 @@ use crate::db::{DbConn, ReadConn};
 use crate::error::AppError;
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
-use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 use std::sync::Arc;
 
 /// Most search results shown at once.
@@ -137,7 +137,7 @@ pub async fn show(
 pub async fn cite(
     _page: UserPage,
     mut conn: DbConn,
-    query: web::Query<crate::web::cite::CiteQuery>,
+    query: Query<crate::web::cite::CiteQuery>,
 ) -> Result<HttpResponse, AppError> {
     match queries::find_citation(&mut conn, query.c.trim()).await? {
         Some((document_id, anchor)) => Ok(see_other(&format!("/handbook/{document_id}#c{anchor}"))),
@@ -169,7 +169,7 @@ pub async fn search(
     page: UserPage,
     conn: ReadConn,
     kept: web::Data<KeptCurrent>,
-    query: web::Query<SearchQuery>,
+    query: Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q: String = query.q.trim().chars().filter(|c| !c.is_control()).collect();
     let mut error = String::new();
@@ -238,7 +238,7 @@ pub async fn print_document(
     page: UserPage,
     mut conn: DbConn,
     path: web::Path<i64>,
-    query: web::Query<PrintQuery>,
+    query: Query<PrintQuery>,
 ) -> Result<HttpResponse, AppError> {
     let document = queries::document(&mut conn, path.into_inner()).await?;
     let version = match query.v {
@@ -658,7 +658,7 @@ pub async fn diff(
     page: UserPage,
     mut conn: DbConn,
     path: web::Path<i64>,
-    query: web::Query<DiffQuery>,
+    query: Query<DiffQuery>,
 ) -> Result<HttpResponse, AppError> {
     let document = queries::document(&mut conn, path.into_inner()).await?;
     let versions = queries::published_versions(&mut conn, document.id).await?;

@@ -1,6 +1,6 @@
 //! /admin/jobs: the latest runs of every job and what they did.
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -11,7 +11,7 @@ use crate::auth::Right;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::schema::job_runs;
-use crate::web::{html, PageCtx, UserPage};
+use crate::web::{html, PageCtx, Query, UserPage};
 
 const PAGE: i64 = 50;
 
@@ -49,7 +49,7 @@ pub struct ListQuery {
 pub async fn list(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewJobs)?;
     let mut query = job_runs::table

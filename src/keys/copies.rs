@@ -23,7 +23,7 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
 use crate::web::once;
-use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 #[derive(Deserialize)]
 pub struct BeforeQuery {
@@ -34,7 +34,7 @@ pub struct BeforeQuery {
 pub async fn list(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<BeforeQuery>,
+    q: Query<BeforeQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     const COPIES_PAGE: i64 = 50;
@@ -87,7 +87,7 @@ async fn render_copy_form(
 pub async fn new_form(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<KeyQuery>,
+    q: Query<KeyQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageKeys)?;
     let input = CopyInput {

@@ -17,7 +17,7 @@ use crate::auth::Right;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::web::once;
-use crate::web::{html, FieldErrors, Form, UserPage};
+use crate::web::{html, FieldErrors, Form, Query, UserPage};
 
 #[derive(Deserialize)]
 pub struct CabinetQuery {
@@ -28,7 +28,7 @@ pub struct CabinetQuery {
 pub async fn list(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<CabinetQuery>,
+    q: Query<CabinetQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let input = CountInput {

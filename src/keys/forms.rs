@@ -67,7 +67,9 @@ pub struct ValidLoan {
 /// A local `YYYY-MM-DDTHH:MM` (or with a space) as a UTC time.
 pub fn local_datetime(s: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
     let s = s.trim().replace(' ', "T");
-    let naive = NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M").ok()?;
+    let naive = NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M")
+        .ok()
+        .filter(|n| crate::web::form::YEARS.contains(&chrono::Datelike::year(n)))?;
     tz.from_local_datetime(&naive)
         .earliest()
         .map(|t| t.with_timezone(&Utc))

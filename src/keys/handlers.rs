@@ -23,7 +23,7 @@ use crate::error::AppError;
 use crate::properties::{personal, queries as props};
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
-use crate::web::{html, see_other, signature, FieldErrors, Form, UserPage};
+use crate::web::{html, see_other, signature, FieldErrors, Form, Query, UserPage};
 
 const PAGE: i64 = 50;
 /// The overdue count on the inventory shows "99+" beyond this.
@@ -83,7 +83,7 @@ pub async fn inventory(
     choices: web::Data<queries::BuildingChoices>,
     kept: web::Data<queries::KeptKeyPages>,
     kept_overdue: web::Data<queries::KeptOverdue>,
-    q: web::Query<KeysQuery>,
+    q: Query<KeysQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let conn = &mut conn.get();
@@ -170,7 +170,7 @@ async fn sheet_rows(conn: &mut AsyncPgConnection, q: &KeysQuery) -> QueryResult<
 pub async fn inventory_csv(
     page: UserPage,
     conn: DbConn,
-    q: web::Query<KeysQuery>,
+    q: Query<KeysQuery>,
 ) -> Result<HttpResponse, AppError> {
     inventory_export(page, conn, q, ExportFormat::Csv).await
 }
@@ -178,7 +178,7 @@ pub async fn inventory_csv(
 pub async fn inventory_xlsx(
     page: UserPage,
     conn: DbConn,
-    q: web::Query<KeysQuery>,
+    q: Query<KeysQuery>,
 ) -> Result<HttpResponse, AppError> {
     inventory_export(page, conn, q, ExportFormat::Xlsx).await
 }
@@ -187,7 +187,7 @@ pub async fn inventory_xlsx(
 async fn inventory_export(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<KeysQuery>,
+    q: Query<KeysQuery>,
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
@@ -235,7 +235,7 @@ pub async fn inventory_print(
     page: UserPage,
     mut conn: DbConn,
     config: web::Data<Config>,
-    q: web::Query<KeysQuery>,
+    q: Query<KeysQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let rows = sheet_rows(&mut conn, &q).await?;
@@ -253,7 +253,7 @@ pub async fn inventory_print(
 pub async fn labels(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<KeysQuery>,
+    q: Query<KeysQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let rows = sheet_rows(&mut conn, &q).await?;

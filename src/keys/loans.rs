@@ -24,7 +24,7 @@ use crate::properties::personal;
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::once;
-use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 const PAGE: i64 = 50;
 const SHEET_MAX: i64 = 5000;
@@ -49,7 +49,7 @@ pub struct LoanQuery {
 
 impl LoanQuery {
     fn day(s: &str) -> Option<NaiveDate> {
-        crate::leave::forms::date(s)
+        crate::web::form::date(s)
     }
 
     fn start_of(day: NaiveDate, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
@@ -111,7 +111,7 @@ pub async fn register(
     conn: crate::db::ReadConn,
     choices: web::Data<queries::BuildingChoices>,
     kept: web::Data<queries::KeptLoanPages>,
-    q: web::Query<LoanQuery>,
+    q: Query<LoanQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestKeyLoan)?;
     let mut conn = conn.get();
@@ -163,7 +163,7 @@ async fn sheet_rows(
 pub async fn register_csv(
     page: UserPage,
     conn: DbConn,
-    q: web::Query<LoanQuery>,
+    q: Query<LoanQuery>,
 ) -> Result<HttpResponse, AppError> {
     register_export(page, conn, q, ExportFormat::Csv).await
 }
@@ -171,7 +171,7 @@ pub async fn register_csv(
 pub async fn register_xlsx(
     page: UserPage,
     conn: DbConn,
-    q: web::Query<LoanQuery>,
+    q: Query<LoanQuery>,
 ) -> Result<HttpResponse, AppError> {
     register_export(page, conn, q, ExportFormat::Xlsx).await
 }
@@ -202,7 +202,7 @@ fn purpose(l: &Loan) -> String {
 async fn register_export(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<LoanQuery>,
+    q: Query<LoanQuery>,
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestKeyLoan)?;
@@ -259,7 +259,7 @@ async fn register_export(
 pub async fn register_print(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<LoanQuery>,
+    q: Query<LoanQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestKeyLoan)?;
     let mut rows = sheet_rows(&page, &mut conn, &q).await?;
@@ -338,7 +338,7 @@ pub async fn new_form(
     page: UserPage,
     mut conn: DbConn,
     choices: web::Data<queries::BuildingChoices>,
-    q: web::Query<NewQuery>,
+    q: Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestKeyLoan)?;
     let mut input = LoanInput {

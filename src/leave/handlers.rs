@@ -23,7 +23,7 @@ use crate::schema::{user_roles, users};
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::once;
-use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 /// The approval request's subject: who, what, when (the kind of leave in the
 /// reader's language).
@@ -46,7 +46,7 @@ pub struct PageQuery {
 pub async fn mine(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<PageQuery>,
+    q: Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::FileLeave)?;
     const PAGE: i64 = 50;
@@ -505,7 +505,7 @@ pub struct MonthQuery {
 
 /// The month asked for (`YYYY-MM`), else this month: its first and last day.
 fn month_bounds(q: &str, config: &Config) -> (NaiveDate, NaiveDate) {
-    let first = super::forms::date(&format!("{}-01", q.trim()))
+    let first = crate::web::form::date(&format!("{}-01", q.trim()))
         .unwrap_or_else(|| config.today().with_day(1).unwrap_or_else(|| config.today()));
     let next = first
         .checked_add_months(chrono::Months::new(1))
@@ -518,7 +518,7 @@ pub async fn calendar(
     page: UserPage,
     mut conn: DbConn,
     config: web::Data<Config>,
-    q: web::Query<MonthQuery>,
+    q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewLeaveRegister)?;
     let (first, last) = month_bounds(&q.month, &config);
@@ -566,7 +566,7 @@ pub async fn approved(
     page: UserPage,
     mut conn: DbConn,
     config: web::Data<Config>,
-    q: web::Query<MonthQuery>,
+    q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewLeaveRegister)?;
     let (first, last) = month_bounds(&q.month, &config);
@@ -625,7 +625,7 @@ pub async fn approved_csv(
     page: UserPage,
     conn: DbConn,
     config: web::Data<Config>,
-    q: web::Query<MonthQuery>,
+    q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
     approved_export(page, conn, config, q, ExportFormat::Csv).await
 }
@@ -635,7 +635,7 @@ pub async fn approved_xlsx(
     page: UserPage,
     conn: DbConn,
     config: web::Data<Config>,
-    q: web::Query<MonthQuery>,
+    q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
     approved_export(page, conn, config, q, ExportFormat::Xlsx).await
 }
@@ -645,7 +645,7 @@ async fn approved_export(
     page: UserPage,
     mut conn: DbConn,
     config: web::Data<Config>,
-    q: web::Query<MonthQuery>,
+    q: Query<MonthQuery>,
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewLeaveRegister)?;

@@ -14,7 +14,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::schema::mail_outbox;
 use crate::web::context::flash;
-use crate::web::{html, see_other, PageCtx, UserPage};
+use crate::web::{html, see_other, PageCtx, Query, UserPage};
 
 const PAGE: i64 = 50;
 
@@ -97,7 +97,7 @@ pub struct ListQuery {
 pub async fn list(
     page: UserPage,
     mut conn: DbConn,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewMail)?;
     let status = match q.status.as_str() {

@@ -211,9 +211,9 @@ impl ResidentInput {
         };
         let moved_in = match self.moved_in.trim() {
             "" => Some(None),
-            s => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Ok(d) => Some(Some(d)),
-                Err(_) => {
+            s => match crate::web::form::date(s) {
+                Some(d) => Some(Some(d)),
+                None => {
                     errors.add("moved_in", "properties.error.date");
                     None
                 }

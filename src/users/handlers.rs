@@ -15,7 +15,7 @@ use crate::auth::{password, throttle, Right, Role};
 use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::web::context::flash;
-use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 const PAGE: i64 = 50;
 
@@ -34,7 +34,7 @@ pub struct ListQuery {
 pub async fn list(
     page: UserPage,
     mut conn: DbConn,
-    query: web::Query<ListQuery>,
+    query: Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageUsers)?;
     let search = Some(query.q.trim()).filter(|s| !s.is_empty());

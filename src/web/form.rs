@@ -1,7 +1,12 @@
-//! Form bodies and per-field validation messages.
+//! Form bodies, query strings and per-field validation messages.
+//!
+//! A NUL character is dropped from everything a user sends (form fields, query
+//! parameters, uploaded fields and file names): no browser types one, PostgreSQL
+//! cannot store one in text, and a refusal would lose the rest of the input.
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{ready, LocalBoxFuture, Ready};
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::error::AppError;
@@ -27,12 +32,94 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
                 return Err(AppError::BadRequest);
             }
             let bytes = bytes.await.map_err(|_| AppError::BadRequest)?;
-            serde_html_form::from_bytes::<T>(&bytes)
+            serde_html_form::from_bytes::<T>(&without_nul(&bytes))
                 .map(Form)
                 .map_err(|e| {
                     tracing::info!(error = %e, "form body refused");
                     AppError::BadRequest
                 })
+        })
+    }
+}
+
+/// The years a typed date may fall in: anything outside is a typing error, and
+/// would only overflow date arithmetic or the database (chrono reads years that
+/// PostgreSQL cannot store, such as -9999).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// A `YYYY-MM-DD` date as a form or a filter sends it, within [`YEARS`].
+pub fn date(s: &str) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    let s = s.trim();
+    if s.len() != 10 {
+        return None;
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| YEARS.contains(&d.year()))
+}
+
+/// A url-encoded text without its NULs: the escape `%00` and raw zero bytes. In
+/// a well-formed encoding every `%` starts an escape, so `%00` is never part of
+/// another one (`%2500` is the text "%00", and stays).
+fn without_nul(bytes: &[u8]) -> Cow<'_, [u8]> {
+    if !bytes.contains(&0) && !bytes.windows(3).any(|w| w == b"%00") {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"%00") {
+            i += 3;
+            continue;
+        }
+        if bytes[i] != 0 {
+            out.push(bytes[i]);
+        }
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+/// A decoded text without its NUL characters.
+fn text_without_nul(s: String) -> String {
+    if s.contains('\0') {
+        s.replace('\0', "")
+    } else {
+        s
+    }
+}
+
+/// The query string, as `web::Query` reads it but with NULs dropped (see the
+/// module). A query that does not fit `T` is a 400 page.
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let raw = without_nul(req.query_string().as_bytes());
+        let parsed = std::str::from_utf8(&raw)
+            .ok()
+            .and_then(|q| web::Query::<T>::from_query(q).ok());
+        ready(match parsed {
+            Some(q) => Ok(Query(q.into_inner())),
+            None => Err(AppError::BadRequest),
         })
     }
 }
@@ -146,17 +233,43 @@ impl FromRequest for Upload {
                         let content = field.bytes().await.map_err(|_| AppError::BadRequest)?;
                         upload.files.push(UploadedFile {
                             field: name,
-                            filename,
+                            filename: text_without_nul(filename),
                             content,
                         });
                     }
                     None => {
                         let text = field.text().await.map_err(|_| AppError::BadRequest)?;
-                        upload.fields.insert(name, text);
+                        upload.fields.insert(name, text_without_nul(text));
                     }
                 }
             }
             Ok(upload)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nuls_are_dropped_and_nothing_else() {
+        assert_eq!(&*without_nul(b"a=1&b=%E4%B8%AD"), b"a=1&b=%E4%B8%AD");
+        assert!(matches!(without_nul(b"a=1"), Cow::Borrowed(_)));
+        assert_eq!(&*without_nul(b"a=x%00y&%00b=\0z"), b"a=xy&b=z");
+        // "%2500" is the text "%00": it stays.
+        assert_eq!(&*without_nul(b"q=%2500"), b"q=%2500");
+        assert_eq!(&*without_nul(b"q=%00%00%0"), b"q=%0");
+        assert_eq!(text_without_nul("备\0注.pdf".into()), "备注.pdf");
+    }
+
+    #[test]
+    fn only_dates_within_reason_are_read() {
+        assert!(date(" 2026-12-01 ").is_some());
+        assert!(date("-9999-01-01").is_none());
+        assert!(date("-262144-01-01").is_none());
+        assert!(date("+20000-01-01").is_none());
+        assert!(date("2026-02-30").is_none());
+        assert!(date("1899-12-31").is_none());
     }
 }

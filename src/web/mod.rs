@@ -11,7 +11,7 @@ pub mod once;
 pub mod signature;
 
 pub use context::{Flash, PageCtx, UserPage};
-pub use form::{FieldErrors, Form, Upload};
+pub use form::{FieldErrors, Form, Query, Upload};
 
 use actix_web::{http::header, HttpResponse};
 

@@ -367,3 +367,33 @@ async fn every_new_page_opens_in_both_languages_for_those_who_may_see_it() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_nul_in_a_field_is_dropped_and_the_leave_is_filed() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let d = day(3);
+
+    let res = employee
+        .submit(
+            "/leave/new",
+            "/leave/new",
+            &[
+                ("leave_type", "personal"),
+                ("start_date", &d),
+                ("end_date", &d),
+                ("reason", "家中\u{0}有事"),
+            ],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    let reasons: Vec<String> = leave_requests::table
+        .select(leave_requests::reason)
+        .filter(leave_requests::reason.like("家中%"))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(reasons, ["家中有事"]);
+}

@@ -248,6 +248,36 @@ async fn a_malformed_form_is_a_400_page_not_a_500() {
 }
 
 #[tokio::test]
+async fn a_nul_in_a_query_is_dropped_not_a_500() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+
+    let (status, body) = admin
+        .page("/admin/audit?action=auth%00.login&entity_id=%00&actor=%00")
+        .await;
+
+    assert_eq!(status, StatusCode::OK);
+    // The filter still applies, without the NUL: the admin's own sign-in is listed.
+    assert!(body.contains("<code>auth.login</code>"), "{body}");
+}
+
+#[tokio::test]
+async fn a_date_chrono_reads_but_postgresql_cannot_hold_is_a_date_error_not_a_500() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+
+    let (status, body) = admin
+        .page("/admin/audit?from=-9999-01-01&until=%2B12345-01-01")
+        .await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        text_of(&body, ".flash-error").unwrap(),
+        "日期格式应为 YYYY-MM-DD。"
+    );
+}
+
+#[tokio::test]
 async fn health_says_ok_when_the_database_answers() {
     let app = TestApp::spawn().await;
     let res = app.browser().get("/healthz").await;
