@@ -1,0 +1,186 @@
+// Hostile input: every role signs in and visits the pages reachable by links;
+// every form found (POST and GET) and every link with a query string is sent
+// again with one field at a time replaced by input no form expects: NULs, dates
+// PostgreSQL cannot hold, huge numbers, long text, markup. Whatever a user can
+// type must get an answer below 500 (a message, a 400 or 404 page), never an
+// error page, and the app must still be up afterwards.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startKefu, launchChromium, signIn, ROLES } from './lib/server.mjs';
+
+/** Each page shape (ids and query values aside) is visited once, up to this many. */
+const MAX_PAGES_PER_ROLE = 80;
+
+const HOSTILE = [
+  '\u0000',
+  'a\u0000b',
+  '-9999-01-01',
+  '+275760-09-13',
+  '2026-02-30T25:61',
+  '9'.repeat(30),
+  '-1',
+  '1e309',
+  ' ',
+  '%',
+  '𠜎\u202e<script>alert(1)</script>',
+  "' OR '1'='1",
+  'x'.repeat(20000),
+];
+
+let kefu;
+let browser;
+
+before(async () => {
+  kefu = await startKefu('kefu_browser_hostile');
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  kefu?.stop();
+});
+
+/** Same-origin pages worth visiting: not static files, downloads, language switches or sign-out. */
+function follow(base, href) {
+  let u;
+  try {
+    u = new URL(href, base);
+  } catch {
+    return null;
+  }
+  if (u.origin !== base || u.pathname.startsWith('/static/')) return null;
+  if (u.searchParams.has('lang') || u.pathname === '/logout') return null;
+  if (/\.(csv|xlsx|pdf)$/.test(u.pathname) || /\/(export|download)\b/.test(u.pathname)) return null;
+  u.hash = '';
+  return u.pathname + u.search;
+}
+
+const shapeOf = (p) => p.replace(/\d+/g, '#').replace(/=[^&]*/g, '=');
+
+/** The forms of the page shown: method, action, encoding and fields in order. */
+function formsOf(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('form')].map((f) => ({
+      method: (f.getAttribute('method') || 'get').toLowerCase(),
+      action: new URL(f.getAttribute('action') || location.href, location.href).pathname,
+      multipart: (f.getAttribute('enctype') || '').toLowerCase() === 'multipart/form-data',
+      fields: [...new FormData(f).entries()].filter(([, v]) => typeof v === 'string'),
+    })),
+  );
+}
+
+/** The fields with the first `name` replaced by `value`. */
+function replaced(fields, name, value) {
+  let done = false;
+  return fields.map(([k, v]) => {
+    if (!done && k === name) {
+      done = true;
+      return [k, value];
+    }
+    return [k, v];
+  });
+}
+
+async function sweep(role, username) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, kefu.base, username);
+  const request = context.request;
+  const failures = [];
+  const sent = { post: 0, get: 0 };
+  const seen = new Set(['/']);
+  const shapes = new Set();
+  const targets = new Set();
+  const queue = ['/'];
+  let visited = 0;
+
+  const check = (what, res) => {
+    if (res.status() >= 500) failures.push(`${role}: ${what} answered ${res.status()}`);
+  };
+
+  while (queue.length && visited < MAX_PAGES_PER_ROLE) {
+    const url = queue.shift();
+    visited++;
+    const res = await page.goto(kefu.base + url);
+    if (res.status() >= 400) continue;
+    const forms = await formsOf(page);
+    const links = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href')));
+
+    for (const form of forms) {
+      if (form.action === '/logout' || form.action === '/login') continue;
+      const key = `${form.method} ${shapeOf(form.action)}`;
+      if (targets.has(key)) continue;
+      targets.add(key);
+      const names = [...new Set(form.fields.map(([k]) => k))].filter((k) => k !== 'csrf_token');
+      for (const name of names) {
+        for (const value of HOSTILE) {
+          const fields = replaced(form.fields, name, value);
+          const what = `${form.method.toUpperCase()} ${form.action} ${name}=${JSON.stringify(value).slice(0, 24)}`;
+          if (form.method === 'post') {
+            sent.post++;
+            const options = { maxRedirects: 0, headers: { Origin: kefu.base } };
+            if (form.multipart) {
+              options.multipart = Object.fromEntries(fields);
+            } else {
+              options.headers['Content-Type'] = 'application/x-www-form-urlencoded';
+              options.data = new URLSearchParams(fields).toString();
+            }
+            check(what, await request.post(kefu.base + form.action, options));
+          } else {
+            sent.get++;
+            const q = new URLSearchParams(fields).toString();
+            check(what, await request.get(`${kefu.base}${form.action}?${q}`, { maxRedirects: 0 }));
+          }
+        }
+      }
+    }
+
+    for (const href of links) {
+      const next = follow(kefu.base, href);
+      if (!next) continue;
+      const u = new URL(next, kefu.base);
+      const key = `link ${shapeOf(next)}`;
+      if (u.search && !targets.has(key)) {
+        targets.add(key);
+        for (const name of new Set(u.searchParams.keys())) {
+          for (const value of HOSTILE) {
+            const v = new URL(u);
+            v.searchParams.set(name, value);
+            sent.get++;
+            check(`GET ${u.pathname} ${name}=${JSON.stringify(value).slice(0, 24)}`,
+              await request.get(v.toString(), { maxRedirects: 0 }));
+          }
+        }
+      }
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const shape = shapeOf(next);
+      if (shapes.has(shape)) continue;
+      shapes.add(shape);
+      queue.push(next);
+    }
+
+    // A sweep that signed itself out (a form it sent ended the session) signs in again.
+    const home = await request.get(`${kefu.base}/`, { maxRedirects: 0 });
+    if (home.status() !== 200) await signIn(page, kefu.base, username);
+  }
+  await context.close();
+  return { failures, sent, visited, targets: targets.size };
+}
+
+test('no input a user can send gets a 5xx answer, for any role', async () => {
+  const failures = [];
+  const summary = [];
+  let posts = 0;
+  for (const [role, username] of Object.entries(ROLES)) {
+    const r = await sweep(role, username);
+    failures.push(...r.failures);
+    posts += r.sent.post;
+    summary.push(`${role}: ${r.visited} pages, ${r.targets} forms and links, ${r.sent.post} POST and ${r.sent.get} GET sent`);
+  }
+  console.log(summary.join('\n'));
+  const health = await fetch(`${kefu.base}/healthz`);
+  assert.equal(health.status, 200, 'the app is still up');
+  assert.ok(posts >= 200, `the sweep sent forms (${posts})`);
+  assert.equal(failures.length, 0, `5xx answers:\n${failures.join('\n')}`);
+});
