@@ -83,12 +83,18 @@ pub fn read_cells(filename: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Read
     let mut rows = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|_| ReadError::Unreadable)?;
-        rows.push(rec.iter().map(|c| c.trim().to_owned()).collect());
+        rows.push(rec.iter().map(cell).collect());
         if rows.len() > MAX_ROWS + 1 {
             return Err(ReadError::TooManyRows);
         }
     }
     Ok(rows)
+}
+
+/// A cell as the file gives it, trimmed and without NULs (PostgreSQL cannot
+/// store one in text; a spreadsheet never means one).
+fn cell(c: &str) -> String {
+    c.trim().replace('\0', "")
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReadError> {
@@ -108,7 +114,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReadError> {
             r.iter()
                 .map(|c| match c {
                     calamine::Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                    other => other.to_string().trim().to_owned(),
+                    other => cell(&other.to_string()),
                 })
                 .collect()
         })
