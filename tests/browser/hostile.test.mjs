@@ -1,10 +1,13 @@
 // Hostile input: every role signs in and visits the pages reachable by links;
 // every form found (POST and GET) and every link with a query string is sent
 // again with one field at a time replaced by input no form expects: NULs, dates
-// PostgreSQL cannot hold, huge numbers, long text, markup. Whatever a user can
+// PostgreSQL cannot hold, huge numbers, long text, markup. The other fields
+// hold plausible values, so most hostile values get past the fields before
+// them and are stored or refused by the form's own checks. Whatever a user can
 // type must get an answer below 500 (a message, a 400 or 404 page), never an
 // error page, and the app must still be up afterwards.
 import { test, before, after } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { startKefu, launchChromium, signIn, ROLES } from './lib/server.mjs';
 
@@ -57,19 +60,54 @@ function follow(base, href) {
 
 const shapeOf = (p) => p.replace(/\d+/g, '#').replace(/=[^&]*/g, '=');
 
-/** The forms of the page shown: method, action, encoding and fields in order. */
+/**
+ * The forms of the page shown: method, action, encoding, whether it asks for a
+ * password, and its fields in order, empty ones filled with something each
+ * would accept (a date three days ahead, the first choice, a number, text), so
+ * that a hostile value in one field meets valid ones in the others and goes as
+ * far as the form lets it: through validation to the database.
+ */
 function formsOf(page) {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('form')].map((f) => ({
-      method: (f.getAttribute('method') || 'get').toLowerCase(),
-      action: new URL(f.getAttribute('action') || location.href, location.href).pathname,
-      multipart: (f.getAttribute('enctype') || '').toLowerCase() === 'multipart/form-data',
-      fields: [...new FormData(f).entries()].filter(([, v]) => typeof v === 'string'),
-    })),
-  );
+  return page.evaluate(() => {
+    const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+    const plausible = (el) => {
+      const type = (el.getAttribute('type') || el.tagName).toLowerCase();
+      if (el.tagName === 'SELECT') {
+        return el.value || [...el.options].map((o) => o.value).find((v) => v) || '';
+      }
+      if (el.value) return el.value;
+      const name = el.name.toLowerCase();
+      if (type === 'date') return day(3);
+      if (type === 'datetime-local') return `${day(1)}T10:00`;
+      if (type === 'number') return el.getAttribute('min') || '1';
+      if (type === 'email' || name.includes('email')) return 'someone@example.com';
+      if (type === 'tel' || name.includes('phone')) return '13812345678';
+      return '测试';
+    };
+    return [...document.querySelectorAll('form')].map((f) => {
+      const fields = [];
+      for (const el of f.elements) {
+        const type = (el.getAttribute('type') || '').toLowerCase();
+        if (!el.name || el.disabled || ['submit', 'button', 'reset', 'file'].includes(type)) continue;
+        if ((type === 'checkbox' || type === 'radio') && !el.checked) continue;
+        fields.push([el.name, plausible(el)]);
+      }
+      return {
+        method: (f.getAttribute('method') || 'get').toLowerCase(),
+        action: new URL(f.getAttribute('action') || location.href, location.href).pathname,
+        multipart: (f.getAttribute('enctype') || '').toLowerCase() === 'multipart/form-data',
+        password: !!f.querySelector('input[type=password]'),
+        fields,
+      };
+    });
+  });
 }
 
-/** The fields with the first `name` replaced by `value`. */
+/**
+ * The fields with the first `name` replaced by `value`, and a fresh one-time
+ * form token (any unused one is accepted), so that the first submit that files
+ * does not turn every later one into "already sent".
+ */
 function replaced(fields, name, value) {
   let done = false;
   return fields.map(([k, v]) => {
@@ -77,14 +115,20 @@ function replaced(fields, name, value) {
       done = true;
       return [k, value];
     }
-    return [k, v];
+    return [k, k === 'form_token' ? randomBytes(32).toString('hex') : v];
   });
 }
 
 async function sweep(role, username) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await signIn(page, kefu.base, username);
+  const signedIn = async () => {
+    await signIn(page, kefu.base, username);
+    // An earlier sweep may have renamed or disabled this user: that ends the test
+    // here rather than sweeping the sign-in page.
+    assert.ok(!new URL(page.url()).pathname.startsWith('/login'), `${role} signs in`);
+  };
+  await signedIn();
   const request = context.request;
   const failures = [];
   const sent = { post: 0, get: 0 };
@@ -107,7 +151,8 @@ async function sweep(role, username) {
     const links = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href')));
 
     for (const form of forms) {
-      if (form.action === '/logout' || form.action === '/login') continue;
+      // Signing out, in, or changing a password would end the sweep's own session.
+      if (form.action === '/logout' || form.action === '/login' || form.password) continue;
       const key = `${form.method} ${shapeOf(form.action)}`;
       if (targets.has(key)) continue;
       targets.add(key);
@@ -162,7 +207,7 @@ async function sweep(role, username) {
 
     // A sweep that signed itself out (a form it sent ended the session) signs in again.
     const home = await request.get(`${kefu.base}/`, { maxRedirects: 0 });
-    if (home.status() !== 200) await signIn(page, kefu.base, username);
+    if (home.status() !== 200) await signedIn();
   }
   await context.close();
   return { failures, sent, visited, targets: targets.size };
