@@ -5,7 +5,8 @@
 // hold plausible values, so most hostile values get past the fields before
 // them and are stored or refused by the form's own checks. Whatever a user can
 // type must get an answer below 500 (a message, a 400 or 404 page), never an
-// error page, and the app must still be up afterwards.
+// error page; markup stored as text must come back escaped on every page; and
+// the app must still be up afterwards.
 import { test, before, after } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { startKefu, launchChromium, signIn, ROLES } from './lib/server.mjs';
 /** Each page shape (ids and query values aside) is visited once, up to this many. */
 const MAX_PAGES_PER_ROLE = 80;
 
+const MARKUP = '<script>alert(1)</script>';
 const HOSTILE = [
   '\u0000',
   'a\u0000b',
@@ -25,7 +27,7 @@ const HOSTILE = [
   '1e309',
   ' ',
   '%',
-  '𠜎\u202e<script>alert(1)</script>',
+  '𠜎\u202e' + MARKUP,
   "' OR '1'='1",
   'x'.repeat(20000),
 ];
@@ -136,6 +138,7 @@ async function sweep(role, username) {
   const shapes = new Set();
   const targets = new Set();
   const queue = ['/'];
+  const pages = [];
   let visited = 0;
 
   const check = (what, res) => {
@@ -145,6 +148,7 @@ async function sweep(role, username) {
   while (queue.length && visited < MAX_PAGES_PER_ROLE) {
     const url = queue.shift();
     visited++;
+    pages.push(url);
     const res = await page.goto(kefu.base + url);
     if (res.status() >= 400) continue;
     const forms = await formsOf(page);
@@ -210,22 +214,50 @@ async function sweep(role, username) {
     if (home.status() !== 200) await signedIn();
   }
   await context.close();
-  return { failures, sent, visited, targets: targets.size };
+  return { failures, sent, visited, pages, targets: targets.size };
 }
 
-test('no input a user can send gets a 5xx answer, for any role', async () => {
+/** The pages `username` visited, read again once every sweep has stored what it could: markup sent as text must come back escaped. */
+async function unescaped(role, username, pages) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, kefu.base, username);
+  const found = [];
+  let escaped = 0;
+  for (const url of pages) {
+    const res = await context.request.get(kefu.base + url, { maxRedirects: 0 });
+    const html = await res.text();
+    if (html.includes(MARKUP)) found.push(`${role}: ${url} shows ${MARKUP} unescaped`);
+    // Shown, and (the check above) not as markup: escaped.
+    else if (html.includes('alert(1)')) escaped++;
+  }
+  await context.close();
+  return { found, escaped };
+}
+
+test('no input a user can send gets a 5xx answer or comes back unescaped, for any role', async () => {
   const failures = [];
   const summary = [];
   let posts = 0;
+  const visited = {};
   for (const [role, username] of Object.entries(ROLES)) {
     const r = await sweep(role, username);
+    visited[role] = r.pages;
     failures.push(...r.failures);
     posts += r.sent.post;
     summary.push(`${role}: ${r.visited} pages, ${r.targets} forms and links, ${r.sent.post} POST and ${r.sent.get} GET sent`);
   }
+  let escaped = 0;
+  for (const [role, username] of Object.entries(ROLES)) {
+    const r = await unescaped(role, username, visited[role]);
+    failures.push(...r.found);
+    escaped += r.escaped;
+  }
+  summary.push(`${escaped} pages show stored markup, escaped`);
   console.log(summary.join('\n'));
   const health = await fetch(`${kefu.base}/healthz`);
   assert.equal(health.status, 200, 'the app is still up');
   assert.ok(posts >= 200, `the sweep sent forms (${posts})`);
-  assert.equal(failures.length, 0, `5xx answers:\n${failures.join('\n')}`);
+  assert.ok(escaped > 0, 'some markup was stored and shown again');
+  assert.equal(failures.length, 0, `5xx answers and unescaped markup:\n${failures.join('\n')}`);
 });
