@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { follow } from './lib/links.mjs';
 import { startKefu, launchChromium, signIn, ROLES, ARTEFACTS } from './lib/server.mjs';
 import {
   checkHeaders, checkAxe, checkPhoneWidth, postForms, checkFormsHaveToken,
@@ -27,21 +28,6 @@ after(async () => {
   await browser?.close();
   kefu?.stop();
 });
-
-/** Links worth following: same origin, GET, not sign-out, downloads or language switches. */
-function follow(base, href) {
-  let u;
-  try {
-    u = new URL(href, base);
-  } catch {
-    return null;
-  }
-  if (u.origin !== base || u.pathname.startsWith('/static/')) return null;
-  if (u.searchParams.has('lang')) return null;
-  if (/\.(csv|xlsx|pdf)$/.test(u.pathname) || /\/(export|download)\b/.test(u.pathname)) return null;
-  u.hash = '';
-  return u.pathname + u.search;
-}
 
 const shapeOf = (p) => p.replace(/\d+/g, '#').replace(/\?.*$/, '?');
 

@@ -10,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
+import { follow } from './lib/links.mjs';
 import { startKefu, launchChromium, signIn, ROLES } from './lib/server.mjs';
 
 /** Each page shape (ids and query values aside) is visited once, up to this many. */
@@ -44,21 +45,6 @@ after(async () => {
   await browser?.close();
   kefu?.stop();
 });
-
-/** Same-origin pages worth visiting: not static files, downloads, language switches or sign-out. */
-function follow(base, href) {
-  let u;
-  try {
-    u = new URL(href, base);
-  } catch {
-    return null;
-  }
-  if (u.origin !== base || u.pathname.startsWith('/static/')) return null;
-  if (u.searchParams.has('lang') || u.pathname === '/logout') return null;
-  if (/\.(csv|xlsx|pdf)$/.test(u.pathname) || /\/(export|download)\b/.test(u.pathname)) return null;
-  u.hash = '';
-  return u.pathname + u.search;
-}
 
 const shapeOf = (p) => p.replace(/\d+/g, '#').replace(/=[^&]*/g, '=');
 
