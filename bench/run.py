@@ -110,8 +110,12 @@ def psql_bin():
 
 
 # POST pages whose work also runs in PostgreSQL alone (pgbench, bench/sql/): the
-# most that page could do on this machine, whatever the app.
-FLOORS = {"leave_post": "filing.pgbench"}
+# most that page could do on this machine, whatever the app. The second script
+# files BATCH at once in set-based statements: the most any rewrite of the page
+# could do (a batch can hold at most the CONNECTIONS requests in flight).
+FLOORS = {"leave_post": ("filing.pgbench", "filing-batched.pgbench")}
+BATCH = 64
+BATCH_CLIENTS = 4
 
 
 class Database:
@@ -379,8 +383,14 @@ def measure(sizes, pages):
                 approver = s.db.run(
                     "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id "
                     "WHERE r.role_code = 'center_manager' AND u.active ORDER BY u.id LIMIT 1")
-                s.floors[p.name] = s.db.pgbench(os.path.join(BENCH, "sql", FLOORS[p.name]),
-                                                {"requester": requester, "approver": approver})
+                single, batched = FLOORS[p.name]
+                people = {"requester": requester, "approver": approver}
+                s.floors[p.name] = {
+                    "single": s.db.pgbench(os.path.join(BENCH, "sql", single), people),
+                    "batched": BATCH * s.db.pgbench(os.path.join(BENCH, "sql", batched),
+                                                    {**people, "k": BATCH},
+                                                    connections=BATCH_CLIENTS),
+                }
     return {s.size: {"pages": s.measured, "skipped": s.skipped, "runs": s.runs,
                      "memory": s.memory, "floors": s.floors} for s in sizes}
 
@@ -459,15 +469,20 @@ def report(results, pages):
         out += ["## POST pages against PostgreSQL alone", "",
                 "The page's statements run by pgbench straight in PostgreSQL (bench/sql/: the "
                 "same statements in the same transaction, no app, no HTTP), %d clients, %d s, "
-                "after the rounds: the most the page could do on this machine. The baseline is "
-                "the median of its rounds." % (CONNECTIONS, SECONDS), "",
-                "| page | data | PostgreSQL alone /s | ÷ baseline | page req/s | page ÷ PostgreSQL alone |",
-                "| --- | --- | ---: | ---: | ---: | ---: |"]
+                "after the rounds: the most the page could do on this machine. *Batched*: the "
+                "same work for %d filings at once in set-based statements, %d clients "
+                "(bench/sql/filing-batched.pgbench), in filings a second: the most any rewrite "
+                "of the page could do, with no CPU left for the app. The baseline is "
+                "the median of its rounds." % (CONNECTIONS, SECONDS, BATCH, BATCH_CLIENTS), "",
+                "| page | data | PostgreSQL alone /s | ÷ baseline | batched /s | ÷ baseline "
+                "| page req/s | page ÷ PostgreSQL alone |",
+                "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for size, name, tps, runs in floors:
             base = statistics.median(r["rate"] for r in runs["baseline"])
             page = statistics.median(r["rate"] for r in runs[name])
-            out.append(f"| {name} | {size} | {tps:.0f} | {tps / base:.2f} | {page:.0f} | "
-                       f"{page / tps:.2f} |")
+            single, batched = tps["single"], tps["batched"]
+            out.append(f"| {name} | {size} | {single:.0f} | {single / base:.2f} | {batched:.0f} "
+                       f"| {batched / base:.2f} | {page:.0f} | {page / single:.2f} |")
         out.append("")
     out += ["## Peak memory of the app (VmHWM after the runs at %d connections)" % MEMORY_CONNECTIONS, "",
             "| data | MiB | budget | verdict |", "| --- | ---: | --- | --- |"]
