@@ -11,6 +11,7 @@ use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::HashMap;
 
 use super::forms::{BorrowInput, SignInput};
 use super::models::{Archive, BorrowRow};
@@ -338,21 +339,85 @@ pub async fn give_back(
 #[derive(Deserialize)]
 pub struct PageQuery {
     before: Option<i64>,
+    #[serde(default)]
+    status: String,
+}
+
+/// A borrow's statuses, in the order it passes through them.
+pub const STATUSES: [&str; 6] = [
+    "pending",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "lent",
+    "returned",
+];
+/// `?status=handed`: the borrows handed over (on loan or returned), what the
+/// paper register holds.
+pub const HANDED: &str = "handed";
+
+/// The register's filter from `?status=`: its code as the page keeps it (empty:
+/// every borrow) and the statuses it shows. An unknown code shows every borrow.
+fn shown(code: &str) -> (&'static str, Option<&'static [&'static str]>) {
+    if code == HANDED {
+        return (HANDED, Some(&STATUSES[4..]));
+    }
+    match STATUSES.iter().position(|s| *s == code) {
+        Some(i) => (STATUSES[i], Some(&STATUSES[i..=i])),
+        None => ("", None),
+    }
 }
 
 const PAGE: i64 = 50;
+/// Most lines on paper and in an export, as the key registers.
+const SHEET_MAX: i64 = 5000;
 
 /// A page of the register and the documents of its lines.
 async fn register_rows(
     conn: &mut DbConn,
+    statuses: Option<&[&str]>,
     before: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<BorrowRow>, Vec<(i64, String)>, Option<i64>), AppError> {
-    let mut rows = queries::register(conn, before, limit + 1).await?;
+    let mut rows = queries::register(conn, statuses, before, limit + 1).await?;
     let next = crate::web::trim_page(&mut rows, limit as usize).map(|r| r.borrow.id);
     let ids: Vec<i64> = rows.iter().map(|r| r.borrow.id).collect();
     let titles = queries::borrow_titles(conn, &ids).await?;
     Ok((rows, titles, next))
+}
+
+/// Who approved each line and who handed it over, for paper and exports.
+pub struct Signers {
+    approvers: Vec<(i64, String)>,
+    keepers: HashMap<i64, String>,
+}
+
+impl Signers {
+    async fn of(conn: &mut DbConn, rows: &[BorrowRow]) -> Result<Signers, AppError> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.borrow.id).collect();
+        let keepers: Vec<i64> = rows.iter().filter_map(|r| r.borrow.lent_by).collect();
+        Ok(Signers {
+            approvers: queries::borrow_approvers(conn, &ids).await?,
+            keepers: approvals::queries::names(conn, &keepers).await?,
+        })
+    }
+
+    /// The last approver of a borrow (a borrow has one approving step; the last
+    /// decision stands if there were more).
+    pub fn approver(&self, borrow: &i64) -> &str {
+        self.approvers
+            .iter()
+            .rev()
+            .find(|(b, _)| b == borrow)
+            .map_or("", |(_, n)| n.as_str())
+    }
+
+    pub fn keeper(&self, r: &BorrowRow) -> &str {
+        r.borrow
+            .lent_by
+            .and_then(|id| self.keepers.get(&id))
+            .map_or("", String::as_str)
+    }
 }
 
 /// GET /archives/borrows: the 文件借阅登记表.
@@ -362,29 +427,37 @@ pub async fn register(
     q: Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
-    let (rows, titles, next) = register_rows(&mut conn, q.before, PAGE).await?;
+    let (status, statuses) = shown(&q.status);
+    let (rows, titles, next) = register_rows(&mut conn, statuses, q.before, PAGE).await?;
     let body = Register {
         ctx: page.ctx(),
         rows,
         titles,
         next,
+        status,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
 }
 
-/// GET /archives/borrows/print: the register like the paper form.
+/// GET /archives/borrows/print: the register like the paper form, with the
+/// list's filter.
 pub async fn register_print(
     page: UserPage,
     mut conn: DbConn,
     q: Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
-    let (rows, titles, _) = register_rows(&mut conn, q.before, 200).await?;
+    let (status, statuses) = shown(&q.status);
+    let (rows, titles, next) = register_rows(&mut conn, statuses, q.before, SHEET_MAX).await?;
+    let signers = Signers::of(&mut conn, &rows).await?;
     let body = RegisterPrint {
         ctx: page.ctx(),
         rows,
         titles,
+        signers,
+        status,
+        truncated: next.is_some(),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
@@ -397,6 +470,7 @@ fn fmt_time(t: &Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
 fn export_sheet(
     rows: &[BorrowRow],
     titles: &[(i64, String)],
+    signers: &Signers,
     loc: Locale,
     tz: chrono_tz::Tz,
 ) -> Sheet {
@@ -409,7 +483,9 @@ fn export_sheet(
         "archives.purpose",
         "archives.due_on",
         "archives.state",
+        "archives.approver",
         "archives.lent_at",
+        "archives.lent_by",
         "archives.signed_name",
         "archives.returned_at",
     ]
@@ -433,7 +509,9 @@ fn export_sheet(
                 b.purpose.clone().into(),
                 b.due_on.to_string().into(),
                 loc.t_in("archives.borrow_status", &b.status).into(),
+                signers.approver(&b.id).to_owned().into(),
                 fmt_time(&b.lent_at, tz).into(),
+                signers.keeper(r).to_owned().into(),
                 b.signed_name.clone().unwrap_or_default().into(),
                 fmt_time(&b.returned_at, tz).into(),
             ]
@@ -449,22 +527,33 @@ fn export_sheet(
 async fn register_export(
     page: UserPage,
     mut conn: DbConn,
+    q: Query<PageQuery>,
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
-    let (rows, titles, _) = register_rows(&mut conn, None, 5000).await?;
-    let sheet = export_sheet(&rows, &titles, page.locale, page.tz);
+    let (_, statuses) = shown(&q.status);
+    let (rows, titles, _) = register_rows(&mut conn, statuses, None, SHEET_MAX).await?;
+    let signers = Signers::of(&mut conn, &rows).await?;
+    let sheet = export_sheet(&rows, &titles, &signers, page.locale, page.tz);
     export::respond(&sheet, format, "archive-borrows")
 }
 
-/// GET /archives/borrows.csv
-pub async fn register_csv(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
-    register_export(page, conn, ExportFormat::Csv).await
+/// GET /archives/borrows.csv, with the list's filter.
+pub async fn register_csv(
+    page: UserPage,
+    conn: DbConn,
+    q: Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    register_export(page, conn, q, ExportFormat::Csv).await
 }
 
-/// GET /archives/borrows.xlsx
-pub async fn register_xlsx(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
-    register_export(page, conn, ExportFormat::Xlsx).await
+/// GET /archives/borrows.xlsx, with the list's filter.
+pub async fn register_xlsx(
+    page: UserPage,
+    conn: DbConn,
+    q: Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    register_export(page, conn, q, ExportFormat::Xlsx).await
 }
 
 /// The borrow as lines for the approver's mail and page.

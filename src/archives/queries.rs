@@ -692,9 +692,11 @@ pub async fn set_borrowed_status(
     Ok(())
 }
 
-/// One page of the register, newest first (keyset on id).
+/// One page of the register, newest first (keyset on id), of the borrows in one
+/// of `statuses` (all when None).
 pub async fn register(
     conn: &mut AsyncPgConnection,
+    statuses: Option<&[&str]>,
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<BorrowRow>> {
@@ -715,7 +717,29 @@ pub async fn register(
     if let Some(b) = before {
         q = q.filter(borrows::id.lt(b));
     }
+    if let Some(statuses) = statuses {
+        q = q.filter(borrows::status.eq_any(statuses));
+    }
     q.load(conn).await
+}
+
+/// Who approved these borrows (the last approving decision of each, a deputy's
+/// own name when a deputy decided): (borrow, name).
+pub async fn borrow_approvers(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, String)>> {
+    use crate::schema::{approval_requests as requests, approval_tasks as tasks};
+    requests::table
+        .inner_join(tasks::table)
+        .inner_join(users::table.on(tasks::decided_by.eq(users::id.nullable())))
+        .filter(requests::kind.eq("archive_borrow"))
+        .filter(requests::subject_id.eq_any(ids))
+        .filter(tasks::status.eq("approved"))
+        .order((requests::subject_id, tasks::id))
+        .select((requests::subject_id, users::display_name))
+        .load(conn)
+        .await
 }
 
 /// Titles of the documents of these borrows, for the register: (borrow, title).

@@ -307,12 +307,43 @@ pub struct Register<'a> {
     pub rows: Vec<BorrowRow>,
     pub titles: Vec<(i64, String)>,
     pub next: Option<i64>,
+    /// The filter (`?status=`): empty for every borrow.
+    pub status: &'static str,
 }
 
 impl Register<'_> {
     pub fn titles(&self, id: &i64) -> String {
         titles_of(&self.titles, *id)
     }
+    /// The filter's choices: every borrow, those handed over, each status.
+    pub fn filters(&self) -> Vec<(&'static str, &'static str)> {
+        register_filters(self.ctx.locale)
+    }
+    /// `?status=…` for the print and export links (empty without a filter).
+    pub fn query(&self) -> String {
+        if self.status.is_empty() {
+            String::new()
+        } else {
+            format!("?status={}", self.status)
+        }
+    }
+    /// `&status=…` after the next page's cursor.
+    pub fn and_status(&self) -> String {
+        self.query().replacen('?', "&", 1)
+    }
+}
+
+fn register_filters(loc: Locale) -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![
+        ("", loc.t("archives.all_borrows")),
+        (super::borrow::HANDED, loc.t("archives.handed")),
+    ];
+    v.extend(
+        super::borrow::STATUSES
+            .iter()
+            .map(|s| (*s, loc.t_in("archives.borrow_status", s))),
+    );
+    v
 }
 
 #[derive(Template)]
@@ -321,6 +352,10 @@ pub struct RegisterPrint<'a> {
     pub ctx: &'a PageCtx,
     pub rows: Vec<BorrowRow>,
     pub titles: Vec<(i64, String)>,
+    pub signers: super::borrow::Signers,
+    pub status: &'static str,
+    /// More lines than a sheet holds: only the newest are printed.
+    pub truncated: bool,
 }
 
 impl RegisterPrint<'_> {
@@ -329,6 +364,13 @@ impl RegisterPrint<'_> {
     }
     pub fn when(&self, t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
         t.as_ref().map(|t| self.ctx.datetime(t)).unwrap_or_default()
+    }
+    /// What the sheet holds, when filtered: "已借出或已归还".
+    pub fn filter_label(&self) -> &'static str {
+        register_filters(self.ctx.locale)
+            .into_iter()
+            .find(|(code, _)| *code == self.status)
+            .map_or("", |(_, label)| label)
     }
 }
 

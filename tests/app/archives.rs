@@ -493,6 +493,68 @@ async fn a_loan_waits_for_the_managers_approval_from_the_mail_and_is_signed_for(
     let (_, print) = keeper.page("/archives/borrows/print").await;
     assert!(print.contains("文件借阅登记表") && print.contains("客服专员 陈静"));
 
+    // A second request, still waiting: the whole list shows it, the register of
+    // what was handed over does not, on screen, on paper or in the export.
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "renovation_agreement",
+        "装修管理协议",
+        &today().to_string(),
+        None,
+    )
+    .await;
+    let other = doc_id(&app, "装修管理协议").await.to_string();
+    let res = specialist
+        .post(
+            &format!("/archives/{archive}/borrow"),
+            &[
+                ("documents", &other),
+                ("mode", "consult"),
+                ("purpose", "查看装修约定"),
+                ("due_on", &due),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let states = async |path: &str| texts_of(&keeper.page(path).await.1, "td .badge");
+    assert_eq!(states("/archives/borrows").await, ["待审批", "借出中"]);
+    assert_eq!(states("/archives/borrows?status=handed").await, ["借出中"]);
+    assert_eq!(states("/archives/borrows?status=pending").await, ["待审批"]);
+    assert_eq!(states("/archives/borrows?status=nonsense").await.len(), 2);
+    let (_, handed) = keeper.page("/archives/borrows?status=handed").await;
+    assert!(handed.contains("href=\"/archives/borrows/print?status=handed\""));
+    assert!(handed.contains("href=\"/archives/borrows.csv?status=handed\""));
+    let (_, print) = keeper.page("/archives/borrows/print?status=handed").await;
+    for signer in [
+        "服务中心经理 张伟",
+        "客服主任 王芳",
+        "客服专员 陈静",
+        "核对入伙日期",
+    ] {
+        assert!(print.contains(signer), "{signer} on the paper register");
+    }
+    assert!(
+        !print.contains("查看装修约定"),
+        "a request not handed over is not on paper"
+    );
+    let csv = keeper
+        .get("/archives/borrows.csv?status=handed")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("服务中心经理 张伟") && csv.contains("客服主任 王芳"));
+    assert!(csv.contains("核对入伙日期") && !csv.contains("查看装修约定"));
+    let csv = keeper
+        .get("/archives/borrows.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("核对入伙日期") && csv.contains("查看装修约定"));
+
     keeper.post(&format!("{borrow}/return"), &[]).await;
     let (_, page) = keeper.page(&borrow).await;
     assert_eq!(text_of(&page, "#borrow-status").unwrap(), "已归还");
