@@ -98,6 +98,10 @@ pub enum Right {
     /// Keep the key cabinet: create key sets, store, issue to owners, hand over and
     /// take back loans, record copies and shift counts.
     ManageKeys,
+    /// Hand over and take back the keys the engineering department keeps
+    /// (钥匙管理规定 3(2)①: 设施设备房钥匙由工程部保管), on loans of those keys
+    /// only (`keys::loans::may_hand`).
+    HandEngineeringKeys,
     /// Ask to borrow keys for one's own work, and see one's own loans.
     RequestKeyLoan,
 }
@@ -130,6 +134,7 @@ pub fn granted(role: Role, right: Right) -> bool {
             CsSpecialist | CsSupervisor | EngineeringManager | CenterManager | Admin
         ),
         ManageKeys => matches!(role, CsSpecialist | CsSupervisor),
+        HandEngineeringKeys => role == EngineeringManager,
         RequestKeyLoan => true,
     }
 }

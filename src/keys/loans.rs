@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::forms::{self, CloseInput, LoanInput};
-use super::models::{Loan, LoanRow, NewLoan};
+use super::models::{Key, Loan, LoanRow, NewLoan};
 use super::queries::{self, LoanFilter, NewEvent};
 use super::views::{self, Txt};
 use crate::approvals::{self, engine};
@@ -598,6 +598,7 @@ pub async fn show(
         lines.push((t("keys.lost_account"), loan.lost_account.clone()));
     }
     let keys = queries::loan_keys(&mut conn, loan.id).await?;
+    let manage = may_hand(&page, keys.iter().map(|(k, _, _)| k));
     let body = views::LoanShow {
         ctx: page.ctx(),
         cites: views::CITE_LOAN,
@@ -609,11 +610,28 @@ pub async fn show(
         approval_id: req
             .filter(|r| r.requester_id == page.user().id)
             .map(|r| r.id),
-        manage: page.may(Right::ManageKeys),
+        manage,
         loan,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
+}
+
+/// Whether this user gives out and takes back these keys: the key clerks every
+/// key; the engineering department a loan whose keys it all keeps (钥匙管理规定
+/// 3(2)①).
+fn may_hand<'k>(page: &UserPage, mut keys: impl Iterator<Item = &'k Key>) -> bool {
+    page.may(Right::ManageKeys)
+        || (page.may(Right::HandEngineeringKeys) && keys.all(|k| k.custodian == "engineering"))
+}
+
+/// Refuses at once who may hand over no key at all.
+fn require_hands(page: &UserPage) -> Result<(), AppError> {
+    if page.may(Right::ManageKeys) || page.may(Right::HandEngineeringKeys) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Why a hand-over was refused.
@@ -632,22 +650,25 @@ pub async fn hand_over(
     mut conn: DbConn,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    page.require(Right::ManageKeys)?;
+    require_hands(&page)?;
     let id = path.into_inner();
     let me = page.user().id;
     let meta = page.meta();
     let result = conn
         .transaction::<_, AppError, _>(async |conn| {
             let loan = queries::lock_loan(conn, id).await?;
-            if loan.status != "approved" {
-                return Ok(Err(Refused::NotApproved));
-            }
             let ids: Vec<i64> = queries::loan_keys(conn, id)
                 .await?
                 .iter()
                 .map(|(k, _, _)| k.id)
                 .collect();
             let keys = queries::lock_keys(conn, &ids).await?;
+            if !may_hand(&page, keys.iter()) {
+                return Err(AppError::Forbidden);
+            }
+            if loan.status != "approved" {
+                return Ok(Err(Refused::NotApproved));
+            }
             if keys.iter().any(|k| k.status != "in") {
                 return Ok(Err(Refused::KeyOut));
             }
@@ -700,7 +721,7 @@ pub async fn give_back(
     path: web::Path<i64>,
     Form(input): Form<CloseInput>,
 ) -> Result<HttpResponse, AppError> {
-    page.require(Right::ManageKeys)?;
+    require_hands(&page)?;
     let id = path.into_inner();
     let lost = forms::ids(&input.lost);
     let account = input.account.trim().to_owned();
@@ -713,17 +734,20 @@ pub async fn give_back(
     let done = conn
         .transaction::<_, AppError, _>(async |conn| {
             let loan = queries::lock_loan(conn, id).await?;
-            if loan.status != "out" {
-                return Ok(false);
-            }
             let ids: Vec<i64> = queries::loan_keys(conn, id)
                 .await?
                 .iter()
                 .map(|(k, _, _)| k.id)
                 .collect();
+            let keys = queries::lock_keys(conn, &ids).await?;
+            if !may_hand(&page, keys.iter()) {
+                return Err(AppError::Forbidden);
+            }
+            if loan.status != "out" {
+                return Ok(false);
+            }
             let lost: Vec<i64> = lost.iter().copied().filter(|k| ids.contains(k)).collect();
             let back: Vec<i64> = ids.iter().copied().filter(|k| !lost.contains(k)).collect();
-            queries::lock_keys(conn, &ids).await?;
             let now = Utc::now();
             queries::close_lines(conn, id, &lost, now).await?;
             queries::set_status(conn, &back, "in", now).await?;

@@ -1120,15 +1120,56 @@ async fn rights_per_role_and_per_record() {
         );
         let res = who.post("/keys/sets", &[("building", &b)]).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
-        let res = who
-            .post(&format!("/keys/loans/{mine}/hand-over"), &[])
-            .await;
-        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
     }
+    let res = employee
+        .post(&format!("/keys/loans/{mine}/hand-over"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         engineer.page(&format!("/keys/loans/{theirs}")).await.0,
         StatusCode::OK
     );
+
+    // Engineering keeps the facility keys (3(2)①) and hands them over itself,
+    // once approved; an owner's keys stay with the clerks.
+    for (loan, who) in [
+        (mine, Role::EngineeringManager),
+        (theirs, Role::CsSupervisor),
+    ] {
+        approve(&app, who, "key_loan", loan).await;
+    }
+    let (_, page) = engineer.page(&format!("/keys/loans/{theirs}")).await;
+    assert!(
+        !page.contains("/hand-over"),
+        "no hand-over form for an owner key"
+    );
+    for path in ["hand-over", "return"] {
+        let res = engineer
+            .post(&format!("/keys/loans/{theirs}/{path}"), &[])
+            .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(loan_status(&app, theirs).await, "approved");
+    let (_, page) = engineer.page(&format!("/keys/loans/{mine}")).await;
+    assert!(page.contains(&format!("/keys/loans/{mine}/hand-over")));
+    let res = engineer
+        .post(&format!("/keys/loans/{mine}/hand-over"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(loan_status(&app, mine).await, "out");
+    let handed_by: Option<i64> = key_loans::table
+        .find(mine)
+        .select(key_loans::handed_out_by)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(handed_by, Some(user_id(&app, "engineer").await));
+    let res = engineer
+        .post(&format!("/keys/loans/{mine}/return"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(loan_status(&app, mine).await, "returned");
+    assert_eq!(key_status(&app, key).await, "in");
     let (_, nav) = employee.page("/").await;
     assert!(
         !nav.contains(r#"href="/keys""#),
