@@ -67,3 +67,21 @@ test('the key loan register prints like the paper form: A4 landscape, signature 
   }
   await context.close();
 });
+
+test('a page printed in English is numbered in English', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await signIn(page, kefu.base, 'specialist');
+  const res = await page.goto(`${kefu.base}/keys/loans/print?lang=en`);
+  assert.equal(res.status(), 200);
+  const pdf = path.join(ARTEFACTS, 'key-loans-en.pdf');
+  await page.emulateMedia({ media: 'print' });
+  await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: false });
+  const info = execFileSync('pdfinfo', [pdf], { encoding: 'utf8' });
+  const [, w, h] = /Page size:\s+([\d.]+) x ([\d.]+)/.exec(info);
+  assert.ok(Number(w) > Number(h), `still landscape: ${w} x ${h}`);
+  const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+  assert.ok(text.includes('Page1of1'), `numbered in English:\n${text}`);
+  assert.ok(!text.includes('第1页'), 'no Chinese page number');
+  await context.close();
+});
