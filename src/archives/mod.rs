@@ -157,7 +157,8 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-use crate::web::cite::Cite;
+use crate::auth::Right;
+use crate::web::cite::{Cite, Enforcer};
 
 const RULES: &str = "住户档案管理规定";
 /// The archive page: contents (1), labels and order (2), changes (4).
@@ -196,6 +197,34 @@ pub const DESTRUCTION_CITES: &[Cite] = &[Cite {
     doc: RULES,
     clause: "6",
 }];
+
+/// The registers of the archives and the clauses each enforces.
+pub const ENFORCERS: &[Enforcer] = &[
+    Enforcer {
+        cites: ARCHIVE_CITES,
+        href: "/archives",
+        title: "archives.title",
+        right: Right::ViewArchives,
+    },
+    Enforcer {
+        cites: BORROW_CITES,
+        href: "/archives/borrows",
+        title: "archives.register",
+        right: Right::ViewArchives,
+    },
+    Enforcer {
+        cites: RETENTION_CITES,
+        href: "/archives/retention",
+        title: "archives.retention",
+        right: Right::ViewArchives,
+    },
+    Enforcer {
+        cites: DESTRUCTION_CITES,
+        href: "/archives/destructions",
+        title: "archives.destructions",
+        right: Right::ViewArchives,
+    },
+];
 
 /// Largest scan kept.
 pub const SCAN_MAX: usize = 20 * 1024 * 1024;

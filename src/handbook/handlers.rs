@@ -99,10 +99,12 @@ async fn show_page(
         version,
         content,
     };
+    let links =
+        super::registers::with_registers(&entry.links, &doc.content, page.locale, |r| page.may(r));
     let article = published.article(&Article {
         loc: page.locale,
         doc: &doc,
-        links: &entry.links,
+        links: &links,
         base_url: config.base_url.as_str(),
     })?;
     let body = ShowPage {

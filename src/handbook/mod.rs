@@ -8,6 +8,7 @@ pub mod import;
 pub mod models;
 pub mod publication;
 pub mod queries;
+mod registers;
 mod views;
 
 use actix_web::web;

@@ -20,10 +20,51 @@ use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
 use crate::approvals::{Kind, StepDef};
-use crate::auth::Role;
+use crate::auth::{Right, Role};
 use crate::i18n::Locale;
+use crate::web::cite::Enforcer;
 
 pub use jobs::seed_demo;
+
+/// The registers of the cabinet and the clauses each enforces.
+pub const ENFORCERS: &[Enforcer] = &[
+    Enforcer {
+        cites: views::CITE_SETS,
+        href: "/keys",
+        title: "keys.inventory",
+        right: Right::ViewKeys,
+    },
+    Enforcer {
+        cites: views::CITE_ISSUE,
+        href: "/keys",
+        title: "keys.inventory",
+        right: Right::ViewKeys,
+    },
+    Enforcer {
+        cites: views::CITE_LABELS,
+        href: "/keys/labels",
+        title: "keys.labels",
+        right: Right::ViewKeys,
+    },
+    Enforcer {
+        cites: views::CITE_LOAN,
+        href: "/keys/loans",
+        title: "keys.loan_register",
+        right: Right::RequestKeyLoan,
+    },
+    Enforcer {
+        cites: views::CITE_COPY,
+        href: "/keys/copies",
+        title: "keys.copies_title",
+        right: Right::ViewKeys,
+    },
+    Enforcer {
+        cites: views::CITE_COUNT,
+        href: "/keys/counts",
+        title: "keys.counts_title",
+        right: Right::ViewKeys,
+    },
+];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -40,6 +40,13 @@ pub const CITES: &[crate::web::cite::Cite] = &[crate::web::cite::Cite {
     doc: "办公环境管理规定",
     clause: "1",
 }];
+/// The leave form enforces that clause.
+pub const ENFORCERS: &[crate::web::cite::Enforcer] = &[crate::web::cite::Enforcer {
+    cites: CITES,
+    href: "/leave/new",
+    title: "leave.new",
+    right: crate::auth::Right::FileLeave,
+}];
 
 pub const TYPES: [(&str, &str); 7] = [
     ("personal", "事假"),

@@ -31,6 +31,18 @@ impl Cite {
     }
 }
 
+/// A register page and the clauses it enforces. The handbook links each of those
+/// clauses back to the page, for readers who may open it
+/// (`handbook::registers`); each feature lists its own.
+pub struct Enforcer {
+    pub cites: &'static [Cite],
+    pub href: &'static str,
+    /// Catalog key of the page's title.
+    pub title: &'static str,
+    /// The right the page requires.
+    pub right: crate::auth::Right,
+}
+
 /// The query of `/handbook/cite`.
 #[derive(Deserialize)]
 pub struct CiteQuery {

@@ -776,14 +776,14 @@ async fn a_clause_shows_the_registers_that_implement_it() {
     let employee = app.login_as(Role::Employee).await;
     // Seen once without the link: the page kept then must not hide it later.
     let (_, before) = employee.page(&format!("/handbook/{id}")).await;
-    assert!(text_of(&before, "#c1-3-2-3 .hb-reg").is_none());
+    assert!(text_of(&before, "#c1-1-1 .hb-reg").is_none());
     let mut conn = app.db().await;
     diesel::insert_into(kefu::schema::handbook_clause_links::table)
         .values((
             kefu::schema::handbook_clause_links::document_id.eq(id),
-            kefu::schema::handbook_clause_links::anchor.eq("1-3-2-3"),
+            kefu::schema::handbook_clause_links::anchor.eq("1-1-1"),
             kefu::schema::handbook_clause_links::kind.eq("register"),
-            kefu::schema::handbook_clause_links::label.eq("房屋钥匙管理记录表"),
+            kefu::schema::handbook_clause_links::label.eq("业主钥匙清单"),
             kefu::schema::handbook_clause_links::href.eq("/keys/loans"),
         ))
         .execute(&mut conn)
@@ -795,17 +795,98 @@ async fn a_clause_shows_the_registers_that_implement_it() {
     let (_, page) = employee.page(&format!("/handbook/{id}")).await;
 
     assert_eq!(
-        text_of(&page, "#c1-3-2-3 .hb-reg").unwrap(),
-        "登记簿：房屋钥匙管理记录表"
+        text_of(&page, "#c1-1-1 .hb-reg").unwrap(),
+        "登记簿：业主钥匙清单"
     );
-    assert!(text_of(&page, "#c1-3-2-2 .hb-reg").is_none());
+    assert!(text_of(&page, "#c1-1-2 .hb-reg").is_none());
     let (_, en) = employee.page(&format!("/handbook/{id}?lang=en")).await;
     assert!(
-        text_of(&en, "#c1-3-2-3 .hb-reg")
+        text_of(&en, "#c1-1-1 .hb-reg")
             .unwrap()
             .starts_with("Register"),
         "the text kept in memory is per language"
     );
+}
+
+/// The `.hb-reg` links of every handbook document as `reader` sees them:
+/// (clause anchor, href).
+async fn register_links(app: &TestApp, reader: &Browser) -> Vec<(String, String)> {
+    let mut conn = app.db().await;
+    let ids: Vec<i64> = documents::table
+        .select(documents::id)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let mut links = Vec::new();
+    for id in ids {
+        let (status, page) = reader.page(&format!("/handbook/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let doc = scraper::Html::parse_document(&page);
+        let sel = scraper::Selector::parse(".hb-clause").unwrap();
+        let reg = scraper::Selector::parse(".hb-reg").unwrap();
+        for clause in doc.select(&sel) {
+            let anchor = clause.value().attr("id").unwrap_or("").to_owned();
+            for a in clause.select(&reg) {
+                links.push((anchor.clone(), a.value().attr("href").unwrap().to_owned()));
+            }
+        }
+    }
+    links
+}
+
+#[tokio::test]
+async fn each_clause_a_register_enforces_links_to_it_for_readers_who_may_open_it() {
+    let app = TestApp::spawn().await;
+    for (role, seen, unseen) in [
+        (
+            Role::Employee,
+            &["/keys/loans", "/leave/new"][..],
+            &["/keys", "/keys/counts", "/archives/borrows"][..],
+        ),
+        (
+            Role::CsSpecialist,
+            &[
+                "/keys",
+                "/keys/labels",
+                "/keys/loans",
+                "/keys/copies",
+                "/keys/counts",
+                "/archives",
+                "/archives/borrows",
+                "/leave/new",
+            ][..],
+            &[][..],
+        ),
+        (
+            Role::ArchiveKeeper,
+            &[
+                "/archives",
+                "/archives/borrows",
+                "/archives/retention",
+                "/archives/destructions",
+            ][..],
+            &["/keys/counts"][..],
+        ),
+    ] {
+        let reader = app.login_as(role).await;
+        let links = register_links(&app, &reader).await;
+        let hrefs: std::collections::BTreeSet<&str> =
+            links.iter().map(|(_, h)| h.as_str()).collect();
+        for h in seen {
+            assert!(hrefs.contains(h), "{role:?} sees {h}: {hrefs:?}");
+        }
+        for h in unseen {
+            assert!(!hrefs.contains(h), "{role:?} does not see {h}");
+        }
+        for h in &hrefs {
+            assert_eq!(reader.page(h).await.0, StatusCode::OK, "{role:?} opens {h}");
+        }
+        // On the clause that asks for it: 因工作需要时，应在"房屋钥匙管理记录表"上登记.
+        assert!(
+            links.contains(&("c1-3-2-3".into(), "/keys/loans".into())),
+            "{links:?}"
+        );
+    }
 }
 
 /// The hits' links (`/handbook/{id}#c{anchor}`) in the order the page lists them.

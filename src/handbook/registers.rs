@@ -1,0 +1,91 @@
+//! Clause → register links. Each register names the clauses it enforces
+//! ([`Enforcer`]); a clause shows a link to every register that cites it, to the
+//! readers who may open that register. The registers cite by the clause's printed
+//! citation, so the links hold across versions as the citations do.
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::models::{ClauseLink, SectionView};
+use crate::auth::Right;
+use crate::i18n::Locale;
+use crate::web::cite::Enforcer;
+
+/// Every feature's registers: a feature with a register adds its list here.
+const FEATURES: [&[Enforcer]; 3] = [
+    crate::keys::ENFORCERS,
+    crate::archives::ENFORCERS,
+    crate::leave::ENFORCERS,
+];
+
+/// The registers citing each clause, by its citation ("钥匙管理规定 2(1)②"), one
+/// link per page.
+static BY_CITATION: LazyLock<HashMap<String, Vec<&'static Enforcer>>> = LazyLock::new(|| {
+    let mut map: HashMap<String, Vec<&'static Enforcer>> = HashMap::new();
+    for e in FEATURES.iter().flat_map(|f| f.iter()) {
+        for c in e.cites {
+            let pages = map.entry(c.label()).or_default();
+            if !pages.iter().any(|p| p.href == e.href) {
+                pages.push(e);
+            }
+        }
+    }
+    map
+});
+
+/// The links of a version's clauses: the stored ones (`handbook_clause_links`)
+/// and one to each register enforcing the clause that `may` lets the reader open.
+pub fn with_registers(
+    stored: &HashMap<String, Vec<ClauseLink>>,
+    content: &[SectionView],
+    loc: Locale,
+    may: impl Fn(Right) -> bool,
+) -> HashMap<String, Vec<ClauseLink>> {
+    let mut links = stored.clone();
+    for clause in content.iter().flat_map(|s| &s.clauses) {
+        let Some(pages) = BY_CITATION.get(&clause.citation) else {
+            continue;
+        };
+        for e in pages.iter().filter(|e| may(e.right)) {
+            links
+                .entry(clause.anchor.clone())
+                .or_default()
+                .push(ClauseLink {
+                    anchor: clause.anchor.clone(),
+                    kind: "register".into(),
+                    label: loc.t(e.title).into(),
+                    href: e.href.into(),
+                });
+        }
+    }
+    links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_register_cites_a_clause_and_names_a_page_in_both_languages() {
+        let all: Vec<&Enforcer> = FEATURES.iter().flat_map(|f| f.iter()).collect();
+        assert!(all.len() >= 10);
+        for e in all {
+            assert!(!e.cites.is_empty(), "{}", e.href);
+            assert!(e.href.starts_with('/'), "{}", e.href);
+            for loc in [Locale::ZhCn, Locale::En] {
+                assert_ne!(
+                    loc.t(e.title),
+                    "\u{2047}",
+                    "{} has a title in {loc:?}",
+                    e.href
+                );
+            }
+        }
+        assert_eq!(
+            BY_CITATION["钥匙管理规定 2(1)②"]
+                .iter()
+                .map(|e| e.href)
+                .collect::<Vec<_>>(),
+            vec!["/keys/loans"]
+        );
+    }
+}
