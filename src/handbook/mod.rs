@@ -9,6 +9,7 @@ pub mod models;
 pub mod publication;
 pub mod queries;
 mod registers;
+pub mod reminders;
 mod views;
 
 use actix_web::web;

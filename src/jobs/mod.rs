@@ -26,7 +26,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 6] = [
+pub const JOBS: [Job; 7] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -45,6 +45,10 @@ pub const JOBS: [Job; 6] = [
     },
     Job {
         name: "keys.overdue",
+        every_minutes: 60,
+    },
+    Job {
+        name: "handbook.acks",
         every_minutes: 60,
     },
     Job {
@@ -82,6 +86,7 @@ pub async fn execute(
             crate::archives::borrow::remind_overdue(conn, now, config).await
         }
         "keys.overdue" => crate::keys::jobs::overdue(conn, now, config).await,
+        "handbook.acks" => crate::handbook::reminders::run(conn, now, config).await,
         "forms.cleanup" => crate::web::once::cleanup(conn, now).await,
         other => anyhow::bail!("unknown job {other}"),
     }

@@ -9,7 +9,10 @@ use kefu::schema::{
 };
 use reqwest::StatusCode;
 
+use crate::approvals::mail_of;
 use crate::helpers::*;
+use crate::mail::worker;
+use crate::smtp::SmtpServer;
 
 async fn doc_id(app: &TestApp, source_key: &str) -> i64 {
     let mut conn = app.db().await;
@@ -386,6 +389,94 @@ async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change
     assert_eq!(note, "罚款标准调整");
     let (status, _) = admin.page(&format!("/handbook/{id}/v/9")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn those_asked_to_acknowledge_are_mailed_once_then_reminded_daily_until_they_do() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    crate::approvals::set_locale(&app, username(Role::CsSupervisor), "en").await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    revise(
+        &app,
+        &admin,
+        id,
+        "1-2-1-1",
+        "私人名义",
+        "任何名义",
+        &[
+            ("requires_ack", "on"),
+            ("roles", "cs_specialist"),
+            ("roles", "cs_supervisor"),
+        ],
+    )
+    .await;
+    let mut conn = app.db().await;
+    let version_id: i64 = versions::table
+        .filter(versions::document_id.eq(id))
+        .filter(versions::number.eq(2))
+        .select(versions::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let asked = |role: Role| {
+        smtp.to(&mail_of(role))
+            .into_iter()
+            .filter(|m| m.subject.contains("签收") || m.subject.contains("acknowledge"))
+            .collect::<Vec<_>>()
+    };
+    let job = async |conn: &mut diesel_async::AsyncPgConnection, at| {
+        kefu::handbook::reminders::run(conn, at, &app.config)
+            .await
+            .unwrap();
+        worker(&app).drain().await.unwrap();
+    };
+
+    // Within the hour of publishing, each post asked gets one mail, in their language.
+    let now = chrono::Utc::now();
+    job(&mut conn, now).await;
+    job(&mut conn, now).await;
+    let first = asked(Role::CsSpecialist);
+    assert_eq!(first.len(), 1);
+    assert!(first[0].subject.starts_with("[请签收规章制度]"));
+    assert!(first[0]
+        .subject
+        .contains("物业中心客服部规章制度之相关制度和职责"));
+    assert!(first[0].text.contains("第 2 版"));
+    assert!(first[0].text.contains(&format!("/handbook/{id}")));
+    let english = asked(Role::CsSupervisor);
+    assert_eq!(english.len(), 1);
+    assert!(english[0]
+        .subject
+        .starts_with("[Please acknowledge the rules]"));
+    assert!(english[0].text.contains("version 2"));
+    assert!(asked(Role::Employee).is_empty(), "not asked");
+
+    // The specialist acknowledges; the next day only the supervisor is reminded,
+    // once however often the job runs, and again the day after.
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let res = specialist
+        .post(&format!("/handbook/acks/{version_id}"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let tomorrow = now + chrono::Duration::days(1);
+    job(&mut conn, tomorrow).await;
+    job(&mut conn, tomorrow).await;
+    assert_eq!(
+        asked(Role::CsSpecialist).len(),
+        1,
+        "acknowledged: no reminder"
+    );
+    let reminders: Vec<_> = asked(Role::CsSupervisor)
+        .into_iter()
+        .filter(|m| m.subject.starts_with("[Reminder"))
+        .collect();
+    assert_eq!(reminders.len(), 1);
+    assert!(reminders[0].text.contains(&format!("/handbook/{id}")));
+    job(&mut conn, tomorrow + chrono::Duration::days(1)).await;
+    assert_eq!(asked(Role::CsSupervisor).len(), 3);
 }
 
 #[tokio::test]
