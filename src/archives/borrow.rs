@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use super::forms::{BorrowInput, SignInput};
 use super::models::{Archive, BorrowRow};
 use super::queries;
-use super::views::{BorrowForm, BorrowShow, Register, RegisterPrint};
+use super::views::{BorrowForm, BorrowShow, Pick, Register, RegisterPrint};
 use crate::approvals::{self, engine};
 use crate::audit;
 use crate::auth::Right;
@@ -61,6 +61,37 @@ async fn form(
     Ok(html(status, body))
 }
 
+#[derive(Deserialize)]
+pub struct PickQuery {
+    building: Option<i64>,
+}
+
+/// GET /archives/request: anyone asks to consult or borrow an archive for their
+/// work (住户档案管理规定 3(1)). A building, then its archives by label only:
+/// who lives there stays with those who keep the archives.
+pub async fn pick(
+    page: UserPage,
+    mut conn: DbConn,
+    choices: web::Data<crate::keys::queries::BuildingChoices>,
+    q: Query<PickQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RequestArchiveBorrow)?;
+    let buildings = crate::keys::queries::building_choices(&mut conn, &choices).await?;
+    let rows = match q.building {
+        Some(b) => queries::page(&mut conn, Some(b), None, 2000).await?,
+        None => Vec::new(),
+    };
+    let body = Pick {
+        ctx: page.ctx(),
+        buildings,
+        building: q.building,
+        rows,
+        cites: super::BORROW_CITES,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
 /// GET /archives/{id}/borrow
 pub async fn new_form(
     page: UserPage,
@@ -68,7 +99,7 @@ pub async fn new_form(
     config: web::Data<Config>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    page.require(Right::EditArchives)?;
+    page.require(Right::RequestArchiveBorrow)?;
     let archive = queries::get(&mut conn, path.into_inner()).await?;
     let input = BorrowInput {
         mode: "consult".into(),
@@ -100,7 +131,7 @@ pub async fn create(
     path: web::Path<i64>,
     Form(input): Form<BorrowInput>,
 ) -> Result<HttpResponse, AppError> {
-    page.require(Right::EditArchives)?;
+    page.require(Right::RequestArchiveBorrow)?;
     let archive = queries::get(&mut conn, path.into_inner()).await?;
     let docs = queries::documents_of(&mut conn, archive.id).await?;
     let mut errors = FieldErrors::new(page.locale);

@@ -45,6 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/retention/{id}", web::get().to(retention::edit_form))
             .route("/retention/{id}", web::post().to(retention::save))
             .route("/due", web::get().to(retention::due))
+            .route("/request", web::get().to(borrow::pick))
             .route("/borrows", web::get().to(borrow::register))
             .route("/borrows.csv", web::get().to(borrow::register_csv))
             .route("/borrows.xlsx", web::get().to(borrow::register_xlsx))

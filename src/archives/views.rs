@@ -248,6 +248,7 @@ use super::models::{Borrow, BorrowRow, Destruction, DocumentRow, Witness};
 use super::queries::Moved;
 
 archive_text!(
+    Pick,
     BorrowForm,
     BorrowShow,
     DueList,
@@ -298,6 +299,22 @@ fn titles_of(titles: &[(i64, String)], id: i64) -> String {
         .map(|(_, t)| t.as_str())
         .collect::<Vec<_>>()
         .join("；")
+}
+
+#[derive(Template)]
+#[template(path = "archives/request.html")]
+pub struct Pick<'a> {
+    pub ctx: &'a PageCtx,
+    pub buildings: std::sync::Arc<Vec<(i64, String)>>,
+    pub building: Option<i64>,
+    pub rows: Vec<ArchiveBrief>,
+    pub cites: &'static [crate::web::cite::Cite],
+}
+
+impl Pick<'_> {
+    pub fn is_building(&self, id: &i64) -> bool {
+        self.building == Some(*id)
+    }
 }
 
 #[derive(Template)]

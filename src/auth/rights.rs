@@ -84,8 +84,11 @@ pub enum Right {
     RecordLeave,
     /// See resident archives, their documents and the borrow register (住户档案).
     ViewArchives,
-    /// Open archives, file documents and scans, record events, ask to borrow.
+    /// Open archives, file documents and scans, record events.
     EditArchives,
+    /// Ask to consult or borrow an archive's documents for one's work
+    /// (住户档案管理规定 3(1): 各岗位人员因工作需要可查阅或借出档案).
+    RequestArchiveBorrow,
     /// The archive keeper's work: hand-overs and returns, holds, the retention
     /// schedule, destruction lists.
     KeepArchives,
@@ -126,6 +129,7 @@ pub fn granted(role: Role, right: Right) -> bool {
             CsSpecialist | ArchiveKeeper | CsSupervisor | CenterManager
         ),
         EditArchives => matches!(role, CsSpecialist | ArchiveKeeper),
+        RequestArchiveBorrow => true,
         KeepArchives => role == ArchiveKeeper,
         ReviewDestruction => role == CsSupervisor,
         ManageDocTypes => role == Admin,

@@ -186,14 +186,20 @@ impl PageCtx {
             "nav.properties",
             user.may(Right::ViewProperties),
         ));
+        // Archive staff open the list, an admin the document types, everyone
+        // else the page that asks to borrow.
         items.push((
             if user.may(Right::ViewArchives) {
                 "/archives"
-            } else {
+            } else if user.may(Right::ManageDocTypes) {
                 "/archives/types"
+            } else {
+                "/archives/request"
             },
             "archives.nav",
-            user.may(Right::ViewArchives) || user.may(Right::ManageDocTypes),
+            user.may(Right::ViewArchives)
+                || user.may(Right::ManageDocTypes)
+                || user.may(Right::RequestArchiveBorrow),
         ));
         items.push(("/admin/users", "nav.users", user.may(Right::ManageUsers)));
         items.push(("/admin/audit", "nav.audit", user.may(Right::ViewAudit)));

@@ -6,7 +6,7 @@ use diesel_async::RunQueryDsl;
 use kefu::auth::Role;
 use kefu::schema::{
     approval_requests, approval_tasks, archive_borrows, archive_documents, archive_scans, archives,
-    audit_log, mail_outbox, residents,
+    audit_log, mail_outbox, residents, users,
 };
 use reqwest::StatusCode;
 
@@ -983,6 +983,8 @@ async fn each_post_sees_the_archives_its_work_needs() {
             };
             assert_eq!(status, want, "{role:?} {path}");
         }
+        let (status, _) = b.page("/archives/request").await;
+        assert_eq!(status, StatusCode::OK, "{role:?} may ask to borrow");
         let (status, _) = b.page(&format!("/archives/retention/{t}")).await;
         let keeps = role == Role::ArchiveKeeper;
         assert_eq!(
@@ -1110,4 +1112,87 @@ async fn the_archive_list_kept_on_another_instance_follows_archives_and_their_pa
     other.settle().await;
     let (_, list) = reader.page("/archives").await;
     assert!(list.contains("已有 1 / 应有 8"), "{list}");
+}
+
+#[tokio::test]
+async fn an_employee_asks_to_consult_an_archive_by_its_label_without_seeing_whose_it_is() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        &today().to_string(),
+        None,
+    )
+    .await;
+    let doc = doc_id(&app, "入伙通知书").await.to_string();
+    let mut conn = app.db().await;
+    let building: i64 = archives::table
+        .find(archive)
+        .select(archives::building_id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+
+    // 各岗位人员因工作需要可查阅或借出档案: the employee finds it by building and label.
+    let employee = app.login_as(Role::Employee).await;
+    let (_, home) = employee.page("/").await;
+    assert!(home.contains(r#"href="/archives/request""#));
+    let (status, pick) = employee
+        .page(&format!("/archives/request?building={building}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pick.contains(&format!(r#"href="/archives/{archive}/borrow""#)));
+    assert!(!pick.contains("王小明"), "who lives there is not shown");
+    let (status, form) = employee.page(&format!("/archives/{archive}/borrow")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("入伙通知书") && !form.contains("王小明"));
+    // The archive itself and the registers stay with the archive staff.
+    for path in [
+        format!("/archives/{archive}"),
+        "/archives".to_owned(),
+        "/archives/borrows".to_owned(),
+    ] {
+        assert_eq!(
+            employee.page(&path).await.0,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+
+    let due = (today() + Duration::days(5)).to_string();
+    let res = employee
+        .post(
+            &format!("/archives/{archive}/borrow"),
+            &[
+                ("documents", &doc),
+                ("mode", "consult"),
+                ("purpose", "核对业主入伙日期"),
+                ("due_on", &due),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let borrow = location(&res);
+    let (status, page) = employee.page(&borrow).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&page, "#borrow-status").unwrap(), "待审批");
+    assert!(!page.contains("王小明"));
+    let engineer = app.login_as(Role::EngineeringManager).await;
+    assert_eq!(engineer.page(&borrow).await.0, StatusCode::FORBIDDEN);
+    let (requester, status): (String, String) = approval_requests::table
+        .inner_join(users::table)
+        .filter(approval_requests::kind.eq("archive_borrow"))
+        .select((users::username, approval_requests::status))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        (requester.as_str(), status.as_str()),
+        ("employee", "pending")
+    );
 }
