@@ -28,6 +28,31 @@ pub async fn names(conn: &mut impl Read, ids: &[i64]) -> QueryResult<HashMap<i64
     Ok(rows.into_iter().collect())
 }
 
+/// The approving decisions on the requests of `kind` about `subjects`, oldest
+/// first: (subject, step, who decided, when). For papers that print who
+/// reviewed and who approved.
+pub async fn approvals_of(
+    conn: &mut impl Read,
+    kind: &str,
+    subjects: &[i64],
+) -> QueryResult<Vec<(i64, i32, String, Option<DateTime<Utc>>)>> {
+    approval_requests::table
+        .inner_join(approval_tasks::table)
+        .inner_join(users::table.on(approval_tasks::decided_by.eq(users::id.nullable())))
+        .filter(approval_requests::kind.eq(kind))
+        .filter(approval_requests::subject_id.eq_any(subjects))
+        .filter(approval_tasks::status.eq("approved"))
+        .order((approval_requests::subject_id, approval_tasks::id))
+        .select((
+            approval_requests::subject_id,
+            approval_tasks::step,
+            users::display_name,
+            approval_tasks::decided_at,
+        ))
+        .load(conn)
+        .await
+}
+
 /// Who could approve a step: the first active holder of each of `roles` (the
 /// requester only where no one else holds it), and whether the requester holds
 /// `first` (the step's own role). One statement for the whole chain.

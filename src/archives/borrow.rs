@@ -428,7 +428,11 @@ impl Signers {
         let ids: Vec<i64> = rows.iter().map(|r| r.borrow.id).collect();
         let keepers: Vec<i64> = rows.iter().filter_map(|r| r.borrow.lent_by).collect();
         Ok(Signers {
-            approvers: queries::borrow_approvers(conn, &ids).await?,
+            approvers: approvals::queries::approvals_of(conn, super::BORROW_KIND, &ids)
+                .await?
+                .into_iter()
+                .map(|(borrow, _, name, _)| (borrow, name))
+                .collect(),
             keepers: approvals::queries::names(conn, &keepers).await?,
         })
     }

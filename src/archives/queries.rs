@@ -723,25 +723,6 @@ pub async fn register(
     q.load(conn).await
 }
 
-/// Who approved these borrows (the last approving decision of each, a deputy's
-/// own name when a deputy decided): (borrow, name).
-pub async fn borrow_approvers(
-    conn: &mut AsyncPgConnection,
-    ids: &[i64],
-) -> QueryResult<Vec<(i64, String)>> {
-    use crate::schema::{approval_requests as requests, approval_tasks as tasks};
-    requests::table
-        .inner_join(tasks::table)
-        .inner_join(users::table.on(tasks::decided_by.eq(users::id.nullable())))
-        .filter(requests::kind.eq("archive_borrow"))
-        .filter(requests::subject_id.eq_any(ids))
-        .filter(tasks::status.eq("approved"))
-        .order((requests::subject_id, tasks::id))
-        .select((requests::subject_id, users::display_name))
-        .load(conn)
-        .await
-}
-
 /// Titles of the documents of these borrows, for the register: (borrow, title).
 pub async fn borrow_titles(
     conn: &mut AsyncPgConnection,

@@ -497,9 +497,23 @@ pub struct DestructionPrint<'a> {
     pub witnesses: Vec<Witness>,
     pub creator: String,
     pub rechecker: String,
+    /// The approval's decisions: (step, who, when); step 0 reviews, 1 approves.
+    pub decisions: Vec<(i32, String, Option<chrono::DateTime<chrono::Utc>>)>,
 }
 
 impl DestructionPrint<'_> {
+    /// Who decided `step` and when, blank lines when not yet.
+    pub fn decided(&self, step: i32) -> (String, String) {
+        match self.decisions.iter().rev().find(|(s, _, _)| *s == step) {
+            Some((_, name, at)) => (
+                name.clone(),
+                at.as_ref()
+                    .map(|t| self.ctx.datetime(t))
+                    .unwrap_or_default(),
+            ),
+            None => (String::new(), "________".into()),
+        }
+    }
     pub fn drawing(&self, png: &Option<Vec<u8>>) -> Option<String> {
         png.as_ref().map(|p| crate::web::signature::data_url(p))
     }

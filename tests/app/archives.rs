@@ -919,6 +919,13 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
     let (_, print) = keeper.page(&format!("{list}/print")).await;
     assert!(print.contains("销毁清册") && print.contains("旧装修协议"));
     assert!(print.contains("客服专员 陈静") && print.contains("客服主任 王芳"));
+    assert!(text_of(&print, "#reviewed")
+        .unwrap()
+        .contains("客服主管 李强"));
+    assert!(text_of(&print, "#approved")
+        .unwrap()
+        .contains("服务中心经理 张伟"));
+    assert!(text_of(&print, "#note").unwrap().contains("到期"));
     let (_, page) = keeper.page(&format!("/archives/documents/{doc}")).await;
     assert!(page.contains("已销毁"), "the record remains");
 }
