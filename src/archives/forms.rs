@@ -92,6 +92,19 @@ impl DocInput {
         }
     }
 
+    /// The edit form of a filed document, as it stands.
+    pub fn of(d: &super::models::Document) -> DocInput {
+        DocInput {
+            type_id: d.type_id.to_string(),
+            title: d.title.clone(),
+            received_on: d.received_on.to_string(),
+            pages: d.pages.to_string(),
+            cabinet: d.cabinet.clone(),
+            box_: d.box_.clone(),
+            confidential: d.confidential,
+        }
+    }
+
     /// `types`: the ids of the types this archive may hold.
     pub fn validate(
         &self,

@@ -420,28 +420,145 @@ pub async fn document(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let doc = queries::document(&mut conn, path.into_inner()).await?;
-    let archive = queries::get(&mut conn, doc.archive_id).await?;
-    let doc_type = queries::doc_type(&mut conn, doc.type_id).await?;
     if doc.confidential {
         audit::record(
             &mut conn,
             &page.meta(),
             "archives.document_viewed",
             Some(("archive_document", doc.id.to_string())),
-            json!({ "archive": archive.id, "confidential": true }),
+            json!({ "archive": doc.archive_id, "confidential": true }),
         )
         .await?;
     }
+    let input = DocInput::of(&doc);
     let errors = FieldErrors::new(page.locale);
+    render_document(&page, &mut conn, doc, input, &errors, StatusCode::OK).await
+}
+
+/// The document page; `input` fills its edit form.
+async fn render_document(
+    page: &UserPage,
+    conn: &mut DbConn,
+    doc: super::models::Document,
+    input: DocInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let archive = queries::get(conn, doc.archive_id).await?;
+    let doc_type = queries::doc_type(conn, doc.type_id).await?;
+    let types = if page.may(Right::EditArchives) {
+        types_for(conn, &archive).await?
+    } else {
+        Vec::new()
+    };
     let body = DocumentShow {
         ctx: page.ctx(),
         doc,
         doc_type,
         archive,
-        errors: &errors,
+        errors,
+        input,
+        types,
     }
     .render()?;
-    Ok(html(StatusCode::OK, body))
+    Ok(html(status, body))
+}
+
+/// The document types an archive of this kind holds.
+async fn types_for(conn: &mut DbConn, archive: &Archive) -> Result<Vec<DocType>, AppError> {
+    Ok(queries::doc_types(conn)
+        .await?
+        .into_iter()
+        .filter(|t| t.archive_kind == archive.kind)
+        .collect())
+}
+
+/// POST /archives/documents/{id}: corrects a document's particulars (档案变更:
+/// 客服主任应及时修改《档案资料清单》); its retention date and the archive's
+/// completeness follow, and the change goes into the archive's history.
+pub async fn edit_document(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+    Form(fields): Form<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::EditArchives)?;
+    let doc = queries::document(&mut conn, path.into_inner()).await?;
+    let id = doc.id;
+    if doc.status == "destroyed" {
+        flash(&session, "error", page.t("archives.error.destroyed"));
+        return Ok(see_other(&format!("/archives/documents/{id}")));
+    }
+    let archive = queries::get(&mut conn, doc.archive_id).await?;
+    let types = types_for(&mut conn, &archive).await?;
+    let ids: Vec<i64> = types.iter().map(|t| t.id).collect();
+    let input = DocInput::from_fields(&fields);
+    let mut errors = FieldErrors::new(page.locale);
+    let Some(mut v) = input.validate(&ids, config.today(), &mut errors) else {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_document(&page, &mut conn, doc, input, &errors, status).await;
+    };
+    v.confidential |= types.iter().any(|t| t.id == v.type_id && t.personal);
+    let me = page.user().id;
+    let meta = page.meta();
+    let archive_id = archive.id;
+    let changed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let before = queries::lock_document(conn, id).await?;
+            if before.status == "destroyed" {
+                return Ok(false);
+            }
+            queries::update_document(conn, id, &v).await?;
+            queries::recompute_retention(conn, Scope::Archive(archive_id)).await?;
+            queries::refresh_summary(conn, archive_id).await?;
+            queries::add_history(
+                conn,
+                archive_id,
+                Some(id),
+                "document_changed",
+                &v.title,
+                Some(me),
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.document_changed",
+                Some(("archive_document", id.to_string())),
+                json!({
+                    "archive": archive_id,
+                    "before": {
+                        "type": before.type_id, "title": before.title,
+                        "received_on": before.received_on, "pages": before.pages,
+                        "cabinet": before.cabinet, "box": before.box_,
+                        "confidential": before.confidential,
+                    },
+                    "after": {
+                        "type": v.type_id, "title": v.title,
+                        "received_on": v.received_on, "pages": v.pages,
+                        "cabinet": v.cabinet, "box": v.box_,
+                        "confidential": v.confidential,
+                    },
+                }),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await;
+    match changed {
+        Ok(true) => flash(&session, "ok", page.t("archives.document_changed")),
+        Ok(false) => flash(&session, "error", page.t("archives.error.destroyed")),
+        Err(AppError::Db(e)) if is_unique_violation(&e) => {
+            errors.add("title", "archives.error.duplicate");
+            let doc = queries::document(&mut conn, id).await?;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_document(&page, &mut conn, doc, input, &errors, status).await;
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(see_other(&format!("/archives/documents/{id}")))
 }
 
 /// GET /archives/documents/{id}/scan: the scan, as an attachment; every view audited.
@@ -498,17 +615,9 @@ pub async fn upload_scan(
         return Err(AppError::Forbidden);
     }
     let (Some(f), Some(ct)) = (upload.file("scan"), scan_type) else {
-        let archive = queries::get(&mut conn, doc.archive_id).await?;
-        let doc_type = queries::doc_type(&mut conn, doc.type_id).await?;
-        let body = DocumentShow {
-            ctx: page.ctx(),
-            doc,
-            doc_type,
-            archive,
-            errors: &errors,
-        }
-        .render()?;
-        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, body));
+        let input = DocInput::of(&doc);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_document(&page, &mut conn, doc, input, &errors, status).await;
     };
     let me = page.user().id;
     let meta = page.meta();

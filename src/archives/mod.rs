@@ -73,6 +73,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::get().to(destruction::print),
             )
             .route("/documents/{id}", web::get().to(handlers::document))
+            .route("/documents/{id}", web::post().to(handlers::edit_document))
             .route("/documents/{id}/scan", web::get().to(handlers::scan))
             .route(
                 "/documents/{id}/scan",

@@ -203,6 +203,38 @@ pub async fn document(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Docu
         .await
 }
 
+/// The document, locked until the transaction ends.
+pub async fn lock_document(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Document> {
+    docs::table
+        .find(id)
+        .for_update()
+        .select(Document::as_select())
+        .first(conn)
+        .await
+}
+
+/// Corrects a document's particulars (档案变更: content and number).
+pub async fn update_document(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    v: &super::forms::ValidDoc,
+) -> QueryResult<()> {
+    diesel::update(docs::table.find(id))
+        .set((
+            docs::type_id.eq(v.type_id),
+            docs::title.eq(&v.title),
+            docs::received_on.eq(v.received_on),
+            docs::pages.eq(v.pages),
+            docs::cabinet.eq(&v.cabinet),
+            docs::box_.eq(&v.box_),
+            docs::confidential.eq(v.confidential),
+            docs::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Documents by id with their archive and type (a borrow's or a list's items).
 pub async fn document_rows(
     conn: &mut AsyncPgConnection,

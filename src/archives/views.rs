@@ -202,6 +202,16 @@ pub struct DocumentShow<'a> {
     pub doc_type: DocType,
     pub archive: Archive,
     pub errors: &'a FieldErrors,
+    /// The edit form's fields.
+    pub input: DocInput,
+    /// The types the archive may hold (for the edit form; empty without the right).
+    pub types: Vec<DocType>,
+}
+
+impl DocumentShow<'_> {
+    pub fn type_selected(&self, id: &i64) -> bool {
+        self.input.type_id == id.to_string()
+    }
 }
 
 #[derive(Template)]

@@ -1203,3 +1203,113 @@ async fn an_employee_asks_to_consult_an_archive_by_its_label_without_seeing_whos
         ("employee", "pending")
     );
 }
+
+#[tokio::test]
+async fn a_filed_document_is_corrected_into_the_inventory_and_a_bad_form_keeps_the_input() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        "2024-05-10",
+        None,
+    )
+    .await;
+    let doc = doc_id(&app, "入伙通知书").await;
+    let t = type_id(&app, "move_in_notice").await.to_string();
+    let path = format!("/archives/documents/{doc}");
+    let mut conn = app.db().await;
+    let stored = async |conn: &mut diesel_async::AsyncPgConnection| -> (String, i32, NaiveDate) {
+        archive_documents::table
+            .find(doc)
+            .select((
+                archive_documents::title,
+                archive_documents::pages,
+                archive_documents::received_on,
+            ))
+            .first(conn)
+            .await
+            .unwrap()
+    };
+    let before = stored(&mut conn).await;
+
+    // A bad form changes nothing and comes back with every field as typed.
+    let res = keeper
+        .post(
+            &path,
+            &[
+                ("type_id", &t),
+                ("title", "入伙通知书（原件）"),
+                ("received_on", "2024-13-01"),
+                ("pages", "abc"),
+                ("cabinet", "A柜"),
+                ("box", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(!text_of(&body, "#e-received_on").unwrap().is_empty());
+    assert!(!text_of(&body, "#e-pages").unwrap().is_empty());
+    assert_eq!(value_of(&body, "#f-title").unwrap(), "入伙通知书（原件）");
+    assert_eq!(value_of(&body, "#f-pages").unwrap(), "abc");
+    assert_eq!(value_of(&body, "#f-cabinet").unwrap(), "A柜");
+    assert_eq!(stored(&mut conn).await, before);
+
+    // 档案变更: the keeper corrects it; the inventory and the history follow.
+    let res = keeper
+        .post(
+            &path,
+            &[
+                ("type_id", &t),
+                ("title", "入伙通知书（原件）"),
+                ("received_on", "2024-05-11"),
+                ("pages", "4"),
+                ("cabinet", "A柜"),
+                ("box", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        stored(&mut conn).await,
+        (
+            "入伙通知书（原件）".to_owned(),
+            4,
+            NaiveDate::from_ymd_opt(2024, 5, 11).unwrap()
+        )
+    );
+    let (_, inventory) = keeper.page(&format!("/archives/{archive}/inventory")).await;
+    assert!(inventory.contains("入伙通知书（原件）"));
+    let (_, show) = keeper.page(&format!("/archives/{archive}")).await;
+    assert!(show.contains("修改资料"), "in the archive's history");
+    let changes: i64 = audit_log::table
+        .filter(audit_log::action.eq("archives.document_changed"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(changes, 1);
+
+    // Those who only read archives see no form and cannot post one.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, page) = supervisor.page(&path).await;
+    assert!(!page.contains("id=\"edit-document\""));
+    let res = supervisor
+        .post(
+            &path,
+            &[
+                ("type_id", &t),
+                ("title", "改掉"),
+                ("received_on", "2024-05-11"),
+                ("pages", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(stored(&mut conn).await.0, "入伙通知书（原件）");
+}
