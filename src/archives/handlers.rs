@@ -23,6 +23,7 @@ use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::schema::archive_doc_types;
 use crate::web::context::flash;
+use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::{html, see_other, FieldErrors, Form, Query, Upload, UserPage};
 
 const PAGE: i64 = 50;
@@ -39,10 +40,12 @@ pub async fn list(
     conn: crate::db::ReadConn,
     kept: web::Data<queries::RequiredCounts>,
     pages: web::Data<queries::KeptPages>,
+    choices: web::Data<crate::keys::queries::BuildingChoices>,
     q: Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let mut conn = conn.get();
+    let buildings = crate::keys::queries::building_choices(&mut conn, &choices).await?;
     let rows = pages
         .get(
             (q.building, q.after),
@@ -58,9 +61,98 @@ pub async fn list(
         required,
         next,
         building: q.building,
+        buildings,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
+}
+
+/// Most archives in one export.
+const SHEET_MAX: i64 = 5000;
+
+/// The archive list as a sheet, with the list's building filter.
+async fn list_export(
+    page: UserPage,
+    conn: crate::db::ReadConn,
+    kept: web::Data<queries::RequiredCounts>,
+    q: Query<ListQuery>,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let mut conn = conn.get();
+    let rows = queries::page(&mut conn, q.building, None, SHEET_MAX).await?;
+    let required = queries::required_counts(&mut conn, &kept).await?;
+    let loc = page.locale;
+    let headers = [
+        "archives.label",
+        "archives.building",
+        "archives.floor",
+        "archives.room",
+        "archives.resident",
+        "archives.kind_label",
+        "archives.completeness",
+        "archives.on_hold",
+    ]
+    .map(|k| loc.t(k).to_owned())
+    .to_vec();
+    let rows = rows
+        .iter()
+        .map(|a| {
+            let need = required
+                .iter()
+                .find(|(k, _)| *k == a.kind)
+                .map_or(0, |(_, n)| *n);
+            let completeness = if i64::from(a.present_required) >= need {
+                loc.t("archives.complete").to_owned()
+            } else {
+                loc.tf(
+                    "archives.present_of",
+                    &[("present", &a.present_required), ("required", &need)],
+                )
+            };
+            vec![
+                Cell::from(a.label()),
+                a.building_code.clone().into(),
+                Cell::from(i64::from(a.floor)),
+                a.number.clone().into(),
+                a.resident_name.clone().into(),
+                loc.t_in("archives.kind", &a.kind).into(),
+                completeness.into(),
+                (if a.legal_hold {
+                    loc.t("archives.yes")
+                } else {
+                    ""
+                })
+                .into(),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        title: loc.t("archives.title").to_owned(),
+        headers,
+        rows,
+    };
+    export::respond(&sheet, format, "archives")
+}
+
+/// GET /archives.csv, with the list's filter.
+pub async fn list_csv(
+    page: UserPage,
+    conn: crate::db::ReadConn,
+    kept: web::Data<queries::RequiredCounts>,
+    q: Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    list_export(page, conn, kept, q, ExportFormat::Csv).await
+}
+
+/// GET /archives.xlsx, with the list's filter.
+pub async fn list_xlsx(
+    page: UserPage,
+    conn: crate::db::ReadConn,
+    kept: web::Data<queries::RequiredCounts>,
+    q: Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    list_export(page, conn, kept, q, ExportFormat::Xlsx).await
 }
 
 /// GET /archives/buildings/{id}: completeness across the building's rooms.

@@ -90,7 +90,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/inventory", web::get().to(handlers::inventory))
             .route("/{id}/borrow", web::get().to(borrow::new_form))
             .route("/{id}/borrow", web::post().to(borrow::create)),
-    );
+    )
+    .route("/archives.csv", web::get().to(handlers::list_csv))
+    .route("/archives.xlsx", web::get().to(handlers::list_xlsx));
 }
 
 /// Catalog key of a retention event (`received`, `moved_out`, …).

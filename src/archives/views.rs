@@ -113,11 +113,22 @@ pub struct ArchiveList<'a> {
     pub required: std::sync::Arc<Vec<(String, i64)>>,
     pub next: Option<i64>,
     pub building: Option<i64>,
+    /// Every building, for the filter.
+    pub buildings: std::sync::Arc<Vec<(i64, String)>>,
 }
 
 impl ArchiveList<'_> {
     pub fn required_of(&self, kind: &str) -> i64 {
         required_of(&self.required, kind)
+    }
+    pub fn is_building(&self, id: &i64) -> bool {
+        self.building == Some(*id)
+    }
+    /// `?building=…` for the exports (empty without a filter).
+    pub fn query(&self) -> String {
+        self.building
+            .map(|b| format!("?building={b}"))
+            .unwrap_or_default()
     }
 }
 

@@ -1313,3 +1313,44 @@ async fn a_filed_document_is_corrected_into_the_inventory_and_a_bad_form_keeps_t
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(stored(&mut conn).await.0, "入伙通知书（原件）");
 }
+
+#[tokio::test]
+async fn the_archive_list_filters_by_building_and_exports_what_it_shows() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    open_archive(&app, &keeper, "王小明", false).await;
+    open_archive(&app, &keeper, "赵六", true).await;
+    let mut conn = app.db().await;
+    let building = |code: &'static str| {
+        kefu::schema::buildings::table
+            .filter(kefu::schema::buildings::code.eq(code))
+            .select(kefu::schema::buildings::id)
+    };
+    let one: i64 = building("1").first(&mut conn).await.unwrap();
+    let two: i64 = building("2").first(&mut conn).await.unwrap();
+
+    let (_, list) = keeper.page(&format!("/archives?building={one}")).await;
+    assert!(list.contains(&format!(r#"href="/archives.csv?building={one}""#)));
+    let (_, other) = keeper.page(&format!("/archives?building={two}")).await;
+    assert!(!other.contains("王小明"));
+    let csv = |q: String| {
+        let keeper = &keeper;
+        async move {
+            let res = keeper.get(&format!("/archives.csv{q}")).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            res.text().await.unwrap()
+        }
+    };
+    let all = csv(String::new()).await;
+    assert!(all.contains("王小明") && all.contains("赵六") && all.contains("档案类别"));
+    assert!(all.contains("1-3-301"), "the bag's label: {all}");
+    assert!(csv(format!("?building={one}")).await.contains("赵六"));
+    assert!(!csv(format!("?building={two}")).await.contains("王小明"));
+    let xlsx = keeper.get("/archives.xlsx").await;
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(
+        employee.get("/archives.csv").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
