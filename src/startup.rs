@@ -178,6 +178,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::leave::routes(cfg);
     crate::archives::routes(cfg);
     crate::keys::routes(cfg);
+    crate::forms::routes(cfg);
     #[cfg(feature = "bench")]
     crate::bench::routes(cfg);
 }

@@ -59,6 +59,11 @@ async fn home(page: UserPage) -> Result<HttpResponse, AppError> {
         title: page.t("approvals.nav_label"),
         text: page.t("approvals.home_card"),
     });
+    cards.push(Card {
+        href: "/forms",
+        title: page.t("forms.title"),
+        text: page.t("forms.home_card"),
+    });
     if user.may(Right::FileLeave) {
         cards.push(Card {
             href: "/leave/new",

@@ -30,7 +30,7 @@ async fn resident(app: &TestApp, name: &str) -> i64 {
 }
 
 /// Opens the archive of `name` as `b`; returns its id.
-async fn open_archive(app: &TestApp, b: &Browser, name: &str, tenant: bool) -> i64 {
+pub async fn open_archive(app: &TestApp, b: &Browser, name: &str, tenant: bool) -> i64 {
     let r = resident(app, name).await.to_string();
     let mut fields = vec![("resident", r.as_str())];
     if tenant {

@@ -1,0 +1,181 @@
+//! Blank forms (空白表格): the department's paper forms with nothing filled in,
+//! to print and fill by hand when the site is not at hand (SPEC 1: anyone can
+//! print a blank form). Each has the columns and signature lines of the filled
+//! print view it stands for, from the same catalog keys.
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::error::AppError;
+use crate::web::{html, PageCtx, UserPage};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/forms")
+            .route("", web::get().to(index))
+            .route("/leave", web::get().to(leave))
+            .route("/{name}", web::get().to(register)),
+    );
+}
+
+/// A register printed blank: its title, columns and signature lines as catalog
+/// keys, and how many empty lines fit a page.
+pub struct Blank {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub columns: &'static [&'static str],
+    pub signatures: &'static [&'static str],
+    pub lines: usize,
+    pub landscape: bool,
+}
+
+/// The blank registers, in the order the list shows them. Their columns are
+/// those of the filled print views (tests/app/forms.rs compares them).
+pub const BLANKS: &[Blank] = &[
+    Blank {
+        name: "key-loans",
+        title: "keys.paper_title",
+        columns: &[
+            "keys.loan_no",
+            "keys.keys_col",
+            "keys.borrower",
+            "keys.purpose",
+            "keys.handed_out_at",
+            "keys.handed_out_by",
+            "keys.sign_borrower",
+            "keys.due",
+            "keys.returned_at",
+            "keys.returned_to",
+            "keys.sign_return",
+        ],
+        signatures: &[],
+        lines: 16,
+        landscape: true,
+    },
+    Blank {
+        name: "archive-borrows",
+        title: "archives.register",
+        columns: &[
+            "archives.register_no",
+            "archives.label",
+            "archives.documents",
+            "archives.borrower",
+            "archives.mode_label",
+            "archives.purpose",
+            "archives.approver",
+            "archives.lent_at",
+            "archives.lent_by",
+            "archives.due_on",
+            "archives.signed_name",
+            "archives.returned_at",
+            "archives.state",
+        ],
+        signatures: &["archives.keeper"],
+        lines: 16,
+        landscape: true,
+    },
+    Blank {
+        name: "archive-inventory",
+        title: "archives.inventory",
+        columns: &[
+            "archives.item",
+            "archives.doc_type",
+            "archives.doc_title",
+            "archives.received_on",
+            "archives.pages",
+            "archives.place",
+            "archives.state",
+        ],
+        signatures: &["archives.keeper"],
+        lines: 20,
+        landscape: false,
+    },
+    Blank {
+        name: "archive-destruction",
+        title: "archives.destruction_form",
+        columns: &[
+            "archives.item",
+            "archives.doc_title",
+            "archives.doc_type",
+            "archives.received_on",
+            "archives.retain_until",
+            "archives.pages",
+        ],
+        signatures: &[
+            "archives.keeper",
+            "archives.reviewed_by",
+            "archives.approved_by",
+            "archives.recheck",
+            "archives.witness",
+            "archives.witness",
+        ],
+        lines: 15,
+        landscape: false,
+    },
+];
+
+#[derive(Template)]
+#[template(path = "forms/index.html")]
+struct Index<'a> {
+    ctx: &'a PageCtx,
+    blanks: &'static [Blank],
+}
+
+#[derive(Template)]
+#[template(path = "forms/register.html")]
+struct RegisterSheet<'a> {
+    ctx: &'a PageCtx,
+    blank: &'static Blank,
+}
+
+impl RegisterSheet<'_> {
+    fn lines(&self) -> std::ops::Range<usize> {
+        0..self.blank.lines
+    }
+}
+
+#[derive(Template)]
+#[template(path = "forms/leave.html")]
+struct LeaveSlip<'a> {
+    ctx: &'a PageCtx,
+}
+
+impl LeaveSlip<'_> {
+    /// The kinds of leave, to tick.
+    fn types(&self) -> Vec<&'static str> {
+        crate::leave::TYPES
+            .iter()
+            .map(|(code, _)| self.ctx.t_in("leave.type", code))
+            .collect()
+    }
+}
+
+/// GET /forms: the blank forms.
+async fn index(page: UserPage) -> Result<HttpResponse, AppError> {
+    let body = Index {
+        ctx: page.ctx(),
+        blanks: BLANKS,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /forms/leave: a blank 请假条.
+async fn leave(page: UserPage) -> Result<HttpResponse, AppError> {
+    let body = LeaveSlip { ctx: page.ctx() }.render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /forms/{name}: a blank register page.
+async fn register(page: UserPage, name: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let blank = BLANKS
+        .iter()
+        .find(|b| b.name == name.as_str())
+        .ok_or(AppError::NotFound)?;
+    let body = RegisterSheet {
+        ctx: page.ctx(),
+        blank,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
