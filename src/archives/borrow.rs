@@ -419,7 +419,8 @@ async fn register_rows(
 
 /// Who approved each line and who handed it over, for paper and exports.
 pub struct Signers {
-    approvers: Vec<(i64, String)>,
+    /// By borrow: the last approving decision (a borrow has one step).
+    approvers: HashMap<i64, String>,
     keepers: HashMap<i64, String>,
 }
 
@@ -437,14 +438,8 @@ impl Signers {
         })
     }
 
-    /// The last approver of a borrow (a borrow has one approving step; the last
-    /// decision stands if there were more).
     pub fn approver(&self, borrow: &i64) -> &str {
-        self.approvers
-            .iter()
-            .rev()
-            .find(|(b, _)| b == borrow)
-            .map_or("", |(_, n)| n.as_str())
+        self.approvers.get(borrow).map_or("", String::as_str)
     }
 
     pub fn keeper(&self, r: &BorrowRow) -> &str {

@@ -70,16 +70,16 @@ pub async fn list(
 /// Most archives in one export.
 const SHEET_MAX: i64 = 5000;
 
-/// The archive list as a sheet, with the list's building filter.
+/// The archive list as a sheet, with the list's building filter. A pooled
+/// connection: thousands of rows would hold up the worker's shared one.
 async fn list_export(
     page: UserPage,
-    conn: crate::db::ReadConn,
+    mut conn: DbConn,
     kept: web::Data<queries::RequiredCounts>,
     q: Query<ListQuery>,
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
-    let mut conn = conn.get();
     let rows = queries::page(&mut conn, q.building, None, SHEET_MAX).await?;
     let required = queries::required_counts(&mut conn, &kept).await?;
     let loc = page.locale;
@@ -138,7 +138,7 @@ async fn list_export(
 /// GET /archives.csv, with the list's filter.
 pub async fn list_csv(
     page: UserPage,
-    conn: crate::db::ReadConn,
+    conn: DbConn,
     kept: web::Data<queries::RequiredCounts>,
     q: Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -148,7 +148,7 @@ pub async fn list_csv(
 /// GET /archives.xlsx, with the list's filter.
 pub async fn list_xlsx(
     page: UserPage,
-    conn: crate::db::ReadConn,
+    conn: DbConn,
     kept: web::Data<queries::RequiredCounts>,
     q: Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
