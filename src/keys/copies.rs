@@ -22,6 +22,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
+use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
@@ -50,6 +51,62 @@ pub async fn list(
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
+}
+
+/// Every copy request, newest first, as a sheet (up to the registers' limit).
+async fn export(
+    page: UserPage,
+    mut conn: DbConn,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let rows = queries::copies(&mut conn, None, 5000).await?;
+    let loc = page.locale;
+    let txt = Txt(loc);
+    let headers = [
+        "keys.copy_no",
+        "keys.label",
+        "keys.copies_requested",
+        "keys.reason",
+        "keys.requested_by",
+        "keys.filed_at",
+        "keys.copy_status_col",
+        "keys.copies_made",
+    ]
+    .map(|k| loc.t(k).to_owned())
+    .to_vec();
+    let rows = rows
+        .iter()
+        .map(|(c, label, who)| {
+            vec![
+                Cell::from(c.id),
+                label.clone().into(),
+                Cell::from(i64::from(c.copies_requested)),
+                c.reason.clone().into(),
+                who.clone().into(),
+                crate::i18n::minute(c.created_at, page.tz).into(),
+                txt.copy_status(&c.status).into(),
+                c.copies_made
+                    .map_or(Cell::from(""), |n| Cell::from(i64::from(n))),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        title: loc.t("keys.copies_title").to_owned(),
+        headers,
+        rows,
+    };
+    export::respond(&sheet, format, "key-copies")
+}
+
+/// GET /keys/copies.csv
+pub async fn list_csv(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
+    export(page, conn, ExportFormat::Csv).await
+}
+
+/// GET /keys/copies.xlsx
+pub async fn list_xlsx(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
+    export(page, conn, ExportFormat::Xlsx).await
 }
 
 #[derive(Deserialize)]

@@ -16,6 +16,7 @@ use crate::audit;
 use crate::auth::Right;
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::once;
 use crate::web::{html, FieldErrors, Form, Query, UserPage};
 
@@ -38,6 +39,56 @@ pub async fn list(
     let errors = FieldErrors::new(page.locale);
     let cabinet = q.cabinet.as_deref();
     render_list(&page, &mut conn, cabinet, &input, &errors, StatusCode::OK).await
+}
+
+/// Every count, newest first, as a sheet (up to the registers' limit).
+async fn export(
+    page: UserPage,
+    mut conn: DbConn,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let rows = queries::counts(&mut conn, 5000).await?;
+    let loc = page.locale;
+    let headers = [
+        "keys.when",
+        "keys.cabinet",
+        "keys.who",
+        "keys.expected_col",
+        "keys.missing_col",
+        "keys.note",
+    ]
+    .map(|k| loc.t(k).to_owned())
+    .to_vec();
+    let rows = rows
+        .iter()
+        .map(|(c, who)| {
+            vec![
+                Cell::from(crate::i18n::minute(c.counted_at, page.tz)),
+                c.cabinet.clone().into(),
+                who.clone().into(),
+                Cell::from(i64::from(c.expected)),
+                Cell::from(i64::from(c.missing)),
+                c.note.clone().into(),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        title: loc.t("keys.counts_title").to_owned(),
+        headers,
+        rows,
+    };
+    export::respond(&sheet, format, "key-counts")
+}
+
+/// GET /keys/counts.csv
+pub async fn list_csv(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
+    export(page, conn, ExportFormat::Csv).await
+}
+
+/// GET /keys/counts.xlsx
+pub async fn list_xlsx(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
+    export(page, conn, ExportFormat::Xlsx).await
 }
 
 /// The counts page, with the form for `cabinet` (when it is one).

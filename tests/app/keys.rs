@@ -838,6 +838,18 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
         )
         .await;
     assert_eq!(key_copies(&app, key).await, 3);
+
+    // The copy register exports.
+    let csv = clerk.get("/keys/copies.csv").await.text().await.unwrap();
+    assert!(csv.contains("实配份数") && csv.contains("备用钥匙磨损") && csv.contains("1-配电房"));
+    assert!(csv.contains("已配"));
+    let xlsx = clerk.get("/keys/copies.xlsx").await;
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(
+        employee.get("/keys/copies.csv").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -871,6 +883,11 @@ async fn a_shift_count_records_what_was_missing() {
     assert!(count.contains(&format!("/keys/{missing}")));
     let (_, history) = clerk.page(&format!("/keys/{missing}")).await;
     assert!(history.contains("清点差异"));
+    let csv = clerk.get("/keys/counts.csv").await.text().await.unwrap();
+    assert!(
+        csv.contains("交班时清点") && csv.contains("客服专员 陈静"),
+        "{csv}"
+    );
 }
 
 #[tokio::test]
