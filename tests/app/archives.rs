@@ -1122,7 +1122,7 @@ async fn the_archive_list_kept_on_another_instance_follows_archives_and_their_pa
 }
 
 #[tokio::test]
-async fn an_employee_asks_to_consult_an_archive_by_its_label_without_seeing_whose_it_is() {
+async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
     let archive = open_archive(&app, &keeper, "王小明", false).await;
@@ -1154,7 +1154,10 @@ async fn an_employee_asks_to_consult_an_archive_by_its_label_without_seeing_whos
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(pick.contains(&format!(r#"href="/archives/{archive}/borrow""#)));
-    assert!(!pick.contains("王小明"), "who lives there is not shown");
+    assert!(
+        !pick.contains("王小明"),
+        "the list of a building names no residents"
+    );
     let (status, form) = employee.page(&format!("/archives/{archive}/borrow")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("入伙通知书") && !form.contains("王小明"));
