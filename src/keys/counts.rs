@@ -23,6 +23,8 @@ use crate::web::{html, FieldErrors, Form, Query, UserPage};
 #[derive(Deserialize)]
 pub struct CabinetQuery {
     cabinet: Option<String>,
+    /// Past counts before this one (keyset pages).
+    before: Option<i64>,
 }
 
 /// GET /keys/counts?cabinet=…: what should be in the cabinet, to tick off; past counts.
@@ -38,7 +40,8 @@ pub async fn list(
     };
     let errors = FieldErrors::new(page.locale);
     let cabinet = q.cabinet.as_deref();
-    render_list(&page, &mut conn, cabinet, &input, &errors, StatusCode::OK).await
+    let status = StatusCode::OK;
+    render_list(&page, &mut conn, cabinet, q.before, &input, &errors, status).await
 }
 
 /// Every count, newest first, as a sheet (up to the registers' limit).
@@ -48,7 +51,7 @@ async fn export(
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let rows = queries::counts(&mut conn, 5000).await?;
+    let rows = queries::counts(&mut conn, None, 5000).await?;
     let loc = page.locale;
     let headers = [
         "keys.when",
@@ -91,11 +94,15 @@ pub async fn list_xlsx(page: UserPage, conn: DbConn) -> Result<HttpResponse, App
     export(page, conn, ExportFormat::Xlsx).await
 }
 
+/// Past counts per page.
+const COUNTS_PAGE: i64 = 50;
+
 /// The counts page, with the form for `cabinet` (when it is one).
 async fn render_list(
     page: &UserPage,
     conn: &mut AsyncPgConnection,
     cabinet: Option<&str>,
+    before: Option<i64>,
     input: &CountInput,
     errors: &FieldErrors,
     status: StatusCode,
@@ -106,7 +113,8 @@ async fn render_list(
         Some(c) => queries::expected_in(conn, c).await?,
         None => Vec::new(),
     };
-    let counts = queries::counts(conn, 50).await?;
+    let mut counts = queries::counts(conn, before, COUNTS_PAGE + 1).await?;
+    let next = crate::web::trim_page(&mut counts, COUNTS_PAGE as usize).map(|(c, _)| c.id);
     let body = views::Counts {
         ctx: page.ctx(),
         cites: views::CITE_COUNT,
@@ -115,6 +123,7 @@ async fn render_list(
         cabinet,
         expected,
         counts,
+        next,
         manage: page.may(Right::ManageKeys),
         input,
         errors,
@@ -140,7 +149,7 @@ pub async fn create(
             Some(input.cabinet.as_str()),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
-        return render_list(&page, &mut conn, cabinet, &input, &errors, refused).await;
+        return render_list(&page, &mut conn, cabinet, None, &input, &errors, refused).await;
     };
     let cabinet = input.cabinet.trim().to_owned();
     let present = forms::ids(&input.present);

@@ -900,14 +900,22 @@ pub async fn create_count(
     Ok(id)
 }
 
-pub async fn counts(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<(Count, String)>> {
-    key_counts::table
+/// Past counts, newest first, before `before` (keyset pages).
+pub async fn counts(
+    conn: &mut AsyncPgConnection,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<(Count, String)>> {
+    let mut q = key_counts::table
         .inner_join(users::table.on(users::id.eq(key_counts::counted_by)))
         .order(key_counts::id.desc())
         .limit(limit)
         .select((Count::as_select(), users::display_name))
-        .load(conn)
-        .await
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(key_counts::id.lt(b));
+    }
+    q.load(conn).await
 }
 
 pub async fn count(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<(Count, String)> {

@@ -382,6 +382,8 @@ pub struct Counts<'a> {
     pub cabinet: Option<String>,
     pub expected: Vec<Key>,
     pub counts: Vec<(Count, String)>,
+    /// The next page of past counts.
+    pub next: Option<i64>,
     pub manage: bool,
     /// The count form: what was ticked when it comes back refused, and its token.
     pub input: &'a CountInput,

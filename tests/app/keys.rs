@@ -1539,3 +1539,42 @@ async fn registers_kept_on_another_instance_follow_every_write_and_the_clock() {
         "Overdue loans: 1"
     );
 }
+
+#[tokio::test]
+async fn past_counts_page_by_keyset_and_the_export_holds_them_all() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let me = user_id(&app, "specialist").await;
+    let mut conn = app.db().await;
+    diesel::sql_query(
+        "INSERT INTO key_counts (cabinet, counted_by, counted_at, expected, missing, note) \
+         SELECT '1号柜', $1, now() - make_interval(hours => g), 10, 0, '第' || g || '班' \
+         FROM generate_series(1, 55) g",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(me)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let hrefs = |html: &str, selector: &str| -> Vec<String> {
+        let doc = scraper::Html::parse_document(html);
+        let sel = scraper::Selector::parse(selector).unwrap();
+        doc.select(&sel)
+            .filter_map(|a| a.value().attr("href").map(str::to_owned))
+            .collect()
+    };
+    let (_, first) = clerk.page("/keys/counts").await;
+    let next = hrefs(&first, ".pager a");
+    let mut seen = hrefs(&first, "tbody td:first-child a");
+    assert_eq!(seen.len(), 50);
+    assert_eq!(next.len(), 1, "a next page");
+    let (_, second) = clerk.page(&next[0]).await;
+    let rest = hrefs(&second, "tbody td:first-child a");
+    assert_eq!(rest.len(), 5);
+    assert!(hrefs(&second, ".pager a").is_empty(), "the last page");
+    seen.extend(rest);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 55, "every count once");
+    let csv = clerk.get("/keys/counts.csv").await.text().await.unwrap();
+    assert_eq!(csv.matches("班").count(), 55);
+}
