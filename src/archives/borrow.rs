@@ -554,7 +554,8 @@ fn export_sheet(
     }
 }
 
-async fn register_export(
+/// GET /archives/borrows.csv and .xlsx: the register with the list's filter.
+pub async fn register_export(
     page: UserPage,
     mut conn: DbConn,
     q: Query<PageQuery>,
@@ -566,24 +567,6 @@ async fn register_export(
     let signers = Signers::of(&mut conn, &rows).await?;
     let sheet = export_sheet(&rows, &titles, &signers, page.locale, page.tz);
     export::respond(&sheet, format, "archive-borrows")
-}
-
-/// GET /archives/borrows.csv, with the list's filter.
-pub async fn register_csv(
-    page: UserPage,
-    conn: DbConn,
-    q: Query<PageQuery>,
-) -> Result<HttpResponse, AppError> {
-    register_export(page, conn, q, ExportFormat::Csv).await
-}
-
-/// GET /archives/borrows.xlsx, with the list's filter.
-pub async fn register_xlsx(
-    page: UserPage,
-    conn: DbConn,
-    q: Query<PageQuery>,
-) -> Result<HttpResponse, AppError> {
-    register_export(page, conn, q, ExportFormat::Xlsx).await
 }
 
 /// The borrow as lines for the approver's mail and page.

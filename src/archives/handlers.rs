@@ -70,9 +70,10 @@ pub async fn list(
 /// Most archives in one export.
 const SHEET_MAX: i64 = 5000;
 
-/// The archive list as a sheet, with the list's building filter. A pooled
+/// GET /archives.csv and /archives.xlsx: the archive list as a sheet, with the
+/// list's building filter. A pooled
 /// connection: thousands of rows would hold up the worker's shared one.
-async fn list_export(
+pub async fn list_export(
     page: UserPage,
     mut conn: DbConn,
     kept: web::Data<queries::RequiredCounts>,
@@ -133,26 +134,6 @@ async fn list_export(
         rows,
     };
     export::respond(&sheet, format, "archives")
-}
-
-/// GET /archives.csv, with the list's filter.
-pub async fn list_csv(
-    page: UserPage,
-    conn: DbConn,
-    kept: web::Data<queries::RequiredCounts>,
-    q: Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
-    list_export(page, conn, kept, q, ExportFormat::Csv).await
-}
-
-/// GET /archives.xlsx, with the list's filter.
-pub async fn list_xlsx(
-    page: UserPage,
-    conn: DbConn,
-    kept: web::Data<queries::RequiredCounts>,
-    q: Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
-    list_export(page, conn, kept, q, ExportFormat::Xlsx).await
 }
 
 /// GET /archives/buildings/{id}: completeness across the building's rooms.

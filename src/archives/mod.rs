@@ -47,8 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/due", web::get().to(retention::due))
             .route("/request", web::get().to(borrow::pick))
             .route("/borrows", web::get().to(borrow::register))
-            .route("/borrows.csv", web::get().to(borrow::register_csv))
-            .route("/borrows.xlsx", web::get().to(borrow::register_xlsx))
+            .route("/borrows.{format}", web::get().to(borrow::register_export))
             .route("/borrows/print", web::get().to(borrow::register_print))
             .route("/borrows/{id}", web::get().to(borrow::show))
             .route("/borrows/{id}/lend", web::post().to(borrow::lend))
@@ -91,8 +90,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/borrow", web::get().to(borrow::new_form))
             .route("/{id}/borrow", web::post().to(borrow::create)),
     )
-    .route("/archives.csv", web::get().to(handlers::list_csv))
-    .route("/archives.xlsx", web::get().to(handlers::list_xlsx));
+    .route("/archives.{format}", web::get().to(handlers::list_export));
 }
 
 /// Catalog key of a retention event (`received`, `moved_out`, …).

@@ -53,8 +53,9 @@ pub async fn list(
     Ok(html(StatusCode::OK, body))
 }
 
-/// Every copy request, newest first, as a sheet (up to the registers' limit).
-async fn export(
+/// GET /keys/copies.csv and .xlsx: every copy request, newest first (up to the
+/// registers' limit).
+pub async fn export(
     page: UserPage,
     mut conn: DbConn,
     format: ExportFormat,
@@ -97,16 +98,6 @@ async fn export(
         rows,
     };
     export::respond(&sheet, format, "key-copies")
-}
-
-/// GET /keys/copies.csv
-pub async fn list_csv(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
-    export(page, conn, ExportFormat::Csv).await
-}
-
-/// GET /keys/copies.xlsx
-pub async fn list_xlsx(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
-    export(page, conn, ExportFormat::Xlsx).await
 }
 
 #[derive(Deserialize)]

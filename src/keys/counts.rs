@@ -44,8 +44,9 @@ pub async fn list(
     render_list(&page, &mut conn, cabinet, q.before, &input, &errors, status).await
 }
 
-/// Every count, newest first, as a sheet (up to the registers' limit).
-async fn export(
+/// GET /keys/counts.csv and .xlsx: every count, newest first (up to the
+/// registers' limit).
+pub async fn export(
     page: UserPage,
     mut conn: DbConn,
     format: ExportFormat,
@@ -82,16 +83,6 @@ async fn export(
         rows,
     };
     export::respond(&sheet, format, "key-counts")
-}
-
-/// GET /keys/counts.csv
-pub async fn list_csv(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
-    export(page, conn, ExportFormat::Csv).await
-}
-
-/// GET /keys/counts.xlsx
-pub async fn list_xlsx(page: UserPage, conn: DbConn) -> Result<HttpResponse, AppError> {
-    export(page, conn, ExportFormat::Xlsx).await
 }
 
 /// Past counts per page.

@@ -167,24 +167,8 @@ async fn sheet_rows(conn: &mut AsyncPgConnection, q: &KeysQuery) -> QueryResult<
     queries::list_keys(conn, &q.filter(), None, SHEET_MAX).await
 }
 
-pub async fn inventory_csv(
-    page: UserPage,
-    conn: DbConn,
-    q: Query<KeysQuery>,
-) -> Result<HttpResponse, AppError> {
-    inventory_export(page, conn, q, ExportFormat::Csv).await
-}
-
-pub async fn inventory_xlsx(
-    page: UserPage,
-    conn: DbConn,
-    q: Query<KeysQuery>,
-) -> Result<HttpResponse, AppError> {
-    inventory_export(page, conn, q, ExportFormat::Xlsx).await
-}
-
-/// The key register as a file: the rows the list's filters select.
-async fn inventory_export(
+/// GET /keys.csv and /keys.xlsx: the rows the list's filters select.
+pub async fn inventory_export(
     page: UserPage,
     mut conn: DbConn,
     q: Query<KeysQuery>,

@@ -160,22 +160,6 @@ async fn sheet_rows(
     queries::sheet_loans(conn, &filter, SHEET_MAX + 1).await
 }
 
-pub async fn register_csv(
-    page: UserPage,
-    conn: DbConn,
-    q: Query<LoanQuery>,
-) -> Result<HttpResponse, AppError> {
-    register_export(page, conn, q, ExportFormat::Csv).await
-}
-
-pub async fn register_xlsx(
-    page: UserPage,
-    conn: DbConn,
-    q: Query<LoanQuery>,
-) -> Result<HttpResponse, AppError> {
-    register_export(page, conn, q, ExportFormat::Xlsx).await
-}
-
 fn fmt(t: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
     t.map(|t| crate::i18n::minute(t, tz)).unwrap_or_default()
 }
@@ -198,8 +182,8 @@ fn purpose(l: &Loan) -> String {
     }
 }
 
-/// The loan register as a file: the rows the list's filters select.
-async fn register_export(
+/// GET /keys/loans.csv and .xlsx: the rows the list's filters select.
+pub async fn register_export(
     page: UserPage,
     mut conn: DbConn,
     q: Query<LoanQuery>,

@@ -76,8 +76,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sets", web::post().to(handlers::create_sets))
             .route("/common", web::post().to(handlers::create_common))
             .route("/loans", web::get().to(loans::register))
-            .route("/loans.csv", web::get().to(loans::register_csv))
-            .route("/loans.xlsx", web::get().to(loans::register_xlsx))
+            .route("/loans.{format}", web::get().to(loans::register_export))
             .route("/loans/print", web::get().to(loans::register_print))
             .route("/loans/new", web::get().to(loans::new_form))
             .route("/loans/new", web::post().to(loans::create))
@@ -85,15 +84,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/loans/{id}/hand-over", web::post().to(loans::hand_over))
             .route("/loans/{id}/return", web::post().to(loans::give_back))
             .route("/copies", web::get().to(copies::list))
-            .route("/copies.csv", web::get().to(copies::list_csv))
-            .route("/copies.xlsx", web::get().to(copies::list_xlsx))
+            .route("/copies.{format}", web::get().to(copies::export))
             .route("/copies/new", web::get().to(copies::new_form))
             .route("/copies/new", web::post().to(copies::create))
             .route("/copies/{id}", web::get().to(copies::show))
             .route("/copies/{id}/made", web::post().to(copies::made))
             .route("/counts", web::get().to(counts::list))
-            .route("/counts.csv", web::get().to(counts::list_csv))
-            .route("/counts.xlsx", web::get().to(counts::list_xlsx))
+            .route("/counts.{format}", web::get().to(counts::export))
             .route("/counts", web::post().to(counts::create))
             .route("/counts/{id}", web::get().to(counts::show))
             .route("/rooms/{id}", web::get().to(handlers::room))
@@ -105,8 +102,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}", web::post().to(handlers::update_storage))
             .route("/{id}/status", web::post().to(handlers::change_status)),
     )
-    .route("/keys.csv", web::get().to(handlers::inventory_csv))
-    .route("/keys.xlsx", web::get().to(handlers::inventory_xlsx));
+    .route("/keys.{format}", web::get().to(handlers::inventory_export));
 }
 
 /// The categories of the rule book (钥匙管理规定 1), in order.

@@ -620,28 +620,9 @@ fn export_table(rows: &[LeaveWithName], loc: Locale, month: &str) -> Sheet {
     }
 }
 
-/// GET /leave/approved.csv?month=YYYY-MM
-pub async fn approved_csv(
-    page: UserPage,
-    conn: DbConn,
-    config: web::Data<Config>,
-    q: Query<MonthQuery>,
-) -> Result<HttpResponse, AppError> {
-    approved_export(page, conn, config, q, ExportFormat::Csv).await
-}
-
-/// GET /leave/approved.xlsx?month=YYYY-MM
-pub async fn approved_xlsx(
-    page: UserPage,
-    conn: DbConn,
-    config: web::Data<Config>,
-    q: Query<MonthQuery>,
-) -> Result<HttpResponse, AppError> {
-    approved_export(page, conn, config, q, ExportFormat::Xlsx).await
-}
-
-/// The month's approved leave as a file, the same rows the list shows.
-async fn approved_export(
+/// GET /leave/approved.csv and .xlsx: the month's approved leave, the same rows
+/// the list shows.
+pub async fn approved_export(
     page: UserPage,
     mut conn: DbConn,
     config: web::Data<Config>,

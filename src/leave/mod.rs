@@ -25,8 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/record", web::post().to(handlers::record))
             .route("/calendar", web::get().to(handlers::calendar))
             .route("/approved", web::get().to(handlers::approved))
-            .route("/approved.csv", web::get().to(handlers::approved_csv))
-            .route("/approved.xlsx", web::get().to(handlers::approved_xlsx))
+            .route(
+                "/approved.{format}",
+                web::get().to(handlers::approved_export),
+            )
             .route("/{id}", web::get().to(handlers::show))
             .route("/{id}/edit", web::get().to(handlers::edit_form))
             .route("/{id}/edit", web::post().to(handlers::update))

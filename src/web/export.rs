@@ -44,6 +44,22 @@ pub enum ExportFormat {
     Xlsx,
 }
 
+/// A register's export route ends in `.{format}` (`/keys/loans.{format}`): the
+/// handler takes the format as an extractor; any ending but csv or xlsx is a 404.
+impl actix_web::FromRequest for ExportFormat {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(
+            req.match_info()
+                .get("format")
+                .and_then(ExportFormat::parse)
+                .ok_or(AppError::NotFound),
+        )
+    }
+}
+
 impl ExportFormat {
     pub fn parse(s: &str) -> Option<ExportFormat> {
         match s {

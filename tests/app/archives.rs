@@ -1351,6 +1351,9 @@ async fn the_archive_list_filters_by_building_and_exports_what_it_shows() {
     assert!(!csv(format!("?building={two}")).await.contains("王小明"));
     let xlsx = keeper.get("/archives.xlsx").await;
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    for other in ["/archives.pdf", "/archives/borrows.html"] {
+        assert_eq!(keeper.get(other).await.status(), StatusCode::NOT_FOUND);
+    }
     let employee = app.login_as(Role::Employee).await;
     assert_eq!(
         employee.get("/archives.csv").await.status(),
