@@ -518,9 +518,7 @@ fn export_sheet(
         "archives.lent_by",
         "archives.signed_name",
         "archives.returned_at",
-    ]
-    .map(|k| loc.t(k).to_owned())
-    .to_vec();
+    ];
     let rows = rows
         .iter()
         .map(|r| {
@@ -547,11 +545,7 @@ fn export_sheet(
             ]
         })
         .collect();
-    Sheet {
-        title: loc.t("archives.register").to_owned(),
-        headers,
-        rows,
-    }
+    Sheet::new(loc, "archives.register", &headers, rows)
 }
 
 /// GET /archives/borrows.csv and .xlsx: the register with the list's filter.

@@ -93,9 +93,7 @@ pub async fn list_export(
         "archives.kind_label",
         "archives.completeness",
         "archives.on_hold",
-    ]
-    .map(|k| loc.t(k).to_owned())
-    .to_vec();
+    ];
     let rows = rows
         .iter()
         .map(|a| {
@@ -128,11 +126,7 @@ pub async fn list_export(
             ]
         })
         .collect();
-    let sheet = Sheet {
-        title: loc.t("archives.title").to_owned(),
-        headers,
-        rows,
-    };
+    let sheet = Sheet::new(loc, "archives.title", &headers, rows);
     export::respond(&sheet, format, "archives")
 }
 

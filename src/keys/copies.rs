@@ -73,9 +73,7 @@ pub async fn export(
         "keys.filed_at",
         "keys.copy_status_col",
         "keys.copies_made",
-    ]
-    .map(|k| loc.t(k).to_owned())
-    .to_vec();
+    ];
     let rows = rows
         .iter()
         .map(|(c, label, who)| {
@@ -92,11 +90,7 @@ pub async fn export(
             ]
         })
         .collect();
-    let sheet = Sheet {
-        title: loc.t("keys.copies_title").to_owned(),
-        headers,
-        rows,
-    };
+    let sheet = Sheet::new(loc, "keys.copies_title", &headers, rows);
     export::respond(&sheet, format, "key-copies")
 }
 

@@ -61,9 +61,7 @@ pub async fn export(
         "keys.expected_col",
         "keys.missing_col",
         "keys.note",
-    ]
-    .map(|k| loc.t(k).to_owned())
-    .to_vec();
+    ];
     let rows = rows
         .iter()
         .map(|(c, who)| {
@@ -77,11 +75,7 @@ pub async fn export(
             ]
         })
         .collect();
-    let sheet = Sheet {
-        title: loc.t("keys.counts_title").to_owned(),
-        headers,
-        rows,
-    };
+    let sheet = Sheet::new(loc, "keys.counts_title", &headers, rows);
     export::respond(&sheet, format, "key-counts")
 }
 

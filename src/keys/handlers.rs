@@ -187,9 +187,7 @@ pub async fn inventory_export(
         "keys.copies",
         "keys.custodian_col",
         "keys.status_col",
-    ]
-    .map(|k| loc.t(k).to_owned())
-    .to_vec();
+    ];
     let rows = rows
         .iter()
         .map(|r| {
@@ -206,11 +204,7 @@ pub async fn inventory_export(
             ]
         })
         .collect();
-    let sheet = Sheet {
-        title: loc.t("keys.register").to_owned(),
-        headers,
-        rows,
-    };
+    let sheet = Sheet::new(loc, "keys.register", &headers, rows);
     export::respond(&sheet, format, "keys")
 }
 

@@ -208,9 +208,7 @@ pub async fn register_export(
         "keys.returned_at",
         "keys.returned_to",
         "keys.loan_status_col",
-    ]
-    .map(|k| loc.t(k).to_owned())
-    .to_vec();
+    ];
     let rows = rows
         .iter()
         .map(|r| {
@@ -231,11 +229,7 @@ pub async fn register_export(
             ]
         })
         .collect();
-    let sheet = Sheet {
-        title: loc.t("keys.loan_register").to_owned(),
-        headers,
-        rows,
-    };
+    let sheet = Sheet::new(loc, "keys.loan_register", &headers, rows);
     export::respond(&sheet, format, "key-loans")
 }
 

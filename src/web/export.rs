@@ -38,6 +38,22 @@ pub struct Sheet {
     pub rows: Vec<Vec<Cell>>,
 }
 
+impl Sheet {
+    /// A sheet whose title and column headers are catalog keys, in `loc`.
+    pub fn new(
+        loc: crate::i18n::Locale,
+        title: &str,
+        headers: &[&str],
+        rows: Vec<Vec<Cell>>,
+    ) -> Sheet {
+        Sheet {
+            title: loc.t(title).to_owned(),
+            headers: headers.iter().map(|k| loc.t(k).to_owned()).collect(),
+            rows,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
     Csv,
