@@ -449,17 +449,7 @@ pub async fn add_document(
             if let (Some(f), Some(ct)) = (scan, scan_type) {
                 queries::put_scan(conn, id, ct, &clean_name(&f.filename), &f.content, me).await?;
             }
-            queries::recompute_retention(conn, Scope::Archive(archive_id)).await?;
-            queries::refresh_summary(conn, archive_id).await?;
-            queries::add_history(
-                conn,
-                archive_id,
-                Some(id),
-                "document_added",
-                &v.title,
-                Some(me),
-            )
-            .await?;
+            documents_changed(conn, archive_id, id, "document_added", &v.title, me).await?;
             audit::record(
                 conn,
                 &meta,
@@ -540,6 +530,49 @@ async fn types_for(conn: &mut DbConn, archive: &Archive) -> Result<Vec<DocType>,
         .collect())
 }
 
+/// After a document is filed or changed: its retention date and the archive's
+/// completeness derived again, and a line in the archive's history.
+async fn documents_changed(
+    conn: &mut diesel_async::AsyncPgConnection,
+    archive: i64,
+    document: i64,
+    action: &str,
+    title: &str,
+    by: i64,
+) -> diesel::QueryResult<()> {
+    queries::recompute_retention(conn, Scope::Archive(archive)).await?;
+    queries::refresh_summary(conn, archive).await?;
+    queries::add_history(conn, archive, Some(document), action, title, Some(by)).await
+}
+
+/// How a correction ended.
+enum Edited {
+    Saved,
+    Unchanged,
+    Destroyed,
+}
+
+/// Whether the form says what the document already says.
+fn unchanged(d: &super::models::Document, v: &super::forms::ValidDoc) -> bool {
+    (
+        d.type_id,
+        &d.title,
+        d.received_on,
+        d.pages,
+        &d.cabinet,
+        &d.box_,
+        d.confidential,
+    ) == (
+        v.type_id,
+        &v.title,
+        v.received_on,
+        v.pages,
+        &v.cabinet,
+        &v.box_,
+        v.confidential,
+    )
+}
+
 /// POST /archives/documents/{id}: corrects a document's particulars (档案变更:
 /// 客服主任应及时修改《档案资料清单》); its retention date and the archive's
 /// completeness follow, and the change goes into the archive's history.
@@ -575,20 +608,14 @@ pub async fn edit_document(
         .transaction::<_, AppError, _>(async |conn| {
             let before = queries::lock_document(conn, id).await?;
             if before.status == "destroyed" {
-                return Ok(false);
+                return Ok(Edited::Destroyed);
+            }
+            if unchanged(&before, &v) {
+                // A second click, or a form sent as it was: nothing to record.
+                return Ok(Edited::Unchanged);
             }
             queries::update_document(conn, id, &v).await?;
-            queries::recompute_retention(conn, Scope::Archive(archive_id)).await?;
-            queries::refresh_summary(conn, archive_id).await?;
-            queries::add_history(
-                conn,
-                archive_id,
-                Some(id),
-                "document_changed",
-                &v.title,
-                Some(me),
-            )
-            .await?;
+            documents_changed(conn, archive_id, id, "document_changed", &v.title, me).await?;
             audit::record(
                 conn,
                 &meta,
@@ -611,12 +638,13 @@ pub async fn edit_document(
                 }),
             )
             .await?;
-            Ok(true)
+            Ok(Edited::Saved)
         })
         .await;
     match changed {
-        Ok(true) => flash(&session, "ok", page.t("archives.document_changed")),
-        Ok(false) => flash(&session, "error", page.t("archives.error.destroyed")),
+        Ok(Edited::Saved) => flash(&session, "ok", page.t("archives.document_changed")),
+        Ok(Edited::Unchanged) => flash(&session, "ok", page.t("archives.document_unchanged")),
+        Ok(Edited::Destroyed) => flash(&session, "error", page.t("archives.error.destroyed")),
         Err(AppError::Db(e)) if is_unique_violation(&e) => {
             errors.add("title", "archives.error.duplicate");
             let doc = queries::document(&mut conn, id).await?;

@@ -1297,6 +1297,34 @@ async fn a_filed_document_is_corrected_into_the_inventory_and_a_bad_form_keeps_t
         .await
         .unwrap();
     assert_eq!(changes, 1);
+    // The same form sent again (a double click, the back button) records nothing.
+    let again = keeper
+        .post(
+            &path,
+            &[
+                ("type_id", &t),
+                ("title", "入伙通知书（原件）"),
+                ("received_on", "2024-05-11"),
+                ("pages", "4"),
+                ("cabinet", "A柜"),
+                ("box", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    let changes: i64 = audit_log::table
+        .filter(audit_log::action.eq("archives.document_changed"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(changes, 1, "nothing more recorded");
+    let (_, show) = keeper.page(&format!("/archives/{archive}")).await;
+    assert_eq!(
+        show.matches("修改资料").count(),
+        1,
+        "one line in the history"
+    );
 
     // Those who only read archives see no form and cannot post one.
     let supervisor = app.login_as(Role::CsSupervisor).await;
