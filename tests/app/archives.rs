@@ -1326,6 +1326,53 @@ async fn a_filed_document_is_corrected_into_the_inventory_and_a_bad_form_keeps_t
         "one line in the history"
     );
 
+    // A correction into a copy of another document of the archive (same type,
+    // title and received date) is refused on the title, the input kept.
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书（复印件）",
+        "2024-05-12",
+        None,
+    )
+    .await;
+    let copy = doc_id(&app, "入伙通知书（复印件）").await;
+    let res = keeper
+        .post(
+            &format!("/archives/documents/{copy}"),
+            &[
+                ("type_id", &t),
+                ("title", "入伙通知书（原件）"),
+                ("received_on", "2024-05-11"),
+                ("pages", "7"),
+                ("cabinet", "B柜"),
+                ("box", "9"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-title").unwrap().contains("已登记过"));
+    assert_eq!(value_of(&body, "#f-title").unwrap(), "入伙通知书（原件）");
+    assert_eq!(value_of(&body, "#f-pages").unwrap(), "7");
+    assert_eq!(value_of(&body, "#f-cabinet").unwrap(), "B柜");
+    let kept: String = archive_documents::table
+        .find(copy)
+        .select(archive_documents::title)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(kept, "入伙通知书（复印件）");
+    let changes: i64 = audit_log::table
+        .filter(audit_log::action.eq("archives.document_changed"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(changes, 1, "the refused correction recorded nothing");
+
     // Those who only read archives see no form and cannot post one.
     let supervisor = app.login_as(Role::CsSupervisor).await;
     let (_, page) = supervisor.page(&path).await;
