@@ -1030,8 +1030,21 @@ async fn a_deputys_count_follows_the_sites_day_and_counts_each_task_once() {
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
     }
+    // Leave from the site's tomorrow: a day ahead there, whatever the hour here.
     let employee = app.login_as(Role::Employee).await;
-    file_leave(&employee).await;
+    let res = employee
+        .submit(
+            "/leave/new",
+            "/leave/new",
+            &[
+                ("leave_type", "事假"),
+                ("start_date", &(site_today + Duration::days(1)).to_string()),
+                ("end_date", &(site_today + Duration::days(2)).to_string()),
+                ("reason", "家中有事"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "leave filed");
 
     let deputy = app.login_as(Role::CsSpecialist).await;
     let (_, inbox) = deputy.page("/approvals").await;
