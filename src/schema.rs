@@ -130,6 +130,7 @@ diesel::table! {
         rechecked_at -> Nullable<Timestamptz>,
         destroyed_by -> Nullable<Int8>,
         destroyed_at -> Nullable<Timestamptz>,
+        basis -> Text,
     }
 }
 

@@ -137,8 +137,14 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
             }
         }
         if !expired.is_empty() {
-            let id = queries::create_destruction(conn, keeper, "迁出业主的身份证复印件", &expired)
-                .await?;
+            let id = queries::create_destruction(
+                conn,
+                keeper,
+                "expired",
+                "迁出业主的身份证复印件",
+                &expired,
+            )
+            .await?;
             engine::submit(
                 conn,
                 &approvals::ARCHIVE_DESTRUCTION,

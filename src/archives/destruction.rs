@@ -14,7 +14,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::forms::{DestructionInput, SignInput};
+use super::forms::{AppraiseInput, DestructionInput, DocInput, SignInput};
+use super::models::DocumentRow;
 use super::queries;
 use super::views::{DestructionLists, DestructionPrint, DestructionShow, DueList};
 use crate::approvals::{self, engine};
@@ -94,15 +95,8 @@ pub async fn create(
     let open = queries::on_open_list(&mut conn, &ids).await?;
     if ids.is_empty() || rows.len() != ids.len() {
         errors.add("documents", "archives.error.documents");
-    } else if rows.iter().any(|r| r.held()) {
-        errors.add("documents", "archives.error.on_hold");
-    } else if rows
-        .iter()
-        .any(|r| r.doc.status != "kept" || !super::retention::is_past(r.doc.retain_until, today))
-    {
-        errors.add("documents", "archives.error.not_due");
-    } else if !open.is_empty() {
-        errors.add("documents", "archives.error.on_list");
+    } else if let Some(key) = refusal(&rows, &open, Some(today)) {
+        errors.add("documents", key);
     }
     let note: String = input.note.trim().chars().take(500).collect();
     let (Some(token), true) = (token, errors.is_empty()) else {
@@ -120,15 +114,130 @@ pub async fn create(
         .render()?;
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, body));
     };
-    let me = page.user().clone();
+    let list = List {
+        basis: "expired",
+        note: &note,
+        rows: &rows,
+        back: "/archives/due".into(),
+    };
+    send_for_review(&mut conn, &session, &page, &config, &token, list).await
+}
+
+/// Why these papers cannot go on a destruction list, as a catalog key: each must
+/// be kept (not lent, not destroyed), not on hold and on no other open list, and,
+/// when `past_on` is the day, past its retention date then.
+fn refusal(
+    rows: &[DocumentRow],
+    open: &[i64],
+    past_on: Option<chrono::NaiveDate>,
+) -> Option<&'static str> {
+    let early = |r: &DocumentRow| {
+        past_on.is_some_and(|today| !super::retention::is_past(r.doc.retain_until, today))
+    };
+    if rows.iter().any(|r| r.held()) {
+        Some("archives.error.on_hold")
+    } else if rows.iter().any(|r| r.doc.status != "kept") {
+        Some("archives.error.not_kept")
+    } else if rows.iter().any(early) {
+        Some("archives.error.not_due")
+    } else if !open.is_empty() {
+        Some("archives.error.on_list")
+    } else {
+        None
+    }
+}
+
+/// POST /archives/documents/{id}/appraise: 经鉴定确认无保存价值 (住户档案管理规定
+/// 6(1)). The keeper lists one paper for destruction before its retention date,
+/// the appraisal as the list's note; review, approval, re-check and witnesses as
+/// for any list.
+pub async fn appraise(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+    Form(mut input): Form<AppraiseInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::KeepArchives)?;
+    let id = path.into_inner();
+    let mut errors = FieldErrors::new(page.locale);
+    let form_token = &mut input.form_token;
+    let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
+    let rows = queries::document_rows(&mut conn, &[id]).await?;
+    if rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let open = queries::on_open_list(&mut conn, &[id]).await?;
+    let note = input.appraisal.trim().to_owned();
+    if let Some(key) = refusal(&rows, &open, None) {
+        errors.add("appraisal", key);
+    } else if note.is_empty() {
+        errors.add("appraisal", "archives.error.appraisal_required");
+    } else if note.chars().count() > 500 {
+        errors.add("appraisal", "archives.error.appraisal_long");
+    }
+    let (Some(token), true) = (token, errors.is_empty()) else {
+        let doc = queries::document(&mut conn, id).await?;
+        let fields = DocInput::of(&doc);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return super::handlers::render_document_with(
+            &page, &mut conn, doc, fields, input, &errors, status,
+        )
+        .await;
+    };
+    let list = List {
+        basis: "appraised",
+        note: &note,
+        rows: &rows,
+        back: format!("/archives/documents/{id}"),
+    };
+    send_for_review(&mut conn, &session, &page, &config, &token, list).await
+}
+
+/// A checked destruction list about to be filed.
+struct List<'a> {
+    /// `expired` or `appraised`.
+    basis: &'a str,
+    note: &'a str,
+    rows: &'a [DocumentRow],
+    /// Where to go back to when another list took a paper meanwhile.
+    back: String,
+}
+
+/// Files a checked list for review and approval, in one transaction: the list,
+/// its approval request, a line in each paper's archive history and the audit
+/// entry, then answers as [`once::answer`]. The papers are locked and checked
+/// again first: of two lists sent at once from two tabs, the second finds the
+/// papers on the first and files nothing.
+async fn send_for_review(
+    conn: &mut AsyncPgConnection,
+    session: &Session,
+    page: &UserPage,
+    config: &Config,
+    token: &once::Token,
+    list: List<'_>,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user().id;
     let meta = page.meta();
     let now = Utc::now();
+    let List {
+        basis,
+        note,
+        rows,
+        back,
+    } = list;
+    let ids: Vec<i64> = rows.iter().map(|r| r.doc.id).collect();
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
-            if !token.claim(conn, me.id).await? {
+            if !token.claim(conn, me).await? {
                 return Ok(None);
             }
-            let id = queries::create_destruction(conn, me.id, &note, &ids).await?;
+            queries::lock_documents(conn, &ids).await?;
+            if !queries::on_open_list(conn, &ids).await?.is_empty() {
+                return Err(diesel::result::Error::RollbackTransaction.into());
+            }
+            let id = queries::create_destruction(conn, me, basis, note, &ids).await?;
             let request = engine::submit(
                 conn,
                 &approvals::ARCHIVE_DESTRUCTION,
@@ -137,19 +246,19 @@ pub async fn create(
                     "XH-{id} · {}",
                     approvals::count_term("archives.destruction_count", ids.len())
                 ),
-                me.id,
-                &config,
+                me,
+                config,
                 now,
             )
             .await?;
-            for r in &rows {
+            for r in rows {
                 queries::add_history(
                     conn,
                     r.doc.archive_id,
                     Some(r.doc.id),
                     "destruction_listed",
                     &format!("XH-{id}"),
-                    Some(me.id),
+                    Some(me),
                 )
                 .await?;
             }
@@ -158,16 +267,23 @@ pub async fn create(
                 &meta,
                 "archives.destruction_listed",
                 Some(("archive_destruction", id.to_string())),
-                json!({ "documents": ids, "approval_request": request }),
+                json!({ "documents": ids, "basis": basis, "approval_request": request }),
             )
             .await?;
             Ok(token
                 .filed(conn, format!("/archives/destructions/{id}"))
                 .await?)
         })
-        .await?;
+        .await;
+    let filed = match filed {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
+            flash(session, "error", page.t("archives.error.on_list"));
+            return Ok(see_other(&back));
+        }
+        other => other?,
+    };
     let ok = "archives.destruction_filed";
-    once::answer(&mut conn, &session, &page, &token, filed, ok).await
+    once::answer(conn, session, page, token, filed, ok).await
 }
 
 async fn render_show(
@@ -437,8 +553,14 @@ pub async fn approval_details(
             )
         })
         .collect();
+    let (basis, note) = if d.appraised() {
+        ("archives.basis_appraised", "archives.appraisal")
+    } else {
+        ("archives.basis_expired", "archives.note")
+    };
+    lines.push((loc.t("archives.basis").to_owned(), loc.t(basis).to_owned()));
     if !d.note.is_empty() {
-        lines.push((loc.t("archives.note").to_owned(), d.note));
+        lines.push((loc.t(note).to_owned(), d.note));
     }
     Ok(lines)
 }

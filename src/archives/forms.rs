@@ -406,6 +406,27 @@ pub struct DestructionInput {
     pub form_token: String,
 }
 
+/// The keeper's appraisal of one paper (经鉴定确认无保存价值, 住户档案管理规定
+/// 6(1)): why it is worth keeping no longer, the note of its destruction list.
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct AppraiseInput {
+    #[serde(default)]
+    pub appraisal: String,
+    /// The one-time token of the creating form (`crate::web::once`).
+    #[serde(default)]
+    pub form_token: String,
+}
+
+impl AppraiseInput {
+    /// An empty form with a fresh token, for a page shown anew.
+    pub fn fresh() -> Self {
+        Self {
+            appraisal: String::new(),
+            form_token: crate::web::once::new_token(),
+        }
+    }
+}
+
 /// A signature on a paper-replacing form (hand-over, witness).
 #[derive(Deserialize, Default, Debug, Clone)]
 pub struct SignInput {

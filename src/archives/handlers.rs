@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::forms::{ArchiveInput, DocInput, EventsInput, HoldInput, TypeInput};
+use super::forms::{AppraiseInput, ArchiveInput, DocInput, EventsInput, HoldInput, TypeInput};
 use super::models::{Archive, DocType, NewDocType, NewDocument};
 use super::queries::{self, Scope};
 use super::views::{
@@ -501,6 +501,20 @@ async fn render_document(
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let appraisal = AppraiseInput::fresh();
+    render_document_with(page, conn, doc, input, appraisal, errors, status).await
+}
+
+/// The document page with its appraisal form as sent (`appraisal`).
+pub(super) async fn render_document_with(
+    page: &UserPage,
+    conn: &mut DbConn,
+    doc: super::models::Document,
+    input: DocInput,
+    appraisal: AppraiseInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let archive = queries::get(conn, doc.archive_id).await?;
     let doc_type = queries::doc_type(conn, doc.type_id).await?;
     let types = if page.may(Right::EditArchives) {
@@ -515,6 +529,7 @@ async fn render_document(
         archive,
         errors,
         input,
+        appraisal,
         types,
     }
     .render()?;

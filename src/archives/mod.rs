@@ -73,6 +73,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .route("/documents/{id}", web::get().to(handlers::document))
             .route("/documents/{id}", web::post().to(handlers::edit_document))
+            .route(
+                "/documents/{id}/appraise",
+                web::post().to(destruction::appraise),
+            )
             .route("/documents/{id}/scan", web::get().to(handlers::scan))
             .route(
                 "/documents/{id}/scan",

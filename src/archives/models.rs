@@ -256,6 +256,15 @@ pub struct Destruction {
     pub rechecked_at: Option<DateTime<Utc>>,
     pub destroyed_by: Option<i64>,
     pub destroyed_at: Option<DateTime<Utc>>,
+    /// Why its papers go: `expired` (past retention) or `appraised` (鉴定).
+    pub basis: String,
+}
+
+impl Destruction {
+    /// Its papers go on an appraisal (经鉴定无保存价值), not for being past retention.
+    pub fn appraised(&self) -> bool {
+        self.basis == "appraised"
+    }
 }
 
 /// A witness of a destruction, as signed.

@@ -213,6 +213,18 @@ pub async fn lock_document(conn: &mut AsyncPgConnection, id: i64) -> QueryResult
         .await
 }
 
+/// Locks these documents, in id order (so two lockers never wait on each other).
+pub async fn lock_documents(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<()> {
+    docs::table
+        .filter(docs::id.eq_any(ids))
+        .order(docs::id)
+        .for_update()
+        .select(docs::id)
+        .load::<i64>(conn)
+        .await?;
+    Ok(())
+}
+
 /// Corrects a document's particulars (档案变更: content and number).
 pub async fn update_document(
     conn: &mut AsyncPgConnection,
@@ -915,11 +927,16 @@ pub async fn on_open_list(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryRes
 pub async fn create_destruction(
     conn: &mut AsyncPgConnection,
     by: i64,
+    basis: &str,
     note: &str,
     documents: &[i64],
 ) -> QueryResult<i64> {
     let id: i64 = diesel::insert_into(destructions::table)
-        .values((destructions::created_by.eq(by), destructions::note.eq(note)))
+        .values((
+            destructions::created_by.eq(by),
+            destructions::basis.eq(basis),
+            destructions::note.eq(note),
+        ))
         .returning(destructions::id)
         .get_result(conn)
         .await?;

@@ -963,6 +963,198 @@ async fn a_document_on_hold_cannot_be_listed_for_destruction() {
     assert!(res.text().await.unwrap().contains("冻结的资料"));
 }
 
+/// How many destruction lists were ever filed.
+async fn destruction_lists(app: &TestApp) -> i64 {
+    let mut conn = app.db().await;
+    kefu::schema::archive_destructions::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// A renovation agreement filed today in 王小明's new archive, well within its
+/// retention; returns its page.
+async fn paper_within_retention(app: &TestApp, keeper: &Browser, title: &str) -> String {
+    let archive = open_archive(app, keeper, "王小明", false).await;
+    let received = today().to_string();
+    file_doc(
+        app,
+        keeper,
+        archive,
+        "renovation_agreement",
+        title,
+        &received,
+        None,
+    )
+    .await;
+    format!("/archives/documents/{}", doc_id(app, title).await)
+}
+
+#[tokio::test]
+async fn a_paper_appraised_as_worthless_is_listed_before_its_retention_date() {
+    use kefu::schema::archive_destructions as d;
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let page = paper_within_retention(&app, &keeper, "作废的装修协议").await;
+    let appraise = format!("{page}/appraise");
+    let mut conn = app.db().await;
+    let lists = async |conn: &mut diesel_async::AsyncPgConnection| -> Vec<(i64, String, String)> {
+        d::table
+            .select((d::id, d::basis, d::note))
+            .order(d::id)
+            .load(conn)
+            .await
+            .unwrap()
+    };
+
+    // Still within retention: the due list refuses it and points to the appraisal.
+    let doc = page.rsplit('/').next().unwrap();
+    let res = keeper
+        .submit(
+            "/archives/due",
+            "/archives/destructions",
+            &[("documents", doc)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("鉴定"));
+
+    // An appraisal without its reasons is refused; nothing is stored.
+    let res = keeper
+        .submit(&page, &appraise, &[("appraisal", "  ")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-appraisal").unwrap().contains("鉴定意见"));
+    assert!(lists(&mut conn).await.is_empty());
+
+    // With them, the list goes to review like any other, the appraisal its note.
+    let token = keeper.form_token(&page).await;
+    let why = "业主已重新签订装修协议，旧协议作废，经鉴定无保存价值";
+    let fields = [("appraisal", why), ("form_token", token.as_str())];
+    let res = keeper.post(&appraise, &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let list = location(&res);
+    let stored = lists(&mut conn).await;
+    assert_eq!(stored.len(), 1);
+    let (id, basis, note) = &stored[0];
+    assert_eq!(list, format!("/archives/destructions/{id}"));
+    assert_eq!((basis.as_str(), note.as_str()), ("appraised", why));
+    let review: i64 = approval_requests::table
+        .filter(approval_requests::kind.eq("archive_destruction"))
+        .filter(approval_requests::subject_id.eq(id))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(review, 1, "sent for review and approval");
+
+    // Sent twice (a double click, the back button): still one list.
+    let again = keeper.post(&appraise, &fields).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&again), list);
+    assert_eq!(lists(&mut conn).await.len(), 1);
+    // A new appraisal of the same paper finds it on the open list.
+    let res = keeper.submit(&page, &appraise, &[("appraisal", why)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("另一份未完成的登记表"));
+
+    // The list, its print and the reviewer's mail name the grounds and the appraisal.
+    let (_, show) = keeper.page(&list).await;
+    assert_eq!(text_of(&show, "#basis").unwrap(), "经鉴定无保存价值");
+    assert_eq!(text_of(&show, "#note").unwrap(), why);
+    let (_, print) = keeper.page(&format!("{list}/print")).await;
+    assert!(text_of(&print, "#basis")
+        .unwrap()
+        .contains("经鉴定无保存价值"));
+    assert!(text_of(&print, "#note").unwrap().contains(why));
+    let (_, en) = keeper.page(&format!("{list}/print?lang=en")).await;
+    assert!(text_of(&en, "#basis")
+        .unwrap()
+        .contains("Appraised as worth nothing more"));
+    let mail: String = mail_outbox::table
+        .filter(mail_outbox::message.eq("approval_request"))
+        .select(mail_outbox::body_text)
+        .order(mail_outbox::id.desc())
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(mail.contains("经鉴定无保存价值") && mail.contains(why));
+
+    // Those who only read archives cannot appraise.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, seen) = supervisor.page(&page).await;
+    assert!(!seen.contains("id=\"appraise\""));
+    let res = supervisor.post(&appraise, &[("appraisal", why)]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn two_appraisals_of_one_paper_at_once_file_one_list() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let page = paper_within_retention(&app, &keeper, "两个标签页").await;
+    let appraise = format!("{page}/appraise");
+    // Two windows signed in apart (each with its own flash messages).
+    let other = app.login_as(Role::ArchiveKeeper).await;
+    let (one, two) = (
+        keeper.form_token(&page).await,
+        other.form_token(&page).await,
+    );
+    let first = [("appraisal", "无保存价值"), ("form_token", one.as_str())];
+    let second = [("appraisal", "无保存价值"), ("form_token", two.as_str())];
+    let (a, b) = tokio::join!(
+        keeper.post(&appraise, &first),
+        other.post(&appraise, &second)
+    );
+    // One files the list; the other, checked before or after that one's commit,
+    // is refused with the reason (422, or back to the paper with a message).
+    let filed = |r: &reqwest::Response| {
+        r.status() == StatusCode::SEE_OTHER && location(r).starts_with("/archives/destructions/")
+    };
+    assert!(filed(&a) ^ filed(&b), "exactly one list filed");
+    let (late, refused) = if filed(&a) { (&other, b) } else { (&keeper, a) };
+    let said = if refused.status() == StatusCode::SEE_OTHER {
+        assert_eq!(location(&refused), page);
+        late.page(&page).await.1
+    } else {
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        refused.text().await.unwrap()
+    };
+    assert!(said.contains("另一份未完成的登记表"), "saying why");
+    assert_eq!(destruction_lists(&app).await, 1);
+}
+
+#[tokio::test]
+async fn a_paper_on_hold_cannot_be_appraised_for_destruction() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let page = paper_within_retention(&app, &keeper, "诉讼中的协议").await;
+    let token = keeper.form_token(&page).await;
+    keeper
+        .post(
+            &format!("{page}/hold"),
+            &[("hold", "on"), ("reason", "诉讼")],
+        )
+        .await;
+    let (_, shown) = keeper.page(&page).await;
+    assert!(!shown.contains("id=\"appraise\""), "no form while on hold");
+    // A form loaded before the hold is refused with the reason, its text kept.
+    let res = keeper
+        .post(
+            &format!("{page}/appraise"),
+            &[("appraisal", "无保存价值"), ("form_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-appraisal")
+        .unwrap()
+        .contains("冻结的资料"));
+    assert_eq!(destruction_lists(&app).await, 0);
+}
+
 #[tokio::test]
 async fn each_post_sees_the_archives_its_work_needs() {
     let app = TestApp::spawn().await;

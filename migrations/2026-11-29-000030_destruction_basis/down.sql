@@ -1,0 +1,1 @@
+ALTER TABLE archive_destructions DROP COLUMN basis;
