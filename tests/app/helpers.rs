@@ -87,6 +87,18 @@ async fn template() {
         .await;
 }
 
+/// A new, empty database on the test server (no migrations, no data); its URL.
+/// Dropped with the others at the next run.
+pub async fn empty_database() -> String {
+    template().await;
+    let name = format!("{}_{}", prefix(), uuid::Uuid::new_v4().simple());
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin_conn().await)
+        .await
+        .expect("create an empty database");
+    with_db(&server_url(), &name)
+}
+
 /// One running app with its own database.
 pub struct TestApp {
     pub addr: String,
