@@ -169,6 +169,9 @@ diesel::table! {
         created_by -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        removed_reason -> Text,
+        removed_by -> Nullable<Int8>,
+        removed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -659,7 +662,6 @@ diesel::joinable!(archive_destruction_witnesses -> archive_destructions (destruc
 diesel::joinable!(archive_destruction_witnesses -> users (user_id));
 diesel::joinable!(archive_documents -> archive_doc_types (type_id));
 diesel::joinable!(archive_documents -> archives (archive_id));
-diesel::joinable!(archive_documents -> users (created_by));
 diesel::joinable!(archive_history -> archive_documents (document_id));
 diesel::joinable!(archive_history -> archives (archive_id));
 diesel::joinable!(archive_history -> users (actor_id));

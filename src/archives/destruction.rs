@@ -14,7 +14,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::forms::{AppraiseInput, DestructionInput, DocInput, SignInput};
+use super::forms::{AppraiseInput, DestructionInput, DocInput, SideInput, SignInput};
 use super::models::DocumentRow;
 use super::queries;
 use super::views::{DestructionLists, DestructionPrint, DestructionShow, DueList};
@@ -181,8 +181,12 @@ pub async fn appraise(
         let doc = queries::document(&mut conn, id).await?;
         let fields = DocInput::of(&doc);
         let status = StatusCode::UNPROCESSABLE_ENTITY;
+        let side = SideInput {
+            appraisal: input,
+            remove_reason: String::new(),
+        };
         return super::handlers::render_document_with(
-            &page, &mut conn, doc, fields, input, &errors, status,
+            &page, &mut conn, doc, fields, side, &errors, status,
         )
         .await;
     };

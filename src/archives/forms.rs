@@ -427,6 +427,31 @@ impl AppraiseInput {
     }
 }
 
+/// The document page's smaller forms as sent: the appraisal and the reason for
+/// taking the paper out of its archive.
+#[derive(Default, Debug, Clone)]
+pub struct SideInput {
+    pub appraisal: AppraiseInput,
+    pub remove_reason: String,
+}
+
+impl SideInput {
+    /// Empty forms with a fresh token, for a page shown anew.
+    pub fn fresh() -> Self {
+        Self {
+            appraisal: AppraiseInput::fresh(),
+            remove_reason: String::new(),
+        }
+    }
+}
+
+/// Taking a paper out of its archive (档案变更): why.
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct RemoveInput {
+    #[serde(default)]
+    pub remove_reason: String,
+}
+
 /// A signature on a paper-replacing form (hand-over, witness).
 #[derive(Deserialize, Default, Debug, Clone)]
 pub struct SignInput {

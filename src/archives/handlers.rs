@@ -9,7 +9,9 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::forms::{AppraiseInput, ArchiveInput, DocInput, EventsInput, HoldInput, TypeInput};
+use super::forms::{
+    ArchiveInput, DocInput, EventsInput, HoldInput, RemoveInput, SideInput, TypeInput,
+};
 use super::models::{Archive, DocType, NewDocType, NewDocument};
 use super::queries::{self, Scope};
 use super::views::{
@@ -501,17 +503,16 @@ async fn render_document(
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let appraisal = AppraiseInput::fresh();
-    render_document_with(page, conn, doc, input, appraisal, errors, status).await
+    render_document_with(page, conn, doc, input, SideInput::fresh(), errors, status).await
 }
 
-/// The document page with its appraisal form as sent (`appraisal`).
+/// The document page with its appraisal and removal forms as sent (`side`).
 pub(super) async fn render_document_with(
     page: &UserPage,
     conn: &mut DbConn,
     doc: super::models::Document,
     input: DocInput,
-    appraisal: AppraiseInput,
+    side: SideInput,
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -529,7 +530,7 @@ pub(super) async fn render_document_with(
         archive,
         errors,
         input,
-        appraisal,
+        side,
         types,
     }
     .render()?;
@@ -564,7 +565,8 @@ async fn documents_changed(
 enum Edited {
     Saved,
     Unchanged,
-    Destroyed,
+    /// Destroyed or taken out meanwhile.
+    Gone,
 }
 
 /// Whether the form says what the document already says.
@@ -602,7 +604,7 @@ pub async fn edit_document(
     page.require(Right::EditArchives)?;
     let doc = queries::document(&mut conn, path.into_inner()).await?;
     let id = doc.id;
-    if doc.status == "destroyed" {
+    if !doc.in_archive() {
         flash(&session, "error", page.t("archives.error.destroyed"));
         return Ok(see_other(&format!("/archives/documents/{id}")));
     }
@@ -622,8 +624,8 @@ pub async fn edit_document(
     let changed = conn
         .transaction::<_, AppError, _>(async |conn| {
             let before = queries::lock_document(conn, id).await?;
-            if before.status == "destroyed" {
-                return Ok(Edited::Destroyed);
+            if !before.in_archive() {
+                return Ok(Edited::Gone);
             }
             if unchanged(&before, &v) {
                 // A second click, or a form sent as it was: nothing to record.
@@ -659,7 +661,7 @@ pub async fn edit_document(
     match changed {
         Ok(Edited::Saved) => flash(&session, "ok", page.t("archives.document_changed")),
         Ok(Edited::Unchanged) => flash(&session, "ok", page.t("archives.document_unchanged")),
-        Ok(Edited::Destroyed) => flash(&session, "error", page.t("archives.error.destroyed")),
+        Ok(Edited::Gone) => flash(&session, "error", page.t("archives.error.destroyed")),
         Err(AppError::Db(e)) if is_unique_violation(&e) => {
             errors.add("title", "archives.error.duplicate");
             let doc = queries::document(&mut conn, id).await?;
@@ -721,7 +723,7 @@ pub async fn upload_scan(
             None
         }
     };
-    if doc.status == "destroyed" {
+    if !doc.in_archive() {
         return Err(AppError::Forbidden);
     }
     let (Some(f), Some(ct)) = (upload.file("scan"), scan_type) else {
@@ -905,6 +907,10 @@ pub async fn document_hold(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::KeepArchives)?;
     let doc = queries::document(&mut conn, path.into_inner()).await?;
+    if !doc.in_archive() {
+        flash(&session, "error", page.t("archives.error.destroyed"));
+        return Ok(see_other(&format!("/archives/documents/{}", doc.id)));
+    }
     let target = HoldTarget::Document {
         archive: doc.archive_id,
         id: doc.id,
@@ -920,6 +926,115 @@ pub async fn document_hold(
     .await?;
     flash(&session, "ok", page.t("archives.hold_saved"));
     Ok(see_other(&format!("/archives/documents/{}", doc.id)))
+}
+
+/// How taking a paper out ended.
+enum Removal {
+    Removed,
+    /// Taken out already (a second click).
+    Already,
+    /// Refused, with the catalog key saying why.
+    Refused(&'static str),
+    /// The form itself is wrong (its errors say how).
+    Invalid,
+}
+
+/// Why a paper cannot be taken out of its archive now, as a catalog key.
+fn removal_refused(
+    doc: &super::models::Document,
+    archive_held: bool,
+    listed: bool,
+) -> Option<&'static str> {
+    match doc.status.as_str() {
+        "on_loan" => Some("archives.error.remove_on_loan"),
+        "destroyed" => Some("archives.error.destroyed"),
+        _ if doc.legal_hold || archive_held => Some("archives.error.remove_on_hold"),
+        _ if listed => Some("archives.error.remove_listed"),
+        _ => None,
+    }
+}
+
+/// POST /archives/documents/{id}/remove: 档案变更 (数量). The paper leaves its
+/// archive (returned to the resident, filed in the wrong archive, replaced): its
+/// particulars stay with the reason, its scan is deleted, and the archive's
+/// completeness, inventory and history follow. Not while it is lent out, on hold
+/// or on an open destruction list.
+pub async fn remove_document(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<RemoveInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::KeepArchives)?;
+    let doc = queries::document(&mut conn, path.into_inner()).await?;
+    let id = doc.id;
+    let reason = input.remove_reason.trim().to_owned();
+    let mut errors = FieldErrors::new(page.locale);
+    if reason.is_empty() {
+        errors.add("remove_reason", "archives.error.remove_reason");
+    } else if reason.chars().count() > 200 {
+        errors.add("remove_reason", "archives.error.remove_reason_long");
+    }
+    let outcome = if errors.is_empty() {
+        let me = page.user().id;
+        let meta = page.meta();
+        conn.transaction::<_, AppError, _>(async |conn| {
+            let before = queries::lock_document(conn, id).await?;
+            if before.status == "removed" {
+                return Ok(Removal::Already);
+            }
+            let archive = queries::get(conn, before.archive_id).await?;
+            let listed = !super::queries::on_open_list(conn, &[id]).await?.is_empty();
+            if let Some(key) = removal_refused(&before, archive.legal_hold, listed) {
+                return Ok(Removal::Refused(key));
+            }
+            queries::remove_document(conn, id, &reason, me).await?;
+            queries::refresh_summary(conn, archive.id).await?;
+            let detail = format!("{}：{reason}", before.title);
+            queries::add_history(
+                conn,
+                archive.id,
+                Some(id),
+                "document_removed",
+                &detail,
+                Some(me),
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.document_removed",
+                Some(("archive_document", id.to_string())),
+                json!({ "archive": archive.id, "title": before.title, "reason": reason,
+                        "had_scan": before.has_scan }),
+            )
+            .await?;
+            Ok(Removal::Removed)
+        })
+        .await?
+    } else {
+        Removal::Invalid
+    };
+    match outcome {
+        Removal::Removed | Removal::Already => {
+            flash(&session, "ok", page.t("archives.document_removed"));
+            Ok(see_other(&format!("/archives/documents/{id}")))
+        }
+        Removal::Refused(_) | Removal::Invalid => {
+            if let Removal::Refused(key) = outcome {
+                errors.add("remove_reason", key);
+            }
+            let doc = queries::document(&mut conn, id).await?;
+            let fields = DocInput::of(&doc);
+            let side = SideInput {
+                remove_reason: input.remove_reason,
+                ..SideInput::fresh()
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_document_with(&page, &mut conn, doc, fields, side, &errors, status).await
+        }
+    }
 }
 
 /// GET /archives/{id}/inventory: the 档案资料清单 for paper.

@@ -74,6 +74,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/documents/{id}", web::get().to(handlers::document))
             .route("/documents/{id}", web::post().to(handlers::edit_document))
             .route(
+                "/documents/{id}/remove",
+                web::post().to(handlers::remove_document),
+            )
+            .route(
                 "/documents/{id}/appraise",
                 web::post().to(destruction::appraise),
             )

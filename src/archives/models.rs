@@ -141,9 +141,20 @@ pub struct Document {
     pub created_by: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Why it was taken out of the archive (档案变更), when it was.
+    pub removed_reason: String,
+    pub removed_by: Option<i64>,
+    pub removed_at: Option<DateTime<Utc>>,
 }
 
 impl Document {
+    /// The paper is in the archive room or out on loan: neither destroyed nor
+    /// taken out. Only such papers count (completeness, retention, duplicates);
+    /// SQL says it as [`super::queries::IN_ARCHIVE`].
+    pub fn in_archive(&self) -> bool {
+        matches!(self.status.as_str(), "kept" | "on_loan")
+    }
+
     /// Where the paper is: cabinet and box.
     pub fn place(&self) -> String {
         match (self.cabinet.is_empty(), self.box_.is_empty()) {

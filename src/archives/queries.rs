@@ -14,6 +14,11 @@ use crate::schema::{
     archives, residents, users,
 };
 
+/// A document in the archive: neither destroyed nor taken out (as
+/// [`super::models::Document::in_archive`]). Written out, not bound, so that the planner matches
+/// it with the partial indexes that say the same (`archive_documents_due_idx`).
+pub const IN_ARCHIVE: &str = "archive_documents.status IN ('kept', 'on_loan')";
+
 pub async fn doc_types(conn: &mut AsyncPgConnection) -> QueryResult<Vec<DocType>> {
     types::table
         .order((types::archive_kind, types::position, types::id))
@@ -327,7 +332,7 @@ pub async fn recompute_retention(conn: &mut AsyncPgConnection, scope: Scope) -> 
         "UPDATE archive_documents d SET retain_until = {DERIVED}, updated_at = now() \
          FROM archive_doc_types t, archives a, residents r \
          WHERE t.id = d.type_id AND a.id = d.archive_id AND r.id = a.resident_id \
-         AND {filter} = $1 AND d.status <> 'destroyed' \
+         AND {filter} = $1 AND d.status IN ('kept', 'on_loan') \
          AND d.retain_until IS DISTINCT FROM {DERIVED}"
     ))
     .bind::<BigInt, _>(id)
@@ -373,7 +378,7 @@ pub async fn preview_schedule(
          d.retain_until AS old, {derived} AS new \
          FROM archive_documents d JOIN archives a ON a.id = d.archive_id \
          JOIN residents r ON r.id = a.resident_id \
-         WHERE d.type_id = $1 AND d.status <> 'destroyed' \
+         WHERE d.type_id = $1 AND d.status IN ('kept', 'on_loan') \
          AND d.retain_until IS DISTINCT FROM {derived} \
          ORDER BY d.id LIMIT $4"
     ))
@@ -391,7 +396,7 @@ pub async fn refresh_summary(conn: &mut AsyncPgConnection, archive: i64) -> Quer
         "UPDATE archives SET present_required = (SELECT count(DISTINCT d.type_id) \
          FROM archive_documents d JOIN archive_doc_types t ON t.id = d.type_id \
          WHERE d.archive_id = $1 AND t.required AND t.archive_kind = archives.kind \
-         AND d.status <> 'destroyed') WHERE id = $1",
+         AND d.status IN ('kept', 'on_loan')) WHERE id = $1",
     )
     .bind::<BigInt, _>(archive)
     .execute(conn)
@@ -405,7 +410,7 @@ pub async fn refresh_all_summaries(conn: &mut AsyncPgConnection) -> QueryResult<
         "UPDATE archives SET present_required = coalesce((SELECT count(DISTINCT d.type_id) \
          FROM archive_documents d JOIN archive_doc_types t ON t.id = d.type_id \
          WHERE d.archive_id = archives.id AND t.required AND t.archive_kind = archives.kind \
-         AND d.status <> 'destroyed'), 0)",
+         AND d.status IN ('kept', 'on_loan')), 0)",
     )
     .execute(conn)
     .await?;
@@ -808,7 +813,7 @@ pub async fn overdue(
 
 // ---- Retention ----
 
-/// Documents not destroyed whose retention date is on or before `until`, in date
+/// Documents in the archive (not destroyed, not taken out) whose retention date is on or before `until`, in date
 /// order after (`after_date`, `after_id`): a keyset over the due index.
 pub async fn due(
     conn: &mut AsyncPgConnection,
@@ -819,7 +824,7 @@ pub async fn due(
     let mut q = docs::table
         .inner_join(types::table)
         .inner_join(archives::table)
-        .filter(docs::status.ne("destroyed"))
+        .filter(sql::<Bool>(IN_ARCHIVE))
         .filter(docs::retain_until.le(until))
         .order((docs::retain_until, docs::id))
         .limit(limit)
@@ -855,7 +860,7 @@ pub async fn claim_notices(
         "INSERT INTO archive_retention_notices (document_id, kind, retain_until) \
          SELECT d.id, $1, d.retain_until FROM archive_documents d \
          JOIN archives a ON a.id = d.archive_id \
-         WHERE d.status <> 'destroyed' AND d.retain_until IS NOT NULL \
+         WHERE d.status IN ('kept', 'on_loan') AND d.retain_until IS NOT NULL \
          AND d.retain_until <= $3 AND ($2::date IS NULL OR d.retain_until > $2) \
          AND NOT d.legal_hold AND NOT a.legal_hold \
          AND NOT EXISTS (SELECT 1 FROM archive_retention_notices n \
@@ -1092,6 +1097,31 @@ pub async fn destroy(conn: &mut AsyncPgConnection, id: i64, by: i64) -> QueryRes
         .load(conn)
         .await?;
     Ok(archives)
+}
+
+/// Takes a paper out of its archive (档案变更): `removed` with the reason, who and
+/// when; its scan deleted. The caller holds the document's lock.
+pub async fn remove_document(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    reason: &str,
+    by: i64,
+) -> QueryResult<()> {
+    diesel::delete(archive_scans::table.filter(archive_scans::document_id.eq(id)))
+        .execute(conn)
+        .await?;
+    diesel::update(docs::table.find(id))
+        .set((
+            docs::status.eq("removed"),
+            docs::removed_reason.eq(reason),
+            docs::removed_by.eq(by),
+            docs::removed_at.eq(diesel::dsl::now),
+            docs::has_scan.eq(false),
+            docs::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// One page of destruction lists, newest first, with their item counts.

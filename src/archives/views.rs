@@ -2,7 +2,7 @@
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::forms::{AppraiseInput, ArchiveInput, DocInput, EventsInput, TypeInput};
+use super::forms::{ArchiveInput, DocInput, EventsInput, SideInput, TypeInput};
 use super::models::{Archive, ArchiveBrief, DocType, Document, HistoryEntry};
 use crate::i18n::Locale;
 use crate::properties::models::Building;
@@ -27,7 +27,7 @@ pub fn checklist(types: &[DocType], docs: &[Document]) -> Vec<CheckLine> {
             doc_type: t.clone(),
             count: docs
                 .iter()
-                .filter(|d| d.type_id == t.id && d.status != "destroyed")
+                .filter(|d| d.type_id == t.id && d.in_archive())
                 .count(),
         })
         .collect()
@@ -215,8 +215,8 @@ pub struct DocumentShow<'a> {
     pub errors: &'a FieldErrors,
     /// The edit form's fields.
     pub input: DocInput,
-    /// The appraisal form's fields (经鉴定无保存价值, for the keeper).
-    pub appraisal: AppraiseInput,
+    /// The appraisal and removal forms' fields (for the keeper).
+    pub side: SideInput,
     /// The types the archive may hold (for the edit form; empty without the right).
     pub types: Vec<DocType>,
 }

@@ -1155,6 +1155,222 @@ async fn a_paper_on_hold_cannot_be_appraised_for_destruction() {
     assert_eq!(destruction_lists(&app).await, 0);
 }
 
+/// The archive's maintained count of required types present (its completeness).
+async fn present_required(app: &TestApp, archive: i64) -> i32 {
+    let mut conn = app.db().await;
+    archives::table
+        .find(archive)
+        .select(archives::present_required)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_paper_taken_out_leaves_the_checklist_and_keeps_its_history() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    let scan = Some(("n.pdf", PDF.to_vec()));
+    let res = file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        "2024-05-10",
+        scan,
+    );
+    assert_eq!(res.await.status(), StatusCode::SEE_OTHER);
+    let doc = doc_id(&app, "入伙通知书").await;
+    let page = format!("/archives/documents/{doc}");
+    let remove = format!("{page}/remove");
+    assert_eq!(present_required(&app, archive).await, 1);
+    let mut conn = app.db().await;
+    let state = async |conn: &mut diesel_async::AsyncPgConnection| -> (String, String, bool) {
+        archive_documents::table
+            .find(doc)
+            .select((
+                archive_documents::status,
+                archive_documents::removed_reason,
+                archive_documents::has_scan,
+            ))
+            .first(conn)
+            .await
+            .unwrap()
+    };
+    let removals = async |conn: &mut diesel_async::AsyncPgConnection| -> i64 {
+        audit_log::table
+            .filter(audit_log::action.eq("archives.document_removed"))
+            .count()
+            .get_result(conn)
+            .await
+            .unwrap()
+    };
+
+    // Without a reason nothing happens, and the form says so.
+    let res = keeper.post(&remove, &[("remove_reason", " ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-remove_reason")
+        .unwrap()
+        .contains("移出原因"));
+    assert_eq!(state(&mut conn).await.0, "kept");
+
+    // 档案变更: the original goes back to the owner.
+    let res = keeper
+        .post(&remove, &[("remove_reason", "原件退还业主")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), page);
+    assert_eq!(
+        state(&mut conn).await,
+        ("removed".to_owned(), "原件退还业主".to_owned(), false)
+    );
+    let scans: i64 = archive_scans::table
+        .filter(archive_scans::document_id.eq(doc))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(scans, 0, "the scan is deleted");
+    assert_eq!(
+        present_required(&app, archive).await,
+        0,
+        "the checklist misses it again"
+    );
+    let (_, shown) = keeper.page(&page).await;
+    assert!(text_of(&shown, "#removed")
+        .unwrap()
+        .contains("原件退还业主"));
+    assert!(!shown.contains("id=\"edit-document\"") && !shown.contains("id=\"remove\""));
+    let (_, inventory) = keeper.page(&format!("/archives/{archive}/inventory")).await;
+    assert!(inventory.contains("入伙通知书") && inventory.contains("已移出"));
+    let (_, show) = keeper.page(&format!("/archives/{archive}")).await;
+    assert!(show.contains("移出资料"), "in the archive's history");
+    assert_eq!(removals(&mut conn).await, 1);
+
+    // Sent again (a double click): nothing more recorded.
+    let again = keeper
+        .post(&remove, &[("remove_reason", "原件退还业主")])
+        .await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(removals(&mut conn).await, 1);
+    let (_, show) = keeper.page(&format!("/archives/{archive}")).await;
+    assert_eq!(show.matches("移出资料").count(), 1);
+
+    // A paper out of the archive is not corrected; the same paper may come back.
+    let t = type_id(&app, "move_in_notice").await.to_string();
+    let fields = [
+        ("type_id", t.as_str()),
+        ("title", "改掉"),
+        ("received_on", "2024-05-10"),
+        ("pages", "2"),
+        ("cabinet", ""),
+        ("box", ""),
+    ];
+    keeper.post(&page, &fields).await;
+    assert_eq!(state(&mut conn).await.0, "removed");
+    let back = file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        "2024-05-10",
+        None,
+    );
+    assert_eq!(back.await.status(), StatusCode::SEE_OTHER, "filed again");
+    assert_eq!(present_required(&app, archive).await, 1);
+
+    // Only the keeper takes papers out.
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let res = specialist.post(&remove, &[("remove_reason", "试试")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_paper_lent_held_or_listed_stays_in_its_archive() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let page = paper_within_retention(&app, &keeper, "装修协议").await;
+    let remove = format!("{page}/remove");
+    let doc: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let mut conn = app.db().await;
+    let refused = async |why: &str| {
+        let res = keeper.post(&remove, &[("remove_reason", "归错档案")]).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+        let body = res.text().await.unwrap();
+        assert!(text_of(&body, "#e-remove_reason").unwrap().contains(why));
+        assert_eq!(
+            text_of(&body, "#f-remove_reason").unwrap(),
+            "归错档案",
+            "input kept"
+        );
+    };
+
+    // Lent out (the borrowing itself is tested above; here only its state).
+    diesel::update(archive_documents::table.find(doc))
+        .set(archive_documents::status.eq("on_loan"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    refused("归还后").await;
+    diesel::update(archive_documents::table.find(doc))
+        .set(archive_documents::status.eq("kept"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    keeper
+        .post(
+            &format!("{page}/hold"),
+            &[("hold", "on"), ("reason", "诉讼")],
+        )
+        .await;
+    refused("冻结").await;
+    keeper
+        .post(&format!("{page}/hold"), &[("hold", "off"), ("reason", "")])
+        .await;
+
+    let res = keeper
+        .submit(
+            &page,
+            &format!("{page}/appraise"),
+            &[("appraisal", "旧版本，无保存价值")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    refused("过期文件处理登记表").await;
+
+    let status: String = archive_documents::table
+        .find(doc)
+        .select(archive_documents::status)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "kept");
+}
+
+#[tokio::test]
+async fn a_paper_taken_out_is_not_due_for_destruction() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    archive_with_old_agreement(&app, &keeper, None).await;
+    let (_, due) = keeper.page("/archives/due").await;
+    assert!(due.contains("旧装修协议"), "past retention");
+    let doc = doc_id(&app, "旧装修协议").await;
+    let res = keeper
+        .post(
+            &format!("/archives/documents/{doc}/remove"),
+            &[("remove_reason", "业主已换签新协议，旧协议退还")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, due) = keeper.page("/archives/due").await;
+    assert!(!due.contains("旧装修协议"), "no longer in the archive");
+}
+
 #[tokio::test]
 async fn each_post_sees_the_archives_its_work_needs() {
     let app = TestApp::spawn().await;
