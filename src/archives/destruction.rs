@@ -116,6 +116,7 @@ pub async fn create(
     };
     let list = List {
         basis: "expired",
+        past_on: Some(today),
         note: &note,
         rows: &rows,
         back: "/archives/due".into(),
@@ -192,6 +193,7 @@ pub async fn appraise(
     };
     let list = List {
         basis: "appraised",
+        past_on: None,
         note: &note,
         rows: &rows,
         back: format!("/archives/documents/{id}"),
@@ -203,6 +205,8 @@ pub async fn appraise(
 struct List<'a> {
     /// `expired` or `appraised`.
     basis: &'a str,
+    /// For an `expired` list, the day its papers must be past retention on.
+    past_on: Option<chrono::NaiveDate>,
     note: &'a str,
     rows: &'a [DocumentRow],
     /// Where to go back to when another list took a paper meanwhile.
@@ -212,8 +216,9 @@ struct List<'a> {
 /// Files a checked list for review and approval, in one transaction: the list,
 /// its approval request, a line in each paper's archive history and the audit
 /// entry, then answers as [`once::answer`]. The papers are locked and checked
-/// again first: of two lists sent at once from two tabs, the second finds the
-/// papers on the first and files nothing.
+/// again first (as [`refusal`]): of two lists sent at once from two tabs, the
+/// second finds the papers on the first and files nothing; a paper lent, held or
+/// taken out since the form was checked stops the list too.
 async fn send_for_review(
     conn: &mut AsyncPgConnection,
     session: &Session,
@@ -227,18 +232,23 @@ async fn send_for_review(
     let now = Utc::now();
     let List {
         basis,
+        past_on,
         note,
         rows,
         back,
     } = list;
     let ids: Vec<i64> = rows.iter().map(|r| r.doc.id).collect();
+    let refused = std::sync::OnceLock::new();
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me).await? {
                 return Ok(None);
             }
             queries::lock_documents(conn, &ids).await?;
-            if !queries::on_open_list(conn, &ids).await?.is_empty() {
+            let now_rows = queries::document_rows(conn, &ids).await?;
+            let open = queries::on_open_list(conn, &ids).await?;
+            if let Some(key) = refusal(&now_rows, &open, past_on) {
+                let _ = refused.set(key);
                 return Err(diesel::result::Error::RollbackTransaction.into());
             }
             let id = queries::create_destruction(conn, me, basis, note, &ids).await?;
@@ -279,12 +289,12 @@ async fn send_for_review(
                 .await?)
         })
         .await;
-    let filed = match filed {
-        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
-            flash(session, "error", page.t("archives.error.on_list"));
+    let filed = match (filed, refused.get().copied()) {
+        (Err(AppError::Db(diesel::result::Error::RollbackTransaction)), Some(key)) => {
+            flash(session, "error", page.t(key));
             return Ok(see_other(&back));
         }
-        other => other?,
+        (other, _) => other?,
     };
     let ok = "archives.destruction_filed";
     once::answer(conn, session, page, token, filed, ok).await
