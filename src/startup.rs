@@ -88,6 +88,15 @@ pub fn build_with_changes(
         crate::keys::queries::TOPIC,
         1,
     ));
+    let due_papers = web::Data::new(crate::archives::queries::KeptDue::new(
+        changes.clone(),
+        crate::archives::queries::TOPIC,
+        1,
+    ));
+    let gauges = web::Data::new(crate::handbook::registers::Gauges {
+        overdue_loans: overdue.clone(),
+        due_papers,
+    });
     let archive_pages = web::Data::new(crate::archives::queries::KeptPages::new(
         changes.clone(),
         crate::archives::queries::TOPIC,
@@ -129,6 +138,7 @@ pub fn build_with_changes(
             .app_data(loan_pages.clone())
             .app_data(overdue.clone())
             .app_data(archive_pages.clone())
+            .app_data(gauges.clone())
             .wrap(mw::security_headers())
             .wrap(from_fn(mw::request_id_header))
             .wrap(Compress::default())

@@ -168,7 +168,7 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 }
 
 use crate::auth::Right;
-use crate::web::cite::{Cite, Enforcer};
+use crate::web::cite::{Cite, Enforcer, Gauge};
 
 const RULES: &str = "住户档案管理规定";
 /// The archive page: contents (1), labels and order (2), changes (4).
@@ -215,24 +215,35 @@ pub const ENFORCERS: &[Enforcer] = &[
         href: "/archives",
         title: "archives.title",
         right: Right::ViewArchives,
+        gauge: None,
     },
     Enforcer {
         cites: BORROW_CITES,
         href: "/archives/borrows",
         title: "archives.register",
         right: Right::ViewArchives,
+        gauge: None,
     },
     Enforcer {
         cites: RETENTION_CITES,
         href: "/archives/retention",
         title: "archives.retention",
         right: Right::ViewArchives,
+        gauge: None,
+    },
+    Enforcer {
+        cites: DESTRUCTION_CITES,
+        href: "/archives/due",
+        title: "archives.due",
+        right: Right::ViewArchives,
+        gauge: Some(Gauge::ArchivesDue),
     },
     Enforcer {
         cites: DESTRUCTION_CITES,
         href: "/archives/destructions",
         title: "archives.destructions",
         right: Right::ViewArchives,
+        gauge: None,
     },
 ];
 

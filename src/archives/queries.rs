@@ -47,6 +47,53 @@ pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Archive> 
 /// instance until a notice on `t:archives` (migration `…_register_topics`).
 pub type KeptPages = crate::db::changes::KeptOn<(Option<i64>, Option<i64>), Vec<ArchiveBrief>>;
 pub const TOPIC: &str = "archives";
+/// How many papers wait for destruction (the handbook's live state of its
+/// destruction clause), kept until a notice on `t:archives` or the site's next day.
+pub type KeptDue = crate::db::changes::KeptOn<(), i64>;
+
+/// The due count as the handbook's destruction clause shows it ("99+" beyond
+/// [`crate::keys::queries::OVERDUE_CAP`]), from `kept` until a paper or an
+/// archive changes or the site's day ends.
+pub async fn due_shown(
+    conn: &mut impl crate::db::Read,
+    kept: &KeptDue,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+) -> QueryResult<String> {
+    const CAP: i64 = crate::keys::queries::OVERDUE_CAP;
+    let today = now.with_timezone(&tz).date_naive();
+    let n = kept
+        .get_until((), now, async {
+            let n = due_count(conn, today, CAP + 1).await?;
+            let tomorrow = today.succ_opt().and_then(|d| crate::i18n::day_start(d, tz));
+            Ok::<_, diesel::result::Error>((n, tomorrow))
+        })
+        .await?;
+    Ok(match *n {
+        n if n > CAP => format!("{CAP}+"),
+        n => n.to_string(),
+    })
+}
+
+/// Papers in the archives past their retention date on `today` and not on hold,
+/// counted up to `cap` (never more than a page of the due index, whatever the
+/// archives hold).
+pub async fn due_count(
+    conn: &mut impl crate::db::Read,
+    today: NaiveDate,
+    cap: i64,
+) -> QueryResult<i64> {
+    let q = docs::table
+        .inner_join(archives::table)
+        .filter(sql::<Bool>(IN_ARCHIVE))
+        .filter(docs::retain_until.le(today))
+        .filter(docs::legal_hold.eq(false))
+        .filter(archives::legal_hold.eq(false))
+        .order((docs::retain_until, docs::id))
+        .select(docs::id);
+    let ids: Vec<i64> = crate::db::cached(q).limit(cap).load(conn).await?;
+    Ok(ids.len() as i64)
+}
 
 /// One page of archives in the paper order (project, 栋号, 楼层, 单元, 房号), after
 /// the archive `after`: a keyset over the order index, never an OFFSET.

@@ -1,6 +1,6 @@
 use actix_web::HttpResponse;
 use askama::Template;
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 
 use super::queries::{self, Filter};
@@ -52,9 +52,7 @@ fn filter_from(q: &AuditQuery, tz: chrono_tz::Tz) -> (Filter, bool) {
         match crate::web::form::date(s) {
             Some(d) => {
                 let d = if plus_one { d.succ_opt()? } else { d };
-                tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
-                    .earliest()
-                    .map(|t| t.with_timezone(&Utc))
+                crate::i18n::day_start(d, tz)
             }
             None => {
                 date_error = true;

@@ -12,6 +12,7 @@ use super::models::{DocumentRow, Version};
 use super::publication;
 use super::queries;
 use super::queries::PublishedContent;
+use super::registers::Gauges;
 use super::views::*;
 use super::{diff as differ, import};
 use crate::audit;
@@ -74,15 +75,27 @@ pub async fn index(
     Ok(html(StatusCode::OK, body))
 }
 
+/// What a document page reads from memory before the database.
+struct Memory<'a> {
+    config: &'a Config,
+    published: &'a PublishedContent,
+    kept: &'a KeptCurrent,
+    gauges: &'a Gauges,
+}
+
 async fn show_page(
     page: &UserPage,
     conn: ReadConn,
-    config: &Config,
-    published: &PublishedContent,
-    kept: &KeptCurrent,
+    memory: Memory<'_>,
     id: i64,
     number: Option<i32>,
 ) -> Result<HttpResponse, AppError> {
+    let Memory {
+        config,
+        published,
+        kept,
+        gauges,
+    } = memory;
     let mut conn = conn.get();
     let handbook = current::get(&mut conn, kept).await?;
     let entry = handbook.entry(id).ok_or(AppError::NotFound)?;
@@ -99,8 +112,10 @@ async fn show_page(
         version,
         content,
     };
+    let may = |r| page.may(r);
+    let shown = super::registers::gauges(&mut conn, gauges, &doc.content, may, config.tz).await?;
     let links =
-        super::registers::with_registers(&entry.links, &doc.content, page.locale, |r| page.may(r));
+        super::registers::with_registers(&entry.links, &doc.content, page.locale, may, &shown);
     let article = published.article(&Article {
         loc: page.locale,
         doc: &doc,
@@ -128,10 +143,17 @@ pub async fn show(
     config: web::Data<Config>,
     published: web::Data<PublishedContent>,
     kept: web::Data<KeptCurrent>,
+    gauges: web::Data<Gauges>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    show_page(&page, conn, &config, &published, &kept, id, None).await
+    let memory = Memory {
+        config: &config,
+        published: &published,
+        kept: &kept,
+        gauges: &gauges,
+    };
+    show_page(&page, conn, memory, id, None).await
 }
 
 /// GET /handbook/cite?c=…: a register's citation of a clause, resolved to the
@@ -154,10 +176,17 @@ pub async fn show_version(
     config: web::Data<Config>,
     published: web::Data<PublishedContent>,
     kept: web::Data<KeptCurrent>,
+    gauges: web::Data<Gauges>,
     path: web::Path<(i64, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, number) = path.into_inner();
-    show_page(&page, conn, &config, &published, &kept, id, Some(number)).await
+    let memory = Memory {
+        config: &config,
+        published: &published,
+        kept: &kept,
+        gauges: &gauges,
+    };
+    show_page(&page, conn, memory, id, Some(number)).await
 }
 
 #[derive(Deserialize)]

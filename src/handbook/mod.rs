@@ -8,7 +8,7 @@ pub mod import;
 pub mod models;
 pub mod publication;
 pub mod queries;
-mod registers;
+pub mod registers;
 pub mod reminders;
 mod views;
 

@@ -1,14 +1,16 @@
 //! Clause → register links. Each register names the clauses it enforces
 //! ([`Enforcer`]); a clause shows a link to every register that cites it, to the
 //! readers who may open that register. The registers cite by the clause's printed
-//! citation, so the links hold across versions as the citations do.
+//! citation, so the links hold across versions as the citations do. A register
+//! with a live state ([`Gauge`]) shows it on the link: "到期待销毁 · 现有 3 份".
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::models::{ClauseLink, SectionView};
 use crate::auth::Right;
+use crate::db::Read;
 use crate::i18n::Locale;
-use crate::web::cite::Enforcer;
+use crate::web::cite::{Enforcer, Gauge};
 
 /// Every feature's registers: a feature with a register adds its list here.
 const FEATURES: [&[Enforcer]; 3] = [
@@ -32,13 +34,57 @@ static BY_CITATION: LazyLock<HashMap<String, Vec<&'static Enforcer>>> = LazyLock
     map
 });
 
+/// Where each register's live state is kept: the feature's own memory of it,
+/// shared with the register's page.
+pub struct Gauges {
+    pub overdue_loans: actix_web::web::Data<crate::keys::queries::KeptOverdue>,
+    pub due_papers: actix_web::web::Data<crate::archives::queries::KeptDue>,
+}
+
+/// The live states the registers linked from `content` show this reader (only
+/// those `may` lets them open), as the link shows each count.
+pub async fn gauges(
+    conn: &mut impl Read,
+    kept: &Gauges,
+    content: &[SectionView],
+    may: impl Fn(Right) -> bool,
+    tz: chrono_tz::Tz,
+) -> diesel::QueryResult<HashMap<Gauge, String>> {
+    let mut needed: Vec<Gauge> = content
+        .iter()
+        .flat_map(|s| &s.clauses)
+        .filter_map(|c| BY_CITATION.get(&c.citation))
+        .flatten()
+        .filter(|e| may(e.right))
+        .filter_map(|e| e.gauge)
+        .collect();
+    needed.sort_unstable_by_key(|g| *g as u8);
+    needed.dedup();
+    let now = chrono::Utc::now();
+    let mut shown = HashMap::new();
+    for g in needed {
+        let n = match g {
+            Gauge::KeyLoansOverdue => {
+                crate::keys::queries::overdue_shown(conn, &kept.overdue_loans, now).await?
+            }
+            Gauge::ArchivesDue => {
+                crate::archives::queries::due_shown(conn, &kept.due_papers, now, tz).await?
+            }
+        };
+        shown.insert(g, n);
+    }
+    Ok(shown)
+}
+
 /// The links of a version's clauses: the stored ones (`handbook_clause_links`)
-/// and one to each register enforcing the clause that `may` lets the reader open.
+/// and one to each register enforcing the clause that `may` lets the reader open,
+/// with the register's live state from `gauges` ([`gauges`]).
 pub fn with_registers(
     stored: &HashMap<String, Vec<ClauseLink>>,
     content: &[SectionView],
     loc: Locale,
     may: impl Fn(Right) -> bool,
+    gauges: &HashMap<Gauge, String>,
 ) -> HashMap<String, Vec<ClauseLink>> {
     let mut links = stored.clone();
     for clause in content.iter().flat_map(|s| &s.clauses) {
@@ -52,7 +98,13 @@ pub fn with_registers(
                 .push(ClauseLink {
                     anchor: clause.anchor.clone(),
                     kind: "register".into(),
-                    label: loc.t(e.title).into(),
+                    label: match e.gauge.and_then(|g| Some((g, gauges.get(&g)?))) {
+                        Some((g, n)) => {
+                            let n: &dyn std::fmt::Display = n;
+                            format!("{} · {}", loc.t(e.title), loc.tf(g.label(), &[("n", n)]))
+                        }
+                        None => loc.t(e.title).into(),
+                    },
                     href: e.href.into(),
                 });
         }

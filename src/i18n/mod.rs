@@ -181,6 +181,18 @@ impl Locale {
     }
 }
 
+/// The instant the site's calendar day `day` begins in `tz` (the earlier one
+/// when a clock change repeats midnight; `None` only for dates out of range).
+pub fn day_start(
+    day: chrono::NaiveDate,
+    tz: chrono_tz::Tz,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    tz.from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
 /// A UTC time in the zone `tz` to the minute, `YYYY-MM-DD HH:MM`, as every page,
 /// export and mail shows times (digits written directly: list pages show two
 /// times per row, and `format!` machinery or a `strftime` pattern cost more than

@@ -26,8 +26,6 @@ use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::{html, see_other, signature, FieldErrors, Form, Query, UserPage};
 
 const PAGE: i64 = 50;
-/// The overdue count on the inventory shows "99+" beyond this.
-const OVERDUE_CAP: i64 = 99;
 /// Exports, print views and label sheets stop here.
 const SHEET_MAX: i64 = 5000;
 
@@ -96,17 +94,7 @@ pub async fn inventory(
     let (rows, last) = crate::web::page_of(&rows, PAGE as usize);
     let next = last.map(|r| crate::web::and_param(q.query(), format_args!("after={}", r.id)));
     let buildings = queries::building_choices(conn, &choices).await?;
-    let now = Utc::now();
-    let overdue = kept_overdue
-        .get_until((), now, async {
-            let n = queries::overdue_count(conn, now, OVERDUE_CAP + 1).await?;
-            Ok::<_, diesel::result::Error>((n, queries::next_due(conn, now).await?))
-        })
-        .await?;
-    let overdue = match *overdue {
-        n if n > OVERDUE_CAP => format!("{OVERDUE_CAP}+"),
-        n => n.to_string(),
-    };
+    let overdue = queries::overdue_shown(conn, &kept_overdue, Utc::now()).await?;
     let body = views::Inventory {
         ctx: page.ctx(),
         txt: Txt(page.locale),

@@ -3,7 +3,7 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
@@ -52,20 +52,14 @@ impl LoanQuery {
         crate::web::form::date(s)
     }
 
-    fn start_of(day: NaiveDate, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
-        tz.from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-    }
-
     fn filter(&self, page: &UserPage, now: DateTime<Utc>) -> LoanFilter {
         let tz = page.tz;
         let overdue = self.status == "overdue";
         LoanFilter {
-            from: Self::day(&self.from).and_then(|d| Self::start_of(d, tz)),
+            from: Self::day(&self.from).and_then(|d| crate::i18n::day_start(d, tz)),
             until: Self::day(&self.to)
                 .and_then(|d| d.succ_opt())
-                .and_then(|d| Self::start_of(d, tz)),
+                .and_then(|d| crate::i18n::day_start(d, tz)),
             category: super::CATEGORIES
                 .contains(&self.category.as_str())
                 .then(|| self.category.clone()),

@@ -22,7 +22,7 @@ use diesel_async::AsyncPgConnection;
 use crate::approvals::{Kind, StepDef};
 use crate::auth::{Right, Role};
 use crate::i18n::Locale;
-use crate::web::cite::Enforcer;
+use crate::web::cite::{Enforcer, Gauge};
 
 pub use jobs::seed_demo;
 
@@ -33,36 +33,42 @@ pub const ENFORCERS: &[Enforcer] = &[
         href: "/keys",
         title: "keys.inventory",
         right: Right::ViewKeys,
+        gauge: None,
     },
     Enforcer {
         cites: views::CITE_ISSUE,
         href: "/keys",
         title: "keys.inventory",
         right: Right::ViewKeys,
+        gauge: None,
     },
     Enforcer {
         cites: views::CITE_LABELS,
         href: "/keys/labels",
         title: "keys.labels",
         right: Right::ViewKeys,
+        gauge: None,
     },
     Enforcer {
         cites: views::CITE_LOAN,
         href: "/keys/loans",
         title: "keys.loan_register",
         right: Right::RequestKeyLoan,
+        gauge: Some(Gauge::KeyLoansOverdue),
     },
     Enforcer {
         cites: views::CITE_COPY,
         href: "/keys/copies",
         title: "keys.copies_title",
         right: Right::ViewKeys,
+        gauge: None,
     },
     Enforcer {
         cites: views::CITE_COUNT,
         href: "/keys/counts",
         title: "keys.counts_title",
         right: Right::ViewKeys,
+        gauge: None,
     },
 ];
 

@@ -48,6 +48,7 @@ pub const ENFORCERS: &[crate::web::cite::Enforcer] = &[crate::web::cite::Enforce
     href: "/leave/new",
     title: "leave.new",
     right: crate::auth::Right::FileLeave,
+    gauge: None,
 }];
 
 pub const TYPES: [(&str, &str); 7] = [

@@ -41,6 +41,31 @@ pub struct Enforcer {
     pub title: &'static str,
     /// The right the page requires.
     pub right: crate::auth::Right,
+    /// The register's live state the clause shows next to the link, if any.
+    pub gauge: Option<Gauge>,
+}
+
+/// A register's live state, a count shown on the clauses it enforces ("逾期未还
+/// 2"): every clause shows how its rule is kept right now. Each is kept in memory
+/// by the feature that owns the register until its tables change or time moves it
+/// (`handbook::registers::gauges`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Gauge {
+    /// Key loans out past their due time (钥匙借用登记).
+    KeyLoansOverdue,
+    /// Papers in the archives past their retention date and not on hold, waiting
+    /// for a destruction list (过期文件处理).
+    ArchivesDue,
+}
+
+impl Gauge {
+    /// Catalog key of its phrase, with `{n}` for the count.
+    pub fn label(self) -> &'static str {
+        match self {
+            Gauge::KeyLoansOverdue => "keys.gauge_overdue",
+            Gauge::ArchivesDue => "archives.gauge_due",
+        }
+    }
 }
 
 /// The query of `/handbook/cite`.

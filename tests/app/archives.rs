@@ -1372,6 +1372,50 @@ async fn a_paper_taken_out_is_not_due_for_destruction() {
 }
 
 #[tokio::test]
+async fn the_destruction_clause_shows_how_many_papers_wait() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let waiting = async || {
+        clause_link_to(&app, &keeper, "/archives/due")
+            .await
+            .unwrap()
+    };
+    assert!(
+        waiting().await.ends_with("现有 0 份"),
+        "{}",
+        waiting().await
+    );
+    archive_with_old_agreement(&app, &keeper, None).await;
+    assert!(
+        waiting().await.ends_with("现有 1 份"),
+        "{}",
+        waiting().await
+    );
+    // A hold on the one paper (its archive's row unchanged) stops it counting.
+    let doc = doc_id(&app, "旧装修协议").await;
+    keeper
+        .post(
+            &format!("/archives/documents/{doc}/hold"),
+            &[("hold", "on"), ("reason", "诉讼")],
+        )
+        .await;
+    assert!(
+        waiting().await.ends_with("现有 0 份"),
+        "{}",
+        waiting().await
+    );
+    // In English; and not for those who may not open the list.
+    keeper.page("/handbook?lang=en").await;
+    assert!(
+        waiting().await.ends_with("Due for destruction · 0 now"),
+        "{}",
+        waiting().await
+    );
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(clause_link_to(&app, &employee, "/archives/due").await, None);
+}
+
+#[tokio::test]
 async fn each_post_sees_the_archives_its_work_needs() {
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;

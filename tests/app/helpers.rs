@@ -1,5 +1,6 @@
 //! The test harness: a real server on a free port, against its own PostgreSQL
 //! database cloned from a migrated and seeded template.
+use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use kefu::auth::Role;
 use reqwest::{header, redirect, Response, StatusCode};
@@ -97,6 +98,25 @@ pub async fn empty_database() -> String {
         .await
         .expect("create an empty database");
     with_db(&server_url(), &name)
+}
+
+/// The text of the first handbook clause link to the register at `href`, as
+/// `reader` sees the current handbook (`None`: no clause links there for them).
+pub async fn clause_link_to(app: &TestApp, reader: &Browser, href: &str) -> Option<String> {
+    use kefu::schema::handbook_documents as documents;
+    let ids: Vec<i64> = documents::table
+        .select(documents::id)
+        .order(documents::position)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    for id in ids {
+        let (_, page) = reader.page(&format!("/handbook/{id}")).await;
+        if let Some(text) = text_of(&page, &format!(".hb-reg[href=\"{href}\"]")) {
+            return Some(text);
+        }
+    }
+    None
 }
 
 /// One running app with its own database.

@@ -776,8 +776,13 @@ async fn the_overdue_job_mails_borrower_and_custodian_once_per_day() {
     app.settle().await;
     let (_, home) = clerk.page("/keys").await;
     assert_eq!(text_of(&home, "#overdue-count").unwrap(), "逾期未还：1 笔");
-    // A returned loan is not reminded.
+    // The handbook's clause on loans shows the same live state on its link.
+    let link = clause_link_to(&app, &clerk, "/keys/loans").await.unwrap();
+    assert!(link.ends_with("逾期未还 1 笔"), "{link}");
+    // A returned loan is not reminded, and no longer counts on the clause.
     clerk.post(&format!("/keys/loans/{loan}/return"), &[]).await;
+    let link = clause_link_to(&app, &clerk, "/keys/loans").await.unwrap();
+    assert!(link.ends_with("逾期未还 0 笔"), "{link}");
     run(due + Duration::hours(48)).await;
     assert_eq!(overdue_mails(&app).await.len(), 4);
 }

@@ -1,0 +1,1 @@
+DROP TRIGGER archive_documents_topic_notice ON archive_documents;
