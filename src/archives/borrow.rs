@@ -302,10 +302,15 @@ pub async fn lend(
     };
     let me = page.user().id;
     let meta = page.meta();
-    let done = conn
+    let handed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !queries::lend(conn, id, me, &sig.name, sig.drawing_png.as_deref()).await? {
-                return Ok(false);
+                return Ok(Handed::NotApproved);
+            }
+            // A paper lent on another borrow, taken out or destroyed since the
+            // approval cannot be handed over: undo the hand-over.
+            if !queries::borrowed_all_kept(conn, id).await? {
+                return Err(diesel::result::Error::RollbackTransaction.into());
             }
             if borrow.mode == "loan" {
                 queries::set_borrowed_status(conn, id, "kept", "on_loan").await?;
@@ -320,15 +325,28 @@ pub async fn lend(
                 json!({ "signed_name": sig.name, "drawn": sig.drawing_png.is_some() }),
             )
             .await?;
-            Ok(true)
+            Ok(Handed::Lent)
         })
-        .await?;
-    if done {
-        flash(&session, "ok", page.t("archives.lent"));
-    } else {
-        flash(&session, "error", page.t("archives.borrow_not_approved"));
+        .await;
+    let handed = match handed {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => Handed::Away,
+        other => other?,
+    };
+    match handed {
+        Handed::Lent => flash(&session, "ok", page.t("archives.lent")),
+        Handed::NotApproved => flash(&session, "error", page.t("archives.borrow_not_approved")),
+        Handed::Away => flash(&session, "error", page.t("archives.error.not_in_cabinet")),
     }
     Ok(see_other(&format!("/archives/borrows/{id}")))
+}
+
+/// How a hand-over ended.
+enum Handed {
+    Lent,
+    /// Not (or no longer) approved: refused, or lent already.
+    NotApproved,
+    /// A paper of the borrow is not in the cabinet now.
+    Away,
 }
 
 /// POST /archives/borrows/{id}/return

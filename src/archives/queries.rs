@@ -752,6 +752,20 @@ pub async fn lend(
     Ok(n == 1)
 }
 
+/// Locks a borrow's documents and says whether every one is in the cabinet
+/// (kept: not lent on another borrow, taken out or destroyed since approval).
+pub async fn borrowed_all_kept(conn: &mut AsyncPgConnection, borrow: i64) -> QueryResult<bool> {
+    let statuses: Vec<String> = docs::table
+        .inner_join(items::table.on(items::document_id.eq(docs::id)))
+        .filter(items::borrow_id.eq(borrow))
+        .order(docs::id)
+        .for_update()
+        .select(docs::status)
+        .load(conn)
+        .await?;
+    Ok(statuses.iter().all(|s| s == "kept"))
+}
+
 pub async fn give_back(conn: &mut AsyncPgConnection, id: i64, to: i64) -> QueryResult<bool> {
     let n = diesel::update(borrows::table.find(id).filter(borrows::status.eq("lent")))
         .set((

@@ -1290,6 +1290,70 @@ async fn a_paper_taken_out_leaves_the_checklist_and_keeps_its_history() {
 }
 
 #[tokio::test]
+async fn a_paper_taken_out_after_the_approval_is_not_handed_over() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let page = paper_within_retention(&app, &keeper, "装修协议").await;
+    let doc = page.rsplit('/').next().unwrap();
+    let archive: i64 = {
+        let id: i64 = doc.parse().unwrap();
+        archive_documents::table
+            .find(id)
+            .select(archive_documents::archive_id)
+            .first(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    let due = (today() + Duration::days(5)).to_string();
+    let res = specialist
+        .post(
+            &format!("/archives/{archive}/borrow"),
+            &[
+                ("documents", doc),
+                ("mode", "loan"),
+                ("purpose", "核对装修约定"),
+                ("due_on", &due),
+            ],
+        )
+        .await;
+    let borrow = location(&res);
+    let request: i64 = approval_requests::table
+        .filter(approval_requests::kind.eq("archive_borrow"))
+        .select(approval_requests::id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    decide(&app, &app.login_as(Role::CenterManager).await, request).await;
+    // Approved, then the paper goes back to the owner before the hand-over.
+    let res = keeper
+        .post(
+            &format!("{page}/remove"),
+            &[("remove_reason", "原件退还业主")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let sign = [("sign_name", "客服专员 陈静"), ("sign_confirm", "1")];
+    let res = keeper.post(&format!("{borrow}/lend"), &sign).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = keeper.page(&borrow).await;
+    assert!(shown.contains("不在档案柜中"), "says why");
+    assert_eq!(
+        text_of(&shown, "#borrow-status").unwrap(),
+        "已批准",
+        "not lent"
+    );
+    let (status,): (String,) = archive_documents::table
+        .find(doc.parse::<i64>().unwrap())
+        .select((archive_documents::status,))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(status, "removed");
+}
+
+#[tokio::test]
 async fn a_paper_lent_held_or_listed_stays_in_its_archive() {
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
