@@ -15,8 +15,9 @@ use crate::schema::{
 };
 
 /// A document in the archive: neither destroyed nor taken out (as
-/// [`super::models::Document::in_archive`]). Written out, not bound, so that the planner matches
-/// it with the partial indexes that say the same (`archive_documents_due_idx`).
+/// [`Document::in_archive`]). Written out, not bound, so that the planner
+/// matches it with the partial indexes that say the same
+/// (`archive_documents_due_idx`).
 pub const IN_ARCHIVE: &str = "archive_documents.status IN ('kept', 'on_loan')";
 
 pub async fn doc_types(conn: &mut AsyncPgConnection) -> QueryResult<Vec<DocType>> {
@@ -874,8 +875,9 @@ pub async fn overdue(
 
 // ---- Retention ----
 
-/// Documents in the archive (not destroyed, not taken out) whose retention date is on or before `until`, in date
-/// order after (`after_date`, `after_id`): a keyset over the due index.
+/// Documents in the archive (not destroyed, not taken out) whose retention date
+/// is on or before `until`, in date order after (`after_date`, `after_id`): a
+/// keyset over the due index.
 pub async fn due(
     conn: &mut AsyncPgConnection,
     until: NaiveDate,

@@ -181,8 +181,9 @@ impl Locale {
     }
 }
 
-/// The instant the site's calendar day `day` begins in `tz` (the earlier one
-/// when a clock change repeats midnight; `None` only for dates out of range).
+/// The instant the site's calendar day `day` begins in `tz`: the earlier one when
+/// a clock change repeats midnight, `None` when one skips it (or the date is out
+/// of range).
 pub fn day_start(
     day: chrono::NaiveDate,
     tz: chrono_tz::Tz,
