@@ -25,7 +25,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
-use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 /// Documents that may be asked for: kept, in this archive, with their confidentiality.
@@ -418,8 +418,6 @@ fn shown(code: &str) -> (&'static str, Option<&'static [&'static str]>) {
 }
 
 const PAGE: i64 = 50;
-/// Most lines on paper and in an export, as the key registers.
-const SHEET_MAX: i64 = 5000;
 
 /// A page of the register and the documents of its lines.
 async fn register_rows(

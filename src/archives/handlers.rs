@@ -25,7 +25,7 @@ use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::schema::archive_doc_types;
 use crate::web::context::flash;
-use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::{html, see_other, FieldErrors, Form, Query, Upload, UserPage};
 
 const PAGE: i64 = 50;
@@ -68,9 +68,6 @@ pub async fn list(
     .render()?;
     Ok(html(StatusCode::OK, body))
 }
-
-/// Most archives in one export.
-const SHEET_MAX: i64 = 5000;
 
 /// GET /archives.csv and /archives.xlsx: the archive list as a sheet, with the
 /// list's building filter. A pooled

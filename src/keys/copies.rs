@@ -22,7 +22,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
-use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
@@ -61,7 +61,7 @@ pub async fn export(
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let rows = queries::copies(&mut conn, None, 5000).await?;
+    let rows = queries::copies(&mut conn, None, SHEET_MAX).await?;
     let loc = page.locale;
     let txt = Txt(loc);
     let headers = [

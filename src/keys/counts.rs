@@ -16,7 +16,7 @@ use crate::audit;
 use crate::auth::Right;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, FieldErrors, Form, Query, UserPage};
 
@@ -52,7 +52,7 @@ pub async fn export(
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let rows = queries::counts(&mut conn, None, 5000).await?;
+    let rows = queries::counts(&mut conn, None, SHEET_MAX).await?;
     let loc = page.locale;
     let headers = [
         "keys.when",

@@ -22,12 +22,10 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::properties::{personal, queries as props};
 use crate::web::context::flash;
-use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::{html, see_other, signature, FieldErrors, Form, Query, UserPage};
 
 const PAGE: i64 = 50;
-/// Exports, print views and label sheets stop here.
-const SHEET_MAX: i64 = 5000;
 
 /// The inventory's filters as they come in the URL.
 #[derive(Deserialize, Default, Debug)]
@@ -150,7 +148,7 @@ async fn render_new_keys(
     Ok(html(status, body))
 }
 
-/// Every key the filters select, up to [`SHEET_MAX`].
+/// Every key the filters select, up to [`SHEET_MAX`](export::SHEET_MAX).
 async fn sheet_rows(conn: &mut AsyncPgConnection, q: &KeysQuery) -> QueryResult<Vec<KeyRow>> {
     queries::list_keys(conn, &q.filter(), None, SHEET_MAX).await
 }

@@ -22,12 +22,11 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::properties::personal;
 use crate::web::context::flash;
-use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 const PAGE: i64 = 50;
-const SHEET_MAX: i64 = 5000;
 
 /// The register's filters as they come in the URL.
 #[derive(Deserialize, Default, Debug)]

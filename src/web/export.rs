@@ -31,6 +31,9 @@ impl From<i64> for Cell {
     }
 }
 
+/// Most rows a register puts in one export, print view or label sheet.
+pub const SHEET_MAX: i64 = 5000;
+
 /// A sheet: a title (the file and sheet name), column headers, rows.
 pub struct Sheet {
     pub title: String,
