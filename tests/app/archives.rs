@@ -1780,19 +1780,23 @@ async fn a_filed_document_is_corrected_into_the_inventory_and_a_bad_form_keeps_t
     assert_eq!(stored(&mut conn).await, before);
 
     // 档案变更: the keeper corrects it; the inventory and the history follow.
-    let res = keeper
-        .post(
-            &path,
-            &[
-                ("type_id", &t),
-                ("title", "入伙通知书（原件）"),
-                ("received_on", "2024-05-11"),
-                ("pages", "4"),
-                ("cabinet", "A柜"),
-                ("box", "3"),
-            ],
-        )
-        .await;
+    let corrected = [
+        ("type_id", t.as_str()),
+        ("title", "入伙通知书（原件）"),
+        ("received_on", "2024-05-11"),
+        ("pages", "4"),
+        ("cabinet", "A柜"),
+        ("box", "3"),
+    ];
+    let changes = async |conn: &mut diesel_async::AsyncPgConnection| -> i64 {
+        audit_log::table
+            .filter(audit_log::action.eq("archives.document_changed"))
+            .count()
+            .get_result(conn)
+            .await
+            .unwrap()
+    };
+    let res = keeper.post(&path, &corrected).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         stored(&mut conn).await,
@@ -1806,35 +1810,11 @@ async fn a_filed_document_is_corrected_into_the_inventory_and_a_bad_form_keeps_t
     assert!(inventory.contains("入伙通知书（原件）"));
     let (_, show) = keeper.page(&format!("/archives/{archive}")).await;
     assert!(show.contains("修改资料"), "in the archive's history");
-    let changes: i64 = audit_log::table
-        .filter(audit_log::action.eq("archives.document_changed"))
-        .count()
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(changes, 1);
+    assert_eq!(changes(&mut conn).await, 1);
     // The same form sent again (a double click, the back button) records nothing.
-    let again = keeper
-        .post(
-            &path,
-            &[
-                ("type_id", &t),
-                ("title", "入伙通知书（原件）"),
-                ("received_on", "2024-05-11"),
-                ("pages", "4"),
-                ("cabinet", "A柜"),
-                ("box", "3"),
-            ],
-        )
-        .await;
+    let again = keeper.post(&path, &corrected).await;
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
-    let changes: i64 = audit_log::table
-        .filter(audit_log::action.eq("archives.document_changed"))
-        .count()
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(changes, 1, "nothing more recorded");
+    assert_eq!(changes(&mut conn).await, 1, "nothing more recorded");
     let (_, show) = keeper.page(&format!("/archives/{archive}")).await;
     assert_eq!(
         show.matches("修改资料").count(),
@@ -1881,13 +1861,11 @@ async fn a_filed_document_is_corrected_into_the_inventory_and_a_bad_form_keeps_t
         .await
         .unwrap();
     assert_eq!(kept, "入伙通知书（复印件）");
-    let changes: i64 = audit_log::table
-        .filter(audit_log::action.eq("archives.document_changed"))
-        .count()
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(changes, 1, "the refused correction recorded nothing");
+    assert_eq!(
+        changes(&mut conn).await,
+        1,
+        "the refused correction recorded nothing"
+    );
 
     // Those who only read archives see no form and cannot post one.
     let supervisor = app.login_as(Role::CsSupervisor).await;
