@@ -93,9 +93,15 @@ pub fn build_with_changes(
         crate::archives::queries::TOPIC,
         1,
     ));
+    let overdue_borrows = web::Data::new(crate::archives::queries::KeptOverdueBorrows::new(
+        changes.clone(),
+        crate::archives::queries::TOPIC,
+        1,
+    ));
     let gauges = web::Data::new(crate::handbook::registers::Gauges {
         overdue_loans: overdue.clone(),
         due_papers,
+        overdue_borrows: overdue_borrows.clone(),
     });
     let archive_pages = web::Data::new(crate::archives::queries::KeptPages::new(
         changes.clone(),
@@ -137,6 +143,7 @@ pub fn build_with_changes(
             .app_data(key_pages.clone())
             .app_data(loan_pages.clone())
             .app_data(overdue.clone())
+            .app_data(overdue_borrows.clone())
             .app_data(archive_pages.clone())
             .app_data(gauges.clone())
             .wrap(mw::security_headers())

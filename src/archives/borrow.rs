@@ -6,7 +6,7 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
@@ -404,16 +404,38 @@ pub const STATUSES: [&str; 6] = [
 /// `?status=handed`: the borrows handed over (on loan or returned), what the
 /// paper register holds.
 pub const HANDED: &str = "handed";
+/// `?status=overdue`: the borrows still on loan after their due date.
+pub const OVERDUE: &str = "overdue";
 
 /// The register's filter from `?status=`: its code as the page keeps it (empty:
-/// every borrow) and the statuses it shows. An unknown code shows every borrow.
-fn shown(code: &str) -> (&'static str, Option<&'static [&'static str]>) {
-    if code == HANDED {
-        return (HANDED, Some(&STATUSES[4..]));
-    }
-    match STATUSES.iter().position(|s| *s == code) {
-        Some(i) => (STATUSES[i], Some(&STATUSES[i..=i])),
-        None => ("", None),
+/// every borrow), the statuses it shows, and for [`OVERDUE`] the site's today
+/// (due dates before it). An unknown code shows every borrow.
+struct Shown {
+    code: &'static str,
+    statuses: Option<&'static [&'static str]>,
+    due_before: Option<NaiveDate>,
+}
+
+fn shown(code: &str, today: NaiveDate) -> Shown {
+    let only = |code, statuses| Shown {
+        code,
+        statuses: Some(statuses),
+        due_before: None,
+    };
+    match code {
+        HANDED => only(HANDED, &STATUSES[4..]),
+        OVERDUE => Shown {
+            due_before: Some(today),
+            ..only(OVERDUE, &STATUSES[4..=4])
+        },
+        _ => match STATUSES.iter().position(|s| *s == code) {
+            Some(i) => only(STATUSES[i], &STATUSES[i..=i]),
+            None => Shown {
+                code: "",
+                statuses: None,
+                due_before: None,
+            },
+        },
     }
 }
 
@@ -422,11 +444,12 @@ const PAGE: i64 = 50;
 /// A page of the register and the documents of its lines.
 async fn register_rows(
     conn: &mut DbConn,
-    statuses: Option<&[&str]>,
+    shown: &Shown,
     before: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<BorrowRow>, Vec<(i64, String)>, Option<i64>), AppError> {
-    let mut rows = queries::register(conn, statuses, before, limit + 1).await?;
+    let mut rows =
+        queries::register(conn, shown.statuses, shown.due_before, before, limit + 1).await?;
     let next = crate::web::trim_page(&mut rows, limit as usize).map(|r| r.borrow.id);
     let ids: Vec<i64> = rows.iter().map(|r| r.borrow.id).collect();
     let titles = queries::borrow_titles(conn, &ids).await?;
@@ -466,21 +489,26 @@ impl Signers {
     }
 }
 
-/// GET /archives/borrows: the 文件借阅登记表.
+/// GET /archives/borrows: the 文件借阅登记表, with how many loans are overdue.
 pub async fn register(
     page: UserPage,
     mut conn: DbConn,
     q: Query<PageQuery>,
+    kept_overdue: web::Data<queries::KeptOverdueBorrows>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
-    let (status, statuses) = shown(&q.status);
-    let (rows, titles, next) = register_rows(&mut conn, statuses, q.before, PAGE).await?;
+    let today = page.ctx().today();
+    let shown = shown(&q.status, today);
+    let (rows, titles, next) = register_rows(&mut conn, &shown, q.before, PAGE).await?;
+    let overdue = queries::overdue_shown(&mut conn, &kept_overdue, Utc::now(), page.tz).await?;
     let body = Register {
         ctx: page.ctx(),
         rows,
         titles,
         next,
-        status,
+        status: shown.code,
+        today,
+        overdue,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
@@ -494,15 +522,15 @@ pub async fn register_print(
     q: Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
-    let (status, statuses) = shown(&q.status);
-    let (rows, titles, next) = register_rows(&mut conn, statuses, q.before, SHEET_MAX).await?;
+    let shown = shown(&q.status, page.ctx().today());
+    let (rows, titles, next) = register_rows(&mut conn, &shown, q.before, SHEET_MAX).await?;
     let signers = Signers::of(&mut conn, &rows).await?;
     let body = RegisterPrint {
         ctx: page.ctx(),
         rows,
         titles,
         signers,
-        status,
+        status: shown.code,
         truncated: next.is_some(),
     }
     .render()?;
@@ -572,8 +600,8 @@ pub async fn register_export(
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
-    let (_, statuses) = shown(&q.status);
-    let (rows, titles, _) = register_rows(&mut conn, statuses, None, SHEET_MAX).await?;
+    let shown = shown(&q.status, page.ctx().today());
+    let (rows, titles, _) = register_rows(&mut conn, &shown, None, SHEET_MAX).await?;
     let signers = Signers::of(&mut conn, &rows).await?;
     let sheet = export_sheet(&rows, &titles, &signers, page.locale, page.tz);
     export::respond(&sheet, format, "archive-borrows")

@@ -222,7 +222,7 @@ pub const ENFORCERS: &[Enforcer] = &[
         href: "/archives/borrows",
         title: "archives.register",
         right: Right::ViewArchives,
-        gauge: None,
+        gauge: Some(Gauge::ArchiveLoansOverdue),
     },
     Enforcer {
         cites: RETENTION_CITES,

@@ -237,6 +237,14 @@ pub struct Borrow {
     pub created_at: DateTime<Utc>,
 }
 
+impl Borrow {
+    /// On loan past its due date on the site's `today`: the day after the due
+    /// date, as the overdue reminder counts it.
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        self.status == "lent" && self.due_on < today
+    }
+}
+
 /// A line of the 文件借阅登记表: the borrow, its archive's label and the borrower.
 #[derive(Queryable, Debug, Clone)]
 pub struct BorrowRow {

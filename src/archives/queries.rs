@@ -6,6 +6,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::web::cite::{shown_count, COUNT_CAP};
+
 use super::models::{
     Archive, ArchiveBrief, DocType, Document, DocumentRow, HistoryEntry, NewArchive, NewDocument,
 };
@@ -50,30 +52,53 @@ pub type KeptPages = crate::db::changes::KeptOn<(Option<i64>, Option<i64>), Vec<
 pub const TOPIC: &str = "archives";
 /// How many papers wait for destruction (the handbook's live state of its
 /// destruction clause), kept until a notice on `t:archives` or the site's next day.
-pub type KeptDue = crate::db::changes::KeptOn<(), i64>;
+pub type KeptDue = crate::db::changes::KeptOn<DueKey, i64>;
+
+/// The one key of [`KeptDue`]: a type of its own, since the app finds its data
+/// by type and other counts are kept as `KeptOn<_, i64>` too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DueKey;
 
 /// The due count as the handbook's destruction clause shows it ("99+" beyond
-/// [`crate::keys::queries::OVERDUE_CAP`]), from `kept` until a paper or an
-/// archive changes or the site's day ends.
+/// [`COUNT_CAP`]), from `kept` until a paper or an archive changes or the site's
+/// day ends.
 pub async fn due_shown(
     conn: &mut impl crate::db::Read,
     kept: &KeptDue,
     now: chrono::DateTime<chrono::Utc>,
     tz: chrono_tz::Tz,
 ) -> QueryResult<String> {
-    const CAP: i64 = crate::keys::queries::OVERDUE_CAP;
+    shown_by_day(kept, DueKey, now, tz, |today| {
+        due_count(conn, today, COUNT_CAP + 1)
+    })
+    .await
+}
+
+/// A count by the site's day as pages show it, from `kept` until its topic
+/// changes or the day ends; `count` counts on a given day up to one past the cap.
+async fn shown_by_day<K, F>(
+    kept: &crate::db::changes::KeptOn<K, i64>,
+    key: K,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+    count: impl FnOnce(NaiveDate) -> F,
+) -> QueryResult<String>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    F: std::future::Future<Output = QueryResult<i64>>,
+{
     let today = now.with_timezone(&tz).date_naive();
     let n = kept
-        .get_until((), now, async {
-            let n = due_count(conn, today, CAP + 1).await?;
-            let tomorrow = today.succ_opt().and_then(|d| crate::i18n::day_start(d, tz));
-            Ok::<_, diesel::result::Error>((n, tomorrow))
+        .get_until(key, now, async {
+            Ok::<_, diesel::result::Error>((count(today).await?, next_day(today, tz)))
         })
         .await?;
-    Ok(match *n {
-        n if n > CAP => format!("{CAP}+"),
-        n => n.to_string(),
-    })
+    Ok(shown_count(*n))
+}
+
+/// When the site's day after `today` begins: a count by the day changes then.
+fn next_day(today: NaiveDate, tz: chrono_tz::Tz) -> Option<chrono::DateTime<chrono::Utc>> {
+    today.succ_opt().and_then(|d| crate::i18n::day_start(d, tz))
 }
 
 /// Papers in the archives past their retention date on `today` and not on hold,
@@ -804,10 +829,11 @@ pub async fn set_borrowed_status(
 }
 
 /// One page of the register, newest first (keyset on id), of the borrows in one
-/// of `statuses` (all when None).
+/// of `statuses` (all when None), due before `due_before` when given.
 pub async fn register(
     conn: &mut AsyncPgConnection,
     statuses: Option<&[&str]>,
+    due_before: Option<NaiveDate>,
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<BorrowRow>> {
@@ -830,6 +856,9 @@ pub async fn register(
     }
     if let Some(statuses) = statuses {
         q = q.filter(borrows::status.eq_any(statuses));
+    }
+    if let Some(day) = due_before {
+        q = q.filter(borrows::due_on.lt(day));
     }
     q.load(conn).await
 }
@@ -871,6 +900,44 @@ pub async fn overdue(
         ))
         .load(conn)
         .await
+}
+
+/// How many loans are overdue (the loan register's notice, the handbook's loan
+/// clause), kept until a notice on `t:archives` or the site's next day.
+pub type KeptOverdueBorrows = crate::db::changes::KeptOn<OverdueKey, i64>;
+
+/// The one key of [`KeptOverdueBorrows`], a type of its own as [`DueKey`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OverdueKey;
+
+/// The overdue count as pages show it ("99+" beyond [`COUNT_CAP`]), from `kept`
+/// until a loan, a paper or an archive changes or the site's day ends.
+pub async fn overdue_shown(
+    conn: &mut impl crate::db::Read,
+    kept: &KeptOverdueBorrows,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+) -> QueryResult<String> {
+    shown_by_day(kept, OverdueKey, now, tz, |today| {
+        overdue_count(conn, today, COUNT_CAP + 1)
+    })
+    .await
+}
+
+/// Loans on loan past their due date on `today`, counted up to `cap` (never
+/// more than a page of the overdue index, whatever the register holds).
+pub async fn overdue_count(
+    conn: &mut impl crate::db::Read,
+    today: NaiveDate,
+    cap: i64,
+) -> QueryResult<i64> {
+    let q = borrows::table
+        .filter(borrows::status.eq(crate::db::constant("lent")))
+        .filter(borrows::due_on.lt(today))
+        .select(borrows::id);
+    // The status as a constant in the text, so the partial overdue index serves.
+    let ids: Vec<i64> = crate::db::cached(q).limit(cap).load(conn).await?;
+    Ok(ids.len() as i64)
 }
 
 // ---- Retention ----

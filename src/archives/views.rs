@@ -349,11 +349,18 @@ pub struct Register<'a> {
     pub next: Option<i64>,
     /// The filter (`?status=`): empty for every borrow.
     pub status: &'static str,
+    /// The site's today: a loan still out after its due date is overdue.
+    pub today: NaiveDate,
+    /// How many loans are overdue, as shown ("99+").
+    pub overdue: String,
 }
 
 impl Register<'_> {
     pub fn titles(&self, id: &i64) -> String {
         titles_of(&self.titles, *id)
+    }
+    pub fn overdue(&self, b: &Borrow) -> bool {
+        b.overdue(self.today)
     }
     /// The filter's choices: every borrow, those handed over, each status.
     pub fn filters(&self) -> Vec<(&'static str, &'static str)> {
@@ -377,6 +384,7 @@ fn register_filters(loc: Locale) -> Vec<(&'static str, &'static str)> {
     let mut v = vec![
         ("", loc.t("archives.all_borrows")),
         (super::borrow::HANDED, loc.t("archives.handed")),
+        (super::borrow::OVERDUE, loc.t("archives.overdue_filter")),
     ];
     v.extend(
         super::borrow::STATUSES
@@ -401,6 +409,9 @@ pub struct RegisterPrint<'a> {
 impl RegisterPrint<'_> {
     pub fn titles(&self, id: &i64) -> String {
         titles_of(&self.titles, *id)
+    }
+    pub fn overdue(&self, b: &Borrow) -> bool {
+        b.overdue(self.ctx.today())
     }
     pub fn when(&self, t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
         t.as_ref().map(|t| self.ctx.datetime(t)).unwrap_or_default()

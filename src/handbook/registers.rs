@@ -39,6 +39,7 @@ static BY_CITATION: LazyLock<HashMap<String, Vec<&'static Enforcer>>> = LazyLock
 pub struct Gauges {
     pub overdue_loans: actix_web::web::Data<crate::keys::queries::KeptOverdue>,
     pub due_papers: actix_web::web::Data<crate::archives::queries::KeptDue>,
+    pub overdue_borrows: actix_web::web::Data<crate::archives::queries::KeptOverdueBorrows>,
 }
 
 /// The live states the registers linked from `content` show this reader (only
@@ -69,6 +70,10 @@ pub async fn gauges(
             }
             Gauge::ArchivesDue => {
                 crate::archives::queries::due_shown(conn, &kept.due_papers, now, tz).await?
+            }
+            Gauge::ArchiveLoansOverdue => {
+                crate::archives::queries::overdue_shown(conn, &kept.overdue_borrows, now, tz)
+                    .await?
             }
         };
         shown.insert(g, n);

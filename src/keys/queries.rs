@@ -2,6 +2,7 @@
 //! inside the caller's transaction.
 use crate::db::changes::KeptOn;
 use crate::db::Read;
+use crate::web::cite::{shown_count, COUNT_CAP};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Timestamptz};
@@ -699,9 +700,6 @@ pub type KeptKeyPages = KeptOn<(KeyFilter, Option<i64>), Vec<KeyBrief>>;
 pub type KeptLoanPages = KeptOn<(LoanFilter, Option<(DateTime<Utc>, i64)>), Vec<LoanLine>>;
 pub type KeptOverdue = KeptOn<(), i64>;
 
-/// A shown count stops here: "99+" beyond.
-pub const OVERDUE_CAP: i64 = 99;
-
 /// The overdue count as pages show it (the loan register, the handbook's loan
 /// clause), from `kept` while no loan changed and none fell due since.
 pub async fn overdue_shown(
@@ -711,14 +709,11 @@ pub async fn overdue_shown(
 ) -> QueryResult<String> {
     let n = kept
         .get_until((), now, async {
-            let n = overdue_count(conn, now, OVERDUE_CAP + 1).await?;
+            let n = overdue_count(conn, now, COUNT_CAP + 1).await?;
             Ok::<_, diesel::result::Error>((n, next_due(conn, now).await?))
         })
         .await?;
-    Ok(match *n {
-        n if n > OVERDUE_CAP => format!("{OVERDUE_CAP}+"),
-        n => n.to_string(),
-    })
+    Ok(shown_count(*n))
 }
 
 /// Overdue loans not yet reminded on `day` (the job's work list).

@@ -56,6 +56,8 @@ pub enum Gauge {
     /// Papers in the archives past their retention date and not on hold, waiting
     /// for a destruction list (过期文件处理).
     ArchivesDue,
+    /// Archive loans still out the day after their due date (文件借阅登记表).
+    ArchiveLoansOverdue,
 }
 
 impl Gauge {
@@ -64,7 +66,20 @@ impl Gauge {
         match self {
             Gauge::KeyLoansOverdue => "keys.gauge_overdue",
             Gauge::ArchivesDue => "archives.gauge_due",
+            Gauge::ArchiveLoansOverdue => "archives.gauge_overdue",
         }
+    }
+}
+
+/// A live count stops here: a page counts at most one more, and shows "99+".
+pub const COUNT_CAP: i64 = 99;
+
+/// A live count as pages show it: "99+" beyond [`COUNT_CAP`].
+pub fn shown_count(n: i64) -> String {
+    if n > COUNT_CAP {
+        format!("{COUNT_CAP}+")
+    } else {
+        n.to_string()
     }
 }
 

@@ -1289,24 +1289,25 @@ async fn a_paper_taken_out_leaves_the_checklist_and_keeps_its_history() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn a_paper_taken_out_after_the_approval_is_not_handed_over() {
-    let app = TestApp::spawn().await;
-    let keeper = app.login_as(Role::ArchiveKeeper).await;
-    let specialist = app.login_as(Role::CsSpecialist).await;
-    let page = paper_within_retention(&app, &keeper, "装修协议").await;
+/// A paper called `title` filed today in 王小明's archive, asked on loan for five
+/// days by `borrower` (the specialist) and approved by the centre manager:
+/// (the paper's page, the borrow's page).
+async fn approved_loan(
+    app: &TestApp,
+    keeper: &Browser,
+    borrower: &Browser,
+    title: &str,
+) -> (String, String) {
+    let page = paper_within_retention(app, keeper, title).await;
     let doc = page.rsplit('/').next().unwrap();
-    let archive: i64 = {
-        let id: i64 = doc.parse().unwrap();
-        archive_documents::table
-            .find(id)
-            .select(archive_documents::archive_id)
-            .first(&mut app.db().await)
-            .await
-            .unwrap()
-    };
+    let archive: i64 = archive_documents::table
+        .find(doc.parse::<i64>().unwrap())
+        .select(archive_documents::archive_id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
     let due = (today() + Duration::days(5)).to_string();
-    let res = specialist
+    let res = borrower
         .post(
             &format!("/archives/{archive}/borrow"),
             &[
@@ -1317,6 +1318,7 @@ async fn a_paper_taken_out_after_the_approval_is_not_handed_over() {
             ],
         )
         .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let borrow = location(&res);
     let request: i64 = approval_requests::table
         .filter(approval_requests::kind.eq("archive_borrow"))
@@ -1324,7 +1326,17 @@ async fn a_paper_taken_out_after_the_approval_is_not_handed_over() {
         .first(&mut app.db().await)
         .await
         .unwrap();
-    decide(&app, &app.login_as(Role::CenterManager).await, request).await;
+    decide(app, &app.login_as(Role::CenterManager).await, request).await;
+    (page, borrow)
+}
+
+#[tokio::test]
+async fn a_paper_taken_out_after_the_approval_is_not_handed_over() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let (page, borrow) = approved_loan(&app, &keeper, &specialist, "装修协议").await;
+    let doc = page.rsplit('/').next().unwrap();
     // Approved, then the paper goes back to the owner before the hand-over.
     let res = keeper
         .post(
@@ -1477,6 +1489,92 @@ async fn the_destruction_clause_shows_how_many_papers_wait() {
     );
     let employee = app.login_as(Role::Employee).await;
     assert_eq!(clause_link_to(&app, &employee, "/archives/due").await, None);
+}
+
+#[tokio::test]
+async fn a_loan_kept_past_its_due_date_is_marked_counted_and_shown_on_its_clause() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let (_, borrow) = approved_loan(&app, &keeper, &specialist, "装修协议").await;
+    let sign = [("sign_name", "客服专员 陈静"), ("sign_confirm", "1")];
+    let res = keeper.post(&format!("{borrow}/lend"), &sign).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id: i64 = borrow.rsplit('/').next().unwrap().parse().unwrap();
+    let clause = async || {
+        clause_link_to(&app, &keeper, "/archives/borrows")
+            .await
+            .unwrap()
+    };
+    let count = async || text_of(&keeper.page("/archives/borrows").await.1, "#overdue-count");
+    let overdue_lines = async || {
+        texts_of(
+            &keeper.page("/archives/borrows?status=overdue").await.1,
+            "td .badge",
+        )
+    };
+    let due_on = async |day: NaiveDate| {
+        diesel::update(archive_borrows::table.find(id))
+            .set(archive_borrows::due_on.eq(day))
+            .execute(&mut app.db().await)
+            .await
+            .unwrap();
+    };
+
+    // Lent and not yet due: nothing is late. Both counts are now kept in memory.
+    assert!(
+        clause().await.ends_with("逾期未还 0 笔"),
+        "{}",
+        clause().await
+    );
+    assert_eq!(count().await.as_deref(), Some("逾期未还：0 笔"));
+    // Due today is not late yet; the clock cannot move, so the due date does (and
+    // the loan's own row tells the kept counts so).
+    due_on(today()).await;
+    assert_eq!(count().await.as_deref(), Some("逾期未还：0 笔"));
+    assert!(overdue_lines().await.is_empty());
+    due_on(today() - Duration::days(1)).await;
+    assert!(
+        clause().await.ends_with("逾期未还 1 笔"),
+        "{}",
+        clause().await
+    );
+    assert_eq!(count().await.as_deref(), Some("逾期未还：1 笔"));
+    assert_eq!(overdue_lines().await, ["借出中", "逾期"]);
+    let (_, page) = keeper.page(&borrow).await;
+    assert_eq!(text_of(&page, "#borrow-overdue").as_deref(), Some("逾期"));
+    let (_, print) = keeper.page("/archives/borrows/print?status=overdue").await;
+    assert!(print.contains("逾期未还") && print.contains("借出中（逾期）"));
+    let (_, csv) = keeper.page("/archives/borrows.csv?status=overdue").await;
+    assert!(csv.contains("核对装修约定"));
+
+    // Returned: nothing is late any more.
+    keeper.post(&format!("{borrow}/return"), &[]).await;
+    assert!(
+        clause().await.ends_with("逾期未还 0 笔"),
+        "{}",
+        clause().await
+    );
+    assert!(overdue_lines().await.is_empty());
+    let (_, csv) = keeper.page("/archives/borrows.csv?status=overdue").await;
+    assert!(
+        !csv.contains("核对装修约定"),
+        "the export follows the filter"
+    );
+
+    // In English; and not for those who may not open the register.
+    keeper.page("/handbook?lang=en").await;
+    assert!(
+        clause().await.ends_with(" · 0 overdue"),
+        "{}",
+        clause().await
+    );
+    assert_eq!(count().await.as_deref(), Some("Overdue loans: 0"));
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(
+        clause_link_to(&app, &employee, "/archives/borrows").await,
+        None
+    );
 }
 
 #[tokio::test]

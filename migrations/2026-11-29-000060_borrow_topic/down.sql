@@ -1,0 +1,1 @@
+DROP TRIGGER archive_borrows_topic_notice ON archive_borrows;
