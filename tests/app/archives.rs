@@ -1216,6 +1216,13 @@ async fn a_paper_taken_out_leaves_the_checklist_and_keeps_its_history() {
         .unwrap()
         .contains("移出原因"));
     assert_eq!(state(&mut conn).await.0, "kept");
+    // The same in English, where the keeper then takes the paper out.
+    keeper.page("/handbook?lang=en").await;
+    let res = keeper.post(&remove, &[("remove_reason", "")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text_of(&res.text().await.unwrap(), "#e-remove_reason")
+        .unwrap()
+        .starts_with("Give the reason"));
 
     // 档案变更: the original goes back to the owner.
     let res = keeper
@@ -1223,6 +1230,9 @@ async fn a_paper_taken_out_leaves_the_checklist_and_keeps_its_history() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), page);
+    let (_, shown) = keeper.page(&page).await;
+    assert!(shown.contains("The document is out of the archive"));
+    keeper.page("/handbook?lang=zh-CN").await;
     assert_eq!(
         state(&mut conn).await,
         ("removed".to_owned(), "原件退还业主".to_owned(), false)
@@ -1356,6 +1366,12 @@ async fn a_paper_taken_out_after_the_approval_is_not_handed_over() {
         "已批准",
         "not lent"
     );
+    // Tried again in English: refused again, in English.
+    keeper.page("/handbook?lang=en").await;
+    keeper.post(&format!("{borrow}/lend"), &sign).await;
+    let (_, shown) = keeper.page(&borrow).await;
+    assert!(shown.contains("is not in the cabinet now"), "says why");
+    assert_eq!(text_of(&shown, "#borrow-status").unwrap(), "Approved");
     let (status,): (String,) = archive_documents::table
         .find(doc.parse::<i64>().unwrap())
         .select((archive_documents::status,))
