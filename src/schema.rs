@@ -645,6 +645,9 @@ diesel::table! {
         must_change_password -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        totp_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamptz>,
+        totp_last_step -> Nullable<Int8>,
     }
 }
 

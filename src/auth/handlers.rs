@@ -50,7 +50,7 @@ pub struct LoginForm {
     next: String,
 }
 
-fn lock_message(ctx: &PageCtx, lock: &Lock) -> String {
+pub(super) fn lock_message(ctx: &PageCtx, lock: &Lock) -> String {
     let (key, until) = match lock {
         Lock::Account(u) => ("auth.locked_account", u),
         Lock::Address(u) => ("auth.locked_address", u),
@@ -130,6 +130,13 @@ pub async fn login(
         return reshow(&errors, Some(message), status);
     }
     let user = user.ok_or(AppError::Forbidden)?;
+    if super::totp::of(&mut conn, user.id).await?.is_some() {
+        // The code comes next, on a new session that signs no one in yet.
+        session.renew();
+        super::second_factor::await_code(&session, user.id, &next)?;
+        rotate_csrf(&session);
+        return Ok(see_other("/login/code"));
+    }
     throttle::clear_account(&mut conn, &username).await?;
     let meta = audit::Meta {
         actor_id: Some(user.id),

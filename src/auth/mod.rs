@@ -2,8 +2,10 @@
 mod handlers;
 pub mod password;
 pub mod rights;
+mod second_factor;
 pub mod session_store;
 pub mod throttle;
+pub mod totp;
 mod views;
 
 use actix_web::web;
@@ -18,5 +20,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/account/password",
             web::post().to(handlers::change_password),
+        )
+        .route("/login/code", web::get().to(second_factor::code_form))
+        .route("/login/code", web::post().to(second_factor::code))
+        .route("/account/totp", web::get().to(second_factor::account))
+        .route("/account/totp", web::post().to(second_factor::enable))
+        .route(
+            "/account/totp/disable",
+            web::post().to(second_factor::disable),
         );
 }

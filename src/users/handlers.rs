@@ -11,7 +11,7 @@ use super::models::{NewUser, UserChanges};
 use super::queries;
 use super::views::{UserFormPage, UserList, UserShow};
 use crate::audit;
-use crate::auth::{password, throttle, Right, Role};
+use crate::auth::{password, throttle, totp, Right, Role};
 use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::web::context::flash;
@@ -194,11 +194,15 @@ pub async fn show(
     let one_time_password = session
         .remove_as::<String>(&otp_key(id))
         .and_then(Result::ok);
+    let totp_since = totp::of(&mut conn, id)
+        .await?
+        .map(|s| page.ctx().datetime(&s.enabled_at));
     let body = UserShow {
         ctx: page.ctx(),
         user,
         roles,
         one_time_password,
+        totp_since,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
@@ -364,5 +368,35 @@ pub async fn reset_password(
     .await?;
     let _ = session.insert(otp_key(id), otp);
     flash(&session, "ok", page.t("users.password_reset_done"));
+    Ok(see_other(&format!("/admin/users/{id}")))
+}
+
+/// POST /admin/users/{id}/totp/reset: turns a user's second factor off (a lost
+/// or replaced phone); they sign in with their password and may turn it on again.
+pub async fn reset_totp(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageUsers)?;
+    let id = path.into_inner();
+    queries::get(&mut conn, id).await?;
+    let meta = page.meta();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        if totp::disable(conn, id).await? {
+            audit::record(
+                conn,
+                &meta,
+                "user.totp_reset",
+                Some(("user", id.to_string())),
+                json!({}),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    flash(&session, "ok", page.t("totp.admin_was_reset"));
     Ok(see_other(&format!("/admin/users/{id}")))
 }

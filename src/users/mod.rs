@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/{id}/reset-password",
                 web::post().to(handlers::reset_password),
-            ),
+            )
+            .route("/{id}/totp/reset", web::post().to(handlers::reset_totp)),
     );
 }

@@ -60,6 +60,8 @@ pub struct UserShow<'a> {
     pub roles: Vec<String>,
     /// Shown once, right after the account was created or its password reset.
     pub one_time_password: Option<String>,
+    /// Since when the user's second factor is on, if it is.
+    pub totp_since: Option<String>,
 }
 
 impl UserShow<'_> {

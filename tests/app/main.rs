@@ -17,3 +17,4 @@ mod once;
 mod properties;
 mod security;
 mod smtp;
+mod totp;
