@@ -27,6 +27,7 @@ pub mod schema;
 pub mod startup;
 pub mod telemetry;
 pub mod users;
+pub mod visits;
 pub mod web;
 
 pub use error::AppError;

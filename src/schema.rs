@@ -651,6 +651,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    visit_notes (id) {
+        id -> Int8,
+        visit_id -> Int8,
+        author_id -> Int8,
+        at -> Timestamptz,
+        body -> Text,
+        reported -> Bool,
+    }
+}
+
+diesel::table! {
+    visits (id) {
+        id -> Int8,
+        started_at -> Timestamptz,
+        ended_at -> Timestamptz,
+        visitor_name -> Text,
+        visitor_phone -> Text,
+        visitor_kind -> Text,
+        room -> Text,
+        matter -> Text,
+        answer -> Text,
+        status -> Text,
+        received_by -> Int8,
+        recorded_at -> Timestamptz,
+        late -> Bool,
+        closed_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(approval_events -> approval_requests (request_id));
 diesel::joinable!(approval_links -> approval_tasks (task_id));
 diesel::joinable!(approval_links -> users (user_id));
@@ -715,6 +745,10 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_code));
 diesel::joinable!(user_roles -> users (user_id));
 
+diesel::joinable!(visit_notes -> users (author_id));
+diesel::joinable!(visit_notes -> visits (visit_id));
+diesel::joinable!(visits -> users (received_by));
+
 diesel::allow_tables_to_appear_in_same_query!(
     approval_deputies,
     approval_events,
@@ -766,4 +800,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     user_roles,
     users,
+    visit_notes,
+    visits,
 );

@@ -98,10 +98,16 @@ pub fn build_with_changes(
         crate::archives::queries::TOPIC,
         1,
     ));
+    let open_visits = web::Data::new(crate::visits::queries::KeptOpen::new(
+        changes.clone(),
+        crate::visits::queries::TOPIC,
+        1,
+    ));
     let gauges = web::Data::new(crate::handbook::registers::Gauges {
         overdue_loans: overdue.clone(),
         due_papers,
         overdue_borrows: overdue_borrows.clone(),
+        open_visits,
     });
     let archive_pages = web::Data::new(crate::archives::queries::KeptPages::new(
         changes.clone(),
@@ -193,6 +199,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::jobs::routes(cfg);
     crate::approvals::routes(cfg);
     crate::leave::routes(cfg);
+    crate::visits::routes(cfg);
     crate::archives::routes(cfg);
     crate::keys::routes(cfg);
     crate::forms::routes(cfg);

@@ -107,6 +107,10 @@ pub enum Right {
     HandEngineeringKeys,
     /// Ask to borrow keys for one's own work, and see one's own loans.
     RequestKeyLoan,
+    /// Register the visitors one received (来访客户登记表) and follow them up.
+    RecordVisits,
+    /// See and follow up everyone's visitors, print and export the register.
+    ViewVisits,
 }
 
 /// The rights table: which roles carry which right.
@@ -140,6 +144,8 @@ pub fn granted(role: Role, right: Right) -> bool {
         ManageKeys => matches!(role, CsSpecialist | CsSupervisor),
         HandEngineeringKeys => role == EngineeringManager,
         RequestKeyLoan => true,
+        RecordVisits => matches!(role, Employee | CsSpecialist | ArchiveKeeper | CsSupervisor),
+        ViewVisits => matches!(role, CsSupervisor | CenterManager),
     }
 }
 

@@ -13,10 +13,11 @@ use crate::i18n::Locale;
 use crate::web::cite::{Enforcer, Gauge};
 
 /// Every feature's registers: a feature with a register adds its list here.
-const FEATURES: [&[Enforcer]; 3] = [
+const FEATURES: [&[Enforcer]; 4] = [
     crate::keys::ENFORCERS,
     crate::archives::ENFORCERS,
     crate::leave::ENFORCERS,
+    crate::visits::ENFORCERS,
 ];
 
 /// The registers citing each clause, by its citation ("钥匙管理规定 2(1)②"), one
@@ -40,6 +41,7 @@ pub struct Gauges {
     pub overdue_loans: actix_web::web::Data<crate::keys::queries::KeptOverdue>,
     pub due_papers: actix_web::web::Data<crate::archives::queries::KeptDue>,
     pub overdue_borrows: actix_web::web::Data<crate::archives::queries::KeptOverdueBorrows>,
+    pub open_visits: actix_web::web::Data<crate::visits::queries::KeptOpen>,
 }
 
 /// The live states the registers linked from `content` show this reader (only
@@ -74,6 +76,9 @@ pub async fn gauges(
             Gauge::ArchiveLoansOverdue => {
                 crate::archives::queries::overdue_shown(conn, &kept.overdue_borrows, now, tz)
                     .await?
+            }
+            Gauge::VisitsOpen => {
+                crate::visits::queries::open_shown(conn, &kept.open_visits).await?
             }
         };
         shown.insert(g, n);

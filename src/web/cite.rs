@@ -58,6 +58,8 @@ pub enum Gauge {
     ArchivesDue,
     /// Archive loans still out the day after their due date (文件借阅登记表).
     ArchiveLoansOverdue,
+    /// Visits still being followed up (来访客户登记表).
+    VisitsOpen,
 }
 
 impl Gauge {
@@ -67,6 +69,7 @@ impl Gauge {
             Gauge::KeyLoansOverdue => "keys.gauge_overdue",
             Gauge::ArchivesDue => "archives.gauge_due",
             Gauge::ArchiveLoansOverdue => "archives.gauge_overdue",
+            Gauge::VisitsOpen => "visits.gauge_open",
         }
     }
 }

@@ -171,6 +171,11 @@ impl PageCtx {
         let mut items = vec![("/", "nav.home", true), ("/handbook", "handbook.nav", true)];
         items.push(("/approvals", "approvals.nav_label", true));
         items.push(("/leave", "leave.nav_label", user.may(Right::FileLeave)));
+        items.push((
+            "/visits",
+            "visits.nav_label",
+            user.may(Right::RecordVisits) || user.may(Right::ViewVisits),
+        ));
         // Key staff open the inventory; everyone else their own loans.
         items.push((
             if user.may(Right::ViewKeys) {

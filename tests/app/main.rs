@@ -18,3 +18,4 @@ mod properties;
 mod security;
 mod smtp;
 mod totp;
+mod visits;

@@ -1,0 +1,2 @@
+DROP TABLE visit_notes;
+DROP TABLE visits;

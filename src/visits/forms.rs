@@ -1,0 +1,255 @@
+//! The visitor register's forms: raw input and its checks.
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use serde::Deserialize;
+
+use crate::web::FieldErrors;
+
+const NAME_MAX: usize = 50;
+const PHONE_MAX: usize = 20;
+const ROOM_MAX: usize = 50;
+const TEXT_MAX: usize = 1000;
+
+/// Who the visitor is, by code, with their catalog keys under `visits.kind.`.
+pub const KINDS: [&str; 4] = ["owner", "tenant", "prospect", "other"];
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct VisitInput {
+    #[serde(default)]
+    pub day: String,
+    #[serde(default)]
+    pub start: String,
+    #[serde(default)]
+    pub end: String,
+    #[serde(default)]
+    pub visitor_name: String,
+    #[serde(default)]
+    pub visitor_phone: String,
+    #[serde(default)]
+    pub visitor_kind: String,
+    #[serde(default)]
+    pub room: String,
+    #[serde(default)]
+    pub matter: String,
+    #[serde(default)]
+    pub answer: String,
+    /// "1" when the visit needs following up (rule 5).
+    #[serde(default)]
+    pub follow_up: String,
+    #[serde(default)]
+    pub form_token: String,
+}
+
+pub struct ValidVisit {
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub visitor_name: String,
+    pub visitor_phone: String,
+    pub visitor_kind: &'static str,
+    pub room: String,
+    pub matter: String,
+    pub answer: String,
+    pub follow_up: bool,
+}
+
+fn time(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
+}
+
+/// The first instant `day` at `t` names in the site's time zone.
+fn instant(day: NaiveDate, t: NaiveTime, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    tz.from_local_datetime(&day.and_time(t))
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+fn text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> String {
+    let v = value.trim();
+    if required && v.is_empty() {
+        errors.add(field, &format!("visits.error.{field}"));
+    } else if v.chars().count() > max {
+        errors.add(field, "visits.error.too_long");
+    }
+    v.to_owned()
+}
+
+impl VisitInput {
+    /// A blank form for a reception that just ended: today, the last half hour.
+    pub fn fresh(now: DateTime<Utc>, tz: chrono_tz::Tz) -> VisitInput {
+        let local = now.with_timezone(&tz);
+        let start = local - chrono::Duration::minutes(30);
+        VisitInput {
+            day: local.date_naive().to_string(),
+            start: start.format("%H:%M").to_string(),
+            end: local.format("%H:%M").to_string(),
+            visitor_kind: "owner".into(),
+            form_token: crate::web::once::new_token(),
+            ..Default::default()
+        }
+    }
+
+    pub fn validate(
+        &self,
+        errors: &mut FieldErrors,
+        now: DateTime<Utc>,
+        tz: chrono_tz::Tz,
+    ) -> Option<ValidVisit> {
+        let day = crate::web::form::date(&self.day);
+        if day.is_none() {
+            errors.add("day", "visits.error.day");
+        }
+        let (start, end) = (time(&self.start), time(&self.end));
+        if start.is_none() {
+            errors.add("start", "visits.error.time");
+        }
+        if end.is_none() {
+            errors.add("end", "visits.error.time");
+        }
+        let mut span = None;
+        if let (Some(d), Some(s), Some(e)) = (day, start, end) {
+            match (instant(d, s, tz), instant(d, e, tz)) {
+                (Some(s), Some(e)) if e < s => errors.add("end", "visits.error.order"),
+                (Some(_), Some(e)) if e > now => errors.add("end", "visits.error.future"),
+                (Some(s), Some(e)) => span = Some((s, e)),
+                _ => errors.add("start", "visits.error.time"),
+            }
+        }
+        let visitor_name = text(errors, "visitor_name", &self.visitor_name, NAME_MAX, true);
+        let visitor_phone = text(
+            errors,
+            "visitor_phone",
+            &self.visitor_phone,
+            PHONE_MAX,
+            false,
+        );
+        if !visitor_phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
+        {
+            errors.add("visitor_phone", "visits.error.visitor_phone");
+        }
+        let kind = KINDS.iter().find(|k| **k == self.visitor_kind).copied();
+        if kind.is_none() {
+            errors.add("visitor_kind", "visits.error.visitor_kind");
+        }
+        let room = text(errors, "room", &self.room, ROOM_MAX, false);
+        let matter = text(errors, "matter", &self.matter, TEXT_MAX, true);
+        let answer = text(errors, "answer", &self.answer, TEXT_MAX, false);
+        let (started_at, ended_at) = span?;
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(ValidVisit {
+            started_at,
+            ended_at,
+            visitor_name,
+            visitor_phone,
+            visitor_kind: kind?,
+            room,
+            matter,
+            answer,
+            follow_up: self.follow_up == "1",
+        })
+    }
+}
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct NoteInput {
+    #[serde(default)]
+    pub body: String,
+    /// "1": mail the note to the customer-service supervisor (反馈给客服主管).
+    #[serde(default)]
+    pub report: String,
+    /// "1": the follow-up is done; the visit is closed.
+    #[serde(default)]
+    pub close: String,
+    #[serde(default)]
+    pub form_token: String,
+}
+
+impl NoteInput {
+    /// A blank note, with its one-time token.
+    pub fn fresh() -> NoteInput {
+        NoteInput {
+            form_token: crate::web::once::new_token(),
+            ..Default::default()
+        }
+    }
+
+    pub fn validate(&self, errors: &mut FieldErrors) -> Option<String> {
+        let body = text(errors, "body", &self.body, TEXT_MAX, true);
+        errors.is_empty().then_some(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn input() -> VisitInput {
+        VisitInput {
+            day: "2026-11-29".into(),
+            start: "09:00".into(),
+            end: "09:40".into(),
+            visitor_name: "刘先生".into(),
+            visitor_phone: "138 1234 5678".into(),
+            visitor_kind: "owner".into(),
+            matter: "咨询物业费".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_reception_is_read_in_the_sites_time_zone() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let mut errors = FieldErrors::new(Default::default());
+        let v = input()
+            .validate(&mut errors, at("2026-11-29T02:00:00Z"), tz)
+            .unwrap();
+        assert_eq!(v.started_at, at("2026-11-29T01:00:00Z"));
+        assert_eq!(v.ended_at, at("2026-11-29T01:40:00Z"));
+        assert!(!v.follow_up);
+    }
+
+    #[test]
+    fn each_wrong_field_gets_its_message() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let now = at("2026-11-29T01:30:00Z");
+        let mut errors = FieldErrors::new(Default::default());
+        assert!(
+            input().validate(&mut errors, now, tz).is_none(),
+            "not ended yet"
+        );
+        assert!(errors.has("end"));
+        let bad = VisitInput {
+            end: "08:00".into(),
+            visitor_name: " ".into(),
+            visitor_phone: "call me".into(),
+            visitor_kind: "alien".into(),
+            matter: String::new(),
+            ..input()
+        };
+        let mut errors = FieldErrors::new(Default::default());
+        assert!(bad
+            .validate(&mut errors, at("2026-11-30T00:00:00Z"), tz)
+            .is_none());
+        for f in [
+            "end",
+            "visitor_name",
+            "visitor_phone",
+            "visitor_kind",
+            "matter",
+        ] {
+            assert!(errors.has(f), "{f}");
+        }
+    }
+}

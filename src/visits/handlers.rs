@@ -1,0 +1,514 @@
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::{NoteInput, VisitInput};
+use super::mail::Reported;
+use super::models::{NewNote, NewVisit, VisitLine};
+use super::queries::{self, Filter};
+use super::views::{reception, VisitForm, VisitList, VisitPrint, VisitShow};
+use crate::audit;
+use crate::auth::Right;
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::web::context::flash;
+use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
+use crate::web::{html, once, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
+
+const PAGE: i64 = 50;
+
+fn require_any(page: &UserPage) -> Result<(), AppError> {
+    if page.may(Right::RecordVisits) || page.may(Right::ViewVisits) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    show: String,
+    #[serde(default)]
+    before: String,
+}
+
+impl ListQuery {
+    /// The month shown (the site's current one unless a valid `YYYY-MM` is asked).
+    fn month(&self, today: NaiveDate) -> NaiveDate {
+        crate::web::form::date(&format!("{}-01", self.month.trim()))
+            .unwrap_or_else(|| today.with_day(1).unwrap_or(today))
+    }
+
+    fn show(&self) -> &'static str {
+        super::SHOWS
+            .iter()
+            .find(|s| **s == self.show)
+            .copied()
+            .unwrap_or("all")
+    }
+
+    fn cursor(&self) -> Option<(DateTime<Utc>, i64)> {
+        let (t, id) = self.before.split_once('.')?;
+        let t = DateTime::from_timestamp_micros(t.parse().ok()?)?;
+        Some((t, id.parse().ok()?))
+    }
+
+    /// The register's lines for this reader: everyone's for those who may see
+    /// them, else their own.
+    fn filter(&self, page: &UserPage, tz: chrono_tz::Tz) -> (Filter, NaiveDate) {
+        let first = self.month(page.ctx().today());
+        let next = first
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(first);
+        let start = |d: NaiveDate| crate::i18n::day_start(d, tz);
+        let show = self.show();
+        let filter = Filter {
+            from: start(first),
+            until: start(next),
+            open: show == "open",
+            late: show == "late",
+            receiver: (!page.may(Right::ViewVisits)).then(|| page.user().id),
+        };
+        (filter, first)
+    }
+
+    /// `month=…&show=…` as the page keeps them.
+    fn query(&self, month: NaiveDate) -> String {
+        format!("month={}&show={}", month.format("%Y-%m"), self.show())
+    }
+}
+
+/// GET /visits: the register by month, newest reception first.
+pub async fn list(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    require_any(&page)?;
+    let (filter, month) = q.filter(&page, page.tz);
+    let mut rows = queries::page(&mut conn, &filter, q.cursor(), PAGE + 1).await?;
+    let query = q.query(month);
+    let next = crate::web::trim_page(&mut rows, PAGE as usize).map(|r| {
+        let v = &r.visit;
+        format!(
+            "{query}&before={}.{}",
+            v.started_at.timestamp_micros(),
+            v.id
+        )
+    });
+    let body = VisitList {
+        ctx: page.ctx(),
+        rows,
+        next,
+        month: month.format("%Y-%m").to_string(),
+        show: q.show(),
+        query,
+        everyone: filter.receiver.is_none(),
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+fn form(
+    page: &UserPage,
+    input: &VisitInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let body = VisitForm {
+        ctx: page.ctx(),
+        input,
+        errors,
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /visits/new
+pub async fn new_form(page: UserPage) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordVisits)?;
+    let input = VisitInput::fresh(Utc::now(), page.tz);
+    form(
+        &page,
+        &input,
+        &FieldErrors::new(page.locale),
+        StatusCode::OK,
+    )
+}
+
+/// POST /visits/new: the register of one reception, by whoever received the
+/// visitor; late when made more than 10 minutes after its end.
+pub async fn create(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(mut input): Form<VisitInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordVisits)?;
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
+    let now = Utc::now();
+    let valid = input.validate(&mut errors, now, page.tz);
+    let (Some(v), Some(token)) = (valid, token) else {
+        return form(&page, &input, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let late = now > v.ended_at + chrono::Duration::minutes(super::DUE_MINUTES);
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
+            let id = queries::create(
+                conn,
+                &NewVisit {
+                    started_at: v.started_at,
+                    ended_at: v.ended_at,
+                    visitor_name: &v.visitor_name,
+                    visitor_phone: &v.visitor_phone,
+                    visitor_kind: v.visitor_kind,
+                    room: &v.room,
+                    matter: &v.matter,
+                    answer: &v.answer,
+                    status: if v.follow_up { "open" } else { "closed" },
+                    received_by: me,
+                    recorded_at: now,
+                    late,
+                    closed_at: (!v.follow_up).then_some(now),
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "visit.recorded",
+                Some(("visit", id.to_string())),
+                json!({ "late": late, "follow_up": v.follow_up }),
+            )
+            .await?;
+            Ok(token.filed(conn, format!("/visits/{id}")).await?)
+        })
+        .await?;
+    if filed.is_some() && late {
+        flash(&session, "error", page.t("visits.late_notice"));
+    }
+    once::answer(&mut conn, &session, &page, &token, filed, "visits.recorded").await
+}
+
+/// The visit, if this reader may see it: their own, or anyone's for those who
+/// see the whole register.
+async fn visible(conn: &mut DbConn, page: &UserPage, id: i64) -> Result<VisitLine, AppError> {
+    require_any(page)?;
+    let line = queries::get(conn, id).await?;
+    if line.visit.received_by != page.user().id && !page.may(Right::ViewVisits) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(line)
+}
+
+/// Whether this reader may see the visitor's phone in full (audited): the one
+/// who follows them up, and the posts that see personal data.
+fn may_reveal(page: &UserPage, line: &VisitLine) -> bool {
+    line.visit.received_by == page.user().id || page.may(Right::RevealPersonalData)
+}
+
+async fn render_show(
+    page: &UserPage,
+    conn: &mut DbConn,
+    line: VisitLine,
+    revealed: bool,
+    input: &NoteInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let notes = queries::notes(conn, line.visit.id).await?;
+    let phone = if revealed {
+        line.visit.visitor_phone.clone()
+    } else {
+        line.visit.phone_masked()
+    };
+    let body = VisitShow {
+        ctx: page.ctx(),
+        may_reveal: !revealed && !line.visit.visitor_phone.is_empty() && may_reveal(page, &line),
+        may_follow: line.visit.status == "open",
+        line,
+        notes,
+        phone,
+        input,
+        errors,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /visits/{id}
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let line = visible(&mut conn, &page, path.into_inner()).await?;
+    let input = NoteInput::fresh();
+    let errors = FieldErrors::new(page.locale);
+    render_show(
+        &page,
+        &mut conn,
+        line,
+        false,
+        &input,
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /visits/{id}/reveal: the page with the phone in full; the view is
+/// audited before it is shown.
+pub async fn reveal(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let line = visible(&mut conn, &page, path.into_inner()).await?;
+    if !may_reveal(&page, &line) {
+        return Err(AppError::Forbidden);
+    }
+    audit::record(
+        &mut conn,
+        &page.meta(),
+        "visit.phone_viewed",
+        Some(("visit", line.visit.id.to_string())),
+        json!({}),
+    )
+    .await?;
+    let input = NoteInput::fresh();
+    let errors = FieldErrors::new(page.locale);
+    render_show(
+        &page,
+        &mut conn,
+        line,
+        true,
+        &input,
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /visits/{id}/notes: a follow-up note on an open visit, reported to the
+/// supervisors by mail when asked, closing the visit when the follow-up is done.
+pub async fn add_note(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+    Form(mut input): Form<NoteInput>,
+) -> Result<HttpResponse, AppError> {
+    let line = visible(&mut conn, &page, path.into_inner()).await?;
+    let id = line.visit.id;
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
+    let body = input.validate(&mut errors);
+    let (Some(body), Some(token)) = (body, token) else {
+        return render_show(
+            &page,
+            &mut conn,
+            line,
+            false,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let me = page.user();
+    let meta = page.meta();
+    let now = Utc::now();
+    let report = input.report == "1";
+    let close = input.close == "1";
+    let url = {
+        let mut u = config.base_url.clone();
+        u.set_path(&format!("/visits/{id}"));
+        u.to_string()
+    };
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me.id).await? {
+                return Ok(None);
+            }
+            let visit = queries::lock(conn, id).await?;
+            if visit.status != "open" {
+                // Closed meanwhile (another tab, a colleague): nothing is noted.
+                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
+            }
+            let note = queries::add_note(
+                conn,
+                &NewNote {
+                    visit_id: id,
+                    author_id: me.id,
+                    at: now,
+                    body: &body,
+                    reported: report,
+                },
+            )
+            .await?;
+            let mut told = Vec::new();
+            if report {
+                for s in queries::supervisors(conn).await? {
+                    let loc = s.locale();
+                    let mail = Reported {
+                        loc,
+                        to_name: s.display_name.clone(),
+                        receiver: line.receiver.clone(),
+                        visitor: visit.visitor_name.clone(),
+                        reception: crate::i18n::minute(visit.started_at, config.tz),
+                        matter: visit.matter.clone(),
+                        note: body.clone(),
+                        url: url.clone(),
+                    }
+                    .render()
+                    .map_err(AppError::Template)?;
+                    let key = format!("visit_report:{note}:{}", s.id);
+                    crate::mail::enqueue(conn, &key, "visit_report", &s.recipient(), &mail).await?;
+                    told.push(s.id);
+                }
+            }
+            if close {
+                queries::close(conn, id, now).await?;
+            }
+            audit::record(
+                conn,
+                &meta,
+                "visit.followed_up",
+                Some(("visit", id.to_string())),
+                json!({ "note": note, "reported_to": told, "closed": close }),
+            )
+            .await?;
+            Ok(token.filed(conn, format!("/visits/{id}")).await?)
+        })
+        .await;
+    let filed = match filed {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
+            flash(&session, "error", page.t("visits.already_closed"));
+            return Ok(see_other(&format!("/visits/{id}")));
+        }
+        other => other?,
+    };
+    let done = if close {
+        "visits.closed_done"
+    } else if report {
+        "visits.reported_done"
+    } else {
+        "visits.note_added"
+    };
+    once::answer(&mut conn, &session, &page, &token, filed, done).await
+}
+
+/// The month's lines for print and export (at most a sheet's worth).
+async fn sheet_rows(
+    page: &UserPage,
+    conn: &mut DbConn,
+    q: &ListQuery,
+) -> Result<(Vec<VisitLine>, NaiveDate, bool), AppError> {
+    require_any(page)?;
+    let (filter, month) = q.filter(page, page.tz);
+    let mut rows = queries::page(conn, &filter, None, SHEET_MAX + 1).await?;
+    let truncated = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
+    Ok((rows, month, truncated))
+}
+
+/// GET /visits/print?month=YYYY-MM: the month's register like the paper form.
+pub async fn print(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (rows, month, truncated) = sheet_rows(&page, &mut conn, &q).await?;
+    let body = VisitPrint {
+        ctx: page.ctx(),
+        rows,
+        month: month.format("%Y-%m").to_string(),
+        truncated,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+fn export_sheet(rows: &[VisitLine], ctx: &PageCtx, loc: Locale) -> Sheet {
+    let headers = [
+        "visits.number",
+        "visits.reception",
+        "visits.visitor",
+        "visits.phone",
+        "visits.kind_label",
+        "visits.room",
+        "visits.matter",
+        "visits.answer",
+        "visits.receiver",
+        "visits.recorded_at",
+        "visits.late",
+        "visits.state",
+    ];
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let v = &r.visit;
+            vec![
+                Cell::from(format!("LF-{}", v.id)),
+                reception(v, ctx).into(),
+                v.visitor_name.clone().into(),
+                v.phone_masked().into(),
+                loc.t_in("visits.kind", &v.visitor_kind).into(),
+                v.room.clone().into(),
+                v.matter.clone().into(),
+                v.answer.clone().into(),
+                r.receiver.clone().into(),
+                ctx.datetime(&v.recorded_at).into(),
+                if v.late { loc.t("visits.late") } else { "" }.into(),
+                loc.t_in("visits.status", &v.status).into(),
+            ]
+        })
+        .collect();
+    Sheet::new(loc, "visits.title", &headers, rows)
+}
+
+/// GET /visits.csv and .xlsx: the month's register with the page's filter
+/// (phones masked, as on paper).
+pub async fn export(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<ListQuery>,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    let (rows, month, _) = sheet_rows(&page, &mut conn, &q).await?;
+    let sheet = export_sheet(&rows, page.ctx(), page.locale);
+    export::respond(&sheet, format, &format!("visits-{}", month.format("%Y-%m")))
+}

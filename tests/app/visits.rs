@@ -1,0 +1,275 @@
+//! The visitor register (来访客户登记表): registering a reception within 10
+//! minutes or late, each reader's lines, following a visitor up and reporting to
+//! the supervisor by mail, the phone masked and its full view audited, paper and
+//! exports.
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{audit_log, visit_notes, visits};
+use reqwest::StatusCode;
+
+use crate::approvals::mail_of;
+use crate::helpers::*;
+use crate::mail::worker;
+use crate::smtp::SmtpServer;
+
+/// The form's fields for a reception of `name` that ended `ended_ago` minutes ago
+/// and lasted 20 minutes, in Shanghai's time (the test site's).
+fn visit(name: &str, ended_ago: i64) -> Vec<(&'static str, String)> {
+    let tz = chrono_tz::Asia::Shanghai;
+    let end = (Utc::now() - Duration::minutes(ended_ago)).with_timezone(&tz);
+    let start = end - Duration::minutes(20);
+    // The form holds one day: just after midnight the reception began at 00:00.
+    let start = if start.date_naive() == end.date_naive() {
+        start.format("%H:%M").to_string()
+    } else {
+        "00:00".into()
+    };
+    vec![
+        ("day", end.date_naive().to_string()),
+        ("start", start),
+        ("end", end.format("%H:%M").to_string()),
+        ("visitor_name", name.into()),
+        ("visitor_phone", "13812345678".into()),
+        ("visitor_kind", "owner".into()),
+        ("room", "1栋-2单元-0301".into()),
+        ("matter", "咨询装修押金退还".into()),
+        ("answer", "已告知退还流程".into()),
+    ]
+}
+
+async fn register(b: &Browser, fields: &[(&'static str, String)]) -> reqwest::Response {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    b.submit("/visits/new", "/visits/new", &fields).await
+}
+
+async fn visit_count(app: &TestApp) -> i64 {
+    visits::table
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reception_is_registered_within_ten_minutes_or_marked_late() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+
+    let res = register(&specialist, &visit("刘先生", 2)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let on_time = location(&res);
+    let (_, page) = specialist.page(&on_time).await;
+    assert!(page.contains("刘先生") && page.contains("咨询装修押金退还"));
+    assert_eq!(
+        text_of(&page, "#visit-phone").as_deref(),
+        Some("138****5678")
+    );
+    assert_eq!(text_of(&page, "#visit-status").as_deref(), Some("已结案"));
+    assert!(text_of(&page, "#visit-late").is_none(), "on time");
+
+    let res = register(&specialist, &visit("王女士", 45)).await;
+    let late = location(&res);
+    let (_, page) = specialist.page(&late).await;
+    assert_eq!(text_of(&page, "#visit-late").as_deref(), Some("迟登记"));
+    assert!(page.contains("晚于接待结束 10 分钟"), "the flash says so");
+
+    // The register, and its late lines alone.
+    let (_, list) = specialist.page("/visits").await;
+    assert!(list.contains("刘先生") && list.contains("王女士"));
+    let (_, list) = specialist.page("/visits?show=late").await;
+    assert!(!list.contains("刘先生") && list.contains("王女士"));
+
+    // The same form sent twice files once.
+    let token = specialist.form_token("/visits/new").await;
+    let mut fields = visit("赵先生", 1);
+    fields.push(("form_token", token));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for _ in 0..2 {
+        let res = specialist.post("/visits/new", &fields).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(visit_count(&app).await, 3);
+    let mut conn = app.db().await;
+    let recorded: i64 = audit_log::table
+        .filter(audit_log::action.eq("visit.recorded"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 3);
+}
+
+#[tokio::test]
+async fn a_wrong_register_keeps_the_input_and_says_what_is_wrong() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let mut fields = visit("", 5);
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            // Ends before it starts.
+            "start" => *v = "23:00".into(),
+            "end" => *v = "22:00".into(),
+            "visitor_phone" => *v = "call me".into(),
+            "matter" => *v = " ".into(),
+            _ => {}
+        }
+    }
+    let res = register(&specialist, &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    for (field, says) in [
+        ("visitor_name", "客户姓名"),
+        ("visitor_phone", "数字"),
+        ("matter", "来访事由"),
+    ] {
+        assert!(
+            text_of(&body, &format!("#e-{field}"))
+                .unwrap()
+                .contains(says),
+            "{field}"
+        );
+    }
+    assert!(!text_of(&body, "#e-end").unwrap().is_empty());
+    assert_eq!(
+        value_of(&body, "#f-room").as_deref(),
+        Some("1栋-2单元-0301")
+    );
+    assert_eq!(
+        text_of(&body, "#f-answer").as_deref(),
+        Some("已告知退还流程")
+    );
+    assert_eq!(visit_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn each_sees_their_own_visitors_and_the_supervisor_everyones() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let employee = app.login_as(Role::Employee).await;
+    let res = register(&specialist, &visit("刘先生", 2)).await;
+    let theirs = location(&res);
+    register(&employee, &visit("孙女士", 2)).await;
+
+    let (_, mine) = employee.page("/visits").await;
+    assert!(mine.contains("孙女士") && !mine.contains("刘先生"));
+    assert_eq!(employee.get(&theirs).await.status(), StatusCode::FORBIDDEN);
+    let (_, all) = app.login_as(Role::CsSupervisor).await.page("/visits").await;
+    assert!(all.contains("孙女士") && all.contains("刘先生"));
+    // Every staff member may receive a visitor; only supervisors see them all.
+    let engineer = app.login_as(Role::EngineeringManager).await;
+    let (status, theirs) = engineer.page("/visits").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!theirs.contains("孙女士") && !theirs.contains("刘先生"));
+}
+
+#[tokio::test]
+async fn a_visitor_is_followed_up_reported_to_the_supervisor_and_closed() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let mut fields = visit("刘先生", 2);
+    fields.push(("follow_up", "1".into()));
+    let page = location(&register(&specialist, &fields).await);
+    let (_, shown) = specialist.page(&page).await;
+    assert_eq!(text_of(&shown, "#visit-status").as_deref(), Some("待跟进"));
+    let open = async || {
+        clause_link_to(&app, &specialist, "/visits?show=open")
+            .await
+            .unwrap()
+    };
+    assert!(open().await.ends_with("待跟进 1 件"), "{}", open().await);
+
+    // A note reported to the supervisor reaches them by mail.
+    let notes = format!("{page}/notes");
+    let res = specialist
+        .submit(
+            &page,
+            &notes,
+            &[("body", "业主要求书面答复退款时间"), ("report", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&mail_of(Role::CsSupervisor));
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].subject.contains("刘先生"));
+    assert!(mails[0].text.contains("业主要求书面答复退款时间"));
+    assert!(mails[0].text.contains(&page), "with the link");
+
+    // An empty note is refused and keeps the choices.
+    let res = specialist
+        .submit(&page, &notes, &[("body", " "), ("close", "1")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-body").unwrap().contains("跟进情况"));
+    assert!(body.contains("id=\"f-close\" type=\"checkbox\" name=\"close\" value=\"1\" checked"));
+
+    // Done: closed, and the clause counts nothing open.
+    let res = specialist
+        .submit(
+            &page,
+            &notes,
+            &[("body", "已书面答复，业主无异议"), ("close", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = specialist.page(&page).await;
+    assert_eq!(text_of(&shown, "#visit-status").as_deref(), Some("已结案"));
+    assert_eq!(texts_of(&shown, "#visit-notes li").len(), 2);
+    assert!(
+        !shown.contains("id=\"f-body\""),
+        "nothing more to follow up"
+    );
+    assert!(open().await.ends_with("待跟进 0 件"), "{}", open().await);
+    let n: i64 = visit_notes::table
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+}
+
+#[tokio::test]
+async fn the_phone_is_masked_on_paper_and_shown_in_full_only_with_a_logged_view() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let page = location(&register(&specialist, &visit("刘先生", 2)).await);
+    let id = page.rsplit('/').next().unwrap().to_owned();
+
+    let (_, shown) = specialist.page(&page).await;
+    assert!(!shown.contains("13812345678"));
+    let res = specialist.post(&format!("{page}/reveal"), &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#visit-phone").as_deref(),
+        Some("13812345678")
+    );
+    let viewed: Vec<Option<String>> = audit_log::table
+        .filter(audit_log::action.eq("visit.phone_viewed"))
+        .select(audit_log::entity_id)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(viewed, vec![Some(id)]);
+
+    // The supervisor follows every visit but sees no personal data in full.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, shown) = supervisor.page(&page).await;
+    assert!(!shown.contains("/reveal"));
+    let res = supervisor.post(&format!("{page}/reveal"), &[]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let (_, print) = supervisor.page("/visits/print").await;
+    assert!(print.contains("来访客户登记表") && print.contains("138****5678"));
+    assert!(!print.contains("13812345678"));
+    let (_, csv) = supervisor.page("/visits.csv").await;
+    assert!(csv.contains("刘先生") && csv.contains("138****5678"));
+    assert!(!csv.contains("13812345678"));
+    let xlsx = supervisor.get("/visits.xlsx").await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+}
