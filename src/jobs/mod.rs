@@ -26,7 +26,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 7] = [
+pub const JOBS: [Job; 8] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -41,6 +41,10 @@ pub const JOBS: [Job; 7] = [
     },
     Job {
         name: "archives.borrows_overdue",
+        every_minutes: 24 * 60,
+    },
+    Job {
+        name: "visits.digest",
         every_minutes: 24 * 60,
     },
     Job {
@@ -86,6 +90,7 @@ pub async fn execute(
             crate::archives::borrow::remind_overdue(conn, now, config).await
         }
         "keys.overdue" => crate::keys::jobs::overdue(conn, now, config).await,
+        "visits.digest" => crate::visits::jobs::digest(conn, now, config).await,
         "handbook.acks" => crate::handbook::reminders::run(conn, now, config).await,
         "forms.cleanup" => crate::web::once::cleanup(conn, now).await,
         other => anyhow::bail!("unknown job {other}"),

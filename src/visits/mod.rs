@@ -6,6 +6,7 @@
 //! when done. The register lists, prints and exports by month.
 pub mod forms;
 mod handlers;
+pub mod jobs;
 mod mail;
 pub mod models;
 pub mod queries;

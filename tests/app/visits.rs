@@ -273,3 +273,37 @@ async fn the_phone_is_masked_on_paper_and_shown_in_full_only_with_a_logged_view(
     let xlsx = supervisor.get("/visits.xlsx").await;
     assert_eq!(xlsx.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn supervisors_get_one_daily_digest_of_late_registers_and_visits_left_waiting() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    register(&specialist, &visit("王女士", 45)).await;
+    let mut waiting = visit("刘先生", 2);
+    waiting.push(("follow_up", "1".into()));
+    register(&specialist, &waiting).await;
+    let mut conn = app.db().await;
+    let digests = async |conn: &mut _, at| {
+        kefu::visits::jobs::digest(conn, at, &app.config)
+            .await
+            .unwrap();
+        worker(&app).drain().await.unwrap();
+        smtp.to(&mail_of(Role::CsSupervisor))
+    };
+
+    // The next day: yesterday's late register; the open visit is not stale yet.
+    // Run twice, mailed once.
+    let tomorrow = Utc::now() + Duration::days(1);
+    digests(&mut conn, tomorrow).await;
+    let mails = digests(&mut conn, tomorrow + Duration::hours(1)).await;
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].subject.contains("来访登记日报"));
+    assert!(mails[0].text.contains("王女士") && !mails[0].text.contains("刘先生"));
+
+    // Three days on, the visit nobody followed up is listed.
+    let mails = digests(&mut conn, Utc::now() + Duration::days(3)).await;
+    assert_eq!(mails.len(), 2);
+    assert!(mails[1].text.contains("刘先生") && !mails[1].text.contains("王女士"));
+}
