@@ -132,6 +132,17 @@ pub async fn login(
     let user = user.ok_or(AppError::Forbidden)?;
     if super::totp::of(&mut conn, user.id).await?.is_some() {
         // The code comes next, on a new session that signs no one in yet.
+        audit::record(
+            &mut conn,
+            &audit::Meta {
+                actor_id: Some(user.id),
+                ..meta
+            },
+            "auth.code_asked",
+            Some(("user", user.id.to_string())),
+            json!({}),
+        )
+        .await?;
         session.renew();
         super::second_factor::await_code(&session, user.id, &next)?;
         rotate_csrf(&session);

@@ -147,6 +147,7 @@ async fn an_approver_turns_on_two_step_verification_and_signs_in_with_a_code() {
         .await
         .unwrap();
     assert_eq!(signed_in.len(), 2);
+    assert_eq!(actions(&app, "auth.code_asked").await, 2);
     assert_eq!(actions(&app, "auth.code_failed").await, 2);
 }
 
