@@ -20,12 +20,19 @@ use crate::web::cite::{Cite, Enforcer, Gauge};
 /// The rule book's document for receptions.
 pub const RULES: &str = "接待来访客户管理规定";
 
-/// Rule 4: the register within 10 minutes of the reception's end.
-pub const CITES: &[Cite] = &[Cite {
-    doc: RULES,
-    clause: "4",
-}];
-/// Rule 5: follow the visitor up, report to the supervisor.
+/// Rule 4: the register within 10 minutes of the reception's end; rule 5: follow
+/// the visitor up and report to the supervisor.
+pub const CITES: &[Cite] = &[
+    Cite {
+        doc: RULES,
+        clause: "4",
+    },
+    Cite {
+        doc: RULES,
+        clause: "5",
+    },
+];
+/// Rule 5 alone, where the supervisors see how many visits are open.
 pub const FOLLOW_UP_CITES: &[Cite] = &[Cite {
     doc: RULES,
     clause: "5",
@@ -37,8 +44,9 @@ pub const DUE_MINUTES: i64 = 10;
 /// The register's `?show=` filters.
 pub const SHOWS: [&str; 3] = ["all", "open", "late"];
 
-/// The register enforces both clauses; the follow-up clause shows how many
-/// visits are still being followed up.
+/// The register enforces both clauses; on the follow-up clause, those who see
+/// everyone's visitors also see how many visits are still being followed up (a
+/// count of everyone's, so not shown to those who see only their own).
 pub const ENFORCERS: &[Enforcer] = &[
     Enforcer {
         cites: CITES,
@@ -51,7 +59,7 @@ pub const ENFORCERS: &[Enforcer] = &[
         cites: FOLLOW_UP_CITES,
         href: "/visits?show=open",
         title: "visits.title",
-        right: Right::RecordVisits,
+        right: Right::ViewVisits,
         gauge: Some(Gauge::VisitsOpen),
     },
 ];

@@ -175,11 +175,17 @@ async fn a_visitor_is_followed_up_reported_to_the_supervisor_and_closed() {
     let page = location(&register(&specialist, &fields).await);
     let (_, shown) = specialist.page(&page).await;
     assert_eq!(text_of(&shown, "#visit-status").as_deref(), Some("待跟进"));
+    let supervisor = app.login_as(Role::CsSupervisor).await;
     let open = async || {
-        clause_link_to(&app, &specialist, "/visits?show=open")
+        clause_link_to(&app, &supervisor, "/visits?show=open")
             .await
             .unwrap()
     };
+    // Staff who see only their own visitors get the register, not the count.
+    assert!(clause_link_to(&app, &specialist, "/visits?show=open")
+        .await
+        .is_none());
+    assert!(clause_link_to(&app, &specialist, "/visits").await.is_some());
     assert!(open().await.ends_with("待跟进 1 件"), "{}", open().await);
 
     // A note reported to the supervisor reaches them by mail.
