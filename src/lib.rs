@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod keys;
 pub mod leave;
 pub mod mail;
+pub mod meetings;
 pub mod properties;
 pub mod schema;
 pub mod startup;

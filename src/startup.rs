@@ -200,6 +200,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::approvals::routes(cfg);
     crate::leave::routes(cfg);
     crate::visits::routes(cfg);
+    crate::meetings::routes(cfg);
     crate::archives::routes(cfg);
     crate::keys::routes(cfg);
     crate::forms::routes(cfg);

@@ -111,6 +111,8 @@ pub enum Right {
     RecordVisits,
     /// See and follow up everyone's visitors, print and export the register.
     ViewVisits,
+    /// Open the morning meeting sheet (晨会): what every register has waiting.
+    ViewMorningSheet,
 }
 
 /// The rights table: which roles carry which right.
@@ -146,6 +148,7 @@ pub fn granted(role: Role, right: Right) -> bool {
         RequestKeyLoan => true,
         RecordVisits => matches!(role, Employee | CsSpecialist | ArchiveKeeper | CsSupervisor),
         ViewVisits => matches!(role, CsSupervisor | CenterManager),
+        ViewMorningSheet => matches!(role, ArchiveKeeper | CsSupervisor | CenterManager),
     }
 }
 

@@ -13,11 +13,12 @@ use crate::i18n::Locale;
 use crate::web::cite::{Enforcer, Gauge};
 
 /// Every feature's registers: a feature with a register adds its list here.
-const FEATURES: [&[Enforcer]; 4] = [
+const FEATURES: [&[Enforcer]; 5] = [
     crate::keys::ENFORCERS,
     crate::archives::ENFORCERS,
     crate::leave::ENFORCERS,
     crate::visits::ENFORCERS,
+    crate::meetings::ENFORCERS,
 ];
 
 /// The registers citing each clause, by its citation ("钥匙管理规定 2(1)②"), one

@@ -3,14 +3,12 @@
 //! still open with no follow-up for [`STALE_DAYS`] days (rule 5: 因跟进不足或未及时
 //! 反馈造成的影响…), so that neither waits for someone to look.
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 
 use super::mail::{Digest, DigestLine};
-use super::models::{Visit, VisitLine};
+use super::models::VisitLine;
 use super::queries;
 use crate::config::Config;
-use crate::schema::{users, visit_notes, visits};
 
 /// An open visit with no note for this many days is listed to the supervisors.
 pub const STALE_DAYS: i64 = 2;
@@ -25,30 +23,8 @@ pub async fn digest(
     let today = config.day(now);
     let yesterday = today.pred_opt().unwrap_or(today);
     let day = |d| crate::i18n::day_start(d, config.tz).unwrap_or(now);
-    let late: Vec<VisitLine> = visits::table
-        .inner_join(users::table)
-        .filter(visits::late)
-        .filter(visits::recorded_at.ge(day(yesterday)))
-        .filter(visits::recorded_at.lt(day(today)))
-        .order(visits::id)
-        .limit(MAX_LINES)
-        .select((Visit::as_select(), users::display_name))
-        .load(conn)
-        .await?;
-    let quiet_since = now - Duration::days(STALE_DAYS);
-    let noted_lately = visit_notes::table
-        .filter(visit_notes::visit_id.eq(visits::id))
-        .filter(visit_notes::at.ge(quiet_since));
-    let stale: Vec<VisitLine> = visits::table
-        .inner_join(users::table)
-        .filter(visits::status.eq("open"))
-        .filter(visits::recorded_at.lt(quiet_since))
-        .filter(diesel::dsl::not(diesel::dsl::exists(noted_lately)))
-        .order(visits::id)
-        .limit(MAX_LINES)
-        .select((Visit::as_select(), users::display_name))
-        .load(conn)
-        .await?;
+    let late = queries::late_between(conn, day(yesterday), day(today), MAX_LINES).await?;
+    let stale = queries::stale(conn, now - Duration::days(STALE_DAYS), MAX_LINES).await?;
     if late.is_empty() && stale.is_empty() {
         return Ok("nothing late or waiting".into());
     }

@@ -127,6 +127,47 @@ pub async fn close(conn: &mut AsyncPgConnection, id: i64, at: DateTime<Utc>) -> 
         .await
 }
 
+/// Registers made late between `from` and `until`, oldest first.
+pub async fn late_between(
+    conn: &mut AsyncPgConnection,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<VisitLine>> {
+    visits::table
+        .inner_join(users::table)
+        .filter(visits::late)
+        .filter(visits::recorded_at.ge(from))
+        .filter(visits::recorded_at.lt(until))
+        .order(visits::id)
+        .limit(limit)
+        .select((Visit::as_select(), users::display_name))
+        .load(conn)
+        .await
+}
+
+/// Open visits registered before `quiet_since` with no follow-up note since:
+/// waiting on their receiver.
+pub async fn stale(
+    conn: &mut AsyncPgConnection,
+    quiet_since: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<VisitLine>> {
+    let noted_lately = visit_notes::table
+        .filter(visit_notes::visit_id.eq(visits::id))
+        .filter(visit_notes::at.ge(quiet_since));
+    visits::table
+        .inner_join(users::table)
+        .filter(visits::status.eq("open"))
+        .filter(visits::recorded_at.lt(quiet_since))
+        .filter(diesel::dsl::not(diesel::dsl::exists(noted_lately)))
+        .order(visits::id)
+        .limit(limit)
+        .select((Visit::as_select(), users::display_name))
+        .load(conn)
+        .await
+}
+
 /// The active customer-service supervisors: those a follow-up is reported to.
 pub async fn supervisors(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Person>> {
     users::table

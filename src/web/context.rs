@@ -176,6 +176,11 @@ impl PageCtx {
             "visits.nav_label",
             user.may(Right::RecordVisits) || user.may(Right::ViewVisits),
         ));
+        items.push((
+            "/meetings/morning",
+            "meetings.nav_label",
+            user.may(Right::ViewMorningSheet),
+        ));
         // Key staff open the inventory; everyone else their own loans.
         items.push((
             if user.may(Right::ViewKeys) {

@@ -12,6 +12,7 @@ mod instances;
 mod keys;
 mod leave;
 mod mail;
+mod meetings;
 mod migrations;
 mod once;
 mod properties;

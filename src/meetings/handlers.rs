@@ -1,0 +1,57 @@
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{Duration, Utc};
+
+use super::views::{Morning, Section};
+use super::LINES;
+use crate::auth::Right;
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::keys::queries::LoanFilter;
+use crate::web::cite::{shown_count, COUNT_CAP};
+use crate::web::{html, UserPage};
+
+/// GET /meetings/morning: the morning meeting sheet, as of now.
+pub async fn morning(
+    page: UserPage,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewMorningSheet)?;
+    let now = Utc::now();
+    let today = config.day(now);
+    let day = |d| crate::i18n::day_start(d, config.tz).unwrap_or(now);
+    let yesterday = today.pred_opt().unwrap_or(today);
+    let more = LINES + 1;
+    let mut away = crate::leave::queries::approved_between(&mut conn, today, today).await?;
+    away.truncate(more as usize);
+    let overdue_keys = LoanFilter {
+        status: Some("out".into()),
+        due_before: Some(now),
+        ..Default::default()
+    };
+    let keys = crate::keys::queries::list_loans(&mut conn, &overdue_keys, None, more).await?;
+    let borrows = crate::archives::queries::overdue(&mut conn, today, more).await?;
+    let due = crate::archives::queries::due_count(&mut conn, today, COUNT_CAP + 1).await?;
+    let late =
+        crate::visits::queries::late_between(&mut conn, day(yesterday), day(today), more).await?;
+    let stale_days = crate::visits::jobs::STALE_DAYS;
+    let waiting =
+        crate::visits::queries::stale(&mut conn, now - Duration::days(stale_days), more).await?;
+    let body = Morning {
+        ctx: page.ctx(),
+        today: today.to_string(),
+        away: Section::of(away),
+        keys: Section::of(keys),
+        borrows: Section::of(borrows),
+        due_papers: shown_count(due),
+        late_visits: Section::of(late),
+        waiting_visits: Section::of(waiting),
+        stale_days,
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}

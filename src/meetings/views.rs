@@ -1,0 +1,50 @@
+use askama::Template;
+
+use crate::archives::models::BorrowRow;
+use crate::keys::models::LoanLine;
+use crate::leave::models::LeaveWithName;
+use crate::visits::models::VisitLine;
+use crate::web::cite::Cite;
+use crate::web::PageCtx;
+
+/// A section's lines, and whether the register holds more than the sheet lists.
+pub struct Section<T> {
+    pub rows: Vec<T>,
+    pub more: bool,
+}
+
+impl<T> Section<T> {
+    pub fn of(mut rows: Vec<T>) -> Section<T> {
+        let more = crate::web::trim_page(&mut rows, super::LINES as usize).is_some();
+        Section { rows, more }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meetings/morning.html")]
+pub struct Morning<'a> {
+    pub ctx: &'a PageCtx,
+    pub today: String,
+    pub away: Section<LeaveWithName>,
+    pub keys: Section<LoanLine>,
+    pub borrows: Section<BorrowRow>,
+    /// Papers past retention, as counted ("99+").
+    pub due_papers: String,
+    pub late_visits: Section<VisitLine>,
+    pub waiting_visits: Section<VisitLine>,
+    pub stale_days: i64,
+    pub cites: &'static [Cite],
+}
+
+impl Morning<'_> {
+    pub fn leave_type(&self, code: &str) -> &'static str {
+        self.ctx.locale.t(&crate::leave::type_key(code))
+    }
+    pub fn keys_of(&self, l: &LoanLine) -> String {
+        l.keys
+            .iter()
+            .map(|k| k.label.as_str())
+            .collect::<Vec<_>>()
+            .join(self.ctx.t("paper.list_separator"))
+    }
+}
