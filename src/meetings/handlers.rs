@@ -51,6 +51,9 @@ pub async fn morning(
         waiting_visits: Section::of(waiting),
         stale_days,
         cites: super::CITES,
+        keys_open: page.may(Right::ViewKeys),
+        archives_open: page.may(Right::ViewArchives),
+        visits_open: page.may(Right::ViewVisits),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

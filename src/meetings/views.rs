@@ -34,6 +34,10 @@ pub struct Morning<'a> {
     pub waiting_visits: Section<VisitLine>,
     pub stale_days: i64,
     pub cites: &'static [Cite],
+    /// Which registers this reader may open: the sheet links only to those.
+    pub keys_open: bool,
+    pub archives_open: bool,
+    pub visits_open: bool,
 }
 
 impl Morning<'_> {

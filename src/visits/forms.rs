@@ -83,9 +83,15 @@ impl VisitInput {
     pub fn fresh(now: DateTime<Utc>, tz: chrono_tz::Tz) -> VisitInput {
         let local = now.with_timezone(&tz);
         let start = local - chrono::Duration::minutes(30);
+        // The form holds one day: just after midnight, from 00:00.
+        let start = if start.date_naive() == local.date_naive() {
+            start.format("%H:%M").to_string()
+        } else {
+            "00:00".into()
+        };
         VisitInput {
             day: local.date_naive().to_string(),
-            start: start.format("%H:%M").to_string(),
+            start,
             end: local.format("%H:%M").to_string(),
             visitor_kind: "owner".into(),
             form_token: crate::web::once::new_token(),

@@ -18,7 +18,7 @@ use crate::smtp::{link_in, SmtpServer};
 
 /// The demo estate (碧水花园: buildings 1 and 2, rooms, 配电房, residents) and a
 /// signed-in key clerk who created building 1's key sets.
-async fn estate(app: &TestApp) -> (Browser, i64) {
+pub async fn estate(app: &TestApp) -> (Browser, i64) {
     let mut conn = app.db().await;
     kefu::demo::seed_properties(&mut conn).await.unwrap();
     let building: i64 = buildings::table
@@ -39,7 +39,7 @@ async fn estate(app: &TestApp) -> (Browser, i64) {
 }
 
 /// The id of a key by label and door.
-async fn key_id(app: &TestApp, label: &str, door: &str) -> i64 {
+pub async fn key_id(app: &TestApp, label: &str, door: &str) -> i64 {
     let mut conn = app.db().await;
     keys::table
         .filter(keys::label.eq(label))
@@ -88,7 +88,7 @@ fn due_in(hours: i64) -> String {
 }
 
 /// Files a loan of `key` as `b` for the employee; returns the loan id.
-async fn file_loan(app: &TestApp, b: &Browser, key: i64, purpose: &str) -> i64 {
+pub async fn file_loan(app: &TestApp, b: &Browser, key: i64, purpose: &str) -> i64 {
     let borrower = user_id(app, "employee").await.to_string();
     let due = due_in(4);
     let res = b
@@ -133,7 +133,7 @@ async fn task_of(app: &TestApp, kind: &str, subject: i64) -> (String, i64, i64) 
 }
 
 /// The approver decides from the site.
-async fn approve(app: &TestApp, role: Role, kind: &str, subject: i64) {
+pub async fn approve(app: &TestApp, role: Role, kind: &str, subject: i64) {
     let (_, request, task) = task_of(app, kind, subject).await;
     let approver = app.login_as(role).await;
     let res = approver

@@ -3,7 +3,7 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kefu::auth::Role;
-use kefu::schema::visits;
+use kefu::schema::{key_loans, visits};
 use reqwest::StatusCode;
 
 use crate::approvals::day;
@@ -65,6 +65,20 @@ async fn the_morning_sheet_lists_leave_today_and_visits_registered_late_or_left_
             .unwrap();
     }
 
+    // A key loan out past its due time.
+    let (clerk, _) = crate::keys::estate(&app).await;
+    let key = crate::keys::key_id(&app, "1-配电房", "").await;
+    let loan = crate::keys::file_loan(&app, &clerk, key, "检修配电柜").await;
+    crate::keys::approve(&app, Role::EngineeringManager, "key_loan", loan).await;
+    clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    diesel::update(key_loans::table.find(loan))
+        .set(key_loans::due_at.eq(Utc::now() - Duration::minutes(1)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
     let (status, sheet) = supervisor.page("/meetings/morning").await;
     assert_eq!(status, StatusCode::OK);
     let away = texts_of(&sheet, "#sheet-away li");
@@ -77,6 +91,25 @@ async fn the_morning_sheet_lists_leave_today_and_visits_registered_late_or_left_
         waiting.len() == 1 && waiting[0].contains("刘先生"),
         "{waiting:?}"
     );
+
+    assert!(
+        sheet.contains("href=\"/visits/"),
+        "the supervisor opens visits"
+    );
+    let keys = texts_of(&sheet, "#sheet-keys li");
+    assert!(keys.len() == 1 && keys[0].contains("1-配电房"), "{keys:?}");
+    assert!(sheet.contains(&format!("href=\"/keys/loans/{loan}\"")));
+
+    // The keeper sees the same lines, linked only where they may follow.
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let (_, kept) = keeper.page("/meetings/morning").await;
+    assert_eq!(texts_of(&kept, "#sheet-late-visits li"), late);
+    assert_eq!(
+        texts_of(&kept, "#sheet-keys li"),
+        texts_of(&sheet, "#sheet-keys li")
+    );
+    assert!(!kept.contains("href=\"/visits/") && !kept.contains("href=\"/keys/loans/"));
+    assert!(!kept.contains("/keys/loans?status=overdue"));
 
     // In English too; and only for those who run the meeting.
     let (_, sheet) = supervisor.page("/meetings/morning?lang=en").await;
