@@ -205,6 +205,19 @@ async fn a_visitor_is_followed_up_reported_to_the_supervisor_and_closed() {
     assert!(mails[0].text.contains("业主要求书面答复退款时间"));
     assert!(mails[0].text.contains(&page), "with the link");
 
+    // The same note sent twice (a double click) is recorded and mailed once.
+    let token = specialist.form_token(&page).await;
+    let twice = [
+        ("body", "已电话告知业主处理进度"),
+        ("form_token", token.as_str()),
+    ];
+    for _ in 0..2 {
+        let res = specialist.post(&notes, &twice).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let (_, shown) = specialist.page(&page).await;
+    assert_eq!(texts_of(&shown, "#visit-notes li").len(), 2);
+
     // An empty note is refused and keeps the choices.
     let res = specialist
         .submit(&page, &notes, &[("body", " "), ("close", "1")])
@@ -225,7 +238,7 @@ async fn a_visitor_is_followed_up_reported_to_the_supervisor_and_closed() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, shown) = specialist.page(&page).await;
     assert_eq!(text_of(&shown, "#visit-status").as_deref(), Some("已结案"));
-    assert_eq!(texts_of(&shown, "#visit-notes li").len(), 2);
+    assert_eq!(texts_of(&shown, "#visit-notes li").len(), 3);
     assert!(
         !shown.contains("id=\"f-body\""),
         "nothing more to follow up"
@@ -236,7 +249,7 @@ async fn a_visitor_is_followed_up_reported_to_the_supervisor_and_closed() {
         .get_result(&mut app.db().await)
         .await
         .unwrap();
-    assert_eq!(n, 2);
+    assert_eq!(n, 3);
 }
 
 #[tokio::test]
