@@ -74,6 +74,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::demo::seed_properties(&mut conn).await?;
             crate::archives::seed_demo(&mut conn, &config).await?;
             crate::keys::seed_demo(&mut conn, &config).await?;
+            crate::violations::seed_demo(&mut conn, &config).await?;
             if n > 0 {
                 println!("demo users created: {n}");
             }

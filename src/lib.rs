@@ -28,6 +28,7 @@ pub mod schema;
 pub mod startup;
 pub mod telemetry;
 pub mod users;
+pub mod violations;
 pub mod visits;
 pub mod web;
 

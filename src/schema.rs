@@ -652,6 +652,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    violations (id) {
+        id -> Int8,
+        employee_id -> Int8,
+        clause -> Text,
+        schedule -> Text,
+        occurred_on -> Date,
+        details -> Text,
+        charge_fen -> Nullable<Int8>,
+        source -> Text,
+        source_id -> Nullable<Int8>,
+        status -> Text,
+        proposed_by -> Nullable<Int8>,
+        proposed_at -> Timestamptz,
+        decided_by -> Nullable<Int8>,
+        decided_at -> Nullable<Timestamptz>,
+        decision_note -> Text,
+        offence_no -> Nullable<Int4>,
+        fine_fen -> Nullable<Int8>,
+        suspension_days -> Nullable<Int4>,
+        dismissal -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
     visit_notes (id) {
         id -> Int8,
         visit_id -> Int8,
@@ -800,6 +824,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     user_roles,
     users,
+    violations,
     visit_notes,
     visits,
 );

@@ -103,11 +103,17 @@ pub fn build_with_changes(
         crate::visits::queries::TOPIC,
         1,
     ));
+    let waiting_violations = web::Data::new(crate::violations::queries::KeptWaiting::new(
+        changes.clone(),
+        crate::violations::queries::TOPIC,
+        1,
+    ));
     let gauges = web::Data::new(crate::handbook::registers::Gauges {
         overdue_loans: overdue.clone(),
         due_papers,
         overdue_borrows: overdue_borrows.clone(),
         open_visits,
+        waiting_violations,
     });
     let archive_pages = web::Data::new(crate::archives::queries::KeptPages::new(
         changes.clone(),
@@ -200,6 +206,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::approvals::routes(cfg);
     crate::leave::routes(cfg);
     crate::visits::routes(cfg);
+    crate::violations::routes(cfg);
     crate::meetings::routes(cfg);
     crate::archives::routes(cfg);
     crate::keys::routes(cfg);

@@ -113,6 +113,11 @@ pub enum Right {
     ViewVisits,
     /// Open the morning meeting sheet (晨会): what every register has waiting.
     ViewMorningSheet,
+    /// See one's own confirmed breaches (违规处罚).
+    ViewOwnViolations,
+    /// See everyone's breaches, record them, confirm or dismiss proposals
+    /// (客服主管: 全面负责部门的考核工作; the centre manager above them).
+    ManageViolations,
 }
 
 /// The rights table: which roles carry which right.
@@ -149,6 +154,8 @@ pub fn granted(role: Role, right: Right) -> bool {
         RecordVisits => matches!(role, Employee | CsSpecialist | ArchiveKeeper | CsSupervisor),
         ViewVisits => matches!(role, CsSupervisor | CenterManager),
         ViewMorningSheet => matches!(role, ArchiveKeeper | CsSupervisor | CenterManager),
+        ViewOwnViolations => true,
+        ManageViolations => matches!(role, CsSupervisor | CenterManager),
     }
 }
 

@@ -73,6 +73,15 @@ impl Current {
         })
     }
 
+    /// The text of the current clause printed as `citation`, if there is one
+    /// (forms that cite a clause show what it says).
+    pub fn clause_text(&self, citation: &str) -> Option<&str> {
+        self.clauses
+            .iter()
+            .find(|c| c.hit.citation == citation)
+            .map(|c| c.hit.body.as_str())
+    }
+
     /// Clauses of the current handbook containing `q` (case ignored), best
     /// first: by trigram similarity to `q` (as PostgreSQL's pg_trgm counts it),
     /// then by how early the match sits, then in reading order.

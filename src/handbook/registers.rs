@@ -13,12 +13,13 @@ use crate::i18n::Locale;
 use crate::web::cite::{Enforcer, Gauge};
 
 /// Every feature's registers: a feature with a register adds its list here.
-const FEATURES: [&[Enforcer]; 5] = [
+const FEATURES: [&[Enforcer]; 6] = [
     crate::keys::ENFORCERS,
     crate::archives::ENFORCERS,
     crate::leave::ENFORCERS,
     crate::visits::ENFORCERS,
     crate::meetings::ENFORCERS,
+    crate::violations::ENFORCERS,
 ];
 
 /// The registers citing each clause, by its citation ("钥匙管理规定 2(1)②"), one
@@ -43,6 +44,7 @@ pub struct Gauges {
     pub due_papers: actix_web::web::Data<crate::archives::queries::KeptDue>,
     pub overdue_borrows: actix_web::web::Data<crate::archives::queries::KeptOverdueBorrows>,
     pub open_visits: actix_web::web::Data<crate::visits::queries::KeptOpen>,
+    pub waiting_violations: actix_web::web::Data<crate::violations::queries::KeptWaiting>,
 }
 
 /// The live states the registers linked from `content` show this reader (only
@@ -80,6 +82,9 @@ pub async fn gauges(
             }
             Gauge::VisitsOpen => {
                 crate::visits::queries::open_shown(conn, &kept.open_visits).await?
+            }
+            Gauge::ViolationsWaiting => {
+                crate::violations::queries::waiting_shown(conn, &kept.waiting_violations).await?
             }
         };
         shown.insert(g, n);

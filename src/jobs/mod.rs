@@ -26,7 +26,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 8] = [
+pub const JOBS: [Job; 9] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -46,6 +46,10 @@ pub const JOBS: [Job; 8] = [
     Job {
         name: "visits.digest",
         every_minutes: 24 * 60,
+    },
+    Job {
+        name: "violations.propose",
+        every_minutes: 60,
     },
     Job {
         name: "keys.overdue",
@@ -91,6 +95,7 @@ pub async fn execute(
         }
         "keys.overdue" => crate::keys::jobs::overdue(conn, now, config).await,
         "visits.digest" => crate::visits::jobs::digest(conn, now, config).await,
+        "violations.propose" => crate::violations::jobs::propose(conn, now, config).await,
         "handbook.acks" => crate::handbook::reminders::run(conn, now, config).await,
         "forms.cleanup" => crate::web::once::cleanup(conn, now).await,
         other => anyhow::bail!("unknown job {other}"),

@@ -40,6 +40,17 @@ pub async fn morning(
     let stale_days = crate::visits::jobs::STALE_DAYS;
     let waiting =
         crate::visits::queries::stale(&mut conn, now - Duration::days(stale_days), more).await?;
+    // Breaches waiting for a decision: personnel matters, for those who decide.
+    let breaches = if page.may(Right::ManageViolations) {
+        let proposed = crate::violations::queries::Filter {
+            status: Some("proposed"),
+            ..Default::default()
+        };
+        let rows = crate::violations::queries::page(&mut conn, &proposed, None, more).await?;
+        Some(Section::of(rows))
+    } else {
+        None
+    };
     let body = Morning {
         ctx: page.ctx(),
         today: today.to_string(),
@@ -50,6 +61,7 @@ pub async fn morning(
         late_visits: Section::of(late),
         waiting_visits: Section::of(waiting),
         stale_days,
+        breaches,
         cites: super::CITES,
         keys_open: page.may(Right::ViewKeys),
         archives_open: page.may(Right::ViewArchives),

@@ -1,8 +1,8 @@
 //! Meetings (会议制度管理规定). The morning meeting sheet (晨会, every working day):
 //! one page, on screen and on paper, of what every register has waiting that
 //! morning: who is on leave today, key and archive loans overdue, papers due for
-//! destruction, visitor registers made late the day before and visits nobody
-//! has followed up.
+//! destruction, visitor registers made late the day before, visits nobody has
+//! followed up, and (for those who decide them) breaches waiting for a decision.
 mod handlers;
 mod views;
 

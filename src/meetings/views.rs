@@ -3,6 +3,7 @@ use askama::Template;
 use crate::archives::models::BorrowRow;
 use crate::keys::models::LoanLine;
 use crate::leave::models::LeaveWithName;
+use crate::violations::models::ViolationLine;
 use crate::visits::models::VisitLine;
 use crate::web::cite::Cite;
 use crate::web::PageCtx;
@@ -33,6 +34,8 @@ pub struct Morning<'a> {
     pub late_visits: Section<VisitLine>,
     pub waiting_visits: Section<VisitLine>,
     pub stale_days: i64,
+    /// Proposed breaches, for readers who decide them.
+    pub breaches: Option<Section<ViolationLine>>,
     pub cites: &'static [Cite],
     /// Which registers this reader may open: the sheet links only to those.
     pub keys_open: bool,

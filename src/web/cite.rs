@@ -60,6 +60,8 @@ pub enum Gauge {
     ArchiveLoansOverdue,
     /// Visits still being followed up (来访客户登记表).
     VisitsOpen,
+    /// Proposed breaches waiting for a decision (违规处罚).
+    ViolationsWaiting,
 }
 
 impl Gauge {
@@ -70,6 +72,7 @@ impl Gauge {
             Gauge::ArchivesDue => "archives.gauge_due",
             Gauge::ArchiveLoansOverdue => "archives.gauge_overdue",
             Gauge::VisitsOpen => "visits.gauge_open",
+            Gauge::ViolationsWaiting => "violations.gauge_waiting",
         }
     }
 }

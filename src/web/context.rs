@@ -177,6 +177,11 @@ impl PageCtx {
             user.may(Right::RecordVisits) || user.may(Right::ViewVisits),
         ));
         items.push((
+            "/violations",
+            "violations.nav_label",
+            user.may(Right::ViewOwnViolations),
+        ));
+        items.push((
             "/meetings/morning",
             "meetings.nav_label",
             user.may(Right::ViewMorningSheet),

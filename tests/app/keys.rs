@@ -113,6 +113,20 @@ pub async fn file_loan(app: &TestApp, b: &Browser, key: i64, purpose: &str) -> i
         .unwrap()
 }
 
+/// The engineering room's key out on an approved loan to the employee, handed
+/// over by the clerk: (clerk, loan id).
+pub async fn key_out(app: &TestApp) -> (Browser, i64) {
+    let (clerk, _) = estate(app).await;
+    let key = key_id(app, "1-配电房", "").await;
+    let loan = file_loan(app, &clerk, key, "检修配电柜").await;
+    approve(app, Role::EngineeringManager, "key_loan", loan).await;
+    let res = clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "handed over");
+    (clerk, loan)
+}
+
 /// The pending approval task of a request: (approver's username, request id, task id).
 async fn task_of(app: &TestApp, kind: &str, subject: i64) -> (String, i64, i64) {
     let mut conn = app.db().await;
@@ -627,13 +641,8 @@ async fn a_key_out_on_loan_cannot_be_lent_twice_even_by_two_clerks_at_once() {
 #[tokio::test]
 async fn a_return_records_who_received_it_and_a_loss_needs_an_account() {
     let app = TestApp::spawn().await;
-    let (clerk, _) = estate(&app).await;
+    let (clerk, loan) = key_out(&app).await;
     let key = key_id(&app, "1-配电房", "").await;
-    let loan = file_loan(&app, &clerk, key, "检修配电柜").await;
-    approve(&app, Role::EngineeringManager, "key_loan", loan).await;
-    clerk
-        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
-        .await;
 
     let receiver = app.login_as(Role::CsSupervisor).await;
     receiver
@@ -699,13 +708,7 @@ async fn overdue_mails(app: &TestApp) -> Vec<(String, String)> {
 #[tokio::test]
 async fn the_overdue_job_mails_borrower_and_custodian_once_per_day() {
     let app = TestApp::spawn().await;
-    let (clerk, _) = estate(&app).await;
-    let key = key_id(&app, "1-配电房", "").await;
-    let loan = file_loan(&app, &clerk, key, "检修配电柜").await;
-    approve(&app, Role::EngineeringManager, "key_loan", loan).await;
-    clerk
-        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
-        .await;
+    let (clerk, loan) = key_out(&app).await;
     // A fixed due time (10:00 in Shanghai), so "the same day" is exact.
     let mut conn = app.db().await;
     let due = DateTime::parse_from_rfc3339("2030-03-10T02:00:00Z")
@@ -1446,14 +1449,7 @@ fn loan_row(html: &str, loan: i64) -> Option<String> {
 async fn registers_kept_on_another_instance_follow_every_write_and_the_clock() {
     let app = TestApp::spawn().await;
     let other = app.another_instance().await;
-    let (clerk, _) = estate(&app).await;
-    let key = key_id(&app, "1-配电房", "").await;
-    let loan = file_loan(&app, &clerk, key, "检修配电柜").await;
-    approve(&app, Role::EngineeringManager, "key_loan", loan).await;
-    let res = clerk
-        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, loan) = key_out(&app).await;
     other.settle().await;
     // The other instance's pages, each read twice: the second from its memory.
     let reader = app.login_as(Role::CsSupervisor).await.at(&other);

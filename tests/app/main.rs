@@ -19,4 +19,5 @@ mod properties;
 mod security;
 mod smtp;
 mod totp;
+mod violations;
 mod visits;

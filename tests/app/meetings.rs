@@ -66,13 +66,7 @@ async fn the_morning_sheet_lists_leave_today_and_visits_registered_late_or_left_
     }
 
     // A key loan out past its due time.
-    let (clerk, _) = crate::keys::estate(&app).await;
-    let key = crate::keys::key_id(&app, "1-配电房", "").await;
-    let loan = crate::keys::file_loan(&app, &clerk, key, "检修配电柜").await;
-    crate::keys::approve(&app, Role::EngineeringManager, "key_loan", loan).await;
-    clerk
-        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
-        .await;
+    let (_, loan) = crate::keys::key_out(&app).await;
     diesel::update(key_loans::table.find(loan))
         .set(key_loans::due_at.eq(Utc::now() - Duration::minutes(1)))
         .execute(&mut conn)

@@ -38,6 +38,9 @@ async fn every_migration_reverts_with_data_in_it_and_runs_again() {
     kefu::demo::seed_properties(&mut conn).await.unwrap();
     kefu::archives::seed_demo(&mut conn, &config).await.unwrap();
     kefu::keys::seed_demo(&mut conn, &config).await.unwrap();
+    kefu::violations::seed_demo(&mut conn, &config)
+        .await
+        .unwrap();
     drop(conn);
 
     tokio::task::spawn_blocking(move || {
@@ -49,6 +52,7 @@ async fn every_migration_reverts_with_data_in_it_and_runs_again() {
             "archive_destructions",
             "keys",
             "handbook_versions",
+            "violations",
         ] {
             let rows = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
                 .get_result::<Count>(&mut conn)

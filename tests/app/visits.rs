@@ -16,7 +16,7 @@ use crate::smtp::SmtpServer;
 
 /// The form's fields for a reception of `name` that ended `ended_ago` minutes ago
 /// and lasted 20 minutes, in Shanghai's time (the test site's).
-fn visit(name: &str, ended_ago: i64) -> Vec<(&'static str, String)> {
+pub fn visit(name: &str, ended_ago: i64) -> Vec<(&'static str, String)> {
     let tz = chrono_tz::Asia::Shanghai;
     let end = (Utc::now() - Duration::minutes(ended_ago)).with_timezone(&tz);
     let start = end - Duration::minutes(20);
@@ -39,7 +39,7 @@ fn visit(name: &str, ended_ago: i64) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn register(b: &Browser, fields: &[(&'static str, String)]) -> reqwest::Response {
+pub async fn register(b: &Browser, fields: &[(&'static str, String)]) -> reqwest::Response {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     b.submit("/visits/new", "/visits/new", &fields).await
 }

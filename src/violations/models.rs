@@ -1,0 +1,63 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+
+use crate::schema::violations;
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = violations)]
+pub struct Violation {
+    pub id: i64,
+    pub employee_id: i64,
+    pub clause: String,
+    pub schedule: String,
+    pub occurred_on: NaiveDate,
+    pub details: String,
+    pub charge_fen: Option<i64>,
+    pub source: String,
+    pub source_id: Option<i64>,
+    pub status: String,
+    pub proposed_by: Option<i64>,
+    pub proposed_at: DateTime<Utc>,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_note: String,
+    pub offence_no: Option<i32>,
+    pub fine_fen: Option<i64>,
+    pub suspension_days: Option<i32>,
+    pub dismissal: Option<bool>,
+}
+
+impl Violation {
+    /// The number the register and the paper use: WG-12.
+    pub fn number(&self) -> String {
+        format!("WG-{}", self.id)
+    }
+
+    pub fn schedule(&self) -> Option<&'static super::schedule::Schedule> {
+        super::schedule::by_code(&self.schedule)
+    }
+}
+
+/// A line of the register: the breach and the names around it.
+#[derive(Debug, Clone)]
+pub struct ViolationLine {
+    pub v: Violation,
+    pub employee: String,
+    pub proposer: Option<String>,
+    pub decider: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = violations)]
+pub struct NewViolation<'a> {
+    pub employee_id: i64,
+    pub clause: &'a str,
+    pub schedule: &'a str,
+    pub occurred_on: NaiveDate,
+    pub details: &'a str,
+    pub charge_fen: Option<i64>,
+    pub source: &'a str,
+    pub source_id: Option<i64>,
+    pub proposed_by: Option<i64>,
+    pub proposed_at: DateTime<Utc>,
+}

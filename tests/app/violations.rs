@@ -1,0 +1,425 @@
+//! Breaches and fines (违规处罚): a breach recorded or proposed from a register
+//! fines no one until a supervisor confirms it; the fine follows the clause's
+//! schedule and the person's confirmed record; the employee is told by mail and
+//! sees only their own confirmed breaches.
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{key_loans, mail_outbox, violations};
+use reqwest::StatusCode;
+
+use crate::approvals::{mail_of, user_id};
+use crate::helpers::*;
+use crate::keys::key_out;
+use crate::mail::worker;
+use crate::smtp::SmtpServer;
+
+/// A breach of `clause` by `who` recorded by `by`; the breach's page.
+async fn record(b: &Browser, who: i64, clause: &str, details: &str) -> String {
+    let who = who.to_string();
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        .to_string();
+    let res = b
+        .submit(
+            "/violations/new",
+            "/violations/new",
+            &[
+                ("employee", &who),
+                ("clause", clause),
+                ("occurred_on", &today),
+                ("details", details),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "recorded");
+    location(&res)
+}
+
+async fn decide(b: &Browser, page: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    b.post(&format!("{page}/decide"), fields).await
+}
+
+/// (status, offence number, fine in fen) of the breach at `page`.
+async fn stored(app: &TestApp, page: &str) -> (String, Option<i32>, Option<i64>) {
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    violations::table
+        .find(id)
+        .select((
+            violations::status,
+            violations::offence_no,
+            violations::fine_fen,
+        ))
+        .first(&mut app.db().await)
+        .await
+        .unwrap()
+}
+
+async fn mails_of_kind(app: &TestApp, kind: &str) -> i64 {
+    mail_outbox::table
+        .filter(mail_outbox::message.eq(kind))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_confirmed_breach_costs_what_its_schedule_says_and_the_employee_is_told() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let employee = app.login_as(Role::Employee).await;
+    let who = user_id(&app, "employee").await;
+
+    let page = record(&supervisor, who, "日常管理 1(2)", "上班时间在前台吃早餐").await;
+    let (_, shown) = supervisor.page(&page).await;
+    assert_eq!(
+        text_of(&shown, "#violation-status").as_deref(),
+        Some("待确认")
+    );
+    let preview = text_of(&shown, "#violation-preview").unwrap();
+    assert!(
+        preview.contains("已有 0 次")
+            && preview.contains("第 1 次")
+            && preview.contains("罚款 20 元"),
+        "{preview}"
+    );
+    assert!(shown.contains("上班时间不得吃东西"), "the clause's text");
+    // Not fined yet: the employee sees nothing of a proposal.
+    assert_eq!(employee.page(&page).await.0, StatusCode::FORBIDDEN);
+    let own_lines =
+        async || texts_of(&employee.page("/violations").await.1, "#violations tbody a").len();
+    assert_eq!(own_lines().await, 0);
+
+    let res = decide(&supervisor, &page, &[("decision", "confirm")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        stored(&app, &page).await,
+        ("confirmed".into(), Some(1), Some(2000))
+    );
+    // A second click changes nothing and mails nothing more.
+    let res = decide(&supervisor, &page, &[("decision", "confirm")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(supervisor.page(&page).await.1.contains("已经处理过"));
+    assert_eq!(mails_of_kind(&app, "violation_confirmed").await, 1);
+
+    worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&mail_of(Role::Employee));
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].subject.contains("日常管理 1(2)"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(mails[0].text.contains("罚款 20 元") && mails[0].text.contains("吃早餐"));
+    assert!(mails[0].text.contains(&page), "with the link");
+
+    // The employee's own record shows it.
+    let (status, mine) = employee.page(&page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        text_of(&mine, "#violation-penalty").as_deref(),
+        Some("罚款 20 元")
+    );
+    assert_eq!(own_lines().await, 2, "its number and its clause");
+
+    // Three times 20 yuan, from the fourth time 50.
+    for n in 2..=4 {
+        let page = record(&supervisor, who, "日常管理 1(8)", &format!("闲聊 {n}")).await;
+        decide(&supervisor, &page, &[("decision", "confirm")]).await;
+        let fine = if n < 4 { 2000 } else { 5000 };
+        assert_eq!(
+            stored(&app, &page).await,
+            ("confirmed".into(), Some(n), Some(fine))
+        );
+    }
+    // Another schedule counts from one: drinking suspends a day and costs 100.
+    let page = record(&supervisor, who, "日常管理 1(12)", "午餐饮酒").await;
+    decide(&supervisor, &page, &[("decision", "confirm")]).await;
+    assert_eq!(
+        stored(&app, &page).await,
+        ("confirmed".into(), Some(1), Some(10000))
+    );
+    let (_, shown) = employee.page(&page).await;
+    assert_eq!(
+        text_of(&shown, "#violation-penalty").as_deref(),
+        Some("罚款 100 元；停岗 1 天")
+    );
+}
+
+#[tokio::test]
+async fn only_someone_else_decides_and_a_dismissal_says_why() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let employee = app.login_as(Role::Employee).await;
+    let me = user_id(&app, "supervisor").await;
+    let who = user_id(&app, "employee").await;
+
+    assert_eq!(
+        employee.page("/violations/new").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let res = employee
+        .post(
+            "/violations/new",
+            &[("employee", &me.to_string()), ("clause", "日常管理 1(6)")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // A supervisor's own breach is decided by the centre manager.
+    let own = record(&supervisor, me, "日常管理 1(6)", "午休超时在工位睡觉").await;
+    let (_, shown) = supervisor.page(&own).await;
+    assert!(shown.contains("须由其他主管或服务中心经理处理"));
+    assert!(!shown.contains("/decide"));
+    let res = supervisor
+        .post(
+            &format!("{own}/decide"),
+            &[("decision", "dismiss"), ("note", "x")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    decide(&manager, &own, &[("decision", "confirm")]).await;
+    assert_eq!(stored(&app, &own).await.0, "confirmed");
+
+    // A dismissal needs a reason; the form keeps what was typed.
+    let page = record(&supervisor, who, "日常管理 1(9)", "未穿工装").await;
+    let res = decide(
+        &supervisor,
+        &page,
+        &[("decision", "dismiss"), ("note", " ")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-note").unwrap().contains("写明理由"));
+    let res = decide(
+        &supervisor,
+        &page,
+        &[("decision", "dismiss"), ("note", "当日工装送洗，已报备")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stored(&app, &page).await, ("dismissed".into(), None, None));
+    assert_eq!(
+        mails_of_kind(&app, "violation_confirmed").await,
+        1,
+        "the manager's only"
+    );
+    assert_eq!(employee.page(&page).await.0, StatusCode::FORBIDDEN);
+    let (_, list) = supervisor.page("/violations?show=dismissed").await;
+    assert!(list.contains(&format!("href=\"{page}\"")));
+    assert!(!list.contains(&format!("href=\"{own}\"")));
+}
+
+#[tokio::test]
+async fn a_wrong_record_keeps_the_input_and_says_what_is_wrong_in_either_language() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let tomorrow = (Utc::now() + Duration::days(2)).date_naive().to_string();
+    let fields = [
+        ("employee", ""),
+        ("clause", "日常管理 1(14)"),
+        ("occurred_on", tomorrow.as_str()),
+        ("details", "用前台电话拨打信息台"),
+        ("charge", "十元"),
+    ];
+    let res = supervisor
+        .submit("/violations/new", "/violations/new", &fields)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    for (field, says) in [
+        ("employee", "违规人"),
+        ("occurred_on", "晚于今天"),
+        ("charge", "金额"),
+    ] {
+        assert!(
+            text_of(&body, &format!("#e-{field}"))
+                .unwrap()
+                .contains(says),
+            "{field}"
+        );
+    }
+    assert_eq!(
+        text_of(&body, "#f-details").as_deref(),
+        Some("用前台电话拨打信息台")
+    );
+    assert_eq!(value_of(&body, "#f-charge").as_deref(), Some("十元"));
+    assert!(body.contains("value=\"日常管理 1(14)\" selected"));
+    assert_eq!(
+        violations::table
+            .count()
+            .get_result::<i64>(&mut app.db().await)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // The same in English; a good cost then records it, at twice the cost.
+    supervisor.page("/violations/new?lang=en").await;
+    let res = supervisor
+        .submit("/violations/new", "/violations/new", &fields)
+        .await;
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-employee").as_deref(),
+        Some("Choose the employee.")
+    );
+    assert!(text_of(&body, "#e-charge").unwrap().contains("yuan"));
+    let who = user_id(&app, "employee").await.to_string();
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        .to_string();
+    let res = supervisor
+        .submit(
+            "/violations/new",
+            "/violations/new",
+            &[
+                ("employee", who.as_str()),
+                ("occurred_on", today.as_str()),
+                ("charge", "12.50"),
+                ("clause", "日常管理 1(14)"),
+                ("details", "用前台电话拨打信息台"),
+            ],
+        )
+        .await;
+    let page = location(&res);
+    let (_, shown) = supervisor.page(&page).await;
+    assert!(
+        text_of(&shown, "#violation-preview")
+            .unwrap()
+            .contains("call cost of 12.50 yuan repaid; fine of 25 yuan"),
+        "{shown}"
+    );
+    decide(&supervisor, &page, &[("decision", "confirm")]).await;
+    assert_eq!(stored(&app, &page).await.2, Some(2500));
+}
+
+#[tokio::test]
+async fn late_registers_and_keys_kept_too_long_are_proposed_once_never_fined_by_themselves() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    crate::visits::register(&specialist, &crate::visits::visit("王女士", 45)).await;
+    crate::visits::register(&specialist, &crate::visits::visit("刘先生", 2)).await;
+    // A key the employee kept two days past its due time.
+    let (_, loan) = key_out(&app).await;
+    let mut conn = app.db().await;
+    diesel::update(key_loans::table.find(loan))
+        .set(key_loans::due_at.eq(Utc::now() - Duration::days(2)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    for _ in 0..2 {
+        kefu::violations::jobs::propose(&mut conn, Utc::now(), &app.config)
+            .await
+            .unwrap();
+    }
+    let rows: Vec<(String, i64, String, String)> = violations::table
+        .order(violations::source)
+        .select((
+            violations::source,
+            violations::employee_id,
+            violations::clause,
+            violations::status,
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (
+                "key_loan".into(),
+                user_id(&app, "employee").await,
+                "钥匙管理规定 2(1)②".into(),
+                "proposed".into()
+            ),
+            (
+                "visit".into(),
+                user_id(&app, "specialist").await,
+                "接待来访客户管理规定 4".into(),
+                "proposed".into()
+            ),
+        ]
+    );
+
+    // The handbook shows the deciders what waits; others their own record.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let waiting = clause_link_to(&app, &supervisor, "/violations?show=proposed")
+        .await
+        .unwrap();
+    assert!(waiting.ends_with("待确认 2 条"), "{waiting}");
+    assert!(
+        clause_link_to(&app, &specialist, "/violations?show=proposed")
+            .await
+            .is_none()
+    );
+    assert!(clause_link_to(&app, &specialist, "/violations")
+        .await
+        .is_some());
+    // The morning sheet lists them to the deciders only.
+    let (_, sheet) = supervisor.page("/meetings/morning").await;
+    assert_eq!(texts_of(&sheet, "#sheet-breaches li").len(), 2);
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let (_, sheet) = keeper.page("/meetings/morning").await;
+    assert!(text_of(&sheet, "#sheet-late-visits h2").is_some());
+    assert!(text_of(&sheet, "#sheet-breaches h2").is_none());
+
+    // The book names no fine for a late register: the supervisor sets one.
+    let (_, list) = supervisor.page("/violations?show=proposed").await;
+    let page = attr_of(&list, "#violations tbody tr:first-child a", "href").unwrap();
+    let (_, shown) = supervisor.page(&page).await;
+    assert!(shown.contains("系统根据登记自动提出") && shown.contains("/visits/"));
+    let res = decide(
+        &supervisor,
+        &page,
+        &[("decision", "confirm"), ("fine", "abc")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    decide(
+        &supervisor,
+        &page,
+        &[("decision", "confirm"), ("fine", "15")],
+    )
+    .await;
+    assert_eq!(
+        stored(&app, &page).await,
+        ("confirmed".into(), Some(1), Some(1500))
+    );
+    let waiting = clause_link_to(&app, &supervisor, "/violations?show=proposed")
+        .await
+        .unwrap();
+    assert!(waiting.ends_with("待确认 1 条"), "{waiting}");
+
+    // The register on paper and as a sheet; the specialist's holds only theirs.
+    let csv = supervisor
+        .get("/violations.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("接待来访客户管理规定 4") && csv.contains("钥匙管理规定 2(1)②"));
+    let csv = specialist
+        .get("/violations.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("接待来访客户管理规定 4") && !csv.contains("钥匙管理规定"));
+    let (status, paper) = supervisor.page("/violations/print?show=confirmed").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(paper.contains("罚款 15 元") && !paper.contains("钥匙管理规定"));
+    assert_eq!(
+        supervisor.get("/violations.xlsx").await.status(),
+        StatusCode::OK
+    );
+}
