@@ -1,8 +1,6 @@
 //! The archive mails: the keeper's retention digest and the overdue-loan reminder.
-use askama::Template;
 
 use crate::i18n::Locale;
-use crate::mail::{render, Rendered};
 
 pub struct DigestLine {
     pub label: String,
@@ -32,59 +30,15 @@ pub struct Overdue {
     pub url: String,
 }
 
-impl Digest {
-    pub fn t(&self, key: &str) -> &'static str {
-        self.loc.t(key)
-    }
-    pub fn render(&self) -> Result<Rendered, askama::Error> {
-        render(
-            &DigestSubject { m: self },
-            &DigestText { m: self },
-            &DigestHtml { m: self },
-        )
-    }
-}
-
-impl Overdue {
-    pub fn t(&self, key: &str) -> &'static str {
-        self.loc.t(key)
-    }
-    pub fn render(&self) -> Result<Rendered, askama::Error> {
-        render(
-            &OverdueSubject { m: self },
-            &OverdueText { m: self },
-            &OverdueHtml { m: self },
-        )
-    }
-}
-
-#[derive(Template)]
-#[template(path = "mail/archive_retention/subject.txt")]
-struct DigestSubject<'a> {
-    m: &'a Digest,
-}
-#[derive(Template)]
-#[template(path = "mail/archive_retention/body.txt")]
-struct DigestText<'a> {
-    m: &'a Digest,
-}
-#[derive(Template)]
-#[template(path = "mail/archive_retention/body.html")]
-struct DigestHtml<'a> {
-    m: &'a Digest,
-}
-#[derive(Template)]
-#[template(path = "mail/archive_overdue/subject.txt")]
-struct OverdueSubject<'a> {
-    m: &'a Overdue,
-}
-#[derive(Template)]
-#[template(path = "mail/archive_overdue/body.txt")]
-struct OverdueText<'a> {
-    m: &'a Overdue,
-}
-#[derive(Template)]
-#[template(path = "mail/archive_overdue/body.html")]
-struct OverdueHtml<'a> {
-    m: &'a Overdue,
-}
+crate::mail_templates!(
+    Digest,
+    "mail/archive_retention/subject.txt",
+    "mail/archive_retention/body.txt",
+    "mail/archive_retention/body.html"
+);
+crate::mail_templates!(
+    Overdue,
+    "mail/archive_overdue/subject.txt",
+    "mail/archive_overdue/body.txt",
+    "mail/archive_overdue/body.html"
+);

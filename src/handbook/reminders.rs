@@ -7,7 +7,6 @@
 //! and person, a reminder per person and day. However often the job runs, on
 //! however many instances, each is sent once.
 use anyhow::Context;
-use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::{BigInt, Int4, Nullable, Text, Timestamptz};
 use diesel::QueryableByName;
@@ -16,7 +15,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::approvals::models::Person;
 use crate::config::Config;
 use crate::i18n::Locale;
-use crate::mail::{self, Rendered};
+use crate::mail;
 
 /// A version someone still has to confirm, and when they were first mailed about it.
 #[derive(QueryableByName, Debug)]
@@ -70,9 +69,6 @@ pub struct AckMail {
 }
 
 impl AckMail {
-    pub fn t(&self, key: &str) -> &'static str {
-        self.loc.t(key)
-    }
     pub fn version(&self, n: &i32) -> String {
         self.loc
             .t("mail.handbook_ack.version")
@@ -83,30 +79,14 @@ impl AckMail {
         let titles: Vec<&str> = self.docs.iter().map(|(t, _, _)| t.as_str()).collect();
         titles.join(self.loc.t("paper.list_separator"))
     }
-    pub fn render(&self) -> Result<Rendered, askama::Error> {
-        mail::render(
-            &AckSubject { m: self },
-            &AckText { m: self },
-            &AckHtml { m: self },
-        )
-    }
 }
 
-#[derive(Template)]
-#[template(path = "mail/handbook_ack/subject.txt")]
-struct AckSubject<'a> {
-    m: &'a AckMail,
-}
-#[derive(Template)]
-#[template(path = "mail/handbook_ack/body.txt")]
-struct AckText<'a> {
-    m: &'a AckMail,
-}
-#[derive(Template)]
-#[template(path = "mail/handbook_ack/body.html")]
-struct AckHtml<'a> {
-    m: &'a AckMail,
-}
+crate::mail_templates!(
+    AckMail,
+    "mail/handbook_ack/subject.txt",
+    "mail/handbook_ack/body.txt",
+    "mail/handbook_ack/body.html"
+);
 
 /// Runs the job at `now`; returns a one-line summary.
 pub async fn run(

@@ -2,7 +2,6 @@
 //! out past its due time, when it falls due and then once per calendar day,
 //! whatever the number of runs or instances; and the demo data.
 use anyhow::Context;
-use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
@@ -10,7 +9,7 @@ use super::queries;
 use crate::approvals::models::Person;
 use crate::config::Config;
 use crate::i18n::Locale;
-use crate::mail::{self, Rendered};
+use crate::mail;
 
 /// "A key you hold is overdue": to the borrower and to the custodian.
 pub struct KeyOverdue {
@@ -23,34 +22,12 @@ pub struct KeyOverdue {
     pub url: String,
 }
 
-impl KeyOverdue {
-    pub fn t(&self, key: &str) -> &'static str {
-        self.loc.t(key)
-    }
-    pub fn render(&self) -> Result<Rendered, askama::Error> {
-        mail::render(
-            &OverdueSubject { m: self },
-            &OverdueText { m: self },
-            &OverdueHtml { m: self },
-        )
-    }
-}
-
-#[derive(Template)]
-#[template(path = "mail/key_overdue/subject.txt")]
-struct OverdueSubject<'a> {
-    m: &'a KeyOverdue,
-}
-#[derive(Template)]
-#[template(path = "mail/key_overdue/body.txt")]
-struct OverdueText<'a> {
-    m: &'a KeyOverdue,
-}
-#[derive(Template)]
-#[template(path = "mail/key_overdue/body.html")]
-struct OverdueHtml<'a> {
-    m: &'a KeyOverdue,
-}
+crate::mail_templates!(
+    KeyOverdue,
+    "mail/key_overdue/subject.txt",
+    "mail/key_overdue/body.txt",
+    "mail/key_overdue/body.html"
+);
 
 /// Runs the reminder at `now`; returns a one-line summary.
 pub async fn overdue(

@@ -1,8 +1,6 @@
-//! The mails kefu sends. Each is a data struct plus three askama templates under
-//! `templates/mail/<message>/`; `render()` gives the outbox row's parts.
-use askama::Template;
-
-use super::{render, Rendered};
+//! The mails of approvals. Each is a data struct plus three askama templates under
+//! `templates/mail/<message>/` (`mail_templates!`); `render()` gives the outbox
+//! row's parts.
 use crate::i18n::Locale;
 
 /// "Please decide": to an approver (or their deputy), with the email link.
@@ -33,59 +31,15 @@ pub struct ApprovalOutcome {
     pub url: String,
 }
 
-impl ApprovalRequest {
-    pub fn t(&self, key: &str) -> &'static str {
-        self.loc.t(key)
-    }
-    pub fn render(&self) -> Result<Rendered, askama::Error> {
-        render(
-            &ApprovalRequestSubject { m: self },
-            &ApprovalRequestText { m: self },
-            &ApprovalRequestHtml { m: self },
-        )
-    }
-}
-
-impl ApprovalOutcome {
-    pub fn t(&self, key: &str) -> &'static str {
-        self.loc.t(key)
-    }
-    pub fn render(&self) -> Result<Rendered, askama::Error> {
-        render(
-            &ApprovalOutcomeSubject { m: self },
-            &ApprovalOutcomeText { m: self },
-            &ApprovalOutcomeHtml { m: self },
-        )
-    }
-}
-
-#[derive(Template)]
-#[template(path = "mail/approval_request/subject.txt")]
-struct ApprovalRequestSubject<'a> {
-    m: &'a ApprovalRequest,
-}
-#[derive(Template)]
-#[template(path = "mail/approval_request/body.txt")]
-struct ApprovalRequestText<'a> {
-    m: &'a ApprovalRequest,
-}
-#[derive(Template)]
-#[template(path = "mail/approval_request/body.html")]
-struct ApprovalRequestHtml<'a> {
-    m: &'a ApprovalRequest,
-}
-#[derive(Template)]
-#[template(path = "mail/approval_outcome/subject.txt")]
-struct ApprovalOutcomeSubject<'a> {
-    m: &'a ApprovalOutcome,
-}
-#[derive(Template)]
-#[template(path = "mail/approval_outcome/body.txt")]
-struct ApprovalOutcomeText<'a> {
-    m: &'a ApprovalOutcome,
-}
-#[derive(Template)]
-#[template(path = "mail/approval_outcome/body.html")]
-struct ApprovalOutcomeHtml<'a> {
-    m: &'a ApprovalOutcome,
-}
+crate::mail_templates!(
+    ApprovalRequest,
+    "mail/approval_request/subject.txt",
+    "mail/approval_request/body.txt",
+    "mail/approval_request/body.html"
+);
+crate::mail_templates!(
+    ApprovalOutcome,
+    "mail/approval_outcome/subject.txt",
+    "mail/approval_outcome/body.txt",
+    "mail/approval_outcome/body.html"
+);

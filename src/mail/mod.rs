@@ -56,6 +56,46 @@ pub fn render(
     })
 }
 
+/// Gives a mail's data struct (which holds the recipient's language as `loc`)
+/// what its templates and its sender need: `t()` for the catalog, and
+/// `render()` from its three templates under `templates/mail/<message>/`:
+/// the subject, the plain text and the HTML, each seeing the struct as `m`.
+///
+/// ```ignore
+/// mail_templates!(Confirmed, "mail/violation_confirmed/subject.txt",
+///     "mail/violation_confirmed/body.txt", "mail/violation_confirmed/body.html");
+/// ```
+#[macro_export]
+macro_rules! mail_templates {
+    ($mail:ty, $subject:tt, $text:tt, $html:tt) => {
+        const _: () = {
+            #[derive(::askama::Template)]
+            #[template(path = $subject)]
+            struct Subject<'a> {
+                m: &'a $mail,
+            }
+            #[derive(::askama::Template)]
+            #[template(path = $text)]
+            struct Text<'a> {
+                m: &'a $mail,
+            }
+            #[derive(::askama::Template)]
+            #[template(path = $html)]
+            struct Html<'a> {
+                m: &'a $mail,
+            }
+            impl $mail {
+                pub fn t(&self, key: &str) -> &'static str {
+                    self.loc.t(key)
+                }
+                pub fn render(&self) -> Result<$crate::mail::Rendered, ::askama::Error> {
+                    $crate::mail::render(&Subject { m: self }, &Text { m: self }, &Html { m: self })
+                }
+            }
+        };
+    };
+}
+
 /// Control characters (CR, LF, …) become spaces; runs of space collapse.
 pub fn one_line(s: &str) -> String {
     s.split(|c: char| c.is_control() || c.is_whitespace())

@@ -1,9 +1,6 @@
 //! The mail telling an employee a breach of theirs was confirmed (违规处罚通知),
 //! in their language.
-use askama::Template;
-
 use crate::i18n::Locale;
-use crate::mail::{render, Rendered};
 
 pub struct Confirmed {
     pub loc: Locale,
@@ -20,31 +17,9 @@ pub struct Confirmed {
     pub url: String,
 }
 
-impl Confirmed {
-    pub fn t(&self, key: &str) -> &'static str {
-        self.loc.t(key)
-    }
-    pub fn render(&self) -> Result<Rendered, askama::Error> {
-        render(
-            &ConfirmedSubject { m: self },
-            &ConfirmedText { m: self },
-            &ConfirmedHtml { m: self },
-        )
-    }
-}
-
-#[derive(Template)]
-#[template(path = "mail/violation_confirmed/subject.txt")]
-struct ConfirmedSubject<'a> {
-    m: &'a Confirmed,
-}
-#[derive(Template)]
-#[template(path = "mail/violation_confirmed/body.txt")]
-struct ConfirmedText<'a> {
-    m: &'a Confirmed,
-}
-#[derive(Template)]
-#[template(path = "mail/violation_confirmed/body.html")]
-struct ConfirmedHtml<'a> {
-    m: &'a Confirmed,
-}
+crate::mail_templates!(
+    Confirmed,
+    "mail/violation_confirmed/subject.txt",
+    "mail/violation_confirmed/body.txt",
+    "mail/violation_confirmed/body.html"
+);

@@ -1,10 +1,7 @@
 //! The mails of the visitor register: a follow-up reported to the supervisor
 //! (接待来访客户管理规定 5: 及时将客户反映的情况反馈给客服主管), and the supervisors'
 //! daily digest of late registers and visits waiting for follow-up.
-use askama::Template;
-
 use crate::i18n::Locale;
-use crate::mail::{render, Rendered};
 
 pub struct Reported {
     pub loc: Locale,
@@ -36,60 +33,15 @@ pub struct Digest {
     pub url: String,
 }
 
-impl Digest {
-    pub fn t(&self, key: &str) -> &'static str {
-        self.loc.t(key)
-    }
-    pub fn render(&self) -> Result<Rendered, askama::Error> {
-        render(
-            &DigestSubject { m: self },
-            &DigestText { m: self },
-            &DigestHtml { m: self },
-        )
-    }
-}
-
-#[derive(Template)]
-#[template(path = "mail/visit_digest/subject.txt")]
-struct DigestSubject<'a> {
-    m: &'a Digest,
-}
-#[derive(Template)]
-#[template(path = "mail/visit_digest/body.txt")]
-struct DigestText<'a> {
-    m: &'a Digest,
-}
-#[derive(Template)]
-#[template(path = "mail/visit_digest/body.html")]
-struct DigestHtml<'a> {
-    m: &'a Digest,
-}
-
-impl Reported {
-    pub fn t(&self, key: &str) -> &'static str {
-        self.loc.t(key)
-    }
-    pub fn render(&self) -> Result<Rendered, askama::Error> {
-        render(
-            &ReportedSubject { m: self },
-            &ReportedText { m: self },
-            &ReportedHtml { m: self },
-        )
-    }
-}
-
-#[derive(Template)]
-#[template(path = "mail/visit_report/subject.txt")]
-struct ReportedSubject<'a> {
-    m: &'a Reported,
-}
-#[derive(Template)]
-#[template(path = "mail/visit_report/body.txt")]
-struct ReportedText<'a> {
-    m: &'a Reported,
-}
-#[derive(Template)]
-#[template(path = "mail/visit_report/body.html")]
-struct ReportedHtml<'a> {
-    m: &'a Reported,
-}
+crate::mail_templates!(
+    Digest,
+    "mail/visit_digest/subject.txt",
+    "mail/visit_digest/body.txt",
+    "mail/visit_digest/body.html"
+);
+crate::mail_templates!(
+    Reported,
+    "mail/visit_report/subject.txt",
+    "mail/visit_report/body.txt",
+    "mail/visit_report/body.html"
+);
