@@ -165,3 +165,23 @@ pub async fn all_roles(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>>
         .load(conn)
         .await
 }
+
+/// The display names of these users (repeats and any order allowed), in one
+/// statement: what a register's lines need to name who did what.
+pub async fn names(
+    conn: &mut AsyncPgConnection,
+    mut ids: Vec<i64>,
+) -> QueryResult<HashMap<i64, String>> {
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::display_name))
+        .load::<(i64, String)>(conn)
+        .await?
+        .into_iter()
+        .collect())
+}

@@ -1,7 +1,5 @@
 //! SQL of the breach register. Every function takes the connection, so it works
 //! inside the caller's transaction.
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -69,24 +67,12 @@ async fn lines(
     conn: &mut AsyncPgConnection,
     rows: Vec<Violation>,
 ) -> QueryResult<Vec<ViolationLine>> {
-    let mut ids: Vec<i64> = rows
+    let ids = rows
         .iter()
         .flat_map(|v| [Some(v.employee_id), v.proposed_by, v.decided_by])
         .flatten()
         .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names: HashMap<i64, String> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        users::table
-            .filter(users::id.eq_any(&ids))
-            .select((users::id, users::display_name))
-            .load::<(i64, String)>(conn)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let names = crate::users::queries::names(conn, ids).await?;
     let name = |id: Option<i64>| id.and_then(|i| names.get(&i).cloned());
     Ok(rows
         .into_iter()

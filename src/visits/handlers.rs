@@ -2,9 +2,8 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use diesel_async::AsyncConnection;
-use serde::Deserialize;
 use serde_json::json;
 
 use super::forms::{NoteInput, VisitInput};
@@ -20,6 +19,7 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
+use crate::web::month::{self, MonthQuery};
 use crate::web::{html, once, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
 
 const PAGE: i64 = 50;
@@ -32,78 +32,36 @@ fn require_any(page: &UserPage) -> Result<(), AppError> {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    month: String,
-    #[serde(default)]
-    show: String,
-    #[serde(default)]
-    before: String,
-}
-
-impl ListQuery {
-    /// The month shown (the site's current one unless a valid `YYYY-MM` is asked).
-    fn month(&self, today: NaiveDate) -> NaiveDate {
-        crate::web::form::date(&format!("{}-01", self.month.trim()))
-            .unwrap_or_else(|| today.with_day(1).unwrap_or(today))
-    }
-
-    fn show(&self) -> &'static str {
-        super::SHOWS
-            .iter()
-            .find(|s| **s == self.show)
-            .copied()
-            .unwrap_or("all")
-    }
-
-    fn cursor(&self) -> Option<(DateTime<Utc>, i64)> {
-        let (t, id) = self.before.split_once('.')?;
-        let t = DateTime::from_timestamp_micros(t.parse().ok()?)?;
-        Some((t, id.parse().ok()?))
-    }
-
-    /// The register's lines for this reader: everyone's for those who may see
-    /// them, else their own.
-    fn filter(&self, page: &UserPage, tz: chrono_tz::Tz) -> (Filter, NaiveDate) {
-        let first = self.month(page.ctx().today());
-        let next = first
-            .checked_add_months(chrono::Months::new(1))
-            .unwrap_or(first);
-        let start = |d: NaiveDate| crate::i18n::day_start(d, tz);
-        let show = self.show();
-        let filter = Filter {
-            from: start(first),
-            until: start(next),
-            open: show == "open",
-            late: show == "late",
-            receiver: (!page.may(Right::ViewVisits)).then(|| page.user().id),
-        };
-        (filter, first)
-    }
-
-    /// `month=…&show=…` as the page keeps them.
-    fn query(&self, month: NaiveDate) -> String {
-        format!("month={}&show={}", month.format("%Y-%m"), self.show())
-    }
+/// The register's lines for this reader: everyone's for those who may see
+/// them, else their own.
+fn filter(q: &MonthQuery, page: &UserPage) -> (Filter, NaiveDate) {
+    let first = q.month(page.ctx().today());
+    let (from, until) = month::span(first, page.tz);
+    let show = q.show(&super::SHOWS);
+    let filter = Filter {
+        from,
+        until,
+        open: show == "open",
+        late: show == "late",
+        receiver: (!page.may(Right::ViewVisits)).then(|| page.user().id),
+    };
+    (filter, first)
 }
 
 /// GET /visits: the register by month, newest reception first.
 pub async fn list(
     page: UserPage,
     mut conn: DbConn,
-    q: Query<ListQuery>,
+    q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
     require_any(&page)?;
-    let (filter, month) = q.filter(&page, page.tz);
+    let (filter, month) = filter(&q, &page);
     let mut rows = queries::page(&mut conn, &filter, q.cursor(), PAGE + 1).await?;
-    let query = q.query(month);
+    let query = q.query(month, &super::SHOWS);
     let next = crate::web::trim_page(&mut rows, PAGE as usize).map(|r| {
-        let v = &r.visit;
         format!(
-            "{query}&before={}.{}",
-            v.started_at.timestamp_micros(),
-            v.id
+            "{query}&before={}",
+            month::cursor_of(r.visit.started_at, r.visit.id)
         )
     });
     let body = VisitList {
@@ -111,7 +69,7 @@ pub async fn list(
         rows,
         next,
         month: month.format("%Y-%m").to_string(),
-        show: q.show(),
+        show: q.show(&super::SHOWS),
         query,
         everyone: filter.receiver.is_none(),
         cites: super::CITES,
@@ -436,10 +394,10 @@ pub async fn add_note(
 async fn sheet_rows(
     page: &UserPage,
     conn: &mut DbConn,
-    q: &ListQuery,
+    q: &MonthQuery,
 ) -> Result<(Vec<VisitLine>, NaiveDate, bool), AppError> {
     require_any(page)?;
-    let (filter, month) = q.filter(page, page.tz);
+    let (filter, month) = filter(q, page);
     let mut rows = queries::page(conn, &filter, None, SHEET_MAX + 1).await?;
     let truncated = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
     Ok((rows, month, truncated))
@@ -449,7 +407,7 @@ async fn sheet_rows(
 pub async fn print(
     page: UserPage,
     mut conn: DbConn,
-    q: Query<ListQuery>,
+    q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (rows, month, truncated) = sheet_rows(&page, &mut conn, &q).await?;
     let body = VisitPrint {
@@ -505,7 +463,7 @@ fn export_sheet(rows: &[VisitLine], ctx: &PageCtx, loc: Locale) -> Sheet {
 pub async fn export(
     page: UserPage,
     mut conn: DbConn,
-    q: Query<ListQuery>,
+    q: Query<MonthQuery>,
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     let (rows, month, _) = sheet_rows(&page, &mut conn, &q).await?;

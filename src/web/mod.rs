@@ -7,6 +7,7 @@ pub mod export;
 pub mod flash;
 pub mod form;
 pub mod middleware;
+pub mod month;
 pub mod once;
 pub mod signature;
 
