@@ -75,6 +75,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::archives::seed_demo(&mut conn, &config).await?;
             crate::keys::seed_demo(&mut conn, &config).await?;
             crate::violations::seed_demo(&mut conn, &config).await?;
+            crate::complaints::seed_demo(&mut conn).await?;
             if n > 0 {
                 println!("demo users created: {n}");
             }

@@ -10,6 +10,7 @@ pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod cli;
+pub mod complaints;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -254,6 +254,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    complaint_notes (id) {
+        id -> Int8,
+        complaint_id -> Int8,
+        author_id -> Int8,
+        at -> Timestamptz,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> Int8,
+        received_at -> Timestamptz,
+        channel -> Text,
+        kind -> Text,
+        customer_name -> Text,
+        customer_phone -> Text,
+        room -> Text,
+        content -> Text,
+        recorded_by -> Int8,
+        recorded_at -> Timestamptz,
+        assignee_id -> Nullable<Int8>,
+        assigned_at -> Nullable<Timestamptz>,
+        status -> Text,
+        resolved_at -> Nullable<Timestamptz>,
+        resolution -> Text,
+    }
+}
+
+diesel::table! {
     form_submissions (token) {
         token -> Text,
         user_id -> Int8,
@@ -745,6 +775,8 @@ diesel::joinable!(key_copy_requests -> keys (key_id));
 diesel::joinable!(key_count_lines -> key_counts (count_id));
 diesel::joinable!(key_count_lines -> keys (key_id));
 diesel::joinable!(key_counts -> users (counted_by));
+diesel::joinable!(complaint_notes -> complaints (complaint_id));
+diesel::joinable!(complaint_notes -> users (author_id));
 diesel::joinable!(key_events -> key_loans (loan_id));
 diesel::joinable!(key_events -> keys (key_id));
 diesel::joinable!(key_events -> users (actor_id));
@@ -792,6 +824,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     archives,
     audit_log,
     buildings,
+    complaint_notes,
+    complaints,
     form_submissions,
     handbook_acknowledgements,
     handbook_clause_links,

@@ -207,6 +207,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::leave::routes(cfg);
     crate::visits::routes(cfg);
     crate::violations::routes(cfg);
+    crate::complaints::routes(cfg);
     crate::meetings::routes(cfg);
     crate::archives::routes(cfg);
     crate::keys::routes(cfg);

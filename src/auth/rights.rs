@@ -113,6 +113,11 @@ pub enum Right {
     ViewVisits,
     /// Open the morning meeting sheet (晨会): what every register has waiting.
     ViewMorningSheet,
+    /// Record the customers' matters one takes (意见、要求、投诉、咨询) and follow
+    /// up those one recorded or was given.
+    RecordComplaints,
+    /// See every matter, assign them, read the month's statistics.
+    ManageComplaints,
     /// See one's own confirmed breaches (违规处罚).
     ViewOwnViolations,
     /// See everyone's breaches, record them, confirm or dismiss proposals
@@ -154,6 +159,10 @@ pub fn granted(role: Role, right: Right) -> bool {
         RecordVisits => matches!(role, Employee | CsSpecialist | ArchiveKeeper | CsSupervisor),
         ViewVisits => matches!(role, CsSupervisor | CenterManager),
         ViewMorningSheet => matches!(role, ArchiveKeeper | CsSupervisor | CenterManager),
+        RecordComplaints => {
+            matches!(role, Employee | CsSpecialist | ArchiveKeeper | CsSupervisor)
+        }
+        ManageComplaints => matches!(role, CsSupervisor | CenterManager),
         ViewOwnViolations => true,
         ManageViolations => matches!(role, CsSupervisor | CenterManager),
     }

@@ -177,6 +177,11 @@ impl PageCtx {
             user.may(Right::RecordVisits) || user.may(Right::ViewVisits),
         ));
         items.push((
+            "/complaints",
+            "complaints.nav_label",
+            user.may(Right::RecordComplaints) || user.may(Right::ManageComplaints),
+        ));
+        items.push((
             "/violations",
             "violations.nav_label",
             user.may(Right::ViewOwnViolations),

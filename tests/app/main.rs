@@ -4,6 +4,7 @@ mod approvals;
 mod archives;
 mod auth;
 mod bench;
+mod complaints;
 mod forms;
 mod handbook;
 mod helpers;

@@ -41,6 +41,7 @@ async fn every_migration_reverts_with_data_in_it_and_runs_again() {
     kefu::violations::seed_demo(&mut conn, &config)
         .await
         .unwrap();
+    kefu::complaints::seed_demo(&mut conn).await.unwrap();
     drop(conn);
 
     tokio::task::spawn_blocking(move || {
@@ -53,6 +54,7 @@ async fn every_migration_reverts_with_data_in_it_and_runs_again() {
             "keys",
             "handbook_versions",
             "violations",
+            "complaints",
         ] {
             let rows = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
                 .get_result::<Count>(&mut conn)

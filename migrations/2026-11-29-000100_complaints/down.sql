@@ -1,0 +1,2 @@
+DROP TABLE complaint_notes;
+DROP TABLE complaints;

@@ -1,0 +1,599 @@
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDate, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde_json::json;
+
+use super::forms::{self, AssignInput, ComplaintInput, NoteInput};
+use super::mail::Assigned;
+use super::models::{ComplaintLine, NewComplaint, NewNote};
+use super::queries::{self, Filter};
+use super::views::{ComplaintForm, ComplaintList, ComplaintPrint, ComplaintShow, ComplaintStats};
+use crate::audit;
+use crate::auth::Right;
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::web::context::flash;
+use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
+use crate::web::month::{self, MonthQuery};
+use crate::web::{html, once, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
+
+const PAGE: i64 = 50;
+
+fn require_any(page: &UserPage) -> Result<(), AppError> {
+    if page.may(Right::RecordComplaints) || page.may(Right::ManageComplaints) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The register's lines for this reader: all for those who assign, else those
+/// they recorded or follow up.
+fn filter(q: &MonthQuery, page: &UserPage) -> (Filter, NaiveDate) {
+    let first = q.month(page.ctx().today());
+    let (from, until) = month::span(first, page.tz);
+    let show = q.show(&super::SHOWS);
+    let filter = Filter {
+        from,
+        until,
+        show: (show != "all").then_some(show),
+        involving: (!page.may(Right::ManageComplaints)).then(|| page.user().id),
+    };
+    (filter, first)
+}
+
+/// GET /complaints: the register by month, newest first.
+pub async fn list(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<MonthQuery>,
+) -> Result<HttpResponse, AppError> {
+    require_any(&page)?;
+    let (filter, month) = filter(&q, &page);
+    let mut rows = queries::page(&mut conn, &filter, q.cursor(), PAGE + 1).await?;
+    let query = q.query(month, &super::SHOWS);
+    let next = crate::web::trim_page(&mut rows, PAGE as usize).map(|r| {
+        format!(
+            "{query}&before={}",
+            month::cursor_of(r.c.received_at, r.c.id)
+        )
+    });
+    let body = ComplaintList {
+        ctx: page.ctx(),
+        rows,
+        next,
+        month: month.format("%Y-%m").to_string(),
+        show: q.show(&super::SHOWS),
+        query,
+        everyone: filter.involving.is_none(),
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// Whom a matter may be assigned to: active staff, for those who assign.
+async fn assignable(
+    conn: &mut AsyncPgConnection,
+    page: &UserPage,
+) -> Result<Vec<(i64, String)>, AppError> {
+    if page.may(Right::ManageComplaints) {
+        Ok(crate::keys::queries::staff(conn).await?)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+fn form(
+    page: &UserPage,
+    input: &ComplaintInput,
+    errors: &FieldErrors,
+    staff: Vec<(i64, String)>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let body = ComplaintForm {
+        ctx: page.ctx(),
+        input,
+        errors,
+        staff,
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /complaints/new
+pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordComplaints)?;
+    let staff = assignable(&mut conn, &page).await?;
+    let input = ComplaintInput::fresh(Utc::now(), page.tz);
+    form(
+        &page,
+        &input,
+        &FieldErrors::new(page.locale),
+        staff,
+        StatusCode::OK,
+    )
+}
+
+/// Queues the mail telling `to` the matter is theirs, in their language.
+async fn tell_assignee(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    c: &super::models::Complaint,
+    to: i64,
+    by: &str,
+) -> Result<(), AppError> {
+    let to = queries::person(conn, to).await?;
+    let loc = to.locale();
+    let mut url = config.base_url.clone();
+    url.set_path(&format!("/complaints/{}", c.id));
+    let mail = Assigned {
+        loc,
+        to_name: to.display_name.clone(),
+        number: c.number(),
+        kind: loc.t_in("complaints.kind", &c.kind).into(),
+        customer: c.customer_name.clone(),
+        received: crate::i18n::minute(c.received_at, config.tz),
+        content: c.content.clone(),
+        assigned_by: by.into(),
+        url: url.to_string(),
+    }
+    .render()
+    .map_err(AppError::Template)?;
+    let key = format!(
+        "complaint_assigned:{}:{}:{}",
+        c.id,
+        to.id,
+        c.assigned_at.map(|t| t.timestamp_micros()).unwrap_or(0)
+    );
+    crate::mail::enqueue(conn, &key, "complaint_assigned", &to.recipient(), &mail).await?;
+    Ok(())
+}
+
+/// POST /complaints/new: a matter recorded by whoever took it; assigned at once
+/// when a supervisor records it and names someone.
+pub async fn create(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    Form(mut input): Form<ComplaintInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordComplaints)?;
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
+    let staff = assignable(&mut conn, &page).await?;
+    let now = Utc::now();
+    let valid = input.validate(&mut errors, now, page.tz, &staff);
+    let (Some(v), Some(token)) = (valid, token) else {
+        return form(
+            &page,
+            &input,
+            &errors,
+            staff,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let me = page.user();
+    let meta = page.meta();
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me.id).await? {
+                return Ok(None);
+            }
+            let id = queries::create(
+                conn,
+                &NewComplaint {
+                    received_at: v.received_at,
+                    channel: v.channel,
+                    kind: v.kind,
+                    customer_name: &v.customer_name,
+                    customer_phone: &v.customer_phone,
+                    room: &v.room,
+                    content: &v.content,
+                    recorded_by: me.id,
+                    recorded_at: now,
+                    assignee_id: v.assignee,
+                    assigned_at: v.assignee.map(|_| now),
+                },
+            )
+            .await?;
+            if let Some(to) = v.assignee {
+                let c = queries::lock(conn, id).await?;
+                tell_assignee(conn, &config, &c, to, &me.display_name).await?;
+            }
+            audit::record(
+                conn,
+                &meta,
+                "complaint.recorded",
+                Some(("complaint", id.to_string())),
+                json!({ "kind": v.kind, "channel": v.channel, "assignee": v.assignee }),
+            )
+            .await?;
+            Ok(token.filed(conn, format!("/complaints/{id}")).await?)
+        })
+        .await?;
+    once::answer(
+        &mut conn,
+        &session,
+        &page,
+        &token,
+        filed,
+        "complaints.recorded",
+    )
+    .await
+}
+
+/// The matter, if this reader may see it: one they recorded or follow up, or
+/// any for those who assign.
+async fn visible(conn: &mut DbConn, page: &UserPage, id: i64) -> Result<ComplaintLine, AppError> {
+    require_any(page)?;
+    let line = queries::get(conn, id).await?;
+    if !line.c.involves(page.user().id) && !page.may(Right::ManageComplaints) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(line)
+}
+
+fn may_reveal(page: &UserPage, line: &ComplaintLine) -> bool {
+    line.c.involves(page.user().id) || page.may(Right::RevealPersonalData)
+}
+
+async fn render_show(
+    page: &UserPage,
+    conn: &mut DbConn,
+    line: ComplaintLine,
+    revealed: bool,
+    input: &NoteInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let notes = queries::notes(conn, line.c.id).await?;
+    let open = line.c.status == "open";
+    let staff = if open {
+        assignable(conn, page).await?
+    } else {
+        Vec::new()
+    };
+    let phone = if revealed {
+        line.c.customer_phone.clone()
+    } else {
+        line.c.phone_masked()
+    };
+    let body = ComplaintShow {
+        ctx: page.ctx(),
+        may_reveal: !revealed && !line.c.customer_phone.is_empty() && may_reveal(page, &line),
+        may_follow: open,
+        staff,
+        line,
+        notes,
+        phone,
+        input,
+        errors,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /complaints/{id}
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let line = visible(&mut conn, &page, path.into_inner()).await?;
+    let errors = FieldErrors::new(page.locale);
+    render_show(
+        &page,
+        &mut conn,
+        line,
+        false,
+        &NoteInput::fresh(),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /complaints/{id}/reveal: the page with the phone in full; the view is
+/// audited before it is shown.
+pub async fn reveal(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let line = visible(&mut conn, &page, path.into_inner()).await?;
+    if !may_reveal(&page, &line) {
+        return Err(AppError::Forbidden);
+    }
+    audit::record(
+        &mut conn,
+        &page.meta(),
+        "complaint.phone_viewed",
+        Some(("complaint", line.c.id.to_string())),
+        json!({}),
+    )
+    .await?;
+    let errors = FieldErrors::new(page.locale);
+    render_show(
+        &page,
+        &mut conn,
+        line,
+        true,
+        &NoteInput::fresh(),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST /complaints/{id}/assign: a supervisor gives the open matter to a
+/// colleague, who is told by mail (again when it moves to someone else).
+pub async fn assign(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    path: web::Path<i64>,
+    Form(input): Form<AssignInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageComplaints)?;
+    let line = visible(&mut conn, &page, path.into_inner()).await?;
+    let id = line.c.id;
+    let here = format!("/complaints/{id}");
+    let staff = assignable(&mut conn, &page).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let Some(to) = forms::assignee(&mut errors, &input.assignee, &staff, true) else {
+        return render_show(
+            &page,
+            &mut conn,
+            line,
+            false,
+            &NoteInput::fresh(),
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let me = page.user();
+    let meta = page.meta();
+    let now = Utc::now();
+    let changed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let c = queries::lock(conn, id).await?;
+            if c.status != "open" || c.assignee_id == Some(to) {
+                return Ok(false);
+            }
+            queries::assign(conn, id, to, now).await?;
+            let c = queries::lock(conn, id).await?;
+            tell_assignee(conn, &config, &c, to, &me.display_name).await?;
+            audit::record(
+                conn,
+                &meta,
+                "complaint.assigned",
+                Some(("complaint", id.to_string())),
+                json!({ "assignee": to }),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if changed {
+        flash(&session, "success", page.t("complaints.assigned_done"));
+    } else {
+        flash(&session, "error", page.t("complaints.not_assigned"));
+    }
+    Ok(see_other(&here))
+}
+
+/// POST /complaints/{id}/notes: a follow-up note on an open matter, by whoever
+/// works on it or a supervisor; the one marked as the outcome resolves it.
+pub async fn add_note(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(mut input): Form<NoteInput>,
+) -> Result<HttpResponse, AppError> {
+    let line = visible(&mut conn, &page, path.into_inner()).await?;
+    let id = line.c.id;
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
+    let body = input.validate(&mut errors);
+    let (Some(body), Some(token)) = (body, token) else {
+        return render_show(
+            &page,
+            &mut conn,
+            line,
+            false,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let now = Utc::now();
+    let resolve = input.resolve == "1";
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
+            let c = queries::lock(conn, id).await?;
+            if c.status != "open" {
+                // Resolved meanwhile (another tab, a colleague): nothing is noted.
+                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
+            }
+            let note = queries::add_note(
+                conn,
+                &NewNote {
+                    complaint_id: id,
+                    author_id: me,
+                    at: now,
+                    body: &body,
+                },
+            )
+            .await?;
+            if resolve {
+                queries::resolve(conn, id, now, &body).await?;
+            }
+            audit::record(
+                conn,
+                &meta,
+                "complaint.followed_up",
+                Some(("complaint", id.to_string())),
+                json!({ "note": note, "resolved": resolve }),
+            )
+            .await?;
+            Ok(token.filed(conn, format!("/complaints/{id}")).await?)
+        })
+        .await;
+    let filed = match filed {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
+            flash(&session, "error", page.t("complaints.already_resolved"));
+            return Ok(see_other(&format!("/complaints/{id}")));
+        }
+        other => other?,
+    };
+    let done = if resolve {
+        "complaints.resolved_done"
+    } else {
+        "complaints.note_added"
+    };
+    once::answer(&mut conn, &session, &page, &token, filed, done).await
+}
+
+/// GET /complaints/stats?month=YYYY-MM: the month's matters by kind and channel.
+pub async fn stats(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<MonthQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageComplaints)?;
+    let first = q.month(page.ctx().today());
+    let (from, until) = month::span(first, page.tz);
+    let (Some(from), Some(until)) = (from, until) else {
+        return Err(AppError::NotFound);
+    };
+    let cells = queries::stats(&mut conn, from, until).await?;
+    let body = ComplaintStats {
+        ctx: page.ctx(),
+        month: first.format("%Y-%m").to_string(),
+        stats: super::stats::tally(&cells),
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// The month's lines for print and export (at most a sheet's worth).
+async fn sheet_rows(
+    page: &UserPage,
+    conn: &mut DbConn,
+    q: &MonthQuery,
+) -> Result<(Vec<ComplaintLine>, NaiveDate, bool), AppError> {
+    require_any(page)?;
+    let (filter, month) = filter(q, page);
+    let mut rows = queries::page(conn, &filter, None, SHEET_MAX + 1).await?;
+    let truncated = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
+    Ok((rows, month, truncated))
+}
+
+/// GET /complaints/print?month=YYYY-MM: the month's register on paper.
+pub async fn print(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<MonthQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (rows, month, truncated) = sheet_rows(&page, &mut conn, &q).await?;
+    let body = ComplaintPrint {
+        ctx: page.ctx(),
+        rows,
+        month: month.format("%Y-%m").to_string(),
+        truncated,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+fn export_sheet(rows: &[ComplaintLine], ctx: &PageCtx, loc: Locale) -> Sheet {
+    let headers = [
+        "complaints.number",
+        "complaints.received",
+        "complaints.channel_label",
+        "complaints.kind_label",
+        "complaints.customer",
+        "complaints.phone",
+        "complaints.room",
+        "complaints.content",
+        "complaints.recorder",
+        "complaints.assignee",
+        "complaints.state",
+        "complaints.resolved_at",
+        "complaints.resolution",
+    ];
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let c = &r.c;
+            vec![
+                Cell::from(c.number()),
+                ctx.datetime(&c.received_at).into(),
+                loc.t_in("complaints.channel", &c.channel).into(),
+                loc.t_in("complaints.kind", &c.kind).into(),
+                c.customer_name.clone().into(),
+                c.phone_masked().into(),
+                c.room.clone().into(),
+                c.content.clone().into(),
+                r.recorder.clone().into(),
+                r.assignee.clone().unwrap_or_default().into(),
+                loc.t_in("complaints.status", &c.status).into(),
+                c.resolved_at
+                    .map(|t| ctx.datetime(&t))
+                    .unwrap_or_default()
+                    .into(),
+                c.resolution.clone().into(),
+            ]
+        })
+        .collect();
+    Sheet::new(loc, "complaints.title", &headers, rows)
+}
+
+/// GET /complaints.csv and .xlsx: the month's register with the page's filter
+/// (phones masked, as on paper).
+pub async fn export(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<MonthQuery>,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    let (rows, month, _) = sheet_rows(&page, &mut conn, &q).await?;
+    let sheet = export_sheet(&rows, page.ctx(), page.locale);
+    export::respond(
+        &sheet,
+        format,
+        &format!("complaints-{}", month.format("%Y-%m")),
+    )
+}

@@ -1,0 +1,60 @@
+//! Customers' opinions, requests, complaints and inquiries (客户意见、要求、投诉;
+//! 来电/网络咨询登记): whoever takes a matter records it (接待来访客户管理规定 7: 客户
+//! 的任何投诉或疑问，接待人员应认真记录), by visit, phone, online or letter; a
+//! supervisor assigns it to a colleague, who is told by mail and follows it up with
+//! notes until it is resolved; the register lists, prints and exports by month, and
+//! the month's statistics (人员构架、职责分工 5: 记录及归整) count each kind by
+//! channel, how many were resolved and how fast.
+mod demo;
+pub mod forms;
+mod handlers;
+mod mail;
+pub mod models;
+pub mod queries;
+pub mod stats;
+mod views;
+
+use actix_web::web;
+
+pub use demo::seed_demo;
+
+use crate::auth::Right;
+use crate::web::cite::{Cite, Enforcer};
+
+pub const CITES: &[Cite] = &[
+    Cite {
+        doc: "接待来访客户管理规定",
+        clause: "7",
+    },
+    Cite {
+        doc: "人员构架、职责分工",
+        clause: "5",
+    },
+];
+
+/// The register's `?show=` filters.
+pub const SHOWS: [&str; 4] = ["all", "unassigned", "open", "resolved"];
+
+pub const ENFORCERS: &[Enforcer] = &[Enforcer {
+    cites: CITES,
+    href: "/complaints",
+    title: "complaints.title",
+    right: Right::RecordComplaints,
+    gauge: None,
+}];
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/complaints")
+            .route("", web::get().to(handlers::list))
+            .route("/new", web::get().to(handlers::new_form))
+            .route("/new", web::post().to(handlers::create))
+            .route("/stats", web::get().to(handlers::stats))
+            .route("/print", web::get().to(handlers::print))
+            .route("/{id}", web::get().to(handlers::show))
+            .route("/{id}/reveal", web::post().to(handlers::reveal))
+            .route("/{id}/assign", web::post().to(handlers::assign))
+            .route("/{id}/notes", web::post().to(handlers::add_note)),
+    )
+    .route("/complaints.{format}", web::get().to(handlers::export));
+}

@@ -1,0 +1,209 @@
+//! SQL of the complaint register. Every function takes the connection, so it
+//! works inside the caller's transaction.
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::models::{Complaint, ComplaintLine, NewComplaint, NewNote, Note, StatCell};
+use crate::approvals::models::Person;
+use crate::schema::{complaint_notes, complaints, users};
+
+/// Which lines the register shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Matters received from this instant, before that one (a month).
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// `open`, `unassigned` (open and nobody on it) or `resolved`.
+    pub show: Option<&'static str>,
+    /// Only those this user recorded or follows up (who may not see all).
+    pub involving: Option<i64>,
+}
+
+/// A page of the register, newest first, after the cursor (received, id).
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    f: &Filter,
+    before: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<ComplaintLine>> {
+    let mut q = complaints::table
+        .order((complaints::received_at.desc(), complaints::id.desc()))
+        .select(Complaint::as_select())
+        .limit(limit)
+        .into_boxed();
+    if let Some(t) = f.from {
+        q = q.filter(complaints::received_at.ge(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(complaints::received_at.lt(t));
+    }
+    match f.show {
+        Some("open") => q = q.filter(complaints::status.eq("open")),
+        Some("unassigned") => {
+            q = q
+                .filter(complaints::status.eq("open"))
+                .filter(complaints::assignee_id.is_null())
+        }
+        Some("resolved") => q = q.filter(complaints::status.eq("resolved")),
+        _ => {}
+    }
+    if let Some(u) = f.involving {
+        q = q.filter(
+            complaints::recorded_by
+                .eq(u)
+                .or(complaints::assignee_id.eq(u)),
+        );
+    }
+    if let Some((t, id)) = before {
+        q = q.filter(
+            sql::<Bool>("(complaints.received_at, complaints.id) < (")
+                .bind::<Timestamptz, _>(t)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    let rows = q.load(conn).await?;
+    lines(conn, rows).await
+}
+
+/// The rows with the names they mention, in one more statement.
+async fn lines(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<Complaint>,
+) -> QueryResult<Vec<ComplaintLine>> {
+    let ids = rows
+        .iter()
+        .flat_map(|c| [Some(c.recorded_by), c.assignee_id])
+        .flatten()
+        .collect();
+    let names = crate::users::queries::names(conn, ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| ComplaintLine {
+            recorder: names.get(&c.recorded_by).cloned().unwrap_or_default(),
+            assignee: c.assignee_id.and_then(|a| names.get(&a).cloned()),
+            c,
+        })
+        .collect())
+}
+
+pub async fn create(conn: &mut AsyncPgConnection, new: &NewComplaint<'_>) -> QueryResult<i64> {
+    diesel::insert_into(complaints::table)
+        .values(new)
+        .returning(complaints::id)
+        .get_result(conn)
+        .await
+}
+
+pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<ComplaintLine> {
+    let c = complaints::table
+        .find(id)
+        .select(Complaint::as_select())
+        .first(conn)
+        .await?;
+    lines(conn, vec![c])
+        .await?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// The matter, locked until the transaction ends.
+pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Complaint> {
+    complaints::table
+        .find(id)
+        .select(Complaint::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+pub async fn assign(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    to: i64,
+    at: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(complaints::table.find(id))
+        .set((
+            complaints::assignee_id.eq(to),
+            complaints::assigned_at.eq(at),
+        ))
+        .execute(conn)
+        .await
+}
+
+pub async fn resolve(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    at: DateTime<Utc>,
+    resolution: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        complaints::table
+            .find(id)
+            .filter(complaints::status.eq("open")),
+    )
+    .set((
+        complaints::status.eq("resolved"),
+        complaints::resolved_at.eq(at),
+        complaints::resolution.eq(resolution),
+    ))
+    .execute(conn)
+    .await
+}
+
+pub async fn notes(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Note>> {
+    complaint_notes::table
+        .inner_join(users::table)
+        .filter(complaint_notes::complaint_id.eq(id))
+        .order(complaint_notes::id)
+        .select((
+            complaint_notes::id,
+            complaint_notes::at,
+            complaint_notes::body,
+            users::display_name,
+        ))
+        .load(conn)
+        .await
+}
+
+pub async fn add_note(conn: &mut AsyncPgConnection, note: &NewNote<'_>) -> QueryResult<i64> {
+    diesel::insert_into(complaint_notes::table)
+        .values(note)
+        .returning(complaint_notes::id)
+        .get_result(conn)
+        .await
+}
+
+pub async fn person(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Person> {
+    users::table
+        .find(id)
+        .select((users::id, users::display_name, users::email, users::locale))
+        .first(conn)
+        .await
+}
+
+/// The month's matters by kind and channel (one statement, whatever the
+/// register holds: the month's rows through the order index).
+pub async fn stats(
+    conn: &mut AsyncPgConnection,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> QueryResult<Vec<StatCell>> {
+    diesel::sql_query(
+        "SELECT kind, channel, count(*) AS total, \
+                count(*) FILTER (WHERE status = 'resolved') AS resolved, \
+                coalesce(sum(extract(epoch FROM resolved_at - received_at)) \
+                         FILTER (WHERE status = 'resolved'), 0)::float8 / 3600 AS hours_to_resolve \
+         FROM complaints WHERE received_at >= $1 AND received_at < $2 \
+         GROUP BY kind, channel",
+    )
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(until)
+    .load(conn)
+    .await
+}

@@ -1,0 +1,316 @@
+//! Customers' opinions, requests, complaints and inquiries: recorded by whoever
+//! took them, assigned by a supervisor (the colleague told by mail), followed up
+//! until done, each reader seeing their own, counted by month.
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{audit_log, complaint_notes, complaints};
+use reqwest::StatusCode;
+
+use crate::approvals::{mail_of, user_id};
+use crate::helpers::*;
+use crate::mail::worker;
+use crate::smtp::SmtpServer;
+
+/// The form's fields for a matter of `kind` raised by `name` an hour ago.
+fn matter(name: &str, kind: &str) -> Vec<(&'static str, String)> {
+    let at = (Utc::now() - Duration::hours(1)).with_timezone(&chrono_tz::Asia::Shanghai);
+    vec![
+        ("day", at.date_naive().to_string()),
+        ("time", at.format("%H:%M").to_string()),
+        ("channel", "phone".into()),
+        ("kind", kind.into()),
+        ("customer_name", name.into()),
+        ("customer_phone", "13912345678".into()),
+        ("room", "2栋-1单元-0502".into()),
+        ("content", "楼道灯坏了三天没人修".into()),
+    ]
+}
+
+async fn record(b: &Browser, fields: &[(&'static str, String)]) -> reqwest::Response {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    b.submit("/complaints/new", "/complaints/new", &fields)
+        .await
+}
+
+async fn status_of(app: &TestApp, page: &str) -> (String, Option<i64>) {
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    complaints::table
+        .find(id)
+        .select((complaints::status, complaints::assignee_id))
+        .first(&mut app.db().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_matter_is_recorded_assigned_by_mail_followed_up_and_done() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let employee = app.login_as(Role::Employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+
+    // The front desk records it; nobody is on it yet.
+    let res = record(&employee, &matter("刘先生", "complaint")).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = location(&res);
+    let (_, shown) = employee.page(&page).await;
+    assert_eq!(
+        text_of(&shown, "#complaint-phone").as_deref(),
+        Some("139****5678")
+    );
+    assert_eq!(
+        text_of(&shown, "#complaint-assignee").as_deref(),
+        Some("未分派")
+    );
+    assert!(!shown.contains("/assign"), "only supervisors assign");
+    let (_, list) = supervisor.page("/complaints?show=unassigned").await;
+    assert!(list.contains(&format!("href=\"{page}\"")));
+
+    // Not theirs: the specialist may not open it until it is given to them.
+    assert_eq!(specialist.page(&page).await.0, StatusCode::FORBIDDEN);
+    let me = user_id(&app, "specialist").await.to_string();
+    let res = employee
+        .post(&format!("{page}/assign"), &[("assignee", &me)])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = supervisor
+        .post(&format!("{page}/assign"), &[("assignee", &me)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        status_of(&app, &page).await,
+        ("open".into(), Some(me.parse().unwrap()))
+    );
+    // Assigned again to the same person: nothing changes, nobody is mailed twice.
+    supervisor
+        .post(&format!("{page}/assign"), &[("assignee", &me)])
+        .await;
+    worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&mail_of(Role::CsSpecialist));
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].subject.contains("投诉") && mails[0].subject.contains("刘先生"));
+    assert!(mails[0].text.contains("楼道灯坏了三天没人修"));
+    assert!(mails[0].text.contains(&page), "with the link");
+
+    // The specialist follows it up and closes it; the note sent twice counts once.
+    let (status, _) = specialist.page(&page).await;
+    assert_eq!(status, StatusCode::OK);
+    let notes = format!("{page}/notes");
+    let token = specialist.form_token(&page).await;
+    for _ in 0..2 {
+        let res = specialist
+            .post(
+                &notes,
+                &[
+                    ("body", "已联系物业工程部，今日更换灯具"),
+                    ("form_token", &token),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let res = specialist
+        .submit(&page, &notes, &[("body", " "), ("resolve", "1")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-body").unwrap().contains("跟进情况"));
+    assert!(body.contains("name=\"resolve\" value=\"1\" checked"));
+    let res = specialist
+        .submit(
+            &page,
+            &notes,
+            &[("body", "灯具已更换，已回访业主，满意"), ("resolve", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = specialist.page(&page).await;
+    assert_eq!(
+        text_of(&shown, "#complaint-status").as_deref(),
+        Some("已处理")
+    );
+    assert_eq!(
+        text_of(&shown, "#complaint-resolution").as_deref(),
+        Some("灯具已更换，已回访业主，满意")
+    );
+    assert!(
+        !shown.contains("id=\"f-body\""),
+        "nothing more to follow up"
+    );
+    let n: i64 = complaint_notes::table
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+}
+
+#[tokio::test]
+async fn a_wrong_record_keeps_the_input_and_says_what_is_wrong_in_either_language() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let mut fields = matter("", "complaint");
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "time" => *v = "99:99".into(),
+            "channel" => *v = "fax".into(),
+            "customer_phone" => *v = "call me".into(),
+            _ => {}
+        }
+    }
+    let res = record(&employee, &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    for (field, says) in [
+        ("time", "时间"),
+        ("channel", "渠道"),
+        ("customer_name", "客户姓名"),
+        ("customer_phone", "数字"),
+    ] {
+        assert!(
+            text_of(&body, &format!("#e-{field}"))
+                .unwrap()
+                .contains(says),
+            "{field}"
+        );
+    }
+    assert_eq!(
+        text_of(&body, "#f-content").as_deref(),
+        Some("楼道灯坏了三天没人修")
+    );
+    assert_eq!(
+        value_of(&body, "#f-room").as_deref(),
+        Some("2栋-1单元-0502")
+    );
+    assert!(body.contains("value=\"complaint\" selected"));
+
+    employee.page("/complaints/new?lang=en").await;
+    let res = record(&employee, &fields).await;
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-customer_name").as_deref(),
+        Some("Enter the customer's name.")
+    );
+    let none: i64 = complaints::table
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
+}
+
+#[tokio::test]
+async fn each_reader_sees_their_own_and_the_phone_in_full_only_with_a_logged_view() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let mine = location(&record(&employee, &matter("刘先生", "request")).await);
+    let theirs = location(&record(&keeper, &matter("王女士", "inquiry")).await);
+
+    let (_, list) = employee.page("/complaints").await;
+    assert!(list.contains(&format!("href=\"{mine}\"")));
+    assert!(!list.contains(&format!("href=\"{theirs}\"")));
+    assert_eq!(employee.page(&theirs).await.0, StatusCode::FORBIDDEN);
+    let csv = employee.get("/complaints.csv").await.text().await.unwrap();
+    assert!(csv.contains("刘先生") && !csv.contains("王女士"));
+    assert!(csv.contains("139****5678") && !csv.contains("13912345678"));
+    assert_eq!(
+        employee.page("/complaints/stats").await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // The manager sees both; the full phone only after an audited reveal.
+    let (_, list) = manager.page("/complaints").await;
+    assert!(
+        list.contains(&format!("href=\"{mine}\"")) && list.contains(&format!("href=\"{theirs}\""))
+    );
+    let res = manager.post(&format!("{mine}/reveal"), &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#complaint-phone").as_deref(),
+        Some("13912345678")
+    );
+    let viewed: i64 = audit_log::table
+        .filter(audit_log::action.eq("complaint.phone_viewed"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(viewed, 1);
+    let res = employee.post(&format!("{theirs}/reveal"), &[]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_months_statistics_count_each_kind_by_channel_and_what_was_done() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    for (name, kind, channel) in [
+        ("甲", "complaint", "phone"),
+        ("乙", "complaint", "visit"),
+        ("丙", "inquiry", "online"),
+    ] {
+        let mut fields = matter(name, kind);
+        for (k, v) in fields.iter_mut() {
+            if *k == "channel" {
+                *v = channel.into();
+            }
+        }
+        record(&employee, &fields).await;
+    }
+    // One complaint done two hours after it came in.
+    let (_, list) = supervisor.page("/complaints?show=open").await;
+    let page = attr_of(&list, "#complaints tbody tr:last-child a", "href").unwrap();
+    let res = supervisor
+        .submit(
+            &page,
+            &format!("{page}/notes"),
+            &[("body", "已解决"), ("resolve", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    diesel::update(complaints::table.find(id))
+        .set(complaints::resolved_at.eq((complaints::received_at + Duration::hours(2)).nullable()))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+
+    let month = (Utc::now() - Duration::hours(1))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m")
+        .to_string();
+    let (status, stats) = supervisor
+        .page(&format!("/complaints/stats?month={month}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Columns: kind, visit, phone, online, letter, other, total, done, mean hours.
+    assert_eq!(
+        texts_of(&stats, "#stats-complaint td"),
+        ["1", "1", "0", "0", "0", "2", "1", "2.0"]
+    );
+    assert_eq!(
+        texts_of(&stats, "#stats-inquiry td"),
+        ["0", "0", "1", "0", "0", "1", "0", "—"]
+    );
+    assert_eq!(
+        texts_of(&stats, "#stats-all td"),
+        ["1", "1", "1", "0", "0", "3", "1", "2.0"]
+    );
+    // Another month holds nothing.
+    let (_, empty) = supervisor.page("/complaints/stats?month=2020-01").await;
+    assert_eq!(
+        texts_of(&empty, "#stats-all td"),
+        ["0", "0", "0", "0", "0", "0", "0", "—"]
+    );
+    let (status, paper) = supervisor.page("/complaints/print").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(paper.contains("甲") && paper.contains("已解决"));
+}
