@@ -51,6 +51,17 @@ pub async fn morning(
     } else {
         None
     };
+    // Customers' matters nobody has been given yet, for those who assign them.
+    let unassigned = if page.may(Right::ManageComplaints) {
+        let waiting = crate::complaints::queries::Filter {
+            show: Some("unassigned"),
+            ..Default::default()
+        };
+        let rows = crate::complaints::queries::page(&mut conn, &waiting, None, more).await?;
+        Some(Section::of(rows))
+    } else {
+        None
+    };
     let body = Morning {
         ctx: page.ctx(),
         today: today.to_string(),
@@ -62,6 +73,7 @@ pub async fn morning(
         waiting_visits: Section::of(waiting),
         stale_days,
         breaches,
+        unassigned,
         cites: super::CITES,
         keys_open: page.may(Right::ViewKeys),
         archives_open: page.may(Right::ViewArchives),

@@ -2,7 +2,8 @@
 //! one page, on screen and on paper, of what every register has waiting that
 //! morning: who is on leave today, key and archive loans overdue, papers due for
 //! destruction, visitor registers made late the day before, visits nobody has
-//! followed up, and (for those who decide them) breaches waiting for a decision.
+//! followed up, and (for those who decide or assign them) breaches waiting for a
+//! decision and customers' matters nobody has been given yet.
 mod handlers;
 mod views;
 

@@ -1,6 +1,7 @@
 use askama::Template;
 
 use crate::archives::models::BorrowRow;
+use crate::complaints::models::ComplaintLine;
 use crate::keys::models::LoanLine;
 use crate::leave::models::LeaveWithName;
 use crate::violations::models::ViolationLine;
@@ -36,6 +37,8 @@ pub struct Morning<'a> {
     pub stale_days: i64,
     /// Proposed breaches, for readers who decide them.
     pub breaches: Option<Section<ViolationLine>>,
+    /// Customers' matters not yet assigned, for readers who assign them.
+    pub unassigned: Option<Section<ComplaintLine>>,
     pub cites: &'static [Cite],
     /// Which registers this reader may open: the sheet links only to those.
     pub keys_open: bool,
@@ -46,6 +49,9 @@ pub struct Morning<'a> {
 impl Morning<'_> {
     pub fn leave_type(&self, code: &str) -> &'static str {
         self.ctx.locale.t(&crate::leave::type_key(code))
+    }
+    pub fn complaint_kind(&self, code: &str) -> &'static str {
+        self.ctx.locale.t_in("complaints.kind", code)
     }
     pub fn keys_of(&self, l: &LoanLine) -> String {
         l.keys

@@ -69,6 +69,15 @@ async fn a_matter_is_recorded_assigned_by_mail_followed_up_and_done() {
     assert!(!shown.contains("/assign"), "only supervisors assign");
     let (_, list) = supervisor.page("/complaints?show=unassigned").await;
     assert!(list.contains(&format!("href=\"{page}\"")));
+    // The morning sheet lists it to those who assign.
+    let unassigned = async || {
+        let (_, sheet) = supervisor.page("/meetings/morning").await;
+        texts_of(&sheet, "#sheet-unassigned li").len()
+    };
+    assert_eq!(unassigned().await, 1);
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let (_, sheet) = keeper.page("/meetings/morning").await;
+    assert!(text_of(&sheet, "#sheet-unassigned h2").is_none());
 
     // Not theirs: the specialist may not open it until it is given to them.
     assert_eq!(specialist.page(&page).await.0, StatusCode::FORBIDDEN);
@@ -85,6 +94,7 @@ async fn a_matter_is_recorded_assigned_by_mail_followed_up_and_done() {
         status_of(&app, &page).await,
         ("open".into(), Some(me.parse().unwrap()))
     );
+    assert_eq!(unassigned().await, 0);
     // Assigned again to the same person: nothing changes, nobody is mailed twice.
     supervisor
         .post(&format!("{page}/assign"), &[("assignee", &me)])
