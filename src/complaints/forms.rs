@@ -50,22 +50,6 @@ pub struct ValidComplaint {
     pub assignee: Option<i64>,
 }
 
-fn text(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    value: &str,
-    max: usize,
-    required: bool,
-) -> String {
-    let v = value.trim();
-    if required && v.is_empty() {
-        errors.add(field, &format!("complaints.error.{field}"));
-    } else if v.chars().count() > max {
-        errors.add(field, "complaints.error.too_long");
-    }
-    v.to_owned()
-}
-
 fn code(
     errors: &mut FieldErrors,
     field: &'static str,
@@ -141,9 +125,15 @@ impl ComplaintInput {
         }
         let channel = code(errors, "channel", &self.channel, &CHANNELS);
         let kind = code(errors, "kind", &self.kind, &KINDS);
-        let customer_name = text(errors, "customer_name", &self.customer_name, NAME_MAX, true);
-        let customer_phone = text(
-            errors,
+        let customer_name = errors.text(
+            "complaints",
+            "customer_name",
+            &self.customer_name,
+            NAME_MAX,
+            true,
+        );
+        let customer_phone = errors.text(
+            "complaints",
             "customer_phone",
             &self.customer_phone,
             PHONE_MAX,
@@ -155,8 +145,8 @@ impl ComplaintInput {
         {
             errors.add("customer_phone", "complaints.error.customer_phone");
         }
-        let room = text(errors, "room", &self.room, ROOM_MAX, false);
-        let content = text(errors, "content", &self.content, TEXT_MAX, true);
+        let room = errors.text("complaints", "room", &self.room, ROOM_MAX, false);
+        let content = errors.text("complaints", "content", &self.content, TEXT_MAX, true);
         let assignee = if staff.is_empty() {
             None
         } else {
@@ -199,7 +189,7 @@ impl NoteInput {
     }
 
     pub fn validate(&self, errors: &mut FieldErrors) -> Option<String> {
-        let body = text(errors, "body", &self.body, TEXT_MAX, true);
+        let body = errors.text("complaints", "body", &self.body, TEXT_MAX, true);
         errors.is_empty().then_some(body)
     }
 }

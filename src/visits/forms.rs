@@ -62,22 +62,6 @@ fn instant(day: NaiveDate, t: NaiveTime, tz: chrono_tz::Tz) -> Option<DateTime<U
         .map(|d| d.with_timezone(&Utc))
 }
 
-fn text(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    value: &str,
-    max: usize,
-    required: bool,
-) -> String {
-    let v = value.trim();
-    if required && v.is_empty() {
-        errors.add(field, &format!("visits.error.{field}"));
-    } else if v.chars().count() > max {
-        errors.add(field, "visits.error.too_long");
-    }
-    v.to_owned()
-}
-
 impl VisitInput {
     /// A blank form for a reception that just ended: today, the last half hour.
     pub fn fresh(now: DateTime<Utc>, tz: chrono_tz::Tz) -> VisitInput {
@@ -125,9 +109,10 @@ impl VisitInput {
                 _ => errors.add("start", "visits.error.time"),
             }
         }
-        let visitor_name = text(errors, "visitor_name", &self.visitor_name, NAME_MAX, true);
-        let visitor_phone = text(
-            errors,
+        let visitor_name =
+            errors.text("visits", "visitor_name", &self.visitor_name, NAME_MAX, true);
+        let visitor_phone = errors.text(
+            "visits",
             "visitor_phone",
             &self.visitor_phone,
             PHONE_MAX,
@@ -143,9 +128,9 @@ impl VisitInput {
         if kind.is_none() {
             errors.add("visitor_kind", "visits.error.visitor_kind");
         }
-        let room = text(errors, "room", &self.room, ROOM_MAX, false);
-        let matter = text(errors, "matter", &self.matter, TEXT_MAX, true);
-        let answer = text(errors, "answer", &self.answer, TEXT_MAX, false);
+        let room = errors.text("visits", "room", &self.room, ROOM_MAX, false);
+        let matter = errors.text("visits", "matter", &self.matter, TEXT_MAX, true);
+        let answer = errors.text("visits", "answer", &self.answer, TEXT_MAX, false);
         let (started_at, ended_at) = span?;
         if !errors.is_empty() {
             return None;
@@ -188,7 +173,7 @@ impl NoteInput {
     }
 
     pub fn validate(&self, errors: &mut FieldErrors) -> Option<String> {
-        let body = text(errors, "body", &self.body, TEXT_MAX, true);
+        let body = errors.text("visits", "body", &self.body, TEXT_MAX, true);
         errors.is_empty().then_some(body)
     }
 }

@@ -145,6 +145,26 @@ impl FieldErrors {
         self.errors.entry(field).or_insert(text);
     }
 
+    /// A text field trimmed, with its message when it is required and empty
+    /// (`<section>.error.<field>`) or longer than `max` characters
+    /// (`<section>.error.too_long`).
+    pub fn text(
+        &mut self,
+        section: &str,
+        field: &'static str,
+        value: &str,
+        max: usize,
+        required: bool,
+    ) -> String {
+        let v = value.trim();
+        if required && v.is_empty() {
+            self.add(field, &format!("{section}.error.{field}"));
+        } else if v.chars().count() > max {
+            self.add(field, &format!("{section}.error.too_long"));
+        }
+        v.to_owned()
+    }
+
     /// The language the messages are written in.
     pub fn locale(&self) -> Locale {
         self.locale
