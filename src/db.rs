@@ -9,6 +9,9 @@
 //! faster on the Fortunes benchmark (see `bench/`). Reads take the shared one;
 //! anything in a transaction takes a pooled one.
 pub mod changes;
+pub mod with;
+
+pub use with::With;
 
 use crate::error::AppError;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};

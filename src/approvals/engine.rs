@@ -1,6 +1,8 @@
 //! Submitting, assigning, deciding, withdrawing and re-sending requests. Every
 //! function runs inside the caller's transaction, so the request, its trail,
-//! its links and its mails commit together or not at all.
+//! its links and its mails commit together or not at all. A request can also be
+//! filed as parts of one statement with its subject ([`plan`], [`Plan::file_in`]),
+//! which commits as one too.
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -77,14 +79,7 @@ pub async fn submit_with_roles(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    let step_roles = step_roles.map(|steps| {
-        serde_json::Value::from(
-            steps
-                .iter()
-                .map(|roles| roles.iter().map(|r| r.code()).collect::<Vec<_>>())
-                .collect::<Vec<_>>(),
-        )
-    });
+    let step_roles = step_roles_json(step_roles);
     let req: Request = diesel::insert_into(approval_requests::table)
         .values((
             approval_requests::kind.eq(kind.code),
@@ -112,10 +107,204 @@ pub async fn submit_with_roles(
     Ok(req.id)
 }
 
+/// A request about to be filed in the same statement as its subject (see
+/// [`crate::db::With`]): [`plan`] reads who approves it, [`Plan::file_in`] adds
+/// the request, its first task, its trail, the approver's link and their mail to
+/// the statement. The same request, trail and mail as [`submit`] files; the
+/// whole filing is then one statement instead of a transaction of a dozen.
+pub struct Plan {
+    kind: &'static Kind,
+    requester: i64,
+    step_roles: Option<serde_json::Value>,
+    approver: Person,
+    role: String,
+    level: usize,
+    /// The approver's deputy for the day, who gets the mail in their stead.
+    deputy: Option<Person>,
+    skipped_requester: bool,
+    now: DateTime<Utc>,
+}
+
+/// Chooses the first step's approver of a request of `kind` that `requester`
+/// is about to file, and their deputy for the day: one read.
+pub async fn plan(
+    conn: &mut impl crate::db::Read,
+    kind: &'static Kind,
+    step_roles: Option<&[Vec<Role>]>,
+    requester: i64,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Plan, AppError> {
+    let step_roles = step_roles_json(step_roles);
+    let roles = chosen_roles(&kind.steps[0], step_roles.as_ref(), 0);
+    let mut codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+    codes.push(Role::Admin.code());
+    let mut holders =
+        queries::holders(conn, &codes, requester, roles[0].code(), config.day(now)).await?;
+    let (approver, role, level) = resolve(&holders.by_role, &roles, 0, requester)?;
+    // A requester never decides their own request, not even as someone's deputy.
+    let deputy = holders
+        .deputies
+        .remove(&approver.id)
+        .filter(|d| d.id != requester);
+    Ok(Plan {
+        kind,
+        requester,
+        step_roles,
+        approver,
+        role,
+        level,
+        deputy,
+        skipped_requester: holders.requester_holds_first,
+        now,
+    })
+}
+
+fn step_roles_json(step_roles: Option<&[Vec<Role>]>) -> Option<serde_json::Value> {
+    step_roles.map(|steps| {
+        serde_json::Value::from(
+            steps
+                .iter()
+                .map(|roles| roles.iter().map(|r| r.code()).collect::<Vec<_>>())
+                .collect::<Vec<_>>(),
+        )
+    })
+}
+
+impl Plan {
+    /// Adds the parts `request`, `task`, `trail`, `link` and `mail` to `w`, for
+    /// the subject whose id the part `subject` returns. `subject_title` is the
+    /// title as [`submit`] takes it; `details` the lines the mail shows, in the
+    /// reader's language.
+    pub fn file_in(
+        &self,
+        w: &mut crate::db::With,
+        subject: &str,
+        subject_title: &str,
+        requester_name: &str,
+        details: impl Fn(crate::i18n::Locale) -> Vec<(String, String)>,
+        config: &Config,
+    ) -> Result<(), AppError> {
+        use diesel::sql_types::{
+            Array, BigInt, Bytea, Integer, Jsonb, Nullable, Text, Timestamptz,
+        };
+        let def = &self.kind.steps[0];
+        let now = w.bind::<Timestamptz, _>(self.now);
+        let (kind, title) = (
+            w.bind::<Text, _>(self.kind.code),
+            w.bind::<Text, _>(subject_title.to_owned()),
+        );
+        let requester = w.bind::<BigInt, _>(self.requester);
+        let roles = w.bind::<Nullable<Jsonb>, _>(self.step_roles.clone());
+        w.part(
+            "request",
+            &format!(
+                "INSERT INTO approval_requests (kind, subject_id, title, requester_id, \
+                 created_at, updated_at, step_roles) \
+                 SELECT {kind}, {subject}.id, {title}, {requester}, {now}, {now}, {roles} \
+                 FROM {subject} RETURNING id, version"
+            ),
+        );
+        let due_at = self.now + Duration::hours(def.deadline_hours);
+        let (approver, role, level, due) = (
+            w.bind::<BigInt, _>(self.approver.id),
+            w.bind::<Text, _>(self.role.clone()),
+            w.bind::<Integer, _>(self.level as i32),
+            w.bind::<Timestamptz, _>(due_at),
+        );
+        w.part(
+            "task",
+            &format!(
+                "INSERT INTO approval_tasks (request_id, step, approver_id, role_code, level, \
+                 due_at, created_at) \
+                 SELECT request.id, 0, {approver}, {role}, {level}, {due}, {now} FROM request \
+                 RETURNING id"
+            ),
+        );
+        // The trail: submitted, passed over (when the requester holds the role),
+        // assigned; as `submit` writes it.
+        let mut steps = vec![None];
+        let mut actions = vec!["submitted"];
+        let mut actors = vec![self.requester];
+        let mut vias = vec![Some("web")];
+        if self.skipped_requester {
+            steps.push(Some(0));
+            actions.push("skipped_requester");
+            actors.push(self.requester);
+            vias.push(None);
+        }
+        steps.push(Some(0));
+        actions.push("assigned");
+        actors.push(self.approver.id);
+        vias.push(None);
+        let (steps, actions, actors, vias) = (
+            w.bind::<Array<Nullable<Integer>>, _>(steps),
+            w.bind::<Array<Text>, _>(actions),
+            w.bind::<Array<BigInt>, _>(actors),
+            w.bind::<Array<Nullable<Text>>, _>(vias),
+        );
+        w.part(
+            "trail",
+            &format!(
+                "INSERT INTO approval_events (request_id, at, step, action, actor_id, via, \
+                 comment) \
+                 SELECT request.id, {now}, e.step, e.action, e.actor_id, e.via, '' \
+                 FROM request, unnest({steps}, {actions}, {actors}, {vias}) \
+                 WITH ORDINALITY AS e(step, action, actor_id, via, n) ORDER BY e.n"
+            ),
+        );
+        let (to, on_behalf_of) = match &self.deputy {
+            Some(d) => (d, Some(self.approver.display_name.clone())),
+            None => (&self.approver, None),
+        };
+        let token = crate::web::context::new_token();
+        let expires = self.now + Duration::hours(config.approval_link_hours);
+        let mail = approval_mail(
+            self.kind.code,
+            subject_title,
+            requester_name,
+            details(to.locale()),
+            to,
+            on_behalf_of,
+            &token,
+            due_at,
+            expires,
+            "new",
+            config,
+        )?;
+        let (hash, to_id, expires) = (
+            w.bind::<Bytea, _>(super::links::hash(&token)),
+            w.bind::<BigInt, _>(to.id),
+            w.bind::<Timestamptz, _>(expires),
+        );
+        w.part(
+            "link",
+            &format!(
+                "INSERT INTO approval_links (token_hash, task_id, user_id, request_version, \
+                 expires_at) \
+                 SELECT {hash}, task.id, {to_id}, request.version, {expires} FROM task, request"
+            ),
+        );
+        crate::mail::enqueue_in(
+            w,
+            "'approval_task:' || task.id || ':new:v' || request.version",
+            "task, request",
+            "approval_request",
+            &to.recipient(),
+            &mail,
+        );
+        Ok(())
+    }
+}
+
 /// The role chain of `step` of `req`: the one chosen at filing, else the kind's.
 fn roles_of(def: &StepDef, req: &Request, step: usize) -> Vec<Role> {
-    req.step_roles
-        .as_ref()
+    chosen_roles(def, req.step_roles.as_ref(), step)
+}
+
+/// The role chain of `step`: the one in `step_roles` (chosen at filing), else the kind's.
+fn chosen_roles(def: &StepDef, step_roles: Option<&serde_json::Value>, step: usize) -> Vec<Role> {
+    step_roles
         .and_then(|v| v.get(step))
         .and_then(|v| v.as_array())
         .map(|codes| {
@@ -174,7 +363,14 @@ async fn assign(
     let roles = roles_of(def, req, step);
     let mut codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
     codes.push(Role::Admin.code());
-    let holders = queries::holders(conn, &codes, req.requester_id, roles[0].code()).await?;
+    let holders = queries::holders(
+        conn,
+        &codes,
+        req.requester_id,
+        roles[0].code(),
+        config.day(now),
+    )
+    .await?;
     let mut events: Vec<NewEvent> = earlier.into_iter().collect();
     if level == 0 && holders.requester_holds_first {
         // The requester would approve their own request: noted, and passed over.
@@ -252,25 +448,20 @@ pub async fn notify(
     };
     let expires = now + Duration::hours(config.approval_link_hours);
     let token = crate::web::context::new_token();
-    let loc = to.locale();
-    let details = super::details(conn, &req.kind, req.subject_id, loc).await?;
-    let fmt = |t: DateTime<Utc>| crate::i18n::minute(t, config.tz);
-    let mut link = config.base_url.clone();
-    link.set_path(&format!("/approvals/link/{token}"));
-    let mail = ApprovalRequest {
-        loc,
-        to_name: to.display_name.clone(),
-        requester: requester.display_name,
-        title: super::title(&req.kind, &req.title, loc),
+    let details = super::details(conn, &req.kind, req.subject_id, to.locale()).await?;
+    let mail = approval_mail(
+        &req.kind,
+        &req.title,
+        &requester.display_name,
         details,
-        link: link.to_string(),
-        due: fmt(task.due_at),
-        expires: fmt(expires),
+        to,
         on_behalf_of,
+        &token,
+        task.due_at,
+        expires,
         reason,
-    }
-    .render()
-    .map_err(mail_err)?;
+        config,
+    )?;
     // The link and the mail that carries it go out together.
     let (mut c1, mut c2): (&AsyncPgConnection, &AsyncPgConnection) = (conn, conn);
     try_join(
@@ -279,6 +470,42 @@ pub async fn notify(
     )
     .await?;
     Ok(())
+}
+
+/// The mail that asks `to` to decide a task due at `due`, carrying the link
+/// `token` until `expires`.
+#[allow(clippy::too_many_arguments)]
+fn approval_mail(
+    kind: &str,
+    title: &str,
+    requester: &str,
+    details: Vec<(String, String)>,
+    to: &Person,
+    on_behalf_of: Option<String>,
+    token: &str,
+    due: DateTime<Utc>,
+    expires: DateTime<Utc>,
+    reason: &'static str,
+    config: &Config,
+) -> Result<crate::mail::Rendered, AppError> {
+    let loc = to.locale();
+    let fmt = |t: DateTime<Utc>| crate::i18n::minute(t, config.tz);
+    let mut link = config.base_url.clone();
+    link.set_path(&format!("/approvals/link/{token}"));
+    ApprovalRequest {
+        loc,
+        to_name: to.display_name.clone(),
+        requester: requester.to_owned(),
+        title: super::title(kind, title, loc),
+        details,
+        link: link.to_string(),
+        due: fmt(due),
+        expires: fmt(expires),
+        on_behalf_of,
+        reason,
+    }
+    .render()
+    .map_err(mail_err)
 }
 
 /// Approves or rejects the pending `task` as `actor`. Locks the request first, so

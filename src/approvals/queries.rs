@@ -54,21 +54,31 @@ pub async fn approvals_of(
 }
 
 /// Who could approve a step: the first active holder of each of `roles` (the
-/// requester only where no one else holds it), and whether the requester holds
-/// `first` (the step's own role). One statement for the whole chain.
+/// requester only where no one else holds it), whether the requester holds
+/// `first` (the step's own role), and the deputy each holder named for `day`.
+/// One statement for the whole chain.
 pub struct Holders {
     pub requester_holds_first: bool,
     pub by_role: Vec<(String, Person)>,
+    /// Holder id → the active deputy they named for the day (the latest named).
+    pub deputies: HashMap<i64, Person>,
 }
 
 const HOLDERS: &str = "SELECT EXISTS (SELECT 1 FROM user_roles r \
          WHERE r.user_id = $2 AND r.role_code = $3) AS requester_holds_first, \
-     h.role_code, h.id, h.display_name, h.email, h.locale \
+     h.role_code, h.id, h.display_name, h.email, h.locale, \
+     d.id AS deputy_id, d.display_name AS deputy_name, d.email AS deputy_email, \
+     d.locale AS deputy_locale \
      FROM (SELECT 1) one LEFT JOIN LATERAL ( \
          SELECT DISTINCT ON (ur.role_code) ur.role_code, u.id, u.display_name, u.email, u.locale \
          FROM user_roles ur JOIN users u ON u.id = ur.user_id \
          WHERE ur.role_code = ANY($1) AND u.active \
-         ORDER BY ur.role_code, u.id = $2, u.id) h ON true";
+         ORDER BY ur.role_code, u.id = $2, u.id) h ON true \
+     LEFT JOIN LATERAL ( \
+         SELECT u.id, u.display_name, u.email, u.locale \
+         FROM approval_deputies ad JOIN users u ON u.id = ad.deputy_id \
+         WHERE ad.user_id = h.id AND ad.starts_on <= $4 AND ad.ends_on >= $4 AND u.active \
+         ORDER BY ad.id DESC LIMIT 1) d ON true";
 
 #[derive(QueryableByName)]
 struct HolderRow {
@@ -84,6 +94,14 @@ struct HolderRow {
     email: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     locale: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    deputy_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    deputy_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    deputy_email: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    deputy_locale: Option<String>,
 }
 
 pub async fn holders(
@@ -91,12 +109,14 @@ pub async fn holders(
     roles: &[&str],
     requester: i64,
     first: &str,
+    day: NaiveDate,
 ) -> QueryResult<Holders> {
     let rows: Vec<HolderRow> = crate::db::cached(
         diesel::sql_query(HOLDERS)
             .bind::<Array<Text>, _>(roles)
             .bind::<BigInt, _>(requester)
-            .bind::<Text, _>(first),
+            .bind::<Text, _>(first)
+            .bind::<Date, _>(day),
     )
     .load(conn)
     .await?;
@@ -104,24 +124,37 @@ pub async fn holders(
         .as_slice()
         .first()
         .is_some_and(|r| r.requester_holds_first);
-    let by_role = rows
-        .into_iter()
-        .filter_map(|r| {
-            Some((
-                r.role_code?,
-                Person {
-                    id: r.id?,
-                    display_name: r.display_name?,
-                    email: r.email?,
-                    locale: r.locale?,
-                },
-            ))
-        })
-        .collect();
-    Ok(Holders {
+    let mut holders = Holders {
         requester_holds_first,
-        by_role,
-    })
+        by_role: Vec::with_capacity(rows.len()),
+        deputies: HashMap::new(),
+    };
+    for r in rows {
+        let (Some(role), Some(id), Some(display_name), Some(email), Some(locale)) =
+            (r.role_code, r.id, r.display_name, r.email, r.locale)
+        else {
+            continue;
+        };
+        if let (Some(d), Some(name), Some(email), Some(locale)) =
+            (r.deputy_id, r.deputy_name, r.deputy_email, r.deputy_locale)
+        {
+            let deputy = Person {
+                id: d,
+                display_name: name,
+                email,
+                locale,
+            };
+            holders.deputies.insert(id, deputy);
+        }
+        let person = Person {
+            id,
+            display_name,
+            email,
+            locale,
+        };
+        holders.by_role.push((role, person));
+    }
+    Ok(holders)
 }
 
 /// The deputy `user` named for `day`, if any (the latest named wins).

@@ -7,7 +7,7 @@ mod views;
 
 use actix_web::web;
 
-pub use queries::record;
+pub use queries::{record, record_in};
 
 /// Who is acting and from where, taken from the request.
 #[derive(Clone, Debug, Default)]

@@ -32,6 +32,39 @@ pub async fn record(
     Ok(())
 }
 
+/// As [`record`], as the part `audit` of a one-statement filing
+/// ([`crate::db::With`]): one line for each row of `from`, about the record
+/// whose id the SQL expression `entity_id` gives, with `details` and the
+/// object the SQL expression `more` builds over those rows.
+pub fn record_in(
+    w: &mut crate::db::With,
+    meta: &Meta,
+    action: &'static str,
+    (entity, entity_id): (&'static str, &str),
+    details: serde_json::Value,
+    (more, from): (&str, &str),
+) {
+    use diesel::sql_types::{BigInt, Jsonb, Nullable, Text};
+    let (actor, action, entity) = (
+        w.bind::<Nullable<BigInt>, _>(meta.actor_id),
+        w.bind::<Text, _>(action),
+        w.bind::<Text, _>(entity),
+    );
+    let (ip, request_id, details) = (
+        w.bind::<Text, _>(meta.ip.clone()),
+        w.bind::<Text, _>(meta.request_id.clone()),
+        w.bind::<Jsonb, _>(details),
+    );
+    w.part(
+        "audit",
+        &format!(
+            "INSERT INTO audit_log (actor_id, action, entity, entity_id, ip, request_id, details) \
+             SELECT {actor}, {action}, {entity}, {entity_id}, {ip}, {request_id}, \
+             {details} || {more} FROM {from}"
+        ),
+    );
+}
+
 #[derive(Queryable, Debug)]
 pub struct AuditRow {
     pub id: i64,

@@ -40,6 +40,31 @@ pub struct ValidLeave {
     pub reason: String,
 }
 
+impl ValidLeave {
+    /// The row of `user_id`'s request with this input: `recorded_by` the
+    /// supervisor who records it after the fact, if one does.
+    pub fn row<'a>(
+        &'a self,
+        user_id: i64,
+        status: &'a str,
+        recorded_by: Option<i64>,
+    ) -> super::models::NewLeave<'a> {
+        super::models::NewLeave {
+            user_id,
+            leave_type: self.leave_type,
+            start_date: self.start_date,
+            start_pm: self.start_pm,
+            end_date: self.end_date,
+            end_am: self.end_am,
+            half_days: self.half_days,
+            reason: &self.reason,
+            status,
+            after_the_fact: recorded_by.is_some(),
+            recorded_by,
+        }
+    }
+}
+
 /// Which rule the filing date is held to.
 pub enum Filing {
     /// An employee's own request: the first day must be after `today`.

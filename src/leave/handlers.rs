@@ -91,15 +91,29 @@ pub async fn new_form(page: UserPage) -> Result<HttpResponse, AppError> {
         form_token: once::new_token(),
         ..Default::default()
     };
-    let errors = FieldErrors::new(page.locale);
-    form(
+    new_form_page(
         &page,
         &input,
-        &errors,
+        &FieldErrors::new(page.locale),
+        StatusCode::OK,
+    )
+}
+
+/// The form for a new request, as first shown or sent back with its errors.
+fn new_form_page(
+    page: &UserPage,
+    input: &LeaveInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    form(
+        page,
+        input,
+        errors,
         "new",
         "/leave/new".into(),
         vec![],
-        StatusCode::OK,
+        status,
     )
 }
 
@@ -113,73 +127,111 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::FileLeave)?;
     let mut errors = FieldErrors::new(page.locale);
-    let form_token = &mut input.form_token;
-    let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
     let valid = input.validate(
         &mut errors,
         Filing::Ahead {
             today: config.today(),
         },
     );
-    let (Some(v), Some(token)) = (valid, token) else {
-        return form(
-            &page,
-            &input,
-            &errors,
-            "new",
-            "/leave/new".into(),
-            vec![],
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    };
-    let me = page.user().clone();
-    let meta = page.meta();
-    let now = Utc::now();
-    let filed = conn
-        .transaction::<_, AppError, _>(async |conn| {
-            if !token.claim(conn, me.id).await? {
-                return Ok(None);
-            }
-            let id = queries::create(
-                conn,
-                &NewLeave {
-                    user_id: me.id,
-                    leave_type: v.leave_type,
-                    start_date: v.start_date,
-                    start_pm: v.start_pm,
-                    end_date: v.end_date,
-                    end_am: v.end_am,
-                    half_days: v.half_days,
-                    reason: &v.reason,
-                    status: "pending",
-                    after_the_fact: false,
-                    recorded_by: None,
-                },
-            )
-            .await?;
-            let request = engine::submit(
-                conn,
-                &approvals::LEAVE,
-                id,
-                &subject(&me.display_name, &v),
-                me.id,
-                &config,
-                now,
-            )
-            .await?;
-            audit::record(
-                conn,
-                &meta,
+    let form_token = &mut input.form_token;
+    let ok = valid.is_some();
+    let token = once::check_valid(&mut conn, &session, &page, form_token, &mut errors, ok).await?;
+    if let (Some(v), Some(token)) = (valid, token) {
+        if let Some(path) = file(&mut conn, &page, &config, &token, v).await? {
+            return once::answer(
+                &mut conn,
+                &session,
+                &page,
+                &token,
+                Some(path),
                 "leave.filed",
-                Some(("leave", id.to_string())),
-                json!({ "type": v.leave_type, "start": v.start_date, "end": v.end_date,
-                        "half_days": v.half_days, "approval_request": request }),
             )
-            .await?;
-            Ok(token.filed(conn, format!("/leave/{id}")).await?)
-        })
+            .await;
+        }
+        once::taken(
+            &mut conn,
+            &session,
+            &page,
+            &mut input.form_token,
+            &mut errors,
+        )
         .await?;
-    once::answer(&mut conn, &session, &page, &token, filed, "leave.filed").await
+    }
+    new_form_page(&page, &input, &errors, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+#[derive(QueryableByName)]
+struct Filed {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    result_path: Option<String>,
+}
+
+/// Files the leave request, its approval request and everything they bring (the
+/// trail, the approver's link and mail, the audit line, the form token) in one
+/// statement. `None` when the form token was already used.
+async fn file(
+    conn: &mut DbConn,
+    page: &UserPage,
+    config: &Config,
+    token: &once::Token,
+    v: ValidLeave,
+) -> Result<Option<String>, AppError> {
+    let me = page.user();
+    let now = Utc::now();
+    let plan = engine::plan(&mut **conn, &approvals::LEAVE, None, me.id, config, now).await?;
+    let new = v.row(me.id, "pending", None);
+    let mut w = crate::db::With::new();
+    w.next_id("leave_requests");
+    token.claim_in(&mut w, me.id, "'/leave/' || ids.id", "ids");
+    queries::create_in(&mut w, &new, "ids, claim");
+    let leave = in_memory(&new);
+    plan.file_in(
+        &mut w,
+        "subject",
+        &subject(&me.display_name, &v),
+        &me.display_name,
+        |loc| views::detail_lines(&leave, loc),
+        config,
+    )?;
+    audit::record_in(
+        &mut w,
+        &page.meta(),
+        "leave.filed",
+        ("leave", "subject.id::text"),
+        json!({ "type": v.leave_type, "start": v.start_date, "end": v.end_date,
+                "half_days": v.half_days }),
+        (
+            "jsonb_build_object('approval_request', request.id)",
+            "subject, request",
+        ),
+    );
+    let filed: Option<Filed> = w
+        .select("SELECT result_path FROM claim")
+        .get_result(&mut **conn)
+        .await
+        .optional()?;
+    Ok(filed.and_then(|f| f.result_path))
+}
+
+/// The request as it will read once filed, for the approver's mail.
+fn in_memory(new: &NewLeave<'_>) -> super::models::Leave {
+    let now = Utc::now();
+    super::models::Leave {
+        id: 0,
+        user_id: new.user_id,
+        leave_type: new.leave_type.to_owned(),
+        start_date: new.start_date,
+        start_pm: new.start_pm,
+        end_date: new.end_date,
+        end_am: new.end_am,
+        half_days: new.half_days,
+        reason: new.reason.to_owned(),
+        status: new.status.to_owned(),
+        after_the_fact: new.after_the_fact,
+        recorded_by: new.recorded_by,
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 /// The leave, if this user may see it: their own, or anyone's for those who keep
@@ -466,23 +518,7 @@ pub async fn record(
             if !token.claim(conn, me).await? {
                 return Ok(None);
             }
-            let id = queries::create(
-                conn,
-                &NewLeave {
-                    user_id: employee,
-                    leave_type: "sick",
-                    start_date: v.start_date,
-                    start_pm: v.start_pm,
-                    end_date: v.end_date,
-                    end_am: v.end_am,
-                    half_days: v.half_days,
-                    reason: &v.reason,
-                    status: "approved",
-                    after_the_fact: true,
-                    recorded_by: Some(me),
-                },
-            )
-            .await?;
+            let id = queries::create(conn, &v.row(employee, "approved", Some(me))).await?;
             audit::record(
                 conn,
                 &meta,

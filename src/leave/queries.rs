@@ -34,6 +34,37 @@ pub async fn create(conn: &mut AsyncPgConnection, new: &NewLeave<'_>) -> QueryRe
     .await
 }
 
+/// As [`create`], as the part `subject` of a one-statement filing
+/// ([`crate::db::With`]): inserts the request with the id of the part `ids`
+/// ([`crate::db::With::next_id`]) for each row of `from`, returning its `id`.
+pub fn create_in(w: &mut crate::db::With, new: &NewLeave<'_>, from: &str) {
+    use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text};
+    let (user, leave_type, start, start_pm, end, end_am) = (
+        w.bind::<BigInt, _>(new.user_id),
+        w.bind::<Text, _>(new.leave_type.to_owned()),
+        w.bind::<Date, _>(new.start_date),
+        w.bind::<Bool, _>(new.start_pm),
+        w.bind::<Date, _>(new.end_date),
+        w.bind::<Bool, _>(new.end_am),
+    );
+    let (half_days, reason, status, late, recorded_by) = (
+        w.bind::<Integer, _>(new.half_days),
+        w.bind::<Text, _>(new.reason.to_owned()),
+        w.bind::<Text, _>(new.status.to_owned()),
+        w.bind::<Bool, _>(new.after_the_fact),
+        w.bind::<Nullable<BigInt>, _>(new.recorded_by),
+    );
+    w.part(
+        "subject",
+        &format!(
+            "INSERT INTO leave_requests (id, user_id, leave_type, start_date, start_pm, \
+             end_date, end_am, half_days, reason, status, after_the_fact, recorded_by) \
+             SELECT ids.id, {user}, {leave_type}, {start}, {start_pm}, {end}, {end_am}, \
+             {half_days}, {reason}, {status}, {late}, {recorded_by} FROM {from} RETURNING id"
+        ),
+    );
+}
+
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: i64,

@@ -132,6 +132,40 @@ pub async fn enqueue(
     Ok(n == 1)
 }
 
+/// As [`enqueue`], as the part `mail` of a one-statement filing
+/// ([`crate::db::With`]): one mail for each row of `from`, keyed by the SQL
+/// expression `key` over those rows.
+pub fn enqueue_in(
+    w: &mut crate::db::With,
+    key: &str,
+    from: &str,
+    message: &'static str,
+    to: &Recipient,
+    mail: &Rendered,
+) {
+    use diesel::sql_types::Text;
+    let (message, to_addr, to_name, locale) = (
+        w.bind::<Text, _>(message),
+        w.bind::<Text, _>(to.email.clone()),
+        w.bind::<Text, _>(one_line(&to.name)),
+        w.bind::<Text, _>(to.locale.code()),
+    );
+    let (subject, text, html) = (
+        w.bind::<Text, _>(mail.subject.clone()),
+        w.bind::<Text, _>(mail.text.clone()),
+        w.bind::<Text, _>(mail.html.clone()),
+    );
+    w.part(
+        "mail",
+        &format!(
+            "INSERT INTO mail_outbox (idempotency_key, message, to_addr, to_name, locale, \
+             subject, body_text, body_html) \
+             SELECT {key}, {message}, {to_addr}, {to_name}, {locale}, {subject}, {text}, {html} \
+             FROM {from} ON CONFLICT (idempotency_key) DO NOTHING"
+        ),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::one_line;

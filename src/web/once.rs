@@ -12,6 +12,10 @@
 //! 2. In the creating transaction, first [`Token::claim`] (false: a concurrent
 //!    submit has it, create nothing), last [`Token::filed`] with the new record's path.
 //! 3. [`answer`] with what the transaction returned.
+//!
+//! A record filed in one statement ([`crate::db::With`]) instead: [`check_valid`]
+//! after validating, [`Token::claim_in`] as the statement's first part, then
+//! [`answer`] when it filed, [`taken`] when the claim found the token used.
 use actix_session::Session;
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
@@ -85,6 +89,44 @@ pub async fn check(
     Ok(None)
 }
 
+/// As [`check`], for a form already validated whose record is filed in one
+/// statement ([`Token::claim_in`]): there a good form's well-formed token needs
+/// no lookup, since the claim tells whether it was used ([`taken`] says the
+/// rest). A form with errors is checked as [`check`] does.
+pub async fn check_valid(
+    conn: &mut AsyncPgConnection,
+    session: &Session,
+    page: &UserPage,
+    field: &mut String,
+    errors: &mut FieldErrors,
+    valid: bool,
+) -> Result<Option<Token>, AppError> {
+    if valid && well_formed(field) {
+        return Ok(Some(Token(field.clone())));
+    }
+    check(conn, session, page, field, errors).await
+}
+
+/// After a one-statement filing whose claim found the token used: this user's
+/// own first submit is answered as [`check`] answers it (303 to what it filed);
+/// someone else's token is a field error, with a fresh token in `field`.
+pub async fn taken(
+    conn: &mut AsyncPgConnection,
+    session: &Session,
+    page: &UserPage,
+    field: &mut String,
+    errors: &mut FieldErrors,
+) -> Result<(), AppError> {
+    if let Some((user, Some(path))) = lookup(conn, field).await? {
+        if user == page.user().id {
+            return Err(already(session, page, path));
+        }
+    }
+    errors.add(FIELD, "once.error.invalid");
+    *field = new_token();
+    Ok(())
+}
+
 impl Token {
     /// Claims the token for `user_id`, first thing in the creating transaction.
     /// False when another submit holds it: create nothing and return `None` to
@@ -99,6 +141,27 @@ impl Token {
             .execute(conn)
             .await?;
         Ok(n == 1)
+    }
+
+    /// As [`Token::claim`] and [`Token::filed`] at once, as the first part
+    /// `claim` of a one-statement filing ([`crate::db::With`]): the record's
+    /// path is the SQL expression `path` over the rows of `from` (its id drawn
+    /// beforehand). The parts that read `claim` create nothing when a submit
+    /// already holds the token; the statement then waits until that one ends.
+    pub fn claim_in(&self, w: &mut crate::db::With, user_id: i64, path: &str, from: &str) {
+        use diesel::sql_types::{BigInt, Text};
+        let (token, user) = (
+            w.bind::<Text, _>(self.0.clone()),
+            w.bind::<BigInt, _>(user_id),
+        );
+        w.part(
+            "claim",
+            &format!(
+                "INSERT INTO form_submissions (token, user_id, result_path) \
+                 SELECT {token}, {user}, {path} FROM {from} \
+                 ON CONFLICT DO NOTHING RETURNING result_path"
+            ),
+        );
     }
 
     /// Records where the created record is, last thing in the transaction.

@@ -1053,3 +1053,167 @@ async fn a_deputys_count_follows_the_sites_day_and_counts_each_task_once() {
     assert_eq!(doc.select(&rows).count(), 1, "one task, listed once");
     assert_eq!(text_of(&inbox, ".modules .count").as_deref(), Some("1"));
 }
+
+/// What a request's filing left in the database, with its ids, times and link
+/// token taken out: the request, its task, its trail, the approver's link and mail.
+async fn filed_rows(app: &TestApp, request: i64) -> Vec<String> {
+    let mut conn = app.db().await;
+    let row = |q: String| async {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            row: String,
+        }
+        let mut conn = app.db().await;
+        diesel::sql_query(q)
+            .load::<Row>(&mut conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.row)
+            .collect::<Vec<_>>()
+    };
+    let created: chrono::DateTime<Utc> = approval_requests::table
+        .find(request)
+        .select(approval_requests::created_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let mut rows = Vec::new();
+    for q in [
+        "SELECT concat_ws('|', kind, title, requester_id, status, current_step, version, \
+             step_roles, updated_at - created_at) AS row FROM approval_requests WHERE id = {r}",
+        "SELECT concat_ws('|', step, approver_id, role_code, level, status, due_at - created_at) \
+             AS row FROM approval_tasks WHERE request_id = {r}",
+        "SELECT concat_ws('|', step, action, actor_id, via, on_behalf_of, comment, at - {t}) \
+             AS row FROM approval_events WHERE request_id = {r} ORDER BY id",
+        "SELECT concat_ws('|', l.user_id, l.request_version, l.used_at, \
+             l.expires_at - {t}) AS row FROM approval_links l \
+             JOIN approval_tasks t ON t.id = l.task_id WHERE t.request_id = {r}",
+        "SELECT concat_ws('|', regexp_replace(m.idempotency_key, '^approval_task:[0-9]+:', 'approval_task:T:'), m.message, \
+             m.to_addr, m.to_name, m.locale, m.subject, \
+             regexp_replace(m.body_text, '/approvals/link/[0-9a-f]{64}', 'LINK', 'g'), \
+             regexp_replace(m.body_html, '/approvals/link/[0-9a-f]{64}', 'LINK', 'g')) AS row \
+             FROM mail_outbox m JOIN approval_tasks t \
+             ON m.idempotency_key LIKE 'approval_task:' || t.id || ':%' \
+             WHERE t.request_id = {r}",
+    ] {
+        let q = q
+            .replace("{r}", &request.to_string())
+            .replace("{t}", &format!("'{}'::timestamptz", created.to_rfc3339()));
+        let found = row(q.clone()).await;
+        assert!(!found.is_empty(), "nothing for {q}");
+        rows.extend(found);
+    }
+    rows
+}
+
+/// A leave form files its leave, request, trail, link, mail, audit line and
+/// form token in one statement (`db::With`): it must file exactly what the
+/// engine's `submit` files in a transaction for the same request, here for a
+/// supervisor (passed over to the next in line) whose approver named a deputy.
+#[tokio::test]
+async fn a_leave_filed_in_one_statement_is_what_the_engine_files() {
+    let app = TestApp::spawn().await;
+    let manager = app.login_as(Role::CenterManager).await;
+    manager
+        .submit(
+            "/approvals/deputies",
+            "/approvals/deputies",
+            &[
+                ("deputy", "admin"),
+                ("starts_on", &day(0)),
+                ("ends_on", &day(3)),
+            ],
+        )
+        .await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let leave = file_leave(&supervisor).await;
+    let mut conn = app.db().await;
+    let (request, title, requester, created): (i64, String, i64, chrono::DateTime<Utc>) =
+        approval_requests::table
+            .filter(approval_requests::subject_id.eq(leave))
+            .filter(approval_requests::kind.eq("leave"))
+            .select((
+                approval_requests::id,
+                approval_requests::title,
+                approval_requests::requester_id,
+                approval_requests::created_at,
+            ))
+            .first(&mut conn)
+            .await
+            .unwrap();
+    let path: Option<String> = kefu::schema::form_submissions::table
+        .filter(kefu::schema::form_submissions::user_id.eq(requester))
+        .select(kefu::schema::form_submissions::result_path)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(path, Some(format!("/leave/{leave}")));
+    let audit: serde_json::Value = kefu::schema::audit_log::table
+        .filter(kefu::schema::audit_log::action.eq("leave.filed"))
+        .filter(kefu::schema::audit_log::entity_id.eq(leave.to_string()))
+        .filter(kefu::schema::audit_log::actor_id.eq(requester))
+        .select(kefu::schema::audit_log::details)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audit["approval_request"], request);
+    assert_eq!(audit["half_days"], 4);
+
+    // The same leave, filed by the engine's own submit at the same moment.
+    let copy = {
+        use diesel_async::AsyncConnection;
+        let config = app.config.clone();
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            let l: kefu::leave::models::Leave = leave_requests::table
+                .find(leave)
+                .select(kefu::leave::models::Leave::as_select())
+                .first(conn)
+                .await?;
+            let id = kefu::leave::queries::create(
+                conn,
+                &kefu::leave::models::NewLeave {
+                    user_id: l.user_id,
+                    leave_type: &l.leave_type,
+                    start_date: l.start_date,
+                    start_pm: l.start_pm,
+                    end_date: l.end_date,
+                    end_am: l.end_am,
+                    half_days: l.half_days,
+                    reason: &l.reason,
+                    status: &l.status,
+                    after_the_fact: l.after_the_fact,
+                    recorded_by: l.recorded_by,
+                },
+            )
+            .await?;
+            Ok(kefu::approvals::engine::submit(
+                conn,
+                &kefu::approvals::LEAVE,
+                id,
+                &title,
+                requester,
+                &config,
+                created,
+            )
+            .await
+            .unwrap())
+        })
+        .await
+        .unwrap()
+    };
+    let (filed, submitted) = (
+        filed_rows(&app, request).await,
+        filed_rows(&app, copy).await,
+    );
+    assert_eq!(filed, submitted);
+    assert!(
+        filed.iter().any(|r| r.contains("skipped_requester")),
+        "{filed:#?}"
+    );
+    assert!(
+        filed.iter().any(|r| r.contains(&mail_of(Role::Admin))),
+        "the deputy is mailed: {filed:#?}"
+    );
+}

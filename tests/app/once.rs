@@ -207,7 +207,8 @@ async fn two_submits_at_the_same_moment_file_one_request() {
 
 /// The race itself, made certain: another submit of the same token has claimed
 /// it and not yet committed when this one comes. This one waits, files nothing,
-/// and follows the other, if it was this user's.
+/// and follows the other, if it was this user's; if not, it is told so on the
+/// form as when the other had long committed, with nothing of theirs shown.
 #[tokio::test]
 async fn a_submit_racing_an_uncommitted_one_files_nothing() {
     let app = TestApp::spawn().await;
@@ -215,7 +216,7 @@ async fn a_submit_racing_an_uncommitted_one_files_nothing() {
     let start = day(3);
     for (owner, expected) in [
         ("employee", StatusCode::SEE_OTHER),
-        ("specialist", StatusCode::BAD_REQUEST),
+        ("specialist", StatusCode::UNPROCESSABLE_ENTITY),
     ] {
         let token = employee.form_token("/leave/new").await;
         let csrf = employee.csrf().await;
@@ -246,7 +247,10 @@ async fn a_submit_racing_an_uncommitted_one_files_nothing() {
         if owner == "employee" {
             assert_eq!(location(&res), "/leave/999");
         } else {
-            assert!(!res.text().await.unwrap().contains("/leave/999"));
+            let body = res.text().await.unwrap();
+            assert!(!body.contains("/leave/999"));
+            assert!(text_of(&body, "#f-form_token").is_some());
+            assert_ne!(value_of(&body, FORM_TOKEN).unwrap(), token);
         }
     }
     assert_eq!(leave_count(&app).await, 0);
