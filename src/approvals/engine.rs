@@ -1,8 +1,9 @@
 //! Submitting, assigning, deciding, withdrawing and re-sending requests. Every
 //! function runs inside the caller's transaction, so the request, its trail,
-//! its links and its mails commit together or not at all. A request can also be
-//! filed as parts of one statement with its subject ([`plan`], [`Plan::file_in`]),
-//! which commits as one too.
+//! its links and its mails commit together or not at all. A new request, its
+//! first task, trail, link and mail are one statement ([`plan`] reads who
+//! approves, [`Plan::file_in`] writes): after its subject in the caller's
+//! transaction ([`submit`]), or with the subject in the same statement.
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -79,42 +80,33 @@ pub async fn submit_with_roles(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    let step_roles = step_roles_json(step_roles);
-    let req: Request = diesel::insert_into(approval_requests::table)
-        .values((
-            approval_requests::kind.eq(kind.code),
-            approval_requests::subject_id.eq(subject_id),
-            approval_requests::title.eq(subject),
-            approval_requests::requester_id.eq(requester),
-            approval_requests::created_at.eq(now),
-            approval_requests::updated_at.eq(now),
-            approval_requests::step_roles.eq(step_roles),
-        ))
-        .returning(Request::as_returning())
-        .get_result(conn)
-        .await?;
-    let submitted = NewEvent {
-        request_id: req.id,
-        at: now,
-        step: None,
-        action: "submitted",
-        actor_id: Some(requester),
-        via: Some("web"),
-        on_behalf_of: None,
-        comment: "",
-    };
-    assign(conn, kind, &req, 0, 0, "new", Some(submitted), config, now).await?;
-    Ok(req.id)
+    // The subject is already in the caller's transaction: the statement's
+    // `subject` part only names it.
+    let plan = plan(conn, kind, step_roles, requester, config, now).await?;
+    let details = super::details(conn, kind.code, subject_id, plan.mail_locale()).await?;
+    let mut w = crate::db::With::new();
+    let id = w.bind::<diesel::sql_types::BigInt, _>(subject_id);
+    w.part("subject", &format!("SELECT {id} AS id"));
+    plan.file_in(&mut w, "subject", subject, details, config)?;
+    #[derive(QueryableByName)]
+    struct Filed {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let filed: Filed = w.select("SELECT id FROM request").get_result(conn).await?;
+    Ok(filed.id)
 }
 
 /// A request about to be filed in the same statement as its subject (see
 /// [`crate::db::With`]): [`plan`] reads who approves it, [`Plan::file_in`] adds
 /// the request, its first task, its trail, the approver's link and their mail to
-/// the statement. The same request, trail and mail as [`submit`] files; the
-/// whole filing is then one statement instead of a transaction of a dozen.
+/// the statement. The whole filing is then one statement instead of a transaction of a dozen.
+/// [`submit`] files this way too, its subject inserted beforehand.
 pub struct Plan {
-    kind: &'static Kind,
+    kind: &'static str,
+    deadline_hours: i64,
     requester: i64,
+    requester_name: String,
     step_roles: Option<serde_json::Value>,
     approver: Person,
     role: String,
@@ -129,7 +121,7 @@ pub struct Plan {
 /// is about to file, and their deputy for the day: one read.
 pub async fn plan(
     conn: &mut impl crate::db::Read,
-    kind: &'static Kind,
+    kind: &Kind,
     step_roles: Option<&[Vec<Role>]>,
     requester: i64,
     config: &Config,
@@ -148,8 +140,10 @@ pub async fn plan(
         .remove(&approver.id)
         .filter(|d| d.id != requester);
     Ok(Plan {
-        kind,
+        kind: kind.code,
+        deadline_hours: kind.steps[0].deadline_hours,
         requester,
+        requester_name: holders.requester_name,
         step_roles,
         approver,
         role,
@@ -172,26 +166,34 @@ fn step_roles_json(step_roles: Option<&[Vec<Role>]>) -> Option<serde_json::Value
 }
 
 impl Plan {
+    /// Who the mail goes to: the approver, or their deputy for the day.
+    fn mail_to(&self) -> &Person {
+        self.deputy.as_ref().unwrap_or(&self.approver)
+    }
+
+    /// The language of the mail (and of the `details` [`Plan::file_in`] takes).
+    pub fn mail_locale(&self) -> crate::i18n::Locale {
+        self.mail_to().locale()
+    }
+
     /// Adds the parts `request`, `task`, `trail`, `link` and `mail` to `w`, for
     /// the subject whose id the part `subject` returns. `subject_title` is the
-    /// title as [`submit`] takes it; `details` the lines the mail shows, in the
-    /// reader's language.
+    /// title as [`submit`] takes it; `details` the lines the mail shows, in
+    /// [`Plan::mail_locale`].
     pub fn file_in(
         &self,
         w: &mut crate::db::With,
         subject: &str,
         subject_title: &str,
-        requester_name: &str,
-        details: impl Fn(crate::i18n::Locale) -> Vec<(String, String)>,
+        details: Vec<(String, String)>,
         config: &Config,
     ) -> Result<(), AppError> {
         use diesel::sql_types::{
             Array, BigInt, Bytea, Integer, Jsonb, Nullable, Text, Timestamptz,
         };
-        let def = &self.kind.steps[0];
         let now = w.bind::<Timestamptz, _>(self.now);
         let (kind, title) = (
-            w.bind::<Text, _>(self.kind.code),
+            w.bind::<Text, _>(self.kind),
             w.bind::<Text, _>(subject_title.to_owned()),
         );
         let requester = w.bind::<BigInt, _>(self.requester);
@@ -205,7 +207,7 @@ impl Plan {
                  FROM {subject} RETURNING id, version"
             ),
         );
-        let due_at = self.now + Duration::hours(def.deadline_hours);
+        let due_at = self.now + Duration::hours(self.deadline_hours);
         let (approver, role, level, due) = (
             w.bind::<BigInt, _>(self.approver.id),
             w.bind::<Text, _>(self.role.clone()),
@@ -253,17 +255,18 @@ impl Plan {
                  WITH ORDINALITY AS e(step, action, actor_id, via, n) ORDER BY e.n"
             ),
         );
-        let (to, on_behalf_of) = match &self.deputy {
-            Some(d) => (d, Some(self.approver.display_name.clone())),
-            None => (&self.approver, None),
-        };
+        let to = self.mail_to();
+        let on_behalf_of = self
+            .deputy
+            .as_ref()
+            .map(|_| self.approver.display_name.clone());
         let token = crate::web::context::new_token();
         let expires = self.now + Duration::hours(config.approval_link_hours);
         let mail = approval_mail(
-            self.kind.code,
+            self.kind,
             subject_title,
-            requester_name,
-            details(to.locale()),
+            &self.requester_name,
+            details,
             to,
             on_behalf_of,
             &token,
@@ -344,9 +347,9 @@ fn resolve(
     Ok((admin, Role::Admin.code().to_owned(), roles.len()))
 }
 
-/// Creates the pending task of `step` and mails its approver (or their deputy).
-/// `earlier` is an event to write first, in the same statement as the step's
-/// own (the submission, when the request is new).
+/// Creates the pending task of a later `step` (or a later `level` of one) and
+/// mails its approver (or their deputy). A new request's first step is
+/// assigned by [`Plan::file_in`].
 #[allow(clippy::too_many_arguments)]
 async fn assign(
     conn: &mut AsyncPgConnection,
@@ -355,7 +358,6 @@ async fn assign(
     step: usize,
     level: usize,
     reason: &'static str,
-    earlier: Option<NewEvent<'_>>,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Task, AppError> {
@@ -371,7 +373,7 @@ async fn assign(
         config.day(now),
     )
     .await?;
-    let mut events: Vec<NewEvent> = earlier.into_iter().collect();
+    let mut events: Vec<NewEvent> = Vec::new();
     if level == 0 && holders.requester_holds_first {
         // The requester would approve their own request: noted, and passed over.
         events.push(NewEvent {
@@ -570,7 +572,7 @@ pub async fn decide(
         )))
         .execute(conn)
         .await?;
-        assign(conn, kind, &req, next, 0, "new", None, config, now).await?;
+        assign(conn, kind, &req, next, 0, "new", config, now).await?;
     } else {
         finish(conn, &req, status, actor, comment, config, now).await?;
     }
@@ -752,7 +754,6 @@ pub async fn escalate(
         task.step as usize,
         task.level as usize + 1,
         "escalated",
-        None,
         config,
         now,
     )

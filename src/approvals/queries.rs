@@ -55,10 +55,11 @@ pub async fn approvals_of(
 
 /// Who could approve a step: the first active holder of each of `roles` (the
 /// requester only where no one else holds it), whether the requester holds
-/// `first` (the step's own role), and the deputy each holder named for `day`.
-/// One statement for the whole chain.
+/// `first` (the step's own role), the deputy each holder named for `day`, and
+/// the requester's name. One statement for the whole chain.
 pub struct Holders {
     pub requester_holds_first: bool,
+    pub requester_name: String,
     pub by_role: Vec<(String, Person)>,
     /// Holder id → the active deputy they named for the day (the latest named).
     pub deputies: HashMap<i64, Person>,
@@ -66,6 +67,7 @@ pub struct Holders {
 
 const HOLDERS: &str = "SELECT EXISTS (SELECT 1 FROM user_roles r \
          WHERE r.user_id = $2 AND r.role_code = $3) AS requester_holds_first, \
+     (SELECT display_name FROM users WHERE id = $2) AS requester_name, \
      h.role_code, h.id, h.display_name, h.email, h.locale, \
      d.id AS deputy_id, d.display_name AS deputy_name, d.email AS deputy_email, \
      d.locale AS deputy_locale \
@@ -84,6 +86,8 @@ const HOLDERS: &str = "SELECT EXISTS (SELECT 1 FROM user_roles r \
 struct HolderRow {
     #[diesel(sql_type = Bool)]
     requester_holds_first: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    requester_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     role_code: Option<String>,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -120,12 +124,14 @@ pub async fn holders(
     )
     .load(conn)
     .await?;
-    let requester_holds_first = rows
-        .as_slice()
-        .first()
-        .is_some_and(|r| r.requester_holds_first);
+    let first_row = rows.as_slice().first();
+    let requester_holds_first = first_row.is_some_and(|r| r.requester_holds_first);
+    let requester_name = first_row
+        .and_then(|r| r.requester_name.clone())
+        .unwrap_or_default();
     let mut holders = Holders {
         requester_holds_first,
+        requester_name,
         by_role: Vec::with_capacity(rows.len()),
         deputies: HashMap::new(),
     };

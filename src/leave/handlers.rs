@@ -184,13 +184,12 @@ async fn file(
     w.next_id("leave_requests");
     token.claim_in(&mut w, me.id, "'/leave/' || ids.id", "ids");
     queries::create_in(&mut w, &new, "ids, claim");
-    let leave = in_memory(&new);
+    let details = views::detail_lines(&in_memory(&new), plan.mail_locale());
     plan.file_in(
         &mut w,
         "subject",
         &subject(&me.display_name, &v),
-        &me.display_name,
-        |loc| views::detail_lines(&leave, loc),
+        details,
         config,
     )?;
     audit::record_in(

@@ -1109,8 +1109,9 @@ async fn filed_rows(app: &TestApp, request: i64) -> Vec<String> {
 }
 
 /// A leave form files its leave, request, trail, link, mail, audit line and
-/// form token in one statement (`db::With`): it must file exactly what the
-/// engine's `submit` files in a transaction for the same request, here for a
+/// form token in one statement (`db::With`), its mail's details taken from the
+/// form: it must file exactly what the engine's `submit` files after the leave
+/// was inserted on its own (details read back from the database), here for a
 /// supervisor (passed over to the next in line) whose approver named a deputy.
 #[tokio::test]
 async fn a_leave_filed_in_one_statement_is_what_the_engine_files() {

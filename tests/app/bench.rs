@@ -265,8 +265,9 @@ async fn the_reference_endpoints_serve_the_same_fortunes_page() {
 /// diesel never prepares an UPDATE, a many-row insert or an insert with an
 /// optional field: each is parsed and planned again on every call, unless it is
 /// wrapped in `db::cached`. Filing a leave and withdrawing it runs all three
-/// kinds; on one connection, each statement must stay prepared for the next
-/// filing (a statement diesel does not keep is closed as soon as it has run).
+/// kinds, and the engine's one statement of CTEs (`db::With`); on one
+/// connection, each statement must stay prepared for the next filing (a
+/// statement diesel does not keep is closed as soon as it has run).
 #[tokio::test]
 async fn filing_a_leave_keeps_its_writes_prepared_on_the_connection() {
     let app = TestApp::spawn().await;
@@ -336,6 +337,7 @@ async fn filing_a_leave_keeps_its_writes_prepared_on_the_connection() {
     for start in [
         "INSERT INTO \"leave_requests\"",
         "INSERT INTO \"approval_events\"",
+        "WITH subject AS",
         "UPDATE \"approval_tasks\"",
         "UPDATE \"approval_requests\"",
     ] {
