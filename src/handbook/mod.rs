@@ -19,8 +19,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 /// The rule book a fresh install starts with (the user's seed text).
 pub const SEED_TEXT: &str = include_str!("../../data/handbook/seed.txt");
 
-/// Serialises the first import when several instances start at once.
-const SEED_LOCK: i64 = 0x6b65_6675_0002;
+/// Serialises imports: the first one when several instances start at once, and
+/// two sent at the same time (see [`import_text`]).
+const IMPORT_LOCK: i64 = 0x6b65_6675_0002;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::*;
@@ -61,7 +62,7 @@ pub async fn ensure_seeded(database_url: &str, today: chrono::NaiveDate) -> anyh
         .await
         .context("connecting to the database to install the handbook")?;
     conn.transaction::<_, anyhow::Error, _>(async |conn| {
-        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SEED_LOCK})"))
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({IMPORT_LOCK})"))
             .execute(conn)
             .await?;
         if queries::count_documents(conn).await? > 0 {
@@ -95,7 +96,8 @@ pub struct ImportSummary {
 
 /// Imports `text` as drafts (new documents and changed ones; unchanged ones are
 /// left alone) and, with `publish`, publishes those drafts at once, effective
-/// `today` (the site's day).
+/// `today` (the site's day). Call it in a transaction: the import lock it takes
+/// is held until that ends.
 pub async fn import_text(
     conn: &mut AsyncPgConnection,
     docs: &[import::Document],
@@ -103,6 +105,12 @@ pub async fn import_text(
     publish: bool,
     today: chrono::NaiveDate,
 ) -> diesel::QueryResult<ImportSummary> {
+    // One import at a time, on every instance: two imports of a new document
+    // would both find it missing and both create it. The second waits here,
+    // then finds the first's documents (its statements see the commit).
+    diesel::sql_query(format!("SELECT pg_advisory_xact_lock({IMPORT_LOCK})"))
+        .execute(conn)
+        .await?;
     let mut summary = ImportSummary::default();
     for doc in docs {
         let (document_id, result) = queries::save_draft(conn, doc, meta.actor_id).await?;

@@ -134,6 +134,32 @@ async fn re_importing_the_same_text_creates_nothing_and_a_change_becomes_a_draft
 }
 
 #[tokio::test]
+async fn the_same_text_imported_twice_at_once_makes_one_document_and_no_error() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let before = version_count(&app).await;
+    let form = [
+        ("title", "考勤制度"),
+        ("text", "1、按时上班。\n2、不迟到早退。"),
+    ];
+
+    let (a, b) = tokio::join!(
+        admin.post("/handbook/import", &form),
+        admin.post("/handbook/import", &form),
+    );
+
+    assert_eq!(a.status(), StatusCode::SEE_OTHER);
+    assert_eq!(b.status(), StatusCode::SEE_OTHER);
+    assert_eq!(version_count(&app).await, before + 1, "one new document");
+    let (_, index) = admin.page("/handbook").await;
+    assert!(
+        index.contains("新增 1 份，更新草稿 0 份，未变 0 份")
+            || index.contains("新增 0 份，更新草稿 0 份，未变 1 份"),
+        "{index}"
+    );
+}
+
+#[tokio::test]
 async fn an_import_without_a_title_or_text_is_refused_with_messages() {
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
