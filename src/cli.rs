@@ -76,6 +76,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::keys::seed_demo(&mut conn, &config).await?;
             crate::violations::seed_demo(&mut conn, &config).await?;
             crate::complaints::seed_demo(&mut conn).await?;
+            crate::meetings::seed_demo(&mut conn, &config).await?;
             if n > 0 {
                 println!("demo users created: {n}");
             }

@@ -590,6 +590,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    meeting_attendance (meeting_id, user_id) {
+        meeting_id -> Int8,
+        user_id -> Int8,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Int8,
+        kind -> Text,
+        started_at -> Timestamptz,
+        ended_at -> Timestamptz,
+        place -> Text,
+        topic -> Text,
+        chair_id -> Int8,
+        minutes -> Text,
+        recorded_by -> Int8,
+        recorded_at -> Timestamptz,
+        version -> Int4,
+        corrected_by -> Nullable<Int8>,
+        corrected_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     projects (id) {
         id -> Int8,
         name -> Text,
@@ -761,6 +787,8 @@ diesel::joinable!(archives -> residents (resident_id));
 diesel::joinable!(archives -> rooms (room_id));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(buildings -> projects (project_id));
+diesel::joinable!(complaint_notes -> complaints (complaint_id));
+diesel::joinable!(complaint_notes -> users (author_id));
 diesel::joinable!(form_submissions -> users (user_id));
 diesel::joinable!(handbook_acknowledgements -> handbook_versions (version_id));
 diesel::joinable!(handbook_acknowledgements -> users (user_id));
@@ -775,8 +803,6 @@ diesel::joinable!(key_copy_requests -> keys (key_id));
 diesel::joinable!(key_count_lines -> key_counts (count_id));
 diesel::joinable!(key_count_lines -> keys (key_id));
 diesel::joinable!(key_counts -> users (counted_by));
-diesel::joinable!(complaint_notes -> complaints (complaint_id));
-diesel::joinable!(complaint_notes -> users (author_id));
 diesel::joinable!(key_events -> key_loans (loan_id));
 diesel::joinable!(key_events -> keys (key_id));
 diesel::joinable!(key_events -> users (actor_id));
@@ -793,6 +819,8 @@ diesel::joinable!(key_overdue_notices -> key_loans (loan_id));
 diesel::joinable!(keys -> buildings (building_id));
 diesel::joinable!(keys -> key_categories (category));
 diesel::joinable!(keys -> rooms (room_id));
+diesel::joinable!(meeting_attendance -> meetings (meeting_id));
+diesel::joinable!(meeting_attendance -> users (user_id));
 diesel::joinable!(residents -> rooms (room_id));
 diesel::joinable!(room_imports -> projects (project_id));
 diesel::joinable!(room_imports -> users (user_id));
@@ -800,7 +828,6 @@ diesel::joinable!(rooms -> buildings (building_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_code));
 diesel::joinable!(user_roles -> users (user_id));
-
 diesel::joinable!(visit_notes -> users (author_id));
 diesel::joinable!(visit_notes -> visits (visit_id));
 diesel::joinable!(visits -> users (received_by));
@@ -850,6 +877,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     login_locks,
     mail_outbox,
+    meeting_attendance,
+    meetings,
     projects,
     residents,
     roles,

@@ -113,6 +113,12 @@ pub enum Right {
     ViewVisits,
     /// Open the morning meeting sheet (晨会): what every register has waiting.
     ViewMorningSheet,
+    /// Read the meeting records: minutes and attendance (every member of staff
+    /// attends, and may read what was decided).
+    ViewMeetings,
+    /// Write a meeting's record after it was held (the supervisors and the
+    /// centre manager, who hold the meetings).
+    RecordMeetings,
     /// Record the customers' matters one takes (意见、要求、投诉、咨询) and follow
     /// up those one recorded or was given.
     RecordComplaints,
@@ -159,6 +165,8 @@ pub fn granted(role: Role, right: Right) -> bool {
         RecordVisits => matches!(role, Employee | CsSpecialist | ArchiveKeeper | CsSupervisor),
         ViewVisits => matches!(role, CsSupervisor | CenterManager),
         ViewMorningSheet => matches!(role, ArchiveKeeper | CsSupervisor | CenterManager),
+        ViewMeetings => true,
+        RecordMeetings => matches!(role, CsSupervisor | CenterManager),
         RecordComplaints => {
             matches!(role, Employee | CsSpecialist | ArchiveKeeper | CsSupervisor)
         }

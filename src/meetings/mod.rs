@@ -4,10 +4,22 @@
 //! destruction, visitor registers made late the day before, visits nobody has
 //! followed up, and (for those who decide or assign them) breaches waiting for a
 //! decision and customers' matters nobody has been given yet.
+//!
+//! The meeting records (会议记录): after each meeting (晨会, 月分析例会, 专题会议,
+//! 培训会议) a supervisor or the centre manager files when it was held, who
+//! chaired it, its minutes and who attended; every member of staff may read
+//! them, by month, and export them.
+mod demo;
+pub mod forms;
 mod handlers;
+pub mod models;
+pub mod queries;
+mod records;
 mod views;
 
 use actix_web::web;
+
+pub use demo::seed_demo;
 
 use crate::web::cite::Cite;
 
@@ -29,6 +41,26 @@ pub const ENFORCERS: &[crate::web::cite::Enforcer] = &[crate::web::cite::Enforce
 /// Lines the sheet lists at most per section; the register has the rest.
 pub const LINES: i64 = 30;
 
+/// The kinds of meeting of clause 1 (会议类别), by code, with their catalog keys
+/// under `meetings.kind.`.
+pub const KINDS: [&str; 4] = ["morning", "monthly", "topic", "training"];
+
+/// The register's `?show=` filters: every kind, or one.
+pub const SHOWS: [&str; 5] = ["all", "morning", "monthly", "topic", "training"];
+
+/// A person's attendance at a meeting, under `meetings.att.`.
+pub const ATTENDANCE: [&str; 4] = ["present", "late", "absent", "leave"];
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/meetings/morning", web::get().to(handlers::morning));
+    cfg.service(
+        web::scope("/meetings")
+            .route("", web::get().to(records::list))
+            .route("/morning", web::get().to(handlers::morning))
+            .route("/new", web::get().to(records::new_form))
+            .route("/new", web::post().to(records::create))
+            .route("/{id}", web::get().to(records::show))
+            .route("/{id}/edit", web::get().to(records::edit_form))
+            .route("/{id}/edit", web::post().to(records::update)),
+    )
+    .route("/meetings.{format}", web::get().to(records::export));
 }

@@ -1,5 +1,7 @@
 use askama::Template;
 
+use super::forms::MeetingInput;
+use super::models::{Counts, Meeting, MeetingLine};
 use crate::archives::models::BorrowRow;
 use crate::complaints::models::ComplaintLine;
 use crate::keys::models::LoanLine;
@@ -7,7 +9,7 @@ use crate::leave::models::LeaveWithName;
 use crate::violations::models::ViolationLine;
 use crate::visits::models::VisitLine;
 use crate::web::cite::Cite;
-use crate::web::PageCtx;
+use crate::web::{FieldErrors, PageCtx};
 
 /// A section's lines, and whether the register holds more than the sheet lists.
 pub struct Section<T> {
@@ -61,3 +63,164 @@ impl Morning<'_> {
             .join(self.ctx.t("paper.list_separator"))
     }
 }
+
+/// Texts the meeting record pages share.
+pub trait MeetingText {
+    fn loc(&self) -> crate::i18n::Locale;
+    fn kind_label(&self, code: &str) -> &'static str {
+        self.loc().t_in("meetings.kind", code)
+    }
+    fn att_label(&self, code: &str) -> &'static str {
+        self.loc().t_in("meetings.att", code)
+    }
+    /// "出席 5，迟到 1，缺席 0，请假 1".
+    fn counts_text(&self, c: &Counts) -> String {
+        self.loc().tf(
+            "meetings.counts",
+            &[
+                ("present", &c.present),
+                ("late", &c.late),
+                ("absent", &c.absent),
+                ("leave", &c.leave),
+            ],
+        )
+    }
+}
+
+macro_rules! meeting_text {
+    ($($t:ident),*) => {
+        $(impl MeetingText for $t<'_> {
+            fn loc(&self) -> crate::i18n::Locale {
+                self.ctx.locale
+            }
+        })*
+    };
+}
+
+/// When the meeting was held, as the register writes it: 2026-11-30 08:05–08:30.
+pub fn held(m: &Meeting, ctx: &PageCtx) -> String {
+    let start = ctx.datetime(&m.started_at);
+    let end = ctx.datetime(&m.ended_at);
+    match (start.split_once(' '), end.split_once(' ')) {
+        (Some((d1, t1)), Some((d2, t2))) if d1 == d2 => format!("{d1} {t1}–{t2}"),
+        _ => format!("{start} – {end}"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meetings/list.html")]
+pub struct MeetingList<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<MeetingLine>,
+    /// The next page's query, when more follow.
+    pub next: Option<String>,
+    /// The filters as the page keeps them, and as a query for the exports.
+    pub month: String,
+    pub show: &'static str,
+    pub query: String,
+    pub cites: &'static [Cite],
+}
+
+impl MeetingList<'_> {
+    pub fn held(&self, m: &Meeting) -> String {
+        held(m, self.ctx)
+    }
+    pub fn shown(&self, code: &str) -> bool {
+        self.show == code
+    }
+    pub fn filters(&self) -> Vec<(&'static str, &'static str)> {
+        super::SHOWS
+            .iter()
+            .map(|s| (*s, self.ctx.t_in("meetings.show", s)))
+            .collect()
+    }
+    pub fn kinds(&self) -> Vec<(&'static str, &'static str)> {
+        super::KINDS
+            .iter()
+            .map(|k| (*k, self.kind_label(k)))
+            .collect()
+    }
+}
+
+/// One line of the form's attendance table.
+pub struct AttendanceRow<'a> {
+    pub id: i64,
+    pub name: &'a str,
+    pub status: &'a str,
+}
+
+impl AttendanceRow<'_> {
+    pub fn is(&self, code: &str) -> bool {
+        self.status == code
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meetings/form.html")]
+pub struct MeetingForm<'a> {
+    pub ctx: &'a PageCtx,
+    /// Where the form posts, and its heading's catalog key (new or correction).
+    pub action: String,
+    pub heading: &'static str,
+    pub input: &'a MeetingInput,
+    pub errors: &'a FieldErrors,
+    pub staff: &'a [(i64, String)],
+    pub cites: &'static [Cite],
+}
+
+impl MeetingForm<'_> {
+    pub fn kinds(&self) -> Vec<(&'static str, &'static str)> {
+        super::KINDS
+            .iter()
+            .map(|k| (*k, self.kind_label(k)))
+            .collect()
+    }
+    pub fn statuses(&self) -> Vec<(&'static str, &'static str)> {
+        super::ATTENDANCE
+            .iter()
+            .map(|a| (*a, self.att_label(a)))
+            .collect()
+    }
+    pub fn chair_is(&self, id: &i64) -> bool {
+        self.input.chair.trim() == id.to_string()
+    }
+    /// Everyone who may be listed, with the attendance the form holds for them.
+    pub fn rows(&self) -> Vec<AttendanceRow<'_>> {
+        self.staff
+            .iter()
+            .map(|(id, name)| AttendanceRow {
+                id: *id,
+                name,
+                status: self.input.attendance_of(*id),
+            })
+            .collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meetings/show.html")]
+pub struct MeetingShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub meeting: Meeting,
+    pub chair: String,
+    pub recorder: String,
+    /// Who last corrected it, when it was.
+    pub corrector: Option<String>,
+    /// Who was listed, by name, and their attendance.
+    pub attendance: Vec<(i64, String, String)>,
+    pub counts: Counts,
+}
+
+impl MeetingShow<'_> {
+    pub fn held(&self) -> String {
+        held(&self.meeting, self.ctx)
+    }
+    /// "王芳 · 2026-11-30 09:00", when the record was corrected.
+    pub fn corrected(&self) -> Option<String> {
+        let who = self.corrector.as_ref()?;
+        let at = self.meeting.corrected_at.as_ref()?;
+        Some(format!("{who} · {}", self.ctx.datetime(at)))
+    }
+}
+
+meeting_text!(MeetingList, MeetingForm, MeetingShow);

@@ -1,5 +1,5 @@
 //! The visitor register's forms: raw input and its checks.
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::web::FieldErrors;
@@ -51,17 +51,6 @@ pub struct ValidVisit {
     pub follow_up: bool,
 }
 
-fn time(s: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
-}
-
-/// The first instant `day` at `t` names in the site's time zone.
-fn instant(day: NaiveDate, t: NaiveTime, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
-    tz.from_local_datetime(&day.and_time(t))
-        .earliest()
-        .map(|d| d.with_timezone(&Utc))
-}
-
 impl VisitInput {
     /// A blank form for a reception that just ended: today, the last half hour.
     pub fn fresh(now: DateTime<Utc>, tz: chrono_tz::Tz) -> VisitInput {
@@ -89,26 +78,18 @@ impl VisitInput {
         now: DateTime<Utc>,
         tz: chrono_tz::Tz,
     ) -> Option<ValidVisit> {
-        let day = crate::web::form::date(&self.day);
-        if day.is_none() {
-            errors.add("day", "visits.error.day");
-        }
-        let (start, end) = (time(&self.start), time(&self.end));
-        if start.is_none() {
-            errors.add("start", "visits.error.time");
-        }
-        if end.is_none() {
-            errors.add("end", "visits.error.time");
-        }
-        let mut span = None;
-        if let (Some(d), Some(s), Some(e)) = (day, start, end) {
-            match (instant(d, s, tz), instant(d, e, tz)) {
-                (Some(s), Some(e)) if e < s => errors.add("end", "visits.error.order"),
-                (Some(_), Some(e)) if e > now => errors.add("end", "visits.error.future"),
-                (Some(s), Some(e)) => span = Some((s, e)),
-                _ => errors.add("start", "visits.error.time"),
+        let span = match crate::web::form::day_span(
+            errors,
+            "visits",
+            (&self.day, &self.start, &self.end),
+            tz,
+        ) {
+            Some((_, e)) if e > now => {
+                errors.add("end", "visits.error.future");
+                None
             }
-        }
+            other => other,
+        };
         let visitor_name =
             errors.text("visits", "visitor_name", &self.visitor_name, NAME_MAX, true);
         let visitor_phone = errors.text(

@@ -186,10 +186,11 @@ impl PageCtx {
             "violations.nav_label",
             user.may(Right::ViewOwnViolations),
         ));
+        // The meeting records; the morning sheet is one link further.
         items.push((
-            "/meetings/morning",
+            "/meetings",
             "meetings.nav_label",
-            user.may(Right::ViewMorningSheet),
+            user.may(Right::ViewMeetings),
         ));
         // Key staff open the inventory; everyone else their own loans.
         items.push((

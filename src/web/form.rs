@@ -47,6 +47,53 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
 /// PostgreSQL cannot store, such as -9999).
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 
+/// A `HH:MM` time as a form sends it.
+pub fn time(s: &str) -> Option<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
+}
+
+/// A span of one day on the site's clock, from the fields `day`, `start` and
+/// `end`: the instants it starts and ends at, or the messages
+/// `<section>.error.day`, `.time` and `.order` on the fields that are wrong.
+pub fn day_span(
+    errors: &mut FieldErrors,
+    section: &str,
+    (day, start, end): (&str, &str, &str),
+    tz: chrono_tz::Tz,
+) -> Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    use chrono::TimeZone;
+    let day = date(day);
+    if day.is_none() {
+        errors.add("day", &format!("{section}.error.day"));
+    }
+    let (start, end) = (time(start), time(end));
+    if start.is_none() {
+        errors.add("start", &format!("{section}.error.time"));
+    }
+    if end.is_none() {
+        errors.add("end", &format!("{section}.error.time"));
+    }
+    let (day, start, end) = (day?, start?, end?);
+    // The first instant the wall-clock time names (a time skipped by a clock
+    // change names none).
+    let at = |t| {
+        tz.from_local_datetime(&day.and_time(t))
+            .earliest()
+            .map(|d| d.with_timezone(&chrono::Utc))
+    };
+    match (at(start), at(end)) {
+        (Some(s), Some(e)) if e < s => {
+            errors.add("end", &format!("{section}.error.order"));
+            None
+        }
+        (Some(s), Some(e)) => Some((s, e)),
+        _ => {
+            errors.add("start", &format!("{section}.error.time"));
+            None
+        }
+    }
+}
+
 /// A `YYYY-MM-DD` date as a form or a filter sends it, within [`YEARS`].
 pub fn date(s: &str) -> Option<chrono::NaiveDate> {
     use chrono::Datelike;

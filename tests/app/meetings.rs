@@ -1,9 +1,10 @@
-//! The morning meeting sheet: what every register has waiting that morning.
+//! The morning meeting sheet: what every register has waiting that morning; and
+//! the meeting records: minutes and attendance.
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kefu::auth::Role;
-use kefu::schema::{key_loans, visits};
+use kefu::schema::{audit_log, key_loans, meeting_attendance, meetings, visits};
 use reqwest::StatusCode;
 
 use crate::approvals::day;
@@ -118,4 +119,374 @@ async fn the_morning_sheet_lists_leave_today_and_visits_registered_late_or_left_
     );
     let (_, home) = employee.page("/").await;
     assert!(!home.contains("/meetings/morning"));
+}
+
+/// The people the meeting form lists, in order: (user id, attendance proposed).
+fn listed(form: &str) -> Vec<(String, String)> {
+    let doc = scraper::Html::parse_document(form);
+    let row = scraper::Selector::parse("#attendance tbody tr").unwrap();
+    let who = scraper::Selector::parse("input[name=who]").unwrap();
+    let chosen = scraper::Selector::parse("select[name=att] option[selected]").unwrap();
+    doc.select(&row)
+        .map(|r| {
+            let id = r.select(&who).next().unwrap().value().attr("value");
+            let att = r.select(&chosen).next().unwrap().value().attr("value");
+            (id.unwrap().to_owned(), att.unwrap().to_owned())
+        })
+        .collect()
+}
+
+/// The form's fields for a morning meeting held from midnight today, with this
+/// attendance.
+fn record<'a>(
+    chair: &'a str,
+    attendance: &'a [(String, String)],
+    changes: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("kind", "morning"),
+        ("start", "00:00"),
+        ("end", "00:01"),
+        ("place", "服务中心会议室"),
+        ("topic", "晨会"),
+        ("chair", chair),
+        ("minutes", "1、昨日来访均已登记。\n2、钥匙当日归还。"),
+    ];
+    for (k, v) in changes {
+        fields.retain(|(f, _)| f != k);
+        fields.push((k, v));
+    }
+    for (who, att) in attendance {
+        fields.push(("who", who));
+        fields.push(("att", att));
+    }
+    fields
+}
+
+#[tokio::test]
+async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and_attendance() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let employee_id = crate::approvals::user_id(&app, "employee").await;
+    let specialist_id = crate::approvals::user_id(&app, "specialist").await;
+    let supervisor_id = crate::approvals::user_id(&app, "supervisor").await;
+    // The employee is off today: the form proposes them on leave.
+    let res = supervisor
+        .submit(
+            "/leave/record",
+            "/leave/record",
+            &[
+                ("employee", "employee"),
+                ("start_date", &day(0)),
+                ("end_date", &day(0)),
+                ("reason", "看病"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (status, form) = supervisor.page("/meetings/new?kind=morning").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(value_of(&form, "#f-start").unwrap(), "08:05");
+    assert_eq!(value_of(&form, "#f-topic").unwrap(), "晨会");
+    let mut people = listed(&form);
+    assert!(people.len() >= 7, "every active user is listed: {people:?}");
+    for (id, att) in &people {
+        let expected = if *id == employee_id.to_string() {
+            "leave"
+        } else {
+            "present"
+        };
+        assert_eq!(att, expected, "user {id}");
+    }
+    // The specialist came late.
+    for (id, att) in people.iter_mut() {
+        if *id == specialist_id.to_string() {
+            *att = "late".into();
+        }
+    }
+    let chair = supervisor_id.to_string();
+    let today = day(0);
+    let token = supervisor.form_token("/meetings/new").await;
+    let mut fields = record(&chair, &people, &[("day", &today)]);
+    fields.push(("form_token", &token));
+    let res = supervisor.post("/meetings/new", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let path = location(&res);
+    assert!(path.starts_with("/meetings/"), "{path}");
+    // Sent twice (a double click): the same record, not a second one.
+    let again = supervisor.post("/meetings/new", &fields).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&again), path);
+
+    let mut conn = app.db().await;
+    let records: i64 = meetings::table.count().get_result(&mut conn).await.unwrap();
+    assert_eq!(records, 1);
+    let lines: Vec<(i64, String)> = meeting_attendance::table
+        .select((meeting_attendance::user_id, meeting_attendance::status))
+        .order(meeting_attendance::user_id)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(lines.len(), people.len());
+    assert!(lines.contains(&(specialist_id, "late".into())));
+    assert!(lines.contains(&(employee_id, "leave".into())));
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("meeting.recorded"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+
+    // Every member of staff reads the record, from the register.
+    let employee = app.login_as(Role::Employee).await;
+    let (status, list) = employee.page("/meetings").await;
+    assert_eq!(status, StatusCode::OK);
+    let present = people.len() - 2;
+    let counts = format!("出席 {present}，迟到 1，缺席 0，请假 1");
+    assert_eq!(
+        texts_of(&list, "#meetings tbody td:last-child"),
+        std::slice::from_ref(&counts)
+    );
+    assert!(
+        text_of(&list, "#meeting-new").is_none(),
+        "no recording for employees"
+    );
+    let (status, page) = employee.page(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&page, "#meeting-chair").unwrap(), "客服主管 李强");
+    assert_eq!(
+        text_of(&page, "#meeting-minutes").unwrap(),
+        "1、昨日来访均已登记。\n2、钥匙当日归还。"
+    );
+    assert_eq!(text_of(&page, "#meeting-counts").unwrap(), counts);
+    assert!(texts_of(&page, "#meeting-attendance td").contains(&"迟到".to_owned()));
+
+    // The month's export has the record and its counts.
+    let csv = employee.get("/meetings.csv").await.bytes().await.unwrap();
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(&csv[3..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let number = path.replace("/meetings/", "HY-");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][0], number);
+    assert_eq!(
+        rows[0][6..10],
+        [present.to_string(), "1".into(), "0".into(), "1".into()]
+    );
+    assert_eq!(rows[0][10], "1、昨日来访均已登记。\n2、钥匙当日归还。");
+}
+
+#[tokio::test]
+async fn a_wrong_record_is_refused_with_a_message_per_field_and_keeps_the_input() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, form) = supervisor.page("/meetings/new?kind=monthly").await;
+    assert_eq!(value_of(&form, "#f-start").unwrap(), "10:00");
+    let mut people = listed(&form);
+    let absent = people[0].0.clone();
+    people[0].1 = "absent".into();
+    let chair = value_of(&form, "#f-chair option[selected]").unwrap();
+    let today = day(0);
+    let tomorrow = day(1);
+    let token = supervisor.form_token("/meetings/new").await;
+
+    let mut fields = record(
+        &chair,
+        &people,
+        &[
+            ("day", &today),
+            ("start", "00:30"),
+            ("end", "00:10"),
+            ("minutes", " "),
+            ("topic", "投诉分析"),
+        ],
+    );
+    fields.push(("form_token", &token));
+    let res = supervisor.post("/meetings/new", &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&page, "#e-end").unwrap(),
+        "结束时间不能早于开始时间。"
+    );
+    assert_eq!(text_of(&page, "#e-minutes").unwrap(), "请填写会议纪要。");
+    assert_eq!(value_of(&page, "#f-topic").unwrap(), "投诉分析", "kept");
+    assert_eq!(value_of(&page, "#f-start").unwrap(), "00:30", "kept");
+    assert_eq!(
+        value_of(&page, &format!("#a-{absent} option[selected]")).unwrap(),
+        "absent",
+        "the attendance chosen is kept"
+    );
+
+    // A meeting that has not begun, and a list that names nobody present.
+    let nobody: Vec<(String, String)> = people
+        .iter()
+        .map(|(id, _)| (id.clone(), "absent".to_owned()))
+        .collect();
+    let mut fields = record(&chair, &nobody, &[("day", &tomorrow)]);
+    fields.push(("form_token", &token));
+    let res = supervisor.post("/meetings/new", &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&page, "#e-start").unwrap(),
+        "会议还没有开始：开完会再记录。"
+    );
+    assert_eq!(
+        text_of(&page, "#e-attendance").unwrap(),
+        "至少要有一人出席或迟到。"
+    );
+
+    let mut conn = app.db().await;
+    let records: i64 = meetings::table.count().get_result(&mut conn).await.unwrap();
+    assert_eq!(records, 0, "nothing filed");
+}
+
+#[tokio::test]
+async fn only_supervisors_and_the_centre_manager_record_meetings() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let (_, home) = employee.page("/").await;
+    assert!(
+        texts_of(&home, "nav a").contains(&"会议".to_owned()),
+        "in the nav"
+    );
+    assert_eq!(
+        employee.get("/meetings/new").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let res = employee
+        .post("/meetings/new", &[("kind", "morning"), ("topic", "晨会")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    assert_eq!(
+        specialist.get("/meetings/new").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let manager = app.login_as(Role::CenterManager).await;
+    assert_eq!(manager.get("/meetings/new").await.status(), StatusCode::OK);
+    let (_, list) = manager.page("/meetings").await;
+    assert_eq!(
+        attr_of(&list, "#meeting-new a", "href").unwrap(),
+        "/meetings/new?kind=morning"
+    );
+}
+
+/// Sends the meeting form shown at `form_path` to `action`, as shown but for
+/// `changes`; returns the answer.
+async fn send_form(
+    user: &Browser,
+    form: &str,
+    action: &str,
+    changes: &[(&str, &str)],
+) -> reqwest::Response {
+    let people = listed(form);
+    let chair = value_of(form, "#f-chair option[selected]").unwrap();
+    let keep = |name: &str| value_of(form, &format!("[name={name}]")).unwrap_or_default();
+    let (day, start, end, topic, place) = (
+        keep("day"),
+        keep("start"),
+        keep("end"),
+        keep("topic"),
+        keep("place"),
+    );
+    let (token, version) = (keep("form_token"), keep("version"));
+    let minutes = text_of(form, "#f-minutes").unwrap_or_default();
+    let mut fields = record(
+        &chair,
+        &people,
+        &[
+            ("day", &day),
+            ("start", &start),
+            ("end", &end),
+            ("topic", &topic),
+            ("place", &place),
+            ("minutes", &minutes),
+        ],
+    );
+    fields.push(("form_token", &token));
+    fields.push(("version", &version));
+    fields.retain(|(k, _)| !changes.iter().any(|(c, _)| c == k));
+    fields.extend_from_slice(changes);
+    user.post(action, &fields).await
+}
+
+#[tokio::test]
+async fn a_record_is_corrected_and_a_correction_made_meanwhile_is_not_lost() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, blank) = supervisor.page("/meetings/new?kind=morning").await;
+    let today = day(0);
+    let res = send_form(
+        &supervisor,
+        &blank,
+        "/meetings/new",
+        &[
+            ("day", &today),
+            ("start", "00:00"),
+            ("end", "00:01"),
+            ("minutes", "初稿"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let path = location(&res);
+    let edit = format!("{path}/edit");
+
+    // The manager and the supervisor both open the record to correct it.
+    let manager = app.login_as(Role::CenterManager).await;
+    let (status, theirs) = manager.page(&edit).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&theirs, "#f-minutes").unwrap(), "初稿");
+    let (_, mine) = supervisor.page(&edit).await;
+    let res = send_form(&supervisor, &mine, &edit, &[("minutes", "主管的更正")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), path);
+    let (_, page) = supervisor.page(&path).await;
+    assert_eq!(text_of(&page, "#meeting-minutes").unwrap(), "主管的更正");
+    assert!(text_of(&page, "#meeting-corrected")
+        .unwrap()
+        .starts_with("客服主管 李强 · "));
+
+    // The manager's form was read before: it comes back with their text kept.
+    let res = send_form(&manager, &theirs, &edit, &[("minutes", "经理的更正")]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let again = res.text().await.unwrap();
+    assert!(text_of(&again, "#f-version")
+        .unwrap()
+        .contains("已被他人更正"));
+    assert_eq!(text_of(&again, "#f-minutes").unwrap(), "经理的更正");
+    let mut conn = app.db().await;
+    let minutes: String = meetings::table
+        .select(meetings::minutes)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(minutes, "主管的更正", "nothing overwritten");
+
+    // Sent again, knowingly, it replaces the supervisor's correction.
+    let res = send_form(&manager, &again, &edit, &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (minutes, version): (String, i32) = meetings::table
+        .select((meetings::minutes, meetings::version))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!((minutes.as_str(), version), ("经理的更正", 3));
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("meeting.corrected"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audited, 2);
+
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(employee.get(&edit).await.status(), StatusCode::FORBIDDEN);
+    let (_, page) = employee.page(&path).await;
+    assert!(text_of(&page, "#meeting-correct").is_none());
 }

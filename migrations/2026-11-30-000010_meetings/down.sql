@@ -1,0 +1,2 @@
+DROP TABLE meeting_attendance;
+DROP TABLE meetings;

@@ -1,0 +1,306 @@
+//! The meeting record's form: raw input and its checks.
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::{ATTENDANCE, KINDS};
+use crate::web::FieldErrors;
+
+const PLACE_MAX: usize = 100;
+const TOPIC_MAX: usize = 200;
+const MINUTES_MAX: usize = 20_000;
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct MeetingInput {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub day: String,
+    #[serde(default)]
+    pub start: String,
+    #[serde(default)]
+    pub end: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub topic: String,
+    /// The chair's user id.
+    #[serde(default)]
+    pub chair: String,
+    #[serde(default)]
+    pub minutes: String,
+    /// The people listed, in the order of `att`: one `who` and one `att` a line.
+    #[serde(default)]
+    pub who: Vec<String>,
+    #[serde(default)]
+    pub att: Vec<String>,
+    /// The record's version the form was read at, when correcting one.
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub form_token: String,
+}
+
+pub struct ValidMeeting {
+    pub kind: &'static str,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub place: String,
+    pub topic: String,
+    pub chair: i64,
+    pub minutes: String,
+    pub attendance: Vec<(i64, &'static str)>,
+}
+
+/// When each kind of meeting is held (会议类别), as the form proposes it.
+fn usual_hours(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        // 晨会: every day, 8:05 to 8:30.
+        "morning" => ("08:05", "08:30"),
+        // 月分析例会: the last week's Saturday, from 10:00.
+        "monthly" => ("10:00", "11:30"),
+        _ => ("14:00", "15:00"),
+    }
+}
+
+impl MeetingInput {
+    /// A blank record of a `kind` meeting held today at its usual hours, chaired
+    /// by `me`: everyone present but those on approved leave today.
+    pub fn fresh(
+        kind: &str,
+        today: chrono::NaiveDate,
+        me: i64,
+        staff: &[(i64, String)],
+        on_leave: &HashSet<i64>,
+        topic: &str,
+    ) -> MeetingInput {
+        let kind = KINDS.iter().find(|k| **k == kind).unwrap_or(&KINDS[0]);
+        let (start, end) = usual_hours(kind);
+        MeetingInput {
+            kind: (*kind).into(),
+            day: today.to_string(),
+            start: start.into(),
+            end: end.into(),
+            topic: topic.into(),
+            chair: me.to_string(),
+            who: staff.iter().map(|(id, _)| id.to_string()).collect(),
+            att: staff
+                .iter()
+                .map(|(id, _)| {
+                    if on_leave.contains(id) {
+                        "leave"
+                    } else {
+                        "present"
+                    }
+                    .into()
+                })
+                .collect(),
+            form_token: crate::web::once::new_token(),
+            ..Default::default()
+        }
+    }
+
+    /// The form for correcting a filed record, as it stands.
+    pub fn of_record(
+        m: &super::models::Meeting,
+        attendance: &[(i64, String, String)],
+        tz: chrono_tz::Tz,
+    ) -> MeetingInput {
+        let start = m.started_at.with_timezone(&tz);
+        let end = m.ended_at.with_timezone(&tz);
+        MeetingInput {
+            kind: m.kind.clone(),
+            day: start.date_naive().to_string(),
+            start: start.format("%H:%M").to_string(),
+            end: end.format("%H:%M").to_string(),
+            place: m.place.clone(),
+            topic: m.topic.clone(),
+            chair: m.chair_id.to_string(),
+            minutes: m.minutes.clone(),
+            who: attendance.iter().map(|(id, _, _)| id.to_string()).collect(),
+            att: attendance.iter().map(|(_, _, a)| a.clone()).collect(),
+            version: m.version.to_string(),
+            form_token: crate::web::once::new_token(),
+        }
+    }
+
+    /// The attendance the form shows for `user`: as sent, else present.
+    pub fn attendance_of(&self, user: i64) -> &str {
+        self.who
+            .iter()
+            .zip(&self.att)
+            .find(|(w, _)| w.trim().parse() == Ok(user))
+            .map_or("present", |(_, a)| a.as_str())
+    }
+
+    /// The record, checked against the staff who may be listed (`staff`) and
+    /// the current instant (no record of a meeting not yet begun).
+    pub fn validate(
+        &self,
+        errors: &mut FieldErrors,
+        now: DateTime<Utc>,
+        tz: chrono_tz::Tz,
+        staff: &[(i64, String)],
+    ) -> Option<ValidMeeting> {
+        let kind = KINDS.iter().find(|k| **k == self.kind).copied();
+        if kind.is_none() {
+            errors.add("kind", "meetings.error.kind");
+        }
+        let span = match crate::web::form::day_span(
+            errors,
+            "meetings",
+            (&self.day, &self.start, &self.end),
+            tz,
+        ) {
+            Some((s, _)) if s > now => {
+                errors.add("start", "meetings.error.future");
+                None
+            }
+            other => other,
+        };
+        let place = errors.text("meetings", "place", &self.place, PLACE_MAX, false);
+        let topic = errors.text("meetings", "topic", &self.topic, TOPIC_MAX, true);
+        let known = |id: i64| staff.iter().any(|(s, _)| *s == id);
+        let chair = self.chair.trim().parse().ok().filter(|id| known(*id));
+        if chair.is_none() {
+            errors.add("chair", "meetings.error.chair");
+        }
+        let minutes = errors.text("meetings", "minutes", &self.minutes, MINUTES_MAX, true);
+        let attendance = self.attendance(&known);
+        match &attendance {
+            None => errors.add("attendance", "meetings.error.attendance"),
+            Some(lines) if !lines.iter().any(|(_, a)| matches!(*a, "present" | "late")) => {
+                errors.add("attendance", "meetings.error.nobody")
+            }
+            Some(_) => {}
+        }
+        let (started_at, ended_at) = span?;
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(ValidMeeting {
+            kind: kind?,
+            started_at,
+            ended_at,
+            place,
+            topic,
+            chair: chair?,
+            minutes,
+            attendance: attendance?,
+        })
+    }
+
+    /// The lines sent, when each names a known person once with a known status.
+    fn attendance(&self, known: &dyn Fn(i64) -> bool) -> Option<Vec<(i64, &'static str)>> {
+        if self.who.len() != self.att.len() {
+            return None;
+        }
+        let mut seen = HashSet::new();
+        self.who
+            .iter()
+            .zip(&self.att)
+            .map(|(w, a)| {
+                let id: i64 = w.trim().parse().ok().filter(|id| known(*id))?;
+                let status = ATTENDANCE.iter().find(|s| **s == a.as_str()).copied()?;
+                seen.insert(id).then_some((id, status))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn staff() -> Vec<(i64, String)> {
+        vec![(1, "甲".into()), (2, "乙".into()), (3, "丙".into())]
+    }
+
+    fn input() -> MeetingInput {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let leave = HashSet::from([3]);
+        MeetingInput {
+            minutes: "通报上周投诉处理情况。".into(),
+            ..MeetingInput::fresh("morning", today, 2, &staff(), &leave, "晨会")
+        }
+    }
+
+    #[test]
+    fn a_fresh_morning_meeting_is_at_eight_with_those_on_leave_marked() {
+        let i = input();
+        assert_eq!((i.start.as_str(), i.end.as_str()), ("08:05", "08:30"));
+        assert_eq!(i.chair, "2");
+        assert_eq!(i.att, ["present", "present", "leave"]);
+        assert_eq!(i.attendance_of(3), "leave");
+        assert_eq!(i.attendance_of(9), "present");
+    }
+
+    #[test]
+    fn a_record_is_read_in_the_sites_time_zone() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let mut errors = FieldErrors::new(Default::default());
+        let v = input()
+            .validate(&mut errors, at("2026-11-30T02:00:00Z"), tz, &staff())
+            .unwrap();
+        assert_eq!(v.started_at, at("2026-11-30T00:05:00Z"));
+        assert_eq!(v.ended_at, at("2026-11-30T00:30:00Z"));
+        assert_eq!(v.attendance, [(1, "present"), (2, "present"), (3, "leave")]);
+    }
+
+    #[test]
+    fn each_wrong_field_gets_its_message() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let mut errors = FieldErrors::new(Default::default());
+        assert!(input()
+            .validate(&mut errors, at("2026-11-29T23:00:00Z"), tz, &staff())
+            .is_none());
+        assert!(errors.has("start"), "not begun yet");
+
+        let bad = MeetingInput {
+            kind: "party".into(),
+            end: "07:00".into(),
+            topic: " ".into(),
+            chair: "9".into(),
+            minutes: String::new(),
+            att: vec!["present".into(), "asleep".into(), "leave".into()],
+            ..input()
+        };
+        let mut errors = FieldErrors::new(Default::default());
+        assert!(bad
+            .validate(&mut errors, at("2026-12-01T00:00:00Z"), tz, &staff())
+            .is_none());
+        for f in ["kind", "end", "topic", "chair", "minutes", "attendance"] {
+            assert!(errors.has(f), "{f}");
+        }
+    }
+
+    #[test]
+    fn attendance_names_each_known_person_once_and_someone_attends() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let now = at("2026-12-01T00:00:00Z");
+        for (who, att) in [
+            (vec!["1", "1"], vec!["present", "late"]),
+            (vec!["1", "7"], vec!["present", "late"]),
+            (vec!["1", "x"], vec!["present", "late"]),
+            (vec!["1", "2"], vec!["present"]),
+            (vec!["1", "2"], vec!["absent", "leave"]),
+        ] {
+            let i = MeetingInput {
+                who: who.iter().map(|s| s.to_string()).collect(),
+                att: att.iter().map(|s| s.to_string()).collect(),
+                ..input()
+            };
+            let mut errors = FieldErrors::new(Default::default());
+            assert!(
+                i.validate(&mut errors, now, tz, &staff()).is_none(),
+                "{who:?} {att:?}"
+            );
+            assert!(errors.has("attendance"), "{who:?} {att:?}");
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! SQL of the meeting records. Every function takes the connection, so it works
+//! inside the caller's transaction.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::models::{Counts, Meeting, MeetingLine, NewAttendance, NewMeeting};
+use crate::schema::{meeting_attendance, meetings, users};
+
+/// Which records the register shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Meetings started from this instant, before that one (a month of the site).
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Only meetings of this kind.
+    pub kind: Option<&'static str>,
+}
+
+/// A page of the register, newest meeting first, after the cursor (start, id):
+/// a keyset, whatever the register holds. Two statements: the records, then
+/// their attendance counted together.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    f: &Filter,
+    before: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<MeetingLine>> {
+    let mut q = meetings::table
+        .inner_join(users::table.on(users::id.eq(meetings::chair_id)))
+        .order((meetings::started_at.desc(), meetings::id.desc()))
+        .select((Meeting::as_select(), users::display_name))
+        .limit(limit)
+        .into_boxed();
+    if let Some(t) = f.from {
+        q = q.filter(meetings::started_at.ge(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(meetings::started_at.lt(t));
+    }
+    if let Some(kind) = f.kind {
+        q = q.filter(meetings::kind.eq(kind));
+    }
+    if let Some((t, id)) = before {
+        // A row comparison, so the index range starts right at the cursor.
+        q = q.filter(
+            sql::<Bool>("(meetings.started_at, meetings.id) < (")
+                .bind::<Timestamptz, _>(t)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    let rows: Vec<(Meeting, String)> = q.load(conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|(m, _)| m.id).collect();
+    let mut counts = counts(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(meeting, chair)| MeetingLine {
+            counts: counts.remove(&meeting.id).unwrap_or_default(),
+            meeting,
+            chair,
+        })
+        .collect())
+}
+
+/// The attendance of each of these records, counted.
+async fn counts(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Counts>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String, i64)> = meeting_attendance::table
+        .filter(meeting_attendance::meeting_id.eq_any(ids))
+        .group_by((meeting_attendance::meeting_id, meeting_attendance::status))
+        .select((
+            meeting_attendance::meeting_id,
+            meeting_attendance::status,
+            count_star(),
+        ))
+        .load(conn)
+        .await?;
+    let mut counts: HashMap<i64, Counts> = HashMap::new();
+    for (id, status, n) in rows {
+        counts.entry(id).or_default().add(&status, n);
+    }
+    Ok(counts)
+}
+
+/// Files a record and its attendance; returns its id.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    new: &NewMeeting<'_>,
+    attendance: &[(i64, &str)],
+) -> QueryResult<i64> {
+    let id = diesel::insert_into(meetings::table)
+        .values(new)
+        .returning(meetings::id)
+        .get_result(conn)
+        .await?;
+    insert_attendance(conn, id, attendance).await?;
+    Ok(id)
+}
+
+/// A record with its chair's and its recorder's names.
+pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<(Meeting, String, String)> {
+    meetings::table
+        .inner_join(users::table.on(users::id.eq(meetings::chair_id)))
+        .filter(meetings::id.eq(id))
+        .select((
+            Meeting::as_select(),
+            users::display_name,
+            sql::<Text>("(SELECT r.display_name FROM users r WHERE r.id = meetings.recorded_by)"),
+        ))
+        .first(conn)
+        .await
+}
+
+/// Who the record lists, by name: (user id, name, attendance).
+pub async fn attendance(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    meeting_attendance::table
+        .inner_join(users::table)
+        .filter(meeting_attendance::meeting_id.eq(id))
+        .order((users::display_name, users::id))
+        .select((users::id, users::display_name, meeting_attendance::status))
+        .load(conn)
+        .await
+}
+
+/// The staff a record may list and name as its chair: every active user, and
+/// when correcting record `of`, whoever it names already. By name.
+pub async fn staff(
+    conn: &mut AsyncPgConnection,
+    of: Option<i64>,
+) -> QueryResult<Vec<(i64, String)>> {
+    let named = meeting_attendance::table
+        .filter(meeting_attendance::meeting_id.nullable().eq(of))
+        .select(meeting_attendance::user_id);
+    let chair = meetings::table
+        .filter(meetings::id.nullable().eq(of))
+        .select(meetings::chair_id);
+    users::table
+        .filter(
+            users::active
+                .or(users::id.eq_any(named))
+                .or(users::id.eq_any(chair)),
+        )
+        .order((users::display_name, users::id))
+        .select((users::id, users::display_name))
+        .load(conn)
+        .await
+}
+
+/// What a correction sets.
+pub struct Correction<'a> {
+    pub id: i64,
+    /// The version the form was read at: a record changed since is left alone.
+    pub version: i32,
+    /// The record as corrected (its recorder and time are not changed).
+    pub meeting: &'a NewMeeting<'a>,
+    pub attendance: &'a [(i64, &'a str)],
+    /// Who corrects it, when.
+    pub by: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// Corrects a record read at `c.version`, replacing its attendance; false when
+/// it changed since (nothing is written).
+pub async fn correct(conn: &mut AsyncPgConnection, c: &Correction<'_>) -> QueryResult<bool> {
+    let m = c.meeting;
+    let n = diesel::update(
+        meetings::table
+            .filter(meetings::id.eq(c.id))
+            .filter(meetings::version.eq(c.version)),
+    )
+    .set((
+        meetings::kind.eq(m.kind),
+        meetings::started_at.eq(m.started_at),
+        meetings::ended_at.eq(m.ended_at),
+        meetings::place.eq(m.place),
+        meetings::topic.eq(m.topic),
+        meetings::chair_id.eq(m.chair_id),
+        meetings::minutes.eq(m.minutes),
+        meetings::version.eq(meetings::version + 1),
+        meetings::corrected_by.eq(c.by),
+        meetings::corrected_at.eq(c.at),
+    ))
+    .execute(conn)
+    .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    diesel::delete(meeting_attendance::table.filter(meeting_attendance::meeting_id.eq(c.id)))
+        .execute(conn)
+        .await?;
+    insert_attendance(conn, c.id, c.attendance).await?;
+    Ok(true)
+}
+
+async fn insert_attendance(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    attendance: &[(i64, &str)],
+) -> QueryResult<usize> {
+    let lines: Vec<NewAttendance> = attendance
+        .iter()
+        .map(|&(user_id, status)| NewAttendance {
+            meeting_id: id,
+            user_id,
+            status,
+        })
+        .collect();
+    diesel::insert_into(meeting_attendance::table)
+        .values(&lines)
+        .execute(conn)
+        .await
+}

@@ -1,0 +1,455 @@
+//! The meeting records: the register by month, a record's page, the form that
+//! files one after the meeting, and the exports.
+use std::collections::HashSet;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::MeetingInput;
+use super::models::{Counts, MeetingLine, NewMeeting};
+use super::queries::{self, Filter};
+use super::views::{held, MeetingForm, MeetingList, MeetingShow};
+use crate::audit;
+use crate::auth::Right;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
+use crate::web::month::{self, MonthQuery};
+use crate::web::{html, once, FieldErrors, Form, PageCtx, Query, UserPage};
+
+const PAGE: i64 = 50;
+
+/// The register's filter from the page's query: a month, all kinds or one.
+fn filter(q: &MonthQuery, page: &UserPage) -> (Filter, chrono::NaiveDate) {
+    let first = q.month(page.ctx().today());
+    let (from, until) = month::span(first, page.tz);
+    let show = q.show(&super::SHOWS);
+    let kind = super::KINDS.iter().find(|k| **k == show).copied();
+    (Filter { from, until, kind }, first)
+}
+
+/// GET /meetings: the records by month, newest meeting first.
+pub async fn list(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<MonthQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewMeetings)?;
+    let (filter, month) = filter(&q, &page);
+    let mut rows = queries::page(&mut conn, &filter, q.cursor(), PAGE + 1).await?;
+    let query = q.query(month, &super::SHOWS);
+    let next = crate::web::trim_page(&mut rows, PAGE as usize).map(|r| {
+        format!(
+            "{query}&before={}",
+            month::cursor_of(r.meeting.started_at, r.meeting.id)
+        )
+    });
+    let body = MeetingList {
+        ctx: page.ctx(),
+        rows,
+        next,
+        month: month.format("%Y-%m").to_string(),
+        show: q.show(&super::SHOWS),
+        query,
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// The record's form: a new one (`of` none) or a correction of record `of`.
+fn form(
+    page: &UserPage,
+    of: Option<i64>,
+    input: &MeetingInput,
+    errors: &FieldErrors,
+    staff: &[(i64, String)],
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let body = MeetingForm {
+        ctx: page.ctx(),
+        action: of.map_or("/meetings/new".into(), |id| format!("/meetings/{id}/edit")),
+        heading: if of.is_some() {
+            "meetings.correct"
+        } else {
+            "meetings.new"
+        },
+        input,
+        errors,
+        staff,
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    #[serde(default)]
+    kind: String,
+}
+
+/// GET /meetings/new?kind=morning: a blank record of a meeting held today.
+pub async fn new_form(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordMeetings)?;
+    let today = page.ctx().today();
+    let staff = queries::staff(&mut conn, None).await?;
+    let on_leave: HashSet<i64> = crate::leave::queries::approved_between(&mut conn, today, today)
+        .await?
+        .into_iter()
+        .map(|l| l.leave.user_id)
+        .collect();
+    let kind = if super::KINDS.contains(&q.kind.as_str()) {
+        q.kind.as_str()
+    } else {
+        super::KINDS[0]
+    };
+    let topic = page.locale.t_in("meetings.kind", kind);
+    let input = MeetingInput::fresh(kind, today, page.user().id, &staff, &on_leave, topic);
+    form(
+        &page,
+        None,
+        &input,
+        &FieldErrors::new(page.locale),
+        &staff,
+        StatusCode::OK,
+    )
+}
+
+/// A sent record form, read: its one-time token, the staff it may list, and the
+/// record when valid (else `errors` says why).
+struct Sent {
+    errors: FieldErrors,
+    token: Option<once::Token>,
+    staff: Vec<(i64, String)>,
+    now: chrono::DateTime<Utc>,
+    valid: Option<super::forms::ValidMeeting>,
+}
+
+async fn read(
+    page: &UserPage,
+    session: &Session,
+    conn: &mut DbConn,
+    input: &mut MeetingInput,
+    of: Option<i64>,
+) -> Result<Sent, AppError> {
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(conn, session, page, &mut input.form_token, &mut errors).await?;
+    let staff = queries::staff(conn, of).await?;
+    let now = Utc::now();
+    let valid = input.validate(&mut errors, now, page.tz, &staff);
+    Ok(Sent {
+        errors,
+        token,
+        staff,
+        now,
+        valid,
+    })
+}
+
+/// POST /meetings/new: the record of a meeting held, with who attended.
+pub async fn create(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(mut input): Form<MeetingInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordMeetings)?;
+    let Sent {
+        errors,
+        token,
+        staff,
+        now,
+        valid,
+    } = read(&page, &session, &mut conn, &mut input, None).await?;
+    let (Some(v), Some(token)) = (valid, token) else {
+        return form(
+            &page,
+            None,
+            &input,
+            &errors,
+            &staff,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let mut counts = Counts::default();
+    for (_, status) in &v.attendance {
+        counts.add(status, 1);
+    }
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
+            let id = queries::create(
+                conn,
+                &NewMeeting {
+                    kind: v.kind,
+                    started_at: v.started_at,
+                    ended_at: v.ended_at,
+                    place: &v.place,
+                    topic: &v.topic,
+                    chair_id: v.chair,
+                    minutes: &v.minutes,
+                    recorded_by: me,
+                    recorded_at: now,
+                },
+                &v.attendance,
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "meeting.recorded",
+                Some(("meeting", id.to_string())),
+                json!({
+                    "kind": v.kind,
+                    "present": counts.present,
+                    "late": counts.late,
+                    "absent": counts.absent,
+                    "leave": counts.leave,
+                }),
+            )
+            .await?;
+            Ok(token.filed(conn, format!("/meetings/{id}")).await?)
+        })
+        .await?;
+    once::answer(
+        &mut conn,
+        &session,
+        &page,
+        &token,
+        filed,
+        "meetings.recorded",
+    )
+    .await
+}
+
+/// GET /meetings/{id}: the record, its minutes and who attended.
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewMeetings)?;
+    let (meeting, chair, recorder) = queries::get(&mut conn, path.into_inner()).await?;
+    let attendance = queries::attendance(&mut conn, meeting.id).await?;
+    let mut counts = Counts::default();
+    for (_, _, status) in &attendance {
+        counts.add(status, 1);
+    }
+    let corrector = match meeting.corrected_by {
+        Some(id) if id == meeting.recorded_by => Some(recorder.clone()),
+        Some(id) => queries::staff(&mut conn, Some(meeting.id))
+            .await?
+            .into_iter()
+            .find(|(s, _)| *s == id)
+            .map(|(_, name)| name),
+        None => None,
+    };
+    let body = MeetingShow {
+        ctx: page.ctx(),
+        meeting,
+        chair,
+        recorder,
+        corrector,
+        attendance,
+        counts,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /meetings/{id}/edit: the record as it stands, to correct.
+pub async fn edit_form(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordMeetings)?;
+    let (meeting, _, _) = queries::get(&mut conn, path.into_inner()).await?;
+    let attendance = queries::attendance(&mut conn, meeting.id).await?;
+    let staff = queries::staff(&mut conn, Some(meeting.id)).await?;
+    let input = MeetingInput::of_record(&meeting, &attendance, page.tz);
+    form(
+        &page,
+        Some(meeting.id),
+        &input,
+        &FieldErrors::new(page.locale),
+        &staff,
+        StatusCode::OK,
+    )
+}
+
+/// POST /meetings/{id}/edit: a correction of the record, unless someone
+/// corrected it since the form was read (then the form comes back, kept, with
+/// a message).
+pub async fn update(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(mut input): Form<MeetingInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordMeetings)?;
+    let (meeting, _, _) = queries::get(&mut conn, path.into_inner()).await?;
+    let id = meeting.id;
+    let Sent {
+        mut errors,
+        token,
+        staff,
+        now,
+        valid,
+    } = read(&page, &session, &mut conn, &mut input, Some(id)).await?;
+    let version = input.version.trim().parse::<i32>().ok();
+    if version.is_none() {
+        errors.add("version", "meetings.error.changed");
+    }
+    let (Some(v), Some(token), Some(version)) = (valid, token, version) else {
+        return form(
+            &page,
+            Some(id),
+            &input,
+            &errors,
+            &staff,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let corrected = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
+            let record = NewMeeting {
+                kind: v.kind,
+                started_at: v.started_at,
+                ended_at: v.ended_at,
+                place: &v.place,
+                topic: &v.topic,
+                chair_id: v.chair,
+                minutes: &v.minutes,
+                recorded_by: meeting.recorded_by,
+                recorded_at: meeting.recorded_at,
+            };
+            let correction = queries::Correction {
+                id,
+                version,
+                meeting: &record,
+                attendance: &v.attendance,
+                by: me,
+                at: now,
+            };
+            if !queries::correct(conn, &correction).await? {
+                // Changed since the form was read: nothing written, token unused.
+                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
+            }
+            audit::record(
+                conn,
+                &meta,
+                "meeting.corrected",
+                Some(("meeting", id.to_string())),
+                json!({ "version": version.saturating_add(1) }),
+            )
+            .await?;
+            Ok(token.filed(conn, format!("/meetings/{id}")).await?)
+        })
+        .await;
+    let filed = match corrected {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
+            // The user's input comes back as sent, with a fresh token and the
+            // record's current version: sending it again overwrites knowingly.
+            let mut errors = FieldErrors::new(page.locale);
+            errors.add("version", "meetings.error.changed");
+            let (current, _, _) = queries::get(&mut conn, id).await?;
+            input.version = current.version.to_string();
+            input.form_token = once::new_token();
+            return form(
+                &page,
+                Some(id),
+                &input,
+                &errors,
+                &staff,
+                StatusCode::CONFLICT,
+            );
+        }
+        other => other?,
+    };
+    once::answer(
+        &mut conn,
+        &session,
+        &page,
+        &token,
+        filed,
+        "meetings.corrected",
+    )
+    .await
+}
+
+fn export_sheet(rows: &[MeetingLine], ctx: &PageCtx) -> Sheet {
+    let loc = ctx.locale;
+    let headers = [
+        "meetings.number",
+        "meetings.kind_label",
+        "meetings.time",
+        "meetings.place",
+        "meetings.topic",
+        "meetings.chair",
+        "meetings.att.present",
+        "meetings.att.late",
+        "meetings.att.absent",
+        "meetings.att.leave",
+        "meetings.minutes",
+    ];
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let m = &r.meeting;
+            vec![
+                Cell::from(m.number()),
+                loc.t_in("meetings.kind", &m.kind).into(),
+                held(m, ctx).into(),
+                m.place.clone().into(),
+                m.topic.clone().into(),
+                r.chair.clone().into(),
+                Cell::from(r.counts.present),
+                Cell::from(r.counts.late),
+                Cell::from(r.counts.absent),
+                Cell::from(r.counts.leave),
+                m.minutes.clone().into(),
+            ]
+        })
+        .collect();
+    Sheet::new(loc, "meetings.title", &headers, rows)
+}
+
+/// GET /meetings.csv and .xlsx: the month's records with the page's filter.
+pub async fn export(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<MonthQuery>,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewMeetings)?;
+    let (filter, month) = filter(&q, &page);
+    let rows = queries::page(&mut conn, &filter, None, SHEET_MAX).await?;
+    let sheet = export_sheet(&rows, page.ctx());
+    export::respond(
+        &sheet,
+        format,
+        &format!("meetings-{}", month.format("%Y-%m")),
+    )
+}
