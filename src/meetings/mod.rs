@@ -58,6 +58,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/morning", web::get().to(handlers::morning))
             .route("/new", web::get().to(records::new_form))
             .route("/new", web::post().to(records::create))
+            .route("/attendance", web::get().to(records::attendance))
+            .route(
+                "/attendance.{format}",
+                web::get().to(records::attendance_export),
+            )
             .route("/{id}", web::get().to(records::show))
             .route("/{id}/edit", web::get().to(records::edit_form))
             .route("/{id}/edit", web::post().to(records::update)),

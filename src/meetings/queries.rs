@@ -221,3 +221,52 @@ async fn insert_attendance(
         .execute(conn)
         .await
 }
+
+// The attendance by person groups by a user and a status together.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    users::id,
+    users::display_name,
+    meeting_attendance::status,
+);
+
+/// Each person's attendance over the meetings the filter selects (a month, all
+/// kinds or one), by name: one statement, however many meetings.
+pub async fn attendance_by_person(
+    conn: &mut AsyncPgConnection,
+    f: &Filter,
+) -> QueryResult<Vec<(i64, String, Counts)>> {
+    let mut q = meeting_attendance::table
+        .inner_join(meetings::table)
+        .inner_join(users::table)
+        .group_by((users::id, users::display_name, meeting_attendance::status))
+        .select((
+            users::id,
+            users::display_name,
+            meeting_attendance::status,
+            count_star(),
+        ))
+        .order((users::display_name, users::id))
+        .into_boxed();
+    if let Some(t) = f.from {
+        q = q.filter(meetings::started_at.ge(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(meetings::started_at.lt(t));
+    }
+    if let Some(kind) = f.kind {
+        q = q.filter(meetings::kind.eq(kind));
+    }
+    let rows: Vec<(i64, String, String, i64)> = q.load(conn).await?;
+    let mut people: Vec<(i64, String, Counts)> = Vec::new();
+    for (id, name, status, n) in rows {
+        match people.last_mut() {
+            Some((last, _, counts)) if *last == id => counts.add(&status, n),
+            _ => {
+                let mut counts = Counts::default();
+                counts.add(&status, n);
+                people.push((id, name, counts));
+            }
+        }
+    }
+    Ok(people)
+}

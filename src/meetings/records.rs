@@ -14,7 +14,7 @@ use serde_json::json;
 use super::forms::MeetingInput;
 use super::models::{Counts, MeetingLine, NewMeeting};
 use super::queries::{self, Filter};
-use super::views::{held, MeetingForm, MeetingList, MeetingShow};
+use super::views::{held, AttendancePage, MeetingForm, MeetingList, MeetingShow};
 use crate::audit;
 use crate::auth::Right;
 use crate::db::DbConn;
@@ -451,5 +451,72 @@ pub async fn export(
         &sheet,
         format,
         &format!("meetings-{}", month.format("%Y-%m")),
+    )
+}
+
+/// The month's attendance, person by person, for the page and its exports.
+async fn attendance_rows(
+    page: &UserPage,
+    conn: &mut DbConn,
+    q: &MonthQuery,
+) -> Result<(Vec<(i64, String, Counts)>, chrono::NaiveDate), AppError> {
+    page.require(Right::RecordMeetings)?;
+    let (filter, month) = filter(q, page);
+    let people = queries::attendance_by_person(conn, &filter).await?;
+    Ok((people, month))
+}
+
+/// GET /meetings/attendance?month=YYYY-MM&show=morning: how often each person
+/// was present, late, absent or on leave at the month's meetings (出勤统计),
+/// for those who hold the meetings.
+pub async fn attendance(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<MonthQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (people, month) = attendance_rows(&page, &mut conn, &q).await?;
+    let body = AttendancePage {
+        ctx: page.ctx(),
+        people,
+        month: month.format("%Y-%m").to_string(),
+        show: q.show(&super::SHOWS),
+        query: q.query(month, &super::SHOWS),
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /meetings/attendance.csv and .xlsx: the same table.
+pub async fn attendance_export(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<MonthQuery>,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    let (people, month) = attendance_rows(&page, &mut conn, &q).await?;
+    let headers = [
+        "meetings.person",
+        "meetings.att.present",
+        "meetings.att.late",
+        "meetings.att.absent",
+        "meetings.att.leave",
+    ];
+    let rows = people
+        .into_iter()
+        .map(|(_, name, c)| {
+            vec![
+                Cell::from(name),
+                Cell::from(c.present),
+                Cell::from(c.late),
+                Cell::from(c.absent),
+                Cell::from(c.leave),
+            ]
+        })
+        .collect();
+    let sheet = Sheet::new(page.locale, "meetings.by_person", &headers, rows);
+    export::respond(
+        &sheet,
+        format,
+        &format!("meeting-attendance-{}", month.format("%Y-%m")),
     )
 }

@@ -223,4 +223,27 @@ impl MeetingShow<'_> {
     }
 }
 
-meeting_text!(MeetingList, MeetingForm, MeetingShow);
+#[derive(Template)]
+#[template(path = "meetings/attendance.html")]
+pub struct AttendancePage<'a> {
+    pub ctx: &'a PageCtx,
+    /// (user id, name, their attendance) for each person the records list.
+    pub people: Vec<(i64, String, Counts)>,
+    pub month: String,
+    pub show: &'static str,
+    pub query: String,
+}
+
+impl AttendancePage<'_> {
+    pub fn shown(&self, code: &str) -> bool {
+        self.show == code
+    }
+    pub fn filters(&self) -> Vec<(&'static str, &'static str)> {
+        super::SHOWS
+            .iter()
+            .map(|s| (*s, self.ctx.t_in("meetings.show", s)))
+            .collect()
+    }
+}
+
+meeting_text!(MeetingList, MeetingForm, MeetingShow, AttendancePage);

@@ -490,3 +490,88 @@ async fn a_record_is_corrected_and_a_correction_made_meanwhile_is_not_lost() {
     let (_, page) = employee.page(&path).await;
     assert!(text_of(&page, "#meeting-correct").is_none());
 }
+
+#[tokio::test]
+async fn the_attendance_by_person_counts_each_persons_meetings_of_the_month() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let specialist = crate::approvals::user_id(&app, "specialist")
+        .await
+        .to_string();
+    let chair = crate::approvals::user_id(&app, "supervisor")
+        .await
+        .to_string();
+    let today = day(0);
+    for (start, end, came) in [("00:00", "00:01", "late"), ("00:02", "00:03", "absent")] {
+        let (_, form) = supervisor.page("/meetings/new?kind=morning").await;
+        let people: Vec<(String, String)> = listed(&form)
+            .into_iter()
+            .map(|(id, att)| {
+                let att = if id == specialist {
+                    came.to_owned()
+                } else {
+                    att
+                };
+                (id, att)
+            })
+            .collect();
+        let token = value_of(&form, "[name=form_token]").unwrap();
+        let mut fields = record(
+            &chair,
+            &people,
+            &[("day", &today), ("start", start), ("end", end)],
+        );
+        fields.push(("form_token", &token));
+        let res = supervisor.post("/meetings/new", &fields).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+
+    let (_, list) = supervisor.page("/meetings").await;
+    let href = attr_of(&list, "#by-person-link", "href").unwrap();
+    let (status, page) = supervisor.page(&href).await;
+    assert_eq!(status, StatusCode::OK);
+    let doc = scraper::Html::parse_document(&page);
+    let row = scraper::Selector::parse("#by-person tbody tr").unwrap();
+    let cell = scraper::Selector::parse("th, td").unwrap();
+    let rows: Vec<Vec<String>> = doc
+        .select(&row)
+        .map(|r| r.select(&cell).map(|c| c.text().collect()).collect())
+        .collect();
+    assert!(rows.contains(&vec![
+        "客服专员 陈静".to_owned(),
+        "0".into(),
+        "1".into(),
+        "1".into(),
+        "0".into()
+    ]));
+    assert!(rows.contains(&vec![
+        "客服主管 李强".to_owned(),
+        "2".into(),
+        "0".into(),
+        "0".into(),
+        "0".into()
+    ]));
+    // Only the kind chosen counts: no monthly analysis meeting was held.
+    let (_, monthly) = supervisor
+        .page(&href.replace("show=all", "show=monthly"))
+        .await;
+    assert_eq!(
+        texts_of(&monthly, "#by-person tbody td"),
+        ["这个月还没有会议记录。"]
+    );
+    let csv = supervisor
+        .get(&href.replace("/meetings/attendance?", "/meetings/attendance.csv?"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("\"客服专员 陈静\",\"0\",\"1\",\"1\",\"0\""),
+        "{csv}"
+    );
+
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(employee.get(&href).await.status(), StatusCode::FORBIDDEN);
+    let (_, list) = employee.page("/meetings").await;
+    assert!(text_of(&list, "#by-person-link").is_none());
+}
