@@ -28,6 +28,16 @@ impl Meeting {
     }
 }
 
+/// A record with the names of its chair, its recorder and its last corrector.
+#[derive(Queryable, Debug, Clone)]
+pub struct MeetingRecord {
+    #[diesel(embed)]
+    pub meeting: Meeting,
+    pub chair: String,
+    pub recorder: String,
+    pub corrector: Option<String>,
+}
+
 /// How many of each attendance a record lists.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {

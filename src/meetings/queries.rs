@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::models::{Counts, Meeting, MeetingLine, NewAttendance, NewMeeting};
+use super::models::{Counts, Meeting, MeetingLine, MeetingRecord, NewAttendance, NewMeeting};
 use crate::schema::{meeting_attendance, meetings, users};
 
 /// Which records the register shows.
@@ -105,8 +105,9 @@ pub async fn create(
     Ok(id)
 }
 
-/// A record with its chair's and its recorder's names.
-pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<(Meeting, String, String)> {
+/// A record with the names of its chair, its recorder and its last corrector:
+/// one statement.
+pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<MeetingRecord> {
     meetings::table
         .inner_join(users::table.on(users::id.eq(meetings::chair_id)))
         .filter(meetings::id.eq(id))
@@ -114,6 +115,9 @@ pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<(Meeting,
             Meeting::as_select(),
             users::display_name,
             sql::<Text>("(SELECT r.display_name FROM users r WHERE r.id = meetings.recorded_by)"),
+            sql::<Nullable<Text>>(
+                "(SELECT c.display_name FROM users c WHERE c.id = meetings.corrected_by)",
+            ),
         ))
         .first(conn)
         .await

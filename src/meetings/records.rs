@@ -244,27 +244,15 @@ pub async fn show(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewMeetings)?;
-    let (meeting, chair, recorder) = queries::get(&mut conn, path.into_inner()).await?;
-    let attendance = queries::attendance(&mut conn, meeting.id).await?;
+    let record = queries::get(&mut conn, path.into_inner()).await?;
+    let attendance = queries::attendance(&mut conn, record.meeting.id).await?;
     let mut counts = Counts::default();
     for (_, _, status) in &attendance {
         counts.add(status, 1);
     }
-    let corrector = match meeting.corrected_by {
-        Some(id) if id == meeting.recorded_by => Some(recorder.clone()),
-        Some(id) => queries::staff(&mut conn, Some(meeting.id))
-            .await?
-            .into_iter()
-            .find(|(s, _)| *s == id)
-            .map(|(_, name)| name),
-        None => None,
-    };
     let body = MeetingShow {
         ctx: page.ctx(),
-        meeting,
-        chair,
-        recorder,
-        corrector,
+        record,
         attendance,
         counts,
     }
@@ -279,7 +267,7 @@ pub async fn edit_form(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordMeetings)?;
-    let (meeting, _, _) = queries::get(&mut conn, path.into_inner()).await?;
+    let meeting = queries::get(&mut conn, path.into_inner()).await?.meeting;
     let attendance = queries::attendance(&mut conn, meeting.id).await?;
     let staff = queries::staff(&mut conn, Some(meeting.id)).await?;
     let input = MeetingInput::of_record(&meeting, &attendance, page.tz);
@@ -304,7 +292,7 @@ pub async fn update(
     Form(mut input): Form<MeetingInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordMeetings)?;
-    let (meeting, _, _) = queries::get(&mut conn, path.into_inner()).await?;
+    let meeting = queries::get(&mut conn, path.into_inner()).await?.meeting;
     let id = meeting.id;
     let Sent {
         mut errors,
@@ -374,7 +362,7 @@ pub async fn update(
             // record's current version: sending it again overwrites knowingly.
             let mut errors = FieldErrors::new(page.locale);
             errors.add("version", "meetings.error.changed");
-            let (current, _, _) = queries::get(&mut conn, id).await?;
+            let current = queries::get(&mut conn, id).await?.meeting;
             input.version = current.version.to_string();
             input.form_token = once::new_token();
             return form(

@@ -1,7 +1,7 @@
 use askama::Template;
 
 use super::forms::MeetingInput;
-use super::models::{Counts, Meeting, MeetingLine};
+use super::models::{Counts, Meeting, MeetingLine, MeetingRecord};
 use crate::archives::models::BorrowRow;
 use crate::complaints::models::ComplaintLine;
 use crate::keys::models::LoanLine;
@@ -201,11 +201,8 @@ impl MeetingForm<'_> {
 #[template(path = "meetings/show.html")]
 pub struct MeetingShow<'a> {
     pub ctx: &'a PageCtx,
-    pub meeting: Meeting,
-    pub chair: String,
-    pub recorder: String,
-    /// Who last corrected it, when it was.
-    pub corrector: Option<String>,
+    /// The record, with its chair's, recorder's and corrector's names.
+    pub record: MeetingRecord,
     /// Who was listed, by name, and their attendance.
     pub attendance: Vec<(i64, String, String)>,
     pub counts: Counts,
@@ -213,12 +210,12 @@ pub struct MeetingShow<'a> {
 
 impl MeetingShow<'_> {
     pub fn held(&self) -> String {
-        held(&self.meeting, self.ctx)
+        held(&self.record.meeting, self.ctx)
     }
     /// "王芳 · 2026-11-30 09:00", when the record was corrected.
     pub fn corrected(&self) -> Option<String> {
-        let who = self.corrector.as_ref()?;
-        let at = self.meeting.corrected_at.as_ref()?;
+        let who = self.record.corrector.as_ref()?;
+        let at = self.record.meeting.corrected_at.as_ref()?;
         Some(format!("{who} · {}", self.ctx.datetime(at)))
     }
 }

@@ -477,6 +477,10 @@ async fn a_record_is_corrected_and_a_correction_made_meanwhile_is_not_lost() {
         .await
         .unwrap();
     assert_eq!((minutes.as_str(), version), ("经理的更正", 3));
+    let (_, page) = supervisor.page(&path).await;
+    assert!(text_of(&page, "#meeting-corrected")
+        .unwrap()
+        .starts_with("服务中心经理 张伟 · "));
     let audited: i64 = audit_log::table
         .filter(audit_log::action.eq("meeting.corrected"))
         .count()
