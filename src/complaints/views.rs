@@ -77,9 +77,6 @@ pub struct ComplaintList<'a> {
 }
 
 impl ComplaintList<'_> {
-    pub fn shown(&self, code: &str) -> bool {
-        self.show == code
-    }
     pub fn filters(&self) -> Vec<(&'static str, &'static str)> {
         labelled(self.ctx.locale, "complaints.show", &super::SHOWS)
     }

@@ -48,6 +48,15 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// The counts of a list of attendances.
+    pub fn of<'a>(statuses: impl IntoIterator<Item = &'a str>) -> Counts {
+        let mut c = Counts::default();
+        for s in statuses {
+            c.add(s, 1);
+        }
+        c
+    }
+
     pub fn add(&mut self, status: &str, n: i64) {
         match status {
             "present" => self.present += n,

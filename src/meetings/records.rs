@@ -184,10 +184,7 @@ pub async fn create(
     };
     let me = page.user().id;
     let meta = page.meta();
-    let mut counts = Counts::default();
-    for (_, status) in &v.attendance {
-        counts.add(status, 1);
-    }
+    let counts = Counts::of(v.attendance.iter().map(|(_, s)| *s));
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me).await? {
@@ -246,10 +243,7 @@ pub async fn show(
     page.require(Right::ViewMeetings)?;
     let record = queries::get(&mut conn, path.into_inner()).await?;
     let attendance = queries::attendance(&mut conn, record.meeting.id).await?;
-    let mut counts = Counts::default();
-    for (_, _, status) in &attendance {
-        counts.add(status, 1);
-    }
+    let counts = Counts::of(attendance.iter().map(|(_, _, s)| s.as_str()));
     let body = MeetingShow {
         ctx: page.ctx(),
         record,

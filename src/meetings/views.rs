@@ -73,6 +73,20 @@ pub trait MeetingText {
     fn att_label(&self, code: &str) -> &'static str {
         self.loc().t_in("meetings.att", code)
     }
+    /// The kinds of meeting, with their names.
+    fn kinds(&self) -> Vec<(&'static str, &'static str)> {
+        super::KINDS
+            .iter()
+            .map(|k| (*k, self.kind_label(k)))
+            .collect()
+    }
+    /// The register's `?show=` choices, with their names.
+    fn filters(&self) -> Vec<(&'static str, &'static str)> {
+        super::SHOWS
+            .iter()
+            .map(|s| (*s, self.loc().t_in("meetings.show", s)))
+            .collect()
+    }
     /// "出席 5，迟到 1，缺席 0，请假 1".
     fn counts_text(&self, c: &Counts) -> String {
         self.loc().tf(
@@ -125,21 +139,6 @@ impl MeetingList<'_> {
     pub fn held(&self, m: &Meeting) -> String {
         held(m, self.ctx)
     }
-    pub fn shown(&self, code: &str) -> bool {
-        self.show == code
-    }
-    pub fn filters(&self) -> Vec<(&'static str, &'static str)> {
-        super::SHOWS
-            .iter()
-            .map(|s| (*s, self.ctx.t_in("meetings.show", s)))
-            .collect()
-    }
-    pub fn kinds(&self) -> Vec<(&'static str, &'static str)> {
-        super::KINDS
-            .iter()
-            .map(|k| (*k, self.kind_label(k)))
-            .collect()
-    }
 }
 
 /// One line of the form's attendance table.
@@ -169,12 +168,6 @@ pub struct MeetingForm<'a> {
 }
 
 impl MeetingForm<'_> {
-    pub fn kinds(&self) -> Vec<(&'static str, &'static str)> {
-        super::KINDS
-            .iter()
-            .map(|k| (*k, self.kind_label(k)))
-            .collect()
-    }
     pub fn statuses(&self) -> Vec<(&'static str, &'static str)> {
         super::ATTENDANCE
             .iter()
@@ -229,18 +222,6 @@ pub struct AttendancePage<'a> {
     pub month: String,
     pub show: &'static str,
     pub query: String,
-}
-
-impl AttendancePage<'_> {
-    pub fn shown(&self, code: &str) -> bool {
-        self.show == code
-    }
-    pub fn filters(&self) -> Vec<(&'static str, &'static str)> {
-        super::SHOWS
-            .iter()
-            .map(|s| (*s, self.ctx.t_in("meetings.show", s)))
-            .collect()
-    }
 }
 
 meeting_text!(MeetingList, MeetingForm, MeetingShow, AttendancePage);

@@ -72,9 +72,6 @@ impl VisitList<'_> {
     pub fn reception(&self, v: &Visit) -> String {
         reception(v, self.ctx)
     }
-    pub fn shown(&self, code: &str) -> bool {
-        self.show == code
-    }
     pub fn filters(&self) -> Vec<(&'static str, &'static str)> {
         super::SHOWS
             .iter()

@@ -369,6 +369,14 @@ async fn only_supervisors_and_the_centre_manager_record_meetings() {
     );
     let manager = app.login_as(Role::CenterManager).await;
     assert_eq!(manager.get("/meetings/new").await.status(), StatusCode::OK);
+    // In English: the form, its proposed topic and the attendance choices.
+    let (_, form) = manager.page("/meetings/new?kind=training&lang=en").await;
+    assert_eq!(text_of(&form, "h1").unwrap(), "Record a meeting");
+    assert_eq!(value_of(&form, "#f-topic").unwrap(), "Training meeting");
+    assert_eq!(
+        texts_of(&form, "#attendance tbody tr:first-child option"),
+        ["Present", "Late", "Absent", "On leave"]
+    );
     let (_, list) = manager.page("/meetings").await;
     assert_eq!(
         attr_of(&list, "#meeting-new a", "href").unwrap(),
