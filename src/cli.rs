@@ -77,6 +77,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::violations::seed_demo(&mut conn, &config).await?;
             crate::complaints::seed_demo(&mut conn).await?;
             crate::meetings::seed_demo(&mut conn, &config).await?;
+            crate::contracts::seed_demo(&mut conn, &config).await?;
             if n > 0 {
                 println!("demo users created: {n}");
             }

@@ -12,6 +12,7 @@ pub mod bench;
 pub mod cli;
 pub mod complaints;
 pub mod config;
+pub mod contracts;
 pub mod db;
 pub mod demo;
 pub mod error;

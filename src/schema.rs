@@ -660,6 +660,50 @@ diesel::table! {
 }
 
 diesel::table! {
+    sales_contract_events (id) {
+        id -> Int8,
+        contract_id -> Int8,
+        step -> Text,
+        on_date -> Date,
+        note -> Text,
+        actor_id -> Int8,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sales_contracts (id) {
+        id -> Int8,
+        contract_no -> Text,
+        project -> Text,
+        unit -> Text,
+        buyer -> Text,
+        buyer_phone -> Text,
+        signed_on -> Date,
+        area_centi -> Int4,
+        price_fen -> Int8,
+        payment -> Text,
+        agent -> Text,
+        stage -> Text,
+        filed_on -> Nullable<Date>,
+        notified_on -> Nullable<Date>,
+        deed_tax_due -> Nullable<Date>,
+        collected_on -> Nullable<Date>,
+        voided_on -> Nullable<Date>,
+        recorded_by -> Int8,
+        recorded_at -> Timestamptz,
+        version -> Int4,
+        surveyed_centi -> Nullable<Int4>,
+        adjust_fen -> Nullable<Int8>,
+        settled_on -> Nullable<Date>,
+        cert_no -> Text,
+        cert_received_on -> Nullable<Date>,
+        cert_issued_on -> Nullable<Date>,
+        cert_signed_by -> Text,
+    }
+}
+
+diesel::table! {
     rooms (id) {
         id -> Int8,
         building_id -> Int8,
@@ -825,6 +869,9 @@ diesel::joinable!(residents -> rooms (room_id));
 diesel::joinable!(room_imports -> projects (project_id));
 diesel::joinable!(room_imports -> users (user_id));
 diesel::joinable!(rooms -> buildings (building_id));
+diesel::joinable!(sales_contract_events -> sales_contracts (contract_id));
+diesel::joinable!(sales_contract_events -> users (actor_id));
+diesel::joinable!(sales_contracts -> users (recorded_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_code));
 diesel::joinable!(user_roles -> users (user_id));
@@ -883,6 +930,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     residents,
     roles,
     room_imports,
+    sales_contract_events,
+    sales_contracts,
     rooms,
     sessions,
     user_roles,

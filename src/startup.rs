@@ -209,6 +209,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::violations::routes(cfg);
     crate::complaints::routes(cfg);
     crate::meetings::routes(cfg);
+    crate::contracts::routes(cfg);
     crate::archives::routes(cfg);
     crate::keys::routes(cfg);
     crate::forms::routes(cfg);

@@ -129,6 +129,13 @@ pub enum Right {
     /// See everyone's breaches, record them, confirm or dismiss proposals
     /// (客服主管: 全面负责部门的考核工作; the centre manager above them).
     ManageViolations,
+    /// Read the sales contracts register (营销部客服: 合同的备案及作废), follow each
+    /// contract's steps, and the month's report to finance.
+    ViewContracts,
+    /// Record contracts and their steps: filing, the mortgage's agent and loan,
+    /// the customer told and collecting, voiding (人员构架、职责分工 3, 4: the
+    /// specialists who file contracts and follow mortgages, and their supervisor).
+    RecordContracts,
 }
 
 /// The rights table: which roles carry which right.
@@ -173,6 +180,8 @@ pub fn granted(role: Role, right: Right) -> bool {
         ManageComplaints => matches!(role, CsSupervisor | CenterManager),
         ViewOwnViolations => true,
         ManageViolations => matches!(role, CsSupervisor | CenterManager),
+        ViewContracts => matches!(role, CsSpecialist | CsSupervisor | CenterManager),
+        RecordContracts => matches!(role, CsSpecialist | CsSupervisor),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::i18n::Locale;
 use crate::web::cite::{Enforcer, Gauge};
 
 /// Every feature's registers: a feature with a register adds its list here.
-const FEATURES: [&[Enforcer]; 7] = [
+const FEATURES: [&[Enforcer]; 8] = [
     crate::keys::ENFORCERS,
     crate::archives::ENFORCERS,
     crate::leave::ENFORCERS,
@@ -21,6 +21,7 @@ const FEATURES: [&[Enforcer]; 7] = [
     crate::meetings::ENFORCERS,
     crate::violations::ENFORCERS,
     crate::complaints::ENFORCERS,
+    crate::contracts::ENFORCERS,
 ];
 
 /// The registers citing each clause, by its citation ("钥匙管理规定 2(1)②"), one

@@ -16,6 +16,9 @@ impl Cite {
     pub fn label(&self) -> String {
         if self.clause.is_empty() {
             self.doc.to_owned()
+        } else if self.doc.is_empty() {
+            // A clause of a part whose heading the source lost ("B4").
+            self.clause.to_owned()
         } else {
             format!("{} {}", self.doc, self.clause)
         }

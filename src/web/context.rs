@@ -192,6 +192,11 @@ impl PageCtx {
             "meetings.nav_label",
             user.may(Right::ViewMeetings),
         ));
+        items.push((
+            "/contracts",
+            "contracts.nav_label",
+            user.may(Right::ViewContracts),
+        ));
         // Key staff open the inventory; everyone else their own loans.
         items.push((
             if user.may(Right::ViewKeys) {

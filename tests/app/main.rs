@@ -5,6 +5,7 @@ mod archives;
 mod auth;
 mod bench;
 mod complaints;
+mod contracts;
 mod forms;
 mod handbook;
 mod helpers;

@@ -1,0 +1,2 @@
+DROP TABLE sales_contract_events;
+DROP TABLE sales_contracts;

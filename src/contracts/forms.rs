@@ -1,0 +1,521 @@
+//! The contract's forms: a new contract, and a step of one. Raw input, and
+//! its checks.
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+
+use super::models::Contract;
+use super::PAYMENTS;
+use crate::properties::personal::check_phone;
+use crate::violations::schedule::parse_yuan;
+use crate::web::form::date;
+use crate::web::FieldErrors;
+
+const SHORT_MAX: usize = 50;
+const PROJECT_MAX: usize = 100;
+const NOTE_MAX: usize = 500;
+/// 100,000.00 m²: more than any one unit.
+const AREA_MAX_CENTI: i64 = 10_000_000;
+/// How far back a contract's signing may be recorded.
+const YEARS_BACK: i64 = 20;
+
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct ContractInput {
+    #[serde(default)]
+    pub contract_no: String,
+    #[serde(default)]
+    pub project: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub buyer: String,
+    #[serde(default)]
+    pub buyer_phone: String,
+    #[serde(default)]
+    pub signed_on: String,
+    #[serde(default)]
+    pub area: String,
+    #[serde(default)]
+    pub price: String,
+    #[serde(default)]
+    pub payment: String,
+    #[serde(default)]
+    pub agent: String,
+    #[serde(default)]
+    pub form_token: String,
+}
+
+pub struct ValidContract {
+    pub contract_no: String,
+    pub project: String,
+    pub unit: String,
+    pub buyer: String,
+    pub buyer_phone: String,
+    pub signed_on: NaiveDate,
+    pub area_centi: i32,
+    pub price_fen: i64,
+    pub payment: &'static str,
+    pub agent: String,
+}
+
+/// A required line of text, trimmed, at most `max` characters.
+fn text(errors: &mut FieldErrors, field: &'static str, value: &str, max: usize) -> String {
+    let v = value.trim();
+    if v.is_empty() {
+        errors.add(field, "contracts.error.required");
+    } else if v.chars().count() > max {
+        errors.add(field, "contracts.error.too_long");
+    }
+    v.to_owned()
+}
+
+/// A day of the site's calendar, not after `today` nor before `earliest`.
+fn day(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    earliest: NaiveDate,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    match date(value) {
+        None => errors.add(field, "contracts.error.date"),
+        Some(d) if d > today => errors.add(field, "contracts.error.future"),
+        Some(d) if d < earliest => errors.add(field, "contracts.error.too_early"),
+        Some(d) => return Some(d),
+    }
+    None
+}
+
+/// An area as typed ("89.56", "89.56㎡"), in hundredths of a square metre.
+fn area_centi(value: &str) -> Option<i32> {
+    parse_yuan(&value.replace("㎡", "").replace("m²", ""))
+        .filter(|a| (1..=AREA_MAX_CENTI).contains(a))
+        .and_then(|a| i32::try_from(a).ok())
+}
+
+impl ContractInput {
+    pub fn fresh(today: NaiveDate) -> ContractInput {
+        ContractInput {
+            signed_on: today.to_string(),
+            payment: PAYMENTS[0].into(),
+            form_token: crate::web::once::new_token(),
+            ..Default::default()
+        }
+    }
+
+    pub fn validate(&self, errors: &mut FieldErrors, today: NaiveDate) -> Option<ValidContract> {
+        let contract_no = text(errors, "contract_no", &self.contract_no, SHORT_MAX);
+        let project = text(errors, "project", &self.project, PROJECT_MAX);
+        let unit = text(errors, "unit", &self.unit, SHORT_MAX);
+        let buyer = text(errors, "buyer", &self.buyer, SHORT_MAX);
+        let buyer_phone = if self.buyer_phone.trim().is_empty() {
+            Some(String::new())
+        } else {
+            let phone = check_phone(&self.buyer_phone);
+            if phone.is_none() {
+                errors.add("buyer_phone", "contracts.error.phone");
+            }
+            phone
+        };
+        let earliest = today - Duration::days(365 * YEARS_BACK);
+        let signed_on = day(errors, "signed_on", &self.signed_on, earliest, today);
+        let area = area_centi(&self.area);
+        if area.is_none() {
+            errors.add("area", "contracts.error.area");
+        }
+        let price = parse_yuan(&self.price.replace([',', '，'], "")).filter(|p| *p > 0);
+        if price.is_none() {
+            errors.add("price", "contracts.error.price");
+        }
+        let payment = PAYMENTS.iter().find(|p| **p == self.payment).copied();
+        if payment.is_none() {
+            errors.add("payment", "contracts.error.payment");
+        }
+        let agent = self.agent.trim().to_owned();
+        if agent.chars().count() > PROJECT_MAX {
+            errors.add("agent", "contracts.error.too_long");
+        }
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(ValidContract {
+            contract_no,
+            project,
+            unit,
+            buyer,
+            buyer_phone: buyer_phone?,
+            signed_on: signed_on?,
+            area_centi: area?,
+            price_fen: price?,
+            payment: payment?,
+            agent,
+        })
+    }
+}
+
+/// A step of a contract, as the contract's page sends it.
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct StepInput {
+    #[serde(default)]
+    pub step: String,
+    #[serde(default)]
+    pub on_date: String,
+    #[serde(default)]
+    pub note: String,
+    /// The deed tax deadline the customer is told (契税), with `notified`.
+    #[serde(default)]
+    pub deed_tax_due: String,
+    /// "1" when the customer's identity was checked and they signed for the
+    /// contract, with `collected`.
+    #[serde(default)]
+    pub confirm: String,
+    /// The surveyed area (产权面积), with `surveyed`.
+    #[serde(default)]
+    pub surveyed: String,
+    /// The certificate's number, with `cert_received`.
+    #[serde(default)]
+    pub cert_no: String,
+    /// The name the buyer signs with on collecting the certificate, with
+    /// `cert_issued`.
+    #[serde(default)]
+    pub signed_name: String,
+    /// The contract's version the page was read at.
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub form_token: String,
+}
+
+pub struct ValidStep {
+    pub step: &'static str,
+    pub on_date: NaiveDate,
+    pub note: String,
+    pub deed_tax_due: Option<NaiveDate>,
+    pub surveyed_centi: Option<i32>,
+    pub cert_no: Option<String>,
+    pub signed_name: Option<String>,
+    pub version: i32,
+}
+
+impl StepInput {
+    /// A blank form for the contract's next step (or its voiding), dated today.
+    pub fn fresh(c: &Contract, step: &str, today: NaiveDate) -> StepInput {
+        StepInput {
+            step: step.into(),
+            on_date: today.to_string(),
+            version: c.version.to_string(),
+            form_token: crate::web::once::new_token(),
+            ..Default::default()
+        }
+    }
+
+    /// Checks the step against the contract as it stands: only its next step
+    /// (of the contract, or of its certificate once collected), or voiding while
+    /// it may be voided, from the version the page showed.
+    pub fn validate(
+        &self,
+        errors: &mut FieldErrors,
+        c: &Contract,
+        today: NaiveDate,
+    ) -> Option<ValidStep> {
+        let step = if let Some(next) = [c.next_step(), c.next_cert_step()]
+            .into_iter()
+            .flatten()
+            .find(|s| *s == self.step)
+        {
+            Some(next)
+        } else if self.step == "voided" && c.may_void() {
+            Some("voided")
+        } else {
+            None
+        };
+        let version = self
+            .version
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|v| *v == c.version);
+        if step.is_none() || version.is_none() {
+            errors.add("step", "contracts.error.changed");
+            return None;
+        }
+        let on_date = day(errors, "on_date", &self.on_date, c.signed_on, today);
+        let note = self.note.trim().to_owned();
+        if note.chars().count() > NOTE_MAX {
+            errors.add("note", "contracts.error.too_long");
+        }
+        if step == Some("voided") && note.is_empty() {
+            errors.add("note", "contracts.error.void_reason");
+        }
+        let mut deed_tax_due = None;
+        if step == Some("notified") {
+            match date(&self.deed_tax_due) {
+                None => errors.add("deed_tax_due", "contracts.error.date"),
+                Some(d) if on_date.is_some_and(|o| d < o) => {
+                    errors.add("deed_tax_due", "contracts.error.deed_tax_before")
+                }
+                Some(d) => deed_tax_due = Some(d),
+            }
+        }
+        if step == Some("collected") && self.confirm != "1" {
+            errors.add("confirm", "contracts.error.confirm");
+        }
+        let surveyed_centi = if step == Some("surveyed") {
+            let a = area_centi(&self.surveyed);
+            if a.is_none() {
+                errors.add("surveyed", "contracts.error.area");
+            }
+            a
+        } else {
+            None
+        };
+        let cert_no = (step == Some("cert_received"))
+            .then(|| text(errors, "cert_no", &self.cert_no, SHORT_MAX));
+        let signed_name = if step == Some("cert_issued") {
+            if self.confirm != "1" {
+                errors.add("confirm", "contracts.error.confirm_cert");
+            }
+            // 通知客户本人领取: the buyer in person, signing with their name.
+            let name = self.signed_name.trim();
+            if name.is_empty() {
+                errors.add("signed_name", "contracts.error.required");
+            } else if name != c.buyer.trim() {
+                errors.add("signed_name", "contracts.error.not_the_buyer");
+            }
+            Some(name.to_owned())
+        } else {
+            None
+        };
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(ValidStep {
+            step: step?,
+            on_date: on_date?,
+            note,
+            deed_tax_due,
+            surveyed_centi,
+            cert_no,
+            signed_name,
+            version: version?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
+    fn input() -> ContractInput {
+        ContractInput {
+            contract_no: " BS-2026-0001 ".into(),
+            project: "碧水花园".into(),
+            unit: "1栋-1单元-12-1202".into(),
+            buyer: "王芳".into(),
+            buyer_phone: "138 1234 5678".into(),
+            signed_on: "2026-11-28".into(),
+            area: "89.56㎡".into(),
+            price: "1,234,567.8".into(),
+            payment: "mortgage".into(),
+            agent: "链家".into(),
+            form_token: "t".into(),
+        }
+    }
+
+    #[test]
+    fn a_contract_reads_its_area_price_and_phone_as_typed() {
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let v = input().validate(&mut errors, today()).unwrap();
+        assert!(errors.is_empty());
+        assert_eq!(v.contract_no, "BS-2026-0001");
+        assert_eq!(v.area_centi, 8956);
+        assert_eq!(v.price_fen, 123_456_780);
+        assert_eq!(v.buyer_phone, "13812345678");
+        assert_eq!(v.payment, "mortgage");
+    }
+
+    #[test]
+    fn each_bad_field_of_a_contract_gets_its_own_message() {
+        let bad = ContractInput {
+            contract_no: " ".into(),
+            buyer_phone: "12345".into(),
+            signed_on: "2026-12-01".into(),
+            area: "0".into(),
+            price: "abc".into(),
+            payment: "cash".into(),
+            ..input()
+        };
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        assert!(bad.validate(&mut errors, today()).is_none());
+        for field in [
+            "contract_no",
+            "buyer_phone",
+            "signed_on",
+            "area",
+            "price",
+            "payment",
+        ] {
+            assert!(errors.has(field), "{field}");
+        }
+        assert!(!errors.has("project"));
+    }
+
+    fn contract(stage: &str, payment: &str) -> Contract {
+        Contract {
+            id: 1,
+            contract_no: "BS-1".into(),
+            project: "碧水花园".into(),
+            unit: "1-1-1-101".into(),
+            buyer: "王芳".into(),
+            buyer_phone: String::new(),
+            signed_on: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+            area_centi: 8956,
+            price_fen: 100,
+            payment: payment.into(),
+            agent: String::new(),
+            stage: stage.into(),
+            filed_on: None,
+            notified_on: None,
+            deed_tax_due: None,
+            collected_on: None,
+            voided_on: None,
+            recorded_by: 1,
+            recorded_at: chrono::Utc::now(),
+            version: 3,
+            surveyed_centi: None,
+            adjust_fen: None,
+            settled_on: None,
+            cert_no: String::new(),
+            cert_received_on: None,
+            cert_issued_on: None,
+            cert_signed_by: String::new(),
+        }
+    }
+
+    fn step(step: &str) -> StepInput {
+        StepInput {
+            step: step.into(),
+            on_date: "2026-11-20".into(),
+            version: "3".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_the_next_step_or_voiding_is_taken_and_from_the_page_read_last() {
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let c = contract("filed", "mortgage");
+        assert_eq!(
+            step("agent")
+                .validate(&mut errors, &c, today())
+                .unwrap()
+                .step,
+            "agent"
+        );
+        // Skipping the loan, or a page read before the last step: refused.
+        for s in [
+            step("notified"),
+            StepInput {
+                version: "2".into(),
+                ..step("agent")
+            },
+        ] {
+            let mut errors = FieldErrors::new(Locale::ZhCn);
+            assert!(s.validate(&mut errors, &c, today()).is_none());
+            assert!(errors.has("step"));
+        }
+        // Voiding needs its reason; a collected contract is not voided.
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        assert!(step("voided").validate(&mut errors, &c, today()).is_none());
+        assert!(errors.has("note"));
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let done = contract("collected", "full");
+        assert!(StepInput {
+            note: "客户退房".into(),
+            ..step("voided")
+        }
+        .validate(&mut errors, &done, today())
+        .is_none());
+        assert!(errors.has("step"));
+    }
+
+    #[test]
+    fn telling_the_customer_needs_the_deed_tax_deadline_and_collecting_their_signature() {
+        let c = contract("filed", "full");
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let early = StepInput {
+            deed_tax_due: "2026-11-19".into(),
+            ..step("notified")
+        };
+        assert!(early.validate(&mut errors, &c, today()).is_none());
+        assert!(errors.has("deed_tax_due"));
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let told = StepInput {
+            deed_tax_due: "2027-02-20".into(),
+            ..step("notified")
+        };
+        let v = told.validate(&mut errors, &c, today()).unwrap();
+        assert_eq!(v.deed_tax_due, NaiveDate::from_ymd_opt(2027, 2, 20));
+
+        let c = contract("notified", "full");
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        assert!(step("collected")
+            .validate(&mut errors, &c, today())
+            .is_none());
+        assert!(errors.has("confirm"));
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let before_signing = StepInput {
+            on_date: "2026-11-01".into(),
+            confirm: "1".into(),
+            ..step("collected")
+        };
+        assert!(before_signing.validate(&mut errors, &c, today()).is_none());
+        assert!(errors.has("on_date"));
+    }
+
+    #[test]
+    fn the_certificate_follows_collection_and_goes_to_the_buyer_in_person() {
+        let c = contract("notified", "full");
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let early = StepInput {
+            surveyed: "90".into(),
+            ..step("surveyed")
+        };
+        assert!(early.validate(&mut errors, &c, today()).is_none());
+        assert!(errors.has("step"), "not before collection");
+
+        let c = contract("collected", "full");
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let v = early.validate(&mut errors, &c, today()).unwrap();
+        assert_eq!(v.surveyed_centi, Some(9000));
+        let received = Contract {
+            surveyed_centi: Some(8956),
+            adjust_fen: Some(0),
+            cert_received_on: NaiveDate::from_ymd_opt(2026, 11, 20),
+            cert_no: "粤(2026)深圳市不动产权第0001号".into(),
+            ..c
+        };
+        assert_eq!(received.next_cert_step(), Some("cert_issued"));
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let someone_else = StepInput {
+            signed_name: "李四".into(),
+            confirm: "1".into(),
+            ..step("cert_issued")
+        };
+        assert!(someone_else
+            .validate(&mut errors, &received, today())
+            .is_none());
+        assert!(errors.has("signed_name"));
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let buyer = StepInput {
+            signed_name: " 王芳 ".into(),
+            ..someone_else
+        };
+        let v = buyer.validate(&mut errors, &received, today()).unwrap();
+        assert_eq!(v.signed_name.as_deref(), Some("王芳"));
+    }
+}

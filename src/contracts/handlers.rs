@@ -1,0 +1,538 @@
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{Datelike, Months, NaiveDate, Utc};
+use diesel::result::Error as DbError;
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms::{ContractInput, StepInput};
+use super::models::{centi, Contract, NewContract, ReportLine};
+use super::queries::{self, Step};
+use super::views::{ContractForm, ContractList, ContractReport, ContractShow, StepForm};
+use crate::audit;
+use crate::auth::Right;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
+use crate::web::{html, once, FieldErrors, Form, PageCtx, Query, UserPage};
+
+const PAGE: i64 = 50;
+
+#[derive(Deserialize, Default, Debug)]
+pub struct ListQuery {
+    #[serde(default)]
+    show: String,
+    /// `YYYY-MM-DD.id` of the last line of the page before.
+    #[serde(default)]
+    before: String,
+}
+
+impl ListQuery {
+    fn show(&self) -> &'static str {
+        super::SHOWS
+            .iter()
+            .find(|s| **s == self.show)
+            .copied()
+            .unwrap_or(super::SHOWS[0])
+    }
+
+    fn cursor(&self) -> Option<(NaiveDate, i64)> {
+        let (day, id) = self.before.split_once('.')?;
+        Some((crate::web::form::date(day)?, id.parse().ok()?))
+    }
+}
+
+/// GET /contracts?show=open: the register, latest signing first.
+pub async fn list(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewContracts)?;
+    let show = q.show();
+    let mut rows = queries::page(&mut conn, show, q.cursor(), PAGE + 1).await?;
+    let next = crate::web::trim_page(&mut rows, PAGE as usize)
+        .map(|c| format!("show={show}&before={}.{}", c.signed_on, c.id));
+    let body = ContractList {
+        ctx: page.ctx(),
+        rows,
+        next,
+        show,
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+async fn form(
+    page: &UserPage,
+    conn: &mut DbConn,
+    input: &ContractInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let projects = queries::project_names(conn).await?;
+    let body = ContractForm {
+        ctx: page.ctx(),
+        input,
+        errors,
+        projects,
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /contracts/new: a blank contract signed today.
+pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordContracts)?;
+    let input = ContractInput::fresh(page.ctx().today());
+    let errors = FieldErrors::new(page.locale);
+    form(&page, &mut conn, &input, &errors, StatusCode::OK).await
+}
+
+/// POST /contracts/new: a contract signed and handed back to customer service.
+pub async fn create(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    Form(mut input): Form<ContractInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordContracts)?;
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
+    let valid = input.validate(&mut errors, page.ctx().today());
+    if let Some(v) = &valid {
+        if queries::number_taken(&mut conn, &v.contract_no).await? {
+            errors.add("contract_no", "contracts.error.number_taken");
+        }
+    }
+    let (Some(v), Some(token), true) = (valid, token, errors.is_empty()) else {
+        return form(
+            &page,
+            &mut conn,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
+            let id = queries::create(
+                conn,
+                &NewContract {
+                    contract_no: &v.contract_no,
+                    project: &v.project,
+                    unit: &v.unit,
+                    buyer: &v.buyer,
+                    buyer_phone: &v.buyer_phone,
+                    signed_on: v.signed_on,
+                    area_centi: v.area_centi,
+                    price_fen: v.price_fen,
+                    payment: v.payment,
+                    agent: &v.agent,
+                    recorded_by: me,
+                    recorded_at: Utc::now(),
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "contract.recorded",
+                Some(("contract", id.to_string())),
+                json!({ "number": v.contract_no, "payment": v.payment }),
+            )
+            .await?;
+            Ok(token.filed(conn, format!("/contracts/{id}")).await?)
+        })
+        .await;
+    let filed = match filed {
+        // Recorded by someone else since the check: the number's message.
+        Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => {
+            errors.add("contract_no", "contracts.error.number_taken");
+            input.form_token = once::new_token();
+            return form(&page, &mut conn, &input, &errors, StatusCode::CONFLICT).await;
+        }
+        other => other?,
+    };
+    once::answer(
+        &mut conn,
+        &session,
+        &page,
+        &token,
+        filed,
+        "contracts.recorded",
+    )
+    .await
+}
+
+fn may_reveal(page: &UserPage, c: &Contract) -> bool {
+    c.recorded_by == page.user().id || page.may(Right::RevealPersonalData)
+}
+
+/// The contract's page; `sent` is a step form sent back with its messages.
+async fn render_show(
+    page: &UserPage,
+    conn: &mut DbConn,
+    c: Contract,
+    revealed: bool,
+    sent: Option<(&StepInput, &FieldErrors)>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let events = queries::events(conn, c.id).await?;
+    let today = page.ctx().today();
+    let blank = FieldErrors::new(page.locale);
+    let recording = page.may(Right::RecordContracts);
+    // The next step's form and the voiding form, one of them as sent.
+    let step_form = |step: &'static str| {
+        let (input, errors) = match sent {
+            Some((input, errors)) if input.step == step => (input.clone(), errors),
+            _ => (StepInput::fresh(&c, step, today), &blank),
+        };
+        StepForm {
+            step,
+            input,
+            errors,
+        }
+    };
+    let next = c.next_step().filter(|_| recording).map(&step_form);
+    let cert = c.next_cert_step().filter(|_| recording).map(&step_form);
+    let void = (recording && c.may_void()).then(|| step_form("voided"));
+    // A step refused because the page was stale: said above both forms.
+    let stale = sent.is_some_and(|(_, e)| e.has("step"));
+    let phone = if revealed {
+        c.buyer_phone.clone()
+    } else {
+        c.phone_masked()
+    };
+    let body = ContractShow {
+        ctx: page.ctx(),
+        may_reveal: !revealed && !c.buyer_phone.is_empty() && may_reveal(page, &c),
+        phone,
+        c,
+        events,
+        next,
+        cert,
+        void,
+        stale,
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(status, body))
+}
+
+/// GET /contracts/{id}: the contract, its steps, and the forms of what comes next.
+pub async fn show(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewContracts)?;
+    let c = queries::get(&mut conn, path.into_inner()).await?;
+    render_show(&page, &mut conn, c, false, None, StatusCode::OK).await
+}
+
+/// POST /contracts/{id}/reveal: the page with the buyer's phone in full; the
+/// view is audited before it is shown.
+pub async fn reveal(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewContracts)?;
+    let c = queries::get(&mut conn, path.into_inner()).await?;
+    if !may_reveal(&page, &c) {
+        return Err(AppError::Forbidden);
+    }
+    audit::record(
+        &mut conn,
+        &page.meta(),
+        "contract.phone_viewed",
+        Some(("contract", c.id.to_string())),
+        json!({}),
+    )
+    .await?;
+    render_show(&page, &mut conn, c, true, None, StatusCode::OK).await
+}
+
+/// POST /contracts/{id}/step: the contract's next step, or its voiding, unless
+/// the contract moved on since the page was read (then the page comes back,
+/// with the input kept and a message).
+pub async fn step(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(mut input): Form<StepInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordContracts)?;
+    let c = queries::get(&mut conn, path.into_inner()).await?;
+    let id = c.id;
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
+    let today = page.ctx().today();
+    let valid = input.validate(&mut errors, &c, today);
+    let (Some(v), Some(token)) = (valid, token) else {
+        let status = if errors.has("step") {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return render_show(&page, &mut conn, c, false, Some((&input, &errors)), status).await;
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let taken = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
+            // Checked again under the lock: another tab or a colleague may
+            // have taken a step since.
+            let locked = queries::lock(conn, id).await?;
+            let mut errors = FieldErrors::new(page.locale);
+            if input.validate(&mut errors, &locked, today).is_none() {
+                return Err(AppError::Db(DbError::RollbackTransaction));
+            }
+            queries::take_step(
+                conn,
+                &Step {
+                    id,
+                    step: v.step,
+                    on_date: v.on_date,
+                    note: &v.note,
+                    deed_tax_due: v.deed_tax_due,
+                    surveyed: v.surveyed_centi.map(|area| {
+                        let s = super::area::settle(
+                            i64::from(locked.area_centi),
+                            i64::from(area),
+                            locked.price_fen,
+                        );
+                        (area, s.adjust_fen)
+                    }),
+                    cert_no: v.cert_no.as_deref(),
+                    signed_by: v.signed_name.as_deref(),
+                    by: me,
+                    at: Utc::now(),
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                &format!("contract.{}", v.step),
+                Some(("contract", id.to_string())),
+                json!({ "on": v.on_date, "version": v.version.saturating_add(1) }),
+            )
+            .await?;
+            Ok(token.filed(conn, format!("/contracts/{id}")).await?)
+        })
+        .await;
+    let filed = match taken {
+        Err(AppError::Db(DbError::RollbackTransaction)) => {
+            let c = queries::get(&mut conn, id).await?;
+            let mut errors = FieldErrors::new(page.locale);
+            errors.add("step", "contracts.error.changed");
+            input.form_token = once::new_token();
+            return render_show(
+                &page,
+                &mut conn,
+                c,
+                false,
+                Some((&input, &errors)),
+                StatusCode::CONFLICT,
+            )
+            .await;
+        }
+        other => other?,
+    };
+    let done = if v.step == "voided" {
+        "contracts.voided_done"
+    } else {
+        "contracts.step_done"
+    };
+    once::answer(&mut conn, &session, &page, &token, filed, done).await
+}
+
+/// GET /contracts.csv and .xlsx: the register with the page's filter (at most a
+/// sheet's worth).
+pub async fn export(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<ListQuery>,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewContracts)?;
+    let show = q.show();
+    let rows = queries::page(&mut conn, show, None, SHEET_MAX).await?;
+    let loc = page.locale;
+    let headers = [
+        "contracts.number",
+        "contracts.project",
+        "contracts.unit",
+        "contracts.buyer",
+        "contracts.signed_on",
+        "contracts.area",
+        "contracts.price",
+        "contracts.payment_label",
+        "contracts.agent",
+        "contracts.stage",
+        "contracts.step.filed",
+        "contracts.step.notified",
+        "contracts.deed_tax_due",
+        "contracts.step.collected",
+        "contracts.step.voided",
+        "contracts.surveyed",
+        "contracts.r.settled_amount",
+        "contracts.cert_no",
+        "contracts.step.cert_issued",
+    ];
+    let day = |d: Option<NaiveDate>| Cell::from(d.map(|d| d.to_string()).unwrap_or_default());
+    let rows = rows
+        .into_iter()
+        .map(|c| {
+            vec![
+                Cell::from(c.contract_no.clone()),
+                c.project.clone().into(),
+                c.unit.clone().into(),
+                c.buyer.clone().into(),
+                c.signed_on.to_string().into(),
+                c.area().into(),
+                c.price().into(),
+                loc.t_in("contracts.payment", &c.payment).into(),
+                c.agent.clone().into(),
+                loc.t_in("contracts.stage_of", &c.stage).into(),
+                day(c.filed_on),
+                day(c.notified_on),
+                day(c.deed_tax_due),
+                day(c.collected_on),
+                day(c.voided_on),
+                c.surveyed_centi
+                    .map(|a| centi(a.into()))
+                    .unwrap_or_default()
+                    .into(),
+                c.adjust_fen.map(centi).unwrap_or_default().into(),
+                c.cert_no.clone().into(),
+                day(c.cert_issued_on),
+            ]
+        })
+        .collect();
+    let sheet = Sheet::new(loc, "contracts.title", &headers, rows);
+    export::respond(&sheet, format, &format!("contracts-{show}"))
+}
+
+#[derive(Deserialize, Default, Debug)]
+pub struct ReportQuery {
+    #[serde(default)]
+    month: String,
+}
+
+/// The report's month: as asked (`YYYY-MM`), else last month (the report is
+/// made at the start of a month for the month before).
+fn report_month(q: &ReportQuery, today: NaiveDate) -> NaiveDate {
+    crate::web::form::date(&format!("{}-01", q.month.trim())).unwrap_or_else(|| {
+        let first = today.with_day(1).unwrap_or(today);
+        first.checked_sub_months(Months::new(1)).unwrap_or(first)
+    })
+}
+
+async fn report_lines(
+    page: &UserPage,
+    conn: &mut DbConn,
+    q: &ReportQuery,
+) -> Result<(NaiveDate, Vec<ReportLine>), AppError> {
+    page.require(Right::ViewContracts)?;
+    let first = report_month(q, page.ctx().today());
+    let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
+    let lines = queries::report(conn, first, next).await?;
+    Ok((first, lines))
+}
+
+/// GET /contracts/report?month=YYYY-MM: the month's report to finance.
+pub async fn report(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (first, lines) = report_lines(&page, &mut conn, &q).await?;
+    let body = ContractReport {
+        ctx: page.ctx(),
+        month: first.format("%Y-%m").to_string(),
+        total: ReportLine::total(&lines),
+        lines,
+        cites: super::REPORT_CITES,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+fn report_row(l: &ReportLine, name: String) -> Vec<Cell> {
+    vec![
+        Cell::from(name),
+        Cell::from(l.signed),
+        centi(l.signed_area_centi).into(),
+        centi(l.signed_fen).into(),
+        Cell::from(l.mortgages),
+        Cell::from(l.filed),
+        Cell::from(l.collected),
+        Cell::from(l.voided),
+        centi(l.voided_fen).into(),
+        Cell::from(l.settled),
+        centi(l.settled_fen).into(),
+        Cell::from(l.certificates),
+    ]
+}
+
+/// GET /contracts/report.csv and .xlsx: the same table, with its total line.
+pub async fn report_export(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<ReportQuery>,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    let (first, lines) = report_lines(&page, &mut conn, &q).await?;
+    let ctx: &PageCtx = page.ctx();
+    let mut rows: Vec<Vec<Cell>> = lines
+        .iter()
+        .map(|l| report_row(l, l.project.clone()))
+        .collect();
+    rows.push(report_row(
+        &ReportLine::total(&lines),
+        ctx.t("contracts.total").to_owned(),
+    ));
+    let sheet = Sheet::new(
+        page.locale,
+        "contracts.report",
+        &super::views::REPORT_HEADERS,
+        rows,
+    );
+    export::respond(
+        &sheet,
+        format,
+        &format!("contracts-report-{}", first.format("%Y-%m")),
+    )
+}

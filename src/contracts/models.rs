@@ -1,0 +1,175 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+
+use crate::schema::sales_contracts;
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = sales_contracts)]
+pub struct Contract {
+    pub id: i64,
+    pub contract_no: String,
+    pub project: String,
+    pub unit: String,
+    pub buyer: String,
+    pub buyer_phone: String,
+    pub signed_on: NaiveDate,
+    pub area_centi: i32,
+    pub price_fen: i64,
+    pub payment: String,
+    pub agent: String,
+    pub stage: String,
+    pub filed_on: Option<NaiveDate>,
+    pub notified_on: Option<NaiveDate>,
+    pub deed_tax_due: Option<NaiveDate>,
+    pub collected_on: Option<NaiveDate>,
+    pub voided_on: Option<NaiveDate>,
+    pub recorded_by: i64,
+    pub recorded_at: DateTime<Utc>,
+    pub version: i32,
+    pub surveyed_centi: Option<i32>,
+    pub adjust_fen: Option<i64>,
+    pub settled_on: Option<NaiveDate>,
+    pub cert_no: String,
+    pub cert_received_on: Option<NaiveDate>,
+    pub cert_issued_on: Option<NaiveDate>,
+    pub cert_signed_by: String,
+}
+
+impl Contract {
+    /// The buyer's phone as pages show it: 138****5678.
+    pub fn phone_masked(&self) -> String {
+        crate::properties::personal::mask_phone(&self.buyer_phone)
+    }
+
+    /// The step that comes next, if the contract is still followed.
+    pub fn next_step(&self) -> Option<&'static str> {
+        super::next_step(&self.stage, &self.payment)
+    }
+
+    /// The next step of the certificate's part, once the contract is collected:
+    /// the surveyed area, the refund or top-up settled (when there is one), the
+    /// certificate received, then issued.
+    pub fn next_cert_step(&self) -> Option<&'static str> {
+        if self.stage != "collected" {
+            None
+        } else if self.surveyed_centi.is_none() {
+            Some("surveyed")
+        } else if self.adjust_fen.unwrap_or(0) != 0 && self.settled_on.is_none() {
+            Some("settled")
+        } else if self.cert_received_on.is_none() {
+            Some("cert_received")
+        } else if self.cert_issued_on.is_none() {
+            Some("cert_issued")
+        } else {
+            None
+        }
+    }
+
+    /// The area difference's settlement, once the area is surveyed.
+    pub fn settlement(&self) -> Option<super::area::Settlement> {
+        self.surveyed_centi
+            .map(|s| super::area::settle(i64::from(self.area_centi), i64::from(s), self.price_fen))
+    }
+
+    pub fn may_void(&self) -> bool {
+        super::may_void(&self.stage)
+    }
+
+    /// The pre-sale area as written: "89.56".
+    pub fn area(&self) -> String {
+        centi(i64::from(self.area_centi))
+    }
+
+    /// The price in 元 as written: "1234567.89".
+    pub fn price(&self) -> String {
+        centi(self.price_fen)
+    }
+}
+
+/// Hundredths as written with two decimals at most: 8956 → "89.56", 500 → "5",
+/// -17 → "-0.17".
+pub fn centi(n: i64) -> String {
+    let s = crate::violations::schedule::yuan(n.unsigned_abs().try_into().unwrap_or(i64::MAX));
+    if n < 0 {
+        format!("-{s}")
+    } else {
+        s
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = sales_contracts)]
+pub struct NewContract<'a> {
+    pub contract_no: &'a str,
+    pub project: &'a str,
+    pub unit: &'a str,
+    pub buyer: &'a str,
+    pub buyer_phone: &'a str,
+    pub signed_on: NaiveDate,
+    pub area_centi: i32,
+    pub price_fen: i64,
+    pub payment: &'a str,
+    pub agent: &'a str,
+    pub recorded_by: i64,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A step of a contract's history, with who recorded it.
+#[derive(Queryable, Debug, Clone)]
+pub struct EventLine {
+    pub step: String,
+    pub on_date: NaiveDate,
+    pub note: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+}
+
+/// A project's line of the month's report to finance.
+#[derive(QueryableByName, Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportLine {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub project: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub signed: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub signed_area_centi: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub signed_fen: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub mortgages: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub filed: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub collected: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub voided: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub voided_fen: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub settled: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub settled_fen: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub certificates: i64,
+}
+
+impl ReportLine {
+    /// The total of several lines, for the report's last line.
+    pub fn total(lines: &[ReportLine]) -> ReportLine {
+        let mut t = ReportLine::default();
+        for l in lines {
+            t.signed += l.signed;
+            t.signed_area_centi += l.signed_area_centi;
+            t.signed_fen += l.signed_fen;
+            t.mortgages += l.mortgages;
+            t.filed += l.filed;
+            t.collected += l.collected;
+            t.voided += l.voided;
+            t.voided_fen += l.voided_fen;
+            t.settled += l.settled;
+            t.settled_fen += l.settled_fen;
+            t.certificates += l.certificates;
+        }
+        t
+    }
+}

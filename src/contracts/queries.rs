@@ -1,0 +1,262 @@
+//! SQL of the sales contracts. Every function takes the connection, so it works
+//! inside the caller's transaction.
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Date};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::models::{Contract, EventLine, NewContract, ReportLine};
+use crate::schema::{projects, sales_contract_events, sales_contracts, users};
+
+/// Which contracts the register shows: one of [`super::SHOWS`].
+pub fn stages_of(show: &str) -> Option<&'static [&'static str]> {
+    match show {
+        "signed" => Some(&["signed"]),
+        "mortgage" => Some(&["filed", "agent", "loan"]),
+        "notified" => Some(&["notified"]),
+        "collected" => Some(&["collected"]),
+        "voided" => Some(&["voided"]),
+        _ => None,
+    }
+}
+
+/// A page of the register, latest signing first, after the cursor (signing day,
+/// id): a keyset, whatever the register holds. `show` "open" lists those still
+/// followed; "mortgage" those filed whose customer was not told yet.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    show: &str,
+    before: Option<(NaiveDate, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Contract>> {
+    let mut q = sales_contracts::table
+        .order((
+            sales_contracts::signed_on.desc(),
+            sales_contracts::id.desc(),
+        ))
+        .select(Contract::as_select())
+        .limit(limit)
+        .into_boxed();
+    if show == "certificate" {
+        // Written as the partial index's predicate, so the planner uses it.
+        q = q.filter(sql::<Bool>(
+            "sales_contracts.stage = 'collected' AND sales_contracts.cert_issued_on IS NULL",
+        ));
+    } else if show == "open" {
+        // Written as the partial index's predicate, so the planner uses it.
+        q = q.filter(sql::<Bool>(
+            "sales_contracts.stage NOT IN ('collected', 'voided')",
+        ));
+    } else if let Some(stages) = stages_of(show) {
+        q = q.filter(sales_contracts::stage.eq_any(stages));
+    }
+    if let Some((day, id)) = before {
+        // A row comparison, so the index range starts right at the cursor.
+        q = q.filter(
+            sql::<Bool>("(sales_contracts.signed_on, sales_contracts.id) < (")
+                .bind::<Date, _>(day)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    q.load(conn).await
+}
+
+pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Contract> {
+    sales_contracts::table
+        .find(id)
+        .select(Contract::as_select())
+        .first(conn)
+        .await
+}
+
+/// The contract, locked for a step.
+pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Contract> {
+    sales_contracts::table
+        .find(id)
+        .select(Contract::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+/// Whether a contract of this number is recorded.
+pub async fn number_taken(conn: &mut AsyncPgConnection, no: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        sales_contracts::table.filter(sales_contracts::contract_no.eq(no)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// The contract's steps, in the order they were taken, with who took them.
+pub async fn events(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<EventLine>> {
+    sales_contract_events::table
+        .inner_join(users::table)
+        .filter(sales_contract_events::contract_id.eq(id))
+        .order(sales_contract_events::id)
+        .select((
+            sales_contract_events::step,
+            sales_contract_events::on_date,
+            sales_contract_events::note,
+            sales_contract_events::at,
+            users::display_name,
+        ))
+        .load(conn)
+        .await
+}
+
+/// Records a contract and its first step (signed); returns its id.
+pub async fn create(conn: &mut AsyncPgConnection, new: &NewContract<'_>) -> QueryResult<i64> {
+    let id = diesel::insert_into(sales_contracts::table)
+        .values(new)
+        .returning(sales_contracts::id)
+        .get_result(conn)
+        .await?;
+    add_event(
+        conn,
+        id,
+        "signed",
+        new.signed_on,
+        "",
+        new.recorded_by,
+        new.recorded_at,
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn add_event(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    step: &str,
+    on_date: NaiveDate,
+    note: &str,
+    actor: i64,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(sales_contract_events::table)
+        .values((
+            sales_contract_events::contract_id.eq(id),
+            sales_contract_events::step.eq(step),
+            sales_contract_events::on_date.eq(on_date),
+            sales_contract_events::note.eq(note),
+            sales_contract_events::actor_id.eq(actor),
+            sales_contract_events::at.eq(at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A step of a contract: its stage and date change, its version goes up, its
+/// history gains the step.
+pub struct Step<'a> {
+    pub id: i64,
+    pub step: &'static str,
+    pub on_date: NaiveDate,
+    pub note: &'a str,
+    pub deed_tax_due: Option<NaiveDate>,
+    /// With `surveyed`: the area, and the refund or top-up it makes.
+    pub surveyed: Option<(i32, i64)>,
+    pub cert_no: Option<&'a str>,
+    pub signed_by: Option<&'a str>,
+    pub by: i64,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = sales_contracts)]
+struct StepChange<'a> {
+    stage: Option<&'a str>,
+    filed_on: Option<NaiveDate>,
+    notified_on: Option<NaiveDate>,
+    deed_tax_due: Option<NaiveDate>,
+    collected_on: Option<NaiveDate>,
+    voided_on: Option<NaiveDate>,
+    surveyed_centi: Option<i32>,
+    adjust_fen: Option<i64>,
+    settled_on: Option<NaiveDate>,
+    cert_no: Option<&'a str>,
+    cert_received_on: Option<NaiveDate>,
+    cert_issued_on: Option<NaiveDate>,
+    cert_signed_by: Option<&'a str>,
+}
+
+/// Takes the step on a contract the caller locked and checked.
+pub async fn take_step(conn: &mut AsyncPgConnection, s: &Step<'_>) -> QueryResult<()> {
+    let on = |step: &str| (s.step == step).then_some(s.on_date);
+    // The certificate's steps leave the contract's stage (collected) as it is.
+    let certificate = matches!(
+        s.step,
+        "surveyed" | "settled" | "cert_received" | "cert_issued"
+    );
+    let change = StepChange {
+        stage: (!certificate).then_some(s.step),
+        filed_on: on("filed"),
+        notified_on: on("notified"),
+        deed_tax_due: s.deed_tax_due,
+        collected_on: on("collected"),
+        voided_on: on("voided"),
+        surveyed_centi: s.surveyed.map(|(area, _)| area),
+        adjust_fen: s.surveyed.map(|(_, fen)| fen),
+        settled_on: on("settled"),
+        cert_no: s.cert_no,
+        cert_received_on: on("cert_received"),
+        cert_issued_on: on("cert_issued"),
+        cert_signed_by: s.signed_by,
+    };
+    diesel::update(sales_contracts::table.find(s.id))
+        .set((
+            &change,
+            sales_contracts::version.eq(sales_contracts::version + 1),
+        ))
+        .execute(conn)
+        .await?;
+    add_event(conn, s.id, s.step, s.on_date, s.note, s.by, s.at).await
+}
+
+/// The month's report to finance, by project: contracts signed (how many, their
+/// area and price, of which on mortgage), filed, collected, voided (and their
+/// price), area differences settled (and their net amount: positive, the buyers
+/// paid), certificates issued, each counted by the day of its step in [from, until). One statement,
+/// over the steps' index.
+pub async fn report(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> QueryResult<Vec<ReportLine>> {
+    diesel::sql_query(
+        "SELECT c.project, \
+            count(*) FILTER (WHERE e.step = 'signed') AS signed, \
+            coalesce(sum(c.area_centi) FILTER (WHERE e.step = 'signed'), 0)::int8 AS signed_area_centi, \
+            coalesce(sum(c.price_fen) FILTER (WHERE e.step = 'signed'), 0)::int8 AS signed_fen, \
+            count(*) FILTER (WHERE e.step = 'signed' AND c.payment = 'mortgage') AS mortgages, \
+            count(*) FILTER (WHERE e.step = 'filed') AS filed, \
+            count(*) FILTER (WHERE e.step = 'collected') AS collected, \
+            count(*) FILTER (WHERE e.step = 'voided') AS voided, \
+            coalesce(sum(c.price_fen) FILTER (WHERE e.step = 'voided'), 0)::int8 AS voided_fen, \
+            count(*) FILTER (WHERE e.step = 'settled') AS settled, \
+            coalesce(sum(c.adjust_fen) FILTER (WHERE e.step = 'settled'), 0)::int8 AS settled_fen, \
+            count(*) FILTER (WHERE e.step = 'cert_issued') AS certificates \
+         FROM sales_contract_events e JOIN sales_contracts c ON c.id = e.contract_id \
+         WHERE e.step IN ('signed', 'filed', 'collected', 'voided', 'settled', 'cert_issued') \
+            AND e.on_date >= $1 AND e.on_date < $2 \
+         GROUP BY c.project ORDER BY c.project",
+    )
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(until)
+    .load(conn)
+    .await
+}
+
+/// The projects on record, for the form's suggestions.
+pub async fn project_names(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    projects::table
+        .order(projects::name)
+        .select(projects::name)
+        .load(conn)
+        .await
+}

@@ -1,0 +1,181 @@
+use askama::Template;
+
+use super::forms::{ContractInput, StepInput};
+use super::models::{centi, Contract, EventLine, ReportLine};
+use crate::web::cite::Cite;
+use crate::web::{FieldErrors, PageCtx};
+
+/// The report's columns, catalog keys.
+pub const REPORT_HEADERS: [&str; 12] = [
+    "contracts.project",
+    "contracts.r.signed",
+    "contracts.r.area",
+    "contracts.r.amount",
+    "contracts.r.mortgages",
+    "contracts.r.filed",
+    "contracts.r.collected",
+    "contracts.r.voided",
+    "contracts.r.voided_amount",
+    "contracts.r.settled",
+    "contracts.r.settled_amount",
+    "contracts.r.certificates",
+];
+
+/// Texts the contract pages share.
+pub trait ContractText {
+    fn loc(&self) -> crate::i18n::Locale;
+    fn payment_label(&self, code: &str) -> &'static str {
+        self.loc().t_in("contracts.payment", code)
+    }
+    /// Where a contract stands: "已备案".
+    fn stage_label(&self, code: &str) -> &'static str {
+        self.loc().t_in("contracts.stage_of", code)
+    }
+    /// A step as an action: "备案".
+    fn step_label(&self, code: &str) -> &'static str {
+        self.loc().t_in("contracts.step", code)
+    }
+    fn money(&self, fen: &i64) -> String {
+        self.loc().tf("contracts.yuan", &[("n", &centi(*fen))])
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contracts/list.html")]
+pub struct ContractList<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<Contract>,
+    pub next: Option<String>,
+    pub show: &'static str,
+    pub cites: &'static [Cite],
+}
+
+impl ContractText for ContractList<'_> {
+    fn loc(&self) -> crate::i18n::Locale {
+        self.ctx.locale
+    }
+}
+
+impl ContractList<'_> {
+    /// The register's `?show=` choices, with their names.
+    pub fn filters(&self) -> Vec<(&'static str, &'static str)> {
+        super::SHOWS
+            .iter()
+            .map(|s| (*s, self.ctx.t_in("contracts.show", s)))
+            .collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contracts/form.html")]
+pub struct ContractForm<'a> {
+    pub ctx: &'a PageCtx,
+    pub input: &'a ContractInput,
+    pub errors: &'a FieldErrors,
+    /// The projects on record, suggested for the project field.
+    pub projects: Vec<String>,
+    pub cites: &'static [Cite],
+}
+
+impl ContractText for ContractForm<'_> {
+    fn loc(&self) -> crate::i18n::Locale {
+        self.ctx.locale
+    }
+}
+
+impl ContractForm<'_> {
+    pub fn payments(&self) -> Vec<(&'static str, &'static str)> {
+        super::PAYMENTS
+            .iter()
+            .map(|p| (*p, self.payment_label(p)))
+            .collect()
+    }
+}
+
+/// A step's form on the contract's page: blank, or as sent with its messages.
+pub struct StepForm<'a> {
+    pub step: &'static str,
+    pub input: StepInput,
+    pub errors: &'a FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "contracts/show.html")]
+pub struct ContractShow<'a> {
+    pub ctx: &'a PageCtx,
+    pub c: Contract,
+    /// The buyer's phone: masked, or in full after an audited reveal.
+    pub phone: String,
+    pub may_reveal: bool,
+    pub events: Vec<EventLine>,
+    /// The next step's form, for those who record steps.
+    pub next: Option<StepForm<'a>>,
+    /// The certificate's next step's form, once the contract is collected.
+    pub cert: Option<StepForm<'a>>,
+    /// The voiding form, while the contract may be voided.
+    pub void: Option<StepForm<'a>>,
+    /// A step was refused: the contract moved on since the page was read.
+    pub stale: bool,
+    pub cites: &'static [Cite],
+}
+
+impl ContractText for ContractShow<'_> {
+    fn loc(&self) -> crate::i18n::Locale {
+        self.ctx.locale
+    }
+}
+
+impl ContractShow<'_> {
+    /// The area difference, as the page says it: "+0.17 ㎡，补交 2515.07 元".
+    pub fn settlement_text(&self) -> Option<String> {
+        let s = self.c.settlement()?;
+        let sign = if s.diff_centi > 0 { "+" } else { "" };
+        let key = match s.adjust_fen {
+            0 => "contracts.settle_none",
+            f if f > 0 => "contracts.settle_pay",
+            _ => "contracts.settle_refund",
+        };
+        Some(self.ctx.tf(
+            key,
+            &[
+                ("diff", &format!("{sign}{}", centi(s.diff_centi))),
+                ("amount", &centi(s.adjust_fen.abs())),
+            ],
+        ))
+    }
+
+    /// The difference is beyond 3%: the buyer may withdraw.
+    pub fn beyond_three_percent(&self) -> bool {
+        self.c.settlement().is_some_and(|s| s.beyond_three_percent)
+    }
+
+    /// What the next step's form asks, as a hint.
+    pub fn step_hint(&self, step: &str) -> &'static str {
+        self.ctx.t_in("contracts.hint", step)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contracts/report.html")]
+pub struct ContractReport<'a> {
+    pub ctx: &'a PageCtx,
+    pub month: String,
+    pub lines: Vec<ReportLine>,
+    pub total: ReportLine,
+    pub cites: &'static [Cite],
+}
+
+impl ContractText for ContractReport<'_> {
+    fn loc(&self) -> crate::i18n::Locale {
+        self.ctx.locale
+    }
+}
+
+impl ContractReport<'_> {
+    pub fn headers(&self) -> Vec<&'static str> {
+        REPORT_HEADERS.iter().map(|k| self.ctx.t(k)).collect()
+    }
+    pub fn area(&self, centis: &i64) -> String {
+        centi(*centis)
+    }
+}

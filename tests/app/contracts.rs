@@ -1,0 +1,441 @@
+//! Sales contracts (营销部客服): recorded, followed from filing to the customer's
+//! collection or voided, and counted in the month's report to finance.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{audit_log, sales_contract_events, sales_contracts};
+use reqwest::StatusCode;
+
+use crate::approvals::day;
+use crate::helpers::*;
+
+const PROJECT: &str = "翠湖苑";
+
+fn contract_fields(no: &str, payment: &'static str) -> Vec<(&'static str, String)> {
+    vec![
+        ("contract_no", no.to_owned()),
+        ("project", PROJECT.to_owned()),
+        ("unit", "5栋-1单元-09-0902".to_owned()),
+        ("buyer", "周晓明".to_owned()),
+        ("buyer_phone", "139 1234 5678".to_owned()),
+        ("signed_on", day(-3)),
+        ("area", "89.56".to_owned()),
+        ("price", "1,325,000".to_owned()),
+        ("payment", payment.to_owned()),
+        ("agent", "安居房产中介".to_owned()),
+    ]
+}
+
+fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Records a contract through the form; returns its page's path.
+async fn record(b: &Browser, no: &str, payment: &'static str) -> String {
+    let fields = contract_fields(no, payment);
+    let res = b
+        .submit("/contracts/new", "/contracts/new", &pairs(&fields))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{no}");
+    location(&res)
+}
+
+/// Sends the form `form` (#next-step or #void-step) of the contract's page with
+/// these fields, as the page shows it (its token and version).
+async fn take(b: &Browser, path: &str, form: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let (_, page) = b.page(path).await;
+    let token = value_of(&page, &format!(r#"#{form} input[name="form_token"]"#))
+        .unwrap_or_else(|| panic!("no {form} on {path}"));
+    let version = value_of(&page, &format!(r#"#{form} input[name="version"]"#)).unwrap();
+    let step = value_of(&page, &format!(r#"#{form} input[name="step"]"#)).unwrap();
+    let mut all = fields.to_vec();
+    all.extend([
+        ("form_token", token.as_str()),
+        ("version", version.as_str()),
+        ("step", step.as_str()),
+    ]);
+    b.post(&format!("{path}/step"), &all).await
+}
+
+async fn stage_of(app: &TestApp, no: &str) -> (String, i32, Option<chrono::NaiveDate>) {
+    let mut conn = app.db().await;
+    sales_contracts::table
+        .filter(sales_contracts::contract_no.eq(no))
+        .select((
+            sales_contracts::stage,
+            sales_contracts::version,
+            sales_contracts::deed_tax_due,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_mortgage_contract_is_followed_from_filing_to_its_certificate_and_reported_to_finance() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let path = record(&specialist, "CH-2026-0001", "mortgage").await;
+    let (status, page) = specialist.page(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&page, "#contract-stage").unwrap(), "待备案");
+    assert_eq!(text_of(&page, "#contract-phone").unwrap(), "139****5678");
+    assert_eq!(text_of(&page, "#contract-price").unwrap(), "1325000 元");
+    assert!(page.contains("89.56"));
+    // The list of contracts still followed shows it.
+    let (_, list) = specialist.page("/contracts").await;
+    assert!(texts_of(&list, "#contracts td a").contains(&"CH-2026-0001".to_owned()));
+
+    // Filed; then the agent, not yet the customer.
+    let filed = [("on_date", day(-2)), ("note", "房管局受理".to_owned())];
+    let res = take(&specialist, &path, "next-step", &pairs(&filed)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = specialist.page(&path).await;
+    assert_eq!(
+        value_of(&page, r#"#next-step input[name="step"]"#).unwrap(),
+        "agent"
+    );
+    // A page read before the filing cannot file it again, nor skip ahead: the
+    // step is refused with a message, and nothing changes.
+    let stale = [
+        ("step", "notified"),
+        ("on_date", &day(0)),
+        ("deed_tax_due", &day(60)),
+        ("version", "1"),
+        ("form_token", "0123456789abcdef0123456789abcdef"),
+    ];
+    let res = specialist.post(&format!("{path}/step"), &stale).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#contract-changed").is_some());
+    assert_eq!(stage_of(&app, "CH-2026-0001").await.0, "filed");
+
+    for step in ["agent", "loan"] {
+        let res = take(&specialist, &path, "next-step", &[("on_date", &day(-1))]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{step}");
+    }
+    // Telling the customer needs the deed tax deadline; the date typed is kept.
+    let res = take(&specialist, &path, "next-step", &[("on_date", &day(0))]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        value_of(&body, "#next-step-on_date").unwrap(),
+        day(0),
+        "input kept"
+    );
+    assert!(!text_of(&body, "#next-step-e-deed_tax_due")
+        .unwrap()
+        .is_empty());
+    let due = day(90);
+    let res = take(
+        &specialist,
+        &path,
+        "next-step",
+        &[("on_date", &day(0)), ("deed_tax_due", &due)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Collecting needs the customer's signature confirmed.
+    let res = take(&specialist, &path, "next-step", &[("on_date", &day(0))]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = take(
+        &specialist,
+        &path,
+        "next-step",
+        &[("on_date", &day(0)), ("confirm", "1")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (stage, version, deed_tax) = stage_of(&app, "CH-2026-0001").await;
+    assert_eq!(stage, "collected");
+    assert_eq!(version, 6);
+    assert_eq!(deed_tax.map(|d| d.to_string()), Some(due));
+    let (_, page) = specialist.page(&path).await;
+    assert_eq!(
+        texts_of(&page, "#contract-history tbody tr td:nth-child(2)"),
+        [
+            "签订",
+            "备案",
+            "中介签字领取",
+            "银行贷款到账",
+            "通知客户领取",
+            "客户签字领取"
+        ]
+    );
+    // A collected contract is not voided; its certificate comes next.
+    assert!(text_of(&page, "#next-step").is_none());
+    assert!(text_of(&page, "#void-step").is_none());
+    assert_eq!(
+        value_of(&page, r#"#cert-step input[name="step"]"#).unwrap(),
+        "surveyed"
+    );
+
+    // The surveyed area: 0.17 m² more than sold, paid at the contract's price.
+    let res = take(
+        &specialist,
+        &path,
+        "cert-step",
+        &[("on_date", &day(0)), ("surveyed", "89.73")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = specialist.page(&path).await;
+    assert_eq!(
+        text_of(&page, "#contract-settlement").unwrap(),
+        "面积差 +0.17 ㎡，客户补交 2515.07 元"
+    );
+    for (step, fields) in [
+        ("settled", vec![("on_date", day(0))]),
+        (
+            "cert_received",
+            vec![
+                ("on_date", day(0)),
+                ("cert_no", "粤(2026)深圳市不动产权第0123456号".to_owned()),
+            ],
+        ),
+    ] {
+        let res = take(&specialist, &path, "cert-step", &pairs(&fields)).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{step}");
+    }
+    // The certificate goes to the buyer in person: another name is refused.
+    let someone = [
+        ("on_date", day(0)),
+        ("signed_name", "周小明".to_owned()),
+        ("confirm", "1".to_owned()),
+    ];
+    let res = take(&specialist, &path, "cert-step", &pairs(&someone)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(!text_of(&body, "#cert-step-e-signed_name")
+        .unwrap()
+        .is_empty());
+    assert_eq!(value_of(&body, "#cert-step-signed_name").unwrap(), "周小明");
+    let buyer = [
+        ("on_date", day(0)),
+        ("signed_name", "周晓明".to_owned()),
+        ("confirm", "1".to_owned()),
+    ];
+    let res = take(&specialist, &path, "cert-step", &pairs(&buyer)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = specialist.page(&path).await;
+    assert!(text_of(&page, "#cert-step").is_none());
+    assert!(text_of(&page, "#contract-cert").unwrap().contains("周晓明"));
+    let mut conn = app.db().await;
+    let (stage, adjust, signed_by): (String, Option<i64>, String) = sales_contracts::table
+        .filter(sales_contracts::contract_no.eq("CH-2026-0001"))
+        .select((
+            sales_contracts::stage,
+            sales_contracts::adjust_fen,
+            sales_contracts::cert_signed_by,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        (stage.as_str(), adjust, signed_by.as_str()),
+        ("collected", Some(251_507), "周晓明")
+    );
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("contract.collected"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+
+    // The month's report counts it by each step's date, in both languages.
+    let month = &day(0)[..7];
+    let signed_month = &day(-3)[..7];
+    let (status, report) = specialist
+        .page(&format!("/contracts/report?month={month}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let row = texts_of(&report, "#contract-report tbody tr:first-child td");
+    let expect_signed = if signed_month == month { "1" } else { "0" };
+    assert_eq!(
+        texts_of(&report, "#contract-report tbody th"),
+        [PROJECT.to_owned()]
+    );
+    assert_eq!(row[0], expect_signed);
+    assert_eq!(row[6], "0", "not voided");
+    assert_eq!(row[5], "1", "collected this month");
+    assert_eq!(
+        row[8..],
+        ["1", "2515.07", "1"],
+        "settled, its amount, certificates"
+    );
+    let res = specialist
+        .get(&format!("/contracts/report.csv?month={month}&lang=en"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains("Of which mortgages"), "{csv}");
+    assert!(csv.contains(PROJECT));
+}
+
+#[tokio::test]
+async fn a_contract_form_refuses_each_bad_field_keeps_the_input_and_files_a_number_once() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let mut fields = contract_fields("CH-2026-0002", "full");
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "buyer_phone" => *v = "12345".into(),
+            "area" => *v = "0".into(),
+            "price" => *v = "一百万".into(),
+            "signed_on" => *v = day(2),
+            "unit" => *v = " ".into(),
+            _ => {}
+        }
+    }
+    let res = specialist
+        .submit("/contracts/new", "/contracts/new", &pairs(&fields))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    for field in ["buyer_phone", "area", "price", "signed_on", "unit"] {
+        assert!(
+            !text_of(&body, &format!("#e-{field}")).unwrap().is_empty(),
+            "{field}"
+        );
+    }
+    assert!(text_of(&body, "#e-buyer").unwrap().is_empty());
+    assert_eq!(value_of(&body, "#f-buyer").unwrap(), "周晓明");
+    assert_eq!(value_of(&body, "#f-price").unwrap(), "一百万");
+
+    // Sent twice with one token: one contract, and the second lands on it.
+    let token = specialist.form_token("/contracts/new").await;
+    let fields = contract_fields("CH-2026-0002", "full");
+    let mut all = pairs(&fields);
+    all.push(("form_token", &token));
+    let first = specialist.post("/contracts/new", &all).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let second = specialist.post("/contracts/new", &all).await;
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&first), location(&second));
+    // A new form with a number already recorded: refused on that field.
+    let res = specialist
+        .submit("/contracts/new", "/contracts/new", &pairs(&fields))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(!text_of(&body, "#e-contract_no").unwrap().is_empty());
+    // Two colleagues record the same new number at once: one contract, and the
+    // other gets the number's message, not an error page.
+    let other = app.login_as(Role::CsSupervisor).await;
+    let fields = contract_fields("CH-2026-0009", "full");
+    let fields = pairs(&fields);
+    let (a, b) = tokio::join!(
+        specialist.submit("/contracts/new", "/contracts/new", &fields),
+        other.submit("/contracts/new", "/contracts/new", &fields),
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert!(
+        statuses == [303, 409] || statuses == [303, 422],
+        "{statuses:?}"
+    );
+    let mut conn = app.db().await;
+    let n: i64 = sales_contracts::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+}
+
+#[tokio::test]
+async fn only_contract_staff_see_and_follow_contracts_and_a_voided_contract_keeps_its_record() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let path = record(&specialist, "CH-2026-0003", "full").await;
+
+    // The rule book's clauses on contracts and on the report link to the pages,
+    // for those who may open them.
+    assert_eq!(
+        clause_link_to(&app, &specialist, "/contracts")
+            .await
+            .as_deref(),
+        Some("登记簿：销售合同登记")
+    );
+    assert!(clause_link_to(&app, &specialist, "/contracts/report")
+        .await
+        .is_some());
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(clause_link_to(&app, &employee, "/contracts").await, None);
+    for p in [
+        "/contracts",
+        "/contracts/new",
+        path.as_str(),
+        "/contracts/report",
+    ] {
+        assert_eq!(employee.page(p).await.0, StatusCode::FORBIDDEN, "{p}");
+    }
+    // The manager reads, reveals the phone (audited), but takes no step.
+    let manager = app.login_as(Role::CenterManager).await;
+    let (status, page) = manager.page(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text_of(&page, "#next-step").is_none());
+    let res = manager
+        .post(
+            &format!("{path}/step"),
+            &[("step", "filed"), ("on_date", &day(0)), ("version", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = manager.post(&format!("{path}/reveal"), &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = res.text().await.unwrap();
+    assert_eq!(text_of(&body, "#contract-phone").unwrap(), "13912345678");
+    // The supervisor follows contracts but holds no right to personal data.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let res = supervisor.post(&format!("{path}/reveal"), &[]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let mut conn = app.db().await;
+    let views: i64 = audit_log::table
+        .filter(audit_log::action.eq("contract.phone_viewed"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(views, 1);
+
+    // Voiding needs its reason; then nothing follows, and the record stays.
+    let res = take(&supervisor, &path, "void-step", &[("on_date", &day(0))]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(!text_of(&body, "#void-step-e-note").unwrap().is_empty());
+    // Sent twice from the same page (a double click): voided once, and the
+    // second lands on the contract too.
+    let (_, page) = supervisor.page(&path).await;
+    let token = value_of(&page, r#"#void-step input[name="form_token"]"#).unwrap();
+    let void = [
+        ("step", "voided"),
+        ("version", "1"),
+        ("on_date", &day(0)),
+        ("note", "客户退房"),
+        ("form_token", &token),
+    ];
+    for _ in 0..2 {
+        let res = supervisor.post(&format!("{path}/step"), &void).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&res), path);
+    }
+    assert_eq!(stage_of(&app, "CH-2026-0003").await.0, "voided");
+    let (_, page) = specialist.page(&path).await;
+    assert!(text_of(&page, "#next-step").is_none());
+    assert!(page.contains("客户退房"));
+    let steps: i64 = sales_contract_events::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(steps, 2);
+    // The register's voided view lists it; the open one no more.
+    let (_, open) = specialist.page("/contracts?show=open").await;
+    assert!(!open.contains("CH-2026-0003"));
+    let (_, voided) = specialist.page("/contracts?show=voided&lang=en").await;
+    assert!(voided.contains("CH-2026-0003"));
+    assert!(voided.contains("Voided"));
+}
