@@ -26,6 +26,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
+use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
@@ -583,4 +584,91 @@ pub async fn approval_details(
 pub async fn finished(conn: &mut AsyncPgConnection, id: i64, status: &str) -> QueryResult<()> {
     queries::destruction_status(conn, id, "in_review", status).await?;
     Ok(())
+}
+
+/// GET /archives/destructions.csv and .xlsx: the destruction lists, newest first
+/// (at most a sheet's worth).
+pub async fn lists_export(
+    page: UserPage,
+    mut conn: DbConn,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let rows = queries::destruction_lists(&mut conn, None, SHEET_MAX).await?;
+    let loc = page.locale;
+    let when = |at: chrono::DateTime<Utc>| Cell::from(crate::i18n::minute(at, page.tz));
+    let headers = [
+        "archives.register_no",
+        "archives.created_by",
+        "archives.items",
+        "archives.when",
+        "archives.state",
+        "archives.basis",
+        "archives.destroyed_at",
+    ];
+    let rows = rows
+        .into_iter()
+        .map(|(d, by, n)| {
+            let basis = if d.appraised() {
+                "archives.basis_appraised"
+            } else {
+                "archives.basis_expired"
+            };
+            vec![
+                Cell::from(format!("XH-{}", d.id)),
+                by.into(),
+                Cell::from(n),
+                when(d.created_at),
+                loc.t_in("archives.destruction_status", &d.status).into(),
+                loc.t(basis).into(),
+                d.destroyed_at.map(when).unwrap_or_else(|| "".into()),
+            ]
+        })
+        .collect();
+    let sheet = Sheet::new(loc, "archives.destructions", &headers, rows);
+    export::respond(&sheet, format, "archive-destructions")
+}
+
+/// GET /archives/destructions/{id}.csv and .xlsx: one list's documents, as its
+/// paper form (过期文件处理登记表) lists them.
+pub async fn list_export(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let (id, ext) = path.into_inner();
+    let format = ExportFormat::parse(&ext).ok_or(AppError::NotFound)?;
+    let d = queries::destruction(&mut conn, id).await?;
+    let docs = queries::destruction_documents(&mut conn, d.id).await?;
+    let loc = page.locale;
+    let headers = [
+        "archives.item",
+        "archives.archive",
+        "archives.doc_title",
+        "archives.doc_type",
+        "archives.received_on",
+        "archives.retain_until",
+        "archives.pages",
+    ];
+    let rows = docs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                Cell::from(i64::try_from(i + 1).unwrap_or(i64::MAX)),
+                Cell::from(format!("{} {}", r.label(), r.resident_name)),
+                r.doc.title.clone().into(),
+                r.doc_type.name(loc).into(),
+                r.doc.received_on.to_string().into(),
+                r.doc
+                    .retain_until
+                    .map_or_else(|| loc.t("archives.no_date").to_owned(), |d| d.to_string())
+                    .into(),
+                Cell::from(i64::from(r.doc.pages)),
+            ]
+        })
+        .collect();
+    let sheet = Sheet::new(loc, "archives.destruction_form", &headers, rows);
+    export::respond(&sheet, format, &format!("archive-destruction-XH-{}", d.id))
 }

@@ -54,6 +54,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/borrows/{id}/return", web::post().to(borrow::give_back))
             .route("/destructions", web::get().to(destruction::lists))
             .route("/destructions", web::post().to(destruction::create))
+            .route(
+                "/destructions.{format}",
+                web::get().to(destruction::lists_export),
+            )
+            .route(
+                "/destructions/{id}.{format}",
+                web::get().to(destruction::list_export),
+            )
             .route("/destructions/{id}", web::get().to(destruction::show))
             .route(
                 "/destructions/{id}/witness",

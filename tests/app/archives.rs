@@ -928,6 +928,31 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
     assert!(text_of(&print, "#note").unwrap().contains("到期"));
     let (_, page) = keeper.page(&format!("/archives/documents/{doc}")).await;
     assert!(page.contains("已销毁"), "the record remains");
+
+    // Exported: the list's documents, and the lists with their state.
+    let (status, csv) = keeper.page(&format!("{list}.csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[1].starts_with("\"1\",") && lines[1].contains("旧装修协议"),
+        "{csv}"
+    );
+    let res = keeper.get(&format!("{list}.xlsx")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+    let (_, csv) = keeper.page("/archives/destructions.csv?lang=en").await;
+    let number = list.rsplit('/').next().unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with(&format!("\"XH-{number}\",")) && l.contains("Destroyed")),
+        "{csv}"
+    );
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(
+        employee.page(&format!("{list}.csv")).await.0,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
