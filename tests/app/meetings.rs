@@ -587,3 +587,69 @@ async fn the_attendance_by_person_counts_each_persons_meetings_of_the_month() {
     let (_, list) = employee.page("/meetings").await;
     assert!(text_of(&list, "#by-person-link").is_none());
 }
+
+#[tokio::test]
+async fn a_correction_sent_twice_is_made_once_and_a_chair_who_left_can_still_be_kept() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let manager = crate::approvals::user_id(&app, "manager").await;
+    let (_, blank) = supervisor.page("/meetings/new?kind=monthly").await;
+    let today = day(0);
+    let chair = manager.to_string();
+    let res = send_form(
+        &supervisor,
+        &blank,
+        "/meetings/new",
+        &[
+            ("day", &today),
+            ("start", "00:00"),
+            ("end", "00:01"),
+            ("chair", &chair),
+            ("minutes", "初稿"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let path = location(&res);
+    let edit = format!("{path}/edit");
+
+    // The manager who chaired it has left since: the record still names them,
+    // and a correction keeps them as its chair.
+    let mut conn = app.db().await;
+    diesel::update(kefu::schema::users::table.find(manager))
+        .set(kefu::schema::users::active.eq(false))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (status, form) = supervisor.page(&edit).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(value_of(&form, "#f-chair option[selected]").unwrap(), chair);
+    // Sent twice from the same form (a double click): corrected once, and the
+    // second lands on the record too.
+    for _ in 0..2 {
+        let res = send_form(&supervisor, &form, &edit, &[("minutes", "更正稿")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&res), path);
+    }
+    let (minutes, version, chair_id): (String, i32, i64) = meetings::table
+        .select((meetings::minutes, meetings::version, meetings::chair_id))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        (minutes.as_str(), version, chair_id),
+        ("更正稿", 2, manager)
+    );
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("meeting.corrected"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    // A new record no longer offers them.
+    let (_, blank) = supervisor.page("/meetings/new?kind=monthly").await;
+    let chairs = texts_of(&blank, "#f-chair option");
+    assert!(chairs.contains(&"客服主管 李强".to_owned()));
+    assert!(!chairs.contains(&"服务中心经理 张伟".to_owned()));
+}
