@@ -200,10 +200,18 @@ async fn render_show(
     let today = page.ctx().today();
     let blank = FieldErrors::new(page.locale);
     let recording = page.may(Right::RecordContracts);
-    // The next step's form and the voiding form, one of them as sent.
+    // The next steps' forms and the voiding form, one of them as sent: kept as
+    // typed, but at the contract's current version, so that sending it again
+    // after reading what changed takes the step.
     let step_form = |step: &'static str| {
         let (input, errors) = match sent {
-            Some((input, errors)) if input.step == step => (input.clone(), errors),
+            Some((input, errors)) if input.step == step => (
+                StepInput {
+                    version: c.version.to_string(),
+                    ..input.clone()
+                },
+                errors,
+            ),
             _ => (StepInput::fresh(&c, step, today), &blank),
         };
         StepForm {

@@ -406,13 +406,36 @@ async fn only_contract_staff_see_and_follow_contracts_and_a_voided_contract_keep
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
     assert!(!text_of(&body, "#void-step-e-note").unwrap().is_empty());
-    // Sent twice from the same page (a double click): voided once, and the
-    // second lands on the contract too.
+    // The supervisor voids from a page read before the specialist filed it:
+    // refused with a message, the reason kept, the form now at the filed
+    // version.
     let (_, page) = supervisor.page(&path).await;
     let token = value_of(&page, r#"#void-step input[name="form_token"]"#).unwrap();
-    let void = [
+    let filed = [("on_date", day(0))];
+    let res = take(&specialist, &path, "next-step", &pairs(&filed)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let stale = [
         ("step", "voided"),
         ("version", "1"),
+        ("on_date", &day(0)),
+        ("note", "客户退房"),
+        ("form_token", &token),
+    ];
+    let res = supervisor.post(&format!("{path}/step"), &stale).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#contract-changed").is_some());
+    assert_eq!(text_of(&body, "#void-step-note").unwrap(), "客户退房");
+    assert_eq!(stage_of(&app, "CH-2026-0003").await.0, "filed");
+    // Sent again as it came back, twice (a double click): voided once, and
+    // the second lands on the contract too.
+    let again =
+        |name: &str| value_of(&body, &format!(r#"#void-step input[name="{name}"]"#)).unwrap();
+    let (version, token) = (again("version"), again("form_token"));
+    assert_eq!(version, "2");
+    let void = [
+        ("step", "voided"),
+        ("version", &version),
         ("on_date", &day(0)),
         ("note", "客户退房"),
         ("form_token", &token),
@@ -431,7 +454,7 @@ async fn only_contract_staff_see_and_follow_contracts_and_a_voided_contract_keep
         .get_result(&mut conn)
         .await
         .unwrap();
-    assert_eq!(steps, 2);
+    assert_eq!(steps, 3, "signed, filed, voided");
     // The register's voided view lists it; the open one no more.
     let (_, open) = specialist.page("/contracts?show=open").await;
     assert!(!open.contains("CH-2026-0003"));
