@@ -40,6 +40,9 @@ pub struct ContractInput {
     pub payment: String,
     #[serde(default)]
     pub agent: String,
+    /// The contract's version the form was read at, when correcting one.
+    #[serde(default)]
+    pub version: String,
     #[serde(default)]
     pub form_token: String,
 }
@@ -93,6 +96,63 @@ fn area_centi(value: &str) -> Option<i32> {
 }
 
 impl ContractInput {
+    /// The form for correcting a recorded contract, as it stands. The phone is
+    /// left empty (kept unless one is typed): the form shows no personal data.
+    pub fn of(c: &Contract) -> ContractInput {
+        ContractInput {
+            contract_no: c.contract_no.clone(),
+            project: c.project.clone(),
+            unit: c.unit.clone(),
+            buyer: c.buyer.clone(),
+            buyer_phone: String::new(),
+            signed_on: c.signed_on.to_string(),
+            area: c.area(),
+            price: c.price(),
+            payment: c.payment.clone(),
+            agent: c.agent.clone(),
+            version: c.version.to_string(),
+            form_token: crate::web::once::new_token(),
+        }
+    }
+
+    /// A correction of `c`, checked as a new contract is, and against what has
+    /// happened to it since: the signing date stays before its first step, the
+    /// payment is fixed once it is filed, the area and price once the surveyed
+    /// area was settled against them. An empty phone keeps the one on record.
+    pub fn validate_correction(
+        &self,
+        errors: &mut FieldErrors,
+        today: NaiveDate,
+        c: &Contract,
+    ) -> Option<ValidContract> {
+        let mut v = self.validate(errors, today);
+        if let Some(v) = v.as_mut() {
+            if self.buyer_phone.trim().is_empty() {
+                v.buyer_phone = c.buyer_phone.clone();
+            }
+            let first_step = [c.filed_on, c.voided_on].into_iter().flatten().min();
+            if first_step.is_some_and(|d| v.signed_on > d) {
+                errors.add("signed_on", "contracts.error.after_steps");
+            }
+            if v.payment != c.payment && c.stage != "signed" {
+                errors.add("payment", "contracts.error.payment_fixed");
+            }
+            if c.surveyed_centi.is_some() {
+                if v.area_centi != c.area_centi {
+                    errors.add("area", "contracts.error.surveyed");
+                }
+                if v.price_fen != c.price_fen {
+                    errors.add("price", "contracts.error.surveyed");
+                }
+            }
+        }
+        if errors.is_empty() {
+            v
+        } else {
+            None
+        }
+    }
+
     pub fn fresh(today: NaiveDate) -> ContractInput {
         ContractInput {
             signed_on: today.to_string(),
@@ -323,6 +383,7 @@ mod tests {
             payment: "mortgage".into(),
             agent: "链家".into(),
             form_token: "t".into(),
+            version: String::new(),
         }
     }
 

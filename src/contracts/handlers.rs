@@ -67,9 +67,11 @@ pub async fn list(
     Ok(html(StatusCode::OK, body))
 }
 
+/// The contract's form: a new one (`of` none) or a correction of contract `of`.
 async fn form(
     page: &UserPage,
     conn: &mut DbConn,
+    of: Option<&Contract>,
     input: &ContractInput,
     errors: &FieldErrors,
     status: StatusCode,
@@ -77,6 +79,17 @@ async fn form(
     let projects = queries::project_names(conn).await?;
     let body = ContractForm {
         ctx: page.ctx(),
+        action: of.map_or("/contracts/new".into(), |c| {
+            format!("/contracts/{}/edit", c.id)
+        }),
+        heading: if of.is_some() {
+            "contracts.correct"
+        } else {
+            "contracts.new"
+        },
+        phone_kept: of
+            .filter(|c| !c.buyer_phone.is_empty())
+            .map(Contract::phone_masked),
         input,
         errors,
         projects,
@@ -91,7 +104,7 @@ pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, 
     page.require(Right::RecordContracts)?;
     let input = ContractInput::fresh(page.ctx().today());
     let errors = FieldErrors::new(page.locale);
-    form(&page, &mut conn, &input, &errors, StatusCode::OK).await
+    form(&page, &mut conn, None, &input, &errors, StatusCode::OK).await
 }
 
 /// POST /contracts/new: a contract signed and handed back to customer service.
@@ -121,6 +134,7 @@ pub async fn create(
         return form(
             &page,
             &mut conn,
+            None,
             &input,
             &errors,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -168,7 +182,15 @@ pub async fn create(
         Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => {
             errors.add("contract_no", "contracts.error.number_taken");
             input.form_token = once::new_token();
-            return form(&page, &mut conn, &input, &errors, StatusCode::CONFLICT).await;
+            return form(
+                &page,
+                &mut conn,
+                None,
+                &input,
+                &errors,
+                StatusCode::CONFLICT,
+            )
+            .await;
         }
         other => other?,
     };
@@ -179,6 +201,205 @@ pub async fn create(
         &token,
         filed,
         "contracts.recorded",
+    )
+    .await
+}
+
+/// GET /contracts/{id}/edit: the contract's recorded facts, to correct.
+pub async fn edit_form(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordContracts)?;
+    let c = queries::get(&mut conn, path.into_inner()).await?;
+    let input = ContractInput::of(&c);
+    let errors = FieldErrors::new(page.locale);
+    form(&page, &mut conn, Some(&c), &input, &errors, StatusCode::OK).await
+}
+
+/// The fields a correction changes, as catalog keys (the history names them in
+/// each reader's language).
+fn changed_fields(c: &Contract, v: &NewContract<'_>) -> Vec<&'static str> {
+    let pairs = [
+        (c.contract_no != v.contract_no, "contracts.number"),
+        (c.project != v.project, "contracts.project"),
+        (c.unit != v.unit, "contracts.unit"),
+        (c.buyer != v.buyer, "contracts.buyer"),
+        (c.buyer_phone != v.buyer_phone, "contracts.phone"),
+        (c.signed_on != v.signed_on, "contracts.signed_on"),
+        (c.area_centi != v.area_centi, "contracts.area"),
+        (c.price_fen != v.price_fen, "contracts.price"),
+        (c.payment != v.payment, "contracts.payment_label"),
+        (c.agent != v.agent, "contracts.agent"),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(changed, _)| *changed)
+        .map(|(_, key)| key)
+        .collect()
+}
+
+/// A form sent to contract `id` by someone who records contracts: the contract,
+/// the form's errors so far, and its one-time token when usable.
+async fn sent_to(
+    page: &UserPage,
+    session: &Session,
+    conn: &mut DbConn,
+    id: i64,
+    form_token: &mut String,
+) -> Result<(Contract, FieldErrors, Option<once::Token>), AppError> {
+    page.require(Right::RecordContracts)?;
+    let c = queries::get(conn, id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(conn, session, page, form_token, &mut errors).await?;
+    Ok((c, errors, token))
+}
+
+/// POST /contracts/{id}/edit: a correction of the contract's recorded facts,
+/// unless it changed since the form was read (then the form comes back, kept,
+/// at the current version, with a message).
+pub async fn update(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(mut input): Form<ContractInput>,
+) -> Result<HttpResponse, AppError> {
+    let (c, mut errors, token) = sent_to(
+        &page,
+        &session,
+        &mut conn,
+        path.into_inner(),
+        &mut input.form_token,
+    )
+    .await?;
+    let id = c.id;
+    let today = page.ctx().today();
+    let version = input.version.trim().parse::<i32>().ok();
+    if version != Some(c.version) {
+        // Changed since the form was read: nothing written, the input kept,
+        // the form now at the current version.
+        errors.add("version", "contracts.error.changed_record");
+        input.version = c.version.to_string();
+        return form(
+            &page,
+            &mut conn,
+            Some(&c),
+            &input,
+            &errors,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let valid = input.validate_correction(&mut errors, today, &c);
+    if let Some(v) = &valid {
+        if v.contract_no != c.contract_no
+            && queries::number_taken(&mut conn, &v.contract_no).await?
+        {
+            errors.add("contract_no", "contracts.error.number_taken");
+        }
+    }
+    let (Some(v), Some(token), Some(version), true) = (valid, token, version, errors.is_empty())
+    else {
+        return form(
+            &page,
+            &mut conn,
+            Some(&c),
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let fix = NewContract {
+        contract_no: &v.contract_no,
+        project: &v.project,
+        unit: &v.unit,
+        buyer: &v.buyer,
+        buyer_phone: &v.buyer_phone,
+        signed_on: v.signed_on,
+        area_centi: v.area_centi,
+        price_fen: v.price_fen,
+        payment: v.payment,
+        agent: &v.agent,
+        recorded_by: c.recorded_by,
+        recorded_at: c.recorded_at,
+    };
+    let changed = changed_fields(&c, &fix);
+    if changed.is_empty() {
+        return Ok(crate::web::see_other(&format!("/contracts/{id}")));
+    }
+    let me = page.user().id;
+    let meta = page.meta();
+    let note = changed.join(",");
+    let corrected = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
+            let correction = queries::Correction {
+                id,
+                version,
+                fix: &fix,
+                changed: &note,
+                on_date: today,
+                by: me,
+                at: Utc::now(),
+            };
+            if !queries::correct(conn, &correction).await? {
+                return Err(AppError::Db(DbError::RollbackTransaction));
+            }
+            audit::record(
+                conn,
+                &meta,
+                "contract.corrected",
+                Some(("contract", id.to_string())),
+                json!({ "fields": changed, "version": version.saturating_add(1) }),
+            )
+            .await?;
+            Ok(token.filed(conn, format!("/contracts/{id}")).await?)
+        })
+        .await;
+    let filed = match corrected {
+        Err(AppError::Db(DbError::RollbackTransaction)) => {
+            let c = queries::get(&mut conn, id).await?;
+            let mut errors = FieldErrors::new(page.locale);
+            errors.add("version", "contracts.error.changed_record");
+            input.version = c.version.to_string();
+            input.form_token = once::new_token();
+            return form(
+                &page,
+                &mut conn,
+                Some(&c),
+                &input,
+                &errors,
+                StatusCode::CONFLICT,
+            )
+            .await;
+        }
+        Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => {
+            errors.add("contract_no", "contracts.error.number_taken");
+            input.form_token = once::new_token();
+            return form(
+                &page,
+                &mut conn,
+                Some(&c),
+                &input,
+                &errors,
+                StatusCode::CONFLICT,
+            )
+            .await;
+        }
+        other => other?,
+    };
+    once::answer(
+        &mut conn,
+        &session,
+        &page,
+        &token,
+        filed,
+        "contracts.corrected_done",
     )
     .await
 }
@@ -290,18 +511,15 @@ pub async fn step(
     path: web::Path<i64>,
     Form(mut input): Form<StepInput>,
 ) -> Result<HttpResponse, AppError> {
-    page.require(Right::RecordContracts)?;
-    let c = queries::get(&mut conn, path.into_inner()).await?;
-    let id = c.id;
-    let mut errors = FieldErrors::new(page.locale);
-    let token = once::check(
-        &mut conn,
-        &session,
+    let (c, mut errors, token) = sent_to(
         &page,
+        &session,
+        &mut conn,
+        path.into_inner(),
         &mut input.form_token,
-        &mut errors,
     )
     .await?;
+    let id = c.id;
     let today = page.ctx().today();
     let valid = input.validate(&mut errors, &c, today);
     let (Some(v), Some(token)) = (valid, token) else {

@@ -115,6 +115,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/report", web::get().to(handlers::report))
             .route("/report.{format}", web::get().to(handlers::report_export))
             .route("/{id}", web::get().to(handlers::show))
+            .route("/{id}/edit", web::get().to(handlers::edit_form))
+            .route("/{id}/edit", web::post().to(handlers::update))
             .route("/{id}/reveal", web::post().to(handlers::reveal))
             .route("/{id}/step", web::post().to(handlers::step)),
     )

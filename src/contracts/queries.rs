@@ -252,6 +252,66 @@ pub async fn report(
     .await
 }
 
+/// A correction of a contract's recorded facts: written only if the contract is
+/// still at `version`; its history gains a `corrected` step naming the fields.
+pub struct Correction<'a> {
+    pub id: i64,
+    pub version: i32,
+    pub fix: &'a NewContract<'a>,
+    pub changed: &'a str,
+    pub on_date: NaiveDate,
+    pub by: i64,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = sales_contracts)]
+struct Fix<'a> {
+    contract_no: &'a str,
+    project: &'a str,
+    unit: &'a str,
+    buyer: &'a str,
+    buyer_phone: &'a str,
+    signed_on: NaiveDate,
+    area_centi: i32,
+    price_fen: i64,
+    payment: &'a str,
+    agent: &'a str,
+}
+
+/// False when the contract changed since `version` (nothing is written).
+pub async fn correct(conn: &mut AsyncPgConnection, c: &Correction<'_>) -> QueryResult<bool> {
+    let f = c.fix;
+    let fix = Fix {
+        contract_no: f.contract_no,
+        project: f.project,
+        unit: f.unit,
+        buyer: f.buyer,
+        buyer_phone: f.buyer_phone,
+        signed_on: f.signed_on,
+        area_centi: f.area_centi,
+        price_fen: f.price_fen,
+        payment: f.payment,
+        agent: f.agent,
+    };
+    let n = diesel::update(
+        sales_contracts::table
+            .find(c.id)
+            .filter(sales_contracts::version.eq(c.version)),
+    )
+    .set((
+        &fix,
+        sales_contracts::version.eq(sales_contracts::version + 1),
+    ))
+    .execute(conn)
+    .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    add_event(conn, c.id, "corrected", c.on_date, c.changed, c.by, c.at).await?;
+    Ok(true)
+}
+
 /// The projects on record, for the form's suggestions.
 pub async fn project_names(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
     projects::table

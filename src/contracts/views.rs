@@ -70,6 +70,11 @@ impl ContractList<'_> {
 #[template(path = "contracts/form.html")]
 pub struct ContractForm<'a> {
     pub ctx: &'a PageCtx,
+    pub action: String,
+    /// Catalog key of the heading: a new contract, or a correction.
+    pub heading: &'static str,
+    /// When correcting: the phone on record, masked, kept if none is typed.
+    pub phone_kept: Option<String>,
     pub input: &'a ContractInput,
     pub errors: &'a FieldErrors,
     /// The projects on record, suggested for the project field.
@@ -126,6 +131,21 @@ impl ContractText for ContractShow<'_> {
 }
 
 impl ContractShow<'_> {
+    /// A history line's note; a correction's is the fields it changed, named in
+    /// this reader's language.
+    pub fn event_note(&self, e: &EventLine) -> String {
+        if e.step == "corrected" {
+            e.note
+                .split(',')
+                .filter(|k| k.starts_with("contracts."))
+                .map(|k| self.ctx.t(k))
+                .collect::<Vec<_>>()
+                .join(self.ctx.t("paper.list_separator"))
+        } else {
+            e.note.clone()
+        }
+    }
+
     /// The area difference, as the page says it: "+0.17 ㎡，补交 2515.07 元".
     pub fn settlement_text(&self) -> Option<String> {
         let s = self.c.settlement()?;

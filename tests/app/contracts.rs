@@ -462,3 +462,134 @@ async fn only_contract_staff_see_and_follow_contracts_and_a_voided_contract_keep
     assert!(voided.contains("CH-2026-0003"));
     assert!(voided.contains("Voided"));
 }
+
+/// The correction form's fields as the page shows them, with `changes` applied.
+async fn correct(
+    b: &Browser,
+    form: &str,
+    action: &str,
+    changes: &[(&str, &str)],
+) -> reqwest::Response {
+    let names = [
+        "contract_no",
+        "project",
+        "unit",
+        "buyer",
+        "buyer_phone",
+        "signed_on",
+        "area",
+        "price",
+        "agent",
+        "version",
+        "form_token",
+    ];
+    let mut fields: Vec<(String, String)> = names
+        .iter()
+        .map(|n| {
+            let v = value_of(form, &format!(r#"input[name="{n}"]"#)).unwrap_or_default();
+            ((*n).to_owned(), v)
+        })
+        .collect();
+    let payment = value_of(form, "#f-payment option[selected]").unwrap();
+    fields.push(("payment".into(), payment));
+    for (k, v) in changes {
+        fields.retain(|(n, _)| n != k);
+        fields.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    b.post(action, &fields).await
+}
+
+#[tokio::test]
+async fn a_contract_record_is_corrected_and_a_correction_made_meanwhile_is_not_lost() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let path = record(&specialist, "CH-2026-0005", "full").await;
+    let edit = format!("{path}/edit");
+    let (status, mine) = specialist.page(&edit).await;
+    assert_eq!(status, StatusCode::OK);
+    // The form shows no phone number, only that one is kept.
+    assert_eq!(value_of(&mine, "#f-buyer_phone").unwrap(), "");
+    assert!(text_of(&mine, "#h-buyer_phone")
+        .unwrap()
+        .contains("139****5678"));
+    let (_, theirs) = supervisor.page(&edit).await;
+
+    let res = correct(
+        &specialist,
+        &mine,
+        &edit,
+        &[("buyer", "周小明"), ("price", "1325500")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), path);
+    let mut conn = app.db().await;
+    let (buyer, price, phone, version): (String, i64, String, i32) = sales_contracts::table
+        .select((
+            sales_contracts::buyer,
+            sales_contracts::price_fen,
+            sales_contracts::buyer_phone,
+            sales_contracts::version,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        (buyer.as_str(), price, phone.as_str(), version),
+        ("周小明", 132_550_000, "13912345678", 2)
+    );
+    let (_, page) = specialist.page(&path).await;
+    let history = texts_of(&page, "#contract-history tbody tr:last-child td");
+    assert_eq!(history[1], "更正登记");
+    assert_eq!(history[2], "买受人、合同总价（元）");
+    let (_, page) = specialist.page(&format!("{path}?lang=en")).await;
+    let history = texts_of(&page, "#contract-history tbody tr:last-child td");
+    assert_eq!(history[2], "Buyer, Contract price (yuan)");
+
+    // The supervisor's form was read before: it comes back with their input.
+    let res = correct(
+        &supervisor,
+        &theirs,
+        &edit,
+        &[("unit", "5栋-1单元-09-0903")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let again = res.text().await.unwrap();
+    assert!(!text_of(&again, "#f-version").unwrap().is_empty());
+    assert_eq!(value_of(&again, "#f-unit").unwrap(), "5栋-1单元-09-0903");
+    assert_eq!(value_of(&again, r#"input[name="version"]"#).unwrap(), "2");
+    // Filed meanwhile: the payment is fixed, and the signing date stays before
+    // the filing.
+    let res = take(&specialist, &path, "next-step", &[("on_date", &day(-1))]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, form) = supervisor.page(&edit).await;
+    let res = correct(
+        &supervisor,
+        &form,
+        &edit,
+        &[("payment", "mortgage"), ("signed_on", &day(0))],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(!text_of(&body, "#e-payment").unwrap().is_empty());
+    assert!(!text_of(&body, "#e-signed_on").unwrap().is_empty());
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("contract.corrected"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    // The manager reads contracts but corrects none.
+    let manager = app.login_as(Role::CenterManager).await;
+    assert_eq!(manager.page(&edit).await.0, StatusCode::FORBIDDEN);
+    let (_, page) = manager.page(&path).await;
+    assert!(text_of(&page, "#contract-correct").is_none());
+}

@@ -1,0 +1,5 @@
+DELETE FROM sales_contract_events WHERE step = 'corrected';
+ALTER TABLE sales_contract_events DROP CONSTRAINT sales_contract_events_step_check;
+ALTER TABLE sales_contract_events ADD CONSTRAINT sales_contract_events_step_check
+    CHECK (step IN ('signed', 'filed', 'agent', 'loan', 'notified', 'collected', 'voided',
+        'surveyed', 'settled', 'cert_received', 'cert_issued'));
