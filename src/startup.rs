@@ -184,10 +184,18 @@ pub fn build_with_changes(
             )
     })
     .workers(workers)
+    // An idle connection stays open longer than a reverse proxy or a browser
+    // keeps one to reuse (nginx: 60 s, browsers: about as long). With actix's
+    // 5 s default, a request sent on a connection just as the server closed it
+    // was reset: a proxy answers a POST it cannot retry with a 502.
+    .keep_alive(std::time::Duration::from_secs(KEEP_ALIVE_SECS))
     .listen(listener)?
     .run();
     Ok(server)
 }
+
+/// How long an idle client connection is kept open, in seconds.
+pub const KEEP_ALIVE_SECS: u64 = 75;
 
 /// Every feature's routes. A new feature adds one line here, and puts its pages
 /// in a `web::scope` of its prefix (`/keys`, `/admin/users`). The router tries

@@ -470,3 +470,32 @@ async fn a_message_for_the_next_page_shows_once_and_writes_no_session() {
     assert_eq!(text_of(&body, ".flash"), None);
     assert!(cleared, "a cookie that does not verify is cleared");
 }
+
+/// Sends one request on `stream` and reads its answer's status line.
+async fn status_on(stream: &mut tokio::net::TcpStream, host: &str) -> std::io::Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut buf = vec![0u8; 4096];
+    let n = stream.read(&mut buf).await?;
+    let answer = String::from_utf8_lossy(&buf[..n]).into_owned();
+    Ok(answer.lines().next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn a_connection_left_idle_a_while_is_still_open_for_the_next_request() {
+    // A reverse proxy or a browser reuses an idle connection for the next
+    // request, a POST too; the server must not have closed it meanwhile (actix
+    // closed it after 5 s, and such a request was reset).
+    let app = TestApp::spawn().await;
+    let host = app.addr.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let first = status_on(&mut stream, host).await.unwrap();
+    assert!(first.contains(" 200 "), "{first}");
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let again = status_on(&mut stream, host).await;
+    assert!(
+        again.as_ref().is_ok_and(|s| s.contains(" 200 ")),
+        "{again:?}"
+    );
+}
