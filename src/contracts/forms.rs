@@ -7,7 +7,7 @@ use super::models::Contract;
 use super::PAYMENTS;
 use crate::properties::personal::check_phone;
 use crate::violations::schedule::parse_yuan;
-use crate::web::form::date;
+use crate::web::form::{date, text};
 use crate::web::FieldErrors;
 
 const SHORT_MAX: usize = 50;
@@ -58,17 +58,6 @@ pub struct ValidContract {
     pub price_fen: i64,
     pub payment: &'static str,
     pub agent: String,
-}
-
-/// A required line of text, trimmed, at most `max` characters.
-fn text(errors: &mut FieldErrors, field: &'static str, value: &str, max: usize) -> String {
-    let v = value.trim();
-    if v.is_empty() {
-        errors.add(field, "contracts.error.required");
-    } else if v.chars().count() > max {
-        errors.add(field, "contracts.error.too_long");
-    }
-    v.to_owned()
 }
 
 /// A day of the site's calendar, not after `today` nor before `earliest`.
@@ -163,10 +152,24 @@ impl ContractInput {
     }
 
     pub fn validate(&self, errors: &mut FieldErrors, today: NaiveDate) -> Option<ValidContract> {
-        let contract_no = text(errors, "contract_no", &self.contract_no, SHORT_MAX);
-        let project = text(errors, "project", &self.project, PROJECT_MAX);
-        let unit = text(errors, "unit", &self.unit, SHORT_MAX);
-        let buyer = text(errors, "buyer", &self.buyer, SHORT_MAX);
+        let contract_no = text(
+            errors,
+            "contracts",
+            "contract_no",
+            &self.contract_no,
+            SHORT_MAX,
+            true,
+        );
+        let project = text(
+            errors,
+            "contracts",
+            "project",
+            &self.project,
+            PROJECT_MAX,
+            true,
+        );
+        let unit = text(errors, "contracts", "unit", &self.unit, SHORT_MAX, true);
+        let buyer = text(errors, "contracts", "buyer", &self.buyer, SHORT_MAX, true);
         let buyer_phone = if self.buyer_phone.trim().is_empty() {
             Some(String::new())
         } else {
@@ -328,8 +331,16 @@ impl StepInput {
         } else {
             None
         };
-        let cert_no = (step == Some("cert_received"))
-            .then(|| text(errors, "cert_no", &self.cert_no, SHORT_MAX));
+        let cert_no = (step == Some("cert_received")).then(|| {
+            text(
+                errors,
+                "contracts",
+                "cert_no",
+                &self.cert_no,
+                SHORT_MAX,
+                true,
+            )
+        });
         let signed_name = if step == Some("cert_issued") {
             if self.confirm != "1" {
                 errors.add("confirm", "contracts.error.confirm_cert");

@@ -86,16 +86,9 @@ impl Contract {
     }
 }
 
-/// Hundredths as written with two decimals at most: 8956 → "89.56", 500 → "5",
-/// -17 → "-0.17".
-pub fn centi(n: i64) -> String {
-    let s = crate::violations::schedule::yuan(n.unsigned_abs().try_into().unwrap_or(i64::MAX));
-    if n < 0 {
-        format!("-{s}")
-    } else {
-        s
-    }
-}
+/// Hundredths (of a yuan, of a square metre) as written: 8956 → "89.56", 500 →
+/// "5", -17 → "-0.17".
+pub use crate::violations::schedule::yuan as centi;
 
 #[derive(Insertable)]
 #[diesel(table_name = sales_contracts)]

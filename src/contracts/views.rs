@@ -195,7 +195,8 @@ impl ContractReport<'_> {
     pub fn headers(&self) -> Vec<&'static str> {
         REPORT_HEADERS.iter().map(|k| self.ctx.t(k)).collect()
     }
-    pub fn area(&self, centis: &i64) -> String {
-        centi(*centis)
+    /// An area or an amount of the report, from its hundredths.
+    pub fn hundredths(&self, n: &i64) -> String {
+        centi(*n)
     }
 }

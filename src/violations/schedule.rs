@@ -227,10 +227,12 @@ impl Schedule {
 
 /// Fen as the pages write money: "20" or "12.50" (元 added by the catalog).
 pub fn yuan(fen: i64) -> String {
-    if fen % 100 == 0 {
-        (fen / 100).to_string()
+    let sign = if fen < 0 { "-" } else { "" };
+    let (whole, part) = (fen.unsigned_abs() / 100, fen.unsigned_abs() % 100);
+    if part == 0 {
+        format!("{sign}{whole}")
     } else {
-        format!("{}.{:02}", fen / 100, (fen % 100).abs())
+        format!("{sign}{whole}.{part:02}")
     }
 }
 
@@ -321,6 +323,8 @@ mod tests {
 
     #[test]
     fn money_reads_and_writes_in_yuan() {
+        assert_eq!(yuan(-17), "-0.17");
+        assert_eq!(yuan(-1250), "-12.50");
         assert_eq!(parse_yuan("20"), Some(2000));
         assert_eq!(parse_yuan(" 12.5 元"), Some(1250));
         assert_eq!(parse_yuan("0.05"), Some(5));

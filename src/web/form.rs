@@ -52,6 +52,25 @@ pub fn time(s: &str) -> Option<chrono::NaiveTime> {
     chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
 }
 
+/// A text field, trimmed: `<section>.error.required` when `required` and empty,
+/// `<section>.error.too_long` beyond `max` characters.
+pub fn text(
+    errors: &mut FieldErrors,
+    section: &str,
+    field: &'static str,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> String {
+    let t = value.trim();
+    if required && t.is_empty() {
+        errors.add(field, &format!("{section}.error.required"));
+    } else if t.chars().count() > max {
+        errors.add(field, &format!("{section}.error.too_long"));
+    }
+    t.to_owned()
+}
+
 /// A span of one day on the site's clock, from the fields `day`, `start` and
 /// `end`: the instants it starts and ends at, or the messages
 /// `<section>.error.day`, `.time` and `.order` on the fields that are wrong.
