@@ -461,6 +461,17 @@ async fn only_contract_staff_see_and_follow_contracts_and_a_voided_contract_keep
     let (_, voided) = specialist.page("/contracts?show=voided&lang=en").await;
     assert!(voided.contains("CH-2026-0003"));
     assert!(voided.contains("Voided"));
+    // Its export keeps the filter, and carries no phone number.
+    let (status, csv) = specialist.page("/contracts.csv?show=voided&lang=en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains("CH-2026-0003") && csv.contains("Voided"));
+    assert!(!csv.contains("5678"), "{csv}");
+    let (_, open) = specialist.page("/contracts.csv?show=open").await;
+    assert_eq!(open.lines().count(), 1, "{open}");
+    let res = specialist.get("/contracts.xlsx?show=voided").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"));
 }
 
 /// The correction form's fields as the page shows them, with `changes` applied.
@@ -518,6 +529,12 @@ async fn a_contract_record_is_corrected_and_a_correction_made_meanwhile_is_not_l
         .unwrap()
         .contains("139****5678"));
     let (_, theirs) = supervisor.page(&edit).await;
+    let (_, english) = specialist.page(&format!("{edit}?lang=en")).await;
+    assert_eq!(text_of(&english, "h1").unwrap(), "Correct the record");
+    assert!(text_of(&english, "#h-buyer_phone")
+        .unwrap()
+        .starts_with("Leave empty to keep 139****5678"));
+    specialist.page("/contracts?lang=zh-CN").await;
 
     let res = correct(
         &specialist,
