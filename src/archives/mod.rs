@@ -16,6 +16,8 @@ pub mod retention;
 mod views;
 
 use actix_web::web;
+
+use crate::web::export;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
@@ -47,17 +49,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/due", web::get().to(retention::due))
             .route("/request", web::get().to(borrow::pick))
             .route("/borrows", web::get().to(borrow::register))
-            .route("/borrows.{format}", web::get().to(borrow::register_export))
+            .service(export::routes("/borrows", borrow::register_export))
             .route("/borrows/print", web::get().to(borrow::register_print))
             .route("/borrows/{id}", web::get().to(borrow::show))
             .route("/borrows/{id}/lend", web::post().to(borrow::lend))
             .route("/borrows/{id}/return", web::post().to(borrow::give_back))
             .route("/destructions", web::get().to(destruction::lists))
             .route("/destructions", web::post().to(destruction::create))
-            .route(
-                "/destructions.{format}",
-                web::get().to(destruction::lists_export),
-            )
+            .service(export::routes("/destructions", destruction::lists_export))
             .route(
                 "/destructions/{id}.{format}",
                 web::get().to(destruction::list_export),
@@ -106,7 +105,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/borrow", web::get().to(borrow::new_form))
             .route("/{id}/borrow", web::post().to(borrow::create)),
     )
-    .route("/archives.{format}", web::get().to(handlers::list_export));
+    .service(export::routes("/archives", handlers::list_export));
 }
 
 /// Catalog key of a retention event (`received`, `moved_out`, …).

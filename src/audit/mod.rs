@@ -17,9 +17,10 @@ pub struct Meta {
     pub request_id: String,
 }
 
+/// Mounted under `/admin` (see `startup::routes`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/admin/audit")
+        web::scope("/audit")
             .route("", web::get().to(handlers::list))
             .route("/export", web::get().to(handlers::export)),
     );

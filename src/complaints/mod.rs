@@ -16,6 +16,8 @@ mod views;
 
 use actix_web::web;
 
+use crate::web::export;
+
 pub use demo::seed_demo;
 
 use crate::auth::Right;
@@ -56,5 +58,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/assign", web::post().to(handlers::assign))
             .route("/{id}/notes", web::post().to(handlers::add_note)),
     )
-    .route("/complaints.{format}", web::get().to(handlers::export));
+    .service(export::routes("/complaints", handlers::export));
 }

@@ -16,6 +16,8 @@ mod views;
 
 use actix_web::web;
 
+use crate::web::export;
+
 pub use demo::seed_demo;
 
 use crate::auth::Right;
@@ -113,14 +115,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/new", web::get().to(handlers::new_form))
             .route("/new", web::post().to(handlers::create))
             .route("/report", web::get().to(handlers::report))
-            .route("/report.{format}", web::get().to(handlers::report_export))
+            .service(export::routes("/report", handlers::report_export))
             .route("/{id}", web::get().to(handlers::show))
             .route("/{id}/edit", web::get().to(handlers::edit_form))
             .route("/{id}/edit", web::post().to(handlers::update))
             .route("/{id}/reveal", web::post().to(handlers::reveal))
             .route("/{id}/step", web::post().to(handlers::step)),
     )
-    .route("/contracts.{format}", web::get().to(handlers::export));
+    .service(export::routes("/contracts", handlers::export));
 }
 
 #[cfg(test)]

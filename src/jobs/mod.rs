@@ -15,8 +15,9 @@ use crate::config::Config;
 use crate::db::Pool;
 use crate::schema::job_runs;
 
+/// Mounted under `/admin` (see `startup::routes`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/admin/jobs").route("", web::get().to(admin::list)));
+    cfg.service(web::scope("/jobs").route("", web::get().to(admin::list)));
 }
 
 /// A job and how often it runs.

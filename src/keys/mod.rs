@@ -16,6 +16,8 @@ pub mod queries;
 mod views;
 
 use actix_web::web;
+
+use crate::web::export;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
@@ -82,7 +84,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sets", web::post().to(handlers::create_sets))
             .route("/common", web::post().to(handlers::create_common))
             .route("/loans", web::get().to(loans::register))
-            .route("/loans.{format}", web::get().to(loans::register_export))
+            .service(export::routes("/loans", loans::register_export))
             .route("/loans/print", web::get().to(loans::register_print))
             .route("/loans/new", web::get().to(loans::new_form))
             .route("/loans/new", web::post().to(loans::create))
@@ -90,13 +92,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/loans/{id}/hand-over", web::post().to(loans::hand_over))
             .route("/loans/{id}/return", web::post().to(loans::give_back))
             .route("/copies", web::get().to(copies::list))
-            .route("/copies.{format}", web::get().to(copies::export))
+            .service(export::routes("/copies", copies::export))
             .route("/copies/new", web::get().to(copies::new_form))
             .route("/copies/new", web::post().to(copies::create))
             .route("/copies/{id}", web::get().to(copies::show))
             .route("/copies/{id}/made", web::post().to(copies::made))
             .route("/counts", web::get().to(counts::list))
-            .route("/counts.{format}", web::get().to(counts::export))
+            .service(export::routes("/counts", counts::export))
             .route("/counts", web::post().to(counts::create))
             .route("/counts/{id}", web::get().to(counts::show))
             .route("/rooms/{id}", web::get().to(handlers::room))
@@ -108,7 +110,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}", web::post().to(handlers::update_storage))
             .route("/{id}/status", web::post().to(handlers::change_status)),
     )
-    .route("/keys.{format}", web::get().to(handlers::inventory_export));
+    .service(export::routes("/keys", handlers::inventory_export));
 }
 
 /// The categories of the rule book (钥匙管理规定 1), in order.

@@ -9,6 +9,8 @@ pub mod queries;
 mod views;
 
 use actix_web::web;
+
+use crate::web::export;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
@@ -25,10 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/record", web::post().to(handlers::record))
             .route("/calendar", web::get().to(handlers::calendar))
             .route("/approved", web::get().to(handlers::approved))
-            .route(
-                "/approved.{format}",
-                web::get().to(handlers::approved_export),
-            )
+            .service(export::routes("/approved", handlers::approved_export))
             .route("/{id}", web::get().to(handlers::show))
             .route("/{id}/edit", web::get().to(handlers::edit_form))
             .route("/{id}/edit", web::post().to(handlers::update))

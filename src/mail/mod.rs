@@ -17,9 +17,10 @@ use crate::schema::mail_outbox;
 
 pub use worker::Worker;
 
+/// Mounted under `/admin` (see `startup::routes`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/admin/mail")
+        web::scope("/mail")
             .route("", web::get().to(admin::list))
             .route("/{id}", web::get().to(admin::show))
             .route("/{id}/html", web::get().to(admin::html_part))

@@ -19,6 +19,8 @@ mod views;
 
 use actix_web::web;
 
+use crate::web::export;
+
 pub use demo::seed_demo;
 
 use crate::web::cite::Cite;
@@ -59,13 +61,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/new", web::get().to(records::new_form))
             .route("/new", web::post().to(records::create))
             .route("/attendance", web::get().to(records::attendance))
-            .route(
-                "/attendance.{format}",
-                web::get().to(records::attendance_export),
-            )
+            .service(export::routes("/attendance", records::attendance_export))
             .route("/{id}", web::get().to(records::show))
             .route("/{id}/edit", web::get().to(records::edit_form))
             .route("/{id}/edit", web::post().to(records::update)),
     )
-    .route("/meetings.{format}", web::get().to(records::export));
+    .service(export::routes("/meetings", records::export));
 }

@@ -7,9 +7,10 @@ mod views;
 
 use actix_web::web;
 
+/// Mounted under `/admin` (see `startup::routes`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/admin/users")
+        web::scope("/users")
             .route("", web::get().to(handlers::list))
             .route("", web::post().to(handlers::create))
             .route("/new", web::get().to(handlers::new_form))

@@ -19,6 +19,8 @@ mod views;
 
 use actix_web::web;
 
+use crate::web::export;
+
 pub use demo::seed_demo;
 
 use crate::auth::Right;
@@ -89,5 +91,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}", web::get().to(handlers::show))
             .route("/{id}/decide", web::post().to(handlers::decide)),
     )
-    .route("/violations.{format}", web::get().to(handlers::export));
+    .service(export::routes("/violations", handlers::export));
 }

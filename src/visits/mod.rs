@@ -14,6 +14,8 @@ mod views;
 
 use actix_web::web;
 
+use crate::web::export;
+
 use crate::auth::Right;
 use crate::web::cite::{Cite, Enforcer, Gauge};
 
@@ -75,5 +77,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/reveal", web::post().to(handlers::reveal))
             .route("/{id}/notes", web::post().to(handlers::add_note)),
     )
-    .route("/visits.{format}", web::get().to(handlers::export));
+    .service(export::routes("/visits", handlers::export));
 }

@@ -63,20 +63,42 @@ pub enum ExportFormat {
     Xlsx,
 }
 
-/// A register's export route ends in `.{format}` (`/keys/loans.{format}`): the
-/// handler takes the format as an extractor; any ending but csv or xlsx is a 404.
+/// A register's export is `{stem}.csv` and `{stem}.xlsx` (`/keys/loans.csv`): the
+/// handler takes the format as an extractor, read from a `{format}` segment of
+/// the route or else from the path's ending; any ending but csv or xlsx is a 404.
 impl actix_web::FromRequest for ExportFormat {
     type Error = AppError;
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let ending = req
+            .match_info()
+            .get("format")
+            .or_else(|| req.path().rsplit_once('.').map(|(_, ending)| ending));
         std::future::ready(
-            req.match_info()
-                .get("format")
+            ending
                 .and_then(ExportFormat::parse)
                 .ok_or(AppError::NotFound),
         )
     }
+}
+
+/// The two routes of an export: `GET {stem}.csv` and `GET {stem}.xlsx`, to add
+/// with `.service(..)` to a scope or the app. They are two fixed paths rather
+/// than one `{stem}.{format}` pattern on purpose: a pattern is a regular
+/// expression the router runs (and allocates its captures for) on every request
+/// that reaches it, while a fixed path is a string compare. At the top level
+/// every page listed after an export paid for it (bench/RESULTS.md).
+pub fn routes<F, Args>(stem: &str, handler: F) -> (actix_web::Resource, actix_web::Resource)
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    let route = |ext: &str, handler: F| {
+        actix_web::web::resource(format!("{stem}.{ext}")).route(actix_web::web::get().to(handler))
+    };
+    (route("csv", handler.clone()), route("xlsx", handler))
 }
 
 impl ExportFormat {
