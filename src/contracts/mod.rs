@@ -102,6 +102,25 @@ pub fn next_step(stage: &str, payment: &str) -> Option<&'static str> {
     }
 }
 
+/// How many days a contract may wait for the department's next step before the
+/// morning sheet lists it ([`queries::waiting`]), by the step it waits for. The
+/// rule book gives words, not days: file "及时" (promptly, B4); when the filing
+/// is back, tell the customer, or for a mortgage the agent, "立即" (at once, B4,
+/// B6), and again once the bank's loan is in; press the agent for the loan "尽快"
+/// (as soon as possible, B6); tell the buyer "立即" when the certificate is in
+/// (B7(1)), who must then come in person. These are the department's reading of
+/// those words. Steps that wait on the customer (collecting the contract, the
+/// deed tax) are not the department's and are not listed.
+pub fn days_allowed(step: &str) -> i64 {
+    match step {
+        "filed" => 3,
+        "loan" => 14,
+        "cert_issued" => 7,
+        // "agent", "notified": at once, so by the next day.
+        _ => 1,
+    }
+}
+
 /// Whether a contract at `stage` may still be voided: not once the customer has
 /// collected it.
 pub fn may_void(stage: &str) -> bool {

@@ -117,6 +117,31 @@ pub struct EventLine {
     pub actor: String,
 }
 
+/// A contract waiting longer than it should for the department's next step
+/// (the morning sheet's lines).
+#[derive(QueryableByName, Debug, Clone)]
+pub struct WaitingLine {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub contract_no: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub project: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub unit: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub buyer: String,
+    /// The step it waits for, under `contracts.step.`.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub step: String,
+    /// The day of the step it waits after.
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub since: NaiveDate,
+    /// Days since then, as of the sheet's day.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub days: i32,
+}
+
 /// A project's line of the month's report to finance.
 #[derive(QueryableByName, Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportLine {

@@ -3,10 +3,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date};
+use diesel::sql_types::{BigInt, Bool, Date, Integer};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::models::{Contract, EventLine, NewContract, ReportLine};
+use super::models::{Contract, EventLine, NewContract, ReportLine, WaitingLine};
 use crate::schema::{projects, sales_contract_events, sales_contracts, users};
 
 /// Which contracts the register shows: one of [`super::SHOWS`].
@@ -216,6 +216,53 @@ pub async fn take_step(conn: &mut AsyncPgConnection, s: &Step<'_>) -> QueryResul
         .execute(conn)
         .await?;
     add_event(conn, s.id, s.step, s.on_date, s.note, s.by, s.at).await
+}
+
+/// The contracts that have waited for the department's next step longer than
+/// [`super::days_allowed`] as of `today`, longest first: a signed one not filed,
+/// a filed one whose customer (or agent) was not told, a mortgage whose loan
+/// has not come, a loan in whose customer was not told, a certificate received
+/// and not issued (the steps as [`super::next_step`] orders them). One
+/// statement; it reads the contracts at those stages (the stage index and the
+/// certificates' partial index), a department's few hundred, and for the
+/// agent's and the loan's dates each one's latest step of its stage, which only
+/// the history holds.
+pub async fn waiting(
+    conn: &mut AsyncPgConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<WaitingLine>> {
+    let allowed = |step| i32::try_from(super::days_allowed(step)).unwrap_or(i32::MAX);
+    diesel::sql_query(
+        "SELECT id, contract_no, project, unit, buyer, step, since, ($1 - since) AS days \
+         FROM (SELECT c.id, c.contract_no, c.project, c.unit, c.buyer, \
+                CASE WHEN c.stage = 'signed' THEN 'filed' \
+                     WHEN c.stage = 'filed' AND c.payment = 'mortgage' THEN 'agent' \
+                     WHEN c.stage IN ('filed', 'loan') THEN 'notified' \
+                     WHEN c.stage = 'agent' THEN 'loan' \
+                     ELSE 'cert_issued' END AS step, \
+                CASE c.stage WHEN 'signed' THEN c.signed_on \
+                     WHEN 'filed' THEN c.filed_on \
+                     WHEN 'collected' THEN c.cert_received_on \
+                     ELSE (SELECT max(e.on_date) FROM sales_contract_events e \
+                           WHERE e.contract_id = c.id AND e.step = c.stage) END AS since \
+               FROM sales_contracts c \
+               WHERE c.stage IN ('signed', 'filed', 'agent', 'loan') \
+                  OR (c.stage = 'collected' AND c.cert_issued_on IS NULL \
+                      AND c.cert_received_on IS NOT NULL)) w \
+         WHERE since <= $1 - CASE step WHEN 'filed' THEN $2 WHEN 'agent' THEN $3 \
+                WHEN 'notified' THEN $4 WHEN 'loan' THEN $5 ELSE $6 END \
+         ORDER BY since, id LIMIT $7",
+    )
+    .bind::<Date, _>(today)
+    .bind::<Integer, _>(allowed("filed"))
+    .bind::<Integer, _>(allowed("agent"))
+    .bind::<Integer, _>(allowed("notified"))
+    .bind::<Integer, _>(allowed("loan"))
+    .bind::<Integer, _>(allowed("cert_issued"))
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
 }
 
 /// The month's report to finance, by project: contracts signed (how many, their

@@ -62,6 +62,13 @@ pub async fn morning(
     } else {
         None
     };
+    // Sales contracts the department owes a step, for those who follow them.
+    let contracts = if page.may(Right::ViewContracts) {
+        let rows = crate::contracts::queries::waiting(&mut conn, today, more).await?;
+        Some(Section::of(rows))
+    } else {
+        None
+    };
     let body = Morning {
         ctx: page.ctx(),
         today: today.to_string(),
@@ -74,6 +81,7 @@ pub async fn morning(
         stale_days,
         breaches,
         unassigned,
+        contracts,
         cites: super::CITES,
         keys_open: page.may(Right::ViewKeys),
         archives_open: page.may(Right::ViewArchives),

@@ -4,6 +4,7 @@ use super::forms::MeetingInput;
 use super::models::{Counts, Meeting, MeetingLine, MeetingRecord};
 use crate::archives::models::BorrowRow;
 use crate::complaints::models::ComplaintLine;
+use crate::contracts::models::WaitingLine;
 use crate::keys::models::LoanLine;
 use crate::leave::models::LeaveWithName;
 use crate::violations::models::ViolationLine;
@@ -41,6 +42,9 @@ pub struct Morning<'a> {
     pub breaches: Option<Section<ViolationLine>>,
     /// Customers' matters not yet assigned, for readers who assign them.
     pub unassigned: Option<Section<ComplaintLine>>,
+    /// Sales contracts waiting too long for the department's next step, for
+    /// readers of the contracts register.
+    pub contracts: Option<Section<WaitingLine>>,
     pub cites: &'static [Cite],
     /// Which registers this reader may open: the sheet links only to those.
     pub keys_open: bool,
@@ -51,6 +55,22 @@ pub struct Morning<'a> {
 impl Morning<'_> {
     pub fn leave_type(&self, code: &str) -> &'static str {
         self.ctx.locale.t(&crate::leave::type_key(code))
+    }
+    pub fn contract_step(&self, code: &str) -> &'static str {
+        self.ctx.locale.t_in("contracts.step", code)
+    }
+    /// How long each step may wait, as `contracts::days_allowed` says.
+    pub fn contracts_hint(&self) -> String {
+        let days = crate::contracts::days_allowed;
+        self.ctx.tf(
+            "meetings.contracts_hint",
+            &[
+                ("filed", &days("filed")),
+                ("told", &days("notified")),
+                ("loan", &days("loan")),
+                ("cert", &days("cert_issued")),
+            ],
+        )
     }
     pub fn complaint_kind(&self, code: &str) -> &'static str {
         self.ctx.locale.t_in("complaints.kind", code)

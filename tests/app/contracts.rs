@@ -6,7 +6,7 @@ use kefu::auth::Role;
 use kefu::schema::{audit_log, sales_contract_events, sales_contracts};
 use reqwest::StatusCode;
 
-use crate::approvals::day;
+use crate::approvals::{day, today};
 use crate::helpers::*;
 
 const PROJECT: &str = "翠湖苑";
@@ -609,4 +609,130 @@ async fn a_contract_record_is_corrected_and_a_correction_made_meanwhile_is_not_l
     assert_eq!(manager.page(&edit).await.0, StatusCode::FORBIDDEN);
     let (_, page) = manager.page(&path).await;
     assert!(text_of(&page, "#contract-correct").is_none());
+}
+
+/// Records a contract signed `signed` days from today and takes its steps, each
+/// `(step's form fields)` in turn; returns its page's path.
+async fn contract_at(
+    b: &Browser,
+    no: &str,
+    payment: &'static str,
+    signed: i64,
+    steps: &[i64],
+) -> String {
+    let mut fields = contract_fields(no, payment);
+    fields.retain(|(k, _)| *k != "signed_on");
+    fields.push(("signed_on", day(signed)));
+    let res = b
+        .submit("/contracts/new", "/contracts/new", &pairs(&fields))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{no}");
+    let path = location(&res);
+    for offset in steps {
+        let res = take(b, &path, "next-step", &[("on_date", &day(*offset))]).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{no}, step on {offset}"
+        );
+    }
+    path
+}
+
+#[tokio::test]
+async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_next_step() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    // Signed three days ago, not filed: listed (filing may wait 2 days).
+    contract_at(&specialist, "W-SIGNED-OLD", "full", -3, &[]).await;
+    // Signed yesterday: not yet.
+    contract_at(&specialist, "W-SIGNED-NEW", "full", -1, &[]).await;
+    // A mortgage back from filing two days ago, the agent not told: listed.
+    contract_at(&specialist, "W-AGENT", "mortgage", -5, &[-2]).await;
+    // Paid in full, back from filing today: the customer may be told today.
+    contract_at(&specialist, "W-FILED-TODAY", "full", -5, &[0]).await;
+    // The agent signed for it two days ago: the loan may take two weeks.
+    contract_at(&specialist, "W-LOAN", "mortgage", -5, &[-3, -2]).await;
+    // The loan came in two days ago, the customer not told: listed, by the
+    // loan's date (which only the history holds).
+    contract_at(&specialist, "W-TELL", "mortgage", -6, &[-4, -3, -2]).await;
+    // Told: now it waits for the customer, not for us.
+    let told = contract_at(&specialist, "W-TOLD", "full", -20, &[-19]).await;
+    let res = take(
+        &specialist,
+        &told,
+        "next-step",
+        &[("on_date", &day(-18)), ("deed_tax_due", &day(60))],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // A certificate in for eight days and not issued: listed; and one in
+    // yesterday: not yet. (The project's end, set straight in the table.)
+    for (no, received) in [("W-CERT-OLD", -8), ("W-CERT-NEW", -1)] {
+        contract_at(&specialist, no, "full", -300, &[]).await;
+        let mut conn = app.db().await;
+        diesel::update(sales_contracts::table.filter(sales_contracts::contract_no.eq(no)))
+            .set((
+                sales_contracts::stage.eq("collected"),
+                sales_contracts::collected_on.eq(today() - chrono::Duration::days(200)),
+                sales_contracts::surveyed_centi.eq(8956),
+                sales_contracts::adjust_fen.eq(0),
+                sales_contracts::cert_no.eq("粤房地权证第0001号"),
+                sales_contracts::cert_received_on.eq(today() + chrono::Duration::days(received)),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
+    // The supervisor's sheet: the longest waiting first, each with the step it
+    // waits for and since when.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (status, sheet) = supervisor.page("/meetings/morning").await;
+    assert_eq!(status, StatusCode::OK);
+    let lines = texts_of(&sheet, "#sheet-contracts li");
+    let listed: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split(" · ").next().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        ["W-CERT-OLD", "W-SIGNED-OLD", "W-AGENT", "W-TELL"],
+        "{lines:?}"
+    );
+    assert!(
+        lines[0].contains("产权证发放") && lines[0].contains("已 8 天"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].contains("待办：备案"), "{}", lines[1]);
+    assert!(lines[2].contains("中介签字领取") && lines[2].contains(&day(-2)));
+    assert!(lines[3].contains("通知客户领取") && lines[3].contains("已 2 天"));
+    let hint = text_of(&sheet, "#sheet-contracts .hint").unwrap();
+    assert!(hint.contains("签订满 3 天仍未备案"), "{hint}");
+    let signed_old = attr_of(&sheet, "#sheet-contracts li:nth-child(2) a", "href").unwrap();
+    let (_, page) = supervisor.page(&signed_old).await;
+    assert_eq!(text_of(&page, "#contract-stage").unwrap(), "待备案");
+
+    // Filing it takes it off the sheet.
+    let res = take(
+        &specialist,
+        &signed_old,
+        "next-step",
+        &[("on_date", &day(0))],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, sheet) = supervisor.page("/meetings/morning?lang=en").await;
+    assert_eq!(
+        text_of(&sheet, "#sheet-contracts h2").unwrap(),
+        "Contracts waiting for our next step (3)"
+    );
+    assert!(texts_of(&sheet, "#sheet-contracts li")[1].contains("next: Agent signs for it"));
+
+    // The archive keeper reads the sheet but not the contracts: no such section.
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let (status, sheet) = keeper.page("/meetings/morning").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text_of(&sheet, "#sheet-contracts").is_none());
 }
