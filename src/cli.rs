@@ -39,6 +39,11 @@ pub enum Command {
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
     },
+    /// Give an account a new one-time password (printed), turn its second factor
+    /// off, end its sessions and lift its sign-in lock: for an administrator
+    /// locked out (a lost phone, a forgotten password) with nobody to reset
+    /// them on the site.
+    ResetUser { username: String },
     /// Import a rule text (plain text or Markdown) into the handbook as drafts;
     /// unchanged documents are left alone.
     ImportHandbook {
@@ -134,6 +139,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary =
                 crate::jobs::run_now(&mut conn, &name, chrono::Utc::now(), &config).await?;
             println!("{name}: {summary}");
+            Ok(())
+        }
+        Command::ResetUser { username } => {
+            let username = username.trim().to_lowercase();
+            crate::db::migrate(&config.database_url, config.today()).await?;
+            let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url)
+                .await
+                .context("connecting to the database")?;
+            let user = queries::find_by_username(&mut conn, &username)
+                .await?
+                .with_context(|| format!("no account {username}"))?;
+            let otp = password::one_time();
+            let hash = password::hash(otp.clone()).await?;
+            let meta = crate::audit::Meta {
+                ip: "cli".into(),
+                ..Default::default()
+            };
+            conn.transaction::<_, anyhow::Error, _>(async |conn| {
+                crate::users::reset_password(conn, &user, &hash, &meta).await?;
+                crate::users::reset_second_factor(conn, user.id, &meta).await?;
+                Ok(())
+            })
+            .await?;
+            println!("{username}: one-time password {otp} (to change at sign-in)");
+            println!("second factor off, sessions ended, sign-in lock lifted");
+            if !user.active {
+                println!(
+                    "the account is deactivated: reactivate it at /admin/users/{}",
+                    user.id
+                );
+            }
             Ok(())
         }
         Command::CreateUser {

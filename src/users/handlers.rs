@@ -11,7 +11,7 @@ use super::models::{NewUser, UserChanges};
 use super::queries;
 use super::views::{UserFormPage, UserList, UserShow};
 use crate::audit;
-use crate::auth::{password, throttle, totp, Right, Role};
+use crate::auth::{password, totp, Right, Role};
 use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::web::context::flash;
@@ -352,18 +352,7 @@ pub async fn reset_password(
     let hash = password::hash(otp.clone()).await?;
     let meta = page.meta();
     conn.transaction::<_, AppError, _>(async |conn| {
-        queries::set_password(conn, id, &hash, true).await?;
-        queries::end_sessions(conn, id).await?;
-        throttle::unlock_account(conn, &user.username).await?;
-        audit::record(
-            conn,
-            &meta,
-            "user.password_reset",
-            Some(("user", id.to_string())),
-            json!({}),
-        )
-        .await?;
-        Ok(())
+        Ok(super::reset_password(conn, &user, &hash, &meta).await?)
     })
     .await?;
     let _ = session.insert(otp_key(id), otp);
@@ -384,17 +373,7 @@ pub async fn reset_totp(
     queries::get(&mut conn, id).await?;
     let meta = page.meta();
     conn.transaction::<_, AppError, _>(async |conn| {
-        if totp::disable(conn, id).await? {
-            audit::record(
-                conn,
-                &meta,
-                "user.totp_reset",
-                Some(("user", id.to_string())),
-                json!({}),
-            )
-            .await?;
-        }
-        Ok(())
+        Ok(super::reset_second_factor(conn, id, &meta).await?)
     })
     .await?;
     flash(&session, "ok", page.t("totp.admin_was_reset"));

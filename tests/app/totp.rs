@@ -249,3 +249,72 @@ async fn the_code_page_without_a_right_password_goes_back_to_sign_in() {
     assert_eq!(location(&res), "/login");
     assert_eq!(b.get("/").await.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn kefu_reset_user_lets_a_locked_out_admin_back_in_from_the_server() {
+    fresh_step().await;
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    turn_on(&admin).await;
+    let reset = |username: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kefu"))
+            .args(["reset-user", username])
+            .env("DATABASE_URL", &app.db_url)
+            .output()
+            .unwrap()
+    };
+
+    // The phone is lost and the password forgotten; nobody else administers.
+    let out = reset(" Admin ");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let otp = stdout
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("admin: one-time password "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no password in {stdout}"))
+        .to_owned();
+
+    // Their session elsewhere is over; the old password no longer signs in.
+    let res = admin.get("/").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed out");
+    assert!(location(&res).starts_with("/login"));
+    let other = app.browser();
+    let res = other.login("admin", PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "old password refused"
+    );
+    // The one-time password signs in without a code and asks for a new one.
+    let res = other.login("admin", &otp).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/account/password");
+    let enabled: Option<chrono::DateTime<chrono::Utc>> = users::table
+        .filter(users::username.eq("admin"))
+        .select(users::totp_enabled_at)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(enabled, None, "the second factor is off");
+    // Both resets are in the audit log, from the command line.
+    let from_cli: Vec<String> = audit_log::table
+        .filter(audit_log::ip.eq("cli"))
+        .filter(audit_log::action.like("user.%_reset"))
+        .select(audit_log::action)
+        .order(audit_log::id)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(from_cli, ["user.password_reset", "user.totp_reset"]);
+
+    // No such account: an error, nothing written.
+    let out = reset("nobody");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no account nobody"));
+}
