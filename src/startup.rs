@@ -108,12 +108,24 @@ pub fn build_with_changes(
         crate::violations::queries::TOPIC,
         1,
     ));
+    let open_complaints = web::Data::new(crate::complaints::queries::KeptOpen::new(
+        changes.clone(),
+        crate::complaints::queries::TOPIC,
+        1,
+    ));
+    let waiting_contracts = web::Data::new(crate::contracts::queries::KeptWaiting::new(
+        changes.clone(),
+        crate::contracts::queries::TOPIC,
+        1,
+    ));
     let gauges = web::Data::new(crate::handbook::registers::Gauges {
         overdue_loans: overdue.clone(),
         due_papers,
         overdue_borrows: overdue_borrows.clone(),
         open_visits,
         waiting_violations,
+        open_complaints,
+        waiting_contracts,
     });
     let archive_pages = web::Data::new(crate::archives::queries::KeptPages::new(
         changes.clone(),

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::web::cite::{shown_count, COUNT_CAP};
+use crate::web::cite::{shown_by_day, COUNT_CAP};
 
 use super::models::{
     Archive, ArchiveBrief, DocType, Document, DocumentRow, HistoryEntry, NewArchive, NewDocument,
@@ -72,33 +72,6 @@ pub async fn due_shown(
         due_count(conn, today, COUNT_CAP + 1)
     })
     .await
-}
-
-/// A count by the site's day as pages show it, from `kept` until its topic
-/// changes or the day ends; `count` counts on a given day up to one past the cap.
-async fn shown_by_day<K, F>(
-    kept: &crate::db::changes::KeptOn<K, i64>,
-    key: K,
-    now: chrono::DateTime<chrono::Utc>,
-    tz: chrono_tz::Tz,
-    count: impl FnOnce(NaiveDate) -> F,
-) -> QueryResult<String>
-where
-    K: std::hash::Hash + Eq + Send + Sync + 'static,
-    F: std::future::Future<Output = QueryResult<i64>>,
-{
-    let today = now.with_timezone(&tz).date_naive();
-    let n = kept
-        .get_until(key, now, async {
-            Ok::<_, diesel::result::Error>((count(today).await?, next_day(today, tz)))
-        })
-        .await?;
-    Ok(shown_count(*n))
-}
-
-/// When the site's day after `today` begins: a count by the day changes then.
-fn next_day(today: NaiveDate, tz: chrono_tz::Tz) -> Option<chrono::DateTime<chrono::Utc>> {
-    today.succ_opt().and_then(|d| crate::i18n::day_start(d, tz))
 }
 
 /// Papers in the archives past their retention date on `today` and not on hold,

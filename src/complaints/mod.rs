@@ -21,7 +21,7 @@ use crate::web::export;
 pub use demo::seed_demo;
 
 use crate::auth::Right;
-use crate::web::cite::{Cite, Enforcer};
+use crate::web::cite::{Cite, Enforcer, Gauge};
 
 pub const CITES: &[Cite] = &[
     Cite {
@@ -37,13 +37,24 @@ pub const CITES: &[Cite] = &[
 /// The register's `?show=` filters.
 pub const SHOWS: [&str; 4] = ["all", "unassigned", "open", "resolved"];
 
-pub const ENFORCERS: &[Enforcer] = &[Enforcer {
-    cites: CITES,
-    href: "/complaints",
-    title: "complaints.title",
-    right: Right::RecordComplaints,
-    gauge: None,
-}];
+/// The register, to those who record; and to those who see everyone's matters,
+/// how many are not yet resolved.
+pub const ENFORCERS: &[Enforcer] = &[
+    Enforcer {
+        cites: CITES,
+        href: "/complaints",
+        title: "complaints.title",
+        right: Right::RecordComplaints,
+        gauge: None,
+    },
+    Enforcer {
+        cites: CITES,
+        href: "/complaints?show=open",
+        title: "complaints.title",
+        right: Right::ManageComplaints,
+        gauge: Some(Gauge::ComplaintsOpen),
+    },
+];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -9,6 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use super::models::{Complaint, ComplaintLine, NewComplaint, NewNote, Note, StatCell};
 use crate::approvals::models::Person;
 use crate::schema::{complaint_notes, complaints, users};
+use crate::web::cite::{shown_count, COUNT_CAP};
 
 /// Which lines the register shows.
 #[derive(Debug, Clone, Default)]
@@ -206,4 +207,31 @@ pub async fn stats(
     .bind::<Timestamptz, _>(until)
     .load(conn)
     .await
+}
+
+/// Tables behind the register's kept count ([`KeptOpen`]): `t:complaints`.
+pub const TOPIC: &str = "complaints";
+
+/// How many customers' matters are not yet resolved (the handbook's clauses on
+/// recording them), kept until a notice on `t:complaints`.
+pub type KeptOpen = crate::db::changes::KeptOn<OpenKey, i64>;
+
+/// The one key of [`KeptOpen`]: a type of its own, since the app finds its data
+/// by type and other counts are kept as `KeptOn<_, i64>` too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OpenKey;
+
+/// The open count as pages show it ("99+" beyond [`COUNT_CAP`]), over the open
+/// matters' partial index.
+pub async fn open_shown(conn: &mut impl crate::db::Read, kept: &KeptOpen) -> QueryResult<String> {
+    let n = kept
+        .get(OpenKey, async {
+            let q = complaints::table
+                .filter(complaints::status.eq(crate::db::constant("open")))
+                .select(complaints::id);
+            let ids: Vec<i64> = crate::db::cached(q).limit(COUNT_CAP + 1).load(conn).await?;
+            Ok::<_, diesel::result::Error>(ids.len() as i64)
+        })
+        .await?;
+    Ok(shown_count(*n))
 }

@@ -14,6 +14,7 @@ use super::queries::{self, Step};
 use super::views::{ContractForm, ContractList, ContractReport, ContractShow, StepForm};
 use crate::audit;
 use crate::auth::Right;
+use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
@@ -45,17 +46,45 @@ impl ListQuery {
     }
 }
 
+/// How many contracts `?show=waiting` lists, on one page: the longest waiting.
+const WAITING_SHOWN: i64 = 200;
+
+/// The register's rows as `show` filters them. "waiting" is the contracts
+/// waiting too long for the department's next step on `today`, longest first, at
+/// most `limit` of them on one page; the others page by signing day.
+async fn rows_of(
+    conn: &mut DbConn,
+    show: &str,
+    before: Option<(NaiveDate, i64)>,
+    limit: i64,
+    today: NaiveDate,
+) -> Result<Vec<Contract>, AppError> {
+    if show == "waiting" {
+        let waiting = queries::waiting(&mut **conn, today, limit).await?;
+        let ids: Vec<i64> = waiting.iter().map(|w| w.id).collect();
+        return Ok(queries::by_ids(conn, &ids).await?);
+    }
+    Ok(queries::page(conn, show, before, limit).await?)
+}
+
 /// GET /contracts?show=open: the register, latest signing first.
 pub async fn list(
     page: UserPage,
     mut conn: DbConn,
     q: Query<ListQuery>,
+    config: web::Data<Config>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewContracts)?;
     let show = q.show();
-    let mut rows = queries::page(&mut conn, show, q.cursor(), PAGE + 1).await?;
-    let next = crate::web::trim_page(&mut rows, PAGE as usize)
-        .map(|c| format!("show={show}&before={}.{}", c.signed_on, c.id));
+    let (rows, next) = if show == "waiting" {
+        let rows = rows_of(&mut conn, show, None, WAITING_SHOWN, config.today()).await?;
+        (rows, None)
+    } else {
+        let mut rows = rows_of(&mut conn, show, q.cursor(), PAGE + 1, config.today()).await?;
+        let next = crate::web::trim_page(&mut rows, PAGE as usize)
+            .map(|c| format!("show={show}&before={}.{}", c.signed_on, c.id));
+        (rows, next)
+    };
     let body = ContractList {
         ctx: page.ctx(),
         rows,
@@ -611,10 +640,11 @@ pub async fn export(
     mut conn: DbConn,
     q: Query<ListQuery>,
     format: ExportFormat,
+    config: web::Data<Config>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewContracts)?;
     let show = q.show();
-    let rows = queries::page(&mut conn, show, None, SHEET_MAX).await?;
+    let rows = rows_of(&mut conn, show, None, SHEET_MAX, config.today()).await?;
     let loc = page.locale;
     let headers = [
         "contracts.number",

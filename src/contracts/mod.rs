@@ -21,7 +21,7 @@ use crate::web::export;
 pub use demo::seed_demo;
 
 use crate::auth::Right;
-use crate::web::cite::{Cite, Enforcer};
+use crate::web::cite::{Cite, Enforcer, Gauge};
 
 /// The clauses of the rule book's sales customer-service part (its heading is
 /// lost in the gap, so its clauses are cited by their printed numbers).
@@ -61,6 +61,13 @@ pub const ENFORCERS: &[Enforcer] = &[
         gauge: None,
     },
     Enforcer {
+        cites: CITES,
+        href: "/contracts?show=waiting",
+        title: "contracts.show.waiting",
+        right: Right::ViewContracts,
+        gauge: Some(Gauge::ContractsWaiting),
+    },
+    Enforcer {
         cites: REPORT_CITES,
         href: "/contracts/report",
         title: "contracts.report",
@@ -73,9 +80,11 @@ pub const ENFORCERS: &[Enforcer] = &[
 pub const PAYMENTS: [&str; 2] = ["full", "mortgage"];
 
 /// The register's `?show=` filters, under `contracts.show.`: the contracts still
-/// being followed first.
-pub const SHOWS: [&str; 8] = [
+/// being followed first, then those waiting too long for the department's next
+/// step ([`days_allowed`]).
+pub const SHOWS: [&str; 9] = [
     "open",
+    "waiting",
     "signed",
     "mortgage",
     "notified",
@@ -119,6 +128,20 @@ pub fn days_allowed(step: &str) -> i64 {
         // "agent", "notified": at once, so by the next day.
         _ => 1,
     }
+}
+
+/// What makes a contract wait too long, with [`days_allowed`]'s days, as the
+/// morning sheet and the register's "waiting" filter say it.
+pub fn waiting_hint(loc: crate::i18n::Locale) -> String {
+    loc.tf(
+        "contracts.waiting_hint",
+        &[
+            ("filed", &days_allowed("filed")),
+            ("told", &days_allowed("notified")),
+            ("loan", &days_allowed("loan")),
+            ("cert", &days_allowed("cert_issued")),
+        ],
+    )
 }
 
 /// Whether a contract at `stage` may still be voided: not once the customer has

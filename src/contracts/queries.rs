@@ -8,6 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{Contract, EventLine, NewContract, ReportLine, WaitingLine};
 use crate::schema::{projects, sales_contract_events, sales_contracts, users};
+use crate::web::cite::{shown_by_day, COUNT_CAP};
 
 /// Which contracts the register shows: one of [`super::SHOWS`].
 pub fn stages_of(show: &str) -> Option<&'static [&'static str]> {
@@ -62,6 +63,44 @@ pub async fn page(
         );
     }
     q.load(conn).await
+}
+
+/// The contracts `ids`, in that order (those that exist).
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<Contract>> {
+    let mut rows: Vec<Contract> = sales_contracts::table
+        .filter(sales_contracts::id.eq_any(ids))
+        .select(Contract::as_select())
+        .load(conn)
+        .await?;
+    rows.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
+    Ok(rows)
+}
+
+/// Tables behind the kept count of contracts waiting ([`KeptWaiting`]):
+/// `t:sales_contracts` (every step writes the contract's row).
+pub const TOPIC: &str = "sales_contracts";
+
+/// How many contracts wait too long for the department's next step (the
+/// clauses of the sales part), kept until a notice on `t:sales_contracts` or the
+/// site's next day.
+pub type KeptWaiting = crate::db::changes::KeptOn<WaitingKey, i64>;
+
+/// The one key of [`KeptWaiting`]: a type of its own, since the app finds its
+/// data by type and other counts are kept as `KeptOn<_, i64>` too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WaitingKey;
+
+/// The waiting count as pages show it ("99+" beyond [`COUNT_CAP`]).
+pub async fn waiting_shown(
+    conn: &mut impl crate::db::Read,
+    kept: &KeptWaiting,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> QueryResult<String> {
+    shown_by_day(kept, WaitingKey, now, tz, async |today| {
+        Ok(waiting(conn, today, COUNT_CAP + 1).await?.len() as i64)
+    })
+    .await
 }
 
 pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Contract> {
@@ -228,7 +267,7 @@ pub async fn take_step(conn: &mut AsyncPgConnection, s: &Step<'_>) -> QueryResul
 /// agent's and the loan's dates each one's latest step of its stage, which only
 /// the history holds.
 pub async fn waiting(
-    conn: &mut AsyncPgConnection,
+    conn: &mut impl crate::db::Read,
     today: NaiveDate,
     limit: i64,
 ) -> QueryResult<Vec<WaitingLine>> {

@@ -58,6 +58,9 @@ impl ContractText for ContractList<'_> {
 
 impl ContractList<'_> {
     /// The register's `?show=` choices, with their names.
+    pub fn waiting_hint(&self) -> String {
+        super::waiting_hint(self.ctx.locale)
+    }
     pub fn filters(&self) -> Vec<(&'static str, &'static str)> {
         super::SHOWS
             .iter()

@@ -47,6 +47,8 @@ pub struct Gauges {
     pub overdue_borrows: actix_web::web::Data<crate::archives::queries::KeptOverdueBorrows>,
     pub open_visits: actix_web::web::Data<crate::visits::queries::KeptOpen>,
     pub waiting_violations: actix_web::web::Data<crate::violations::queries::KeptWaiting>,
+    pub open_complaints: actix_web::web::Data<crate::complaints::queries::KeptOpen>,
+    pub waiting_contracts: actix_web::web::Data<crate::contracts::queries::KeptWaiting>,
 }
 
 /// The live states the registers linked from `content` show this reader (only
@@ -87,6 +89,13 @@ pub async fn gauges(
             }
             Gauge::ViolationsWaiting => {
                 crate::violations::queries::waiting_shown(conn, &kept.waiting_violations).await?
+            }
+            Gauge::ComplaintsOpen => {
+                crate::complaints::queries::open_shown(conn, &kept.open_complaints).await?
+            }
+            Gauge::ContractsWaiting => {
+                crate::contracts::queries::waiting_shown(conn, &kept.waiting_contracts, now, tz)
+                    .await?
             }
         };
         shown.insert(g, n);

@@ -59,18 +59,8 @@ impl Morning<'_> {
     pub fn contract_step(&self, code: &str) -> &'static str {
         self.ctx.locale.t_in("contracts.step", code)
     }
-    /// How long each step may wait, as `contracts::days_allowed` says.
     pub fn contracts_hint(&self) -> String {
-        let days = crate::contracts::days_allowed;
-        self.ctx.tf(
-            "meetings.contracts_hint",
-            &[
-                ("filed", &days("filed")),
-                ("told", &days("notified")),
-                ("loan", &days("loan")),
-                ("cert", &days("cert_issued")),
-            ],
-        )
+        crate::contracts::waiting_hint(self.ctx.locale)
     }
     pub fn complaint_kind(&self, code: &str) -> &'static str {
         self.ctx.locale.t_in("complaints.kind", code)

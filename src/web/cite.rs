@@ -65,6 +65,11 @@ pub enum Gauge {
     VisitsOpen,
     /// Proposed breaches waiting for a decision (违规处罚).
     ViolationsWaiting,
+    /// Customers' matters not yet resolved (客户意见、要求、投诉).
+    ComplaintsOpen,
+    /// Sales contracts waiting too long for the department's next step
+    /// (合同的备案及作废, 按揭贷款的后续服务, 房屋产权证的办理).
+    ContractsWaiting,
 }
 
 impl Gauge {
@@ -76,6 +81,8 @@ impl Gauge {
             Gauge::ArchiveLoansOverdue => "archives.gauge_overdue",
             Gauge::VisitsOpen => "visits.gauge_open",
             Gauge::ViolationsWaiting => "violations.gauge_waiting",
+            Gauge::ComplaintsOpen => "complaints.gauge_open",
+            Gauge::ContractsWaiting => "contracts.gauge_waiting",
         }
     }
 }
@@ -90,6 +97,31 @@ pub fn shown_count(n: i64) -> String {
     } else {
         n.to_string()
     }
+}
+
+/// A count by the site's day as pages show it ("99+" beyond [`COUNT_CAP`]), from
+/// `kept` until its topic changes or the site's day ends; `count` counts on a
+/// given day up to one past the cap.
+pub async fn shown_by_day<K, F>(
+    kept: &crate::db::changes::KeptOn<K, i64>,
+    key: K,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+    count: impl FnOnce(chrono::NaiveDate) -> F,
+) -> diesel::QueryResult<String>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    F: std::future::Future<Output = diesel::QueryResult<i64>>,
+{
+    let today = now.with_timezone(&tz).date_naive();
+    // When the site's next day begins: a count by the day changes then.
+    let next_day = today.succ_opt().and_then(|d| crate::i18n::day_start(d, tz));
+    let n = kept
+        .get_until(key, now, async {
+            Ok::<_, diesel::result::Error>((count(today).await?, next_day))
+        })
+        .await?;
+    Ok(shown_count(*n))
 }
 
 /// The query of `/handbook/cite`.

@@ -78,6 +78,20 @@ async fn a_matter_is_recorded_assigned_by_mail_followed_up_and_done() {
     let keeper = app.login_as(Role::ArchiveKeeper).await;
     let (_, sheet) = keeper.page("/meetings/morning").await;
     assert!(text_of(&sheet, "#sheet-unassigned h2").is_none());
+    // The handbook's clauses tell those who see every matter how many are open;
+    // those who record them get the register without the count.
+    let open = async || {
+        clause_link_to(&app, &supervisor, "/complaints?show=open")
+            .await
+            .unwrap()
+    };
+    assert!(open().await.ends_with("未办结 1 件"), "{}", open().await);
+    assert!(clause_link_to(&app, &employee, "/complaints?show=open")
+        .await
+        .is_none());
+    assert!(clause_link_to(&app, &employee, "/complaints")
+        .await
+        .is_some());
 
     // Not theirs: the specialist may not open it until it is given to them.
     assert_eq!(specialist.page(&page).await.0, StatusCode::FORBIDDEN);
@@ -143,6 +157,7 @@ async fn a_matter_is_recorded_assigned_by_mail_followed_up_and_done() {
         text_of(&shown, "#complaint-status").as_deref(),
         Some("已处理")
     );
+    assert!(open().await.ends_with("未办结 0 件"), "{}", open().await);
     assert_eq!(
         text_of(&shown, "#complaint-resolution").as_deref(),
         Some("灯具已更换，已回访业主，满意")

@@ -710,6 +710,29 @@ async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_
     assert!(lines[3].contains("通知客户领取") && lines[3].contains("已 2 天"));
     let hint = text_of(&sheet, "#sheet-contracts .hint").unwrap();
     assert!(hint.contains("签订满 3 天仍未备案"), "{hint}");
+    // The register lists the same, and the handbook's clauses count them.
+    let (_, list) = supervisor.page("/contracts?show=waiting").await;
+    assert_eq!(
+        texts_of(&list, "#contracts td:first-child a"),
+        listed,
+        "the register's waiting filter"
+    );
+    assert!(text_of(&list, "#waiting-hint")
+        .unwrap()
+        .contains("满 14 天"));
+    let csv = supervisor.get("/contracts.csv?show=waiting").await;
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("W-TELL") && !csv.contains("W-LOAN"), "{csv}");
+    let waiting = async || {
+        clause_link_to(&app, &specialist, "/contracts?show=waiting")
+            .await
+            .unwrap()
+    };
+    assert!(
+        waiting().await.ends_with("超期待办 · 4 份"),
+        "{}",
+        waiting().await
+    );
     let signed_old = attr_of(&sheet, "#sheet-contracts li:nth-child(2) a", "href").unwrap();
     let (_, page) = supervisor.page(&signed_old).await;
     assert_eq!(text_of(&page, "#contract-stage").unwrap(), "待备案");
@@ -723,6 +746,10 @@ async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        waiting().await.ends_with("超期待办 · 3 份"),
+        "the count follows the step"
+    );
     let (_, sheet) = supervisor.page("/meetings/morning?lang=en").await;
     assert_eq!(
         text_of(&sheet, "#sheet-contracts h2").unwrap(),
