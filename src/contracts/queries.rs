@@ -10,16 +10,12 @@ use super::models::{Contract, EventLine, NewContract, ReportLine, WaitingLine};
 use crate::schema::{projects, sales_contract_events, sales_contracts, users};
 use crate::web::cite::{shown_by_day, COUNT_CAP};
 
-/// Which contracts the register shows: one of [`super::SHOWS`].
-pub fn stages_of(show: &str) -> Option<&'static [&'static str]> {
-    match show {
-        "signed" => Some(&["signed"]),
-        "mortgage" => Some(&["filed", "agent", "loan"]),
-        "notified" => Some(&["notified"]),
-        "collected" => Some(&["collected"]),
-        "voided" => Some(&["voided"]),
-        _ => None,
-    }
+/// The one stage a `show` filter of [`super::SHOWS`] stands for, if it is one
+/// stage: an equality, so the (stage, signing day) index gives the rows in order.
+fn stage_of(show: &str) -> Option<&'static str> {
+    ["signed", "notified", "collected", "voided"]
+        .into_iter()
+        .find(|s| *s == show)
 }
 
 /// A page of the register, latest signing first, after the cursor (signing day,
@@ -39,18 +35,24 @@ pub async fn page(
         .select(Contract::as_select())
         .limit(limit)
         .into_boxed();
+    // The filters of several stages are written as their partial index's
+    // predicate, so the planner reads that index in order: a keyset page reads
+    // its 50 rows whatever the register holds. (`stage = ANY(…)` would sort
+    // every matching row, even for one stage.)
     if show == "certificate" {
-        // Written as the partial index's predicate, so the planner uses it.
         q = q.filter(sql::<Bool>(
             "sales_contracts.stage = 'collected' AND sales_contracts.cert_issued_on IS NULL",
         ));
     } else if show == "open" {
-        // Written as the partial index's predicate, so the planner uses it.
         q = q.filter(sql::<Bool>(
             "sales_contracts.stage NOT IN ('collected', 'voided')",
         ));
-    } else if let Some(stages) = stages_of(show) {
-        q = q.filter(sales_contracts::stage.eq_any(stages));
+    } else if show == "mortgage" {
+        q = q.filter(sql::<Bool>(
+            "sales_contracts.stage IN ('filed', 'agent', 'loan')",
+        ));
+    } else if let Some(stage) = stage_of(show) {
+        q = q.filter(sales_contracts::stage.eq(stage));
     }
     if let Some((day, id)) = before {
         // A row comparison, so the index range starts right at the cursor.

@@ -685,6 +685,23 @@ async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_
             .unwrap();
     }
 
+    // Each stage filter of the register, latest signing first.
+    for (show, expected) in [
+        ("signed", &["W-SIGNED-NEW", "W-SIGNED-OLD"][..]),
+        (
+            "mortgage",
+            &["W-AGENT", "W-FILED-TODAY", "W-LOAN", "W-TELL"][..],
+        ),
+        ("notified", &["W-TOLD"][..]),
+        ("collected", &["W-CERT-NEW", "W-CERT-OLD"][..]),
+        ("certificate", &["W-CERT-NEW", "W-CERT-OLD"][..]),
+    ] {
+        let (_, list) = specialist.page(&format!("/contracts?show={show}")).await;
+        let mut shown = texts_of(&list, "#contracts td:first-child a");
+        shown.sort();
+        assert_eq!(shown, expected, "{show}");
+    }
+
     // The supervisor's sheet: the longest waiting first, each with the step it
     // waits for and since when.
     let supervisor = app.login_as(Role::CsSupervisor).await;
