@@ -700,6 +700,7 @@ diesel::table! {
         cert_received_on -> Nullable<Date>,
         cert_issued_on -> Nullable<Date>,
         cert_signed_by -> Text,
+        cert_signature_png -> Nullable<Bytea>,
     }
 }
 

@@ -16,12 +16,11 @@ pub mod retention;
 mod views;
 
 use actix_web::web;
-
-use crate::web::export;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
 use crate::i18n::Locale;
+use crate::web::export;
 
 pub use demo::seed_demo;
 

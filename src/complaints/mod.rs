@@ -16,12 +16,11 @@ mod views;
 
 use actix_web::web;
 
-use crate::web::export;
-
 pub use demo::seed_demo;
 
 use crate::auth::Right;
 use crate::web::cite::{Cite, Enforcer, Gauge};
+use crate::web::export;
 
 pub const CITES: &[Cite] = &[
     Cite {

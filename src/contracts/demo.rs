@@ -144,7 +144,7 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
                             (surveyed, s.adjust_fen)
                         }),
                         cert_no: None,
-                        signed_by: None,
+                        signature: None,
                         by: specialist,
                         at: now - Duration::days(*ago),
                     },

@@ -8,6 +8,7 @@ use super::PAYMENTS;
 use crate::properties::personal::check_phone;
 use crate::violations::schedule::parse_yuan;
 use crate::web::form::{date, text};
+use crate::web::signature::{self, Signature};
 use crate::web::FieldErrors;
 
 const SHORT_MAX: usize = 50;
@@ -237,10 +238,14 @@ pub struct StepInput {
     /// The certificate's number, with `cert_received`.
     #[serde(default)]
     pub cert_no: String,
-    /// The name the buyer signs with on collecting the certificate, with
-    /// `cert_issued`.
+    /// The buyer's signature on collecting the certificate, with `cert_issued`
+    /// (`web::signature`: the typed name, its confirmation, a drawing).
     #[serde(default)]
-    pub signed_name: String,
+    pub sign_name: String,
+    #[serde(default)]
+    pub sign_confirm: Option<String>,
+    #[serde(default)]
+    pub sign_drawing: String,
     /// The contract's version the page was read at.
     #[serde(default)]
     pub version: String,
@@ -255,7 +260,7 @@ pub struct ValidStep {
     pub deed_tax_due: Option<NaiveDate>,
     pub surveyed_centi: Option<i32>,
     pub cert_no: Option<String>,
-    pub signed_name: Option<String>,
+    pub signature: Option<Signature>,
     pub version: i32,
 }
 
@@ -341,18 +346,19 @@ impl StepInput {
                 true,
             )
         });
-        let signed_name = if step == Some("cert_issued") {
+        let signature = if step == Some("cert_issued") {
+            // 立即通知客户本人领取, 领取时严格验明身份并让其签字领取: the staff
+            // confirm the identity check, and the buyer signs with their own name.
             if self.confirm != "1" {
                 errors.add("confirm", "contracts.error.confirm_cert");
             }
-            // 通知客户本人领取: the buyer in person, signing with their name.
-            let name = self.signed_name.trim();
-            if name.is_empty() {
-                errors.add("signed_name", "contracts.error.required");
-            } else if name != c.buyer.trim() {
-                errors.add("signed_name", "contracts.error.not_the_buyer");
-            }
-            Some(name.to_owned())
+            signature::parse(
+                &self.sign_name,
+                self.sign_confirm.as_deref(),
+                &self.sign_drawing,
+                Some(&c.buyer),
+                errors,
+            )
         } else {
             None
         };
@@ -366,7 +372,7 @@ impl StepInput {
             deed_tax_due,
             surveyed_centi,
             cert_no,
-            signed_name,
+            signature,
             version: version?,
         })
     }
@@ -574,20 +580,31 @@ mod tests {
         assert_eq!(received.next_cert_step(), Some("cert_issued"));
         let mut errors = FieldErrors::new(Locale::ZhCn);
         let someone_else = StepInput {
-            signed_name: "李四".into(),
+            sign_name: "李四".into(),
+            sign_confirm: Some("1".into()),
             confirm: "1".into(),
             ..step("cert_issued")
         };
         assert!(someone_else
             .validate(&mut errors, &received, today())
             .is_none());
-        assert!(errors.has("signed_name"));
+        assert!(errors.has("sign_name"));
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let unchecked = StepInput {
+            sign_name: "王芳".into(),
+            confirm: String::new(),
+            ..someone_else.clone()
+        };
+        assert!(unchecked
+            .validate(&mut errors, &received, today())
+            .is_none());
+        assert!(errors.has("confirm"), "the identity check is confirmed");
         let mut errors = FieldErrors::new(Locale::ZhCn);
         let buyer = StepInput {
-            signed_name: " 王芳 ".into(),
+            sign_name: " 王 芳 ".into(),
             ..someone_else
         };
         let v = buyer.validate(&mut errors, &received, today()).unwrap();
-        assert_eq!(v.signed_name.as_deref(), Some("王芳"));
+        assert_eq!(v.signature.map(|s| s.name).as_deref(), Some("王 芳"));
     }
 }

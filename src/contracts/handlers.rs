@@ -480,6 +480,12 @@ async fn render_show(
     } else {
         c.phone_masked()
     };
+    let cert_drawing = match c.cert_issued_on {
+        Some(_) => queries::cert_signature(conn, c.id)
+            .await?
+            .map(|png| crate::web::signature::data_url(&png)),
+        None => None,
+    };
     let body = ContractShow {
         ctx: page.ctx(),
         may_reveal: !revealed && !c.buyer_phone.is_empty() && may_reveal(page, &c),
@@ -488,6 +494,7 @@ async fn render_show(
         events,
         next,
         cert,
+        cert_drawing,
         void,
         stale,
         cites: super::CITES,
@@ -590,7 +597,7 @@ pub async fn step(
                         (area, s.adjust_fen)
                     }),
                     cert_no: v.cert_no.as_deref(),
-                    signed_by: v.signed_name.as_deref(),
+                    signature: v.signature.as_ref(),
                     by: me,
                     at: Utc::now(),
                 },

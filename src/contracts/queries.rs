@@ -67,6 +67,16 @@ pub async fn page(
     q.load(conn).await
 }
 
+/// The buyer's drawn signature on collecting contract `id`'s certificate, if
+/// they drew one (kept out of [`Contract`], which every list loads).
+pub async fn cert_signature(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Vec<u8>>> {
+    sales_contracts::table
+        .find(id)
+        .select(sales_contracts::cert_signature_png)
+        .first(conn)
+        .await
+}
+
 /// The contracts `ids`, in that order (those that exist).
 pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<Contract>> {
     let mut rows: Vec<Contract> = sales_contracts::table
@@ -203,7 +213,8 @@ pub struct Step<'a> {
     /// With `surveyed`: the area, and the refund or top-up it makes.
     pub surveyed: Option<(i32, i64)>,
     pub cert_no: Option<&'a str>,
-    pub signed_by: Option<&'a str>,
+    /// With `cert_issued`: the buyer's signature.
+    pub signature: Option<&'a crate::web::signature::Signature>,
     pub by: i64,
     pub at: DateTime<Utc>,
 }
@@ -224,6 +235,7 @@ struct StepChange<'a> {
     cert_received_on: Option<NaiveDate>,
     cert_issued_on: Option<NaiveDate>,
     cert_signed_by: Option<&'a str>,
+    cert_signature_png: Option<&'a [u8]>,
 }
 
 /// Takes the step on a contract the caller locked and checked.
@@ -247,7 +259,8 @@ pub async fn take_step(conn: &mut AsyncPgConnection, s: &Step<'_>) -> QueryResul
         cert_no: s.cert_no,
         cert_received_on: on("cert_received"),
         cert_issued_on: on("cert_issued"),
-        cert_signed_by: s.signed_by,
+        cert_signed_by: s.signature.map(|sig| sig.name.as_str()),
+        cert_signature_png: s.signature.and_then(|sig| sig.drawing_png.as_deref()),
     };
     diesel::update(sales_contracts::table.find(s.id))
         .set((

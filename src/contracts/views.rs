@@ -120,6 +120,8 @@ pub struct ContractShow<'a> {
     pub next: Option<StepForm<'a>>,
     /// The certificate's next step's form, once the contract is collected.
     pub cert: Option<StepForm<'a>>,
+    /// The buyer's drawn signature for the certificate (an `<img src>`).
+    pub cert_drawing: Option<String>,
     /// The voiding form, while the contract may be voided.
     pub void: Option<StepForm<'a>>,
     /// A step was refused: the contract moved on since the page was read.

@@ -16,8 +16,6 @@ pub mod queries;
 mod views;
 
 use actix_web::web;
-
-use crate::web::export;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
@@ -25,6 +23,7 @@ use crate::approvals::{Kind, StepDef};
 use crate::auth::{Right, Role};
 use crate::i18n::Locale;
 use crate::web::cite::{Enforcer, Gauge};
+use crate::web::export;
 
 pub use jobs::seed_demo;
 

@@ -9,12 +9,11 @@ pub mod queries;
 mod views;
 
 use actix_web::web;
-
-use crate::web::export;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
 use crate::i18n::Locale;
+use crate::web::export;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(

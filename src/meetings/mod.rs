@@ -19,11 +19,10 @@ mod views;
 
 use actix_web::web;
 
-use crate::web::export;
-
 pub use demo::seed_demo;
 
 use crate::web::cite::Cite;
+use crate::web::export;
 
 /// The meeting kinds, the morning meeting first.
 pub const CITES: &[Cite] = &[Cite {

@@ -19,12 +19,11 @@ mod views;
 
 use actix_web::web;
 
-use crate::web::export;
-
 pub use demo::seed_demo;
 
 use crate::auth::Right;
 use crate::web::cite::{Cite, Enforcer, Gauge};
+use crate::web::export;
 
 /// The clauses that name fines: 日常管理 2 and its items, 接待来访客户管理规定 3.
 pub const CITES: &[Cite] = &[

@@ -14,10 +14,9 @@ mod views;
 
 use actix_web::web;
 
-use crate::web::export;
-
 use crate::auth::Right;
 use crate::web::cite::{Cite, Enforcer, Gauge};
+use crate::web::export;
 
 /// The rule book's document for receptions.
 pub const RULES: &str = "接待来访客户管理规定";

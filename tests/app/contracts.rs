@@ -201,19 +201,29 @@ async fn a_mortgage_contract_is_followed_from_filing_to_its_certificate_and_repo
     // The certificate goes to the buyer in person: another name is refused.
     let someone = [
         ("on_date", day(0)),
-        ("signed_name", "周小明".to_owned()),
+        ("sign_name", "周小明".to_owned()),
+        ("sign_confirm", "1".to_owned()),
         ("confirm", "1".to_owned()),
     ];
     let res = take(&specialist, &path, "cert-step", &pairs(&someone)).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
-    assert!(!text_of(&body, "#cert-step-e-signed_name")
-        .unwrap()
-        .is_empty());
-    assert_eq!(value_of(&body, "#cert-step-signed_name").unwrap(), "周小明");
+    assert!(text_of(&body, "#e-sign_name").unwrap().contains("周晓明"));
+    assert_eq!(value_of(&body, "#f-sign_name").unwrap(), "周小明");
+    assert_eq!(
+        attr_of(&body, ".error-summary a", "href").as_deref(),
+        Some("#f-sign_name"),
+        "the summary links to the signature's field"
+    );
+    // The buyer signs, with a drawing where the page could take one.
     let buyer = [
         ("on_date", day(0)),
-        ("signed_name", "周晓明".to_owned()),
+        ("sign_name", "周晓明".to_owned()),
+        ("sign_confirm", "1".to_owned()),
+        (
+            "sign_drawing",
+            "data:image/png;base64,iVBORw0KGgo=".to_owned(),
+        ),
         ("confirm", "1".to_owned()),
     ];
     let res = take(&specialist, &path, "cert-step", &pairs(&buyer)).await;
@@ -221,6 +231,10 @@ async fn a_mortgage_contract_is_followed_from_filing_to_its_certificate_and_repo
     let (_, page) = specialist.page(&path).await;
     assert!(text_of(&page, "#cert-step").is_none());
     assert!(text_of(&page, "#contract-cert").unwrap().contains("周晓明"));
+    assert_eq!(
+        attr_of(&page, "#contract-cert-signature", "src").as_deref(),
+        Some("data:image/png;base64,iVBORw0KGgo=")
+    );
     let mut conn = app.db().await;
     let (stage, adjust, signed_by): (String, Option<i64>, String) = sales_contracts::table
         .filter(sales_contracts::contract_no.eq("CH-2026-0001"))

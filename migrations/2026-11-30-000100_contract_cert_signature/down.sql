@@ -1,0 +1,1 @@
+ALTER TABLE sales_contracts DROP COLUMN cert_signature_png;
