@@ -997,22 +997,6 @@ pub async fn set_schedule(
     recompute_retention(conn, Scope::Type(type_id)).await
 }
 
-/// Active users holding `role`, as mail recipients.
-pub async fn holders(
-    conn: &mut AsyncPgConnection,
-    role: &str,
-) -> QueryResult<Vec<crate::approvals::models::Person>> {
-    use crate::schema::user_roles;
-    users::table
-        .inner_join(user_roles::table)
-        .filter(user_roles::role_code.eq(role))
-        .filter(users::active.eq(true))
-        .order(users::id)
-        .select((users::id, users::display_name, users::email, users::locale))
-        .load(conn)
-        .await
-}
-
 // ---- Destruction (过期文件处理登记表, 销毁清册) ----
 
 use super::models::{Destruction, Witness};

@@ -214,7 +214,7 @@ pub async fn notify(
             }
             let ahead_rows = queries::document_rows(conn, &ahead).await?;
             let due_rows = queries::document_rows(conn, &due).await?;
-            let keepers = queries::holders(conn, Role::ArchiveKeeper.code()).await?;
+            let keepers = crate::users::queries::holders(conn, Role::ArchiveKeeper.code()).await?;
             let mut url = config.base_url.clone();
             url.set_path("/archives/due");
             for k in &keepers {

@@ -27,7 +27,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 9] = [
+pub const JOBS: [Job; 10] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -58,6 +58,10 @@ pub const JOBS: [Job; 9] = [
     },
     Job {
         name: "handbook.acks",
+        every_minutes: 60,
+    },
+    Job {
+        name: "meetings.morning",
         every_minutes: 60,
     },
     Job {
@@ -98,6 +102,7 @@ pub async fn execute(
         "visits.digest" => crate::visits::jobs::digest(conn, now, config).await,
         "violations.propose" => crate::violations::jobs::propose(conn, now, config).await,
         "handbook.acks" => crate::handbook::reminders::run(conn, now, config).await,
+        "meetings.morning" => crate::meetings::jobs::remind(conn, now, config).await,
         "forms.cleanup" => crate::web::once::cleanup(conn, now).await,
         other => anyhow::bail!("unknown job {other}"),
     }

@@ -82,7 +82,7 @@ async fn remind(
     let mut to: Vec<Person> = Vec::new();
     let first = loan.borrower_id.unwrap_or(loan.requested_by);
     to.push(crate::approvals::queries::person(conn, first).await?);
-    for p in queries::holders(conn, &category.custodian_role).await? {
+    for p in crate::users::queries::holders(conn, &category.custodian_role).await? {
         if !to.iter().any(|t| t.id == p.id) {
             to.push(p);
         }

@@ -756,23 +756,6 @@ pub async fn claim_notice(
     Ok(n == 1)
 }
 
-/// Active holders of a role: (id, name, email, locale).
-pub async fn holders(
-    conn: &mut AsyncPgConnection,
-    role: &str,
-) -> QueryResult<Vec<crate::approvals::models::Person>> {
-    use crate::schema::user_roles;
-    users::table
-        .inner_join(user_roles::table)
-        .filter(user_roles::role_code.eq(role))
-        .filter(users::active.eq(true))
-        .order(users::id)
-        .limit(50)
-        .select((users::id, users::display_name, users::email, users::locale))
-        .load(conn)
-        .await
-}
-
 /// Active staff as (id, display name), for the borrower choice.
 pub async fn staff(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, String)>> {
     users::table

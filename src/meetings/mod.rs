@@ -12,6 +12,8 @@
 mod demo;
 pub mod forms;
 mod handlers;
+pub mod jobs;
+mod mail;
 pub mod models;
 pub mod queries;
 mod records;

@@ -274,3 +274,21 @@ pub async fn attendance_by_person(
     }
     Ok(people)
 }
+
+/// Whether a meeting of `kind` that started in [`from`, `until`) is on record
+/// (over the (kind, start) index).
+pub async fn held_between(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        meetings::table
+            .filter(meetings::kind.eq(kind))
+            .filter(meetings::started_at.ge(from))
+            .filter(meetings::started_at.lt(until)),
+    ))
+    .get_result(conn)
+    .await
+}

@@ -185,3 +185,20 @@ pub async fn names(
         .into_iter()
         .collect())
 }
+
+/// The active holders of a role (its code: roles may be data), as mail
+/// recipients: the supervisors a follow-up is reported to, a key category's
+/// custodians, the archive keepers.
+pub async fn holders(
+    conn: &mut AsyncPgConnection,
+    role: &str,
+) -> QueryResult<Vec<crate::approvals::models::Person>> {
+    users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::role_code.eq(role))
+        .filter(users::active)
+        .order(users::id)
+        .select((users::id, users::display_name, users::email, users::locale))
+        .load(conn)
+        .await
+}

@@ -12,7 +12,7 @@ use super::models::{NewNote, NewVisit, VisitLine};
 use super::queries::{self, Filter};
 use super::views::{reception, VisitForm, VisitList, VisitPrint, VisitShow};
 use crate::audit;
-use crate::auth::Right;
+use crate::auth::{Right, Role};
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -340,7 +340,7 @@ pub async fn add_note(
             .await?;
             let mut told = Vec::new();
             if report {
-                for s in queries::supervisors(conn).await? {
+                for s in crate::users::queries::holders(conn, Role::CsSupervisor.code()).await? {
                     let loc = s.locale();
                     let mail = Reported {
                         loc,

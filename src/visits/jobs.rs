@@ -8,6 +8,7 @@ use diesel_async::AsyncPgConnection;
 use super::mail::{Digest, DigestLine};
 use super::models::VisitLine;
 use super::queries;
+use crate::auth::Role;
 use crate::config::Config;
 
 /// An open visit with no note for this many days is listed to the supervisors.
@@ -31,7 +32,7 @@ pub async fn digest(
     let mut url = config.base_url.clone();
     url.set_path("/visits");
     let mut sent = 0;
-    for s in queries::supervisors(conn).await? {
+    for s in crate::users::queries::holders(conn, Role::CsSupervisor.code()).await? {
         let loc = s.locale();
         let lines = |rows: &[VisitLine]| -> Vec<DigestLine> {
             rows.iter()

@@ -7,9 +7,8 @@ use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{NewNote, NewVisit, Note, Visit, VisitLine};
-use crate::approvals::models::Person;
 use crate::db::Read;
-use crate::schema::{user_roles, users, visit_notes, visits};
+use crate::schema::{users, visit_notes, visits};
 use crate::web::cite::{shown_count, COUNT_CAP};
 
 /// Which lines the register shows.
@@ -164,18 +163,6 @@ pub async fn stale(
         .order(visits::id)
         .limit(limit)
         .select((Visit::as_select(), users::display_name))
-        .load(conn)
-        .await
-}
-
-/// The active customer-service supervisors: those a follow-up is reported to.
-pub async fn supervisors(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Person>> {
-    users::table
-        .inner_join(user_roles::table)
-        .filter(user_roles::role_code.eq(crate::auth::Role::CsSupervisor.code()))
-        .filter(users::active)
-        .order(users::id)
-        .select((users::id, users::display_name, users::email, users::locale))
         .load(conn)
         .await
 }

@@ -653,3 +653,67 @@ async fn a_correction_sent_twice_is_made_once_and_a_chair_who_left_can_still_be_
     assert!(chairs.contains(&"客服主管 李强".to_owned()));
     assert!(!chairs.contains(&"服务中心经理 张伟".to_owned()));
 }
+
+/// Runs the `meetings.morning` job as at `at`; its summary.
+async fn morning_job(app: &TestApp, at: chrono::DateTime<Utc>) -> String {
+    let mut conn = app.db().await;
+    kefu::jobs::run_now(&mut conn, "meetings.morning", at, &app.config)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn supervisors_are_reminded_once_a_day_of_a_morning_meeting_not_on_record() {
+    let smtp = crate::smtp::SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let tz = app.config.tz;
+    let at = |h, m| {
+        crate::approvals::today()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+            .and_local_timezone(tz)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    // Before 10:00 the meeting may still be written up.
+    assert_eq!(morning_job(&app, at(9, 30)).await, "before 10:00");
+    assert_eq!(
+        morning_job(&app, at(10, 5)).await,
+        "no record today; 1 reminders"
+    );
+    crate::mail::worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&crate::approvals::mail_of(Role::CsSupervisor));
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].subject.contains("晨会尚无记录") && mails[0].subject.contains(&day(0)),
+        "{}",
+        mails[0].subject
+    );
+    assert!(mails[0].text.contains("/meetings/new?kind=morning"));
+    // An hour later: no second mail that day.
+    assert_eq!(
+        morning_job(&app, at(11, 5)).await,
+        "no record today; 0 reminders"
+    );
+    // Once recorded, nobody is reminded.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, form) = supervisor.page("/meetings/new?kind=morning").await;
+    let people = listed(&form);
+    let chair = crate::approvals::user_id(&app, "supervisor")
+        .await
+        .to_string();
+    let today = day(0);
+    let fields = record(&chair, &people, &[("day", &today)]);
+    let res = supervisor
+        .submit("/meetings/new?kind=morning", "/meetings/new", &fields)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(morning_job(&app, at(12, 5)).await, "recorded");
+    crate::mail::worker(&app).drain().await.unwrap();
+    assert_eq!(
+        smtp.to(&crate::approvals::mail_of(Role::CsSupervisor))
+            .len(),
+        1
+    );
+}
