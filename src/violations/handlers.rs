@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::forms::{Decision, DecisionInput, ViolationInput};
-use super::mail::Confirmed;
+use super::mail::{Confirmed, Dismissal};
 use super::models::{NewViolation, ViolationLine};
 use super::queries::{self, Filter};
 use super::schedule::{self, yuan};
@@ -16,7 +16,7 @@ use super::views::{
     choices, offence, penalty, Preview, ViolationForm, ViolationList, ViolationPrint, ViolationShow,
 };
 use crate::audit;
-use crate::auth::Right;
+use crate::auth::{Right, Role};
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -404,6 +404,33 @@ pub async fn decide(
                     let key = format!("violation_confirmed:{id}");
                     crate::mail::enqueue(conn, &key, "violation_confirmed", &to.recipient(), &mail)
                         .await?;
+                    if o.dismissal {
+                        let mut account = config.base_url.clone();
+                        account.set_path(&format!("/admin/users/{}", v.employee_id));
+                        for admin in
+                            crate::users::queries::holders(conn, Role::Admin.code()).await?
+                        {
+                            let mail = Dismissal {
+                                loc: admin.locale(),
+                                to_name: admin.display_name.clone(),
+                                employee: to.display_name.clone(),
+                                number: v.number(),
+                                clause: v.clause.clone(),
+                                url: account.to_string(),
+                            }
+                            .render()
+                            .map_err(AppError::Template)?;
+                            let key = format!("violation_dismissal:{id}:{}", admin.id);
+                            crate::mail::enqueue(
+                                conn,
+                                &key,
+                                "violation_dismissal",
+                                &admin.recipient(),
+                                &mail,
+                            )
+                            .await?;
+                        }
+                    }
                     audit::record(
                         conn,
                         &meta,

@@ -149,6 +149,25 @@ async fn a_confirmed_breach_costs_what_its_schedule_says_and_the_employee_is_tol
         text_of(&shown, "#violation-penalty").as_deref(),
         Some("罚款 100 元；停岗 1 天")
     );
+    assert_eq!(mails_of_kind(&app, "violation_dismissal").await, 0);
+    // A breach whose schedule says dismissal: the administrators are told to
+    // turn the account off when the person leaves (kefu does not do it itself).
+    let page = record(&supervisor, who, "日常管理 1(13)", "在同事间搬弄是非").await;
+    decide(&supervisor, &page, &[("decision", "confirm")]).await;
+    let (_, shown) = employee.page(&page).await;
+    assert!(text_of(&shown, "#violation-penalty")
+        .unwrap()
+        .contains("辞退"));
+    worker(&app).drain().await.unwrap();
+    let notices = smtp.to(&mail_of(Role::Admin));
+    assert_eq!(notices.len(), 1);
+    assert!(
+        notices[0].subject.contains("辞退") && notices[0].subject.contains("员工"),
+        "{}",
+        notices[0].subject
+    );
+    assert!(notices[0].text.contains(&format!("/admin/users/{who}")));
+    assert!(notices[0].text.contains("日常管理 1(13)"));
 }
 
 #[tokio::test]
