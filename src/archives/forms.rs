@@ -3,7 +3,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-use crate::web::form::{date, text};
+use crate::web::form::date;
 use crate::web::FieldErrors;
 
 pub const EVENTS: [&str; 5] = [
@@ -105,7 +105,7 @@ impl DocInput {
         if type_id.is_none() {
             errors.add("type_id", "archives.error.type");
         }
-        let title = text(errors, "archives", "title", &self.title, 200, true);
+        let title = errors.text("archives", "title", &self.title, 200, true);
         let received_on = date(&self.received_on);
         match received_on {
             None => errors.add("received_on", "archives.error.date"),
@@ -121,8 +121,8 @@ impl DocInput {
         if pages.is_none() {
             errors.add("pages", "archives.error.pages");
         }
-        let cabinet = text(errors, "archives", "cabinet", &self.cabinet, 40, false);
-        let box_ = text(errors, "archives", "box", &self.box_, 40, false);
+        let cabinet = errors.text("archives", "cabinet", &self.cabinet, 40, false);
+        let box_ = errors.text("archives", "box", &self.box_, 40, false);
         if !errors.is_empty() {
             return None;
         }
@@ -247,7 +247,7 @@ impl BorrowInput {
         if confidential && matches!(mode, Some("loan" | "copy")) {
             errors.add_text("mode", super::CONFIDENTIAL_RULE.to_owned());
         }
-        let purpose = text(errors, "archives", "purpose", &self.purpose, 500, true);
+        let purpose = errors.text("archives", "purpose", &self.purpose, 500, true);
         let due_on = date(&self.due_on);
         match due_on {
             None => errors.add("due_on", "archives.error.date"),
@@ -354,8 +354,8 @@ impl TypeInput {
         if kind.is_none() {
             errors.add("archive_kind", "archives.error.kind");
         }
-        let name_zh = text(errors, "archives", "name_zh", &self.name_zh, 100, true);
-        let name_en = text(errors, "archives", "name_en", &self.name_en, 100, true);
+        let name_zh = errors.text("archives", "name_zh", &self.name_zh, 100, true);
+        let name_en = errors.text("archives", "name_en", &self.name_en, 100, true);
         let schedule = ScheduleInput {
             event: self.event.clone(),
             years: self.years.clone(),

@@ -7,7 +7,7 @@ use super::models::Contract;
 use super::PAYMENTS;
 use crate::properties::personal::check_phone;
 use crate::violations::schedule::parse_yuan;
-use crate::web::form::{date, text};
+use crate::web::form::date;
 use crate::web::signature::{self, Signature};
 use crate::web::FieldErrors;
 
@@ -153,24 +153,16 @@ impl ContractInput {
     }
 
     pub fn validate(&self, errors: &mut FieldErrors, today: NaiveDate) -> Option<ValidContract> {
-        let contract_no = text(
-            errors,
+        let contract_no = errors.text(
             "contracts",
             "contract_no",
             &self.contract_no,
             SHORT_MAX,
             true,
         );
-        let project = text(
-            errors,
-            "contracts",
-            "project",
-            &self.project,
-            PROJECT_MAX,
-            true,
-        );
-        let unit = text(errors, "contracts", "unit", &self.unit, SHORT_MAX, true);
-        let buyer = text(errors, "contracts", "buyer", &self.buyer, SHORT_MAX, true);
+        let project = errors.text("contracts", "project", &self.project, PROJECT_MAX, true);
+        let unit = errors.text("contracts", "unit", &self.unit, SHORT_MAX, true);
+        let buyer = errors.text("contracts", "buyer", &self.buyer, SHORT_MAX, true);
         let buyer_phone = if self.buyer_phone.trim().is_empty() {
             Some(String::new())
         } else {
@@ -336,16 +328,8 @@ impl StepInput {
         } else {
             None
         };
-        let cert_no = (step == Some("cert_received")).then(|| {
-            text(
-                errors,
-                "contracts",
-                "cert_no",
-                &self.cert_no,
-                SHORT_MAX,
-                true,
-            )
-        });
+        let cert_no = (step == Some("cert_received"))
+            .then(|| errors.text("contracts", "cert_no", &self.cert_no, SHORT_MAX, true));
         let signature = if step == Some("cert_issued") {
             // 立即通知客户本人领取, 领取时严格验明身份并让其签字领取: the staff
             // confirm the identity check, and the buyer signs with their own name.

@@ -52,25 +52,6 @@ pub fn time(s: &str) -> Option<chrono::NaiveTime> {
     chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
 }
 
-/// A text field, trimmed: `<section>.error.required` when `required` and empty,
-/// `<section>.error.too_long` beyond `max` characters.
-pub fn text(
-    errors: &mut FieldErrors,
-    section: &str,
-    field: &'static str,
-    value: &str,
-    max: usize,
-    required: bool,
-) -> String {
-    let t = value.trim();
-    if required && t.is_empty() {
-        errors.add(field, &format!("{section}.error.required"));
-    } else if t.chars().count() > max {
-        errors.add(field, &format!("{section}.error.too_long"));
-    }
-    t.to_owned()
-}
-
 /// A span of one day on the site's clock, from the fields `day`, `start` and
 /// `end`: the instants it starts and ends at, or the messages
 /// `<section>.error.day`, `.time` and `.order` on the fields that are wrong.
@@ -212,8 +193,9 @@ impl FieldErrors {
     }
 
     /// A text field trimmed, with its message when it is required and empty
-    /// (`<section>.error.<field>`) or longer than `max` characters
-    /// (`<section>.error.too_long`).
+    /// (`<section>.error.<field>`, or the section's `<section>.error.required`
+    /// where the catalog has no message of the field's own) or longer than `max`
+    /// characters (`<section>.error.too_long`).
     pub fn text(
         &mut self,
         section: &str,
@@ -224,7 +206,12 @@ impl FieldErrors {
     ) -> String {
         let v = value.trim();
         if required && v.is_empty() {
-            self.add(field, &format!("{section}.error.{field}"));
+            let own = format!("{section}.error.{field}");
+            if self.locale.lookup(&own).is_some() {
+                self.add(field, &own);
+            } else {
+                self.add(field, &format!("{section}.error.required"));
+            }
         } else if v.chars().count() > max {
             self.add(field, &format!("{section}.error.too_long"));
         }
@@ -347,6 +334,20 @@ mod tests {
         assert_eq!(&*without_nul(b"q=%2500"), b"q=%2500");
         assert_eq!(&*without_nul(b"q=%00%00%0"), b"q=%0");
         assert_eq!(text_without_nul("备\0注.pdf".into()), "备注.pdf");
+    }
+
+    #[test]
+    fn an_empty_required_text_says_the_fields_own_message_or_the_sections() {
+        use crate::i18n::Locale;
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        assert_eq!(errors.text("meetings", "topic", "  ", 10, true), "");
+        assert_eq!(errors.get("topic"), "请填写议题。");
+        assert_eq!(errors.text("contracts", "unit", "", 10, true), "");
+        assert_eq!(errors.get("unit"), "此项必填。");
+        assert_eq!(errors.text("contracts", "buyer", " 王芳 ", 2, true), "王芳");
+        assert!(!errors.has("buyer"));
+        errors.text("contracts", "agent", "安居房产中介", 2, false);
+        assert_eq!(errors.get("agent"), "内容太长。");
     }
 
     #[test]
