@@ -84,7 +84,9 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Ve
         .select(Contract::as_select())
         .load(conn)
         .await?;
-    rows.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
+    let order: std::collections::HashMap<i64, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|c| order.get(&c.id).copied());
     Ok(rows)
 }
 
