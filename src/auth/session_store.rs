@@ -38,9 +38,16 @@ use crate::db::Reader;
 /// Session-state key under which `load` hands over the signed-in user (JSON of
 /// [`crate::auth::CurrentUser`]). Never written back.
 pub const USER_KEY: &str = "__user";
+/// Session-state key under which `load` names this reading of the user: a number
+/// no other load of this instance gets, so the identity middleware may keep the
+/// user parsed under it (`web::middleware`). Never written back.
+pub const USER_LOAD_KEY: &str = "__user_load";
 /// Session-state key under which `load` notes a fingerprint of the state as
 /// loaded ([`fingerprint`]). Never written back.
 const LOADED_KEY: &str = "__loaded";
+
+/// The last number handed out under [`USER_LOAD_KEY`].
+static USER_LOADS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 /// Session-state key holding the signed-in user's id.
 pub const UID_KEY: &str = "uid";
 
@@ -120,18 +127,22 @@ fn uid_of(state: &HashMap<String, String>) -> Option<i64> {
 }
 
 fn encode(mut state: HashMap<String, String>) -> Result<(String, Option<i64>), serde_json::Error> {
-    state.remove(USER_KEY);
-    state.remove(LOADED_KEY);
+    for key in NEVER_WRITTEN {
+        state.remove(key);
+    }
     let uid = uid_of(&state);
     Ok((serde_json::to_string(&state)?, uid))
 }
+
+/// The keys `load` adds for the request, which `update` never writes back.
+const NEVER_WRITTEN: [&str; 3] = [USER_KEY, USER_LOAD_KEY, LOADED_KEY];
 
 /// A digest of what `update` would write: the state without the keys never
 /// written, in a fixed order.
 fn fingerprint(state: &HashMap<String, String>) -> String {
     let mut entries: Vec<(&String, &String)> = state
         .iter()
-        .filter(|(k, _)| *k != USER_KEY && *k != LOADED_KEY)
+        .filter(|(k, _)| !NEVER_WRITTEN.contains(&k.as_str()))
         .collect();
     entries.sort_unstable();
     let mut digest = Sha256::new();
@@ -314,6 +325,8 @@ impl SessionStore for PgSessionStore {
         match user_json {
             Some(user) => {
                 state.insert(USER_KEY.into(), user);
+                let load = USER_LOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                state.insert(USER_LOAD_KEY.into(), load.to_string());
             }
             // The user was deactivated since: the session no longer signs anyone in.
             None => {

@@ -4,6 +4,7 @@ use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use rand::RngCore;
 use std::future::{ready, Ready};
 use std::ops::Deref;
+use std::sync::Arc;
 
 use crate::auth::{CurrentUser, Right};
 use crate::config::Config;
@@ -27,7 +28,7 @@ pub struct NavItem {
 /// Everything the layout needs: language, user, CSRF token, flash messages, where we are.
 pub struct PageCtx {
     pub locale: Locale,
-    pub user: Option<CurrentUser>,
+    pub user: Option<Arc<CurrentUser>>,
     pub csrf_token: String,
     pub flash: Vec<Flash>,
     /// Path of this page (no query), for the language switch and the nav.
@@ -36,26 +37,12 @@ pub struct PageCtx {
     /// Client address, as audited.
     pub ip: String,
     pub tz: chrono_tz::Tz,
-    /// Handbook versions this user must still acknowledge (签收): a banner on every page.
-    pub pending_acks: Vec<crate::handbook::queries::PendingAck>,
 }
 
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
-}
-
-/// The session's CSRF token, created on first need.
-pub fn csrf_token(req: &HttpRequest) -> String {
-    let session = req.get_session();
-    if let Ok(Some(t)) = session.get::<String>(CSRF_KEY) {
-        return t;
-    }
-    let t = new_token();
-    // Insert only fails to serialise, which a String cannot.
-    let _ = session.insert(CSRF_KEY, &t);
-    t
 }
 
 /// Replaces the CSRF token (at sign-in, with the new session id).
@@ -80,14 +67,10 @@ impl PageCtx {
     /// (error pages use this: they must not change the session).
     pub fn peek(req: &HttpRequest) -> PageCtx {
         let identity = req.extensions().get::<Identity>().cloned();
-        let (mut user, locale) = match identity {
+        let (user, locale) = match identity {
             Some(id) => (id.user, id.locale),
             None => (None, crate::web::middleware::negotiate_anonymous(req)),
         };
-        let pending_acks = user
-            .as_mut()
-            .map(|u| std::mem::take(&mut u.pending_acks))
-            .unwrap_or_default();
         let config = req.app_data::<web::Data<Config>>();
         let trust_proxy = config.is_some_and(|c| c.trust_proxy);
         PageCtx {
@@ -104,15 +87,25 @@ impl PageCtx {
             request_id: request_id(req),
             ip: client_ip(req, trust_proxy),
             tz: config.map_or(chrono_tz::Asia::Shanghai, |c| c.tz),
-            pending_acks,
         }
     }
 
     fn build(req: &HttpRequest) -> PageCtx {
         let mut ctx = PageCtx::peek(req);
-        ctx.csrf_token = csrf_token(req);
-        ctx.flash = super::flash::take(req, &req.get_session());
+        let session = req.get_session();
+        // The session's CSRF token, created on first need.
+        if ctx.csrf_token.is_empty() {
+            ctx.csrf_token = new_token();
+            // Insert only fails to serialise, which a String cannot.
+            let _ = session.insert(CSRF_KEY, &ctx.csrf_token);
+        }
+        ctx.flash = super::flash::take(req, &session);
         ctx
+    }
+
+    /// Handbook versions this user must still acknowledge (签收): a banner on every page.
+    pub fn pending_acks(&self) -> &[crate::handbook::queries::PendingAck] {
+        self.user.as_deref().map_or(&[], |u| &u.pending_acks)
     }
 
     /// Catalog text in the page's language.
@@ -301,7 +294,7 @@ const ALLOWED_BEFORE_PASSWORD_CHANGE: [&str; 2] = ["/account/password", "/logout
 
 impl UserPage {
     pub fn user(&self) -> &CurrentUser {
-        self.0.user.as_ref().expect("UserPage always has a user")
+        self.0.user.as_deref().expect("UserPage always has a user")
     }
 
     /// Refuses with 403 unless the user holds `right`.

@@ -8,9 +8,12 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
-use crate::auth::session_store::USER_KEY;
+use crate::auth::session_store::{USER_KEY, USER_LOAD_KEY};
 use crate::auth::CurrentUser;
 use crate::config::Config;
 use crate::db::Pool;
@@ -22,7 +25,7 @@ pub const LANG_COOKIE: &str = "kefu_lang";
 /// The signed-in user (if any) and the page language, worked out once per request.
 #[derive(Clone)]
 pub struct Identity {
-    pub user: Option<CurrentUser>,
+    pub user: Option<Arc<CurrentUser>>,
     pub locale: Locale,
 }
 
@@ -54,8 +57,7 @@ pub async fn identity(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    // The store put the user's current record here as JSON (see session_store).
-    let user: Option<CurrentUser> = req.get_session().get(USER_KEY).ok().flatten();
+    let user = session_user(&req.get_session());
     let chosen = lang_param(&req);
     let locale = match (&chosen, &user) {
         (Some(l), _) => *l,
@@ -74,7 +76,9 @@ pub async fn identity(
         }
     }
     let user = user.map(|mut u| {
-        u.locale = locale;
+        if u.locale != locale {
+            Arc::make_mut(&mut u).locale = locale;
+        }
         u
     });
     req.extensions_mut().insert(Identity { user, locale });
@@ -98,6 +102,46 @@ pub async fn identity(
         res.response_mut().add_cookie(&cookie)?;
     }
     Ok(res)
+}
+
+/// How many parsed users a worker keeps (see [`session_user`]); about a kilobyte each.
+const PARSED_USERS: usize = 1024;
+
+/// The signed-in user, as the session store put their current record in the
+/// session (JSON under [`USER_KEY`]; see `auth::session_store`). Parsing it is a
+/// good part of a page's own work, and while the store serves a session from
+/// memory every request hands over the same record, so each worker keeps what
+/// it parsed under the number the store gave that load ([`USER_LOAD_KEY`],
+/// never reused by this instance): a kept user is exactly what the JSON says.
+fn session_user(session: &actix_session::Session) -> Option<Arc<CurrentUser>> {
+    thread_local! {
+        static PARSED: RefCell<HashMap<u64, Arc<CurrentUser>>> = RefCell::new(HashMap::new());
+    }
+    let entries = session.entries();
+    let json = entries.get(USER_KEY)?;
+    let load = entries
+        .get(USER_LOAD_KEY)
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(user) = load.and_then(|n| PARSED.with(|p| p.borrow().get(&n).cloned())) {
+        return Some(user);
+    }
+    let user = match serde_json::from_str::<CurrentUser>(json) {
+        Ok(user) => Arc::new(user),
+        Err(e) => {
+            tracing::error!(error = %e, "the session's user does not parse");
+            return None;
+        }
+    };
+    if let Some(n) = load {
+        PARSED.with(|p| {
+            let mut parsed = p.borrow_mut();
+            if parsed.len() >= PARSED_USERS {
+                parsed.clear();
+            }
+            parsed.insert(n, user.clone());
+        });
+    }
+    Some(user)
 }
 
 /// Whether cookies this site sets carry `Secure` (served over https).
