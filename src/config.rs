@@ -32,6 +32,13 @@ pub struct Config {
     /// How many days ahead the archive keeper is warned of a retention date
     /// (`ARCHIVE_NOTICE_DAYS`).
     pub archive_notice_days: i64,
+    /// The days a morning meeting is held (`MORNING_MEETING_DAYS`): the rule book
+    /// says every day, and lets each service centre set its own time.
+    pub morning_meeting_days: chrono::WeekdaySet,
+    /// From when, site time, a supervisor is reminded that today's morning meeting
+    /// has no record (`MORNING_MEETING_REMIND_AT`; 10:00 unless set, an hour and
+    /// a half after the book's 8:30 end).
+    pub morning_remind_at: chrono::NaiveTime,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -122,7 +129,25 @@ impl Config {
                     _ => bail!("ARCHIVE_NOTICE_DAYS must be a whole number of days, 1 to 366"),
                 },
             },
+            morning_meeting_days: match var("MORNING_MEETING_DAYS") {
+                None => chrono::WeekdaySet::ALL,
+                Some(v) => weekdays(&v).context("MORNING_MEETING_DAYS")?,
+            },
+            morning_remind_at: match var("MORNING_MEETING_REMIND_AT") {
+                None => chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default(),
+                Some(v) => {
+                    chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M").with_context(|| {
+                        format!("MORNING_MEETING_REMIND_AT={v} is not a time such as 10:00")
+                    })?
+                }
+            },
         })
+    }
+
+    /// Whether a morning meeting is held on `day`.
+    pub fn morning_meeting_on(&self, day: chrono::NaiveDate) -> bool {
+        use chrono::Datelike;
+        self.morning_meeting_days.contains(day.weekday())
     }
 
     /// Cookies get `Secure` and the `__Host-` prefix when the site is served over https.
@@ -137,6 +162,36 @@ impl Config {
 }
 
 /// Any secret of 32 characters or more; stretched to the 64 bytes the cookie key needs.
+/// Days of the week from a list such as `mon-fri`, `mon-sat` or `mon,wed,fri`
+/// (English names, short or long, any case; a range may wrap past Sunday).
+pub fn weekdays(spec: &str) -> anyhow::Result<chrono::WeekdaySet> {
+    let day = |name: &str| {
+        name.trim().parse::<chrono::Weekday>().map_err(|_| {
+            anyhow::anyhow!(
+                "{:?} is not a day of the week (mon, tue, … sun)",
+                name.trim()
+            )
+        })
+    };
+    let mut set = chrono::WeekdaySet::EMPTY;
+    for part in spec.split(',') {
+        match part.split_once('-') {
+            Some((from, to)) => {
+                let (mut d, to) = (day(from)?, day(to)?);
+                set.insert(d);
+                while d != to {
+                    d = d.succ();
+                    set.insert(d);
+                }
+            }
+            None => {
+                set.insert(day(part)?);
+            }
+        }
+    }
+    Ok(set)
+}
+
 fn session_key_from(secret: &str) -> anyhow::Result<Key> {
     if secret.len() < 32 {
         bail!("SESSION_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)");
@@ -148,6 +203,32 @@ fn session_key_from(secret: &str) -> anyhow::Result<Key> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Weekday::*;
+
+    #[test]
+    fn weekday_lists_read_names_lists_and_ranges() {
+        let set = |days: &[chrono::Weekday]| {
+            let mut s = chrono::WeekdaySet::EMPTY;
+            for d in days {
+                s.insert(*d);
+            }
+            s
+        };
+        assert_eq!(
+            weekdays("mon-fri").unwrap(),
+            set(&[Mon, Tue, Wed, Thu, Fri])
+        );
+        assert_eq!(
+            weekdays(" Monday - SAT ").unwrap(),
+            set(&[Mon, Tue, Wed, Thu, Fri, Sat])
+        );
+        assert_eq!(weekdays("mon,wed,fri").unwrap(), set(&[Mon, Wed, Fri]));
+        assert_eq!(weekdays("sat-mon").unwrap(), set(&[Sat, Sun, Mon]));
+        assert_eq!(weekdays("sun").unwrap(), set(&[Sun]));
+        let err = weekdays("mon-fry").unwrap_err().to_string();
+        assert!(err.contains("\"fry\""), "{err}");
+        assert!(weekdays("").is_err());
+    }
 
     #[test]
     fn short_session_keys_are_refused() {

@@ -1,9 +1,10 @@
 //! The `meetings.morning` job (hourly): the morning meeting is held every day
-//! (会议制度管理规定 1: 晨会 每天上午 8:05—8:30, ①每天执行) and its record made by
-//! the supervisor who chaired it. From [`REMIND_FROM`] (the site's time) on a day
-//! with no record of a morning meeting, each customer-service supervisor gets
-//! one mail that day asking for it.
-use chrono::{DateTime, NaiveTime, Utc};
+//! (会议制度管理规定 1: 晨会 每天上午 8:05—8:30, ①每天执行; the time may be set by
+//! each service centre) and its record made by the supervisor who chaired it.
+//! From `MORNING_MEETING_REMIND_AT` (10:00 unless set; the site's time) on a day
+//! of `MORNING_MEETING_DAYS` (every day unless set) with no record of a morning
+//! meeting, each customer-service supervisor gets one mail that day asking for it.
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 
 use super::mail::MorningMissing;
@@ -11,20 +12,20 @@ use super::queries;
 use crate::auth::Role;
 use crate::config::Config;
 
-/// An hour and a half after the meeting's usual end: time enough to write it up.
-pub const REMIND_FROM: (u32, u32) = (10, 0);
-
 pub async fn remind(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
     config: &Config,
 ) -> anyhow::Result<String> {
     let local = now.with_timezone(&config.tz);
-    let from = NaiveTime::from_hms_opt(REMIND_FROM.0, REMIND_FROM.1, 0).unwrap_or_default();
+    let today = local.date_naive();
+    if !config.morning_meeting_on(today) {
+        return Ok(format!("no morning meeting on {}", local.format("%A")));
+    }
+    let from = config.morning_remind_at;
     if local.time() < from {
         return Ok(format!("before {}", from.format("%H:%M")));
     }
-    let today = local.date_naive();
     let day = |d| crate::i18n::day_start(d, config.tz).unwrap_or(now);
     let tomorrow = today.succ_opt().unwrap_or(today);
     if queries::held_between(conn, "morning", day(today), day(tomorrow)).await? {

@@ -182,6 +182,8 @@ impl TestApp {
             approval_link_hours: 72,
             approval_remind_hours: 8,
             archive_notice_days: 30,
+            morning_meeting_days: chrono::WeekdaySet::ALL,
+            morning_remind_at: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
         };
         adjust(&mut config);
         let app_config = config.clone();

@@ -717,3 +717,44 @@ async fn supervisors_are_reminded_once_a_day_of_a_morning_meeting_not_on_record(
         1
     );
 }
+
+#[tokio::test]
+async fn a_centre_sets_its_own_meeting_days_and_reminder_time() {
+    use chrono::Datelike;
+    let today = crate::approvals::today();
+    let smtp = crate::smtp::SmtpServer::start();
+    let url = smtp.url();
+    // A centre that meets every day but today's weekday, and writes up by 9:00.
+    let app = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(url);
+        c.morning_meeting_days.remove(today.weekday());
+        c.morning_remind_at = chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+    })
+    .await;
+    let tz = app.config.tz;
+    let at = |day: chrono::NaiveDate, h, m| {
+        day.and_hms_opt(h, m, 0)
+            .unwrap()
+            .and_local_timezone(tz)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    // No meeting today: nobody is reminded, whatever the hour.
+    let summary = morning_job(&app, at(today, 11, 0)).await;
+    assert!(summary.starts_with("no morning meeting on "), "{summary}");
+    // Tomorrow is a meeting day, reminded from 9:00.
+    let tomorrow = today.succ_opt().unwrap();
+    assert_eq!(morning_job(&app, at(tomorrow, 8, 55)).await, "before 09:00");
+    assert_eq!(
+        morning_job(&app, at(tomorrow, 9, 5)).await,
+        "no record today; 1 reminders"
+    );
+    crate::mail::worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&crate::approvals::mail_of(Role::CsSupervisor));
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].subject.contains(&tomorrow.to_string()),
+        "{}",
+        mails[0].subject
+    );
+}
