@@ -182,14 +182,17 @@ pub const ARCHIVE_CITES: &[Cite] = &[
     Cite {
         doc: RULES,
         clause: "1",
+        quote: "",
     },
     Cite {
         doc: RULES,
         clause: "2",
+        quote: "",
     },
     Cite {
         doc: RULES,
         clause: "4",
+        quote: "",
     },
 ];
 /// Borrowing: confidential papers (3(3)) and the manager's approval (3(4)).
@@ -197,21 +200,25 @@ pub const BORROW_CITES: &[Cite] = &[
     Cite {
         doc: RULES,
         clause: "3(3)",
+        quote: "",
     },
     Cite {
         doc: RULES,
         clause: "3(4)",
+        quote: "",
     },
 ];
 /// Retention (5(4)).
 pub const RETENTION_CITES: &[Cite] = &[Cite {
     doc: RULES,
     clause: "5",
+    quote: "",
 }];
 /// Destruction (6).
 pub const DESTRUCTION_CITES: &[Cite] = &[Cite {
     doc: RULES,
     clause: "6",
+    quote: "",
 }];
 
 /// The registers of the archives and the clauses each enforces.

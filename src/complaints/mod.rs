@@ -26,10 +26,13 @@ pub const CITES: &[Cite] = &[
     Cite {
         doc: "接待来访客户管理规定",
         clause: "7",
+        quote: "",
     },
     Cite {
         doc: "人员构架、职责分工",
         clause: "5",
+        // The specialists' duty 5, not the supervisor's.
+        quote: "投诉的记录",
     },
 ];
 

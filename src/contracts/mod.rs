@@ -28,14 +28,17 @@ pub const CITES: &[Cite] = &[
     Cite {
         doc: "",
         clause: "B4",
+        quote: "",
     },
     Cite {
         doc: "",
         clause: "B6",
+        quote: "",
     },
     Cite {
         doc: "",
         clause: "B7(1)",
+        quote: "",
     },
 ];
 
@@ -44,10 +47,12 @@ pub const REPORT_CITES: &[Cite] = &[
     Cite {
         doc: "",
         clause: "B5(1)",
+        quote: "",
     },
     Cite {
         doc: "",
         clause: "B7(2)",
+        quote: "",
     },
 ];
 

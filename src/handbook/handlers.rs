@@ -163,7 +163,7 @@ pub async fn cite(
     mut conn: DbConn,
     query: Query<crate::web::cite::CiteQuery>,
 ) -> Result<HttpResponse, AppError> {
-    match queries::find_citation(&mut conn, query.c.trim()).await? {
+    match queries::find_citation(&mut conn, query.c.trim(), query.q.trim()).await? {
         Some((document_id, anchor)) => Ok(see_other(&format!("/handbook/{document_id}#c{anchor}"))),
         None => Err(AppError::NotFound),
     }

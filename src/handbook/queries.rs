@@ -638,9 +638,12 @@ pub async fn ack_rounds(conn: &mut AsyncPgConnection) -> QueryResult<Vec<AckRoun
 
 /// Where the clause printed as `citation` ("钥匙管理规定 2(1)②") sits in the
 /// current handbook: its document and anchor. Registers link to clauses this way.
+/// Where the book prints two clauses alike, the one whose text says `quote`
+/// (see `web::cite::Cite::quote`) comes first.
 pub async fn find_citation(
     conn: &mut AsyncPgConnection,
     citation: &str,
+    quote: &str,
 ) -> QueryResult<Option<(i64, String)>> {
     #[derive(QueryableByName)]
     struct Found {
@@ -657,9 +660,10 @@ pub async fn find_citation(
          WHERE c.citation = $1 AND v.status = 'published' \
            AND v.number = (SELECT max(number) FROM handbook_versions \
                            WHERE document_id = v.document_id AND status = 'published') \
-         ORDER BY d.position, d.id, c.position LIMIT 1",
+         ORDER BY strpos(c.body, $2) = 0, d.position, d.id, c.position LIMIT 1",
     )
     .bind::<Text, _>(citation)
+    .bind::<Text, _>(quote)
     .get_result(conn)
     .await
     .optional()?;

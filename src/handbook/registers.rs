@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use super::models::{ClauseLink, SectionView};
+use super::models::{ClauseLink, ClauseRow, SectionView};
 use crate::auth::Right;
 use crate::db::Read;
 use crate::i18n::Locale;
-use crate::web::cite::{Enforcer, Gauge};
+use crate::web::cite::{Cite, Enforcer, Gauge};
 
 /// Every feature's registers: a feature with a register adds its list here.
 const FEATURES: [&[Enforcer]; 8] = [
@@ -24,20 +24,30 @@ const FEATURES: [&[Enforcer]; 8] = [
     crate::contracts::ENFORCERS,
 ];
 
-/// The registers citing each clause, by its citation ("钥匙管理规定 2(1)②"), one
-/// link per page.
-static BY_CITATION: LazyLock<HashMap<String, Vec<&'static Enforcer>>> = LazyLock::new(|| {
-    let mut map: HashMap<String, Vec<&'static Enforcer>> = HashMap::new();
-    for e in FEATURES.iter().flat_map(|f| f.iter()) {
-        for c in e.cites {
-            let pages = map.entry(c.label()).or_default();
-            if !pages.iter().any(|p| p.href == e.href) {
-                pages.push(e);
+/// The registers citing each clause, by its citation ("钥匙管理规定 2(1)②"), with
+/// the citation (its quote tells apart clauses printed alike).
+static BY_CITATION: LazyLock<HashMap<String, Vec<(&'static Enforcer, &'static Cite)>>> =
+    LazyLock::new(|| {
+        let mut map: HashMap<String, Vec<(&'static Enforcer, &'static Cite)>> = HashMap::new();
+        for e in FEATURES.iter().flat_map(|f| f.iter()) {
+            for c in e.cites {
+                map.entry(c.label()).or_default().push((e, c));
             }
         }
+        map
+    });
+
+/// The registers enforcing `clause`, one per page.
+fn enforcers(clause: &ClauseRow) -> Vec<&'static Enforcer> {
+    let mut pages: Vec<&'static Enforcer> = Vec::new();
+    for (e, c) in BY_CITATION.get(&clause.citation).into_iter().flatten() {
+        // The map's key is the clause's citation: only the quote is left to check.
+        if clause.body.contains(c.quote) && !pages.iter().any(|p| p.href == e.href) {
+            pages.push(e);
+        }
     }
-    map
-});
+    pages
+}
 
 /// Where each register's live state is kept: the feature's own memory of it,
 /// shared with the register's page.
@@ -63,8 +73,7 @@ pub async fn gauges(
     let mut needed: Vec<Gauge> = content
         .iter()
         .flat_map(|s| &s.clauses)
-        .filter_map(|c| BY_CITATION.get(&c.citation))
-        .flatten()
+        .flat_map(enforcers)
         .filter(|e| may(e.right))
         .filter_map(|e| e.gauge)
         .collect();
@@ -115,10 +124,7 @@ pub fn with_registers(
 ) -> HashMap<String, Vec<ClauseLink>> {
     let mut links = stored.clone();
     for clause in content.iter().flat_map(|s| &s.clauses) {
-        let Some(pages) = BY_CITATION.get(&clause.citation) else {
-            continue;
-        };
-        for e in pages.iter().filter(|e| may(e.right)) {
+        for e in enforcers(clause).into_iter().filter(|e| may(e.right)) {
             links
                 .entry(clause.anchor.clone())
                 .or_default()
@@ -159,12 +165,11 @@ mod tests {
                 );
             }
         }
-        assert_eq!(
-            BY_CITATION["钥匙管理规定 2(1)②"]
-                .iter()
-                .map(|e| e.href)
-                .collect::<Vec<_>>(),
-            vec!["/keys/loans"]
-        );
+        let mut pages: Vec<&str> = BY_CITATION["钥匙管理规定 2(1)②"]
+            .iter()
+            .map(|(e, _)| e.href)
+            .collect();
+        pages.dedup();
+        assert_eq!(pages, vec!["/keys/loans"]);
     }
 }

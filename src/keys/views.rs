@@ -73,42 +73,51 @@ impl Txt {
 pub const CITE_LABELS: &[Cite] = &[Cite {
     doc: "钥匙管理规定",
     clause: "2(2)②",
+    quote: "",
 }];
 pub const CITE_LOAN: &[Cite] = &[
     Cite {
         doc: "钥匙管理规定",
         clause: "2(1)①",
+        quote: "",
     },
     Cite {
         doc: "钥匙管理规定",
         clause: "2(1)②",
+        quote: "",
     },
     Cite {
         doc: "钥匙管理规定",
         clause: "3(2)③",
+        quote: "",
     },
 ];
 pub const CITE_ISSUE: &[Cite] = &[Cite {
     doc: "钥匙管理规定",
     clause: "3(1)",
+    quote: "",
 }];
 pub const CITE_COPY: &[Cite] = &[Cite {
     doc: "钥匙管理规定",
     clause: "3(2)②",
+    quote: "",
 }];
 pub const CITE_SETS: &[Cite] = &[
     Cite {
         doc: "钥匙管理规定",
         clause: "2(2)①",
+        quote: "",
     },
     Cite {
         doc: "钥匙管理规定",
         clause: "2(2)③",
+        quote: "",
     },
 ];
 pub const CITE_COUNT: &[Cite] = &[Cite {
     doc: "钥匙管理规定",
     clause: "2(1)",
+    quote: "",
 }];
 
 #[derive(Template)]

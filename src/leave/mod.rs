@@ -39,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub const CITES: &[crate::web::cite::Cite] = &[crate::web::cite::Cite {
     doc: "办公环境管理规定",
     clause: "1",
+    quote: "",
 }];
 /// The leave form enforces that clause.
 pub const ENFORCERS: &[crate::web::cite::Enforcer] = &[crate::web::cite::Enforcer {

@@ -30,6 +30,7 @@ use crate::web::export;
 pub const CITES: &[Cite] = &[Cite {
     doc: "会议制度管理规定",
     clause: "1",
+    quote: "",
 }];
 
 /// The sheet serves the morning meeting of clause 1.

@@ -30,26 +30,32 @@ pub const CITES: &[Cite] = &[
     Cite {
         doc: schedule::CONDUCT,
         clause: "2(1)",
+        quote: "",
     },
     Cite {
         doc: schedule::CONDUCT,
         clause: "2(2)",
+        quote: "",
     },
     Cite {
         doc: schedule::CONDUCT,
         clause: "2(3)",
+        quote: "",
     },
     Cite {
         doc: schedule::CONDUCT,
         clause: "2(4)",
+        quote: "",
     },
     Cite {
         doc: schedule::CONDUCT,
         clause: "2(5)",
+        quote: "",
     },
     Cite {
         doc: schedule::RECEPTION,
         clause: "3",
+        quote: "",
     },
 ];
 
@@ -58,6 +64,7 @@ pub const CITES: &[Cite] = &[
 const WAITING_CITES: &[Cite] = &[Cite {
     doc: schedule::CONDUCT,
     clause: "2",
+    quote: "",
 }];
 
 /// The register's `?show=` filters.

@@ -40,7 +40,11 @@ pub struct Schedule {
 }
 
 const fn c(doc: &'static str, clause: &'static str) -> Cite {
-    Cite { doc, clause }
+    Cite {
+        doc,
+        clause,
+        quote: "",
+    }
 }
 
 const fn tier(from: i32, fine: Fine, suspension_days: i32, dismissal: bool) -> Tier {

@@ -27,16 +27,19 @@ pub const CITES: &[Cite] = &[
     Cite {
         doc: RULES,
         clause: "4",
+        quote: "",
     },
     Cite {
         doc: RULES,
         clause: "5",
+        quote: "",
     },
 ];
 /// Rule 5 alone, where the supervisors see how many visits are open.
 pub const FOLLOW_UP_CITES: &[Cite] = &[Cite {
     doc: RULES,
     clause: "5",
+    quote: "",
 }];
 
 /// How late a register may be (rule 4: 接待完毕以后10分钟之内).

@@ -9,6 +9,11 @@ use serde::Deserialize;
 pub struct Cite {
     pub doc: &'static str,
     pub clause: &'static str,
+    /// Words of the clause's text, where the book gives two clauses the same
+    /// number ("人员构架、职责分工 5" is a duty of the supervisor's and of the
+    /// specialists'): the link and the handbook's register links go to the clause
+    /// saying them. Empty where the number alone is one clause.
+    pub quote: &'static str,
 }
 
 impl Cite {
@@ -24,12 +29,16 @@ impl Cite {
         }
     }
 
-    /// `/handbook/cite?c=…`: answered by a redirect to the clause.
+    /// `/handbook/cite?c=…[&q=…]`: answered by a redirect to the clause.
     pub fn href(&self) -> String {
         let mut href = String::from("/handbook/cite?c=");
         href.extend(url::form_urlencoded::byte_serialize(
             self.label().as_bytes(),
         ));
+        if !self.quote.is_empty() {
+            href.push_str("&q=");
+            href.extend(url::form_urlencoded::byte_serialize(self.quote.as_bytes()));
+        }
         href
     }
 }
@@ -129,6 +138,9 @@ where
 pub struct CiteQuery {
     #[serde(default)]
     pub c: String,
+    /// The clause's words, among clauses printed with the same citation.
+    #[serde(default)]
+    pub q: String,
 }
 
 #[cfg(test)]
@@ -136,15 +148,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_citation_links_by_its_printed_form() {
+    fn a_citation_links_by_its_printed_form_and_quote() {
         let c = Cite {
             doc: "钥匙管理规定",
             clause: "2(1)②",
+            quote: "",
         };
         assert_eq!(c.label(), "钥匙管理规定 2(1)②");
         assert_eq!(
             c.href(),
             "/handbook/cite?c=%E9%92%A5%E5%8C%99%E7%AE%A1%E7%90%86%E8%A7%84%E5%AE%9A+2%281%29%E2%91%A1"
         );
+        // Two clauses printed alike: the quote goes along to pick one.
+        let alike = Cite {
+            clause: "5",
+            doc: "人员构架、职责分工",
+            quote: "投诉",
+        };
+        assert_eq!(alike.label(), "人员构架、职责分工 5");
+        assert!(alike.href().ends_with("+5&q=%E6%8A%95%E8%AF%89"));
     }
 }

@@ -339,3 +339,51 @@ async fn the_months_statistics_count_each_kind_by_channel_and_what_was_done() {
     assert_eq!(status, StatusCode::OK);
     assert!(paper.contains("甲") && paper.contains("已解决"));
 }
+
+/// The book numbers the supervisor's and the specialists' duties alike, so two
+/// clauses print as 人员构架、职责分工 5. The register cites the specialists' (投诉的
+/// 记录及归整): its link leads there, and the handbook links the register from that
+/// clause only.
+#[tokio::test]
+async fn the_register_cites_the_specialists_duty_not_the_supervisors_of_the_same_number() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, list) = supervisor.page("/complaints").await;
+    let doc = scraper::Html::parse_document(&list);
+    let sel = scraper::Selector::parse(".cites a").unwrap();
+    let href = doc
+        .select(&sel)
+        .find(|a| a.text().collect::<String>() == "人员构架、职责分工 5")
+        .and_then(|a| a.value().attr("href"))
+        .expect("the register cites 人员构架、职责分工 5")
+        .to_owned();
+    let res = supervisor.get(&href).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let target = location(&res);
+    let (page, anchor) = target.split_once('#').expect("a clause anchor");
+    let (_, handbook) = supervisor.page(page).await;
+    let clause = text_of(&handbook, &format!("#{anchor} .hb-text")).unwrap();
+    assert!(clause.contains("投诉的记录及归整"), "{clause}");
+
+    // Of the clauses printed alike, only that one links the register.
+    let doc = scraper::Html::parse_document(&handbook);
+    let clauses = scraper::Selector::parse(".hb-clause").unwrap();
+    let cite = scraper::Selector::parse("a.hb-link").unwrap();
+    let register = scraper::Selector::parse("a.hb-reg[href=\"/complaints?show=open\"]").unwrap();
+    let text = scraper::Selector::parse(".hb-text").unwrap();
+    let alike: Vec<(String, bool)> = doc
+        .select(&clauses)
+        .filter(|c| {
+            c.select(&cite)
+                .any(|a| a.value().attr("data-cite") == Some("人员构架、职责分工 5"))
+        })
+        .map(|c| {
+            let body = c.select(&text).flat_map(|t| t.text()).collect::<String>();
+            (body, c.select(&register).next().is_some())
+        })
+        .collect();
+    assert_eq!(alike.len(), 2, "{alike:?}");
+    for (body, linked) in &alike {
+        assert_eq!(*linked, body.contains("投诉"), "{body}");
+    }
+}
