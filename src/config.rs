@@ -161,9 +161,9 @@ impl Config {
     }
 }
 
-/// Any secret of 32 characters or more; stretched to the 64 bytes the cookie key needs.
 /// Days of the week from a list such as `mon-fri`, `mon-sat` or `mon,wed,fri`
-/// (English names, short or long, any case; a range may wrap past Sunday).
+/// (English names, short or long, any case; a range may wrap past Sunday, as
+/// `sat-mon`; empty items are skipped).
 pub fn weekdays(spec: &str) -> anyhow::Result<chrono::WeekdaySet> {
     let day = |name: &str| {
         name.trim().parse::<chrono::Weekday>().map_err(|_| {
@@ -174,7 +174,7 @@ pub fn weekdays(spec: &str) -> anyhow::Result<chrono::WeekdaySet> {
         })
     };
     let mut set = chrono::WeekdaySet::EMPTY;
-    for part in spec.split(',') {
+    for part in spec.split(',').filter(|p| !p.trim().is_empty()) {
         match part.split_once('-') {
             Some((from, to)) => {
                 let (mut d, to) = (day(from)?, day(to)?);
@@ -189,9 +189,13 @@ pub fn weekdays(spec: &str) -> anyhow::Result<chrono::WeekdaySet> {
             }
         }
     }
+    if set.is_empty() {
+        bail!("{spec:?} names no day of the week");
+    }
     Ok(set)
 }
 
+/// Any secret of 32 characters or more; stretched to the 64 bytes the cookie key needs.
 fn session_key_from(secret: &str) -> anyhow::Result<Key> {
     if secret.len() < 32 {
         bail!("SESSION_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)");
@@ -228,6 +232,9 @@ mod tests {
         let err = weekdays("mon-fry").unwrap_err().to_string();
         assert!(err.contains("\"fry\""), "{err}");
         assert!(weekdays("").is_err());
+        assert!(weekdays(" , ").is_err());
+        assert_eq!(weekdays("mon,fri,").unwrap(), set(&[Mon, Fri]));
+        assert_eq!(weekdays("mon-mon").unwrap(), set(&[Mon]));
     }
 
     #[test]

@@ -28,8 +28,9 @@ pub struct RootSpan;
 impl tracing_actix_web::RootSpanBuilder for RootSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
         use actix_web::HttpMessage;
-        // The macro works out the fields only when the span is enabled: with
-        // `RUST_LOG=warn` a request spends nothing on them.
+        // The macro works out the fields only when the span is enabled (with the
+        // subscriber `init` installs): under `RUST_LOG=warn` a request does not
+        // format or redact its target for nothing.
         tracing::info_span!(
             "HTTP request",
             http.method = %request.method(),

@@ -638,8 +638,9 @@ pub async fn ack_rounds(conn: &mut AsyncPgConnection) -> QueryResult<Vec<AckRoun
 
 /// Where the clause printed as `citation` ("钥匙管理规定 2(1)②") sits in the
 /// current handbook: its document and anchor. Registers link to clauses this way.
-/// Where the book prints two clauses alike, the one whose text says `quote`
-/// (see `web::cite::Cite::quote`) comes first.
+/// Where the book prints two clauses alike, `quote` picks the one whose text
+/// says it (see `web::cite::Cite::quote`); none saying it is no clause, never the
+/// other one. An empty quote is in every text.
 pub async fn find_citation(
     conn: &mut AsyncPgConnection,
     citation: &str,
@@ -660,7 +661,8 @@ pub async fn find_citation(
          WHERE c.citation = $1 AND v.status = 'published' \
            AND v.number = (SELECT max(number) FROM handbook_versions \
                            WHERE document_id = v.document_id AND status = 'published') \
-         ORDER BY strpos(c.body, $2) = 0, d.position, d.id, c.position LIMIT 1",
+           AND strpos(c.body, $2) > 0 \
+         ORDER BY d.position, d.id, c.position LIMIT 1",
     )
     .bind::<Text, _>(citation)
     .bind::<Text, _>(quote)

@@ -165,6 +165,25 @@ mod tests {
                 );
             }
         }
+        // Each cited clause is in the seed handbook; where a quote tells apart
+        // clauses printed alike, it names exactly one.
+        let docs = super::super::import::parse(super::super::SEED_TEXT, "规章制度");
+        let clauses: Vec<_> = docs
+            .iter()
+            .flat_map(|d| &d.sections)
+            .flat_map(|s| &s.clauses)
+            .collect();
+        for c in FEATURES.iter().flat_map(|f| f.iter()).flat_map(|e| e.cites) {
+            let named = clauses
+                .iter()
+                .filter(|k| k.citation == c.label() && k.body.contains(c.quote))
+                .count();
+            if c.quote.is_empty() {
+                assert!(named >= 1, "{} is in the seed handbook", c.label());
+            } else {
+                assert_eq!(named, 1, "{} «{}»", c.label(), c.quote);
+            }
+        }
         let mut pages: Vec<&str> = BY_CITATION["钥匙管理规定 2(1)②"]
             .iter()
             .map(|(e, _)| e.href)

@@ -62,7 +62,8 @@ pub const JOBS: [Job; 10] = [
     },
     Job {
         name: "meetings.morning",
-        every_minutes: 60,
+        // Often enough that MORNING_MEETING_REMIND_AT need not be on the hour.
+        every_minutes: 15,
     },
     Job {
         name: "forms.cleanup",

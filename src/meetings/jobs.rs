@@ -1,4 +1,4 @@
-//! The `meetings.morning` job (hourly): the morning meeting is held every day
+//! The `meetings.morning` job (every 15 minutes): the morning meeting is held every day
 //! (会议制度管理规定 1: 晨会 每天上午 8:05—8:30, ①每天执行; the time may be set by
 //! each service centre) and its record made by the supervisor who chaired it.
 //! From `MORNING_MEETING_REMIND_AT` (10:00 unless set; the site's time) on a day
