@@ -199,6 +199,9 @@ impl NoteInput {
 pub struct AssignInput {
     #[serde(default)]
     pub assignee: String,
+    /// Whom the page showed it given to ("" for nobody), when sent from the page:
+    /// a matter given to someone else since is not moved unseen.
+    pub current: Option<String>,
 }
 
 #[cfg(test)]

@@ -77,13 +77,15 @@ pub async fn list(
     Ok(html(StatusCode::OK, body))
 }
 
-/// Whom a matter may be assigned to: active staff, for those who assign.
+/// Whom a matter may be assigned to, for those who assign: active staff who may
+/// open the register (a matter given to anyone else could not be followed up).
 async fn assignable(
     conn: &mut AsyncPgConnection,
     page: &UserPage,
 ) -> Result<Vec<(i64, String)>, AppError> {
     if page.may(Right::ManageComplaints) {
-        Ok(crate::keys::queries::staff(conn).await?)
+        let rights = [Right::RecordComplaints, Right::ManageComplaints];
+        Ok(crate::users::queries::holding(conn, &rights).await?)
     } else {
         Ok(Vec::new())
     }
@@ -371,11 +373,22 @@ pub async fn assign(
     let me = page.user();
     let meta = page.meta();
     let now = Utc::now();
+    let shown = input
+        .current
+        .as_deref()
+        .map(|c| c.trim().parse::<i64>().ok());
     let changed = conn
         .transaction::<_, AppError, _>(async |conn| {
             let c = queries::lock(conn, id).await?;
-            if c.status != "open" || c.assignee_id == Some(to) {
-                return Ok(false);
+            if c.status != "open" {
+                return Ok(Assignment::Done);
+            }
+            if c.assignee_id == Some(to) {
+                // Sent twice, or the same choice made meanwhile: it is theirs.
+                return Ok(Assignment::Now);
+            }
+            if shown.is_some_and(|s| s != c.assignee_id) {
+                return Ok(Assignment::Moved);
             }
             queries::assign(conn, id, to, now).await?;
             let c = queries::lock(conn, id).await?;
@@ -388,15 +401,38 @@ pub async fn assign(
                 json!({ "assignee": to }),
             )
             .await?;
-            Ok(true)
+            Ok(Assignment::Now)
         })
         .await?;
-    if changed {
-        flash(&session, "success", page.t("complaints.assigned_done"));
-    } else {
-        flash(&session, "error", page.t("complaints.not_assigned"));
+    match changed {
+        Assignment::Now => flash(&session, "success", page.t("complaints.assigned_done")),
+        Assignment::Done => flash(&session, "error", page.t("complaints.not_assigned")),
+        Assignment::Moved => {
+            let line = queries::get(&mut conn, id).await?;
+            errors.add("assignee", "complaints.error.assigned_meanwhile");
+            return render_show(
+                &page,
+                &mut conn,
+                line,
+                false,
+                &NoteInput::fresh(),
+                &errors,
+                StatusCode::CONFLICT,
+            )
+            .await;
+        }
     }
     Ok(see_other(&here))
+}
+
+/// What an assignment came to.
+enum Assignment {
+    /// Theirs now (or already).
+    Now,
+    /// Not moved: the matter is done.
+    Done,
+    /// Not moved: given to someone else since the page was shown.
+    Moved,
 }
 
 /// POST /complaints/{id}/notes: a follow-up note on an open matter, by whoever
@@ -411,6 +447,9 @@ pub async fn add_note(
     let line = visible(&mut conn, &page, path.into_inner()).await?;
     let id = line.c.id;
     let mut errors = FieldErrors::new(page.locale);
+    if line.c.status != "open" {
+        return resolved_meanwhile(&page, &mut conn, line, &input).await;
+    }
     let token = once::check(
         &mut conn,
         &session,
@@ -472,8 +511,8 @@ pub async fn add_note(
         .await;
     let filed = match filed {
         Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
-            flash(&session, "error", page.t("complaints.already_resolved"));
-            return Ok(see_other(&format!("/complaints/{id}")));
+            let line = queries::get(&mut conn, id).await?;
+            return resolved_meanwhile(&page, &mut conn, line, &input).await;
         }
         other => other?,
     };
@@ -483,6 +522,29 @@ pub async fn add_note(
         "complaints.note_added"
     };
     once::answer(&mut conn, &session, &page, &token, filed, done).await
+}
+
+/// A note for a matter resolved since its page was opened (another tab, a
+/// colleague): nothing is added, and the page comes back with the note's text
+/// to copy and a message saying why.
+async fn resolved_meanwhile(
+    page: &UserPage,
+    conn: &mut DbConn,
+    line: ComplaintLine,
+    input: &NoteInput,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::new(page.locale);
+    errors.add("body", "complaints.error.resolved_meanwhile");
+    render_show(
+        page,
+        conn,
+        line,
+        false,
+        input,
+        &errors,
+        StatusCode::CONFLICT,
+    )
+    .await
 }
 
 /// GET /complaints/stats?month=YYYY-MM: the month's matters by kind and channel.

@@ -92,9 +92,7 @@ impl LoanQuery {
     }
 
     fn cursor(&self) -> Option<(DateTime<Utc>, i64)> {
-        let (t, id) = self.before.split_once('.')?;
-        let t = DateTime::from_timestamp_micros(t.parse().ok()?)?;
-        Some((t, id.parse().ok()?))
+        crate::web::month::parse_cursor(&self.before)
     }
 }
 

@@ -186,6 +186,35 @@ pub async fn names(
         .collect())
 }
 
+/// Active users holding one of `rights` through a built-in role, by name (as a
+/// form offers them: whom a matter may be given to).
+pub async fn holding(
+    conn: &mut AsyncPgConnection,
+    rights: &[crate::auth::Right],
+) -> QueryResult<Vec<(i64, String)>> {
+    let codes: Vec<&str> = crate::auth::Role::ALL
+        .into_iter()
+        .filter(|r| {
+            rights
+                .iter()
+                .any(|right| crate::auth::rights::granted(*r, *right))
+        })
+        .map(|r| r.code())
+        .collect();
+    users::table
+        .filter(users::active)
+        .filter(diesel::dsl::exists(
+            user_roles::table
+                .filter(user_roles::user_id.eq(users::id))
+                .filter(user_roles::role_code.eq_any(codes)),
+        ))
+        .order((users::display_name, users::id))
+        .limit(1000)
+        .select((users::id, users::display_name))
+        .load(conn)
+        .await
+}
+
 /// The active holders of a role (its code: roles may be data), as mail
 /// recipients: the supervisors a follow-up is reported to, a key category's
 /// custodians, the archive keepers.

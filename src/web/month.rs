@@ -34,9 +34,7 @@ impl MonthQuery {
 
     /// Where the next page starts: after this (instant, id), from [`cursor_of`].
     pub fn cursor(&self) -> Option<(DateTime<Utc>, i64)> {
-        let (t, id) = self.before.split_once('.')?;
-        let t = DateTime::from_timestamp_micros(t.parse().ok()?)?;
-        Some((t, id.parse().ok()?))
+        parse_cursor(&self.before)
     }
 
     /// `month=…&show=…` as the page keeps them (and hands to print and exports).
@@ -48,6 +46,16 @@ impl MonthQuery {
 /// The `before=` value of a page whose last line is (`at`, `id`).
 pub fn cursor_of(at: DateTime<Utc>, id: i64) -> String {
     format!("{}.{id}", at.timestamp_micros())
+}
+
+/// The (instant, id) of a `before=` value from [`cursor_of`]. Anything else, or
+/// an instant outside the years a form accepts ([`super::form::YEARS`]; the
+/// database refuses years before 4713 BC), is no cursor: the first page.
+pub fn parse_cursor(before: &str) -> Option<(DateTime<Utc>, i64)> {
+    let (t, id) = before.split_once('.')?;
+    let t = DateTime::from_timestamp_micros(t.parse().ok()?)?;
+    super::form::YEARS.contains(&t.year()).then_some(())?;
+    Some((t, id.parse().ok()?))
 }
 
 /// The instants the site's month starting `first` begins and ends at.
@@ -88,5 +96,9 @@ mod tests {
         assert_eq!(bad.month(today).to_string(), "2026-11-01");
         assert_eq!(bad.show(&shows), "all");
         assert_eq!(bad.cursor(), None);
+        // Instants the database would refuse are no cursor either.
+        assert_eq!(parse_cursor("-1000000000000000000.1"), None);
+        assert_eq!(parse_cursor("9000000000000000000.1"), None);
+        assert_eq!(parse_cursor("1000000000.x"), None);
     }
 }

@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kefu::auth::Role;
-use kefu::schema::{audit_log, complaint_notes, complaints};
+use kefu::schema::{audit_log, complaint_notes, complaints, user_roles};
 use reqwest::StatusCode;
 
 use crate::approvals::{mail_of, user_id};
@@ -386,4 +386,124 @@ async fn the_register_cites_the_specialists_duty_not_the_supervisors_of_the_same
     for (body, linked) in &alike {
         assert_eq!(*linked, body.contains("投诉"), "{body}");
     }
+}
+
+/// A matter goes only to someone who can open it; a note for a matter resolved
+/// meanwhile comes back to copy, not lost; an odd page cursor is the first page.
+#[tokio::test]
+async fn a_matter_is_given_only_to_who_can_follow_it_and_a_late_note_is_kept_to_copy() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let res = record(&supervisor, &matter("王女士", "request")).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = location(&res);
+
+    // An engineering manager who is not also staff of the desk (no 员工 role)
+    // may not open the register: they are not offered, and a crafted choice of
+    // them is refused.
+    let engineer = user_id(&app, "engineer").await;
+    diesel::delete(
+        user_roles::table
+            .filter(user_roles::user_id.eq(engineer))
+            .filter(user_roles::role_code.eq("employee")),
+    )
+    .execute(&mut app.db().await)
+    .await
+    .unwrap();
+    let (_, shown) = supervisor.page(&page).await;
+    let offered = texts_of(&shown, "#f-assignee option");
+    assert!(
+        offered.iter().any(|o| o.contains("客服专员")),
+        "{offered:?}"
+    );
+    assert!(
+        offered.iter().all(|o| !o.contains("工程部经理")),
+        "{offered:?}"
+    );
+    let engineer = engineer.to_string();
+    let res = supervisor
+        .post(&format!("{page}/assign"), &[("assignee", &engineer)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status_of(&app, &page).await, ("open".into(), None));
+
+    // Two people move it at once: the one whose page still showed the
+    // specialist is told it moved meanwhile, and nothing changes.
+    let me = user_id(&app, "specialist").await.to_string();
+    let res = supervisor
+        .post(&format!("{page}/assign"), &[("assignee", &me)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, stale) = supervisor.page(&page).await;
+    let shown = value_of(&stale, r#"input[name="current"]"#).unwrap();
+    assert_eq!(shown, me);
+    let manager = app.login_as(Role::CenterManager).await;
+    let employee = user_id(&app, username(Role::Employee)).await;
+    let keeper = user_id(&app, username(Role::ArchiveKeeper)).await;
+    let moved = [("assignee", employee.to_string()), ("current", me.clone())];
+    let moved: Vec<(&str, &str)> = moved.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = manager.post(&format!("{page}/assign"), &moved).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = supervisor
+        .post(
+            &format!("{page}/assign"),
+            &[("assignee", &keeper.to_string()), ("current", &shown)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-assignee").unwrap().contains("此期间"));
+    assert_eq!(
+        status_of(&app, &page).await,
+        ("open".into(), Some(employee))
+    );
+    // Given back, sent twice: the second send is no error.
+    let theirs = employee.to_string();
+    for _ in 0..2 {
+        let back = [("assignee", me.as_str()), ("current", theirs.as_str())];
+        let res = manager.post(&format!("{page}/assign"), &back).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, now) = manager.page(&page).await;
+        assert!(!now.contains("未作更改"), "no error the second time");
+    }
+
+    // The supervisor writes a note in one tab while the specialist closes it.
+    let token = supervisor.form_token(&page).await;
+    let notes = format!("{page}/notes");
+    let res = specialist
+        .submit(&page, &notes, &[("body", "已答复"), ("resolve", "1")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = supervisor
+        .post(
+            &notes,
+            &[("body", "业主又来电催问"), ("form_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert_eq!(text_of(&body, "#f-body").as_deref(), Some("业主又来电催问"));
+    assert!(text_of(&body, "#e-body")
+        .unwrap()
+        .contains("已在此期间办结"));
+    let n: i64 = complaint_notes::table
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "only the specialist's note");
+
+    // A page cursor far outside the years the site knows is the first page.
+    for before in ["-1000000000000000000.1", "9000000000000000000.1", "x.y"] {
+        let (status, list) = supervisor
+            .page(&format!("/complaints?before={before}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{before}");
+        assert!(list.contains(&format!("href=\"{page}\"")), "{before}");
+    }
+    let (status, _) = supervisor
+        .page("/keys/loans?before=-1000000000000000000.1")
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }
