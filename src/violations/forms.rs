@@ -125,6 +125,10 @@ pub struct DecisionInput {
     /// The fine in 元, where the book names none.
     #[serde(default)]
     pub fine: String,
+    /// How many earlier breaches under the schedule the page counted (its
+    /// preview of the offence and penalty): confirming holds to what was shown.
+    #[serde(default)]
+    pub prior: String,
 }
 
 pub enum Decision {

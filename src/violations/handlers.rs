@@ -320,6 +320,16 @@ pub async fn show(
     .await
 }
 
+/// What a decision came to.
+enum Decided {
+    Now,
+    /// Decided by someone else meanwhile, or by this same form sent twice.
+    Already,
+    /// Not confirmed: the person's record changed since the page showed the
+    /// offence and penalty.
+    Recounted,
+}
+
 /// POST /violations/{id}/decide: confirm (the fine from the schedule and the
 /// person's record at this moment; the employee is told by mail) or dismiss
 /// with a reason. A proposal is decided once: a second submit, or a colleague's
@@ -362,12 +372,13 @@ pub async fn decide(
     let now = Utc::now();
     let mut url = config.base_url.clone();
     url.set_path(&here);
+    let shown_prior = input.prior.trim().parse::<i64>().ok();
     let done = conn
         .transaction::<_, AppError, _>(async |conn| {
             queries::lock_record(conn, line.v.employee_id).await?;
             let v = queries::lock(conn, id).await?;
             if v.status != "proposed" {
-                return Ok(false);
+                return Ok(Decided::Already);
             }
             match &decision {
                 Decision::Dismiss { note } => {
@@ -383,6 +394,11 @@ pub async fn decide(
                 }
                 Decision::Confirm { fine_fen, note } => {
                     let prior = queries::prior(conn, v.employee_id, sched.code).await?;
+                    if shown_prior != Some(prior) {
+                        // Another breach of theirs was confirmed since the page
+                        // was shown: this one counts differently now.
+                        return Ok(Decided::Recounted);
+                    }
                     let o = sched.outcome(prior, v.charge_fen, *fine_fen);
                     queries::confirm(conn, id, me, now, note, &o).await?;
                     let to = queries::person(conn, v.employee_id).await?;
@@ -447,16 +463,30 @@ pub async fn decide(
                     .await?;
                 }
             }
-            Ok(true)
+            Ok(Decided::Now)
         })
         .await?;
     let message = match (done, &decision) {
-        (false, _) => {
+        (Decided::Already, _) => {
             flash(&session, "error", page.t("violations.already_decided"));
             return Ok(see_other(&here));
         }
-        (true, Decision::Confirm { .. }) => "violations.confirmed_done",
-        (true, Decision::Dismiss { .. }) => "violations.dismissed_done",
+        (Decided::Recounted, _) => {
+            let line = queries::get(&mut conn, id).await?;
+            errors.add("decision", "violations.error.recounted");
+            return render_show(
+                &page,
+                &mut conn,
+                &kept,
+                line,
+                &input,
+                &errors,
+                StatusCode::CONFLICT,
+            )
+            .await;
+        }
+        (Decided::Now, Decision::Confirm { .. }) => "violations.confirmed_done",
+        (Decided::Now, Decision::Dismiss { .. }) => "violations.dismissed_done",
     };
     flash(&session, "success", page.t(message));
     Ok(see_other(&here))

@@ -38,8 +38,16 @@ async fn record(b: &Browser, who: i64, clause: &str, details: &str) -> String {
     location(&res)
 }
 
+/// Sends the decision form of the breach at `page` as it is shown (with the
+/// count of earlier breaches its preview was worked out from).
 async fn decide(b: &Browser, page: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    b.post(&format!("{page}/decide"), fields).await
+    let (_, shown) = b.page(page).await;
+    let prior = value_of(&shown, r#"input[name="prior"]"#).unwrap_or_default();
+    let mut all = fields.to_vec();
+    if !fields.iter().any(|(k, _)| *k == "prior") {
+        all.push(("prior", &prior));
+    }
+    b.post(&format!("{page}/decide"), &all).await
 }
 
 /// (status, offence number, fine in fen) of the breach at `page`.
@@ -440,5 +448,49 @@ async fn late_registers_and_keys_kept_too_long_are_proposed_once_never_fined_by_
     assert_eq!(
         supervisor.get("/violations.xlsx").await.status(),
         StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_confirmation_holds_to_the_offence_count_its_page_showed() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let who = user_id(&app, "employee").await;
+    let first = record(&supervisor, who, "日常管理 1(8)", "闲聊 1").await;
+    let second = record(&supervisor, who, "日常管理 1(8)", "闲聊 2").await;
+
+    // The manager has the second open while the supervisor confirms the first.
+    let (_, shown) = manager.page(&second).await;
+    let seen = value_of(&shown, r#"input[name="prior"]"#).unwrap();
+    assert_eq!(seen, "0");
+    let res = decide(&supervisor, &first, &[("decision", "confirm")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = manager
+        .post(
+            &format!("{second}/decide"),
+            &[
+                ("decision", "confirm"),
+                ("note", "提醒后再犯"),
+                ("prior", &seen),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-decision").unwrap().contains("重新计算"));
+    assert_eq!(
+        value_of(&body, r#"input[name="prior"]"#).as_deref(),
+        Some("1")
+    );
+    assert_eq!(text_of(&body, "#f-note").as_deref(), Some("提醒后再犯"));
+    assert_eq!(stored(&app, &second).await.0, "proposed");
+
+    // Confirmed as now shown: the second time.
+    let res = decide(&manager, &second, &[("decision", "confirm")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        stored(&app, &second).await,
+        ("confirmed".into(), Some(2), Some(2000))
     );
 }
