@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{ATTENDANCE, KINDS};
+use super::{ATTENDANCE, KINDS, NOT_LISTED};
 use crate::web::FieldErrors;
 
 const PLACE_MAX: usize = 100;
@@ -125,13 +125,14 @@ impl MeetingInput {
         }
     }
 
-    /// The attendance the form shows for `user`: as sent, else present.
+    /// The attendance the form shows for `user`: as sent (or recorded), else not
+    /// listed: a record being corrected does not gain everyone hired since.
     pub fn attendance_of(&self, user: i64) -> &str {
         self.who
             .iter()
             .zip(&self.att)
             .find(|(w, _)| w.trim().parse() == Ok(user))
-            .map_or("present", |(_, a)| a.as_str())
+            .map_or(NOT_LISTED, |(_, a)| a.as_str())
     }
 
     /// The record, checked against the staff who may be listed (`staff`) and
@@ -191,21 +192,26 @@ impl MeetingInput {
         })
     }
 
-    /// The lines sent, when each names a known person once with a known status.
+    /// The lines sent, when each names a known person once with a known status;
+    /// those not listed left out.
     fn attendance(&self, known: &dyn Fn(i64) -> bool) -> Option<Vec<(i64, &'static str)>> {
         if self.who.len() != self.att.len() {
             return None;
         }
         let mut seen = HashSet::new();
-        self.who
-            .iter()
-            .zip(&self.att)
-            .map(|(w, a)| {
-                let id: i64 = w.trim().parse().ok().filter(|id| known(*id))?;
-                let status = ATTENDANCE.iter().find(|s| **s == a.as_str()).copied()?;
-                seen.insert(id).then_some((id, status))
-            })
-            .collect()
+        let mut lines = Vec::new();
+        for (w, a) in self.who.iter().zip(&self.att) {
+            let id: i64 = w.trim().parse().ok().filter(|id| known(*id))?;
+            if !seen.insert(id) {
+                return None;
+            }
+            if a == NOT_LISTED {
+                continue;
+            }
+            let status = ATTENDANCE.iter().find(|s| **s == a.as_str()).copied()?;
+            lines.push((id, status));
+        }
+        Some(lines)
     }
 }
 
@@ -237,7 +243,8 @@ mod tests {
         assert_eq!(i.chair, "2");
         assert_eq!(i.att, ["present", "present", "leave"]);
         assert_eq!(i.attendance_of(3), "leave");
-        assert_eq!(i.attendance_of(9), "present");
+        // Someone the form does not list (hired since a record was made).
+        assert_eq!(i.attendance_of(9), NOT_LISTED);
     }
 
     #[test]

@@ -54,6 +54,9 @@ pub const SHOWS: [&str; 5] = ["all", "morning", "monthly", "topic", "training"];
 
 /// A person's attendance at a meeting, under `meetings.att.`.
 pub const ATTENDANCE: [&str; 4] = ["present", "late", "absent", "leave"];
+/// The form's choice for someone not on this meeting's list (another centre's
+/// staff, someone hired since): no attendance line is kept for them.
+pub const NOT_LISTED: &str = "none";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(

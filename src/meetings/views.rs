@@ -181,6 +181,7 @@ impl MeetingForm<'_> {
     pub fn statuses(&self) -> Vec<(&'static str, &'static str)> {
         super::ATTENDANCE
             .iter()
+            .chain([&super::NOT_LISTED])
             .map(|a| (*a, self.att_label(a)))
             .collect()
     }

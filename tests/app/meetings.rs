@@ -375,7 +375,7 @@ async fn only_supervisors_and_the_centre_manager_record_meetings() {
     assert_eq!(value_of(&form, "#f-topic").unwrap(), "Training meeting");
     assert_eq!(
         texts_of(&form, "#attendance tbody tr:first-child option"),
-        ["Present", "Late", "Absent", "On leave"]
+        ["Present", "Late", "Absent", "On leave", "Not listed"]
     );
     let (_, list) = manager.page("/meetings").await;
     assert_eq!(
@@ -654,6 +654,23 @@ async fn a_correction_sent_twice_is_made_once_and_a_chair_who_left_can_still_be_
     assert!(!chairs.contains(&"服务中心经理 张伟".to_owned()));
 }
 
+/// Records today's morning meeting, chaired by the supervisor, with this
+/// attendance.
+async fn record_morning(
+    app: &TestApp,
+    supervisor: &Browser,
+    people: &[(String, String)],
+) -> reqwest::Response {
+    let chair = crate::approvals::user_id(app, "supervisor")
+        .await
+        .to_string();
+    let today = day(0);
+    let fields = record(&chair, people, &[("day", &today)]);
+    supervisor
+        .submit("/meetings/new?kind=morning", "/meetings/new", &fields)
+        .await
+}
+
 /// Runs the `meetings.morning` job as at `at`; its summary.
 async fn morning_job(app: &TestApp, at: chrono::DateTime<Utc>) -> String {
     let mut conn = app.db().await;
@@ -699,15 +716,7 @@ async fn supervisors_are_reminded_once_a_day_of_a_morning_meeting_not_on_record(
     // Once recorded, nobody is reminded.
     let supervisor = app.login_as(Role::CsSupervisor).await;
     let (_, form) = supervisor.page("/meetings/new?kind=morning").await;
-    let people = listed(&form);
-    let chair = crate::approvals::user_id(&app, "supervisor")
-        .await
-        .to_string();
-    let today = day(0);
-    let fields = record(&chair, &people, &[("day", &today)]);
-    let res = supervisor
-        .submit("/meetings/new?kind=morning", "/meetings/new", &fields)
-        .await;
+    let res = record_morning(&app, &supervisor, &listed(&form)).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(morning_job(&app, at(12, 5)).await, "recorded");
     crate::mail::worker(&app).drain().await.unwrap();
@@ -757,4 +766,50 @@ async fn a_centre_sets_its_own_meeting_days_and_reminder_time() {
         "{}",
         mails[0].subject
     );
+}
+
+#[tokio::test]
+async fn someone_not_listed_stays_off_the_record_and_off_its_correction() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let admin = crate::approvals::user_id(&app, "admin").await;
+    let (_, blank) = supervisor.page("/meetings/new?kind=morning").await;
+    // The administrator does not attend the customer-service morning meeting.
+    let people: Vec<(String, String)> = listed(&blank)
+        .into_iter()
+        .map(|(who, att)| {
+            let att = if who == admin.to_string() {
+                "none".into()
+            } else {
+                att
+            };
+            (who, att)
+        })
+        .collect();
+    let res = record_morning(&app, &supervisor, &people).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let path = location(&res);
+    let lines = async || -> Vec<i64> {
+        meeting_attendance::table
+            .select(meeting_attendance::user_id)
+            .load(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    let kept = lines().await;
+    assert_eq!(kept.len(), people.len() - 1);
+    assert!(!kept.contains(&admin));
+
+    // Corrected later: whoever is not on the record is shown as not listed, and
+    // stays off it (nobody hired since is added as present).
+    let edit = format!("{path}/edit");
+    let (_, form) = supervisor.page(&edit).await;
+    assert!(listed(&form).contains(&(admin.to_string(), "none".to_owned())));
+    let res = send_form(&supervisor, &form, &edit, &[("minutes", "更正纪要")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut after = lines().await;
+    after.sort_unstable();
+    let mut before = kept;
+    before.sort_unstable();
+    assert_eq!(after, before);
 }
