@@ -62,17 +62,19 @@ pub struct ValidContract {
 }
 
 /// A day of the site's calendar, not after `today` nor before `earliest`.
+/// A date typed into `field`, from `earliest` (else the message `too_early`, a
+/// catalog key) to `today`.
 fn day(
     errors: &mut FieldErrors,
     field: &'static str,
     value: &str,
-    earliest: NaiveDate,
+    (earliest, too_early): (NaiveDate, &'static str),
     today: NaiveDate,
 ) -> Option<NaiveDate> {
     match date(value) {
         None => errors.add(field, "contracts.error.date"),
         Some(d) if d > today => errors.add(field, "contracts.error.future"),
-        Some(d) if d < earliest => errors.add(field, "contracts.error.too_early"),
+        Some(d) if d < earliest => errors.add(field, too_early),
         Some(d) => return Some(d),
     }
     None
@@ -173,7 +175,13 @@ impl ContractInput {
             phone
         };
         let earliest = today - Duration::days(365 * YEARS_BACK);
-        let signed_on = day(errors, "signed_on", &self.signed_on, earliest, today);
+        let signed_on = day(
+            errors,
+            "signed_on",
+            &self.signed_on,
+            (earliest, "contracts.error.too_early"),
+            today,
+        );
         let area = area_centi(&self.area);
         if area.is_none() {
             errors.add("area", "contracts.error.area");
@@ -298,7 +306,14 @@ impl StepInput {
             errors.add("step", "contracts.error.changed");
             return None;
         }
-        let on_date = day(errors, "on_date", &self.on_date, c.signed_on, today);
+        // A step follows the one before it (and the signing).
+        let on_date = day(
+            errors,
+            "on_date",
+            &self.on_date,
+            (c.last_step_on(), "contracts.error.before_last_step"),
+            today,
+        );
         let note = self.note.trim().to_owned();
         if note.chars().count() > NOTE_MAX {
             errors.add("note", "contracts.error.too_long");
@@ -537,6 +552,22 @@ mod tests {
         };
         assert!(before_signing.validate(&mut errors, &c, today()).is_none());
         assert!(errors.has("on_date"));
+        // Nor before the step it follows.
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let told = Contract {
+            notified_on: NaiveDate::from_ymd_opt(2026, 11, 21),
+            ..c.clone()
+        };
+        let before_telling = StepInput {
+            confirm: "1".into(),
+            ..step("collected")
+        };
+        assert!(before_telling
+            .validate(&mut errors, &told, today())
+            .is_none());
+        assert!(errors.get("on_date").contains("上一步"));
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        assert!(before_telling.validate(&mut errors, &c, today()).is_some());
     }
 
     #[test]

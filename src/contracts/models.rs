@@ -75,6 +75,23 @@ impl Contract {
         super::may_void(&self.stage)
     }
 
+    /// The day of its latest recorded step (its signing, if none yet): no later
+    /// step is dated before it.
+    pub fn last_step_on(&self) -> NaiveDate {
+        [
+            self.filed_on,
+            self.notified_on,
+            self.collected_on,
+            self.voided_on,
+            self.settled_on,
+            self.cert_received_on,
+            self.cert_issued_on,
+        ]
+        .into_iter()
+        .flatten()
+        .fold(self.signed_on, NaiveDate::max)
+    }
+
     /// The pre-sale area as written: "89.56".
     pub fn area(&self) -> String {
         centi(i64::from(self.area_centi))
