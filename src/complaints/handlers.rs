@@ -447,9 +447,8 @@ pub async fn add_note(
     let line = visible(&mut conn, &page, path.into_inner()).await?;
     let id = line.c.id;
     let mut errors = FieldErrors::new(page.locale);
-    if line.c.status != "open" {
-        return resolved_meanwhile(&page, &mut conn, line, &input).await;
-    }
+    // First the token: this form sent again after it was filed is answered with
+    // what it filed (even when that resolved the matter).
     let token = once::check(
         &mut conn,
         &session,
@@ -458,6 +457,9 @@ pub async fn add_note(
         &mut errors,
     )
     .await?;
+    if line.c.status != "open" {
+        return resolved_meanwhile(&page, &mut conn, line, &input).await;
+    }
     let body = input.validate(&mut errors);
     let (Some(body), Some(token)) = (body, token) else {
         return render_show(

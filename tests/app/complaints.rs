@@ -471,10 +471,22 @@ async fn a_matter_is_given_only_to_who_can_follow_it_and_a_late_note_is_kept_to_
     // The supervisor writes a note in one tab while the specialist closes it.
     let token = supervisor.form_token(&page).await;
     let notes = format!("{page}/notes");
-    let res = specialist
-        .submit(&page, &notes, &[("body", "已答复"), ("resolve", "1")])
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The specialist's closing note, sent twice: the second is answered with
+    // what the first did, not as a note too late.
+    let theirs = specialist.form_token(&page).await;
+    for _ in 0..2 {
+        let res = specialist
+            .post(
+                &notes,
+                &[
+                    ("body", "已答复"),
+                    ("resolve", "1"),
+                    ("form_token", &theirs),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
     let res = supervisor
         .post(
             &notes,
