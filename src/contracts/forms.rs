@@ -61,9 +61,8 @@ pub struct ValidContract {
     pub agent: String,
 }
 
-/// A day of the site's calendar, not after `today` nor before `earliest`.
-/// A date typed into `field`, from `earliest` (else the message `too_early`, a
-/// catalog key) to `today`.
+/// A day of the site's calendar typed into `field`, not after `today` nor before
+/// `earliest` (else the message `too_early`, a catalog key).
 fn day(
     errors: &mut FieldErrors,
     field: &'static str,

@@ -331,7 +331,8 @@ enum Decided {
 }
 
 /// POST /violations/{id}/decide: confirm (the fine from the schedule and the
-/// person's record at this moment; the employee is told by mail) or dismiss
+/// person's record, as the page showed them: a record changed meanwhile sends
+/// the page back; the employee is told by mail) or dismiss
 /// with a reason. A proposal is decided once: a second submit, or a colleague's
 /// decision meanwhile, changes nothing.
 pub async fn decide(
