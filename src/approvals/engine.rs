@@ -41,6 +41,8 @@ pub enum Refusal {
     AlreadyDecided,
     /// The user is neither the approver nor their deputy today.
     NotYours,
+    /// The request was edited since the version the decision was made on.
+    Changed,
 }
 
 fn mail_err(e: askama::Error) -> AppError {
@@ -519,7 +521,7 @@ pub async fn decide(
     actor: i64,
     approve: bool,
     comment: &str,
-    via: Via,
+    (via, seen): (Via, Option<i32>),
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Result<Request, Refusal>, AppError> {
@@ -528,6 +530,11 @@ pub async fn decide(
     let task = queries::get_task(conn, task_id).await?;
     if task.status != "pending" || req.status != "pending" {
         return Ok(Err(Refusal::AlreadyDecided));
+    }
+    // Decided on the version shown (`seen`): an edit since, however late, is
+    // never approved unseen.
+    if seen.is_some_and(|v| v != req.version) {
+        return Ok(Err(Refusal::Changed));
     }
     let on_behalf_of = if actor == req.requester_id {
         return Ok(Err(Refusal::NotYours));

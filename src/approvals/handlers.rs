@@ -95,19 +95,43 @@ pub async fn show(
     config: web::Data<Config>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let req = queries::get_request(&mut conn, path.into_inner()).await?;
-    if !may_view(&mut conn, &page, &req, &config).await? {
+    let id = path.into_inner();
+    render_show(
+        &page,
+        &mut conn,
+        &config,
+        id,
+        String::new(),
+        "",
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The request's page as it stands, with the decision form's `comment` and, when
+/// the form came back, why (`error`).
+async fn render_show(
+    page: &UserPage,
+    conn: &mut DbConn,
+    config: &Config,
+    id: i64,
+    comment: String,
+    error: &'static str,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let req = queries::get_request(conn, id).await?;
+    if !may_view(conn, page, &req, config).await? {
         return Err(AppError::Forbidden);
     }
     let me = page.user().id;
-    let details = super::details(&mut conn, &req.kind, req.subject_id, page.locale).await?;
-    let trail = queries::trail(&mut conn, req.id).await?;
-    let pending = queries::pending_task(&mut conn, req.id).await?;
+    let details = super::details(conn, &req.kind, req.subject_id, page.locale).await?;
+    let trail = queries::trail(conn, req.id).await?;
+    let pending = queries::pending_task(conn, req.id).await?;
     let may_decide = match &pending {
         Some(_) if req.requester_id == me => false,
         Some(t) => {
             t.approver_id == me
-                || queries::is_deputy(&mut conn, me, t.approver_id, config.today()).await?
+                || queries::is_deputy(conn, me, t.approver_id, config.today()).await?
         }
         None => false,
     };
@@ -117,7 +141,7 @@ pub async fn show(
         .flatten()
         .collect();
     ids.push(req.requester_id);
-    let names = queries::names(&mut conn, &ids).await?;
+    let names = queries::names(conn, &ids).await?;
     let body = Show {
         ctx: page.ctx(),
         requester: names.get(&req.requester_id).cloned().unwrap_or_default(),
@@ -129,9 +153,11 @@ pub async fn show(
         names,
         pending,
         may_decide,
+        comment,
+        error,
     }
     .render()?;
-    Ok(html(StatusCode::OK, body))
+    Ok(html(status, body))
 }
 
 #[derive(Deserialize)]
@@ -142,6 +168,8 @@ pub struct DecideInput {
     decision: String,
     #[serde(default)]
     comment: String,
+    /// The request's version the page showed: an edit since sends the page back.
+    version: Option<i32>,
 }
 
 fn parse_decision(decision: &str) -> Option<bool> {
@@ -175,8 +203,17 @@ pub async fn decide(
             if task.request_id != id {
                 return Err(AppError::NotFound);
             }
-            let r = engine::decide(conn, task.id, me, approve, &comment, Via::Web, &config, now)
-                .await?;
+            let r = engine::decide(
+                conn,
+                task.id,
+                me,
+                approve,
+                &comment,
+                (Via::Web, input.version),
+                &config,
+                now,
+            )
+            .await?;
             if r.is_ok() {
                 audit::record(
                     conn,
@@ -208,6 +245,11 @@ pub async fn decide(
             flash(&session, "error", page.t("approvals.already_decided"))
         }
         Err(Refusal::NotYours) => return Err(AppError::Forbidden),
+        Err(Refusal::Changed) => {
+            let error = page.t("approvals.changed_since");
+            let status = StatusCode::CONFLICT;
+            return render_show(&page, &mut conn, &config, id, comment, error, status).await;
+        }
     }
     Ok(see_other(&format!("/approvals/{id}")))
 }
@@ -244,6 +286,8 @@ pub async fn withdraw(
             flash(&session, "error", page.t("approvals.already_decided"))
         }
         Err(Refusal::NotYours) => return Err(AppError::Forbidden),
+        // A withdrawal checks no version.
+        Err(Refusal::Changed) => return Err(AppError::other("withdrawal refused as changed")),
     }
     Ok(see_other(&format!("/approvals/{id}")))
 }
@@ -472,7 +516,7 @@ pub async fn link_decide(
                 me,
                 approve,
                 &comment_in,
-                Via::Email,
+                (Via::Email, Some(link.request_version)),
                 &config,
                 now,
             )
@@ -495,9 +539,11 @@ pub async fn link_decide(
                     Ok(LinkOutcome::Decided(req.id, approve))
                 }
                 Err(Refusal::NotYours) => Ok(LinkOutcome::NotYours),
-                Err(Refusal::AlreadyDecided) => Ok(LinkOutcome::Refused(Box::new(
-                    links::inspect(conn, &token, now, false).await?,
-                ))),
+                // Decided, or edited, since the link was looked at: the page
+                // says which.
+                Err(Refusal::AlreadyDecided | Refusal::Changed) => Ok(LinkOutcome::Refused(
+                    Box::new(links::inspect(conn, &token, now, false).await?),
+                )),
             }
         })
         .await?;

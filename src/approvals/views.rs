@@ -66,6 +66,10 @@ pub struct Show<'a> {
     pub may_decide: bool,
     pub may_withdraw: bool,
     pub subject_url: String,
+    /// The decision form's comment as sent, kept when the form comes back.
+    pub comment: String,
+    /// Why the decision form came back, if it did.
+    pub error: &'static str,
 }
 
 impl Show<'_> {

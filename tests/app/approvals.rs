@@ -933,9 +933,18 @@ async fn steps_are_decided_in_order_and_the_requester_is_told_at_the_end() {
     let (first, approver, step) = pending_task(&mut conn).await;
     assert_eq!((approver, step), (supervisor, 0));
     // The manager cannot take the first step.
-    let refused = engine::decide(&mut conn, first, manager, true, "", Via::Web, &config, now)
-        .await
-        .unwrap();
+    let refused = engine::decide(
+        &mut conn,
+        first,
+        manager,
+        true,
+        "",
+        (Via::Web, None),
+        &config,
+        now,
+    )
+    .await
+    .unwrap();
     assert!(refused.is_err());
     let after_first = engine::decide(
         &mut conn,
@@ -943,7 +952,7 @@ async fn steps_are_decided_in_order_and_the_requester_is_told_at_the_end() {
         supervisor,
         true,
         "一审同意",
-        Via::Web,
+        (Via::Web, None),
         &config,
         now,
     )
@@ -962,7 +971,7 @@ async fn steps_are_decided_in_order_and_the_requester_is_told_at_the_end() {
         manager,
         true,
         "二审同意",
-        Via::Web,
+        (Via::Web, None),
         &config,
         now,
     )
@@ -1217,4 +1226,56 @@ async fn a_leave_filed_in_one_statement_is_what_the_engine_files() {
         filed.iter().any(|r| r.contains(&mail_of(Role::Admin))),
         "the deputy is mailed: {filed:#?}"
     );
+}
+
+/// The supervisor decides on what their page showed: leave changed by its
+/// employee after the page was opened is not approved unseen.
+#[tokio::test]
+async fn a_request_edited_after_the_page_was_opened_is_not_decided_unseen() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let leave = file_leave(&employee).await;
+    let request: i64 = approval_requests::table
+        .filter(approval_requests::subject_id.eq(leave))
+        .filter(approval_requests::kind.eq("leave"))
+        .select(approval_requests::id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let page = format!("/approvals/{request}");
+    let (_, shown) = supervisor.page(&page).await;
+    let task = value_of(&shown, r#"input[name="task_id"]"#).unwrap();
+    let version = value_of(&shown, r#"input[name="version"]"#).unwrap();
+
+    // Meanwhile the employee moves the leave; the supervisor's click comes back.
+    let new_start = reschedule_leave(&employee, leave, 5).await;
+    let approve = async |version: &str| {
+        let sent = [
+            ("task_id", task.as_str()),
+            ("version", version),
+            ("decision", "approve"),
+            ("comment", "同意，注意交接"),
+        ];
+        supervisor.post(&format!("{page}/decide"), &sent).await
+    };
+    let res = approve(&version).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-decision").unwrap().contains("已被修改"));
+    assert_eq!(
+        text_of(&body, "#f-comment").as_deref(),
+        Some("同意，注意交接")
+    );
+    assert!(
+        body.contains(&new_start),
+        "the page shows the leave as it is now"
+    );
+    assert_eq!(state(&app).await, ("pending".into(), 0, 0));
+
+    // Decided again on what is now shown.
+    let version = value_of(&body, r#"input[name="version"]"#).unwrap();
+    let res = approve(&version).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(state(&app).await, ("approved".into(), 1, 0));
 }
