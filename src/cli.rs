@@ -119,8 +119,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 })
                 .await?;
             println!(
-                "documents: {} new, {} changed (drafted), {} unchanged; {} published",
-                s.created, s.drafted, s.unchanged, s.published
+                "documents: {} new, {} changed (drafted), {} unchanged; {} published; \
+                 {} left alone (a draft awaiting approval)",
+                s.created, s.drafted, s.unchanged, s.published, s.waiting
             );
             Ok(())
         }

@@ -356,6 +356,7 @@ pub async fn import_submit(
                 ("created", &summary.created),
                 ("drafted", &summary.drafted),
                 ("unchanged", &summary.unchanged),
+                ("waiting", &summary.waiting),
             ],
         ),
     );
@@ -695,7 +696,7 @@ pub async fn diff(
     let versions = queries::published_versions(&mut conn, document.id).await?;
     let latest = versions.first().ok_or(AppError::NotFound)?.number_or_zero();
     let to = query.to.unwrap_or(latest);
-    let from = query.from.unwrap_or((to - 1).max(1));
+    let from = query.from.unwrap_or(to.saturating_sub(1).max(1));
     let pick = |n: i32| versions.iter().find(|v| v.number == Some(n)).cloned();
     let (Some(old), Some(new)) = (pick(from), pick(to)) else {
         return Err(AppError::NotFound);

@@ -92,6 +92,10 @@ pub struct ImportSummary {
     pub drafted: usize,
     pub unchanged: usize,
     pub published: usize,
+    /// Documents whose draft waits for its publication's approval: an import
+    /// does not change text an approver is looking at (withdraw the request, or
+    /// let it be decided, then import again).
+    pub waiting: usize,
 }
 
 /// Imports `text` as drafts (new documents and changed ones; unchanged ones are
@@ -113,6 +117,10 @@ pub async fn import_text(
         .await?;
     let mut summary = ImportSummary::default();
     for doc in docs {
+        if queries::draft_awaiting_approval(conn, &doc.source_key).await? {
+            summary.waiting += 1;
+            continue;
+        }
         let (document_id, result) = queries::save_draft(conn, doc, meta.actor_id).await?;
         match result {
             queries::ImportResult::Unchanged => {

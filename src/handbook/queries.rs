@@ -353,6 +353,25 @@ pub enum ImportResult {
     Unchanged,
 }
 
+/// Whether the document imported as `source_key` has a draft whose publication
+/// waits for approval.
+pub async fn draft_awaiting_approval(
+    conn: &mut AsyncPgConnection,
+    source_key: &str,
+) -> QueryResult<bool> {
+    use crate::schema::handbook_publications as pubs;
+    diesel::select(diesel::dsl::exists(
+        pubs::table
+            .inner_join(versions::table.on(versions::id.eq(pubs::version_id)))
+            .inner_join(documents::table.on(documents::id.eq(versions::document_id)))
+            .filter(documents::source_key.eq(source_key))
+            .filter(versions::status.eq(DRAFT))
+            .filter(pubs::status.eq("pending")),
+    ))
+    .get_result(conn)
+    .await
+}
+
 /// Saves `doc` as the draft of its document (creating the document when new),
 /// unless its newest version already holds the same text.
 pub async fn save_draft(

@@ -1254,3 +1254,53 @@ async fn a_register_cites_its_clause_and_the_link_lands_on_it() {
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+/// An import leaves alone a draft whose publication waits for the manager: the
+/// manager approves the text they were shown, not one swapped in meanwhile.
+#[tokio::test]
+async fn an_import_leaves_alone_a_draft_waiting_for_approval() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    let first = kefu::handbook::SEED_TEXT.replace("违者罚款10元", "违者罚款20元");
+    admin
+        .post("/handbook/import", &[("title", ""), ("text", &first)])
+        .await;
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[
+                ("effective_on", "2026-12-01"),
+                ("change_note", "罚款标准调整"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
+    assert!(pending_publication(&app).await.is_some());
+    let draft_hash = async || -> String {
+        versions::table
+            .filter(versions::document_id.eq(id))
+            .filter(versions::status.eq("draft"))
+            .select(versions::content_hash)
+            .first(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    let shown = draft_hash().await;
+
+    let second = kefu::handbook::SEED_TEXT.replace("违者罚款10元", "违者罚款50元");
+    admin
+        .post("/handbook/import", &[("title", ""), ("text", &second)])
+        .await;
+    let (_, index) = admin.page("/handbook").await;
+    assert!(index.contains("未动 1 份"), "{index}");
+    assert_eq!(
+        draft_hash().await,
+        shown,
+        "the draft is as the manager saw it"
+    );
+
+    approve_publication(&app).await;
+    let (_, doc) = admin.page(&format!("/handbook/{id}")).await;
+    assert!(doc.contains("违者罚款20元") && !doc.contains("违者罚款50元"));
+}
