@@ -461,18 +461,29 @@ pub async fn record(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    config: web::Data<Config>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::KeepArchives)?;
     let id = path.into_inner();
     let me = page.user().id;
     let meta = page.meta();
+    let today = config.today();
     let refused = conn
         .transaction::<_, AppError, _>(async |conn| {
             let d = queries::lock_destruction(conn, id).await?;
             let witnesses = queries::witnesses_of(conn, id).await?;
             let docs = queries::destruction_documents(conn, id).await?;
             if let Some(why) = blocker(&d, witnesses.len(), docs.iter().any(|r| r.held())) {
+                return Ok(Some(why));
+            }
+            // The papers as they are now, not as when they were listed: one lent
+            // out since, or whose retention date moved, is not destroyed.
+            let ids: Vec<i64> = docs.iter().map(|r| r.doc.id).collect();
+            queries::lock_documents(conn, &ids).await?;
+            let now_rows = queries::document_rows(conn, &ids).await?;
+            let past_on = (!d.appraised()).then_some(today);
+            if let Some(why) = refusal(&now_rows, &[], past_on) {
                 return Ok(Some(why));
             }
             let archives = queries::destroy(conn, id, me).await?;

@@ -904,6 +904,20 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
             &[("sign_name", "客服专员 陈静"), ("sign_confirm", "1")],
         )
         .await;
+    // Lent out after it was listed: not destroyed while away.
+    let set_status = async |status: &str| {
+        diesel::update(archive_documents::table.find(doc))
+            .set(archive_documents::status.eq(status))
+            .execute(&mut app.db().await)
+            .await
+            .unwrap();
+    };
+    set_status("on_loan").await;
+    keeper.post(&format!("{list}/record"), &[]).await;
+    assert_eq!(doc_status(&app, doc).await, "on_loan");
+    let (_, page) = keeper.page(&list).await;
+    assert!(page.contains("只能销毁在档的资料"), "says why");
+    set_status("kept").await;
     let res = keeper.post(&format!("{list}/record"), &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(doc_status(&app, doc).await, "destroyed");
