@@ -323,11 +323,14 @@ pub async fn made(
         .transaction::<_, AppError, _>(async |conn| {
             let c = queries::lock_copy(conn, id).await?;
             if c.status != "approved" {
-                return Ok(false);
+                return Ok(Made::NotApproved);
             }
             let now = Utc::now();
+            let key = queries::lock_keys(conn, &[c.key_id]).await?;
+            if key.iter().any(|k| k.copies + n > super::forms::COPIES_MAX) {
+                return Ok(Made::TooMany);
+            }
             queries::mark_copies_made(conn, id, n, me, now).await?;
-            queries::lock_keys(conn, &[c.key_id]).await?;
             queries::add_copies(conn, c.key_id, n, now).await?;
             queries::add_events(
                 conn,
@@ -349,13 +352,33 @@ pub async fn made(
                 json!({ "key": c.key_id, "copies": n }),
             )
             .await?;
-            Ok(true)
+            Ok(Made::Recorded)
         })
         .await?;
-    if done {
-        flash(&session, "ok", page.t("keys.saved"));
-    } else {
-        flash(&session, "error", page.t("keys.error.not_approved"));
+    match done {
+        Made::Recorded => flash(&session, "ok", page.t("keys.saved")),
+        Made::NotApproved => flash(&session, "error", page.t("keys.error.not_approved")),
+        Made::TooMany => {
+            errors.add("copies_made", "keys.error.copies_full");
+            return render_copy(
+                &page,
+                &mut conn,
+                id,
+                &errors,
+                input.copies_made.clone(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
     }
     Ok(see_other(&format!("/keys/copies/{id}")))
+}
+
+/// What recording copies made came to.
+enum Made {
+    Recorded,
+    /// Not (or no longer) an approved request.
+    NotApproved,
+    /// The key would hold more copies than it may.
+    TooMany,
 }

@@ -6,6 +6,10 @@ use crate::properties::personal;
 use crate::web::FieldErrors;
 
 const TEXT_MAX: usize = 500;
+/// The most copies one key is kept with (the database holds to it too).
+pub const COPIES_MAX: i32 = 99;
+/// The highest hook number of a cabinet (the database holds to it too).
+pub const HOOK_MAX: i32 = 100_000;
 
 fn trimmed(s: &str) -> String {
     s.trim().to_owned()
@@ -210,7 +214,7 @@ impl StorageInput {
             h => h
                 .parse::<i32>()
                 .ok()
-                .filter(|n| (1..=100_000).contains(n))
+                .filter(|n| (1..=HOOK_MAX).contains(n))
                 .map(Some)
                 .ok_or(()),
         };
@@ -222,7 +226,7 @@ impl StorageInput {
             .trim()
             .parse::<i32>()
             .ok()
-            .filter(|n| (0..=99).contains(n));
+            .filter(|n| (0..=COPIES_MAX).contains(n));
         if copies.is_none() {
             errors.add("copies", "keys.error.copies");
         }

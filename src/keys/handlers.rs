@@ -231,15 +231,19 @@ pub async fn labels(
     Ok(html(StatusCode::OK, body))
 }
 
+/// The longest key label (the database holds to it too).
+const LABEL_MAX: usize = 100;
+
 /// The five owner keys of a home room, or the one key of a facility room, all on
 /// one hook of `cabinet` (one key ring per room, 钥匙管理规定 2(2)①).
 fn keys_for_room(
     room: &crate::properties::models::Room,
     building_code: &str,
     cabinet: &str,
-    hook: i32,
+    hook: Option<i32>,
 ) -> Vec<NewKey> {
-    let label = room.label(building_code);
+    // As long as a key's label may be (a facility's name has no limit of its own).
+    let label: String = room.label(building_code).chars().take(LABEL_MAX).collect();
     if room.kind == "facility" {
         return vec![NewKey {
             category: "facility",
@@ -249,7 +253,7 @@ fn keys_for_room(
             door: String::new(),
             label,
             cabinet: cabinet.to_owned(),
-            hook: Some(hook),
+            hook,
             copies: 1,
             custodian: "engineering".into(),
         }];
@@ -264,7 +268,7 @@ fn keys_for_room(
             door: (*door).to_owned(),
             label: label.clone(),
             cabinet: cabinet.to_owned(),
-            hook: Some(hook),
+            hook,
             copies: 1,
             custodian: "cs".into(),
         })
@@ -279,11 +283,10 @@ pub(super) async fn create_for_rooms(
     cabinet: &str,
     actor: i64,
 ) -> QueryResult<Vec<i64>> {
-    let mut hook = queries::next_hook(conn, cabinet).await?;
+    let next = queries::next_hook(conn, cabinet).await?;
     let mut new = Vec::new();
-    for room in rooms {
-        new.extend(keys_for_room(room, building_code, cabinet, hook));
-        hook += 1;
+    for (n, room) in rooms.iter().enumerate() {
+        new.extend(keys_for_room(room, building_code, cabinet, next.hook(n)));
     }
     let ids = queries::insert_keys(conn, &new).await?;
     if !ids.is_empty() {
@@ -432,7 +435,7 @@ pub async fn create_common(
     let meta = page.meta();
     let ids = conn
         .transaction::<_, AppError, _>(async |conn| {
-            let hook = queries::next_hook(conn, &cabinet).await?;
+            let hook = queries::next_hook(conn, &cabinet).await?.hook(0);
             let ids = queries::insert_keys(
                 conn,
                 &[NewKey {
@@ -443,7 +446,7 @@ pub async fn create_common(
                     door: door.clone(),
                     label: format!("{}-{floor}层", building.code),
                     cabinet: cabinet.clone(),
-                    hook: Some(hook),
+                    hook,
                     copies: 1,
                     custodian: "engineering".into(),
                 }],

@@ -185,14 +185,29 @@ pub async fn insert_keys(conn: &mut AsyncPgConnection, new: &[NewKey]) -> QueryR
         .await
 }
 
-/// The next free hook of a cabinet.
-pub async fn next_hook(conn: &mut AsyncPgConnection, cabinet: &str) -> QueryResult<i32> {
+/// The hook after the cabinet's highest, for new keys hung there one after
+/// another: `hook(n)` is the n-th one's (0 first), or none past the last hook
+/// number (the key is then hung where the clerk says, on its page).
+pub async fn next_hook(conn: &mut AsyncPgConnection, cabinet: &str) -> QueryResult<NextHook> {
     let max: Option<i32> = keys::table
         .filter(keys::cabinet.eq(cabinet))
         .select(diesel::dsl::max(keys::hook))
         .first(conn)
         .await?;
-    Ok(max.unwrap_or(0) + 1)
+    Ok(NextHook(max.unwrap_or(0)))
+}
+
+/// The highest hook of a cabinet, to number the next keys after it.
+pub struct NextHook(i32);
+
+impl NextHook {
+    pub fn hook(&self, n: usize) -> Option<i32> {
+        let n = i32::try_from(n).ok()?;
+        self.0
+            .checked_add(1)?
+            .checked_add(n)
+            .filter(|h| *h <= super::forms::HOOK_MAX)
+    }
 }
 
 /// Rooms (id, kind) of a building that have no key of `category` yet.
@@ -960,4 +975,18 @@ pub async fn expected_in(conn: &mut AsyncPgConnection, cabinet: &str) -> QueryRe
         .select(Key::as_select())
         .load(conn)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NextHook;
+
+    #[test]
+    fn new_keys_hang_after_the_highest_hook_and_none_past_the_last() {
+        assert_eq!(NextHook(0).hook(0), Some(1));
+        assert_eq!(NextHook(7).hook(2), Some(10));
+        assert_eq!(NextHook(99_999).hook(0), Some(100_000));
+        assert_eq!(NextHook(99_999).hook(1), None);
+        assert_eq!(NextHook(100_000).hook(0), None);
+    }
 }

@@ -829,6 +829,25 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
     assert_eq!(key_copies(&app, key).await, 1, "not before approval");
 
     approve(&app, Role::EngineeringManager, "key_copy", copy).await;
+    // A key already kept with 98 copies cannot take two more: said, not a 500.
+    let set_copies = async |n: i32| {
+        diesel::update(keys::table.find(key))
+            .set(keys::copies.eq(n))
+            .execute(&mut app.db().await)
+            .await
+            .unwrap();
+    };
+    set_copies(98).await;
+    let res = clerk
+        .post(
+            &format!("/keys/copies/{copy}/made"),
+            &[("copies_made", "2")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("超过 99 份"));
+    assert_eq!(key_copies(&app, key).await, 98);
+    set_copies(1).await;
     clerk
         .post(
             &format!("/keys/copies/{copy}/made"),
