@@ -200,9 +200,15 @@ pub async fn create(
             flash(&session, "ok", page.t("archives.borrow_filed"));
             Ok(see_other(&format!("/archives/borrows/{id}")))
         }
+        // One request per person and archive waits at a time (a double click,
+        // or a second request): theirs is shown, which they can always open.
         None => {
             flash(&session, "error", page.t("archives.borrow_pending"));
-            Ok(see_other(&format!("/archives/{}", archive.id)))
+            let waiting = queries::pending_borrow(&mut conn, archive.id, me.id).await?;
+            Ok(see_other(&match waiting {
+                Some(id) => format!("/archives/borrows/{id}"),
+                None => "/archives/borrows".to_owned(),
+            }))
         }
     }
 }

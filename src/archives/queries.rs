@@ -651,6 +651,23 @@ async fn load_required_counts(conn: &mut impl crate::db::Read) -> QueryResult<Ve
 use super::models::{Borrow, BorrowRow};
 use crate::schema::{archive_borrow_items as items, archive_borrows as borrows};
 
+/// The borrow `borrower` has waiting for approval on `archive`, if any (at most
+/// one: `archive_borrows_one_pending`).
+pub async fn pending_borrow(
+    conn: &mut AsyncPgConnection,
+    archive: i64,
+    borrower: i64,
+) -> QueryResult<Option<i64>> {
+    borrows::table
+        .filter(borrows::archive_id.eq(archive))
+        .filter(borrows::borrower_id.eq(borrower))
+        .filter(borrows::status.eq("pending"))
+        .select(borrows::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Files a borrow request with its documents; None when the same person already
 /// has one waiting for this archive (a second click).
 pub async fn create_borrow(

@@ -1844,19 +1844,26 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
     }
 
     let due = (today() + Duration::days(5)).to_string();
-    let res = employee
-        .post(
-            &format!("/archives/{archive}/borrow"),
-            &[
-                ("documents", &doc),
-                ("mode", "consult"),
-                ("purpose", "核对业主入伙日期"),
-                ("due_on", &due),
-            ],
-        )
-        .await;
+    let ask = async || {
+        employee
+            .post(
+                &format!("/archives/{archive}/borrow"),
+                &[
+                    ("documents", &doc),
+                    ("mode", "consult"),
+                    ("purpose", "核对业主入伙日期"),
+                    ("due_on", &due),
+                ],
+            )
+            .await
+    };
+    let res = ask().await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let borrow = location(&res);
+    // Sent again: their waiting request is shown (not the archive's page, which
+    // they may not open), and nothing more is filed.
+    let res = ask().await;
+    assert_eq!(location(&res), borrow);
     let (status, page) = employee.page(&borrow).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(text_of(&page, "#borrow-status").unwrap(), "待审批");
