@@ -20,7 +20,7 @@ use crate::i18n::Locale;
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::month::{self, MonthQuery};
-use crate::web::{html, once, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
+use crate::web::{html, once, FieldErrors, Form, PageCtx, Query, UserPage};
 
 const PAGE: i64 = 50;
 
@@ -273,6 +273,29 @@ pub async fn reveal(
     .await
 }
 
+/// A note for a visit closed since its page was opened (another tab, a
+/// colleague): nothing is added, and the page comes back with the note's text
+/// to copy and a message saying why.
+async fn closed_meanwhile(
+    page: &UserPage,
+    conn: &mut DbConn,
+    line: VisitLine,
+    input: &NoteInput,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::new(page.locale);
+    errors.add("body", "visits.error.closed_meanwhile");
+    render_show(
+        page,
+        conn,
+        line,
+        false,
+        input,
+        &errors,
+        StatusCode::CONFLICT,
+    )
+    .await
+}
+
 /// POST /visits/{id}/notes: a follow-up note on an open visit, reported to the
 /// supervisors by mail when asked, closing the visit when the follow-up is done.
 pub async fn add_note(
@@ -294,6 +317,9 @@ pub async fn add_note(
         &mut errors,
     )
     .await?;
+    if line.visit.status != "open" {
+        return closed_meanwhile(&page, &mut conn, line, &input).await;
+    }
     let body = input.validate(&mut errors);
     let (Some(body), Some(token)) = (body, token) else {
         return render_show(
@@ -375,8 +401,8 @@ pub async fn add_note(
         .await;
     let filed = match filed {
         Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
-            flash(&session, "error", page.t("visits.already_closed"));
-            return Ok(see_other(&format!("/visits/{id}")));
+            let line = queries::get(&mut conn, id).await?;
+            return closed_meanwhile(&page, &mut conn, line, &input).await;
         }
         other => other?,
     };

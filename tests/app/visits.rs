@@ -227,7 +227,9 @@ async fn a_visitor_is_followed_up_reported_to_the_supervisor_and_closed() {
     assert!(text_of(&body, "#e-body").unwrap().contains("跟进情况"));
     assert!(body.contains("id=\"f-close\" type=\"checkbox\" name=\"close\" value=\"1\" checked"));
 
-    // Done: closed, and the clause counts nothing open.
+    // Done: closed, and the clause counts nothing open. A note written in
+    // another tab meanwhile comes back with its text to copy.
+    let late = specialist.form_token(&page).await;
     let res = specialist
         .submit(
             &page,
@@ -236,6 +238,21 @@ async fn a_visitor_is_followed_up_reported_to_the_supervisor_and_closed() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = specialist
+        .post(
+            &notes,
+            &[("body", "补充：已抄送工程部"), ("form_token", &late)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#f-body").as_deref(),
+        Some("补充：已抄送工程部")
+    );
+    assert!(text_of(&body, "#e-body")
+        .unwrap()
+        .contains("已在此期间结案"));
     let (_, shown) = specialist.page(&page).await;
     assert_eq!(text_of(&shown, "#visit-status").as_deref(), Some("已结案"));
     assert_eq!(texts_of(&shown, "#visit-notes li").len(), 3);
