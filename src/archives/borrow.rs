@@ -581,7 +581,7 @@ fn export_sheet(
             vec![
                 Cell::from(b.id.to_string()),
                 r.label().into(),
-                docs.join("；").into(),
+                docs.join(loc.t("paper.item_separator")).into(),
                 r.borrower.clone().into(),
                 loc.t_in("archives.mode", &b.mode).into(),
                 b.purpose.clone().into(),
@@ -631,7 +631,10 @@ pub async fn approval_details(
             loc.t("archives.archive").to_owned(),
             format!("{} · {}", a.label(), a.resident_name),
         ),
-        (loc.t("archives.documents").to_owned(), titles.join("；")),
+        (
+            loc.t("archives.documents").to_owned(),
+            titles.join(loc.t("paper.item_separator")),
+        ),
         (
             loc.t("archives.mode_label").to_owned(),
             loc.t_in("archives.mode", &b.mode).to_owned(),

@@ -245,7 +245,8 @@ impl BorrowInput {
             .iter()
             .any(|id| available.iter().any(|(a, c)| a == id && *c));
         if confidential && matches!(mode, Some("loan" | "copy")) {
-            errors.add_text("mode", super::CONFIDENTIAL_RULE.to_owned());
+            // The rule a loan or copy of a confidential document breaks, quoted.
+            errors.add("mode", "archives.confidential_rule");
         }
         let purpose = errors.text("archives", "purpose", &self.purpose, 500, true);
         let due_on = date(&self.due_on);

@@ -29,10 +29,6 @@ pub const BORROW_KIND: &str = "archive_borrow";
 /// Approval kind of a destruction list (supervisor reviews, manager approves).
 pub const DESTRUCTION_KIND: &str = "archive_destruction";
 
-/// The rule a loan or copy of a confidential document breaks, quoted to the user.
-pub const CONFIDENTIAL_RULE: &str =
-    "住户档案管理规定 3(3)：涉及业主/租户个人及其他有保密要求的文件和资料，不可复印或借出，不可传播其内容。";
-
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/archives")

@@ -315,13 +315,13 @@ pub struct BorrowShow<'a> {
 }
 
 /// Titles of one borrow's documents, joined for a register line.
-fn titles_of(titles: &[(i64, String)], id: i64) -> String {
+fn titles_of(titles: &[(i64, String)], id: i64, loc: crate::i18n::Locale) -> String {
     titles
         .iter()
         .filter(|(b, _)| *b == id)
         .map(|(_, t)| t.as_str())
         .collect::<Vec<_>>()
-        .join("；")
+        .join(loc.t("paper.item_separator"))
 }
 
 #[derive(Template)]
@@ -357,7 +357,7 @@ pub struct Register<'a> {
 
 impl Register<'_> {
     pub fn titles(&self, id: &i64) -> String {
-        titles_of(&self.titles, *id)
+        titles_of(&self.titles, *id, self.ctx.locale)
     }
     pub fn overdue(&self, b: &Borrow) -> bool {
         b.overdue(self.today)
@@ -408,7 +408,7 @@ pub struct RegisterPrint<'a> {
 
 impl RegisterPrint<'_> {
     pub fn titles(&self, id: &i64) -> String {
-        titles_of(&self.titles, *id)
+        titles_of(&self.titles, *id, self.ctx.locale)
     }
     pub fn overdue(&self, b: &Borrow) -> bool {
         b.overdue(self.ctx.today())

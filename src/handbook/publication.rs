@@ -163,7 +163,8 @@ pub async fn approval_details(
                 None => code,
             })
             .collect();
-        lines.push((loc.t("handbook.approval.ack").to_owned(), roles.join("、")));
+        let roles = roles.join(loc.t("paper.list_separator"));
+        lines.push((loc.t("handbook.approval.ack").to_owned(), roles));
     }
     // What the approver is asked to put in force: each changed clause as it would read.
     let current = queries::published_versions(conn, document_id).await?;

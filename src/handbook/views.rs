@@ -237,7 +237,7 @@ impl AckReportPage<'_> {
                 None => c.clone(),
             })
             .collect::<Vec<_>>()
-            .join("、")
+            .join(self.ctx.t("paper.list_separator"))
     }
 }
 

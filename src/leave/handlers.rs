@@ -635,8 +635,8 @@ fn export_table(rows: &[LeaveWithName], loc: Locale, month: &str) -> Sheet {
             vec![
                 Cell::from(r.name.clone()),
                 views::type_label(loc, &l.leave_type).into(),
-                format!("{}{}", l.start_date, if l.start_pm { " PM" } else { "" }).into(),
-                format!("{}{}", l.end_date, if l.end_am { " AM" } else { "" }).into(),
+                views::start_text(l, loc).into(),
+                views::end_text(l, loc).into(),
                 super::days_text(l.half_days).into(),
                 l.reason.clone().into(),
                 if l.after_the_fact {

@@ -19,7 +19,7 @@ pub fn status_label(loc: Locale, status: &str) -> &'static str {
     }
 }
 
-fn start_text(l: &Leave, loc: Locale) -> String {
+pub fn start_text(l: &Leave, loc: Locale) -> String {
     let half = if l.start_pm {
         loc.t("leave.half.from_pm")
     } else {
@@ -28,7 +28,7 @@ fn start_text(l: &Leave, loc: Locale) -> String {
     format!("{} {half}", l.start_date)
 }
 
-fn end_text(l: &Leave, loc: Locale) -> String {
+pub fn end_text(l: &Leave, loc: Locale) -> String {
     let half = if l.end_am {
         loc.t("leave.half.until_am")
     } else {

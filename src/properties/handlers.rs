@@ -549,7 +549,7 @@ fn read_error(page: &UserPage, e: ReadError) -> String {
         }
         ReadError::MissingColumns(m) => page.tf(
             "properties.import.missing_columns",
-            &[("columns", &m.join("、"))],
+            &[("columns", &m.join(page.t("paper.list_separator")))],
         ),
     }
 }
