@@ -148,9 +148,11 @@ pub async fn approval_details(
             loc.t("handbook.approval.change_note").to_owned(),
             r.change_note,
         ),
+        // The version in force, which every approver may read; the changes
+        // follow in full below.
         (
-            loc.t("handbook.approval.draft").to_owned(),
-            format!("/handbook/{document_id}/draft"),
+            loc.t("handbook.approval.in_force").to_owned(),
+            format!("/handbook/{document_id}"),
         ),
     ];
     if r.requires_ack {
@@ -178,17 +180,12 @@ pub async fn approval_details(
     let old = in_force
         .and_then(|c| contents.remove(&c.id))
         .unwrap_or_default();
+    // Every change, however many: the approver may not open the draft itself
+    // (only editors may), so what is not listed here would be approved unseen.
     let (changes, _) = super::diff::compare(&old, &new);
-    const SHOWN: usize = 30;
-    for c in changes.iter().take(SHOWN) {
+    for c in &changes {
         let kind = loc.t_in("handbook.approval.change", c.kind());
         lines.push((format!("{} {kind}", c.citation), plain(&c.html, c.change)));
-    }
-    if changes.len() > SHOWN {
-        lines.push((
-            loc.t("handbook.approval.more").to_owned(),
-            (changes.len() - SHOWN).to_string(),
-        ));
     }
     Ok(lines)
 }

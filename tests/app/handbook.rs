@@ -1304,3 +1304,38 @@ async fn an_import_leaves_alone_a_draft_waiting_for_approval() {
     let (_, doc) = admin.page(&format!("/handbook/{id}")).await;
     assert!(doc.contains("违者罚款20元") && !doc.contains("违者罚款50元"));
 }
+
+/// The manager approves a revision seeing every changed clause, however many:
+/// they may not open the draft itself.
+#[tokio::test]
+async fn the_approver_sees_every_changed_clause_of_a_long_revision() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    let revised = kefu::handbook::SEED_TEXT.replace('。', "．");
+    admin
+        .post("/handbook/import", &[("title", ""), ("text", &revised)])
+        .await;
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[("effective_on", "2026-12-01"), ("change_note", "标点统一")],
+        )
+        .await;
+    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
+    let request = pending_publication(&app).await.unwrap();
+    let manager = app.login_as(Role::CenterManager).await;
+    let (status, page) = manager.page(&format!("/approvals/{request}?lang=en")).await;
+    assert_eq!(status, StatusCode::OK);
+    let changed = texts_of(&page, "dl.details dt")
+        .iter()
+        .filter(|t| t.ends_with("(changed)"))
+        .count();
+    assert!(changed > 30, "{changed} changed clauses listed");
+    // The version in force is linked for comparison, and the manager may open it.
+    assert!(texts_of(&page, "dl.details dd").contains(&format!("/handbook/{id}")));
+    assert_eq!(
+        manager.get(&format!("/handbook/{id}")).await.status(),
+        StatusCode::OK
+    );
+}
