@@ -20,6 +20,10 @@ pub struct UserInput {
     /// A checkbox: present when ticked.
     #[serde(default)]
     pub active: Option<String>,
+    /// When the account was last changed, as the edit form read it (microseconds):
+    /// a change made since is not overwritten unseen.
+    #[serde(default)]
+    pub seen: String,
 }
 
 /// The same input once it has passed the checks.
@@ -128,6 +132,7 @@ mod tests {
             locale: "en".into(),
             roles: vec!["employee".into()],
             active: Some("on".into()),
+            seen: String::new(),
         }
     }
 

@@ -225,6 +225,7 @@ pub async fn edit_form(
         locale: user.locale,
         roles,
         active: user.active.then(|| "on".into()),
+        seen: user.updated_at.timestamp_micros().to_string(),
     };
     let all_roles = queries::all_roles(&mut conn).await?;
     form_page(
@@ -260,15 +261,11 @@ pub async fn update(
             errors.add("roles", "users.error.cannot_lock_self_out");
         }
     }
+    let back = |input: &UserInput, errors: &FieldErrors, status| {
+        form_page(&page, Some(id), input, errors, all_roles.clone(), status)
+    };
     let Some(v): Option<ValidUser> = valid.filter(|_| errors.is_empty()) else {
-        return form_page(
-            &page,
-            Some(id),
-            &input,
-            &errors,
-            all_roles,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        return back(&input, &errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let mut sorted_before = roles_before.clone();
     sorted_before.sort();
@@ -277,62 +274,75 @@ pub async fn update(
     let roles_changed = sorted_before != sorted_after;
     let deactivated = before.active && !v.active;
     let meta = page.meta();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        queries::update(
-            conn,
-            id,
-            &UserChanges {
-                display_name: &v.display_name,
-                email: &v.email,
-                locale: v.locale.code(),
-                active: v.active,
-                updated_at: chrono::Utc::now(),
-            },
-        )
+    let saved = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            // Changed since the form was read (a colleague, another tab): left as
+            // it is, and the form comes back.
+            let now = queries::lock_changed_at(conn, id).await?;
+            if !input.seen.is_empty() && input.seen != now.timestamp_micros().to_string() {
+                return Ok(Some(now));
+            }
+            queries::update(
+                conn,
+                id,
+                &UserChanges {
+                    display_name: &v.display_name,
+                    email: &v.email,
+                    locale: v.locale.code(),
+                    active: v.active,
+                    updated_at: chrono::Utc::now(),
+                },
+            )
+            .await?;
+            if roles_changed {
+                queries::set_roles(conn, id, &v.roles).await?;
+            }
+            let ended = if roles_changed || deactivated {
+                queries::end_sessions(conn, id).await?
+            } else {
+                0
+            };
+            let mut changed = serde_json::Map::new();
+            if before.display_name != v.display_name {
+                changed.insert(
+                    "display_name".into(),
+                    json!([before.display_name, v.display_name]),
+                );
+            }
+            if before.email != v.email {
+                changed.insert("email".into(), json!([before.email, v.email]));
+            }
+            if before.locale != v.locale.code() {
+                changed.insert("locale".into(), json!([before.locale, v.locale.code()]));
+            }
+            if before.active != v.active {
+                changed.insert("active".into(), json!([before.active, v.active]));
+            }
+            if roles_changed {
+                changed.insert("roles".into(), json!([roles_before, v.roles]));
+            }
+            let action = if deactivated {
+                "user.deactivated"
+            } else {
+                "user.updated"
+            };
+            audit::record(
+                conn,
+                &meta,
+                action,
+                Some(("user", id.to_string())),
+                json!({ "changed": changed, "sessions_ended": ended }),
+            )
+            .await?;
+            Ok(None)
+        })
         .await?;
-        if roles_changed {
-            queries::set_roles(conn, id, &v.roles).await?;
-        }
-        let ended = if roles_changed || deactivated {
-            queries::end_sessions(conn, id).await?
-        } else {
-            0
-        };
-        let mut changed = serde_json::Map::new();
-        if before.display_name != v.display_name {
-            changed.insert(
-                "display_name".into(),
-                json!([before.display_name, v.display_name]),
-            );
-        }
-        if before.email != v.email {
-            changed.insert("email".into(), json!([before.email, v.email]));
-        }
-        if before.locale != v.locale.code() {
-            changed.insert("locale".into(), json!([before.locale, v.locale.code()]));
-        }
-        if before.active != v.active {
-            changed.insert("active".into(), json!([before.active, v.active]));
-        }
-        if roles_changed {
-            changed.insert("roles".into(), json!([roles_before, v.roles]));
-        }
-        let action = if deactivated {
-            "user.deactivated"
-        } else {
-            "user.updated"
-        };
-        audit::record(
-            conn,
-            &meta,
-            action,
-            Some(("user", id.to_string())),
-            json!({ "changed": changed, "sessions_ended": ended }),
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    if let Some(now) = saved {
+        // Saving this form again replaces the colleague's change, knowingly.
+        input.seen = now.timestamp_micros().to_string();
+        errors.add("seen", "users.error.changed");
+        return back(&input, &errors, StatusCode::CONFLICT);
+    }
     flash(&session, "ok", page.t("users.saved"));
     Ok(see_other(&format!("/admin/users/{id}")))
 }

@@ -6,6 +6,19 @@ use super::models::{NewUser, User, UserChanges, UserWithRoles};
 use crate::i18n::Locale;
 use crate::schema::{roles, sessions, user_roles, users};
 
+/// Locks the account's row until the transaction ends; when it was last changed.
+pub async fn lock_changed_at(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> QueryResult<chrono::DateTime<chrono::Utc>> {
+    users::table
+        .find(id)
+        .for_update()
+        .select(users::updated_at)
+        .first(conn)
+        .await
+}
+
 pub async fn find_by_username(
     conn: &mut AsyncPgConnection,
     username: &str,

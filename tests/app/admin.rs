@@ -329,3 +329,50 @@ async fn the_audit_export_carries_what_the_filters_selected() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Two administrators edit one account: the second, from a form read before
+/// the first saved, does not undo the first's change unseen.
+#[tokio::test]
+async fn an_account_changed_since_its_form_was_read_is_not_overwritten_unseen() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = user_id(&app, "keeper").await;
+    let edit = format!("/admin/users/{id}/edit");
+    let (_, first) = admin.page(&edit).await;
+    let (_, second) = admin.page(&edit).await;
+    let seen = |form: &str| value_of(form, r#"input[name="seen"]"#).unwrap();
+    let save = async |seen: String, roles: &[&str]| {
+        let mut fields = vec![
+            ("display_name", "客服主任 王芳"),
+            ("email", "keeper@kefu.example.com"),
+            ("locale", "zh-CN"),
+            ("active", "on"),
+            ("seen", seen.as_str()),
+        ];
+        fields.extend(roles.iter().map(|r| ("roles", *r)));
+        admin.post(&format!("/admin/users/{id}"), &fields).await
+    };
+    let res = save(
+        seen(&first),
+        &["employee", "archive_keeper", "cs_supervisor"],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // The second form still shows the old roles: saving it comes back.
+    let res = save(seen(&second), &["employee", "archive_keeper"]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#f-seen").unwrap().contains("已有人修改"));
+    let kept: Vec<String> = kefu::schema::user_roles::table
+        .filter(kefu::schema::user_roles::user_id.eq(id))
+        .select(kefu::schema::user_roles::role_code)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    assert!(kept.contains(&"cs_supervisor".to_owned()), "{kept:?}");
+
+    // Saved again from the form as it came back: knowingly, it replaces it.
+    let res = save(seen(&body), &["employee", "archive_keeper"]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
