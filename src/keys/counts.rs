@@ -139,6 +139,11 @@ pub async fn create(
     let cabinet = input.cabinet.trim().to_owned();
     let present = forms::ids(&input.present);
     let note: String = input.note.trim().chars().take(1000).collect();
+    let listed: Option<Vec<i64>> = input.listed.as_deref().map(|l| {
+        let mut ids: Vec<i64> = l.split(',').filter_map(|i| i.trim().parse().ok()).collect();
+        ids.sort_unstable();
+        ids
+    });
     let me = page.user().id;
     let meta = page.meta();
     let filed = conn
@@ -151,6 +156,12 @@ pub async fn create(
                 .iter()
                 .map(|k| k.id)
                 .collect();
+            let mut now_expected = expected.clone();
+            now_expected.sort_unstable();
+            if listed.as_ref().is_some_and(|l| *l != now_expected) {
+                // Nothing is filed; the token stays unused for the form shown again.
+                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
+            }
             let now = Utc::now();
             let id =
                 queries::create_count(conn, &cabinet, me, &expected, &present, &note, now).await?;
@@ -183,7 +194,18 @@ pub async fn create(
             .await?;
             Ok(token.filed(conn, format!("/keys/counts/{id}")).await?)
         })
-        .await?;
+        .await;
+    let filed = match filed {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
+            // A key was lent or returned while the clerk counted: the list comes
+            // back as it is now, with their ticks kept.
+            errors.add("listed", "keys.error.count_changed");
+            let status = StatusCode::CONFLICT;
+            let cabinet = Some(cabinet.as_str());
+            return render_list(&page, &mut conn, cabinet, None, &input, &errors, status).await;
+        }
+        other => other?,
+    };
     let ok = "keys.count_saved";
     once::answer(&mut conn, &session, &page, &token, filed, ok).await
 }

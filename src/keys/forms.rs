@@ -321,6 +321,9 @@ pub struct CountInput {
     /// The keys the clerk found on their hooks.
     #[serde(default)]
     pub present: Vec<String>,
+    /// The keys the page listed as expected (ids, comma-separated): a key lent
+    /// or returned while the clerk counted sends the page back.
+    pub listed: Option<String>,
     #[serde(default)]
     pub note: String,
     /// The one-time token of the creating form (`crate::web::once`).

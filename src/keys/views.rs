@@ -404,6 +404,12 @@ impl Counts<'_> {
         self.cabinet.as_deref() == Some(c)
     }
 
+    /// The expected keys' ids, as the form sends them back (`listed`).
+    pub fn listed(&self) -> String {
+        let ids: Vec<String> = self.expected.iter().map(|k| k.id.to_string()).collect();
+        ids.join(",")
+    }
+
     pub fn present(&self, id: &i64) -> bool {
         self.input
             .present

@@ -903,7 +903,27 @@ async fn a_shift_count_records_what_was_missing() {
     assert_eq!(again.matches(" checked>").count(), present.len());
     let token = value_of(&page, r#"input[name="form_token"]"#).unwrap();
     fields.push(("form_token", &token));
-    let res = clerk.post("/keys/counts", &fields).await;
+    // A key that went out while the clerk counted: the count comes back with
+    // the list as it is now and the ticks kept; nothing is recorded.
+    let listed = value_of(&page, r#"input[name="listed"]"#).unwrap();
+    let gone: i64 = present[0].parse().unwrap();
+    let set_status = async |status: &str| {
+        diesel::update(keys::table.find(gone))
+            .set(keys::status.eq(status))
+            .execute(&mut app.db().await)
+            .await
+            .unwrap();
+    };
+    set_status("lent").await;
+    let mut stale = fields.clone();
+    stale.push(("listed", &listed));
+    let res = clerk.post("/keys/counts", &stale).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let back = res.text().await.unwrap();
+    assert!(text_of(&back, "#f-listed").unwrap().contains("清点期间"));
+    assert_eq!(back.matches(" checked>").count(), present.len() - 1);
+    set_status("in").await;
+    let res = clerk.post("/keys/counts", &stale).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, count) = clerk.page(&location(&res)).await;
     assert_eq!(text_of(&count, "#missing").unwrap(), "1");
