@@ -515,6 +515,7 @@ async fn render_key(
         cabinet: row.key.cabinet.clone(),
         hook: row.key.hook.map(|h| h.to_string()).unwrap_or_default(),
         copies: row.key.copies.to_string(),
+        seen: row.key.updated_at.timestamp_micros().to_string(),
     };
     let body = views::KeyShow {
         ctx: page.ctx(),
@@ -571,40 +572,50 @@ pub async fn update_storage(
     };
     let me = page.user().id;
     let meta = page.meta();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        queries::lock_keys(conn, &[id])
-            .await?
-            .first()
-            .ok_or(AppError::NotFound)?;
-        let now = Utc::now();
-        queries::update_storage(conn, id, &cabinet, hook, copies, now).await?;
-        let note = format!(
-            "{cabinet} · {} · ×{copies}",
-            hook.map(|h| h.to_string()).unwrap_or_default()
-        );
-        queries::add_events(
-            conn,
-            &[id],
-            &NewEvent {
-                action: "stored",
-                actor_id: Some(me),
-                loan_id: None,
-                note: &note,
-                at: now,
-            },
-        )
+    let saved = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let keys = queries::lock_keys(conn, &[id]).await?;
+            let key = keys.first().ok_or(AppError::NotFound)?;
+            if !input.seen.is_empty() && input.seen != key.updated_at.timestamp_micros().to_string()
+            {
+                return Ok(false);
+            }
+            let now = Utc::now();
+            queries::update_storage(conn, id, &cabinet, hook, copies, now).await?;
+            let note = format!(
+                "{cabinet} · {} · ×{copies}",
+                hook.map(|h| h.to_string()).unwrap_or_default()
+            );
+            queries::add_events(
+                conn,
+                &[id],
+                &NewEvent {
+                    action: "stored",
+                    actor_id: Some(me),
+                    loan_id: None,
+                    note: &note,
+                    at: now,
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "keys.stored",
+                Some(("key", id.to_string())),
+                json!({ "cabinet": cabinet, "hook": hook, "copies": copies }),
+            )
+            .await?;
+            Ok(true)
+        })
         .await?;
-        audit::record(
-            conn,
-            &meta,
-            "keys.stored",
-            Some(("key", id.to_string())),
-            json!({ "cabinet": cabinet, "hook": hook, "copies": copies }),
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    if !saved {
+        // Changed meanwhile (copies made, a move, a loan): the page shows the key
+        // as it is now, with a message; nothing is overwritten.
+        errors.add("copies", "keys.error.changed");
+        let status = StatusCode::CONFLICT;
+        return render_key(&page, &mut conn, id, &errors, None, status).await;
+    }
     flash(&session, "ok", page.t("keys.saved"));
     Ok(see_other(&format!("/keys/{id}")))
 }

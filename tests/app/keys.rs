@@ -1618,3 +1618,48 @@ async fn past_counts_page_by_keyset_and_the_export_holds_them_all() {
     let csv = clerk.get("/keys/counts.csv").await.text().await.unwrap();
     assert_eq!(csv.matches("班").count(), 55);
 }
+
+#[tokio::test]
+async fn a_storage_form_read_before_copies_were_made_does_not_undo_them() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let page = format!("/keys/{key}");
+    let (_, stale) = clerk.page(&page).await;
+    let seen = value_of(&stale, r#"input[name="seen"]"#).unwrap();
+    // Copies recorded meanwhile, as the copies page records them.
+    diesel::update(keys::table.find(key))
+        .set((keys::copies.eq(3), keys::updated_at.eq(Utc::now())))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let move_to = async |seen: &str, copies: &str| {
+        let fields = [
+            ("cabinet", "2号柜"),
+            ("hook", "7"),
+            ("copies", copies),
+            ("seen", seen),
+        ];
+        clerk.post(&page, &fields).await
+    };
+    let res = move_to(&seen, "1").await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-copies").unwrap().contains("已有变动"));
+    assert_eq!(key_copies(&app, key).await, 3, "not undone");
+
+    // From the page as it is now, the move is saved.
+    let seen = value_of(&body, r#"input[name="seen"]"#).unwrap();
+    let res = move_to(&seen, "3").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cabinet: String = keys::table
+        .find(key)
+        .select(keys::cabinet)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(
+        (cabinet.as_str(), key_copies(&app, key).await),
+        ("2号柜", 3)
+    );
+}
