@@ -245,6 +245,9 @@ pub struct StatusInput {
     pub status: String,
     #[serde(default)]
     pub note: String,
+    /// The status the page showed: a key found or lent meanwhile is not moved
+    /// on from a status it no longer has.
+    pub from: Option<String>,
 }
 
 /// Issue to an owner: which keys, to whom, checked against which document, signed.

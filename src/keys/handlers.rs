@@ -642,6 +642,9 @@ pub async fn change_status(
         .transaction::<_, AppError, _>(async |conn| {
             let keys = queries::lock_keys(conn, &[id]).await?;
             let key = keys.first().ok_or(AppError::NotFound)?;
+            if input.from.as_ref().is_some_and(|f| *f != key.status) {
+                return Ok(false);
+            }
             let Some(to) = manual_transitions(&key.status)
                 .iter()
                 .find(|s| **s == input.status)

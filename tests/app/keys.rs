@@ -683,15 +683,24 @@ async fn a_return_records_who_received_it_and_a_loss_needs_an_account() {
         .await;
     assert_eq!(loan_status(&app, loan).await, "lost");
     assert_eq!(key_status(&app, key).await, "lost");
-    // Follow-up: found again.
+    // Follow-up: found again. A colleague's page, still showing it lost, then
+    // asks to retire it: nothing changes.
+    let status = format!("/keys/{key}/status");
     let res = clerk
         .post(
-            &format!("/keys/{key}/status"),
-            &[("status", "in"), ("note", "在设备间找回")],
+            &status,
+            &[("status", "in"), ("note", "在设备间找回"), ("from", "lost")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(key_status(&app, key).await, "in");
+    let stale = [
+        ("status", "retired"),
+        ("note", "确认遗失，注销"),
+        ("from", "lost"),
+    ];
+    clerk.post(&status, &stale).await;
+    assert_eq!(key_status(&app, key).await, "in", "not retired unseen");
 }
 
 async fn overdue_mails(app: &TestApp) -> Vec<(String, String)> {
