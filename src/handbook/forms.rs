@@ -40,6 +40,10 @@ impl ImportInput {
             errors.add("title", "handbook.error.title_required");
         } else if docs.iter().any(|d| d.title.chars().count() > 200) {
             errors.add("title", "handbook.error.title_long");
+        } else if docs.iter().any(|d| d.source_key.chars().count() > 200) {
+            // A document's name as the text gives it ("客服规章制度N" with a
+            // very long number, or a fragment named by a long title).
+            errors.add("text", "handbook.error.name_long");
         }
         if errors.is_empty() {
             Some(docs)

@@ -176,6 +176,18 @@ async fn an_import_without_a_title_or_text_is_refused_with_messages() {
     assert_eq!(text_of(&body, "#e-title").unwrap(), "请填写标题。");
     assert_eq!(text_of(&body, "#f-text").unwrap(), "1、按时上班。", "kept");
 
+    // A document named by too long a number: a message, not a database error.
+    let long = format!("客服规章制度{}\n1、按时上班。", "9".repeat(200));
+    let res = admin
+        .post("/handbook/import", &[("title", ""), ("text", &long)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(
+        text_of(&body, ".error-summary").unwrap().contains("200"),
+        "{body}"
+    );
+
     let res = admin
         .post(
             "/handbook/import",
