@@ -50,6 +50,20 @@ pub struct DocInput {
     pub cabinet: String,
     pub box_: String,
     pub confidential: bool,
+    /// The correction form only: [`particulars_seen`] of the document as the
+    /// form showed it (empty: not checked).
+    pub seen: String,
+}
+
+/// A short fingerprint of a document's particulars (what its correction form
+/// shows), so a correction read before someone else's is not saved over it.
+pub fn particulars_seen(d: &super::models::Document) -> String {
+    use sha2::{Digest, Sha256};
+    let text = format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        d.type_id, d.title, d.received_on, d.pages, d.cabinet, d.box_, d.confidential
+    );
+    hex::encode(&Sha256::digest(text.as_bytes())[..8])
 }
 
 pub struct ValidDoc {
@@ -73,6 +87,7 @@ impl DocInput {
             cabinet: get("cabinet"),
             box_: get("box"),
             confidential: f.contains_key("confidential"),
+            seen: get("seen"),
         }
     }
 
@@ -86,6 +101,7 @@ impl DocInput {
             cabinet: d.cabinet.clone(),
             box_: d.box_.clone(),
             confidential: d.confidential,
+            seen: particulars_seen(d),
         }
     }
 

@@ -564,6 +564,8 @@ enum Edited {
     Unchanged,
     /// Destroyed or taken out meanwhile.
     Gone,
+    /// Corrected by someone else since the form was read: left as they made it.
+    Changed,
 }
 
 /// Whether the form says what the document already says.
@@ -628,6 +630,9 @@ pub async fn edit_document(
                 // A second click, or a form sent as it was: nothing to record.
                 return Ok(Edited::Unchanged);
             }
+            if !input.seen.is_empty() && input.seen != super::forms::particulars_seen(&before) {
+                return Ok(Edited::Changed);
+            }
             queries::update_document(conn, id, &v).await?;
             documents_changed(conn, archive_id, id, "document_changed", &v.title, me).await?;
             audit::record(
@@ -659,6 +664,18 @@ pub async fn edit_document(
         Ok(Edited::Saved) => flash(&session, "ok", page.t("archives.document_changed")),
         Ok(Edited::Unchanged) => flash(&session, "ok", page.t("archives.document_unchanged")),
         Ok(Edited::Gone) => flash(&session, "error", page.t("archives.error.destroyed")),
+        Ok(Edited::Changed) => {
+            // The form comes back as typed, now against their correction:
+            // saving it again replaces it, knowingly.
+            let doc = queries::document(&mut conn, id).await?;
+            let input = DocInput {
+                seen: super::forms::particulars_seen(&doc),
+                ..input
+            };
+            errors.add("seen", "archives.error.document_changed");
+            let status = StatusCode::CONFLICT;
+            return render_document(&page, &mut conn, doc, input, &errors, status).await;
+        }
         Err(AppError::Db(e)) if is_unique_violation(&e) => {
             errors.add("title", "archives.error.duplicate");
             let doc = queries::document(&mut conn, id).await?;

@@ -1884,6 +1884,85 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
 }
 
 #[tokio::test]
+async fn a_correction_read_before_a_colleagues_comes_back_instead_of_replacing_it() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        "2024-05-10",
+        None,
+    )
+    .await;
+    let doc = doc_id(&app, "入伙通知书").await;
+    let t = type_id(&app, "move_in_notice").await.to_string();
+    let path = format!("/archives/documents/{doc}");
+    // Two tabs (or two keepers) open the correction form.
+    let (_, page) = keeper.page(&path).await;
+    let seen = value_of(&page, "#edit-document input[name=seen]").unwrap();
+    assert!(!seen.is_empty());
+    let form = |title: &'static str, pages: &'static str, seen: &str| -> Vec<(String, String)> {
+        [
+            ("type_id", t.as_str()),
+            ("title", title),
+            ("received_on", "2024-05-10"),
+            ("pages", pages),
+            ("cabinet", "A柜"),
+            ("box", "3"),
+            ("seen", seen),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    };
+    let send = async |fields: Vec<(String, String)>| {
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        keeper.post(&path, &pairs).await
+    };
+    let first = send(form("入伙通知书（原件）", "4", &seen)).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    let stored = async |conn: &mut diesel_async::AsyncPgConnection| -> (String, i32) {
+        archive_documents::table
+            .find(doc)
+            .select((archive_documents::title, archive_documents::pages))
+            .first(conn)
+            .await
+            .unwrap()
+    };
+
+    // The second tab's correction, read before the first: the first stays, the
+    // second comes back as typed with a message.
+    let second = send(form("入伙通知书（复印件）", "2", &seen)).await;
+    assert_eq!(second.status(), StatusCode::CONFLICT);
+    let body = second.text().await.unwrap();
+    assert_eq!(
+        stored(&mut conn).await,
+        ("入伙通知书（原件）".to_owned(), 4)
+    );
+    assert!(text_of(&body, "#f-seen").unwrap().contains("更正"));
+    assert_eq!(value_of(&body, "#f-title").unwrap(), "入伙通知书（复印件）");
+    assert_eq!(value_of(&body, "#f-pages").unwrap(), "2");
+    let fresh = value_of(&body, "#edit-document input[name=seen]").unwrap();
+    assert_ne!(fresh, seen);
+
+    // Sent again from the form that came back, it replaces the first, knowingly.
+    let again = send(form("入伙通知书（复印件）", "2", &fresh)).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        stored(&mut conn).await,
+        ("入伙通知书（复印件）".to_owned(), 2)
+    );
+}
+
+#[tokio::test]
 async fn a_filed_document_is_corrected_into_the_inventory_and_a_bad_form_keeps_the_input() {
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
