@@ -24,6 +24,9 @@ pub struct UserInput {
     /// a change made since is not overwritten unseen.
     #[serde(default)]
     pub seen: String,
+    /// The new-user form only: its one-time token (`web::once`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 /// The same input once it has passed the checks.
@@ -133,6 +136,7 @@ mod tests {
             roles: vec!["employee".into()],
             active: Some("on".into()),
             seen: String::new(),
+            form_token: String::new(),
         }
     }
 

@@ -15,6 +15,7 @@ use crate::auth::{password, totp, Right, Role};
 use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::web::context::flash;
+use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 const PAGE: i64 = 50;
@@ -81,6 +82,7 @@ pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, 
         locale: "zh-CN".into(),
         roles: vec![Role::Employee.code().into()],
         active: Some("on".into()),
+        form_token: once::new_token(),
         ..Default::default()
     };
     let roles = queries::all_roles(&mut conn).await?;
@@ -99,41 +101,51 @@ pub async fn create(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
-    Form(input): Form<UserInput>,
+    Form(mut input): Form<UserInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageUsers)?;
     let all_roles = queries::all_roles(&mut conn).await?;
     let mut errors = FieldErrors::new(page.locale);
+    // A double click, or the back button after the account was made, goes to the
+    // account (with its one-time password, while unseen), not to "name taken".
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
     let valid = input.validate(&mut errors, &all_roles);
-    let Some(v) = valid else {
-        return form_page(
+    let back = |input: &UserInput, errors: &FieldErrors| {
+        form_page(
             &page,
             None,
-            &input,
-            &errors,
-            all_roles,
+            input,
+            errors,
+            all_roles.clone(),
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        )
+    };
+    let (Some(v), Some(token)) = (valid, token) else {
+        return back(&input, &errors);
     };
     if queries::find_by_username(&mut conn, &v.username)
         .await?
         .is_some()
     {
         errors.add("username", "users.error.username_taken");
-        return form_page(
-            &page,
-            None,
-            &input,
-            &errors,
-            all_roles,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        return back(&input, &errors);
     }
     let otp = password::one_time();
     let hash = password::hash(otp.clone()).await?;
     let meta = page.meta();
+    let me = page.user().id;
     let result = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
             let id = queries::create(
                 conn,
                 &NewUser {
@@ -156,28 +168,24 @@ pub async fn create(
                 json!({ "username": v.username, "roles": v.roles, "active": v.active }),
             )
             .await?;
-            Ok(id)
+            token.filed(conn, format!("/admin/users/{id}")).await?;
+            Ok(Some(id))
         })
         .await;
     let id = match result {
         Ok(id) => id,
-        // Two admins (or a double click) creating the same name: the second is told.
+        // Two admins creating the same name: the second is told.
         Err(e) if is_unique_violation(&e) => {
             errors.add("username", "users.error.username_taken");
-            return form_page(
-                &page,
-                None,
-                &input,
-                &errors,
-                all_roles,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            return back(&input, &errors);
         }
         Err(e) => return Err(e.into()),
     };
-    let _ = session.insert(otp_key(id), otp);
-    flash(&session, "ok", page.t("users.created"));
-    Ok(see_other(&format!("/admin/users/{id}")))
+    if let Some(id) = id {
+        let _ = session.insert(otp_key(id), otp);
+    }
+    let filed = id.map(|id| format!("/admin/users/{id}"));
+    once::answer(&mut conn, &session, &page, &token, filed, "users.created").await
 }
 
 /// GET /admin/users/{id}
@@ -226,6 +234,7 @@ pub async fn edit_form(
         roles,
         active: user.active.then(|| "on".into()),
         seen: user.updated_at.timestamp_micros().to_string(),
+        form_token: String::new(),
     };
     let all_roles = queries::all_roles(&mut conn).await?;
     form_page(

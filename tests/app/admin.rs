@@ -61,24 +61,32 @@ async fn the_user_form_shows_a_message_per_field_and_keeps_the_input() {
 }
 
 #[tokio::test]
-async fn a_taken_username_is_refused_and_a_double_submit_creates_one_user() {
+async fn a_double_submit_creates_one_user_and_leads_to_its_one_time_password() {
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
+    let token = admin.form_token("/admin/users/new").await;
     let fields = [
         ("username", "keeper2"),
         ("display_name", "档案员"),
         ("email", "k2@example.com"),
         ("roles", "archive_keeper"),
         ("active", "on"),
+        ("form_token", &token),
     ];
+    // The browser drops the first answer (a double click): the second leads to
+    // the account made by the first, whose one-time password is still shown once.
     let first = admin.post("/admin/users", &fields).await;
-    let second = admin.post("/admin/users", &fields).await;
-
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
-    assert_eq!(second.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        text_of(&second.text().await.unwrap(), "#e-username").unwrap(),
-        "该用户名已被使用。"
+    let second = admin.post("/admin/users", &fields).await;
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    let id = user_id(&app, "keeper2").await;
+    let account = format!("/admin/users/{id}");
+    assert_eq!(second.headers()["location"], account.as_str());
+    let (_, body) = admin.page(&account).await;
+    assert!(body.contains("已经提交过"), "says it was already sent");
+    assert!(
+        text_of(&body, ".otp code").is_some_and(|p| !p.is_empty()),
+        "the one-time password is shown"
     );
     let mut conn = app.db().await;
     let n: i64 = users::table
@@ -88,6 +96,15 @@ async fn a_taken_username_is_refused_and_a_double_submit_creates_one_user() {
         .await
         .unwrap();
     assert_eq!(n, 1);
+
+    // A new form for a name already taken is refused on the name, input kept.
+    let again = admin
+        .submit("/admin/users/new", "/admin/users", &fields[..5])
+        .await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = again.text().await.unwrap();
+    assert_eq!(text_of(&body, "#e-username").unwrap(), "该用户名已被使用。");
+    assert_eq!(value_of(&body, "#f-email").unwrap(), "k2@example.com");
 }
 
 #[tokio::test]

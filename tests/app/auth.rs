@@ -245,7 +245,8 @@ async fn a_new_user_must_choose_a_password_at_first_sign_in() {
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
     let res = admin
-        .post(
+        .submit(
+            "/admin/users/new",
             "/admin/users",
             &[
                 ("username", "sun.li"),

@@ -100,8 +100,10 @@ async fn a_post_from_another_origin_is_refused() {
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
     let token = admin.csrf().await;
+    let once = admin.form_token("/admin/users/new").await;
     let mut fields = new_user_fields();
     fields.push(("csrf_token", &token));
+    fields.push(("form_token", &once));
 
     let res = admin
         .client
