@@ -256,6 +256,7 @@ async fn render_show(
         borrower: borrower.display_name,
         approval_id,
         sign_name: sign.sign_name.clone(),
+        sign_drawing: sign.sign_drawing.clone(),
         errors,
     }
     .render()?;

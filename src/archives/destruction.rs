@@ -326,6 +326,7 @@ async fn render_show(
         witnesses,
         approval_id,
         sign_name: sign.sign_name.clone(),
+        sign_drawing: sign.sign_drawing.clone(),
         errors,
         cites: super::DESTRUCTION_CITES,
     }

@@ -311,6 +311,7 @@ pub struct BorrowShow<'a> {
     pub borrower: String,
     pub approval_id: Option<i64>,
     pub sign_name: String,
+    pub sign_drawing: String,
     pub errors: &'a FieldErrors,
 }
 
@@ -507,6 +508,7 @@ pub struct DestructionShow<'a> {
     pub i_witnessed: bool,
     pub approval_id: Option<i64>,
     pub sign_name: String,
+    pub sign_drawing: String,
     pub errors: &'a FieldErrors,
     pub cites: &'static [crate::web::cite::Cite],
 }

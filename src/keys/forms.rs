@@ -266,6 +266,9 @@ pub struct IssueInput {
     pub sign_confirm: Option<String>,
     #[serde(default)]
     pub sign_drawing: String,
+    /// One-time token (`web::once`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 /// Returning keys, or reporting them lost (遗失) with a written account.

@@ -23,6 +23,7 @@ use crate::error::AppError;
 use crate::properties::{personal, queries as props};
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
+use crate::web::once;
 use crate::web::{html, see_other, signature, FieldErrors, Form, Query, UserPage};
 
 const PAGE: i64 = 50;
@@ -800,7 +801,10 @@ pub async fn issue_form(
         label,
         keys,
         owners,
-        &IssueInput::default(),
+        &IssueInput {
+            form_token: once::new_token(),
+            ..IssueInput::default()
+        },
         &errors,
         StatusCode::OK,
     )
@@ -819,11 +823,21 @@ pub async fn issue(
     session: Session,
     mut conn: DbConn,
     path: web::Path<i64>,
-    Form(input): Form<IssueInput>,
+    Form(mut input): Form<IssueInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageKeys)?;
     let (room, label, keys, owners) = issue_context(&mut conn, path.into_inner()).await?;
     let mut errors = FieldErrors::new(page.locale);
+    // A double click, or the back button after the keys went out, leads to the
+    // receipt the first submit made.
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
     let wanted = forms::ids(&input.key);
     if wanted.is_empty() || !wanted.iter().all(|id| keys.iter().any(|k| k.id == *id)) {
         errors.add("key", "keys.error.issue_keys");
@@ -851,7 +865,8 @@ pub async fn issue(
         owner.map(|o| o.name.as_str()),
         &mut errors,
     );
-    let (Some(owner), Some(sig)) = (owner.filter(|_| errors.is_empty()), sig) else {
+    let (Some(owner), Some(sig), Some(token)) = (owner.filter(|_| errors.is_empty()), sig, token)
+    else {
         return render_issue(
             &page,
             room.id,
@@ -869,9 +884,12 @@ pub async fn issue(
     let owner_name = owner.name.clone();
     let issued = conn
         .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(Issued::Claimed);
+            }
             let locked = queries::lock_keys(conn, &wanted).await?;
             if locked.len() != wanted.len() || locked.iter().any(|k| k.status != "in") {
-                return Ok(None);
+                return Ok(Issued::KeysMoved);
             }
             let now = Utc::now();
             let id = queries::create_issue(
@@ -907,19 +925,45 @@ pub async fn issue(
                         "drawn": sig.drawing_png.is_some() }),
             )
             .await?;
-            Ok(Some(id))
+            let path = token
+                .filed(conn, format!("/keys/issues/{id}/print"))
+                .await?;
+            Ok(Issued::Filed(path))
         })
         .await?;
-    match issued {
-        Some(id) => {
-            flash(&session, "ok", page.t("keys.issued"));
-            Ok(see_other(&format!("/keys/issues/{id}/print")))
+    let filed = match issued {
+        Issued::Filed(path) => path,
+        Issued::Claimed => None,
+        Issued::KeysMoved => {
+            // Lent or issued by a colleague meanwhile: the form comes back with
+            // the keys as they are now, and the owner's signature kept.
+            // This form's token went with the transaction's claim: a fresh one.
+            let (room, label, keys, owners) = issue_context(&mut conn, room.id).await?;
+            input.form_token = once::new_token();
+            errors.add("key", "keys.error.issue_keys_moved");
+            return render_issue(
+                &page,
+                room.id,
+                label,
+                keys,
+                owners,
+                &input,
+                &errors,
+                StatusCode::CONFLICT,
+            );
         }
-        None => {
-            flash(&session, "error", page.t("keys.error.issue_keys"));
-            Ok(see_other(&format!("/keys/rooms/{}", room.id)))
-        }
-    }
+    };
+    once::answer(&mut conn, &session, &page, &token, filed, "keys.issued").await
+}
+
+/// How an issue's transaction ended.
+enum Issued {
+    /// The receipt's path.
+    Filed(Option<String>),
+    /// A concurrent submit of the same form holds its token.
+    Claimed,
+    /// Some of the keys are no longer in the office.
+    KeysMoved,
 }
 
 /// GET /keys/issues/{id}/print: the receipt with the owner's signature.

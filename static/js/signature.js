@@ -45,6 +45,15 @@
     }
     canvas.addEventListener('pointerup', done);
     canvas.addEventListener('pointercancel', done);
+    // A form shown again (a field to correct) keeps the drawing it was sent with.
+    if (/^data:image\/png;base64,/.test(field.value)) {
+      var kept = new Image();
+      kept.onload = function () {
+        g.drawImage(kept, 0, 0, canvas.width, canvas.height);
+        inked = true;
+      };
+      kept.src = field.value;
+    }
     if (clear) {
       clear.addEventListener('click', function () {
         g.clearRect(0, 0, canvas.width, canvas.height);

@@ -345,6 +345,7 @@ async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signa
     assert!(!form.contains("440305199003071236"));
     assert!(form.contains("钥匙管理规定 3(1)"), "the clause cited");
     let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
+    let tok = value_of(&form, r#"input[name="form_token"]"#).unwrap();
     let door = key_id(&app, "1-1-3-301", "security_door").await;
     let mailbox = key_id(&app, "1-1-3-301", "mailbox").await;
     let (d, m) = (door.to_string(), mailbox.to_string());
@@ -360,6 +361,7 @@ async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signa
                 ("id_number", "11010519491231002X"),
                 ("sign_name", "王小明"),
                 ("sign_confirm", "1"),
+                ("form_token", &tok),
             ],
         )
         .await;
@@ -377,6 +379,7 @@ async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signa
                 ("id_number", "440305199003071236"),
                 ("sign_name", "李华"),
                 ("sign_confirm", "1"),
+                ("form_token", &tok),
             ],
         )
         .await;
@@ -400,6 +403,7 @@ async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signa
                 ("id_number", " 440305199003071236 "),
                 ("sign_name", "王小明"),
                 ("sign_confirm", "1"),
+                ("form_token", &tok),
             ],
         )
         .await;
@@ -419,20 +423,153 @@ async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signa
         "the clerk's signature line"
     );
 
-    // Issued keys cannot be issued again (a double submit issues nothing twice).
+    // The same form sent again (a double click, the back button) leads to the
+    // receipt the first made, and issues nothing twice.
+    let again = [
+        ("key", d.as_str()),
+        ("key", m.as_str()),
+        ("resident", owner.as_str()),
+        ("id_number", "440305199003071236"),
+        ("sign_name", "王小明"),
+        ("sign_confirm", "1"),
+    ];
+    let mut same = again.to_vec();
+    same.push(("form_token", &tok));
+    let res = clerk
+        .post(&format!("/keys/rooms/{room}/issue"), &same)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), receipt);
+    // A new form for keys already issued is refused on the keys.
+    let res = clerk
+        .submit(
+            &format!("/keys/rooms/{room}/issue"),
+            &format!("/keys/rooms/{room}/issue"),
+            &again,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!text_of(&res.text().await.unwrap(), "#e-key")
+        .unwrap()
+        .is_empty());
+    let issued: i64 = key_issues::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(issued, 1);
+}
+
+#[tokio::test]
+async fn keys_lent_while_the_owner_signs_bring_the_form_back_with_the_signature_kept() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let mut conn = app.db().await;
+    let room: i64 = rooms::table
+        .inner_join(buildings::table)
+        .filter(buildings::code.eq("1"))
+        .filter(rooms::number.eq("301"))
+        .filter(rooms::unit.eq("1"))
+        .select(rooms::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let path = format!("/keys/rooms/{room}/issue");
+    let (_, form) = clerk.page(&path).await;
+    let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
+    let tok = value_of(&form, r#"input[name="form_token"]"#).unwrap();
+    let door = key_id(&app, "1-1-3-301", "security_door").await;
+    let d = door.to_string();
+    let drawing = "data:image/png;base64,iVBORw0KGgo=";
+    let fields = |id: &'static str| {
+        [
+            ("key", d.clone()),
+            ("resident", owner.clone()),
+            ("id_number", id.to_owned()),
+            ("sign_name", "王小明".to_owned()),
+            ("sign_confirm", "1".to_owned()),
+            ("sign_drawing", drawing.to_owned()),
+            ("form_token", tok.clone()),
+        ]
+    };
+    let send = async |id: &'static str| {
+        let f = fields(id);
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        clerk.post(&path, &pairs).await
+    };
+
+    // A field to correct: the owner's drawn signature comes back with the form.
+    let res = send("11010519491231002X").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(value_of(&body, "#f-sign_drawing").unwrap(), drawing);
+
+    // A colleague lends the key while the form is on its way: the issue waits
+    // for the key's row, then finds it gone.
+    let mut colleague = app.db().await;
+    colleague
+        .batch_execute(&format!(
+            "BEGIN; SELECT id FROM keys WHERE id = {door} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let meanwhile = async {
+        let mut watch = app.db().await;
+        loop {
+            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock')",
+            ))
+            .get_result(&mut watch)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        colleague
+            .batch_execute(&format!(
+                "UPDATE keys SET status = 'lent' WHERE id = {door}; COMMIT"
+            ))
+            .await
+            .unwrap();
+    };
+    let (res, ()) = tokio::join!(send("440305199003071236"), meanwhile);
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-key").unwrap().contains("刚被同事借出"));
+    assert_eq!(value_of(&body, "#f-sign_name").unwrap(), "王小明");
+    assert_eq!(value_of(&body, "#f-sign_drawing").unwrap(), drawing);
+    assert!(
+        value_of(&body, &format!(r#"input[name="key"][value="{door}"]"#)).is_none(),
+        "the lent key is no longer offered"
+    );
+    let issued: i64 = key_issues::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(issued, 0);
+
+    // The form as it came back, with another key chosen, issues it.
+    let mailbox = key_id(&app, "1-1-3-301", "mailbox").await.to_string();
+    let fresh = value_of(&body, r#"input[name="form_token"]"#).unwrap();
     let res = clerk
         .post(
-            &format!("/keys/rooms/{room}/issue"),
+            &path,
             &[
-                ("key", &d),
+                ("key", &mailbox),
                 ("resident", &owner),
                 ("id_number", "440305199003071236"),
                 ("sign_name", "王小明"),
                 ("sign_confirm", "1"),
+                ("sign_drawing", drawing),
+                ("form_token", &fresh),
             ],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let issued: i64 = key_issues::table
         .count()
         .get_result(&mut conn)
@@ -474,7 +611,8 @@ async fn an_owner_without_an_id_on_record_cannot_be_checked_so_gets_no_keys() {
     let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
     let key = key_id(&app, "1-1-4-401", "interior_door").await.to_string();
     let res = clerk
-        .post(
+        .submit(
+            &format!("/keys/rooms/{room}/issue"),
             &format!("/keys/rooms/{room}/issue"),
             &[
                 ("key", &key),
@@ -1336,6 +1474,7 @@ async fn a_specialist_runs_the_cabinet_from_import_to_the_months_register() {
         .unwrap();
     let (_, form) = clerk.page(&format!("/keys/rooms/{room}/issue")).await;
     let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
+    let tok = value_of(&form, r#"input[name="form_token"]"#).unwrap();
     let doc = scraper::Html::parse_document(&form);
     let sel = scraper::Selector::parse(r#"input[name="key"]"#).unwrap();
     let all: Vec<String> = doc
@@ -1349,6 +1488,7 @@ async fn a_specialist_runs_the_cabinet_from_import_to_the_months_register() {
         ("id_number", "11010519491231002x"),
         ("sign_name", "王小明"),
         ("sign_confirm", "1"),
+        ("form_token", tok.as_str()),
     ]);
     let res = clerk
         .post(&format!("/keys/rooms/{room}/issue"), &fields)
