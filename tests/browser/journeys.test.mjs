@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startKefu, launchChromium, signIn, ARTEFACTS } from './lib/server.mjs';
+import { startKefu, launchChromium, signIn, sqlValue, ARTEFACTS } from './lib/server.mjs';
 
 let kefu;
 let browser;
@@ -107,5 +107,45 @@ test('a form sent after the session ended loses nothing', async () => {
   assert.equal(await page.textContent('.flash-ok'), '用户已创建。');
   await page.goto(`${kefu.base}/admin/users/new`);
   assert.equal(await page.inputValue('#f-display_name'), '', 'a saved form leaves no draft behind');
+  await page.context().close();
+});
+
+test('a drawn signature survives a field to correct and reaches the receipt', async () => {
+  const page = await newPage();
+  await signIn(page, kefu.base, 'specialist');
+  const room = sqlValue('kefu_browser_journeys',
+    "SELECT r.id FROM rooms r JOIN buildings b ON b.id = r.building_id " +
+    "WHERE b.code = '1' AND r.unit = '1' AND r.number = '301'");
+  await page.goto(`${kefu.base}/keys/rooms/${room}/issue`);
+  await page.selectOption('#f-resident', { index: 1 });
+  await page.fill('#f-id_number', '11010519491231002X');
+  await page.fill('#f-sign_name', '王小明');
+  await page.check('#f-sign_confirm');
+  const pad = page.locator('[data-signature] canvas');
+  const box = await pad.boundingBox();
+  await page.mouse.move(box.x + 30, box.y + 100);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 180, box.y + 40, { steps: 12 });
+  await page.mouse.move(box.x + 330, box.y + 120, { steps: 12 });
+  await page.mouse.up();
+  const drawn = await page.inputValue('#f-sign_drawing');
+  assert.match(drawn, /^data:image\/png;base64,/);
+
+  // The ID shown is not the owner's: the form comes back, the drawing on its pad.
+  await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+  assert.ok((await page.textContent('#e-id_number')).includes('不一致'));
+  assert.equal(await page.inputValue('#f-sign_drawing'), drawn, 'the drawing is sent back');
+  await page.waitForFunction(() => {
+    const c = document.querySelector('[data-signature] canvas');
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < px.length; i += 4) if (px[i]) return true;
+    return false;
+  }, null, { timeout: 5000 });
+
+  await page.fill('#f-id_number', '440305199003071236');
+  await page.check('#f-sign_confirm');
+  await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+  assert.match(page.url(), /\/keys\/issues\/\d+\/print$/);
+  assert.equal(await page.getAttribute('img[src^="data:image/png"]', 'src'), drawn, 'signed on the receipt');
   await page.context().close();
 });

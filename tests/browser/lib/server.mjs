@@ -39,6 +39,12 @@ function databaseUrl(name) {
   return { admin, url: u.toString() };
 }
 
+/** One value read from database `name`: for a test's set-up only (an id no page prints). */
+export function sqlValue(name, query) {
+  const { url } = databaseUrl(name);
+  return execFileSync('psql', [url, '-tAc', query], { encoding: 'utf8' }).trim();
+}
+
 /** Drops and creates database `name`, seeds the demo data, serves. */
 export async function startKefu(name) {
   const bin = path.join(ROOT, 'target', 'debug', 'kefu');
