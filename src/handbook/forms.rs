@@ -59,12 +59,28 @@ pub struct TextInput {
     pub title: String,
     #[serde(default)]
     pub text: String,
+    /// The draft's content hash as the form read it (empty: not checked).
+    #[serde(default)]
+    pub seen: String,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ClauseInput {
     #[serde(default)]
     pub body: String,
+    /// [`body_seen`] of the clause as the form showed it (empty: not checked).
+    #[serde(default)]
+    pub was: String,
+    /// The clause's anchor: where its text goes when a whole-text save has
+    /// rewritten the draft since the form was read.
+    #[serde(default)]
+    pub anchor: String,
+}
+
+/// A short fingerprint of a clause's text as its form shows it.
+pub fn body_seen(body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(body.as_bytes())[..8])
 }
 
 impl ClauseInput {

@@ -380,7 +380,11 @@ async fn editable(
 struct DraftState {
     whole_text: Option<String>,
     title: Option<String>,
+    /// The draft's content hash the whole-text form carries, when not the
+    /// draft's own (its text was sent against an older one and is shown again).
+    seen: Option<String>,
     failed_clause: Option<(i64, String)>,
+    unsaved_clause: Option<String>,
     publish: Option<PublishInput>,
 }
 
@@ -412,6 +416,7 @@ async fn draft_page(
     let body = DraftPage {
         ctx: page.ctx(),
         title: state.title.unwrap_or_else(|| draft.title.clone()),
+        seen: state.seen.unwrap_or_else(|| draft.content_hash.clone()),
         doc: DocView {
             document,
             version: draft,
@@ -420,6 +425,7 @@ async fn draft_page(
         whole_text,
         errors,
         failed_clause: state.failed_clause,
+        unsaved_clause: state.unsaved_clause,
         publish,
     }
     .render()?;
@@ -429,7 +435,9 @@ async fn draft_page(
 const FRESH: DraftState = DraftState {
     whole_text: None,
     title: None,
+    seen: None,
     failed_clause: None,
+    unsaved_clause: None,
     publish: None,
 };
 
@@ -512,38 +520,50 @@ pub async fn save_text(
     } else if doc.clause_count() == 0 {
         errors.add("text", "handbook.error.no_clauses");
     }
+    // The text comes back as sent, against the draft it was read from.
+    let again = |seen: String| DraftState {
+        whole_text: Some(input.text.clone()),
+        title: Some(input.title.clone()),
+        seen: Some(seen),
+        ..FRESH
+    };
     if !errors.is_empty() {
-        let state = DraftState {
-            whole_text: Some(input.text.clone()),
-            title: Some(input.title.clone()),
-            ..FRESH
-        };
-        return draft_page(
-            &page,
-            &mut conn,
-            document,
-            draft,
-            &errors,
-            state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let state = again(input.seen.clone());
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return draft_page(&page, &mut conn, document, draft, &errors, state, status).await;
     }
     let meta = page.meta();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        queries::save_draft(conn, &doc, meta.actor_id).await?;
-        publication::draft_edited(conn, &draft, page.user().id, &config).await?;
-        audit::record(
-            conn,
-            &meta,
-            "handbook.draft_edited",
-            Some(("handbook_version", draft.id.to_string())),
-            json!({ "how": "whole_text", "clauses": doc.clause_count() }),
-        )
+    let saved = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let Some(now) = queries::lock_draft(conn, draft.id).await? else {
+                return Err(AppError::NotFound);
+            };
+            // Changed since the form was read (a colleague, a clause saved in
+            // another tab): their change is kept, this text comes back.
+            let stale = !input.seen.is_empty() && input.seen != now.content_hash;
+            if stale && doc.content_hash() != now.content_hash {
+                return Ok(Some(now));
+            }
+            queries::save_draft(conn, &doc, meta.actor_id).await?;
+            publication::draft_edited(conn, &draft, page.user().id, &config).await?;
+            audit::record(
+                conn,
+                &meta,
+                "handbook.draft_edited",
+                Some(("handbook_version", draft.id.to_string())),
+                json!({ "how": "whole_text", "clauses": doc.clause_count() }),
+            )
+            .await?;
+            Ok(None)
+        })
         .await?;
-        Ok(())
-    })
-    .await?;
+    if let Some(now) = saved {
+        // Saving this text again replaces their change, knowingly.
+        errors.add("text", "handbook.error.draft_changed");
+        let state = again(now.content_hash.clone());
+        let status = StatusCode::CONFLICT;
+        return draft_page(&page, &mut conn, document, now, &errors, state, status).await;
+    }
     flash(&session, "ok", page.t("handbook.draft.saved"));
     Ok(see_other(&format!("/handbook/{}/draft", document.id)))
 }
@@ -577,26 +597,82 @@ pub async fn save_clause(
         .await;
     };
     let meta = page.meta();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        // The clause must belong to this document's draft: anything else is a 404.
-        queries::update_clause(conn, &draft, &document.source_key, clause_id, &body).await?;
-        publication::draft_edited(conn, &draft, page.user().id, &config).await?;
-        audit::record(
-            conn,
-            &meta,
-            "handbook.draft_edited",
-            Some(("handbook_version", draft.id.to_string())),
-            json!({ "how": "clause", "clause_id": clause_id }),
-        )
+    let saved = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let Some(now) = queries::lock_draft(conn, draft.id).await? else {
+                return Err(AppError::NotFound);
+            };
+            let Some(clause) = queries::clause_of(conn, now.id, clause_id).await? else {
+                // Not a clause of this draft (any more): the whole text was
+                // saved since, which gives every clause a new row.
+                return Ok(ClauseSaved::Gone);
+            };
+            let stale = !input.was.is_empty() && input.was != super::forms::body_seen(&clause.body);
+            if stale && clause.body != body {
+                return Ok(ClauseSaved::Changed);
+            }
+            queries::update_clause(conn, &now, &document.source_key, clause_id, &body).await?;
+            publication::draft_edited(conn, &now, page.user().id, &config).await?;
+            audit::record(
+                conn,
+                &meta,
+                "handbook.draft_edited",
+                Some(("handbook_version", now.id.to_string())),
+                json!({ "how": "clause", "clause_id": clause_id }),
+            )
+            .await?;
+            Ok(ClauseSaved::Saved)
+        })
         .await?;
-        Ok(())
-    })
-    .await?;
+    let state = match saved {
+        ClauseSaved::Saved => None,
+        // Saving this text again replaces their change, knowingly.
+        ClauseSaved::Changed => {
+            errors.add("body", "handbook.error.clause_changed");
+            Some(DraftState {
+                failed_clause: Some((clause_id, input.body.clone())),
+                ..FRESH
+            })
+        }
+        ClauseSaved::Gone => {
+            let (_, now) = editable(&page, &mut conn, id).await?;
+            let content = queries::content(&mut conn, now.id).await?;
+            let same = content
+                .iter()
+                .flat_map(|s| s.clauses.iter())
+                .find(|c| !input.anchor.is_empty() && c.anchor == input.anchor && !c.gap);
+            errors.add("body", "handbook.error.clause_rewritten");
+            Some(match same {
+                Some(c) => DraftState {
+                    failed_clause: Some((c.id, input.body.clone())),
+                    ..FRESH
+                },
+                None => DraftState {
+                    unsaved_clause: Some(input.body.clone()),
+                    ..FRESH
+                },
+            })
+        }
+    };
+    if let Some(state) = state {
+        let (document, now) = editable(&page, &mut conn, id).await?;
+        let status = StatusCode::CONFLICT;
+        return draft_page(&page, &mut conn, document, now, &errors, state, status).await;
+    }
     flash(&session, "ok", page.t("handbook.draft.saved"));
     Ok(see_other(&format!(
         "/handbook/{}/draft#k{clause_id}",
         document.id
     )))
+}
+
+/// How a clause's save ended.
+enum ClauseSaved {
+    Saved,
+    /// Someone changed this clause since its form was read.
+    Changed,
+    /// The draft no longer has this clause's row.
+    Gone,
 }
 
 /// POST /handbook/{id}/publish: asks the service-centre manager to publish the

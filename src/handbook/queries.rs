@@ -82,6 +82,33 @@ pub async fn draft_of(
         .optional()
 }
 
+/// The draft, locked for a change to it: `None` once it is no longer a draft.
+pub async fn lock_draft(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Version>> {
+    versions::table
+        .find(id)
+        .filter(versions::status.eq(DRAFT))
+        .for_update()
+        .select(Version::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// One clause of a version, if it still has it.
+pub async fn clause_of(
+    conn: &mut AsyncPgConnection,
+    version_id: i64,
+    clause_id: i64,
+) -> QueryResult<Option<ClauseRow>> {
+    clauses::table
+        .filter(clauses::id.eq(clause_id))
+        .filter(clauses::version_id.eq(version_id))
+        .select(ClauseRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Every draft, for the editors' overview.
 pub async fn drafts(conn: &mut impl Read) -> QueryResult<Vec<Version>> {
     versions::table

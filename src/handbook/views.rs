@@ -164,9 +164,14 @@ pub struct DraftPage<'a> {
     pub doc: DocView,
     pub whole_text: String,
     pub title: String,
+    /// The draft's content hash the whole-text form was read at.
+    pub seen: String,
     pub errors: &'a FieldErrors,
     /// The clause whose form failed, with the text the user typed.
     pub failed_clause: Option<(i64, String)>,
+    /// A clause's text sent after the draft was rewritten without that clause:
+    /// shown so it is not lost.
+    pub unsaved_clause: Option<String>,
     pub publish: PublishInput,
 }
 
@@ -184,6 +189,11 @@ impl DraftPage<'_> {
 
     pub fn clause_failed(&self, id: &i64) -> bool {
         self.failed_clause.as_ref().is_some_and(|(f, _)| f == id)
+    }
+
+    /// The clause's text as shown, for its form's staleness check.
+    pub fn clause_seen(&self, c: &ClauseRow) -> String {
+        super::forms::body_seen(&c.body)
     }
 
     /// The text to show in a clause's box: what the user typed if it failed.

@@ -871,6 +871,172 @@ async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_additi
         .starts_with("7、建立网络和来电咨询总册"));
 }
 
+/// A form of the draft page, as the browser would send it: its hidden fields,
+/// then `fields`.
+fn form_fields(page: &str, form: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    let doc = scraper::Html::parse_document(page);
+    let sel = scraper::Selector::parse(&format!("{form} input[type=hidden]")).unwrap();
+    let mut all: Vec<(String, String)> = doc
+        .select(&sel)
+        .filter_map(|e| {
+            Some((
+                e.value().attr("name")?.to_owned(),
+                e.value().attr("value")?.to_owned(),
+            ))
+        })
+        .filter(|(k, _)| k != "csrf_token")
+        .collect();
+    all.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    all
+}
+
+async fn send(b: &Browser, path: &str, fields: &[(String, String)]) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    b.post(path, &pairs).await
+}
+
+#[tokio::test]
+async fn draft_edits_read_before_a_colleagues_come_back_instead_of_replacing_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度15").await;
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let draft_path = format!("/handbook/{id}/draft");
+    let text_path = format!("/handbook/{id}/draft/text");
+    let mut conn = app.db().await;
+    let clause =
+        async |conn: &mut diesel_async::AsyncPgConnection, anchor: &str| -> (i64, String) {
+            clauses::table
+                .inner_join(versions::table)
+                .filter(versions::document_id.eq(id))
+                .filter(versions::status.eq("draft"))
+                .filter(clauses::anchor.eq(anchor))
+                .select((clauses::id, clauses::body))
+                .first(conn)
+                .await
+                .unwrap()
+        };
+    // Two tabs open the draft.
+    let (_, first_tab) = admin.page(&draft_path).await;
+    let (_, second_tab) = admin.page(&draft_path).await;
+    let (c2, _) = clause(&mut conn, "1-2").await;
+    let text = text_of(&first_tab, "#f-text").unwrap();
+
+    // The first saves clause 2; the second's edit of the same clause comes back.
+    let res = send(
+        &admin,
+        &format!("/handbook/{id}/draft/clauses/{c2}"),
+        &form_fields(
+            &first_tab,
+            &format!("#k{c2}"),
+            &[("body", "2、第一个窗口的修改。")],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let stale_clause = form_fields(
+        &second_tab,
+        &format!("#k{c2}"),
+        &[("body", "2、第二个窗口的修改。")],
+    );
+    let res = send(
+        &admin,
+        &format!("/handbook/{id}/draft/clauses/{c2}"),
+        &stale_clause,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, &format!("#k{c2} .error"))
+        .unwrap()
+        .contains("已被修改"));
+    assert_eq!(
+        text_of(&body, &format!("#b{c2}")).unwrap(),
+        "2、第二个窗口的修改。"
+    );
+    assert_eq!(clause(&mut conn, "1-2").await.1, "2、第一个窗口的修改。");
+
+    // The second tab's whole text, read before that save, comes back too.
+    let edited = text.replacen("1、在主任领导下", "1、第二个窗口改写：在主任领导下", 1);
+    let res = send(
+        &admin,
+        &text_path,
+        &form_fields(
+            &second_tab,
+            "form[action$='/draft/text']",
+            &[("title", "营销部客服岗位职责"), ("text", &edited)],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-text").unwrap().contains("已被修改"));
+    assert_eq!(text_of(&body, "#f-text").unwrap(), edited.trim());
+    assert_eq!(
+        clause(&mut conn, "1-2").await.1,
+        "2、第一个窗口的修改。",
+        "theirs kept"
+    );
+    // Sent again from the form that came back, it replaces it, knowingly.
+    let res = send(
+        &admin,
+        &text_path,
+        &form_fields(
+            &body,
+            "form[action$='/draft/text']",
+            &[("title", "营销部客服岗位职责"), ("text", &edited)],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let c1 = clause(&mut conn, "1-1").await.1;
+    assert!(c1.contains("第二个窗口改写"), "{c1}");
+
+    // A clause form read before that whole-text save: its clause has a new row
+    // now, and the text typed lands in the box of the same clause, unsaved.
+    let (old_c3, _) = clause(&mut conn, "1-3").await;
+    let (_, third_tab) = admin.page(&draft_path).await;
+    let res = send(
+        &admin,
+        &text_path,
+        &form_fields(
+            &third_tab,
+            "form[action$='/draft/text']",
+            &[
+                ("title", "营销部客服岗位职责"),
+                ("text", &edited.replacen("第二个窗口改写", "再次改写", 1)),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (new_c3, before) = clause(&mut conn, "1-3").await;
+    assert_ne!(new_c3, old_c3);
+    let res = send(
+        &admin,
+        &format!("/handbook/{id}/draft/clauses/{old_c3}"),
+        &form_fields(
+            &third_tab,
+            &format!("#k{old_c3}"),
+            &[("body", "3、旧表单里的修改。")],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, &format!("#k{new_c3} .error"))
+        .unwrap()
+        .contains("未保存"));
+    assert_eq!(
+        text_of(&body, &format!("#b{new_c3}")).unwrap(),
+        "3、旧表单里的修改。"
+    );
+    assert_eq!(clause(&mut conn, "1-3").await.1, before, "nothing saved");
+}
+
 #[tokio::test]
 async fn several_instances_starting_at_once_install_the_seed_once() {
     let app = TestApp::spawn().await;
