@@ -28,12 +28,22 @@ use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
-/// Documents that may be asked for: kept, in this archive, with their confidentiality.
-fn available(docs: &[super::models::Document]) -> Vec<(i64, bool)> {
+/// Documents that may be asked for: kept, in this archive, on no open
+/// destruction list (`listed`), with their confidentiality.
+fn available(docs: &[super::models::Document], listed: &[i64]) -> Vec<(i64, bool)> {
     docs.iter()
-        .filter(|d| d.status == "kept")
+        .filter(|d| d.status == "kept" && !listed.contains(&d.id))
         .map(|d| (d.id, d.confidential))
         .collect()
+}
+
+/// The archive's documents on an open destruction list.
+async fn listed_of(
+    conn: &mut DbConn,
+    docs: &[super::models::Document],
+) -> Result<Vec<i64>, AppError> {
+    let ids: Vec<i64> = docs.iter().map(|d| d.id).collect();
+    Ok(queries::on_open_list(conn, &ids).await?)
 }
 
 async fn form(
@@ -44,15 +54,17 @@ async fn form(
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let docs = queries::documents_of(conn, archive.id)
+    let docs: Vec<_> = queries::documents_of(conn, archive.id)
         .await?
         .into_iter()
         .filter(|d| d.status == "kept")
         .collect();
+    let listed = listed_of(conn, &docs).await?;
     let body = BorrowForm {
         ctx: page.ctx(),
         archive,
         docs,
+        listed,
         input,
         errors,
         cites: super::BORROW_CITES,
@@ -134,8 +146,9 @@ pub async fn create(
     page.require(Right::RequestArchiveBorrow)?;
     let archive = queries::get(&mut conn, path.into_inner()).await?;
     let docs = queries::documents_of(&mut conn, archive.id).await?;
+    let listed = listed_of(&mut conn, &docs).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some(v) = input.validate(&available(&docs), config.today(), &mut errors) else {
+    let Some(v) = input.validate(&available(&docs, &listed), config.today(), &mut errors) else {
         return form(
             &page,
             &mut conn,
@@ -309,6 +322,7 @@ pub async fn lend(
     };
     let me = page.user().id;
     let meta = page.meta();
+    let mut listed = false;
     let handed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !queries::lend(conn, id, me, &sig.name, sig.drawing_png.as_deref()).await? {
@@ -317,6 +331,11 @@ pub async fn lend(
             // A paper lent on another borrow, taken out or destroyed since the
             // approval cannot be handed over: undo the hand-over.
             if !queries::borrowed_all_kept(conn, id).await? {
+                return Err(diesel::result::Error::RollbackTransaction.into());
+            }
+            // Papers put on a destruction list since the approval stay for it.
+            if queries::borrowed_on_open_list(conn, id).await? {
+                listed = true;
                 return Err(diesel::result::Error::RollbackTransaction.into());
             }
             if borrow.mode == "loan" {
@@ -336,6 +355,7 @@ pub async fn lend(
         })
         .await;
     let handed = match handed {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) if listed => Handed::Listed,
         Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => Handed::Away,
         other => other?,
     };
@@ -343,6 +363,7 @@ pub async fn lend(
         Handed::Lent => flash(&session, "ok", page.t("archives.lent")),
         Handed::NotApproved => flash(&session, "error", page.t("archives.borrow_not_approved")),
         Handed::Away => flash(&session, "error", page.t("archives.error.not_in_cabinet")),
+        Handed::Listed => flash(&session, "error", page.t("archives.error.borrow_on_list")),
     }
     Ok(see_other(&format!("/archives/borrows/{id}")))
 }
@@ -354,6 +375,8 @@ enum Handed {
     NotApproved,
     /// A paper of the borrow is not in the cabinet now.
     Away,
+    /// A paper of the borrow is on an open destruction list.
+    Listed,
 }
 
 /// POST /archives/borrows/{id}/return

@@ -520,8 +520,10 @@ pub(super) async fn render_document_with(
     } else {
         Vec::new()
     };
+    let listed = queries::open_list_of(conn, doc.id).await?;
     let body = DocumentShow {
         ctx: page.ctx(),
+        listed,
         doc,
         doc_type,
         archive,
@@ -566,6 +568,8 @@ enum Edited {
     Gone,
     /// Corrected by someone else since the form was read: left as they made it.
     Changed,
+    /// On an open destruction list.
+    Listed,
 }
 
 /// Whether the form says what the document already says.
@@ -626,6 +630,10 @@ pub async fn edit_document(
             if !before.in_archive() {
                 return Ok(Edited::Gone);
             }
+            // What the list's reviewers and witnesses see stays as they saw it.
+            if queries::open_list_of(conn, id).await?.is_some() {
+                return Ok(Edited::Listed);
+            }
             if unchanged(&before, &v) {
                 // A second click, or a form sent as it was: nothing to record.
                 return Ok(Edited::Unchanged);
@@ -664,6 +672,12 @@ pub async fn edit_document(
         Ok(Edited::Saved) => flash(&session, "ok", page.t("archives.document_changed")),
         Ok(Edited::Unchanged) => flash(&session, "ok", page.t("archives.document_unchanged")),
         Ok(Edited::Gone) => flash(&session, "error", page.t("archives.error.destroyed")),
+        Ok(Edited::Listed) => {
+            let doc = queries::document(&mut conn, id).await?;
+            errors.add("seen", "archives.error.document_on_list");
+            let status = StatusCode::CONFLICT;
+            return render_document(&page, &mut conn, doc, input, &errors, status).await;
+        }
         Ok(Edited::Changed) => {
             // The form comes back as typed, now against their correction:
             // saving it again replaces it, knowingly.

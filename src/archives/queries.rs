@@ -1033,6 +1033,28 @@ pub async fn on_open_list(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryRes
         .await
 }
 
+/// The open destruction list (in review or approved) a document is on, if any.
+pub async fn open_list_of(conn: &mut AsyncPgConnection, document: i64) -> QueryResult<Option<i64>> {
+    d_items::table
+        .inner_join(destructions::table)
+        .filter(d_items::document_id.eq(document))
+        .filter(destructions::status.eq_any(["in_review", "approved"]))
+        .select(destructions::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Whether any paper of this borrow is on an open destruction list.
+pub async fn borrowed_on_open_list(conn: &mut AsyncPgConnection, borrow: i64) -> QueryResult<bool> {
+    let ids: Vec<i64> = items::table
+        .filter(items::borrow_id.eq(borrow))
+        .select(items::document_id)
+        .load(conn)
+        .await?;
+    Ok(!on_open_list(conn, &ids).await?.is_empty())
+}
+
 pub async fn create_destruction(
     conn: &mut AsyncPgConnection,
     by: i64,

@@ -219,6 +219,8 @@ pub struct DocumentShow<'a> {
     pub side: SideInput,
     /// The types the archive may hold (for the edit form; empty without the right).
     pub types: Vec<DocType>,
+    /// The open destruction list the document is on: it is not corrected meanwhile.
+    pub listed: Option<i64>,
 }
 
 impl DocumentShow<'_> {
@@ -290,12 +292,18 @@ pub struct BorrowForm<'a> {
     pub ctx: &'a PageCtx,
     pub archive: Archive,
     pub docs: Vec<Document>,
+    /// Those of `docs` on an open destruction list: shown, not offered.
+    pub listed: Vec<i64>,
     pub input: &'a BorrowInput,
     pub errors: &'a FieldErrors,
     pub cites: &'static [crate::web::cite::Cite],
 }
 
 impl BorrowForm<'_> {
+    pub fn is_listed(&self, id: &i64) -> bool {
+        self.listed.contains(id)
+    }
+
     pub fn modes(&self) -> [&'static str; 3] {
         super::forms::MODES
     }

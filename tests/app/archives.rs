@@ -1421,6 +1421,96 @@ async fn a_paper_taken_out_after_the_approval_is_not_handed_over() {
 }
 
 #[tokio::test]
+async fn a_paper_on_an_open_destruction_list_is_neither_lent_nor_corrected_nor_offered() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let (page, borrow) = approved_loan(&app, &keeper, &specialist, "装修协议").await;
+    let doc = page.rsplit('/').next().unwrap().to_owned();
+    let archive: i64 = archive_documents::table
+        .find(doc.parse::<i64>().unwrap())
+        .select(archive_documents::archive_id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    // The loan approved, the paper is appraised as worthless: it goes on a list.
+    let (_, doc_page) = keeper.page(&page).await;
+    let seen = value_of(&doc_page, "#edit-document input[name=seen]").unwrap();
+    let res = keeper
+        .submit(
+            &page,
+            &format!("{page}/appraise"),
+            &[("appraisal", "业主已重新签订装修协议，旧协议作废")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // The hand-over is refused, and says why.
+    let sign = [("sign_name", "客服专员 陈静"), ("sign_confirm", "1")];
+    let res = keeper.post(&format!("{borrow}/lend"), &sign).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = keeper.page(&borrow).await;
+    assert!(shown.contains("过期文件处理登记表"), "says why");
+    assert_eq!(text_of(&shown, "#borrow-status").unwrap(), "已批准");
+    assert_eq!(doc_status(&app, doc.parse().unwrap()).await, "kept");
+
+    // The document's page says it is listed and offers no correction; a
+    // correction form read before is refused with the input kept.
+    let (_, now) = keeper.page(&page).await;
+    assert!(text_of(&now, "#on-list")
+        .unwrap()
+        .contains("不能修改或借出"));
+    assert!(text_of(&now, "#edit-document").is_none());
+    let t = type_id(&app, "renovation_agreement").await.to_string();
+    let res = keeper
+        .post(
+            &page,
+            &[
+                ("type_id", &t),
+                ("title", "装修协议（更正）"),
+                ("received_on", &today().to_string()),
+                ("pages", "9"),
+                ("seen", &seen),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#f-seen").unwrap().contains("不能修改"));
+    assert_eq!(value_of(&body, "#f-title").unwrap(), "装修协议（更正）");
+    let title: String = archive_documents::table
+        .find(doc.parse::<i64>().unwrap())
+        .select(archive_documents::title)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(title, "装修协议");
+
+    // A new request does not offer it, and one naming it is refused.
+    let (_, form) = specialist
+        .page(&format!("/archives/{archive}/borrow"))
+        .await;
+    assert!(value_of(&form, &format!(r#"input[name="documents"][value="{doc}"]"#)).is_none());
+    assert!(form.contains("不能借阅"), "shown as listed");
+    let due = (today() + Duration::days(5)).to_string();
+    let res = specialist
+        .post(
+            &format!("/archives/{archive}/borrow"),
+            &[
+                ("documents", &doc),
+                ("mode", "consult"),
+                ("purpose", "核对"),
+                ("due_on", &due),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(!text_of(&body, "#f-documents").unwrap().is_empty());
+    assert_eq!(text_of(&body, "#e-purpose").unwrap(), "", "only the papers refused");
+}
+
+#[tokio::test]
 async fn a_paper_lent_held_or_listed_stays_in_its_archive() {
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
