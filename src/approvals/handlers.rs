@@ -282,12 +282,11 @@ pub async fn withdraw(
         .await?;
     match result {
         Ok(()) => flash(&session, "ok", page.t("approvals.done_withdrawn")),
-        Err(Refusal::AlreadyDecided) => {
+        // (A withdrawal checks no version, so `Changed` does not come here.)
+        Err(Refusal::AlreadyDecided | Refusal::Changed) => {
             flash(&session, "error", page.t("approvals.already_decided"))
         }
         Err(Refusal::NotYours) => return Err(AppError::Forbidden),
-        // A withdrawal checks no version.
-        Err(Refusal::Changed) => return Err(AppError::other("withdrawal refused as changed")),
     }
     Ok(see_other(&format!("/approvals/{id}")))
 }

@@ -313,6 +313,7 @@ pub async fn print(
 /// GET /leave/{id}/edit: the requester changes a pending request.
 pub async fn edit_form(
     page: UserPage,
+    session: Session,
     mut conn: DbConn,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
@@ -320,6 +321,14 @@ pub async fn edit_form(
     let l = queries::get(&mut conn, id).await?;
     if l.user_id != page.user().id {
         return Err(AppError::Forbidden);
+    }
+    // Decided or withdrawn: nothing to change, so no form to fill in vain.
+    let pending = approvals::queries::request_for(&mut conn, "leave", id)
+        .await?
+        .is_some_and(|r| r.status == "pending");
+    if !pending {
+        flash(&session, "error", page.t("approvals.already_decided"));
+        return Ok(see_other(&format!("/leave/{id}")));
     }
     let input = LeaveInput {
         leave_type: l.leave_type.clone(),
@@ -429,11 +438,21 @@ pub async fn update(
             Ok(true)
         })
         .await?;
-    if done {
-        flash(&session, "ok", page.t("leave.saved"));
-    } else {
-        flash(&session, "error", page.t("approvals.already_decided"));
+    if !done {
+        // Decided or withdrawn while the form was open: what was typed stays
+        // on screen, to copy into a new request if still needed.
+        errors.add("state", "leave.error.decided_since");
+        return form(
+            &page,
+            &input,
+            &errors,
+            "edit",
+            format!("/leave/{id}/edit"),
+            vec![],
+            StatusCode::CONFLICT,
+        );
     }
+    flash(&session, "ok", page.t("leave.saved"));
     Ok(see_other(&format!("/leave/{id}")))
 }
 

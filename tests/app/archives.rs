@@ -1507,7 +1507,11 @@ async fn a_paper_on_an_open_destruction_list_is_neither_lent_nor_corrected_nor_o
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
     assert!(!text_of(&body, "#f-documents").unwrap().is_empty());
-    assert_eq!(text_of(&body, "#e-purpose").unwrap(), "", "only the papers refused");
+    assert_eq!(
+        text_of(&body, "#e-purpose").unwrap(),
+        "",
+        "only the papers refused"
+    );
 }
 
 #[tokio::test]

@@ -218,6 +218,58 @@ async fn approved_leave_shows_in_the_calendar_list_export_and_slip() {
 }
 
 #[tokio::test]
+async fn a_change_to_leave_closed_meanwhile_comes_back_with_the_input_and_no_form_is_offered_after()
+{
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = file_leave(&employee).await;
+    let edit = format!("/leave/{id}/edit");
+    let (status, _) = employee.page(&edit).await;
+    assert_eq!(status, StatusCode::OK);
+    // Withdrawn in another tab while the change is being typed.
+    let mut conn = app.db().await;
+    let request: i64 = approval_requests::table
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = employee
+        .post(&format!("/approvals/{request}/withdraw"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (start, end) = (day(3), day(4));
+    let res = employee
+        .post(
+            &edit,
+            &[
+                ("leave_type", "年假"),
+                ("start_date", &start),
+                ("end_date", &end),
+                ("reason", "改到下周"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#f-state").unwrap().contains("不能再修改"));
+    assert_eq!(value_of(&body, "#f-start_date").unwrap(), start);
+    assert_eq!(text_of(&body, "#f-reason").unwrap(), "改到下周");
+    let reason: String = leave_requests::table
+        .find(id)
+        .select(leave_requests::reason)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(reason, "家中有事", "nothing changed");
+
+    // The form is no longer offered for it.
+    let res = employee.get(&edit).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("/leave/{id}"));
+}
+
+#[tokio::test]
 async fn only_the_employee_and_the_register_keepers_see_a_leave_request() {
     let app = TestApp::spawn().await;
     let employee = app.login_as(Role::Employee).await;
