@@ -460,11 +460,22 @@ pub async fn add_document(
             Ok(true)
         })
         .await?;
-    if filed {
-        flash(&session, "ok", page.t("archives.document_added"));
-    } else {
-        flash(&session, "error", page.t("archives.error.duplicate"));
+    if !filed {
+        // Filed already (a double click, or a paper typed as another): the
+        // form comes back as typed, beside the archive's list that shows it.
+        errors.add("title", "archives.error.duplicate");
+        if scan.is_some() {
+            errors.add("scan", "archives.error.scan_again");
+        }
+        let forms = ShowForms {
+            doc: input,
+            events: None,
+            errors,
+        };
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_show(&page, &mut conn, archive, forms, status).await;
     }
+    flash(&session, "ok", page.t("archives.document_added"));
     Ok(see_other(&format!("/archives/{archive_id}")))
 }
 

@@ -144,20 +144,28 @@ async fn the_checklist_shows_what_is_present_and_missing_across_the_building() {
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
     }
 
-    // A double click files the paper once.
-    file_doc(
+    // A double click files the paper once; the second comes back as typed,
+    // asking for the scan again.
+    let res = file_doc(
         &app,
         &keeper,
         archive,
         "move_in_notice",
         "入伙通知书",
         &today().to_string(),
-        None,
+        Some(("notice.pdf", PDF.to_vec())),
     )
     .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    assert!(text_of(&again, "#e-title")
+        .unwrap()
+        .contains("这份资料已登记过"));
+    assert!(text_of(&again, "#e-scan").unwrap().contains("重新选择"));
+    assert_eq!(value_of(&again, "#f-title").unwrap(), "入伙通知书");
+    assert_eq!(value_of(&again, "#f-box").unwrap(), "1-301");
     let (status, page) = keeper.page(&format!("/archives/{archive}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("这份资料已登记过"));
     assert_eq!(text_of(&page, "#completeness").unwrap(), "缺少 6 项资料");
     assert!(page.contains("消防安全责任书"), "a missing type is listed");
     let present = {
