@@ -509,6 +509,19 @@ async fn render_key(
     storage: Option<&StorageInput>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    render_key_with(page, conn, id, errors, storage, None, status).await
+}
+
+/// The key's page with its status form as sent (`moved`), to correct.
+async fn render_key_with(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    errors: &FieldErrors,
+    storage: Option<&StorageInput>,
+    moved: Option<&StatusInput>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let row = queries::key_row(conn, id).await?;
     let events = queries::events_of(conn, id).await?;
@@ -526,6 +539,7 @@ async fn render_key(
         manage: page.may(Right::ManageKeys),
         errors,
         storage: storage.unwrap_or(&current),
+        moved: moved.cloned().unwrap_or_default(),
     }
     .render()?;
     Ok(html(status, body))
@@ -633,9 +647,11 @@ pub async fn change_status(
     page.require(Right::ManageKeys)?;
     let id = path.into_inner();
     let note = input.note.trim().to_owned();
+    let mut errors = FieldErrors::new(page.locale);
     if note.is_empty() || note.chars().count() > 500 {
-        flash(&session, "error", page.t("keys.error.note"));
-        return Ok(see_other(&format!("/keys/{id}")));
+        errors.add("note", "keys.error.note");
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_key_with(&page, &mut conn, id, &errors, None, Some(&input), status).await;
     }
     let me = page.user().id;
     let meta = page.meta();
@@ -677,11 +693,14 @@ pub async fn change_status(
             Ok(true)
         })
         .await?;
-    if done {
-        flash(&session, "ok", page.t("keys.saved"));
-    } else {
-        flash(&session, "error", page.t("keys.error.transition"));
+    if !done {
+        // The key moved on meanwhile (found, lent, changed by a colleague): the
+        // page shows it as it is now, the note kept to use again.
+        errors.add("note", "keys.error.transition");
+        let status = StatusCode::CONFLICT;
+        return render_key_with(&page, &mut conn, id, &errors, None, Some(&input), status).await;
     }
+    flash(&session, "ok", page.t("keys.saved"));
     Ok(see_other(&format!("/keys/{id}")))
 }
 

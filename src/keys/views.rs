@@ -197,6 +197,8 @@ pub struct KeyShow<'a> {
     pub manage: bool,
     pub errors: &'a FieldErrors,
     pub storage: &'a StorageInput,
+    /// The status form as sent, when it comes back to be corrected.
+    pub moved: super::forms::StatusInput,
 }
 
 impl KeyShow<'_> {

@@ -837,8 +837,27 @@ async fn a_return_records_who_received_it_and_a_loss_needs_an_account() {
         ("note", "确认遗失，注销"),
         ("from", "lost"),
     ];
-    clerk.post(&status, &stale).await;
+    let res = clerk.post(&status, &stale).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
     assert_eq!(key_status(&app, key).await, "in", "not retired unseen");
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-note").unwrap().contains("说明仍保留"));
+    assert_eq!(text_of(&body, "#f-note").unwrap(), "确认遗失，注销");
+    // A status change without its note: refused beside the note, choice kept.
+    let res = clerk
+        .post(
+            &status,
+            &[("status", "retired"), ("note", "  "), ("from", "in")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-note").unwrap().contains("500"));
+    assert_eq!(
+        value_of(&body, "#f-status option[selected]").unwrap(),
+        "retired"
+    );
+    assert_eq!(key_status(&app, key).await, "in");
 }
 
 async fn overdue_mails(app: &TestApp) -> Vec<(String, String)> {
