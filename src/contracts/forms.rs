@@ -277,11 +277,13 @@ impl StepInput {
 
     /// Checks the step against the contract as it stands: only its next step
     /// (of the contract, or of its certificate once collected), or voiding while
-    /// it may be voided, from the version the page showed.
+    /// it may be voided, from the version the page showed, dated no earlier
+    /// than `last_on` (its latest step: [`super::queries::last_step_on`]).
     pub fn validate(
         &self,
         errors: &mut FieldErrors,
         c: &Contract,
+        last_on: NaiveDate,
         today: NaiveDate,
     ) -> Option<ValidStep> {
         let step = if let Some(next) = [c.next_step(), c.next_cert_step()]
@@ -310,7 +312,7 @@ impl StepInput {
             errors,
             "on_date",
             &self.on_date,
-            (c.last_step_on(), "contracts.error.before_last_step"),
+            (last_on, "contracts.error.before_last_step"),
             today,
         );
         let note = self.note.trim().to_owned();
@@ -487,7 +489,7 @@ mod tests {
         let c = contract("filed", "mortgage");
         assert_eq!(
             step("agent")
-                .validate(&mut errors, &c, today())
+                .validate(&mut errors, &c, c.last_step_on(), today())
                 .unwrap()
                 .step,
             "agent"
@@ -501,12 +503,16 @@ mod tests {
             },
         ] {
             let mut errors = FieldErrors::new(Locale::ZhCn);
-            assert!(s.validate(&mut errors, &c, today()).is_none());
+            assert!(s
+                .validate(&mut errors, &c, c.last_step_on(), today())
+                .is_none());
             assert!(errors.has("step"));
         }
         // Voiding needs its reason; a collected contract is not voided.
         let mut errors = FieldErrors::new(Locale::ZhCn);
-        assert!(step("voided").validate(&mut errors, &c, today()).is_none());
+        assert!(step("voided")
+            .validate(&mut errors, &c, c.last_step_on(), today())
+            .is_none());
         assert!(errors.has("note"));
         let mut errors = FieldErrors::new(Locale::ZhCn);
         let done = contract("collected", "full");
@@ -514,7 +520,7 @@ mod tests {
             note: "客户退房".into(),
             ..step("voided")
         }
-        .validate(&mut errors, &done, today())
+        .validate(&mut errors, &done, done.last_step_on(), today())
         .is_none());
         assert!(errors.has("step"));
     }
@@ -527,20 +533,24 @@ mod tests {
             deed_tax_due: "2026-11-19".into(),
             ..step("notified")
         };
-        assert!(early.validate(&mut errors, &c, today()).is_none());
+        assert!(early
+            .validate(&mut errors, &c, c.last_step_on(), today())
+            .is_none());
         assert!(errors.has("deed_tax_due"));
         let mut errors = FieldErrors::new(Locale::ZhCn);
         let told = StepInput {
             deed_tax_due: "2027-02-20".into(),
             ..step("notified")
         };
-        let v = told.validate(&mut errors, &c, today()).unwrap();
+        let v = told
+            .validate(&mut errors, &c, c.last_step_on(), today())
+            .unwrap();
         assert_eq!(v.deed_tax_due, NaiveDate::from_ymd_opt(2027, 2, 20));
 
         let c = contract("notified", "full");
         let mut errors = FieldErrors::new(Locale::ZhCn);
         assert!(step("collected")
-            .validate(&mut errors, &c, today())
+            .validate(&mut errors, &c, c.last_step_on(), today())
             .is_none());
         assert!(errors.has("confirm"));
         let mut errors = FieldErrors::new(Locale::ZhCn);
@@ -549,7 +559,9 @@ mod tests {
             confirm: "1".into(),
             ..step("collected")
         };
-        assert!(before_signing.validate(&mut errors, &c, today()).is_none());
+        assert!(before_signing
+            .validate(&mut errors, &c, c.last_step_on(), today())
+            .is_none());
         assert!(errors.has("on_date"));
         // Nor before the step it follows.
         let mut errors = FieldErrors::new(Locale::ZhCn);
@@ -562,11 +574,13 @@ mod tests {
             ..step("collected")
         };
         assert!(before_telling
-            .validate(&mut errors, &told, today())
+            .validate(&mut errors, &told, told.last_step_on(), today())
             .is_none());
         assert!(errors.get("on_date").contains("上一步"));
         let mut errors = FieldErrors::new(Locale::ZhCn);
-        assert!(before_telling.validate(&mut errors, &c, today()).is_some());
+        assert!(before_telling
+            .validate(&mut errors, &c, c.last_step_on(), today())
+            .is_some());
     }
 
     #[test]
@@ -577,12 +591,16 @@ mod tests {
             surveyed: "90".into(),
             ..step("surveyed")
         };
-        assert!(early.validate(&mut errors, &c, today()).is_none());
+        assert!(early
+            .validate(&mut errors, &c, c.last_step_on(), today())
+            .is_none());
         assert!(errors.has("step"), "not before collection");
 
         let c = contract("collected", "full");
         let mut errors = FieldErrors::new(Locale::ZhCn);
-        let v = early.validate(&mut errors, &c, today()).unwrap();
+        let v = early
+            .validate(&mut errors, &c, c.last_step_on(), today())
+            .unwrap();
         assert_eq!(v.surveyed_centi, Some(9000));
         let received = Contract {
             surveyed_centi: Some(8956),
@@ -600,7 +618,7 @@ mod tests {
             ..step("cert_issued")
         };
         assert!(someone_else
-            .validate(&mut errors, &received, today())
+            .validate(&mut errors, &received, received.last_step_on(), today())
             .is_none());
         assert!(errors.has("sign_name"));
         let mut errors = FieldErrors::new(Locale::ZhCn);
@@ -610,7 +628,7 @@ mod tests {
             ..someone_else.clone()
         };
         assert!(unchecked
-            .validate(&mut errors, &received, today())
+            .validate(&mut errors, &received, received.last_step_on(), today())
             .is_none());
         assert!(errors.has("confirm"), "the identity check is confirmed");
         let mut errors = FieldErrors::new(Locale::ZhCn);
@@ -618,7 +636,9 @@ mod tests {
             sign_name: " 王 芳 ".into(),
             ..someone_else
         };
-        let v = buyer.validate(&mut errors, &received, today()).unwrap();
+        let v = buyer
+            .validate(&mut errors, &received, received.last_step_on(), today())
+            .unwrap();
         assert_eq!(v.signature.map(|s| s.name).as_deref(), Some("王 芳"));
     }
 }

@@ -557,7 +557,8 @@ pub async fn step(
     .await?;
     let id = c.id;
     let today = page.ctx().today();
-    let valid = input.validate(&mut errors, &c, today);
+    let last_on = queries::last_step_on(&mut conn, &c).await?;
+    let valid = input.validate(&mut errors, &c, last_on, today);
     let (Some(v), Some(token)) = (valid, token) else {
         let status = if errors.has("step") {
             StatusCode::CONFLICT
@@ -577,7 +578,11 @@ pub async fn step(
             // have taken a step since.
             let locked = queries::lock(conn, id).await?;
             let mut errors = FieldErrors::new(page.locale);
-            if input.validate(&mut errors, &locked, today).is_none() {
+            // (A step since changed the version, which fails this check.)
+            if input
+                .validate(&mut errors, &locked, last_on, today)
+                .is_none()
+            {
                 return Err(AppError::Db(DbError::RollbackTransaction));
             }
             queries::take_step(

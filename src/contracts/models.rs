@@ -75,8 +75,9 @@ impl Contract {
         super::may_void(&self.stage)
     }
 
-    /// The day of its latest recorded step (its signing, if none yet): no later
-    /// step is dated before it.
+    /// The day of its latest step kept in a column (its signing, if none yet).
+    /// The agent's and the loan's days live in its history only:
+    /// [`super::queries::last_step_on`] adds them.
     pub fn last_step_on(&self) -> NaiveDate {
         [
             self.filed_on,

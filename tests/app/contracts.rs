@@ -114,6 +114,14 @@ async fn a_mortgage_contract_is_followed_from_filing_to_its_certificate_and_repo
         let res = take(&specialist, &path, "next-step", &[("on_date", &day(-1))]).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{step}");
     }
+    // Telling the customer before the loan came in (yet after the filing):
+    // refused on its date, though the loan's day is kept in the history only.
+    let before_loan = [("on_date", day(-2)), ("deed_tax_due", day(90))];
+    let res = take(&specialist, &path, "next-step", &pairs(&before_loan)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(!text_of(&body, "#next-step-e-on_date").unwrap().is_empty());
+    assert_eq!(stage_of(&app, "CH-2026-0001").await.0, "loan");
     // Telling the customer needs the deed tax deadline; the date typed is kept.
     let res = take(&specialist, &path, "next-step", &[("on_date", &day(0))]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
