@@ -79,6 +79,14 @@ impl MyLeave<'_> {
     pub fn days(&self, h: &i32) -> String {
         super::days_text(*h)
     }
+    /// The first day and its half, in the reader's language.
+    pub fn start(&self, l: &Leave) -> String {
+        start_text(l, self.ctx.locale)
+    }
+    /// The last day and its half, in the reader's language.
+    pub fn end(&self, l: &Leave) -> String {
+        end_text(l, self.ctx.locale)
+    }
 }
 
 #[derive(Template)]
@@ -178,5 +186,13 @@ impl Approved<'_> {
     }
     pub fn days(&self, h: &i32) -> String {
         super::days_text(*h)
+    }
+    /// The first day and its half, in the reader's language.
+    pub fn start(&self, l: &Leave) -> String {
+        start_text(l, self.ctx.locale)
+    }
+    /// The last day and its half, in the reader's language.
+    pub fn end(&self, l: &Leave) -> String {
+        end_text(l, self.ctx.locale)
     }
 }

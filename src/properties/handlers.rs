@@ -385,6 +385,8 @@ pub async fn reveal(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RevealPersonalData)?;
     let id = path.into_inner();
+    // No audit line for a room that does not exist.
+    queries::room(&mut conn, id).await?;
     let residents = queries::residents_of(&mut conn, id).await?;
     let ids: Vec<i64> = residents.iter().map(|r| r.id).collect();
     audit::record(

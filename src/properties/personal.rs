@@ -3,10 +3,12 @@
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-/// First two digits of the region codes in use (provinces, HK/Macao/Taiwan).
-const PROVINCES: [u32; 34] = [
+/// First two digits of the region codes in use: the provinces, Taiwan (71), and
+/// the residence permits of Hong Kong, Macao and Taiwan residents (81, 82, 83:
+/// 港澳台居民居住证 numbers are checked like ID numbers).
+const PROVINCES: [u32; 35] = [
     11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -120,6 +122,11 @@ mod tests {
         assert_eq!(
             check_resident_id(" 440305199003071236 ", today()),
             Ok("440305199003071236".into())
+        );
+        // A Taiwan resident's residence permit (港澳台居民居住证, region 83).
+        assert_eq!(
+            check_resident_id("830000199001011234", today()),
+            Ok("830000199001011234".into())
         );
         assert_eq!(
             check_resident_id("440524188001010014", today()),

@@ -322,8 +322,10 @@ pub async fn commit_rows(
         .map(|(id, b, u, n)| ((*b, u.as_str(), n.as_str()), *id))
         .collect();
     let room_ids: Vec<i64> = placed.iter().map(|r| r.0).collect();
+    // Those living there now: someone who moved out and back in is recorded anew.
     let known: Vec<(i64, String, String)> = residents::table
         .filter(residents::room_id.eq_any(&room_ids))
+        .filter(residents::moved_out.is_null())
         .select((residents::room_id, residents::name, residents::id_number))
         .load(conn)
         .await?;

@@ -399,6 +399,18 @@ async fn importing_the_same_list_again_adds_nothing() {
     }
     assert_eq!(count(&app, "rooms").await, 2);
     assert_eq!(count(&app, "residents").await, 2);
+
+    // 李华 moved out, then came back: the same list records her anew.
+    let mut conn = app.db().await;
+    diesel::sql_query("UPDATE residents SET moved_out = current_date WHERE name = '李华'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let res = upload(&b, project, "rooms.csv", list.as_bytes().to_vec()).await;
+    let commit = b.post(&format!("{}/commit", location(&res)), &[]).await;
+    let (_, page) = b.page(&location(&commit)).await;
+    assert!(page.contains("新增 0 个房间、1 位住户"), "{page}");
+    assert_eq!(count(&app, "residents").await, 3);
 }
 
 #[tokio::test]
