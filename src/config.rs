@@ -19,7 +19,8 @@ pub struct Config {
     pub tz: chrono_tz::Tz,
     pub session_idle: Duration,
     pub session_absolute: Duration,
-    /// Honour X-Forwarded-For / Forwarded from a reverse proxy for the client address.
+    /// Take the client address from the last X-Forwarded-For entry, appended by
+    /// the site's own reverse proxy (`web::context::client_ip`).
     pub trust_proxy: bool,
     pub db_pool_size: usize,
     pub workers: usize,

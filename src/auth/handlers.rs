@@ -59,6 +59,22 @@ pub(super) fn lock_message(ctx: &PageCtx, lock: &Lock) -> String {
     ctx.tf(key, &[("minutes", &minutes.max(1))])
 }
 
+/// Starts a check of a signed-in user's own password or code (account pages)
+/// under the sign-in throttle: `Err` with the message to show while the account
+/// or the address is locked, so a stolen session cannot guess without limit.
+pub(super) async fn guarded(
+    conn: &mut DbConn,
+    ctx: &PageCtx,
+    username: &str,
+) -> Result<Result<throttle::Attempt, String>, AppError> {
+    if let Some(lock) = throttle::current_lock(conn, username, &ctx.ip).await? {
+        return Ok(Err(lock_message(ctx, &lock)));
+    }
+    Ok(throttle::begin(conn, username, &ctx.ip)
+        .await?
+        .map_err(|lock| lock_message(ctx, &lock)))
+}
+
 /// POST /login
 pub async fn login(
     ctx: PageCtx,
@@ -89,6 +105,12 @@ pub async fn login(
     if !errors.is_empty() {
         return reshow(&errors, None, StatusCode::UNPROCESSABLE_ENTITY);
     }
+    // No account has such a name (too long, or a password typed in the wrong
+    // box): refused as a wrong password, and the text typed is kept nowhere.
+    if !crate::users::forms::valid_username(&username) {
+        let message = ctx.t("auth.bad_credentials").to_owned();
+        return reshow(&errors, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let meta = ctx.meta();
     if let Some(lock) = throttle::current_lock(&mut conn, &username, &ctx.ip).await? {
         audit::record(
@@ -105,19 +127,29 @@ pub async fn login(
             StatusCode::TOO_MANY_REQUESTS,
         );
     }
+    // Counted before the password is checked: see `throttle::begin`.
+    let attempt = match throttle::begin(&mut conn, &username, &ctx.ip).await? {
+        Ok(a) => a,
+        Err(lock) => {
+            let message = lock_message(&ctx, &lock);
+            return reshow(&errors, Some(message), StatusCode::TOO_MANY_REQUESTS);
+        }
+    };
     let user = users::find_by_username(&mut conn, &username).await?;
     let stored = user
         .as_ref()
         .filter(|u| u.active)
         .map(|u| u.password_hash.clone());
     if !password::verify(form.password.clone(), stored).await {
-        let lock = throttle::record_failure(&mut conn, &username, &ctx.ip).await?;
+        let lock = attempt.failed(&mut conn).await?;
+        // The name typed is kept only when it is an account's.
+        let typed = user.as_ref().map(|u| u.username.as_str());
         audit::record(
             &mut conn,
             &meta,
             "auth.login_failed",
             user.as_ref().map(|u| ("user", u.id.to_string())),
-            json!({ "username": username, "locked": lock.is_some() }),
+            json!({ "username": typed, "locked": lock.is_some() }),
         )
         .await?;
         let (message, status) = match lock {
@@ -130,6 +162,7 @@ pub async fn login(
         return reshow(&errors, Some(message), status);
     }
     let user = user.ok_or(AppError::Forbidden)?;
+    attempt.succeeded(&mut conn).await?;
     if super::totp::of(&mut conn, user.id).await?.is_some() {
         // The code comes next, on a new session that signs no one in yet.
         audit::record(
@@ -227,8 +260,21 @@ pub async fn change_password(
     let mut errors = FieldErrors::new(page.locale);
     if form.current.is_empty() {
         errors.add("current", "password.current_required");
-    } else if !password::verify(form.current.clone(), Some(record.password_hash.clone())).await {
-        errors.add("current", "password.current_wrong");
+    } else {
+        match guarded(&mut conn, page.ctx(), &record.username).await? {
+            Err(locked) => errors.add_text("current", locked),
+            Ok(attempt) => {
+                let hash = Some(record.password_hash.clone());
+                if password::verify(form.current.clone(), hash).await {
+                    attempt.succeeded(&mut conn).await?;
+                } else {
+                    match attempt.failed(&mut conn).await? {
+                        Some(lock) => errors.add_text("current", lock_message(page.ctx(), &lock)),
+                        None => errors.add("current", "password.current_wrong"),
+                    }
+                }
+            }
+        }
     }
     password::check_new(&mut errors, "new", &form.new, &form.confirm, &me.username);
     if errors.is_empty() && form.new == form.current {

@@ -125,8 +125,15 @@ pub async fn code(
         let message = super::handlers::lock_message(&ctx, &lock);
         return code_page(&ctx, &errors, Some(message), StatusCode::TOO_MANY_REQUESTS);
     }
+    let attempt = match throttle::begin(&mut conn, &user.username, &ctx.ip).await? {
+        Ok(a) => a,
+        Err(lock) => {
+            let message = super::handlers::lock_message(&ctx, &lock);
+            return code_page(&ctx, &errors, Some(message), StatusCode::TOO_MANY_REQUESTS);
+        }
+    };
     if let Err(key) = spend(&mut conn, uid, &second.secret, &form.code).await? {
-        let lock = throttle::record_failure(&mut conn, &user.username, &ctx.ip).await?;
+        let lock = attempt.failed(&mut conn).await?;
         audit::record(
             &mut conn,
             &meta,
@@ -142,6 +149,7 @@ pub async fn code(
         errors.add("code", key);
         return code_page(&ctx, &errors, None, StatusCode::UNPROCESSABLE_ENTITY);
     }
+    attempt.succeeded(&mut conn).await?;
     throttle::clear_account(&mut conn, &user.username).await?;
     audit::record(
         &mut conn,
@@ -299,9 +307,23 @@ pub async fn disable(
     let Some(second) = totp::of(&mut conn, me).await? else {
         return Ok(see_other("/account/totp"));
     };
-    if let Err(key) = spend(&mut conn, me, &second.secret, &form.code).await? {
-        let mut errors = FieldErrors::new(page.locale);
-        errors.add("code", key);
+    let mut errors = FieldErrors::new(page.locale);
+    let username = page.user().username.clone();
+    let refused = match super::handlers::guarded(&mut conn, page.ctx(), &username).await? {
+        Err(locked) => Some(locked),
+        Ok(attempt) => match spend(&mut conn, me, &second.secret, &form.code).await? {
+            Ok(()) => {
+                attempt.succeeded(&mut conn).await?;
+                None
+            }
+            Err(key) => Some(match attempt.failed(&mut conn).await? {
+                Some(lock) => super::handlers::lock_message(page.ctx(), &lock),
+                None => page.t(key).to_owned(),
+            }),
+        },
+    };
+    if let Some(message) = refused {
+        errors.add_text("code", message);
         return totp_page(
             &page,
             &session,

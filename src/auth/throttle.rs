@@ -46,20 +46,65 @@ pub async fn current_lock(
     }))
 }
 
-/// Records a failure and locks the account or address when it crosses its limit.
-/// Returns the lock that now applies, if any.
-pub async fn record_failure(
+/// One check of a password or code, counted as a failure from before it is
+/// checked until [`Attempt::succeeded`] says otherwise. Counting first is what
+/// holds the limits against many attempts sent at once: each is counted before
+/// any of them is checked.
+pub struct Attempt {
+    id: i64,
+    username: String,
+    ip: String,
+}
+
+/// Starts an attempt for this account from this address. Refused, with the lock
+/// now set, when failures already reached a limit (attempts sent at once, ahead
+/// of the lock the first of them set).
+pub async fn begin(
     conn: &mut AsyncPgConnection,
     username: &str,
     ip: &str,
-) -> QueryResult<Option<Lock>> {
-    diesel::insert_into(login_failures::table)
+) -> QueryResult<Result<Attempt, Lock>> {
+    let id: i64 = diesel::insert_into(login_failures::table)
         .values((
             login_failures::username.eq(username),
             login_failures::ip.eq(ip),
         ))
-        .execute(conn)
+        .returning(login_failures::id)
+        .get_result(conn)
         .await?;
+    let (by_account, by_address) = counts(conn, username, ip).await?;
+    let attempt = Attempt {
+        id,
+        username: username.to_owned(),
+        ip: ip.to_owned(),
+    };
+    if by_account > ACCOUNT_LIMIT || by_address > ADDRESS_LIMIT {
+        if let Some(lock) = set_locks(conn, &attempt, by_account, by_address).await? {
+            return Ok(Err(lock));
+        }
+    }
+    Ok(Ok(attempt))
+}
+
+impl Attempt {
+    /// The check failed: it stays counted, and locks the account or address
+    /// when it reached a limit. Returns the lock that now applies, if any.
+    pub async fn failed(self, conn: &mut AsyncPgConnection) -> QueryResult<Option<Lock>> {
+        let (by_account, by_address) = counts(conn, &self.username, &self.ip).await?;
+        set_locks(conn, &self, by_account, by_address).await
+    }
+
+    /// The check passed: this attempt is no failure.
+    pub async fn succeeded(self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
+        diesel::delete(login_failures::table.find(self.id))
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Failures within the window, of the account and of the address.
+async fn counts(conn: &mut AsyncPgConnection, username: &str, ip: &str) -> QueryResult<(i64, i64)> {
     let since = Utc::now() - chrono::Duration::minutes(WINDOW_MINUTES);
     let by_account: i64 = login_failures::table
         .filter(login_failures::username.eq(username))
@@ -73,14 +118,24 @@ pub async fn record_failure(
         .count()
         .get_result(conn)
         .await?;
+    Ok((by_account, by_address))
+}
+
+/// Locks the account or the address whose failures reached its limit.
+async fn set_locks(
+    conn: &mut AsyncPgConnection,
+    a: &Attempt,
+    by_account: i64,
+    by_address: i64,
+) -> QueryResult<Option<Lock>> {
     let until = Utc::now() + chrono::Duration::minutes(LOCK_MINUTES);
     let mut lock = None;
     if by_address >= ADDRESS_LIMIT {
-        set_lock(conn, "address", ip, until).await?;
+        set_lock(conn, "address", &a.ip, until).await?;
         lock = Some(Lock::Address(until));
     }
     if by_account >= ACCOUNT_LIMIT {
-        set_lock(conn, "account", username, until).await?;
+        set_lock(conn, "account", &a.username, until).await?;
         lock = Some(Lock::Account(until));
     }
     Ok(lock)

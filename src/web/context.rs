@@ -264,15 +264,30 @@ impl PageCtx {
     }
 }
 
+/// The client's address. Behind the site's own proxy (`trust_proxy`), the
+/// address that proxy appended to `X-Forwarded-For` (its last entry: whatever
+/// the client put before it is the client's own say, which a throttle must not
+/// take), when it is an address at all; otherwise the connection's.
 pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
     if trust_proxy {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return ip.to_owned();
+        if let Some(ip) = forwarded_by_proxy(req) {
+            return ip.to_string();
         }
     }
     req.peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The last `X-Forwarded-For` entry, if it parses as an address.
+fn forwarded_by_proxy(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    let last = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .last()?;
+    last.trim().parse().ok()
 }
 
 impl FromRequest for PageCtx {
@@ -350,5 +365,43 @@ impl FromRequest for UserPage {
             Some(_) => Ok(UserPage(ctx)),
         };
         ready(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use actix_web::test::TestRequest;
+
+    fn peer() -> std::net::SocketAddr {
+        "192.0.2.7:40000".parse().unwrap()
+    }
+
+    #[test]
+    fn behind_the_proxy_the_address_it_appended_counts_and_nothing_the_client_wrote() {
+        let req = TestRequest::default()
+            .peer_addr(peer())
+            .insert_header(("X-Forwarded-For", "10.9.9.9, 203.0.113.5"))
+            .insert_header(("Forwarded", "for=10.0.0.1"))
+            .to_http_request();
+        assert_eq!(client_ip(&req, true), "203.0.113.5");
+        assert_eq!(client_ip(&req, false), "192.0.2.7", "no proxy trusted");
+        // Only what the client wrote: `Forwarded` is never taken.
+        let forged = TestRequest::default()
+            .peer_addr(peer())
+            .insert_header(("Forwarded", "for=10.0.0.1"))
+            .to_http_request();
+        assert_eq!(client_ip(&forged, true), "192.0.2.7");
+        // Something that is not an address (or a very long one) is not an address.
+        let junk = TestRequest::default()
+            .peer_addr(peer())
+            .insert_header(("X-Forwarded-For", "x".repeat(10_000)))
+            .to_http_request();
+        assert_eq!(client_ip(&junk, true), "192.0.2.7");
+        let v6 = TestRequest::default()
+            .peer_addr(peer())
+            .insert_header(("X-Forwarded-For", "2001:db8::1"))
+            .to_http_request();
+        assert_eq!(client_ip(&v6, true), "2001:db8::1");
     }
 }

@@ -116,6 +116,131 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
 }
 
 #[tokio::test]
+async fn guesses_sent_all_at_once_are_checked_no_more_than_the_limit_allows() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let browsers: Vec<Browser> = (0..16).map(|_| app.browser()).collect();
+    for b in &browsers {
+        b.page("/login").await;
+    }
+    // The guesses pile up behind the lock table (as under load), then all go
+    // at once: none has failed yet when the others look for a lock.
+    let mut hold = app.db().await;
+    hold.batch_execute("BEGIN; LOCK TABLE login_locks IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let release = async {
+        let mut watch = app.db().await;
+        loop {
+            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database())",
+            ))
+            .get_result(&mut watch)
+            .await
+            .unwrap();
+            if waiting >= 4 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        hold.batch_execute("COMMIT").await.unwrap();
+    };
+    let (answers, ()) = tokio::join!(
+        futures_util::future::join_all(
+            browsers
+                .iter()
+                .map(|b| b.login("employee", "wrong-password")),
+        ),
+        release
+    );
+    let checked = answers
+        .iter()
+        .filter(|r| r.status() == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    assert!(
+        checked < kefu::auth::throttle::ACCOUNT_LIMIT as usize,
+        "{checked} wrong passwords were told apart from a lock"
+    );
+    assert!(answers.iter().all(|r| [
+        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::TOO_MANY_REQUESTS
+    ]
+    .contains(&r.status())));
+    let mut conn = app.db().await;
+    let failed: i64 = audit_log::table
+        .filter(audit_log::action.eq("auth.login_failed"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        failed <= kefu::auth::throttle::ACCOUNT_LIMIT,
+        "{failed} passwords checked"
+    );
+    assert_eq!(
+        app.browser().login("employee", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked"
+    );
+}
+
+#[tokio::test]
+async fn a_name_no_account_can_have_is_refused_as_a_wrong_password_and_kept_nowhere() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    let long = "a".repeat(10_000);
+    for typed in [long.as_str(), "MyS3cret!Pass"] {
+        let res = b.login(typed, "whatever").await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = res.text().await.unwrap();
+        assert!(body.contains("用户名或密码不正确"));
+    }
+    // A wrong password for a name that is no account keeps that name nowhere.
+    b.login("nobody.here", "whatever").await;
+    let mut conn = app.db().await;
+    let details: Vec<serde_json::Value> = audit_log::table
+        .filter(audit_log::action.eq("auth.login_failed"))
+        .select(audit_log::details)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(details.len(), 1);
+    assert!(
+        !details[0].to_string().contains("nobody.here"),
+        "{}",
+        details[0]
+    );
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_on_the_account_page_is_throttled_too() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::Employee).await;
+    let wrong = [
+        ("current", "not-my-password"),
+        ("new", "a-much-better-password-1"),
+        ("confirm", "a-much-better-password-1"),
+    ];
+    for _ in 0..kefu::auth::throttle::ACCOUNT_LIMIT {
+        b.post("/account/password", &wrong).await;
+    }
+    // Locked now, the right one too.
+    let right = [
+        ("current", PASSWORD),
+        ("new", "a-much-better-password-1"),
+        ("confirm", "a-much-better-password-1"),
+    ];
+    let res = b.post("/account/password", &right).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-current").unwrap().contains("已锁定"));
+    assert_eq!(
+        app.browser().login("employee", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
 async fn signing_out_ends_the_session_on_the_server() {
     let app = TestApp::spawn().await;
     let b = app.browser();

@@ -518,7 +518,7 @@ async fn keys_lent_while_the_owner_signs_bring_the_form_back_with_the_signature_
         let mut watch = app.db().await;
         loop {
             let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "(SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock')",
+                "(SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database())",
             ))
             .get_result(&mut watch)
             .await
