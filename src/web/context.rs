@@ -33,6 +33,8 @@ pub struct PageCtx {
     pub flash: Vec<Flash>,
     /// Path of this page (no query), for the language switch and the nav.
     pub path: String,
+    /// This page's query string, kept by the language switch.
+    pub query: String,
     pub request_id: String,
     /// Client address, as audited.
     pub ip: String,
@@ -84,6 +86,7 @@ impl PageCtx {
                 .unwrap_or_default(),
             flash: Vec::new(),
             path: req.path().to_owned(),
+            query: req.query_string().to_owned(),
             request_id: request_id(req),
             ip: client_ip(req, trust_proxy),
             tz: config.map_or(chrono_tz::Asia::Shanghai, |c| c.tz),
@@ -147,9 +150,20 @@ impl PageCtx {
         self.locale.other()
     }
 
-    /// Link that switches the language and stays on this page.
+    /// Link that switches the language and stays on this page, with its query
+    /// (a sign-in page's `next`, a list's filter), on this site only.
     pub fn lang_href(&self) -> String {
-        format!("{}?lang={}", self.path, self.locale.other().code())
+        let mut href = crate::web::safe_next(Some(&self.path));
+        href.push('?');
+        for part in self.query.split('&') {
+            if !part.is_empty() && part != "lang" && !part.starts_with("lang=") {
+                href.push_str(part);
+                href.push('&');
+            }
+        }
+        href.push_str("lang=");
+        href.push_str(self.locale.other().code());
+        href
     }
 
     pub fn may(&self, right: Right) -> bool {

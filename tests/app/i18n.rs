@@ -31,6 +31,27 @@ async fn chinese_is_the_default_and_accept_language_can_ask_for_english() {
 }
 
 #[tokio::test]
+async fn the_language_switch_keeps_the_page_and_its_query_and_stays_on_the_site() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    // From a mailed link's sign-in page: the way back to the request survives.
+    let (_, page) = b.page("/login?next=%2Fapprovals%2F5&lang=zh-CN").await;
+    assert_eq!(
+        attr_of(&page, "a.lang", "href").unwrap(),
+        "/login?next=%2Fapprovals%2F5&lang=en"
+    );
+    // A path that would read as another site's address leads home instead.
+    let res = b.get("//evil.example").await;
+    let body = res.text().await.unwrap();
+    let href = attr_of(&body, "a.lang", "href").unwrap();
+    assert!(
+        href.starts_with("/?") || href.starts_with("/login"),
+        "{href}"
+    );
+    assert!(!href.starts_with("//"), "{href}");
+}
+
+#[tokio::test]
 async fn the_lang_parameter_switches_and_is_remembered_in_a_cookie() {
     let app = TestApp::spawn().await;
     let b = app.browser();
