@@ -109,8 +109,15 @@ pub async fn execute(
     }
 }
 
-/// Runs `job` for `period` unless some instance already has. Returns the result,
-/// or None when this period's run was already taken.
+/// A failed run is tried again within its period after this many minutes.
+pub const RETRY_FAILED_MINUTES: i32 = 10;
+/// A run unfinished this long was cut short (its instance stopped): tried again.
+pub const RETRY_STALE_MINUTES: i32 = 30;
+
+/// Runs `job` for `period` unless some instance already has, or is. Returns the
+/// result, or None when this period's run was taken. A run that failed, or never
+/// finished, is taken again later in its period: a database hiccup or a restart
+/// at the wrong minute does not cost a day's digest (the jobs are idempotent).
 pub async fn run_for_period(
     conn: &mut AsyncPgConnection,
     job: &Job,
@@ -118,15 +125,31 @@ pub async fn run_for_period(
     now: DateTime<Utc>,
     config: &Config,
 ) -> anyhow::Result<Option<String>> {
-    let id: Option<i64> = diesel::insert_into(job_runs::table)
-        .values((job_runs::job.eq(job.name), job_runs::period.eq(period)))
-        .on_conflict((job_runs::job, job_runs::period))
-        .do_nothing()
-        .returning(job_runs::id)
-        .get_result(conn)
-        .await
-        .optional()
-        .context("claiming the job run")?;
+    use diesel::sql_types::{BigInt, Integer, Text};
+    #[derive(QueryableByName)]
+    struct Claimed {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let id: Option<i64> = diesel::sql_query(
+        "INSERT INTO job_runs (job, period) VALUES ($1, $2) \
+         ON CONFLICT (job, period) DO UPDATE \
+         SET started_at = now(), finished_at = NULL, ok = NULL, result = '' \
+         WHERE (job_runs.ok = false \
+                AND job_runs.finished_at < now() - make_interval(mins => $3)) \
+            OR (job_runs.finished_at IS NULL \
+                AND job_runs.started_at < now() - make_interval(mins => $4)) \
+         RETURNING id",
+    )
+    .bind::<Text, _>(job.name)
+    .bind::<Text, _>(period)
+    .bind::<Integer, _>(RETRY_FAILED_MINUTES)
+    .bind::<Integer, _>(RETRY_STALE_MINUTES)
+    .get_result::<Claimed>(conn)
+    .await
+    .optional()
+    .context("claiming the job run")?
+    .map(|c| c.id);
     let Some(id) = id else { return Ok(None) };
     let result = execute(conn, job, now, config).await;
     let (ok, text) = match &result {

@@ -799,6 +799,64 @@ async fn with_no_supervisor_or_manager_an_admin_approves() {
 }
 
 #[tokio::test]
+async fn a_run_that_failed_or_never_finished_is_tried_again_later_in_its_period() {
+    use kefu::schema::job_runs;
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    let job = kefu::jobs::find("forms.cleanup").unwrap();
+    let now = Utc::now();
+    let run = async |conn: &mut diesel_async::AsyncPgConnection, period: &str| {
+        kefu::jobs::run_for_period(conn, job, period, now, &app.config)
+            .await
+            .unwrap()
+    };
+    // (period, ok, minutes since it started, minutes since it finished)
+    let earlier: [(&str, Option<bool>, i64, Option<i64>); 4] = [
+        ("failed long ago", Some(false), 15, Some(14)),
+        ("failed just now", Some(false), 2, Some(1)),
+        ("cut short", None, 45, None),
+        ("done", Some(true), 15, Some(14)),
+    ];
+    for (period, ok, started, finished) in earlier {
+        diesel::insert_into(job_runs::table)
+            .values((
+                job_runs::job.eq(job.name),
+                job_runs::period.eq(period),
+                job_runs::ok.eq(ok),
+                job_runs::started_at.eq(now - Duration::minutes(started)),
+                job_runs::finished_at.eq(finished.map(|m| now - Duration::minutes(m))),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    assert!(
+        run(&mut conn, "failed long ago").await.is_some(),
+        "tried again"
+    );
+    assert!(run(&mut conn, "failed just now").await.is_none(), "not yet");
+    assert!(run(&mut conn, "cut short").await.is_some(), "tried again");
+    assert!(run(&mut conn, "done").await.is_none());
+    // Once retried and done, not again.
+    assert!(run(&mut conn, "failed long ago").await.is_none());
+    let ok: Vec<(String, Option<bool>)> = job_runs::table
+        .order(job_runs::period)
+        .select((job_runs::period, job_runs::ok))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        ok,
+        vec![
+            ("cut short".to_owned(), Some(true)),
+            ("done".to_owned(), Some(true)),
+            ("failed just now".to_owned(), Some(false)),
+            ("failed long ago".to_owned(), Some(true)),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn kefu_run_job_runs_a_job_now_and_records_it() {
     let app = TestApp::spawn().await;
 
