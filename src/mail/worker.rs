@@ -1,10 +1,14 @@
 //! The outbox worker: claims due rows with `FOR UPDATE SKIP LOCKED` and a lease,
 //! sends them over SMTP, and records the outcome. Any number of workers (in any
 //! number of instances) can run at once: a row is claimed by one at a time, and a
-//! lease left by a crashed worker runs out and the row is taken over.
+//! lease left by a crashed worker runs out and the row is taken over. The lease's
+//! end is the holder's token: each mail's lease is renewed, under that token,
+//! just before it is sent, and its outcome recorded under it; a row whose lease
+//! ran out while earlier mails of the batch were sent (a slow relay) and another
+//! worker took over is left to that worker, never sent twice.
 use anyhow::Context;
-use diesel::sql_types::{BigInt, Double, Int4, Text};
-use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Double, Int4, Text, Timestamptz};
+use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::RunQueryDsl;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -50,6 +54,15 @@ struct Claimed {
     body_html: String,
     #[diesel(sql_type = Int4)]
     attempts: i32,
+    /// The lease's end as claimed: this worker's token for the row.
+    #[diesel(sql_type = Timestamptz)]
+    locked_until: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(QueryableByName, Debug)]
+struct Renewed {
+    #[diesel(sql_type = Timestamptz)]
+    locked_until: chrono::DateTime<chrono::Utc>,
 }
 
 const CLAIM_SQL: &str = r#"
@@ -62,8 +75,14 @@ WHERE m.id IN (
     ORDER BY next_attempt_at, id
     LIMIT $2
     FOR UPDATE SKIP LOCKED)
-RETURNING m.id, m.to_addr, m.to_name, m.subject, m.body_text, m.body_html, m.attempts
+RETURNING m.id, m.to_addr, m.to_name, m.subject, m.body_text, m.body_html, m.attempts,
+          m.locked_until
 "#;
+
+/// Renews one claimed row's lease just before it is sent, if still this
+/// worker's (its lease unchanged since the claim).
+const RENEW_SQL: &str = "UPDATE mail_outbox SET locked_until = now() + make_interval(secs => $2) \
+     WHERE id = $1 AND status = 'pending' AND locked_until = $3 RETURNING locked_until";
 
 /// `smtp://[user:password@]host[:port]` (plain SMTP on an intranet relay).
 pub fn transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
@@ -146,6 +165,26 @@ impl Worker {
             tracing::debug!(worker = %self.id, claimed = n, "sending mail");
         }
         for mail in claimed {
+            let token = {
+                let mut conn = self.pool.get().await?;
+                crate::db::cached(
+                    diesel::sql_query(RENEW_SQL)
+                        .bind::<BigInt, _>(mail.id)
+                        .bind::<Double, _>(self.lease.as_secs_f64())
+                        .bind::<Timestamptz, _>(mail.locked_until),
+                )
+                .get_result::<Renewed>(&mut conn)
+                .await
+                .optional()
+                .context("renewing a mail's lease")?
+            };
+            let Some(Renewed {
+                locked_until: token,
+            }) = token
+            else {
+                tracing::info!(mail = mail.id, "lease lost to another worker; not sent");
+                continue;
+            };
             let result = self.send(&mail).await;
             let mut conn = self.pool.get().await?;
             match result {
@@ -153,9 +192,11 @@ impl Worker {
                     crate::db::cached(
                         diesel::sql_query(
                             "UPDATE mail_outbox SET status = 'sent', sent_at = now(), \
-                             locked_until = NULL, last_error = NULL WHERE id = $1",
+                             locked_until = NULL, last_error = NULL \
+                             WHERE id = $1 AND locked_until = $2",
                         )
-                        .bind::<BigInt, _>(mail.id),
+                        .bind::<BigInt, _>(mail.id)
+                        .bind::<Timestamptz, _>(token),
                     )
                     .execute(&mut conn)
                     .await?;
@@ -165,10 +206,11 @@ impl Worker {
                     crate::db::cached(
                         diesel::sql_query(
                             "UPDATE mail_outbox SET status = 'dead', locked_until = NULL, \
-                             last_error = $2 WHERE id = $1",
+                             last_error = $2 WHERE id = $1 AND locked_until = $3",
                         )
                         .bind::<BigInt, _>(mail.id)
-                        .bind::<Text, _>(e),
+                        .bind::<Text, _>(e)
+                        .bind::<Timestamptz, _>(token),
                     )
                     .execute(&mut conn)
                     .await?;
@@ -181,12 +223,13 @@ impl Worker {
                             "UPDATE mail_outbox SET locked_until = NULL, last_error = $2, \
                              next_attempt_at = now() + make_interval(secs => $3), \
                              status = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END \
-                             WHERE id = $1",
+                             WHERE id = $1 AND locked_until = $5",
                         )
                         .bind::<BigInt, _>(mail.id)
                         .bind::<Text, _>(e)
                         .bind::<Double, _>(wait.as_secs_f64())
-                        .bind::<Int4, _>(MAX_ATTEMPTS),
+                        .bind::<Int4, _>(MAX_ATTEMPTS)
+                        .bind::<Timestamptz, _>(token),
                     )
                     .execute(&mut conn)
                     .await?;

@@ -194,6 +194,47 @@ async fn a_lease_left_by_a_crashed_worker_is_taken_over() {
 }
 
 #[tokio::test]
+async fn a_mail_whose_lease_ran_out_during_a_slow_batch_is_sent_once() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    // Two mails the relay takes 0.7 s each to accept, then a quick one.
+    queue(&app, 2, "slow@example.com").await;
+    let mut conn = app.db().await;
+    let rcpt = Recipient {
+        email: "quick@example.com".into(),
+        name: "收件人".into(),
+        locale: Locale::ZhCn,
+    };
+    let mail = Rendered {
+        subject: "第三封".into(),
+        text: "第三封".into(),
+        html: "<p>第三封</p>".into(),
+    };
+    kefu::mail::enqueue(&mut conn, "test:quick", "test", &rcpt, &mail)
+        .await
+        .unwrap();
+    // Leases of a second: A's batch outlasts the quick mail's lease, which B
+    // takes over meanwhile.
+    let (mut a, mut b) = (worker(&app), worker(&app));
+    a.lease = Duration::from_secs(1);
+    b.lease = Duration::from_secs(1);
+    let later = async {
+        tokio::time::sleep(Duration::from_millis(1150)).await;
+        b.run_once().await
+    };
+    let (ra, rb) = tokio::join!(a.run_once(), later);
+    assert_eq!(ra.unwrap(), 3, "A claimed all three");
+    rb.unwrap();
+    // Whoever sent it, the quick one arrived once.
+    a.drain().await.unwrap();
+    let got = smtp.to("quick@example.com");
+    assert_eq!(got.len(), 1, "sent once");
+    assert_eq!(smtp.to("slow@example.com").len(), 2);
+    assert_eq!(count(&app, "sent").await, 3);
+}
+
+#[tokio::test]
 async fn a_permanent_refusal_is_dead_and_an_admin_can_retry_it() {
     let smtp = SmtpServer::start();
     let url = smtp.url();

@@ -5,8 +5,10 @@
 
 Each message received is written to DIR/<random>.json (atomically) with its
 Message-ID, envelope recipients, header names, decoded subject and the plain-text
-and HTML parts. Recipients starting with "reject" are refused with 550.
+and HTML parts. Recipients starting with "reject" are refused with 550; those
+starting with "slow" are answered after 0.7 s (a slow relay).
 """
+import asyncio
 import email
 import json
 import os
@@ -25,6 +27,8 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower().startswith("reject"):
             return "550 5.1.1 mailbox unavailable"
+        if address.lower().startswith("slow"):
+            await asyncio.sleep(0.7)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
