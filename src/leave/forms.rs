@@ -28,6 +28,10 @@ pub struct LeaveInput {
     /// The one-time token of the creating forms (`crate::web::once`).
     #[serde(default)]
     pub form_token: String,
+    /// The edit form only: the approval request's version the form was read at
+    /// (empty: not checked).
+    #[serde(default)]
+    pub version: String,
 }
 
 pub struct ValidLeave {

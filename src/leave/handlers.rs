@@ -323,13 +323,13 @@ pub async fn edit_form(
         return Err(AppError::Forbidden);
     }
     // Decided or withdrawn: nothing to change, so no form to fill in vain.
-    let pending = approvals::queries::request_for(&mut conn, "leave", id)
+    let Some(req) = approvals::queries::request_for(&mut conn, "leave", id)
         .await?
-        .is_some_and(|r| r.status == "pending");
-    if !pending {
+        .filter(|r| r.status == "pending")
+    else {
         flash(&session, "error", page.t("approvals.already_decided"));
         return Ok(see_other(&format!("/leave/{id}")));
-    }
+    };
     let input = LeaveInput {
         leave_type: l.leave_type.clone(),
         start_date: l.start_date.to_string(),
@@ -339,6 +339,7 @@ pub async fn edit_form(
         reason: l.reason.clone(),
         employee: String::new(),
         form_token: String::new(),
+        version: req.version.to_string(),
     };
     let errors = FieldErrors::new(page.locale);
     form(
@@ -390,13 +391,23 @@ pub async fn update(
     let done = conn
         .transaction::<_, AppError, _>(async |conn| {
             let Some(req) = approvals::queries::request_for(conn, "leave", id).await? else {
-                return Ok(false);
+                return Ok(Edit::Closed);
             };
             // Lock first: a decision racing this edit either sees the new version
             // or makes the edit be refused.
             let req = approvals::queries::lock_request(conn, req.id).await?;
             if req.status != "pending" {
-                return Ok(false);
+                return Ok(Edit::Closed);
+            }
+            // A second click, or the form sent as it is: nothing to change, and
+            // no second mail to the approver.
+            let now_reads = queries::get(conn, id).await?;
+            if same_leave(&now_reads, &v) {
+                return Ok(Edit::Unchanged);
+            }
+            // Changed since the form was read (another tab): that change stays.
+            if !input.version.is_empty() && input.version != req.version.to_string() {
+                return Ok(Edit::Changed(req.version));
             }
             queries::update(
                 conn,
@@ -435,25 +446,58 @@ pub async fn update(
                         "half_days": v.half_days }),
             )
             .await?;
-            Ok(true)
+            Ok(Edit::Saved)
         })
         .await?;
-    if !done {
+    let mut input = input;
+    match done {
+        Edit::Saved | Edit::Unchanged => {}
         // Decided or withdrawn while the form was open: what was typed stays
         // on screen, to copy into a new request if still needed.
-        errors.add("state", "leave.error.decided_since");
-        return form(
-            &page,
-            &input,
-            &errors,
-            "edit",
-            format!("/leave/{id}/edit"),
-            vec![],
-            StatusCode::CONFLICT,
-        );
+        Edit::Closed => errors.add("state", "leave.error.decided_since"),
+        // Saving this form again replaces that change, knowingly.
+        Edit::Changed(version) => {
+            input.version = version.to_string();
+            errors.add("state", "leave.error.changed_since");
+        }
+    }
+    if !errors.is_empty() {
+        let action = format!("/leave/{id}/edit");
+        let status = StatusCode::CONFLICT;
+        return form(&page, &input, &errors, "edit", action, vec![], status);
     }
     flash(&session, "ok", page.t("leave.saved"));
     Ok(see_other(&format!("/leave/{id}")))
+}
+
+/// How a change to a leave request ended.
+enum Edit {
+    Saved,
+    /// It already reads as sent.
+    Unchanged,
+    /// Decided or withdrawn meanwhile.
+    Closed,
+    /// Changed since the form was read; the request's version now.
+    Changed(i32),
+}
+
+/// Whether the request already says what the form says.
+fn same_leave(l: &super::models::Leave, v: &super::forms::ValidLeave) -> bool {
+    (
+        l.leave_type.as_str(),
+        l.start_date,
+        l.start_pm,
+        l.end_date,
+        l.end_am,
+        l.reason.as_str(),
+    ) == (
+        v.leave_type,
+        v.start_date,
+        v.start_pm,
+        v.end_date,
+        v.end_am,
+        v.reason.as_str(),
+    )
 }
 
 async fn employees(conn: &mut AsyncPgConnection) -> Result<Vec<(String, String)>, AppError> {

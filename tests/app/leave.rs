@@ -270,6 +270,67 @@ async fn a_change_to_leave_closed_meanwhile_comes_back_with_the_input_and_no_for
 }
 
 #[tokio::test]
+async fn a_change_read_before_another_comes_back_and_a_double_click_changes_it_once() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = file_leave(&employee).await;
+    let edit = format!("/leave/{id}/edit");
+    let (_, tab_a) = employee.page(&edit).await;
+    let (_, tab_b) = employee.page(&edit).await;
+    let version = |page: &str| value_of(page, r#"input[name="version"]"#).unwrap();
+    let send = async |version: String, reason: &str| {
+        let (start, end) = (day(3), day(4));
+        employee
+            .post(
+                &edit,
+                &[
+                    ("leave_type", "年假"),
+                    ("start_date", &start),
+                    ("end_date", &end),
+                    ("reason", reason),
+                    ("version", &version),
+                ],
+            )
+            .await
+    };
+    let mut conn = app.db().await;
+    let state = async |conn: &mut diesel_async::AsyncPgConnection| -> (String, i32) {
+        let reason: String = leave_requests::table
+            .find(id)
+            .select(leave_requests::reason)
+            .first(conn)
+            .await
+            .unwrap();
+        let version: i32 = approval_requests::table
+            .select(approval_requests::version)
+            .first(conn)
+            .await
+            .unwrap();
+        (reason, version)
+    };
+    let (_, v0) = state(&mut conn).await;
+
+    // Tab B saves, twice (a double click): one change, one new version.
+    for _ in 0..2 {
+        let res = send(version(&tab_b), "改期到后天").await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(state(&mut conn).await, ("改期到后天".to_owned(), v0 + 1));
+
+    // Tab A, read before: its change comes back, B's stays.
+    let res = send(version(&tab_a), "家里有事").await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#f-state").unwrap().contains("已被修改"));
+    assert_eq!(text_of(&body, "#f-reason").unwrap(), "家里有事");
+    assert_eq!(state(&mut conn).await, ("改期到后天".to_owned(), v0 + 1));
+    // Sent again from the form that came back, it replaces B's, knowingly.
+    let res = send(version(&body), "家里有事").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(state(&mut conn).await, ("家里有事".to_owned(), v0 + 2));
+}
+
+#[tokio::test]
 async fn only_the_employee_and_the_register_keepers_see_a_leave_request() {
     let app = TestApp::spawn().await;
     let employee = app.login_as(Role::Employee).await;
