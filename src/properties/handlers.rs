@@ -572,12 +572,19 @@ async fn own_import(
 /// GET /properties/imports/{id}: every row with its problems; commit when none.
 pub async fn preview(
     page: UserPage,
+    session: Session,
     mut conn: DbConn,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageProperties)?;
     let id = path.into_inner();
     let (project_id, _, filename, content, committed) = own_import(&page, &mut conn, id).await?;
+    // Committed: its file (names, ID numbers, phones) is gone; the rows are
+    // the project's now.
+    if committed.is_some() {
+        flash(&session, "ok", page.t("properties.import.already"));
+        return Ok(see_other(&format!("/properties/{project_id}")));
+    }
     let project = queries::project(&mut conn, project_id).await?;
     let checked = import::read_cells(&filename, &content)
         .and_then(|cells| import::check(&cells, page.locale, page.today()));
@@ -616,7 +623,11 @@ pub async fn commit(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageProperties)?;
     let id = path.into_inner();
-    let (project_id, _, filename, content, _) = own_import(&page, &mut conn, id).await?;
+    let (project_id, _, filename, content, committed) = own_import(&page, &mut conn, id).await?;
+    if committed.is_some() {
+        flash(&session, "ok", page.t("properties.import.already"));
+        return Ok(see_other(&format!("/properties/{project_id}")));
+    }
     let rows = import::read_cells(&filename, &content)
         .and_then(|cells| import::check(&cells, page.locale, page.today()))
         .map_err(|_| AppError::BadRequest)?;

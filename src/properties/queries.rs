@@ -256,17 +256,41 @@ pub async fn import(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Import
         .await
 }
 
-/// Marks the import committed; false when it already was (a second click).
+/// Marks the import committed, and forgets its file: the personal data in it
+/// lives on in the residents' records only. False when it already was (a
+/// second click).
 pub async fn mark_committed(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
     let n = diesel::update(
         room_imports::table
             .find(id)
             .filter(room_imports::committed_at.is_null()),
     )
-    .set(room_imports::committed_at.eq(diesel::dsl::now))
+    .set((
+        room_imports::committed_at.eq(diesel::dsl::now),
+        room_imports::content.eq(Vec::<u8>::new()),
+    ))
     .execute(conn)
     .await?;
     Ok(n == 1)
+}
+
+/// How long an upload never committed is kept (for its preview).
+pub const UNCOMMITTED_KEEP_HOURS: i64 = 24;
+
+/// Deletes uploads never committed, older than [`UNCOMMITTED_KEEP_HOURS`]: their
+/// files hold residents' personal data for no purpose any more.
+pub async fn forget_stale_imports(
+    conn: &mut AsyncPgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<usize> {
+    let before = now - chrono::Duration::hours(UNCOMMITTED_KEEP_HOURS);
+    diesel::delete(
+        room_imports::table
+            .filter(room_imports::committed_at.is_null())
+            .filter(room_imports::created_at.lt(before)),
+    )
+    .execute(conn)
+    .await
 }
 
 /// Writes the rows of an import: missing buildings, then every room, then every

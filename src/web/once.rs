@@ -202,13 +202,17 @@ pub async fn answer(
     }
 }
 
-/// The `forms.cleanup` job: forgets tokens older than [`KEEP_DAYS`].
+/// The `forms.cleanup` job: forgets tokens older than [`KEEP_DAYS`], and room
+/// imports never committed after a day (their files hold personal data).
 pub async fn cleanup(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::Result<String> {
     let before = now - chrono::Duration::days(KEEP_DAYS);
     let n = diesel::delete(form_submissions::table.filter(form_submissions::created_at.lt(before)))
         .execute(conn)
         .await?;
-    Ok(format!("{n} old form tokens deleted"))
+    let imports = crate::properties::queries::forget_stale_imports(conn, now).await?;
+    Ok(format!(
+        "{n} old form tokens deleted, {imports} uncommitted room imports deleted"
+    ))
 }
 
 #[cfg(test)]

@@ -139,6 +139,48 @@ async fn a_clean_import_commits_every_row_once() {
         .await
         .unwrap();
     assert_eq!(facility, ("B101".into(), "配电房".into()));
+
+    // The file, with its ID numbers and phones, is not kept once committed;
+    // its preview now leads to the project.
+    let kept: Vec<u8> = kefu::schema::room_imports::table
+        .select(kefu::schema::room_imports::content)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(kept.is_empty());
+    let res = b.get(&preview_url).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("/properties/{project}"));
+}
+
+#[tokio::test]
+async fn an_upload_never_committed_is_forgotten_after_a_day() {
+    use kefu::schema::room_imports;
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "碧水花园").await;
+    let list = "栋号,单元,楼层,房号,住户类型,住户姓名,证件号码\n\
+                1,1,3,301,业主,王小明,11010519491231002X\n";
+    upload(&b, project, "old.csv", list.as_bytes().to_vec()).await;
+    upload(&b, project, "new.csv", list.as_bytes().to_vec()).await;
+    let mut conn = app.db().await;
+    diesel::update(room_imports::table.filter(room_imports::filename.eq("old.csv")))
+        .set(room_imports::created_at.eq(chrono::Utc::now() - chrono::Duration::hours(25)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let out = kefu::web::once::cleanup(&mut conn, chrono::Utc::now())
+        .await
+        .unwrap();
+
+    assert!(out.contains("1 uncommitted room imports deleted"), "{out}");
+    let left: Vec<String> = room_imports::table
+        .select(room_imports::filename)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(left, vec!["new.csv".to_owned()]);
 }
 
 #[tokio::test]
