@@ -413,13 +413,16 @@ pub async fn mine(
     q.load(conn).await
 }
 
-/// Whether `user` was ever asked to decide this request, or decided it as a deputy.
+/// Whether `user` is or was an approver of this request: asked to decide it,
+/// decided it (as a deputy too), or the deputy on `day` of whoever it waits on.
+/// The registers let such a user open the record the request is about.
 pub async fn was_approver(
     conn: &mut AsyncPgConnection,
     request_id: i64,
     user: i64,
+    day: NaiveDate,
 ) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
+    let asked: bool = diesel::select(diesel::dsl::exists(
         approval_tasks::table
             .filter(approval_tasks::request_id.eq(request_id))
             .filter(
@@ -429,7 +432,14 @@ pub async fn was_approver(
             ),
     ))
     .get_result(conn)
-    .await
+    .await?;
+    if asked {
+        return Ok(true);
+    }
+    match pending_task(conn, request_id).await? {
+        Some(t) => is_deputy(conn, user, t.approver_id, day).await,
+        None => Ok(false),
+    }
 }
 
 pub async fn deputies_of(conn: &mut AsyncPgConnection, user: i64) -> QueryResult<Vec<Deputy>> {

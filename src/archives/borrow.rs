@@ -239,7 +239,7 @@ async fn visible(
     let allowed = b.borrower_id == me
         || page.may(Right::ViewArchives)
         || match &req {
-            Some(r) => approvals::queries::was_approver(conn, r.id, me).await?,
+            Some(r) => approvals::queries::was_approver(conn, r.id, me, page.today()).await?,
             None => false,
         };
     if !allowed {
@@ -260,7 +260,7 @@ async fn render_show(
     let archive = queries::get(conn, borrow.archive_id).await?;
     let docs = queries::borrow_documents(conn, id).await?;
     let borrower = approvals::queries::person(conn, borrow.borrower_id).await?;
-    let approval_id = super::approval_link(conn, req, page.user()).await?;
+    let approval_id = super::approval_link(conn, req, page.user(), page.today()).await?;
     let body = BorrowShow {
         ctx: page.ctx(),
         borrow,

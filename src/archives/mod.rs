@@ -147,11 +147,12 @@ pub async fn approval_link(
     conn: &mut AsyncPgConnection,
     req: Option<crate::approvals::models::Request>,
     user: &crate::auth::CurrentUser,
+    day: chrono::NaiveDate,
 ) -> QueryResult<Option<i64>> {
     let Some(r) = req else { return Ok(None) };
     let visible = r.requester_id == user.id
         || user.may(crate::auth::Right::ViewAllRequests)
-        || crate::approvals::queries::was_approver(conn, r.id, user.id).await?;
+        || crate::approvals::queries::was_approver(conn, r.id, user.id, day).await?;
     Ok(visible.then_some(r.id))
 }
 

@@ -246,7 +246,7 @@ async fn render_copy(
     let allowed = page.may(Right::ViewKeys)
         || copy.requested_by == me
         || match &req {
-            Some(r) => approvals::queries::was_approver(conn, r.id, me).await?,
+            Some(r) => approvals::queries::was_approver(conn, r.id, me, page.today()).await?,
             None => false,
         };
     if !allowed {

@@ -525,7 +525,7 @@ async fn visible(
         || loan.requested_by == me
         || loan.borrower_id == Some(me)
         || match &req {
-            Some(r) => approvals::queries::was_approver(conn, r.id, me).await?,
+            Some(r) => approvals::queries::was_approver(conn, r.id, me, page.today()).await?,
             None => false,
         };
     if !allowed {

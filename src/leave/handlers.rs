@@ -252,7 +252,7 @@ async fn visible(
     let allowed = leave.leave.user_id == me
         || page.may(Right::ViewLeaveRegister)
         || match &req {
-            Some(r) => approvals::queries::was_approver(conn, r.id, me).await?,
+            Some(r) => approvals::queries::was_approver(conn, r.id, me, page.today()).await?,
             None => false,
         };
     if !allowed {

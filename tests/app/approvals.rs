@@ -425,7 +425,7 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let employee = app.login_as(Role::Employee).await;
 
-    file_leave(&employee).await;
+    let leave = file_leave(&employee).await;
     worker(&app).drain().await.unwrap();
 
     assert!(smtp.to(&mail_of(Role::CsSupervisor)).is_empty());
@@ -436,6 +436,9 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
     let deputy = signed_in_at(&app, Role::CsSpecialist, &link).await;
     let (_, inbox) = deputy.page("/approvals").await;
     assert!(inbox.contains("代 客服主管 李强 审批"), "{inbox}");
+    // The request's own page opens for the deputy too, as for the approver.
+    let (status, _) = deputy.page(&format!("/leave/{leave}")).await;
+    assert_eq!(status, StatusCode::OK, "the deputy reads the leave");
     let res = deputy
         .post(&link, &[("decision", "approve"), ("comment", "代批")])
         .await;
