@@ -10,6 +10,9 @@ pub struct ProjectInput {
     pub name: String,
     #[serde(default)]
     pub address: String,
+    /// One-time token (`web::once`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 impl ProjectInput {
@@ -29,6 +32,9 @@ pub struct BuildingInput {
     pub code: String,
     #[serde(default)]
     pub name: String,
+    /// One-time token (`web::once`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 impl BuildingInput {
@@ -152,6 +158,9 @@ pub struct ResidentInput {
     pub id_number: String,
     #[serde(default)]
     pub moved_in: String,
+    /// One-time token (`web::once`).
+    #[serde(default)]
+    pub form_token: String,
 }
 
 pub struct ValidResident {

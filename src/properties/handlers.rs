@@ -14,6 +14,7 @@ use crate::auth::Right;
 use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::web::context::flash;
+use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Upload, UserPage};
 use diesel_async::AsyncConnection;
 
@@ -40,14 +41,11 @@ async fn index_page(
 pub async fn index(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewProperties)?;
     let errors = FieldErrors::new(page.locale);
-    index_page(
-        &page,
-        &mut conn,
-        &ProjectInput::default(),
-        &errors,
-        StatusCode::OK,
-    )
-    .await
+    let input = ProjectInput {
+        form_token: once::new_token(),
+        ..Default::default()
+    };
+    index_page(&page, &mut conn, &input, &errors, StatusCode::OK).await
 }
 
 /// POST /properties
@@ -55,11 +53,19 @@ pub async fn create_project(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
-    Form(input): Form<ProjectInput>,
+    Form(mut input): Form<ProjectInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageProperties)?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some((name, address)) = input.validate(&mut errors) else {
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
+    let (Some((name, address)), Some(token)) = (input.validate(&mut errors), token) else {
         return index_page(
             &page,
             &mut conn,
@@ -70,8 +76,12 @@ pub async fn create_project(
         .await;
     };
     let meta = page.meta();
+    let me = page.user().id;
     let result = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
             let id = queries::create_project(conn, &name, &address).await?;
             audit::record(
                 conn,
@@ -81,13 +91,20 @@ pub async fn create_project(
                 json!({ "name": name }),
             )
             .await?;
-            Ok(id)
+            token.filed(conn, format!("/properties/{id}")).await
         })
         .await;
     match result {
-        Ok(id) => {
-            flash(&session, "ok", page.t("properties.project_created"));
-            Ok(see_other(&format!("/properties/{id}")))
+        Ok(filed) => {
+            once::answer(
+                &mut conn,
+                &session,
+                &page,
+                &token,
+                filed,
+                "properties.project_created",
+            )
+            .await
         }
         Err(e) if is_unique_violation(&e) => {
             errors.add("name", "properties.error.project_taken");
@@ -134,15 +151,12 @@ pub async fn project(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewProperties)?;
     let errors = FieldErrors::new(page.locale);
-    project_page(
-        &page,
-        &mut conn,
-        path.into_inner(),
-        &BuildingInput::default(),
-        &errors,
-        StatusCode::OK,
-    )
-    .await
+    let input = BuildingInput {
+        form_token: once::new_token(),
+        ..Default::default()
+    };
+    let id = path.into_inner();
+    project_page(&page, &mut conn, id, &input, &errors, StatusCode::OK).await
 }
 
 /// POST /properties/{id}/buildings
@@ -151,13 +165,21 @@ pub async fn create_building(
     session: Session,
     mut conn: DbConn,
     path: web::Path<i64>,
-    Form(input): Form<BuildingInput>,
+    Form(mut input): Form<BuildingInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageProperties)?;
     let project_id = path.into_inner();
     queries::project(&mut conn, project_id).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some((code, name)) = input.validate(&mut errors) else {
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
+    let (Some((code, name)), Some(token)) = (input.validate(&mut errors), token) else {
         return project_page(
             &page,
             &mut conn,
@@ -169,8 +191,12 @@ pub async fn create_building(
         .await;
     };
     let meta = page.meta();
+    let me = page.user().id;
     let result = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
             let id = queries::create_building(conn, project_id, &code, &name).await?;
             audit::record(
                 conn,
@@ -180,13 +206,15 @@ pub async fn create_building(
                 json!({ "code": code }),
             )
             .await?;
-            Ok(id)
+            token
+                .filed(conn, format!("/properties/buildings/{id}"))
+                .await
         })
         .await;
     match result {
-        Ok(id) => {
-            flash(&session, "ok", page.t("properties.building_created"));
-            Ok(see_other(&format!("/properties/buildings/{id}")))
+        Ok(filed) => {
+            let ok = "properties.building_created";
+            once::answer(&mut conn, &session, &page, &token, filed, ok).await
         }
         Err(e) if is_unique_violation(&e) => {
             errors.add("code", "properties.error.building_taken");
@@ -352,6 +380,7 @@ fn blank_resident() -> ResidentInput {
     ResidentInput {
         kind: "owner".into(),
         id_type: "resident_id".into(),
+        form_token: once::new_token(),
         ..Default::default()
     }
 }
@@ -416,13 +445,21 @@ pub async fn add_resident(
     session: Session,
     mut conn: DbConn,
     path: web::Path<i64>,
-    Form(input): Form<ResidentInput>,
+    Form(mut input): Form<ResidentInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageProperties)?;
     let id = path.into_inner();
     queries::room(&mut conn, id).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some(v) = input.validate(&mut errors, page.today()) else {
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
+    let (Some(v), Some(token)) = (input.validate(&mut errors, page.today()), token) else {
         return room_page(
             &page,
             &mut conn,
@@ -435,8 +472,12 @@ pub async fn add_resident(
         .await;
     };
     let meta = page.meta();
+    let me = page.user().id;
     let saved = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
             let rid = queries::insert_resident(
                 conn,
                 &NewResident {
@@ -459,12 +500,15 @@ pub async fn add_resident(
                 json!({ "room": id, "kind": v.kind }),
             )
             .await?;
-            Ok(())
+            token.filed(conn, format!("/properties/rooms/{id}")).await
         })
         .await;
     match saved {
-        Ok(()) => {}
-        // Already recorded (a double click, or someone else just now).
+        Ok(filed) => {
+            let ok = "properties.resident_added";
+            once::answer(&mut conn, &session, &page, &token, filed, ok).await
+        }
+        // Already recorded (by someone else just now, or on another form).
         Err(e) if is_unique_violation(&e) => {
             errors.add("name", "properties.error.resident_exists");
             return room_page(
@@ -478,10 +522,8 @@ pub async fn add_resident(
             )
             .await;
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => Err(e.into()),
     }
-    flash(&session, "ok", page.t("properties.resident_added"));
-    Ok(see_other(&format!("/properties/rooms/{id}")))
 }
 
 /// GET /properties/import-template.csv

@@ -188,7 +188,8 @@ async fn the_register_filters_offer_a_building_as_soon_as_it_exists() {
         .await
         .unwrap();
     let res = clerk
-        .post(
+        .submit(
+            &format!("/properties/{project}"),
             &format!("/properties/{project}/buildings"),
             &[("code", "3"), ("name", "")],
         )
@@ -593,7 +594,8 @@ async fn an_owner_without_an_id_on_record_cannot_be_checked_so_gets_no_keys() {
         .await
         .unwrap();
     let res = clerk
-        .post(
+        .submit(
+            &format!("/properties/rooms/{room}"),
             &format!("/properties/rooms/{room}/residents"),
             &[
                 ("kind", "owner"),

@@ -9,7 +9,8 @@ use crate::helpers::*;
 
 pub async fn new_project(b: &Browser, name: &str) -> i64 {
     let res = b
-        .post(
+        .submit(
+            "/properties",
             "/properties",
             &[("name", name), ("address", "深圳市南山区")],
         )
@@ -218,7 +219,8 @@ async fn rooms_are_generated_in_bulk_and_not_twice() {
     let b = app.login_as(Role::CsSpecialist).await;
     let project = new_project(&b, "碧水花园").await;
     let res = b
-        .post(
+        .submit(
+            &format!("/properties/{project}"),
             &format!("/properties/{project}/buildings"),
             &[("code", "3"), ("name", "")],
         )
@@ -270,7 +272,8 @@ async fn rooms_are_generated_in_bulk_and_not_twice() {
 async fn room_with_owner(app: &TestApp, b: &Browser) -> String {
     let project = new_project(b, "碧水花园").await;
     let res = b
-        .post(
+        .submit(
+            &format!("/properties/{project}"),
             &format!("/properties/{project}/buildings"),
             &[("code", "1"), ("name", "")],
         )
@@ -301,7 +304,8 @@ async fn a_resident_id_is_checked_and_shown_masked() {
     let b = app.login_as(Role::CsSpecialist).await;
     let room = room_with_owner(&app, &b).await;
     let wrong = b
-        .post(
+        .submit(
+            &room,
             &format!("{room}/residents"),
             &[
                 ("kind", "owner"),
@@ -322,7 +326,8 @@ async fn a_resident_id_is_checked_and_shown_masked() {
     assert_eq!(value_of(&body, "#f-name").unwrap(), "王小明");
 
     let ok = b
-        .post(
+        .submit(
+            &room,
             &format!("{room}/residents"),
             &[
                 ("kind", "owner"),
@@ -356,7 +361,8 @@ async fn seeing_personal_data_in_full_is_a_right_and_is_audited() {
     let app = TestApp::spawn().await;
     let b = app.login_as(Role::CsSpecialist).await;
     let room = room_with_owner(&app, &b).await;
-    b.post(
+    b.submit(
+        &room,
         &format!("{room}/residents"),
         &[
             ("kind", "owner"),
@@ -468,12 +474,25 @@ async fn a_double_submit_records_a_resident_once() {
         ("id_number", ""),
     ];
 
+    let token = b.form_token(&room).await;
+    let mut fields = fields.to_vec();
+    fields.push(("form_token", &token));
     let first = b.post(&format!("{room}/residents"), &fields).await;
     let second = b.post(&format!("{room}/residents"), &fields).await;
 
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
-    assert_eq!(second.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body = second.text().await.unwrap();
+    // The second leads to what the first recorded, saying so.
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&second), room);
+    let (_, page) = b.page(&room).await;
+    assert!(page.contains("已经提交过"));
+    assert_eq!(count(&app, "residents").await, 1);
+    // A new form for the same person is refused on the name, input kept.
+    let again = b
+        .submit(&room, &format!("{room}/residents"), &fields[..5])
+        .await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = again.text().await.unwrap();
     assert_eq!(text_of(&body, "#e-name").unwrap(), "该住户已登记在此房间。");
     assert_eq!(value_of(&body, "#f-name").unwrap(), "赵六", "input kept");
     assert_eq!(count(&app, "residents").await, 1);
