@@ -213,7 +213,7 @@ impl ResidentInput {
                 }
             },
             (_, raw) if raw.chars().count() > 40 => {
-                errors.add("id_number", "properties.error.id_length");
+                errors.add("id_number", "properties.error.id_too_long");
                 None
             }
             (_, raw) => Some(raw.to_owned()),

@@ -591,10 +591,21 @@ fn read_error(page: &UserPage, e: ReadError) -> String {
         ReadError::TooManyRows => {
             page.tf("properties.import.too_many", &[("max", &import::MAX_ROWS)])
         }
-        ReadError::MissingColumns(m) => page.tf(
-            "properties.import.missing_columns",
-            &[("columns", &m.join(page.t("paper.list_separator")))],
-        ),
+        ReadError::MissingColumns(m) => {
+            // Either header is read; the reader's language names both.
+            let names: Vec<String> = m
+                .iter()
+                .map(|(zh, en)| match page.locale {
+                    crate::i18n::Locale::ZhCn => (*zh).to_owned(),
+                    crate::i18n::Locale::En => format!("{en} ({zh})"),
+                })
+                .collect();
+            let columns = names.join(page.t("paper.list_separator"));
+            page.tf(
+                "properties.import.missing_columns",
+                &[("columns", &columns)],
+            )
+        }
     }
 }
 

@@ -52,7 +52,8 @@ pub enum ReadError {
     /// Neither CSV nor a readable workbook.
     Unreadable,
     /// Required columns missing from the first row.
-    MissingColumns(Vec<&'static str>),
+    /// The required columns not found: (Chinese header, English header).
+    MissingColumns(Vec<(&'static str, &'static str)>),
     Empty,
     TooManyRows,
 }
@@ -191,11 +192,11 @@ pub fn columns(header: &[String]) -> Result<HashMap<Column, usize>, ReadError> {
             map.insert(*c, i);
         }
     }
-    let missing: Vec<&'static str> = HEADERS
+    let missing: Vec<(&'static str, &'static str)> = HEADERS
         .iter()
         .filter(|(c, _, _)| matches!(c, Column::Building | Column::Floor | Column::Number))
         .filter(|(c, _, _)| !map.contains_key(c))
-        .map(|(_, zh, _)| *zh)
+        .map(|(_, zh, en)| (*zh, *en))
         .collect();
     if missing.is_empty() {
         Ok(map)
@@ -303,6 +304,11 @@ pub fn check(
                         None
                     }
                 },
+                // As the resident form: other documents' numbers up to 40.
+                (_, false) if id_raw.trim().chars().count() > 40 => {
+                    err("properties.error.id_too_long");
+                    None
+                }
                 (_, false) => Some(id_raw.trim().to_owned()),
             };
             shown_phone = phone
@@ -413,7 +419,7 @@ mod tests {
     fn missing_columns_are_named() {
         let cells = read_cells("t.csv", "栋号,房号\n1,101\n".as_bytes()).unwrap();
         match check(&cells, Locale::ZhCn, today()) {
-            Err(ReadError::MissingColumns(m)) => assert_eq!(m, vec!["楼层"]),
+            Err(ReadError::MissingColumns(m)) => assert_eq!(m, vec![("楼层", "floor")]),
             other => panic!("{:?}", other.map(|_| ())),
         }
     }

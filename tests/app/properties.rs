@@ -102,6 +102,28 @@ async fn an_import_with_a_bad_row_commits_nothing_and_names_the_row() {
 }
 
 #[tokio::test]
+async fn an_import_names_missing_columns_in_the_readers_language_and_caps_document_numbers() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "碧水花园").await;
+    b.page("/properties?lang=en").await;
+    let res = upload(&b, project, "rooms.csv", "building,room\n1,301\n".into()).await;
+    // Kept, then read on its preview, which names what is missing.
+    let (_, body) = b.page(&location(&res)).await;
+    assert!(body.contains("floor (楼层)"), "{body}");
+
+    b.page("/properties?lang=zh-CN").await;
+    let long = "P".repeat(41);
+    let list = format!(
+        "栋号,单元,楼层,房号,住户类型,住户姓名,证件类型,证件号码\n1,1,3,301,业主,王小明,护照,{long}\n"
+    );
+    let res = upload(&b, project, "rooms.csv", list.into_bytes()).await;
+    let (_, preview) = b.page(&location(&res)).await;
+    assert!(preview.contains("证件号码最多 40 个字符"), "{preview}");
+    assert!(!preview.contains("确认导入"), "no commit button");
+}
+
+#[tokio::test]
 async fn a_clean_import_commits_every_row_once() {
     let app = TestApp::spawn().await;
     let b = app.login_as(Role::CsSpecialist).await;
