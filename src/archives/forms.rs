@@ -53,6 +53,8 @@ pub struct DocInput {
     /// The correction form only: [`particulars_seen`] of the document as the
     /// form showed it (empty: not checked).
     pub seen: String,
+    /// The filing form only: its one-time token (`web::once`).
+    pub form_token: String,
 }
 
 /// A short fingerprint of a document's particulars (what its correction form
@@ -88,6 +90,7 @@ impl DocInput {
             box_: get("box"),
             confidential: f.contains_key("confidential"),
             seen: get("seen"),
+            form_token: get("form_token"),
         }
     }
 
@@ -102,6 +105,7 @@ impl DocInput {
             box_: d.box_.clone(),
             confidential: d.confidential,
             seen: particulars_seen(d),
+            form_token: String::new(),
         }
     }
 

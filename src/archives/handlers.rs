@@ -277,9 +277,12 @@ pub(super) async fn render_show(
     page: &UserPage,
     conn: &mut DbConn,
     archive: Archive,
-    forms: ShowForms,
+    mut forms: ShowForms,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    if forms.doc.form_token.is_empty() {
+        forms.doc.form_token = crate::web::once::new_token();
+    }
     let types: Vec<DocType> = queries::doc_types(conn)
         .await?
         .into_iter()
@@ -395,18 +398,27 @@ pub async fn add_document(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::EditArchives)?;
     let archive = queries::get(&mut conn, path.into_inner()).await?;
-    let input = DocInput::from_fields(&upload.fields);
+    let mut input = DocInput::from_fields(&upload.fields);
+    let mut errors = FieldErrors::new(page.locale);
+    // A double click, or the back button after filing, leads to the archive.
+    let token = crate::web::once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
     let types: Vec<DocType> = queries::doc_types(&mut conn)
         .await?
         .into_iter()
         .filter(|t| t.archive_kind == archive.kind)
         .collect();
     let ids: Vec<i64> = types.iter().map(|t| t.id).collect();
-    let mut errors = FieldErrors::new(page.locale);
     let scan = upload.file("scan");
     let scan_type = scan.and_then(|f| check_scan(&f.content, &mut errors));
     let valid = input.validate(&ids, config.today(), &mut errors);
-    let Some(v) = valid.filter(|_| errors.is_empty()) else {
+    let (Some(v), Some(token)) = (valid.filter(|_| errors.is_empty()), token) else {
         let forms = ShowForms {
             doc: input,
             events: None,
@@ -425,8 +437,12 @@ pub async fn add_document(
     let me = page.user().id;
     let meta = page.meta();
     let archive_id = archive.id;
+    let mut duplicate = false;
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
             let Some(id) = queries::insert_document(
                 conn,
                 &NewDocument {
@@ -443,7 +459,9 @@ pub async fn add_document(
             )
             .await?
             else {
-                return Ok(false);
+                // Undone, the claim too: the form comes back with its token.
+                duplicate = true;
+                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
             };
             if let (Some(f), Some(ct)) = (scan, scan_type) {
                 queries::put_scan(conn, id, ct, &clean_name(&f.filename), &f.content, me).await?;
@@ -457,12 +475,16 @@ pub async fn add_document(
                 json!({ "archive": archive_id, "type": v.type_id, "scan": scan_type }),
             )
             .await?;
-            Ok(true)
+            Ok(token.filed(conn, format!("/archives/{archive_id}")).await?)
         })
-        .await?;
-    if !filed {
-        // Filed already (a double click, or a paper typed as another): the
-        // form comes back as typed, beside the archive's list that shows it.
+        .await;
+    let filed = match filed {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) if duplicate => None,
+        other => Some(other?),
+    };
+    let Some(filed) = filed else {
+        // Filed already, from another form (a paper typed as another): the form
+        // comes back as typed, beside the archive's list that shows it.
         errors.add("title", "archives.error.duplicate");
         if scan.is_some() {
             errors.add("scan", "archives.error.scan_again");
@@ -474,9 +496,9 @@ pub async fn add_document(
         };
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return render_show(&page, &mut conn, archive, forms, status).await;
-    }
-    flash(&session, "ok", page.t("archives.document_added"));
-    Ok(see_other(&format!("/archives/{archive_id}")))
+    };
+    let ok = "archives.document_added";
+    crate::web::once::answer(&mut conn, &session, &page, &token, filed, ok).await
 }
 
 /// GET /archives/documents/{id}: one document; a confidential one's view is audited.

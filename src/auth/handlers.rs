@@ -72,7 +72,7 @@ pub(super) async fn guarded(
     }
     Ok(throttle::begin(conn, username, &ctx.ip)
         .await?
-        .map_err(|lock| lock_message(ctx, &lock)))
+        .ok_or_else(|| ctx.t("auth.busy").to_owned()))
 }
 
 /// POST /login
@@ -113,12 +113,14 @@ pub async fn login(
     }
     let meta = ctx.meta();
     if let Some(lock) = throttle::current_lock(&mut conn, &username, &ctx.ip).await? {
+        // The name typed is kept only when it is an account's.
+        let known = users::find_by_username(&mut conn, &username).await?;
         audit::record(
             &mut conn,
             &meta,
             "auth.login_refused_locked",
             None,
-            json!({ "username": username }),
+            json!({ "username": known.as_ref().map(|u| u.username.as_str()) }),
         )
         .await?;
         return reshow(
@@ -128,12 +130,9 @@ pub async fn login(
         );
     }
     // Counted before the password is checked: see `throttle::begin`.
-    let attempt = match throttle::begin(&mut conn, &username, &ctx.ip).await? {
-        Ok(a) => a,
-        Err(lock) => {
-            let message = lock_message(&ctx, &lock);
-            return reshow(&errors, Some(message), StatusCode::TOO_MANY_REQUESTS);
-        }
+    let Some(attempt) = throttle::begin(&mut conn, &username, &ctx.ip).await? else {
+        let message = ctx.t("auth.busy").to_owned();
+        return reshow(&errors, Some(message), StatusCode::TOO_MANY_REQUESTS);
     };
     let user = users::find_by_username(&mut conn, &username).await?;
     let stored = user

@@ -125,12 +125,9 @@ pub async fn code(
         let message = super::handlers::lock_message(&ctx, &lock);
         return code_page(&ctx, &errors, Some(message), StatusCode::TOO_MANY_REQUESTS);
     }
-    let attempt = match throttle::begin(&mut conn, &user.username, &ctx.ip).await? {
-        Ok(a) => a,
-        Err(lock) => {
-            let message = super::handlers::lock_message(&ctx, &lock);
-            return code_page(&ctx, &errors, Some(message), StatusCode::TOO_MANY_REQUESTS);
-        }
+    let Some(attempt) = throttle::begin(&mut conn, &user.username, &ctx.ip).await? else {
+        let message = ctx.t("auth.busy").to_owned();
+        return code_page(&ctx, &errors, Some(message), StatusCode::TOO_MANY_REQUESTS);
     };
     if let Err(key) = spend(&mut conn, uid, &second.secret, &form.code).await? {
         let lock = attempt.failed(&mut conn).await?;

@@ -56,14 +56,16 @@ pub struct Attempt {
     ip: String,
 }
 
-/// Starts an attempt for this account from this address. Refused, with the lock
-/// now set, when failures already reached a limit (attempts sent at once, ahead
-/// of the lock the first of them set).
+/// Starts an attempt for this account from this address. `None` when failures
+/// and attempts still being checked already reach a limit (attempts sent at
+/// once): this one is not checked and not counted, and sets no lock, since
+/// the attempts ahead of it may yet succeed (a double click on the right
+/// password); the failures among them set the lock.
 pub async fn begin(
     conn: &mut AsyncPgConnection,
     username: &str,
     ip: &str,
-) -> QueryResult<Result<Attempt, Lock>> {
+) -> QueryResult<Option<Attempt>> {
     let id: i64 = diesel::insert_into(login_failures::table)
         .values((
             login_failures::username.eq(username),
@@ -79,11 +81,10 @@ pub async fn begin(
         ip: ip.to_owned(),
     };
     if by_account > ACCOUNT_LIMIT || by_address > ADDRESS_LIMIT {
-        if let Some(lock) = set_locks(conn, &attempt, by_account, by_address).await? {
-            return Ok(Err(lock));
-        }
+        attempt.succeeded(conn).await?;
+        return Ok(None);
     }
-    Ok(Ok(attempt))
+    Ok(Some(attempt))
 }
 
 impl Attempt {
@@ -94,7 +95,7 @@ impl Attempt {
         set_locks(conn, &self, by_account, by_address).await
     }
 
-    /// The check passed: this attempt is no failure.
+    /// The check passed (or was never made): this attempt is no failure.
     pub async fn succeeded(self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
         diesel::delete(login_failures::table.find(self.id))
             .execute(conn)

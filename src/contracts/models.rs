@@ -76,8 +76,8 @@ impl Contract {
     }
 
     /// The day of its latest step kept in a column (its signing, if none yet).
-    /// The agent's and the loan's days live in its history only:
-    /// [`super::queries::last_step_on`] adds them.
+    /// Some steps' days (the agent's, the loan's, the survey's) live in its
+    /// history only: [`super::queries::last_step_on`] adds them.
     pub fn last_step_on(&self) -> NaiveDate {
         [
             self.filed_on,

@@ -146,12 +146,13 @@ pub async fn number_taken(conn: &mut AsyncPgConnection, no: &str) -> QueryResult
 
 /// The contract's steps, in the order they were taken, with who took them.
 /// The day of the contract's latest step, which no later step may be dated
-/// before: its columns' days and those of the steps kept only in its history
-/// (the mortgage agent's and the loan's).
+/// before: its columns' days and those of every step in its history (some,
+/// such as the mortgage agent's, the loan's and the survey's, are kept there
+/// only); a correction of its particulars is no step.
 pub async fn last_step_on(conn: &mut AsyncPgConnection, c: &Contract) -> QueryResult<NaiveDate> {
     let history: Option<NaiveDate> = sales_contract_events::table
         .filter(sales_contract_events::contract_id.eq(c.id))
-        .filter(sales_contract_events::step.eq_any(["agent", "loan"]))
+        .filter(sales_contract_events::step.ne("corrected"))
         .select(diesel::dsl::max(sales_contract_events::on_date))
         .first(conn)
         .await?;

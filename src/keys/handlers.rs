@@ -901,14 +901,18 @@ pub async fn issue(
     let meta = page.meta();
     let owner_id = owner.id;
     let owner_name = owner.name.clone();
+    let mut moved = false;
     let issued = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me).await? {
                 return Ok(Issued::Claimed);
             }
             let locked = queries::lock_keys(conn, &wanted).await?;
+            // Undone, the claim too: the form comes back with its token, and
+            // a second click on it finds the token free.
             if locked.len() != wanted.len() || locked.iter().any(|k| k.status != "in") {
-                return Ok(Issued::KeysMoved);
+                moved = true;
+                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
             }
             let now = Utc::now();
             let id = queries::create_issue(
@@ -949,16 +953,18 @@ pub async fn issue(
                 .await?;
             Ok(Issued::Filed(path))
         })
-        .await?;
+        .await;
+    let issued = match issued {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) if moved => Issued::KeysMoved,
+        other => other?,
+    };
     let filed = match issued {
         Issued::Filed(path) => path,
         Issued::Claimed => None,
         Issued::KeysMoved => {
             // Lent or issued by a colleague meanwhile: the form comes back with
             // the keys as they are now, and the owner's signature kept.
-            // This form's token went with the transaction's claim: a fresh one.
             let (room, label, keys, owners) = issue_context(&mut conn, room.id).await?;
-            input.form_token = once::new_token();
             errors.add("key", "keys.error.issue_keys_moved");
             return render_issue(
                 &page,

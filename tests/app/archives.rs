@@ -62,9 +62,26 @@ async fn file_doc(
     received: &str,
     scan: Option<(&str, Vec<u8>)>,
 ) -> reqwest::Response {
+    let once = b.form_token(&format!("/archives/{archive}")).await;
+    file_doc_with(app, b, archive, code, title, received, scan, &once).await
+}
+
+/// As [`file_doc`], with the filing form's one-time token `once`.
+#[allow(clippy::too_many_arguments)]
+async fn file_doc_with(
+    app: &TestApp,
+    b: &Browser,
+    archive: i64,
+    code: &str,
+    title: &str,
+    received: &str,
+    scan: Option<(&str, Vec<u8>)>,
+    once: &str,
+) -> reqwest::Response {
     let token = b.csrf().await;
     let mut form = reqwest::multipart::Form::new()
         .text("csrf_token", token)
+        .text("form_token", once.to_owned())
         .text("type_id", type_id(app, code).await.to_string())
         .text("title", title.to_owned())
         .text("received_on", received.to_owned())
@@ -122,6 +139,38 @@ impl YearsBack for NaiveDate {
 }
 
 #[tokio::test]
+async fn a_paper_sent_twice_from_one_form_is_filed_once() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    // A double click files the paper once and leads to the archive.
+    let once = keeper.form_token(&format!("/archives/{archive}")).await;
+    for _ in 0..2 {
+        let res = file_doc_with(
+            &app,
+            &keeper,
+            archive,
+            "owner_id_copy",
+            "王小明身份证（复印件）",
+            &today().to_string(),
+            None,
+            &once,
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&res), format!("/archives/{archive}"));
+    }
+    let mut conn = app.db().await;
+    let n: i64 = archive_documents::table
+        .filter(archive_documents::archive_id.eq(archive))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
 async fn the_checklist_shows_what_is_present_and_missing_across_the_building() {
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
@@ -144,8 +193,8 @@ async fn the_checklist_shows_what_is_present_and_missing_across_the_building() {
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
     }
 
-    // A double click files the paper once; the second comes back as typed,
-    // asking for the scan again.
+    // The same paper filed again from a new form comes back as typed, asking
+    // for the scan again.
     let res = file_doc(
         &app,
         &keeper,

@@ -185,6 +185,58 @@ async fn guesses_sent_all_at_once_are_checked_no_more_than_the_limit_allows() {
 }
 
 #[tokio::test]
+async fn the_right_password_sent_twice_after_typos_locks_nothing() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let typos = app.browser();
+    for _ in 1..kefu::auth::throttle::ACCOUNT_LIMIT {
+        typos.login("employee", "wrong-password").await;
+    }
+    // A double click on the right password, both held until they go together.
+    let clicks: Vec<Browser> = (0..2).map(|_| app.browser()).collect();
+    for b in &clicks {
+        b.page("/login").await;
+    }
+    let mut hold = app.db().await;
+    hold.batch_execute("BEGIN; LOCK TABLE login_locks IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let release = async {
+        let mut watch = app.db().await;
+        loop {
+            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity \
+                  WHERE wait_event_type = 'Lock' AND datname = current_database())",
+            ))
+            .get_result(&mut watch)
+            .await
+            .unwrap();
+            if waiting >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        hold.batch_execute("COMMIT").await.unwrap();
+    };
+    let (answers, ()) = tokio::join!(
+        futures_util::future::join_all(clicks.iter().map(|b| b.login("employee", PASSWORD))),
+        release
+    );
+    assert!(answers.iter().any(|r| r.status() == StatusCode::SEE_OTHER));
+    let mut conn = app.db().await;
+    let locks: i64 = login_locks::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(locks, 0, "no lock for a right password");
+    assert_eq!(
+        app.browser().login("employee", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
 async fn a_name_no_account_can_have_is_refused_as_a_wrong_password_and_kept_nowhere() {
     let app = TestApp::spawn().await;
     let b = app.browser();

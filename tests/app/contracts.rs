@@ -193,6 +193,29 @@ async fn a_mortgage_contract_is_followed_from_filing_to_its_certificate_and_repo
         text_of(&page, "#contract-settlement").unwrap(),
         "面积差 +0.17 ㎡，客户补交 2515.07 元"
     );
+    // The survey's day is kept in the history only, yet the settlement cannot
+    // be dated before it (the earlier steps moved back ten days to show it).
+    let mut conn = app.db().await;
+    diesel::sql_query(
+        "UPDATE sales_contracts SET signed_on = signed_on - 10, filed_on = filed_on - 10, \
+         notified_on = notified_on - 10, collected_on = collected_on - 10",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    diesel::sql_query(
+        "UPDATE sales_contract_events SET on_date = on_date - 10 WHERE step <> 'surveyed'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let early = [("on_date", day(-1))];
+    let res = take(&specialist, &path, "cert-step", &pairs(&early)).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "before the survey"
+    );
     for (step, fields) in [
         ("settled", vec![("on_date", day(0))]),
         (

@@ -556,6 +556,7 @@ async fn keys_lent_while_the_owner_signs_bring_the_form_back_with_the_signature_
     // The form as it came back, with another key chosen, issues it.
     let mailbox = key_id(&app, "1-1-3-301", "mailbox").await.to_string();
     let fresh = value_of(&body, r#"input[name="form_token"]"#).unwrap();
+    assert_eq!(fresh, tok, "the claim was undone with the rest");
     let res = clerk
         .post(
             &path,
