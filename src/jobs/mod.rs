@@ -109,10 +109,12 @@ pub async fn execute(
     }
 }
 
-/// A failed run is tried again within its period after this many minutes.
-pub const RETRY_FAILED_MINUTES: i32 = 10;
-/// A run unfinished this long was cut short (its instance stopped): tried again.
-pub const RETRY_STALE_MINUTES: i32 = 30;
+/// A failed run is tried again within its period after this many minutes (a
+/// third of the period for shorter ones).
+pub const RETRY_FAILED_MINUTES: i64 = 10;
+/// A run unfinished this long was cut short (its instance stopped): tried again
+/// (after a third of the period for shorter ones).
+pub const RETRY_STALE_MINUTES: i64 = 30;
 
 /// Runs `job` for `period` unless some instance already has, or is. Returns the
 /// result, or None when this period's run was taken. A run that failed, or never
@@ -126,6 +128,11 @@ pub async fn run_for_period(
     config: &Config,
 ) -> anyhow::Result<Option<String>> {
     use diesel::sql_types::{BigInt, Integer, Text};
+    let third = (job.every_minutes / 3).max(1);
+    let (failed_after, stale_after) = (
+        RETRY_FAILED_MINUTES.min(third) as i32,
+        RETRY_STALE_MINUTES.min(third) as i32,
+    );
     #[derive(QueryableByName)]
     struct Claimed {
         #[diesel(sql_type = BigInt)]
@@ -143,8 +150,8 @@ pub async fn run_for_period(
     )
     .bind::<Text, _>(job.name)
     .bind::<Text, _>(period)
-    .bind::<Integer, _>(RETRY_FAILED_MINUTES)
-    .bind::<Integer, _>(RETRY_STALE_MINUTES)
+    .bind::<Integer, _>(failed_after)
+    .bind::<Integer, _>(stale_after)
     .get_result::<Claimed>(conn)
     .await
     .optional()

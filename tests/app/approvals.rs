@@ -842,7 +842,23 @@ async fn a_run_that_failed_or_never_finished_is_tried_again_later_in_its_period(
     assert!(run(&mut conn, "done").await.is_none());
     // Once retried and done, not again.
     assert!(run(&mut conn, "failed long ago").await.is_none());
+    // A 15-minute job cut short is tried again within its own quarter.
+    let quarter = kefu::jobs::find("approvals.remind").unwrap();
+    diesel::insert_into(job_runs::table)
+        .values((
+            job_runs::job.eq(quarter.name),
+            job_runs::period.eq("q"),
+            job_runs::started_at.eq(now - Duration::minutes(6)),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let again = kefu::jobs::run_for_period(&mut conn, quarter, "q", now, &app.config)
+        .await
+        .unwrap();
+    assert!(again.is_some(), "cut short 6 minutes ago: tried again");
     let ok: Vec<(String, Option<bool>)> = job_runs::table
+        .filter(job_runs::job.eq(job.name))
         .order(job_runs::period)
         .select((job_runs::period, job_runs::ok))
         .load(&mut conn)
