@@ -483,9 +483,15 @@ pub async fn create_common(
             flash(&session, "ok", page.tf("keys.sets_created", &[("n", &1)]));
             Ok(see_other(&format!("/keys/{id}")))
         }
+        // That door's key exists already (a double click, or made before):
+        // its page, saying so.
         None => {
             flash(&session, "error", page.t("keys.error.exists"));
-            Ok(see_other(&format!("/keys?building={}", building.id)))
+            let existing = queries::common_key(&mut conn, building.id, floor, &door).await?;
+            Ok(see_other(&match existing {
+                Some(id) => format!("/keys/{id}"),
+                None => format!("/keys?building={}", building.id),
+            }))
         }
     }
 }

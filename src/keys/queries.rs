@@ -185,6 +185,25 @@ pub async fn insert_keys(conn: &mut AsyncPgConnection, new: &[NewKey]) -> QueryR
         .await
 }
 
+/// The common-area key of this building's floor and door, if it exists.
+pub async fn common_key(
+    conn: &mut AsyncPgConnection,
+    building: i64,
+    floor: i32,
+    door: &str,
+) -> QueryResult<Option<i64>> {
+    keys::table
+        .filter(keys::category.eq("common"))
+        .filter(keys::building_id.eq(building))
+        .filter(keys::room_id.is_null())
+        .filter(keys::floor.eq(floor))
+        .filter(keys::door.eq(door))
+        .select(keys::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The hook after the cabinet's highest, for new keys hung there one after
 /// another: `hook(n)` is the n-th one's (0 first), or none past the last hook
 /// number (the key is then hung where the clerk says, on its page).

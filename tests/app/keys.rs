@@ -322,6 +322,17 @@ async fn a_common_area_key_is_made_per_floor_and_a_bad_form_keeps_the_input() {
     let id = key_id(&app, "1-9层", "天台门").await;
     let (_, body) = clerk.page(&format!("/keys/{id}")).await;
     assert!(body.contains("公共区域门窗钥匙"));
+    // Sent again: nothing new, and the key that exists is shown, saying so.
+    let res = clerk
+        .post(
+            "/keys/common",
+            &[("building", &b), ("floor", "9"), ("door", "天台门")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("/keys/{id}"));
+    let (_, body) = clerk.page(&location(&res)).await;
+    assert!(body.contains("已经建立"));
 }
 
 #[tokio::test]
