@@ -66,15 +66,29 @@ pub async fn begin(
     username: &str,
     ip: &str,
 ) -> QueryResult<Option<Attempt>> {
-    let id: i64 = diesel::insert_into(login_failures::table)
-        .values((
-            login_failures::username.eq(username),
-            login_failures::ip.eq(ip),
-        ))
-        .returning(login_failures::id)
-        .get_result(conn)
+    use diesel_async::AsyncConnection;
+    // One account's attempts are counted one at a time, each seeing all those
+    // before it; only those ahead of it (earlier ids) count, so of attempts
+    // sent at once the first ones go on, and a double click on the right
+    // password after typos lets one click through.
+    let (id, by_account, by_address) = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('login:' || $1))")
+                .bind::<diesel::sql_types::Text, _>(username)
+                .execute(conn)
+                .await?;
+            let id: i64 = diesel::insert_into(login_failures::table)
+                .values((
+                    login_failures::username.eq(username),
+                    login_failures::ip.eq(ip),
+                ))
+                .returning(login_failures::id)
+                .get_result(conn)
+                .await?;
+            let (by_account, by_address) = counts(conn, username, ip, id).await?;
+            Ok((id, by_account, by_address))
+        })
         .await?;
-    let (by_account, by_address) = counts(conn, username, ip).await?;
     let attempt = Attempt {
         id,
         username: username.to_owned(),
@@ -91,7 +105,7 @@ impl Attempt {
     /// The check failed: it stays counted, and locks the account or address
     /// when it reached a limit. Returns the lock that now applies, if any.
     pub async fn failed(self, conn: &mut AsyncPgConnection) -> QueryResult<Option<Lock>> {
-        let (by_account, by_address) = counts(conn, &self.username, &self.ip).await?;
+        let (by_account, by_address) = counts(conn, &self.username, &self.ip, i64::MAX).await?;
         set_locks(conn, &self, by_account, by_address).await
     }
 
@@ -104,18 +118,26 @@ impl Attempt {
     }
 }
 
-/// Failures within the window, of the account and of the address.
-async fn counts(conn: &mut AsyncPgConnection, username: &str, ip: &str) -> QueryResult<(i64, i64)> {
+/// Failures within the window (and attempts being checked), of the account and
+/// of the address, up to the attempt `upto`.
+async fn counts(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+    ip: &str,
+    upto: i64,
+) -> QueryResult<(i64, i64)> {
     let since = Utc::now() - chrono::Duration::minutes(WINDOW_MINUTES);
     let by_account: i64 = login_failures::table
         .filter(login_failures::username.eq(username))
         .filter(login_failures::at.gt(since))
+        .filter(login_failures::id.le(upto))
         .count()
         .get_result(conn)
         .await?;
     let by_address: i64 = login_failures::table
         .filter(login_failures::ip.eq(ip))
         .filter(login_failures::at.gt(since))
+        .filter(login_failures::id.le(upto))
         .count()
         .get_result(conn)
         .await?;
