@@ -60,12 +60,10 @@ pub struct DocInput {
 /// A short fingerprint of a document's particulars (what its correction form
 /// shows), so a correction read before someone else's is not saved over it.
 pub fn particulars_seen(d: &super::models::Document) -> String {
-    use sha2::{Digest, Sha256};
-    let text = format!(
+    crate::web::form::seen_of(&format!(
         "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
         d.type_id, d.title, d.received_on, d.pages, d.cabinet, d.box_, d.confidential
-    );
-    hex::encode(&Sha256::digest(text.as_bytes())[..8])
+    ))
 }
 
 pub struct ValidDoc {

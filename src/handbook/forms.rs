@@ -79,8 +79,7 @@ pub struct ClauseInput {
 
 /// A short fingerprint of a clause's text as its form shows it.
 pub fn body_seen(body: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(body.as_bytes())[..8])
+    crate::web::form::seen_of(body)
 }
 
 impl ClauseInput {

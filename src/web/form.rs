@@ -48,6 +48,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 
 /// A `HH:MM` time as a form sends it.
+/// A short fingerprint of what a form showed (a hidden `seen` field): the same
+/// text gives the same 16 hex digits, so a save can tell whether the record
+/// changed since the form was read without carrying the record itself.
+pub fn seen_of(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(text.as_bytes())[..8])
+}
+
 pub fn time(s: &str) -> Option<chrono::NaiveTime> {
     chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
 }
