@@ -59,9 +59,10 @@ pub(super) fn lock_message(ctx: &PageCtx, lock: &Lock) -> String {
     ctx.tf(key, &[("minutes", &minutes.max(1))])
 }
 
-/// Starts a check of a signed-in user's own password or code (account pages)
-/// under the sign-in throttle: `Err` with the message to show while the account
-/// or the address is locked, so a stolen session cannot guess without limit.
+/// Starts a check of a password or code under the sign-in throttle (the code
+/// step of sign-in, the account pages): `Err` with the message to show while
+/// the account or the address is locked, or too many attempts are being
+/// checked. (The password step does the same, auditing a lock too.)
 pub(super) async fn guarded(
     conn: &mut DbConn,
     ctx: &PageCtx,

@@ -121,13 +121,11 @@ pub async fn code(
         ..ctx.meta()
     };
     let mut errors = FieldErrors::new(ctx.locale);
-    if let Some(lock) = throttle::current_lock(&mut conn, &user.username, &ctx.ip).await? {
-        let message = super::handlers::lock_message(&ctx, &lock);
-        return code_page(&ctx, &errors, Some(message), StatusCode::TOO_MANY_REQUESTS);
-    }
-    let Some(attempt) = throttle::begin(&mut conn, &user.username, &ctx.ip).await? else {
-        let message = ctx.t("auth.busy").to_owned();
-        return code_page(&ctx, &errors, Some(message), StatusCode::TOO_MANY_REQUESTS);
+    let attempt = match super::handlers::guarded(&mut conn, &ctx, &user.username).await? {
+        Ok(a) => a,
+        Err(refused) => {
+            return code_page(&ctx, &errors, Some(refused), StatusCode::TOO_MANY_REQUESTS)
+        }
     };
     if let Err(key) = spend(&mut conn, uid, &second.secret, &form.code).await? {
         let lock = attempt.failed(&mut conn).await?;
