@@ -130,19 +130,7 @@ async fn guesses_sent_all_at_once_are_checked_no_more_than_the_limit_allows() {
         .await
         .unwrap();
     let release = async {
-        let mut watch = app.db().await;
-        loop {
-            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "(SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database())",
-            ))
-            .get_result(&mut watch)
-            .await
-            .unwrap();
-            if waiting >= 4 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        app.await_lock_waiters(4).await;
         hold.batch_execute("COMMIT").await.unwrap();
     };
     let (answers, ()) = tokio::join!(
@@ -202,20 +190,7 @@ async fn the_right_password_sent_twice_after_typos_locks_nothing() {
         .await
         .unwrap();
     let release = async {
-        let mut watch = app.db().await;
-        loop {
-            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "(SELECT count(*) FROM pg_stat_activity \
-                  WHERE wait_event_type = 'Lock' AND datname = current_database())",
-            ))
-            .get_result(&mut watch)
-            .await
-            .unwrap();
-            if waiting >= 2 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        app.await_lock_waiters(2).await;
         hold.batch_execute("COMMIT").await.unwrap();
     };
     let (answers, ()) = tokio::join!(

@@ -257,6 +257,25 @@ impl TestApp {
     pub async fn db(&self) -> AsyncPgConnection {
         AsyncPgConnection::establish(&self.db_url).await.unwrap()
     }
+
+    /// Waits until at least `n` sessions of this test's database wait on a lock
+    /// (requests held behind a lock the test took, to release them together).
+    pub async fn await_lock_waiters(&self, n: i64) {
+        let mut watch = self.db().await;
+        loop {
+            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity \
+                  WHERE wait_event_type = 'Lock' AND datname = current_database())",
+            ))
+            .get_result(&mut watch)
+            .await
+            .unwrap();
+            if waiting >= n {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
 }
 
 /// One browser: a cookie jar, no automatic redirects.

@@ -527,19 +527,7 @@ async fn keys_lent_while_the_owner_signs_bring_the_form_back_with_the_signature_
         .await
         .unwrap();
     let meanwhile = async {
-        let mut watch = app.db().await;
-        loop {
-            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "(SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database())",
-            ))
-            .get_result(&mut watch)
-            .await
-            .unwrap();
-            if waiting > 0 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        app.await_lock_waiters(1).await;
         colleague
             .batch_execute(&format!(
                 "UPDATE keys SET status = 'lent' WHERE id = {door}; COMMIT"
