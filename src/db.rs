@@ -100,6 +100,12 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
     )
 }
 
+/// True when `e` is the violation of the constraint named `name` (an exclusion
+/// constraint's, say: the guard behind a check the form makes first).
+pub fn violates(e: &diesel::result::Error, name: &str) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(_, info) if info.constraint_name() == Some(name))
+}
+
 /// A pooled connection, taken for the length of one request.
 pub struct DbConn(pub PooledConn);
 

@@ -548,6 +548,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         end_date -> Date,
+        overlap_allowed -> Bool,
     }
 }
 

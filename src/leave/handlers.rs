@@ -137,58 +137,69 @@ pub async fn create(
     let ok = valid.is_some();
     let token = once::check_valid(&mut conn, &session, &page, form_token, &mut errors, ok).await?;
     if let (Some(v), Some(token)) = (valid, token) {
-        if let Some(path) = file(&mut conn, &page, &config, &token, v).await? {
-            return once::answer(
-                &mut conn,
-                &session,
-                &page,
-                &token,
-                Some(path),
-                "leave.filed",
-            )
-            .await;
+        match file(&mut conn, &page, &config, &token, &v).await? {
+            Filed::Path(path) => {
+                let ok = "leave.filed";
+                return once::answer(&mut conn, &session, &page, &token, Some(path), ok).await;
+            }
+            Filed::Overlap => {
+                // The request in the way may be this very form's, sent twice.
+                once::sent_before(&mut conn, &session, &page, &input.form_token).await?;
+                let new = v.row(page.user().id, "pending", None);
+                say_overlap(&mut conn, &mut errors, &new, None).await?;
+            }
+            Filed::TokenUsed => {
+                let form_token = &mut input.form_token;
+                once::taken(&mut conn, &session, &page, form_token, &mut errors).await?;
+            }
         }
-        once::taken(
-            &mut conn,
-            &session,
-            &page,
-            &mut input.form_token,
-            &mut errors,
-        )
-        .await?;
     }
     new_form_page(&page, &input, &errors, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 #[derive(QueryableByName)]
-struct Filed {
+struct FiledRow {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     result_path: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    clash: Option<i64>,
+}
+
+/// How a filing ended.
+enum Filed {
+    /// Filed: the new request's page.
+    Path(String),
+    /// Nothing filed: the form token was already used.
+    TokenUsed,
+    /// Nothing filed: the requester has pending or approved leave at the same time.
+    Overlap,
 }
 
 /// Files the leave request, its approval request and everything they bring (the
 /// trail, the approver's link and mail, the audit line, the form token) in one
-/// statement. `None` when the form token was already used.
+/// statement, unless the requester is already away then.
 async fn file(
     conn: &mut DbConn,
     page: &UserPage,
     config: &Config,
     token: &once::Token,
-    v: ValidLeave,
-) -> Result<Option<String>, AppError> {
+    v: &ValidLeave,
+) -> Result<Filed, AppError> {
     let me = page.user();
     let now = Utc::now();
     let plan = engine::plan(&mut **conn, &approvals::LEAVE, None, me.id, config, now).await?;
     let new = v.row(me.id, "pending", None);
     let mut w = crate::db::With::new();
     w.next_id("leave_requests");
-    token.claim_in(&mut w, me.id, "'/leave/' || ids.id", "ids");
+    queries::clash_in(&mut w, &new);
+    let unless_clash = "ids WHERE NOT EXISTS (SELECT 1 FROM clash)";
+    token.claim_in(&mut w, me.id, "'/leave/' || ids.id", unless_clash);
     queries::create_in(&mut w, &new, "ids, claim");
     let details = views::detail_lines(&in_memory(&new), plan.mail_locale());
     plan.file_in(
         &mut w,
         "subject",
-        &subject(&me.display_name, &v),
+        &subject(&me.display_name, v),
         details,
         config,
     )?;
@@ -204,12 +215,46 @@ async fn file(
             "subject, request",
         ),
     );
-    let filed: Option<Filed> = w
-        .select("SELECT result_path FROM claim")
-        .get_result(&mut **conn)
-        .await
-        .optional()?;
-    Ok(filed.and_then(|f| f.result_path))
+    let row = w
+        .select("SELECT (SELECT result_path FROM claim) AS result_path, (SELECT id FROM clash) AS clash")
+        .get_result::<FiledRow>(&mut **conn)
+        .await;
+    Ok(match row {
+        Ok(FiledRow {
+            result_path: Some(path),
+            ..
+        }) => Filed::Path(path),
+        Ok(FiledRow { clash: Some(_), .. }) => Filed::Overlap,
+        Ok(_) => Filed::TokenUsed,
+        // Another filing of the same person's, at the same time, got there first.
+        Err(e) if crate::db::violates(&e, queries::NO_OVERLAP) => Filed::Overlap,
+        Err(e) => return Err(e.into()),
+    })
+}
+
+/// Says on the form which request of the same person's is in the way of `new`.
+async fn say_overlap(
+    conn: &mut AsyncPgConnection,
+    errors: &mut FieldErrors,
+    new: &NewLeave<'_>,
+    except: Option<i64>,
+) -> Result<(), AppError> {
+    let loc = errors.locale();
+    let text = match queries::clash(conn, new, except).await? {
+        Some(l) => loc.tf(
+            "leave.error.overlap",
+            &[
+                ("id", &l.id),
+                ("from", &views::start_text(&l, loc)),
+                ("until", &views::end_text(&l, loc)),
+                ("status", &views::status_label(loc, &l.status)),
+            ],
+        ),
+        // Withdrawn or refused in the meantime: nothing is in the way now.
+        None => loc.t("leave.error.overlap_gone").to_owned(),
+    };
+    errors.add_text("start_date", text);
+    Ok(())
 }
 
 /// The request as it will read once filed, for the approver's mail.
@@ -386,6 +431,7 @@ pub async fn update(
         );
     };
     let me = page.user().clone();
+    let me_id = me.id;
     let meta = page.meta();
     let now = Utc::now();
     let done = conn
@@ -408,6 +454,12 @@ pub async fn update(
             // Changed since the form was read (another tab): that change stays.
             if !input.version.is_empty() && input.version != req.version.to_string() {
                 return Ok(Edit::Changed(req.version));
+            }
+            if queries::clash(conn, &v.row(me.id, "pending", None), Some(id))
+                .await?
+                .is_some()
+            {
+                return Ok(Edit::Overlap);
             }
             queries::update(
                 conn,
@@ -448,10 +500,18 @@ pub async fn update(
             .await?;
             Ok(Edit::Saved)
         })
-        .await?;
+        .await;
+    let done = match done {
+        Err(AppError::Db(e)) if crate::db::violates(&e, queries::NO_OVERLAP) => Edit::Overlap,
+        done => done?,
+    };
     let mut input = input;
     match done {
         Edit::Saved | Edit::Unchanged => {}
+        Edit::Overlap => {
+            let new = v.row(me_id, "pending", None);
+            say_overlap(&mut conn, &mut errors, &new, Some(id)).await?;
+        }
         // Decided or withdrawn while the form was open: what was typed stays
         // on screen, to copy into a new request if still needed.
         Edit::Closed => errors.add("state", "leave.error.decided_since"),
@@ -463,7 +523,10 @@ pub async fn update(
     }
     if !errors.is_empty() {
         let action = format!("/leave/{id}/edit");
-        let status = StatusCode::CONFLICT;
+        let status = match errors.has("start_date") {
+            true => StatusCode::UNPROCESSABLE_ENTITY,
+            false => StatusCode::CONFLICT,
+        };
         return form(&page, &input, &errors, "edit", action, vec![], status);
     }
     flash(&session, "ok", page.t("leave.saved"));
@@ -479,6 +542,8 @@ enum Edit {
     Closed,
     /// Changed since the form was read; the request's version now.
     Changed(i32),
+    /// The new dates overlap another pending or approved request of the requester's.
+    Overlap,
 }
 
 /// Whether the request already says what the form says.
@@ -577,10 +642,14 @@ pub async fn record(
     let meta = page.meta();
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
-            if !token.claim(conn, me).await? {
-                return Ok(None);
+            let new = v.row(employee, "approved", Some(me));
+            if queries::clash(conn, &new, None).await?.is_some() {
+                return Ok(Recorded::Overlap);
             }
-            let id = queries::create(conn, &v.row(employee, "approved", Some(me))).await?;
+            if !token.claim(conn, me).await? {
+                return Ok(Recorded::Filed(None));
+            }
+            let id = queries::create(conn, &new).await?;
             audit::record(
                 conn,
                 &meta,
@@ -589,10 +658,36 @@ pub async fn record(
                 json!({ "employee": employee, "start": v.start_date, "end": v.end_date }),
             )
             .await?;
-            Ok(token.filed(conn, format!("/leave/{id}")).await?)
+            Ok(Recorded::Filed(
+                token.filed(conn, format!("/leave/{id}")).await?,
+            ))
         })
-        .await?;
-    once::answer(&mut conn, &session, &page, &token, filed, "leave.recorded").await
+        .await;
+    match filed {
+        Ok(Recorded::Filed(filed)) => {
+            let ok = "leave.recorded";
+            return once::answer(&mut conn, &session, &page, &token, filed, ok).await;
+        }
+        Ok(Recorded::Overlap) => {}
+        Err(AppError::Db(e)) if crate::db::violates(&e, queries::NO_OVERLAP) => {}
+        Err(e) => return Err(e),
+    }
+    // The leave in the way may be this very form's, sent twice.
+    once::sent_before(&mut conn, &session, &page, &input.form_token).await?;
+    let new = v.row(employee, "approved", Some(me));
+    say_overlap(&mut conn, &mut errors, &new, None).await?;
+    let list = employees(&mut conn).await?;
+    let action = "/leave/record".into();
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    form(&page, &input, &errors, "record", action, list, status)
+}
+
+/// How recording leave after the fact ended.
+enum Recorded {
+    /// What [`once::answer`] is given.
+    Filed(Option<String>),
+    /// The employee has pending or approved leave at the same time.
+    Overlap,
 }
 
 #[derive(Deserialize)]

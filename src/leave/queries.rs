@@ -1,3 +1,5 @@
+use std::collections::Bound;
+
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -64,6 +66,69 @@ pub fn create_in(w: &mut crate::db::With, new: &NewLeave<'_>, from: &str) {
         ),
     );
 }
+
+/// The half days `new` covers, as the SQL function `leave_span` of the
+/// constraint `leave_requests_no_overlap` computes them: day n from 2000-01-01
+/// is the half days [2n, 2n + 2), a first day from noon starts at 2n + 1, a last
+/// day until noon ends at 2n + 1. (Bound as a value rather than computed by
+/// that function from bound dates: PostgreSQL would run the function while
+/// planning, a statement of its own each time.)
+pub fn span(new: &NewLeave<'_>) -> (Bound<i32>, Bound<i32>) {
+    let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+    let half = |d: NaiveDate| ((d - epoch).num_days() * 2) as i32;
+    (
+        Bound::Included(half(new.start_date) + i32::from(new.start_pm)),
+        Bound::Excluded(half(new.end_date) + 2 - i32::from(new.end_am)),
+    )
+}
+
+/// The pending or approved request of `new.user_id` that shares a half day with
+/// `new` ([`span`]), other than `except` (the request being edited): the first
+/// by date. One person is not away twice at the same time.
+pub async fn clash(
+    conn: &mut AsyncPgConnection,
+    new: &NewLeave<'_>,
+    except: Option<i64>,
+) -> QueryResult<Option<Leave>> {
+    use diesel::sql_types::{Bool, Integer, Range};
+    leave_requests::table
+        .filter(leave_requests::user_id.eq(new.user_id))
+        .filter(leave_requests::status.eq_any(["pending", "approved"]))
+        .filter(leave_requests::overlap_allowed.eq(false))
+        .filter(leave_requests::id.ne(except.unwrap_or(0)))
+        .filter(
+            diesel::dsl::sql::<Bool>("leave_span(start_date, start_pm, end_date, end_am) && ")
+                .bind::<Range<Integer>, _>(span(new)),
+        )
+        .order((leave_requests::start_date, leave_requests::id))
+        .select(Leave::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// As [`clash`] with no exception, as the part `clash` of a one-statement filing
+/// ([`crate::db::With`]): the id of the request in the way, if any. The parts
+/// after it file nothing when it has a row.
+pub fn clash_in(w: &mut crate::db::With, new: &NewLeave<'_>) {
+    use diesel::sql_types::{BigInt, Integer, Range};
+    let (user, span) = (
+        w.bind::<BigInt, _>(new.user_id),
+        w.bind::<Range<Integer>, _>(span(new)),
+    );
+    w.part(
+        "clash",
+        &format!(
+            "SELECT id FROM leave_requests WHERE user_id = {user} \
+             AND status IN ('pending', 'approved') AND NOT overlap_allowed \
+             AND leave_span(start_date, start_pm, end_date, end_am) && {span} LIMIT 1"
+        ),
+    );
+}
+
+/// The constraint behind [`clash`]: a filing that raced another one past the
+/// check fails on it.
+pub const NO_OVERLAP: &str = "leave_requests_no_overlap";
 
 pub async fn update(
     conn: &mut AsyncPgConnection,

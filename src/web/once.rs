@@ -117,13 +117,27 @@ pub async fn taken(
     field: &mut String,
     errors: &mut FieldErrors,
 ) -> Result<(), AppError> {
+    sent_before(conn, session, page, field).await?;
+    errors.add(FIELD, "once.error.invalid");
+    *field = new_token();
+    Ok(())
+}
+
+/// When a filing was refused for what is already on record (the same person's
+/// leave at the same time, say), that record may be this very form's, sent
+/// twice: then [`AppError::FormAlreadySent`], as [`check`] would have answered
+/// had the first submit ended before. Otherwise nothing.
+pub async fn sent_before(
+    conn: &mut AsyncPgConnection,
+    session: &Session,
+    page: &UserPage,
+    field: &str,
+) -> Result<(), AppError> {
     if let Some((user, Some(path))) = lookup(conn, field).await? {
         if user == page.user().id {
             return Err(already(session, page, path));
         }
     }
-    errors.add(FIELD, "once.error.invalid");
-    *field = new_token();
     Ok(())
 }
 

@@ -120,6 +120,15 @@ async fn load_bench_data(conn: &mut AsyncPgConnection, rows: usize) {
     }
 }
 
+/// A day of its own for each POST of the test (`{day}` of bench/pages.tsv): one
+/// person's leave may not overlap.
+fn next_day() -> chrono::NaiveDate {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let first = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+    first + chrono::Days::new(NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
 /// Statements per request of each page that exists (`None`: it answered 404).
 async fn statements_per_page(app: &TestApp, pages: &[Page]) -> Vec<Option<f64>> {
     let mut conn = app.db().await;
@@ -140,7 +149,9 @@ async fn statements_per_page(app: &TestApp, pages: &[Page]) -> Vec<Option<f64>> 
                     .clone()
                     .unwrap_or_default()
                     .replace("{n}", &n.to_string())
-                    .replace("{token}", &kefu::web::context::new_token());
+                    .replace("{token}", &kefu::web::context::new_token())
+                    .replace("{day}", &next_day().to_string())
+                    .replace("{half}", "am");
                 b.client
                     .post(b.url(&path))
                     .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

@@ -510,3 +510,266 @@ async fn a_nul_in_a_field_is_dropped_and_the_leave_is_filed() {
         .unwrap();
     assert_eq!(reasons, ["家中有事"]);
 }
+
+/// Files leave from `start` to `end` with the halves given (`am`/`pm`); the answer.
+async fn file_span(
+    b: &Browser,
+    (start, start_half): (&str, &str),
+    (end, end_half): (&str, &str),
+    reason: &str,
+) -> reqwest::Response {
+    b.submit(
+        "/leave/new",
+        "/leave/new",
+        &[
+            ("leave_type", "personal"),
+            ("start_date", start),
+            ("start_half", start_half),
+            ("end_date", end),
+            ("end_half", end_half),
+            ("reason", reason),
+        ],
+    )
+    .await
+}
+
+fn leave_id(res: &reqwest::Response) -> i64 {
+    location(res).trim_start_matches("/leave/").parse().unwrap()
+}
+
+#[tokio::test]
+async fn leave_over_the_same_persons_pending_or_approved_leave_is_refused_naming_it() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let (d3, d4, d5) = (day(3), day(4), day(5));
+
+    // Day 3 until noon of day 4.
+    let first = file_span(&employee, (&d3, "am"), (&d4, "am"), "看病").await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let first = leave_id(&first);
+
+    // The whole of day 4 takes in its morning: refused, the request in the way named.
+    let res = file_span(&employee, (&d4, "am"), (&d5, "pm"), "回老家").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    let msg = text_of(&body, "#e-start_date").unwrap();
+    assert!(msg.contains(&format!("#{first}")), "{msg}");
+    assert!(msg.contains(&format!("{d3} 上午起")), "{msg}");
+    assert!(msg.contains(&format!("{d4} 至中午")), "{msg}");
+    assert!(msg.contains("待审批"), "{msg}");
+    assert_eq!(value_of(&body, "#f-start_date").unwrap(), d4, "input kept");
+    assert!(body.contains("回老家"), "input kept");
+    assert_eq!(rows(&app).await.0, 1, "nothing filed");
+
+    // From noon of day 4 is free.
+    let res = file_span(&employee, (&d4, "pm"), (&d5, "pm"), "回老家").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Someone else's leave is no obstacle.
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let res = file_span(&specialist, (&d3, "am"), (&d5, "pm"), "培训").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Withdrawn, the first request is no obstacle either.
+    let mut conn = app.db().await;
+    let request: i64 = approval_requests::table
+        .filter(approval_requests::kind.eq("leave"))
+        .filter(approval_requests::subject_id.eq(first))
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = employee
+        .post(&format!("/approvals/{request}/withdraw"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = file_span(&employee, (&d3, "am"), (&d3, "pm"), "看病").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(rows(&app).await.0, 4);
+
+    // In English too.
+    let res = employee
+        .submit(
+            "/leave/new?lang=en",
+            "/leave/new",
+            &[
+                ("leave_type", "personal"),
+                ("start_date", &d3),
+                ("end_date", &d3),
+                ("reason", "again"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let msg = text_of(&res.text().await.unwrap(), "#e-start_date").unwrap();
+    assert!(msg.contains("overlap leave request #"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_change_that_would_overlap_other_leave_is_refused_and_the_request_stays() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let (d3, d6) = (day(3), day(6));
+    let a = file_span(&employee, (&d3, "am"), (&d3, "pm"), "看病").await;
+    let a = leave_id(&a);
+    let b = file_span(&employee, (&d6, "am"), (&d6, "pm"), "办事").await;
+    let b = leave_id(&b);
+
+    let res = employee
+        .post(
+            &format!("/leave/{b}/edit"),
+            &[
+                ("leave_type", "personal"),
+                ("start_date", &d3),
+                ("end_date", &d3),
+                ("reason", "改期"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    let msg = text_of(&body, "#e-start_date").unwrap();
+    assert!(msg.contains(&format!("#{a}")), "{msg}");
+    assert!(body.contains("改期"), "input kept");
+    let mut conn = app.db().await;
+    let (start, reason): (chrono::NaiveDate, String) = leave_requests::table
+        .find(b)
+        .select((leave_requests::start_date, leave_requests::reason))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!((start.to_string(), reason.as_str()), (d6.clone(), "办事"));
+
+    // Its own days are no obstacle to a change of reason.
+    let res = employee
+        .post(
+            &format!("/leave/{b}/edit"),
+            &[
+                ("leave_type", "personal"),
+                ("start_date", &d6),
+                ("end_date", &d6),
+                ("reason", "办事（改）"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sick_leave_recorded_over_leave_already_filed_is_refused() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let filed = file_span(&employee, (&day(1), "am"), (&day(2), "pm"), "回老家").await;
+    let filed = leave_id(&filed);
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let record = |until: String| {
+        let supervisor = &supervisor;
+        async move {
+            let fields = [
+                ("employee", "employee"),
+                ("start_date", &day(-1)),
+                ("end_date", &until),
+                ("reason", "急性肠胃炎"),
+            ];
+            supervisor
+                .submit("/leave/record", "/leave/record", &fields)
+                .await
+        }
+    };
+
+    let res = record(day(1)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    let msg = text_of(&body, "#e-start_date").unwrap();
+    assert!(msg.contains(&format!("#{filed}")), "{msg}");
+    assert!(body.contains("急性肠胃炎"), "input kept");
+    assert_eq!(rows(&app).await.0, 1);
+
+    // Until the day before, it is recorded.
+    assert_eq!(record(day(0)).await.status(), StatusCode::SEE_OTHER);
+}
+
+/// The race past the form's check, made certain: leave at the same time is
+/// being filed (not yet committed) when this filing comes. The database's
+/// constraint holds this one until the other commits, then refuses it, and the
+/// form names the one that got there first.
+#[tokio::test]
+async fn of_two_overlapping_filings_at_the_same_moment_one_is_filed() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let user = crate::approvals::user_id(&app, "employee").await;
+    let d3 = day(3);
+    let mut other = app.db().await;
+    other
+        .batch_execute(&format!(
+            "BEGIN; INSERT INTO leave_requests (user_id, leave_type, start_date, end_date, \
+             half_days, reason) VALUES ({user}, 'personal', '{d3}', '{d3}', 2, '另一个窗口')"
+        ))
+        .await
+        .unwrap();
+    let (res, ()) = tokio::join!(
+        file_span(&employee, (&d3, "am"), (&d3, "pm"), "看病"),
+        async {
+            app.await_lock_waiters(1).await;
+            other.batch_execute("COMMIT").await.unwrap();
+        }
+    );
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let msg = text_of(&res.text().await.unwrap(), "#e-start_date").unwrap();
+    let mut conn = app.db().await;
+    let theirs: i64 = leave_requests::table
+        .filter(leave_requests::reason.eq("另一个窗口"))
+        .select(leave_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(msg.contains(&format!("#{theirs}")), "{msg}");
+    assert_eq!(rows(&app).await.0, 1);
+}
+
+/// The half days the forms check are the ones the database's constraint
+/// compares (`leave::queries::span` against the SQL function `leave_span`).
+#[tokio::test]
+async fn the_forms_and_the_constraint_count_the_same_half_days() {
+    use diesel::sql_types::{Bool, Date, Integer, Range};
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    for (start, start_pm, end, end_am) in [
+        ("2000-01-01", false, "2000-01-01", false),
+        ("1999-12-31", true, "2000-01-02", true),
+        ("2026-12-01", true, "2026-12-01", false),
+        ("2199-12-31", false, "2199-12-31", true),
+    ] {
+        let new = kefu::leave::models::NewLeave {
+            user_id: 1,
+            leave_type: "personal",
+            start_date: d(start),
+            start_pm,
+            end_date: d(end),
+            end_am,
+            half_days: 1,
+            reason: "",
+            status: "pending",
+            after_the_fact: false,
+            recorded_by: None,
+        };
+        let same: bool = diesel::select(
+            diesel::dsl::sql::<Bool>("leave_span(")
+                .bind::<Date, _>(new.start_date)
+                .sql(", ")
+                .bind::<Bool, _>(start_pm)
+                .sql(", ")
+                .bind::<Date, _>(new.end_date)
+                .sql(", ")
+                .bind::<Bool, _>(end_am)
+                .sql(") = ")
+                .bind::<Range<Integer>, _>(kefu::leave::queries::span(&new)),
+        )
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        assert!(same, "{start} {start_pm} {end} {end_am}");
+    }
+}

@@ -189,8 +189,8 @@ async fn someone_elses_token_is_refused_without_showing_their_request() {
 async fn two_submits_at_the_same_moment_file_one_request() {
     let app = TestApp::spawn().await;
     let employee = app.login_as(Role::Employee).await;
-    let start = day(3);
-    for _ in 0..3 {
+    for i in 0..3 {
+        let start = day(3 + i);
         let token = employee.form_token("/leave/new").await;
         let csrf = employee.csrf().await;
         let fields = leave_fields(&start, "家中有事", &token, &csrf);

@@ -1,7 +1,11 @@
 -- Leave requests with their approval requests and tasks: `kefu.bench_rows` of
 -- them (1,000,000 for the large set), spread over the demo staff and the last
 -- years. All are decided except the newest 40, which wait on the supervisor, so
--- the approval inbox has a realistic page. One statement, set-based.
+-- the approval inbox has a realistic page. One person's pending and approved
+-- leave may not overlap (the constraint leave_requests_no_overlap): the first
+-- 2,200 are approved (each person's a day in four, at most three days long),
+-- the rest of the past ones refused, and the 40 pending ones lie in 2030. One
+-- statement, set-based.
 WITH n AS (
     SELECT current_setting('kefu.bench_rows')::int AS rows
 ), staff AS (
@@ -14,9 +18,13 @@ WITH n AS (
                                 reason, status, created_at, updated_at)
     SELECT staff.ids[1 + g % array_length(staff.ids, 1)],
            (ARRAY['personal', 'sick', 'annual', 'compensatory'])[1 + g % 4],
-           date '2020-01-06' + (g % 2200), date '2020-01-06' + (g % 2200) + g % 3,
+           CASE WHEN g > n.rows - 40 THEN date '2030-01-07' ELSE date '2020-01-06' END
+               + (g % 2200),
+           CASE WHEN g > n.rows - 40 THEN date '2030-01-07' ELSE date '2020-01-06' END
+               + (g % 2200) + g % 3,
            2 * (1 + g % 3), '家中有事（bench ' || g || '）',
-           CASE WHEN g > n.rows - 40 THEN 'pending' ELSE 'approved' END,
+           CASE WHEN g > n.rows - 40 THEN 'pending' WHEN g <= 2200 THEN 'approved'
+               ELSE 'rejected' END,
            now() - make_interval(mins => n.rows - g), now()
     FROM n, staff, generate_series(1, n.rows) g
     RETURNING id, user_id, leave_type, status, start_date, end_date, created_at
@@ -27,7 +35,7 @@ WITH n AS (
            u.display_name || ' · {leave.type.' || leave.leave_type || '} '
                || leave.start_date || '–' || leave.end_date,
            leave.user_id, leave.status, leave.created_at, leave.created_at,
-           CASE WHEN leave.status = 'approved' THEN leave.created_at + interval '2 hours' END
+           CASE WHEN leave.status <> 'pending' THEN leave.created_at + interval '2 hours' END
     FROM leave JOIN users u ON u.id = leave.user_id
     RETURNING id, status, created_at
 )
@@ -35,7 +43,7 @@ INSERT INTO approval_tasks (request_id, step, approver_id, role_code, level, sta
                             created_at, decided_at, decided_by, via)
 SELECT req.id, 0, sup.id, 'cs_supervisor', 0, req.status, req.created_at + interval '1 day',
        req.created_at,
-       CASE WHEN req.status = 'approved' THEN req.created_at + interval '2 hours' END,
-       CASE WHEN req.status = 'approved' THEN sup.id END,
-       CASE WHEN req.status = 'approved' THEN 'web' END
+       CASE WHEN req.status <> 'pending' THEN req.created_at + interval '2 hours' END,
+       CASE WHEN req.status <> 'pending' THEN sup.id END,
+       CASE WHEN req.status <> 'pending' THEN 'web' END
 FROM req, sup;
