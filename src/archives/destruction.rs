@@ -185,7 +185,7 @@ pub async fn appraise(
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         let side = SideInput {
             appraisal: input,
-            remove_reason: String::new(),
+            ..SideInput::fresh()
         };
         return super::handlers::render_document_with(
             &page, &mut conn, doc, fields, side, &errors, status,

@@ -197,12 +197,34 @@ impl EventsInput {
     }
 }
 
+/// Putting an archive or a paper on legal hold (冻结), or releasing it.
 #[derive(Deserialize, Default, Debug, Clone)]
 pub struct HoldInput {
+    /// `on` to hold, anything else to release.
     #[serde(default)]
     pub hold: String,
-    #[serde(default)]
-    pub reason: String,
+    /// (`reason` in pages opened before the field took this name.)
+    #[serde(default, alias = "reason")]
+    pub hold_reason: String,
+}
+
+/// How long a hold's reason may be.
+pub const HOLD_REASON_MAX: usize = 200;
+
+impl HoldInput {
+    /// Whether to hold (else release), and why: a hold needs a reason, a
+    /// release may give one. Messages under `hold_reason`.
+    pub fn validate(&self, errors: &mut FieldErrors) -> Option<(bool, String)> {
+        let hold = self.hold == "on";
+        let reason = errors.text(
+            "archives",
+            "hold_reason",
+            &self.hold_reason,
+            HOLD_REASON_MAX,
+            hold,
+        );
+        errors.is_empty().then_some((hold, reason))
+    }
 }
 
 #[derive(Deserialize, Default, Debug, Clone)]
@@ -436,6 +458,7 @@ impl AppraiseInput {
 pub struct SideInput {
     pub appraisal: AppraiseInput,
     pub remove_reason: String,
+    pub hold_reason: String,
 }
 
 impl SideInput {
@@ -444,6 +467,7 @@ impl SideInput {
         Self {
             appraisal: AppraiseInput::fresh(),
             remove_reason: String::new(),
+            hold_reason: String::new(),
         }
     }
 }

@@ -270,6 +270,8 @@ pub async fn create(
 pub struct ShowForms {
     pub doc: DocInput,
     pub events: Option<EventsInput>,
+    /// The hold form's reason, as sent.
+    pub hold_reason: String,
     pub errors: FieldErrors,
 }
 
@@ -328,6 +330,7 @@ pub(super) async fn render_show(
         moved_in,
         doc: forms.doc,
         events,
+        hold_reason: forms.hold_reason,
         errors: forms.errors,
         cites: super::ARCHIVE_CITES,
     }
@@ -353,6 +356,7 @@ pub async fn show(
     let forms = ShowForms {
         doc,
         events: None,
+        hold_reason: String::new(),
         errors: FieldErrors::new(page.locale),
     };
     render_show(&page, &mut conn, archive, forms, StatusCode::OK).await
@@ -422,6 +426,7 @@ pub async fn add_document(
         let forms = ShowForms {
             doc: input,
             events: None,
+            hold_reason: String::new(),
             errors,
         };
         return render_show(
@@ -492,6 +497,7 @@ pub async fn add_document(
         let forms = ShowForms {
             doc: input,
             events: None,
+            hold_reason: String::new(),
             errors,
         };
         let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -837,6 +843,7 @@ pub async fn events(
         let forms = ShowForms {
             doc: DocInput::default(),
             events: Some(input),
+            hold_reason: String::new(),
             errors,
         };
         return render_show(
@@ -903,17 +910,20 @@ async fn set_hold(
     conn.transaction::<_, AppError, _>(async |conn| {
         let (archive, doc, detail, entity) = match target {
             HoldTarget::Archive(id) => {
-                queries::set_archive_hold(conn, id, hold).await?;
+                if !queries::set_archive_hold(conn, id, hold).await? {
+                    return Ok(());
+                }
                 (id, None, reason.to_owned(), ("archive", id))
             }
             HoldTarget::Document { archive, id, title } => {
-                queries::set_document_hold(conn, id, hold).await?;
-                (
-                    archive,
-                    Some(id),
-                    title.to_owned(),
-                    ("archive_document", id),
-                )
+                if !queries::set_document_hold(conn, id, hold).await? {
+                    return Ok(());
+                }
+                let detail = match reason {
+                    "" => title.to_owned(),
+                    _ => format!("{title} · {reason}"),
+                };
+                (archive, Some(id), detail, ("archive_document", id))
             }
         };
         queries::add_history(conn, archive, doc, action, &detail, Some(me)).await?;
@@ -931,34 +941,41 @@ async fn set_hold(
 }
 
 /// POST /archives/{id}/hold: puts the archive on legal hold (冻结) or releases it.
+/// A hold needs a reason; without one the page comes back saying so. Sent
+/// twice, it is recorded once.
 pub async fn archive_hold(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    config: web::Data<Config>,
     path: web::Path<i64>,
     Form(input): Form<HoldInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::KeepArchives)?;
     let archive = queries::get(&mut conn, path.into_inner()).await?;
-    let hold = input.hold == "on";
-    let reason: String = input.reason.trim().chars().take(200).collect();
-    if hold && reason.is_empty() {
-        flash(&session, "error", page.t("archives.error.hold_reason"));
-    } else {
-        set_hold(
-            &page,
-            &mut conn,
-            HoldTarget::Archive(archive.id),
-            hold,
-            &reason,
-        )
-        .await?;
-        flash(&session, "ok", page.t("archives.hold_saved"));
-    }
+    let mut errors = FieldErrors::new(page.locale);
+    let Some((hold, reason)) = input.validate(&mut errors) else {
+        let forms = ShowForms {
+            doc: DocInput {
+                received_on: config.today().to_string(),
+                pages: "1".into(),
+                ..Default::default()
+            },
+            events: None,
+            hold_reason: input.hold_reason,
+            errors,
+        };
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_show(&page, &mut conn, archive, forms, status).await;
+    };
+    let target = HoldTarget::Archive(archive.id);
+    set_hold(&page, &mut conn, target, hold, &reason).await?;
+    flash(&session, "ok", page.t("archives.hold_saved"));
     Ok(see_other(&format!("/archives/{}", archive.id)))
 }
 
-/// POST /archives/documents/{id}/hold: one document on legal hold, or released.
+/// POST /archives/documents/{id}/hold: one document on legal hold, or released;
+/// as [`archive_hold`].
 pub async fn document_hold(
     page: UserPage,
     session: Session,
@@ -972,19 +989,22 @@ pub async fn document_hold(
         flash(&session, "error", page.t("archives.error.destroyed"));
         return Ok(see_other(&format!("/archives/documents/{}", doc.id)));
     }
+    let mut errors = FieldErrors::new(page.locale);
+    let Some((hold, reason)) = input.validate(&mut errors) else {
+        let fields = DocInput::of(&doc);
+        let side = SideInput {
+            hold_reason: input.hold_reason,
+            ..SideInput::fresh()
+        };
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_document_with(&page, &mut conn, doc, fields, side, &errors, status).await;
+    };
     let target = HoldTarget::Document {
         archive: doc.archive_id,
         id: doc.id,
         title: &doc.title,
     };
-    set_hold(
-        &page,
-        &mut conn,
-        target,
-        input.hold == "on",
-        input.reason.trim(),
-    )
-    .await?;
+    set_hold(&page, &mut conn, target, hold, &reason).await?;
     flash(&session, "ok", page.t("archives.hold_saved"));
     Ok(see_other(&format!("/archives/documents/{}", doc.id)))
 }

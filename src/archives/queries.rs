@@ -598,31 +598,37 @@ pub async fn resident_moved_out(
         .await
 }
 
+/// Holds or releases the archive; false when it already was so (a second click).
 pub async fn set_archive_hold(
     conn: &mut AsyncPgConnection,
     archive: i64,
     hold: bool,
-) -> QueryResult<()> {
-    diesel::update(archives::table.find(archive))
-        .set(archives::legal_hold.eq(hold))
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        archives::table
+            .find(archive)
+            .filter(archives::legal_hold.ne(hold)),
+    )
+    .set(archives::legal_hold.eq(hold))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
 }
 
+/// Holds or releases the paper; false when it already was so (a second click).
 pub async fn set_document_hold(
     conn: &mut AsyncPgConnection,
     document: i64,
     hold: bool,
-) -> QueryResult<()> {
-    diesel::update(docs::table.find(document))
+) -> QueryResult<bool> {
+    let n = diesel::update(docs::table.find(document).filter(docs::legal_hold.ne(hold)))
         .set((
             docs::legal_hold.eq(hold),
             docs::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// How many document types each kind of archive requires, kept in memory by

@@ -183,6 +183,8 @@ pub struct ArchiveShow<'a> {
     pub moved_in: Option<NaiveDate>,
     pub doc: DocInput,
     pub events: EventsInput,
+    /// The hold form's reason, as sent.
+    pub hold_reason: String,
     pub errors: FieldErrors,
     pub cites: &'static [crate::web::cite::Cite],
 }

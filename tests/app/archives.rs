@@ -763,7 +763,7 @@ async fn the_keeper_gets_one_digest_ahead_and_one_on_the_day_never_twice_and_not
     keeper
         .post(
             &format!("/archives/documents/{held}/hold"),
-            &[("hold", "on")],
+            &[("hold", "on"), ("reason", "诉讼")],
         )
         .await;
 
@@ -2318,4 +2318,101 @@ async fn the_archive_list_filters_by_building_and_exports_what_it_shows() {
         employee.get("/archives.csv").await.status(),
         StatusCode::FORBIDDEN
     );
+}
+
+/// Whether the archive, or its paper `doc`, is on legal hold.
+async fn on_hold(app: &TestApp, archive: i64, doc: Option<i64>) -> bool {
+    let mut conn = app.db().await;
+    match doc {
+        None => kefu::schema::archives::table
+            .find(archive)
+            .select(kefu::schema::archives::legal_hold)
+            .first(&mut conn)
+            .await
+            .unwrap(),
+        Some(doc) => archive_documents::table
+            .find(doc)
+            .select(archive_documents::legal_hold)
+            .first(&mut conn)
+            .await
+            .unwrap(),
+    }
+}
+
+/// The archive's history rows of `action`, as "detail".
+async fn history_of(app: &TestApp, archive: i64, action: &str) -> Vec<String> {
+    use kefu::schema::archive_history as h;
+    let mut conn = app.db().await;
+    h::table
+        .filter(h::archive_id.eq(archive))
+        .filter(h::action.eq(action))
+        .order(h::id)
+        .select(h::detail)
+        .load(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_hold_needs_a_reason_kept_on_record_and_a_second_click_records_it_once() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = archive_with_old_agreement(&app, &keeper, None).await;
+    let doc = doc_id(&app, "旧装修协议").await;
+    let long = "理".repeat(201);
+
+    for (page, paper) in [
+        (format!("/archives/{archive}"), None),
+        (format!("/archives/documents/{doc}"), Some(doc)),
+    ] {
+        // No reason, or one too long: the page comes back saying so, the input kept.
+        for (reason, message) in [(" ", "请填写冻结原因。"), (long.as_str(), "内容过长。")]
+        {
+            let res = keeper
+                .post(
+                    &format!("{page}/hold"),
+                    &[("hold", "on"), ("hold_reason", reason)],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+            let body = res.text().await.unwrap();
+            assert_eq!(text_of(&body, "#e-hold_reason").unwrap(), message, "{page}");
+            assert_eq!(
+                value_of(&body, "#f-hold_reason").unwrap(),
+                reason,
+                "{page}: input kept"
+            );
+        }
+        assert!(!on_hold(&app, archive, paper).await, "{page}: not held");
+
+        // With a reason, twice (a double click): held once, the reason on record.
+        for _ in 0..2 {
+            let res = keeper
+                .post(
+                    &format!("{page}/hold"),
+                    &[("hold", "on"), ("hold_reason", "业主诉讼，法院调取")],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{page}");
+        }
+        assert!(on_hold(&app, archive, paper).await, "{page}: held");
+        // Released without a reason.
+        let res = keeper
+            .post(
+                &format!("{page}/hold"),
+                &[("hold", "off"), ("hold_reason", "")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{page}");
+        assert!(!on_hold(&app, archive, paper).await, "{page}: released");
+    }
+    let holds = history_of(&app, archive, "hold").await;
+    assert_eq!(
+        holds,
+        vec![
+            "业主诉讼，法院调取".to_owned(),
+            "旧装修协议 · 业主诉讼，法院调取".to_owned()
+        ]
+    );
+    assert_eq!(history_of(&app, archive, "release").await.len(), 2);
 }
