@@ -654,6 +654,17 @@ pub async fn preview(
         }
     };
     let bad = rows.iter().filter(|r| !r.errors.is_empty()).count();
+    let mut rows = rows;
+    let valid: Vec<&import::ImportRow> = rows.iter().filter_map(|r| r.row.as_ref()).collect();
+    let gone = queries::moved_out_of_listed(&mut conn, project.id, &valid).await?;
+    let mut gone = gone.into_iter();
+    let mut moved_out = 0;
+    for r in rows.iter_mut().filter(|r| r.row.is_some()) {
+        if let Some(day) = gone.next().flatten() {
+            r.note = Some(page.tf("properties.import.moved_out", &[("day", &day)]));
+            moved_out += 1;
+        }
+    }
     let body = PreviewPage {
         ctx: page.ctx(),
         project,
@@ -661,6 +672,7 @@ pub async fn preview(
         filename,
         rows,
         bad,
+        moved_out,
         committed: committed.is_some(),
     }
     .render()?;
@@ -694,15 +706,32 @@ pub async fn commit(
             if !queries::mark_committed(conn, id).await? {
                 return Ok(None);
             }
-            let valid: Vec<&import::ImportRow> =
+            // Those who moved out stay moved out: their rooms are written, not them.
+            let listed: Vec<&import::ImportRow> =
                 rows.iter().filter_map(|r| r.row.as_ref()).collect();
+            let gone = queries::moved_out_of_listed(conn, project_id, &listed).await?;
+            let without: Vec<import::ImportRow> = listed
+                .iter()
+                .zip(&gone)
+                .map(|(r, out)| import::ImportRow {
+                    resident: if out.is_some() {
+                        None
+                    } else {
+                        r.resident.clone()
+                    },
+                    ..(*r).clone()
+                })
+                .collect();
+            let valid: Vec<&import::ImportRow> = without.iter().collect();
             let (rooms, people) = queries::commit_rows(conn, project_id, &valid).await?;
+            let skipped = gone.iter().filter(|d| d.is_some()).count();
             audit::record(
                 conn,
                 &meta,
                 "rooms.imported",
                 Some(("project", project_id.to_string())),
-                json!({ "import": id, "file": filename, "rooms": rooms, "residents": people }),
+                json!({ "import": id, "file": filename, "rooms": rooms, "residents": people,
+                        "moved_out_not_added": skipped }),
             )
             .await?;
             Ok(Some((rooms, people)))

@@ -151,6 +151,8 @@ pub struct Checked {
     pub errors: Vec<String>,
     /// What the row says, for the preview (personal data masked).
     pub shown: Vec<String>,
+    /// Not a problem, but worth knowing before committing (set by the handler).
+    pub note: Option<String>,
 }
 
 fn room_kind(s: &str) -> Option<&'static str> {
@@ -361,6 +363,7 @@ pub fn check(
             row,
             errors,
             shown,
+            note: None,
         });
     }
     Ok(out)

@@ -293,6 +293,80 @@ pub async fn forget_stale_imports(
     .await
 }
 
+/// For each row of a list, when the person it names moved out of the room it
+/// lists them in, if they did and do not live there now: a list imported again
+/// (an old one, a colleague's copy) must not bring them back. Someone who did
+/// move back in is added by hand on the room's page. One statement.
+pub async fn moved_out_of_listed(
+    conn: &mut AsyncPgConnection,
+    project_id: i64,
+    rows: &[&crate::properties::import::ImportRow],
+) -> QueryResult<Vec<Option<chrono::NaiveDate>>> {
+    let names: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.resident.as_ref().map(|p| p.name.as_str()))
+        .collect();
+    if names.is_empty() {
+        return Ok(vec![None; rows.len()]);
+    }
+    type Lived = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<chrono::NaiveDate>,
+    );
+    let lived: Vec<Lived> = residents::table
+        .inner_join(rooms::table.inner_join(buildings::table))
+        .filter(buildings::project_id.eq(project_id))
+        .filter(residents::name.eq_any(&names))
+        .select((
+            buildings::code,
+            rooms::unit,
+            rooms::number,
+            residents::name,
+            residents::id_number,
+            residents::moved_out,
+        ))
+        .load(conn)
+        .await?;
+    let mut there = std::collections::HashSet::new();
+    let mut gone: HashMap<_, chrono::NaiveDate> = HashMap::new();
+    for (b, u, n, name, id, out) in &lived {
+        let key = (
+            b.as_str(),
+            u.as_str(),
+            n.as_str(),
+            name.as_str(),
+            id.as_str(),
+        );
+        match out {
+            None => {
+                there.insert(key);
+            }
+            Some(d) => {
+                let last = gone.entry(key).or_insert(*d);
+                *last = (*last).max(*d);
+            }
+        }
+    }
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let p = r.resident.as_ref()?;
+            let key = (
+                r.building.as_str(),
+                r.unit.as_str(),
+                r.number.as_str(),
+                p.name.as_str(),
+                p.id_number.as_str(),
+            );
+            (!there.contains(&key)).then(|| gone.get(&key).copied())?
+        })
+        .collect())
+}
+
 /// Writes the rows of an import: missing buildings, then every room, then every
 /// resident not recorded yet, each in bulk. A fixed handful of statements for any
 /// number of rows (per building, and per thousand rows). Returns (rooms, residents)
@@ -346,7 +420,8 @@ pub async fn commit_rows(
         .map(|(id, b, u, n)| ((*b, u.as_str(), n.as_str()), *id))
         .collect();
     let room_ids: Vec<i64> = placed.iter().map(|r| r.0).collect();
-    // Those living there now: someone who moved out and back in is recorded anew.
+    // Those living there now. (Rows naming someone who moved out of the room come
+    // here without their resident: see `moved_out_of_listed`.)
     let known: Vec<(i64, String, String)> = residents::table
         .filter(residents::room_id.eq_any(&room_ids))
         .filter(residents::moved_out.is_null())

@@ -112,5 +112,7 @@ pub struct PreviewPage<'a> {
     pub filename: String,
     pub rows: Vec<Checked>,
     pub bad: usize,
+    /// Rows naming someone who moved out of that room (not added again).
+    pub moved_out: usize,
     pub committed: bool,
 }

@@ -470,17 +470,45 @@ async fn importing_the_same_list_again_adds_nothing() {
     assert_eq!(count(&app, "rooms").await, 2);
     assert_eq!(count(&app, "residents").await, 2);
 
-    // 李华 moved out, then came back: the same list records her anew.
+    // 李华 moved out: the same list (an old copy) does not bring her back. The
+    // preview says so on her row; her room is there already.
     let mut conn = app.db().await;
     diesel::sql_query("UPDATE residents SET moved_out = current_date WHERE name = '李华'")
         .execute(&mut conn)
         .await
         .unwrap();
     let res = upload(&b, project, "rooms.csv", list.as_bytes().to_vec()).await;
+    let preview = location(&res);
+    let (_, page) = b.page(&preview).await;
+    let today = crate::approvals::day(0);
+    assert!(
+        text_of(&page, "#moved-out")
+            .unwrap()
+            .contains("其中 1 行的住户已迁出所列房间"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("已于 {today} 迁出该房间")), "{page}");
+    let commit = b.post(&format!("{preview}/commit"), &[]).await;
+    let (_, page) = b.page(&location(&commit)).await;
+    assert!(page.contains("新增 0 个房间、0 位住户"), "{page}");
+    assert_eq!(count(&app, "residents").await, 2);
+    let (details,): (serde_json::Value,) = audit_log::table
+        .filter(audit_log::action.eq("rooms.imported"))
+        .order(audit_log::id.desc())
+        .select((audit_log::details,))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(details["moved_out_not_added"], 1);
+
+    // In the same room someone else of that name (another ID) is new.
+    let other = "栋号,单元,楼层,房号,住户类型,住户姓名,证件号码
+                 1,1,3,302,租户,李华,11010519491231002X
+";
+    let res = upload(&b, project, "rooms.csv", other.as_bytes().to_vec()).await;
     let commit = b.post(&format!("{}/commit", location(&res)), &[]).await;
     let (_, page) = b.page(&location(&commit)).await;
     assert!(page.contains("新增 0 个房间、1 位住户"), "{page}");
-    assert_eq!(count(&app, "residents").await, 3);
 }
 
 #[tokio::test]
