@@ -280,6 +280,28 @@ pub struct CloseInput {
     pub account: String,
 }
 
+/// How long the account of a loss may be.
+const ACCOUNT_MAX: usize = 1000;
+
+impl CloseInput {
+    /// The keys ticked as lost and the account: one is needed when any is ticked.
+    pub fn validate(&self, errors: &mut FieldErrors) -> Option<(Vec<i64>, String)> {
+        let lost = ids(&self.lost);
+        let account = self.account.trim().to_owned();
+        if !lost.is_empty() && account.is_empty() {
+            errors.add("account", "keys.error.account");
+        } else if account.chars().count() > ACCOUNT_MAX {
+            errors.add("account", "keys.error.account_too_long");
+        }
+        errors.is_empty().then_some((lost, account))
+    }
+
+    /// Whether the form ticked key `id` as lost.
+    pub fn ticked(&self, id: &i64) -> bool {
+        self.lost.iter().any(|s| s.trim() == id.to_string())
+    }
+}
+
 #[derive(Deserialize, Default, Debug, Clone)]
 pub struct CopyInput {
     #[serde(default)]

@@ -382,13 +382,13 @@ pub async fn create_room_set(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageKeys)?;
     let room = props::room(&mut conn, path.into_inner()).await?;
-    let building = props::building(&mut conn, room.building_id).await?;
     let mut errors = FieldErrors::new(page.locale);
     let cabinet = input.cabinet(&mut errors);
     if !errors.is_empty() {
-        flash(&session, "error", errors.get("cabinet").to_owned());
-        return Ok(see_other(&format!("/keys/rooms/{}", room.id)));
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_room(&page, &mut conn, room, &input.cabinet, &errors, status).await;
     }
+    let building = props::building(&mut conn, room.building_id).await?;
     let me = page.user().id;
     let meta = page.meta();
     let n = conn
@@ -718,13 +718,26 @@ pub async fn room(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let room = props::room(&mut conn, path.into_inner()).await?;
-    let building = props::building(&mut conn, room.building_id).await?;
+    let errors = FieldErrors::new(page.locale);
+    render_room(&page, &mut conn, room, "", &errors, StatusCode::OK).await
+}
+
+/// The room's keys page, its set form filled with `cabinet` and `errors`.
+async fn render_room(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    room: crate::properties::models::Room,
+    cabinet: &str,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let building = props::building(conn, room.building_id).await?;
     let filter = KeyFilter {
         room: Some(room.id),
         ..Default::default()
     };
-    let rows = queries::list_keys(&mut conn, &filter, None, 100).await?;
-    let issues = queries::issues_of_room(&mut conn, room.id).await?;
+    let rows = queries::list_keys(conn, &filter, None, 100).await?;
+    let issues = queries::issues_of_room(conn, room.id).await?;
     let body = views::RoomKeys {
         ctx: page.ctx(),
         cites: views::CITE_SETS,
@@ -735,9 +748,11 @@ pub async fn room(
         rows,
         issues,
         manage: page.may(Right::ManageKeys),
+        cabinet,
+        errors,
     }
     .render()?;
-    Ok(html(StatusCode::OK, body))
+    Ok(html(status, body))
 }
 
 /// The room's owner keys in the cabinet, and its current owners (ID masked).

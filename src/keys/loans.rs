@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::forms::{self, CloseInput, LoanInput};
+use super::forms::{CloseInput, LoanInput};
 use super::models::{Key, Loan, LoanRow, NewLoan};
 use super::queries::{self, LoanFilter, NewEvent};
 use super::views::{self, Txt};
@@ -540,8 +540,23 @@ pub async fn show(
     mut conn: DbConn,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (loan, req) = visible(&mut conn, &page, path.into_inner()).await?;
-    let mut lines = detail_lines(&mut conn, loan.id, page.locale).await?;
+    let errors = FieldErrors::new(page.locale);
+    let close = CloseInput::default();
+    let id = path.into_inner();
+    render_show(&page, &mut conn, id, close, &errors, StatusCode::OK).await
+}
+
+/// The loan's page, its return form filled with `close` and `errors` about it.
+async fn render_show(
+    page: &UserPage,
+    conn: &mut DbConn,
+    id: i64,
+    close: CloseInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (loan, req) = visible(conn, page, id).await?;
+    let mut lines = detail_lines(conn, loan.id, page.locale).await?;
     let ids: Vec<i64> = [
         Some(loan.requested_by),
         loan.handed_out_by,
@@ -550,7 +565,7 @@ pub async fn show(
     .into_iter()
     .flatten()
     .collect();
-    let names = approvals::queries::names(&mut conn, &ids).await?;
+    let names = approvals::queries::names(conn, &ids).await?;
     let name = |id: Option<i64>| id.and_then(|i| names.get(&i).cloned()).unwrap_or_default();
     let t = |k: &str| page.t(k).to_owned();
     lines.push((t("keys.requested_by"), name(Some(loan.requested_by))));
@@ -566,8 +581,8 @@ pub async fn show(
     if !loan.lost_account.is_empty() {
         lines.push((t("keys.lost_account"), loan.lost_account.clone()));
     }
-    let keys = queries::loan_keys(&mut conn, loan.id).await?;
-    let manage = may_hand(&page, keys.iter().map(|(k, _, _)| k));
+    let keys = queries::loan_keys(conn, loan.id).await?;
+    let manage = may_hand(page, keys.iter().map(|(k, _, _)| k));
     let body = views::LoanShow {
         ctx: page.ctx(),
         cites: views::CITE_LOAN,
@@ -581,9 +596,11 @@ pub async fn show(
             .map(|r| r.id),
         manage,
         loan,
+        close,
+        errors,
     }
     .render()?;
-    Ok(html(StatusCode::OK, body))
+    Ok(html(status, body))
 }
 
 /// Whether this user gives out and takes back these keys: the key clerks every
@@ -692,12 +709,11 @@ pub async fn give_back(
 ) -> Result<HttpResponse, AppError> {
     require_hands(&page)?;
     let id = path.into_inner();
-    let lost = forms::ids(&input.lost);
-    let account = input.account.trim().to_owned();
-    if !lost.is_empty() && (account.is_empty() || account.chars().count() > 1000) {
-        flash(&session, "error", page.t("keys.error.account"));
-        return Ok(see_other(&format!("/keys/loans/{id}")));
-    }
+    let mut errors = FieldErrors::new(page.locale);
+    let Some((lost, account)) = input.validate(&mut errors) else {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_show(&page, &mut conn, id, input, &errors, status).await;
+    };
     let me = page.user().id;
     let meta = page.meta();
     let done = conn

@@ -220,6 +220,9 @@ pub struct RoomKeys<'a> {
     pub rows: Vec<KeyRow>,
     pub issues: Vec<Issue>,
     pub manage: bool,
+    /// The set form's cabinet as sent, and what is wrong with it.
+    pub cabinet: &'a str,
+    pub errors: &'a FieldErrors,
 }
 
 #[derive(Template)]
@@ -346,6 +349,9 @@ pub struct LoanShow<'a> {
     pub approval_id: Option<i64>,
     pub manage: bool,
     pub overdue: bool,
+    /// The return form as sent (empty when first shown), and what is wrong with it.
+    pub close: super::forms::CloseInput,
+    pub errors: &'a FieldErrors,
 }
 
 #[derive(Template)]

@@ -38,6 +38,20 @@ pub async fn estate(app: &TestApp) -> (Browser, i64) {
     (clerk, building)
 }
 
+/// Room 1-1-301 of the demo estate.
+pub async fn room_1_301(app: &TestApp) -> i64 {
+    let mut conn = app.db().await;
+    rooms::table
+        .inner_join(buildings::table)
+        .filter(buildings::code.eq("1"))
+        .filter(rooms::number.eq("301"))
+        .filter(rooms::unit.eq("1"))
+        .select(rooms::id)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
 /// The id of a key by label and door.
 pub async fn key_id(app: &TestApp, label: &str, door: &str) -> i64 {
     let mut conn = app.db().await;
@@ -340,15 +354,7 @@ async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signa
     let app = TestApp::spawn().await;
     let (clerk, _) = estate(&app).await;
     let mut conn = app.db().await;
-    let room: i64 = rooms::table
-        .inner_join(buildings::table)
-        .filter(buildings::code.eq("1"))
-        .filter(rooms::number.eq("301"))
-        .filter(rooms::unit.eq("1"))
-        .select(rooms::id)
-        .first(&mut conn)
-        .await
-        .unwrap();
+    let room = room_1_301(&app).await;
     let (_, form) = clerk.page(&format!("/keys/rooms/{room}/issue")).await;
     assert!(
         form.contains("王小明 · 440***********1236"),
@@ -478,15 +484,7 @@ async fn keys_lent_while_the_owner_signs_bring_the_form_back_with_the_signature_
     let app = TestApp::spawn().await;
     let (clerk, _) = estate(&app).await;
     let mut conn = app.db().await;
-    let room: i64 = rooms::table
-        .inner_join(buildings::table)
-        .filter(buildings::code.eq("1"))
-        .filter(rooms::number.eq("301"))
-        .filter(rooms::unit.eq("1"))
-        .select(rooms::id)
-        .first(&mut conn)
-        .await
-        .unwrap();
+    let room = room_1_301(&app).await;
     let path = format!("/keys/rooms/{room}/issue");
     let (_, form) = clerk.page(&path).await;
     let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
@@ -808,13 +806,39 @@ async fn a_return_records_who_received_it_and_a_loss_needs_an_account() {
         .post(&format!("/keys/loans/{loan}/hand-over"), &[])
         .await;
     let k = key.to_string();
-    clerk
+    let res = clerk
         .post(
             &format!("/keys/loans/{loan}/return"),
             &[("lost", &k), ("account", " ")],
         )
         .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-account").unwrap(),
+        "勾选遗失钥匙时，须写明遗失情况说明。"
+    );
+    assert!(
+        body.contains(&format!(r#"name="lost" value="{k}" checked"#)),
+        "the tick kept"
+    );
     assert_eq!(loan_status(&app, loan).await, "out", "no account, no loss");
+    // An account too long: refused, and every word of it kept.
+    let long = "钥匙".repeat(501);
+    let res = clerk
+        .post(
+            &format!("/keys/loans/{loan}/return"),
+            &[("lost", &k), ("account", &long)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-account").unwrap(),
+        "遗失情况说明最多 1000 字。"
+    );
+    assert_eq!(text_of(&body, "#f-account").unwrap(), long);
+    assert_eq!(loan_status(&app, loan).await, "out");
     clerk
         .post(
             &format!("/keys/loans/{loan}/return"),
@@ -1832,4 +1856,34 @@ async fn a_storage_form_read_before_copies_were_made_does_not_undo_them() {
         (cabinet.as_str(), key_copies(&app, key).await),
         ("2号柜", 3)
     );
+}
+
+#[tokio::test]
+async fn a_rooms_key_set_with_a_bad_cabinet_comes_back_with_the_cabinet_kept() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    kefu::demo::seed_properties(&mut conn).await.unwrap();
+    let room = room_1_301(&app).await;
+    let clerk = app.login_as(Role::CsSpecialist).await;
+    let keys_of_room = || async {
+        let mut conn = app.db().await;
+        keys::table
+            .filter(keys::room_id.eq(room))
+            .count()
+            .get_result::<i64>(&mut conn)
+            .await
+            .unwrap()
+    };
+    let set = format!("/keys/rooms/{room}/set");
+    let long = "柜".repeat(41);
+    let res = clerk.post(&set, &[("cabinet", &long)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(!text_of(&body, "#e-cabinet").unwrap().is_empty());
+    assert_eq!(value_of(&body, "#f-cabinet").unwrap(), long, "input kept");
+    assert_eq!(keys_of_room().await, 0);
+
+    let res = clerk.post(&set, &[("cabinet", "3号柜")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(keys_of_room().await > 0);
 }
