@@ -293,15 +293,21 @@ pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The last `X-Forwarded-For` entry, if it parses as an address.
+/// The last `X-Forwarded-For` entry, if it parses as an address: bare, with a
+/// port (`203.0.113.5:4711`, `[2001:db8::1]:4711`), or bracketed (some proxies
+/// write those).
 fn forwarded_by_proxy(req: &HttpRequest) -> Option<std::net::IpAddr> {
     let last = req
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .last()?;
-    last.trim().parse().ok()
+        .last()?
+        .trim();
+    last.parse()
+        .ok()
+        .or_else(|| last.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| last.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
 }
 
 impl FromRequest for PageCtx {
@@ -417,5 +423,23 @@ mod tests {
             .insert_header(("X-Forwarded-For", "2001:db8::1"))
             .to_http_request();
         assert_eq!(client_ip(&v6, true), "2001:db8::1");
+        // With a port, or bracketed, as some proxies write them.
+        for (written, ip) in [
+            ("203.0.113.5:4711", "203.0.113.5"),
+            ("[2001:db8::1]:4711", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("10.9.9.9, 203.0.113.5:80", "203.0.113.5"),
+        ] {
+            let req = TestRequest::default()
+                .peer_addr(peer())
+                .insert_header(("X-Forwarded-For", written))
+                .to_http_request();
+            assert_eq!(client_ip(&req, true), ip, "{written}");
+        }
+        let half = TestRequest::default()
+            .peer_addr(peer())
+            .insert_header(("X-Forwarded-For", "[2001:db8::1"))
+            .to_http_request();
+        assert_eq!(client_ip(&half, true), "192.0.2.7");
     }
 }
