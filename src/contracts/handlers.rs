@@ -11,7 +11,9 @@ use serde_json::json;
 use super::forms::{ContractInput, StepInput};
 use super::models::{centi, Contract, NewContract, ReportLine};
 use super::queries::{self, Step};
-use super::views::{ContractForm, ContractList, ContractReport, ContractShow, StepForm};
+use super::views::{
+    ContractForm, ContractList, ContractPrint, ContractReport, ContractShow, StepForm,
+};
 use crate::audit;
 use crate::auth::Right;
 use crate::config::Config;
@@ -711,6 +713,28 @@ pub async fn export(
         .collect();
     let sheet = Sheet::new(loc, "contracts.title", &headers, rows);
     export::respond(&sheet, format, &format!("contracts-{show}"))
+}
+
+/// GET /contracts/print?show=…: the register as filtered, on paper (landscape).
+pub async fn print(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<ListQuery>,
+    config: web::Data<Config>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewContracts)?;
+    let show = q.show();
+    let mut rows = rows_of(&mut conn, show, None, SHEET_MAX + 1, config.today()).await?;
+    let truncated = rows.len() > SHEET_MAX as usize;
+    rows.truncate(SHEET_MAX as usize);
+    let body = ContractPrint {
+        ctx: page.ctx(),
+        rows,
+        show,
+        truncated,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
 }
 
 #[derive(Deserialize, Default, Debug)]

@@ -160,6 +160,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(handlers::list))
             .route("/new", web::get().to(handlers::new_form))
             .route("/new", web::post().to(handlers::create))
+            .route("/print", web::get().to(handlers::print))
             .route("/report", web::get().to(handlers::report))
             .service(export::routes("/report", handlers::report_export))
             .route("/{id}", web::get().to(handlers::show))

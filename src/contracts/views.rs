@@ -69,6 +69,29 @@ impl ContractList<'_> {
     }
 }
 
+/// The register on paper: the contracts of one `?show=` choice and their steps.
+#[derive(Template)]
+#[template(path = "contracts/print.html")]
+pub struct ContractPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<Contract>,
+    pub show: &'static str,
+    /// More rows matched than a sheet holds.
+    pub truncated: bool,
+}
+
+impl ContractText for ContractPrint<'_> {
+    fn loc(&self) -> crate::i18n::Locale {
+        self.ctx.locale
+    }
+}
+
+impl ContractPrint<'_> {
+    pub fn day(&self, d: &Option<chrono::NaiveDate>) -> String {
+        d.map(|d| d.to_string()).unwrap_or_default()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "contracts/form.html")]
 pub struct ContractForm<'a> {

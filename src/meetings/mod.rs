@@ -68,6 +68,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/attendance", web::get().to(records::attendance))
             .service(export::routes("/attendance", records::attendance_export))
             .route("/{id}", web::get().to(records::show))
+            .route("/{id}/print", web::get().to(records::print))
             .route("/{id}/edit", web::get().to(records::edit_form))
             .route("/{id}/edit", web::post().to(records::update)),
     )

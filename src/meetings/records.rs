@@ -12,9 +12,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::forms::MeetingInput;
-use super::models::{Counts, MeetingLine, NewMeeting};
+use super::models::{Counts, MeetingLine, MeetingRecord, NewMeeting};
 use super::queries::{self, Filter};
-use super::views::{held, AttendancePage, MeetingForm, MeetingList, MeetingShow};
+use super::views::{held, AttendancePage, MeetingForm, MeetingList, MeetingPrint, MeetingShow};
 use crate::audit;
 use crate::auth::Right;
 use crate::db::DbConn;
@@ -241,9 +241,7 @@ pub async fn show(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewMeetings)?;
-    let record = queries::get(&mut conn, path.into_inner()).await?;
-    let attendance = queries::attendance(&mut conn, record.meeting.id).await?;
-    let counts = Counts::of(attendance.iter().map(|(_, _, s)| s.as_str()));
+    let (record, attendance, counts) = record_of(&mut conn, path.into_inner()).await?;
     let body = MeetingShow {
         ctx: page.ctx(),
         record,
@@ -252,6 +250,35 @@ pub async fn show(
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
+}
+
+/// GET /meetings/{id}/print: the record on paper (会议记录), to sign and file.
+pub async fn print(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewMeetings)?;
+    let (record, attendance, counts) = record_of(&mut conn, path.into_inner()).await?;
+    let body = MeetingPrint {
+        ctx: page.ctx(),
+        record,
+        attendance,
+        counts,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// A record as its page and its paper show it: with the attendance and its counts.
+async fn record_of(
+    conn: &mut DbConn,
+    id: i64,
+) -> Result<(MeetingRecord, Vec<(i64, String, String)>, Counts), AppError> {
+    let record = queries::get(conn, id).await?;
+    let attendance = queries::attendance(conn, record.meeting.id).await?;
+    let counts = Counts::of(attendance.iter().map(|(_, _, s)| s.as_str()));
+    Ok((record, attendance, counts))
 }
 
 /// GET /meetings/{id}/edit: the record as it stands, to correct.

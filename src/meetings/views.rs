@@ -235,4 +235,27 @@ pub struct AttendancePage<'a> {
     pub query: String,
 }
 
-meeting_text!(MeetingList, MeetingForm, MeetingShow, AttendancePage);
+/// The paper 会议记录 of one meeting: the record, and the attendance with a
+/// column for each person's signature.
+#[derive(Template)]
+#[template(path = "meetings/print.html")]
+pub struct MeetingPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub record: MeetingRecord,
+    pub attendance: Vec<(i64, String, String)>,
+    pub counts: Counts,
+}
+
+impl MeetingPrint<'_> {
+    pub fn held(&self) -> String {
+        held(&self.record.meeting, self.ctx)
+    }
+}
+
+meeting_text!(
+    MeetingList,
+    MeetingForm,
+    MeetingShow,
+    MeetingPrint,
+    AttendancePage
+);

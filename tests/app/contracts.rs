@@ -517,6 +517,20 @@ async fn only_contract_staff_see_and_follow_contracts_and_a_voided_contract_keep
     let res = specialist.get("/contracts.xlsx?show=voided").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+    // So does its paper, linked from the register as filtered.
+    assert!(voided.contains(r#"href="/contracts/print?show=voided""#));
+    let (status, paper) = specialist.page("/contracts/print?show=voided").await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = texts_of(&paper, "#contracts-paper tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        rows[0].contains("CH-2026-0003") && rows[0].contains("Voided"),
+        "{rows:?}"
+    );
+    assert!(!paper.contains("5678"));
+    assert!(paper.contains("Checked by"), "in the language chosen above");
+    let (_, open) = specialist.page("/contracts/print?show=open").await;
+    assert!(!open.contains("CH-2026-0003"));
 }
 
 /// The correction form's fields as the page shows them, with `changes` applied.

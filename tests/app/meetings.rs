@@ -263,6 +263,25 @@ async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and
     assert_eq!(text_of(&page, "#meeting-counts").unwrap(), counts);
     assert!(texts_of(&page, "#meeting-attendance td").contains(&"迟到".to_owned()));
 
+    // It prints as the paper 会议记录, with a line to sign for each person.
+    let print = format!("{path}/print");
+    assert!(page.contains(&format!(r#"href="{print}""#)));
+    let (status, paper) = employee.page(&print).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&paper, "h1").unwrap(), "会议记录");
+    assert_eq!(
+        text_of(&paper, "#print-minutes").unwrap(),
+        "1、昨日来访均已登记。\n2、钥匙当日归还。"
+    );
+    assert_eq!(text_of(&paper, "#print-counts").unwrap(), counts);
+    assert_eq!(
+        texts_of(&paper, "#print-attendance tbody tr").len(),
+        people.len()
+    );
+    assert!(paper.contains("主持人　签字：") && paper.contains("记录人　签字："));
+    let (_, english) = employee.page(&format!("{print}?lang=en")).await;
+    assert_eq!(text_of(&english, "h1").unwrap(), "Meeting record");
+
     // The month's export has the record and its counts.
     let csv = employee.get("/meetings.csv").await.bytes().await.unwrap();
     let rows: Vec<Vec<String>> = csv::Reader::from_reader(&csv[3..])
