@@ -12,7 +12,8 @@ use super::forms::{ContractInput, StepInput};
 use super::models::{centi, Contract, NewContract, ReportLine};
 use super::queries::{self, Step};
 use super::views::{
-    ContractForm, ContractList, ContractPrint, ContractReport, ContractShow, StepForm,
+    ContractForm, ContractList, ContractPrint, ContractReport, ContractReportPrint, ContractShow,
+    StepForm,
 };
 use crate::audit;
 use crate::auth::Right;
@@ -777,6 +778,24 @@ pub async fn report(
         total: ReportLine::total(&lines),
         lines,
         cites: super::REPORT_CITES,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /contracts/report/print?month=YYYY-MM: the report on paper, with the
+/// lines where it is signed and received.
+pub async fn report_print(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (first, lines) = report_lines(&page, &mut conn, &q).await?;
+    let body = ContractReportPrint {
+        ctx: page.ctx(),
+        month: first.format("%Y-%m").to_string(),
+        total: ReportLine::total(&lines),
+        lines,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

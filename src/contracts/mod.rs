@@ -162,6 +162,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/new", web::post().to(handlers::create))
             .route("/print", web::get().to(handlers::print))
             .route("/report", web::get().to(handlers::report))
+            .route("/report/print", web::get().to(handlers::report_print))
             .service(export::routes("/report", handlers::report_export))
             .route("/{id}", web::get().to(handlers::show))
             .route("/{id}/edit", web::get().to(handlers::edit_form))

@@ -219,12 +219,34 @@ impl ContractText for ContractReport<'_> {
     }
 }
 
-impl ContractReport<'_> {
-    pub fn headers(&self) -> Vec<&'static str> {
-        REPORT_HEADERS.iter().map(|k| self.ctx.t(k)).collect()
+/// What the report's table (`contracts/report_table.html`) asks of its page.
+pub trait ReportTable: ContractText {
+    fn headers(&self) -> Vec<&'static str> {
+        REPORT_HEADERS.iter().map(|k| self.loc().t(k)).collect()
     }
     /// An area or an amount of the report, from its hundredths.
-    pub fn hundredths(&self, n: &i64) -> String {
+    fn hundredths(&self, n: &i64) -> String {
         centi(*n)
     }
 }
+
+impl ReportTable for ContractReport<'_> {}
+
+/// The monthly report on paper, to sign and hand to finance (每月初将上月销售情况制成
+/// 月报表交于财务).
+#[derive(Template)]
+#[template(path = "contracts/report_print.html")]
+pub struct ContractReportPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub month: String,
+    pub lines: Vec<ReportLine>,
+    pub total: ReportLine,
+}
+
+impl ContractText for ContractReportPrint<'_> {
+    fn loc(&self) -> crate::i18n::Locale {
+        self.ctx.locale
+    }
+}
+
+impl ReportTable for ContractReportPrint<'_> {}

@@ -317,6 +317,19 @@ async fn a_mortgage_contract_is_followed_from_filing_to_its_certificate_and_repo
     let csv = res.text().await.unwrap();
     assert!(csv.contains("Of which mortgages"), "{csv}");
     assert!(csv.contains(PROJECT));
+    // On paper, the same table, to sign and hand to finance.
+    let print = format!("/contracts/report/print?month={month}");
+    assert!(report.contains(&format!(r#"href="{print}""#)));
+    let (status, paper) = specialist.page(&print).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        texts_of(&paper, "#contract-report tbody tr:first-child td"),
+        row
+    );
+    // (in English: the export above chose it)
+    assert!(paper.contains("Prepared by") && paper.contains("Received by (finance)"));
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(employee.page(&print).await.0, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
