@@ -11,7 +11,9 @@ use serde_json::json;
 use super::forms::{Filing, LeaveInput, ValidLeave};
 use super::models::{LeaveChanges, LeaveWithName, NewLeave};
 use super::queries;
-use super::views::{self, Approved, Calendar, Day, LeaveForm, LeaveShow, LeaveSlip, MyLeave};
+use super::views::{
+    self, Approved, ApprovedPrint, Calendar, Day, LeaveForm, LeaveShow, LeaveSlip, MyLeave,
+};
 use crate::approvals::{self, engine};
 use crate::audit;
 use crate::auth::{Right, Role};
@@ -765,6 +767,25 @@ pub async fn approved(
     let (first, last) = month_bounds(&q.month, &config);
     let rows = queries::approved_between(&mut conn, first, last).await?;
     let body = Approved {
+        ctx: page.ctx(),
+        month: first.format("%Y-%m").to_string(),
+        rows,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /leave/approved/print?month=YYYY-MM: the month's approved leave on paper.
+pub async fn approved_print(
+    page: UserPage,
+    mut conn: DbConn,
+    config: web::Data<Config>,
+    q: Query<MonthQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewLeaveRegister)?;
+    let (first, last) = month_bounds(&q.month, &config);
+    let rows = queries::approved_between(&mut conn, first, last).await?;
+    let body = ApprovedPrint {
         ctx: page.ctx(),
         month: first.format("%Y-%m").to_string(),
         rows,

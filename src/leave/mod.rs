@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/record", web::post().to(handlers::record))
             .route("/calendar", web::get().to(handlers::calendar))
             .route("/approved", web::get().to(handlers::approved))
+            .route("/approved/print", web::get().to(handlers::approved_print))
             .service(export::routes("/approved", handlers::approved_export))
             .route("/{id}", web::get().to(handlers::show))
             .route("/{id}/edit", web::get().to(handlers::edit_form))

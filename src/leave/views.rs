@@ -180,19 +180,42 @@ pub struct Approved<'a> {
     pub rows: Vec<LeaveWithName>,
 }
 
-impl Approved<'_> {
-    pub fn type_label(&self, code: &str) -> &'static str {
-        type_label(self.ctx.locale, code)
+/// The month's approved leave on paper (请假登记), for the supervisor to sign.
+#[derive(Template)]
+#[template(path = "leave/approved_print.html")]
+pub struct ApprovedPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub month: String,
+    pub rows: Vec<LeaveWithName>,
+}
+
+/// How the approved list, on screen and on paper, writes a leave.
+pub trait ApprovedText {
+    fn loc(&self) -> Locale;
+    fn type_label(&self, code: &str) -> &'static str {
+        type_label(self.loc(), code)
     }
-    pub fn days(&self, h: &i32) -> String {
+    fn days(&self, h: &i32) -> String {
         super::days_text(*h)
     }
     /// The first day and its half, in the reader's language.
-    pub fn start(&self, l: &Leave) -> String {
-        start_text(l, self.ctx.locale)
+    fn start(&self, l: &Leave) -> String {
+        start_text(l, self.loc())
     }
     /// The last day and its half, in the reader's language.
-    pub fn end(&self, l: &Leave) -> String {
-        end_text(l, self.ctx.locale)
+    fn end(&self, l: &Leave) -> String {
+        end_text(l, self.loc())
+    }
+}
+
+impl ApprovedText for Approved<'_> {
+    fn loc(&self) -> Locale {
+        self.ctx.locale
+    }
+}
+
+impl ApprovedText for ApprovedPrint<'_> {
+    fn loc(&self) -> Locale {
+        self.ctx.locale
     }
 }

@@ -210,11 +210,24 @@ async fn approved_leave_shows_in_the_calendar_list_export_and_slip() {
         slip_en.contains("Signature: ________  Date: ________"),
         "the signature lines in English"
     );
-    // The calendar is for those who keep the register.
+    // The month's list on paper, for the supervisor to sign.
+    let print = format!("/leave/approved/print?month={month}");
+    assert!(list.contains(&format!(r#"href="{print}""#)));
+    let (status, paper) = supervisor.page(&print).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = texts_of(&paper, "#approved-paper tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        rows[0].contains("员工 赵磊") && rows[0].contains("事假") && rows[0].contains("家中有事"),
+        "{rows:?}"
+    );
+    assert!(paper.contains("客服主管　签字："));
+    // The calendar and the list are for those who keep the register.
     assert_eq!(
         employee.get("/leave/calendar").await.status(),
         StatusCode::FORBIDDEN
     );
+    assert_eq!(employee.get(&print).await.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
