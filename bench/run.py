@@ -342,6 +342,8 @@ class Size:
             res["statements"] = self.db.statements() / max(1, res["requests"])
             self.runs[name].append(res)
         if p.after:
+            # Requests still in flight when wrk stopped finish first.
+            time.sleep(0.5)
             self.db.run(p.after)
 
     def stop(self):

@@ -148,7 +148,7 @@ pub async fn create(
                 // The request in the way may be this very form's, sent twice.
                 once::sent_before(&mut conn, &session, &page, &input.form_token).await?;
                 let new = v.row(page.user().id, "pending", None);
-                say_overlap(&mut conn, &mut errors, &new, None).await?;
+                say_overlap(&mut conn, &mut errors, &new, None, "leave.error.overlap").await?;
             }
             Filed::TokenUsed => {
                 let form_token = &mut input.form_token;
@@ -234,17 +234,20 @@ async fn file(
     })
 }
 
-/// Says on the form which request of the same person's is in the way of `new`.
+/// Says on the form which request of the same person's is in the way of `new`,
+/// with the catalog message `key` (the requester's form and the supervisor's
+/// record form advise differently).
 async fn say_overlap(
     conn: &mut AsyncPgConnection,
     errors: &mut FieldErrors,
     new: &NewLeave<'_>,
     except: Option<i64>,
+    key: &str,
 ) -> Result<(), AppError> {
     let loc = errors.locale();
     let text = match queries::clash(conn, new, except).await? {
         Some(l) => loc.tf(
-            "leave.error.overlap",
+            key,
             &[
                 ("id", &l.id),
                 ("from", &views::start_text(&l, loc)),
@@ -475,6 +478,7 @@ pub async fn update(
                     half_days: v.half_days,
                     reason: &v.reason,
                     updated_at: now,
+                    overlap_allowed: false,
                 },
             )
             .await?;
@@ -512,7 +516,14 @@ pub async fn update(
         Edit::Saved | Edit::Unchanged => {}
         Edit::Overlap => {
             let new = v.row(me_id, "pending", None);
-            say_overlap(&mut conn, &mut errors, &new, Some(id)).await?;
+            say_overlap(
+                &mut conn,
+                &mut errors,
+                &new,
+                Some(id),
+                "leave.error.overlap",
+            )
+            .await?;
         }
         // Decided or withdrawn while the form was open: what was typed stays
         // on screen, to copy into a new request if still needed.
@@ -677,7 +688,8 @@ pub async fn record(
     // The leave in the way may be this very form's, sent twice.
     once::sent_before(&mut conn, &session, &page, &input.form_token).await?;
     let new = v.row(employee, "approved", Some(me));
-    say_overlap(&mut conn, &mut errors, &new, None).await?;
+    let key = "leave.error.overlap_record";
+    say_overlap(&mut conn, &mut errors, &new, None, key).await?;
     let list = employees(&mut conn).await?;
     let action = "/leave/record".into();
     let status = StatusCode::UNPROCESSABLE_ENTITY;

@@ -49,6 +49,9 @@ pub struct LeaveChanges<'a> {
     pub half_days: i32,
     pub reason: &'a str,
     pub updated_at: DateTime<Utc>,
+    /// False once changed: a request that overlapped before the constraint
+    /// existed, changed to dates clear of all other leave, is held to it.
+    pub overlap_allowed: bool,
 }
 
 /// Approved leave with the employee's name, for the calendar, list and export.

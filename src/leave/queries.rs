@@ -84,27 +84,35 @@ pub fn span(new: &NewLeave<'_>) -> (Bound<i32>, Bound<i32>) {
 
 /// The pending or approved request of `new.user_id` that shares a half day with
 /// `new` ([`span`]), other than `except` (the request being edited): the first
-/// by date. One person is not away twice at the same time.
+/// by date. One person is not away twice at the same time. Requests the
+/// constraint leaves out (`overlap_allowed`: they overlapped before it existed)
+/// are looked at too, through their own index.
 pub async fn clash(
     conn: &mut AsyncPgConnection,
     new: &NewLeave<'_>,
     except: Option<i64>,
 ) -> QueryResult<Option<Leave>> {
     use diesel::sql_types::{Bool, Integer, Range};
-    leave_requests::table
-        .filter(leave_requests::user_id.eq(new.user_id))
-        .filter(leave_requests::status.eq_any(["pending", "approved"]))
-        .filter(leave_requests::overlap_allowed.eq(false))
-        .filter(leave_requests::id.ne(except.unwrap_or(0)))
-        .filter(
-            diesel::dsl::sql::<Bool>("leave_span(start_date, start_pm, end_date, end_am) && ")
-                .bind::<Range<Integer>, _>(span(new)),
-        )
-        .order((leave_requests::start_date, leave_requests::id))
-        .select(Leave::as_select())
-        .first(conn)
-        .await
-        .optional()
+    for allowed in [false, true] {
+        let found = leave_requests::table
+            .filter(leave_requests::user_id.eq(new.user_id))
+            .filter(leave_requests::status.eq_any(["pending", "approved"]))
+            .filter(leave_requests::overlap_allowed.eq(allowed))
+            .filter(leave_requests::id.ne(except.unwrap_or(0)))
+            .filter(
+                diesel::dsl::sql::<Bool>("leave_span(start_date, start_pm, end_date, end_am) && ")
+                    .bind::<Range<Integer>, _>(span(new)),
+            )
+            .order((leave_requests::start_date, leave_requests::id))
+            .select(Leave::as_select())
+            .first(conn)
+            .await
+            .optional()?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
 }
 
 /// As [`clash`] with no exception, as the part `clash` of a one-statement filing
@@ -116,12 +124,19 @@ pub fn clash_in(w: &mut crate::db::With, new: &NewLeave<'_>) {
         w.bind::<BigInt, _>(new.user_id),
         w.bind::<Range<Integer>, _>(span(new)),
     );
+    let pick = |allowed: &str| {
+        format!(
+            "(SELECT id FROM leave_requests WHERE user_id = {user} \
+             AND status IN ('pending', 'approved') AND {allowed} \
+             AND leave_span(start_date, start_pm, end_date, end_am) && {span} LIMIT 1)"
+        )
+    };
     w.part(
         "clash",
         &format!(
-            "SELECT id FROM leave_requests WHERE user_id = {user} \
-             AND status IN ('pending', 'approved') AND NOT overlap_allowed \
-             AND leave_span(start_date, start_pm, end_date, end_am) && {span} LIMIT 1"
+            "{} UNION ALL {} LIMIT 1",
+            pick("NOT overlap_allowed"),
+            pick("overlap_allowed")
         ),
     );
 }

@@ -695,6 +695,10 @@ async fn sick_leave_recorded_over_leave_already_filed_is_refused() {
     let body = res.text().await.unwrap();
     let msg = text_of(&body, "#e-start_date").unwrap();
     assert!(msg.contains(&format!("#{filed}")), "{msg}");
+    assert!(
+        msg.contains("在审批中驳回"),
+        "what the supervisor can do: {msg}"
+    );
     assert!(body.contains("急性肠胃炎"), "input kept");
     assert_eq!(rows(&app).await.0, 1);
 
@@ -785,4 +789,54 @@ async fn the_forms_and_the_constraint_count_the_same_half_days() {
         .unwrap();
         assert!(same, "{start} {start_pm} {end} {end_am}");
     }
+}
+
+/// Requests that overlapped before the rule existed (marked by its migration)
+/// still stand in the way of new leave, and one changed is held to the rule.
+#[tokio::test]
+async fn leave_that_overlapped_before_the_rule_still_counts_and_a_change_ends_its_exemption() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let user = crate::approvals::user_id(&app, "employee").await;
+    let (d3, d4, d5, d9) = (day(3), day(4), day(5), day(9));
+    // Filed, then marked as the migration marks one that overlapped another.
+    let old = file_span(&employee, (&d4, "am"), (&d5, "pm"), "旧的另一份").await;
+    let old = leave_id(&old);
+    let mut conn = app.db().await;
+    conn.batch_execute(&format!(
+        "UPDATE leave_requests SET overlap_allowed = true WHERE id = {old}; \
+         INSERT INTO leave_requests (user_id, leave_type, start_date, end_date, half_days, \
+         reason) VALUES ({user}, 'personal', '{d3}', '{d4}', 4, '旧的一份')"
+    ))
+    .await
+    .unwrap();
+
+    // Day 5 overlaps only the exempt one: refused all the same, naming it.
+    let res = file_span(&employee, (&d5, "am"), (&d5, "pm"), "看病").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let msg = text_of(&res.text().await.unwrap(), "#e-start_date").unwrap();
+    assert!(msg.contains(&format!("#{old}")), "{msg}");
+    assert_eq!(rows(&app).await.0, 2);
+
+    // Moved clear of everything, it is held to the rule from then on.
+    let res = employee
+        .post(
+            &format!("/leave/{old}/edit"),
+            &[
+                ("leave_type", "annual"),
+                ("start_date", &d9),
+                ("end_date", &d9),
+                ("reason", "旧的另一份（改期）"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let exempt: bool = leave_requests::table
+        .find(old)
+        .select(leave_requests::overlap_allowed)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(!exempt);
 }
