@@ -79,8 +79,10 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewContracts)?;
     let show = q.show();
+    let mut more_waiting = false;
     let (rows, next) = if show == "waiting" {
-        let rows = rows_of(&mut conn, show, None, WAITING_SHOWN, config.today()).await?;
+        let mut rows = rows_of(&mut conn, show, None, WAITING_SHOWN + 1, config.today()).await?;
+        more_waiting = crate::web::trim_page(&mut rows, WAITING_SHOWN as usize).is_some();
         (rows, None)
     } else {
         let mut rows = rows_of(&mut conn, show, q.cursor(), PAGE + 1, config.today()).await?;
@@ -92,6 +94,7 @@ pub async fn list(
         ctx: page.ctx(),
         rows,
         next,
+        more_waiting,
         show,
         cites: super::CITES,
     }

@@ -46,6 +46,8 @@ pub struct ContractList<'a> {
     pub ctx: &'a PageCtx,
     pub rows: Vec<Contract>,
     pub next: Option<String>,
+    /// `?show=waiting` lists the longest waiting only, and more wait.
+    pub more_waiting: bool,
     pub show: &'static str,
     pub cites: &'static [Cite],
 }

@@ -852,3 +852,38 @@ async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_
     assert_eq!(status, StatusCode::OK);
     assert!(text_of(&sheet, "#sheet-contracts").is_none());
 }
+
+#[tokio::test]
+async fn the_waiting_list_says_when_more_wait_than_it_shows() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let me = crate::approvals::user_id(&app, "specialist").await;
+    let insert = |from: i32, to: i32| {
+        format!(
+            "INSERT INTO sales_contracts (contract_no, project, unit, buyer, signed_on, \
+             area_centi, price_fen, payment, recorded_by) \
+             SELECT 'W-' || g, '翠湖苑', '1-1-01-0' || g, '买受人' || g, \
+             current_date - 10 - g, 9000, 100000000, 'full', {me} \
+             FROM generate_series({from}, {to}) g"
+        )
+    };
+    let mut conn = app.db().await;
+    conn.batch_execute(&insert(1, 200)).await.unwrap();
+    let (_, page) = specialist.page("/contracts?show=waiting").await;
+    assert_eq!(texts_of(&page, "#contracts tbody tr").len(), 200);
+    assert!(text_of(&page, "#waiting-more").is_none(), "all are shown");
+
+    conn.batch_execute(&insert(201, 201)).await.unwrap();
+    let (_, page) = specialist.page("/contracts?show=waiting").await;
+    assert_eq!(texts_of(&page, "#contracts tbody tr").len(), 200);
+    let more = text_of(&page, "#waiting-more").unwrap();
+    assert!(more.contains("等待最久的 200 份"), "{more}");
+    assert!(page.contains("W-201"), "the longest waiting first");
+    let csv = specialist.get("/contracts.csv?show=waiting").await;
+    assert_eq!(
+        csv.text().await.unwrap().lines().count(),
+        202,
+        "the export lists all"
+    );
+}
