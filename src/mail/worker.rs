@@ -52,8 +52,6 @@ struct Claimed {
     body_text: String,
     #[diesel(sql_type = Text)]
     body_html: String,
-    #[diesel(sql_type = Int4)]
-    attempts: i32,
     /// The lease's end as claimed: this worker's token for the row.
     #[diesel(sql_type = Timestamptz)]
     locked_until: chrono::DateTime<chrono::Utc>,
@@ -63,11 +61,18 @@ struct Claimed {
 struct Renewed {
     #[diesel(sql_type = Timestamptz)]
     locked_until: chrono::DateTime<chrono::Utc>,
+    /// Attempts to send it, this one included.
+    #[diesel(sql_type = Int4)]
+    attempts: i32,
 }
 
+/// Claims a batch. An attempt is counted when the mail is about to be sent
+/// ([`RENEW_SQL`]), not here: a mail a worker claimed but never reached (its
+/// lease ran out during a slow batch, and another worker took it over) was not
+/// tried, and must not move closer to being given up.
 const CLAIM_SQL: &str = r#"
 UPDATE mail_outbox m
-SET locked_until = now() + make_interval(secs => $1), attempts = attempts + 1
+SET locked_until = now() + make_interval(secs => $1)
 WHERE m.id IN (
     SELECT id FROM mail_outbox
     WHERE status = 'pending' AND next_attempt_at <= now()
@@ -75,14 +80,14 @@ WHERE m.id IN (
     ORDER BY next_attempt_at, id
     LIMIT $2
     FOR UPDATE SKIP LOCKED)
-RETURNING m.id, m.to_addr, m.to_name, m.subject, m.body_text, m.body_html, m.attempts,
-          m.locked_until
+RETURNING m.id, m.to_addr, m.to_name, m.subject, m.body_text, m.body_html, m.locked_until
 "#;
 
 /// Renews one claimed row's lease just before it is sent, if still this
-/// worker's (its lease unchanged since the claim).
-const RENEW_SQL: &str = "UPDATE mail_outbox SET locked_until = now() + make_interval(secs => $2) \
-     WHERE id = $1 AND status = 'pending' AND locked_until = $3 RETURNING locked_until";
+/// worker's (its lease unchanged since the claim), and counts the attempt.
+const RENEW_SQL: &str = "UPDATE mail_outbox SET locked_until = now() + make_interval(secs => $2), \
+     attempts = attempts + 1 \
+     WHERE id = $1 AND status = 'pending' AND locked_until = $3 RETURNING locked_until, attempts";
 
 /// `smtp://[user:password@]host[:port]` (plain SMTP on an intranet relay).
 pub fn transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
@@ -180,6 +185,7 @@ impl Worker {
             };
             let Some(Renewed {
                 locked_until: token,
+                attempts,
             }) = token
             else {
                 tracing::info!(mail = mail.id, "lease lost to another worker; not sent");
@@ -216,8 +222,8 @@ impl Worker {
                     .await?;
                 }
                 Err(Failure::Retry(e)) => {
-                    let wait = self.backoff(mail.attempts);
-                    tracing::info!(mail = mail.id, attempts = mail.attempts, error = %e, "mail will be retried");
+                    let wait = self.backoff(attempts);
+                    tracing::info!(mail = mail.id, attempts, error = %e, "mail will be retried");
                     crate::db::cached(
                         diesel::sql_query(
                             "UPDATE mail_outbox SET locked_until = NULL, last_error = $2, \

@@ -232,6 +232,14 @@ async fn a_mail_whose_lease_ran_out_during_a_slow_batch_is_sent_once() {
     assert_eq!(got.len(), 1, "sent once");
     assert_eq!(smtp.to("slow@example.com").len(), 2);
     assert_eq!(count(&app, "sent").await, 3);
+    // Tried once, though claimed twice: the claim A never got to is no attempt.
+    let attempts: i32 = mail_outbox::table
+        .filter(mail_outbox::idempotency_key.eq("test:quick"))
+        .select(mail_outbox::attempts)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 1);
 }
 
 #[tokio::test]
