@@ -66,6 +66,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/new", web::get().to(records::new_form))
             .route("/new", web::post().to(records::create))
             .route("/attendance", web::get().to(records::attendance))
+            .route(
+                "/attendance/print",
+                web::get().to(records::attendance_print),
+            )
             .service(export::routes("/attendance", records::attendance_export))
             .route("/{id}", web::get().to(records::show))
             .route("/{id}/print", web::get().to(records::print))

@@ -14,7 +14,9 @@ use serde_json::json;
 use super::forms::MeetingInput;
 use super::models::{Counts, MeetingLine, MeetingRecord, NewMeeting};
 use super::queries::{self, Filter};
-use super::views::{held, AttendancePage, MeetingForm, MeetingList, MeetingPrint, MeetingShow};
+use super::views::{
+    held, AttendancePage, AttendancePrint, MeetingForm, MeetingList, MeetingPrint, MeetingShow,
+};
 use crate::audit;
 use crate::auth::Right;
 use crate::db::DbConn;
@@ -490,6 +492,23 @@ pub async fn attendance(
         month: month.format("%Y-%m").to_string(),
         show: q.show(&super::SHOWS),
         query: q.query(month, &super::SHOWS),
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /meetings/attendance/print: the same table on paper.
+pub async fn attendance_print(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<MonthQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (people, month) = attendance_rows(&page, &mut conn, &q).await?;
+    let body = AttendancePrint {
+        ctx: page.ctx(),
+        people,
+        month: month.format("%Y-%m").to_string(),
+        show: q.show(&super::SHOWS),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

@@ -252,6 +252,16 @@ impl MeetingPrint<'_> {
     }
 }
 
+/// The month's attendance by person on paper (出勤统计), to sign.
+#[derive(Template)]
+#[template(path = "meetings/attendance_print.html")]
+pub struct AttendancePrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub people: Vec<(i64, String, Counts)>,
+    pub month: String,
+    pub show: &'static str,
+}
+
 meeting_text!(
     MeetingList,
     MeetingForm,

@@ -600,9 +600,18 @@ async fn the_attendance_by_person_counts_each_persons_meetings_of_the_month() {
         csv.contains("\"客服专员 陈静\",\"0\",\"1\",\"1\",\"0\""),
         "{csv}"
     );
+    // On paper, the same counts, to sign.
+    let print = attr_of(&page, "#attendance-print", "href").unwrap();
+    let (status, paper) = supervisor.page(&print).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        texts_of(&paper, "#attendance-paper tbody tr").contains(&"客服专员 陈静0110".to_owned())
+    );
+    assert!(paper.contains("统计人　签字："));
 
     let employee = app.login_as(Role::Employee).await;
     assert_eq!(employee.get(&href).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(employee.get(&print).await.status(), StatusCode::FORBIDDEN);
     let (_, list) = employee.page("/meetings").await;
     assert!(text_of(&list, "#by-person-link").is_none());
 }
