@@ -217,8 +217,7 @@ pub async fn show(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let (count, by) = queries::count(&mut conn, path.into_inner()).await?;
-    let missing = queries::count_missing(&mut conn, count.id).await?;
+    let (count, by, missing) = count_of(&mut conn, path.into_inner()).await?;
     let body = views::CountShow {
         ctx: page.ctx(),
         txt: Txt(page.locale),
@@ -228,4 +227,33 @@ pub async fn show(
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
+}
+
+/// GET /keys/counts/{id}/print: the count on paper, signed at the handover.
+pub async fn print(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let (count, by, missing) = count_of(&mut conn, path.into_inner()).await?;
+    let body = views::CountPrint {
+        ctx: page.ctx(),
+        txt: Txt(page.locale),
+        count,
+        by,
+        missing,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// A count with who made it and the keys it did not find.
+async fn count_of(
+    conn: &mut DbConn,
+    id: i64,
+) -> Result<(super::models::Count, String, Vec<super::models::Key>), AppError> {
+    let (count, by) = queries::count(conn, id).await?;
+    let missing = queries::count_missing(conn, count.id).await?;
+    Ok((count, by, missing))
 }

@@ -100,6 +100,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(export::routes("/counts", counts::export))
             .route("/counts", web::post().to(counts::create))
             .route("/counts/{id}", web::get().to(counts::show))
+            .route("/counts/{id}/print", web::get().to(counts::print))
             .route("/rooms/{id}", web::get().to(handlers::room))
             .route("/rooms/{id}/set", web::post().to(handlers::create_room_set))
             .route("/rooms/{id}/issue", web::get().to(handlers::issue_form))

@@ -435,3 +435,15 @@ pub struct CountShow<'a> {
     pub by: String,
     pub missing: Vec<Key>,
 }
+
+/// A count on paper (交接班清点记录), for the clerks handing over and taking over
+/// to sign.
+#[derive(Template)]
+#[template(path = "keys/count_print.html")]
+pub struct CountPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub txt: Txt,
+    pub count: Count,
+    pub by: String,
+    pub missing: Vec<Key>,
+}

@@ -1120,6 +1120,13 @@ async fn a_shift_count_records_what_was_missing() {
     let (_, count) = clerk.page(&location(&res)).await;
     assert_eq!(text_of(&count, "#missing").unwrap(), "1");
     assert!(count.contains(&format!("/keys/{missing}")));
+    // On paper for the handover, with both clerks' signature lines.
+    let print = attr_of(&count, "#count-print", "href").unwrap();
+    let (status, paper) = clerk.page(&print).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&paper, "#print-missing").unwrap(), "1");
+    assert_eq!(texts_of(&paper, "#print-discrepancies tr").len(), 1);
+    assert!(paper.contains("交班人　签字：") && paper.contains("接班人　签字："));
     let (_, history) = clerk.page(&format!("/keys/{missing}")).await;
     assert!(history.contains("清点差异"));
     let csv = clerk.get("/keys/counts.csv").await.text().await.unwrap();
