@@ -94,6 +94,21 @@ pub async fn export(
     export::respond(&sheet, format, "key-copies")
 }
 
+/// GET /keys/copies/print: the copy requests on paper.
+pub async fn print(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let mut rows = queries::copies(&mut conn, None, SHEET_MAX + 1).await?;
+    let truncated = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
+    let body = views::CopiesPrint {
+        ctx: page.ctx(),
+        txt: Txt(page.locale),
+        rows,
+        truncated,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
 #[derive(Deserialize)]
 pub struct KeyQuery {
     #[serde(default)]

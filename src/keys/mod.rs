@@ -92,6 +92,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/loans/{id}/return", web::post().to(loans::give_back))
             .route("/copies", web::get().to(copies::list))
             .service(export::routes("/copies", copies::export))
+            .route("/copies/print", web::get().to(copies::print))
             .route("/copies/new", web::get().to(copies::new_form))
             .route("/copies/new", web::post().to(copies::create))
             .route("/copies/{id}", web::get().to(copies::show))

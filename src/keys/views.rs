@@ -365,6 +365,16 @@ pub struct Copies<'a> {
     pub manage: bool,
 }
 
+/// The copy requests on paper, newest first, up to a sheet's worth.
+#[derive(Template)]
+#[template(path = "keys/copies_print.html")]
+pub struct CopiesPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub txt: Txt,
+    pub rows: Vec<(CopyRequest, String, String)>,
+    pub truncated: bool,
+}
+
 #[derive(Template)]
 #[template(path = "keys/copy_form.html")]
 pub struct CopyForm<'a> {

@@ -1049,6 +1049,18 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
     assert_eq!(key_copies(&app, key).await, 3);
     let (_, page) = clerk.page(&format!("/keys/copies/{copy}")).await;
     assert_eq!(text_of(&page, "#copy-status").unwrap(), "已配");
+    // The requests on paper, linked from their register.
+    let (_, list) = clerk.page("/keys/copies").await;
+    let print = attr_of(&list, "#copies-print", "href").unwrap();
+    let (status, paper) = clerk.page(&print).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = texts_of(&paper, "#copies-paper tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        rows[0].starts_with(&copy.to_string()) && rows[0].contains("已配"),
+        "{rows:?}"
+    );
+    assert!(paper.contains("核对人　签字："));
     // Recorded once.
     clerk
         .post(
