@@ -460,9 +460,15 @@ pub async fn update(
             if !input.version.is_empty() && input.version != req.version.to_string() {
                 return Ok(Edit::Changed(req.version));
             }
-            if queries::clash(conn, &v.row(me.id, "pending", None), Some(id))
-                .await?
-                .is_some()
+            // New days must be clear of the requester's other leave; a change of
+            // kind or reason alone leaves the days, and their standing, as they are.
+            let l = &now_reads;
+            let moved = (l.start_date, l.start_pm, l.end_date, l.end_am)
+                != (v.start_date, v.start_pm, v.end_date, v.end_am);
+            if moved
+                && queries::clash(conn, &v.row(me.id, "pending", None), Some(id))
+                    .await?
+                    .is_some()
             {
                 return Ok(Edit::Overlap);
             }
@@ -478,7 +484,7 @@ pub async fn update(
                     half_days: v.half_days,
                     reason: &v.reason,
                     updated_at: now,
-                    overlap_allowed: false,
+                    overlap_allowed: moved.then_some(false),
                 },
             )
             .await?;

@@ -49,9 +49,10 @@ pub struct LeaveChanges<'a> {
     pub half_days: i32,
     pub reason: &'a str,
     pub updated_at: DateTime<Utc>,
-    /// False once changed: a request that overlapped before the constraint
-    /// existed, changed to dates clear of all other leave, is held to it.
-    pub overlap_allowed: bool,
+    /// `Some(false)` when the days change: a request that overlapped before the
+    /// constraint existed, moved to days clear of all other leave, is held to
+    /// it. `None` leaves it as it is.
+    pub overlap_allowed: Option<bool>,
 }
 
 /// Approved leave with the employee's name, for the calendar, list and export.

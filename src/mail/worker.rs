@@ -191,6 +191,28 @@ impl Worker {
                 tracing::info!(mail = mail.id, "lease lost to another worker; not sent");
                 continue;
             };
+            // Every attempt allowed was begun and none ended (a worker died while
+            // sending it each time): given up, as a failed last attempt is.
+            if attempts > MAX_ATTEMPTS {
+                tracing::warn!(
+                    mail = mail.id,
+                    attempts,
+                    "mail given up: no attempt ever ended"
+                );
+                let mut conn = self.pool.get().await?;
+                crate::db::cached(
+                    diesel::sql_query(
+                        "UPDATE mail_outbox SET status = 'dead', locked_until = NULL, \
+                         last_error = $2 WHERE id = $1 AND locked_until = $3",
+                    )
+                    .bind::<BigInt, _>(mail.id)
+                    .bind::<Text, _>("given up: no attempt to send it ever ended")
+                    .bind::<Timestamptz, _>(token),
+                )
+                .execute(&mut conn)
+                .await?;
+                continue;
+            }
             let result = self.send(&mail).await;
             let mut conn = self.pool.get().await?;
             match result {

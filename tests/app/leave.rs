@@ -218,8 +218,12 @@ async fn approved_leave_shows_in_the_calendar_list_export_and_slip() {
     let rows = texts_of(&paper, "#approved-paper tbody tr");
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(
-        rows[0].contains("员工 赵磊") && rows[0].contains("事假") && rows[0].contains("家中有事"),
+        rows[0].contains("员工 赵磊") && rows[0].contains("事假"),
         "{rows:?}"
+    );
+    assert!(
+        !paper.contains("家中有事"),
+        "the reason stays off the sheet, as off the list"
     );
     assert!(paper.contains("客服主管　签字："));
     // The calendar and the list are for those who keep the register.
@@ -818,6 +822,37 @@ async fn leave_that_overlapped_before_the_rule_still_counts_and_a_change_ends_it
     let msg = text_of(&res.text().await.unwrap(), "#e-start_date").unwrap();
     assert!(msg.contains(&format!("#{old}")), "{msg}");
     assert_eq!(rows(&app).await.0, 2);
+
+    // The one it overlaps may still change its reason: its days stay as they were.
+    let first: i64 = leave_requests::table
+        .filter(leave_requests::reason.eq("旧的一份"))
+        .select(leave_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    kefu::approvals::engine::submit(
+        &mut conn,
+        &kefu::approvals::LEAVE,
+        first,
+        "旧的一份",
+        user,
+        &app.config,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let res = employee
+        .post(
+            &format!("/leave/{first}/edit"),
+            &[
+                ("leave_type", "personal"),
+                ("start_date", &d3),
+                ("end_date", &d4),
+                ("reason", "旧的一份（补充说明）"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     // Moved clear of everything, it is held to the rule from then on.
     let res = employee

@@ -242,6 +242,39 @@ async fn a_mail_whose_lease_ran_out_during_a_slow_batch_is_sent_once() {
     assert_eq!(attempts, 1);
 }
 
+/// A mail whose every attempt was begun and never ended (the worker died while
+/// sending it, each time) is given up, not tried for ever.
+#[tokio::test]
+async fn a_mail_no_attempt_of_which_ever_ended_is_given_up() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    queue(&app, 2, "staff@example.com").await;
+    let mut conn = app.db().await;
+    // Twelve attempts begun on the first, none recorded as ended; eleven on the second.
+    diesel::sql_query(
+        "UPDATE mail_outbox SET attempts = CASE WHEN idempotency_key = 'test:0' \
+         THEN 12 ELSE 11 END",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    worker(&app).drain().await.unwrap();
+
+    let got = smtp.messages();
+    assert_eq!(got.len(), 1, "the second has one attempt left");
+    assert_eq!(got[0].subject, "测试邮件 1");
+    let (status, error): (String, Option<String>) = mail_outbox::table
+        .filter(mail_outbox::idempotency_key.eq("test:0"))
+        .select((mail_outbox::status, mail_outbox::last_error))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "dead");
+    assert!(error.unwrap().contains("given up"));
+}
+
 #[tokio::test]
 async fn a_permanent_refusal_is_dead_and_an_admin_can_retry_it() {
     let smtp = SmtpServer::start();
