@@ -68,11 +68,13 @@ impl With {
     /// Adds the part `ids`: the next id of `table`'s serial column `id`, drawn
     /// before anything is inserted so that earlier parts can name the new record
     /// (a form token's path). A filing that ends up inserting nothing wastes it.
-    pub fn next_id(&mut self, table: &'static str) {
+    /// `after`: a part drawn first (a lock the filing takes), or `None`.
+    pub fn next_id(&mut self, table: &'static str, after: Option<&str>) {
         let table = self.bind::<diesel::sql_types::Text, _>(table);
+        let from = after.map(|p| format!(" FROM {p}")).unwrap_or_default();
         self.part(
             "ids",
-            &format!("SELECT nextval(pg_get_serial_sequence({table}, 'id')) AS id"),
+            &format!("SELECT nextval(pg_get_serial_sequence({table}, 'id')) AS id{from}"),
         );
     }
 

@@ -192,7 +192,8 @@ async fn file(
     let plan = engine::plan(&mut **conn, &approvals::LEAVE, None, me.id, config, now).await?;
     let new = v.row(me.id, "pending", None);
     let mut w = crate::db::With::new();
-    w.next_id("leave_requests");
+    queries::lock_person_in(&mut w, me.id);
+    w.next_id("leave_requests", Some("person"));
     queries::clash_in(&mut w, &new);
     let unless_clash = "ids WHERE NOT EXISTS (SELECT 1 FROM clash)";
     token.claim_in(&mut w, me.id, "'/leave/' || ids.id", unless_clash);
@@ -445,8 +446,10 @@ pub async fn update(
                 return Ok(Edit::Closed);
             };
             // Lock first: a decision racing this edit either sees the new version
-            // or makes the edit be refused.
+            // or makes the edit be refused; another change of the person's leave
+            // waits.
             let req = approvals::queries::lock_request(conn, req.id).await?;
+            queries::lock_person(conn, me.id).await?;
             if req.status != "pending" {
                 return Ok(Edit::Closed);
             }
@@ -662,6 +665,7 @@ pub async fn record(
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
             let new = v.row(employee, "approved", Some(me));
+            queries::lock_person(conn, employee).await?;
             if queries::clash(conn, &new, None).await?.is_some() {
                 return Ok(Recorded::Overlap);
             }

@@ -141,6 +141,31 @@ pub fn clash_in(w: &mut crate::db::With, new: &NewLeave<'_>) {
     );
 }
 
+/// The lock under which one person's leave is filed or changed: two filings of
+/// the same person at once would otherwise each wait on the other in the
+/// no-overlap constraint's index (PostgreSQL then aborts one with "deadlock
+/// detected"). Held to the end of the transaction.
+const PERSON_LOCK: &str = "pg_advisory_xact_lock(hashtext('leave_requests'), ";
+
+/// Takes [`PERSON_LOCK`] for `user_id`'s leave.
+pub async fn lock_person(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<()> {
+    diesel::sql_query(format!("SELECT {PERSON_LOCK}$1::int)"))
+        .bind::<diesel::sql_types::BigInt, _>(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// As [`lock_person`], as the part `person` of a one-statement filing
+/// ([`crate::db::With`]); the parts that insert must read it (through `ids`).
+pub fn lock_person_in(w: &mut crate::db::With, user_id: i64) {
+    let user = w.bind::<diesel::sql_types::BigInt, _>(user_id);
+    w.part(
+        "person",
+        &format!("SELECT {PERSON_LOCK}{user}::int) AS locked"),
+    );
+}
+
 /// The constraint behind [`clash`]: a filing that raced another one past the
 /// check fails on it.
 pub const NO_OVERLAP: &str = "leave_requests_no_overlap";

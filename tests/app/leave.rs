@@ -875,3 +875,73 @@ async fn leave_that_overlapped_before_the_rule_still_counts_and_a_change_ends_it
         .unwrap();
     assert!(!exempt);
 }
+
+/// Many filings of one person for the same day at once (a double click in
+/// several tabs; the hostile browser sweep sends twelve): one is filed, the
+/// others are told of it. None deadlocks in the constraint's index (a 500).
+#[tokio::test]
+async fn many_filings_of_one_person_for_the_same_day_at_once_file_one() {
+    let app = TestApp::spawn().await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let csrf = manager.csrf().await;
+    let d = day(3);
+    for round in 0..3 {
+        let halves = ["am", "pm"];
+        let sends = (0..16).map(|i| {
+            let token = kefu::web::context::new_token();
+            let (csrf, d, manager) = (csrf.clone(), d.clone(), &manager);
+            let half = halves[i % 2];
+            async move {
+                let fields = [
+                    ("leave_type", "personal"),
+                    ("start_date", d.as_str()),
+                    ("start_half", half),
+                    ("end_date", d.as_str()),
+                    ("reason", "同一天"),
+                    ("form_token", &token),
+                    ("csrf_token", &csrf),
+                ];
+                manager.post_raw("/leave/new", &fields).await.status()
+            }
+        });
+        let got = futures_util::future::join_all(sends).await;
+        let filed = got.iter().filter(|s| **s == StatusCode::SEE_OTHER).count();
+        let told = got
+            .iter()
+            .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+            .count();
+        assert_eq!(
+            (filed, told),
+            (usize::from(round == 0), 16 - usize::from(round == 0)),
+            "{got:?}"
+        );
+    }
+    assert_eq!(rows(&app).await.0, 1);
+}
+
+/// What keeps many filings of one person from deadlocking in the constraint's
+/// index: each takes the person's leave lock before it inserts. A filing sent
+/// while another holds that lock waits for it, then goes on.
+#[tokio::test]
+async fn a_filing_waits_for_the_persons_leave_lock() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let user = crate::approvals::user_id(&app, "employee").await;
+    let mut holder = app.db().await;
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock(hashtext('leave_requests'), {user}::int)"
+        ))
+        .await
+        .unwrap();
+    let d3 = day(3);
+    let post = file_span(&employee, (&d3, "am"), (&d3, "pm"), "看病");
+    tokio::pin!(post);
+    tokio::select! {
+        res = &mut post => panic!("filed without waiting: {}", res.status()),
+        () = app.await_lock_waiters(1) => {}
+    }
+    holder.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(post.await.status(), StatusCode::SEE_OTHER);
+}
