@@ -53,7 +53,14 @@ async fn the_morning_sheet_lists_leave_today_and_visits_registered_late_or_left_
     }
     let mut conn = app.db().await;
     for (name, days) in [("王女士", 1), ("刘先生", 3)] {
-        let at = Utc::now() - Duration::days(days);
+        // 10:00 on the site's day `days` ago: 30 minutes later is still that
+        // day, whatever the time the test runs (at 23:45 it was not).
+        let at = (crate::approvals::today() - Duration::days(days))
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
+            .and_local_timezone(chrono_tz::Asia::Shanghai)
+            .unwrap()
+            .with_timezone(&Utc);
         diesel::update(visits::table.filter(visits::visitor_name.eq(name)))
             .set((
                 visits::started_at.eq(at),
