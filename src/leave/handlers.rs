@@ -730,6 +730,20 @@ fn month_bounds(q: &str, config: &Config) -> (NaiveDate, NaiveDate) {
     (first, next - Duration::days(1))
 }
 
+/// The month asked for, its last day and its approved leave: what the calendar,
+/// the list, its print and its export show, for those who keep the register.
+async fn approved_month(
+    page: &UserPage,
+    conn: &mut DbConn,
+    config: &Config,
+    q: &MonthQuery,
+) -> Result<(NaiveDate, NaiveDate, Vec<LeaveWithName>), AppError> {
+    page.require(Right::ViewLeaveRegister)?;
+    let (first, last) = month_bounds(&q.month, config);
+    let rows = queries::approved_between(conn, first, last).await?;
+    Ok((first, last, rows))
+}
+
 /// GET /leave/calendar?month=YYYY-MM: who is away on which day.
 pub async fn calendar(
     page: UserPage,
@@ -737,9 +751,7 @@ pub async fn calendar(
     config: web::Data<Config>,
     q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
-    page.require(Right::ViewLeaveRegister)?;
-    let (first, last) = month_bounds(&q.month, &config);
-    let rows = queries::approved_between(&mut conn, first, last).await?;
+    let (first, last, rows) = approved_month(&page, &mut conn, &config, &q).await?;
     let grid_start = first - Duration::days(first.weekday().num_days_from_monday() as i64);
     let mut weeks = Vec::new();
     let mut d = grid_start;
@@ -785,9 +797,7 @@ pub async fn approved(
     config: web::Data<Config>,
     q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
-    page.require(Right::ViewLeaveRegister)?;
-    let (first, last) = month_bounds(&q.month, &config);
-    let rows = queries::approved_between(&mut conn, first, last).await?;
+    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q).await?;
     let body = Approved {
         ctx: page.ctx(),
         month: first.format("%Y-%m").to_string(),
@@ -804,9 +814,7 @@ pub async fn approved_print(
     config: web::Data<Config>,
     q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
-    page.require(Right::ViewLeaveRegister)?;
-    let (first, last) = month_bounds(&q.month, &config);
-    let rows = queries::approved_between(&mut conn, first, last).await?;
+    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q).await?;
     let body = ApprovedPrint {
         ctx: page.ctx(),
         month: first.format("%Y-%m").to_string(),
@@ -865,9 +873,7 @@ pub async fn approved_export(
     q: Query<MonthQuery>,
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
-    page.require(Right::ViewLeaveRegister)?;
-    let (first, last) = month_bounds(&q.month, &config);
-    let rows = queries::approved_between(&mut conn, first, last).await?;
+    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q).await?;
     let month = first.format("%Y-%m").to_string();
     let sheet = export_table(&rows, page.locale, &month);
     export::respond(&sheet, format, &format!("leave-{month}"))
