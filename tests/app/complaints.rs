@@ -13,9 +13,23 @@ use crate::helpers::*;
 use crate::mail::worker;
 use crate::smtp::SmtpServer;
 
-/// The form's fields for a matter of `kind` raised by `name` an hour ago.
+/// When the matters are raised: an hour ago, yet on the site's (Shanghai's) day,
+/// the register's lists and statistics being by the site's month.
+fn raised_at() -> chrono::DateTime<chrono_tz::Tz> {
+    let tz = chrono_tz::Asia::Shanghai;
+    let midnight = crate::approvals::today()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_local_timezone(tz)
+        .unwrap();
+    (Utc::now() - Duration::hours(1))
+        .with_timezone(&tz)
+        .max(midnight)
+}
+
+/// The form's fields for a matter of `kind` raised by `name` (at `raised_at`).
 fn matter(name: &str, kind: &str) -> Vec<(&'static str, String)> {
-    let at = (Utc::now() - Duration::hours(1)).with_timezone(&chrono_tz::Asia::Shanghai);
+    let at = raised_at();
     vec![
         ("day", at.date_naive().to_string()),
         ("time", at.format("%H:%M").to_string()),
@@ -308,10 +322,7 @@ async fn the_months_statistics_count_each_kind_by_channel_and_what_was_done() {
         .await
         .unwrap();
 
-    let month = (Utc::now() - Duration::hours(1))
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .format("%Y-%m")
-        .to_string();
+    let month = raised_at().format("%Y-%m").to_string();
     let (status, stats) = supervisor
         .page(&format!("/complaints/stats?month={month}"))
         .await;

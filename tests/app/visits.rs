@@ -57,7 +57,8 @@ async fn a_reception_is_registered_within_ten_minutes_or_marked_late() {
     let app = TestApp::spawn().await;
     let specialist = app.login_as(Role::CsSpecialist).await;
 
-    let res = register(&specialist, &visit("刘先生", 2)).await;
+    let liu = visit("刘先生", 2);
+    let res = register(&specialist, &liu).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let on_time = location(&res);
     let (_, page) = specialist.page(&on_time).await;
@@ -69,16 +70,26 @@ async fn a_reception_is_registered_within_ten_minutes_or_marked_late() {
     assert_eq!(text_of(&page, "#visit-status").as_deref(), Some("已结案"));
     assert!(text_of(&page, "#visit-late").is_none(), "on time");
 
-    let res = register(&specialist, &visit("王女士", 45)).await;
+    let wang = visit("王女士", 45);
+    let res = register(&specialist, &wang).await;
     let late = location(&res);
     let (_, page) = specialist.page(&late).await;
     assert_eq!(text_of(&page, "#visit-late").as_deref(), Some("迟登记"));
     assert!(page.contains("晚于接待结束 10 分钟"), "the flash says so");
 
-    // The register, and its late lines alone.
-    let (_, list) = specialist.page("/visits").await;
-    assert!(list.contains("刘先生") && list.contains("王女士"));
-    let (_, list) = specialist.page("/visits?show=late").await;
+    // The register of each one's month (the same but in a month's first hour),
+    // and its late lines alone.
+    let month_of = |fields: &[(&str, String)]| fields[0].1[..7].to_owned();
+    let (liu_month, wang_month) = (month_of(&liu), month_of(&wang));
+    let (_, list) = specialist.page(&format!("/visits?month={liu_month}")).await;
+    assert!(list.contains("刘先生"));
+    assert_eq!(list.contains("王女士"), wang_month == liu_month);
+    let (_, list) = specialist
+        .page(&format!("/visits?month={wang_month}"))
+        .await;
+    assert!(list.contains("王女士"));
+    let late = format!("/visits?month={wang_month}&show=late");
+    let (_, list) = specialist.page(&late).await;
     assert!(!list.contains("刘先生") && list.contains("王女士"));
 
     // The same form sent twice files once.
