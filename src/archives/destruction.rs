@@ -17,7 +17,9 @@ use serde_json::json;
 use super::forms::{AppraiseInput, DestructionInput, DocInput, SideInput, SignInput};
 use super::models::DocumentRow;
 use super::queries;
-use super::views::{DestructionLists, DestructionPrint, DestructionShow, DueList};
+use super::views::{
+    DestructionLists, DestructionListsPrint, DestructionPrint, DestructionShow, DueList,
+};
 use crate::approvals::{self, engine};
 use crate::audit;
 use crate::auth::Right;
@@ -64,6 +66,21 @@ pub async fn lists(
         ctx: page.ctx(),
         rows,
         next,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// GET /archives/destructions/print: the register of destruction lists on
+/// paper, newest first, as the list shows them.
+pub async fn lists_print(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let mut rows = queries::destruction_lists(&mut conn, None, SHEET_MAX + 1).await?;
+    let truncated = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
+    let body = DestructionListsPrint {
+        ctx: page.ctx(),
+        rows,
+        truncated,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

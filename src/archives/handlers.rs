@@ -69,6 +69,39 @@ pub async fn list(
     Ok(html(StatusCode::OK, body))
 }
 
+/// GET /archives/print: the archive list on paper (住户档案目录, the rule book's
+/// 检索工具), with the list's building filter, in the same order.
+pub async fn list_print(
+    page: UserPage,
+    mut conn: DbConn,
+    kept: web::Data<queries::RequiredCounts>,
+    choices: web::Data<crate::keys::queries::BuildingChoices>,
+    q: Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let mut rows = queries::page(&mut conn, q.building, None, SHEET_MAX + 1).await?;
+    let truncated = rows.len() > SHEET_MAX as usize;
+    rows.truncate(SHEET_MAX as usize);
+    let required = queries::required_counts(&mut conn, &kept).await?;
+    let building = match q.building {
+        Some(id) => crate::keys::queries::building_choices(&mut conn, &choices)
+            .await?
+            .iter()
+            .find(|(b, _)| *b == id)
+            .map(|(_, name)| name.clone()),
+        None => None,
+    };
+    let body = views::ArchiveListPrint {
+        ctx: page.ctx(),
+        rows,
+        required,
+        building,
+        truncated,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
 /// GET /archives.csv and /archives.xlsx: the archive list as a sheet, with the
 /// list's building filter. A pooled
 /// connection: thousands of rows would hold up the worker's shared one.

@@ -33,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/archives")
             .route("", web::get().to(handlers::list))
+            .route("/print", web::get().to(handlers::list_print))
             .route("/new", web::get().to(handlers::new_form))
             .route("/new", web::post().to(handlers::create))
             .route("/types", web::get().to(handlers::types))
@@ -52,6 +53,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/destructions", web::get().to(destruction::lists))
             .route("/destructions", web::post().to(destruction::create))
             .service(export::routes("/destructions", destruction::lists_export))
+            .route(
+                "/destructions/print",
+                web::get().to(destruction::lists_print),
+            )
             .route(
                 "/destructions/{id}.{format}",
                 web::get().to(destruction::list_export),

@@ -98,6 +98,7 @@ macro_rules! archive_text {
 
 archive_text!(
     ArchiveList,
+    ArchiveListPrint,
     BuildingView,
     ArchiveShow,
     DocumentShow,
@@ -129,6 +130,25 @@ impl ArchiveList<'_> {
         self.building
             .map(|b| format!("?building={b}"))
             .unwrap_or_default()
+    }
+}
+
+/// The archive list on paper: the catalogue to find a room's archive by.
+#[derive(Template)]
+#[template(path = "archives/list_print.html")]
+pub struct ArchiveListPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<ArchiveBrief>,
+    pub required: std::sync::Arc<Vec<(String, i64)>>,
+    /// The building filtered on, by name.
+    pub building: Option<String>,
+    /// More archives than a sheet holds: only the first are printed.
+    pub truncated: bool,
+}
+
+impl ArchiveListPrint<'_> {
+    pub fn required_of(&self, kind: &str) -> i64 {
+        required_of(&self.required, kind)
     }
 }
 
@@ -285,7 +305,8 @@ archive_text!(
     ScheduleEdit,
     Register,
     RegisterPrint,
-    DestructionLists
+    DestructionLists,
+    DestructionListsPrint
 );
 
 #[derive(Template)]
@@ -504,6 +525,26 @@ pub struct DestructionLists<'a> {
     pub ctx: &'a PageCtx,
     pub rows: Vec<(Destruction, String, i64)>,
     pub next: Option<i64>,
+}
+
+/// The register of destruction lists on paper (过期文件处理台账).
+#[derive(Template)]
+#[template(path = "archives/destructions_print.html")]
+pub struct DestructionListsPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<(Destruction, String, i64)>,
+    /// More lists than a sheet holds: only the newest are printed.
+    pub truncated: bool,
+}
+
+impl DestructionListsPrint<'_> {
+    pub fn basis(&self, d: &Destruction) -> &'static str {
+        self.ctx.t(if d.appraised() {
+            "archives.basis_appraised"
+        } else {
+            "archives.basis_expired"
+        })
+    }
 }
 
 #[derive(Template)]

@@ -1019,11 +1019,23 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
             .any(|l| l.starts_with(&format!("\"XH-{number}\",")) && l.contains("Destroyed")),
         "{csv}"
     );
-    let employee = app.login_as(Role::Employee).await;
+    // And the register of lists on paper (in English, chosen above).
+    let (_, lists) = keeper.page("/archives/destructions").await;
+    assert!(lists.contains(r#"href="/archives/destructions/print""#));
+    let (status, paper) = keeper.page("/archives/destructions/print").await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        employee.page(&format!("{list}.csv")).await.0,
-        StatusCode::FORBIDDEN
+        text_of(&paper, "h1").as_deref(),
+        Some("Register of destruction lists")
     );
+    let line = texts_of(&paper, "#destructions-paper tbody tr:first-child td");
+    assert_eq!(line[0], format!("XH-{number}"));
+    assert_eq!(line[5], "Destroyed", "{line:?}");
+    assert!(!line[6].is_empty(), "when it was destroyed: {line:?}");
+    let employee = app.login_as(Role::Employee).await;
+    for page in [format!("{list}.csv"), "/archives/destructions/print".into()] {
+        assert_eq!(employee.page(&page).await.0, StatusCode::FORBIDDEN);
+    }
 }
 
 #[tokio::test]
@@ -2310,14 +2322,35 @@ async fn the_archive_list_filters_by_building_and_exports_what_it_shows() {
     assert!(!csv(format!("?building={two}")).await.contains("王小明"));
     let xlsx = keeper.get("/archives.xlsx").await;
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    // On paper, the catalogue in the same order, with the same filter.
+    assert!(list.contains(&format!(r#"href="/archives/print?building={one}""#)));
+    let paper = |q: String| {
+        let keeper = &keeper;
+        async move {
+            let (status, page) = keeper.page(&format!("/archives/print{q}")).await;
+            assert_eq!(status, StatusCode::OK, "{q}");
+            assert_eq!(text_of(&page, "h1").as_deref(), Some("住户档案目录"));
+            assert!(text_of(&page, "#archives-truncated").is_none());
+            (page.clone(), texts_of(&page, "#archives-paper tbody td"))
+        }
+    };
+    let (_, cells) = paper(String::new()).await;
+    for shown in ["王小明", "赵六", "1-1-3-301"] {
+        assert!(cells.iter().any(|c| c == shown), "{shown}: {cells:?}");
+    }
+    let (page, cells) = paper(format!("?building={one}")).await;
+    assert!(cells.iter().any(|c| c == "赵六"), "{cells:?}");
+    let head = text_of(&page, ".slip-no").unwrap();
+    assert!(head.starts_with("栋号：碧水花园 · 1 · "), "{head}");
+    let (_, cells) = paper(format!("?building={two}")).await;
+    assert!(!cells.iter().any(|c| c == "王小明"), "{cells:?}");
     for other in ["/archives.pdf", "/archives/borrows.html"] {
         assert_eq!(keeper.get(other).await.status(), StatusCode::NOT_FOUND);
     }
     let employee = app.login_as(Role::Employee).await;
-    assert_eq!(
-        employee.get("/archives.csv").await.status(),
-        StatusCode::FORBIDDEN
-    );
+    for page in ["/archives.csv", "/archives/print"] {
+        assert_eq!(employee.get(page).await.status(), StatusCode::FORBIDDEN);
+    }
 }
 
 /// Whether the archive, or its paper `doc`, is on legal hold.
