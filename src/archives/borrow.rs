@@ -359,12 +359,23 @@ pub async fn lend(
         Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => Handed::Away,
         other => other?,
     };
-    match handed {
-        Handed::Lent => flash(&session, "ok", page.t("archives.lent")),
-        Handed::NotApproved => flash(&session, "error", page.t("archives.borrow_not_approved")),
-        Handed::Away => flash(&session, "error", page.t("archives.error.not_in_cabinet")),
-        Handed::Listed => flash(&session, "error", page.t("archives.error.borrow_on_list")),
-    }
+    // A paper gone or listed meanwhile: the page again, saying which and keeping
+    // the signature for when it is back. Lent already (a double click) or no
+    // longer approved: the page as it stands now, saying so.
+    let (level, key) = match handed {
+        Handed::Lent => ("ok", "archives.lent"),
+        Handed::NotApproved => ("error", "archives.borrow_not_approved"),
+        Handed::Away | Handed::Listed => {
+            let key = match handed {
+                Handed::Away => "archives.error.not_in_cabinet",
+                _ => "archives.error.borrow_on_list",
+            };
+            errors.add("documents", key);
+            let status = StatusCode::CONFLICT;
+            return render_show(&page, &mut conn, id, &input, &errors, status).await;
+        }
+    };
+    flash(&session, level, page.t(key));
     Ok(see_other(&format!("/archives/borrows/{id}")))
 }
 

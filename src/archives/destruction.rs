@@ -117,29 +117,34 @@ pub async fn create(
         errors.add("documents", key);
     }
     let note: String = input.note.trim().chars().take(500).collect();
-    let (Some(token), true) = (token, errors.is_empty()) else {
-        let until = today + chrono::Duration::days(config.archive_notice_days);
-        let due = queries::due(&mut conn, until, None, 100).await?;
-        let body = DueList {
-            ctx: page.ctx(),
-            rows: due,
-            today,
-            next: None,
-            notice_days: config.archive_notice_days,
-            errors: &errors,
-            input: &input,
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if let (Some(token), true) = (&token, errors.is_empty()) {
+        let list = List {
+            basis: "expired",
+            past_on: Some(today),
+            note: &note,
+            rows: &rows,
+        };
+        match send_for_review(&mut conn, &session, &page, &config, token, list).await? {
+            Ok(answer) => return Ok(answer),
+            Err(key) => errors.add("documents", key),
         }
-        .render()?;
-        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, body));
-    };
-    let list = List {
-        basis: "expired",
-        past_on: Some(today),
-        note: &note,
-        rows: &rows,
-        back: "/archives/due".into(),
-    };
-    send_for_review(&mut conn, &session, &page, &config, &token, list).await
+        status = StatusCode::CONFLICT;
+    }
+    // Refused: the due list again, with the papers ticked and the note kept.
+    let until = today + chrono::Duration::days(config.archive_notice_days);
+    let due = queries::due(&mut conn, until, None, 100).await?;
+    let body = DueList {
+        ctx: page.ctx(),
+        rows: due,
+        today,
+        next: None,
+        notice_days: config.archive_notice_days,
+        errors: &errors,
+        input: &input,
+    }
+    .render()?;
+    Ok(html(status, body))
 }
 
 /// Why these papers cannot go on a destruction list, as a catalog key: each must
@@ -196,27 +201,29 @@ pub async fn appraise(
     } else if note.chars().count() > 500 {
         errors.add("appraisal", "archives.error.appraisal_long");
     }
-    let (Some(token), true) = (token, errors.is_empty()) else {
-        let doc = queries::document(&mut conn, id).await?;
-        let fields = DocInput::of(&doc);
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        let side = SideInput {
-            appraisal: input,
-            ..SideInput::fresh()
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if let (Some(token), true) = (&token, errors.is_empty()) {
+        let list = List {
+            basis: "appraised",
+            past_on: None,
+            note: &note,
+            rows: &rows,
         };
-        return super::handlers::render_document_with(
-            &page, &mut conn, doc, fields, side, &errors, status,
-        )
-        .await;
+        match send_for_review(&mut conn, &session, &page, &config, token, list).await? {
+            Ok(answer) => return Ok(answer),
+            Err(key) => errors.add("appraisal", key),
+        }
+        status = StatusCode::CONFLICT;
+    }
+    // Refused: the document's page again, the appraisal kept.
+    let doc = queries::document(&mut conn, id).await?;
+    let fields = DocInput::of(&doc);
+    let side = SideInput {
+        appraisal: input,
+        ..SideInput::fresh()
     };
-    let list = List {
-        basis: "appraised",
-        past_on: None,
-        note: &note,
-        rows: &rows,
-        back: format!("/archives/documents/{id}"),
-    };
-    send_for_review(&mut conn, &session, &page, &config, &token, list).await
+    super::handlers::render_document_with(&page, &mut conn, doc, fields, side, &errors, status)
+        .await
 }
 
 /// A checked destruction list about to be filed.
@@ -227,8 +234,6 @@ struct List<'a> {
     past_on: Option<chrono::NaiveDate>,
     note: &'a str,
     rows: &'a [DocumentRow],
-    /// Where to go back to when another list took a paper meanwhile.
-    back: String,
 }
 
 /// Files a checked list for review and approval, in one transaction: the list,
@@ -236,7 +241,9 @@ struct List<'a> {
 /// entry, then answers as [`once::answer`]. The papers are locked and checked
 /// again first (as [`refusal`]): of two lists sent at once from two tabs, the
 /// second finds the papers on the first and files nothing; a paper lent, held or
-/// taken out since the form was checked stops the list too.
+/// taken out since the form was checked stops the list too. Refused, it files
+/// nothing, leaves the form's token unused and gives the refusal's catalog key
+/// for the form to be shown again.
 async fn send_for_review(
     conn: &mut AsyncPgConnection,
     session: &Session,
@@ -244,7 +251,7 @@ async fn send_for_review(
     config: &Config,
     token: &once::Token,
     list: List<'_>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<Result<HttpResponse, &'static str>, AppError> {
     let me = page.user().id;
     let meta = page.meta();
     let now = Utc::now();
@@ -253,7 +260,6 @@ async fn send_for_review(
         past_on,
         note,
         rows,
-        back,
     } = list;
     let ids: Vec<i64> = rows.iter().map(|r| r.doc.id).collect();
     let refused = std::sync::OnceLock::new();
@@ -309,13 +315,14 @@ async fn send_for_review(
         .await;
     let filed = match (filed, refused.get().copied()) {
         (Err(AppError::Db(diesel::result::Error::RollbackTransaction)), Some(key)) => {
-            flash(session, "error", page.t(key));
-            return Ok(see_other(&back));
+            return Ok(Err(key));
         }
         (other, _) => other?,
     };
     let ok = "archives.destruction_filed";
-    once::answer(conn, session, page, token, filed, ok).await
+    Ok(Ok(
+        once::answer(conn, session, page, token, filed, ok).await?
+    ))
 }
 
 async fn render_show(

@@ -1216,21 +1216,26 @@ async fn two_appraisals_of_one_paper_at_once_file_one_list() {
         keeper.post(&appraise, &first),
         other.post(&appraise, &second)
     );
-    // One files the list; the other, checked before or after that one's commit,
-    // is refused with the reason (422, or back to the paper with a message).
+    // One files the list; the other, checked after that one's commit (422) or
+    // under its lock (409), is refused with the reason, its appraisal kept.
     let filed = |r: &reqwest::Response| {
         r.status() == StatusCode::SEE_OTHER && location(r).starts_with("/archives/destructions/")
     };
     assert!(filed(&a) ^ filed(&b), "exactly one list filed");
-    let (late, refused) = if filed(&a) { (&other, b) } else { (&keeper, a) };
-    let said = if refused.status() == StatusCode::SEE_OTHER {
-        assert_eq!(location(&refused), page);
-        late.page(&page).await.1
-    } else {
-        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        refused.text().await.unwrap()
-    };
-    assert!(said.contains("另一份未完成的登记表"), "saying why");
+    let refused = if filed(&a) { b } else { a };
+    assert!(
+        [StatusCode::UNPROCESSABLE_ENTITY, StatusCode::CONFLICT].contains(&refused.status()),
+        "{}",
+        refused.status()
+    );
+    let said = refused.text().await.unwrap();
+    assert!(text_of(&said, "#e-appraisal")
+        .unwrap()
+        .contains("另一份未完成的登记表"));
+    assert_eq!(
+        text_of(&said, "#f-appraisal").as_deref(),
+        Some("无保存价值")
+    );
     assert_eq!(destruction_lists(&app).await, 1);
 }
 
@@ -1464,11 +1469,22 @@ async fn a_paper_taken_out_after_the_approval_is_not_handed_over() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
+    // Refused, saying why, the signature kept for when the paper is back.
     let sign = [("sign_name", "客服专员 陈静"), ("sign_confirm", "1")];
     let res = keeper.post(&format!("{borrow}/lend"), &sign).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (_, shown) = keeper.page(&borrow).await;
-    assert!(shown.contains("不在档案柜中"), "says why");
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let shown = res.text().await.unwrap();
+    assert!(text_of(&shown, "#e-documents")
+        .unwrap()
+        .contains("不在档案柜中"));
+    assert_eq!(
+        attr_of(&shown, ".error-summary a", "href").as_deref(),
+        Some("#f-documents")
+    );
+    assert_eq!(
+        value_of(&shown, "#f-sign_name").as_deref(),
+        Some("客服专员 陈静")
+    );
     assert_eq!(
         text_of(&shown, "#borrow-status").unwrap(),
         "已批准",
@@ -1476,9 +1492,11 @@ async fn a_paper_taken_out_after_the_approval_is_not_handed_over() {
     );
     // Tried again in English: refused again, in English.
     keeper.page("/handbook?lang=en").await;
-    keeper.post(&format!("{borrow}/lend"), &sign).await;
-    let (_, shown) = keeper.page(&borrow).await;
-    assert!(shown.contains("is not in the cabinet now"), "says why");
+    let res = keeper.post(&format!("{borrow}/lend"), &sign).await;
+    let shown = res.text().await.unwrap();
+    assert!(text_of(&shown, "#e-documents")
+        .unwrap()
+        .contains("is not in the cabinet now"));
     assert_eq!(text_of(&shown, "#borrow-status").unwrap(), "Approved");
     let (status,): (String,) = archive_documents::table
         .find(doc.parse::<i64>().unwrap())
@@ -1517,9 +1535,11 @@ async fn a_paper_on_an_open_destruction_list_is_neither_lent_nor_corrected_nor_o
     // The hand-over is refused, and says why.
     let sign = [("sign_name", "客服专员 陈静"), ("sign_confirm", "1")];
     let res = keeper.post(&format!("{borrow}/lend"), &sign).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (_, shown) = keeper.page(&borrow).await;
-    assert!(shown.contains("过期文件处理登记表"), "says why");
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let shown = res.text().await.unwrap();
+    assert!(text_of(&shown, "#e-documents")
+        .unwrap()
+        .contains("过期文件处理登记表"));
     assert_eq!(text_of(&shown, "#borrow-status").unwrap(), "已批准");
     assert_eq!(doc_status(&app, doc.parse().unwrap()).await, "kept");
 
@@ -1916,6 +1936,83 @@ async fn a_destruction_list_sent_twice_is_filed_once() {
         token
     );
     assert_eq!(value_of(&body, "#f-note").unwrap(), "再次");
+}
+
+/// Two windows send lists of the same paper while a filing holds it: both pass
+/// the form's checks, one files, and the other, finding the paper on that list
+/// under the lock, is shown the due list again with its ticks, note and token.
+#[tokio::test]
+async fn of_two_lists_checked_at_once_the_other_comes_back_with_its_input() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let other = app.login_as(Role::ArchiveKeeper).await;
+    archive_with_old_agreement(&app, &keeper, None).await;
+    let doc = doc_id(&app, "旧装修协议").await.to_string();
+    let one = keeper.form_token("/archives/due").await;
+    let two = other.form_token("/archives/due").await;
+    let mut lock = app.db().await;
+    lock.batch_execute(&format!(
+        "BEGIN; SELECT id FROM archive_documents WHERE id = {doc} FOR UPDATE"
+    ))
+    .await
+    .unwrap();
+    let send = |b: &'static str, note: &'static str, token: String| {
+        let (who, doc) = (if b == "one" { &keeper } else { &other }, doc.clone());
+        async move {
+            let fields = [
+                ("documents", doc.as_str()),
+                ("note", note),
+                ("form_token", token.as_str()),
+            ];
+            who.post("/archives/destructions", &fields).await
+        }
+    };
+    let release = async {
+        let mut watch = app.db().await;
+        for _ in 0..500 {
+            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock')",
+            ))
+            .get_result(&mut watch)
+            .await
+            .unwrap();
+            if waiting == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        lock.batch_execute("COMMIT").await.unwrap();
+    };
+    let (a, b, ()) = tokio::join!(
+        send("one", "第一窗口", one.clone()),
+        send("two", "第二窗口", two.clone()),
+        release
+    );
+    assert!(
+        (a.status() == StatusCode::SEE_OTHER) ^ (b.status() == StatusCode::SEE_OTHER),
+        "one list filed: {} {}",
+        a.status(),
+        b.status()
+    );
+    let (refused, note, token) = if a.status() == StatusCode::SEE_OTHER {
+        (b, "第二窗口", two)
+    } else {
+        (a, "第一窗口", one)
+    };
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let body = refused.text().await.unwrap();
+    assert!(text_of(&body, "#e-documents")
+        .unwrap()
+        .contains("另一份未完成的登记表"));
+    assert_eq!(value_of(&body, "#f-note").as_deref(), Some(note));
+    assert_eq!(
+        value_of(&body, r#"input[name="form_token"]"#).as_deref(),
+        Some(token.as_str())
+    );
+    assert!(body.contains(&format!(r#"value="{doc}" aria-label="旧装修协议" checked"#)));
+    assert_eq!(destruction_lists(&app).await, 1);
 }
 
 #[tokio::test]
