@@ -773,7 +773,9 @@ pub async fn edit_document(
     Ok(see_other(&format!("/archives/documents/{id}")))
 }
 
-/// GET /archives/documents/{id}/scan: the scan, as an attachment; every view audited.
+/// GET /archives/documents/{id}/scan: the scan, as an attachment; every view
+/// audited. A confidential paper's scan is a copy the rule book forbids
+/// (住户档案管理规定 3(3): consulted on site only): only its keeper opens it.
 pub async fn scan(
     page: UserPage,
     mut conn: DbConn,
@@ -781,6 +783,9 @@ pub async fn scan(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let doc = queries::document(&mut conn, path.into_inner()).await?;
+    if doc.confidential && !page.may(Right::KeepArchives) {
+        return Err(AppError::Forbidden);
+    }
     if !doc.has_scan {
         return Err(AppError::NotFound);
     }

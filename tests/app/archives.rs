@@ -362,6 +362,58 @@ async fn a_scan_is_judged_by_its_content_and_served_only_as_an_audited_attachmen
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
+/// A confidential paper is consulted on site only (住户档案管理规定 3(3)): its
+/// scan, a copy, opens for its keeper alone; others read where to consult it.
+#[tokio::test]
+async fn a_confidential_papers_scan_opens_for_the_keeper_only() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    for (kind, title) in [
+        ("owner_id_copy", "身份证复印件"),
+        ("move_in_notice", "入伙通知书"),
+    ] {
+        let scan = Some(("scan.pdf", PDF.to_vec()));
+        let day = today().to_string();
+        let res = file_doc(&app, &keeper, archive, kind, title, &day, scan).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{title}");
+    }
+    let secret = format!("/archives/documents/{}", doc_id(&app, "身份证复印件").await);
+    let open = format!("/archives/documents/{}", doc_id(&app, "入伙通知书").await);
+
+    let (_, page) = specialist.page(&secret).await;
+    assert!(text_of(&page, "#scan-link").is_none());
+    assert!(text_of(&page, "#scan-on-site")
+        .unwrap()
+        .contains("现场查阅"));
+    let res = specialist.get(&format!("{secret}/scan")).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (_, page) = specialist.page(&open).await;
+    assert!(text_of(&page, "#scan-on-site").is_none());
+    let href = attr_of(&page, "#scan-link", "href").unwrap();
+    assert_eq!(specialist.get(&href).await.status(), StatusCode::OK);
+
+    let (_, page) = keeper.page(&secret).await;
+    let href = attr_of(&page, "#scan-link", "href").unwrap();
+    let res = keeper.get(&href).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+    let viewed: Vec<serde_json::Value> = audit_log::table
+        .filter(audit_log::action.eq("archives.scan_viewed"))
+        .order(audit_log::id)
+        .select(audit_log::details)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    let confidential: Vec<_> = viewed.iter().map(|d| d["confidential"].clone()).collect();
+    assert_eq!(
+        confidential,
+        [false, true],
+        "the refused view opened nothing"
+    );
+}
+
 #[tokio::test]
 async fn a_loan_of_a_confidential_document_is_refused_with_the_rule_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
