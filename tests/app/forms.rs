@@ -54,12 +54,30 @@ async fn a_blank_register_has_the_columns_of_the_filled_one() {
     let app = TestApp::spawn().await;
     let specialist = app.login_as(Role::CsSpecialist).await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
     let archive = crate::archives::open_archive(&app, &keeper, "王小明", false).await;
     for (who, blank, filled) in [
         (
             &specialist,
             "/forms/key-loans",
             "/keys/loans/print".to_owned(),
+        ),
+        (&specialist, "/forms/keys", "/keys/print".to_owned()),
+        (
+            &specialist,
+            "/forms/key-copies",
+            "/keys/copies/print".to_owned(),
+        ),
+        (&supervisor, "/forms/visits", "/visits/print".to_owned()),
+        (
+            &supervisor,
+            "/forms/complaints",
+            "/complaints/print".to_owned(),
+        ),
+        (
+            &supervisor,
+            "/forms/violations",
+            "/violations/print".to_owned(),
         ),
         (
             &keeper,
