@@ -887,13 +887,15 @@ pub async fn ack_report(
     Ok(html(StatusCode::OK, body))
 }
 
-/// GET /handbook/acks/{version_id}/csv
-pub async fn ack_csv(
+/// GET /handbook/acks/{version_id}.csv and .xlsx: who confirmed the version.
+pub async fn ack_export(
     page: UserPage,
     mut conn: DbConn,
-    path: web::Path<i64>,
+    path: web::Path<(i64, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let version = report_version(&page, &mut conn, path.into_inner()).await?;
+    let (version_id, ext) = path.into_inner();
+    let format = ExportFormat::parse(&ext).ok_or(AppError::NotFound)?;
+    let version = report_version(&page, &mut conn, version_id).await?;
     let rows = queries::ack_report(&mut conn, &version).await?;
     let headers = [
         "handbook.ack.col_user",
@@ -928,5 +930,5 @@ pub async fn ack_csv(
         version.document_id,
         version.number_or_zero()
     );
-    export::respond(&sheet, ExportFormat::Csv, &stem)
+    export::respond(&sheet, format, &stem)
 }

@@ -602,7 +602,7 @@ async fn an_acknowledgement_round_asks_until_confirmed_and_the_report_shows_who(
     );
     assert!(text_of(&report, "#ack-summary").unwrap().contains("1 / 1"));
     let res = supervisor
-        .get(&format!("/handbook/acks/{version_id}/csv"))
+        .get(&format!("/handbook/acks/{version_id}.csv"))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"]
@@ -613,6 +613,16 @@ async fn an_acknowledgement_round_asks_until_confirmed_and_the_report_shows_who(
     let lines: Vec<&str> = csv.trim_end().lines().collect();
     assert_eq!(lines.len(), 2, "{csv}");
     assert!(lines[1].starts_with("\"specialist\",\"客服专员 陈静\",\"已签收\",\"20"));
+    let res = supervisor
+        .get(&format!("/handbook/acks/{version_id}.xlsx"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+    assert!(report.contains(&format!(r#"href="/handbook/acks/{version_id}.xlsx""#)));
+    let res = supervisor
+        .get(&format!("/handbook/acks/{version_id}.pdf"))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let (status, _) = employee.page("/handbook/acks").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
