@@ -24,6 +24,7 @@ use crate::i18n::Locale;
 use crate::schema::{user_roles, users};
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
+use crate::web::month::MonthQuery;
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
@@ -714,12 +715,6 @@ enum Recorded {
     Overlap,
 }
 
-#[derive(Deserialize)]
-pub struct MonthQuery {
-    #[serde(default)]
-    month: String,
-}
-
 /// The month asked for (`YYYY-MM`), else this month: its first and last day.
 fn month_bounds(q: &str, config: &Config) -> (NaiveDate, NaiveDate) {
     let first = crate::web::form::date(&format!("{}-01", q.trim()))
@@ -737,10 +732,11 @@ async fn approved_month(
     conn: &mut DbConn,
     config: &Config,
     q: &MonthQuery,
+    show: &str,
 ) -> Result<(NaiveDate, NaiveDate, Vec<LeaveWithName>), AppError> {
     page.require(Right::ViewLeaveRegister)?;
     let (first, last) = month_bounds(&q.month, config);
-    let rows = queries::approved_between(conn, first, last).await?;
+    let rows = queries::between(conn, first, last, super::statuses(show)).await?;
     Ok((first, last, rows))
 }
 
@@ -751,7 +747,7 @@ pub async fn calendar(
     config: web::Data<Config>,
     q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (first, last, rows) = approved_month(&page, &mut conn, &config, &q).await?;
+    let (first, last, rows) = approved_month(&page, &mut conn, &config, &q, "approved").await?;
     let grid_start = first - Duration::days(first.weekday().num_days_from_monday() as i64);
     let mut weeks = Vec::new();
     let mut d = grid_start;
@@ -790,34 +786,39 @@ pub async fn calendar(
     Ok(html(StatusCode::OK, body))
 }
 
-/// GET /leave/approved?month=YYYY-MM: the month's approved leave as a list.
+/// GET /leave/approved?month=YYYY-MM&show=…: the month's leave as a list,
+/// approved leave unless another state (or all) is asked.
 pub async fn approved(
     page: UserPage,
     mut conn: DbConn,
     config: web::Data<Config>,
     q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q).await?;
+    let show = q.show(&super::SHOWS);
+    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q, show).await?;
     let body = Approved {
         ctx: page.ctx(),
         month: first.format("%Y-%m").to_string(),
+        show,
         rows,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
 }
 
-/// GET /leave/approved/print?month=YYYY-MM: the month's approved leave on paper.
+/// GET /leave/approved/print?month=YYYY-MM&show=…: the list on paper.
 pub async fn approved_print(
     page: UserPage,
     mut conn: DbConn,
     config: web::Data<Config>,
     q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q).await?;
+    let show = q.show(&super::SHOWS);
+    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q, show).await?;
     let body = ApprovedPrint {
         ctx: page.ctx(),
         month: first.format("%Y-%m").to_string(),
+        show,
         rows,
     }
     .render()?;
@@ -825,7 +826,7 @@ pub async fn approved_print(
 }
 
 /// The export's header and rows, in the user's language.
-fn export_table(rows: &[LeaveWithName], loc: Locale, month: &str) -> Sheet {
+fn export_table(rows: &[LeaveWithName], loc: Locale, month: &str, show: &str) -> Sheet {
     let headers = [
         loc.t("leave.employee"),
         loc.t("leave.leave_type"),
@@ -834,6 +835,7 @@ fn export_table(rows: &[LeaveWithName], loc: Locale, month: &str) -> Sheet {
         loc.t("leave.days"),
         loc.t("leave.reason"),
         loc.t("leave.after_the_fact"),
+        loc.t("leave.status"),
     ]
     .map(str::to_owned)
     .to_vec();
@@ -854,11 +856,12 @@ fn export_table(rows: &[LeaveWithName], loc: Locale, month: &str) -> Sheet {
                     ""
                 }
                 .into(),
+                views::status_label(loc, &l.status).into(),
             ]
         })
         .collect();
     Sheet {
-        title: format!("{} {month}", loc.t("leave.approved_list")),
+        title: format!("{} {month}", views::list_title(loc, show)),
         headers,
         rows,
     }
@@ -873,8 +876,9 @@ pub async fn approved_export(
     q: Query<MonthQuery>,
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
-    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q).await?;
+    let show = q.show(&super::SHOWS);
+    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q, show).await?;
     let month = first.format("%Y-%m").to_string();
-    let sheet = export_table(&rows, page.locale, &month);
-    export::respond(&sheet, format, &format!("leave-{month}"))
+    let sheet = export_table(&rows, page.locale, &month, show);
+    export::respond(&sheet, format, &format!("leave-{month}-{show}"))
 }

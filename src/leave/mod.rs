@@ -51,6 +51,21 @@ pub const ENFORCERS: &[crate::web::cite::Enforcer] = &[crate::web::cite::Enforce
     gauge: None,
 }];
 
+/// What the month's register shows (`?show=`): approved leave first (what the
+/// attendance sheet needs), then each other state, then all.
+pub const SHOWS: [&str; 5] = ["approved", "pending", "rejected", "withdrawn", "all"];
+
+/// The states a `show` of [`SHOWS`] lists.
+pub fn statuses(show: &str) -> &'static [&'static str] {
+    match show {
+        "pending" => &["pending"],
+        "rejected" => &["rejected"],
+        "withdrawn" => &["withdrawn"],
+        "all" => &["pending", "approved", "rejected", "withdrawn"],
+        _ => &["approved"],
+    }
+}
+
 pub const TYPES: [(&str, &str); 7] = [
     ("personal", "事假"),
     ("sick", "病假"),

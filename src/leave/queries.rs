@@ -212,16 +212,26 @@ pub async fn of_user(
     q.load(conn).await
 }
 
-/// Approved leave overlapping `[from, until]`, by first day. A month of a
-/// department's leave is small; the cap keeps it bounded.
+/// Approved leave overlapping `[from, until]`, by first day.
 pub async fn approved_between(
     conn: &mut AsyncPgConnection,
     from: NaiveDate,
     until: NaiveDate,
 ) -> QueryResult<Vec<LeaveWithName>> {
+    between(conn, from, until, &["approved"]).await
+}
+
+/// Leave in one of `statuses` overlapping `[from, until]`, by first day. A
+/// month of a department's leave is small; the cap keeps it bounded.
+pub async fn between(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+    until: NaiveDate,
+    statuses: &[&str],
+) -> QueryResult<Vec<LeaveWithName>> {
     leave_requests::table
         .inner_join(users::table.on(users::id.eq(leave_requests::user_id)))
-        .filter(leave_requests::status.eq("approved"))
+        .filter(leave_requests::status.eq_any(statuses))
         .filter(leave_requests::start_date.le(until))
         .filter(leave_requests::end_date.ge(from))
         .order((leave_requests::start_date, leave_requests::id))

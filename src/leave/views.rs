@@ -177,7 +177,24 @@ impl Calendar<'_> {
 pub struct Approved<'a> {
     pub ctx: &'a PageCtx,
     pub month: String,
+    /// One of [`super::SHOWS`].
+    pub show: &'static str,
     pub rows: Vec<LeaveWithName>,
+}
+
+impl Approved<'_> {
+    pub fn shows(&self) -> [&'static str; 5] {
+        super::SHOWS
+    }
+}
+
+/// The list's title for a `show`: "已批准请假", else the register's.
+pub fn list_title(loc: Locale, show: &str) -> &'static str {
+    loc.t(if show == "approved" {
+        "leave.approved_list"
+    } else {
+        "leave.register"
+    })
 }
 
 /// The month's approved leave on paper (请假登记), for the supervisor to sign.
@@ -186,6 +203,7 @@ pub struct Approved<'a> {
 pub struct ApprovedPrint<'a> {
     pub ctx: &'a PageCtx,
     pub month: String,
+    pub show: &'static str,
     pub rows: Vec<LeaveWithName>,
 }
 
@@ -205,6 +223,15 @@ pub trait ApprovedText {
     /// The last day and its half, in the reader's language.
     fn end(&self, l: &Leave) -> String {
         end_text(l, self.loc())
+    }
+    fn status(&self, s: &str) -> &'static str {
+        status_label(self.loc(), s)
+    }
+    fn show_label(&self, show: &str) -> &'static str {
+        self.loc().t_in("leave.show", show)
+    }
+    fn title(&self, show: &str) -> &'static str {
+        list_title(self.loc(), show)
     }
 }
 

@@ -211,8 +211,10 @@ async fn approved_leave_shows_in_the_calendar_list_export_and_slip() {
         "the signature lines in English"
     );
     // The month's list on paper, for the supervisor to sign.
-    let print = format!("/leave/approved/print?month={month}");
-    assert!(list.contains(&format!(r#"href="{print}""#)));
+    let print = format!("/leave/approved/print?month={month}&show=approved");
+    assert!(list.contains(&format!(
+        r#"href="/leave/approved/print?month={month}&amp;show=approved""#
+    )));
     let (status, paper) = supervisor.page(&print).await;
     assert_eq!(status, StatusCode::OK);
     let rows = texts_of(&paper, "#approved-paper tbody tr");
@@ -232,6 +234,74 @@ async fn approved_leave_shows_in_the_calendar_list_export_and_slip() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(employee.get(&print).await.status(), StatusCode::FORBIDDEN);
+}
+
+/// The month's register shows approved leave (what attendance needs) unless the
+/// keeper asks for leave waiting, rejected, withdrawn or all of it, on screen,
+/// on paper and exported alike.
+#[tokio::test]
+async fn the_months_register_shows_leave_in_each_state_when_asked() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    file_leave(&employee).await;
+    let month = &day(1)[..7];
+    let names =
+        |page: &str, table: &str| texts_of(page, &format!("{table} tbody tr td:first-child"));
+    let list = async |show: &str| {
+        let (status, page) = supervisor
+            .page(&format!("/leave/approved?month={month}&show={show}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{show}");
+        page
+    };
+
+    let approved = list("approved").await;
+    assert_eq!(names(&approved, "#leave-month"), ["本月没有已批准的请假。"]);
+    let pending = list("pending").await;
+    assert_eq!(names(&pending, "#leave-month"), ["员工 赵磊"]);
+    assert_eq!(
+        texts_of(&pending, "#leave-month tbody td:last-child"),
+        ["待审批"]
+    );
+    assert_eq!(
+        text_of(&pending, "h1").unwrap(),
+        format!("请假登记 {month}")
+    );
+    assert_eq!(
+        value_of(&pending, "#show option[selected]").as_deref(),
+        Some("pending")
+    );
+    assert_eq!(
+        names(&list("rejected").await, "#leave-month"),
+        ["本月没有这类请假。"]
+    );
+    assert_eq!(names(&list("all").await, "#leave-month"), ["员工 赵磊"]);
+    // Anything else asked is the approved list.
+    assert_eq!(
+        names(&list("nonsense").await, "#leave-month"),
+        ["本月没有已批准的请假。"]
+    );
+
+    let (_, paper) = supervisor
+        .page(&format!("/leave/approved/print?month={month}&show=pending"))
+        .await;
+    assert!(text_of(&paper, ".slip-no").unwrap().contains("待审批"));
+    assert_eq!(names(&paper, "#approved-paper"), ["员工 赵磊"]);
+    let csv = supervisor
+        .get(&format!("/leave/approved.csv?month={month}&show=all"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].ends_with(",\"状态\""), "{csv}");
+    assert!(lines[1].ends_with(",\"待审批\""), "{csv}");
+    let employee_sees = employee
+        .get(&format!("/leave/approved?month={month}&show=all"))
+        .await;
+    assert_eq!(employee_sees.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
