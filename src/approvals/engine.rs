@@ -684,11 +684,13 @@ pub async fn withdraw(
 }
 
 /// The requester changed the request: a new version, so links already mailed stop
-/// working, and the approver gets a fresh mail about the change.
+/// working, and the approver gets a fresh mail about the change. `was` (what the
+/// request said before, or empty) stays in the trail.
 pub async fn edited(
     conn: &mut AsyncPgConnection,
     request_id: i64,
     subject: &str,
+    was: &str,
     actor: i64,
     config: &Config,
     now: DateTime<Utc>,
@@ -718,7 +720,7 @@ pub async fn edited(
             actor_id: Some(actor),
             via: Some("web"),
             on_behalf_of: None,
-            comment: "",
+            comment: was,
         },
     )
     .await?;

@@ -90,6 +90,7 @@ pub async fn draft_edited(
             conn,
             request,
             &approvals::typed(&draft.title),
+            "",
             actor,
             config,
             Utc::now(),

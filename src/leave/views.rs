@@ -37,6 +37,20 @@ pub fn end_text(l: &Leave, loc: Locale) -> String {
     format!("{} {half}", l.end_date)
 }
 
+/// What a leave said before a change, for the approval's trail: "改前：事假，
+/// 2026-12-01 上午起 至 2026-12-02 下午止，2 天".
+pub fn was_text(l: &Leave, loc: Locale) -> String {
+    loc.tf(
+        "leave.was",
+        &[
+            ("type", &type_label(loc, &l.leave_type)),
+            ("start", &start_text(l, loc)),
+            ("end", &end_text(l, loc)),
+            ("days", &super::days_text(l.half_days)),
+        ],
+    )
+}
+
 /// The leave as label/value lines (approval mail and pages).
 pub fn detail_lines(l: &Leave, loc: Locale) -> Vec<(String, String)> {
     let mut lines = vec![

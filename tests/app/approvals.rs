@@ -402,6 +402,15 @@ async fn a_request_edited_after_mailing_invalidates_the_old_link() {
     let res = supervisor.post(&new_link, &[("decision", "approve")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(state(&app).await, ("approved".into(), 1, 1));
+    // The trail keeps what the request said before the change.
+    let request: i64 = approval_requests::table
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (_, page) = supervisor.page(&format!("/approvals/{request}")).await;
+    let was = format!("改前：事假，{} 上午起 至 {} 至下班，2 天", day(1), day(2));
+    assert!(texts_of(&page, ".trail li q").contains(&was), "{page}");
 }
 
 #[tokio::test]
