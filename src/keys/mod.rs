@@ -9,6 +9,7 @@ mod copies;
 mod counts;
 mod forms;
 mod handlers;
+mod issues;
 pub mod jobs;
 mod loans;
 pub mod models;
@@ -106,6 +107,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rooms/{id}/set", web::post().to(handlers::create_room_set))
             .route("/rooms/{id}/issue", web::get().to(handlers::issue_form))
             .route("/rooms/{id}/issue", web::post().to(handlers::issue))
+            .route("/issues", web::get().to(issues::list))
+            .service(export::routes("/issues", issues::export))
+            .route("/issues/print", web::get().to(issues::print))
             .route("/issues/{id}/print", web::get().to(handlers::receipt))
             .route("/{id}", web::get().to(handlers::show_key))
             .route("/{id}", web::post().to(handlers::update_storage))

@@ -409,6 +409,64 @@ pub async fn issue_keys(conn: &mut AsyncPgConnection, issue_id: i64) -> QueryRes
         .await
 }
 
+/// A line of the issue register: the issue, its room and the room's building
+/// code, the resident it went to and the clerk who handed it.
+pub type IssueLine = (
+    Issue,
+    crate::properties::models::Room,
+    String,
+    String,
+    String,
+);
+
+/// Keys issued to owners, newest first, of one building or all, a page at a time
+/// (`before`: the last id shown). One statement whatever the size.
+pub async fn issues(
+    conn: &mut AsyncPgConnection,
+    building: Option<i64>,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<IssueLine>> {
+    use crate::properties::models::Room;
+    use crate::schema::{residents, rooms};
+    let mut q = key_issues::table
+        .inner_join(rooms::table)
+        .inner_join(buildings::table.on(buildings::id.eq(rooms::building_id)))
+        .inner_join(residents::table)
+        .inner_join(users::table)
+        .order(key_issues::id.desc())
+        .limit(limit)
+        .select((
+            Issue::as_select(),
+            Room::as_select(),
+            buildings::code,
+            residents::name,
+            users::display_name,
+        ))
+        .into_boxed();
+    if let Some(b) = building {
+        q = q.filter(rooms::building_id.eq(b));
+    }
+    if let Some(b) = before {
+        q = q.filter(key_issues::id.lt(b));
+    }
+    q.load(conn).await
+}
+
+/// The keys of each of `issues` as (issue, door), in key order.
+pub async fn issue_key_labels(
+    conn: &mut AsyncPgConnection,
+    issues: &[i64],
+) -> QueryResult<Vec<(i64, String)>> {
+    key_issue_lines::table
+        .inner_join(keys::table)
+        .filter(key_issue_lines::issue_id.eq_any(issues))
+        .order((key_issue_lines::issue_id, keys::id))
+        .select((key_issue_lines::issue_id, keys::door))
+        .load(conn)
+        .await
+}
+
 pub async fn issues_of_room(conn: &mut AsyncPgConnection, room_id: i64) -> QueryResult<Vec<Issue>> {
     key_issues::table
         .filter(key_issues::room_id.eq(room_id))

@@ -354,6 +354,39 @@ pub struct LoanShow<'a> {
     pub errors: &'a FieldErrors,
 }
 
+/// The register of keys issued to owners.
+#[derive(Template)]
+#[template(path = "keys/issues.html")]
+pub struct Issues<'a> {
+    pub ctx: &'a PageCtx,
+    pub buildings: std::sync::Arc<Vec<(i64, String)>>,
+    pub building: Option<i64>,
+    pub issued: super::issues::Issued,
+    pub next: Option<i64>,
+}
+
+impl Issues<'_> {
+    pub fn is_building(&self, id: &i64) -> bool {
+        self.building == Some(*id)
+    }
+    /// `building=…&` for the links that keep the filter (empty without one).
+    pub fn filter(&self) -> String {
+        self.building
+            .map(|b| format!("building={b}&"))
+            .unwrap_or_default()
+    }
+}
+
+/// The register of keys issued to owners on paper.
+#[derive(Template)]
+#[template(path = "keys/issues_print.html")]
+pub struct IssuesPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub issued: super::issues::Issued,
+    /// More receipts than a sheet holds: only the newest are printed.
+    pub truncated: bool,
+}
+
 #[derive(Template)]
 #[template(path = "keys/copies.html")]
 pub struct Copies<'a> {

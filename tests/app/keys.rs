@@ -476,6 +476,61 @@ async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signa
         .await
         .unwrap();
     assert_eq!(issued, 1);
+
+    // The register of keys issued: one line per receipt, across rooms, by
+    // building, on paper and exported.
+    let (_, register) = clerk.page("/keys/issues").await;
+    let line = texts_of(&register, "#issues tbody tr:first-child td");
+    assert_eq!(
+        line[1..5],
+        ["1-1-3-301", "王小明", "防盗铁门；信报箱", "王小明"]
+    );
+    assert_eq!(line[6], "客服专员 陈静");
+    assert!(register.contains(&format!(r#"href="{receipt}""#)));
+    let building: i64 = kefu::schema::rooms::table
+        .find(room)
+        .select(kefu::schema::rooms::building_id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let other: i64 = kefu::schema::buildings::table
+        .filter(kefu::schema::buildings::id.ne(building))
+        .select(kefu::schema::buildings::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (_, elsewhere) = clerk.page(&format!("/keys/issues?building={other}")).await;
+    assert_eq!(
+        texts_of(&elsewhere, "#issues tbody td"),
+        ["尚无发放给业主的钥匙。"]
+    );
+    let (_, here) = clerk
+        .page(&format!("/keys/issues?building={building}"))
+        .await;
+    assert_eq!(texts_of(&here, "#issues tbody tr").len(), 1);
+    let print = format!("/keys/issues/print?building={building}&");
+    assert_eq!(
+        attr_of(&here, "#issues-print", "href").as_deref(),
+        Some(print.as_str())
+    );
+    let (_, paper) = clerk.page(&print).await;
+    assert_eq!(
+        texts_of(&paper, "#issues-paper tbody tr:first-child td")[1..4],
+        ["1-1-3-301", "王小明", "防盗铁门；信报箱"]
+    );
+    let csv = clerk.page("/keys/issues.csv?lang=en").await.1;
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .contains("\"Security door; Mailbox\""),
+        "{csv}"
+    );
+    let employee = app.login_as(Role::Employee).await;
+    assert_eq!(
+        employee.get("/keys/issues").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
