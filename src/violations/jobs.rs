@@ -1,6 +1,7 @@
 //! The `violations.propose` job (hourly): the breaches the registers show become
 //! proposals a supervisor confirms or dismisses (never fines by themselves):
-//! visitor registers made late, keys a colleague kept a day past their due time.
+//! visitor registers made late, keys a colleague kept a day past their due time,
+//! leave recorded after the fact.
 //! Each is proposed once, whatever the number of runs and instances (a unique
 //! source per proposal).
 use chrono::{DateTime, Duration, Utc};

@@ -200,10 +200,11 @@ pub async fn person(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Person
 }
 
 /// Proposes, once each, the breaches the registers show since `since`: visitor
-/// registers made late (接待来访客户管理规定 4), and keys a colleague kept more
+/// registers made late (接待来访客户管理规定 4), keys a colleague kept more
 /// than `grace` past their due time, still out or returned late (the loan's
-/// registration, 钥匙管理规定 2(1)②). One statement per register; returns how
-/// many were proposed.
+/// registration, 钥匙管理规定 2(1)②), and leave recorded after the fact instead
+/// of asked a day ahead (办公环境管理规定 1). One statement per register;
+/// returns how many were proposed.
 pub async fn propose_from_registers(
     conn: &mut AsyncPgConnection,
     since: DateTime<Utc>,
@@ -245,7 +246,21 @@ pub async fn propose_from_registers(
     .bind::<BigInt, _>(grace.num_seconds())
     .execute(conn)
     .await?;
-    Ok(visits + keys)
+    let leave = diesel::sql_query(
+        "INSERT INTO violations (employee_id, clause, schedule, occurred_on, details, \
+         source, source_id, proposed_at) \
+         SELECT l.user_id, $1, $2, l.start_date, 'QJ-' || l.id, 'leave', l.id, $3 \
+         FROM leave_requests l \
+         WHERE l.after_the_fact AND l.created_at >= $4 AND l.status = 'approved' \
+         ON CONFLICT (source, source_id) WHERE source_id IS NOT NULL DO NOTHING",
+    )
+    .bind::<Text, _>(super::schedule::LATE_LEAVE.label())
+    .bind::<Text, _>(super::schedule::UNSCHEDULED)
+    .bind::<Timestamptz, _>(now)
+    .bind::<Timestamptz, _>(since)
+    .execute(conn)
+    .await?;
+    Ok(visits + keys + leave)
 }
 
 /// Tables behind the register's kept count ([`KeptWaiting`]): `t:violations`.

@@ -98,6 +98,8 @@ const OTHER_RULES: &[Cite] = &[
 
 /// The clause a late visitor register breaches.
 pub const LATE_VISIT: Cite = c(RECEPTION, "4");
+/// The clause leave recorded after the fact breaches: 请假条 a day ahead.
+pub const LATE_LEAVE: Cite = c("办公环境管理规定", "1");
 /// The clause a key kept past its due time breaches: the loan's registration.
 pub const KEY_OVERDUE: Cite = c("钥匙管理规定", "2(1)②");
 

@@ -49,6 +49,7 @@ pub fn source_href(v: &Violation) -> Option<String> {
     match v.source.as_str() {
         "visit" => Some(format!("/visits/{id}")),
         "key_loan" => Some(format!("/keys/loans/{id}")),
+        "leave" => Some(format!("/leave/{id}")),
         _ => None,
     }
 }

@@ -329,6 +329,82 @@ async fn a_wrong_record_keeps_the_input_and_says_what_is_wrong_in_either_languag
     assert_eq!(stored(&app, &page).await.2, Some(2500));
 }
 
+/// Leave recorded after the fact (办公环境管理规定 1: a request a day ahead) is
+/// proposed once, for the supervisor to confirm or dismiss (a sudden illness);
+/// leave asked ahead is not.
+#[tokio::test]
+async fn leave_recorded_after_the_fact_is_proposed_once_and_may_be_dismissed() {
+    use crate::approvals::{day, file_leave};
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    let res = supervisor
+        .submit(
+            "/leave/record",
+            "/leave/record",
+            &[
+                ("employee", "employee"),
+                ("start_date", &day(-3)),
+                ("end_date", &day(-3)),
+                ("reason", "急性肠胃炎"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let leave = location(&res);
+    let mut conn = app.db().await;
+    for _ in 0..2 {
+        kefu::violations::jobs::propose(&mut conn, Utc::now(), &app.config)
+            .await
+            .unwrap();
+    }
+    let rows: Vec<(String, i64, String, String)> = violations::table
+        .select((
+            violations::source,
+            violations::employee_id,
+            violations::clause,
+            violations::details,
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let number = leave.rsplit('/').next().unwrap();
+    assert_eq!(
+        rows,
+        [(
+            "leave".into(),
+            user_id(&app, "employee").await,
+            "办公环境管理规定 1".into(),
+            format!("QJ-{number}")
+        )]
+    );
+    let (_, list) = supervisor.page("/violations?show=proposed").await;
+    let page = attr_of(&list, "#violations tbody tr:first-child a", "href").unwrap();
+    let (_, shown) = supervisor.page(&page).await;
+    assert!(
+        shown.contains(&format!(r#"href="{leave}""#)),
+        "links the leave"
+    );
+    assert!(shown.contains("事后补记的请假"));
+    decide(
+        &supervisor,
+        &page,
+        &[("decision", "dismiss"), ("note", "突发疾病，已补病历")],
+    )
+    .await;
+    assert_eq!(stored(&app, &page).await, ("dismissed".into(), None, None));
+    kefu::violations::jobs::propose(&mut conn, Utc::now(), &app.config)
+        .await
+        .unwrap();
+    let n: i64 = violations::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "a dismissed proposal is not made again");
+}
+
 #[tokio::test]
 async fn late_registers_and_keys_kept_too_long_are_proposed_once_never_fined_by_themselves() {
     let app = TestApp::spawn().await;
