@@ -180,6 +180,7 @@ pub async fn export(
                 ]
             })
             .collect(),
-    };
+    }
+    .capped(page.locale, EXPORT_LIMIT as usize);
     export::respond(&sheet, format, "audit-log")
 }

@@ -924,7 +924,8 @@ pub async fn ack_export(
         title: page.t("handbook.ack.report_title").to_owned(),
         headers,
         rows,
-    };
+    }
+    .capped(page.locale, queries::ACK_REPORT_MAX);
     let stem = format!(
         "acknowledgements-{}-v{}",
         version.document_id,

@@ -626,6 +626,9 @@ pub struct AckRow {
     pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
+/// Most people [`ack_report`] lists: more than any department has.
+pub const ACK_REPORT_MAX: usize = 5000;
+
 /// Active users holding one of the version's roles (and anyone who confirmed),
 /// those still missing first.
 pub async fn ack_report(
@@ -640,10 +643,11 @@ pub async fn ack_report(
             OR (u.active AND EXISTS (SELECT 1 FROM user_roles r \
                                      WHERE r.user_id = u.id AND r.role_code = ANY($2))) \
          ORDER BY a.acknowledged_at IS NOT NULL, u.display_name, u.id \
-         LIMIT 5000",
+         LIMIT $3",
     )
     .bind::<BigInt, _>(version.id)
     .bind::<Array<Text>, _>(version.roles())
+    .bind::<BigInt, _>(ACK_REPORT_MAX as i64)
     .load(conn)
     .await
 }

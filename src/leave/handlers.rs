@@ -868,6 +868,7 @@ fn export_table(rows: &[LeaveWithName], loc: Locale, month: &str, show: &str) ->
         headers,
         rows,
     }
+    .capped(loc, queries::MONTH_MAX)
 }
 
 /// GET /leave/approved.csv and .xlsx: the month's approved leave, the same rows

@@ -221,6 +221,9 @@ pub async fn approved_between(
     between(conn, from, until, &["approved"]).await
 }
 
+/// Most leave [`between`] reads: a month of a department's leave is far less.
+pub const MONTH_MAX: usize = 5000;
+
 /// Leave in one of `statuses` overlapping `[from, until]`, by first day. A
 /// month of a department's leave is small; the cap keeps it bounded.
 pub async fn between(
@@ -235,7 +238,7 @@ pub async fn between(
         .filter(leave_requests::start_date.le(until))
         .filter(leave_requests::end_date.ge(from))
         .order((leave_requests::start_date, leave_requests::id))
-        .limit(5000)
+        .limit(MONTH_MAX as i64)
         .select((Leave::as_select(), users::display_name))
         .load(conn)
         .await

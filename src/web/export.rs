@@ -54,6 +54,20 @@ impl Sheet {
             headers: headers.iter().map(|k| loc.t(k).to_owned()).collect(),
             rows,
         }
+        .capped(loc, SHEET_MAX as usize)
+    }
+
+    /// The sheet, with a last line saying so when its rows reached `limit` (the
+    /// query's cap): more may be left out, and the reader is told to narrow the
+    /// filter rather than trust a silently short sheet.
+    pub fn capped(mut self, loc: crate::i18n::Locale, limit: usize) -> Sheet {
+        if self.rows.len() >= limit {
+            let note = loc.tf("export.capped", &[("n", &self.rows.len())]);
+            let mut line = vec![Cell::Text(note)];
+            line.resize_with(self.headers.len().max(1), || Cell::Text(String::new()));
+            self.rows.push(line);
+        }
+        self
     }
 }
 

@@ -301,6 +301,41 @@ async fn the_audit_page_filters_by_action() {
     );
 }
 
+/// An export the query's cap cut short says so on its last line instead of
+/// passing for the whole register.
+#[tokio::test]
+async fn an_export_cut_at_its_cap_says_so() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let export = async |n: i64| {
+        app.db()
+            .await
+            .batch_execute(&format!(
+                "INSERT INTO audit_log (action, details) \
+                 SELECT 'test.bulk', '{{}}'::jsonb FROM generate_series(1, {n})"
+            ))
+            .await
+            .unwrap();
+        let res = admin
+            .get("/admin/audit/export?format=csv&action=test.bulk")
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        String::from_utf8(res.bytes().await.unwrap()[3..].to_vec()).unwrap()
+    };
+    let whole = export(9_999).await;
+    assert_eq!(whole.lines().count(), 1 + 9_999);
+    assert!(!whole.contains("本表只导出了"));
+    let cut = export(2).await;
+    let lines: Vec<&str> = cut.lines().collect();
+    assert_eq!(lines.len(), 1 + 10_000 + 1, "the cap, then the notice");
+    assert!(
+        lines[10_001].contains("本表只导出了 10000 行"),
+        "{}",
+        lines[10_001]
+    );
+}
+
 #[tokio::test]
 async fn the_audit_export_carries_what_the_filters_selected() {
     let app = TestApp::spawn().await;
