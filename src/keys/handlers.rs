@@ -150,8 +150,14 @@ async fn render_new_keys(
 }
 
 /// Every key the filters select, up to [`SHEET_MAX`](export::SHEET_MAX).
-async fn sheet_rows(conn: &mut AsyncPgConnection, q: &KeysQuery) -> QueryResult<Vec<KeyRow>> {
-    queries::list_keys(conn, &q.filter(), None, SHEET_MAX).await
+/// The keys the filters select, a sheet's worth, and whether more were left out.
+async fn sheet_rows(
+    conn: &mut AsyncPgConnection,
+    q: &KeysQuery,
+) -> QueryResult<(Vec<KeyRow>, bool)> {
+    let mut rows = queries::list_keys(conn, &q.filter(), None, SHEET_MAX + 1).await?;
+    let more = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
+    Ok((rows, more))
 }
 
 /// GET /keys.csv and /keys.xlsx: the rows the list's filters select.
@@ -162,7 +168,7 @@ pub async fn inventory_export(
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let rows = sheet_rows(&mut conn, &q).await?;
+    let (rows, _) = sheet_rows(&mut conn, &q).await?;
     let loc = page.locale;
     let txt = Txt(loc);
     let headers = [
@@ -203,11 +209,12 @@ pub async fn inventory_print(
     q: Query<KeysQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let rows = sheet_rows(&mut conn, &q).await?;
+    let (rows, truncated) = sheet_rows(&mut conn, &q).await?;
     let body = views::InventoryPrint {
         ctx: page.ctx(),
         txt: Txt(page.locale),
         rows,
+        truncated,
         printed_at: crate::i18n::minute(Utc::now(), config.tz),
     }
     .render()?;
@@ -221,12 +228,13 @@ pub async fn labels(
     q: Query<KeysQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let rows = sheet_rows(&mut conn, &q).await?;
+    let (rows, truncated) = sheet_rows(&mut conn, &q).await?;
     let body = views::Labels {
         ctx: page.ctx(),
         cites: views::CITE_LABELS,
         txt: Txt(page.locale),
         rows,
+        truncated,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

@@ -176,6 +176,8 @@ pub struct InventoryPrint<'a> {
     pub txt: Txt,
     pub rows: Vec<KeyRow>,
     pub printed_at: String,
+    /// More keys than a sheet holds: only the first are printed.
+    pub truncated: bool,
 }
 
 #[derive(Template)]
@@ -185,6 +187,8 @@ pub struct Labels<'a> {
     pub cites: &'static [Cite],
     pub txt: Txt,
     pub rows: Vec<KeyRow>,
+    /// More keys than a sheet holds: only the first get tags.
+    pub truncated: bool,
 }
 
 #[derive(Template)]

@@ -349,6 +349,39 @@ async fn a_common_area_key_is_made_per_floor_and_a_bad_form_keeps_the_input() {
     assert!(body.contains("已经建立"));
 }
 
+/// More keys than a sheet holds: the inventory on paper and the tags say only
+/// the first are printed, and the export says where it stops.
+#[tokio::test]
+async fn a_sheet_of_more_keys_than_it_holds_says_so() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let (clerk, building) = estate(&app).await;
+    let marked = async |page: &str| {
+        let (status, body) = clerk.page(page).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        text_of(&body, "#keys-truncated").is_some()
+    };
+    let print = format!("/keys/print?building={building}");
+    let labels = format!("/keys/labels?building={building}");
+    assert!(!marked(&print).await && !marked(&labels).await);
+    app.db()
+        .await
+        .batch_execute(&format!(
+            "INSERT INTO keys (category, building_id, floor, door, label, custodian) \
+             SELECT 'common', {building}, 1, '窗' || g, '1-1层', 'cs' \
+             FROM generate_series(1, 5001) g"
+        ))
+        .await
+        .unwrap();
+    assert!(marked(&print).await && marked(&labels).await);
+    let csv = clerk
+        .page(&format!("/keys.csv?building={building}"))
+        .await
+        .1;
+    let last = csv.lines().last().unwrap();
+    assert!(last.contains("本表只导出了 5000 行"), "{last}");
+}
+
 #[tokio::test]
 async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signature() {
     let app = TestApp::spawn().await;
