@@ -69,6 +69,18 @@ pub async fn morning(
     } else {
         None
     };
+    // Rules some of their readers have not confirmed yet, for those who follow it.
+    let acks = if page.may(Right::ViewAckReport) {
+        let rows = crate::handbook::queries::ack_rounds(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|r| r.current && r.confirmed < r.concerned)
+            .take(more as usize)
+            .collect();
+        Some(Section::of(rows))
+    } else {
+        None
+    };
     let body = Morning {
         ctx: page.ctx(),
         today: today.to_string(),
@@ -82,6 +94,7 @@ pub async fn morning(
         breaches,
         unassigned,
         contracts,
+        acks,
         cites: super::CITES,
         keys_open: page.may(Right::ViewKeys),
         archives_open: page.may(Right::ViewArchives),

@@ -45,6 +45,9 @@ pub struct Morning<'a> {
     /// Sales contracts waiting too long for the department's next step, for
     /// readers of the contracts register.
     pub contracts: Option<Section<WaitingLine>>,
+    /// Current rules not yet confirmed by all they concern, for readers of the
+    /// acknowledgement report.
+    pub acks: Option<Section<crate::handbook::queries::AckRound>>,
     pub cites: &'static [Cite],
     /// Which registers this reader may open: the sheet links only to those.
     pub keys_open: bool,

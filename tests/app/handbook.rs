@@ -572,6 +572,17 @@ async fn an_acknowledgement_round_asks_until_confirmed_and_the_report_shows_who(
         texts_of(&report, "tr.ack-no td:first-child"),
         ["客服专员 陈静"]
     );
+    // The morning sheet reminds the supervisor who follows it, not the keeper.
+    let (_, sheet) = supervisor.page("/meetings/morning").await;
+    let line = text_of(&sheet, "#sheet-acks li").unwrap();
+    assert!(
+        line.contains("第 2 版") && line.ends_with("已签收 0 / 1 人"),
+        "{line}"
+    );
+    assert!(sheet.contains(&format!(r#"href="/handbook/acks/{version_id}""#)));
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let (_, sheet) = keeper.page("/meetings/morning").await;
+    assert!(text_of(&sheet, "#sheet-acks").is_none());
 
     let res = specialist
         .post(&format!("/handbook/acks/{version_id}"), &[])
@@ -596,6 +607,8 @@ async fn an_acknowledgement_round_asks_until_confirmed_and_the_report_shows_who(
         .page(&format!("/handbook/acks/{version_id}"))
         .await;
     assert!(texts_of(&report, "tr.ack-no").is_empty());
+    let (_, sheet) = supervisor.page("/meetings/morning").await;
+    assert!(text_of(&sheet, "#sheet-acks li").is_none(), "all confirmed");
     assert_eq!(
         texts_of(&report, "tr.ack-yes td:first-child"),
         ["客服专员 陈静"]
