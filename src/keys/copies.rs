@@ -26,9 +26,21 @@ use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
+/// The states a copy request is listed by (`?status=`; anything else is all).
+pub const COPY_STATUSES: [&str; 5] = ["pending", "approved", "rejected", "withdrawn", "made"];
+
 #[derive(Deserialize)]
 pub struct BeforeQuery {
     before: Option<i64>,
+    #[serde(default)]
+    status: String,
+}
+
+impl BeforeQuery {
+    /// The state asked for, if it is one of [`COPY_STATUSES`].
+    fn status(&self) -> Option<&'static str> {
+        COPY_STATUSES.iter().copied().find(|s| *s == self.status)
+    }
 }
 
 /// GET /keys/copies: copy requests and their outcome.
@@ -39,7 +51,8 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     const COPIES_PAGE: i64 = 50;
-    let mut rows = queries::copies(&mut conn, q.before, COPIES_PAGE + 1).await?;
+    let status = q.status();
+    let mut rows = queries::copies(&mut conn, status, q.before, COPIES_PAGE + 1).await?;
     let next = crate::web::trim_page(&mut rows, COPIES_PAGE as usize).map(|r| r.0.id);
     let body = views::Copies {
         ctx: page.ctx(),
@@ -47,21 +60,23 @@ pub async fn list(
         txt: Txt(page.locale),
         rows,
         next,
+        status: status.unwrap_or(""),
         manage: page.may(Right::ManageKeys),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
 }
 
-/// GET /keys/copies.csv and .xlsx: every copy request, newest first (up to the
-/// registers' limit).
+/// GET /keys/copies.csv and .xlsx?status=…: the copy requests the list shows,
+/// newest first (up to the registers' limit).
 pub async fn export(
     page: UserPage,
     mut conn: DbConn,
+    q: Query<BeforeQuery>,
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let rows = queries::copies(&mut conn, None, SHEET_MAX).await?;
+    let rows = queries::copies(&mut conn, q.status(), None, SHEET_MAX).await?;
     let loc = page.locale;
     let txt = Txt(loc);
     let headers = [
@@ -94,16 +109,22 @@ pub async fn export(
     export::respond(&sheet, format, "key-copies")
 }
 
-/// GET /keys/copies/print: the copy requests on paper.
-pub async fn print(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+/// GET /keys/copies/print?status=…: the copy requests on paper.
+pub async fn print(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<BeforeQuery>,
+) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let mut rows = queries::copies(&mut conn, None, SHEET_MAX + 1).await?;
+    let status = q.status();
+    let mut rows = queries::copies(&mut conn, status, None, SHEET_MAX + 1).await?;
     let truncated = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
     let body = views::CopiesPrint {
         ctx: page.ctx(),
         txt: Txt(page.locale),
         rows,
         truncated,
+        status: status.unwrap_or(""),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

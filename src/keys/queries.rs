@@ -931,8 +931,10 @@ pub async fn mark_copies_made(
 }
 
 /// Copy requests, newest first, with the key label and who asked.
+/// Copy requests, newest first, in one state or all, a page at a time.
 pub async fn copies(
     conn: &mut AsyncPgConnection,
+    status: Option<&str>,
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<(CopyRequest, String, String)>> {
@@ -945,6 +947,9 @@ pub async fn copies(
         .into_boxed();
     if let Some(b) = before {
         q = q.filter(key_copy_requests::id.lt(b));
+    }
+    if let Some(s) = status {
+        q = q.filter(key_copy_requests::status.eq(s));
     }
     q.load(conn).await
 }

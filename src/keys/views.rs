@@ -400,6 +400,14 @@ pub struct Copies<'a> {
     pub rows: Vec<(CopyRequest, String, String)>,
     pub next: Option<i64>,
     pub manage: bool,
+    /// The state listed, or "" for all.
+    pub status: &'static str,
+}
+
+impl Copies<'_> {
+    pub fn statuses(&self) -> [&'static str; 5] {
+        super::copies::COPY_STATUSES
+    }
 }
 
 /// The copy requests on paper, newest first, up to a sheet's worth.
@@ -410,6 +418,8 @@ pub struct CopiesPrint<'a> {
     pub txt: Txt,
     pub rows: Vec<(CopyRequest, String, String)>,
     pub truncated: bool,
+    /// The state listed, or "" for all.
+    pub status: &'static str,
 }
 
 #[derive(Template)]

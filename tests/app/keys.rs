@@ -1164,6 +1164,21 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
     assert!(csv.contains("已配"));
     let xlsx = clerk.get("/keys/copies.xlsx").await;
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    // Listed by state, on screen, on paper and exported alike.
+    let count = async |path: &str, rows: &str| texts_of(&clerk.page(path).await.1, rows).len();
+    assert_eq!(count("/keys/copies?status=made", "tbody tr a").await, 1);
+    assert_eq!(count("/keys/copies?status=pending", "tbody tr a").await, 0);
+    let (_, pending) = clerk.page("/keys/copies?status=pending").await;
+    assert_eq!(
+        attr_of(&pending, "#copies-print", "href").as_deref(),
+        Some("/keys/copies/print?status=pending")
+    );
+    let paper = "#copies-paper tbody tr";
+    assert_eq!(count("/keys/copies/print?status=made", paper).await, 1);
+    let (_, none) = clerk.page("/keys/copies/print?status=pending").await;
+    assert!(text_of(&none, paper).unwrap().contains("暂无配钥匙申请"));
+    let csv = clerk.page("/keys/copies.csv?status=pending").await.1;
+    assert_eq!(csv.lines().count(), 1, "the header alone: {csv}");
     let employee = app.login_as(Role::Employee).await;
     assert_eq!(
         employee.get("/keys/copies.csv").await.status(),
