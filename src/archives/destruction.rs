@@ -47,9 +47,27 @@ async fn people(
 /// Witnesses the rule asks for: 两人以上在场.
 pub const WITNESSES: usize = 2;
 
+/// The states a destruction list is listed by (`?status=`; anything else is all).
+pub const STATUSES: [&str; 5] = [
+    "in_review",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "destroyed",
+];
+
 #[derive(Deserialize)]
 pub struct PageQuery {
     before: Option<i64>,
+    #[serde(default)]
+    status: String,
+}
+
+impl PageQuery {
+    /// The state asked for, if it is one of [`STATUSES`].
+    fn status(&self) -> Option<&'static str> {
+        STATUSES.iter().copied().find(|s| *s == self.status)
+    }
 }
 
 /// GET /archives/destructions: the lists, newest first.
@@ -60,12 +78,14 @@ pub async fn lists(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     const PAGE: i64 = 50;
-    let mut rows = queries::destruction_lists(&mut conn, q.before, PAGE + 1).await?;
+    let status = q.status();
+    let mut rows = queries::destruction_lists(&mut conn, status, q.before, PAGE + 1).await?;
     let next = crate::web::trim_page(&mut rows, PAGE as usize).map(|r| r.0.id);
     let body = DestructionLists {
         ctx: page.ctx(),
         rows,
         next,
+        status: status.unwrap_or(""),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
@@ -73,14 +93,20 @@ pub async fn lists(
 
 /// GET /archives/destructions/print: the register of destruction lists on
 /// paper, newest first, as the list shows them.
-pub async fn lists_print(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+pub async fn lists_print(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
-    let mut rows = queries::destruction_lists(&mut conn, None, SHEET_MAX + 1).await?;
+    let status = q.status();
+    let mut rows = queries::destruction_lists(&mut conn, status, None, SHEET_MAX + 1).await?;
     let truncated = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
     let body = DestructionListsPrint {
         ctx: page.ctx(),
         rows,
         truncated,
+        status: status.unwrap_or(""),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
@@ -627,10 +653,11 @@ pub async fn finished(conn: &mut AsyncPgConnection, id: i64, status: &str) -> Qu
 pub async fn lists_export(
     page: UserPage,
     mut conn: DbConn,
+    q: Query<PageQuery>,
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
-    let rows = queries::destruction_lists(&mut conn, None, SHEET_MAX).await?;
+    let rows = queries::destruction_lists(&mut conn, q.status(), None, SHEET_MAX).await?;
     let loc = page.locale;
     let when = |at: chrono::DateTime<Utc>| Cell::from(crate::i18n::minute(at, page.tz));
     let headers = [

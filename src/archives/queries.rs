@@ -1259,6 +1259,7 @@ pub async fn remove_document(
 /// One page of destruction lists, newest first, with their item counts.
 pub async fn destruction_lists(
     conn: &mut AsyncPgConnection,
+    status: Option<&str>,
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<(Destruction, String, i64)>> {
@@ -1277,6 +1278,9 @@ pub async fn destruction_lists(
         .into_boxed();
     if let Some(b) = before {
         q = q.filter(destructions::id.lt(b));
+    }
+    if let Some(s) = status {
+        q = q.filter(destructions::status.eq(s));
     }
     crate::db::cached(q).load(conn).await
 }

@@ -525,6 +525,14 @@ pub struct DestructionLists<'a> {
     pub ctx: &'a PageCtx,
     pub rows: Vec<(Destruction, String, i64)>,
     pub next: Option<i64>,
+    /// The state listed, or "" for all.
+    pub status: &'static str,
+}
+
+impl DestructionLists<'_> {
+    pub fn statuses(&self) -> [&'static str; 5] {
+        super::destruction::STATUSES
+    }
 }
 
 /// The register of destruction lists on paper (过期文件处理台账).
@@ -535,6 +543,8 @@ pub struct DestructionListsPrint<'a> {
     pub rows: Vec<(Destruction, String, i64)>,
     /// More lists than a sheet holds: only the newest are printed.
     pub truncated: bool,
+    /// The state listed, or "" for all.
+    pub status: &'static str,
 }
 
 impl DestructionListsPrint<'_> {

@@ -1073,7 +1073,24 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
     );
     // And the register of lists on paper (in English, chosen above).
     let (_, lists) = keeper.page("/archives/destructions").await;
-    assert!(lists.contains(r#"href="/archives/destructions/print""#));
+    assert_eq!(
+        attr_of(&lists, "#destructions-print", "href").as_deref(),
+        Some("/archives/destructions/print?status=")
+    );
+    // By state, on screen, on paper and exported alike.
+    let shown = async |path: &str, cells: &str| texts_of(&keeper.page(path).await.1, cells);
+    let first = "tbody tr:first-child td:first-child";
+    let destroyed = shown("/archives/destructions?status=destroyed", first).await;
+    assert_eq!(destroyed, [format!("XH-{number}")]);
+    let in_review = shown("/archives/destructions?status=in_review", first).await;
+    assert_ne!(in_review, [format!("XH-{number}")]);
+    let paper = shown("/archives/destructions/print?status=destroyed", first).await;
+    assert_eq!(paper, [format!("XH-{number}")]);
+    let csv = keeper
+        .page("/archives/destructions.csv?status=in_review")
+        .await
+        .1;
+    assert_eq!(csv.lines().count(), 1, "the header alone: {csv}");
     let (status, paper) = keeper.page("/archives/destructions/print").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
