@@ -235,6 +235,20 @@ pub async fn decide(
                 "approvals.done_rejected"
             }),
         ),
+        // Decided meanwhile by someone else (a colleague, a deputy): a comment
+        // typed stays on the page to copy. A second click of one's own decision,
+        // or no comment: the page as it is now.
+        Err(Refusal::AlreadyDecided)
+            if !comment.is_empty()
+                && queries::get_task(&mut conn, input.task_id)
+                    .await?
+                    .decided_by
+                    != Some(me) =>
+        {
+            let error = page.t("approvals.already_decided");
+            let status = StatusCode::CONFLICT;
+            return render_show(&page, &mut conn, &config, id, comment, error, status).await;
+        }
         Err(Refusal::AlreadyDecided) => {
             flash(&session, "error", page.t("approvals.already_decided"))
         }

@@ -413,6 +413,77 @@ async fn a_request_edited_after_mailing_invalidates_the_old_link() {
     assert!(texts_of(&page, ".trail li q").contains(&was), "{page}");
 }
 
+/// The approver types a comment on a page read before their deputy decided: the
+/// decision stands, and the comment comes back on the page to copy, not lost.
+/// Their own second click is no such refusal.
+#[tokio::test]
+async fn a_comment_on_a_request_decided_meanwhile_comes_back_to_copy() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let res = supervisor
+        .submit(
+            "/approvals/deputies",
+            "/approvals/deputies",
+            &[
+                ("deputy", "specialist"),
+                ("starts_on", &day(0)),
+                ("ends_on", &day(5)),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    let mut conn = app.db().await;
+    let request: i64 = approval_requests::table
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let page = format!("/approvals/{request}");
+    let (_, read) = supervisor.page(&page).await;
+    let task = value_of(&read, r#"input[name="task_id"]"#).unwrap();
+    let deputy = app.login_as(Role::CsSpecialist).await;
+    let post = async |who: &Browser, decision: &str, comment: &str| {
+        who.post(
+            &format!("{page}/decide"),
+            &[
+                ("task_id", &task),
+                ("decision", decision),
+                ("comment", comment),
+            ],
+        )
+        .await
+    };
+    let res = post(&deputy, "approve", "代批").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let res = post(&supervisor, "reject", "请先安排好交接").await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#f-comment").as_deref(),
+        Some("请先安排好交接")
+    );
+    assert!(text_of(&body, "#e-decision")
+        .unwrap()
+        .contains("已经处理完毕"));
+    assert!(
+        text_of(&body, "form.decide").is_none(),
+        "nothing left to decide"
+    );
+    let status: String = approval_requests::table
+        .find(request)
+        .select(approval_requests::status)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "approved", "the deputy's decision stands");
+    // The deputy's own second click: the request's page, no refusal to copy from.
+    let res = post(&deputy, "approve", "代批").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
 #[tokio::test]
 async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
     let smtp = SmtpServer::start();
