@@ -386,7 +386,7 @@ async fn leave_recorded_after_the_fact_is_proposed_once_and_may_be_dismissed() {
         shown.contains(&format!(r#"href="{leave}""#)),
         "links the leave"
     );
-    assert!(shown.contains("事后补记的请假"));
+    assert!(shown.contains("事后补录的病假"));
     decide(
         &supervisor,
         &page,
