@@ -149,8 +149,8 @@ async fn render_new_keys(
     Ok(html(status, body))
 }
 
-/// Every key the filters select, up to [`SHEET_MAX`](export::SHEET_MAX).
-/// The keys the filters select, a sheet's worth, and whether more were left out.
+/// The keys the filters select, up to [`SHEET_MAX`](export::SHEET_MAX), and
+/// whether more were left out.
 async fn sheet_rows(
     conn: &mut AsyncPgConnection,
     q: &KeysQuery,

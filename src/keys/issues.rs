@@ -1,6 +1,8 @@
 //! The register of keys issued to owners (钥匙发放登记): every receipt signed at
 //! the hand-over of a room's keys (钥匙管理规定 3(1)), across rooms, by building,
 //! on screen, on paper and exported.
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -33,7 +35,8 @@ impl IssuesQuery {
 /// The issues asked for, at most `limit` of them, with each one's keys.
 pub struct Issued {
     pub rows: Vec<IssueLine>,
-    keys: Vec<(i64, String)>,
+    /// By issue, its keys' doors in key order.
+    keys: HashMap<i64, Vec<String>>,
 }
 
 impl Issued {
@@ -45,7 +48,10 @@ impl Issued {
     ) -> Result<Issued, AppError> {
         let rows = queries::issues(conn, building, before, limit).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
-        let keys = queries::issue_key_labels(conn, &ids).await?;
+        let mut keys: HashMap<i64, Vec<String>> = HashMap::new();
+        for (issue, door) in queries::issue_key_labels(conn, &ids).await? {
+            keys.entry(issue).or_default().push(door);
+        }
         Ok(Issued { rows, keys })
     }
 
@@ -54,9 +60,10 @@ impl Issued {
         let loc = *loc;
         let doors: Vec<String> = self
             .keys
-            .iter()
-            .filter(|(i, _)| i == issue)
-            .map(|(_, door)| super::door_label(loc, door))
+            .get(issue)
+            .into_iter()
+            .flatten()
+            .map(|door| super::door_label(loc, door))
             .collect();
         doors.join(loc.t("paper.item_separator"))
     }
@@ -88,13 +95,23 @@ pub async fn list(
 pub async fn print(
     page: UserPage,
     mut conn: DbConn,
+    choices: web::Data<queries::BuildingChoices>,
     q: Query<IssuesQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let mut issued = Issued::load(&mut conn, q.building(), None, SHEET_MAX + 1).await?;
     let truncated = crate::web::trim_page(&mut issued.rows, SHEET_MAX as usize).is_some();
+    let building = match q.building() {
+        Some(id) => queries::building_choices(&mut conn, &choices)
+            .await?
+            .iter()
+            .find(|(b, _)| *b == id)
+            .map(|(_, name)| name.clone()),
+        None => None,
+    };
     let body = views::IssuesPrint {
         ctx: page.ctx(),
+        building,
         issued,
         truncated,
     }
@@ -126,7 +143,7 @@ pub async fn export(
         .iter()
         .map(|(issue, room, code, owner, clerk)| {
             vec![
-                Cell::from(issue.id),
+                Cell::from(format!("FF-{}", issue.id)),
                 room.label(code).into(),
                 owner.clone().into(),
                 issued.keys_of(&issue.id, &loc).into(),

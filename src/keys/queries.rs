@@ -930,8 +930,8 @@ pub async fn mark_copies_made(
     Ok(())
 }
 
-/// Copy requests, newest first, with the key label and who asked.
-/// Copy requests, newest first, in one state or all, a page at a time.
+/// Copy requests, newest first, in one state or all, a page at a time, with the
+/// key label and who asked.
 pub async fn copies(
     conn: &mut AsyncPgConnection,
     status: Option<&str>,

@@ -373,10 +373,10 @@ impl Issues<'_> {
     pub fn is_building(&self, id: &i64) -> bool {
         self.building == Some(*id)
     }
-    /// `building=…&` for the links that keep the filter (empty without one).
-    pub fn filter(&self) -> String {
+    /// `?building=…` for the links that keep the filter (empty without one).
+    pub fn query(&self) -> String {
         self.building
-            .map(|b| format!("building={b}&"))
+            .map(|b| format!("?building={b}"))
             .unwrap_or_default()
     }
 }
@@ -386,6 +386,8 @@ impl Issues<'_> {
 #[template(path = "keys/issues_print.html")]
 pub struct IssuesPrint<'a> {
     pub ctx: &'a PageCtx,
+    /// The building filtered on, by name.
+    pub building: Option<String>,
     pub issued: super::issues::Issued,
     /// More receipts than a sheet holds: only the newest are printed.
     pub truncated: bool,

@@ -519,7 +519,16 @@ async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signa
         ["1-1-3-301", "王小明", "防盗铁门；信报箱", "王小明"]
     );
     assert_eq!(line[6], "客服专员 陈静");
-    assert!(register.contains(&format!(r#"href="{receipt}""#)));
+    assert_eq!(
+        attr_of(&register, "#issues tbody tr:first-child td a", "href").as_deref(),
+        Some(receipt.as_str())
+    );
+    let number = receipt
+        .trim_end_matches("/print")
+        .rsplit('/')
+        .next()
+        .unwrap();
+    assert_eq!(line[0], format!("FF-{number}"), "numbered as the receipt");
     let building: i64 = kefu::schema::rooms::table
         .find(room)
         .select(kefu::schema::rooms::building_id)
@@ -541,16 +550,18 @@ async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signa
         .page(&format!("/keys/issues?building={building}"))
         .await;
     assert_eq!(texts_of(&here, "#issues tbody tr").len(), 1);
-    let print = format!("/keys/issues/print?building={building}&");
+    let print = format!("/keys/issues/print?building={building}");
     assert_eq!(
         attr_of(&here, "#issues-print", "href").as_deref(),
         Some(print.as_str())
     );
     let (_, paper) = clerk.page(&print).await;
     assert_eq!(
-        texts_of(&paper, "#issues-paper tbody tr:first-child td")[1..4],
-        ["1-1-3-301", "王小明", "防盗铁门；信报箱"]
+        texts_of(&paper, "#issues-paper tbody tr:first-child td")[..4],
+        [&line[0], "1-1-3-301", "王小明", "防盗铁门；信报箱"]
     );
+    let head = text_of(&paper, ".slip-no").unwrap();
+    assert!(head.starts_with("楼栋：碧水花园 · 1 · "), "{head}");
     let csv = clerk.page("/keys/issues.csv?lang=en").await.1;
     assert!(
         csv.lines()
