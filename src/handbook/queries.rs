@@ -686,6 +686,31 @@ pub async fn ack_rounds(conn: &mut AsyncPgConnection) -> QueryResult<Vec<AckRoun
     .await
 }
 
+/// The current published versions some active holder of their roles has not
+/// confirmed yet, newest first, at most `limit`: `concerned` counts those
+/// holders, `confirmed` those of them who confirmed (not people since gone).
+pub async fn ack_missing(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<AckRound>> {
+    diesel::sql_query(
+        "SELECT v.id AS version_id, v.document_id, v.title, v.number, \
+           c.concerned, c.confirmed, true AS current \
+         FROM handbook_versions v \
+         CROSS JOIN LATERAL ( \
+           SELECT count(*) AS concerned, count(a.user_id) AS confirmed \
+           FROM users u \
+           LEFT JOIN handbook_acknowledgements a ON a.user_id = u.id AND a.version_id = v.id \
+           WHERE u.active AND EXISTS (SELECT 1 FROM user_roles r \
+                 WHERE r.user_id = u.id AND r.role_code = ANY(v.ack_roles))) c \
+         WHERE v.status = 'published' AND v.requires_ack \
+           AND v.number = (SELECT max(w.number) FROM handbook_versions w \
+                           WHERE w.document_id = v.document_id AND w.status = 'published') \
+           AND c.confirmed < c.concerned \
+         ORDER BY v.published_at DESC, v.id DESC LIMIT $1",
+    )
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
+}
+
 /// Where the clause printed as `citation` ("钥匙管理规定 2(1)②") sits in the
 /// current handbook: its document and anchor. Registers link to clauses this way.
 /// Where the book prints two clauses alike, `quote` picks the one whose text

@@ -71,12 +71,7 @@ pub async fn morning(
     };
     // Rules some of their readers have not confirmed yet, for those who follow it.
     let acks = if page.may(Right::ViewAckReport) {
-        let rows = crate::handbook::queries::ack_rounds(&mut conn)
-            .await?
-            .into_iter()
-            .filter(|r| r.current && r.confirmed < r.concerned)
-            .take(more as usize)
-            .collect();
+        let rows = crate::handbook::queries::ack_missing(&mut conn, more).await?;
         Some(Section::of(rows))
     } else {
         None
