@@ -220,6 +220,16 @@ fn localize(subject: &str, loc: Locale) -> String {
 }
 
 /// What the request is about, as label/value lines in `loc` (mails, detail page).
+/// What an `edited` line of a request's trail says, in `loc`: the subject's
+/// "before" for the kinds that keep one; else the line's comment as written.
+pub fn edited_text(kind: &str, comment: &str, loc: Locale) -> String {
+    match kind {
+        "leave" => crate::leave::was_text(comment, loc),
+        _ => None,
+    }
+    .unwrap_or_else(|| comment.to_owned())
+}
+
 pub async fn details(
     conn: &mut AsyncPgConnection,
     kind: &str,

@@ -80,6 +80,14 @@ impl Show<'_> {
         id.and_then(|i| self.names.get(&i).cloned())
             .unwrap_or_default()
     }
+    /// A line's comment: the approver's words, or what an edit changed.
+    pub fn comment(&self, e: &Event) -> String {
+        if e.action == "edited" {
+            super::edited_text(&self.req.kind, &e.comment, self.ctx.locale)
+        } else {
+            e.comment.clone()
+        }
+    }
     pub fn action(&self, e: &Event) -> &'static str {
         match e.action.as_str() {
             "submitted" => self.ctx.t("approvals.action.submitted"),

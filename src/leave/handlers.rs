@@ -440,7 +440,6 @@ pub async fn update(
     let me = page.user().clone();
     let me_id = me.id;
     let meta = page.meta();
-    let loc = page.locale;
     let now = Utc::now();
     let done = conn
         .transaction::<_, AppError, _>(async |conn| {
@@ -494,7 +493,7 @@ pub async fn update(
             )
             .await?;
             // The approver's new mail is rendered from the updated leave.
-            let was = views::was_text(&now_reads, loc);
+            let was = views::was_record(&now_reads);
             let r = engine::edited(
                 conn,
                 req.id,

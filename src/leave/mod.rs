@@ -105,6 +105,12 @@ pub fn days_text(half_days: i32) -> String {
     }
 }
 
+/// A change's "before" as the approval trail keeps it, in `loc` (see
+/// `views::was_record`).
+pub fn was_text(record: &str, loc: Locale) -> Option<String> {
+    views::was_text(record, loc)
+}
+
 /// The leave as lines for the approval mail and page, in `loc`.
 pub async fn approval_details(
     conn: &mut AsyncPgConnection,

@@ -37,18 +37,55 @@ pub fn end_text(l: &Leave, loc: Locale) -> String {
     format!("{} {half}", l.end_date)
 }
 
-/// What a leave said before a change, for the approval's trail: "改前：事假，
-/// 2026-12-01 上午起 至 2026-12-02 下午止，2 天".
-pub fn was_text(l: &Leave, loc: Locale) -> String {
-    loc.tf(
+/// What a leave said before a change, kept in the approval's trail as data
+/// (JSON), to be written in each reader's language by [`was_text`].
+pub fn was_record(l: &Leave) -> String {
+    serde_json::json!({
+        "type": l.leave_type,
+        "start": l.start_date,
+        "start_pm": l.start_pm,
+        "end": l.end_date,
+        "end_am": l.end_am,
+        "half_days": l.half_days,
+        "reason": l.reason,
+    })
+    .to_string()
+}
+
+/// A [`was_record`] in `loc`: "改前：事假，2026-12-01 上午起 至 2026-12-02 至下班，
+/// 2 天；事由：家中有事". `None` for anything else.
+pub fn was_text(record: &str, loc: Locale) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Was {
+        r#type: String,
+        start: NaiveDate,
+        start_pm: bool,
+        end: NaiveDate,
+        end_am: bool,
+        half_days: i32,
+        reason: String,
+    }
+    let w: Was = serde_json::from_str(record).ok()?;
+    let from = if w.start_pm {
+        "leave.half.from_pm"
+    } else {
+        "leave.half.from_am"
+    };
+    let until = if w.end_am {
+        "leave.half.until_am"
+    } else {
+        "leave.half.until_pm"
+    };
+    Some(loc.tf(
         "leave.was",
         &[
-            ("type", &type_label(loc, &l.leave_type)),
-            ("start", &start_text(l, loc)),
-            ("end", &end_text(l, loc)),
-            ("days", &super::days_text(l.half_days)),
+            ("type", &type_label(loc, &w.r#type)),
+            ("start", &format!("{} {}", w.start, loc.t(from))),
+            ("end", &format!("{} {}", w.end, loc.t(until))),
+            ("days", &super::days_text(w.half_days)),
+            ("reason", &w.reason),
         ],
-    )
+    ))
 }
 
 /// The leave as label/value lines (approval mail and pages).

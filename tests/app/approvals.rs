@@ -409,8 +409,21 @@ async fn a_request_edited_after_mailing_invalidates_the_old_link() {
         .await
         .unwrap();
     let (_, page) = supervisor.page(&format!("/approvals/{request}")).await;
-    let was = format!("改前：事假，{} 上午起 至 {} 至下班，2 天", day(1), day(2));
-    assert!(texts_of(&page, ".trail li q").contains(&was), "{page}");
+    let was = format!(
+        "改前：事假，{} 上午起 至 {} 至下班，2 天；事由：家中有事",
+        day(1),
+        day(2)
+    );
+    assert_eq!(texts_of(&page, ".trail li .was"), [was]);
+    // Each reader reads it in their language.
+    let (_, english) = supervisor
+        .page(&format!("/approvals/{request}?lang=en"))
+        .await;
+    let was = texts_of(&english, ".trail li .was");
+    assert!(
+        was[0].starts_with("Was: ") && was[0].ends_with("; reason: 家中有事"),
+        "{was:?}"
+    );
 }
 
 /// The approver types a comment on a page read before their deputy decided: the
