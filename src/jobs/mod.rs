@@ -27,7 +27,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 10] = [
+pub const JOBS: [Job; 11] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -64,6 +64,10 @@ pub const JOBS: [Job; 10] = [
         name: "meetings.morning",
         // Often enough that MORNING_MEETING_REMIND_AT need not be on the hour.
         every_minutes: 15,
+    },
+    Job {
+        name: "meetings.monthly",
+        every_minutes: 60,
     },
     Job {
         name: "forms.cleanup",
@@ -104,6 +108,7 @@ pub async fn execute(
         "violations.propose" => crate::violations::jobs::propose(conn, now, config).await,
         "handbook.acks" => crate::handbook::reminders::run(conn, now, config).await,
         "meetings.morning" => crate::meetings::jobs::remind(conn, now, config).await,
+        "meetings.monthly" => crate::meetings::jobs::monthly(conn, now, config).await,
         "forms.cleanup" => crate::web::once::cleanup(conn, now).await,
         other => anyhow::bail!("unknown job {other}"),
     }

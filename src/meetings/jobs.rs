@@ -1,13 +1,20 @@
-//! The `meetings.morning` job (every 15 minutes): the morning meeting is held every day
-//! (会议制度管理规定 1: 晨会 每天上午 8:05—8:30, ①每天执行; the time may be set by
-//! each service centre) and its record made by the supervisor who chaired it.
-//! From `MORNING_MEETING_REMIND_AT` (10:00 unless set; the site's time) on a day
-//! of `MORNING_MEETING_DAYS` (every day unless set) with no record of a morning
-//! meeting, each customer-service supervisor gets one mail that day asking for it.
-use chrono::{DateTime, Utc};
+//! The meetings' jobs (会议制度管理规定 1): each meeting the rules set is recorded
+//! by the supervisor who chaired it.
+//!
+//! `meetings.morning` (every 15 minutes): the morning meeting is held every day
+//! (晨会 每天上午 8:05—8:30, ①每天执行; the time may be set by each service
+//! centre). From `MORNING_MEETING_REMIND_AT` (10:00 unless set; the site's time)
+//! on a day of `MORNING_MEETING_DAYS` (every day unless set) with no record of a
+//! morning meeting, each customer-service supervisor gets one mail that day.
+//!
+//! `meetings.monthly` (hourly): the monthly analysis meeting is held on the
+//! Saturday of the month's last week at 10:00 (月分析例会). From noon that day,
+//! while the month has no such meeting on record, each supervisor gets one mail
+//! for the month.
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use diesel_async::AsyncPgConnection;
 
-use super::mail::MorningMissing;
+use super::mail::MeetingMissing;
 use super::queries;
 use crate::auth::Role;
 use crate::config::Config;
@@ -31,22 +38,107 @@ pub async fn remind(
     if queries::held_between(conn, "morning", day(today), day(tomorrow)).await? {
         return Ok("recorded".into());
     }
+    let sent = ask_supervisors(conn, config, "morning", &today.to_string()).await?;
+    Ok(format!("no record today; {sent} reminders"))
+}
+
+/// Mails each customer-service supervisor, once per `period` (the day, the
+/// month), that the meeting of `kind` is not on record, with the link to record
+/// it. Returns how many were queued now.
+async fn ask_supervisors(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    kind: &str,
+    period: &str,
+) -> anyhow::Result<usize> {
+    let (subject_key, body_key) = match kind {
+        "monthly" => (
+            "meetings.mail.monthly_missing_subject",
+            "meetings.mail.monthly_missing_body",
+        ),
+        _ => (
+            "meetings.mail.missing_subject",
+            "meetings.mail.missing_body",
+        ),
+    };
     let mut url = config.base_url.clone();
     url.set_path("/meetings/new");
-    url.set_query(Some("kind=morning"));
+    url.set_query(Some(&format!("kind={kind}")));
+    let message = format!("{kind}_missing");
     let mut sent = 0;
     for s in crate::users::queries::holders(conn, Role::CsSupervisor.code()).await? {
-        let mail = MorningMissing {
+        let mail = MeetingMissing {
             loc: s.locale(),
             to_name: s.display_name.clone(),
-            day: today.to_string(),
+            day: period.to_owned(),
             url: url.to_string(),
+            subject_key,
+            body_key,
         }
         .render()?;
-        let key = format!("morning_missing:{}:{today}", s.id);
-        if crate::mail::enqueue(conn, &key, "morning_missing", &s.recipient(), &mail).await? {
+        let key = format!("{message}:{}:{period}", s.id);
+        if crate::mail::enqueue(conn, &key, &message, &s.recipient(), &mail).await? {
             sent += 1;
         }
     }
-    Ok(format!("no record today; {sent} reminders"))
+    Ok(sent)
+}
+
+/// When the month's analysis meeting is asked for if not on record: after it
+/// (10:00) has had time to end.
+pub const MONTHLY_REMIND_AT: NaiveTime = match NaiveTime::from_hms_opt(12, 0, 0) {
+    Some(t) => t,
+    None => NaiveTime::MIN,
+};
+
+/// The Saturday of the last week of `day`'s month (每月最后一周的周六): the
+/// month's last Saturday.
+pub fn last_saturday(day: NaiveDate) -> NaiveDate {
+    let next_month = day
+        .with_day(1)
+        .and_then(|first| first.checked_add_months(chrono::Months::new(1)))
+        .unwrap_or(day);
+    let last = next_month - Duration::days(1);
+    let saturday = Weekday::Sat.num_days_from_monday();
+    let back = (last.weekday().num_days_from_monday() + 7 - saturday) % 7;
+    last - Duration::days(i64::from(back))
+}
+
+pub async fn monthly(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    config: &Config,
+) -> anyhow::Result<String> {
+    let local = now.with_timezone(&config.tz);
+    let today = local.date_naive();
+    let saturday = last_saturday(today);
+    if today < saturday || (today == saturday && local.time() < MONTHLY_REMIND_AT) {
+        let at = MONTHLY_REMIND_AT.format("%H:%M");
+        return Ok(format!("before {saturday} {at}"));
+    }
+    let day = |d| crate::i18n::day_start(d, config.tz).unwrap_or(now);
+    let first = today.with_day(1).unwrap_or(today);
+    let tomorrow = today.succ_opt().unwrap_or(today);
+    if queries::held_between(conn, "monthly", day(first), day(tomorrow)).await? {
+        return Ok("recorded".into());
+    }
+    let month = first.format("%Y-%m").to_string();
+    let sent = ask_supervisors(conn, config, "monthly", &month).await?;
+    Ok(format!("no record this month; {sent} reminders"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_monthly_meeting_falls_on_the_months_last_saturday() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // November 2026 ends on a Monday, January 2027 on a Sunday, October
+        // 2026 on a Saturday.
+        assert_eq!(last_saturday(d(2026, 11, 3)), d(2026, 11, 28));
+        assert_eq!(last_saturday(d(2027, 1, 31)), d(2027, 1, 30));
+        assert_eq!(last_saturday(d(2026, 10, 1)), d(2026, 10, 31));
+        assert_eq!(last_saturday(d(2026, 12, 31)), d(2026, 12, 26));
+    }
 }

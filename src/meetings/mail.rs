@@ -1,17 +1,22 @@
-//! The meetings' mail: a supervisor asked for the day's morning meeting record.
+//! The meetings' mail: a supervisor asked for a meeting's record.
 use crate::i18n::Locale;
 
-/// To each supervisor, once on a day with no morning meeting on record.
-pub struct MorningMissing {
+/// To each supervisor, once, when a meeting the rules set is not on record: the
+/// day's morning meeting, the month's analysis meeting.
+pub struct MeetingMissing {
     pub loc: Locale,
     pub to_name: String,
+    /// The day (or month) it is missing for.
     pub day: String,
     pub url: String,
+    /// Catalog keys of the subject (followed by `day`) and of the body.
+    pub subject_key: &'static str,
+    pub body_key: &'static str,
 }
 
 crate::mail_templates!(
-    MorningMissing,
-    "mail/morning_missing/subject.txt",
-    "mail/morning_missing/body.txt",
-    "mail/morning_missing/body.html"
+    MeetingMissing,
+    "mail/meeting_missing/subject.txt",
+    "mail/meeting_missing/body.txt",
+    "mail/meeting_missing/body.html"
 );

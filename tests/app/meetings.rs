@@ -762,6 +762,72 @@ async fn supervisors_are_reminded_once_a_day_of_a_morning_meeting_not_on_record(
     );
 }
 
+/// The monthly analysis meeting (the Saturday of the month's last week, 10:00):
+/// from noon that day, while the month has none on record, supervisors are
+/// reminded once for the month.
+#[tokio::test]
+async fn supervisors_are_reminded_once_of_a_monthly_meeting_not_on_record() {
+    let smtp = crate::smtp::SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let tz = app.config.tz;
+    let at = |d: chrono::NaiveDate, h| {
+        d.and_hms_opt(h, 30, 0)
+            .unwrap()
+            .and_local_timezone(tz)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let job = async |now| {
+        let mut conn = app.db().await;
+        kefu::jobs::run_now(&mut conn, "meetings.monthly", now, &app.config)
+            .await
+            .unwrap()
+    };
+    let today = crate::approvals::today();
+    let saturday = kefu::meetings::jobs::last_saturday(today);
+    assert!(job(at(saturday, 11)).await.starts_with("before"));
+    // Late that Saturday, or today if the Saturday is past (the month so far).
+    let late = at(saturday.max(today), 21);
+    assert_eq!(job(late).await, "no record this month; 1 reminders");
+    crate::mail::worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&crate::approvals::mail_of(Role::CsSupervisor));
+    assert_eq!(mails.len(), 1);
+    let month = today.format("%Y-%m").to_string();
+    assert!(
+        mails[0].subject.contains("月分析例会尚无记录") && mails[0].subject.contains(&month),
+        "{}",
+        mails[0].subject
+    );
+    assert!(mails[0].text.contains("/meetings/new?kind=monthly"));
+    assert_eq!(
+        job(late + chrono::Duration::minutes(20)).await,
+        "no record this month; 0 reminders"
+    );
+    // Once recorded this month, nobody is reminded.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, form) = supervisor.page("/meetings/new?kind=monthly").await;
+    let chair = crate::approvals::user_id(&app, "supervisor")
+        .await
+        .to_string();
+    let people = listed(&form);
+    let today_text = day(0);
+    let fields = record(
+        &chair,
+        &people,
+        &[
+            ("kind", "monthly"),
+            ("day", &today_text),
+            ("topic", "月分析例会"),
+        ],
+    );
+    let res = supervisor
+        .submit("/meetings/new?kind=monthly", "/meetings/new", &fields)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(job(late + chrono::Duration::minutes(40)).await, "recorded");
+}
+
 #[tokio::test]
 async fn a_centre_sets_its_own_meeting_days_and_reminder_time() {
     use chrono::Datelike;
