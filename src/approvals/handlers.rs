@@ -568,12 +568,19 @@ pub async fn link_decide(
             Ok(see_other(&format!("/approvals/{id}")))
         }
         LinkOutcome::Refused(state) => {
+            // Decided by someone else, changed or expired meanwhile: the comment
+            // typed was not saved and comes back to copy. Used (this approver's
+            // own second click): it was.
+            let unsaved = match *state {
+                State::Used { .. } => "",
+                _ => comment_in.as_str(),
+            };
             render_link(
                 &mut conn,
                 &page,
                 &token,
                 *state,
-                "",
+                unsaved,
                 &errors,
                 &config,
                 StatusCode::GONE,

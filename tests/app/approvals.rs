@@ -249,7 +249,10 @@ async fn a_used_link_is_refused_and_says_who_decided_when() {
         .await;
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
 
-    let replay = supervisor.post(&link, &[("decision", "approve")]).await;
+    // A second click of one's own decision: its comment was saved, nothing to copy.
+    let replay = supervisor
+        .post(&link, &[("decision", "approve"), ("comment", "人手不足")])
+        .await;
 
     assert_eq!(replay.status(), StatusCode::GONE);
     assert_eq!(replay.headers()[header::REFERRER_POLICY], "no-referrer");
@@ -258,10 +261,52 @@ async fn a_used_link_is_refused_and_says_who_decided_when() {
     assert!(message.contains("已经使用过"), "{message}");
     assert!(message.contains("客服主管 李强"), "{message}");
     assert!(message.contains("驳回"), "{message}");
+    assert!(
+        text_of(&body, "#f-comment").is_none(),
+        "saved the first time"
+    );
     assert_eq!(state(&app).await, ("rejected".into(), 1, 1));
     let (status, page) = supervisor.page(&link).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(!page.contains(r#"name="decision""#));
+}
+
+/// A comment typed on the mailed link's page after the request was decided on
+/// the site comes back to copy, as on the site's own page.
+#[tokio::test]
+async fn a_comment_on_a_link_closed_meanwhile_comes_back_to_copy() {
+    let (_smtp, app, _e, link) = filed_and_mailed().await;
+    let supervisor = signed_in_at(&app, Role::CsSupervisor, &link).await;
+    let request: i64 = approval_requests::table
+        .select(approval_requests::id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let page = format!("/approvals/{request}");
+    let (_, read) = supervisor.page(&page).await;
+    let task = value_of(&read, r#"input[name="task_id"]"#).unwrap();
+    let res = supervisor
+        .post(
+            &format!("{page}/decide"),
+            &[("task_id", task.as_str()), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let res = supervisor
+        .post(
+            &link,
+            &[("decision", "reject"), ("comment", "请先安排交接")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::GONE);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, ".link-state").is_some());
+    assert_eq!(
+        text_of(&body, "#f-comment").as_deref(),
+        Some("请先安排交接")
+    );
+    assert_eq!(state(&app).await.0, "approved");
 }
 
 #[tokio::test]
