@@ -80,17 +80,9 @@ pub async fn list_print(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let mut rows = queries::page(&mut conn, q.building, None, SHEET_MAX + 1).await?;
-    let truncated = rows.len() > SHEET_MAX as usize;
-    rows.truncate(SHEET_MAX as usize);
+    let truncated = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
     let required = queries::required_counts(&mut conn, &kept).await?;
-    let building = match q.building {
-        Some(id) => crate::keys::queries::building_choices(&mut conn, &choices)
-            .await?
-            .iter()
-            .find(|(b, _)| *b == id)
-            .map(|(_, name)| name.clone()),
-        None => None,
-    };
+    let building = crate::keys::queries::building_name(&mut conn, &choices, q.building).await?;
     let body = views::ArchiveListPrint {
         ctx: page.ctx(),
         rows,

@@ -6,6 +6,7 @@ use super::forms::{ArchiveInput, DocInput, EventsInput, SideInput, TypeInput};
 use super::models::{Archive, ArchiveBrief, DocType, Document, HistoryEntry};
 use crate::i18n::Locale;
 use crate::properties::models::Building;
+use crate::web::ByBuilding;
 use crate::web::{FieldErrors, PageCtx};
 
 /// One line of an archive's checklist: the type and how many kept documents it has.
@@ -122,14 +123,11 @@ impl ArchiveList<'_> {
     pub fn required_of(&self, kind: &str) -> i64 {
         required_of(&self.required, kind)
     }
-    pub fn is_building(&self, id: &i64) -> bool {
-        self.building == Some(*id)
-    }
-    /// `?building=…` for the exports (empty without a filter).
-    pub fn query(&self) -> String {
+}
+
+impl ByBuilding for ArchiveList<'_> {
+    fn building(&self) -> Option<i64> {
         self.building
-            .map(|b| format!("?building={b}"))
-            .unwrap_or_default()
     }
 }
 

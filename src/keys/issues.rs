@@ -101,14 +101,7 @@ pub async fn print(
     page.require(Right::ViewKeys)?;
     let mut issued = Issued::load(&mut conn, q.building(), None, SHEET_MAX + 1).await?;
     let truncated = crate::web::trim_page(&mut issued.rows, SHEET_MAX as usize).is_some();
-    let building = match q.building() {
-        Some(id) => queries::building_choices(&mut conn, &choices)
-            .await?
-            .iter()
-            .find(|(b, _)| *b == id)
-            .map(|(_, name)| name.clone()),
-        None => None,
-    };
+    let building = queries::building_name(&mut conn, &choices, q.building()).await?;
     let body = views::IssuesPrint {
         ctx: page.ctx(),
         building,

@@ -46,6 +46,21 @@ pub async fn building_choices(
     kept.get(load_building_choices(conn)).await
 }
 
+/// The name [`building_choices`] gives building `id` ("project · code"), for a
+/// sheet filtered by it; `None` without a filter or for no such building.
+pub async fn building_name(
+    conn: &mut impl Read,
+    kept: &BuildingChoices,
+    id: Option<i64>,
+) -> QueryResult<Option<String>> {
+    let Some(id) = id else { return Ok(None) };
+    let choices = building_choices(conn, kept).await?;
+    Ok(choices
+        .iter()
+        .find(|(b, _)| *b == id)
+        .map(|(_, n)| n.clone()))
+}
+
 async fn load_building_choices(conn: &mut impl Read) -> QueryResult<Vec<(i64, String)>> {
     let rows: Vec<(i64, String, String)> = buildings::table
         .inner_join(projects::table)

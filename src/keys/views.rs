@@ -10,6 +10,7 @@ use super::models::{
 use crate::i18n::Locale;
 use crate::properties::models::Resident;
 use crate::web::cite::Cite;
+use crate::web::ByBuilding;
 use crate::web::{FieldErrors, PageCtx};
 
 /// Whether a form's or filter's text names the record `id` (compared as numbers,
@@ -369,15 +370,9 @@ pub struct Issues<'a> {
     pub next: Option<i64>,
 }
 
-impl Issues<'_> {
-    pub fn is_building(&self, id: &i64) -> bool {
-        self.building == Some(*id)
-    }
-    /// `?building=…` for the links that keep the filter (empty without one).
-    pub fn query(&self) -> String {
+impl ByBuilding for Issues<'_> {
+    fn building(&self) -> Option<i64> {
         self.building
-            .map(|b| format!("?building={b}"))
-            .unwrap_or_default()
     }
 }
 

@@ -23,6 +23,21 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// A page filtered by one building (or none): which option its filter selects
+/// and the query its print and export links keep.
+pub trait ByBuilding {
+    fn building(&self) -> Option<i64>;
+    fn is_building(&self, id: &i64) -> bool {
+        self.building() == Some(*id)
+    }
+    /// `?building=…` for the links that keep the filter (empty without one).
+    fn query(&self) -> String {
+        self.building()
+            .map(|b| format!("?building={b}"))
+            .unwrap_or_default()
+    }
+}
+
 /// A keyset-paged list read with one row more than a page: drops that row, and
 /// gives the last row shown when more follow (the next page's cursor).
 pub fn trim_page<T>(rows: &mut Vec<T>, size: usize) -> Option<&T> {
