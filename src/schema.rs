@@ -51,6 +51,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         decided_at -> Nullable<Timestamptz>,
         step_roles -> Nullable<Jsonb>,
+        project_id -> Nullable<Int8>,
     }
 }
 
@@ -729,6 +730,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_projects (user_id, project_id) {
+        user_id -> Int8,
+        project_id -> Int8,
+    }
+}
+
+diesel::table! {
     user_roles (user_id, role_code) {
         user_id -> Int8,
         role_code -> Text,
@@ -810,6 +818,7 @@ diesel::table! {
 diesel::joinable!(approval_events -> approval_requests (request_id));
 diesel::joinable!(approval_links -> approval_tasks (task_id));
 diesel::joinable!(approval_links -> users (user_id));
+diesel::joinable!(approval_requests -> projects (project_id));
 diesel::joinable!(approval_requests -> users (requester_id));
 diesel::joinable!(approval_tasks -> approval_requests (request_id));
 diesel::joinable!(archive_borrow_items -> archive_borrows (borrow_id));
@@ -875,6 +884,8 @@ diesel::joinable!(sales_contract_events -> sales_contracts (contract_id));
 diesel::joinable!(sales_contract_events -> users (actor_id));
 diesel::joinable!(sales_contracts -> users (recorded_by));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(user_projects -> projects (project_id));
+diesel::joinable!(user_projects -> users (user_id));
 diesel::joinable!(user_roles -> roles (role_code));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(visit_notes -> users (author_id));
@@ -936,6 +947,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sales_contracts,
     rooms,
     sessions,
+    user_projects,
     user_roles,
     users,
     violations,

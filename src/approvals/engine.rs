@@ -84,7 +84,8 @@ pub async fn submit_with_roles(
 ) -> Result<i64, AppError> {
     // The subject is already in the caller's transaction: the statement's
     // `subject` part only names it.
-    let plan = plan(conn, kind, step_roles, requester, config, now).await?;
+    let project = super::project_of(conn, kind.code, subject_id).await?;
+    let plan = plan(conn, kind, step_roles, requester, project, config, now).await?;
     let details = super::details(conn, kind.code, subject_id, plan.mail_locale()).await?;
     let mut w = crate::db::With::new();
     let id = w.bind::<diesel::sql_types::BigInt, _>(subject_id);
@@ -116,16 +117,21 @@ pub struct Plan {
     /// The approver's deputy for the day, who gets the mail in their stead.
     deputy: Option<Person>,
     skipped_requester: bool,
+    /// The project the request is about (see [`queries::Holders::project`]).
+    project: Option<i64>,
     now: DateTime<Utc>,
 }
 
 /// Chooses the first step's approver of a request of `kind` that `requester`
-/// is about to file, and their deputy for the day: one read.
+/// is about to file, and their deputy for the day: one read. `project` is the
+/// subject's project ([`super::project_of`]); without one, the requester's
+/// own project, if they serve exactly one, chooses among the approvers.
 pub async fn plan(
     conn: &mut impl crate::db::Read,
     kind: &Kind,
     step_roles: Option<&[Vec<Role>]>,
     requester: i64,
+    project: Option<i64>,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Plan, AppError> {
@@ -133,8 +139,16 @@ pub async fn plan(
     let roles = chosen_roles(&kind.steps[0], step_roles.as_ref(), 0);
     let mut codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
     codes.push(Role::Admin.code());
-    let mut holders =
-        queries::holders(conn, &codes, requester, roles[0].code(), config.day(now)).await?;
+    let mut holders = queries::holders(
+        conn,
+        &codes,
+        requester,
+        roles[0].code(),
+        config.day(now),
+        project,
+        true,
+    )
+    .await?;
     let (approver, role, level) = resolve(&holders.by_role, &roles, 0, requester)?;
     // A requester never decides their own request, not even as someone's deputy.
     let deputy = holders
@@ -152,6 +166,7 @@ pub async fn plan(
         level,
         deputy,
         skipped_requester: holders.requester_holds_first,
+        project: holders.project,
         now,
     })
 }
@@ -200,13 +215,14 @@ impl Plan {
         );
         let requester = w.bind::<BigInt, _>(self.requester);
         let roles = w.bind::<Nullable<Jsonb>, _>(self.step_roles.clone());
+        let project = w.bind::<Nullable<BigInt>, _>(self.project);
         w.part(
             "request",
             &format!(
                 "INSERT INTO approval_requests (kind, subject_id, title, requester_id, \
-                 created_at, updated_at, step_roles) \
-                 SELECT {kind}, {subject}.id, {title}, {requester}, {now}, {now}, {roles} \
-                 FROM {subject} RETURNING id, version"
+                 created_at, updated_at, step_roles, project_id) \
+                 SELECT {kind}, {subject}.id, {title}, {requester}, {now}, {now}, {roles}, \
+                 {project} FROM {subject} RETURNING id, version"
             ),
         );
         let due_at = self.now + Duration::hours(self.deadline_hours);
@@ -373,6 +389,8 @@ async fn assign(
         req.requester_id,
         roles[0].code(),
         config.day(now),
+        req.project_id,
+        false,
     )
     .await?;
     let mut events: Vec<NewEvent> = Vec::new();

@@ -118,7 +118,7 @@ async fn render_show(
         return Err(AppError::Forbidden);
     }
     let me = page.user().id;
-    let details = super::details(conn, &req.kind, req.subject_id, page.locale).await?;
+    let details = super::request_details(conn, &req, page.locale).await?;
     let trail = queries::trail(conn, req.id).await?;
     let pending = queries::pending_task(conn, req.id).await?;
     let may_decide = match &pending {
@@ -388,7 +388,7 @@ async fn render_link(
             message = page.t("approvals.link.wrong_user").to_owned();
         } else {
             requester = queries::person(conn, req.requester_id).await?.display_name;
-            details = super::details(conn, &req.kind, req.subject_id, page.locale).await?;
+            details = super::request_details(conn, req, page.locale).await?;
             due = Some(task.due_at);
             if task.approver_id != me {
                 let who = queries::person(conn, task.approver_id).await?.display_name;

@@ -249,6 +249,38 @@ pub async fn details(
     }
 }
 
+/// The lines a request's page shows: its project, if it has one, then its
+/// kind's [`details`].
+pub async fn request_details(
+    conn: &mut AsyncPgConnection,
+    req: &models::Request,
+    loc: Locale,
+) -> QueryResult<Vec<(String, String)>> {
+    let mut lines = Vec::new();
+    if let Some(project) = req.project_id {
+        let name = queries::project_name(conn, project).await?;
+        lines.push((loc.t("properties.project").to_owned(), name));
+    }
+    lines.extend(details(conn, &req.kind, req.subject_id, loc).await?);
+    Ok(lines)
+}
+
+/// The project a request of `kind` about `subject_id` concerns, if one: its
+/// approvers are then chosen among those who serve that project.
+pub async fn project_of(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    subject_id: i64,
+) -> QueryResult<Option<i64>> {
+    match kind {
+        crate::archives::BORROW_KIND | crate::archives::DESTRUCTION_KIND => {
+            crate::archives::project_of(conn, kind, subject_id).await
+        }
+        "key_loan" | "key_copy" => crate::keys::project_of(conn, kind, subject_id).await,
+        _ => Ok(None),
+    }
+}
+
 /// Where the request's own record lives.
 pub fn subject_url(kind: &str, subject_id: i64) -> String {
     match kind {

@@ -22,6 +22,9 @@ pub struct Request {
     /// Approver roles chosen when the request was filed, one list per step (see
     /// [`super::engine::submit_with_roles`]); `None` keeps the kind's own.
     pub step_roles: Option<serde_json::Value>,
+    /// The project the request is about, chosen at filing; its approvers are
+    /// chosen among those who serve it (see [`super::queries::holders`]).
+    pub project_id: Option<i64>,
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]

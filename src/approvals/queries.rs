@@ -9,13 +9,24 @@ use std::collections::HashMap;
 use crate::db::Read;
 
 use super::models::{Deputy, Event, Person, Request, Task};
-use crate::schema::{approval_deputies, approval_events, approval_requests, approval_tasks, users};
+use crate::schema::{
+    approval_deputies, approval_events, approval_requests, approval_tasks, projects, users,
+};
 
 type PersonCols = (users::id, users::display_name, users::email, users::locale);
 const PERSON: PersonCols = (users::id, users::display_name, users::email, users::locale);
 
 pub async fn person(conn: &mut impl Read, id: i64) -> QueryResult<Person> {
     users::table.find(id).select(PERSON).first(conn).await
+}
+
+/// A project's name.
+pub async fn project_name(conn: &mut impl Read, id: i64) -> QueryResult<String> {
+    projects::table
+        .find(id)
+        .select(projects::name)
+        .first(conn)
+        .await
 }
 
 /// Display names of several users in one query.
@@ -55,27 +66,43 @@ pub async fn approvals_of(
 
 /// Who could approve a step: the first active holder of each of `roles` (the
 /// requester only where no one else holds it), whether the requester holds
-/// `first` (the step's own role), the deputy each holder named for `day`, and
-/// the requester's name. One statement for the whole chain.
+/// `first` (the step's own role), the deputy each holder named for `day`, the
+/// requester's name, and the project the request is about. One statement for
+/// the whole chain.
 pub struct Holders {
     pub requester_holds_first: bool,
     pub requester_name: String,
     pub by_role: Vec<(String, Person)>,
     /// Holder id → the active deputy they named for the day (the latest named).
     pub deputies: HashMap<i64, Person>,
+    /// The request's project: the one asked for, else (when filing) the one
+    /// project the requester serves, if they serve exactly one.
+    pub project: Option<i64>,
 }
 
-const HOLDERS: &str = "SELECT EXISTS (SELECT 1 FROM user_roles r \
+/// Among a role's holders, one who serves the request's project comes first,
+/// then one who serves every project (no `user_projects` row); one who serves
+/// only other projects is passed over. A request about no project goes to one
+/// who serves every project first. The requester comes last of all.
+const HOLDERS: &str = "WITH p AS (SELECT COALESCE($5, CASE WHEN $6 THEN ( \
+         SELECT min(up.project_id) FROM user_projects up WHERE up.user_id = $2 \
+         HAVING count(*) = 1) END) AS project) \
+     SELECT EXISTS (SELECT 1 FROM user_roles r \
          WHERE r.user_id = $2 AND r.role_code = $3) AS requester_holds_first, \
      (SELECT display_name FROM users WHERE id = $2) AS requester_name, \
+     p.project, \
      h.role_code, h.id, h.display_name, h.email, h.locale, \
      d.id AS deputy_id, d.display_name AS deputy_name, d.email AS deputy_email, \
      d.locale AS deputy_locale \
-     FROM (SELECT 1) one LEFT JOIN LATERAL ( \
+     FROM p LEFT JOIN LATERAL ( \
          SELECT DISTINCT ON (ur.role_code) ur.role_code, u.id, u.display_name, u.email, u.locale \
          FROM user_roles ur JOIN users u ON u.id = ur.user_id \
+         CROSS JOIN LATERAL (SELECT count(*) > 0 AS scoped, \
+             coalesce(bool_or(up.project_id = p.project), false) AS here \
+             FROM user_projects up WHERE up.user_id = u.id) s \
          WHERE ur.role_code = ANY($1) AND u.active \
-         ORDER BY ur.role_code, u.id = $2, u.id) h ON true \
+             AND (p.project IS NULL OR s.here OR NOT s.scoped) \
+         ORDER BY ur.role_code, u.id = $2, NOT s.here, s.scoped, u.id) h ON true \
      LEFT JOIN LATERAL ( \
          SELECT u.id, u.display_name, u.email, u.locale \
          FROM approval_deputies ad JOIN users u ON u.id = ad.deputy_id \
@@ -88,6 +115,8 @@ struct HolderRow {
     requester_holds_first: bool,
     #[diesel(sql_type = Nullable<Text>)]
     requester_name: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    project: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
     role_code: Option<String>,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -108,19 +137,25 @@ struct HolderRow {
     deputy_locale: Option<String>,
 }
 
+/// The holders of `roles` for a request about `project`. `filing`: a request
+/// being filed with no project of its own takes the requester's one project.
 pub async fn holders(
     conn: &mut impl Read,
     roles: &[&str],
     requester: i64,
     first: &str,
     day: NaiveDate,
+    project: Option<i64>,
+    filing: bool,
 ) -> QueryResult<Holders> {
     let rows: Vec<HolderRow> = crate::db::cached(
         diesel::sql_query(HOLDERS)
             .bind::<Array<Text>, _>(roles)
             .bind::<BigInt, _>(requester)
             .bind::<Text, _>(first)
-            .bind::<Date, _>(day),
+            .bind::<Date, _>(day)
+            .bind::<Nullable<BigInt>, _>(project)
+            .bind::<Bool, _>(filing),
     )
     .load(conn)
     .await?;
@@ -132,6 +167,7 @@ pub async fn holders(
     let mut holders = Holders {
         requester_holds_first,
         requester_name,
+        project: first_row.and_then(|r| r.project),
         by_role: Vec::with_capacity(rows.len()),
         deputies: HashMap::new(),
     };

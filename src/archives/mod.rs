@@ -126,6 +126,39 @@ pub async fn approval_details(
     }
 }
 
+/// The project a borrow or a destruction list concerns: the borrowed archive's;
+/// a list's when all its papers are of one project.
+pub async fn project_of(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    subject_id: i64,
+) -> QueryResult<Option<i64>> {
+    use crate::schema::{archive_borrows, archive_destruction_items, archive_documents, archives};
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let projects: Vec<i64> = if kind == BORROW_KIND {
+        archive_borrows::table
+            .inner_join(archives::table)
+            .filter(archive_borrows::id.eq(subject_id))
+            .select(archives::project_id)
+            .load(conn)
+            .await?
+    } else {
+        archive_destruction_items::table
+            .inner_join(archive_documents::table.inner_join(archives::table))
+            .filter(archive_destruction_items::destruction_id.eq(subject_id))
+            .select(archives::project_id)
+            .distinct()
+            .limit(2)
+            .load(conn)
+            .await?
+    };
+    Ok(match projects[..] {
+        [one] => Some(one),
+        _ => None,
+    })
+}
+
 pub fn subject_url(kind: &str, subject_id: i64) -> String {
     match kind {
         BORROW_KIND => format!("/archives/borrows/{subject_id}"),

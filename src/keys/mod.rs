@@ -207,6 +207,34 @@ pub async fn approval_details(
     }
 }
 
+/// The project of a loan's or a copied key's building.
+pub async fn project_of(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    id: i64,
+) -> QueryResult<Option<i64>> {
+    use crate::schema::{buildings, key_copy_requests, key_loans, keys};
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    if kind == "key_loan" {
+        key_loans::table
+            .inner_join(buildings::table)
+            .filter(key_loans::id.eq(id))
+            .select(buildings::project_id)
+            .first(conn)
+            .await
+            .optional()
+    } else {
+        key_copy_requests::table
+            .inner_join(keys::table.inner_join(buildings::table))
+            .filter(key_copy_requests::id.eq(id))
+            .select(buildings::project_id)
+            .first(conn)
+            .await
+            .optional()
+    }
+}
+
 /// The request's outcome moves a pending loan or copy request on.
 pub async fn finished(
     conn: &mut AsyncPgConnection,

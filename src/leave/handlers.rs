@@ -190,7 +190,16 @@ async fn file(
 ) -> Result<Filed, AppError> {
     let me = page.user();
     let now = Utc::now();
-    let plan = engine::plan(&mut **conn, &approvals::LEAVE, None, me.id, config, now).await?;
+    let plan = engine::plan(
+        &mut **conn,
+        &approvals::LEAVE,
+        None,
+        me.id,
+        None,
+        config,
+        now,
+    )
+    .await?;
     let new = v.row(me.id, "pending", None);
     let mut w = crate::db::With::new();
     queries::lock_person_in(&mut w, me.id);

@@ -17,6 +17,9 @@ pub struct UserInput {
     pub locale: String,
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The projects the person serves (ticked ids); none: every project.
+    #[serde(default)]
+    pub projects: Vec<String>,
     /// A checkbox: present when ticked.
     #[serde(default)]
     pub active: Option<String>,
@@ -36,6 +39,7 @@ pub struct ValidUser {
     pub email: String,
     pub locale: Locale,
     pub roles: Vec<String>,
+    pub projects: Vec<i64>,
     pub active: bool,
 }
 
@@ -65,8 +69,14 @@ pub fn valid_email(s: &str) -> bool {
 }
 
 impl UserInput {
-    /// Checks the input. `known_roles` are the role codes that exist.
-    pub fn validate(&self, errors: &mut FieldErrors, known_roles: &[String]) -> Option<ValidUser> {
+    /// Checks the input. `known_roles` are the role codes that exist,
+    /// `known_projects` the ids of the projects.
+    pub fn validate(
+        &self,
+        errors: &mut FieldErrors,
+        known_roles: &[String],
+        known_projects: &[i64],
+    ) -> Option<ValidUser> {
         let username = self.username.trim().to_lowercase();
         if username.is_empty() {
             errors.add("username", "users.error.username_required");
@@ -97,6 +107,17 @@ impl UserInput {
         if roles.is_empty() {
             errors.add("roles", "users.error.roles_required");
         }
+        let mut projects: Vec<i64> = Vec::new();
+        for p in &self.projects {
+            match p.trim().parse::<i64>() {
+                Ok(id) if known_projects.contains(&id) => {
+                    if !projects.contains(&id) {
+                        projects.push(id);
+                    }
+                }
+                _ => errors.add("projects", "users.error.project_unknown"),
+            }
+        }
         if !errors.is_empty() {
             return None;
         }
@@ -106,12 +127,18 @@ impl UserInput {
             email,
             locale,
             roles,
+            projects,
             active: self.active.is_some(),
         })
     }
 
     pub fn has_role(&self, code: &str) -> bool {
         self.roles.iter().any(|r| r == code)
+    }
+
+    pub fn serves(&self, project: &i64) -> bool {
+        let id = project.to_string();
+        self.projects.iter().any(|p| p.trim() == id)
     }
 
     pub fn is_active(&self) -> bool {
@@ -134,6 +161,7 @@ mod tests {
             email: "wang@example.com".into(),
             locale: "en".into(),
             roles: vec!["employee".into()],
+            projects: vec!["7".into()],
             active: Some("on".into()),
             seen: String::new(),
             form_token: String::new(),
@@ -143,8 +171,9 @@ mod tests {
     #[test]
     fn a_good_user_passes_and_is_normalised() {
         let mut e = FieldErrors::new(Locale::En);
-        let v = input().validate(&mut e, &roles()).expect("valid");
+        let v = input().validate(&mut e, &roles(), &[7]).expect("valid");
         assert_eq!(v.username, "wang.fang");
+        assert_eq!(v.projects, vec![7]);
         assert_eq!(v.locale, Locale::En);
         assert!(v.active);
     }
@@ -157,10 +186,11 @@ mod tests {
             display_name: " ".into(),
             email: "nobody".into(),
             roles: vec!["pope".into()],
+            projects: vec!["8".into(), "x".into()],
             ..input()
         };
-        assert!(bad.validate(&mut e, &roles()).is_none());
-        for f in ["username", "display_name", "email", "roles"] {
+        assert!(bad.validate(&mut e, &roles(), &[7]).is_none());
+        for f in ["username", "display_name", "email", "roles", "projects"] {
             assert!(e.has(f), "{f}: {e:?}");
         }
     }

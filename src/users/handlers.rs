@@ -56,12 +56,33 @@ pub async fn list(
     Ok(html(StatusCode::OK, body))
 }
 
+/// What the form offers: the roles and the projects there are.
+#[derive(Clone)]
+struct Choices {
+    roles: Vec<String>,
+    projects: Vec<(i64, String)>,
+}
+
+impl Choices {
+    async fn read(conn: &mut DbConn) -> Result<Choices, AppError> {
+        Ok(Choices {
+            roles: queries::all_roles(conn).await?,
+            projects: queries::project_choices(conn).await?,
+        })
+    }
+
+    fn validate(&self, input: &UserInput, errors: &mut FieldErrors) -> Option<ValidUser> {
+        let ids: Vec<i64> = self.projects.iter().map(|(id, _)| *id).collect();
+        input.validate(errors, &self.roles, &ids)
+    }
+}
+
 fn form_page(
     page: &UserPage,
     user_id: Option<i64>,
     input: &UserInput,
     errors: &FieldErrors,
-    all_roles: Vec<String>,
+    choices: Choices,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let body = UserFormPage {
@@ -69,7 +90,8 @@ fn form_page(
         user_id,
         input,
         errors,
-        all_roles,
+        all_roles: choices.roles,
+        all_projects: choices.projects,
     }
     .render()?;
     Ok(html(status, body))
@@ -85,13 +107,13 @@ pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, 
         form_token: once::new_token(),
         ..Default::default()
     };
-    let roles = queries::all_roles(&mut conn).await?;
+    let choices = Choices::read(&mut conn).await?;
     form_page(
         &page,
         None,
         &input,
         &FieldErrors::new(page.locale),
-        roles,
+        choices,
         StatusCode::OK,
     )
 }
@@ -104,7 +126,7 @@ pub async fn create(
     Form(mut input): Form<UserInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageUsers)?;
-    let all_roles = queries::all_roles(&mut conn).await?;
+    let choices = Choices::read(&mut conn).await?;
     let mut errors = FieldErrors::new(page.locale);
     // A double click, or the back button after the account was made, goes to the
     // account (with its one-time password, while unseen), not to "name taken".
@@ -116,14 +138,14 @@ pub async fn create(
         &mut errors,
     )
     .await?;
-    let valid = input.validate(&mut errors, &all_roles);
+    let valid = choices.validate(&input, &mut errors);
     let back = |input: &UserInput, errors: &FieldErrors| {
         form_page(
             &page,
             None,
             input,
             errors,
-            all_roles.clone(),
+            choices.clone(),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
     };
@@ -160,12 +182,14 @@ pub async fn create(
             )
             .await?;
             queries::set_roles(conn, id, &v.roles).await?;
+            queries::set_projects(conn, id, &v.projects).await?;
             audit::record(
                 conn,
                 &meta,
                 "user.created",
                 Some(("user", id.to_string())),
-                json!({ "username": v.username, "roles": v.roles, "active": v.active }),
+                json!({ "username": v.username, "roles": v.roles, "projects": v.projects,
+                        "active": v.active }),
             )
             .await?;
             token.filed(conn, format!("/admin/users/{id}")).await?;
@@ -199,6 +223,7 @@ pub async fn show(
     let id = path.into_inner();
     let user = queries::get(&mut conn, id).await?;
     let roles = queries::roles_of(&mut conn, id).await?;
+    let projects = queries::projects_of(&mut conn, id).await?;
     let one_time_password = session
         .remove_as::<String>(&otp_key(id))
         .and_then(Result::ok);
@@ -209,6 +234,7 @@ pub async fn show(
         ctx: page.ctx(),
         user,
         roles,
+        projects,
         one_time_password,
         totp_since,
     }
@@ -226,23 +252,25 @@ pub async fn edit_form(
     let id = path.into_inner();
     let user = queries::get(&mut conn, id).await?;
     let roles = queries::roles_of(&mut conn, id).await?;
+    let projects = queries::projects_of(&mut conn, id).await?;
     let input = UserInput {
         username: user.username,
         display_name: user.display_name,
         email: user.email,
         locale: user.locale,
         roles,
+        projects: projects.iter().map(|(p, _)| p.to_string()).collect(),
         active: user.active.then(|| "on".into()),
         seen: user.updated_at.timestamp_micros().to_string(),
         form_token: String::new(),
     };
-    let all_roles = queries::all_roles(&mut conn).await?;
+    let choices = Choices::read(&mut conn).await?;
     form_page(
         &page,
         Some(id),
         &input,
         &FieldErrors::new(page.locale),
-        all_roles,
+        choices,
         StatusCode::OK,
     )
 }
@@ -260,18 +288,23 @@ pub async fn update(
     let id = path.into_inner();
     let before = queries::get(&mut conn, id).await?;
     let roles_before = queries::roles_of(&mut conn, id).await?;
+    let projects_before: Vec<i64> = queries::projects_of(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
     // The username is fixed once created: audit rows and sign-ins refer to it.
     input.username = before.username.clone();
-    let all_roles = queries::all_roles(&mut conn).await?;
+    let choices = Choices::read(&mut conn).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let valid = input.validate(&mut errors, &all_roles);
+    let valid = choices.validate(&input, &mut errors);
     if let Some(v) = &valid {
         if id == page.user().id && (!v.active || !v.roles.iter().any(|r| r == Role::Admin.code())) {
             errors.add("roles", "users.error.cannot_lock_self_out");
         }
     }
     let back = |input: &UserInput, errors: &FieldErrors, status| {
-        form_page(&page, Some(id), input, errors, all_roles.clone(), status)
+        form_page(&page, Some(id), input, errors, choices.clone(), status)
     };
     let Some(v): Option<ValidUser> = valid.filter(|_| errors.is_empty()) else {
         return back(&input, &errors, StatusCode::UNPROCESSABLE_ENTITY);
@@ -281,6 +314,11 @@ pub async fn update(
     let mut sorted_after = v.roles.clone();
     sorted_after.sort();
     let roles_changed = sorted_before != sorted_after;
+    let mut projects_after = v.projects.clone();
+    projects_after.sort();
+    let mut projects_sorted = projects_before.clone();
+    projects_sorted.sort();
+    let projects_changed = projects_sorted != projects_after;
     let deactivated = before.active && !v.active;
     let meta = page.meta();
     let saved = conn
@@ -306,6 +344,9 @@ pub async fn update(
             if roles_changed {
                 queries::set_roles(conn, id, &v.roles).await?;
             }
+            if projects_changed {
+                queries::set_projects(conn, id, &v.projects).await?;
+            }
             let ended = if roles_changed || deactivated {
                 queries::end_sessions(conn, id).await?
             } else {
@@ -329,6 +370,9 @@ pub async fn update(
             }
             if roles_changed {
                 changed.insert("roles".into(), json!([roles_before, v.roles]));
+            }
+            if projects_changed {
+                changed.insert("projects".into(), json!([projects_before, v.projects]));
             }
             let action = if deactivated {
                 "user.deactivated"

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::models::{NewUser, User, UserChanges, UserWithRoles};
 use crate::i18n::Locale;
-use crate::schema::{roles, sessions, user_roles, users};
+use crate::schema::{projects, roles, sessions, user_projects, user_roles, users};
 
 /// Locks the account's row until the transaction ends; when it was last changed.
 pub async fn lock_changed_at(
@@ -132,6 +132,50 @@ pub async fn set_roles(conn: &mut AsyncPgConnection, id: i64, codes: &[String]) 
         .map(|c| (user_roles::user_id.eq(id), user_roles::role_code.eq(c)))
         .collect();
     diesel::insert_into(user_roles::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The projects there are, by name: what a person may be set to serve.
+pub async fn project_choices(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, String)>> {
+    projects::table
+        .order((projects::name, projects::id))
+        .select((projects::id, projects::name))
+        .load(conn)
+        .await
+}
+
+/// The projects `id` serves, by name; none means every project.
+pub async fn projects_of(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<(i64, String)>> {
+    user_projects::table
+        .inner_join(projects::table)
+        .filter(user_projects::user_id.eq(id))
+        .order((projects::name, projects::id))
+        .select((projects::id, projects::name))
+        .load(conn)
+        .await
+}
+
+/// Replaces the projects the user serves with `ids` (none: every project).
+pub async fn set_projects(conn: &mut AsyncPgConnection, id: i64, ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(user_projects::table.filter(user_projects::user_id.eq(id)))
+        .execute(conn)
+        .await?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = ids
+        .iter()
+        .map(|p| {
+            (
+                user_projects::user_id.eq(id),
+                user_projects::project_id.eq(p),
+            )
+        })
+        .collect();
+    diesel::insert_into(user_projects::table)
         .values(rows)
         .execute(conn)
         .await?;

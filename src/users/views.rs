@@ -37,6 +37,8 @@ pub struct UserFormPage<'a> {
     pub input: &'a UserInput,
     pub errors: &'a FieldErrors,
     pub all_roles: Vec<String>,
+    /// Every project, by name: (id, name).
+    pub all_projects: Vec<(i64, String)>,
 }
 
 impl UserFormPage<'_> {
@@ -58,6 +60,8 @@ pub struct UserShow<'a> {
     pub ctx: &'a PageCtx,
     pub user: User,
     pub roles: Vec<String>,
+    /// The projects the user serves, by name; none: every project.
+    pub projects: Vec<(i64, String)>,
     /// Shown once, right after the account was created or its password reset.
     pub one_time_password: Option<String>,
     /// Since when the user's second factor is on, if it is.

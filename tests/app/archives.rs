@@ -29,6 +29,17 @@ async fn resident(app: &TestApp, name: &str) -> i64 {
         .unwrap()
 }
 
+/// The project an archive is kept for.
+async fn project_of(app: &TestApp, archive: i64) -> i64 {
+    let mut conn = app.db().await;
+    archives::table
+        .find(archive)
+        .select(archives::project_id)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
 /// Opens the archive of `name` as `b`; returns its id.
 pub async fn open_archive(app: &TestApp, b: &Browser, name: &str, tenant: bool) -> i64 {
     let r = resident(app, name).await.to_string();
@@ -534,6 +545,12 @@ async fn a_loan_waits_for_the_managers_approval_from_the_mail_and_is_signed_for(
         .await
         .unwrap();
     assert_eq!(n, 1);
+    let project: Option<i64> = approval_requests::table
+        .select(approval_requests::project_id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(project, Some(project_of(&app, archive).await));
 
     // Not approved yet: the keeper cannot hand it over.
     let sign = [("sign_name", "客服专员 陈静"), ("sign_confirm", "1")];
@@ -952,12 +969,17 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let list = location(&res);
     let mut conn = app.db().await;
-    let request: i64 = approval_requests::table
+    let (request, project): (i64, Option<i64>) = approval_requests::table
         .filter(approval_requests::kind.eq("archive_destruction"))
-        .select(approval_requests::id)
+        .select((approval_requests::id, approval_requests::project_id))
         .first(&mut conn)
         .await
         .unwrap();
+    assert_eq!(
+        project,
+        Some(project_of(&app, archive).await),
+        "a list of one project's papers is about that project"
+    );
 
     let specialist = app.login_as(Role::CsSpecialist).await;
     let supervisor = app.login_as(Role::CsSupervisor).await;

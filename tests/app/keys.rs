@@ -1110,6 +1110,16 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let copy: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
     assert_eq!(task_of(&app, "key_copy", copy).await.0, "engineer");
+    let mut conn = app.db().await;
+    let (project, building_project): (Option<i64>, i64) = approval_requests::table
+        .inner_join(keys::table.on(keys::id.eq(key)))
+        .inner_join(buildings::table.on(buildings::id.eq(keys::building_id)))
+        .filter(approval_requests::kind.eq("key_copy"))
+        .select((approval_requests::project_id, buildings::project_id))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(project, Some(building_project), "about the key's project");
 
     clerk
         .post(

@@ -4,6 +4,7 @@ mod approvals;
 mod archives;
 mod auth;
 mod bench;
+mod by_project;
 mod complaints;
 mod contracts;
 mod forms;

@@ -1,0 +1,2 @@
+ALTER TABLE approval_requests DROP COLUMN project_id;
+DROP TABLE user_projects;
