@@ -30,6 +30,9 @@ pub struct Config {
     pub approval_link_hours: i64,
     /// When a pending approver is reminded (`APPROVAL_REMIND_HOURS`).
     pub approval_remind_hours: i64,
+    /// How long an assigned customer matter may go without a note from its
+    /// assignee before they are reminded (`COMPLAINT_FOLLOW_UP_HOURS`).
+    pub complaint_follow_up_hours: i64,
     /// How many days ahead the archive keeper is warned of a retention date
     /// (`ARCHIVE_NOTICE_DAYS`).
     pub archive_notice_days: i64,
@@ -123,6 +126,7 @@ impl Config {
                 .unwrap_or_else(|| "客服部内网 <kefu@kefu.localhost>".into()),
             approval_link_hours: hours("APPROVAL_LINK_HOURS", 72)?,
             approval_remind_hours: hours("APPROVAL_REMIND_HOURS", 8)?,
+            complaint_follow_up_hours: hours("COMPLAINT_FOLLOW_UP_HOURS", 24)?,
             archive_notice_days: match var("ARCHIVE_NOTICE_DAYS") {
                 None => 30,
                 Some(v) => match v.parse::<i64>() {

@@ -8,6 +8,7 @@
 mod demo;
 pub mod forms;
 mod handlers;
+pub mod jobs;
 mod mail;
 pub mod models;
 pub mod queries;

@@ -23,10 +23,15 @@ pub struct Complaint {
     pub resolution: String,
 }
 
+/// A matter's number as the register writes it: KS-12.
+pub fn number(id: i64) -> String {
+    format!("KS-{id}")
+}
+
 impl Complaint {
     /// The number the register uses: KS-12.
     pub fn number(&self) -> String {
-        format!("KS-{}", self.id)
+        number(self.id)
     }
 
     /// The phone as lists and pages show it: 138****5678.

@@ -235,3 +235,77 @@ pub async fn open_shown(conn: &mut impl crate::db::Read, kept: &KeptOpen) -> Que
         .await?;
     Ok(shown_count(*n))
 }
+
+/// An open matter its assignee has not written on since `since`.
+#[derive(QueryableByName, Debug)]
+pub struct Waiting {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub customer_name: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub received_at: DateTime<Utc>,
+    /// When it was assigned, or the assignee last wrote a note on it.
+    #[diesel(sql_type = Timestamptz)]
+    pub since: DateTime<Utc>,
+    #[diesel(embed)]
+    pub assignee: WaitingOn,
+}
+
+/// The assignee of a [`Waiting`] matter.
+#[derive(QueryableByName, Debug)]
+pub struct WaitingOn {
+    #[diesel(sql_type = BigInt, column_name = "assignee_id")]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub display_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub email: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub locale: String,
+}
+
+impl Waiting {
+    pub fn number(&self) -> String {
+        super::models::number(self.id)
+    }
+}
+
+impl WaitingOn {
+    pub fn person(&self) -> Person {
+        Person {
+            id: self.id,
+            display_name: self.display_name.clone(),
+            email: self.email.clone(),
+            locale: self.locale.clone(),
+        }
+    }
+}
+
+/// The open matters whose active assignee has written nothing on them since
+/// they were assigned or last wrote, before `before`; by assignee, oldest
+/// first; at most `limit`.
+pub async fn waiting_follow_up(
+    conn: &mut AsyncPgConnection,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Waiting>> {
+    diesel::sql_query(
+        "SELECT c.id, c.kind, c.customer_name, c.received_at, \
+             GREATEST(c.assigned_at, n.last) AS since, \
+             c.assignee_id, u.display_name, u.email, u.locale \
+         FROM complaints c JOIN users u ON u.id = c.assignee_id \
+         LEFT JOIN LATERAL (SELECT max(cn.at) AS last FROM complaint_notes cn \
+             WHERE cn.complaint_id = c.id AND cn.author_id = c.assignee_id) n ON true \
+         WHERE c.status = 'open' AND u.active \
+             AND GREATEST(c.assigned_at, n.last) <= $1 \
+         ORDER BY c.assignee_id, c.received_at, c.id \
+         LIMIT $2",
+    )
+    .bind::<Timestamptz, _>(before)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
+}

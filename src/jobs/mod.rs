@@ -27,7 +27,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 11] = [
+pub const JOBS: [Job; 12] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -70,6 +70,10 @@ pub const JOBS: [Job; 11] = [
         every_minutes: 60,
     },
     Job {
+        name: "complaints.follow_up",
+        every_minutes: 24 * 60,
+    },
+    Job {
         name: "forms.cleanup",
         every_minutes: 24 * 60,
     },
@@ -109,6 +113,7 @@ pub async fn execute(
         "handbook.acks" => crate::handbook::reminders::run(conn, now, config).await,
         "meetings.morning" => crate::meetings::jobs::remind(conn, now, config).await,
         "meetings.monthly" => crate::meetings::jobs::monthly(conn, now, config).await,
+        "complaints.follow_up" => crate::complaints::jobs::follow_up(conn, now, config).await,
         "forms.cleanup" => crate::web::once::cleanup(conn, now).await,
         other => anyhow::bail!("unknown job {other}"),
     }

@@ -62,6 +62,14 @@ pub async fn morning(
     } else {
         None
     };
+    // Assigned matters their colleague has not written on for a while.
+    let unfollowed = if page.may(Right::ManageComplaints) {
+        let before = now - Duration::hours(config.complaint_follow_up_hours);
+        let rows = crate::complaints::queries::waiting_follow_up(&mut conn, before, more).await?;
+        Some(Section::of(rows))
+    } else {
+        None
+    };
     // Sales contracts the department owes a step, for those who follow them.
     let contracts = if page.may(Right::ViewContracts) {
         let rows = crate::contracts::queries::waiting(&mut conn, today, more).await?;
@@ -88,6 +96,8 @@ pub async fn morning(
         stale_days,
         breaches,
         unassigned,
+        unfollowed,
+        follow_up_hours: config.complaint_follow_up_hours,
         contracts,
         acks,
         cites: super::CITES,

@@ -42,6 +42,10 @@ pub struct Morning<'a> {
     pub breaches: Option<Section<ViolationLine>>,
     /// Customers' matters not yet assigned, for readers who assign them.
     pub unassigned: Option<Section<ComplaintLine>>,
+    /// Assigned matters with no note from their assignee for
+    /// `follow_up_hours`, for readers who assign them.
+    pub unfollowed: Option<Section<crate::complaints::queries::Waiting>>,
+    pub follow_up_hours: i64,
     /// Sales contracts waiting too long for the department's next step, for
     /// readers of the contracts register.
     pub contracts: Option<Section<WaitingLine>>,

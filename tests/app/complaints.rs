@@ -530,3 +530,98 @@ async fn a_matter_is_given_only_to_who_can_follow_it_and_a_late_note_is_kept_to_
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_assignee_who_writes_nothing_for_a_day_is_reminded_once_a_day() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let employee = app.login_as(Role::Employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let me = user_id(&app, "specialist").await.to_string();
+    let mut pages = Vec::new();
+    for name in ["刘先生", "王女士", "陈先生"] {
+        let res = record(&employee, &matter(name, "request")).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        pages.push(location(&res));
+    }
+    // 刘先生's and 王女士's matters go to the specialist; 陈先生's to no one yet.
+    for page in &pages[..2] {
+        let res = supervisor
+            .post(&format!("{page}/assign"), &[("assignee", &me)])
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    // Site times from the day after tomorrow: the specialist wrote on 王女士's
+    // matter at noon the day before.
+    let tz = chrono_tz::Asia::Shanghai;
+    let at = |days: i64, hour: u32| {
+        (crate::approvals::today() + Duration::days(days))
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+            .and_local_timezone(tz)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let notes = format!("{}/notes", pages[1]);
+    let res = specialist
+        .submit(&pages[1], &notes, &[("body", "已约业主周末看房")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    diesel::update(complaint_notes::table)
+        .set(complaint_notes::at.eq(at(1, 12)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let run = async |t| {
+        kefu::complaints::jobs::follow_up(&mut app.db().await, t, &app.config)
+            .await
+            .unwrap()
+    };
+    assert_eq!(run(Utc::now()).await, "0 matters waiting; 0 reminders");
+    assert_eq!(run(at(2, 8)).await, "1 matters waiting; 1 reminders");
+    assert_eq!(
+        run(at(2, 9)).await,
+        "1 matters waiting; 0 reminders",
+        "once a day"
+    );
+    assert_eq!(run(at(3, 8)).await, "2 matters waiting; 1 reminders");
+
+    worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&mail_of(Role::CsSpecialist));
+    let reminders: Vec<_> = mails
+        .iter()
+        .filter(|m| m.subject.contains("客户事项待跟进"))
+        .collect();
+    assert_eq!(reminders.len(), 2);
+    // The day's mail lists 刘先生's matter alone; the next day's both.
+    let (one, both): (Vec<&&crate::smtp::Received>, Vec<_>) =
+        reminders.iter().partition(|m| !m.text.contains("王女士"));
+    assert_eq!((one.len(), both.len()), (1, 1));
+    assert!(one[0].text.contains("刘先生"));
+    assert!(one[0].text.contains(&pages[0]), "with the link");
+    assert!(one[0].text.contains("超过 24 小时"));
+    assert!(both[0].text.contains("刘先生"));
+    assert!(
+        mails.iter().all(|m| !m.text.contains("陈先生")),
+        "nobody is on it"
+    );
+
+    // The morning sheet shows those who assign the matters waiting that long:
+    // 刘先生's, given a day and more ago (王女士's has a note since).
+    diesel::update(complaints::table.filter(complaints::customer_name.eq("刘先生")))
+        .set(complaints::assigned_at.eq(Utc::now() - Duration::hours(25)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (_, sheet) = supervisor.page("/meetings/morning").await;
+    let lines = texts_of(&sheet, "#sheet-unfollowed li");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("刘先生") && lines[0].contains("客服专员 陈静"));
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let (_, sheet) = keeper.page("/meetings/morning").await;
+    assert!(text_of(&sheet, "#sheet-unfollowed").is_none());
+}

@@ -181,6 +181,7 @@ impl TestApp {
             mail_from: "客服部内网 <kefu@kefu.localhost>".into(),
             approval_link_hours: 72,
             approval_remind_hours: 8,
+            complaint_follow_up_hours: 24,
             archive_notice_days: 30,
             morning_meeting_days: chrono::WeekdaySet::ALL,
             morning_remind_at: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
