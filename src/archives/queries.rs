@@ -313,6 +313,19 @@ pub async fn document_rows(
         .await
 }
 
+/// The project of each of these documents: (document, project).
+pub async fn document_projects(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, i64)>> {
+    docs::table
+        .inner_join(archives::table)
+        .filter(docs::id.eq_any(ids))
+        .select((docs::id, archives::project_id))
+        .load(conn)
+        .await
+}
+
 #[allow(clippy::type_complexity)]
 pub fn row_select() -> (
     diesel::dsl::AsSelect<Document, diesel::pg::Pg>,

@@ -195,7 +195,8 @@ const DIGEST_MAX: i64 = 1000;
 
 /// The daily notice: one digest mail to each archive keeper listing the documents
 /// that reach their retention date within `ARCHIVE_NOTICE_DAYS` and those that
-/// reach it today (or did, unannounced). Each document is announced once per kind
+/// reach it today (or did, unannounced), of the projects they serve (see
+/// [`crate::users::queries::holders_for`]). Each document is announced once per kind
 /// and date; documents on hold are left out.
 pub async fn notify(
     conn: &mut AsyncPgConnection,
@@ -214,10 +215,34 @@ pub async fn notify(
             }
             let ahead_rows = queries::document_rows(conn, &ahead).await?;
             let due_rows = queries::document_rows(conn, &due).await?;
-            let keepers = crate::users::queries::holders(conn, Role::ArchiveKeeper.code()).await?;
+            // Each keeper hears of the papers of the projects they serve.
+            let ids: Vec<i64> = ahead.iter().chain(&due).copied().collect();
+            let project_of: std::collections::HashMap<i64, i64> =
+                queries::document_projects(conn, &ids)
+                    .await?
+                    .into_iter()
+                    .collect();
+            let mut projects: Vec<i64> = project_of.values().copied().collect();
+            projects.sort_unstable();
+            projects.dedup();
+            let mut keepers: Vec<(crate::approvals::models::Person, Vec<i64>)> = Vec::new();
+            for p in projects {
+                let role = Role::ArchiveKeeper.code();
+                for k in crate::users::queries::holders_for(conn, role, Some(p)).await? {
+                    match keepers.iter_mut().find(|(h, _)| h.id == k.id) {
+                        Some((_, served)) => served.push(p),
+                        None => keepers.push((k, vec![p])),
+                    }
+                }
+            }
             let mut url = config.base_url.clone();
             url.set_path("/archives/due");
-            for k in &keepers {
+            for (k, served) in &keepers {
+                let theirs = |r: &&super::models::DocumentRow| {
+                    project_of
+                        .get(&r.doc.id)
+                        .is_some_and(|p| served.contains(p))
+                };
                 let loc = k.locale();
                 let line = |r: &super::models::DocumentRow| super::mail::DigestLine {
                     label: r.label(),
@@ -235,8 +260,8 @@ pub async fn notify(
                     to_name: k.display_name.clone(),
                     days: config.archive_notice_days,
                     today: today.to_string(),
-                    ahead: ahead_rows.iter().map(line).collect(),
-                    due: due_rows.iter().map(line).collect(),
+                    ahead: ahead_rows.iter().filter(theirs).map(line).collect(),
+                    due: due_rows.iter().filter(theirs).map(line).collect(),
                     url: url.to_string(),
                 }
                 .render()

@@ -78,11 +78,15 @@ async fn remind(
         .collect();
     let category = queries::category(conn, &loan.category).await?;
     // The borrower, or for an outside worker the colleague who filed the loan;
-    // then everyone holding the custodian department's role.
+    // then those holding the custodian department's role for the building's
+    // project.
     let mut to: Vec<Person> = Vec::new();
     let first = loan.borrower_id.unwrap_or(loan.requested_by);
     to.push(crate::approvals::queries::person(conn, first).await?);
-    for p in crate::users::queries::holders(conn, &category.custodian_role).await? {
+    let project = super::project_of(conn, "key_loan", id).await?;
+    let custodians =
+        crate::users::queries::holders_for(conn, &category.custodian_role, project).await?;
+    for p in custodians {
         if !to.iter().any(|t| t.id == p.id) {
             to.push(p);
         }

@@ -272,6 +272,41 @@ pub async fn holding(
         .await
 }
 
+/// The active holders of `role` who hear of a matter of `project`: those who
+/// serve it and those who serve every project (as approvers are chosen, see
+/// `approvals::queries::holders`). When none does, every holder hears of it,
+/// so nothing goes unheard; without a project, every holder.
+pub async fn holders_for(
+    conn: &mut AsyncPgConnection,
+    role: &str,
+    project: Option<i64>,
+) -> QueryResult<Vec<crate::approvals::models::Person>> {
+    let Some(project) = project else {
+        return holders(conn, role).await;
+    };
+    let serves = user_projects::table.filter(user_projects::user_id.eq(users::id));
+    let rows: Vec<(crate::approvals::models::Person, bool, bool)> = users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::role_code.eq(role))
+        .filter(users::active)
+        .order(users::id)
+        .select((
+            (users::id, users::display_name, users::email, users::locale),
+            diesel::dsl::exists(serves.filter(user_projects::project_id.eq(project))),
+            diesel::dsl::not(diesel::dsl::exists(serves)),
+        ))
+        .load(conn)
+        .await?;
+    let hear = rows
+        .iter()
+        .any(|(_, here, everywhere)| *here || *everywhere);
+    Ok(rows
+        .into_iter()
+        .filter(|(_, here, everywhere)| !hear || *here || *everywhere)
+        .map(|(p, _, _)| p)
+        .collect())
+}
+
 /// The active holders of a role (its code: roles may be data), as mail
 /// recipients: the supervisors a follow-up is reported to, a key category's
 /// custodians, the archive keepers.

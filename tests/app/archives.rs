@@ -876,6 +876,61 @@ async fn the_keeper_gets_one_digest_ahead_and_one_on_the_day_never_twice_and_not
     assert!(received[0].subject.contains("档案保存期限提醒"));
 }
 
+#[tokio::test]
+async fn a_keeper_hears_only_of_the_papers_of_the_projects_they_serve() {
+    use crate::by_project::{add_user, serve, two_projects};
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    let soon = years_ago(10, 20);
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "renovation_agreement",
+        "二十天后到期",
+        &soon,
+        None,
+    )
+    .await;
+    // 王小明 lives in 碧水花园. The keeper serves every project; a second keeper
+    // serves 翠湖苑 only.
+    let (_, cuihu) = two_projects(&app).await;
+    let admin = app.login_as(Role::Admin).await;
+    let res = add_user(&admin, "keeper2", "archive_keeper", &[&cuihu.to_string()]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = async || -> Vec<String> {
+        mail_outbox::table
+            .filter(mail_outbox::message.eq("archive_retention"))
+            .order(mail_outbox::id)
+            .select(mail_outbox::to_addr)
+            .load(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+
+    kefu::archives::retention::notify(&mut app.db().await, at(today()), &app.config)
+        .await
+        .unwrap();
+    assert_eq!(to().await, vec![mail_of(Role::ArchiveKeeper)]);
+
+    // On the day, nobody serves 碧水花园 any more: every keeper hears of it.
+    serve(&app, username(Role::ArchiveKeeper), &[cuihu]).await;
+    let t20 = at(today() + Duration::days(20));
+    kefu::archives::retention::notify(&mut app.db().await, t20, &app.config)
+        .await
+        .unwrap();
+    let mut on_the_day = to().await.split_off(1);
+    on_the_day.sort();
+    assert_eq!(
+        on_the_day,
+        vec![
+            "keeper2@kefu.example.com".to_string(),
+            mail_of(Role::ArchiveKeeper),
+        ]
+    );
+}
+
 /// Decides the pending task of `request` as `b`.
 async fn decide(app: &TestApp, b: &Browser, request: i64) {
     let mut conn = app.db().await;

@@ -13,7 +13,7 @@ use crate::helpers::*;
 use crate::keys::{estate, file_loan, key_id};
 
 /// The demo estate's project (碧水花园) and a second one (翠湖苑).
-async fn two_projects(app: &TestApp) -> (i64, i64) {
+pub async fn two_projects(app: &TestApp) -> (i64, i64) {
     let mut conn = app.db().await;
     let first: i64 = projects::table
         .filter(projects::name.eq("碧水花园"))
@@ -28,7 +28,7 @@ async fn two_projects(app: &TestApp) -> (i64, i64) {
 }
 
 /// Adds an account through the admin's form; returns the response.
-async fn add_user(
+pub async fn add_user(
     admin: &Browser,
     username: &str,
     role: &str,
@@ -50,7 +50,7 @@ async fn add_user(
 }
 
 /// Makes `username` serve exactly `projects`.
-async fn serve(app: &TestApp, username: &str, projects: &[i64]) {
+pub async fn serve(app: &TestApp, username: &str, projects: &[i64]) {
     let id = user_id(app, username).await;
     let mut conn = app.db().await;
     kefu::users::queries::set_projects(&mut conn, id, projects)
@@ -252,4 +252,49 @@ async fn an_unknown_project_on_the_user_form_is_refused_and_the_input_kept() {
         .await
         .unwrap();
     assert_eq!((n, served), (0, 0));
+}
+
+#[tokio::test]
+async fn an_overdue_key_is_told_to_the_custodians_of_its_project() {
+    use kefu::schema::{key_loans, mail_outbox};
+    let app = TestApp::spawn().await;
+    let (_, loan) = crate::keys::key_out(&app).await;
+    let (bishui, cuihu) = two_projects(&app).await;
+    let admin = app.login_as(Role::Admin).await;
+    let res = add_user(
+        &admin,
+        "eng2",
+        "engineering_manager",
+        &[&bishui.to_string()],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    serve(&app, username(Role::EngineeringManager), &[cuihu]).await;
+
+    let mut conn = app.db().await;
+    let due: chrono::DateTime<chrono::Utc> = key_loans::table
+        .find(loan)
+        .select(key_loans::due_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    kefu::keys::jobs::overdue(&mut conn, due + Duration::minutes(5), &app.config)
+        .await
+        .unwrap();
+
+    let mut to: Vec<String> = mail_outbox::table
+        .filter(mail_outbox::message.eq("key_overdue"))
+        .select(mail_outbox::to_addr)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    to.sort();
+    assert_eq!(
+        to,
+        vec![
+            "employee@kefu.example.com".to_string(),
+            "eng2@kefu.example.com".to_string()
+        ],
+        "the borrower and 碧水花园's engineering manager, not 翠湖苑's"
+    );
 }
