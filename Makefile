@@ -14,6 +14,10 @@ run:
 	  mkdir -p var; [ -s var/session.key ] || od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > var/session.key; \
 	  SESSION_KEY=$$(cat var/session.key); export SESSION_KEY; \
 	fi; \
+	if [ -z "$$KEFU_DATA_KEY" ]; then \
+	  mkdir -p var; [ -s var/data.key ] || od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > var/data.key; \
+	  KEFU_DATA_KEY=$$(cat var/data.key); export KEFU_DATA_KEY; \
+	fi; \
 	$(CARGO) build --quiet; \
 	./target/debug/kefu migrate >/dev/null; \
 	./target/debug/kefu seed-demo; \

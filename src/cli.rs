@@ -62,6 +62,7 @@ pub enum Command {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
+    crate::db::sealed::install(config.data_key.as_deref());
     match cli.command {
         Command::Serve => crate::startup::serve(config).await,
         Command::Migrate => {

@@ -16,6 +16,9 @@ pub struct Config {
     pub session_key: Key,
     /// True when no SESSION_KEY was given: sessions then end when the process stops.
     pub session_key_is_ephemeral: bool,
+    /// The secret personal data is sealed with at rest (`KEFU_DATA_KEY`, see
+    /// [`crate::db::sealed`]); without it, it is stored as typed.
+    pub data_key: Option<String>,
     pub tz: chrono_tz::Tz,
     pub session_idle: Duration,
     pub session_absolute: Duration,
@@ -96,6 +99,12 @@ impl Config {
             Some(k) => (session_key_from(&k)?, false),
             None => (Key::generate(), true),
         };
+        let data_key = match var("KEFU_DATA_KEY") {
+            Some(k) if k.chars().count() < 32 => {
+                bail!("KEFU_DATA_KEY must be at least 32 characters")
+            }
+            k => k,
+        };
         let tz = var("TZ").unwrap_or_else(|| "Asia/Shanghai".into());
         let tz = tz
             .trim_start_matches(':')
@@ -116,6 +125,7 @@ impl Config {
             smtp_url: var("SMTP_URL"),
             session_key,
             session_key_is_ephemeral,
+            data_key,
             tz,
             session_idle: minutes("KEFU_SESSION_IDLE_MINUTES", 30)?,
             session_absolute: minutes("KEFU_SESSION_ABSOLUTE_MINUTES", 12 * 60)?,

@@ -9,6 +9,7 @@
 //! faster on the Fortunes benchmark (see `bench/`). Reads take the shared one;
 //! anything in a transaction takes a pooled one.
 pub mod changes;
+pub mod sealed;
 pub mod with;
 
 pub use with::With;

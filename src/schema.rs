@@ -480,6 +480,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sealed::SealedText;
+
     key_loans (id) {
         id -> Int8,
         category -> Text,
@@ -488,7 +491,7 @@ diesel::table! {
         borrower_id -> Nullable<Int8>,
         borrower_name -> Text,
         borrower_company -> Text,
-        borrower_id_number -> Text,
+        borrower_id_number -> SealedText,
         work_order -> Text,
         purpose -> Text,
         due_at -> Timestamptz,
@@ -627,6 +630,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sealed::SealedText;
+
     residents (id) {
         id -> Int8,
         room_id -> Int8,
@@ -634,7 +640,7 @@ diesel::table! {
         name -> Text,
         phone -> Text,
         id_type -> Text,
-        id_number -> Text,
+        id_number -> SealedText,
         moved_in -> Nullable<Date>,
         moved_out -> Nullable<Date>,
         created_at -> Timestamptz,
@@ -744,6 +750,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sealed::SealedText;
+
     users (id) {
         id -> Int8,
         username -> Text,
@@ -755,7 +764,7 @@ diesel::table! {
         must_change_password -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
-        totp_secret -> Nullable<Text>,
+        totp_secret -> Nullable<SealedText>,
         totp_enabled_at -> Nullable<Timestamptz>,
         totp_last_step -> Nullable<Int8>,
     }

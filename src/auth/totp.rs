@@ -77,6 +77,8 @@ pub fn grouped(secret: &str) -> String {
         .join(" ")
 }
 
+use crate::db::sealed::Sealed;
+
 /// A user's second factor, when it is on.
 #[derive(Debug, Clone)]
 pub struct SecondFactor {
@@ -85,14 +87,17 @@ pub struct SecondFactor {
 }
 
 pub async fn of(conn: &mut AsyncPgConnection, user: i64) -> QueryResult<Option<SecondFactor>> {
-    let row: Option<(Option<String>, Option<DateTime<Utc>>)> = users::table
+    let row: Option<(Option<Sealed>, Option<DateTime<Utc>>)> = users::table
         .find(user)
         .select((users::totp_secret, users::totp_enabled_at))
         .first(conn)
         .await
         .optional()?;
     Ok(match row {
-        Some((Some(secret), Some(enabled_at))) => Some(SecondFactor { secret, enabled_at }),
+        Some((Some(secret), Some(enabled_at))) => Some(SecondFactor {
+            secret: secret.0,
+            enabled_at,
+        }),
         _ => None,
     })
 }
@@ -107,7 +112,7 @@ pub async fn enable(
 ) -> QueryResult<bool> {
     let n = diesel::update(users::table.find(user).filter(users::totp_secret.is_null()))
         .set((
-            users::totp_secret.eq(secret),
+            users::totp_secret.eq(Sealed::from(secret)),
             users::totp_enabled_at.eq(diesel::dsl::now),
             users::totp_last_step.eq(step),
         ))
@@ -143,7 +148,7 @@ pub async fn disable(conn: &mut AsyncPgConnection, user: i64) -> QueryResult<boo
             .filter(users::totp_secret.is_not_null()),
     )
     .set((
-        users::totp_secret.eq(None::<String>),
+        users::totp_secret.eq(None::<Sealed>),
         users::totp_enabled_at.eq(None::<DateTime<Utc>>),
         users::totp_last_step.eq(None::<i64>),
     ))

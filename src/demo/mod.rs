@@ -132,7 +132,7 @@ pub async fn seed_properties(conn: &mut AsyncPgConnection) -> anyhow::Result<()>
                             name,
                             phone,
                             id_type: "resident_id",
-                            id_number: id,
+                            id_number: id.into(),
                             moved_in: None,
                         },
                     )

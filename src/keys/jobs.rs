@@ -209,7 +209,7 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
                 borrower_id: Some(engineer),
                 borrower_name: "工程部经理 刘洋",
                 borrower_company: "",
-                borrower_id_number: "",
+                borrower_id_number: "".into(),
                 work_order: order,
                 purpose,
                 due_at: due,

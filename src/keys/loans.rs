@@ -425,7 +425,7 @@ pub async fn create(
                     borrower_id: v.borrower_id,
                     borrower_name: &name,
                     borrower_company: &v.borrower_company,
-                    borrower_id_number: &v.borrower_id_number,
+                    borrower_id_number: v.borrower_id_number.as_str().into(),
                     work_order: &v.work_order,
                     purpose: &v.purpose,
                     due_at: v.due_at,

@@ -143,7 +143,8 @@ pub struct Loan {
     pub borrower_id: Option<i64>,
     pub borrower_name: String,
     pub borrower_company: String,
-    pub borrower_id_number: String,
+    /// Sealed at rest (see [`crate::db::sealed`]).
+    pub borrower_id_number: crate::db::sealed::Sealed,
     pub work_order: String,
     pub purpose: String,
     pub due_at: DateTime<Utc>,
@@ -180,7 +181,7 @@ pub struct NewLoan<'a> {
     pub borrower_id: Option<i64>,
     pub borrower_name: &'a str,
     pub borrower_company: &'a str,
-    pub borrower_id_number: &'a str,
+    pub borrower_id_number: crate::db::sealed::Sealed,
     pub work_order: &'a str,
     pub purpose: &'a str,
     pub due_at: DateTime<Utc>,

@@ -486,7 +486,7 @@ pub async fn add_resident(
                     name: &v.name,
                     phone: &v.phone,
                     id_type: v.id_type,
-                    id_number: &v.id_number,
+                    id_number: v.id_number.as_str().into(),
                     moved_in: v.moved_in,
                 },
             )

@@ -72,7 +72,8 @@ pub struct Resident {
     pub name: String,
     pub phone: String,
     pub id_type: String,
-    pub id_number: String,
+    /// Sealed at rest (see [`crate::db::sealed`]).
+    pub id_number: crate::db::sealed::Sealed,
     pub moved_in: Option<NaiveDate>,
     pub moved_out: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
@@ -87,7 +88,7 @@ pub struct NewResident<'a> {
     pub name: &'a str,
     pub phone: &'a str,
     pub id_type: &'a str,
-    pub id_number: &'a str,
+    pub id_number: crate::db::sealed::Sealed,
     pub moved_in: Option<NaiveDate>,
 }
 

@@ -314,7 +314,7 @@ pub async fn moved_out_of_listed(
         String,
         String,
         String,
-        String,
+        crate::db::sealed::Sealed,
         Option<chrono::NaiveDate>,
     );
     let lived: Vec<Lived> = residents::table
@@ -422,7 +422,7 @@ pub async fn commit_rows(
     let room_ids: Vec<i64> = placed.iter().map(|r| r.0).collect();
     // Those living there now. (Rows naming someone who moved out of the room come
     // here without their resident: see `moved_out_of_listed`.)
-    let known: Vec<(i64, String, String)> = residents::table
+    let known: Vec<(i64, String, crate::db::sealed::Sealed)> = residents::table
         .filter(residents::room_id.eq_any(&room_ids))
         .filter(residents::moved_out.is_null())
         .select((residents::room_id, residents::name, residents::id_number))
@@ -447,7 +447,7 @@ pub async fn commit_rows(
                 name: &r.name,
                 phone: &r.phone,
                 id_type: r.id_type,
-                id_number: &r.id_number,
+                id_number: r.id_number.as_str().into(),
                 moved_in: None,
             });
         }

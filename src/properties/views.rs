@@ -80,7 +80,7 @@ impl RoomPage<'_> {
     }
     pub fn id_number(&self, r: &Resident) -> String {
         if self.revealed {
-            r.id_number.clone()
+            r.id_number.0.clone()
         } else {
             mask_id(&r.id_number)
         }

@@ -136,6 +136,9 @@ impl Drop for TestApp {
     }
 }
 
+/// The tests' `KEFU_DATA_KEY`: personal data is sealed as in production.
+pub const DATA_KEY: &str = "integration-tests-data-key-0123456789";
+
 pub fn username(role: Role) -> &'static str {
     kefu::demo::DEMO_USERS
         .iter()
@@ -152,6 +155,7 @@ impl TestApp {
     /// As [`TestApp::spawn`], with the configuration adjusted first.
     pub async fn spawn_with(adjust: impl FnOnce(&mut kefu::config::Config)) -> TestApp {
         kefu::telemetry::init_with_default("warn");
+        kefu::db::sealed::install(Some(DATA_KEY));
         template().await;
         let name = format!("{}_{}", prefix(), uuid::Uuid::new_v4().simple());
         let mut conn = admin_conn().await;
@@ -172,6 +176,7 @@ impl TestApp {
             smtp_url: None,
             session_key: actix_web::cookie::Key::generate(),
             session_key_is_ephemeral: false,
+            data_key: Some(DATA_KEY.into()),
             tz: chrono_tz::Asia::Shanghai,
             session_idle: std::time::Duration::from_secs(30 * 60),
             session_absolute: std::time::Duration::from_secs(12 * 3600),

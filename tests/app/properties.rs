@@ -366,16 +366,28 @@ async fn a_resident_id_is_checked_and_shown_masked() {
     assert!(page.contains("110***********002X") && page.contains("138****5678"));
     assert!(!page.contains("11010519491231002X") && !page.contains("13812345678"));
     let mut conn = app.db().await;
-    let stored: (String, String) = residents::table
+    let stored: (kefu::db::sealed::Sealed, String) = residents::table
         .select((residents::id_number, residents::phone))
         .first(&mut conn)
         .await
         .unwrap();
     assert_eq!(
-        stored,
-        ("11010519491231002X".into(), "13812345678".into()),
+        (stored.0.as_str(), stored.1.as_str()),
+        ("11010519491231002X", "13812345678"),
         "stored normalised"
     );
+    // At rest the number is sealed: the table holds no digit of it.
+    #[derive(diesel::QueryableByName)]
+    struct Raw {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id_number: String,
+    }
+    let raw: Raw = diesel::sql_query("SELECT id_number FROM residents")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert!(raw.id_number.starts_with("s1:"), "{}", raw.id_number);
+    assert!(!raw.id_number.contains("1101051949"));
 }
 
 #[tokio::test]
@@ -573,4 +585,45 @@ async fn an_import_is_seen_and_committed_only_by_who_uploaded_it() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(commit.status(), StatusCode::NOT_FOUND);
     assert_eq!(count(&app, "rooms").await, 0);
+}
+
+#[tokio::test]
+async fn numbers_written_before_the_data_key_are_sealed_at_start() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    kefu::demo::seed_properties(&mut conn).await.unwrap();
+    // One number as an instance without KEFU_DATA_KEY wrote it: as typed.
+    let first: i64 = residents::table
+        .select(diesel::dsl::min(residents::id))
+        .first::<Option<i64>>(&mut conn)
+        .await
+        .unwrap()
+        .unwrap();
+    diesel::sql_query("UPDATE residents SET id_number = '11010519491231002X' WHERE id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(first)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let sealed = kefu::db::sealed::seal_stored(&mut conn).await.unwrap();
+
+    assert_eq!(sealed, 1);
+    assert_eq!(kefu::db::sealed::seal_stored(&mut conn).await.unwrap(), 0);
+    let plain: i64 = residents::table
+        .filter(residents::id_number.ne(kefu::db::sealed::Sealed::default()))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "id_number NOT LIKE 's1:%'",
+        ))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(plain, 0, "nothing left as typed");
+    let read: kefu::db::sealed::Sealed = residents::table
+        .find(first)
+        .select(residents::id_number)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(read.as_str(), "11010519491231002X");
 }

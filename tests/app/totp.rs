@@ -98,6 +98,18 @@ async fn an_approver_turns_on_two_step_verification_and_signs_in_with_a_code() {
         !page.contains("totp-secret"),
         "the secret is not shown again"
     );
+    // At rest the secret is sealed: the users table does not hold it.
+    #[derive(diesel::QueryableByName)]
+    struct Raw {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        totp_secret: String,
+    }
+    let raw: Raw = diesel::sql_query("SELECT totp_secret FROM users WHERE totp_secret IS NOT NULL")
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert!(raw.totp_secret.starts_with("s1:"));
+    assert!(!raw.totp_secret.contains(&secret.replace(' ', "")[..8]));
     assert_eq!(
         laptop.get("/").await.status(),
         StatusCode::SEE_OTHER,

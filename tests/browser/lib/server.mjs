@@ -59,6 +59,7 @@ export async function startKefu(name) {
     BIND: `127.0.0.1:${port}`,
     BASE_URL: `http://127.0.0.1:${port}`,
     SESSION_KEY: 'browser-tests-session-key-0123456789abcdef',
+    KEFU_DATA_KEY: 'browser-tests-data-key-0123456789abcdef',
     KEFU_WORKERS: '2',
     RUST_LOG: process.env.RUST_LOG || 'warn',
   };

@@ -1,0 +1,221 @@
+//! Personal data and secrets sealed at rest (SPEC §4.2: ID numbers stored
+//! encrypted; likewise each user's second-factor secret). A
+//! column of SQL type [`SealedText`] holds `s1:` and the base64 of its value
+//! encrypted with AES-256-SIV under the key derived from `KEFU_DATA_KEY`; the
+//! Rust side reads and writes [`Sealed`], the value as typed, so no page or
+//! query sees the difference.
+//!
+//! SIV is deterministic: the same value seals to the same text, so a unique
+//! index over a sealed column still holds, and one value matches itself. That
+//! tells who has the same ID number as whom, never the number.
+//!
+//! Without `KEFU_DATA_KEY` values are written as typed (a warning says so at
+//! start); values written so are read as they are, and sealed by the next
+//! start with a key ([`seal_stored`]).
+use aes_siv::siv::Aes256Siv;
+use aes_siv::KeyInit;
+use base64::Engine;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use sha2::Digest;
+use std::io::Write;
+use std::sync::OnceLock;
+
+/// Text that is sealed in the database (PostgreSQL `text`).
+#[derive(diesel::sql_types::SqlType, diesel::query_builder::QueryId, Clone, Copy, Debug)]
+#[diesel(postgres_type(oid = 25, array_oid = 1009))]
+pub struct SealedText;
+
+/// A value of a [`SealedText`] column, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = SealedText)]
+pub struct Sealed(pub String);
+
+impl Sealed {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Sealed {
+    fn from(s: &str) -> Sealed {
+        Sealed(s.to_owned())
+    }
+}
+
+impl std::ops::Deref for Sealed {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+const PREFIX: &str = "s1:";
+/// Binds a sealed value to its use: a value moved to another kind of column
+/// would not open.
+const HEADER: &[u8] = b"kefu personal data v1";
+
+static KEY: OnceLock<Option<[u8; 64]>> = OnceLock::new();
+
+/// Sets the process's data key from `KEFU_DATA_KEY` (any text of 32 characters
+/// or more; its SHA-512 is the AES-256-SIV key). The first call wins: every
+/// connection of the process seals with one key.
+pub fn install(secret: Option<&str>) {
+    let key = secret.map(|s| {
+        let mut k = [0u8; 64];
+        k.copy_from_slice(&sha2::Sha512::digest(s.as_bytes()));
+        k
+    });
+    let _ = KEY.set(key);
+}
+
+/// Whether values are sealed when written (a key is installed).
+pub fn active() -> bool {
+    matches!(KEY.get(), Some(Some(_)))
+}
+
+fn cipher() -> Option<Aes256Siv> {
+    KEY.get()
+        .copied()
+        .flatten()
+        .map(|k| Aes256Siv::new(&k.into()))
+}
+
+/// The stored text of `value`: sealed when a key is installed, else as typed.
+/// An empty value stays empty (nothing to hide, and "none given" stays visible).
+pub fn seal(value: &str) -> String {
+    match cipher() {
+        Some(mut c) if !value.is_empty() => match c.encrypt([HEADER], value.as_bytes()) {
+            Ok(bytes) => format!(
+                "{PREFIX}{}",
+                base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
+            ),
+            // Encryption of a short text under a valid key does not fail.
+            Err(_) => unreachable!("AES-SIV refused to seal"),
+        },
+        _ => value.to_owned(),
+    }
+}
+
+/// The value of stored text: opened when sealed, else as it is.
+pub fn open(stored: &str) -> Result<String, OpenError> {
+    let Some(body) = stored.strip_prefix(PREFIX) else {
+        return Ok(stored.to_owned());
+    };
+    let mut c = cipher().ok_or(OpenError::NoKey)?;
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(body)
+        .map_err(|_| OpenError::WrongKey)?;
+    let plain = c
+        .decrypt([HEADER], &bytes)
+        .map_err(|_| OpenError::WrongKey)?;
+    String::from_utf8(plain).map_err(|_| OpenError::WrongKey)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("a sealed value was read but KEFU_DATA_KEY is not set")]
+    NoKey,
+    #[error("a sealed value does not open with this KEFU_DATA_KEY (another key, or damaged)")]
+    WrongKey,
+}
+
+impl FromSql<SealedText, Pg> for Sealed {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        let stored = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+        Ok(Sealed(open(&stored)?))
+    }
+}
+
+impl ToSql<SealedText, Pg> for Sealed {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        out.write_all(seal(&self.0).as_bytes())?;
+        Ok(serialize::IsNull::No)
+    }
+}
+
+/// The sealed columns: (table, key column, column).
+const COLUMNS: [(&str, &str, &str); 3] = [
+    ("residents", "id", "id_number"),
+    ("key_loans", "id", "borrower_id_number"),
+    ("users", "id", "totp_secret"),
+];
+
+#[derive(diesel::QueryableByName)]
+struct Plain {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+/// Seals the values written without a key (before `KEFU_DATA_KEY` was set),
+/// a thousand at a time; returns how many. Run at start; instances starting
+/// together seal the same values to the same text.
+pub async fn seal_stored(conn: &mut AsyncPgConnection) -> anyhow::Result<usize> {
+    if !active() {
+        return Ok(0);
+    }
+    let mut sealed = 0;
+    for (table, key, column) in COLUMNS {
+        loop {
+            let plain: Vec<Plain> = diesel::sql_query(format!(
+                "SELECT {key} AS id, {column} AS value FROM {table} \
+                 WHERE {column} <> '' AND {column} NOT LIKE '{PREFIX}%' LIMIT 1000"
+            ))
+            .load(conn)
+            .await?;
+            if plain.is_empty() {
+                break;
+            }
+            let ids: Vec<i64> = plain.iter().map(|p| p.id).collect();
+            let values: Vec<String> = plain.iter().map(|p| seal(&p.value)).collect();
+            sealed += diesel::sql_query(format!(
+                "UPDATE {table} t SET {column} = v.value \
+                 FROM unnest($1::bigint[], $2::text[]) AS v(id, value) \
+                 WHERE t.{key} = v.id AND t.{column} NOT LIKE '{PREFIX}%'"
+            ))
+            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&ids)
+            .bind::<diesel::sql_types::Array<Text>, _>(&values)
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(sealed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_seals_to_the_same_text_and_opens_again() {
+        install(Some("unit-test-data-key-0123456789abcdef"));
+        let a = seal("11010519491231002X");
+        assert!(a.starts_with(PREFIX), "{a}");
+        assert!(!a.contains("1101051949"));
+        assert_eq!(a, seal("11010519491231002X"), "deterministic");
+        assert_ne!(a, seal("110105194912310021"));
+        assert_eq!(open(&a).unwrap(), "11010519491231002X");
+        assert_eq!(seal(""), "", "nothing to hide");
+        assert_eq!(
+            open("旧数据 123").unwrap(),
+            "旧数据 123",
+            "written before a key"
+        );
+        // One character of the sealed text changed.
+        let at = PREFIX.len() + 4;
+        let was = &a[at..at + 1];
+        let damaged = format!(
+            "{}{}{}",
+            &a[..at],
+            if was == "A" { "B" } else { "A" },
+            &a[at + 1..]
+        );
+        assert!(matches!(open(&damaged), Err(OpenError::WrongKey)));
+    }
+}
