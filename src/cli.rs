@@ -58,6 +58,10 @@ pub enum Command {
     /// Run one periodic job now (approvals.remind, approvals.escalate), or
     /// `mail.send` to send the mail that is due.
     RunJob { name: String },
+    /// Write the values sealed with KEFU_DATA_KEY back as typed: before rolling
+    /// the database back past the migration `…000200_sealed_id_numbers`, or to
+    /// change the key (unseal with the old one, start with the new one).
+    Unseal,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -124,6 +128,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                  {} left alone (a draft awaiting approval)",
                 s.created, s.drafted, s.unchanged, s.published, s.waiting
             );
+            Ok(())
+        }
+        Command::Unseal => {
+            let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url)
+                .await
+                .context("connecting to the database")?;
+            let n = crate::db::sealed::unseal_stored(&mut conn).await?;
+            println!("values unsealed: {n}");
             Ok(())
         }
         Command::RunJob { name } => {

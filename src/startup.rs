@@ -38,6 +38,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             );
         }
     } else {
+        let mut conn =
+            <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
+                &config.database_url,
+            )
+            .await
+            .context("connecting to the database")?;
+        crate::db::sealed::check_openable(&mut conn).await?;
         tracing::warn!("KEFU_DATA_KEY is not set: ID numbers are stored as typed, not sealed");
     }
     if config.session_key_is_ephemeral {

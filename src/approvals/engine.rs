@@ -84,8 +84,8 @@ pub async fn submit_with_roles(
 ) -> Result<i64, AppError> {
     // The subject is already in the caller's transaction: the statement's
     // `subject` part only names it.
-    let project = super::project_of(conn, kind.code, subject_id).await?;
-    let plan = plan(conn, kind, step_roles, requester, project, config, now).await?;
+    let about = About::Project(super::project_of(conn, kind.code, subject_id).await?);
+    let plan = plan(conn, kind, step_roles, requester, about, config, now).await?;
     let details = super::details(conn, kind.code, subject_id, plan.mail_locale()).await?;
     let mut w = crate::db::With::new();
     let id = w.bind::<diesel::sql_types::BigInt, _>(subject_id);
@@ -122,19 +122,31 @@ pub struct Plan {
     now: DateTime<Utc>,
 }
 
+/// What a request is about, for choosing among approvers who serve projects.
+#[derive(Clone, Copy, Debug)]
+pub enum About {
+    /// Its subject's project ([`super::project_of`]), or none (the company).
+    Project(Option<i64>),
+    /// The requester themselves (leave): the one project they serve, if they
+    /// serve exactly one.
+    Requester,
+}
+
 /// Chooses the first step's approver of a request of `kind` that `requester`
-/// is about to file, and their deputy for the day: one read. `project` is the
-/// subject's project ([`super::project_of`]); without one, the requester's
-/// own project, if they serve exactly one, chooses among the approvers.
+/// is about to file, and their deputy for the day: one read.
 pub async fn plan(
     conn: &mut impl crate::db::Read,
     kind: &Kind,
     step_roles: Option<&[Vec<Role>]>,
     requester: i64,
-    project: Option<i64>,
+    about: About,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Plan, AppError> {
+    let (project, of_requester) = match about {
+        About::Project(p) => (p, false),
+        About::Requester => (None, true),
+    };
     let step_roles = step_roles_json(step_roles);
     let roles = chosen_roles(&kind.steps[0], step_roles.as_ref(), 0);
     let mut codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
@@ -146,7 +158,7 @@ pub async fn plan(
         roles[0].code(),
         config.day(now),
         project,
-        true,
+        of_requester,
     )
     .await?;
     let (approver, role, level) = resolve(&holders.by_role, &roles, 0, requester)?;

@@ -75,15 +75,16 @@ pub struct Holders {
     pub by_role: Vec<(String, Person)>,
     /// Holder id → the active deputy they named for the day (the latest named).
     pub deputies: HashMap<i64, Person>,
-    /// The request's project: the one asked for, else (when filing) the one
-    /// project the requester serves, if they serve exactly one.
+    /// The request's project: the one asked for, else (for a request about the
+    /// requester) the one project they serve, if they serve exactly one.
     pub project: Option<i64>,
 }
 
 /// Among a role's holders, one who serves the request's project comes first,
 /// then one who serves every project (no `user_projects` row); one who serves
-/// only other projects is passed over. A request about no project goes to one
-/// who serves every project first. The requester comes last of all.
+/// only other projects is passed over (an administrator never is: they are the
+/// last resort). A request about no project goes to one who serves every
+/// project first. The requester comes last of all.
 const HOLDERS: &str = "WITH p AS (SELECT COALESCE($5, CASE WHEN $6 THEN ( \
          SELECT min(up.project_id) FROM user_projects up WHERE up.user_id = $2 \
          HAVING count(*) = 1) END) AS project) \
@@ -101,7 +102,8 @@ const HOLDERS: &str = "WITH p AS (SELECT COALESCE($5, CASE WHEN $6 THEN ( \
              coalesce(bool_or(up.project_id = p.project), false) AS here \
              FROM user_projects up WHERE up.user_id = u.id) s \
          WHERE ur.role_code = ANY($1) AND u.active \
-             AND (p.project IS NULL OR s.here OR NOT s.scoped) \
+             AND (p.project IS NULL OR s.here OR NOT s.scoped \
+                 OR ur.role_code = 'admin') \
          ORDER BY ur.role_code, u.id = $2, NOT s.here, s.scoped, u.id) h ON true \
      LEFT JOIN LATERAL ( \
          SELECT u.id, u.display_name, u.email, u.locale \
@@ -137,8 +139,8 @@ struct HolderRow {
     deputy_locale: Option<String>,
 }
 
-/// The holders of `roles` for a request about `project`. `filing`: a request
-/// being filed with no project of its own takes the requester's one project.
+/// The holders of `roles` for a request about `project`; with
+/// `of_requester` and no project, about the one project the requester serves.
 pub async fn holders(
     conn: &mut impl Read,
     roles: &[&str],
@@ -146,7 +148,7 @@ pub async fn holders(
     first: &str,
     day: NaiveDate,
     project: Option<i64>,
-    filing: bool,
+    of_requester: bool,
 ) -> QueryResult<Holders> {
     let rows: Vec<HolderRow> = crate::db::cached(
         diesel::sql_query(HOLDERS)
@@ -155,7 +157,7 @@ pub async fn holders(
             .bind::<Text, _>(first)
             .bind::<Date, _>(day)
             .bind::<Nullable<BigInt>, _>(project)
-            .bind::<Bool, _>(filing),
+            .bind::<Bool, _>(of_requester),
     )
     .load(conn)
     .await?;

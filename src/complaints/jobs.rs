@@ -18,7 +18,9 @@ pub async fn follow_up(
     let hours = config.complaint_follow_up_hours;
     // A digest, not an archive: at most a sheet's worth.
     let before = now - Duration::hours(hours);
-    let waiting = queries::waiting_follow_up(conn, before, crate::web::export::SHEET_MAX).await?;
+    let by_person = queries::WaitingOrder::ByAssignee;
+    let waiting =
+        queries::waiting_follow_up(conn, before, by_person, crate::web::export::SHEET_MAX).await?;
     let today = now.with_timezone(&config.tz).date_naive();
     let mut sent = 0;
     for group in waiting.chunk_by(|a, b| a.assignee.id == b.assignee.id) {

@@ -284,15 +284,28 @@ impl WaitingOn {
     }
 }
 
+/// How [`waiting_follow_up`] orders its lines.
+#[derive(Clone, Copy, Debug)]
+pub enum WaitingOrder {
+    /// By assignee, then oldest received: one mail per person.
+    ByAssignee,
+    /// Longest without follow-up first: the morning sheet.
+    Longest,
+}
+
 /// The open matters whose active assignee has written nothing on them since
-/// they were assigned or last wrote, before `before`; by assignee, oldest
-/// first; at most `limit`.
+/// they were assigned or last wrote, before `before`; at most `limit`.
 pub async fn waiting_follow_up(
     conn: &mut AsyncPgConnection,
     before: DateTime<Utc>,
+    order: WaitingOrder,
     limit: i64,
 ) -> QueryResult<Vec<Waiting>> {
-    diesel::sql_query(
+    let order = match order {
+        WaitingOrder::ByAssignee => "c.assignee_id, c.received_at, c.id",
+        WaitingOrder::Longest => "since, c.id",
+    };
+    diesel::sql_query(format!(
         "SELECT c.id, c.kind, c.customer_name, c.received_at, \
              GREATEST(c.assigned_at, n.last) AS since, \
              c.assignee_id, u.display_name, u.email, u.locale \
@@ -301,9 +314,8 @@ pub async fn waiting_follow_up(
              WHERE cn.complaint_id = c.id AND cn.author_id = c.assignee_id) n ON true \
          WHERE c.status = 'open' AND u.active \
              AND GREATEST(c.assigned_at, n.last) <= $1 \
-         ORDER BY c.assignee_id, c.received_at, c.id \
-         LIMIT $2",
-    )
+         ORDER BY {order} LIMIT $2"
+    ))
     .bind::<Timestamptz, _>(before)
     .bind::<BigInt, _>(limit)
     .load(conn)

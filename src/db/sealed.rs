@@ -30,10 +30,17 @@ use std::sync::OnceLock;
 #[diesel(postgres_type(oid = 25, array_oid = 1009))]
 pub struct SealedText;
 
-/// A value of a [`SealedText`] column, as typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+/// A value of a [`SealedText`] column, as typed. Its `Debug` shows no more
+/// than its length, so no log line carries it.
+#[derive(Clone, Default, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
 #[diesel(sql_type = SealedText)]
 pub struct Sealed(pub String);
+
+impl std::fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sealed({} chars)", self.0.chars().count())
+    }
+}
 
 impl Sealed {
     pub fn as_str(&self) -> &str {
@@ -55,8 +62,9 @@ impl std::ops::Deref for Sealed {
 }
 
 const PREFIX: &str = "s1:";
-/// Binds a sealed value to its use: a value moved to another kind of column
-/// would not open.
+/// Authenticated with every sealed value: names the format, so a later one can
+/// tell its values apart. All sealed columns share it: an ID number seals to
+/// the same text in the residents and the key loans.
 const HEADER: &[u8] = b"kefu personal data v1";
 
 static KEY: OnceLock<Option<[u8; 64]>> = OnceLock::new();
@@ -153,6 +161,33 @@ struct Plain {
     value: String,
 }
 
+/// Refuses to go on without a key when sealed values are stored: they could
+/// not be read, and values written now would not be sealed.
+pub async fn check_openable(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    if active() {
+        return Ok(());
+    }
+    for (table, _, column) in COLUMNS {
+        #[derive(diesel::QueryableByName)]
+        struct Found {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            found: bool,
+        }
+        let f: Found = diesel::sql_query(format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} LIKE '{PREFIX}%') AS found"
+        ))
+        .get_result(conn)
+        .await?;
+        if f.found {
+            anyhow::bail!(
+                "{table}.{column} holds values sealed with KEFU_DATA_KEY, which is not set: \
+                 set it as on the other instances"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Seals the values written without a key (before `KEFU_DATA_KEY` was set),
 /// a thousand at a time; returns how many. Run at start; instances starting
 /// together seal the same values to the same text.
@@ -188,6 +223,45 @@ pub async fn seal_stored(conn: &mut AsyncPgConnection) -> anyhow::Result<usize> 
     Ok(sealed)
 }
 
+/// Writes the sealed values back as typed (`kefu unseal`): before rolling the
+/// database back past the migration that made room for sealed values, or to
+/// leave a key behind (unseal with the old key, then start with the new one).
+/// Returns how many.
+pub async fn unseal_stored(conn: &mut AsyncPgConnection) -> anyhow::Result<usize> {
+    if !active() {
+        anyhow::bail!("KEFU_DATA_KEY is not set: nothing can be unsealed");
+    }
+    let mut opened = 0;
+    for (table, key, column) in COLUMNS {
+        loop {
+            let stored: Vec<Plain> = diesel::sql_query(format!(
+                "SELECT {key} AS id, {column} AS value FROM {table} \
+                 WHERE {column} LIKE '{PREFIX}%' LIMIT 1000"
+            ))
+            .load(conn)
+            .await?;
+            if stored.is_empty() {
+                break;
+            }
+            let ids: Vec<i64> = stored.iter().map(|p| p.id).collect();
+            let values = stored
+                .iter()
+                .map(|p| open(&p.value))
+                .collect::<Result<Vec<String>, OpenError>>()?;
+            opened += diesel::sql_query(format!(
+                "UPDATE {table} t SET {column} = v.value \
+                 FROM unnest($1::bigint[], $2::text[]) AS v(id, value) \
+                 WHERE t.{key} = v.id AND t.{column} LIKE '{PREFIX}%'"
+            ))
+            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&ids)
+            .bind::<diesel::sql_types::Array<Text>, _>(&values)
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(opened)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +291,11 @@ mod tests {
             &a[at + 1..]
         );
         assert!(matches!(open(&damaged), Err(OpenError::WrongKey)));
+    }
+
+    #[test]
+    fn a_sealed_value_is_not_written_to_logs() {
+        let shown = format!("{:?}", Sealed("11010519491231002X".into()));
+        assert_eq!(shown, "Sealed(18 chars)");
     }
 }

@@ -195,7 +195,7 @@ async fn file(
         &approvals::LEAVE,
         None,
         me.id,
-        None,
+        engine::About::Requester,
         config,
         now,
     )

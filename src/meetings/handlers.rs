@@ -6,6 +6,7 @@ use chrono::{Duration, Utc};
 use super::views::{Morning, Section};
 use super::LINES;
 use crate::auth::Right;
+use crate::complaints::queries::WaitingOrder;
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -65,7 +66,13 @@ pub async fn morning(
     // Assigned matters their colleague has not written on for a while.
     let unfollowed = if page.may(Right::ManageComplaints) {
         let before = now - Duration::hours(config.complaint_follow_up_hours);
-        let rows = crate::complaints::queries::waiting_follow_up(&mut conn, before, more).await?;
+        let rows = crate::complaints::queries::waiting_follow_up(
+            &mut conn,
+            before,
+            WaitingOrder::Longest,
+            more,
+        )
+        .await?;
         Some(Section::of(rows))
     } else {
         None

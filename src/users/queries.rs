@@ -308,8 +308,8 @@ pub async fn holders_for(
 }
 
 /// The active holders of a role (its code: roles may be data), as mail
-/// recipients: the supervisors a follow-up is reported to, a key category's
-/// custodians, the archive keepers.
+/// recipients of matters of no project: the supervisors a follow-up is reported
+/// to, a missing meeting's reminder. (Matters of a project: [`holders_for`].)
 pub async fn holders(
     conn: &mut AsyncPgConnection,
     role: &str,

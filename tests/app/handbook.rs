@@ -1304,6 +1304,10 @@ async fn a_new_version_is_published_only_when_the_manager_approves() {
     let before = version_count(&app).await;
     admin.post(&format!("/handbook/{id}/draft"), &[]).await;
     let mut conn = app.db().await;
+    // The editor serves one project: the rule book is still the company's.
+    kefu::demo::seed_properties(&mut conn).await.unwrap();
+    let (bishui, _) = crate::by_project::two_projects(&app).await;
+    crate::by_project::serve(&app, username(Role::Admin), &[bishui]).await;
     let (clause_id, body): (i64, String) = clauses::table
         .inner_join(versions::table)
         .filter(versions::document_id.eq(id))
@@ -1343,6 +1347,13 @@ async fn a_new_version_is_published_only_when_the_manager_approves() {
         "only the draft, nothing published"
     );
     let request = pending_publication(&app).await.unwrap();
+    let project: Option<i64> = kefu::schema::approval_requests::table
+        .find(request)
+        .select(kefu::schema::approval_requests::project_id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(project, None, "about no project");
     let manager = app.login_as(Role::CenterManager).await;
     let (_, inbox) = manager.page("/approvals").await;
     assert!(inbox.contains("发布规章制度 · 物业中心客服部规章制度之相关制度和职责"));

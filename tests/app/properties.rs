@@ -626,4 +626,20 @@ async fn numbers_written_before_the_data_key_are_sealed_at_start() {
         .await
         .unwrap();
     assert_eq!(read.as_str(), "11010519491231002X");
+
+    // `kefu unseal` writes every sealed value back as typed (before a rollback,
+    // or to change the key).
+    let opened = kefu::db::sealed::unseal_stored(&mut conn).await.unwrap();
+    assert!(opened > 1, "the demo residents' numbers too: {opened}");
+    #[derive(diesel::QueryableByName)]
+    struct Raw {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id_number: String,
+    }
+    let raw: Vec<Raw> = diesel::sql_query("SELECT id_number FROM residents")
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(raw.iter().any(|r| r.id_number == "11010519491231002X"));
+    assert!(raw.iter().all(|r| !r.id_number.starts_with("s1:")));
 }
