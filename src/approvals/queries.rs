@@ -371,6 +371,9 @@ pub struct InboxRow {
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Text)]
     pub requester: String,
+    /// The project the request is about, if one.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub project: Option<String>,
 }
 
 /// The user's pending tasks and those of whoever they stand in for today, read
@@ -387,14 +390,16 @@ const INBOX: &str = "WITH approvers AS ( \
      SELECT t.id AS task_id, \
          CASE WHEN t.approver_id = $1 THEN NULL ELSE \
              (SELECT a.display_name FROM users a WHERE a.id = t.approver_id) END AS on_behalf_of, \
-         t.due_at, r.id AS request_id, r.title, r.kind, r.created_at, u.display_name AS requester \
+         t.due_at, r.id AS request_id, r.title, r.kind, r.created_at, u.display_name AS requester, \
+         (SELECT p.name FROM projects p WHERE p.id = r.project_id) AS project \
      FROM approvers ap \
      CROSS JOIN LATERAL (SELECT approval_tasks.id, approval_tasks.approver_id, \
          approval_tasks.due_at, approval_tasks.request_id FROM approval_tasks \
          WHERE approval_tasks.approver_id = ap.id AND approval_tasks.status = 'pending' \
          OFFSET 0) t \
      CROSS JOIN LATERAL (SELECT approval_requests.id, approval_requests.title, \
-         approval_requests.kind, approval_requests.created_at, approval_requests.requester_id \
+         approval_requests.kind, approval_requests.created_at, approval_requests.requester_id, \
+         approval_requests.project_id \
          FROM approval_requests WHERE approval_requests.id = t.request_id OFFSET 0) r \
      CROSS JOIN LATERAL (SELECT users.display_name FROM users \
          WHERE users.id = r.requester_id OFFSET 0) u \

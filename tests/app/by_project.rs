@@ -174,6 +174,12 @@ async fn a_key_loan_goes_to_the_manager_of_its_project_and_escalates_within_it()
         ),
         ("admin", "admin", "pending")
     );
+    let (_, inbox) = admin.page("/approvals").await;
+    assert_eq!(
+        text_of(&inbox, "table.inbox .project").as_deref(),
+        Some("· 碧水花园"),
+        "the inbox names the project"
+    );
 }
 
 #[tokio::test]
