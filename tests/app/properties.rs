@@ -643,3 +643,65 @@ async fn numbers_written_before_the_data_key_are_sealed_at_start() {
     assert!(raw.iter().any(|r| r.id_number == "11010519491231002X"));
     assert!(raw.iter().all(|r| !r.id_number.starts_with("s1:")));
 }
+
+#[tokio::test]
+async fn an_instance_without_the_data_key_refuses_to_start_on_sealed_numbers() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    kefu::demo::seed_properties(&mut conn).await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let start = |key: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kefu"));
+        cmd.arg("serve")
+            .env("DATABASE_URL", &app.db_url)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "error")
+            .env_remove("KEFU_DATA_KEY")
+            .env_remove("SMTP_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        if let Some(k) = key {
+            cmd.env("KEFU_DATA_KEY", k);
+        }
+        cmd.spawn().unwrap()
+    };
+
+    // Without it, it stops at once (given 30 s, then stopped and failed).
+    let mut child = start(None);
+    let mut stopped = None;
+    for _ in 0..300 {
+        stopped = child.try_wait().unwrap();
+        if stopped.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    if stopped.is_none() {
+        child.kill().unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(stopped.is_some(), "it refused to start");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("KEFU_DATA_KEY, which is not set"), "{err}");
+
+    // With the key it starts and answers.
+    let mut child = start(Some(DATA_KEY));
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    let mut up = false;
+    for _ in 0..300 {
+        if let Ok(res) = reqwest::get(&health).await {
+            up = res.status() == StatusCode::OK;
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "it keeps running");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(up, "it serves with the key");
+}
