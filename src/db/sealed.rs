@@ -62,6 +62,9 @@ impl std::ops::Deref for Sealed {
 }
 
 const PREFIX: &str = "s1:";
+/// Marks a value stored as typed whose text starts like a stored form (a
+/// passport number typed as "s1:…" without a key): read back without it.
+const PLAIN: &str = "p1:";
 /// Authenticated with every sealed value: names the format, so a later one can
 /// tell its values apart. All sealed columns share it: an ID number seals to
 /// the same text in the residents and the key loans.
@@ -105,12 +108,25 @@ pub fn seal(value: &str) -> String {
             // Encryption of a short text under a valid key does not fail.
             Err(_) => unreachable!("AES-SIV refused to seal"),
         },
-        _ => value.to_owned(),
+        _ => typed_form(value),
+    }
+}
+
+/// The stored text of `value` without a key: as typed, unless it starts like a
+/// stored form, then marked so that it reads back as typed.
+fn typed_form(value: &str) -> String {
+    if value.starts_with(PREFIX) || value.starts_with(PLAIN) {
+        format!("{PLAIN}{value}")
+    } else {
+        value.to_owned()
     }
 }
 
 /// The value of stored text: opened when sealed, else as it is.
 pub fn open(stored: &str) -> Result<String, OpenError> {
+    if let Some(typed) = stored.strip_prefix(PLAIN) {
+        return Ok(typed.to_owned());
+    }
     let Some(body) = stored.strip_prefix(PREFIX) else {
         return Ok(stored.to_owned());
     };
@@ -208,7 +224,10 @@ pub async fn seal_stored(conn: &mut AsyncPgConnection) -> anyhow::Result<usize> 
                 break;
             }
             let ids: Vec<i64> = plain.iter().map(|p| p.id).collect();
-            let values: Vec<String> = plain.iter().map(|p| seal(&p.value)).collect();
+            let values = plain
+                .iter()
+                .map(|p| open(&p.value).map(|typed| seal(&typed)))
+                .collect::<Result<Vec<String>, OpenError>>()?;
             sealed += diesel::sql_query(format!(
                 "UPDATE {table} t SET {column} = v.value \
                  FROM unnest($1::bigint[], $2::text[]) AS v(id, value) \
@@ -246,7 +265,7 @@ pub async fn unseal_stored(conn: &mut AsyncPgConnection) -> anyhow::Result<usize
             let ids: Vec<i64> = stored.iter().map(|p| p.id).collect();
             let values = stored
                 .iter()
-                .map(|p| open(&p.value))
+                .map(|p| open(&p.value).map(|typed| typed_form(&typed)))
                 .collect::<Result<Vec<String>, OpenError>>()?;
             opened += diesel::sql_query(format!(
                 "UPDATE {table} t SET {column} = v.value \
@@ -267,6 +286,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn typed_text_that_looks_stored_reads_back_as_typed_without_a_key() {
+        for typed in ["s1:abc", "p1:x", "E1234567"] {
+            assert_eq!(open(&typed_form(typed)).unwrap(), typed);
+        }
+        assert_eq!(typed_form("E1234567"), "E1234567", "as typed");
+    }
+
+    #[test]
     fn a_value_seals_to_the_same_text_and_opens_again() {
         install(Some("unit-test-data-key-0123456789abcdef"));
         let a = seal("11010519491231002X");
@@ -281,6 +308,7 @@ mod tests {
             "旧数据 123",
             "written before a key"
         );
+        assert_eq!(open(&seal("s1:abc")).unwrap(), "s1:abc");
         // One character of the sealed text changed.
         let at = PREFIX.len() + 4;
         let was = &a[at..at + 1];
