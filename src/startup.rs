@@ -23,30 +23,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!(migrations = n, "database migrated");
     }
     crate::db::sealed::install(config.data_key.as_deref());
-    if crate::db::sealed::active() {
-        let mut conn =
-            <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
-                &config.database_url,
-            )
-            .await
-            .context("connecting to the database")?;
-        let n = crate::db::sealed::seal_stored(&mut conn).await?;
-        if n > 0 {
-            tracing::info!(
-                values = n,
-                "personal data written before KEFU_DATA_KEY sealed"
-            );
-        }
-    } else {
-        let mut conn =
-            <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
-                &config.database_url,
-            )
-            .await
-            .context("connecting to the database")?;
-        crate::db::sealed::check_openable(&mut conn).await?;
-        tracing::warn!("KEFU_DATA_KEY is not set: ID numbers are stored as typed, not sealed");
-    }
+    let mut conn = <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
+        &config.database_url,
+    )
+    .await
+    .context("connecting to the database")?;
+    crate::db::sealed::at_start(&mut conn).await?;
+    drop(conn);
     if config.session_key_is_ephemeral {
         tracing::warn!("SESSION_KEY is not set: sign-ins end when this process stops, and several instances cannot share sessions");
     }

@@ -177,6 +177,24 @@ struct Plain {
     value: String,
 }
 
+/// At an instance's start: with a key, seals what was stored without one;
+/// without a key, refuses to start over sealed values, else warns.
+pub async fn at_start(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    if active() {
+        let n = seal_stored(conn).await?;
+        if n > 0 {
+            tracing::info!(
+                values = n,
+                "personal data written before KEFU_DATA_KEY sealed"
+            );
+        }
+    } else {
+        check_openable(conn).await?;
+        tracing::warn!("KEFU_DATA_KEY is not set: ID numbers are stored as typed, not sealed");
+    }
+    Ok(())
+}
+
 /// Refuses to go on without a key when sealed values are stored: they could
 /// not be read, and values written now would not be sealed.
 pub async fn check_openable(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {

@@ -49,6 +49,20 @@ pub async fn add_user(
         .await
 }
 
+/// A second engineering manager, "eng2", serving `project` only, added
+/// through the admin's form; returns the form's answer.
+async fn second_engineer(admin: &Browser, project: i64) -> reqwest::Response {
+    let res = add_user(
+        admin,
+        "eng2",
+        "engineering_manager",
+        &[&project.to_string()],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    res
+}
+
 /// Makes `username` serve exactly `projects`.
 pub async fn serve(app: &TestApp, username: &str, projects: &[i64]) {
     let id = user_id(app, username).await;
@@ -80,15 +94,7 @@ async fn a_key_loan_goes_to_the_manager_of_its_project_and_escalates_within_it()
     let (clerk, _) = estate(&app).await;
     let (bishui, cuihu) = two_projects(&app).await;
     let admin = app.login_as(Role::Admin).await;
-    // A second engineering manager, for 碧水花园, added through the form.
-    let res = add_user(
-        &admin,
-        "eng2",
-        "engineering_manager",
-        &[&bishui.to_string()],
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = second_engineer(&admin, bishui).await;
     let (_, account) = admin.page(&location(&res)).await;
     assert_eq!(text_of(&account, "#user-projects").unwrap(), "碧水花园");
     // The first one (the lower id, who would otherwise get it) now serves 翠湖苑
@@ -269,14 +275,7 @@ async fn an_overdue_key_is_told_to_the_custodians_of_its_project() {
     let (_, loan) = crate::keys::key_out(&app).await;
     let (bishui, cuihu) = two_projects(&app).await;
     let admin = app.login_as(Role::Admin).await;
-    let res = add_user(
-        &admin,
-        "eng2",
-        "engineering_manager",
-        &[&bishui.to_string()],
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    second_engineer(&admin, bishui).await;
     serve(&app, username(Role::EngineeringManager), &[cuihu]).await;
 
     let mut conn = app.db().await;
