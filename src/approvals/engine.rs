@@ -424,10 +424,10 @@ async fn assign(
         request_id: req.id,
         at: now,
         step: Some(step as i32),
-        action: if reason == "escalated" {
-            "escalated_to"
-        } else {
-            "assigned"
+        action: match reason {
+            "escalated" => "escalated_to",
+            "handed_over" => "handed_over_to",
+            _ => "assigned",
         },
         actor_id: Some(approver.id),
         via: None,
@@ -555,9 +555,7 @@ pub async fn decide(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Result<Request, Refusal>, AppError> {
-    let task = queries::get_task(conn, task_id).await?;
-    let req = queries::lock_request(conn, task.request_id).await?;
-    let task = queries::get_task(conn, task_id).await?;
+    let (task, req) = lock_task(conn, task_id).await?;
     if task.status != "pending" || req.status != "pending" {
         return Ok(Err(Refusal::AlreadyDecided));
     }
@@ -770,33 +768,69 @@ pub async fn escalate(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let task = queries::get_task(conn, task_id).await?;
-    let req = queries::lock_request(conn, task.request_id).await?;
-    let task = queries::get_task(conn, task_id).await?;
+    let (task, req) = lock_task(conn, task_id).await?;
     if task.status != "pending" || req.status != "pending" || task.due_at > now {
         return Ok(false);
     }
     if task.role_code == Role::Admin.code() {
         return Ok(false);
     }
+    let next = task.level as usize + 1;
+    pass_on(conn, &req, &task, ("escalated", next), config, now).await?;
+    Ok(true)
+}
+
+/// The task `task_id` and its request, the request locked first, so of two
+/// simultaneous changes the second finds the first done.
+async fn lock_task(
+    conn: &mut AsyncPgConnection,
+    task_id: i64,
+) -> Result<(Task, Request), AppError> {
+    let task = queries::get_task(conn, task_id).await?;
+    let req = queries::lock_request(conn, task.request_id).await?;
+    let task = queries::get_task(conn, task_id).await?;
+    Ok((task, req))
+}
+
+/// Closes the pending `task` of `req` as `status` (`escalated`, `handed_over`)
+/// and assigns its step again from `level` of the chain on, mailing the new
+/// approver why.
+async fn pass_on(
+    conn: &mut AsyncPgConnection,
+    req: &Request,
+    task: &Task,
+    (status, level): (&'static str, usize),
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
     crate::db::cached(diesel::update(approval_tasks::table.find(task.id)).set((
-        approval_tasks::status.eq("escalated"),
+        approval_tasks::status.eq(status),
         approval_tasks::decided_at.eq(now),
     )))
     .execute(conn)
     .await?;
-    assign(
-        conn,
-        kind,
-        &req,
-        task.step as usize,
-        task.level as usize + 1,
-        "escalated",
-        config,
-        now,
-    )
-    .await?;
+    let step = task.step as usize;
+    assign(conn, kind, req, step, level, status, config, now).await?;
+    Ok(())
+}
+
+/// Hands the pending `task_id` over to whoever its step's chain gives now, at
+/// the same place in the chain (or further along, or to an admin, when no one
+/// holds that post): its approver can no longer decide it (see
+/// [`super::hand_over_from`]). The new approver has the step's full deadline.
+pub async fn hand_over(
+    conn: &mut AsyncPgConnection,
+    task_id: i64,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let (task, req) = lock_task(conn, task_id).await?;
+    if task.status != "pending" || req.status != "pending" {
+        return Ok(false);
+    }
+    let level = task.level as usize;
+    pass_on(conn, &req, &task, ("handed_over", level), config, now).await?;
     Ok(true)
 }
 
@@ -807,9 +841,7 @@ pub async fn remind(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let task = queries::get_task(conn, task_id).await?;
-    let req = queries::lock_request(conn, task.request_id).await?;
-    let task = queries::get_task(conn, task_id).await?;
+    let (task, req) = lock_task(conn, task_id).await?;
     if task.status != "pending" || req.status != "pending" || task.reminded_at.is_some() {
         return Ok(false);
     }

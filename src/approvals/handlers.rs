@@ -341,6 +341,7 @@ async fn explain(
                 "rejected" => "approvals.link.decided_rejected",
                 "withdrawn" => "approvals.link.withdrawn",
                 "escalated" => "approvals.link.escalated",
+                "handed_over" => "approvals.link.handed_over",
                 _ => "approvals.link.closed",
             };
             let text = ctx.tf(key, &[("name", &who), ("at", &when(&task.decided_at))]);

@@ -281,6 +281,23 @@ pub async fn project_of(
     }
 }
 
+/// Hands over at once the pending tasks `user` can no longer decide, after an
+/// administrator deactivated them or changed their posts or projects (see
+/// [`queries::stranded_tasks`]), rather than leaving them until escalation.
+/// Inside the caller's transaction; gives how many were handed over.
+pub async fn hand_over_from(
+    conn: &mut AsyncPgConnection,
+    user: i64,
+    config: &crate::config::Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, crate::error::AppError> {
+    let mut n = 0;
+    for task in queries::stranded_tasks(conn, user).await? {
+        n += usize::from(engine::hand_over(conn, task, config, now).await?);
+    }
+    Ok(n)
+}
+
 /// Where the request's own record lives.
 pub fn subject_url(kind: &str, subject_id: i64) -> String {
     match kind {

@@ -292,6 +292,36 @@ pub async fn pending_task(
         .optional()
 }
 
+/// The pending tasks of `user` that they may no longer decide: they were
+/// deactivated, no longer hold the post the task was given under, or serve
+/// only projects other than the request's (the rule of [`HOLDERS`]; an
+/// administrator's tasks excepted, as there). Oldest first.
+pub async fn stranded_tasks(conn: &mut AsyncPgConnection, user: i64) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT t.id FROM approval_tasks t \
+         JOIN approval_requests r ON r.id = t.request_id \
+         JOIN users u ON u.id = t.approver_id \
+         WHERE t.approver_id = $1 AND t.status = 'pending' AND NOT ( \
+             u.active \
+             AND EXISTS (SELECT 1 FROM user_roles ur \
+                 WHERE ur.user_id = u.id AND ur.role_code = t.role_code) \
+             AND (t.role_code = 'admin' OR r.project_id IS NULL \
+                 OR NOT EXISTS (SELECT 1 FROM user_projects up WHERE up.user_id = u.id) \
+                 OR EXISTS (SELECT 1 FROM user_projects up \
+                     WHERE up.user_id = u.id AND up.project_id = r.project_id))) \
+         ORDER BY t.id",
+    )
+    .bind::<BigInt, _>(user)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 pub async fn tasks_of(conn: &mut AsyncPgConnection, request_id: i64) -> QueryResult<Vec<Task>> {
     approval_tasks::table
         .filter(approval_tasks::request_id.eq(request_id))

@@ -13,6 +13,7 @@ pub fn status_label(ctx: &PageCtx, status: &str) -> &'static str {
         "rejected" => ctx.t("approvals.status.rejected"),
         "withdrawn" => ctx.t("approvals.status.withdrawn"),
         "escalated" => ctx.t("approvals.status.escalated"),
+        "handed_over" => ctx.t("approvals.status.handed_over"),
         _ => ctx.t("approvals.status.pending"),
     }
 }
@@ -93,6 +94,7 @@ impl Show<'_> {
             "submitted" => self.ctx.t("approvals.action.submitted"),
             "assigned" => self.ctx.t("approvals.action.assigned"),
             "escalated_to" => self.ctx.t("approvals.action.escalated_to"),
+            "handed_over_to" => self.ctx.t("approvals.action.handed_over_to"),
             "skipped_requester" => self.ctx.t("approvals.action.skipped_requester"),
             "approved" => self.ctx.t("approvals.action.approved"),
             "rejected" => self.ctx.t("approvals.action.rejected"),

@@ -16,7 +16,7 @@ pub struct ApprovalRequest {
     pub expires: String,
     /// Set when the recipient is a deputy: the approver they stand in for.
     pub on_behalf_of: Option<String>,
-    /// `new`, `reminder`, `escalated` or `changed`.
+    /// `new`, `reminder`, `escalated`, `handed_over` or `changed`.
     pub reason: &'static str,
 }
 

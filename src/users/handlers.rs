@@ -276,11 +276,13 @@ pub async fn edit_form(
 }
 
 /// POST /admin/users/{id}: saves the account. A change of roles or a
-/// deactivation signs the user out everywhere at once.
+/// deactivation signs the user out everywhere at once; the approvals they can
+/// no longer decide go to whoever would be chosen now.
 pub async fn update(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    config: web::Data<crate::config::Config>,
     path: web::Path<i64>,
     Form(mut input): Form<UserInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -327,7 +329,7 @@ pub async fn update(
             // it is, and the form comes back.
             let now = queries::lock_changed_at(conn, id).await?;
             if !input.seen.is_empty() && input.seen != now.timestamp_micros().to_string() {
-                return Ok(Some(now));
+                return Ok(Err(now));
             }
             queries::update(
                 conn,
@@ -349,6 +351,12 @@ pub async fn update(
             }
             let ended = if roles_changed || deactivated {
                 queries::end_sessions(conn, id).await?
+            } else {
+                0
+            };
+            let handed_over = if roles_changed || projects_changed || deactivated {
+                let now = chrono::Utc::now();
+                crate::approvals::hand_over_from(conn, id, &config, now).await?
             } else {
                 0
             };
@@ -384,19 +392,31 @@ pub async fn update(
                 &meta,
                 action,
                 Some(("user", id.to_string())),
-                json!({ "changed": changed, "sessions_ended": ended }),
+                json!({
+                    "changed": changed,
+                    "sessions_ended": ended,
+                    "approvals_handed_over": handed_over,
+                }),
             )
             .await?;
-            Ok(None)
+            Ok(Ok(handed_over))
         })
         .await?;
-    if let Some(now) = saved {
-        // Saving this form again replaces the colleague's change, knowingly.
-        input.seen = now.timestamp_micros().to_string();
-        errors.add("seen", "users.error.changed");
-        return back(&input, &errors, StatusCode::CONFLICT);
-    }
-    flash(&session, "ok", page.t("users.saved"));
+    let handed_over = match saved {
+        Ok(n) => n,
+        Err(now) => {
+            // Saving this form again replaces the colleague's change, knowingly.
+            input.seen = now.timestamp_micros().to_string();
+            errors.add("seen", "users.error.changed");
+            return back(&input, &errors, StatusCode::CONFLICT);
+        }
+    };
+    let saved = if handed_over == 0 {
+        page.t("users.saved").to_owned()
+    } else {
+        page.tf("users.saved_handed_over", &[("n", &handed_over)])
+    };
+    flash(&session, "ok", &saved);
     Ok(see_other(&format!("/admin/users/{id}")))
 }
 

@@ -73,7 +73,7 @@ pub async fn serve(app: &TestApp, username: &str, projects: &[i64]) {
 }
 
 /// (approver's username, role, status) of each task of the only request, in order.
-async fn tasks(app: &TestApp) -> Vec<(String, String, String)> {
+pub async fn tasks(app: &TestApp) -> Vec<(String, String, String)> {
     let mut conn = app.db().await;
     approval_tasks::table
         .inner_join(users::table.on(users::id.eq(approval_tasks::approver_id)))

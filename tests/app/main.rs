@@ -8,6 +8,7 @@ mod by_project;
 mod complaints;
 mod contracts;
 mod forms;
+mod hand_over;
 mod handbook;
 mod helpers;
 mod i18n;

@@ -1,0 +1,171 @@
+//! An approver who can no longer decide (deactivated, no longer in the post,
+//! no longer serving the request's project) does not hold up the requests
+//! waiting on them: saving their account hands those over at once to whoever
+//! would be chosen now, with a mail and a line in the trail.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{approval_requests, mail_outbox};
+use reqwest::StatusCode;
+
+use crate::approvals::{file_leave, user_id};
+use crate::by_project::{add_user, serve, tasks, two_projects};
+use crate::helpers::*;
+
+/// The administrator saves `username`'s account form with these posts,
+/// projects and active flag, the rest as it stands; returns the flash shown.
+async fn save_account(
+    app: &TestApp,
+    admin: &Browser,
+    username: &str,
+    roles: &[&str],
+    projects: &[i64],
+    active: bool,
+) -> String {
+    let id = user_id(app, username).await;
+    let (_, form) = admin.page(&format!("/admin/users/{id}/edit")).await;
+    let field = |name: &str| value_of(&form, &format!(r#"input[name="{name}"]"#)).unwrap();
+    let (name, email, seen) = (field("display_name"), field("email"), field("seen"));
+    let projects: Vec<String> = projects.iter().map(|p| p.to_string()).collect();
+    let mut fields = vec![
+        ("display_name", name.as_str()),
+        ("email", email.as_str()),
+        ("locale", "zh-CN"),
+        ("seen", seen.as_str()),
+    ];
+    fields.extend(roles.iter().map(|r| ("roles", *r)));
+    fields.extend(projects.iter().map(|p| ("projects", p.as_str())));
+    if active {
+        fields.push(("active", "on"));
+    }
+    let res = admin.post(&format!("/admin/users/{id}"), &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "account saved");
+    let (_, page) = admin.page(&location(&res)).await;
+    text_of(&page, ".flash").unwrap_or_default()
+}
+
+fn row(user: &str, role: &str, status: &str) -> (String, String, String) {
+    (user.into(), role.into(), status.into())
+}
+
+#[tokio::test]
+async fn a_deactivated_supervisors_pending_leave_goes_at_once_to_another_supervisor() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let res = add_user(&admin, "sup2", "cs_supervisor", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    file_leave(&app.login_as(Role::Employee).await).await;
+    let supervisor = username(Role::CsSupervisor);
+    assert_eq!(
+        tasks(&app).await,
+        vec![row(supervisor, "cs_supervisor", "pending")]
+    );
+
+    // Saving the account with nothing about approvals changed moves nothing.
+    let flash = save_account(&app, &admin, supervisor, &["cs_supervisor"], &[], true).await;
+    assert_eq!(flash, "用户信息已保存。");
+    assert_eq!(tasks(&app).await.len(), 1);
+
+    // Deactivated (they left the company): the leave goes to sup2 now.
+    let flash = save_account(&app, &admin, supervisor, &["cs_supervisor"], &[], false).await;
+    assert!(flash.contains("1 项"), "{flash}");
+    assert_eq!(
+        tasks(&app).await,
+        vec![
+            row(supervisor, "cs_supervisor", "handed_over"),
+            row("sup2", "cs_supervisor", "pending"),
+        ]
+    );
+    let mut conn = app.db().await;
+    let mails: Vec<(String, String)> = mail_outbox::table
+        .filter(mail_outbox::message.eq("approval_request"))
+        .order(mail_outbox::id)
+        .select((mail_outbox::to_addr, mail_outbox::body_text))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mails.len(), 2, "the first approver's mail and sup2's");
+    assert_eq!(mails[1].0, "sup2@kefu.example.com");
+    assert!(
+        mails[1]
+            .1
+            .contains("原审批人已无权审批以下申请，现转交您审批。"),
+        "{}",
+        mails[1].1
+    );
+    let request: i64 = approval_requests::table
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (_, page) = admin.page(&format!("/approvals/{request}")).await;
+    assert!(
+        page.contains("原审批人已无权审批（账号变更），转交"),
+        "the trail says why the approver changed"
+    );
+}
+
+#[tokio::test]
+async fn a_supervisor_who_no_longer_holds_the_post_hands_the_leave_on_up_the_chain() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    file_leave(&app.login_as(Role::Employee).await).await;
+    let supervisor = username(Role::CsSupervisor);
+
+    // Moved to the front desk: no supervisor is left, so the next post in
+    // the leave's chain, the centre manager, decides.
+    let flash = save_account(&app, &admin, supervisor, &["cs_specialist"], &[], true).await;
+    assert!(flash.contains("1 项"), "{flash}");
+    assert_eq!(
+        tasks(&app).await,
+        vec![
+            row(supervisor, "cs_supervisor", "handed_over"),
+            row(username(Role::CenterManager), "center_manager", "pending"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_supervisor_who_stops_serving_the_leaves_project_hands_it_over() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    kefu::demo::seed_properties(&mut conn).await.unwrap();
+    let (bishui, cuihu) = two_projects(&app).await;
+    let admin = app.login_as(Role::Admin).await;
+    // The employee serves 翠湖苑, so the leave is about it.
+    serve(&app, username(Role::Employee), &[cuihu]).await;
+    file_leave(&app.login_as(Role::Employee).await).await;
+    let supervisor = username(Role::CsSupervisor);
+    let res = add_user(&admin, "sup2", "cs_supervisor", &[&cuihu.to_string()]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Still serving 翠湖苑 (and now 碧水花园 too): the leave stays.
+    save_account(
+        &app,
+        &admin,
+        supervisor,
+        &["cs_supervisor"],
+        &[bishui, cuihu],
+        true,
+    )
+    .await;
+    assert_eq!(tasks(&app).await.len(), 1);
+    // 碧水花园 only: 翠湖苑's supervisor takes it.
+    let flash = save_account(
+        &app,
+        &admin,
+        supervisor,
+        &["cs_supervisor"],
+        &[bishui],
+        true,
+    )
+    .await;
+    assert!(flash.contains("1 项"), "{flash}");
+    assert_eq!(
+        tasks(&app).await,
+        vec![
+            row(supervisor, "cs_supervisor", "handed_over"),
+            row("sup2", "cs_supervisor", "pending"),
+        ]
+    );
+}
