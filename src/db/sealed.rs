@@ -3,7 +3,8 @@
 //! column of SQL type [`SealedText`] holds `s1:` and the base64 of its value
 //! encrypted with AES-256-SIV under the key derived from `KEFU_DATA_KEY`; the
 //! Rust side reads and writes [`Sealed`], the value as typed, so no page or
-//! query sees the difference.
+//! query sees the difference. An uploaded file holding such data (a room list
+//! waiting for its commit) is sealed whole ([`seal_bytes`]).
 //!
 //! SIV is deterministic: the same value seals to the same text, so a unique
 //! index over a sealed column still holds, and one value matches itself. That
@@ -138,6 +139,38 @@ pub fn open(stored: &str) -> Result<String, OpenError> {
         .decrypt([HEADER], &bytes)
         .map_err(|_| OpenError::WrongKey)?;
     String::from_utf8(plain).map_err(|_| OpenError::WrongKey)
+}
+
+/// Starts a file sealed by [`seal_bytes`].
+const FILE_PREFIX: &[u8] = b"kefu sealed file v1\0";
+/// Authenticated with every sealed file, apart from the values' header: a
+/// file's bytes never pass for a value, nor a value's for a file.
+const FILE_HEADER: &[u8] = b"kefu personal data file v1";
+
+/// The stored bytes of an uploaded file that holds personal data (a room list
+/// between its preview and its commit): sealed when a key is installed, else
+/// as uploaded.
+pub fn seal_bytes(file: &[u8]) -> Vec<u8> {
+    match cipher() {
+        Some(mut c) => match c.encrypt([FILE_HEADER], file) {
+            Ok(bytes) => [FILE_PREFIX, &bytes].concat(),
+            // Encryption under a valid key does not fail.
+            Err(_) => unreachable!("AES-SIV refused to seal"),
+        },
+        None => file.to_vec(),
+    }
+}
+
+/// The file of stored bytes: opened when sealed, else as they are (stored
+/// without a key). A file sealed under another key, or with none installed
+/// now, does not open: its uploader sends it again.
+pub fn open_bytes(stored: &[u8]) -> Result<Vec<u8>, OpenError> {
+    let Some(body) = stored.strip_prefix(FILE_PREFIX) else {
+        return Ok(stored.to_vec());
+    };
+    let mut c = cipher().ok_or(OpenError::NoKey)?;
+    c.decrypt([FILE_HEADER], body)
+        .map_err(|_| OpenError::WrongKey)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -337,6 +370,31 @@ mod tests {
             &a[at + 1..]
         );
         assert!(matches!(open(&damaged), Err(OpenError::WrongKey)));
+    }
+
+    #[test]
+    fn a_file_seals_and_opens_again_and_no_value_passes_for_it() {
+        install(Some("unit-test-data-key-0123456789abcdef"));
+        let file = "栋号,单元,楼层,房号,身份证号\n1,1,1,101,11010519491231002X\n".as_bytes();
+        let stored = seal_bytes(file);
+        assert!(stored.starts_with(FILE_PREFIX));
+        assert!(!String::from_utf8_lossy(&stored).contains("1101051949"));
+        assert_eq!(open_bytes(&stored).unwrap(), file);
+        assert_eq!(
+            open_bytes(b"PK\x03\x04 old").unwrap(),
+            b"PK\x03\x04 old",
+            "stored before a key"
+        );
+        let mut damaged = stored.clone();
+        *damaged.last_mut().unwrap() ^= 1;
+        assert!(matches!(open_bytes(&damaged), Err(OpenError::WrongKey)));
+        // A sealed value's bytes under the file prefix do not open as a file.
+        let value = seal("11010519491231002X");
+        let body = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(&value[PREFIX.len()..])
+            .unwrap();
+        let forged = [FILE_PREFIX, &body].concat();
+        assert!(matches!(open_bytes(&forged), Err(OpenError::WrongKey)));
     }
 
     #[test]

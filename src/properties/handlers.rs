@@ -639,7 +639,7 @@ pub async fn preview(
         return Ok(see_other(&format!("/properties/{project_id}")));
     }
     let project = queries::project(&mut conn, project_id).await?;
-    let checked = import::read_cells(&filename, &content)
+    let checked = import::read_stored(&filename, &content)
         .and_then(|cells| import::check(&cells, page.locale, page.today()));
     let rows = match checked {
         Ok(rows) => rows,
@@ -693,7 +693,7 @@ pub async fn commit(
         flash(&session, "ok", page.t("properties.import.already"));
         return Ok(see_other(&format!("/properties/{project_id}")));
     }
-    let rows = import::read_cells(&filename, &content)
+    let rows = import::read_stored(&filename, &content)
         .and_then(|cells| import::check(&cells, page.locale, page.today()))
         .map_err(|_| AppError::BadRequest)?;
     if rows.iter().any(|r| r.row.is_none()) {

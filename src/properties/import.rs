@@ -60,6 +60,14 @@ pub enum ReadError {
 
 pub const MAX_ROWS: usize = 20_000;
 
+/// The cells of an upload as stored ([`super::queries::create_import`]):
+/// opened, then read. One sealed under another key (or none now) reads as
+/// unreadable, so its uploader sends it again.
+pub fn read_stored(filename: &str, stored: &[u8]) -> Result<Vec<Vec<String>>, ReadError> {
+    let file = crate::db::sealed::open_bytes(stored).map_err(|_| ReadError::Unreadable)?;
+    read_cells(filename, &file)
+}
+
 /// Cells of every row, first row included. CSV may be UTF-8 (with or without BOM)
 /// or GB18030, as Excel on Chinese Windows saves it.
 pub fn read_cells(filename: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, ReadError> {

@@ -214,6 +214,8 @@ pub async fn insert_resident(
         .await
 }
 
+/// Keeps an uploaded room list for its preview, sealed when a data key is set
+/// (it holds names, ID numbers and phones).
 pub async fn create_import(
     conn: &mut AsyncPgConnection,
     project_id: i64,
@@ -226,14 +228,16 @@ pub async fn create_import(
             room_imports::project_id.eq(project_id),
             room_imports::user_id.eq(user_id),
             room_imports::filename.eq(filename),
-            room_imports::content.eq(content),
+            room_imports::content.eq(crate::db::sealed::seal_bytes(content)),
         ))
         .returning(room_imports::id)
         .get_result(conn)
         .await
 }
 
-/// (project, uploader, filename, content, committed) of an import.
+/// (project, uploader, filename, content as stored, committed) of an import:
+/// the content is sealed when a data key is set (read by
+/// [`super::import::read_stored`]).
 pub type ImportRecord = (
     i64,
     i64,

@@ -138,6 +138,18 @@ async fn a_clean_import_commits_every_row_once() {
     let preview_url = location(&res);
     let (_, preview) = b.page(&preview_url).await;
     assert!(preview.contains("全部 4 行检查通过"));
+    // Waiting for its commit, the file is sealed: no number in the table.
+    {
+        let mut conn = app.db().await;
+        let stored: Vec<u8> = kefu::schema::room_imports::table
+            .select(kefu::schema::room_imports::content)
+            .first(&mut conn)
+            .await
+            .unwrap();
+        let stored = String::from_utf8_lossy(&stored);
+        assert!(stored.starts_with("kefu sealed file v1"), "{stored}");
+        assert!(!stored.contains("1101051949") && !stored.contains("13812345678"));
+    }
     let commit_url = format!("{preview_url}/commit");
 
     let first = b.post(&commit_url, &[]).await;
