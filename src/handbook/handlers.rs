@@ -777,9 +777,10 @@ pub async fn diff(
     let (Some(old), Some(new)) = (pick(from), pick(to)) else {
         return Err(AppError::NotFound);
     };
-    let mut contents = queries::contents(&mut conn, &[old.id, new.id]).await?;
-    let old_content = contents.remove(&old.id).unwrap_or_default();
-    let new_content = contents.remove(&new.id).unwrap_or_default();
+    // One version compared with itself reads one content, for both sides.
+    let contents = queries::contents(&mut conn, &[old.id, new.id]).await?;
+    let old_content = contents.get(&old.id).cloned().unwrap_or_default();
+    let new_content = contents.get(&new.id).cloned().unwrap_or_default();
     let (changes, unchanged) = differ::compare(&old_content, &new_content);
     let heading_changes = differ::headings(&old_content, &new_content);
     let title_change = (old.title != new.title).then(|| differ::inline(&old.title, &new.title));

@@ -1551,3 +1551,27 @@ async fn the_approver_sees_every_changed_clause_of_a_long_revision() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_version_compared_with_itself_shows_no_change() {
+    let app = TestApp::spawn().await;
+    let reader = app.login_as(Role::Employee).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+
+    // The document has one version, so the comparison's default is 1 with 1.
+    for url in [
+        format!("/handbook/{id}/diff"),
+        format!("/handbook/{id}/diff?from=1&to=1"),
+    ] {
+        let (status, diff) = reader.page(&url).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(diff.contains("两个版本的条款没有差别。"), "{url}");
+        assert!(texts_of(&diff, ".diff-removed").is_empty(), "{url}");
+        assert!(
+            text_of(&diff, "#diff-summary")
+                .unwrap()
+                .contains("有变化的条款 0"),
+            "{url}"
+        );
+    }
+}
