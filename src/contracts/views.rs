@@ -176,9 +176,11 @@ impl ContractShow<'_> {
         }
     }
 
-    /// The area difference, as the page says it: "+0.17 ㎡，补交 2515.07 元".
+    /// The surveyed area and its difference, as the page says it:
+    /// "89.73（面积差 +0.17 ㎡，客户补交 2515.07 元）".
     pub fn settlement_text(&self) -> Option<String> {
         let s = self.c.settlement()?;
+        let area = centi(i64::from(self.c.surveyed_centi?));
         let sign = if s.diff_centi > 0 { "+" } else { "" };
         let key = match s.adjust_fen {
             0 => "contracts.settle_none",
@@ -188,6 +190,7 @@ impl ContractShow<'_> {
         Some(self.ctx.tf(
             key,
             &[
+                ("area", &area),
                 ("diff", &format!("{sign}{}", centi(s.diff_centi))),
                 ("amount", &centi(s.adjust_fen.abs())),
             ],

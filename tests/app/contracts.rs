@@ -191,7 +191,7 @@ async fn a_mortgage_contract_is_followed_from_filing_to_its_certificate_and_repo
     let (_, page) = specialist.page(&path).await;
     assert_eq!(
         text_of(&page, "#contract-settlement").unwrap(),
-        "面积差 +0.17 ㎡，客户补交 2515.07 元"
+        "89.73（面积差 +0.17 ㎡，客户补交 2515.07 元）"
     );
     // The survey's day is kept in the history only, yet the settlement cannot
     // be dated before it (the earlier steps moved back ten days to show it).
