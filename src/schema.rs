@@ -52,6 +52,7 @@ diesel::table! {
         decided_at -> Nullable<Timestamptz>,
         step_roles -> Nullable<Jsonb>,
         project_id -> Nullable<Int8>,
+        party_id -> Nullable<Int8>,
     }
 }
 

@@ -85,7 +85,11 @@ pub async fn submit_with_roles(
     // The subject is already in the caller's transaction: the statement's
     // `subject` part only names it.
     let about = About::Project(super::project_of(conn, kind.code, subject_id).await?);
-    let plan = plan(conn, kind, step_roles, requester, about, config, now).await?;
+    let party = super::party_of(conn, kind.code, subject_id)
+        .await?
+        .filter(|p| *p != requester);
+    let who = (requester, party);
+    let plan = plan(conn, kind, step_roles, who, about, config, now).await?;
     let details = super::details(conn, kind.code, subject_id, plan.mail_locale()).await?;
     let mut w = crate::db::With::new();
     let id = w.bind::<diesel::sql_types::BigInt, _>(subject_id);
@@ -110,6 +114,7 @@ pub struct Plan {
     deadline_hours: i64,
     requester: i64,
     requester_name: String,
+    party: Option<i64>,
     step_roles: Option<serde_json::Value>,
     approver: Person,
     role: String,
@@ -117,6 +122,7 @@ pub struct Plan {
     /// The approver's deputy for the day, who gets the mail in their stead.
     deputy: Option<Person>,
     skipped_requester: bool,
+    skipped_party: bool,
     /// The project the request is about (see [`queries::Holders::project`]).
     project: Option<i64>,
     now: DateTime<Utc>,
@@ -133,12 +139,13 @@ pub enum About {
 }
 
 /// Chooses the first step's approver of a request of `kind` that `requester`
-/// is about to file, and their deputy for the day: one read.
+/// is about to file (for `party`, when for another person), and their deputy
+/// for the day: one read.
 pub async fn plan(
     conn: &mut impl crate::db::Read,
     kind: &Kind,
     step_roles: Option<&[Vec<Role>]>,
-    requester: i64,
+    (requester, party): (i64, Option<i64>),
     about: About,
     config: &Config,
     now: DateTime<Utc>,
@@ -154,30 +161,34 @@ pub async fn plan(
     let mut holders = queries::holders(
         conn,
         &codes,
-        requester,
+        (requester, party),
         roles[0].code(),
         config.day(now),
         project,
         of_requester,
     )
     .await?;
-    let (approver, role, level) = resolve(&holders.by_role, &roles, 0, requester)?;
-    // A requester never decides their own request, not even as someone's deputy.
+    let parties = [Some(requester), party];
+    let (approver, role, level) = resolve(&holders.by_role, &roles, 0, &parties)?;
+    // A requester never decides their own request, not even as someone's
+    // deputy; nor does the person it is for.
     let deputy = holders
         .deputies
         .remove(&approver.id)
-        .filter(|d| d.id != requester);
+        .filter(|d| !parties.contains(&Some(d.id)));
     Ok(Plan {
         kind: kind.code,
         deadline_hours: kind.steps[0].deadline_hours,
         requester,
         requester_name: holders.requester_name,
+        party,
         step_roles,
         approver,
         role,
         level,
         deputy,
         skipped_requester: holders.requester_holds_first,
+        skipped_party: holders.party_holds_first,
         project: holders.project,
         now,
     })
@@ -228,13 +239,14 @@ impl Plan {
         let requester = w.bind::<BigInt, _>(self.requester);
         let roles = w.bind::<Nullable<Jsonb>, _>(self.step_roles.clone());
         let project = w.bind::<Nullable<BigInt>, _>(self.project);
+        let party = w.bind::<Nullable<BigInt>, _>(self.party);
         w.part(
             "request",
             &format!(
                 "INSERT INTO approval_requests (kind, subject_id, title, requester_id, \
-                 created_at, updated_at, step_roles, project_id) \
+                 created_at, updated_at, step_roles, project_id, party_id) \
                  SELECT {kind}, {subject}.id, {title}, {requester}, {now}, {now}, {roles}, \
-                 {project} FROM {subject} RETURNING id, version"
+                 {project}, {party} FROM {subject} RETURNING id, version"
             ),
         );
         let due_at = self.now + Duration::hours(self.deadline_hours);
@@ -263,6 +275,12 @@ impl Plan {
             steps.push(Some(0));
             actions.push("skipped_requester");
             actors.push(self.requester);
+            vias.push(None);
+        }
+        if let Some(party) = self.party.filter(|_| self.skipped_party) {
+            steps.push(Some(0));
+            actions.push("skipped_party");
+            actors.push(party);
             vias.push(None);
         }
         steps.push(Some(0));
@@ -351,14 +369,15 @@ fn chosen_roles(def: &StepDef, step_roles: Option<&serde_json::Value>, step: usi
 }
 
 /// Picks the approver from `level` on in a step's role chain, among the first
-/// holders of each role. The requester is never their own approver: they are
-/// skipped to the next in line. When no one is left, an admin decides (the
-/// requester only when they are the one active admin).
+/// holders of each role. The requester, and the person the request is for
+/// (`parties`), are never its approver: they are skipped to the next in line.
+/// When no one is left, an admin decides (one of them only when they are the
+/// one active admin).
 fn resolve(
     holders: &[(String, Person)],
     roles: &[Role],
     level: usize,
-    requester: i64,
+    parties: &[Option<i64>],
 ) -> Result<(Person, String, usize), AppError> {
     let holder = |role: Role| {
         holders
@@ -367,7 +386,7 @@ fn resolve(
             .map(|(_, p)| p)
     };
     for (i, role) in roles.iter().enumerate().skip(level) {
-        if let Some(p) = holder(*role).filter(|p| p.id != requester) {
+        if let Some(p) = holder(*role).filter(|p| !parties.contains(&Some(p.id))) {
             return Ok((p.clone(), role.code().to_owned(), i));
         }
     }
@@ -398,7 +417,7 @@ async fn assign(
     let holders = queries::holders(
         conn,
         &codes,
-        req.requester_id,
+        (req.requester_id, req.party_id),
         roles[0].code(),
         config.day(now),
         req.project_id,
@@ -406,20 +425,32 @@ async fn assign(
     )
     .await?;
     let mut events: Vec<NewEvent> = Vec::new();
-    if level == 0 && holders.requester_holds_first {
-        // The requester would approve their own request: noted, and passed over.
-        events.push(NewEvent {
-            request_id: req.id,
-            at: now,
-            step: Some(step as i32),
-            action: "skipped_requester",
-            actor_id: Some(req.requester_id),
-            via: None,
-            on_behalf_of: None,
-            comment: "",
-        });
+    // The requester, or the person the request is for, would approve it: noted
+    // (once, when the step begins), and passed over.
+    let skipped = [
+        (
+            holders.requester_holds_first,
+            "skipped_requester",
+            Some(req.requester_id),
+        ),
+        (holders.party_holds_first, "skipped_party", req.party_id),
+    ];
+    for (holds, action, who) in skipped {
+        if let Some(who) = who.filter(|_| holds && level == 0 && reason == "new") {
+            events.push(NewEvent {
+                request_id: req.id,
+                at: now,
+                step: Some(step as i32),
+                action,
+                actor_id: Some(who),
+                via: None,
+                on_behalf_of: None,
+                comment: "",
+            });
+        }
     }
-    let (approver, role, level) = resolve(&holders.by_role, &roles, level, req.requester_id)?;
+    let parties = [Some(req.requester_id), req.party_id];
+    let (approver, role, level) = resolve(&holders.by_role, &roles, level, &parties)?;
     events.push(NewEvent {
         request_id: req.id,
         at: now,
@@ -475,7 +506,7 @@ pub async fn notify(
         queries::person(&mut c2, req.requester_id),
     )
     .await?;
-    let deputy = deputy.filter(|d| d.id != req.requester_id);
+    let deputy = deputy.filter(|d| d.id != req.requester_id && Some(d.id) != req.party_id);
     let (to, on_behalf_of) = match &deputy {
         Some(d) => (d, Some(approver.display_name.clone())),
         None => (approver, None),
@@ -564,7 +595,8 @@ pub async fn decide(
     if seen.is_some_and(|v| v != req.version) {
         return Ok(Err(Refusal::Changed));
     }
-    let on_behalf_of = if actor == req.requester_id {
+    // Neither the requester nor the person the request is for decides it.
+    let on_behalf_of = if actor == req.requester_id || Some(actor) == req.party_id {
         return Ok(Err(Refusal::NotYours));
     } else if task.approver_id == actor {
         None
@@ -909,28 +941,30 @@ mod tests {
             holder(Role::CenterManager, 8),
             holder(Role::Admin, 1),
         ];
-        let (p, role, level) = resolve(&holders, &CHAIN, 0, 7).unwrap();
+        let (p, role, level) = resolve(&holders, &CHAIN, 0, &[Some(7), None]).unwrap();
         assert_eq!((p.id, role.as_str(), level), (8, "center_manager", 1));
-        let (p, _, level) = resolve(&holders, &CHAIN, 0, 99).unwrap();
+        let (p, _, level) = resolve(&holders, &CHAIN, 0, &[Some(99), None]).unwrap();
         assert_eq!(
             (p.id, level),
             (7, 0),
             "anyone else gets the first role's holder"
         );
-        let (p, _, level) = resolve(&holders, &CHAIN, 1, 99).unwrap();
+        let (p, _, level) = resolve(&holders, &CHAIN, 1, &[Some(99), None]).unwrap();
         assert_eq!((p.id, level), (8, 1), "an escalation starts further down");
+        let (p, _, level) = resolve(&holders, &CHAIN, 0, &[Some(99), Some(7)]).unwrap();
+        assert_eq!((p.id, level), (8, 1), "nor the person the request is for");
     }
 
     #[test]
     fn with_no_one_left_an_admin_decides_even_the_requester_when_the_only_one() {
         let holders = [holder(Role::CsSupervisor, 7), holder(Role::Admin, 1)];
-        let (p, role, level) = resolve(&holders, &CHAIN[..1], 0, 7).unwrap();
+        let (p, role, level) = resolve(&holders, &CHAIN[..1], 0, &[Some(7), None]).unwrap();
         assert_eq!((p.id, role.as_str(), level), (1, "admin", 1));
         let only_admin = [holder(Role::Admin, 7)];
-        let (p, role, _) = resolve(&only_admin, &CHAIN, 0, 7).unwrap();
+        let (p, role, _) = resolve(&only_admin, &CHAIN, 0, &[Some(7), None]).unwrap();
         assert_eq!((p.id, role.as_str()), (7, "admin"));
         assert!(
-            resolve(&[], &CHAIN, 0, 7).is_err(),
+            resolve(&[], &CHAIN, 0, &[Some(7), None]).is_err(),
             "no active admin at all"
         );
     }

@@ -298,6 +298,19 @@ pub async fn hand_over_from(
     Ok(n)
 }
 
+/// The person a request is for when its record names one other than who
+/// filed it (a key loan's staff borrower), who must not approve it either.
+pub async fn party_of(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    subject_id: i64,
+) -> QueryResult<Option<i64>> {
+    match kind {
+        "key_loan" => crate::keys::borrower_of(conn, subject_id).await,
+        _ => Ok(None),
+    }
+}
+
 /// Where the request's own record lives.
 pub fn subject_url(kind: &str, subject_id: i64) -> String {
     match kind {

@@ -25,6 +25,9 @@ pub struct Request {
     /// The project the request is about, chosen at filing; its approvers are
     /// chosen among those who serve it (see [`super::queries::holders`]).
     pub project_id: Option<i64>,
+    /// The person the request is for when not its requester (a key loan's
+    /// borrower filed by a clerk): never its approver, as the requester.
+    pub party_id: Option<i64>,
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]

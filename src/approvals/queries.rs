@@ -71,6 +71,8 @@ pub async fn approvals_of(
 /// the whole chain.
 pub struct Holders {
     pub requester_holds_first: bool,
+    /// The person the request is for (when not the requester) holds `first`.
+    pub party_holds_first: bool,
     pub requester_name: String,
     pub by_role: Vec<(String, Person)>,
     /// Holder id → the active deputy they named for the day (the latest named).
@@ -84,12 +86,15 @@ pub struct Holders {
 /// then one who serves every project (no `user_projects` row); one who serves
 /// only other projects is passed over (an administrator never is: they are the
 /// last resort). A request about no project goes to one who serves every
-/// project first. The requester comes last of all.
+/// project first. The requester, and the person the request is for, come
+/// last of all.
 const HOLDERS: &str = "WITH p AS (SELECT COALESCE($5, CASE WHEN $6 THEN ( \
          SELECT min(up.project_id) FROM user_projects up WHERE up.user_id = $2 \
          HAVING count(*) = 1) END) AS project) \
      SELECT EXISTS (SELECT 1 FROM user_roles r \
          WHERE r.user_id = $2 AND r.role_code = $3) AS requester_holds_first, \
+     EXISTS (SELECT 1 FROM user_roles r \
+         WHERE r.user_id = $7 AND r.role_code = $3) AS party_holds_first, \
      (SELECT display_name FROM users WHERE id = $2) AS requester_name, \
      p.project, \
      h.role_code, h.id, h.display_name, h.email, h.locale, \
@@ -104,7 +109,8 @@ const HOLDERS: &str = "WITH p AS (SELECT COALESCE($5, CASE WHEN $6 THEN ( \
          WHERE ur.role_code = ANY($1) AND u.active \
              AND (p.project IS NULL OR s.here OR NOT s.scoped \
                  OR ur.role_code = 'admin') \
-         ORDER BY ur.role_code, u.id = $2, NOT s.here, s.scoped, u.id) h ON true \
+         ORDER BY ur.role_code, u.id IN ($2, coalesce($7, $2)), NOT s.here, s.scoped, \
+             u.id) h ON true \
      LEFT JOIN LATERAL ( \
          SELECT u.id, u.display_name, u.email, u.locale \
          FROM approval_deputies ad JOIN users u ON u.id = ad.deputy_id \
@@ -115,6 +121,8 @@ const HOLDERS: &str = "WITH p AS (SELECT COALESCE($5, CASE WHEN $6 THEN ( \
 struct HolderRow {
     #[diesel(sql_type = Bool)]
     requester_holds_first: bool,
+    #[diesel(sql_type = Bool)]
+    party_holds_first: bool,
     #[diesel(sql_type = Nullable<Text>)]
     requester_name: Option<String>,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -139,12 +147,13 @@ struct HolderRow {
     deputy_locale: Option<String>,
 }
 
-/// The holders of `roles` for a request about `project`; with
-/// `of_requester` and no project, about the one project the requester serves.
+/// The holders of `roles` for a request by `requester` for `party` (when
+/// another person) about `project`; with `of_requester` and no project, about
+/// the one project the requester serves.
 pub async fn holders(
     conn: &mut impl Read,
     roles: &[&str],
-    requester: i64,
+    (requester, party): (i64, Option<i64>),
     first: &str,
     day: NaiveDate,
     project: Option<i64>,
@@ -157,7 +166,8 @@ pub async fn holders(
             .bind::<Text, _>(first)
             .bind::<Date, _>(day)
             .bind::<Nullable<BigInt>, _>(project)
-            .bind::<Bool, _>(of_requester),
+            .bind::<Bool, _>(of_requester)
+            .bind::<Nullable<BigInt>, _>(party),
     )
     .load(conn)
     .await?;
@@ -168,6 +178,7 @@ pub async fn holders(
         .unwrap_or_default();
     let mut holders = Holders {
         requester_holds_first,
+        party_holds_first: first_row.is_some_and(|r| r.party_holds_first),
         requester_name,
         project: first_row.and_then(|r| r.project),
         by_role: Vec::with_capacity(rows.len()),

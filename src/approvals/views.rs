@@ -96,6 +96,7 @@ impl Show<'_> {
             "escalated_to" => self.ctx.t("approvals.action.escalated_to"),
             "handed_over_to" => self.ctx.t("approvals.action.handed_over_to"),
             "skipped_requester" => self.ctx.t("approvals.action.skipped_requester"),
+            "skipped_party" => self.ctx.t("approvals.action.skipped_party"),
             "approved" => self.ctx.t("approvals.action.approved"),
             "rejected" => self.ctx.t("approvals.action.rejected"),
             "withdrawn" => self.ctx.t("approvals.action.withdrawn"),

@@ -235,6 +235,20 @@ pub async fn project_of(
     }
 }
 
+/// The colleague a key loan is for (none for an outside worker).
+pub async fn borrower_of(conn: &mut AsyncPgConnection, loan: i64) -> QueryResult<Option<i64>> {
+    use crate::schema::key_loans;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    key_loans::table
+        .find(loan)
+        .select(key_loans::borrower_id)
+        .first(conn)
+        .await
+        .optional()
+        .map(Option::flatten)
+}
+
 /// The request's outcome moves a pending loan or copy request on.
 pub async fn finished(
     conn: &mut AsyncPgConnection,

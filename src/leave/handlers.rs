@@ -194,7 +194,7 @@ async fn file(
         &mut **conn,
         &approvals::LEAVE,
         None,
-        me.id,
+        (me.id, None),
         engine::About::Requester,
         config,
         now,

@@ -103,7 +103,12 @@ fn due_in(hours: i64) -> String {
 
 /// Files a loan of `key` as `b` for the employee; returns the loan id.
 pub async fn file_loan(app: &TestApp, b: &Browser, key: i64, purpose: &str) -> i64 {
-    let borrower = user_id(app, "employee").await.to_string();
+    file_loan_for(app, b, key, purpose, "employee").await
+}
+
+/// As [`file_loan`], for the colleague `borrower` (a username).
+async fn file_loan_for(app: &TestApp, b: &Browser, key: i64, purpose: &str, borrower: &str) -> i64 {
+    let borrower = user_id(app, borrower).await.to_string();
     let due = due_in(4);
     let res = b
         .submit(
@@ -163,18 +168,21 @@ async fn task_of(app: &TestApp, kind: &str, subject: i64) -> (String, i64, i64) 
 /// The approver decides from the site.
 pub async fn approve(app: &TestApp, role: Role, kind: &str, subject: i64) {
     let (_, request, task) = task_of(app, kind, subject).await;
-    let approver = app.login_as(role).await;
-    let res = approver
-        .post(
-            &format!("/approvals/{request}/decide"),
-            &[
-                ("task_id", &task.to_string()),
-                ("decision", "approve"),
-                ("comment", ""),
-            ],
-        )
-        .await;
+    let res = approve_as(&app.login_as(role).await, request, task).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+/// `b` posts "approve" on task `task` of request `request`.
+async fn approve_as(b: &Browser, request: i64, task: i64) -> reqwest::Response {
+    b.post(
+        &format!("/approvals/{request}/decide"),
+        &[
+            ("task_id", &task.to_string()),
+            ("decision", "approve"),
+            ("comment", ""),
+        ],
+    )
+    .await
 }
 
 /// The building choices of the filters as the page shows them.
@@ -2029,4 +2037,39 @@ async fn a_rooms_key_set_with_a_bad_cabinet_comes_back_with_the_cabinet_kept() {
     let res = clerk.post(&set, &[("cabinet", "3号柜")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(keys_of_room().await > 0);
+}
+
+#[tokio::test]
+async fn the_colleague_a_loan_is_for_never_approves_it() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    // The clerk files the loan for the engineering manager, the one who would
+    // approve a facility key: the step passes to the centre manager.
+    let engineer = username(Role::EngineeringManager);
+    let loan = file_loan_for(&app, &clerk, key, "检修配电柜", engineer).await;
+
+    let (approver, request, task) = task_of(&app, "key_loan", loan).await;
+    assert_eq!(approver, username(Role::CenterManager));
+    let (_, page) = app
+        .login_as(Role::CenterManager)
+        .await
+        .page(&format!("/approvals/{request}"))
+        .await;
+    assert!(
+        page.contains("此申请是为其本人办理的，不能由其审批，已转下一位"),
+        "the trail says why"
+    );
+    // Nor can the engineer decide it by posting the form.
+    let engineer = app.login_as(Role::EngineeringManager).await;
+    let res = approve_as(&engineer, request, task).await;
+    assert_ne!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    let status: String = kefu::schema::key_loans::table
+        .find(loan)
+        .select(kefu::schema::key_loans::status)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "pending");
 }

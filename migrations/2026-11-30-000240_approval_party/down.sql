@@ -1,0 +1,1 @@
+ALTER TABLE approval_requests DROP COLUMN party_id;
