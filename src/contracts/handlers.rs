@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::forms::{ContractInput, StepInput};
-use super::models::{centi, Contract, NewContract, ReportLine};
+use super::models::{Contract, NewContract, ReportLine};
 use super::queries::{self, Step};
 use super::views::{
     ContractForm, ContractList, ContractPrint, ContractReport, ContractReportPrint, ContractShow,
@@ -695,8 +695,8 @@ pub async fn export(
                 c.unit.clone().into(),
                 c.buyer.clone().into(),
                 c.signed_on.to_string().into(),
-                c.area().into(),
-                c.price().into(),
+                Cell::Hundredths(c.area_centi.into()),
+                Cell::Hundredths(c.price_fen),
                 loc.t_in("contracts.payment", &c.payment).into(),
                 c.agent.clone().into(),
                 loc.t_in("contracts.stage_of", &c.stage).into(),
@@ -705,11 +705,8 @@ pub async fn export(
                 day(c.deed_tax_due),
                 day(c.collected_on),
                 day(c.voided_on),
-                c.surveyed_centi
-                    .map(|a| centi(a.into()))
-                    .unwrap_or_default()
-                    .into(),
-                c.adjust_fen.map(centi).unwrap_or_default().into(),
+                Cell::hundredths(c.surveyed_centi.map(i64::from)),
+                Cell::hundredths(c.adjust_fen),
                 c.cert_no.clone().into(),
                 day(c.cert_issued_on),
             ]
@@ -808,15 +805,15 @@ fn report_row(l: &ReportLine, name: String) -> Vec<Cell> {
     vec![
         Cell::from(name),
         Cell::from(l.signed),
-        centi(l.signed_area_centi).into(),
-        centi(l.signed_fen).into(),
+        Cell::Hundredths(l.signed_area_centi),
+        Cell::Hundredths(l.signed_fen),
         Cell::from(l.mortgages),
         Cell::from(l.filed),
         Cell::from(l.collected),
         Cell::from(l.voided),
-        centi(l.voided_fen).into(),
+        Cell::Hundredths(l.voided_fen),
         Cell::from(l.settled),
-        centi(l.settled_fen).into(),
+        Cell::Hundredths(l.settled_fen),
         Cell::from(l.certificates),
     ]
 }

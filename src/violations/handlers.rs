@@ -553,7 +553,7 @@ fn export_sheet(rows: &[ViolationLine], loc: Locale) -> Sheet {
                     .map(|n| n.to_string())
                     .unwrap_or_default()
                     .into(),
-                v.fine_fen.map(yuan).unwrap_or_default().into(),
+                Cell::hundredths(v.fine_fen),
                 outcome
                     .map(|o| penalty(loc, &o, v.charge_fen))
                     .unwrap_or_default()

@@ -11,6 +11,26 @@ use crate::error::AppError;
 pub enum Cell {
     Text(String),
     Int(i64),
+    /// A number with two decimals kept in hundredths (yuan in fen, m² in
+    /// hundredths): a number a spreadsheet can add up, shown as 1234.50.
+    Hundredths(i64),
+}
+
+impl Cell {
+    /// [`Cell::Hundredths`], or an empty cell for none.
+    pub fn hundredths(n: Option<i64>) -> Cell {
+        n.map_or_else(|| Cell::Text(String::new()), Cell::Hundredths)
+    }
+}
+
+/// `n` hundredths as text with two decimals: -183488.16.
+fn two_decimals(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    format!(
+        "{sign}{}.{:02}",
+        n.unsigned_abs() / 100,
+        n.unsigned_abs() % 100
+    )
 }
 
 impl From<String> for Cell {
@@ -175,6 +195,7 @@ pub fn csv(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
                 .map(|c| match c {
                     Cell::Text(s) => defuse(s),
                     Cell::Int(n) => n.to_string(),
+                    Cell::Hundredths(n) => two_decimals(*n),
                 })
                 .collect();
             w.write_record(&rec).map_err(anyhow::Error::from)?;
@@ -199,6 +220,7 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
     ws.set_name(if name.is_empty() { "Sheet1" } else { &name })
         .map_err(fail)?;
     let bold = Format::new().set_bold();
+    let decimals = Format::new().set_num_format("0.00");
     for (c, h) in sheet.headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &bold)
             .map_err(fail)?;
@@ -209,6 +231,9 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
             match cell {
                 Cell::Text(s) => ws.write_string(r, c, s).map_err(fail)?,
                 Cell::Int(n) => ws.write_number(r, c, *n as f64).map_err(fail)?,
+                Cell::Hundredths(n) => ws
+                    .write_number_with_format(r, c, *n as f64 / 100.0, &decimals)
+                    .map_err(fail)?,
             };
         }
     }
@@ -260,6 +285,21 @@ mod tests {
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
         assert!(text.starts_with("\"时间\",\"操作\",\"编号\"\r\n"), "{text}");
         assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+    }
+
+    #[test]
+    fn amounts_are_numbers_with_two_decimals_not_defused_text() {
+        let sheet = Sheet {
+            title: "t".into(),
+            headers: vec!["a".into(), "b".into(), "c".into()],
+            rows: vec![vec![
+                Cell::Hundredths(-18_348_816),
+                Cell::Hundredths(5),
+                Cell::hundredths(None),
+            ]],
+        };
+        let text = String::from_utf8(csv(&sheet).unwrap()[3..].to_vec()).unwrap();
+        assert!(text.ends_with("\"-183488.16\",\"0.05\",\"\"\r\n"), "{text}");
     }
 
     #[test]

@@ -331,6 +331,23 @@ async fn a_mortgage_contract_is_followed_from_filing_to_its_certificate_and_repo
     let csv = res.text().await.unwrap();
     assert!(csv.contains("Of which mortgages"), "{csv}");
     assert!(csv.contains(PROJECT));
+    assert!(
+        csv.contains(r#""1","2515.07","1""#),
+        "amounts as plain numbers: {csv}"
+    );
+    // In the workbook the amounts are numbers finance can add up.
+    let res = specialist
+        .get(&format!("/contracts/report.xlsx?month={month}"))
+        .await;
+    let bytes = res.bytes().await.unwrap().to_vec();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(
+        sheet.get_value((1, 10)),
+        Some(&calamine::Data::Float(2515.07)),
+        "the settled amount"
+    );
     // On paper, the same table, to sign and hand to finance.
     let print = format!("/contracts/report/print?month={month}");
     assert!(report.contains(&format!(r#"href="{print}""#)));
