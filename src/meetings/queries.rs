@@ -107,6 +107,26 @@ pub async fn create(
 
 /// A record with the names of its chair, its recorder and its last corrector:
 /// one statement.
+/// A meeting of `kind` other than `except` that started in `[from, until)`:
+/// the record a new one would repeat.
+pub async fn recorded_between(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    (from, until): (DateTime<Utc>, DateTime<Utc>),
+    except: Option<i64>,
+) -> QueryResult<Option<Meeting>> {
+    meetings::table
+        .filter(meetings::kind.eq(kind))
+        .filter(meetings::started_at.ge(from))
+        .filter(meetings::started_at.lt(until))
+        .filter(meetings::id.ne(except.unwrap_or(0)))
+        .order(meetings::started_at)
+        .select(Meeting::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<MeetingRecord> {
     meetings::table
         .inner_join(users::table.on(users::id.eq(meetings::chair_id)))

@@ -11,7 +11,7 @@ use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::forms::MeetingInput;
+use super::forms::{MeetingInput, ValidMeeting};
 use super::models::{Counts, MeetingLine, MeetingRecord, NewMeeting};
 use super::queries::{self, Filter};
 use super::views::{
@@ -149,7 +149,13 @@ async fn read(
     let token = once::check(conn, session, page, &mut input.form_token, &mut errors).await?;
     let staff = queries::staff(conn, of).await?;
     let now = Utc::now();
-    let valid = input.validate(&mut errors, now, page.tz, &staff);
+    let mut valid = input.validate(&mut errors, now, page.tz, &staff);
+    if let Some(v) = &valid {
+        if let Some(message) = repeats(page, conn, v, of).await? {
+            errors.add_text("day", message);
+            valid = None;
+        }
+    }
     Ok(Sent {
         errors,
         token,
@@ -157,6 +163,43 @@ async fn read(
         now,
         valid,
     })
+}
+
+/// What a meeting `v` (recorded as `of`, when correcting) would repeat: the
+/// day's morning meeting, held once a day (晨会每天执行), or a meeting of the
+/// same kind at the same minute. Attendance would otherwise count twice.
+async fn repeats(
+    page: &UserPage,
+    conn: &mut DbConn,
+    v: &ValidMeeting,
+    of: Option<i64>,
+) -> Result<Option<String>, AppError> {
+    let (span, key) = if v.kind == "morning" {
+        let day = v.started_at.with_timezone(&page.tz).date_naive();
+        let start = |d: chrono::NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(page.tz).earliest())
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let span = start(day).zip(day.succ_opt().and_then(start));
+        (span, "meetings.error.same_day")
+    } else {
+        let span = (v.started_at, v.started_at + chrono::Duration::minutes(1));
+        (Some(span), "meetings.error.same_time")
+    };
+    let Some(span) = span else {
+        return Ok(None);
+    };
+    let Some(other) = queries::recorded_between(conn, v.kind, span, of).await? else {
+        return Ok(None);
+    };
+    Ok(Some(page.tf(
+        key,
+        &[
+            ("number", &other.number()),
+            ("at", &page.ctx().datetime(&other.started_at)),
+        ],
+    )))
 }
 
 /// POST /meetings/new: the record of a meeting held, with who attended.

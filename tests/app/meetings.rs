@@ -225,6 +225,21 @@ async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and
     let again = supervisor.post("/meetings/new", &fields).await;
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&again), path);
+    // Recorded again from a fresh form (a colleague, another tab): refused,
+    // so nobody's attendance counts twice; the input is kept.
+    let token = supervisor.form_token("/meetings/new").await;
+    let mut fields = record(&chair, &people, &[("day", &today)]);
+    fields.push(("form_token", &token));
+    let twice = supervisor.post("/meetings/new", &fields).await;
+    assert_eq!(twice.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = twice.text().await.unwrap();
+    let number = format!("HY-{}", path.trim_start_matches("/meetings/"));
+    let message = text_of(&body, "#e-day").unwrap();
+    assert!(
+        message.starts_with("这一天的晨会已经记录过") && message.contains(&number),
+        "{message}"
+    );
+    assert_eq!(value_of(&body, "#f-day").unwrap(), today);
 
     let mut conn = app.db().await;
     let records: i64 = meetings::table.count().get_result(&mut conn).await.unwrap();
@@ -540,8 +555,14 @@ async fn the_attendance_by_person_counts_each_persons_meetings_of_the_month() {
         .await
         .to_string();
     let today = day(0);
-    for (start, end, came) in [("00:00", "00:01", "late"), ("00:02", "00:03", "absent")] {
-        let (_, form) = supervisor.page("/meetings/new?kind=morning").await;
+    // The day's morning meeting, then a training session (a second morning
+    // meeting the same day would be refused).
+    let meetings = [
+        ("morning", "00:00", "00:01", "late"),
+        ("training", "00:02", "00:03", "absent"),
+    ];
+    for (kind, start, end, came) in meetings {
+        let (_, form) = supervisor.page(&format!("/meetings/new?kind={kind}")).await;
         let people: Vec<(String, String)> = listed(&form)
             .into_iter()
             .map(|(id, att)| {
@@ -557,7 +578,12 @@ async fn the_attendance_by_person_counts_each_persons_meetings_of_the_month() {
         let mut fields = record(
             &chair,
             &people,
-            &[("day", &today), ("start", start), ("end", end)],
+            &[
+                ("kind", kind),
+                ("day", &today),
+                ("start", start),
+                ("end", end),
+            ],
         );
         fields.push(("form_token", &token));
         let res = supervisor.post("/meetings/new", &fields).await;
