@@ -471,6 +471,26 @@ pub async fn add_resident(
         )
         .await;
     };
+    // One ID number, one person: a second resident of the room with it is
+    // refused (the same person under another name, or a number mistyped).
+    let holder = match v.id_number.as_str() {
+        "" => None,
+        n => queries::resident_with_id_number(&mut conn, id, n).await?,
+    };
+    if let Some(name) = holder {
+        let message = page.tf("properties.error.id_number_taken", &[("name", &name)]);
+        errors.add_text("id_number", message);
+        return room_page(
+            &page,
+            &mut conn,
+            id,
+            false,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     let meta = page.meta();
     let me = page.user().id;
     let saved = conn

@@ -203,6 +203,23 @@ pub async fn residents_of(
         .await
 }
 
+/// The name of a current resident of `room` with ID number `id_number` (a
+/// number names one person: a second resident with it is a slip of the pen).
+pub async fn resident_with_id_number(
+    conn: &mut AsyncPgConnection,
+    room: i64,
+    id_number: &str,
+) -> QueryResult<Option<String>> {
+    residents::table
+        .filter(residents::room_id.eq(room))
+        .filter(residents::moved_out.is_null())
+        .filter(residents::id_number.eq(crate::db::sealed::Sealed::from(id_number)))
+        .select(residents::name)
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn insert_resident(
     conn: &mut AsyncPgConnection,
     new: &NewResident<'_>,

@@ -400,6 +400,31 @@ async fn a_resident_id_is_checked_and_shown_masked() {
         .unwrap();
     assert!(raw.id_number.starts_with("s1:"), "{}", raw.id_number);
     assert!(!raw.id_number.contains("1101051949"));
+
+    // The same number under another name: refused on the number, input kept.
+    let twice = b
+        .submit(
+            &room,
+            &format!("{room}/residents"),
+            &[
+                ("kind", "tenant"),
+                ("name", "王晓明"),
+                ("phone", ""),
+                ("id_type", "resident_id"),
+                ("id_number", "11010519491231002X"),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = twice.text().await.unwrap();
+    assert!(
+        text_of(&body, "#e-id_number")
+            .unwrap()
+            .starts_with("此房间已有一位证件号码相同的住户（王小明）"),
+        "{body}"
+    );
+    assert_eq!(value_of(&body, "#f-name").unwrap(), "王晓明");
+    assert_eq!(count(&app, "residents").await, 1);
 }
 
 #[tokio::test]
