@@ -399,6 +399,13 @@ pub async fn recompute_retention(conn: &mut AsyncPgConnection, scope: Scope) -> 
     .await
 }
 
+impl Moved {
+    /// Its archive's label, as every archive page writes it.
+    pub fn label(&self) -> String {
+        super::models::label(&self.building_code, &self.unit, self.floor, &self.number)
+    }
+}
+
 /// A document whose retention date a schedule change would move.
 #[derive(QueryableByName, Debug, Clone)]
 pub struct Moved {
@@ -409,7 +416,13 @@ pub struct Moved {
     #[diesel(sql_type = Text)]
     pub title: String,
     #[diesel(sql_type = Text)]
-    pub label: String,
+    pub building_code: String,
+    #[diesel(sql_type = Text)]
+    pub unit: String,
+    #[diesel(sql_type = Integer)]
+    pub floor: i32,
+    #[diesel(sql_type = Text)]
+    pub number: String,
     #[diesel(sql_type = Nullable<Date>)]
     pub old: Option<NaiveDate>,
     #[diesel(sql_type = Nullable<Date>)]
@@ -433,7 +446,7 @@ pub async fn preview_schedule(
      + make_interval(years => $3))::date";
     diesel::sql_query(format!(
         "SELECT d.id, d.archive_id, d.title, \
-         a.building_code || '-' || a.floor || '-' || a.number AS label, \
+         a.building_code, a.unit, a.floor, a.number, \
          d.retain_until AS old, {derived} AS new \
          FROM archive_documents d JOIN archives a ON a.id = d.archive_id \
          JOIN residents r ON r.id = a.resident_id \

@@ -769,6 +769,11 @@ async fn retention_dates_run_from_each_kind_of_event_and_a_change_is_previewed()
     let body = res.text().await.unwrap();
     assert!(text_of(&body, "#moved-count").unwrap().contains("1 份"));
     assert!(body.contains("2026-06-30"), "the new date is shown");
+    // The archive is named as its own page names it, unit and all.
+    let (_, archive) = keeper.page(&format!("/archives/{owner}")).await;
+    let label = text_of(&body, "#preview tbody td a").unwrap();
+    assert!(label.matches('-').count() == 3, "{label}");
+    assert!(archive.contains(&label), "{label}");
     assert_eq!(
         retain_until(&app, "身份证").await,
         d("2028-06-30"),
