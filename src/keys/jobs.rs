@@ -146,6 +146,9 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
     };
     let specialist: Option<i64> = user("specialist").first(conn).await.optional()?;
     let engineer: Option<i64> = user("engineer").first(conn).await.optional()?;
+    // The loan awaiting approval is the employee's: the engineering manager,
+    // who approves it, may not approve a loan of his own.
+    let employee: Option<i64> = user("employee").first(conn).await.optional()?;
     let (Some(specialist), Some(engineer)) = (specialist, engineer) else {
         return Ok(());
     };
@@ -200,14 +203,20 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
     ];
     for (status, hours, purpose, order, (key, category)) in demo {
         let due = now + chrono::Duration::hours(hours);
+        let (borrower, borrower_name) = match employee.filter(|_| status == "pending") {
+            Some(e) => (e, "员工 赵磊"),
+            None => (engineer, "工程部经理 刘洋"),
+        };
+        // Filed six hours before it falls due, or just now for one due later.
+        let filed = (due - chrono::Duration::hours(6)).min(now - chrono::Duration::minutes(10));
         let id = queries::create_loan(
             conn,
             &super::models::NewLoan {
                 category,
                 building_id: *b,
                 borrower_kind: "staff",
-                borrower_id: Some(engineer),
-                borrower_name: "工程部经理 刘洋",
+                borrower_id: Some(borrower),
+                borrower_name,
                 borrower_company: "",
                 borrower_id_number: "".into(),
                 work_order: order,
@@ -219,7 +228,7 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
                     "approved"
                 },
                 requested_by: specialist,
-                created_at: due - chrono::Duration::hours(6),
+                created_at: filed,
             },
         )
         .await?;
@@ -235,7 +244,7 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
                 &super::KEY_LOAN,
                 Some(&[vec![approver, crate::auth::Role::CenterManager]]),
                 id,
-                &format!("工程部经理 刘洋 · {purpose}"),
+                &format!("{borrower_name} · {purpose}"),
                 specialist,
                 config,
                 now,

@@ -2073,3 +2073,29 @@ async fn the_colleague_a_loan_is_for_never_approves_it() {
         .unwrap();
     assert_eq!(status, "pending");
 }
+
+#[tokio::test]
+async fn the_demo_loans_were_filed_in_the_past_and_the_pending_one_awaits_the_engineer() {
+    use kefu::schema::key_loans;
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    kefu::demo::seed_properties(&mut conn).await.unwrap();
+    kefu::keys::seed_demo(&mut conn, &app.config).await.unwrap();
+
+    let filed: Vec<chrono::DateTime<chrono::Utc>> = key_loans::table
+        .select(key_loans::created_at)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(filed.len(), 3);
+    let now = chrono::Utc::now();
+    assert!(filed.iter().all(|t| *t <= now), "{filed:?}");
+    let pending: i64 = key_loans::table
+        .filter(key_loans::status.eq("pending"))
+        .select(key_loans::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (approver, _, _) = task_of(&app, "key_loan", pending).await;
+    assert_eq!(approver, username(Role::EngineeringManager));
+}
