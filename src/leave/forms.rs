@@ -94,6 +94,15 @@ impl LeaveInput {
         if end.is_none() {
             errors.add("end_date", "leave.error.date");
         }
+        // The lists offer these; anything else came from a tampered form.
+        for (field, value, ok) in [
+            ("start_half", &self.start_half, ["am", "pm"]),
+            ("end_half", &self.end_half, ["pm", "am"]),
+        ] {
+            if !value.is_empty() && !ok.contains(&value.as_str()) {
+                errors.add(field, "leave.error.half");
+            }
+        }
         let start_pm = self.start_half == "pm";
         let end_am = self.end_half == "am";
         let mut half_days = 0;

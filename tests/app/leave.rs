@@ -102,6 +102,28 @@ async fn each_bad_field_gets_its_own_message() {
         )
         .await;
     assert_eq!(bad_date.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A half day the lists do not offer (a tampered form).
+    let (far, far_end) = (day(4), day(5));
+    let odd = employee
+        .submit(
+            "/leave/new",
+            "/leave/new",
+            &[
+                ("leave_type", "annual"),
+                ("start_date", &far),
+                ("start_half", "noon"),
+                ("end_date", &far_end),
+                ("reason", "旅行"),
+            ],
+        )
+        .await;
+    assert_eq!(odd.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = odd.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-start_half").unwrap(),
+        "请从列表中选择上午或下午。"
+    );
+    assert_eq!(text_of(&body, "#f-reason").unwrap(), "旅行", "input kept");
     assert_eq!(rows(&app).await, (0, 0, 0));
 }
 
