@@ -369,7 +369,7 @@ async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change
     let body = res.text().await.unwrap();
     assert_eq!(
         text_of(&body, "#e-effective_on").unwrap(),
-        "请按 YYYY-MM-DD 填写生效日期。"
+        "请按 YYYY-MM-DD 填写生效日期，年份在 1900 至 2200 之间。"
     );
     assert_eq!(
         text_of(&body, "#e-change_note").unwrap(),

@@ -275,7 +275,7 @@ async fn a_date_chrono_reads_but_postgresql_cannot_hold_is_a_date_error_not_a_50
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         text_of(&body, ".flash-error").unwrap(),
-        "日期格式应为 YYYY-MM-DD。"
+        "日期格式应为 YYYY-MM-DD，年份在 1900 至 2200 之间。"
     );
 }
 
