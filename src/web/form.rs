@@ -3,6 +3,11 @@
 //! A NUL character is dropped from everything a user sends (form fields, query
 //! parameters, uploaded fields and file names): no browser types one, PostgreSQL
 //! cannot store one in text, and a refusal would lose the rest of the input.
+//!
+//! A form field typed with a Chinese input method's full-width characters
+//! (１２３，Ａ－１) is read as its ASCII text when that is all it holds:
+//! numbers, dates, phones and codes then mean what they say. Text with any
+//! other character (Chinese prose and its punctuation) is kept as typed.
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 use serde::de::DeserializeOwned;
@@ -32,7 +37,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
                 return Err(AppError::BadRequest);
             }
             let bytes = bytes.await.map_err(|_| AppError::BadRequest)?;
-            serde_html_form::from_bytes::<T>(&without_nul(&bytes))
+            let body = without_nul(&bytes);
+            serde_html_form::from_bytes::<T>(&half_width_fields(&body))
                 .map(Form)
                 .map_err(|e| {
                     tracing::info!(error = %e, "form body refused");
@@ -134,6 +140,54 @@ fn without_nul(bytes: &[u8]) -> Cow<'_, [u8]> {
         i += 1;
     }
     Cow::Owned(out)
+}
+
+/// The body with each field that is typed in full-width ASCII (and spaces)
+/// alone rewritten in ASCII; passwords are left as typed. A body with no
+/// full-width character is returned as it is, unparsed.
+fn half_width_fields(body: &[u8]) -> Cow<'_, [u8]> {
+    // U+3000 and U+FF01..U+FF5E: E3 80 80, EF BC xx, EF BD xx, raw or escaped.
+    let escaped = [b"%ef%bc".as_slice(), b"%ef%bd", b"%e3%80%80"];
+    let raw = [[0xEF, 0xBC].as_slice(), &[0xEF, 0xBD], &[0xE3, 0x80, 0x80]];
+    let has = |needle: &[u8]| {
+        body.windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    if !escaped.iter().chain(raw.iter()).any(|n| has(n)) {
+        return Cow::Borrowed(body);
+    }
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in url::form_urlencoded::parse(body) {
+        let plain = if name.contains("password") {
+            None
+        } else {
+            half_width(&value)
+        };
+        out.append_pair(&name, plain.as_deref().unwrap_or(&value));
+    }
+    Cow::Owned(out.finish().into_bytes())
+}
+
+/// `value` in ASCII when it is typed in full-width ASCII and spaces alone
+/// (mixed with ASCII or not): "１，２" is "1,2". `None` when it holds any other
+/// character, or no full-width one.
+pub fn half_width(value: &str) -> Option<String> {
+    let mut changed = false;
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        let ascii = match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0)?,
+            c if c.is_ascii() => {
+                out.push(c);
+                continue;
+            }
+            _ => return None,
+        };
+        changed = true;
+        out.push(ascii);
+    }
+    changed.then_some(out)
 }
 
 /// A decoded text without its NUL characters.
@@ -332,6 +386,36 @@ impl FromRequest for Upload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_width_ascii_alone_is_read_as_ascii_and_prose_is_kept() {
+        assert_eq!(half_width("１，２").as_deref(), Some("1,2"));
+        assert_eq!(
+            half_width("１３８　１２３４ 5678").as_deref(),
+            Some("138 1234 5678")
+        );
+        assert_eq!(
+            half_width("２０２６－１２－０１").as_deref(),
+            Some("2026-12-01")
+        );
+        assert_eq!(half_width("12"), None, "nothing to change");
+        assert_eq!(half_width("钥匙，２把"), None, "prose stays as typed");
+        let body = "units=%EF%BC%91%EF%BC%8C%EF%BC%92&note=%E9%92%A5%EF%BC%8C&password=%EF%BD%90";
+        let read: Vec<(String, String)> =
+            serde_html_form::from_bytes(&half_width_fields(body.as_bytes())).unwrap();
+        assert_eq!(
+            read,
+            [
+                ("units".to_owned(), "1,2".to_owned()),
+                ("note".to_owned(), "钥，".to_owned()),
+                ("password".to_owned(), "ｐ".to_owned()),
+            ]
+        );
+        assert!(matches!(
+            half_width_fields(b"a=1&b=%E9%92%A5"),
+            Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn nuls_are_dropped_and_nothing_else() {

@@ -283,6 +283,17 @@ async fn rooms_are_generated_in_bulk_and_not_twice() {
     );
     assert!(page2.contains("已生成 0 个房间（12 个已存在"));
     assert_eq!(count(&app, "rooms").await, 12);
+    // Typed with a Chinese input method's full-width digits: the same rooms.
+    let full_width = [
+        ("units", "１，２"),
+        ("floor_from", "１"),
+        ("floor_to", "３"),
+        ("per_floor", "２"),
+    ];
+    let typed = b.post(&format!("{building}/generate"), &full_width).await;
+    let (_, page3) = b.page(&location(&typed)).await;
+    assert!(page3.contains("已生成 0 个房间（12 个已存在"), "{page3}");
+    assert_eq!(count(&app, "rooms").await, 12);
     let bad = b
         .post(
             &format!("{building}/generate"),
