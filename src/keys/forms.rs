@@ -287,6 +287,9 @@ impl CloseInput {
     /// The keys ticked as lost and the account: one is needed when any is ticked.
     pub fn validate(&self, errors: &mut FieldErrors) -> Option<(Vec<i64>, String)> {
         let lost = ids(&self.lost);
+        if self.lost.iter().any(|s| s.trim().parse::<i64>().is_err()) {
+            errors.add("lost", "keys.error.lost_unknown");
+        }
         let account = self.account.trim().to_owned();
         if !lost.is_empty() && account.is_empty() {
             errors.add("account", "keys.error.account");

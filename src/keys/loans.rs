@@ -729,9 +729,13 @@ pub async fn give_back(
                 return Err(AppError::Forbidden);
             }
             if loan.status != "out" {
-                return Ok(false);
+                return Ok(Some(false));
             }
-            let lost: Vec<i64> = lost.iter().copied().filter(|k| ids.contains(k)).collect();
+            // Only a key of this loan can be lost on it (the form offers no
+            // other: a tampered form).
+            if lost.iter().any(|k| !ids.contains(k)) {
+                return Ok(None);
+            }
             let back: Vec<i64> = ids.iter().copied().filter(|k| !lost.contains(k)).collect();
             let now = Utc::now();
             queries::close_lines(conn, id, &lost, now).await?;
@@ -778,9 +782,14 @@ pub async fn give_back(
                 json!({ "returned": back, "lost": lost, "account": account }),
             )
             .await?;
-            Ok(true)
+            Ok(Some(true))
         })
         .await?;
+    let Some(done) = done else {
+        errors.add("lost", "keys.error.lost_unknown");
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_show(&page, &mut conn, id, input, &errors, status).await;
+    };
     if done {
         flash(
             &session,

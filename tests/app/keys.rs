@@ -946,6 +946,23 @@ async fn a_return_records_who_received_it_and_a_loss_needs_an_account() {
     );
     assert_eq!(text_of(&body, "#f-account").unwrap(), long);
     assert_eq!(loan_status(&app, loan).await, "out");
+    // A key not on this loan (or no key at all) ticked on a tampered form:
+    // refused, rather than the loan closed as fully returned.
+    let other = (key + 1000).to_string();
+    for lost in [other.as_str(), "abc"] {
+        let res = clerk
+            .post(
+                &format!("/keys/loans/{loan}/return"),
+                &[("lost", lost), ("account", "遗失")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{lost}");
+        let body = res.text().await.unwrap();
+        assert!(text_of(&body, "#e-lost")
+            .unwrap()
+            .starts_with("勾选的遗失钥匙不在这次借出之中"));
+        assert_eq!(loan_status(&app, loan).await, "out", "{lost}");
+    }
     clerk
         .post(
             &format!("/keys/loans/{loan}/return"),
