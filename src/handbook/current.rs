@@ -87,7 +87,9 @@ impl Current {
     /// then by how early the match sits, then in reading order.
     pub fn search(&self, q: &str, limit: usize) -> Vec<&Hit> {
         let needle = q.to_lowercase();
-        if needle.is_empty() {
+        // Words apart ("钥匙 借用") are each looked for: a clause holds them all.
+        let terms = search_terms(&needle);
+        if terms.is_empty() {
             return Vec::new();
         }
         let wanted = trigrams(q);
@@ -96,7 +98,10 @@ impl Current {
             .iter()
             .enumerate()
             .filter_map(|(i, c)| {
-                let at = c.lower.find(&needle)?;
+                let at = c.lower.find(terms[0])?;
+                if !terms[1..].iter().all(|t| c.lower.contains(t)) {
+                    return None;
+                }
                 let chars_before = c.lower[..at].chars().count();
                 Some((similarity(&wanted, &c.trigrams), chars_before, i))
             })
@@ -108,6 +113,13 @@ impl Current {
             .map(|(_, _, i)| &self.clauses[i].hit)
             .collect()
     }
+}
+
+/// The words of a search, apart at spaces (an ideographic one too).
+pub fn search_terms(q: &str) -> Vec<&str> {
+    q.split(|c: char| c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 /// Reads the whole current handbook: three statements.

@@ -118,24 +118,31 @@ impl SearchPage<'_> {
     }
 }
 
-/// Escapes `text` and marks every case-insensitive occurrence of `q`.
+/// Escapes `text` and marks every case-insensitive occurrence of each word of
+/// `q`.
 pub fn highlight(text: &str, q: &str) -> String {
     use super::diff::escape;
-    let q = q.trim();
-    if q.is_empty() {
+    let lower_q = q.to_lowercase();
+    let terms = super::current::search_terms(&lower_q);
+    if terms.is_empty() {
         return escape(text);
     }
     let lower_text = text.to_lowercase();
-    let lower_q = q.to_lowercase();
     // Lower-casing may change lengths outside ASCII; then mark nothing rather than mis-cut.
     if lower_text.len() != text.len() {
         return escape(text);
     }
     let mut out = String::new();
     let mut at = 0;
-    while let Some(i) = lower_text[at..].find(&lower_q) {
-        let start = at + i;
-        let end = start + lower_q.len();
+    // The next occurrence of any word, the longest where two start together.
+    let next = |from: usize| {
+        terms
+            .iter()
+            .filter_map(|t| lower_text[from..].find(t).map(|i| (from + i, t.len())))
+            .min_by_key(|&(start, len)| (start, std::cmp::Reverse(len)))
+    };
+    while let Some((start, len)) = next(at) {
+        let end = start + len;
         if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
             break;
         }

@@ -233,6 +233,16 @@ async fn search_finds_key_and_archive_destruction_clauses() {
     assert_eq!(cites[0], "住户档案管理规定 6", "{cites:?}");
     assert!(archive.contains("<mark>档案销毁</mark>"));
 
+    // Two words apart: the clauses holding both, each word marked.
+    let (_, both) = employee.page("/handbook/search?q=钥匙%20标签").await;
+    let cites = texts_of(&both, ".hb-hit-cite");
+    assert!(
+        cites.contains(&"钥匙管理规定 2(2)②".to_owned()),
+        "{cites:?}"
+    );
+    assert!(!cites.contains(&"钥匙管理规定 1".to_owned()), "{cites:?}");
+    assert!(both.contains("<mark>钥匙</mark>") && both.contains("<mark>标签</mark>"));
+
     let (_, none) = employee.page("/handbook/search?q=不存在的词语").await;
     assert_eq!(text_of(&none, "#hit-count").unwrap(), "找到 0 条相关条款。");
     let long = "钥".repeat(51);
