@@ -633,7 +633,7 @@ fn export_sheet(rows: &[ComplaintLine], ctx: &PageCtx, loc: Locale) -> Sheet {
                 c.content.clone().into(),
                 r.recorder.clone().into(),
                 r.assignee.clone().unwrap_or_default().into(),
-                loc.t_in("complaints.status", &c.status).into(),
+                loc.t_in("complaints.status", c.state()).into(),
                 c.resolved_at
                     .map(|t| ctx.datetime(&t))
                     .unwrap_or_default()

@@ -39,6 +39,16 @@ impl Complaint {
         crate::properties::personal::mask_phone(&self.customer_phone)
     }
 
+    /// Its state as the register shows it: an open matter nobody is assigned
+    /// to yet is waiting to be assigned, not followed up.
+    pub fn state(&self) -> &str {
+        if self.status == "open" && self.assignee_id.is_none() {
+            "unassigned"
+        } else {
+            &self.status
+        }
+    }
+
     /// Whether `user` works on it: who recorded it or who it is assigned to.
     pub fn involves(&self, user: i64) -> bool {
         self.recorded_by == user || self.assignee_id == Some(user)

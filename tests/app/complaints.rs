@@ -107,6 +107,8 @@ async fn a_matter_is_recorded_assigned_by_mail_followed_up_and_done() {
         .await
         .is_some());
 
+    let state = |html: &str| text_of(html, "#complaint-status").unwrap_or_default();
+    assert_eq!(state(&supervisor.page(&page).await.1), "待分派");
     // Not theirs: the specialist may not open it until it is given to them.
     assert_eq!(specialist.page(&page).await.0, StatusCode::FORBIDDEN);
     let me = user_id(&app, "specialist").await.to_string();
@@ -123,6 +125,7 @@ async fn a_matter_is_recorded_assigned_by_mail_followed_up_and_done() {
         ("open".into(), Some(me.parse().unwrap()))
     );
     assert_eq!(unassigned().await, 0);
+    assert_eq!(state(&supervisor.page(&page).await.1), "跟进中");
     // Assigned again to the same person: nothing changes, nobody is mailed twice.
     supervisor
         .post(&format!("{page}/assign"), &[("assignee", &me)])
