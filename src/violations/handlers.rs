@@ -523,7 +523,7 @@ pub async fn print(
     Ok(html(StatusCode::OK, body))
 }
 
-fn export_sheet(rows: &[ViolationLine], loc: Locale) -> Sheet {
+fn export_sheet(lines: &[ViolationLine], loc: Locale) -> Sheet {
     let headers = [
         "violations.number",
         "violations.occurred_on",
@@ -537,7 +537,7 @@ fn export_sheet(rows: &[ViolationLine], loc: Locale) -> Sheet {
         "violations.decided_by",
         "violations.note",
     ];
-    let rows = rows
+    let rows = lines
         .iter()
         .map(|r| {
             let v = &r.v;
@@ -562,7 +562,16 @@ fn export_sheet(rows: &[ViolationLine], loc: Locale) -> Sheet {
                 v.decision_note.clone().into(),
             ]
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut rows = rows;
+    if !rows.is_empty() {
+        // The fines of the confirmed breaches, under their column.
+        let mut total = vec![Cell::from(loc.t("violations.fines_total"))];
+        total.resize_with(7, || Cell::from(""));
+        total.push(Cell::Hundredths(super::views::fines_total(lines)));
+        total.resize_with(headers.len(), || Cell::from(""));
+        rows.push(total);
+    }
     Sheet::new(loc, "violations.title", &headers, rows)
 }
 

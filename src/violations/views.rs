@@ -227,4 +227,20 @@ pub struct ViolationPrint<'a> {
     pub truncated: bool,
 }
 
+impl ViolationPrint<'_> {
+    /// The fines of the confirmed breaches listed, in 元: what the sheet
+    /// hands on to be collected.
+    pub fn fines_total(&self) -> String {
+        yuan(fines_total(&self.rows))
+    }
+}
+
+/// The fines of the confirmed breaches among `rows`, in fen.
+pub fn fines_total(rows: &[ViolationLine]) -> i64 {
+    rows.iter()
+        .filter(|r| r.v.status == "confirmed")
+        .filter_map(|r| r.v.fine_fen)
+        .sum()
+}
+
 violation_text!(ViolationForm, ViolationList, ViolationShow, ViolationPrint);

@@ -511,6 +511,13 @@ async fn late_registers_and_keys_kept_too_long_are_proposed_once_never_fined_by_
         .await
         .unwrap();
     assert!(csv.contains("接待来访客户管理规定 4") && csv.contains("钥匙管理规定 2(1)②"));
+    // The fines of the confirmed ones add up on a last line (the proposed
+    // one counts nothing yet).
+    let last = csv.trim_end().lines().last().unwrap();
+    assert!(
+        last.starts_with(r#""已确认违规罚款合计""#) && last.contains(r#""15.00""#),
+        "{last}"
+    );
     let csv = specialist
         .get("/violations.csv")
         .await
@@ -521,6 +528,10 @@ async fn late_registers_and_keys_kept_too_long_are_proposed_once_never_fined_by_
     let (status, paper) = supervisor.page("/violations/print?show=confirmed").await;
     assert_eq!(status, StatusCode::OK);
     assert!(paper.contains("罚款 15 元") && !paper.contains("钥匙管理规定"));
+    assert_eq!(
+        text_of(&paper, "#fines-total").unwrap(),
+        "已确认违规罚款合计：15 元"
+    );
     assert_eq!(
         supervisor.get("/violations.xlsx").await.status(),
         StatusCode::OK
