@@ -304,7 +304,8 @@ pub async fn generate(
     };
     let mut numbers = Vec::new();
     for unit in &g.units {
-        for floor in g.floors.clone() {
+        // Floors count 1 up from the ground and −1 down: there is no floor 0.
+        for floor in g.floors.clone().filter(|f| *f != 0) {
             for i in 1..=g.per_floor {
                 numbers.push((unit.as_str(), floor, forms::room_number(floor, i)));
             }

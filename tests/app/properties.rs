@@ -294,6 +294,23 @@ async fn rooms_are_generated_in_bulk_and_not_twice() {
     let (_, page3) = b.page(&location(&typed)).await;
     assert!(page3.contains("已生成 0 个房间（12 个已存在"), "{page3}");
     assert_eq!(count(&app, "rooms").await, 12);
+    // From the first basement to the first floor: no floor 0 between.
+    let basement = [
+        ("units", "9"),
+        ("floor_from", "-1"),
+        ("floor_to", "1"),
+        ("per_floor", "1"),
+    ];
+    b.post(&format!("{building}/generate"), &basement).await;
+    let mut conn = app.db().await;
+    let mut floors: Vec<i32> = rooms::table
+        .filter(rooms::unit.eq("9"))
+        .select(rooms::floor)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    floors.sort();
+    assert_eq!(floors, [-1, 1]);
     let bad = b
         .post(
             &format!("{building}/generate"),
