@@ -15,7 +15,8 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::users::queries as users;
 use crate::web::context::{flash, rotate_csrf};
-use crate::web::{html, safe_next, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
+use crate::web::form::Verbatim;
+use crate::web::{html, safe_next, see_other, FieldErrors, PageCtx, Query, UserPage};
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -81,7 +82,7 @@ pub async fn login(
     ctx: PageCtx,
     session: Session,
     mut conn: DbConn,
-    Form(form): Form<LoginForm>,
+    Verbatim(form): Verbatim<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let username = form.username.trim().to_lowercase();
     let next = safe_next(Some(&form.next));
@@ -253,7 +254,7 @@ pub async fn change_password(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
-    Form(form): Form<PasswordForm>,
+    Verbatim(form): Verbatim<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let me = page.user();
     let record = users::get(&mut conn, me.id).await?;

@@ -19,33 +19,69 @@ use crate::i18n::Locale;
 
 /// A url-encoded form body. Unlike `web::Form`, repeated fields (checkboxes)
 /// fill a `Vec`. A body that does not fit `T` is a 400 page, never a 500.
+/// Fields typed in full-width ASCII alone are read as ASCII (see the module's
+/// note); [`Verbatim`] keeps every field as typed (passwords).
 pub struct Form<T>(pub T);
+
+/// [`Form`] without the full-width reading: for passwords, which are checked
+/// exactly as typed.
+pub struct Verbatim<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_form = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-        let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            if !is_form {
-                return Err(AppError::BadRequest);
-            }
-            let bytes = bytes.await.map_err(|_| AppError::BadRequest)?;
-            let body = without_nul(&bytes);
-            serde_html_form::from_bytes::<T>(&half_width_fields(&body))
-                .map(Form)
-                .map_err(|e| {
-                    tracing::info!(error = %e, "form body refused");
-                    AppError::BadRequest
-                })
-        })
+        let body = form_body(req, payload);
+        Box::pin(async move { Ok(Form(read_form(&body.await?, true)?)) })
     }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Verbatim<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = form_body(req, payload);
+        Box::pin(async move { Ok(Verbatim(read_form(&body.await?, false)?)) })
+    }
+}
+
+/// The body of a url-encoded form; anything else is a 400.
+fn form_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl std::future::Future<Output = Result<web::Bytes, AppError>> {
+    let is_form = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let bytes = web::Bytes::from_request(req, payload);
+    async move {
+        if !is_form {
+            return Err(AppError::BadRequest);
+        }
+        bytes.await.map_err(|_| AppError::BadRequest)
+    }
+}
+
+/// `bytes` read as `T`, without NULs and, with `half`, with full-width fields
+/// read as ASCII.
+fn read_form<T: DeserializeOwned>(bytes: &[u8], half: bool) -> Result<T, AppError> {
+    let body = without_nul(bytes);
+    let body = if half {
+        match half_width_fields(&body) {
+            Cow::Borrowed(_) => body,
+            Cow::Owned(b) => Cow::Owned(b),
+        }
+    } else {
+        body
+    };
+    serde_html_form::from_bytes::<T>(&body).map_err(|e| {
+        tracing::info!(error = %e, "form body refused");
+        AppError::BadRequest
+    })
 }
 
 /// The years a typed date may fall in: anything outside is a typing error, and
@@ -143,27 +179,25 @@ fn without_nul(bytes: &[u8]) -> Cow<'_, [u8]> {
 }
 
 /// The body with each field that is typed in full-width ASCII (and spaces)
-/// alone rewritten in ASCII; passwords are left as typed. A body with no
-/// full-width character is returned as it is, unparsed.
+/// alone rewritten in ASCII. A body with no such field is returned as it is.
 fn half_width_fields(body: &[u8]) -> Cow<'_, [u8]> {
-    // U+3000 and U+FF01..U+FF5E: E3 80 80, EF BC xx, EF BD xx, raw or escaped.
-    let escaped = [b"%ef%bc".as_slice(), b"%ef%bd", b"%e3%80%80"];
-    let raw = [[0xEF, 0xBC].as_slice(), &[0xEF, 0xBD], &[0xE3, 0x80, 0x80]];
-    let has = |needle: &[u8]| {
-        body.windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
-    };
-    if !escaped.iter().chain(raw.iter()).any(|n| has(n)) {
+    // U+3000 and U+FF01..U+FF5E are E3 80 80 and EF BC xx / EF BD xx, raw or
+    // escaped: a body without a byte E3 or EF, or an escape %E, has none.
+    let may = body.iter().enumerate().any(|(i, b)| {
+        matches!(b, 0xE3 | 0xEF)
+            || (*b == b'%' && body.get(i + 1).is_some_and(|c| matches!(c, b'E' | b'e')))
+    });
+    if !may {
+        return Cow::Borrowed(body);
+    }
+    let fields: Vec<(Cow<str>, Cow<str>)> = url::form_urlencoded::parse(body).collect();
+    let plain: Vec<Option<String>> = fields.iter().map(|(_, v)| half_width(v)).collect();
+    if plain.iter().all(Option::is_none) {
         return Cow::Borrowed(body);
     }
     let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (name, value) in url::form_urlencoded::parse(body) {
-        let plain = if name.contains("password") {
-            None
-        } else {
-            half_width(&value)
-        };
-        out.append_pair(&name, plain.as_deref().unwrap_or(&value));
+    for ((name, value), plain) in fields.iter().zip(&plain) {
+        out.append_pair(name, plain.as_deref().unwrap_or(value));
     }
     Cow::Owned(out.finish().into_bytes())
 }
@@ -172,22 +206,20 @@ fn half_width_fields(body: &[u8]) -> Cow<'_, [u8]> {
 /// (mixed with ASCII or not): "１，２" is "1,2". `None` when it holds any other
 /// character, or no full-width one.
 pub fn half_width(value: &str) -> Option<String> {
-    let mut changed = false;
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        let ascii = match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0)?,
-            c if c.is_ascii() => {
-                out.push(c);
-                continue;
-            }
-            _ => return None,
-        };
-        changed = true;
-        out.push(ascii);
+    let full = |c: char| matches!(c, '\u{3000}' | '\u{FF01}'..='\u{FF5E}');
+    if !value.chars().any(full) || !value.chars().all(|c| c.is_ascii() || full(c)) {
+        return None;
     }
-    changed.then_some(out)
+    Some(
+        value
+            .chars()
+            .map(|c| match c {
+                '\u{3000}' => ' ',
+                c if full(c) => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                c => c,
+            })
+            .collect(),
+    )
 }
 
 /// A decoded text without its NUL characters.
@@ -401,18 +433,26 @@ mod tests {
         assert_eq!(half_width("12"), None, "nothing to change");
         assert_eq!(half_width("钥匙，２把"), None, "prose stays as typed");
         let body = "units=%EF%BC%91%EF%BC%8C%EF%BC%92&note=%E9%92%A5%EF%BC%8C&password=%EF%BD%90";
-        let read: Vec<(String, String)> =
-            serde_html_form::from_bytes(&half_width_fields(body.as_bytes())).unwrap();
+        let read: Vec<(String, String)> = read_form(body.as_bytes(), true).unwrap();
         assert_eq!(
             read,
             [
                 ("units".to_owned(), "1,2".to_owned()),
                 ("note".to_owned(), "钥，".to_owned()),
-                ("password".to_owned(), "ｐ".to_owned()),
+                ("password".to_owned(), "p".to_owned()),
             ]
         );
+        // A password form reads every field as typed.
+        let typed: Vec<(String, String)> = read_form(body.as_bytes(), false).unwrap();
+        assert_eq!(typed[0].1, "１，２");
+        assert_eq!(typed[2].1, "ｐ");
+        // Prose alone: the body is read as it came.
         assert!(matches!(
             half_width_fields(b"a=1&b=%E9%92%A5"),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(
+            half_width_fields("b=钥，".as_bytes()),
             Cow::Borrowed(_)
         ));
     }

@@ -439,8 +439,9 @@ async fn a_new_user_must_choose_a_password_at_first_sign_in() {
             "/account/password",
             &[
                 ("current", &otp),
-                ("new", "lanterns-and-keys"),
-                ("confirm", "lanterns-and-keys"),
+                // Typed in full-width letters: kept exactly as typed.
+                ("new", "ｌａｎｔｅｒｎｓ-and-keys"),
+                ("confirm", "ｌａｎｔｅｒｎｓ-and-keys"),
             ],
         )
         .await;
@@ -464,6 +465,11 @@ async fn a_new_user_must_choose_a_password_at_first_sign_in() {
     );
     assert_eq!(
         again.login("sun.li", "lanterns-and-keys").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not read as ASCII"
+    );
+    assert_eq!(
+        again.login("sun.li", "ｌａｎｔｅｒｎｓ-and-keys").await.status(),
         StatusCode::SEE_OTHER
     );
 }
