@@ -122,7 +122,8 @@ async fn render_show(
     let trail = queries::trail(conn, req.id).await?;
     let pending = queries::pending_task(conn, req.id).await?;
     let may_decide = match &pending {
-        Some(_) if req.requester_id == me => false,
+        // Neither the requester nor the person it is for decides it.
+        Some(_) if req.requester_id == me || req.party_id == Some(me) => false,
         Some(t) => {
             t.approver_id == me
                 || queries::is_deputy(conn, me, t.approver_id, config.today()).await?

@@ -440,11 +440,11 @@ const INBOX: &str = "WITH approvers AS ( \
          OFFSET 0) t \
      CROSS JOIN LATERAL (SELECT approval_requests.id, approval_requests.title, \
          approval_requests.kind, approval_requests.created_at, approval_requests.requester_id, \
-         approval_requests.project_id \
+         approval_requests.project_id, approval_requests.party_id \
          FROM approval_requests WHERE approval_requests.id = t.request_id OFFSET 0) r \
      CROSS JOIN LATERAL (SELECT users.display_name FROM users \
          WHERE users.id = r.requester_id OFFSET 0) u \
-     WHERE r.requester_id <> $1 \
+     WHERE r.requester_id <> $1 AND r.party_id IS DISTINCT FROM $1 \
      ORDER BY t.id LIMIT 500";
 
 /// Inboxes kept per user and day in each instance. Triggers notify an approver

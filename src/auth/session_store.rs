@@ -237,6 +237,7 @@ SELECT cur.state::text AS state,
                                     WHERE t.approver_id = a.approver_id
                                       AND t.status = 'pending'
                                       AND ar.requester_id <> u.id
+                                      AND ar.party_id IS DISTINCT FROM u.id
                                     OFFSET 0) pending),
            -- Current versions published for acknowledgement by one of the user's
            -- posts and not yet confirmed by them: the banner on every page.

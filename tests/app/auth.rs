@@ -469,7 +469,10 @@ async fn a_new_user_must_choose_a_password_at_first_sign_in() {
         "not read as ASCII"
     );
     assert_eq!(
-        again.login("sun.li", "ｌａｎｔｅｒｎｓ-and-keys").await.status(),
+        again
+            .login("sun.li", "ｌａｎｔｅｒｎｓ-and-keys")
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
 }

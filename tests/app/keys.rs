@@ -2058,33 +2058,52 @@ async fn a_rooms_key_set_with_a_bad_cabinet_comes_back_with_the_cabinet_kept() {
 
 #[tokio::test]
 async fn the_colleague_a_loan_is_for_never_approves_it() {
+    use kefu::schema::{approval_deputies, key_loans, mail_outbox};
     let app = TestApp::spawn().await;
     let (clerk, _) = estate(&app).await;
     let key = key_id(&app, "1-配电房", "").await;
-    // The clerk files the loan for the engineering manager, the one who would
-    // approve a facility key: the step passes to the centre manager.
+    // The engineering manager stands in for the centre manager today.
     let engineer = username(Role::EngineeringManager);
+    let mut conn = app.db().await;
+    let today = crate::approvals::today();
+    diesel::insert_into(approval_deputies::table)
+        .values((
+            approval_deputies::user_id.eq(user_id(&app, username(Role::CenterManager)).await),
+            approval_deputies::deputy_id.eq(user_id(&app, engineer).await),
+            approval_deputies::starts_on.eq(today),
+            approval_deputies::ends_on.eq(today),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    // The clerk files a loan for him, the one who would approve a facility
+    // key: the step passes to the centre manager, and not to his deputy.
     let loan = file_loan_for(&app, &clerk, key, "检修配电柜", engineer).await;
 
     let (approver, request, task) = task_of(&app, "key_loan", loan).await;
     assert_eq!(approver, username(Role::CenterManager));
-    let (_, page) = app
-        .login_as(Role::CenterManager)
+    let to: Vec<String> = mail_outbox::table
+        .filter(mail_outbox::message.eq("approval_request"))
+        .select(mail_outbox::to_addr)
+        .load(&mut conn)
         .await
-        .page(&format!("/approvals/{request}"))
-        .await;
+        .unwrap();
+    assert_eq!(to, [mail_of(Role::CenterManager)], "not to the deputy");
+    let manager = app.login_as(Role::CenterManager).await;
+    let (_, page) = manager.page(&format!("/approvals/{request}")).await;
     assert!(
         page.contains("此申请是为其本人办理的，不能由其审批，已转下一位"),
         "the trail says why"
     );
-    // Nor can the engineer decide it by posting the form.
-    let engineer = app.login_as(Role::EngineeringManager).await;
-    let res = approve_as(&engineer, request, task).await;
-    assert_ne!(res.status(), StatusCode::SEE_OTHER);
-    let mut conn = app.db().await;
-    let status: String = kefu::schema::key_loans::table
+    // As the deputy he neither sees it waiting nor can decide it.
+    let deputy = app.login_as(Role::EngineeringManager).await;
+    let (_, inbox) = deputy.page("/approvals").await;
+    assert!(!inbox.contains(&format!("/approvals/{request}")), "{inbox}");
+    let res = approve_as(&deputy, request, task).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let status: String = key_loans::table
         .find(loan)
-        .select(kefu::schema::key_loans::status)
+        .select(key_loans::status)
         .first(&mut conn)
         .await
         .unwrap();
