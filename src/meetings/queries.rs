@@ -105,8 +105,15 @@ pub async fn create(
     Ok(id)
 }
 
-/// A record with the names of its chair, its recorder and its last corrector:
-/// one statement.
+/// Holds meeting records still until the transaction ends: one form at a time
+/// checks for a repeat and saves.
+pub async fn lock_records(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(7306916032493568003)")
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// A meeting of `kind` other than `except` that started in `[from, until)`:
 /// the record a new one would repeat.
 pub async fn recorded_between(
@@ -127,6 +134,8 @@ pub async fn recorded_between(
         .optional()
 }
 
+/// A record with the names of its chair, its recorder and its last corrector:
+/// one statement.
 pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<MeetingRecord> {
     meetings::table
         .inner_join(users::table.on(users::id.eq(meetings::chair_id)))

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::forms::{MeetingInput, ValidMeeting};
-use super::models::{Counts, MeetingLine, MeetingRecord, NewMeeting};
+use super::models::{Counts, Meeting, MeetingLine, MeetingRecord, NewMeeting};
 use super::queries::{self, Filter};
 use super::views::{
     held, AttendancePage, AttendancePrint, MeetingForm, MeetingList, MeetingPrint, MeetingShow,
@@ -149,13 +149,7 @@ async fn read(
     let token = once::check(conn, session, page, &mut input.form_token, &mut errors).await?;
     let staff = queries::staff(conn, of).await?;
     let now = Utc::now();
-    let mut valid = input.validate(&mut errors, now, page.tz, &staff);
-    if let Some(v) = &valid {
-        if let Some(message) = repeats(page, conn, v, of).await? {
-            errors.add_text("day", message);
-            valid = None;
-        }
-    }
+    let valid = input.validate(&mut errors, now, page.tz, &staff);
     Ok(Sent {
         errors,
         token,
@@ -165,15 +159,17 @@ async fn read(
     })
 }
 
-/// What a meeting `v` (recorded as `of`, when correcting) would repeat: the
-/// day's morning meeting, held once a day (晨会每天执行), or a meeting of the
-/// same kind at the same minute. Attendance would otherwise count twice.
+/// The record a meeting `v` (recorded as `of`, when correcting) would repeat:
+/// the day's morning meeting, held once a day (晨会每天执行), or a meeting of
+/// the same kind at the same minute. Attendance would otherwise count twice.
+/// Inside the saving transaction, which it locks against another form's.
 async fn repeats(
     page: &UserPage,
-    conn: &mut DbConn,
+    conn: &mut diesel_async::AsyncPgConnection,
     v: &ValidMeeting,
     of: Option<i64>,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<(&'static str, Meeting)>, AppError> {
+    queries::lock_records(conn).await?;
     let (span, key) = if v.kind == "morning" {
         let day = v.started_at.with_timezone(&page.tz).date_naive();
         let start = |d: chrono::NaiveDate| {
@@ -190,16 +186,19 @@ async fn repeats(
     let Some(span) = span else {
         return Ok(None);
     };
-    let Some(other) = queries::recorded_between(conn, v.kind, span, of).await? else {
-        return Ok(None);
-    };
-    Ok(Some(page.tf(
+    let other = queries::recorded_between(conn, v.kind, span, of).await?;
+    Ok(other.map(|m| (key, m)))
+}
+
+/// The message on the day of a meeting that would repeat `other`.
+fn repeated(page: &UserPage, (key, other): &(&'static str, Meeting)) -> String {
+    page.tf(
         key,
         &[
             ("number", &other.number()),
             ("at", &page.ctx().datetime(&other.started_at)),
         ],
-    )))
+    )
 }
 
 /// POST /meetings/new: the record of a meeting held, with who attended.
@@ -230,10 +229,16 @@ pub async fn create(
     let me = page.user().id;
     let meta = page.meta();
     let counts = Counts::of(v.attendance.iter().map(|(_, s)| *s));
+    let mut clash = None;
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me).await? {
                 return Ok(None);
+            }
+            // A repeat undoes the claim: the form may be sent again, changed.
+            clash = repeats(&page, conn, &v, None).await?;
+            if clash.is_some() {
+                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
             }
             let id = queries::create(
                 conn,
@@ -267,7 +272,20 @@ pub async fn create(
             .await?;
             Ok(token.filed(conn, format!("/meetings/{id}")).await?)
         })
-        .await?;
+        .await;
+    if let Some(clash) = &clash {
+        let mut errors = errors;
+        errors.add_text("day", repeated(&page, clash));
+        return form(
+            &page,
+            None,
+            &input,
+            &errors,
+            &staff,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let filed = filed?;
     once::answer(
         &mut conn,
         &session,
@@ -383,10 +401,15 @@ pub async fn update(
     };
     let me = page.user().id;
     let meta = page.meta();
+    let mut clash = None;
     let corrected = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me).await? {
                 return Ok(None);
+            }
+            clash = repeats(&page, conn, &v, Some(id)).await?;
+            if clash.is_some() {
+                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
             }
             let record = NewMeeting {
                 kind: v.kind,
@@ -422,6 +445,17 @@ pub async fn update(
             Ok(token.filed(conn, format!("/meetings/{id}")).await?)
         })
         .await;
+    if let Some(clash) = &clash {
+        errors.add_text("day", repeated(&page, clash));
+        return form(
+            &page,
+            Some(id),
+            &input,
+            &errors,
+            &staff,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
     let filed = match corrected {
         Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
             // The user's input comes back as sent, with a fresh token and the

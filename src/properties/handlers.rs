@@ -472,32 +472,24 @@ pub async fn add_resident(
         )
         .await;
     };
-    // One ID number, one person: a second resident of the room with it is
-    // refused (the same person under another name, or a number mistyped).
-    let holder = match v.id_number.as_str() {
-        "" => None,
-        n => queries::resident_with_id_number(&mut conn, id, n).await?,
-    };
-    if let Some(name) = holder {
-        let message = page.tf("properties.error.id_number_taken", &[("name", &name)]);
-        errors.add_text("id_number", message);
-        return room_page(
-            &page,
-            &mut conn,
-            id,
-            false,
-            &input,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
     let meta = page.meta();
     let me = page.user().id;
+    let mut holder = None;
     let saved = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
             if !token.claim(conn, me).await? {
                 return Ok(None);
+            }
+            // One ID number, one person: a second current resident of the room
+            // with it is refused (the same person under another name, or a
+            // number mistyped). The room is locked, so two forms cannot both
+            // pass; the refusal undoes the claim, so the form can be sent again.
+            queries::lock_room(conn, id).await?;
+            if !v.id_number.is_empty() {
+                holder = queries::resident_with_id_number(conn, id, &v.id_number).await?;
+                if holder.is_some() {
+                    return Err(diesel::result::Error::RollbackTransaction);
+                }
             }
             let rid = queries::insert_resident(
                 conn,
@@ -524,6 +516,20 @@ pub async fn add_resident(
             token.filed(conn, format!("/properties/rooms/{id}")).await
         })
         .await;
+    if let Some(name) = holder {
+        let message = page.tf("properties.error.id_number_taken", &[("name", &name)]);
+        errors.add_text("id_number", message);
+        return room_page(
+            &page,
+            &mut conn,
+            id,
+            false,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     match saved {
         Ok(filed) => {
             let ok = "properties.resident_added";

@@ -203,6 +203,18 @@ pub async fn residents_of(
         .await
 }
 
+/// Locks the room's row until the transaction ends: its residents change one
+/// form at a time.
+pub async fn lock_room(conn: &mut AsyncPgConnection, room: i64) -> QueryResult<()> {
+    rooms::table
+        .find(room)
+        .select(rooms::id)
+        .for_update()
+        .first::<i64>(conn)
+        .await
+        .map(|_| ())
+}
+
 /// The name of a current resident of `room` with ID number `id_number` (a
 /// number names one person: a second resident with it is a slip of the pen).
 pub async fn resident_with_id_number(
@@ -453,6 +465,14 @@ pub async fn commit_rows(
         .iter()
         .map(|(r, n, i)| (*r, n.as_str(), i.as_str()))
         .collect();
+    // One ID number, one person per room, as on the resident form: a row
+    // giving a number a current resident (or an earlier row) of the room has
+    // is that person again, under another name, and is not added twice.
+    let mut numbers: HashSet<(i64, &str)> = known
+        .iter()
+        .filter(|(_, _, i)| !i.is_empty())
+        .map(|(r, _, i)| (*r, i.as_str()))
+        .collect();
     let mut new_people = Vec::new();
     for row in rows {
         let Some(r) = &row.resident else { continue };
@@ -461,7 +481,14 @@ pub async fn commit_rows(
         else {
             continue;
         };
-        if seen.insert((room_id, r.name.as_str(), r.id_number.as_str())) {
+        let number = r.id_number.as_str();
+        if numbers.contains(&(room_id, number)) {
+            continue;
+        }
+        if !number.is_empty() {
+            numbers.insert((room_id, number));
+        }
+        if seen.insert((room_id, r.name.as_str(), number)) {
             new_people.push(NewResident {
                 room_id,
                 kind: r.kind,

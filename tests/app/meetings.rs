@@ -240,6 +240,8 @@ async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and
         "{message}"
     );
     assert_eq!(value_of(&body, "#f-day").unwrap(), today);
+    // The refusal spent nothing: the form comes back with its token.
+    assert_eq!(value_of(&body, "[name=form_token]").unwrap(), token);
 
     let mut conn = app.db().await;
     let records: i64 = meetings::table.count().get_result(&mut conn).await.unwrap();

@@ -546,6 +546,13 @@ async fn importing_the_same_list_again_adds_nothing() {
     }
     assert_eq!(count(&app, "rooms").await, 2);
     assert_eq!(count(&app, "residents").await, 2);
+    // 王小明's number under another name in his room: the same person, not a
+    // second resident (as the resident form refuses it).
+    let renamed = "栋号,单元,楼层,房号,住户类型,住户姓名,证件号码\n\
+                   1,1,3,301,业主,王晓明,11010519491231002X\n";
+    let res = upload(&b, project, "rooms.csv", renamed.as_bytes().to_vec()).await;
+    b.post(&format!("{}/commit", location(&res)), &[]).await;
+    assert_eq!(count(&app, "residents").await, 2);
 
     // 李华 moved out: the same list (an old copy) does not bring her back. The
     // preview says so on her row; her room is there already.
