@@ -148,7 +148,12 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
     let engineer: Option<i64> = user("engineer").first(conn).await.optional()?;
     // The loan awaiting approval is the employee's: the engineering manager,
     // who approves it, may not approve a loan of his own.
-    let employee: Option<i64> = user("employee").first(conn).await.optional()?;
+    let employee: Option<(i64, String)> = users::table
+        .filter(users::username.eq("employee"))
+        .select((users::id, users::display_name))
+        .first(conn)
+        .await
+        .optional()?;
     let (Some(specialist), Some(engineer)) = (specialist, engineer) else {
         return Ok(());
     };
@@ -203,8 +208,8 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
     ];
     for (status, hours, purpose, order, (key, category)) in demo {
         let due = now + chrono::Duration::hours(hours);
-        let (borrower, borrower_name) = match employee.filter(|_| status == "pending") {
-            Some(e) => (e, "员工 赵磊"),
+        let (borrower, borrower_name) = match employee.as_ref().filter(|_| status == "pending") {
+            Some((e, name)) => (*e, name.as_str()),
             None => (engineer, "工程部经理 刘洋"),
         };
         // Filed six hours before it falls due, or just now for one due later.

@@ -523,7 +523,9 @@ pub async fn print(
     Ok(html(StatusCode::OK, body))
 }
 
-fn export_sheet(lines: &[ViolationLine], loc: Locale) -> Sheet {
+/// The register's sheet; with `whole` (not cut at the sheet's cap), a last line
+/// totals the confirmed fines.
+fn export_sheet(lines: &[ViolationLine], loc: Locale, whole: bool) -> Sheet {
     let headers = [
         "violations.number",
         "violations.occurred_on",
@@ -564,7 +566,7 @@ fn export_sheet(lines: &[ViolationLine], loc: Locale) -> Sheet {
         })
         .collect::<Vec<_>>();
     let mut rows = rows;
-    if !rows.is_empty() {
+    if whole && !rows.is_empty() {
         // The fines of the confirmed breaches, under their column.
         let mut total = vec![Cell::from(loc.t("violations.fines_total"))];
         total.resize_with(7, || Cell::from(""));
@@ -582,8 +584,8 @@ pub async fn export(
     q: Query<ListQuery>,
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
-    let (rows, _) = sheet_rows(&page, &mut conn, &q).await?;
-    let sheet = export_sheet(&rows, page.locale);
+    let (rows, truncated) = sheet_rows(&page, &mut conn, &q).await?;
+    let sheet = export_sheet(&rows, page.locale, !truncated);
     let name = match q.month() {
         Some(m) => format!("violations-{}", m.format("%Y-%m")),
         None => "violations".into(),
