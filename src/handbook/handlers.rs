@@ -241,12 +241,8 @@ pub async fn print_book(
     published: web::Data<PublishedContent>,
 ) -> Result<HttpResponse, AppError> {
     let docs = current_docs(&mut conn.get(), &kept, &published).await?;
-    let latest = docs
-        .iter()
-        .filter_map(|d| d.version.effective_on)
-        .max()
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default();
+    // As of the day it is printed: a version taking effect later says so.
+    let latest = page.today().format("%Y-%m-%d").to_string();
     let body = PrintPage {
         ctx: page.ctx(),
         heading: page.t("handbook.print.book_title").to_owned(),

@@ -64,6 +64,21 @@ impl ShowPage<'_> {
     pub fn is_latest(&self) -> bool {
         self.doc.version.number_or_zero() == self.latest
     }
+
+    /// When this version takes effect after today: its date, and the version
+    /// in force until then (the newest earlier one already in effect), if any.
+    pub fn not_yet(&self) -> Option<(String, Option<i32>)> {
+        let today = self.ctx.today();
+        let starts = self.doc.version.effective_on.filter(|d| *d > today)?;
+        let number = self.doc.version.number_or_zero();
+        let before = self
+            .versions
+            .iter()
+            .filter(|v| v.number_or_zero() < number)
+            .find(|v| v.effective_on.is_none_or(|d| d <= today))
+            .map(|v| v.number_or_zero());
+        Some((starts.format("%Y-%m-%d").to_string(), before))
+    }
 }
 
 /// The table of contents and text of a version with its clauses' links: most
@@ -272,6 +287,11 @@ pub struct PrintPage<'a> {
 }
 
 impl PrintPage<'_> {
+    /// Whether `v` takes effect after today (printed as not in force yet).
+    pub fn not_yet(&self, v: &Version) -> bool {
+        v.effective_on.is_some_and(|d| d > self.ctx.today())
+    }
+
     pub fn depth_class(&self, c: &ClauseRow) -> String {
         depth_class(c)
     }

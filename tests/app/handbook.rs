@@ -437,6 +437,30 @@ async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change
     assert_eq!(note, "罚款标准调整");
     let (status, _) = admin.page(&format!("/handbook/{id}/v/9")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Published to take effect tomorrow: it says so, and leads to the version
+    // in force until then; the print says so too.
+    let tomorrow = crate::approvals::today() + chrono::Duration::days(1);
+    diesel::update(versions::table.filter(versions::document_id.eq(id)))
+        .filter(versions::number.eq(2))
+        .set(versions::effective_on.eq(tomorrow))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    app.settle().await;
+    let (_, ahead) = admin.page(&format!("/handbook/{id}")).await;
+    let note = text_of(&ahead, "#not-yet").unwrap();
+    assert!(
+        note.contains(&tomorrow.to_string()) && note.contains("尚未生效"),
+        "{note}"
+    );
+    assert_eq!(
+        attr_of(&ahead, "#not-yet a", "href").unwrap(),
+        format!("/handbook/{id}/v/1")
+    );
+    let (_, paper) = admin.page(&format!("/handbook/{id}/print")).await;
+    assert!(text_of(&paper, ".not-yet").unwrap().contains("尚未生效"));
+    let (_, current) = admin.page(&format!("/handbook/{id}/v/1")).await;
+    assert!(text_of(&current, "#not-yet").is_none());
 }
 
 #[tokio::test]
