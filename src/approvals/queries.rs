@@ -498,7 +498,8 @@ pub async fn mine(
 }
 
 /// Whether `user` is or was an approver of this request: asked to decide it,
-/// decided it (as a deputy too), or the deputy on `day` of whoever it waits on.
+/// decided it (as a deputy too), or the deputy on `day` of anyone it was
+/// assigned to.
 /// The registers let such a user open the record the request is about.
 pub async fn was_approver(
     conn: &mut AsyncPgConnection,
@@ -520,10 +521,20 @@ pub async fn was_approver(
     if asked {
         return Ok(true);
     }
-    match pending_task(conn, request_id).await? {
-        Some(t) => is_deputy(conn, user, t.approver_id, day).await,
-        None => Ok(false),
-    }
+    // A deputy today of anyone it was assigned to: while it waits, and after
+    // (a colleague decided it first, and the deputy follows it up).
+    let approvers = approval_tasks::table
+        .filter(approval_tasks::request_id.eq(request_id))
+        .select(approval_tasks::approver_id);
+    diesel::select(diesel::dsl::exists(
+        approval_deputies::table
+            .filter(approval_deputies::deputy_id.eq(user))
+            .filter(approval_deputies::user_id.eq_any(approvers))
+            .filter(approval_deputies::starts_on.le(day))
+            .filter(approval_deputies::ends_on.ge(day)),
+    ))
+    .get_result(conn)
+    .await
 }
 
 pub async fn deputies_of(conn: &mut AsyncPgConnection, user: i64) -> QueryResult<Vec<Deputy>> {

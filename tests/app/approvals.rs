@@ -39,7 +39,12 @@ pub async fn user_id(app: &TestApp, name: &str) -> i64 {
 
 /// Files leave for tomorrow and the day after; returns the leave's id.
 pub async fn file_leave(b: &Browser) -> i64 {
-    let (start, end) = (day(1), day(2));
+    file_leave_from(b, 1).await
+}
+
+/// Files two days' leave from `from` days ahead; returns the leave's id.
+pub async fn file_leave_from(b: &Browser, from: i64) -> i64 {
+    let (start, end) = (day(from), day(from + 1));
     let res = b
         .submit(
             "/leave/new",
@@ -540,6 +545,38 @@ async fn a_comment_on_a_request_decided_meanwhile_comes_back_to_copy() {
     // The deputy's own second click: the request's page, no refusal to copy from.
     let res = post(&deputy, "approve", "代批").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // The other way round: the approver decides first, and the deputy's
+    // decision comes back to them with the request, not as a refusal to see it.
+    let second = file_leave_from(&employee, 7).await;
+    let request: i64 = approval_requests::table
+        .filter(approval_requests::subject_id.eq(second))
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let page = format!("/approvals/{request}");
+    let (_, read) = deputy.page(&page).await;
+    let task = value_of(&read, r#"input[name="task_id"]"#).unwrap();
+    let first = [
+        ("task_id", task.as_str()),
+        ("decision", "approve"),
+        ("comment", ""),
+    ];
+    let res = supervisor.post(&format!("{page}/decide"), &first).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let late = [
+        ("task_id", task.as_str()),
+        ("decision", "reject"),
+        ("comment", "请补交接"),
+    ];
+    let res = deputy.post(&format!("{page}/decide"), &late).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-decision")
+        .unwrap()
+        .contains("已经处理完毕"));
+    assert_eq!(deputy.page(&page).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
