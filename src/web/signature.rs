@@ -43,7 +43,11 @@ pub fn parse(
     } else if name.chars().count() > 64 {
         errors.add("sign_name", "signature.error.name_too_long");
     } else if let Some(expected) = expected {
-        if normalise(name) != normalise(expected) {
+        // An account's name may carry the post before the person's own
+        // ("客服主任 王芳"): the signer types either.
+        let own = expected.split_whitespace().last().unwrap_or(expected);
+        let typed = normalise(name);
+        if typed != normalise(expected) && typed != normalise(own) {
             let text = errors
                 .locale()
                 .tf("signature.error.name_mismatch", &[("name", &expected)]);
@@ -107,6 +111,25 @@ mod tests {
                 name: "张 三".into(),
                 drawing_png: None
             })
+        );
+    }
+
+    #[test]
+    fn a_colleague_signs_with_their_own_name_without_the_post() {
+        for typed in ["王芳", "客服主任 王芳"] {
+            let mut errors = FieldErrors::new(Locale::ZhCn);
+            assert!(parse(typed, Some("1"), "", Some("客服主任 王芳"), &mut errors).is_some());
+        }
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        assert_eq!(
+            parse(
+                "客服主任",
+                Some("1"),
+                "",
+                Some("客服主任 王芳"),
+                &mut errors
+            ),
+            None
         );
     }
 
