@@ -614,7 +614,7 @@ fn export_sheet(
                 .map(|(_, t)| t.as_str())
                 .collect();
             vec![
-                Cell::from(b.id.to_string()),
+                Cell::from(b.number()),
                 r.label().into(),
                 docs.join(loc.t("paper.item_separator")).into(),
                 r.borrower.clone().into(),

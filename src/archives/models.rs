@@ -238,6 +238,11 @@ pub struct Borrow {
 }
 
 impl Borrow {
+    /// The slip's number as the register writes it (借阅 JY-n).
+    pub fn number(&self) -> String {
+        format!("JY-{}", self.id)
+    }
+
     /// On loan past its due date on the site's `today`: the day after the due
     /// date, as the overdue reminder counts it.
     pub fn overdue(&self, today: NaiveDate) -> bool {

@@ -613,6 +613,12 @@ async fn a_loan_waits_for_the_managers_approval_from_the_mail_and_is_signed_for(
         .await
         .unwrap();
     assert!(csv.contains("客服专员 陈静") && csv.contains("核对入伙日期"));
+    let number = text_of(&register, "tbody tr:first-child td a").unwrap();
+    assert!(number.starts_with("JY-"), "{number}");
+    assert!(
+        csv.contains(&format!("\"{number}\"")),
+        "the same number: {csv}"
+    );
     let xlsx = keeper.get("/archives/borrows.xlsx").await;
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
