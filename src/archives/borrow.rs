@@ -422,6 +422,14 @@ pub async fn give_back(
         .await?;
     if done {
         flash(&session, "ok", page.t("archives.returned"));
+    } else {
+        // Returned already (the form sent again), or never lent.
+        let key = if borrow.status == "returned" {
+            "archives.error.returned_already"
+        } else {
+            "archives.error.not_lent"
+        };
+        flash(&session, "error", page.t(key));
     }
     Ok(see_other(&format!("/archives/borrows/{id}")))
 }

@@ -419,7 +419,7 @@ pub async fn witness(
     let mut errors = FieldErrors::new(page.locale);
     let sig = input.signature(&me.display_name, &mut errors);
     if d.status != "approved" {
-        flash(&session, "error", page.t("archives.error.not_approved"));
+        flash(&session, "error", page.t(not_open(&d.status)));
         return Ok(see_other(&format!("/archives/destructions/{id}")));
     }
     let Some(sig) = sig else {
@@ -482,9 +482,20 @@ pub async fn recheck(
     if done {
         flash(&session, "ok", page.t("archives.rechecked"));
     } else {
-        flash(&session, "error", page.t("archives.error.not_approved"));
+        let d = queries::destruction(&mut conn, id).await?;
+        flash(&session, "error", page.t(not_open(&d.status)));
     }
     Ok(see_other(&format!("/archives/destructions/{id}")))
+}
+
+/// Why a list in `status` takes no step of its destruction now: recorded
+/// already (a form sent again), or not approved yet.
+fn not_open(status: &str) -> &'static str {
+    if status == "destroyed" {
+        "archives.error.already_destroyed"
+    } else {
+        "archives.error.not_approved"
+    }
 }
 
 /// Why a destruction cannot be recorded yet, as a catalog key.
@@ -494,7 +505,7 @@ pub fn blocker(
     any_held: bool,
 ) -> Option<&'static str> {
     if d.status != "approved" {
-        Some("archives.error.not_approved")
+        Some(not_open(&d.status))
     } else if d.rechecked_by.is_none() {
         Some("archives.error.not_rechecked")
     } else if witnesses < WITNESSES {

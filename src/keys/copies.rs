@@ -358,6 +358,9 @@ pub async fn made(
     let done = conn
         .transaction::<_, AppError, _>(async |conn| {
             let c = queries::lock_copy(conn, id).await?;
+            if c.status == "made" {
+                return Ok(Made::Already);
+            }
             if c.status != "approved" {
                 return Ok(Made::NotApproved);
             }
@@ -394,6 +397,7 @@ pub async fn made(
     match done {
         Made::Recorded => flash(&session, "ok", page.t("keys.saved")),
         Made::NotApproved => flash(&session, "error", page.t("keys.error.not_approved")),
+        Made::Already => flash(&session, "error", page.t("keys.error.copies_recorded")),
         Made::TooMany => {
             errors.add("copies_made", "keys.error.copies_full");
             return render_copy(
@@ -415,6 +419,8 @@ enum Made {
     Recorded,
     /// Not (or no longer) an approved request.
     NotApproved,
+    /// The copies are recorded already (the form sent again).
+    Already,
     /// The key would hold more copies than it may.
     TooMany,
 }

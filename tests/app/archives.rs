@@ -690,6 +690,10 @@ async fn a_loan_waits_for_the_managers_approval_from_the_mail_and_is_signed_for(
     keeper.post(&format!("{borrow}/return"), &[]).await;
     let (_, page) = keeper.page(&borrow).await;
     assert_eq!(text_of(&page, "#borrow-status").unwrap(), "已归还");
+    // Sent again (the back button): says it is done, changes nothing.
+    keeper.post(&format!("{borrow}/return"), &[]).await;
+    let (_, page) = keeper.page(&borrow).await;
+    assert!(text_of(&page, ".flash").unwrap().contains("已经登记归还"));
 }
 
 #[tokio::test]
@@ -1118,6 +1122,10 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
     let res = keeper.post(&format!("{list}/record"), &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(doc_status(&app, doc).await, "destroyed");
+    // Sent again: the list says it is recorded, not that it waits for approval.
+    keeper.post(&format!("{list}/record"), &[]).await;
+    let (_, again) = keeper.page(&list).await;
+    assert!(again.contains("销毁已经登记"), "{again}");
     let scans: i64 = archive_scans::table
         .count()
         .get_result(&mut conn)

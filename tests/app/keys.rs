@@ -1183,6 +1183,16 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
     assert_eq!(key_copies(&app, key).await, 3);
     let (_, page) = clerk.page(&format!("/keys/copies/{copy}")).await;
     assert_eq!(text_of(&page, "#copy-status").unwrap(), "已配");
+    // Sent again: says they are recorded, and counts nothing twice.
+    clerk
+        .post(
+            &format!("/keys/copies/{copy}/made"),
+            &[("copies_made", "2")],
+        )
+        .await;
+    assert_eq!(key_copies(&app, key).await, 3);
+    let (_, page) = clerk.page(&format!("/keys/copies/{copy}")).await;
+    assert!(text_of(&page, ".flash").unwrap().contains("已经登记过"));
     // The requests on paper, linked from their register.
     let (_, list) = clerk.page("/keys/copies").await;
     let print = attr_of(&list, "#copies-print", "href").unwrap();
