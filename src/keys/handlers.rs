@@ -504,12 +504,13 @@ pub async fn create_common(
     }
 }
 
-/// Statuses a clerk sets by hand: a lost key found again or retired, a key
+/// Statuses a clerk sets by hand: a key missing from its cabinet (a shift
+/// count's difference) reported lost, a lost key found again or retired, a key
 /// retired or brought back into use.
 pub fn manual_transitions(from: &str) -> &'static [&'static str] {
     match from {
         "lost" => &["in", "retired"],
-        "in" => &["retired"],
+        "in" => &["lost", "retired"],
         "retired" => &["in"],
         _ => &[],
     }
@@ -1069,6 +1070,7 @@ mod tests {
     #[test]
     fn only_lost_retired_and_stored_keys_change_status_by_hand() {
         assert_eq!(manual_transitions("lost"), &["in", "retired"]);
+        assert_eq!(manual_transitions("in"), &["lost", "retired"]);
         assert!(manual_transitions("lent").is_empty());
         assert!(manual_transitions("issued").is_empty());
     }

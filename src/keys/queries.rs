@@ -1051,6 +1051,41 @@ pub async fn count_missing(conn: &mut AsyncPgConnection, id: i64) -> QueryResult
         .await
 }
 
+/// A key its cabinet's latest shift count found missing, still on record as
+/// in the cabinet: nobody has reported it lost or found it since.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Missing {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub label: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub door: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub cabinet: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub counted_at: DateTime<Utc>,
+}
+
+/// The keys each cabinet's latest count found missing that are still on record
+/// as in it (the morning sheet's), oldest count first, at most `limit`.
+pub async fn missing_at_last_count(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+) -> QueryResult<Vec<Missing>> {
+    diesel::sql_query(
+        "SELECT k.id, k.label, k.door, k.cabinet, c.counted_at \
+         FROM (SELECT DISTINCT ON (cabinet) id, counted_at FROM key_counts \
+               ORDER BY cabinet, id DESC) c \
+         JOIN key_count_lines l ON l.count_id = c.id AND NOT l.present \
+         JOIN keys k ON k.id = l.key_id AND k.status = 'in' \
+         ORDER BY c.counted_at, k.id LIMIT $1",
+    )
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
+}
+
 /// Cabinet names in use.
 pub async fn cabinets(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
     keys::table

@@ -34,6 +34,7 @@ pub async fn morning(
         ..Default::default()
     };
     let keys = crate::keys::queries::list_loans(&mut conn, &overdue_keys, None, more).await?;
+    let missing_keys = crate::keys::queries::missing_at_last_count(&mut conn, more).await?;
     let borrows = crate::archives::queries::overdue(&mut conn, today, more).await?;
     let due = crate::archives::queries::due_count(&mut conn, today, COUNT_CAP + 1).await?;
     let late =
@@ -96,6 +97,7 @@ pub async fn morning(
         today: today.to_string(),
         away: Section::of(away),
         keys: Section::of(keys),
+        missing_keys: Section::of(missing_keys),
         borrows: Section::of(borrows),
         due_papers: shown_count(due),
         late_visits: Section::of(late),

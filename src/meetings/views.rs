@@ -32,6 +32,9 @@ pub struct Morning<'a> {
     pub today: String,
     pub away: Section<LeaveWithName>,
     pub keys: Section<LoanLine>,
+    /// Keys the last shift count of their cabinet did not find, not yet
+    /// reported lost or found.
+    pub missing_keys: Section<crate::keys::queries::Missing>,
     pub borrows: Section<BorrowRow>,
     /// Papers past retention, as counted ("99+").
     pub due_papers: String,
@@ -72,6 +75,18 @@ impl Morning<'_> {
     pub fn complaint_kind(&self, code: &str) -> &'static str {
         self.ctx.locale.t_in("complaints.kind", code)
     }
+    /// A missing key as its page names it: label and door.
+    pub fn missing_key(&self, k: &crate::keys::queries::Missing) -> String {
+        match k.door.as_str() {
+            "" => k.label.clone(),
+            d => format!(
+                "{} {}",
+                k.label,
+                crate::keys::door_label(self.ctx.locale, d)
+            ),
+        }
+    }
+
     pub fn keys_of(&self, l: &LoanLine) -> String {
         l.keys
             .iter()

@@ -1305,6 +1305,30 @@ async fn a_shift_count_records_what_was_missing() {
         csv.contains("交班时清点") && csv.contains("客服专员 陈静"),
         "{csv}"
     );
+    // The morning sheet lists it until someone reports it lost (or finds it).
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let link = format!("/keys/{missing}");
+    let (_, sheet) = supervisor.page("/meetings/morning").await;
+    assert_eq!(
+        attr_of(&sheet, "#sheet-missing-keys li a", "href").as_deref(),
+        Some(link.as_str())
+    );
+    let res = clerk
+        .post(
+            &format!("{link}/status"),
+            &[
+                ("status", "lost"),
+                ("note", "清点未见，已报主管"),
+                ("from", "in"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(key_status(&app, missing.parse().unwrap()).await, "lost");
+    let (_, sheet) = supervisor.page("/meetings/morning").await;
+    assert!(texts_of(&sheet, "#sheet-missing-keys li").is_empty());
+    let (_, history) = clerk.page(&link).await;
+    assert!(history.contains("报失") && history.contains("清点未见，已报主管"));
 }
 
 #[tokio::test]
