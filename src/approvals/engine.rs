@@ -498,15 +498,19 @@ pub async fn notify(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    // A requester never decides their own request, not even as someone's deputy.
+    // A requester never decides their own request, not even as someone's deputy,
+    // nor does the person it is for: another deputy named for the day does.
     // Both reads go out together (pipelined on the one connection).
+    let passed_over: Vec<i64> = [Some(req.requester_id), req.party_id]
+        .into_iter()
+        .flatten()
+        .collect();
     let (mut c1, mut c2): (&AsyncPgConnection, &AsyncPgConnection) = (conn, conn);
     let (deputy, requester) = try_join(
-        queries::deputy_on(&mut c1, approver.id, config.day(now)),
+        queries::deputy_on(&mut c1, approver.id, config.day(now), &passed_over),
         queries::person(&mut c2, req.requester_id),
     )
     .await?;
-    let deputy = deputy.filter(|d| d.id != req.requester_id && Some(d.id) != req.party_id);
     let (to, on_behalf_of) = match &deputy {
         Some(d) => (d, Some(approver.display_name.clone())),
         None => (approver, None),

@@ -115,6 +115,7 @@ const HOLDERS: &str = "WITH p AS (SELECT COALESCE($5, CASE WHEN $6 THEN ( \
          SELECT u.id, u.display_name, u.email, u.locale \
          FROM approval_deputies ad JOIN users u ON u.id = ad.deputy_id \
          WHERE ad.user_id = h.id AND ad.starts_on <= $4 AND ad.ends_on >= $4 AND u.active \
+             AND u.id <> $2 AND u.id IS DISTINCT FROM $7 \
          ORDER BY ad.id DESC LIMIT 1) d ON true";
 
 #[derive(QueryableByName)]
@@ -212,11 +213,13 @@ pub async fn holders(
     Ok(holders)
 }
 
-/// The deputy `user` named for `day`, if any (the latest named wins).
+/// The deputy `user` named for `day`, if any (the latest named wins), other
+/// than those `passed_over` (the requester and whom the request is for).
 pub async fn deputy_on(
     conn: &mut impl Read,
     user: i64,
     day: NaiveDate,
+    passed_over: &[i64],
 ) -> QueryResult<Option<Person>> {
     approval_deputies::table
         .inner_join(users::table.on(users::id.eq(approval_deputies::deputy_id)))
@@ -224,6 +227,7 @@ pub async fn deputy_on(
         .filter(approval_deputies::starts_on.le(day))
         .filter(approval_deputies::ends_on.ge(day))
         .filter(users::active.eq(true))
+        .filter(diesel::dsl::not(users::id.eq_any(passed_over)))
         .order(approval_deputies::id.desc())
         .select(PERSON)
         .first(conn)

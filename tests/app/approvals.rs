@@ -1537,3 +1537,35 @@ async fn a_request_edited_after_the_page_was_opened_is_not_decided_unseen() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(state(&app).await, ("approved".into(), 1, 0));
 }
+
+/// Two deputies named for the same days, the latest the requester: the other
+/// one gets the request, not the absent approver.
+#[tokio::test]
+async fn a_requester_named_deputy_leaves_the_request_to_the_other_deputy() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    for deputy in ["keeper", "employee"] {
+        let res = supervisor
+            .submit(
+                "/approvals/deputies",
+                "/approvals/deputies",
+                &[
+                    ("deputy", deputy),
+                    ("starts_on", &day(0)),
+                    ("ends_on", &day(5)),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{deputy}");
+    }
+    file_leave(&app.login_as(Role::Employee).await).await;
+
+    let mut conn = app.db().await;
+    let to: Vec<String> = kefu::schema::mail_outbox::table
+        .filter(kefu::schema::mail_outbox::message.eq("approval_request"))
+        .select(kefu::schema::mail_outbox::to_addr)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(to, [mail_of(Role::ArchiveKeeper)]);
+}
