@@ -94,7 +94,7 @@ pub async fn export(
         .map(|(c, label, who)| {
             vec![
                 Cell::from(c.id),
-                label.clone().into(),
+                txt.key(label).into(),
                 Cell::from(i64::from(c.copies_requested)),
                 c.reason.clone().into(),
                 who.clone().into(),

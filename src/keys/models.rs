@@ -192,7 +192,7 @@ pub struct NewLoan<'a> {
 
 /// A key as a loan's line names it: its label and door (the door is shown in
 /// the reader's language, see `Txt::key`).
-#[derive(Debug, Clone)]
+#[derive(Queryable, Debug, Clone)]
 pub struct KeyLabel {
     pub label: String,
     pub door: String,

@@ -9,8 +9,8 @@ use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{
-    key_labels, Category, CopyRequest, Count, Issue, Key, KeyBrief, KeyEvent, KeyRow, Loan,
-    LoanBrief, LoanLine, LoanRow, NewKey, NewLoan,
+    key_labels, Category, CopyRequest, Count, Issue, Key, KeyBrief, KeyEvent, KeyLabel, KeyRow,
+    Loan, LoanBrief, LoanLine, LoanRow, NewKey, NewLoan,
 };
 use crate::schema::{
     buildings, key_categories, key_copy_requests, key_count_lines, key_counts, key_events,
@@ -952,13 +952,17 @@ pub async fn copies(
     status: Option<&str>,
     before: Option<i64>,
     limit: i64,
-) -> QueryResult<Vec<(CopyRequest, String, String)>> {
+) -> QueryResult<Vec<(CopyRequest, KeyLabel, String)>> {
     let mut q = key_copy_requests::table
         .inner_join(keys::table)
         .inner_join(users::table.on(users::id.eq(key_copy_requests::requested_by)))
         .order(key_copy_requests::id.desc())
         .limit(limit)
-        .select((CopyRequest::as_select(), keys::label, users::display_name))
+        .select((
+            CopyRequest::as_select(),
+            (keys::label, keys::door),
+            users::display_name,
+        ))
         .into_boxed();
     if let Some(b) = before {
         q = q.filter(key_copy_requests::id.lt(b));

@@ -394,7 +394,7 @@ pub struct Copies<'a> {
     pub ctx: &'a PageCtx,
     pub cites: &'static [Cite],
     pub txt: Txt,
-    pub rows: Vec<(CopyRequest, String, String)>,
+    pub rows: Vec<(CopyRequest, super::models::KeyLabel, String)>,
     pub next: Option<i64>,
     pub manage: bool,
     /// The state listed, or "" for all.
@@ -413,7 +413,7 @@ impl Copies<'_> {
 pub struct CopiesPrint<'a> {
     pub ctx: &'a PageCtx,
     pub txt: Txt,
-    pub rows: Vec<(CopyRequest, String, String)>,
+    pub rows: Vec<(CopyRequest, super::models::KeyLabel, String)>,
     pub truncated: bool,
     /// The state listed, or "" for all.
     pub status: &'static str,

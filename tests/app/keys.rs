@@ -1240,6 +1240,27 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
         employee.get("/keys/copies.csv").await.status(),
         StatusCode::FORBIDDEN
     );
+    // A room's keys share its label: the register names the door too.
+    let door = key_id(&app, "1-1-5-501", "security_door").await;
+    let res = clerk
+        .submit(
+            &format!("/keys/copies/new?key={door}"),
+            "/keys/copies/new",
+            &[
+                ("key", &door.to_string()),
+                ("copies", "1"),
+                ("reason", "备用"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, pending) = clerk.page("/keys/copies?status=pending").await;
+    assert!(
+        text_of(&pending, "tbody tr")
+            .unwrap()
+            .contains("1-1-5-501 防盗铁门"),
+        "{pending}"
+    );
 }
 
 #[tokio::test]
