@@ -90,13 +90,13 @@ impl GenerateInput {
             .trim()
             .parse::<i32>()
             .ok()
-            .filter(|f| (-10..=200).contains(f));
+            .filter(|f| (-10..=200).contains(f) && *f != 0);
         let to = self
             .floor_to
             .trim()
             .parse::<i32>()
             .ok()
-            .filter(|f| (-10..=200).contains(f));
+            .filter(|f| (-10..=200).contains(f) && *f != 0);
         if from.is_none() {
             errors.add("floor_from", "properties.error.floor");
         }

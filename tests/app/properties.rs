@@ -311,6 +311,18 @@ async fn rooms_are_generated_in_bulk_and_not_twice() {
         .unwrap();
     floors.sort();
     assert_eq!(floors, [-1, 1]);
+    let zero = [
+        ("units", "9"),
+        ("floor_from", "0"),
+        ("floor_to", "0"),
+        ("per_floor", "1"),
+    ];
+    let res = b.post(&format!("{building}/generate"), &zero).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-floor_from")
+        .unwrap()
+        .contains("没有 0 层"));
     let bad = b
         .post(
             &format!("{building}/generate"),
