@@ -633,6 +633,12 @@ async fn deputies_page(
     let rows = queries::deputies_of(conn, me).await?;
     let ids: Vec<i64> = rows.iter().map(|d| d.deputy_id).collect();
     let names = queries::names(conn, &ids).await?;
+    let inactive: Vec<i64> = users::table
+        .filter(users::id.eq_any(&ids))
+        .filter(users::active.eq(false))
+        .select(users::id)
+        .load(conn)
+        .await?;
     let candidates: Vec<(String, String)> = users::table
         .filter(users::active.eq(true))
         .filter(users::id.ne(me))
@@ -648,6 +654,7 @@ async fn deputies_page(
         input,
         errors,
         candidates,
+        inactive,
     }
     .render()?;
     Ok(html(status, body))

@@ -151,9 +151,15 @@ pub struct Deputies<'a> {
     pub input: &'a super::handlers::DeputyInput,
     pub errors: &'a FieldErrors,
     pub candidates: Vec<(String, String)>,
+    /// Deputies whose accounts are deactivated: named still, deciding nothing.
+    pub inactive: Vec<i64>,
 }
 
 impl Deputies<'_> {
+    pub fn is_inactive(&self, id: &i64) -> bool {
+        self.inactive.contains(id)
+    }
+
     pub fn name(&self, id: &i64) -> String {
         self.names.get(id).cloned().unwrap_or_default()
     }

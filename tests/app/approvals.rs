@@ -1569,3 +1569,33 @@ async fn a_requester_named_deputy_leaves_the_request_to_the_other_deputy() {
         .unwrap();
     assert_eq!(to, [mail_of(Role::ArchiveKeeper)]);
 }
+
+#[tokio::test]
+async fn a_deactivated_deputy_is_marked_on_the_deputies_page() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let res = supervisor
+        .submit(
+            "/approvals/deputies",
+            "/approvals/deputies",
+            &[
+                ("deputy", "specialist"),
+                ("starts_on", &day(0)),
+                ("ends_on", &day(5)),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let badge = |html: &str| text_of(html, "tbody td .badge");
+    assert_eq!(badge(&supervisor.page("/approvals/deputies").await.1), None);
+    let mut conn = app.db().await;
+    diesel::update(users::table.filter(users::username.eq("specialist")))
+        .set(users::active.eq(false))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        badge(&supervisor.page("/approvals/deputies").await.1).as_deref(),
+        Some("已停用")
+    );
+}
