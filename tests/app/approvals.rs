@@ -37,6 +37,22 @@ pub async fn user_id(app: &TestApp, name: &str) -> i64 {
         .unwrap()
 }
 
+/// `b` names `deputy` (a username) to decide for them from today for six days.
+async fn name_deputy(b: &Browser, deputy: &str) {
+    let res = b
+        .submit(
+            "/approvals/deputies",
+            "/approvals/deputies",
+            &[
+                ("deputy", deputy),
+                ("starts_on", &day(0)),
+                ("ends_on", &day(5)),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{deputy} named");
+}
+
 /// Files leave for tomorrow and the day after; returns the leave's id.
 pub async fn file_leave(b: &Browser) -> i64 {
     file_leave_from(b, 1).await
@@ -483,18 +499,7 @@ async fn a_request_edited_after_mailing_invalidates_the_old_link() {
 async fn a_comment_on_a_request_decided_meanwhile_comes_back_to_copy() {
     let app = TestApp::spawn().await;
     let supervisor = app.login_as(Role::CsSupervisor).await;
-    let res = supervisor
-        .submit(
-            "/approvals/deputies",
-            "/approvals/deputies",
-            &[
-                ("deputy", "specialist"),
-                ("starts_on", &day(0)),
-                ("ends_on", &day(5)),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    name_deputy(&supervisor, "specialist").await;
     let employee = app.login_as(Role::Employee).await;
     file_leave(&employee).await;
     let mut conn = app.db().await;
@@ -1545,18 +1550,7 @@ async fn a_requester_named_deputy_leaves_the_request_to_the_other_deputy() {
     let app = TestApp::spawn().await;
     let supervisor = app.login_as(Role::CsSupervisor).await;
     for deputy in ["keeper", "employee"] {
-        let res = supervisor
-            .submit(
-                "/approvals/deputies",
-                "/approvals/deputies",
-                &[
-                    ("deputy", deputy),
-                    ("starts_on", &day(0)),
-                    ("ends_on", &day(5)),
-                ],
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{deputy}");
+        name_deputy(&supervisor, deputy).await;
     }
     file_leave(&app.login_as(Role::Employee).await).await;
 
@@ -1574,18 +1568,7 @@ async fn a_requester_named_deputy_leaves_the_request_to_the_other_deputy() {
 async fn a_deactivated_deputy_is_marked_on_the_deputies_page() {
     let app = TestApp::spawn().await;
     let supervisor = app.login_as(Role::CsSupervisor).await;
-    let res = supervisor
-        .submit(
-            "/approvals/deputies",
-            "/approvals/deputies",
-            &[
-                ("deputy", "specialist"),
-                ("starts_on", &day(0)),
-                ("ends_on", &day(5)),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    name_deputy(&supervisor, "specialist").await;
     let badge = |html: &str| text_of(html, "tbody td .badge");
     assert_eq!(badge(&supervisor.page("/approvals/deputies").await.1), None);
     let mut conn = app.db().await;
