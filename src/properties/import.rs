@@ -101,9 +101,13 @@ pub fn read_cells(filename: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Read
 }
 
 /// A cell as the file gives it, trimmed and without NULs (PostgreSQL cannot
-/// store one in text; a spreadsheet never means one).
+/// store one in text; a spreadsheet never means one), and read as ASCII when
+/// it is typed in full-width digits and letters alone, as a form's field is.
 fn cell(c: &str) -> String {
-    c.trim().replace('\0', "")
+    let c = c.trim().replace('\0', "");
+    crate::web::form::half_width(&c)
+        .map(|a| a.trim().to_owned())
+        .unwrap_or(c)
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReadError> {
@@ -409,6 +413,15 @@ mod tests {
         assert!(rows[0].row.is_some());
         assert_eq!(rows[1].line, 3);
         assert_eq!(rows[1].errors.len(), 2, "{:?}", rows[1].errors);
+    }
+
+    #[test]
+    fn full_width_digits_read_as_ascii_and_names_as_typed() {
+        let csv = "栋号,单元,楼层,房号,住户类型,住户姓名,证件号码\n１,１,３,３０１,业主,王小明,１１０１０５１９４９１２３１００２Ｘ\n";
+        let cells = read_cells("t.csv", csv.as_bytes()).unwrap();
+        assert_eq!(cells[1][..4], ["1", "1", "3", "301"]);
+        assert_eq!(cells[1][5], "王小明");
+        assert_eq!(cells[1][6], "11010519491231002X");
     }
 
     #[test]
