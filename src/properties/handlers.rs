@@ -684,12 +684,19 @@ pub async fn preview(
     let mut rows = rows;
     let valid: Vec<&import::ImportRow> = rows.iter().filter_map(|r| r.row.as_ref()).collect();
     let gone = queries::moved_out_of_listed(&mut conn, project.id, &valid).await?;
-    let mut gone = gone.into_iter();
+    let held = queries::number_held_in_listed(&mut conn, project.id, &valid).await?;
+    let mut notes = gone.into_iter().zip(held);
     let mut moved_out = 0;
     for r in rows.iter_mut().filter(|r| r.row.is_some()) {
-        if let Some(day) = gone.next().flatten() {
-            r.note = Some(page.tf("properties.import.moved_out", &[("day", &day)]));
-            moved_out += 1;
+        match notes.next() {
+            Some((Some(day), _)) => {
+                r.note = Some(page.tf("properties.import.moved_out", &[("day", &day)]));
+                moved_out += 1;
+            }
+            Some((None, Some(name))) => {
+                r.note = Some(page.tf("properties.import.number_held", &[("name", &name)]));
+            }
+            _ => {}
         }
     }
     let body = PreviewPage {

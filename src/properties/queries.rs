@@ -400,6 +400,58 @@ pub async fn moved_out_of_listed(
         .collect())
 }
 
+/// For each listed row, the name of a current resident of its room who holds
+/// the row's ID number under another name: the row is that person again and
+/// adds nobody (see [`commit_rows`]). One statement.
+pub async fn number_held_in_listed(
+    conn: &mut AsyncPgConnection,
+    project_id: i64,
+    rows: &[&crate::properties::import::ImportRow],
+) -> QueryResult<Vec<Option<String>>> {
+    use crate::db::sealed::Sealed;
+    let numbers: Vec<Sealed> = rows
+        .iter()
+        .filter_map(|r| r.resident.as_ref())
+        .filter(|p| !p.id_number.is_empty())
+        .map(|p| Sealed::from(p.id_number.as_str()))
+        .collect();
+    if numbers.is_empty() {
+        return Ok(vec![None; rows.len()]);
+    }
+    let held: Vec<(String, String, String, String, Sealed)> = residents::table
+        .inner_join(rooms::table.inner_join(buildings::table))
+        .filter(buildings::project_id.eq(project_id))
+        .filter(residents::moved_out.is_null())
+        .filter(residents::id_number.eq_any(&numbers))
+        .select((
+            buildings::code,
+            rooms::unit,
+            rooms::number,
+            residents::name,
+            residents::id_number,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let p = r.resident.as_ref().filter(|p| !p.id_number.is_empty())?;
+            held.iter()
+                .find(|(b, u, n, name, id)| {
+                    (b.as_str(), u.as_str(), n.as_str(), id.as_str())
+                        == (
+                            r.building.as_str(),
+                            r.unit.as_str(),
+                            r.number.as_str(),
+                            p.id_number.as_str(),
+                        )
+                        && *name != p.name
+                })
+                .map(|h| h.3.clone())
+        })
+        .collect())
+}
+
 /// Writes the rows of an import: missing buildings, then every room, then every
 /// resident not recorded yet, each in bulk. A fixed handful of statements for any
 /// number of rows (per building, and per thousand rows). Returns (rooms, residents)

@@ -563,6 +563,11 @@ async fn importing_the_same_list_again_adds_nothing() {
     let renamed = "栋号,单元,楼层,房号,住户类型,住户姓名,证件号码\n\
                    1,1,3,301,业主,王晓明,11010519491231002X\n";
     let res = upload(&b, project, "rooms.csv", renamed.as_bytes().to_vec()).await;
+    let (_, preview) = b.page(&location(&res)).await;
+    assert!(
+        preview.contains("此房间的住户 王小明 已登记这个证件号码"),
+        "the preview says so on the row: {preview}"
+    );
     b.post(&format!("{}/commit", location(&res)), &[]).await;
     assert_eq!(count(&app, "residents").await, 2);
 
