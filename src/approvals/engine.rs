@@ -396,6 +396,32 @@ fn resolve(
     Ok((admin, Role::Admin.code().to_owned(), roles.len()))
 }
 
+/// The role chain of `step` of `req` and who holds its posts today (see
+/// [`queries::holders`]).
+async fn step_holders(
+    conn: &mut AsyncPgConnection,
+    kind: &Kind,
+    req: &Request,
+    step: usize,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Role>, queries::Holders), AppError> {
+    let roles = roles_of(&kind.steps[step], req, step);
+    let mut codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+    codes.push(Role::Admin.code());
+    let holders = queries::holders(
+        conn,
+        &codes,
+        (req.requester_id, req.party_id),
+        roles[0].code(),
+        config.day(now),
+        req.project_id,
+        false,
+    )
+    .await?;
+    Ok((roles, holders))
+}
+
 /// Creates the pending task of a later `step` (or a later `level` of one) and
 /// mails its approver (or their deputy). A new request's first step is
 /// assigned by [`Plan::file_in`].
@@ -411,19 +437,7 @@ async fn assign(
     now: DateTime<Utc>,
 ) -> Result<Task, AppError> {
     let def = &kind.steps[step];
-    let roles = roles_of(def, req, step);
-    let mut codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
-    codes.push(Role::Admin.code());
-    let holders = queries::holders(
-        conn,
-        &codes,
-        (req.requester_id, req.party_id),
-        roles[0].code(),
-        config.day(now),
-        req.project_id,
-        false,
-    )
-    .await?;
+    let (roles, holders) = step_holders(conn, kind, req, step, config, now).await?;
     let mut events: Vec<NewEvent> = Vec::new();
     // The requester, or the person the request is for, would approve it: noted
     // (once, when the step begins), and passed over.
@@ -866,6 +880,16 @@ pub async fn hand_over(
         return Ok(false);
     }
     let level = task.level as usize;
+    // Nobody else to give it to (an administrator who lost the post, and the
+    // only one left to decide): it stays where it is.
+    let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
+    let step = task.step as usize;
+    let (roles, holders) = step_holders(conn, kind, &req, step, config, now).await?;
+    let parties = [Some(req.requester_id), req.party_id];
+    let (next, _, _) = resolve(&holders.by_role, &roles, level, &parties)?;
+    if next.id == task.approver_id {
+        return Ok(false);
+    }
     pass_on(conn, &req, &task, ("handed_over", level), config, now).await?;
     Ok(true)
 }

@@ -169,3 +169,49 @@ async fn a_supervisor_who_stops_serving_the_leaves_project_hands_it_over() {
         ]
     );
 }
+
+#[tokio::test]
+async fn an_admin_who_drops_a_post_nobody_else_holds_keeps_its_requests() {
+    use kefu::schema::{user_roles, users};
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    // The only supervisor and the only centre manager have left; the
+    // administrator stood in as supervisor.
+    for role in [Role::CsSupervisor, Role::CenterManager] {
+        diesel::update(users::table.filter(users::username.eq(username(role))))
+            .set(users::active.eq(false))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let admin_id = user_id(&app, username(Role::Admin)).await;
+    diesel::insert_into(user_roles::table)
+        .values((
+            user_roles::user_id.eq(admin_id),
+            user_roles::role_code.eq("cs_supervisor"),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    file_leave(&app.login_as(Role::Employee).await).await;
+    let admin = app.login_as(Role::Admin).await;
+    assert_eq!(
+        tasks(&app).await,
+        vec![row("admin", "cs_supervisor", "pending")]
+    );
+
+    // Dropping the post (which signs them out): nobody else could decide it,
+    // so it stays, and no mail tells the administrator it was handed to them.
+    save_account(&app, &admin, "admin", &["admin"], &[], true).await;
+    assert_eq!(
+        tasks(&app).await,
+        vec![row("admin", "cs_supervisor", "pending")]
+    );
+    let mails: i64 = mail_outbox::table
+        .filter(mail_outbox::message.eq("approval_request"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mails, 1, "the first request's mail only");
+}
