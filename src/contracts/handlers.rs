@@ -161,7 +161,7 @@ pub async fn create(
     .await?;
     let valid = input.validate(&mut errors, page.ctx().today());
     if let Some(v) = &valid {
-        if queries::number_taken(&mut conn, &v.contract_no).await? {
+        if queries::number_taken(&mut conn, &v.contract_no, None).await? {
             errors.add("contract_no", "contracts.error.number_taken");
         }
     }
@@ -330,7 +330,7 @@ pub async fn update(
     let valid = input.validate_correction(&mut errors, today, &c);
     if let Some(v) = &valid {
         if v.contract_no != c.contract_no
-            && queries::number_taken(&mut conn, &v.contract_no).await?
+            && queries::number_taken(&mut conn, &v.contract_no, Some(c.id)).await?
         {
             errors.add("contract_no", "contracts.error.number_taken");
         }

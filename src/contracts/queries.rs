@@ -135,10 +135,23 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Contract
         .await
 }
 
-/// Whether a contract of this number is recorded.
-pub async fn number_taken(conn: &mut AsyncPgConnection, no: &str) -> QueryResult<bool> {
+diesel::define_sql_function! {
+    /// PostgreSQL's `lower(text)`.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Whether a contract other than `except` is recorded under this number, its
+/// letters' case aside (QA-0001 and qa-0001 are one number). A table scan of
+/// the contracts: a few thousand a year.
+pub async fn number_taken(
+    conn: &mut AsyncPgConnection,
+    no: &str,
+    except: Option<i64>,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        sales_contracts::table.filter(sales_contracts::contract_no.eq(no)),
+        sales_contracts::table
+            .filter(lower(sales_contracts::contract_no).eq(no.to_lowercase()))
+            .filter(sales_contracts::id.ne(except.unwrap_or(0))),
     ))
     .get_result(conn)
     .await

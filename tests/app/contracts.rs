@@ -410,6 +410,17 @@ async fn a_contract_form_refuses_each_bad_field_keeps_the_input_and_files_a_numb
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
     assert!(!text_of(&body, "#e-contract_no").unwrap().is_empty());
+    // The same number in small letters is the same number.
+    let lower = contract_fields("ch-2026-0002", "full");
+    let res = specialist
+        .submit("/contracts/new", "/contracts/new", &pairs(&lower))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-contract_no").as_deref(),
+        Some("这个合同编号已经登记过了。")
+    );
     // Two colleagues record the same new number at once: one contract, and the
     // other gets the number's message, not an error page.
     let other = app.login_as(Role::CsSupervisor).await;
