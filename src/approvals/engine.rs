@@ -430,14 +430,18 @@ async fn assign(
     conn: &mut AsyncPgConnection,
     kind: &Kind,
     req: &Request,
-    step: usize,
-    level: usize,
+    (step, level): (usize, usize),
     reason: &'static str,
+    read: Option<(Vec<Role>, queries::Holders)>,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Task, AppError> {
     let def = &kind.steps[step];
-    let (roles, holders) = step_holders(conn, kind, req, step, config, now).await?;
+    // The step's holders, unless the caller read them already.
+    let (roles, holders) = match read {
+        Some(read) => read,
+        None => step_holders(conn, kind, req, step, config, now).await?,
+    };
     let mut events: Vec<NewEvent> = Vec::new();
     // The requester, or the person the request is for, would approve it: noted
     // (once, when the step begins), and passed over.
@@ -657,7 +661,7 @@ pub async fn decide(
         )))
         .execute(conn)
         .await?;
-        assign(conn, kind, &req, next, 0, "new", config, now).await?;
+        assign(conn, kind, &req, (next, 0), "new", None, config, now).await?;
     } else {
         finish(conn, &req, status, actor, comment, config, now).await?;
     }
@@ -826,7 +830,7 @@ pub async fn escalate(
         return Ok(false);
     }
     let next = task.level as usize + 1;
-    pass_on(conn, &req, &task, ("escalated", next), config, now).await?;
+    pass_on(conn, &req, &task, ("escalated", next), None, config, now).await?;
     Ok(true)
 }
 
@@ -843,13 +847,14 @@ async fn lock_task(
 }
 
 /// Closes the pending `task` of `req` as `status` (`escalated`, `handed_over`)
-/// and assigns its step again from `level` of the chain on, mailing the new
-/// approver why.
+/// and assigns its step again from `level` of the chain on (among the holders
+/// `read`, when the caller read them), mailing the new approver why.
 async fn pass_on(
     conn: &mut AsyncPgConnection,
     req: &Request,
     task: &Task,
     (status, level): (&'static str, usize),
+    read: Option<(Vec<Role>, queries::Holders)>,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -861,7 +866,7 @@ async fn pass_on(
     .execute(conn)
     .await?;
     let step = task.step as usize;
-    assign(conn, kind, req, step, level, status, config, now).await?;
+    assign(conn, kind, req, (step, level), status, read, config, now).await?;
     Ok(())
 }
 
@@ -890,7 +895,8 @@ pub async fn hand_over(
     if next.id == task.approver_id {
         return Ok(false);
     }
-    pass_on(conn, &req, &task, ("handed_over", level), config, now).await?;
+    let read = Some((roles, holders));
+    pass_on(conn, &req, &task, ("handed_over", level), read, config, now).await?;
     Ok(true)
 }
 

@@ -460,17 +460,13 @@ pub async fn add_resident(
         &mut errors,
     )
     .await?;
+    // The room's page again, the input kept, with the form's messages.
+    let refuse = async |conn: &mut DbConn, errors: &FieldErrors| {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        room_page(&page, conn, id, false, &input, errors, status).await
+    };
     let (Some(v), Some(token)) = (input.validate(&mut errors, page.today()), token) else {
-        return room_page(
-            &page,
-            &mut conn,
-            id,
-            false,
-            &input,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse(&mut conn, &errors).await;
     };
     let meta = page.meta();
     let me = page.user().id;
@@ -519,16 +515,7 @@ pub async fn add_resident(
     if let Some(name) = holder {
         let message = page.tf("properties.error.id_number_taken", &[("name", &name)]);
         errors.add_text("id_number", message);
-        return room_page(
-            &page,
-            &mut conn,
-            id,
-            false,
-            &input,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse(&mut conn, &errors).await;
     }
     match saved {
         Ok(filed) => {
@@ -538,16 +525,7 @@ pub async fn add_resident(
         // Already recorded (by someone else just now, or on another form).
         Err(e) if is_unique_violation(&e) => {
             errors.add("name", "properties.error.resident_exists");
-            return room_page(
-                &page,
-                &mut conn,
-                id,
-                false,
-                &input,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return refuse(&mut conn, &errors).await;
         }
         Err(e) => Err(e.into()),
     }
