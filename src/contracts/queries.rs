@@ -141,8 +141,8 @@ diesel::define_sql_function! {
 }
 
 /// Whether a contract other than `except` is recorded under this number, its
-/// letters' case aside (QA-0001 and qa-0001 are one number). A table scan of
-/// the contracts: a few thousand a year.
+/// letters' case aside (QA-0001 and qa-0001 are one number): the unique index
+/// on `lower(contract_no)` answers it, and refuses a number recorded meanwhile.
 pub async fn number_taken(
     conn: &mut AsyncPgConnection,
     no: &str,

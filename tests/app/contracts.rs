@@ -421,14 +421,16 @@ async fn a_contract_form_refuses_each_bad_field_keeps_the_input_and_files_a_numb
         text_of(&body, "#e-contract_no").as_deref(),
         Some("这个合同编号已经登记过了。")
     );
-    // Two colleagues record the same new number at once: one contract, and the
-    // other gets the number's message, not an error page.
+    // Two colleagues record the same new number at once, in different case: one
+    // contract, and the other gets the number's message, not an error page.
     let other = app.login_as(Role::CsSupervisor).await;
     let fields = contract_fields("CH-2026-0009", "full");
     let fields = pairs(&fields);
+    let small = contract_fields("ch-2026-0009", "full");
+    let small = pairs(&small);
     let (a, b) = tokio::join!(
         specialist.submit("/contracts/new", "/contracts/new", &fields),
-        other.submit("/contracts/new", "/contracts/new", &fields),
+        other.submit("/contracts/new", "/contracts/new", &small),
     );
     let mut statuses = [a.status().as_u16(), b.status().as_u16()];
     statuses.sort();
@@ -443,6 +445,25 @@ async fn a_contract_form_refuses_each_bad_field_keeps_the_input_and_files_a_numb
         .await
         .unwrap();
     assert_eq!(n, 2);
+    // The database itself holds the rule, whatever wrote the row.
+    let again = diesel::sql_query(
+        "INSERT INTO sales_contracts (contract_no, project, unit, buyer, signed_on, \
+         area_centi, price_fen, payment, recorded_by) \
+         SELECT lower(contract_no), project, unit, buyer, signed_on, area_centi, \
+         price_fen, payment, recorded_by FROM sales_contracts WHERE contract_no = 'CH-2026-0002'",
+    )
+    .execute(&mut conn)
+    .await;
+    assert!(
+        matches!(
+            again,
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        ),
+        "{again:?}"
+    );
 }
 
 #[tokio::test]
