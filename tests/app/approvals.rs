@@ -1152,7 +1152,7 @@ async fn a_requester_never_decides_their_own_request_as_a_deputy() {
 }
 
 /// A request type of two sequential steps, known only to this test.
-static TWO_STEPS: kefu::approvals::Kind = kefu::approvals::Kind {
+pub static TWO_STEPS: kefu::approvals::Kind = kefu::approvals::Kind {
     code: "test_two_steps",
     name_key: "approvals.kind.leave",
     steps: &[

@@ -215,3 +215,87 @@ async fn an_admin_who_drops_a_post_nobody_else_holds_keeps_its_requests() {
         .unwrap();
     assert_eq!(mails, 1, "the first request's mail only");
 }
+
+#[tokio::test]
+async fn a_request_waiting_at_its_second_step_is_handed_over_at_that_step() {
+    use diesel_async::AsyncConnection;
+    use kefu::approvals::engine::{self, Via};
+    kefu::approvals::register(&crate::approvals::TWO_STEPS);
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let res = add_user(&admin, "mgr2", "center_manager", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (employee, supervisor) = (
+        user_id(&app, "employee").await,
+        user_id(&app, username(Role::CsSupervisor)).await,
+    );
+    let config = app.config.clone();
+    let now = chrono::Utc::now();
+    let mut conn = app.db().await;
+    conn.transaction::<_, kefu::AppError, _>(async |conn| {
+        let id = engine::submit(
+            conn,
+            &crate::approvals::TWO_STEPS,
+            1,
+            "两步申请",
+            employee,
+            &config,
+            now,
+        )
+        .await?;
+        let first: i64 = kefu::schema::approval_tasks::table
+            .filter(kefu::schema::approval_tasks::request_id.eq(id))
+            .select(kefu::schema::approval_tasks::id)
+            .first(conn)
+            .await?;
+        let decided = engine::decide(
+            conn,
+            first,
+            supervisor,
+            true,
+            "",
+            (Via::Web, None),
+            &config,
+            now,
+        )
+        .await?;
+        assert!(decided.is_ok(), "the supervisor reviews");
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let (reviewer, manager) = (username(Role::CsSupervisor), username(Role::CenterManager));
+    assert_eq!(
+        tasks(&app).await,
+        vec![
+            row(reviewer, "cs_supervisor", "approved"),
+            row(manager, "center_manager", "pending"),
+        ]
+    );
+
+    // The manager leaves: the second step goes to the other manager, still
+    // the second step; the supervisor's review stands.
+    let flash = save_account(&app, &admin, manager, &["center_manager"], &[], false).await;
+    assert!(flash.contains("1 项"), "{flash}");
+    assert_eq!(
+        tasks(&app).await,
+        vec![
+            row(reviewer, "cs_supervisor", "approved"),
+            row(manager, "center_manager", "handed_over"),
+            row("mgr2", "center_manager", "pending"),
+        ]
+    );
+    let (status, step): (String, i32) = approval_requests::table
+        .select((approval_requests::status, approval_requests::current_step))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!((status.as_str(), step), ("pending", 1));
+    let steps: Vec<i32> = kefu::schema::approval_tasks::table
+        .order(kefu::schema::approval_tasks::id)
+        .select(kefu::schema::approval_tasks::step)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(steps, vec![0, 1, 1]);
+}
