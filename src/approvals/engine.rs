@@ -168,14 +168,14 @@ pub async fn plan(
         of_requester,
     )
     .await?;
-    let parties = [Some(requester), party];
+    let parties: Vec<i64> = [Some(requester), party].into_iter().flatten().collect();
     let (approver, role, level) = resolve(&holders.by_role, &roles, 0, &parties)?;
     // A requester never decides their own request, not even as someone's
     // deputy; nor does the person it is for.
     let deputy = holders
         .deputies
         .remove(&approver.id)
-        .filter(|d| !parties.contains(&Some(d.id)));
+        .filter(|d| !parties.contains(&d.id));
     Ok(Plan {
         kind: kind.code,
         deadline_hours: kind.steps[0].deadline_hours,
@@ -368,16 +368,33 @@ fn chosen_roles(def: &StepDef, step_roles: Option<&serde_json::Value>, step: usi
         .unwrap_or_else(|| def.roles.to_vec())
 }
 
+/// Who never decides `step` of `req`, as its approver or anyone's deputy: the
+/// requester, the person the request is for, and whoever approved an earlier
+/// step (the rule book's review and approval are two people's).
+async fn passed_over(
+    conn: &mut AsyncPgConnection,
+    req: &Request,
+    step: i32,
+) -> Result<Vec<i64>, AppError> {
+    let mut who: Vec<i64> = [Some(req.requester_id), req.party_id]
+        .into_iter()
+        .flatten()
+        .collect();
+    who.extend(queries::earlier_deciders(conn, req.id, step).await?);
+    Ok(who)
+}
+
 /// Picks the approver from `level` on in a step's role chain, among the first
-/// holders of each role. The requester, and the person the request is for
-/// (`parties`), are never its approver: they are skipped to the next in line.
+/// holders of each role. The requester, the person the request is for, and
+/// whoever approved an earlier step (`passed_over`, see [`passed_over`]) are
+/// never its approver: they are skipped to the next in line.
 /// When no one is left, an admin decides (one of them only when they are the
 /// one active admin).
 fn resolve(
     holders: &[(String, Person)],
     roles: &[Role],
     level: usize,
-    parties: &[Option<i64>],
+    passed_over: &[i64],
 ) -> Result<(Person, String, usize), AppError> {
     let holder = |role: Role| {
         holders
@@ -386,7 +403,7 @@ fn resolve(
             .map(|(_, p)| p)
     };
     for (i, role) in roles.iter().enumerate().skip(level) {
-        if let Some(p) = holder(*role).filter(|p| !parties.contains(&Some(p.id))) {
+        if let Some(p) = holder(*role).filter(|p| !passed_over.contains(&p.id)) {
             return Ok((p.clone(), role.code().to_owned(), i));
         }
     }
@@ -467,7 +484,7 @@ async fn assign(
             });
         }
     }
-    let parties = [Some(req.requester_id), req.party_id];
+    let parties = passed_over(conn, req, step as i32).await?;
     let (approver, role, level) = resolve(&holders.by_role, &roles, level, &parties)?;
     events.push(NewEvent {
         request_id: req.id,
@@ -517,12 +534,10 @@ pub async fn notify(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     // A requester never decides their own request, not even as someone's deputy,
-    // nor does the person it is for: another deputy named for the day does.
-    // Both reads go out together (pipelined on the one connection).
-    let passed_over: Vec<i64> = [Some(req.requester_id), req.party_id]
-        .into_iter()
-        .flatten()
-        .collect();
+    // nor does the person it is for, nor whoever approved an earlier step:
+    // another deputy named for the day does. Both reads go out together
+    // (pipelined on the one connection).
+    let passed_over = passed_over(conn, req, task.step).await?;
     let (mut c1, mut c2): (&AsyncPgConnection, &AsyncPgConnection) = (conn, conn);
     let (deputy, requester) = try_join(
         queries::deputy_on(&mut c1, approver.id, config.day(now), &passed_over),
@@ -617,8 +632,9 @@ pub async fn decide(
     if seen.is_some_and(|v| v != req.version) {
         return Ok(Err(Refusal::Changed));
     }
-    // Neither the requester nor the person the request is for decides it.
-    let on_behalf_of = if actor == req.requester_id || Some(actor) == req.party_id {
+    // Neither the requester nor the person the request is for decides it, nor
+    // whoever approved an earlier step of it.
+    let on_behalf_of = if passed_over(conn, &req, task.step).await?.contains(&actor) {
         return Ok(Err(Refusal::NotYours));
     } else if task.approver_id == actor {
         None
@@ -890,7 +906,7 @@ pub async fn hand_over(
     let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
     let step = task.step as usize;
     let (roles, holders) = step_holders(conn, kind, &req, step, config, now).await?;
-    let parties = [Some(req.requester_id), req.party_id];
+    let parties = passed_over(conn, &req, task.step).await?;
     let (next, _, _) = resolve(&holders.by_role, &roles, level, &parties)?;
     if next.id == task.approver_id {
         return Ok(false);
@@ -975,30 +991,30 @@ mod tests {
             holder(Role::CenterManager, 8),
             holder(Role::Admin, 1),
         ];
-        let (p, role, level) = resolve(&holders, &CHAIN, 0, &[Some(7), None]).unwrap();
+        let (p, role, level) = resolve(&holders, &CHAIN, 0, &[7]).unwrap();
         assert_eq!((p.id, role.as_str(), level), (8, "center_manager", 1));
-        let (p, _, level) = resolve(&holders, &CHAIN, 0, &[Some(99), None]).unwrap();
+        let (p, _, level) = resolve(&holders, &CHAIN, 0, &[99]).unwrap();
         assert_eq!(
             (p.id, level),
             (7, 0),
             "anyone else gets the first role's holder"
         );
-        let (p, _, level) = resolve(&holders, &CHAIN, 1, &[Some(99), None]).unwrap();
+        let (p, _, level) = resolve(&holders, &CHAIN, 1, &[99]).unwrap();
         assert_eq!((p.id, level), (8, 1), "an escalation starts further down");
-        let (p, _, level) = resolve(&holders, &CHAIN, 0, &[Some(99), Some(7)]).unwrap();
+        let (p, _, level) = resolve(&holders, &CHAIN, 0, &[99, 7]).unwrap();
         assert_eq!((p.id, level), (8, 1), "nor the person the request is for");
     }
 
     #[test]
     fn with_no_one_left_an_admin_decides_even_the_requester_when_the_only_one() {
         let holders = [holder(Role::CsSupervisor, 7), holder(Role::Admin, 1)];
-        let (p, role, level) = resolve(&holders, &CHAIN[..1], 0, &[Some(7), None]).unwrap();
+        let (p, role, level) = resolve(&holders, &CHAIN[..1], 0, &[7]).unwrap();
         assert_eq!((p.id, role.as_str(), level), (1, "admin", 1));
         let only_admin = [holder(Role::Admin, 7)];
-        let (p, role, _) = resolve(&only_admin, &CHAIN, 0, &[Some(7), None]).unwrap();
+        let (p, role, _) = resolve(&only_admin, &CHAIN, 0, &[7]).unwrap();
         assert_eq!((p.id, role.as_str()), (7, "admin"));
         assert!(
-            resolve(&[], &CHAIN, 0, &[Some(7), None]).is_err(),
+            resolve(&[], &CHAIN, 0, &[7]).is_err(),
             "no active admin at all"
         );
     }

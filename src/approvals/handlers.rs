@@ -122,11 +122,15 @@ async fn render_show(
     let trail = queries::trail(conn, req.id).await?;
     let pending = queries::pending_task(conn, req.id).await?;
     let may_decide = match &pending {
-        // Neither the requester nor the person it is for decides it.
+        // Neither the requester nor the person it is for decides it, nor
+        // whoever approved an earlier step.
         Some(_) if req.requester_id == me || req.party_id == Some(me) => false,
         Some(t) => {
-            t.approver_id == me
-                || queries::is_deputy(conn, me, t.approver_id, config.today()).await?
+            (t.approver_id == me
+                || queries::is_deputy(conn, me, t.approver_id, config.today()).await?)
+                && !queries::earlier_deciders(conn, req.id, t.step)
+                    .await?
+                    .contains(&me)
         }
         None => false,
     };

@@ -235,6 +235,27 @@ pub async fn deputy_on(
         .optional()
 }
 
+/// Who approved a step of the request before `step`: no one decides two steps
+/// of one request (the rule book's review and approval are two people's), so
+/// they are passed over for the later steps as the requester is.
+pub async fn earlier_deciders(
+    conn: &mut impl Read,
+    request_id: i64,
+    step: i32,
+) -> QueryResult<Vec<i64>> {
+    if step == 0 {
+        return Ok(Vec::new());
+    }
+    approval_tasks::table
+        .filter(approval_tasks::request_id.eq(request_id))
+        .filter(approval_tasks::step.lt(step))
+        .filter(approval_tasks::status.eq("approved"))
+        .filter(approval_tasks::decided_by.is_not_null())
+        .select(approval_tasks::decided_by.assume_not_null())
+        .load(conn)
+        .await
+}
+
 /// Whether `deputy` stands in for `user` on `day`.
 pub async fn is_deputy(
     conn: &mut AsyncPgConnection,
@@ -439,7 +460,7 @@ const INBOX: &str = "WITH approvers AS ( \
          (SELECT p.name FROM projects p WHERE p.id = r.project_id) AS project \
      FROM approvers ap \
      CROSS JOIN LATERAL (SELECT approval_tasks.id, approval_tasks.approver_id, \
-         approval_tasks.due_at, approval_tasks.request_id FROM approval_tasks \
+         approval_tasks.due_at, approval_tasks.request_id, approval_tasks.step FROM approval_tasks \
          WHERE approval_tasks.approver_id = ap.id AND approval_tasks.status = 'pending' \
          OFFSET 0) t \
      CROSS JOIN LATERAL (SELECT approval_requests.id, approval_requests.title, \
@@ -449,6 +470,9 @@ const INBOX: &str = "WITH approvers AS ( \
      CROSS JOIN LATERAL (SELECT users.display_name FROM users \
          WHERE users.id = r.requester_id OFFSET 0) u \
      WHERE r.requester_id <> $1 AND r.party_id IS DISTINCT FROM $1 \
+         AND (t.step = 0 OR NOT EXISTS (SELECT 1 FROM approval_tasks e \
+             WHERE e.request_id = t.request_id AND e.step < t.step \
+                 AND e.status = 'approved' AND e.decided_by = $1)) \
      ORDER BY t.id LIMIT 500";
 
 /// Inboxes kept per user and day in each instance. Triggers notify an approver

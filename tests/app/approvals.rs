@@ -1248,6 +1248,101 @@ async fn steps_are_decided_in_order_and_the_requester_is_told_at_the_end() {
     assert_eq!(mails[2], format!("approval_outcome:{id}"));
 }
 
+/// The rule book's review and approval are two people's: a supervisor who
+/// reviewed a request never approves its next step, not even as the manager's
+/// deputy.
+#[tokio::test]
+async fn whoever_approved_one_step_never_decides_the_next() {
+    use diesel_async::AsyncConnection;
+    use kefu::approvals::engine::{self, Via};
+    kefu::approvals::register(&TWO_STEPS);
+    let app = TestApp::spawn().await;
+    // The manager is away and names the supervisor to decide for them.
+    name_deputy(&app.login_as(Role::CenterManager).await, "supervisor").await;
+    let (employee, supervisor, manager) = (
+        user_id(&app, "employee").await,
+        user_id(&app, "supervisor").await,
+        user_id(&app, "manager").await,
+    );
+    let mut conn = app.db().await;
+    let now = Utc::now();
+    let config = app.config.clone();
+    let id = conn
+        .transaction::<_, kefu::AppError, _>(async |conn| {
+            engine::submit(conn, &TWO_STEPS, 1, "两步申请", employee, &config, now).await
+        })
+        .await
+        .unwrap();
+    let (first, _, _) = pending_task(&mut conn).await;
+    engine::decide(
+        &mut conn,
+        first,
+        supervisor,
+        true,
+        "审核同意",
+        (Via::Web, None),
+        &config,
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // The second step is the manager's, and its mail goes to the manager, not
+    // to the deputy who reviewed it.
+    let (second, approver, step) = pending_task(&mut conn).await;
+    assert_eq!((approver, step), (manager, 1));
+    let to: Vec<String> = kefu::schema::mail_outbox::table
+        .filter(kefu::schema::mail_outbox::message.eq("approval_request"))
+        .order(kefu::schema::mail_outbox::id)
+        .select(kefu::schema::mail_outbox::to_addr)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        to,
+        vec![
+            "supervisor@kefu.example.com".to_owned(),
+            "manager@kefu.example.com".to_owned()
+        ]
+    );
+    // Not in the supervisor's inbox nor count; no decision form on its page.
+    let browser = app.login_as(Role::CsSupervisor).await;
+    let (_, inbox) = browser.page("/approvals").await;
+    assert!(!inbox.contains("两步申请"), "{inbox}");
+    assert_eq!(text_of(&inbox, ".modules .count"), None);
+    let (_, page) = browser.page(&format!("/approvals/{id}")).await;
+    assert!(value_of(&page, r#"input[name="task_id"]"#).is_none());
+    // A decision sent anyway is refused.
+    let refused = engine::decide(
+        &mut conn,
+        second,
+        supervisor,
+        true,
+        "",
+        (Via::Web, None),
+        &config,
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(refused, Err(engine::Refusal::NotYours)));
+    // The manager decides it.
+    let done = engine::decide(
+        &mut conn,
+        second,
+        manager,
+        true,
+        "",
+        (Via::Web, None),
+        &config,
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(done.status, "approved");
+}
+
 async fn pending_task(conn: &mut diesel_async::AsyncPgConnection) -> (i64, i64, i32) {
     approval_tasks::table
         .filter(approval_tasks::status.eq("pending"))
