@@ -1167,74 +1167,77 @@ pub static TWO_STEPS: kefu::approvals::Kind = kefu::approvals::Kind {
     ],
 };
 
+/// Files a [`TWO_STEPS`] request by `requester`; returns its id.
+pub async fn submit_two_steps(app: &TestApp, requester: i64) -> i64 {
+    use diesel_async::AsyncConnection;
+    kefu::approvals::register(&TWO_STEPS);
+    let config = app.config.clone();
+    let mut conn = app.db().await;
+    conn.transaction::<_, kefu::AppError, _>(async |conn| {
+        kefu::approvals::engine::submit(
+            conn,
+            &TWO_STEPS,
+            1,
+            "两步申请",
+            requester,
+            &config,
+            Utc::now(),
+        )
+        .await
+    })
+    .await
+    .unwrap()
+}
+
+/// `actor` approves (or rejects) `task` from the site, with `comment`.
+pub async fn decide_task(
+    app: &TestApp,
+    task: i64,
+    actor: i64,
+    approve: bool,
+    comment: &str,
+) -> Result<kefu::approvals::models::Request, kefu::approvals::engine::Refusal> {
+    let mut conn = app.db().await;
+    kefu::approvals::engine::decide(
+        &mut conn,
+        task,
+        actor,
+        approve,
+        comment,
+        (kefu::approvals::engine::Via::Web, None),
+        &app.config,
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn steps_are_decided_in_order_and_the_requester_is_told_at_the_end() {
-    use diesel_async::AsyncConnection;
-    use kefu::approvals::engine::{self, Via};
-    kefu::approvals::register(&TWO_STEPS);
     let app = TestApp::spawn().await;
     let (employee, supervisor, manager) = (
         user_id(&app, "employee").await,
         user_id(&app, "supervisor").await,
         user_id(&app, "manager").await,
     );
+    let id = submit_two_steps(&app, employee).await;
     let mut conn = app.db().await;
-    let now = Utc::now();
-    let config = app.config.clone();
-    let id = conn
-        .transaction::<_, kefu::AppError, _>(async |conn| {
-            engine::submit(conn, &TWO_STEPS, 1, "两步申请", employee, &config, now).await
-        })
-        .await
-        .unwrap();
     let (first, approver, step) = pending_task(&mut conn).await;
     assert_eq!((approver, step), (supervisor, 0));
     // The manager cannot take the first step.
-    let refused = engine::decide(
-        &mut conn,
-        first,
-        manager,
-        true,
-        "",
-        (Via::Web, None),
-        &config,
-        now,
-    )
-    .await
-    .unwrap();
-    assert!(refused.is_err());
-    let after_first = engine::decide(
-        &mut conn,
-        first,
-        supervisor,
-        true,
-        "一审同意",
-        (Via::Web, None),
-        &config,
-        now,
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    assert!(decide_task(&app, first, manager, true, "").await.is_err());
+    let after_first = decide_task(&app, first, supervisor, true, "一审同意")
+        .await
+        .unwrap();
     assert_eq!(
         (after_first.status.as_str(), after_first.current_step),
         ("pending", 1)
     );
     let (second, approver, step) = pending_task(&mut conn).await;
     assert_eq!((approver, step), (manager, 1));
-    let done = engine::decide(
-        &mut conn,
-        second,
-        manager,
-        true,
-        "二审同意",
-        (Via::Web, None),
-        &config,
-        now,
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let done = decide_task(&app, second, manager, true, "二审同意")
+        .await
+        .unwrap();
 
     assert_eq!(done.status, "approved");
     assert_eq!(done.id, id);
@@ -1253,9 +1256,6 @@ async fn steps_are_decided_in_order_and_the_requester_is_told_at_the_end() {
 /// deputy.
 #[tokio::test]
 async fn whoever_approved_one_step_never_decides_the_next() {
-    use diesel_async::AsyncConnection;
-    use kefu::approvals::engine::{self, Via};
-    kefu::approvals::register(&TWO_STEPS);
     let app = TestApp::spawn().await;
     // The manager is away and names the supervisor to decide for them.
     name_deputy(&app.login_as(Role::CenterManager).await, "supervisor").await;
@@ -1264,29 +1264,12 @@ async fn whoever_approved_one_step_never_decides_the_next() {
         user_id(&app, "supervisor").await,
         user_id(&app, "manager").await,
     );
+    let id = submit_two_steps(&app, employee).await;
     let mut conn = app.db().await;
-    let now = Utc::now();
-    let config = app.config.clone();
-    let id = conn
-        .transaction::<_, kefu::AppError, _>(async |conn| {
-            engine::submit(conn, &TWO_STEPS, 1, "两步申请", employee, &config, now).await
-        })
+    let (first, _, _) = pending_task(&mut conn).await;
+    decide_task(&app, first, supervisor, true, "审核同意")
         .await
         .unwrap();
-    let (first, _, _) = pending_task(&mut conn).await;
-    engine::decide(
-        &mut conn,
-        first,
-        supervisor,
-        true,
-        "审核同意",
-        (Via::Web, None),
-        &config,
-        now,
-    )
-    .await
-    .unwrap()
-    .unwrap();
     // The second step is the manager's, and its mail goes to the manager, not
     // to the deputy who reviewed it.
     let (second, approver, step) = pending_task(&mut conn).await;
@@ -1312,34 +1295,13 @@ async fn whoever_approved_one_step_never_decides_the_next() {
     assert_eq!(text_of(&inbox, ".modules .count"), None);
     let (_, page) = browser.page(&format!("/approvals/{id}")).await;
     assert!(value_of(&page, r#"input[name="task_id"]"#).is_none());
-    // A decision sent anyway is refused.
-    let refused = engine::decide(
-        &mut conn,
-        second,
-        supervisor,
-        true,
-        "",
-        (Via::Web, None),
-        &config,
-        now,
-    )
-    .await
-    .unwrap();
-    assert!(matches!(refused, Err(engine::Refusal::NotYours)));
-    // The manager decides it.
-    let done = engine::decide(
-        &mut conn,
-        second,
-        manager,
-        true,
-        "",
-        (Via::Web, None),
-        &config,
-        now,
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    // A decision sent anyway is refused; the manager's is taken.
+    let refused = decide_task(&app, second, supervisor, true, "").await;
+    assert!(matches!(
+        refused,
+        Err(kefu::approvals::engine::Refusal::NotYours)
+    ));
+    let done = decide_task(&app, second, manager, true, "").await.unwrap();
     assert_eq!(done.status, "approved");
 }
 

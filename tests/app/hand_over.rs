@@ -8,7 +8,7 @@ use kefu::auth::Role;
 use kefu::schema::{approval_requests, mail_outbox};
 use reqwest::StatusCode;
 
-use crate::approvals::{file_leave, user_id};
+use crate::approvals::{decide_task, file_leave, submit_two_steps, user_id};
 use crate::by_project::{add_user, serve, tasks, two_projects};
 use crate::helpers::*;
 
@@ -218,9 +218,6 @@ async fn an_admin_who_drops_a_post_nobody_else_holds_keeps_its_requests() {
 
 #[tokio::test]
 async fn a_request_waiting_at_its_second_step_is_handed_over_at_that_step() {
-    use diesel_async::AsyncConnection;
-    use kefu::approvals::engine::{self, Via};
-    kefu::approvals::register(&crate::approvals::TWO_STEPS);
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
     let res = add_user(&admin, "mgr2", "center_manager", &[]).await;
@@ -229,41 +226,17 @@ async fn a_request_waiting_at_its_second_step_is_handed_over_at_that_step() {
         user_id(&app, "employee").await,
         user_id(&app, username(Role::CsSupervisor)).await,
     );
-    let config = app.config.clone();
-    let now = chrono::Utc::now();
+    submit_two_steps(&app, employee).await;
     let mut conn = app.db().await;
-    conn.transaction::<_, kefu::AppError, _>(async |conn| {
-        let id = engine::submit(
-            conn,
-            &crate::approvals::TWO_STEPS,
-            1,
-            "两步申请",
-            employee,
-            &config,
-            now,
-        )
-        .await?;
-        let first: i64 = kefu::schema::approval_tasks::table
-            .filter(kefu::schema::approval_tasks::request_id.eq(id))
-            .select(kefu::schema::approval_tasks::id)
-            .first(conn)
-            .await?;
-        let decided = engine::decide(
-            conn,
-            first,
-            supervisor,
-            true,
-            "",
-            (Via::Web, None),
-            &config,
-            now,
-        )
-        .await?;
-        assert!(decided.is_ok(), "the supervisor reviews");
-        Ok(())
-    })
-    .await
-    .unwrap();
+    let first: i64 = kefu::schema::approval_tasks::table
+        .select(kefu::schema::approval_tasks::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        decide_task(&app, first, supervisor, true, "").await.is_ok(),
+        "the supervisor reviews"
+    );
     let (reviewer, manager) = (username(Role::CsSupervisor), username(Role::CenterManager));
     assert_eq!(
         tasks(&app).await,
