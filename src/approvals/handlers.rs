@@ -10,11 +10,9 @@ use serde_json::json;
 
 use super::engine::{self, Refusal, Via};
 use super::links::{self, State};
-use super::models::Request;
 use super::queries;
 use super::views::{Deputies, Inbox, LinkPage, Mine, Show};
 use crate::audit;
-use crate::auth::Right;
 use crate::config::Config;
 use crate::db::{DbConn, ReadConn};
 use crate::error::AppError;
@@ -66,21 +64,6 @@ pub async fn mine(
     Ok(html(StatusCode::OK, body))
 }
 
-/// May `user` see this request? Its requester, anyone it was assigned to, their
-/// deputy while it waits on them, and those who may see every request.
-async fn may_view(
-    conn: &mut diesel_async::AsyncPgConnection,
-    page: &UserPage,
-    req: &Request,
-    config: &Config,
-) -> Result<bool, AppError> {
-    let me = page.user().id;
-    if req.requester_id == me || page.user().may(Right::ViewAllRequests) {
-        return Ok(true);
-    }
-    Ok(queries::was_approver(conn, req.id, me, config.today()).await?)
-}
-
 /// GET /approvals/{id}: the request, its trail, and the decision form when it
 /// waits on this user.
 pub async fn show(
@@ -114,7 +97,7 @@ async fn render_show(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let req = queries::get_request(conn, id).await?;
-    if !may_view(conn, page, &req, config).await? {
+    if !super::may_view(conn, page.user(), &req, config.today()).await? {
         return Err(AppError::Forbidden);
     }
     let me = page.user().id;

@@ -199,7 +199,7 @@ fn localize(subject: &str, loc: Locale) -> String {
                 });
             let text = key_shaped.then(|| loc.lookup(key)).flatten()?;
             let text = match n {
-                Some(n) => text.replace("{n}", &n.to_string()),
+                Some(n) => loc.tf(key, &[("n", &n)]),
                 None => text.to_owned(),
             };
             Some((text, close))
@@ -263,6 +263,37 @@ pub async fn request_details(
     }
     lines.extend(details(conn, &req.kind, req.subject_id, loc).await?);
     Ok(lines)
+}
+
+/// Whether `user` may open the request's page: its requester, those who see
+/// every request, whoever was asked to decide it (or stands in for them
+/// today), and for leave those who keep the leave register.
+pub async fn may_view(
+    conn: &mut AsyncPgConnection,
+    user: &crate::auth::CurrentUser,
+    req: &models::Request,
+    day: chrono::NaiveDate,
+) -> QueryResult<bool> {
+    use crate::auth::Right;
+    if req.requester_id == user.id
+        || user.may(Right::ViewAllRequests)
+        || (req.kind == "leave" && user.may(Right::ViewLeaveRegister))
+    {
+        return Ok(true);
+    }
+    queries::was_approver(conn, req.id, user.id, day).await
+}
+
+/// The request's id for a link from the record it is about, when `user` may
+/// open its page (see [`may_view`]).
+pub async fn link_for(
+    conn: &mut AsyncPgConnection,
+    req: Option<models::Request>,
+    user: &crate::auth::CurrentUser,
+    day: chrono::NaiveDate,
+) -> QueryResult<Option<i64>> {
+    let Some(r) = req else { return Ok(None) };
+    Ok(may_view(conn, user, &r, day).await?.then_some(r.id))
 }
 
 /// The project a request of `kind` about `subject_id` concerns, if one: its
@@ -362,7 +393,9 @@ mod tests {
         );
         let en = title("leave", &subject, Locale::En);
         assert!(en.starts_with("Leave request · 张三 · Sick leave"), "{en}");
-        assert!(en.contains(" · 3 document(s) · {not.a_key} {x}"), "{en}");
+        assert!(en.contains(" · 3 documents · {not.a_key} {x}"), "{en}");
+        let one = format!("张三 · {}", count_term("archives.destruction_count", 1));
+        assert!(title("leave", &one, Locale::En).ends_with(" · 1 document"));
     }
 
     #[test]

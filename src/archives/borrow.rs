@@ -260,7 +260,7 @@ async fn render_show(
     let archive = queries::get(conn, borrow.archive_id).await?;
     let docs = queries::borrow_documents(conn, id).await?;
     let borrower = approvals::queries::person(conn, borrow.borrower_id).await?;
-    let approval_id = super::approval_link(conn, req, page.user(), page.today()).await?;
+    let approval_id = crate::approvals::link_for(conn, req, page.user(), page.today()).await?;
     let body = BorrowShow {
         ctx: page.ctx(),
         borrow,

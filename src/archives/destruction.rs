@@ -365,7 +365,7 @@ async fn render_show(
     let req = approvals::queries::request_for(conn, super::DESTRUCTION_KIND, id).await?;
     let (creator, rechecker) = people(conn, &d).await?;
     let me = page.user().id;
-    let approval_id = super::approval_link(conn, req, page.user(), page.today()).await?;
+    let approval_id = crate::approvals::link_for(conn, req, page.user(), page.today()).await?;
     let body = DestructionShow {
         ctx: page.ctx(),
         creator,

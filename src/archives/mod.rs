@@ -179,21 +179,6 @@ pub async fn on_finished(
     }
 }
 
-/// The approval request's id, when this user may open it (its requester, an
-/// approver of it, or whoever sees every request): the pages link it only then.
-pub async fn approval_link(
-    conn: &mut AsyncPgConnection,
-    req: Option<crate::approvals::models::Request>,
-    user: &crate::auth::CurrentUser,
-    day: chrono::NaiveDate,
-) -> QueryResult<Option<i64>> {
-    let Some(r) = req else { return Ok(None) };
-    let visible = r.requester_id == user.id
-        || user.may(crate::auth::Right::ViewAllRequests)
-        || crate::approvals::queries::was_approver(conn, r.id, user.id, day).await?;
-    Ok(visible.then_some(r.id))
-}
-
 /// Content type of a scan, judged by its first bytes (never by its name or the
 /// browser's claim): PDF, JPEG or PNG only.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {

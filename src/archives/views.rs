@@ -260,6 +260,16 @@ pub struct Inventory<'a> {
 }
 
 impl Inventory<'_> {
+    /// The required papers the archive lacks, as one list.
+    pub fn missing_list(&self) -> String {
+        let names: Vec<&str> = self
+            .checklist
+            .iter()
+            .filter(|c| c.missing())
+            .map(|c| c.doc_type.name(self.ctx.locale))
+            .collect();
+        names.join(self.ctx.t("paper.item_separator"))
+    }
     pub fn type_of(&self, id: &i64) -> &str {
         self.types
             .iter()

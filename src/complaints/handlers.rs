@@ -642,7 +642,7 @@ fn export_sheet(rows: &[ComplaintLine], ctx: &PageCtx, loc: Locale) -> Sheet {
             ]
         })
         .collect();
-    Sheet::new(loc, "complaints.title", &headers, rows)
+    Sheet::new(loc, "complaints.sheet", &headers, rows)
 }
 
 /// GET /complaints.csv and .xlsx: the month's register with the page's filter

@@ -139,6 +139,29 @@ pub async fn approval_details(
         .select((handbook_versions::document_id, handbook_versions::title))
         .first(conn)
         .await?;
+    // The version the draft would replace, named as the handbook pages name it
+    // (a mail has no page to link it to).
+    let in_force: Option<(Option<i32>, Option<NaiveDate>)> = handbook_versions::table
+        .filter(handbook_versions::document_id.eq(document_id))
+        .filter(handbook_versions::status.eq("published"))
+        .order(handbook_versions::number.desc())
+        .select((handbook_versions::number, handbook_versions::effective_on))
+        .first(conn)
+        .await
+        .optional()?;
+    let in_force = match in_force {
+        Some((number, effective_on)) => {
+            let version = loc.tf("handbook.version_n", &[("number", &number.unwrap_or(0))]);
+            match effective_on {
+                Some(d) => format!(
+                    "{version} · {}",
+                    loc.tf("handbook.effective", &[("date", &d.format("%Y-%m-%d"))])
+                ),
+                None => version,
+            }
+        }
+        None => loc.t("handbook.approval.none_in_force").to_owned(),
+    };
     let mut lines = vec![
         (loc.t("handbook.approval.document").to_owned(), title),
         (
@@ -149,12 +172,8 @@ pub async fn approval_details(
             loc.t("handbook.approval.change_note").to_owned(),
             r.change_note,
         ),
-        // The version in force, which every approver may read; the changes
-        // follow in full below.
-        (
-            loc.t("handbook.approval.in_force").to_owned(),
-            format!("/handbook/{document_id}"),
-        ),
+        // The version in force; the changes follow in full below.
+        (loc.t("handbook.approval.in_force").to_owned(), in_force),
     ];
     if r.requires_ack {
         let roles: Vec<String> = r

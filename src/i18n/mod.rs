@@ -142,9 +142,12 @@ impl Locale {
 
     /// The text for `key` with `{name}` placeholders filled (in one pass: a
     /// value that itself holds `{…}` is never filled again).
+    ///
+    /// English says "1 document", not "1 documents": when an argument named as in
+    /// [`COUNT_ARGS`] is 1 and the catalog has `{key}_one`, that text is used.
     pub fn tf(self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
         use std::fmt::Write;
-        let text = self.t(key);
+        let text = self.singular(key, args).unwrap_or_else(|| self.t(key));
         let mut out = String::with_capacity(text.len() + 16 * args.len());
         let mut rest = text;
         while let Some(open) = rest.find('{') {
@@ -170,6 +173,19 @@ impl Locale {
         }
         out.push_str(rest);
         out
+    }
+
+    /// The singular text of `key` (`{key}_one`) when its count argument is 1
+    /// and the language has one.
+    fn singular(self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> Option<&'static str> {
+        if self != Locale::En {
+            return None;
+        }
+        let (_, n) = args.iter().find(|(name, _)| COUNT_ARGS.contains(name))?;
+        if n.to_string() != "1" {
+            return None;
+        }
+        self.lookup(&format!("{key}_one"))
     }
 
     /// The other language, for the switch in the top bar.
@@ -223,6 +239,10 @@ pub fn minute(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
     }
     out
 }
+
+/// Names of the arguments that count something: a text with one of them may have
+/// a singular form (see [`Locale::tf`]).
+pub const COUNT_ARGS: [&str; 4] = ["n", "years", "minutes", "days"];
 
 /// Every key of a catalog, for the tests that compare catalogs and templates.
 pub fn keys(locale: Locale) -> Vec<&'static str> {
@@ -289,17 +309,66 @@ mod tests {
         let zh = keys(Locale::ZhCn);
         let en = keys(Locale::En);
         let only_zh: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
-        let only_en: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
+        // English singulars (`…_one`) stand beside a key both catalogs have.
+        let only_en: Vec<_> = en
+            .iter()
+            .filter(|k| !zh.contains(k))
+            .filter(|k| {
+                !k.strip_suffix("_one")
+                    .is_some_and(|base| zh.contains(&base))
+            })
+            .collect();
         assert!(
             only_zh.is_empty() && only_en.is_empty(),
             "only in zh-CN: {only_zh:?}; only in en: {only_en:?}"
         );
     }
 
+    /// The `{name}`s of a text, sorted.
+    fn placeholders(text: &str) -> Vec<&str> {
+        let mut names: Vec<&str> = text
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split_once('}').map(|(name, _)| name))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn both_languages_fill_the_same_placeholders() {
+        for k in keys(Locale::ZhCn) {
+            let (zh, en) = (Locale::ZhCn.t(k), Locale::En.t(k));
+            assert_eq!(placeholders(zh), placeholders(en), "{k}");
+            // A singular may say "one" instead of its number, nothing more.
+            if let Some(one) = Locale::En.lookup(&format!("{k}_one")) {
+                let base = placeholders(en);
+                assert!(
+                    placeholders(one).iter().all(|p| base.contains(p)),
+                    "{k}_one"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn english_says_one_thing_in_the_singular() {
+        let one = Locale::En.tf("handbook.search.count", &[("n", &1)]);
+        let two = Locale::En.tf("handbook.search.count", &[("n", &2)]);
+        assert_eq!(
+            (one.as_str(), two.as_str()),
+            ("1 matching clause.", "2 matching clauses.")
+        );
+        let zh = Locale::ZhCn.tf("handbook.search.count", &[("n", &1)]);
+        assert!(zh.contains('1'), "{zh}");
+    }
+
     #[test]
     fn no_catalog_text_is_empty() {
         for loc in ALL {
-            for k in keys(loc) {
+            // A gap is a space by design.
+            for k in keys(loc).into_iter().filter(|k| !k.ends_with(".gap")) {
                 assert!(!loc.t(k).trim().is_empty(), "{} {k} is empty", loc.code());
             }
         }

@@ -583,6 +583,7 @@ async fn render_show(
     }
     let keys = queries::loan_keys(conn, loan.id).await?;
     let manage = may_hand(page, keys.iter().map(|(k, _, _)| k));
+    let approval_id = approvals::link_for(conn, req, page.user(), page.today()).await?;
     let body = views::LoanShow {
         ctx: page.ctx(),
         cites: views::CITE_LOAN,
@@ -590,10 +591,7 @@ async fn render_show(
         overdue: loan.overdue(Utc::now()),
         lines,
         keys,
-        // Approvers reach the request from their inbox; the link is the requester's.
-        approval_id: req
-            .filter(|r| r.requester_id == page.user().id)
-            .map(|r| r.id),
+        approval_id,
         manage,
         loan,
         close,

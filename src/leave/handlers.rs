@@ -330,12 +330,15 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (leave, req) = visible(&mut conn, &page, path.into_inner()).await?;
     let lines = views::detail_lines(&leave.leave, page.locale);
-    let may_edit = leave.leave.user_id == page.user().id && leave.leave.status == "pending";
+    let own = leave.leave.user_id == page.user().id;
+    let may_edit = own && leave.leave.status == "pending";
+    let approval_id = approvals::link_for(&mut conn, req, page.user(), page.today()).await?;
     let body = LeaveShow {
         ctx: page.ctx(),
         lines,
-        approval_id: req.map(|r| r.id),
+        approval_id,
         may_edit,
+        own,
         leave,
     }
     .render()?;

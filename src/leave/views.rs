@@ -164,6 +164,14 @@ impl LeaveForm<'_> {
     pub fn type_selected(&self, code: &str) -> bool {
         super::parse_type(&self.input.leave_type) == Some(code)
     }
+    /// Leave asked for starts tomorrow at the earliest; leave recorded after
+    /// the fact has begun.
+    pub fn start_hint(&self) -> &'static str {
+        match self.mode {
+            "record" => self.ctx.t("leave.record_start_hint"),
+            _ => self.ctx.t("leave.start_hint"),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -173,6 +181,8 @@ pub struct LeaveShow<'a> {
     pub leave: LeaveWithName,
     pub lines: Vec<(String, String)>,
     pub approval_id: Option<i64>,
+    /// The viewer's own leave (else they keep the register, or decided it).
+    pub own: bool,
     pub may_edit: bool,
 }
 

@@ -89,6 +89,10 @@ macro_rules! mail_templates {
                 pub fn t(&self, key: &str) -> &'static str {
                     self.loc.t(key)
                 }
+                #[allow(dead_code)]
+                pub fn t1(&self, key: &str, name: &str, value: impl ::std::fmt::Display) -> String {
+                    self.loc.tf(key, &[(name, &value)])
+                }
                 pub fn render(&self) -> Result<$crate::mail::Rendered, ::askama::Error> {
                     $crate::mail::render(&Subject { m: self }, &Text { m: self }, &Html { m: self })
                 }

@@ -1062,7 +1062,7 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
     let (_, zh_inbox) = supervisor.page("/approvals?lang=zh-CN").await;
     assert_eq!(
         text_of(&en_inbox, "table.inbox tbody a").unwrap(),
-        format!("Expired document disposal form · {number} · 1 document(s)")
+        format!("Expired document disposal form · {number} · 1 document")
     );
     assert_eq!(
         text_of(&zh_inbox, "table.inbox tbody a").unwrap(),

@@ -172,3 +172,35 @@ fn every_key_used_is_in_the_catalogs() {
     }
     assert_eq!(Locale::En.t("auth.title"), "Sign in");
 }
+
+/// What the English reader of a few pages found wrong: a print that numbered
+/// its pages in Chinese, "1 matching clauses", a link to a page the reader may
+/// not open and a "back to my leave" under someone else's leave.
+#[tokio::test]
+async fn english_pages_read_as_english() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let (_, print) = employee.page("/handbook/print?lang=en").await;
+    assert!(
+        print.contains(r#"<html lang="en">"#),
+        "the print's language"
+    );
+    let (_, found) = employee.page("/handbook/search?q=信报箱").await;
+    assert_eq!(
+        text_of(&found, "#hit-count").as_deref(),
+        Some("1 matching clause.")
+    );
+
+    let leave = crate::approvals::file_leave(&employee).await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let (_, page) = manager.page(&format!("/leave/{leave}?lang=en")).await;
+    let links = texts_of(&page, "p.links a");
+    assert_eq!(links, vec!["Approval", "Leave register"], "{links:?}");
+    let href = {
+        let doc = scraper::Html::parse_document(&page);
+        let sel = scraper::Selector::parse(r#"p.links a"#).unwrap();
+        let a = doc.select(&sel).next().unwrap();
+        a.value().attr("href").unwrap().to_owned()
+    };
+    assert_eq!(manager.get(&href).await.status(), StatusCode::OK);
+}
