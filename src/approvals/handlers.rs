@@ -16,7 +16,7 @@ use crate::audit;
 use crate::config::Config;
 use crate::db::{DbConn, ReadConn};
 use crate::error::AppError;
-use crate::schema::users;
+use crate::schema::{user_roles, users};
 use crate::web::context::flash;
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
@@ -172,10 +172,20 @@ pub async fn decide(
     Form(input): Form<DecideInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let Some(approve) = parse_decision(&input.decision) else {
-        return Err(AppError::BadRequest);
+    let comment = input.comment.trim().to_owned();
+    // Anything else comes back on the form, the comment as typed, with why.
+    let approve = match parse_decision(&input.decision) {
+        Some(_) if comment.chars().count() > COMMENT_MAX => Err("approvals.error.comment_too_long"),
+        Some(approve) => Ok(approve),
+        None => Err("approvals.error.decision"),
     };
-    let comment: String = input.comment.trim().chars().take(COMMENT_MAX).collect();
+    let approve = match approve {
+        Ok(approve) => approve,
+        Err(key) => {
+            let (error, status) = (page.t(key), StatusCode::UNPROCESSABLE_ENTITY);
+            return render_show(&page, &mut conn, &config, id, comment, error, status).await;
+        }
+    };
     let me = page.user().id;
     let meta = page.meta();
     let now = Utc::now();
@@ -629,6 +639,7 @@ async fn deputies_page(
     let candidates: Vec<(String, String)> = users::table
         .filter(users::active.eq(true))
         .filter(users::id.ne(me))
+        .filter(users::id.eq_any(deciders()))
         .order(users::username)
         .limit(500)
         .select((users::username, users::display_name))
@@ -645,6 +656,14 @@ async fn deputies_page(
     }
     .render()?;
     Ok(html(status, body))
+}
+
+/// Users who hold a post that decides requests (see [`super::deciding_roles`]).
+fn deciders() -> user_roles::BoxedQuery<'static, diesel::pg::Pg, diesel::sql_types::BigInt> {
+    user_roles::table
+        .filter(user_roles::role_code.eq_any(super::deciding_roles()))
+        .select(user_roles::user_id)
+        .into_boxed()
 }
 
 /// GET /approvals/deputies: who decides for me while I am away.
@@ -668,18 +687,29 @@ pub async fn add_deputy(
     let mut errors = FieldErrors::new(page.locale);
     let form_token = &mut input.form_token;
     let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
-    let deputy: Option<i64> = users::table
+    let deputy: Option<(i64, bool)> = users::table
         .filter(users::username.eq(input.deputy.trim()))
         .filter(users::active.eq(true))
-        .select(users::id)
+        .select((
+            users::id,
+            diesel::dsl::exists(
+                user_roles::table
+                    .filter(user_roles::user_id.eq(users::id))
+                    .filter(user_roles::role_code.eq_any(super::deciding_roles())),
+            ),
+        ))
         .first(&mut conn)
         .await
         .optional()?;
     match deputy {
         None => errors.add("deputy", "approvals.error.deputy_unknown"),
-        Some(d) if d == me => errors.add("deputy", "approvals.error.deputy_self"),
+        Some((d, _)) if d == me => errors.add("deputy", "approvals.error.deputy_self"),
+        // A deputy decides what the rule book gives to named posts: only
+        // someone who holds a deciding post may.
+        Some((_, false)) => errors.add("deputy", "approvals.error.deputy_post"),
         _ => {}
     }
+    let deputy = deputy.map(|(d, _)| d);
     let starts = crate::web::form::date(&input.starts_on);
     let ends = crate::web::form::date(&input.ends_on);
     if starts.is_none() {

@@ -137,6 +137,20 @@ pub fn kind(code: &str) -> Option<&'static Kind> {
     })
 }
 
+/// The posts that decide some step of a built-in request type, and the
+/// administrator: only those who hold one may stand in for an approver.
+pub fn deciding_roles() -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = KINDS
+        .iter()
+        .flat_map(|k| k.steps.iter())
+        .flat_map(|s| s.roles.iter().map(|r| r.code()))
+        .chain([crate::auth::Role::Admin.code()])
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
+
 /// A request's title in `loc`: the name of its kind, then its stored subject with
 /// the subject's catalog terms (see [`term`]) in `loc` too. Nothing is read from
 /// the database, so a list shows titles without a statement more.

@@ -142,7 +142,10 @@ pub async fn create(
     } else if let Some(key) = refusal(&rows, &open, Some(today)) {
         errors.add("documents", key);
     }
-    let note: String = input.note.trim().chars().take(500).collect();
+    let note = input.note.trim().to_owned();
+    if note.chars().count() > 500 {
+        errors.add("note", "archives.error.too_long");
+    }
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let (Some(token), true) = (&token, errors.is_empty()) {
         let list = List {

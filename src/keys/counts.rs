@@ -128,8 +128,11 @@ pub async fn create(
     page.require(Right::ManageKeys)?;
     let mut errors = FieldErrors::new(page.locale);
     let form_token = &mut input.form_token;
-    let Some(token) = once::check(&mut conn, &session, &page, form_token, &mut errors).await?
-    else {
+    let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
+    if input.note.trim().chars().count() > 1000 {
+        errors.add("note", "keys.error.note_too_long");
+    }
+    let (Some(token), true) = (token, errors.is_empty()) else {
         let (cabinet, refused) = (
             Some(input.cabinet.as_str()),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -138,7 +141,7 @@ pub async fn create(
     };
     let cabinet = input.cabinet.trim().to_owned();
     let present = forms::ids(&input.present);
-    let note: String = input.note.trim().chars().take(1000).collect();
+    let note = input.note.trim().to_owned();
     let listed: Option<Vec<i64>> = input.listed.as_deref().map(|l| {
         let mut ids: Vec<i64> = l.split(',').filter_map(|i| i.trim().parse().ok()).collect();
         ids.sort_unstable();

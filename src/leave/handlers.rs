@@ -602,11 +602,17 @@ fn same_leave(l: &super::models::Leave, v: &super::forms::ValidLeave) -> bool {
     )
 }
 
-async fn employees(conn: &mut AsyncPgConnection) -> Result<Vec<(String, String)>, AppError> {
+/// Whom `me` may record leave for: every active employee but themselves (their
+/// own leave is recorded by someone else, as it is approved by someone else).
+async fn employees(
+    conn: &mut AsyncPgConnection,
+    me: i64,
+) -> Result<Vec<(String, String)>, AppError> {
     Ok(users::table
         .inner_join(user_roles::table)
         .filter(user_roles::role_code.eq(Role::Employee.code()))
         .filter(users::active.eq(true))
+        .filter(users::id.ne(me))
         .order(users::username)
         .limit(1000)
         .select((users::username, users::display_name))
@@ -623,7 +629,7 @@ pub async fn record_form(page: UserPage, mut conn: DbConn) -> Result<HttpRespons
         ..Default::default()
     };
     let errors = FieldErrors::new(page.locale);
-    let list = employees(&mut conn).await?;
+    let list = employees(&mut conn, page.user().id).await?;
     form(
         &page,
         &input,
@@ -654,8 +660,10 @@ pub async fn record(
         .first(&mut conn)
         .await
         .optional()?;
-    if employee.is_none() {
-        errors.add("employee", "leave.error.employee");
+    match employee {
+        None => errors.add("employee", "leave.error.employee"),
+        Some(e) if e == page.user().id => errors.add("employee", "leave.error.record_self"),
+        Some(_) => {}
     }
     let valid = input.validate(
         &mut errors,
@@ -663,8 +671,9 @@ pub async fn record(
             today: config.today(),
         },
     );
-    let (Some(employee), Some(v), Some(token)) = (employee, valid, token) else {
-        let list = employees(&mut conn).await?;
+    let (Some(employee), Some(v), Some(token), true) = (employee, valid, token, errors.is_empty())
+    else {
+        let list = employees(&mut conn, page.user().id).await?;
         return form(
             &page,
             &input,
@@ -715,7 +724,7 @@ pub async fn record(
     let new = v.row(employee, "approved", Some(me));
     let key = "leave.error.overlap_record";
     say_overlap(&mut conn, &mut errors, &new, None, key).await?;
-    let list = employees(&mut conn).await?;
+    let list = employees(&mut conn, page.user().id).await?;
     let action = "/leave/record".into();
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     form(&page, &input, &errors, "record", action, list, status)

@@ -3,7 +3,8 @@
 // Form drafts: what a person types into a POST form is kept in this tab's
 // sessionStorage until the server confirms a save. If the session ended meanwhile
 // (the form is refused and the person signs in again) or the browser went back, the
-// form is filled in again on return. Passwords, hidden fields and files are never kept,
+// form is filled in again on return. Passwords, personal data (fields marked
+// data-no-draft by templates/partials/form.html), hidden fields and files are never kept,
 // save the form's one-time token (`form_token`): a form sent again after its answer
 // was lost then leads to what the first submit filed instead of filing it twice.
 (function () {
@@ -24,6 +25,8 @@
   function keepable(el) {
     if (!el.name || el.disabled) return false;
     if (el.name === 'form_token') return true;
+    // Personal data (phones, ID numbers) is never written to the browser's storage.
+    if (el.hasAttribute('data-no-draft')) return false;
     var t = (el.type || '').toLowerCase();
     return t !== 'password' && t !== 'hidden' && t !== 'file' && t !== 'submit' && t !== 'button';
   }

@@ -499,7 +499,7 @@ async fn a_request_edited_after_mailing_invalidates_the_old_link() {
 async fn a_comment_on_a_request_decided_meanwhile_comes_back_to_copy() {
     let app = TestApp::spawn().await;
     let supervisor = app.login_as(Role::CsSupervisor).await;
-    name_deputy(&supervisor, "specialist").await;
+    name_deputy(&supervisor, "engineer").await;
     let employee = app.login_as(Role::Employee).await;
     file_leave(&employee).await;
     let mut conn = app.db().await;
@@ -511,7 +511,7 @@ async fn a_comment_on_a_request_decided_meanwhile_comes_back_to_copy() {
     let page = format!("/approvals/{request}");
     let (_, read) = supervisor.page(&page).await;
     let task = value_of(&read, r#"input[name="task_id"]"#).unwrap();
-    let deputy = app.login_as(Role::CsSpecialist).await;
+    let deputy = app.login_as(Role::EngineeringManager).await;
     let post = async |who: &Browser, decision: &str, comment: &str| {
         who.post(
             &format!("{page}/decide"),
@@ -596,7 +596,7 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
             "/approvals/deputies",
             "/approvals/deputies",
             &[
-                ("deputy", "specialist"),
+                ("deputy", "engineer"),
                 ("starts_on", &from),
                 ("ends_on", &until),
             ],
@@ -609,11 +609,11 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
     worker(&app).drain().await.unwrap();
 
     assert!(smtp.to(&mail_of(Role::CsSupervisor)).is_empty());
-    let mails = smtp.to(&mail_of(Role::CsSpecialist));
+    let mails = smtp.to(&mail_of(Role::EngineeringManager));
     assert_eq!(mails.len(), 1);
     assert!(mails[0].text.contains("客服主管 李强"), "{}", mails[0].text);
     let link = link_in(&mails[0].text);
-    let deputy = signed_in_at(&app, Role::CsSpecialist, &link).await;
+    let deputy = signed_in_at(&app, Role::EngineeringManager, &link).await;
     let (_, inbox) = deputy.page("/approvals").await;
     assert!(inbox.contains("代 客服主管 李强 审批"), "{inbox}");
     // The request's own page opens for the deputy too, as for the approver.
@@ -629,7 +629,7 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
         .first(&mut conn)
         .await
         .unwrap();
-    assert_eq!(by, Some(user_id(&app, "specialist").await));
+    assert_eq!(by, Some(user_id(&app, "engineer").await));
     assert_eq!(behalf, Some(user_id(&app, "supervisor").await));
     let (_, page) = deputy.page(&location(&res)).await;
     assert!(text_of(&page, ".trail")
@@ -1345,7 +1345,7 @@ async fn a_deputys_count_follows_the_sites_day_and_counts_each_task_once() {
                 "/approvals/deputies",
                 "/approvals/deputies",
                 &[
-                    ("deputy", "specialist"),
+                    ("deputy", "engineer"),
                     ("starts_on", &site_today.to_string()),
                     ("ends_on", &until.to_string()),
                 ],
@@ -1369,7 +1369,7 @@ async fn a_deputys_count_follows_the_sites_day_and_counts_each_task_once() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "leave filed");
 
-    let deputy = app.login_as(Role::CsSpecialist).await;
+    let deputy = app.login_as(Role::EngineeringManager).await;
     let (_, inbox) = deputy.page("/approvals").await;
     let doc = scraper::Html::parse_document(&inbox);
     let rows = scraper::Selector::parse("table.inbox tbody tr").unwrap();
@@ -1606,10 +1606,10 @@ async fn a_request_edited_after_the_page_was_opened_is_not_decided_unseen() {
 async fn a_requester_named_deputy_leaves_the_request_to_the_other_deputy() {
     let app = TestApp::spawn().await;
     let supervisor = app.login_as(Role::CsSupervisor).await;
-    for deputy in ["keeper", "employee"] {
+    for deputy in ["manager", "engineer"] {
         name_deputy(&supervisor, deputy).await;
     }
-    file_leave(&app.login_as(Role::Employee).await).await;
+    file_leave(&app.login_as(Role::EngineeringManager).await).await;
 
     let mut conn = app.db().await;
     let to: Vec<String> = kefu::schema::mail_outbox::table
@@ -1618,18 +1618,18 @@ async fn a_requester_named_deputy_leaves_the_request_to_the_other_deputy() {
         .load(&mut conn)
         .await
         .unwrap();
-    assert_eq!(to, [mail_of(Role::ArchiveKeeper)]);
+    assert_eq!(to, [mail_of(Role::CenterManager)]);
 }
 
 #[tokio::test]
 async fn a_deactivated_deputy_is_marked_on_the_deputies_page() {
     let app = TestApp::spawn().await;
     let supervisor = app.login_as(Role::CsSupervisor).await;
-    name_deputy(&supervisor, "specialist").await;
+    name_deputy(&supervisor, "engineer").await;
     let badge = |html: &str| text_of(html, "tbody td .badge");
     assert_eq!(badge(&supervisor.page("/approvals/deputies").await.1), None);
     let mut conn = app.db().await;
-    diesel::update(users::table.filter(users::username.eq("specialist")))
+    diesel::update(users::table.filter(users::username.eq("engineer")))
         .set(users::active.eq(false))
         .execute(&mut conn)
         .await
@@ -1638,4 +1638,88 @@ async fn a_deactivated_deputy_is_marked_on_the_deputies_page() {
         badge(&supervisor.page("/approvals/deputies").await.1).as_deref(),
         Some("已停用")
     );
+}
+
+/// A deputy decides what the rule book gives to named posts: a colleague who
+/// holds no deciding post is refused, with the form kept, and is not offered.
+#[tokio::test]
+async fn only_a_colleague_in_a_deciding_post_stands_in() {
+    let app = TestApp::spawn().await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let (_, form) = manager.page("/approvals/deputies").await;
+    let offered = texts_of(&form, "#f-deputy option");
+    assert!(offered.iter().any(|o| o.contains("李强")), "{offered:?}");
+    assert!(!offered.iter().any(|o| o.contains("赵磊")), "{offered:?}");
+    let res = manager
+        .submit(
+            "/approvals/deputies",
+            "/approvals/deputies",
+            &[
+                ("deputy", "employee"),
+                ("starts_on", &day(0)),
+                ("ends_on", &day(2)),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&page, "#e-deputy").as_deref(),
+        Some("代理人代您审批：请选择担任审批岗位的同事（主管、经理或系统管理员）。")
+    );
+    assert_eq!(
+        value_of(&page, "#f-ends_on").as_deref(),
+        Some(day(2).as_str())
+    );
+    let mut conn = app.db().await;
+    let named: i64 = kefu::schema::approval_deputies::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(named, 0);
+}
+
+/// A comment longer than the form allows, or no decision chosen, comes back on
+/// the form with the comment as typed; nothing is decided, nothing cut.
+#[tokio::test]
+async fn a_decision_the_form_cannot_take_comes_back_with_the_comment() {
+    let app = TestApp::spawn().await;
+    file_leave(&app.login_as(Role::Employee).await).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let mut conn = app.db().await;
+    let request: i64 = approval_requests::table
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let page = format!("/approvals/{request}");
+    let (_, read) = supervisor.page(&page).await;
+    let task = value_of(&read, r#"input[name="task_id"]"#).unwrap();
+    let long = format!("{}尾巴", "意".repeat(499));
+    for (decision, comment, message) in [
+        ("approve", long.as_str(), "审批意见不能超过 500 个字。"),
+        ("", "同意", "请选择“同意”或“驳回”。"),
+    ] {
+        let res = supervisor
+            .post(
+                &format!("{page}/decide"),
+                &[
+                    ("task_id", &task),
+                    ("decision", decision),
+                    ("comment", comment),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = res.text().await.unwrap();
+        assert_eq!(text_of(&body, "#e-decision").as_deref(), Some(message));
+        assert_eq!(text_of(&body, "#f-comment").as_deref(), Some(comment));
+    }
+    let status: String = approval_requests::table
+        .select(approval_requests::status)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "pending");
 }

@@ -498,6 +498,30 @@ async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
         (status.as_str(), marked, kind.as_str()),
         ("approved", true, "sick")
     );
+    // Not their own: it is neither offered nor taken.
+    let (_, form) = supervisor.page("/leave/record").await;
+    assert!(!texts_of(&form, "#f-employee option")
+        .iter()
+        .any(|o| o.contains("李强")));
+    let res = supervisor
+        .submit(
+            "/leave/record",
+            "/leave/record",
+            &[
+                ("employee", "supervisor"),
+                ("start_date", &start),
+                ("end_date", &end),
+                ("reason", "发烧"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&page, "#e-employee").as_deref(),
+        Some("本人的病假请由其他主管或服务中心经理补录，正如您的请假由他人审批。")
+    );
+    assert_eq!(text_of(&page, "#f-reason").as_deref(), Some("发烧"));
     let employee = app.login_as(Role::Employee).await;
     let (_, list) = employee.page("/leave").await;
     assert!(list.contains("事后补录"));

@@ -110,6 +110,21 @@ test('a form sent after the session ended loses nothing', async () => {
   await page.context().close();
 });
 
+test('a draft keeps what was typed but never a phone or ID number', async () => {
+  const page = await newPage();
+  await signIn(page, kefu.base, 'specialist');
+  await page.goto(`${kefu.base}/visits/new`);
+  await page.fill('#f-visitor_name', '王先生');
+  await page.fill('#f-visitor_phone', '13900001111');
+  const stored = await page.evaluate(() => Object.keys(sessionStorage)
+    .filter((k) => k.startsWith('kefu-draft:'))
+    .map((k) => sessionStorage.getItem(k))
+    .join(''));
+  assert.ok(stored.includes('王先生'), 'the name is kept');
+  assert.ok(!stored.includes('13900001111'), 'the phone is not');
+  await page.context().close();
+});
+
 test('a drawn signature survives a field to correct and reaches the receipt', async () => {
   const page = await newPage();
   await signIn(page, kefu.base, 'specialist');
