@@ -163,6 +163,9 @@ pub fn build_with_changes(
             ))
             .build();
         App::new()
+            // A form's body is read whole up to the CSRF check's limit (the
+            // extractor's default would stop at 256 KiB).
+            .app_data(web::PayloadConfig::new(crate::web::middleware::FORM_LIMIT))
             .app_data(config.clone())
             .app_data(pool.clone())
             .app_data(reader)

@@ -162,6 +162,9 @@ pub async fn create(
     let valid = input.validate(&mut errors, page.ctx().today());
     if let Some(v) = &valid {
         if queries::number_taken(&mut conn, &v.contract_no, None).await? {
+            // This very form's, sent twice, whose first submit ended meanwhile:
+            // it leads to that contract.
+            once::sent_before(&mut conn, &session, &page, &input.form_token).await?;
             errors.add("contract_no", "contracts.error.number_taken");
         }
     }
@@ -215,6 +218,7 @@ pub async fn create(
     let filed = match filed {
         // Recorded by someone else since the check: the number's message.
         Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => {
+            once::sent_before(&mut conn, &session, &page, &input.form_token).await?;
             errors.add("contract_no", "contracts.error.number_taken");
             input.form_token = once::new_token();
             return form(

@@ -162,7 +162,7 @@ async fn wrote(req: &HttpRequest) {
 }
 
 /// Largest url-encoded form body the CSRF check reads.
-const FORM_LIMIT: usize = 1 << 20;
+pub const FORM_LIMIT: usize = 1 << 20;
 /// Largest multipart body (file uploads: scans up to 20 MB, imports).
 pub const UPLOAD_LIMIT: usize = 25 << 20;
 

@@ -403,6 +403,23 @@ async fn a_contract_form_refuses_each_bad_field_keeps_the_input_and_files_a_numb
     let second = specialist.post("/contracts/new", &all).await;
     assert_eq!(second.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&first), location(&second));
+    // Clicked many times at once: every answer leads to the one contract, none
+    // says its number is taken (by the very form that filed it).
+    let token = specialist.form_token("/contracts/new").await;
+    let fields = contract_fields("CH-2026-0003", "full");
+    let mut all = pairs(&fields);
+    all.push(("form_token", &token));
+    let clicks =
+        futures_util::future::join_all((0..6).map(|_| specialist.post("/contracts/new", &all)))
+            .await;
+    let places: Vec<(u16, String)> = clicks
+        .iter()
+        .map(|r| (r.status().as_u16(), location(r)))
+        .collect();
+    assert!(
+        places.iter().all(|p| p.0 == 303 && p.1 == places[0].1),
+        "{places:?}"
+    );
     // A new form with a number already recorded: refused on that field.
     let res = specialist
         .submit("/contracts/new", "/contracts/new", &pairs(&fields))
@@ -444,7 +461,7 @@ async fn a_contract_form_refuses_each_bad_field_keeps_the_input_and_files_a_numb
         .get_result(&mut conn)
         .await
         .unwrap();
-    assert_eq!(n, 2);
+    assert_eq!(n, 3);
     // The database itself holds the rule, whatever wrote the row.
     let again = diesel::sql_query(
         "INSERT INTO sales_contracts (contract_no, project, unit, buyer, signed_on, \

@@ -1616,3 +1616,21 @@ async fn a_version_compared_with_itself_shows_no_change() {
         );
     }
 }
+
+/// A text over the import's limit, in Chinese, fits the form body and comes back
+/// with the limit named rather than a bare "too large" page.
+#[tokio::test]
+async fn an_import_over_the_limit_comes_back_with_its_message() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let text = format!("客服规章制度9 测试文件\n第一条 {}", "测".repeat(100_000));
+    let res = admin
+        .post("/handbook/import", &[("title", ""), ("text", &text)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-text").as_deref(),
+        Some("全文太长（最多 100000 字）。")
+    );
+}
