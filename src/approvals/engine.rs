@@ -207,7 +207,7 @@ fn step_roles_json(step_roles: Option<&[Vec<Role>]>) -> Option<serde_json::Value
 
 impl Plan {
     /// Who the mail goes to: the approver, or their deputy for the day.
-    fn mail_to(&self) -> &Person {
+    pub fn mail_to(&self) -> &Person {
         self.deputy.as_ref().unwrap_or(&self.approver)
     }
 

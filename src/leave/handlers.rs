@@ -141,9 +141,10 @@ pub async fn create(
     let token = once::check_valid(&mut conn, &session, &page, form_token, &mut errors, ok).await?;
     if let (Some(v), Some(token)) = (valid, token) {
         match file(&mut conn, &page, &config, &token, &v).await? {
-            Filed::Path(path) => {
-                let ok = "leave.filed";
-                return once::answer(&mut conn, &session, &page, &token, Some(path), ok).await;
+            Filed::Path(path, asked) => {
+                let ok = page.tf("leave.filed", &[("approver", &asked)]);
+                return once::answer_saying(&mut conn, &session, &page, &token, Some(path), ok)
+                    .await;
             }
             Filed::Overlap => {
                 // The request in the way may be this very form's, sent twice.
@@ -170,8 +171,8 @@ struct FiledRow {
 
 /// How a filing ended.
 enum Filed {
-    /// Filed: the new request's page.
-    Path(String),
+    /// Filed: the new request's page, and who was asked to decide it.
+    Path(String, String),
     /// Nothing filed: the form token was already used.
     TokenUsed,
     /// Nothing filed: the requester has pending or approved leave at the same time.
@@ -236,7 +237,7 @@ async fn file(
         Ok(FiledRow {
             result_path: Some(path),
             ..
-        }) => Filed::Path(path),
+        }) => Filed::Path(path, plan.mail_to().display_name.clone()),
         Ok(FiledRow { clash: Some(_), .. }) => Filed::Overlap,
         Ok(_) => Filed::TokenUsed,
         // Another filing of the same person's, at the same time, got there first.

@@ -206,8 +206,21 @@ pub async fn answer(
     filed: Option<String>,
     ok_key: &str,
 ) -> Result<HttpResponse, AppError> {
+    let ok = page.t(ok_key).to_owned();
+    answer_saying(conn, session, page, token, filed, ok).await
+}
+
+/// As [`answer`], with the confirmation `ok` already written.
+pub async fn answer_saying(
+    conn: &mut AsyncPgConnection,
+    session: &Session,
+    page: &UserPage,
+    token: &Token,
+    filed: Option<String>,
+    ok: String,
+) -> Result<HttpResponse, AppError> {
     if let Some(path) = filed {
-        flash(session, "ok", page.t(ok_key));
+        flash(session, "ok", ok);
         return Ok(see_other(&path));
     }
     match lookup(conn, &token.0).await? {

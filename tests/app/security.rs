@@ -447,7 +447,7 @@ async fn a_message_for_the_next_page_shows_once_and_writes_no_session() {
     let (_, page) = employee.page(&location(&res)).await;
     assert_eq!(
         text_of(&page, ".flash").as_deref(),
-        Some("请假条已提交，已通知客服主管审批。")
+        Some("请假条已提交，已通知 客服主管 李强 审批。")
     );
     let (_, again) = employee.page(&location(&res)).await;
     assert_eq!(text_of(&again, ".flash"), None, "shown once only");
