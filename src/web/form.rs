@@ -1,8 +1,10 @@
 //! Form bodies, query strings and per-field validation messages.
 //!
-//! A NUL character is dropped from everything a user sends (form fields, query
-//! parameters, uploaded fields and file names): no browser types one, PostgreSQL
-//! cannot store one in text, and a refusal would lose the rest of the input.
+//! A NUL character, and any other control character but a text's tabs and line
+//! breaks, is dropped from everything a user sends (form fields, query
+//! parameters, uploaded fields and file names): no keyboard types one, PostgreSQL
+//! cannot store a NUL in text, a pasted terminal escape would reach prints and
+//! exports, and a refusal would lose the rest of the input.
 //!
 //! A form field typed with a Chinese input method's full-width characters
 //! (１２３，Ａ－１) is read as its ASCII text when that is all it holds:
@@ -66,10 +68,10 @@ fn form_body(
     }
 }
 
-/// `bytes` read as `T`, without NULs and, with `half`, with full-width fields
+/// `bytes` read as `T`, without stray controls and, with `half`, with full-width fields
 /// read as ASCII.
 fn read_form<T: DeserializeOwned>(bytes: &[u8], half: bool) -> Result<T, AppError> {
-    let body = without_nul(bytes);
+    let body = without_controls(bytes);
     let body = if half {
         match half_width_fields(&body) {
             Cow::Borrowed(_) => body,
@@ -156,24 +158,48 @@ pub fn date(s: &str) -> Option<chrono::NaiveDate> {
         .filter(|d| YEARS.contains(&d.year()))
 }
 
-/// A url-encoded text without its NULs: the escape `%00` and raw zero bytes. In
-/// a well-formed encoding every `%` starts an escape, so `%00` is never part of
+/// A control character no form field means: C0 controls but tab, line feed
+/// and carriage return (a text area's lines), and DEL. A terminal's escape
+/// sequence pasted into a field, a NUL (which PostgreSQL refuses in text), and
+/// the like are dropped.
+fn is_stray_control(c: u8) -> bool {
+    (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0x7F
+}
+
+/// How many bytes at `i` spell a stray control character, raw or escaped
+/// (`%1B`); none otherwise.
+fn control_at(bytes: &[u8], i: usize) -> Option<usize> {
+    if is_stray_control(bytes[i]) {
+        return Some(1);
+    }
+    let hex = |b: u8| (b as char).to_digit(16);
+    match bytes.get(i..i + 3) {
+        Some([b'%', h, l]) => {
+            let c = hex(*h)? * 16 + hex(*l)?;
+            is_stray_control(c as u8).then_some(3)
+        }
+        _ => None,
+    }
+}
+
+/// A url-encoded text without stray control characters (see
+/// [`is_stray_control`]): their escapes (`%00`, `%1B`) and raw bytes. In a
+/// well-formed encoding every `%` starts an escape, so `%00` is never part of
 /// another one (`%2500` is the text "%00", and stays).
-fn without_nul(bytes: &[u8]) -> Cow<'_, [u8]> {
-    if !bytes.contains(&0) && !bytes.windows(3).any(|w| w == b"%00") {
+fn without_controls(bytes: &[u8]) -> Cow<'_, [u8]> {
+    if !(0..bytes.len()).any(|i| control_at(bytes, i).is_some()) {
         return Cow::Borrowed(bytes);
     }
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i..].starts_with(b"%00") {
-            i += 3;
-            continue;
+        match control_at(bytes, i) {
+            Some(n) => i += n,
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
         }
-        if bytes[i] != 0 {
-            out.push(bytes[i]);
-        }
-        i += 1;
     }
     Cow::Owned(out)
 }
@@ -222,16 +248,18 @@ pub fn half_width(value: &str) -> Option<String> {
     )
 }
 
-/// A decoded text without its NUL characters.
-fn text_without_nul(s: String) -> String {
-    if s.contains('\0') {
-        s.replace('\0', "")
+/// A decoded text without stray control characters (see [`is_stray_control`]).
+fn text_without_controls(s: String) -> String {
+    if s.bytes().any(is_stray_control) {
+        s.chars()
+            .filter(|c| !(c.is_ascii() && is_stray_control(*c as u8)))
+            .collect()
     } else {
         s
     }
 }
 
-/// The query string, as `web::Query` reads it but with NULs dropped (see the
+/// The query string, as `web::Query` reads it but with stray controls dropped (see the
 /// module). A query that does not fit `T` is a 400 page.
 pub struct Query<T>(pub T);
 
@@ -254,7 +282,7 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let raw = without_nul(req.query_string().as_bytes());
+        let raw = without_controls(req.query_string().as_bytes());
         let parsed = std::str::from_utf8(&raw)
             .ok()
             .and_then(|q| web::Query::<T>::from_query(q).ok());
@@ -400,13 +428,13 @@ impl FromRequest for Upload {
                         let content = field.bytes().await.map_err(|_| AppError::BadRequest)?;
                         upload.files.push(UploadedFile {
                             field: name,
-                            filename: text_without_nul(filename),
+                            filename: text_without_controls(filename),
                             content,
                         });
                     }
                     None => {
                         let text = field.text().await.map_err(|_| AppError::BadRequest)?;
-                        upload.fields.insert(name, text_without_nul(text));
+                        upload.fields.insert(name, text_without_controls(text));
                     }
                 }
             }
@@ -458,14 +486,25 @@ mod tests {
     }
 
     #[test]
+    fn stray_controls_are_dropped_and_lines_kept() {
+        assert_eq!(
+            &*without_controls(b"a=%1B%5B31mx%07%7F&b=l1%0D%0Al2%09t"),
+            b"a=%5B31mx&b=l1%0D%0Al2%09t"
+        );
+        assert!(matches!(without_controls(b"a=l1%0Al2"), Cow::Borrowed(_)));
+        assert_eq!(&*without_controls(b"a=\x01x\ny"), b"a=x\ny");
+        assert_eq!(text_without_controls("a\u{1b}[0m\nb".into()), "a[0m\nb");
+    }
+
+    #[test]
     fn nuls_are_dropped_and_nothing_else() {
-        assert_eq!(&*without_nul(b"a=1&b=%E4%B8%AD"), b"a=1&b=%E4%B8%AD");
-        assert!(matches!(without_nul(b"a=1"), Cow::Borrowed(_)));
-        assert_eq!(&*without_nul(b"a=x%00y&%00b=\0z"), b"a=xy&b=z");
+        assert_eq!(&*without_controls(b"a=1&b=%E4%B8%AD"), b"a=1&b=%E4%B8%AD");
+        assert!(matches!(without_controls(b"a=1"), Cow::Borrowed(_)));
+        assert_eq!(&*without_controls(b"a=x%00y&%00b=\0z"), b"a=xy&b=z");
         // "%2500" is the text "%00": it stays.
-        assert_eq!(&*without_nul(b"q=%2500"), b"q=%2500");
-        assert_eq!(&*without_nul(b"q=%00%00%0"), b"q=%0");
-        assert_eq!(text_without_nul("备\0注.pdf".into()), "备注.pdf");
+        assert_eq!(&*without_controls(b"q=%2500"), b"q=%2500");
+        assert_eq!(&*without_controls(b"q=%00%00%0"), b"q=%0");
+        assert_eq!(text_without_controls("备\0注.pdf".into()), "备注.pdf");
     }
 
     #[test]

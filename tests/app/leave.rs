@@ -615,7 +615,7 @@ async fn every_new_page_opens_in_both_languages_for_those_who_may_see_it() {
 }
 
 #[tokio::test]
-async fn a_nul_in_a_field_is_dropped_and_the_leave_is_filed() {
+async fn a_nul_or_a_terminal_escape_in_a_field_is_dropped_and_the_leave_is_filed() {
     let app = TestApp::spawn().await;
     let employee = app.login_as(Role::Employee).await;
     let d = day(3);
@@ -628,7 +628,7 @@ async fn a_nul_in_a_field_is_dropped_and_the_leave_is_filed() {
                 ("leave_type", "personal"),
                 ("start_date", &d),
                 ("end_date", &d),
-                ("reason", "家中\u{0}有事"),
+                ("reason", "家中\u{0}有\u{1b}[31m事\u{7}\n（详见附件）"),
             ],
         )
         .await;
@@ -641,7 +641,11 @@ async fn a_nul_in_a_field_is_dropped_and_the_leave_is_filed() {
         .load(&mut conn)
         .await
         .unwrap();
-    assert_eq!(reasons, ["家中有事"]);
+    assert_eq!(
+        reasons,
+        ["家中有[31m事\n（详见附件）"],
+        "controls dropped, lines kept"
+    );
 }
 
 /// Files leave from `start` to `end` with the halves given (`am`/`pm`); the answer.
