@@ -139,10 +139,7 @@ impl ComplaintInput {
             PHONE_MAX,
             false,
         );
-        if !customer_phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
-        {
+        if !customer_phone.is_empty() && !crate::web::form::loose_phone(&customer_phone) {
             errors.add("customer_phone", "complaints.error.customer_phone");
         }
         let room = errors.text("complaints", "room", &self.room, ROOM_MAX, false);

@@ -20,9 +20,14 @@ impl ProjectInput {
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             errors.add("name", "properties.error.project_name");
-            return None;
         }
-        Some((name.to_owned(), self.address.trim().to_owned()))
+        let address = self.address.trim();
+        if address.chars().count() > 200 {
+            errors.add("address", "properties.error.address_too_long");
+        }
+        errors
+            .is_empty()
+            .then(|| (name.to_owned(), address.to_owned()))
     }
 }
 
@@ -42,9 +47,14 @@ impl BuildingInput {
         let code = self.code.trim();
         if code.is_empty() || code.chars().count() > 20 {
             errors.add("code", "properties.error.building_code");
-            return None;
         }
-        Some((code.to_owned(), self.name.trim().to_owned()))
+        let name = self.name.trim();
+        if name.chars().count() > 100 {
+            errors.add("name", "properties.error.building_name_too_long");
+        }
+        errors
+            .is_empty()
+            .then(|| (code.to_owned(), name.to_owned()))
     }
 }
 

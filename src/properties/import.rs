@@ -258,7 +258,8 @@ pub fn check(
         let floor = get(Column::Floor)
             .parse::<i32>()
             .ok()
-            .filter(|f| (-10..=200).contains(f));
+            // No floor 0, as for generated rooms: the first below ground is -1.
+            .filter(|f| (-10..=200).contains(f) && *f != 0);
         if floor.is_none() {
             err("properties.import.bad_floor");
         }
@@ -413,6 +414,15 @@ mod tests {
         assert!(rows[0].row.is_some());
         assert_eq!(rows[1].line, 3);
         assert_eq!(rows[1].errors.len(), 2, "{:?}", rows[1].errors);
+    }
+
+    #[test]
+    fn there_is_no_floor_zero_in_a_list_either() {
+        let csv = "栋号,单元,楼层,房号\n1,1,0,001\n1,1,-0,002\n1,1,-1,B101\n";
+        let cells = read_cells("t.csv", csv.as_bytes()).unwrap();
+        let rows = check(&cells, Locale::ZhCn, today()).unwrap();
+        let refused: Vec<bool> = rows.iter().map(|r| r.row.is_none()).collect();
+        assert_eq!(refused, [true, true, false]);
     }
 
     #[test]

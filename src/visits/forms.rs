@@ -99,10 +99,7 @@ impl VisitInput {
             PHONE_MAX,
             false,
         );
-        if !visitor_phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
-        {
+        if !visitor_phone.is_empty() && !crate::web::form::loose_phone(&visitor_phone) {
             errors.add("visitor_phone", "visits.error.visitor_phone");
         }
         let kind = KINDS.iter().find(|k| **k == self.visitor_kind).copied();

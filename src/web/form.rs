@@ -86,6 +86,21 @@ fn read_form<T: DeserializeOwned>(bytes: &[u8], half: bool) -> Result<T, AppErro
     })
 }
 
+/// Whether `s` may be a phone number someone gave at the counter (a visitor's,
+/// a customer's): digits, with spaces, `+` and `-` between them, 5 to 15
+/// digits in all (an extension, a hotline, a landline with its area code, a
+/// mobile with its country code). Empty is for the caller to allow or not.
+pub fn loose_phone(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    s.chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
+        && (5..=15).contains(&digits)
+        && s.trim_start()
+            .chars()
+            .next()
+            .is_some_and(|c| c == '+' || c.is_ascii_digit())
+}
+
 /// The years a typed date may fall in: anything outside is a typing error, and
 /// would only overflow date arithmetic or the database (chrono reads years that
 /// PostgreSQL cannot store, such as -9999).
@@ -483,6 +498,29 @@ mod tests {
             half_width_fields("b=钥，".as_bytes()),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn a_phone_given_at_the_counter_has_five_to_fifteen_digits() {
+        for ok in [
+            "138 1234 5678",
+            "+86 138-1234-5678",
+            "0571-8888 6666",
+            "95511",
+            "400-800-1234",
+        ] {
+            assert!(loose_phone(ok), "{ok}");
+        }
+        for bad in [
+            "-1",
+            "12",
+            "99999999999999999999",
+            "call me",
+            "-138 1234 5678",
+            "+",
+        ] {
+            assert!(!loose_phone(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -794,3 +794,39 @@ async fn an_instance_without_the_data_key_refuses_to_start_on_sealed_numbers() {
     child.wait().unwrap();
     assert!(up, "it serves with the key");
 }
+
+#[tokio::test]
+async fn a_project_or_building_named_at_length_comes_back_with_its_message() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let long = "路".repeat(201);
+    let res = admin
+        .submit(
+            "/properties",
+            "/properties",
+            &[("name", "碧水花园"), ("address", &long)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-address").as_deref(),
+        Some("地址不能超过 200 个字。")
+    );
+    assert_eq!(value_of(&body, "#f-name").as_deref(), Some("碧水花园"));
+    let project = new_project(&admin, "碧水花园").await;
+    let page = format!("/properties/{project}");
+    let res = admin
+        .submit(
+            &page,
+            &format!("{page}/buildings"),
+            &[("code", "1"), ("name", &"楼".repeat(101))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-name").as_deref(),
+        Some("楼栋名称不能超过 100 个字。")
+    );
+}

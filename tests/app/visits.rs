@@ -122,7 +122,8 @@ async fn a_wrong_register_keeps_the_input_and_says_what_is_wrong() {
             // Ends before it starts.
             "start" => *v = "23:00".into(),
             "end" => *v = "22:00".into(),
-            "visitor_phone" => *v = "call me".into(),
+            // One digit: not a number anyone can call back.
+            "visitor_phone" => *v = "-1".into(),
             "matter" => *v = " ".into(),
             _ => {}
         }
