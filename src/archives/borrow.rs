@@ -162,8 +162,20 @@ pub async fn create(
     let me = page.user().clone();
     let meta = page.meta();
     let now = Utc::now();
+    // A colleague consulting papers on site for their work needs no approval
+    // (住户档案管理规定 3(2): only outsiders, or a reason other than work, need
+    // the manager's); lending and copying do (3(4)).
+    let consult = v.mode == "consult";
     let id = conn
         .transaction::<_, AppError, _>(async |conn| {
+            if consult {
+                // A second click finds the first one's consultation, still to
+                // be handed over.
+                queries::lock_borrows_of(conn, archive.id, me.id).await?;
+                if let Some(id) = queries::open_consultation(conn, archive.id, me.id).await? {
+                    return Ok(Some(id));
+                }
+            }
             let Some(id) = queries::create_borrow(
                 conn,
                 archive.id,
@@ -177,16 +189,22 @@ pub async fn create(
             else {
                 return Ok(None);
             };
-            let request = engine::submit(
-                conn,
-                &approvals::ARCHIVE_BORROW,
-                id,
-                &subject(&archive, v.mode, &me.display_name),
-                me.id,
-                &config,
-                now,
-            )
-            .await?;
+            let request = if consult {
+                finished(conn, id, "approved").await?;
+                None
+            } else {
+                let request = engine::submit(
+                    conn,
+                    &approvals::ARCHIVE_BORROW,
+                    id,
+                    &subject(&archive, v.mode, &me.display_name),
+                    me.id,
+                    &config,
+                    now,
+                )
+                .await?;
+                Some(request)
+            };
             queries::add_history(
                 conn,
                 archive.id,
@@ -210,7 +228,12 @@ pub async fn create(
         .await?;
     match id {
         Some(id) => {
-            flash(&session, "ok", page.t("archives.borrow_filed"));
+            let ok = if consult {
+                "archives.consult_filed"
+            } else {
+                "archives.borrow_filed"
+            };
+            flash(&session, "ok", page.t(ok));
             Ok(see_other(&format!("/archives/borrows/{id}")))
         }
         // One request per person and archive waits at a time (a double click,
@@ -526,8 +549,12 @@ impl Signers {
         })
     }
 
-    pub fn approver(&self, borrow: &i64) -> &str {
-        self.approvers.get(borrow).map_or("", String::as_str)
+    /// Who approved it; for a consultation on site, that none was needed.
+    pub fn approver(&self, b: &super::models::Borrow, loc: Locale) -> &str {
+        if b.mode == "consult" && !self.approvers.contains_key(&b.id) {
+            return loc.t("archives.consult_no_approval");
+        }
+        self.approvers.get(&b.id).map_or("", String::as_str)
     }
 
     pub fn keeper(&self, r: &BorrowRow) -> &str {
@@ -630,7 +657,7 @@ fn export_sheet(
                 b.purpose.clone().into(),
                 b.due_on.to_string().into(),
                 loc.t_in("archives.borrow_status", &b.status).into(),
-                signers.approver(&b.id).to_owned().into(),
+                signers.approver(b, loc).to_owned().into(),
                 fmt_time(&b.lent_at, tz).into(),
                 signers.keeper(r).to_owned().into(),
                 b.signed_name.clone().unwrap_or_default().into(),

@@ -702,6 +702,40 @@ pub async fn pending_borrow(
 
 /// Files a borrow request with its documents; None when the same person already
 /// has one waiting for this archive (a second click).
+/// Holds `borrower`'s requests for this archive until the transaction ends:
+/// two clicks file one consultation.
+pub async fn lock_borrows_of(
+    conn: &mut AsyncPgConnection,
+    archive: i64,
+    borrower: i64,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(hashtext('archive_borrow'), hashtext($1::text || ':' || $2::text))",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(archive)
+    .bind::<diesel::sql_types::BigInt, _>(borrower)
+    .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// `borrower`'s consultation of this archive not yet handed over, if any.
+pub async fn open_consultation(
+    conn: &mut AsyncPgConnection,
+    archive: i64,
+    borrower: i64,
+) -> QueryResult<Option<i64>> {
+    borrows::table
+        .filter(borrows::archive_id.eq(archive))
+        .filter(borrows::borrower_id.eq(borrower))
+        .filter(borrows::mode.eq("consult"))
+        .filter(borrows::status.eq("approved"))
+        .select(borrows::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn create_borrow(
     conn: &mut AsyncPgConnection,
     archive: i64,

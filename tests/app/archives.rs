@@ -651,9 +651,10 @@ async fn a_loan_waits_for_the_managers_approval_from_the_mail_and_is_signed_for(
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let states = async |path: &str| texts_of(&keeper.page(path).await.1, "td .badge");
-    assert_eq!(states("/archives/borrows").await, ["待审批", "借出中"]);
+    // Consulting on site for work waits for no approval.
+    assert_eq!(states("/archives/borrows").await, ["已批准", "借出中"]);
     assert_eq!(states("/archives/borrows?status=handed").await, ["借出中"]);
-    assert_eq!(states("/archives/borrows?status=pending").await, ["待审批"]);
+    assert!(states("/archives/borrows?status=pending").await.is_empty());
     assert_eq!(states("/archives/borrows?status=nonsense").await.len(), 2);
     let (_, handed) = keeper.page("/archives/borrows?status=handed").await;
     assert!(handed.contains("href=\"/archives/borrows/print?status=handed\""));
@@ -2291,10 +2292,42 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
     assert_eq!(location(&res), borrow);
     let (status, page) = employee.page(&borrow).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(text_of(&page, "#borrow-status").unwrap(), "待审批");
+    // Consulting for work needs no approval (住户档案管理规定 3(2)): it waits
+    // for the keeper only.
+    assert_eq!(text_of(&page, "#borrow-status").unwrap(), "已批准");
     assert!(!page.contains("王小明"));
     let engineer = app.login_as(Role::EngineeringManager).await;
     assert_eq!(engineer.page(&borrow).await.0, StatusCode::FORBIDDEN);
+    let asked: i64 = approval_requests::table
+        .filter(approval_requests::kind.eq("archive_borrow"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(asked, 0, "nobody is asked to approve it");
+    let filed: i64 = kefu::schema::archive_borrows::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(filed, 1, "sent twice, filed once");
+    // The paper register says no approval was needed.
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let (_, print) = keeper.page("/archives/borrows/print").await;
+    assert!(print.contains("无需审批（工作现场查阅）"), "{print}");
+    // A loan still waits for the manager.
+    let res = employee
+        .post(
+            &format!("/archives/{archive}/borrow"),
+            &[
+                ("documents", &doc),
+                ("mode", "loan"),
+                ("purpose", "带回核对"),
+                ("due_on", &due),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (requester, status): (String, String) = approval_requests::table
         .inner_join(users::table)
         .filter(approval_requests::kind.eq("archive_borrow"))
