@@ -17,6 +17,8 @@ pub struct Tier {
     pub fine: Fine,
     pub suspension_days: i32,
     pub dismissal: bool,
+    /// 通报批评: the breach is made known to the department.
+    pub reprimand: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +55,17 @@ const fn tier(from: i32, fine: Fine, suspension_days: i32, dismissal: bool) -> T
         fine,
         suspension_days,
         dismissal,
+        reprimand: false,
+    }
+}
+
+impl Tier {
+    /// The same tier, with a 通报批评 besides.
+    const fn reprimanded(self) -> Tier {
+        Tier {
+            reprimand: true,
+            ..self
+        }
     }
 }
 
@@ -154,7 +167,7 @@ pub const SCHEDULES: &[Schedule] = &[
         code: "reception",
         covers: &[c(RECEPTION, "3")],
         rule: Some(c(RECEPTION, "3")),
-        tiers: &[tier(1, Fine::Fen(1000), 0, false)],
+        tiers: &[tier(1, Fine::Fen(1000), 0, false).reprimanded()],
     },
     Schedule {
         code: UNSCHEDULED,
@@ -185,6 +198,9 @@ pub struct Outcome {
     pub fine_fen: i64,
     pub suspension_days: i32,
     pub dismissal: bool,
+    /// Made known to the department (通报批评); not stored: the schedule's tier
+    /// says it.
+    pub reprimand: bool,
 }
 
 impl Schedule {
@@ -227,6 +243,7 @@ impl Schedule {
             fine_fen,
             suspension_days: t.suspension_days,
             dismissal: t.dismissal,
+            reprimand: t.reprimand,
         }
     }
 }
@@ -294,6 +311,15 @@ mod tests {
         );
         assert!(!s.outcome(1, None, 0).dismissal);
         assert!(s.outcome(2, None, 0).dismissal);
+    }
+
+    #[test]
+    fn a_reception_breach_costs_ten_yuan_and_a_reprimand() {
+        let o = sched("reception").outcome(0, None, 0);
+        assert_eq!((o.fine_fen, o.reprimand), (1000, true));
+        assert!(!sched("conduct").outcome(0, None, 0).reprimand);
+        let text = crate::violations::views::penalty(crate::i18n::Locale::ZhCn, &o, None);
+        assert_eq!(text, "罚款 10 元；通报批评一次");
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub fn penalty(loc: Locale, o: &Outcome, charge_fen: Option<i64>) -> String {
     if o.dismissal {
         parts.push(loc.t("violations.dismissal").to_owned());
     }
+    if o.reprimand {
+        parts.push(loc.t("violations.reprimand").to_owned());
+    }
     if parts.is_empty() {
         return loc.t("violations.no_fine").to_owned();
     }
@@ -30,11 +33,14 @@ pub fn penalty(loc: Locale, o: &Outcome, charge_fen: Option<i64>) -> String {
 
 /// The outcome recorded on a confirmed breach.
 pub fn recorded(v: &Violation) -> Option<Outcome> {
+    let offence_no = v.offence_no?;
     Some(Outcome {
-        offence_no: v.offence_no?,
+        offence_no,
         fine_fen: v.fine_fen?,
         suspension_days: v.suspension_days.unwrap_or(0),
         dismissal: v.dismissal.unwrap_or(false),
+        reprimand: super::schedule::by_code(&v.schedule)
+            .is_some_and(|s| s.tier(offence_no).reprimand),
     })
 }
 
