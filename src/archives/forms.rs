@@ -365,6 +365,9 @@ pub struct TypeInput {
     pub event: String,
     #[serde(default)]
     pub years: String,
+    /// One-time token (`web::once`): a second click lands on the type added.
+    #[serde(default)]
+    pub form_token: String,
 }
 
 pub struct ValidType {

@@ -26,6 +26,7 @@ use crate::error::AppError;
 use crate::schema::archive_doc_types;
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
+use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, Upload, UserPage};
 
 const PAGE: i64 = 50;
@@ -1201,6 +1202,7 @@ pub async fn types(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, App
         event: "received".into(),
         years: "10".into(),
         required: Some("on".into()),
+        form_token: once::new_token(),
         ..Default::default()
     };
     let errors = FieldErrors::new(page.locale);
@@ -1212,11 +1214,13 @@ pub async fn add_type(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
-    Form(input): Form<TypeInput>,
+    Form(mut input): Form<TypeInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageDocTypes)?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some(v) = input.validate(&mut errors) else {
+    let form_token = &mut input.form_token;
+    let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
+    let (Some(v), Some(token)) = (input.validate(&mut errors), token) else {
         let types = queries::doc_types(&mut conn).await?;
         return types_page(
             &page,
@@ -1227,8 +1231,12 @@ pub async fn add_type(
         );
     };
     let meta = page.meta();
+    let me = page.user().id;
     let result = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
             let position: Option<i32> = archive_doc_types::table
                 .filter(archive_doc_types::archive_kind.eq(v.archive_kind))
                 .select(diesel::dsl::max(archive_doc_types::position))
@@ -1257,12 +1265,13 @@ pub async fn add_type(
                 json!({ "code": v.code, "kind": v.archive_kind, "required": v.required }),
             )
             .await?;
-            Ok(())
+            token.filed(conn, "/archives/types".into()).await
         })
         .await;
-    match result {
-        Ok(()) => {}
+    let filed = match result {
+        Ok(filed) => filed,
         Err(e) if is_unique_violation(&e) => {
+            input.form_token = once::new_token();
             errors.add("code", "archives.error.code_taken");
             let types = queries::doc_types(&mut conn).await?;
             return types_page(
@@ -1274,7 +1283,14 @@ pub async fn add_type(
             );
         }
         Err(e) => return Err(e.into()),
-    }
-    flash(&session, "ok", page.t("archives.type_added"));
-    Ok(see_other("/archives/types"))
+    };
+    once::answer(
+        &mut conn,
+        &session,
+        &page,
+        &token,
+        filed,
+        "archives.type_added",
+    )
+    .await
 }

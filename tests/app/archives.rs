@@ -275,21 +275,26 @@ async fn the_checklist_shows_what_is_present_and_missing_across_the_building() {
     let (_, elsewhere) = keeper.at(&other).page("/archives").await;
     assert!(elsewhere.contains("已有 2 / 应有 8"), "{elsewhere}");
     let admin = app.login_as(Role::Admin).await;
-    let res = admin
-        .post(
-            "/archives/types",
-            &[
-                ("code", "parking"),
-                ("archive_kind", "owner"),
-                ("name_zh", "车位协议"),
-                ("name_en", "Parking agreement"),
-                ("required", "on"),
-                ("event", "received"),
-                ("years", "10"),
-            ],
-        )
-        .await;
+    let token = admin.form_token("/archives/types").await;
+    let fields = [
+        ("code", "parking"),
+        ("archive_kind", "owner"),
+        ("name_zh", "车位协议"),
+        ("name_en", "Parking agreement"),
+        ("required", "on"),
+        ("event", "received"),
+        ("years", "10"),
+        ("form_token", token.as_str()),
+    ];
+    let res = admin.post("/archives/types", &fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Sent twice: the second lands where the first did, saying it was saved,
+    // not that the code is taken.
+    let again = admin.post("/archives/types", &fields).await;
+    assert_eq!(
+        (again.status(), location(&again)),
+        (StatusCode::SEE_OTHER, location(&res))
+    );
     let (_, list) = keeper.page("/archives").await;
     assert!(list.contains("已有 2 / 应有 9"), "{list}");
     let (_, view) = keeper
@@ -2017,20 +2022,22 @@ async fn each_post_sees_the_archives_its_work_needs() {
             keeps,
             "{role:?} edits the schedule"
         );
-        let res = b
-            .post(
-                "/archives/types",
-                &[
-                    ("code", &format!("t_{}", role.code())),
-                    ("archive_kind", "owner"),
-                    ("name_zh", "车位协议"),
-                    ("name_en", "Parking"),
-                    ("event", "received"),
-                    ("years", "10"),
-                ],
-            )
-            .await;
+        let code = format!("t_{}", role.code());
+        let fields = [
+            ("code", code.as_str()),
+            ("archive_kind", "owner"),
+            ("name_zh", "车位协议"),
+            ("name_en", "Parking"),
+            ("event", "received"),
+            ("years", "10"),
+        ];
         let admin = role == Role::Admin;
+        let res = if admin {
+            b.submit("/archives/types", "/archives/types", &fields)
+                .await
+        } else {
+            b.post("/archives/types", &fields).await
+        };
         assert_eq!(
             res.status() == StatusCode::SEE_OTHER,
             admin,
