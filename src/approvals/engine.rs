@@ -368,26 +368,32 @@ fn chosen_roles(def: &StepDef, step_roles: Option<&serde_json::Value>, step: usi
         .unwrap_or_else(|| def.roles.to_vec())
 }
 
-/// Who never decides `step` of `req`, as its approver or anyone's deputy: the
-/// requester, the person the request is for, and whoever approved an earlier
-/// step (the rule book's review and approval are two people's).
-async fn passed_over(
+/// Who never decides `req`: its requester and the person it is for.
+fn parties(req: &Request) -> Vec<i64> {
+    [Some(req.requester_id), req.party_id]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// Who never decides `step` of `req` as anyone's deputy: its [`parties`], and
+/// whoever decided an earlier step of it, or had it decided for them (the rule
+/// book's review and approval are two people's). Someone who holds the step's
+/// post themselves (or the administrator left to decide) still decides it: a
+/// request never waits on nobody.
+async fn not_deputies(
     conn: &mut AsyncPgConnection,
     req: &Request,
     step: i32,
 ) -> Result<Vec<i64>, AppError> {
-    let mut who: Vec<i64> = [Some(req.requester_id), req.party_id]
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut who = parties(req);
     who.extend(queries::earlier_deciders(conn, req.id, step).await?);
     Ok(who)
 }
 
 /// Picks the approver from `level` on in a step's role chain, among the first
-/// holders of each role. The requester, the person the request is for, and
-/// whoever approved an earlier step (`passed_over`, see [`passed_over`]) are
-/// never its approver: they are skipped to the next in line.
+/// holders of each role. The requester and the person the request is for
+/// (`passed_over`) are never its approver: they are skipped to the next in line.
 /// When no one is left, an admin decides (one of them only when they are the
 /// one active admin).
 fn resolve(
@@ -484,8 +490,7 @@ async fn assign(
             });
         }
     }
-    let parties = passed_over(conn, req, step as i32).await?;
-    let (approver, role, level) = resolve(&holders.by_role, &roles, level, &parties)?;
+    let (approver, role, level) = resolve(&holders.by_role, &roles, level, &parties(req))?;
     events.push(NewEvent {
         request_id: req.id,
         at: now,
@@ -537,7 +542,7 @@ pub async fn notify(
     // nor does the person it is for, nor whoever approved an earlier step:
     // another deputy named for the day does. Both reads go out together
     // (pipelined on the one connection).
-    let passed_over = passed_over(conn, req, task.step).await?;
+    let passed_over = not_deputies(conn, req, task.step).await?;
     let (mut c1, mut c2): (&AsyncPgConnection, &AsyncPgConnection) = (conn, conn);
     let (deputy, requester) = try_join(
         queries::deputy_on(&mut c1, approver.id, config.day(now), &passed_over),
@@ -632,13 +637,15 @@ pub async fn decide(
     if seen.is_some_and(|v| v != req.version) {
         return Ok(Err(Refusal::Changed));
     }
-    // Neither the requester nor the person the request is for decides it, nor
-    // whoever approved an earlier step of it.
-    let on_behalf_of = if passed_over(conn, &req, task.step).await?.contains(&actor) {
+    // Neither the requester nor the person the request is for decides it, nor,
+    // as a deputy, whoever decided an earlier step of it.
+    let on_behalf_of = if parties(&req).contains(&actor) {
         return Ok(Err(Refusal::NotYours));
     } else if task.approver_id == actor {
         None
-    } else if queries::is_deputy(conn, actor, task.approver_id, config.day(now)).await? {
+    } else if !not_deputies(conn, &req, task.step).await?.contains(&actor)
+        && queries::is_deputy(conn, actor, task.approver_id, config.day(now)).await?
+    {
         Some(task.approver_id)
     } else {
         return Ok(Err(Refusal::NotYours));
@@ -906,8 +913,7 @@ pub async fn hand_over(
     let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
     let step = task.step as usize;
     let (roles, holders) = step_holders(conn, kind, &req, step, config, now).await?;
-    let parties = passed_over(conn, &req, task.step).await?;
-    let (next, _, _) = resolve(&holders.by_role, &roles, level, &parties)?;
+    let (next, _, _) = resolve(&holders.by_role, &roles, level, &parties(&req))?;
     if next.id == task.approver_id {
         return Ok(false);
     }

@@ -105,15 +105,15 @@ async fn render_show(
     let trail = queries::trail(conn, req.id).await?;
     let pending = queries::pending_task(conn, req.id).await?;
     let may_decide = match &pending {
-        // Neither the requester nor the person it is for decides it, nor
-        // whoever approved an earlier step.
+        // Neither the requester nor the person it is for decides it, nor, as
+        // a deputy, whoever decided an earlier step (see `engine::decide`).
         Some(_) if req.requester_id == me || req.party_id == Some(me) => false,
         Some(t) => {
-            (t.approver_id == me
-                || queries::is_deputy(conn, me, t.approver_id, config.today()).await?)
-                && !queries::earlier_deciders(conn, req.id, t.step)
-                    .await?
-                    .contains(&me)
+            t.approver_id == me
+                || (queries::is_deputy(conn, me, t.approver_id, config.today()).await?
+                    && !queries::earlier_deciders(conn, req.id, t.step)
+                        .await?
+                        .contains(&me))
         }
         None => false,
     };
@@ -658,10 +658,18 @@ async fn deputies_page(
     Ok(html(status, body))
 }
 
-/// Users who hold a post that decides requests (see [`super::deciding_roles`]).
+/// Users who hold a post that decides requests: those of the request types
+/// (see [`super::deciding_roles`]) and the key categories' loan approvers,
+/// which a site may change.
 fn deciders() -> user_roles::BoxedQuery<'static, diesel::pg::Pg, diesel::sql_types::BigInt> {
+    use crate::schema::key_categories;
     user_roles::table
-        .filter(user_roles::role_code.eq_any(super::deciding_roles()))
+        .filter(
+            user_roles::role_code
+                .eq_any(super::deciding_roles())
+                .or(user_roles::role_code
+                    .eq_any(key_categories::table.select(key_categories::loan_approver))),
+        )
         .select(user_roles::user_id)
         .into_boxed()
 }
@@ -690,14 +698,7 @@ pub async fn add_deputy(
     let deputy: Option<(i64, bool)> = users::table
         .filter(users::username.eq(input.deputy.trim()))
         .filter(users::active.eq(true))
-        .select((
-            users::id,
-            diesel::dsl::exists(
-                user_roles::table
-                    .filter(user_roles::user_id.eq(users::id))
-                    .filter(user_roles::role_code.eq_any(super::deciding_roles())),
-            ),
-        ))
+        .select((users::id, users::id.eq_any(deciders())))
         .first(&mut conn)
         .await
         .optional()?;

@@ -235,9 +235,9 @@ pub async fn deputy_on(
         .optional()
 }
 
-/// Who approved a step of the request before `step`: no one decides two steps
-/// of one request (the rule book's review and approval are two people's), so
-/// they are passed over for the later steps as the requester is.
+/// Who approved a step of the request before `step`, or had it approved for
+/// them by a deputy: none of them decides a later step as anyone's deputy (the
+/// rule book's review and approval are two people's).
 pub async fn earlier_deciders(
     conn: &mut impl Read,
     request_id: i64,
@@ -246,14 +246,18 @@ pub async fn earlier_deciders(
     if step == 0 {
         return Ok(Vec::new());
     }
-    approval_tasks::table
+    let rows: Vec<(Option<i64>, Option<i64>)> = approval_tasks::table
         .filter(approval_tasks::request_id.eq(request_id))
         .filter(approval_tasks::step.lt(step))
         .filter(approval_tasks::status.eq("approved"))
-        .filter(approval_tasks::decided_by.is_not_null())
-        .select(approval_tasks::decided_by.assume_not_null())
+        .select((approval_tasks::decided_by, approval_tasks::on_behalf_of))
         .load(conn)
-        .await
+        .await?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|(by, of)| [by, of])
+        .flatten()
+        .collect())
 }
 
 /// Whether `deputy` stands in for `user` on `day`.
@@ -470,9 +474,9 @@ const INBOX: &str = "WITH approvers AS ( \
      CROSS JOIN LATERAL (SELECT users.display_name FROM users \
          WHERE users.id = r.requester_id OFFSET 0) u \
      WHERE r.requester_id <> $1 AND r.party_id IS DISTINCT FROM $1 \
-         AND (t.step = 0 OR NOT EXISTS (SELECT 1 FROM approval_tasks e \
-             WHERE e.request_id = t.request_id AND e.step < t.step \
-                 AND e.status = 'approved' AND e.decided_by = $1)) \
+         AND (t.step = 0 OR t.approver_id = $1 OR NOT EXISTS (SELECT 1 FROM approval_tasks e \
+             WHERE e.request_id = t.request_id AND e.step < t.step AND e.status = 'approved' \
+                 AND (e.decided_by = $1 OR e.on_behalf_of = $1))) \
      ORDER BY t.id LIMIT 500";
 
 /// Inboxes kept per user and day in each instance. Triggers notify an approver

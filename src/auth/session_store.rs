@@ -238,11 +238,11 @@ SELECT cur.state::text AS state,
                                       AND t.status = 'pending'
                                       AND ar.requester_id <> u.id
                                       AND ar.party_id IS DISTINCT FROM u.id
-                                      AND (t.step = 0 OR NOT EXISTS (
+                                      AND (t.step = 0 OR t.approver_id = u.id OR NOT EXISTS (
                                           SELECT 1 FROM approval_tasks e
                                           WHERE e.request_id = t.request_id
                                             AND e.step < t.step AND e.status = 'approved'
-                                            AND e.decided_by = u.id))
+                                            AND (e.decided_by = u.id OR e.on_behalf_of = u.id)))
                                     OFFSET 0) pending),
            -- Current versions published for acknowledgement by one of the user's
            -- posts and not yet confirmed by them: the banner on every page.

@@ -1305,6 +1305,38 @@ async fn whoever_approved_one_step_never_decides_the_next() {
     assert_eq!(done.status, "approved");
 }
 
+/// The rule that no one decides two steps binds deputies only: when the one
+/// left to decide a later step is who decided an earlier one (here the only
+/// administrator, with no supervisor or manager left), they decide it, rather
+/// than the request waiting on nobody.
+#[tokio::test]
+async fn an_administrator_left_alone_decides_both_steps() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    for name in ["supervisor", "manager"] {
+        diesel::update(users::table.filter(users::username.eq(name)))
+            .set(users::active.eq(false))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let (employee, admin) = (
+        user_id(&app, "employee").await,
+        user_id(&app, "admin").await,
+    );
+    submit_two_steps(&app, employee).await;
+    let (first, approver, _) = pending_task(&mut conn).await;
+    assert_eq!(approver, admin);
+    decide_task(&app, first, admin, true, "").await.unwrap();
+    let (second, approver, step) = pending_task(&mut conn).await;
+    assert_eq!((approver, step), (admin, 1));
+    let browser = app.login_as(Role::Admin).await;
+    let (_, inbox) = browser.page("/approvals").await;
+    assert!(inbox.contains("两步申请"), "in the administrator's inbox");
+    let done = decide_task(&app, second, admin, true, "").await.unwrap();
+    assert_eq!(done.status, "approved");
+}
+
 async fn pending_task(conn: &mut diesel_async::AsyncPgConnection) -> (i64, i64, i32) {
     approval_tasks::table
         .filter(approval_tasks::status.eq("pending"))
