@@ -1,5 +1,6 @@
 //! Borrowing and consulting (借阅): a request names documents, a purpose and a due
-//! date; the service-centre manager approves it (approvals kind `archive_borrow`);
+//! date; the service-centre manager approves a loan or copy (approvals kind
+//! `archive_borrow`), while consulting on site for work needs no approval;
 //! the keeper hands it over against the borrower's signature in the 文件借阅登记表
 //! and records its return; overdue loans are reminded by a daily job.
 use actix_session::Session;
@@ -133,8 +134,8 @@ fn subject(archive: &Archive, mode: &str, borrower: &str) -> String {
 }
 
 /// POST /archives/{id}/borrow: a loan or copy of a confidential document is
-/// refused with the rule, and nothing is stored; anything else waits for the
-/// service-centre manager.
+/// refused with the rule, and nothing is stored; another loan or copy waits for
+/// the service-centre manager; a consultation on site waits for the keeper.
 pub async fn create(
     page: UserPage,
     session: Session,
@@ -170,10 +171,13 @@ pub async fn create(
         .transaction::<_, AppError, _>(async |conn| {
             if consult {
                 // A second click finds the first one's consultation, still to
-                // be handed over.
+                // be handed over; another consultation is filed beside it.
                 queries::lock_borrows_of(conn, archive.id, me.id).await?;
-                if let Some(id) = queries::open_consultation(conn, archive.id, me.id).await? {
-                    return Ok(Some(id));
+                let same =
+                    queries::same_consultation(conn, archive.id, me.id, &v.documents, &v.purpose)
+                        .await?;
+                if same.is_some() {
+                    return Ok(same);
                 }
             }
             let Some(id) = queries::create_borrow(
@@ -284,8 +288,12 @@ async fn render_show(
     let docs = queries::borrow_documents(conn, id).await?;
     let borrower = approvals::queries::person(conn, borrow.borrower_id).await?;
     let approval_id = crate::approvals::link_for(conn, req, page.user(), page.today()).await?;
+    let may_cancel = borrow.mode == "consult"
+        && borrow.status == "approved"
+        && (borrow.borrower_id == page.user().id || page.may(Right::KeepArchives));
     let body = BorrowShow {
         ctx: page.ctx(),
+        may_cancel,
         borrow,
         archive,
         docs,
@@ -457,6 +465,47 @@ pub async fn give_back(
     Ok(see_other(&format!("/archives/borrows/{id}")))
 }
 
+/// POST /archives/borrows/{id}/cancel: a consultation not handed over yet is
+/// called off by its borrower or the keeper (it has no approval request to
+/// withdraw); it stays in the register as withdrawn.
+pub async fn cancel(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let borrow = queries::borrow(&mut conn, id).await?;
+    if borrow.borrower_id != page.user().id && !page.may(Right::KeepArchives) {
+        return Err(AppError::Forbidden);
+    }
+    let meta = page.meta();
+    let done = borrow.mode == "consult"
+        && conn
+            .transaction::<_, AppError, _>(async |conn| {
+                if !queries::borrow_status(conn, id, "approved", "withdrawn").await? {
+                    return Ok(false);
+                }
+                audit::record(
+                    conn,
+                    &meta,
+                    "archives.consultation_cancelled",
+                    Some(("archive_borrow", id.to_string())),
+                    json!({}),
+                )
+                .await?;
+                Ok(true)
+            })
+            .await?;
+    if done {
+        flash(&session, "ok", page.t("archives.consultation_cancelled"));
+    } else {
+        // Handed over meanwhile, or called off already (the form sent again).
+        flash(&session, "error", page.t("archives.error.not_cancellable"));
+    }
+    Ok(see_other(&format!("/archives/borrows/{id}")))
+}
+
 #[derive(Deserialize)]
 pub struct PageQuery {
     before: Option<i64>,
@@ -551,7 +600,9 @@ impl Signers {
 
     /// Who approved it; for a consultation on site, that none was needed.
     pub fn approver(&self, b: &super::models::Borrow, loc: Locale) -> &str {
-        if b.mode == "consult" && !self.approvers.contains_key(&b.id) {
+        // Handed over (or about to be) with no decision: consulted for work.
+        let handed = matches!(b.status.as_str(), "approved" | "lent" | "returned");
+        if b.mode == "consult" && handed && !self.approvers.contains_key(&b.id) {
             return loc.t("archives.consult_no_approval");
         }
         self.approvers.get(&b.id).map_or("", String::as_str)

@@ -301,6 +301,8 @@ impl BorrowInput {
         if !errors.is_empty() {
             return None;
         }
+        // In one order, so that two clicks of one request compare equal.
+        documents.sort_unstable();
         Some(ValidBorrow {
             documents,
             mode: mode?,

@@ -50,6 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/borrows/{id}", web::get().to(borrow::show))
             .route("/borrows/{id}/lend", web::post().to(borrow::lend))
             .route("/borrows/{id}/return", web::post().to(borrow::give_back))
+            .route("/borrows/{id}/cancel", web::post().to(borrow::cancel))
             .route("/destructions", web::get().to(destruction::lists))
             .route("/destructions", web::post().to(destruction::create))
             .service(export::routes("/destructions", destruction::lists_export))

@@ -349,6 +349,8 @@ pub struct BorrowShow<'a> {
     pub docs: Vec<DocumentRow>,
     pub borrower: String,
     pub approval_id: Option<i64>,
+    /// A consultation not handed over yet, and the viewer its borrower or the keeper.
+    pub may_cancel: bool,
     pub sign_name: String,
     pub sign_drawing: String,
     pub errors: &'a FieldErrors,

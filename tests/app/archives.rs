@@ -2751,3 +2751,76 @@ async fn a_hold_needs_a_reason_kept_on_record_and_a_second_click_records_it_once
     );
     assert_eq!(history_of(&app, archive, "release").await.len(), 2);
 }
+
+/// A consultation on site waits for the keeper only: the same one sent twice is
+/// filed once, another one beside it, and one not handed over yet can be
+/// called off by its borrower.
+#[tokio::test]
+async fn a_consultation_is_filed_once_and_can_be_called_off() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        "2024-05-10",
+        None,
+    )
+    .await;
+    let doc = doc_id(&app, "入伙通知书").await.to_string();
+    let due = (today() + Duration::days(2)).to_string();
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let ask = async |purpose: &str| {
+        specialist
+            .post(
+                &format!("/archives/{archive}/borrow"),
+                &[
+                    ("documents", doc.as_str()),
+                    ("mode", "consult"),
+                    ("purpose", purpose),
+                    ("due_on", &due),
+                ],
+            )
+            .await
+    };
+    let (a, b) = tokio::join!(ask("核对入伙日期"), ask("核对入伙日期"));
+    assert_eq!(location(&a), location(&b), "two clicks, one consultation");
+    let other = ask("核对交房面积").await;
+    assert_ne!(
+        location(&other),
+        location(&a),
+        "another purpose, another one"
+    );
+    let mut conn = app.db().await;
+    let filed: i64 = kefu::schema::archive_borrows::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(filed, 2);
+
+    let borrow = location(&other);
+    let (_, page) = specialist.page(&borrow).await;
+    assert!(page.contains("cancel-consultation"));
+    let res = specialist.post(&format!("{borrow}/cancel"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = specialist.page(&borrow).await;
+    assert_eq!(text_of(&page, "#borrow-status").unwrap(), "已撤回");
+    assert_eq!(
+        text_of(&page, ".flash").as_deref(),
+        Some("已取消此次查阅。")
+    );
+    // Not someone else's.
+    let employee = app.login_as(Role::Employee).await;
+    let first = location(&a);
+    assert_eq!(
+        employee
+            .post(&format!("{first}/cancel"), &[])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
