@@ -21,7 +21,7 @@ use crate::web::context::flash;
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
 
-const COMMENT_MAX: usize = 500;
+pub(super) const COMMENT_MAX: usize = 500;
 
 /// GET /approvals: 待我审批, including what the user decides as someone's deputy.
 pub async fn inbox(
@@ -174,15 +174,16 @@ pub async fn decide(
     let id = path.into_inner();
     let comment = input.comment.trim().to_owned();
     // Anything else comes back on the form, the comment as typed, with why.
+    // (A comment too long says so on its own field: see `views::Show`.)
     let approve = match parse_decision(&input.decision) {
-        Some(_) if comment.chars().count() > COMMENT_MAX => Err("approvals.error.comment_too_long"),
+        Some(_) if comment.chars().count() > COMMENT_MAX => Err(""),
         Some(approve) => Ok(approve),
-        None => Err("approvals.error.decision"),
+        None => Err(page.t("approvals.error.decision")),
     };
     let approve = match approve {
         Ok(approve) => approve,
-        Err(key) => {
-            let (error, status) = (page.t(key), StatusCode::UNPROCESSABLE_ENTITY);
+        Err(error) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
             return render_show(&page, &mut conn, &config, id, comment, error, status).await;
         }
     };

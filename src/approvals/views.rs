@@ -74,6 +74,14 @@ pub struct Show<'a> {
 }
 
 impl Show<'_> {
+    /// The comment sent back for being too long says so on its field.
+    pub fn comment_error(&self) -> &'static str {
+        if self.comment.chars().count() > super::handlers::COMMENT_MAX {
+            self.ctx.t("approvals.error.comment_too_long")
+        } else {
+            ""
+        }
+    }
     pub fn status(&self, s: &str) -> &'static str {
         status_label(self.ctx, s)
     }

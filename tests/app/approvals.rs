@@ -1729,9 +1729,13 @@ async fn a_decision_the_form_cannot_take_comes_back_with_the_comment() {
     let (_, read) = supervisor.page(&page).await;
     let task = value_of(&read, r#"input[name="task_id"]"#).unwrap();
     let long = format!("{}尾巴", "意".repeat(499));
-    for (decision, comment, message) in [
-        ("approve", long.as_str(), "审批意见不能超过 500 个字。"),
-        ("", "同意", "请选择“同意”或“驳回”。"),
+    for (decision, comment, (field, message)) in [
+        (
+            "approve",
+            long.as_str(),
+            ("#e-comment", "审批意见不能超过 500 个字。"),
+        ),
+        ("", "同意", ("#e-decision", "请选择“同意”或“驳回”。")),
     ] {
         let res = supervisor
             .post(
@@ -1745,7 +1749,7 @@ async fn a_decision_the_form_cannot_take_comes_back_with_the_comment() {
             .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = res.text().await.unwrap();
-        assert_eq!(text_of(&body, "#e-decision").as_deref(), Some(message));
+        assert_eq!(text_of(&body, field).as_deref(), Some(message));
         assert_eq!(text_of(&body, "#f-comment").as_deref(), Some(comment));
     }
     let status: String = approval_requests::table
