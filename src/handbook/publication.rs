@@ -144,6 +144,7 @@ pub async fn approval_details(
     let in_force: Option<(Option<i32>, Option<NaiveDate>)> = handbook_versions::table
         .filter(handbook_versions::document_id.eq(document_id))
         .filter(handbook_versions::status.eq("published"))
+        .filter(handbook_versions::id.ne(r.version_id))
         .order(handbook_versions::number.desc())
         .select((handbook_versions::number, handbook_versions::effective_on))
         .first(conn)
@@ -172,7 +173,7 @@ pub async fn approval_details(
             loc.t("handbook.approval.change_note").to_owned(),
             r.change_note,
         ),
-        // The version in force; the changes follow in full below.
+        // The version it replaces; the changes follow in full below.
         (loc.t("handbook.approval.in_force").to_owned(), in_force),
     ];
     if r.requires_ack {
@@ -188,9 +189,11 @@ pub async fn approval_details(
         let roles = roles.join(loc.t("paper.list_separator"));
         lines.push((loc.t("handbook.approval.ack").to_owned(), roles));
     }
-    // What the approver is asked to put in force: each changed clause as it would read.
+    // What the approver is asked to put in force: each changed clause as it would
+    // read, against the version it replaces (once approved, the draft is itself
+    // published: the record still shows what was approved).
     let current = queries::published_versions(conn, document_id).await?;
-    let in_force: Option<&Version> = <[Version]>::first(&current);
+    let in_force: Option<&Version> = current.iter().find(|v| v.id != r.version_id);
     let mut ids = vec![r.version_id];
     if let Some(c) = in_force {
         ids.push(c.id);

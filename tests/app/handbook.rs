@@ -1591,6 +1591,18 @@ async fn the_approver_sees_every_changed_clause_of_a_long_revision() {
         manager.get(&format!("/handbook/{id}")).await.status(),
         StatusCode::OK
     );
+    // Once approved (and so published), the record still shows what was
+    // approved, against the version it replaced.
+    decide_publication(&app, request, "approve").await;
+    let (_, after) = manager.page(&format!("/approvals/{request}?lang=en")).await;
+    let still = texts_of(&after, "dl.details dt")
+        .iter()
+        .filter(|t| t.ends_with("(changed)"))
+        .count();
+    assert_eq!(still, changed, "the same changes after the approval");
+    assert!(texts_of(&after, "dl.details dd")
+        .iter()
+        .any(|t| t.starts_with("Version 1 · in force from ")));
 }
 
 #[tokio::test]
