@@ -409,8 +409,10 @@ async fn draft_page(
             .to_string(),
         ..Default::default()
     });
+    let waiting = publication::pending_request(conn, draft.id).await?;
     let body = DraftPage {
         ctx: page.ctx(),
+        waiting,
         title: state.title.unwrap_or_else(|| draft.title.clone()),
         seen: state.seen.unwrap_or_else(|| draft.content_hash.clone()),
         doc: DocView {

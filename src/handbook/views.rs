@@ -195,6 +195,8 @@ pub struct DraftPage<'a> {
     /// shown so it is not lost.
     pub unsaved_clause: Option<String>,
     pub publish: PublishInput,
+    /// The approval request its publication waits on, if sent.
+    pub waiting: Option<i64>,
 }
 
 impl DraftPage<'_> {

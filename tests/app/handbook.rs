@@ -1570,6 +1570,15 @@ async fn the_approver_sees_every_changed_clause_of_a_long_revision() {
         .await;
     assert_eq!(location(&res), format!("/handbook/{id}/draft"));
     let request = pending_publication(&app).await.unwrap();
+    // The draft says it waits, rather than offering the form again.
+    let (_, draft) = admin.page(&location(&res)).await;
+    assert!(
+        text_of(&draft, "#publication-waiting")
+            .unwrap()
+            .starts_with("此草稿已提交"),
+        "{draft}"
+    );
+    assert!(!draft.contains(&format!("action=\"/handbook/{id}/publish\"")));
     let manager = app.login_as(Role::CenterManager).await;
     let (status, page) = manager.page(&format!("/approvals/{request}?lang=en")).await;
     assert_eq!(status, StatusCode::OK);
