@@ -189,7 +189,7 @@ pub async fn inventory_export(
                 Cell::from(k.label.clone()),
                 txt.door(&k.door).into(),
                 txt.category(&k.category).into(),
-                r.project.clone().into(),
+                format!("{} · {}", r.project, r.building_code).into(),
                 txt.storage(k).into(),
                 Cell::from(i64::from(k.copies)),
                 txt.custodian(&k.custodian).into(),

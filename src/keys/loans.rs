@@ -199,11 +199,18 @@ pub async fn register_export(
         "keys.returned_at",
         "keys.returned_to",
         "keys.loan_status_col",
+        "keys.lost_col",
     ];
+    let now = Utc::now();
     let rows = rows
         .iter()
         .map(|r| {
             let l = &r.loan;
+            // As the list marks it: out, and overdue.
+            let mut status = txt.loan_status(&l.status).to_owned();
+            if l.overdue(now) {
+                status = format!("{status} {}", txt.loan_status("overdue"));
+            }
             vec![
                 Cell::from(l.id),
                 fmt(Some(l.created_at), tz).into(),
@@ -216,7 +223,8 @@ pub async fn register_export(
                 fmt(Some(l.due_at), tz).into(),
                 fmt(l.returned_at, tz).into(),
                 r.returned_to.clone().into(),
-                txt.loan_status(&l.status).into(),
+                status.into(),
+                txt.keys(&r.lost).into(),
             ]
         })
         .collect();

@@ -251,6 +251,8 @@ pub struct LoanRow {
     pub loan: Loan,
     pub building_code: String,
     pub keys: Vec<KeyLabel>,
+    /// The keys it came back without (遗失).
+    pub lost: Vec<KeyLabel>,
     pub handed_out_by: String,
     pub returned_to: String,
 }

@@ -759,9 +759,29 @@ pub async fn sheet_loans(
         id.and_then(|id| names.get(&id).cloned())
             .unwrap_or_default()
     };
+    // The keys each loan came back without, in one read for the sheet.
+    let ids: Vec<i64> = rows.iter().map(|(l, _)| l.id).collect();
+    let lost: Vec<(i64, String, String)> = key_loan_lines::table
+        .inner_join(keys::table)
+        .filter(key_loan_lines::loan_id.eq_any(&ids))
+        .filter(key_loan_lines::lost.eq(true))
+        .order((key_loan_lines::loan_id, keys::id))
+        .select((key_loan_lines::loan_id, keys::label, keys::door))
+        .load(conn)
+        .await?;
+    let lost_of = |id: i64| {
+        lost.iter()
+            .filter(|(l, _, _)| *l == id)
+            .map(|(_, label, door)| KeyLabel {
+                label: label.clone(),
+                door: door.clone(),
+            })
+            .collect()
+    };
     Ok(rows
         .into_iter()
         .map(|(mut loan, building_code)| LoanRow {
+            lost: lost_of(loan.id),
             keys: key_labels(&mut loan.key_labels, &mut loan.key_doors),
             handed_out_by: name(loan.handed_out_by),
             returned_to: name(loan.returned_to),

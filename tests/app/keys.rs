@@ -971,6 +971,17 @@ async fn a_return_records_who_received_it_and_a_loss_needs_an_account() {
         .await;
     assert_eq!(loan_status(&app, loan).await, "lost");
     assert_eq!(key_status(&app, key).await, "lost");
+    // The paper register and its export say which key did not come back.
+    let (_, print) = clerk.page("/keys/loans/print").await;
+    let lost = texts_of(&print, "strong.lost");
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert!(lost[0].starts_with("遗失："), "{lost:?}");
+    let csv = clerk.get("/keys/loans.csv").await.text().await.unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(r#","遗失""#), "{csv}");
+    assert!(
+        csv.lines().nth(1).unwrap().ends_with(r#","1-配电房""#),
+        "{csv}"
+    );
     // Follow-up: found again. A colleague's page, still showing it lost, then
     // asks to retire it: nothing changes.
     let status = format!("/keys/{key}/status");
