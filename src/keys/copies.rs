@@ -367,16 +367,24 @@ pub async fn made(
             }
             let now = Utc::now();
             let key = queries::lock_keys(conn, &[c.key_id]).await?;
-            if key.iter().any(|k| k.copies + n > super::forms::COPIES_MAX) {
+            // Copies made for a lost key replace it: the lost one no longer
+            // counts, and the key is back in its cabinet.
+            let replaces_lost = key.iter().any(|k| k.status == "lost");
+            let after = |k: &super::models::Key| if replaces_lost { n } else { k.copies + n };
+            if key.iter().any(|k| after(k) > super::forms::COPIES_MAX) {
                 return Ok(Made::TooMany);
             }
             queries::mark_copies_made(conn, id, n, me, now).await?;
-            queries::add_copies(conn, c.key_id, n, now).await?;
+            if replaces_lost {
+                queries::replace_lost(conn, c.key_id, n, now).await?;
+            } else {
+                queries::add_copies(conn, c.key_id, n, now).await?;
+            }
             queries::add_events(
                 conn,
                 &[c.key_id],
                 &NewEvent {
-                    action: "copied",
+                    action: if replaces_lost { "replaced" } else { "copied" },
                     actor_id: Some(me),
                     loan_id: None,
                     note: &format!("+{n}"),

@@ -309,6 +309,25 @@ pub async fn add_copies(
     Ok(())
 }
 
+/// A lost key replaced by `n` new copies: only they count, and it is in its
+/// cabinet again.
+pub async fn replace_lost(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    n: i32,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(keys::table.find(id).filter(keys::status.eq("lost")))
+        .set((
+            keys::copies.eq(n),
+            keys::status.eq("in"),
+            keys::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// One line of a key's history.
 pub struct NewEvent<'a> {
     pub action: &'a str,

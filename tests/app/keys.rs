@@ -2201,3 +2201,43 @@ async fn the_demo_loans_were_filed_in_the_past_and_the_pending_one_awaits_the_en
     let (approver, _, _) = task_of(&app, "key_loan", pending).await;
     assert_eq!(approver, username(Role::EngineeringManager));
 }
+
+/// Copies made for a lost key replace it: the lost one no longer counts, and
+/// the key is in its cabinet again.
+#[tokio::test]
+async fn a_copy_made_for_a_lost_key_puts_it_back_without_counting_the_lost_one() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let res = clerk
+        .submit(
+            &format!("/keys/copies/new?key={key}"),
+            "/keys/copies/new",
+            &[
+                ("key", &key.to_string()),
+                ("copies", "1"),
+                ("reason", "原钥匙遗失，补配"),
+            ],
+        )
+        .await;
+    let copy: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    approve(&app, Role::EngineeringManager, "key_copy", copy).await;
+    diesel::update(keys::table.find(key))
+        .set(keys::status.eq("lost"))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    clerk
+        .post(
+            &format!("/keys/copies/{copy}/made"),
+            &[("copies_made", "1")],
+        )
+        .await;
+    assert_eq!(key_copies(&app, key).await, 1, "the lost one not counted");
+    assert_eq!(key_status(&app, key).await, "in");
+    let (_, page) = clerk.page(&format!("/keys/{key}")).await;
+    assert!(
+        page.contains("补配（替换遗失的钥匙）"),
+        "in the key's history"
+    );
+}
