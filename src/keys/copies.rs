@@ -77,6 +77,7 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let rows = queries::copies(&mut conn, q.status(), None, SHEET_MAX).await?;
+    let approved = approvers(&mut conn, &rows, page.tz).await?;
     let loc = page.locale;
     let txt = Txt(loc);
     let headers = [
@@ -86,6 +87,7 @@ pub async fn export(
         "keys.reason",
         "keys.requested_by",
         "keys.filed_at",
+        "keys.approved_by",
         "keys.copy_status_col",
         "keys.copies_made",
     ];
@@ -99,6 +101,7 @@ pub async fn export(
                 c.reason.clone().into(),
                 who.clone().into(),
                 crate::i18n::minute(c.created_at, page.tz).into(),
+                approved.get(&c.id).cloned().unwrap_or_default().into(),
                 txt.copy_status(&c.status).into(),
                 c.copies_made
                     .map_or(Cell::from(""), |n| Cell::from(i64::from(n))),
@@ -107,6 +110,27 @@ pub async fn export(
         .collect();
     let sheet = Sheet::new(loc, "keys.copies_title", &headers, rows);
     export::respond(&sheet, format, "key-copies")
+}
+
+/// Who approved each copy and when, as the register writes it (钥匙管理规定
+/// 3(2)②: no copy without the engineering manager's or supervisor's consent):
+/// "name · time", by copy request.
+async fn approvers(
+    conn: &mut AsyncPgConnection,
+    rows: &[(super::models::CopyRequest, super::models::KeyLabel, String)],
+    tz: chrono_tz::Tz,
+) -> QueryResult<std::collections::HashMap<i64, String>> {
+    let ids: Vec<i64> = rows.iter().map(|(c, _, _)| c.id).collect();
+    Ok(
+        approvals::queries::approvals_of(conn, super::KEY_COPY.code, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, _, name, at)| {
+                let at = at.map(|t| crate::i18n::minute(t, tz)).unwrap_or_default();
+                (id, format!("{name} · {at}"))
+            })
+            .collect(),
+    )
 }
 
 /// GET /keys/copies/print?status=…: the copy requests on paper.
@@ -119,9 +143,11 @@ pub async fn print(
     let status = q.status();
     let mut rows = queries::copies(&mut conn, status, None, SHEET_MAX + 1).await?;
     let truncated = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
+    let approved = approvers(&mut conn, &rows, page.tz).await?;
     let body = views::CopiesPrint {
         ctx: page.ctx(),
         txt: Txt(page.locale),
+        approved,
         rows,
         truncated,
         status: status.unwrap_or(""),

@@ -414,9 +414,17 @@ pub struct CopiesPrint<'a> {
     pub ctx: &'a PageCtx,
     pub txt: Txt,
     pub rows: Vec<(CopyRequest, super::models::KeyLabel, String)>,
+    /// Who approved each request, and when (by request).
+    pub approved: std::collections::HashMap<i64, String>,
     pub truncated: bool,
     /// The state listed, or "" for all.
     pub status: &'static str,
+}
+
+impl CopiesPrint<'_> {
+    pub fn approver(&self, id: &i64) -> &str {
+        self.approved.get(id).map_or("", String::as_str)
+    }
 }
 
 #[derive(Template)]

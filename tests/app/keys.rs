@@ -1215,6 +1215,8 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
         rows[0].starts_with(&copy.to_string()) && rows[0].contains("已配"),
         "{rows:?}"
     );
+    // The consent 3(2)② asks for is on the paper: who gave it.
+    assert!(rows[0].contains("工程部经理 刘洋"), "{rows:?}");
     assert!(paper.contains("核对人　签字："));
     // Recorded once.
     clerk
@@ -1228,6 +1230,7 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
     // The copy register exports.
     let csv = clerk.get("/keys/copies.csv").await.text().await.unwrap();
     assert!(csv.contains("实配份数") && csv.contains("备用钥匙磨损") && csv.contains("1-配电房"));
+    assert!(csv.contains("同意人 · 时间") && csv.contains("工程部经理 刘洋"));
     assert!(csv.contains("已配"));
     let xlsx = clerk.get("/keys/copies.xlsx").await;
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
