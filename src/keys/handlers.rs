@@ -540,6 +540,11 @@ async fn render_key_with(
     page.require(Right::ViewKeys)?;
     let row = queries::key_row(conn, id).await?;
     let events = queries::events_of(conn, id).await?;
+    let unseen = row.key.status == "in"
+        && queries::missing_at_last_count(conn, 500)
+            .await?
+            .iter()
+            .any(|m| m.id == id);
     let current = StorageInput {
         cabinet: row.key.cabinet.clone(),
         hook: row.key.hook.map(|h| h.to_string()).unwrap_or_default(),
@@ -547,6 +552,7 @@ async fn render_key_with(
         seen: row.key.updated_at.timestamp_micros().to_string(),
     };
     let body = views::KeyShow {
+        unseen,
         ctx: page.ctx(),
         txt: Txt(page.locale),
         row,

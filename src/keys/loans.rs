@@ -289,6 +289,17 @@ async fn render_form(
         }
         Err(_) => Vec::new(),
     };
+    // Keys the last count of their cabinet did not find are marked, so that
+    // nobody promises a key that may not be there.
+    let unseen: Vec<i64> = if keys.is_empty() {
+        Vec::new()
+    } else {
+        queries::missing_at_last_count(conn, 500)
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .collect()
+    };
     let clerk = page.may(Right::ManageKeys);
     let staff = if clerk {
         queries::staff(conn).await?
@@ -302,6 +313,7 @@ async fn render_form(
         input,
         errors,
         buildings,
+        unseen,
         keys,
         staff,
         clerk,

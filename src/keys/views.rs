@@ -199,6 +199,8 @@ pub struct KeyShow<'a> {
     pub txt: Txt,
     pub row: KeyRow,
     pub events: Vec<(KeyEvent, Option<String>)>,
+    /// The last count of its cabinet did not find it (and it is still 在柜).
+    pub unseen: bool,
     pub manage: bool,
     pub errors: &'a FieldErrors,
     pub storage: &'a StorageInput,
@@ -325,6 +327,8 @@ pub struct LoanForm<'a> {
     pub buildings: std::sync::Arc<Vec<(i64, String)>>,
     /// Keys in the cabinet of the chosen building.
     pub keys: Vec<Key>,
+    /// Keys the last count of their cabinet did not find.
+    pub unseen: Vec<i64>,
     /// Staff to choose the borrower from (clerks only; others borrow themselves).
     pub staff: Vec<(i64, String)>,
     pub clerk: bool,

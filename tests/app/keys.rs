@@ -1335,6 +1335,23 @@ async fn a_shift_count_records_what_was_missing() {
     assert!(paper.contains("交班人　签字：") && paper.contains("接班人　签字："));
     let (_, history) = clerk.page(&format!("/keys/{missing}")).await;
     assert!(history.contains("清点差异"));
+    // Still 在柜 on record, but its page and the loan form say the count
+    // did not find it.
+    assert!(text_of(&history, "#unseen-at-count").is_some());
+    let building: i64 = keys::table
+        .find(missing.parse::<i64>().unwrap())
+        .select(keys::building_id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let (_, form) = clerk
+        .page(&format!("/keys/loans/new?building={building}"))
+        .await;
+    assert_eq!(
+        texts_of(&form, ".unseen").len(),
+        1,
+        "only the missing key marked"
+    );
     let csv = clerk.get("/keys/counts.csv").await.text().await.unwrap();
     assert!(
         csv.contains("交班时清点") && csv.contains("客服专员 陈静"),
