@@ -138,6 +138,7 @@ pub const BLANKS: &[Blank] = &[
             "keys.reason",
             "keys.requested_by",
             "keys.filed_at",
+            "keys.approved_by",
             "keys.copy_status_col",
             "keys.copies_made",
         ],
