@@ -166,6 +166,59 @@ pub async fn attendance(
         .await
 }
 
+/// What each correction of the record replaced, oldest first: who corrected
+/// it, when, and the attendance as it stood before (name, status), from the
+/// audit log where each correction keeps it.
+pub struct Replaced {
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub attendance: Vec<(String, String)>,
+    pub topic: String,
+    pub minutes: String,
+}
+
+pub async fn corrections(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Replaced>> {
+    use crate::schema::audit_log;
+    let rows: Vec<(DateTime<Utc>, Option<String>, serde_json::Value)> = audit_log::table
+        .left_join(users::table.on(audit_log::actor_id.eq(users::id.nullable())))
+        .filter(audit_log::action.eq("meeting.corrected"))
+        .filter(audit_log::entity.eq("meeting"))
+        .filter(audit_log::entity_id.eq(id.to_string()))
+        .order(audit_log::id)
+        .limit(100)
+        .select((
+            audit_log::at,
+            users::display_name.nullable(),
+            audit_log::details,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, by, details)| {
+            let before = &details["before"];
+            let attendance = before["attendance"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|p| {
+                            let text = |k: &str| p[k].as_str().unwrap_or_default().to_owned();
+                            (text("name"), text("status"))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Replaced {
+                by: by.unwrap_or_default(),
+                at,
+                attendance,
+                topic: before["topic"].as_str().unwrap_or_default().to_owned(),
+                minutes: before["minutes"].as_str().unwrap_or_default().to_owned(),
+            }
+        })
+        .collect())
+}
+
 /// The staff a record may list and name as its chair: every active user, and
 /// when correcting record `of`, whoever it names already. By name.
 pub async fn staff(

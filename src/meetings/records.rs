@@ -305,11 +305,13 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewMeetings)?;
     let (record, attendance, counts) = record_of(&mut conn, path.into_inner()).await?;
+    let corrections = queries::corrections(&mut conn, record.meeting.id).await?;
     let body = MeetingShow {
         ctx: page.ctx(),
         record,
         attendance,
         counts,
+        corrections,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
@@ -430,16 +432,34 @@ pub async fn update(
                 by: me,
                 at: now,
             };
+            // The record as it stood, kept with the correction: attendance
+            // leads to fines, so what a correction replaced stays readable.
+            let before = queries::attendance(conn, id).await?;
             if !queries::correct(conn, &correction).await? {
                 // Changed since the form was read: nothing written, token unused.
                 return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
             }
+            let before: Vec<serde_json::Value> = before
+                .iter()
+                .map(|(user, name, status)| json!({ "user": user, "name": name, "status": status }))
+                .collect();
             audit::record(
                 conn,
                 &meta,
                 "meeting.corrected",
                 Some(("meeting", id.to_string())),
-                json!({ "version": version.saturating_add(1) }),
+                json!({
+                    "version": version.saturating_add(1),
+                    "before": {
+                        "started_at": meeting.started_at,
+                        "ended_at": meeting.ended_at,
+                        "place": meeting.place,
+                        "topic": meeting.topic,
+                        "chair": meeting.chair_id,
+                        "minutes": meeting.minutes,
+                        "attendance": before,
+                    },
+                }),
             )
             .await?;
             Ok(token.filed(conn, format!("/meetings/{id}")).await?)

@@ -232,9 +232,19 @@ pub struct MeetingShow<'a> {
     /// Who was listed, by name, and their attendance.
     pub attendance: Vec<(i64, String, String)>,
     pub counts: Counts,
+    /// What each correction replaced, oldest first.
+    pub corrections: Vec<super::queries::Replaced>,
 }
 
 impl MeetingShow<'_> {
+    /// The attendance a correction replaced, as one line: "赵磊 迟到、陈静 缺席".
+    pub fn replaced(&self, c: &super::queries::Replaced) -> String {
+        c.attendance
+            .iter()
+            .map(|(name, status)| format!("{name} {}", self.att_label(status)))
+            .collect::<Vec<_>>()
+            .join(self.ctx.t("paper.list_separator"))
+    }
     pub fn held(&self) -> String {
         held(&self.record.meeting, self.ctx)
     }

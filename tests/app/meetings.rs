@@ -532,6 +532,17 @@ async fn a_record_is_corrected_and_a_correction_made_meanwhile_is_not_lost() {
     assert!(text_of(&page, "#meeting-corrected")
         .unwrap()
         .starts_with("服务中心经理 张伟 · "));
+    // Each correction keeps what it replaced.
+    let kept = texts_of(&page, "#meeting-corrections li");
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert!(
+        kept[0].contains("客服主管 李强") && kept[0].contains("初稿"),
+        "{kept:?}"
+    );
+    assert!(
+        kept[1].contains("服务中心经理 张伟") && kept[1].contains("主管的更正"),
+        "{kept:?}"
+    );
     let audited: i64 = audit_log::table
         .filter(audit_log::action.eq("meeting.corrected"))
         .count()
