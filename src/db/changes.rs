@@ -375,9 +375,18 @@ impl<T: Send + Sync + 'static> Kept<T> {
     where
         F: std::future::Future<Output = Result<T, E>>,
     {
+        self.get_until(timeless(load)).await
+    }
+
+    /// As [`Kept::get`], for a value that also goes stale at the time its
+    /// load gives (one that depends on the day, say).
+    pub async fn get_until<E, F>(&self, load: F) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<(T, Option<DateTime<Utc>>), E>>,
+    {
         let changes = &self.0.changes;
         let current = |seq| changes.current_for_all(seq);
-        self.0.get((), Utc::now(), current, timeless(load)).await
+        self.0.get((), Utc::now(), current, load).await
     }
 }
 

@@ -4,6 +4,7 @@
 //! (migration `…_handbook_kept`), see `db::changes::Kept`. The handbook is a rule
 //! book of a few hundred clauses that changes when a new version is published, so
 //! a reader's page costs no statement, and search runs over the kept clauses.
+use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use std::collections::HashMap;
@@ -51,11 +52,30 @@ struct Indexed {
 }
 
 pub struct Current {
+    /// The day it was read for (see [`Entry::in_force`]).
+    day: NaiveDate,
     entries: HashMap<i64, Entry>,
     /// Documents in reading order.
     order: Vec<i64>,
     /// In reading order (document, then clause).
     clauses: Vec<Indexed>,
+}
+
+/// Of published `versions` (newest first), the one in force on `day`: the
+/// newest already in effect, or while none is, the first one published (the
+/// only text there is).
+pub fn in_force(versions: &[Version], day: NaiveDate) -> Option<&Version> {
+    versions
+        .iter()
+        .find(|v| v.effective_on.is_none_or(|d| d <= day))
+        .or(versions.last())
+}
+
+impl Entry {
+    /// Its version in force on `day` (see [`in_force`]).
+    pub fn in_force(&self, day: NaiveDate) -> Option<&Version> {
+        in_force(&self.versions, day)
+    }
 }
 
 impl Current {
@@ -64,12 +84,17 @@ impl Current {
         self.entries.get(&id).filter(|e| !e.versions.is_empty())
     }
 
-    /// Each document with something published and its current version, in
+    /// The day the handbook was read for: what is in force then is current.
+    pub fn day(&self) -> NaiveDate {
+        self.day
+    }
+
+    /// Each document with something published and its version in force, in
     /// reading order.
     pub fn published(&self) -> impl Iterator<Item = (&DocumentRow, &Version)> {
         self.order.iter().filter_map(|id| {
             let entry = &self.entries[id];
-            <[Version]>::first(&entry.versions).map(|v| (&entry.document, v))
+            entry.in_force(self.day).map(|v| (&entry.document, v))
         })
     }
 
@@ -122,8 +147,8 @@ pub fn search_terms(q: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Reads the whole current handbook: three statements.
-pub async fn load(conn: &mut impl Read) -> QueryResult<Current> {
+/// Reads the whole handbook as in force on `day`: three statements.
+pub async fn load(conn: &mut impl Read, day: NaiveDate) -> QueryResult<Current> {
     let rows: Vec<(DocumentRow, Version)> = documents::table
         .inner_join(versions::table)
         .filter(versions::status.eq_any([PUBLISHED, DRAFT]))
@@ -172,10 +197,10 @@ pub async fn load(conn: &mut impl Read) -> QueryResult<Current> {
                 .push(link);
         }
     }
-    // The current version of each document, in reading order.
+    // The version in force of each document, in reading order.
     let current: Vec<(i64, &Version)> = order
         .iter()
-        .filter_map(|id| <[Version]>::first(&entries[id].versions).map(|v| (*id, v)))
+        .filter_map(|id| entries[id].in_force(day).map(|v| (*id, v)))
         .collect();
     let ids: Vec<i64> = current.iter().map(|(_, v)| v.id).collect();
     let rows: Vec<(i64, String, String, String, String)> = clauses::table
@@ -217,15 +242,24 @@ pub async fn load(conn: &mut impl Read) -> QueryResult<Current> {
         }
     }
     Ok(Current {
+        day,
         entries,
         order,
         clauses: indexed,
     })
 }
 
-/// The kept handbook, read afresh when a notice made it stale.
-pub async fn get(conn: &mut impl Read, kept: &KeptCurrent) -> QueryResult<Arc<Current>> {
-    kept.get(load(conn)).await
+/// The kept handbook, read afresh when a notice made it stale, and each day
+/// at midnight in `tz` (a version dated for the day takes effect then).
+pub async fn get(
+    conn: &mut impl Read,
+    kept: &KeptCurrent,
+    tz: chrono_tz::Tz,
+) -> QueryResult<Arc<Current>> {
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let tomorrow = today.succ_opt().and_then(|d| crate::i18n::day_start(d, tz));
+    kept.get_until(async { Ok((load(conn, today).await?, tomorrow)) })
+        .await
 }
 
 /// The distinct trigrams of `text` as pg_trgm forms them: lower-cased words

@@ -34,8 +34,9 @@ async fn current_docs(
     conn: &mut impl crate::db::Read,
     kept: &KeptCurrent,
     published: &PublishedContent,
+    tz: chrono_tz::Tz,
 ) -> Result<Vec<DocView>, AppError> {
-    let handbook = current::get(conn, kept).await?;
+    let handbook = current::get(conn, kept, tz).await?;
     let versions: Vec<&Version> = handbook.published().map(|(_, v)| v).collect();
     let contents = published.get_many(conn, &versions).await?;
     Ok(handbook
@@ -57,7 +58,7 @@ pub async fn index(
     published: web::Data<PublishedContent>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = conn.get();
-    let docs = current_docs(&mut conn, &kept, &published).await?;
+    let docs = current_docs(&mut conn, &kept, &published, page.tz).await?;
     let may_edit = page.may(Right::EditHandbook);
     let drafts = if may_edit {
         queries::drafts(&mut conn).await?
@@ -97,11 +98,12 @@ async fn show_page(
         gauges,
     } = memory;
     let mut conn = conn.get();
-    let handbook = current::get(&mut conn, kept).await?;
+    let handbook = current::get(&mut conn, kept, page.tz).await?;
     let entry = handbook.entry(id).ok_or(AppError::NotFound)?;
-    let latest = entry.versions.first().map_or(0, |v| v.number_or_zero());
+    let in_force = entry.in_force(handbook.day());
+    let latest = in_force.map_or(0, |v| v.number_or_zero());
     let version = match number {
-        None => entry.versions.first(),
+        None => in_force,
         Some(n) => entry.versions.iter().find(|v| v.number == Some(n)),
     }
     .cloned()
@@ -210,7 +212,7 @@ pub async fn search(
     if q.chars().count() > 50 {
         error = page.t("handbook.search.too_long").to_owned();
     } else if searched {
-        handbook = current::get(&mut conn.get(), &kept).await?;
+        handbook = current::get(&mut conn.get(), &kept, page.tz).await?;
         hits = handbook.search(&q, SEARCH_LIMIT);
     }
     let body = SearchPage {
@@ -240,7 +242,7 @@ pub async fn print_book(
     kept: web::Data<KeptCurrent>,
     published: web::Data<PublishedContent>,
 ) -> Result<HttpResponse, AppError> {
-    let docs = current_docs(&mut conn.get(), &kept, &published).await?;
+    let docs = current_docs(&mut conn.get(), &kept, &published, page.tz).await?;
     // As of the day it is printed: a version taking effect later says so.
     let latest = page.today().format("%Y-%m-%d").to_string();
     let body = PrintPage {
@@ -270,9 +272,13 @@ pub async fn print_document(
     let document = queries::document(&mut conn, path.into_inner()).await?;
     let version = match query.v {
         Some(n) => queries::published_version(&mut conn, document.id, n).await?,
-        None => queries::latest_published(&mut conn, document.id)
-            .await?
-            .ok_or(AppError::NotFound)?,
+        // The version in force today, as the document's page shows it.
+        None => {
+            let versions = queries::published_versions(&mut conn, document.id).await?;
+            current::in_force(&versions, page.ctx().today())
+                .cloned()
+                .ok_or(AppError::NotFound)?
+        }
     };
     let content = queries::content(&mut conn, version.id).await?;
     let cover_version = page.tf(

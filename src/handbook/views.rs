@@ -61,8 +61,26 @@ pub struct ShowPage<'a> {
 }
 
 impl ShowPage<'_> {
-    pub fn is_latest(&self) -> bool {
-        self.doc.version.number_or_zero() == self.latest
+    /// An earlier version than the one in force (`latest`).
+    pub fn superseded(&self) -> bool {
+        self.doc.version.number_or_zero() < self.latest
+    }
+
+    /// On the version in force: the newer one published to take effect later,
+    /// with its date.
+    pub fn upcoming(&self) -> Option<(i32, String)> {
+        let number = self.doc.version.number_or_zero();
+        if number != self.latest {
+            return None;
+        }
+        let today = self.ctx.today();
+        self.versions
+            .iter()
+            .filter(|v| v.number_or_zero() > number)
+            .find_map(|v| {
+                let d = v.effective_on.filter(|d| *d > today)?;
+                Some((v.number_or_zero(), d.format("%Y-%m-%d").to_string()))
+            })
     }
 
     /// When this version takes effect after today: its date, and the version

@@ -123,7 +123,7 @@ async fn form(
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let handbook = crate::handbook::current::get(conn, kept).await?;
+    let handbook = crate::handbook::current::get(conn, kept, page.tz).await?;
     let body = ViolationForm {
         ctx: page.ctx(),
         input,
@@ -281,7 +281,7 @@ async fn render_show(
         _ => None,
     };
     let rule = sched.and_then(|s| s.rule);
-    let handbook = crate::handbook::current::get(conn, kept).await?;
+    let handbook = crate::handbook::current::get(conn, kept, page.tz).await?;
     let text = |c: &str| handbook.clause_text(c).unwrap_or_default().to_owned();
     let body = ViolationShow {
         ctx: page.ctx(),

@@ -447,7 +447,19 @@ async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change
         .await
         .unwrap();
     app.settle().await;
-    let (_, ahead) = admin.page(&format!("/handbook/{id}")).await;
+    // The document's page shows the version in force, and says a new one is
+    // coming, with its date.
+    let (_, current) = admin.page(&format!("/handbook/{id}")).await;
+    assert!(text_of(&current, "#not-yet").is_none());
+    assert!(current.contains("罚款10元"), "version 1's text");
+    let coming = text_of(&current, "#upcoming").unwrap();
+    assert!(coming.contains(&tomorrow.to_string()), "{coming}");
+    assert_eq!(
+        attr_of(&current, "#upcoming a", "href").unwrap(),
+        format!("/handbook/{id}/v/2")
+    );
+    // The new version says it is not in force yet and leads back.
+    let (_, ahead) = admin.page(&format!("/handbook/{id}/v/2")).await;
     let note = text_of(&ahead, "#not-yet").unwrap();
     assert!(
         note.contains(&tomorrow.to_string()) && note.contains("尚未生效"),
@@ -457,10 +469,13 @@ async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change
         attr_of(&ahead, "#not-yet a", "href").unwrap(),
         format!("/handbook/{id}/v/1")
     );
-    let (_, paper) = admin.page(&format!("/handbook/{id}/print")).await;
+    let (_, paper) = admin.page(&format!("/handbook/{id}/print?v=2")).await;
     assert!(text_of(&paper, ".not-yet").unwrap().contains("尚未生效"));
-    let (_, current) = admin.page(&format!("/handbook/{id}/v/1")).await;
-    assert!(text_of(&current, "#not-yet").is_none());
+    // Search and the printed book follow the version in force.
+    let (_, found) = admin.page("/handbook/search?q=罚款20元").await;
+    assert!(texts_of(&found, ".hb-hits li").is_empty(), "{found}");
+    let (_, book) = admin.page("/handbook/print").await;
+    assert!(book.contains("罚款10元") && !book.contains("罚款20元"));
 }
 
 #[tokio::test]
@@ -889,7 +904,7 @@ async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_additi
         .post(
             &format!("/handbook/{id}/publish"),
             &[
-                ("effective_on", "2026-12-15"),
+                ("effective_on", &crate::approvals::today().to_string()),
                 ("change_note", "增加上岗检查"),
             ],
         )
