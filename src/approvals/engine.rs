@@ -376,11 +376,11 @@ fn parties(req: &Request) -> Vec<i64> {
         .collect()
 }
 
-/// Who never decides `step` of `req` as anyone's deputy: its [`parties`], and
-/// whoever decided an earlier step of it, or had it decided for them (the rule
-/// book's review and approval are two people's). Someone who holds the step's
-/// post themselves (or the administrator left to decide) still decides it: a
-/// request never waits on nobody.
+/// Who never decides `step` of `req` as anyone's deputy, and is passed over as
+/// its approver: its [`parties`], and whoever decided an earlier step of it, or
+/// had it decided for them (the rule book's review and approval are two
+/// people's). An approver chosen anyway (the administrator the chain ends
+/// with, when nobody else is left) decides it: a request never waits on nobody.
 async fn not_deputies(
     conn: &mut AsyncPgConnection,
     req: &Request,
@@ -392,8 +392,9 @@ async fn not_deputies(
 }
 
 /// Picks the approver from `level` on in a step's role chain, among the first
-/// holders of each role. The requester and the person the request is for
-/// (`passed_over`) are never its approver: they are skipped to the next in line.
+/// holders of each role. Those `passed_over` (the requester, the person the
+/// request is for, and for a later step whoever decided an earlier one) are
+/// skipped to the next in line.
 /// When no one is left, an admin decides (one of them only when they are the
 /// one active admin).
 fn resolve(
@@ -490,7 +491,10 @@ async fn assign(
             });
         }
     }
-    let (approver, role, level) = resolve(&holders.by_role, &roles, level, &parties(req))?;
+    // Whoever decided an earlier step is passed over when someone else holds a
+    // post in the chain; the administrator the chain ends with decides anyway.
+    let passed_over = not_deputies(conn, req, step as i32).await?;
+    let (approver, role, level) = resolve(&holders.by_role, &roles, level, &passed_over)?;
     events.push(NewEvent {
         request_id: req.id,
         at: now,
@@ -913,7 +917,8 @@ pub async fn hand_over(
     let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
     let step = task.step as usize;
     let (roles, holders) = step_holders(conn, kind, &req, step, config, now).await?;
-    let (next, _, _) = resolve(&holders.by_role, &roles, level, &parties(&req))?;
+    let passed_over = not_deputies(conn, &req, task.step).await?;
+    let (next, _, _) = resolve(&holders.by_role, &roles, level, &passed_over)?;
     if next.id == task.approver_id {
         return Ok(false);
     }

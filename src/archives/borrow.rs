@@ -194,7 +194,6 @@ pub async fn create(
                 return Ok(None);
             };
             let request = if consult {
-                finished(conn, id, "approved").await?;
                 None
             } else {
                 let request = engine::submit(
@@ -486,6 +485,15 @@ pub async fn cancel(
                 if !queries::borrow_status(conn, id, "approved", "withdrawn").await? {
                     return Ok(false);
                 }
+                queries::add_history(
+                    conn,
+                    borrow.archive_id,
+                    None,
+                    "consultation_cancelled",
+                    "",
+                    meta.actor_id,
+                )
+                .await?;
                 audit::record(
                     conn,
                     &meta,

@@ -761,6 +761,13 @@ pub async fn create_borrow(
     due_on: NaiveDate,
     documents: &[i64],
 ) -> QueryResult<Option<i64>> {
+    // A consultation waits for no approval: filed as approved, it never meets
+    // the borrower's loan waiting for one (one pending request per archive).
+    let status = if mode == "consult" {
+        "approved"
+    } else {
+        "pending"
+    };
     let id: Option<i64> = diesel::insert_into(borrows::table)
         .values((
             borrows::archive_id.eq(archive),
@@ -768,6 +775,7 @@ pub async fn create_borrow(
             borrows::mode.eq(mode),
             borrows::purpose.eq(purpose),
             borrows::due_on.eq(due_on),
+            borrows::status.eq(status),
         ))
         .on_conflict_do_nothing()
         .returning(borrows::id)

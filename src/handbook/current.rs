@@ -84,6 +84,16 @@ impl Current {
         self.entries.get(&id).filter(|e| !e.versions.is_empty())
     }
 
+    /// The clause in force printed as `citation` whose text holds `quote`
+    /// (a register's citation): its document and anchor.
+    pub fn find(&self, citation: &str, quote: &str) -> Option<(i64, &str)> {
+        self.clauses
+            .iter()
+            .map(|c| &c.hit)
+            .find(|h| h.citation == citation && h.body.contains(quote))
+            .map(|h| (h.document_id, h.anchor.as_str()))
+    }
+
     /// The day the handbook was read for: what is in force then is current.
     pub fn day(&self) -> NaiveDate {
         self.day
@@ -257,7 +267,11 @@ pub async fn get(
     tz: chrono_tz::Tz,
 ) -> QueryResult<Arc<Current>> {
     let today = Utc::now().with_timezone(&tz).date_naive();
-    let tomorrow = today.succ_opt().and_then(|d| crate::i18n::day_start(d, tz));
+    // (A midnight a clock change skips: read again within the hour.)
+    let tomorrow = today
+        .succ_opt()
+        .and_then(|d| crate::i18n::day_start(d, tz))
+        .or_else(|| Some(Utc::now() + chrono::Duration::hours(1)));
     kept.get_until(async { Ok((load(conn, today).await?, tomorrow)) })
         .await
 }

@@ -159,13 +159,16 @@ pub async fn show(
 }
 
 /// GET /handbook/cite?c=…: a register's citation of a clause, resolved to the
-/// clause in the current version (links survive revisions and renumbered documents).
+/// clause in the version in force (links survive revisions and renumbered
+/// documents), from the kept handbook.
 pub async fn cite(
-    _page: UserPage,
-    mut conn: DbConn,
+    page: UserPage,
+    conn: ReadConn,
+    kept: web::Data<KeptCurrent>,
     query: Query<crate::web::cite::CiteQuery>,
 ) -> Result<HttpResponse, AppError> {
-    match queries::find_citation(&mut conn, query.c.trim(), query.q.trim()).await? {
+    let handbook = current::get(&mut conn.get(), &kept, page.tz).await?;
+    match handbook.find(query.c.trim(), query.q.trim()) {
         Some((document_id, anchor)) => Ok(see_other(&format!("/handbook/{document_id}#c{anchor}"))),
         None => Err(AppError::NotFound),
     }

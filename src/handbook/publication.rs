@@ -134,25 +134,26 @@ pub async fn approval_details(
     loc: Locale,
 ) -> QueryResult<Vec<(String, String)>> {
     let r = row(conn, id).await?;
-    let (document_id, title): (i64, String) = handbook_versions::table
+    let (document_id, title, number): (i64, String, Option<i32>) = handbook_versions::table
         .find(r.version_id)
-        .select((handbook_versions::document_id, handbook_versions::title))
+        .select((
+            handbook_versions::document_id,
+            handbook_versions::title,
+            handbook_versions::number,
+        ))
         .first(conn)
         .await?;
-    // The version the draft would replace, named as the handbook pages name it
-    // (a mail has no page to link it to).
-    let in_force: Option<(Option<i32>, Option<NaiveDate>)> = handbook_versions::table
-        .filter(handbook_versions::document_id.eq(document_id))
-        .filter(handbook_versions::status.eq("published"))
-        .filter(handbook_versions::id.ne(r.version_id))
-        .order(handbook_versions::number.desc())
-        .select((handbook_versions::number, handbook_versions::effective_on))
-        .first(conn)
-        .await
-        .optional()?;
-    let in_force = match in_force {
-        Some((number, effective_on)) => {
-            let version = loc.tf("handbook.version_n", &[("number", &number.unwrap_or(0))]);
+    // The version it replaces: the newest published before it (once approved
+    // it is published itself, and later versions may follow it), named as the
+    // handbook pages name it (a mail has no page to link it to).
+    let current = queries::published_versions(conn, document_id).await?;
+    let replaced: Option<&Version> = current
+        .iter()
+        .find(|v| v.id != r.version_id && number.is_none_or(|n| v.number_or_zero() < n));
+    let in_force = match replaced {
+        Some(v) => {
+            let (number, effective_on) = (v.number_or_zero(), v.effective_on);
+            let version = loc.tf("handbook.version_n", &[("number", &number)]);
             match effective_on {
                 Some(d) => format!(
                     "{version} · {}",
@@ -192,8 +193,7 @@ pub async fn approval_details(
     // What the approver is asked to put in force: each changed clause as it would
     // read, against the version it replaces (once approved, the draft is itself
     // published: the record still shows what was approved).
-    let current = queries::published_versions(conn, document_id).await?;
-    let in_force: Option<&Version> = current.iter().find(|v| v.id != r.version_id);
+    let in_force = replaced;
     let mut ids = vec![r.version_id];
     if let Some(c) = in_force {
         ids.push(c.id);

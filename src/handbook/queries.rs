@@ -710,39 +710,3 @@ pub async fn ack_missing(conn: &mut AsyncPgConnection, limit: i64) -> QueryResul
     .load(conn)
     .await
 }
-
-/// Where the clause printed as `citation` ("钥匙管理规定 2(1)②") sits in the
-/// current handbook: its document and anchor. Registers link to clauses this way.
-/// Where the book prints two clauses alike, `quote` picks the one whose text
-/// says it (see `web::cite::Cite::quote`); none saying it is no clause, never the
-/// other one. An empty quote is in every text.
-pub async fn find_citation(
-    conn: &mut AsyncPgConnection,
-    citation: &str,
-    quote: &str,
-) -> QueryResult<Option<(i64, String)>> {
-    #[derive(QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = BigInt)]
-        document_id: i64,
-        #[diesel(sql_type = Text)]
-        anchor: String,
-    }
-    let found: Option<Found> = diesel::sql_query(
-        "SELECT v.document_id, c.anchor \
-         FROM handbook_clauses c \
-         JOIN handbook_versions v ON v.id = c.version_id \
-         JOIN handbook_documents d ON d.id = v.document_id \
-         WHERE c.citation = $1 AND v.status = 'published' \
-           AND v.number = (SELECT max(number) FROM handbook_versions \
-                           WHERE document_id = v.document_id AND status = 'published') \
-           AND strpos(c.body, $2) > 0 \
-         ORDER BY d.position, d.id, c.position LIMIT 1",
-    )
-    .bind::<Text, _>(citation)
-    .bind::<Text, _>(quote)
-    .get_result(conn)
-    .await
-    .optional()?;
-    Ok(found.map(|f| (f.document_id, f.anchor)))
-}

@@ -74,13 +74,16 @@ impl ShowPage<'_> {
             return None;
         }
         let today = self.ctx.today();
+        // The next to take effect (the oldest of those still to come).
         self.versions
             .iter()
             .filter(|v| v.number_or_zero() > number)
-            .find_map(|v| {
+            .filter_map(|v| {
                 let d = v.effective_on.filter(|d| *d > today)?;
-                Some((v.number_or_zero(), d.format("%Y-%m-%d").to_string()))
+                Some((v.number_or_zero(), d))
             })
+            .min_by_key(|(n, d)| (*d, *n))
+            .map(|(n, d)| (n, d.format("%Y-%m-%d").to_string()))
     }
 
     /// When this version takes effect after today: its date, and the version

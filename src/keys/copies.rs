@@ -395,7 +395,7 @@ pub async fn made(
             let key = queries::lock_keys(conn, &[c.key_id]).await?;
             // Copies made for a lost key replace it: the lost one no longer
             // counts, and the key is back in its cabinet.
-            let replaces_lost = key.iter().any(|k| k.status == "lost");
+            let replaces_lost = n > 0 && key.iter().any(|k| k.status == "lost");
             let after = |k: &super::models::Key| if replaces_lost { n } else { k.copies + n };
             if key.iter().any(|k| after(k) > super::forms::COPIES_MAX) {
                 return Ok(Made::TooMany);

@@ -540,11 +540,7 @@ async fn render_key_with(
     page.require(Right::ViewKeys)?;
     let row = queries::key_row(conn, id).await?;
     let events = queries::events_of(conn, id).await?;
-    let unseen = row.key.status == "in"
-        && queries::missing_at_last_count(conn, 500)
-            .await?
-            .iter()
-            .any(|m| m.id == id);
+    let unseen = !queries::unseen_at_count(conn, &[id]).await?.is_empty();
     let current = StorageInput {
         cabinet: row.key.cabinet.clone(),
         hook: row.key.hook.map(|h| h.to_string()).unwrap_or_default(),

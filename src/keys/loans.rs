@@ -291,15 +291,8 @@ async fn render_form(
     };
     // Keys the last count of their cabinet did not find are marked, so that
     // nobody promises a key that may not be there.
-    let unseen: Vec<i64> = if keys.is_empty() {
-        Vec::new()
-    } else {
-        queries::missing_at_last_count(conn, 500)
-            .await?
-            .into_iter()
-            .map(|m| m.id)
-            .collect()
-    };
+    let ids: Vec<i64> = keys.iter().map(|k: &Key| k.id).collect();
+    let unseen = queries::unseen_at_count(conn, &ids).await?;
     let clerk = page.may(Right::ManageKeys);
     let staff = if clerk {
         queries::staff(conn).await?

@@ -1122,11 +1122,40 @@ pub async fn missing_at_last_count(
                ORDER BY cabinet, id DESC) c \
          JOIN key_count_lines l ON l.count_id = c.id AND NOT l.present \
          JOIN keys k ON k.id = l.key_id AND k.status = 'in' \
+         WHERE NOT EXISTS (SELECT 1 FROM key_events e WHERE e.key_id = k.id \
+             AND e.at > c.counted_at AND e.action <> 'count_missing') \
          ORDER BY c.counted_at, k.id LIMIT $1",
     )
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await
+}
+
+/// Of `ids`, the keys still 在柜 that the last count of their cabinet did not
+/// find and that nothing has happened to since (found, lent, replaced, moved):
+/// an index read of each cabinet's last count per key.
+pub async fn unseen_at_count(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT k.id FROM keys k \
+         CROSS JOIN LATERAL (SELECT c.id, c.counted_at FROM key_counts c \
+             WHERE c.cabinet = k.cabinet ORDER BY c.id DESC LIMIT 1) c \
+         JOIN key_count_lines l ON l.count_id = c.id AND l.key_id = k.id AND NOT l.present \
+         WHERE k.id = ANY($1) AND k.status = 'in' \
+             AND NOT EXISTS (SELECT 1 FROM key_events e WHERE e.key_id = k.id \
+                 AND e.at > c.counted_at AND e.action <> 'count_missing')",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Cabinet names in use.

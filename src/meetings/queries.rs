@@ -184,7 +184,7 @@ pub async fn corrections(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<V
         .filter(audit_log::action.eq("meeting.corrected"))
         .filter(audit_log::entity.eq("meeting"))
         .filter(audit_log::entity_id.eq(id.to_string()))
-        .order(audit_log::id)
+        .order(audit_log::id.desc())
         .limit(100)
         .select((
             audit_log::at,
@@ -193,8 +193,12 @@ pub async fn corrections(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<V
         ))
         .load(conn)
         .await?;
+    // The newest hundred, oldest first; corrections logged before the record
+    // was kept with them say nothing of it and are left out.
     Ok(rows
         .into_iter()
+        .rev()
+        .filter(|(_, _, details)| details["before"].is_object())
         .map(|(at, by, details)| {
             let before = &details["before"];
             let attendance = before["attendance"]

@@ -451,6 +451,7 @@ pub async fn update(
                 json!({
                     "version": version.saturating_add(1),
                     "before": {
+                        "kind": meeting.kind,
                         "started_at": meeting.started_at,
                         "ended_at": meeting.ended_at,
                         "place": meeting.place,
