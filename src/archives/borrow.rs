@@ -438,15 +438,7 @@ pub async fn give_back(
                 return Ok(false);
             }
             queries::set_borrowed_status(conn, id, "on_loan", "kept").await?;
-            queries::add_history(conn, borrow.archive_id, None, "returned", "", Some(me)).await?;
-            audit::record(
-                conn,
-                &meta,
-                "archives.returned",
-                Some(("archive_borrow", id.to_string())),
-                json!({}),
-            )
-            .await?;
+            noted(conn, &meta, (borrow.archive_id, id), "returned").await?;
             Ok(true)
         })
         .await?;
@@ -462,6 +454,26 @@ pub async fn give_back(
         flash(&session, "error", page.t(key));
     }
     Ok(see_other(&format!("/archives/borrows/{id}")))
+}
+
+/// A step of borrow `id` of archive `archive` taken by whoever acts: in the
+/// archive's history as `step`, and in the audit log as `archives.{step}`.
+async fn noted(
+    conn: &mut AsyncPgConnection,
+    meta: &audit::Meta,
+    (archive, id): (i64, i64),
+    step: &str,
+) -> Result<(), AppError> {
+    queries::add_history(conn, archive, None, step, "", meta.actor_id).await?;
+    audit::record(
+        conn,
+        meta,
+        &format!("archives.{step}"),
+        Some(("archive_borrow", id.to_string())),
+        json!({}),
+    )
+    .await?;
+    Ok(())
 }
 
 /// POST /archives/borrows/{id}/cancel: a consultation not handed over yet is
@@ -485,21 +497,11 @@ pub async fn cancel(
                 if !queries::borrow_status(conn, id, "approved", "withdrawn").await? {
                     return Ok(false);
                 }
-                queries::add_history(
-                    conn,
-                    borrow.archive_id,
-                    None,
-                    "consultation_cancelled",
-                    "",
-                    meta.actor_id,
-                )
-                .await?;
-                audit::record(
+                noted(
                     conn,
                     &meta,
-                    "archives.consultation_cancelled",
-                    Some(("archive_borrow", id.to_string())),
-                    json!({}),
+                    (borrow.archive_id, id),
+                    "consultation_cancelled",
                 )
                 .await?;
                 Ok(true)
