@@ -69,6 +69,7 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
 pub async fn migrate(database_url: &str, today: chrono::NaiveDate) -> anyhow::Result<usize> {
     let ran = run_migrations(database_url).await?;
     crate::handbook::ensure_seeded(database_url, today).await?;
+    crate::approvals::end_deputyships_without_post(database_url, today).await?;
     Ok(ran)
 }
 

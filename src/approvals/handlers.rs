@@ -16,7 +16,7 @@ use crate::audit;
 use crate::config::Config;
 use crate::db::{DbConn, ReadConn};
 use crate::error::AppError;
-use crate::schema::{user_roles, users};
+use crate::schema::users;
 use crate::web::context::flash;
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
@@ -640,7 +640,7 @@ async fn deputies_page(
     let candidates: Vec<(String, String)> = users::table
         .filter(users::active.eq(true))
         .filter(users::id.ne(me))
-        .filter(users::id.eq_any(deciders()))
+        .filter(users::id.eq_any(queries::deciders()))
         .order(users::username)
         .limit(500)
         .select((users::username, users::display_name))
@@ -657,22 +657,6 @@ async fn deputies_page(
     }
     .render()?;
     Ok(html(status, body))
-}
-
-/// Users who hold a post that decides requests: those of the request types
-/// (see [`super::deciding_roles`]) and the key categories' loan approvers,
-/// which a site may change.
-fn deciders() -> user_roles::BoxedQuery<'static, diesel::pg::Pg, diesel::sql_types::BigInt> {
-    use crate::schema::key_categories;
-    user_roles::table
-        .filter(
-            user_roles::role_code
-                .eq_any(super::deciding_roles())
-                .or(user_roles::role_code
-                    .eq_any(key_categories::table.select(key_categories::loan_approver))),
-        )
-        .select(user_roles::user_id)
-        .into_boxed()
 }
 
 /// GET /approvals/deputies: who decides for me while I am away.
@@ -699,7 +683,7 @@ pub async fn add_deputy(
     let deputy: Option<(i64, bool)> = users::table
         .filter(users::username.eq(input.deputy.trim()))
         .filter(users::active.eq(true))
-        .select((users::id, users::id.eq_any(deciders())))
+        .select((users::id, users::id.eq_any(queries::deciders())))
         .first(&mut conn)
         .await
         .optional()?;

@@ -151,6 +151,42 @@ pub fn deciding_roles() -> Vec<&'static str> {
     codes
 }
 
+/// Start-up duty: ends the deputyships whose deputy holds no deciding post any
+/// more (named before deputies were checked, or the post taken away by a change
+/// of the data rather than the user form, which ends them itself). Safe on every
+/// start and from several instances at once.
+pub async fn end_deputyships_without_post(
+    database_url: &str,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<usize> {
+    use anyhow::Context;
+    use diesel_async::AsyncConnection;
+    let mut conn = AsyncPgConnection::establish(database_url)
+        .await
+        .context("connecting to the database to check deputies")?;
+    let n = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            let n = queries::end_deputyships_without_post(conn, None, today).await?;
+            if n > 0 {
+                let meta = crate::audit::Meta {
+                    ip: "start-up".into(),
+                    ..Default::default()
+                };
+                let details = serde_json::json!({ "ended": n, "reason": "no_deciding_post" });
+                crate::audit::record(conn, &meta, "approval.deputies_ended", None, details).await?;
+            }
+            Ok(n)
+        })
+        .await?;
+    if n > 0 {
+        tracing::info!(
+            deputyships = n,
+            "deputyships of deputies without a deciding post ended"
+        );
+    }
+    Ok(n)
+}
+
 /// A request's title in `loc`: the name of its kind, then its stored subject with
 /// the subject's catalog terms (see [`term`]) in `loc` too. Nothing is read from
 /// the database, so a list shows titles without a statement more.

@@ -10,7 +10,8 @@ use crate::db::Read;
 
 use super::models::{Deputy, Event, Person, Request, Task};
 use crate::schema::{
-    approval_deputies, approval_events, approval_requests, approval_tasks, projects, users,
+    approval_deputies, approval_events, approval_requests, approval_tasks, projects, user_roles,
+    users,
 };
 
 type PersonCols = (users::id, users::display_name, users::email, users::locale);
@@ -589,6 +590,58 @@ pub async fn remove_deputy(conn: &mut AsyncPgConnection, user: i64, id: i64) -> 
     .execute(conn)
     .await?;
     Ok(n == 1)
+}
+
+/// Users who hold a post that decides requests: those of the request types
+/// (see [`super::deciding_roles`]) and the key categories' loan approvers,
+/// which a site may change.
+pub fn deciders() -> user_roles::BoxedQuery<'static, diesel::pg::Pg, BigInt> {
+    use crate::schema::key_categories;
+    user_roles::table
+        .filter(
+            user_roles::role_code
+                .eq_any(super::deciding_roles())
+                .or(user_roles::role_code
+                    .eq_any(key_categories::table.select(key_categories::loan_approver))),
+        )
+        .select(user_roles::user_id)
+        .into_boxed()
+}
+
+/// Ends the deputyships, from `today` on, of deputies who no longer hold a
+/// deciding post (see [`deciders`]): of `deputy` only, or of everyone with
+/// `None`. One not begun before today is removed; one under way ends
+/// yesterday, so what it decided stays on record. Returns how many changed.
+pub async fn end_deputyships_without_post(
+    conn: &mut AsyncPgConnection,
+    deputy: Option<i64>,
+    today: NaiveDate,
+) -> QueryResult<usize> {
+    let of = |q: approval_deputies::BoxedQuery<'static, diesel::pg::Pg>| match deputy {
+        Some(d) => q.filter(approval_deputies::deputy_id.eq(d)),
+        None => q,
+    };
+    let without_post = diesel::dsl::not(approval_deputies::deputy_id.eq_any(deciders()));
+    let not_begun = of(approval_deputies::table.into_boxed())
+        .filter(approval_deputies::starts_on.ge(today))
+        .filter(without_post)
+        .select(approval_deputies::id);
+    let removed = diesel::delete(approval_deputies::table)
+        .filter(approval_deputies::id.eq_any(not_begun))
+        .execute(conn)
+        .await?;
+    let without_post = diesel::dsl::not(approval_deputies::deputy_id.eq_any(deciders()));
+    let under_way = of(approval_deputies::table.into_boxed())
+        .filter(approval_deputies::starts_on.lt(today))
+        .filter(approval_deputies::ends_on.ge(today))
+        .filter(without_post)
+        .select(approval_deputies::id);
+    let ended = diesel::update(approval_deputies::table)
+        .filter(approval_deputies::id.eq_any(under_way))
+        .set(approval_deputies::ends_on.eq(today - chrono::Duration::days(1)))
+        .execute(conn)
+        .await?;
+    Ok(removed + ended)
 }
 
 pub async fn add_deputy(

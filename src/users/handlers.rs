@@ -343,9 +343,15 @@ pub async fn update(
                 },
             )
             .await?;
-            if roles_changed {
+            let deputyships_ended = if roles_changed {
                 queries::set_roles(conn, id, &v.roles).await?;
-            }
+                // A deputy stands in for a post: without one, they stand in no more.
+                let today = config.today();
+                crate::approvals::queries::end_deputyships_without_post(conn, Some(id), today)
+                    .await?
+            } else {
+                0
+            };
             if projects_changed {
                 queries::set_projects(conn, id, &v.projects).await?;
             }
@@ -396,6 +402,7 @@ pub async fn update(
                     "changed": changed,
                     "sessions_ended": ended,
                     "approvals_handed_over": handed_over,
+                    "deputyships_ended": deputyships_ended,
                 }),
             )
             .await?;

@@ -1712,6 +1712,125 @@ async fn only_a_colleague_in_a_deciding_post_stands_in() {
     assert_eq!(named, 0);
 }
 
+/// The deputyships of `principal` as (deputy's username, starts, ends), oldest first.
+async fn deputyships_of(app: &TestApp, principal: &str) -> Vec<(String, NaiveDate, NaiveDate)> {
+    use kefu::schema::approval_deputies as d;
+    let principal = user_id(app, principal).await;
+    d::table
+        .inner_join(users::table.on(users::id.eq(d::deputy_id)))
+        .filter(d::user_id.eq(principal))
+        .order(d::starts_on)
+        .select((users::username, d::starts_on, d::ends_on))
+        .load(&mut app.db().await)
+        .await
+        .unwrap()
+}
+
+/// Names `deputy` for `principal` from `from` to `to` days from today, as a
+/// deputyship named before deputies were checked would stand in the database.
+async fn insert_deputyship(app: &TestApp, principal: &str, deputy: &str, from: i64, to: i64) {
+    use kefu::schema::approval_deputies as d;
+    let (principal, deputy) = (user_id(app, principal).await, user_id(app, deputy).await);
+    diesel::insert_into(d::table)
+        .values((
+            d::user_id.eq(principal),
+            d::deputy_id.eq(deputy),
+            d::starts_on.eq(today() + Duration::days(from)),
+            d::ends_on.eq(today() + Duration::days(to)),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+}
+
+/// A deputy whose deciding post is taken away stands in no more: the
+/// deputyship under way ends yesterday (what it decided stays on record), one
+/// from today on is gone.
+#[tokio::test]
+async fn a_deputy_who_loses_the_deciding_post_stands_in_no_more() {
+    let app = TestApp::spawn().await;
+    let manager = app.login_as(Role::CenterManager).await;
+    name_deputy(&manager, "supervisor").await;
+    insert_deputyship(&app, "manager", "supervisor", -3, 4).await;
+    insert_deputyship(&app, "manager", "engineer", 1, 2).await;
+
+    let admin = app.login_as(Role::Admin).await;
+    let id = user_id(&app, "supervisor").await;
+    let res = admin
+        .post(
+            &format!("/admin/users/{id}"),
+            &[
+                ("display_name", "客服主管 李强"),
+                ("email", "supervisor@kefu.example.com"),
+                ("locale", "zh-CN"),
+                ("roles", "employee"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    assert_eq!(
+        deputyships_of(&app, "manager").await,
+        [
+            (
+                "supervisor".to_owned(),
+                today() - Duration::days(3),
+                today() - Duration::days(1)
+            ),
+            (
+                "engineer".to_owned(),
+                today() + Duration::days(1),
+                today() + Duration::days(2)
+            ),
+        ]
+    );
+}
+
+/// Deputyships named before deputies were checked, whose deputy holds no
+/// deciding post, end when the site starts (migrates); the others stay.
+#[tokio::test]
+async fn deputyships_without_a_deciding_post_end_when_the_site_starts() {
+    let app = TestApp::spawn().await;
+    insert_deputyship(&app, "manager", "employee", -2, 5).await;
+    insert_deputyship(&app, "manager", "specialist", 0, 3).await;
+    insert_deputyship(&app, "manager", "supervisor", -1, 6).await;
+    insert_deputyship(&app, "supervisor", "employee", -9, -4).await;
+
+    kefu::db::migrate(&app.db_url, today()).await.unwrap();
+
+    assert_eq!(
+        deputyships_of(&app, "manager").await,
+        [
+            (
+                "employee".to_owned(),
+                today() - Duration::days(2),
+                today() - Duration::days(1)
+            ),
+            (
+                "supervisor".to_owned(),
+                today() - Duration::days(1),
+                today() + Duration::days(6)
+            ),
+        ]
+    );
+    assert_eq!(
+        deputyships_of(&app, "supervisor").await,
+        [(
+            "employee".to_owned(),
+            today() - Duration::days(9),
+            today() - Duration::days(4)
+        )],
+        "one over already is history, left as it is"
+    );
+    let (_, log) = app
+        .login_as(Role::Admin)
+        .await
+        .page("/admin/audit?action=approval.deputies_ended")
+        .await;
+    assert_eq!(texts_of(&log, "tbody tr").len(), 1, "{log}");
+}
+
 /// A comment longer than the form allows, or no decision chosen, comes back on
 /// the form with the comment as typed; nothing is decided, nothing cut.
 #[tokio::test]
