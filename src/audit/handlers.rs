@@ -113,6 +113,7 @@ pub async fn list(
         ctx: page.ctx(),
         rows,
         actions,
+        entities: audit::entities(),
         q: &q,
         older,
         date_error,
@@ -159,6 +160,7 @@ pub async fn export(
             t("audit.at"),
             t("audit.actor"),
             t("audit.action"),
+            t("audit.action_code"),
             t("audit.entity"),
             t("audit.entity_id"),
             t("audit.address"),
@@ -171,8 +173,14 @@ pub async fn export(
                 vec![
                     Cell::from(page.datetime(&r.at)),
                     r.actor.unwrap_or_default().into(),
+                    audit::action_label(page.locale, &r.action)
+                        .to_owned()
+                        .into(),
                     r.action.into(),
-                    r.entity.unwrap_or_default().into(),
+                    r.entity
+                        .map(|e| audit::entity_label(page.locale, &e).to_owned())
+                        .unwrap_or_default()
+                        .into(),
                     r.entity_id.unwrap_or_default().into(),
                     r.ip.unwrap_or_default().into(),
                     r.details.to_string().into(),

@@ -9,6 +9,8 @@ pub struct AuditList<'a> {
     pub ctx: &'a PageCtx,
     pub rows: Vec<AuditRow>,
     pub actions: Vec<String>,
+    /// The kinds of record the log names, for the filter's choice list.
+    pub entities: Vec<&'static str>,
     pub q: &'a super::handlers::AuditQuery,
     /// Query string of the next (older) page, when there is one.
     pub older: Option<String>,
@@ -18,6 +20,14 @@ pub struct AuditList<'a> {
 }
 
 impl AuditList<'_> {
+    pub fn action<'c>(&self, code: &'c str) -> &'c str {
+        super::action_label(self.ctx.locale, code)
+    }
+
+    pub fn entity<'c>(&self, code: &'c str) -> &'c str {
+        super::entity_label(self.ctx.locale, code)
+    }
+
     pub fn details(&self, row: &AuditRow) -> String {
         match &row.details {
             serde_json::Value::Object(m) if m.is_empty() => String::new(),

@@ -362,10 +362,14 @@ async fn the_audit_export_carries_what_the_filters_selected() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "\"时间\",\"操作人\",\"操作\",\"记录类型\",\"记录编号\",\"地址\",\"详情\",\"请求编号\""
+        "\"时间\",\"操作人\",\"操作\",\"操作代码\",\"记录类型\",\"记录编号\",\"地址\",\"详情\",\"请求编号\""
     );
     assert_eq!(lines.len(), 2, "one failed sign-in, nothing else: {text}");
-    assert!(lines[1].contains("auth.login_failed") && lines[1].contains("employee"));
+    assert!(
+        lines[1].contains("\"登录失败\",\"auth.login_failed\"") && lines[1].contains("employee"),
+        "{}",
+        lines[1]
+    );
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert_eq!(&xlsx.bytes().await.unwrap()[..2], b"PK");
     assert_eq!(
@@ -427,4 +431,32 @@ async fn an_account_changed_since_its_form_was_read_is_not_overwritten_unseen() 
     // Saved again from the form as it came back: knowingly, it replaces it.
     let res = save(seen(&body), &["employee", "archive_keeper"]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+/// The log names actions and kinds of record in the reader's language, with
+/// the logged code beside the action, and filters by kind of record from a list.
+#[tokio::test]
+async fn the_audit_log_names_actions_and_records_in_the_readers_language() {
+    let app = TestApp::spawn().await;
+    let leave = crate::approvals::file_leave(&app.login_as(Role::Employee).await).await;
+    let admin = app.login_as(Role::Admin).await;
+
+    let (_, zh) = admin.page("/admin/audit?entity=leave").await;
+    let rows = texts_of(&zh, "tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("提交请假单"), "{}", rows[0]);
+    assert!(rows[0].contains("leave.filed"), "{}", rows[0]);
+    assert!(rows[0].contains(&format!("请假单 #{leave}")), "{}", rows[0]);
+    assert_eq!(
+        text_of(&zh, "#entity option[selected]").as_deref(),
+        Some("请假单")
+    );
+
+    let (_, en) = admin.page("/admin/audit?entity=leave&lang=en").await;
+    let row = text_of(&en, "tbody tr").unwrap();
+    assert!(row.contains("Filed a leave slip"), "{row}");
+    assert!(row.contains(&format!("Leave slip #{leave}")), "{row}");
+    let actions = texts_of(&en, "#action option");
+    assert!(actions.iter().any(|a| a == "Signed in"), "{actions:?}");
+    assert!(!actions.iter().any(|a| a.contains("auth.")), "{actions:?}");
 }
