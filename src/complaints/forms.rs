@@ -1,5 +1,5 @@
 //! The complaint register's forms: raw input and its checks.
-use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
 
 use crate::web::FieldErrors;
@@ -110,18 +110,22 @@ impl ComplaintInput {
         staff: &[(i64, String)],
     ) -> Option<ValidComplaint> {
         let day = crate::web::form::date(&self.day);
-        let time = NaiveTime::parse_from_str(self.time.trim(), "%H:%M").ok();
+        let time = crate::web::form::time(&self.time);
+        if day.is_none() {
+            errors.add("day", "complaints.error.day");
+        }
+        if time.is_none() {
+            errors.add("time", "complaints.error.time");
+        }
         let mut received_at = None;
-        match (day, time) {
-            (Some(d), Some(t)) => match tz.from_local_datetime(&d.and_time(t)).earliest() {
+        if let (Some(d), Some(t)) = (day, time) {
+            match tz.from_local_datetime(&d.and_time(t)).earliest() {
                 Some(at) if at.with_timezone(&Utc) > now => {
                     errors.add("day", "complaints.error.future")
                 }
                 Some(at) => received_at = Some(at.with_timezone(&Utc)),
                 None => errors.add("time", "complaints.error.time"),
-            },
-            (None, _) => errors.add("day", "complaints.error.day"),
-            (_, None) => errors.add("time", "complaints.error.time"),
+            }
         }
         let channel = code(errors, "channel", &self.channel, &CHANNELS);
         let kind = code(errors, "kind", &self.kind, &KINDS);
@@ -229,6 +233,15 @@ mod tests {
         ] {
             assert!(errors.has(f), "{f}");
         }
+        // A wrong day does not hide a wrong time.
+        let input = ComplaintInput {
+            day: "2026-02-30".into(),
+            time: "25:99".into(),
+            ..Default::default()
+        };
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        assert!(input.validate(&mut errors, now, tz, &[]).is_none());
+        assert!(errors.has("day") && errors.has("time"));
         let input = ComplaintInput {
             assignee: "9".into(),
             customer_name: "刘先生".into(),

@@ -242,7 +242,7 @@ pub fn minute(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
 
 /// Names of the arguments that count something: a text with one of them may have
 /// a singular form (see [`Locale::tf`]).
-pub const COUNT_ARGS: [&str; 4] = ["n", "years", "minutes", "days"];
+pub const COUNT_ARGS: [&str; 5] = ["n", "years", "minutes", "days", "hours"];
 
 /// Every key of a catalog, for the tests that compare catalogs and templates.
 pub fn keys(locale: Locale) -> Vec<&'static str> {
@@ -360,6 +360,8 @@ mod tests {
             (one.as_str(), two.as_str()),
             ("1 matching clause.", "2 matching clauses.")
         );
+        let hour = Locale::En.tf("meetings.unfollowed", &[("hours", &1)]);
+        assert_eq!(hour, "Customer matters with no follow-up for over an hour");
         let zh = Locale::ZhCn.tf("handbook.search.count", &[("n", &1)]);
         assert!(zh.contains('1'), "{zh}");
     }
