@@ -203,6 +203,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             crate::db::migrate(&config.database_url, config.today()).await?;
             let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url).await?;
+            anyhow::ensure!(
+                !queries::email_in_use(&mut conn, email.trim(), None).await?,
+                "another active account has the address {}: each account needs its owner's own",
+                email.trim()
+            );
             let otp = password::one_time();
             let hash = password::hash(otp.clone()).await?;
             let id = queries::create(

@@ -157,6 +157,11 @@ pub async fn create(
         .is_some()
     {
         errors.add("username", "users.error.username_taken");
+    }
+    if v.active && queries::email_in_use(&mut conn, &v.email, None).await? {
+        errors.add("email", "users.error.email_taken");
+    }
+    if !errors.is_empty() {
         return back(&input, &errors);
     }
     let otp = password::one_time();
@@ -303,6 +308,9 @@ pub async fn update(
     if let Some(v) = &valid {
         if id == page.user().id && (!v.active || !v.roles.iter().any(|r| r == Role::Admin.code())) {
             errors.add("roles", "users.error.cannot_lock_self_out");
+        }
+        if v.active && queries::email_in_use(&mut conn, &v.email, Some(id)).await? {
+            errors.add("email", "users.error.email_taken");
         }
     }
     let back = |input: &UserInput, errors: &FieldErrors, status| {

@@ -31,6 +31,26 @@ pub async fn find_by_username(
         .optional()
 }
 
+/// True when an active account other than `except` has `email` (in any case):
+/// an approval mail's link decides for whoever it was sent to, so each person
+/// has their own address.
+pub async fn email_in_use(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    except: Option<i64>,
+) -> QueryResult<bool> {
+    use diesel::dsl::{exists, select};
+    let lower = diesel::dsl::sql::<diesel::sql_types::Text>("lower(email)");
+    select(exists(
+        users::table
+            .filter(users::active.eq(true))
+            .filter(users::id.ne(except.unwrap_or(0)))
+            .filter(lower.eq(email.to_lowercase())),
+    ))
+    .get_result(conn)
+    .await
+}
+
 pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<User> {
     users::table
         .find(id)

@@ -460,3 +460,75 @@ async fn the_audit_log_names_actions_and_records_in_the_readers_language() {
     assert!(actions.iter().any(|a| a == "Signed in"), "{actions:?}");
     assert!(!actions.iter().any(|a| a.contains("auth.")), "{actions:?}");
 }
+
+/// An approval mail's link decides for whoever it was sent to: two active
+/// accounts never share an address (in any case); a deactivated account's
+/// address may pass to its successor.
+#[tokio::test]
+async fn two_active_accounts_never_share_an_email_address() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let new_user = |username: &'static str, email: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .submit(
+                    "/admin/users/new",
+                    "/admin/users",
+                    &[
+                        ("username", username),
+                        ("display_name", "客服主管 孙丽"),
+                        ("email", email),
+                        ("roles", "cs_supervisor"),
+                        ("active", "on"),
+                    ],
+                )
+                .await
+        }
+    };
+    let res = new_user("supervisor2", "Supervisor@KEFU.example.com").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        text_of(&page, "#e-email")
+            .unwrap()
+            .contains("另一个在用的账户已使用这个邮箱"),
+        "{page}"
+    );
+    assert_eq!(
+        value_of(&page, "#f-username").as_deref(),
+        Some("supervisor2")
+    );
+
+    // Editing another account to the address is refused too.
+    let keeper = user_id(&app, "keeper").await;
+    let res = admin
+        .post(
+            &format!("/admin/users/{keeper}"),
+            &[
+                ("display_name", "客服主任 王芳"),
+                ("email", "supervisor@kefu.example.com"),
+                ("locale", "zh-CN"),
+                ("roles", "archive_keeper"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let emails: Vec<String> = users::table
+        .filter(users::email.ilike("supervisor@kefu.example.com"))
+        .select(users::username)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(emails, ["supervisor"]);
+
+    // Once the old account is deactivated, its successor may have the address.
+    diesel::update(users::table.filter(users::username.eq("supervisor")))
+        .set(users::active.eq(false))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let res = new_user("supervisor2", "supervisor@kefu.example.com").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
