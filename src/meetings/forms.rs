@@ -64,6 +64,30 @@ fn usual_hours(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// The day a `kind` meeting recorded on `today` was held, as the form proposes
+/// it: a monthly analysis meeting on the latest last-week's Saturday (月分析例会)
+/// not after today, as it is often written up after the weekend; the others today.
+pub fn usual_day(kind: &str, today: chrono::NaiveDate) -> chrono::NaiveDate {
+    use super::jobs::last_saturday;
+    if kind != "monthly" {
+        return today;
+    }
+    match last_saturday(today) {
+        s if s <= today => s,
+        _ => {
+            last_saturday(today - chrono::Duration::days(i64::from(chrono::Datelike::day(&today))))
+        }
+    }
+}
+
+/// For a monthly analysis meeting held on `day`, the Saturday of that month's
+/// last week when `day` is not it (the record says so; it is not refused, a
+/// meeting may be moved).
+pub fn off_schedule(kind: &str, day: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+    let saturday = super::jobs::last_saturday(day);
+    (kind == "monthly" && day != saturday).then_some(saturday)
+}
+
 impl MeetingInput {
     /// A blank record of a `kind` meeting held today at its usual hours, chaired
     /// by `me`: everyone present but those on approved leave today.

@@ -141,4 +141,21 @@ mod tests {
         assert_eq!(last_saturday(d(2026, 10, 1)), d(2026, 10, 31));
         assert_eq!(last_saturday(d(2026, 12, 31)), d(2026, 12, 26));
     }
+
+    #[test]
+    fn a_monthly_record_proposes_the_last_saturday_gone_by() {
+        use crate::meetings::forms::{off_schedule, usual_day};
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(usual_day("monthly", d(2026, 12, 1)), d(2026, 11, 28));
+        assert_eq!(usual_day("monthly", d(2026, 11, 28)), d(2026, 11, 28));
+        assert_eq!(usual_day("monthly", d(2026, 11, 30)), d(2026, 11, 28));
+        assert_eq!(usual_day("monthly", d(2027, 1, 3)), d(2026, 12, 26));
+        assert_eq!(usual_day("morning", d(2026, 12, 1)), d(2026, 12, 1));
+        assert_eq!(off_schedule("monthly", d(2026, 11, 28)), None);
+        assert_eq!(
+            off_schedule("monthly", d(2026, 11, 21)),
+            Some(d(2026, 11, 28))
+        );
+        assert_eq!(off_schedule("special", d(2026, 11, 21)), None);
+    }
 }

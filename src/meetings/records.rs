@@ -97,27 +97,28 @@ pub struct NewQuery {
     kind: String,
 }
 
-/// GET /meetings/new?kind=morning: a blank record of a meeting held today.
+/// GET /meetings/new?kind=morning: a blank record of a meeting held today (a
+/// monthly one: on its last Saturday, see [`super::forms::usual_day`]).
 pub async fn new_form(
     page: UserPage,
     mut conn: DbConn,
     q: Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordMeetings)?;
-    let today = page.ctx().today();
-    let staff = queries::staff(&mut conn, None).await?;
-    let on_leave: HashSet<i64> = crate::leave::queries::approved_between(&mut conn, today, today)
-        .await?
-        .into_iter()
-        .map(|l| l.leave.user_id)
-        .collect();
     let kind = if super::KINDS.contains(&q.kind.as_str()) {
         q.kind.as_str()
     } else {
         super::KINDS[0]
     };
+    let day = super::forms::usual_day(kind, page.ctx().today());
+    let staff = queries::staff(&mut conn, None).await?;
+    let on_leave: HashSet<i64> = crate::leave::queries::approved_between(&mut conn, day, day)
+        .await?
+        .into_iter()
+        .map(|l| l.leave.user_id)
+        .collect();
     let topic = page.locale.t_in("meetings.kind", kind);
-    let input = MeetingInput::fresh(kind, today, page.user().id, &staff, &on_leave, topic);
+    let input = MeetingInput::fresh(kind, day, page.user().id, &staff, &on_leave, topic);
     form(
         &page,
         None,

@@ -248,6 +248,13 @@ impl MeetingShow<'_> {
     pub fn held(&self) -> String {
         held(&self.record.meeting, self.ctx)
     }
+    /// The rule's day, for a monthly meeting held on another.
+    pub fn off_schedule(&self) -> Option<String> {
+        let m = &self.record.meeting;
+        let day = m.started_at.with_timezone(&self.ctx.tz).date_naive();
+        let saturday = super::forms::off_schedule(&m.kind, day)?;
+        Some(self.ctx.t1("meetings.off_schedule", "day", saturday))
+    }
     /// "王芳 · 2026-11-30 09:00", when the record was corrected.
     pub fn corrected(&self) -> Option<String> {
         let who = self.record.corrector.as_ref()?;

@@ -953,3 +953,49 @@ async fn someone_not_listed_stays_off_the_record_and_off_its_correction() {
     before.sort_unstable();
     assert_eq!(after, before);
 }
+
+/// 月分析例会 is held on the Saturday of the month's last week: the blank form
+/// proposes the last one gone by, and a record of one held on another day says
+/// so (it is not refused: a meeting may be moved).
+#[tokio::test]
+async fn a_monthly_meeting_off_its_saturday_is_marked_on_its_record() {
+    use kefu::meetings::forms::usual_day;
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let today = crate::approvals::today();
+    let saturday = usual_day("monthly", today);
+    let (_, form) = supervisor.page("/meetings/new?kind=monthly").await;
+    assert_eq!(
+        value_of(&form, "#f-day").as_deref(),
+        Some(saturday.to_string().as_str())
+    );
+    let chair = crate::approvals::user_id(&app, "supervisor")
+        .await
+        .to_string();
+    let people = listed(&form);
+    let file = async |day: &str, topic: &str| {
+        let fields = record(
+            &chair,
+            &people,
+            &[
+                ("kind", "monthly"),
+                ("day", day),
+                ("topic", topic),
+                ("start", "10:00"),
+                ("end", "11:00"),
+            ],
+        );
+        let res = supervisor
+            .submit("/meetings/new?kind=monthly", "/meetings/new", &fields)
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{day}");
+        supervisor.page(&location(&res)).await.1
+    };
+    let on_time = file(&saturday.to_string(), "十一月分析").await;
+    assert_eq!(text_of(&on_time, "#meeting-off-schedule"), None);
+
+    let moved = saturday - Duration::days(1);
+    let page = file(&moved.to_string(), "提前举行").await;
+    let note = text_of(&page, "#meeting-off-schedule").expect("marked");
+    assert!(note.contains(&saturday.to_string()), "{note}");
+}
