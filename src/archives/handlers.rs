@@ -686,6 +686,10 @@ pub async fn edit_document(
         return render_document(&page, &mut conn, doc, input, &errors, status).await;
     };
     v.confidential |= types.iter().any(|t| t.id == v.type_id && t.personal);
+    // Only the keeper, who alone opens a confidential paper's scan (住户档案管理
+    // 规定 3(3)), may lift its confidentiality: a colleague's correction of its
+    // type or its box leaves it confidential.
+    v.confidential |= doc.confidential && !page.may(Right::KeepArchives);
     let me = page.user().id;
     let meta = page.meta();
     let archive_id = archive.id;

@@ -428,6 +428,39 @@ async fn a_confidential_papers_scan_opens_for_the_keeper_only() {
         [false, true],
         "the refused view opened nothing"
     );
+
+    // A colleague's correction of its type leaves the paper confidential: only
+    // the keeper lifts that.
+    let (_, form) = specialist.page(&secret).await;
+    assert!(attr_of(&form, "#f-confidential", "disabled").is_some());
+    let other_type = type_id(&app, "move_in_notice").await.to_string();
+    let res = specialist
+        .post(
+            &secret,
+            &[
+                ("type_id", other_type.as_str()),
+                ("title", "身份证复印件"),
+                ("received_on", &today().to_string()),
+                ("pages", "2"),
+                ("cabinet", "A1"),
+                ("box", "1-301"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (kind, still): (i64, bool) = kefu::schema::archive_documents::table
+        .find(doc_id(&app, "身份证复印件").await)
+        .select((
+            kefu::schema::archive_documents::type_id,
+            kefu::schema::archive_documents::confidential,
+        ))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(kind.to_string(), other_type, "the correction is saved");
+    assert!(still, "and the paper stays confidential");
+    let res = specialist.get(&format!("{secret}/scan")).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
