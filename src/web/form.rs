@@ -448,8 +448,11 @@ impl FromRequest for Upload {
                         });
                     }
                     None => {
+                        // As a url-encoded form's fields (see `read_form`).
                         let text = field.text().await.map_err(|_| AppError::BadRequest)?;
-                        upload.fields.insert(name, text_without_controls(text));
+                        let text = text_without_controls(text);
+                        let text = half_width(&text).unwrap_or(text);
+                        upload.fields.insert(name, text);
                     }
                 }
             }

@@ -2870,3 +2870,48 @@ async fn a_consultation_is_filed_once_and_can_be_called_off() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// The filing form (multipart, for its scan) reads full-width digits as every
+/// other form does.
+#[tokio::test]
+async fn a_paper_filed_in_full_width_digits_is_read_as_ascii() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    let once = keeper.form_token(&format!("/archives/{archive}")).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", keeper.csrf().await)
+        .text("form_token", once)
+        .text("type_id", type_id(&app, "move_in_notice").await.to_string())
+        .text("title", "入伙通知书")
+        .text("received_on", "２０２４－０５－１０")
+        .text("pages", "１２")
+        .text("cabinet", "Ａ１")
+        .text("box", "１－３０１");
+    let res = keeper
+        .client
+        .post(keeper.url(&format!("/archives/{archive}/documents")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let stored: (i32, NaiveDate, String) = archive_documents::table
+        .find(doc_id(&app, "入伙通知书").await)
+        .select((
+            archive_documents::pages,
+            archive_documents::received_on,
+            archive_documents::cabinet,
+        ))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        (
+            12,
+            NaiveDate::from_ymd_opt(2024, 5, 10).unwrap(),
+            "A1".to_owned()
+        )
+    );
+}
