@@ -133,6 +133,9 @@ diesel::table! {
         destroyed_by -> Nullable<Int8>,
         destroyed_at -> Nullable<Timestamptz>,
         basis -> Text,
+        called_off_by -> Nullable<Int8>,
+        called_off_at -> Nullable<Timestamptz>,
+        called_off_reason -> Text,
     }
 }
 

@@ -32,27 +32,33 @@ use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
-/// Who made the list and who re-checked it (empty until then).
+/// Who made the list, who re-checked it and who called it off (empty until then).
 async fn people(
     conn: &mut AsyncPgConnection,
     d: &super::models::Destruction,
-) -> QueryResult<(String, String)> {
+) -> QueryResult<(String, String, String)> {
     let mut ids = vec![d.created_by];
     ids.extend(d.rechecked_by);
+    ids.extend(d.called_off_by);
     let names = approvals::queries::names(conn, &ids).await?;
     let name = |id: Option<i64>| id.and_then(|i| names.get(&i).cloned()).unwrap_or_default();
-    Ok((name(Some(d.created_by)), name(d.rechecked_by)))
+    Ok((
+        name(Some(d.created_by)),
+        name(d.rechecked_by),
+        name(d.called_off_by),
+    ))
 }
 
 /// Witnesses the rule asks for: 两人以上在场.
 pub const WITNESSES: usize = 2;
 
 /// The states a destruction list is listed by (`?status=`; anything else is all).
-pub const STATUSES: [&str; 5] = [
+pub const STATUSES: [&str; 6] = [
     "in_review",
     "approved",
     "rejected",
     "withdrawn",
+    "called_off",
     "destroyed",
 ];
 
@@ -318,17 +324,11 @@ async fn send_for_review(
                 now,
             )
             .await?;
-            for r in rows {
-                queries::add_history(
-                    conn,
-                    r.doc.archive_id,
-                    Some(r.doc.id),
-                    "destruction_listed",
-                    &format!("XH-{id}"),
-                    Some(me),
-                )
+            let listed: Vec<(i64, i64)> =
+                rows.iter().map(|r| (r.doc.archive_id, r.doc.id)).collect();
+            let detail = format!("XH-{id}");
+            queries::add_documents_history(conn, &listed, "destruction_listed", &detail, me)
                 .await?;
-            }
             audit::record(
                 conn,
                 &meta,
@@ -358,7 +358,7 @@ async fn render_show(
     page: &UserPage,
     conn: &mut DbConn,
     id: i64,
-    sign: &SignInput,
+    (sign, call_off): (&SignInput, &CallOffInput),
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -366,7 +366,7 @@ async fn render_show(
     let docs = queries::destruction_documents(conn, id).await?;
     let witnesses = queries::witnesses_of(conn, id).await?;
     let req = approvals::queries::request_for(conn, super::DESTRUCTION_KIND, id).await?;
-    let (creator, rechecker) = people(conn, &d).await?;
+    let (creator, rechecker, caller) = people(conn, &d).await?;
     let me = page.user().id;
     let approval_id = crate::approvals::link_for(conn, req, page.user(), page.today()).await?;
     let body = DestructionShow {
@@ -380,6 +380,8 @@ async fn render_show(
         approval_id,
         sign_name: sign.sign_name.clone(),
         sign_drawing: sign.sign_drawing.clone(),
+        call_off_reason: call_off.reason.clone(),
+        caller,
         errors,
         cites: super::DESTRUCTION_CITES,
     }
@@ -399,7 +401,7 @@ pub async fn show(
         &page,
         &mut conn,
         path.into_inner(),
-        &SignInput::default(),
+        (&SignInput::default(), &CallOffInput::default()),
         &errors,
         StatusCode::OK,
     )
@@ -430,7 +432,7 @@ pub async fn witness(
             &page,
             &mut conn,
             id,
-            &input,
+            (&input, &CallOffInput::default()),
             &errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
@@ -486,19 +488,94 @@ pub async fn recheck(
         flash(&session, "ok", page.t("archives.rechecked"));
     } else {
         let d = queries::destruction(&mut conn, id).await?;
-        flash(&session, "error", page.t(not_open(&d.status)));
+        let why = match d.rechecked_by {
+            Some(_) if d.status == "approved" => "archives.error.already_rechecked",
+            _ => not_open(&d.status),
+        };
+        flash(&session, "error", page.t(why));
     }
     Ok(see_other(&format!("/archives/destructions/{id}")))
 }
 
 /// Why a list in `status` takes no step of its destruction now: recorded
-/// already (a form sent again), or not approved yet.
+/// already (a form sent again), called off, or not approved yet.
 fn not_open(status: &str) -> &'static str {
-    if status == "destroyed" {
-        "archives.error.already_destroyed"
-    } else {
-        "archives.error.not_approved"
+    match status {
+        "destroyed" => "archives.error.already_destroyed",
+        "called_off" => "archives.error.called_off",
+        _ => "archives.error.not_approved",
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CallOffInput {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The longest reason for calling a list off.
+const CALL_OFF_MAX: usize = 500;
+
+/// POST /archives/destructions/{id}/call-off: an approved list that will not be
+/// carried out (a paper put on hold since, a mistake found at the re-check) is
+/// called off by the keeper or the supervisor, with the reason; its papers are
+/// free again (they may be corrected, lent, listed anew), the list stays on record.
+pub async fn call_off(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<CallOffInput>,
+) -> Result<HttpResponse, AppError> {
+    if !page.may(Right::KeepArchives) && !page.may(Right::ReviewDestruction) {
+        return Err(AppError::Forbidden);
+    }
+    let id = path.into_inner();
+    let mut errors = FieldErrors::new(page.locale);
+    let reason = errors.text(
+        "archives",
+        "call_off_reason",
+        &input.reason,
+        CALL_OFF_MAX,
+        true,
+    );
+    if !errors.is_empty() {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        let sign = SignInput::default();
+        return render_show(&page, &mut conn, id, (&sign, &input), &errors, status).await;
+    }
+    let me = page.user().id;
+    let meta = page.meta();
+    let refused = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let d = queries::lock_destruction(conn, id).await?;
+            if d.status != "approved" {
+                return Ok(Some(d.status));
+            }
+            queries::call_off_destruction(conn, id, me, &reason).await?;
+            let docs = queries::destruction_documents(conn, id).await?;
+            let listed: Vec<(i64, i64)> = docs.iter().map(|r| (r.doc.archive_id, r.doc.id)).collect();
+            let detail = format!("XH-{id} · {reason}");
+            queries::add_documents_history(conn, &listed, "destruction_called_off", &detail, me)
+                .await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.destruction_called_off",
+                Some(("archive_destruction", id.to_string())),
+                json!({ "reason": reason, "documents": listed.iter().map(|(_, d)| d).collect::<Vec<_>>() }),
+            )
+            .await?;
+            Ok(None)
+        })
+        .await?;
+    match refused.as_deref() {
+        None => flash(&session, "ok", page.t("archives.called_off")),
+        // Sent twice: the first call did it.
+        Some("called_off") => flash(&session, "ok", page.t("archives.called_off")),
+        Some(status) => flash(&session, "error", page.t(not_open(status))),
+    }
+    Ok(see_other(&format!("/archives/destructions/{id}")))
 }
 
 /// Why a destruction cannot be recorded yet, as a catalog key.
@@ -552,20 +629,11 @@ pub async fn record(
                 return Ok(Some(why));
             }
             let archives = queries::destroy(conn, id, me).await?;
-            for a in &archives {
-                queries::refresh_summary(conn, *a).await?;
-            }
-            for r in &docs {
-                queries::add_history(
-                    conn,
-                    r.doc.archive_id,
-                    Some(r.doc.id),
-                    "destroyed",
-                    &format!("XH-{id}"),
-                    Some(me),
-                )
-                .await?;
-            }
+            queries::refresh_summaries(conn, &archives).await?;
+            let destroyed: Vec<(i64, i64)> =
+                docs.iter().map(|r| (r.doc.archive_id, r.doc.id)).collect();
+            let detail = format!("XH-{id}");
+            queries::add_documents_history(conn, &destroyed, "destroyed", &detail, me).await?;
             audit::record(
                 conn,
                 &meta,
@@ -596,7 +664,7 @@ pub async fn print(
     let d = queries::destruction(&mut conn, id).await?;
     let docs = queries::destruction_documents(&mut conn, id).await?;
     let witnesses = queries::witnesses_of(&mut conn, id).await?;
-    let (creator, rechecker) = people(&mut conn, &d).await?;
+    let (creator, rechecker, _) = people(&mut conn, &d).await?;
     // 报客户服务部主管审核，服务中心主任批准: the two steps of its approval.
     let decisions = approvals::queries::approvals_of(&mut conn, super::DESTRUCTION_KIND, &[id])
         .await?
@@ -630,7 +698,7 @@ pub async fn approval_details(
             (
                 format!("{}", i + 1),
                 format!(
-                    "{} {} · {} ({}) · {} · {}",
+                    "{} {} · {} ({}) · {} · {}{}",
                     r.label(),
                     r.resident_name,
                     r.doc.title,
@@ -639,7 +707,12 @@ pub async fn approval_details(
                     r.doc
                         .retain_until
                         .map(|d| d.to_string())
-                        .unwrap_or_default()
+                        .unwrap_or_else(|| loc.t("archives.no_date").to_owned()),
+                    if r.held() {
+                        format!(" · {}", loc.t("archives.on_hold"))
+                    } else {
+                        String::new()
+                    }
                 ),
             )
         })

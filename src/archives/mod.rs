@@ -76,6 +76,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(destruction::record),
             )
             .route(
+                "/destructions/{id}/call-off",
+                web::post().to(destruction::call_off),
+            )
+            .route(
                 "/destructions/{id}/print",
                 web::get().to(destruction::print),
             )

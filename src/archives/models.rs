@@ -282,6 +282,10 @@ pub struct Destruction {
     pub destroyed_at: Option<DateTime<Utc>>,
     /// Why its papers go: `expired` (past retention) or `appraised` (鉴定).
     pub basis: String,
+    /// Who called the approved list off, when and why (status `called_off`).
+    pub called_off_by: Option<i64>,
+    pub called_off_at: Option<DateTime<Utc>>,
+    pub called_off_reason: String,
 }
 
 impl Destruction {

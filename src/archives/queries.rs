@@ -464,13 +464,18 @@ pub async fn preview_schedule(
 
 /// Sets the count of required types present in the archive (its completeness).
 pub async fn refresh_summary(conn: &mut AsyncPgConnection, archive: i64) -> QueryResult<()> {
+    refresh_summaries(conn, &[archive]).await
+}
+
+/// [`refresh_summary`] of several archives, in one statement.
+pub async fn refresh_summaries(conn: &mut AsyncPgConnection, archives: &[i64]) -> QueryResult<()> {
     diesel::sql_query(
         "UPDATE archives SET present_required = (SELECT count(DISTINCT d.type_id) \
          FROM archive_documents d JOIN archive_doc_types t ON t.id = d.type_id \
-         WHERE d.archive_id = $1 AND t.required AND t.archive_kind = archives.kind \
-         AND d.status IN ('kept', 'on_loan')) WHERE id = $1",
+         WHERE d.archive_id = archives.id AND t.required AND t.archive_kind = archives.kind \
+         AND d.status IN ('kept', 'on_loan')) WHERE id = ANY($1)",
     )
-    .bind::<BigInt, _>(archive)
+    .bind::<diesel::sql_types::Array<BigInt>, _>(archives)
     .execute(conn)
     .await?;
     Ok(())
@@ -505,6 +510,33 @@ pub async fn add_history(
             archive_history::detail.eq(detail),
             archive_history::actor_id.eq(actor),
         ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One history line for each of `documents` (archive, document), in one statement.
+pub async fn add_documents_history(
+    conn: &mut AsyncPgConnection,
+    documents: &[(i64, i64)],
+    action: &str,
+    detail: &str,
+    actor: i64,
+) -> QueryResult<()> {
+    let rows: Vec<_> = documents
+        .iter()
+        .map(|(archive, doc)| {
+            (
+                archive_history::archive_id.eq(*archive),
+                archive_history::document_id.eq(Some(*doc)),
+                archive_history::action.eq(action),
+                archive_history::detail.eq(detail),
+                archive_history::actor_id.eq(Some(actor)),
+            )
+        })
+        .collect();
+    diesel::insert_into(archive_history::table)
+        .values(rows)
         .execute(conn)
         .await?;
     Ok(())
@@ -1257,6 +1289,29 @@ pub async fn recheck(conn: &mut AsyncPgConnection, id: i64, by: i64) -> QueryRes
     .set((
         destructions::rechecked_by.eq(by),
         destructions::rechecked_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
+/// Calls off the approved list `id`: `false` when it is not approved (any more).
+pub async fn call_off_destruction(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    by: i64,
+    reason: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        destructions::table
+            .find(id)
+            .filter(destructions::status.eq("approved")),
+    )
+    .set((
+        destructions::status.eq("called_off"),
+        destructions::called_off_by.eq(by),
+        destructions::called_off_at.eq(diesel::dsl::now),
+        destructions::called_off_reason.eq(reason),
     ))
     .execute(conn)
     .await?;

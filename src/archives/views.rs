@@ -540,7 +540,7 @@ pub struct DestructionLists<'a> {
 }
 
 impl DestructionLists<'_> {
-    pub fn statuses(&self) -> [&'static str; 5] {
+    pub fn statuses(&self) -> [&'static str; 6] {
         super::destruction::STATUSES
     }
 }
@@ -580,6 +580,10 @@ pub struct DestructionShow<'a> {
     pub approval_id: Option<i64>,
     pub sign_name: String,
     pub sign_drawing: String,
+    /// The call-off form's reason, as typed.
+    pub call_off_reason: String,
+    /// Who called the list off (empty unless it was).
+    pub caller: String,
     pub errors: &'a FieldErrors,
     pub cites: &'static [crate::web::cite::Cite],
 }
@@ -621,6 +625,14 @@ impl DestructionPrint<'_> {
             None => (String::new(), "________".into()),
         }
     }
+    /// Blank lines for the witnesses the rule still asks for (两人以上在场).
+    pub fn blank_witnesses(&self) -> std::ops::Range<usize> {
+        if self.d.status == "destroyed" {
+            return 0..0;
+        }
+        self.witnesses.len().min(super::destruction::WITNESSES)..super::destruction::WITNESSES
+    }
+
     pub fn drawing(&self, png: &Option<Vec<u8>>) -> Option<String> {
         png.as_ref().map(|p| crate::web::signature::data_url(p))
     }

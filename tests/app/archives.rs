@@ -2915,3 +2915,108 @@ async fn a_paper_filed_in_full_width_digits_is_read_as_ascii() {
         )
     );
 }
+
+/// An approved list that will not be carried out (here: a paper put on hold
+/// after the approval) is called off by the keeper with a reason: the papers are
+/// free again, the list stays on record, a second click calls it off once.
+#[tokio::test]
+async fn an_approved_list_stranded_by_a_hold_is_called_off_and_frees_its_papers() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = archive_with_old_agreement(&app, &keeper, None).await;
+    let doc = doc_id(&app, "旧装修协议").await;
+    let res = keeper
+        .submit(
+            "/archives/due",
+            "/archives/destructions",
+            &[("documents", &doc.to_string()), ("note", "到期")],
+        )
+        .await;
+    let list = location(&res);
+    let request: i64 = approval_requests::table
+        .filter(approval_requests::kind.eq("archive_destruction"))
+        .select(approval_requests::id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    decide(&app, &app.login_as(Role::CsSupervisor).await, request).await;
+    let manager = app.login_as(Role::CenterManager).await;
+    decide(&app, &manager, request).await;
+    // A second re-check says it was done; the print keeps a line for each of
+    // the two witnesses the rule asks for, signed or not.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    for _ in 0..2 {
+        supervisor.post(&format!("{list}/recheck"), &[]).await;
+    }
+    let (_, page) = supervisor.page(&list).await;
+    assert_eq!(
+        text_of(&page, ".flash-error").as_deref(),
+        Some("该登记表已经复核过。")
+    );
+    let witness = [("sign_name", "客服主任 王芳"), ("sign_confirm", "1")];
+    let res = keeper.post(&format!("{list}/witness"), &witness).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, print) = keeper.page(&format!("{list}/print")).await;
+    let lines = texts_of(&print, ".witness-line");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("在场人：客服主任 王芳"), "{lines:?}");
+    assert!(lines[1].starts_with("在场人"), "{lines:?}");
+
+    let res = keeper
+        .post(
+            &format!("/archives/{archive}/hold"),
+            &[("hold", "on"), ("hold_reason", "业主纠纷诉讼中")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // The approval mail and page name the paper on hold.
+    let details = kefu::archives::destruction::approval_details(
+        &mut app.db().await,
+        list.rsplit('/').next().unwrap().parse().unwrap(),
+        kefu::i18n::Locale::ZhCn,
+    )
+    .await
+    .unwrap();
+    assert!(details[0].1.ends_with("· 冻结"), "{details:?}");
+
+    // Neither the manager nor an employee may call it off; no reason is refused.
+    let call_off = format!("{list}/call-off");
+    let res = manager.post(&call_off, &[("reason", "不销毁")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = keeper.post(&call_off, &[("reason", " ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-call_off_reason").as_deref(),
+        Some("请写明撤销原因。")
+    );
+
+    for _ in 0..2 {
+        let res = keeper.post(&call_off, &[("reason", "档案已冻结")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let (_, page) = keeper.page(&list).await;
+    assert_eq!(
+        text_of(&page, "#destruction-status").as_deref(),
+        Some("已撤销")
+    );
+    assert!(text_of(&page, "#called-off")
+        .unwrap()
+        .contains("档案已冻结"));
+    assert!(
+        text_of(&page, "#call-off").is_none(),
+        "no form once called off"
+    );
+    let number = format!("XH-{}", list.rsplit('/').next().unwrap());
+    assert_eq!(
+        history_of(&app, archive, "destruction_called_off").await,
+        [format!("{number} · 档案已冻结")],
+        "once"
+    );
+
+    // The paper is free again: it may be corrected.
+    let (_, paper) = keeper.page(&format!("/archives/documents/{doc}")).await;
+    assert_eq!(value_of(&paper, "#f-title").as_deref(), Some("旧装修协议"));
+    assert_eq!(doc_status(&app, doc).await, "kept");
+}
