@@ -226,7 +226,7 @@ pub fn count_term(key: &str, n: usize) -> String {
 
 /// Puts the [`term`]s and [`count_term`]s of `subject` in `loc`. Anything else in
 /// braces (a name or a handbook title may hold some) is left as written.
-fn localize(subject: &str, loc: Locale) -> String {
+pub fn localize(subject: &str, loc: Locale) -> String {
     let mut out = String::with_capacity(subject.len());
     let mut rest = subject;
     while let Some(open) = rest.find('{') {

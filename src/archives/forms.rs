@@ -172,16 +172,41 @@ pub struct ValidEvents {
     pub contract_ended_on: Option<NaiveDate>,
 }
 
+impl ValidEvents {
+    /// The history line's detail: each date set, after its name in the reader's
+    /// language (catalog terms, see [`crate::approvals::term`]).
+    pub fn history_detail(&self) -> String {
+        use crate::approvals::term;
+        [
+            ("archives.event.moved_out", self.moved_out),
+            ("archives.event.lease_ended", self.lease_ended_on),
+            ("archives.event.contract_ended", self.contract_ended_on),
+        ]
+        .into_iter()
+        .filter_map(|(key, day)| Some(format!("{} {}", term(key), day?)))
+        .collect::<Vec<_>>()
+        .join(&term("paper.item_separator"))
+    }
+}
+
 impl EventsInput {
     pub fn validate(
         &self,
         moved_in: Option<NaiveDate>,
+        today: NaiveDate,
         errors: &mut FieldErrors,
     ) -> Option<ValidEvents> {
         let moved_out = optional_date(&self.moved_out, "moved_out", errors);
         if let (Some(Some(out)), Some(inn)) = (moved_out, moved_in) {
             if out < inn {
                 errors.add("moved_out", "archives.error.before_move_in");
+            }
+        }
+        // A move-out is registered once it happened (a lease's or a contract's
+        // end may be known ahead).
+        if let Some(Some(out)) = moved_out {
+            if out > today {
+                errors.add("moved_out", "archives.error.moved_out_future");
             }
         }
         let lease = optional_date(&self.lease_ended_on, "lease_ended_on", errors);

@@ -872,9 +872,9 @@ pub async fn events(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::EditArchives)?;
     let archive = queries::get(&mut conn, path.into_inner()).await?;
-    let (moved_in, _) = queries::resident_moved_out(&mut conn, archive.resident_id).await?;
+    let (moved_in, moved_out) = queries::resident_moved_out(&mut conn, archive.resident_id).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some(v) = input.validate(moved_in, &mut errors) else {
+    let Some(v) = input.validate(moved_in, page.today(), &mut errors) else {
         let forms = ShowForms {
             doc: DocInput::default(),
             events: Some(input),
@@ -890,20 +890,19 @@ pub async fn events(
         )
         .await;
     };
+    let before = (moved_out, archive.lease_ended_on, archive.contract_ended_on);
+    if before == (v.moved_out, v.lease_ended_on, v.contract_ended_on) {
+        // Sent as it stood (a second click): nothing to record.
+        flash(&session, "ok", page.t("archives.document_unchanged"));
+        return Ok(see_other(&format!("/archives/{}", archive.id)));
+    }
     let me = page.user().id;
     let meta = page.meta();
     conn.transaction::<_, AppError, _>(async |conn| {
         queries::set_moved_out(conn, archive.resident_id, v.moved_out).await?;
         queries::set_events(conn, archive.id, v.lease_ended_on, v.contract_ended_on).await?;
         let moved = queries::recompute_retention(conn, Scope::Archive(archive.id)).await?;
-        let detail = format!(
-            "{} / {} / {}",
-            v.moved_out.map(|d| d.to_string()).unwrap_or_default(),
-            v.lease_ended_on.map(|d| d.to_string()).unwrap_or_default(),
-            v.contract_ended_on
-                .map(|d| d.to_string())
-                .unwrap_or_default()
-        );
+        let detail = v.history_detail();
         queries::add_history(conn, archive.id, None, "events", &detail, Some(me)).await?;
         audit::record(
             conn,

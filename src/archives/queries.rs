@@ -542,17 +542,23 @@ pub async fn add_documents_history(
     Ok(())
 }
 
-/// The archive's history with who did it, newest first (bounded).
+/// The archive's history with who did it and the paper it is about, newest
+/// first (bounded).
 pub async fn history(
     conn: &mut AsyncPgConnection,
     archive: i64,
-) -> QueryResult<Vec<(HistoryEntry, Option<String>)>> {
+) -> QueryResult<Vec<(HistoryEntry, Option<String>, Option<String>)>> {
     archive_history::table
         .left_join(users::table.on(users::id.nullable().eq(archive_history::actor_id)))
+        .left_join(docs::table.on(docs::id.nullable().eq(archive_history::document_id)))
         .filter(archive_history::archive_id.eq(archive))
         .order(archive_history::id.desc())
         .limit(200)
-        .select((HistoryEntry::as_select(), users::display_name.nullable()))
+        .select((
+            HistoryEntry::as_select(),
+            users::display_name.nullable(),
+            docs::title.nullable(),
+        ))
         .load(conn)
         .await
 }

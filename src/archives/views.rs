@@ -197,7 +197,8 @@ pub struct ArchiveShow<'a> {
     pub types: Vec<DocType>,
     pub checklist: Vec<CheckLine>,
     pub docs: Vec<Document>,
-    pub history: Vec<(HistoryEntry, Option<String>)>,
+    /// Each line with who did it and the paper it is about.
+    pub history: Vec<(HistoryEntry, Option<String>, Option<String>)>,
     pub moved_in: Option<NaiveDate>,
     pub doc: DocInput,
     pub events: EventsInput,
@@ -216,6 +217,18 @@ impl ArchiveShow<'_> {
     }
     pub fn action(&self, a: &str) -> &'static str {
         self.ctx.t_in("archives.history", a)
+    }
+    /// What a history line says after its action: the paper it is about (unless
+    /// its detail names it already), then the detail in the reader's language.
+    pub fn history_detail(&self, h: &HistoryEntry, paper: &Option<String>) -> String {
+        let detail = crate::approvals::localize(&h.detail, self.ctx.locale);
+        let paper = paper.as_deref().filter(|t| !detail.starts_with(t));
+        [paper, Some(detail.as_str())]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
     pub fn missing_count(&self) -> usize {
         self.checklist.iter().filter(|c| c.missing()).count()

@@ -3020,3 +3020,49 @@ async fn an_approved_list_stranded_by_a_hold_is_called_off_and_frees_its_papers(
     assert_eq!(value_of(&paper, "#f-title").as_deref(), Some("旧装修协议"));
     assert_eq!(doc_status(&app, doc).await, "kept");
 }
+
+/// The history says which date is which, in the reader's language, and which
+/// paper a line is about; a form sent as it stands adds nothing; a move-out
+/// still to come is refused.
+#[tokio::test]
+async fn the_archive_history_names_its_dates_and_papers() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = archive_with_old_agreement(&app, &keeper, None).await;
+    let events = format!("/archives/{archive}/events");
+    let tomorrow = (today() + chrono::Duration::days(1)).to_string();
+    let res = keeper.post(&events, &[("moved_out", &tomorrow)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-moved_out").as_deref(),
+        Some("迁出日期不能晚于今天：住户迁出后再登记。")
+    );
+    let fields = [
+        ("moved_out", "2025-06-30"),
+        ("contract_ended_on", "2025-12-31"),
+    ];
+    for _ in 0..2 {
+        let res = keeper.post(&events, &fields).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(history_of(&app, archive, "events").await.len(), 1, "once");
+
+    let lines = |page: &str| texts_of(page, "table.history tbody tr td:nth-child(3)");
+    let (_, zh) = keeper.page(&format!("/archives/{archive}")).await;
+    let zh = lines(&zh);
+    assert_eq!(
+        zh[0],
+        "登记起算事件 · 迁出日期 2025-06-30；合同终止日期 2025-12-31"
+    );
+    assert!(
+        zh.iter().any(|l| l.starts_with("登记资料 · 旧装修协议")),
+        "{zh:?}"
+    );
+    let (_, en) = keeper.page(&format!("/archives/{archive}?lang=en")).await;
+    assert!(
+        lines(&en)[0].contains("Moved out 2025-06-30"),
+        "{:?}",
+        lines(&en)
+    );
+}
