@@ -40,6 +40,16 @@ pub async fn names(conn: &mut impl Read, ids: &[i64]) -> QueryResult<HashMap<i64
     Ok(rows.into_iter().collect())
 }
 
+/// The people of `ids`, by id, in one statement (for a job that mails many).
+pub async fn persons(conn: &mut impl Read, ids: &[i64]) -> QueryResult<HashMap<i64, Person>> {
+    let rows: Vec<Person> = users::table
+        .filter(users::id.eq_any(ids))
+        .select(PERSON)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+}
+
 /// The approving decisions on the requests of `kind` about `subjects`, oldest
 /// first: (subject, step, who decided, when). For papers that print who
 /// reviewed and who approved.

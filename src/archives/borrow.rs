@@ -149,7 +149,18 @@ pub async fn create(
     let docs = queries::documents_of(&mut conn, archive.id).await?;
     let listed = listed_of(&mut conn, &docs).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some(v) = input.validate(&available(&docs, &listed), config.today(), &mut errors) else {
+    let available = available(&docs, &listed);
+    // A paper of this archive chosen on a form read before it was lent, listed
+    // for destruction or taken out: say why it cannot be asked for.
+    let gone = input.documents.iter().any(|d| {
+        d.trim().parse::<i64>().is_ok_and(|id| {
+            docs.iter().any(|doc| doc.id == id) && !available.iter().any(|(a, _)| *a == id)
+        })
+    });
+    if gone {
+        errors.add("documents", "archives.error.documents_unavailable");
+    }
+    let Some(v) = input.validate(&available, config.today(), &mut errors) else {
         return form(
             &page,
             &mut conn,
@@ -789,9 +800,13 @@ pub async fn remind_overdue(
 ) -> anyhow::Result<String> {
     let today = config.day(now);
     let rows = queries::overdue(conn, today, 500).await?;
+    let borrowers: Vec<i64> = rows.iter().map(|r| r.borrow.borrower_id).collect();
+    let people = approvals::queries::persons(conn, &borrowers).await?;
     let mut sent = 0;
     for r in rows {
-        let person = approvals::queries::person(conn, r.borrow.borrower_id).await?;
+        let Some(person) = people.get(&r.borrow.borrower_id) else {
+            continue;
+        };
         let loc = person.locale();
         let mut url = config.base_url.clone();
         url.set_path(&format!("/archives/borrows/{}", r.borrow.id));

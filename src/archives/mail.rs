@@ -21,6 +21,21 @@ pub struct Digest {
     pub url: String,
 }
 
+impl Digest {
+    /// The subject's counts: "已到期 2 件、即将到期 3 件", each only when there are some.
+    pub fn counts(&self) -> String {
+        [
+            ("archives.mail.retention_counts_due", self.due.len()),
+            ("archives.mail.retention_counts_ahead", self.ahead.len()),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(key, n)| self.loc.tf(key, &[("n", &n)]))
+        .collect::<Vec<_>>()
+        .join(self.loc.t("paper.list_separator"))
+    }
+}
+
 /// To a borrower whose loan is past its due date.
 pub struct Overdue {
     pub loc: Locale,

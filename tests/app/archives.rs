@@ -928,6 +928,25 @@ async fn the_keeper_gets_one_digest_ahead_and_one_on_the_day_never_twice_and_not
     let received = smtp.to(&mail_of(Role::ArchiveKeeper));
     assert_eq!(received.len(), 2, "both digests reach the keeper");
     assert!(received[0].subject.contains("档案保存期限提醒"));
+    assert!(
+        received[0]
+            .subject
+            .ends_with("：已到期 1 件、即将到期 1 件"),
+        "{}",
+        received[0].subject
+    );
+    assert!(
+        received[1].subject.ends_with("：已到期 1 件"),
+        "{}",
+        received[1].subject
+    );
+    assert!(
+        received[0]
+            .text
+            .contains("以下资料将在 30 天内到达保存期限"),
+        "{}",
+        received[0].text
+    );
 }
 
 #[tokio::test]
@@ -1799,12 +1818,20 @@ async fn a_paper_on_an_open_destruction_list_is_neither_lent_nor_corrected_nor_o
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
-    assert!(!text_of(&body, "#f-documents").unwrap().is_empty());
+    assert!(
+        text_of(&body, "#f-documents")
+            .unwrap()
+            .contains("已列入过期文件处理登记表"),
+        "says why"
+    );
     assert_eq!(
         text_of(&body, "#e-purpose").unwrap(),
         "",
         "only the papers refused"
     );
+    // The paper's page names its list by number.
+    let (_, paper) = keeper.page(&page).await;
+    assert!(text_of(&paper, "#on-list a").unwrap().contains("XH-"));
 }
 
 #[tokio::test]
