@@ -23,7 +23,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct Blank {
     pub name: &'static str,
     pub title: &'static str,
+    /// Lines to fill above the table (which record the page is about).
+    pub heading: &'static [&'static str],
     pub columns: &'static [&'static str],
+    /// Lines to fill below the table (its grounds, a note).
+    pub footing: &'static [&'static str],
     pub signatures: &'static [&'static str],
     pub lines: usize,
     pub landscape: bool,
@@ -35,6 +39,7 @@ pub const BLANKS: &[Blank] = &[
     Blank {
         name: "key-loans",
         title: "keys.paper_title",
+        heading: &[],
         columns: &[
             "keys.loan_no",
             "keys.keys_col",
@@ -48,6 +53,7 @@ pub const BLANKS: &[Blank] = &[
             "keys.returned_to",
             "keys.sign_return",
         ],
+        footing: &[],
         signatures: &[],
         lines: 16,
         landscape: true,
@@ -55,6 +61,7 @@ pub const BLANKS: &[Blank] = &[
     Blank {
         name: "archive-borrows",
         title: "archives.register",
+        heading: &[],
         columns: &[
             "archives.register_no",
             "archives.label",
@@ -70,6 +77,7 @@ pub const BLANKS: &[Blank] = &[
             "archives.returned_at",
             "archives.state",
         ],
+        footing: &[],
         signatures: &["archives.keeper"],
         lines: 16,
         landscape: true,
@@ -77,6 +85,7 @@ pub const BLANKS: &[Blank] = &[
     Blank {
         name: "archive-inventory",
         title: "archives.inventory",
+        heading: &["archives.label", "archives.resident", "archives.kind_label"],
         columns: &[
             "archives.item",
             "archives.doc_type",
@@ -86,6 +95,7 @@ pub const BLANKS: &[Blank] = &[
             "archives.place",
             "archives.state",
         ],
+        footing: &[],
         signatures: &["archives.keeper"],
         lines: 20,
         landscape: false,
@@ -93,6 +103,7 @@ pub const BLANKS: &[Blank] = &[
     Blank {
         name: "archive-destruction",
         title: "archives.destruction_form",
+        heading: &[],
         columns: &[
             "archives.item",
             "archives.doc_title",
@@ -101,13 +112,14 @@ pub const BLANKS: &[Blank] = &[
             "archives.retain_until",
             "archives.pages",
         ],
+        footing: &["archives.basis", "archives.note", "archives.destroyed_at"],
         signatures: &[
             "archives.keeper",
             "archives.reviewed_by",
             "archives.approved_by",
             "archives.recheck",
-            "archives.witness",
-            "archives.witness",
+            "archives.witness_row",
+            "archives.witness_row",
         ],
         lines: 15,
         landscape: false,
@@ -115,6 +127,7 @@ pub const BLANKS: &[Blank] = &[
     Blank {
         name: "keys",
         title: "keys.register",
+        heading: &[],
         columns: &[
             "keys.label",
             "keys.door_col",
@@ -124,6 +137,7 @@ pub const BLANKS: &[Blank] = &[
             "keys.custodian_col",
             "keys.status_col",
         ],
+        footing: &[],
         signatures: &["keys.sign_keeper", "keys.sign_checker"],
         lines: 20,
         landscape: true,
@@ -131,6 +145,7 @@ pub const BLANKS: &[Blank] = &[
     Blank {
         name: "key-copies",
         title: "keys.copies_title",
+        heading: &[],
         columns: &[
             "keys.copy_no",
             "keys.label",
@@ -142,6 +157,7 @@ pub const BLANKS: &[Blank] = &[
             "keys.copy_status_col",
             "keys.copies_made",
         ],
+        footing: &[],
         signatures: &["keys.checked_by"],
         lines: 20,
         landscape: false,
@@ -149,6 +165,7 @@ pub const BLANKS: &[Blank] = &[
     Blank {
         name: "visits",
         title: "visits.title",
+        heading: &[],
         columns: &[
             "visits.number",
             "visits.reception",
@@ -161,6 +178,7 @@ pub const BLANKS: &[Blank] = &[
             "visits.receiver",
             "visits.recorded_at",
         ],
+        footing: &[],
         signatures: &["visits.checked_by"],
         lines: 16,
         landscape: true,
@@ -168,6 +186,7 @@ pub const BLANKS: &[Blank] = &[
     Blank {
         name: "complaints",
         title: "complaints.title",
+        heading: &[],
         columns: &[
             "complaints.number",
             "complaints.received",
@@ -178,6 +197,7 @@ pub const BLANKS: &[Blank] = &[
             "complaints.assignee",
             "complaints.resolution",
         ],
+        footing: &[],
         signatures: &["complaints.checked_by"],
         lines: 16,
         landscape: true,
@@ -185,6 +205,7 @@ pub const BLANKS: &[Blank] = &[
     Blank {
         name: "violations",
         title: "violations.title",
+        heading: &[],
         columns: &[
             "violations.number",
             "violations.occurred_on",
@@ -197,6 +218,7 @@ pub const BLANKS: &[Blank] = &[
             "violations.decided_by",
             "violations.signature",
         ],
+        footing: &[],
         signatures: &["violations.checked_by"],
         lines: 16,
         landscape: true,

@@ -47,6 +47,22 @@ async fn every_post_prints_the_blank_forms_in_its_language() {
         employee.page("/forms/nonsense").await.0,
         StatusCode::NOT_FOUND
     );
+    // A blank inventory says whose archive it is; a blank disposal form has
+    // the lines of the filled one below its table.
+    let (_, inventory) = employee.page("/forms/archive-inventory?lang=zh-CN").await;
+    let fields = texts_of(&inventory, ".blank-field");
+    assert!(fields[0].starts_with("档案标签："), "{fields:?}");
+    assert!(fields[1].starts_with("住户："), "{fields:?}");
+    let (_, disposal) = employee.page("/forms/archive-destruction").await;
+    let fields = texts_of(&disposal, ".blank-field");
+    assert!(
+        fields.iter().any(|f| f.starts_with("销毁依据：")),
+        "{fields:?}"
+    );
+    assert!(
+        fields.iter().any(|f| f.starts_with("销毁时间：")),
+        "{fields:?}"
+    );
 }
 
 #[tokio::test]
