@@ -147,7 +147,7 @@ pub async fn import_text(
                 &draft,
                 &queries::Publication {
                     effective_on: today,
-                    change_note: "导入",
+                    change_note: &crate::approvals::term("handbook.import.change_note"),
                     requires_ack: false,
                     ack_roles: &[],
                     by: meta.actor_id,

@@ -61,6 +61,11 @@ pub struct ShowPage<'a> {
 }
 
 impl ShowPage<'_> {
+    /// A version's change note in the reader's language (an import's is a term).
+    pub fn change_note(&self, note: &str) -> String {
+        crate::approvals::localize(note, self.ctx.locale)
+    }
+
     /// An earlier version than the one in force (`latest`).
     pub fn superseded(&self) -> bool {
         self.doc.version.number_or_zero() < self.latest

@@ -69,7 +69,17 @@ async fn a_fresh_install_shows_the_seed_as_published_version_1() {
         .all(|(n, s)| *n == Some(1) && s == "published"));
 
     let id = doc_id(&app, "客服规章制度1").await;
-    let (_, page) = employee.page(&format!("/handbook/{id}")).await;
+    // The version the import published says so in each reader's language.
+    let (_, en) = employee.page(&format!("/handbook/{id}?lang=en")).await;
+    assert!(
+        text_of(&en, ".hb-meta")
+            .unwrap()
+            .contains("Change note: Imported"),
+        "{:?}",
+        text_of(&en, ".hb-meta")
+    );
+    let (_, page) = employee.page(&format!("/handbook/{id}?lang=zh-CN")).await;
+    assert!(text_of(&page, ".hb-meta").unwrap().contains("导入"));
     // 钥匙管理规定 → 2、钥匙保管 → (2)标识 → ③, with a stable anchor and a link.
     assert_eq!(
         text_of(&page, "#c1-2 .hb-text").unwrap(),
