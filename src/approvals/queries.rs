@@ -52,15 +52,23 @@ pub async fn persons(conn: &mut impl Read, ids: &[i64]) -> QueryResult<HashMap<i
 
 /// The approving decisions on the requests of `kind` about `subjects`, oldest
 /// first: (subject, step, who decided, when). For papers that print who
-/// reviewed and who approved.
+/// reviewed and who approved; a deputy's decision names whom it was made for,
+/// in `loc` ("李强（代 张伟）").
 pub async fn approvals_of(
     conn: &mut impl Read,
     kind: &str,
     subjects: &[i64],
+    loc: crate::i18n::Locale,
 ) -> QueryResult<Vec<(i64, i32, String, Option<DateTime<Utc>>)>> {
-    approval_requests::table
+    let principal = diesel::alias!(users as principal);
+    /// (subject, step, decider, whom they decided for, when).
+    type Decided = (i64, i32, String, Option<String>, Option<DateTime<Utc>>);
+    let rows: Vec<Decided> = approval_requests::table
         .inner_join(approval_tasks::table)
         .inner_join(users::table.on(approval_tasks::decided_by.eq(users::id.nullable())))
+        .left_join(
+            principal.on(approval_tasks::on_behalf_of.eq(principal.field(users::id).nullable())),
+        )
         .filter(approval_requests::kind.eq(kind))
         .filter(approval_requests::subject_id.eq_any(subjects))
         .filter(approval_tasks::status.eq("approved"))
@@ -69,10 +77,24 @@ pub async fn approvals_of(
             approval_requests::subject_id,
             approval_tasks::step,
             users::display_name,
+            principal.field(users::display_name).nullable(),
             approval_tasks::decided_at,
         ))
         .load(conn)
-        .await
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(subject, step, decider, principal, at)| {
+            let name = match principal {
+                Some(p) => loc.tf(
+                    "approvals.decided_for",
+                    &[("decider", &decider), ("name", &p)],
+                ),
+                None => decider,
+            };
+            (subject, step, name, at)
+        })
+        .collect())
 }
 
 /// Who could approve a step: the first active holder of each of `roles` (the

@@ -606,11 +606,11 @@ pub struct Signers {
 }
 
 impl Signers {
-    async fn of(conn: &mut DbConn, rows: &[BorrowRow]) -> Result<Signers, AppError> {
+    async fn of(conn: &mut DbConn, rows: &[BorrowRow], loc: Locale) -> Result<Signers, AppError> {
         let ids: Vec<i64> = rows.iter().map(|r| r.borrow.id).collect();
         let keepers: Vec<i64> = rows.iter().filter_map(|r| r.borrow.lent_by).collect();
         Ok(Signers {
-            approvers: approvals::queries::approvals_of(conn, super::BORROW_KIND, &ids)
+            approvers: approvals::queries::approvals_of(conn, super::BORROW_KIND, &ids, loc)
                 .await?
                 .into_iter()
                 .map(|(borrow, _, name, _)| (borrow, name))
@@ -672,7 +672,7 @@ pub async fn register_print(
     page.require(Right::ViewArchives)?;
     let shown = shown(&q.status, page.ctx().today());
     let (rows, titles, next) = register_rows(&mut conn, &shown, q.before, SHEET_MAX).await?;
-    let signers = Signers::of(&mut conn, &rows).await?;
+    let signers = Signers::of(&mut conn, &rows, page.locale).await?;
     let body = RegisterPrint {
         ctx: page.ctx(),
         rows,
@@ -750,7 +750,7 @@ pub async fn register_export(
     page.require(Right::ViewArchives)?;
     let shown = shown(&q.status, page.ctx().today());
     let (rows, titles, _) = register_rows(&mut conn, &shown, None, SHEET_MAX).await?;
-    let signers = Signers::of(&mut conn, &rows).await?;
+    let signers = Signers::of(&mut conn, &rows, page.locale).await?;
     let sheet = export_sheet(&rows, &titles, &signers, page.locale, page.tz);
     export::respond(&sheet, format, "archive-borrows")
 }

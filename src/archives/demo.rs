@@ -77,7 +77,7 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
                     &NewDocument {
                         archive_id: id,
                         type_id: t.id,
-                        title: &format!("{} · {}", p.name, t.name_zh),
+                        title: &t.name_zh,
                         received_on: received,
                         pages: 1 + n as i32,
                         cabinet: "A1",

@@ -666,11 +666,12 @@ pub async fn print(
     let witnesses = queries::witnesses_of(&mut conn, id).await?;
     let (creator, rechecker, _) = people(&mut conn, &d).await?;
     // 报客户服务部主管审核，服务中心主任批准: the two steps of its approval.
-    let decisions = approvals::queries::approvals_of(&mut conn, super::DESTRUCTION_KIND, &[id])
-        .await?
-        .into_iter()
-        .map(|(_, step, name, at)| (step, name, at))
-        .collect();
+    let decisions =
+        approvals::queries::approvals_of(&mut conn, super::DESTRUCTION_KIND, &[id], page.locale)
+            .await?
+            .into_iter()
+            .map(|(_, step, name, at)| (step, name, at))
+            .collect();
     let body = DestructionPrint {
         ctx: page.ctx(),
         creator,

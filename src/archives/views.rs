@@ -281,6 +281,9 @@ impl Inventory<'_> {
             .filter(|c| c.missing())
             .map(|c| c.doc_type.name(self.ctx.locale))
             .collect();
+        if names.is_empty() {
+            return self.ctx.t("archives.missing_none").to_owned();
+        }
         names.join(self.ctx.t("paper.item_separator"))
     }
     pub fn type_of(&self, id: &i64) -> &str {

@@ -182,7 +182,9 @@ pub async fn export(
                         .unwrap_or_default()
                         .into(),
                     r.entity_id.unwrap_or_default().into(),
-                    r.ip.unwrap_or_default().into(),
+                    r.ip.map(|ip| audit::address_label(page.locale, &ip).to_owned())
+                        .unwrap_or_default()
+                        .into(),
                     r.details.to_string().into(),
                     r.request_id.unwrap_or_default().into(),
                 ]

@@ -22,6 +22,12 @@ pub fn entity_label(loc: crate::i18n::Locale, code: &str) -> &str {
         .unwrap_or(code)
 }
 
+/// Where an action came from: an address, or a channel the code names (`cli`,
+/// `start-up`, `approval`) in `loc`.
+pub fn address_label(loc: crate::i18n::Locale, ip: &str) -> &str {
+    loc.lookup(&format!("audit.channel.{ip}")).unwrap_or(ip)
+}
+
 /// The kinds of record the log names (the catalog's `audit.entities`), by code.
 pub fn entities() -> Vec<&'static str> {
     crate::i18n::keys(crate::i18n::Locale::ZhCn)

@@ -24,6 +24,10 @@ impl AuditList<'_> {
         super::action_label(self.ctx.locale, code)
     }
 
+    pub fn address<'c>(&self, ip: &'c str) -> &'c str {
+        super::address_label(self.ctx.locale, ip)
+    }
+
     pub fn entity<'c>(&self, code: &'c str) -> &'c str {
         super::entity_label(self.ctx.locale, code)
     }

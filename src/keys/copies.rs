@@ -77,7 +77,7 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let rows = queries::copies(&mut conn, q.status(), None, SHEET_MAX).await?;
-    let approved = approvers(&mut conn, &rows, page.tz).await?;
+    let approved = approvers(&mut conn, &rows, (page.tz, page.locale)).await?;
     let loc = page.locale;
     let txt = Txt(loc);
     let headers = [
@@ -118,11 +118,11 @@ pub async fn export(
 async fn approvers(
     conn: &mut AsyncPgConnection,
     rows: &[(super::models::CopyRequest, super::models::KeyLabel, String)],
-    tz: chrono_tz::Tz,
+    (tz, loc): (chrono_tz::Tz, crate::i18n::Locale),
 ) -> QueryResult<std::collections::HashMap<i64, String>> {
     let ids: Vec<i64> = rows.iter().map(|(c, _, _)| c.id).collect();
     Ok(
-        approvals::queries::approvals_of(conn, super::KEY_COPY.code, &ids)
+        approvals::queries::approvals_of(conn, super::KEY_COPY.code, &ids, loc)
             .await?
             .into_iter()
             .map(|(id, _, name, at)| {
@@ -143,7 +143,7 @@ pub async fn print(
     let status = q.status();
     let mut rows = queries::copies(&mut conn, status, None, SHEET_MAX + 1).await?;
     let truncated = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
-    let approved = approvers(&mut conn, &rows, page.tz).await?;
+    let approved = approvers(&mut conn, &rows, (page.tz, page.locale)).await?;
     let body = views::CopiesPrint {
         ctx: page.ctx(),
         txt: Txt(page.locale),

@@ -144,15 +144,6 @@ pub const DOORS: [(&str, &str); 5] = [
     ("mailbox", "信报箱"),
 ];
 
-/// The Chinese name of an owner door, or a common-area door as written (the
-/// printed key tags of the cabinet).
-pub fn door_zh(door: &str) -> &str {
-    DOORS
-        .iter()
-        .find(|(c, _)| *c == door)
-        .map_or(door, |(_, zh)| zh)
-}
-
 /// The door in a stored approval subject: owner doors as a catalog term, so each
 /// reader gets their language; others as written.
 pub fn door_term(door: &str) -> String {

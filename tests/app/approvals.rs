@@ -1828,7 +1828,13 @@ async fn deputyships_without_a_deciding_post_end_when_the_site_starts() {
         .await
         .page("/admin/audit?action=approval.deputies_ended")
         .await;
-    assert_eq!(texts_of(&log, "tbody tr").len(), 1, "{log}");
+    let rows = texts_of(&log, "tbody tr");
+    assert_eq!(rows.len(), 1, "{log}");
+    assert!(
+        rows[0].contains("系统启动"),
+        "the channel named: {}",
+        rows[0]
+    );
 }
 
 /// A comment longer than the form allows, or no decision chosen, comes back on

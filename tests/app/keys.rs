@@ -307,6 +307,14 @@ async fn a_buildings_key_sets_are_created_in_one_action_and_not_twice() {
         .page(&format!("/keys/labels?building={building}"))
         .await;
     assert!(labels.contains("1-2-6-602") && labels.contains("1-配电房"));
+    assert!(texts_of(&labels, ".key-labels span").contains(&"防盗铁门".to_owned()));
+    // The tags in the reader's language.
+    let (_, en) = clerk
+        .page(&format!("/keys/labels?building={building}&lang=en"))
+        .await;
+    let doors = texts_of(&en, ".key-labels span");
+    assert!(doors.contains(&"Security door".to_owned()), "{doors:?}");
+    assert!(!doors.iter().any(|d| d == "防盗铁门"), "{doors:?}");
 }
 
 #[tokio::test]
