@@ -635,6 +635,16 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
     assert!(text_of(&page, ".trail")
         .unwrap()
         .contains("代 客服主管 李强 审批"));
+    // Papers that print who approved name whom the deputy stood in for.
+    let signed = kefu::approvals::queries::approvals_of(
+        &mut conn,
+        "leave",
+        &[leave],
+        kefu::i18n::Locale::ZhCn,
+    )
+    .await
+    .unwrap();
+    assert_eq!(signed[0].2, "工程部经理 刘洋（代 客服主管 李强）");
     // The supervisor is back: the deputy is removed, and no one else can remove it.
     let mut conn = app.db().await;
     let deputy_row: i64 = kefu::schema::approval_deputies::table
