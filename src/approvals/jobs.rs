@@ -46,7 +46,7 @@ pub async fn remind(
         }
     }
     anyhow::ensure!(failed == 0, "remind: {n} done, {failed} failed");
-    Ok(format!("reminded {n}"))
+    Ok(crate::jobs::counted("reminded", n))
 }
 
 /// Escalates every pending task past its deadline.
@@ -81,5 +81,5 @@ pub async fn escalate(
         }
     }
     anyhow::ensure!(failed == 0, "escalate: {n} done, {failed} failed");
-    Ok(format!("escalated {n}"))
+    Ok(crate::jobs::counted("escalated", n))
 }

@@ -823,5 +823,5 @@ pub async fn remind_overdue(
             sent += 1;
         }
     }
-    Ok(format!("reminded {sent}"))
+    Ok(crate::jobs::counted("reminded", sent))
 }

@@ -274,7 +274,10 @@ pub async fn notify(
             Ok((ahead.len(), due.len()))
         })
         .await?;
-    Ok(format!("announced {ahead} ahead, {due} due"))
+    Ok(crate::jobs::joined(&[
+        crate::jobs::counted("announced_ahead", ahead),
+        crate::jobs::counted("announced_due", due),
+    ]))
 }
 
 /// The first day a document may be destroyed is its retention date.

@@ -63,8 +63,8 @@ pub async fn follow_up(
             sent += 1;
         }
     }
-    Ok(format!(
-        "{} matters waiting; {sent} reminders",
-        waiting.len()
-    ))
+    Ok(crate::jobs::joined(&[
+        crate::jobs::counted("matters_waiting", waiting.len()),
+        crate::jobs::counted("reminders", sent),
+    ]))
 }

@@ -105,9 +105,10 @@ pub async fn run(
         first += f;
         reminded += usize::from(r);
     }
-    Ok(format!(
-        "{first} first mails, {reminded} reminders of versions to confirm"
-    ))
+    Ok(crate::jobs::joined(&[
+        crate::jobs::counted("first_mails", first),
+        crate::jobs::counted("ack_reminders", reminded),
+    ]))
 }
 
 /// One person's mails: a first mail per version never mailed, and the day's

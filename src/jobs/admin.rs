@@ -39,6 +39,9 @@ impl RunList<'_> {
     fn every(&self, minutes: &i64) -> String {
         self.ctx.tf("jobs.every", &[("minutes", minutes)])
     }
+    fn result(&self, r: &Run) -> String {
+        super::result_in(&r.result, self.ctx.locale)
+    }
 }
 
 #[derive(Deserialize)]

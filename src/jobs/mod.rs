@@ -79,6 +79,28 @@ pub const JOBS: [Job; 12] = [
     },
 ];
 
+/// A job's result is stored as catalog terms (`jobs.said.*`) and shown in
+/// each reader's language: the word `key` means.
+pub fn said(key: &str) -> String {
+    crate::approvals::term(&format!("jobs.said.{key}"))
+}
+
+/// As [`said`], with a count (`{n}` in the catalog's text).
+pub fn counted(key: &str, n: usize) -> String {
+    crate::approvals::count_term(&format!("jobs.said.{key}"), n)
+}
+
+/// The parts of a result, one after another.
+pub fn joined(parts: &[String]) -> String {
+    parts.join(&said("sep"))
+}
+
+/// A stored result in `loc` (runs stored before results were terms read as
+/// they were written).
+pub fn result_in(result: &str, loc: crate::i18n::Locale) -> String {
+    crate::approvals::localize(result, loc)
+}
+
 pub fn find(name: &str) -> Option<&'static Job> {
     JOBS.iter().find(|j| j.name == name)
 }
@@ -184,7 +206,8 @@ pub async fn run_for_period(
     result.map(Some)
 }
 
-/// `kefu run-job NAME`: runs it now, whatever the schedule, recorded as a manual run.
+/// `kefu run-job NAME`: runs it now, whatever the schedule, recorded as a manual
+/// run; its result in English.
 pub async fn run_now(
     conn: &mut AsyncPgConnection,
     name: &str,
@@ -196,9 +219,10 @@ pub async fn run_now(
         format!("unknown job {name} (jobs: {})", names.join(", "))
     })?;
     let period = format!("manual {}", now.to_rfc3339());
-    run_for_period(conn, job, &period, now, config)
+    let result = run_for_period(conn, job, &period, now, config)
         .await?
-        .context("this manual run was already recorded")
+        .context("this manual run was already recorded")?;
+    Ok(result_in(&result, crate::i18n::Locale::En))
 }
 
 /// The scheduler: once a minute, each job whose period has no run yet is run.
@@ -215,6 +239,7 @@ pub fn spawn(pool: Pool, config: Config) -> tokio::task::JoinHandle<()> {
                 .await;
                 match result {
                     Ok(Some(summary)) => {
+                        let summary = result_in(&summary, crate::i18n::Locale::En);
                         tracing::info!(job = job.name, %period, %summary, "job ran")
                     }
                     Ok(None) => {}

@@ -51,7 +51,7 @@ pub async fn overdue(
             reminded += 1;
         }
     }
-    Ok(format!("{reminded} overdue loans reminded"))
+    Ok(crate::jobs::counted("overdue_loans_reminded", reminded))
 }
 
 /// One loan's reminder of `day`: the notice row and the mails commit together,

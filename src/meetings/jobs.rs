@@ -27,19 +27,26 @@ pub async fn remind(
     let local = now.with_timezone(&config.tz);
     let today = local.date_naive();
     if !config.morning_meeting_on(today) {
-        return Ok(format!("no morning meeting on {}", local.format("%A")));
+        return Ok(crate::jobs::said("no_meeting_today"));
     }
     let from = config.morning_remind_at;
     if local.time() < from {
-        return Ok(format!("before {}", from.format("%H:%M")));
+        return Ok(format!(
+            "{} {}",
+            crate::jobs::said("before"),
+            from.format("%H:%M")
+        ));
     }
     let day = |d| crate::i18n::day_start(d, config.tz).unwrap_or(now);
     let tomorrow = today.succ_opt().unwrap_or(today);
     if queries::held_between(conn, "morning", day(today), day(tomorrow)).await? {
-        return Ok("recorded".into());
+        return Ok(crate::jobs::said("recorded"));
     }
     let sent = ask_supervisors(conn, config, "morning", &today.to_string()).await?;
-    Ok(format!("no record today; {sent} reminders"))
+    Ok(crate::jobs::joined(&[
+        crate::jobs::said("no_record_today"),
+        crate::jobs::counted("reminders", sent),
+    ]))
 }
 
 /// Mails each customer-service supervisor, once per `period` (the day, the
@@ -114,17 +121,20 @@ pub async fn monthly(
     let saturday = last_saturday(today);
     if today < saturday || (today == saturday && local.time() < MONTHLY_REMIND_AT) {
         let at = MONTHLY_REMIND_AT.format("%H:%M");
-        return Ok(format!("before {saturday} {at}"));
+        return Ok(format!("{} {saturday} {at}", crate::jobs::said("before")));
     }
     let day = |d| crate::i18n::day_start(d, config.tz).unwrap_or(now);
     let first = today.with_day(1).unwrap_or(today);
     let tomorrow = today.succ_opt().unwrap_or(today);
     if queries::held_between(conn, "monthly", day(first), day(tomorrow)).await? {
-        return Ok("recorded".into());
+        return Ok(crate::jobs::said("recorded"));
     }
     let month = first.format("%Y-%m").to_string();
     let sent = ask_supervisors(conn, config, "monthly", &month).await?;
-    Ok(format!("no record this month; {sent} reminders"))
+    Ok(crate::jobs::joined(&[
+        crate::jobs::said("no_record_month"),
+        crate::jobs::counted("reminders", sent),
+    ]))
 }
 
 #[cfg(test)]

@@ -28,5 +28,5 @@ pub async fn propose(
         config.tz.name(),
     )
     .await?;
-    Ok(format!("{n} breaches proposed"))
+    Ok(crate::jobs::counted("breaches_proposed", n))
 }

@@ -27,7 +27,7 @@ pub async fn digest(
     let late = queries::late_between(conn, day(yesterday), day(today), MAX_LINES).await?;
     let stale = queries::stale(conn, now - Duration::days(STALE_DAYS), MAX_LINES).await?;
     if late.is_empty() && stale.is_empty() {
-        return Ok("nothing late or waiting".into());
+        return Ok(crate::jobs::said("nothing_late"));
     }
     let mut url = config.base_url.clone();
     url.set_path("/visits");
@@ -59,9 +59,9 @@ pub async fn digest(
             sent += 1;
         }
     }
-    Ok(format!(
-        "{} late, {} waiting; {sent} digests",
-        late.len(),
-        stale.len()
-    ))
+    Ok(crate::jobs::joined(&[
+        crate::jobs::counted("visits_late", late.len()),
+        crate::jobs::counted("visits_waiting", stale.len()),
+        crate::jobs::counted("digests", sent),
+    ]))
 }

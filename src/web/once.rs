@@ -237,9 +237,10 @@ pub async fn cleanup(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow
         .execute(conn)
         .await?;
     let imports = crate::properties::queries::forget_stale_imports(conn, now).await?;
-    Ok(format!(
-        "{n} old form tokens deleted, {imports} uncommitted room imports deleted"
-    ))
+    Ok(crate::jobs::joined(&[
+        crate::jobs::counted("tokens_deleted", n),
+        crate::jobs::counted("imports_deleted", imports),
+    ]))
 }
 
 #[cfg(test)]

@@ -709,12 +709,13 @@ async fn an_overdue_step_escalates_to_the_next_role_once_per_period() {
     .await
     .unwrap();
 
+    let english = |r: Option<String>| r.map(|s| kefu::jobs::result_in(&s, kefu::i18n::Locale::En));
     assert_eq!(
-        before.as_deref(),
+        english(before).as_deref(),
         Some("escalated 0"),
         "not before the deadline"
     );
-    assert_eq!(first.as_deref(), Some("escalated 1"));
+    assert_eq!(english(first).as_deref(), Some("escalated 1"));
     assert_eq!(again, None, "once per period");
     let tasks: Vec<(String, String)> = approval_tasks::table
         .order(approval_tasks::id)
@@ -736,8 +737,15 @@ async fn an_overdue_step_escalates_to_the_next_role_once_per_period() {
     let manager = app.login_as(Role::CenterManager).await;
     let (_, home) = manager.page("/").await;
     assert_eq!(text_of(&home, ".modules .count").as_deref(), Some("1"));
+    // The admin's list of runs reads in their language.
     let (_, admin_jobs) = app.login_as(Role::Admin).await.page("/admin/jobs").await;
-    assert!(admin_jobs.contains("escalated 1"));
+    assert!(admin_jobs.contains("已上报 1 项"), "{admin_jobs}");
+    let (_, english) = app
+        .login_as(Role::Admin)
+        .await
+        .page("/admin/jobs?lang=en")
+        .await;
+    assert!(english.contains("escalated 1"));
 }
 
 #[tokio::test]
@@ -765,6 +773,8 @@ async fn a_pending_approver_is_reminded_once() {
         .await
         .unwrap();
 
+    let [early, due, twice] =
+        [early, due, twice].map(|s| kefu::jobs::result_in(&s, kefu::i18n::Locale::En));
     assert_eq!(
         (early.as_str(), due.as_str(), twice.as_str()),
         ("reminded 0", "reminded 1", "reminded 0")

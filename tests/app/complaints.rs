@@ -580,18 +580,19 @@ async fn an_assignee_who_writes_nothing_for_a_day_is_reminded_once_a_day() {
         .unwrap();
 
     let run = async |t| {
-        kefu::complaints::jobs::follow_up(&mut app.db().await, t, &app.config)
+        let s = kefu::complaints::jobs::follow_up(&mut app.db().await, t, &app.config)
             .await
-            .unwrap()
+            .unwrap();
+        kefu::jobs::result_in(&s, kefu::i18n::Locale::En)
     };
     assert_eq!(run(Utc::now()).await, "0 matters waiting; 0 reminders");
-    assert_eq!(run(at(2, 8)).await, "1 matters waiting; 1 reminders");
+    assert_eq!(run(at(2, 8)).await, "1 matter waiting; 1 reminder");
     assert_eq!(
         run(at(2, 9)).await,
-        "1 matters waiting; 0 reminders",
+        "1 matter waiting; 0 reminders",
         "once a day"
     );
-    assert_eq!(run(at(3, 8)).await, "2 matters waiting; 1 reminders");
+    assert_eq!(run(at(3, 8)).await, "2 matters waiting; 1 reminder");
 
     worker(&app).drain().await.unwrap();
     let mails = smtp.to(&mail_of(Role::CsSpecialist));

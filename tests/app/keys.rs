@@ -1062,9 +1062,10 @@ async fn the_overdue_job_mails_borrower_and_custodian_once_per_day() {
                 <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url)
                     .await
                     .unwrap();
-            kefu::keys::jobs::overdue(&mut conn, now, &config)
+            let s = kefu::keys::jobs::overdue(&mut conn, now, &config)
                 .await
-                .unwrap()
+                .unwrap();
+            kefu::jobs::result_in(&s, kefu::i18n::Locale::En)
         }
     };
 

@@ -208,8 +208,9 @@ async fn an_upload_never_committed_is_forgotten_after_a_day() {
     let out = kefu::web::once::cleanup(&mut conn, chrono::Utc::now())
         .await
         .unwrap();
+    let out = kefu::jobs::result_in(&out, kefu::i18n::Locale::En);
 
-    assert!(out.contains("1 uncommitted room imports deleted"), "{out}");
+    assert!(out.contains("1 uncommitted room import deleted"), "{out}");
     let left: Vec<String> = room_imports::table
         .select(room_imports::filename)
         .load(&mut conn)
