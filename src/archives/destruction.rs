@@ -664,7 +664,7 @@ pub async fn print(
     let d = queries::destruction(&mut conn, id).await?;
     let docs = queries::destruction_documents(&mut conn, id).await?;
     let witnesses = queries::witnesses_of(&mut conn, id).await?;
-    let (creator, rechecker, _) = people(&mut conn, &d).await?;
+    let (creator, rechecker, caller) = people(&mut conn, &d).await?;
     // 报客户服务部主管审核，服务中心主任批准: the two steps of its approval.
     let decisions =
         approvals::queries::approvals_of(&mut conn, super::DESTRUCTION_KIND, &[id], page.locale)
@@ -674,6 +674,7 @@ pub async fn print(
             .collect();
     let body = DestructionPrint {
         ctx: page.ctx(),
+        caller,
         creator,
         rechecker,
         decisions,

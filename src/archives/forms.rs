@@ -174,16 +174,23 @@ pub struct ValidEvents {
 
 impl ValidEvents {
     /// The history line's detail: each date set, after its name in the reader's
-    /// language (catalog terms, see [`crate::approvals::term`]).
-    pub fn history_detail(&self) -> String {
+    /// language (catalog terms, see [`crate::approvals::term`]), and "—" for one
+    /// `before` had and this clears.
+    pub fn history_detail(&self, before: [Option<NaiveDate>; 3]) -> String {
         use crate::approvals::term;
+        let now = [self.moved_out, self.lease_ended_on, self.contract_ended_on];
         [
-            ("archives.event.moved_out", self.moved_out),
-            ("archives.event.lease_ended", self.lease_ended_on),
-            ("archives.event.contract_ended", self.contract_ended_on),
+            "archives.event.moved_out",
+            "archives.event.lease_ended",
+            "archives.event.contract_ended",
         ]
         .into_iter()
-        .filter_map(|(key, day)| Some(format!("{} {}", term(key), day?)))
+        .zip(now.into_iter().zip(before))
+        .filter_map(|(key, (day, was))| match (day, was) {
+            (Some(day), _) => Some(format!("{} {day}", term(key))),
+            (None, Some(_)) => Some(format!("{} —", term(key))),
+            (None, None) => None,
+        })
         .collect::<Vec<_>>()
         .join(&term("paper.item_separator"))
     }

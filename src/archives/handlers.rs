@@ -902,7 +902,7 @@ pub async fn events(
         queries::set_moved_out(conn, archive.resident_id, v.moved_out).await?;
         queries::set_events(conn, archive.id, v.lease_ended_on, v.contract_ended_on).await?;
         let moved = queries::recompute_retention(conn, Scope::Archive(archive.id)).await?;
-        let detail = v.history_detail();
+        let detail = v.history_detail(before.into());
         queries::add_history(conn, archive.id, None, "events", &detail, Some(me)).await?;
         audit::record(
             conn,

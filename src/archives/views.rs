@@ -221,7 +221,12 @@ impl ArchiveShow<'_> {
     /// What a history line says after its action: the paper it is about (unless
     /// its detail names it already), then the detail in the reader's language.
     pub fn history_detail(&self, h: &HistoryEntry, paper: &Option<String>) -> String {
-        let detail = crate::approvals::localize(&h.detail, self.ctx.locale);
+        // Only the details the code writes in catalog terms are read as such:
+        // others hold what someone typed (a reason, a title), shown as typed.
+        let detail = match h.action.as_str() {
+            "events" => crate::approvals::localize(&h.detail, self.ctx.locale),
+            _ => h.detail.clone(),
+        };
         let paper = paper.as_deref().filter(|t| !detail.starts_with(t));
         [paper, Some(detail.as_str())]
             .into_iter()
@@ -623,6 +628,8 @@ pub struct DestructionPrint<'a> {
     pub docs: Vec<DocumentRow>,
     pub witnesses: Vec<Witness>,
     pub creator: String,
+    /// Who called the list off (empty unless it was).
+    pub caller: String,
     pub rechecker: String,
     /// The approval's decisions: (step, who, when); step 0 reviews, 1 approves.
     pub decisions: Vec<(i32, String, Option<chrono::DateTime<chrono::Utc>>)>,
@@ -643,7 +650,7 @@ impl DestructionPrint<'_> {
     }
     /// Blank lines for the witnesses the rule still asks for (两人以上在场).
     pub fn blank_witnesses(&self) -> std::ops::Range<usize> {
-        if self.d.status == "destroyed" {
+        if !matches!(self.d.status.as_str(), "in_review" | "approved") {
             return 0..0;
         }
         self.witnesses.len().min(super::destruction::WITNESSES)..super::destruction::WITNESSES

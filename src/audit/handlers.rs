@@ -162,6 +162,7 @@ pub async fn export(
             t("audit.action"),
             t("audit.action_code"),
             t("audit.entity"),
+            t("audit.entity_code"),
             t("audit.entity_id"),
             t("audit.address"),
             t("audit.details"),
@@ -178,9 +179,11 @@ pub async fn export(
                         .into(),
                     r.action.into(),
                     r.entity
-                        .map(|e| audit::entity_label(page.locale, &e).to_owned())
+                        .as_deref()
+                        .map(|e| audit::entity_label(page.locale, e).to_owned())
                         .unwrap_or_default()
                         .into(),
+                    r.entity.unwrap_or_default().into(),
                     r.entity_id.unwrap_or_default().into(),
                     r.ip.map(|ip| audit::address_label(page.locale, &ip).to_owned())
                         .unwrap_or_default()

@@ -362,7 +362,7 @@ async fn the_audit_export_carries_what_the_filters_selected() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "\"时间\",\"操作人\",\"操作\",\"操作代码\",\"记录类型\",\"记录编号\",\"地址\",\"详情\",\"请求编号\""
+        "\"时间\",\"操作人\",\"操作\",\"操作代码\",\"记录类型\",\"记录类型代码\",\"记录编号\",\"地址\",\"详情\",\"请求编号\""
     );
     assert_eq!(lines.len(), 2, "one failed sign-in, nothing else: {text}");
     assert!(

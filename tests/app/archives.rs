@@ -3003,10 +3003,14 @@ async fn an_approved_list_stranded_by_a_hold_is_called_off_and_frees_its_papers(
     .unwrap();
     assert!(details[0].1.ends_with("· 冻结"), "{details:?}");
 
-    // Neither the manager nor an employee may call it off; no reason is refused.
+    // Neither the manager nor a specialist nor an employee may call it off; no
+    // reason is refused.
     let call_off = format!("{list}/call-off");
-    let res = manager.post(&call_off, &[("reason", "不销毁")]).await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    for role in [Role::CenterManager, Role::CsSpecialist, Role::Employee] {
+        let b = app.login_as(role).await;
+        let res = b.post(&call_off, &[("reason", "不销毁")]).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{role:?}");
+    }
     let res = keeper.post(&call_off, &[("reason", " ")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
@@ -3030,6 +3034,16 @@ async fn an_approved_list_stranded_by_a_hold_is_called_off_and_frees_its_papers(
     assert!(
         text_of(&page, "#call-off").is_none(),
         "no form once called off"
+    );
+    // On paper too, without blank lines for witnesses it no longer needs.
+    let (_, print) = keeper.page(&format!("{list}/print")).await;
+    assert!(text_of(&print, "#called-off")
+        .unwrap()
+        .contains("档案已冻结"));
+    assert_eq!(
+        texts_of(&print, ".witness-line").len(),
+        1,
+        "the one who signed"
     );
     let number = format!("XH-{}", list.rsplit('/').next().unwrap());
     assert_eq!(
@@ -3087,5 +3101,15 @@ async fn the_archive_history_names_its_dates_and_papers() {
         lines(&en)[0].contains("Moved out 2025-06-30"),
         "{:?}",
         lines(&en)
+    );
+    // A date cleared says so.
+    let res = keeper.post(&events, &[("moved_out", "2025-06-30")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, zh) = keeper
+        .page(&format!("/archives/{archive}?lang=zh-CN"))
+        .await;
+    assert_eq!(
+        lines(&zh)[0],
+        "登记起算事件 · 迁出日期 2025-06-30；合同终止日期 —"
     );
 }
