@@ -755,7 +755,12 @@ pub async fn remove_deputy(
     let meta = page.meta();
     conn.transaction::<_, AppError, _>(async |conn| {
         if !queries::remove_deputy(conn, me, id).await? {
-            return Err(AppError::NotFound);
+            // Gone already (a second click, another tab): as asked. Someone
+            // else's: not found.
+            return match queries::deputyship_exists(conn, id).await? {
+                true => Err(AppError::NotFound),
+                false => Ok(()),
+            };
         }
         audit::record(
             conn,

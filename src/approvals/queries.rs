@@ -613,6 +613,13 @@ pub async fn deputies_of(conn: &mut AsyncPgConnection, user: i64) -> QueryResult
 }
 
 /// Removes one of `user`'s deputies; returns whether there was one.
+/// Whether the deputyship `id` exists (anyone's).
+pub async fn deputyship_exists(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(approval_deputies::table.find(id)))
+        .get_result(conn)
+        .await
+}
+
 pub async fn remove_deputy(conn: &mut AsyncPgConnection, user: i64, id: i64) -> QueryResult<bool> {
     let n = diesel::delete(
         approval_deputies::table
