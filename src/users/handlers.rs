@@ -46,11 +46,13 @@ pub async fn list(
             .append_pair("after", &u.user.username);
         s.finish()
     });
+    let shared = queries::shared_emails(&mut conn).await?;
     let body = UserList {
         ctx: page.ctx(),
         users,
         q: query.q.trim(),
         next_after,
+        shared,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

@@ -51,6 +51,20 @@ pub async fn email_in_use(
     .await
 }
 
+/// The addresses two or more active accounts share (in lower case): accounts
+/// made before addresses were checked. Few, bounded, from the whole table.
+pub async fn shared_emails(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    let lower = diesel::dsl::sql::<diesel::sql_types::Text>("lower(email)");
+    users::table
+        .filter(users::active.eq(true))
+        .group_by(lower.clone())
+        .having(diesel::dsl::count_star().gt(1))
+        .select(lower)
+        .limit(100)
+        .load(conn)
+        .await
+}
+
 pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<User> {
     users::table
         .find(id)

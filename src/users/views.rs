@@ -20,9 +20,14 @@ pub struct UserList<'a> {
     pub users: Vec<UserWithRoles>,
     pub q: &'a str,
     pub next_after: Option<String>,
+    /// Addresses several active accounts share (lower case), marked to mend.
+    pub shared: Vec<String>,
 }
 
 impl UserList<'_> {
+    pub fn email_shared(&self, u: &UserWithRoles) -> bool {
+        u.user.active && self.shared.contains(&u.user.email.to_lowercase())
+    }
     pub fn role_label(&self, code: &str) -> String {
         role_label(self.ctx, code)
     }

@@ -531,4 +531,23 @@ async fn two_active_accounts_never_share_an_email_address() {
         .unwrap();
     let res = new_user("supervisor2", "supervisor@kefu.example.com").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = admin.page("/admin/users").await;
+    assert!(
+        texts_of(&list, ".email-shared").is_empty(),
+        "one active account has it"
+    );
+
+    // Accounts that shared an address before the check are marked on the list.
+    diesel::update(users::table.filter(users::username.eq("keeper")))
+        .set(users::email.eq("SUPERVISOR@kefu.example.com"))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let (_, list) = admin.page("/admin/users").await;
+    let marked: Vec<String> = texts_of(&list, "tbody tr")
+        .into_iter()
+        .filter(|r| r.contains("邮箱与他人重复"))
+        .collect();
+    assert_eq!(marked.len(), 2, "{marked:?}");
+    assert!(marked.iter().any(|r| r.contains("keeper")), "{marked:?}");
 }
