@@ -39,6 +39,19 @@ impl RunList<'_> {
     fn every(&self, minutes: &i64) -> String {
         self.ctx.tf("jobs.every", &[("minutes", minutes)])
     }
+    /// The period a run is for, as its start on the site's clock; a manual run
+    /// says so.
+    fn period(&self, r: &Run) -> String {
+        if let Some(at) = r.period.strip_prefix("manual ") {
+            let at = chrono::DateTime::parse_from_rfc3339(at)
+                .map(|t| self.ctx.datetime(&t.with_timezone(&chrono::Utc)))
+                .unwrap_or_else(|_| at.to_owned());
+            return format!("{} · {at}", self.ctx.t("jobs.manual"));
+        }
+        chrono::NaiveDateTime::parse_from_str(&r.period, "%Y-%m-%dT%H:%M")
+            .map(|t| self.ctx.datetime(&t.and_utc()))
+            .unwrap_or_else(|_| r.period.clone())
+    }
     fn result(&self, r: &Run) -> String {
         super::result_in(&r.result, self.ctx.locale)
     }

@@ -1110,6 +1110,11 @@ async fn kefu_run_job_runs_a_job_now_and_records_it() {
         .output()
         .unwrap();
     assert!(!unknown.status.success());
+    // The admin's list says the run was made by hand, on the site's clock.
+    let (_, jobs) = app.login_as(Role::Admin).await.page("/admin/jobs").await;
+    let period = text_of(&jobs, "tbody tr td:nth-child(2)").unwrap();
+    assert!(period.starts_with("手动运行 · 20"), "{period}");
+    assert!(!period.contains('T'), "{period}");
 }
 
 #[tokio::test]
