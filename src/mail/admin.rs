@@ -84,6 +84,21 @@ impl MailShow<'_> {
     fn status_label(&self, s: &str) -> &'static str {
         self.ctx.t(status_key(s))
     }
+    /// The kind of mail in the reader's language (the code itself for a kind
+    /// the catalog does not name).
+    fn kind_label<'c>(&self, code: &'c str) -> &'c str {
+        self.ctx
+            .locale
+            .lookup(&format!("mail.kinds.{code}"))
+            .unwrap_or(code)
+    }
+    /// The language the mail was written in, by its own name.
+    fn language(&self) -> &'static str {
+        match self.mail.locale.as_str() {
+            "en" => "English",
+            _ => "简体中文",
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -351,3 +351,26 @@ async fn mail_is_written_in_the_recipients_language() {
     assert!(text.contains("Personal leave (事假)"), "{text}");
     assert!(html.contains(r#"<html lang="en">"#));
 }
+
+/// The outbox names a mail's kind and language for the admin who reads it.
+#[tokio::test]
+async fn the_outbox_names_a_mails_kind_and_language() {
+    let app = TestApp::spawn().await;
+    crate::approvals::file_leave(&app.login_as(Role::Employee).await).await;
+    let id: i64 = mail_outbox::table
+        .filter(mail_outbox::message.eq("approval_request"))
+        .select(mail_outbox::id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let admin = app.login_as(Role::Admin).await;
+    let (_, zh) = admin.page(&format!("/admin/mail/{id}?lang=zh-CN")).await;
+    assert_eq!(
+        text_of(&zh, "#mail-kind").as_deref(),
+        Some("审批请求 approval_request · 简体中文")
+    );
+    let (_, en) = admin.page(&format!("/admin/mail/{id}?lang=en")).await;
+    assert!(text_of(&en, "#mail-kind")
+        .unwrap()
+        .starts_with("Approval request"));
+}
