@@ -324,11 +324,8 @@ async fn send_for_review(
                 now,
             )
             .await?;
-            let listed: Vec<(i64, i64)> =
-                rows.iter().map(|r| (r.doc.archive_id, r.doc.id)).collect();
             let detail = format!("XH-{id}");
-            queries::add_documents_history(conn, &listed, "destruction_listed", &detail, me)
-                .await?;
+            queries::add_documents_history(conn, rows, "destruction_listed", &detail, me).await?;
             audit::record(
                 conn,
                 &meta,
@@ -554,16 +551,15 @@ pub async fn call_off(
             }
             queries::call_off_destruction(conn, id, me, &reason).await?;
             let docs = queries::destruction_documents(conn, id).await?;
-            let listed: Vec<(i64, i64)> = docs.iter().map(|r| (r.doc.archive_id, r.doc.id)).collect();
             let detail = format!("XH-{id} · {reason}");
-            queries::add_documents_history(conn, &listed, "destruction_called_off", &detail, me)
+            queries::add_documents_history(conn, &docs, "destruction_called_off", &detail, me)
                 .await?;
             audit::record(
                 conn,
                 &meta,
                 "archives.destruction_called_off",
                 Some(("archive_destruction", id.to_string())),
-                json!({ "reason": reason, "documents": listed.iter().map(|(_, d)| d).collect::<Vec<_>>() }),
+                json!({ "reason": reason, "documents": docs.iter().map(|r| r.doc.id).collect::<Vec<_>>() }),
             )
             .await?;
             Ok(None)
@@ -630,10 +626,8 @@ pub async fn record(
             }
             let archives = queries::destroy(conn, id, me).await?;
             queries::refresh_summaries(conn, &archives).await?;
-            let destroyed: Vec<(i64, i64)> =
-                docs.iter().map(|r| (r.doc.archive_id, r.doc.id)).collect();
             let detail = format!("XH-{id}");
-            queries::add_documents_history(conn, &destroyed, "destroyed", &detail, me).await?;
+            queries::add_documents_history(conn, &docs, "destroyed", &detail, me).await?;
             audit::record(
                 conn,
                 &meta,

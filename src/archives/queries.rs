@@ -515,20 +515,20 @@ pub async fn add_history(
     Ok(())
 }
 
-/// One history line for each of `documents` (archive, document), in one statement.
+/// One history line for each of `documents`, in its archive, in one statement.
 pub async fn add_documents_history(
     conn: &mut AsyncPgConnection,
-    documents: &[(i64, i64)],
+    documents: &[DocumentRow],
     action: &str,
     detail: &str,
     actor: i64,
 ) -> QueryResult<()> {
     let rows: Vec<_> = documents
         .iter()
-        .map(|(archive, doc)| {
+        .map(|r| {
             (
-                archive_history::archive_id.eq(*archive),
-                archive_history::document_id.eq(Some(*doc)),
+                archive_history::archive_id.eq(r.doc.archive_id),
+                archive_history::document_id.eq(Some(r.doc.id)),
                 archive_history::action.eq(action),
                 archive_history::detail.eq(detail),
                 archive_history::actor_id.eq(Some(actor)),
