@@ -111,7 +111,7 @@ impl LeaveInput {
                 errors.add("end_date", "leave.error.order");
             } else {
                 let days = (e - s).num_days() + 1;
-                if days > 366 {
+                if days > super::MAX_DAYS {
                     errors.add("end_date", "leave.error.too_long");
                 } else {
                     half_days = (days * 2) as i32 - i32::from(start_pm) - i32::from(end_am);

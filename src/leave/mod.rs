@@ -51,6 +51,11 @@ pub const ENFORCERS: &[crate::web::cite::Enforcer] = &[crate::web::cite::Enforce
     gauge: None,
 }];
 
+/// The longest leave, in days counted both ends in: the form refuses more, the
+/// database too (`leave_requests_at_most_a_year`), and the month's register
+/// looks for a month's leave no further back than this before its first day.
+pub const MAX_DAYS: i64 = 366;
+
 /// What the month's register shows (`?show=`): approved leave first (what the
 /// attendance sheet needs), then each other state, then all.
 pub const SHOWS: [&str; 5] = ["approved", "pending", "rejected", "withdrawn", "all"];

@@ -221,11 +221,20 @@ pub async fn approved_between(
     between(conn, from, until, &["approved"]).await
 }
 
+/// The first day of the earliest leave that can still run on `day`.
+fn earliest_start(day: NaiveDate) -> NaiveDate {
+    day.checked_sub_days(chrono::Days::new(super::MAX_DAYS as u64 - 1))
+        .unwrap_or(NaiveDate::MIN)
+}
+
 /// Most leave [`between`] reads: a month of a department's leave is far less.
 pub const MONTH_MAX: usize = 5000;
 
 /// Leave in one of `statuses` overlapping `[from, until]`, by first day. A
-/// month of a department's leave is small; the cap keeps it bounded.
+/// month of a department's leave is small; the cap keeps it bounded. Leave
+/// lasts at most [`super::MAX_DAYS`], so none that began earlier can reach
+/// `from`: the index on the first day is read from there, not from the start of
+/// the records.
 pub async fn between(
     conn: &mut AsyncPgConnection,
     from: NaiveDate,
@@ -236,6 +245,7 @@ pub async fn between(
         .inner_join(users::table.on(users::id.eq(leave_requests::user_id)))
         .filter(leave_requests::status.eq_any(statuses))
         .filter(leave_requests::start_date.le(until))
+        .filter(leave_requests::start_date.ge(earliest_start(from)))
         .filter(leave_requests::end_date.ge(from))
         .order((leave_requests::start_date, leave_requests::id))
         .limit(MONTH_MAX as i64)

@@ -326,6 +326,60 @@ async fn the_months_register_shows_leave_in_each_state_when_asked() {
     assert_eq!(employee_sees.status(), StatusCode::FORBIDDEN);
 }
 
+/// A leave lasts a year at most, so the month's register looks back a year for
+/// leave still running: one of 366 days that began 365 days before the month is
+/// on it, one that ended the day before is not, and the database refuses 367.
+#[tokio::test]
+async fn a_year_long_leave_still_running_is_on_the_months_register_and_a_longer_one_is_refused() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let person = async |role| crate::approvals::user_id(&app, username(role)).await;
+    let (employee, specialist, keeper) = (
+        person(Role::Employee).await,
+        person(Role::CsSpecialist).await,
+        person(Role::ArchiveKeeper).await,
+    );
+    let month = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let days = chrono::Duration::days;
+    let year_ago = month - days(365);
+    let mut conn = app.db().await;
+    let mut store = async |user_id, start: chrono::NaiveDate, end: chrono::NaiveDate| {
+        let new = kefu::leave::models::NewLeave {
+            user_id,
+            leave_type: "annual",
+            start_date: start,
+            start_pm: false,
+            end_date: end,
+            end_am: false,
+            half_days: 2 * ((end - start).num_days() as i32 + 1),
+            reason: "",
+            status: "approved",
+            after_the_fact: false,
+            recorded_by: None,
+        };
+        kefu::leave::queries::create(&mut conn, &new).await
+    };
+    store(employee, year_ago, month).await.unwrap();
+    store(specialist, year_ago - days(1), month - days(1))
+        .await
+        .unwrap();
+    let longer = store(keeper, year_ago - days(1), month).await;
+    let refused = format!("{longer:?}");
+    assert!(
+        refused.contains("leave_requests_at_most_a_year"),
+        "{refused}"
+    );
+
+    let (status, page) = supervisor.page("/leave/approved?month=2026-03").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        texts_of(&page, "#leave-month tbody tr td:first-child"),
+        ["员工 赵磊"]
+    );
+    assert!(page.contains("2025-03-01"), "{page}");
+    assert!(!page.contains("2025-02-28"), "{page}");
+}
+
 #[tokio::test]
 async fn a_change_to_leave_closed_meanwhile_comes_back_with_the_input_and_no_form_is_offered_after()
 {
