@@ -27,6 +27,7 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::web::context::flash;
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
+use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 /// Documents that may be asked for: kept, in this archive, on no open
@@ -115,6 +116,7 @@ pub async fn new_form(
     page.require(Right::RequestArchiveBorrow)?;
     let archive = queries::get(&mut conn, path.into_inner()).await?;
     let input = BorrowInput {
+        form_token: once::new_token(),
         mode: "consult".into(),
         due_on: (config.today() + chrono::Duration::days(7)).to_string(),
         ..Default::default()
@@ -133,22 +135,41 @@ fn subject(archive: &Archive, mode: &str, borrower: &str) -> String {
     )
 }
 
+/// What filing a borrow request came to.
+enum Filed {
+    /// Filed, where it is; `None` when a concurrent submit of the same form
+    /// holds its token (see [`once`]).
+    New(Option<String>),
+    /// Refused: a loan or copy of theirs for this archive already waits (one at
+    /// a time); where it is.
+    Waiting(String),
+}
+
 /// POST /archives/{id}/borrow: a loan or copy of a confidential document is
 /// refused with the rule, and nothing is stored; another loan or copy waits for
 /// the service-centre manager; a consultation on site waits for the keeper.
+/// The form's one-time token files each request once, whatever the clicks.
 pub async fn create(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
     config: web::Data<Config>,
     path: web::Path<i64>,
-    Form(input): Form<BorrowInput>,
+    Form(mut input): Form<BorrowInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestArchiveBorrow)?;
     let archive = queries::get(&mut conn, path.into_inner()).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
     let docs = queries::documents_of(&mut conn, archive.id).await?;
     let listed = listed_of(&mut conn, &docs).await?;
-    let mut errors = FieldErrors::new(page.locale);
     let available = available(&docs, &listed);
     // A paper of this archive chosen on a form read before it was lent, listed
     // for destruction or taken out: say why it cannot be asked for.
@@ -160,7 +181,8 @@ pub async fn create(
     if gone {
         errors.add("documents", "archives.error.documents_unavailable");
     }
-    let Some(v) = input.validate(&available, config.today(), &mut errors) else {
+    let valid = input.validate(&available, config.today(), &mut errors);
+    let (Some(v), Some(token)) = (valid, token) else {
         return form(
             &page,
             &mut conn,
@@ -178,18 +200,10 @@ pub async fn create(
     // (住户档案管理规定 3(2): only outsiders, or a reason other than work, need
     // the manager's); lending and copying do (3(4)).
     let consult = v.mode == "consult";
-    let id = conn
+    let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
-            if consult {
-                // A second click finds the first one's consultation, still to
-                // be handed over; another consultation is filed beside it.
-                queries::lock_borrows_of(conn, archive.id, me.id).await?;
-                let same =
-                    queries::same_consultation(conn, archive.id, me.id, &v.documents, &v.purpose)
-                        .await?;
-                if same.is_some() {
-                    return Ok(same);
-                }
+            if !token.claim(conn, me.id).await? {
+                return Ok(Filed::New(None));
             }
             let Some(id) = queries::create_borrow(
                 conn,
@@ -202,7 +216,13 @@ pub async fn create(
             )
             .await?
             else {
-                return Ok(None);
+                // The form sent again later leads to the one that waits.
+                let waiting = match queries::pending_borrow(conn, archive.id, me.id).await? {
+                    Some(id) => format!("/archives/borrows/{id}"),
+                    None => "/archives/borrows".to_owned(),
+                };
+                token.filed(conn, waiting.clone()).await?;
+                return Ok(Filed::Waiting(waiting));
             };
             let request = if consult {
                 None
@@ -237,28 +257,25 @@ pub async fn create(
                         "due_on": v.due_on, "approval_request": request }),
             )
             .await?;
-            Ok(Some(id))
+            Ok(Filed::New(
+                token.filed(conn, format!("/archives/borrows/{id}")).await?,
+            ))
         })
         .await?;
-    match id {
-        Some(id) => {
+    match filed {
+        Filed::New(filed) => {
             let ok = if consult {
                 "archives.consult_filed"
             } else {
                 "archives.borrow_filed"
             };
-            flash(&session, "ok", page.t(ok));
-            Ok(see_other(&format!("/archives/borrows/{id}")))
+            once::answer(&mut conn, &session, &page, &token, filed, ok).await
         }
-        // One request per person and archive waits at a time (a double click,
-        // or a second request): theirs is shown, which they can always open.
-        None => {
+        // One loan or copy per person and archive waits at a time: theirs is
+        // shown, which they can always open.
+        Filed::Waiting(path) => {
             flash(&session, "error", page.t("archives.borrow_pending"));
-            let waiting = queries::pending_borrow(&mut conn, archive.id, me.id).await?;
-            Ok(see_other(&match waiting {
-                Some(id) => format!("/archives/borrows/{id}"),
-                None => "/archives/borrows".to_owned(),
-            }))
+            Ok(see_other(&path))
         }
     }
 }

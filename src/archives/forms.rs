@@ -262,6 +262,8 @@ impl HoldInput {
 #[derive(Deserialize, Default, Debug, Clone)]
 pub struct BorrowInput {
     #[serde(default)]
+    pub form_token: String,
+    #[serde(default)]
     pub documents: Vec<String>,
     #[serde(default)]
     pub mode: String,
@@ -562,6 +564,7 @@ mod tests {
             mode: "loan".into(),
             purpose: "核对".into(),
             due_on: "2026-12-01".into(),
+            ..Default::default()
         };
         assert!(input.validate(&[(7, true)], today(), &mut e).is_none());
         assert!(e.get("mode").contains("不可复印或借出"));

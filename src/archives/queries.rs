@@ -738,56 +738,6 @@ pub async fn pending_borrow(
         .optional()
 }
 
-/// Holds `borrower`'s requests for this archive until the transaction ends:
-/// two clicks file one consultation.
-pub async fn lock_borrows_of(
-    conn: &mut AsyncPgConnection,
-    archive: i64,
-    borrower: i64,
-) -> QueryResult<()> {
-    diesel::sql_query(
-        "SELECT pg_advisory_xact_lock(hashtext('archive_borrow'), \
-         hashtext($1::text || ':' || $2::text))",
-    )
-    .bind::<BigInt, _>(archive)
-    .bind::<BigInt, _>(borrower)
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
-
-/// The same consultation (`documents`, sorted, and `purpose`) that `borrower`
-/// asked for this archive and has not been handed yet: a second click's.
-pub async fn same_consultation(
-    conn: &mut AsyncPgConnection,
-    archive: i64,
-    borrower: i64,
-    documents: &[i64],
-    purpose: &str,
-) -> QueryResult<Option<i64>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
-    let row: Option<Row> = diesel::sql_query(
-        "SELECT b.id FROM archive_borrows b \
-         WHERE b.archive_id = $1 AND b.borrower_id = $2 AND b.mode = 'consult' \
-             AND b.status = 'approved' AND b.purpose = $4 \
-             AND ARRAY(SELECT i.document_id FROM archive_borrow_items i \
-                 WHERE i.borrow_id = b.id ORDER BY i.document_id) = $3 \
-         ORDER BY b.id LIMIT 1",
-    )
-    .bind::<BigInt, _>(archive)
-    .bind::<BigInt, _>(borrower)
-    .bind::<diesel::sql_types::Array<BigInt>, _>(documents)
-    .bind::<diesel::sql_types::Text, _>(purpose)
-    .get_result(conn)
-    .await
-    .optional()?;
-    Ok(row.map(|r| r.id))
-}
-
 /// Files a borrow request with its documents; None when the same person already
 /// has one waiting for this archive (a second click).
 pub async fn create_borrow(

@@ -483,7 +483,8 @@ async fn a_loan_of_a_confidential_document_is_refused_with_the_rule_and_nothing_
 
     for mode in ["loan", "copy"] {
         let res = specialist
-            .post(
+            .submit(
+                &format!("/archives/{archive}/borrow"),
                 &format!("/archives/{archive}/borrow"),
                 &[
                     ("documents", &id),
@@ -517,7 +518,8 @@ async fn a_loan_of_a_confidential_document_is_refused_with_the_rule_and_nothing_
 
     // On-site consultation may be asked for.
     let res = specialist
-        .post(
+        .submit(
+            &format!("/archives/{archive}/borrow"),
             &format!("/archives/{archive}/borrow"),
             &[
                 ("documents", &id),
@@ -551,31 +553,21 @@ async fn a_loan_waits_for_the_managers_approval_from_the_mail_and_is_signed_for(
     let doc = doc_id(&app, "入伙通知书").await.to_string();
     let due = (today() + Duration::days(5)).to_string();
 
-    let res = specialist
-        .post(
-            &format!("/archives/{archive}/borrow"),
-            &[
-                ("documents", &doc),
-                ("mode", "loan"),
-                ("purpose", "核对入伙日期"),
-                ("due_on", &due),
-            ],
-        )
-        .await;
+    let form = format!("/archives/{archive}/borrow");
+    let token = specialist.form_token(&form).await;
+    let fields = [
+        ("documents", doc.as_str()),
+        ("mode", "loan"),
+        ("purpose", "核对入伙日期"),
+        ("due_on", &due),
+        ("form_token", &token),
+    ];
+    let res = specialist.post(&form, &fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let borrow = location(&res);
-    // A double click files nothing more.
-    specialist
-        .post(
-            &format!("/archives/{archive}/borrow"),
-            &[
-                ("documents", &doc),
-                ("mode", "loan"),
-                ("purpose", "核对入伙日期"),
-                ("due_on", &due),
-            ],
-        )
-        .await;
+    // A double click files nothing more, and leads to what the first filed.
+    let again = specialist.post(&form, &fields).await;
+    assert_eq!(location(&again), borrow);
     let mut conn = app.db().await;
     let n: i64 = archive_borrows::table
         .count()
@@ -677,7 +669,8 @@ async fn a_loan_waits_for_the_managers_approval_from_the_mail_and_is_signed_for(
     .await;
     let other = doc_id(&app, "装修管理协议").await.to_string();
     let res = specialist
-        .post(
+        .submit(
+            &format!("/archives/{archive}/borrow"),
             &format!("/archives/{archive}/borrow"),
             &[
                 ("documents", &other),
@@ -1650,7 +1643,8 @@ async fn approved_loan(
         .unwrap();
     let due = (today() + Duration::days(5)).to_string();
     let res = borrower
-        .post(
+        .submit(
+            &format!("/archives/{archive}/borrow"),
             &format!("/archives/{archive}/borrow"),
             &[
                 ("documents", doc),
@@ -1802,7 +1796,8 @@ async fn a_paper_on_an_open_destruction_list_is_neither_lent_nor_corrected_nor_o
     assert!(form.contains("不能借阅"), "shown as listed");
     let due = (today() + Duration::days(5)).to_string();
     let res = specialist
-        .post(
+        .submit(
+            &format!("/archives/{archive}/borrow"),
             &format!("/archives/{archive}/borrow"),
             &[
                 ("documents", &doc),
@@ -2333,15 +2328,18 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
     }
 
     let due = (today() + Duration::days(5)).to_string();
+    let form = format!("/archives/{archive}/borrow");
+    let token = employee.form_token(&form).await;
     let ask = async || {
         employee
             .post(
-                &format!("/archives/{archive}/borrow"),
+                &form,
                 &[
-                    ("documents", &doc),
+                    ("documents", doc.as_str()),
                     ("mode", "consult"),
                     ("purpose", "核对业主入伙日期"),
                     ("due_on", &due),
+                    ("form_token", &token),
                 ],
             )
             .await
@@ -2380,7 +2378,8 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
     assert!(print.contains("无需审批（工作现场查阅）"), "{print}");
     // A loan still waits for the manager.
     let res = employee
-        .post(
+        .submit(
+            &format!("/archives/{archive}/borrow"),
             &format!("/archives/{archive}/borrow"),
             &[
                 ("documents", &doc),
@@ -2829,22 +2828,25 @@ async fn a_consultation_is_filed_once_and_can_be_called_off() {
     let doc = doc_id(&app, "入伙通知书").await.to_string();
     let due = (today() + Duration::days(2)).to_string();
     let specialist = app.login_as(Role::CsSpecialist).await;
-    let ask = async |purpose: &str| {
+    let form = format!("/archives/{archive}/borrow");
+    let ask = async |purpose: &str, token: &str| {
         specialist
             .post(
-                &format!("/archives/{archive}/borrow"),
+                &form,
                 &[
                     ("documents", doc.as_str()),
                     ("mode", "consult"),
                     ("purpose", purpose),
                     ("due_on", &due),
+                    ("form_token", token),
                 ],
             )
             .await
     };
     // A loan of the same archive waiting for the manager is no obstacle.
     let res = specialist
-        .post(
+        .submit(
+            &format!("/archives/{archive}/borrow"),
             &format!("/archives/{archive}/borrow"),
             &[
                 ("documents", doc.as_str()),
@@ -2855,14 +2857,14 @@ async fn a_consultation_is_filed_once_and_can_be_called_off() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (a, b) = tokio::join!(ask("核对入伙日期"), ask("核对入伙日期"));
+    let token = specialist.form_token(&form).await;
+    let (a, b) = tokio::join!(ask("核对入伙日期", &token), ask("核对入伙日期", &token));
     assert_eq!(location(&a), location(&b), "two clicks, one consultation");
-    let other = ask("核对交房面积").await;
-    assert_ne!(
-        location(&other),
-        location(&a),
-        "another purpose, another one"
-    );
+    // The same consultation asked again on a fresh form is another one.
+    let token = specialist.form_token(&form).await;
+    let other = ask("核对入伙日期", &token).await;
+    assert_eq!(other.status(), StatusCode::SEE_OTHER);
+    assert_ne!(location(&other), location(&a), "asked again, another one");
     let mut conn = app.db().await;
     let filed: i64 = kefu::schema::archive_borrows::table
         .count()
