@@ -216,12 +216,13 @@ pub async fn create(
             )
             .await?
             else {
-                // The form sent again later leads to the one that waits.
+                // Nothing filed: the form, sent again as a consultation say,
+                // files anew.
+                token.release(conn).await?;
                 let waiting = match queries::pending_borrow(conn, archive.id, me.id).await? {
                     Some(id) => format!("/archives/borrows/{id}"),
                     None => "/archives/borrows".to_owned(),
                 };
-                token.filed(conn, waiting.clone()).await?;
                 return Ok(Filed::Waiting(waiting));
             };
             let request = if consult {

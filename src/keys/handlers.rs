@@ -933,18 +933,17 @@ pub async fn issue(
     let meta = page.meta();
     let owner_id = owner.id;
     let owner_name = owner.name.clone();
-    let mut moved = false;
     let issued = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me).await? {
                 return Ok(Issued::Claimed);
             }
             let locked = queries::lock_keys(conn, &wanted).await?;
-            // Undone, the claim too: the form comes back with its token, and
+            // The claim given back: the form comes back with its token, and
             // a second click on it finds the token free.
             if locked.len() != wanted.len() || locked.iter().any(|k| k.status != "in") {
-                moved = true;
-                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
+                token.release(conn).await?;
+                return Ok(Issued::KeysMoved);
             }
             let now = Utc::now();
             let id = queries::create_issue(
@@ -985,11 +984,7 @@ pub async fn issue(
                 .await?;
             Ok(Issued::Filed(path))
         })
-        .await;
-    let issued = match issued {
-        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) if moved => Issued::KeysMoved,
-        other => other?,
-    };
+        .await?;
     let filed = match issued {
         Issued::Filed(path) => path,
         Issued::Claimed => None,

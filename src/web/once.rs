@@ -178,6 +178,16 @@ impl Token {
         );
     }
 
+    /// Gives the token back, in the transaction that claimed it, when the
+    /// filing was refused for what is already on record: the form, changed,
+    /// may then be sent again rather than lead to what refused it.
+    pub async fn release(&self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
+        diesel::delete(form_submissions::table.find(&self.0))
+            .execute(conn)
+            .await
+            .map(|_| ())
+    }
+
     /// Records where the created record is, last thing in the transaction.
     pub async fn filed(
         &self,

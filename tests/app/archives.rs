@@ -2829,13 +2829,13 @@ async fn a_consultation_is_filed_once_and_can_be_called_off() {
     let due = (today() + Duration::days(2)).to_string();
     let specialist = app.login_as(Role::CsSpecialist).await;
     let form = format!("/archives/{archive}/borrow");
-    let ask = async |purpose: &str, token: &str| {
+    let send = async |mode: &str, purpose: &str, token: &str| {
         specialist
             .post(
                 &form,
                 &[
                     ("documents", doc.as_str()),
-                    ("mode", "consult"),
+                    ("mode", mode),
                     ("purpose", purpose),
                     ("due_on", &due),
                     ("form_token", token),
@@ -2843,20 +2843,23 @@ async fn a_consultation_is_filed_once_and_can_be_called_off() {
             )
             .await
     };
+    let ask = async |purpose: &str, token: &str| send("consult", purpose, token).await;
     // A loan of the same archive waiting for the manager is no obstacle.
-    let res = specialist
-        .submit(
-            &format!("/archives/{archive}/borrow"),
-            &format!("/archives/{archive}/borrow"),
-            &[
-                ("documents", doc.as_str()),
-                ("mode", "loan"),
-                ("purpose", "带回核对"),
-                ("due_on", &due),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let token = specialist.form_token(&form).await;
+    let loan = send("loan", "带回核对", &token).await;
+    assert_eq!(loan.status(), StatusCode::SEE_OTHER);
+    // A second loan, refused while the first waits, leads to it; the same form
+    // sent again as a consultation is filed.
+    let token = specialist.form_token(&form).await;
+    let refused = send("loan", "带回核对", &token).await;
+    assert_eq!(location(&refused), location(&loan));
+    let (_, page) = specialist.page(&location(&refused)).await;
+    assert_eq!(
+        text_of(&page, ".flash").as_deref(),
+        Some("您已有一份该档案的借阅申请在等待审批。")
+    );
+    let instead = send("consult", "现场核对", &token).await;
+    assert_ne!(location(&instead), location(&loan), "a consultation, filed");
     let token = specialist.form_token(&form).await;
     let (a, b) = tokio::join!(ask("核对入伙日期", &token), ask("核对入伙日期", &token));
     assert_eq!(location(&a), location(&b), "two clicks, one consultation");
@@ -2871,7 +2874,7 @@ async fn a_consultation_is_filed_once_and_can_be_called_off() {
         .get_result(&mut conn)
         .await
         .unwrap();
-    assert_eq!(filed, 3, "the loan and two consultations");
+    assert_eq!(filed, 4, "the loan and three consultations");
 
     let borrow = location(&other);
     let (_, page) = specialist.page(&borrow).await;
