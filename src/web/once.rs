@@ -10,7 +10,9 @@
 //!    missing, malformed or someone else's token is a field error (a fresh token
 //!    goes into the form, the input stays).
 //! 2. In the creating transaction, first [`Token::claim`] (false: a concurrent
-//!    submit has it, create nothing), last [`Token::filed`] with the new record's path.
+//!    submit has it, create nothing), last [`Token::filed`] with the new record's path;
+//!    or [`Token::release`] when the filing is refused for what is on record (the
+//!    form, changed, may be sent again).
 //! 3. [`answer`] with what the transaction returned.
 //!
 //! A record filed in one statement ([`crate::db::With`]) instead: [`check_valid`]
