@@ -634,6 +634,8 @@ fn require_hands(page: &UserPage) -> Result<(), AppError> {
 /// Why a hand-over was refused.
 enum Refused {
     NotApproved,
+    /// Handed over already, or since returned (a second click, the back button).
+    HandedOver,
     KeyOut,
 }
 
@@ -662,6 +664,9 @@ pub async fn hand_over(
             let keys = queries::lock_keys(conn, &ids).await?;
             if !may_hand(&page, keys.iter()) {
                 return Err(AppError::Forbidden);
+            }
+            if matches!(loan.status.as_str(), "out" | "returned") {
+                return Ok(Err(Refused::HandedOver));
             }
             if loan.status != "approved" {
                 return Ok(Err(Refused::NotApproved));
@@ -701,6 +706,7 @@ pub async fn hand_over(
             return Ok(see_other(&format!("/keys/loans/{id}")));
         }
         Ok(Err(Refused::NotApproved)) => "keys.error.not_approved",
+        Ok(Err(Refused::HandedOver)) => "keys.error.handed_over",
         Ok(Err(Refused::KeyOut)) => "keys.error.key_out",
         Err(AppError::Db(e)) if is_unique_violation(&e) => "keys.error.key_out",
         Err(e) => return Err(e),

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kefu::auth::Role;
 use kefu::schema::{
-    approval_requests, approval_tasks, buildings, key_issues, key_loan_lines, key_loans, keys,
-    mail_outbox, rooms, users,
+    approval_requests, approval_tasks, buildings, key_events, key_issues, key_loan_lines,
+    key_loans, keys, mail_outbox, rooms, users,
 };
 use reqwest::StatusCode;
 
@@ -798,6 +798,24 @@ async fn a_facility_key_is_handed_over_only_after_the_engineering_manager_approv
     let (_, page) = clerk.page(&format!("/keys/loans/{loan}")).await;
     assert!(page.contains("借出中"));
     assert!(page.contains("客服专员 陈静"), "who handed it over");
+    // Sent again (a second click, the back button): said so, nothing redone.
+    let res = clerk
+        .post(&format!("/keys/loans/{loan}/hand-over"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = clerk.page(&format!("/keys/loans/{loan}")).await;
+    assert_eq!(
+        text_of(&page, ".flash").as_deref(),
+        Some("这张借用单的钥匙已经交付过，未重复交付。")
+    );
+    let lent: i64 = key_events::table
+        .filter(key_events::loan_id.eq(loan))
+        .filter(key_events::action.eq("lent"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(lent, 1);
 }
 
 #[tokio::test]
