@@ -62,10 +62,12 @@ async fn form(
         .filter(|d| d.status == "kept")
         .collect();
     let listed = listed_of(conn, &docs).await?;
+    let types = queries::doc_types(conn).await?;
     let body = BorrowForm {
         ctx: page.ctx(),
         archive,
         docs,
+        types,
         listed,
         input,
         errors,
@@ -784,7 +786,7 @@ pub async fn approval_details(
     let docs = queries::borrow_documents(conn, id).await?;
     let titles: Vec<String> = docs
         .iter()
-        .map(|d| format!("{} ({})", d.doc.title, d.doc_type.name(loc)))
+        .map(|d| d.doc_type.with_title(&d.doc.title, loc))
         .collect();
     Ok(vec![
         (

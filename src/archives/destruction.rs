@@ -694,11 +694,10 @@ pub async fn approval_details(
             (
                 format!("{}", i + 1),
                 format!(
-                    "{} {} · {} ({}) · {} · {}{}",
+                    "{} {} · {} · {} · {}{}",
                     r.label(),
                     r.resident_name,
-                    r.doc.title,
-                    r.doc_type.name(loc),
+                    r.doc_type.with_title(&r.doc.title, loc),
                     r.doc.received_on,
                     r.doc
                         .retain_until

@@ -31,6 +31,19 @@ impl DocType {
             _ => &self.name_zh,
         }
     }
+
+    /// A paper of this type as a reader names it: its title and, in brackets,
+    /// the type in the reader's language ("2号楼购房合同 (Purchase contract)");
+    /// a title that only repeats the type's name, in either language, is that
+    /// name in the reader's language.
+    pub fn with_title(&self, title: &str, loc: Locale) -> String {
+        let title = title.trim();
+        if title == self.name_zh || title == self.name_en {
+            self.name(loc).to_owned()
+        } else {
+            format!("{title} ({})", self.name(loc))
+        }
+    }
 }
 
 #[derive(Insertable)]
@@ -302,4 +315,37 @@ pub struct Witness {
     pub signed_name: String,
     pub signature_png: Option<Vec<u8>>,
     pub signed_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paper_is_named_by_its_title_and_type_and_a_bare_type_name_once() {
+        let t = DocType {
+            id: 1,
+            code: "purchase_contract".into(),
+            archive_kind: "owner".into(),
+            name_zh: "购房合同".into(),
+            name_en: "Purchase contract".into(),
+            position: 1,
+            required: true,
+            personal: false,
+            retention_event: "none".into(),
+            retention_years: None,
+            created_at: Utc::now(),
+        };
+        assert_eq!(
+            t.with_title("2号楼购房合同", Locale::En),
+            "2号楼购房合同 (Purchase contract)"
+        );
+        assert_eq!(
+            t.with_title("2号楼购房合同", Locale::ZhCn),
+            "2号楼购房合同 (购房合同)"
+        );
+        assert_eq!(t.with_title("购房合同", Locale::En), "Purchase contract");
+        assert_eq!(t.with_title(" 购房合同 ", Locale::ZhCn), "购房合同");
+        assert_eq!(t.with_title("Purchase contract", Locale::ZhCn), "购房合同");
+    }
 }

@@ -344,6 +344,8 @@ pub struct BorrowForm<'a> {
     pub ctx: &'a PageCtx,
     pub archive: Archive,
     pub docs: Vec<Document>,
+    /// Every document type, to name each of `docs`.
+    pub types: Vec<DocType>,
     /// Those of `docs` on an open destruction list: shown, not offered.
     pub listed: Vec<i64>,
     pub input: &'a BorrowInput,
@@ -352,6 +354,14 @@ pub struct BorrowForm<'a> {
 }
 
 impl BorrowForm<'_> {
+    /// A document as [`DocType::with_title`] names it.
+    pub fn doc_name(&self, d: &Document) -> String {
+        match self.types.iter().find(|t| t.id == d.type_id) {
+            Some(t) => t.with_title(&d.title, self.ctx.locale),
+            None => d.title.clone(),
+        }
+    }
+
     pub fn is_listed(&self, id: &i64) -> bool {
         self.listed.contains(id)
     }

@@ -2314,6 +2314,13 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
     let (status, form) = employee.page(&format!("/archives/{archive}/borrow")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("入伙通知书") && !form.contains("王小明"));
+    // Each paper is named by its type in the reader's language; a title that
+    // only repeats the type's name is not said twice.
+    let (_, en_form) = employee
+        .page(&format!("/archives/{archive}/borrow?lang=en"))
+        .await;
+    assert_eq!(texts_of(&en_form, "fieldset label"), ["Move-in notice"]);
+    employee.page("/?lang=zh-CN").await;
     // The archive itself and the registers stay with the archive staff.
     for path in [
         format!("/archives/{archive}"),
@@ -2353,6 +2360,7 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
     assert_eq!(location(&res), borrow);
     let (status, page) = employee.page(&borrow).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&page, "#f-documents").unwrap(), "入伙通知书");
     // Consulting for work needs no approval (住户档案管理规定 3(2)): it waits
     // for the keeper only.
     assert_eq!(text_of(&page, "#borrow-status").unwrap(), "已批准");
