@@ -48,9 +48,17 @@ pub fn parse(
         let own = expected.split_whitespace().last().unwrap_or(expected);
         let typed = normalise(name);
         if typed != normalise(expected) && typed != normalise(own) {
-            let text = errors
-                .locale()
-                .tf("signature.error.name_mismatch", &[("name", &expected)]);
+            // Say both where both pass, the person's own name first: it is
+            // what the field's hint asks for.
+            let loc = errors.locale();
+            let text = if own == expected {
+                loc.tf("signature.error.name_mismatch", &[("name", &expected)])
+            } else {
+                loc.tf(
+                    "signature.error.name_mismatch_either",
+                    &[("own", &own), ("full", &expected)],
+                )
+            };
             errors.add_text("sign_name", text);
         }
     }
@@ -130,6 +138,11 @@ mod tests {
                 &mut errors
             ),
             None
+        );
+        // The message names what the hint asks for first: the name alone.
+        assert_eq!(
+            errors.get("sign_name"),
+            "签字人姓名须与登记的姓名一致：请输入“王芳”（或“客服主任 王芳”）。"
         );
     }
 
