@@ -262,7 +262,10 @@ pub async fn print_book(
 
 #[derive(Deserialize)]
 pub struct PrintQuery {
-    v: Option<i32>,
+    /// A version's number; empty for the one in force. Anything else names no
+    /// version: 404, as `/handbook/{id}/v/{n}` answers.
+    #[serde(default)]
+    v: String,
 }
 
 /// GET /handbook/{id}/print[?v=N]
@@ -273,14 +276,17 @@ pub async fn print_document(
     query: Query<PrintQuery>,
 ) -> Result<HttpResponse, AppError> {
     let document = queries::document(&mut conn, path.into_inner()).await?;
-    let version = match query.v {
-        Some(n) => queries::published_version(&mut conn, document.id, n).await?,
-        // The version in force today, as the document's page shows it.
-        None => {
+    let version = match query.v.trim() {
+        "" => {
             let versions = queries::published_versions(&mut conn, document.id).await?;
+            // The version in force today, as the document's page shows it.
             current::in_force(&versions, page.ctx().today())
                 .cloned()
                 .ok_or(AppError::NotFound)?
+        }
+        n => {
+            let n: i32 = n.parse().map_err(|_| AppError::NotFound)?;
+            queries::published_version(&mut conn, document.id, n).await?
         }
     };
     let content = queries::content(&mut conn, version.id).await?;

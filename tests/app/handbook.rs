@@ -481,6 +481,11 @@ async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change
     );
     let (_, paper) = admin.page(&format!("/handbook/{id}/print?v=2")).await;
     assert!(text_of(&paper, ".not-yet").unwrap().contains("尚未生效"));
+    // A version that is no number, or none, is not found, as on its page.
+    for v in ["abc", "9", "2.5"] {
+        let path = format!("/handbook/{id}/print?v={v}");
+        assert_eq!(admin.page(&path).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
     // Search and the printed book follow the version in force.
     let (_, found) = admin.page("/handbook/search?q=罚款20元").await;
     assert!(texts_of(&found, ".hb-hits li").is_empty(), "{found}");
