@@ -43,6 +43,7 @@ pub async fn inbox(
 
 #[derive(Deserialize)]
 pub struct MineQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     before: Option<i64>,
 }
 

@@ -79,6 +79,7 @@ async fn form(
 
 #[derive(Deserialize)]
 pub struct PickQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     building: Option<i64>,
 }
 
@@ -549,6 +550,7 @@ pub async fn cancel(
 
 #[derive(Deserialize)]
 pub struct PageQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     before: Option<i64>,
     #[serde(default)]
     status: String,

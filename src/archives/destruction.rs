@@ -64,6 +64,7 @@ pub const STATUSES: [&str; 6] = [
 
 #[derive(Deserialize)]
 pub struct PageQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     before: Option<i64>,
     #[serde(default)]
     status: String,

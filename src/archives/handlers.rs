@@ -33,7 +33,9 @@ const PAGE: i64 = 50;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     after: Option<i64>,
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     building: Option<i64>,
 }
 

@@ -770,7 +770,9 @@ pub async fn publication_subject(
 
 #[derive(Deserialize)]
 pub struct DiffQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     from: Option<i32>,
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     to: Option<i32>,
 }
 

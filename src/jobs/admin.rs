@@ -59,6 +59,7 @@ impl RunList<'_> {
 
 #[derive(Deserialize)]
 pub struct ListQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     before: Option<i64>,
 }
 

@@ -31,6 +31,7 @@ pub const COPY_STATUSES: [&str; 5] = ["pending", "approved", "rejected", "withdr
 
 #[derive(Deserialize)]
 pub struct BeforeQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     before: Option<i64>,
     #[serde(default)]
     status: String,

@@ -24,6 +24,7 @@ use crate::web::{html, FieldErrors, Form, Query, UserPage};
 pub struct CabinetQuery {
     cabinet: Option<String>,
     /// Past counts before this one (keyset pages).
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     before: Option<i64>,
 }
 

@@ -21,6 +21,7 @@ const PAGE: i64 = 50;
 
 #[derive(Deserialize)]
 pub struct IssuesQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     before: Option<i64>,
     #[serde(default)]
     building: String,

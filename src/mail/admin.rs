@@ -105,6 +105,7 @@ impl MailShow<'_> {
 pub struct ListQuery {
     #[serde(default)]
     status: String,
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     before: Option<i64>,
 }
 

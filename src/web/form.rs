@@ -274,8 +274,22 @@ fn text_without_controls(s: String) -> String {
     }
 }
 
+/// A number of a query string (a list's cursor, a building's id, a version) for
+/// `#[serde(default, deserialize_with = "crate::web::form::number_or_none")]`:
+/// anything that is no number reads as none, so an address edited by hand or
+/// cut short shows the list unfiltered, or its first page, not an error page.
+pub fn number_or_none<'de, D, N>(d: D) -> Result<Option<N>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    N: std::str::FromStr,
+{
+    let text: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(text.and_then(|t| t.trim().parse().ok()))
+}
+
 /// The query string, as `web::Query` reads it but with stray controls dropped (see the
-/// module). A query that does not fit `T` is a 400 page.
+/// module). A query that does not fit `T` is a 400 page: its numbers take
+/// [`number_or_none`], so only a malformed string (bad percent-encoding) is.
 pub struct Query<T>(pub T);
 
 impl<T> Query<T> {

@@ -501,3 +501,42 @@ async fn a_connection_left_idle_a_while_is_still_open_for_the_next_request() {
         "{again:?}"
     );
 }
+
+/// A list's number in the address (a page's cursor, a building's id, a version)
+/// edited by hand or cut short shows the list, as the filters in words do: never
+/// an error page.
+#[tokio::test]
+async fn a_number_in_a_lists_address_that_is_no_number_shows_the_list() {
+    let app = TestApp::spawn().await;
+    for (role, paths) in [
+        (
+            Role::ArchiveKeeper,
+            &[
+                "/archives?building=abc&after=x",
+                "/archives/request?building=%E4%B8%80",
+                "/archives/borrows?before=zz",
+                "/archives/destructions?before=1.5",
+            ][..],
+        ),
+        (
+            Role::Admin,
+            &["/admin/mail?before=x", "/admin/jobs?before="][..],
+        ),
+        (
+            Role::CsSpecialist,
+            &[
+                "/approvals/mine?before=x",
+                "/keys/copies?before=x",
+                "/keys/issues?before=x",
+                "/keys/counts?before=-",
+            ][..],
+        ),
+    ] {
+        let b = app.login_as(role).await;
+        for path in paths {
+            let (status, page) = b.page(path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(text_of(&page, "h1").is_some(), "{path}");
+        }
+    }
+}
