@@ -74,27 +74,29 @@ pub async fn show(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let errors = FieldErrors::new(page.locale);
     render_show(
         &page,
         &mut conn,
         &config,
         id,
         String::new(),
-        "",
+        &errors,
         StatusCode::OK,
     )
     .await
 }
 
 /// The request's page as it stands, with the decision form's `comment` and, when
-/// the form came back, why (`error`).
+/// the form came back, why (`errors`: on `decision` for the form as a whole, on
+/// `comment` for the comment).
 async fn render_show(
     page: &UserPage,
     conn: &mut DbConn,
     config: &Config,
     id: i64,
     comment: String,
-    error: &'static str,
+    errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let req = queries::get_request(conn, id).await?;
@@ -137,7 +139,7 @@ async fn render_show(
         pending,
         may_decide,
         comment,
-        error,
+        errors,
     }
     .render()?;
     Ok(html(status, body))
@@ -175,18 +177,17 @@ pub async fn decide(
     let id = path.into_inner();
     let comment = input.comment.trim().to_owned();
     // Anything else comes back on the form, the comment as typed, with why.
-    // (A comment too long says so on its own field: see `views::Show`.)
-    let approve = match parse_decision(&input.decision) {
-        Some(_) if comment.chars().count() > COMMENT_MAX => Err(""),
-        Some(approve) => Ok(approve),
-        None => Err(page.t("approvals.error.decision")),
-    };
-    let approve = match approve {
-        Ok(approve) => approve,
-        Err(error) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render_show(&page, &mut conn, &config, id, comment, error, status).await;
-        }
+    let mut errors = FieldErrors::new(page.locale);
+    let approve = parse_decision(&input.decision);
+    if approve.is_none() {
+        errors.add("decision", "approvals.error.decision");
+    }
+    if comment.chars().count() > COMMENT_MAX {
+        errors.add("comment", "approvals.error.comment_too_long");
+    }
+    let Some(approve) = approve.filter(|_| errors.is_empty()) else {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_show(&page, &mut conn, &config, id, comment, &errors, status).await;
     };
     let me = page.user().id;
     let meta = page.meta();
@@ -245,18 +246,18 @@ pub async fn decide(
                     .decided_by
                     != Some(me) =>
         {
-            let error = page.t("approvals.already_decided");
+            errors.add("decision", "approvals.already_decided");
             let status = StatusCode::CONFLICT;
-            return render_show(&page, &mut conn, &config, id, comment, error, status).await;
+            return render_show(&page, &mut conn, &config, id, comment, &errors, status).await;
         }
         Err(Refusal::AlreadyDecided) => {
             flash(&session, "error", page.t("approvals.already_decided"))
         }
         Err(Refusal::NotYours) => return Err(AppError::Forbidden),
         Err(Refusal::Changed) => {
-            let error = page.t("approvals.changed_since");
+            errors.add("decision", "approvals.changed_since");
             let status = StatusCode::CONFLICT;
-            return render_show(&page, &mut conn, &config, id, comment, error, status).await;
+            return render_show(&page, &mut conn, &config, id, comment, &errors, status).await;
         }
     }
     Ok(see_other(&format!("/approvals/{id}")))

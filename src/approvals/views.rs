@@ -69,19 +69,12 @@ pub struct Show<'a> {
     pub subject_url: String,
     /// The decision form's comment as sent, kept when the form comes back.
     pub comment: String,
-    /// Why the decision form came back, if it did.
-    pub error: &'static str,
+    /// Why the decision form came back, if it did: `decision` for the form,
+    /// `comment` for its comment.
+    pub errors: &'a FieldErrors,
 }
 
 impl Show<'_> {
-    /// The comment sent back for being too long says so on its field.
-    pub fn comment_error(&self) -> &'static str {
-        if self.comment.chars().count() > super::handlers::COMMENT_MAX {
-            self.ctx.t("approvals.error.comment_too_long")
-        } else {
-            ""
-        }
-    }
     pub fn status(&self, s: &str) -> &'static str {
         status_label(self.ctx, s)
     }
