@@ -157,12 +157,23 @@ pub struct DecideInput {
     version: Option<i32>,
 }
 
-fn parse_decision(decision: &str) -> Option<bool> {
-    match decision {
+/// The decision of a form (the site's or the mailed link's): approve (true) or
+/// reject, with a comment of at most [`COMMENT_MAX`]; `None` with a message on
+/// `decision` or `comment` in `errors` otherwise.
+fn decision_of(decision: &str, comment: &str, errors: &mut FieldErrors) -> Option<bool> {
+    let approve = match decision {
         "approve" => Some(true),
         "reject" => Some(false),
-        _ => None,
+        _ => {
+            errors.add("decision", "approvals.error.decision");
+            None
+        }
+    };
+    if comment.chars().count() > COMMENT_MAX {
+        errors.add("comment", "approvals.error.comment_too_long");
+        return None;
     }
+    approve
 }
 
 /// POST /approvals/{id}/decide: approve or reject from the site.
@@ -178,14 +189,7 @@ pub async fn decide(
     let comment = input.comment.trim().to_owned();
     // Anything else comes back on the form, the comment as typed, with why.
     let mut errors = FieldErrors::new(page.locale);
-    let approve = parse_decision(&input.decision);
-    if approve.is_none() {
-        errors.add("decision", "approvals.error.decision");
-    }
-    if comment.chars().count() > COMMENT_MAX {
-        errors.add("comment", "approvals.error.comment_too_long");
-    }
-    let Some(approve) = approve.filter(|_| errors.is_empty()) else {
+    let Some(approve) = decision_of(&input.decision, &comment, &mut errors) else {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return render_show(&page, &mut conn, &config, id, comment, &errors, status).await;
     };
@@ -487,14 +491,7 @@ pub async fn link_decide(
     let me = page.user().id;
     let comment_in = input.comment.trim().to_owned();
     let mut errors = FieldErrors::new(page.locale);
-    let approve = parse_decision(&input.decision);
-    if approve.is_none() {
-        errors.add("decision", "approvals.error.decision");
-    }
-    if comment_in.chars().count() > COMMENT_MAX {
-        errors.add("comment", "approvals.error.comment_too_long");
-    }
-    let Some(approve) = approve.filter(|_| errors.is_empty()) else {
+    let Some(approve) = decision_of(&input.decision, &comment_in, &mut errors) else {
         let state = links::inspect(&mut conn, &token, Utc::now(), false).await?;
         return render_link(
             &mut conn,
