@@ -182,17 +182,26 @@ fn is_stray_control(c: u8) -> bool {
 }
 
 /// How many bytes at `i` spell a stray control character, raw or escaped
-/// (`%1B`); none otherwise.
+/// (`%1B`), or the carriage return of a line end; none otherwise. A text area
+/// sends each line end as CR LF (HTML's form encoding) while the browser's
+/// `maxlength` counts it as one character, as the server's limits do: the CR
+/// before an LF is dropped, so 500 characters typed are 500 read, and text is
+/// stored with LF line ends whatever sent it.
 fn control_at(bytes: &[u8], i: usize) -> Option<usize> {
-    if is_stray_control(bytes[i]) {
+    let escaped = |at: usize| -> Option<u8> {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes.get(at..at + 3) {
+            Some([b'%', h, l]) => Some((hex(*h)? * 16 + hex(*l)?) as u8),
+            _ => None,
+        }
+    };
+    let lf_at = |at: usize| bytes.get(at) == Some(&b'\n') || escaped(at) == Some(b'\n');
+    if is_stray_control(bytes[i]) || (bytes[i] == b'\r' && lf_at(i + 1)) {
         return Some(1);
     }
-    let hex = |b: u8| (b as char).to_digit(16);
-    match bytes.get(i..i + 3) {
-        Some([b'%', h, l]) => {
-            let c = hex(*h)? * 16 + hex(*l)?;
-            is_stray_control(c as u8).then_some(3)
-        }
+    match escaped(i)? {
+        c if is_stray_control(c) => Some(3),
+        b'\r' if lf_at(i + 3) => Some(3),
         _ => None,
     }
 }
@@ -263,8 +272,14 @@ pub fn half_width(value: &str) -> Option<String> {
     )
 }
 
-/// A decoded text without stray control characters (see [`is_stray_control`]).
+/// A decoded text without stray control characters (see [`is_stray_control`]),
+/// its line ends LF (see [`control_at`]).
 fn text_without_controls(s: String) -> String {
+    let s = if s.contains("\r\n") {
+        s.replace("\r\n", "\n")
+    } else {
+        s
+    };
     if s.bytes().any(is_stray_control) {
         s.chars()
             .filter(|c| !(c.is_ascii() && is_stray_control(*c as u8)))
@@ -544,11 +559,26 @@ mod tests {
     fn stray_controls_are_dropped_and_lines_kept() {
         assert_eq!(
             &*without_controls(b"a=%1B%5B31mx%07%7F&b=l1%0D%0Al2%09t"),
-            b"a=%5B31mx&b=l1%0D%0Al2%09t"
+            b"a=%5B31mx&b=l1%0Al2%09t"
         );
         assert!(matches!(without_controls(b"a=l1%0Al2"), Cow::Borrowed(_)));
         assert_eq!(&*without_controls(b"a=\x01x\ny"), b"a=x\ny");
         assert_eq!(text_without_controls("a\u{1b}[0m\nb".into()), "a[0m\nb");
+    }
+
+    #[test]
+    fn a_line_end_is_one_character_as_the_browser_counts_it() {
+        // CR LF as a text area sends it, escaped either way or raw: LF.
+        assert_eq!(&*without_controls(b"a=x%0d%0Ay%0D%0a"), b"a=x%0Ay%0a");
+        assert_eq!(&*without_controls(b"a=x\r\ny"), b"a=x\ny");
+        assert_eq!(&*without_controls(b"a=x%0D\ny"), b"a=x\ny");
+        // A CR alone is a line end of its own (old Macs): it stays.
+        assert_eq!(&*without_controls(b"a=x%0Dy%0D"), b"a=x%0Dy%0D");
+        assert_eq!(text_without_controls("x\r\ny\rz".into()), "x\ny\rz");
+        let read: Vec<(String, String)> =
+            read_form(b"c=%E5%90%8C%E6%84%8F%0D%0A%E5%90%8C%E6%84%8F", false).unwrap();
+        let text = &read[0].1;
+        assert_eq!(text.chars().count(), 5, "{text:?}");
     }
 
     #[test]

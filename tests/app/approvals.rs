@@ -1911,4 +1911,26 @@ async fn a_decision_the_form_cannot_take_comes_back_with_the_comment() {
         .await
         .unwrap();
     assert_eq!(status, "pending");
+
+    // Ten lines of 49 characters are 499 as the browser counts them (its line
+    // ends, sent as CR LF, one each): taken, and kept with LF line ends.
+    let lines = vec!["意".repeat(49); 10].join("\r\n");
+    let res = supervisor
+        .post(
+            &format!("{page}/decide"),
+            &[
+                ("task_id", &task),
+                ("decision", "approve"),
+                ("comment", &lines),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let kept: String = approval_events::table
+        .filter(approval_events::action.eq("approved"))
+        .select(approval_events::comment)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(kept, lines.replace("\r\n", "\n"));
 }
