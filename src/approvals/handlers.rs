@@ -176,6 +176,16 @@ fn decision_of(decision: &str, comment: &str, errors: &mut FieldErrors) -> Optio
     approve
 }
 
+/// What a decision's confirmation says: approved and passed on to the next
+/// step's approver, approved, or rejected (the last two end the request).
+fn done_key(request: &super::models::Request, approve: bool) -> &'static str {
+    match (approve, request.status.as_str()) {
+        (true, "pending") => "approvals.done_passed_on",
+        (true, _) => "approvals.done_approved",
+        (false, _) => "approvals.done_rejected",
+    }
+}
+
 /// POST /approvals/{id}/decide: approve or reject from the site.
 pub async fn decide(
     page: UserPage,
@@ -231,15 +241,7 @@ pub async fn decide(
         })
         .await?;
     match result {
-        Ok(_) => flash(
-            &session,
-            "ok",
-            page.t(if approve {
-                "approvals.done_approved"
-            } else {
-                "approvals.done_rejected"
-            }),
-        ),
+        Ok(req) => flash(&session, "ok", page.t(done_key(&req, approve))),
         // Decided meanwhile by someone else (a colleague, a deputy): a comment
         // typed stays on the page to copy. A second click of one's own decision,
         // or no comment: the page as it is now.
@@ -471,7 +473,8 @@ pub struct LinkInput {
 }
 
 enum LinkOutcome {
-    Decided(i64, bool),
+    /// The request, and its confirmation's catalog key ([`done_key`]).
+    Decided(i64, &'static str),
     Refused(Box<State>),
     NotYours,
 }
@@ -542,7 +545,7 @@ pub async fn link_decide(
                         json!({ "task": task.id, "via": "email" }),
                     )
                     .await?;
-                    Ok(LinkOutcome::Decided(req.id, approve))
+                    Ok(LinkOutcome::Decided(req.id, done_key(&req, approve)))
                 }
                 Err(Refusal::NotYours) => Ok(LinkOutcome::NotYours),
                 // Decided, or edited, since the link was looked at: the page
@@ -554,16 +557,8 @@ pub async fn link_decide(
         })
         .await?;
     match outcome {
-        LinkOutcome::Decided(id, approve) => {
-            flash(
-                &session,
-                "ok",
-                page.t(if approve {
-                    "approvals.done_approved"
-                } else {
-                    "approvals.done_rejected"
-                }),
-            );
+        LinkOutcome::Decided(id, done) => {
+            flash(&session, "ok", page.t(done));
             Ok(see_other(&format!("/approvals/{id}")))
         }
         LinkOutcome::Refused(state) => {

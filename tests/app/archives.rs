@@ -1122,6 +1122,12 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
     assert_eq!(doc_status(&app, doc).await, "kept");
 
     decide(&app, &supervisor, request).await;
+    // The reviewer is told the request goes on, not that the keeper hears.
+    let (_, told) = supervisor.page(&format!("/approvals/{request}")).await;
+    assert_eq!(
+        text_of(&told, ".flash").as_deref(),
+        Some("已同意。申请已转到下一步审批，全部同意后申请人会收到邮件通知。")
+    );
     let (_, page) = keeper.page(&list).await;
     assert_eq!(
         text_of(&page, "#destruction-status").unwrap(),
@@ -1129,6 +1135,11 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
         "reviewed, not yet approved"
     );
     decide(&app, &manager, request).await;
+    let (_, told) = manager.page(&format!("/approvals/{request}")).await;
+    assert_eq!(
+        text_of(&told, ".flash").as_deref(),
+        Some("已同意。申请人会收到邮件通知。")
+    );
     let (_, page) = keeper.page(&list).await;
     assert_eq!(
         text_of(&page, "#destruction-status").unwrap(),
