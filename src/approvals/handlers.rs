@@ -108,16 +108,7 @@ async fn render_show(
     let trail = queries::trail(conn, req.id).await?;
     let pending = queries::pending_task(conn, req.id).await?;
     let may_decide = match &pending {
-        // Neither the requester nor the person it is for decides it, nor, as
-        // a deputy, whoever decided an earlier step (see `engine::decide`).
-        Some(_) if req.requester_id == me || req.party_id == Some(me) => false,
-        Some(t) => {
-            t.approver_id == me
-                || (queries::is_deputy(conn, me, t.approver_id, config.today()).await?
-                    && !queries::earlier_deciders(conn, req.id, t.step)
-                        .await?
-                        .contains(&me))
-        }
+        Some(t) => may_decide(conn, me, &req, t, config.today()).await?,
         None => false,
     };
     let mut ids: Vec<i64> = trail
@@ -143,6 +134,26 @@ async fn render_show(
     }
     .render()?;
     Ok(html(status, body))
+}
+
+/// Whether `me` may decide `task` of `req` today, as [`engine::decide`] will
+/// check: its approver, or their deputy for the day; never the requester or the
+/// person the request is for, nor, as a deputy, whoever decided an earlier step.
+async fn may_decide(
+    conn: &mut diesel_async::AsyncPgConnection,
+    me: i64,
+    req: &super::models::Request,
+    task: &super::models::Task,
+    today: chrono::NaiveDate,
+) -> Result<bool, AppError> {
+    if req.requester_id == me || req.party_id == Some(me) {
+        return Ok(false);
+    }
+    Ok(task.approver_id == me
+        || (queries::is_deputy(conn, me, task.approver_id, today).await?
+            && !queries::earlier_deciders(conn, req.id, task.step)
+                .await?
+                .contains(&me)))
 }
 
 #[derive(Deserialize)]
@@ -390,10 +401,22 @@ async fn render_link(
     let mut details = Vec::new();
     let mut due = None;
     let mut on_behalf_of = String::new();
-    if let State::Valid { link, task, req } = &state {
-        if link.user_id != me {
-            name = "wrong_user";
-            message = page.t("approvals.link.wrong_user").to_owned();
+    // Someone else's link says nothing of the request, whatever became of it.
+    if state.link().is_some_and(|link| link.user_id != me) {
+        name = "wrong_user";
+        message = page.t("approvals.link.wrong_user").to_owned();
+    } else if let State::Valid { task, req, .. } = &state {
+        if !may_decide(conn, me, req, task, config.today()).await? {
+            // Their own link, but no longer theirs to decide: a deputyship
+            // ended or removed since the mail, say.
+            name = "not_theirs_now";
+            let key = if task.approver_id == me {
+                "approvals.link.cannot_decide"
+            } else {
+                "approvals.link.deputy_ended"
+            };
+            let who = queries::person(conn, task.approver_id).await?.display_name;
+            message = page.tf(key, &[("name", &who)]);
         } else {
             requester = queries::person(conn, req.requester_id).await?.display_name;
             details = super::request_details(conn, req, page.locale).await?;
@@ -405,10 +428,9 @@ async fn render_link(
             view_req = Some(req.clone());
         }
     }
-    let _ = config;
     let status = match name {
         "valid" => status_ok,
-        "wrong_user" => StatusCode::FORBIDDEN,
+        "wrong_user" | "not_theirs_now" => StatusCode::FORBIDDEN,
         _ => StatusCode::GONE,
     };
     let body = LinkPage {
@@ -547,7 +569,10 @@ pub async fn link_decide(
                     .await?;
                     Ok(LinkOutcome::Decided(req.id, done_key(&req, approve)))
                 }
-                Err(Refusal::NotYours) => Ok(LinkOutcome::NotYours),
+                // Their link, but not theirs to decide now (the page says why).
+                Err(Refusal::NotYours) => Ok(LinkOutcome::Refused(Box::new(
+                    links::inspect(conn, &token, now, false).await?,
+                ))),
                 // Decided, or edited, since the link was looked at: the page
                 // says which.
                 Err(Refusal::AlreadyDecided | Refusal::Changed) => Ok(LinkOutcome::Refused(

@@ -55,6 +55,20 @@ pub enum State {
     },
 }
 
+impl State {
+    /// The link looked at, when there is one.
+    pub fn link(&self) -> Option<&Link> {
+        match self {
+            State::Unknown => None,
+            State::Used { link, .. }
+            | State::Closed { link, .. }
+            | State::Outdated { link, .. }
+            | State::Expired { link }
+            | State::Valid { link, .. } => Some(link),
+        }
+    }
+}
+
 /// Stores the link of `token` (a [`crate::web::context::new_token`], in clear only
 /// in the mail that carries it; its hash is what is kept) for `user_id` to decide
 /// `task_id`.

@@ -645,6 +645,17 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
     .await
     .unwrap();
     assert_eq!(signed[0].2, "工程部经理 刘洋（代 客服主管 李强）");
+    // Another request reaches the deputy by mail before the supervisor is back.
+    file_leave_from(&employee, 4).await;
+    worker(&app).drain().await.unwrap();
+    let links: Vec<String> = smtp
+        .to(&mail_of(Role::EngineeringManager))
+        .iter()
+        .map(|m| link_in(&m.text))
+        .filter(|l| *l != link)
+        .collect();
+    assert_eq!(links.len(), 1, "{links:?}");
+    let later = links[0].clone();
     // The supervisor is back: the deputy is removed, and no one else can remove it.
     let mut conn = app.db().await;
     let deputy_row: i64 = kefu::schema::approval_deputies::table
@@ -667,6 +678,37 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
     let (_, list) = supervisor.page("/approvals/deputies").await;
     assert!(list.contains("尚未指定代理人"));
     assert!(text_of(&page, ".trail").unwrap().contains("邮件链接"));
+    // A link used already tells no one else what became of the request.
+    let (status, shown) = supervisor.page(&link).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        text_of(&shown, ".link-state strong").as_deref(),
+        Some("此链接是发给另一位审批人的。请用收到邮件的账户登录。")
+    );
+    // The former deputy's link says the deputyship ended, offers no form, and
+    // decides nothing when sent all the same.
+    let ended = "您代 客服主管 李强 审批的期限已结束或已被取消，此链接不再有效。\
+                 这项申请由 客服主管 李强 或其现在的代理人审批。";
+    let (status, shown) = deputy.page(&later).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        text_of(&shown, ".link-state strong").as_deref(),
+        Some(ended)
+    );
+    assert!(text_of(&shown, "form.decide").is_none());
+    let res = deputy
+        .post(&later, &[("decision", "approve"), ("comment", "")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let sent = res.text().await.unwrap();
+    assert_eq!(text_of(&sent, ".link-state strong").as_deref(), Some(ended));
+    let pending: i64 = approval_tasks::table
+        .filter(approval_tasks::status.eq("pending"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(pending, 1, "the second request still waits");
 }
 
 #[tokio::test]
