@@ -715,17 +715,27 @@ pub async fn add_deputy(
         _ => {}
     }
     let deputy = deputy.map(|(d, _)| d);
-    let starts = crate::web::form::date(&input.starts_on);
-    let ends = crate::web::form::date(&input.ends_on);
-    if starts.is_none() {
-        errors.add("starts_on", "approvals.error.date");
-    }
-    if ends.is_none() {
-        errors.add("ends_on", "approvals.error.date");
-    }
+    let mut day = |field: &'static str, text: &str| {
+        let d = crate::web::form::date(text);
+        if text.trim().is_empty() {
+            errors.add(field, "approvals.error.date_missing");
+        } else if d.is_none() {
+            errors.add(field, "approvals.error.date");
+        }
+        d
+    };
+    let starts = day("starts_on", &input.starts_on);
+    let ends = day("ends_on", &input.ends_on);
     if let (Some(s), Some(e)) = (starts, ends) {
         if e < s {
             errors.add("ends_on", "approvals.error.date_order");
+        } else if e < page.today() {
+            errors.add("ends_on", "approvals.error.date_past");
+        } else if let Some(d) = deputy {
+            // The same deputy for days already given them: nothing to add.
+            if queries::deputyship_overlaps(&mut conn, me, d, s, e).await? {
+                errors.add("starts_on", "approvals.error.deputy_overlap");
+            }
         }
     }
     let (Some(deputy), Some(starts), Some(ends), Some(token), true) =

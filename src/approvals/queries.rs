@@ -683,6 +683,25 @@ pub async fn end_deputyships_without_post(
     Ok(removed + ended)
 }
 
+/// Whether `user` already named `deputy` for any day of `[starts, ends]`.
+pub async fn deputyship_overlaps(
+    conn: &mut AsyncPgConnection,
+    user: i64,
+    deputy: i64,
+    starts: NaiveDate,
+    ends: NaiveDate,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        approval_deputies::table
+            .filter(approval_deputies::user_id.eq(user))
+            .filter(approval_deputies::deputy_id.eq(deputy))
+            .filter(approval_deputies::starts_on.le(ends))
+            .filter(approval_deputies::ends_on.ge(starts)),
+    ))
+    .get_result(conn)
+    .await
+}
+
 pub async fn add_deputy(
     conn: &mut AsyncPgConnection,
     user: i64,

@@ -1782,6 +1782,53 @@ async fn only_a_colleague_in_a_deciding_post_stands_in() {
     assert_eq!(named, 0);
 }
 
+/// A deputyship's dates: both given, not over before today, and not a second
+/// time for days the same deputy already has.
+#[tokio::test]
+async fn a_deputyship_needs_its_dates_a_day_to_come_and_no_repeat() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let name = async |starts: &str, ends: &str| {
+        supervisor
+            .submit(
+                "/approvals/deputies",
+                "/approvals/deputies",
+                &[
+                    ("deputy", "manager"),
+                    ("starts_on", starts),
+                    ("ends_on", ends),
+                ],
+            )
+            .await
+    };
+    for (starts, ends, field, message) in [
+        ("", "", "#e-starts_on", "请填写日期（YYYY-MM-DD）。"),
+        (
+            &day(-30) as &str,
+            &day(-26) as &str,
+            "#e-ends_on",
+            "结束日期已过：代理期限须包含今天或以后的日子。",
+        ),
+    ] {
+        let res = name(starts, ends).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{starts}");
+        let page = res.text().await.unwrap();
+        assert_eq!(text_of(&page, field).as_deref(), Some(message), "{starts}");
+    }
+    assert_eq!(name(&day(0), &day(4)).await.status(), StatusCode::SEE_OTHER);
+    // The same deputy again for some of those days, from a fresh form.
+    let res = name(&day(3), &day(8)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&page, "#e-starts_on").as_deref(),
+        Some("这段时间内已指定此人为代理人，无需重复指定。")
+    );
+    // The days after are theirs to add.
+    assert_eq!(name(&day(5), &day(8)).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(deputyships_of(&app, "supervisor").await.len(), 2);
+}
+
 /// The deputyships of `principal` as (deputy's username, starts, ends), oldest first.
 async fn deputyships_of(app: &TestApp, principal: &str) -> Vec<(String, NaiveDate, NaiveDate)> {
     use kefu::schema::approval_deputies as d;
