@@ -693,7 +693,7 @@ pub async fn approval_details(
         .enumerate()
         .map(|(i, r)| {
             (
-                format!("{}", i + 1),
+                loc.tf("archives.paper_no", &[("no", &(i + 1))]),
                 format!(
                     "{} {} · {} · {} · {}{}",
                     r.label(),

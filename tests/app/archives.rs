@@ -1128,6 +1128,10 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
         text_of(&told, ".flash").as_deref(),
         Some("已同意。申请已转到下一步审批，全部同意后申请人会收到邮件通知。")
     );
+    assert!(
+        texts_of(&told, "dl.details dt").contains(&"第 1 份".to_owned()),
+        "each paper of the list is named as one"
+    );
     let (_, page) = keeper.page(&list).await;
     assert_eq!(
         text_of(&page, "#destruction-status").unwrap(),
