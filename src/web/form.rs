@@ -361,7 +361,7 @@ impl FieldErrors {
     /// A text field trimmed, with its message when it is required and empty
     /// (`<section>.error.<field>`, or the section's `<section>.error.required`
     /// where the catalog has no message of the field's own) or longer than `max`
-    /// characters (`<section>.error.too_long`).
+    /// characters (`form.too_long`, with the limit).
     pub fn text(
         &mut self,
         section: &str,
@@ -379,7 +379,12 @@ impl FieldErrors {
                 self.add(field, &format!("{section}.error.required"));
             }
         } else if v.chars().count() > max {
-            self.add(field, &format!("{section}.error.too_long"));
+            // The limit, and how far over it the text is, for every form alike.
+            let count = v.chars().count();
+            let text = self
+                .locale
+                .tf("form.too_long", &[("max", &max), ("count", &count)]);
+            self.add_text(field, text);
         }
         v.to_owned()
     }
@@ -603,7 +608,7 @@ mod tests {
         assert_eq!(errors.text("contracts", "buyer", " 王芳 ", 2, true), "王芳");
         assert!(!errors.has("buyer"));
         errors.text("contracts", "agent", "安居房产中介", 2, false);
-        assert_eq!(errors.get("agent"), "内容太长。");
+        assert_eq!(errors.get("agent"), "最多 2 个字，现在是 6 个字。");
     }
 
     #[test]

@@ -2779,8 +2779,10 @@ async fn a_hold_needs_a_reason_kept_on_record_and_a_second_click_records_it_once
         (format!("/archives/documents/{doc}"), Some(doc)),
     ] {
         // No reason, or one too long: the page comes back saying so, the input kept.
-        for (reason, message) in [(" ", "请填写冻结原因。"), (long.as_str(), "内容过长。")]
-        {
+        for (reason, message) in [
+            (" ", "请填写冻结原因。"),
+            (long.as_str(), "最多 200 个字，现在是 201 个字。"),
+        ] {
             let res = keeper
                 .post(
                     &format!("{page}/hold"),
