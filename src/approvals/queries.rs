@@ -300,15 +300,7 @@ pub async fn is_deputy(
     user: i64,
     day: NaiveDate,
 ) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        approval_deputies::table
-            .filter(approval_deputies::user_id.eq(user))
-            .filter(approval_deputies::deputy_id.eq(deputy))
-            .filter(approval_deputies::starts_on.le(day))
-            .filter(approval_deputies::ends_on.ge(day)),
-    ))
-    .get_result(conn)
-    .await
+    deputyship_overlaps(conn, user, deputy, day, day).await
 }
 
 pub async fn get_request(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Request> {
