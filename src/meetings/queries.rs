@@ -167,11 +167,19 @@ pub async fn attendance(
 }
 
 /// What each correction of the record replaced, oldest first: who corrected
-/// it, when, and the attendance as it stood before (name, status), from the
-/// audit log where each correction keeps it.
+/// it, when, and the record as it stood before (its kind, time, place, chair,
+/// topic, minutes and attendance by name and status), from the audit log where
+/// each correction keeps it.
 pub struct Replaced {
     pub by: String,
     pub at: DateTime<Utc>,
+    pub kind: String,
+    /// When it was held, if the log says (it always has).
+    pub held: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub place: String,
+    /// The chair's name, if the log names someone who still exists.
+    pub chair: Option<String>,
+    pub chair_id: Option<i64>,
     pub attendance: Vec<(String, String)>,
     pub topic: String,
     pub minutes: String,
@@ -195,32 +203,51 @@ pub async fn corrections(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<V
         .await?;
     // The newest hundred, oldest first; corrections logged before the record
     // was kept with them say nothing of it and are left out.
-    Ok(rows
+    let mut replaced: Vec<Replaced> = rows
         .into_iter()
         .rev()
         .filter(|(_, _, details)| details["before"].is_object())
         .map(|(at, by, details)| {
             let before = &details["before"];
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+            let time = |k: &str| serde_json::from_value::<DateTime<Utc>>(before[k].clone()).ok();
             let attendance = before["attendance"]
                 .as_array()
                 .map(|a| {
                     a.iter()
-                        .map(|p| {
-                            let text = |k: &str| p[k].as_str().unwrap_or_default().to_owned();
-                            (text("name"), text("status"))
-                        })
+                        .map(|p| (text(&p["name"]), text(&p["status"])))
                         .collect()
                 })
                 .unwrap_or_default();
             Replaced {
                 by: by.unwrap_or_default(),
                 at,
+                kind: text(&before["kind"]),
+                held: time("started_at").zip(time("ended_at")),
+                place: text(&before["place"]),
+                chair: None,
+                chair_id: before["chair"].as_i64(),
                 attendance,
-                topic: before["topic"].as_str().unwrap_or_default().to_owned(),
-                minutes: before["minutes"].as_str().unwrap_or_default().to_owned(),
+                topic: text(&before["topic"]),
+                minutes: text(&before["minutes"]),
             }
         })
-        .collect())
+        .collect();
+    // The chairs' names, in one read.
+    let ids: Vec<i64> = replaced.iter().filter_map(|r| r.chair_id).collect();
+    if !ids.is_empty() {
+        let names: HashMap<i64, String> = users::table
+            .filter(users::id.eq_any(&ids))
+            .select((users::id, users::display_name))
+            .load::<(i64, String)>(conn)
+            .await?
+            .into_iter()
+            .collect();
+        for r in &mut replaced {
+            r.chair = r.chair_id.and_then(|id| names.get(&id).cloned());
+        }
+    }
+    Ok(replaced)
 }
 
 /// The staff a record may list and name as its chair: every active user, and

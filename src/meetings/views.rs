@@ -1,4 +1,5 @@
 use askama::Template;
+use chrono::{DateTime, Utc};
 
 use super::forms::MeetingInput;
 use super::models::{Counts, Meeting, MeetingLine, MeetingRecord};
@@ -145,8 +146,13 @@ macro_rules! meeting_text {
 
 /// When the meeting was held, as the register writes it: 2026-11-30 08:05–08:30.
 pub fn held(m: &Meeting, ctx: &PageCtx) -> String {
-    let start = ctx.datetime(&m.started_at);
-    let end = ctx.datetime(&m.ended_at);
+    held_between(&m.started_at, &m.ended_at, ctx)
+}
+
+/// "2026-11-30 09:00–09:30", or both days when it ran past midnight.
+fn held_between(start: &DateTime<Utc>, end: &DateTime<Utc>, ctx: &PageCtx) -> String {
+    let start = ctx.datetime(start);
+    let end = ctx.datetime(end);
     match (start.split_once(' '), end.split_once(' ')) {
         (Some((d1, t1)), Some((d2, t2))) if d1 == d2 => format!("{d1} {t1}–{t2}"),
         _ => format!("{start} – {end}"),
@@ -244,6 +250,53 @@ impl MeetingShow<'_> {
             .map(|(name, status)| format!("{name} {}", self.att_label(status)))
             .collect::<Vec<_>>()
             .join(self.ctx.t("paper.list_separator"))
+    }
+    /// What correction `i` changed besides the topic, minutes and attendance,
+    /// as it stood before ("时间：…", "地点：…", "主持人：…"): each field that
+    /// differs from what the next correction replaced, or from the record as
+    /// it stands after the last one.
+    pub fn changed(&self, i: &usize) -> Vec<String> {
+        let i = *i;
+        let Some(c) = self.corrections.get(i) else {
+            return Vec::new();
+        };
+        let m = &self.record.meeting;
+        let (kind, held, place, chair) = match self.corrections.get(i + 1) {
+            Some(n) => (n.kind.as_str(), n.held, n.place.as_str(), n.chair_id),
+            None => (
+                m.kind.as_str(),
+                Some((m.started_at, m.ended_at)),
+                m.place.as_str(),
+                Some(m.chair_id),
+            ),
+        };
+        let field = |key: &str, value: &str| {
+            format!("{}{}{value}", self.ctx.t(key), self.ctx.t("paper.colon"))
+        };
+        let mut changed = Vec::new();
+        if !c.kind.is_empty() && c.kind != kind {
+            changed.push(field("meetings.kind_label", self.kind_label(&c.kind)));
+        }
+        if let Some((start, end)) = c.held.filter(|h| Some(*h) != held) {
+            changed.push(field(
+                "meetings.time",
+                &held_between(&start, &end, self.ctx),
+            ));
+        }
+        if c.place != place {
+            let none = self.ctx.t("meetings.no_place");
+            changed.push(field(
+                "meetings.place",
+                if c.place.is_empty() { none } else { &c.place },
+            ));
+        }
+        if c.chair_id.is_some() && c.chair_id != chair {
+            changed.push(field(
+                "meetings.chair",
+                c.chair.as_deref().unwrap_or_default(),
+            ));
+        }
+        changed
     }
     pub fn held(&self) -> String {
         held(&self.record.meeting, self.ctx)

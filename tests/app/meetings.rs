@@ -494,7 +494,17 @@ async fn a_record_is_corrected_and_a_correction_made_meanwhile_is_not_lost() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(text_of(&theirs, "#f-minutes").unwrap(), "初稿");
     let (_, mine) = supervisor.page(&edit).await;
-    let res = send_form(&supervisor, &mine, &edit, &[("minutes", "主管的更正")]).await;
+    let res = send_form(
+        &supervisor,
+        &mine,
+        &edit,
+        &[
+            ("minutes", "主管的更正"),
+            ("place", "服务中心会议室"),
+            ("end", "00:30"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), path);
     let (_, page) = supervisor.page(&path).await;
@@ -541,6 +551,20 @@ async fn a_record_is_corrected_and_a_correction_made_meanwhile_is_not_lost() {
     );
     assert!(
         kept[1].contains("服务中心经理 张伟") && kept[1].contains("主管的更正"),
+        "{kept:?}"
+    );
+    // What else a correction changed reads as it stood: the supervisor's
+    // moved the place and the end, the manager's (from the form read before)
+    // moved them back.
+    assert!(
+        kept[0].contains("地点：（未填）")
+            && kept[0].contains(&format!("时间：{today} 00:00–00:01")),
+        "{kept:?}"
+    );
+    assert!(
+        kept[1].contains("地点：服务中心会议室")
+            && kept[1].contains(&format!("时间：{today} 00:00–00:30"))
+            && !kept[1].contains("主持人"),
         "{kept:?}"
     );
     let audited: i64 = audit_log::table
