@@ -5,6 +5,8 @@
 //! with an expiry. Opening it (GET/HEAD) only shows; deciding is a POST from a
 //! signed-in session of that recipient with its CSRF token, and the token is
 //! consumed in the same transaction as the decision.
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -105,6 +107,32 @@ pub fn well_formed(token: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// `text` with the token of every approval link in it hidden
+/// ("/approvals/link/…"): a mail as anyone but its recipient may read it. The
+/// outbox keeps the token in clear only so that the mail can be sent.
+pub fn hide_tokens(text: &str) -> Cow<'_, str> {
+    const AT: &str = "/approvals/link/";
+    if !text.contains(AT) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(AT) {
+        let (head, tail) = rest.split_at(i + AT.len());
+        out.push_str(head);
+        let len = tail
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+            .count();
+        if len > 0 {
+            out.push('…');
+        }
+        rest = &tail[len..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 /// Looks the link up and judges it at `now`. With `lock`, the link row stays
 /// locked until the transaction ends, so only one POST can use it.
 pub async fn inspect(
@@ -146,7 +174,21 @@ pub async fn inspect(
 
 #[cfg(test)]
 mod tests {
-    use super::well_formed;
+    use super::{hide_tokens, well_formed};
+
+    #[test]
+    fn a_mails_approval_tokens_are_hidden_and_the_rest_kept() {
+        let t = "ab".repeat(32);
+        let text = format!(
+            "打开 http://x/approvals/link/{t} 审批。\n<a href=\"http://x/approvals/link/{t}\">审批</a>"
+        );
+        assert_eq!(
+            hide_tokens(&text),
+            "打开 http://x/approvals/link/… 审批。\n<a href=\"http://x/approvals/link/…\">审批</a>"
+        );
+        assert_eq!(hide_tokens("第 0 封"), "第 0 封");
+        assert_eq!(hide_tokens("/approvals/link/"), "/approvals/link/");
+    }
 
     #[test]
     fn only_real_looking_tokens_are_looked_up() {

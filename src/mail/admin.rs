@@ -9,6 +9,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::approvals::links::hide_tokens;
 use crate::auth::Right;
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -64,6 +65,8 @@ struct MailList<'a> {
 struct MailShow<'a> {
     ctx: &'a PageCtx,
     mail: Mail,
+    /// The mail carries approval links, shown here without their tokens.
+    links_hidden: bool,
 }
 
 fn status_key(status: &str) -> &'static str {
@@ -151,14 +154,21 @@ pub async fn show(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewMail)?;
-    let mail = mail_outbox::table
+    let mut mail = mail_outbox::table
         .find(path.into_inner())
         .select(Mail::as_select())
         .first(&mut conn)
         .await?;
+    // An approval link works for its recipient only: the outbox shows it
+    // without its token.
+    let text = hide_tokens(&mail.body_text).into_owned();
+    let links_hidden = text != mail.body_text;
+    mail.body_text = text;
+    mail.body_html = hide_tokens(&mail.body_html).into_owned();
     let body = MailShow {
         ctx: page.ctx(),
         mail,
+        links_hidden,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
@@ -187,7 +197,7 @@ pub async fn html_part(
              frame-ancestors 'self'; sandbox",
         ))
         .insert_header((actix_web::http::header::X_FRAME_OPTIONS, "SAMEORIGIN"))
-        .body(body))
+        .body(hide_tokens(&body).into_owned()))
 }
 
 /// POST /admin/mail/{id}/retry: a dead mail goes back in the queue.

@@ -352,9 +352,10 @@ async fn mail_is_written_in_the_recipients_language() {
     assert!(html.contains(r#"<html lang="en">"#));
 }
 
-/// The outbox names a mail's kind and language for the admin who reads it.
+/// The outbox names a mail's kind and language for the admin who reads it, and
+/// shows an approval link without its token: the link is its recipient's.
 #[tokio::test]
-async fn the_outbox_names_a_mails_kind_and_language() {
+async fn the_outbox_names_a_mails_kind_and_language_and_hides_approval_tokens() {
     let app = TestApp::spawn().await;
     crate::approvals::file_leave(&app.login_as(Role::Employee).await).await;
     let id: i64 = mail_outbox::table
@@ -373,4 +374,29 @@ async fn the_outbox_names_a_mails_kind_and_language() {
     assert!(text_of(&en, "#mail-kind")
         .unwrap()
         .starts_with("Approval request"));
+
+    let sent: String = mail_outbox::table
+        .find(id)
+        .select(mail_outbox::body_text)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let at = sent
+        .find("/approvals/link/")
+        .expect("the mail has its link")
+        + 16;
+    let token = &sent[at..at + 64];
+    assert!(!zh.contains(token) && !en.contains(token));
+    assert!(text_of(&zh, ".mail-text")
+        .unwrap()
+        .contains("/approvals/link/…"));
+    assert!(text_of(&zh, "#links-hidden")
+        .unwrap()
+        .contains("收件人本人"));
+    let part = admin.get(&format!("/admin/mail/{id}/html")).await;
+    let part = part.text().await.unwrap();
+    assert!(
+        part.contains("/approvals/link/…") && !part.contains(token),
+        "{part}"
+    );
 }
