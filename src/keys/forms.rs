@@ -92,10 +92,13 @@ impl LoanInput {
         }
         let outside = self.borrower_kind == "outside";
         let mut borrower_id = None;
-        let borrower_name = trimmed(&self.borrower_name);
-        let borrower_company = trimmed(&self.borrower_company);
+        // An outside worker's name, company and ID number; a colleague's form
+        // may still carry what was typed before switching, which is dropped.
+        let (mut borrower_name, mut borrower_company) = (String::new(), String::new());
         let mut borrower_id_number = String::new();
         if outside {
+            borrower_name = trimmed(&self.borrower_name);
+            borrower_company = trimmed(&self.borrower_company);
             if borrower_name.is_empty() || borrower_name.chars().count() > 64 {
                 errors.add("borrower_name", "keys.error.borrower_name");
             }

@@ -2288,3 +2288,58 @@ async fn a_copy_made_for_a_lost_key_puts_it_back_without_counting_the_lost_one()
         "in the key's history"
     );
 }
+
+/// The outside worker's fields a form still carries after switching back to a
+/// colleague are dropped, however long; an outside worker's company too long is
+/// a message with its limit.
+#[tokio::test]
+async fn a_colleagues_loan_drops_what_was_typed_for_an_outside_worker() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let borrower = user_id(&app, "employee").await.to_string();
+    let company = "某某机电设备安装工程有限公司".repeat(8);
+    let fields = |kind: &'static str| {
+        vec![
+            ("building", "0".to_owned()),
+            ("key", key.to_string()),
+            ("borrower_kind", kind.to_owned()),
+            ("borrower", borrower.clone()),
+            ("borrower_name", "张师傅".to_owned()),
+            ("borrower_company", company.clone()),
+            ("purpose", "检修配电柜".to_owned()),
+            ("due", due_in(2)),
+        ]
+    };
+
+    let outside = fields("outside");
+    let outside: Vec<(&str, &str)> = outside.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = clerk
+        .submit("/keys/loans/new?building=0", "/keys/loans/new", &outside)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(
+        text_of(&body, "#e-borrower_company")
+            .unwrap()
+            .contains("最多 100 字"),
+        "{body}"
+    );
+
+    let staff = fields("staff");
+    let staff: Vec<(&str, &str)> = staff.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = clerk
+        .submit("/keys/loans/new?building=0", "/keys/loans/new", &staff)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let loan: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    let (name, kept): (String, String) = key_loans::table
+        .find(loan)
+        .select((key_loans::borrower_name, key_loans::borrower_company))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!((name.as_str(), kept.as_str()), ("员工 赵磊", ""));
+    let (_, page) = clerk.page(&format!("/keys/loans/{loan}")).await;
+    assert!(!page.contains("某某机电") && !page.contains("张师傅"));
+}
