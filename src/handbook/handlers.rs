@@ -520,14 +520,15 @@ pub async fn save_text(
 ) -> Result<HttpResponse, AppError> {
     let (document, draft) = editable(&page, &mut conn, path.into_inner()).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let title = input.title.trim();
-    if title.is_empty() {
+    let text = input.text.trim();
+    // The title is judged as it would be stored: trimmed, without the control
+    // characters parsing drops.
+    let doc = import::parse_one(text, &document.source_key, &input.title);
+    if doc.title.is_empty() {
         errors.add("title", "handbook.error.title_required");
-    } else if title.chars().count() > 200 {
+    } else if doc.title.chars().count() > 200 {
         errors.add("title", "handbook.error.title_long");
     }
-    let text = input.text.trim();
-    let doc = import::parse_one(text, &document.source_key, title);
     if text.chars().count() > MAX_TEXT_CHARS {
         errors.add("text", "handbook.error.text_long");
     } else if doc.clause_count() == 0 {

@@ -1685,3 +1685,27 @@ async fn an_import_over_the_limit_comes_back_with_its_message() {
         Some("全文太长（最多 100000 字）。")
     );
 }
+
+/// A draft's title is judged as it would be stored: one made only of control
+/// characters that parsing drops is a missing title, not a database error.
+#[tokio::test]
+async fn a_draft_title_of_control_characters_alone_is_refused_with_a_message() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度15").await;
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let (_, draft) = admin.page(&format!("/handbook/{id}/draft")).await;
+    let text = text_of(&draft, "#f-text").unwrap();
+
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/draft/text"),
+            &[("title", "\u{80}\u{9f}"), ("text", &text)],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(text_of(&body, "#e-title").unwrap(), "请填写标题。");
+    assert_eq!(text_of(&body, "#f-text").unwrap(), text, "the text is kept");
+}
