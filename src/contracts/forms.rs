@@ -193,7 +193,12 @@ impl ContractInput {
         if payment.is_none() {
             errors.add("payment", "contracts.error.payment");
         }
-        let agent = self.agent.trim().to_owned();
+        // The agent who handles a mortgage's formalities: a contract paid in
+        // full has none, whatever was typed before the payment was switched.
+        let agent = match payment {
+            Some("mortgage") => self.agent.trim().to_owned(),
+            _ => String::new(),
+        };
         if agent.chars().count() > PROJECT_MAX {
             errors.add("agent", "contracts.error.too_long");
         }

@@ -967,3 +967,34 @@ async fn the_waiting_list_says_when_more_wait_than_it_shows() {
         "the export lists all"
     );
 }
+
+/// Only a mortgage has an agent for its formalities: a contract recorded as paid
+/// in full, or corrected to it, keeps none of what was typed for one.
+#[tokio::test]
+async fn a_contract_paid_in_full_keeps_no_agent() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let agent_of = async |no: &str| -> String {
+        sales_contracts::table
+            .filter(sales_contracts::contract_no.eq(no))
+            .select(sales_contracts::agent)
+            .first(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    let full = record(&specialist, "CH-2026-0101", "full").await;
+    assert_eq!(agent_of("CH-2026-0101").await, "");
+    let (_, page) = specialist.page(&full).await;
+    assert!(!page.contains("安居房产中介"), "{page}");
+
+    let mortgage = record(&specialist, "CH-2026-0102", "mortgage").await;
+    assert_eq!(agent_of("CH-2026-0102").await, "安居房产中介");
+    let edit = format!("{mortgage}/edit");
+    let (_, form) = specialist.page(&edit).await;
+    assert_eq!(value_of(&form, "#f-agent").unwrap(), "安居房产中介");
+    let res = correct(&specialist, &form, &edit, &[("payment", "full")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(agent_of("CH-2026-0102").await, "");
+    let (_, page) = specialist.page(&mortgage).await;
+    assert!(!page.contains("安居房产中介"), "{page}");
+}
