@@ -172,6 +172,7 @@ pub async fn create(
     let due = queries::due(&mut conn, until, None, 100).await?;
     let body = DueList {
         ctx: page.ctx(),
+        cites: super::DESTRUCTION_CITES,
         rows: due,
         today,
         next: None,

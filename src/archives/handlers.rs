@@ -205,6 +205,7 @@ fn new_page(
 ) -> Result<HttpResponse, AppError> {
     let body = NewArchivePage {
         ctx: page.ctx(),
+        cites: super::ARCHIVE_CITES,
         input,
         errors,
         residents,
@@ -590,6 +591,7 @@ pub(super) async fn render_document_with(
     let listed = queries::open_list_of(conn, doc.id).await?;
     let body = DocumentShow {
         ctx: page.ctx(),
+        cites: super::DOCUMENT_CITES,
         listed,
         doc,
         doc_type,

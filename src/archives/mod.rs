@@ -233,6 +233,19 @@ pub const BORROW_CITES: &[Cite] = &[
         quote: "",
     },
 ];
+/// A paper: changes to the archive (4), and its appraisal and destruction (6).
+pub const DOCUMENT_CITES: &[Cite] = &[
+    Cite {
+        doc: RULES,
+        clause: "4",
+        quote: "",
+    },
+    Cite {
+        doc: RULES,
+        clause: "6",
+        quote: "",
+    },
+];
 /// Retention (5(4)).
 pub const RETENTION_CITES: &[Cite] = &[Cite {
     doc: RULES,

@@ -179,6 +179,7 @@ pub async fn due(
     };
     let body = DueList {
         ctx: page.ctx(),
+        cites: super::DESTRUCTION_CITES,
         rows,
         today,
         next,

@@ -187,6 +187,7 @@ pub struct NewArchivePage<'a> {
     pub input: &'a ArchiveInput,
     pub errors: &'a FieldErrors,
     pub residents: Vec<(i64, String)>,
+    pub cites: &'static [crate::web::cite::Cite],
 }
 
 #[derive(Template)]
@@ -247,6 +248,7 @@ impl ArchiveShow<'_> {
 #[template(path = "archives/document.html")]
 pub struct DocumentShow<'a> {
     pub ctx: &'a PageCtx,
+    pub cites: &'static [crate::web::cite::Cite],
     pub doc: Document,
     pub doc_type: DocType,
     pub archive: Archive,
@@ -532,6 +534,7 @@ impl ScheduleEdit<'_> {
 #[template(path = "archives/due.html")]
 pub struct DueList<'a> {
     pub ctx: &'a PageCtx,
+    pub cites: &'static [crate::web::cite::Cite],
     pub rows: Vec<DocumentRow>,
     pub today: NaiveDate,
     pub next: Option<String>,

@@ -550,6 +550,7 @@ async fn render_key_with(
     let body = views::KeyShow {
         unseen,
         ctx: page.ctx(),
+        cites: views::CITE_COUNT,
         txt: Txt(page.locale),
         row,
         events,

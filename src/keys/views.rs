@@ -196,6 +196,8 @@ pub struct Labels<'a> {
 #[template(path = "keys/show.html")]
 pub struct KeyShow<'a> {
     pub ctx: &'a PageCtx,
+    /// Safekeeping (2(1)): what the status and storage forms record.
+    pub cites: &'static [Cite],
     pub txt: Txt,
     pub row: KeyRow,
     pub events: Vec<(KeyEvent, Option<String>)>,

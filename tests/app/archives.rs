@@ -3143,3 +3143,66 @@ async fn the_archive_history_names_its_dates_and_papers() {
         "登记起算事件 · 迁出日期 2025-06-30；合同终止日期 —"
     );
 }
+
+/// The keeper's forms cite the rule they carry out, and each citation leads to
+/// its clause: opening an archive (2), a paper's corrections and appraisal (4,
+/// 6), the list of papers due for destruction (6); and a key's safekeeping (2(1)).
+#[tokio::test]
+async fn the_keepers_forms_cite_their_clauses() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    let res = file_doc(
+        &app,
+        &keeper,
+        archive,
+        "owner_id_copy",
+        "王小明身份证（复印件）",
+        &today().to_string(),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let doc = doc_id(&app, "王小明身份证（复印件）").await;
+    let (clerk, _) = crate::keys::estate(&app).await;
+    let key = crate::keys::key_id(&app, "1-配电房", "").await;
+
+    for (b, path, cited) in [
+        (
+            &keeper,
+            "/archives/new".to_owned(),
+            &[
+                "住户档案管理规定 1",
+                "住户档案管理规定 2",
+                "住户档案管理规定 4",
+            ][..],
+        ),
+        (
+            &keeper,
+            format!("/archives/documents/{doc}"),
+            &["住户档案管理规定 4", "住户档案管理规定 6"][..],
+        ),
+        (
+            &keeper,
+            "/archives/due".to_owned(),
+            &["住户档案管理规定 6"][..],
+        ),
+        (&clerk, format!("/keys/{key}"), &["钥匙管理规定 2(1)"][..]),
+    ] {
+        let (status, page) = b.page(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(texts_of(&page, ".cites a"), cited, "{path}");
+        let hrefs: Vec<String> = {
+            let html = scraper::Html::parse_document(&page);
+            let links = scraper::Selector::parse(".cites a").unwrap();
+            html.select(&links)
+                .filter_map(|a| a.value().attr("href").map(str::to_owned))
+                .collect()
+        };
+        for href in hrefs {
+            let res = b.get(&href).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}: {href}");
+            assert!(location(&res).starts_with("/handbook/"), "{href}");
+        }
+    }
+}
