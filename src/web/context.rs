@@ -57,6 +57,30 @@ pub fn expected_csrf(req: &actix_web::dev::ServiceRequest) -> Option<String> {
     req.get_session().get::<String>(CSRF_KEY).ok().flatten()
 }
 
+/// Where the page the user sees lives: the request's own address for a GET,
+/// and for a form sent back with its messages, the address of the page the form
+/// was on (the Referer, which the site's `same-origin` policy sends; its path and
+/// query only). That is what the language switch reloads and the tabs mark: the
+/// form's action answers only POST.
+fn page_address(req: &HttpRequest) -> (String, String) {
+    use actix_web::http::Method;
+    let own = || (req.path().to_owned(), req.query_string().to_owned());
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        return own();
+    }
+    req.headers()
+        .get(actix_web::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .map(|u| {
+            (
+                u.path().to_owned(),
+                u.query().unwrap_or_default().to_owned(),
+            )
+        })
+        .unwrap_or_else(own)
+}
+
 pub fn request_id(req: &HttpRequest) -> String {
     req.extensions()
         .get::<tracing_actix_web::RequestId>()
@@ -75,6 +99,7 @@ impl PageCtx {
         };
         let config = req.app_data::<web::Data<Config>>();
         let trust_proxy = config.is_some_and(|c| c.trust_proxy);
+        let (path, query) = page_address(req);
         PageCtx {
             locale,
             user,
@@ -85,8 +110,8 @@ impl PageCtx {
                 .flatten()
                 .unwrap_or_default(),
             flash: Vec::new(),
-            path: req.path().to_owned(),
-            query: req.query_string().to_owned(),
+            path,
+            query,
             request_id: request_id(req),
             ip: client_ip(req, trust_proxy),
             tz: config.map_or(chrono_tz::Asia::Shanghai, |c| c.tz),

@@ -51,6 +51,31 @@ async fn the_language_switch_keeps_the_page_and_its_query_and_stays_on_the_site(
     assert!(!href.starts_with("//"), "{href}");
 }
 
+/// A form sent back with its messages is shown at its action's address, which
+/// answers only POST: the switch reloads the page the form was on.
+#[tokio::test]
+async fn the_language_switch_of_a_refused_form_leads_to_the_forms_page() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::Employee).await;
+    let once = b.form_token("/leave/new").await;
+    let csrf = b.csrf().await;
+    let res = b
+        .client
+        .post(b.url("/leave/new"))
+        .header(header::REFERER, b.url("/leave/new?lang=zh-CN&kind=sick"))
+        .form(&[("csrf_token", csrf.as_str()), ("form_token", once.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    let href = attr_of(&body, "a.lang", "href").unwrap();
+    assert_eq!(href, "/leave/new?kind=sick&lang=en");
+    let (status, page) = b.page(&href).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(r#"<html lang="en">"#));
+}
+
 #[tokio::test]
 async fn the_lang_parameter_switches_and_is_remembered_in_a_cookie() {
     let app = TestApp::spawn().await;
