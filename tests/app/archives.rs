@@ -3206,3 +3206,16 @@ async fn the_keepers_forms_cite_their_clauses() {
         }
     }
 }
+
+/// An empty filter of the borrowing register says nothing matches it, not that
+/// there is no borrowing at all.
+#[tokio::test]
+async fn an_empty_filter_of_the_borrowing_register_says_so() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let (_, all) = keeper.page("/archives/borrows").await;
+    assert!(all.contains("还没有借阅记录。"));
+    let (_, overdue) = keeper.page("/archives/borrows?status=overdue").await;
+    assert!(overdue.contains("没有符合条件的借阅记录。"), "{overdue}");
+    assert!(!overdue.contains("还没有借阅记录。"));
+}
