@@ -21,6 +21,10 @@ use crate::schema::{
 /// matches it with the partial indexes that say the same
 /// (`archive_documents_due_idx`).
 pub const IN_ARCHIVE: &str = "archive_documents.status IN ('kept', 'on_loan')";
+/// Not on a destruction list in review or approved.
+const NOT_ON_OPEN_LIST: &str = "NOT EXISTS (SELECT 1 FROM archive_destruction_items i \
+     JOIN archive_destructions l ON l.id = i.destruction_id \
+     WHERE i.document_id = archive_documents.id AND l.status IN ('in_review', 'approved'))";
 
 pub async fn doc_types(conn: &mut AsyncPgConnection) -> QueryResult<Vec<DocType>> {
     types::table
@@ -74,9 +78,9 @@ pub async fn due_shown(
     .await
 }
 
-/// Papers in the archives past their retention date on `today` and not on hold,
-/// counted up to `cap` (never more than a page of the due index, whatever the
-/// archives hold).
+/// Papers in the archives past their retention date on `today`, not on hold and
+/// not on an open destruction list yet, counted up to `cap` (never more than a
+/// page of the due index, whatever the archives hold).
 pub async fn due_count(
     conn: &mut impl crate::db::Read,
     today: NaiveDate,
@@ -88,6 +92,7 @@ pub async fn due_count(
         .filter(docs::retain_until.le(today))
         .filter(docs::legal_hold.eq(false))
         .filter(archives::legal_hold.eq(false))
+        .filter(sql::<Bool>(NOT_ON_OPEN_LIST))
         .order((docs::retain_until, docs::id))
         .select(docs::id);
     let ids: Vec<i64> = crate::db::cached(q).limit(cap).load(conn).await?;
@@ -1107,6 +1112,21 @@ pub async fn on_open_list(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryRes
         .filter(d_items::document_id.eq_any(ids))
         .filter(destructions::status.eq_any(["in_review", "approved"]))
         .select(d_items::document_id)
+        .load(conn)
+        .await
+}
+
+/// The open destruction list (in review or approved) each of these documents is
+/// on, as (document, list): one read for a page of papers.
+pub async fn open_lists_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, i64)>> {
+    d_items::table
+        .inner_join(destructions::table)
+        .filter(d_items::document_id.eq_any(ids))
+        .filter(destructions::status.eq_any(["in_review", "approved"]))
+        .select((d_items::document_id, destructions::id))
         .load(conn)
         .await
 }

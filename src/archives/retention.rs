@@ -172,6 +172,11 @@ pub async fn due(
     let mut rows = queries::due(&mut conn, until, after, PAGE + 1).await?;
     let next = crate::web::trim_page(&mut rows, PAGE as usize)
         .and_then(|r| r.doc.retain_until.map(|d| format!("{d}_{}", r.doc.id)));
+    let ids: Vec<i64> = rows.iter().map(|r| r.doc.id).collect();
+    let listed = queries::open_lists_of(&mut conn, &ids)
+        .await?
+        .into_iter()
+        .collect();
     let errors = FieldErrors::new(page.locale);
     let input = super::forms::DestructionInput {
         form_token: crate::web::once::new_token(),
@@ -180,6 +185,7 @@ pub async fn due(
     let body = DueList {
         ctx: page.ctx(),
         cites: super::DESTRUCTION_CITES,
+        listed,
         rows,
         today,
         next,

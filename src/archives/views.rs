@@ -542,9 +542,16 @@ pub struct DueList<'a> {
     pub errors: &'a FieldErrors,
     /// What the keeper sent (kept when the list is refused), with the form's token.
     pub input: &'a super::forms::DestructionInput,
+    /// The open destruction list each listed paper of the page is on.
+    pub listed: std::collections::HashMap<i64, i64>,
 }
 
 impl DueList<'_> {
+    /// The open destruction list the paper is on already, if any.
+    pub fn list_of(&self, id: &i64) -> Option<i64> {
+        self.listed.get(id).copied()
+    }
+
     /// Ticked when the form comes back refused.
     pub fn checked(&self, id: &i64) -> bool {
         self.input
@@ -553,10 +560,12 @@ impl DueList<'_> {
             .any(|d| d.trim() == id.to_string())
     }
 
-    /// May go on a destruction list: past retention, kept, not on hold.
+    /// May go on a destruction list: past retention, kept, not on hold, not on
+    /// an open list already.
     pub fn destroyable(&self, r: &DocumentRow) -> bool {
         r.doc.status == "kept"
             && !r.held()
+            && !self.listed.contains_key(&r.doc.id)
             && super::retention::is_past(r.doc.retain_until, self.today)
     }
 }

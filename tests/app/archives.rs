@@ -2179,7 +2179,8 @@ async fn a_destruction_list_sent_twice_is_filed_once() {
 
 /// Two windows send lists of the same paper while a filing holds it: both pass
 /// the form's checks, one files, and the other, finding the paper on that list
-/// under the lock, is shown the due list again with its ticks, note and token.
+/// under the lock, is shown the due list again with its note and token, and the
+/// paper on the list that was filed.
 #[tokio::test]
 async fn of_two_lists_checked_at_once_the_other_comes_back_with_its_input() {
     use diesel_async::SimpleAsyncConnection;
@@ -2250,7 +2251,9 @@ async fn of_two_lists_checked_at_once_the_other_comes_back_with_its_input() {
         value_of(&body, r#"input[name="form_token"]"#).as_deref(),
         Some(token.as_str())
     );
-    assert!(body.contains(&format!(r#"value="{doc}" aria-label="旧装修协议" checked"#)));
+    // The paper is shown on the list the other window filed, not to be ticked.
+    assert!(!body.contains(&format!(r#"id="f-doc-{doc}""#)));
+    assert!(body.contains("已列入 XH-"), "{body}");
     assert_eq!(destruction_lists(&app).await, 1);
 }
 
@@ -3218,4 +3221,45 @@ async fn an_empty_filter_of_the_borrowing_register_says_so() {
     let (_, overdue) = keeper.page("/archives/borrows?status=overdue").await;
     assert!(overdue.contains("没有符合条件的借阅记录。"), "{overdue}");
     assert!(!overdue.contains("还没有借阅记录。"));
+}
+
+/// A paper already on an open destruction list is shown on the due list with
+/// that list, and cannot be ticked again; the count of papers waiting for a list
+/// (the morning sheet's, the handbook clause's) leaves it out.
+#[tokio::test]
+async fn a_paper_on_an_open_destruction_list_is_shown_with_it_and_no_longer_waits() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    archive_with_old_agreement(&app, &keeper, None).await;
+    let doc = doc_id(&app, "旧装修协议").await;
+    let waiting = async || {
+        let (_, sheet) = keeper.page("/meetings/morning").await;
+        text_of(&sheet, "#sheet-papers p").unwrap()
+    };
+    let (_, due) = keeper.page("/archives/due").await;
+    assert!(due.contains(&format!(r#"id="f-doc-{doc}""#)));
+    assert_eq!(waiting().await, "现有 1 份");
+
+    let res = keeper
+        .submit(
+            "/archives/due",
+            "/archives/destructions",
+            &[("documents", &doc.to_string()), ("note", "到期")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let list = location(&res);
+
+    let (_, due) = keeper.page("/archives/due").await;
+    assert!(
+        !due.contains(&format!(r#"id="f-doc-{doc}""#)),
+        "no box to tick"
+    );
+    let n = list.rsplit('/').next().unwrap();
+    assert_eq!(
+        attr_of(&due, &format!("a[href='{list}']"), "href").as_deref(),
+        Some(list.as_str())
+    );
+    assert!(due.contains(&format!("已列入 XH-{n}")), "{due}");
+    assert_eq!(waiting().await, "现有 0 份");
 }

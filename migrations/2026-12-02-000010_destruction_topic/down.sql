@@ -1,0 +1,2 @@
+DROP TRIGGER archive_destruction_items_topic_notice ON archive_destruction_items;
+DROP TRIGGER archive_destructions_topic_notice ON archive_destructions;
