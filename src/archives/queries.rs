@@ -1105,17 +1105,6 @@ use crate::schema::{
     archive_destructions as destructions,
 };
 
-/// Documents among `ids` already on a list that is not closed.
-pub async fn on_open_list(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
-    d_items::table
-        .inner_join(destructions::table)
-        .filter(d_items::document_id.eq_any(ids))
-        .filter(destructions::status.eq_any(["in_review", "approved"]))
-        .select(d_items::document_id)
-        .load(conn)
-        .await
-}
-
 /// The open destruction list (in review or approved) each of these documents is
 /// on, as (document, list): one read for a page of papers.
 pub async fn open_lists_of(
@@ -1131,16 +1120,16 @@ pub async fn open_lists_of(
         .await
 }
 
+/// Documents among `ids` already on a list that is not closed.
+pub async fn on_open_list(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    let listed = open_lists_of(conn, ids).await?;
+    Ok(listed.into_iter().map(|(doc, _)| doc).collect())
+}
+
 /// The open destruction list (in review or approved) a document is on, if any.
 pub async fn open_list_of(conn: &mut AsyncPgConnection, document: i64) -> QueryResult<Option<i64>> {
-    d_items::table
-        .inner_join(destructions::table)
-        .filter(d_items::document_id.eq(document))
-        .filter(destructions::status.eq_any(["in_review", "approved"]))
-        .select(destructions::id)
-        .first(conn)
-        .await
-        .optional()
+    let listed = open_lists_of(conn, &[document]).await?;
+    Ok(listed.into_iter().next().map(|(_, list)| list))
 }
 
 /// Whether any paper of this borrow is on an open destruction list.
