@@ -170,11 +170,7 @@ pub async fn create(
     // Refused: the due list again, with the papers ticked and the note kept.
     let until = today + chrono::Duration::days(config.archive_notice_days);
     let due = queries::due(&mut conn, until, None, 100).await?;
-    let ids: Vec<i64> = due.iter().map(|r| r.doc.id).collect();
-    let listed = queries::open_lists_of(&mut conn, &ids)
-        .await?
-        .into_iter()
-        .collect();
+    let listed = queries::open_lists_by_doc(&mut conn, &due).await?;
     let body = DueList {
         ctx: page.ctx(),
         cites: super::DESTRUCTION_CITES,

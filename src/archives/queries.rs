@@ -1120,6 +1120,15 @@ pub async fn open_lists_of(
         .await
 }
 
+/// The open destruction list each paper of a due-list page is on, by paper.
+pub async fn open_lists_by_doc(
+    conn: &mut AsyncPgConnection,
+    rows: &[DocumentRow],
+) -> QueryResult<std::collections::HashMap<i64, i64>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.doc.id).collect();
+    Ok(open_lists_of(conn, &ids).await?.into_iter().collect())
+}
+
 /// Documents among `ids` already on a list that is not closed.
 pub async fn on_open_list(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
     let listed = open_lists_of(conn, ids).await?;

@@ -172,11 +172,7 @@ pub async fn due(
     let mut rows = queries::due(&mut conn, until, after, PAGE + 1).await?;
     let next = crate::web::trim_page(&mut rows, PAGE as usize)
         .and_then(|r| r.doc.retain_until.map(|d| format!("{d}_{}", r.doc.id)));
-    let ids: Vec<i64> = rows.iter().map(|r| r.doc.id).collect();
-    let listed = queries::open_lists_of(&mut conn, &ids)
-        .await?
-        .into_iter()
-        .collect();
+    let listed = queries::open_lists_by_doc(&mut conn, &rows).await?;
     let errors = FieldErrors::new(page.locale);
     let input = super::forms::DestructionInput {
         form_token: crate::web::once::new_token(),
