@@ -72,6 +72,7 @@ impl LoanQuery {
             due_before: overdue.then_some(now),
             building: self.building.trim().parse().ok(),
             person: (!page.may(Right::ViewKeys)).then(|| page.user().id),
+            handed_out: false,
         }
     }
 
@@ -143,12 +144,10 @@ pub async fn register(
 }
 
 async fn sheet_rows(
-    page: &UserPage,
     conn: &mut AsyncPgConnection,
-    q: &LoanQuery,
+    filter: &LoanFilter,
 ) -> QueryResult<Vec<LoanRow>> {
-    let filter = q.filter(page, Utc::now());
-    queries::sheet_loans(conn, &filter, SHEET_MAX + 1).await
+    queries::sheet_loans(conn, filter, SHEET_MAX + 1).await
 }
 
 fn fmt(t: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
@@ -181,7 +180,8 @@ pub async fn register_export(
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestKeyLoan)?;
-    let mut rows = sheet_rows(&page, &mut conn, &q).await?;
+    let filter = q.filter(&page, Utc::now());
+    let mut rows = sheet_rows(&mut conn, &filter).await?;
     rows.truncate(SHEET_MAX as usize);
     let loc = page.locale;
     let txt = Txt(loc);
@@ -239,7 +239,12 @@ pub async fn register_print(
     q: Query<LoanQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestKeyLoan)?;
-    let mut rows = sheet_rows(&page, &mut conn, &q).await?;
+    // The paper record is of keys that changed hands: without a chosen status,
+    // requests never handed over (waiting, refused, withdrawn) stay off it.
+    let mut filter = q.filter(&page, Utc::now());
+    let handed_only = filter.status.is_none();
+    filter.handed_out = handed_only;
+    let mut rows = sheet_rows(&mut conn, &filter).await?;
     let truncated = rows.len() as i64 > SHEET_MAX;
     rows.truncate(SHEET_MAX as usize);
     let range = match (q.from.trim(), q.to.trim()) {
@@ -252,6 +257,8 @@ pub async fn register_print(
         rows,
         range,
         truncated,
+        handed_only,
+        status: (!handed_only).then(|| q.status.clone()),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

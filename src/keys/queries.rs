@@ -679,6 +679,8 @@ pub struct LoanFilter {
     pub due_before: Option<DateTime<Utc>>,
     /// Only loans this user filed or borrows (employees without the register right).
     pub person: Option<i64>,
+    /// Only loans whose keys were handed over (the paper register).
+    pub handed_out: bool,
 }
 
 /// The loans `f` selects, newest first, after the cursor `before` when given
@@ -713,6 +715,9 @@ fn loans_where<'a>(
     }
     if let Some(t) = f.due_before {
         q = q.filter(key_loans::due_at.le(t));
+    }
+    if f.handed_out {
+        q = q.filter(key_loans::handed_out_at.is_not_null());
     }
     if let Some(p) = f.person {
         q = q.filter(

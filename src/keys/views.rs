@@ -316,6 +316,10 @@ pub struct RegisterPrint<'a> {
     pub rows: Vec<LoanRow>,
     pub range: String,
     pub truncated: bool,
+    /// No status chosen: only loans whose keys were handed over are printed.
+    pub handed_only: bool,
+    /// The status chosen in the register's filter, printed in the heading.
+    pub status: Option<String>,
 }
 
 #[derive(Template)]

@@ -191,6 +191,29 @@ impl PageCtx {
         href
     }
 
+    /// Where a paper page leads back to on screen: the page it was printed
+    /// from, which is its own address less the last step (`/keys/loans/print`
+    /// → `/keys/loans`, `/archives/7/inventory` → `/archives/7`), with the
+    /// same filters.
+    pub fn paper_back(&self) -> String {
+        let path = self.path.trim_end_matches('/');
+        let parent = match path.rfind('/') {
+            Some(0) | None => "/",
+            Some(i) => &path[..i],
+        };
+        let mut href = crate::web::safe_next(Some(parent));
+        let kept: Vec<&str> = self
+            .query
+            .split('&')
+            .filter(|p| !p.is_empty() && *p != "lang" && !p.starts_with("lang="))
+            .collect();
+        if !kept.is_empty() {
+            href.push('?');
+            href.push_str(&kept.join("&"));
+        }
+        href
+    }
+
     pub fn may(&self, right: Right) -> bool {
         self.user.as_ref().is_some_and(|u| u.may(right))
     }

@@ -118,5 +118,10 @@ async fn a_blank_register_has_the_columns_of_the_filled_one() {
             texts_of(&blank_page, "tbody tr").len() >= 15,
             "lines to write on"
         );
+        // On screen, each paper leads back to a page the reader may open.
+        for paper in [&blank_page, &filled_page] {
+            let back = attr_of(paper, "#paper-back", "href").unwrap();
+            assert_eq!(who.page(&back).await.0, StatusCode::OK, "{filled}: {back}");
+        }
     }
 }

@@ -1416,7 +1416,7 @@ async fn the_register_exports_and_print_carry_what_the_filters_selected() {
     let (clerk, _) = estate(&app).await;
     let facility = key_id(&app, "1-配电房", "").await;
     let owner = key_id(&app, "1-1-5-501", "security_door").await;
-    file_loan(&app, &clerk, facility, "检修配电柜").await;
+    let facility_loan = file_loan(&app, &clerk, facility, "检修配电柜").await;
     file_loan(&app, &clerk, owner, "入户检查漏水").await;
 
     let (_, list) = clerk.page("/keys/loans?category=facility").await;
@@ -1435,10 +1435,44 @@ async fn the_register_exports_and_print_carry_what_the_filters_selected() {
     let xlsx = clerk.get("/keys/loans.xlsx?category=owner").await;
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    // On paper, the register records keys that changed hands: both requests
+    // still wait, so only a chosen status puts them on it, named in the heading.
     let (_, paper) = clerk.page("/keys/loans/print?category=owner").await;
     assert!(paper.contains("房屋钥匙管理记录表"));
+    assert!(!paper.contains("1-1-5-501") && !paper.contains("1-配电房"));
+    assert!(text_of(&paper, ".slip-no")
+        .unwrap()
+        .contains("仅列已交付钥匙的借用"));
+    let (_, paper) = clerk
+        .page("/keys/loans/print?category=owner&status=pending")
+        .await;
     assert!(paper.contains("1-1-5-501") && !paper.contains("1-配电房"));
     assert!(paper.contains("借用人签字") && paper.contains("归还签字"));
+    let heading = text_of(&paper, ".slip-no").unwrap();
+    assert!(
+        heading.contains("待审批") && !heading.contains("仅列"),
+        "{heading}"
+    );
+    // On screen, the paper leads back to the register with the same filters.
+    assert_eq!(
+        attr_of(&paper, "#paper-back", "href").as_deref(),
+        Some("/keys/loans?category=owner&status=pending")
+    );
+    // Handed over, a loan is on the paper without choosing a status.
+    approve(&app, Role::EngineeringManager, "key_loan", facility_loan).await;
+    let res = clerk
+        .post(&format!("/keys/loans/{facility_loan}/hand-over"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, paper) = clerk.page("/keys/loans/print?lang=en").await;
+    assert!(paper.contains("1-配电房") && !paper.contains("1-1-5-501"));
+    assert!(text_of(&paper, ".slip-no")
+        .unwrap()
+        .contains("Only loans whose keys were handed over"));
+    assert_eq!(
+        attr_of(&paper, "#paper-back", "href").as_deref(),
+        Some("/keys/loans")
+    );
     let today = crate::approvals::day(0);
     let tomorrow = crate::approvals::day(1);
     let (_, none) = clerk.page(&format!("/keys/loans?from={tomorrow}")).await;

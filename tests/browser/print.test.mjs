@@ -45,7 +45,7 @@ test('the printed handbook has a cover, page numbers and every document', async 
   for (const text of ['钥匙管理规定', '住户档案管理规定', '原文此处缺失']) {
     assert.ok(all.includes(text), `${text} is printed`);
   }
-  assert.ok(!all.includes('退出') && !all.includes('English'), 'no navigation on paper');
+  assert.ok(!all.includes('退出') && !all.includes('English') && !all.includes('返回'), 'no navigation on paper');
   await context.close();
 });
 
@@ -55,6 +55,9 @@ test('the key loan register prints like the paper form: A4 landscape, signature 
   await signIn(page, kefu.base, 'specialist');
   const res = await page.goto(`${kefu.base}/keys/loans/print`);
   assert.equal(res.status(), 200);
+  // On screen: a way back to the register and a print button.
+  assert.ok(await page.isVisible('#paper-back'), 'the way back is shown on screen');
+  assert.ok(await page.isVisible('#paper-print'), 'the print button is shown on screen');
   const pdf = path.join(ARTEFACTS, 'key-loans.pdf');
   await page.emulateMedia({ media: 'print' });
   await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: false });
@@ -65,6 +68,10 @@ test('the key loan register prints like the paper form: A4 landscape, signature 
   for (const s of ['房屋钥匙管理记录表', '借用人签字', '归还签字', '更换配电房照明灯具', '第1页/共1页']) {
     assert.ok(text.includes(s), `${s} is printed`);
   }
+  assert.ok(!text.includes('返回') && !text.includes('检查消防通道门闭门器'), 'no way back, no waiting request on paper');
+  await page.emulateMedia({ media: 'screen' });
+  await page.click('#paper-back');
+  assert.equal(new URL(page.url()).pathname, '/keys/loans');
   await context.close();
 });
 
