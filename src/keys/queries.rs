@@ -64,7 +64,12 @@ pub async fn building_name(
 async fn load_building_choices(conn: &mut impl Read) -> QueryResult<Vec<(i64, String)>> {
     let rows: Vec<(i64, String, String)> = buildings::table
         .inner_join(projects::table)
-        .order((projects::name, buildings::code))
+        // As the property pages order them: building 2 before building 10.
+        .order((
+            projects::name,
+            diesel::dsl::sql::<diesel::sql_types::Integer>("length(buildings.code)"),
+            buildings::code,
+        ))
         .limit(1000)
         .select((buildings::id, projects::name, buildings::code))
         .load(conn)

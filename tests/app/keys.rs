@@ -219,6 +219,22 @@ async fn the_register_filters_offer_a_building_as_soon_as_it_exists() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = clerk.page("/keys").await;
     assert!(building_options(&page).contains(&"碧水花园 · 3".to_string()));
+    // Building 10 comes after building 3, as people count, not as text sorts.
+    let res = clerk
+        .submit(
+            &format!("/properties/{project}"),
+            &format!("/properties/{project}/buildings"),
+            &[("code", "10"), ("name", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = clerk.page("/keys").await;
+    let options = building_options(&page);
+    let at = |b: &str| options.iter().position(|o| o == b).unwrap();
+    assert!(
+        at("碧水花园 · 1") < at("碧水花园 · 3") && at("碧水花园 · 3") < at("碧水花园 · 10"),
+        "{options:?}"
+    );
 
     // Added elsewhere (an import on another instance, plain SQL): once its
     // notice arrives, every register shows it.
