@@ -182,15 +182,15 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
         }],
     )
     .await?;
-    let key_ids: Vec<(i64, String)> = keys::table
+    let key_ids: Vec<(i64, String, String, String)> = keys::table
         .filter(keys::building_id.eq(*b))
         .filter(keys::category.eq_any(["facility", "common"]))
         .order(keys::id)
-        .select((keys::id, keys::category))
+        .select((keys::id, keys::category, keys::label, keys::door))
         .load(conn)
         .await?;
-    let facility = key_ids.iter().find(|(_, c)| c == "facility");
-    let common = key_ids.iter().find(|(_, c)| c == "common");
+    let facility = key_ids.iter().find(|k| k.1 == "facility");
+    let common = key_ids.iter().find(|k| k.1 == "common");
     let (Some(facility), Some(common)) = (facility, common) else {
         return Ok(());
     };
@@ -206,7 +206,7 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
             common,
         ),
     ];
-    for (status, hours, purpose, order, (key, category)) in demo {
+    for (status, hours, purpose, order, (key, category, label, door)) in demo {
         let due = now + chrono::Duration::hours(hours);
         let (borrower, borrower_name) = match employee.as_ref().filter(|_| status == "pending") {
             Some((e, name)) => (*e, name.as_str()),
@@ -249,7 +249,7 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
                 &super::KEY_LOAN,
                 Some(&[vec![approver, crate::auth::Role::CenterManager]]),
                 id,
-                &format!("{borrower_name} · {purpose}"),
+                &super::loans::approval_subject(borrower_name, [(&**label, &**door)].into_iter()),
                 specialist,
                 config,
                 now,

@@ -232,6 +232,22 @@ pub async fn register_export(
     export::respond(&sheet, format, "key-loans")
 }
 
+/// A loan's approval title, as every inbox shows it: the borrower and the keys
+/// (label and door, each door in the reader's language).
+pub fn approval_subject<'k>(
+    borrower: &str,
+    keys: impl Iterator<Item = (&'k str, &'k str)>,
+) -> String {
+    let labels: Vec<String> = keys
+        .map(|(label, door)| format!("{} {}", approvals::typed(label), super::door_term(door)))
+        .collect();
+    format!(
+        "{} · {}",
+        approvals::typed(borrower),
+        labels.join(&approvals::term("paper.list_separator"))
+    )
+}
+
 /// GET /keys/loans/print: the 房屋钥匙管理记录表 on paper, signature columns blank.
 pub async fn register_print(
     page: UserPage,
@@ -414,21 +430,7 @@ pub async fn create(
     let name = borrower_person
         .map(|p| p.display_name)
         .unwrap_or_else(|| v.borrower_name.clone());
-    let labels: Vec<String> = keys
-        .iter()
-        .map(|r| {
-            format!(
-                "{} {}",
-                approvals::typed(&r.key.label),
-                super::door_term(&r.key.door)
-            )
-        })
-        .collect();
-    let subject = format!(
-        "{} · {}",
-        approvals::typed(&name),
-        labels.join(&approvals::term("paper.list_separator"))
-    );
+    let subject = approval_subject(&name, keys.iter().map(|r| (&*r.key.label, &*r.key.door)));
     let meta = page.meta();
     let building_id = first.key.building_id;
     let filed = conn

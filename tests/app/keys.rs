@@ -2295,8 +2295,13 @@ async fn the_demo_loans_were_filed_in_the_past_and_the_pending_one_awaits_the_en
         .first(&mut conn)
         .await
         .unwrap();
-    let (approver, _, _) = task_of(&app, "key_loan", pending).await;
+    let (approver, request, _) = task_of(&app, "key_loan", pending).await;
     assert_eq!(approver, username(Role::EngineeringManager));
+    // Titled as a loan filed on the site is: the borrower and the keys.
+    let engineer = app.login_as(Role::EngineeringManager).await;
+    let (_, page) = engineer.page(&format!("/approvals/{request}")).await;
+    let title = text_of(&page, "h1").unwrap();
+    assert!(title.contains("员工 赵磊 · 1-1层 消防通道门"), "{title}");
 }
 
 /// Copies made for a lost key replace it: the lost one no longer counts, and
