@@ -150,7 +150,7 @@ pub async fn create(
                 // The request in the way may be this very form's, sent twice.
                 once::sent_before(&mut conn, &session, &page, &input.form_token).await?;
                 let new = v.row(page.user().id, "pending", None);
-                say_overlap(&mut conn, &mut errors, &new, None, "leave.error.overlap").await?;
+                say_overlap(&mut conn, &mut errors, &new, None, OVERLAP).await?;
             }
             Filed::TokenUsed => {
                 let form_token = &mut input.form_token;
@@ -246,25 +246,37 @@ async fn file(
     })
 }
 
+/// The overlap messages of the requester's own form: (a pending request in the
+/// way, which they may change or withdraw; an approved one, which they may not).
+const OVERLAP: (&str, &str) = ("leave.error.overlap", "leave.error.overlap_approved");
+/// The same for the supervisor recording someone's leave afterwards.
+const OVERLAP_RECORD: (&str, &str) = (
+    "leave.error.overlap_record",
+    "leave.error.overlap_record_approved",
+);
+
 /// Says on the form which request of the same person's is in the way of `new`,
-/// with the catalog message `key` (the requester's form and the supervisor's
-/// record form advise differently).
+/// by its slip number (QJ-n) and days, with the advice `keys` gives for a
+/// pending and for an approved one.
 async fn say_overlap(
     conn: &mut AsyncPgConnection,
     errors: &mut FieldErrors,
     new: &NewLeave<'_>,
     except: Option<i64>,
-    key: &str,
+    keys: (&str, &str),
 ) -> Result<(), AppError> {
     let loc = errors.locale();
     let text = match queries::clash(conn, new, except).await? {
         Some(l) => loc.tf(
-            key,
+            if l.status == "approved" {
+                keys.1
+            } else {
+                keys.0
+            },
             &[
                 ("id", &l.id),
                 ("from", &views::start_text(&l, loc)),
                 ("until", &views::end_text(&l, loc)),
-                ("status", &views::status_label(loc, &l.status)),
             ],
         ),
         // Withdrawn or refused in the meantime: nothing is in the way now.
@@ -541,14 +553,7 @@ pub async fn update(
         Edit::Saved | Edit::Unchanged => {}
         Edit::Overlap => {
             let new = v.row(me_id, "pending", None);
-            say_overlap(
-                &mut conn,
-                &mut errors,
-                &new,
-                Some(id),
-                "leave.error.overlap",
-            )
-            .await?;
+            say_overlap(&mut conn, &mut errors, &new, Some(id), OVERLAP).await?;
         }
         // Decided or withdrawn while the form was open: what was typed stays
         // on screen, to copy into a new request if still needed.
@@ -723,8 +728,7 @@ pub async fn record(
     // The leave in the way may be this very form's, sent twice.
     once::sent_before(&mut conn, &session, &page, &input.form_token).await?;
     let new = v.row(employee, "approved", Some(me));
-    let key = "leave.error.overlap_record";
-    say_overlap(&mut conn, &mut errors, &new, None, key).await?;
+    say_overlap(&mut conn, &mut errors, &new, None, OVERLAP_RECORD).await?;
     let list = employees(&mut conn, page.user().id).await?;
     let action = "/leave/record".into();
     let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -782,11 +786,8 @@ pub async fn calendar(
                 .iter()
                 .filter(|r| r.leave.start_date <= d && r.leave.end_date >= d)
                 .map(|r| {
-                    format!(
-                        "{} · {}",
-                        r.name,
-                        views::type_label(page.locale, &r.leave.leave_type)
-                    )
+                    let kind = views::type_label(page.locale, &r.leave.leave_type);
+                    (r.leave.id, format!("{} · {kind}", r.name))
                 })
                 .collect();
             week.push(Day {

@@ -211,7 +211,8 @@ impl LeaveSlip<'_> {
 pub struct Day {
     pub date: NaiveDate,
     pub in_month: bool,
-    pub away: Vec<String>,
+    /// Who is away, by leave: (leave id, "name · type").
+    pub away: Vec<(i64, String)>,
 }
 
 #[derive(Template)]

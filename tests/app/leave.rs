@@ -203,6 +203,12 @@ async fn approved_leave_shows_in_the_calendar_list_export_and_slip() {
     assert!(text_of(&calendar, "table.calendar")
         .unwrap()
         .contains("员工 赵磊 · 事假"));
+    // Each day's entry opens the slip.
+    let slip_link = format!("/leave/{id}");
+    assert!(
+        attr_of(&calendar, ".away a", "href").as_deref() == Some(slip_link.as_str()),
+        "{calendar}"
+    );
     assert!(list.contains("员工 赵磊"));
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.unwrap();
@@ -744,10 +750,11 @@ async fn leave_over_the_same_persons_pending_or_approved_leave_is_refused_naming
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
     let msg = text_of(&body, "#e-start_date").unwrap();
-    assert!(msg.contains(&format!("#{first}")), "{msg}");
+    assert!(msg.contains(&format!("QJ-{first}")), "{msg}");
     assert!(msg.contains(&format!("{d3} 上午起")), "{msg}");
     assert!(msg.contains(&format!("{d4} 至中午")), "{msg}");
-    assert!(msg.contains("待审批"), "{msg}");
+    assert!(msg.contains("待审批的请假申请"), "{msg}");
+    assert!(msg.contains("修改或撤回那份申请"), "{msg}");
     assert_eq!(value_of(&body, "#f-start_date").unwrap(), d4, "input kept");
     assert!(body.contains("回老家"), "input kept");
     assert_eq!(rows(&app).await.0, 1, "nothing filed");
@@ -755,6 +762,19 @@ async fn leave_over_the_same_persons_pending_or_approved_leave_is_refused_naming
     // From noon of day 4 is free.
     let res = file_span(&employee, (&d4, "pm"), (&d5, "pm"), "回老家").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let second = leave_id(&res);
+
+    // Approved, the leave in the way is named as such, with advice the
+    // employee can follow (an approved slip has no edit or withdraw).
+    crate::keys::approve(&app, Role::CsSupervisor, "leave", second).await;
+    let res = file_span(&employee, (&d5, "am"), (&d5, "pm"), "再请一天").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let msg = text_of(&res.text().await.unwrap(), "#e-start_date").unwrap();
+    assert!(msg.contains(&format!("已批准的请假 QJ-{second}")), "{msg}");
+    assert!(
+        msg.contains("不能再修改或撤回") && !msg.contains("待审批的"),
+        "{msg}"
+    );
 
     // Someone else's leave is no obstacle.
     let specialist = app.login_as(Role::CsSpecialist).await;
@@ -793,7 +813,10 @@ async fn leave_over_the_same_persons_pending_or_approved_leave_is_refused_naming
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let msg = text_of(&res.text().await.unwrap(), "#e-start_date").unwrap();
-    assert!(msg.contains("overlap leave request #"), "{msg}");
+    assert!(
+        msg.contains("overlap your pending leave request QJ-"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -820,7 +843,7 @@ async fn a_change_that_would_overlap_other_leave_is_refused_and_the_request_stay
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
     let msg = text_of(&body, "#e-start_date").unwrap();
-    assert!(msg.contains(&format!("#{a}")), "{msg}");
+    assert!(msg.contains(&format!("QJ-{a}")), "{msg}");
     assert!(body.contains("改期"), "input kept");
     let mut conn = app.db().await;
     let (start, reason): (chrono::NaiveDate, String) = leave_requests::table
@@ -872,7 +895,7 @@ async fn sick_leave_recorded_over_leave_already_filed_is_refused() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
     let msg = text_of(&body, "#e-start_date").unwrap();
-    assert!(msg.contains(&format!("#{filed}")), "{msg}");
+    assert!(msg.contains(&format!("QJ-{filed}")), "{msg}");
     assert!(
         msg.contains("在审批中驳回"),
         "what the supervisor can do: {msg}"
@@ -919,7 +942,7 @@ async fn of_two_overlapping_filings_at_the_same_moment_one_is_filed() {
         .first(&mut conn)
         .await
         .unwrap();
-    assert!(msg.contains(&format!("#{theirs}")), "{msg}");
+    assert!(msg.contains(&format!("QJ-{theirs}")), "{msg}");
     assert_eq!(rows(&app).await.0, 1);
 }
 
@@ -994,7 +1017,7 @@ async fn leave_that_overlapped_before_the_rule_still_counts_and_a_change_ends_it
     let res = file_span(&employee, (&d5, "am"), (&d5, "pm"), "看病").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let msg = text_of(&res.text().await.unwrap(), "#e-start_date").unwrap();
-    assert!(msg.contains(&format!("#{old}")), "{msg}");
+    assert!(msg.contains(&format!("QJ-{old}")), "{msg}");
     assert_eq!(rows(&app).await.0, 2);
 
     // The one it overlaps may still change its reason: its days stay as they were.
