@@ -112,6 +112,7 @@ pub async fn create(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    config: web::Data<Config>,
     Form(mut input): Form<VisitInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordVisits)?;
@@ -156,21 +157,90 @@ pub async fn create(
                 },
             )
             .await?;
+            // A visit to follow up is reported to the supervisors as it is
+            // registered, with what the receiver answered.
+            let told = if v.follow_up {
+                let visit = queries::get(conn, id).await?;
+                let key = format!("visit_new:{id}");
+                tell_supervisors(
+                    conn,
+                    &config,
+                    &visit.visit,
+                    &visit.receiver,
+                    &v.answer,
+                    true,
+                    &key,
+                )
+                .await?
+            } else {
+                Vec::new()
+            };
             audit::record(
                 conn,
                 &meta,
                 "visit.recorded",
                 Some(("visit", id.to_string())),
-                json!({ "late": late, "follow_up": v.follow_up }),
+                json!({ "late": late, "follow_up": v.follow_up, "reported_to": told }),
             )
             .await?;
             Ok(token.filed(conn, format!("/visits/{id}")).await?)
         })
         .await?;
-    if filed.is_some() && late {
-        flash(&session, "error", page.t("visits.late_notice"));
+    // One line says what happened: registered, reported, and late if so (as a
+    // warning, which it is).
+    let done = match (v.follow_up, late) {
+        (false, false) => "visits.recorded",
+        (true, false) => "visits.recorded_reported",
+        (false, true) => "visits.late_notice",
+        (true, true) => "visits.late_notice_reported",
+    };
+    if let (Some(path), true) = (&filed, late) {
+        flash(&session, "error", page.t(done));
+        return Ok(crate::web::see_other(path));
     }
-    once::answer(&mut conn, &session, &page, &token, filed, "visits.recorded").await
+    once::answer(&mut conn, &session, &page, &token, filed, done).await
+}
+
+/// Mails each supervisor what the receiver reports of a visit (接待来访客户管理规定
+/// 5: 及时将客户反映的情况反馈给客服主管), in the transaction that records it; the
+/// supervisors told, for the audit. `key` keeps one mail per supervisor however
+/// often the transaction is retried; `new_visit` says whether the report is the
+/// registration itself (its answer) or a follow-up note.
+#[allow(clippy::too_many_arguments)]
+async fn tell_supervisors(
+    conn: &mut diesel_async::AsyncPgConnection,
+    config: &Config,
+    visit: &super::models::Visit,
+    receiver: &str,
+    note: &str,
+    new_visit: bool,
+    key: &str,
+) -> Result<Vec<i64>, AppError> {
+    let url = {
+        let mut u = config.base_url.clone();
+        u.set_path(&format!("/visits/{}", visit.id));
+        u.to_string()
+    };
+    let mut told = Vec::new();
+    for s in crate::users::queries::holders(conn, Role::CsSupervisor.code()).await? {
+        let mail = Reported {
+            loc: s.locale(),
+            to_name: s.display_name.clone(),
+            receiver: receiver.to_owned(),
+            visitor: visit.visitor_name.clone(),
+            reception: crate::i18n::minute(visit.started_at, config.tz),
+            matter: visit.matter.clone(),
+            note: note.to_owned(),
+            new_visit,
+            url: url.clone(),
+        }
+        .render()
+        .map_err(AppError::Template)?;
+        let key = format!("{key}:{}", s.id);
+        crate::mail::enqueue(conn, &key, "visit_report", &s.recipient(), &mail).await?;
+        told.push(s.id);
+    }
+    Ok(told)
 }
 
 /// The visit, if this reader may see it: their own, or anyone's for those who
@@ -338,11 +408,6 @@ pub async fn add_note(
     let now = Utc::now();
     let report = input.report == "1";
     let close = input.close == "1";
-    let url = {
-        let mut u = config.base_url.clone();
-        u.set_path(&format!("/visits/{id}"));
-        u.to_string()
-    };
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me.id).await? {
@@ -364,27 +429,12 @@ pub async fn add_note(
                 },
             )
             .await?;
-            let mut told = Vec::new();
-            if report {
-                for s in crate::users::queries::holders(conn, Role::CsSupervisor.code()).await? {
-                    let loc = s.locale();
-                    let mail = Reported {
-                        loc,
-                        to_name: s.display_name.clone(),
-                        receiver: line.receiver.clone(),
-                        visitor: visit.visitor_name.clone(),
-                        reception: crate::i18n::minute(visit.started_at, config.tz),
-                        matter: visit.matter.clone(),
-                        note: body.clone(),
-                        url: url.clone(),
-                    }
-                    .render()
-                    .map_err(AppError::Template)?;
-                    let key = format!("visit_report:{note}:{}", s.id);
-                    crate::mail::enqueue(conn, &key, "visit_report", &s.recipient(), &mail).await?;
-                    told.push(s.id);
-                }
-            }
+            let told = if report {
+                let key = format!("visit_report:{note}");
+                tell_supervisors(conn, &config, &visit, &line.receiver, &body, false, &key).await?
+            } else {
+                Vec::new()
+            };
             if close {
                 queries::close(conn, id, now).await?;
             }

@@ -11,7 +11,28 @@ pub struct Reported {
     pub reception: String,
     pub matter: String,
     pub note: String,
+    /// The registration itself (its answer in `note`), not a follow-up note.
+    pub new_visit: bool,
     pub url: String,
+}
+
+impl Reported {
+    /// The line under the greeting.
+    pub fn lead(&self) -> &'static str {
+        if self.new_visit {
+            self.loc.t("visits.mail.body_new")
+        } else {
+            self.loc.t("visits.mail.body")
+        }
+    }
+    /// What `note` holds: the answer given at the reception, or a follow-up.
+    pub fn note_label(&self) -> &'static str {
+        if self.new_visit {
+            self.loc.t("visits.answer")
+        } else {
+            self.loc.t("visits.note")
+        }
+    }
 }
 
 /// A line of the supervisors' daily digest.

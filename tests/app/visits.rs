@@ -75,7 +75,11 @@ async fn a_reception_is_registered_within_ten_minutes_or_marked_late() {
     let late = location(&res);
     let (_, page) = specialist.page(&late).await;
     assert_eq!(text_of(&page, "#visit-late").as_deref(), Some("迟登记"));
-    assert!(page.contains("晚于接待结束 10 分钟"), "the flash says so");
+    // One line says it: registered, and late.
+    assert_eq!(
+        texts_of(&page, ".flash"),
+        ["已登记，但晚于接待结束 10 分钟，记为迟登记。"]
+    );
 
     // The register of each one's month (the same but in a month's first hour),
     // and its late lines alone.
@@ -187,6 +191,20 @@ async fn a_visitor_is_followed_up_reported_to_the_supervisor_and_closed() {
     let page = location(&register(&specialist, &fields).await);
     let (_, shown) = specialist.page(&page).await;
     assert_eq!(text_of(&shown, "#visit-status").as_deref(), Some("待跟进"));
+    assert_eq!(
+        texts_of(&shown, ".flash"),
+        ["来访已登记，并已反馈给客服主管。"]
+    );
+    // Registered to be followed up, the visit is reported to the supervisor
+    // at once, with what the visitor raised and what they were told.
+    worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&mail_of(Role::CsSupervisor));
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].subject.contains("刘先生"));
+    assert!(mails[0].text.contains("登记了一位需要跟进的来访客户"));
+    assert!(mails[0].text.contains("咨询装修押金退还"));
+    assert!(mails[0].text.contains("答复及处理：已告知退还流程"));
+    assert!(mails[0].text.contains(&page), "with the link");
     let supervisor = app.login_as(Role::CsSupervisor).await;
     let open = async || {
         clause_link_to(&app, &supervisor, "/visits?show=open")
@@ -212,10 +230,14 @@ async fn a_visitor_is_followed_up_reported_to_the_supervisor_and_closed() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     worker(&app).drain().await.unwrap();
     let mails = smtp.to(&mail_of(Role::CsSupervisor));
-    assert_eq!(mails.len(), 1);
-    assert!(mails[0].subject.contains("刘先生"));
-    assert!(mails[0].text.contains("业主要求书面答复退款时间"));
-    assert!(mails[0].text.contains(&page), "with the link");
+    assert_eq!(mails.len(), 2);
+    let note: Vec<_> = mails
+        .iter()
+        .filter(|m| m.text.contains("跟进情况：业主要求书面答复退款时间"))
+        .collect();
+    assert_eq!(note.len(), 1, "the SMTP server need not keep the order");
+    assert!(note[0].subject.contains("刘先生"));
+    assert!(note[0].text.contains(&page), "with the link");
 
     // The same note sent twice (a double click) is recorded and mailed once.
     let token = specialist.form_token(&page).await;
@@ -338,7 +360,11 @@ async fn supervisors_get_one_daily_digest_of_late_registers_and_visits_left_wait
             .await
             .unwrap();
         worker(&app).drain().await.unwrap();
+        // The digests alone (the visit to follow up was reported when registered).
         smtp.to(&mail_of(Role::CsSupervisor))
+            .into_iter()
+            .filter(|m| m.subject.contains("来访登记日报"))
+            .collect::<Vec<_>>()
     };
 
     // The next day: yesterday's late register; the open visit is not stale yet.
