@@ -313,6 +313,12 @@ async fn a_comment_on_a_link_closed_meanwhile_comes_back_to_copy() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Decided, the page leads back to what else waits.
+    let (_, decided) = supervisor.page(&location(&res)).await;
+    assert_eq!(
+        text_of(&decided, "nav.tabs a[href='/approvals']").as_deref(),
+        Some("待我审批")
+    );
 
     let res = supervisor
         .post(
