@@ -413,6 +413,11 @@ impl Pick<'_> {
     pub fn is_building(&self, id: &i64) -> bool {
         self.building == Some(*id)
     }
+    /// The resident, masked: a room may have a former and a present owner's
+    /// archive, told apart by this without naming either.
+    pub fn resident(&self, a: &ArchiveBrief) -> String {
+        crate::properties::personal::mask_name(&a.resident_name)
+    }
 }
 
 #[derive(Template)]

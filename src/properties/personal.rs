@@ -104,12 +104,25 @@ pub fn mask_phone(phone: &str) -> String {
     mask(phone, 3, 4)
 }
 
+/// 王小明 → 王**: enough to tell two residents of one room apart, not to name them.
+pub fn mask_name(name: &str) -> String {
+    mask(name.trim(), 1, 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn today() -> chrono::NaiveDate {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
+    }
+
+    #[test]
+    fn a_name_keeps_its_first_character_only() {
+        assert_eq!(mask_name("王小明"), "王**");
+        assert_eq!(mask_name(" 李强 "), "李*");
+        assert_eq!(mask_name("欧阳"), "欧*");
+        assert_eq!(mask_name("张"), "*");
     }
 
     #[test]

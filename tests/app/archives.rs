@@ -2329,6 +2329,8 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
         !pick.contains("王小明"),
         "the list of a building names no residents"
     );
+    // Only masked, enough to tell a former owner's archive from the present one's.
+    assert_eq!(texts_of(&pick, "#archive-picks .resident-masked"), ["王**"]);
     let (status, form) = employee.page(&format!("/archives/{archive}/borrow")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("入伙通知书") && !form.contains("王小明"));
