@@ -176,9 +176,15 @@ pub fn date(s: &str) -> Option<chrono::NaiveDate> {
 /// A control character no form field means: C0 controls but tab, line feed
 /// and carriage return (a text area's lines), and DEL. A terminal's escape
 /// sequence pasted into a field, a NUL (which PostgreSQL refuses in text), and
-/// the like are dropped.
+/// the like are dropped; so are C1 controls (see [`control_at`], [`is_c1`]).
 fn is_stray_control(c: u8) -> bool {
     (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0x7F
+}
+
+/// A C1 control character (U+0080 to U+009F): pasted from old documents, it
+/// shows as nothing or as a box, and no field means it.
+fn is_c1(c: char) -> bool {
+    ('\u{80}'..='\u{9f}').contains(&c)
 }
 
 /// How many bytes at `i` spell a stray control character, raw or escaped
@@ -198,6 +204,17 @@ fn control_at(bytes: &[u8], i: usize) -> Option<usize> {
     let lf_at = |at: usize| bytes.get(at) == Some(&b'\n') || escaped(at) == Some(b'\n');
     if is_stray_control(bytes[i]) || (bytes[i] == b'\r' && lf_at(i + 1)) {
         return Some(1);
+    }
+    // A C1 control (U+0080 to U+009F, UTF-8 C2 80 to C2 9F), raw or escaped:
+    // 0xC2 only ever leads a character, so this never splits another one.
+    let unit = |at: usize| match escaped(at) {
+        Some(b) => Some((b, 3)),
+        None => bytes.get(at).map(|b| (*b, 1)),
+    };
+    if let Some((0xC2, n)) = unit(i) {
+        if let Some((0x80..=0x9F, m)) = unit(i + n) {
+            return Some(n + m);
+        }
     }
     match escaped(i)? {
         c if is_stray_control(c) => Some(3),
@@ -280,10 +297,9 @@ fn text_without_controls(s: String) -> String {
     } else {
         s
     };
-    if s.bytes().any(is_stray_control) {
-        s.chars()
-            .filter(|c| !(c.is_ascii() && is_stray_control(*c as u8)))
-            .collect()
+    let stray = |c: &char| (c.is_ascii() && is_stray_control(*c as u8)) || is_c1(*c);
+    if s.chars().any(|c| stray(&c)) {
+        s.chars().filter(|c| !stray(c)).collect()
     } else {
         s
     }
@@ -584,6 +600,24 @@ mod tests {
             read_form(b"c=%E5%90%8C%E6%84%8F%0D%0A%E5%90%8C%E6%84%8F", false).unwrap();
         let text = &read[0].1;
         assert_eq!(text.chars().count(), 5, "{text:?}");
+    }
+
+    #[test]
+    fn c1_controls_are_dropped_raw_or_escaped_and_other_text_kept() {
+        // U+0085 (NEL) and U+009B (CSI), escaped either case, and raw.
+        assert_eq!(
+            &*without_controls(b"a=x%C2%85y%c2%9bz&b=\xC2\x80w"),
+            b"a=xyz&b=w"
+        );
+        // U+00A0 and U+00E9 (C2 A0, C3 A9) and a CJK character stay.
+        let kept: &[u8] = b"a=%C2%A0%C3%A9%E4%B8%AD";
+        assert!(matches!(without_controls(kept), Cow::Borrowed(_)));
+        let read: Vec<(String, String)> = read_form(b"t=%E5%A4%87%C2%8D%E6%B3%A8", false).unwrap();
+        assert_eq!(read[0].1, "备注");
+        assert_eq!(
+            text_without_controls("备\u{85}注\u{a0}".into()),
+            "备注\u{a0}"
+        );
     }
 
     #[test]
