@@ -59,6 +59,40 @@ async fn home(page: UserPage) -> Result<HttpResponse, AppError> {
         title: page.t("approvals.nav_label"),
         text: page.t("approvals.home_card"),
     });
+    // What each post does most days, one step from home.
+    if user.may(Right::ViewMorningSheet) {
+        cards.push(Card {
+            href: "/meetings/morning",
+            title: page.t("meetings.morning"),
+            text: page.t("home.card.morning"),
+        });
+    }
+    if user.may(Right::KeepArchives) {
+        cards.push(Card {
+            href: "/archives/due",
+            title: page.t("archives.due"),
+            text: page.t("home.card.archives_due"),
+        });
+        cards.push(Card {
+            href: "/archives/borrows",
+            title: page.t("archives.borrows"),
+            text: page.t("home.card.archives_borrows"),
+        });
+    }
+    if user.may(Right::RequestKeyLoan) && !user.may(Right::ManageKeys) {
+        cards.push(Card {
+            href: "/keys/loans/new",
+            title: page.t("keys.new_loan"),
+            text: page.t("home.card.key_loan"),
+        });
+    }
+    if user.may(Right::RequestArchiveBorrow) && !user.may(Right::KeepArchives) {
+        cards.push(Card {
+            href: "/archives/request",
+            title: page.t("archives.request_title"),
+            text: page.t("home.card.archive_request"),
+        });
+    }
     cards.push(Card {
         href: "/forms",
         title: page.t("forms.title"),

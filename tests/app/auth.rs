@@ -29,6 +29,57 @@ async fn signing_in_lands_on_a_home_page_for_the_role() {
     );
 }
 
+/// The home page's shortcuts, by the page each opens.
+fn card_links(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse("ul.cards li.card a").unwrap();
+    doc.select(&sel)
+        .filter_map(|a| a.value().attr("href").map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn each_post_finds_its_daily_work_one_step_from_home() {
+    let app = TestApp::spawn().await;
+    for (role, wanted, not) in [
+        (
+            Role::Employee,
+            &["/keys/loans/new", "/archives/request", "/leave/new"][..],
+            &["/meetings/morning", "/archives/due"][..],
+        ),
+        (
+            Role::ArchiveKeeper,
+            &["/archives/due", "/archives/borrows"][..],
+            &["/archives/request"][..],
+        ),
+        (
+            Role::CsSupervisor,
+            &["/meetings/morning", "/approvals"][..],
+            &["/archives/due"][..],
+        ),
+    ] {
+        let b = app.login_as(role).await;
+        let (_, home) = b.page("/").await;
+        let links = card_links(&home);
+        for href in wanted {
+            assert!(
+                links.iter().any(|l| l == href),
+                "{role:?}: {href} in {links:?}"
+            );
+        }
+        for href in not {
+            assert!(
+                !links.iter().any(|l| l == href),
+                "{role:?}: {href} in {links:?}"
+            );
+        }
+        // Every shortcut opens for the one it is shown to.
+        for href in &links {
+            assert_eq!(b.page(href).await.0, StatusCode::OK, "{role:?}: {href}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_demo_user_signs_in_and_sees_their_posts() {
     let app = TestApp::spawn().await;
