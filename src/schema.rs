@@ -100,6 +100,8 @@ diesel::table! {
         returned_at -> Nullable<Timestamptz>,
         returned_to -> Nullable<Int8>,
         created_at -> Timestamptz,
+        grounds -> Text,
+        visitor_name -> Text,
     }
 }
 

@@ -15,7 +15,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 use super::forms::{BorrowInput, SignInput};
-use super::models::{Archive, BorrowRow};
+use super::models::{Archive, Borrow, BorrowRow};
 use super::queries;
 use super::views::{BorrowForm, BorrowShow, Pick, Register, RegisterPrint};
 use crate::approvals::{self, engine};
@@ -128,13 +128,18 @@ pub async fn new_form(
     form(&page, &mut conn, archive, &input, &errors, StatusCode::OK).await
 }
 
-fn subject(archive: &Archive, mode: &str, borrower: &str) -> String {
+/// The approval's title: the archive, the mode, who asks, and for an outsider
+/// whom they bring.
+fn subject(archive: &Archive, v: &super::forms::ValidBorrow, borrower: &str) -> String {
+    let mut who = approvals::typed(borrower);
+    if v.grounds == "outsider" {
+        who = format!("{} ({who})", approvals::typed(&v.visitor_name));
+    }
     format!(
-        "{} {} · {} · {}",
+        "{} {} · {} · {who}",
         approvals::typed(&archive.label()),
         approvals::typed(&archive.resident_name),
-        approvals::term(&format!("archives.mode.{mode}")),
-        approvals::typed(borrower)
+        approvals::term(&format!("archives.mode.{}", v.mode)),
     )
 }
 
@@ -202,23 +207,13 @@ pub async fn create(
     // A colleague consulting papers on site for their work needs no approval
     // (住户档案管理规定 3(2): only outsiders, or a reason other than work, need
     // the manager's); lending and copying do (3(4)).
-    let consult = v.mode == "consult";
+    let approved_already = !Borrow::needs_approval(v.mode, v.grounds);
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me.id).await? {
                 return Ok(Filed::New(None));
             }
-            let Some(id) = queries::create_borrow(
-                conn,
-                archive.id,
-                me.id,
-                v.mode,
-                &v.purpose,
-                v.due_on,
-                &v.documents,
-            )
-            .await?
-            else {
+            let Some(id) = queries::create_borrow(conn, archive.id, me.id, &v).await? else {
                 // Nothing filed: the form, sent again as a consultation say,
                 // files anew.
                 token.release(conn).await?;
@@ -228,14 +223,14 @@ pub async fn create(
                 };
                 return Ok(Filed::Waiting(waiting));
             };
-            let request = if consult {
+            let request = if approved_already {
                 None
             } else {
                 let request = engine::submit(
                     conn,
                     &approvals::ARCHIVE_BORROW,
                     id,
-                    &subject(&archive, v.mode, &me.display_name),
+                    &subject(&archive, &v, &me.display_name),
                     me.id,
                     &config,
                     now,
@@ -258,7 +253,8 @@ pub async fn create(
                 "archives.borrow_requested",
                 Some(("archive_borrow", id.to_string())),
                 json!({ "archive": archive.id, "mode": v.mode, "documents": v.documents,
-                        "due_on": v.due_on, "approval_request": request }),
+                        "due_on": v.due_on, "grounds": v.grounds,
+                        "approval_request": request }),
             )
             .await?;
             Ok(Filed::New(
@@ -268,7 +264,7 @@ pub async fn create(
         .await?;
     match filed {
         Filed::New(filed) => {
-            let ok = if consult {
+            let ok = if approved_already {
                 "archives.consult_filed"
             } else {
                 "archives.borrow_filed"
@@ -325,10 +321,11 @@ async fn render_show(
     let body = BorrowShow {
         ctx: page.ctx(),
         may_cancel,
+        who: borrow.who(&borrower.display_name, page.locale),
+        signer: borrow.signer(&borrower.display_name).to_owned(),
         borrow,
         archive,
         docs,
-        borrower: borrower.display_name,
         approval_id,
         sign_name: sign.sign_name.clone(),
         sign_drawing: sign.sign_drawing.clone(),
@@ -370,7 +367,8 @@ pub async fn lend(
     let borrow = queries::borrow(&mut conn, id).await?;
     let borrower = approvals::queries::person(&mut conn, borrow.borrower_id).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let sig = input.signature(&borrower.display_name, &mut errors);
+    // The one who takes the papers signs: the visitor, when it is one.
+    let sig = input.signature(borrow.signer(&borrower.display_name), &mut errors);
     let Some(sig) = sig else {
         return render_show(
             &page,
@@ -746,11 +744,11 @@ fn export_sheet(
                 Cell::from(b.number()),
                 r.label().into(),
                 docs.join(loc.t("paper.item_separator")).into(),
-                r.borrower.clone().into(),
+                b.who(&r.borrower, loc).into(),
                 loc.t_in("archives.mode", &b.mode).into(),
                 b.purpose.clone().into(),
                 b.due_on.to_string().into(),
-                loc.t_in("archives.borrow_status", &b.status).into(),
+                b.state_label(loc).into(),
                 signers.approver(b, loc).to_owned().into(),
                 fmt_time(&b.lent_at, tz).into(),
                 signers.keeper(r).to_owned().into(),
@@ -790,7 +788,7 @@ pub async fn approval_details(
         .iter()
         .map(|d| d.doc_type.with_title(&d.doc.title, loc))
         .collect();
-    Ok(vec![
+    let mut lines = vec![
         (
             loc.t("archives.archive").to_owned(),
             format!("{} · {}", a.label(), a.resident_name),
@@ -803,9 +801,20 @@ pub async fn approval_details(
             loc.t("archives.mode_label").to_owned(),
             loc.t_in("archives.mode", &b.mode).to_owned(),
         ),
-        (loc.t("archives.purpose").to_owned(), b.purpose),
+        (
+            loc.t("archives.grounds_label").to_owned(),
+            loc.t_in("archives.grounds", &b.grounds).to_owned(),
+        ),
+        (loc.t("archives.purpose").to_owned(), b.purpose.clone()),
         (loc.t("archives.due_on").to_owned(), b.due_on.to_string()),
-    ])
+    ];
+    if b.grounds == "outsider" {
+        lines.insert(
+            3,
+            (loc.t("archives.visitor_name").to_owned(), b.visitor_name),
+        );
+    }
+    Ok(lines)
 }
 
 /// The manager decided: the borrow may be handed over, or not.

@@ -113,17 +113,15 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
             queries::refresh_summary(conn, id).await?;
         }
         if let Some((archive, doc)) = borrow_doc {
-            if let Some(b) = queries::create_borrow(
-                conn,
-                archive,
-                specialist,
-                "loan",
-                "核对入伙日期",
-                (now + Duration::days(7)).date_naive(),
-                &[doc],
-            )
-            .await?
-            {
+            let loan = super::forms::ValidBorrow {
+                documents: vec![doc],
+                mode: "loan",
+                purpose: "核对入伙日期".into(),
+                due_on: (now + Duration::days(7)).date_naive(),
+                grounds: "work",
+                visitor_name: String::new(),
+            };
+            if let Some(b) = queries::create_borrow(conn, archive, specialist, &loan).await? {
                 engine::submit(
                     conn,
                     &approvals::ARCHIVE_BORROW,

@@ -271,6 +271,13 @@ pub struct BorrowInput {
     pub purpose: String,
     #[serde(default)]
     pub due_on: String,
+    /// [`GROUNDS`]; a form without one (opened before the choice existed) asks
+    /// for the borrower's work.
+    #[serde(default)]
+    pub grounds: String,
+    /// The person outside the company who consults, for `outsider` grounds.
+    #[serde(default)]
+    pub visitor_name: String,
 }
 
 pub struct ValidBorrow {
@@ -278,13 +285,33 @@ pub struct ValidBorrow {
     pub mode: &'static str,
     pub purpose: String,
     pub due_on: NaiveDate,
+    pub grounds: &'static str,
+    /// Empty unless `grounds` is `outsider`.
+    pub visitor_name: String,
 }
 
 pub const MODES: [&str; 3] = ["consult", "loan", "copy"];
 
+/// Why an archive is asked for (住户档案管理规定 3(1), 3(2)): the borrower's own
+/// work, something else, or a person outside the company.
+pub const GROUNDS: [&str; 3] = ["work", "other", "outsider"];
+
 impl BorrowInput {
     pub fn chosen(&self, id: &i64) -> bool {
         self.documents.iter().any(|d| d.trim() == id.to_string())
+    }
+
+    /// The grounds the form shows chosen: as sent, else the borrower's work.
+    pub fn grounds_shown(&self) -> &str {
+        match self.grounds.trim() {
+            "" => "work",
+            g => g,
+        }
+    }
+
+    /// Whether the form shows grounds `g` chosen.
+    pub fn is_grounds(&self, g: &str) -> bool {
+        self.grounds_shown() == g
     }
 
     /// `available`: the archive's documents that may be asked for, with their
@@ -323,7 +350,22 @@ impl BorrowInput {
             errors.add("mode", "archives.confidential_rule");
         }
         let purpose = errors.text("archives", "purpose", &self.purpose, 500, true);
-        let due_on = date(&self.due_on);
+        let grounds = GROUNDS.into_iter().find(|g| *g == self.grounds_shown());
+        if grounds.is_none() {
+            errors.add("grounds", "archives.error.grounds");
+        }
+        let visitor_name = if grounds == Some("outsider") {
+            errors.text("archives", "visitor_name", &self.visitor_name, 64, true)
+        } else {
+            // Typed, then another ground chosen: not kept.
+            String::new()
+        };
+        // Papers consulted on site come back the same day: no date to ask for.
+        let due_on = if mode == Some("consult") {
+            Some(today)
+        } else {
+            date(&self.due_on)
+        };
         match due_on {
             None => errors.add("due_on", "archives.error.date"),
             Some(d) if d < today => errors.add("due_on", "archives.error.past"),
@@ -342,6 +384,8 @@ impl BorrowInput {
             mode: mode?,
             purpose,
             due_on: due_on?,
+            grounds: grounds?,
+            visitor_name,
         })
     }
 }
@@ -574,6 +618,53 @@ mod tests {
             ..input
         };
         assert!(consult.validate(&[(7, true)], today(), &mut e).is_some());
+    }
+
+    #[test]
+    fn an_outsider_is_named_and_a_consultation_asks_no_date() {
+        let base = BorrowInput {
+            documents: vec!["7".into()],
+            mode: "consult".into(),
+            purpose: "业主本人查看".into(),
+            due_on: "not a date".into(),
+            ..Default::default()
+        };
+        // For work by default; on site, the day itself whatever was typed.
+        let mut e = FieldErrors::new(Locale::ZhCn);
+        let v = base.validate(&[(7, false)], today(), &mut e).unwrap();
+        assert_eq!((v.grounds, v.due_on), ("work", today()));
+        // An outsider must be named; the name is kept to 64 characters.
+        let outsider = BorrowInput {
+            grounds: "outsider".into(),
+            ..base
+        };
+        let mut e = FieldErrors::new(Locale::ZhCn);
+        assert!(outsider.validate(&[(7, false)], today(), &mut e).is_none());
+        assert!(e.has("visitor_name"));
+        let named = BorrowInput {
+            visitor_name: " 王小明 ".into(),
+            ..outsider
+        };
+        let mut e = FieldErrors::new(Locale::ZhCn);
+        let v = named.validate(&[(7, false)], today(), &mut e).unwrap();
+        assert_eq!((v.grounds, v.visitor_name.as_str()), ("outsider", "王小明"));
+        // A name typed, then other grounds chosen: not kept.
+        let other = BorrowInput {
+            grounds: "other".into(),
+            ..named
+        };
+        let mut e = FieldErrors::new(Locale::ZhCn);
+        let v = other.validate(&[(7, false)], today(), &mut e).unwrap();
+        assert_eq!((v.grounds, v.visitor_name.as_str()), ("other", ""));
+        // Unknown grounds are refused; a loan still needs its date.
+        let bad = BorrowInput {
+            grounds: "whim".into(),
+            mode: "loan".into(),
+            ..other
+        };
+        let mut e = FieldErrors::new(Locale::ZhCn);
+        assert!(bad.validate(&[(7, false)], today(), &mut e).is_none());
+        assert!(e.has("grounds") && e.has("due_on"));
     }
 
     #[test]

@@ -248,9 +248,54 @@ pub struct Borrow {
     pub returned_at: Option<DateTime<Utc>>,
     pub returned_to: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// `work` (the borrower's own work), `other` (not for work) or `outsider`
+    /// (for `visitor_name`, who is not on the staff): 住户档案管理规定 3(1), 3(2).
+    pub grounds: String,
+    pub visitor_name: String,
 }
 
 impl Borrow {
+    /// Whether the manager must approve it first: every loan and copy (3(4)),
+    /// and a consultation on site unless it is for the borrower's work (3(2)).
+    pub fn needs_approval(mode: &str, grounds: &str) -> bool {
+        mode != "consult" || grounds != "work"
+    }
+
+    /// Who consults or borrows, as the register writes it: the borrower, or the
+    /// visitor with the colleague who brings them (`staff`, the borrower).
+    pub fn who(&self, staff: &str, loc: crate::i18n::Locale) -> String {
+        if self.grounds == "outsider" {
+            loc.tf(
+                "archives.visitor_with",
+                &[("visitor", &self.visitor_name), ("staff", &staff)],
+            )
+        } else {
+            staff.to_owned()
+        }
+    }
+
+    /// The name the hand-over's signature must carry: the visitor's for an
+    /// outsider, else the borrower's (`staff`).
+    pub fn signer<'a>(&'a self, staff: &'a str) -> &'a str {
+        if self.grounds == "outsider" {
+            &self.visitor_name
+        } else {
+            staff
+        }
+    }
+
+    /// Its state in words. A consultation on site reads as such: ready to be
+    /// consulted (approved, or needing no approval), being consulted, called off.
+    pub fn state_label(&self, loc: crate::i18n::Locale) -> &'static str {
+        let key = match (self.mode.as_str(), self.status.as_str()) {
+            ("consult", "approved") => "ready",
+            ("consult", "lent") => "consulting",
+            ("consult", "withdrawn") => "called_off",
+            (_, s) => s,
+        };
+        loc.t_in("archives.borrow_status", key)
+    }
+
     /// The slip's number as the register writes it (借阅 JY-n).
     pub fn number(&self) -> String {
         format!("JY-{}", self.id)

@@ -749,26 +749,26 @@ pub async fn create_borrow(
     conn: &mut AsyncPgConnection,
     archive: i64,
     borrower: i64,
-    mode: &str,
-    purpose: &str,
-    due_on: NaiveDate,
-    documents: &[i64],
+    v: &super::forms::ValidBorrow,
 ) -> QueryResult<Option<i64>> {
-    // A consultation waits for no approval: filed as approved, it never meets
-    // the borrower's loan waiting for one (one pending request per archive).
-    let status = if mode == "consult" {
-        "approved"
-    } else {
+    // A consultation for work waits for no approval: filed as approved, it
+    // never meets the borrower's request waiting for one (one pending request
+    // per archive).
+    let status = if Borrow::needs_approval(v.mode, v.grounds) {
         "pending"
+    } else {
+        "approved"
     };
     let id: Option<i64> = diesel::insert_into(borrows::table)
         .values((
             borrows::archive_id.eq(archive),
             borrows::borrower_id.eq(borrower),
-            borrows::mode.eq(mode),
-            borrows::purpose.eq(purpose),
-            borrows::due_on.eq(due_on),
+            borrows::mode.eq(v.mode),
+            borrows::purpose.eq(&v.purpose),
+            borrows::due_on.eq(v.due_on),
             borrows::status.eq(status),
+            borrows::grounds.eq(v.grounds),
+            borrows::visitor_name.eq(&v.visitor_name),
         ))
         .on_conflict_do_nothing()
         .returning(borrows::id)
@@ -776,7 +776,8 @@ pub async fn create_borrow(
         .await
         .optional()?;
     let Some(id) = id else { return Ok(None) };
-    let rows: Vec<_> = documents
+    let rows: Vec<_> = v
+        .documents
         .iter()
         .map(|d| (items::borrow_id.eq(id), items::document_id.eq(*d)))
         .collect();

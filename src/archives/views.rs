@@ -79,9 +79,6 @@ pub trait ArchiveText {
     fn mode_label(&self, m: &str) -> &'static str {
         self.loc().t_in("archives.mode", m)
     }
-    fn borrow_status(&self, s: &str) -> &'static str {
-        self.loc().t_in("archives.borrow_status", s)
-    }
     fn destruction_status(&self, s: &str) -> &'static str {
         self.loc().t_in("archives.destruction_status", s)
     }
@@ -371,6 +368,9 @@ impl BorrowForm<'_> {
     pub fn modes(&self) -> [&'static str; 3] {
         super::forms::MODES
     }
+    pub fn grounds(&self) -> [&'static str; 3] {
+        super::forms::GROUNDS
+    }
 }
 
 #[derive(Template)]
@@ -380,7 +380,10 @@ pub struct BorrowShow<'a> {
     pub borrow: Borrow,
     pub archive: Archive,
     pub docs: Vec<DocumentRow>,
-    pub borrower: String,
+    /// Who consults or borrows ([`Borrow::who`]).
+    pub who: String,
+    /// Whose name the hand-over's signature carries ([`Borrow::signer`]).
+    pub signer: String,
     pub approval_id: Option<i64>,
     /// A consultation not handed over yet, and the viewer its borrower or the keeper.
     pub may_cancel: bool,

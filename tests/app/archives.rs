@@ -682,8 +682,8 @@ async fn a_loan_waits_for_the_managers_approval_from_the_mail_and_is_signed_for(
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let states = async |path: &str| texts_of(&keeper.page(path).await.1, "td .badge");
-    // Consulting on site for work waits for no approval.
-    assert_eq!(states("/archives/borrows").await, ["已批准", "借出中"]);
+    // Consulting on site for work waits for no approval: ready at once.
+    assert_eq!(states("/archives/borrows").await, ["待查阅", "借出中"]);
     assert_eq!(states("/archives/borrows?status=handed").await, ["借出中"]);
     assert!(states("/archives/borrows?status=pending").await.is_empty());
     assert_eq!(states("/archives/borrows?status=nonsense").await.len(), 2);
@@ -2339,7 +2339,10 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
     let (_, en_form) = employee
         .page(&format!("/archives/{archive}/borrow?lang=en"))
         .await;
-    assert_eq!(texts_of(&en_form, "fieldset label"), ["Move-in notice"]);
+    assert_eq!(
+        texts_of(&en_form, "fieldset:first-of-type label"),
+        ["Move-in notice"]
+    );
     employee.page("/?lang=zh-CN").await;
     // The archive itself and the registers stay with the archive staff.
     for path in [
@@ -2381,9 +2384,10 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
     let (status, page) = employee.page(&borrow).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(text_of(&page, "#f-documents").unwrap(), "入伙通知书");
-    // Consulting for work needs no approval (住户档案管理规定 3(2)): it waits
-    // for the keeper only.
-    assert_eq!(text_of(&page, "#borrow-status").unwrap(), "已批准");
+    // Consulting for work needs no approval (住户档案管理规定 3(1)): it waits
+    // for the keeper only, and comes back the same day.
+    assert_eq!(text_of(&page, "#borrow-status").unwrap(), "待查阅");
+    assert!(page.contains(&today().to_string()), "due back today");
     assert!(!page.contains("王小明"));
     let engineer = app.login_as(Role::EngineeringManager).await;
     assert_eq!(engineer.page(&borrow).await.0, StatusCode::FORBIDDEN);
@@ -2912,7 +2916,7 @@ async fn a_consultation_is_filed_once_and_can_be_called_off() {
     let res = specialist.post(&format!("{borrow}/cancel"), &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = specialist.page(&borrow).await;
-    assert_eq!(text_of(&page, "#borrow-status").unwrap(), "已撤回");
+    assert_eq!(text_of(&page, "#borrow-status").unwrap(), "已取消");
     assert_eq!(
         text_of(&page, ".flash").as_deref(),
         Some("已取消此次查阅。")
@@ -3264,4 +3268,124 @@ async fn a_paper_on_an_open_destruction_list_is_shown_with_it_and_no_longer_wait
     );
     assert!(due.contains(&format!("已列入 XH-{n}")), "{due}");
     assert_eq!(waiting().await, "现有 0 份");
+}
+
+/// 住户档案管理规定 3(2): 非公司员工或非工作需要，未经服务中心经理批准不得查阅.
+/// A consultation not for work, or by someone outside the company whom a
+/// colleague brings, waits for the manager; the visitor is named on the request
+/// and the register, and signs for the papers themselves.
+#[tokio::test]
+async fn consulting_not_for_work_or_by_an_outsider_waits_for_the_manager() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        "2024-05-10",
+        None,
+    )
+    .await;
+    let doc = doc_id(&app, "入伙通知书").await.to_string();
+    let form = format!("/archives/{archive}/borrow");
+    let asked = async |b: &Browser, fields: &[(&str, &str)]| {
+        let mut all = vec![
+            ("documents", doc.as_str()),
+            ("mode", "consult"),
+            ("purpose", "查看本户资料"),
+        ];
+        all.extend_from_slice(fields);
+        b.submit(&form, &form, &all).await
+    };
+
+    // Not for work: waits for the manager, who is asked.
+    let employee = app.login_as(Role::Employee).await;
+    let res = asked(&employee, &[("grounds", "other")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let own = location(&res);
+    let (_, page) = employee.page(&own).await;
+    assert_eq!(text_of(&page, "#borrow-status").as_deref(), Some("待审批"));
+    assert_eq!(
+        text_of(&page, "#borrow-grounds").as_deref(),
+        Some("本人非工作需要")
+    );
+    assert_eq!(
+        text_of(&page, ".flash").as_deref(),
+        Some("借阅申请已提交，等待服务中心经理审批。")
+    );
+    let id: i64 = own.rsplit('/').next().unwrap().parse().unwrap();
+    let (approver, _, _) = crate::keys::task_of(&app, "archive_borrow", id).await;
+    assert_eq!(approver, username(Role::CenterManager));
+
+    // Someone outside the company must be named; what was typed stays.
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let res = asked(
+        &specialist,
+        &[("grounds", "outsider"), ("visitor_name", " ")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-visitor_name").as_deref(),
+        Some("请填写查阅人（非公司员工）的姓名。")
+    );
+    assert_eq!(
+        attr_of(&body, "input[name=grounds][checked]", "value").as_deref(),
+        Some("outsider")
+    );
+    assert_eq!(
+        text_of(&body, "#f-purpose").as_deref(),
+        Some("查看本户资料")
+    );
+    let res = asked(
+        &specialist,
+        &[("grounds", "outsider"), ("visitor_name", "王小明")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let visit = location(&res);
+    let id: i64 = visit.rsplit('/').next().unwrap().parse().unwrap();
+    let (_, request, _) = crate::keys::task_of(&app, "archive_borrow", id).await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let (_, asked_page) = manager.page(&format!("/approvals/{request}")).await;
+    assert!(text_of(&asked_page, "h1")
+        .unwrap()
+        .contains("王小明 (客服专员 陈静)"));
+    assert!(asked_page.contains("非公司员工查阅"));
+    crate::keys::approve(&app, Role::CenterManager, "archive_borrow", id).await;
+    let (_, page) = keeper.page(&visit).await;
+    assert_eq!(text_of(&page, "#borrow-status").as_deref(), Some("待查阅"));
+    assert_eq!(
+        text_of(&page, "#borrow-who").as_deref(),
+        Some("王小明（非公司员工，经办：客服专员 陈静）")
+    );
+
+    // The visitor signs, not the colleague who brought them.
+    let lend = format!("{visit}/lend");
+    let wrong = keeper
+        .post(
+            &lend,
+            &[("sign_name", "客服专员 陈静"), ("sign_confirm", "1")],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = keeper
+        .post(&lend, &[("sign_name", "王小明"), ("sign_confirm", "1")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = keeper.page(&visit).await;
+    assert_eq!(text_of(&page, "#borrow-status").as_deref(), Some("查阅中"));
+    let (_, print) = keeper.page("/archives/borrows/print").await;
+    assert!(print.contains("王小明（非公司员工，经办：客服专员 陈静）"));
+    assert!(print.contains("服务中心经理 张伟"), "the approver on paper");
+    let (_, english) = keeper.page(&format!("{visit}?lang=en")).await;
+    assert_eq!(
+        text_of(&english, "#borrow-who").as_deref(),
+        Some("王小明 (outside the company, brought by 客服专员 陈静)")
+    );
+    keeper.page("/?lang=zh-CN").await;
 }

@@ -147,7 +147,7 @@ pub async fn key_out(app: &TestApp) -> (Browser, i64) {
 }
 
 /// The pending approval task of a request: (approver's username, request id, task id).
-async fn task_of(app: &TestApp, kind: &str, subject: i64) -> (String, i64, i64) {
+pub async fn task_of(app: &TestApp, kind: &str, subject: i64) -> (String, i64, i64) {
     let mut conn = app.db().await;
     approval_tasks::table
         .inner_join(approval_requests::table)
