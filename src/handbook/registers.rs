@@ -112,9 +112,10 @@ pub async fn gauges(
     Ok(shown)
 }
 
-/// The links of a version's clauses: the stored ones (`handbook_clause_links`)
-/// and one to each register enforcing the clause that `may` lets the reader open,
-/// with the register's live state from `gauges` ([`gauges`]).
+/// The links of a version's clauses: the stored ones (`handbook_clause_links`),
+/// one to each register enforcing the clause that `may` lets the reader open,
+/// with the register's live state from `gauges` ([`gauges`]), and one to the
+/// clause naming the fine for a breach of it (`violations::schedule`).
 pub fn with_registers(
     stored: &HashMap<String, Vec<ClauseLink>>,
     content: &[SectionView],
@@ -139,6 +140,22 @@ pub fn with_registers(
                         None => loc.t(e.title).into(),
                     },
                     href: e.href.into(),
+                });
+        }
+        // The clause that names the fine for breaking this one (日常管理 2(1) for
+        // rules 1(1) to 1(11)), for every reader: the book is everyone's.
+        let rule = crate::violations::schedule::for_clause(&clause.citation)
+            .and_then(|(s, _)| s.rule)
+            .filter(|r| r.label() != clause.citation);
+        if let Some(rule) = rule {
+            links
+                .entry(clause.anchor.clone())
+                .or_default()
+                .push(ClauseLink {
+                    anchor: clause.anchor.clone(),
+                    kind: "penalty".into(),
+                    label: rule.label(),
+                    href: rule.href(),
                 });
         }
     }

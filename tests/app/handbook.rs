@@ -1531,6 +1531,57 @@ async fn a_register_cites_its_clause_and_the_link_lands_on_it() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
+/// Where a clause of the book is opened at.
+async fn clause_at(b: &Browser, cite: &str) -> (String, String) {
+    let href = format!(
+        "/handbook/cite?c={}",
+        url::form_urlencoded::byte_serialize(cite.as_bytes()).collect::<String>()
+    );
+    let res = b.get(&href).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{cite}");
+    let target = location(&res);
+    let (path, anchor) = target.split_once('#').expect("an anchor");
+    (path.to_owned(), anchor.to_owned())
+}
+
+/// SPEC 4.1: clauses link to the penalty schedule that applies. A conduct rule
+/// leads to the clause naming its fine; that clause, and one without a fine,
+/// link to none.
+#[tokio::test]
+async fn a_rule_links_to_the_clause_naming_its_fine() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let (path, anchor) = clause_at(&employee, "日常管理 1(3)").await;
+    let (_, page) = employee.page(&path).await;
+    let selector = format!("#{anchor} a.hb-penalty");
+    assert_eq!(
+        text_of(&page, &selector).as_deref(),
+        Some("处罚标准：日常管理 2(1)")
+    );
+    let href = attr_of(&page, &selector, "href").unwrap();
+    let res = employee.get(&href).await;
+    let (fine_path, fine_anchor) = location(&res)
+        .split_once('#')
+        .map(|(p, a)| (p.to_owned(), a.to_owned()))
+        .unwrap();
+    let (_, fine_page) = employee.page(&fine_path).await;
+    let fine = text_of(&fine_page, &format!("#{fine_anchor}")).unwrap();
+    assert!(fine.contains("20元"), "{fine}");
+    assert!(
+        text_of(&fine_page, &format!("#{fine_anchor} a.hb-penalty")).is_none(),
+        "the fine's own clause links to no fine"
+    );
+    let (path, anchor) = clause_at(&employee, "住户档案管理规定 2").await;
+    let (_, page) = employee.page(&path).await;
+    assert!(text_of(&page, &format!("#{anchor} a.hb-penalty")).is_none());
+    // In English too.
+    let (path, anchor) = clause_at(&employee, "日常管理 1(3)").await;
+    let (_, english) = employee.page(&format!("{path}?lang=en")).await;
+    let link = text_of(&english, &format!("#{anchor} a.hb-penalty"));
+    assert!(link.as_deref().unwrap().starts_with("Penalty"), "{link:?}");
+    employee.page("/?lang=zh-CN").await;
+}
+
 /// An import leaves alone a draft whose publication waits for the manager: the
 /// manager approves the text they were shown, not one swapped in meanwhile.
 #[tokio::test]
