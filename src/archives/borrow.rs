@@ -130,7 +130,7 @@ pub async fn new_form(
 
 /// The approval's title: the archive, the mode, who asks, and for an outsider
 /// whom they bring.
-fn subject(archive: &Archive, v: &super::forms::ValidBorrow, borrower: &str) -> String {
+pub(super) fn subject(archive: &Archive, v: &super::forms::ValidBorrow, borrower: &str) -> String {
     let mut who = approvals::typed(borrower);
     if v.grounds == "outsider" {
         who = format!("{} ({who})", approvals::typed(&v.visitor_name));

@@ -122,11 +122,15 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
                 visitor_name: String::new(),
             };
             if let Some(b) = queries::create_borrow(conn, archive, specialist, &loan).await? {
+                // Titled as a request filed on the site is.
+                let shown = queries::get(conn, archive).await?;
+                let asker = approvals::queries::person(conn, specialist).await?;
+                let title = super::borrow::subject(&shown, &loan, &asker.display_name);
                 engine::submit(
                     conn,
                     &approvals::ARCHIVE_BORROW,
                     b,
-                    "入伙通知书",
+                    &title,
                     specialist,
                     config,
                     now,

@@ -3389,3 +3389,25 @@ async fn consulting_not_for_work_or_by_an_outsider_waits_for_the_manager() {
     );
     keeper.page("/?lang=zh-CN").await;
 }
+
+/// The demo's waiting archive loan reads in the manager's inbox as one filed on
+/// the site does: the archive, the mode and who asks.
+#[tokio::test]
+async fn the_demo_archive_loan_is_titled_as_the_site_titles_requests() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    kefu::demo::seed_properties(&mut conn).await.unwrap();
+    kefu::archives::seed_demo(&mut conn, &app.config)
+        .await
+        .unwrap();
+    let borrow: i64 = kefu::schema::archive_borrows::table
+        .select(kefu::schema::archive_borrows::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (_, request, _) = crate::keys::task_of(&app, "archive_borrow", borrow).await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let (_, page) = manager.page(&format!("/approvals/{request}")).await;
+    let title = text_of(&page, "h1").unwrap();
+    assert!(title.contains(" · 借出 · 客服专员 陈静"), "{title}");
+}
