@@ -904,6 +904,26 @@ pub async fn ack_report(
     Ok(html(StatusCode::OK, body))
 }
 
+/// GET /handbook/acks/{version_id}/print: the acknowledgements on paper, with a
+/// column for each one concerned to sign.
+pub async fn ack_print(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let version = report_version(&page, &mut conn, path.into_inner()).await?;
+    let rows = queries::ack_report(&mut conn, &version).await?;
+    let confirmed = rows.iter().filter(|r| r.acknowledged_at.is_some()).count();
+    let body = AckPrintPage {
+        ctx: page.ctx(),
+        version,
+        rows,
+        confirmed,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
 /// GET /handbook/acks/{version_id}.csv and .xlsx: who confirmed the version.
 pub async fn ack_export(
     page: UserPage,

@@ -35,6 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/import", web::post().to(import_submit))
             .route("/acks", web::get().to(ack_rounds))
             .route("/acks/{version_id}.{format}", web::get().to(ack_export))
+            .route("/acks/{version_id}/print", web::get().to(ack_print))
             .route("/acks/{version_id}", web::get().to(ack_report))
             .route("/acks/{version_id}", web::post().to(acknowledge))
             .route("/{id}", web::get().to(show))

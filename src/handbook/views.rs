@@ -289,15 +289,37 @@ pub struct AckReportPage<'a> {
 
 impl AckReportPage<'_> {
     pub fn role_names(&self) -> String {
-        self.version
-            .roles()
-            .iter()
-            .map(|c| match Role::from_code(c) {
-                Some(r) => self.ctx.t(&r.name_key()).to_owned(),
-                None => c.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join(self.ctx.t("paper.list_separator"))
+        role_names(self.ctx, &self.version)
+    }
+}
+
+/// The posts a version asks to confirm it, named in the page's language.
+fn role_names(ctx: &PageCtx, version: &Version) -> String {
+    version
+        .roles()
+        .iter()
+        .map(|c| match Role::from_code(c) {
+            Some(r) => ctx.t(&r.name_key()).to_owned(),
+            None => c.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(ctx.t("paper.list_separator"))
+}
+
+/// The acknowledgements on paper (规章制度签收表): everyone concerned, when they
+/// confirmed on the site, and a column to sign by hand.
+#[derive(Template)]
+#[template(path = "handbook/ack_print.html")]
+pub struct AckPrintPage<'a> {
+    pub ctx: &'a PageCtx,
+    pub version: Version,
+    pub rows: Vec<AckRow>,
+    pub confirmed: usize,
+}
+
+impl AckPrintPage<'_> {
+    pub fn role_names(&self) -> String {
+        role_names(self.ctx, &self.version)
     }
 }
 

@@ -636,6 +636,24 @@ async fn an_acknowledgement_round_asks_until_confirmed_and_the_report_shows_who(
         texts_of(&report, "tr.ack-no td:first-child"),
         ["客服专员 陈静"]
     );
+    // On paper, everyone concerned, with a column to sign by hand.
+    let print = attr_of(&report, "#ack-print", "href").unwrap();
+    let (status, paper) = supervisor.page(&print).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(paper.contains("规章制度签收表"));
+    assert!(text_of(&paper, "#ack-paper-head")
+        .unwrap()
+        .contains("第 2 版"));
+    assert_eq!(
+        texts_of(&paper, "#ack-paper tbody tr"),
+        ["1客服专员 陈静未签收"]
+    );
+    assert_eq!(texts_of(&paper, "#ack-paper td.sign-cell").len(), 1);
+    assert_eq!(
+        attr_of(&paper, "#paper-back", "href").as_deref(),
+        Some(format!("/handbook/acks/{version_id}").as_str())
+    );
+    assert_eq!(specialist.page(&print).await.0, StatusCode::FORBIDDEN);
     // The morning sheet reminds the supervisor who follows it, not the keeper.
     let (_, sheet) = supervisor.page("/meetings/morning").await;
     let line = text_of(&sheet, "#sheet-acks li").unwrap();
