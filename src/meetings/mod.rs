@@ -63,6 +63,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/meetings")
             .route("", web::get().to(records::list))
             .route("/morning", web::get().to(handlers::morning))
+            .route("/print", web::get().to(records::list_print))
             .route("/new", web::get().to(records::new_form))
             .route("/new", web::post().to(records::create))
             .route("/attendance", web::get().to(records::attendance))

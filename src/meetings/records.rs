@@ -15,7 +15,8 @@ use super::forms::{MeetingInput, ValidMeeting};
 use super::models::{Counts, Meeting, MeetingLine, MeetingRecord, NewMeeting};
 use super::queries::{self, Filter};
 use super::views::{
-    held, AttendancePage, AttendancePrint, MeetingForm, MeetingList, MeetingPrint, MeetingShow,
+    held, AttendancePage, AttendancePrint, MeetingForm, MeetingList, MeetingListPrint,
+    MeetingPrint, MeetingShow,
 };
 use crate::audit;
 use crate::auth::Right;
@@ -562,6 +563,27 @@ pub async fn export(
         format,
         &format!("meetings-{}", month.format("%Y-%m")),
     )
+}
+
+/// GET /meetings/print?month=YYYY-MM&show=…: the month's records on paper.
+pub async fn list_print(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<MonthQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewMeetings)?;
+    let (filter, month) = filter(&q, &page);
+    let mut rows = queries::page(&mut conn, &filter, None, SHEET_MAX + 1).await?;
+    let truncated = crate::web::trim_page(&mut rows, SHEET_MAX as usize).is_some();
+    let body = MeetingListPrint {
+        ctx: page.ctx(),
+        rows,
+        month: month.format("%Y-%m").to_string(),
+        show: q.show(&super::SHOWS),
+        truncated,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
 }
 
 /// The month's attendance, person by person, for the page and its exports.

@@ -354,7 +354,26 @@ pub struct AttendancePrint<'a> {
     pub show: &'static str,
 }
 
+/// The month's records on paper (会议记录登记), with the list's filters; up to a
+/// sheet's worth (`truncated` says when more were held).
+#[derive(Template)]
+#[template(path = "meetings/list_print.html")]
+pub struct MeetingListPrint<'a> {
+    pub ctx: &'a PageCtx,
+    pub rows: Vec<MeetingLine>,
+    pub month: String,
+    pub show: &'static str,
+    pub truncated: bool,
+}
+
+impl MeetingListPrint<'_> {
+    pub fn held(&self, m: &Meeting) -> String {
+        held(m, self.ctx)
+    }
+}
+
 meeting_text!(
+    MeetingListPrint,
     MeetingList,
     MeetingForm,
     MeetingShow,

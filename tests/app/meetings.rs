@@ -320,6 +320,23 @@ async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and
         [present.to_string(), "1".into(), "0".into(), "1".into()]
     );
     assert_eq!(rows[0][10], "1、昨日来访均已登记。\n2、钥匙当日归还。");
+
+    // The month's records print as a list, with the list's filters.
+    employee.page("/?lang=zh-CN").await;
+    let (_, list) = employee.page("/meetings").await;
+    let print = attr_of(&list, "#meetings-print", "href").unwrap();
+    let (status, paper) = employee.page(&print).await;
+    assert_eq!(status, StatusCode::OK);
+    let lines = texts_of(&paper, "#meetings-paper tbody tr");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&number) && lines[0].ends_with(&counts),
+        "{lines:?}"
+    );
+    assert_eq!(
+        attr_of(&paper, "#paper-back", "href").map(|h| h.replace("&amp;", "&")),
+        Some(print.replace("/meetings/print", "/meetings"))
+    );
 }
 
 #[tokio::test]
