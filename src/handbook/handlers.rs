@@ -417,11 +417,21 @@ async fn draft_page(
             &content,
         )),
     };
+    // The posts the revision's changed clauses concern, against the version
+    // in force: proposed for the acknowledgement (SPEC §8).
+    let concerns = match queries::published_versions(conn, document.id)
+        .await?
+        .first()
+    {
+        Some(v) => super::concerns::of_revision(&queries::content(conn, v.id).await?, &content),
+        None => Vec::new(),
+    };
     let publish = state.publish.unwrap_or_else(|| PublishInput {
         effective_on: chrono::Utc::now()
             .with_timezone(&page.tz)
             .format("%Y-%m-%d")
             .to_string(),
+        roles: concerns.iter().map(|(r, _)| r.code().to_owned()).collect(),
         ..Default::default()
     });
     let waiting = publication::pending_request(conn, draft.id).await?;
@@ -440,6 +450,7 @@ async fn draft_page(
         failed_clause: state.failed_clause,
         unsaved_clause: state.unsaved_clause,
         publish,
+        concerns,
     }
     .render()?;
     Ok(html(status, body))

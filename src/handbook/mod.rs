@@ -1,5 +1,6 @@
 //! The handbook (规章制度): the rule documents every employee reads, their versions,
 //! read acknowledgements (签收), search and print. Registers link back to its clauses.
+pub mod concerns;
 pub mod current;
 pub mod diff;
 pub mod forms;

@@ -49,6 +49,11 @@ fn enforcers(clause: &ClauseRow) -> Vec<&'static Enforcer> {
     pages
 }
 
+/// The rights of the registers enforcing `clause`: the posts holding one use it.
+pub fn rights_enforcing(clause: &ClauseRow) -> Vec<Right> {
+    enforcers(clause).into_iter().map(|e| e.right).collect()
+}
+
 /// Where each register's live state is kept: the feature's own memory of it,
 /// shared with the register's page.
 pub struct Gauges {

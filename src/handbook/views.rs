@@ -223,6 +223,8 @@ pub struct DraftPage<'a> {
     pub publish: PublishInput,
     /// The approval request its publication waits on, if sent.
     pub waiting: Option<i64>,
+    /// The posts the changed clauses concern, with those clauses' citations.
+    pub concerns: Vec<(Role, Vec<String>)>,
 }
 
 impl DraftPage<'_> {
@@ -235,6 +237,25 @@ impl DraftPage<'_> {
             .iter()
             .map(|r| (r.code(), self.ctx.t(&r.name_key())))
             .collect()
+    }
+
+    /// "客服主任（住户档案管理规定 5(1)）；…": why each post is proposed.
+    pub fn concerns_text(&self) -> String {
+        self.concerns
+            .iter()
+            .map(|(r, cites)| {
+                format!(
+                    "{}{}",
+                    self.ctx.t(&r.name_key()),
+                    self.ctx.t1(
+                        "handbook.publish.because",
+                        "cites",
+                        cites.join(self.ctx.t("paper.list_separator"))
+                    )
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(self.ctx.t("paper.item_separator"))
     }
 
     pub fn clause_failed(&self, id: &i64) -> bool {

@@ -1778,3 +1778,77 @@ async fn a_draft_title_of_control_characters_alone_is_refused_with_a_message() {
     assert_eq!(text_of(&body, "#e-title").unwrap(), "请填写标题。");
     assert_eq!(text_of(&body, "#f-text").unwrap(), text, "the text is kept");
 }
+
+/// SPEC §8: re-confirmation only from the posts a changed clause concerns. The
+/// publish form ticks the posts the revision's clauses name or whose registers
+/// enforce them, and says why; a clause naming no post concerns everyone.
+#[tokio::test]
+async fn a_revision_proposes_the_posts_its_changed_clauses_concern() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    let res = admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
+    let edit = async |citation: &str, from: &str, to: &str| {
+        let mut conn = app.db().await;
+        let (clause_id, body): (i64, String) = clauses::table
+            .inner_join(versions::table)
+            .filter(versions::document_id.eq(id))
+            .filter(versions::status.eq("draft"))
+            .filter(clauses::citation.eq(citation))
+            .select((clauses::id, clauses::body))
+            .first(&mut conn)
+            .await
+            .unwrap();
+        assert!(body.contains(from), "{body}");
+        let res = admin
+            .post(
+                &format!("/handbook/{id}/draft/clauses/{clause_id}"),
+                &[("body", &body.replace(from, to))],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    };
+    let ticked = |html: &str| -> Vec<String> {
+        let doc = scraper::Html::parse_document(html);
+        let sel = scraper::Selector::parse("#f-roles input[checked]").unwrap();
+        doc.select(&sel)
+            .filter_map(|i| i.value().attr("value").map(str::to_owned))
+            .collect()
+    };
+
+    // Nothing changed yet: nothing proposed.
+    let (_, page) = admin.page(&format!("/handbook/{id}/draft")).await;
+    assert!(ticked(&page).is_empty());
+    assert!(text_of(&page, "#roles-proposed").is_none());
+
+    // The keeper's filing duty: the keeper, and not everyone.
+    edit("住户档案管理规定 5(1)", "归档保存", "归档和保存").await;
+    let (_, page) = admin.page(&format!("/handbook/{id}/draft")).await;
+    let roles = ticked(&page);
+    assert!(roles.contains(&"archive_keeper".to_owned()), "{roles:?}");
+    assert!(!roles.contains(&"employee".to_owned()), "{roles:?}");
+    assert!(!roles.contains(&"admin".to_owned()), "{roles:?}");
+    assert!(text_of(&page, "#roles-proposed")
+        .unwrap()
+        .contains("客服主任（住户档案管理规定 5(1)）"));
+
+    // A rule for everyone in the office: every post of the department.
+    edit("办公环境管理规定 12", "3分钟", "5分钟").await;
+    let (_, page) = admin.page(&format!("/handbook/{id}/draft")).await;
+    assert_eq!(
+        ticked(&page),
+        [
+            "employee",
+            "cs_specialist",
+            "archive_keeper",
+            "cs_supervisor",
+            "center_manager",
+            "engineering_manager"
+        ]
+    );
+    let (_, english) = admin.page(&format!("/handbook/{id}/draft?lang=en")).await;
+    assert!(text_of(&english, "#roles-proposed")
+        .unwrap()
+        .starts_with("Ticked for the clauses changed"));
+}
