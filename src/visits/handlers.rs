@@ -206,7 +206,6 @@ pub async fn create(
 /// supervisors told, for the audit. `key` keeps one mail per supervisor however
 /// often the transaction is retried; `new_visit` says whether the report is the
 /// registration itself (its answer) or a follow-up note.
-#[allow(clippy::too_many_arguments)]
 async fn tell_supervisors(
     conn: &mut diesel_async::AsyncPgConnection,
     config: &Config,
