@@ -469,10 +469,12 @@ fn register_filters(loc: Locale) -> Vec<(&'static str, &'static str)> {
         (super::borrow::HANDED, loc.t("archives.handed")),
         (super::borrow::OVERDUE, loc.t("archives.overdue_filter")),
     ];
+    // Named for loans and consultations alike: "approved" holds the loans
+    // waiting to be handed over and the consultations ready to be read.
     v.extend(
         super::borrow::STATUSES
             .iter()
-            .map(|s| (*s, loc.t_in("archives.borrow_status", s))),
+            .map(|s| (*s, loc.t_in("archives.borrow_filter", s))),
     );
     v
 }

@@ -2921,6 +2921,13 @@ async fn a_consultation_is_filed_once_and_can_be_called_off() {
         text_of(&page, ".flash").as_deref(),
         Some("已取消此次查阅。")
     );
+    // The register's filter names it as its rows do.
+    let (_, called_off) = keeper.page("/archives/borrows?status=withdrawn").await;
+    assert_eq!(
+        text_of(&called_off, "#status option[selected]").as_deref(),
+        Some("已撤回或取消")
+    );
+    assert_eq!(texts_of(&called_off, "td .badge"), ["已取消"]);
     // Not someone else's.
     let employee = app.login_as(Role::Employee).await;
     let first = location(&a);
