@@ -896,15 +896,25 @@ async fn report_version(
     Ok(version)
 }
 
+/// The report's version, its lines and how many confirmed, for the page and its print.
+async fn report_rows(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> Result<(Version, Vec<queries::AckRow>, usize), AppError> {
+    let version = report_version(page, conn, id).await?;
+    let rows = queries::ack_report(conn, &version).await?;
+    let confirmed = rows.iter().filter(|r| r.acknowledged_at.is_some()).count();
+    Ok((version, rows, confirmed))
+}
+
 /// GET /handbook/acks/{version_id}: who has and who has not confirmed.
 pub async fn ack_report(
     page: UserPage,
     mut conn: DbConn,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let version = report_version(&page, &mut conn, path.into_inner()).await?;
-    let rows = queries::ack_report(&mut conn, &version).await?;
-    let confirmed = rows.iter().filter(|r| r.acknowledged_at.is_some()).count();
+    let (version, rows, confirmed) = report_rows(&page, &mut conn, path.into_inner()).await?;
     let body = AckReportPage {
         ctx: page.ctx(),
         version,
@@ -922,9 +932,7 @@ pub async fn ack_print(
     mut conn: DbConn,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let version = report_version(&page, &mut conn, path.into_inner()).await?;
-    let rows = queries::ack_report(&mut conn, &version).await?;
-    let confirmed = rows.iter().filter(|r| r.acknowledged_at.is_some()).count();
+    let (version, rows, confirmed) = report_rows(&page, &mut conn, path.into_inner()).await?;
     let body = AckPrintPage {
         ctx: page.ctx(),
         version,

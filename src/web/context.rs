@@ -180,15 +180,20 @@ impl PageCtx {
     pub fn lang_href(&self) -> String {
         let mut href = crate::web::safe_next(Some(&self.path));
         href.push('?');
-        for part in self.query.split('&') {
-            if !part.is_empty() && part != "lang" && !part.starts_with("lang=") {
-                href.push_str(part);
-                href.push('&');
-            }
+        for part in self.query_without_lang() {
+            href.push_str(part);
+            href.push('&');
         }
         href.push_str("lang=");
         href.push_str(self.locale.other().code());
         href
+    }
+
+    /// The page's query parameters but its `lang` switch.
+    fn query_without_lang(&self) -> impl Iterator<Item = &str> {
+        self.query
+            .split('&')
+            .filter(|p| !p.is_empty() && *p != "lang" && !p.starts_with("lang="))
     }
 
     /// Where a paper page leads back to on screen: the page it was printed
@@ -202,11 +207,7 @@ impl PageCtx {
             Some(i) => &path[..i],
         };
         let mut href = crate::web::safe_next(Some(parent));
-        let kept: Vec<&str> = self
-            .query
-            .split('&')
-            .filter(|p| !p.is_empty() && *p != "lang" && !p.starts_with("lang="))
-            .collect();
+        let kept: Vec<&str> = self.query_without_lang().collect();
         if !kept.is_empty() {
             href.push('?');
             href.push_str(&kept.join("&"));
