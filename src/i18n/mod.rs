@@ -352,6 +352,32 @@ mod tests {
         }
     }
 
+    /// "{n} records" read "1 records" on the meetings' printed list: every
+    /// English count followed by a plural noun has its singular, but for
+    /// counts that are never 1 (a cap).
+    #[test]
+    fn english_counts_of_plural_nouns_have_a_singular() {
+        const NEVER_ONE: [&str; 1] = ["export.capped"];
+        let missing: Vec<&str> = keys(Locale::En)
+            .into_iter()
+            .filter(|k| !k.ends_with("_one") && !NEVER_ONE.contains(k))
+            .filter(|k| {
+                let text = Locale::En.t(k);
+                COUNT_ARGS.iter().any(|arg| {
+                    text.split(&format!("{{{arg}}} ")).skip(1).any(|after| {
+                        let word: String = after
+                            .chars()
+                            .take_while(char::is_ascii_alphabetic)
+                            .collect();
+                        word.len() > 2 && word.ends_with('s') && !word.ends_with("ss")
+                    })
+                })
+            })
+            .filter(|k| Locale::En.lookup(&format!("{k}_one")).is_none())
+            .collect();
+        assert!(missing.is_empty(), "no singular for {missing:?}");
+    }
+
     #[test]
     fn english_says_one_thing_in_the_singular() {
         let one = Locale::En.tf("handbook.search.count", &[("n", &1)]);

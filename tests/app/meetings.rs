@@ -337,6 +337,20 @@ async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and
         attr_of(&paper, "#paper-back", "href").map(|h| h.replace("&amp;", "&")),
         Some(print.replace("/meetings/print", "/meetings"))
     );
+    let (_, english) = employee.page(&format!("{print}&lang=en")).await;
+    assert_eq!(text_of(&english, "h1").as_deref(), Some("Meeting records"));
+    assert!(text_of(&english, "p.slip-no").unwrap().contains("1 record"));
+    assert_eq!(
+        texts_of(&english, "#meetings-paper thead th"),
+        [
+            "No.",
+            "Time",
+            "Kind of meeting",
+            "Topic",
+            "Chaired by",
+            "Attendance"
+        ]
+    );
 }
 
 #[tokio::test]
