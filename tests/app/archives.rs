@@ -3395,6 +3395,49 @@ async fn consulting_not_for_work_or_by_an_outsider_waits_for_the_manager() {
         Some("王小明 (outside the company, brought by 客服专员 陈静)")
     );
     keeper.page("/?lang=zh-CN").await;
+
+    // Refused: the slip says so, nothing is offered to hand over, and a
+    // hand-over sent anyway changes nothing.
+    let res = asked(
+        &specialist,
+        &[("grounds", "outsider"), ("visitor_name", "李四")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let refused = location(&res);
+    let id: i64 = refused.rsplit('/').next().unwrap().parse().unwrap();
+    let (_, request, task) = crate::keys::task_of(&app, "archive_borrow", id).await;
+    let res = manager
+        .post(
+            &format!("/approvals/{request}/decide"),
+            &[
+                ("task_id", task.to_string().as_str()),
+                ("decision", "reject"),
+                ("comment", "外单位人员请持介绍信"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = keeper.page(&refused).await;
+    assert_eq!(text_of(&page, "#borrow-status").as_deref(), Some("已驳回"));
+    assert!(!page.contains(&format!("{refused}/lend")), "no hand-over");
+    let res = keeper
+        .post(
+            &format!("{refused}/lend"),
+            &[("sign_name", "李四"), ("sign_confirm", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = keeper.page(&location(&res)).await;
+    assert_eq!(
+        text_of(&page, ".flash").as_deref(),
+        Some(kefu::i18n::Locale::ZhCn.t("archives.borrow_not_approved"))
+    );
+    assert_eq!(text_of(&page, "#borrow-status").as_deref(), Some("已驳回"));
+    assert!(!history_of(&app, archive, "lent")
+        .await
+        .iter()
+        .any(|who| who == "李四"));
 }
 
 /// The demo's waiting archive loan reads in the manager's inbox as one filed on
