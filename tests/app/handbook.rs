@@ -649,6 +649,19 @@ async fn an_acknowledgement_round_asks_until_confirmed_and_the_report_shows_who(
         ["1客服专员 陈静未签收"]
     );
     assert_eq!(texts_of(&paper, "#ack-paper td.sign-cell").len(), 1);
+    let (_, english) = supervisor.page(&format!("{print}?lang=en")).await;
+    assert_eq!(
+        text_of(&english, "h1").as_deref(),
+        Some("Rule book acknowledgement sheet")
+    );
+    assert!(text_of(&english, "#ack-paper-head")
+        .unwrap()
+        .contains("Version 2"));
+    assert_eq!(
+        texts_of(&english, "#ack-paper tbody tr"),
+        ["1客服专员 陈静Not yet"]
+    );
+    supervisor.page("/?lang=zh-CN").await;
     assert_eq!(
         attr_of(&paper, "#paper-back", "href").as_deref(),
         Some(format!("/handbook/acks/{version_id}").as_str())
