@@ -2,6 +2,9 @@
 //! names), as data: which clauses each schedule covers and what the n-th
 //! confirmed breach under it costs. Clauses the book names no fine for fall under
 //! [`UNSCHEDULED`]: the one who confirms sets the fine, none by default.
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use crate::web::cite::Cite;
 
 /// The section of the book with the conduct rules and their fines.
@@ -177,14 +180,22 @@ pub const SCHEDULES: &[Schedule] = &[
     },
 ];
 
+/// Each covered clause's schedule, by the clause's printed citation: a document
+/// page asks for every clause it shows.
+static BY_CITATION: LazyLock<HashMap<String, (&'static Schedule, Cite)>> = LazyLock::new(|| {
+    let mut map = HashMap::new();
+    for s in SCHEDULES {
+        for c in s.covers {
+            // The first schedule covering a clause is the one that counts.
+            map.entry(c.label()).or_insert((s, *c));
+        }
+    }
+    map
+});
+
 /// The schedule that covers a clause, by its printed citation.
 pub fn for_clause(label: &str) -> Option<(&'static Schedule, Cite)> {
-    SCHEDULES.iter().find_map(|s| {
-        s.covers
-            .iter()
-            .find(|c| c.label() == label)
-            .map(|c| (s, *c))
-    })
+    BY_CITATION.get(label).copied()
 }
 
 pub fn by_code(code: &str) -> Option<&'static Schedule> {
