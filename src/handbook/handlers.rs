@@ -114,15 +114,19 @@ async fn show_page(
         version,
         content,
     };
-    let may = |r| page.may(r);
-    let shown = super::registers::gauges(&mut conn, gauges, &doc.content, may, config.tz).await?;
-    let links =
-        super::registers::with_registers(&entry.links, &doc.content, page.locale, may, &shown);
-    let article = published.article(&Article {
-        loc: page.locale,
-        doc: &doc,
-        links: &links,
-        base_url: config.base_url.as_str(),
+    let plan = published.plan(&doc.version, &doc.content);
+    let allowed = plan.allowed(|r| page.may(r));
+    let shown =
+        super::registers::gauges(&mut conn, gauges, &plan.gauges(allowed), config.tz).await?;
+    let key = plan.key(&entry.links, allowed, &shown);
+    let article = published.article(&doc.version, page.locale, key, || {
+        Article {
+            loc: page.locale,
+            doc: &doc,
+            links: &plan.links(&entry.links, page.locale, allowed, &shown),
+            base_url: config.base_url.as_str(),
+        }
+        .render()
     })?;
     let body = ShowPage {
         ctx: page.ctx(),

@@ -6,6 +6,7 @@ use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestampt
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::Read;
+use crate::i18n::Locale;
 use std::collections::HashMap;
 
 use super::import::{self, Document};
@@ -170,6 +171,8 @@ pub struct PublishedContent {
     /// Keyed by version, language and a hash of the clauses' links (which may
     /// change while the version does not).
     articles: moka::sync::Cache<(i64, &'static str, u64), std::sync::Arc<str>>,
+    /// Keyed by version.
+    plans: moka::sync::Cache<i64, std::sync::Arc<super::registers::Plan>>,
 }
 
 impl Default for PublishedContent {
@@ -178,6 +181,7 @@ impl Default for PublishedContent {
         PublishedContent {
             content: moka::sync::Cache::new(256),
             articles: moka::sync::Cache::new(256),
+            plans: moka::sync::Cache::new(256),
         }
     }
 }
@@ -232,29 +236,39 @@ impl PublishedContent {
         Ok(found.into_iter().flatten().collect())
     }
 
-    /// The rendered `article`: from memory when its version is published and
-    /// it was rendered before in this language with the same links.
+    /// What the code links from `version`'s clauses (registers, fines): from
+    /// memory when published and seen before.
+    pub fn plan(
+        &self,
+        version: &Version,
+        content: &[SectionView],
+    ) -> std::sync::Arc<super::registers::Plan> {
+        use super::registers::Plan;
+        if version.is_draft() {
+            return std::sync::Arc::new(Plan::new(content));
+        }
+        self.plans
+            .get_with(version.id, || std::sync::Arc::new(Plan::new(content)))
+    }
+
+    /// The rendered text of `version` in `loc` whose links `links_key` tells
+    /// apart (`registers::Plan::key`): from memory when published and rendered
+    /// so before; `render` makes it otherwise.
     pub fn article(
         &self,
-        article: &super::views::Article<'_>,
+        version: &Version,
+        loc: Locale,
+        links_key: u64,
+        render: impl FnOnce() -> Result<String, askama::Error>,
     ) -> Result<std::sync::Arc<str>, askama::Error> {
-        use askama::Template;
-        use std::hash::{Hash, Hasher};
-        let version = &article.doc.version;
         if version.is_draft() {
-            return Ok(article.render()?.into());
+            return Ok(render()?.into());
         }
-        let mut links: Vec<_> = article.links.values().flatten().collect();
-        links.sort_unstable_by(|a, b| (&a.anchor, &a.href).cmp(&(&b.anchor, &b.href)));
-        let mut h = std::hash::DefaultHasher::new();
-        for l in links {
-            (&l.anchor, &l.kind, &l.label, &l.href).hash(&mut h);
-        }
-        let key = (version.id, article.loc.code(), h.finish());
+        let key = (version.id, loc.code(), links_key);
         if let Some(kept) = self.articles.get(&key) {
             return Ok(kept);
         }
-        let html: std::sync::Arc<str> = article.render()?.into();
+        let html: std::sync::Arc<str> = render()?.into();
         self.articles.insert(key, html.clone());
         Ok(html)
     }

@@ -66,27 +66,165 @@ pub struct Gauges {
     pub waiting_contracts: actix_web::web::Data<crate::contracts::queries::KeptWaiting>,
 }
 
-/// The live states the registers linked from `content` show this reader (only
-/// those `may` lets them open), as the link shows each count.
+/// What the code links from a version's clauses: the registers enforcing each
+/// clause and the clause naming the fine for breaking it. It depends only on the
+/// clauses (the registers and fine schedules are compiled in), so a published
+/// version's plan is made once and kept with its content
+/// (`PublishedContent::plan`); a reader's links are then a filter of it.
+#[derive(Default)]
+pub struct Plan {
+    clauses: Vec<Planned>,
+    /// The rights of every register in the plan, each once: what a reader's
+    /// links depend on besides the live states.
+    rights: Vec<Right>,
+}
+
+struct Planned {
+    anchor: String,
+    registers: Vec<&'static Enforcer>,
+    /// The link to the clause naming the fine (日常管理 2(1) for rules 1(1) to
+    /// 1(11)), shown to every reader: the book is everyone's.
+    penalty: Option<ClauseLink>,
+}
+
+impl Plan {
+    pub fn new(content: &[SectionView]) -> Plan {
+        let mut plan = Plan::default();
+        for clause in content.iter().flat_map(|s| &s.clauses) {
+            let registers = enforcers(clause);
+            let penalty = crate::violations::schedule::for_clause(&clause.citation)
+                .and_then(|(s, _)| s.rule.as_ref())
+                .map(|rule| (rule.label(), rule))
+                .filter(|(label, _)| *label != clause.citation)
+                .map(|(label, rule)| ClauseLink {
+                    anchor: clause.anchor.clone(),
+                    kind: "penalty".into(),
+                    label,
+                    href: rule.href(),
+                });
+            if registers.is_empty() && penalty.is_none() {
+                continue;
+            }
+            for e in &registers {
+                if !plan.rights.contains(&e.right) {
+                    plan.rights.push(e.right);
+                }
+            }
+            plan.clauses.push(Planned {
+                anchor: clause.anchor.clone(),
+                registers,
+                penalty,
+            });
+        }
+        plan
+    }
+
+    /// Which of the plan's rights this reader holds, one bit each in the order
+    /// of `rights`: asked once a request, not once a link.
+    pub fn allowed(&self, may: impl Fn(Right) -> bool) -> Allowed {
+        let mut bits = 0u64;
+        for (i, r) in self.rights.iter().enumerate() {
+            if may(*r) {
+                bits |= 1 << i;
+            }
+        }
+        Allowed(bits)
+    }
+
+    fn may(&self, allowed: Allowed, right: Right) -> bool {
+        let i = self.rights.iter().position(|r| *r == right);
+        i.is_some_and(|i| allowed.0 & (1 << i) != 0)
+    }
+
+    /// The live states the reader's registers show, each once.
+    pub fn gauges(&self, allowed: Allowed) -> Vec<Gauge> {
+        let mut needed: Vec<Gauge> = self
+            .clauses
+            .iter()
+            .flat_map(|c| &c.registers)
+            .filter(|e| self.may(allowed, e.right))
+            .filter_map(|e| e.gauge)
+            .collect();
+        needed.sort_unstable_by_key(|g| *g as u8);
+        needed.dedup();
+        needed
+    }
+
+    /// The links of the version's clauses for this reader: the `stored` ones
+    /// (`handbook_clause_links`), one to each register enforcing the clause
+    /// that the reader may open, with its live state from `shown`, and the one
+    /// to the clause naming the fine.
+    pub fn links(
+        &self,
+        stored: &HashMap<String, Vec<ClauseLink>>,
+        loc: Locale,
+        allowed: Allowed,
+        shown: &HashMap<Gauge, String>,
+    ) -> HashMap<String, Vec<ClauseLink>> {
+        let mut links = stored.clone();
+        for clause in &self.clauses {
+            let mine = links.entry(clause.anchor.clone()).or_default();
+            for e in clause
+                .registers
+                .iter()
+                .filter(|e| self.may(allowed, e.right))
+            {
+                mine.push(ClauseLink {
+                    anchor: clause.anchor.clone(),
+                    kind: "register".into(),
+                    label: match e.gauge.and_then(|g| Some((g, shown.get(&g)?))) {
+                        Some((g, n)) => {
+                            let n: &dyn std::fmt::Display = n;
+                            format!("{} · {}", loc.t(e.title), loc.tf(g.label(), &[("n", n)]))
+                        }
+                        None => loc.t(e.title).into(),
+                    },
+                    href: e.href.into(),
+                });
+            }
+            mine.extend(clause.penalty.clone());
+        }
+        links
+    }
+
+    /// What tells apart the links [`Plan::links`] makes for one version: the
+    /// stored links, the reader's rights and the live states. A rendered
+    /// version is kept under it, so a request that finds it builds no link.
+    pub fn key(
+        &self,
+        stored: &HashMap<String, Vec<ClauseLink>>,
+        allowed: Allowed,
+        shown: &HashMap<Gauge, String>,
+    ) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        let mut stored: Vec<&ClauseLink> = stored.values().flatten().collect();
+        stored.sort_unstable_by(|a, b| (&a.anchor, &a.href).cmp(&(&b.anchor, &b.href)));
+        for l in stored {
+            (&l.anchor, &l.kind, &l.label, &l.href).hash(&mut h);
+        }
+        allowed.hash(&mut h);
+        let mut shown: Vec<(&Gauge, &String)> = shown.iter().collect();
+        shown.sort_unstable_by_key(|(g, _)| **g as u8);
+        shown.hash(&mut h);
+        h.finish()
+    }
+}
+
+/// A reader's rights among a plan's registers ([`Plan::allowed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Allowed(u64);
+
+/// The live states `needed` (from [`Plan::gauges`]), as the links show each count.
 pub async fn gauges(
     conn: &mut impl Read,
     kept: &Gauges,
-    content: &[SectionView],
-    may: impl Fn(Right) -> bool,
+    needed: &[Gauge],
     tz: chrono_tz::Tz,
 ) -> diesel::QueryResult<HashMap<Gauge, String>> {
-    let mut needed: Vec<Gauge> = content
-        .iter()
-        .flat_map(|s| &s.clauses)
-        .flat_map(enforcers)
-        .filter(|e| may(e.right))
-        .filter_map(|e| e.gauge)
-        .collect();
-    needed.sort_unstable_by_key(|g| *g as u8);
-    needed.dedup();
     let now = chrono::Utc::now();
     let mut shown = HashMap::new();
-    for g in needed {
+    for &g in needed {
         let n = match g {
             Gauge::KeyLoansOverdue => {
                 crate::keys::queries::overdue_shown(conn, &kept.overdue_loans, now).await?
@@ -115,56 +253,6 @@ pub async fn gauges(
         shown.insert(g, n);
     }
     Ok(shown)
-}
-
-/// The links of a version's clauses: the stored ones (`handbook_clause_links`),
-/// one to each register enforcing the clause that `may` lets the reader open,
-/// with the register's live state from `gauges` ([`gauges`]), and one to the
-/// clause naming the fine for a breach of it (`violations::schedule`).
-pub fn with_registers(
-    stored: &HashMap<String, Vec<ClauseLink>>,
-    content: &[SectionView],
-    loc: Locale,
-    may: impl Fn(Right) -> bool,
-    gauges: &HashMap<Gauge, String>,
-) -> HashMap<String, Vec<ClauseLink>> {
-    let mut links = stored.clone();
-    for clause in content.iter().flat_map(|s| &s.clauses) {
-        for e in enforcers(clause).into_iter().filter(|e| may(e.right)) {
-            links
-                .entry(clause.anchor.clone())
-                .or_default()
-                .push(ClauseLink {
-                    anchor: clause.anchor.clone(),
-                    kind: "register".into(),
-                    label: match e.gauge.and_then(|g| Some((g, gauges.get(&g)?))) {
-                        Some((g, n)) => {
-                            let n: &dyn std::fmt::Display = n;
-                            format!("{} · {}", loc.t(e.title), loc.tf(g.label(), &[("n", n)]))
-                        }
-                        None => loc.t(e.title).into(),
-                    },
-                    href: e.href.into(),
-                });
-        }
-        // The clause that names the fine for breaking this one (日常管理 2(1) for
-        // rules 1(1) to 1(11)), for every reader: the book is everyone's.
-        let rule = crate::violations::schedule::for_clause(&clause.citation)
-            .and_then(|(s, _)| s.rule)
-            .filter(|r| r.label() != clause.citation);
-        if let Some(rule) = rule {
-            links
-                .entry(clause.anchor.clone())
-                .or_default()
-                .push(ClauseLink {
-                    anchor: clause.anchor.clone(),
-                    kind: "penalty".into(),
-                    label: rule.label(),
-                    href: rule.href(),
-                });
-        }
-    }
-    links
 }
 
 #[cfg(test)]
@@ -206,6 +294,14 @@ mod tests {
                 assert_eq!(named, 1, "{} «{}»", c.label(), c.quote);
             }
         }
+        // A plan keeps a reader's rights among its registers in one u64.
+        let mut rights: Vec<Right> = Vec::new();
+        for e in FEATURES.iter().flat_map(|f| f.iter()) {
+            if !rights.contains(&e.right) {
+                rights.push(e.right);
+            }
+        }
+        assert!(rights.len() <= 64, "{} rights", rights.len());
         let mut pages: Vec<&str> = BY_CITATION["钥匙管理规定 2(1)②"]
             .iter()
             .map(|(e, _)| e.href)
