@@ -59,7 +59,7 @@ impl Issued {
     /// An issue's keys by their doors, "防盗铁门、信报箱" (the room is the line's).
     pub fn keys_of(&self, issue: &i64, loc: &Locale) -> String {
         let loc = *loc;
-        let doors: Vec<String> = self
+        let doors: Vec<&str> = self
             .keys
             .get(issue)
             .into_iter()

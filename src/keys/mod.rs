@@ -155,11 +155,11 @@ pub fn door_term(door: &str) -> String {
 }
 
 /// The door in `loc` (owner doors are translated; others as written).
-pub fn door_label(loc: Locale, door: &str) -> String {
+pub fn door_label(loc: Locale, door: &str) -> &str {
     if DOORS.iter().any(|(c, _)| *c == door) {
-        loc.t_in("keys.door", door).to_owned()
+        loc.t_in("keys.door", door)
     } else {
-        door.to_owned()
+        door
     }
 }
 

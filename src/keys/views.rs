@@ -36,23 +36,33 @@ impl Txt {
     pub fn custodian(&self, c: &str) -> &'static str {
         self.0.t_in("keys.custodian", c)
     }
-    pub fn door(&self, d: &str) -> String {
+    pub fn door<'a>(&self, d: &'a str) -> &'a str {
         super::door_label(self.0, d)
     }
     /// A loan's key: its label and door, `3-1-101 Security door`.
     pub fn key(&self, k: &super::models::KeyLabel) -> String {
-        if k.door.is_empty() {
-            k.label.clone()
-        } else {
-            format!("{} {}", k.label, self.door(&k.door))
+        let mut out = String::new();
+        self.push_key(&mut out, k);
+        out
+    }
+    fn push_key(&self, out: &mut String, k: &super::models::KeyLabel) {
+        out.push_str(&k.label);
+        if !k.door.is_empty() {
+            out.push(' ');
+            out.push_str(self.door(&k.door));
         }
     }
-    /// A loan's keys in one text, joined as the page's language lists things.
+    /// A loan's keys in one text, joined as the page's language lists things
+    /// (written into one string: the loan register shows 50 loans a page).
     pub fn keys(&self, keys: &[super::models::KeyLabel]) -> String {
-        keys.iter()
-            .map(|k| self.key(k))
-            .collect::<Vec<_>>()
-            .join(self.0.t("paper.list_separator"))
+        let mut out = String::with_capacity(32 * keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 {
+                out.push_str(self.0.t("paper.list_separator"));
+            }
+            self.push_key(&mut out, k);
+        }
+        out
     }
     pub fn event(&self, a: &str) -> &'static str {
         self.0.t_in("keys.event", a)
