@@ -168,10 +168,10 @@ pub async fn contents(
 #[derive(Clone)]
 pub struct PublishedContent {
     content: moka::sync::Cache<i64, std::sync::Arc<Vec<SectionView>>>,
-    /// Keyed by version, language and a hash of the clauses' links (which may
-    /// change while the version does not).
+    /// Keyed by version, language and a hash of what the clauses' links depend
+    /// on (`registers::Plan::key`: they may change while the version does not).
     articles: moka::sync::Cache<(i64, &'static str, u64), std::sync::Arc<str>>,
-    /// Keyed by version.
+    /// The links the code adds to a version's clauses, keyed by version.
     plans: moka::sync::Cache<i64, std::sync::Arc<super::registers::Plan>>,
 }
 

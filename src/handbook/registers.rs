@@ -69,7 +69,7 @@ pub struct Gauges {
 /// What the code links from a version's clauses: the registers enforcing each
 /// clause and the clause naming the fine for breaking it. It depends only on the
 /// clauses (the registers and fine schedules are compiled in), so a published
-/// version's plan is made once and kept with its content
+/// version's plan is made once and kept beside its content
 /// (`PublishedContent::plan`); a reader's links are then a filter of it.
 #[derive(Default)]
 pub struct Plan {
