@@ -45,6 +45,15 @@ const MIGRATION_LOCK: i64 = 0x6b65_6675_0001;
 pub trait Read: AsyncConnectionCore<Backend = diesel::pg::Pg> {}
 impl<C: AsyncConnectionCore<Backend = diesel::pg::Pg>> Read for C {}
 
+/// How many rows one multi-row `INSERT` may carry when each row binds `values`
+/// values: PostgreSQL's protocol counts a statement's bound values in 16 bits,
+/// so a statement with more than 65,535 fails (a 500 for a form that names
+/// thousands of papers, or a generated key set for a large building). Callers
+/// insert `rows.chunks(db::rows_per_insert(n))` in one transaction.
+pub const fn rows_per_insert(values: usize) -> usize {
+    u16::MAX as usize / values
+}
+
 pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
     // `Fast`: the default (`Verified`) sends `SELECT 1` on every checkout, one more
     // round trip per request; a broken connection is noticed and dropped anyway.

@@ -540,10 +540,12 @@ pub async fn add_documents_history(
             )
         })
         .collect();
-    diesel::insert_into(archive_history::table)
-        .values(rows)
-        .execute(conn)
-        .await?;
+    for chunk in rows.chunks(crate::db::rows_per_insert(5)) {
+        diesel::insert_into(archive_history::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -781,10 +783,12 @@ pub async fn create_borrow(
         .iter()
         .map(|d| (items::borrow_id.eq(id), items::document_id.eq(*d)))
         .collect();
-    diesel::insert_into(items::table)
-        .values(rows)
-        .execute(conn)
-        .await?;
+    for chunk in rows.chunks(crate::db::rows_per_insert(2)) {
+        diesel::insert_into(items::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
     Ok(Some(id))
 }
 
@@ -1179,10 +1183,12 @@ pub async fn create_destruction(
             )
         })
         .collect();
-    diesel::insert_into(d_items::table)
-        .values(rows)
-        .execute(conn)
-        .await?;
+    for chunk in rows.chunks(crate::db::rows_per_insert(3)) {
+        diesel::insert_into(d_items::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
     Ok(id)
 }
 

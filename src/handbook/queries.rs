@@ -350,11 +350,15 @@ async fn insert_content(
             )
         })
         .collect();
-    let ids: Vec<i64> = diesel::insert_into(sections::table)
-        .values(rows)
-        .returning(sections::id)
-        .get_results(conn)
-        .await?;
+    let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(crate::db::rows_per_insert(4)) {
+        let more: Vec<i64> = diesel::insert_into(sections::table)
+            .values(chunk)
+            .returning(sections::id)
+            .get_results(conn)
+            .await?;
+        ids.extend(more);
+    }
     let mut position = 0;
     let mut rows = Vec::new();
     for (s, section_id) in doc.sections.iter().zip(ids) {
@@ -373,8 +377,7 @@ async fn insert_content(
             ));
         }
     }
-    // PostgreSQL takes at most 65535 parameters per statement: 9 per clause.
-    for chunk in rows.chunks(5000) {
+    for chunk in rows.chunks(crate::db::rows_per_insert(9)) {
         diesel::insert_into(clauses::table)
             .values(chunk)
             .execute(conn)

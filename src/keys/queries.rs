@@ -197,12 +197,17 @@ pub async fn insert_keys(conn: &mut AsyncPgConnection, new: &[NewKey]) -> QueryR
     if new.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::insert_into(keys::table)
-        .values(new)
-        .on_conflict_do_nothing()
-        .returning(keys::id)
-        .get_results(conn)
-        .await
+    let mut ids = Vec::with_capacity(new.len());
+    for chunk in new.chunks(crate::db::rows_per_insert(10)) {
+        let more: Vec<i64> = diesel::insert_into(keys::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .returning(keys::id)
+            .get_results(conn)
+            .await?;
+        ids.extend(more);
+    }
+    Ok(ids)
 }
 
 /// The common-area key of this building's floor and door, if it exists.
@@ -361,10 +366,12 @@ pub async fn add_events(
             )
         })
         .collect();
-    diesel::insert_into(key_events::table)
-        .values(rows)
-        .execute(conn)
-        .await?;
+    for chunk in rows.chunks(crate::db::rows_per_insert(6)) {
+        diesel::insert_into(key_events::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -423,10 +430,12 @@ pub async fn add_issue_lines(
             )
         })
         .collect();
-    diesel::insert_into(key_issue_lines::table)
-        .values(rows)
-        .execute(conn)
-        .await?;
+    for chunk in rows.chunks(crate::db::rows_per_insert(2)) {
+        diesel::insert_into(key_issue_lines::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -540,10 +549,12 @@ pub async fn add_loan_lines(
             )
         })
         .collect();
-    diesel::insert_into(key_loan_lines::table)
-        .values(rows)
-        .execute(conn)
-        .await?;
+    for chunk in rows.chunks(crate::db::rows_per_insert(2)) {
+        diesel::insert_into(key_loan_lines::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -1056,9 +1067,9 @@ pub async fn create_count(
             )
         })
         .collect();
-    if !rows.is_empty() {
+    for chunk in rows.chunks(crate::db::rows_per_insert(3)) {
         diesel::insert_into(key_count_lines::table)
-            .values(rows)
+            .values(chunk)
             .execute(conn)
             .await?;
     }

@@ -175,8 +175,7 @@ pub async fn find_room(
 /// Inserts rooms that do not exist yet; returns how many were new.
 pub async fn insert_rooms(conn: &mut AsyncPgConnection, new: &[NewRoom<'_>]) -> QueryResult<usize> {
     let mut n = 0;
-    // Chunks keep each statement under PostgreSQL's bind-parameter limit.
-    for chunk in new.chunks(1000) {
+    for chunk in new.chunks(crate::db::rows_per_insert(6)) {
         n += diesel::insert_into(rooms::table)
             .values(chunk)
             .on_conflict((rooms::building_id, rooms::unit, rooms::number))
@@ -553,7 +552,7 @@ pub async fn commit_rows(
         }
     }
     let mut people_added = 0;
-    for chunk in new_people.chunks(1000) {
+    for chunk in new_people.chunks(crate::db::rows_per_insert(7)) {
         people_added += diesel::insert_into(residents::table)
             .values(chunk)
             .on_conflict_do_nothing()

@@ -1016,6 +1016,48 @@ async fn send(b: &Browser, path: &str, fields: &[(String, String)]) -> reqwest::
     b.post(path, &pairs).await
 }
 
+/// A text of 16,400 headings (within the form's 100,000 characters) makes more
+/// sections than one statement can bind (four values each, 65,535 at most):
+/// the draft keeps every one.
+#[tokio::test]
+async fn a_draft_with_more_sections_than_one_statement_binds_is_saved_whole() {
+    use kefu::schema::handbook_sections as sections;
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度15").await;
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let text = "# 节\n".repeat(16_400) + "1、每天上岗前检查电话和网络是否畅通。\n";
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/draft/text"),
+            &[("title", "营销部客服岗位职责"), ("text", &text)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    let (kept, last): (i64, Option<i32>) = sections::table
+        .inner_join(versions::table)
+        .filter(versions::document_id.eq(id))
+        .filter(versions::status.eq("draft"))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::max(sections::position),
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!((kept, last), (16_400, Some(16_400)));
+    let clause: String = clauses::table
+        .inner_join(versions::table)
+        .filter(versions::document_id.eq(id))
+        .filter(versions::status.eq("draft"))
+        .select(clauses::body)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(clause.contains("上岗前检查"), "{clause}");
+}
+
 #[tokio::test]
 async fn draft_edits_read_before_a_colleagues_come_back_instead_of_replacing_it() {
     let app = TestApp::spawn().await;

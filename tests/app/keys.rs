@@ -258,6 +258,70 @@ async fn the_register_filters_offer_a_building_as_soon_as_it_exists() {
     }
 }
 
+/// A tower of 1,500 homes gets 7,500 owner keys from one action: more values
+/// than one PostgreSQL statement can bind (65,535), so they go in parts, all in
+/// the action's one transaction.
+#[tokio::test]
+async fn a_large_buildings_key_sets_are_created_in_one_action() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let mut conn = app.db().await;
+    let project: i64 = buildings::table
+        .select(buildings::project_id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let tower: i64 = diesel::insert_into(buildings::table)
+        .values((
+            buildings::project_id.eq(project),
+            buildings::code.eq("9"),
+            buildings::name.eq(""),
+        ))
+        .returning(buildings::id)
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    diesel::sql_query(
+        "INSERT INTO rooms (building_id, kind, unit, floor, number) \
+         SELECT $1, 'home', '1', (g - 1) / 10 + 1, ((g - 1) / 10 + 1) * 100 + (g - 1) % 10 + 1 \
+         FROM generate_series(1, 1500) g",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(tower)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    app.settle().await;
+
+    let res = clerk
+        .post(
+            "/keys/sets",
+            &[("building", &tower.to_string()), ("cabinet", "9号柜")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let made: Vec<i64> = keys::table
+        .filter(keys::building_id.eq(tower))
+        .select(keys::id)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(made.len(), 7_500);
+    let events: i64 = key_events::table
+        .filter(key_events::key_id.eq_any(&made))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(events, 7_500, "each new key's history starts");
+    let labelled: i64 = keys::table
+        .filter(keys::label.eq("9-1-150-15010"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(labelled, 5, "the last room's five keys");
+}
+
 #[tokio::test]
 async fn a_buildings_key_sets_are_created_in_one_action_and_not_twice() {
     let app = TestApp::spawn().await;
