@@ -32,7 +32,7 @@ pub struct AuditQuery {
     pub until: String,
     #[serde(default)]
     pub before_at: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     pub before_id: Option<i64>,
 }
 

@@ -42,6 +42,7 @@ fn subject(name: &str, v: &ValidLeave) -> String {
 
 #[derive(Deserialize)]
 pub struct PageQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     before: Option<i64>,
 }
 

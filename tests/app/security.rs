@@ -520,7 +520,12 @@ async fn a_number_in_a_lists_address_that_is_no_number_shows_the_list() {
         ),
         (
             Role::Admin,
-            &["/admin/mail?before=x", "/admin/jobs?before="][..],
+            &[
+                "/admin/mail?before=x",
+                "/admin/jobs?before=",
+                "/admin/audit?before_id=x",
+                "/admin/audit?before_at=2026-11-30T08:00:00Z&before_id=",
+            ][..],
         ),
         (
             Role::CsSpecialist,
@@ -529,6 +534,8 @@ async fn a_number_in_a_lists_address_that_is_no_number_shows_the_list() {
                 "/keys/copies?before=x",
                 "/keys/issues?before=x",
                 "/keys/counts?before=-",
+                "/leave?before=x",
+                "/leave?before=",
             ][..],
         ),
     ] {
