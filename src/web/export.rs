@@ -229,7 +229,7 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
         for (c, cell) in row.iter().enumerate() {
             let (r, c) = (r as u32 + 1, c as u16);
             match cell {
-                Cell::Text(s) => ws.write_string(r, c, s).map_err(fail)?,
+                Cell::Text(s) => ws.write_string(r, c, fit_cell(s)).map_err(fail)?,
                 Cell::Int(n) => ws.write_number(r, c, *n as f64).map_err(fail)?,
                 Cell::Hundredths(n) => ws
                     .write_number_with_format(r, c, *n as f64 / 100.0, &decimals)
@@ -240,6 +240,32 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
     ws.set_freeze_panes(1, 0).map_err(fail)?;
     ws.autofit();
     book.save_to_buffer().map_err(fail)
+}
+
+/// Most UTF-16 units a workbook cell holds (Excel's limit; rust_xlsxwriter
+/// refuses a longer string).
+const XLSX_CELL_MAX: usize = 32_767;
+
+/// `s` as a workbook cell can hold it: whole when it fits, else cut at a
+/// character and ended with "…". Meeting minutes of 20,000 characters outside
+/// the basic plane, or an audit line quoting them, are longer; the CSV export
+/// keeps the whole text.
+fn fit_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    // A UTF-8 string has at least as many bytes as UTF-16 units.
+    if s.len() <= XLSX_CELL_MAX || s.encode_utf16().count() <= XLSX_CELL_MAX {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut units = 0;
+    let mut end = 0;
+    for (i, ch) in s.char_indices() {
+        // One unit stays free for the ellipsis.
+        if units + ch.len_utf16() >= XLSX_CELL_MAX {
+            break;
+        }
+        units += ch.len_utf16();
+        end = i + ch.len_utf8();
+    }
+    std::borrow::Cow::Owned(format!("{}…", &s[..end]))
 }
 
 /// The download response for `sheet` in `format`, named `{file_stem}.{csv|xlsx}`.
@@ -300,6 +326,26 @@ mod tests {
         };
         let text = String::from_utf8(csv(&sheet).unwrap()[3..].to_vec()).unwrap();
         assert!(text.ends_with("\"-183488.16\",\"0.05\",\"\"\r\n"), "{text}");
+    }
+
+    #[test]
+    fn a_cell_longer_than_excel_takes_is_cut_with_an_ellipsis() {
+        // 20,000 characters of two UTF-16 units each: 40,000 units.
+        let long = "𠮷".repeat(20_000);
+        let cut = fit_cell(&long);
+        assert_eq!(cut.encode_utf16().count(), XLSX_CELL_MAX);
+        assert!(cut.ends_with('…'), "{}", &cut[cut.len() - 8..]);
+        assert!(long.starts_with(cut.trim_end_matches('…')));
+        assert_eq!(cut.chars().filter(|c| *c == '𠮷').count(), 16_383);
+        // Text that fits is left alone, even when its bytes do not.
+        let fits = "钥".repeat(30_000);
+        assert_eq!(fit_cell(&fits), fits.as_str());
+        let sheet = Sheet {
+            title: "会议记录".into(),
+            headers: vec!["纪要".into()],
+            rows: vec![vec![long.into()]],
+        };
+        assert_eq!(&xlsx(&sheet).unwrap()[..2], b"PK");
     }
 
     #[test]

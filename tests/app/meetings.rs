@@ -170,6 +170,50 @@ fn record<'a>(
     fields
 }
 
+/// Minutes the form takes (20,000 characters) can be more than a workbook cell
+/// holds (32,767 UTF-16 units) when written in characters outside the basic
+/// plane: the .xlsx export still comes, the cell cut with "…", and the CSV
+/// keeps the whole text.
+#[tokio::test]
+async fn minutes_longer_than_a_workbook_cell_still_export() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, form) = supervisor.page("/meetings/new?kind=morning").await;
+    let people = listed(&form);
+    let chair = crate::approvals::user_id(&app, "supervisor")
+        .await
+        .to_string();
+    let minutes = "𠮷".repeat(16_400);
+    let today = day(0);
+    let token = supervisor.form_token("/meetings/new").await;
+    let mut fields = record(&chair, &people, &[("day", &today), ("minutes", &minutes)]);
+    fields.push(("form_token", &token));
+    let res = supervisor.post("/meetings/new", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let res = supervisor.get("/meetings.xlsx").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let Some(calamine::Data::String(cell)) = sheet.get_value((1, 10)) else {
+        panic!("no minutes in the workbook: {:?}", sheet.get_value((1, 10)));
+    };
+    assert_eq!(
+        cell.encode_utf16().count(),
+        32_767,
+        "as much as a cell holds"
+    );
+    assert!(cell.ends_with('…') && minutes.starts_with(cell.trim_end_matches('…')));
+    let csv = supervisor.get("/meetings.csv").await.bytes().await.unwrap();
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(&csv[3..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(rows[0][10], minutes, "the whole minutes in the CSV");
+}
+
 #[tokio::test]
 async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and_attendance() {
     let app = TestApp::spawn().await;
