@@ -167,9 +167,9 @@ pub async fn create(
         }
         status = StatusCode::CONFLICT;
     }
-    // Refused: the due list again, with the papers ticked and the note kept.
-    let until = today + chrono::Duration::days(config.archive_notice_days);
-    let due = queries::due(&mut conn, until, None, 100).await?;
+    // Refused: the page of the due list the form was on, with the papers ticked
+    // and the note kept.
+    let (due, next) = super::retention::due_page(&mut conn, &config, &input.after).await?;
     let listed = queries::open_lists_by_doc(&mut conn, &due).await?;
     let body = DueList {
         ctx: page.ctx(),
@@ -177,7 +177,7 @@ pub async fn create(
         listed,
         rows: due,
         today,
-        next: None,
+        next,
         notice_days: config.archive_notice_days,
         errors: &errors,
         input: &input,
@@ -440,20 +440,32 @@ pub async fn witness(
         .await;
     };
     let meta = page.meta();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        if queries::add_witness(conn, id, me.id, &sig.name, sig.drawing_png.as_deref()).await? {
-            audit::record(
-                conn,
-                &meta,
-                "archives.destruction_witnessed",
-                Some(("archive_destruction", id.to_string())),
-                json!({ "signed_name": sig.name }),
-            )
-            .await?;
-        }
-        Ok(())
-    })
-    .await?;
+    // Under the list's lock: a list recorded as destroyed or called off while
+    // this form was sent takes no more witnesses.
+    let closed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let d = queries::lock_destruction(conn, id).await?;
+            if d.status != "approved" {
+                return Ok(Some(d.status));
+            }
+            let (name, drawing) = (&sig.name, sig.drawing_png.as_deref());
+            if queries::add_witness(conn, id, me.id, name, drawing).await? {
+                audit::record(
+                    conn,
+                    &meta,
+                    "archives.destruction_witnessed",
+                    Some(("archive_destruction", id.to_string())),
+                    json!({ "signed_name": sig.name }),
+                )
+                .await?;
+            }
+            Ok(None)
+        })
+        .await?;
+    if let Some(status) = closed {
+        flash(&session, "error", page.t(not_open(&status)));
+        return Ok(see_other(&format!("/archives/destructions/{id}")));
+    }
     flash(&session, "ok", page.t("archives.witnessed"));
     Ok(see_other(&format!("/archives/destructions/{id}")))
 }

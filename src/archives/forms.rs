@@ -512,6 +512,10 @@ pub struct DestructionInput {
     /// The one-time token of the creating form (`crate::web::once`).
     #[serde(default)]
     pub form_token: String,
+    /// The due list's page the form was on (its cursor, empty for the first):
+    /// a refused list shows that page again, its papers still ticked.
+    #[serde(default)]
+    pub after: String,
 }
 
 /// The keeper's appraisal of one paper (经鉴定确认无保存价值, 住户档案管理规定

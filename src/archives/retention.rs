@@ -154,6 +154,24 @@ pub struct DueQuery {
 
 const PAGE: i64 = 100;
 
+/// One page of the due list: the papers after the cursor `after`
+/// (`{retain_until}_{id}`; the first page when empty or unreadable), and the
+/// next page's cursor.
+pub(super) async fn due_page(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    after: &str,
+) -> Result<(Vec<super::models::DocumentRow>, Option<String>), AppError> {
+    let until = config.today() + Duration::days(config.archive_notice_days);
+    let after = after
+        .split_once('_')
+        .and_then(|(d, id)| Some((crate::web::form::date(d)?, id.parse::<i64>().ok()?)));
+    let mut rows = queries::due(conn, until, after, PAGE + 1).await?;
+    let next = crate::web::trim_page(&mut rows, PAGE as usize)
+        .and_then(|r| r.doc.retain_until.map(|d| format!("{d}_{}", r.doc.id)));
+    Ok((rows, next))
+}
+
 /// GET /archives/due: documents at or near their retention date; the keeper
 /// picks those past it (and not on hold) for a destruction list.
 pub async fn due(
@@ -164,18 +182,13 @@ pub async fn due(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let today = config.today();
-    let until = today + Duration::days(config.archive_notice_days);
-    let after = q.after.as_deref().and_then(|a| {
-        let (d, id) = a.split_once('_')?;
-        Some((crate::web::form::date(d)?, id.parse::<i64>().ok()?))
-    });
-    let mut rows = queries::due(&mut conn, until, after, PAGE + 1).await?;
-    let next = crate::web::trim_page(&mut rows, PAGE as usize)
-        .and_then(|r| r.doc.retain_until.map(|d| format!("{d}_{}", r.doc.id)));
+    let after = q.after.clone().unwrap_or_default();
+    let (rows, next) = due_page(&mut conn, &config, &after).await?;
     let listed = queries::open_lists_by_doc(&mut conn, &rows).await?;
     let errors = FieldErrors::new(page.locale);
     let input = super::forms::DestructionInput {
         form_token: crate::web::once::new_token(),
+        after,
         ..Default::default()
     };
     let body = DueList {
