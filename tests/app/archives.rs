@@ -2177,10 +2177,6 @@ async fn a_destruction_list_sent_twice_is_filed_once() {
     assert_eq!(value_of(&body, "#f-note").unwrap(), "再次");
 }
 
-/// Two windows send lists of the same paper while a filing holds it: both pass
-/// the form's checks, one files, and the other, finding the paper on that list
-/// under the lock, is shown the due list again with its note and token, and the
-/// paper on the list that was filed.
 /// A list sent from the due list's second page and refused (a paper put on
 /// hold meanwhile) comes back as that page, the other paper still ticked.
 #[tokio::test]
@@ -2308,6 +2304,10 @@ async fn a_witness_signing_as_the_list_closes_is_not_added() {
     assert!(text_of(&page, ".flash-error").is_some(), "{page}");
 }
 
+/// Two windows send lists of the same paper while a filing holds it: both pass
+/// the form's checks, one files, and the other, finding the paper on that list
+/// under the lock, is shown the due list again with its note and token, and the
+/// paper on the list that was filed.
 #[tokio::test]
 async fn of_two_lists_checked_at_once_the_other_comes_back_with_its_input() {
     use diesel_async::SimpleAsyncConnection;
