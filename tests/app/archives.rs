@@ -1076,15 +1076,7 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let res = keeper
-        .submit(
-            "/archives/due",
-            "/archives/destructions",
-            &[("documents", &doc.to_string()), ("note", "到期")],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let list = location(&res);
+    let list = list_for_destruction(&keeper, doc).await;
     let mut conn = app.db().await;
     let (request, project): (i64, Option<i64>) = approval_requests::table
         .filter(approval_requests::kind.eq("archive_destruction"))
@@ -1296,6 +1288,20 @@ async fn a_document_on_hold_cannot_be_listed_for_destruction() {
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("冻结的资料"));
+}
+
+/// The keeper lists `doc` for destruction from the due list (note 到期); the
+/// list's page.
+async fn list_for_destruction(keeper: &Browser, doc: i64) -> String {
+    let res = keeper
+        .submit(
+            "/archives/due",
+            "/archives/destructions",
+            &[("documents", &doc.to_string()), ("note", "到期")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    location(&res)
 }
 
 /// How many destruction lists were ever filed.
@@ -2252,14 +2258,7 @@ async fn a_witness_signing_as_the_list_closes_is_not_added() {
     let keeper = app.login_as(Role::ArchiveKeeper).await;
     archive_with_old_agreement(&app, &keeper, None).await;
     let doc = doc_id(&app, "旧装修协议").await;
-    let res = keeper
-        .submit(
-            "/archives/due",
-            "/archives/destructions",
-            &[("documents", &doc.to_string()), ("note", "到期")],
-        )
-        .await;
-    let list = location(&res);
+    let list = list_for_destruction(&keeper, doc).await;
     let id: i64 = list.rsplit('/').next().unwrap().parse().unwrap();
     // (Reviewed and approved: the steps themselves are tested above.)
     let mut lock = app.db().await;
@@ -3108,14 +3107,7 @@ async fn an_approved_list_stranded_by_a_hold_is_called_off_and_frees_its_papers(
     let keeper = app.login_as(Role::ArchiveKeeper).await;
     let archive = archive_with_old_agreement(&app, &keeper, None).await;
     let doc = doc_id(&app, "旧装修协议").await;
-    let res = keeper
-        .submit(
-            "/archives/due",
-            "/archives/destructions",
-            &[("documents", &doc.to_string()), ("note", "到期")],
-        )
-        .await;
-    let list = location(&res);
+    let list = list_for_destruction(&keeper, doc).await;
     let request: i64 = approval_requests::table
         .filter(approval_requests::kind.eq("archive_destruction"))
         .select(approval_requests::id)
@@ -3367,15 +3359,7 @@ async fn a_paper_on_an_open_destruction_list_is_shown_with_it_and_no_longer_wait
     assert!(due.contains(&format!(r#"id="f-doc-{doc}""#)));
     assert_eq!(waiting().await, "现有 1 份");
 
-    let res = keeper
-        .submit(
-            "/archives/due",
-            "/archives/destructions",
-            &[("documents", &doc.to_string()), ("note", "到期")],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let list = location(&res);
+    let list = list_for_destruction(&keeper, doc).await;
 
     let (_, due) = keeper.page("/archives/due").await;
     assert!(
