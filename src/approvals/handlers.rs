@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::db::{DbConn, ReadConn};
 use crate::error::AppError;
 use crate::schema::users;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
 
@@ -252,7 +252,7 @@ pub async fn decide(
         })
         .await?;
     match result {
-        Ok(req) => flash(&session, "ok", page.t(done_key(&req, approve))),
+        Ok(req) => flash(&session, Tone::Ok, page.t(done_key(&req, approve))),
         // Decided meanwhile by someone else (a colleague, a deputy): a comment
         // typed stays on the page to copy. A second click of one's own decision,
         // or no comment: the page as it is now.
@@ -268,7 +268,7 @@ pub async fn decide(
             return render_show(&page, &mut conn, &config, id, comment, &errors, status).await;
         }
         Err(Refusal::AlreadyDecided) => {
-            flash(&session, "error", page.t("approvals.already_decided"))
+            flash(&session, Tone::Error, page.t("approvals.already_decided"))
         }
         Err(Refusal::NotYours) => return Err(AppError::Forbidden),
         Err(Refusal::Changed) => {
@@ -307,10 +307,10 @@ pub async fn withdraw(
         })
         .await?;
     match result {
-        Ok(()) => flash(&session, "ok", page.t("approvals.done_withdrawn")),
+        Ok(()) => flash(&session, Tone::Ok, page.t("approvals.done_withdrawn")),
         // (A withdrawal checks no version, so `Changed` does not come here.)
         Err(Refusal::AlreadyDecided | Refusal::Changed) => {
-            flash(&session, "error", page.t("approvals.already_decided"))
+            flash(&session, Tone::Error, page.t("approvals.already_decided"))
         }
         Err(Refusal::NotYours) => return Err(AppError::Forbidden),
     }
@@ -583,7 +583,7 @@ pub async fn link_decide(
         .await?;
     match outcome {
         LinkOutcome::Decided(id, done) => {
-            flash(&session, "ok", page.t(done));
+            flash(&session, Tone::Ok, page.t(done));
             Ok(see_other(&format!("/approvals/{id}")))
         }
         LinkOutcome::Refused(state) => {
@@ -802,6 +802,6 @@ pub async fn remove_deputy(
         Ok(())
     })
     .await?;
-    flash(&session, "ok", page.t("approvals.deputy_removed"));
+    flash(&session, Tone::Ok, page.t("approvals.deputy_removed"));
     Ok(see_other("/approvals/deputies"))
 }

@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
@@ -274,7 +274,7 @@ pub async fn create(
         // One loan or copy per person and archive waits at a time: theirs is
         // shown, which they can always open.
         Filed::Waiting(path) => {
-            flash(&session, "error", page.t("archives.borrow_pending"));
+            flash(&session, Tone::Error, page.t("archives.borrow_pending"));
             Ok(see_other(&path))
         }
     }
@@ -423,8 +423,8 @@ pub async fn lend(
     // the signature for when it is back. Lent already (a double click) or no
     // longer approved: the page as it stands now, saying so.
     let (level, key) = match handed {
-        Handed::Lent => ("ok", "archives.lent"),
-        Handed::NotApproved => ("error", "archives.borrow_not_approved"),
+        Handed::Lent => (Tone::Ok, "archives.lent"),
+        Handed::NotApproved => (Tone::Error, "archives.borrow_not_approved"),
         Handed::Away | Handed::Listed => {
             let key = match handed {
                 Handed::Away => "archives.error.not_in_cabinet",
@@ -473,7 +473,7 @@ pub async fn give_back(
         })
         .await?;
     if done {
-        flash(&session, "ok", page.t("archives.returned"));
+        flash(&session, Tone::Ok, page.t("archives.returned"));
     } else {
         // Returned already (the form sent again), or never lent.
         let key = if borrow.status == "returned" {
@@ -481,7 +481,7 @@ pub async fn give_back(
         } else {
             "archives.error.not_lent"
         };
-        flash(&session, "error", page.t(key));
+        flash(&session, Tone::Error, page.t(key));
     }
     Ok(see_other(&format!("/archives/borrows/{id}")))
 }
@@ -538,10 +538,18 @@ pub async fn cancel(
             })
             .await?;
     if done {
-        flash(&session, "ok", page.t("archives.consultation_cancelled"));
+        flash(
+            &session,
+            Tone::Ok,
+            page.t("archives.consultation_cancelled"),
+        );
     } else {
         // Handed over meanwhile, or called off already (the form sent again).
-        flash(&session, "error", page.t("archives.error.not_cancellable"));
+        flash(
+            &session,
+            Tone::Error,
+            page.t("archives.error.not_cancellable"),
+        );
     }
     Ok(see_other(&format!("/archives/borrows/{id}")))
 }

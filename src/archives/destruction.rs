@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
@@ -425,7 +425,7 @@ pub async fn witness(
     let mut errors = FieldErrors::new(page.locale);
     let sig = input.signature(&me.display_name, &mut errors);
     if d.status != "approved" {
-        flash(&session, "error", page.t(not_open(&d.status)));
+        flash(&session, Tone::Error, page.t(not_open(&d.status)));
         return Ok(see_other(&format!("/archives/destructions/{id}")));
     }
     let Some(sig) = sig else {
@@ -463,10 +463,10 @@ pub async fn witness(
         })
         .await?;
     if let Some(status) = closed {
-        flash(&session, "error", page.t(not_open(&status)));
+        flash(&session, Tone::Error, page.t(not_open(&status)));
         return Ok(see_other(&format!("/archives/destructions/{id}")));
     }
-    flash(&session, "ok", page.t("archives.witnessed"));
+    flash(&session, Tone::Ok, page.t("archives.witnessed"));
     Ok(see_other(&format!("/archives/destructions/{id}")))
 }
 
@@ -498,14 +498,14 @@ pub async fn recheck(
         })
         .await?;
     if done {
-        flash(&session, "ok", page.t("archives.rechecked"));
+        flash(&session, Tone::Ok, page.t("archives.rechecked"));
     } else {
         let d = queries::destruction(&mut conn, id).await?;
         let why = match d.rechecked_by {
             Some(_) if d.status == "approved" => "archives.error.already_rechecked",
             _ => not_open(&d.status),
         };
-        flash(&session, "error", page.t(why));
+        flash(&session, Tone::Error, page.t(why));
     }
     Ok(see_other(&format!("/archives/destructions/{id}")))
 }
@@ -582,10 +582,10 @@ pub async fn call_off(
         })
         .await?;
     match refused.as_deref() {
-        None => flash(&session, "ok", page.t("archives.called_off")),
+        None => flash(&session, Tone::Ok, page.t("archives.called_off")),
         // Sent twice: the first call did it.
-        Some("called_off") => flash(&session, "ok", page.t("archives.called_off")),
-        Some(status) => flash(&session, "error", page.t(not_open(status))),
+        Some("called_off") => flash(&session, Tone::Ok, page.t("archives.called_off")),
+        Some(status) => flash(&session, Tone::Error, page.t(not_open(status))),
     }
     Ok(see_other(&format!("/archives/destructions/{id}")))
 }
@@ -657,8 +657,8 @@ pub async fn record(
         })
         .await?;
     match refused {
-        None => flash(&session, "ok", page.t("archives.destroyed")),
-        Some(key) => flash(&session, "error", page.t(key)),
+        None => flash(&session, Tone::Ok, page.t("archives.destroyed")),
+        Some(key) => flash(&session, Tone::Error, page.t(key)),
     }
     Ok(see_other(&format!("/archives/destructions/{id}")))
 }

@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::schema::archive_doc_types;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, Upload, UserPage};
@@ -291,7 +291,7 @@ pub async fn create(
                 .await?
         }
     };
-    flash(&session, "ok", page.t("archives.opened"));
+    flash(&session, Tone::Ok, page.t("archives.opened"));
     Ok(see_other(&format!("/archives/{id}")))
 }
 
@@ -677,7 +677,7 @@ pub async fn edit_document(
     let doc = queries::document(&mut conn, path.into_inner()).await?;
     let id = doc.id;
     if !doc.in_archive() {
-        flash(&session, "error", page.t("archives.error.destroyed"));
+        flash(&session, Tone::Error, page.t("archives.error.destroyed"));
         return Ok(see_other(&format!("/archives/documents/{id}")));
     }
     let archive = queries::get(&mut conn, doc.archive_id).await?;
@@ -742,9 +742,9 @@ pub async fn edit_document(
         })
         .await;
     match changed {
-        Ok(Edited::Saved) => flash(&session, "ok", page.t("archives.document_changed")),
-        Ok(Edited::Unchanged) => flash(&session, "ok", page.t("archives.document_unchanged")),
-        Ok(Edited::Gone) => flash(&session, "error", page.t("archives.error.destroyed")),
+        Ok(Edited::Saved) => flash(&session, Tone::Ok, page.t("archives.document_changed")),
+        Ok(Edited::Unchanged) => flash(&session, Tone::Ok, page.t("archives.document_unchanged")),
+        Ok(Edited::Gone) => flash(&session, Tone::Error, page.t("archives.error.destroyed")),
         Ok(Edited::Listed) => {
             let doc = queries::document(&mut conn, id).await?;
             errors.add("seen", "archives.error.document_on_list");
@@ -861,7 +861,7 @@ pub async fn upload_scan(
         Ok(())
     })
     .await?;
-    flash(&session, "ok", page.t("archives.scan_added"));
+    flash(&session, Tone::Ok, page.t("archives.scan_added"));
     Ok(see_other(&format!("/archives/documents/{}", doc.id)))
 }
 
@@ -897,7 +897,7 @@ pub async fn events(
     let before = (moved_out, archive.lease_ended_on, archive.contract_ended_on);
     if before == (v.moved_out, v.lease_ended_on, v.contract_ended_on) {
         // Sent as it stood (a second click): nothing to record.
-        flash(&session, "ok", page.t("archives.document_unchanged"));
+        flash(&session, Tone::Ok, page.t("archives.document_unchanged"));
         return Ok(see_other(&format!("/archives/{}", archive.id)));
     }
     let me = page.user().id;
@@ -920,7 +920,7 @@ pub async fn events(
         Ok(())
     })
     .await?;
-    flash(&session, "ok", page.t("archives.events_saved"));
+    flash(&session, Tone::Ok, page.t("archives.events_saved"));
     Ok(see_other(&format!("/archives/{}", archive.id)))
 }
 
@@ -1008,7 +1008,7 @@ pub async fn archive_hold(
     };
     let target = HoldTarget::Archive(archive.id);
     set_hold(&page, &mut conn, target, hold, &reason).await?;
-    flash(&session, "ok", page.t("archives.hold_saved"));
+    flash(&session, Tone::Ok, page.t("archives.hold_saved"));
     Ok(see_other(&format!("/archives/{}", archive.id)))
 }
 
@@ -1024,7 +1024,7 @@ pub async fn document_hold(
     page.require(Right::KeepArchives)?;
     let doc = queries::document(&mut conn, path.into_inner()).await?;
     if !doc.in_archive() {
-        flash(&session, "error", page.t("archives.error.destroyed"));
+        flash(&session, Tone::Error, page.t("archives.error.destroyed"));
         return Ok(see_other(&format!("/archives/documents/{}", doc.id)));
     }
     let mut errors = FieldErrors::new(page.locale);
@@ -1043,7 +1043,7 @@ pub async fn document_hold(
         title: &doc.title,
     };
     set_hold(&page, &mut conn, target, hold, &reason).await?;
-    flash(&session, "ok", page.t("archives.hold_saved"));
+    flash(&session, Tone::Ok, page.t("archives.hold_saved"));
     Ok(see_other(&format!("/archives/documents/{}", doc.id)))
 }
 
@@ -1137,7 +1137,7 @@ pub async fn remove_document(
     };
     match outcome {
         Removal::Removed | Removal::Already => {
-            flash(&session, "ok", page.t("archives.document_removed"));
+            flash(&session, Tone::Ok, page.t("archives.document_removed"));
             Ok(see_other(&format!("/archives/documents/{id}")))
         }
         Removal::Refused(_) | Removal::Invalid => {

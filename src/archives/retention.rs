@@ -19,7 +19,7 @@ use crate::auth::{Right, Role};
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
 /// GET /archives/retention: the schedule.
@@ -141,7 +141,7 @@ pub async fn save(
         .await?;
     flash(
         &session,
-        "ok",
+        Tone::Ok,
         page.t1("archives.schedule_saved", "n", moved),
     );
     Ok(see_other("/archives/retention"))

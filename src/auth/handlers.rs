@@ -14,7 +14,7 @@ use crate::audit;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::users::queries as users;
-use crate::web::context::{flash, rotate_csrf};
+use crate::web::context::{flash, rotate_csrf, Tone};
 use crate::web::form::Verbatim;
 use crate::web::{html, safe_next, see_other, FieldErrors, PageCtx, Query, UserPage};
 
@@ -310,6 +310,6 @@ pub async fn change_password(
     })
     .await?;
     session.renew();
-    flash(&session, "ok", page.t("password.changed"));
+    flash(&session, Tone::Ok, page.t("password.changed"));
     Ok(see_other("/"))
 }

@@ -17,7 +17,7 @@ use crate::audit;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::users::queries as users;
-use crate::web::context::{flash, rotate_csrf};
+use crate::web::context::{flash, rotate_csrf, Tone};
 use crate::web::{html, see_other, FieldErrors, Form, PageCtx, UserPage};
 
 /// Session keys of a sign-in waiting for its code: who, since when (seconds since
@@ -63,7 +63,7 @@ fn forget_pending(session: &Session) {
 /// Back to the password, saying the code came too late.
 fn start_again(session: &Session, ctx: &PageCtx) -> HttpResponse {
     forget_pending(session);
-    flash(session, "error", ctx.t("totp.expired"));
+    flash(session, Tone::Error, ctx.t("totp.expired"));
     see_other("/login")
 }
 
@@ -258,7 +258,7 @@ pub async fn enable(
     .await?;
     session.remove(SETUP_KEY);
     session.renew();
-    flash(&session, "ok", page.t("totp.enabled"));
+    flash(&session, Tone::Ok, page.t("totp.enabled"));
     Ok(see_other("/account/totp"))
 }
 
@@ -342,6 +342,6 @@ pub async fn disable(
         Ok(())
     })
     .await?;
-    flash(&session, "ok", page.t("totp.disabled"));
+    flash(&session, Tone::Ok, page.t("totp.disabled"));
     Ok(see_other("/account/totp"))
 }

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::month::{self, MonthQuery};
 use crate::web::{html, once, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
@@ -405,8 +405,8 @@ pub async fn assign(
         })
         .await?;
     match changed {
-        Assignment::Now => flash(&session, "success", page.t("complaints.assigned_done")),
-        Assignment::Done => flash(&session, "error", page.t("complaints.not_assigned")),
+        Assignment::Now => flash(&session, Tone::Ok, page.t("complaints.assigned_done")),
+        Assignment::Done => flash(&session, Tone::Error, page.t("complaints.not_assigned")),
         Assignment::Moved => {
             let line = queries::get(&mut conn, id).await?;
             errors.add("assignee", "complaints.error.assigned_meanwhile");

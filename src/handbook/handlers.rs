@@ -20,7 +20,7 @@ use crate::auth::Right;
 use crate::config::Config;
 use crate::db::{DbConn, ReadConn};
 use crate::error::AppError;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 use std::sync::Arc;
@@ -364,7 +364,7 @@ pub async fn import_submit(
         .await?;
     flash(
         &session,
-        "ok",
+        Tone::Ok,
         page.tf(
             "handbook.import.done",
             &[
@@ -593,7 +593,7 @@ pub async fn save_text(
         let status = StatusCode::CONFLICT;
         return draft_page(&page, &mut conn, document, now, &errors, state, status).await;
     }
-    flash(&session, "ok", page.t("handbook.draft.saved"));
+    flash(&session, Tone::Ok, page.t("handbook.draft.saved"));
     Ok(see_other(&format!("/handbook/{}/draft", document.id)))
 }
 
@@ -688,7 +688,7 @@ pub async fn save_clause(
         let status = StatusCode::CONFLICT;
         return draft_page(&page, &mut conn, document, now, &errors, state, status).await;
     }
-    flash(&session, "ok", page.t("handbook.draft.saved"));
+    flash(&session, Tone::Ok, page.t("handbook.draft.saved"));
     Ok(see_other(&format!(
         "/handbook/{}/draft#k{clause_id}",
         document.id
@@ -719,7 +719,7 @@ pub async fn publish(
     if queries::draft_of(&mut conn, id).await?.is_none() {
         // A second click after the draft was published: show what is in force.
         queries::document(&mut conn, id).await?;
-        flash(&session, "ok", page.t("handbook.publish.nothing"));
+        flash(&session, Tone::Ok, page.t("handbook.publish.nothing"));
         return Ok(see_other(&format!("/handbook/{id}")));
     }
     let (document, draft) = editable(&page, &mut conn, id).await?;
@@ -769,7 +769,7 @@ pub async fn publish(
         Some(_) => "handbook.publish.requested",
         None => "handbook.publish.already_requested",
     };
-    flash(&session, "ok", page.t(message));
+    flash(&session, Tone::Ok, page.t(message));
     Ok(see_other(&format!("/handbook/{}/draft", document.id)))
 }
 
@@ -865,7 +865,7 @@ pub async fn acknowledge(
     .await?;
     flash(
         &session,
-        "ok",
+        Tone::Ok,
         page.tf("handbook.ack.done", &[("title", &version.title)]),
     );
     Ok(see_other(&format!(

@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
@@ -431,9 +431,9 @@ pub async fn made(
         })
         .await?;
     match done {
-        Made::Recorded => flash(&session, "ok", page.t("keys.saved")),
-        Made::NotApproved => flash(&session, "error", page.t("keys.error.not_approved")),
-        Made::Already => flash(&session, "error", page.t("keys.error.copies_recorded")),
+        Made::Recorded => flash(&session, Tone::Ok, page.t("keys.saved")),
+        Made::NotApproved => flash(&session, Tone::Error, page.t("keys.error.not_approved")),
+        Made::Already => flash(&session, Tone::Error, page.t("keys.error.copies_recorded")),
         Made::TooMany => {
             errors.add("copies_made", "keys.error.copies_full");
             return render_copy(

@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::properties::{personal, queries as props};
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, see_other, signature, FieldErrors, Form, Query, UserPage};
@@ -376,7 +376,11 @@ pub async fn create_sets(
             Ok(ids.len())
         })
         .await?;
-    flash(&session, "ok", page.tf("keys.sets_created", &[("n", &n)]));
+    flash(
+        &session,
+        Tone::Ok,
+        page.tf("keys.sets_created", &[("n", &n)]),
+    );
     Ok(see_other(&format!("/keys?building={}", building.id)))
 }
 
@@ -420,7 +424,11 @@ pub async fn create_room_set(
             Ok(ids.len())
         })
         .await?;
-    flash(&session, "ok", page.tf("keys.sets_created", &[("n", &n)]));
+    flash(
+        &session,
+        Tone::Ok,
+        page.tf("keys.sets_created", &[("n", &n)]),
+    );
     Ok(see_other(&format!("/keys/rooms/{}", room.id)))
 }
 
@@ -488,13 +496,17 @@ pub async fn create_common(
         .await?;
     match ids.first() {
         Some(id) => {
-            flash(&session, "ok", page.tf("keys.sets_created", &[("n", &1)]));
+            flash(
+                &session,
+                Tone::Ok,
+                page.tf("keys.sets_created", &[("n", &1)]),
+            );
             Ok(see_other(&format!("/keys/{id}")))
         }
         // That door's key exists already (a double click, or made before):
         // its page, saying so.
         None => {
-            flash(&session, "error", page.t("keys.error.exists"));
+            flash(&session, Tone::Error, page.t("keys.error.exists"));
             let existing = queries::common_key(&mut conn, building.id, floor, &door).await?;
             Ok(see_other(&match existing {
                 Some(id) => format!("/keys/{id}"),
@@ -649,7 +661,7 @@ pub async fn update_storage(
         let status = StatusCode::CONFLICT;
         return render_key(&page, &mut conn, id, &errors, None, status).await;
     }
-    flash(&session, "ok", page.t("keys.saved"));
+    flash(&session, Tone::Ok, page.t("keys.saved"));
     Ok(see_other(&format!("/keys/{id}")))
 }
 
@@ -718,7 +730,7 @@ pub async fn change_status(
         let status = StatusCode::CONFLICT;
         return render_key_with(&page, &mut conn, id, &errors, None, Some(&input), status).await;
     }
-    flash(&session, "ok", page.t("keys.saved"));
+    flash(&session, Tone::Ok, page.t("keys.saved"));
     Ok(see_other(&format!("/keys/{id}")))
 }
 

@@ -21,7 +21,7 @@ use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::properties::personal;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
@@ -711,7 +711,7 @@ pub async fn hand_over(
         .await;
     let message = match result {
         Ok(Ok(())) => {
-            flash(&session, "ok", page.t("keys.handed_over"));
+            flash(&session, Tone::Ok, page.t("keys.handed_over"));
             return Ok(see_other(&format!("/keys/loans/{id}")));
         }
         Ok(Err(Refused::NotApproved)) => "keys.error.not_approved",
@@ -720,7 +720,7 @@ pub async fn hand_over(
         Err(AppError::Db(e)) if is_unique_violation(&e) => "keys.error.key_out",
         Err(e) => return Err(e),
     };
-    flash(&session, "error", page.t(message));
+    flash(&session, Tone::Error, page.t(message));
     Ok(see_other(&format!("/keys/loans/{id}")))
 }
 
@@ -819,7 +819,7 @@ pub async fn give_back(
     if done {
         flash(
             &session,
-            "ok",
+            Tone::Ok,
             page.t(if lost.is_empty() {
                 "keys.returned"
             } else {
@@ -827,7 +827,7 @@ pub async fn give_back(
             }),
         );
     } else {
-        flash(&session, "error", page.t("keys.error.not_out"));
+        flash(&session, Tone::Error, page.t("keys.error.not_out"));
     }
     Ok(see_other(&format!("/keys/loans/{id}")))
 }

@@ -22,7 +22,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::schema::{user_roles, users};
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet};
 use crate::web::month::MonthQuery;
 use crate::web::once;
@@ -405,7 +405,7 @@ pub async fn edit_form(
         .await?
         .filter(|r| r.status == "pending")
     else {
-        flash(&session, "error", page.t("approvals.already_decided"));
+        flash(&session, Tone::Error, page.t("approvals.already_decided"));
         return Ok(see_other(&format!("/leave/{id}")));
     };
     let input = LeaveInput {
@@ -573,7 +573,7 @@ pub async fn update(
         };
         return form(&page, &input, &errors, "edit", action, vec![], status);
     }
-    flash(&session, "ok", page.t("leave.saved"));
+    flash(&session, Tone::Ok, page.t("leave.saved"));
     Ok(see_other(&format!("/leave/{id}")))
 }
 

@@ -14,7 +14,7 @@ use crate::auth::Right;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::schema::mail_outbox;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::{html, see_other, PageCtx, Query, UserPage};
 
 const PAGE: i64 = 50;
@@ -243,6 +243,10 @@ pub async fn retry(
     } else {
         "mail.not_dead"
     };
-    flash(&session, if n == 1 { "ok" } else { "error" }, page.t(msg));
+    flash(
+        &session,
+        if n == 1 { Tone::Ok } else { Tone::Error },
+        page.t(msg),
+    );
     Ok(see_other(&format!("/admin/mail/{id}")))
 }

@@ -13,7 +13,7 @@ use crate::audit;
 use crate::auth::Right;
 use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Upload, UserPage};
 use diesel_async::AsyncConnection;
@@ -339,7 +339,7 @@ pub async fn generate(
         .await?;
     flash(
         &session,
-        "ok",
+        Tone::Ok,
         page.tf(
             "properties.rooms_generated",
             &[("created", &created), ("skipped", &(new.len() - created))],
@@ -640,7 +640,7 @@ pub async fn preview(
     // Committed: its file (names, ID numbers, phones) is gone; the rows are
     // the project's now.
     if committed.is_some() {
-        flash(&session, "ok", page.t("properties.import.already"));
+        flash(&session, Tone::Ok, page.t("properties.import.already"));
         return Ok(see_other(&format!("/properties/{project_id}")));
     }
     let project = queries::project(&mut conn, project_id).await?;
@@ -702,7 +702,7 @@ pub async fn commit(
     let id = path.into_inner();
     let (project_id, _, filename, content, committed) = own_import(&page, &mut conn, id).await?;
     if committed.is_some() {
-        flash(&session, "ok", page.t("properties.import.already"));
+        flash(&session, Tone::Ok, page.t("properties.import.already"));
         return Ok(see_other(&format!("/properties/{project_id}")));
     }
     let rows = import::read_stored(&filename, &content)
@@ -752,13 +752,13 @@ pub async fn commit(
     match outcome {
         Some((rooms, people)) => flash(
             &session,
-            "ok",
+            Tone::Ok,
             page.tf(
                 "properties.import.done",
                 &[("rooms", &rooms), ("residents", &people)],
             ),
         ),
-        None => flash(&session, "ok", page.t("properties.import.already")),
+        None => flash(&session, Tone::Ok, page.t("properties.import.already")),
     }
     Ok(see_other(&format!("/properties/{project_id}")))
 }

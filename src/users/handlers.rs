@@ -14,7 +14,7 @@ use crate::audit;
 use crate::auth::{password, totp, Right, Role};
 use crate::db::{is_unique_violation, DbConn};
 use crate::error::AppError;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::once;
 use crate::web::{html, see_other, FieldErrors, Form, Query, UserPage};
 
@@ -433,7 +433,7 @@ pub async fn update(
     } else {
         page.tf("users.saved_handed_over", &[("n", &handed_over)])
     };
-    flash(&session, "ok", &saved);
+    flash(&session, Tone::Ok, &saved);
     Ok(see_other(&format!("/admin/users/{id}")))
 }
 
@@ -456,7 +456,7 @@ pub async fn reset_password(
     })
     .await?;
     let _ = session.insert(otp_key(id), otp);
-    flash(&session, "ok", page.t("users.password_reset_done"));
+    flash(&session, Tone::Ok, page.t("users.password_reset_done"));
     Ok(see_other(&format!("/admin/users/{id}")))
 }
 
@@ -476,6 +476,6 @@ pub async fn reset_totp(
         Ok(super::reset_second_factor(conn, id, &meta).await?)
     })
     .await?;
-    flash(&session, "ok", page.t("totp.admin_was_reset"));
+    flash(&session, Tone::Ok, page.t("totp.admin_was_reset"));
     Ok(see_other(&format!("/admin/users/{id}")))
 }

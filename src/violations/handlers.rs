@@ -22,7 +22,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::handbook::current::KeptCurrent;
 use crate::i18n::Locale;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::{html, once, see_other, FieldErrors, Form, Query, UserPage};
 
@@ -348,7 +348,7 @@ pub async fn decide(
     let id = line.v.id;
     let here = format!("/violations/{id}");
     if line.v.status != "proposed" {
-        flash(&session, "error", page.t("violations.already_decided"));
+        flash(&session, Tone::Error, page.t("violations.already_decided"));
         return Ok(see_other(&here));
     }
     if !may_decide(&page, &line) {
@@ -469,7 +469,7 @@ pub async fn decide(
         .await?;
     let message = match (done, &decision) {
         (Decided::Already, _) => {
-            flash(&session, "error", page.t("violations.already_decided"));
+            flash(&session, Tone::Error, page.t("violations.already_decided"));
             return Ok(see_other(&here));
         }
         (Decided::Recounted, _) => {
@@ -489,7 +489,7 @@ pub async fn decide(
         (Decided::Now, Decision::Confirm { .. }) => "violations.confirmed_done",
         (Decided::Now, Decision::Dismiss { .. }) => "violations.dismissed_done",
     };
-    flash(&session, "success", page.t(message));
+    flash(&session, Tone::Ok, page.t(message));
     Ok(see_other(&here))
 }
 

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::month::{self, MonthQuery};
 use crate::web::{html, once, FieldErrors, Form, PageCtx, Query, UserPage};
@@ -195,7 +195,7 @@ pub async fn create(
         (true, true) => "visits.late_notice_reported",
     };
     if let (Some(path), true) = (&filed, late) {
-        flash(&session, "error", page.t(done));
+        flash(&session, Tone::Warn, page.t(done));
         return Ok(crate::web::see_other(path));
     }
     once::answer(&mut conn, &session, &page, &token, filed, done).await

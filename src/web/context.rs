@@ -14,7 +14,7 @@ use crate::web::middleware::Identity;
 
 const CSRF_KEY: &str = "csrf";
 
-pub use super::flash::{flash, Flash};
+pub use super::flash::{flash, Flash, Tone};
 
 /// A link in the module navigation.
 pub struct NavItem {

@@ -30,18 +30,41 @@ const MAX_COOKIE: usize = 3500;
 /// value could pass for a list of messages.
 const PREFIX: &str = "f1.";
 
+/// What a message says of the action before it; picks the style (`flash-ok`,
+/// `flash-warn`, `flash-error`). A page with an `ok` or `warn` message confirms a
+/// save, and the browser then drops the form drafts it kept (`static/js/app.js`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tone {
+    /// Done.
+    Ok,
+    /// Done, with something to heed (a register filed late).
+    Warn,
+    /// Not done, or not as asked: the form's draft stays.
+    Error,
+}
+
+impl Tone {
+    pub fn class(self) -> &'static str {
+        match self {
+            Tone::Ok => "flash-ok",
+            Tone::Warn => "flash-warn",
+            Tone::Error => "flash-error",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Flash {
-    /// `ok` or `error`: picks the style; the text says the rest.
-    pub kind: String,
+    pub kind: Tone,
     pub text: String,
 }
 
 /// Queues a message for the next page this browser shows.
-pub fn flash(session: &Session, kind: &str, text: impl Into<String>) {
+pub fn flash(session: &Session, kind: Tone, text: impl Into<String>) {
     let mut list: Vec<Flash> = session.get(FLASH_KEY).ok().flatten().unwrap_or_default();
     list.push(Flash {
-        kind: kind.to_owned(),
+        kind,
         text: text.into(),
     });
     cap(&mut list);
@@ -161,7 +184,7 @@ mod tests {
 
     fn msg(text: &str) -> Flash {
         Flash {
-            kind: "ok".into(),
+            kind: Tone::Ok,
             text: text.into(),
         }
     }

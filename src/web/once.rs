@@ -26,7 +26,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::error::AppError;
 use crate::schema::form_submissions;
-use crate::web::context::flash;
+use crate::web::context::{flash, Tone};
 use crate::web::{see_other, FieldErrors, UserPage};
 
 /// The hidden field's name (and the field errors are recorded under).
@@ -62,7 +62,7 @@ async fn lookup(
 
 /// The redirect to what the first submit filed, saying so in the user's language.
 fn already(session: &Session, page: &UserPage, path: String) -> AppError {
-    flash(session, "ok", page.t("once.already_sent"));
+    flash(session, Tone::Ok, page.t("once.already_sent"));
     AppError::FormAlreadySent { path }
 }
 
@@ -232,7 +232,7 @@ pub async fn answer_saying(
     ok: String,
 ) -> Result<HttpResponse, AppError> {
     if let Some(path) = filed {
-        flash(session, "ok", ok);
+        flash(session, Tone::Ok, ok);
         return Ok(see_other(&path));
     }
     match lookup(conn, &token.0).await? {

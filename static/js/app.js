@@ -65,8 +65,9 @@
     return changed;
   }
 
-  // A page that confirms a save ends the drafts sent from this tab.
-  if (document.querySelector('.flash-ok')) {
+  // A page that confirms a save (also one filed with a warning, such as a late
+  // register) ends the drafts sent from this tab.
+  if (document.querySelector('.flash-ok, .flash-warn')) {
     for (var i = store.length - 1; i >= 0; i--) {
       var k = store.key(i);
       if (k && k.indexOf(PREFIX) === 0) store.removeItem(k);

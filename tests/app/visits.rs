@@ -75,9 +75,9 @@ async fn a_reception_is_registered_within_ten_minutes_or_marked_late() {
     let late = location(&res);
     let (_, page) = specialist.page(&late).await;
     assert_eq!(text_of(&page, "#visit-late").as_deref(), Some("迟登记"));
-    // One line says it: registered, and late.
+    // One line says it: registered, and late (a warning, not a refusal).
     assert_eq!(
-        texts_of(&page, ".flash"),
+        texts_of(&page, ".flash.flash-warn"),
         ["已登记，但晚于接待结束 10 分钟，记为迟登记。"]
     );
 

@@ -164,3 +164,40 @@ test('a drawn signature survives a field to correct and reaches the receipt', as
   assert.equal(await page.getAttribute('img[src^="data:image/png"]', 'src'), drawn, 'signed on the receipt');
   await page.context().close();
 });
+
+/** Yesterday's date in Shanghai as a date field holds it (a register filed late). */
+function yesterday() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' })
+    .format(new Date(Date.now() - 86400000));
+}
+
+test('a register filed late says so, and the next one starts empty and is filed too', async () => {
+  const page = await newPage();
+  await signIn(page, kefu.base, 'specialist');
+  const register = async (name) => {
+    await page.goto(`${kefu.base}/visits/new`);
+    await page.fill('#f-day', yesterday());
+    await page.fill('#f-start', '09:00');
+    await page.fill('#f-end', '09:20');
+    await page.fill('#f-visitor_name', name);
+    await page.fill('#f-matter', '咨询停车位月租');
+    await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+  };
+  await register('孙先生');
+  const first = page.url();
+  assert.match(first, /\/visits\/\d+$/);
+  assert.ok((await page.textContent('.flash-warn')).includes('迟登记'), 'filed, with a warning');
+
+  await page.goto(`${kefu.base}/visits/new`);
+  assert.equal(await page.inputValue('#f-visitor_name'), '', 'the filed register left no draft');
+  assert.equal(await page.locator('.draft-note').count(), 0);
+
+  await register('周女士');
+  assert.match(page.url(), /\/visits\/\d+$/);
+  assert.notEqual(page.url(), first, 'a second register, not the first one again');
+  assert.ok((await page.textContent('.details')).includes('周女士'));
+  const filed = sqlValue('kefu_browser_journeys',
+    "SELECT count(*) FROM visits WHERE visitor_name IN ('孙先生', '周女士')");
+  assert.equal(filed, '2');
+  await page.context().close();
+});
