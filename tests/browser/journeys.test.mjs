@@ -201,3 +201,29 @@ test('a register filed late says so, and the next one starts empty and is filed 
   assert.equal(filed, '2');
   await page.context().close();
 });
+
+test('Enter in the fine of a breach confirms it, never dismisses it', async () => {
+  const supervisor = await newPage();
+  await signIn(supervisor, kefu.base, 'supervisor');
+  await supervisor.goto(`${kefu.base}/violations/new`);
+  await supervisor.selectOption('#f-employee', { label: '员工 赵磊' });
+  await supervisor.selectOption('#f-clause', '办公环境管理规定 3');
+  await supervisor.fill('#f-details', '下班未关电脑');
+  await Promise.all([supervisor.waitForNavigation(), supervisor.click('button.primary')]);
+  const breach = supervisor.url();
+  assert.match(breach, /\/violations\/\d+$/);
+  await supervisor.context().close();
+
+  const manager = await newPage();
+  await signIn(manager, kefu.base, 'manager');
+  await manager.goto(breach);
+  await manager.fill('#f-note', '已核实');
+  await manager.fill('#f-fine', '20');
+  await Promise.all([manager.waitForNavigation(), manager.press('#f-fine', 'Enter')]);
+
+  assert.equal(await manager.textContent('#violation-status'), '已确认');
+  const id = breach.split('/').pop();
+  assert.equal(sqlValue('kefu_browser_journeys',
+    `SELECT status || ' ' || fine_fen FROM violations WHERE id = ${id}`), 'confirmed 2000');
+  await manager.context().close();
+});
