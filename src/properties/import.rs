@@ -110,28 +110,80 @@ fn cell(c: &str) -> String {
         .unwrap_or(c)
 }
 
+/// Most a workbook may hold once unpacked. A room list of 20,000 rows unpacks to
+/// a few MB, and an upload is at most 20 MB of mostly incompressible parts;
+/// anything more is a file made to fill the server's memory (a zip bomb).
+const MAX_UNPACKED: u64 = 128 * 1024 * 1024;
+/// Columns read of each row: the template's eleven, and room for a few more
+/// beside them. Cells further right (a stray note in column XFD) are not read.
+const MAX_COLUMNS: u32 = 64;
+
+/// The cells of a workbook's first sheet, row 1 of the sheet first (so a
+/// message's line number is the sheet's). Read cell by cell: a sheet whose used
+/// area is declared or spread wide (a cell in A1 and one in XFD1048576) is
+/// never laid out whole in memory.
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReadError> {
-    use calamine::{Reader, Xlsx};
+    use calamine::{Data, Reader, Xlsx};
+    unpacked_within_bounds(bytes)?;
     let mut book: Xlsx<_> =
-        Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(|_| ReadError::Unreadable)?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or(ReadError::Empty)?
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| ReadError::Unreadable)?;
+    let first = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or(ReadError::Empty)?;
+    let mut cells = book
+        .worksheet_cells_reader(&first)
         .map_err(|_| ReadError::Unreadable)?;
-    if range.height() > MAX_ROWS + 1 {
-        return Err(ReadError::TooManyRows);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut top: Option<usize> = None;
+    while let Some(c) = cells.next_cell().map_err(|_| ReadError::Unreadable)? {
+        let (row, col) = c.get_position();
+        if col >= MAX_COLUMNS {
+            continue;
+        }
+        let text = match Data::from(c.get_value().clone()) {
+            Data::Empty => continue,
+            Data::Float(f) if f.fract() == 0.0 => format!("{}", f as i64),
+            other => cell(&other.to_string()),
+        };
+        if text.is_empty() {
+            continue;
+        }
+        let (row, col) = (row as usize, col as usize);
+        // As many rows as a CSV may have, counted from the first one used.
+        let first = top.map_or(row, |t| t.min(row));
+        top = Some(first);
+        if row - first > MAX_ROWS {
+            return Err(ReadError::TooManyRows);
+        }
+        if rows.len() <= row {
+            rows.resize_with(row + 1, Vec::new);
+        }
+        let line = &mut rows[row];
+        if line.len() <= col {
+            line.resize_with(col + 1, String::new);
+        }
+        line[col] = text;
     }
-    Ok(range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    calamine::Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                    other => cell(&other.to_string()),
-                })
-                .collect()
-        })
-        .collect())
+    Ok(rows)
+}
+
+/// Unpacks every part of the workbook without keeping it, refusing one that
+/// unpacks to more than [`MAX_UNPACKED`] in all. The sizes a zip file declares
+/// are not trusted: the bytes are counted.
+fn unpacked_within_bounds(bytes: &[u8]) -> Result<(), ReadError> {
+    use std::io::Read;
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| ReadError::Unreadable)?;
+    let mut left = MAX_UNPACKED;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|_| ReadError::Unreadable)?;
+        let n = std::io::copy(&mut (&mut part).take(left + 1), &mut std::io::sink())
+            .map_err(|_| ReadError::Unreadable)?;
+        left = left.checked_sub(n).ok_or(ReadError::Unreadable)?;
+    }
+    Ok(())
 }
 
 /// A resident as the file gives one.
@@ -226,7 +278,12 @@ pub fn check(
     locale: Locale,
     today: chrono::NaiveDate,
 ) -> Result<Vec<Checked>, ReadError> {
-    let Some((header, data)) = cells.split_first() else {
+    // The header is the first row used: a sheet may leave rows above it empty.
+    let above = cells
+        .iter()
+        .take_while(|r| r.iter().all(String::is_empty))
+        .count();
+    let Some((header, data)) = cells[above..].split_first() else {
         return Err(ReadError::Empty);
     };
     let cols = columns(header)?;
@@ -370,9 +427,9 @@ pub fn check(
             }),
             _ => None,
         };
-        // Line numbers as a spreadsheet shows them: the header is line 1.
+        // Line numbers as a spreadsheet shows them: the header's is `above + 1`.
         out.push(Checked {
-            line: i + 2,
+            line: above + i + 2,
             row,
             errors,
             shown,

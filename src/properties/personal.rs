@@ -99,9 +99,35 @@ pub fn mask_id(id: &str) -> String {
     mask(id, 3, 4)
 }
 
-/// 13812345678 → 138****5678
+/// 13812345678 → 138****5678, 010-12345678 → 010-****5678, 8888 6666 → **** **66.
+///
+/// Counts digits, not characters, as typed numbers keep their spaces and
+/// dashes: the prefix shows only on a number with an area or mobile prefix (11
+/// digits or more), the last four only when at least five stay hidden; a short
+/// local number shows its last two.
 pub fn mask_phone(phone: &str) -> String {
-    mask(phone, 3, 4)
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let (head, tail) = match digits {
+        11.. => (3, 4),
+        9..=10 => (0, 4),
+        6..=8 => (0, 2),
+        _ => (0, 0),
+    };
+    let mut seen = 0;
+    phone
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen <= head || seen > digits - tail {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
 }
 
 /// 王小明 → 王**: enough to tell two residents of one room apart, not to name them.
@@ -115,6 +141,20 @@ mod tests {
 
     fn today() -> chrono::NaiveDate {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
+    }
+
+    #[test]
+    fn a_phone_shows_at_most_its_prefix_and_last_four_digits() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("+86 138 1234 5678"), "+86 1** **** 5678");
+        assert_eq!(mask_phone("010-12345678"), "010-****5678");
+        assert_eq!(mask_phone("07551234567"), "075****4567");
+        // A local number typed without its area code hides all but two digits.
+        assert_eq!(mask_phone("88886666"), "******66");
+        assert_eq!(mask_phone("8888 6666"), "**** **66");
+        assert_eq!(mask_phone("123456789"), "*****6789");
+        assert_eq!(mask_phone("12345"), "*****");
+        assert_eq!(mask_phone(""), "");
     }
 
     #[test]

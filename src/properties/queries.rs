@@ -117,6 +117,37 @@ pub async fn create_building(
         .await
 }
 
+/// The project's building `code`, made (with no name) if it has none. A
+/// colleague adding the same building meanwhile is waited for, and theirs used.
+pub async fn building_named(
+    conn: &mut AsyncPgConnection,
+    project_id: i64,
+    code: &str,
+) -> QueryResult<i64> {
+    if let Some(b) = building_by_code(conn, project_id, code).await? {
+        return Ok(b.id);
+    }
+    let made: Option<i64> = diesel::insert_into(buildings::table)
+        .values((
+            buildings::project_id.eq(project_id),
+            buildings::code.eq(code),
+            buildings::name.eq(""),
+        ))
+        .on_conflict((buildings::project_id, buildings::code))
+        .do_nothing()
+        .returning(buildings::id)
+        .get_result(conn)
+        .await
+        .optional()?;
+    match made {
+        Some(id) => Ok(id),
+        None => building_by_code(conn, project_id, code)
+            .await?
+            .map(|b| b.id)
+            .ok_or(diesel::result::Error::NotFound),
+    }
+}
+
 /// Every room of a building in archive order (floor, unit, room) with its current
 /// residents. Two queries whatever the size.
 pub async fn rooms_of(conn: &mut AsyncPgConnection, building_id: i64) -> QueryResult<Vec<RoomRow>> {
@@ -466,10 +497,7 @@ pub async fn commit_rows(
         if buildings_by_code.contains_key(row.building.as_str()) {
             continue;
         }
-        let id = match building_by_code(conn, project_id, &row.building).await? {
-            Some(b) => b.id,
-            None => create_building(conn, project_id, &row.building, "").await?,
-        };
+        let id = building_named(conn, project_id, &row.building).await?;
         buildings_by_code.insert(&row.building, id);
     }
     // A room named on several rows (one row per resident) is inserted once.

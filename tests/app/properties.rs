@@ -248,6 +248,162 @@ async fn an_xlsx_room_list_is_read_too() {
     assert_eq!(room, ("2".into(), 12, "1201".into()));
 }
 
+/// A room list workbook: the header in `top` (0-based), then the given rows.
+fn workbook(top: u32, rows: &[[&str; 4]]) -> rust_xlsxwriter::Workbook {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["栋号", "单元", "楼层", "房号"].iter().enumerate() {
+        ws.write_string(top, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(top + 1 + r as u32, c as u16, *v).unwrap();
+        }
+    }
+    book
+}
+
+/// The message the preview of an upload answers with, and its status.
+async fn preview_of(b: &Browser, project: i64, name: &str, bytes: Vec<u8>) -> (u16, String) {
+    let res = upload(b, project, name, bytes).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, page) = b.page(&location(&res)).await;
+    let alert = text_of(&page, "[role=alert]").unwrap_or_default();
+    (status.as_u16(), alert)
+}
+
+#[tokio::test]
+async fn a_workbook_used_to_its_last_cell_is_read_cell_by_cell_not_laid_out_whole() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "金色家园").await;
+
+    // A stray mark in the sheet's last cell (XFD1048576) spans 17 billion cells
+    // between it and A1: laid out whole, that ended the server. A mark that far
+    // right is not read at all.
+    let mut book = workbook(0, &[["5", "2", "12", "1201"]]);
+    let ws = book.worksheet_from_index(0).unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    let (status, alert) =
+        preview_of(&b, project, "rooms.xlsx", book.save_to_buffer().unwrap()).await;
+    assert_eq!((status, alert.as_str()), (200, ""));
+
+    // One in the first column's last row is a list too long to read.
+    let mut book = workbook(0, &[["5", "2", "12", "1201"]]);
+    let ws = book.worksheet_from_index(0).unwrap();
+    ws.write_string(1_048_575, 0, "x").unwrap();
+    let (status, alert) =
+        preview_of(&b, project, "rooms.xlsx", book.save_to_buffer().unwrap()).await;
+    assert_eq!(status, 422);
+    assert_eq!(alert, "文件行数过多（最多 20000 行），请拆分后分别导入。");
+}
+
+#[tokio::test]
+async fn a_workbook_that_unpacks_to_more_than_a_list_can_hold_is_refused() {
+    use std::io::Write;
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "金色家园").await;
+    // A real workbook, one part of it swollen: its shared strings unpack to
+    // 160 MB from a few hundred KB (a zip bomb).
+    let plain = workbook(0, &[["5", "2", "12", "1201"]])
+        .save_to_buffer()
+        .unwrap();
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(plain)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    for i in 0..source.len() {
+        let part = source.by_index(i).unwrap();
+        if part.name().unwrap() == "xl/sharedStrings.xml" {
+            // The workbook's own strings, and one more no cell uses.
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut { part }, &mut xml).unwrap();
+            let (head, tail) = xml.split_at(xml.rfind("</sst>").unwrap());
+            out.start_file("xl/sharedStrings.xml", deflated).unwrap();
+            out.write_all(head.as_bytes()).unwrap();
+            out.write_all(b"<si><t>").unwrap();
+            let block = vec![b'A'; 1 << 20];
+            for _ in 0..160 {
+                out.write_all(&block).unwrap();
+            }
+            out.write_all(b"</t></si>").unwrap();
+            out.write_all(tail.as_bytes()).unwrap();
+        } else {
+            out.raw_copy_file(part).unwrap();
+        }
+    }
+    let bomb = out.finish().unwrap().into_inner();
+    assert!(bomb.len() < 2 << 20, "{} bytes", bomb.len());
+
+    let (status, alert) = preview_of(&b, project, "rooms.xlsx", bomb).await;
+    assert_eq!(status, 422);
+    assert_eq!(alert, "无法读取该文件，请上传 CSV 或 .xlsx 文件。");
+}
+
+#[tokio::test]
+async fn a_sheet_with_empty_rows_above_its_header_numbers_lines_as_the_sheet_does() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "金色家园").await;
+    // The header on the sheet's line 3; the room with a wrong floor on line 5.
+    let mut book = workbook(2, &[["5", "2", "12", "1201"], ["5", "2", "十二", "1202"]]);
+    let res = upload(&b, project, "rooms.xlsx", book.save_to_buffer().unwrap()).await;
+    let (_, page) = b.page(&location(&res)).await;
+    let lines = texts_of(&page, "tr.row-error td:first-child");
+    assert_eq!(lines, ["5"], "{page}");
+}
+
+#[tokio::test]
+async fn a_room_list_committed_while_a_colleague_adds_its_building_joins_theirs() {
+    use kefu::schema::buildings;
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "金色家园").await;
+    let list = "栋号,单元,楼层,房号\n9,1,3,301\n9,1,3,302\n";
+    let preview = location(&upload(&b, project, "rooms.csv", list.as_bytes().to_vec()).await);
+
+    // A colleague's building 9, added but not yet saved when the list is committed.
+    let mut colleague = app.db().await;
+    diesel::sql_query("BEGIN")
+        .execute(&mut colleague)
+        .await
+        .unwrap();
+    diesel::insert_into(buildings::table)
+        .values((buildings::project_id.eq(project), buildings::code.eq("9")))
+        .execute(&mut colleague)
+        .await
+        .unwrap();
+    let commit = tokio::spawn({
+        let b = b.at(&app);
+        async move { b.post(&format!("{preview}/commit"), &[]).await }
+    });
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.await_lock_waiters(1),
+    )
+    .await;
+    diesel::sql_query("COMMIT")
+        .execute(&mut colleague)
+        .await
+        .unwrap();
+
+    let res = commit.await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "not a database error");
+    let mut conn = app.db().await;
+    let in_nine: Vec<String> = rooms::table
+        .inner_join(buildings::table)
+        .filter(buildings::code.eq("9"))
+        .select(rooms::number)
+        .order(rooms::number)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(in_nine, ["301", "302"]);
+    assert_eq!(count(&app, "buildings").await, 1);
+}
+
 #[tokio::test]
 async fn rooms_are_generated_in_bulk_and_not_twice() {
     let app = TestApp::spawn().await;

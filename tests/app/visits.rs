@@ -342,6 +342,23 @@ async fn the_phone_is_masked_on_paper_and_shown_in_full_only_with_a_logged_view(
     assert!(!csv.contains("13812345678"));
     let xlsx = supervisor.get("/visits.xlsx").await;
     assert_eq!(xlsx.status(), StatusCode::OK);
+
+    // A local number typed without its area code keeps all but two digits hidden.
+    let mut local = visit("赵先生", 2);
+    for (k, v) in local.iter_mut() {
+        if *k == "visitor_phone" {
+            *v = "8888 6666".into();
+        }
+    }
+    let page = location(&register(&specialist, &local).await);
+    let (_, shown) = supervisor.page(&page).await;
+    assert_eq!(
+        text_of(&shown, "#visit-phone").as_deref(),
+        Some("**** **66")
+    );
+    let (_, csv) = supervisor.page("/visits.csv").await;
+    assert!(csv.contains("赵先生") && csv.contains("**** **66"));
+    assert!(!csv.contains("8888") && !csv.contains("6666"));
 }
 
 #[tokio::test]
