@@ -332,6 +332,9 @@ pub async fn update(
     projects_sorted.sort();
     let projects_changed = projects_sorted != projects_after;
     let deactivated = before.active && !v.active;
+    let admin = Role::Admin.code();
+    let was_admin = before.active && roles_before.iter().any(|r| r == admin);
+    let drops_admin = was_admin && (!v.active || !v.roles.iter().any(|r| r == admin));
     let meta = page.meta();
     let saved = conn
         .transaction::<_, AppError, _>(async |conn| {
@@ -339,7 +342,10 @@ pub async fn update(
             // it is, and the form comes back.
             let now = queries::lock_changed_at(conn, id).await?;
             if !input.seen.is_empty() && input.seen != now.timestamp_micros().to_string() {
-                return Ok(Err(now));
+                return Ok(Err(NotSaved::Changed(now)));
+            }
+            if drops_admin && !queries::another_active_admin(conn, id).await? {
+                return Ok(Err(NotSaved::LastAdmin));
             }
             queries::update(
                 conn,
@@ -421,7 +427,11 @@ pub async fn update(
         .await?;
     let handed_over = match saved {
         Ok(n) => n,
-        Err(now) => {
+        Err(NotSaved::LastAdmin) => {
+            errors.add("roles", "users.error.last_admin");
+            return back(&input, &errors, StatusCode::CONFLICT);
+        }
+        Err(NotSaved::Changed(now)) => {
             // Saving this form again replaces the colleague's change, knowingly.
             input.seen = now.timestamp_micros().to_string();
             errors.add("seen", "users.error.changed");
@@ -437,6 +447,14 @@ pub async fn update(
     Ok(see_other(&format!("/admin/users/{id}")))
 }
 
+/// Why an account's form was not saved.
+enum NotSaved {
+    /// Changed since the form was read: when.
+    Changed(chrono::DateTime<chrono::Utc>),
+    /// It would leave no active administrator.
+    LastAdmin,
+}
+
 /// POST /admin/users/{id}/reset-password: a new one-time password, shown once;
 /// the user is signed out everywhere and must choose a new password.
 pub async fn reset_password(
@@ -448,6 +466,13 @@ pub async fn reset_password(
     page.require(Right::ManageUsers)?;
     let id = path.into_inner();
     let user = queries::get(&mut conn, id).await?;
+    // A reset signs its user out, and the new password is shown to the one
+    // who reset it: one's own would leave no one to see it (sent again from
+    // an old tab: the button is not on one's own page).
+    if id == page.user().id {
+        flash(&session, Tone::Error, page.t("users.error.reset_own"));
+        return Ok(see_other("/account/password"));
+    }
     let otp = password::one_time();
     let hash = password::hash(otp.clone()).await?;
     let meta = page.meta();

@@ -7,16 +7,38 @@ use crate::i18n::Locale;
 use crate::schema::{projects, roles, sessions, user_projects, user_roles, users};
 
 /// Locks the account's row until the transaction ends; when it was last changed.
+/// `FOR NO KEY UPDATE`, as the save's own UPDATE takes: rows that refer to the
+/// account (an audit row naming its holder as the actor) may still be written,
+/// so two admins saving each other's accounts at once do not deadlock.
 pub async fn lock_changed_at(
     conn: &mut AsyncPgConnection,
     id: i64,
 ) -> QueryResult<chrono::DateTime<chrono::Utc>> {
     users::table
         .find(id)
-        .for_update()
+        .for_no_key_update()
         .select(users::updated_at)
         .first(conn)
         .await
+}
+
+/// Whether an active administrator other than `id` remains. Holds the
+/// administrators' lock until the transaction ends: two admins taking each
+/// other's post at the same moment are checked one after the other, and the
+/// second finds no one left.
+pub async fn another_active_admin(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('kefu.admins'))")
+        .execute(conn)
+        .await?;
+    diesel::select(diesel::dsl::exists(
+        users::table
+            .inner_join(user_roles::table)
+            .filter(user_roles::role_code.eq(crate::auth::Role::Admin.code()))
+            .filter(users::active.eq(true))
+            .filter(users::id.ne(id)),
+    ))
+    .get_result(conn)
+    .await
 }
 
 pub async fn find_by_username(

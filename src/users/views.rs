@@ -77,4 +77,9 @@ impl UserShow<'_> {
     pub fn role_label(&self, code: &str) -> String {
         role_label(self.ctx, code)
     }
+
+    /// The admin's own account: their password is changed, not reset.
+    pub fn is_me(&self) -> bool {
+        self.ctx.user.as_ref().is_some_and(|u| u.id == self.user.id)
+    }
 }

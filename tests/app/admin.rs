@@ -233,6 +233,109 @@ async fn an_admin_cannot_lock_themselves_out() {
         .unwrap()
         .contains("不能停用自己的账户"));
     assert_eq!(admin.get("/admin/users").await.status(), StatusCode::OK);
+
+    // Nor reset their own password: that signed them out, the new one kept in
+    // the session it had just ended. Their page offers the change instead.
+    let (_, own) = admin.page(&format!("/admin/users/{id}")).await;
+    assert!(!own.contains("/reset-password"));
+    assert_eq!(
+        attr_of(&own, "#reset-own a", "href").as_deref(),
+        Some("/account/password")
+    );
+    let res = admin
+        .post(&format!("/admin/users/{id}/reset-password"), &[])
+        .await;
+    assert_eq!(location(&res), "/account/password");
+    let (status, page) = admin.page("/account/password").await;
+    assert_eq!(status, StatusCode::OK, "still signed in");
+    assert!(text_of(&page, ".flash-error")
+        .unwrap()
+        .contains("不能重置自己的密码"));
+    let res = app.browser().login("admin", PASSWORD).await;
+    assert_eq!(location(&res), "/", "the password is as it was");
+}
+
+#[tokio::test]
+async fn two_admins_taking_each_others_post_at_once_leave_one_admin() {
+    let app = TestApp::spawn().await;
+    let (admin_id, keeper_id) = (user_id(&app, "admin").await, user_id(&app, "keeper").await);
+    diesel::insert_into(kefu::schema::user_roles::table)
+        .values((
+            kefu::schema::user_roles::user_id.eq(keeper_id),
+            kefu::schema::user_roles::role_code.eq("admin"),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let admin = app.login_as(Role::Admin).await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let take_post =
+        |b: &Browser, id: i64, name: &'static str, username: &str, roles: &[&'static str]| {
+            let mut fields = vec![
+                ("display_name".to_owned(), name.to_owned()),
+                ("email".to_owned(), format!("{username}@kefu.example.com")),
+                ("locale".to_owned(), "zh-CN".to_owned()),
+                ("active".to_owned(), "on".to_owned()),
+            ];
+            fields.extend(roles.iter().map(|r| ("roles".to_owned(), (*r).to_owned())));
+            let b = b.at(&app);
+            async move {
+                let fields: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                b.post(&format!("/admin/users/{id}"), &fields).await
+            }
+        };
+    let demote_keeper = take_post(
+        &admin,
+        keeper_id,
+        "客服主任 王芳",
+        "keeper",
+        &["employee", "archive_keeper"],
+    );
+    let demote_admin = take_post(&keeper, admin_id, "系统管理员 周敏", "admin", &["employee"]);
+
+    // Both saves wait behind the administrators' lock, then go one after the other.
+    let mut lock = app.db().await;
+    diesel::sql_query("BEGIN").execute(&mut lock).await.unwrap();
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('kefu.admins'))")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    let (a, b) = (tokio::spawn(demote_keeper), tokio::spawn(demote_admin));
+    // (Without the lock in the handler nothing waits: the saves go on at once.)
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.await_lock_waiters(2),
+    )
+    .await;
+    diesel::sql_query("COMMIT")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [303, 409], "one saved, one refused");
+    let refused = if a.status() == StatusCode::CONFLICT {
+        a
+    } else {
+        b
+    };
+    assert!(text_of(&refused.text().await.unwrap(), "#e-roles")
+        .unwrap()
+        .contains("将没有在用的系统管理员"));
+    let admins: i64 = users::table
+        .inner_join(kefu::schema::user_roles::table)
+        .filter(kefu::schema::user_roles::role_code.eq("admin"))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(admins, 1);
 }
 
 #[tokio::test]
