@@ -46,6 +46,12 @@ impl ImportInput {
             // A document's name as the text gives it ("客服规章制度N" with a
             // very long number, or a fragment named by a long title).
             errors.add("text", "handbook.error.name_long");
+        } else if let Some(name) = repeated_name(&docs) {
+            // Saved one after the other, the second would replace the first.
+            let text = errors
+                .locale()
+                .tf("handbook.error.name_twice", &[("name", &name)]);
+            errors.add_text("text", text);
         }
         if errors.is_empty() {
             Some(docs)
@@ -53,6 +59,14 @@ impl ImportInput {
             None
         }
     }
+}
+
+/// The first document name the text gives twice.
+fn repeated_name(docs: &[super::import::Document]) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    docs.iter()
+        .find(|d| !seen.insert(d.source_key.as_str()))
+        .map(|d| d.source_key.clone())
 }
 
 #[derive(Deserialize, Default)]

@@ -198,6 +198,21 @@ async fn an_import_without_a_title_or_text_is_refused_with_messages() {
         "{body}"
     );
 
+    // A document named twice: the second copy would replace the first unseen.
+    let twice = "客服规章制度1\n1、甲\n客服规章制度1\n1、乙";
+    let res = admin
+        .post("/handbook/import", &[("title", ""), ("text", twice)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(
+        text_of(&body, "#e-text")
+            .unwrap()
+            .contains("“客服规章制度1”出现了两次"),
+        "{body}"
+    );
+    assert_eq!(text_of(&body, "#f-text").unwrap(), twice, "kept");
+
     let res = admin
         .post(
             "/handbook/import",
