@@ -152,7 +152,8 @@ pub fn granted(role: Role, right: Right) -> bool {
         RevealPersonalData => matches!(role, CsSpecialist | ArchiveKeeper | CenterManager),
         FileLeave => true,
         ViewLeaveRegister => matches!(role, CsSupervisor | CenterManager | Admin),
-        RecordLeave => role == CsSupervisor,
+        // The centre manager records a supervisor's own (record_self).
+        RecordLeave => matches!(role, CsSupervisor | CenterManager),
         ViewArchives => matches!(
             role,
             CsSpecialist | ArchiveKeeper | CsSupervisor | CenterManager

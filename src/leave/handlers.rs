@@ -660,7 +660,10 @@ pub async fn record(
     let mut errors = FieldErrors::new(page.locale);
     let form_token = &mut input.form_token;
     let token = once::check(&mut conn, &session, &page, form_token, &mut errors).await?;
+    // One of those the form lists: an active holder of the employee post.
     let employee: Option<i64> = users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::role_code.eq(Role::Employee.code()))
         .filter(users::username.eq(input.employee.trim()))
         .filter(users::active.eq(true))
         .select(users::id)

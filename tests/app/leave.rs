@@ -582,6 +582,51 @@ async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
         Some("本人的病假请由其他主管或服务中心经理补录，正如您的请假由他人审批。")
     );
     assert_eq!(text_of(&page, "#f-reason").as_deref(), Some("发烧"));
+    // The centre manager records it, as the message says.
+    let manager = app.login_as(Role::CenterManager).await;
+    let (_, form) = manager.page("/leave/record").await;
+    assert!(texts_of(&form, "#f-employee option")
+        .iter()
+        .any(|o| o.contains("李强")));
+    let supervisors_own = [
+        ("employee", "supervisor"),
+        ("start_date", start.as_str()),
+        ("end_date", end.as_str()),
+        ("reason", "发烧"),
+    ];
+    let res = manager
+        .submit("/leave/record", "/leave/record", &supervisors_own)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Only for those the form lists: not an account with no employee post (a
+    // crafted form naming the admin-only account, here made so).
+    diesel::delete(
+        kefu::schema::user_roles::table
+            .filter(kefu::schema::user_roles::role_code.eq("employee"))
+            .filter(
+                kefu::schema::user_roles::user_id.eq_any(
+                    kefu::schema::users::table
+                        .filter(kefu::schema::users::username.eq("admin"))
+                        .select(kefu::schema::users::id),
+                ),
+            ),
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let res = manager
+        .submit(
+            "/leave/record",
+            "/leave/record",
+            &[
+                ("employee", "admin"),
+                ("start_date", &start),
+                ("end_date", &end),
+                ("reason", "发烧"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let employee = app.login_as(Role::Employee).await;
     let (_, list) = employee.page("/leave").await;
     assert!(list.contains("事后补录"));
@@ -667,7 +712,7 @@ async fn every_new_page_opens_in_both_languages_for_those_who_may_see_it() {
             let (status, _) = b.page("/leave/record").await;
             assert_eq!(
                 status == StatusCode::OK,
-                role == Role::CsSupervisor,
+                matches!(role, Role::CsSupervisor | Role::CenterManager),
                 "{role:?} record"
             );
         }
