@@ -559,6 +559,9 @@ diesel::table! {
         updated_at -> Timestamptz,
         end_date -> Date,
         overlap_allowed -> Bool,
+        withdrawn_by -> Nullable<Int8>,
+        withdrawn_at -> Nullable<Timestamptz>,
+        withdrawn_note -> Text,
     }
 }
 

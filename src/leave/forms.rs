@@ -197,3 +197,10 @@ mod tests {
         assert_eq!(super::super::days_text(3), "1.5");
     }
 }
+
+/// The withdrawal of a record after the fact: why.
+#[derive(Deserialize, Default)]
+pub struct WithdrawInput {
+    #[serde(default)]
+    pub note: String,
+}

@@ -8,7 +8,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::forms::{Filing, LeaveInput, ValidLeave};
+use super::forms::{Filing, LeaveInput, ValidLeave, WithdrawInput};
 use super::models::{LeaveChanges, LeaveWithName, NewLeave};
 use super::queries;
 use super::views::{
@@ -305,6 +305,9 @@ fn in_memory(new: &NewLeave<'_>) -> super::models::Leave {
         recorded_by: new.recorded_by,
         created_at: now,
         updated_at: now,
+        withdrawn_by: None,
+        withdrawn_at: None,
+        withdrawn_note: String::new(),
     }
 }
 
@@ -342,21 +345,126 @@ pub async fn show(
     mut conn: DbConn,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (leave, req) = visible(&mut conn, &page, path.into_inner()).await?;
-    let lines = views::detail_lines(&leave.leave, page.locale);
+    let id = path.into_inner();
+    let input = WithdrawInput::default();
+    let errors = FieldErrors::new(page.locale);
+    render_show(&page, &mut conn, id, &input, &errors, StatusCode::OK).await
+}
+
+/// The leave's page, with the withdrawal form as sent (and its messages).
+async fn render_show(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    input: &WithdrawInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (leave, req) = visible(conn, page, id).await?;
+    let mut lines = views::detail_lines(&leave.leave, page.locale);
+    if let (Some(by), Some(at)) = (leave.leave.withdrawn_by, leave.leave.withdrawn_at) {
+        let who = approvals::queries::person(conn, by).await?.display_name;
+        let when = page.ctx().datetime(&at);
+        lines.push((
+            page.t("leave.record_withdrawn_by").to_owned(),
+            page.tf(
+                "leave.record_withdrawn_line",
+                &[
+                    ("who", &who),
+                    ("at", &when),
+                    ("note", &leave.leave.withdrawn_note),
+                ],
+            ),
+        ));
+    }
     let own = leave.leave.user_id == page.user().id;
     let may_edit = own && leave.leave.status == "pending";
-    let approval_id = approvals::link_for(&mut conn, req, page.user(), page.today()).await?;
+    let may_withdraw = may_withdraw_record(page, &leave.leave);
+    let approval_id = approvals::link_for(conn, req, page.user(), page.today()).await?;
     let body = LeaveShow {
         ctx: page.ctx(),
         lines,
         approval_id,
         may_edit,
+        may_withdraw,
+        input,
+        errors,
         own,
         leave,
     }
     .render()?;
-    Ok(html(StatusCode::OK, body))
+    Ok(html(status, body))
+}
+
+/// Whether this user may withdraw this leave as recorded by mistake: sick
+/// leave recorded after the fact, still standing, someone else's, by one who
+/// records leave.
+fn may_withdraw_record(page: &UserPage, l: &super::models::Leave) -> bool {
+    page.may(Right::RecordLeave)
+        && l.after_the_fact
+        && l.status == "approved"
+        && l.user_id != page.user().id
+}
+
+/// POST /leave/{id}/withdraw: sick leave recorded by mistake (the wrong person
+/// or wrong dates) is withdrawn, with the reason. It no longer stands in the
+/// way of the employee's own leave, and its breach proposal, if still waiting,
+/// is dismissed with the same reason. The right record is made anew.
+pub async fn withdraw_record(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<WithdrawInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordLeave)?;
+    let id = path.into_inner();
+    let (leave, _) = visible(&mut conn, &page, id).await?;
+    if !leave.leave.after_the_fact || leave.leave.user_id == page.user().id {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FieldErrors::new(page.locale);
+    let note = input.note.trim();
+    if note.is_empty() {
+        errors.add("note", "leave.error.withdraw_note_required");
+    } else if note.chars().count() > 500 {
+        errors.add("note", "leave.error.withdraw_note_too_long");
+    }
+    if !errors.is_empty() {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_show(&page, &mut conn, id, &input, &errors, status).await;
+    }
+    let me = page.user().id;
+    let meta = page.meta();
+    let withdrawn = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !queries::withdraw_record(conn, id, me, Utc::now(), note).await? {
+                // Withdrawn already (the form sent twice, or a colleague).
+                return Ok(false);
+            }
+            let dismissed =
+                crate::violations::queries::dismiss_from(conn, "leave", id, me, note).await?;
+            audit::record(
+                conn,
+                &meta,
+                "leave.record_withdrawn",
+                Some(("leave", id.to_string())),
+                json!({ "note": note, "proposals_dismissed": dismissed }),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if withdrawn {
+        flash(&session, Tone::Ok, page.t("leave.record_withdrawn"));
+    } else {
+        flash(
+            &session,
+            Tone::Error,
+            page.t("leave.error.not_withdrawable"),
+        );
+    }
+    Ok(see_other(&format!("/leave/{id}")))
 }
 
 /// GET /leave/{id}/print: the paper 请假条 with signature lines.

@@ -31,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}", web::get().to(handlers::show))
             .route("/{id}/edit", web::get().to(handlers::edit_form))
             .route("/{id}/edit", web::post().to(handlers::update))
+            .route("/{id}/withdraw", web::post().to(handlers::withdraw_record))
             .route("/{id}/print", web::get().to(handlers::print)),
     );
 }

@@ -20,6 +20,10 @@ pub struct Leave {
     pub recorded_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A record after the fact withdrawn as a mistake: by whom, when, why.
+    pub withdrawn_by: Option<i64>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_note: String,
 }
 
 #[derive(Insertable)]

@@ -193,6 +193,33 @@ pub async fn set_status(conn: &mut AsyncPgConnection, id: i64, status: &str) -> 
     Ok(())
 }
 
+/// Withdraws sick leave recorded after the fact, if it still stands; whether
+/// it did.
+pub async fn withdraw_record(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    by: i64,
+    at: chrono::DateTime<Utc>,
+    note: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        leave_requests::table
+            .find(id)
+            .filter(leave_requests::after_the_fact.eq(true))
+            .filter(leave_requests::status.eq("approved")),
+    )
+    .set((
+        leave_requests::status.eq("withdrawn"),
+        leave_requests::withdrawn_by.eq(by),
+        leave_requests::withdrawn_at.eq(at),
+        leave_requests::withdrawn_note.eq(note),
+        leave_requests::updated_at.eq(at),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
 /// One user's leave, newest first (keyset on id).
 pub async fn of_user(
     conn: &mut AsyncPgConnection,

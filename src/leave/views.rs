@@ -184,6 +184,10 @@ pub struct LeaveShow<'a> {
     /// The viewer's own leave (else they keep the register, or decided it).
     pub own: bool,
     pub may_edit: bool,
+    /// A record after the fact the viewer may withdraw as a mistake.
+    pub may_withdraw: bool,
+    pub input: &'a super::forms::WithdrawInput,
+    pub errors: &'a FieldErrors,
 }
 
 impl LeaveShow<'_> {

@@ -190,6 +190,32 @@ pub async fn dismiss(
     .await
 }
 
+/// Dismisses the proposal kefu made from a record (`source`, `source_id`) if it
+/// still waits: the record was withdrawn as a mistake, and `note` says why.
+/// How many were dismissed (none or one).
+pub async fn dismiss_from(
+    conn: &mut AsyncPgConnection,
+    source: &str,
+    source_id: i64,
+    by: i64,
+    note: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        violations::table
+            .filter(violations::source.eq(source))
+            .filter(violations::source_id.eq(source_id))
+            .filter(violations::status.eq("proposed")),
+    )
+    .set((
+        violations::status.eq("dismissed"),
+        violations::decided_by.eq(by),
+        violations::decided_at.eq(Utc::now()),
+        violations::decision_note.eq(note),
+    ))
+    .execute(conn)
+    .await
+}
+
 /// The employee the mail goes to.
 pub async fn person(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Person> {
     users::table

@@ -524,6 +524,23 @@ async fn only_the_employee_and_the_register_keepers_see_a_leave_request() {
     );
 }
 
+/// Sends the form that records `username`'s sick leave after the fact.
+pub async fn record_sick_leave(
+    b: &Browser,
+    username: &str,
+    start: &str,
+    end: &str,
+    reason: &str,
+) -> reqwest::Response {
+    let fields = [
+        ("employee", username),
+        ("start_date", start),
+        ("end_date", end),
+        ("reason", reason),
+    ];
+    b.submit("/leave/record", "/leave/record", &fields).await
+}
+
 #[tokio::test]
 async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
     let app = TestApp::spawn().await;
@@ -1186,4 +1203,98 @@ async fn a_filing_waits_for_the_persons_leave_lock() {
     }
     holder.batch_execute("COMMIT").await.unwrap();
     assert_eq!(post.await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_record_made_by_mistake_is_withdrawn_with_its_reason_and_its_proposal_dismissed() {
+    use kefu::schema::{audit_log, violations};
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let employee = app.login_as(Role::Employee).await;
+    // Recorded to ten days ahead instead of yesterday: a slip of the keyboard.
+    let res = record_sick_leave(&supervisor, "employee", &day(-1), &day(10), "发烧").await;
+    let page = location(&res);
+    let id: i64 = page.trim_start_matches("/leave/").parse().unwrap();
+    let mut conn = app.db().await;
+    kefu::violations::jobs::propose(&mut conn, chrono::Utc::now(), &app.config)
+        .await
+        .unwrap();
+    // The employee's own leave in those days is refused: the record is in the way.
+    let (start, end) = (day(3), day(4));
+    let own = [
+        ("leave_type", "personal"),
+        ("start_date", start.as_str()),
+        ("end_date", end.as_str()),
+        ("reason", "家中有事"),
+    ];
+    let res = employee.submit("/leave/new", "/leave/new", &own).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Neither the employee nor anyone without the right withdraws it.
+    let (_, shown) = employee.page(&page).await;
+    assert!(!shown.contains("/withdraw"));
+    let res = employee
+        .post(&format!("{page}/withdraw"), &[("note", "记错了")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Without a reason: the form comes back saying so.
+    let (_, shown) = supervisor.page(&page).await;
+    assert!(shown.contains(&format!("action=\"{page}/withdraw\"")));
+    let res = supervisor
+        .post(&format!("{page}/withdraw"), &[("note", "  ")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-note").as_deref(),
+        Some("请写明撤销原因。")
+    );
+
+    let why = "结束日期录错，应为昨天";
+    let res = supervisor
+        .post(&format!("{page}/withdraw"), &[("note", why)])
+        .await;
+    assert_eq!(location(&res), page);
+    let (_, shown) = supervisor.page(&page).await;
+    assert!(text_of(&shown, ".flash-ok").unwrap().contains("补录已撤销"));
+    assert!(shown.contains(why) && shown.contains("客服主管 李强"));
+    assert!(!shown.contains("/withdraw\""), "nothing left to withdraw");
+    let status: String = leave_requests::table
+        .find(id)
+        .select(leave_requests::status)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "withdrawn");
+    let proposal: (String, String) = violations::table
+        .filter(violations::source.eq("leave"))
+        .filter(violations::source_id.eq(id))
+        .select((violations::status, violations::decision_note))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(proposal, ("dismissed".into(), why.into()));
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("leave.record_withdrawn"))
+        .filter(audit_log::entity_id.eq(id.to_string()))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+
+    // Sent again: said so, nothing changes twice.
+    let res = supervisor
+        .post(&format!("{page}/withdraw"), &[("note", why)])
+        .await;
+    assert_eq!(location(&res), page);
+    let (_, shown) = supervisor.page(&page).await;
+    assert!(text_of(&shown, ".flash-error")
+        .unwrap()
+        .contains("已经撤销"));
+
+    // The employee's leave in those days now goes through.
+    let res = employee.submit("/leave/new", "/leave/new", &own).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }

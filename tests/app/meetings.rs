@@ -18,18 +18,8 @@ async fn the_morning_sheet_lists_leave_today_and_visits_registered_late_or_left_
     assert_eq!(texts_of(&sheet, "#sheet-away li").len(), 0);
 
     // Off sick since yesterday, through tomorrow.
-    let res = supervisor
-        .submit(
-            "/leave/record",
-            "/leave/record",
-            &[
-                ("employee", "employee"),
-                ("start_date", &day(-1)),
-                ("end_date", &day(1)),
-                ("reason", "流感"),
-            ],
-        )
-        .await;
+    let res =
+        crate::leave::record_sick_leave(&supervisor, "employee", &day(-1), &day(1), "流感").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     // Two visits: one registered late yesterday, one open three days with no note.
