@@ -423,6 +423,16 @@ pub async fn withdraw_record(
     if !leave.leave.after_the_fact || leave.leave.user_id == page.user().id {
         return Err(AppError::Forbidden);
     }
+    let here = format!("/leave/{id}");
+    if leave.leave.status != "approved" {
+        // Its page no longer offers the form: say so there, whatever was typed.
+        flash(
+            &session,
+            Tone::Error,
+            page.t("leave.error.not_withdrawable"),
+        );
+        return Ok(see_other(&here));
+    }
     let mut errors = FieldErrors::new(page.locale);
     let note = input.note.trim();
     if note.is_empty() {
@@ -464,7 +474,7 @@ pub async fn withdraw_record(
             page.t("leave.error.not_withdrawable"),
         );
     }
-    Ok(see_other(&format!("/leave/{id}")))
+    Ok(see_other(&here))
 }
 
 /// GET /leave/{id}/print: the paper 请假条 with signature lines.

@@ -1293,6 +1293,14 @@ async fn a_record_made_by_mistake_is_withdrawn_with_its_reason_and_its_proposal_
     assert!(text_of(&shown, ".flash-error")
         .unwrap()
         .contains("已经撤销"));
+    let res = supervisor
+        .post(&format!("{page}/withdraw"), &[("note", "")])
+        .await;
+    assert_eq!(
+        location(&res),
+        page,
+        "no form to send back: said on its page"
+    );
 
     // The employee's leave in those days now goes through.
     let res = employee.submit("/leave/new", "/leave/new", &own).await;
