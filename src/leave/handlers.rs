@@ -434,12 +434,8 @@ pub async fn withdraw_record(
         return Ok(see_other(&here));
     }
     let mut errors = FieldErrors::new(page.locale);
-    let note = input.note.trim();
-    if note.is_empty() {
-        errors.add("note", "leave.error.withdraw_note_required");
-    } else if note.chars().count() > 500 {
-        errors.add("note", "leave.error.withdraw_note_too_long");
-    }
+    let note = errors.text("leave", "note", &input.note, 500, true);
+    let note = note.as_str();
     if !errors.is_empty() {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return render_show(&page, &mut conn, id, &input, &errors, status).await;
