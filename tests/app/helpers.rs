@@ -265,8 +265,15 @@ impl TestApp {
     }
 
     /// Waits until at least `n` sessions of this test's database wait on a lock
-    /// (requests held behind a lock the test took, to release them together).
+    /// (requests held behind a lock the test took, to release them together),
+    /// for ten seconds at most: code that takes no such lock lets the test go on
+    /// and fail on what it asserts, rather than hang.
     pub async fn await_lock_waiters(&self, n: i64) {
+        let wait = self.lock_waiters(n);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), wait).await;
+    }
+
+    async fn lock_waiters(&self, n: i64) {
         let mut watch = self.db().await;
         loop {
             let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
