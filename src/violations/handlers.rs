@@ -270,12 +270,13 @@ async fn render_show(
     let sched = line.v.schedule();
     let preview = match sched {
         Some(s) if may_decide(page, &line) => {
-            let prior = queries::prior(conn, line.v.employee_id, s.code).await?;
+            let prior = queries::prior(conn, line.v.employee_id, s, &line.v.clause).await?;
             let decided = schedule::parse_yuan(&input.fine).unwrap_or(0);
             Some(Preview {
                 prior,
                 outcome: s.outcome(prior, line.v.charge_fen, decided),
                 decided: s.decided(),
+                by_clause: s.counted_by_clause(),
             })
         }
         _ => None,
@@ -394,7 +395,7 @@ pub async fn decide(
                     .await?;
                 }
                 Decision::Confirm { fine_fen, note } => {
-                    let prior = queries::prior(conn, v.employee_id, sched.code).await?;
+                    let prior = queries::prior(conn, v.employee_id, sched, &v.clause).await?;
                     if shown_prior != Some(prior) {
                         // Another breach of theirs was confirmed since the page
                         // was shown: this one counts differently now.

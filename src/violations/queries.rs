@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Bool, Date, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{NewViolation, Violation, ViolationLine};
-use super::schedule::Outcome;
+use super::schedule::{Outcome, Schedule};
 use crate::approvals::models::Person;
 use crate::db::Read;
 use crate::schema::{users, violations};
@@ -116,19 +116,23 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Violatio
         .await
 }
 
-/// How many breaches of this employee under this schedule are confirmed.
+/// How many breaches of this employee are confirmed under this schedule, or of
+/// this clause where the schedule counts clause by clause.
 pub async fn prior(
     conn: &mut AsyncPgConnection,
     employee: i64,
-    schedule: &str,
+    schedule: &Schedule,
+    clause: &str,
 ) -> QueryResult<i64> {
-    violations::table
+    let mut q = violations::table
         .filter(violations::employee_id.eq(employee))
-        .filter(violations::schedule.eq(schedule))
+        .filter(violations::schedule.eq(schedule.code))
         .filter(violations::status.eq("confirmed"))
-        .count()
-        .get_result(conn)
-        .await
+        .into_boxed();
+    if schedule.counted_by_clause() {
+        q = q.filter(violations::clause.eq(clause));
+    }
+    q.count().get_result(conn).await
 }
 
 /// Holds the employee's record until the transaction ends, so that two breaches

@@ -233,6 +233,13 @@ impl Schedule {
             .any(|t| matches!(t.fine, Fine::CallCost(_)))
     }
 
+    /// Whether breaches are counted clause by clause rather than across the
+    /// schedule: the clauses of [`UNSCHEDULED`] share nothing but a lack of
+    /// fine, so a late visitor register is not a second late leave record.
+    pub fn counted_by_clause(&self) -> bool {
+        self.code == UNSCHEDULED
+    }
+
     /// Whether the one who confirms sets the fine.
     pub fn decided(&self) -> bool {
         self.tiers.iter().any(|t| t.fine == Fine::Decided)

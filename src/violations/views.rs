@@ -191,6 +191,8 @@ pub struct Preview {
     pub outcome: Outcome,
     /// The one who confirms sets the fine (the book names none).
     pub decided: bool,
+    /// `prior` counts breaches of the clause, not of the schedule.
+    pub by_clause: bool,
 }
 
 #[derive(Template)]
@@ -219,8 +221,15 @@ impl ViolationShow<'_> {
     pub fn preview_penalty(&self, p: &Preview) -> String {
         penalty(self.ctx.locale, &p.outcome, self.line.v.charge_fen)
     }
-    pub fn preview_offence(&self, p: &Preview) -> String {
-        offence(self.ctx.locale, p.outcome.offence_no)
+    /// The person's earlier breaches and this one's number.
+    pub fn preview_count(&self, p: &Preview) -> String {
+        let key = if p.by_clause {
+            "violations.preview_clause"
+        } else {
+            "violations.preview"
+        };
+        let this = offence(self.ctx.locale, p.outcome.offence_no);
+        self.ctx.t2(key, "n", p.prior, "offence", this)
     }
 }
 

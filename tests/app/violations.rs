@@ -581,3 +581,57 @@ async fn a_confirmation_holds_to_the_offence_count_its_page_showed() {
         ("confirmed".into(), Some(2), Some(2000))
     );
 }
+
+#[tokio::test]
+async fn breaches_of_clauses_without_a_fine_are_counted_clause_by_clause() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let who = user_id(&app, "employee").await;
+    let visit = record(&supervisor, who, "接待来访客户管理规定 4", "来访登记迟了").await;
+    let res = decide(
+        &supervisor,
+        &visit,
+        &[("decision", "confirm"), ("fine", "0")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stored(&app, &visit).await.1, Some(1));
+
+    // A breach of another clause without a fine is the first of its kind.
+    let leave = record(&supervisor, who, "办公环境管理规定 1", "未提前一天请假").await;
+    let (_, shown) = manager.page(&leave).await;
+    let preview = text_of(&shown, "#violation-preview").unwrap();
+    assert!(
+        preview.contains("违反该条款已有 0 次") && preview.contains("第 1 次"),
+        "{preview}"
+    );
+    let seen = value_of(&shown, r#"input[name="prior"]"#).unwrap();
+
+    // Another late register confirmed meanwhile counts with the first one, and
+    // changes nothing for the open leave page.
+    let again = record(&supervisor, who, "接待来访客户管理规定 4", "又迟了").await;
+    let res = decide(
+        &supervisor,
+        &again,
+        &[("decision", "confirm"), ("fine", "5")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        stored(&app, &again).await,
+        ("confirmed".into(), Some(2), Some(500))
+    );
+    let res = manager
+        .post(
+            &format!("{leave}/decide"),
+            &[("decision", "confirm"), ("fine", "0"), ("prior", &seen)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        stored(&app, &leave).await,
+        ("confirmed".into(), Some(1), Some(0))
+    );
+    assert!(manager.page(&leave).await.1.contains("第 1 次"));
+}
