@@ -1,6 +1,8 @@
 //! What changed between two versions, clause by clause, with the changed
 //! characters marked (Chinese has no spaces, so words are compared by character).
 use super::models::SectionView;
+use std::time::Duration;
+
 use similar::{ChangeTag, TextDiff};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +64,7 @@ fn flat(content: &[SectionView]) -> Vec<(String, String, String, String)> {
 
 /// Marks the characters that differ between `old` and `new`.
 pub fn inline(old: &str, new: &str) -> String {
-    let diff = TextDiff::from_chars(old, new);
+    let diff = chars_diff(old, new);
     let mut html = String::new();
     for op in diff.ops() {
         for change in diff.iter_changes(op) {
@@ -86,18 +88,110 @@ pub fn inline(old: &str, new: &str) -> String {
     html.replace("</del><del>", "").replace("</ins><ins>", "")
 }
 
+/// New clauses an old one of a replaced run may be paired with: the next ones
+/// in reading order, so that a rewritten document costs a bounded number of
+/// comparisons per clause, whatever its length.
+const PAIR_WINDOW: usize = 32;
+/// Of those, how many are compared character by character: the likeliest by the
+/// characters they share.
+const PAIR_TRIES: usize = 3;
+/// Longest one character diff may take: past it the marks are coarser (whole
+/// runs deleted and inserted), never slower.
+const DIFF_TIMEOUT: Duration = Duration::from_millis(50);
+
+fn chars_diff<'a>(old: &'a str, new: &'a str) -> TextDiff<'a, 'a, 'a, str> {
+    TextDiff::configure()
+        .timeout(DIFF_TIMEOUT)
+        .diff_chars(old, new)
+}
+
+/// A clause's characters and how often each occurs, for a quick bound on how
+/// alike two clauses can be.
+struct Bag {
+    counts: Vec<(char, u32)>,
+    len: usize,
+}
+
+impl Bag {
+    fn of(text: &str) -> Bag {
+        let mut chars: Vec<char> = text.chars().collect();
+        let len = chars.len();
+        chars.sort_unstable();
+        let mut counts: Vec<(char, u32)> = Vec::new();
+        for c in chars {
+            match counts.last_mut() {
+                Some((last, n)) if *last == c => *n += 1,
+                _ => counts.push((c, 1)),
+            }
+        }
+        Bag { counts, len }
+    }
+
+    /// At least the ratio a character diff would find (difflib's quick ratio):
+    /// twice the characters the two share over their total length.
+    fn alike(&self, other: &Bag) -> f32 {
+        let total = self.len + other.len;
+        if total == 0 {
+            return 1.0;
+        }
+        let (mut a, mut b) = (
+            self.counts.iter().peekable(),
+            other.counts.iter().peekable(),
+        );
+        let mut shared = 0u64;
+        while let (Some((ca, na)), Some((cb, nb))) = (a.peek(), b.peek()) {
+            match ca.cmp(cb) {
+                std::cmp::Ordering::Less => {
+                    a.next();
+                }
+                std::cmp::Ordering::Greater => {
+                    b.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    shared += u64::from(*na.min(nb));
+                    a.next();
+                    b.next();
+                }
+            }
+        }
+        (2 * shared) as f32 / total as f32
+    }
+}
+
 /// Pairs the clauses of a replaced run: each old clause goes with the most similar
 /// later new clause (at least half the characters alike), keeping reading order.
 /// Returns (old index, new index) pairs in order; None on one side is a removal
 /// or an addition.
 pub fn pair_replaced(olds: &[&str], news: &[&str]) -> Vec<(Option<usize>, Option<usize>)> {
+    pair_by(olds, news, |o, n| chars_diff(o, n).ratio())
+}
+
+/// [`pair_replaced`] with `ratio` as the character diff: each old clause is
+/// compared with at most [`PAIR_TRIES`] of the [`PAIR_WINDOW`] new clauses
+/// after the last one paired, those whose characters could be half alike.
+fn pair_by(
+    olds: &[&str],
+    news: &[&str],
+    mut ratio: impl FnMut(&str, &str) -> f32,
+) -> Vec<(Option<usize>, Option<usize>)> {
+    let new_bags: Vec<Bag> = news.iter().map(|n| Bag::of(n)).collect();
     let mut out = Vec::new();
     let mut next_new = 0;
     for (i, o) in olds.iter().enumerate() {
-        let best = (next_new..news.len())
-            .map(|j| (j, TextDiff::from_chars(*o, news[j]).ratio()))
+        let bag = Bag::of(o);
+        let end = news.len().min(next_new + PAIR_WINDOW);
+        let mut likely: Vec<(usize, f32)> = (next_new..end)
+            .map(|j| (j, bag.alike(&new_bags[j])))
             .filter(|(_, r)| *r >= 0.5)
-            .max_by(|a, b| a.1.total_cmp(&b.1));
+            .collect();
+        likely.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        likely.truncate(PAIR_TRIES);
+        // The most alike; the nearest of equals.
+        let best = likely
+            .into_iter()
+            .map(|(j, _)| (j, ratio(o, news[j])))
+            .filter(|(_, r)| *r >= 0.5)
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         match best {
             Some((j, _)) => {
                 out.extend((next_new..j).map(|k| (None, Some(k))));
@@ -225,5 +319,88 @@ mod tests {
             inline("罚款10元<", "罚款20元<"),
             "罚款<del>1</del><ins>2</ins>0元&lt;"
         );
+    }
+
+    #[test]
+    fn a_quick_bound_is_never_below_the_diff() {
+        let pairs = [
+            ("罚款10元", "罚款20元"),
+            ("上班时间不得吃东西", "下班后可以吃东西"),
+            ("", "新增"),
+            ("钥匙借出须登记", "借出钥匙须登记"),
+        ];
+        for (a, b) in pairs {
+            let quick = Bag::of(a).alike(&Bag::of(b));
+            let exact = chars_diff(a, b).ratio();
+            assert!(quick >= exact, "{a} / {b}: {quick} < {exact}");
+        }
+        assert_eq!(Bag::of("钥匙借出").alike(&Bag::of("借出钥匙")), 1.0);
+        assert_eq!(Bag::of("甲乙").alike(&Bag::of("丙丁")), 0.0);
+    }
+
+    #[test]
+    fn edited_clauses_pair_with_their_new_text_in_reading_order() {
+        let olds = [
+            "员工上班时间不得吃东西",
+            "钥匙借出须登记",
+            "会议迟到罚款十元",
+        ];
+        let news = [
+            "新增条款甲乙丙丁",
+            "员工上班时间不得吃零食",
+            "会议迟到罚款二十元",
+        ];
+        assert_eq!(
+            pair_replaced(&olds, &news),
+            [
+                (None, Some(0)),
+                (Some(0), Some(1)),
+                (Some(1), None),
+                (Some(2), Some(2)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_rewritten_document_costs_a_few_comparisons_per_clause() {
+        // Two thousand clauses, each alike in its characters to every new one:
+        // every old clause could be compared with every new one.
+        let olds: Vec<String> = (0..2000)
+            .map(|i| format!("第{i}条 员工须遵守规定"))
+            .collect();
+        let news: Vec<String> = (0..2000)
+            .map(|i| format!("员工须遵守规定 第{i}条"))
+            .collect();
+        let olds: Vec<&str> = olds.iter().map(String::as_str).collect();
+        let news: Vec<&str> = news.iter().map(String::as_str).collect();
+        let mut compared = 0;
+        let pairs = pair_by(&olds, &news, |_, _| {
+            compared += 1;
+            0.0
+        });
+        assert!(
+            compared <= PAIR_TRIES * olds.len(),
+            "{compared} comparisons"
+        );
+        assert_eq!(
+            pairs.len(),
+            olds.len() + news.len(),
+            "all removed and added"
+        );
+
+        // A clause matching one past the window ahead stays unpaired.
+        let far: Vec<String> = (0..=PAIR_WINDOW)
+            .map(|i| {
+                if i == PAIR_WINDOW {
+                    "钥匙借出须登记。".into()
+                } else {
+                    format!("无关{i}")
+                }
+            })
+            .collect();
+        let far: Vec<&str> = far.iter().map(String::as_str).collect();
+        let pairs = pair_replaced(&["钥匙借出须登记"], &far);
+        assert_eq!(pairs[0], (Some(0), None));
+        assert_eq!(pairs.len(), 1 + far.len());
     }
 }
