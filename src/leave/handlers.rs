@@ -406,6 +406,14 @@ fn may_withdraw_record(page: &UserPage, l: &super::models::Leave) -> bool {
         && l.user_id != page.user().id
 }
 
+/// What withdrawing a record did to the breach kefu proposed from it.
+struct Withdrawn {
+    /// Proposals dismissed with the record (none, or the one).
+    dismissed: usize,
+    /// The breach confirmed already: its fine stands.
+    confirmed: Option<i64>,
+}
+
 /// POST /leave/{id}/withdraw: sick leave recorded by mistake (the wrong person
 /// or wrong dates) is withdrawn, with the reason. It no longer stands in the
 /// way of the employee's own leave, and its breach proposal, if still waiting,
@@ -446,29 +454,44 @@ pub async fn withdraw_record(
         .transaction::<_, AppError, _>(async |conn| {
             if !queries::withdraw_record(conn, id, me, Utc::now(), note).await? {
                 // Withdrawn already (the form sent twice, or a colleague).
-                return Ok(false);
+                return Ok(None);
             }
             let dismissed =
                 crate::violations::queries::dismiss_from(conn, "leave", id, me, note).await?;
+            let confirmed = crate::violations::queries::confirmed_from(conn, "leave", id).await?;
             audit::record(
                 conn,
                 &meta,
                 "leave.record_withdrawn",
                 Some(("leave", id.to_string())),
-                json!({ "note": note, "proposals_dismissed": dismissed }),
+                json!({ "note": note, "proposals_dismissed": dismissed, "confirmed_breach": confirmed }),
             )
             .await?;
-            Ok(true)
+            Ok(Some(Withdrawn { dismissed, confirmed }))
         })
         .await?;
-    if withdrawn {
-        flash(&session, Tone::Ok, page.t("leave.record_withdrawn"));
-    } else {
-        flash(
+    match withdrawn {
+        Some(Withdrawn {
+            confirmed: Some(breach),
+            ..
+        }) => {
+            let number = format!("WG-{breach}");
+            let text = page.tf("leave.record_withdrawn_fined", &[("number", &number)]);
+            flash(&session, Tone::Warn, text);
+        }
+        Some(Withdrawn { dismissed, .. }) => {
+            let key = if dismissed > 0 {
+                "leave.record_withdrawn_dismissed"
+            } else {
+                "leave.record_withdrawn"
+            };
+            flash(&session, Tone::Ok, page.t(key));
+        }
+        None => flash(
             &session,
             Tone::Error,
             page.t("leave.error.not_withdrawable"),
-        );
+        ),
     }
     Ok(see_other(&here))
 }

@@ -220,6 +220,23 @@ pub async fn dismiss_from(
     .await
 }
 
+/// The confirmed breach kefu proposed from a record (`source`, `source_id`),
+/// if there is one: withdrawing the record does not undo its fine.
+pub async fn confirmed_from(
+    conn: &mut AsyncPgConnection,
+    source: &str,
+    source_id: i64,
+) -> QueryResult<Option<i64>> {
+    violations::table
+        .filter(violations::source.eq(source))
+        .filter(violations::source_id.eq(source_id))
+        .filter(violations::status.eq("confirmed"))
+        .select(violations::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The employee the mail goes to.
 pub async fn person(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Person> {
     users::table

@@ -1257,7 +1257,8 @@ async fn a_record_made_by_mistake_is_withdrawn_with_its_reason_and_its_proposal_
         .await;
     assert_eq!(location(&res), page);
     let (_, shown) = supervisor.page(&page).await;
-    assert!(text_of(&shown, ".flash-ok").unwrap().contains("补录已撤销"));
+    let said = text_of(&shown, ".flash-ok").unwrap();
+    assert!(said.contains("补录已撤销") && said.contains("待确认违规已一并撤销"));
     assert!(shown.contains(why) && shown.contains("客服主管 李强"));
     assert!(!shown.contains("/withdraw\""), "nothing left to withdraw");
     let status: String = leave_requests::table
@@ -1305,4 +1306,51 @@ async fn a_record_made_by_mistake_is_withdrawn_with_its_reason_and_its_proposal_
     // The employee's leave in those days now goes through.
     let res = employee.submit("/leave/new", "/leave/new", &own).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn withdrawing_a_record_whose_breach_was_confirmed_says_the_fine_stands() {
+    use kefu::schema::violations;
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let res = record_sick_leave(&supervisor, "employee", &day(-2), &day(-1), "发烧").await;
+    let page = location(&res);
+    let id: i64 = page.trim_start_matches("/leave/").parse().unwrap();
+    let mut conn = app.db().await;
+    kefu::violations::jobs::propose(&mut conn, chrono::Utc::now(), &app.config)
+        .await
+        .unwrap();
+    let breach: i64 = violations::table
+        .filter(violations::source.eq("leave"))
+        .filter(violations::source_id.eq(id))
+        .select(violations::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = supervisor
+        .post(
+            &format!("/violations/{breach}/decide"),
+            &[("decision", "confirm"), ("fine", "10"), ("prior", "0")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let res = supervisor
+        .post(&format!("{page}/withdraw"), &[("note", "记错了人")])
+        .await;
+    assert_eq!(location(&res), page);
+    let (_, shown) = supervisor.page(&page).await;
+    let said = text_of(&shown, ".flash-warn").unwrap();
+    assert!(
+        said.contains("补录已撤销") && said.contains(&format!("WG-{breach}")),
+        "{said}"
+    );
+    assert!(said.contains("不会撤销其罚款"), "{said}");
+    let left: (String, Option<i64>) = violations::table
+        .find(breach)
+        .select((violations::status, violations::fine_fen))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(left, ("confirmed".into(), Some(1000)));
 }
