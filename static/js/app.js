@@ -100,3 +100,31 @@
     form.addEventListener('submit', save);
   });
 })();
+
+// One submit per click: a second click while the first submit is on its way sends
+// nothing, so the page that comes back says what the first one did rather than
+// that it was done already. Shown again (the back button), or a few seconds later
+// (an answer that leaves the page as it is, such as a download), the form sends
+// again.
+(function () {
+  'use strict';
+  var AGAIN_AFTER_MS = 5000;
+  var ready = function (form) {
+    form.removeAttribute('data-sending');
+  };
+  document.addEventListener('submit', function (ev) {
+    var form = ev.target;
+    if (ev.defaultPrevented || (form.getAttribute('method') || '').toLowerCase() !== 'post') return;
+    if (form.hasAttribute('data-sending')) {
+      ev.preventDefault();
+      return;
+    }
+    form.setAttribute('data-sending', '');
+    setTimeout(function () {
+      ready(form);
+    }, AGAIN_AFTER_MS);
+  });
+  window.addEventListener('pageshow', function () {
+    Array.prototype.forEach.call(document.querySelectorAll('form[data-sending]'), ready);
+  });
+})();

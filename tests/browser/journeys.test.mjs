@@ -227,3 +227,41 @@ test('Enter in the fine of a breach confirms it, never dismisses it', async () =
     `SELECT status || ' ' || fine_fen FROM violations WHERE id = ${id}`), 'confirmed 2000');
   await manager.context().close();
 });
+
+test('a double click on Confirm confirms the breach once and says so', async () => {
+  const supervisor = await newPage();
+  await signIn(supervisor, kefu.base, 'supervisor');
+  await supervisor.goto(`${kefu.base}/violations/new`);
+  await supervisor.selectOption('#f-employee', { label: '员工 赵磊' });
+  await supervisor.selectOption('#f-clause', '日常管理 1(9)');
+  await supervisor.fill('#f-details', '上班时间看小说');
+  await Promise.all([supervisor.waitForNavigation(), supervisor.click('button.primary')]);
+  const breach = supervisor.url();
+  assert.match(breach, /\/violations\/\d+$/);
+  await supervisor.context().close();
+
+  const manager = await newPage();
+  await signIn(manager, kefu.base, 'manager');
+  await manager.goto(breach);
+  let sent = 0;
+  manager.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().endsWith('/decide')) sent++;
+  });
+  // The answer takes a moment, as on a busy day: a person clicks again meanwhile.
+  await manager.route('**/decide', async (route) => {
+    await new Promise((r) => setTimeout(r, 400));
+    // A request the browser gave up on meanwhile is not continued.
+    await route.continue().catch(() => {});
+  });
+  const box = await manager.locator('button[value="confirm"]').boundingBox();
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+  await manager.mouse.click(x, y);
+  await new Promise((r) => setTimeout(r, 150));
+  await manager.mouse.click(x, y);
+  await manager.waitForSelector('.flash');
+  assert.equal(sent, 1, 'the second click sent nothing');
+  assert.equal(await manager.textContent('#violation-status'), '已确认');
+  assert.ok((await manager.textContent('.flash-ok')).includes('已确认处罚'), 'what the click did');
+  assert.equal(await manager.locator('.flash-error').count(), 0, 'not "decided already"');
+  await manager.context().close();
+});
