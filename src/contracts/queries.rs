@@ -438,6 +438,16 @@ pub async fn correct(conn: &mut AsyncPgConnection, c: &Correction<'_>) -> QueryR
     if n == 0 {
         return Ok(false);
     }
+    // The signing step carries the signing day: the report and the order of
+    // later steps read it there.
+    diesel::update(
+        sales_contract_events::table
+            .filter(sales_contract_events::contract_id.eq(c.id))
+            .filter(sales_contract_events::step.eq("signed")),
+    )
+    .set(sales_contract_events::on_date.eq(f.signed_on))
+    .execute(conn)
+    .await?;
     add_event(conn, c.id, "corrected", c.on_date, c.changed, c.by, c.at).await?;
     Ok(true)
 }

@@ -998,3 +998,45 @@ async fn a_contract_paid_in_full_keeps_no_agent() {
     let (_, page) = specialist.page(&mortgage).await;
     assert!(!page.contains("安居房产中介"), "{page}");
 }
+
+#[tokio::test]
+async fn a_corrected_signing_day_moves_the_contract_in_the_report_and_its_history() {
+    use chrono::Datelike;
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let path = record(&specialist, "CH-2026-0007", "mortgage").await;
+    // Signed, in truth, in the month before.
+    let signed = today().with_day(1).unwrap() - chrono::Duration::days(5);
+    let (_, form) = specialist.page(&format!("{path}/edit")).await;
+    let res = correct(
+        &specialist,
+        &form,
+        &format!("{path}/edit"),
+        &[("signed_on", &signed.to_string())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let signed_in = |month: String| {
+        let specialist = &specialist;
+        async move {
+            let (_, report) = specialist
+                .page(&format!("/contracts/report?month={month}"))
+                .await;
+            let row = texts_of(&report, "#contract-report tbody tr:first-child td");
+            row.into_iter().next()
+        }
+    };
+    let month = signed.format("%Y-%m").to_string();
+    assert_eq!(signed_in(month).await.as_deref(), Some("1"));
+    let this_month = today().format("%Y-%m").to_string();
+    assert_ne!(signed_in(this_month).await.as_deref(), Some("1"));
+    let (_, page) = specialist.page(&path).await;
+    let first = texts_of(&page, "#contract-history tbody tr:first-child td");
+    assert!(first.contains(&signed.to_string()), "{first:?}");
+
+    // Filed the day after the true signing day: no longer "before the last step".
+    let filed = (signed + chrono::Duration::days(1)).to_string();
+    let res = take(&specialist, &path, "next-step", &[("on_date", &filed)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
