@@ -259,24 +259,82 @@ pub async fn edit_form(
 
 /// The fields a correction changes, as catalog keys (the history names them in
 /// each reader's language).
-fn changed_fields(c: &Contract, v: &NewContract<'_>) -> Vec<&'static str> {
+/// What a correction changes: each changed field's catalog key (the history
+/// names them) and, by column, what it was (the audit log keeps it; the phone
+/// masked).
+fn changed_fields(
+    c: &Contract,
+    v: &NewContract<'_>,
+) -> (
+    Vec<&'static str>,
+    serde_json::Map<String, serde_json::Value>,
+) {
     let pairs = [
-        (c.contract_no != v.contract_no, "contracts.number"),
-        (c.project != v.project, "contracts.project"),
-        (c.unit != v.unit, "contracts.unit"),
-        (c.buyer != v.buyer, "contracts.buyer"),
-        (c.buyer_phone != v.buyer_phone, "contracts.phone"),
-        (c.signed_on != v.signed_on, "contracts.signed_on"),
-        (c.area_centi != v.area_centi, "contracts.area"),
-        (c.price_fen != v.price_fen, "contracts.price"),
-        (c.payment != v.payment, "contracts.payment_label"),
-        (c.agent != v.agent, "contracts.agent"),
+        (
+            c.contract_no != v.contract_no,
+            "contracts.number",
+            "contract_no",
+            json!(c.contract_no),
+        ),
+        (
+            c.project != v.project,
+            "contracts.project",
+            "project",
+            json!(c.project),
+        ),
+        (c.unit != v.unit, "contracts.unit", "unit", json!(c.unit)),
+        (
+            c.buyer != v.buyer,
+            "contracts.buyer",
+            "buyer",
+            json!(c.buyer),
+        ),
+        (
+            c.buyer_phone != v.buyer_phone,
+            "contracts.phone",
+            "buyer_phone",
+            json!(c.phone_masked()),
+        ),
+        (
+            c.signed_on != v.signed_on,
+            "contracts.signed_on",
+            "signed_on",
+            json!(c.signed_on),
+        ),
+        (
+            c.area_centi != v.area_centi,
+            "contracts.area",
+            "area_centi",
+            json!(c.area_centi),
+        ),
+        (
+            c.price_fen != v.price_fen,
+            "contracts.price",
+            "price_fen",
+            json!(c.price_fen),
+        ),
+        (
+            c.payment != v.payment,
+            "contracts.payment_label",
+            "payment",
+            json!(c.payment),
+        ),
+        (
+            c.agent != v.agent,
+            "contracts.agent",
+            "agent",
+            json!(c.agent),
+        ),
     ];
-    pairs
-        .into_iter()
-        .filter(|(changed, _)| *changed)
-        .map(|(_, key)| key)
-        .collect()
+    let mut keys = Vec::new();
+    let mut before = serde_json::Map::new();
+    for (changed, key, column, was) in pairs {
+        if changed {
+            keys.push(key);
+            before.insert(column.to_owned(), was);
+        }
+    }
+    (keys, before)
 }
 
 /// A form sent to contract `id` by someone who records contracts: the contract,
@@ -365,7 +423,7 @@ pub async fn update(
         recorded_by: c.recorded_by,
         recorded_at: c.recorded_at,
     };
-    let changed = changed_fields(&c, &fix);
+    let (changed, before) = changed_fields(&c, &fix);
     if changed.is_empty() {
         return Ok(crate::web::see_other(&format!("/contracts/{id}")));
     }
@@ -394,7 +452,11 @@ pub async fn update(
                 &meta,
                 "contract.corrected",
                 Some(("contract", id.to_string())),
-                json!({ "fields": changed, "version": version.saturating_add(1) }),
+                json!({
+                    "fields": changed,
+                    "before": before,
+                    "version": version.saturating_add(1),
+                }),
             )
             .await?;
             Ok(token.filed(conn, format!("/contracts/{id}")).await?)

@@ -719,6 +719,17 @@ async fn a_contract_record_is_corrected_and_a_correction_made_meanwhile_is_not_l
     let (_, page) = specialist.page(&format!("{path}?lang=en")).await;
     let history = texts_of(&page, "#contract-history tbody tr:last-child td");
     assert_eq!(history[2], "Buyer, Contract price (yuan)");
+    // The audit log keeps what the corrected fields were.
+    let details: serde_json::Value = audit_log::table
+        .filter(audit_log::action.eq("contract.corrected"))
+        .select(audit_log::details)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        details["before"],
+        serde_json::json!({ "buyer": "周晓明", "price_fen": 132_500_000 })
+    );
 
     // The supervisor's form was read before: it comes back with their input.
     let res = correct(
