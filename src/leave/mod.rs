@@ -6,7 +6,7 @@ pub mod forms;
 mod handlers;
 pub mod models;
 pub mod queries;
-mod views;
+pub(crate) mod views;
 
 use actix_web::web;
 use diesel::QueryResult;

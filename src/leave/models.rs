@@ -26,6 +26,18 @@ pub struct Leave {
     pub withdrawn_note: String,
 }
 
+impl Leave {
+    /// Whether the leave covers `day`'s afternoon (`afternoon`) or morning: a
+    /// leave starting in the afternoon leaves its first morning at work, one
+    /// ending at noon its last afternoon.
+    pub fn covers(&self, day: NaiveDate, afternoon: bool) -> bool {
+        self.start_date <= day
+            && day <= self.end_date
+            && !(day == self.start_date && self.start_pm && !afternoon)
+            && !(day == self.end_date && self.end_am && afternoon)
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = leave_requests)]
 pub struct NewLeave<'a> {
@@ -65,4 +77,50 @@ pub struct LeaveWithName {
     #[diesel(embed)]
     pub leave: Leave,
     pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leave(start: &str, start_pm: bool, end: &str, end_am: bool) -> Leave {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        Leave {
+            id: 1,
+            user_id: 1,
+            leave_type: "personal".into(),
+            start_date: day(start),
+            start_pm,
+            end_date: day(end),
+            end_am,
+            half_days: 0,
+            reason: String::new(),
+            status: "approved".into(),
+            after_the_fact: false,
+            recorded_by: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            withdrawn_by: None,
+            withdrawn_at: None,
+            withdrawn_note: String::new(),
+        }
+    }
+
+    #[test]
+    fn half_days_leave_the_other_half_at_work() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        // From the 2nd's afternoon to the 4th's noon.
+        let l = leave("2026-12-02", true, "2026-12-04", true);
+        let covered: Vec<(bool, bool)> = ["2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"]
+            .iter()
+            .map(|s| (l.covers(d(s), false), l.covers(d(s), true)))
+            .collect();
+        assert_eq!(
+            covered,
+            [(false, false), (false, true), (true, true), (true, false)]
+        );
+        let one_morning = leave("2026-12-02", false, "2026-12-02", true);
+        assert!(one_morning.covers(d("2026-12-02"), false));
+        assert!(!one_morning.covers(d("2026-12-02"), true));
+    }
 }

@@ -64,6 +64,12 @@ fn usual_hours(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// Whether a `kind` meeting is held in the afternoon (as its usual hours say):
+/// who is on leave that half of the day.
+pub fn in_afternoon(kind: &str) -> bool {
+    usual_hours(kind).0 >= "12:00"
+}
+
 /// The day a `kind` meeting recorded on `today` was held, as the form proposes
 /// it: a monthly analysis meeting on the latest last-week's Saturday (月分析例会)
 /// not after today, as it is often written up after the weekend; the others today.

@@ -113,9 +113,13 @@ pub async fn new_form(
     };
     let day = super::forms::usual_day(kind, page.ctx().today());
     let staff = queries::staff(&mut conn, None).await?;
+    // Away for the meeting's half of the day: a half day off in the other
+    // half leaves them expected.
+    let afternoon = super::forms::in_afternoon(kind);
     let on_leave: HashSet<i64> = crate::leave::queries::approved_between(&mut conn, day, day)
         .await?
         .into_iter()
+        .filter(|l| l.leave.covers(day, afternoon))
         .map(|l| l.leave.user_id)
         .collect();
     let topic = page.locale.t_in("meetings.kind", kind);

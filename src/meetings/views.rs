@@ -67,6 +67,15 @@ impl Morning<'_> {
     pub fn leave_type(&self, code: &str) -> &'static str {
         self.ctx.locale.t(&crate::leave::type_key(code))
     }
+    /// The leave's span with its halves: "2026-12-03 下午起 – 2026-12-04 上午止".
+    pub fn leave_span(&self, l: &crate::leave::models::Leave) -> String {
+        let loc = self.ctx.locale;
+        let (start, end) = (
+            crate::leave::views::start_text(l, loc),
+            crate::leave::views::end_text(l, loc),
+        );
+        format!("{start} – {end}")
+    }
     pub fn contract_step(&self, code: &str) -> &'static str {
         self.ctx.locale.t_in("contracts.step", code)
     }

@@ -1091,3 +1091,51 @@ async fn a_monthly_meeting_off_its_saturday_is_marked_on_its_record() {
     let note = text_of(&page, "#meeting-off-schedule").expect("marked");
     assert!(note.contains(&saturday.to_string()), "{note}");
 }
+
+#[tokio::test]
+async fn a_half_day_off_is_on_leave_only_for_the_meetings_in_that_half() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let employee_id = crate::approvals::user_id(&app, "employee")
+        .await
+        .to_string();
+    // Off from this afternoon to tomorrow noon.
+    let res = supervisor
+        .submit(
+            "/leave/record",
+            "/leave/record",
+            &[
+                ("employee", "employee"),
+                ("start_date", &day(0)),
+                ("start_half", "pm"),
+                ("end_date", &day(0)),
+                ("end_half", "pm"),
+                ("reason", "下午看病"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let proposed = |kind: &'static str| {
+        let supervisor = &supervisor;
+        let employee_id = &employee_id;
+        async move {
+            let (_, form) = supervisor.page(&format!("/meetings/new?kind={kind}")).await;
+            listed(&form)
+                .into_iter()
+                .find(|(id, _)| id == employee_id)
+                .map(|(_, att)| att)
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        proposed("morning").await,
+        "present",
+        "at work in the morning"
+    );
+    assert_eq!(proposed("topic").await, "leave", "away in the afternoon");
+    // The morning sheet says which half.
+    let (_, sheet) = supervisor.page("/meetings/morning").await;
+    let away = texts_of(&sheet, "#sheet-away li");
+    assert_eq!(away.len(), 1);
+    assert!(away[0].contains(&format!("{} 下午起", day(0))), "{away:?}");
+}
