@@ -105,9 +105,13 @@ impl Plan {
             if registers.is_empty() && penalty.is_none() {
                 continue;
             }
-            for e in &registers {
-                if !plan.rights.contains(&e.right) {
-                    plan.rights.push(e.right);
+            for right in registers
+                .iter()
+                .flat_map(|e| [Some(e.right), e.gauge.map(Gauge::right)])
+                .flatten()
+            {
+                if !plan.rights.contains(&right) {
+                    plan.rights.push(right);
                 }
             }
             plan.clauses.push(Planned {
@@ -144,6 +148,7 @@ impl Plan {
             .flat_map(|c| &c.registers)
             .filter(|e| self.may(allowed, e.right))
             .filter_map(|e| e.gauge)
+            .filter(|g| self.may(allowed, g.right()))
             .collect();
         needed.sort_unstable_by_key(|g| *g as u8);
         needed.dedup();
@@ -172,7 +177,11 @@ impl Plan {
                 mine.push(ClauseLink {
                     anchor: clause.anchor.clone(),
                     kind: "register".into(),
-                    label: match e.gauge.and_then(|g| Some((g, shown.get(&g)?))) {
+                    label: match e
+                        .gauge
+                        .filter(|g| self.may(allowed, g.right()))
+                        .and_then(|g| Some((g, shown.get(&g)?)))
+                    {
                         Some((g, n)) => {
                             let n: &dyn std::fmt::Display = n;
                             format!("{} · {}", loc.t(e.title), loc.tf(g.label(), &[("n", n)]))

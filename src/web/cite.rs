@@ -94,6 +94,21 @@ impl Gauge {
             Gauge::ContractsWaiting => "contracts.gauge_waiting",
         }
     }
+
+    /// Who may read the count: it counts the whole department's records, so
+    /// only those who see all of that register (not those who see their own
+    /// lines of it, as an employee sees their own key loans).
+    pub fn right(self) -> crate::auth::Right {
+        use crate::auth::Right;
+        match self {
+            Gauge::KeyLoansOverdue => Right::ViewKeys,
+            Gauge::ArchivesDue | Gauge::ArchiveLoansOverdue => Right::ViewArchives,
+            Gauge::VisitsOpen => Right::ViewVisits,
+            Gauge::ViolationsWaiting => Right::ManageViolations,
+            Gauge::ComplaintsOpen => Right::ManageComplaints,
+            Gauge::ContractsWaiting => Right::ViewContracts,
+        }
+    }
 }
 
 /// A live count stops here: a page counts at most one more, and shows "99+".

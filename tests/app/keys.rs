@@ -1216,6 +1216,13 @@ async fn the_overdue_job_mails_borrower_and_custodian_once_per_day() {
     // The handbook's clause on loans shows the same live state on its link.
     let link = clause_link_to(&app, &clerk, "/keys/loans").await.unwrap();
     assert!(link.ends_with("逾期未还 1 笔"), "{link}");
+    // An employee, who sees only their own loans there, gets the link without
+    // the department's count.
+    let employee = app.login_as(Role::Employee).await;
+    let theirs = clause_link_to(&app, &employee, "/keys/loans")
+        .await
+        .unwrap();
+    assert!(!theirs.contains("逾期"), "{theirs}");
     // A returned loan is not reminded, and no longer counts on the clause.
     clerk.post(&format!("/keys/loans/{loan}/return"), &[]).await;
     let link = clause_link_to(&app, &clerk, "/keys/loans").await.unwrap();
