@@ -39,18 +39,23 @@ pub async fn overdue(
     let ids = queries::overdue_unnoticed(conn, now, day)
         .await
         .context("listing overdue loans")?;
-    let mut reminded = 0;
+    let (mut reminded, mut failed) = (0, 0);
     for id in ids {
         let sent = conn
             .transaction::<_, anyhow::Error, _>(async |conn| {
                 remind(conn, id, day, now, config).await
             })
-            .await
-            .with_context(|| format!("reminding of loan {id}"))?;
-        if sent {
-            reminded += 1;
+            .await;
+        match sent {
+            Ok(sent) => reminded += usize::from(sent),
+            // One bad loan must not hold up the others; the next run tries it again.
+            Err(e) => {
+                failed += 1;
+                tracing::error!(loan = id, error = %format!("{e:#}"), "keys.overdue");
+            }
         }
     }
+    anyhow::ensure!(failed == 0, "overdue: {reminded} reminded, {failed} failed");
     Ok(crate::jobs::counted("overdue_loans_reminded", reminded))
 }
 
