@@ -688,14 +688,23 @@ pub struct AckRound {
     pub current: bool,
 }
 
+/// Every round (a version that asked for acknowledgement): `concerned` counts the
+/// active holders of its roles, `confirmed` those of them who confirmed (as
+/// [`ack_missing`]: not people since gone or moved), `current` whether it is
+/// its document's latest published version.
 pub async fn ack_rounds(conn: &mut AsyncPgConnection) -> QueryResult<Vec<AckRound>> {
     diesel::sql_query(
         "SELECT v.id AS version_id, v.document_id, v.title, v.number, \
-           (SELECT count(*) FROM users u WHERE u.active AND EXISTS ( \
-              SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role_code = ANY(v.ack_roles))) AS concerned, \
-           (SELECT count(*) FROM handbook_acknowledgements a WHERE a.version_id = v.id) AS confirmed, \
-           v.number = (SELECT max(number) FROM handbook_versions w WHERE w.document_id = v.document_id) AS current \
+           c.concerned, c.confirmed, \
+           v.number = (SELECT max(w.number) FROM handbook_versions w \
+                       WHERE w.document_id = v.document_id AND w.status = 'published') AS current \
          FROM handbook_versions v \
+         CROSS JOIN LATERAL ( \
+           SELECT count(*) AS concerned, count(a.user_id) AS confirmed \
+           FROM users u \
+           LEFT JOIN handbook_acknowledgements a ON a.user_id = u.id AND a.version_id = v.id \
+           WHERE u.active AND EXISTS (SELECT 1 FROM user_roles r \
+                 WHERE r.user_id = u.id AND r.role_code = ANY(v.ack_roles))) c \
          WHERE v.status = 'published' AND v.requires_ack \
          ORDER BY v.published_at DESC, v.id DESC LIMIT 100",
     )

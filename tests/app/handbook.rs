@@ -1922,3 +1922,39 @@ async fn a_revision_proposes_the_posts_its_changed_clauses_concern() {
         .unwrap()
         .starts_with("Ticked for the clauses changed"));
 }
+
+#[tokio::test]
+async fn the_rounds_count_the_confirmations_of_those_concerned_now() {
+    use kefu::schema::users;
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    let extra = [("requires_ack", "on"), ("roles", "cs_specialist")];
+    revise(&app, &admin, id, "1-2-1-1", "私人名义", "任何名义", &extra).await;
+    let mut conn = app.db().await;
+    let version_id: i64 = versions::table
+        .filter(versions::document_id.eq(id))
+        .filter(versions::number.eq(2))
+        .select(versions::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let res = specialist
+        .post(&format!("/handbook/acks/{version_id}"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // The specialist leaves: one confirmation, of no one concerned now.
+    diesel::update(users::table.filter(users::username.eq("specialist")))
+        .set(users::active.eq(false))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, rounds) = supervisor.page("/handbook/acks").await;
+    let row = texts_of(&rounds, "tbody tr:first-child td");
+    assert_eq!(row[1], "第 2 版");
+    assert_eq!(row[2..], ["0", "0"], "confirmed of concerned: {row:?}");
+}
