@@ -77,6 +77,37 @@ pub(super) async fn guarded(
         .ok_or_else(|| ctx.t("auth.busy").to_owned()))
 }
 
+/// Checks the signed-in user's current password typed into `field`, as a
+/// sign-in does (the attempt counts towards the lockout): a change to how the
+/// account signs in asks for it, not only for a session someone else may hold.
+pub(super) async fn check_current(
+    conn: &mut DbConn,
+    page: &UserPage,
+    typed: &str,
+    field: &'static str,
+    errors: &mut FieldErrors,
+) -> Result<(), AppError> {
+    if typed.is_empty() {
+        errors.add(field, "password.current_required");
+        return Ok(());
+    }
+    let record = users::get(conn, page.user().id).await?;
+    match guarded(conn, page.ctx(), &record.username).await? {
+        Err(locked) => errors.add_text(field, locked),
+        Ok(attempt) => {
+            if password::verify(typed.to_owned(), Some(record.password_hash)).await {
+                attempt.succeeded(conn).await?;
+            } else {
+                match attempt.failed(conn).await? {
+                    Some(lock) => errors.add_text(field, lock_message(page.ctx(), &lock)),
+                    None => errors.add(field, "password.current_wrong"),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// POST /login
 pub async fn login(
     ctx: PageCtx,
@@ -257,26 +288,8 @@ pub async fn change_password(
     Verbatim(form): Verbatim<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let me = page.user();
-    let record = users::get(&mut conn, me.id).await?;
     let mut errors = FieldErrors::new(page.locale);
-    if form.current.is_empty() {
-        errors.add("current", "password.current_required");
-    } else {
-        match guarded(&mut conn, page.ctx(), &record.username).await? {
-            Err(locked) => errors.add_text("current", locked),
-            Ok(attempt) => {
-                let hash = Some(record.password_hash.clone());
-                if password::verify(form.current.clone(), hash).await {
-                    attempt.succeeded(&mut conn).await?;
-                } else {
-                    match attempt.failed(&mut conn).await? {
-                        Some(lock) => errors.add_text("current", lock_message(page.ctx(), &lock)),
-                        None => errors.add("current", "password.current_wrong"),
-                    }
-                }
-            }
-        }
-    }
+    check_current(&mut conn, &page, &form.current, "current", &mut errors).await?;
     password::check_new(&mut errors, "new", &form.new, &form.confirm, &me.username);
     if errors.is_empty() && form.new == form.current {
         errors.add("new", "password.same_as_current");

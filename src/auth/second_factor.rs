@@ -18,6 +18,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::users::queries as users;
 use crate::web::context::{flash, rotate_csrf, Tone};
+use crate::web::form::Verbatim;
 use crate::web::{html, see_other, FieldErrors, Form, PageCtx, UserPage};
 
 /// Session keys of a sign-in waiting for its code: who, since when (seconds since
@@ -214,13 +215,23 @@ pub async fn account(
     totp_page(&page, &session, second.as_ref(), &errors, StatusCode::OK)
 }
 
-/// POST /account/totp: turns the second factor on with the first code of the
-/// secret shown; every other session of the user ends.
+#[derive(Deserialize)]
+pub struct EnableForm {
+    #[serde(default)]
+    code: String,
+    /// The account's current password: whoever holds a signed-in browser
+    /// alone cannot tie the account to their own phone.
+    #[serde(default)]
+    password: String,
+}
+
+/// POST /account/totp: turns the second factor on with the current password and
+/// the first code of the secret shown; every other session of the user ends.
 pub async fn enable(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
-    Form(form): Form<CodeForm>,
+    Verbatim(form): Verbatim<EnableForm>,
 ) -> Result<HttpResponse, AppError> {
     let me = page.user().id;
     let secret = session.get::<String>(SETUP_KEY).ok().flatten();
@@ -229,9 +240,17 @@ pub async fn enable(
         // Already on (a second click), or no secret shown in this session.
         return Ok(see_other("/account/totp"));
     };
-    let Some(step) = totp::matched_step(&secret, &form.code, Utc::now()) else {
-        let mut errors = FieldErrors::new(page.locale);
-        errors.add("code", wrong(&form.code));
+    let mut errors = FieldErrors::new(page.locale);
+    // The form is read verbatim for the password; the code as other forms read
+    // it (full-width digits from a Chinese input method are digits).
+    let code = crate::web::form::half_width(&form.code).unwrap_or(form.code);
+    let step = totp::matched_step(&secret, &code, Utc::now());
+    if step.is_none() {
+        errors.add("code", wrong(&code));
+    }
+    super::handlers::check_current(&mut conn, &page, &form.password, "password", &mut errors)
+        .await?;
+    let (Some(step), true) = (step, errors.is_empty()) else {
         return totp_page(
             &page,
             &session,

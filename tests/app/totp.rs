@@ -37,7 +37,10 @@ async fn turn_on(b: &Browser) -> String {
     let (_, page) = b.page("/account/totp").await;
     let secret = text_of(&page, "#totp-secret").unwrap();
     let res = b
-        .post("/account/totp", &[("code", &code(&secret, -30))])
+        .post(
+            "/account/totp",
+            &[("code", &code(&secret, -30)), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     secret
@@ -86,9 +89,37 @@ async fn an_approver_turns_on_two_step_verification_and_signs_in_with_a_code() {
     assert_eq!(text_of(&body, "#totp-secret").as_deref(), Some(&*secret));
     assert_eq!(actions(&app, "auth.totp_enabled").await, 0);
 
-    // The right one turns it on: this browser stays signed in, the other is out.
+    // The right code alone is not enough: whoever has this browser must also
+    // know the password.
     let res = b
         .post("/account/totp", &[("code", &code(&secret, -30))])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-password").as_deref(),
+        Some("请填写当前密码。")
+    );
+    let res = b
+        .post(
+            "/account/totp",
+            &[("code", &code(&secret, -30)), ("password", "not-it")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-password").as_deref(),
+        Some("当前密码不正确。")
+    );
+    assert_eq!(actions(&app, "auth.totp_enabled").await, 0);
+
+    // The right one turns it on: this browser stays signed in, the other is out.
+    let res = b
+        .post(
+            "/account/totp",
+            &[("code", &code(&secret, -30)), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (status, page) = b.page("/account/totp").await;
