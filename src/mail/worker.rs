@@ -12,6 +12,7 @@ use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::RunQueryDsl;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::response::{Category, Code, Detail, Severity};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rand::Rng;
 use std::time::Duration;
@@ -291,7 +292,9 @@ impl Worker {
             .map_err(|e| Failure::Dead(format!("building the message: {e}")))?;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(Failure::Dead(e.to_string())),
+            Err(e) if refused_for_good(e.is_permanent(), e.status(), &e.to_string()) => {
+                Err(Failure::Dead(e.to_string()))
+            }
             Err(e) => Err(Failure::Retry(e.to_string())),
         }
     }
@@ -314,5 +317,87 @@ impl Worker {
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
         })
+    }
+}
+
+/// Whether a refusal ends this one mail: a permanent one about its recipient's
+/// mailbox (550–553: no such mailbox, not here, full, bad name). Other
+/// permanent refusals are the server's or kefu's set-up (a refused sign-in, a
+/// relay or a sender denied by policy, 5.7.x) and would refuse every mail
+/// alike until someone mends it: those are retried with the rest, with the
+/// error on the mail's admin page.
+fn refused_for_good(permanent: bool, code: Option<Code>, text: &str) -> bool {
+    let mailbox = code.is_some_and(|c| {
+        c.severity == Severity::PermanentNegativeCompletion
+            && c.category == Category::MailSystem
+            && matches!(
+                c.detail,
+                Detail::Zero | Detail::One | Detail::Two | Detail::Three
+            )
+    });
+    permanent && mailbox && !text.contains(" 5.7.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> Option<Code> {
+        let d: Vec<u8> = s.bytes().map(|b| b - b'0').collect();
+        let severity = match d[0] {
+            5 => Severity::PermanentNegativeCompletion,
+            _ => Severity::TransientNegativeCompletion,
+        };
+        let category = match d[1] {
+            5 => Category::MailSystem,
+            3 => Category::Unspecified3,
+            _ => Category::Information,
+        };
+        let detail = match d[2] {
+            0 => Detail::Zero,
+            1 => Detail::One,
+            2 => Detail::Two,
+            3 => Detail::Three,
+            4 => Detail::Four,
+            _ => Detail::Five,
+        };
+        Some(Code::new(severity, category, detail))
+    }
+
+    #[test]
+    fn only_a_mailbox_refusal_ends_a_mail() {
+        let cases = [
+            (
+                "550",
+                "permanent error (550): 5.1.1 mailbox unavailable",
+                true,
+            ),
+            (
+                "553",
+                "permanent error (553): mailbox name not allowed",
+                true,
+            ),
+            (
+                "550",
+                "permanent error (550): 5.7.1 sender not allowed",
+                false,
+            ),
+            (
+                "554",
+                "permanent error (554): 5.7.1 relay access denied",
+                false,
+            ),
+            (
+                "535",
+                "permanent error (535): 5.7.8 authentication failed",
+                false,
+            ),
+            ("554", "permanent error (554): transaction failed", false),
+        ];
+        for (c, text, dead) in cases {
+            assert_eq!(refused_for_good(true, code(c), text), dead, "{c} {text}");
+        }
+        assert!(!refused_for_good(false, code("450"), "mailbox busy"));
+        assert!(!refused_for_good(true, None, "connection refused"));
     }
 }

@@ -400,3 +400,33 @@ async fn the_outbox_names_a_mails_kind_and_language_and_hides_approval_tokens() 
         "{part}"
     );
 }
+
+#[tokio::test]
+async fn a_refusal_of_the_servers_set_up_is_retried_not_given_up() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    // The relay refuses this sender, and relays nothing to that domain.
+    let app = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(url);
+        c.mail_from = "refused-sender@kefu.example.com".into();
+    })
+    .await;
+    queue(&app, 1, "staff@example.com").await;
+    worker(&app).drain().await.unwrap();
+    assert_eq!(count(&app, "dead").await, 0);
+    assert_eq!(count(&app, "pending").await, 1);
+    let error: Option<String> = mail_outbox::table
+        .select(mail_outbox::last_error)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert!(error.unwrap().contains("sender not allowed"));
+
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    queue(&app, 1, "relay-me@elsewhere.example").await;
+    worker(&app).drain().await.unwrap();
+    assert_eq!(count(&app, "dead").await, 0);
+    assert_eq!(count(&app, "pending").await, 1);
+}

@@ -5,8 +5,11 @@
 
 Each message received is written to DIR/<random>.json (atomically) with its
 Message-ID, envelope recipients, header names, decoded subject and the plain-text
-and HTML parts. Recipients starting with "reject" are refused with 550; those
-starting with "slow" are answered after 0.7 s (a slow relay).
+and HTML parts. Recipients starting with "reject" are refused with 550 (no such
+mailbox), those starting with "relay" with 554 5.7.1 (relaying denied: the
+server's set-up, not the mailbox); a sender starting with "refused" is refused
+with 550 5.7.1; recipients starting with "slow" are answered after 0.7 s (a slow
+relay).
 """
 import asyncio
 import email
@@ -24,9 +27,18 @@ class Handler:
     def __init__(self, directory):
         self.directory = directory
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address.lower().startswith("refused"):
+            return "550 5.7.1 sender not allowed"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower().startswith("reject"):
             return "550 5.1.1 mailbox unavailable"
+        if address.lower().startswith("relay"):
+            return "554 5.7.1 relay access denied"
         if address.lower().startswith("slow"):
             await asyncio.sleep(0.7)
         envelope.rcpt_tos.append(address)
