@@ -571,7 +571,59 @@ pub async fn publish(
         // Someone else published this draft a moment ago.
         return Err(diesel::result::Error::NotFound);
     }
+    carry_open_round(conn, draft, number, p).await?;
     Ok(number)
+}
+
+/// A round of acknowledgement still open on the version a new one replaces is
+/// not closed by it (a typo fixed after a material change must not let those
+/// who never confirmed the change off): the new version asks the same posts
+/// too, and whoever confirmed the version before stays confirmed, unless the
+/// new version asks their post anew.
+async fn carry_open_round(
+    conn: &mut AsyncPgConnection,
+    new: &Version,
+    number: i32,
+    p: &Publication<'_>,
+) -> QueryResult<()> {
+    let asked: Vec<String> = if p.requires_ack {
+        p.ack_roles.to_vec()
+    } else {
+        Vec::new()
+    };
+    diesel::sql_query(
+        "WITH prev AS ( \
+           SELECT id, ack_roles, requires_ack FROM handbook_versions \
+           WHERE document_id = $1 AND status = 'published' AND number < $2 \
+           ORDER BY number DESC LIMIT 1 \
+         ), open AS ( \
+           SELECT prev.id, prev.ack_roles FROM prev WHERE prev.requires_ack AND EXISTS ( \
+             SELECT 1 FROM users u \
+             WHERE u.active \
+               AND EXISTS (SELECT 1 FROM user_roles r \
+                           WHERE r.user_id = u.id AND r.role_code = ANY(prev.ack_roles)) \
+               AND NOT EXISTS (SELECT 1 FROM handbook_acknowledgements a \
+                               WHERE a.version_id = prev.id AND a.user_id = u.id)) \
+         ), carried AS ( \
+           INSERT INTO handbook_acknowledgements (version_id, user_id, acknowledged_at) \
+           SELECT $3, a.user_id, a.acknowledged_at \
+           FROM handbook_acknowledgements a JOIN open ON a.version_id = open.id \
+           WHERE NOT EXISTS (SELECT 1 FROM user_roles r \
+                             WHERE r.user_id = a.user_id AND r.role_code = ANY($4)) \
+           ON CONFLICT DO NOTHING \
+         ) \
+         UPDATE handbook_versions v SET requires_ack = true, \
+           ack_roles = ARRAY(SELECT x FROM unnest($4 || open.ack_roles) WITH ORDINALITY AS t (x, i) \
+                             WHERE x IS NOT NULL GROUP BY x ORDER BY min(i)) \
+         FROM open WHERE v.id = $3",
+    )
+    .bind::<BigInt, _>(new.document_id)
+    .bind::<Integer, _>(number)
+    .bind::<BigInt, _>(new.id)
+    .bind::<Array<Text>, _>(asked)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// Starts a draft as a copy of the newest published version.

@@ -1958,3 +1958,70 @@ async fn the_rounds_count_the_confirmations_of_those_concerned_now() {
     assert_eq!(row[1], "第 2 版");
     assert_eq!(row[2..], ["0", "0"], "confirmed of concerned: {row:?}");
 }
+
+#[tokio::test]
+async fn a_minor_revision_keeps_asking_those_who_never_confirmed_the_material_one() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    let material = [
+        ("requires_ack", "on"),
+        ("roles", "cs_specialist"),
+        ("roles", "cs_supervisor"),
+    ];
+    revise(
+        &app,
+        &admin,
+        id,
+        "1-2-1-1",
+        "私人名义",
+        "任何名义",
+        &material,
+    )
+    .await;
+    let mut conn = app.db().await;
+    let version = |n: i32| {
+        versions::table
+            .filter(versions::document_id.eq(id))
+            .filter(versions::number.eq(n))
+            .select(versions::id)
+    };
+    let v2: i64 = version(2).first(&mut conn).await.unwrap();
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let res = supervisor.post(&format!("/handbook/acks/{v2}"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // A typo fixed next, asking no one: the specialist who never confirmed the
+    // change is still asked; the supervisor who did is not asked again.
+    revise(&app, &admin, id, "1-2-1-1", "任何名义", "任何名义。", &[]).await;
+    let v3: i64 = version(3).first(&mut conn).await.unwrap();
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let (_, page) = specialist.page("/handbook").await;
+    assert!(text_of(&page, ".ack-banner").is_some(), "still asked");
+    let (_, page) = supervisor.page("/handbook").await;
+    assert!(text_of(&page, ".ack-banner").is_none(), "confirmed already");
+    let (_, report) = supervisor.page(&format!("/handbook/acks/{v3}")).await;
+    assert_eq!(
+        texts_of(&report, "tr.ack-no td:first-child"),
+        ["客服专员 陈静"]
+    );
+    assert_eq!(
+        texts_of(&report, "tr.ack-yes td:first-child"),
+        ["客服主管 李强"]
+    );
+    let res = specialist.post(&format!("/handbook/acks/{v3}"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = specialist.page("/handbook").await;
+    assert!(text_of(&page, ".ack-banner").is_none());
+
+    // Once everyone confirmed, a further fix asks no one.
+    revise(&app, &admin, id, "1-2-1-1", "任何名义。", "任何名义", &[]).await;
+    let requires: bool = versions::table
+        .filter(versions::document_id.eq(id))
+        .filter(versions::number.eq(4))
+        .select(versions::requires_ack)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(!requires);
+}
