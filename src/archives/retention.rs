@@ -221,7 +221,7 @@ pub async fn notify(
 ) -> anyhow::Result<String> {
     let today = config.day(now);
     let ahead_until = today + Duration::days(config.archive_notice_days);
-    let (ahead, due) = conn
+    let done = conn
         .transaction::<_, AppError, _>(async |conn| {
             let due = queries::claim_notices(conn, "due", None, today, DIGEST_MAX).await?;
             let ahead =
@@ -250,6 +250,11 @@ pub async fn notify(
                         None => keepers.push((k, vec![p])),
                     }
                 }
+            }
+            if keepers.is_empty() {
+                // No one keeps the archives now: nothing is marked announced,
+                // so the next run, once someone does, tells them.
+                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
             }
             let mut url = config.base_url.clone();
             url.set_path("/archives/due");
@@ -289,7 +294,13 @@ pub async fn notify(
             }
             Ok((ahead.len(), due.len()))
         })
-        .await?;
+        .await;
+    let (ahead, due) = match done {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
+            anyhow::bail!("no active archive keeper to announce retention dates to")
+        }
+        done => done?,
+    };
     Ok(crate::jobs::joined(&[
         crate::jobs::counted("announced_ahead", ahead),
         crate::jobs::counted("announced_due", due),

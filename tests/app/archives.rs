@@ -3559,3 +3559,57 @@ async fn the_demo_archive_loan_is_titled_as_the_site_titles_requests() {
     let title = text_of(&page, "h1").unwrap();
     assert!(title.contains(" · 借出 · 客服专员 陈静"), "{title}");
 }
+
+#[tokio::test]
+async fn papers_are_announced_only_once_someone_keeps_the_archives() {
+    use kefu::schema::archive_retention_notices;
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    let soon = years_ago(10, 20);
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "renovation_agreement",
+        "二十天后到期",
+        &soon,
+        None,
+    )
+    .await;
+    let keeper_active = async |active: bool| {
+        diesel::update(users::table.filter(users::username.eq(username(Role::ArchiveKeeper))))
+            .set(users::active.eq(active))
+            .execute(&mut app.db().await)
+            .await
+            .unwrap();
+    };
+    let notices = async || -> i64 {
+        archive_retention_notices::table
+            .count()
+            .get_result(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+
+    // The keeper has left and no one took over: the run says so, and marks
+    // nothing announced.
+    keeper_active(false).await;
+    let res =
+        kefu::archives::retention::notify(&mut app.db().await, at(today()), &app.config).await;
+    assert!(res.unwrap_err().to_string().contains("archive keeper"));
+    assert_eq!(notices().await, 0);
+
+    keeper_active(true).await;
+    kefu::archives::retention::notify(&mut app.db().await, at(today()), &app.config)
+        .await
+        .unwrap();
+    assert_eq!(notices().await, 1);
+    let to: Vec<String> = mail_outbox::table
+        .filter(mail_outbox::message.eq("archive_retention"))
+        .select(mail_outbox::to_addr)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(to, vec![mail_of(Role::ArchiveKeeper)]);
+}
