@@ -7,7 +7,7 @@
 //! ran out while earlier mails of the batch were sent (a slow relay) and another
 //! worker took over is left to that worker, never sent twice.
 use anyhow::Context;
-use diesel::sql_types::{BigInt, Double, Int4, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Double, Int4, Nullable, Text, Timestamptz};
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::RunQueryDsl;
 use lettre::message::{Mailbox, MultiPart};
@@ -15,8 +15,10 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::response::{Category, Code, Detail, Severity};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rand::Rng;
+use std::borrow::Cow;
 use std::time::Duration;
 
+use crate::approvals::links::hide_tokens;
 use crate::config::Config;
 use crate::db::Pool;
 
@@ -218,14 +220,25 @@ impl Worker {
             let mut conn = self.pool.get().await?;
             match result {
                 Ok(()) => {
+                    // Sent, an approval link's token has done its part here: the
+                    // stored copy keeps the mail without it (the approver's
+                    // mailbox has it; the database and its backups need not).
+                    let hidden = |body: &str| match hide_tokens(body) {
+                        Cow::Owned(b) => Some(b),
+                        Cow::Borrowed(_) => None,
+                    };
                     crate::db::cached(
                         diesel::sql_query(
                             "UPDATE mail_outbox SET status = 'sent', sent_at = now(), \
-                             locked_until = NULL, last_error = NULL \
+                             locked_until = NULL, last_error = NULL, \
+                             body_text = COALESCE($3, body_text), \
+                             body_html = COALESCE($4, body_html) \
                              WHERE id = $1 AND locked_until = $2",
                         )
                         .bind::<BigInt, _>(mail.id)
-                        .bind::<Timestamptz, _>(token),
+                        .bind::<Timestamptz, _>(token)
+                        .bind::<Nullable<Text>, _>(hidden(&mail.body_text))
+                        .bind::<Nullable<Text>, _>(hidden(&mail.body_html)),
                     )
                     .execute(&mut conn)
                     .await?;

@@ -292,6 +292,26 @@ async fn a_used_link_is_refused_and_says_who_decided_when() {
     assert!(!page.contains(r#"name="decision""#));
 }
 
+#[tokio::test]
+async fn a_sent_approval_mail_is_kept_without_its_links_token() {
+    let (_smtp, app, _e, link) = filed_and_mailed().await;
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    assert!(token.len() > 20, "{link}");
+    let (status, text, html): (String, String, String) = kefu::schema::mail_outbox::table
+        .filter(kefu::schema::mail_outbox::message.eq("approval_request"))
+        .select((
+            kefu::schema::mail_outbox::status,
+            kefu::schema::mail_outbox::body_text,
+            kefu::schema::mail_outbox::body_html,
+        ))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(status, "sent");
+    assert!(!text.contains(&token) && !html.contains(&token));
+    assert!(text.contains("/approvals/link/…"), "{text}");
+}
+
 /// A comment typed on the mailed link's page after the request was decided on
 /// the site comes back to copy, as on the site's own page.
 #[tokio::test]
