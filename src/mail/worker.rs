@@ -12,7 +12,6 @@ use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::RunQueryDsl;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::response::{Category, Code, Detail, Severity};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rand::Rng;
 use std::borrow::Cow;
@@ -305,7 +304,7 @@ impl Worker {
             .map_err(|e| Failure::Dead(format!("building the message: {e}")))?;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
-            Err(e) if refused_for_good(e.is_permanent(), e.status(), &e.to_string()) => {
+            Err(e) if refused_for_good(e.is_permanent(), &e.to_string()) => {
                 Err(Failure::Dead(e.to_string()))
             }
             Err(e) => Err(Failure::Retry(e.to_string())),
@@ -333,84 +332,54 @@ impl Worker {
     }
 }
 
-/// Whether a refusal ends this one mail: a permanent one about its recipient's
-/// mailbox (550–553: no such mailbox, not here, full, bad name). Other
-/// permanent refusals are the server's or kefu's set-up (a refused sign-in, a
-/// relay or a sender denied by policy, 5.7.x) and would refuse every mail
-/// alike until someone mends it: those are retried with the rest, with the
-/// error on the mail's admin page.
-fn refused_for_good(permanent: bool, code: Option<Code>, text: &str) -> bool {
-    let mailbox = code.is_some_and(|c| {
-        c.severity == Severity::PermanentNegativeCompletion
-            && c.category == Category::MailSystem
-            && matches!(
-                c.detail,
-                Detail::Zero | Detail::One | Detail::Two | Detail::Three
-            )
-    });
-    permanent && mailbox && !text.contains(" 5.7.")
+/// Whether a refusal ends this one mail: a permanent one whose enhanced status
+/// names the recipient's address or mailbox (5.1.1 no such user, 5.1.2 no such
+/// domain, 5.1.3 bad address, 5.1.6 moved, 5.1.10 null MX, 5.2.1 disabled,
+/// 5.2.2 full). Any other refusal may be of the server's or kefu's set-up (a
+/// refused sign-in, the sender refused, relaying denied) and would refuse every
+/// mail alike until someone mends it: those are retried with the rest (at most
+/// [`MAX_ATTEMPTS`] times), with the error on the mail's admin page.
+fn refused_for_good(permanent: bool, text: &str) -> bool {
+    const RECIPIENT: [&str; 7] = [
+        "5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1", "5.2.2",
+    ];
+    let enhanced = text
+        .split(|c: char| c.is_whitespace() || c == ':')
+        .find(|w| {
+            let parts: Vec<&str> = w.split('.').collect();
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        });
+    permanent && enhanced.is_some_and(|e| RECIPIENT.contains(&e))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn code(s: &str) -> Option<Code> {
-        let d: Vec<u8> = s.bytes().map(|b| b - b'0').collect();
-        let severity = match d[0] {
-            5 => Severity::PermanentNegativeCompletion,
-            _ => Severity::TransientNegativeCompletion,
-        };
-        let category = match d[1] {
-            5 => Category::MailSystem,
-            3 => Category::Unspecified3,
-            _ => Category::Information,
-        };
-        let detail = match d[2] {
-            0 => Detail::Zero,
-            1 => Detail::One,
-            2 => Detail::Two,
-            3 => Detail::Three,
-            4 => Detail::Four,
-            _ => Detail::Five,
-        };
-        Some(Code::new(severity, category, detail))
-    }
-
     #[test]
-    fn only_a_mailbox_refusal_ends_a_mail() {
+    fn only_a_refusal_of_the_recipient_ends_a_mail() {
         let cases = [
+            ("permanent error (550): 5.1.1 mailbox unavailable", true),
+            ("permanent error (552): 5.2.2 mailbox full", true),
+            ("permanent error (554): 5.1.10 null MX", true),
             (
-                "550",
-                "permanent error (550): 5.1.1 mailbox unavailable",
-                true,
-            ),
-            (
-                "553",
-                "permanent error (553): mailbox name not allowed",
-                true,
-            ),
-            (
-                "550",
-                "permanent error (550): 5.7.1 sender not allowed",
+                "permanent error (553): 5.1.8 sender domain not found",
                 false,
             ),
-            (
-                "554",
-                "permanent error (554): 5.7.1 relay access denied",
-                false,
-            ),
-            (
-                "535",
-                "permanent error (535): 5.7.8 authentication failed",
-                false,
-            ),
-            ("554", "permanent error (554): transaction failed", false),
+            ("permanent error (550): 5.7.1 sender not allowed", false),
+            ("permanent error (554): 5.7.1 relay access denied", false),
+            ("permanent error (535): 5.7.8 authentication failed", false),
+            ("permanent error (550): relay not permitted", false),
         ];
-        for (c, text, dead) in cases {
-            assert_eq!(refused_for_good(true, code(c), text), dead, "{c} {text}");
+        for (text, dead) in cases {
+            assert_eq!(refused_for_good(true, text), dead, "{text}");
         }
-        assert!(!refused_for_good(false, code("450"), "mailbox busy"));
-        assert!(!refused_for_good(true, None, "connection refused"));
+        assert!(!refused_for_good(
+            false,
+            "transient error (450): 4.2.1 busy"
+        ));
     }
 }

@@ -422,6 +422,19 @@ async fn a_refusal_of_the_servers_set_up_is_retried_not_given_up() {
         .unwrap();
     assert!(error.unwrap().contains("sender not allowed"));
 
+    // A sender's domain the relay does not know: 553, and still kefu's set-up.
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(url);
+        c.mail_from = "unknown-sender@kefu.example.com".into();
+    })
+    .await;
+    queue(&app, 1, "staff@example.com").await;
+    worker(&app).drain().await.unwrap();
+    assert_eq!(count(&app, "dead").await, 0);
+    assert_eq!(count(&app, "pending").await, 1);
+
     let smtp = SmtpServer::start();
     let url = smtp.url();
     let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;

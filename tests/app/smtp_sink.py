@@ -8,7 +8,7 @@ Message-ID, envelope recipients, header names, decoded subject and the plain-tex
 and HTML parts. Recipients starting with "reject" are refused with 550 (no such
 mailbox), those starting with "relay" with 554 5.7.1 (relaying denied: the
 server's set-up, not the mailbox); a sender starting with "refused" is refused
-with 550 5.7.1; recipients starting with "slow" are answered after 0.7 s (a slow
+with 550 5.7.1, one starting with "unknown" with 553 5.1.8; recipients starting with "slow" are answered after 0.7 s (a slow
 relay).
 """
 import asyncio
@@ -30,6 +30,8 @@ class Handler:
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if address.lower().startswith("refused"):
             return "550 5.7.1 sender not allowed"
+        if address.lower().startswith("unknown"):
+            return "553 5.1.8 sender domain not found"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
