@@ -847,6 +847,17 @@ pub async fn acknowledge(
     if !concerned {
         return Err(AppError::Forbidden);
     }
+    // A page read before a newer version came out: that one is in force (and
+    // carries this round), so it is the one to read and confirm.
+    let current = queries::latest_published(&mut conn, version.document_id).await?;
+    if let Some(current) = current.filter(|c| c.id != version.id) {
+        flash(&session, Tone::Warn, page.t("handbook.ack.newer"));
+        return Ok(see_other(&format!(
+            "/handbook/{}/v/{}",
+            current.document_id,
+            current.number_or_zero()
+        )));
+    }
     let meta = page.meta();
     let user_id = user.id;
     conn.transaction::<_, AppError, _>(async |conn| {

@@ -2009,6 +2009,14 @@ async fn a_minor_revision_keeps_asking_those_who_never_confirmed_the_material_on
         texts_of(&report, "tr.ack-yes td:first-child"),
         ["客服主管 李强"]
     );
+    // A page read before the fix confirms the version in force instead.
+    let res = specialist.post(&format!("/handbook/acks/{v2}"), &[]).await;
+    assert_eq!(location(&res), format!("/handbook/{id}/v/3"));
+    let (_, page) = specialist.page(&location(&res)).await;
+    assert!(text_of(&page, ".flash-warn")
+        .unwrap()
+        .contains("已有新版本"));
+    assert!(text_of(&page, ".ack-banner").is_some(), "not confirmed yet");
     let res = specialist.post(&format!("/handbook/acks/{v3}"), &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = specialist.page("/handbook").await;
