@@ -104,11 +104,11 @@
 // One submit per click: a second click while the first submit is on its way sends
 // nothing, so the page that comes back says what the first one did rather than
 // that it was done already. Shown again (the back button), or a few seconds later
-// (an answer that leaves the page as it is, such as a download), the form sends
-// again.
+// (a slow answer, or one that leaves the page as it is), the form sends again.
 (function () {
   'use strict';
   var AGAIN_AFTER_MS = 5000;
+  var timers = [];
   var ready = function (form) {
     form.removeAttribute('data-sending');
   };
@@ -120,11 +120,13 @@
       return;
     }
     form.setAttribute('data-sending', '');
-    setTimeout(function () {
+    timers.push(setTimeout(function () {
       ready(form);
-    }, AGAIN_AFTER_MS);
+    }, AGAIN_AFTER_MS));
   });
   window.addEventListener('pageshow', function () {
+    timers.forEach(clearTimeout);
+    timers = [];
     Array.prototype.forEach.call(document.querySelectorAll('form[data-sending]'), ready);
   });
 })();
