@@ -1099,7 +1099,7 @@ async fn a_half_day_off_is_on_leave_only_for_the_meetings_in_that_half() {
     let employee_id = crate::approvals::user_id(&app, "employee")
         .await
         .to_string();
-    // Off from this afternoon to tomorrow noon.
+    // Off this afternoon.
     let res = supervisor
         .submit(
             "/leave/record",
