@@ -740,50 +740,49 @@ pub struct AckRound {
     pub current: bool,
 }
 
-/// Every round (a version that asked for acknowledgement): `concerned` counts the
-/// active holders of its roles, `confirmed` those of them who confirmed (as
-/// [`ack_missing`]: not people since gone or moved), `current` whether it is
-/// its document's latest published version.
+/// The published versions that asked for acknowledgement, as [`AckRound`]s:
+/// `concerned` counts the active holders of their roles, `confirmed` those of
+/// them who confirmed (not people since gone or moved), `current` whether it is
+/// its document's latest published version; then `$tail` (more conditions, the
+/// order, the limit).
+macro_rules! ack_rounds_where {
+    ($tail:literal) => {
+        concat!(
+            "SELECT v.id AS version_id, v.document_id, v.title, v.number, \
+               c.concerned, c.confirmed, \
+               v.number = (SELECT max(w.number) FROM handbook_versions w \
+                           WHERE w.document_id = v.document_id AND w.status = 'published') AS current \
+             FROM handbook_versions v \
+             CROSS JOIN LATERAL ( \
+               SELECT count(*) AS concerned, count(a.user_id) AS confirmed \
+               FROM users u \
+               LEFT JOIN handbook_acknowledgements a ON a.user_id = u.id AND a.version_id = v.id \
+               WHERE u.active AND EXISTS (SELECT 1 FROM user_roles r \
+                     WHERE r.user_id = u.id AND r.role_code = ANY(v.ack_roles))) c \
+             WHERE v.status = 'published' AND v.requires_ack ",
+            $tail
+        )
+    };
+}
+
+/// Every round, newest first.
 pub async fn ack_rounds(conn: &mut AsyncPgConnection) -> QueryResult<Vec<AckRound>> {
-    diesel::sql_query(
-        "SELECT v.id AS version_id, v.document_id, v.title, v.number, \
-           c.concerned, c.confirmed, \
-           v.number = (SELECT max(w.number) FROM handbook_versions w \
-                       WHERE w.document_id = v.document_id AND w.status = 'published') AS current \
-         FROM handbook_versions v \
-         CROSS JOIN LATERAL ( \
-           SELECT count(*) AS concerned, count(a.user_id) AS confirmed \
-           FROM users u \
-           LEFT JOIN handbook_acknowledgements a ON a.user_id = u.id AND a.version_id = v.id \
-           WHERE u.active AND EXISTS (SELECT 1 FROM user_roles r \
-                 WHERE r.user_id = u.id AND r.role_code = ANY(v.ack_roles))) c \
-         WHERE v.status = 'published' AND v.requires_ack \
-         ORDER BY v.published_at DESC, v.id DESC LIMIT 100",
-    )
+    diesel::sql_query(ack_rounds_where!(
+        "ORDER BY v.published_at DESC, v.id DESC LIMIT 100"
+    ))
     .load(conn)
     .await
 }
 
-/// The current published versions some active holder of their roles has not
-/// confirmed yet, newest first, at most `limit`: `concerned` counts those
-/// holders, `confirmed` those of them who confirmed (not people since gone).
+/// The current rounds some active holder of their roles has not confirmed yet,
+/// newest first, at most `limit`.
 pub async fn ack_missing(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<AckRound>> {
-    diesel::sql_query(
-        "SELECT v.id AS version_id, v.document_id, v.title, v.number, \
-           c.concerned, c.confirmed, true AS current \
-         FROM handbook_versions v \
-         CROSS JOIN LATERAL ( \
-           SELECT count(*) AS concerned, count(a.user_id) AS confirmed \
-           FROM users u \
-           LEFT JOIN handbook_acknowledgements a ON a.user_id = u.id AND a.version_id = v.id \
-           WHERE u.active AND EXISTS (SELECT 1 FROM user_roles r \
-                 WHERE r.user_id = u.id AND r.role_code = ANY(v.ack_roles))) c \
-         WHERE v.status = 'published' AND v.requires_ack \
-           AND v.number = (SELECT max(w.number) FROM handbook_versions w \
-                           WHERE w.document_id = v.document_id AND w.status = 'published') \
-           AND c.confirmed < c.concerned \
-         ORDER BY v.published_at DESC, v.id DESC LIMIT $1",
-    )
+    diesel::sql_query(ack_rounds_where!(
+        "AND v.number = (SELECT max(w.number) FROM handbook_versions w \
+                         WHERE w.document_id = v.document_id AND w.status = 'published') \
+         AND c.confirmed < c.concerned \
+         ORDER BY v.published_at DESC, v.id DESC LIMIT $1"
+    ))
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await
