@@ -938,16 +938,13 @@ async fn the_keeper_gets_one_digest_ahead_and_one_on_the_day_never_twice_and_not
     );
 }
 
-#[tokio::test]
-async fn a_keeper_hears_only_of_the_papers_of_the_projects_they_serve() {
-    use crate::by_project::{add_user, serve, two_projects};
-    let app = TestApp::spawn().await;
-    let keeper = app.login_as(Role::ArchiveKeeper).await;
-    let archive = open_archive(&app, &keeper, "王小明", false).await;
+/// 王小明's archive with one paper reaching its retention date in twenty days.
+async fn paper_due_in_twenty_days(app: &TestApp, keeper: &Browser) {
+    let archive = open_archive(app, keeper, "王小明", false).await;
     let soon = years_ago(10, 20);
     file_doc(
-        &app,
-        &keeper,
+        app,
+        keeper,
         archive,
         "renovation_agreement",
         "二十天后到期",
@@ -955,6 +952,14 @@ async fn a_keeper_hears_only_of_the_papers_of_the_projects_they_serve() {
         None,
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_keeper_hears_only_of_the_papers_of_the_projects_they_serve() {
+    use crate::by_project::{add_user, serve, two_projects};
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    paper_due_in_twenty_days(&app, &keeper).await;
     // 王小明 lives in 碧水花园. The keeper serves every project; a second keeper
     // serves 翠湖苑 only.
     let (_, cuihu) = two_projects(&app).await;
@@ -3565,18 +3570,7 @@ async fn papers_are_announced_only_once_someone_keeps_the_archives() {
     use kefu::schema::archive_retention_notices;
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
-    let archive = open_archive(&app, &keeper, "王小明", false).await;
-    let soon = years_ago(10, 20);
-    file_doc(
-        &app,
-        &keeper,
-        archive,
-        "renovation_agreement",
-        "二十天后到期",
-        &soon,
-        None,
-    )
-    .await;
+    paper_due_in_twenty_days(&app, &keeper).await;
     let keeper_active = async |active: bool| {
         diesel::update(users::table.filter(users::username.eq(username(Role::ArchiveKeeper))))
             .set(users::active.eq(active))

@@ -24,6 +24,17 @@ async fn doc_id(app: &TestApp, source_key: &str) -> i64 {
         .unwrap()
 }
 
+/// The id of document `id`'s version `number`.
+async fn version_id(app: &TestApp, id: i64, number: i32) -> i64 {
+    versions::table
+        .filter(versions::document_id.eq(id))
+        .filter(versions::number.eq(number))
+        .select(versions::id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap()
+}
+
 async fn version_count(app: &TestApp) -> i64 {
     let mut conn = app.db().await;
     versions::table.count().get_result(&mut conn).await.unwrap()
@@ -531,13 +542,7 @@ async fn those_asked_to_acknowledge_are_mailed_once_then_reminded_daily_until_th
     )
     .await;
     let mut conn = app.db().await;
-    let version_id: i64 = versions::table
-        .filter(versions::document_id.eq(id))
-        .filter(versions::number.eq(2))
-        .select(versions::id)
-        .first(&mut conn)
-        .await
-        .unwrap();
+    let version_id = version_id(&app, id, 2).await;
     let asked = |role: Role| {
         smtp.to(&mail_of(role))
             .into_iter()
@@ -612,13 +617,7 @@ async fn an_acknowledgement_round_asks_until_confirmed_and_the_report_shows_who(
     )
     .await;
     let mut conn = app.db().await;
-    let version_id: i64 = versions::table
-        .filter(versions::document_id.eq(id))
-        .filter(versions::number.eq(2))
-        .select(versions::id)
-        .first(&mut conn)
-        .await
-        .unwrap();
+    let version_id = version_id(&app, id, 2).await;
     let specialist = app.login_as(Role::CsSpecialist).await;
     let employee = app.login_as(Role::Employee).await;
 
@@ -1932,13 +1931,7 @@ async fn the_rounds_count_the_confirmations_of_those_concerned_now() {
     let extra = [("requires_ack", "on"), ("roles", "cs_specialist")];
     revise(&app, &admin, id, "1-2-1-1", "私人名义", "任何名义", &extra).await;
     let mut conn = app.db().await;
-    let version_id: i64 = versions::table
-        .filter(versions::document_id.eq(id))
-        .filter(versions::number.eq(2))
-        .select(versions::id)
-        .first(&mut conn)
-        .await
-        .unwrap();
+    let version_id = version_id(&app, id, 2).await;
     let specialist = app.login_as(Role::CsSpecialist).await;
     let res = specialist
         .post(&format!("/handbook/acks/{version_id}"), &[])
@@ -1980,13 +1973,7 @@ async fn a_minor_revision_keeps_asking_those_who_never_confirmed_the_material_on
     )
     .await;
     let mut conn = app.db().await;
-    let version = |n: i32| {
-        versions::table
-            .filter(versions::document_id.eq(id))
-            .filter(versions::number.eq(n))
-            .select(versions::id)
-    };
-    let v2: i64 = version(2).first(&mut conn).await.unwrap();
+    let v2 = version_id(&app, id, 2).await;
     let supervisor = app.login_as(Role::CsSupervisor).await;
     let res = supervisor.post(&format!("/handbook/acks/{v2}"), &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -1994,7 +1981,7 @@ async fn a_minor_revision_keeps_asking_those_who_never_confirmed_the_material_on
     // A typo fixed next, asking no one: the specialist who never confirmed the
     // change is still asked; the supervisor who did is not asked again.
     revise(&app, &admin, id, "1-2-1-1", "任何名义", "任何名义。", &[]).await;
-    let v3: i64 = version(3).first(&mut conn).await.unwrap();
+    let v3 = version_id(&app, id, 3).await;
     let specialist = app.login_as(Role::CsSpecialist).await;
     let (_, page) = specialist.page("/handbook").await;
     assert!(text_of(&page, ".ack-banner").is_some(), "still asked");

@@ -202,17 +202,23 @@ test('a register filed late says so, and the next one starts empty and is filed 
   await page.context().close();
 });
 
-test('Enter in the fine of a breach confirms it, never dismisses it', async () => {
+/** A breach of `clause` by 员工 赵磊 the supervisor records; its page's address. */
+async function recordBreach(clause, details) {
   const supervisor = await newPage();
   await signIn(supervisor, kefu.base, 'supervisor');
   await supervisor.goto(`${kefu.base}/violations/new`);
   await supervisor.selectOption('#f-employee', { label: '员工 赵磊' });
-  await supervisor.selectOption('#f-clause', '办公环境管理规定 3');
-  await supervisor.fill('#f-details', '下班未关电脑');
+  await supervisor.selectOption('#f-clause', clause);
+  await supervisor.fill('#f-details', details);
   await Promise.all([supervisor.waitForNavigation(), supervisor.click('button.primary')]);
   const breach = supervisor.url();
   assert.match(breach, /\/violations\/\d+$/);
   await supervisor.context().close();
+  return breach;
+}
+
+test('Enter in the fine of a breach confirms it, never dismisses it', async () => {
+  const breach = await recordBreach('办公环境管理规定 3', '下班未关电脑');
 
   const manager = await newPage();
   await signIn(manager, kefu.base, 'manager');
@@ -229,16 +235,7 @@ test('Enter in the fine of a breach confirms it, never dismisses it', async () =
 });
 
 test('a double click on Confirm confirms the breach once and says so', async () => {
-  const supervisor = await newPage();
-  await signIn(supervisor, kefu.base, 'supervisor');
-  await supervisor.goto(`${kefu.base}/violations/new`);
-  await supervisor.selectOption('#f-employee', { label: '员工 赵磊' });
-  await supervisor.selectOption('#f-clause', '日常管理 1(9)');
-  await supervisor.fill('#f-details', '上班时间看小说');
-  await Promise.all([supervisor.waitForNavigation(), supervisor.click('button.primary')]);
-  const breach = supervisor.url();
-  assert.match(breach, /\/violations\/\d+$/);
-  await supervisor.context().close();
+  const breach = await recordBreach('日常管理 1(9)', '上班时间看小说');
 
   const manager = await newPage();
   await signIn(manager, kefu.base, 'manager');
