@@ -13,7 +13,10 @@
 //!
 //! Without a listening connection (not yet connected, or the connection broke)
 //! nothing counts as current: callers read the database every time, and the
-//! reconnect makes everything loaded before it stale.
+//! reconnect makes everything loaded before it stale. A connection that goes
+//! silent without closing counts as broken once it fails to answer the
+//! listener's [`Heartbeat`]: asked every 30 s while idle, and at once when a
+//! write's own notice did not come back.
 //!
 //! A write made through this instance waits, before its response leaves, until
 //! the instance has seen its own notices ([`Changes::wrote`]): it sends a `sync`
@@ -65,6 +68,8 @@ struct Inner {
     /// wake-up for those waiting for one ([`Changes::wrote`], [`Changes::settle`]).
     synced: AtomicU64,
     sync_seen: tokio::sync::Notify,
+    /// Asks the listener to check its connection at once ([`Heartbeat`]).
+    check_now: tokio::sync::Notify,
 }
 
 /// What this instance knows of recent changes. Cheap to clone: every clone is the
@@ -204,6 +209,8 @@ impl Changes {
         };
         if !synced {
             self.everyone();
+            // The listener's connection may have gone silent.
+            self.0.check_now.notify_one();
         }
     }
 
@@ -469,13 +476,39 @@ where
     }
 }
 
+/// How the listener makes sure its connection still carries notices: a
+/// connection can go silent without closing (a firewall dropping an idle
+/// connection, a database host gone away), and a silent listener would leave
+/// kept pages stale for good.
+#[derive(Clone, Copy, Debug)]
+pub struct Heartbeat {
+    /// How often the listener asks its connection for an answer while idle.
+    pub every: Duration,
+    /// How long it waits for one before it connects again.
+    pub within: Duration,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Heartbeat {
+            every: Duration::from_secs(30),
+            within: Duration::from_secs(10),
+        }
+    }
+}
+
 /// Listens for notices on a connection of its own for as long as the runtime
 /// runs, reconnecting after a break.
 pub fn spawn_listener(database_url: String, changes: Changes) {
+    spawn_listener_with(database_url, changes, Heartbeat::default());
+}
+
+/// As [`spawn_listener`], checking the connection as `heartbeat` says.
+pub fn spawn_listener_with(database_url: String, changes: Changes, heartbeat: Heartbeat) {
     tokio::spawn(async move {
         let mut pause = Duration::from_millis(200);
         loop {
-            match listen(&database_url, &changes).await {
+            match listen(&database_url, &changes, heartbeat).await {
                 Ok(()) => tracing::warn!("change notices: the connection closed"),
                 Err(e) => tracing::warn!(error = %e, "change notices: no connection"),
             }
@@ -486,10 +519,12 @@ pub fn spawn_listener(database_url: String, changes: Changes) {
     });
 }
 
-async fn listen(database_url: &str, changes: &Changes) -> Result<(), tokio_postgres::Error> {
+async fn listen(database_url: &str, changes: &Changes, heartbeat: Heartbeat) -> anyhow::Result<()> {
     use futures_util::StreamExt;
-    let (client, mut connection) =
-        tokio_postgres::connect(database_url, tokio_postgres::NoTls).await?;
+    let connect = tokio_postgres::connect(database_url, tokio_postgres::NoTls);
+    let (client, mut connection) = tokio::time::timeout(heartbeat.within, connect)
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer within {:?}", heartbeat.within))??;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let driver = tokio::spawn(async move {
         let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -506,18 +541,56 @@ async fn listen(database_url: &str, changes: &Changes) -> Result<(), tokio_postg
         }
         Ok(())
     });
-    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    // A silent connection never ends its driver: stop it whichever way this ends.
+    let _driver_stops = DropAbort(driver.abort_handle());
+    let within = heartbeat.within;
+    answers(&client, &format!("LISTEN {CHANNEL}"), within).await?;
     changes.set_live(true);
-    while let Some(payload) = rx.recv().await {
-        match parse(&payload) {
-            Some(notice) => changes.apply(notice),
-            None => tracing::warn!(payload, "change notices: unknown notice"),
+    let mut beat = tokio::time::interval_at(
+        tokio::time::Instant::now() + heartbeat.every,
+        heartbeat.every,
+    );
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            payload = rx.recv() => {
+                let Some(payload) = payload else { break };
+                match parse(&payload) {
+                    Some(notice) => changes.apply(notice),
+                    None => tracing::warn!(payload, "change notices: unknown notice"),
+                }
+                beat.reset();
+            }
+            _ = beat.tick() => answers(&client, "", within).await?,
+            // A write waited for its own notice in vain: ask now.
+            _ = changes.0.check_now.notified() => answers(&client, "", within).await?,
         }
     }
     drop(client);
     match driver.await {
-        Ok(result) => result,
+        Ok(result) => result.map_err(anyhow::Error::from),
         Err(_) => Ok(()),
+    }
+}
+
+/// Runs `query` on the listener's connection, which must answer `within`.
+async fn answers(
+    client: &tokio_postgres::Client,
+    query: &str,
+    within: Duration,
+) -> anyhow::Result<()> {
+    match tokio::time::timeout(within, client.batch_execute(query)).await {
+        Ok(done) => done.map_err(anyhow::Error::from),
+        Err(_) => Err(anyhow::anyhow!("no answer within {within:?}")),
+    }
+}
+
+/// Aborts a task when dropped.
+struct DropAbort(tokio::task::AbortHandle);
+
+impl Drop for DropAbort {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -173,3 +173,124 @@ async fn an_inbox_kept_on_another_instance_follows_filing_editing_renaming_and_d
         Some("没有等待您审批的申请。")
     );
 }
+
+/// A TCP relay between the app and PostgreSQL whose connections so far can be
+/// made to go silent (nothing passes, nothing closes), as when a firewall drops
+/// an idle connection; connections made later pass again.
+struct Relay {
+    url: String,
+    open: std::sync::Arc<std::sync::Mutex<Vec<std::sync::Arc<std::sync::atomic::AtomicBool>>>>,
+}
+
+impl Relay {
+    async fn start(db_url: &str) -> Relay {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut url = url::Url::parse(db_url).unwrap();
+        let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        url.set_port(Some(listener.local_addr().unwrap().port()))
+            .unwrap();
+        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let conns = open.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let server = tokio::net::TcpStream::connect(&target).await.unwrap();
+                let silent = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                conns.lock().unwrap().push(silent.clone());
+                let (client_in, client_out) = client.into_split();
+                let (server_in, server_out) = server.into_split();
+                for (mut from, mut to) in [(client_in, server_out), (server_in, client_out)] {
+                    let silent = silent.clone();
+                    tokio::spawn(async move {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        loop {
+                            let n = match from.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => n,
+                            };
+                            if std::sync::atomic::AtomicBool::load(
+                                &silent,
+                                std::sync::atomic::Ordering::SeqCst,
+                            ) {
+                                // Holds both ends open and passes nothing on.
+                                std::future::pending::<()>().await;
+                            }
+                            if to.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            }
+        });
+        Relay {
+            url: url.to_string(),
+            open,
+        }
+    }
+
+    /// Every connection made so far passes nothing from now on.
+    fn silence(&self) {
+        for silent in self.open.lock().unwrap().iter() {
+            silent.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// Waits up to `within` for `changes` to stop counting anything as current.
+async fn stops_keeping(changes: &kefu::db::changes::Changes, within: std::time::Duration) -> bool {
+    tokio::time::timeout(within, async {
+        while changes.begin().is_some() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn a_listener_whose_connection_went_silent_connects_again_at_its_next_heartbeat() {
+    let app = TestApp::spawn().await;
+    let relay = Relay::start(&app.db_url).await;
+    let changes = kefu::db::changes::Changes::default();
+    let heartbeat = kefu::db::changes::Heartbeat {
+        every: std::time::Duration::from_millis(200),
+        within: std::time::Duration::from_millis(500),
+    };
+    kefu::db::changes::spawn_listener_with(relay.url.clone(), changes.clone(), heartbeat);
+    changes.settle(&app.db_url).await.unwrap();
+
+    relay.silence();
+
+    assert!(
+        stops_keeping(&changes, std::time::Duration::from_secs(5)).await,
+        "the silent connection still counts as live"
+    );
+    // Connected again through the relay: notices arrive once more.
+    changes.settle(&app.db_url).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_write_whose_notice_did_not_come_back_has_the_listener_check_its_connection() {
+    let app = TestApp::spawn().await;
+    let relay = Relay::start(&app.db_url).await;
+    let changes = kefu::db::changes::Changes::default();
+    // No heartbeat while the test runs: only the write makes the listener ask.
+    let heartbeat = kefu::db::changes::Heartbeat {
+        every: std::time::Duration::from_secs(3600),
+        within: std::time::Duration::from_millis(500),
+    };
+    kefu::db::changes::spawn_listener_with(relay.url.clone(), changes.clone(), heartbeat);
+    changes.settle(&app.db_url).await.unwrap();
+    relay.silence();
+    let loaded = changes.begin().expect("live before the write");
+
+    changes.wrote(&kefu::db::Reader::new(&app.db_url)).await;
+
+    assert!(!changes.current(loaded, 1), "kept values count as stale");
+    assert!(
+        stops_keeping(&changes, std::time::Duration::from_secs(5)).await,
+        "the listener did not notice its silent connection"
+    );
+    changes.settle(&app.db_url).await.unwrap();
+}
