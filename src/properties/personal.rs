@@ -94,9 +94,18 @@ fn mask(s: &str, head: usize, tail: usize) -> String {
     )
 }
 
-/// 110105199003071234 → 110***********1234
+/// 110105199003071234 → 110***********1234, E12345678 → *******78.
+///
+/// The ends show only as far as most of the number stays hidden: a resident ID
+/// number (18 characters, the old 15) its first three and last four, a passport
+/// or travel permit (8 to 14) its last two, anything shorter nothing.
 pub fn mask_id(id: &str) -> String {
-    mask(id, 3, 4)
+    let (head, tail) = match id.chars().count() {
+        15.. => (3, 4),
+        8..=14 => (0, 2),
+        _ => (0, 0),
+    };
+    mask(id, head, tail)
 }
 
 /// 13812345678 → 138****5678, 010-12345678 → 010-****5678, 8888 6666 → **** **66.
@@ -250,6 +259,10 @@ mod tests {
     #[test]
     fn masking_keeps_only_the_ends() {
         assert_eq!(mask_id("11010519491231002X"), "110***********002X");
+        assert_eq!(mask_id("E12345678"), "*******78", "a passport");
+        assert_eq!(mask_id("12345678"), "******78", "a Taiwan permit");
+        assert_eq!(mask_id("H1234567890"), "*********90", "a home-return permit");
+        assert_eq!(mask_id("A12345"), "******");
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_phone("123"), "***");
     }

@@ -618,6 +618,25 @@ async fn a_resident_id_is_checked_and_shown_masked() {
     );
     assert_eq!(value_of(&body, "#f-name").unwrap(), "王晓明");
     assert_eq!(count(&app, "residents").await, 1);
+
+    // A passport number is short: it shows its last two characters only.
+    let passport = b
+        .submit(
+            &room,
+            &format!("{room}/residents"),
+            &[
+                ("kind", "tenant"),
+                ("name", "John Smith"),
+                ("phone", ""),
+                ("id_type", "passport"),
+                ("id_number", "E12345678"),
+            ],
+        )
+        .await;
+    assert_eq!(passport.status(), StatusCode::SEE_OTHER);
+    let (_, page) = b.page(&room).await;
+    assert!(page.contains("*******78"), "{page}");
+    assert!(!page.contains("E12") && !page.contains("345678"));
 }
 
 #[tokio::test]
