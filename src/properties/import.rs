@@ -144,6 +144,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReadError> {
         }
         let text = match Data::from(c.get_value().clone()) {
             Data::Empty => continue,
+            // Excel keeps 15 significant digits: a longer number (an ID number
+            // typed into a cell not formatted as text) has lost its last ones.
+            // Written as Excel shows it, so that the row's check names it.
+            Data::Float(f) if f.abs() >= 1e15 => format!("{f:E}"),
             Data::Float(f) if f.fract() == 0.0 => format!("{}", f as i64),
             other => cell(&other.to_string()),
         };
@@ -167,6 +171,13 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReadError> {
         line[col] = text;
     }
     Ok(rows)
+}
+
+/// Whether a cell holds a number too long for a spreadsheet to keep, in the
+/// way Excel writes one (`1.10105E+17`, in a CSV it saved too): its last digits
+/// are gone.
+fn lost_digits(cell: &str) -> bool {
+    cell.contains(['E', 'e']) && cell.parse::<f64>().is_ok_and(|f| f.abs() >= 1e15)
 }
 
 /// Unpacks every part of the workbook without keeping it, refusing one that
@@ -369,6 +380,10 @@ pub fn check(
             let id_raw = get(Column::IdNumber);
             let id_number = match (it, id_raw.is_empty()) {
                 (_, true) => Some(String::new()),
+                _ if lost_digits(&id_raw) => {
+                    err("properties.import.id_as_number");
+                    None
+                }
                 (Some("resident_id"), false) => match personal::check_resident_id(&id_raw, today) {
                     Ok(id) => Some(id),
                     Err(e) => {

@@ -261,7 +261,11 @@ mod tests {
         assert_eq!(mask_id("11010519491231002X"), "110***********002X");
         assert_eq!(mask_id("E12345678"), "*******78", "a passport");
         assert_eq!(mask_id("12345678"), "******78", "a Taiwan permit");
-        assert_eq!(mask_id("H1234567890"), "*********90", "a home-return permit");
+        assert_eq!(
+            mask_id("H1234567890"),
+            "*********90",
+            "a home-return permit"
+        );
         assert_eq!(mask_id("A12345"), "******");
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_phone("123"), "***");

@@ -248,6 +248,58 @@ async fn an_xlsx_room_list_is_read_too() {
     assert_eq!(room, ("2".into(), 12, "1201".into()));
 }
 
+#[tokio::test]
+async fn an_id_number_excel_stored_as_a_number_is_named_not_imported_short_of_its_digits() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "金色家园").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    let header = [
+        "栋号",
+        "单元",
+        "楼层",
+        "房号",
+        "住户类型",
+        "住户姓名",
+        "证件类型",
+        "证件号码",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["1", "1", "3", "301", "业主", "王小明", "身份证"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    // 110105198001011000 is what Excel keeps of 110105198001011234 typed
+    // into a number cell, and its check digit happens to pass.
+    ws.write_number(1, 7, 110_105_198_001_011_000.0).unwrap();
+
+    let res = upload(&b, project, "rooms.xlsx", book.save_to_buffer().unwrap()).await;
+
+    let (_, preview) = b.page(&location(&res)).await;
+    let doc = scraper::Html::parse_document(&preview);
+    let bad_row = doc
+        .select(&scraper::Selector::parse("tr.row-error").unwrap())
+        .next()
+        .expect("the row is marked")
+        .text()
+        .collect::<String>();
+    assert!(bad_row.contains("证件号码被 Excel 存成了数字"), "{bad_row}");
+    assert!(!preview.contains("确认导入"), "no commit button");
+
+    // Excel's CSV of the same cell.
+    let csv = "栋号,单元,楼层,房号,住户类型,住户姓名,证件类型,证件号码\n\
+               1,1,3,301,业主,王小明,身份证,1.10105E+17\n";
+
+    let res = upload(&b, project, "rooms.csv", csv.as_bytes().to_vec()).await;
+    let (_, preview) = b.page(&location(&res)).await;
+    assert!(preview.contains("证件号码被 Excel 存成了数字"));
+}
+
 /// A room list workbook: the header in `top` (0-based), then the given rows.
 fn workbook(top: u32, rows: &[[&str; 4]]) -> rust_xlsxwriter::Workbook {
     let mut book = rust_xlsxwriter::Workbook::new();
