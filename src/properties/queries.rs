@@ -531,7 +531,28 @@ pub async fn commit_rows(
         .iter()
         .map(|(id, b, u, n)| ((*b, u.as_str(), n.as_str()), *id))
         .collect();
-    let room_ids: Vec<i64> = placed.iter().map(|r| r.0).collect();
+    // The rooms that rows name someone in are locked, in one order, as the
+    // resident form locks its room: a colleague adding someone to one of them
+    // now is seen below, not added a second time under the same ID number.
+    let mut room_ids: Vec<i64> = rows
+        .iter()
+        .filter(|row| row.resident.is_some())
+        .filter_map(|row| {
+            let building = buildings_by_code[row.building.as_str()];
+            room_of
+                .get(&(building, row.unit.as_str(), row.number.as_str()))
+                .copied()
+        })
+        .collect();
+    room_ids.sort_unstable();
+    room_ids.dedup();
+    rooms::table
+        .filter(rooms::id.eq_any(&room_ids))
+        .order(rooms::id)
+        .select(rooms::id)
+        .for_update()
+        .load::<i64>(conn)
+        .await?;
     // Those living there now. (Rows naming someone who moved out of the room come
     // here without their resident: see `moved_out_of_listed`.)
     let known: Vec<(i64, String, crate::db::sealed::Sealed)> = residents::table

@@ -841,6 +841,75 @@ async fn importing_the_same_list_again_adds_nothing() {
 }
 
 #[tokio::test]
+async fn an_import_committed_while_a_colleague_adds_the_same_id_number_adds_it_once() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let room = room_with_owner(&app, &b).await;
+    let room_id: i64 = room.rsplit('/').next().unwrap().parse().unwrap();
+    let mut conn = app.db().await;
+    let (project, unit, number): (i64, String, String) = rooms::table
+        .inner_join(kefu::schema::buildings::table)
+        .filter(rooms::id.eq(room_id))
+        .select((
+            kefu::schema::buildings::project_id,
+            rooms::unit,
+            rooms::number,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let list = format!(
+        "栋号,单元,楼层,房号,住户类型,住户姓名,证件号码\n1,{unit},3,{number},租户,王晓明,11010519491231002X\n"
+    );
+    let res = upload(&b, project, "rooms.csv", list.into_bytes()).await;
+    let preview = location(&res);
+
+    // A colleague's resident form, half way: the room locked, 王小明 added
+    // with the number, not committed yet.
+    diesel::sql_query("BEGIN").execute(&mut conn).await.unwrap();
+    kefu::properties::queries::lock_room(&mut conn, room_id)
+        .await
+        .unwrap();
+    kefu::properties::queries::insert_resident(
+        &mut conn,
+        &kefu::properties::models::NewResident {
+            room_id,
+            kind: "owner",
+            name: "王小明",
+            phone: "",
+            id_type: "resident_id",
+            id_number: "11010519491231002X".into(),
+            moved_in: None,
+        },
+    )
+    .await
+    .unwrap();
+    let commit = {
+        let b = Browser {
+            base: b.base.clone(),
+            client: b.client.clone(),
+        };
+        tokio::spawn(async move { b.post(&format!("{preview}/commit"), &[]).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    diesel::sql_query("COMMIT")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let commit = commit.await.unwrap();
+
+    let (_, page) = b.page(&location(&commit)).await;
+    assert!(page.contains("新增 0 个房间、0 位住户"), "{page}");
+    let names: Vec<String> = residents::table
+        .filter(residents::room_id.eq(room_id))
+        .select(residents::name)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(names, ["王小明"], "one person per ID number in a room");
+}
+
+#[tokio::test]
 async fn a_double_submit_records_a_resident_once() {
     let app = TestApp::spawn().await;
     let b = app.login_as(Role::CsSpecialist).await;
