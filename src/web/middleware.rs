@@ -50,16 +50,29 @@ fn lang_param(req: &ServiceRequest) -> Option<Locale> {
         .and_then(|(_, v)| Locale::parse(&v))
 }
 
+/// Whether the request came from another site, as the browser says
+/// (`Sec-Fetch-Site`): a link or an image on another page. A request without
+/// the header (typed, bookmarked, or from an older browser) counts as this site's.
+fn from_another_site(req: &ServiceRequest) -> bool {
+    req.headers()
+        .get("sec-fetch-site")
+        .is_some_and(|v| !matches!(v.as_bytes(), b"same-origin" | b"none"))
+}
+
 /// Works out [`Identity`]. `?lang=` switches the language: it is remembered in a
 /// cookie and, for a signed-in user, as their setting. Otherwise the order is the
-/// user's setting, the cookie, then `Accept-Language`.
+/// user's setting, the cookie, then `Accept-Language`. A switch from another
+/// site (an image there, or a link) shows that page in the language asked but
+/// remembers nothing: no other site changes a user's setting, which also sets
+/// the language of their mail.
 pub async fn identity(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let user = session_user(&req.get_session());
-    let chosen = lang_param(&req);
-    let locale = match (&chosen, &user) {
+    let asked = lang_param(&req);
+    let chosen = asked.filter(|_| !from_another_site(&req));
+    let locale = match (&asked, &user) {
         (Some(l), _) => *l,
         (None, Some(u)) => u.locale,
         (None, None) => negotiate_anonymous(req.request()),

@@ -109,6 +109,49 @@ async fn the_lang_parameter_switches_and_is_remembered_in_a_cookie() {
 }
 
 #[tokio::test]
+async fn a_switch_from_another_site_shows_the_language_but_saves_nothing() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSupervisor).await;
+    let saved = async || -> String {
+        let mut conn = app.db().await;
+        users::table
+            .filter(users::username.eq("supervisor"))
+            .select(users::locale)
+            .first(&mut conn)
+            .await
+            .unwrap()
+    };
+
+    // An image on another site's page, say.
+    let res = b
+        .client
+        .get(b.url("/?lang=en"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+
+    assert!(res.headers().get(header::SET_COOKIE).is_none());
+    assert_eq!(
+        text_of(&res.text().await.unwrap(), "h1").unwrap(),
+        "Hello, 客服主管 李强",
+        "shown as asked"
+    );
+    assert_eq!(saved().await, "zh-CN");
+    let (_, home) = b.page("/").await;
+    assert_eq!(text_of(&home, "h1").unwrap(), "您好，客服主管 李强");
+
+    // The switch on kefu's own page.
+    b.client
+        .get(b.url("/?lang=en"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved().await, "en");
+}
+
+#[tokio::test]
 async fn a_signed_in_users_choice_is_saved_as_their_setting() {
     let app = TestApp::spawn().await;
     let b = app.login_as(Role::CsSupervisor).await;
