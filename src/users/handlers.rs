@@ -283,8 +283,9 @@ pub async fn edit_form(
 }
 
 /// POST /admin/users/{id}: saves the account. A change of roles or a
-/// deactivation signs the user out everywhere at once; the approvals they can
-/// no longer decide go to whoever would be chosen now.
+/// deactivation signs the user out everywhere at once (an administrator
+/// changing their own roles stays signed in where they changed them); the
+/// approvals they can no longer decide go to whoever would be chosen now.
 pub async fn update(
     page: UserPage,
     session: Session,
@@ -438,6 +439,11 @@ pub async fn update(
             return back(&input, &errors, StatusCode::CONFLICT);
         }
     };
+    if id == page.user().id && roles_changed {
+        // Their own roles: signed out elsewhere, still signed in here, with the
+        // new roles (the record is read again under the renewed session).
+        session.renew();
+    }
     let saved = if handed_over == 0 {
         page.t("users.saved").to_owned()
     } else {

@@ -182,6 +182,45 @@ async fn changing_a_users_roles_ends_their_sessions() {
 }
 
 #[tokio::test]
+async fn an_admin_changing_their_own_roles_stays_signed_in_where_they_did() {
+    let app = TestApp::spawn().await;
+    let elsewhere = app.login_as(Role::Admin).await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = user_id(&app, "admin").await;
+
+    let res = admin
+        .post(
+            &format!("/admin/users/{id}"),
+            &[
+                ("display_name", "系统管理员 周敏"),
+                ("email", "admin@kefu.example.com"),
+                ("locale", "zh-CN"),
+                ("roles", "employee"),
+                ("roles", "admin"),
+                ("roles", "cs_supervisor"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+
+    assert_eq!(location(&res), format!("/admin/users/{id}"));
+    let (status, page) = admin.page(&location(&res)).await;
+    assert_eq!(status, StatusCode::OK, "still signed in here");
+    assert_eq!(
+        text_of(&page, ".flash").as_deref(),
+        Some("用户信息已保存。"),
+        "{page}"
+    );
+    let (_, home) = admin.page("/").await;
+    assert!(home.contains("客服主管"), "with the new post at once");
+    assert_eq!(
+        location(&elsewhere.get("/").await),
+        "/login",
+        "signed out elsewhere"
+    );
+}
+
+#[tokio::test]
 async fn editing_only_a_name_keeps_the_user_signed_in() {
     let app = TestApp::spawn().await;
     let engineer = app.login_as(Role::EngineeringManager).await;
