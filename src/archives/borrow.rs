@@ -328,6 +328,7 @@ async fn render_show(
         docs,
         approval_id,
         sign_name: sign.sign_name.clone(),
+        sign_confirmed: sign.sign_confirm.is_some(),
         sign_drawing: sign.sign_drawing.clone(),
         errors,
     }

@@ -380,6 +380,7 @@ async fn render_show(
         witnesses,
         approval_id,
         sign_name: sign.sign_name.clone(),
+        sign_confirmed: sign.sign_confirm.is_some(),
         sign_drawing: sign.sign_drawing.clone(),
         call_off_reason: call_off.reason.clone(),
         caller,

@@ -388,6 +388,8 @@ pub struct BorrowShow<'a> {
     /// A consultation not handed over yet, and the viewer its borrower or the keeper.
     pub may_cancel: bool,
     pub sign_name: String,
+    /// The signer's confirmation was ticked when the form was sent.
+    pub sign_confirmed: bool,
     pub sign_drawing: String,
     pub errors: &'a FieldErrors,
 }
@@ -632,6 +634,8 @@ pub struct DestructionShow<'a> {
     pub i_witnessed: bool,
     pub approval_id: Option<i64>,
     pub sign_name: String,
+    /// The signer's confirmation was ticked when the form was sent.
+    pub sign_confirmed: bool,
     pub sign_drawing: String,
     /// The call-off form's reason, as typed.
     pub call_off_reason: String,

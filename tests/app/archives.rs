@@ -609,6 +609,9 @@ async fn a_loan_waits_for_the_managers_approval_from_the_mail_and_is_signed_for(
         )
         .await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = wrong.text().await.unwrap();
+    assert_eq!(value_of(&body, "#f-sign_name").unwrap(), "别人");
+    assert!(attr_of(&body, "#f-sign_confirm", "checked").is_some());
     let res = keeper.post(&format!("{borrow}/lend"), &sign).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let status: String = archive_documents::table

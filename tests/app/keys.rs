@@ -516,6 +516,10 @@ async fn keys_go_to_an_owner_only_with_the_id_on_the_resident_record_and_a_signa
     let body = res.text().await.unwrap();
     assert!(text_of(&body, "#e-id_number").unwrap().contains("不一致"));
     assert_eq!(value_of(&body, "#f-sign_name").unwrap(), "王小明");
+    assert!(
+        attr_of(&body, "#f-sign_confirm", "checked").is_some(),
+        "the signer's tick kept"
+    );
     // The owner must sign in their own name.
     let res = clerk
         .post(
