@@ -170,10 +170,16 @@ pub async fn create(
     let hash = password::hash(otp.clone()).await?;
     let meta = page.meta();
     let me = page.user().id;
+    let mut email_taken = false;
     let result = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
             if !token.claim(conn, me).await? {
                 return Ok(None);
+            }
+            // Checked above without a lock; again under it (the claim undone).
+            if v.active && queries::email_in_use_locked(conn, &v.email, None).await? {
+                email_taken = true;
+                return Err(diesel::result::Error::RollbackTransaction);
             }
             let id = queries::create(
                 conn,
@@ -208,6 +214,10 @@ pub async fn create(
         // Two admins creating the same name: the second is told.
         Err(e) if is_unique_violation(&e) => {
             errors.add("username", "users.error.username_taken");
+            return back(&input, &errors);
+        }
+        Err(_) if email_taken => {
+            errors.add("email", "users.error.email_taken");
             return back(&input, &errors);
         }
         Err(e) => return Err(e.into()),
@@ -348,6 +358,9 @@ pub async fn update(
             if drops_admin && !queries::another_active_admin(conn, id).await? {
                 return Ok(Err(NotSaved::LastAdmin));
             }
+            if v.active && queries::email_in_use_locked(conn, &v.email, Some(id)).await? {
+                return Ok(Err(NotSaved::EmailTaken));
+            }
             queries::update(
                 conn,
                 id,
@@ -432,6 +445,10 @@ pub async fn update(
             errors.add("roles", "users.error.last_admin");
             return back(&input, &errors, StatusCode::CONFLICT);
         }
+        Err(NotSaved::EmailTaken) => {
+            errors.add("email", "users.error.email_taken");
+            return back(&input, &errors, StatusCode::CONFLICT);
+        }
         Err(NotSaved::Changed(now)) => {
             // Saving this form again replaces the colleague's change, knowingly.
             input.seen = now.timestamp_micros().to_string();
@@ -459,6 +476,8 @@ enum NotSaved {
     Changed(chrono::DateTime<chrono::Utc>),
     /// It would leave no active administrator.
     LastAdmin,
+    /// Another active account took the address meanwhile.
+    EmailTaken,
 }
 
 /// POST /admin/users/{id}/reset-password: a new one-time password, shown once;

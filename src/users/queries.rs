@@ -73,6 +73,21 @@ pub async fn email_in_use(
     .await
 }
 
+/// As [`email_in_use`], holding the address's lock until the transaction ends:
+/// two administrators giving one address to two accounts at the same moment
+/// are checked one after the other, and the second finds it taken.
+pub async fn email_in_use_locked(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    except: Option<i64>,
+) -> QueryResult<bool> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('kefu.email'), hashtext($1))")
+        .bind::<diesel::sql_types::Text, _>(email.to_lowercase())
+        .execute(conn)
+        .await?;
+    email_in_use(conn, email, except).await
+}
+
 /// The addresses two or more active accounts share (in lower case): accounts
 /// made before addresses were checked. Few, bounded, from the whole table.
 pub async fn shared_emails(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {

@@ -603,6 +603,55 @@ async fn the_audit_log_names_actions_and_records_in_the_readers_language() {
 /// accounts never share an address (in any case); a deactivated account's
 /// address may pass to its successor.
 #[tokio::test]
+async fn two_admins_giving_one_address_to_two_new_accounts_at_once_make_one() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (
+        app.login_as(Role::Admin).await,
+        app.login_as(Role::Admin).await,
+    );
+    let (ta, tb) = (
+        a.form_token("/admin/users/new").await,
+        b.form_token("/admin/users/new").await,
+    );
+    fn fields<'a>(username: &'a str, token: &'a str) -> [(&'a str, &'a str); 6] {
+        [
+            ("username", username),
+            ("display_name", "客服主管 孙丽"),
+            ("email", "sunli@kefu.example.com"),
+            ("roles", "cs_supervisor"),
+            ("active", "on"),
+            ("form_token", token),
+        ]
+    }
+    let (fa, fb) = (fields("sunli", &ta), fields("sunli2", &tb));
+    let (first, second) = tokio::join!(a.post("/admin/users", &fa), b.post("/admin/users", &fb));
+
+    let mut statuses = [first.status(), second.status()];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY],
+        "one made, one refused"
+    );
+    let refused = if first.status() == StatusCode::SEE_OTHER {
+        second
+    } else {
+        first
+    };
+    let page = refused.text().await.unwrap();
+    assert!(text_of(&page, "#e-email")
+        .unwrap()
+        .contains("另一个在用的账户已使用这个邮箱"));
+    let n: i64 = users::table
+        .filter(users::email.eq("sunli@kefu.example.com"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
 async fn two_active_accounts_never_share_an_email_address() {
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
