@@ -564,7 +564,7 @@ pub async fn save_text(
     let meta = page.meta();
     let saved = conn
         .transaction::<_, AppError, _>(async |conn| {
-            let Some(now) = queries::lock_draft(conn, draft.id).await? else {
+            let Some(now) = publication::lock_for_edit(conn, draft.id).await? else {
                 return Err(AppError::NotFound);
             };
             // Changed since the form was read (a colleague, a clause saved in
@@ -574,7 +574,8 @@ pub async fn save_text(
                 return Ok(Some(now));
             }
             queries::save_draft(conn, &doc, meta.actor_id).await?;
-            publication::draft_edited(conn, &draft, page.user().id, &config).await?;
+            let me = page.user().id;
+            publication::draft_edited(conn, draft.id, &doc.title, me, &config).await?;
             audit::record(
                 conn,
                 &meta,
@@ -628,7 +629,7 @@ pub async fn save_clause(
     let meta = page.meta();
     let saved = conn
         .transaction::<_, AppError, _>(async |conn| {
-            let Some(now) = queries::lock_draft(conn, draft.id).await? else {
+            let Some(now) = publication::lock_for_edit(conn, draft.id).await? else {
                 return Err(AppError::NotFound);
             };
             let Some(clause) = queries::clause_of(conn, now.id, clause_id).await? else {
@@ -641,7 +642,7 @@ pub async fn save_clause(
                 return Ok(ClauseSaved::Changed);
             }
             queries::update_clause(conn, &now, &document.source_key, clause_id, &body).await?;
-            publication::draft_edited(conn, &now, page.user().id, &config).await?;
+            publication::draft_edited(conn, now.id, &now.title, page.user().id, &config).await?;
             audit::record(
                 conn,
                 &meta,

@@ -35,6 +35,21 @@ pub async fn pending_request(
         .optional()
 }
 
+/// Locks the draft `draft_id` for a change to it (`None` once it is no longer
+/// a draft), and before it the request to publish it, if one waits: in the
+/// order a decision on that request takes them (the request, then the version
+/// it publishes), so that an edit and a decision made at the same moment wait
+/// for each other in turn, never both at once.
+pub async fn lock_for_edit(
+    conn: &mut AsyncPgConnection,
+    draft_id: i64,
+) -> QueryResult<Option<Version>> {
+    if let Some(request) = pending_request(conn, draft_id).await? {
+        crate::approvals::queries::lock_request(conn, request).await?;
+    }
+    super::queries::lock_draft(conn, draft_id).await
+}
+
 /// Files the request to publish `draft`; returns the approval request's id, or
 /// None when one is already waiting (a second click).
 pub async fn request(
@@ -76,20 +91,22 @@ pub async fn request(
     Ok(Some(request))
 }
 
-/// The draft changed while its publication waits: the approver is told, and links
-/// already mailed stop working (they were for the text as it was).
+/// The draft `draft_id` changed while its publication waits: the approver is
+/// told, the request takes the draft's `title` as it is now, and links already
+/// mailed stop working (they were for the text as it was).
 pub async fn draft_edited(
     conn: &mut AsyncPgConnection,
-    draft: &Version,
+    draft_id: i64,
+    title: &str,
     actor: i64,
     config: &Config,
 ) -> Result<(), AppError> {
-    if let Some(request) = pending_request(conn, draft.id).await? {
+    if let Some(request) = pending_request(conn, draft_id).await? {
         // An already-decided request needs nothing here.
         let _ = engine::edited(
             conn,
             request,
-            &approvals::typed(&draft.title),
+            &approvals::typed(title),
             "",
             actor,
             config,

@@ -1552,6 +1552,82 @@ async fn a_new_version_is_published_only_when_the_manager_approves() {
 }
 
 #[tokio::test]
+async fn a_draft_saved_while_its_publication_is_decided_waits_its_turn_and_renames_the_request() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度15").await;
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[("effective_on", "2026-12-01"), ("change_note", "职责调整")],
+        )
+        .await;
+    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
+    let request = pending_publication(&app).await.unwrap();
+    let (_, page) = admin.page(&format!("/handbook/{id}/draft")).await;
+    let text = text_of(&page, "#f-text").unwrap();
+    let mut conn = app.db().await;
+    let draft: i64 = versions::table
+        .filter(versions::document_id.eq(id))
+        .filter(versions::status.eq("draft"))
+        .select(versions::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+
+    // The manager's decision, half way: it holds the request and is about to
+    // publish the version; the editor saves the whole text, renamed, meanwhile.
+    diesel::sql_query("BEGIN").execute(&mut conn).await.unwrap();
+    kefu::approvals::queries::lock_request(&mut conn, request)
+        .await
+        .unwrap();
+    let save = {
+        let admin = Browser {
+            base: admin.base.clone(),
+            client: admin.client.clone(),
+        };
+        let text = text.clone();
+        tokio::spawn(async move {
+            admin
+                .post(
+                    &format!("/handbook/{id}/draft/text"),
+                    &[("title", "营销部客服岗位职责（修订）"), ("text", &text)],
+                )
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let publishing = diesel::sql_query("SELECT id FROM handbook_versions WHERE id = $1 FOR UPDATE")
+        .bind::<diesel::sql_types::BigInt, _>(draft)
+        .execute(&mut conn)
+        .await;
+    assert!(publishing.is_ok(), "the decision went on: {publishing:?}");
+    diesel::sql_query("COMMIT")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let saved = save.await.unwrap();
+    assert_eq!(
+        saved.status(),
+        StatusCode::SEE_OTHER,
+        "the edit went on after"
+    );
+    let (title, version): (String, i32) = approval_requests::table
+        .find(request)
+        .select((approval_requests::title, approval_requests::version))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        (title.as_str(), version),
+        ("营销部客服岗位职责（修订）", 2),
+        "the approver reads the draft's title as it is now"
+    );
+}
+
+#[tokio::test]
 async fn a_rejected_publication_leaves_the_draft_a_draft() {
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
