@@ -44,6 +44,9 @@ pub struct ContractInput {
     /// The contract's version the form was read at, when correcting one.
     #[serde(default)]
     pub version: String,
+    /// A correction removes the phone on record (ticked).
+    #[serde(default)]
+    pub clear_phone: Option<String>,
     #[serde(default)]
     pub form_token: String,
 }
@@ -102,6 +105,7 @@ impl ContractInput {
             payment: c.payment.clone(),
             agent: c.agent.clone(),
             version: c.version.to_string(),
+            clear_phone: None,
             form_token: crate::web::once::new_token(),
         }
     }
@@ -109,7 +113,8 @@ impl ContractInput {
     /// A correction of `c`, checked as a new contract is, and against what has
     /// happened to it since: the signing date stays before its first step, the
     /// payment is fixed once it is filed, the area and price once the surveyed
-    /// area was settled against them. An empty phone keeps the one on record.
+    /// area was settled against them. An empty phone keeps the one on record,
+    /// unless the form asks to remove it.
     pub fn validate_correction(
         &self,
         errors: &mut FieldErrors,
@@ -118,8 +123,14 @@ impl ContractInput {
     ) -> Option<ValidContract> {
         let mut v = self.validate(errors, today);
         if let Some(v) = v.as_mut() {
-            if self.buyer_phone.trim().is_empty() {
-                v.buyer_phone = c.buyer_phone.clone();
+            match (
+                self.clear_phone.is_some(),
+                self.buyer_phone.trim().is_empty(),
+            ) {
+                (true, true) => v.buyer_phone = String::new(),
+                (true, false) => errors.add("buyer_phone", "contracts.error.phone_and_clear"),
+                (false, true) => v.buyer_phone = c.buyer_phone.clone(),
+                (false, false) => {}
             }
             let first_step = [c.filed_on, c.voided_on].into_iter().flatten().min();
             if first_step.is_some_and(|d| v.signed_on > d) {
@@ -406,6 +417,7 @@ mod tests {
             agent: "链家".into(),
             form_token: "t".into(),
             version: String::new(),
+            clear_phone: None,
         }
     }
 

@@ -767,6 +767,42 @@ async fn a_contract_record_is_corrected_and_a_correction_made_meanwhile_is_not_l
         .await
         .unwrap();
     assert_eq!(audited, 1);
+
+    // The buyer's phone is removed on request; a new number with the tick is
+    // a contradiction, said on the field, the tick kept.
+    let (_, form) = specialist.page(&format!("{edit}?lang=zh-CN")).await;
+    let both = correct(
+        &specialist,
+        &form,
+        &edit,
+        &[("buyer_phone", "13800000000"), ("clear_phone", "1")],
+    )
+    .await;
+    assert_eq!(both.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = both.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-buyer_phone").unwrap(),
+        "已勾选删除电话：请清空新号码，或取消勾选。"
+    );
+    assert!(attr_of(&body, "#f-clear_phone", "checked").is_some());
+    assert_eq!(
+        text_of(&body, r#"label[for="f-clear_phone"]"#).unwrap(),
+        "删除登记的电话 139****5678"
+    );
+    let res = correct(&specialist, &form, &edit, &[("clear_phone", "1")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let phone: String = sales_contracts::table
+        .select(sales_contracts::buyer_phone)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(phone, "");
+    let (_, form) = specialist.page(&edit).await;
+    assert!(
+        text_of(&form, r#"label[for="f-clear_phone"]"#).is_none(),
+        "nothing left to remove"
+    );
+
     // The manager reads contracts but corrects none.
     let manager = app.login_as(Role::CenterManager).await;
     assert_eq!(manager.page(&edit).await.0, StatusCode::FORBIDDEN);
