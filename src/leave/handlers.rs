@@ -365,8 +365,13 @@ async fn render_show(
     if let (Some(by), Some(at)) = (leave.leave.withdrawn_by, leave.leave.withdrawn_at) {
         let who = approvals::queries::person(conn, by).await?.display_name;
         let when = page.ctx().datetime(&at);
+        let label = if leave.leave.after_the_fact {
+            "leave.record_withdrawn_by"
+        } else {
+            "leave.cancelled_by"
+        };
         lines.push((
-            page.t("leave.record_withdrawn_by").to_owned(),
+            page.t(label).to_owned(),
             page.tf(
                 "leave.record_withdrawn_line",
                 &[
@@ -380,6 +385,7 @@ async fn render_show(
     let own = leave.leave.user_id == page.user().id;
     let may_edit = own && leave.leave.status == "pending";
     let may_withdraw = may_withdraw_record(page, &leave.leave);
+    let may_cancel = own && may_cancel(&leave.leave, page.today());
     let approval_id = approvals::link_for(conn, req, page.user(), page.today()).await?;
     let body = LeaveShow {
         ctx: page.ctx(),
@@ -387,6 +393,7 @@ async fn render_show(
         approval_id,
         may_edit,
         may_withdraw,
+        may_cancel,
         input,
         errors,
         own,
@@ -404,6 +411,67 @@ fn may_withdraw_record(page: &UserPage, l: &super::models::Leave) -> bool {
         && l.after_the_fact
         && l.status == "approved"
         && l.user_id != page.user().id
+}
+
+/// Whether the requester may still cancel this leave: approved on request
+/// (not recorded after the fact), not begun by `today`.
+fn may_cancel(l: &super::models::Leave, today: chrono::NaiveDate) -> bool {
+    !l.after_the_fact && l.status == "approved" && l.start_date > today
+}
+
+/// POST /leave/{id}/cancel: the requester cancels approved leave before it
+/// begins, saying why. It stands no more: the register and the calendar drop
+/// it, and the time may be asked for again.
+pub async fn cancel(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<WithdrawInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let (leave, _) = visible(&mut conn, &page, id).await?;
+    let me = page.user().id;
+    if leave.leave.user_id != me {
+        return Err(AppError::Forbidden);
+    }
+    let here = format!("/leave/{id}");
+    let today = page.today();
+    if !may_cancel(&leave.leave, today) {
+        // Its page no longer offers the form: say so there.
+        flash(&session, Tone::Error, page.t("leave.error.not_cancellable"));
+        return Ok(see_other(&here));
+    }
+    let mut errors = FieldErrors::new(page.locale);
+    let note = errors.text("leave", "note", &input.note, 500, true);
+    if !errors.is_empty() {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_show(&page, &mut conn, id, &input, &errors, status).await;
+    }
+    let meta = page.meta();
+    let cancelled = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !queries::cancel_own(conn, id, me, (Utc::now(), today), &note).await? {
+                // Cancelled already (the form sent twice), or begun meanwhile.
+                return Ok(false);
+            }
+            audit::record(
+                conn,
+                &meta,
+                "leave.cancelled",
+                Some(("leave", id.to_string())),
+                json!({ "note": note }),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if cancelled {
+        flash(&session, Tone::Ok, page.t("leave.cancelled"));
+    } else {
+        flash(&session, Tone::Error, page.t("leave.error.not_cancellable"));
+    }
+    Ok(see_other(&here))
 }
 
 /// What withdrawing a record did to the breach kefu proposed from it.

@@ -32,6 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/edit", web::get().to(handlers::edit_form))
             .route("/{id}/edit", web::post().to(handlers::update))
             .route("/{id}/withdraw", web::post().to(handlers::withdraw_record))
+            .route("/{id}/cancel", web::post().to(handlers::cancel))
             .route("/{id}/print", web::get().to(handlers::print)),
     );
 }

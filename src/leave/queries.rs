@@ -220,6 +220,36 @@ pub async fn withdraw_record(
     Ok(n == 1)
 }
 
+/// The requester cancels their approved leave before it begins (`today` is the
+/// site's day): it stands no more, as a withdrawn record does. False when it
+/// is not such leave (any more): begun, cancelled already, or not theirs.
+pub async fn cancel_own(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    by: i64,
+    (at, today): (chrono::DateTime<Utc>, chrono::NaiveDate),
+    note: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        leave_requests::table
+            .find(id)
+            .filter(leave_requests::user_id.eq(by))
+            .filter(leave_requests::after_the_fact.eq(false))
+            .filter(leave_requests::status.eq("approved"))
+            .filter(leave_requests::start_date.gt(today)),
+    )
+    .set((
+        leave_requests::status.eq("withdrawn"),
+        leave_requests::withdrawn_by.eq(by),
+        leave_requests::withdrawn_at.eq(at),
+        leave_requests::withdrawn_note.eq(note),
+        leave_requests::updated_at.eq(at),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
 /// One user's leave, newest first (keyset on id).
 pub async fn of_user(
     conn: &mut AsyncPgConnection,

@@ -186,6 +186,8 @@ pub struct LeaveShow<'a> {
     pub may_edit: bool,
     /// A record after the fact the viewer may withdraw as a mistake.
     pub may_withdraw: bool,
+    /// The requester's approved leave, not begun: they may cancel it.
+    pub may_cancel: bool,
     pub input: &'a super::forms::WithdrawInput,
     pub errors: &'a FieldErrors,
 }
@@ -193,6 +195,23 @@ pub struct LeaveShow<'a> {
 impl LeaveShow<'_> {
     pub fn status(&self, s: &str) -> &'static str {
         status_label(self.ctx.locale, s)
+    }
+
+    /// The form that ends this leave, the viewer's own cancellation or the
+    /// withdrawal of a record: its path's last part, then the catalog keys of
+    /// its title, its note's label and its hint.
+    pub fn end_form(&self) -> (&'static str, &'static str, &'static str, &'static str) {
+        if self.may_cancel {
+            (
+                "cancel",
+                "leave.cancel",
+                "leave.cancel_note",
+                "leave.cancel_hint",
+            )
+        } else {
+            let w = "leave.withdraw_record";
+            ("withdraw", w, "leave.withdraw_note", "leave.withdraw_hint")
+        }
     }
 }
 

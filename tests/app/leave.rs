@@ -161,32 +161,33 @@ async fn filed_leave_is_listed_with_its_status_and_half_days_count() {
     assert_eq!(rows(&app).await, (1, 1, 1));
 }
 
+/// The supervisor approves leave `id` from the approval its page links to.
+async fn approve_from_its_page(supervisor: &Browser, id: i64) {
+    let (_, leave_page) = supervisor.page(&format!("/leave/{id}")).await;
+    let approval = attr_of(&leave_page, r#"a[href^="/approvals/"]"#, "href").unwrap();
+    let (_, page) = supervisor.page(&approval).await;
+    let task = value_of(&page, r#"input[name="task_id"]"#).unwrap();
+    let version = value_of(&page, r#"input[name="version"]"#).unwrap();
+    let res = supervisor
+        .post(
+            &format!("{approval}/decide"),
+            &[
+                ("task_id", &task),
+                ("decision", "approve"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
 #[tokio::test]
 async fn approved_leave_shows_in_the_calendar_list_export_and_slip() {
     let app = TestApp::spawn().await;
     let employee = app.login_as(Role::Employee).await;
     let id = file_leave(&employee).await;
     let supervisor = app.login_as(Role::CsSupervisor).await;
-    let (_, leave_page) = supervisor.page(&format!("/leave/{id}")).await;
-    let approval = {
-        let doc = scraper::Html::parse_document(&leave_page);
-        let sel = scraper::Selector::parse(r#"a[href^="/approvals/"]"#).unwrap();
-        doc.select(&sel)
-            .next()
-            .unwrap()
-            .value()
-            .attr("href")
-            .unwrap()
-            .to_owned()
-    };
-    let (_, page) = supervisor.page(&approval).await;
-    let task = value_of(&page, r#"input[name="task_id"]"#).unwrap();
-    supervisor
-        .post(
-            &format!("{approval}/decide"),
-            &[("task_id", &task), ("decision", "approve")],
-        )
-        .await;
+    approve_from_its_page(&supervisor, id).await;
     let month = &day(1)[..7];
 
     let (_, calendar) = supervisor
@@ -1353,4 +1354,84 @@ async fn withdrawing_a_record_whose_breach_was_confirmed_says_the_fine_stands() 
         .await
         .unwrap();
     assert_eq!(left, ("confirmed".into(), Some(1000)));
+}
+
+#[tokio::test]
+async fn approved_leave_not_begun_is_cancelled_by_its_requester_with_the_reason() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = file_leave(&employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let slip = format!("/leave/{id}");
+    let (_, pending) = employee.page(&slip).await;
+    assert!(
+        text_of(&pending, "#f-note").is_none(),
+        "pending: withdrawn as a request"
+    );
+    approve_from_its_page(&supervisor, id).await;
+    let (_, supervisors) = supervisor.page(&slip).await;
+    assert!(
+        text_of(&supervisors, "#f-note").is_none(),
+        "not theirs to cancel"
+    );
+
+    let (_, page) = employee.page(&slip).await;
+    assert!(page.contains("取消请假"), "{page}");
+    let empty = employee
+        .post(&format!("{slip}/cancel"), &[("note", " ")])
+        .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!text_of(&empty.text().await.unwrap(), "#e-note")
+        .unwrap()
+        .is_empty());
+    let theirs = supervisor
+        .post(&format!("{slip}/cancel"), &[("note", "替他取消")])
+        .await;
+    assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
+
+    let res = employee
+        .post(&format!("{slip}/cancel"), &[("note", "事情已经办完")])
+        .await;
+
+    assert_eq!(location(&res), slip);
+    let (_, page) = employee.page(&slip).await;
+    assert_eq!(text_of(&page, ".flash").as_deref(), Some("请假已取消。"));
+    assert!(
+        page.contains("请假取消") && page.contains("事情已经办完"),
+        "{page}"
+    );
+    assert!(
+        text_of(&page, "#f-note").is_none(),
+        "nothing left to cancel"
+    );
+    let mut conn = app.db().await;
+    let status: String = leave_requests::table
+        .find(id)
+        .select(leave_requests::status)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "withdrawn");
+    let month = &day(1)[..7];
+    let (_, list) = supervisor
+        .page(&format!("/leave/approved?month={month}"))
+        .await;
+    assert!(!list.contains("员工 赵磊"), "off the register");
+    // Sent again (a second click): said, nothing more done.
+    let again = employee
+        .post(&format!("{slip}/cancel"), &[("note", "事情已经办完")])
+        .await;
+    let (_, page) = employee.page(&location(&again)).await;
+    assert!(text_of(&page, ".flash")
+        .unwrap()
+        .contains("只有尚未开始的已批准请假才能取消"));
+    let audited: i64 = kefu::schema::audit_log::table
+        .filter(kefu::schema::audit_log::action.eq("leave.cancelled"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    // The days are free again.
+    file_leave(&employee).await;
 }
