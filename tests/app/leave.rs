@@ -828,14 +828,14 @@ async fn leave_over_the_same_persons_pending_or_approved_leave_is_refused_naming
     let second = leave_id(&res);
 
     // Approved, the leave in the way is named as such, with advice the
-    // employee can follow (an approved slip has no edit or withdraw).
+    // employee can follow (an approved slip has no edit, but a cancellation).
     crate::keys::approve(&app, Role::CsSupervisor, "leave", second).await;
     let res = file_span(&employee, (&d5, "am"), (&d5, "pm"), "再请一天").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let msg = text_of(&res.text().await.unwrap(), "#e-start_date").unwrap();
     assert!(msg.contains(&format!("已批准的请假 QJ-{second}")), "{msg}");
     assert!(
-        msg.contains("不能再修改或撤回") && !msg.contains("待审批的"),
+        msg.contains("在假期开始前从那份请假的页面取消") && !msg.contains("待审批的"),
         "{msg}"
     );
 
