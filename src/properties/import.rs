@@ -174,10 +174,18 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReadError> {
 }
 
 /// Whether a cell holds a number too long for a spreadsheet to keep, in the
-/// way Excel writes one (`1.10105E+17`, in a CSV it saved too): its last digits
-/// are gone.
+/// ways Excel writes one: `1.10105E+17` (in a CSV it saved too), or, from a
+/// column formatted as a number, all its digits with the sixteenth on turned
+/// to zeros (`110105198001011000`). Either way its last digits are gone. (A
+/// real ID number ends in 000 about once in eleven thousand: that resident is
+/// added on the room's page, as the message says.)
 fn lost_digits(cell: &str) -> bool {
-    cell.contains(['E', 'e']) && cell.parse::<f64>().is_ok_and(|f| f.abs() >= 1e15)
+    let cell = cell.trim();
+    let scientific =
+        cell.contains(['E', 'e']) && cell.parse::<f64>().is_ok_and(|f| f.abs() >= 1e15);
+    let zeroed =
+        cell.len() >= 16 && cell.bytes().all(|b| b.is_ascii_digit()) && cell.ends_with("000");
+    scientific || zeroed
 }
 
 /// Unpacks every part of the workbook without keeping it, refusing one that
