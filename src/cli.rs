@@ -203,38 +203,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             crate::db::migrate(&config.database_url, config.today()).await?;
             let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url).await?;
-            anyhow::ensure!(
-                !queries::email_in_use(&mut conn, email.trim(), None).await?,
-                "another active account has the address {}: each account needs its owner's own",
-                email.trim()
-            );
             let otp = password::one_time();
             let hash = password::hash(otp.clone()).await?;
-            let id = queries::create(
-                &mut conn,
-                &NewUser {
-                    username: &username,
-                    display_name: name.trim(),
-                    email: email.trim(),
-                    locale: "zh-CN",
-                    active: true,
-                    password_hash: &hash,
-                    must_change_password: true,
-                },
-            )
-            .await
-            .context("creating the user (is the username taken?)")?;
-            queries::set_roles(&mut conn, id, &roles).await?;
-            crate::audit::record(
-                &mut conn,
-                &crate::audit::Meta {
-                    ip: "cli".into(),
-                    ..Default::default()
-                },
-                "user.created",
-                Some(("user", id.to_string())),
-                serde_json::json!({ "username": username, "roles": roles, "source": "create-user" }),
-            )
+            let email = email.trim();
+            use diesel_async::AsyncConnection;
+            conn.transaction::<_, anyhow::Error, _>(async |conn| {
+                // Under the address's lock, as the account form checks it.
+                anyhow::ensure!(
+                    !queries::email_in_use_locked(conn, email, None).await?,
+                    "another active account has the address {email}: each account needs its owner's own"
+                );
+                let id = queries::create(
+                    conn,
+                    &NewUser {
+                        username: &username,
+                        display_name: name.trim(),
+                        email,
+                        locale: "zh-CN",
+                        active: true,
+                        password_hash: &hash,
+                        must_change_password: true,
+                    },
+                )
+                .await
+                .context("creating the user (is the username taken?)")?;
+                queries::set_roles(conn, id, &roles).await?;
+                crate::audit::record(
+                    conn,
+                    &crate::audit::Meta {
+                        ip: "cli".into(),
+                        ..Default::default()
+                    },
+                    "user.created",
+                    Some(("user", id.to_string())),
+                    serde_json::json!({ "username": username, "roles": roles, "source": "create-user" }),
+                )
+                .await?;
+                Ok(())
+            })
             .await?;
             println!(
                 "created {username}; one-time password (must be changed at first sign-in): {otp}"
