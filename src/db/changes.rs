@@ -512,6 +512,10 @@ pub fn spawn_listener_with(database_url: String, changes: Changes, heartbeat: He
                 Ok(()) => tracing::warn!("change notices: the connection closed"),
                 Err(e) => tracing::warn!(error = %e, "change notices: no connection"),
             }
+            if changes.0.live.load(Ordering::Acquire) {
+                // It had listened: a break after that is tried again soon.
+                pause = Duration::from_millis(200);
+            }
             changes.set_live(false);
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(30));
