@@ -599,9 +599,6 @@ async fn the_audit_log_names_actions_and_records_in_the_readers_language() {
     assert!(!actions.iter().any(|a| a.contains("auth.")), "{actions:?}");
 }
 
-/// An approval mail's link decides for whoever it was sent to: two active
-/// accounts never share an address (in any case); a deactivated account's
-/// address may pass to its successor.
 #[tokio::test]
 async fn two_admins_giving_one_address_to_two_new_accounts_at_once_make_one() {
     let app = TestApp::spawn().await;
@@ -651,6 +648,9 @@ async fn two_admins_giving_one_address_to_two_new_accounts_at_once_make_one() {
     assert_eq!(n, 1);
 }
 
+/// An approval mail's link decides for whoever it was sent to: two active
+/// accounts never share an address (in any case); a deactivated account's
+/// address may pass to its successor.
 #[tokio::test]
 async fn two_active_accounts_never_share_an_email_address() {
     let app = TestApp::spawn().await;

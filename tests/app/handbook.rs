@@ -1597,7 +1597,7 @@ async fn a_draft_saved_while_its_publication_is_decided_waits_its_turn_and_renam
                 .await
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.await_lock_waiters(1).await;
     let publishing = diesel::sql_query("SELECT id FROM handbook_versions WHERE id = $1 FOR UPDATE")
         .bind::<diesel::sql_types::BigInt, _>(draft)
         .execute(&mut conn)
