@@ -745,6 +745,11 @@ pub async fn publish(
     let now = chrono::Utc::now();
     let requested = conn
         .transaction::<_, AppError, _>(async |conn| {
+            // The draft locked first, and read as it is now: an import or an
+            // edit saved meanwhile is in what the approver is asked about.
+            let Some(draft) = queries::lock_draft(conn, draft.id).await? else {
+                return Err(AppError::NotFound);
+            };
             let request =
                 publication::request(conn, &draft, &v, page.user().id, &config, now).await?;
             if let Some(request) = request {

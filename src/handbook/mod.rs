@@ -119,6 +119,9 @@ pub async fn import_text(
         .await?;
     let mut summary = ImportSummary::default();
     for doc in docs {
+        // The draft locked first, as filing a request to publish it does: one
+        // filed meanwhile is seen here, and its draft left alone.
+        queries::lock_draft_of(conn, &doc.source_key).await?;
         if queries::draft_awaiting_approval(conn, &doc.source_key).await? {
             summary.waiting += 1;
             continue;

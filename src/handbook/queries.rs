@@ -95,6 +95,20 @@ pub async fn lock_draft(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Op
         .optional()
 }
 
+/// Locks the draft of the document imported from `source_key`, if it has one,
+/// until the transaction ends.
+pub async fn lock_draft_of(conn: &mut AsyncPgConnection, source_key: &str) -> QueryResult<()> {
+    diesel::sql_query(
+        "SELECT v.id FROM handbook_versions v \
+         JOIN handbook_documents d ON d.id = v.document_id \
+         WHERE d.source_key = $1 AND v.status = 'draft' FOR UPDATE OF v",
+    )
+    .bind::<diesel::sql_types::Text, _>(source_key)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
 /// One clause of a version, if it still has it.
 pub async fn clause_of(
     conn: &mut AsyncPgConnection,

@@ -1748,6 +1748,72 @@ async fn a_rule_links_to_the_clause_naming_its_fine() {
 /// An import leaves alone a draft whose publication waits for the manager: the
 /// manager approves the text they were shown, not one swapped in meanwhile.
 #[tokio::test]
+async fn an_import_while_the_draft_is_being_sent_for_approval_leaves_it_alone() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    let first = kefu::handbook::SEED_TEXT.replace("违者罚款10元", "违者罚款20元");
+    admin
+        .post("/handbook/import", &[("title", ""), ("text", &first)])
+        .await;
+    let mut conn = app.db().await;
+    let draft: i64 = versions::table
+        .filter(versions::document_id.eq(id))
+        .filter(versions::status.eq("draft"))
+        .select(versions::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let admin_id = crate::approvals::user_id(&app, "admin").await;
+
+    // The publication form, half way: the draft locked, the request filed,
+    // not committed yet; a second import arrives meanwhile.
+    diesel::sql_query("BEGIN").execute(&mut conn).await.unwrap();
+    let version = kefu::handbook::queries::lock_draft(&mut conn, draft)
+        .await
+        .unwrap()
+        .unwrap();
+    let publish = kefu::handbook::forms::ValidPublish {
+        effective_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        change_note: "罚款标准调整".into(),
+        requires_ack: false,
+        roles: vec![],
+    };
+    let now = chrono::Utc::now();
+    kefu::handbook::publication::request(&mut conn, &version, &publish, admin_id, &app.config, now)
+        .await
+        .unwrap()
+        .expect("filed");
+    let import = {
+        let admin = Browser {
+            base: admin.base.clone(),
+            client: admin.client.clone(),
+        };
+        let second = kefu::handbook::SEED_TEXT.replace("违者罚款10元", "违者罚款50元");
+        tokio::spawn(async move {
+            admin
+                .post("/handbook/import", &[("title", ""), ("text", &second)])
+                .await
+        })
+    };
+    app.await_lock_waiters(1).await;
+    diesel::sql_query("COMMIT")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    import.await.unwrap();
+
+    let (_, index) = admin.page("/handbook").await;
+    assert!(index.contains("未动 1 份"), "{index}");
+    approve_publication(&app).await;
+    let (_, doc) = admin.page(&format!("/handbook/{id}")).await;
+    assert!(
+        doc.contains("违者罚款20元") && !doc.contains("违者罚款50元"),
+        "published as the manager was asked"
+    );
+}
+
+#[tokio::test]
 async fn an_import_leaves_alone_a_draft_waiting_for_approval() {
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
