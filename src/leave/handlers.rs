@@ -426,11 +426,12 @@ pub async fn cancel(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    config: web::Data<Config>,
     path: web::Path<i64>,
     Form(input): Form<WithdrawInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (leave, _) = visible(&mut conn, &page, id).await?;
+    let (leave, req) = visible(&mut conn, &page, id).await?;
     let me = page.user().id;
     if leave.leave.user_id != me {
         return Err(AppError::Forbidden);
@@ -454,6 +455,30 @@ pub async fn cancel(
             if !queries::cancel_own(conn, id, me, (Utc::now(), today), &note).await? {
                 // Cancelled already (the form sent twice), or begun meanwhile.
                 return Ok(false);
+            }
+            // Whoever approved it planned for the absence: they are told.
+            let tasks = match &req {
+                Some(r) => approvals::queries::tasks_of(conn, r.id).await?,
+                None => vec![],
+            };
+            if let Some(by) = tasks.iter().rev().find_map(|t| t.decided_by) {
+                let approver = approvals::queries::person(conn, by).await?;
+                let mut url = config.base_url.clone();
+                url.set_path(&format!("/leave/{id}"));
+                let loc = approver.locale();
+                let mail = super::mail::Cancelled {
+                    loc,
+                    to_name: approver.display_name.clone(),
+                    employee: leave.name.clone(),
+                    lines: views::detail_lines(&leave.leave, loc),
+                    note: note.clone(),
+                    url: url.to_string(),
+                }
+                .render()
+                .map_err(AppError::Template)?;
+                let key = format!("leave_cancelled:{id}");
+                crate::mail::enqueue(conn, &key, "leave_cancelled", &approver.recipient(), &mail)
+                    .await?;
             }
             audit::record(
                 conn,

@@ -4,6 +4,7 @@
 //! printable slip.
 pub mod forms;
 mod handlers;
+mod mail;
 pub mod models;
 pub mod queries;
 pub(crate) mod views;

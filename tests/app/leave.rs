@@ -1432,6 +1432,26 @@ async fn approved_leave_not_begun_is_cancelled_by_its_requester_with_the_reason(
         .await
         .unwrap();
     assert_eq!(audited, 1);
+    // The supervisor who approved it is told, once, with the reason.
+    let mails: Vec<(String, String, String)> = mail_outbox::table
+        .filter(mail_outbox::message.eq("leave_cancelled"))
+        .select((
+            mail_outbox::to_addr,
+            mail_outbox::subject,
+            mail_outbox::body_text,
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mails.len(), 1);
+    let (to, subject, body) = &mails[0];
+    assert_eq!(to, &crate::approvals::mail_of(Role::CsSupervisor));
+    assert_eq!(subject, "请假已取消：员工 赵磊");
+    assert!(
+        body.contains("事情已经办完") && body.contains(&format!("/leave/{id}")),
+        "{body}"
+    );
+    assert!(body.contains(&day(1)), "the dates: {body}");
     // The days are free again.
     file_leave(&employee).await;
 }
