@@ -193,6 +193,30 @@ pub async fn set_status(conn: &mut AsyncPgConnection, id: i64, status: &str) -> 
     Ok(())
 }
 
+/// Leave that stands no more: who ended it, when and why (a record withdrawn
+/// as a mistake, or leave cancelled by its requester).
+#[derive(AsChangeset)]
+#[diesel(table_name = leave_requests)]
+struct Withdrawal<'a> {
+    status: &'static str,
+    withdrawn_by: i64,
+    withdrawn_at: chrono::DateTime<Utc>,
+    withdrawn_note: &'a str,
+    updated_at: chrono::DateTime<Utc>,
+}
+
+impl<'a> Withdrawal<'a> {
+    fn by(by: i64, at: chrono::DateTime<Utc>, note: &'a str) -> Self {
+        Withdrawal {
+            status: "withdrawn",
+            withdrawn_by: by,
+            withdrawn_at: at,
+            withdrawn_note: note,
+            updated_at: at,
+        }
+    }
+}
+
 /// Withdraws sick leave recorded after the fact, if it still stands; whether
 /// it did.
 pub async fn withdraw_record(
@@ -208,13 +232,7 @@ pub async fn withdraw_record(
             .filter(leave_requests::after_the_fact.eq(true))
             .filter(leave_requests::status.eq("approved")),
     )
-    .set((
-        leave_requests::status.eq("withdrawn"),
-        leave_requests::withdrawn_by.eq(by),
-        leave_requests::withdrawn_at.eq(at),
-        leave_requests::withdrawn_note.eq(note),
-        leave_requests::updated_at.eq(at),
-    ))
+    .set(Withdrawal::by(by, at, note))
     .execute(conn)
     .await?;
     Ok(n == 1)
@@ -238,13 +256,7 @@ pub async fn cancel_own(
             .filter(leave_requests::status.eq("approved"))
             .filter(leave_requests::start_date.gt(today)),
     )
-    .set((
-        leave_requests::status.eq("withdrawn"),
-        leave_requests::withdrawn_by.eq(by),
-        leave_requests::withdrawn_at.eq(at),
-        leave_requests::withdrawn_note.eq(note),
-        leave_requests::updated_at.eq(at),
-    ))
+    .set(Withdrawal::by(by, at, note))
     .execute(conn)
     .await?;
     Ok(n == 1)
