@@ -1377,6 +1377,12 @@ async fn approved_leave_not_begun_is_cancelled_by_its_requester_with_the_reason(
 
     let (_, page) = employee.page(&slip).await;
     assert!(page.contains("取消请假"), "{page}");
+    let (_, english) = employee.page(&format!("{slip}?lang=en")).await;
+    assert_eq!(
+        text_of(&english, r#"label[for="f-note"]"#).as_deref(),
+        Some("Why it is cancelled")
+    );
+    employee.page("/?lang=zh-CN").await;
     let empty = employee
         .post(&format!("{slip}/cancel"), &[("note", " ")])
         .await;
