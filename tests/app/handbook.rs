@@ -24,6 +24,17 @@ async fn doc_id(app: &TestApp, source_key: &str) -> i64 {
         .unwrap()
 }
 
+/// The id of document `doc`'s draft.
+async fn draft_id(app: &TestApp, doc: i64) -> i64 {
+    versions::table
+        .filter(versions::document_id.eq(doc))
+        .filter(versions::status.eq("draft"))
+        .select(versions::id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap()
+}
+
 /// The id of document `id`'s version `number`.
 async fn version_id(app: &TestApp, id: i64, number: i32) -> i64 {
     versions::table
@@ -1568,13 +1579,7 @@ async fn a_draft_saved_while_its_publication_is_decided_waits_its_turn_and_renam
     let (_, page) = admin.page(&format!("/handbook/{id}/draft")).await;
     let text = text_of(&page, "#f-text").unwrap();
     let mut conn = app.db().await;
-    let draft: i64 = versions::table
-        .filter(versions::document_id.eq(id))
-        .filter(versions::status.eq("draft"))
-        .select(versions::id)
-        .first(&mut conn)
-        .await
-        .unwrap();
+    let draft = draft_id(&app, id).await;
 
     // The manager's decision, half way: it holds the request and is about to
     // publish the version; the editor saves the whole text, renamed, meanwhile.
@@ -1583,10 +1588,7 @@ async fn a_draft_saved_while_its_publication_is_decided_waits_its_turn_and_renam
         .await
         .unwrap();
     let save = {
-        let admin = Browser {
-            base: admin.base.clone(),
-            client: admin.client.clone(),
-        };
+        let admin = admin.clone();
         let text = text.clone();
         tokio::spawn(async move {
             admin
@@ -1745,8 +1747,6 @@ async fn a_rule_links_to_the_clause_naming_its_fine() {
     employee.page("/?lang=zh-CN").await;
 }
 
-/// An import leaves alone a draft whose publication waits for the manager: the
-/// manager approves the text they were shown, not one swapped in meanwhile.
 #[tokio::test]
 async fn an_import_while_the_draft_is_being_sent_for_approval_leaves_it_alone() {
     let app = TestApp::spawn().await;
@@ -1757,13 +1757,7 @@ async fn an_import_while_the_draft_is_being_sent_for_approval_leaves_it_alone() 
         .post("/handbook/import", &[("title", ""), ("text", &first)])
         .await;
     let mut conn = app.db().await;
-    let draft: i64 = versions::table
-        .filter(versions::document_id.eq(id))
-        .filter(versions::status.eq("draft"))
-        .select(versions::id)
-        .first(&mut conn)
-        .await
-        .unwrap();
+    let draft = draft_id(&app, id).await;
     let admin_id = crate::approvals::user_id(&app, "admin").await;
 
     // The publication form, half way: the draft locked, the request filed,
@@ -1785,10 +1779,7 @@ async fn an_import_while_the_draft_is_being_sent_for_approval_leaves_it_alone() 
         .unwrap()
         .expect("filed");
     let import = {
-        let admin = Browser {
-            base: admin.base.clone(),
-            client: admin.client.clone(),
-        };
+        let admin = admin.clone();
         let second = kefu::handbook::SEED_TEXT.replace("违者罚款10元", "违者罚款50元");
         tokio::spawn(async move {
             admin
@@ -1813,6 +1804,8 @@ async fn an_import_while_the_draft_is_being_sent_for_approval_leaves_it_alone() 
     );
 }
 
+/// An import leaves alone a draft whose publication waits for the manager: the
+/// manager approves the text they were shown, not one swapped in meanwhile.
 #[tokio::test]
 async fn an_import_leaves_alone_a_draft_waiting_for_approval() {
     let app = TestApp::spawn().await;

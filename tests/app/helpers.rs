@@ -291,7 +291,9 @@ impl TestApp {
     }
 }
 
-/// One browser: a cookie jar, no automatic redirects.
+/// One browser: a cookie jar, no automatic redirects. A clone is another tab
+/// of it (the same cookies), for a request sent while the test does more.
+#[derive(Clone)]
 pub struct Browser {
     pub base: String,
     pub client: reqwest::Client,

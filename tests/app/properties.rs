@@ -891,10 +891,7 @@ async fn an_import_committed_while_a_colleague_adds_the_same_id_number_adds_it_o
     .await
     .unwrap();
     let commit = {
-        let b = Browser {
-            base: b.base.clone(),
-            client: b.client.clone(),
-        };
+        let b = b.clone();
         tokio::spawn(async move { b.post(&format!("{preview}/commit"), &[]).await })
     };
     app.await_lock_waiters(1).await;
