@@ -101,6 +101,7 @@ impl Show<'_> {
             "approved" => self.ctx.t("approvals.action.approved"),
             "rejected" => self.ctx.t("approvals.action.rejected"),
             "withdrawn" => self.ctx.t("approvals.action.withdrawn"),
+            "cancelled" => self.ctx.t("approvals.action.cancelled"),
             "edited" => self.ctx.t("approvals.action.edited"),
             "reminded" => self.ctx.t("approvals.action.reminded"),
             _ => self.ctx.t("approvals.action.other"),

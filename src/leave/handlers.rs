@@ -450,11 +450,26 @@ pub async fn cancel(
         return render_show(&page, &mut conn, id, &input, &errors, status).await;
     }
     let meta = page.meta();
+    let now = Utc::now();
     let cancelled = conn
         .transaction::<_, AppError, _>(async |conn| {
-            if !queries::cancel_own(conn, id, me, (Utc::now(), today), &note).await? {
+            if !queries::cancel_own(conn, id, me, (now, today), &note).await? {
                 // Cancelled already (the form sent twice), or begun meanwhile.
                 return Ok(false);
+            }
+            // The approval stays approved; its trail says what became of it.
+            if let Some(r) = &req {
+                let event = approvals::queries::NewEvent {
+                    request_id: r.id,
+                    at: now,
+                    step: None,
+                    action: "cancelled",
+                    actor_id: Some(me),
+                    via: Some("web"),
+                    on_behalf_of: None,
+                    comment: &note,
+                };
+                approvals::queries::add_event(conn, event).await?;
             }
             // Whoever approved it planned for the absence: they are told.
             let tasks = match &req {
@@ -1115,7 +1130,7 @@ fn export_table(rows: &[LeaveWithName], loc: Locale, month: &str, show: &str) ->
                     ""
                 }
                 .into(),
-                views::status_label(loc, &l.status).into(),
+                views::status_label(loc, l).into(),
             ]
         })
         .collect();

@@ -20,13 +20,25 @@ pub struct Leave {
     pub recorded_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// A record after the fact withdrawn as a mistake: by whom, when, why.
+    /// Leave that no longer stands by someone's act (a record after the fact
+    /// withdrawn as a mistake, approved leave cancelled by its requester): by
+    /// whom, when, why.
     pub withdrawn_by: Option<i64>,
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub withdrawn_note: String,
 }
 
 impl Leave {
+    /// Its status as shown: approved leave its requester called off reads
+    /// "cancelled", not "withdrawn" as a request taken back before approval.
+    pub fn shown_status(&self) -> &str {
+        if self.status == "withdrawn" && self.withdrawn_by.is_some() && !self.after_the_fact {
+            "cancelled"
+        } else {
+            &self.status
+        }
+    }
+
     /// Whether the leave covers `day`'s afternoon (`afternoon`) or morning: a
     /// leave starting in the afternoon leaves its first morning at work, one
     /// ending at noon its last afternoon.

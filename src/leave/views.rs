@@ -10,11 +10,13 @@ pub fn type_label(loc: Locale, code: &str) -> &'static str {
     loc.t(&super::type_key(code))
 }
 
-pub fn status_label(loc: Locale, status: &str) -> &'static str {
-    match status {
+/// `l`'s [`Leave::shown_status`] in the reader's language.
+pub fn status_label(loc: Locale, l: &Leave) -> &'static str {
+    match l.shown_status() {
         "approved" => loc.t("approvals.status.approved"),
         "rejected" => loc.t("approvals.status.rejected"),
         "withdrawn" => loc.t("approvals.status.withdrawn"),
+        "cancelled" => loc.t("leave.status_cancelled"),
         _ => loc.t("approvals.status.pending"),
     }
 }
@@ -124,8 +126,8 @@ impl MyLeave<'_> {
     pub fn type_label(&self, code: &str) -> &'static str {
         type_label(self.ctx.locale, code)
     }
-    pub fn status(&self, s: &str) -> &'static str {
-        status_label(self.ctx.locale, s)
+    pub fn status(&self, l: &Leave) -> &'static str {
+        status_label(self.ctx.locale, l)
     }
     pub fn days(&self, h: &i32) -> String {
         super::days_text(*h)
@@ -193,8 +195,8 @@ pub struct LeaveShow<'a> {
 }
 
 impl LeaveShow<'_> {
-    pub fn status(&self, s: &str) -> &'static str {
-        status_label(self.ctx.locale, s)
+    pub fn status(&self, l: &Leave) -> &'static str {
+        status_label(self.ctx.locale, l)
     }
 
     /// The form that ends this leave, the viewer's own cancellation or the
@@ -225,8 +227,8 @@ pub struct LeaveSlip<'a> {
 }
 
 impl LeaveSlip<'_> {
-    pub fn status(&self, s: &str) -> &'static str {
-        status_label(self.ctx.locale, s)
+    pub fn status(&self, l: &Leave) -> &'static str {
+        status_label(self.ctx.locale, l)
     }
 }
 
@@ -309,8 +311,8 @@ pub trait ApprovedText {
     fn end(&self, l: &Leave) -> String {
         end_text(l, self.loc())
     }
-    fn status(&self, s: &str) -> &'static str {
-        status_label(self.loc(), s)
+    fn status(&self, l: &Leave) -> &'static str {
+        status_label(self.loc(), l)
     }
     fn show_label(&self, show: &str) -> &'static str {
         self.loc().t_in("leave.show", show)

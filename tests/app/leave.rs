@@ -1402,6 +1402,25 @@ async fn approved_leave_not_begun_is_cancelled_by_its_requester_with_the_reason(
     assert_eq!(location(&res), slip);
     let (_, page) = employee.page(&slip).await;
     assert_eq!(text_of(&page, ".flash").as_deref(), Some("请假已取消。"));
+    assert_eq!(text_of(&page, "h1 .badge").as_deref(), Some("已取消"));
+    let (_, mine) = employee.page("/leave").await;
+    assert_eq!(text_of(&mine, "td .badge").as_deref(), Some("已取消"));
+    // The approval stays approved; its trail tells the approver what became of it.
+    let request: i64 = approval_requests::table
+        .filter(approval_requests::kind.eq("leave"))
+        .filter(approval_requests::subject_id.eq(id))
+        .select(approval_requests::id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let (_, approval) = supervisor.page(&format!("/approvals/{request}")).await;
+    let last = texts_of(&approval, ".trail li").pop().unwrap();
+    assert!(
+        last.contains("取消已批准的请假")
+            && last.contains("员工 赵磊")
+            && last.contains("事情已经办完"),
+        "{last}"
+    );
     assert!(
         page.contains("请假取消") && page.contains("事情已经办完"),
         "{page}"
