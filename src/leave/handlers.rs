@@ -151,7 +151,7 @@ pub async fn create(
                 // The request in the way may be this very form's, sent twice.
                 once::sent_before(&mut conn, &session, &page, &input.form_token).await?;
                 let new = v.row(page.user().id, "pending", None);
-                say_overlap(&mut conn, &mut errors, &new, None, OVERLAP).await?;
+                say_overlap(&mut conn, &mut errors, &new, None, OVERLAP, page.today()).await?;
             }
             Filed::TokenUsed => {
                 let form_token = &mut input.form_token;
@@ -248,31 +248,42 @@ async fn file(
 }
 
 /// The overlap messages of the requester's own form: (a pending request in the
-/// way, which they may change or withdraw; an approved one, which they may not).
-const OVERLAP: (&str, &str) = ("leave.error.overlap", "leave.error.overlap_approved");
-/// The same for the supervisor recording someone's leave afterwards.
-const OVERLAP_RECORD: (&str, &str) = (
+/// way, which they may change or withdraw; approved leave not begun, which they
+/// may cancel; approved leave begun or recorded by their supervisor, which
+/// only the supervisor may withdraw).
+const OVERLAP: (&str, &str, &str) = (
+    "leave.error.overlap",
+    "leave.error.overlap_approved",
+    "leave.error.overlap_approved_fixed",
+);
+/// The same for the supervisor recording someone's leave afterwards: approved
+/// leave is on record either way.
+const OVERLAP_RECORD: (&str, &str, &str) = (
     "leave.error.overlap_record",
+    "leave.error.overlap_record_approved",
     "leave.error.overlap_record_approved",
 );
 
 /// Says on the form which request of the same person's is in the way of `new`,
-/// by its slip number (QJ-n) and days, with the advice `keys` gives for a
-/// pending and for an approved one.
+/// by its slip number (QJ-n) and days, with the advice `keys` gives for it
+/// (see [`OVERLAP`]) as it stands on `today`.
 async fn say_overlap(
     conn: &mut AsyncPgConnection,
     errors: &mut FieldErrors,
     new: &NewLeave<'_>,
     except: Option<i64>,
-    keys: (&str, &str),
+    keys: (&str, &str, &str),
+    today: NaiveDate,
 ) -> Result<(), AppError> {
     let loc = errors.locale();
     let text = match queries::clash(conn, new, except).await? {
         Some(l) => loc.tf(
-            if l.status == "approved" {
+            if l.status != "approved" {
+                keys.0
+            } else if may_cancel(&l, today) {
                 keys.1
             } else {
-                keys.0
+                keys.2
             },
             &[
                 ("id", &l.id),
@@ -383,7 +394,7 @@ async fn render_show(
         ));
     }
     let own = leave.leave.user_id == page.user().id;
-    let may_edit = own && leave.leave.status == "pending";
+    let may_edit = own && may_edit(&leave.leave, page.today());
     let may_withdraw = may_withdraw_record(page, &leave.leave);
     let may_cancel = own && may_cancel(&leave.leave, page.today());
     let approval_id = approvals::link_for(conn, req, page.user(), page.today()).await?;
@@ -411,6 +422,12 @@ fn may_withdraw_record(page: &UserPage, l: &super::models::Leave) -> bool {
         && l.after_the_fact
         && l.status == "approved"
         && l.user_id != page.user().id
+}
+
+/// Whether the requester may still change this request: pending, its first
+/// day still ahead (a change is asked one day ahead, as a filing is).
+fn may_edit(l: &super::models::Leave, today: chrono::NaiveDate) -> bool {
+    l.status == "pending" && l.start_date > today
 }
 
 /// Whether the requester may still cancel this leave: approved on request
@@ -444,6 +461,10 @@ pub async fn cancel(
         return Ok(see_other(&here));
     }
     let mut errors = FieldErrors::new(page.locale);
+    if input.note.trim().is_empty() {
+        // Its own message: the record's withdrawal names the field alike.
+        errors.add("note", "leave.error.cancel_note");
+    }
     let note = errors.text("leave", "note", &input.note, 500, true);
     if !errors.is_empty() {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -653,6 +674,10 @@ pub async fn edit_form(
         flash(&session, Tone::Error, page.t("approvals.already_decided"));
         return Ok(see_other(&format!("/leave/{id}")));
     };
+    if !may_edit(&l, page.today()) {
+        flash(&session, Tone::Error, page.t("leave.error.begun"));
+        return Ok(see_other(&format!("/leave/{id}")));
+    }
     let input = LeaveInput {
         leave_type: l.leave_type.clone(),
         start_date: l.start_date.to_string(),
@@ -799,7 +824,15 @@ pub async fn update(
         Edit::Saved | Edit::Unchanged => {}
         Edit::Overlap => {
             let new = v.row(me_id, "pending", None);
-            say_overlap(&mut conn, &mut errors, &new, Some(id), OVERLAP).await?;
+            say_overlap(
+                &mut conn,
+                &mut errors,
+                &new,
+                Some(id),
+                OVERLAP,
+                page.today(),
+            )
+            .await?;
         }
         // Decided or withdrawn while the form was open: what was typed stays
         // on screen, to copy into a new request if still needed.
@@ -977,7 +1010,15 @@ pub async fn record(
     // The leave in the way may be this very form's, sent twice.
     once::sent_before(&mut conn, &session, &page, &input.form_token).await?;
     let new = v.row(employee, "approved", Some(me));
-    say_overlap(&mut conn, &mut errors, &new, None, OVERLAP_RECORD).await?;
+    say_overlap(
+        &mut conn,
+        &mut errors,
+        &new,
+        None,
+        OVERLAP_RECORD,
+        page.today(),
+    )
+    .await?;
     let list = employees(&mut conn, page.user().id).await?;
     let action = "/leave/record".into();
     let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -1031,12 +1072,24 @@ pub async fn calendar(
     while d <= last {
         let mut week = Vec::new();
         for _ in 0..7 {
+            // Away all day, or half of it (a first day from noon, a last day
+            // until noon): the half is said.
             let away = rows
                 .iter()
-                .filter(|r| r.leave.start_date <= d && r.leave.end_date >= d)
-                .map(|r| {
+                .filter_map(|r| {
+                    let half = match (r.leave.covers(d, false), r.leave.covers(d, true)) {
+                        (true, true) => "",
+                        (true, false) => page.t("leave.calendar_morning"),
+                        (false, true) => page.t("leave.calendar_afternoon"),
+                        (false, false) => return None,
+                    };
                     let kind = views::type_label(page.locale, &r.leave.leave_type);
-                    (r.leave.id, format!("{} · {kind}", r.name))
+                    let text = if half.is_empty() {
+                        format!("{} · {kind}", r.name)
+                    } else {
+                        format!("{} · {kind} · {half}", r.name)
+                    };
+                    Some((r.leave.id, text))
                 })
                 .collect();
             week.push(Day {

@@ -181,6 +181,70 @@ async fn approve_from_its_page(supervisor: &Browser, id: i64) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
 
+/// What the leave calendar shows on `date` (in its month's page): each
+/// entry's text.
+async fn calendar_on(b: &Browser, date: &str) -> Vec<String> {
+    let (_, page) = b
+        .page(&format!("/leave/calendar?month={}", &date[..7]))
+        .await;
+    let day_no = date[8..].trim_start_matches('0');
+    let doc = scraper::Html::parse_document(&page);
+    let cells = scraper::Selector::parse("table.calendar td:not(.muted)").unwrap();
+    let day = scraper::Selector::parse(".day").unwrap();
+    let away = scraper::Selector::parse(".away").unwrap();
+    let cell = doc
+        .select(&cells)
+        .find(|c| {
+            c.select(&day).next().map(|d| d.text().collect::<String>()) == Some(day_no.into())
+        })
+        .expect("the day's cell");
+    cell.select(&away)
+        .map(|a| a.text().collect::<String>().trim().to_owned())
+        .collect()
+}
+
+/// Leave from an afternoon until a noon: the calendar says which half of its
+/// first and last day the person is away.
+#[tokio::test]
+async fn the_calendar_says_which_half_of_a_day_is_away() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let res = employee
+        .submit(
+            "/leave/new",
+            "/leave/new",
+            &[
+                ("leave_type", "annual"),
+                ("start_date", &day(1)),
+                ("start_half", "pm"),
+                ("end_date", &day(3)),
+                ("end_half", "am"),
+                ("reason", "回老家"),
+            ],
+        )
+        .await;
+    let id: i64 = location(&res)
+        .trim_start_matches("/leave/")
+        .parse()
+        .unwrap();
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    approve_from_its_page(&supervisor, id).await;
+
+    assert_eq!(
+        calendar_on(&supervisor, &day(1)).await,
+        ["员工 赵磊 · 年假 · 下午"]
+    );
+    assert_eq!(
+        calendar_on(&supervisor, &day(2)).await,
+        ["员工 赵磊 · 年假"]
+    );
+    assert_eq!(
+        calendar_on(&supervisor, &day(3)).await,
+        ["员工 赵磊 · 年假 · 上午"]
+    );
+    assert!(calendar_on(&supervisor, &day(4)).await.is_empty());
+}
+
 #[tokio::test]
 async fn approved_leave_shows_in_the_calendar_list_export_and_slip() {
     let app = TestApp::spawn().await;
@@ -1230,6 +1294,14 @@ async fn a_record_made_by_mistake_is_withdrawn_with_its_reason_and_its_proposal_
     ];
     let res = employee.submit("/leave/new", "/leave/new", &own).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The advice is one they can follow: a record is not theirs to cancel.
+    let msg = text_of(&res.text().await.unwrap(), "#e-start_date").unwrap();
+    assert!(
+        msg.contains(&format!("QJ-{id}"))
+            && msg.contains("不能自行取消")
+            && !msg.contains("从那份请假的页面取消"),
+        "{msg}"
+    );
 
     // Neither the employee nor anyone without the right withdraws it.
     let (_, shown) = employee.page(&page).await;
@@ -1356,6 +1428,37 @@ async fn withdrawing_a_record_whose_breach_was_confirmed_says_the_fine_stands() 
     assert_eq!(left, ("confirmed".into(), Some(1000)));
 }
 
+/// A pending request whose first day has come can no longer be changed (a
+/// change is asked a day ahead): its page offers no edit, and the edit form
+/// sends back to it saying why.
+#[tokio::test]
+async fn a_pending_request_whose_first_day_has_come_offers_no_edit() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = file_leave(&employee).await;
+    let slip = format!("/leave/{id}");
+    let edit = format!("/leave/{id}/edit");
+    let (_, page) = employee.page(&slip).await;
+    assert!(attr_of(&page, &format!(r#"a[href="{edit}"]"#), "href").is_some());
+
+    // A day on, undecided: its first day is today.
+    diesel::update(leave_requests::table.find(id))
+        .set(leave_requests::start_date.eq(crate::approvals::today()))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+
+    let (_, page) = employee.page(&slip).await;
+    assert!(attr_of(&page, &format!(r#"a[href="{edit}"]"#), "href").is_none());
+    let res = employee.get(&edit).await;
+    assert_eq!(location(&res), slip);
+    let (_, page) = employee.page(&slip).await;
+    assert_eq!(
+        text_of(&page, ".flash").as_deref(),
+        Some("这份请假的第一天已经到了，不能再修改；如不再需要，可以撤回申请。")
+    );
+}
+
 #[tokio::test]
 async fn approved_leave_not_begun_is_cancelled_by_its_requester_with_the_reason() {
     let app = TestApp::spawn().await;
@@ -1387,9 +1490,10 @@ async fn approved_leave_not_begun_is_cancelled_by_its_requester_with_the_reason(
         .post(&format!("{slip}/cancel"), &[("note", " ")])
         .await;
     assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(!text_of(&empty.text().await.unwrap(), "#e-note")
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        text_of(&empty.text().await.unwrap(), "#e-note").as_deref(),
+        Some("请写明取消原因。")
+    );
     let theirs = supervisor
         .post(&format!("{slip}/cancel"), &[("note", "替他取消")])
         .await;
