@@ -1078,17 +1078,16 @@ pub async fn calendar(
                 .iter()
                 .filter_map(|r| {
                     let half = match (r.leave.covers(d, false), r.leave.covers(d, true)) {
-                        (true, true) => "",
-                        (true, false) => page.t("leave.calendar_morning"),
-                        (false, true) => page.t("leave.calendar_afternoon"),
+                        (true, true) => None,
+                        (true, false) => Some("leave.calendar_morning"),
+                        (false, true) => Some("leave.calendar_afternoon"),
                         (false, false) => return None,
                     };
                     let kind = views::type_label(page.locale, &r.leave.leave_type);
-                    let text = if half.is_empty() {
-                        format!("{} · {kind}", r.name)
-                    } else {
-                        format!("{} · {kind} · {half}", r.name)
-                    };
+                    let mut text = format!("{} · {kind}", r.name);
+                    if let Some(half) = half {
+                        text = format!("{text} · {}", page.t(half));
+                    }
                     Some((r.leave.id, text))
                 })
                 .collect();

@@ -209,40 +209,27 @@ async fn calendar_on(b: &Browser, date: &str) -> Vec<String> {
 async fn the_calendar_says_which_half_of_a_day_is_away() {
     let app = TestApp::spawn().await;
     let employee = app.login_as(Role::Employee).await;
-    let res = employee
-        .submit(
-            "/leave/new",
-            "/leave/new",
-            &[
-                ("leave_type", "annual"),
-                ("start_date", &day(1)),
-                ("start_half", "pm"),
-                ("end_date", &day(3)),
-                ("end_half", "am"),
-                ("reason", "回老家"),
-            ],
-        )
-        .await;
-    let id: i64 = location(&res)
-        .trim_start_matches("/leave/")
-        .parse()
-        .unwrap();
+    let res = file_span(&employee, (&day(1), "pm"), (&day(3), "am"), "回老家").await;
+    let id = leave_id(&res);
     let supervisor = app.login_as(Role::CsSupervisor).await;
     approve_from_its_page(&supervisor, id).await;
 
     assert_eq!(
         calendar_on(&supervisor, &day(1)).await,
-        ["员工 赵磊 · 年假 · 下午"]
+        ["员工 赵磊 · 事假 · 下午"]
     );
     assert_eq!(
         calendar_on(&supervisor, &day(2)).await,
-        ["员工 赵磊 · 年假"]
+        ["员工 赵磊 · 事假"]
     );
     assert_eq!(
         calendar_on(&supervisor, &day(3)).await,
-        ["员工 赵磊 · 年假 · 上午"]
+        ["员工 赵磊 · 事假 · 上午"]
     );
     assert!(calendar_on(&supervisor, &day(4)).await.is_empty());
+    supervisor.page("/?lang=en").await;
+    let english = calendar_on(&supervisor, &day(1)).await;
+    assert!(english[0].ends_with(" · afternoon"), "{english:?}");
 }
 
 #[tokio::test]
