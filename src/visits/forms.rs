@@ -52,20 +52,13 @@ pub struct ValidVisit {
 }
 
 impl VisitInput {
-    /// A blank form for a reception that just ended: today, the last half hour.
+    /// A blank form for today's reception. Its times are left for the receiver
+    /// to enter: a guess (the time the form is opened) would stand in for the
+    /// real end whenever nobody corrects it, and a register made hours late would
+    /// not be marked late (rule 4 measures from the reception's end).
     pub fn fresh(now: DateTime<Utc>, tz: chrono_tz::Tz) -> VisitInput {
-        let local = now.with_timezone(&tz);
-        let start = local - chrono::Duration::minutes(30);
-        // The form holds one day: just after midnight, from 00:00.
-        let start = if start.date_naive() == local.date_naive() {
-            start.format("%H:%M").to_string()
-        } else {
-            "00:00".into()
-        };
         VisitInput {
-            day: local.date_naive().to_string(),
-            start,
-            end: local.format("%H:%M").to_string(),
+            day: now.with_timezone(&tz).date_naive().to_string(),
             visitor_kind: "owner".into(),
             form_token: crate::web::once::new_token(),
             ..Default::default()
@@ -187,6 +180,17 @@ mod tests {
         assert_eq!(v.started_at, at("2026-11-29T01:00:00Z"));
         assert_eq!(v.ended_at, at("2026-11-29T01:40:00Z"));
         assert!(!v.follow_up);
+    }
+
+    #[test]
+    fn a_blank_form_holds_the_local_day_and_no_guessed_times() {
+        let tz = chrono_tz::Asia::Shanghai;
+        // 23:30 in UTC is already the next morning in Shanghai.
+        let blank = VisitInput::fresh(at("2026-11-29T23:30:00Z"), tz);
+        assert_eq!(blank.day, "2026-11-30");
+        assert_eq!((blank.start.as_str(), blank.end.as_str()), ("", ""));
+        assert_eq!(blank.visitor_kind, "owner");
+        assert!(!blank.form_token.is_empty());
     }
 
     #[test]

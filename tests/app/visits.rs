@@ -159,6 +159,42 @@ async fn a_wrong_register_keeps_the_input_and_says_what_is_wrong() {
     assert_eq!(visit_count(&app).await, 0);
 }
 
+/// A register opened hours after the reception must not pass for one made on
+/// time: the form guesses no times, and one sent without them says so.
+#[tokio::test]
+async fn the_new_register_asks_for_the_receptions_times_rather_than_guessing() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let (_, form) = specialist.page("/visits/new").await;
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        .to_string();
+    assert_eq!(value_of(&form, "#f-day"), Some(today));
+    assert_eq!(value_of(&form, "#f-start").as_deref(), Some(""));
+    assert_eq!(value_of(&form, "#f-end").as_deref(), Some(""));
+
+    let fields: Vec<_> = visit("刘先生", 2)
+        .into_iter()
+        .filter(|(k, _)| !matches!(*k, "start" | "end"))
+        .collect();
+    let res = register(&specialist, &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    for field in ["#e-start", "#e-end"] {
+        assert_eq!(
+            text_of(&body, field).as_deref(),
+            Some("请按 时:分 填写时间，如 09:30。"),
+            "{field}"
+        );
+    }
+    assert_eq!(
+        value_of(&body, "#f-visitor_name").as_deref(),
+        Some("刘先生")
+    );
+    assert_eq!(visit_count(&app).await, 0);
+}
+
 #[tokio::test]
 async fn each_sees_their_own_visitors_and_the_supervisor_everyones() {
     let app = TestApp::spawn().await;
