@@ -39,6 +39,9 @@ impl Via {
 pub enum Refusal {
     /// The task or request is no longer pending.
     AlreadyDecided,
+    /// The same actor already took this same step (a double click, a form sent
+    /// again): it stands, and nothing more is done.
+    Repeated,
     /// The user is neither the approver nor their deputy today.
     NotYours,
     /// The request was edited since the version the decision was made on.
@@ -633,6 +636,10 @@ pub async fn decide(
     now: DateTime<Utc>,
 ) -> Result<Result<Request, Refusal>, AppError> {
     let (task, req) = lock_task(conn, task_id).await?;
+    let status = if approve { "approved" } else { "rejected" };
+    if task.decided_by == Some(actor) && task.status == status {
+        return Ok(Err(Refusal::Repeated));
+    }
     if task.status != "pending" || req.status != "pending" {
         return Ok(Err(Refusal::AlreadyDecided));
     }
@@ -654,7 +661,6 @@ pub async fn decide(
     } else {
         return Ok(Err(Refusal::NotYours));
     };
-    let status = if approve { "approved" } else { "rejected" };
     crate::db::cached(diesel::update(approval_tasks::table.find(task.id)).set((
         approval_tasks::status.eq(status),
         approval_tasks::decided_at.eq(now),
@@ -750,6 +756,9 @@ pub async fn withdraw(
     let req = queries::lock_request(conn, request_id).await?;
     if req.requester_id != actor {
         return Ok(Err(Refusal::NotYours));
+    }
+    if req.status == "withdrawn" {
+        return Ok(Err(Refusal::Repeated));
     }
     if req.status != "pending" {
         return Ok(Err(Refusal::AlreadyDecided));

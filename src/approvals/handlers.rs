@@ -11,7 +11,7 @@ use serde_json::json;
 use super::engine::{self, Refusal, Via};
 use super::links::{self, State};
 use super::queries;
-use super::views::{Deputies, Inbox, LinkPage, Mine, Show};
+use super::views::{Deputies, Inbox, LinkPage, Mine, Refused, Show};
 use crate::audit;
 use crate::config::Config;
 use crate::db::{DbConn, ReadConn};
@@ -253,9 +253,15 @@ pub async fn decide(
         .await?;
     match result {
         Ok(req) => flash(&session, Tone::Ok, page.t(done_key(&req, approve))),
+        // One's own decision sent again: it stands, and is confirmed as such.
+        Err(Refusal::Repeated) => {
+            let req = queries::get_request(&mut conn, id).await?;
+            flash(&session, Tone::Ok, page.t(done_key(&req, approve)))
+        }
         // Decided meanwhile by someone else (a colleague, a deputy): a comment
-        // typed stays on the page to copy. A second click of one's own decision,
-        // or no comment: the page as it is now.
+        // typed stays on the page to copy. One's own other decision (approved,
+        // then "reject" from a page left open), or no comment: the page as it
+        // is now.
         Err(Refusal::AlreadyDecided)
             if !comment.is_empty()
                 && queries::get_task(&mut conn, input.task_id)
@@ -270,7 +276,28 @@ pub async fn decide(
         Err(Refusal::AlreadyDecided) => {
             flash(&session, Tone::Error, page.t("approvals.already_decided"))
         }
-        Err(Refusal::NotYours) => return Err(AppError::Forbidden),
+        // Not (or no longer) theirs to decide: a deputyship ended or the task
+        // passed on while the page was open. The page says so, and gives back
+        // the comment typed to copy.
+        Err(Refusal::NotYours) => {
+            errors.add("decision", "approvals.not_yours_now");
+            let status = StatusCode::FORBIDDEN;
+            let req = queries::get_request(&mut conn, id).await?;
+            if super::may_view(&mut conn, page.user(), &req, config.today()).await? {
+                return render_show(&page, &mut conn, &config, id, comment, &errors, status).await;
+            }
+            let ctx = page.ctx();
+            let errors = &errors;
+            return Ok(html(
+                status,
+                Refused {
+                    ctx,
+                    comment,
+                    errors,
+                }
+                .render()?,
+            ));
+        }
         Err(Refusal::Changed) => {
             errors.add("decision", "approvals.changed_since");
             let status = StatusCode::CONFLICT;
@@ -307,7 +334,10 @@ pub async fn withdraw(
         })
         .await?;
     match result {
-        Ok(()) => flash(&session, Tone::Ok, page.t("approvals.done_withdrawn")),
+        // Withdrawn now, or already by this same requester (a second click).
+        Ok(()) | Err(Refusal::Repeated) => {
+            flash(&session, Tone::Ok, page.t("approvals.done_withdrawn"))
+        }
         // (A withdrawal checks no version, so `Changed` does not come here.)
         Err(Refusal::AlreadyDecided | Refusal::Changed) => {
             flash(&session, Tone::Error, page.t("approvals.already_decided"))
@@ -575,9 +605,9 @@ pub async fn link_decide(
                 ))),
                 // Decided, or edited, since the link was looked at: the page
                 // says which.
-                Err(Refusal::AlreadyDecided | Refusal::Changed) => Ok(LinkOutcome::Refused(
-                    Box::new(links::inspect(conn, &token, now, false).await?),
-                )),
+                Err(Refusal::AlreadyDecided | Refusal::Changed | Refusal::Repeated) => Ok(
+                    LinkOutcome::Refused(Box::new(links::inspect(conn, &token, now, false).await?)),
+                ),
             }
         })
         .await?;

@@ -54,6 +54,17 @@ impl Mine<'_> {
     }
 }
 
+/// A decision refused to someone who may no longer read the request (their
+/// deputyship ended while the page was open): why, and the comment they typed,
+/// without the request itself.
+#[derive(Template)]
+#[template(path = "approvals/refused.html")]
+pub struct Refused<'a> {
+    pub ctx: &'a PageCtx,
+    pub comment: String,
+    pub errors: &'a FieldErrors,
+}
+
 #[derive(Template)]
 #[template(path = "approvals/show.html")]
 pub struct Show<'a> {

@@ -573,9 +573,15 @@ async fn a_comment_on_a_request_decided_meanwhile_comes_back_to_copy() {
         .await
         .unwrap();
     assert_eq!(status, "approved", "the deputy's decision stands");
-    // The deputy's own second click: the request's page, no refusal to copy from.
+    // The deputy's own second click: the request's page, confirming what they
+    // did, not refusing it.
     let res = post(&deputy, "approve", "代批").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = deputy.page(&location(&res)).await;
+    assert_eq!(
+        texts_of(&shown, ".flash"),
+        ["已同意。申请人会收到邮件通知。"]
+    );
 
     // The other way round: the approver decides first, and the deputy's
     // decision comes back to them with the request, not as a refusal to see it.
@@ -608,6 +614,57 @@ async fn a_comment_on_a_request_decided_meanwhile_comes_back_to_copy() {
         .unwrap()
         .contains("已经处理完毕"));
     assert_eq!(deputy.page(&page).await.0, StatusCode::OK);
+}
+
+/// A deputyship that ends while the deputy has the request open: their decision
+/// is refused on the request's page, saying why, with their comment to copy.
+#[tokio::test]
+async fn a_deputy_whose_deputyship_ended_meanwhile_is_told_and_keeps_the_comment() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    name_deputy(&supervisor, "engineer").await;
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    let mut conn = app.db().await;
+    let request: i64 = approval_requests::table
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let page = format!("/approvals/{request}");
+    let deputy = app.login_as(Role::EngineeringManager).await;
+    let (_, read) = deputy.page(&page).await;
+    let task = value_of(&read, r#"input[name="task_id"]"#).unwrap();
+    let deputy_row: i64 = kefu::schema::approval_deputies::table
+        .select(kefu::schema::approval_deputies::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let path = format!("/approvals/deputies/{deputy_row}/delete");
+    assert_eq!(
+        supervisor.post(&path, &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let res = deputy
+        .post(
+            &format!("{page}/decide"),
+            &[
+                ("task_id", task.as_str()),
+                ("decision", "approve"),
+                ("comment", "交接已安排"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-decision").as_deref(),
+        Some("这项申请现在不由您审批（例如代理期已结束，或已转交他人），本次未作决定。")
+    );
+    assert_eq!(text_of(&body, "#f-comment").as_deref(), Some("交接已安排"));
+    assert!(text_of(&body, "form.decide").is_none());
+    assert_eq!(state(&app).await.0, "pending");
 }
 
 #[tokio::test]
@@ -1031,12 +1088,23 @@ async fn the_requester_may_withdraw_while_pending_and_the_link_then_says_so() {
         .await
         .unwrap();
 
-    let res = employee
-        .post(&format!("/approvals/{id}/withdraw"), &[])
-        .await;
-
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Sent twice (a double click): withdrawn once, and said so both times.
+    for _ in 0..2 {
+        let res = employee
+            .post(&format!("/approvals/{id}/withdraw"), &[])
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, shown) = employee.page(&location(&res)).await;
+        assert_eq!(texts_of(&shown, ".flash"), ["申请已撤回。"]);
+    }
     assert_eq!(state(&app).await, ("withdrawn".into(), 0, 0));
+    let withdrawn: i64 = approval_events::table
+        .filter(approval_events::action.eq("withdrawn"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(withdrawn, 1);
     let supervisor = signed_in_at(&app, Role::CsSupervisor, &link).await;
     let (status, body) = supervisor.page(&link).await;
     assert_eq!(status, StatusCode::GONE);
