@@ -331,6 +331,21 @@ enum Decided {
     Recounted,
 }
 
+/// What a decision sent for a breach decided already says: the same decision
+/// by the same supervisor (a double click, a form sent again) stands and is
+/// confirmed as done; anything else changed nothing.
+fn already(v: &super::models::Violation, me: i64, input: &DecisionInput) -> (Tone, &'static str) {
+    match (
+        v.decided_by == Some(me),
+        input.decision.as_str(),
+        v.status.as_str(),
+    ) {
+        (true, "confirm", "confirmed") => (Tone::Ok, "violations.confirmed_done"),
+        (true, "dismiss", "dismissed") => (Tone::Ok, "violations.dismissed_done"),
+        _ => (Tone::Error, "violations.already_decided"),
+    }
+}
+
 /// POST /violations/{id}/decide: confirm (the fine from the schedule and the
 /// person's record, as the page showed them: a record changed meanwhile sends
 /// the page back; the employee is told by mail) or dismiss
@@ -349,7 +364,8 @@ pub async fn decide(
     let id = line.v.id;
     let here = format!("/violations/{id}");
     if line.v.status != "proposed" {
-        flash(&session, Tone::Error, page.t("violations.already_decided"));
+        let (tone, message) = already(&line.v, page.user().id, &input);
+        flash(&session, tone, page.t(message));
         return Ok(see_other(&here));
     }
     if !may_decide(&page, &line) {
@@ -470,7 +486,9 @@ pub async fn decide(
         .await?;
     let message = match (done, &decision) {
         (Decided::Already, _) => {
-            flash(&session, Tone::Error, page.t("violations.already_decided"));
+            let v = queries::get(&mut conn, id).await?.v;
+            let (tone, message) = already(&v, me, &input);
+            flash(&session, tone, page.t(message));
             return Ok(see_other(&here));
         }
         (Decided::Recounted, _) => {

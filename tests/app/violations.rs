@@ -109,10 +109,24 @@ async fn a_confirmed_breach_costs_what_its_schedule_says_and_the_employee_is_tol
         stored(&app, &page).await,
         ("confirmed".into(), Some(1), Some(2000))
     );
-    // A second click changes nothing and mails nothing more.
+    // A second click changes nothing and mails nothing more, and says the
+    // breach is confirmed, as the first did; a dismissal sent now is refused.
     let res = decide(&supervisor, &page, &[("decision", "confirm")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(supervisor.page(&page).await.1.contains("已经处理过"));
+    let flashes = async || texts_of(&supervisor.page(&page).await.1, ".flash");
+    assert_eq!(flashes().await, ["已确认处罚，已通知本人。"]);
+    let res = decide(
+        &supervisor,
+        &page,
+        &[("decision", "dismiss"), ("note", "误报")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(flashes().await, ["这条记录已经处理过，未再改变。"]);
+    assert_eq!(
+        stored(&app, &page).await,
+        ("confirmed".into(), Some(1), Some(2000))
+    );
     assert_eq!(mails_of_kind(&app, "violation_confirmed").await, 1);
 
     worker(&app).drain().await.unwrap();
