@@ -315,8 +315,7 @@ async fn render_show(
     let docs = queries::borrow_documents(conn, id).await?;
     let borrower = approvals::queries::person(conn, borrow.borrower_id).await?;
     let approval_id = crate::approvals::link_for(conn, req, page.user(), page.today()).await?;
-    let may_cancel = borrow.mode == "consult"
-        && borrow.status == "approved"
+    let may_cancel = cancellable(&borrow, page.today())
         && (borrow.borrower_id == page.user().id || page.may(Right::KeepArchives));
     let body = BorrowShow {
         ctx: page.ctx(),
@@ -383,6 +382,11 @@ pub async fn lend(
     };
     let me = page.user().id;
     let meta = page.meta();
+    let today = page.today();
+    if borrow.lapsed(today) {
+        flash(&session, Tone::Error, page.t("archives.error.due_lapsed"));
+        return Ok(see_other(&format!("/archives/borrows/{id}")));
+    }
     let mut listed = false;
     let handed = conn
         .transaction::<_, AppError, _>(async |conn| {
@@ -401,6 +405,11 @@ pub async fn lend(
             }
             if borrow.mode == "loan" {
                 queries::set_borrowed_status(conn, id, "kept", "on_loan").await?;
+            }
+            // Consulted on site: back the day it is handed over, whichever day
+            // it was asked for.
+            if borrow.mode == "consult" {
+                queries::set_due_on(conn, id, today).await?;
             }
             queries::add_history(conn, borrow.archive_id, None, "lent", &sig.name, Some(me))
                 .await?;
@@ -507,9 +516,16 @@ async fn noted(
     Ok(())
 }
 
-/// POST /archives/borrows/{id}/cancel: a consultation not handed over yet is
-/// called off by its borrower or the keeper (it has no approval request to
-/// withdraw); it stays in the register as withdrawn.
+/// Whether a borrow not handed over may be called off by its borrower or the
+/// keeper: a consultation (it has no approval request to withdraw), or a loan or
+/// copy whose return date passed before it was handed over.
+fn cancellable(borrow: &Borrow, today: NaiveDate) -> bool {
+    borrow.status == "approved" && (borrow.mode == "consult" || borrow.lapsed(today))
+}
+
+/// POST /archives/borrows/{id}/cancel: a consultation not handed over yet, or a
+/// loan whose return date passed first, is called off by its borrower or the
+/// keeper; it stays in the register as withdrawn.
 pub async fn cancel(
     page: UserPage,
     session: Session,
@@ -522,28 +538,23 @@ pub async fn cancel(
         return Err(AppError::Forbidden);
     }
     let meta = page.meta();
-    let done = borrow.mode == "consult"
+    let (step, said) = if borrow.mode == "consult" {
+        ("consultation_cancelled", "archives.consultation_cancelled")
+    } else {
+        ("borrow_cancelled", "archives.borrow_cancelled")
+    };
+    let done = cancellable(&borrow, page.today())
         && conn
             .transaction::<_, AppError, _>(async |conn| {
                 if !queries::borrow_status(conn, id, "approved", "withdrawn").await? {
                     return Ok(false);
                 }
-                noted(
-                    conn,
-                    &meta,
-                    (borrow.archive_id, id),
-                    "consultation_cancelled",
-                )
-                .await?;
+                noted(conn, &meta, (borrow.archive_id, id), step).await?;
                 Ok(true)
             })
             .await?;
     if done {
-        flash(
-            &session,
-            Tone::Ok,
-            page.t("archives.consultation_cancelled"),
-        );
+        flash(&session, Tone::Ok, page.t(said));
     } else {
         // Handed over meanwhile, or called off already (the form sent again).
         flash(

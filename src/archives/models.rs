@@ -301,6 +301,14 @@ impl Borrow {
         format!("JY-{}", self.id)
     }
 
+    /// Approved for a loan or copy whose return date has passed before the
+    /// papers were handed over (`today`, the site's): handing them over now
+    /// would be overdue at once, so it is refused and the borrow may be called
+    /// off. A consultation is due back the day it is handed over instead.
+    pub fn lapsed(&self, today: NaiveDate) -> bool {
+        self.status == "approved" && self.mode != "consult" && self.due_on < today
+    }
+
     /// On loan past its due date on the site's `today`: the day after the due
     /// date, as the overdue reminder counts it.
     pub fn overdue(&self, today: NaiveDate) -> bool {

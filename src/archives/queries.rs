@@ -830,6 +830,15 @@ pub async fn borrow_status(
     Ok(n == 1)
 }
 
+/// A borrow's return date, set at hand-over for a consultation.
+pub async fn set_due_on(conn: &mut AsyncPgConnection, id: i64, day: NaiveDate) -> QueryResult<()> {
+    diesel::update(borrows::table.find(id))
+        .set(borrows::due_on.eq(day))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The hand-over: who gave it, the borrower's signature.
 pub async fn lend(
     conn: &mut AsyncPgConnection,

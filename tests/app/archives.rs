@@ -1695,6 +1695,87 @@ async fn approved_loan(
     (page, borrow)
 }
 
+/// A borrow handed over after its return date would be overdue at once (and
+/// its borrower reminded daily): a consultation is due back the day it is
+/// handed over, whenever it was asked; a loan whose date passed first is not
+/// handed over, and its borrower may withdraw it.
+#[tokio::test]
+async fn a_borrow_is_never_overdue_the_moment_it_is_handed_over() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let (page, loan) = approved_loan(&app, &keeper, &specialist, "装修协议").await;
+    let id_of = |path: &str| path.rsplit('/').next().unwrap().parse::<i64>().unwrap();
+    let row = async |id: i64| -> (String, NaiveDate) {
+        archive_borrows::table
+            .find(id)
+            .select((archive_borrows::status, archive_borrows::due_on))
+            .first(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    let set_due = async |id: i64, day: NaiveDate| {
+        diesel::update(archive_borrows::table.find(id))
+            .set(archive_borrows::due_on.eq(day))
+            .execute(&mut app.db().await)
+            .await
+            .unwrap();
+    };
+    let yesterday = today() - Duration::days(1);
+    let lapsed = "归还日期已过，不能再交付。借阅人可撤回此次借阅，再重新申请。";
+    set_due(id_of(&loan), yesterday).await;
+    let (_, shown) = keeper.page(&loan).await;
+    assert_eq!(text_of(&shown, "#borrow-lapsed").as_deref(), Some(lapsed));
+    assert!(
+        !shown.contains(&format!("{loan}/lend")),
+        "no hand-over form"
+    );
+    let sign = [("sign_name", "客服专员 陈静"), ("sign_confirm", "1")];
+    let res = keeper.post(&format!("{loan}/lend"), &sign).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = keeper.page(&loan).await;
+    assert_eq!(text_of(&shown, ".flash").as_deref(), Some(lapsed));
+    assert_eq!(row(id_of(&loan)).await, ("approved".into(), yesterday));
+    let (_, mine) = specialist.page(&loan).await;
+    assert_eq!(
+        text_of(&mine, "#cancel-consultation button").as_deref(),
+        Some("撤回此次借阅")
+    );
+    let res = specialist.post(&format!("{loan}/cancel"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, mine) = specialist.page(&loan).await;
+    assert_eq!(
+        text_of(&mine, ".flash").as_deref(),
+        Some("已撤回此次借阅。")
+    );
+    assert_eq!(row(id_of(&loan)).await.0, "withdrawn");
+
+    // A consultation asked yesterday and handed over today is due back today.
+    let doc = page.rsplit('/').next().unwrap();
+    let archive: i64 = archive_documents::table
+        .find(doc.parse::<i64>().unwrap())
+        .select(archive_documents::archive_id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let form = format!("/archives/{archive}/borrow");
+    let fields = [
+        ("documents", doc),
+        ("mode", "consult"),
+        ("purpose", "核对装修约定"),
+    ];
+    let res = specialist.submit(&form, &form, &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let consult = location(&res);
+    set_due(id_of(&consult), yesterday).await;
+    let res = keeper.post(&format!("{consult}/lend"), &sign).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(row(id_of(&consult)).await, ("lent".into(), today()));
+    let (_, shown) = keeper.page(&consult).await;
+    assert_eq!(text_of(&shown, "#borrow-status").as_deref(), Some("查阅中"));
+    assert!(text_of(&shown, "#borrow-overdue").is_none());
+}
+
 #[tokio::test]
 async fn a_paper_taken_out_after_the_approval_is_not_handed_over() {
     let app = TestApp::spawn().await;
