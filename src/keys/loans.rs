@@ -611,6 +611,7 @@ async fn render_show(
         cites: views::CITE_LOAN,
         txt: Txt(page.locale),
         overdue: loan.overdue(Utc::now()),
+        lapsed: loan.lapsed(Utc::now()),
         lines,
         keys,
         approval_id,
@@ -643,6 +644,8 @@ fn require_hands(page: &UserPage) -> Result<(), AppError> {
 /// Why a hand-over was refused.
 enum Refused {
     NotApproved,
+    /// Due back before it was handed over.
+    Lapsed,
     /// Handed over already, or since returned (a second click, the back button).
     HandedOver,
     KeyOut,
@@ -680,10 +683,13 @@ pub async fn hand_over(
             if loan.status != "approved" {
                 return Ok(Err(Refused::NotApproved));
             }
+            let now = Utc::now();
+            if loan.lapsed(now) {
+                return Ok(Err(Refused::Lapsed));
+            }
             if keys.iter().any(|k| k.status != "in") {
                 return Ok(Err(Refused::KeyOut));
             }
-            let now = Utc::now();
             queries::mark_out(conn, id, me, now).await?;
             queries::set_status(conn, &ids, "lent", now).await?;
             queries::add_events(
@@ -715,6 +721,7 @@ pub async fn hand_over(
             return Ok(see_other(&format!("/keys/loans/{id}")));
         }
         Ok(Err(Refused::NotApproved)) => "keys.error.not_approved",
+        Ok(Err(Refused::Lapsed)) => "keys.error.due_passed",
         Ok(Err(Refused::HandedOver)) => "keys.error.handed_over",
         Ok(Err(Refused::KeyOut)) => "keys.error.key_out",
         Err(AppError::Db(e)) if is_unique_violation(&e) => "keys.error.key_out",

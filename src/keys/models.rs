@@ -170,6 +170,13 @@ impl Loan {
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
         overdue(&self.status, self.due_at, now)
     }
+
+    /// Approved, but its keys were due back before they were handed over:
+    /// handing them over now would be overdue at once (and propose a breach
+    /// against the borrower for the wait), so it is refused.
+    pub fn lapsed(&self, now: DateTime<Utc>) -> bool {
+        self.status == "approved" && self.due_at <= now
+    }
 }
 
 #[derive(Insertable, Debug)]

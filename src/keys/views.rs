@@ -374,6 +374,8 @@ pub struct LoanShow<'a> {
     pub approval_id: Option<i64>,
     pub manage: bool,
     pub overdue: bool,
+    /// Approved, but due back already: not to be handed over.
+    pub lapsed: bool,
     /// The return form as sent (empty when first shown), and what is wrong with it.
     pub close: super::forms::CloseInput,
     pub errors: &'a FieldErrors,

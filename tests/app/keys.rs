@@ -902,6 +902,37 @@ async fn a_facility_key_is_handed_over_only_after_the_engineering_manager_approv
     assert_eq!(lent, 1);
 }
 
+/// Keys approved only after they were due back are not handed over: they would
+/// be overdue at once, the borrower mailed and a breach proposed for the wait.
+#[tokio::test]
+async fn keys_due_back_before_they_were_handed_over_stay_in() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let loan = file_loan(&app, &clerk, key, "更换配电柜保险丝").await;
+    approve(&app, Role::EngineeringManager, "key_loan", loan).await;
+    diesel::update(key_loans::table.find(loan))
+        .set(key_loans::due_at.eq(Utc::now() - Duration::minutes(5)))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let said = "借用的归还时间已过，不能再交付。如仍需借用，请重新申请。";
+    let page = format!("/keys/loans/{loan}");
+    let (_, shown) = clerk.page(&page).await;
+    assert_eq!(text_of(&shown, "#loan-lapsed").as_deref(), Some(said));
+    assert!(
+        !shown.contains(&format!("{page}/hand-over")),
+        "no hand-over form"
+    );
+
+    let res = clerk.post(&format!("{page}/hand-over"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = clerk.page(&page).await;
+    assert_eq!(text_of(&shown, ".flash").as_deref(), Some(said));
+    assert_eq!(loan_status(&app, loan).await, "approved");
+    assert_eq!(key_status(&app, key).await, "in");
+}
+
 #[tokio::test]
 async fn owner_keys_are_approved_by_the_supervisor_and_the_approver_is_data() {
     let app = TestApp::spawn().await;
