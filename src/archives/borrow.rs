@@ -627,11 +627,15 @@ const PAGE: i64 = 50;
 async fn register_rows(
     conn: &mut DbConn,
     shown: &Shown,
-    before: Option<i64>,
+    (borrower, before): (Option<i64>, Option<i64>),
     limit: i64,
 ) -> Result<(Vec<BorrowRow>, Vec<(i64, String)>, Option<i64>), AppError> {
-    let mut rows =
-        queries::register(conn, shown.statuses, shown.due_before, before, limit + 1).await?;
+    let filter = queries::RegisterFilter {
+        statuses: shown.statuses,
+        due_before: shown.due_before,
+        borrower,
+    };
+    let mut rows = queries::register(conn, &filter, before, limit + 1).await?;
     let next = crate::web::trim_page(&mut rows, limit as usize).map(|r| r.borrow.id);
     let ids: Vec<i64> = rows.iter().map(|r| r.borrow.id).collect();
     let titles = queries::borrow_titles(conn, &ids).await?;
@@ -684,11 +688,16 @@ pub async fn register(
     q: Query<PageQuery>,
     kept_overdue: web::Data<queries::KeptOverdueBorrows>,
 ) -> Result<HttpResponse, AppError> {
-    page.require(Right::ViewArchives)?;
+    page.require(Right::RequestArchiveBorrow)?;
+    // Archive staff read the whole register; anyone else their own requests.
+    let own = (!page.may(Right::ViewArchives)).then(|| page.user().id);
     let today = page.ctx().today();
     let shown = shown(&q.status, today);
-    let (rows, titles, next) = register_rows(&mut conn, &shown, q.before, PAGE).await?;
-    let overdue = queries::overdue_shown(&mut conn, &kept_overdue, Utc::now(), page.tz).await?;
+    let (rows, titles, next) = register_rows(&mut conn, &shown, (own, q.before), PAGE).await?;
+    let overdue = match own {
+        None => queries::overdue_shown(&mut conn, &kept_overdue, Utc::now(), page.tz).await?,
+        Some(_) => String::new(),
+    };
     let body = Register {
         ctx: page.ctx(),
         rows,
@@ -697,6 +706,7 @@ pub async fn register(
         status: shown.code,
         today,
         overdue,
+        own: own.is_some(),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
@@ -711,7 +721,8 @@ pub async fn register_print(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let shown = shown(&q.status, page.ctx().today());
-    let (rows, titles, next) = register_rows(&mut conn, &shown, q.before, SHEET_MAX).await?;
+    let (rows, titles, next) =
+        register_rows(&mut conn, &shown, (None, q.before), SHEET_MAX).await?;
     let signers = Signers::of(&mut conn, &rows, page.locale).await?;
     let body = RegisterPrint {
         ctx: page.ctx(),
@@ -789,7 +800,7 @@ pub async fn register_export(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let shown = shown(&q.status, page.ctx().today());
-    let (rows, titles, _) = register_rows(&mut conn, &shown, None, SHEET_MAX).await?;
+    let (rows, titles, _) = register_rows(&mut conn, &shown, (None, None), SHEET_MAX).await?;
     let signers = Signers::of(&mut conn, &rows, page.locale).await?;
     let sheet = export_sheet(&rows, &titles, &signers, page.locale, page.tz);
     export::respond(&sheet, format, "archive-borrows")

@@ -917,10 +917,18 @@ pub async fn set_borrowed_status(
 
 /// One page of the register, newest first (keyset on id), of the borrows in one
 /// of `statuses` (all when None), due before `due_before` when given.
+/// Which lines of the borrowing register to read.
+pub struct RegisterFilter<'a> {
+    pub statuses: Option<&'a [&'a str]>,
+    /// Lent and due before this day: overdue.
+    pub due_before: Option<NaiveDate>,
+    /// One borrower's own requests.
+    pub borrower: Option<i64>,
+}
+
 pub async fn register(
     conn: &mut AsyncPgConnection,
-    statuses: Option<&[&str]>,
-    due_before: Option<NaiveDate>,
+    f: &RegisterFilter<'_>,
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<BorrowRow>> {
@@ -941,11 +949,14 @@ pub async fn register(
     if let Some(b) = before {
         q = q.filter(borrows::id.lt(b));
     }
-    if let Some(statuses) = statuses {
+    if let Some(statuses) = f.statuses {
         q = q.filter(borrows::status.eq_any(statuses));
     }
-    if let Some(day) = due_before {
+    if let Some(day) = f.due_before {
         q = q.filter(borrows::due_on.lt(day));
+    }
+    if let Some(who) = f.borrower {
+        q = q.filter(borrows::borrower_id.eq(who));
     }
     q.load(conn).await
 }

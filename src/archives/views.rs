@@ -438,6 +438,8 @@ pub struct Register<'a> {
     pub today: NaiveDate,
     /// How many loans are overdue, as shown ("99+").
     pub overdue: String,
+    /// The reader's own requests only (they do not keep the archives).
+    pub own: bool,
 }
 
 impl Register<'_> {

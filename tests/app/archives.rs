@@ -2164,7 +2164,7 @@ async fn each_post_sees_the_archives_its_work_needs() {
             format!("/archives/{archive}"),
             "/archives/retention".into(),
             "/archives/destructions".into(),
-            "/archives/borrows".into(),
+            "/archives/borrows/print".into(),
         ] {
             let (status, _) = b.page(&path).await;
             let want = if reads {
@@ -2176,6 +2176,12 @@ async fn each_post_sees_the_archives_its_work_needs() {
         }
         let (status, _) = b.page("/archives/request").await;
         assert_eq!(status, StatusCode::OK, "{role:?} may ask to borrow");
+        // The borrowing register: all of it for the archive staff, one's own
+        // requests for everyone else.
+        let (status, list) = b.page("/archives/borrows").await;
+        assert_eq!(status, StatusCode::OK, "{role:?} borrows");
+        let whole = text_of(&list, "#overdue-count").is_some();
+        assert_eq!(whole, reads, "{role:?} reads the whole register");
         let (status, _) = b.page(&format!("/archives/retention/{t}")).await;
         let keeps = role == Role::ArchiveKeeper;
         assert_eq!(
@@ -2546,11 +2552,17 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
         ["Move-in notice"]
     );
     employee.page("/?lang=zh-CN").await;
-    // The archive itself and the registers stay with the archive staff.
+    // The archive itself and the registers stay with the archive staff (the
+    // employee's page of the borrowing register lists their own requests).
+    assert!(
+        pick.contains(r#"href="/archives/borrows""#),
+        "their own requests"
+    );
     for path in [
         format!("/archives/{archive}"),
         "/archives".to_owned(),
-        "/archives/borrows".to_owned(),
+        "/archives/borrows/print".to_owned(),
+        "/archives/borrows.csv".to_owned(),
     ] {
         assert_eq!(
             employee.page(&path).await.0,
@@ -2634,6 +2646,29 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
     assert_eq!(
         (requester.as_str(), status.as_str()),
         ("employee", "pending")
+    );
+
+    // A colleague's consultation of the same archive is not theirs to see.
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let fields = [
+        ("documents", doc.as_str()),
+        ("mode", "consult"),
+        ("purpose", "核对面积"),
+    ];
+    let res = specialist.submit(&form, &form, &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, mine) = employee.page("/archives/borrows").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&mine, "h1").as_deref(), Some("我的借阅申请"));
+    assert_eq!(texts_of(&mine, "td .badge"), ["待审批", "待查阅"]);
+    assert!(!mine.contains("核对面积") && !mine.contains("客服专员"));
+    assert!(text_of(&mine, "#overdue-count").is_none());
+    assert!(!mine.contains("/archives/borrows/print"));
+    let (_, all) = keeper.page("/archives/borrows").await;
+    assert_eq!(
+        texts_of(&all, "td .badge").len(),
+        3,
+        "the keeper's register"
     );
 }
 

@@ -1,0 +1,1 @@
+DROP INDEX archive_borrows_borrower_idx;
