@@ -6,7 +6,7 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use serde_json::json;
@@ -166,9 +166,11 @@ async fn read(
 }
 
 /// The record a meeting `v` (recorded as `of`, when correcting) would repeat:
-/// the day's morning meeting, held once a day (晨会每天执行), or a meeting of
-/// the same kind at the same minute. Attendance would otherwise count twice.
-/// Inside the saving transaction, which it locks against another form's.
+/// the day's morning meeting, held once a day (晨会每天执行), the month's
+/// analysis meeting, held once a month (月分析例会, which each supervisor is
+/// reminded of, so two may set out to record it), or a meeting of the same
+/// kind at the same minute. Attendance would otherwise count twice. Inside the
+/// saving transaction, which it locks against another form's.
 async fn repeats(
     page: &UserPage,
     conn: &mut diesel_async::AsyncPgConnection,
@@ -176,18 +178,29 @@ async fn repeats(
     of: Option<i64>,
 ) -> Result<Option<(&'static str, Meeting)>, AppError> {
     queries::lock_records(conn).await?;
-    let (span, key) = if v.kind == "morning" {
-        let day = v.started_at.with_timezone(&page.tz).date_naive();
-        let start = |d: chrono::NaiveDate| {
-            d.and_hms_opt(0, 0, 0)
-                .and_then(|t| t.and_local_timezone(page.tz).earliest())
-                .map(|t| t.with_timezone(&Utc))
-        };
-        let span = start(day).zip(day.succ_opt().and_then(start));
-        (span, "meetings.error.same_day")
-    } else {
-        let span = (v.started_at, v.started_at + chrono::Duration::minutes(1));
-        (Some(span), "meetings.error.same_time")
+    let day = v.started_at.with_timezone(&page.tz).date_naive();
+    let start = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(page.tz).earliest())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let (span, key) = match v.kind {
+        "morning" => (
+            start(day).zip(day.succ_opt().and_then(start)),
+            "meetings.error.same_day",
+        ),
+        "monthly" => {
+            let first = day.with_day(1);
+            let next = first.and_then(|d| d.checked_add_months(chrono::Months::new(1)));
+            (
+                first.and_then(start).zip(next.and_then(start)),
+                "meetings.error.same_month",
+            )
+        }
+        _ => (
+            Some((v.started_at, v.started_at + chrono::Duration::minutes(1))),
+            "meetings.error.same_time",
+        ),
     };
     let Some(span) = span else {
         return Ok(None);

@@ -1,6 +1,6 @@
 //! The morning meeting sheet: what every register has waiting that morning; and
 //! the meeting records: minutes and attendance.
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kefu::auth::Role;
@@ -1086,10 +1086,45 @@ async fn a_monthly_meeting_off_its_saturday_is_marked_on_its_record() {
     let on_time = file(&saturday.to_string(), "十一月分析").await;
     assert_eq!(text_of(&on_time, "#meeting-off-schedule"), None);
 
-    let moved = saturday - Duration::days(1);
+    // The month before's, held the day before its Saturday.
+    let month_before = usual_day("monthly", saturday.with_day(1).unwrap() - Duration::days(1));
+    let moved = month_before - Duration::days(1);
     let page = file(&moved.to_string(), "提前举行").await;
     let note = text_of(&page, "#meeting-off-schedule").expect("marked");
-    assert!(note.contains(&saturday.to_string()), "{note}");
+    assert!(note.contains(&month_before.to_string()), "{note}");
+
+    // A month's meeting is recorded once, whoever sets out to record it (each
+    // supervisor is reminded): a second, on another day of the month, is refused.
+    let manager = app.login_as(Role::CenterManager).await;
+    let again = (saturday - Duration::days(2)).to_string();
+    let fields = record(
+        &chair,
+        &people,
+        &[
+            ("kind", "monthly"),
+            ("day", &again),
+            ("topic", "十一月分析"),
+            ("start", "10:00"),
+            ("end", "11:00"),
+        ],
+    );
+    let res = manager
+        .submit("/meetings/new?kind=monthly", "/meetings/new", &fields)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    let message = text_of(&body, "#e-day").unwrap();
+    assert!(
+        message.starts_with("这个月的月分析例会已经记录过"),
+        "{message}"
+    );
+    let monthly: i64 = meetings::table
+        .filter(meetings::kind.eq("monthly"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(monthly, 2);
 }
 
 #[tokio::test]
