@@ -60,10 +60,10 @@ async fn rows_of(
     show: &str,
     before: Option<(NaiveDate, i64)>,
     limit: i64,
-    today: NaiveDate,
+    day: (NaiveDate, chrono_tz::Tz),
 ) -> Result<Vec<Contract>, AppError> {
     if show == "waiting" {
-        let waiting = queries::waiting(&mut **conn, today, limit).await?;
+        let waiting = queries::waiting(&mut **conn, day, limit).await?;
         let ids: Vec<i64> = waiting.iter().map(|w| w.id).collect();
         return Ok(queries::by_ids(conn, &ids).await?);
     }
@@ -81,11 +81,25 @@ pub async fn list(
     let show = q.show();
     let mut more_waiting = false;
     let (rows, next) = if show == "waiting" {
-        let mut rows = rows_of(&mut conn, show, None, WAITING_SHOWN + 1, config.today()).await?;
+        let mut rows = rows_of(
+            &mut conn,
+            show,
+            None,
+            WAITING_SHOWN + 1,
+            (config.today(), config.tz),
+        )
+        .await?;
         more_waiting = crate::web::trim_page(&mut rows, WAITING_SHOWN as usize).is_some();
         (rows, None)
     } else {
-        let mut rows = rows_of(&mut conn, show, q.cursor(), PAGE + 1, config.today()).await?;
+        let mut rows = rows_of(
+            &mut conn,
+            show,
+            q.cursor(),
+            PAGE + 1,
+            (config.today(), config.tz),
+        )
+        .await?;
         let next = crate::web::trim_page(&mut rows, PAGE as usize)
             .map(|c| format!("show={show}&before={}.{}", c.signed_on, c.id));
         (rows, next)
@@ -728,7 +742,14 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewContracts)?;
     let show = q.show();
-    let rows = rows_of(&mut conn, show, None, SHEET_MAX, config.today()).await?;
+    let rows = rows_of(
+        &mut conn,
+        show,
+        None,
+        SHEET_MAX,
+        (config.today(), config.tz),
+    )
+    .await?;
     let loc = page.locale;
     let headers = [
         "contracts.number",
@@ -791,7 +812,14 @@ pub async fn print(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewContracts)?;
     let show = q.show();
-    let mut rows = rows_of(&mut conn, show, None, SHEET_MAX + 1, config.today()).await?;
+    let mut rows = rows_of(
+        &mut conn,
+        show,
+        None,
+        SHEET_MAX + 1,
+        (config.today(), config.tz),
+    )
+    .await?;
     let truncated = rows.len() > SHEET_MAX as usize;
     rows.truncate(SHEET_MAX as usize);
     let body = ContractPrint {

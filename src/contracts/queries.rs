@@ -112,7 +112,7 @@ pub async fn waiting_shown(
     tz: chrono_tz::Tz,
 ) -> QueryResult<String> {
     shown_by_day(kept, WaitingKey, now, tz, async |today| {
-        Ok(waiting(conn, today, COUNT_CAP + 1).await?.len() as i64)
+        Ok(waiting(conn, (today, tz), COUNT_CAP + 1).await?.len() as i64)
     })
     .await
 }
@@ -312,7 +312,7 @@ pub async fn take_step(conn: &mut AsyncPgConnection, s: &Step<'_>) -> QueryResul
 /// the history holds.
 pub async fn waiting(
     conn: &mut impl crate::db::Read,
-    today: NaiveDate,
+    (today, tz): (NaiveDate, chrono_tz::Tz),
     limit: i64,
 ) -> QueryResult<Vec<WaitingLine>> {
     let allowed = |step| i32::try_from(super::days_allowed(step)).unwrap_or(i32::MAX);
@@ -324,7 +324,8 @@ pub async fn waiting(
                      WHEN c.stage IN ('filed', 'loan') THEN 'notified' \
                      WHEN c.stage = 'agent' THEN 'loan' \
                      ELSE 'cert_issued' END AS step, \
-                CASE c.stage WHEN 'signed' THEN c.signed_on \
+                CASE c.stage WHEN 'signed' \
+                     THEN greatest(c.signed_on, (c.recorded_at AT TIME ZONE $8)::date) \
                      WHEN 'filed' THEN c.filed_on \
                      WHEN 'collected' THEN c.cert_received_on \
                      ELSE (SELECT max(e.on_date) FROM sales_contract_events e \
@@ -344,6 +345,7 @@ pub async fn waiting(
     .bind::<Integer, _>(allowed("loan"))
     .bind::<Integer, _>(allowed("cert_issued"))
     .bind::<BigInt, _>(limit)
+    .bind::<diesel::sql_types::Text, _>(tz.name())
     .load(conn)
     .await
 }

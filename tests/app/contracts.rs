@@ -842,10 +842,27 @@ async fn contract_at(
 async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_next_step() {
     let app = TestApp::spawn().await;
     let specialist = app.login_as(Role::CsSpecialist).await;
-    // Signed three days ago, not filed: listed (filing may wait 2 days).
+    // Signed and handed to customer service three days ago, not filed: listed
+    // (filing may wait 2 days). The clock runs from the hand-over (B4: 合同一旦
+    // 签订转回客服后), the day it is recorded: set straight in the table.
+    let recorded = async |no: &str, days_ago: i64| {
+        diesel::update(sales_contracts::table.filter(sales_contracts::contract_no.eq(no)))
+            .set(
+                sales_contracts::recorded_at
+                    .eq(chrono::Utc::now() - chrono::Duration::days(days_ago)),
+            )
+            .execute(&mut app.db().await)
+            .await
+            .unwrap();
+    };
     contract_at(&specialist, "W-SIGNED-OLD", "full", -3, &[]).await;
+    recorded("W-SIGNED-OLD", 3).await;
     // Signed yesterday: not yet.
     contract_at(&specialist, "W-SIGNED-NEW", "full", -1, &[]).await;
+    recorded("W-SIGNED-NEW", 1).await;
+    // Signed ten days ago, but handed over by sales only yesterday: not yet.
+    contract_at(&specialist, "W-SIGNED-LATE", "full", -10, &[]).await;
+    recorded("W-SIGNED-LATE", 1).await;
     // A mortgage back from filing two days ago, the agent not told: listed.
     contract_at(&specialist, "W-AGENT", "mortgage", -5, &[-2]).await;
     // Paid in full, back from filing today: the customer may be told today.
@@ -886,7 +903,10 @@ async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_
 
     // Each stage filter of the register, latest signing first.
     for (show, expected) in [
-        ("signed", &["W-SIGNED-NEW", "W-SIGNED-OLD"][..]),
+        (
+            "signed",
+            &["W-SIGNED-LATE", "W-SIGNED-NEW", "W-SIGNED-OLD"][..],
+        ),
         (
             "mortgage",
             &["W-AGENT", "W-FILED-TODAY", "W-LOAN", "W-TELL"][..],
@@ -925,7 +945,7 @@ async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_
     assert!(lines[2].contains("中介签字领取") && lines[2].contains(&day(-2)));
     assert!(lines[3].contains("通知客户领取") && lines[3].contains("已 2 天"));
     let hint = text_of(&sheet, "#sheet-contracts .hint").unwrap();
-    assert!(hint.contains("签订满 3 天仍未备案"), "{hint}");
+    assert!(hint.contains("转回客服（登记）满 3 天仍未备案"), "{hint}");
     // The register lists the same, and the handbook's clauses count them.
     let (_, list) = supervisor.page("/contracts?show=waiting").await;
     assert_eq!(
@@ -989,9 +1009,10 @@ async fn the_waiting_list_says_when_more_wait_than_it_shows() {
     let insert = |from: i32, to: i32| {
         format!(
             "INSERT INTO sales_contracts (contract_no, project, unit, buyer, signed_on, \
-             area_centi, price_fen, payment, recorded_by) \
+             area_centi, price_fen, payment, recorded_by, recorded_at) \
              SELECT 'W-' || g, '翠湖苑', '1-1-01-0' || g, '买受人' || g, \
-             current_date - 10 - g, 9000, 100000000, 'full', {me} \
+             current_date - 10 - g, 9000, 100000000, 'full', {me}, \
+             now() - (10 + g) * interval '1 day' \
              FROM generate_series({from}, {to}) g"
         )
     };
