@@ -137,7 +137,14 @@ impl ContractInput {
                 errors.add("signed_on", "contracts.error.after_steps");
             }
             if v.payment != c.payment && c.stage != "signed" {
-                errors.add("payment", "contracts.error.payment_fixed");
+                // Filed (its payment is on the record at the housing bureau),
+                // or voided before filing (nothing left to pay).
+                let why = if c.filed_on.is_some() {
+                    "contracts.error.payment_fixed"
+                } else {
+                    "contracts.error.payment_voided"
+                };
+                errors.add("payment", why);
             }
             if c.surveyed_centi.is_some() {
                 if v.area_centi != c.area_centi {

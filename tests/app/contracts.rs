@@ -392,6 +392,19 @@ async fn a_contract_form_refuses_each_bad_field_keeps_the_input_and_files_a_numb
     assert!(text_of(&body, "#e-buyer").unwrap().is_empty());
     assert_eq!(value_of(&body, "#f-buyer").unwrap(), "周晓明");
     assert_eq!(value_of(&body, "#f-price").unwrap(), "一百万");
+    // A signing day too long ago is named as such.
+    let mut fields = contract_fields("CH-2026-0002", "full");
+    fields.retain(|(k, _)| *k != "signed_on");
+    fields.push(("signed_on", day(-365 * 21)));
+    let res = specialist
+        .submit("/contracts/new", "/contracts/new", &pairs(&fields))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-signed_on").as_deref(),
+        Some("签订日期太早：新登记的合同不能早于二十年前。")
+    );
 
     // Sent twice with one token: one contract, and the second lands on it.
     let token = specialist.form_token("/contracts/new").await;
@@ -1038,6 +1051,29 @@ async fn the_waiting_list_says_when_more_wait_than_it_shows() {
 
 /// Only a mortgage has an agent for its formalities: a contract recorded as paid
 /// in full, or corrected to it, keeps none of what was typed for one.
+/// A contract voided before it was filed keeps its payment, and the correction
+/// form says it is voided, not filed.
+#[tokio::test]
+async fn a_contract_voided_before_filing_says_so_when_its_payment_is_changed() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let path = record(&specialist, "CH-2026-0009", "full").await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let void = [("on_date", day(0)), ("note", "客户退房".to_owned())];
+    let res = take(&supervisor, &path, "void-step", &pairs(&void)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stage_of(&app, "CH-2026-0009").await.0, "voided");
+    let edit = format!("{path}/edit");
+    let (_, form) = specialist.page(&edit).await;
+    let res = correct(&specialist, &form, &edit, &[("payment", "mortgage")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-payment").as_deref(),
+        Some("合同已作废，付款方式不能再改。")
+    );
+}
+
 #[tokio::test]
 async fn a_contract_paid_in_full_keeps_no_agent() {
     let app = TestApp::spawn().await;
