@@ -250,8 +250,10 @@ pub async fn person(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Person
 /// registers made late (接待来访客户管理规定 4), keys a colleague kept more
 /// than `grace` past their due time, still out or returned late (the loan's
 /// registration, 钥匙管理规定 2(1)②), and leave recorded after the fact instead
-/// of asked a day ahead (办公环境管理规定 1). One statement per register;
-/// returns how many were proposed.
+/// of asked a day ahead (办公环境管理规定 1). Each is described by what names
+/// it in its own register: a visit's and a leave slip's number (LF-n, QJ-n), a
+/// loan's keys by their labels. One statement per register; returns how many
+/// were proposed.
 pub async fn propose_from_registers(
     conn: &mut AsyncPgConnection,
     since: DateTime<Utc>,
@@ -278,7 +280,9 @@ pub async fn propose_from_registers(
         "INSERT INTO violations (employee_id, clause, schedule, occurred_on, details, \
          source, source_id, proposed_at) \
          SELECT l.borrower_id, $1, $2, (l.due_at AT TIME ZONE $3)::date, \
-                'JY-' || l.id, 'key_loan', l.id, $4 \
+                (SELECT coalesce(string_agg(k.label, '、' ORDER BY k.label), '') \
+                 FROM key_loan_lines kl JOIN keys k ON k.id = kl.key_id \
+                 WHERE kl.loan_id = l.id), 'key_loan', l.id, $4 \
          FROM key_loans l \
          WHERE l.borrower_kind = 'staff' AND l.borrower_id IS NOT NULL \
            AND l.due_at >= $5 AND l.due_at <= $4 - $6 * interval '1 second' \

@@ -468,6 +468,17 @@ async fn late_registers_and_keys_kept_too_long_are_proposed_once_never_fined_by_
         ]
     );
 
+    // Each is described by what names it in its own register: the visit's
+    // number, the loan's key by its label.
+    let details: Vec<String> = violations::table
+        .order(violations::source)
+        .select(violations::details)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(details[0], "1-配电房");
+    assert!(details[1].starts_with("LF-"), "{}", details[1]);
+
     // The handbook shows the deciders what waits; others their own record.
     let supervisor = app.login_as(Role::CsSupervisor).await;
     let waiting = clause_link_to(&app, &supervisor, "/violations?show=proposed")
