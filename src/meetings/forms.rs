@@ -102,7 +102,7 @@ impl MeetingInput {
         today: chrono::NaiveDate,
         me: i64,
         staff: &[(i64, String)],
-        on_leave: &HashSet<i64>,
+        (on_leave, outside): (&HashSet<i64>, &HashSet<i64>),
         topic: &str,
     ) -> MeetingInput {
         let kind = KINDS.iter().find(|k| **k == kind).unwrap_or(&KINDS[0]);
@@ -120,6 +120,8 @@ impl MeetingInput {
                 .map(|(id, _)| {
                     if on_leave.contains(id) {
                         "leave"
+                    } else if outside.contains(id) && *id != me {
+                        NOT_LISTED
                     } else {
                         "present"
                     }
@@ -262,8 +264,24 @@ mod tests {
         let leave = HashSet::from([3]);
         MeetingInput {
             minutes: "通报上周投诉处理情况。".into(),
-            ..MeetingInput::fresh("morning", today, 2, &staff(), &leave, "晨会")
+            ..MeetingInput::fresh(
+                "morning",
+                today,
+                2,
+                &staff(),
+                (&leave, &HashSet::new()),
+                "晨会",
+            )
         }
+    }
+
+    #[test]
+    fn someone_from_outside_the_department_is_not_expected() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let leave = HashSet::from([3]);
+        let outside = HashSet::from([1, 3]);
+        let i = MeetingInput::fresh("morning", today, 2, &staff(), (&leave, &outside), "晨会");
+        assert_eq!(i.att, ["none", "present", "leave"]);
     }
 
     #[test]

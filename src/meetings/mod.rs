@@ -23,6 +23,7 @@ use actix_web::web;
 
 pub use demo::seed_demo;
 
+use crate::auth::Role;
 use crate::web::cite::Cite;
 use crate::web::export;
 
@@ -54,6 +55,19 @@ pub const SHOWS: [&str; 5] = ["all", "morning", "monthly", "topic", "training"];
 
 /// A person's attendance at a meeting, under `meetings.att.`.
 pub const ATTENDANCE: [&str; 4] = ["present", "late", "absent", "leave"];
+/// The customer-service department's own posts. Someone holding a post outside
+/// it (the system administrator, the engineering department's manager) and none
+/// of these is listed on a new record but not expected: marked [`NOT_LISTED`]
+/// until the recorder says they came.
+pub const DEPARTMENT_POSTS: [Role; 4] = [
+    Role::CsSpecialist,
+    Role::ArchiveKeeper,
+    Role::CsSupervisor,
+    Role::CenterManager,
+];
+/// Posts outside the department (see [`DEPARTMENT_POSTS`]).
+pub const OUTSIDE_POSTS: [Role; 2] = [Role::Admin, Role::EngineeringManager];
+
 /// The form's choice for someone not on this meeting's list (another centre's
 /// staff, someone hired since): no attendance line is kept for them.
 pub const NOT_LISTED: &str = "none";

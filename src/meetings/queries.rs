@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{Counts, Meeting, MeetingLine, MeetingRecord, NewAttendance, NewMeeting};
-use crate::schema::{meeting_attendance, meetings, users};
+use crate::schema::{meeting_attendance, meetings, user_roles, users};
 
 /// Which records the register shows.
 #[derive(Debug, Clone, Default)]
@@ -272,6 +272,33 @@ pub async fn staff(
         .select((users::id, users::display_name))
         .load(conn)
         .await
+}
+
+/// Active users who hold a post outside the department and none in it (see
+/// [`super::DEPARTMENT_POSTS`]): not expected at its meetings.
+pub async fn outside_department(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<std::collections::HashSet<i64>> {
+    let code = |r: crate::auth::Role| r.code();
+    let inside: Vec<&str> = super::DEPARTMENT_POSTS.map(code).to_vec();
+    let outside: Vec<&str> = super::OUTSIDE_POSTS.map(code).to_vec();
+    let held: Vec<(i64, String)> = user_roles::table
+        .inner_join(users::table)
+        .filter(users::active)
+        .filter(user_roles::role_code.eq_any(inside.iter().chain(&outside)))
+        .select((user_roles::user_id, user_roles::role_code))
+        .load(conn)
+        .await?;
+    let in_department: std::collections::HashSet<i64> = held
+        .iter()
+        .filter(|(_, r)| inside.contains(&r.as_str()))
+        .map(|(id, _)| *id)
+        .collect();
+    Ok(held
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| !in_department.contains(id))
+        .collect())
 }
 
 /// What a correction sets.

@@ -123,7 +123,9 @@ pub async fn new_form(
         .map(|l| l.leave.user_id)
         .collect();
     let topic = page.locale.t_in("meetings.kind", kind);
-    let input = MeetingInput::fresh(kind, day, page.user().id, &staff, &on_leave, topic);
+    let outside = queries::outside_department(&mut conn).await?;
+    let expected = (&on_leave, &outside);
+    let input = MeetingInput::fresh(kind, day, page.user().id, &staff, expected, topic);
     form(
         &page,
         None,

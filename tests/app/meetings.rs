@@ -232,9 +232,19 @@ async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and
     assert_eq!(value_of(&form, "#f-topic").unwrap(), "晨会");
     let mut people = listed(&form);
     assert!(people.len() >= 7, "every active user is listed: {people:?}");
+    // The administrator and the engineering department's manager are listed
+    // but not expected: they are not of the department.
+    let outside = [
+        crate::approvals::user_id(&app, "admin").await.to_string(),
+        crate::approvals::user_id(&app, "engineer")
+            .await
+            .to_string(),
+    ];
     for (id, att) in &people {
         let expected = if *id == employee_id.to_string() {
             "leave"
+        } else if outside.contains(id) {
+            "none"
         } else {
             "present"
         };
@@ -286,7 +296,8 @@ async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and
         .load(&mut conn)
         .await
         .unwrap();
-    assert_eq!(lines.len(), people.len());
+    let listed_people = people.iter().filter(|(_, att)| att != "none").count();
+    assert_eq!(lines.len(), listed_people, "those not listed have no line");
     assert!(lines.contains(&(specialist_id, "late".into())));
     assert!(lines.contains(&(employee_id, "leave".into())));
     let audited: i64 = audit_log::table
@@ -301,7 +312,7 @@ async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and
     let employee = app.login_as(Role::Employee).await;
     let (status, list) = employee.page("/meetings").await;
     assert_eq!(status, StatusCode::OK);
-    let present = people.len() - 2;
+    let present = people.iter().filter(|(_, att)| att == "present").count();
     let counts = format!("出席 {present}，迟到 1，缺席 0，请假 1");
     assert_eq!(
         texts_of(&list, "#meetings tbody td:last-child"),
@@ -334,7 +345,7 @@ async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and
     assert_eq!(text_of(&paper, "#print-counts").unwrap(), counts);
     assert_eq!(
         texts_of(&paper, "#print-attendance tbody tr").len(),
-        people.len()
+        listed_people
     );
     assert!(paper.contains("主持人　签字：") && paper.contains("记录人　签字："));
     let (_, english) = employee.page(&format!("{print}?lang=en")).await;
@@ -1003,12 +1014,14 @@ async fn someone_not_listed_stays_off_the_record_and_off_its_correction() {
     let app = TestApp::spawn().await;
     let supervisor = app.login_as(Role::CsSupervisor).await;
     let admin = crate::approvals::user_id(&app, "admin").await;
+    let specialist = crate::approvals::user_id(&app, "specialist").await;
     let (_, blank) = supervisor.page("/meetings/new?kind=morning").await;
-    // The administrator does not attend the customer-service morning meeting.
+    // The administrator does not attend the customer-service morning meeting
+    // (the blank form says so already), nor, this morning, the specialist.
     let people: Vec<(String, String)> = listed(&blank)
         .into_iter()
         .map(|(who, att)| {
-            let att = if who == admin.to_string() {
+            let att = if who == specialist.to_string() {
                 "none".into()
             } else {
                 att
@@ -1016,6 +1029,7 @@ async fn someone_not_listed_stays_off_the_record_and_off_its_correction() {
             (who, att)
         })
         .collect();
+    assert!(people.contains(&(admin.to_string(), "none".to_owned())));
     let res = record_morning(&app, &supervisor, &people).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let path = location(&res);
@@ -1027,14 +1041,20 @@ async fn someone_not_listed_stays_off_the_record_and_off_its_correction() {
             .unwrap()
     };
     let kept = lines().await;
-    assert_eq!(kept.len(), people.len() - 1);
-    assert!(!kept.contains(&admin));
+    let listed_people = people.iter().filter(|(_, att)| att != "none").count();
+    assert_eq!(kept.len(), listed_people);
+    assert!(!kept.contains(&admin) && !kept.contains(&specialist));
 
     // Corrected later: whoever is not on the record is shown as not listed, and
     // stays off it (nobody hired since is added as present).
     let edit = format!("{path}/edit");
     let (_, form) = supervisor.page(&edit).await;
     assert!(listed(&form).contains(&(admin.to_string(), "none".to_owned())));
+    assert!(listed(&form).contains(&(specialist.to_string(), "none".to_owned())));
+    assert_eq!(
+        text_of(&form, "#h-attendance").as_deref(),
+        Some("名单为记录中的人员和全体在职人员；不在记录中的标为不列入。")
+    );
     let res = send_form(&supervisor, &form, &edit, &[("minutes", "更正纪要")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let mut after = lines().await;
