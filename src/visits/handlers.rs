@@ -133,6 +133,8 @@ pub async fn create(
     let me = page.user().id;
     let meta = page.meta();
     let late = now > v.ended_at + chrono::Duration::minutes(super::DUE_MINUTES);
+    // A visit to follow up with no active supervisor to report it to.
+    let mut nobody_told = false;
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me).await? {
@@ -175,6 +177,7 @@ pub async fn create(
             } else {
                 Vec::new()
             };
+            nobody_told = v.follow_up && told.is_empty();
             audit::record(
                 conn,
                 &meta,
@@ -188,13 +191,15 @@ pub async fn create(
         .await?;
     // One line says what happened: registered, reported, and late if so (as a
     // warning, which it is).
-    let done = match (v.follow_up, late) {
-        (false, false) => "visits.recorded",
-        (true, false) => "visits.recorded_reported",
-        (false, true) => "visits.late_notice",
-        (true, true) => "visits.late_notice_reported",
+    let done = match (v.follow_up, late, nobody_told) {
+        (false, false, _) => "visits.recorded",
+        (true, false, false) => "visits.recorded_reported",
+        (true, false, true) => "visits.recorded_unreported",
+        (false, true, _) => "visits.late_notice",
+        (true, true, false) => "visits.late_notice_reported",
+        (true, true, true) => "visits.late_notice_unreported",
     };
-    if let (Some(path), true) = (&filed, late) {
+    if let (Some(path), true) = (&filed, late || nobody_told) {
         flash(&session, Tone::Warn, page.t(done));
         return Ok(crate::web::see_other(path));
     }
@@ -407,6 +412,7 @@ pub async fn add_note(
     let now = Utc::now();
     let report = input.report == "1";
     let close = input.close == "1";
+    let mut nobody_told = false;
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me.id).await? {
@@ -434,6 +440,7 @@ pub async fn add_note(
             } else {
                 Vec::new()
             };
+            nobody_told = report && told.is_empty();
             if close {
                 queries::close(conn, id, now).await?;
             }
@@ -455,13 +462,19 @@ pub async fn add_note(
         }
         other => other?,
     };
-    let done = if close {
+    let done = if nobody_told {
+        "visits.reported_none"
+    } else if close {
         "visits.closed_done"
     } else if report {
         "visits.reported_done"
     } else {
         "visits.note_added"
     };
+    if let (Some(path), true) = (&filed, nobody_told) {
+        flash(&session, Tone::Warn, page.t(done));
+        return Ok(crate::web::see_other(path));
+    }
     once::answer(&mut conn, &session, &page, &token, filed, done).await
 }
 

@@ -195,6 +195,48 @@ async fn the_new_register_asks_for_the_receptions_times_rather_than_guessing() {
     assert_eq!(visit_count(&app).await, 0);
 }
 
+/// With no active supervisor to report to, registering a visit to follow up
+/// (or a note to report) says it reached no one, and mails nobody.
+#[tokio::test]
+async fn a_report_with_no_supervisor_to_tell_says_so() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    diesel::update(kefu::schema::users::table)
+        .filter(kefu::schema::users::username.eq("supervisor"))
+        .set(kefu::schema::users::active.eq(false))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let mut fields = visit("刘先生", 2);
+    fields.push(("follow_up", "1".into()));
+    let page = location(&register(&specialist, &fields).await);
+    let (_, shown) = specialist.page(&page).await;
+    assert_eq!(text_of(&shown, "#visit-status").as_deref(), Some("待跟进"));
+    assert_eq!(
+        texts_of(&shown, ".flash.flash-warn"),
+        ["来访已登记，待跟进；但现在没有在职的客服主管，未能反馈，请直接告知服务中心经理。"]
+    );
+    let res = specialist
+        .submit(
+            &page,
+            &format!("{page}/notes"),
+            &[("body", "业主要求书面答复"), ("report", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = specialist.page(&page).await;
+    assert_eq!(
+        texts_of(&shown, ".flash.flash-warn"),
+        ["已记录跟进；但现在没有在职的客服主管，未能反馈，请直接告知服务中心经理。"]
+    );
+    let mails: i64 = kefu::schema::mail_outbox::table
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(mails, 0);
+}
+
 #[tokio::test]
 async fn each_sees_their_own_visitors_and_the_supervisor_everyones() {
     let app = TestApp::spawn().await;
