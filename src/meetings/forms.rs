@@ -206,6 +206,16 @@ impl MeetingInput {
             Some(lines) if !lines.iter().any(|(_, a)| matches!(*a, "present" | "late")) => {
                 errors.add("attendance", "meetings.error.nobody")
             }
+            // Whoever chaired the meeting was at it.
+            Some(lines)
+                if chair.is_some_and(|c| {
+                    !lines
+                        .iter()
+                        .any(|(id, a)| *id == c && matches!(*a, "present" | "late"))
+                }) =>
+            {
+                errors.add("chair", "meetings.error.chair_away")
+            }
             Some(_) => {}
         }
         let (started_at, ended_at) = span?;
@@ -273,6 +283,22 @@ mod tests {
                 "晨会",
             )
         }
+    }
+
+    #[test]
+    fn the_chair_attended() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let now = at("2026-11-30T02:00:00Z");
+        let mut errors = FieldErrors::new(Default::default());
+        // 丙 is on leave: not the chair.
+        let away = MeetingInput {
+            chair: "3".into(),
+            ..input()
+        };
+        assert!(away.validate(&mut errors, now, tz, &staff()).is_none());
+        assert!(errors.has("chair"));
+        let mut errors = FieldErrors::new(Default::default());
+        assert!(input().validate(&mut errors, now, tz, &staff()).is_some());
     }
 
     #[test]

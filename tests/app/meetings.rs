@@ -459,6 +459,16 @@ async fn a_wrong_record_is_refused_with_a_message_per_field_and_keeps_the_input(
         text_of(&page, "#e-attendance").unwrap(),
         "至少要有一人出席或迟到。"
     );
+    // Chaired by someone marked absent.
+    let mut fields = record(&absent, &people, &[("day", &today)]);
+    fields.push(("form_token", &token));
+    let res = supervisor.post("/meetings/new", &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&page, "#e-chair").unwrap(),
+        "主持人应在出席名单中：请把其出席情况改为出席或迟到，或另选主持人。"
+    );
 
     let mut conn = app.db().await;
     let records: i64 = meetings::table.count().get_result(&mut conn).await.unwrap();
