@@ -388,6 +388,7 @@ pub async fn lend(
         return Ok(see_other(&format!("/archives/borrows/{id}")));
     }
     let mut listed = false;
+    let mut confidential = false;
     let handed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !queries::lend(conn, id, me, &sig.name, sig.drawing_png.as_deref()).await? {
@@ -401,6 +402,12 @@ pub async fn lend(
             // Papers put on a destruction list since the approval stay for it.
             if queries::borrowed_on_open_list(conn, id).await? {
                 listed = true;
+                return Err(diesel::result::Error::RollbackTransaction.into());
+            }
+            // Marked confidential since the approval: consulted on site only
+            // (住户档案管理规定 3(3)), never lent or copied.
+            if borrow.mode != "consult" && queries::borrowed_confidential(conn, id).await? {
+                confidential = true;
                 return Err(diesel::result::Error::RollbackTransaction.into());
             }
             if borrow.mode == "loan" {
@@ -426,6 +433,9 @@ pub async fn lend(
         .await;
     let handed = match handed {
         Err(AppError::Db(diesel::result::Error::RollbackTransaction)) if listed => Handed::Listed,
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) if confidential => {
+            Handed::Confidential
+        }
         Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => Handed::Away,
         other => other?,
     };
@@ -435,10 +445,11 @@ pub async fn lend(
     let (level, key) = match handed {
         Handed::Lent => (Tone::Ok, "archives.lent"),
         Handed::NotApproved => (Tone::Error, "archives.borrow_not_approved"),
-        Handed::Away | Handed::Listed => {
+        Handed::Away | Handed::Listed | Handed::Confidential => {
             let key = match handed {
                 Handed::Away => "archives.error.not_in_cabinet",
-                _ => "archives.error.borrow_on_list",
+                Handed::Listed => "archives.error.borrow_on_list",
+                _ => "archives.confidential_rule",
             };
             errors.add("documents", key);
             let status = StatusCode::CONFLICT;
@@ -458,6 +469,8 @@ enum Handed {
     Away,
     /// A paper of the borrow is on an open destruction list.
     Listed,
+    /// A paper of a loan or copy is confidential now.
+    Confidential,
 }
 
 /// POST /archives/borrows/{id}/return

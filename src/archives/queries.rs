@@ -1176,6 +1176,19 @@ pub async fn borrowed_on_open_list(conn: &mut AsyncPgConnection, borrow: i64) ->
     Ok(!on_open_list(conn, &ids).await?.is_empty())
 }
 
+/// Whether a paper of a borrow is confidential now (marked so, perhaps, after
+/// the borrow was approved).
+pub async fn borrowed_confidential(conn: &mut AsyncPgConnection, borrow: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        items::table
+            .inner_join(docs::table.on(docs::id.eq(items::document_id)))
+            .filter(items::borrow_id.eq(borrow))
+            .filter(docs::confidential),
+    ))
+    .get_result(conn)
+    .await
+}
+
 pub async fn create_destruction(
     conn: &mut AsyncPgConnection,
     by: i64,

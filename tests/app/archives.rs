@@ -1776,6 +1776,35 @@ async fn a_borrow_is_never_overdue_the_moment_it_is_handed_over() {
     assert!(text_of(&shown, "#borrow-overdue").is_none());
 }
 
+/// A paper marked confidential after the loan was approved is not lent: it is
+/// consulted on site only (住户档案管理规定 3(3)).
+#[tokio::test]
+async fn a_paper_made_confidential_after_the_approval_is_not_lent() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let (page, borrow) = approved_loan(&app, &keeper, &specialist, "装修协议").await;
+    let doc: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    diesel::update(archive_documents::table.find(doc))
+        .set(archive_documents::confidential.eq(true))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let sign = [("sign_name", "客服专员 陈静"), ("sign_confirm", "1")];
+    let res = keeper.post(&format!("{borrow}/lend"), &sign).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let shown = res.text().await.unwrap();
+    assert!(text_of(&shown, "#e-documents")
+        .unwrap()
+        .contains("不可复印或借出"));
+    assert_eq!(
+        text_of(&shown, "#borrow-status").unwrap(),
+        "已批准",
+        "not lent"
+    );
+    assert_eq!(doc_status(&app, doc).await, "kept");
+}
+
 #[tokio::test]
 async fn a_paper_taken_out_after_the_approval_is_not_handed_over() {
     let app = TestApp::spawn().await;
