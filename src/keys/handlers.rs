@@ -621,6 +621,11 @@ pub async fn update_storage(
         .transaction::<_, AppError, _>(async |conn| {
             let keys = queries::lock_keys(conn, &[id]).await?;
             let key = keys.first().ok_or(AppError::NotFound)?;
+            // Already as sent (the same form sent twice, a double click):
+            // saved, with nothing more to record.
+            if key.cabinet == cabinet && key.hook == hook && key.copies == copies {
+                return Ok(true);
+            }
             if !input.seen.is_empty() && input.seen != key.updated_at.timestamp_micros().to_string()
             {
                 return Ok(false);

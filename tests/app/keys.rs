@@ -2293,6 +2293,19 @@ async fn a_storage_form_read_before_copies_were_made_does_not_undo_them() {
         (cabinet.as_str(), key_copies(&app, key).await),
         ("2号柜", 3)
     );
+    // The same form sent again (a double click): saved, once.
+    let res = move_to(&seen, "3").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = clerk.page(&page).await;
+    assert_eq!(texts_of(&shown, ".flash"), ["已保存。"]);
+    let stored: i64 = key_events::table
+        .filter(key_events::key_id.eq(key))
+        .filter(key_events::action.eq("stored"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
 }
 
 #[tokio::test]
