@@ -644,6 +644,8 @@ fn require_hands(page: &UserPage) -> Result<(), AppError> {
 /// Why a hand-over was refused.
 enum Refused {
     NotApproved,
+    /// Rejected, or withdrawn by its borrower.
+    Ended,
     /// Due back before it was handed over.
     Lapsed,
     /// Handed over already, or since returned (a second click, the back button).
@@ -677,8 +679,11 @@ pub async fn hand_over(
             if !may_hand(&page, keys.iter()) {
                 return Err(AppError::Forbidden);
             }
-            if matches!(loan.status.as_str(), "out" | "returned") {
+            if matches!(loan.status.as_str(), "out" | "returned" | "lost") {
                 return Ok(Err(Refused::HandedOver));
+            }
+            if matches!(loan.status.as_str(), "rejected" | "withdrawn") {
+                return Ok(Err(Refused::Ended));
             }
             if loan.status != "approved" {
                 return Ok(Err(Refused::NotApproved));
@@ -721,6 +726,7 @@ pub async fn hand_over(
             return Ok(see_other(&format!("/keys/loans/{id}")));
         }
         Ok(Err(Refused::NotApproved)) => "keys.error.not_approved",
+        Ok(Err(Refused::Ended)) => "keys.error.loan_ended",
         Ok(Err(Refused::Lapsed)) => "keys.error.due_passed",
         Ok(Err(Refused::HandedOver)) => "keys.error.handed_over",
         Ok(Err(Refused::KeyOut)) => "keys.error.key_out",

@@ -931,6 +931,31 @@ async fn keys_due_back_before_they_were_handed_over_stay_in() {
     assert_eq!(text_of(&shown, ".flash").as_deref(), Some(said));
     assert_eq!(loan_status(&app, loan).await, "approved");
     assert_eq!(key_status(&app, key).await, "in");
+
+    // A loan the engineering manager rejected is refused as such, not as one
+    // still waiting for approval.
+    let rejected = file_loan(&app, &clerk, key, "检修").await;
+    let (_, request, task) = task_of(&app, "key_loan", rejected).await;
+    let engineer = app.login_as(Role::EngineeringManager).await;
+    let res = engineer
+        .post(
+            &format!("/approvals/{request}/decide"),
+            &[
+                ("task_id", task.to_string().as_str()),
+                ("decision", "reject"),
+                ("comment", "另派人员"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(loan_status(&app, rejected).await, "rejected");
+    let page = format!("/keys/loans/{rejected}");
+    clerk.post(&format!("{page}/hand-over"), &[]).await;
+    let (_, shown) = clerk.page(&page).await;
+    assert_eq!(
+        text_of(&shown, ".flash").as_deref(),
+        Some("这张借用单已被驳回或撤回，不能交付。")
+    );
 }
 
 #[tokio::test]
