@@ -850,8 +850,11 @@ pub async fn edited(
     Ok(Ok(()))
 }
 
-/// Passes an overdue task to the next role of its step's chain (or an admin).
-/// A task already with an admin stays where it is.
+/// Passes an overdue task to the next role of its step's chain (or an admin):
+/// to the next person, that is, so one who holds the next post too (a
+/// supervisor who is also the centre's manager) is passed over rather than
+/// handed their own overdue task again. A task already with an admin, or with
+/// the only person left to decide it, stays where it is.
 pub async fn escalate(
     conn: &mut AsyncPgConnection,
     task_id: i64,
@@ -865,8 +868,17 @@ pub async fn escalate(
     if task.role_code == Role::Admin.code() {
         return Ok(false);
     }
-    let next = task.level as usize + 1;
-    pass_on(conn, &req, &task, ("escalated", next), None, config, now).await?;
+    let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
+    let (roles, holders) = step_holders(conn, kind, &req, task.step as usize, config, now).await?;
+    let mut passed_over = not_deputies(conn, &req, task.step).await?;
+    passed_over.push(task.approver_id);
+    let from = task.level as usize + 1;
+    let (next, _, level) = resolve(&holders.by_role, &roles, from, &passed_over)?;
+    if next.id == task.approver_id {
+        return Ok(false);
+    }
+    let read = Some((roles, holders));
+    pass_on(conn, &req, &task, ("escalated", level), read, config, now).await?;
     Ok(true)
 }
 

@@ -876,6 +876,54 @@ async fn an_overdue_step_escalates_to_the_next_role_once_per_period() {
     assert!(english.contains("escalated 1"));
 }
 
+/// A supervisor who is also the centre's manager is not handed their own
+/// overdue task again: it goes on to the next person, the administrator.
+#[tokio::test]
+async fn an_overdue_step_escalates_past_the_same_person_holding_the_next_post() {
+    let app = TestApp::spawn().await;
+    let supervisor = user_id(&app, "supervisor").await;
+    let mut conn = app.db().await;
+    diesel::insert_into(kefu::schema::user_roles::table)
+        .values((
+            kefu::schema::user_roles::user_id.eq(supervisor),
+            kefu::schema::user_roles::role_code.eq("center_manager"),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::update(users::table.filter(users::username.eq("manager")))
+        .set(users::active.eq(false))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    let due: chrono::DateTime<Utc> = approval_tasks::table
+        .select(approval_tasks::due_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let job = kefu::jobs::find("approvals.escalate").unwrap();
+    let at = due + Duration::minutes(1);
+    kefu::jobs::run_for_period(&mut conn, job, "p1", at, &app.config)
+        .await
+        .unwrap();
+    let tasks: Vec<(String, i64)> = approval_tasks::table
+        .order(approval_tasks::id)
+        .select((approval_tasks::status, approval_tasks::approver_id))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let admin = user_id(&app, "admin").await;
+    assert_eq!(
+        tasks,
+        [
+            ("escalated".to_owned(), supervisor),
+            ("pending".to_owned(), admin)
+        ]
+    );
+}
+
 #[tokio::test]
 async fn a_pending_approver_is_reminded_once() {
     let smtp = SmtpServer::start();
