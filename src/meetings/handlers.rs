@@ -24,7 +24,14 @@ pub async fn morning(
     let now = Utc::now();
     let today = config.day(now);
     let day = |d| crate::i18n::day_start(d, config.tz).unwrap_or(now);
+    // Late registers since the last meeting day's sheet: from yesterday, or
+    // from the last day a meeting was held, when none is held on the days
+    // between (a Sunday with MORNING_MEETING_DAYS=mon-sat).
     let yesterday = today.pred_opt().unwrap_or(today);
+    let since = std::iter::successors(Some(yesterday), |d| d.pred_opt())
+        .take(7)
+        .find(|d| config.morning_meeting_on(*d))
+        .unwrap_or(yesterday);
     let more = LINES + 1;
     let mut away = crate::leave::queries::approved_between(&mut conn, today, today).await?;
     away.truncate(more as usize);
@@ -38,7 +45,7 @@ pub async fn morning(
     let borrows = crate::archives::queries::overdue(&mut conn, today, more).await?;
     let due = crate::archives::queries::due_count(&mut conn, today, COUNT_CAP + 1).await?;
     let late =
-        crate::visits::queries::late_between(&mut conn, day(yesterday), day(today), more).await?;
+        crate::visits::queries::late_between(&mut conn, day(since), day(today), more).await?;
     let stale_days = crate::visits::jobs::STALE_DAYS;
     let waiting =
         crate::visits::queries::stale(&mut conn, now - Duration::days(stale_days), more).await?;

@@ -118,6 +118,48 @@ async fn the_morning_sheet_lists_leave_today_and_visits_registered_late_or_left_
     assert!(!home.contains("/meetings/morning"));
 }
 
+/// With no morning meeting yesterday (a Sunday off, say), the sheet lists the
+/// visits registered late since the last meeting day, not only yesterday's.
+#[tokio::test]
+async fn the_morning_sheet_lists_late_registers_since_the_last_meeting_day() {
+    let yesterday = crate::approvals::today() - Duration::days(1);
+    let app = TestApp::spawn_with(|c| {
+        c.morning_meeting_days.remove(yesterday.weekday());
+    })
+    .await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let mut conn = app.db().await;
+    for (name, days) in [("王女士", 2), ("刘先生", 3)] {
+        let fields = crate::visits::visit(name, 2);
+        let res = crate::visits::register(&specialist, &fields).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{name}");
+        let at = (crate::approvals::today() - Duration::days(days))
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
+            .and_local_timezone(chrono_tz::Asia::Shanghai)
+            .unwrap()
+            .with_timezone(&Utc);
+        diesel::update(visits::table.filter(visits::visitor_name.eq(name)))
+            .set((
+                visits::started_at.eq(at - Duration::minutes(20)),
+                visits::ended_at.eq(at),
+                visits::recorded_at.eq(at + Duration::minutes(30)),
+                visits::late.eq(true),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, sheet) = supervisor.page("/meetings/morning").await;
+    let late = texts_of(&sheet, "#sheet-late-visits li");
+    assert!(late.len() == 1 && late[0].contains("王女士"), "{late:?}");
+    assert_eq!(
+        text_of(&sheet, "#sheet-late-visits h2").as_deref(),
+        Some("上次晨会以来迟登记的来访 (1)")
+    );
+}
+
 /// The people the meeting form lists, in order: (user id, attendance proposed).
 fn listed(form: &str) -> Vec<(String, String)> {
     let doc = scraper::Html::parse_document(form);
