@@ -832,6 +832,12 @@ pub async fn upload_scan(
     if !doc.in_archive() {
         return Err(AppError::Forbidden);
     }
+    // A confidential paper's scan is its keeper's alone, to open or to replace.
+    if doc.confidential && !page.may(Right::KeepArchives) {
+        errors.add("scan", "archives.error.scan_confidential");
+        let input = DocInput::of(&doc);
+        return render_document(&page, &mut conn, doc, input, &errors, StatusCode::FORBIDDEN).await;
+    }
     let (Some(f), Some(ct)) = (upload.file("scan"), scan_type) else {
         let input = DocInput::of(&doc);
         let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -839,28 +845,38 @@ pub async fn upload_scan(
     };
     let me = page.user().id;
     let meta = page.meta();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        queries::put_scan(conn, doc.id, ct, &clean_name(&f.filename), &f.content, me).await?;
-        queries::add_history(
-            conn,
-            doc.archive_id,
-            Some(doc.id),
-            "scan_added",
-            &doc.title,
-            Some(me),
-        )
+    let put = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            // What the list's reviewers and witnesses see stays as they saw it.
+            if queries::open_list_of(conn, doc.id).await?.is_some() {
+                return Ok(false);
+            }
+            queries::put_scan(conn, doc.id, ct, &clean_name(&f.filename), &f.content, me).await?;
+            queries::add_history(
+                conn,
+                doc.archive_id,
+                Some(doc.id),
+                "scan_added",
+                &doc.title,
+                Some(me),
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.scan_added",
+                Some(("archive_document", doc.id.to_string())),
+                json!({ "content_type": ct, "size": f.content.len() }),
+            )
+            .await?;
+            Ok(true)
+        })
         .await?;
-        audit::record(
-            conn,
-            &meta,
-            "archives.scan_added",
-            Some(("archive_document", doc.id.to_string())),
-            json!({ "content_type": ct, "size": f.content.len() }),
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    if !put {
+        errors.add("scan", "archives.error.scan_on_list");
+        let input = DocInput::of(&doc);
+        return render_document(&page, &mut conn, doc, input, &errors, StatusCode::CONFLICT).await;
+    }
     flash(&session, Tone::Ok, page.t("archives.scan_added"));
     Ok(see_other(&format!("/archives/documents/{}", doc.id)))
 }

@@ -463,6 +463,77 @@ async fn a_confidential_papers_scan_opens_for_the_keeper_only() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
+/// Posts `bytes` as the new scan of document `doc` (its page's path).
+async fn upload_scan(b: &Browser, doc: &str, bytes: &[u8]) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", b.csrf().await)
+        .part(
+            "scan",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("scan.pdf"),
+        );
+    b.client
+        .post(b.url(&format!("{doc}/scan")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A scan is replaced neither by a colleague who may not open it (a
+/// confidential paper's is the keeper's) nor while its paper is on a
+/// destruction list (what the reviewers and witnesses saw stays).
+#[tokio::test]
+async fn a_scan_is_not_replaced_by_who_may_not_open_it_nor_while_listed() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    let scan = Some(("scan.pdf", PDF.to_vec()));
+    let day = today().to_string();
+    let res = file_doc(
+        &app,
+        &keeper,
+        archive,
+        "owner_id_copy",
+        "身份证复印件",
+        &day,
+        scan,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let secret = format!("/archives/documents/{}", doc_id(&app, "身份证复印件").await);
+    let other = b"%PDF-1.4\n% another\n%%EOF\n";
+    let stored = async |id: &str| -> Vec<u8> {
+        keeper
+            .get(&format!("{id}/scan"))
+            .await
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec()
+    };
+
+    let (_, page) = specialist.page(&secret).await;
+    assert!(text_of(&page, "#f-scan").is_none(), "no upload form");
+    let said = "这份资料属保密资料，只有客服主任（档案管理员）可以上传或更换其扫描件。";
+    assert_eq!(text_of(&page, "#scan-keeper-only").as_deref(), Some(said));
+    let res = upload_scan(&specialist, &secret, other).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(stored(&secret).await, PDF, "the scan is unchanged");
+
+    archive_with_old_agreement(&app, &keeper, Some(("scan.pdf", PDF.to_vec()))).await;
+    let old = doc_id(&app, "旧装修协议").await;
+    list_for_destruction(&keeper, old).await;
+    let old = format!("/archives/documents/{old}");
+    let res = upload_scan(&keeper, &old, other).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-scan")
+        .unwrap()
+        .contains("不能更换扫描件"));
+    assert_eq!(stored(&old).await, PDF, "the scan is unchanged");
+}
+
 #[tokio::test]
 async fn a_loan_of_a_confidential_document_is_refused_with_the_rule_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
