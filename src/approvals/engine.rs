@@ -164,7 +164,7 @@ pub async fn plan(
     let mut holders = queries::holders(
         conn,
         &codes,
-        (requester, party),
+        (requester, party, &[]),
         roles[0].code(),
         config.day(now),
         project,
@@ -436,10 +436,11 @@ async fn step_holders(
     let roles = roles_of(&kind.steps[step], req, step);
     let mut codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
     codes.push(Role::Admin.code());
+    let earlier = queries::earlier_deciders(conn, req.id, step as i32).await?;
     let holders = queries::holders(
         conn,
         &codes,
-        (req.requester_id, req.party_id),
+        (req.requester_id, req.party_id, &earlier),
         roles[0].code(),
         config.day(now),
         req.project_id,

@@ -119,8 +119,9 @@ pub struct Holders {
 /// then one who serves every project (no `user_projects` row); one who serves
 /// only other projects is passed over (an administrator never is: they are the
 /// last resort). A request about no project goes to one who serves every
-/// project first. The requester, and the person the request is for, come
-/// last of all.
+/// project first. The requester, the person the request is for, and whoever
+/// decided an earlier step of it (`$8`, all of them) come last of all, so a
+/// colleague holding the same post is found before them.
 const HOLDERS: &str = "WITH p AS (SELECT COALESCE($5, CASE WHEN $6 THEN ( \
          SELECT min(up.project_id) FROM user_projects up WHERE up.user_id = $2 \
          HAVING count(*) = 1) END) AS project) \
@@ -142,7 +143,7 @@ const HOLDERS: &str = "WITH p AS (SELECT COALESCE($5, CASE WHEN $6 THEN ( \
          WHERE ur.role_code = ANY($1) AND u.active \
              AND (p.project IS NULL OR s.here OR NOT s.scoped \
                  OR ur.role_code = 'admin') \
-         ORDER BY ur.role_code, u.id IN ($2, coalesce($7, $2)), NOT s.here, s.scoped, \
+         ORDER BY ur.role_code, u.id = ANY($8), NOT s.here, s.scoped, \
              u.id) h ON true \
      LEFT JOIN LATERAL ( \
          SELECT u.id, u.display_name, u.email, u.locale \
@@ -183,16 +184,22 @@ struct HolderRow {
 
 /// The holders of `roles` for a request by `requester` for `party` (when
 /// another person) about `project`; with `of_requester` and no project, about
-/// the one project the requester serves.
+/// the one project the requester serves. Those `passed_over` (whoever decided
+/// an earlier step), like the requester and the party, are found last.
 pub async fn holders(
     conn: &mut impl Read,
     roles: &[&str],
-    (requester, party): (i64, Option<i64>),
+    (requester, party, passed_over): (i64, Option<i64>, &[i64]),
     first: &str,
     day: NaiveDate,
     project: Option<i64>,
     of_requester: bool,
 ) -> QueryResult<Holders> {
+    let last: Vec<i64> = [Some(requester), party]
+        .into_iter()
+        .flatten()
+        .chain(passed_over.iter().copied())
+        .collect();
     let rows: Vec<HolderRow> = crate::db::cached(
         diesel::sql_query(HOLDERS)
             .bind::<Array<Text>, _>(roles)
@@ -201,7 +208,8 @@ pub async fn holders(
             .bind::<Date, _>(day)
             .bind::<Nullable<BigInt>, _>(project)
             .bind::<Bool, _>(of_requester)
-            .bind::<Nullable<BigInt>, _>(party),
+            .bind::<Nullable<BigInt>, _>(party)
+            .bind::<Array<BigInt>, _>(last),
     )
     .load(conn)
     .await?;

@@ -1517,6 +1517,36 @@ async fn whoever_approved_one_step_never_decides_the_next() {
     assert_eq!(done.status, "approved");
 }
 
+/// Whoever decided the first step, holding the second step's post too, leaves
+/// it to a colleague in that post, not to the administrator.
+#[tokio::test]
+async fn a_later_step_goes_to_a_colleague_in_the_post_before_the_administrator() {
+    let app = TestApp::spawn().await;
+    let (employee, supervisor, manager) = (
+        user_id(&app, "employee").await,
+        user_id(&app, "supervisor").await,
+        user_id(&app, "manager").await,
+    );
+    assert!(supervisor < manager, "the supervisor would be found first");
+    let mut conn = app.db().await;
+    diesel::insert_into(kefu::schema::user_roles::table)
+        .values((
+            kefu::schema::user_roles::user_id.eq(supervisor),
+            kefu::schema::user_roles::role_code.eq("center_manager"),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    submit_two_steps(&app, employee).await;
+    let (first, approver, _) = pending_task(&mut conn).await;
+    assert_eq!(approver, supervisor);
+    decide_task(&app, first, supervisor, true, "审核同意")
+        .await
+        .unwrap();
+    let (_, approver, step) = pending_task(&mut conn).await;
+    assert_eq!((approver, step), (manager, 1));
+}
+
 /// The rule that no one decides two steps binds deputies only: when the one
 /// left to decide a later step is who decided an earlier one (here the only
 /// administrator, with no supervisor or manager left), they decide it, rather
