@@ -915,10 +915,9 @@ pub async fn set_borrowed_status(
     Ok(())
 }
 
-/// One page of the register, newest first (keyset on id), of the borrows in one
-/// of `statuses` (all when None), due before `due_before` when given.
 /// Which lines of the borrowing register to read.
 pub struct RegisterFilter<'a> {
+    /// Borrows in one of these statuses (all when None).
     pub statuses: Option<&'a [&'a str]>,
     /// Lent and due before this day: overdue.
     pub due_before: Option<NaiveDate>,
@@ -926,6 +925,8 @@ pub struct RegisterFilter<'a> {
     pub borrower: Option<i64>,
 }
 
+/// One page of the register, newest first (keyset on id), of the borrows `f`
+/// selects.
 pub async fn register(
     conn: &mut AsyncPgConnection,
     f: &RegisterFilter<'_>,
