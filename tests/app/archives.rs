@@ -2274,8 +2274,18 @@ async fn each_post_sees_the_archives_its_work_needs() {
             };
             assert_eq!(status, want, "{role:?} {path}");
         }
-        let (status, _) = b.page("/archives/request").await;
+        let (status, request) = b.page("/archives/request").await;
         assert_eq!(status, StatusCode::OK, "{role:?} may ask to borrow");
+        let register = if reads {
+            "文件借阅登记表"
+        } else {
+            "我的借阅申请"
+        };
+        assert_eq!(
+            text_of(&request, "#my-borrows").as_deref(),
+            Some(register),
+            "{role:?}"
+        );
         // The borrowing register: all of it for the archive staff, one's own
         // requests for everyone else.
         let (status, list) = b.page("/archives/borrows").await;
