@@ -298,14 +298,7 @@ async fn an_admin_cannot_lock_themselves_out() {
 async fn two_admins_taking_each_others_post_at_once_leave_one_admin() {
     let app = TestApp::spawn().await;
     let (admin_id, keeper_id) = (user_id(&app, "admin").await, user_id(&app, "keeper").await);
-    diesel::insert_into(kefu::schema::user_roles::table)
-        .values((
-            kefu::schema::user_roles::user_id.eq(keeper_id),
-            kefu::schema::user_roles::role_code.eq("admin"),
-        ))
-        .execute(&mut app.db().await)
-        .await
-        .unwrap();
+    app.grant(keeper_id, Role::Admin).await;
     let admin = app.login_as(Role::Admin).await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
     let take_post =

@@ -882,20 +882,9 @@ async fn an_overdue_step_escalates_to_the_next_role_once_per_period() {
 async fn an_overdue_step_escalates_past_the_same_person_holding_the_next_post() {
     let app = TestApp::spawn().await;
     let supervisor = user_id(&app, "supervisor").await;
+    app.grant(supervisor, Role::CenterManager).await;
+    app.deactivate("manager").await;
     let mut conn = app.db().await;
-    diesel::insert_into(kefu::schema::user_roles::table)
-        .values((
-            kefu::schema::user_roles::user_id.eq(supervisor),
-            kefu::schema::user_roles::role_code.eq("center_manager"),
-        ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    diesel::update(users::table.filter(users::username.eq("manager")))
-        .set(users::active.eq(false))
-        .execute(&mut conn)
-        .await
-        .unwrap();
     let employee = app.login_as(Role::Employee).await;
     file_leave(&employee).await;
     let due: chrono::DateTime<Utc> = approval_tasks::table
@@ -1528,15 +1517,8 @@ async fn a_later_step_goes_to_a_colleague_in_the_post_before_the_administrator()
         user_id(&app, "manager").await,
     );
     assert!(supervisor < manager, "the supervisor would be found first");
+    app.grant(supervisor, Role::CenterManager).await;
     let mut conn = app.db().await;
-    diesel::insert_into(kefu::schema::user_roles::table)
-        .values((
-            kefu::schema::user_roles::user_id.eq(supervisor),
-            kefu::schema::user_roles::role_code.eq("center_manager"),
-        ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
     submit_two_steps(&app, employee).await;
     let (first, approver, _) = pending_task(&mut conn).await;
     assert_eq!(approver, supervisor);

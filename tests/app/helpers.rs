@@ -264,6 +264,29 @@ impl TestApp {
         AsyncPgConnection::establish(&self.db_url).await.unwrap()
     }
 
+    /// Gives user `id` the post `role` too, straight in the table.
+    pub async fn grant(&self, id: i64, role: Role) {
+        use kefu::schema::user_roles;
+        diesel::insert_into(user_roles::table)
+            .values((
+                user_roles::user_id.eq(id),
+                user_roles::role_code.eq(role.code()),
+            ))
+            .execute(&mut self.db().await)
+            .await
+            .unwrap();
+    }
+
+    /// Deactivates the account `username`, straight in the table.
+    pub async fn deactivate(&self, username: &str) {
+        use kefu::schema::users;
+        diesel::update(users::table.filter(users::username.eq(username)))
+            .set(users::active.eq(false))
+            .execute(&mut self.db().await)
+            .await
+            .unwrap();
+    }
+
     /// Waits until at least `n` sessions of this test's database wait on a lock
     /// (requests held behind a lock the test took, to release them together),
     /// for ten seconds at most: code that takes no such lock lets the test go on

@@ -201,12 +201,7 @@ async fn the_new_register_asks_for_the_receptions_times_rather_than_guessing() {
 async fn a_report_with_no_supervisor_to_tell_says_so() {
     let app = TestApp::spawn().await;
     let specialist = app.login_as(Role::CsSpecialist).await;
-    diesel::update(kefu::schema::users::table)
-        .filter(kefu::schema::users::username.eq("supervisor"))
-        .set(kefu::schema::users::active.eq(false))
-        .execute(&mut app.db().await)
-        .await
-        .unwrap();
+    app.deactivate("supervisor").await;
     let mut fields = visit("刘先生", 2);
     fields.push(("follow_up", "1".into()));
     let page = location(&register(&specialist, &fields).await);
