@@ -1065,8 +1065,14 @@ pub async fn calendar(
     config: web::Data<Config>,
     q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (first, last, rows) = approved_month(&page, &mut conn, &config, &q, "approved").await?;
+    page.require(Right::ViewLeaveRegister)?;
+    let (first, last) = month_bounds(&q.month, config.get_ref());
+    // Whole weeks, Monday to Sunday: the neighbouring months' days at either
+    // end show who is away on them too (leave running over the month's end).
     let grid_start = first - Duration::days(first.weekday().num_days_from_monday() as i64);
+    let grid_end = last + Duration::days(6 - last.weekday().num_days_from_monday() as i64);
+    let rows =
+        queries::between(&mut conn, grid_start, grid_end, super::statuses("approved")).await?;
     let mut weeks = Vec::new();
     let mut d = grid_start;
     while d <= last {

@@ -184,23 +184,60 @@ async fn approve_from_its_page(supervisor: &Browser, id: i64) {
 /// What the leave calendar shows on `date` (in its month's page): each
 /// entry's text.
 async fn calendar_on(b: &Browser, date: &str) -> Vec<String> {
-    let (_, page) = b
-        .page(&format!("/leave/calendar?month={}", &date[..7]))
-        .await;
-    let day_no = date[8..].trim_start_matches('0');
+    calendar_of(b, &date[..7], date, "").await
+}
+
+/// What month `month`'s calendar shows on `date`, in a cell of class `class`
+/// ("" for the month's own days, "muted" for a neighbouring month's).
+async fn calendar_of(b: &Browser, month: &str, date: &str, class: &str) -> Vec<String> {
+    let (_, page) = b.page(&format!("/leave/calendar?month={month}")).await;
     let doc = scraper::Html::parse_document(&page);
-    let cells = scraper::Selector::parse("table.calendar td:not(.muted)").unwrap();
-    let day = scraper::Selector::parse(".day").unwrap();
+    let cell =
+        scraper::Selector::parse(&format!(r#"table.calendar td[data-date="{date}"]"#)).unwrap();
     let away = scraper::Selector::parse(".away").unwrap();
-    let cell = doc
-        .select(&cells)
-        .find(|c| {
-            c.select(&day).next().map(|d| d.text().collect::<String>()) == Some(day_no.into())
-        })
-        .expect("the day's cell");
+    let cell = doc.select(&cell).next().expect("the day's cell");
+    assert_eq!(cell.value().attr("class"), Some(class), "{date} in {month}");
     cell.select(&away)
         .map(|a| a.text().collect::<String>().trim().to_owned())
         .collect()
+}
+
+/// The calendar's whole weeks show who is away on the neighbouring months'
+/// days at either end too, even when that leave lies wholly in the other month.
+#[tokio::test]
+async fn the_calendar_shows_leave_on_the_neighbouring_months_days() {
+    use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    // The first month's end at least two days away that is not a Sunday
+    // (then the next month begins on a Monday and neither grid shows the
+    // other's days).
+    let soon = NaiveDate::parse_from_str(&day(2), "%Y-%m-%d").unwrap();
+    let mut last = soon.with_day(1).unwrap() + Months::new(1) - Days::new(1);
+    while last.weekday() == Weekday::Sun {
+        last = last.with_day(1).unwrap() + Months::new(2) - Days::new(1);
+    }
+    let first = last + Days::new(1);
+    let (end_day, next_day) = (last.to_string(), first.to_string());
+    // One day's leave on each side of the month's end.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    for (d, reason) in [(&end_day, "搬家"), (&next_day, "看病")] {
+        let res = file_span(&employee, (d, "am"), (d, "pm"), reason).await;
+        approve_from_its_page(&supervisor, leave_id(&res)).await;
+    }
+
+    let (month, next) = (&end_day[..7], &next_day[..7]);
+    let away = ["员工 赵磊 · 事假"];
+    assert_eq!(calendar_of(&supervisor, month, &end_day, "").await, away);
+    assert_eq!(
+        calendar_of(&supervisor, month, &next_day, "muted").await,
+        away
+    );
+    assert_eq!(
+        calendar_of(&supervisor, next, &end_day, "muted").await,
+        away
+    );
+    assert_eq!(calendar_of(&supervisor, next, &next_day, "").await, away);
 }
 
 /// Leave from an afternoon until a noon: the calendar says which half of its
