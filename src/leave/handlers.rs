@@ -717,6 +717,21 @@ pub async fn update(
         return Err(AppError::Forbidden);
     }
     let mut errors = FieldErrors::new(page.locale);
+    // Its first day has come (a form left open in a tab): the days already
+    // away stay as filed, and the form says why rather than judging its dates.
+    if l.status == "pending" && !may_edit(&l, config.today()) {
+        errors.add("state", "leave.error.begun");
+        let action = format!("/leave/{id}/edit");
+        return form(
+            &page,
+            &input,
+            &errors,
+            "edit",
+            action,
+            vec![],
+            StatusCode::CONFLICT,
+        );
+    }
     let Some(v) = input.validate(
         &mut errors,
         Filing::Ahead {
@@ -753,6 +768,9 @@ pub async fn update(
             // A second click, or the form sent as it is: nothing to change, and
             // no second mail to the approver.
             let now_reads = queries::get(conn, id).await?;
+            if !may_edit(&now_reads, config.today()) {
+                return Ok(Edit::Begun);
+            }
             if same_leave(&now_reads, &v) {
                 return Ok(Edit::Unchanged);
             }
@@ -837,6 +855,7 @@ pub async fn update(
         // Decided or withdrawn while the form was open: what was typed stays
         // on screen, to copy into a new request if still needed.
         Edit::Closed => errors.add("state", "leave.error.decided_since"),
+        Edit::Begun => errors.add("state", "leave.error.begun"),
         // Saving this form again replaces that change, knowingly.
         Edit::Changed(version) => {
             input.version = version.to_string();
@@ -858,6 +877,8 @@ pub async fn update(
 /// How a change to a leave request ended.
 enum Edit {
     Saved,
+    /// Its first day came while the form was open.
+    Begun,
     /// It already reads as sent.
     Unchanged,
     /// Decided or withdrawn meanwhile.

@@ -1481,6 +1481,39 @@ async fn a_pending_request_whose_first_day_has_come_offers_no_edit() {
         text_of(&page, ".flash").as_deref(),
         Some("这份请假的第一天已经到了，不能再修改；如不再需要，可以撤回申请。")
     );
+
+    // The form left open in a tab and sent now: the days stay as filed, and
+    // the form comes back with what was typed and why.
+    let (d7, d8) = (day(7), day(8));
+    let res = employee
+        .post(
+            &edit,
+            &[
+                ("leave_type", "personal"),
+                ("start_date", &d7),
+                ("end_date", &d8),
+                ("reason", "改到下周"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#f-state").as_deref(),
+        Some("这份请假的第一天已经到了，不能再修改；如不再需要，可以撤回申请。")
+    );
+    assert_eq!(value_of(&body, "#f-start_date").unwrap(), d7);
+    assert_eq!(text_of(&body, "#f-reason").unwrap(), "改到下周");
+    let (start, reason): (chrono::NaiveDate, String) = leave_requests::table
+        .find(id)
+        .select((leave_requests::start_date, leave_requests::reason))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(
+        (start, reason.as_str()),
+        (crate::approvals::today(), "家中有事")
+    );
 }
 
 #[tokio::test]
