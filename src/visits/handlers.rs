@@ -132,7 +132,9 @@ pub async fn create(
     };
     let me = page.user().id;
     let meta = page.meta();
-    let late = now > v.ended_at + chrono::Duration::minutes(super::DUE_MINUTES);
+    // The end is typed to the minute: the whole of its minute is the
+    // receiver's (ended at 09:40, registered at 09:50:59, on time).
+    let late = now >= v.ended_at + chrono::Duration::minutes(super::DUE_MINUTES + 1);
     // A visit to follow up with no active supervisor to report it to.
     let mut nobody_told = false;
     let filed = conn

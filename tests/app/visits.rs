@@ -2,7 +2,7 @@
 //! minutes or late, each reader's lines, following a visitor up and reporting to
 //! the supervisor by mail, the phone masked and its full view audited, paper and
 //! exports.
-use chrono::{Duration, Utc};
+use chrono::{Duration, Timelike, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kefu::auth::Role;
@@ -70,6 +70,18 @@ async fn a_reception_is_registered_within_ten_minutes_or_marked_late() {
     assert_eq!(text_of(&page, "#visit-status").as_deref(), Some("已结案"));
     assert!(text_of(&page, "#visit-late").is_none(), "on time");
 
+    // The typed end's whole minute counts: ten minutes and some seconds
+    // after it is on time, the next minute late (not too near a minute's
+    // turn, which would move the form's minute from under it).
+    while Utc::now().second() >= 57 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    for (ago, late) in [(10, false), (11, true)] {
+        let res = register(&specialist, &visit("陈先生", ago)).await;
+        let (_, page) = specialist.page(&location(&res)).await;
+        assert_eq!(text_of(&page, "#visit-late").is_some(), late, "{ago} min");
+    }
+
     let wang = visit("王女士", 45);
     let res = register(&specialist, &wang).await;
     let late = location(&res);
@@ -105,7 +117,7 @@ async fn a_reception_is_registered_within_ten_minutes_or_marked_late() {
         let res = specialist.post("/visits/new", &fields).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
     }
-    assert_eq!(visit_count(&app).await, 3);
+    assert_eq!(visit_count(&app).await, 5);
     let mut conn = app.db().await;
     let recorded: i64 = audit_log::table
         .filter(audit_log::action.eq("visit.recorded"))
@@ -113,7 +125,7 @@ async fn a_reception_is_registered_within_ten_minutes_or_marked_late() {
         .get_result(&mut conn)
         .await
         .unwrap();
-    assert_eq!(recorded, 3);
+    assert_eq!(recorded, 5);
 }
 
 #[tokio::test]
