@@ -410,9 +410,10 @@ pub async fn lend(
                 confidential = true;
                 return Err(diesel::result::Error::RollbackTransaction.into());
             }
-            if borrow.mode == "loan" {
-                queries::set_borrowed_status(conn, id, "kept", "on_loan").await?;
-            }
+            // Lent, copied or consulted, the papers are out of the cabinet
+            // until they come back: not for another borrower, a removal or a
+            // destruction meanwhile.
+            queries::set_borrowed_status(conn, id, "kept", "on_loan").await?;
             // Consulted on site: back the day it is handed over, whichever day
             // it was asked for.
             if borrow.mode == "consult" {

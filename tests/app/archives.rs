@@ -3287,6 +3287,84 @@ async fn a_consultation_is_filed_once_and_can_be_called_off() {
     );
 }
 
+/// A paper handed over to be consulted (or copied) is out of the cabinet as
+/// a lent one is: not handed to a second borrower, nor taken out of its
+/// archive, until it comes back.
+#[tokio::test]
+async fn a_paper_out_for_a_consultation_is_not_handed_to_another_nor_taken_out() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    file_doc(
+        &app,
+        &keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        "2024-05-10",
+        None,
+    )
+    .await;
+    let doc = doc_id(&app, "入伙通知书").await;
+    let doc_s = doc.to_string();
+    let form = format!("/archives/{archive}/borrow");
+    let mut asked = Vec::new();
+    for (role, purpose) in [
+        (Role::CsSpecialist, "核对入伙日期"),
+        (Role::CsSupervisor, "核对业主信息"),
+    ] {
+        let b = app.login_as(role).await;
+        let res = b
+            .submit(
+                &form,
+                &form,
+                &[
+                    ("documents", doc_s.as_str()),
+                    ("mode", "consult"),
+                    ("purpose", purpose),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{purpose}");
+        asked.push(location(&res));
+    }
+    let (first, second) = (&asked[0], &asked[1]);
+    let lend = async |borrow: &str, name: &str| {
+        keeper
+            .post(
+                &format!("{borrow}/lend"),
+                &[("sign_name", name), ("sign_confirm", "1")],
+            )
+            .await
+    };
+    let res = lend(first, "客服专员 陈静").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(doc_status(&app, doc).await, "on_loan");
+
+    // The second consultation waits for the paper.
+    let res = lend(second, "客服主管 李强").await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-documents")
+        .unwrap()
+        .contains("不在档案柜中"));
+    let page = format!("/archives/documents/{doc}");
+    let res = keeper
+        .post(&format!("{page}/remove"), &[("remove_reason", "归错档案")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text_of(&res.text().await.unwrap(), "#e-remove_reason")
+        .unwrap()
+        .contains("归还后"));
+
+    // Back in the cabinet: the next one has it.
+    keeper.post(&format!("{first}/return"), &[]).await;
+    assert_eq!(doc_status(&app, doc).await, "kept");
+    let res = lend(second, "客服主管 李强").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(doc_status(&app, doc).await, "on_loan");
+}
+
 /// The filing form (multipart, for its scan) reads full-width digits as every
 /// other form does.
 #[tokio::test]
@@ -3727,6 +3805,9 @@ async fn consulting_not_for_work_or_by_an_outsider_waits_for_the_manager() {
         Some("王小明 (outside the company, brought by 客服专员 陈静)")
     );
     keeper.page("/?lang=zh-CN").await;
+    // Consulted and handed back.
+    let res = keeper.post(&format!("{visit}/return"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     // Refused: the slip says so, nothing is offered to hand over, and a
     // hand-over sent anyway changes nothing.
