@@ -375,6 +375,7 @@ async fn render_show(
         creator,
         rechecker,
         i_witnessed: witnesses.iter().any(|w| w.user_id == me),
+        i_listed: d.created_by == me,
         d,
         docs,
         witnesses,
@@ -504,6 +505,9 @@ pub async fn recheck(
         let d = queries::destruction(&mut conn, id).await?;
         let why = match d.rechecked_by {
             Some(_) if d.status == "approved" => "archives.error.already_rechecked",
+            // Whoever made the list does not re-check it (one who holds both
+            // posts): another supervisor does.
+            None if d.status == "approved" && d.created_by == me => "archives.error.recheck_own",
             _ => not_open(&d.status),
         };
         flash(&session, Tone::Error, page.t(why));

@@ -1299,7 +1299,8 @@ pub async fn recheck(conn: &mut AsyncPgConnection, id: i64, by: i64) -> QueryRes
         destructions::table
             .find(id)
             .filter(destructions::status.eq("approved"))
-            .filter(destructions::rechecked_by.is_null()),
+            .filter(destructions::rechecked_by.is_null())
+            .filter(destructions::created_by.ne(by)),
     )
     .set((
         destructions::rechecked_by.eq(by),

@@ -634,6 +634,8 @@ pub struct DestructionShow<'a> {
     pub creator: String,
     pub rechecker: String,
     pub i_witnessed: bool,
+    /// The reader made this list: someone else re-checks it.
+    pub i_listed: bool,
     pub approval_id: Option<i64>,
     pub sign_name: String,
     /// The signer's confirmation was ticked when the form was sent.

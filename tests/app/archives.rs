@@ -1224,6 +1224,23 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
     // Approved, but not re-checked and without witnesses.
     keeper.post(&format!("{list}/record"), &[]).await;
     assert_eq!(doc_status(&app, doc).await, "kept");
+    // The one who made the list does not re-check it, even holding the
+    // supervisor's post too.
+    let keeper_id = crate::approvals::user_id(&app, username(Role::ArchiveKeeper)).await;
+    app.grant(keeper_id, Role::CsSupervisor).await;
+    let both = app.login_as(Role::ArchiveKeeper).await;
+    let (_, page) = both.page(&list).await;
+    assert!(
+        !page.contains(&format!("{list}/recheck")),
+        "no re-check offered"
+    );
+    both.post(&format!("{list}/recheck"), &[]).await;
+    let (_, page) = both.page(&list).await;
+    assert_eq!(
+        text_of(&page, ".flash").as_deref(),
+        Some("这份登记表是您列的，须由另一位主管复核。")
+    );
+    assert_eq!(text_of(&page, "#recheck").as_deref(), Some("—"));
     supervisor.post(&format!("{list}/recheck"), &[]).await;
     keeper.post(&format!("{list}/witness"), &keeper_sign).await;
     keeper.post(&format!("{list}/witness"), &keeper_sign).await;
