@@ -295,6 +295,32 @@ pub async fn create(
     Ok(see_other(&format!("/archives/{id}")))
 }
 
+/// A page that names an archive's confidential papers (its page, its
+/// inventory for paper): who looked is on record.
+async fn confidential_listed(
+    conn: &mut DbConn,
+    page: &UserPage,
+    archive: i64,
+    docs: &[super::models::Document],
+) -> Result<(), AppError> {
+    let confidential: Vec<i64> = docs
+        .iter()
+        .filter(|d| d.confidential && d.status != "destroyed")
+        .map(|d| d.id)
+        .collect();
+    if !confidential.is_empty() {
+        audit::record(
+            conn,
+            &page.meta(),
+            "archives.confidential_listed",
+            Some(("archive", archive.to_string())),
+            json!({ "documents": confidential }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// What the archive page shows besides the archive: the forms' state.
 pub struct ShowForms {
     pub doc: DocInput,
@@ -322,21 +348,8 @@ pub(super) async fn render_show(
     let docs = queries::documents_of(conn, archive.id).await?;
     let history = queries::history(conn, archive.id).await?;
     let (moved_in, moved_out) = queries::resident_moved_out(conn, archive.resident_id).await?;
-    let confidential: Vec<i64> = docs
-        .iter()
-        .filter(|d| d.confidential && d.status != "destroyed")
-        .map(|d| d.id)
-        .collect();
-    if !confidential.is_empty() && status == StatusCode::OK {
-        // The list names confidential papers: who looked is on record.
-        audit::record(
-            conn,
-            &page.meta(),
-            "archives.confidential_listed",
-            Some(("archive", archive.id.to_string())),
-            json!({ "documents": confidential }),
-        )
-        .await?;
+    if status == StatusCode::OK {
+        confidential_listed(conn, page, archive.id, &docs).await?;
     }
     let events = forms.events.unwrap_or_else(|| EventsInput {
         moved_out: moved_out.map(|d| d.to_string()).unwrap_or_default(),
@@ -1186,6 +1199,7 @@ pub async fn inventory(
         .filter(|t| t.archive_kind == archive.kind)
         .collect();
     let docs = queries::documents_of(&mut conn, archive.id).await?;
+    confidential_listed(&mut conn, &page, archive.id, &docs).await?;
     let body = Inventory {
         ctx: page.ctx(),
         checklist: views::checklist(&types, &docs),

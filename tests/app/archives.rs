@@ -428,6 +428,38 @@ async fn a_confidential_papers_scan_opens_for_the_keeper_only() {
         [false, true],
         "the refused view opened nothing"
     );
+    // The archive's page and its inventory for paper name the confidential
+    // paper: each look is on record, by whom and of which papers.
+    let listed = async || -> Vec<(Option<i64>, serde_json::Value)> {
+        audit_log::table
+            .filter(audit_log::action.eq("archives.confidential_listed"))
+            .order(audit_log::id)
+            .select((audit_log::actor_id, audit_log::details))
+            .load(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    let mut before = listed().await.len();
+    let secret_id = doc_id(&app, "身份证复印件").await;
+    let specialist_id = crate::approvals::user_id(&app, username(Role::CsSpecialist)).await;
+    for path in [
+        format!("/archives/{archive}"),
+        format!("/archives/{archive}/inventory"),
+    ] {
+        let (status, page) = specialist.page(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(page.contains("身份证复印件"), "{path}");
+        let seen = listed().await;
+        assert_eq!(seen.len(), before + 1, "{path}");
+        let (by, details) = seen.last().unwrap();
+        assert_eq!(*by, Some(specialist_id), "{path}");
+        assert_eq!(
+            details["documents"],
+            serde_json::json!([secret_id]),
+            "{path}"
+        );
+        before = seen.len();
+    }
 
     // A colleague's correction of its type leaves the paper confidential: only
     // the keeper lifts that.
