@@ -1139,13 +1139,14 @@ pub async fn remove_document(
             }
             queries::remove_document(conn, id, &reason, me).await?;
             queries::refresh_summary(conn, archive.id).await?;
-            let detail = format!("{}：{reason}", before.title);
+            // The paper's title goes with it (the entry names its paper):
+            // the reason alone, in no one language's punctuation.
             queries::add_history(
                 conn,
                 archive.id,
                 Some(id),
                 "document_removed",
-                &detail,
+                &reason,
                 Some(me),
             )
             .await?;

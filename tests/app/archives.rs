@@ -1731,7 +1731,19 @@ async fn a_paper_taken_out_leaves_the_checklist_and_keeps_its_history() {
     let (_, inventory) = keeper.page(&format!("/archives/{archive}/inventory")).await;
     assert!(inventory.contains("入伙通知书") && inventory.contains("已移出"));
     let (_, show) = keeper.page(&format!("/archives/{archive}")).await;
-    assert!(show.contains("移出资料"), "in the archive's history");
+    assert!(
+        texts_of(&show, "table.history td")
+            .contains(&"移出资料 · 入伙通知书 · 原件退还业主".to_owned()),
+        "in the archive's history"
+    );
+    let (_, english) = keeper.page(&format!("/archives/{archive}?lang=en")).await;
+    keeper.page("/handbook?lang=zh-CN").await;
+    assert!(
+        !texts_of(&english, "table.history td")
+            .iter()
+            .any(|t| t.contains('：')),
+        "no Chinese punctuation in English"
+    );
     assert_eq!(removals(&mut conn).await, 1);
 
     // Sent again (a double click): nothing more recorded.
