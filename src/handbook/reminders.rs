@@ -126,9 +126,14 @@ async fn mail_one(
         email: p.email.clone(),
         locale: p.locale.clone(),
     };
+    // The version to confirm, which may not be in force yet (the page of the
+    // document shows the one in force today).
     let doc = |r: &Pending| {
         let mut url = config.base_url.clone();
-        url.set_path(&format!("/handbook/{}", r.document_id));
+        url.set_path(&match r.number {
+            Some(n) => format!("/handbook/{}/v/{n}", r.document_id),
+            None => format!("/handbook/{}", r.document_id),
+        });
         (r.title.clone(), r.number.unwrap_or(0), url.to_string())
     };
     let mut first = 0;

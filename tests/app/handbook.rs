@@ -578,7 +578,7 @@ async fn those_asked_to_acknowledge_are_mailed_once_then_reminded_daily_until_th
         .subject
         .contains("物业中心客服部规章制度之相关制度和职责"));
     assert!(first[0].text.contains("第 2 版"));
-    assert!(first[0].text.contains(&format!("/handbook/{id}")));
+    assert!(first[0].text.contains(&format!("/handbook/{id}/v/2")));
     let english = asked(Role::CsSupervisor);
     assert_eq!(english.len(), 1);
     assert!(english[0]
@@ -607,7 +607,7 @@ async fn those_asked_to_acknowledge_are_mailed_once_then_reminded_daily_until_th
         .filter(|m| m.subject.starts_with("[Reminder"))
         .collect();
     assert_eq!(reminders.len(), 1);
-    assert!(reminders[0].text.contains(&format!("/handbook/{id}")));
+    assert!(reminders[0].text.contains(&format!("/handbook/{id}/v/2")));
     job(&mut conn, tomorrow + chrono::Duration::days(1)).await;
     assert_eq!(asked(Role::CsSupervisor).len(), 3);
 }
