@@ -232,11 +232,27 @@ pub async fn login(
         .insert(UID_KEY, user.id)
         .map_err(|e| AppError::other(e.to_string()))?;
     rotate_csrf(&session);
-    if user.must_change_password {
+    onward(&session, user.must_change_password, &next)
+}
+
+/// Where a sign-in goes: the page asked for, or first the password page when
+/// a one-time password must be changed, which then leads on to that page.
+pub(super) fn onward(
+    session: &Session,
+    must_change_password: bool,
+    next: &str,
+) -> Result<HttpResponse, AppError> {
+    if must_change_password {
+        session
+            .insert(AFTER_PASSWORD, next)
+            .map_err(|e| AppError::other(e.to_string()))?;
         return Ok(see_other("/account/password"));
     }
-    Ok(see_other(&next))
+    Ok(see_other(next))
 }
+
+/// The page a sign-in asked for, kept while a one-time password is changed.
+const AFTER_PASSWORD: &str = "after_password";
 
 /// POST /logout: ends this session on the server, not just in the browser.
 pub async fn logout(
@@ -324,5 +340,8 @@ pub async fn change_password(
     .await?;
     session.renew();
     flash(&session, Tone::Ok, page.t("password.changed"));
-    Ok(see_other("/"))
+    let next = session
+        .remove_as::<String>(AFTER_PASSWORD)
+        .and_then(Result::ok);
+    Ok(see_other(&safe_next(next.as_deref())))
 }

@@ -61,11 +61,20 @@ fn forget_pending(session: &Session) {
     }
 }
 
-/// Back to the password, saying the code came too late.
+/// Back to the password, saying the code came too late; the page the
+/// sign-in asked for is asked again.
 fn start_again(session: &Session, ctx: &PageCtx) -> HttpResponse {
+    let next = session.get::<String>(PENDING_NEXT).ok().flatten();
     forget_pending(session);
     flash(session, Tone::Error, ctx.t("totp.expired"));
-    see_other("/login")
+    match next.filter(|n| n != "/") {
+        Some(n) => {
+            let mut url = String::from("/login?next=");
+            url.extend(url::form_urlencoded::byte_serialize(n.as_bytes()));
+            see_other(&url)
+        }
+        None => see_other("/login"),
+    }
 }
 
 fn code_page(
@@ -162,10 +171,7 @@ pub async fn code(
         .insert(UID_KEY, uid)
         .map_err(|e| AppError::other(e.to_string()))?;
     rotate_csrf(&session);
-    if user.must_change_password {
-        return Ok(see_other("/account/password"));
-    }
-    Ok(see_other(&next))
+    super::handlers::onward(&session, user.must_change_password, &next)
 }
 
 /// The account page of the second factor, on or being set up.

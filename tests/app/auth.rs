@@ -468,8 +468,19 @@ async fn a_new_user_must_choose_a_password_at_first_sign_in() {
     let (_, again) = admin.page(&location(&res)).await;
     assert!(text_of(&again, ".otp code").is_none(), "and only once");
 
+    // Signing in from a link (an approval mail's, say): the password first,
+    // then on to the page the link asked for.
     let user = app.browser();
-    let first = user.login("sun.li", &otp).await;
+    let first = user
+        .post(
+            "/login",
+            &[
+                ("username", "sun.li"),
+                ("password", &otp),
+                ("next", "/leave/new"),
+            ],
+        )
+        .await;
     assert_eq!(location(&first), "/account/password");
     let elsewhere = user.get("/").await;
     assert_eq!(
@@ -498,9 +509,10 @@ async fn a_new_user_must_choose_a_password_at_first_sign_in() {
         .await;
 
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
-    let (status, home) = user.page("/").await;
+    assert_eq!(location(&done), "/leave/new");
+    let (status, asked) = user.page(&location(&done)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(home.contains("密码已修改"), "a confirmation is shown");
+    assert!(asked.contains("密码已修改"), "a confirmation is shown");
     let mut conn = app.db().await;
     let must: bool = users::table
         .filter(users::username.eq("sun.li"))
