@@ -33,10 +33,15 @@ fn require_any(page: &UserPage) -> Result<(), AppError> {
 }
 
 /// The register's lines for this reader: all for those who assign, else those
-/// they recorded or follow up.
-fn filter(q: &MonthQuery, page: &UserPage) -> (Filter, NaiveDate) {
-    let first = q.month(page.ctx().today());
-    let (from, until) = month::span(first, page.tz);
+/// they recorded or follow up; of the month asked, or of every month when none
+/// is (what is still open or unassigned, however old, as the counts that link
+/// here count it).
+fn filter(q: &MonthQuery, page: &UserPage) -> (Filter, Option<NaiveDate>) {
+    let first = crate::web::form::date(&format!("{}-01", q.month.trim()));
+    let (from, until) = match first {
+        Some(first) => month::span(first, page.tz),
+        None => (None, None),
+    };
     let show = q.show(&super::SHOWS);
     let filter = Filter {
         from,
@@ -56,7 +61,7 @@ pub async fn list(
     require_any(&page)?;
     let (filter, month) = filter(&q, &page);
     let mut rows = queries::page(&mut conn, &filter, q.cursor(), PAGE + 1).await?;
-    let query = q.query(month, &super::SHOWS);
+    let query = format!("month={}&show={}", month_text(month), q.show(&super::SHOWS));
     let next = crate::web::trim_page(&mut rows, PAGE as usize).map(|r| {
         format!(
             "{query}&before={}",
@@ -67,7 +72,7 @@ pub async fn list(
         ctx: page.ctx(),
         rows,
         next,
-        month: month.format("%Y-%m").to_string(),
+        month: month_text(month),
         show: q.show(&super::SHOWS),
         query,
         everyone: filter.involving.is_none(),
@@ -572,12 +577,17 @@ pub async fn stats(
     Ok(html(StatusCode::OK, body))
 }
 
+/// `YYYY-MM`, or empty for every month.
+fn month_text(month: Option<NaiveDate>) -> String {
+    month.map(|m| m.format("%Y-%m").to_string()).unwrap_or_default()
+}
+
 /// The month's lines for print and export (at most a sheet's worth).
 async fn sheet_rows(
     page: &UserPage,
     conn: &mut DbConn,
     q: &MonthQuery,
-) -> Result<(Vec<ComplaintLine>, NaiveDate, bool), AppError> {
+) -> Result<(Vec<ComplaintLine>, Option<NaiveDate>, bool), AppError> {
     require_any(page)?;
     let (filter, month) = filter(q, page);
     let mut rows = queries::page(conn, &filter, None, SHEET_MAX + 1).await?;
@@ -595,7 +605,10 @@ pub async fn print(
     let body = ComplaintPrint {
         ctx: page.ctx(),
         rows,
-        month: month.format("%Y-%m").to_string(),
+        month: match month {
+            Some(m) => m.format("%Y-%m").to_string(),
+            None => page.t("complaints.every_month").to_owned(),
+        },
         truncated,
     }
     .render()?;
@@ -658,6 +671,9 @@ pub async fn export(
     export::respond(
         &sheet,
         format,
-        &format!("complaints-{}", month.format("%Y-%m")),
+        &match month {
+            Some(m) => format!("complaints-{}", m.format("%Y-%m")),
+            None => "complaints".to_owned(),
+        },
     )
 }

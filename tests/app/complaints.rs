@@ -629,3 +629,49 @@ async fn an_assignee_who_writes_nothing_for_a_day_is_reminded_once_a_day() {
     let (_, sheet) = keeper.page("/meetings/morning").await;
     assert!(text_of(&sheet, "#sheet-unfollowed").is_none());
 }
+
+/// A matter still open from an earlier month is where the counts that link
+/// to the register say it is: the register without a month shows every
+/// month's, a month asked shows that month's alone.
+#[tokio::test]
+async fn an_open_matter_of_an_earlier_month_is_listed_where_the_counts_lead() {
+    use chrono::Datelike;
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let res = record(&employee, &matter("刘先生", "complaint")).await;
+    let page = location(&res);
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    // Received forty days ago, never assigned.
+    let then = Utc::now() - Duration::days(40);
+    diesel::update(complaints::table.find(id))
+        .set(complaints::received_at.eq(then))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let shanghai = then.with_timezone(&chrono_tz::Asia::Shanghai);
+    let (then_month, this_month) = (
+        format!("{}-{:02}", shanghai.year(), shanghai.month()),
+        crate::approvals::today().format("%Y-%m").to_string(),
+    );
+    let link = format!("href=\"{page}\"");
+    let listed = async |query: &str| {
+        let (status, list) = supervisor.page(&format!("/complaints?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        list.contains(&link)
+    };
+    assert!(
+        clause_link_to(&app, &supervisor, "/complaints?show=open")
+            .await
+            .unwrap()
+            .ends_with("未办结 1 件")
+    );
+    assert!(listed("show=open").await);
+    assert!(listed("show=unassigned").await, "the morning sheet's link");
+    assert!(listed("").await);
+    assert!(listed(&format!("month={then_month}&show=open")).await);
+    assert!(!listed(&format!("month={this_month}&show=open")).await);
+    let (_, paper) = supervisor.page("/complaints/print?show=open").await;
+    assert!(text_of(&paper, ".slip-no").unwrap().starts_with("全部月份"));
+    assert!(paper.contains("刘先生"));
+}
