@@ -83,14 +83,13 @@ pub async fn list(
 }
 
 /// Whom a matter may be assigned to, for those who assign: active staff who may
-/// open the register (a matter given to anyone else could not be followed up).
+/// follow it up.
 async fn assignable(
     conn: &mut AsyncPgConnection,
     page: &UserPage,
 ) -> Result<Vec<(i64, String)>, AppError> {
     if page.may(Right::ManageComplaints) {
-        let rights = [Right::RecordComplaints, Right::ManageComplaints];
-        Ok(crate::users::queries::holding(conn, &rights).await?)
+        Ok(crate::users::queries::holding(conn, &super::FOLLOW_UP_RIGHTS).await?)
     } else {
         Ok(Vec::new())
     }
@@ -579,7 +578,9 @@ pub async fn stats(
 
 /// `YYYY-MM`, or empty for every month.
 fn month_text(month: Option<NaiveDate>) -> String {
-    month.map(|m| m.format("%Y-%m").to_string()).unwrap_or_default()
+    month
+        .map(|m| m.format("%Y-%m").to_string())
+        .unwrap_or_default()
 }
 
 /// The month's lines for print and export (at most a sheet's worth).

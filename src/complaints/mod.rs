@@ -37,6 +37,25 @@ pub const CITES: &[Cite] = &[
     },
 ];
 
+/// The rights of those a matter may be assigned to: who may open the register
+/// (a matter given to anyone else could not be followed up).
+pub const FOLLOW_UP_RIGHTS: [Right; 2] = [Right::RecordComplaints, Right::ManageComplaints];
+
+/// Puts back among the unassigned the open matters of `user`, after an
+/// administrator deactivated them or took the posts that let them follow
+/// matters up: the supervisors find them there (and on the morning sheet) to
+/// assign again, rather than nobody seeing them. Inside the caller's
+/// transaction; gives the matters put back.
+pub async fn unassign_stranded(
+    conn: &mut diesel_async::AsyncPgConnection,
+    user: i64,
+) -> diesel::QueryResult<Vec<i64>> {
+    if crate::users::queries::holds(conn, user, &FOLLOW_UP_RIGHTS).await? {
+        return Ok(Vec::new());
+    }
+    queries::unassign_all(conn, user).await
+}
+
 /// The register's `?show=` filters.
 pub const SHOWS: [&str; 4] = ["all", "unassigned", "open", "resolved"];
 

@@ -321,3 +321,19 @@ pub async fn waiting_follow_up(
     .load(conn)
     .await
 }
+
+/// Takes `user` off every open matter assigned to them: unassigned again.
+pub async fn unassign_all(conn: &mut AsyncPgConnection, user: i64) -> QueryResult<Vec<i64>> {
+    diesel::update(
+        complaints::table
+            .filter(complaints::status.eq("open"))
+            .filter(complaints::assignee_id.eq(user)),
+    )
+    .set((
+        complaints::assignee_id.eq(None::<i64>),
+        complaints::assigned_at.eq(None::<DateTime<Utc>>),
+    ))
+    .returning(complaints::id)
+    .get_results(conn)
+    .await
+}

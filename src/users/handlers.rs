@@ -396,6 +396,11 @@ pub async fn update(
             } else {
                 0
             };
+            let matters_unassigned = if roles_changed || deactivated {
+                crate::complaints::unassign_stranded(conn, id).await?
+            } else {
+                Vec::new()
+            };
             let mut changed = serde_json::Map::new();
             if before.display_name != v.display_name {
                 changed.insert(
@@ -433,6 +438,7 @@ pub async fn update(
                     "sessions_ended": ended,
                     "approvals_handed_over": handed_over,
                     "deputyships_ended": deputyships_ended,
+                    "complaints_unassigned": matters_unassigned,
                 }),
             )
             .await?;

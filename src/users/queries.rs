@@ -320,15 +320,7 @@ pub async fn holding(
     conn: &mut AsyncPgConnection,
     rights: &[crate::auth::Right],
 ) -> QueryResult<Vec<(i64, String)>> {
-    let codes: Vec<&str> = crate::auth::Role::ALL
-        .into_iter()
-        .filter(|r| {
-            rights
-                .iter()
-                .any(|right| crate::auth::rights::granted(*r, *right))
-        })
-        .map(|r| r.code())
-        .collect();
+    let codes = granting(rights);
     users::table
         .filter(users::active)
         .filter(diesel::dsl::exists(
@@ -341,6 +333,40 @@ pub async fn holding(
         .select((users::id, users::display_name))
         .load(conn)
         .await
+}
+
+/// Whether `user` is active and holds a post granting one of `rights`.
+pub async fn holds(
+    conn: &mut AsyncPgConnection,
+    user: i64,
+    rights: &[crate::auth::Right],
+) -> QueryResult<bool> {
+    let codes = granting(rights);
+    diesel::select(diesel::dsl::exists(
+        users::table
+            .filter(users::id.eq(user))
+            .filter(users::active)
+            .filter(diesel::dsl::exists(
+                user_roles::table
+                    .filter(user_roles::user_id.eq(users::id))
+                    .filter(user_roles::role_code.eq_any(codes)),
+            )),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// The posts granting one of `rights`.
+fn granting(rights: &[crate::auth::Right]) -> Vec<&'static str> {
+    crate::auth::Role::ALL
+        .into_iter()
+        .filter(|r| {
+            rights
+                .iter()
+                .any(|right| crate::auth::rights::granted(*r, *right))
+        })
+        .map(|r| r.code())
+        .collect()
 }
 
 /// The active holders of `role` who hear of a matter of `project`: those who

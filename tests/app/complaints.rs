@@ -28,7 +28,7 @@ fn raised_at() -> chrono::DateTime<chrono_tz::Tz> {
 }
 
 /// The form's fields for a matter of `kind` raised by `name` (at `raised_at`).
-fn matter(name: &str, kind: &str) -> Vec<(&'static str, String)> {
+pub fn matter(name: &str, kind: &str) -> Vec<(&'static str, String)> {
     let at = raised_at();
     vec![
         ("day", at.date_naive().to_string()),
@@ -42,7 +42,7 @@ fn matter(name: &str, kind: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn record(b: &Browser, fields: &[(&'static str, String)]) -> reqwest::Response {
+pub async fn record(b: &Browser, fields: &[(&'static str, String)]) -> reqwest::Response {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     b.submit("/complaints/new", "/complaints/new", &fields)
         .await
@@ -660,12 +660,10 @@ async fn an_open_matter_of_an_earlier_month_is_listed_where_the_counts_lead() {
         assert_eq!(status, StatusCode::OK, "{query}");
         list.contains(&link)
     };
-    assert!(
-        clause_link_to(&app, &supervisor, "/complaints?show=open")
-            .await
-            .unwrap()
-            .ends_with("未办结 1 件")
-    );
+    assert!(clause_link_to(&app, &supervisor, "/complaints?show=open")
+        .await
+        .unwrap()
+        .ends_with("未办结 1 件"));
     assert!(listed("show=open").await);
     assert!(listed("show=unassigned").await, "the morning sheet's link");
     assert!(listed("").await);

@@ -272,3 +272,60 @@ async fn a_request_waiting_at_its_second_step_is_handed_over_at_that_step() {
         .unwrap();
     assert_eq!(steps, vec![0, 1, 1]);
 }
+
+/// The open matters of a colleague who left go back among the unassigned,
+/// where the supervisors (and the morning sheet) find them to assign again;
+/// a change of posts that still lets them follow matters up keeps them.
+#[tokio::test]
+async fn a_deactivated_colleagues_open_matters_go_back_to_be_assigned() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let employee = app.login_as(Role::Employee).await;
+    let res =
+        crate::complaints::record(&employee, &crate::complaints::matter("刘先生", "complaint"))
+            .await;
+    let page = location(&res);
+    let specialist = username(Role::CsSpecialist);
+    let who = user_id(&app, specialist).await;
+    let res = supervisor
+        .post(&format!("{page}/assign"), &[("assignee", &who.to_string())])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let unassigned = async || {
+        let (_, sheet) = supervisor.page("/meetings/morning").await;
+        let (_, list) = supervisor.page("/complaints?show=unassigned").await;
+        (
+            texts_of(&sheet, "#sheet-unassigned li").len(),
+            list.contains(&format!("href=\"{page}\"")),
+        )
+    };
+    assert_eq!(unassigned().await, (0, false));
+
+    save_account(
+        &app,
+        &admin,
+        specialist,
+        &["cs_specialist", "employee"],
+        &[],
+        true,
+    )
+    .await;
+    assert_eq!(unassigned().await, (0, false), "still theirs to follow up");
+
+    save_account(
+        &app,
+        &admin,
+        specialist,
+        &["cs_specialist", "employee"],
+        &[],
+        false,
+    )
+    .await;
+    assert_eq!(unassigned().await, (1, true));
+    let (_, shown) = supervisor.page(&page).await;
+    assert_eq!(
+        text_of(&shown, "#complaint-assignee").as_deref(),
+        Some("未分派")
+    );
+}
