@@ -107,11 +107,15 @@ pub async fn page(
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<ArchiveBrief>> {
+    // Codes and units by length first: building 2 before building 10, as the
+    // property pages order them (and as the order index holds them).
     let mut q = archives::table
         .order((
             archives::project_id,
+            sql::<Integer>("length(archives.building_code)"),
             archives::building_code,
             archives::floor,
+            sql::<Integer>("length(archives.unit)"),
             archives::unit,
             archives::number,
             archives::id,
@@ -124,9 +128,10 @@ pub async fn page(
     if let Some(a) = after {
         q = q.filter(
             sql::<Bool>(
-                "(archives.project_id, archives.building_code, archives.floor, archives.unit, \
-                 archives.number, archives.id) > (SELECT c.project_id, c.building_code, c.floor, \
-                 c.unit, c.number, c.id FROM archives c WHERE c.id = ",
+                "(archives.project_id, length(archives.building_code), archives.building_code, \
+                 archives.floor, length(archives.unit), archives.unit, archives.number, \
+                 archives.id) > (SELECT c.project_id, length(c.building_code), c.building_code, \
+                 c.floor, length(c.unit), c.unit, c.number, c.id FROM archives c WHERE c.id = ",
             )
             .bind::<BigInt, _>(a)
             .sql(")"),

@@ -3085,6 +3085,36 @@ async fn a_filed_document_is_corrected_into_the_inventory_and_a_bad_form_keeps_t
     assert_eq!(stored(&mut conn).await.0, "入伙通知书（原件）");
 }
 
+/// The catalogue follows the paper order by number: building 2 before
+/// building 10, on screen and on paper.
+#[tokio::test]
+async fn the_archive_list_orders_buildings_by_number_not_as_text() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let wang = open_archive(&app, &keeper, "王小明", false).await;
+    let zhao = open_archive(&app, &keeper, "赵六", true).await;
+    let mut conn = app.db().await;
+    let project = project_of(&app, wang).await;
+    for (id, code) in [(wang, "10"), (zhao, "2")] {
+        diesel::update(archives::table.find(id))
+            .set((
+                archives::building_code.eq(code),
+                archives::project_id.eq(project),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    for path in ["/archives", "/archives/print"] {
+        let (_, page) = keeper.page(path).await;
+        let at = |name: &str| {
+            page.find(name)
+                .unwrap_or_else(|| panic!("{name} on {path}"))
+        };
+        assert!(at("赵六") < at("王小明"), "building 2 first on {path}");
+    }
+}
+
 #[tokio::test]
 async fn the_archive_list_filters_by_building_and_exports_what_it_shows() {
     let app = TestApp::spawn().await;
