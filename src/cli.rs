@@ -125,8 +125,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?;
             println!(
                 "documents: {} new, {} changed (drafted), {} unchanged; {} published; \
-                 {} left alone (a draft awaiting approval)",
-                s.created, s.drafted, s.unchanged, s.published, s.waiting
+                 {} left alone (a draft awaiting approval), {} left alone (a revision in progress)",
+                s.created, s.drafted, s.unchanged, s.published, s.waiting, s.revising
             );
             Ok(())
         }

@@ -383,6 +383,7 @@ diesel::table! {
         created_at -> Timestamptz,
         published_by -> Nullable<Int8>,
         published_at -> Nullable<Timestamptz>,
+        imported_hash -> Nullable<Text>,
     }
 }
 

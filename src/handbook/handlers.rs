@@ -372,6 +372,7 @@ pub async fn import_submit(
                 ("drafted", &summary.drafted),
                 ("unchanged", &summary.unchanged),
                 ("waiting", &summary.waiting),
+                ("revising", &summary.revising),
             ],
         ),
     );
@@ -573,7 +574,7 @@ pub async fn save_text(
             if stale && doc.content_hash() != now.content_hash {
                 return Ok(Some(now));
             }
-            queries::save_draft(conn, &doc, meta.actor_id).await?;
+            queries::save_draft(conn, &doc, meta.actor_id, false).await?;
             let me = page.user().id;
             publication::draft_edited(conn, draft.id, &doc.title, me, &config).await?;
             audit::record(

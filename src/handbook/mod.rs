@@ -98,6 +98,9 @@ pub struct ImportSummary {
     /// does not change text an approver is looking at (withdraw the request, or
     /// let it be decided, then import again).
     pub waiting: usize,
+    /// Documents someone is revising (their draft differs from the version
+    /// published and from the import): the revision is kept.
+    pub revising: usize,
 }
 
 /// Imports `text` as drafts (new documents and changed ones; unchanged ones are
@@ -126,10 +129,14 @@ pub async fn import_text(
             summary.waiting += 1;
             continue;
         }
-        let (document_id, result) = queries::save_draft(conn, doc, meta.actor_id).await?;
+        let (document_id, result) = queries::save_draft(conn, doc, meta.actor_id, true).await?;
         match result {
             queries::ImportResult::Unchanged => {
                 summary.unchanged += 1;
+                continue;
+            }
+            queries::ImportResult::RevisionKept => {
+                summary.revising += 1;
                 continue;
             }
             queries::ImportResult::Created => summary.created += 1,

@@ -409,6 +409,9 @@ pub enum ImportResult {
     Drafted,
     /// Same text as its newest version: nothing done.
     Unchanged,
+    /// Someone's revision in progress (a draft that differs from the version
+    /// published) differs from the import too: the revision is kept.
+    RevisionKept,
 }
 
 /// Whether the document imported as `source_key` has a draft whose publication
@@ -431,11 +434,13 @@ pub async fn draft_awaiting_approval(
 }
 
 /// Saves `doc` as the draft of its document (creating the document when new),
-/// unless its newest version already holds the same text.
+/// unless its newest version already holds the same text; from an import
+/// (`imported`), not over someone's revision either.
 pub async fn save_draft(
     conn: &mut AsyncPgConnection,
     doc: &Document,
     actor: Option<i64>,
+    imported: bool,
 ) -> QueryResult<(i64, ImportResult)> {
     let hash = doc.content_hash();
     let existing: Option<DocumentRow> = documents::table
@@ -469,6 +474,21 @@ pub async fn save_draft(
     };
     if newest.as_ref().map(|v| v.content_hash.as_str()) == Some(hash.as_str()) {
         return Ok((document_id, ImportResult::Unchanged));
+    }
+    // A draft edited since it was started (or last imported) is someone's
+    // revision: an import does not write over it (to replace it, paste the
+    // text into the draft).
+    if let Some(d) = draft.as_ref().filter(|_| imported) {
+        let imported: Option<String> = versions::table
+            .find(d.id)
+            .select(versions::imported_hash)
+            .first(conn)
+            .await?;
+        let published = latest_published(conn, document_id).await?;
+        let untouched = published.map(|p| p.content_hash) == Some(d.content_hash.clone());
+        if !untouched && imported.as_deref() != Some(d.content_hash.as_str()) {
+            return Ok((document_id, ImportResult::RevisionKept));
+        }
     }
     let mut doc = doc.clone();
     if let Some(v) = &newest {
@@ -504,6 +524,12 @@ pub async fn save_draft(
         }
     };
     insert_content(conn, version_id, doc).await?;
+    if imported {
+        diesel::update(versions::table.find(version_id))
+            .set(versions::imported_hash.eq(&hash))
+            .execute(conn)
+            .await?;
+    }
     Ok((
         document_id,
         if created {

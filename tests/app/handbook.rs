@@ -163,6 +163,43 @@ async fn re_importing_the_same_text_creates_nothing_and_a_change_becomes_a_draft
     assert_eq!(drafts, [doc_id(&app, "客服规章制度1").await]);
     let (_, index) = admin.page("/handbook").await;
     assert!(text_of(&index, "#drafts-h").is_some(), "drafts listed");
+
+    // Imported again with another change: the import's own draft follows it.
+    let twice = changed.replace("违者罚款20元", "违者罚款30元");
+    admin
+        .post("/handbook/import", &[("title", ""), ("text", &twice)])
+        .await;
+    let (_, index) = admin.page("/handbook").await;
+    assert!(index.contains("更新草稿 1 份"), "{index}");
+    let id = doc_id(&app, "客服规章制度1").await;
+    let (_, draft) = admin.page(&format!("/handbook/{id}/draft")).await;
+    assert!(draft.contains("违者罚款30元"));
+
+    // Once someone edits that draft, it is their revision: an import leaves
+    // it as they made it, and says so.
+    let (clause_id, body): (i64, String) = clauses::table
+        .inner_join(versions::table)
+        .filter(versions::document_id.eq(id))
+        .filter(versions::status.eq("draft"))
+        .filter(clauses::body.like("%违者罚款30元%"))
+        .select((clauses::id, clauses::body))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/draft/clauses/{clause_id}"),
+            &[("body", &body.replace("违者罚款30元", "违者罚款50元"))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    admin
+        .post("/handbook/import", &[("title", ""), ("text", &changed)])
+        .await;
+    let (_, index) = admin.page("/handbook").await;
+    assert!(index.contains("保留修订中的草稿 1 份"), "{index}");
+    let (_, draft) = admin.page(&format!("/handbook/{id}/draft")).await;
+    assert!(draft.contains("违者罚款50元") && !draft.contains("违者罚款20元"));
 }
 
 #[tokio::test]

@@ -1,0 +1,1 @@
+ALTER TABLE handbook_versions DROP COLUMN imported_hash;
