@@ -379,6 +379,33 @@ pub async fn import_submit(
     Ok(see_other("/handbook"))
 }
 
+/// The page for a save sent to a draft that is no more: nothing is lost, what
+/// was typed is shown to copy.
+fn draft_gone(page: &UserPage, id: i64, text: &str) -> Result<HttpResponse, AppError> {
+    let body = DraftGone {
+        ctx: page.ctx(),
+        id,
+        text,
+    }
+    .render()?;
+    Ok(html(StatusCode::CONFLICT, body))
+}
+
+/// The document and its draft for an editor; the document alone when it has
+/// no draft (published meanwhile, say).
+async fn draft_or_gone(
+    page: &UserPage,
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> Result<Result<(DocumentRow, Version), DocumentRow>, AppError> {
+    page.require(Right::EditHandbook)?;
+    let document = queries::document(conn, id).await?;
+    Ok(match queries::draft_of(conn, document.id).await? {
+        Some(draft) => Ok((document, draft)),
+        None => Err(document),
+    })
+}
+
 /// Loads the document and its draft for an editor, or 404 when it has none.
 async fn editable(
     page: &UserPage,
@@ -473,10 +500,19 @@ const FRESH: DraftState = DraftState {
 /// GET /handbook/{id}/draft
 pub async fn draft(
     page: UserPage,
+    session: Session,
     mut conn: DbConn,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (document, draft) = editable(&page, &mut conn, path.into_inner()).await?;
+    // No revision in progress (published meanwhile, a page reloaded): the
+    // document, saying so.
+    let (document, draft) = match draft_or_gone(&page, &mut conn, path.into_inner()).await? {
+        Ok(both) => both,
+        Err(document) => {
+            flash(&session, Tone::Warn, page.t("handbook.draft.none"));
+            return Ok(see_other(&format!("/handbook/{}", document.id)));
+        }
+    };
     let errors = FieldErrors::new(page.locale);
     draft_page(
         &page,
@@ -534,7 +570,10 @@ pub async fn save_text(
     path: web::Path<i64>,
     Form(input): Form<TextInput>,
 ) -> Result<HttpResponse, AppError> {
-    let (document, draft) = editable(&page, &mut conn, path.into_inner()).await?;
+    let (document, draft) = match draft_or_gone(&page, &mut conn, path.into_inner()).await? {
+        Ok(both) => both,
+        Err(document) => return draft_gone(&page, document.id, &input.text),
+    };
     let mut errors = FieldErrors::new(page.locale);
     let text = input.text.trim();
     // The title is judged as it would be stored: trimmed, without the control
@@ -587,7 +626,12 @@ pub async fn save_text(
             .await?;
             Ok(None)
         })
-        .await?;
+        .await;
+    let saved = match saved {
+        // Published between the page's reading and this save.
+        Err(AppError::NotFound) => return draft_gone(&page, document.id, &input.text),
+        saved => saved?,
+    };
     if let Some(now) = saved {
         // Saving this text again replaces their change, knowingly.
         errors.add("text", "handbook.error.draft_changed");
@@ -609,7 +653,10 @@ pub async fn save_clause(
     Form(input): Form<ClauseInput>,
 ) -> Result<HttpResponse, AppError> {
     let (id, clause_id) = path.into_inner();
-    let (document, draft) = editable(&page, &mut conn, id).await?;
+    let (document, draft) = match draft_or_gone(&page, &mut conn, id).await? {
+        Ok(both) => both,
+        Err(document) => return draft_gone(&page, document.id, &input.body),
+    };
     let mut errors = FieldErrors::new(page.locale);
     let Some(body) = input.validate(&mut errors) else {
         let state = DraftState {
@@ -654,7 +701,12 @@ pub async fn save_clause(
             .await?;
             Ok(ClauseSaved::Saved)
         })
-        .await?;
+        .await;
+    let saved = match saved {
+        // Published between the page's reading and this save.
+        Err(AppError::NotFound) => return draft_gone(&page, document.id, &input.body),
+        saved => saved?,
+    };
     let state = match saved {
         ClauseSaved::Saved => None,
         // Saving this text again replaces their change, knowingly.

@@ -410,3 +410,13 @@ impl HbText for PageCtx {
         self.tf("handbook.search.count", &[("n", &n)])
     }
 }
+
+/// A save sent to a draft that is no more (published, or its revision ended,
+/// while the form was open): what was typed, to copy into a new revision.
+#[derive(Template)]
+#[template(path = "handbook/draft_gone.html")]
+pub struct DraftGone<'a> {
+    pub ctx: &'a PageCtx,
+    pub id: i64,
+    pub text: &'a str,
+}

@@ -1589,6 +1589,33 @@ async fn a_new_version_is_published_only_when_the_manager_approves() {
     let (_, current) = admin.page(&format!("/handbook/{id}")).await;
     assert!(text_of(&current, "#c4-3").unwrap().contains("罚款30元"));
     assert!(current.contains("第 2 版"));
+
+    // An edit sent from the draft's page still open after the approval: the
+    // draft is no more, and what was typed comes back to copy, clause or text.
+    for (path, field, typed) in [
+        (
+            format!("/handbook/{id}/draft/clauses/{clause_id}"),
+            "body",
+            "4-3 还想再改",
+        ),
+        (format!("/handbook/{id}/draft/text"), "text", "1、整体改写"),
+    ] {
+        let res = admin
+            .post(&path, &[(field, typed), ("title", "标题")])
+            .await;
+        assert_eq!(res.status(), StatusCode::CONFLICT, "{path}");
+        let body = res.text().await.unwrap();
+        assert!(text_of(&body, "#draft-gone")
+            .unwrap()
+            .contains("已在此期间发布"));
+        assert_eq!(text_of(&body, "#f-unsaved").as_deref(), Some(typed));
+    }
+    let res = admin.get(&format!("/handbook/{id}/draft")).await;
+    assert_eq!(location(&res), format!("/handbook/{id}"));
+    let (_, shown) = admin.page(&location(&res)).await;
+    assert!(text_of(&shown, ".flash")
+        .unwrap()
+        .contains("没有进行中的修订"));
     let published_by: Option<i64> = versions::table
         .filter(versions::document_id.eq(id))
         .filter(versions::number.eq(2))
