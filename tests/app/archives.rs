@@ -113,6 +113,23 @@ async fn file_doc_with(
         .unwrap()
 }
 
+/// 王小明's archive with its 入伙通知书 (received 2024-05-10) filed: the
+/// archive and the paper.
+async fn archive_with_notice(app: &TestApp, keeper: &Browser) -> (i64, i64) {
+    let archive = open_archive(app, keeper, "王小明", false).await;
+    file_doc(
+        app,
+        keeper,
+        archive,
+        "move_in_notice",
+        "入伙通知书",
+        "2024-05-10",
+        None,
+    )
+    .await;
+    (archive, doc_id(app, "入伙通知书").await)
+}
+
 async fn doc_id(app: &TestApp, title: &str) -> i64 {
     let mut conn = app.db().await;
     archive_documents::table
@@ -2847,18 +2864,7 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
 async fn a_correction_read_before_a_colleagues_comes_back_instead_of_replacing_it() {
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
-    let archive = open_archive(&app, &keeper, "王小明", false).await;
-    file_doc(
-        &app,
-        &keeper,
-        archive,
-        "move_in_notice",
-        "入伙通知书",
-        "2024-05-10",
-        None,
-    )
-    .await;
-    let doc = doc_id(&app, "入伙通知书").await;
+    let (_, doc) = archive_with_notice(&app, &keeper).await;
     let t = type_id(&app, "move_in_notice").await.to_string();
     let path = format!("/archives/documents/{doc}");
     // Two tabs (or two keepers) open the correction form.
@@ -2926,18 +2932,7 @@ async fn a_correction_read_before_a_colleagues_comes_back_instead_of_replacing_i
 async fn a_filed_document_is_corrected_into_the_inventory_and_a_bad_form_keeps_the_input() {
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
-    let archive = open_archive(&app, &keeper, "王小明", false).await;
-    file_doc(
-        &app,
-        &keeper,
-        archive,
-        "move_in_notice",
-        "入伙通知书",
-        "2024-05-10",
-        None,
-    )
-    .await;
-    let doc = doc_id(&app, "入伙通知书").await;
+    let (archive, doc) = archive_with_notice(&app, &keeper).await;
     let t = type_id(&app, "move_in_notice").await.to_string();
     let path = format!("/archives/documents/{doc}");
     let mut conn = app.db().await;
@@ -3286,18 +3281,8 @@ async fn a_hold_needs_a_reason_kept_on_record_and_a_second_click_records_it_once
 async fn a_consultation_is_filed_once_and_can_be_called_off() {
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
-    let archive = open_archive(&app, &keeper, "王小明", false).await;
-    file_doc(
-        &app,
-        &keeper,
-        archive,
-        "move_in_notice",
-        "入伙通知书",
-        "2024-05-10",
-        None,
-    )
-    .await;
-    let doc = doc_id(&app, "入伙通知书").await.to_string();
+    let (archive, doc) = archive_with_notice(&app, &keeper).await;
+    let doc = doc.to_string();
     let due = (today() + Duration::days(2)).to_string();
     let specialist = app.login_as(Role::CsSpecialist).await;
     let form = format!("/archives/{archive}/borrow");
@@ -3385,18 +3370,7 @@ async fn a_consultation_is_filed_once_and_can_be_called_off() {
 async fn a_paper_out_for_a_consultation_is_not_handed_to_another_nor_taken_out() {
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
-    let archive = open_archive(&app, &keeper, "王小明", false).await;
-    file_doc(
-        &app,
-        &keeper,
-        archive,
-        "move_in_notice",
-        "入伙通知书",
-        "2024-05-10",
-        None,
-    )
-    .await;
-    let doc = doc_id(&app, "入伙通知书").await;
+    let (archive, doc) = archive_with_notice(&app, &keeper).await;
     let doc_s = doc.to_string();
     let form = format!("/archives/{archive}/borrow");
     let mut asked = Vec::new();
@@ -3786,18 +3760,8 @@ async fn a_paper_on_an_open_destruction_list_is_shown_with_it_and_no_longer_wait
 async fn consulting_not_for_work_or_by_an_outsider_waits_for_the_manager() {
     let app = TestApp::spawn().await;
     let keeper = app.login_as(Role::ArchiveKeeper).await;
-    let archive = open_archive(&app, &keeper, "王小明", false).await;
-    file_doc(
-        &app,
-        &keeper,
-        archive,
-        "move_in_notice",
-        "入伙通知书",
-        "2024-05-10",
-        None,
-    )
-    .await;
-    let doc = doc_id(&app, "入伙通知书").await.to_string();
+    let (archive, doc) = archive_with_notice(&app, &keeper).await;
+    let doc = doc.to_string();
     let form = format!("/archives/{archive}/borrow");
     let asked = async |b: &Browser, fields: &[(&str, &str)]| {
         let mut all = vec![

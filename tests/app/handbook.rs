@@ -35,6 +35,19 @@ async fn draft_id(app: &TestApp, doc: i64) -> i64 {
         .unwrap()
 }
 
+/// The id and text of the clause at `anchor` in document `doc`'s draft.
+async fn draft_clause(app: &TestApp, doc: i64, anchor: &str) -> (i64, String) {
+    clauses::table
+        .inner_join(versions::table)
+        .filter(versions::document_id.eq(doc))
+        .filter(versions::status.eq("draft"))
+        .filter(clauses::anchor.eq(anchor))
+        .select((clauses::id, clauses::body))
+        .first(&mut app.db().await)
+        .await
+        .unwrap()
+}
+
 /// The id of document `id`'s version `number`.
 async fn version_id(app: &TestApp, id: i64, number: i32) -> i64 {
     versions::table
@@ -177,15 +190,7 @@ async fn re_importing_the_same_text_creates_nothing_and_a_change_becomes_a_draft
 
     // Once someone edits that draft, it is their revision: an import leaves
     // it as they made it, and says so.
-    let (clause_id, body): (i64, String) = clauses::table
-        .inner_join(versions::table)
-        .filter(versions::document_id.eq(id))
-        .filter(versions::status.eq("draft"))
-        .filter(clauses::body.like("%违者罚款30元%"))
-        .select((clauses::id, clauses::body))
-        .first(&mut conn)
-        .await
-        .unwrap();
+    let (clause_id, body) = draft_clause(&app, id, "4-3").await;
     let res = admin
         .post(
             &format!("/handbook/{id}/draft/clauses/{clause_id}"),
@@ -360,16 +365,7 @@ async fn revise(
 ) {
     let res = admin.post(&format!("/handbook/{id}/draft"), &[]).await;
     assert_eq!(location(&res), format!("/handbook/{id}/draft"));
-    let mut conn = app.db().await;
-    let (clause_id, body): (i64, String) = clauses::table
-        .inner_join(versions::table)
-        .filter(versions::document_id.eq(id))
-        .filter(versions::status.eq("draft"))
-        .filter(clauses::anchor.eq(anchor))
-        .select((clauses::id, clauses::body))
-        .first(&mut conn)
-        .await
-        .unwrap();
+    let (clause_id, body) = draft_clause(app, id, anchor).await;
     let res = admin
         .post(
             &format!("/handbook/{id}/draft/clauses/{clause_id}"),
@@ -962,15 +958,7 @@ async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_additi
 
     // An empty clause is refused beside that clause, the rest of the page intact.
     let mut conn = app.db().await;
-    let clause_id: i64 = clauses::table
-        .inner_join(versions::table)
-        .filter(versions::document_id.eq(id))
-        .filter(versions::status.eq("draft"))
-        .filter(clauses::anchor.eq("1-2"))
-        .select(clauses::id)
-        .first(&mut conn)
-        .await
-        .unwrap();
+    let (clause_id, _) = draft_clause(&app, id, "1-2").await;
     let res = admin
         .post(
             &format!("/handbook/{id}/draft/clauses/{clause_id}"),
@@ -1507,15 +1495,7 @@ async fn a_new_version_is_published_only_when_the_manager_approves() {
     kefu::demo::seed_properties(&mut conn).await.unwrap();
     let (bishui, _) = crate::by_project::two_projects(&app).await;
     crate::by_project::serve(&app, username(Role::Admin), &[bishui]).await;
-    let (clause_id, body): (i64, String) = clauses::table
-        .inner_join(versions::table)
-        .filter(versions::document_id.eq(id))
-        .filter(versions::status.eq("draft"))
-        .filter(clauses::anchor.eq("4-3"))
-        .select((clauses::id, clauses::body))
-        .first(&mut conn)
-        .await
-        .unwrap();
+    let (clause_id, body) = draft_clause(&app, id, "4-3").await;
     admin
         .post(
             &format!("/handbook/{id}/draft/clauses/{clause_id}"),
