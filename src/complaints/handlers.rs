@@ -37,7 +37,7 @@ fn require_any(page: &UserPage) -> Result<(), AppError> {
 /// is (what is still open or unassigned, however old, as the counts that link
 /// here count it).
 fn filter(q: &MonthQuery, page: &UserPage) -> (Filter, Option<NaiveDate>) {
-    let first = crate::web::form::date(&format!("{}-01", q.month.trim()));
+    let first = q.asked();
     let (from, until) = match first {
         Some(first) => month::span(first, page.tz),
         None => (None, None),
@@ -606,10 +606,10 @@ pub async fn print(
     let body = ComplaintPrint {
         ctx: page.ctx(),
         rows,
-        month: match month {
-            Some(m) => m.format("%Y-%m").to_string(),
-            None => page.t("complaints.every_month").to_owned(),
-        },
+        month: month.map_or_else(
+            || page.t("complaints.every_month").to_owned(),
+            |m| m.format("%Y-%m").to_string(),
+        ),
         truncated,
     }
     .render()?;

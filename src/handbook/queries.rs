@@ -479,14 +479,14 @@ pub async fn save_draft(
     // revision: an import does not write over it (to replace it, paste the
     // text into the draft).
     if let Some(d) = draft.as_ref().filter(|_| imported) {
-        let imported: Option<String> = versions::table
+        let last_import: Option<String> = versions::table
             .find(d.id)
             .select(versions::imported_hash)
             .first(conn)
             .await?;
         let published = latest_published(conn, document_id).await?;
         let untouched = published.map(|p| p.content_hash) == Some(d.content_hash.clone());
-        if !untouched && imported.as_deref() != Some(d.content_hash.as_str()) {
+        if !untouched && last_import.as_deref() != Some(d.content_hash.as_str()) {
             return Ok((document_id, ImportResult::RevisionKept));
         }
     }

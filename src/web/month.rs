@@ -18,8 +18,13 @@ impl MonthQuery {
     /// The first day of the month shown: the site's current month unless a
     /// valid `YYYY-MM` is asked.
     pub fn month(&self, today: NaiveDate) -> NaiveDate {
-        super::form::date(&format!("{}-01", self.month.trim()))
+        self.asked()
             .unwrap_or_else(|| today.with_day(1).unwrap_or(today))
+    }
+
+    /// The first day of the month asked, if a valid `YYYY-MM` is.
+    pub fn asked(&self) -> Option<NaiveDate> {
+        super::form::date(&format!("{}-01", self.month.trim()))
     }
 
     /// The filter asked, if it is one of `shows`; else the first of them.
