@@ -1,6 +1,6 @@
 //! One error type for every handler. It only picks the status; the page itself is
 //! drawn by `web::errors`, which knows the user's language and the request id.
-use actix_web::{http::header, http::StatusCode, HttpResponse, ResponseError};
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use diesel_async::pooled_connection::deadpool::PoolError;
 
 #[derive(Debug, thiserror::Error)]
@@ -62,20 +62,10 @@ impl ResponseError for AppError {
                     url.push_str("?next=");
                     url.extend(url::form_urlencoded::byte_serialize(next.as_bytes()));
                 }
-                return HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, url))
-                    .finish();
+                return crate::web::see_other(&url);
             }
-            AppError::PasswordChangeRequired => {
-                return HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, "/account/password"))
-                    .finish();
-            }
-            AppError::FormAlreadySent { path } => {
-                return HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, path.as_str()))
-                    .finish();
-            }
+            AppError::PasswordChangeRequired => return crate::web::see_other("/account/password"),
+            AppError::FormAlreadySent { path } => return crate::web::see_other(path),
             _ => {}
         }
         let status = self.status_code();

@@ -19,8 +19,17 @@ use actix_web::{http::header, HttpResponse};
 /// 303 See Other: the answer to every successful POST.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
+        .insert_header((header::LOCATION, header_safe(location).as_ref()))
         .finish()
+}
+
+/// What a header cannot carry as written, percent-encoded: characters beyond
+/// ASCII (a search for 钥匙 kept in `next`), controls, spaces and quotes. What
+/// is already encoded, and the query's `?`, `&`, `=` and `#`, stay as they are.
+fn header_safe(location: &str) -> std::borrow::Cow<'_, str> {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+    const UNSAFE: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`');
+    utf8_percent_encode(location, UNSAFE).into()
 }
 
 /// A page filtered by one building (or none): which option its filter selects
@@ -92,7 +101,19 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{and_param, page_of, safe_next, trim_page};
+    use super::{and_param, header_safe, page_of, safe_next, trim_page};
+
+    #[test]
+    fn a_location_beyond_ascii_is_percent_encoded_and_an_encoded_one_kept() {
+        assert_eq!(
+            header_safe("/handbook/search?q=钥匙 规定"),
+            "/handbook/search?q=%E9%92%A5%E5%8C%99%20%E8%A7%84%E5%AE%9A"
+        );
+        assert_eq!(
+            header_safe("/login?next=%2Fleave%3Fa%3D1&x=2#k3"),
+            "/login?next=%2Fleave%3Fa%3D1&x=2#k3"
+        );
+    }
 
     #[test]
     fn a_page_read_with_one_row_more_says_where_the_next_begins() {

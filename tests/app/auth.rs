@@ -579,6 +579,30 @@ async fn after_sign_in_the_user_returns_to_the_page_they_asked_for() {
         )
         .await;
     assert_eq!(location(&res), "/", "never off-site");
+
+    // A page asked with words in its address (a search) comes back with them
+    // encoded as a header must carry them, and reads them as asked.
+    let searcher = app.browser();
+    let res = searcher
+        .post(
+            "/login",
+            &[
+                ("username", "employee"),
+                ("password", PASSWORD),
+                ("next", "/handbook/search?q=钥匙 借用"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&res),
+        "/handbook/search?q=%E9%92%A5%E5%8C%99%20%E5%80%9F%E7%94%A8"
+    );
+    let (status, results) = searcher.page(&location(&res)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        value_of(&results, r#"input[name="q"]"#).unwrap(),
+        "钥匙 借用"
+    );
 }
 
 #[tokio::test]
