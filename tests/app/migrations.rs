@@ -153,3 +153,92 @@ async fn breaches_without_a_fine_confirmed_before_are_renumbered_clause_by_claus
     .await
     .unwrap();
 }
+
+/// (content, assignee's username, assigned at) of every matter, by content.
+fn assignments(conn: &mut SyncConn) -> Vec<(String, Option<String>, Option<String>)> {
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        content: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        assignee: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        assigned_at: Option<String>,
+    }
+    diesel::sql_query(
+        "SELECT c.content, u.username AS assignee, c.assigned_at::text AS assigned_at \
+         FROM complaints c LEFT JOIN users u ON u.id = c.assignee_id ORDER BY c.content",
+    )
+    .load::<Line>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|l| (l.content, l.assignee, l.assigned_at))
+    .collect()
+}
+
+#[tokio::test]
+async fn open_matters_of_colleagues_deactivated_before_go_back_among_the_unassigned() {
+    let url = empty_database().await;
+    kefu::db::migrate(&url, today()).await.unwrap();
+    let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+    kefu::demo::seed(&mut conn, PASSWORD).await.unwrap();
+    drop(conn);
+
+    tokio::task::spawn_blocking(move || {
+        let mut conn = <SyncConn as Connection>::establish(&url).unwrap();
+        revert_through(&mut conn, "2026-12-05-000040");
+        // Before the fix, the archive keeper left (deactivated, their matters
+        // kept) and the engineering manager lost the one post of theirs that
+        // follows matters up (employee).
+        diesel::sql_query("UPDATE users SET active = false WHERE username = 'keeper'")
+            .execute(&mut conn)
+            .unwrap();
+        diesel::sql_query(
+            "DELETE FROM user_roles WHERE role_code = 'employee' \
+             AND user_id = (SELECT id FROM users WHERE username = 'engineer')",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        diesel::sql_query(
+            "INSERT INTO complaints (received_at, channel, kind, customer_name, content, \
+             recorded_by, assignee_id, assigned_at, status, resolved_at, resolution) \
+             SELECT TIMESTAMPTZ '2026-11-20 09:00+08', 'phone', 'request', '王先生', m.content, \
+                    s.id, a.id, TIMESTAMPTZ '2026-11-20 10:00+08' + m.n * interval '1 hour', \
+                    m.status, CASE WHEN m.status = 'resolved' THEN now() END, '' \
+             FROM users s, (VALUES \
+                 (1, 'a 离职者的未办结事项', 'keeper', 'open'), \
+                 (2, 'b 工程部经理的未办结事项', 'engineer', 'open'), \
+                 (3, 'c 在职员工的未办结事项', 'employee', 'open'), \
+                 (4, 'd 离职者已办结的事项', 'keeper', 'resolved')) AS m (n, content, who, status) \
+             JOIN users a ON a.username = m.who \
+             WHERE s.username = 'supervisor'",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        let before = assignments(&mut conn);
+        assert_eq!(before.len(), 4);
+
+        conn.run_pending_migrations(kefu::db::MIGRATIONS).unwrap();
+        let after = assignments(&mut conn);
+        let assignees: Vec<Option<&str>> = after.iter().map(|l| l.1.as_deref()).collect();
+        assert_eq!(
+            assignees,
+            [None, None, Some("employee"), Some("keeper")],
+            "{after:?}"
+        );
+        assert!(after[0].2.is_none() && after[1].2.is_none());
+        let logged = diesel::sql_query(
+            "SELECT count(*) AS n FROM audit_log \
+             WHERE action = 'complaint.unassigned' AND ip = 'migration'",
+        )
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n;
+        assert_eq!(logged, 2, "one audit line per matter put back");
+
+        revert_through(&mut conn, "2026-12-05-000040");
+        assert_eq!(assignments(&mut conn), before);
+    })
+    .await
+    .unwrap();
+}
