@@ -685,6 +685,9 @@ pub async fn save_clause(
                 // saved since, which gives every clause a new row.
                 return Ok(ClauseSaved::Gone);
             };
+            if clause.number.is_empty() && !clause.gap && super::import::reads_as_structure(&body) {
+                return Ok(ClauseSaved::ReadsAsNumbered);
+            }
             let stale = !input.was.is_empty() && input.was != super::forms::body_seen(&clause.body);
             if stale && clause.body != body {
                 return Ok(ClauseSaved::Changed);
@@ -709,13 +712,26 @@ pub async fn save_clause(
     };
     let state = match saved {
         ClauseSaved::Saved => None,
+        ClauseSaved::ReadsAsNumbered => {
+            errors.add("body", "handbook.error.body_reads_as_numbered");
+            Some((
+                DraftState {
+                    failed_clause: Some((clause_id, input.body.clone())),
+                    ..FRESH
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
         // Saving this text again replaces their change, knowingly.
         ClauseSaved::Changed => {
             errors.add("body", "handbook.error.clause_changed");
-            Some(DraftState {
-                failed_clause: Some((clause_id, input.body.clone())),
-                ..FRESH
-            })
+            Some((
+                DraftState {
+                    failed_clause: Some((clause_id, input.body.clone())),
+                    ..FRESH
+                },
+                StatusCode::CONFLICT,
+            ))
         }
         ClauseSaved::Gone => {
             let (_, now) = editable(&page, &mut conn, id).await?;
@@ -725,7 +741,7 @@ pub async fn save_clause(
                 .flat_map(|s| s.clauses.iter())
                 .find(|c| !input.anchor.is_empty() && c.anchor == input.anchor && !c.gap);
             errors.add("body", "handbook.error.clause_rewritten");
-            Some(match same {
+            let state = match same {
                 Some(c) => DraftState {
                     failed_clause: Some((c.id, input.body.clone())),
                     ..FRESH
@@ -734,12 +750,12 @@ pub async fn save_clause(
                     unsaved_clause: Some(input.body.clone()),
                     ..FRESH
                 },
-            })
+            };
+            Some((state, StatusCode::CONFLICT))
         }
     };
-    if let Some(state) = state {
+    if let Some((state, status)) = state {
         let (document, now) = editable(&page, &mut conn, id).await?;
-        let status = StatusCode::CONFLICT;
         return draft_page(&page, &mut conn, document, now, &errors, state, status).await;
     }
     flash(&session, Tone::Ok, page.t("handbook.draft.saved"));
@@ -752,6 +768,9 @@ pub async fn save_clause(
 /// How a clause's save ended.
 enum ClauseSaved {
     Saved,
+    /// An unnumbered clause's text that the whole text would read as a
+    /// numbered clause or a heading.
+    ReadsAsNumbered,
     /// Someone changed this clause since its form was read.
     Changed,
     /// The draft no longer has this clause's row.

@@ -145,6 +145,13 @@ pub fn split_number(line: &str) -> Option<(Style, String, String)> {
     None
 }
 
+/// Whether `line`, alone on a line of the whole text, reads as a clause's
+/// numbering, a heading or a gap: the text of an unnumbered clause must not,
+/// or the next whole-text save would make it one.
+pub fn reads_as_structure(line: &str) -> bool {
+    split_number(line).is_some() || line.starts_with('#') || line == GAP_LINE
+}
+
 /// A named sub-rule standing alone on its line, e.g. 住户档案管理规定.
 fn is_rule_heading(line: &str) -> bool {
     let n = line.chars().count();

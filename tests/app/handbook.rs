@@ -946,6 +946,74 @@ async fn a_document_prints_to_a_numbered_a4_pdf_with_cover_and_controlled_copy_l
 }
 
 #[tokio::test]
+async fn an_unnumbered_clause_cannot_be_edited_to_read_as_a_number_or_a_heading() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    admin
+        .post(
+            "/handbook/import",
+            &[
+                ("title", "考勤制度"),
+                ("text", "每位员工都应遵守本制度。\n1、按时上班。"),
+            ],
+        )
+        .await;
+    let id = doc_id(&app, "考勤制度").await;
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let (clause_id, number): (i64, String) = clauses::table
+        .inner_join(versions::table)
+        .filter(versions::document_id.eq(id))
+        .filter(versions::status.eq("draft"))
+        .filter(clauses::body.eq("每位员工都应遵守本制度。"))
+        .select((clauses::id, clauses::number))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(number, "", "the first line is a clause without a number");
+    let save = |body: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post(
+                    &format!("/handbook/{id}/draft/clauses/{clause_id}"),
+                    &[("body", body)],
+                )
+                .await
+        }
+    };
+
+    // Saved so, the next whole-text save would read it as clause 3 or as a
+    // heading: refused beside the clause, the text typed kept.
+    for typed in ["3、每位员工都应遵守本制度。", "# 每位员工都应遵守本制度。"]
+    {
+        let res = save(typed).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
+        let page = res.text().await.unwrap();
+        let error = text_of(&page, &format!("#k{clause_id} .error")).unwrap();
+        assert!(error.starts_with("这一条没有编号"), "{error}");
+        assert!(page.contains(typed), "the text typed is kept: {typed}");
+    }
+    let (_, body) = draft_clause_by_id(&app, clause_id).await;
+    assert_eq!(body, "每位员工都应遵守本制度。");
+
+    // Any other text is saved as usual.
+    let res = save("每位员工都须遵守本制度，共3条。").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, body) = draft_clause_by_id(&app, clause_id).await;
+    assert_eq!(body, "每位员工都须遵守本制度，共3条。");
+}
+
+/// The number and text of draft clause `id`.
+async fn draft_clause_by_id(app: &TestApp, id: i64) -> (String, String) {
+    clauses::table
+        .find(id)
+        .select((clauses::number, clauses::body))
+        .first(&mut app.db().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
 async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_addition() {
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
