@@ -989,16 +989,16 @@ async fn report_version(
     Ok(version)
 }
 
-/// The report's version, its lines and how many confirmed, for the page and its print.
+/// The report's version, its lines and their counts, for the page and its print.
 async fn report_rows(
     page: &UserPage,
     conn: &mut AsyncPgConnection,
     id: i64,
-) -> Result<(Version, Vec<queries::AckRow>, usize), AppError> {
+) -> Result<(Version, Vec<queries::AckRow>, queries::AckTally), AppError> {
     let version = report_version(page, conn, id).await?;
     let rows = queries::ack_report(conn, &version).await?;
-    let confirmed = rows.iter().filter(|r| r.acknowledged_at.is_some()).count();
-    Ok((version, rows, confirmed))
+    let tally = queries::AckTally::of(&rows);
+    Ok((version, rows, tally))
 }
 
 /// GET /handbook/acks/{version_id}: who has and who has not confirmed.
@@ -1007,12 +1007,12 @@ pub async fn ack_report(
     mut conn: DbConn,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (version, rows, confirmed) = report_rows(&page, &mut conn, path.into_inner()).await?;
+    let (version, rows, tally) = report_rows(&page, &mut conn, path.into_inner()).await?;
     let body = AckReportPage {
         ctx: page.ctx(),
         version,
         rows,
-        confirmed,
+        tally,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
@@ -1025,12 +1025,12 @@ pub async fn ack_print(
     mut conn: DbConn,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (version, rows, confirmed) = report_rows(&page, &mut conn, path.into_inner()).await?;
+    let (version, rows, tally) = report_rows(&page, &mut conn, path.into_inner()).await?;
     let body = AckPrintPage {
         ctx: page.ctx(),
         version,
         rows,
-        confirmed,
+        tally,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
@@ -1058,8 +1058,19 @@ pub async fn ack_export(
         .iter()
         .map(|r| {
             let (status, at) = match &r.acknowledged_at {
-                Some(at) => (page.t("handbook.ack.confirmed"), page.datetime(at)),
-                None => (page.t("handbook.ack.missing"), String::new()),
+                Some(at) if !r.concerned => (
+                    format!(
+                        "{} · {}",
+                        page.t("handbook.ack.confirmed"),
+                        page.t("handbook.ack.former")
+                    ),
+                    page.datetime(at),
+                ),
+                Some(at) => (
+                    page.t("handbook.ack.confirmed").to_owned(),
+                    page.datetime(at),
+                ),
+                None => (page.t("handbook.ack.missing").to_owned(), String::new()),
             };
             vec![
                 Cell::from(r.username.clone()),

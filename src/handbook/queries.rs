@@ -733,25 +733,52 @@ pub struct AckRow {
     pub display_name: String,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Active and holding one of the version's roles: counted in the round, as
+    /// [`ack_rounds`] counts. Someone who confirmed and has since left or
+    /// changed posts is listed with their confirmation, not counted.
+    #[diesel(sql_type = Bool)]
+    pub concerned: bool,
+}
+
+/// A report's counts, as the list of rounds gives them: the people concerned
+/// now, those of them who confirmed, and the confirmers no longer concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckTally {
+    pub concerned: usize,
+    pub confirmed: usize,
+    pub former: usize,
+}
+
+impl AckTally {
+    pub fn of(rows: &[AckRow]) -> Self {
+        let concerned = rows.iter().filter(|r| r.concerned);
+        AckTally {
+            concerned: concerned.clone().count(),
+            confirmed: concerned.filter(|r| r.acknowledged_at.is_some()).count(),
+            former: rows.iter().filter(|r| !r.concerned).count(),
+        }
+    }
 }
 
 /// Most people [`ack_report`] lists: more than any department has.
 pub const ACK_REPORT_MAX: usize = 5000;
 
 /// Active users holding one of the version's roles (and anyone who confirmed),
-/// those still missing first.
+/// those still missing first, former confirmers last.
 pub async fn ack_report(
     conn: &mut AsyncPgConnection,
     version: &Version,
 ) -> QueryResult<Vec<AckRow>> {
     diesel::sql_query(
-        "SELECT u.id AS user_id, u.username, u.display_name, a.acknowledged_at \
-         FROM users u \
-         LEFT JOIN handbook_acknowledgements a ON a.user_id = u.id AND a.version_id = $1 \
-         WHERE a.user_id IS NOT NULL \
-            OR (u.active AND EXISTS (SELECT 1 FROM user_roles r \
-                                     WHERE r.user_id = u.id AND r.role_code = ANY($2))) \
-         ORDER BY a.acknowledged_at IS NOT NULL, u.display_name, u.id \
+        "SELECT * FROM ( \
+           SELECT u.id AS user_id, u.username, u.display_name, a.acknowledged_at, \
+                  u.active AND EXISTS (SELECT 1 FROM user_roles r \
+                                       WHERE r.user_id = u.id AND r.role_code = ANY($2)) \
+                    AS concerned \
+           FROM users u \
+           LEFT JOIN handbook_acknowledgements a ON a.user_id = u.id AND a.version_id = $1) p \
+         WHERE p.acknowledged_at IS NOT NULL OR p.concerned \
+         ORDER BY p.acknowledged_at IS NOT NULL, NOT p.concerned, p.display_name, p.user_id \
          LIMIT $3",
     )
     .bind::<BigInt, _>(version.id)

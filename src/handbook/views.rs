@@ -6,7 +6,7 @@ use super::current::Hit;
 use super::diff::ClauseDiff;
 use super::forms::{ImportInput, PublishInput};
 use super::models::{ClauseLink, ClauseRow, DocumentRow, SectionView, Version};
-use super::queries::{AckRound, AckRow};
+use super::queries::{AckRound, AckRow, AckTally};
 use crate::auth::Role;
 use crate::i18n::Locale;
 use crate::web::{FieldErrors, PageCtx};
@@ -305,7 +305,7 @@ pub struct AckReportPage<'a> {
     pub ctx: &'a PageCtx,
     pub version: Version,
     pub rows: Vec<AckRow>,
-    pub confirmed: usize,
+    pub tally: AckTally,
 }
 
 impl AckReportPage<'_> {
@@ -335,7 +335,7 @@ pub struct AckPrintPage<'a> {
     pub ctx: &'a PageCtx,
     pub version: Version,
     pub rows: Vec<AckRow>,
-    pub confirmed: usize,
+    pub tally: AckTally,
 }
 
 impl AckPrintPage<'_> {

@@ -2197,6 +2197,34 @@ async fn the_rounds_count_the_confirmations_of_those_concerned_now() {
     let row = texts_of(&rounds, "tbody tr:first-child td");
     assert_eq!(row[1], "第 2 版");
     assert_eq!(row[2..], ["0", "0"], "confirmed of concerned: {row:?}");
+
+    // Its report counts the same, and shows the confirmation as one of
+    // someone no longer concerned; so do its print and its export.
+    let report = format!("/handbook/acks/{version_id}");
+    let (_, page) = supervisor.page(&report).await;
+    let summary = text_of(&page, "#ack-summary").unwrap();
+    assert!(summary.contains("已签收 0 / 0"), "{summary}");
+    assert_eq!(
+        text_of(&page, "#ack-former").as_deref(),
+        Some("另有 1 人签收后已离职或调岗，不计入")
+    );
+    assert_eq!(
+        texts_of(&page, "tr.ack-yes .ack-former"),
+        ["已不在签收岗位"]
+    );
+    let (_, paper) = supervisor.page(&format!("{report}/print")).await;
+    assert!(paper.contains("已签收 0 / 0 · 另有 1 人"), "{paper}");
+    let csv = supervisor
+        .get(&format!("{report}.csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("\"已签收 · 已不在签收岗位\""), "{csv}");
+    let (_, english) = supervisor.page(&format!("{report}?lang=en")).await;
+    assert!(text_of(&english, "#ack-summary")
+        .unwrap()
+        .contains("Confirmed 0 / 0"));
 }
 
 #[tokio::test]
