@@ -204,8 +204,8 @@ pub struct StorageInput {
     pub hook: String,
     #[serde(default)]
     pub copies: String,
-    /// When the key was last changed, as the page showed it (microseconds): copies
-    /// recorded or a move made since are not undone unseen.
+    /// The storage as the page showed it (`storage_seen`): copies recorded or a
+    /// move made since are not undone unseen.
     #[serde(default)]
     pub seen: String,
 }

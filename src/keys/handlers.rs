@@ -557,7 +557,7 @@ async fn render_key_with(
         cabinet: row.key.cabinet.clone(),
         hook: row.key.hook.map(|h| h.to_string()).unwrap_or_default(),
         copies: row.key.copies.to_string(),
-        seen: row.key.updated_at.timestamp_micros().to_string(),
+        seen: storage_seen(&row.key),
     };
     let body = views::KeyShow {
         unseen,
@@ -593,6 +593,13 @@ pub async fn show_key(
     .await
 }
 
+/// A fingerprint of where `key` hangs and how many copies it has, as its
+/// storage form shows them: a loan or a return since changes nothing of it.
+fn storage_seen(key: &Key) -> String {
+    let hook = key.hook.map(|h| h.to_string()).unwrap_or_default();
+    crate::web::form::seen_of(&format!("{}\n{hook}\n{}", key.cabinet, key.copies))
+}
+
 /// POST /keys/{id}: where the key hangs and how many copies there are.
 pub async fn update_storage(
     page: UserPage,
@@ -617,18 +624,19 @@ pub async fn update_storage(
     };
     let me = page.user().id;
     let meta = page.meta();
-    let saved = conn
+    // The storage as it is now when it changed since the page was read.
+    let changed = conn
         .transaction::<_, AppError, _>(async |conn| {
             let keys = queries::lock_keys(conn, &[id]).await?;
             let key = keys.first().ok_or(AppError::NotFound)?;
             // Already as sent (the same form sent twice, a double click):
             // saved, with nothing more to record.
             if key.cabinet == cabinet && key.hook == hook && key.copies == copies {
-                return Ok(true);
+                return Ok(None);
             }
-            if !input.seen.is_empty() && input.seen != key.updated_at.timestamp_micros().to_string()
-            {
-                return Ok(false);
+            let now_seen = storage_seen(key);
+            if !input.seen.is_empty() && input.seen != now_seen {
+                return Ok(Some(now_seen));
             }
             let now = Utc::now();
             queries::update_storage(conn, id, &cabinet, hook, copies, now).await?;
@@ -656,15 +664,20 @@ pub async fn update_storage(
                 json!({ "cabinet": cabinet, "hook": hook, "copies": copies }),
             )
             .await?;
-            Ok(true)
+            Ok(None)
         })
         .await?;
-    if !saved {
-        // Changed meanwhile (copies made, a move, a loan): the page shows the key
-        // as it is now, with a message; nothing is overwritten.
+    if let Some(now_seen) = changed {
+        // Stored otherwise meanwhile (copies made, a move): nothing is
+        // overwritten unseen. The page shows the key as it is now, the form
+        // what was typed; saving it again replaces the change, knowingly.
         errors.add("copies", "keys.error.changed");
+        let kept = StorageInput {
+            seen: now_seen,
+            ..input
+        };
         let status = StatusCode::CONFLICT;
-        return render_key(&page, &mut conn, id, &errors, None, status).await;
+        return render_key(&page, &mut conn, id, &errors, Some(&kept), status).await;
     }
     flash(&session, Tone::Ok, page.t("keys.saved"));
     Ok(see_other(&format!("/keys/{id}")))

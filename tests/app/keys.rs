@@ -2303,6 +2303,10 @@ async fn a_storage_form_read_before_copies_were_made_does_not_undo_them() {
     let body = res.text().await.unwrap();
     assert!(text_of(&body, "#e-copies").unwrap().contains("已有变动"));
     assert_eq!(key_copies(&app, key).await, 3, "not undone");
+    // What was typed is still in the form, the key as it is now above it.
+    assert_eq!(value_of(&body, "#f-cabinet").as_deref(), Some("2号柜"));
+    assert_eq!(value_of(&body, "#f-copies").as_deref(), Some("1"));
+    assert!(text_of(&body, "dl.details").unwrap().contains('3'));
 
     // From the page as it is now, the move is saved.
     let seen = value_of(&body, r#"input[name="seen"]"#).unwrap();
@@ -2331,6 +2335,26 @@ async fn a_storage_form_read_before_copies_were_made_does_not_undo_them() {
         .await
         .unwrap();
     assert_eq!(stored, 1);
+
+    // A loan handed over and returned while the form was open changes nothing
+    // of where the key hangs: the move typed meanwhile is saved.
+    let (_, open) = clerk.page(&page).await;
+    let seen = value_of(&open, r#"input[name="seen"]"#).unwrap();
+    for status in ["lent", "in"] {
+        diesel::update(keys::table.find(key))
+            .set((keys::status.eq(status), keys::updated_at.eq(Utc::now())))
+            .execute(&mut app.db().await)
+            .await
+            .unwrap();
+    }
+    let fields = [
+        ("cabinet", "3号柜"),
+        ("hook", "2"),
+        ("copies", "3"),
+        ("seen", seen.as_str()),
+    ];
+    let res = clerk.post(&page, &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
