@@ -103,13 +103,19 @@ const OTHER_RULES: &[Cite] = &[
     c("办公环境管理规定", "10"),
     c("办公环境管理规定", "11"),
     c("办公环境管理规定", "12"),
+    c(RECEPTION, "1"),
+    c(RECEPTION, "2"),
     c(RECEPTION, "4"),
     c(RECEPTION, "5"),
     c(RECEPTION, "6"),
     c(RECEPTION, "7"),
     c(RECEPTION, "8"),
     c(RECEPTION, "9"),
+    c("钥匙管理规定", "2(1)①"),
     c("钥匙管理规定", "2(1)②"),
+    c("钥匙管理规定", "3(1)"),
+    c("钥匙管理规定", "3(2)②"),
+    c("钥匙管理规定", "3(2)③"),
 ];
 
 /// The clause a late visitor register breaches.

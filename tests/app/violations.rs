@@ -660,3 +660,49 @@ async fn breaches_of_clauses_without_a_fine_are_counted_clause_by_clause() {
     );
     assert!(manager.page(&leave).await.1.contains("第 1 次"));
 }
+
+#[tokio::test]
+async fn every_clause_a_breach_may_cite_is_a_clause_of_the_handbook_in_force() {
+    use kefu::schema::{handbook_clauses as clauses, handbook_versions as versions};
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, form) = supervisor.page("/violations/new").await;
+    let offered: Vec<String> = scraper::Html::parse_document(&form)
+        .select(&scraper::Selector::parse("#f-clause option").unwrap())
+        .filter_map(|o| o.value().attr("value"))
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect();
+    // The rule book's duties without a fine of their own are there too: lending
+    // a key for private ends, copying one unagreed, the reception's first rules.
+    for duty in [
+        "钥匙管理规定 2(1)①",
+        "钥匙管理规定 3(2)②",
+        "接待来访客户管理规定 1",
+    ] {
+        assert!(offered.iter().any(|o| o == duty), "{duty}: {offered:?}");
+    }
+    let in_force: Vec<String> = clauses::table
+        .inner_join(versions::table)
+        .filter(versions::status.eq("published"))
+        .select(clauses::citation)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    let unknown: Vec<&String> = offered.iter().filter(|o| !in_force.contains(o)).collect();
+    assert!(
+        unknown.is_empty(),
+        "not clauses of the handbook: {unknown:?}"
+    );
+
+    let employee = user_id(&app, "employee").await;
+    let page = record(
+        &supervisor,
+        employee,
+        "钥匙管理规定 3(2)②",
+        "私配了配电房钥匙",
+    )
+    .await;
+    let (_, shown) = supervisor.page(&page).await;
+    assert!(shown.contains("钥匙管理规定 3(2)②"));
+}
