@@ -106,10 +106,8 @@ impl Config {
             k => k,
         };
         let tz = var("TZ").unwrap_or_else(|| "Asia/Shanghai".into());
-        let tz = tz
-            .trim_start_matches(':')
-            .parse::<chrono_tz::Tz>()
-            .map_err(|e| anyhow::anyhow!("TZ={tz} is not a known time zone: {e}"))?;
+        let tz =
+            tz_named(&tz).map_err(|e| anyhow::anyhow!("TZ={tz} is not a known time zone: {e}"))?;
         let db_pool_size = match var("KEFU_DB_POOL") {
             Some(v) => v.parse().context("KEFU_DB_POOL must be a number")?,
             None => 16,
@@ -219,10 +217,22 @@ fn session_key_from(secret: &str) -> anyhow::Result<Key> {
     Ok(Key::from(digest.as_slice()))
 }
 
+/// The time zone `TZ` names, as POSIX writes it too (`:Asia/Urumqi`).
+pub fn tz_named(name: &str) -> Result<chrono_tz::Tz, chrono_tz::ParseError> {
+    name.trim().trim_start_matches(':').parse()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Weekday::*;
+
+    #[test]
+    fn a_time_zone_reads_as_posix_writes_it_too() {
+        assert_eq!(tz_named(":Asia/Urumqi"), Ok(chrono_tz::Asia::Urumqi));
+        assert_eq!(tz_named("Asia/Shanghai"), Ok(chrono_tz::Asia::Shanghai));
+        assert!(tz_named("Mars/Olympus").is_err());
+    }
 
     #[test]
     fn weekday_lists_read_names_lists_and_ranges() {

@@ -490,7 +490,7 @@ pub async fn create(
 fn site_tz() -> chrono_tz::Tz {
     std::env::var("TZ")
         .ok()
-        .and_then(|s| s.parse().ok())
+        .and_then(|s| crate::config::tz_named(&s).ok())
         .unwrap_or(chrono_tz::Asia::Shanghai)
 }
 
