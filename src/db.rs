@@ -117,6 +117,16 @@ pub fn violates(e: &diesel::result::Error, name: &str) -> bool {
     matches!(e, diesel::result::Error::DatabaseError(_, info) if info.constraint_name() == Some(name))
 }
 
+/// A `LIKE`/`ILIKE` pattern matching any text that contains `text` as typed:
+/// its `%`, `_` and `\` match themselves.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// A pooled connection, taken for the length of one request.
 pub struct DbConn(pub PooledConn);
 

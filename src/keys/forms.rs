@@ -33,6 +33,10 @@ pub struct LoanInput {
     pub form_token: String,
     #[serde(default)]
     pub building: String,
+    /// What the list of the building's keys is narrowed to: part of a label
+    /// (a room number, 3-1-1502).
+    #[serde(default)]
+    pub room: String,
     #[serde(default)]
     pub key: Vec<String>,
     /// `staff` or `outside`.

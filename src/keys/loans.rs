@@ -285,7 +285,53 @@ pub struct NewQuery {
     #[serde(default)]
     building: String,
     #[serde(default)]
+    room: String,
+    #[serde(default)]
     key: String,
+}
+
+/// Most keys the loan form lists at once; the rest are found by room.
+pub(super) const LOAN_FORM_KEYS: usize = 500;
+
+/// The keys of building `b` in the cabinet the loan form offers: those whose
+/// label holds what `input.room` narrows to, at most [`LOAN_FORM_KEYS`]
+/// (true when there are more), and always the keys already chosen (from a
+/// key's page, or ticked before a mistake), wherever they come in the list.
+async fn offered_keys(
+    conn: &mut AsyncPgConnection,
+    b: i64,
+    input: &LoanInput,
+) -> Result<(Vec<Key>, bool), AppError> {
+    let room = input.room.trim();
+    let filter = queries::KeyFilter {
+        building: Some(b),
+        status: Some("in".into()),
+        label: (!room.is_empty()).then(|| room.to_owned()),
+        ..Default::default()
+    };
+    let mut keys: Vec<Key> = queries::list_keys(conn, &filter, None, LOAN_FORM_KEYS as i64 + 1)
+        .await?
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    let capped = keys.len() > LOAN_FORM_KEYS;
+    keys.truncate(LOAN_FORM_KEYS);
+    let chosen: Vec<i64> = input
+        .key
+        .iter()
+        .filter_map(|k| k.trim().parse().ok())
+        .filter(|id| !keys.iter().any(|k| k.id == *id))
+        .collect();
+    if !chosen.is_empty() {
+        let more = queries::keys_by_ids(conn, &chosen).await?;
+        keys.extend(
+            more.into_iter()
+                .map(|r| r.key)
+                .filter(|k| k.building_id == b && k.status == "in"),
+        );
+        keys.sort_by_key(|k| k.id);
+    }
+    Ok((keys, capped))
 }
 
 async fn render_form(
@@ -297,20 +343,9 @@ async fn render_form(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let buildings = queries::building_choices(conn, choices).await?;
-    let keys = match input.building.trim().parse::<i64>() {
-        Ok(b) => {
-            let filter = queries::KeyFilter {
-                building: Some(b),
-                status: Some("in".into()),
-                ..Default::default()
-            };
-            queries::list_keys(conn, &filter, None, 2000)
-                .await?
-                .into_iter()
-                .map(|r| r.key)
-                .collect()
-        }
-        Err(_) => Vec::new(),
+    let (keys, capped) = match input.building.trim().parse::<i64>() {
+        Ok(b) => offered_keys(conn, b, input).await?,
+        Err(_) => (Vec::new(), false),
     };
     // Keys the last count of their cabinet did not find are marked, so that
     // nobody promises a key that may not be there.
@@ -331,6 +366,7 @@ async fn render_form(
         buildings,
         unseen,
         keys,
+        capped,
         staff,
         clerk,
     }
@@ -349,6 +385,7 @@ pub async fn new_form(
     let mut input = LoanInput {
         form_token: once::new_token(),
         building: q.building.clone(),
+        room: q.room.trim().to_owned(),
         borrower_kind: "staff".into(),
         borrower: page.user().id.to_string(),
         ..Default::default()

@@ -88,6 +88,8 @@ pub struct KeyFilter {
     pub building: Option<i64>,
     pub room: Option<i64>,
     pub cabinet: Option<String>,
+    /// Part of the label, any case.
+    pub label: Option<String>,
 }
 
 type KeyRowSelect = (
@@ -118,6 +120,9 @@ macro_rules! filter_keys {
         }
         if let Some(c) = &f.cabinet {
             q = q.filter(keys::cabinet.eq(c.clone()));
+        }
+        if let Some(l) = &f.label {
+            q = q.filter(keys::label.ilike(crate::db::contains_pattern(l)));
         }
         if let Some(a) = after {
             q = q.filter(keys::id.gt(a));

@@ -341,8 +341,10 @@ pub struct LoanForm<'a> {
     pub input: &'a LoanInput,
     pub errors: &'a FieldErrors,
     pub buildings: std::sync::Arc<Vec<(i64, String)>>,
-    /// Keys in the cabinet of the chosen building.
+    /// Keys in the cabinet of the chosen building (those the room typed narrows to).
     pub keys: Vec<Key>,
+    /// More keys are in the cabinet than the form lists: the room narrows them.
+    pub capped: bool,
     /// Keys the last count of their cabinet did not find.
     pub unseen: Vec<i64>,
     /// Staff to choose the borrower from (clerks only; others borrow themselves).
@@ -359,6 +361,10 @@ impl LoanForm<'_> {
     }
     pub fn is_borrower(&self, id: &i64) -> bool {
         self.input.borrower == id.to_string()
+    }
+    /// How many keys the form lists at most.
+    pub fn listed(&self) -> usize {
+        super::loans::LOAN_FORM_KEYS
     }
 }
 

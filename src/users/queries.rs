@@ -135,12 +135,7 @@ pub async fn page(
         .limit(limit)
         .into_boxed();
     if let Some(s) = search {
-        let pattern = format!(
-            "%{}%",
-            s.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = crate::db::contains_pattern(s);
         q = q.filter(
             users::username
                 .ilike(pattern.clone())

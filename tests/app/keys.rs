@@ -320,6 +320,39 @@ async fn a_large_buildings_key_sets_are_created_in_one_action() {
         .await
         .unwrap();
     assert_eq!(labelled, 5, "the last room's five keys");
+
+    // The loan form lists the first of them and says so; the key one came
+    // from is offered wherever it comes, and a room number finds its keys.
+    let last: i64 = keys::table
+        .filter(keys::label.eq("9-1-150-15010"))
+        .select(diesel::dsl::max(keys::id))
+        .first::<Option<i64>>(&mut conn)
+        .await
+        .unwrap()
+        .unwrap();
+    let boxes = |html: &str| texts_of(html, r#"#f-key label"#);
+    let (status, form) = clerk.page(&format!("/keys/loans/new?key={last}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text_of(&form, "#keys-capped")
+        .unwrap()
+        .contains("前 500 把"));
+    assert_eq!(
+        boxes(&form).len(),
+        501,
+        "the first 500 and the one asked for"
+    );
+    assert!(form.contains(&format!(r#"value="{last}" checked"#)));
+    let (_, narrowed) = clerk
+        .page(&format!("/keys/loans/new?building={tower}&room=15010"))
+        .await;
+    let found = boxes(&narrowed);
+    assert_eq!(found.len(), 5, "{found:?}");
+    assert!(found.iter().all(|k| k.contains("9-1-150-15010")));
+    assert!(text_of(&narrowed, "#keys-capped").is_none());
+    let (_, none) = clerk
+        .page(&format!("/keys/loans/new?building={tower}&room=%25"))
+        .await;
+    assert!(boxes(&none).is_empty(), "a % typed is a %, not any key");
 }
 
 #[tokio::test]
