@@ -83,6 +83,17 @@ fn day(
 }
 
 /// An area as typed ("89.56", "89.56㎡"), in hundredths of a square metre.
+/// Whether a surveyed area differs from the pre-sale one by more than a tenth
+/// (the law's 3% already shares the cost; a tenth is rather a typing error).
+pub fn surveyed_far(presale_centi: i32, surveyed_centi: i32) -> bool {
+    (i64::from(surveyed_centi) - i64::from(presale_centi)).abs() * 10 > i64::from(presale_centi)
+}
+
+/// An area in hundredths of a square metre, as written: 89.73.
+fn hundredths(centi: i32) -> String {
+    format!("{}.{:02}", centi / 100, centi % 100)
+}
+
 fn area_centi(value: &str) -> Option<i32> {
     parse_yuan(&value.replace("㎡", "").replace("m²", ""))
         .filter(|a| (1..=AREA_MAX_CENTI).contains(a))
@@ -287,6 +298,12 @@ pub struct ValidStep {
 }
 
 impl StepInput {
+    /// Whether the surveyed area typed is far from `c`'s pre-sale area: the
+    /// form then asks to confirm it.
+    pub fn surveyed_far_of(&self, c: &Contract) -> bool {
+        area_centi(&self.surveyed).is_some_and(|a| surveyed_far(c.area_centi, a))
+    }
+
     /// A blank form for the contract's next step (or its voiding), dated today.
     pub fn fresh(c: &Contract, step: &str, today: NaiveDate) -> StepInput {
         StepInput {
@@ -360,8 +377,22 @@ impl StepInput {
         }
         let surveyed_centi = if step == Some("surveyed") {
             let a = area_centi(&self.surveyed);
-            if a.is_none() {
-                errors.add("surveyed", "contracts.error.area");
+            match a {
+                None => errors.add("surveyed", "contracts.error.area"),
+                // Far from the pre-sale area, the figure is more likely
+                // mistyped (8973 for 89.73) than measured: it is kept only
+                // when confirmed, as the refund or top-up follows from it.
+                Some(a) if surveyed_far(c.area_centi, a) && self.confirm != "1" => {
+                    let text = errors.locale().tf(
+                        "contracts.error.surveyed_far",
+                        &[
+                            ("surveyed", &hundredths(a)),
+                            ("area", &hundredths(c.area_centi)),
+                        ],
+                    );
+                    errors.add_text("surveyed", text);
+                }
+                Some(_) => {}
             }
             a
         } else {
@@ -426,6 +457,15 @@ mod tests {
             version: String::new(),
             clear_phone: None,
         }
+    }
+
+    #[test]
+    fn a_surveyed_area_beyond_a_tenth_of_the_sold_one_is_far() {
+        assert!(!surveyed_far(8956, 8973));
+        assert!(!surveyed_far(8956, 9851), "within a tenth");
+        assert!(surveyed_far(8956, 9852));
+        assert!(surveyed_far(8956, 897_300), "a decimal point missed");
+        assert!(surveyed_far(8956, 895));
     }
 
     #[test]

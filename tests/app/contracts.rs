@@ -179,6 +179,30 @@ async fn a_mortgage_contract_is_followed_from_filing_to_its_certificate_and_repo
         "surveyed"
     );
 
+    // An area typed without its decimal point is far from the one sold: the
+    // form asks to check it, and keeps it until confirmed or corrected.
+    let res = take(
+        &specialist,
+        &path,
+        "cert-step",
+        &[("on_date", &day(0)), ("surveyed", "8973")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    let says = text_of(&body, "#cert-step-e-surveyed").unwrap();
+    assert!(
+        says.contains("8973.00 ㎡") && says.contains("89.56 ㎡"),
+        "{says}"
+    );
+    assert_eq!(value_of(&body, "#cert-step-surveyed").unwrap(), "8973");
+    assert_eq!(value_of(&body, "#cert-step-confirm").as_deref(), Some("1"));
+    assert_eq!(
+        stage_of(&app, "CH-2026-0001").await.1,
+        6,
+        "nothing recorded"
+    );
+
     // The surveyed area: 0.17 m² more than sold, paid at the contract's price.
     let res = take(
         &specialist,
