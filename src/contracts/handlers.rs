@@ -32,6 +32,9 @@ pub struct ListQuery {
     /// `YYYY-MM-DD.id` of the last line of the page before.
     #[serde(default)]
     before: String,
+    /// Part of a contract's number, buyer, unit or project.
+    #[serde(default)]
+    q: String,
 }
 
 impl ListQuery {
@@ -43,21 +46,41 @@ impl ListQuery {
             .unwrap_or(super::SHOWS[0])
     }
 
+    /// What the register is searched for (at most [`SEARCH_MAX`] characters).
+    fn search(&self) -> Option<String> {
+        let q: String = self.q.trim().chars().take(SEARCH_MAX).collect();
+        (!q.is_empty()).then_some(q)
+    }
+
+    /// The filter as a query string, for the links that keep it.
+    fn query(&self, show: &str) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("show", show);
+        if let Some(q) = self.search() {
+            query.append_pair("q", &q);
+        }
+        query.finish()
+    }
+
     fn cursor(&self) -> Option<(NaiveDate, i64)> {
         let (day, id) = self.before.split_once('.')?;
         Some((crate::web::form::date(day)?, id.parse().ok()?))
     }
 }
 
+/// The longest search the register takes.
+const SEARCH_MAX: usize = 40;
+
 /// How many contracts `?show=waiting` lists, on one page: the longest waiting.
 const WAITING_SHOWN: i64 = 200;
 
-/// The register's rows as `show` filters them. "waiting" is the contracts
-/// waiting too long for the department's next step on `today`, longest first, at
-/// most `limit` of them on one page; the others page by signing day.
+/// The register's rows as `show` filters them, those matching `search` (see
+/// [`Contract::matches`]). "waiting" is the contracts waiting too long for the
+/// department's next step on `today`, longest first, at most `limit` of them
+/// on one page; the others page by signing day.
 async fn rows_of(
     conn: &mut DbConn,
-    show: &str,
+    (show, search): (&str, Option<&str>),
     before: Option<(NaiveDate, i64)>,
     limit: i64,
     day: (NaiveDate, chrono_tz::Tz),
@@ -65,9 +88,13 @@ async fn rows_of(
     if show == "waiting" {
         let waiting = queries::waiting(&mut **conn, day, limit).await?;
         let ids: Vec<i64> = waiting.iter().map(|w| w.id).collect();
-        return Ok(queries::by_ids(conn, &ids).await?);
+        let mut rows = queries::by_ids(conn, &ids).await?;
+        if let Some(q) = search {
+            rows.retain(|c| c.matches(q));
+        }
+        return Ok(rows);
     }
-    Ok(queries::page(conn, show, before, limit).await?)
+    Ok(queries::page(conn, (show, search), before, limit).await?)
 }
 
 /// GET /contracts?show=open: the register, latest signing first.
@@ -79,11 +106,14 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewContracts)?;
     let show = q.show();
+    let search = q.search();
+    let filter = (show, search.as_deref());
+    let query = q.query(show);
     let mut more_waiting = false;
     let (rows, next) = if show == "waiting" {
         let mut rows = rows_of(
             &mut conn,
-            show,
+            filter,
             None,
             WAITING_SHOWN + 1,
             (config.today(), config.tz),
@@ -94,14 +124,14 @@ pub async fn list(
     } else {
         let mut rows = rows_of(
             &mut conn,
-            show,
+            filter,
             q.cursor(),
             PAGE + 1,
             (config.today(), config.tz),
         )
         .await?;
         let next = crate::web::trim_page(&mut rows, PAGE as usize)
-            .map(|c| format!("show={show}&before={}.{}", c.signed_on, c.id));
+            .map(|c| format!("{query}&before={}.{}", c.signed_on, c.id));
         (rows, next)
     };
     let body = ContractList {
@@ -110,6 +140,8 @@ pub async fn list(
         next,
         more_waiting,
         show,
+        q: search.unwrap_or_default(),
+        query,
         cites: super::CITES,
     }
     .render()?;
@@ -742,9 +774,10 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewContracts)?;
     let show = q.show();
+    let search = q.search();
     let rows = rows_of(
         &mut conn,
-        show,
+        (show, search.as_deref()),
         None,
         SHEET_MAX,
         (config.today(), config.tz),
@@ -812,9 +845,10 @@ pub async fn print(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewContracts)?;
     let show = q.show();
+    let search = q.search();
     let mut rows = rows_of(
         &mut conn,
-        show,
+        (show, search.as_deref()),
         None,
         SHEET_MAX + 1,
         (config.today(), config.tz),
@@ -826,6 +860,7 @@ pub async fn print(
         ctx: page.ctx(),
         rows,
         show,
+        q: search.unwrap_or_default(),
         truncated,
     }
     .render()?;

@@ -20,10 +20,11 @@ fn stage_of(show: &str) -> Option<&'static str> {
 
 /// A page of the register, latest signing first, after the cursor (signing day,
 /// id): a keyset, whatever the register holds. `show` "open" lists those still
-/// followed; "mortgage" those filed whose customer was not told yet.
+/// followed; "mortgage" those filed whose customer was not told yet; `search`
+/// keeps those whose number, buyer, unit or project holds it, any case.
 pub async fn page(
     conn: &mut AsyncPgConnection,
-    show: &str,
+    (show, search): (&str, Option<&str>),
     before: Option<(NaiveDate, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<Contract>> {
@@ -53,6 +54,17 @@ pub async fn page(
         ));
     } else if let Some(stage) = stage_of(show) {
         q = q.filter(sales_contracts::stage.eq(stage));
+    }
+    if let Some(text) = search {
+        // As `Contract::matches` reads it.
+        let p = crate::db::contains_pattern(text);
+        q = q.filter(
+            sales_contracts::contract_no
+                .ilike(p.clone())
+                .or(sales_contracts::buyer.ilike(p.clone()))
+                .or(sales_contracts::unit.ilike(p.clone()))
+                .or(sales_contracts::project.ilike(p)),
+        );
     }
     if let Some((day, id)) = before {
         // A row comparison, so the index range starts right at the cursor.

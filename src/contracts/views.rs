@@ -49,6 +49,10 @@ pub struct ContractList<'a> {
     /// `?show=waiting` lists the longest waiting only, and more wait.
     pub more_waiting: bool,
     pub show: &'static str,
+    /// What the register is searched for (empty: everything).
+    pub q: String,
+    /// The filter as a query string, for the print and export links.
+    pub query: String,
     pub cites: &'static [Cite],
 }
 
@@ -78,6 +82,8 @@ pub struct ContractPrint<'a> {
     pub ctx: &'a PageCtx,
     pub rows: Vec<Contract>,
     pub show: &'static str,
+    /// What the register was searched for (empty: everything).
+    pub q: String,
     /// More rows matched than a sheet holds.
     pub truncated: bool,
 }

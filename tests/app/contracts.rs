@@ -1168,3 +1168,51 @@ async fn a_corrected_signing_day_moves_the_contract_in_the_report_and_its_histor
     let res = take(&specialist, &path, "next-step", &[("on_date", &filed)]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn the_register_finds_a_contract_by_part_of_its_number_buyer_or_unit() {
+    let app = TestApp::spawn().await;
+    kefu::contracts::seed_demo(&mut app.db().await, &app.config)
+        .await
+        .unwrap();
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let numbers = |html: &str| texts_of(html, "#contracts tbody td:first-child a");
+
+    let (_, all) = specialist.page("/contracts?show=all").await;
+    assert_eq!(numbers(&all).len(), 5, "the demo's five contracts");
+    // Any case, any part; a `%` typed is a `%`.
+    for (q, found) in [
+        ("bs-2026-0101", vec!["BS-2026-0101"]),
+        ("周明", vec!["BS-2026-0101"]),
+        ("1503", vec!["BS-2026-0095"]),
+        ("%", vec![]),
+    ] {
+        let url = format!("/contracts?show=all&q={}", urlencoding(q));
+        let (status, page) = specialist.page(&url).await;
+        assert_eq!(status, StatusCode::OK, "{q}");
+        assert_eq!(numbers(&page), found, "{q}");
+        assert_eq!(value_of(&page, "#f-q").as_deref(), Some(q), "kept");
+    }
+
+    // Print and export keep the search.
+    let (_, page) = specialist
+        .page("/contracts?show=all&q=%E5%91%A8%E6%98%8E")
+        .await;
+    let print = attr_of(&page, "#contracts-print", "href").unwrap();
+    assert_eq!(print, "/contracts/print?show=all&q=%E5%91%A8%E6%98%8E");
+    let (_, paper) = specialist.page(&print).await;
+    assert!(paper.contains("搜索“周明”") && paper.contains("BS-2026-0101"));
+    assert!(!paper.contains("BS-2026-0095"));
+    let csv = specialist
+        .get("/contracts.csv?show=all&q=%E5%91%A8%E6%98%8E")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.trim_end().lines().count(), 2, "{csv}");
+}
+
+/// `s` percent-encoded for a query string.
+fn urlencoding(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
