@@ -513,8 +513,14 @@ pub async fn add_resident(
         })
         .await;
     if let Some(name) = holder {
-        let message = page.tf("properties.error.id_number_taken", &[("name", &name)]);
-        errors.add_text("id_number", message);
+        // Whose number it is is personal data too: named only to those who
+        // may see residents' ID numbers.
+        if page.may(Right::RevealPersonalData) {
+            let message = page.tf("properties.error.id_number_taken", &[("name", &name)]);
+            errors.add_text("id_number", message);
+        } else {
+            errors.add("id_number", "properties.error.id_number_taken_unnamed");
+        }
         return refuse(&mut conn, &errors).await;
     }
     match saved {
@@ -672,7 +678,11 @@ pub async fn preview(
                 moved_out += 1;
             }
             Some((None, Some(name))) => {
-                r.note = Some(page.tf("properties.import.number_held", &[("name", &name)]));
+                r.note = Some(if page.may(Right::RevealPersonalData) {
+                    page.tf("properties.import.number_held", &[("name", &name)])
+                } else {
+                    page.t("properties.import.number_held_unnamed").to_owned()
+                });
             }
             _ => {}
         }

@@ -676,6 +676,30 @@ async fn a_resident_id_is_checked_and_shown_masked() {
     );
     assert_eq!(value_of(&body, "#f-name").unwrap(), "王晓明");
     assert_eq!(count(&app, "residents").await, 1);
+    // The administrator, who may not see residents' ID numbers, is not told
+    // whose number it is either.
+    let admin = app.login_as(Role::Admin).await;
+    let guessed = admin
+        .submit(
+            &room,
+            &format!("{room}/residents"),
+            &[
+                ("kind", "tenant"),
+                ("name", "王晓明"),
+                ("phone", ""),
+                ("id_type", "resident_id"),
+                ("id_number", "11010519491231002X"),
+            ],
+        )
+        .await;
+    assert_eq!(guessed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = guessed.text().await.unwrap();
+    let says = text_of(&body, "#e-id_number").unwrap();
+    assert!(
+        says.starts_with("此房间已有一位住户登记了相同的证件号码"),
+        "{says}"
+    );
+    assert!(!says.contains("王小明"));
 
     // A passport number is short: it shows its last two characters only.
     let passport = b
