@@ -433,6 +433,17 @@ async fn late_registers_and_keys_kept_too_long_are_proposed_once_never_fined_by_
         .execute(&mut conn)
         .await
         .unwrap();
+    // Two of a home's keys on it too, which share their label: told apart by
+    // their doors.
+    diesel::sql_query(
+        "INSERT INTO key_loan_lines (loan_id, key_id, out) \
+         SELECT $1, id, true FROM keys \
+         WHERE label = '1-1-3-301' AND door IN ('security_door', 'mailbox')",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(loan)
+    .execute(&mut conn)
+    .await
+    .unwrap();
 
     for _ in 0..2 {
         kefu::violations::jobs::propose(&mut conn, Utc::now(), &app.config)
@@ -469,14 +480,14 @@ async fn late_registers_and_keys_kept_too_long_are_proposed_once_never_fined_by_
     );
 
     // Each is described by what names it in its own register: the visit's
-    // number, the loan's key by its label.
+    // number, the loan's keys by their labels and doors.
     let details: Vec<String> = violations::table
         .order(violations::source)
         .select(violations::details)
         .load(&mut conn)
         .await
         .unwrap();
-    assert_eq!(details[0], "1-配电房");
+    assert_eq!(details[0], "1-1-3-301 信报箱、1-1-3-301 防盗铁门、1-配电房");
     assert!(details[1].starts_with("LF-"), "{}", details[1]);
 
     // The handbook shows the deciders what waits; others their own record.
