@@ -61,7 +61,7 @@ pub async fn list(
     require_any(&page)?;
     let (filter, month) = filter(&q, &page);
     let mut rows = queries::page(&mut conn, &filter, q.cursor(), PAGE + 1).await?;
-    let query = format!("month={}&show={}", month_text(month), q.show(&super::SHOWS));
+    let query = q.query_of(month, &super::SHOWS);
     let next = crate::web::trim_page(&mut rows, PAGE as usize).map(|r| {
         format!(
             "{query}&before={}",
@@ -72,7 +72,7 @@ pub async fn list(
         ctx: page.ctx(),
         rows,
         next,
-        month: month_text(month),
+        month: month::text(month),
         show: q.show(&super::SHOWS),
         query,
         everyone: filter.involving.is_none(),
@@ -576,13 +576,6 @@ pub async fn stats(
     Ok(html(StatusCode::OK, body))
 }
 
-/// `YYYY-MM`, or empty for every month.
-fn month_text(month: Option<NaiveDate>) -> String {
-    month
-        .map(|m| m.format("%Y-%m").to_string())
-        .unwrap_or_default()
-}
-
 /// The month's lines for print and export (at most a sheet's worth).
 async fn sheet_rows(
     page: &UserPage,
@@ -606,10 +599,7 @@ pub async fn print(
     let body = ComplaintPrint {
         ctx: page.ctx(),
         rows,
-        month: month.map_or_else(
-            || page.t("complaints.every_month").to_owned(),
-            |m| m.format("%Y-%m").to_string(),
-        ),
+        month: month::label(month, page.locale),
         truncated,
     }
     .render()?;

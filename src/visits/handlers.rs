@@ -33,10 +33,15 @@ fn require_any(page: &UserPage) -> Result<(), AppError> {
 }
 
 /// The register's lines for this reader: everyone's for those who may see
-/// them, else their own.
-fn filter(q: &MonthQuery, page: &UserPage) -> (Filter, NaiveDate) {
-    let first = q.month(page.ctx().today());
-    let (from, until) = month::span(first, page.tz);
+/// them, else their own; of the month asked, or of every month when none is
+/// (what still waits for its follow-up, however old, as the counts that link
+/// here count it).
+fn filter(q: &MonthQuery, page: &UserPage) -> (Filter, Option<NaiveDate>) {
+    let first = q.asked();
+    let (from, until) = match first {
+        Some(first) => month::span(first, page.tz),
+        None => (None, None),
+    };
     let show = q.show(&super::SHOWS);
     let filter = Filter {
         from,
@@ -57,7 +62,7 @@ pub async fn list(
     require_any(&page)?;
     let (filter, month) = filter(&q, &page);
     let mut rows = queries::page(&mut conn, &filter, q.cursor(), PAGE + 1).await?;
-    let query = q.query(month, &super::SHOWS);
+    let query = q.query_of(month, &super::SHOWS);
     let next = crate::web::trim_page(&mut rows, PAGE as usize).map(|r| {
         format!(
             "{query}&before={}",
@@ -68,7 +73,7 @@ pub async fn list(
         ctx: page.ctx(),
         rows,
         next,
-        month: month.format("%Y-%m").to_string(),
+        month: month::text(month),
         show: q.show(&super::SHOWS),
         query,
         everyone: filter.receiver.is_none(),
@@ -485,7 +490,7 @@ async fn sheet_rows(
     page: &UserPage,
     conn: &mut DbConn,
     q: &MonthQuery,
-) -> Result<(Vec<VisitLine>, NaiveDate, bool), AppError> {
+) -> Result<(Vec<VisitLine>, Option<NaiveDate>, bool), AppError> {
     require_any(page)?;
     let (filter, month) = filter(q, page);
     let mut rows = queries::page(conn, &filter, None, SHEET_MAX + 1).await?;
@@ -503,7 +508,7 @@ pub async fn print(
     let body = VisitPrint {
         ctx: page.ctx(),
         rows,
-        month: month.format("%Y-%m").to_string(),
+        month: month::label(month, page.locale),
         truncated,
     }
     .render()?;
@@ -558,5 +563,9 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     let (rows, month, _) = sheet_rows(&page, &mut conn, &q).await?;
     let sheet = export_sheet(&rows, page.ctx(), page.locale);
-    export::respond(&sheet, format, &format!("visits-{}", month.format("%Y-%m")))
+    let stem = match month {
+        Some(m) => format!("visits-{}", m.format("%Y-%m")),
+        None => "visits".to_owned(),
+    };
+    export::respond(&sheet, format, &stem)
 }

@@ -44,8 +44,29 @@ impl MonthQuery {
 
     /// `month=…&show=…` as the page keeps them (and hands to print and exports).
     pub fn query(&self, month: NaiveDate, shows: &[&'static str]) -> String {
-        format!("month={}&show={}", month.format("%Y-%m"), self.show(shows))
+        self.query_of(Some(month), shows)
     }
+
+    /// [`MonthQuery::query`] of a register that lists every month when none
+    /// is asked (`month=` empty).
+    pub fn query_of(&self, month: Option<NaiveDate>, shows: &[&'static str]) -> String {
+        format!("month={}&show={}", text(month), self.show(shows))
+    }
+}
+
+/// `YYYY-MM`, or empty for every month.
+pub fn text(month: Option<NaiveDate>) -> String {
+    month
+        .map(|m| m.format("%Y-%m").to_string())
+        .unwrap_or_default()
+}
+
+/// The month a print names: `YYYY-MM`, or "every month" in `loc`.
+pub fn label(month: Option<NaiveDate>, loc: crate::i18n::Locale) -> String {
+    month.map_or_else(
+        || loc.t("form.every_month").to_owned(),
+        |m| m.format("%Y-%m").to_string(),
+    )
 }
 
 /// The `before=` value of a page whose last line is (`at`, `id`).

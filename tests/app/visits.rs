@@ -485,3 +485,52 @@ async fn supervisors_get_one_daily_digest_of_late_registers_and_visits_left_wait
     assert_eq!(waiting.len(), 1, "the SMTP server need not keep the order");
     assert!(!waiting[0].text.contains("王女士"));
 }
+
+#[tokio::test]
+async fn a_visit_waiting_since_an_earlier_month_is_listed_where_the_counts_lead() {
+    use chrono::Datelike;
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let mut fields = visit("刘先生", 2);
+    fields.push(("follow_up", "1".into()));
+    let res = register(&specialist, &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Received forty days ago, still waiting for its follow-up.
+    let then = Utc::now() - Duration::days(40);
+    diesel::update(visits::table)
+        .set((
+            visits::started_at.eq(then - Duration::minutes(20)),
+            visits::ended_at.eq(then),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let shanghai = then.with_timezone(&chrono_tz::Asia::Shanghai);
+    let (then_month, this_month) = (
+        format!("{}-{:02}", shanghai.year(), shanghai.month()),
+        crate::approvals::today().format("%Y-%m").to_string(),
+    );
+    let listed = async |query: &str| {
+        let (status, list) = supervisor.page(&format!("/visits?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        list.contains("刘先生")
+    };
+    assert!(clause_link_to(&app, &supervisor, "/visits?show=open")
+        .await
+        .unwrap()
+        .ends_with("待跟进 1 件"));
+    assert!(listed("show=open").await, "where the count leads");
+    assert!(listed("").await);
+    assert!(listed(&format!("month={then_month}&show=open")).await);
+    assert!(!listed(&format!("month={this_month}&show=open")).await);
+    let (_, paper) = supervisor.page("/visits/print?show=open").await;
+    assert!(text_of(&paper, ".slip-no").unwrap().starts_with("全部月份"));
+    assert!(paper.contains("刘先生"));
+    let res = supervisor.get("/visits.csv?show=open").await;
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("visits.csv"));
+    assert!(res.text().await.unwrap().contains("刘先生"));
+}
