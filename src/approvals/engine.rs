@@ -424,19 +424,22 @@ fn resolve(
 }
 
 /// The role chain of `step` of `req` and who holds its posts today (see
-/// [`queries::holders`]).
+/// [`queries::holders`]), those who decided an earlier step, and `passed`
+/// (an overdue approver), found last: a post they hold shows another holder
+/// first when there is one.
 async fn step_holders(
     conn: &mut AsyncPgConnection,
     kind: &Kind,
-    req: &Request,
-    step: usize,
+    (req, step): (&Request, usize),
+    passed: Option<i64>,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Role>, queries::Holders), AppError> {
     let roles = roles_of(&kind.steps[step], req, step);
     let mut codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
     codes.push(Role::Admin.code());
-    let earlier = queries::earlier_deciders(conn, req.id, step as i32).await?;
+    let mut earlier = queries::earlier_deciders(conn, req.id, step as i32).await?;
+    earlier.extend(passed);
     let holders = queries::holders(
         conn,
         &codes,
@@ -468,7 +471,7 @@ async fn assign(
     // The step's holders, unless the caller read them already.
     let (roles, holders) = match read {
         Some(read) => read,
-        None => step_holders(conn, kind, req, step, config, now).await?,
+        None => step_holders(conn, kind, (req, step), None, config, now).await?,
     };
     let mut events: Vec<NewEvent> = Vec::new();
     // The requester, or the person the request is for, would approve it: noted
@@ -870,7 +873,15 @@ pub async fn escalate(
         return Ok(false);
     }
     let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
-    let (roles, holders) = step_holders(conn, kind, &req, task.step as usize, config, now).await?;
+    let (roles, holders) = step_holders(
+        conn,
+        kind,
+        (&req, task.step as usize),
+        Some(task.approver_id),
+        config,
+        now,
+    )
+    .await?;
     let mut passed_over = not_deputies(conn, &req, task.step).await?;
     passed_over.push(task.approver_id);
     let from = task.level as usize + 1;
@@ -938,7 +949,7 @@ pub async fn hand_over(
     // only one left to decide): it stays where it is.
     let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
     let step = task.step as usize;
-    let (roles, holders) = step_holders(conn, kind, &req, step, config, now).await?;
+    let (roles, holders) = step_holders(conn, kind, (&req, step), None, config, now).await?;
     let passed_over = not_deputies(conn, &req, task.step).await?;
     let (next, _, _) = resolve(&holders.by_role, &roles, level, &passed_over)?;
     if next.id == task.approver_id {

@@ -913,6 +913,48 @@ async fn an_overdue_step_escalates_past_the_same_person_holding_the_next_post() 
     );
 }
 
+/// A supervisor who is also a centre manager, found first among that post's
+/// holders, is passed over for the other manager, not for the admin.
+#[tokio::test]
+async fn an_overdue_step_goes_to_another_holder_of_the_next_post_before_the_admin() {
+    let app = TestApp::spawn().await;
+    let supervisor = user_id(&app, "supervisor").await;
+    let manager = user_id(&app, "manager").await;
+    assert!(supervisor < manager, "the supervisor comes first by id");
+    app.grant(supervisor, Role::CenterManager).await;
+    let mut conn = app.db().await;
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    let due: chrono::DateTime<Utc> = approval_tasks::table
+        .select(approval_tasks::due_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let job = kefu::jobs::find("approvals.escalate").unwrap();
+    kefu::jobs::run_for_period(
+        &mut conn,
+        job,
+        "p1",
+        due + Duration::minutes(1),
+        &app.config,
+    )
+    .await
+    .unwrap();
+    let tasks: Vec<(String, i64)> = approval_tasks::table
+        .order(approval_tasks::id)
+        .select((approval_tasks::status, approval_tasks::approver_id))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        tasks,
+        [
+            ("escalated".to_owned(), supervisor),
+            ("pending".to_owned(), manager)
+        ]
+    );
+}
+
 #[tokio::test]
 async fn a_pending_approver_is_reminded_once() {
     let smtp = SmtpServer::start();
