@@ -99,17 +99,29 @@ pub fn transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>
     let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
         .port(u.port().unwrap_or(25))
         .timeout(Some(Duration::from_secs(10)));
-    if !u.username().is_empty() {
-        let user = url::form_urlencoded::parse(u.username().as_bytes())
-            .map(|(k, _)| k.into_owned())
-            .next()
-            .unwrap_or_default();
-        b = b.credentials(Credentials::new(
-            user,
-            u.password().unwrap_or_default().to_owned(),
-        ));
+    if let Some((user, password)) = credentials_of(&u)? {
+        b = b.credentials(Credentials::new(user, password));
     }
     Ok(b.build())
+}
+
+/// The user name and password of an `SMTP_URL`, as the relay knows them: a
+/// URL writes their `@`, `:`, `/` and `%` percent-encoded (`p%40ss` for
+/// `p@ss`), and a `+` stands for itself.
+fn credentials_of(u: &url::Url) -> anyhow::Result<Option<(String, String)>> {
+    if u.username().is_empty() {
+        return Ok(None);
+    }
+    let decoded = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            .context("SMTP_URL's user name or password is not UTF-8 once decoded")
+    };
+    Ok(Some((
+        decoded(u.username())?,
+        decoded(u.password().unwrap_or_default())?,
+    )))
 }
 
 /// The sender, `MAIL_FROM`.
@@ -358,6 +370,20 @@ fn refused_for_good(permanent: bool, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_smtp_urls_credentials_are_read_as_the_relay_knows_them() {
+        let read = |url: &str| credentials_of(&url::Url::parse(url).unwrap()).unwrap();
+        assert_eq!(
+            read("smtp://kefu%2Bcs%40corp.cn:p%40ss%3Aw%25rd@relay:587"),
+            Some(("kefu+cs@corp.cn".into(), "p@ss:w%rd".into()))
+        );
+        assert_eq!(
+            read("smtp://kefu+cs:secret@relay"),
+            Some(("kefu+cs".into(), "secret".into()))
+        );
+        assert_eq!(read("smtp://relay:25"), None);
+    }
 
     #[test]
     fn only_a_refusal_of_the_recipient_ends_a_mail() {
