@@ -527,6 +527,12 @@ pub async fn reset_totp(
     page.require(Right::ManageUsers)?;
     let id = path.into_inner();
     queries::get(&mut conn, id).await?;
+    // One's own is turned off with a current code (`/account/totp`), as
+    // anyone's: an admin's unattended browser must not take it off without.
+    if id == page.user().id {
+        flash(&session, Tone::Error, page.t("totp.admin_reset_own"));
+        return Ok(see_other("/account/totp"));
+    }
     let meta = page.meta();
     conn.transaction::<_, AppError, _>(async |conn| {
         Ok(super::reset_second_factor(conn, id, &meta).await?)

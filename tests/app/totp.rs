@@ -282,6 +282,35 @@ async fn it_is_turned_off_with_a_code_or_by_an_admin_for_a_lost_phone() {
 }
 
 #[tokio::test]
+async fn an_admin_turns_their_own_second_factor_off_with_a_code_not_by_a_reset() {
+    fresh_step().await;
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    turn_on(&admin).await;
+    let id: i64 = users::table
+        .filter(users::username.eq("admin"))
+        .select(users::id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let own = format!("/admin/users/{id}");
+    let (_, shown) = admin.page(&own).await;
+    assert!(
+        !shown.contains("/totp/reset"),
+        "no reset button on one's own"
+    );
+
+    // Sent anyway (an old tab, a forged click from an unattended browser):
+    // refused, pointing to the page that asks for a code.
+    let res = admin.post(&format!("{own}/totp/reset"), &[]).await;
+    assert_eq!(location(&res), "/account/totp");
+    let (_, page) = admin.page("/account/totp").await;
+    assert!(texts_of(&page, ".flash")[0].starts_with("不能在这里关闭自己的二次验证"));
+    assert!(text_of(&page, "#totp-state").unwrap().starts_with("已开启"));
+    assert_eq!(actions(&app, "user.totp_reset").await, 0);
+}
+
+#[tokio::test]
 async fn the_code_page_without_a_right_password_goes_back_to_sign_in() {
     let app = TestApp::spawn().await;
     let b = app.browser();
