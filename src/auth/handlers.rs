@@ -115,7 +115,12 @@ pub async fn login(
     mut conn: DbConn,
     Verbatim(form): Verbatim<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let username = form.username.trim().to_lowercase();
+    // The password is checked as typed; the name, as every other form reads
+    // a field, in ASCII when typed in full-width letters (an IME left on).
+    let typed = form.username.trim();
+    let username = crate::web::form::half_width(typed)
+        .unwrap_or_else(|| typed.to_owned())
+        .to_lowercase();
     let next = safe_next(Some(&form.next));
     let mut errors = FieldErrors::new(ctx.locale);
     if username.is_empty() {

@@ -541,6 +541,28 @@ async fn a_new_user_must_choose_a_password_at_first_sign_in() {
 }
 
 #[tokio::test]
+async fn a_user_name_typed_in_full_width_letters_signs_in_and_a_password_is_as_typed() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    let res = b.login("ｍａｎａｇｅｒ", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/");
+    let (status, _) = b.page("/approvals").await;
+    assert_eq!(status, StatusCode::OK, "signed in as the manager");
+
+    // The password, though, is never read otherwise than typed.
+    let full: String = PASSWORD
+        .chars()
+        .map(|c| match c {
+            '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap(),
+            c => c,
+        })
+        .collect();
+    let res = app.browser().login("manager", &full).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
 async fn after_sign_in_the_user_returns_to_the_page_they_asked_for() {
     let app = TestApp::spawn().await;
     let b = app.browser();
