@@ -49,11 +49,12 @@ pub const FOLLOW_UP_RIGHTS: [Right; 2] = [Right::RecordComplaints, Right::Manage
 pub async fn unassign_stranded(
     conn: &mut diesel_async::AsyncPgConnection,
     user: i64,
+    meta: &crate::audit::Meta,
 ) -> diesel::QueryResult<Vec<i64>> {
     if crate::users::queries::holds(conn, user, &FOLLOW_UP_RIGHTS).await? {
         return Ok(Vec::new());
     }
-    queries::unassign_all(conn, user).await
+    queries::unassign_all(conn, user, meta).await
 }
 
 /// The register's `?show=` filters.

@@ -322,18 +322,36 @@ pub async fn waiting_follow_up(
     .await
 }
 
-/// Takes `user` off every open matter assigned to them: unassigned again.
-pub async fn unassign_all(conn: &mut AsyncPgConnection, user: i64) -> QueryResult<Vec<i64>> {
-    diesel::update(
-        complaints::table
-            .filter(complaints::status.eq("open"))
-            .filter(complaints::assignee_id.eq(user)),
+/// Takes `user` off every open matter assigned to them: unassigned again,
+/// each with an audit line naming whom it was with (as the upgrade that did so
+/// for accounts saved earlier writes it). Gives the matters put back.
+pub async fn unassign_all(
+    conn: &mut AsyncPgConnection,
+    user: i64,
+    meta: &crate::audit::Meta,
+) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Taken {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let taken: Vec<Taken> = diesel::sql_query(
+        "WITH stranded AS ( \
+           SELECT id, assigned_at FROM complaints \
+           WHERE status = 'open' AND assignee_id = $1 FOR UPDATE), \
+         logged AS ( \
+           INSERT INTO audit_log (actor_id, action, entity, entity_id, ip, request_id, details) \
+           SELECT $2, 'complaint.unassigned', 'complaint', s.id::text, $3, $4, \
+                  jsonb_build_object('was', $1::bigint, 'assigned_at', s.assigned_at) \
+           FROM stranded s) \
+         UPDATE complaints c SET assignee_id = NULL, assigned_at = NULL \
+         FROM stranded s WHERE c.id = s.id RETURNING c.id",
     )
-    .set((
-        complaints::assignee_id.eq(None::<i64>),
-        complaints::assigned_at.eq(None::<DateTime<Utc>>),
-    ))
-    .returning(complaints::id)
-    .get_results(conn)
-    .await
+    .bind::<BigInt, _>(user)
+    .bind::<diesel::sql_types::Nullable<BigInt>, _>(meta.actor_id)
+    .bind::<diesel::sql_types::Text, _>(&meta.ip)
+    .bind::<diesel::sql_types::Text, _>(&meta.request_id)
+    .load(conn)
+    .await?;
+    Ok(taken.into_iter().map(|t| t.id).collect())
 }

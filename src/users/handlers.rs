@@ -397,7 +397,7 @@ pub async fn update(
                 0
             };
             let matters_unassigned = if roles_changed || deactivated {
-                crate::complaints::unassign_stranded(conn, id).await?
+                crate::complaints::unassign_stranded(conn, id, &meta).await?
             } else {
                 Vec::new()
             };

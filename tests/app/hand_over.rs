@@ -328,4 +328,22 @@ async fn a_deactivated_colleagues_open_matters_go_back_to_be_assigned() {
         text_of(&shown, "#complaint-assignee").as_deref(),
         Some("未分派")
     );
+    // The matter's own history says whom it was taken from, and by whom.
+    let id = page.rsplit('/').next().unwrap();
+    let (_, log) = admin
+        .page(&format!("/admin/audit?entity=complaint&entity_id={id}"))
+        .await;
+    assert!(log.contains("退回投诉待重新指派"), "{log}");
+    let (actor, details): (Option<i64>, serde_json::Value) = kefu::schema::audit_log::table
+        .filter(kefu::schema::audit_log::action.eq("complaint.unassigned"))
+        .filter(kefu::schema::audit_log::entity_id.eq(id))
+        .select((
+            kefu::schema::audit_log::actor_id,
+            kefu::schema::audit_log::details,
+        ))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(actor, Some(user_id(&app, "admin").await));
+    assert_eq!(details["was"], who);
 }
