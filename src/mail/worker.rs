@@ -184,8 +184,11 @@ impl Worker {
             tracing::debug!(worker = %self.id, claimed = n, "sending mail");
         }
         for mail in claimed {
+            // Taken before the mail goes out and kept until its outcome is
+            // recorded: a pool busy with pages once it is sent would leave it
+            // pending, to be sent again when its lease ran out.
+            let mut conn = self.pool.get().await?;
             let token = {
-                let mut conn = self.pool.get().await?;
                 crate::db::cached(
                     diesel::sql_query(RENEW_SQL)
                         .bind::<BigInt, _>(mail.id)
@@ -213,7 +216,6 @@ impl Worker {
                     attempts,
                     "mail given up: no attempt ever ended"
                 );
-                let mut conn = self.pool.get().await?;
                 crate::db::cached(
                     diesel::sql_query(
                         "UPDATE mail_outbox SET status = 'dead', locked_until = NULL, \
@@ -228,7 +230,6 @@ impl Worker {
                 continue;
             }
             let result = self.send(&mail).await;
-            let mut conn = self.pool.get().await?;
             match result {
                 Ok(()) => {
                     // Sent, an approval link's token has done its part here: the
