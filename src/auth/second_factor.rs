@@ -28,6 +28,14 @@ const PENDING_AT: &str = "2fa_at";
 const PENDING_NEXT: &str = "2fa_next";
 /// Session key of a secret shown for setup and not yet confirmed.
 const SETUP_KEY: &str = "2fa_setup";
+
+/// The secret being set up in this session. It waits there sealed, as it
+/// will be kept (`users.totp_secret`): the sessions table, its WAL and its
+/// backups never hold it readable.
+fn setup_secret(session: &Session) -> Option<String> {
+    let stored = session.get::<String>(SETUP_KEY).ok().flatten()?;
+    crate::db::sealed::open(&stored).ok()
+}
 /// How long the password stays good for while the code is awaited.
 const PENDING_SECS: i64 = 5 * 60;
 
@@ -185,12 +193,12 @@ fn totp_page(
     let setup = match second {
         Some(_) => None,
         None => {
-            let secret = match session.get::<String>(SETUP_KEY).ok().flatten() {
+            let secret = match setup_secret(session) {
                 Some(s) => s,
                 None => {
                     let s = totp::new_secret();
                     session
-                        .insert(SETUP_KEY, &s)
+                        .insert(SETUP_KEY, crate::db::sealed::seal(&s))
                         .map_err(|e| AppError::other(e.to_string()))?;
                     s
                 }
@@ -240,7 +248,7 @@ pub async fn enable(
     Verbatim(form): Verbatim<EnableForm>,
 ) -> Result<HttpResponse, AppError> {
     let me = page.user().id;
-    let secret = session.get::<String>(SETUP_KEY).ok().flatten();
+    let secret = setup_secret(&session);
     let second = totp::of(&mut conn, me).await?;
     let (Some(secret), None) = (secret, &second) else {
         // Already on (a second click), or no secret shown in this session.

@@ -223,7 +223,7 @@ pub async fn create(
         Err(e) => return Err(e.into()),
     };
     if let Some(id) = id {
-        let _ = session.insert(otp_key(id), otp);
+        let _ = session.insert(otp_key(id), crate::db::sealed::seal(&otp));
     }
     let filed = id.map(|id| format!("/admin/users/{id}"));
     once::answer(&mut conn, &session, &page, &token, filed, "users.created").await
@@ -241,9 +241,12 @@ pub async fn show(
     let user = queries::get(&mut conn, id).await?;
     let roles = queries::roles_of(&mut conn, id).await?;
     let projects = queries::projects_of(&mut conn, id).await?;
+    // Kept sealed in the session until shown once, as the sessions table is
+    // no place for a password readable.
     let one_time_password = session
         .remove_as::<String>(&otp_key(id))
-        .and_then(Result::ok);
+        .and_then(Result::ok)
+        .and_then(|sealed| crate::db::sealed::open(&sealed).ok());
     let totp_since = totp::of(&mut conn, id)
         .await?
         .map(|s| page.ctx().datetime(&s.enabled_at));
@@ -511,7 +514,7 @@ pub async fn reset_password(
         Ok(super::reset_password(conn, &user, &hash, &meta).await?)
     })
     .await?;
-    let _ = session.insert(otp_key(id), otp);
+    let _ = session.insert(otp_key(id), crate::db::sealed::seal(&otp));
     flash(&session, Tone::Ok, page.t("users.password_reset_done"));
     Ok(see_other(&format!("/admin/users/{id}")))
 }

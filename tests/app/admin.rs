@@ -378,8 +378,22 @@ async fn a_password_reset_gives_a_one_time_password_and_signs_the_user_out() {
         .await;
 
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Until shown, the password waits in the admin's session sealed.
+    let states: Vec<serde_json::Value> = kefu::schema::sessions::table
+        .select(kefu::schema::sessions::state)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    let waiting: Vec<String> = states
+        .iter()
+        .filter_map(|s| s.get(format!("otp:{id}")))
+        .map(|v| v.to_string())
+        .collect();
+    assert_eq!(waiting.len(), 1, "{states:?}");
+    assert!(waiting[0].contains("s1:"), "sealed: {}", waiting[0]);
     let (_, page) = admin.page(&location(&res)).await;
     let otp = text_of(&page, ".otp code").unwrap();
+    assert!(!waiting[0].contains(&otp));
     assert_eq!(location(&manager.get("/").await), "/login");
     let fresh = app.browser();
     assert_eq!(

@@ -311,6 +311,33 @@ async fn an_admin_turns_their_own_second_factor_off_with_a_code_not_by_a_reset()
 }
 
 #[tokio::test]
+async fn the_secret_being_set_up_waits_in_the_session_sealed() {
+    fresh_step().await;
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CenterManager).await;
+    let (_, page) = b.page("/account/totp").await;
+    let secret = text_of(&page, "#totp-secret").unwrap().replace(' ', "");
+    let states: Vec<serde_json::Value> = kefu::schema::sessions::table
+        .select(kefu::schema::sessions::state)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    assert!(!states.is_empty());
+    for state in &states {
+        assert!(!state.to_string().contains(&secret), "{state}");
+    }
+    // The same secret is shown again, and a code of it turns the factor on.
+    let (_, again) = b.page("/account/totp").await;
+    assert_eq!(
+        text_of(&again, "#totp-secret").unwrap().replace(' ', ""),
+        secret
+    );
+    turn_on(&b).await;
+    let (_, on) = b.page("/account/totp").await;
+    assert!(text_of(&on, "#totp-state").unwrap().starts_with("已开启"));
+}
+
+#[tokio::test]
 async fn the_code_page_without_a_right_password_goes_back_to_sign_in() {
     let app = TestApp::spawn().await;
     let b = app.browser();
