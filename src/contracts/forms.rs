@@ -89,11 +89,6 @@ pub fn surveyed_far(presale_centi: i32, surveyed_centi: i32) -> bool {
     (i64::from(surveyed_centi) - i64::from(presale_centi)).abs() * 10 > i64::from(presale_centi)
 }
 
-/// An area in hundredths of a square metre, as written: 89.73.
-fn hundredths(centi: i32) -> String {
-    format!("{}.{:02}", centi / 100, centi % 100)
-}
-
 fn area_centi(value: &str) -> Option<i32> {
     parse_yuan(&value.replace("㎡", "").replace("m²", ""))
         .filter(|a| (1..=AREA_MAX_CENTI).contains(a))
@@ -386,8 +381,8 @@ impl StepInput {
                     let text = errors.locale().tf(
                         "contracts.error.surveyed_far",
                         &[
-                            ("surveyed", &hundredths(a)),
-                            ("area", &hundredths(c.area_centi)),
+                            ("surveyed", &super::models::centi(a.into())),
+                            ("area", &super::models::centi(c.area_centi.into())),
                         ],
                     );
                     errors.add_text("surveyed", text);

@@ -252,8 +252,8 @@ pub async fn person(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Person
 /// registration, 钥匙管理规定 2(1)②), and leave recorded after the fact instead
 /// of asked a day ahead (办公环境管理规定 1). Each is described by what names
 /// it in its own register: a visit's and a leave slip's number (LF-n, QJ-n), a
-/// loan's keys by their labels and doors (a room's five keys share a label). One statement per register; returns how many
-/// were proposed.
+/// loan's keys by their labels and doors (a room's five keys share a label).
+/// One statement per register; returns how many were proposed.
 pub async fn propose_from_registers(
     conn: &mut AsyncPgConnection,
     since: DateTime<Utc>,

@@ -192,7 +192,7 @@ async fn a_mortgage_contract_is_followed_from_filing_to_its_certificate_and_repo
     let body = res.text().await.unwrap();
     let says = text_of(&body, "#cert-step-e-surveyed").unwrap();
     assert!(
-        says.contains("8973.00 ㎡") && says.contains("89.56 ㎡"),
+        says.contains("8973 ㎡") && says.contains("89.56 ㎡"),
         "{says}"
     );
     assert_eq!(value_of(&body, "#cert-step-surveyed").unwrap(), "8973");
