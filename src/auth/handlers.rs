@@ -214,7 +214,7 @@ pub async fn login(
         )
         .await?;
         session.renew();
-        super::second_factor::await_code(&session, user.id, &next)?;
+        super::second_factor::await_code(&session, (user.id, &user.password_hash), &next)?;
         rotate_csrf(&session);
         return Ok(see_other("/login/code"));
     }

@@ -26,6 +26,9 @@ use crate::web::{html, see_other, FieldErrors, Form, PageCtx, UserPage};
 const PENDING_UID: &str = "2fa_uid";
 const PENDING_AT: &str = "2fa_at";
 const PENDING_NEXT: &str = "2fa_next";
+/// A fingerprint of the password the code follows: changed since (by its owner
+/// elsewhere, or reset), the password is asked again.
+const PENDING_PASSWORD: &str = "2fa_pw";
 /// Session key of a secret shown for setup and not yet confirmed.
 const SETUP_KEY: &str = "2fa_setup";
 
@@ -41,7 +44,11 @@ const PENDING_SECS: i64 = 5 * 60;
 
 /// After a right password of a user with a second factor: the session signs no
 /// one in yet, and remembers whose code it waits for.
-pub fn await_code(session: &Session, user: i64, next: &str) -> Result<(), AppError> {
+pub fn await_code(
+    session: &Session,
+    (user, password_hash): (i64, &str),
+    next: &str,
+) -> Result<(), AppError> {
     let put = |k: &str, v: String| {
         session
             .insert(k, v)
@@ -49,7 +56,14 @@ pub fn await_code(session: &Session, user: i64, next: &str) -> Result<(), AppErr
     };
     put(PENDING_UID, user.to_string())?;
     put(PENDING_AT, Utc::now().timestamp().to_string())?;
+    put(PENDING_PASSWORD, crate::web::form::seen_of(password_hash))?;
     put(PENDING_NEXT, next.to_owned())
+}
+
+/// Whether `password_hash` is still the one the pending code follows.
+fn same_password(session: &Session, password_hash: &str) -> bool {
+    session.get::<String>(PENDING_PASSWORD).ok().flatten()
+        == Some(crate::web::form::seen_of(password_hash))
 }
 
 /// The user whose code this session waits for, while the password is fresh.
@@ -64,7 +78,7 @@ fn pending(session: &Session) -> Option<(i64, String)> {
 }
 
 fn forget_pending(session: &Session) {
-    for k in [PENDING_UID, PENDING_AT, PENDING_NEXT] {
+    for k in [PENDING_UID, PENDING_AT, PENDING_PASSWORD, PENDING_NEXT] {
         session.remove(k);
     }
 }
@@ -130,8 +144,11 @@ pub async fn code(
     };
     let user = users::get(&mut conn, uid).await?;
     let second = totp::of(&mut conn, uid).await?;
-    let Some(second) = second.filter(|_| user.active) else {
-        // Deactivated, or the second factor turned off, meanwhile: start over.
+    let Some(second) =
+        second.filter(|_| user.active && same_password(&session, &user.password_hash))
+    else {
+        // Deactivated, the second factor turned off or the password changed
+        // meanwhile: start over.
         return Ok(start_again(&session, &ctx));
     };
     let meta = audit::Meta {

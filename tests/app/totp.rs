@@ -338,6 +338,38 @@ async fn the_secret_being_set_up_waits_in_the_session_sealed() {
 }
 
 #[tokio::test]
+async fn a_code_after_the_password_changed_meanwhile_asks_for_the_password_again() {
+    fresh_step().await;
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CenterManager).await;
+    let secret = turn_on(&b).await;
+    sign_out(&b).await;
+    let res = b.login("manager", PASSWORD).await;
+    assert_eq!(location(&res), "/login/code");
+
+    // Meanwhile the password is reset (its owner suspects it is known).
+    let id: i64 = users::table
+        .filter(users::username.eq("manager"))
+        .select(users::id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let admin = app.login_as(Role::Admin).await;
+    let res = admin
+        .post(&format!("/admin/users/{id}/reset-password"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let res = b.post("/login/code", &[("code", &code(&secret, 0))]).await;
+    assert!(location(&res).starts_with("/login"), "{}", location(&res));
+    assert_ne!(location(&res), "/login/code");
+    assert!(
+        location(&b.get("/").await).starts_with("/login"),
+        "not signed in"
+    );
+}
+
+#[tokio::test]
 async fn the_code_page_without_a_right_password_goes_back_to_sign_in() {
     let app = TestApp::spawn().await;
     let b = app.browser();
