@@ -710,28 +710,21 @@ pub async fn save_clause(
         Err(AppError::NotFound) => return draft_gone(&page, document.id, &input.body),
         saved => saved?,
     };
+    // The clause's form again, with what was typed.
+    let typed_again = || DraftState {
+        failed_clause: Some((clause_id, input.body.clone())),
+        ..FRESH
+    };
     let state = match saved {
         ClauseSaved::Saved => None,
         ClauseSaved::ReadsAsNumbered => {
             errors.add("body", "handbook.error.body_reads_as_numbered");
-            Some((
-                DraftState {
-                    failed_clause: Some((clause_id, input.body.clone())),
-                    ..FRESH
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            Some((typed_again(), StatusCode::UNPROCESSABLE_ENTITY))
         }
         // Saving this text again replaces their change, knowingly.
         ClauseSaved::Changed => {
             errors.add("body", "handbook.error.clause_changed");
-            Some((
-                DraftState {
-                    failed_clause: Some((clause_id, input.body.clone())),
-                    ..FRESH
-                },
-                StatusCode::CONFLICT,
-            ))
+            Some((typed_again(), StatusCode::CONFLICT))
         }
         ClauseSaved::Gone => {
             let (_, now) = editable(&page, &mut conn, id).await?;

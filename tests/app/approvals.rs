@@ -884,6 +884,20 @@ async fn an_overdue_step_escalates_past_the_same_person_holding_the_next_post() 
     let supervisor = user_id(&app, "supervisor").await;
     app.grant(supervisor, Role::CenterManager).await;
     app.deactivate("manager").await;
+    let tasks = leave_escalated_once(&app).await;
+    let admin = user_id(&app, "admin").await;
+    assert_eq!(
+        tasks,
+        [
+            ("escalated".to_owned(), supervisor),
+            ("pending".to_owned(), admin)
+        ]
+    );
+}
+
+/// The employee files a leave slip and the escalation job runs a minute past
+/// its deadline: every task then, (status, approver), in order.
+async fn leave_escalated_once(app: &TestApp) -> Vec<(String, i64)> {
     let mut conn = app.db().await;
     let employee = app.login_as(Role::Employee).await;
     file_leave(&employee).await;
@@ -897,20 +911,12 @@ async fn an_overdue_step_escalates_past_the_same_person_holding_the_next_post() 
     kefu::jobs::run_for_period(&mut conn, job, "p1", at, &app.config)
         .await
         .unwrap();
-    let tasks: Vec<(String, i64)> = approval_tasks::table
+    approval_tasks::table
         .order(approval_tasks::id)
         .select((approval_tasks::status, approval_tasks::approver_id))
         .load(&mut conn)
         .await
-        .unwrap();
-    let admin = user_id(&app, "admin").await;
-    assert_eq!(
-        tasks,
-        [
-            ("escalated".to_owned(), supervisor),
-            ("pending".to_owned(), admin)
-        ]
-    );
+        .unwrap()
 }
 
 /// A supervisor who is also a centre manager, found first among that post's
@@ -922,30 +928,7 @@ async fn an_overdue_step_goes_to_another_holder_of_the_next_post_before_the_admi
     let manager = user_id(&app, "manager").await;
     assert!(supervisor < manager, "the supervisor comes first by id");
     app.grant(supervisor, Role::CenterManager).await;
-    let mut conn = app.db().await;
-    let employee = app.login_as(Role::Employee).await;
-    file_leave(&employee).await;
-    let due: chrono::DateTime<Utc> = approval_tasks::table
-        .select(approval_tasks::due_at)
-        .first(&mut conn)
-        .await
-        .unwrap();
-    let job = kefu::jobs::find("approvals.escalate").unwrap();
-    kefu::jobs::run_for_period(
-        &mut conn,
-        job,
-        "p1",
-        due + Duration::minutes(1),
-        &app.config,
-    )
-    .await
-    .unwrap();
-    let tasks: Vec<(String, i64)> = approval_tasks::table
-        .order(approval_tasks::id)
-        .select((approval_tasks::status, approval_tasks::approver_id))
-        .load(&mut conn)
-        .await
-        .unwrap();
+    let tasks = leave_escalated_once(&app).await;
     assert_eq!(
         tasks,
         [

@@ -112,17 +112,27 @@ fn revert_through(conn: &mut SyncConn, version: &str) {
     }
 }
 
-#[tokio::test]
-async fn breaches_without_a_fine_confirmed_before_are_renumbered_clause_by_clause() {
+/// Runs `check` on a database with the demo users whose migrations stand
+/// just before `version` (reverted down to and including it): to put rows
+/// there as they were, then run the migration and see what it does with them.
+async fn before_migration(version: &'static str, check: impl FnOnce(SyncConn) + Send + 'static) {
     let url = empty_database().await;
     kefu::db::migrate(&url, today()).await.unwrap();
     let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
     kefu::demo::seed(&mut conn, PASSWORD).await.unwrap();
     drop(conn);
-
     tokio::task::spawn_blocking(move || {
         let mut conn = <SyncConn as Connection>::establish(&url).unwrap();
-        revert_through(&mut conn, "2026-12-03-000020");
+        revert_through(&mut conn, version);
+        check(conn);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn breaches_without_a_fine_confirmed_before_are_renumbered_clause_by_clause() {
+    before_migration("2026-12-03-000020", |mut conn| {
         // As the register numbered them: every breach without a fine counted
         // together, the conduct one on its own.
         diesel::sql_query(
@@ -150,8 +160,7 @@ async fn breaches_without_a_fine_confirmed_before_are_renumbered_clause_by_claus
         revert_through(&mut conn, "2026-12-03-000020");
         assert_eq!(offences(&mut conn), before);
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 /// (content, assignee's username, assigned at) of every matter, by content.
@@ -178,15 +187,7 @@ fn assignments(conn: &mut SyncConn) -> Vec<(String, Option<String>, Option<Strin
 
 #[tokio::test]
 async fn open_matters_of_colleagues_deactivated_before_go_back_among_the_unassigned() {
-    let url = empty_database().await;
-    kefu::db::migrate(&url, today()).await.unwrap();
-    let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
-    kefu::demo::seed(&mut conn, PASSWORD).await.unwrap();
-    drop(conn);
-
-    tokio::task::spawn_blocking(move || {
-        let mut conn = <SyncConn as Connection>::establish(&url).unwrap();
-        revert_through(&mut conn, "2026-12-05-000040");
+    before_migration("2026-12-05-000040", |mut conn| {
         // Before the fix, the archive keeper left (deactivated, their matters
         // kept) and the engineering manager lost the one post of theirs that
         // follows matters up (employee).
@@ -239,6 +240,5 @@ async fn open_matters_of_colleagues_deactivated_before_go_back_among_the_unassig
         revert_through(&mut conn, "2026-12-05-000040");
         assert_eq!(assignments(&mut conn), before);
     })
-    .await
-    .unwrap();
+    .await;
 }

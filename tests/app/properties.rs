@@ -653,19 +653,15 @@ async fn a_resident_id_is_checked_and_shown_masked() {
     assert!(!raw.id_number.contains("1101051949"));
 
     // The same number under another name: refused on the number, input kept.
-    let twice = b
-        .submit(
-            &room,
-            &format!("{room}/residents"),
-            &[
-                ("kind", "tenant"),
-                ("name", "王晓明"),
-                ("phone", ""),
-                ("id_type", "resident_id"),
-                ("id_number", "11010519491231002X"),
-            ],
-        )
-        .await;
+    let same_number = [
+        ("kind", "tenant"),
+        ("name", "王晓明"),
+        ("phone", ""),
+        ("id_type", "resident_id"),
+        ("id_number", "11010519491231002X"),
+    ];
+    let residents = format!("{room}/residents");
+    let twice = b.submit(&room, &residents, &same_number).await;
     assert_eq!(twice.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = twice.text().await.unwrap();
     assert!(
@@ -679,19 +675,7 @@ async fn a_resident_id_is_checked_and_shown_masked() {
     // The administrator, who may not see residents' ID numbers, is not told
     // whose number it is either.
     let admin = app.login_as(Role::Admin).await;
-    let guessed = admin
-        .submit(
-            &room,
-            &format!("{room}/residents"),
-            &[
-                ("kind", "tenant"),
-                ("name", "王晓明"),
-                ("phone", ""),
-                ("id_type", "resident_id"),
-                ("id_number", "11010519491231002X"),
-            ],
-        )
-        .await;
+    let guessed = admin.submit(&room, &residents, &same_number).await;
     assert_eq!(guessed.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = guessed.text().await.unwrap();
     let says = text_of(&body, "#e-id_number").unwrap();

@@ -7,6 +7,7 @@ use kefu::auth::Role;
 use kefu::schema::{audit_log, users};
 use reqwest::StatusCode;
 
+use crate::approvals::user_id;
 use crate::helpers::*;
 
 /// The code of `secret` (as the page shows it) `offset` seconds from now: an
@@ -253,12 +254,7 @@ async fn it_is_turned_off_with_a_code_or_by_an_admin_for_a_lost_phone() {
         "a new secret"
     );
     turn_on(&b).await;
-    let id: i64 = users::table
-        .filter(users::username.eq("manager"))
-        .select(users::id)
-        .first(&mut app.db().await)
-        .await
-        .unwrap();
+    let id = user_id(&app, "manager").await;
     let admin = app.login_as(Role::Admin).await;
     let (_, shown) = admin.page(&format!("/admin/users/{id}")).await;
     assert!(text_of(&shown, "#totp-state")
@@ -287,12 +283,7 @@ async fn an_admin_turns_their_own_second_factor_off_with_a_code_not_by_a_reset()
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
     turn_on(&admin).await;
-    let id: i64 = users::table
-        .filter(users::username.eq("admin"))
-        .select(users::id)
-        .first(&mut app.db().await)
-        .await
-        .unwrap();
+    let id = user_id(&app, "admin").await;
     let own = format!("/admin/users/{id}");
     let (_, shown) = admin.page(&own).await;
     assert!(
@@ -348,12 +339,7 @@ async fn a_code_after_the_password_changed_meanwhile_asks_for_the_password_again
     assert_eq!(location(&res), "/login/code");
 
     // Meanwhile the password is reset (its owner suspects it is known).
-    let id: i64 = users::table
-        .filter(users::username.eq("manager"))
-        .select(users::id)
-        .first(&mut app.db().await)
-        .await
-        .unwrap();
+    let id = user_id(&app, "manager").await;
     let admin = app.login_as(Role::Admin).await;
     let res = admin
         .post(&format!("/admin/users/{id}/reset-password"), &[])
