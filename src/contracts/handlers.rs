@@ -74,8 +74,8 @@ const SEARCH_MAX: usize = 40;
 /// How many contracts `?show=waiting` lists, on one page: the longest waiting.
 const WAITING_SHOWN: i64 = 200;
 
-/// The register's rows as `show` filters them, those matching `search` (see
-/// [`Contract::matches`]). "waiting" is the contracts waiting too long for the
+/// The register's rows as `show` filters them, those whose number, buyer, unit
+/// or project holds `search`, any case. "waiting" is the contracts waiting too long for the
 /// department's next step on `today`, longest first, at most `limit` of them
 /// on one page; the others page by signing day.
 async fn rows_of(
@@ -86,13 +86,9 @@ async fn rows_of(
     day: (NaiveDate, chrono_tz::Tz),
 ) -> Result<Vec<Contract>, AppError> {
     if show == "waiting" {
-        let waiting = queries::waiting(&mut **conn, day, limit).await?;
+        let waiting = queries::waiting(&mut **conn, day, search, limit).await?;
         let ids: Vec<i64> = waiting.iter().map(|w| w.id).collect();
-        let mut rows = queries::by_ids(conn, &ids).await?;
-        if let Some(q) = search {
-            rows.retain(|c| c.matches(q));
-        }
-        return Ok(rows);
+        return Ok(queries::by_ids(conn, &ids).await?);
     }
     Ok(queries::page(conn, (show, search), before, limit).await?)
 }

@@ -42,15 +42,6 @@ impl Contract {
     }
 
     /// The step that comes next, if the contract is still followed.
-    /// Whether the contract's number, buyer, unit or project holds `text`,
-    /// any case (the register's search).
-    pub fn matches(&self, text: &str) -> bool {
-        let text = text.to_lowercase();
-        [&self.contract_no, &self.buyer, &self.unit, &self.project]
-            .iter()
-            .any(|f| f.to_lowercase().contains(&text))
-    }
-
     pub fn next_step(&self) -> Option<&'static str> {
         super::next_step(&self.stage, &self.payment)
     }

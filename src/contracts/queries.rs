@@ -56,7 +56,7 @@ pub async fn page(
         q = q.filter(sales_contracts::stage.eq(stage));
     }
     if let Some(text) = search {
-        // As `Contract::matches` reads it.
+        // As [`waiting`] reads it.
         let p = crate::db::contains_pattern(text);
         q = q.filter(
             sales_contracts::contract_no
@@ -124,7 +124,7 @@ pub async fn waiting_shown(
     tz: chrono_tz::Tz,
 ) -> QueryResult<String> {
     shown_by_day(kept, WaitingKey, now, tz, async |today| {
-        Ok(waiting(conn, (today, tz), COUNT_CAP + 1).await?.len() as i64)
+        Ok(waiting(conn, (today, tz), None, COUNT_CAP + 1).await?.len() as i64)
     })
     .await
 }
@@ -321,10 +321,12 @@ pub async fn take_step(conn: &mut AsyncPgConnection, s: &Step<'_>) -> QueryResul
 /// statement; it reads the contracts at those stages (the stage index and the
 /// certificates' partial index), a department's few hundred, and for the
 /// agent's and the loan's dates each one's latest step of its stage, which only
-/// the history holds.
+/// the history holds. `search` keeps those whose number, buyer, unit or project
+/// holds it, as [`page`] does.
 pub async fn waiting(
     conn: &mut impl crate::db::Read,
     (today, tz): (NaiveDate, chrono_tz::Tz),
+    search: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<WaitingLine>> {
     let allowed = |step| i32::try_from(super::days_allowed(step)).unwrap_or(i32::MAX);
@@ -343,9 +345,11 @@ pub async fn waiting(
                      ELSE (SELECT max(e.on_date) FROM sales_contract_events e \
                            WHERE e.contract_id = c.id AND e.step = c.stage) END AS since \
                FROM sales_contracts c \
-               WHERE c.stage IN ('signed', 'filed', 'agent', 'loan') \
+               WHERE (c.stage IN ('signed', 'filed', 'agent', 'loan') \
                   OR (c.stage = 'collected' AND c.cert_issued_on IS NULL \
-                      AND c.cert_received_on IS NOT NULL)) w \
+                      AND c.cert_received_on IS NOT NULL)) \
+                 AND ($9::text IS NULL OR c.contract_no ILIKE $9 OR c.buyer ILIKE $9 \
+                      OR c.unit ILIKE $9 OR c.project ILIKE $9)) w \
          WHERE since <= $1 - CASE step WHEN 'filed' THEN $2 WHEN 'agent' THEN $3 \
                 WHEN 'notified' THEN $4 WHEN 'loan' THEN $5 ELSE $6 END \
          ORDER BY since, id LIMIT $7",
@@ -358,6 +362,9 @@ pub async fn waiting(
     .bind::<Integer, _>(allowed("cert_issued"))
     .bind::<BigInt, _>(limit)
     .bind::<diesel::sql_types::Text, _>(tz.name())
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(
+        search.map(crate::db::contains_pattern),
+    )
     .load(conn)
     .await
 }

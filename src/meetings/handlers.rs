@@ -87,7 +87,8 @@ pub async fn morning(
     };
     // Sales contracts the department owes a step, for those who follow them.
     let contracts = if page.may(Right::ViewContracts) {
-        let rows = crate::contracts::queries::waiting(&mut conn, (today, page.tz), more).await?;
+        let rows =
+            crate::contracts::queries::waiting(&mut conn, (today, page.tz), None, more).await?;
         Some(Section::of(rows))
     } else {
         None

@@ -1071,6 +1071,14 @@ async fn the_waiting_list_says_when_more_wait_than_it_shows() {
         202,
         "the export lists all"
     );
+    // A search reads every waiting contract, not only the 200 shown: W-1,
+    // the shortest waiting of 202, is found with the 110 others its buyer's
+    // name starts (买受人1, 买受人10…19, 买受人100…199).
+    conn.batch_execute(&insert(202, 202)).await.unwrap();
+    let (_, found) = specialist.page("/contracts?show=waiting&q=买受人1").await;
+    let numbers = texts_of(&found, "#contracts td:first-child a");
+    assert_eq!(numbers.len(), 111, "{numbers:?}");
+    assert!(numbers.iter().any(|n| n == "W-1"), "{numbers:?}");
 }
 
 /// Only a mortgage has an agent for its formalities: a contract recorded as paid
