@@ -669,23 +669,35 @@ pub async fn preview(
     let valid: Vec<&import::ImportRow> = rows.iter().filter_map(|r| r.row.as_ref()).collect();
     let gone = queries::moved_out_of_listed(&mut conn, project.id, &valid).await?;
     let held = queries::number_held_in_listed(&mut conn, project.id, &valid).await?;
-    let mut notes = gone.into_iter().zip(held);
-    let mut moved_out = 0;
+    let changed = queries::rooms_changed(&mut conn, project.id, &valid).await?;
+    let mut notes = gone.into_iter().zip(held).zip(changed);
+    let (mut moved_out, mut corrected) = (0, 0);
     for r in rows.iter_mut().filter(|r| r.row.is_some()) {
-        match notes.next() {
-            Some((Some(day), _)) => {
-                r.note = Some(page.tf("properties.import.moved_out", &[("day", &day)]));
+        let Some(((gone, held), was)) = notes.next() else {
+            break;
+        };
+        let mut said = Vec::new();
+        if let Some(was) = was {
+            let listed = r.row.as_ref().expect("filtered on");
+            said.push(page.tf(
+                "properties.import.corrects",
+                &[("changes", &room_changes(&page, &was, listed))],
+            ));
+            corrected += 1;
+        }
+        match (gone, held) {
+            (Some(day), _) => {
+                said.push(page.tf("properties.import.moved_out", &[("day", &day)]));
                 moved_out += 1;
             }
-            Some((None, Some(name))) => {
-                r.note = Some(if page.may(Right::RevealPersonalData) {
-                    page.tf("properties.import.number_held", &[("name", &name)])
-                } else {
-                    page.t("properties.import.number_held_unnamed").to_owned()
-                });
-            }
+            (None, Some(name)) => said.push(if page.may(Right::RevealPersonalData) {
+                page.tf("properties.import.number_held", &[("name", &name)])
+            } else {
+                page.t("properties.import.number_held_unnamed").to_owned()
+            }),
             _ => {}
         }
+        r.notes = said;
     }
     let body = PreviewPage {
         ctx: page.ctx(),
@@ -695,10 +707,37 @@ pub async fn preview(
         rows,
         bad,
         moved_out,
+        corrected,
         committed: committed.is_some(),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
+}
+
+/// What importing `listed` changes of a room recorded as `was`: "楼层 3 → 4、
+/// 名称“”→“配电房”".
+fn room_changes(page: &UserPage, was: &queries::RoomWas, listed: &import::ImportRow) -> String {
+    let kind = |k: &str| page.locale.t_in("properties.room_kind", k);
+    let mut changes = Vec::new();
+    if was.floor != listed.floor {
+        changes.push(page.tf(
+            "properties.import.change_floor",
+            &[("was", &was.floor), ("now", &listed.floor)],
+        ));
+    }
+    if was.kind != listed.kind {
+        changes.push(page.tf(
+            "properties.import.change_kind",
+            &[("was", &kind(&was.kind)), ("now", &kind(listed.kind))],
+        ));
+    }
+    if was.name != listed.name {
+        changes.push(page.tf(
+            "properties.import.change_name",
+            &[("was", &was.name), ("now", &listed.name)],
+        ));
+    }
+    changes.join(page.t("paper.list_separator"))
 }
 
 /// POST /properties/imports/{id}/commit: all rows or none, once.
@@ -745,27 +784,37 @@ pub async fn commit(
                 })
                 .collect();
             let valid: Vec<&import::ImportRow> = without.iter().collect();
-            let (rooms, people) = queries::commit_rows(conn, project_id, &valid).await?;
+            let done = queries::commit_rows(conn, project_id, &valid).await?;
             let skipped = gone.iter().filter(|d| d.is_some()).count();
             audit::record(
                 conn,
                 &meta,
                 "rooms.imported",
                 Some(("project", project_id.to_string())),
-                json!({ "import": id, "file": filename, "rooms": rooms, "residents": people,
+                json!({ "import": id, "file": filename, "rooms": done.rooms_added,
+                        "rooms_corrected": done.rooms_corrected,
+                        "residents": done.residents_added,
                         "moved_out_not_added": skipped }),
             )
             .await?;
-            Ok(Some((rooms, people)))
+            Ok(Some(done))
         })
         .await?;
     match outcome {
-        Some((rooms, people)) => flash(
+        Some(done) => flash(
             &session,
             Tone::Ok,
             page.tf(
-                "properties.import.done",
-                &[("rooms", &rooms), ("residents", &people)],
+                if done.rooms_corrected > 0 {
+                    "properties.import.done_corrected"
+                } else {
+                    "properties.import.done"
+                },
+                &[
+                    ("rooms", &done.rooms_added),
+                    ("residents", &done.residents_added),
+                    ("corrected", &done.rooms_corrected),
+                ],
             ),
         ),
         None => flash(&session, Tone::Ok, page.t("properties.import.already")),

@@ -235,7 +235,7 @@ pub struct Checked {
     /// What the row says, for the preview (personal data masked).
     pub shown: Vec<String>,
     /// Not a problem, but worth knowing before committing (set by the handler).
-    pub note: Option<String>,
+    pub notes: Vec<String>,
 }
 
 fn room_kind(s: &str) -> Option<&'static str> {
@@ -309,7 +309,8 @@ pub fn check(
     if data.iter().all(|r| r.iter().all(String::is_empty)) {
         return Err(ReadError::Empty);
     }
-    let mut seen: HashMap<(String, String, String), &'static str> = HashMap::new();
+    // Each room's kind and floor as its first row gives them.
+    let mut seen: HashMap<(String, String, String), (&'static str, Option<i32>)> = HashMap::new();
     let mut out = Vec::new();
     for (i, raw) in data.iter().enumerate() {
         if raw.iter().all(String::is_empty) {
@@ -354,9 +355,13 @@ pub fn check(
         if let Some(k) = kind {
             let key = (building.clone(), unit.clone(), number.clone());
             match seen.get(&key) {
-                Some(prev) if *prev != k => err("properties.import.conflicting_kind"),
-                _ => {
-                    seen.insert(key, k);
+                Some((prev, _)) if *prev != k => err("properties.import.conflicting_kind"),
+                Some((_, prev)) if floor.is_some() && *prev != floor => {
+                    err("properties.import.conflicting_floor")
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(key, (k, floor));
                 }
             }
         }
@@ -456,7 +461,7 @@ pub fn check(
             row,
             errors,
             shown,
-            note: None,
+            notes: Vec::new(),
         });
     }
     Ok(out)

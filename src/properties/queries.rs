@@ -482,15 +482,101 @@ pub async fn number_held_in_listed(
         .collect())
 }
 
-/// Writes the rows of an import: missing buildings, then every room, then every
-/// resident not recorded yet, each in bulk. A fixed handful of statements for any
-/// number of rows (per building, and per thousand rows). Returns (rooms, residents)
-/// that were new.
+/// A room of an import as the register holds it, where the list says otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoomWas {
+    pub floor: i32,
+    pub kind: String,
+    pub name: String,
+}
+
+/// The rows that name a room the first time in the list (later rows of a room
+/// list its other residents): its floor, kind and name are read from that row.
+fn first_of_room<'a>(
+    rows: &'a [&'a super::import::ImportRow],
+) -> impl Iterator<Item = Option<&'a super::import::ImportRow>> + 'a {
+    let mut named = std::collections::HashSet::new();
+    rows.iter().map(move |row| {
+        named
+            .insert((
+                row.building.as_str(),
+                row.unit.as_str(),
+                row.number.as_str(),
+            ))
+            .then_some(*row)
+    })
+}
+
+/// For each listed row, the floor, kind and name its room has in the
+/// register, when the room is there already and the row (the first naming
+/// it) says otherwise: committing corrects them (see [`commit_rows`]). One
+/// statement.
+pub async fn rooms_changed(
+    conn: &mut AsyncPgConnection,
+    project_id: i64,
+    rows: &[&super::import::ImportRow],
+) -> QueryResult<Vec<Option<RoomWas>>> {
+    let mut codes: Vec<&str> = rows.iter().map(|r| r.building.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let held: Vec<(String, String, String, i32, String, String)> = rooms::table
+        .inner_join(buildings::table)
+        .filter(buildings::project_id.eq(project_id))
+        .filter(buildings::code.eq_any(&codes))
+        .select((
+            buildings::code,
+            rooms::unit,
+            rooms::number,
+            rooms::floor,
+            rooms::kind,
+            rooms::name,
+        ))
+        .load(conn)
+        .await?;
+    let was: HashMap<(&str, &str, &str), RoomWas> = held
+        .iter()
+        .map(|(b, u, n, floor, kind, name)| {
+            let room = RoomWas {
+                floor: *floor,
+                kind: kind.clone(),
+                name: name.clone(),
+            };
+            ((b.as_str(), u.as_str(), n.as_str()), room)
+        })
+        .collect();
+    Ok(first_of_room(rows)
+        .map(|row| {
+            let row = row?;
+            let key = (
+                row.building.as_str(),
+                row.unit.as_str(),
+                row.number.as_str(),
+            );
+            let room = was.get(&key)?;
+            let listed = (row.floor, row.kind, row.name.as_str());
+            (listed != (room.floor, room.kind.as_str(), room.name.as_str())).then(|| room.clone())
+        })
+        .collect())
+}
+
+/// What committing an import changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    pub rooms_added: usize,
+    /// Rooms recorded before whose floor, kind or name the list corrected.
+    pub rooms_corrected: usize,
+    pub residents_added: usize,
+}
+
+/// Writes the rows of an import: missing buildings, then every room (the
+/// floor, kind and name of a room recorded before as its first row gives them),
+/// then every resident not recorded yet, each in bulk. A fixed handful of
+/// statements for any number of rows (per building, and per thousand rows).
 pub async fn commit_rows(
     conn: &mut AsyncPgConnection,
     project_id: i64,
     rows: &[&super::import::ImportRow],
-) -> QueryResult<(usize, usize)> {
+) -> QueryResult<Committed> {
     use std::collections::HashSet;
     let mut buildings_by_code: HashMap<&str, i64> = HashMap::new();
     for row in rows {
@@ -501,16 +587,9 @@ pub async fn commit_rows(
         buildings_by_code.insert(&row.building, id);
     }
     // A room named on several rows (one row per resident) is inserted once.
-    let mut placed_once = HashSet::new();
-    let new_rooms: Vec<NewRoom> = rows
+    let firsts: Vec<&super::import::ImportRow> = first_of_room(rows).flatten().collect();
+    let new_rooms: Vec<NewRoom> = firsts
         .iter()
-        .filter(|row| {
-            placed_once.insert((
-                row.building.as_str(),
-                row.unit.as_str(),
-                row.number.as_str(),
-            ))
-        })
         .map(|row| NewRoom {
             building_id: buildings_by_code[row.building.as_str()],
             kind: row.kind,
@@ -521,6 +600,7 @@ pub async fn commit_rows(
         })
         .collect();
     let rooms_added = insert_rooms(conn, &new_rooms).await?;
+    let rooms_corrected = correct_rooms(conn, &new_rooms).await?;
     let building_ids: Vec<i64> = buildings_by_code.values().copied().collect();
     let placed: Vec<(i64, i64, String, String)> = rooms::table
         .filter(rooms::building_id.eq_any(&building_ids))
@@ -608,5 +688,32 @@ pub async fn commit_rows(
             .execute(conn)
             .await?;
     }
-    Ok((rooms_added, people_added))
+    Ok(Committed {
+        rooms_added,
+        rooms_corrected,
+        residents_added: people_added,
+    })
+}
+
+/// Gives the rooms `listed` (by building, unit and number) the floor, kind and
+/// name listed, where they differ; returns how many changed. One statement.
+async fn correct_rooms(conn: &mut AsyncPgConnection, listed: &[NewRoom<'_>]) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, BigInt, Integer, Text};
+    let column = |f: fn(&NewRoom) -> String| listed.iter().map(f).collect::<Vec<String>>();
+    diesel::sql_query(
+        "UPDATE rooms SET floor = l.floor, kind = l.kind, name = l.name \
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) \
+              AS l(building_id, unit, number, floor, kind, name) \
+         WHERE rooms.building_id = l.building_id AND rooms.unit = l.unit \
+           AND rooms.number = l.number \
+           AND (rooms.floor, rooms.kind, rooms.name) IS DISTINCT FROM (l.floor, l.kind, l.name)",
+    )
+    .bind::<Array<BigInt>, _>(listed.iter().map(|r| r.building_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(column(|r| r.unit.to_owned()))
+    .bind::<Array<Text>, _>(column(|r| r.number.to_owned()))
+    .bind::<Array<Integer>, _>(listed.iter().map(|r| r.floor).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(column(|r| r.kind.to_owned()))
+    .bind::<Array<Text>, _>(column(|r| r.name.to_owned()))
+    .execute(conn)
+    .await
 }

@@ -114,5 +114,7 @@ pub struct PreviewPage<'a> {
     pub bad: usize,
     /// Rows naming someone who moved out of that room (not added again).
     pub moved_out: usize,
+    /// Rows whose room is recorded with another floor, kind or name.
+    pub corrected: usize,
     pub committed: bool,
 }

@@ -854,6 +854,79 @@ async fn importing_the_same_list_again_adds_nothing() {
     assert!(page.contains("新增 0 个房间、1 位住户"), "{page}");
 }
 
+/// A room list imported again with a room's floor, kind or name corrected
+/// says so on the room's row and corrects it; its residents are not repeated.
+#[tokio::test]
+async fn importing_a_corrected_list_corrects_the_rooms_recorded() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "碧水花园").await;
+    let header = "栋号,单元,楼层,房号,类型,名称,住户类型,住户姓名\n";
+    let first =
+        format!("{header}1,1,3,301,住宅,,业主,王小明\n1,1,3,302,住宅,,,\n1,,-1,B01,住宅,,,\n");
+    let res = upload(&b, project, "rooms.csv", first.into_bytes()).await;
+    b.post(&format!("{}/commit", location(&res)), &[]).await;
+
+    // 301 is on the fourth floor; B01 is the pump room; 302 is unchanged.
+    let second = format!(
+        "{header}1,1,4,301,住宅,,业主,王小明\n1,1,4,301,住宅,,租户,赵六\n\
+         1,1,3,302,住宅,,,\n1,,-1,B01,设施设备房,水泵房,,\n"
+    );
+    let res = upload(&b, project, "rooms.csv", second.into_bytes()).await;
+    let preview = location(&res);
+    let (_, page) = b.page(&preview).await;
+    assert!(
+        text_of(&page, "#corrected")
+            .unwrap()
+            .contains("其中 2 个房间已在册"),
+        "{page}"
+    );
+    let notes = texts_of(&page, "table.preview td .hint");
+    assert_eq!(
+        notes,
+        [
+            "此房间已在册，导入将更正：楼层 3 → 4。",
+            "此房间已在册，导入将更正：类型 住宅 → 设施设备房、名称“”→“水泵房”。",
+        ],
+        "said once a room, on its first row"
+    );
+    let (_, english) = b.page(&format!("{preview}?lang=en")).await;
+    assert!(
+        english.contains("importing corrects its floor 3 → 4."),
+        "{english}"
+    );
+    b.page("/?lang=zh-CN").await;
+    let commit = b.post(&format!("{preview}/commit"), &[]).await;
+    let (_, page) = b.page(&location(&commit)).await;
+    let flash = text_of(&page, ".flash").unwrap_or_default();
+    assert!(
+        flash.contains("新增 0 个房间、1 位住户，更正 2 个房间"),
+        "{flash}"
+    );
+    let mut conn = app.db().await;
+    let mut recorded: Vec<(String, i32, String, String)> = rooms::table
+        .select((rooms::number, rooms::floor, rooms::kind, rooms::name))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    recorded.sort();
+    assert_eq!(
+        recorded,
+        [
+            ("301".into(), 4, "home".into(), String::new()),
+            ("302".into(), 3, "home".into(), String::new()),
+            ("B01".into(), -1, "facility".into(), "水泵房".into()),
+        ]
+    );
+    assert_eq!(count(&app, "residents").await, 2);
+
+    // One room on two floors in one list is a mistake of the list.
+    let torn = format!("{header}1,1,5,301,住宅,,业主,王小明\n1,1,6,301,住宅,,租户,赵六\n");
+    let res = upload(&b, project, "rooms.csv", torn.into_bytes()).await;
+    let (_, page) = b.page(&location(&res)).await;
+    assert!(page.contains("同一房间在不同行中的楼层不一致。"), "{page}");
+}
+
 #[tokio::test]
 async fn an_import_committed_while_a_colleague_adds_the_same_id_number_adds_it_once() {
     let app = TestApp::spawn().await;
