@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::properties::personal::mask_name;
 use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::once;
@@ -129,7 +130,9 @@ pub async fn new_form(
 }
 
 /// The approval's title: the archive, the mode, who asks, and for an outsider
-/// whom they bring.
+/// whom they bring. The resident is masked, as the page the borrower picked the
+/// archive from shows them: the title is seen by the borrower, in the inbox and
+/// in mail, and those who may see the name open the archive.
 pub(super) fn subject(archive: &Archive, v: &super::forms::ValidBorrow, borrower: &str) -> String {
     let mut who = approvals::typed(borrower);
     if v.grounds == "outsider" {
@@ -138,7 +141,7 @@ pub(super) fn subject(archive: &Archive, v: &super::forms::ValidBorrow, borrower
     format!(
         "{} {} · {} · {who}",
         approvals::typed(&archive.label()),
-        approvals::typed(&archive.resident_name),
+        approvals::typed(&mask_name(&archive.resident_name)),
         approvals::term(&format!("archives.mode.{}", v.mode)),
     )
 }
@@ -836,7 +839,7 @@ pub async fn approval_details(
     let mut lines = vec![
         (
             loc.t("archives.archive").to_owned(),
-            format!("{} · {}", a.label(), a.resident_name),
+            format!("{} · {}", a.label(), mask_name(&a.resident_name)),
         ),
         (
             loc.t("archives.documents").to_owned(),

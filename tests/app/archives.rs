@@ -2835,6 +2835,21 @@ async fn an_employee_asks_to_consult_an_archive_found_by_building_and_label() {
         (requester.as_str(), status.as_str()),
         ("employee", "pending")
     );
+    // Its title and details, which the employee reads, mask the resident too.
+    let (request, subject): (i64, String) = approval_requests::table
+        .filter(approval_requests::kind.eq("archive_borrow"))
+        .select((approval_requests::id, approval_requests::title))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        subject.contains("王**") && !subject.contains("王小明"),
+        "{subject}"
+    );
+    let (status, request_page) = employee.page(&format!("/approvals/{request}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(request_page.contains("王**"));
+    assert!(!request_page.contains("王小明"));
 
     // A colleague's consultation of the same archive is not theirs to see.
     let specialist = app.login_as(Role::CsSpecialist).await;
