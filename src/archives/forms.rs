@@ -396,12 +396,26 @@ pub struct ScheduleInput {
     pub event: String,
     #[serde(default)]
     pub years: String,
-    /// Set by the preview's "save" button: the keeper has seen what moves.
+    /// Set by the preview: the schedule it showed ([`ScheduleInput::previewed`]).
+    /// Saved only when the form still says the same; edited after the
+    /// preview, it is previewed again.
     #[serde(default)]
     pub confirm: String,
+    /// Not sent: the form was edited after an earlier preview, and this
+    /// preview is of the new schedule.
+    #[serde(skip)]
+    pub previewed_again: bool,
 }
 
 impl ScheduleInput {
+    /// What a preview of this schedule puts in `confirm`.
+    pub fn previewed(event: &str, years: Option<i32>) -> String {
+        format!(
+            "{event}:{}",
+            years.map(|y| y.to_string()).unwrap_or_default()
+        )
+    }
+
     pub fn validate(&self, errors: &mut FieldErrors) -> Option<(&'static str, Option<i32>)> {
         let event = EVENTS.into_iter().find(|e| *e == self.event.trim());
         let Some(event) = event else {
@@ -483,7 +497,7 @@ impl TypeInput {
         let schedule = ScheduleInput {
             event: self.event.clone(),
             years: self.years.clone(),
-            confirm: String::new(),
+            ..Default::default()
         }
         .validate(errors);
         if !errors.is_empty() {
@@ -677,13 +691,13 @@ mod tests {
         let s = ScheduleInput {
             event: "permanent".into(),
             years: "5".into(),
-            confirm: String::new(),
+            ..Default::default()
         };
         assert_eq!(s.validate(&mut e), Some(("permanent", None)));
         let s = ScheduleInput {
             event: "moved_out".into(),
             years: "0".into(),
-            confirm: String::new(),
+            ..Default::default()
         };
         assert_eq!(s.validate(&mut e), None);
         assert!(e.has("years"));

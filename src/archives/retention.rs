@@ -71,7 +71,7 @@ pub async fn edit_form(
     let input = ScheduleInput {
         event: t.retention_event.clone(),
         years: t.retention_years.map(|y| y.to_string()).unwrap_or_default(),
-        confirm: String::new(),
+        ..Default::default()
     };
     let errors = FieldErrors::new(page.locale);
     edit_page(
@@ -87,7 +87,8 @@ pub async fn edit_form(
 }
 
 /// POST /archives/retention/{id}: first a preview of the documents whose
-/// retention date would move; saved only from the preview's confirm button.
+/// retention date would move; saved only from the preview's confirm button,
+/// and only the schedule it previewed (edited since, it is previewed again).
 pub async fn save(
     page: UserPage,
     session: Session,
@@ -110,7 +111,13 @@ pub async fn save(
         )
         .await;
     };
-    if input.confirm != "1" {
+    let previewed = ScheduleInput::previewed(event, years);
+    if input.confirm != previewed {
+        let input = ScheduleInput {
+            previewed_again: !input.confirm.is_empty(),
+            confirm: previewed,
+            ..input
+        };
         let moved = queries::preview_schedule(&mut conn, t.id, event, years, PREVIEW).await?;
         return edit_page(
             &page,

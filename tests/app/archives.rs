@@ -944,10 +944,34 @@ async fn retention_dates_run_from_each_kind_of_event_and_a_change_is_previewed()
         d("2028-06-30"),
         "not saved yet"
     );
+    let confirm = value_of(&body, "#preview input[name=confirm]").unwrap();
+    assert!(text_of(&body, "#previewed-again").is_none());
+    // A period edited after the preview is previewed again, not saved unseen.
+    let schedule = format!("/archives/retention/{t}");
+    let edited = [
+        ("event", "moved_out"),
+        ("years", "2"),
+        ("confirm", &confirm),
+    ];
+    let res = keeper.post(&schedule, &edited).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#previewed-again")
+        .unwrap()
+        .contains("预览后修改"));
+    assert!(text_of(&body, "#moved-count").unwrap().contains("1 份"));
+    assert!(body.contains("2027-06-30"), "the new date is shown");
+    assert_eq!(value_of(&body, "#f-years").as_deref(), Some("2"));
+    assert_eq!(retain_until(&app, "身份证").await, d("2028-06-30"));
+    // Saved as previewed.
     let res = keeper
         .post(
-            &format!("/archives/retention/{t}"),
-            &[("event", "moved_out"), ("years", "1"), ("confirm", "1")],
+            &schedule,
+            &[
+                ("event", "moved_out"),
+                ("years", "1"),
+                ("confirm", &confirm),
+            ],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
