@@ -164,6 +164,20 @@ pub struct EventsInput {
     pub lease_ended_on: String,
     #[serde(default)]
     pub contract_ended_on: String,
+    /// [`events_seen`] of the dates as the form showed them (empty: not
+    /// checked, as from a page opened before the field existed).
+    #[serde(default)]
+    pub seen: String,
+}
+
+/// A short fingerprint of the three dates the events form shows (move-out,
+/// lease end, contract end), so a form read before a colleague's change is
+/// not saved over it.
+pub fn events_seen(dates: [Option<NaiveDate>; 3]) -> String {
+    let text = dates
+        .map(|d| d.map(|d| d.to_string()).unwrap_or_default())
+        .join("\u{1f}");
+    crate::web::form::seen_of(&text)
 }
 
 pub struct ValidEvents {
@@ -197,6 +211,17 @@ impl ValidEvents {
 }
 
 impl EventsInput {
+    /// The form as the dates stand.
+    pub fn of(dates: [Option<NaiveDate>; 3]) -> EventsInput {
+        let shown = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        EventsInput {
+            moved_out: shown(dates[0]),
+            lease_ended_on: shown(dates[1]),
+            contract_ended_on: shown(dates[2]),
+            seen: events_seen(dates),
+        }
+    }
+
     pub fn validate(
         &self,
         moved_in: Option<NaiveDate>,

@@ -351,16 +351,8 @@ pub(super) async fn render_show(
     if status == StatusCode::OK {
         confidential_listed(conn, page, archive.id, &docs).await?;
     }
-    let events = forms.events.unwrap_or_else(|| EventsInput {
-        moved_out: moved_out.map(|d| d.to_string()).unwrap_or_default(),
-        lease_ended_on: archive
-            .lease_ended_on
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-        contract_ended_on: archive
-            .contract_ended_on
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
+    let events = forms.events.unwrap_or_else(|| {
+        EventsInput::of([moved_out, archive.lease_ended_on, archive.contract_ended_on])
     });
     let body = ArchiveShow {
         ctx: page.ctx(),
@@ -905,7 +897,7 @@ pub async fn events(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::EditArchives)?;
     let archive = queries::get(&mut conn, path.into_inner()).await?;
-    let (moved_in, moved_out) = queries::resident_moved_out(&mut conn, archive.resident_id).await?;
+    let (moved_in, _) = queries::resident_moved_out(&mut conn, archive.resident_id).await?;
     let mut errors = FieldErrors::new(page.locale);
     let Some(v) = input.validate(moved_in, page.today(), &mut errors) else {
         let forms = ShowForms {
@@ -923,33 +915,65 @@ pub async fn events(
         )
         .await;
     };
-    let before = (moved_out, archive.lease_ended_on, archive.contract_ended_on);
-    if before == (v.moved_out, v.lease_ended_on, v.contract_ended_on) {
-        // Sent as it stood (a second click): nothing to record.
-        flash(&session, Tone::Ok, page.t("archives.document_unchanged"));
-        return Ok(see_other(&format!("/archives/{}", archive.id)));
+    enum Events {
+        Saved,
+        Unchanged,
+        /// Changed by someone else since the form was read: left as they made it.
+        Changed,
     }
     let me = page.user().id;
     let meta = page.meta();
-    conn.transaction::<_, AppError, _>(async |conn| {
-        queries::set_moved_out(conn, archive.resident_id, v.moved_out).await?;
-        queries::set_events(conn, archive.id, v.lease_ended_on, v.contract_ended_on).await?;
-        let moved = queries::recompute_retention(conn, Scope::Archive(archive.id)).await?;
-        let detail = v.history_detail(before.into());
-        queries::add_history(conn, archive.id, None, "events", &detail, Some(me)).await?;
-        audit::record(
-            conn,
-            &meta,
-            "archives.events",
-            Some(("archive", archive.id.to_string())),
-            json!({ "moved_out": v.moved_out, "lease_ended_on": v.lease_ended_on,
-                    "contract_ended_on": v.contract_ended_on, "retention_changed": moved }),
-        )
+    let sent = [v.moved_out, v.lease_ended_on, v.contract_ended_on];
+    let outcome = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let before = queries::lock_events(conn, archive.id, archive.resident_id).await?;
+            if before == sent {
+                // Sent as it stood (a second click): nothing to record.
+                return Ok(Events::Unchanged);
+            }
+            if !input.seen.is_empty() && input.seen != super::forms::events_seen(before) {
+                return Ok(Events::Changed);
+            }
+            queries::set_moved_out(conn, archive.resident_id, v.moved_out).await?;
+            queries::set_events(conn, archive.id, v.lease_ended_on, v.contract_ended_on).await?;
+            let moved = queries::recompute_retention(conn, Scope::Archive(archive.id)).await?;
+            let detail = v.history_detail(before);
+            queries::add_history(conn, archive.id, None, "events", &detail, Some(me)).await?;
+            audit::record(
+                conn,
+                &meta,
+                "archives.events",
+                Some(("archive", archive.id.to_string())),
+                json!({ "moved_out": v.moved_out, "lease_ended_on": v.lease_ended_on,
+                        "contract_ended_on": v.contract_ended_on, "retention_changed": moved }),
+            )
+            .await?;
+            Ok(Events::Saved)
+        })
         .await?;
-        Ok(())
-    })
-    .await?;
-    flash(&session, Tone::Ok, page.t("archives.events_saved"));
+    match outcome {
+        Events::Unchanged => flash(&session, Tone::Ok, page.t("archives.document_unchanged")),
+        Events::Changed => {
+            // The form comes back as typed, now against the colleague's dates:
+            // saving it again replaces them, knowingly.
+            let archive = queries::get(&mut conn, archive.id).await?;
+            let (_, moved_out) =
+                queries::resident_moved_out(&mut conn, archive.resident_id).await?;
+            let now = [moved_out, archive.lease_ended_on, archive.contract_ended_on];
+            errors.add("events_seen", "archives.error.events_changed");
+            let forms = ShowForms {
+                doc: DocInput::default(),
+                events: Some(EventsInput {
+                    seen: super::forms::events_seen(now),
+                    ..input
+                }),
+                hold_reason: String::new(),
+                errors,
+            };
+            return render_show(&page, &mut conn, archive, forms, StatusCode::CONFLICT).await;
+        }
+        Events::Saved => flash(&session, Tone::Ok, page.t("archives.events_saved")),
+    }
     Ok(see_other(&format!("/archives/{}", archive.id)))
 }
 

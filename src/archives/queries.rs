@@ -674,6 +674,28 @@ pub async fn resident_moved_out(
         .await
 }
 
+/// Locks the archive and its resident; the dates the events form shows, as
+/// they stand: move-out, lease end, contract end.
+pub async fn lock_events(
+    conn: &mut AsyncPgConnection,
+    archive: i64,
+    resident: i64,
+) -> QueryResult<[Option<NaiveDate>; 3]> {
+    let (lease, contract) = archives::table
+        .find(archive)
+        .for_update()
+        .select((archives::lease_ended_on, archives::contract_ended_on))
+        .first::<(Option<NaiveDate>, Option<NaiveDate>)>(conn)
+        .await?;
+    let moved_out = residents::table
+        .find(resident)
+        .for_update()
+        .select(residents::moved_out)
+        .first::<Option<NaiveDate>>(conn)
+        .await?;
+    Ok([moved_out, lease, contract])
+}
+
 /// Holds or releases the archive; false when it already was so (a second click).
 pub async fn set_archive_hold(
     conn: &mut AsyncPgConnection,

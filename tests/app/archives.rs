@@ -3682,6 +3682,75 @@ async fn the_archive_history_names_its_dates_and_papers() {
     );
 }
 
+/// The dates form read before a colleague's change comes back instead of
+/// clearing their move-out date; sent again from there, it replaces it.
+#[tokio::test]
+async fn a_dates_form_read_before_a_colleagues_comes_back_instead_of_replacing_it() {
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = archive_with_old_agreement(&app, &keeper, None).await;
+    let path = format!("/archives/{archive}");
+    let events = format!("{path}/events");
+    // Two tabs (or two keepers) open the archive.
+    let (_, page) = keeper.page(&path).await;
+    let seen = value_of(&page, "#events input[name=seen]").unwrap();
+    let first = keeper
+        .post(&events, &[("moved_out", "2025-06-30"), ("seen", &seen)])
+        .await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    let resident: i64 = archives::table
+        .find(archive)
+        .select(archives::resident_id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let moved_out = async |conn: &mut diesel_async::AsyncPgConnection| {
+        residents::table
+            .find(resident)
+            .select(residents::moved_out)
+            .first::<Option<NaiveDate>>(conn)
+            .await
+            .unwrap()
+            .map(|d| d.to_string())
+    };
+    let contract_end = async |conn: &mut diesel_async::AsyncPgConnection| {
+        archives::table
+            .find(archive)
+            .select(archives::contract_ended_on)
+            .first::<Option<NaiveDate>>(conn)
+            .await
+            .unwrap()
+            .map(|d| d.to_string())
+    };
+
+    // The second tab, which never saw the move-out, adds a contract end.
+    let second = [("contract_ended_on", "2025-12-31"), ("seen", &seen)];
+    let res = keeper.post(&events, &second).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert_eq!(moved_out(&mut conn).await.as_deref(), Some("2025-06-30"));
+    assert_eq!(contract_end(&mut conn).await, None);
+    assert!(text_of(&body, "#e-events_seen")
+        .unwrap()
+        .contains("已被他人修改"));
+    assert_eq!(value_of(&body, "#f-moved_out").as_deref(), Some(""));
+    assert_eq!(
+        value_of(&body, "#f-contract_ended_on").as_deref(),
+        Some("2025-12-31")
+    );
+    assert_eq!(history_of(&app, archive, "events").await.len(), 1);
+
+    // Sent again from the form that came back, it replaces the move-out, knowingly.
+    let fresh = value_of(&body, "#events input[name=seen]").unwrap();
+    assert_ne!(fresh, seen);
+    let again = [("contract_ended_on", "2025-12-31"), ("seen", &fresh)];
+    let res = keeper.post(&events, &again).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(moved_out(&mut conn).await, None);
+    assert_eq!(contract_end(&mut conn).await.as_deref(), Some("2025-12-31"));
+}
+
 /// The keeper's forms cite the rule they carry out, and each citation leads to
 /// its clause: opening an archive (2), a paper's corrections and appraisal (4,
 /// 6), the list of papers due for destruction (6); and a key's safekeeping (2(1)).
