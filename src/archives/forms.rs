@@ -34,6 +34,9 @@ fn optional_date(
 
 #[derive(Deserialize, Default, Debug, Clone)]
 pub struct ArchiveInput {
+    /// The building whose residents the form lists.
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
+    pub building: Option<i64>,
     #[serde(default)]
     pub resident: String,
     #[serde(default)]

@@ -178,54 +178,66 @@ pub async fn building(
     Ok(html(StatusCode::OK, body))
 }
 
-/// The residents that may get an archive: (id, label for the select).
-async fn candidates(page: &UserPage, conn: &mut DbConn) -> Result<Vec<(i64, String)>, AppError> {
-    Ok(queries::residents_without_archive(conn)
-        .await?
+/// How many residents of one building the "open an archive" form lists.
+const CANDIDATES: i64 = 2000;
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
+    building: Option<i64>,
+}
+
+/// The "open an archive" form: a building's residents that may get an
+/// archive, each labelled for the select; none until a building is chosen.
+async fn new_page(
+    page: &UserPage,
+    conn: &mut DbConn,
+    choices: &crate::keys::queries::BuildingChoices,
+    input: &ArchiveInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let buildings = crate::keys::queries::building_choices(conn, choices).await?;
+    let mut rows = match input.building {
+        Some(b) => queries::residents_without_archive(conn, b, CANDIDATES + 1).await?,
+        None => Vec::new(),
+    };
+    let capped = crate::web::trim_page(&mut rows, CANDIDATES as usize).is_some();
+    let residents = rows
         .into_iter()
         .map(|(id, kind, name, b, floor, unit, number)| {
             let kind = page.t_in("archives.kind", &kind);
-            (
-                id,
-                format!(
-                    "{} · {name} ({kind})",
-                    super::models::label(&b, &unit, floor, &number)
-                ),
-            )
+            let label = super::models::label(&b, &unit, floor, &number);
+            (id, format!("{label} · {name} ({kind})"))
         })
-        .collect())
-}
-
-fn new_page(
-    page: &UserPage,
-    input: &ArchiveInput,
-    errors: &FieldErrors,
-    residents: Vec<(i64, String)>,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
+        .collect();
     let body = NewArchivePage {
         ctx: page.ctx(),
         cites: super::ARCHIVE_CITES,
+        buildings,
         input,
         errors,
         residents,
+        capped,
     }
     .render()?;
     Ok(html(status, body))
 }
 
 /// GET /archives/new
-pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
+pub async fn new_form(
+    page: UserPage,
+    mut conn: DbConn,
+    choices: web::Data<crate::keys::queries::BuildingChoices>,
+    q: Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
     page.require(Right::EditArchives)?;
-    let list = candidates(&page, &mut conn).await?;
+    let input = ArchiveInput {
+        building: q.building,
+        ..Default::default()
+    };
     let errors = FieldErrors::new(page.locale);
-    new_page(
-        &page,
-        &ArchiveInput::default(),
-        &errors,
-        list,
-        StatusCode::OK,
-    )
+    new_page(&page, &mut conn, &choices, &input, &errors, StatusCode::OK).await
 }
 
 /// POST /archives/new: one archive for a resident of a room. A tenant has one
@@ -234,6 +246,7 @@ pub async fn create(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    choices: web::Data<crate::keys::queries::BuildingChoices>,
     Form(input): Form<ArchiveInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::EditArchives)?;
@@ -249,15 +262,15 @@ pub async fn create(
         }
         _ => {}
     }
+    let building = resident.as_ref().map(|r| r.building_id);
     let Some(r) = resident.filter(|_| errors.is_empty()) else {
-        let list = candidates(&page, &mut conn).await?;
-        return new_page(
-            &page,
-            &input,
-            &errors,
-            list,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        // The form comes back on the chosen resident's building.
+        let input = ArchiveInput {
+            building: building.or(input.building),
+            ..input
+        };
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return new_page(&page, &mut conn, &choices, &input, &errors, status).await;
     };
     let me = page.user().id;
     let meta = page.meta();

@@ -211,25 +211,23 @@ pub async fn open_archive(conn: &mut AsyncPgConnection, p: &Placement) -> QueryR
         .optional()
 }
 
-/// Residents of the project who have no archive yet, for the "open an archive" form.
+/// Residents of the building who live there and have no archive yet, for the
+/// "open an archive" form, by floor and room.
 pub async fn residents_without_archive(
     conn: &mut AsyncPgConnection,
+    building: i64,
+    limit: i64,
 ) -> QueryResult<Vec<(i64, String, String, String, i32, String, String)>> {
     use crate::schema::{buildings, rooms};
     residents::table
         .inner_join(rooms::table.on(rooms::id.eq(residents::room_id)))
         .inner_join(buildings::table.on(buildings::id.eq(rooms::building_id)))
         .left_join(archives::table.on(archives::resident_id.eq(residents::id)))
+        .filter(rooms::building_id.eq(building))
         .filter(archives::id.is_null())
         .filter(residents::moved_out.is_null())
-        .order((
-            buildings::code,
-            rooms::floor,
-            rooms::unit,
-            rooms::number,
-            residents::id,
-        ))
-        .limit(500)
+        .order((rooms::floor, rooms::unit, rooms::number, residents::id))
+        .limit(limit)
         .select((
             residents::id,
             residents::kind,

@@ -181,10 +181,20 @@ impl BuildingView<'_> {
 #[template(path = "archives/new.html")]
 pub struct NewArchivePage<'a> {
     pub ctx: &'a PageCtx,
+    pub buildings: std::sync::Arc<Vec<(i64, String)>>,
     pub input: &'a ArchiveInput,
     pub errors: &'a FieldErrors,
+    /// The chosen building's residents without an archive; more than the
+    /// form lists when `capped`.
     pub residents: Vec<(i64, String)>,
+    pub capped: bool,
     pub cites: &'static [crate::web::cite::Cite],
+}
+
+impl NewArchivePage<'_> {
+    pub fn is_building(&self, id: &i64) -> bool {
+        self.input.building == Some(*id)
+    }
 }
 
 #[derive(Template)]

@@ -3751,6 +3751,83 @@ async fn a_dates_form_read_before_a_colleagues_comes_back_instead_of_replacing_i
     assert_eq!(contract_end(&mut conn).await.as_deref(), Some("2025-12-31"));
 }
 
+/// The form to open an archive lists one building's living residents without
+/// an archive, by floor and room, and comes back on that building when refused.
+#[tokio::test]
+async fn opening_an_archive_lists_the_chosen_buildings_residents() {
+    use kefu::properties::{models::NewResident, queries as p};
+    use kefu::schema::buildings;
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    resident(&app, "王小明").await; // the demo estate
+    let mut conn = app.db().await;
+    let building = async |conn: &mut diesel_async::AsyncPgConnection, code: &str| -> i64 {
+        buildings::table
+            .filter(buildings::code.eq(code))
+            .select(buildings::id)
+            .first(conn)
+            .await
+            .unwrap()
+    };
+    let (one, two) = (
+        building(&mut conn, "1").await,
+        building(&mut conn, "2").await,
+    );
+    let room = p::find_room(&mut conn, two, "1", "101")
+        .await
+        .unwrap()
+        .unwrap();
+    let sun = NewResident {
+        room_id: room.id,
+        kind: "owner",
+        name: "孙二",
+        phone: "13600000000",
+        id_type: "resident_id",
+        id_number: "".into(),
+        moved_in: None,
+    };
+    p::insert_resident(&mut conn, &sun).await.unwrap();
+
+    let (status, page) = keeper.page("/archives/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains(r#"id="f-resident""#), "a building first");
+    let listed = |page: &str| texts_of(page, "#f-resident option:not([value=''])");
+    let (_, page) = keeper.page(&format!("/archives/new?building={one}")).await;
+    let names = listed(&page);
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(
+        names[0].contains("王小明") && names[1].contains("李华"),
+        "{names:?}"
+    );
+    assert!(!names.iter().any(|n| n.contains("孙二")));
+    let (_, page) = keeper.page(&format!("/archives/new?building={two}")).await;
+    assert_eq!(listed(&page).len(), 1);
+    assert!(listed(&page)[0].contains("孙二"));
+
+    // A tenant not let through the centre is refused, on their building's list.
+    let zhao = resident(&app, "赵六").await.to_string();
+    let res = keeper.post("/archives/new", &[("resident", &zhao)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-via_centre").is_some_and(|e| !e.is_empty()));
+    assert_eq!(
+        attr_of(&body, "#building option[selected]", "value"),
+        Some(one.to_string())
+    );
+    assert_eq!(
+        attr_of(&body, "#f-resident option[selected]", "value"),
+        Some(zhao.clone())
+    );
+
+    // Once every resident of the building has one, the form says so.
+    open_archive(&app, &keeper, "王小明", false).await;
+    open_archive(&app, &keeper, "李华", false).await;
+    open_archive(&app, &keeper, "赵六", true).await;
+    let (_, page) = keeper.page(&format!("/archives/new?building={one}")).await;
+    assert!(text_of(&page, "#no-residents").is_some());
+    assert!(!page.contains(r#"id="f-resident""#));
+}
+
 /// The keeper's forms cite the rule they carry out, and each citation leads to
 /// its clause: opening an archive (2), a paper's corrections and appraisal (4,
 /// 6), the list of papers due for destruction (6); and a key's safekeeping (2(1)).
