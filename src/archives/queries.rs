@@ -481,7 +481,7 @@ pub async fn refresh_summaries(conn: &mut AsyncPgConnection, archives: &[i64]) -
         "UPDATE archives SET present_required = (SELECT count(DISTINCT d.type_id) \
          FROM archive_documents d JOIN archive_doc_types t ON t.id = d.type_id \
          WHERE d.archive_id = archives.id AND t.required AND t.archive_kind = archives.kind \
-         AND d.status IN ('kept', 'on_loan')) WHERE id = ANY($1)",
+         AND d.status IN ('kept', 'on_loan', 'destroyed')) WHERE id = ANY($1)",
     )
     .bind::<diesel::sql_types::Array<BigInt>, _>(archives)
     .execute(conn)
@@ -495,7 +495,7 @@ pub async fn refresh_all_summaries(conn: &mut AsyncPgConnection) -> QueryResult<
         "UPDATE archives SET present_required = coalesce((SELECT count(DISTINCT d.type_id) \
          FROM archive_documents d JOIN archive_doc_types t ON t.id = d.type_id \
          WHERE d.archive_id = archives.id AND t.required AND t.archive_kind = archives.kind \
-         AND d.status IN ('kept', 'on_loan')), 0)",
+         AND d.status IN ('kept', 'on_loan', 'destroyed')), 0)",
     )
     .execute(conn)
     .await?;

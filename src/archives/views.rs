@@ -9,27 +9,40 @@ use crate::properties::models::Building;
 use crate::web::ByBuilding;
 use crate::web::{FieldErrors, PageCtx};
 
-/// One line of an archive's checklist: the type and how many kept documents it has.
+/// One line of an archive's checklist: the type, how many documents of it the
+/// archive keeps, and how many it destroyed (at the end of their retention, or
+/// appraised as worthless: accounted for, not missing).
 pub struct CheckLine {
     pub doc_type: DocType,
     pub count: usize,
+    pub destroyed: usize,
 }
 
 impl CheckLine {
     pub fn missing(&self) -> bool {
-        self.doc_type.required && self.count == 0
+        self.doc_type.required && self.count == 0 && self.destroyed == 0
     }
 }
 
 pub fn checklist(types: &[DocType], docs: &[Document]) -> Vec<CheckLine> {
+    let of_type = |t: &DocType, kept: bool| {
+        docs.iter()
+            .filter(|d| d.type_id == t.id)
+            .filter(|d| {
+                if kept {
+                    d.in_archive()
+                } else {
+                    d.status == "destroyed"
+                }
+            })
+            .count()
+    };
     types
         .iter()
         .map(|t| CheckLine {
             doc_type: t.clone(),
-            count: docs
-                .iter()
-                .filter(|d| d.type_id == t.id && d.in_archive())
-                .count(),
+            count: of_type(t, true),
+            destroyed: of_type(t, false),
         })
         .collect()
 }

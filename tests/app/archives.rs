@@ -1342,9 +1342,29 @@ async fn destruction_needs_review_approval_a_recheck_and_two_distinct_witnesses(
     let (_, page) = keeper.page(&list).await;
     assert!(page.contains("只能销毁在档的资料"), "says why");
     set_status("kept").await;
+    let present = async || -> i32 {
+        archives::table
+            .find(archive)
+            .select(archives::present_required)
+            .first(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    let present_before = present().await;
     let res = keeper.post(&format!("{list}/record"), &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(doc_status(&app, doc).await, "destroyed");
+    // A required paper destroyed as due is accounted for, not missing.
+    assert_eq!(present().await, present_before);
+    let (_, shown) = keeper.page(&format!("/archives/{archive}")).await;
+    let line = texts_of(&shown, "table.checklist tbody tr")
+        .into_iter()
+        .find(|l| l.contains("装修管理协议"))
+        .unwrap();
+    assert!(
+        line.contains("已按规定销毁") && !line.contains("缺少"),
+        "{line}"
+    );
     // Sent again: the list says it is recorded, not that it waits for approval.
     keeper.post(&format!("{list}/record"), &[]).await;
     let (_, again) = keeper.page(&list).await;
