@@ -470,6 +470,11 @@ pub async fn add_document(
     let scan_type = scan.and_then(|f| check_scan(&f.content, &mut errors));
     let valid = input.validate(&ids, config.today(), &mut errors);
     let (Some(v), Some(token)) = (valid.filter(|_| errors.is_empty()), token) else {
+        // A browser never sends a file back: a good scan refused with the form
+        // for another field must be chosen again, and the form says so.
+        if scan.is_some() && !errors.is_empty() && !errors.has("scan") {
+            errors.add("scan", "archives.error.scan_again");
+        }
         let forms = ShowForms {
             doc: input,
             events: None,

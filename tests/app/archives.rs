@@ -241,6 +241,21 @@ async fn the_checklist_shows_what_is_present_and_missing_across_the_building() {
     assert!(text_of(&again, "#e-scan").unwrap().contains("重新选择"));
     assert_eq!(value_of(&again, "#f-title").unwrap(), "入伙通知书");
     assert_eq!(value_of(&again, "#f-box").unwrap(), "1-301");
+    // So does one refused for another field: the scan is not kept silently.
+    let res = file_doc(
+        &app,
+        &keeper,
+        archive,
+        "fire_safety",
+        "消防安全责任书",
+        "2024-02-30",
+        Some(("contract.pdf", PDF.to_vec())),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    assert!(text_of(&again, "#e-received_on").is_some_and(|e| !e.is_empty()));
+    assert!(text_of(&again, "#e-scan").unwrap().contains("重新选择"));
     let (status, page) = keeper.page(&format!("/archives/{archive}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(text_of(&page, "#completeness").unwrap(), "缺少 6 项资料");
