@@ -427,7 +427,7 @@ pub async fn decide(
                         number: v.number(),
                         clause: v.clause.clone(),
                         occurred_on: v.occurred_on.to_string(),
-                        details: v.details.clone(),
+                        details: v.details_in(loc),
                         offence: offence(loc, o.offence_no),
                         penalty: penalty(loc, &o, v.charge_fen),
                         note: note.clone(),
@@ -568,7 +568,7 @@ fn export_sheet(lines: &[ViolationLine], loc: Locale, whole: bool) -> Sheet {
                 v.occurred_on.to_string().into(),
                 r.employee.clone().into(),
                 v.clause.clone().into(),
-                v.details.clone().into(),
+                v.details_in(loc).into(),
                 loc.t_in("violations.status", &v.status).into(),
                 v.offence_no
                     .map(|n| n.to_string())

@@ -36,6 +36,17 @@ impl Violation {
     pub fn schedule(&self) -> Option<&'static super::schedule::Schedule> {
         super::schedule::by_code(&self.schedule)
     }
+
+    /// What happened, in `loc`: a breach proposed from a key loan names its
+    /// doors and separates its keys with catalog terms
+    /// ([`crate::approvals::term`]); anything typed is shown as typed.
+    pub fn details_in(&self, loc: crate::i18n::Locale) -> String {
+        if self.source == "key_loan" {
+            crate::approvals::localize(&self.details, loc)
+        } else {
+            self.details.clone()
+        }
+    }
 }
 
 /// A line of the register: the breach and the names around it.

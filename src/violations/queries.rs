@@ -252,7 +252,9 @@ pub async fn person(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Person
 /// registration, 钥匙管理规定 2(1)②), and leave recorded after the fact instead
 /// of asked a day ahead (办公环境管理规定 1). Each is described by what names
 /// it in its own register: a visit's and a leave slip's number (LF-n, QJ-n), a
-/// loan's keys by their labels and doors (a room's five keys share a label).
+/// loan's keys by their labels and doors (a room's five keys share a label),
+/// the doors as catalog terms shown in the reader's language
+/// ([`super::models::Violation::details_in`]).
 /// One statement per register; returns how many were proposed.
 pub async fn propose_from_registers(
     conn: &mut AsyncPgConnection,
@@ -280,11 +282,12 @@ pub async fn propose_from_registers(
         "INSERT INTO violations (employee_id, clause, schedule, occurred_on, details, \
          source, source_id, proposed_at) \
          SELECT l.borrower_id, $1, $2, (l.due_at AT TIME ZONE $3)::date, \
-                (SELECT coalesce(string_agg(k.label || CASE WHEN k.door = '' THEN '' \
-                                          ELSE ' ' || coalesce(d.name, k.door) END, \
-                                          '、' ORDER BY k.label, k.door), '') \
+                (SELECT coalesce(string_agg(replace(k.label, '{', '{{') || CASE \
+                                            WHEN k.door = '' THEN '' \
+                                            WHEN k.door = ANY($7) THEN ' {keys.door.' || k.door || '}' \
+                                            ELSE ' ' || replace(k.door, '{', '{{') END, \
+                                          '{paper.list_separator}' ORDER BY k.label, k.door), '') \
                  FROM key_loan_lines kl JOIN keys k ON k.id = kl.key_id \
-                 LEFT JOIN unnest($7::text[], $8::text[]) AS d (code, name) ON d.code = k.door \
                  WHERE kl.loan_id = l.id), 'key_loan', l.id, $4 \
          FROM key_loans l \
          WHERE l.borrower_kind = 'staff' AND l.borrower_id IS NOT NULL \
@@ -299,7 +302,6 @@ pub async fn propose_from_registers(
     .bind::<Timestamptz, _>(since)
     .bind::<BigInt, _>(grace.num_seconds())
     .bind::<Array<Text>, _>(crate::keys::DOORS.map(|(code, _)| code).to_vec())
-    .bind::<Array<Text>, _>(crate::keys::DOORS.map(|(_, name)| name).to_vec())
     .execute(conn)
     .await?;
     let leave = diesel::sql_query(

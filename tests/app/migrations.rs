@@ -242,3 +242,59 @@ async fn open_matters_of_colleagues_deactivated_before_go_back_among_the_unassig
     })
     .await;
 }
+
+/// The details of every breach, by id.
+fn breach_details(conn: &mut SyncConn) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        details: String,
+    }
+    diesel::sql_query("SELECT details FROM violations ORDER BY id")
+        .load::<Line>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.details)
+        .collect()
+}
+
+#[tokio::test]
+async fn breaches_proposed_from_key_loans_before_name_their_doors_in_each_language() {
+    before_migration("2026-12-05-000060", |mut conn| {
+        // As proposed before: Chinese door names; a typed breach untouched.
+        diesel::sql_query(
+            "INSERT INTO violations (employee_id, clause, schedule, occurred_on, details, \
+             source, source_id, proposed_by) \
+             SELECT e.id, '钥匙管理规定 2(1)②', 'key_overdue', DATE '2026-11-02', c.details, \
+                    c.source, c.source_id, CASE WHEN c.source = 'manual' THEN e.id END \
+             FROM users e, (VALUES \
+                 (1, '1-1-3-301 信报箱、1-1-3-301 防盗铁门、{B}-配电房', 'key_loan', 7), \
+                 (2, '丢失钥匙 信报箱、单元门', 'manual', NULL::bigint)) \
+                 AS c (n, details, source, source_id) \
+             WHERE e.username = 'employee' ORDER BY c.n",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        let before = breach_details(&mut conn);
+
+        conn.run_pending_migrations(kefu::db::MIGRATIONS).unwrap();
+        let after = breach_details(&mut conn);
+        assert_eq!(after[1], before[1], "typed text is left as typed");
+        for (loc, shown) in [
+            (
+                kefu::i18n::Locale::ZhCn,
+                "1-1-3-301 信报箱、1-1-3-301 防盗铁门、{B}-配电房",
+            ),
+            (
+                kefu::i18n::Locale::En,
+                "1-1-3-301 Mailbox, 1-1-3-301 Security door, {B}-配电房",
+            ),
+        ] {
+            assert_eq!(kefu::approvals::localize(&after[0], loc), shown);
+        }
+
+        revert_through(&mut conn, "2026-12-05-000060");
+        assert_eq!(breach_details(&mut conn), before);
+    })
+    .await;
+}

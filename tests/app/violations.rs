@@ -487,11 +487,39 @@ async fn late_registers_and_keys_kept_too_long_are_proposed_once_never_fined_by_
         .load(&mut conn)
         .await
         .unwrap();
-    assert_eq!(details[0], "1-1-3-301 信报箱、1-1-3-301 防盗铁门、1-配电房");
     assert!(details[1].starts_with("LF-"), "{}", details[1]);
+    // The doors in the reader's language: on the page, its print and export.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let id: i64 = violations::table
+        .filter(violations::source.eq("key_loan"))
+        .select(violations::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let shown = async |lang: &str| {
+        let (_, page) = supervisor
+            .page(&format!("/violations/{id}?lang={lang}"))
+            .await;
+        text_of(&page, "dl.details dd.pre").unwrap()
+    };
+    let zh = shown("zh-CN").await;
+    assert!(
+        zh.ends_with(" 1-1-3-301 信报箱、1-1-3-301 防盗铁门、1-配电房"),
+        "{zh}"
+    );
+    let en = shown("en").await;
+    assert!(
+        en.ends_with("1-1-3-301 Mailbox, 1-1-3-301 Security door, 1-配电房"),
+        "{en}"
+    );
+    let (_, csv) = supervisor.page("/violations.csv").await;
+    assert!(
+        csv.contains("1-1-3-301 Mailbox, 1-1-3-301 Security door"),
+        "{csv}"
+    );
+    supervisor.page("/?lang=zh-CN").await;
 
     // The handbook shows the deciders what waits; others their own record.
-    let supervisor = app.login_as(Role::CsSupervisor).await;
     let waiting = clause_link_to(&app, &supervisor, "/violations?show=proposed")
         .await
         .unwrap();
