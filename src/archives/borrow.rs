@@ -79,9 +79,9 @@ async fn form(
 }
 
 #[derive(Deserialize)]
-pub struct PickQuery {
+pub struct BuildingQuery {
     #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
-    building: Option<i64>,
+    pub(super) building: Option<i64>,
 }
 
 /// GET /archives/request: anyone asks to consult or borrow an archive for their
@@ -91,7 +91,7 @@ pub async fn pick(
     page: UserPage,
     mut conn: DbConn,
     choices: web::Data<crate::keys::queries::BuildingChoices>,
-    q: Query<PickQuery>,
+    q: Query<BuildingQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestArchiveBorrow)?;
     let buildings = crate::keys::queries::building_choices(&mut conn, &choices).await?;

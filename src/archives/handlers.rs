@@ -181,12 +181,6 @@ pub async fn building(
 /// How many residents of one building the "open an archive" form lists.
 const CANDIDATES: i64 = 2000;
 
-#[derive(Deserialize)]
-pub struct NewQuery {
-    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
-    building: Option<i64>,
-}
-
 /// The "open an archive" form: a building's residents that may get an
 /// archive, each labelled for the select; none until a building is chosen.
 async fn new_page(
@@ -229,7 +223,7 @@ pub async fn new_form(
     page: UserPage,
     mut conn: DbConn,
     choices: web::Data<crate::keys::queries::BuildingChoices>,
-    q: Query<NewQuery>,
+    q: Query<super::borrow::BuildingQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::EditArchives)?;
     let input = ArchiveInput {
@@ -936,8 +930,9 @@ pub async fn events(
     enum Events {
         Saved,
         Unchanged,
-        /// Changed by someone else since the form was read: left as they made it.
-        Changed,
+        /// Changed by someone else since the form was read: left as they
+        /// made it, these dates.
+        Changed([Option<chrono::NaiveDate>; 3]),
     }
     let me = page.user().id;
     let meta = page.meta();
@@ -950,7 +945,7 @@ pub async fn events(
                 return Ok(Events::Unchanged);
             }
             if !input.seen.is_empty() && input.seen != super::forms::events_seen(before) {
-                return Ok(Events::Changed);
+                return Ok(Events::Changed(before));
             }
             queries::set_moved_out(conn, archive.resident_id, v.moved_out).await?;
             queries::set_events(conn, archive.id, v.lease_ended_on, v.contract_ended_on).await?;
@@ -971,13 +966,10 @@ pub async fn events(
         .await?;
     match outcome {
         Events::Unchanged => flash(&session, Tone::Ok, page.t("archives.document_unchanged")),
-        Events::Changed => {
+        Events::Changed(now) => {
             // The form comes back as typed, now against the colleague's dates:
             // saving it again replaces them, knowingly.
             let archive = queries::get(&mut conn, archive.id).await?;
-            let (_, moved_out) =
-                queries::resident_moved_out(&mut conn, archive.resident_id).await?;
-            let now = [moved_out, archive.lease_ended_on, archive.contract_ended_on];
             errors.add("events_seen", "archives.error.events_changed");
             let forms = ShowForms {
                 doc: DocInput::default(),
