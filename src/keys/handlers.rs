@@ -461,7 +461,7 @@ pub async fn create_common(
                     room_id: None,
                     floor: Some(floor),
                     door: door.clone(),
-                    label: format!("{}-{floor}层", building.code),
+                    label: super::models::common_label(&building.code, floor),
                     cabinet: cabinet.clone(),
                     hook,
                     copies: 1,

@@ -179,7 +179,7 @@ async fn seed_demo_in(conn: &mut AsyncPgConnection, config: &Config) -> anyhow::
             room_id: None,
             floor: Some(1),
             door: "消防通道门".into(),
-            label: format!("{code}-1层"),
+            label: super::models::common_label(code, 1),
             cabinet: format!("{code}号柜"),
             hook: Some(100),
             copies: 2,

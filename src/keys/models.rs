@@ -34,6 +34,12 @@ pub struct Key {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A common area's key label: building and floor, as lifts and floor plans
+/// write it in either language (`A-3F`).
+pub fn common_label(building_code: &str, floor: i32) -> String {
+    format!("{building_code}-{floor}F")
+}
+
 #[derive(Insertable, Debug)]
 #[diesel(table_name = keys)]
 pub struct NewKey {

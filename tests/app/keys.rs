@@ -462,7 +462,7 @@ async fn a_common_area_key_is_made_per_floor_and_a_bad_form_keeps_the_input() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let id = key_id(&app, "1-9层", "天台门").await;
+    let id = key_id(&app, "1-9F", "天台门").await;
     let (_, body) = clerk.page(&format!("/keys/{id}")).await;
     assert!(body.contains("公共区域门窗钥匙"));
     // Sent again: nothing new, and the key that exists is shown, saying so.
@@ -497,7 +497,7 @@ async fn a_sheet_of_more_keys_than_it_holds_says_so() {
         .await
         .batch_execute(&format!(
             "INSERT INTO keys (category, building_id, floor, door, label, custodian) \
-             SELECT 'common', {building}, 1, '窗' || g, '1-1层', 'cs' \
+             SELECT 'common', {building}, 1, '窗' || g, '1-1F', 'cs' \
              FROM generate_series(1, 5001) g"
         ))
         .await
@@ -2502,7 +2502,7 @@ async fn the_demo_loans_were_filed_in_the_past_and_the_pending_one_awaits_the_en
     let engineer = app.login_as(Role::EngineeringManager).await;
     let (_, page) = engineer.page(&format!("/approvals/{request}")).await;
     let title = text_of(&page, "h1").unwrap();
-    assert!(title.contains("员工 赵磊 · 1-1层 消防通道门"), "{title}");
+    assert!(title.contains("员工 赵磊 · 1-1F 消防通道门"), "{title}");
 }
 
 /// Copies made for a lost key replace it: the lost one no longer counts, and

@@ -298,3 +298,50 @@ async fn breaches_proposed_from_key_loans_before_name_their_doors_in_each_langua
     })
     .await;
 }
+
+/// The labels of common-area keys, by id.
+fn key_labels(conn: &mut SyncConn) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        label: String,
+    }
+    diesel::sql_query("SELECT label FROM keys WHERE category = 'common' ORDER BY id")
+        .load::<Line>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.label)
+        .collect()
+}
+
+#[tokio::test]
+async fn common_area_keys_labelled_with_a_chinese_floor_before_read_in_both_languages() {
+    before_migration("2026-12-06-000010", |mut conn| {
+        // As labelled before, beside one whose label was typed otherwise.
+        diesel::sql_query(
+            "WITH p AS (INSERT INTO projects (name, address) VALUES ('锦绣花园', '') \
+                        RETURNING id), \
+                  b AS (INSERT INTO buildings (project_id, code, name) \
+                        SELECT id, 'A', 'A 栋' FROM p RETURNING id) \
+             INSERT INTO keys (category, building_id, floor, door, label, custodian) \
+             SELECT 'common', b.id, f.floor, '天台门', f.label, 'engineering' \
+             FROM b, (VALUES (9, 'A-9层', 1), (2, '机房二层', 2)) AS f (floor, label, n) \
+             ORDER BY f.n",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        let before = key_labels(&mut conn);
+        assert_eq!(before, ["A-9层", "机房二层"]);
+
+        conn.run_pending_migrations(kefu::db::MIGRATIONS).unwrap();
+        assert_eq!(
+            key_labels(&mut conn),
+            ["A-9F", "机房二层"],
+            "typed labels stay"
+        );
+
+        revert_through(&mut conn, "2026-12-06-000010");
+        assert_eq!(key_labels(&mut conn), before);
+    })
+    .await;
+}
