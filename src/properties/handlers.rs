@@ -546,7 +546,7 @@ pub async fn import_template(page: UserPage) -> Result<HttpResponse, AppError> {
             "Content-Disposition",
             "attachment; filename=\"rooms-template.csv\"",
         ))
-        .body(import::template_csv()))
+        .body(import::template_csv(page.locale)))
 }
 
 /// GET /properties/{id}/import

@@ -35,15 +35,25 @@ const HEADERS: [(Column, &str, &str); 11] = [
     (Column::IdNumber, "证件号码", "id_number"),
 ];
 
-/// The template offered for download: the headers and two example rows.
-pub fn template_csv() -> Vec<u8> {
+/// The template offered for download, in the reader's language: the headers
+/// and two example rows (either language's headers and words read back).
+pub fn template_csv(loc: Locale) -> Vec<u8> {
     let mut out = vec![0xEF, 0xBB, 0xBF];
-    let header: Vec<&str> = HEADERS.iter().map(|(_, zh, _)| *zh).collect();
+    let (header, examples): (Vec<&str>, &str) = match loc {
+        Locale::ZhCn => (
+            HEADERS.iter().map(|(_, zh, _)| *zh).collect(),
+            "1,1,3,301,住宅,,业主,王小明,13812345678,身份证,11010519491231002X\n\
+             1,,-1,B101,设施设备房,配电房,,,,,\n",
+        ),
+        Locale::En => (
+            HEADERS.iter().map(|(_, _, en)| *en).collect(),
+            "1,1,3,301,home,,owner,Wang Xiaoming,13812345678,resident_id,11010519491231002X\n\
+             1,,-1,B101,facility,Power room,,,,,\n",
+        ),
+    };
     out.extend_from_slice(header.join(",").as_bytes());
-    out.extend_from_slice(
-        "\n1,1,3,301,住宅,,业主,王小明,13812345678,身份证,11010519491231002X\n1,,-1,B101,设施设备房,配电房,,,,,\n"
-            .as_bytes(),
-    );
+    out.push(b'\n');
+    out.extend_from_slice(examples.as_bytes());
     out
 }
 
@@ -476,8 +486,16 @@ mod tests {
     }
 
     #[test]
-    fn the_template_reads_back_clean() {
-        let cells = read_cells("t.csv", &template_csv()).unwrap();
+    fn the_template_reads_back_clean_in_either_language() {
+        let english = read_cells("t.csv", &template_csv(Locale::En)).unwrap();
+        assert_eq!(english[0][0], "building");
+        let rows = check(&english, Locale::En, today()).unwrap();
+        assert!(rows.iter().all(|r| r.errors.is_empty()));
+        assert_eq!(rows[0].row.as_ref().unwrap().kind, "home");
+        assert_eq!(rows[1].row.as_ref().unwrap().kind, "facility");
+
+        let cells = read_cells("t.csv", &template_csv(Locale::ZhCn)).unwrap();
+        assert_eq!(cells[0][0], "栋号");
         let rows = check(&cells, Locale::ZhCn, today()).unwrap();
         assert_eq!(rows.len(), 2);
         assert!(
