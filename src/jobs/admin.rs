@@ -36,8 +36,18 @@ struct RunList<'a> {
 }
 
 impl RunList<'_> {
+    /// How often a job runs: "every day", "every hour", "every 15 minutes".
     fn every(&self, minutes: &i64) -> String {
-        self.ctx.tf("jobs.every", &[("minutes", minutes)])
+        match *minutes {
+            1440 => self.ctx.t("jobs.every_day").to_owned(),
+            60 => self.ctx.t("jobs.every_hour").to_owned(),
+            m => self.ctx.tf("jobs.every", &[("minutes", &m)]),
+        }
+    }
+    /// What a job does, in the reader's language (`jobs.names.<name>`); the
+    /// name itself stays beside it for `kefu run-job`.
+    fn label(&self, job: &str) -> &'static str {
+        self.ctx.t_in("jobs.names", job)
     }
     /// The period a run is for, as its start on the site's clock; a manual run
     /// says so.

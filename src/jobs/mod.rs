@@ -264,4 +264,15 @@ mod tests {
             .with_timezone(&Utc);
         assert_eq!(period(&JOBS[0], t), "2026-11-27T08:15");
     }
+
+    #[test]
+    fn every_job_is_named_in_both_languages() {
+        use crate::i18n::Locale;
+        for job in &JOBS {
+            for loc in [Locale::ZhCn, Locale::En] {
+                let key = format!("jobs.names.{}", job.name);
+                assert!(loc.lookup(&key).is_some(), "{key} in {}", loc.code());
+            }
+        }
+    }
 }

@@ -2204,3 +2204,49 @@ async fn a_decision_the_form_cannot_take_comes_back_with_the_comment() {
         .unwrap();
     assert_eq!(kept, lines.replace("\r\n", "\n"));
 }
+
+/// The admin's list of jobs says what each job does and how often in their
+/// language, and a failed run says so in it too, its technical cause kept
+/// aside for whoever maintains the system.
+#[tokio::test]
+async fn the_list_of_jobs_reads_in_the_admins_language_failures_included() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    diesel::sql_query(
+        "INSERT INTO job_runs (job, period, finished_at, ok, result) \
+         VALUES ('visits.digest', '2026-12-01T00:00', now(), false, \
+                 'sending the digest: connection refused')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let admin = app.login_as(Role::Admin).await;
+
+    let (_, zh) = admin.page("/admin/jobs").await;
+    let jobs = text_of(&zh, "main ul").unwrap();
+    assert!(jobs.contains("来访登记汇总 visits.digest · 每天"), "{jobs}");
+    assert!(
+        jobs.contains("审批催办 approvals.remind · 每 15 分钟"),
+        "{jobs}"
+    );
+    assert!(
+        jobs.contains("钥匙逾期未还提醒 keys.overdue · 每小时"),
+        "{jobs}"
+    );
+    let run = text_of(&zh, "tbody tr").unwrap();
+    assert!(run.contains("来访登记汇总"), "{run}");
+    assert!(run.contains("运行出错，本周期内会自动重试"), "{run}");
+    assert_eq!(
+        text_of(&zh, "tbody tr details pre").as_deref(),
+        Some("sending the digest: connection refused")
+    );
+
+    let (_, en) = admin.page("/admin/jobs?lang=en").await;
+    let jobs = text_of(&en, "main ul").unwrap();
+    assert!(
+        jobs.contains("Visitor register digest visits.digest · every day"),
+        "{jobs}"
+    );
+    let run = text_of(&en, "tbody tr").unwrap();
+    assert!(run.contains("The run failed"), "{run}");
+}
