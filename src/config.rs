@@ -130,8 +130,7 @@ impl Config {
             trust_proxy: var("KEFU_TRUST_PROXY").is_some_and(|v| v == "1" || v == "true"),
             db_pool_size,
             workers,
-            mail_from: var("MAIL_FROM")
-                .unwrap_or_else(|| "客服部内网 <kefu@kefu.localhost>".into()),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| "kefu@kefu.localhost".into()),
             approval_link_hours: hours("APPROVAL_LINK_HOURS", 72)?,
             approval_remind_hours: hours("APPROVAL_REMIND_HOURS", 8)?,
             complaint_follow_up_hours: hours("COMPLAINT_FOLLOW_UP_HOURS", 24)?,

@@ -95,6 +95,11 @@ impl MailShow<'_> {
             .lookup(&format!("mail.kinds.{code}"))
             .unwrap_or(code)
     }
+    /// The last error in the reader's language: the worker's own words are
+    /// catalog terms, an SMTP server's reply stays as it said it.
+    fn last_error(&self, e: &str) -> String {
+        crate::approvals::localize(e, self.ctx.locale)
+    }
     /// The language the mail was written in, by its own name.
     fn language(&self) -> &'static str {
         match self.mail.locale.as_str() {

@@ -48,6 +48,9 @@ struct Claimed {
     to_addr: String,
     #[diesel(sql_type = Text)]
     to_name: String,
+    /// The language the mail was written in.
+    #[diesel(sql_type = Text)]
+    locale: String,
     #[diesel(sql_type = Text)]
     subject: String,
     #[diesel(sql_type = Text)]
@@ -82,7 +85,8 @@ WHERE m.id IN (
     ORDER BY next_attempt_at, id
     LIMIT $2
     FOR UPDATE SKIP LOCKED)
-RETURNING m.id, m.to_addr, m.to_name, m.subject, m.body_text, m.body_html, m.locked_until
+RETURNING m.id, m.to_addr, m.to_name, m.locale, m.subject, m.body_text, m.body_html,
+          m.locked_until
 "#;
 
 /// Renews one claimed row's lease just before it is sent, if still this
@@ -124,7 +128,8 @@ fn credentials_of(u: &url::Url) -> anyhow::Result<Option<(String, String)>> {
     )))
 }
 
-/// The sender, `MAIL_FROM`.
+/// The sender, `MAIL_FROM`. Without a display name of its own, each mail
+/// names the site in the language it was written in ([`Worker::sender`]).
 fn from_address(config: &Config) -> anyhow::Result<Mailbox> {
     config
         .mail_from
@@ -222,7 +227,7 @@ impl Worker {
                          last_error = $2 WHERE id = $1 AND locked_until = $3",
                     )
                     .bind::<BigInt, _>(mail.id)
-                    .bind::<Text, _>("given up: no attempt to send it ever ended")
+                    .bind::<Text, _>(crate::approvals::term("mail.error.never_ended"))
                     .bind::<Timestamptz, _>(token),
                 )
                 .execute(&mut conn)
@@ -300,27 +305,40 @@ impl Worker {
         Duration::from_secs_f64(base * rand::thread_rng().gen_range(0.5..1.5))
     }
 
+    /// `MAIL_FROM` as configured, or, when it gives no name, with the site's
+    /// name in `locale`: an English reader's mail comes from "Customer Service
+    /// Intranet", a Chinese reader's from 客服部内网.
+    fn sender(&self, locale: &str) -> Mailbox {
+        match &self.from.name {
+            Some(_) => self.from.clone(),
+            None => {
+                let loc = crate::i18n::Locale::parse(locale).unwrap_or_default();
+                Mailbox::new(Some(loc.t("app.name").to_owned()), self.from.email.clone())
+            }
+        }
+    }
+
     async fn send(&self, mail: &Claimed) -> Result<(), Failure> {
         let to: Mailbox = match mail.to_addr.parse::<lettre::Address>() {
             Ok(addr) => Mailbox::new(Some(mail.to_name.clone()), addr),
-            Err(e) => return Err(Failure::Dead(format!("bad address: {e}"))),
+            Err(e) => return Err(Failure::Dead(worker_said("bad_address", &e))),
         };
         let message = Message::builder()
             .message_id(Some(self.message_id(mail.id)))
-            .from(self.from.clone())
+            .from(self.sender(&mail.locale))
             .to(to)
             .subject(super::one_line(&mail.subject))
             .multipart(MultiPart::alternative_plain_html(
                 mail.body_text.clone(),
                 mail.body_html.clone(),
             ))
-            .map_err(|e| Failure::Dead(format!("building the message: {e}")))?;
+            .map_err(|e| Failure::Dead(worker_said("building", &e)))?;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
             Err(e) if refused_for_good(e.is_permanent(), &e.to_string()) => {
-                Err(Failure::Dead(e.to_string()))
+                Err(Failure::Dead(crate::approvals::typed(&e.to_string())))
             }
-            Err(e) => Err(Failure::Retry(e.to_string())),
+            Err(e) => Err(Failure::Retry(crate::approvals::typed(&e.to_string()))),
         }
     }
 
@@ -366,6 +384,16 @@ fn refused_for_good(permanent: bool, text: &str) -> bool {
                     .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         });
     permanent && enhanced.is_some_and(|e| RECIPIENT.contains(&e))
+}
+
+/// Why the worker gave a mail up, stored as a catalog term (`mail.error.*`,
+/// shown in each reader's language) followed by the library's own words.
+fn worker_said(what: &str, detail: &dyn std::fmt::Display) -> String {
+    format!(
+        "{}{}",
+        crate::approvals::term(&format!("mail.error.{what}")),
+        crate::approvals::typed(&detail.to_string())
+    )
 }
 
 #[cfg(test)]

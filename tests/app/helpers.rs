@@ -183,7 +183,7 @@ impl TestApp {
             trust_proxy: false,
             db_pool_size: 4,
             workers: 1,
-            mail_from: "客服部内网 <kefu@kefu.localhost>".into(),
+            mail_from: "kefu@kefu.localhost".into(),
             approval_link_hours: 72,
             approval_remind_hours: 8,
             complaint_follow_up_hours: 24,

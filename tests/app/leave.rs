@@ -1637,6 +1637,7 @@ async fn approved_leave_not_begun_is_cancelled_by_its_requester_with_the_reason(
         body.contains("事情已经办完") && body.contains(&format!("/leave/{id}")),
         "{body}"
     );
+    assert!(body.contains("员工：员工 赵磊"), "a Chinese colon: {body}");
     assert!(body.contains(&day(1)), "the dates: {body}");
     // The days are free again.
     file_leave(&employee).await;

@@ -265,14 +265,21 @@ async fn a_mail_no_attempt_of_which_ever_ended_is_given_up() {
     let got = smtp.messages();
     assert_eq!(got.len(), 1, "the second has one attempt left");
     assert_eq!(got[0].subject, "测试邮件 1");
-    let (status, error): (String, Option<String>) = mail_outbox::table
+    let (id, status): (i64, String) = mail_outbox::table
         .filter(mail_outbox::idempotency_key.eq("test:0"))
-        .select((mail_outbox::status, mail_outbox::last_error))
+        .select((mail_outbox::id, mail_outbox::status))
         .first(&mut conn)
         .await
         .unwrap();
     assert_eq!(status, "dead");
-    assert!(error.unwrap().contains("given up"));
+    // The admin reads why in their language.
+    let admin = app.login_as(Role::Admin).await;
+    let (_, zh) = admin.page(&format!("/admin/mail/{id}")).await;
+    let why = text_of(&zh, "#last-error").unwrap();
+    assert!(why.contains("没有一次发送尝试正常结束"), "{why}");
+    let (_, en) = admin.page(&format!("/admin/mail/{id}?lang=en")).await;
+    let why = text_of(&en, "#last-error").unwrap();
+    assert!(why.contains("no attempt to send it ever ended"), "{why}");
 }
 
 #[tokio::test]
@@ -294,6 +301,11 @@ async fn a_permanent_refusal_is_dead_and_an_admin_can_retry_it() {
         .unwrap();
     assert!(error.unwrap().contains("550"));
     let admin = app.login_as(Role::Admin).await;
+    // The server's reply as it gave it, after what to do in the admin's language.
+    let (_, page) = admin.page(&format!("/admin/mail/{id}")).await;
+    let why = text_of(&page, "#last-error").unwrap();
+    assert!(why.starts_with("邮件已停止发送"), "{why}");
+    assert!(why.contains("550"), "{why}");
     let res = admin.post(&format!("/admin/mail/{id}/retry"), &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(count(&app, "pending").await, 1);
@@ -442,4 +454,55 @@ async fn a_refusal_of_the_servers_set_up_is_retried_not_given_up() {
     worker(&app).drain().await.unwrap();
     assert_eq!(count(&app, "dead").await, 0);
     assert_eq!(count(&app, "pending").await, 1);
+}
+
+/// Without a sender's name configured, each mail comes from the site's name
+/// in the language it is written in; a configured name is kept.
+#[tokio::test]
+async fn a_mail_comes_from_the_sites_name_in_its_readers_language() {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let mut conn = app.db().await;
+    for (email, locale) in [
+        ("zh@example.com", Locale::ZhCn),
+        ("en@example.com", Locale::En),
+    ] {
+        let rcpt = Recipient {
+            email: email.into(),
+            name: "王芳".into(),
+            locale,
+        };
+        let mail = Rendered {
+            subject: "测试".into(),
+            text: "x".into(),
+            html: "<p>x</p>".into(),
+        };
+        kefu::mail::enqueue(&mut conn, email, "test", &rcpt, &mail)
+            .await
+            .unwrap();
+    }
+
+    worker(&app).drain().await.unwrap();
+
+    let from = |to: &str| smtp.to(to)[0].from.clone();
+    assert_eq!(from("zh@example.com"), "客服部内网 <kefu@kefu.localhost>");
+    assert_eq!(
+        from("en@example.com"),
+        "Customer Service Intranet <kefu@kefu.localhost>"
+    );
+
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(url);
+        c.mail_from = "锦绣物业客服 <kefu@kefu.localhost>".into();
+    })
+    .await;
+    queue(&app, 1, "staff@example.com").await;
+    worker(&app).drain().await.unwrap();
+    assert_eq!(
+        smtp.to("staff@example.com")[0].from,
+        "锦绣物业客服 <kefu@kefu.localhost>"
+    );
 }

@@ -10,6 +10,8 @@ pub struct Received {
     pub message_id: String,
     pub rcpt_tos: Vec<String>,
     pub to: String,
+    /// The From header, its display name decoded.
+    pub from: String,
     pub headers: Vec<String>,
     pub subject: String,
     pub text: String,

@@ -484,6 +484,11 @@ async fn supervisors_get_one_daily_digest_of_late_registers_and_visits_left_wait
     let waiting: Vec<_> = mails.iter().filter(|m| m.text.contains("刘先生")).collect();
     assert_eq!(waiting.len(), 1, "the SMTP server need not keep the order");
     assert!(!waiting[0].text.contains("王女士"));
+    assert!(
+        waiting[0].text.contains("已超过 2 天没有跟进记录："),
+        "{}",
+        waiting[0].text
+    );
 }
 
 #[tokio::test]
