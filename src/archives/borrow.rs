@@ -136,7 +136,12 @@ pub async fn new_form(
 pub(super) fn subject(archive: &Archive, v: &super::forms::ValidBorrow, borrower: &str) -> String {
     let mut who = approvals::typed(borrower);
     if v.grounds == "outsider" {
-        who = format!("{} ({who})", approvals::typed(&v.visitor_name));
+        who = format!(
+            "{}{}{who}{}",
+            approvals::typed(&v.visitor_name),
+            approvals::term("paper.open_paren"),
+            approvals::term("paper.close_paren")
+        );
     }
     format!(
         "{} {} · {} · {who}",

@@ -202,7 +202,7 @@ async fn new_page(
         .map(|(id, kind, name, b, floor, unit, number)| {
             let kind = page.t_in("archives.kind", &kind);
             let label = super::models::label(&b, &unit, floor, &number);
-            (id, format!("{label} · {name} ({kind})"))
+            (id, format!("{label} · {name}{}", page.locale.note(kind)))
         })
         .collect();
     let body = NewArchivePage {

@@ -33,7 +33,8 @@ impl DocType {
     }
 
     /// A paper of this type as a reader names it: its title and, in brackets,
-    /// the type in the reader's language ("2号楼购房合同 (Purchase contract)");
+    /// the type in the reader's language ("2号楼购房合同 (Purchase contract)",
+    /// "2号楼购房合同（购房合同）");
     /// a title that only repeats the type's name, in either language, is that
     /// name in the reader's language.
     pub fn with_title(&self, title: &str, loc: Locale) -> String {
@@ -41,7 +42,7 @@ impl DocType {
         if title == self.name_zh || title == self.name_en {
             self.name(loc).to_owned()
         } else {
-            format!("{title} ({})", self.name(loc))
+            format!("{title}{}", loc.note(self.name(loc)))
         }
     }
 }
@@ -395,7 +396,7 @@ mod tests {
         );
         assert_eq!(
             t.with_title("2号楼购房合同", Locale::ZhCn),
-            "2号楼购房合同 (购房合同)"
+            "2号楼购房合同（购房合同）"
         );
         assert_eq!(t.with_title("购房合同", Locale::En), "Purchase contract");
         assert_eq!(t.with_title(" 购房合同 ", Locale::ZhCn), "购房合同");

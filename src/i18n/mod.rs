@@ -188,6 +188,16 @@ impl Locale {
         self.lookup(&format!("{key}_one"))
     }
 
+    /// `note` in brackets, to follow a text: "（保密）" in Chinese, " (confidential)"
+    /// in English.
+    pub fn note(self, note: impl std::fmt::Display) -> String {
+        format!(
+            "{}{note}{}",
+            self.t("paper.open_paren"),
+            self.t("paper.close_paren")
+        )
+    }
+
     /// The other language, for the switch in the top bar.
     pub fn other(self) -> Locale {
         match self {
@@ -258,6 +268,12 @@ pub fn keys(locale: Locale) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_note_in_brackets_follows_each_languages_typography() {
+        assert_eq!(Locale::ZhCn.note("保密"), "（保密）");
+        assert_eq!(Locale::En.note("confidential"), " (confidential)");
+    }
 
     #[test]
     fn a_code_is_looked_up_under_its_prefix() {

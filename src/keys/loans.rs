@@ -155,20 +155,21 @@ fn fmt(t: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
 }
 
 /// The borrower as the register writes it: name, and company for outside workers.
-fn borrower(l: &Loan) -> String {
+fn borrower(l: &Loan, loc: Locale) -> String {
     if l.borrower_company.is_empty() {
         l.borrower_name.clone()
     } else {
-        format!("{} ({})", l.borrower_name, l.borrower_company)
+        format!("{}{}", l.borrower_name, loc.note(&l.borrower_company))
     }
 }
 
 /// The purpose with its work order, as the register writes it.
-fn purpose(l: &Loan) -> String {
+fn purpose(l: &Loan, loc: Locale) -> String {
     if l.work_order.is_empty() {
         l.purpose.clone()
     } else {
-        format!("{} [{}]", l.purpose, l.work_order)
+        let no = loc.tf("keys.work_order_no", &[("no", &l.work_order)]);
+        format!("{}{}", l.purpose, loc.note(no))
     }
 }
 
@@ -216,8 +217,8 @@ pub async fn register_export(
                 fmt(Some(l.created_at), tz).into(),
                 txt.keys(&r.keys).into(),
                 txt.category(&l.category).into(),
-                borrower(l).into(),
-                purpose(l).into(),
+                borrower(l, loc).into(),
+                purpose(l, loc).into(),
                 fmt(l.handed_out_at, tz).into(),
                 r.handed_out_by.clone().into(),
                 fmt(Some(l.due_at), tz).into(),
@@ -554,7 +555,7 @@ pub async fn detail_lines(
             loc.t("keys.category_col").to_owned(),
             txt.category(&l.category).to_owned(),
         ),
-        (loc.t("keys.borrower").to_owned(), borrower(&l)),
+        (loc.t("keys.borrower").to_owned(), borrower(&l, loc)),
     ];
     if !l.borrower_id_number.is_empty() {
         lines.push((

@@ -93,6 +93,10 @@ macro_rules! mail_templates {
                 pub fn t1(&self, key: &str, name: &str, value: impl ::std::fmt::Display) -> String {
                     self.loc.tf(key, &[(name, &value)])
                 }
+                #[allow(dead_code)]
+                pub fn note(&self, note: impl ::std::fmt::Display) -> String {
+                    self.loc.note(note)
+                }
                 pub fn render(&self) -> Result<$crate::mail::Rendered, ::askama::Error> {
                     $crate::mail::render(&Subject { m: self }, &Text { m: self }, &Html { m: self })
                 }

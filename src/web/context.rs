@@ -167,6 +167,21 @@ impl PageCtx {
         self.locale.tf(key, &[(n1, &v1), (n2, &v2)])
     }
 
+    /// A note in brackets after a text (see [`Locale::note`]).
+    pub fn note(&self, note: impl std::fmt::Display) -> String {
+        self.locale.note(note)
+    }
+
+    /// A count in brackets after a heading: "（3）", or "（50+）" when there
+    /// were more than the `n` shown.
+    pub fn count_note(&self, n: usize, more: &bool) -> String {
+        if *more {
+            self.locale.note(format_args!("{n}+"))
+        } else {
+            self.locale.note(n)
+        }
+    }
+
     pub fn html_lang(&self) -> &'static str {
         self.locale.code()
     }

@@ -4046,7 +4046,7 @@ async fn consulting_not_for_work_or_by_an_outsider_waits_for_the_manager() {
     let (_, asked_page) = manager.page(&format!("/approvals/{request}")).await;
     assert!(text_of(&asked_page, "h1")
         .unwrap()
-        .contains("王小明 (客服专员 陈静)"));
+        .contains("王小明（客服专员 陈静）"));
     assert!(asked_page.contains("非公司员工查阅"));
     crate::keys::approve(&app, Role::CenterManager, "archive_borrow", id).await;
     let (_, page) = keeper.page(&visit).await;

@@ -156,7 +156,7 @@ async fn the_morning_sheet_lists_late_registers_since_the_last_meeting_day() {
     assert!(late.len() == 1 && late[0].contains("王女士"), "{late:?}");
     assert_eq!(
         text_of(&sheet, "#sheet-late-visits h2").as_deref(),
-        Some("上次晨会以来迟登记的来访 (1)")
+        Some("上次晨会以来迟登记的来访（1）")
     );
 }
 
