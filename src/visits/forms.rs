@@ -183,6 +183,33 @@ mod tests {
     }
 
     #[test]
+    fn a_reception_past_midnight_ends_the_next_day_and_a_backwards_one_is_refused() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let late = VisitInput {
+            start: "23:40".into(),
+            end: "00:15".into(),
+            ..input()
+        };
+        let mut errors = FieldErrors::new(Default::default());
+        let v = late
+            .validate(&mut errors, at("2026-11-30T02:00:00Z"), tz)
+            .unwrap();
+        assert_eq!(v.started_at, at("2026-11-29T15:40:00Z"));
+        assert_eq!(v.ended_at, at("2026-11-29T16:15:00Z"));
+
+        let backwards = VisitInput {
+            start: "09:00".into(),
+            end: "08:00".into(),
+            ..input()
+        };
+        let mut errors = FieldErrors::new(Default::default());
+        assert!(backwards
+            .validate(&mut errors, at("2026-11-30T02:00:00Z"), tz)
+            .is_none());
+        assert!(errors.has("end"));
+    }
+
+    #[test]
     fn a_blank_form_holds_the_local_day_and_no_guessed_times() {
         let tz = chrono_tz::Asia::Shanghai;
         // 23:30 in UTC is already the next morning in Shanghai.

@@ -119,9 +119,16 @@ pub fn time(s: &str) -> Option<chrono::NaiveTime> {
     chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
 }
 
-/// A span of one day on the site's clock, from the fields `day`, `start` and
-/// `end`: the instants it starts and ends at, or the messages
+/// Longest span [`day_span`] reads across midnight: a reception or a meeting
+/// runs for hours, never half a day.
+pub const OVERNIGHT_MAX_HOURS: i64 = 12;
+
+/// A span on the site's clock that starts on `day`, from the fields `day`,
+/// `start` and `end`: the instants it starts and ends at, or the messages
 /// `<section>.error.day`, `.time` and `.order` on the fields that are wrong.
+/// An end earlier than the start is on the next day when that makes the span
+/// shorter than [`OVERNIGHT_MAX_HOURS`] (a reception from 23:40 to 00:15);
+/// otherwise it is a mistake (09:00 to 08:00).
 pub fn day_span(
     errors: &mut FieldErrors,
     section: &str,
@@ -143,16 +150,20 @@ pub fn day_span(
     let (day, start, end) = (day?, start?, end?);
     // The first instant the wall-clock time names (a time skipped by a clock
     // change names none).
-    let at = |t| {
+    let at = |day: chrono::NaiveDate, t| {
         tz.from_local_datetime(&day.and_time(t))
             .earliest()
             .map(|d| d.with_timezone(&chrono::Utc))
     };
-    match (at(start), at(end)) {
-        (Some(s), Some(e)) if e < s => {
-            errors.add("end", &format!("{section}.error.order"));
-            None
-        }
+    let next_day = day.succ_opt().and_then(|d| at(d, end));
+    match (at(day, start), at(day, end)) {
+        (Some(s), Some(e)) if e < s => match next_day {
+            Some(e) if e - s < chrono::Duration::hours(OVERNIGHT_MAX_HOURS) => Some((s, e)),
+            _ => {
+                errors.add("end", &format!("{section}.error.order"));
+                None
+            }
+        },
         (Some(s), Some(e)) => Some((s, e)),
         _ => {
             errors.add("start", &format!("{section}.error.time"));

@@ -19,16 +19,11 @@ use crate::smtp::SmtpServer;
 pub fn visit(name: &str, ended_ago: i64) -> Vec<(&'static str, String)> {
     let tz = chrono_tz::Asia::Shanghai;
     let end = (Utc::now() - Duration::minutes(ended_ago)).with_timezone(&tz);
+    // Begun on the day given (just after midnight, the day before).
     let start = end - Duration::minutes(20);
-    // The form holds one day: just after midnight the reception began at 00:00.
-    let start = if start.date_naive() == end.date_naive() {
-        start.format("%H:%M").to_string()
-    } else {
-        "00:00".into()
-    };
     vec![
-        ("day", end.date_naive().to_string()),
-        ("start", start),
+        ("day", start.date_naive().to_string()),
+        ("start", start.format("%H:%M").to_string()),
         ("end", end.format("%H:%M").to_string()),
         ("visitor_name", name.into()),
         ("visitor_phone", "13812345678".into()),
@@ -538,4 +533,39 @@ async fn a_visit_waiting_since_an_earlier_month_is_listed_where_the_counts_lead(
         .unwrap()
         .contains("visits.csv"));
     assert!(res.text().await.unwrap().contains("刘先生"));
+}
+
+/// A reception that began before midnight and ended after it is registered on
+/// the day it began, ending the next day.
+#[tokio::test]
+async fn a_reception_across_midnight_is_registered_on_the_day_it_began() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let day = crate::approvals::today() - Duration::days(2);
+    let mut fields = visit("夜班刘先生", 60);
+    for (name, value) in fields.iter_mut() {
+        match *name {
+            "day" => *value = day.to_string(),
+            "start" => *value = "23:40".into(),
+            "end" => *value = "00:15".into(),
+            _ => {}
+        }
+    }
+
+    let res = register(&specialist, &fields).await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (started, ended): (chrono::DateTime<Utc>, chrono::DateTime<Utc>) = visits::table
+        .select((visits::started_at, visits::ended_at))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(ended - started, Duration::minutes(35));
+    let local = started.with_timezone(&chrono_tz::Asia::Shanghai);
+    assert_eq!(local.date_naive(), day);
+    let (_, page) = specialist.page(&location(&res)).await;
+    assert!(
+        page.contains("夜班刘先生") && page.contains("23:40"),
+        "{page}"
+    );
 }
