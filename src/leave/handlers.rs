@@ -1148,10 +1148,11 @@ pub async fn approved(
     q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
     let show = q.show(&super::SHOWS);
-    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q, show).await?;
+    let (first, last, rows) = approved_month(&page, &mut conn, &config, &q, show).await?;
     let body = Approved {
         ctx: page.ctx(),
         month: first.format("%Y-%m").to_string(),
+        bounds: (first, last),
         show,
         rows,
     }
@@ -1167,10 +1168,11 @@ pub async fn approved_print(
     q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
     let show = q.show(&super::SHOWS);
-    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q, show).await?;
+    let (first, last, rows) = approved_month(&page, &mut conn, &config, &q, show).await?;
     let body = ApprovedPrint {
         ctx: page.ctx(),
         month: first.format("%Y-%m").to_string(),
+        bounds: (first, last),
         show,
         rows,
     }
@@ -1179,12 +1181,19 @@ pub async fn approved_print(
 }
 
 /// The export's header and rows, in the user's language.
-fn export_table(rows: &[LeaveWithName], loc: Locale, month: &str, show: &str) -> Sheet {
+fn export_table(
+    rows: &[LeaveWithName],
+    loc: Locale,
+    (first, last): (NaiveDate, NaiveDate),
+    show: &str,
+) -> Sheet {
+    let month = first.format("%Y-%m");
     let headers = [
         loc.t("leave.employee"),
         loc.t("leave.leave_type"),
         loc.t("leave.start"),
         loc.t("leave.end"),
+        loc.t("leave.days_in_month"),
         loc.t("leave.days"),
         loc.t("leave.reason"),
         loc.t("leave.after_the_fact"),
@@ -1201,6 +1210,7 @@ fn export_table(rows: &[LeaveWithName], loc: Locale, month: &str, show: &str) ->
                 views::type_label(loc, &l.leave_type).into(),
                 views::start_text(l, loc).into(),
                 views::end_text(l, loc).into(),
+                super::days_text(l.half_days_in(first, last)).into(),
                 super::days_text(l.half_days).into(),
                 l.reason.clone().into(),
                 if l.after_the_fact {
@@ -1231,8 +1241,8 @@ pub async fn approved_export(
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     let show = q.show(&super::SHOWS);
-    let (first, _, rows) = approved_month(&page, &mut conn, &config, &q, show).await?;
+    let (first, last, rows) = approved_month(&page, &mut conn, &config, &q, show).await?;
     let month = first.format("%Y-%m").to_string();
-    let sheet = export_table(&rows, page.locale, &month, show);
+    let sheet = export_table(&rows, page.locale, (first, last), show);
     export::respond(&sheet, format, &format!("leave-{month}-{show}"))
 }

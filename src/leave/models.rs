@@ -39,6 +39,27 @@ impl Leave {
         }
     }
 
+    /// Its half days from `first` to `last` (a month of the register): a leave
+    /// from 28 November to 3 December is 3 days of November's and 3 of
+    /// December's, counted as the slip counts them (calendar days, its halves).
+    pub fn half_days_in(&self, first: NaiveDate, last: NaiveDate) -> i32 {
+        let (start, start_pm) = if self.start_date < first {
+            (first, false)
+        } else {
+            (self.start_date, self.start_pm)
+        };
+        let (end, end_am) = if self.end_date > last {
+            (last, false)
+        } else {
+            (self.end_date, self.end_am)
+        };
+        if end < start {
+            return 0;
+        }
+        let days = (end - start).num_days() as i32 + 1;
+        (days * 2 - i32::from(start_pm) - i32::from(end_am)).max(0)
+    }
+
     /// Whether the leave covers `day`'s afternoon (`afternoon`) or morning: a
     /// leave starting in the afternoon leaves its first morning at work, one
     /// ending at noon its last afternoon.

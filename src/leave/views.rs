@@ -264,6 +264,8 @@ impl Calendar<'_> {
 pub struct Approved<'a> {
     pub ctx: &'a PageCtx,
     pub month: String,
+    /// The month's first and last day.
+    pub bounds: (NaiveDate, NaiveDate),
     /// One of [`super::SHOWS`].
     pub show: &'static str,
     pub rows: Vec<LeaveWithName>,
@@ -290,6 +292,8 @@ pub fn list_title(loc: Locale, show: &str) -> &'static str {
 pub struct ApprovedPrint<'a> {
     pub ctx: &'a PageCtx,
     pub month: String,
+    /// The month's first and last day.
+    pub bounds: (NaiveDate, NaiveDate),
     pub show: &'static str,
     pub rows: Vec<LeaveWithName>,
 }
@@ -297,11 +301,16 @@ pub struct ApprovedPrint<'a> {
 /// How the approved list, on screen and on paper, writes a leave.
 pub trait ApprovedText {
     fn loc(&self) -> Locale;
+    /// The month's first and last day.
+    fn bounds(&self) -> (NaiveDate, NaiveDate);
+    /// The leave's days in the month, and, for one that runs into another
+    /// month, its whole length beside them: "3（共 6 天）".
+    fn month_days(&self, l: &Leave) -> String {
+        let (first, last) = self.bounds();
+        month_days_text(l, first, last, self.loc())
+    }
     fn type_label(&self, code: &str) -> &'static str {
         type_label(self.loc(), code)
-    }
-    fn days(&self, h: &i32) -> String {
-        super::days_text(*h)
     }
     /// The first day and its half, in the reader's language.
     fn start(&self, l: &Leave) -> String {
@@ -326,10 +335,30 @@ impl ApprovedText for Approved<'_> {
     fn loc(&self) -> Locale {
         self.ctx.locale
     }
+    fn bounds(&self) -> (NaiveDate, NaiveDate) {
+        self.bounds
+    }
 }
 
 impl ApprovedText for ApprovedPrint<'_> {
     fn loc(&self) -> Locale {
         self.ctx.locale
     }
+    fn bounds(&self) -> (NaiveDate, NaiveDate) {
+        self.bounds
+    }
+}
+
+/// See [`ApprovedText::month_days`].
+pub fn month_days_text(l: &Leave, first: NaiveDate, last: NaiveDate, loc: Locale) -> String {
+    let within = l.half_days_in(first, last);
+    let text = super::days_text(within);
+    if within == l.half_days {
+        return text;
+    }
+    let all = loc.tf(
+        "leave.days_in_all",
+        &[("days", &super::days_text(l.half_days))],
+    );
+    format!("{text}{}", loc.note(all))
 }

@@ -1642,3 +1642,58 @@ async fn approved_leave_not_begun_is_cancelled_by_its_requester_with_the_reason(
     // The days are free again.
     file_leave(&employee).await;
 }
+
+/// Leave that runs into the next month counts, in each month's register, the
+/// days that fall in that month, its whole length beside them.
+#[tokio::test]
+async fn the_register_of_a_month_counts_the_days_of_leave_in_that_month() {
+    use chrono::{Datelike, Duration, NaiveDate};
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    // The two last days of a month ahead, and the next month's first morning.
+    let ahead = crate::approvals::today() + Duration::days(40);
+    let first = NaiveDate::from_ymd_opt(ahead.year(), ahead.month(), 1).unwrap();
+    let (start, end) = (first - Duration::days(2), first);
+    let res = file_span(
+        &employee,
+        (&start.to_string(), "am"),
+        (&end.to_string(), "am"),
+        "回老家",
+    )
+    .await;
+    let id = leave_id(&res);
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    approve_from_its_page(&supervisor, id).await;
+
+    let days_in = async |month: NaiveDate| {
+        let month = month.format("%Y-%m");
+        let (_, list) = supervisor
+            .page(&format!("/leave/approved?month={month}"))
+            .await;
+        let (_, paper) = supervisor
+            .page(&format!("/leave/approved/print?month={month}"))
+            .await;
+        let csv = supervisor
+            .get(&format!("/leave/approved.csv?month={month}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        (
+            text_of(&list, "#leave-month tbody td:nth-child(5)").unwrap(),
+            paper,
+            csv,
+        )
+    };
+    let (before, paper, csv) = days_in(start).await;
+    assert_eq!(before, "2（共 2.5 天）");
+    assert!(paper.contains("2（共 2.5 天）"), "{paper}");
+    assert!(csv.contains("\"本月天数\",\"天数\""), "{csv}");
+    assert!(csv.contains("\"2\",\"2.5\""), "{csv}");
+    let (after, _, csv) = days_in(end).await;
+    assert_eq!(after, "0.5（共 2.5 天）");
+    assert!(csv.contains("\"0.5\",\"2.5\""), "{csv}");
+    supervisor.page("/?lang=en").await;
+    let (english, _, _) = days_in(start).await;
+    assert_eq!(english, "2 (2.5 in all)");
+}
