@@ -58,11 +58,13 @@ pub fn render(
 }
 
 /// Gives a mail's data struct (which holds the recipient's language as `loc`)
-/// what its templates and its sender need: `t()` for the catalog, and
-/// `render()` from its three templates under `templates/mail/<message>/`:
-/// the subject, the plain text and the HTML, each seeing the struct as `m`.
+/// what its templates and its sender need: `t()` and `t1()` for the catalog,
+/// `note()` for a note in brackets, and `render()` from its three templates
+/// under `templates/mail/<message>/`: the subject, the plain text and the
+/// HTML, each seeing the struct as `m`. For example (not a doctest: the
+/// templates live in the crate):
 ///
-/// ```ignore
+/// ```text
 /// mail_templates!(Confirmed, "mail/violation_confirmed/subject.txt",
 ///     "mail/violation_confirmed/body.txt", "mail/violation_confirmed/body.html");
 /// ```
