@@ -35,9 +35,13 @@ pub struct Key {
 }
 
 /// A common area's key label: building and floor, as lifts and floor plans
-/// write it in either language (`A-3F`).
+/// write it in either language (`A-3F`, a basement `A-B1`).
 pub fn common_label(building_code: &str, floor: i32) -> String {
-    format!("{building_code}-{floor}F")
+    if floor < 0 {
+        format!("{building_code}-B{}", -floor)
+    } else {
+        format!("{building_code}-{floor}F")
+    }
 }
 
 #[derive(Insertable, Debug)]
@@ -295,4 +299,15 @@ pub struct Count {
     pub expected: i32,
     pub missing: i32,
     pub note: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_common_keys_label_reads_as_a_lift_writes_its_floor() {
+        assert_eq!(common_label("A", 3), "A-3F");
+        assert_eq!(common_label("A", -1), "A-B1");
+    }
 }

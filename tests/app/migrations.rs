@@ -325,18 +325,19 @@ async fn common_area_keys_labelled_with_a_chinese_floor_before_read_in_both_lang
                         SELECT id, 'A', 'A 栋' FROM p RETURNING id) \
              INSERT INTO keys (category, building_id, floor, door, label, custodian) \
              SELECT 'common', b.id, f.floor, '天台门', f.label, 'engineering' \
-             FROM b, (VALUES (9, 'A-9层', 1), (2, '机房二层', 2)) AS f (floor, label, n) \
+             FROM b, (VALUES (9, 'A-9层', 1), (-1, 'A--1层', 2), (2, '机房二层', 3)) \
+                  AS f (floor, label, n) \
              ORDER BY f.n",
         )
         .execute(&mut conn)
         .unwrap();
         let before = key_labels(&mut conn);
-        assert_eq!(before, ["A-9层", "机房二层"]);
+        assert_eq!(before, ["A-9层", "A--1层", "机房二层"]);
 
         conn.run_pending_migrations(kefu::db::MIGRATIONS).unwrap();
         assert_eq!(
             key_labels(&mut conn),
-            ["A-9F", "机房二层"],
+            ["A-9F", "A-B1", "机房二层"],
             "typed labels stay"
         );
 
