@@ -46,8 +46,11 @@ impl RunList<'_> {
     }
     /// What a job does, in the reader's language (`jobs.names.<name>`); the
     /// name itself stays beside it for `kefu run-job`.
-    fn label(&self, job: &str) -> &'static str {
-        self.ctx.t_in("jobs.names", job)
+    fn label<'j>(&self, job: &'j str) -> &'j str {
+        self.ctx
+            .locale
+            .lookup(&format!("jobs.names.{job}"))
+            .unwrap_or(job)
     }
     /// The period a run is for, as its start on the site's clock; a manual run
     /// says so.
@@ -61,6 +64,21 @@ impl RunList<'_> {
         chrono::NaiveDateTime::parse_from_str(&r.period, "%Y-%m-%dT%H:%M")
             .map(|t| self.ctx.datetime(&t.and_utc()))
             .unwrap_or_else(|_| r.period.clone())
+    }
+    /// What a failed run's reader may expect: tried again while its period
+    /// lasts (a failed run is taken again after a while, see
+    /// [`super::run_for_period`]), not once the period is over or when it was
+    /// run by hand.
+    fn failed_note(&self, r: &Run) -> &'static str {
+        if r.period.starts_with("manual ") {
+            return self.ctx.t("jobs.failed_manual");
+        }
+        let current = super::find(&r.job).is_some_and(|j| super::period(j, Utc::now()) == r.period);
+        self.ctx.t(if current {
+            "jobs.failed_retry"
+        } else {
+            "jobs.failed_past"
+        })
     }
     fn result(&self, r: &Run) -> String {
         super::result_in(&r.result, self.ctx.locale)

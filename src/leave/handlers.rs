@@ -1193,11 +1193,12 @@ fn export_table(
         loc.t("leave.leave_type"),
         loc.t("leave.start"),
         loc.t("leave.end"),
-        loc.t("leave.days_in_month"),
         loc.t("leave.days"),
         loc.t("leave.reason"),
         loc.t("leave.after_the_fact"),
         loc.t("leave.status"),
+        // Last, so the columns before keep their places in older sheets.
+        loc.t("leave.days_in_month"),
     ]
     .map(str::to_owned)
     .to_vec();
@@ -1210,7 +1211,6 @@ fn export_table(
                 views::type_label(loc, &l.leave_type).into(),
                 views::start_text(l, loc).into(),
                 views::end_text(l, loc).into(),
-                super::days_text(l.half_days_in(first, last)).into(),
                 super::days_text(l.half_days).into(),
                 l.reason.clone().into(),
                 if l.after_the_fact {
@@ -1220,6 +1220,7 @@ fn export_table(
                 }
                 .into(),
                 views::status_label(loc, l).into(),
+                super::days_text(l.half_days_in(first, last)).into(),
             ]
         })
         .collect();

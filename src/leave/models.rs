@@ -156,4 +156,26 @@ mod tests {
         assert!(one_morning.covers(d("2026-12-02"), false));
         assert!(!one_morning.covers(d("2026-12-02"), true));
     }
+
+    fn month(m: u32) -> (NaiveDate, NaiveDate) {
+        let first = NaiveDate::from_ymd_opt(2026, m, 1).unwrap();
+        let last = first + chrono::Months::new(1) - chrono::Days::new(1);
+        (first, last)
+    }
+
+    #[test]
+    fn a_leave_across_months_counts_its_halves_in_each() {
+        // From the afternoon of 30 November to noon on 2 December: 2 days.
+        let l = Leave {
+            half_days: 4,
+            ..leave("2026-11-30", true, "2026-12-02", true)
+        };
+        let (nov, dec) = (month(11), month(12));
+        assert_eq!(l.half_days_in(nov.0, nov.1), 1);
+        assert_eq!(l.half_days_in(dec.0, dec.1), 3);
+        assert_eq!(l.half_days_in(month(10).0, month(10).1), 0);
+        // Within one month: all of it.
+        let inside = leave("2026-12-07", false, "2026-12-08", false);
+        assert_eq!(inside.half_days_in(dec.0, dec.1), 4);
+    }
 }

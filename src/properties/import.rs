@@ -20,7 +20,8 @@ pub enum Column {
     IdNumber,
 }
 
-/// Column headers as the template writes them (Chinese), and English aliases.
+/// Column headers: Chinese, then English; a file may use either (the
+/// template is written in its reader's language).
 const HEADERS: [(Column, &str, &str); 11] = [
     (Column::Building, "栋号", "building"),
     (Column::Unit, "单元", "unit"),

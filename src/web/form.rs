@@ -126,9 +126,10 @@ pub const OVERNIGHT_MAX_HOURS: i64 = 12;
 /// A span on the site's clock that starts on `day`, from the fields `day`,
 /// `start` and `end`: the instants it starts and ends at, or the messages
 /// `<section>.error.day`, `.time` and `.order` on the fields that are wrong.
-/// An end earlier than the start is on the next day when that makes the span
-/// shorter than [`OVERNIGHT_MAX_HOURS`] (a reception from 23:40 to 00:15);
-/// otherwise it is a mistake (09:00 to 08:00).
+/// An end earlier on the clock than the start is on the next day, when that
+/// makes the span at most [`OVERNIGHT_MAX_HOURS`] long (a reception from 23:40
+/// to 00:15); otherwise it is a mistake (09:00 to 08:00). A time a clock change
+/// skips is refused on its own field.
 pub fn day_span(
     errors: &mut FieldErrors,
     section: &str,
@@ -155,21 +156,22 @@ pub fn day_span(
             .earliest()
             .map(|d| d.with_timezone(&chrono::Utc))
     };
-    let next_day = day.succ_opt().and_then(|d| at(d, end));
-    match (at(day, start), at(day, end)) {
-        (Some(s), Some(e)) if e < s => match next_day {
-            Some(e) if e - s < chrono::Duration::hours(OVERNIGHT_MAX_HOURS) => Some((s, e)),
-            _ => {
-                errors.add("end", &format!("{section}.error.order"));
-                None
-            }
-        },
-        (Some(s), Some(e)) => Some((s, e)),
-        _ => {
-            errors.add("start", &format!("{section}.error.time"));
-            None
-        }
+    // An end before the start on the clock is on the next day.
+    let overnight = end < start;
+    let end_day = if overnight { day.succ_opt() } else { Some(day) };
+    let (s, e) = (at(day, start), end_day.and_then(|d| at(d, end)));
+    if s.is_none() {
+        errors.add("start", &format!("{section}.error.time"));
     }
+    if e.is_none() {
+        errors.add("end", &format!("{section}.error.time"));
+    }
+    let (s, e) = (s?, e?);
+    if e < s || (overnight && e - s > chrono::Duration::hours(OVERNIGHT_MAX_HOURS)) {
+        errors.add("end", &format!("{section}.error.order"));
+        return None;
+    }
+    Some((s, e))
 }
 
 /// A `YYYY-MM-DD` date as a form or a filter sends it, within [`YEARS`].
@@ -525,6 +527,51 @@ impl FromRequest for Upload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The span's length in minutes, or the fields refused.
+    fn span(start: &str, end: &str, day: &str, tz: chrono_tz::Tz) -> Result<i64, Vec<String>> {
+        let mut errors = FieldErrors::new(Default::default());
+        match day_span(&mut errors, "visits", (day, start, end), tz) {
+            Some((s, e)) => Ok((e - s).num_minutes()),
+            None => Err(["day", "start", "end"]
+                .into_iter()
+                .filter(|f| errors.has(f))
+                .map(str::to_owned)
+                .collect()),
+        }
+    }
+
+    #[test]
+    fn a_span_past_midnight_lasts_at_most_twelve_hours() {
+        let tz = chrono_tz::Asia::Shanghai;
+        assert_eq!(span("23:40", "00:15", "2026-11-29", tz), Ok(35));
+        assert_eq!(span("20:00", "08:00", "2026-11-29", tz), Ok(720));
+        assert_eq!(
+            span("20:00", "08:01", "2026-11-29", tz),
+            Err(vec!["end".into()])
+        );
+        assert_eq!(
+            span("09:00", "08:00", "2026-11-29", tz),
+            Err(vec!["end".into()])
+        );
+        assert_eq!(span("09:00", "09:00", "2026-11-29", tz), Ok(0));
+    }
+
+    #[test]
+    fn a_time_a_clock_change_skips_is_refused_on_its_own_field() {
+        // Berlin's clocks go from 02:00 to 03:00 on 29 March 2026.
+        let tz = chrono_tz::Europe::Berlin;
+        assert_eq!(
+            span("23:00", "02:30", "2026-03-28", tz),
+            Err(vec!["end".into()])
+        );
+        assert_eq!(
+            span("02:30", "04:00", "2026-03-29", tz),
+            Err(vec!["start".into()])
+        );
+        // Across the change: 23:00 to 03:30 is three and a half hours.
+        assert_eq!(span("23:00", "03:30", "2026-03-28", tz), Ok(210));
+    }
 
     #[test]
     fn full_width_ascii_alone_is_read_as_ascii_and_prose_is_kept() {

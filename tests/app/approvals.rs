@@ -2212,11 +2212,16 @@ async fn a_decision_the_form_cannot_take_comes_back_with_the_comment() {
 async fn the_list_of_jobs_reads_in_the_admins_language_failures_included() {
     let app = TestApp::spawn().await;
     let mut conn = app.db().await;
+    // Failed: in a period long over, and in the current one.
+    let job = kefu::jobs::find("keys.overdue").unwrap();
+    let current = kefu::jobs::period(job, Utc::now());
     diesel::sql_query(
         "INSERT INTO job_runs (job, period, finished_at, ok, result) \
          VALUES ('visits.digest', '2026-12-01T00:00', now(), false, \
-                 'sending the digest: connection refused')",
+                 'sending the digest: connection refused'), \
+                ('keys.overdue', $1, now(), false, 'timed out')",
     )
+    .bind::<diesel::sql_types::Text, _>(&current)
     .execute(&mut conn)
     .await
     .unwrap();
@@ -2224,7 +2229,7 @@ async fn the_list_of_jobs_reads_in_the_admins_language_failures_included() {
 
     let (_, zh) = admin.page("/admin/jobs").await;
     let jobs = text_of(&zh, "main ul").unwrap();
-    assert!(jobs.contains("来访登记汇总 visits.digest · 每天"), "{jobs}");
+    assert!(jobs.contains("来访登记日报 visits.digest · 每天"), "{jobs}");
     assert!(
         jobs.contains("审批催办 approvals.remind · 每 15 分钟"),
         "{jobs}"
@@ -2233,18 +2238,20 @@ async fn the_list_of_jobs_reads_in_the_admins_language_failures_included() {
         jobs.contains("钥匙逾期未还提醒 keys.overdue · 每小时"),
         "{jobs}"
     );
-    let run = text_of(&zh, "tbody tr").unwrap();
-    assert!(run.contains("来访登记汇总"), "{run}");
-    assert!(run.contains("运行出错，本周期内会自动重试"), "{run}");
+    let runs = texts_of(&zh, "tbody tr");
+    assert!(runs[0].contains("钥匙逾期未还提醒"), "{runs:?}");
+    assert!(runs[0].contains("运行出错，本周期内会自动重试"), "{runs:?}");
+    assert!(runs[1].contains("来访登记日报"), "{runs:?}");
+    assert!(runs[1].contains("运行出错，该周期未能完成"), "{runs:?}");
     assert_eq!(
-        text_of(&zh, "tbody tr details pre").as_deref(),
-        Some("sending the digest: connection refused")
+        texts_of(&zh, "tbody tr details pre"),
+        ["timed out", "sending the digest: connection refused"]
     );
 
     let (_, en) = admin.page("/admin/jobs?lang=en").await;
     let jobs = text_of(&en, "main ul").unwrap();
     assert!(
-        jobs.contains("Visitor register digest visits.digest · every day"),
+        jobs.contains("Visitor register daily digest visits.digest · every day"),
         "{jobs}"
     );
     let run = text_of(&en, "tbody tr").unwrap();

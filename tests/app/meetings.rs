@@ -472,7 +472,7 @@ async fn a_wrong_record_is_refused_with_a_message_per_field_and_keeps_the_input(
     let page = res.text().await.unwrap();
     assert_eq!(
         text_of(&page, "#e-end").unwrap(),
-        "结束时间不能早于开始时间。"
+        "结束时间不能早于开始时间（过了午夜才结束的会议最长 12 小时）。"
     );
     assert_eq!(text_of(&page, "#e-minutes").unwrap(), "请填写会议纪要。");
     assert_eq!(value_of(&page, "#f-topic").unwrap(), "投诉分析", "kept");
