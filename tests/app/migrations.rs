@@ -243,19 +243,24 @@ async fn open_matters_of_colleagues_deactivated_before_go_back_among_the_unassig
     .await;
 }
 
-/// The details of every breach, by id.
-fn breach_details(conn: &mut SyncConn) -> Vec<String> {
+/// The one text column `sql` selects (named `text`), row by row.
+fn texts(conn: &mut SyncConn, sql: &str) -> Vec<String> {
     #[derive(diesel::QueryableByName)]
     struct Line {
         #[diesel(sql_type = diesel::sql_types::Text)]
-        details: String,
+        text: String,
     }
-    diesel::sql_query("SELECT details FROM violations ORDER BY id")
+    diesel::sql_query(sql)
         .load::<Line>(conn)
         .unwrap()
         .into_iter()
-        .map(|l| l.details)
+        .map(|l| l.text)
         .collect()
+}
+
+/// The details of every breach, by id.
+fn breach_details(conn: &mut SyncConn) -> Vec<String> {
+    texts(conn, "SELECT details AS text FROM violations ORDER BY id")
 }
 
 #[tokio::test]
@@ -301,17 +306,10 @@ async fn breaches_proposed_from_key_loans_before_name_their_doors_in_each_langua
 
 /// The labels of common-area keys, by id.
 fn key_labels(conn: &mut SyncConn) -> Vec<String> {
-    #[derive(diesel::QueryableByName)]
-    struct Line {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        label: String,
-    }
-    diesel::sql_query("SELECT label FROM keys WHERE category = 'common' ORDER BY id")
-        .load::<Line>(conn)
-        .unwrap()
-        .into_iter()
-        .map(|l| l.label)
-        .collect()
+    texts(
+        conn,
+        "SELECT label AS text FROM keys WHERE category = 'common' ORDER BY id",
+    )
 }
 
 #[tokio::test]
