@@ -835,6 +835,7 @@ pub async fn list_export(
             ]
         })
         .collect();
-    let sheet = Sheet::new(loc, "archives.destruction_form", &headers, rows);
+    let sheet = Sheet::new(loc, "archives.destruction_form", &headers, rows)
+        .named(format_args!("XH-{}", d.id));
     export::respond(&sheet, format, &format!("archive-destruction-XH-{}", d.id))
 }

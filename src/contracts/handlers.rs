@@ -828,7 +828,8 @@ pub async fn export(
             ]
         })
         .collect();
-    let sheet = Sheet::new(loc, "contracts.title", &headers, rows);
+    let sheet =
+        Sheet::new(loc, "contracts.title", &headers, rows).named(loc.t_in("contracts.show", show));
     export::respond(&sheet, format, &format!("contracts-{show}"))
 }
 
@@ -965,7 +966,8 @@ pub async fn report_export(
         "contracts.report",
         &super::views::REPORT_HEADERS,
         rows,
-    );
+    )
+    .named(first.format("%Y-%m"));
     export::respond(
         &sheet,
         format,

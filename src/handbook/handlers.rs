@@ -1078,7 +1078,15 @@ pub async fn ack_export(
         headers,
         rows,
     }
-    .capped(page.locale, queries::ACK_REPORT_MAX);
+    .capped(page.locale, queries::ACK_REPORT_MAX)
+    .named(format_args!(
+        "{} {}",
+        version.title,
+        page.locale.tf(
+            "handbook.version_n",
+            &[("number", &version.number_or_zero())]
+        )
+    ));
     let stem = format!(
         "acknowledgements-{}-v{}",
         version.document_id,

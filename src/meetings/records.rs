@@ -576,7 +576,7 @@ pub async fn export(
     page.require(Right::ViewMeetings)?;
     let (filter, month) = filter(&q, &page);
     let rows = queries::page(&mut conn, &filter, None, SHEET_MAX).await?;
-    let sheet = export_sheet(&rows, page.ctx());
+    let sheet = export_sheet(&rows, page.ctx()).named(month.format("%Y-%m"));
     export::respond(
         &sheet,
         format,
@@ -681,7 +681,8 @@ pub async fn attendance_export(
             ]
         })
         .collect();
-    let sheet = Sheet::new(page.locale, "meetings.by_person", &headers, rows);
+    let sheet =
+        Sheet::new(page.locale, "meetings.by_person", &headers, rows).named(month.format("%Y-%m"));
     export::respond(
         &sheet,
         format,

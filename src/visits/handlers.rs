@@ -562,9 +562,12 @@ pub async fn export(
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     let (rows, month, _) = sheet_rows(&page, &mut conn, &q).await?;
-    let sheet = export_sheet(&rows, page.ctx(), page.locale);
+    let mut sheet = export_sheet(&rows, page.ctx(), page.locale);
     let stem = match month {
-        Some(m) => format!("visits-{}", m.format("%Y-%m")),
+        Some(m) => {
+            sheet = sheet.named(m.format("%Y-%m"));
+            format!("visits-{}", m.format("%Y-%m"))
+        }
         None => "visits".to_owned(),
     };
     export::respond(&sheet, format, &stem)

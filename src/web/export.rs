@@ -77,6 +77,15 @@ impl Sheet {
         .capped(loc, SHEET_MAX as usize)
     }
 
+    /// The sheet with what it is of after its title ("来访客户登记表 2026-12"): the
+    /// file is named by its title too.
+    pub fn named(mut self, of: impl std::fmt::Display) -> Sheet {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = write!(self.title, " {of}");
+        self
+    }
+
     /// The sheet, with a last line saying so when its rows reached `limit` (the
     /// query's cap): more may be left out, and the reader is told to narrow the
     /// filter rather than trust a silently short sheet.
@@ -154,8 +163,20 @@ fn defuse(s: &str) -> String {
     }
 }
 
-fn attachment(filename: &str) -> ContentDisposition {
-    let ascii: String = filename
+/// An attachment named by `title` (the sheet's, in the reader's language) for
+/// browsers that read `filename*`, and by `stem` (ASCII) for those that do not;
+/// both end in `.{ext}`.
+fn attachment(title: &str, stem: &str, ext: &str) -> ContentDisposition {
+    // No character a file system refuses or a path would read as a folder.
+    let title: String = title
+        .chars()
+        .filter(|c| !c.is_control() && !"/\\:*?\"<>|".contains(*c))
+        .collect();
+    let named = match title.trim() {
+        "" => format!("{stem}.{ext}"),
+        title => format!("{title}.{ext}"),
+    };
+    let ascii: String = format!("{stem}.{ext}")
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
@@ -172,7 +193,7 @@ fn attachment(filename: &str) -> ContentDisposition {
             DispositionParam::FilenameExt(ExtendedValue {
                 charset: Charset::Ext("UTF-8".into()),
                 language_tag: None,
-                value: filename.as_bytes().to_vec(),
+                value: named.into_bytes(),
             }),
         ],
     }
@@ -268,7 +289,9 @@ fn fit_cell(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(format!("{}…", &s[..end]))
 }
 
-/// The download response for `sheet` in `format`, named `{file_stem}.{csv|xlsx}`.
+/// The download response for `sheet` in `format`: named by the sheet's title
+/// (`来访客户登记表 2026-12.xlsx`), or `{file_stem}.{csv|xlsx}` where the browser
+/// reads only ASCII names.
 pub fn respond(
     sheet: &Sheet,
     format: ExportFormat,
@@ -284,7 +307,7 @@ pub fn respond(
     };
     Ok(HttpResponse::Ok()
         .content_type(mime)
-        .insert_header(attachment(&format!("{file_stem}.{ext}")))
+        .insert_header(attachment(&sheet.title, file_stem, ext))
         .body(body))
 }
 
@@ -352,5 +375,20 @@ mod tests {
     fn xlsx_is_a_zip_workbook() {
         let bytes = xlsx(&sheet()).unwrap();
         assert_eq!(&bytes[..2], b"PK");
+    }
+
+    #[test]
+    fn a_download_is_named_by_its_title_with_an_ascii_name_beside() {
+        let named = sheet().named("2026-12 / 11:30");
+        let header = attachment(&named.title, "audit-log", "csv").to_string();
+        assert!(header.contains("filename=\"audit-log.csv\""), "{header}");
+        // The slash and colon left out.
+        let utf8 = header.split("filename*=UTF-8''").nth(1).unwrap();
+        let decoded = percent_encoding::percent_decode_str(utf8)
+            .decode_utf8()
+            .unwrap();
+        assert_eq!(decoded, "审计日志 2026-12  1130.csv", "{header}");
+        let blank = attachment(" / ", "keys", "xlsx").to_string();
+        assert!(blank.ends_with("''keys.xlsx"), "{blank}");
     }
 }
