@@ -658,13 +658,6 @@ pub async fn export(
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     let (rows, month, _) = sheet_rows(&page, &mut conn, &q).await?;
-    let mut sheet = export_sheet(&rows, page.ctx(), page.locale);
-    let stem = match month {
-        Some(m) => {
-            sheet = sheet.named(m.format("%Y-%m"));
-            format!("complaints-{}", m.format("%Y-%m"))
-        }
-        None => "complaints".to_owned(),
-    };
-    export::respond(&sheet, format, &stem)
+    let sheet = export_sheet(&rows, page.ctx(), page.locale);
+    export::respond_month(sheet, format, "complaints", month)
 }

@@ -966,11 +966,6 @@ pub async fn report_export(
         "contracts.report",
         &super::views::REPORT_HEADERS,
         rows,
-    )
-    .named(first.format("%Y-%m"));
-    export::respond(
-        &sheet,
-        format,
-        &format!("contracts-report-{}", first.format("%Y-%m")),
-    )
+    );
+    export::respond_month(sheet, format, "contracts-report", Some(first))
 }

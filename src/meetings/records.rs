@@ -576,12 +576,8 @@ pub async fn export(
     page.require(Right::ViewMeetings)?;
     let (filter, month) = filter(&q, &page);
     let rows = queries::page(&mut conn, &filter, None, SHEET_MAX).await?;
-    let sheet = export_sheet(&rows, page.ctx()).named(month.format("%Y-%m"));
-    export::respond(
-        &sheet,
-        format,
-        &format!("meetings-{}", month.format("%Y-%m")),
-    )
+    let sheet = export_sheet(&rows, page.ctx());
+    export::respond_month(sheet, format, "meetings", Some(month))
 }
 
 /// GET /meetings/print?month=YYYY-MM&show=…: the month's records on paper.
@@ -681,11 +677,6 @@ pub async fn attendance_export(
             ]
         })
         .collect();
-    let sheet =
-        Sheet::new(page.locale, "meetings.by_person", &headers, rows).named(month.format("%Y-%m"));
-    export::respond(
-        &sheet,
-        format,
-        &format!("meeting-attendance-{}", month.format("%Y-%m")),
-    )
+    let sheet = Sheet::new(page.locale, "meetings.by_person", &headers, rows);
+    export::respond_month(sheet, format, "meeting-attendance", Some(month))
 }

@@ -604,13 +604,6 @@ pub async fn export(
     format: ExportFormat,
 ) -> Result<HttpResponse, AppError> {
     let (rows, truncated) = sheet_rows(&page, &mut conn, &q).await?;
-    let mut sheet = export_sheet(&rows, page.locale, !truncated);
-    let name = match q.month() {
-        Some(m) => {
-            sheet = sheet.named(m.format("%Y-%m"));
-            format!("violations-{}", m.format("%Y-%m"))
-        }
-        None => "violations".into(),
-    };
-    export::respond(&sheet, format, &name)
+    let sheet = export_sheet(&rows, page.locale, !truncated);
+    export::respond_month(sheet, format, "violations", q.month())
 }

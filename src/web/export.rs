@@ -289,6 +289,23 @@ fn fit_cell(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(format!("{}…", &s[..end]))
 }
 
+/// [`respond`] for a register's month, when one is chosen: the sheet's title
+/// and the file's stem end in it (`来访客户登记表 2026-12`, `visits-2026-12`).
+pub fn respond_month(
+    sheet: Sheet,
+    format: ExportFormat,
+    stem: &str,
+    month: Option<chrono::NaiveDate>,
+) -> Result<HttpResponse, AppError> {
+    match month {
+        Some(m) => {
+            let m = m.format("%Y-%m").to_string();
+            respond(&sheet.named(&m), format, &format!("{stem}-{m}"))
+        }
+        None => respond(&sheet, format, stem),
+    }
+}
+
 /// The download response for `sheet` in `format`: named by the sheet's title
 /// (`来访客户登记表 2026-12.xlsx`), or `{file_stem}.{csv|xlsx}` where the browser
 /// reads only ASCII names.
@@ -390,5 +407,34 @@ mod tests {
         assert_eq!(decoded, "审计日志 2026-12  1130.csv", "{header}");
         let blank = attachment(" / ", "keys", "xlsx").to_string();
         assert!(blank.ends_with("''keys.xlsx"), "{blank}");
+    }
+
+    #[test]
+    fn a_months_export_is_named_by_its_month() {
+        let month = chrono::NaiveDate::from_ymd_opt(2026, 12, 1);
+        let res = respond_month(sheet(), ExportFormat::Xlsx, "audit-log", month).unwrap();
+        let header = res
+            .headers()
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            header.contains("filename=\"audit-log-2026-12.xlsx\""),
+            "{header}"
+        );
+        let utf8 = header.split("filename*=UTF-8''").nth(1).unwrap();
+        let decoded = percent_encoding::percent_decode_str(utf8)
+            .decode_utf8()
+            .unwrap();
+        assert_eq!(decoded, "审计日志 2026-12.xlsx");
+        let all = respond_month(sheet(), ExportFormat::Csv, "audit-log", None).unwrap();
+        let header = all
+            .headers()
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(header.contains("filename=\"audit-log.csv\""), "{header}");
     }
 }
