@@ -224,6 +224,8 @@ async fn every_measured_page_keeps_its_statement_budget_whatever_the_data_size()
     );
 }
 
+/// Needs the reference endpoints: `make test` builds with `--features bench`.
+#[cfg(feature = "bench")]
 #[tokio::test]
 async fn the_reference_endpoints_serve_the_same_fortunes_page() {
     let app = TestApp::spawn().await;
