@@ -6,6 +6,7 @@ import http from 'node:http';
 import { launchChromium } from './lib/server.mjs';
 import {
   checkHeaders, checkAxe, checkPhoneWidth, postForms, checkFormsHaveToken, validateHtml, watchPage,
+  renderingOf,
 } from './lib/gate.mjs';
 
 const BAD = `<!DOCTYPE html>
@@ -85,4 +86,12 @@ test('a clean page passes the checks', async () => {
   assert.deepEqual(await checkPhoneWidth(page), []);
   assert.deepEqual(checkFormsHaveToken(await postForms(page)), []);
   await page.close();
+});
+
+test('pages are the same document to axe when only their session tokens differ', () => {
+  const withTokens = (csrf, form) => GOOD.replace('value="t"', `value="${csrf}"`)
+    .replace('</form>', `<input type="hidden" name="form_token" value="${form}"></form>`);
+  assert.equal(renderingOf(withTokens('a1', 'b1')), renderingOf(withTokens('a2', 'b2')));
+  assert.notEqual(renderingOf(GOOD), renderingOf(GOOD.replace('用户名', '姓名')), 'a changed label is another document');
+  assert.notEqual(renderingOf(GOOD), renderingOf(GOOD.replace('lang="zh-CN"', 'lang="en"')));
 });

@@ -1,5 +1,6 @@
 // The checks every page must pass. Each returns findings: { rule, detail }.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +26,16 @@ export function checkHeaders(headers, signedIn) {
     found.push({ rule: 'header', detail: 'Cache-Control: no-store missing on a page behind sign-in' });
   }
   return found;
+}
+
+/**
+ * What axe and the phone-width check look at, as a key: the document as served,
+ * without the tokens that differ from one session to the next. Two pages with the
+ * same key are the same document to those checks.
+ */
+export function renderingOf(html) {
+  const tokens = /<input type="hidden" name="(?:csrf_token|form_token)" value="[^"]*">/g;
+  return createHash('sha256').update(html.replace(tokens, '')).digest('hex');
 }
 
 /** axe-core: serious and critical violations are findings; the rest are counted. */
