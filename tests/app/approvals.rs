@@ -919,6 +919,55 @@ async fn leave_escalated_once(app: &TestApp) -> Vec<(String, i64)> {
         .unwrap()
 }
 
+/// A task that cannot move (the supervisor is the one admin, and the manager
+/// filed it) stays with the supervisor; the run still reaches the tasks after
+/// it, read one page of a single task at a time here.
+#[tokio::test]
+async fn tasks_that_stay_where_they_are_do_not_hold_up_later_ones() {
+    let app = TestApp::spawn().await;
+    let supervisor = user_id(&app, "supervisor").await;
+    let manager = user_id(&app, "manager").await;
+    app.grant(supervisor, Role::Admin).await;
+    app.deactivate("admin").await;
+    file_leave(&app.login_as(Role::CenterManager).await).await;
+    file_leave(&app.login_as(Role::Employee).await).await;
+    let mut conn = app.db().await;
+    let due: chrono::DateTime<Utc> = approval_tasks::table
+        .select(diesel::dsl::max(approval_tasks::due_at))
+        .first::<Option<_>>(&mut conn)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let done = kefu::approvals::jobs::escalate_in_pages(
+        &mut conn,
+        due + Duration::minutes(1),
+        &app.config,
+        1,
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        kefu::jobs::result_in(&done, kefu::i18n::Locale::En),
+        "escalated 1"
+    );
+    let tasks: Vec<(String, i64)> = approval_tasks::table
+        .order(approval_tasks::id)
+        .select((approval_tasks::status, approval_tasks::approver_id))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        tasks,
+        [
+            ("pending".to_owned(), supervisor),
+            ("escalated".to_owned(), supervisor),
+            ("pending".to_owned(), manager)
+        ]
+    );
+}
+
 /// A supervisor who is also a centre manager, found first among that post's
 /// holders, is passed over for the other manager, not for the admin.
 #[tokio::test]
