@@ -188,7 +188,7 @@ pub async fn export(
                     r.ip.map(|ip| audit::address_label(page.locale, &ip).to_owned())
                         .unwrap_or_default()
                         .into(),
-                    r.details.to_string().into(),
+                    audit::details_text(page.locale, &r.details).into(),
                     r.request_id.unwrap_or_default().into(),
                 ]
             })

@@ -36,11 +36,79 @@ pub fn entities() -> Vec<&'static str> {
         .collect()
 }
 
-/// Every action and kind of record the code logs is named in both catalogs:
-/// the test suite's debug builds stop at one that is not.
-fn debug_check_named(action: &str, entity: Option<&str>) {
+/// The details of a line as the log page and its export show them: each
+/// field's name in `loc` (the catalog's `audit.field.{key}`, the key itself for
+/// one it does not name) and its value as text.
+pub fn detail_lines(
+    loc: crate::i18n::Locale,
+    details: &serde_json::Value,
+) -> Vec<(String, String)> {
+    match details {
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .map(|(k, v)| (field_label(loc, k).to_owned(), value_text(loc, v)))
+            .collect(),
+        serde_json::Value::Null => Vec::new(),
+        other => vec![(loc.t("audit.details").to_owned(), value_text(loc, other))],
+    }
+}
+
+/// The details as one line of text: `名称：值；名称：值`, for the export.
+pub fn details_text(loc: crate::i18n::Locale, details: &serde_json::Value) -> String {
+    detail_lines(loc, details)
+        .into_iter()
+        .map(|(k, v)| format!("{k}{}{v}", loc.t("paper.colon")))
+        .collect::<Vec<_>>()
+        .join(loc.t("paper.item_separator"))
+}
+
+fn field_label(loc: crate::i18n::Locale, key: &str) -> &str {
+    loc.lookup(&format!("audit.field.{key}")).unwrap_or(key)
+}
+
+/// A value as text: yes or no in `loc`, a list with the language's separator,
+/// a nested object as its named fields in brackets, text and numbers as they are.
+fn value_text(loc: crate::i18n::Locale, value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "—".to_owned(),
+        Value::Bool(b) => loc.t(if *b { "audit.yes" } else { "audit.no" }).to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| value_text(loc, v))
+            .collect::<Vec<_>>()
+            .join(loc.t("paper.list_separator")),
+        Value::Object(_) => loc.note(details_text(loc, value)).trim_start().to_owned(),
+    }
+}
+
+/// The keys of every object in `value`, nested ones and those in lists included.
+fn field_keys(value: &serde_json::Value) -> Vec<&str> {
+    match value {
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .flat_map(|(k, v)| std::iter::once(k.as_str()).chain(field_keys(v)))
+            .collect(),
+        serde_json::Value::Array(items) => items.iter().flat_map(field_keys).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every action and kind of record the code logs is named in both catalogs,
+/// and every field of its details: the test suite's debug builds stop at one
+/// that is not.
+fn debug_check_named(action: &str, entity: Option<&str>, details: &serde_json::Value) {
     if cfg!(debug_assertions) {
         for loc in [crate::i18n::Locale::ZhCn, crate::i18n::Locale::En] {
+            for key in field_keys(details) {
+                assert!(
+                    loc.lookup(&format!("audit.field.{key}")).is_some(),
+                    "audit detail {key} (of {action}) has no name in audit.field of the {} catalog",
+                    loc.code()
+                );
+            }
             assert!(
                 loc.lookup(&format!("audit.act.{action}")).is_some(),
                 "audit action {action} has no name in audit.act of the {} catalog",
@@ -77,6 +145,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[cfg(test)]
 mod tests {
     use crate::i18n::Locale;
+
+    #[test]
+    fn details_read_as_named_fields_in_each_language() {
+        let details = serde_json::json!({
+            "locked": true,
+            "keys": [3, 4],
+            "before": { "pages": 2, "confidential": false },
+            "username": null,
+        });
+        assert_eq!(
+            super::details_text(Locale::ZhCn, &details),
+            "修改前：（保密：否；页数：2）；钥匙：3、4；已锁定：是；用户名：—"
+        );
+        assert_eq!(
+            super::details_text(Locale::En, &details),
+            "Before: (Confidential: No; Pages: 2); Keys: 3, 4; Locked: Yes; Username: —"
+        );
+        assert!(super::detail_lines(Locale::En, &serde_json::json!({})).is_empty());
+        // A key the catalog does not name shows as it is.
+        assert_eq!(
+            super::detail_lines(Locale::En, &serde_json::json!({ "zz_new": 1 })),
+            [("zz_new".to_owned(), "1".to_owned())]
+        );
+    }
 
     /// The action codes written out at the audit calls of one source file: the
     /// `"area.verb"` literals between each call and its record's kind.

@@ -13,7 +13,7 @@ pub async fn record(
     entity: Option<(&str, String)>,
     details: serde_json::Value,
 ) -> QueryResult<()> {
-    super::debug_check_named(action, entity.as_ref().map(|e| e.0));
+    super::debug_check_named(action, entity.as_ref().map(|e| e.0), &details);
     let (entity, entity_id) = match entity {
         Some((e, id)) => (Some(e), Some(id)),
         None => (None, None),
@@ -45,7 +45,7 @@ pub fn record_in(
     details: serde_json::Value,
     (more, from): (&str, &str),
 ) {
-    super::debug_check_named(action, Some(entity));
+    super::debug_check_named(action, Some(entity), &details);
     use diesel::sql_types::{BigInt, Jsonb, Nullable, Text};
     let (actor, action, entity) = (
         w.bind::<Nullable<BigInt>, _>(meta.actor_id),

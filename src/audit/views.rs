@@ -32,10 +32,8 @@ impl AuditList<'_> {
         super::entity_label(self.ctx.locale, code)
     }
 
-    pub fn details(&self, row: &AuditRow) -> String {
-        match &row.details {
-            serde_json::Value::Object(m) if m.is_empty() => String::new(),
-            v => v.to_string(),
-        }
+    /// Each field of the line's details, named in the reader's language.
+    pub fn details(&self, row: &AuditRow) -> Vec<(String, String)> {
+        super::detail_lines(self.ctx.locale, &row.details)
     }
 }

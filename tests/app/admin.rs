@@ -434,9 +434,17 @@ async fn the_audit_page_filters_by_action() {
         !body.contains("<code>auth.login</code>"),
         "other actions are filtered out"
     );
-    assert!(
-        body.contains("employee"),
-        "the details name the account tried"
+    // The details name the account tried, each field named in the reader's language.
+    assert_eq!(
+        texts_of(&body, ".audit-details div"),
+        ["已锁定：否", "用户名：employee"]
+    );
+    let (_, english) = admin
+        .page("/admin/audit?action=auth.login_failed&lang=en")
+        .await;
+    assert_eq!(
+        texts_of(&english, ".audit-details div"),
+        ["Locked: No", "Username: employee"]
     );
     let (status, bad) = admin.page("/admin/audit?from=yesterday").await;
     assert_eq!(status, StatusCode::OK);
@@ -511,7 +519,8 @@ async fn the_audit_export_carries_what_the_filters_selected() {
     );
     assert_eq!(lines.len(), 2, "one failed sign-in, nothing else: {text}");
     assert!(
-        lines[1].contains("\"登录失败\",\"auth.login_failed\"") && lines[1].contains("employee"),
+        lines[1].contains("\"登录失败\",\"auth.login_failed\"")
+            && lines[1].contains("\"已锁定：否；用户名：employee\""),
         "{}",
         lines[1]
     );
