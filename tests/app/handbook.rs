@@ -775,6 +775,14 @@ async fn an_acknowledgement_round_asks_until_confirmed_and_the_report_shows_who(
         .to_str()
         .unwrap()
         .starts_with("text/csv"));
+    // Saved under the report's name, with the document and its version.
+    assert_eq!(
+        saved_as(&res),
+        (
+            "签收情况 物业中心客服部规章制度之相关制度和职责 第 2 版.csv".to_owned(),
+            format!("acknowledgements-{id}-v2.csv")
+        )
+    );
     let csv = res.text().await.unwrap();
     let lines: Vec<&str> = csv.trim_end().lines().collect();
     assert_eq!(lines.len(), 2, "{csv}");

@@ -365,6 +365,20 @@ pub fn attr_of(html: &str, selector: &str, attr: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The names a download is saved under: the one in the reader's language
+/// (`filename*`, decoded) and the ASCII one (`filename`) for browsers that read
+/// only that.
+pub fn saved_as(res: &Response) -> (String, String) {
+    let disposition = res.headers()[header::CONTENT_DISPOSITION].to_str().unwrap();
+    let named = disposition.split("filename*=UTF-8''").nth(1).unwrap();
+    let named = percent_encoding::percent_decode_str(named.split(';').next().unwrap())
+        .decode_utf8()
+        .unwrap()
+        .into_owned();
+    let ascii = disposition.split("filename=\"").nth(1).unwrap();
+    (named, ascii.split('"').next().unwrap().to_owned())
+}
+
 pub fn location(res: &Response) -> String {
     res.headers()
         .get(header::LOCATION)

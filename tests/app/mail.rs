@@ -306,6 +306,13 @@ async fn a_permanent_refusal_is_dead_and_an_admin_can_retry_it() {
     let why = text_of(&page, "#last-error").unwrap();
     assert!(why.starts_with("邮件已停止发送"), "{why}");
     assert!(why.contains("550"), "{why}");
+    let (_, en) = admin.page(&format!("/admin/mail/{id}?lang=en")).await;
+    let why = text_of(&en, "#last-error").unwrap();
+    assert!(
+        why.starts_with("This mail is no longer being sent"),
+        "{why}"
+    );
+    assert!(why.contains("550"), "{why}");
     let res = admin.post(&format!("/admin/mail/{id}/retry"), &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(count(&app, "pending").await, 1);

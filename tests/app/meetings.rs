@@ -517,6 +517,48 @@ async fn a_wrong_record_is_refused_with_a_message_per_field_and_keeps_the_input(
     assert_eq!(records, 0, "nothing filed");
 }
 
+/// A meeting that began before midnight and ended after it is recorded on the
+/// day it began, ending the next day.
+#[tokio::test]
+async fn a_meeting_across_midnight_is_recorded_on_the_day_it_began() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, form) = supervisor.page("/meetings/new?kind=monthly").await;
+    let people = listed(&form);
+    let chair = value_of(&form, "#f-chair option[selected]").unwrap();
+    let before = day(-2);
+    let token = supervisor.form_token("/meetings/new").await;
+    let mut fields = record(
+        &chair,
+        &people,
+        &[
+            ("kind", "monthly"),
+            ("day", &before),
+            ("start", "23:30"),
+            ("end", "00:20"),
+            ("topic", "夜间值班交接"),
+        ],
+    );
+    fields.push(("form_token", &token));
+
+    let res = supervisor.post("/meetings/new", &fields).await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (started, ended): (chrono::DateTime<Utc>, chrono::DateTime<Utc>) = meetings::table
+        .select((meetings::started_at, meetings::ended_at))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(ended - started, Duration::minutes(50));
+    let local = started.with_timezone(&chrono_tz::Asia::Shanghai);
+    assert_eq!(local.date_naive().to_string(), before);
+    let (_, page) = supervisor.page(&location(&res)).await;
+    assert!(
+        page.contains("夜间值班交接") && page.contains("23:30"),
+        "{page}"
+    );
+}
+
 #[tokio::test]
 async fn only_supervisors_and_the_centre_manager_record_meetings() {
     let app = TestApp::spawn().await;
