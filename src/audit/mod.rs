@@ -46,10 +46,13 @@ pub fn detail_lines(
     match details {
         serde_json::Value::Object(fields) => fields
             .iter()
-            .map(|(k, v)| (field_label(loc, k).to_owned(), value_text(loc, v)))
+            .map(|(k, v)| (field_label(loc, k).to_owned(), value_text(loc, k, v)))
             .collect(),
         serde_json::Value::Null => Vec::new(),
-        other => vec![(loc.t("audit.details").to_owned(), value_text(loc, other))],
+        other => vec![(
+            loc.t("audit.details").to_owned(),
+            value_text(loc, "", other),
+        )],
     }
 }
 
@@ -66,21 +69,29 @@ fn field_label(loc: crate::i18n::Locale, key: &str) -> &str {
     loc.lookup(&format!("audit.field.{key}")).unwrap_or(key)
 }
 
-/// A value as text: yes or no in `loc`, a list with the language's separator,
-/// a nested object as its named fields in brackets, text and numbers as they are.
-fn value_text(loc: crate::i18n::Locale, value: &serde_json::Value) -> String {
+/// The value of field `key` as text: yes or no in `loc`, a list with the
+/// language's separator (a list in a list in brackets: a change's before and
+/// after), a nested object as its named fields in brackets, roles by their
+/// names, other text and numbers as they are.
+fn value_text(loc: crate::i18n::Locale, key: &str, value: &serde_json::Value) -> String {
     use serde_json::Value;
+    let bracketed = |text: String| loc.note(text).trim_start().to_owned();
     match value {
         Value::Null => "—".to_owned(),
         Value::Bool(b) => loc.t(if *b { "audit.yes" } else { "audit.no" }).to_owned(),
         Value::Number(n) => n.to_string(),
+        Value::String(code) if key == "roles" => crate::auth::Role::from_code(code)
+            .map_or_else(|| code.clone(), |role| loc.t(&role.name_key()).to_owned()),
         Value::String(s) => s.clone(),
         Value::Array(items) => items
             .iter()
-            .map(|v| value_text(loc, v))
+            .map(|v| match v {
+                Value::Array(_) => bracketed(value_text(loc, key, v)),
+                _ => value_text(loc, key, v),
+            })
             .collect::<Vec<_>>()
             .join(loc.t("paper.list_separator")),
-        Value::Object(_) => loc.note(details_text(loc, value)).trim_start().to_owned(),
+        Value::Object(_) => bracketed(details_text(loc, value)),
     }
 }
 
@@ -153,14 +164,15 @@ mod tests {
             "keys": [3, 4],
             "before": { "pages": 2, "confidential": false },
             "username": null,
+            "changed": { "roles": [["employee"], ["employee", "cs_supervisor"]] },
         });
         assert_eq!(
             super::details_text(Locale::ZhCn, &details),
-            "修改前：（保密：否；页数：2）；钥匙：3、4；已锁定：是；用户名：—"
+            "修改前：（保密：否；页数：2）；变更内容：（岗位：（员工）、（员工、客服主管））；钥匙：3、4；已锁定：是；用户名：—"
         );
         assert_eq!(
             super::details_text(Locale::En, &details),
-            "Before: (Confidential: No; Pages: 2); Keys: 3, 4; Locked: Yes; Username: —"
+            "Before: (Confidential: No; Pages: 2); Changes: (Roles: (Employee), (Employee, Customer service supervisor)); Keys: 3, 4; Locked: Yes; Username: —"
         );
         assert!(super::detail_lines(Locale::En, &serde_json::json!({})).is_empty());
         // A key the catalog does not name shows as it is.
