@@ -231,14 +231,16 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Other(anyhow::anyhow!("xlsx: {e}"));
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
-    // Sheet names: at most 31 characters, none of []:*?/\
+    // Sheet names: at most 31 characters, none of []:*?/\, no apostrophe at
+    // either end (a title can end in what a user typed: a document's title).
     let name: String = sheet
         .title
         .chars()
         .filter(|c| !"[]:*?/\\".contains(*c))
         .take(31)
         .collect();
-    ws.set_name(if name.is_empty() { "Sheet1" } else { &name })
+    let name = name.trim_matches('\'');
+    ws.set_name(if name.is_empty() { "Sheet1" } else { name })
         .map_err(fail)?;
     let bold = Format::new().set_bold();
     let decimals = Format::new().set_num_format("0.00");
@@ -394,17 +396,27 @@ mod tests {
         assert_eq!(&bytes[..2], b"PK");
     }
 
+    /// The UTF-8 name (`filename*`, decoded) of a Content-Disposition header.
+    fn utf8_name(header: &str) -> String {
+        let utf8 = header.split("filename*=UTF-8''").nth(1).unwrap();
+        percent_encoding::percent_decode_str(utf8)
+            .decode_utf8()
+            .unwrap()
+            .into_owned()
+    }
+
+    fn disposition(res: &HttpResponse) -> String {
+        let header = res.headers().get("content-disposition").unwrap();
+        header.to_str().unwrap().to_owned()
+    }
+
     #[test]
     fn a_download_is_named_by_its_title_with_an_ascii_name_beside() {
         let named = sheet().named("2026-12 / 11:30");
         let header = attachment(&named.title, "audit-log", "csv").to_string();
         assert!(header.contains("filename=\"audit-log.csv\""), "{header}");
         // The slash and colon left out.
-        let utf8 = header.split("filename*=UTF-8''").nth(1).unwrap();
-        let decoded = percent_encoding::percent_decode_str(utf8)
-            .decode_utf8()
-            .unwrap();
-        assert_eq!(decoded, "审计日志 2026-12  1130.csv", "{header}");
+        assert_eq!(utf8_name(&header), "审计日志 2026-12  1130.csv", "{header}");
         let blank = attachment(" / ", "keys", "xlsx").to_string();
         assert!(blank.ends_with("''keys.xlsx"), "{blank}");
     }
@@ -413,28 +425,27 @@ mod tests {
     fn a_months_export_is_named_by_its_month() {
         let month = chrono::NaiveDate::from_ymd_opt(2026, 12, 1);
         let res = respond_month(sheet(), ExportFormat::Xlsx, "audit-log", month).unwrap();
-        let header = res
-            .headers()
-            .get("content-disposition")
-            .unwrap()
-            .to_str()
-            .unwrap();
+        let header = disposition(&res);
         assert!(
             header.contains("filename=\"audit-log-2026-12.xlsx\""),
             "{header}"
         );
-        let utf8 = header.split("filename*=UTF-8''").nth(1).unwrap();
-        let decoded = percent_encoding::percent_decode_str(utf8)
-            .decode_utf8()
-            .unwrap();
-        assert_eq!(decoded, "审计日志 2026-12.xlsx");
+        assert_eq!(utf8_name(&header), "审计日志 2026-12.xlsx");
         let all = respond_month(sheet(), ExportFormat::Csv, "audit-log", None).unwrap();
-        let header = all
-            .headers()
-            .get("content-disposition")
-            .unwrap()
-            .to_str()
-            .unwrap();
+        let header = disposition(&all);
         assert!(header.contains("filename=\"audit-log.csv\""), "{header}");
+    }
+
+    /// A title that ends, once cut to a sheet name's 31 characters, in an
+    /// apostrophe (a document's title as typed) still makes a workbook.
+    #[test]
+    fn a_title_cut_at_an_apostrophe_still_names_a_sheet() {
+        for title in ["'引号'", &format!("{}'后面", "签".repeat(30))] {
+            let sheet = Sheet {
+                title: title.to_owned(),
+                ..sheet()
+            };
+            assert_eq!(&xlsx(&sheet).unwrap()[..2], b"PK", "{title}");
+        }
     }
 }
