@@ -109,9 +109,11 @@ pub async fn list(
             .finish()
     });
     let actions = queries::actions(&mut conn).await?;
+    let names = audit::Names::load(&mut conn, &rows, page.locale).await?;
     let body = AuditList {
         ctx: page.ctx(),
         rows,
+        names,
         actions,
         entities: audit::entities(),
         q: &q,
@@ -153,6 +155,11 @@ pub async fn export(
         json!({ "format": f.format, "rows": rows.len(), "filters": filters_query(&q).finish() }),
     )
     .await?;
+    let names = audit::Names::load(&mut conn, &rows, page.locale).await?;
+    let reader = audit::Reader {
+        loc: page.locale,
+        names: &names,
+    };
     let t = |k: &str| page.t(k).to_owned();
     let sheet = Sheet {
         title: t("audit.title"),
@@ -171,6 +178,7 @@ pub async fn export(
         rows: rows
             .into_iter()
             .map(|r| {
+                let details = reader.text(&r.action, &r.details);
                 vec![
                     Cell::from(page.datetime(&r.at)),
                     r.actor.unwrap_or_default().into(),
@@ -188,7 +196,7 @@ pub async fn export(
                     r.ip.map(|ip| audit::address_label(page.locale, &ip).to_owned())
                         .unwrap_or_default()
                         .into(),
-                    audit::details_text(page.locale, &r.details).into(),
+                    details.into(),
                     r.request_id.unwrap_or_default().into(),
                 ]
             })

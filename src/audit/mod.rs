@@ -1,12 +1,14 @@
 //! The audit log: who did what to which record, when and from where.
 //! Rows are written in the same transaction as the change they describe; the
 //! table refuses UPDATE and DELETE (see the foundation migration).
+mod details;
 mod handlers;
 pub mod queries;
 mod views;
 
 use actix_web::web;
 
+pub use details::{Names, Reader};
 pub use queries::{record, record_in};
 
 /// The name of the action logged as `code` in `loc` (the catalog's
@@ -36,84 +38,14 @@ pub fn entities() -> Vec<&'static str> {
         .collect()
 }
 
-/// The details of a line as the log page and its export show them: each
-/// field's name in `loc` (the catalog's `audit.field.{key}`, the key itself for
-/// one it does not name) and its value as text.
-pub fn detail_lines(
-    loc: crate::i18n::Locale,
-    details: &serde_json::Value,
-) -> Vec<(String, String)> {
-    match details {
-        serde_json::Value::Object(fields) => fields
-            .iter()
-            .map(|(k, v)| (field_label(loc, k).to_owned(), value_text(loc, k, v)))
-            .collect(),
-        serde_json::Value::Null => Vec::new(),
-        other => vec![(
-            loc.t("audit.details").to_owned(),
-            value_text(loc, "", other),
-        )],
-    }
-}
-
-/// The details as one line of text: `名称：值；名称：值`, for the export.
-pub fn details_text(loc: crate::i18n::Locale, details: &serde_json::Value) -> String {
-    detail_lines(loc, details)
-        .into_iter()
-        .map(|(k, v)| format!("{k}{}{v}", loc.t("paper.colon")))
-        .collect::<Vec<_>>()
-        .join(loc.t("paper.item_separator"))
-}
-
-fn field_label(loc: crate::i18n::Locale, key: &str) -> &str {
-    loc.lookup(&format!("audit.field.{key}")).unwrap_or(key)
-}
-
-/// The value of field `key` as text: yes or no in `loc`, a list with the
-/// language's separator (a list in a list in brackets: a change's before and
-/// after), a nested object as its named fields in brackets, roles by their
-/// names, other text and numbers as they are.
-fn value_text(loc: crate::i18n::Locale, key: &str, value: &serde_json::Value) -> String {
-    use serde_json::Value;
-    let bracketed = |text: String| loc.note(text).trim_start().to_owned();
-    match value {
-        Value::Null => "—".to_owned(),
-        Value::Bool(b) => loc.t(if *b { "audit.yes" } else { "audit.no" }).to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::String(code) if key == "roles" => crate::auth::Role::from_code(code)
-            .map_or_else(|| code.clone(), |role| loc.t(&role.name_key()).to_owned()),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(|v| match v {
-                Value::Array(_) => bracketed(value_text(loc, key, v)),
-                _ => value_text(loc, key, v),
-            })
-            .collect::<Vec<_>>()
-            .join(loc.t("paper.list_separator")),
-        Value::Object(_) => bracketed(details_text(loc, value)),
-    }
-}
-
-/// The keys of every object in `value`, nested ones and those in lists included.
-fn field_keys(value: &serde_json::Value) -> Vec<&str> {
-    match value {
-        serde_json::Value::Object(fields) => fields
-            .iter()
-            .flat_map(|(k, v)| std::iter::once(k.as_str()).chain(field_keys(v)))
-            .collect(),
-        serde_json::Value::Array(items) => items.iter().flat_map(field_keys).collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// Every action and kind of record the code logs is named in both catalogs,
-/// and every field of its details: the test suite's debug builds stop at one
-/// that is not.
+/// and every field of its details and every code they hold: the test suite's
+/// debug builds stop at one that is not.
 fn debug_check_named(action: &str, entity: Option<&str>, details: &serde_json::Value) {
+    details::debug_check_codes(action, details);
     if cfg!(debug_assertions) {
         for loc in [crate::i18n::Locale::ZhCn, crate::i18n::Locale::En] {
-            for key in field_keys(details) {
+            for key in details::field_keys(details) {
                 assert!(
                     loc.lookup(&format!("audit.field.{key}")).is_some(),
                     "audit detail {key} (of {action}) has no name in audit.field of the {} catalog",
@@ -156,31 +88,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[cfg(test)]
 mod tests {
     use crate::i18n::Locale;
-
-    #[test]
-    fn details_read_as_named_fields_in_each_language() {
-        let details = serde_json::json!({
-            "locked": true,
-            "keys": [3, 4],
-            "before": { "pages": 2, "confidential": false },
-            "username": null,
-            "changed": { "roles": [["employee"], ["employee", "cs_supervisor"]] },
-        });
-        assert_eq!(
-            super::details_text(Locale::ZhCn, &details),
-            "修改前：（保密：否；页数：2）；变更内容：（岗位：（员工）、（员工、客服主管））；钥匙：3、4；已锁定：是；用户名：—"
-        );
-        assert_eq!(
-            super::details_text(Locale::En, &details),
-            "Before: (Confidential: No; Pages: 2); Changes: (Roles: (Employee), (Employee, Customer service supervisor)); Keys: 3, 4; Locked: Yes; Username: —"
-        );
-        assert!(super::detail_lines(Locale::En, &serde_json::json!({})).is_empty());
-        // A key the catalog does not name shows as it is.
-        assert_eq!(
-            super::detail_lines(Locale::En, &serde_json::json!({ "zz_new": 1 })),
-            [("zz_new".to_owned(), "1".to_owned())]
-        );
-    }
 
     /// The action codes written out at the audit calls of one source file: the
     /// `"area.verb"` literals between each call and its record's kind.

@@ -8,6 +8,8 @@ use crate::web::PageCtx;
 pub struct AuditList<'a> {
     pub ctx: &'a PageCtx,
     pub rows: Vec<AuditRow>,
+    /// The people and document types the rows' details name by id.
+    pub names: super::Names,
     pub actions: Vec<String>,
     /// The kinds of record the log names, for the filter's choice list.
     pub entities: Vec<&'static str>,
@@ -34,6 +36,10 @@ impl AuditList<'_> {
 
     /// Each field of the line's details, named in the reader's language.
     pub fn details(&self, row: &AuditRow) -> Vec<(String, String)> {
-        super::detail_lines(self.ctx.locale, &row.details)
+        super::Reader {
+            loc: self.ctx.locale,
+            names: &self.names,
+        }
+        .lines(&row.action, &row.details)
     }
 }

@@ -754,3 +754,56 @@ async fn two_active_accounts_never_share_an_email_address() {
     assert_eq!(marked.len(), 2, "{marked:?}");
     assert!(marked.iter().any(|r| r.contains("keeper")), "{marked:?}");
 }
+
+/// The details name codes and people as the reader knows them: a matter's
+/// channel and kind by their names, its assignee by name and username, in
+/// each language, on the page and in the export.
+#[tokio::test]
+async fn the_audit_log_reads_codes_and_people_by_their_names() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let specialist = user_id(&app, "specialist").await;
+    let mut fields = crate::complaints::matter("刘先生", "inquiry");
+    fields.push(("assignee", specialist.to_string()));
+    let res = crate::complaints::record(&supervisor, &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let name: String = users::table
+        .find(specialist)
+        .select(users::display_name)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let admin = app.login_as(Role::Admin).await;
+
+    let (_, zh) = admin.page("/admin/audit?action=complaint.recorded").await;
+    assert_eq!(
+        texts_of(&zh, ".audit-details div"),
+        [
+            format!("处理人：{name}（specialist）"),
+            "受理渠道：来电".to_owned(),
+            "类别：咨询".to_owned(),
+        ]
+    );
+    let (_, en) = admin
+        .page("/admin/audit?action=complaint.recorded&lang=en")
+        .await;
+    assert_eq!(
+        texts_of(&en, ".audit-details div"),
+        [
+            format!("Assignee: {name} (specialist)"),
+            "Channel: Phone".to_owned(),
+            "Kind: Inquiry".to_owned(),
+        ]
+    );
+    // The language chosen last holds for the export too.
+    let csv = admin
+        .get("/admin/audit/export?format=csv&action=complaint.recorded")
+        .await;
+    let text = String::from_utf8(csv.bytes().await.unwrap()[3..].to_vec()).unwrap();
+    assert!(
+        text.contains(&format!(
+            "\"Assignee: {name} (specialist); Channel: Phone; Kind: Inquiry\""
+        )),
+        "{text}"
+    );
+}
