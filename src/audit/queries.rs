@@ -162,3 +162,26 @@ pub async fn actions(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
     .await?;
     Ok(rows.into_iter().map(|a| a.action).collect())
 }
+
+/// How many lines of `action` since `since` were written by `actor` or are
+/// about the record `(entity, entity_id)`: for limits on attempts the log
+/// already counts (one read of the action's index).
+pub async fn count_since(
+    conn: &mut AsyncPgConnection,
+    action: &str,
+    actor: i64,
+    (entity, entity_id): (&str, &str),
+    since: DateTime<Utc>,
+) -> QueryResult<i64> {
+    audit_log::table
+        .filter(audit_log::action.eq(action))
+        .filter(audit_log::at.gt(since))
+        .filter(
+            audit_log::actor_id.eq(actor).or(audit_log::entity
+                .eq(entity)
+                .and(audit_log::entity_id.eq(entity_id))),
+        )
+        .count()
+        .get_result(conn)
+        .await
+}

@@ -877,16 +877,18 @@ pub async fn issue_form(
     page.require(Right::ManageKeys)?;
     let (room, label, keys, owners) = issue_context(&mut conn, path.into_inner()).await?;
     let errors = FieldErrors::new(page.locale);
+    let input = IssueInput {
+        key: keys.iter().map(|k| k.id.to_string()).collect(),
+        form_token: once::new_token(),
+        ..IssueInput::default()
+    };
     render_issue(
         &page,
         room.id,
         label,
         keys,
         owners,
-        &IssueInput {
-            form_token: once::new_token(),
-            ..IssueInput::default()
-        },
+        &input,
         &errors,
         StatusCode::OK,
     )
@@ -896,6 +898,53 @@ pub async fn issue_form(
 fn same_id(recorded: &str, shown: &str) -> bool {
     let norm = |s: &str| s.trim().to_uppercase().replace(' ', "");
     !recorded.trim().is_empty() && norm(recorded) == norm(shown)
+}
+
+/// Wrong ID numbers one clerk may type, or one owner's record be tried with,
+/// in [`ID_WINDOW_MINUTES`]: the form answers whether a number matches, and
+/// must not serve to guess one (a number differs from the next in its last
+/// four characters, the birth date and region being easy to learn).
+const ID_TRIES: i64 = 5;
+const ID_WINDOW_MINUTES: i64 = 15;
+
+/// Compares the ID number shown with `owner`'s record, unless the clerk or the
+/// record has had [`ID_TRIES`] wrong numbers in the window; a wrong number is
+/// logged (without the number), so the log counts the tries and shows them.
+async fn check_id(
+    conn: &mut AsyncPgConnection,
+    page: &UserPage,
+    room: i64,
+    owner: &crate::properties::models::Resident,
+    shown: &str,
+    errors: &mut FieldErrors,
+) -> Result<(), AppError> {
+    let since = Utc::now() - chrono::Duration::minutes(ID_WINDOW_MINUTES);
+    let resident = owner.id.to_string();
+    let tries = audit::queries::count_since(
+        conn,
+        "keys.id_mismatch",
+        page.user().id,
+        ("resident", &resident),
+        since,
+    )
+    .await?;
+    if tries >= ID_TRIES {
+        errors.add_text(
+            "id_number",
+            page.tf("keys.error.id_tries", &[("minutes", &ID_WINDOW_MINUTES)]),
+        );
+    } else if !same_id(&owner.id_number, shown) {
+        errors.add("id_number", "keys.error.id_mismatch");
+        audit::record(
+            conn,
+            &page.meta(),
+            "keys.id_mismatch",
+            Some(("resident", resident)),
+            json!({ "room": room }),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// POST /keys/rooms/{id}/issue: only after the ID shown matches the owner's
@@ -935,10 +984,10 @@ pub async fn issue(
         Some(o) if o.id_number.trim().is_empty() => {
             errors.add("id_number", "keys.error.no_id_on_record")
         }
-        Some(o) if !same_id(&o.id_number, &input.id_number) => {
-            errors.add("id_number", "keys.error.id_mismatch")
+        Some(_) if input.id_number.trim().is_empty() => {
+            errors.add("id_number", "keys.error.id_required")
         }
-        _ => {}
+        Some(o) => check_id(&mut conn, &page, room.id, o, &input.id_number, &mut errors).await?,
     }
     let sig = signature::parse(
         &input.sign_name,

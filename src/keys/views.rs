@@ -260,8 +260,10 @@ pub struct IssueForm<'a> {
 }
 
 impl IssueForm<'_> {
+    /// Ticked as sent (the form starts with every key ticked): a form sent
+    /// back with none ticked comes back with none, not with all of them.
     pub fn checked(&self, id: &i64) -> bool {
-        self.input.key.is_empty() || self.input.key.contains(&id.to_string())
+        self.input.key.contains(&id.to_string())
     }
     pub fn sign_name_value(&self) -> &str {
         &self.input.sign_name

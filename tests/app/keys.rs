@@ -2599,3 +2599,119 @@ async fn a_colleagues_loan_drops_what_was_typed_for_an_outside_worker() {
     let (_, page) = clerk.page(&format!("/keys/loans/{loan}")).await;
     assert!(!page.contains("某某机电") && !page.contains("张师傅"));
 }
+
+/// The issue form answers whether an ID number matches the owner's record,
+/// so it must not serve to guess one: after five wrong numbers in a quarter
+/// of an hour, by one clerk or for one owner, it checks none, the right one
+/// included; each wrong number is logged, without the number.
+#[tokio::test]
+async fn an_owners_id_number_cannot_be_guessed_at_the_issue_form() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let room = room_1_301(&app).await;
+    let page = format!("/keys/rooms/{room}/issue");
+    let (_, form) = clerk.page(&page).await;
+    let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
+    let door = key_id(&app, "1-1-3-301", "security_door").await.to_string();
+    let send = async |who: &Browser, id_number: &str| {
+        let res = who
+            .submit(
+                &page,
+                &page,
+                &[
+                    ("key", door.as_str()),
+                    ("resident", owner.as_str()),
+                    ("id_number", id_number),
+                    ("sign_name", "王小明"),
+                    ("sign_confirm", "1"),
+                ],
+            )
+            .await;
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        (status, text_of(&body, "#e-id_number").unwrap_or_default())
+    };
+
+    // Wrong numbers of more than a quarter of an hour ago do not count.
+    let clerk_id = user_id(&app, "specialist").await;
+    diesel::sql_query(format!(
+        "INSERT INTO audit_log (at, actor_id, action, entity, entity_id, details) \
+         SELECT now() - interval '16 minutes', {clerk_id}, 'keys.id_mismatch', 'resident', '{owner}', \
+                '{{}}'::jsonb FROM generate_series(1, 5)"
+    ))
+    .execute(&mut app.db().await)
+    .await
+    .unwrap();
+    // A blank number asks for one and is no try.
+    let (status, said) = send(&clerk, " ").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(said.contains("请填写"), "{said}");
+    for n in 0..5 {
+        let (status, said) = send(&clerk, &format!("44030519900307{n:04}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(said.contains("不一致，不能发放"), "{said}");
+    }
+    let (status, said) = send(&clerk, "440305199003071236").await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the right one too"
+    );
+    assert!(said.contains("暂停 15 分钟"), "{said}");
+    assert_eq!(key_status(&app, door.parse().unwrap()).await, "in");
+    // Another clerk is held back on this owner as well.
+    let other = app.login_as(Role::CsSupervisor).await;
+    let (_, said) = send(&other, "440305199003071236").await;
+    assert!(said.contains("暂停 15 分钟"), "{said}");
+
+    let logged: Vec<(Option<String>, serde_json::Value)> = kefu::schema::audit_log::table
+        .filter(kefu::schema::audit_log::action.eq("keys.id_mismatch"))
+        .select((
+            kefu::schema::audit_log::entity_id,
+            kefu::schema::audit_log::details,
+        ))
+        .order(kefu::schema::audit_log::id)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(logged.len(), 5 + 5);
+    assert!(logged[5..]
+        .iter()
+        .all(|(who, details)| who.as_deref() == Some(owner.as_str())
+            && *details == serde_json::json!({ "room": room })));
+}
+
+/// The form starts with every key of the room ticked; sent back with none,
+/// it comes back with none, so a second click does not hand over them all.
+#[tokio::test]
+async fn keys_unticked_on_the_issue_form_stay_unticked() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let room = room_1_301(&app).await;
+    let page = format!("/keys/rooms/{room}/issue");
+    let (_, form) = clerk.page(&page).await;
+    let ticked = |html: &str| {
+        scraper::Html::parse_document(html)
+            .select(&scraper::Selector::parse(r#"input[name="key"]"#).unwrap())
+            .map(|i| i.value().attr("checked").is_some())
+            .collect::<Vec<bool>>()
+    };
+    assert!(ticked(&form).len() > 1 && ticked(&form).iter().all(|t| *t));
+    let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
+    let res = clerk
+        .submit(
+            &page,
+            &page,
+            &[
+                ("resident", owner.as_str()),
+                ("id_number", "440305199003071236"),
+                ("sign_name", "王小明"),
+                ("sign_confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(!text_of(&body, "#e-key").unwrap().is_empty());
+    assert!(ticked(&body).iter().all(|t| !*t), "none ticked");
+}
