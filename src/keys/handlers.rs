@@ -123,7 +123,7 @@ pub async fn new_keys(
         &page,
         &mut conn.get(),
         &choices,
-        &SetInput::default(),
+        (&SetInput::default(), false),
         &errors,
         StatusCode::OK,
     )
@@ -134,7 +134,7 @@ async fn render_new_keys(
     page: &UserPage,
     conn: &mut impl crate::db::Read,
     choices: &queries::BuildingChoices,
-    set: &SetInput,
+    (set, common_sent): (&SetInput, bool),
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -144,6 +144,8 @@ async fn render_new_keys(
         buildings: queries::building_choices(conn, choices).await?,
         errors,
         set,
+        common_sent,
+        none: FieldErrors::new(page.locale),
     }
     .render()?;
     Ok(html(status, body))
@@ -336,11 +338,11 @@ async fn refused(
     page: &UserPage,
     conn: &mut AsyncPgConnection,
     choices: &queries::BuildingChoices,
-    input: &SetInput,
+    sent: (&SetInput, bool),
     errors: &FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let status = StatusCode::UNPROCESSABLE_ENTITY;
-    render_new_keys(page, conn, choices, input, errors, status).await
+    render_new_keys(page, conn, choices, sent, errors, status).await
 }
 
 /// POST /keys/sets: every room of a building gets its key set (owner keys for
@@ -357,7 +359,7 @@ pub async fn create_sets(
     let cabinet = input.cabinet(&mut errors);
     let building = chosen_building(&mut conn, &input, &mut errors).await?;
     let Some(building) = building.filter(|_| errors.is_empty()) else {
-        return refused(&page, &mut conn, &choices, &input, &errors).await;
+        return refused(&page, &mut conn, &choices, (&input, false), &errors).await;
     };
     let me = page.user().id;
     let meta = page.meta();
@@ -446,7 +448,7 @@ pub async fn create_common(
     let building = chosen_building(&mut conn, &input, &mut errors).await?;
     let common = input.common(&mut errors);
     let (Some(building), Some((floor, door)), true) = (building, common, errors.is_empty()) else {
-        return refused(&page, &mut conn, &choices, &input, &errors).await;
+        return refused(&page, &mut conn, &choices, (&input, true), &errors).await;
     };
     let me = page.user().id;
     let meta = page.meta();

@@ -171,12 +171,59 @@ pub struct NewKeys<'a> {
     pub buildings: std::sync::Arc<Vec<(i64, String)>>,
     pub errors: &'a FieldErrors,
     pub set: &'a SetInput,
+    /// Which form was sent back: the common-area key's, or the key sets'.
+    pub common_sent: bool,
+    /// The messages of the form that was not sent: none.
+    pub none: FieldErrors,
 }
 
+/// Both forms have a building and a cabinet: the one that was sent shows its
+/// messages and what was typed, under the ids the error summary links to.
 impl NewKeys<'_> {
-    /// The building chosen in a creation form sent back with its messages.
-    pub fn is_set_building(&self, id: &i64) -> bool {
-        is_id(&self.set.building, *id)
+    fn sent(&self, common: bool) -> bool {
+        common == self.common_sent
+    }
+
+    /// The messages of the common-area form (`common`) or the sets form.
+    pub fn errors_of(&self, common: bool) -> &FieldErrors {
+        if self.sent(common) {
+            self.errors
+        } else {
+            &self.none
+        }
+    }
+
+    /// The id of field `name` of one of the forms (`f-…` on the form sent).
+    pub fn id(&self, common: bool, name: &str) -> String {
+        match (self.sent(common), common) {
+            (true, _) => format!("f-{name}"),
+            (false, true) => format!("c-{name}"),
+            (false, false) => format!("s-{name}"),
+        }
+    }
+
+    /// The id of field `name`'s message (`e-…` on the form sent).
+    pub fn error_id(&self, common: bool, name: &str) -> String {
+        format!("e-{}", self.id(common, name).trim_start_matches("f-"))
+    }
+
+    /// The id of field `name`'s hint.
+    pub fn hint_id(&self, common: bool, name: &str) -> String {
+        format!("h-{}", self.id(common, name).trim_start_matches("f-"))
+    }
+
+    /// The building chosen in the form sent back.
+    pub fn is_building(&self, common: bool, id: &i64) -> bool {
+        self.sent(common) && is_id(&self.set.building, *id)
+    }
+
+    /// The cabinet typed in the form sent back.
+    pub fn cabinet(&self, common: bool) -> &str {
+        if self.sent(common) {
+            &self.set.cabinet
+        } else {
+            ""
+        }
     }
 }
 

@@ -454,6 +454,49 @@ async fn a_common_area_key_is_made_per_floor_and_a_bad_form_keeps_the_input() {
     let body = res.text().await.unwrap();
     assert!(text_of(&body, "#e-floor").unwrap().contains("楼层"));
     assert_eq!(value_of(&body, "#f-door").unwrap(), "天台门");
+    // Both forms have a building: the message and the choice kept are on the
+    // form that was sent, under the id the summary links to.
+    let res = clerk
+        .post(
+            "/keys/common",
+            &[
+                ("building", ""),
+                ("floor", "9"),
+                ("door", "天台门"),
+                ("cabinet", "2号柜"),
+            ],
+        )
+        .await;
+    let body = res.text().await.unwrap();
+    let sent = r#"form[action="/keys/common"]"#;
+    let other = r#"form[action="/keys/sets"]"#;
+    assert!(!text_of(&body, &format!("{sent} #e-building"))
+        .unwrap()
+        .is_empty());
+    assert!(attr_of(&body, &format!("{sent} #f-building"), "aria-invalid").is_some());
+    assert_eq!(
+        value_of(&body, &format!("{sent} #f-cabinet")).unwrap(),
+        "2号柜"
+    );
+    assert!(text_of(&body, &format!("{other} .error"))
+        .unwrap()
+        .is_empty());
+    assert_eq!(value_of(&body, &format!("{other} #s-cabinet")).unwrap(), "");
+    assert_eq!(
+        attr_of(&body, ".error-summary a", "href").as_deref(),
+        Some("#f-building")
+    );
+    let res = clerk
+        .post("/keys/sets", &[("building", ""), ("cabinet", "3号柜")])
+        .await;
+    let body = res.text().await.unwrap();
+    assert!(attr_of(&body, &format!("{other} #f-building"), "aria-invalid").is_some());
+    assert_eq!(
+        value_of(&body, &format!("{other} #f-cabinet")).unwrap(),
+        "3号柜"
+    );
+    assert!(attr_of(&body, &format!("{sent} #c-building"), "aria-invalid").is_none());
+    assert_eq!(value_of(&body, &format!("{sent} #c-cabinet")).unwrap(), "");
 
     let res = clerk
         .post(
