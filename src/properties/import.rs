@@ -70,6 +70,8 @@ pub enum ReadError {
 }
 
 pub const MAX_ROWS: usize = 20_000;
+/// Longest line a CSV list may have, in bytes.
+const MAX_LINE: usize = 64 * 1024;
 
 /// The cells of an upload as stored ([`super::queries::create_import`]):
 /// opened, then read. One sealed under another key (or none now) reads as
@@ -96,6 +98,12 @@ pub fn read_cells(filename: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Read
             t.into_owned()
         }
     };
+    // A line of a room list is a few hundred bytes; one of megabytes (a
+    // file of commas) would be split into millions of cells before any
+    // check could refuse them.
+    if text.split('\n').any(|line| line.len() > MAX_LINE) {
+        return Err(ReadError::Unreadable);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -125,6 +133,8 @@ fn cell(c: &str) -> String {
 /// a few MB, and an upload is at most 20 MB of mostly incompressible parts;
 /// anything more is a file made to fill the server's memory (a zip bomb).
 const MAX_UNPACKED: u64 = 128 * 1024 * 1024;
+/// Rows a sheet has (Excel's and the format's limit).
+const SHEET_ROWS: u32 = 1 << 20;
 /// Columns read of each row: the template's eleven, and room for a few more
 /// beside them. Cells further right (a stray note in column XFD) are not read.
 const MAX_COLUMNS: u32 = 64;
@@ -150,6 +160,12 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReadError> {
     let mut top: Option<usize> = None;
     while let Some(c) = cells.next_cell().map_err(|_| ReadError::Unreadable)? {
         let (row, col) = c.get_position();
+        // Past a sheet's last row: no spreadsheet wrote it, and the rows up
+        // to it (laid out below, so lines keep the sheet's numbers) would
+        // take more memory than the server has.
+        if row >= SHEET_ROWS {
+            return Err(ReadError::Unreadable);
+        }
         if col >= MAX_COLUMNS {
             continue;
         }
@@ -551,6 +567,67 @@ mod tests {
                 .number,
             "502"
         );
+    }
+
+    /// A workbook saved by a spreadsheet with one cell, its sheet's XML
+    /// then changed by `edit`: as a hand-made file could be.
+    fn edited_workbook(edit: impl Fn(String) -> String) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet().write_string(0, 0, "栋号").unwrap();
+        let saved = book.save_to_buffer().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(saved)).unwrap();
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let mut part = zip.by_index(i).unwrap();
+            let name = part.name().unwrap().to_string();
+            let mut text = Vec::new();
+            part.read_to_end(&mut text).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                text = edit(String::from_utf8(text).unwrap()).into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(&text).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_cell_past_a_sheets_last_row_is_refused_not_laid_out() {
+        let at = |row: &str| {
+            let row = row.to_owned();
+            edited_workbook(move |xml| {
+                assert!(
+                    xml.contains(r#"<row r="1""#) && xml.contains(r#"r="A1""#),
+                    "{xml}"
+                );
+                xml.replace(r#"<row r="1""#, &format!(r#"<row r="{row}""#))
+                    .replace(r#"r="A1""#, &format!(r#"r="A{row}""#))
+            })
+        };
+        // The sheet's last row is read (as a list too long, here)…
+        assert!(matches!(read_cells("r.xlsx", &at("1048576")), Ok(rows) if rows.len() == 1 << 20));
+        // …one past it, up to the largest row a file can name, is refused
+        // before any row is laid out (4,294,967,295 rows would take 100 GB).
+        for row in ["1048577", "4294967295"] {
+            assert!(
+                matches!(read_cells("r.xlsx", &at(row)), Err(ReadError::Unreadable)),
+                "{row}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_csv_line_longer_than_any_list_has_is_refused_unread() {
+        let mut csv = "栋号,单元,楼层,房号\n".to_owned();
+        csv.push_str(&",".repeat(MAX_LINE + 1));
+        assert!(matches!(
+            read_cells("r.csv", csv.as_bytes()),
+            Err(ReadError::Unreadable)
+        ));
+        let fits = format!("栋号,单元,楼层,房号\n1,1,3,{}\n", "1".repeat(1000));
+        assert_eq!(read_cells("r.csv", fits.as_bytes()).unwrap().len(), 2);
     }
 
     #[test]
