@@ -963,7 +963,23 @@ pub async fn events(
             .await?;
             Ok(Events::Saved)
         })
-        .await?;
+        .await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        // The move-out cleared, while the same person lives in the room again
+        // (registered anew on the room's page): two current records of them.
+        Err(AppError::Db(e)) if crate::db::violates(&e, "residents_once_per_room") => {
+            errors.add("moved_out", "archives.error.moved_back_in");
+            let forms = ShowForms {
+                doc: DocInput::default(),
+                events: Some(input),
+                hold_reason: String::new(),
+                errors,
+            };
+            return render_show(&page, &mut conn, archive, forms, StatusCode::CONFLICT).await;
+        }
+        Err(e) => return Err(e),
+    };
     match outcome {
         Events::Unchanged => flash(&session, Tone::Ok, page.t("archives.document_unchanged")),
         Events::Changed(now) => {

@@ -3786,6 +3786,62 @@ async fn a_dates_form_read_before_a_colleagues_comes_back_instead_of_replacing_i
     assert_eq!(contract_end(&mut conn).await.as_deref(), Some("2025-12-31"));
 }
 
+/// A move-out cannot be cleared once the person lives in the room again on a
+/// record of their own (added on the room's page): the form says so, keeps
+/// what was typed, and changes nothing.
+#[tokio::test]
+async fn a_move_out_is_not_cleared_under_the_record_of_the_same_person_back_in_the_room() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = archive_with_old_agreement(&app, &keeper, None).await;
+    let events = format!("/archives/{archive}/events");
+    let res = keeper.post(&events, &[("moved_out", "2025-06-30")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    let resident: i64 = archives::table
+        .find(archive)
+        .select(archives::resident_id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    // Back in the room: the same name and ID number on a new, current record.
+    conn.batch_execute(&format!(
+        "INSERT INTO residents (room_id, kind, name, phone, id_type, id_number) \
+         SELECT room_id, kind, name, phone, id_type, id_number FROM residents WHERE id = {resident}"
+    ))
+    .await
+    .unwrap();
+
+    let res = keeper
+        .post(
+            &events,
+            &[("moved_out", ""), ("contract_ended_on", "2025-12-31")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(
+        text_of(&body, "#e-moved_out").unwrap().contains("重新登记"),
+        "{body}"
+    );
+    assert_eq!(
+        value_of(&body, "#f-contract_ended_on").as_deref(),
+        Some("2025-12-31")
+    );
+    let moved_out: Option<NaiveDate> = residents::table
+        .find(resident)
+        .select(residents::moved_out)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        moved_out.map(|d| d.to_string()).as_deref(),
+        Some("2025-06-30")
+    );
+    assert_eq!(history_of(&app, archive, "events").await.len(), 1);
+}
+
 /// The form to open an archive lists one building's living residents without
 /// an archive, by floor and room, and comes back on that building when refused.
 #[tokio::test]
