@@ -1,4 +1,23 @@
 // Small progressive enhancements only; every page works without this file.
+
+// A form sent back with its messages (or a page drawn in answer to a POST, such
+// as a revealed phone) is drawn at the form's action, which answers only POST.
+// The address bar shows the page the form was on (the server names it in
+// data-page), so a reload, the language switch and a sign-in after the session
+// ended return there, and its drafts (below) are filed under that page.
+(function () {
+  'use strict';
+  var page = document.body && document.body.getAttribute('data-page');
+  if (!page || page.charAt(0) !== '/' || page.charAt(1) === '/') return;
+  if (page !== location.pathname + location.search && window.history && history.replaceState) {
+    try {
+      history.replaceState(history.state, '', page + location.hash);
+    } catch (e) {
+      // An address the browser will not take leaves the bar as it is.
+    }
+  }
+})();
+
 //
 // Form drafts: what a person types into a POST form is kept in this tab's
 // sessionStorage until the server confirms a save. If the session ended meanwhile

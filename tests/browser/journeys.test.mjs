@@ -110,6 +110,35 @@ test('a form sent after the session ended loses nothing', async () => {
   await page.context().close();
 });
 
+test('a form sent back with its messages keeps the address of its page when the session ends', async () => {
+  const page = await newPage();
+  await signIn(page, kefu.base, 'admin');
+  await page.goto(`${kefu.base}/admin/users/new`);
+  await page.fill('#f-username', 'li.na');
+  await page.fill('#f-display_name', '客服专员 李娜');
+  await page.fill('#f-email', 'not-an-address');
+  await page.check('input[name=roles][value=cs_specialist]');
+  await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+  // Drawn by POST /admin/users (whose GET is the list), shown at the form's address.
+  assert.ok(await page.isVisible('.error-summary'));
+  assert.equal(new URL(page.url()).pathname, '/admin/users/new', 'the address bar names the form');
+  await page.fill('#f-email', 'li.na@example.com');
+  await page.context().clearCookies();
+
+  await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
+  assert.ok((await page.textContent('h1')).includes('登录已过期'));
+  await Promise.all([page.waitForNavigation(), page.click('text=重新登录并返回表单')]);
+  await page.fill('#f-username', 'admin');
+  await page.fill('#f-password', 'kefu-demo');
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+
+  assert.equal(new URL(page.url()).pathname, '/admin/users/new', 'back on the form, not the list');
+  assert.equal(await page.inputValue('#f-display_name'), '客服专员 李娜');
+  assert.equal(await page.inputValue('#f-email'), 'li.na@example.com', 'the correction too');
+  assert.ok(await page.isChecked('input[name=roles][value=cs_specialist]'));
+  await page.context().close();
+});
+
 test('a draft keeps what was typed but never a phone or ID number', async () => {
   const page = await newPage();
   await signIn(page, kefu.base, 'specialist');
