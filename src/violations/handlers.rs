@@ -346,6 +346,28 @@ fn already(v: &super::models::Violation, me: i64, input: &DecisionInput) -> (Ton
     }
 }
 
+/// The answer to a decision on a proposal decided already: back to its page,
+/// saying whether it was this decision (a second click) or another. A note
+/// typed for another decision comes back with the page, to copy.
+async fn decided_already(
+    page: &UserPage,
+    session: &Session,
+    conn: &mut DbConn,
+    kept: &KeptCurrent,
+    line: ViolationLine,
+    input: &DecisionInput,
+) -> Result<HttpResponse, AppError> {
+    let (tone, message) = already(&line.v, page.user().id, input);
+    if tone == Tone::Error && !input.note.trim().is_empty() {
+        let mut errors = FieldErrors::new(page.locale);
+        errors.add("body", message);
+        let status = StatusCode::CONFLICT;
+        return render_show(page, conn, kept, line, input, &errors, status).await;
+    }
+    flash(session, tone, page.t(message));
+    Ok(see_other(&format!("/violations/{}", line.v.id)))
+}
+
 /// POST /violations/{id}/decide: confirm (the fine from the schedule and the
 /// person's record, as the page showed them: a record changed meanwhile sends
 /// the page back; the employee is told by mail) or dismiss
@@ -364,9 +386,7 @@ pub async fn decide(
     let id = line.v.id;
     let here = format!("/violations/{id}");
     if line.v.status != "proposed" {
-        let (tone, message) = already(&line.v, page.user().id, &input);
-        flash(&session, tone, page.t(message));
-        return Ok(see_other(&here));
+        return decided_already(&page, &session, &mut conn, &kept, line, &input).await;
     }
     if !may_decide(&page, &line) {
         return Err(AppError::Forbidden);
@@ -486,10 +506,8 @@ pub async fn decide(
         .await?;
     let message = match (done, &decision) {
         (Decided::Already, _) => {
-            let v = queries::get(&mut conn, id).await?.v;
-            let (tone, message) = already(&v, me, &input);
-            flash(&session, tone, page.t(message));
-            return Ok(see_other(&here));
+            let line = queries::get(&mut conn, id).await?;
+            return decided_already(&page, &session, &mut conn, &kept, line, &input).await;
         }
         (Decided::Recounted, _) => {
             let line = queries::get(&mut conn, id).await?;

@@ -115,14 +115,31 @@ async fn a_confirmed_breach_costs_what_its_schedule_says_and_the_employee_is_tol
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let flashes = async || texts_of(&supervisor.page(&page).await.1, ".flash");
     assert_eq!(flashes().await, ["已确认处罚，已通知本人。"]);
+    let res = decide(&supervisor, &page, &[("decision", "dismiss")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(flashes().await, ["这条记录已经处理过，未再改变。"]);
+    // One whose reason was typed (a colleague decided first) comes back with
+    // the reason, to copy.
     let res = decide(
         &supervisor,
         &page,
-        &[("decision", "dismiss"), ("note", "误报")],
+        &[("decision", "dismiss"), ("note", "误报，当班同事已说明")],
     )
     .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(flashes().await, ["这条记录已经处理过，未再改变。"]);
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-body").as_deref(),
+        Some("这条记录已经处理过，未再改变。")
+    );
+    assert_eq!(
+        text_of(&body, "#f-body").as_deref(),
+        Some("误报，当班同事已说明")
+    );
+    assert!(
+        !body.contains(&format!("action=\"{page}/decide\"")),
+        "no decision form any more"
+    );
     assert_eq!(
         stored(&app, &page).await,
         ("confirmed".into(), Some(1), Some(2000))
