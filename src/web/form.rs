@@ -528,6 +528,76 @@ impl FromRequest for Upload {
 mod tests {
     use super::*;
 
+    /// The opening tags of `element` in a template: from `<element` to the
+    /// `>` that closes it, askama's `{{ … }}` and `{% … %}` skipped.
+    fn opening_tags<'a>(html: &'a str, element: &str) -> Vec<&'a str> {
+        let open = format!("<{element} ");
+        let mut tags = Vec::new();
+        for (at, _) in html.match_indices(&open) {
+            let rest = &html[at..];
+            let (mut i, bytes) = (0, rest.as_bytes());
+            while i < bytes.len() && bytes[i] != b'>' {
+                if bytes[i] == b'{' && matches!(bytes.get(i + 1), Some(b'{' | b'%')) {
+                    let close = if bytes[i + 1] == b'{' { "}}" } else { "%}" };
+                    i += rest[i..].find(close).map_or(bytes.len(), |c| c + 2);
+                } else {
+                    i += 1;
+                }
+            }
+            tags.push(&rest[..i.min(bytes.len())]);
+        }
+        tags
+    }
+
+    fn templates(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                templates(&path, out);
+            } else {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+
+    /// A choice list or text box whose field has a message says so to a
+    /// screen reader (`aria-invalid`), as `form::input` does for the others.
+    #[test]
+    fn every_select_and_text_box_with_a_message_is_marked_invalid_with_it() {
+        let mut files = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        templates(&root, &mut files);
+        let mut unmarked = Vec::new();
+        let mut seen = 0;
+        for (path, html) in &files {
+            for tag in ["select", "textarea"]
+                .iter()
+                .flat_map(|e| opening_tags(html, e))
+            {
+                let Some(name) = tag
+                    .split("id=\"f-")
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                else {
+                    continue;
+                };
+                if !html.contains(&format!("errors.get(\"{name}\")")) {
+                    continue;
+                }
+                seen += 1;
+                // Marked when it has its message (or always, a late note's).
+                if !tag.contains(&format!("errors.has(\"{name}\") %}} aria-invalid=\"true\""))
+                    && !tag.contains(" aria-invalid=\"true\"")
+                {
+                    unmarked.push(format!("{path}: {name}"));
+                }
+            }
+        }
+        assert!(seen > 20, "{seen} fields with messages found");
+        assert!(unmarked.is_empty(), "without aria-invalid: {unmarked:#?}");
+    }
+
     /// The span's length in minutes, or the fields refused.
     fn span(start: &str, end: &str, day: &str, tz: chrono_tz::Tz) -> Result<i64, Vec<String>> {
         let mut errors = FieldErrors::new(Default::default());
