@@ -357,11 +357,21 @@ pub async fn import_submit(
         return import_page(&page, &input, &errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let meta = page.meta();
-    let summary = conn
-        .transaction::<_, AppError, _>(async |conn| {
-            Ok(super::import_text(conn, &docs, &meta, false, config.today()).await?)
+    let import = async |conn: &mut AsyncPgConnection| {
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            super::import_text(conn, &docs, &meta, false, config.today()).await
         })
-        .await?;
+        .await
+    };
+    // An editor who started a draft of a document while the import looked at
+    // it (it had none, so there was nothing to lock) wins: the import runs
+    // again and finds that draft, as if it had come a moment later.
+    let summary = match import(&mut conn).await {
+        Err(e) if crate::db::violates(&e, "handbook_versions_one_draft") => {
+            import(&mut conn).await?
+        }
+        other => other?,
+    };
     flash(
         &session,
         Tone::Ok,
