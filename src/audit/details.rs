@@ -245,7 +245,7 @@ impl Reader<'_> {
                 .iter()
                 .map(|(k, v)| {
                     (
-                        field_label(self.loc, k).to_owned(),
+                        field_label(self.loc, action, k).to_owned(),
                         self.value(action, k, v),
                     )
                 })
@@ -314,8 +314,40 @@ impl Reader<'_> {
     }
 }
 
-fn field_label(loc: Locale, key: &str) -> &str {
-    loc.lookup(&format!("audit.field.{key}")).unwrap_or(key)
+/// Fields whose key means something else in these actions than its usual
+/// name says: named by the catalog key given instead.
+const LABELS: &[(&[&str], &str, &str)] = &[
+    (&["contract.recorded"], "number", "audit.field.contract_no"),
+    (
+        &["handbook.acknowledged", "handbook.published"],
+        "number",
+        "audit.field.version",
+    ),
+    (
+        &["keys.set_created", "keys.sets_created"],
+        "keys",
+        "audit.field.key_count",
+    ),
+    (&["meeting.recorded"], "late", "audit.field.late_count"),
+    (
+        &["rooms.imported"],
+        "residents",
+        "audit.field.resident_count",
+    ),
+    (&["visit.recorded"], "late", "audit.field.late_registered"),
+];
+
+/// The name of field `key` of a line of `action` in `loc` (the catalog's
+/// `audit.field.{key}`, the key itself for one it does not name).
+fn field_label<'k>(loc: Locale, action: &str, key: &'k str) -> &'k str {
+    let named = LABELS
+        .iter()
+        .find(|(actions, k, _)| *k == key && actions.contains(&action))
+        .map_or_else(
+            || format!("audit.field.{key}"),
+            |(_, _, label)| (*label).to_owned(),
+        );
+    loc.lookup(&named).unwrap_or(key)
 }
 
 /// The keys of every object in `value`, nested ones and those in lists included.
@@ -493,6 +525,39 @@ mod tests {
             &mut |r, id| found.push((r, id)),
         );
         assert_eq!(found, [(super::Person, 8), (super::DocType, 2)]);
+    }
+
+    #[test]
+    fn a_key_that_means_another_thing_in_an_action_is_named_for_it() {
+        let names = Names::default();
+        let [zh, en] = readers(&names);
+        assert_eq!(
+            zh.text("visit.recorded", &serde_json::json!({ "late": true })),
+            "迟登记：是"
+        );
+        assert_eq!(
+            zh.text("meeting.recorded", &serde_json::json!({ "late": 2 })),
+            "迟到人数：2"
+        );
+        assert_eq!(
+            en.text(
+                "contract.recorded",
+                &serde_json::json!({ "number": "HT-7" })
+            ),
+            "Contract number: HT-7"
+        );
+        assert_eq!(
+            en.text("handbook.published", &serde_json::json!({ "number": 3 })),
+            "Version: 3"
+        );
+        for (actions, _, label) in super::LABELS {
+            for loc in [Locale::ZhCn, Locale::En] {
+                assert!(loc.lookup(label).is_some(), "{label}");
+                assert!(actions
+                    .iter()
+                    .all(|a| loc.lookup(&format!("audit.act.{a}")).is_some()));
+            }
+        }
     }
 
     /// Every code section a reading names exists in both catalogs, and every
