@@ -100,7 +100,7 @@ async fn render_show(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let req = queries::get_request(conn, id).await?;
-    if !super::may_view(conn, page.user(), &req, config.today()).await? {
+    if !super::may_view(conn, page.user(), &req, (config.today(), config.tz)).await? {
         return Err(AppError::Forbidden);
     }
     let me = page.user().id;
@@ -283,7 +283,7 @@ pub async fn decide(
             errors.add("decision", "approvals.not_yours_now");
             let status = StatusCode::FORBIDDEN;
             let req = queries::get_request(&mut conn, id).await?;
-            if super::may_view(&mut conn, page.user(), &req, config.today()).await? {
+            if super::may_view(&mut conn, page.user(), &req, (config.today(), config.tz)).await? {
                 return render_show(&page, &mut conn, &config, id, comment, &errors, status).await;
             }
             let ctx = page.ctx();

@@ -322,7 +322,7 @@ pub async fn may_view(
     conn: &mut AsyncPgConnection,
     user: &crate::auth::CurrentUser,
     req: &models::Request,
-    day: chrono::NaiveDate,
+    today: (chrono::NaiveDate, chrono_tz::Tz),
 ) -> QueryResult<bool> {
     use crate::auth::Right;
     if req.requester_id == user.id
@@ -331,7 +331,7 @@ pub async fn may_view(
     {
         return Ok(true);
     }
-    queries::was_approver(conn, req.id, user.id, day).await
+    queries::was_approver(conn, req.id, user.id, today).await
 }
 
 /// The request's id for a link from the record it is about, when `user` may
@@ -340,10 +340,10 @@ pub async fn link_for(
     conn: &mut AsyncPgConnection,
     req: Option<models::Request>,
     user: &crate::auth::CurrentUser,
-    day: chrono::NaiveDate,
+    today: (chrono::NaiveDate, chrono_tz::Tz),
 ) -> QueryResult<Option<i64>> {
     let Some(r) = req else { return Ok(None) };
-    Ok(may_view(conn, user, &r, day).await?.then_some(r.id))
+    Ok(may_view(conn, user, &r, today).await?.then_some(r.id))
 }
 
 /// The project a request of `kind` about `subject_id` concerns, if one: its

@@ -563,14 +563,16 @@ pub async fn mine(
 }
 
 /// Whether `user` is or was an approver of this request: asked to decide it,
-/// decided it (as a deputy too), or the deputy on `day` of anyone it was
-/// assigned to.
+/// decided it (as a deputy too), or the deputy today of anyone it was
+/// assigned to, for a task still open when the deputyship began (not one its
+/// approver had closed before: a deputy stands in from then on, and does not
+/// read all of a colleague's past decisions).
 /// The registers let such a user open the record the request is about.
 pub async fn was_approver(
     conn: &mut AsyncPgConnection,
     request_id: i64,
     user: i64,
-    day: NaiveDate,
+    (day, tz): (NaiveDate, chrono_tz::Tz),
 ) -> QueryResult<bool> {
     let asked: bool = diesel::select(diesel::dsl::exists(
         approval_tasks::table
@@ -588,15 +590,24 @@ pub async fn was_approver(
     }
     // A deputy today of anyone it was assigned to: while it waits, and after
     // (a colleague decided it first, and the deputy follows it up).
-    let approvers = approval_tasks::table
-        .filter(approval_tasks::request_id.eq(request_id))
-        .select(approval_tasks::approver_id);
+    use diesel::sql_types::{Bool, Text};
+    let open_when_begun = diesel::dsl::sql::<Bool>(
+        "(approval_tasks.decided_at IS NULL OR approval_tasks.decided_at >= \
+         (approval_deputies.starts_on::timestamp AT TIME ZONE ",
+    )
+    .bind::<Text, _>(tz.name())
+    .sql("))");
     diesel::select(diesel::dsl::exists(
-        approval_deputies::table
+        approval_tasks::table
+            .inner_join(
+                approval_deputies::table
+                    .on(approval_deputies::user_id.eq(approval_tasks::approver_id)),
+            )
+            .filter(approval_tasks::request_id.eq(request_id))
             .filter(approval_deputies::deputy_id.eq(user))
-            .filter(approval_deputies::user_id.eq_any(approvers))
             .filter(approval_deputies::starts_on.le(day))
-            .filter(approval_deputies::ends_on.ge(day)),
+            .filter(approval_deputies::ends_on.ge(day))
+            .filter(open_when_begun),
     ))
     .get_result(conn)
     .await

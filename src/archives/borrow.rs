@@ -301,7 +301,9 @@ async fn visible(
     let allowed = b.borrower_id == me
         || page.may(Right::ViewArchives)
         || match &req {
-            Some(r) => approvals::queries::was_approver(conn, r.id, me, page.today()).await?,
+            Some(r) => {
+                approvals::queries::was_approver(conn, r.id, me, (page.today(), page.tz)).await?
+            }
             None => false,
         };
     if !allowed {
@@ -322,7 +324,8 @@ async fn render_show(
     let archive = queries::get(conn, borrow.archive_id).await?;
     let docs = queries::borrow_documents(conn, id).await?;
     let borrower = approvals::queries::person(conn, borrow.borrower_id).await?;
-    let approval_id = crate::approvals::link_for(conn, req, page.user(), page.today()).await?;
+    let approval_id =
+        crate::approvals::link_for(conn, req, page.user(), (page.today(), page.tz)).await?;
     let may_cancel = cancellable(&borrow, page.today())
         && (borrow.borrower_id == page.user().id || page.may(Right::KeepArchives));
     let body = BorrowShow {

@@ -369,7 +369,8 @@ async fn render_show(
     let req = approvals::queries::request_for(conn, super::DESTRUCTION_KIND, id).await?;
     let (creator, rechecker, caller) = people(conn, &d).await?;
     let me = page.user().id;
-    let approval_id = crate::approvals::link_for(conn, req, page.user(), page.today()).await?;
+    let approval_id =
+        crate::approvals::link_for(conn, req, page.user(), (page.today(), page.tz)).await?;
     let body = DestructionShow {
         ctx: page.ctx(),
         creator,

@@ -309,14 +309,16 @@ async fn render_copy(
     let allowed = page.may(Right::ViewKeys)
         || copy.requested_by == me
         || match &req {
-            Some(r) => approvals::queries::was_approver(conn, r.id, me, page.today()).await?,
+            Some(r) => {
+                approvals::queries::was_approver(conn, r.id, me, (page.today(), page.tz)).await?
+            }
             None => false,
         };
     if !allowed {
         return Err(AppError::Forbidden);
     }
     let lines = detail_lines(conn, id, page.locale).await?;
-    let approval_id = approvals::link_for(conn, req, page.user(), page.today()).await?;
+    let approval_id = approvals::link_for(conn, req, page.user(), (page.today(), page.tz)).await?;
     let body = views::CopyShow {
         ctx: page.ctx(),
         cites: views::CITE_COPY,

@@ -585,7 +585,9 @@ async fn visible(
         || loan.requested_by == me
         || loan.borrower_id == Some(me)
         || match &req {
-            Some(r) => approvals::queries::was_approver(conn, r.id, me, page.today()).await?,
+            Some(r) => {
+                approvals::queries::was_approver(conn, r.id, me, (page.today(), page.tz)).await?
+            }
             None => false,
         };
     if !allowed {
@@ -643,7 +645,7 @@ async fn render_show(
     }
     let keys = queries::loan_keys(conn, loan.id).await?;
     let manage = may_hand(page, keys.iter().map(|(k, _, _)| k));
-    let approval_id = approvals::link_for(conn, req, page.user(), page.today()).await?;
+    let approval_id = approvals::link_for(conn, req, page.user(), (page.today(), page.tz)).await?;
     let body = views::LoanShow {
         ctx: page.ctx(),
         cites: views::CITE_LOAN,

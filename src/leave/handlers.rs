@@ -341,7 +341,9 @@ async fn visible(
     let allowed = leave.leave.user_id == me
         || page.may(Right::ViewLeaveRegister)
         || match &req {
-            Some(r) => approvals::queries::was_approver(conn, r.id, me, page.today()).await?,
+            Some(r) => {
+                approvals::queries::was_approver(conn, r.id, me, (page.today(), page.tz)).await?
+            }
             None => false,
         };
     if !allowed {
@@ -397,7 +399,7 @@ async fn render_show(
     let may_edit = own && may_edit(&leave.leave, page.today());
     let may_withdraw = may_withdraw_record(page, &leave.leave);
     let may_cancel = own && may_cancel(&leave.leave, page.today());
-    let approval_id = approvals::link_for(conn, req, page.user(), page.today()).await?;
+    let approval_id = approvals::link_for(conn, req, page.user(), (page.today(), page.tz)).await?;
     let body = LeaveShow {
         ctx: page.ctx(),
         lines,

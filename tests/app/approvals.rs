@@ -2306,3 +2306,74 @@ async fn the_list_of_jobs_reads_in_the_admins_language_failures_included() {
     let run = text_of(&en, "tbody tr").unwrap();
     assert!(run.contains("The run failed"), "{run}");
 }
+
+/// A deputy stands in from the day the deputyship begins: they open the
+/// requests of the colleague they stand in for that were still open then
+/// (and later ones), not the colleague's past decisions.
+#[tokio::test]
+async fn a_deputy_reads_the_requests_open_in_the_deputyship_not_the_colleagues_past_ones() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let employee = app.login_as(Role::Employee).await;
+    let mut conn = app.db().await;
+    let request_of = async |leave: i64| -> i64 {
+        approval_requests::table
+            .filter(approval_requests::subject_id.eq(leave))
+            .filter(approval_requests::kind.eq("leave"))
+            .select(approval_requests::id)
+            .first(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    let decide = async |leave: i64| {
+        let page = format!("/approvals/{}", request_of(leave).await);
+        let (_, read) = supervisor.page(&page).await;
+        let task = value_of(&read, r#"input[name="task_id"]"#).unwrap();
+        let res = supervisor
+            .post(
+                &format!("{page}/decide"),
+                &[
+                    ("task_id", task.as_str()),
+                    ("decision", "approve"),
+                    ("comment", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    };
+    // Decided by the supervisor the day before the deputyship begins.
+    let past = file_leave_from(&employee, 3).await;
+    decide(past).await;
+    diesel::sql_query(format!(
+        "UPDATE approval_tasks SET decided_at = decided_at - interval '1 day' \
+         WHERE request_id = {}",
+        request_of(past).await
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    // Decided today, while the deputy stands in; and one still waiting.
+    name_deputy(&supervisor, "engineer").await;
+    let today_decided = file_leave_from(&employee, 5).await;
+    decide(today_decided).await;
+    let waiting = file_leave_from(&employee, 8).await;
+
+    let deputy = app.login_as(Role::EngineeringManager).await;
+    for (leave, status) in [
+        (waiting, StatusCode::OK),
+        (today_decided, StatusCode::OK),
+        (past, StatusCode::FORBIDDEN),
+    ] {
+        let request = request_of(leave).await;
+        assert_eq!(
+            deputy.page(&format!("/leave/{leave}")).await.0,
+            status,
+            "leave {leave}"
+        );
+        assert_eq!(
+            deputy.page(&format!("/approvals/{request}")).await.0,
+            status,
+            "request {request}"
+        );
+    }
+}
