@@ -438,6 +438,27 @@ fn may_cancel(l: &super::models::Leave, today: chrono::NaiveDate) -> bool {
     !l.after_the_fact && l.status == "approved" && l.start_date > today
 }
 
+/// The answer to a cancellation or withdrawal the leave no longer allows: its
+/// page, saying so (`message`). A reason typed for it comes back on the page,
+/// to copy, unless this person's own first click already filed it.
+async fn ended_already(
+    page: &UserPage,
+    session: &Session,
+    conn: &mut AsyncPgConnection,
+    leave: &super::models::Leave,
+    input: &WithdrawInput,
+    message: &str,
+) -> Result<HttpResponse, AppError> {
+    let filed_by_me = leave.withdrawn_by == Some(page.user().id);
+    if !filed_by_me && !input.note.trim().is_empty() {
+        let mut errors = FieldErrors::new(page.locale);
+        errors.add("body", message);
+        return render_show(page, conn, leave.id, input, &errors, StatusCode::CONFLICT).await;
+    }
+    flash(session, Tone::Error, page.t(message));
+    Ok(see_other(&format!("/leave/{}", leave.id)))
+}
+
 /// POST /leave/{id}/cancel: the requester cancels approved leave before it
 /// begins, saying why. It stands no more: the register and the calendar drop
 /// it, and the time may be asked for again.
@@ -459,8 +480,15 @@ pub async fn cancel(
     let today = page.today();
     if !may_cancel(&leave.leave, today) {
         // Its page no longer offers the form: say so there.
-        flash(&session, Tone::Error, page.t("leave.error.not_cancellable"));
-        return Ok(see_other(&here));
+        return ended_already(
+            &page,
+            &session,
+            &mut conn,
+            &leave.leave,
+            &input,
+            "leave.error.not_cancellable",
+        )
+        .await;
     }
     let mut errors = FieldErrors::new(page.locale);
     if input.note.trim().is_empty() {
@@ -564,13 +592,16 @@ pub async fn withdraw_record(
     }
     let here = format!("/leave/{id}");
     if leave.leave.status != "approved" {
-        // Its page no longer offers the form: say so there, whatever was typed.
-        flash(
+        // Its page no longer offers the form: say so there.
+        return ended_already(
+            &page,
             &session,
-            Tone::Error,
-            page.t("leave.error.not_withdrawable"),
-        );
-        return Ok(see_other(&here));
+            &mut conn,
+            &leave.leave,
+            &input,
+            "leave.error.not_withdrawable",
+        )
+        .await;
     }
     let mut errors = FieldErrors::new(page.locale);
     let note = errors.text("leave", "note", &input.note, 500, true);

@@ -1407,6 +1407,15 @@ async fn a_record_made_by_mistake_is_withdrawn_with_its_reason_and_its_proposal_
         page,
         "no form to send back: said on its page"
     );
+    // A colleague who typed a reason meanwhile gets it back, to copy.
+    let manager = app.login_as(Role::CenterManager).await;
+    let res = manager
+        .post(&format!("{page}/withdraw"), &[("note", "病假条日期写错")])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-body").unwrap().contains("已经撤销"));
+    assert_eq!(text_of(&body, "#f-body").as_deref(), Some("病假条日期写错"));
 
     // The employee's leave in those days now goes through.
     let res = employee.submit("/leave/new", "/leave/new", &own).await;
