@@ -561,38 +561,64 @@ pub async fn import_form(
         ctx: page.ctx(),
         project,
         error: None,
+        form_token: once::new_token(),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
 }
 
-/// POST /properties/{id}/import: keeps the file and shows its preview.
+/// POST /properties/{id}/import: keeps the file and shows its preview. The
+/// form's one-time token makes a second submit (a double click, the back
+/// button) lead to the preview the first one made, keeping the file once.
 pub async fn upload(
     page: UserPage,
+    session: Session,
     mut conn: DbConn,
     path: web::Path<i64>,
     upload: Upload,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageProperties)?;
     let project = queries::project(&mut conn, path.into_inner()).await?;
-    let Some(file) = upload.file("file") else {
+    let mut form_token = upload.fields.get("form_token").cloned().unwrap_or_default();
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(&mut conn, &session, &page, &mut form_token, &mut errors).await?;
+    let file = upload.file("file");
+    let (Some(file), Some(token)) = (file, token) else {
+        let error = match file {
+            None => page.t("properties.import.no_file").to_owned(),
+            Some(_) => errors.get("form_token").to_owned(),
+        };
         let body = ImportPage {
             ctx: page.ctx(),
             project,
-            error: Some(page.t("properties.import.no_file").to_owned()),
+            error: Some(error),
+            form_token,
         }
         .render()?;
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, body));
     };
-    let id = queries::create_import(
+    let me = page.user().id;
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
+            let id =
+                queries::create_import(conn, project.id, me, &file.filename, &file.content).await?;
+            Ok(token
+                .filed(conn, format!("/properties/imports/{id}"))
+                .await?)
+        })
+        .await?;
+    once::answer(
         &mut conn,
-        project.id,
-        page.user().id,
-        &file.filename,
-        &file.content,
+        &session,
+        &page,
+        &token,
+        filed,
+        "properties.import.uploaded",
     )
-    .await?;
-    Ok(see_other(&format!("/properties/imports/{id}")))
+    .await
 }
 
 fn read_error(page: &UserPage, e: ReadError) -> String {
@@ -659,6 +685,7 @@ pub async fn preview(
                 ctx: page.ctx(),
                 project,
                 error: Some(read_error(&page, e)),
+                form_token: once::new_token(),
             }
             .render()?;
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, body));

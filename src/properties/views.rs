@@ -101,6 +101,8 @@ pub struct ImportPage<'a> {
     pub ctx: &'a PageCtx,
     pub project: Project,
     pub error: Option<String>,
+    /// One-time token (`web::once`).
+    pub form_token: String,
 }
 
 #[derive(Template)]

@@ -25,9 +25,23 @@ pub async fn upload(
     filename: &str,
     content: Vec<u8>,
 ) -> reqwest::Response {
+    let (_, page) = b.page(&format!("/properties/{project}/import")).await;
+    let once = value_of(&page, r#"input[name="form_token"]"#).unwrap();
+    upload_with(b, project, filename, content, &once).await
+}
+
+/// As [`upload`], with the form's one-time token `once` as the page gave it.
+async fn upload_with(
+    b: &Browser,
+    project: i64,
+    filename: &str,
+    content: Vec<u8>,
+    once: &str,
+) -> reqwest::Response {
     let token = b.csrf().await;
     let form = reqwest::multipart::Form::new()
         .text("csrf_token", token)
+        .text("form_token", once.to_owned())
         .part(
             "file",
             reqwest::multipart::Part::bytes(content).file_name(filename.to_owned()),
@@ -38,6 +52,33 @@ pub async fn upload(
         .send()
         .await
         .unwrap()
+}
+
+/// The upload sent twice (a double click, the back button) keeps the file
+/// once and leads to the preview the first one made.
+#[tokio::test]
+async fn a_room_list_sent_twice_is_kept_once() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "金色家园").await;
+    let (_, page) = b.page(&format!("/properties/{project}/import")).await;
+    let once = value_of(&page, r#"input[name="form_token"]"#).unwrap();
+    let csv = "栋号,单元,楼层,房号\n1,1,3,301\n".as_bytes().to_vec();
+
+    let first = upload_with(&b, project, "rooms.csv", csv.clone(), &once).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let preview = location(&first);
+    assert!(preview.starts_with("/properties/imports/"), "{preview}");
+    let second = upload_with(&b, project, "rooms.csv", csv.clone(), &once).await;
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&second), preview);
+    assert_eq!(count(&app, "room_imports").await, 1);
+    // A form without its token keeps nothing and says why.
+    let res = upload_with(&b, project, "rooms.csv", csv, "").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(!text_of(&body, "#e-file").unwrap().is_empty());
+    assert_eq!(count(&app, "room_imports").await, 1);
 }
 
 async fn count(app: &TestApp, table: &str) -> i64 {
