@@ -547,3 +547,33 @@ async fn a_number_in_a_lists_address_that_is_no_number_shows_the_list() {
         }
     }
 }
+
+/// A form sent back with its messages shows the address of the page it came
+/// from (the browser's address bar takes it): one of this site's, never
+/// another site's sent as the Referer.
+#[tokio::test]
+async fn a_page_sent_back_names_only_this_sites_page_as_its_address() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let token = admin.csrf().await;
+    let send = async |referer: String| {
+        let res = admin
+            .client
+            .post(admin.url("/admin/users"))
+            .header(header::REFERER, referer)
+            .form(&[("csrf_token", token.as_str()), ("username", "")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        attr_of(&res.text().await.unwrap(), "body", "data-page").unwrap()
+    };
+    assert_eq!(
+        send(admin.url("/admin/users/new?from=list")).await,
+        "/admin/users/new?from=list"
+    );
+    assert_eq!(
+        send("https://elsewhere.example/phish?lang=en".to_owned()).await,
+        "/admin/users"
+    );
+}
