@@ -910,8 +910,10 @@ const ID_TRIES: i64 = 5;
 const ID_WINDOW_MINUTES: i64 = 15;
 
 /// Compares the ID number shown with `owner`'s record, unless the clerk or the
-/// record has had [`ID_TRIES`] wrong numbers in the window; a wrong number is
-/// logged (without the number), so the log counts the tries and shows them.
+/// record has had [`ID_TRIES`] wrong numbers in the last [`ID_WINDOW_MINUTES`];
+/// a wrong number is logged (without the number), so the log counts the tries
+/// and shows them. Counted, compared and logged under a lock on the owner's
+/// record: requests sent at once cannot each find the count below the limit.
 async fn check_id(
     conn: &mut AsyncPgConnection,
     page: &UserPage,
@@ -922,29 +924,53 @@ async fn check_id(
 ) -> Result<(), AppError> {
     let since = Utc::now() - chrono::Duration::minutes(ID_WINDOW_MINUTES);
     let resident = owner.id.to_string();
-    let tries = audit::queries::count_since(
-        conn,
-        "keys.id_mismatch",
-        page.user().id,
-        ("resident", &resident),
-        since,
-    )
-    .await?;
-    if tries >= ID_TRIES {
-        errors.add_text(
-            "id_number",
-            page.tf("keys.error.id_tries", &[("minutes", &ID_WINDOW_MINUTES)]),
-        );
-    } else if !same_id(&owner.id_number, shown) {
-        errors.add("id_number", "keys.error.id_mismatch");
-        audit::record(
-            conn,
-            &page.meta(),
-            "keys.id_mismatch",
-            Some(("resident", resident)),
-            json!({ "room": room }),
-        )
+    let meta = page.meta();
+    let me = page.user().id;
+    let answer = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            use diesel::sql_types::BigInt;
+            use diesel_async::RunQueryDsl;
+            diesel::sql_query(
+                "SELECT pg_advisory_xact_lock(hashtext('kefu.id_check'), hashtext($1::text))",
+            )
+            .bind::<BigInt, _>(owner.id)
+            .execute(conn)
+            .await?;
+            let tries = audit::queries::count_since(
+                conn,
+                "keys.id_mismatch",
+                me,
+                ("resident", &resident),
+                since,
+            )
+            .await?;
+            if tries >= ID_TRIES {
+                return Ok(Some("keys.error.id_tries"));
+            }
+            if same_id(&owner.id_number, shown) {
+                return Ok(None);
+            }
+            audit::record(
+                conn,
+                &meta,
+                "keys.id_mismatch",
+                Some(("resident", resident.clone())),
+                json!({ "room": room }),
+            )
+            .await?;
+            Ok(Some("keys.error.id_mismatch"))
+        })
         .await?;
+    match answer {
+        Some("keys.error.id_tries") => errors.add_text(
+            "id_number",
+            page.tf(
+                "keys.error.id_tries",
+                &[("n", &ID_TRIES), ("minutes", &ID_WINDOW_MINUTES)],
+            ),
+        ),
+        Some(key) => errors.add("id_number", key),
+        None => {}
     }
     Ok(())
 }

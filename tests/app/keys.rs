@@ -2700,12 +2700,12 @@ async fn an_owners_id_number_cannot_be_guessed_at_the_issue_form() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "the right one too"
     );
-    assert!(said.contains("暂停 15 分钟"), "{said}");
+    assert!(said.contains("最近 15 分钟内已有 5 次"), "{said}");
     assert_eq!(key_status(&app, door.parse().unwrap()).await, "in");
     // Another clerk is held back on this owner as well.
     let other = app.login_as(Role::CsSupervisor).await;
     let (_, said) = send(&other, "440305199003071236").await;
-    assert!(said.contains("暂停 15 分钟"), "{said}");
+    assert!(said.contains("最近 15 分钟内已有 5 次"), "{said}");
 
     let logged: Vec<(Option<String>, serde_json::Value)> = kefu::schema::audit_log::table
         .filter(kefu::schema::audit_log::action.eq("keys.id_mismatch"))
@@ -2722,6 +2722,46 @@ async fn an_owners_id_number_cannot_be_guessed_at_the_issue_form() {
         .iter()
         .all(|(who, details)| who.as_deref() == Some(owner.as_str())
             && *details == serde_json::json!({ "room": room })));
+}
+
+/// Wrong numbers sent all at once are counted one after another: no more
+/// than the limit are ever compared.
+#[tokio::test]
+async fn id_numbers_sent_at_once_are_held_to_the_same_limit() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let room = room_1_301(&app).await;
+    let page = format!("/keys/rooms/{room}/issue");
+    let (_, form) = clerk.page(&page).await;
+    let owner = value_of(&form, "#f-resident option:nth-child(2)").unwrap();
+    let token = clerk.csrf().await;
+    let tries = (0..12).map(|n| {
+        let number = format!("44030519900307{n:04}");
+        let (page, owner, token) = (page.clone(), owner.clone(), token.clone());
+        let clerk = &clerk;
+        async move {
+            let fields = [
+                ("resident", owner.as_str()),
+                ("id_number", number.as_str()),
+                ("csrf_token", token.as_str()),
+            ];
+            clerk.post_raw(&page, &fields).await.status()
+        }
+    });
+    let answers = futures_util::future::join_all(tries).await;
+    assert!(
+        answers
+            .iter()
+            .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY),
+        "{answers:?}"
+    );
+    let logged: i64 = kefu::schema::audit_log::table
+        .filter(kefu::schema::audit_log::action.eq("keys.id_mismatch"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(logged, 5);
 }
 
 /// The form starts with every key of the room ticked; sent back with none,
