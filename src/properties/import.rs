@@ -101,7 +101,7 @@ pub fn read_cells(filename: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Read
     // A line of a room list is a few hundred bytes; one of megabytes (a
     // file of commas) would be split into millions of cells before any
     // check could refuse them.
-    if text.split('\n').any(|line| line.len() > MAX_LINE) {
+    if text.split(['\n', '\r']).any(|line| line.len() > MAX_LINE) {
         return Err(ReadError::Unreadable);
     }
     let mut reader = csv::ReaderBuilder::new()
@@ -111,7 +111,8 @@ pub fn read_cells(filename: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Read
     let mut rows = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|_| ReadError::Unreadable)?;
-        rows.push(rec.iter().map(cell).collect());
+        // As many columns as a workbook's are read (see MAX_COLUMNS).
+        rows.push(rec.iter().take(MAX_COLUMNS as usize).map(cell).collect());
         if rows.len() > MAX_ROWS + 1 {
             return Err(ReadError::TooManyRows);
         }
@@ -628,6 +629,14 @@ mod tests {
         ));
         let fits = format!("栋号,单元,楼层,房号\n1,1,3,{}\n", "1".repeat(1000));
         assert_eq!(read_cells("r.csv", fits.as_bytes()).unwrap().len(), 2);
+        // Lines ended by CR alone (Excel for Mac) are lines too.
+        let mac = "栋号,单元,楼层,房号\r1,1,3,301\r".repeat(3000);
+        assert_eq!(read_cells("r.csv", mac.as_bytes()).unwrap().len(), 6000);
+        // Many wide lines, each within bounds, keep no more columns than a
+        // workbook's: a file of commas does not become millions of cells.
+        let wide = format!("{}\n", ",".repeat(MAX_LINE - 1)).repeat(50);
+        let rows = read_cells("r.csv", wide.as_bytes()).unwrap();
+        assert!(rows.iter().all(|r| r.len() == MAX_COLUMNS as usize));
     }
 
     #[test]
