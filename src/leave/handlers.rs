@@ -557,11 +557,13 @@ pub async fn cancel(
             Ok(true)
         })
         .await?;
-    if cancelled {
-        flash(&session, Tone::Ok, page.t("leave.cancelled"));
-    } else {
-        flash(&session, Tone::Error, page.t("leave.error.not_cancellable"));
+    if !cancelled {
+        // Ended meanwhile (a second click, or begun): as if sent after.
+        let (leave, _) = visible(&mut conn, &page, id).await?;
+        let message = "leave.error.not_cancellable";
+        return ended_already(&page, &session, &mut conn, &leave.leave, &input, message).await;
     }
+    flash(&session, Tone::Ok, page.t("leave.cancelled"));
     Ok(see_other(&here))
 }
 
@@ -649,11 +651,12 @@ pub async fn withdraw_record(
             };
             flash(&session, Tone::Ok, page.t(key));
         }
-        None => flash(
-            &session,
-            Tone::Error,
-            page.t("leave.error.not_withdrawable"),
-        ),
+        None => {
+            // Withdrawn meanwhile (a second click, or a colleague): as if sent after.
+            let (leave, _) = visible(&mut conn, &page, id).await?;
+            let message = "leave.error.not_withdrawable";
+            return ended_already(&page, &session, &mut conn, &leave.leave, &input, message).await;
+        }
     }
     Ok(see_other(&here))
 }
