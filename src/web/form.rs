@@ -586,10 +586,13 @@ mod tests {
                     continue;
                 }
                 seen += 1;
-                // Marked when it has its message (or always, a late note's).
-                if !tag.contains(&format!("errors.has(\"{name}\") %}} aria-invalid=\"true\""))
-                    && !tag.contains(" aria-invalid=\"true\"")
-                {
+                // Marked when it has its own message (or always, a late note's:
+                // never on another field's message).
+                let own =
+                    tag.contains(&format!("errors.has(\"{name}\") %}} aria-invalid=\"true\""));
+                let always =
+                    !tag.contains("%} aria-invalid") && tag.contains(" aria-invalid=\"true\"");
+                if !own && !always {
                     unmarked.push(format!("{path}: {name}"));
                 }
             }
