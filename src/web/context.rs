@@ -57,30 +57,31 @@ pub fn expected_csrf(req: &actix_web::dev::ServiceRequest) -> Option<String> {
     req.get_session().get::<String>(CSRF_KEY).ok().flatten()
 }
 
+/// The Referer, when it is one of this site's pages (the same host).
+pub fn own_referer(req: &HttpRequest) -> Option<url::Url> {
+    let referer = req
+        .headers()
+        .get(actix_web::http::header::REFERER)?
+        .to_str()
+        .ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let info = req.connection_info();
+    (url.host_str()? == info.host().split(':').next()?).then_some(url)
+}
+
 /// Where the page the user sees lives: the request's own address for a GET,
-/// and for a form sent back with its messages, the address of the page the form
-/// was on (the Referer, which the site's `same-origin` policy sends, when it is
-/// one of this site's; its path and query only). That is what the language switch reloads and the tabs mark: the
-/// form's action answers only POST.
+/// and for a form sent back with its messages, the address of the page the
+/// form was on (the Referer, which the site's `same-origin` policy sends, when
+/// it is one of this site's; its path and query only). That is what the
+/// language switch reloads, the tabs mark and the address bar shows
+/// (static/js/app.js): the form's action answers only POST.
 fn page_address(req: &HttpRequest) -> (String, String) {
     use actix_web::http::Method;
     let own = || (req.path().to_owned(), req.query_string().to_owned());
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         return own();
     }
-    let host = req
-        .connection_info()
-        .host()
-        .split(':')
-        .next()
-        .map(str::to_owned);
-    req.headers()
-        .get(actix_web::http::header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| url::Url::parse(r).ok())
-        // Only this site's pages: another site's address is never shown as
-        // this page's (the address bar takes it, static/js/app.js).
-        .filter(|u| u.host_str().is_some() && u.host_str() == host.as_deref())
+    own_referer(req)
         .map(|u| {
             (
                 u.path().to_owned(),

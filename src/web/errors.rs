@@ -90,12 +90,7 @@ fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<
 
 /// The path of the page a request came from, when it is one of ours.
 fn referer_path(req: &actix_web::HttpRequest) -> Option<String> {
-    let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
-    let url = url::Url::parse(referer).ok()?;
-    let info = req.connection_info();
-    if url.host_str()? != info.host().split(':').next()? {
-        return None;
-    }
+    let url = crate::web::context::own_referer(req)?;
     let path = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
