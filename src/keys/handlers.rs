@@ -926,7 +926,8 @@ async fn check_id(
     let resident = owner.id.to_string();
     let meta = page.meta();
     let me = page.user().id;
-    let answer = conn
+    // The message for the number shown, if it is not the owner's.
+    let refused = conn
         .transaction::<_, AppError, _>(async |conn| {
             use diesel::sql_types::BigInt;
             use diesel_async::RunQueryDsl;
@@ -945,7 +946,9 @@ async fn check_id(
             )
             .await?;
             if tries >= ID_TRIES {
-                return Ok(Some("keys.error.id_tries"));
+                let args: [(&str, &dyn std::fmt::Display); 2] =
+                    [("n", &ID_TRIES), ("minutes", &ID_WINDOW_MINUTES)];
+                return Ok(Some(page.tf("keys.error.id_tries", &args)));
             }
             if same_id(&owner.id_number, shown) {
                 return Ok(None);
@@ -958,19 +961,11 @@ async fn check_id(
                 json!({ "room": room }),
             )
             .await?;
-            Ok(Some("keys.error.id_mismatch"))
+            Ok(Some(page.t("keys.error.id_mismatch").to_owned()))
         })
         .await?;
-    match answer {
-        Some("keys.error.id_tries") => errors.add_text(
-            "id_number",
-            page.tf(
-                "keys.error.id_tries",
-                &[("n", &ID_TRIES), ("minutes", &ID_WINDOW_MINUTES)],
-            ),
-        ),
-        Some(key) => errors.add("id_number", key),
-        None => {}
+    if let Some(message) = refused {
+        errors.add_text("id_number", message);
     }
     Ok(())
 }
