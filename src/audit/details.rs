@@ -135,11 +135,16 @@ const READINGS: &[(&[&str], &str, Reading)] = &[
     ),
 ];
 
-fn reading(action: &str, key: &str) -> Option<Reading> {
-    READINGS
+/// What `table` says of field `key` in a line of `action`, if anything.
+fn for_field<T: Copy>(table: &[(&[&str], &str, T)], action: &str, key: &str) -> Option<T> {
+    table
         .iter()
         .find(|(actions, k, _)| *k == key && actions.contains(&action))
-        .map(|(_, _, r)| *r)
+        .map(|(_, _, said)| *said)
+}
+
+fn reading(action: &str, key: &str) -> Option<Reading> {
+    for_field(READINGS, action, key)
 }
 
 /// The names of the people and document types the details of some lines
@@ -340,13 +345,8 @@ const LABELS: &[(&[&str], &str, &str)] = &[
 /// The name of field `key` of a line of `action` in `loc` (the catalog's
 /// `audit.field.{key}`, the key itself for one it does not name).
 fn field_label<'k>(loc: Locale, action: &str, key: &'k str) -> &'k str {
-    let named = LABELS
-        .iter()
-        .find(|(actions, k, _)| *k == key && actions.contains(&action))
-        .map_or_else(
-            || format!("audit.field.{key}"),
-            |(_, _, label)| (*label).to_owned(),
-        );
+    let named =
+        for_field(LABELS, action, key).map_or_else(|| format!("audit.field.{key}"), str::to_owned);
     loc.lookup(&named).unwrap_or(key)
 }
 
