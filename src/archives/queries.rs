@@ -1085,10 +1085,13 @@ pub async fn due(
         .select(row_select())
         .into_boxed();
     if let Some((d, id)) = after {
+        // A row comparison, so the index range starts right at the cursor.
         q = q.filter(
-            docs::retain_until
-                .gt(d)
-                .or(docs::retain_until.eq(d).and(docs::id.gt(id))),
+            sql::<Bool>("(archive_documents.retain_until, archive_documents.id) > (")
+                .bind::<Date, _>(d)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
         );
     }
     q.load(conn).await

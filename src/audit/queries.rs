@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::Meta;
@@ -133,10 +135,13 @@ pub async fn page(
         q = q.filter(audit_log::at.lt(until));
     }
     if let Some((at, id)) = f.before {
+        // A row comparison, so the index range starts right at the cursor.
         q = q.filter(
-            audit_log::at
-                .lt(at)
-                .or(audit_log::at.eq(at).and(audit_log::id.lt(id))),
+            sql::<Bool>("(audit_log.at, audit_log.id) < (")
+                .bind::<Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
         );
     }
     q.load(conn).await

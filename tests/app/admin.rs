@@ -454,6 +454,51 @@ async fn the_audit_page_filters_by_action() {
     );
 }
 
+/// The audit log only grows: its older pages start the index scan at the
+/// cursor, so the thousandth page reads about what the first does instead of
+/// every line newer than it.
+#[tokio::test]
+async fn a_deep_audit_page_reads_no_more_than_the_first() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let mut conn = app.db().await;
+    conn.batch_execute(
+        "INSERT INTO audit_log (at, action, details) \
+         SELECT now() - g * interval '1 second', 'test.bulk', '{}'::jsonb \
+         FROM generate_series(1, 20000) g",
+    )
+    .await
+    .unwrap();
+    let (at, id): (chrono::DateTime<chrono::Utc>, i64) = audit_log::table
+        .filter(audit_log::action.eq("test.bulk"))
+        .order((audit_log::at.desc(), audit_log::id.desc()))
+        .select((audit_log::at, audit_log::id))
+        .offset(19_000)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let deep = format!(
+        "/admin/audit?before_at={}&before_id={id}",
+        url::form_urlencoded::byte_serialize(at.to_rfc3339().as_bytes()).collect::<String>()
+    );
+    let (_, page) = admin.page(&deep).await;
+    assert!(
+        page.contains("test.bulk"),
+        "the deep page lists the old lines"
+    );
+
+    for path in ["/admin/audit", "/admin/audit?action=test.bulk"] {
+        let first = app.blocks_read_for(&admin, path).await;
+        let older = format!("{}{}", deep, &path[12..].replacen('?', "&", 1));
+        let deep = app.blocks_read_for(&admin, &older).await;
+        assert!(
+            deep <= first * 2 + 50,
+            "{older}: {deep} buffers read, the first page {first}"
+        );
+    }
+}
+
 /// An export the query's cap cut short says so on its last line instead of
 /// passing for the whole register.
 #[tokio::test]

@@ -264,6 +264,38 @@ impl TestApp {
         AsyncPgConnection::establish(&self.db_url).await.unwrap()
     }
 
+    /// Shared buffers the app's statements touched while `reader` fetched `path`
+    /// (pg_stat_statements, this test's database only): how much a page reads,
+    /// to show that a deep page reads no more than the first, without timing it.
+    pub async fn blocks_read_for(&self, reader: &Browser, path: &str) -> i64 {
+        use diesel_async::SimpleAsyncConnection;
+        #[derive(diesel::QueryableByName)]
+        struct Blocks {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            blocks: i64,
+        }
+        let mut conn = self.db().await;
+        conn.batch_execute(
+            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; \
+             SELECT pg_stat_statements_reset(0, \
+                 (SELECT oid FROM pg_database WHERE datname = current_database()), 0)",
+        )
+        .await
+        .expect("pg_stat_statements (preloaded by .ci/pg.sh)");
+        let (status, _) = reader.page(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        diesel::sql_query(
+            "SELECT coalesce(sum(shared_blks_hit + shared_blks_read), 0)::bigint AS blocks \
+             FROM pg_stat_statements \
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+               AND query NOT LIKE '%pg_stat_statements%'",
+        )
+        .get_result::<Blocks>(&mut conn)
+        .await
+        .unwrap()
+        .blocks
+    }
+
     /// Gives user `id` the post `role` too, straight in the table.
     pub async fn grant(&self, id: i64, role: Role) {
         use kefu::schema::user_roles;
