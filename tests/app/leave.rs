@@ -1716,5 +1716,5 @@ async fn the_register_of_a_month_counts_the_days_of_leave_in_that_month() {
     assert!(csv.lines().nth(1).unwrap().ends_with(",\"0.5\""), "{csv}");
     supervisor.page("/?lang=en").await;
     let (english, _, _) = days_in(start).await;
-    assert_eq!(english, "2 (2.5 in all)");
+    assert_eq!(english, "2 (2.5 days in all)");
 }

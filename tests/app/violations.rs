@@ -209,6 +209,45 @@ async fn a_confirmed_breach_costs_what_its_schedule_says_and_the_employee_is_tol
     assert!(notices[0].text.contains("日常管理 1(13)"));
 }
 
+/// The form's schedule headings say from which time the fine rises or the
+/// person is dismissed, in numbers both languages read alike (the book's
+/// "三次以上" is read as SPEC reads it: from the fourth time).
+#[tokio::test]
+async fn the_form_says_from_which_time_a_schedule_steps_up() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let groups = |html: &str| {
+        let doc = scraper::Html::parse_document(html);
+        let sel = scraper::Selector::parse("optgroup").unwrap();
+        doc.select(&sel)
+            .filter_map(|g| g.value().attr("label").map(str::to_owned))
+            .collect::<Vec<_>>()
+    };
+    let (_, zh) = supervisor.page("/violations/new").await;
+    let zh = groups(&zh);
+    assert!(
+        zh.iter().any(|g| g.contains("第 4 次起 50 元/次")),
+        "{zh:?}"
+    );
+    assert_eq!(
+        zh.iter().filter(|g| g.contains("第 3 次起辞退")).count(),
+        2,
+        "{zh:?}"
+    );
+    assert!(!zh.iter().any(|g| g.contains("以上")), "{zh:?}");
+    let (_, en) = supervisor.page("/violations/new?lang=en").await;
+    let en = groups(&en);
+    assert!(en
+        .iter()
+        .any(|g| g.contains("50 yuan from the fourth time")));
+    assert_eq!(
+        en.iter()
+            .filter(|g| g.contains("dismissal from the third time"))
+            .count(),
+        2
+    );
+}
+
 #[tokio::test]
 async fn only_someone_else_decides_and_a_dismissal_says_why() {
     let app = TestApp::spawn().await;
