@@ -266,24 +266,26 @@ pub struct Checked {
     pub notes: Vec<String>,
 }
 
+/// The types of room a list may name, in either language (English in any case).
 fn room_kind(s: &str) -> Option<&'static str> {
-    match s {
+    match s.trim().to_ascii_lowercase().as_str() {
         "" | "住宅" | "home" => Some("home"),
-        "设施设备房" | "设施" | "facility" => Some("facility"),
+        "设施设备房" | "设施" | "facility" | "facility room" => Some("facility"),
         _ => None,
     }
 }
 
 fn resident_kind(s: &str) -> Option<&'static str> {
-    match s {
+    match s.trim().to_ascii_lowercase().as_str() {
         "业主" | "owner" => Some("owner"),
         "租户" | "承租人" | "tenant" => Some("tenant"),
         _ => None,
     }
 }
 
+/// An ID document type by its Chinese name or its code (any case).
 pub fn id_type(s: &str) -> Option<&'static str> {
-    match s {
+    match s.trim().to_ascii_lowercase().as_str() {
         "" | "身份证" | "居民身份证" | "resident_id" => Some("resident_id"),
         "护照" | "passport" => Some("passport"),
         "港澳通行证" | "港澳居民来往内地通行证" | "hk_macao" => Some("hk_macao"),

@@ -164,6 +164,42 @@ async fn an_import_names_missing_columns_in_the_readers_language_and_caps_docume
     assert!(!preview.contains("确认导入"), "no commit button");
 }
 
+/// A list typed in English passes whatever the case of its words, and a type
+/// not understood is answered with the words that are.
+#[tokio::test]
+async fn an_english_list_is_read_in_any_case_and_a_bad_type_names_the_choices() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "碧水花园").await;
+    b.page("/properties?lang=en").await;
+    let list =
+        "building,unit,floor,room,kind,name,resident_kind,resident_name,phone,id_type,id_number\n\
+                1,1,3,301,Home,,Owner,Wang Xiaoming,,Passport,E12345678\n\
+                1,,-1,B101,FACILITY,Pump room,,,,,\n";
+    let res = upload(&b, project, "rooms.csv", list.as_bytes().to_vec()).await;
+    let (_, preview) = b.page(&location(&res)).await;
+    assert!(
+        texts_of(&preview, "tr.row-error").is_empty(),
+        "{:?}",
+        texts_of(&preview, "tr.row-error")
+    );
+    assert!(
+        attr_of(&preview, r#"form[action$="/commit"]"#, "action").is_some(),
+        "the rows can be imported"
+    );
+
+    let bad =
+        "building,floor,room,resident_name,id_type,id_number\n1,3,302,Li Si,driving licence,X1\n";
+    let res = upload(&b, project, "rooms.csv", bad.as_bytes().to_vec()).await;
+    let (_, preview) = b.page(&location(&res)).await;
+    let row = texts_of(&preview, "tr.row-error").join(" ");
+    assert!(row.contains("护照 or passport"), "{row}");
+    b.page("/properties?lang=zh-CN").await;
+    let (_, zh) = b.page(&location(&res)).await;
+    let row = texts_of(&zh, "tr.row-error").join(" ");
+    assert!(row.contains("证件类型应为身份证、护照"), "{row}");
+}
+
 #[tokio::test]
 async fn a_clean_import_commits_every_row_once() {
     let app = TestApp::spawn().await;
