@@ -52,28 +52,43 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// Longest setting in hours: a year (longer ones would overflow the clock's
+/// arithmetic and stop the jobs that use them).
+pub const MAX_HOURS: i64 = 366 * 24;
+
 fn hours(name: &str, default: i64) -> anyhow::Result<i64> {
-    match var(name) {
-        None => Ok(default),
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => bail!("{name} must be a whole number of hours, at least 1"),
-        },
+    var(name).map_or(Ok(default), |v| parse_hours(name, &v))
+}
+
+/// `v` as a whole number of hours, 1 to [`MAX_HOURS`].
+pub fn parse_hours(name: &str, v: &str) -> anyhow::Result<i64> {
+    match v.trim().parse::<i64>() {
+        Ok(n) if (1..=MAX_HOURS).contains(&n) => Ok(n),
+        _ => bail!("{name} must be a whole number of hours, 1 to {MAX_HOURS}"),
     }
 }
 
 fn minutes(name: &str, default: u64) -> anyhow::Result<Duration> {
     match var(name) {
         None => Ok(Duration::from_secs(default * 60)),
-        Some(v) => {
-            let n: u64 = v
-                .parse()
-                .with_context(|| format!("{name} must be a whole number of minutes"))?;
-            if n == 0 {
-                bail!("{name} must be at least 1");
-            }
-            Ok(Duration::from_secs(n * 60))
-        }
+        Some(v) => parse_minutes(name, &v),
+    }
+}
+
+/// `v` as a whole number of minutes, 1 to a year's.
+pub fn parse_minutes(name: &str, v: &str) -> anyhow::Result<Duration> {
+    let max = MAX_HOURS as u64 * 60;
+    match v.trim().parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(Duration::from_secs(n * 60)),
+        _ => bail!("{name} must be a whole number of minutes, 1 to {max}"),
+    }
+}
+
+/// `v` as a count of at least one (connections, worker threads).
+pub fn parse_count(name: &str, v: &str) -> anyhow::Result<usize> {
+    match v.trim().parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => bail!("{name} must be a whole number, 1 to 1024"),
     }
 }
 
@@ -109,11 +124,11 @@ impl Config {
         let tz =
             tz_named(&tz).map_err(|e| anyhow::anyhow!("TZ={tz} is not a known time zone: {e}"))?;
         let db_pool_size = match var("KEFU_DB_POOL") {
-            Some(v) => v.parse().context("KEFU_DB_POOL must be a number")?,
+            Some(v) => parse_count("KEFU_DB_POOL", &v)?,
             None => 16,
         };
         let workers = match var("KEFU_WORKERS") {
-            Some(v) => v.parse().context("KEFU_WORKERS must be a number")?,
+            Some(v) => parse_count("KEFU_WORKERS", &v)?,
             None => std::thread::available_parallelism().map_or(2, |n| n.get()),
         };
         Ok(Config {
@@ -259,6 +274,21 @@ mod tests {
         assert!(weekdays(" , ").is_err());
         assert_eq!(weekdays("mon,fri,").unwrap(), set(&[Mon, Fri]));
         assert_eq!(weekdays("mon-mon").unwrap(), set(&[Mon]));
+    }
+
+    #[test]
+    fn durations_and_counts_are_refused_outside_their_range() {
+        assert_eq!(parse_hours("H", " 8 ").unwrap(), 8);
+        assert_eq!(parse_hours("H", "8784").unwrap(), MAX_HOURS);
+        for bad in ["0", "-3", "8785", "99999999999999", "eight", ""] {
+            let e = parse_hours("APPROVAL_REMIND_HOURS", bad).unwrap_err();
+            assert!(e.to_string().contains("APPROVAL_REMIND_HOURS"), "{e}");
+        }
+        assert_eq!(parse_minutes("M", "30").unwrap(), Duration::from_secs(1800));
+        assert!(parse_minutes("M", "0").is_err());
+        assert!(parse_minutes("M", "18446744073709551615").is_err());
+        assert_eq!(parse_count("N", "4").unwrap(), 4);
+        assert!(parse_count("KEFU_WORKERS", "0").is_err());
     }
 
     #[test]

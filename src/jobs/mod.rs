@@ -9,6 +9,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::FutureExt;
 use std::time::Duration;
 
 use crate::config::Config;
@@ -190,7 +191,12 @@ pub async fn run_for_period(
     .context("claiming the job run")?
     .map(|c| c.id);
     let Some(id) = id else { return Ok(None) };
-    let result = execute(conn, job, now, config).await;
+    // A job that panics is recorded as a failed run, like one that errs, and the
+    // scheduler goes on with the others.
+    let result = std::panic::AssertUnwindSafe(execute(conn, job, now, config))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| Err(anyhow::anyhow!("panicked: {}", panic_text(&*panic))));
     let (ok, text) = match &result {
         Ok(s) => (true, s.clone()),
         Err(e) => (false, format!("{e:#}")),
@@ -204,6 +210,15 @@ pub async fn run_for_period(
         .execute(conn)
         .await?;
     result.map(Some)
+}
+
+/// What a caught panic said.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message")
 }
 
 /// `kefu run-job NAME`: runs it now, whatever the schedule, recorded as a manual

@@ -5,11 +5,14 @@
 //! end is the holder's token: each mail's lease is renewed, under that token,
 //! just before it is sent, and its outcome recorded under it; a row whose lease
 //! ran out while earlier mails of the batch were sent (a slow relay) and another
-//! worker took over is left to that worker, never sent twice.
+//! worker took over is left to that worker. Delivery is at least once: a worker
+//! stopped after the relay accepted a mail and before its outcome was recorded
+//! leaves the lease to run out, and the mail is sent again.
 use anyhow::Context;
 use diesel::sql_types::{BigInt, Double, Int4, Nullable, Text, Timestamptz};
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::RunQueryDsl;
+use futures_util::FutureExt;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -352,10 +355,14 @@ impl Worker {
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             loop {
-                match self.run_once().await {
-                    Ok(n) if n > 0 => continue,
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %format!("{e:#}"), "mail worker"),
+                // A panic ends this round, not the worker: its leases run out
+                // and the mail is taken again.
+                let round = std::panic::AssertUnwindSafe(self.run_once()).catch_unwind();
+                match round.await {
+                    Ok(Ok(n)) if n > 0 => continue,
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "mail worker"),
+                    Err(_) => tracing::error!("mail worker: a round panicked"),
                 }
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }

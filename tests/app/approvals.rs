@@ -1364,6 +1364,50 @@ async fn kefu_run_job_runs_a_job_now_and_records_it() {
     assert!(!period.contains('T'), "{period}");
 }
 
+/// A job that panics is a failed run like one that errs: recorded with its
+/// reason, shown to the administrator, tried again later; the scheduler and the
+/// other jobs go on. (The panic here: a reminder delay past what the clock can
+/// add, set straight in the config; from the environment it is refused.)
+#[tokio::test]
+async fn a_job_that_panics_is_recorded_as_a_failed_run() {
+    use kefu::schema::job_runs;
+    let app = TestApp::spawn_with(|c| c.approval_remind_hours = i64::MAX).await;
+    let mut conn = app.db().await;
+    let job = kefu::jobs::find("approvals.remind").unwrap();
+
+    let res = kefu::jobs::run_for_period(&mut conn, job, "p1", Utc::now(), &app.config).await;
+
+    let e = res.expect_err("the panic is the run's error");
+    assert!(e.to_string().starts_with("panicked: "), "{e}");
+    let (ok, finished, said): (Option<bool>, Option<chrono::DateTime<Utc>>, String) =
+        job_runs::table
+            .filter(job_runs::job.eq(job.name))
+            .select((job_runs::ok, job_runs::finished_at, job_runs::result))
+            .first(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(ok, Some(false));
+    assert!(finished.is_some(), "finished, so retried after the pause");
+    assert!(said.starts_with("panicked: "), "{said}");
+    // The connection is still good for the next job.
+    let other = kefu::jobs::find("forms.cleanup").unwrap();
+    let next = kefu::jobs::run_for_period(&mut conn, other, "p1", Utc::now(), &app.config).await;
+    assert!(next.unwrap().is_some());
+
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["run-job", "approvals.remind"])
+        .env("DATABASE_URL", &app.db_url)
+        .env("APPROVAL_REMIND_HOURS", "99999999999999")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("APPROVAL_REMIND_HOURS must be a whole number of hours, 1 to 8784"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn a_requester_never_decides_their_own_request_as_a_deputy() {
     let smtp = SmtpServer::start();
