@@ -21,6 +21,20 @@ pub async fn person(conn: &mut impl Read, id: i64) -> QueryResult<Person> {
     users::table.find(id).select(PERSON).first(conn).await
 }
 
+/// As [`persons`], those whose accounts are active only.
+pub async fn active_persons(
+    conn: &mut impl Read,
+    ids: &[i64],
+) -> QueryResult<HashMap<i64, Person>> {
+    let rows: Vec<Person> = users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::active)
+        .select(PERSON)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+}
+
 /// A project's name.
 pub async fn project_name(conn: &mut impl Read, id: i64) -> QueryResult<String> {
     projects::table

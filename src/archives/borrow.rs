@@ -885,29 +885,43 @@ pub async fn remind_overdue(
     now: DateTime<Utc>,
     config: &Config,
 ) -> anyhow::Result<String> {
+    const PAGE: i64 = 500;
     let today = config.day(now);
-    let rows = queries::overdue(conn, today, 500).await?;
-    let borrowers: Vec<i64> = rows.iter().map(|r| r.borrow.borrower_id).collect();
-    let people = approvals::queries::persons(conn, &borrowers).await?;
-    let mut sent = 0;
-    for r in rows {
-        let Some(person) = people.get(&r.borrow.borrower_id) else {
-            continue;
-        };
-        let loc = person.locale();
-        let mut url = config.base_url.clone();
-        url.set_path(&format!("/archives/borrows/{}", r.borrow.id));
-        let mail = super::mail::Overdue {
-            loc,
-            to_name: person.display_name.clone(),
-            label: r.label(),
-            due_on: r.borrow.due_on.to_string(),
-            url: url.to_string(),
+    let (mut sent, mut after) = (0, 0);
+    // Every overdue loan, a page at a time: however many there are, none is
+    // left out (a day's reminder is queued once, whatever the runs).
+    loop {
+        let rows = queries::overdue(conn, today, after, PAGE).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.borrow.id;
+        let borrowers: Vec<i64> = rows.iter().map(|r| r.borrow.borrower_id).collect();
+        // Someone who has left is not written to; the register shows the loan
+        // as overdue to the keeper.
+        let people = approvals::queries::active_persons(conn, &borrowers).await?;
+        for r in &rows {
+            let Some(person) = people.get(&r.borrow.borrower_id) else {
+                continue;
+            };
+            let loc = person.locale();
+            let mut url = config.base_url.clone();
+            url.set_path(&format!("/archives/borrows/{}", r.borrow.id));
+            let mail = super::mail::Overdue {
+                loc,
+                to_name: person.display_name.clone(),
+                label: r.label(),
+                due_on: r.borrow.due_on.to_string(),
+                url: url.to_string(),
+            }
+            .render()?;
+            let key = format!("archive_borrow_overdue:{}:{today}", r.borrow.id);
+            if crate::mail::enqueue(conn, &key, "archive_overdue", &person.recipient(), &mail)
+                .await?
+            {
+                sent += 1;
+            }
         }
-        .render()?;
-        let key = format!("archive_borrow_overdue:{}:{today}", r.borrow.id);
-        if crate::mail::enqueue(conn, &key, "archive_overdue", &person.recipient(), &mail).await? {
-            sent += 1;
+        if (rows.len() as i64) < PAGE {
+            break;
         }
     }
     Ok(crate::jobs::counted("reminded", sent))

@@ -1001,10 +1001,12 @@ pub async fn borrow_titles(
         .await
 }
 
-/// Loans past their due date on `today`.
+/// Loans past their due date on `today`, by number after `after` (0: from the
+/// first).
 pub async fn overdue(
     conn: &mut AsyncPgConnection,
     today: NaiveDate,
+    after: i64,
     limit: i64,
 ) -> QueryResult<Vec<BorrowRow>> {
     borrows::table
@@ -1012,6 +1014,7 @@ pub async fn overdue(
         .inner_join(users::table.on(users::id.eq(borrows::borrower_id)))
         .filter(borrows::status.eq("lent"))
         .filter(borrows::due_on.lt(today))
+        .filter(borrows::id.gt(after))
         .order(borrows::id)
         .limit(limit)
         .select((

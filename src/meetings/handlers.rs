@@ -42,7 +42,7 @@ pub async fn morning(
     };
     let keys = crate::keys::queries::list_loans(&mut conn, &overdue_keys, None, more).await?;
     let missing_keys = crate::keys::queries::missing_at_last_count(&mut conn, more).await?;
-    let borrows = crate::archives::queries::overdue(&mut conn, today, more).await?;
+    let borrows = crate::archives::queries::overdue(&mut conn, today, 0, more).await?;
     let due = crate::archives::queries::due_count(&mut conn, today, COUNT_CAP + 1).await?;
     let late =
         crate::visits::queries::late_between(&mut conn, day(since), day(today), more).await?;

@@ -10,7 +10,7 @@ use kefu::schema::{
 };
 use reqwest::StatusCode;
 
-use crate::approvals::{mail_of, today};
+use crate::approvals::{mail_of, today, user_id};
 use crate::helpers::*;
 use crate::mail::worker;
 use crate::smtp::{link_in, SmtpServer};
@@ -4247,4 +4247,45 @@ async fn papers_are_announced_only_once_someone_keeps_the_archives() {
         .await
         .unwrap();
     assert_eq!(to, vec![mail_of(Role::ArchiveKeeper)]);
+}
+
+/// Every overdue loan is reminded, however many there are, and nobody who has
+/// left is written to.
+#[tokio::test]
+async fn every_overdue_loan_is_reminded_and_not_those_of_people_who_left() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    let mut conn = app.db().await;
+    let (employee, specialist) = (
+        user_id(&app, "employee").await,
+        user_id(&app, "specialist").await,
+    );
+    conn.batch_execute(&format!(
+        "INSERT INTO archive_borrows (archive_id, borrower_id, mode, purpose, due_on, status, lent_at) \
+         SELECT {archive}, CASE WHEN g <= 3 THEN {specialist} ELSE {employee} END, \
+                'loan', '核对', current_date - 3, 'lent', now() - interval '10 days' \
+         FROM generate_series(1, 603) g"
+    ))
+    .await
+    .unwrap();
+    app.deactivate("specialist").await;
+
+    let said = kefu::archives::borrow::remind_overdue(&mut conn, at(today()), &app.config)
+        .await
+        .unwrap();
+
+    let to: Vec<String> = mail_outbox::table
+        .filter(mail_outbox::message.eq("archive_overdue"))
+        .select(mail_outbox::to_addr)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(to.len(), 600, "{said}");
+    assert!(to.iter().all(|a| *a == mail_of(Role::Employee)));
+    assert_eq!(
+        kefu::jobs::result_in(&said, kefu::i18n::Locale::En),
+        "reminded 600"
+    );
 }
