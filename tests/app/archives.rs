@@ -4289,3 +4289,37 @@ async fn every_overdue_loan_is_reminded_and_not_those_of_people_who_left() {
         "reminded 600"
     );
 }
+
+/// A rare status of the borrowing register is found by its own index, however
+/// many borrows came after: the filtered page reads about what the first does.
+#[tokio::test]
+async fn a_rare_borrow_status_reads_no_more_than_the_first_page() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    let employee = user_id(&app, "employee").await;
+    app.db()
+        .await
+        .batch_execute(&format!(
+            "INSERT INTO archive_borrows (archive_id, borrower_id, mode, purpose, due_on, status, \
+                 lent_at, returned_at) \
+             SELECT {archive}, {employee}, 'consult', '核对' || g, current_date, \
+                 CASE WHEN g = 1 THEN 'rejected' ELSE 'returned' END, \
+                 CASE WHEN g = 1 THEN NULL ELSE now() END, CASE WHEN g = 1 THEN NULL ELSE now() END \
+             FROM generate_series(1, 20000) g"
+        ))
+        .await
+        .unwrap();
+
+    let (_, rejected) = keeper.page("/archives/borrows?status=rejected").await;
+    assert_eq!(texts_of(&rejected, "tbody tr").len(), 1, "the one rejected");
+    let first = app.blocks_read_for(&keeper, "/archives/borrows").await;
+    let filtered = app
+        .blocks_read_for(&keeper, "/archives/borrows?status=rejected")
+        .await;
+    assert!(
+        filtered <= first + 20,
+        "{filtered} buffers read for the rejected borrow, {first} for the first page"
+    );
+}

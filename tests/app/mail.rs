@@ -513,3 +513,33 @@ async fn a_mail_comes_from_the_sites_name_in_its_readers_language() {
         "锦绣物业客服 <kefu@kefu.localhost>"
     );
 }
+
+/// The few mails given up are found by their own index, however much mail was
+/// sent before and after them: the filtered page reads about what the first does.
+#[tokio::test]
+async fn the_dead_mail_filter_reads_no_more_than_the_first_page() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    app.db()
+        .await
+        .batch_execute(
+            "INSERT INTO mail_outbox (idempotency_key, message, to_addr, to_name, locale, \
+                 subject, body_text, body_html, status, last_error) \
+             SELECT 'bulk:' || g, 'test', 'a@example.com', 'A', 'zh-CN', '主题', '正文', '<p>正文</p>', \
+                 CASE WHEN g = 1 THEN 'dead' ELSE 'sent' END, \
+                 CASE WHEN g = 1 THEN '550 5.1.1 no such user' END \
+             FROM generate_series(1, 20000) g",
+        )
+        .await
+        .unwrap();
+
+    let (_, dead) = admin.page("/admin/mail?status=dead").await;
+    assert_eq!(texts_of(&dead, "tbody tr").len(), 1, "the one given up");
+    let first = app.blocks_read_for(&admin, "/admin/mail").await;
+    let filtered = app.blocks_read_for(&admin, "/admin/mail?status=dead").await;
+    assert!(
+        filtered <= first + 20,
+        "{filtered} buffers read for the dead mail, {first} for the first page"
+    );
+}

@@ -569,3 +569,38 @@ async fn a_reception_across_midnight_is_registered_on_the_day_it_began() {
         "{page}"
     );
 }
+
+/// The late registers are found by their own index, however many on-time ones
+/// came after: the filtered page reads about what the first page does.
+#[tokio::test]
+async fn the_late_filter_reads_no_more_than_the_first_page() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let receiver = crate::approvals::user_id(&app, "specialist").await;
+    app.db()
+        .await
+        .batch_execute(&format!(
+            "INSERT INTO visits (started_at, ended_at, visitor_name, visitor_kind, matter, status, \
+                 received_by, recorded_at, late, closed_at) \
+             SELECT t, t + interval '10 minutes', '访客' || g, 'owner', '咨询', 'closed', {receiver}, \
+                 t + CASE WHEN g = 1 THEN interval '2 hours' ELSE interval '15 minutes' END, g = 1, t \
+             FROM generate_series(1, 20000) g, \
+                  LATERAL (SELECT now() - interval '30 days' + g * interval '1 minute' AS t) s"
+        ))
+        .await
+        .unwrap();
+
+    let (_, late) = supervisor.page("/visits?show=late").await;
+    assert!(
+        late.contains("访客1<") || late.contains("访客1 "),
+        "the late one is listed"
+    );
+    assert!(!late.contains("访客2"), "on-time ones are not");
+    let first = app.blocks_read_for(&supervisor, "/visits").await;
+    let filtered = app.blocks_read_for(&supervisor, "/visits?show=late").await;
+    assert!(
+        filtered <= first + 20,
+        "{filtered} buffers read for the late registers, {first} for the first page"
+    );
+}
