@@ -201,6 +201,9 @@ pub fn build_with_changes(
                     .wrap(errors::handlers())
                     .wrap(from_fn(mw::identity))
                     .wrap(session)
+                    // The session's and identity's own failures (the database
+                    // unreachable), which pass `handlers` by.
+                    .wrap(from_fn(errors::caught))
                     .wrap(mw::no_store())
                     .configure(routes)
                     .default_service(web::to(errors::not_found)),

@@ -1,9 +1,11 @@
 //! Error pages: 403, 404, 500 and friends drawn in the layout, in the user's
 //! language, with the request id to quote. No internals are shown.
-use actix_web::body::{BoxBody, EitherBody};
-use actix_web::dev::ServiceResponse;
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, StatusCode};
+use actix_web::middleware::Next;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::HttpMessage;
 use actix_web::HttpResponse;
 use askama::Template;
 
@@ -23,6 +25,56 @@ struct ErrorPage<'a> {
 
 pub fn handlers<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(render)
+}
+
+/// Draws the failure of a middleware inside it (the session store with the
+/// database unreachable) as the error page. Such a failure is an `Err` that
+/// passes [`handlers`] by, with a bare status line for its answer; the request
+/// is gone by then, so the reader's language and the request id are noted
+/// before it is passed on (the page is the anonymous one: no menu).
+pub async fn caught(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .copied();
+    let locale = crate::web::middleware::negotiate_anonymous(req.request());
+    let path = req.path().to_owned();
+    let tz = req
+        .app_data::<actix_web::web::Data<crate::config::Config>>()
+        .map_or(chrono_tz::Asia::Shanghai, |c| c.tz);
+    next.call(req).await.map_err(|e| {
+        let status = e.as_response_error().status_code();
+        tracing::error!(error = %e, "request failed before its page");
+        let ctx = PageCtx {
+            locale,
+            user: None,
+            csrf_token: String::new(),
+            flash: Vec::new(),
+            path,
+            query: String::new(),
+            request_id: id.map(|id| id.to_string()).unwrap_or_default(),
+            ip: String::new(),
+            tz,
+        };
+        let (title, message) = keys(status);
+        let page = ErrorPage {
+            ctx: &ctx,
+            status: status.as_u16(),
+            title: ctx.t(title),
+            message: ctx.t(message),
+            sign_in_again: None,
+        };
+        let body = page
+            .render()
+            .unwrap_or_else(|_| status.canonical_reason().unwrap_or("error").to_owned());
+        let drawn = HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body);
+        actix_web::error::InternalError::from_response(e.to_string(), drawn).into()
+    })
 }
 
 fn keys(status: StatusCode) -> (&'static str, &'static str) {

@@ -272,3 +272,49 @@ async fn english_pages_read_as_english() {
     };
     assert_eq!(manager.get(&href).await.status(), StatusCode::OK);
 }
+
+/// When the database cannot be reached the answer is still the site's own
+/// error page, in the reader's language with the request id to quote, not a
+/// bare English status line (here the failure is the language switch's save,
+/// which runs before any page's handler).
+#[tokio::test]
+async fn a_database_outage_is_answered_with_the_sites_error_page() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let db = app.db_url.rsplit('/').next().unwrap().to_owned();
+    let mut server = admin_conn().await;
+    server
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{db}\" ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+        ))
+        .await
+        .unwrap();
+
+    let res = employee.get("/?lang=en").await;
+    let (status, kind) = (
+        res.status(),
+        res.headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+    );
+    let body = res.text().await.unwrap();
+    server
+        .batch_execute(&format!("ALTER DATABASE \"{db}\" ALLOW_CONNECTIONS true"))
+        .await
+        .unwrap();
+
+    assert!(status.is_server_error(), "{status}");
+    assert!(kind.starts_with("text/html"), "{status} {kind}: {body}");
+    let title = Locale::ZhCn.t(if status == StatusCode::SERVICE_UNAVAILABLE {
+        "error.503.title"
+    } else {
+        "error.500.title"
+    });
+    assert!(text_of(&body, "h1").unwrap().starts_with(title), "{body}");
+    assert!(body.contains(Locale::ZhCn.t("error.request_id")), "{body}");
+}
