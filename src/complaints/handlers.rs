@@ -559,21 +559,77 @@ pub async fn stats(
     mut conn: DbConn,
     q: Query<MonthQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let (first, stats) = month_stats(&page, &mut conn, &q).await?;
+    let body = ComplaintStats {
+        ctx: page.ctx(),
+        month: first.format("%Y-%m").to_string(),
+        stats,
+        cites: super::CITES,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
+/// The month asked (this month by default) and its statistics.
+async fn month_stats(
+    page: &UserPage,
+    conn: &mut DbConn,
+    q: &MonthQuery,
+) -> Result<(NaiveDate, super::stats::Stats), AppError> {
     page.require(Right::ManageComplaints)?;
     let first = q.month(page.ctx().today());
     let (from, until) = month::span(first, page.tz);
     let (Some(from), Some(until)) = (from, until) else {
         return Err(AppError::NotFound);
     };
-    let cells = queries::stats(&mut conn, from, until).await?;
-    let body = ComplaintStats {
-        ctx: page.ctx(),
-        month: first.format("%Y-%m").to_string(),
-        stats: super::stats::tally(&cells),
-        cites: super::CITES,
+    let cells = queries::stats(conn, from, until).await?;
+    Ok((first, super::stats::tally(&cells)))
+}
+
+/// GET /complaints/stats.csv and .xlsx: the month's statistics as on screen,
+/// for the monthly analysis meeting's papers.
+pub async fn stats_export(
+    page: UserPage,
+    mut conn: DbConn,
+    q: Query<MonthQuery>,
+    format: ExportFormat,
+) -> Result<HttpResponse, AppError> {
+    let (first, stats) = month_stats(&page, &mut conn, &q).await?;
+    let loc = page.locale;
+    let channels = super::views::labelled(loc, "complaints.channel", &super::forms::CHANNELS);
+    let mut headers = vec![loc.t("complaints.kind_label").to_owned()];
+    headers.extend(channels.iter().map(|(_, label)| (*label).to_owned()));
+    for key in [
+        "complaints.stats_total",
+        "complaints.stats_resolved",
+        "complaints.stats_hours",
+    ] {
+        headers.push(loc.t(key).to_owned());
     }
-    .render()?;
-    Ok(html(StatusCode::OK, body))
+    let line = |r: &super::stats::StatRow| {
+        let label = if r.kind == "all" {
+            loc.t("complaints.stats_all")
+        } else {
+            loc.t_in("complaints.kind", r.kind)
+        };
+        let mut cells = vec![Cell::from(label)];
+        cells.extend(r.by_channel.iter().map(|n| Cell::Int(*n)));
+        cells.push(Cell::Int(r.total));
+        cells.push(Cell::Int(r.resolved));
+        // Tenths of an hour, as the page shows them, in hundredths.
+        cells.push(Cell::hundredths(
+            r.mean_hours.map(|h| (h * 10.0).round() as i64 * 10),
+        ));
+        cells
+    };
+    let mut rows: Vec<Vec<Cell>> = stats.rows.iter().map(line).collect();
+    rows.push(line(&stats.all));
+    let sheet = Sheet {
+        title: loc.t("complaints.stats").to_owned(),
+        headers,
+        rows,
+    };
+    export::respond_month(sheet, format, "complaint-stats", Some(first))
 }
 
 /// The month's lines for print and export (at most a sheet's worth).

@@ -86,6 +86,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/new", web::get().to(handlers::new_form))
             .route("/new", web::post().to(handlers::create))
             .route("/stats", web::get().to(handlers::stats))
+            .service(export::routes("/stats", handlers::stats_export))
             .route("/print", web::get().to(handlers::print))
             .route("/{id}", web::get().to(handlers::show))
             .route("/{id}/reveal", web::post().to(handlers::reveal))

@@ -31,7 +31,7 @@ macro_rules! complaint_text {
     };
 }
 
-fn labelled(
+pub(super) fn labelled(
     loc: Locale,
     prefix: &str,
     codes: &[&'static str],

@@ -343,6 +343,37 @@ async fn the_months_statistics_count_each_kind_by_channel_and_what_was_done() {
         texts_of(&stats, "#stats-all td"),
         ["1", "1", "1", "0", "0", "3", "1", "2.0"]
     );
+    // The same table for the meeting's papers, in the reader's language.
+    let csv = supervisor
+        .get(&format!("/complaints/stats.csv?month={month}"))
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let (name, _) = saved_as(&csv);
+    assert!(name.contains(&month), "{name}");
+    let csv = csv.text().await.unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines.len(),
+        1 + 4 + 1,
+        "a line per kind and the total: {csv}"
+    );
+    assert!(lines[0].starts_with("\"类别\",\"来访\""), "{csv}");
+    assert!(
+        lines.contains(&"\"投诉\",\"1\",\"1\",\"0\",\"0\",\"0\",\"2\",\"1\",\"2.00\""),
+        "{csv}"
+    );
+    assert!(
+        lines[5].starts_with("\"合计\"") && lines[5].ends_with(",\"3\",\"1\",\"2.00\""),
+        "{csv}"
+    );
+    let xlsx = supervisor
+        .get(&format!("/complaints/stats.xlsx?month={month}"))
+        .await;
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    assert_eq!(
+        employee.get("/complaints/stats.csv").await.status(),
+        StatusCode::FORBIDDEN
+    );
     // Another month holds nothing.
     let (_, empty) = supervisor.page("/complaints/stats?month=2020-01").await;
     assert_eq!(
