@@ -553,7 +553,8 @@ async fn render_key_with(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let row = queries::key_row(conn, id).await?;
-    let events = queries::events_of(conn, id).await?;
+    let mut events = queries::events_of(conn, id, None, HISTORY_PAGE + 1).await?;
+    let older = crate::web::trim_page(&mut events, HISTORY_PAGE as usize).map(|(e, _)| e.id);
     let unseen = !queries::unseen_at_count(conn, &[id]).await?.is_empty();
     let current = StorageInput {
         cabinet: row.key.cabinet.clone(),
@@ -568,6 +569,7 @@ async fn render_key_with(
         txt: Txt(page.locale),
         row,
         events,
+        older,
         manage: page.may(Right::ManageKeys),
         errors,
         storage: storage.unwrap_or(&current),
@@ -578,6 +580,38 @@ async fn render_key_with(
 }
 
 /// GET /keys/{id}: the key, its storage and its full history.
+/// Steps of a key's history a page shows; the key's page shows the latest.
+const HISTORY_PAGE: i64 = 100;
+
+#[derive(serde::Deserialize)]
+pub struct HistoryQuery {
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
+    pub before: Option<i64>,
+}
+
+/// GET /keys/{id}/history?before=N: the key's earlier history, a page at a time.
+pub async fn history(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    q: Query<HistoryQuery>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewKeys)?;
+    let id = path.into_inner();
+    let row = queries::key_row(&mut conn, id).await?;
+    let mut events = queries::events_of(&mut conn, id, q.before, HISTORY_PAGE + 1).await?;
+    let older = crate::web::trim_page(&mut events, HISTORY_PAGE as usize).map(|(e, _)| e.id);
+    let body = views::KeyHistory {
+        ctx: page.ctx(),
+        txt: Txt(page.locale),
+        row,
+        events,
+        older,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
 pub async fn show_key(
     page: UserPage,
     mut conn: DbConn,

@@ -112,6 +112,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/issues/print", web::get().to(issues::print))
             .route("/issues/{id}/print", web::get().to(handlers::receipt))
             .route("/{id}", web::get().to(handlers::show_key))
+            .route("/{id}/history", web::get().to(handlers::history))
             .route("/{id}", web::post().to(handlers::update_storage))
             .route("/{id}/status", web::post().to(handlers::change_status)),
     )

@@ -380,19 +380,25 @@ pub async fn add_events(
     Ok(())
 }
 
-/// A key's history with who did each step.
+/// A key's history with who did each step, newest first: `limit` steps older
+/// than `before` (a keyset on the step's number).
 pub async fn events_of(
     conn: &mut AsyncPgConnection,
     key_id: i64,
+    before: Option<i64>,
+    limit: i64,
 ) -> QueryResult<Vec<(KeyEvent, Option<String>)>> {
-    key_events::table
+    let mut q = key_events::table
         .left_join(users::table.on(users::id.nullable().eq(key_events::actor_id)))
         .filter(key_events::key_id.eq(key_id))
         .order(key_events::id.desc())
-        .limit(500)
+        .limit(limit)
         .select((KeyEvent::as_select(), users::display_name.nullable()))
-        .load(conn)
-        .await
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(key_events::id.lt(b));
+    }
+    q.load(conn).await
 }
 
 // Issue to owners.

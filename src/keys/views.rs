@@ -258,6 +258,8 @@ pub struct KeyShow<'a> {
     pub txt: Txt,
     pub row: KeyRow,
     pub events: Vec<(KeyEvent, Option<String>)>,
+    /// The last step shown, when earlier ones follow on the history's pages.
+    pub older: Option<i64>,
     /// The last count of its cabinet did not find it (and it is still 在柜).
     pub unseen: bool,
     pub manage: bool,
@@ -265,6 +267,17 @@ pub struct KeyShow<'a> {
     pub storage: &'a StorageInput,
     /// The status form as sent, when it comes back to be corrected.
     pub moved: super::forms::StatusInput,
+}
+
+/// A key's earlier history, a page at a time.
+#[derive(Template)]
+#[template(path = "keys/history.html")]
+pub struct KeyHistory<'a> {
+    pub ctx: &'a PageCtx,
+    pub txt: Txt,
+    pub row: KeyRow,
+    pub events: Vec<(KeyEvent, Option<String>)>,
+    pub older: Option<i64>,
 }
 
 impl KeyShow<'_> {

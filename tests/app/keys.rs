@@ -2798,3 +2798,52 @@ async fn keys_unticked_on_the_issue_form_stay_unticked() {
     assert!(!text_of(&body, "#e-key").unwrap().is_empty());
     assert!(ticked(&body).iter().all(|t| !*t), "none ticked");
 }
+
+/// A key lent every day for years has a long history: its page shows the
+/// latest steps and links to the earlier ones, page after page, none left out.
+#[tokio::test]
+async fn a_long_key_history_is_read_page_by_page_to_its_first_step() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    app.db()
+        .await
+        .batch_execute(&format!(
+            "INSERT INTO key_events (key_id, at, action, note) \
+             SELECT {key}, now() + g * interval '1 minute', 'created', '第' || g || '步' \
+             FROM generate_series(1, 250) g"
+        ))
+        .await
+        .unwrap();
+
+    let (_, page) = clerk.page(&format!("/keys/{key}")).await;
+    let mut notes: Vec<String> = texts_of(&page, "table.trail tbody tr td:nth-child(4)");
+    assert_eq!(notes.len(), 100);
+    assert_eq!(notes[0], "第250步", "newest first");
+    let mut next = attr_of(&page, "#older-history", "href");
+    let mut pages = 1;
+    while let Some(href) = next {
+        let (status, older) = clerk.page(&href).await;
+        assert_eq!(status, StatusCode::OK);
+        notes.extend(texts_of(&older, "table.trail tbody tr td:nth-child(4)"));
+        next = attr_of(&older, "#older-history", "href");
+        pages += 1;
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(notes.len(), 251, "every step once, and the key's first");
+    let expected: Vec<String> = (1..=250).rev().map(|g| format!("第{g}步")).collect();
+    assert_eq!(notes[..250], expected[..]);
+    let (_, en) = clerk
+        .page(&format!("/keys/{key}/history?before=1&lang=en"))
+        .await;
+    assert!(en.contains("Nothing yet."), "before the first step: none");
+    assert_eq!(
+        app.login_as(Role::Employee)
+            .await
+            .page(&format!("/keys/{key}/history"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}
