@@ -150,6 +150,29 @@ async fn sheet_rows(
     queries::sheet_loans(conn, filter, SHEET_MAX + 1).await
 }
 
+/// Who approved each loan and when, as the register writes it: "name · time",
+/// by loan (the steps of one loan one after another). A loan filed before its
+/// approval, or one that needed none, has no entry.
+async fn approvers(
+    conn: &mut AsyncPgConnection,
+    rows: &[LoanRow],
+    (tz, loc): (chrono_tz::Tz, Locale),
+) -> QueryResult<std::collections::HashMap<i64, String>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.loan.id).collect();
+    let mut by_loan = std::collections::HashMap::<i64, String>::new();
+    for (id, _, name, at) in
+        approvals::queries::approvals_of(conn, super::KEY_LOAN.code, &ids, loc).await?
+    {
+        let at = at.map(|t| crate::i18n::minute(t, tz)).unwrap_or_default();
+        let entry = by_loan.entry(id).or_default();
+        if !entry.is_empty() {
+            entry.push_str(loc.t("paper.list_separator"));
+        }
+        entry.push_str(&format!("{name} · {at}"));
+    }
+    Ok(by_loan)
+}
+
 fn fmt(t: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
     t.map(|t| crate::i18n::minute(t, tz)).unwrap_or_default()
 }
@@ -187,6 +210,7 @@ pub async fn register_export(
     let loc = page.locale;
     let txt = Txt(loc);
     let tz = page.tz;
+    let approved = approvers(&mut conn, &rows, (tz, loc)).await?;
     let headers = [
         "keys.loan_no",
         "keys.filed_at",
@@ -194,6 +218,7 @@ pub async fn register_export(
         "keys.category_col",
         "keys.borrower",
         "keys.purpose",
+        "keys.approved_by",
         "keys.handed_out_at",
         "keys.handed_out_by",
         "keys.due",
@@ -219,6 +244,7 @@ pub async fn register_export(
                 txt.category(&l.category).into(),
                 borrower(l, loc).into(),
                 purpose(l, loc).into(),
+                approved.get(&l.id).cloned().unwrap_or_default().into(),
                 fmt(l.handed_out_at, tz).into(),
                 r.handed_out_by.clone().into(),
                 fmt(Some(l.due_at), tz).into(),
@@ -264,6 +290,7 @@ pub async fn register_print(
     let mut rows = sheet_rows(&mut conn, &filter).await?;
     let truncated = rows.len() as i64 > SHEET_MAX;
     rows.truncate(SHEET_MAX as usize);
+    let approved = approvers(&mut conn, &rows, (page.tz, page.locale)).await?;
     let range = match (q.from.trim(), q.to.trim()) {
         ("", "") => String::new(),
         (f, t) => format!("{f} – {t}"),
@@ -272,6 +299,7 @@ pub async fn register_print(
         ctx: page.ctx(),
         txt: Txt(page.locale),
         rows,
+        approved,
         range,
         truncated,
         handed_only,

@@ -386,12 +386,20 @@ pub struct RegisterPrint<'a> {
     pub ctx: &'a PageCtx,
     pub txt: Txt,
     pub rows: Vec<LoanRow>,
+    /// Who approved each loan and when, by loan.
+    pub approved: std::collections::HashMap<i64, String>,
     pub range: String,
     pub truncated: bool,
     /// No status chosen: only loans whose keys were handed over are printed.
     pub handed_only: bool,
     /// The status chosen in the register's filter, printed in the heading.
     pub status: Option<String>,
+}
+
+impl RegisterPrint<'_> {
+    pub fn approver(&self, id: &i64) -> &str {
+        self.approved.get(id).map_or("", String::as_str)
+    }
 }
 
 #[derive(Template)]

@@ -1145,6 +1145,19 @@ async fn a_return_records_who_received_it_and_a_loss_needs_an_account() {
         line.contains("客服专员 陈静") && line.contains("客服主管 李强"),
         "who handed it out and who took it back: {line}"
     );
+    // Who approved it, on paper and in the export, in the column so named.
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = header
+        .iter()
+        .position(|h| h.contains("同意人"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    let cells: Vec<&str> = line.split("\",\"").collect();
+    assert!(cells[column].starts_with("工程部经理 刘洋 · 20"), "{line}");
+    let (_, paper) = clerk.page("/keys/loans/print").await;
+    let heads = texts_of(&paper, "table.register thead th");
+    let at = heads.iter().position(|h| h.contains("同意人")).unwrap();
+    let row = texts_of(&paper, "table.register tbody tr:first-child td");
+    assert!(row[at].starts_with("工程部经理 刘洋 · 20"), "{row:?}");
     let (_, history) = clerk.page(&format!("/keys/{key}")).await;
     assert!(history.contains("归还") && history.contains("借出"));
 
