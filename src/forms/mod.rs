@@ -45,6 +45,7 @@ pub const BLANKS: &[Blank] = &[
             "keys.keys_col",
             "keys.borrower",
             "keys.purpose",
+            "keys.approved_by",
             "keys.handed_out_at",
             "keys.handed_out_by",
             "keys.sign_borrower",
