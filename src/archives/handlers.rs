@@ -315,6 +315,16 @@ async fn confidential_listed(
         .filter(|d| d.confidential && d.status != "destroyed")
         .map(|d| d.id)
         .collect();
+    confidential_named(conn, page, archive, confidential).await
+}
+
+/// [`confidential_listed`] for the confidential papers a page named by id.
+async fn confidential_named(
+    conn: &mut DbConn,
+    page: &UserPage,
+    archive: i64,
+    confidential: Vec<i64>,
+) -> Result<(), AppError> {
     if !confidential.is_empty() {
         audit::record(
             conn,
@@ -353,7 +363,8 @@ pub(super) async fn render_show(
         .filter(|t| t.archive_kind == archive.kind)
         .collect();
     let docs = queries::documents_of(conn, archive.id).await?;
-    let history = queries::history(conn, archive.id).await?;
+    let mut history = queries::history(conn, archive.id, None, HISTORY_PAGE + 1).await?;
+    let older = crate::web::trim_page(&mut history, HISTORY_PAGE as usize).map(|(h, _, _)| h.id);
     let (moved_in, moved_out) = queries::resident_moved_out(conn, archive.resident_id).await?;
     if status == StatusCode::OK {
         confidential_listed(conn, page, archive.id, &docs).await?;
@@ -368,6 +379,7 @@ pub(super) async fn render_show(
         types,
         docs,
         history,
+        older,
         moved_in,
         doc: forms.doc,
         events,
@@ -379,8 +391,43 @@ pub(super) async fn render_show(
     Ok(html(status, body))
 }
 
+/// Lines of an archive's history a page shows; the archive's page shows the
+/// latest.
+const HISTORY_PAGE: i64 = 100;
+
+/// GET /archives/{id}/history?before=N: the archive's earlier history, a page
+/// at a time. The papers it names are named on the archive's page too, so a
+/// confidential one is on record as looked at here as well.
+pub async fn history(
+    page: UserPage,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    q: Query<crate::web::Before>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ViewArchives)?;
+    let archive = queries::get(&mut conn, path.into_inner()).await?;
+    let mut history = queries::history(&mut conn, archive.id, q.before, HISTORY_PAGE + 1).await?;
+    let older = crate::web::trim_page(&mut history, HISTORY_PAGE as usize).map(|(h, _, _)| h.id);
+    let mut named: Vec<i64> = history
+        .iter()
+        .filter_map(|(h, _, _)| h.document_id)
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let confidential = queries::confidential_among(&mut conn, &named).await?;
+    confidential_named(&mut conn, &page, archive.id, confidential).await?;
+    let body = views::ArchiveHistory {
+        ctx: page.ctx(),
+        archive,
+        history,
+        older,
+    }
+    .render()?;
+    Ok(html(StatusCode::OK, body))
+}
+
 /// GET /archives/{id}: the checklist (present and missing), the documents, the
-/// events, the history.
+/// events, the latest history.
 pub async fn show(
     page: UserPage,
     mut conn: DbConn,

@@ -103,6 +103,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(handlers::document_hold),
             )
             .route("/{id}", web::get().to(handlers::show))
+            .route("/{id}/history", web::get().to(handlers::history))
             .route("/{id}/documents", web::post().to(handlers::add_document))
             .route("/{id}/events", web::post().to(handlers::events))
             .route("/{id}/hold", web::post().to(handlers::archive_hold))

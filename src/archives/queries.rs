@@ -553,22 +553,42 @@ pub async fn add_documents_history(
 }
 
 /// The archive's history with who did it and the paper it is about, newest
-/// first (bounded).
+/// first: `limit` lines older than `before` (a keyset on the line's number).
 pub async fn history(
     conn: &mut AsyncPgConnection,
     archive: i64,
+    before: Option<i64>,
+    limit: i64,
 ) -> QueryResult<Vec<(HistoryEntry, Option<String>, Option<String>)>> {
-    archive_history::table
+    let mut q = archive_history::table
         .left_join(users::table.on(users::id.nullable().eq(archive_history::actor_id)))
         .left_join(docs::table.on(docs::id.nullable().eq(archive_history::document_id)))
         .filter(archive_history::archive_id.eq(archive))
         .order(archive_history::id.desc())
-        .limit(200)
+        .limit(limit)
         .select((
             HistoryEntry::as_select(),
             users::display_name.nullable(),
             docs::title.nullable(),
         ))
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(archive_history::id.lt(b));
+    }
+    q.load(conn).await
+}
+
+/// Which of these papers are confidential and not destroyed.
+pub async fn confidential_among(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<i64>> {
+    docs::table
+        .filter(docs::id.eq_any(ids))
+        .filter(docs::confidential)
+        .filter(docs::status.ne("destroyed"))
+        .order(docs::id)
+        .select(docs::id)
         .load(conn)
         .await
 }

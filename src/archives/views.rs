@@ -220,6 +220,8 @@ pub struct ArchiveShow<'a> {
     pub docs: Vec<Document>,
     /// Each line with who did it and the paper it is about.
     pub history: Vec<(HistoryEntry, Option<String>, Option<String>)>,
+    /// The last line shown, when earlier ones follow on the history's pages.
+    pub older: Option<i64>,
     pub moved_in: Option<NaiveDate>,
     pub doc: DocInput,
     pub events: EventsInput,
@@ -236,31 +238,53 @@ impl ArchiveShow<'_> {
             .find(|t| t.id == *id)
             .map_or("", |t| t.name(self.ctx.locale))
     }
-    pub fn action(&self, a: &str) -> &'static str {
-        self.ctx.t_in("archives.history", a)
-    }
-    /// What a history line says after its action: the paper it is about (unless
-    /// its detail names it already), then the detail in the reader's language.
-    pub fn history_detail(&self, h: &HistoryEntry, paper: &Option<String>) -> String {
-        // Only the details the code writes in catalog terms are read as such:
-        // others hold what someone typed (a reason, a title), shown as typed.
-        let detail = match h.action.as_str() {
-            "events" => crate::approvals::localize(&h.detail, self.ctx.locale),
-            _ => h.detail.clone(),
-        };
-        let paper = paper.as_deref().filter(|t| !detail.starts_with(t));
-        [paper, Some(detail.as_str())]
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" · ")
+    pub fn history_line(&self, h: &HistoryEntry, paper: &Option<String>) -> String {
+        history_line(self.ctx, h, paper)
     }
     pub fn missing_count(&self) -> usize {
         self.checklist.iter().filter(|c| c.missing()).count()
     }
     pub fn type_selected(&self, id: &i64) -> bool {
         self.doc.type_id.trim() == id.to_string()
+    }
+}
+
+/// What a line of an archive's history says: its action, the paper it is about
+/// (unless its detail names it already), then the detail in the reader's
+/// language.
+pub fn history_line(ctx: &PageCtx, h: &HistoryEntry, paper: &Option<String>) -> String {
+    // Only the details the code writes in catalog terms are read as such:
+    // others hold what someone typed (a reason, a title), shown as typed.
+    let detail = match h.action.as_str() {
+        "events" => crate::approvals::localize(&h.detail, ctx.locale),
+        _ => h.detail.clone(),
+    };
+    let paper = paper.as_deref().filter(|t| !detail.starts_with(t));
+    [
+        Some(ctx.t_in("archives.history", &h.action)),
+        paper,
+        Some(detail.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
+/// An archive's earlier history, a page at a time.
+#[derive(Template)]
+#[template(path = "archives/history.html")]
+pub struct ArchiveHistory<'a> {
+    pub ctx: &'a PageCtx,
+    pub archive: Archive,
+    pub history: Vec<(HistoryEntry, Option<String>, Option<String>)>,
+    pub older: Option<i64>,
+}
+
+impl ArchiveHistory<'_> {
+    pub fn history_line(&self, h: &HistoryEntry, paper: &Option<String>) -> String {
+        history_line(self.ctx, h, paper)
     }
 }
 

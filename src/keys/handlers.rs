@@ -579,22 +579,15 @@ async fn render_key_with(
     Ok(html(status, body))
 }
 
-/// GET /keys/{id}: the key, its storage and its full history.
 /// Steps of a key's history a page shows; the key's page shows the latest.
 const HISTORY_PAGE: i64 = 100;
-
-#[derive(serde::Deserialize)]
-pub struct HistoryQuery {
-    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
-    pub before: Option<i64>,
-}
 
 /// GET /keys/{id}/history?before=N: the key's earlier history, a page at a time.
 pub async fn history(
     page: UserPage,
     mut conn: DbConn,
     path: web::Path<i64>,
-    q: Query<HistoryQuery>,
+    q: Query<crate::web::Before>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
     let id = path.into_inner();
@@ -612,6 +605,7 @@ pub async fn history(
     Ok(html(StatusCode::OK, body))
 }
 
+/// GET /keys/{id}: the key, its storage and its latest history.
 pub async fn show_key(
     page: UserPage,
     mut conn: DbConn,

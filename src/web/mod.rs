@@ -58,6 +58,13 @@ pub fn trim_page<T>(rows: &mut Vec<T>, size: usize) -> Option<&T> {
     }
 }
 
+/// The cursor of a history read newest first: the rows older than `before`.
+#[derive(serde::Deserialize)]
+pub struct Before {
+    #[serde(default, deserialize_with = "form::number_or_none")]
+    pub before: Option<i64>,
+}
+
 /// [`trim_page`] for rows shared with others (a kept page): the rows shown, and
 /// the last of them when more follow.
 pub fn page_of<T>(rows: &[T], size: usize) -> (&[T], Option<&T>) {

@@ -477,6 +477,7 @@ async fn a_confidential_papers_scan_opens_for_the_keeper_only() {
     for path in [
         format!("/archives/{archive}"),
         format!("/archives/{archive}/inventory"),
+        format!("/archives/{archive}/history"),
     ] {
         let (status, page) = specialist.page(&path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -4321,5 +4322,62 @@ async fn a_rare_borrow_status_reads_no_more_than_the_first_page() {
     assert!(
         filtered <= first + 20,
         "{filtered} buffers read for the rejected borrow, {first} for the first page"
+    );
+}
+
+#[tokio::test]
+async fn a_long_archive_history_is_read_page_by_page_to_its_opening() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    app.db()
+        .await
+        .batch_execute(&format!(
+            "INSERT INTO archive_history (archive_id, action, detail, at) \
+             SELECT {archive}, 'hold', '第' || g || '行', now() + g * interval '1 minute' \
+             FROM generate_series(1, 250) g"
+        ))
+        .await
+        .unwrap();
+
+    let lines = |page: &str| texts_of(page, "table.history tbody tr td:nth-child(3)");
+    let (_, page) = keeper.page(&format!("/archives/{archive}")).await;
+    let mut seen = lines(&page);
+    assert_eq!(seen.len(), 100);
+    assert!(seen[0].ends_with("第250行"), "newest first: {}", seen[0]);
+    let mut next = attr_of(&page, "#older-history", "href");
+    let mut pages = 1;
+    while let Some(href) = next {
+        let (status, older) = keeper.page(&href).await;
+        assert_eq!(status, StatusCode::OK);
+        seen.extend(lines(&older));
+        next = attr_of(&older, "#older-history", "href");
+        pages += 1;
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 251, "every line once, and the opening");
+    let expected: Vec<String> = (1..=250).rev().map(|g| format!("第{g}行")).collect();
+    let got: Vec<String> = seen[..250]
+        .iter()
+        .map(|l| l.rsplit(" · ").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(got, expected);
+    assert!(
+        !seen[250].contains('行'),
+        "the opening line last: {}",
+        seen[250]
+    );
+    let (_, en) = keeper
+        .page(&format!("/archives/{archive}/history?before=1&lang=en"))
+        .await;
+    assert!(en.contains("Nothing yet."), "before the first line: none");
+    assert_eq!(
+        app.login_as(Role::Employee)
+            .await
+            .page(&format!("/archives/{archive}/history"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
     );
 }
