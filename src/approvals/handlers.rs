@@ -33,9 +33,11 @@ pub async fn inbox(
     let mut conn = conn.get();
     let me = page.user().id;
     let rows = queries::kept_inbox(&mut conn, &kept, me, config.today()).await?;
+    let (rows, more) = crate::web::page_of(&rows, queries::INBOX_SHOWN);
     let body = Inbox {
         ctx: page.ctx(),
-        rows: &rows,
+        rows,
+        more: more.is_some(),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

@@ -524,7 +524,7 @@ const INBOX: &str = "WITH approvers AS ( \
          AND (t.step = 0 OR t.approver_id = $1 OR NOT EXISTS (SELECT 1 FROM approval_tasks e \
              WHERE e.request_id = t.request_id AND e.step < t.step AND e.status = 'approved' \
                  AND (e.decided_by = $1 OR e.on_behalf_of = $1))) \
-     ORDER BY t.id LIMIT 500";
+     ORDER BY t.id LIMIT 501";
 
 /// Inboxes kept per user and day in each instance. Triggers notify an approver
 /// when their tasks, their deputies' tasks, their deputyships or the title of a
@@ -545,8 +545,12 @@ pub async fn kept_inbox(
     kept.get(me, day, inbox(conn, me, day)).await
 }
 
+/// How many pending tasks the inbox lists, the oldest; it says when more wait.
+pub const INBOX_SHOWN: usize = 500;
+
 /// Pending tasks of `me` and of whoever `me` stands in for on `day`, oldest
-/// first; never the user's own requests. One statement.
+/// first, one more than [`INBOX_SHOWN`]; never the user's own requests. One
+/// statement.
 pub async fn inbox(conn: &mut impl Read, me: i64, day: NaiveDate) -> QueryResult<Vec<InboxRow>> {
     crate::db::cached(
         diesel::sql_query(INBOX)

@@ -28,6 +28,8 @@ pub fn title(ctx: &PageCtx, kind: &str, subject: &str) -> String {
 pub struct Inbox<'a> {
     pub ctx: &'a PageCtx,
     pub rows: &'a [InboxRow],
+    /// More tasks wait than the inbox lists.
+    pub more: bool,
 }
 
 impl Inbox<'_> {

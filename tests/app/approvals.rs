@@ -1052,6 +1052,53 @@ async fn a_supervisors_own_leave_goes_to_the_next_in_line() {
 }
 
 #[tokio::test]
+async fn an_inbox_of_more_than_it_lists_shows_the_oldest_and_says_more_wait() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let me = user_id(&app, username(Role::CsSupervisor)).await;
+    let requester = user_id(&app, username(Role::Employee)).await;
+    let filed = |from: i64, to: i64| {
+        format!(
+            "WITH req AS ( \
+               INSERT INTO approval_requests (kind, subject_id, title, requester_id, status) \
+               SELECT 'leave', g, '第' || g || '件', {requester}, 'pending' \
+               FROM generate_series({from}, {to}) g ORDER BY g RETURNING id) \
+             INSERT INTO approval_tasks (request_id, step, approver_id, role_code, level, status, due_at) \
+             SELECT id, 0, {me}, 'cs_supervisor', 0, 'pending', now() + interval '1 day' \
+             FROM req ORDER BY id"
+        )
+    };
+    app.db().await.batch_execute(&filed(1, 500)).await.unwrap();
+    let (_, inbox) = supervisor.page("/approvals").await;
+    assert_eq!(texts_of(&inbox, "table.inbox tbody a").len(), 500);
+    assert!(
+        text_of(&inbox, "#inbox-more").is_none(),
+        "all of them listed"
+    );
+
+    app.db()
+        .await
+        .batch_execute(&filed(501, 501))
+        .await
+        .unwrap();
+    let (_, inbox) = supervisor.page("/approvals").await;
+    let listed = texts_of(&inbox, "table.inbox tbody a");
+    let oldest: Vec<String> = (1..=500).map(|g| format!("请假条 · 第{g}件")).collect();
+    assert_eq!(listed, oldest, "the oldest 500, oldest first");
+    assert!(
+        text_of(&inbox, "#inbox-more")
+            .unwrap()
+            .contains("最早 500 条"),
+        "it says more wait"
+    );
+    let (_, en) = supervisor.page("/approvals?lang=en").await;
+    assert!(text_of(&en, "#inbox-more")
+        .unwrap()
+        .contains("More requests wait than these 500"));
+}
+
+#[tokio::test]
 async fn the_inbox_counts_and_lists_only_what_waits_on_me() {
     let app = TestApp::spawn().await;
     let employee = app.login_as(Role::Employee).await;
