@@ -43,17 +43,11 @@ pub async fn inbox(
     Ok(html(StatusCode::OK, body))
 }
 
-#[derive(Deserialize)]
-pub struct MineQuery {
-    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
-    before: Option<i64>,
-}
-
 /// GET /approvals/mine: the requests I filed.
 pub async fn mine(
     page: UserPage,
     mut conn: DbConn,
-    q: Query<MineQuery>,
+    q: Query<crate::web::Before>,
 ) -> Result<HttpResponse, AppError> {
     const PAGE: i64 = 50;
     let mut rows = queries::mine(&mut conn, page.user().id, q.before, PAGE + 1).await?;

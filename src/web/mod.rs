@@ -58,7 +58,7 @@ pub fn trim_page<T>(rows: &mut Vec<T>, size: usize) -> Option<&T> {
     }
 }
 
-/// The cursor of a history read newest first: the rows older than `before`.
+/// The cursor of a list read newest first: the rows older than `before`.
 #[derive(serde::Deserialize)]
 pub struct Before {
     #[serde(default, deserialize_with = "form::number_or_none")]

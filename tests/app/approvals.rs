@@ -1095,7 +1095,7 @@ async fn an_inbox_of_more_than_it_lists_shows_the_oldest_and_says_more_wait() {
     let (_, en) = supervisor.page("/approvals?lang=en").await;
     assert!(text_of(&en, "#inbox-more")
         .unwrap()
-        .contains("More requests wait than these 500"));
+        .contains("These are the 500 oldest of the requests waiting for you"));
 }
 
 #[tokio::test]
