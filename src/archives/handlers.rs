@@ -408,12 +408,10 @@ pub async fn history(
     let archive = queries::get(&mut conn, path.into_inner()).await?;
     let mut history = queries::history(&mut conn, archive.id, q.before, HISTORY_PAGE + 1).await?;
     let older = crate::web::trim_page(&mut history, HISTORY_PAGE as usize).map(|(h, _, _)| h.id);
-    let mut named: Vec<i64> = history
+    let named: Vec<i64> = history
         .iter()
         .filter_map(|(h, _, _)| h.document_id)
         .collect();
-    named.sort_unstable();
-    named.dedup();
     let confidential = queries::confidential_among(&mut conn, &named).await?;
     confidential_named(&mut conn, &page, archive.id, confidential).await?;
     let body = views::ArchiveHistory {

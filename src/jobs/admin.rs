@@ -5,7 +5,6 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Deserialize;
 
 use crate::auth::Right;
 use crate::db::DbConn;
@@ -85,16 +84,10 @@ impl RunList<'_> {
     }
 }
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
-    before: Option<i64>,
-}
-
 pub async fn list(
     page: UserPage,
     mut conn: DbConn,
-    q: Query<ListQuery>,
+    q: Query<crate::web::Before>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewJobs)?;
     let mut query = job_runs::table
