@@ -719,6 +719,7 @@ diesel::table! {
         cert_issued_on -> Nullable<Date>,
         cert_signed_by -> Text,
         cert_signature_png -> Nullable<Bytea>,
+        cert_notified_on -> Nullable<Date>,
     }
 }
 

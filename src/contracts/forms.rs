@@ -530,6 +530,7 @@ mod tests {
             cert_received_on: None,
             cert_issued_on: None,
             cert_signed_by: String::new(),
+            cert_notified_on: None,
         }
     }
 
@@ -667,6 +668,17 @@ mod tests {
             cert_received_on: NaiveDate::from_ymd_opt(2026, 11, 20),
             cert_no: "粤(2026)深圳市不动产权第0001号".into(),
             ..c
+        };
+        // The buyer is told first: the certificate is not handed over before.
+        assert_eq!(received.next_cert_step(), Some("cert_notified"));
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        assert!(step("cert_issued")
+            .validate(&mut errors, &received, received.last_step_on(), today())
+            .is_none());
+        assert!(errors.has("step"), "not before the buyer is told");
+        let received = Contract {
+            cert_notified_on: NaiveDate::from_ymd_opt(2026, 11, 20),
+            ..received
         };
         assert_eq!(received.next_cert_step(), Some("cert_issued"));
         let mut errors = FieldErrors::new(Locale::ZhCn);

@@ -121,15 +121,14 @@ pub fn next_step(stage: &str, payment: &str) -> Option<&'static str> {
 /// is back, tell the customer, or for a mortgage the agent, "立即" (at once, B4,
 /// B6), and again once the bank's loan is in; press the agent for the loan "尽快"
 /// (as soon as possible, B6); tell the buyer "立即" when the certificate is in
-/// (B7(1)), who must then come in person. These are the department's reading of
-/// those words. Steps that wait on the customer (collecting the contract, the
-/// deed tax) are not the department's and are not listed.
+/// (B7(1)). These are the department's reading of those words. Steps that wait
+/// on the customer (collecting the contract or the certificate, the deed tax)
+/// are not the department's and are not listed.
 pub fn days_allowed(step: &str) -> i64 {
     match step {
         "filed" => 3,
         "loan" => 14,
-        "cert_issued" => 7,
-        // "agent", "notified": at once, so by the next day.
+        // "agent", "notified", "cert_notified": at once, so by the next day.
         _ => 1,
     }
 }
@@ -143,7 +142,7 @@ pub fn waiting_hint(loc: crate::i18n::Locale) -> String {
             ("filed", &days_allowed("filed")),
             ("told", &days_allowed("notified")),
             ("loan", &days_allowed("loan")),
-            ("cert", &days_allowed("cert_issued")),
+            ("cert", &days_allowed("cert_notified")),
         ],
     )
 }

@@ -33,6 +33,7 @@ pub struct Contract {
     pub cert_received_on: Option<NaiveDate>,
     pub cert_issued_on: Option<NaiveDate>,
     pub cert_signed_by: String,
+    pub cert_notified_on: Option<NaiveDate>,
 }
 
 impl Contract {
@@ -48,7 +49,8 @@ impl Contract {
 
     /// The next step of the certificate's part, once the contract is collected:
     /// the surveyed area, the refund or top-up settled (when there is one), the
-    /// certificate received, then issued.
+    /// certificate received, the buyer told to come for it, then issued. (A
+    /// certificate issued before the telling was a step of its own has none.)
     pub fn next_cert_step(&self) -> Option<&'static str> {
         if self.stage != "collected" {
             None
@@ -58,10 +60,12 @@ impl Contract {
             Some("settled")
         } else if self.cert_received_on.is_none() {
             Some("cert_received")
-        } else if self.cert_issued_on.is_none() {
-            Some("cert_issued")
-        } else {
+        } else if self.cert_issued_on.is_some() {
             None
+        } else if self.cert_notified_on.is_none() {
+            Some("cert_notified")
+        } else {
+            Some("cert_issued")
         }
     }
 
@@ -86,6 +90,7 @@ impl Contract {
             self.voided_on,
             self.settled_on,
             self.cert_received_on,
+            self.cert_notified_on,
             self.cert_issued_on,
         ]
         .into_iter()

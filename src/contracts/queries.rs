@@ -274,6 +274,7 @@ struct StepChange<'a> {
     settled_on: Option<NaiveDate>,
     cert_no: Option<&'a str>,
     cert_received_on: Option<NaiveDate>,
+    cert_notified_on: Option<NaiveDate>,
     cert_issued_on: Option<NaiveDate>,
     cert_signed_by: Option<&'a str>,
     cert_signature_png: Option<&'a [u8]>,
@@ -285,7 +286,7 @@ pub async fn take_step(conn: &mut AsyncPgConnection, s: &Step<'_>) -> QueryResul
     // The certificate's steps leave the contract's stage (collected) as it is.
     let certificate = matches!(
         s.step,
-        "surveyed" | "settled" | "cert_received" | "cert_issued"
+        "surveyed" | "settled" | "cert_received" | "cert_notified" | "cert_issued"
     );
     let change = StepChange {
         stage: (!certificate).then_some(s.step),
@@ -299,6 +300,7 @@ pub async fn take_step(conn: &mut AsyncPgConnection, s: &Step<'_>) -> QueryResul
         settled_on: on("settled"),
         cert_no: s.cert_no,
         cert_received_on: on("cert_received"),
+        cert_notified_on: on("cert_notified"),
         cert_issued_on: on("cert_issued"),
         cert_signed_by: s.signature.map(|sig| sig.name.as_str()),
         cert_signature_png: s.signature.and_then(|sig| sig.drawing_png.as_deref()),
@@ -317,7 +319,7 @@ pub async fn take_step(conn: &mut AsyncPgConnection, s: &Step<'_>) -> QueryResul
 /// [`super::days_allowed`] as of `today`, longest first: a signed one not filed,
 /// a filed one whose customer (or agent) was not told, a mortgage whose loan
 /// has not come, a loan in whose customer was not told, a certificate received
-/// and not issued (the steps as [`super::next_step`] orders them). One
+/// whose buyer was not told (the steps as [`super::next_step`] orders them). One
 /// statement; it reads the contracts at those stages (the stage index and the
 /// certificates' partial index), a department's few hundred, and for the
 /// agent's and the loan's dates each one's latest step of its stage, which only
@@ -337,7 +339,7 @@ pub async fn waiting(
                      WHEN c.stage = 'filed' AND c.payment = 'mortgage' THEN 'agent' \
                      WHEN c.stage IN ('filed', 'loan') THEN 'notified' \
                      WHEN c.stage = 'agent' THEN 'loan' \
-                     ELSE 'cert_issued' END AS step, \
+                     ELSE 'cert_notified' END AS step, \
                 CASE c.stage WHEN 'signed' \
                      THEN greatest(c.signed_on, (c.recorded_at AT TIME ZONE $8)::date) \
                      WHEN 'filed' THEN c.filed_on \
@@ -347,7 +349,7 @@ pub async fn waiting(
                FROM sales_contracts c \
                WHERE (c.stage IN ('signed', 'filed', 'agent', 'loan') \
                   OR (c.stage = 'collected' AND c.cert_issued_on IS NULL \
-                      AND c.cert_received_on IS NOT NULL)) \
+                      AND c.cert_received_on IS NOT NULL AND c.cert_notified_on IS NULL)) \
                  AND ($9::text IS NULL OR c.contract_no ILIKE $9 OR c.buyer ILIKE $9 \
                       OR c.unit ILIKE $9 OR c.project ILIKE $9)) w \
          WHERE since <= $1 - CASE step WHEN 'filed' THEN $2 WHEN 'agent' THEN $3 \
@@ -359,7 +361,7 @@ pub async fn waiting(
     .bind::<Integer, _>(allowed("agent"))
     .bind::<Integer, _>(allowed("notified"))
     .bind::<Integer, _>(allowed("loan"))
-    .bind::<Integer, _>(allowed("cert_issued"))
+    .bind::<Integer, _>(allowed("cert_notified"))
     .bind::<BigInt, _>(limit)
     .bind::<diesel::sql_types::Text, _>(tz.name())
     .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(

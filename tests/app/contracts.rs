@@ -249,6 +249,7 @@ async fn a_mortgage_contract_is_followed_from_filing_to_its_certificate_and_repo
                 ("cert_no", "粤(2026)深圳市不动产权第0123456号".to_owned()),
             ],
         ),
+        ("cert_notified", vec![("on_date", day(0))]),
     ] {
         let res = take(&specialist, &path, "cert-step", &pairs(&fields)).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{step}");
@@ -919,9 +920,14 @@ async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    // A certificate in for eight days and not issued: listed; and one in
-    // yesterday: not yet. (The project's end, set straight in the table.)
-    for (no, received) in [("W-CERT-OLD", -8), ("W-CERT-NEW", -1)] {
+    // A certificate in for eight days, the buyer not told: listed; one in
+    // today: not yet; one whose buyer was told: it waits for the buyer. (The
+    // project's end, set straight in the table.)
+    for (no, received, told) in [
+        ("W-CERT-OLD", -8, None),
+        ("W-CERT-NEW", 0, None),
+        ("W-CERT-TOLD", -8, Some(-7)),
+    ] {
         contract_at(&specialist, no, "full", -300, &[]).await;
         let mut conn = app.db().await;
         diesel::update(sales_contracts::table.filter(sales_contracts::contract_no.eq(no)))
@@ -932,6 +938,8 @@ async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_
                 sales_contracts::adjust_fen.eq(0),
                 sales_contracts::cert_no.eq("粤房地权证第0001号"),
                 sales_contracts::cert_received_on.eq(today() + chrono::Duration::days(received)),
+                sales_contracts::cert_notified_on
+                    .eq(told.map(|d| today() + chrono::Duration::days(d))),
             ))
             .execute(&mut conn)
             .await
@@ -949,8 +957,14 @@ async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_
             &["W-AGENT", "W-FILED-TODAY", "W-LOAN", "W-TELL"][..],
         ),
         ("notified", &["W-TOLD"][..]),
-        ("collected", &["W-CERT-NEW", "W-CERT-OLD"][..]),
-        ("certificate", &["W-CERT-NEW", "W-CERT-OLD"][..]),
+        (
+            "collected",
+            &["W-CERT-NEW", "W-CERT-OLD", "W-CERT-TOLD"][..],
+        ),
+        (
+            "certificate",
+            &["W-CERT-NEW", "W-CERT-OLD", "W-CERT-TOLD"][..],
+        ),
     ] {
         let (_, list) = specialist.page(&format!("/contracts?show={show}")).await;
         let mut shown = texts_of(&list, "#contracts td:first-child a");
@@ -974,7 +988,7 @@ async fn the_morning_sheet_lists_contracts_waiting_too_long_for_the_departments_
         "{lines:?}"
     );
     assert!(
-        lines[0].contains("产权证发放") && lines[0].contains("已 8 天"),
+        lines[0].contains("通知客户领取产权证") && lines[0].contains("已 8 天"),
         "{}",
         lines[0]
     );
