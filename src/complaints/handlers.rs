@@ -268,6 +268,7 @@ async fn render_show(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let notes = queries::notes(conn, line.c.id).await?;
+    let handovers = queries::handovers(conn, line.c.id).await?;
     let open = line.c.status == "open";
     let staff = if open {
         assignable(conn, page).await?
@@ -285,7 +286,7 @@ async fn render_show(
         may_follow: open,
         staff,
         line,
-        notes,
+        history: super::views::Entry::history(notes, handovers),
         phone,
         input,
         errors,

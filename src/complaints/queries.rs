@@ -172,6 +172,51 @@ pub async fn notes(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Not
         .await
 }
 
+/// Who gave matter `id` to whom, and when it was taken off someone (their
+/// account disabled), oldest first: the audit trail's `complaint.recorded` with
+/// an assignee, `complaint.assigned` and `complaint.unassigned`, read through
+/// its (entity, entity_id) index. The newest [`HANDOVERS_SHOWN`].
+pub async fn handovers(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Handover>> {
+    let mut rows: Vec<Handover> = diesel::sql_query(
+        "SELECT a.at, a.action, coalesce(actor.display_name, '') AS by_name, \
+                coalesce(person.display_name, '') AS person \
+         FROM audit_log a \
+         LEFT JOIN users actor ON actor.id = a.actor_id \
+         LEFT JOIN users person ON person.id = \
+              coalesce(a.details->>'assignee', a.details->>'was')::bigint \
+         WHERE a.entity = 'complaint' AND a.entity_id = $1 \
+           AND (a.action IN ('complaint.assigned', 'complaint.unassigned') \
+                OR (a.action = 'complaint.recorded' \
+                    AND jsonb_typeof(a.details->'assignee') = 'number')) \
+         ORDER BY a.at DESC, a.id DESC LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Text, _>(id.to_string())
+    .bind::<BigInt, _>(HANDOVERS_SHOWN)
+    .load(conn)
+    .await?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// How many of a matter's handovers its page lists (the newest).
+pub const HANDOVERS_SHOWN: i64 = 100;
+
+/// A line of [`handovers`].
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Handover {
+    #[diesel(sql_type = Timestamptz)]
+    pub at: DateTime<Utc>,
+    /// `complaint.recorded`, `complaint.assigned` or `complaint.unassigned`.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub action: String,
+    /// Who gave it (or whose disabling of an account took it off).
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub by_name: String,
+    /// To whom it went, or whom it was taken off.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub person: String,
+}
+
 pub async fn add_note(conn: &mut AsyncPgConnection, note: &NewNote<'_>) -> QueryResult<i64> {
     diesel::insert_into(complaint_notes::table)
         .values(note)

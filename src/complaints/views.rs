@@ -2,6 +2,7 @@ use askama::Template;
 
 use super::forms::{ComplaintInput, NoteInput, CHANNELS, KINDS};
 use super::models::{ComplaintLine, Note};
+use super::queries::Handover;
 use super::stats::Stats;
 use crate::i18n::Locale;
 use crate::web::cite::Cite;
@@ -87,7 +88,8 @@ impl ComplaintList<'_> {
 pub struct ComplaintShow<'a> {
     pub ctx: &'a PageCtx,
     pub line: ComplaintLine,
-    pub notes: Vec<Note>,
+    /// Its follow-up notes and handovers, oldest first.
+    pub history: Vec<Entry>,
     /// The phone in full (after an audited reveal), else masked.
     pub phone: String,
     pub may_reveal: bool,
@@ -101,6 +103,44 @@ pub struct ComplaintShow<'a> {
 impl ComplaintShow<'_> {
     pub fn assigned_to(&self, id: &i64) -> bool {
         self.line.c.assignee_id == Some(*id)
+    }
+
+    /// A handover as its line says it: "张三 交给 李四 跟进".
+    pub fn handover(&self, h: &Handover) -> String {
+        let key = match h.action.as_str() {
+            "complaint.unassigned" => "complaints.handover.taken_off",
+            _ => "complaints.handover.given",
+        };
+        self.ctx
+            .locale
+            .tf(key, &[("by", &h.by_name), ("person", &h.person)])
+    }
+}
+
+/// A line of a matter's history: a follow-up note, or who was given it.
+pub enum Entry {
+    Note(Note),
+    Handover(Handover),
+}
+
+impl Entry {
+    fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            Entry::Note(n) => n.at,
+            Entry::Handover(h) => h.at,
+        }
+    }
+
+    /// The notes and handovers as one history, oldest first (a handover
+    /// before a note of the same instant: the note is the one given it).
+    pub fn history(notes: Vec<Note>, handovers: Vec<Handover>) -> Vec<Entry> {
+        let mut all: Vec<Entry> = handovers
+            .into_iter()
+            .map(Entry::Handover)
+            .chain(notes.into_iter().map(Entry::Note))
+            .collect();
+        all.sort_by_key(Entry::at);
+        all
     }
 }
 

@@ -133,6 +133,27 @@ async fn a_matter_is_recorded_assigned_by_mail_followed_up_and_done() {
     worker(&app).drain().await.unwrap();
     let mails = smtp.to(&mail_of(Role::CsSpecialist));
     assert_eq!(mails.len(), 1);
+    // The matter's history says who gave it to whom, once.
+    let name_of = async |login: &str| -> String {
+        kefu::schema::users::table
+            .filter(kefu::schema::users::username.eq(login))
+            .select(kefu::schema::users::display_name)
+            .first(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    let (_, shown) = supervisor.page(&page).await;
+    assert_eq!(
+        texts_of(&shown, "#complaint-notes li.handover")
+            .iter()
+            .map(|l| l.split(" · ").nth(1).unwrap().to_owned())
+            .collect::<Vec<_>>(),
+        [format!(
+            "{} 交给 {} 跟进",
+            name_of(username(Role::CsSupervisor)).await,
+            name_of("specialist").await
+        )]
+    );
     assert!(mails[0].subject.contains("投诉") && mails[0].subject.contains("刘先生"));
     assert!(mails[0].text.contains("楼道灯坏了三天没人修"));
     assert!(mails[0].text.contains(&page), "with the link");

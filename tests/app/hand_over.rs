@@ -328,6 +328,14 @@ async fn a_deactivated_colleagues_open_matters_go_back_to_be_assigned() {
         text_of(&shown, "#complaint-assignee").as_deref(),
         Some("未分派")
     );
+    // The matter's page says whom it was given to and taken from, and by whom.
+    let handovers = texts_of(&shown, "#complaint-notes li.handover");
+    assert_eq!(handovers.len(), 2, "{handovers:?}");
+    assert!(handovers[0].contains(" 交给 "), "{handovers:?}");
+    assert!(
+        handovers[1].contains("的账号，此事退回待重新分派"),
+        "{handovers:?}"
+    );
     // The matter's own history says whom it was taken from, and by whom.
     let id = page.rsplit('/').next().unwrap();
     let (_, log) = admin
