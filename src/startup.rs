@@ -181,7 +181,7 @@ pub fn build_with_changes(
             .app_data(overdue_borrows.clone())
             .app_data(archive_pages.clone())
             .app_data(gauges.clone())
-            .wrap(mw::security_headers())
+            .wrap(mw::security_headers(config.https()))
             .wrap(from_fn(mw::request_id_header))
             .wrap(Compress::default())
             .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())

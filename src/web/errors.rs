@@ -42,9 +42,9 @@ pub async fn caught(
         .copied();
     let locale = crate::web::middleware::negotiate_anonymous(req.request());
     let path = req.path().to_owned();
-    let tz = req
-        .app_data::<actix_web::web::Data<crate::config::Config>>()
-        .map_or(chrono_tz::Asia::Shanghai, |c| c.tz);
+    let config = req.app_data::<actix_web::web::Data<crate::config::Config>>();
+    let tz = config.map_or(chrono_tz::Asia::Shanghai, |c| c.tz);
+    let https = config.is_some_and(|c| c.https());
     next.call(req).await.map_err(|e| {
         let status = e.as_response_error().status_code();
         tracing::error!(error = %e, "request failed before its page");
@@ -70,9 +70,17 @@ pub async fn caught(
         let body = page
             .render()
             .unwrap_or_else(|_| status.canonical_reason().unwrap_or("error").to_owned());
-        let drawn = HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .body(body);
+        // The error is answered as it is, past the layers that add these.
+        let mut drawn = HttpResponse::build(status);
+        drawn.content_type("text/html; charset=utf-8");
+        drawn.insert_header((header::CACHE_CONTROL, "no-store"));
+        for pair in crate::web::middleware::security_pairs(https) {
+            drawn.insert_header(pair);
+        }
+        if let Some(id) = id {
+            drawn.insert_header(("x-request-id", id.to_string()));
+        }
+        let drawn = drawn.body(body);
         actix_web::error::InternalError::from_response(e.to_string(), drawn).into()
     })
 }

@@ -296,22 +296,38 @@ pub async fn request_id_header(
     Ok(res)
 }
 
-/// Security headers for every response.
-pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
-    actix_web::middleware::DefaultHeaders::new()
-        .add((
+/// The security headers every response carries; with `https` (BASE_URL is
+/// https), browsers are also told to come back over https only (HSTS).
+pub fn security_pairs(https: bool) -> Vec<(header::HeaderName, &'static str)> {
+    let mut pairs = vec![
+        (
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
              font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
              frame-ancestors 'none'; form-action 'self'",
-        ))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "same-origin"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add((
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
             header::HeaderName::from_static("permissions-policy"),
             "camera=(), microphone=(), geolocation=()",
-        ))
+        ),
+    ];
+    if https {
+        pairs.push((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"));
+    }
+    pairs
+}
+
+/// [`security_pairs`] on every response the app answers with `Ok` (a
+/// middleware's `Err` passes it by: [`crate::web::errors::caught`] adds them).
+pub fn security_headers(https: bool) -> actix_web::middleware::DefaultHeaders {
+    security_pairs(https)
+        .into_iter()
+        .fold(actix_web::middleware::DefaultHeaders::new(), |h, pair| {
+            h.add(pair)
+        })
 }
 
 /// Pages behind sign-in must not be kept by the browser or a proxy.

@@ -706,7 +706,7 @@ async fn many_failures_from_one_address_lock_that_address() {
 }
 
 #[tokio::test]
-async fn over_https_the_cookie_is_secure_and_host_prefixed() {
+async fn over_https_the_cookie_is_secure_and_host_prefixed_and_https_is_kept() {
     let app =
         TestApp::spawn_with(|c| c.base_url = url::Url::parse("https://kefu.example.com").unwrap())
             .await;
@@ -725,5 +725,10 @@ async fn over_https_the_cookie_is_secure_and_host_prefixed() {
     assert!(
         !cookie.contains("Domain="),
         "a __Host- cookie has no Domain"
+    );
+    // The browser is told to come back over https only.
+    assert_eq!(
+        res.headers()[reqwest::header::STRICT_TRANSPORT_SECURITY],
+        "max-age=31536000"
     );
 }

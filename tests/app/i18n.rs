@@ -302,6 +302,7 @@ async fn a_database_outage_is_answered_with_the_sites_error_page() {
             .unwrap_or_default()
             .to_owned(),
     );
+    let headers = res.headers().clone();
     let body = res.text().await.unwrap();
     server
         .batch_execute(&format!("ALTER DATABASE \"{db}\" ALLOW_CONNECTIONS true"))
@@ -317,4 +318,11 @@ async fn a_database_outage_is_answered_with_the_sites_error_page() {
     });
     assert!(text_of(&body, "h1").unwrap().starts_with(title), "{body}");
     assert!(body.contains(Locale::ZhCn.t("error.request_id")), "{body}");
+    // The page keeps the headers every page has, though it answers for a layer
+    // that failed before them.
+    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{headers:?}");
+    assert!(headers.contains_key(header::CONTENT_SECURITY_POLICY));
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    let id = headers["x-request-id"].to_str().unwrap();
+    assert!(id.len() == 36 && body.contains(id), "{id}");
 }

@@ -175,6 +175,8 @@ async fn pages_carry_the_security_headers() {
         assert!(h.contains_key(header::REFERRER_POLICY));
         assert_eq!(h[header::CACHE_CONTROL], "no-store");
         assert_eq!(h["x-request-id"].len(), 36);
+        // Served over http here: no HSTS, which would bind the name to https.
+        assert!(!h.contains_key(header::STRICT_TRANSPORT_SECURITY));
     }
     let login = app.browser().get("/login").await;
     let cookie = login.headers()[header::SET_COOKIE]
