@@ -64,6 +64,9 @@ async fn form(
         .collect();
     let listed = listed_of(conn, &docs).await?;
     let types = queries::doc_types(conn).await?;
+    // The form names the papers to choose from, the confidential ones too: on
+    // record as on the archive's own page.
+    super::handlers::confidential_listed(conn, page, archive.id, &docs).await?;
     let body = BorrowForm {
         ctx: page.ctx(),
         archive,

@@ -303,8 +303,9 @@ pub async fn create(
 }
 
 /// A page that names an archive's confidential papers (its page, its
-/// inventory for paper): who looked is on record.
-async fn confidential_listed(
+/// inventory for paper, its history, the borrowing form): who looked is on
+/// record.
+pub(super) async fn confidential_listed(
     conn: &mut DbConn,
     page: &UserPage,
     archive: i64,

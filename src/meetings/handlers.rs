@@ -121,6 +121,7 @@ pub async fn morning(
         keys_open: page.may(Right::ViewKeys),
         archives_open: page.may(Right::ViewArchives),
         visits_open: page.may(Right::ViewVisits),
+        leave_open: page.may(Right::ViewLeaveRegister),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

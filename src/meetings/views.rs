@@ -61,6 +61,10 @@ pub struct Morning<'a> {
     pub keys_open: bool,
     pub archives_open: bool,
     pub visits_open: bool,
+    /// Whether the reader sees what kind of leave a colleague is on (sick
+    /// leave is theirs and the leave register's readers'): others read "on
+    /// leave".
+    pub leave_open: bool,
 }
 
 impl Morning<'_> {

@@ -478,6 +478,8 @@ async fn a_confidential_papers_scan_opens_for_the_keeper_only() {
         format!("/archives/{archive}"),
         format!("/archives/{archive}/inventory"),
         format!("/archives/{archive}/history"),
+        // The borrowing form, open to every colleague, lists them to choose.
+        format!("/archives/{archive}/borrow"),
     ] {
         let (status, page) = specialist.page(&path).await;
         assert_eq!(status, StatusCode::OK, "{path}");

@@ -96,6 +96,14 @@ async fn the_morning_sheet_lists_leave_today_and_visits_registered_late_or_left_
     let keeper = app.login_as(Role::ArchiveKeeper).await;
     let (_, kept) = keeper.page("/meetings/morning").await;
     assert_eq!(texts_of(&kept, "#sheet-late-visits li"), late);
+    // Who is away, but not the kind of leave: the keeper does not read the
+    // leave register.
+    let kept_away = texts_of(&kept, "#sheet-away li");
+    assert!(
+        kept_away[0].starts_with("员工 赵磊 · 请假 · "),
+        "{kept_away:?}"
+    );
+    assert!(!kept.contains("病假"));
     assert_eq!(
         texts_of(&kept, "#sheet-keys li"),
         texts_of(&sheet, "#sheet-keys li")
