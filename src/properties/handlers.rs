@@ -542,9 +542,10 @@ pub async fn import_template(page: UserPage) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageProperties)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"rooms-template.csv\"",
+        .insert_header(crate::web::export::attachment(
+            page.locale.t("properties.import.template_file"),
+            "rooms-template",
+            "csv",
         ))
         .body(import::template_csv(page.locale)))
 }

@@ -166,7 +166,7 @@ fn defuse(s: &str) -> String {
 /// An attachment named by `title` (the sheet's, in the reader's language) for
 /// browsers that read `filename*`, and by `stem` (ASCII) for those that do not;
 /// both end in `.{ext}`.
-fn attachment(title: &str, stem: &str, ext: &str) -> ContentDisposition {
+pub fn attachment(title: &str, stem: &str, ext: &str) -> ContentDisposition {
     // No character a file system refuses or a path would read as a folder.
     let title: String = title
         .chars()

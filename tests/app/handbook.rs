@@ -134,6 +134,8 @@ async fn a_fresh_install_shows_the_seed_as_published_version_1() {
         assert!(!page.contains(debris), "{debris}");
     }
     assert_eq!(text_of(&page, ".hb-gap").unwrap(), "原文此处缺失");
+    // The mark is kefu's, not the department's text: it reads in English too.
+    assert_eq!(text_of(&en, ".hb-gap").unwrap(), "Missing in the source");
 }
 
 #[tokio::test]

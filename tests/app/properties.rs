@@ -200,6 +200,45 @@ async fn an_english_list_is_read_in_any_case_and_a_bad_type_names_the_choices() 
     assert!(row.contains("证件类型应为身份证、护照"), "{row}");
 }
 
+/// The template is named in the reader's language and reads back as it is.
+#[tokio::test]
+async fn the_template_is_named_in_the_readers_language_and_reads_back() {
+    let app = TestApp::spawn().await;
+    let b = app.login_as(Role::CsSpecialist).await;
+    let project = new_project(&b, "碧水花园").await;
+    for (lang, name, header) in [
+        ("en", "Room%20list%20template.csv", "building,unit"),
+        ("zh-CN", "%E6%88%BF%E9%97%B4", "栋号,"),
+    ] {
+        b.page(&format!("/properties?lang={lang}")).await;
+        let res = b.get("/properties/import-template.csv").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let named = res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(named.contains("filename=\"rooms-template.csv\""), "{named}");
+        assert!(
+            named.contains(&format!("filename*=UTF-8''{name}")),
+            "{named}"
+        );
+        let csv = res.bytes().await.unwrap().to_vec();
+        assert!(
+            String::from_utf8_lossy(&csv)
+                .trim_start_matches('\u{feff}')
+                .starts_with(header),
+            "{lang}"
+        );
+        let res = upload(&b, project, "template.csv", csv).await;
+        let (_, preview) = b.page(&location(&res)).await;
+        assert!(
+            texts_of(&preview, "tr.row-error").is_empty(),
+            "{lang}: {:?}",
+            texts_of(&preview, "tr.row-error")
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_clean_import_commits_every_row_once() {
     let app = TestApp::spawn().await;
