@@ -148,7 +148,7 @@ pub fn waiting_hint(loc: crate::i18n::Locale) -> String {
 }
 
 /// Whether a contract at `stage` may still be voided: not once the customer has
-/// collected it.
+/// collected it (but see [`models::Contract::may_void`]: a buyer's withdrawal).
 pub fn may_void(stage: &str) -> bool {
     !matches!(stage, "collected" | "voided")
 }

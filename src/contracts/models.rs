@@ -75,8 +75,14 @@ impl Contract {
             .map(|s| super::area::settle(i64::from(self.area_centi), i64::from(s), self.price_fen))
     }
 
+    /// Whether it may be voided: until collected ([`super::may_void`]); after,
+    /// only when the surveyed area is more than 3% off the one sold, the buyer
+    /// withdrawing from the purchase (退房), until the certificate is issued.
     pub fn may_void(&self) -> bool {
         super::may_void(&self.stage)
+            || (self.stage == "collected"
+                && self.cert_issued_on.is_none()
+                && self.settlement().is_some_and(|s| s.beyond_three_percent))
     }
 
     /// The day of its latest step kept in a column (its signing, if none yet).

@@ -1238,3 +1238,61 @@ async fn the_register_finds_a_contract_by_part_of_its_number_buyer_or_unit() {
 fn urlencoding(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// A collected contract is voided only when the buyer withdraws over an area
+/// more than 3% off the one sold, and only before the certificate is issued.
+#[tokio::test]
+async fn a_buyer_may_withdraw_over_an_area_more_than_three_percent_off() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let mut paths = vec![];
+    for (no, surveyed) in [("WD-NEAR", "90.00"), ("WD-FAR", "94.04")] {
+        let path = contract_at(&specialist, no, "full", -30, &[]).await;
+        // Collected long ago (set straight in the table), surveyed through the page.
+        diesel::update(sales_contracts::table.filter(sales_contracts::contract_no.eq(no)))
+            .set((
+                sales_contracts::stage.eq("collected"),
+                sales_contracts::collected_on.eq(today() - chrono::Duration::days(20)),
+            ))
+            .execute(&mut app.db().await)
+            .await
+            .unwrap();
+        let res = take(
+            &specialist,
+            &path,
+            "cert-step",
+            &[("on_date", &day(0)), ("surveyed", surveyed)],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{no}");
+        paths.push(path);
+    }
+    let (near, far) = (&paths[0], &paths[1]);
+    let (_, page) = specialist.page(near).await;
+    assert!(text_of(&page, "#void-step").is_none(), "within 3%");
+    let (_, page) = specialist.page(far).await;
+    assert!(text_of(&page, "#contract-settlement")
+        .unwrap()
+        .contains("买受人有权退房"));
+    assert!(text_of(&page, "#void-step").is_some(), "beyond 3%");
+
+    // The reason is asked for, and the input kept.
+    let res = take(&specialist, far, "void-step", &[("on_date", &day(0))]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = take(
+        &specialist,
+        far,
+        "void-step",
+        &[
+            ("on_date", &day(0)),
+            ("note", "产权面积比预售面积多 5%，买受人退房"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stage_of(&app, "WD-FAR").await.0, "voided");
+    let (_, page) = specialist.page(far).await;
+    assert!(text_of(&page, "#cert-step").is_none(), "nothing follows");
+    assert!(text_of(&page, "#void-step").is_none());
+    assert_eq!(stage_of(&app, "WD-NEAR").await.0, "collected");
+}
