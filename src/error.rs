@@ -22,6 +22,10 @@ pub enum AppError {
     /// A creating form sent again (`web::once`): 303 to what the first submit filed.
     #[error("form already sent")]
     FormAlreadySent { path: String },
+    /// A request only its requester (or the person it is for) could approve:
+    /// no one else holds a post that decides it, not even an administrator.
+    #[error("no one but its parties could approve the request")]
+    NoApprover,
     #[error("database error")]
     Db(#[from] diesel::result::Error),
     #[error("database pool error")]
@@ -46,6 +50,7 @@ impl ResponseError for AppError {
             }
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
+            AppError::NoApprover => StatusCode::CONFLICT,
             AppError::SignInRequired { .. }
             | AppError::PasswordChangeRequired
             | AppError::FormAlreadySent { .. } => StatusCode::SEE_OTHER,

@@ -172,7 +172,7 @@ pub async fn plan(
     )
     .await?;
     let parties: Vec<i64> = [Some(requester), party].into_iter().flatten().collect();
-    let (approver, role, level) = resolve(&holders.by_role, &roles, 0, &parties)?;
+    let (approver, role, level) = resolve(&holders.by_role, &roles, 0, (&parties, &parties))?;
     // A requester never decides their own request, not even as someone's
     // deputy; nor does the person it is for.
     let deputy = holders
@@ -399,12 +399,14 @@ async fn not_deputies(
 /// request is for, and for a later step whoever decided an earlier one) are
 /// skipped to the next in line.
 /// When no one is left, an admin decides (one of them only when they are the
-/// one active admin).
+/// one active admin), but never one of `parties` (the requester, the person the
+/// request is for, also among `passed_over`): they never decide it, so with
+/// no one else [`AppError::NoApprover`].
 fn resolve(
     holders: &[(String, Person)],
     roles: &[Role],
     level: usize,
-    passed_over: &[i64],
+    (passed_over, parties): (&[i64], &[i64]),
 ) -> Result<(Person, String, usize), AppError> {
     let holder = |role: Role| {
         holders
@@ -420,6 +422,9 @@ fn resolve(
     let admin = holder(Role::Admin)
         .cloned()
         .ok_or_else(|| AppError::other("no active admin to approve requests"))?;
+    if parties.contains(&admin.id) {
+        return Err(AppError::NoApprover);
+    }
     Ok((admin, Role::Admin.code().to_owned(), roles.len()))
 }
 
@@ -501,7 +506,12 @@ async fn assign(
     // Whoever decided an earlier step is passed over when someone else holds a
     // post in the chain; the administrator the chain ends with decides anyway.
     let passed_over = not_deputies(conn, req, step as i32).await?;
-    let (approver, role, level) = resolve(&holders.by_role, &roles, level, &passed_over)?;
+    let (approver, role, level) = resolve(
+        &holders.by_role,
+        &roles,
+        level,
+        (&passed_over, &parties(req)),
+    )?;
     events.push(NewEvent {
         request_id: req.id,
         at: now,
@@ -885,7 +895,16 @@ pub async fn escalate(
     let mut passed_over = not_deputies(conn, &req, task.step).await?;
     passed_over.push(task.approver_id);
     let from = task.level as usize + 1;
-    let (next, _, level) = resolve(&holders.by_role, &roles, from, &passed_over)?;
+    // No one but those who never decide it further on: it stays where it is.
+    let (next, _, level) = match resolve(
+        &holders.by_role,
+        &roles,
+        from,
+        (&passed_over, &parties(&req)),
+    ) {
+        Err(AppError::NoApprover) => return Ok(false),
+        found => found?,
+    };
     if next.id == task.approver_id {
         return Ok(false);
     }
@@ -951,7 +970,15 @@ pub async fn hand_over(
     let step = task.step as usize;
     let (roles, holders) = step_holders(conn, kind, (&req, step), None, config, now).await?;
     let passed_over = not_deputies(conn, &req, task.step).await?;
-    let (next, _, _) = resolve(&holders.by_role, &roles, level, &passed_over)?;
+    let (next, _, _) = match resolve(
+        &holders.by_role,
+        &roles,
+        level,
+        (&passed_over, &parties(&req)),
+    ) {
+        Err(AppError::NoApprover) => return Ok(false),
+        found => found?,
+    };
     if next.id == task.approver_id {
         return Ok(false);
     }
@@ -1035,30 +1062,36 @@ mod tests {
             holder(Role::CenterManager, 8),
             holder(Role::Admin, 1),
         ];
-        let (p, role, level) = resolve(&holders, &CHAIN, 0, &[7]).unwrap();
+        let (p, role, level) = resolve(&holders, &CHAIN, 0, (&[7], &[7])).unwrap();
         assert_eq!((p.id, role.as_str(), level), (8, "center_manager", 1));
-        let (p, _, level) = resolve(&holders, &CHAIN, 0, &[99]).unwrap();
+        let (p, _, level) = resolve(&holders, &CHAIN, 0, (&[99], &[99])).unwrap();
         assert_eq!(
             (p.id, level),
             (7, 0),
             "anyone else gets the first role's holder"
         );
-        let (p, _, level) = resolve(&holders, &CHAIN, 1, &[99]).unwrap();
+        let (p, _, level) = resolve(&holders, &CHAIN, 1, (&[99], &[99])).unwrap();
         assert_eq!((p.id, level), (8, 1), "an escalation starts further down");
-        let (p, _, level) = resolve(&holders, &CHAIN, 0, &[99, 7]).unwrap();
+        let (p, _, level) = resolve(&holders, &CHAIN, 0, (&[99, 7], &[99, 7])).unwrap();
         assert_eq!((p.id, level), (8, 1), "nor the person the request is for");
     }
 
     #[test]
-    fn with_no_one_left_an_admin_decides_even_the_requester_when_the_only_one() {
+    fn with_no_one_left_an_admin_decides_but_never_the_requester() {
         let holders = [holder(Role::CsSupervisor, 7), holder(Role::Admin, 1)];
-        let (p, role, level) = resolve(&holders, &CHAIN[..1], 0, &[7]).unwrap();
+        let (p, role, level) = resolve(&holders, &CHAIN[..1], 0, (&[7], &[7])).unwrap();
         assert_eq!((p.id, role.as_str(), level), (1, "admin", 1));
+        // The one admin decided an earlier step: they decide this one too.
+        let (p, _, _) = resolve(&holders, &CHAIN[..1], 0, (&[7, 1], &[7])).unwrap();
+        assert_eq!(p.id, 1, "the chain ends with the admin");
+        // The one admin asked: no one else may decide it.
         let only_admin = [holder(Role::Admin, 7)];
-        let (p, role, _) = resolve(&only_admin, &CHAIN, 0, &[7]).unwrap();
-        assert_eq!((p.id, role.as_str()), (7, "admin"));
+        assert!(matches!(
+            resolve(&only_admin, &CHAIN, 0, (&[7], &[7])),
+            Err(AppError::NoApprover)
+        ));
         assert!(
-            resolve(&[], &CHAIN, 0, &[7]).is_err(),
+            resolve(&[], &CHAIN, 0, (&[7], &[7])).is_err(),
             "no active admin at all"
         );
     }

@@ -108,11 +108,15 @@ fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<
     }
     let ctx = PageCtx::peek(res.request());
     let (mut title, mut message) = keys(status);
-    let csrf_failed = res
+    let app_error = res
         .response()
         .error()
-        .and_then(|e| e.as_error::<AppError>())
-        .is_some_and(|e| matches!(e, AppError::Csrf));
+        .and_then(|e| e.as_error::<AppError>());
+    let csrf_failed = app_error.is_some_and(|e| matches!(e, AppError::Csrf));
+    if app_error.is_some_and(|e| matches!(e, AppError::NoApprover)) {
+        title = "error.no_approver.title";
+        message = "error.no_approver.message";
+    }
     // A form sent by a browser whose session has ended (idle timeout, signed out in
     // another tab): say so, and offer the way back to the form. The page the form
     // came from keeps what was typed (static/js/app.js), so nothing is lost.

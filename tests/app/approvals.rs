@@ -911,10 +911,15 @@ async fn leave_escalated_once(app: &TestApp) -> Vec<(String, i64)> {
     kefu::jobs::run_for_period(&mut conn, job, "p1", at, &app.config)
         .await
         .unwrap();
+    tasks_by_approver(&mut conn).await
+}
+
+/// Every task, in order: (status, approver).
+async fn tasks_by_approver(conn: &mut diesel_async::AsyncPgConnection) -> Vec<(String, i64)> {
     approval_tasks::table
         .order(approval_tasks::id)
         .select((approval_tasks::status, approval_tasks::approver_id))
-        .load(&mut conn)
+        .load(conn)
         .await
         .unwrap()
 }
@@ -952,12 +957,7 @@ async fn tasks_that_stay_where_they_are_do_not_hold_up_later_ones() {
         kefu::jobs::result_in(&done, kefu::i18n::Locale::En),
         "escalated 1"
     );
-    let tasks: Vec<(String, i64)> = approval_tasks::table
-        .order(approval_tasks::id)
-        .select((approval_tasks::status, approval_tasks::approver_id))
-        .load(&mut conn)
-        .await
-        .unwrap();
+    let tasks = tasks_by_approver(&mut conn).await;
     assert_eq!(
         tasks,
         [
@@ -966,6 +966,68 @@ async fn tasks_that_stay_where_they_are_do_not_hold_up_later_ones() {
             ("pending".to_owned(), manager)
         ]
     );
+}
+
+/// The one administrator's own request never ends with them: an overdue step
+/// with no one else further on stays with its approver; a request no one else
+/// could decide is not filed, and the page says why.
+#[tokio::test]
+async fn the_one_admins_own_request_is_never_passed_to_them() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    file_leave(&admin).await;
+    let manager = user_id(&app, "manager").await;
+    let mut conn = app.db().await;
+    let job = kefu::jobs::find("approvals.escalate").unwrap();
+    for period in ["p1", "p2"] {
+        let due: chrono::DateTime<Utc> = approval_tasks::table
+            .filter(approval_tasks::status.eq("pending"))
+            .select(approval_tasks::due_at)
+            .first(&mut conn)
+            .await
+            .unwrap();
+        let at = due + Duration::minutes(1);
+        kefu::jobs::run_for_period(&mut conn, job, period, at, &app.config)
+            .await
+            .unwrap();
+    }
+    let tasks = tasks_by_approver(&mut conn).await;
+    assert_eq!(
+        tasks,
+        [
+            ("escalated".to_owned(), user_id(&app, "supervisor").await),
+            ("pending".to_owned(), manager)
+        ],
+        "the manager keeps it: the admin filed it"
+    );
+
+    // With no one else in the chain, the admin's next request is refused.
+    app.deactivate("supervisor").await;
+    app.deactivate("manager").await;
+    let res = admin
+        .submit(
+            "/leave/new",
+            "/leave/new",
+            &[
+                ("leave_type", "事假"),
+                ("start_date", &day(20)),
+                ("end_date", &day(21)),
+                ("reason", "家中有事"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let page = res.text().await.unwrap();
+    assert!(
+        text_of(&page, "h1").unwrap().starts_with("无人可以审批"),
+        "{page}"
+    );
+    let filed: i64 = kefu::schema::leave_requests::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(filed, 1, "nothing more filed");
 }
 
 /// A supervisor who is also a centre manager, found first among that post's
