@@ -623,7 +623,12 @@ pub async fn save_text(
             if stale && doc.content_hash() != now.content_hash {
                 return Ok(Some(now));
             }
-            queries::save_draft(conn, &doc, meta.actor_id, false).await?;
+            let (_, result) = queries::save_draft(conn, &doc, meta.actor_id, false).await?;
+            // Saved again as it is (a double click): nothing changed, so a
+            // waiting approver's link and page stay good.
+            if matches!(result, queries::ImportResult::Unchanged) {
+                return Ok(None);
+            }
             let me = page.user().id;
             publication::draft_edited(conn, draft.id, &doc.title, me, &config).await?;
             audit::record(
@@ -701,6 +706,10 @@ pub async fn save_clause(
             let stale = !input.was.is_empty() && input.was != super::forms::body_seen(&clause.body);
             if stale && clause.body != body {
                 return Ok(ClauseSaved::Changed);
+            }
+            if clause.body == body {
+                // Saved again as it is: nothing for a waiting approver to see.
+                return Ok(ClauseSaved::Saved);
             }
             queries::update_clause(conn, &now, &document.source_key, clause_id, &body).await?;
             publication::draft_edited(conn, now.id, &now.title, page.user().id, &config).await?;
