@@ -738,7 +738,15 @@ pub async fn change_status(
             let keys = queries::lock_keys(conn, &[id]).await?;
             let key = keys.first().ok_or(AppError::NotFound)?;
             if input.from.as_ref().is_some_and(|f| *f != key.status) {
-                return Ok(false);
+                // Sent twice (a double click, the back button): the first
+                // made this very change, so it is done.
+                let again = key.status == input.status
+                    && queries::last_event(conn, id)
+                        .await?
+                        .is_some_and(|(a, by, n)| {
+                            a == format!("status_{}", input.status) && by == Some(me) && n == note
+                        });
+                return Ok(again);
             }
             let Some(to) = manual_transitions(&key.status)
                 .iter()

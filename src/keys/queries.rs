@@ -352,6 +352,20 @@ pub struct NewEvent<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// The latest step of key `id`'s history: (action, who, note).
+pub async fn last_event(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> QueryResult<Option<(String, Option<i64>, String)>> {
+    key_events::table
+        .filter(key_events::key_id.eq(id))
+        .order(key_events::id.desc())
+        .select((key_events::action, key_events::actor_id, key_events::note))
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The same event on several keys, in one statement.
 pub async fn add_events(
     conn: &mut AsyncPgConnection,

@@ -1248,6 +1248,22 @@ async fn a_return_records_who_received_it_and_a_loss_needs_an_account() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(key_status(&app, key).await, "in");
+    // The same sent again (a double click): done, once.
+    let res = clerk
+        .post(
+            &status,
+            &[("status", "in"), ("note", "在设备间找回"), ("from", "lost")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "not a conflict");
+    let found: i64 = kefu::schema::key_events::table
+        .filter(kefu::schema::key_events::key_id.eq(key))
+        .filter(kefu::schema::key_events::action.eq("status_in"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(found, 1);
     let stale = [
         ("status", "retired"),
         ("note", "确认遗失，注销"),
