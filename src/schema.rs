@@ -563,6 +563,11 @@ diesel::table! {
         withdrawn_by -> Nullable<Int8>,
         withdrawn_at -> Nullable<Timestamptz>,
         withdrawn_note -> Text,
+        planned_end_date -> Nullable<Date>,
+        planned_end_am -> Nullable<Bool>,
+        ended_by -> Nullable<Int8>,
+        ended_at -> Nullable<Timestamptz>,
+        ended_note -> Text,
     }
 }
 

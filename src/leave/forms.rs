@@ -151,10 +151,126 @@ impl LeaveInput {
     }
 }
 
+/// The early end of approved leave (the employee came back before the day
+/// planned, or the dates were approved wrong): its new last day, and why.
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct EndInput {
+    #[serde(default)]
+    pub end_date: String,
+    /// `pm` (the whole last day, the default) or `am` (until noon).
+    #[serde(default)]
+    pub end_half: String,
+    #[serde(default)]
+    pub end_note: String,
+}
+
+pub struct ValidEnd {
+    pub end_date: NaiveDate,
+    pub end_am: bool,
+    pub half_days: i32,
+    pub note: String,
+}
+
+impl EndInput {
+    /// The form as the leave's page first offers it: ending today.
+    pub fn fresh(today: NaiveDate) -> EndInput {
+        EndInput {
+            end_date: today.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// Checks the new end against leave `l`: on or after its first half day,
+    /// before its end as it stands, with a reason.
+    pub fn validate(&self, errors: &mut FieldErrors, l: &super::models::Leave) -> Option<ValidEnd> {
+        let end = crate::web::form::date(&self.end_date);
+        if !self.end_half.is_empty() && !["pm", "am"].contains(&self.end_half.as_str()) {
+            errors.add("end_half", "leave.error.half");
+        }
+        let end_am = self.end_half == "am";
+        let mut half_days = 0;
+        match end {
+            None => errors.add("end_date", "leave.error.date"),
+            Some(e) if e < l.start_date => errors.add("end_date", "leave.error.order"),
+            Some(e) => {
+                let days = (e - l.start_date).num_days() + 1;
+                half_days = (days * 2) as i32 - i32::from(l.start_pm) - i32::from(end_am);
+                if half_days <= 0 {
+                    errors.add("end_date", "leave.error.empty");
+                } else if half_days >= l.half_days {
+                    errors.add("end_date", "leave.error.end_not_earlier");
+                }
+            }
+        }
+        let note = errors.text("leave", "end_note", &self.end_note, REASON_MAX, true);
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(ValidEnd {
+            end_date: end?,
+            end_am,
+            half_days,
+            note,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::i18n::Locale;
+
+    #[test]
+    fn leave_ends_early_only_before_its_end_and_not_before_it_begins() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        // The 2nd to the 6th, five whole days: ten half days.
+        let l = super::super::models::Leave {
+            start_date: d("2026-12-02"),
+            end_date: d("2026-12-06"),
+            half_days: 10,
+            ..super::super::models::Leave::sample()
+        };
+        let end = |date: &str, half: &str| EndInput {
+            end_date: date.into(),
+            end_half: half.into(),
+            end_note: "提前返岗".into(),
+        };
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let v = end("2026-12-03", "am").validate(&mut errors, &l).unwrap();
+        assert_eq!(
+            (v.end_date, v.end_am, v.half_days),
+            (d("2026-12-03"), true, 3)
+        );
+        for (date, half) in [
+            ("2026-12-06", "pm"),
+            ("2026-12-07", "pm"),
+            ("2026-12-01", "pm"),
+        ] {
+            let mut errors = FieldErrors::new(Locale::ZhCn);
+            assert!(
+                end(date, half).validate(&mut errors, &l).is_none(),
+                "{date}"
+            );
+            assert!(errors.has("end_date"), "{date}");
+        }
+        // From noon on the 2nd: ending at the 2nd's noon leaves nothing.
+        let from_noon = super::super::models::Leave {
+            start_pm: true,
+            half_days: 9,
+            ..l.clone()
+        };
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        assert!(end("2026-12-02", "am")
+            .validate(&mut errors, &from_noon)
+            .is_none());
+        let mut errors = FieldErrors::new(Locale::ZhCn);
+        let no_reason = EndInput {
+            end_note: " ".into(),
+            ..end("2026-12-03", "pm")
+        };
+        assert!(no_reason.validate(&mut errors, &l).is_none());
+        assert!(errors.has("end_note"));
+    }
 
     fn input(start: &str, end: &str) -> LeaveInput {
         LeaveInput {

@@ -8,7 +8,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::forms::{Filing, LeaveInput, ValidLeave, WithdrawInput};
+use super::forms::{EndInput, Filing, LeaveInput, ValidLeave, WithdrawInput};
 use super::models::{LeaveChanges, LeaveWithName, NewLeave};
 use super::queries;
 use super::views::{
@@ -319,6 +319,11 @@ fn in_memory(new: &NewLeave<'_>) -> super::models::Leave {
         withdrawn_by: None,
         withdrawn_at: None,
         withdrawn_note: String::new(),
+        planned_end_date: None,
+        planned_end_am: None,
+        ended_by: None,
+        ended_at: None,
+        ended_note: String::new(),
     }
 }
 
@@ -361,20 +366,46 @@ pub async fn show(
     let id = path.into_inner();
     let input = WithdrawInput::default();
     let errors = FieldErrors::new(page.locale);
-    render_show(&page, &mut conn, id, &input, &errors, StatusCode::OK).await
+    render_show(
+        &page,
+        &mut conn,
+        id,
+        (&input, None),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
 }
 
-/// The leave's page, with the withdrawal form as sent (and its messages).
+/// The leave's page, with its forms as sent (the withdrawal or cancellation,
+/// the early end: fresh when not given) and their messages.
 async fn render_show(
     page: &UserPage,
     conn: &mut AsyncPgConnection,
     id: i64,
-    input: &WithdrawInput,
+    (input, end): (&WithdrawInput, Option<&EndInput>),
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let (leave, req) = visible(conn, page, id).await?;
     let mut lines = views::detail_lines(&leave.leave, page.locale);
+    let l = &leave.leave;
+    if let (Some(by), Some(at), Some(planned)) = (l.ended_by, l.ended_at, l.planned_end_date) {
+        let who = approvals::queries::person(conn, by).await?.display_name;
+        let planned = views::day_half_text(planned, l.planned_end_am == Some(true), page.locale);
+        lines.push((
+            page.t("leave.ended_early_by").to_owned(),
+            page.tf(
+                "leave.ended_early_line",
+                &[
+                    ("planned", &planned),
+                    ("who", &who),
+                    ("at", &page.ctx().datetime(&at)),
+                    ("note", &l.ended_note),
+                ],
+            ),
+        ));
+    }
     if let (Some(by), Some(at)) = (leave.leave.withdrawn_by, leave.leave.withdrawn_at) {
         let who = approvals::queries::person(conn, by).await?.display_name;
         let when = page.ctx().datetime(&at);
@@ -399,6 +430,10 @@ async fn render_show(
     let may_edit = own && may_edit(&leave.leave, page.today());
     let may_withdraw = may_withdraw_record(page, &leave.leave);
     let may_cancel = own && may_cancel(&leave.leave, page.today());
+    let may_end = may_end(page, &leave.leave);
+    let end = end
+        .cloned()
+        .unwrap_or_else(|| EndInput::fresh(page.today()));
     let approval_id = approvals::link_for(conn, req, page.user(), (page.today(), page.tz)).await?;
     let body = LeaveShow {
         ctx: page.ctx(),
@@ -407,6 +442,8 @@ async fn render_show(
         may_edit,
         may_withdraw,
         may_cancel,
+        may_end,
+        end,
         input,
         errors,
         own,
@@ -424,6 +461,17 @@ fn may_withdraw_record(page: &UserPage, l: &super::models::Leave) -> bool {
         && l.after_the_fact
         && l.status == "approved"
         && l.user_id != page.user().id
+}
+
+/// Whether this user may end this leave early: someone else's approved leave,
+/// begun by today, longer than half a day, by one who records leave (the
+/// supervisor the employee reports back to).
+fn may_end(page: &UserPage, l: &super::models::Leave) -> bool {
+    page.may(Right::RecordLeave)
+        && l.status == "approved"
+        && l.user_id != page.user().id
+        && l.start_date <= page.today()
+        && l.half_days > 1
 }
 
 /// Whether the requester may still change this request: pending, its first
@@ -453,7 +501,15 @@ async fn ended_already(
     if !filed_by_me && !input.note.trim().is_empty() {
         let mut errors = FieldErrors::new(page.locale);
         errors.add("body", message);
-        return render_show(page, conn, leave.id, input, &errors, StatusCode::CONFLICT).await;
+        return render_show(
+            page,
+            conn,
+            leave.id,
+            (input, None),
+            &errors,
+            StatusCode::CONFLICT,
+        )
+        .await;
     }
     flash(session, Tone::Error, page.t(message));
     Ok(see_other(&format!("/leave/{}", leave.id)))
@@ -498,7 +554,7 @@ pub async fn cancel(
     let note = errors.text("leave", "note", &input.note, 500, true);
     if !errors.is_empty() {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return render_show(&page, &mut conn, id, &input, &errors, status).await;
+        return render_show(&page, &mut conn, id, (&input, None), &errors, status).await;
     }
     let meta = page.meta();
     let now = Utc::now();
@@ -610,7 +666,7 @@ pub async fn withdraw_record(
     let note = note.as_str();
     if !errors.is_empty() {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return render_show(&page, &mut conn, id, &input, &errors, status).await;
+        return render_show(&page, &mut conn, id, (&input, None), &errors, status).await;
     }
     let me = page.user().id;
     let meta = page.meta();
@@ -658,6 +714,86 @@ pub async fn withdraw_record(
             return ended_already(&page, &session, &mut conn, &leave.leave, &input, message).await;
         }
     }
+    Ok(see_other(&here))
+}
+
+/// POST /leave/{id}/end: approved leave that has begun ends before its planned
+/// last day (the employee came back early, or the dates approved were wrong),
+/// recorded by the supervisor with the reason. The register, the calendar and
+/// the days counted follow the new end; the leave's page keeps the planned one.
+pub async fn end_early(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(input): Form<EndInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::RecordLeave)?;
+    let id = path.into_inner();
+    let (leave, _) = visible(&mut conn, &page, id).await?;
+    let me = page.user().id;
+    if leave.leave.user_id == me {
+        return Err(AppError::Forbidden);
+    }
+    let here = format!("/leave/{id}");
+    // Sent twice (a double click, the back button): the first ended it so.
+    let l = &leave.leave;
+    let done_so = l.ended_by == Some(me)
+        && crate::web::form::date(&input.end_date) == Some(l.end_date)
+        && (input.end_half == "am") == l.end_am
+        && input.end_note.trim() == l.ended_note;
+    if done_so {
+        flash(&session, Tone::Ok, page.t("leave.ended_early_done"));
+        return Ok(see_other(&here));
+    }
+    let mut errors = FieldErrors::new(page.locale);
+    // The page no longer offers the form (withdrawn, cancelled, or ended by a
+    // colleague meanwhile): it says so, the reason typed kept to copy.
+    let refused = async |conn: &mut DbConn, mut errors: FieldErrors| {
+        errors.add("body", "leave.error.not_endable");
+        let typed = WithdrawInput {
+            note: input.end_note.clone(),
+        };
+        let status = StatusCode::CONFLICT;
+        render_show(&page, conn, id, (&typed, Some(&input)), &errors, status).await
+    };
+    if !may_end(&page, &leave.leave) {
+        return refused(&mut conn, errors).await;
+    }
+    let Some(v) = input.validate(&mut errors, &leave.leave) else {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        let sent = (&WithdrawInput::default(), Some(&input));
+        return render_show(&page, &mut conn, id, sent, &errors, status).await;
+    };
+    let meta = page.meta();
+    let now = Utc::now();
+    let old = &leave.leave;
+    let ended = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let shape = (v.end_date, v.end_am, v.half_days);
+            if !queries::end_early(conn, id, shape, (me, now, &v.note)).await? {
+                // Ended or withdrawn meanwhile by a colleague.
+                return Ok(false);
+            }
+            audit::record(
+                conn,
+                &meta,
+                "leave.ended_early",
+                Some(("leave", id.to_string())),
+                json!({
+                    "from": { "end": old.end_date, "until_noon": old.end_am, "half_days": old.half_days },
+                    "to": { "end": v.end_date, "until_noon": v.end_am, "half_days": v.half_days },
+                    "note": v.note,
+                }),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if !ended {
+        return refused(&mut conn, FieldErrors::new(page.locale)).await;
+    }
+    flash(&session, Tone::Ok, page.t("leave.ended_early_done"));
     Ok(see_other(&here))
 }
 

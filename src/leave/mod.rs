@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/edit", web::post().to(handlers::update))
             .route("/{id}/withdraw", web::post().to(handlers::withdraw_record))
             .route("/{id}/cancel", web::post().to(handlers::cancel))
+            .route("/{id}/end", web::post().to(handlers::end_early))
             .route("/{id}/print", web::get().to(handlers::print)),
     );
 }

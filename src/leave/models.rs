@@ -26,6 +26,13 @@ pub struct Leave {
     pub withdrawn_by: Option<i64>,
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub withdrawn_note: String,
+    /// Approved leave ended before its planned last day: the day planned (and
+    /// whether until noon), who recorded the early end, when and why.
+    pub planned_end_date: Option<NaiveDate>,
+    pub planned_end_am: Option<bool>,
+    pub ended_by: Option<i64>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub ended_note: String,
 }
 
 impl Leave {
@@ -113,20 +120,19 @@ pub struct LeaveWithName {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn leave(start: &str, start_pm: bool, end: &str, end_am: bool) -> Leave {
-        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+impl Leave {
+    /// Approved personal leave of user 1 on 2026-12-02, for unit tests.
+    pub fn sample() -> Leave {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 2).expect("a date");
         Leave {
             id: 1,
             user_id: 1,
             leave_type: "personal".into(),
-            start_date: day(start),
-            start_pm,
-            end_date: day(end),
-            end_am,
-            half_days: 0,
+            start_date: day,
+            start_pm: false,
+            end_date: day,
+            end_am: false,
+            half_days: 2,
             reason: String::new(),
             status: "approved".into(),
             after_the_fact: false,
@@ -136,6 +142,28 @@ mod tests {
             withdrawn_by: None,
             withdrawn_at: None,
             withdrawn_note: String::new(),
+            planned_end_date: None,
+            planned_end_am: None,
+            ended_by: None,
+            ended_at: None,
+            ended_note: String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leave(start: &str, start_pm: bool, end: &str, end_am: bool) -> Leave {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        Leave {
+            start_date: day(start),
+            start_pm,
+            end_date: day(end),
+            end_am,
+            half_days: 0,
+            ..Leave::sample()
         }
     }
 

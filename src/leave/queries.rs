@@ -217,6 +217,43 @@ impl<'a> Withdrawal<'a> {
     }
 }
 
+/// Ends approved leave `id` early: its last day becomes `end` (until noon when
+/// `end_am`), `half_days` long; the day planned is kept (the first one, when it
+/// is ended early again). Whether it was approved and ran past that end still.
+pub async fn end_early(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    (end, end_am, half_days): (NaiveDate, bool, i32),
+    (by, at, note): (i64, chrono::DateTime<Utc>, &str),
+) -> QueryResult<bool> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Date, Nullable};
+    // SET reads the row as it was: the first planned end stays.
+    let n = diesel::update(
+        leave_requests::table
+            .find(id)
+            .filter(leave_requests::status.eq("approved"))
+            .filter(leave_requests::half_days.gt(half_days)),
+    )
+    .set((
+        leave_requests::planned_end_date.eq(sql::<Nullable<Date>>(
+            "COALESCE(planned_end_date, end_date)",
+        )),
+        leave_requests::planned_end_am
+            .eq(sql::<Nullable<Bool>>("COALESCE(planned_end_am, end_am)")),
+        leave_requests::end_date.eq(end),
+        leave_requests::end_am.eq(end_am),
+        leave_requests::half_days.eq(half_days),
+        leave_requests::ended_by.eq(by),
+        leave_requests::ended_at.eq(at),
+        leave_requests::ended_note.eq(note),
+        leave_requests::updated_at.eq(at),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
 /// Withdraws sick leave recorded after the fact, if it still stands; whether
 /// it did.
 pub async fn withdraw_record(

@@ -31,12 +31,17 @@ pub fn start_text(l: &Leave, loc: Locale) -> String {
 }
 
 pub fn end_text(l: &Leave, loc: Locale) -> String {
-    let half = if l.end_am {
+    day_half_text(l.end_date, l.end_am, loc)
+}
+
+/// A last day as written: "2026-12-04 全天" or "2026-12-04 上午止".
+pub fn day_half_text(day: chrono::NaiveDate, until_noon: bool, loc: Locale) -> String {
+    let half = if until_noon {
         loc.t("leave.half.until_am")
     } else {
         loc.t("leave.half.until_pm")
     };
-    format!("{} {half}", l.end_date)
+    format!("{day} {half}")
 }
 
 /// What a leave said before a change, kept in the approval's trail as data
@@ -190,6 +195,10 @@ pub struct LeaveShow<'a> {
     pub may_withdraw: bool,
     /// The requester's approved leave, not begun: they may cancel it.
     pub may_cancel: bool,
+    /// Someone else's approved leave, begun: the viewer may end it early.
+    pub may_end: bool,
+    /// The early end's form, as sent or fresh.
+    pub end: super::forms::EndInput,
     pub input: &'a super::forms::WithdrawInput,
     pub errors: &'a FieldErrors,
 }

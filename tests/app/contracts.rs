@@ -26,10 +26,6 @@ fn contract_fields(no: &str, payment: &'static str) -> Vec<(&'static str, String
     ]
 }
 
-fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 /// Records a contract through the form; returns its page's path.
 async fn record(b: &Browser, no: &str, payment: &'static str) -> String {
     let fields = contract_fields(no, payment);

@@ -364,6 +364,11 @@ pub fn csrf_in(html: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Form fields held as owned values, as `post` and `submit` take them.
+pub fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 /// Text of the first element matching `selector`, trimmed.
 pub fn text_of(html: &str, selector: &str) -> Option<String> {
     let doc = scraper::Html::parse_document(html);

@@ -1718,3 +1718,108 @@ async fn the_register_of_a_month_counts_the_days_of_leave_in_that_month() {
     let (english, _, _) = days_in(start).await;
     assert_eq!(english, "2 (2.5 days in all)");
 }
+
+/// Approved leave that has begun is ended early by the supervisor the employee
+/// reports back to: the register counts to the new end, the slip keeps the
+/// planned one, a second click changes nothing, and nobody else may.
+#[tokio::test]
+async fn begun_leave_is_ended_early_by_the_supervisor_with_the_reason() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = file_leave(&employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    approve_from_its_page(&supervisor, id).await;
+    // Begun yesterday, planned for five whole days.
+    let at = |n: i64| crate::approvals::today() + chrono::Duration::days(n);
+    diesel::update(leave_requests::table.find(id))
+        .set((
+            leave_requests::start_date.eq(at(-1)),
+            leave_requests::end_date.eq(at(3)),
+            leave_requests::half_days.eq(10),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let slip = format!("/leave/{id}");
+    let end = format!("{slip}/end");
+    let (_, own) = employee.page(&slip).await;
+    assert!(
+        text_of(&own, "#end-form").is_none(),
+        "not the employee's to end"
+    );
+    let (_, page) = supervisor.page(&slip).await;
+    assert_eq!(
+        value_of(&page, "#f-end_date").unwrap(),
+        day(0),
+        "today, offered"
+    );
+
+    // Not before the end as it stands: refused beside the date, input kept.
+    let late = [
+        ("end_date", day(3)),
+        ("end_half", "pm".into()),
+        ("end_note", "提前返岗".into()),
+    ];
+    let res = supervisor.post(&end, &pairs(&late)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-end_date").unwrap().contains("早于"));
+    assert_eq!(text_of(&body, "#f-end_note").unwrap(), "提前返岗");
+    assert_eq!(
+        employee
+            .post(&end, &[("end_date", &day(0)), ("end_note", "我回来了")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Back this morning: the leave ends at noon today; sent twice, once.
+    let back = [
+        ("end_date", day(0)),
+        ("end_half", "am".into()),
+        ("end_note", "提前返岗".into()),
+    ];
+    for _ in 0..2 {
+        let res = supervisor.post(&end, &pairs(&back)).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&res), slip);
+    }
+    let (end_date, end_am, half_days, planned): (
+        chrono::NaiveDate,
+        bool,
+        i32,
+        Option<chrono::NaiveDate>,
+    ) = leave_requests::table
+        .find(id)
+        .select((
+            leave_requests::end_date,
+            leave_requests::end_am,
+            leave_requests::half_days,
+            leave_requests::planned_end_date,
+        ))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(
+        (end_date, end_am, half_days, planned),
+        (at(0), true, 3, Some(at(3)))
+    );
+    let audited: i64 = kefu::schema::audit_log::table
+        .filter(kefu::schema::audit_log::action.eq("leave.ended_early"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    let (_, page) = employee.page(&slip).await;
+    assert!(
+        page.contains(&format!("原定结束：{} 至下班", day(3))),
+        "{page}"
+    );
+    assert!(page.contains("提前返岗"));
+    let tomorrow = calendar_on(&supervisor, &day(1)).await;
+    assert!(
+        !tomorrow.iter().any(|t| t.contains("赵磊")),
+        "back at work tomorrow: {tomorrow:?}"
+    );
+}
