@@ -173,7 +173,8 @@ pub async fn notes(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Not
 }
 
 /// Who gave matter `id` to whom, and when it was taken off someone (their
-/// account disabled), oldest first: the audit trail's `complaint.recorded` with
+/// account disabled, or their posts changed so they may not follow it),
+/// oldest first: the audit trail's `complaint.recorded` with
 /// an assignee, `complaint.assigned` and `complaint.unassigned`, read through
 /// its (entity, entity_id) index. The newest [`HANDOVERS_SHOWN`].
 pub async fn handovers(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Handover>> {
