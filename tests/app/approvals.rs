@@ -1022,6 +1022,28 @@ async fn the_one_admins_own_request_is_never_passed_to_them() {
         text_of(&page, "h1").unwrap().starts_with("无人可以审批"),
         "{page}"
     );
+    // In English too.
+    admin.page("/?lang=en").await;
+    let res = admin
+        .submit(
+            "/leave/new",
+            "/leave/new",
+            &[
+                ("leave_type", "事假"),
+                ("start_date", &day(20)),
+                ("end_date", &day(21)),
+                ("reason", "家中有事"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let page = res.text().await.unwrap();
+    assert!(
+        text_of(&page, "h1")
+            .unwrap()
+            .starts_with("No one can approve this"),
+        "{page}"
+    );
     let filed: i64 = kefu::schema::leave_requests::table
         .count()
         .get_result(&mut conn)

@@ -1817,6 +1817,12 @@ async fn begun_leave_is_ended_early_by_the_supervisor_with_the_reason() {
         "{page}"
     );
     assert!(page.contains("提前返岗"));
+    let (_, english) = employee.page(&format!("{slip}?lang=en")).await;
+    assert!(
+        english.contains(&format!("Planned end: {} until the end of the day", day(3))),
+        "{english}"
+    );
+    employee.page("/?lang=zh-CN").await;
     let tomorrow = calendar_on(&supervisor, &day(1)).await;
     assert!(
         !tomorrow.iter().any(|t| t.contains("赵磊")),
