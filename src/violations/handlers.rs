@@ -447,7 +447,7 @@ pub async fn decide(
                         number: v.number(),
                         clause: v.clause.clone(),
                         occurred_on: v.occurred_on.to_string(),
-                        details: v.details_in(loc),
+                        details: v.described_in(loc),
                         offence: offence(loc, o.offence_no),
                         penalty: penalty(loc, &o, v.charge_fen),
                         note: note.clone(),
@@ -586,7 +586,7 @@ fn export_sheet(lines: &[ViolationLine], loc: Locale, whole: bool) -> Sheet {
                 v.occurred_on.to_string().into(),
                 r.employee.clone().into(),
                 v.clause.clone().into(),
-                v.details_in(loc).into(),
+                v.described_in(loc).into(),
                 loc.t_in("violations.status", &v.status).into(),
                 v.offence_no
                     .map(|n| n.to_string())

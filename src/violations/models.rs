@@ -47,6 +47,18 @@ impl Violation {
             self.details.clone()
         }
     }
+
+    /// [`Violation::details_in`] after the name of the register it came from
+    /// when kefu proposed it ("来访登记 LF-12"), so that a mail, a print or an
+    /// export read without the page still says what the number is.
+    pub fn described_in(&self, loc: crate::i18n::Locale) -> String {
+        let details = self.details_in(loc);
+        if self.source == "manual" {
+            details
+        } else {
+            format!("{} {details}", loc.t_in("violations.source", &self.source))
+        }
+    }
 }
 
 /// A line of the register: the breach and the names around it.

@@ -648,6 +648,16 @@ async fn late_registers_and_keys_kept_too_long_are_proposed_once_never_fined_by_
     let (status, paper) = supervisor.page("/violations/print?show=confirmed").await;
     assert_eq!(status, StatusCode::OK);
     assert!(paper.contains("罚款 15 元") && !paper.contains("钥匙管理规定"));
+    // Read without the page, the number still says which register it is.
+    assert!(paper.contains("来访登记 LF-"), "{paper}");
+    assert!(csv.contains("\"来访登记 LF-"), "{csv}");
+    let mail: String = kefu::schema::mail_outbox::table
+        .filter(kefu::schema::mail_outbox::message.eq("violation_confirmed"))
+        .select(kefu::schema::mail_outbox::body_text)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(mail.contains("来访登记 LF-"), "{mail}");
     assert_eq!(
         text_of(&paper, "#fines-total").unwrap(),
         "已确认违规罚款合计：15 元"
