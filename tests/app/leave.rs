@@ -1829,3 +1829,67 @@ async fn begun_leave_is_ended_early_by_the_supervisor_with_the_reason() {
         "back at work tomorrow: {tomorrow:?}"
     );
 }
+
+/// The early end sent after the leave was withdrawn meanwhile (the page was
+/// open in another tab): refused with the reason why, the reason typed kept to
+/// copy, the leave as the colleague left it and no audit line.
+#[tokio::test]
+async fn an_early_end_of_leave_withdrawn_meanwhile_keeps_the_reason_typed() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = file_leave(&employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    approve_from_its_page(&supervisor, id).await;
+    let at = |n: i64| crate::approvals::today() + chrono::Duration::days(n);
+    diesel::update(leave_requests::table.find(id))
+        .set((
+            leave_requests::start_date.eq(at(-1)),
+            leave_requests::end_date.eq(at(3)),
+            leave_requests::half_days.eq(10),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let slip = format!("/leave/{id}");
+    let (_, page) = supervisor.page(&slip).await;
+    assert!(text_of(&page, "#end-form").is_some(), "offered: {page}");
+
+    // Meanwhile a colleague withdraws the leave.
+    diesel::update(leave_requests::table.find(id))
+        .set(leave_requests::status.eq("withdrawn"))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    app.settle().await;
+    let back = [
+        ("end_date", day(0)),
+        ("end_half", "am".into()),
+        ("end_note", "周三提前返岗".into()),
+    ];
+    let res = supervisor.post(&format!("{slip}/end"), &pairs(&back)).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(
+        text_of(&body, "#e-body").unwrap().contains("不能提前结束"),
+        "{body}"
+    );
+    assert_eq!(text_of(&body, "#f-body").unwrap(), "周三提前返岗");
+    assert!(
+        text_of(&body, "#end-form").is_none(),
+        "no form offered: {body}"
+    );
+    let (end_date, ended_by): (chrono::NaiveDate, Option<i64>) = leave_requests::table
+        .find(id)
+        .select((leave_requests::end_date, leave_requests::ended_by))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!((end_date, ended_by), (at(3), None));
+    let audited: i64 = kefu::schema::audit_log::table
+        .filter(kefu::schema::audit_log::action.eq("leave.ended_early"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(audited, 0);
+}
