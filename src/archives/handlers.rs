@@ -367,9 +367,8 @@ pub(super) async fn render_show(
     let mut history = queries::history(conn, archive.id, None, HISTORY_PAGE + 1).await?;
     let older = crate::web::trim_page(&mut history, HISTORY_PAGE as usize).map(|(h, _, _)| h.id);
     let (moved_in, moved_out) = queries::resident_moved_out(conn, archive.resident_id).await?;
-    if status == StatusCode::OK {
-        confidential_listed(conn, page, archive.id, &docs).await?;
-    }
+    // A form sent back with a message lists the papers as well.
+    confidential_listed(conn, page, archive.id, &docs).await?;
     let events = forms.events.unwrap_or_else(|| {
         EventsInput::of([moved_out, archive.lease_ended_on, archive.contract_ended_on])
     });

@@ -495,6 +495,27 @@ async fn a_confidential_papers_scan_opens_for_the_keeper_only() {
         );
         before = seen.len();
     }
+    // The page sent back with a message lists them too.
+    let res = keeper
+        .post(
+            &format!("/archives/{archive}/events"),
+            &[("moved_out", "2025-13-45")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("身份证复印件"));
+    let seen = listed().await;
+    assert_eq!(seen.len(), before + 1, "the page sent back");
+    let keeper_id = crate::approvals::user_id(&app, username(Role::ArchiveKeeper)).await;
+    assert_eq!(seen.last().unwrap().0, Some(keeper_id));
+    // Those who read archives without filing papers are offered the
+    // borrowing form from the archive's page too.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, shown) = supervisor.page(&format!("/archives/{archive}")).await;
+    assert!(
+        shown.contains(&format!("href=\"/archives/{archive}/borrow\"")),
+        "{shown}"
+    );
 
     // A colleague's correction of its type leaves the paper confidential: only
     // the keeper lifts that.
