@@ -58,10 +58,19 @@
       if (t === 'checkbox' || t === 'radio') {
         data[el.name + '=' + el.value] = el.checked;
       } else {
-        data[el.name] = el.value;
+        data[fieldKey(form, el)] = el.value;
       }
     });
     return data;
+  }
+
+  // A field's key in a draft: its name, or, where several fields share the name
+  // (a meeting's attendance, one select a person), the name and the field's id
+  // (else its place), so that each gets its own value back.
+  function fieldKey(form, el) {
+    var same = form.querySelectorAll('[name="' + CSS.escape(el.name) + '"]');
+    if (same.length < 2) return el.name;
+    return el.name + '#' + (el.id || Array.prototype.indexOf.call(same, el));
   }
 
   function restore(form, data) {
@@ -75,8 +84,10 @@
           el.checked = data[k];
           changed = true;
         }
-      } else if (el.name in data && el.value !== data[el.name]) {
-        el.value = data[el.name];
+      } else {
+        var f = fieldKey(form, el);
+        if (!(f in data) || el.value === data[f]) return;
+        el.value = data[f];
         // The token alone is not something the person typed.
         changed = changed || el.name !== 'form_token';
       }

@@ -139,6 +139,35 @@ test('a form sent back with its messages keeps the address of its page when the 
   await page.context().close();
 });
 
+test("a meeting's attendance comes back person by person after the session ended", async () => {
+  const page = await newPage();
+  await signIn(page, kefu.base, 'supervisor');
+  await page.goto(`${kefu.base}/meetings/new`);
+  const selects = page.locator('#attendance select');
+  assert.ok((await selects.count()) >= 3, 'several people listed');
+  const ids = [];
+  for (let i = 0; i < 3; i++) ids.push(await selects.nth(i).getAttribute('id'));
+  const chosen = ['late', 'absent', 'leave'];
+  for (let i = 0; i < 3; i++) await page.selectOption(`#${ids[i]}`, chosen[i]);
+  await page.fill('#f-minutes', '例会：本周钥匙盘点');
+  await page.context().clearCookies();
+
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/meetings/new"] button[type=submit]')]);
+  assert.ok((await page.textContent('h1')).includes('登录已过期'));
+  await Promise.all([page.waitForNavigation(), page.click('text=重新登录并返回表单')]);
+  await page.fill('#f-username', 'supervisor');
+  await page.fill('#f-password', 'kefu-demo');
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+
+  assert.equal(new URL(page.url()).pathname, '/meetings/new', 'back on the form');
+  assert.ok((await page.textContent('.draft-note')).includes('已恢复'));
+  for (let i = 0; i < 3; i++) {
+    assert.equal(await page.inputValue(`#${ids[i]}`), chosen[i], `line ${i + 1} as chosen`);
+  }
+  assert.equal(await page.inputValue('#f-minutes'), '例会：本周钥匙盘点');
+  await page.context().close();
+});
+
 test('a draft keeps what was typed but never a phone or ID number', async () => {
   const page = await newPage();
   await signIn(page, kefu.base, 'specialist');
