@@ -23,6 +23,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!(migrations = n, "database migrated");
     }
     crate::db::sealed::install(config.data_key.as_deref());
+    crate::auth::throttle::install(config.session_key.master());
     let mut conn = <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
         &config.database_url,
     )

@@ -3,9 +3,18 @@
 //! Five failures for one account within 15 minutes lock that account for 15
 //! minutes, right password or not; thirty failures from one address within 15
 //! minutes lock the address the same way.
+//!
+//! The name typed is kept only as its keyed hash ([`name_key`]): the name box
+//! also receives passwords typed in the wrong place, and a name that is no
+//! account's must lock like one that is (else the lock tells which names are
+//! accounts). What falls out of the window is deleted by the `forms.cleanup`
+//! job ([`forget_old`]).
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use hmac::{Hmac, Mac};
 
 use crate::schema::{login_failures, login_locks};
 
@@ -13,6 +22,26 @@ pub const ACCOUNT_LIMIT: i64 = 5;
 pub const ADDRESS_LIMIT: i64 = 30;
 pub const WINDOW_MINUTES: i64 = 15;
 pub const LOCK_MINUTES: i64 = 15;
+
+/// The key names are hashed under: the same on every instance of a site.
+static NAME_KEY: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// Sets the key the names typed at sign-in are hashed under, from the site's
+/// session key (shared by its instances). The first call wins; without one, a
+/// key of this process's own.
+pub fn install(secret: &[u8]) {
+    let _ = NAME_KEY.set(secret.to_vec());
+}
+
+/// What the throttle keeps of a name typed at sign-in: its HMAC-SHA-256 under
+/// the site's key, in hex.
+pub fn name_key(username: &str) -> String {
+    let key = NAME_KEY.get_or_init(|| rand::random::<[u8; 32]>().to_vec());
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(b"kefu sign-in name\0");
+    mac.update(username.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Lock {
@@ -31,7 +60,7 @@ pub async fn current_lock(
         .filter(
             (login_locks::kind
                 .eq("account")
-                .and(login_locks::key.eq(username)))
+                .and(login_locks::key.eq(name_key(username))))
             .or(login_locks::kind.eq("address").and(login_locks::key.eq(ip))),
         )
         .select((login_locks::kind, login_locks::locked_until))
@@ -52,7 +81,8 @@ pub async fn current_lock(
 /// any of them is checked.
 pub struct Attempt {
     id: i64,
-    username: String,
+    /// The name's [`name_key`].
+    name: String,
     ip: String,
 }
 
@@ -71,6 +101,7 @@ pub async fn begin(
     // before it; only those ahead of it (earlier ids) count, so of attempts
     // sent at once the first ones go on, and a double click on the right
     // password after typos lets one click through.
+    let name = name_key(username);
     let (id, by_account, by_address) = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
             diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('login:' || $1))")
@@ -79,19 +110,19 @@ pub async fn begin(
                 .await?;
             let id: i64 = diesel::insert_into(login_failures::table)
                 .values((
-                    login_failures::username.eq(username),
+                    login_failures::username.eq(&name),
                     login_failures::ip.eq(ip),
                 ))
                 .returning(login_failures::id)
                 .get_result(conn)
                 .await?;
-            let (by_account, by_address) = counts(conn, username, ip, id).await?;
+            let (by_account, by_address) = counts(conn, &name, ip, id).await?;
             Ok((id, by_account, by_address))
         })
         .await?;
     let attempt = Attempt {
         id,
-        username: username.to_owned(),
+        name,
         ip: ip.to_owned(),
     };
     if by_account > ACCOUNT_LIMIT || by_address > ADDRESS_LIMIT {
@@ -105,7 +136,7 @@ impl Attempt {
     /// The check failed: it stays counted, and locks the account or address
     /// when it reached a limit. Returns the lock that now applies, if any.
     pub async fn failed(self, conn: &mut AsyncPgConnection) -> QueryResult<Option<Lock>> {
-        let (by_account, by_address) = counts(conn, &self.username, &self.ip, i64::MAX).await?;
+        let (by_account, by_address) = counts(conn, &self.name, &self.ip, i64::MAX).await?;
         set_locks(conn, &self, by_account, by_address).await
     }
 
@@ -118,17 +149,17 @@ impl Attempt {
     }
 }
 
-/// Failures within the window (and attempts being checked), of the account and
-/// of the address, up to the attempt `upto`.
+/// Failures within the window (and attempts being checked), of the name (its
+/// [`name_key`]) and of the address, up to the attempt `upto`.
 async fn counts(
     conn: &mut AsyncPgConnection,
-    username: &str,
+    name: &str,
     ip: &str,
     upto: i64,
 ) -> QueryResult<(i64, i64)> {
     let since = Utc::now() - chrono::Duration::minutes(WINDOW_MINUTES);
     let by_account: i64 = login_failures::table
-        .filter(login_failures::username.eq(username))
+        .filter(login_failures::username.eq(name))
         .filter(login_failures::at.gt(since))
         .filter(login_failures::id.le(upto))
         .count()
@@ -158,7 +189,7 @@ async fn set_locks(
         lock = Some(Lock::Address(until));
     }
     if by_account >= ACCOUNT_LIMIT {
-        set_lock(conn, "account", &a.username, until).await?;
+        set_lock(conn, "account", &a.name, until).await?;
         lock = Some(Lock::Account(until));
     }
     Ok(lock)
@@ -186,7 +217,7 @@ async fn set_lock(
 
 /// After a successful sign-in the account's earlier failures no longer count.
 pub async fn clear_account(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<()> {
-    diesel::delete(login_failures::table.filter(login_failures::username.eq(username)))
+    diesel::delete(login_failures::table.filter(login_failures::username.eq(name_key(username))))
         .execute(conn)
         .await?;
     Ok(())
@@ -198,9 +229,22 @@ pub async fn unlock_account(conn: &mut AsyncPgConnection, username: &str) -> Que
     diesel::delete(
         login_locks::table
             .filter(login_locks::kind.eq("account"))
-            .filter(login_locks::key.eq(username)),
+            .filter(login_locks::key.eq(name_key(username))),
     )
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Deletes failures that no longer count and locks that have run out (part of
+/// the `forms.cleanup` job); returns how many.
+pub async fn forget_old(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
+    let since = now - chrono::Duration::minutes(WINDOW_MINUTES);
+    let failures = diesel::delete(login_failures::table.filter(login_failures::at.le(since)))
+        .execute(conn)
+        .await?;
+    let locks = diesel::delete(login_locks::table.filter(login_locks::locked_until.le(now)))
+        .execute(conn)
+        .await?;
+    Ok(failures + locks)
 }

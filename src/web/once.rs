@@ -241,17 +241,21 @@ pub async fn answer_saying(
     }
 }
 
-/// The `forms.cleanup` job: forgets tokens older than [`KEEP_DAYS`], and room
-/// imports never committed after a day (their files hold personal data).
+/// The `forms.cleanup` job: forgets tokens older than [`KEEP_DAYS`], room
+/// imports never committed after a day (their files hold personal data), and
+/// sign-in failures and locks that no longer count
+/// ([`crate::auth::throttle::forget_old`]).
 pub async fn cleanup(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::Result<String> {
     let before = now - chrono::Duration::days(KEEP_DAYS);
     let n = diesel::delete(form_submissions::table.filter(form_submissions::created_at.lt(before)))
         .execute(conn)
         .await?;
     let imports = crate::properties::queries::forget_stale_imports(conn, now).await?;
+    let sign_ins = crate::auth::throttle::forget_old(conn, now).await?;
     Ok(crate::jobs::joined(&[
         crate::jobs::counted("tokens_deleted", n),
         crate::jobs::counted("imports_deleted", imports),
+        crate::jobs::counted("sign_ins_deleted", sign_ins),
     ]))
 }
 

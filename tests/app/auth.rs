@@ -153,7 +153,7 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
     let mut conn = app.db().await;
     let locks: i64 = login_locks::table
         .filter(login_locks::kind.eq("account"))
-        .filter(login_locks::key.eq("employee"))
+        .filter(login_locks::key.eq(kefu::auth::throttle::name_key("employee")))
         .count()
         .get_result(&mut conn)
         .await
@@ -164,6 +164,96 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
         app.browser().login("keeper", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
+}
+
+/// A password typed in the name box is kept nowhere readable: the throttle
+/// keeps the name's keyed hash, locks it as it would an account (so the lock
+/// tells no one which names are accounts), and its daily clean-up deletes
+/// failures and locks that no longer count.
+#[tokio::test]
+async fn a_password_typed_as_the_name_is_kept_nowhere_and_old_failures_go() {
+    use diesel::sql_types::Text;
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    for _ in 1..kefu::auth::throttle::ACCOUNT_LIMIT {
+        let res = b.login("wangfang1990", "wangfang1990").await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let last = b.login("wangfang1990", "wangfang1990").await;
+    assert_eq!(last.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(last.text().await.unwrap().contains("已锁定"));
+
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let found = async |needle: &str| -> i64 {
+        diesel::sql_query(
+            "SELECT (SELECT count(*) FROM login_failures f WHERE f::text LIKE '%' || $1 || '%') \
+                + (SELECT count(*) FROM login_locks l WHERE l::text LIKE '%' || $1 || '%') \
+                + (SELECT count(*) FROM audit_log a WHERE a::text LIKE '%' || $1 || '%') AS n",
+        )
+        .bind::<Text, _>(needle)
+        .get_result::<Found>(&mut app.db().await)
+        .await
+        .unwrap()
+        .n
+    };
+    assert_eq!(found("wangfang").await, 0, "the text typed is kept nowhere");
+    let mut conn = app.db().await;
+    let key = kefu::auth::throttle::name_key("wangfang1990");
+    let (failures, locks): (i64, i64) = (
+        kefu::schema::login_failures::table
+            .filter(kefu::schema::login_failures::username.eq(&key))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap(),
+        login_locks::table
+            .filter(login_locks::key.eq(&key))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap(),
+    );
+    assert_eq!((failures, locks), (kefu::auth::throttle::ACCOUNT_LIMIT, 1));
+
+    // Within the window they stay; once the lock has run out they go.
+    let cleanup = kefu::jobs::find("forms.cleanup").unwrap();
+    let now = chrono::Utc::now();
+    kefu::jobs::run_for_period(&mut conn, cleanup, "now", now, &app.config)
+        .await
+        .unwrap();
+    let kept: i64 = kefu::schema::login_failures::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(kept, kefu::auth::throttle::ACCOUNT_LIMIT);
+    let later = now + chrono::Duration::minutes(kefu::auth::throttle::LOCK_MINUTES + 1);
+    let said = kefu::jobs::run_for_period(&mut conn, cleanup, "later", later, &app.config)
+        .await
+        .unwrap()
+        .map(|r| kefu::jobs::result_in(&r, kefu::i18n::Locale::En))
+        .unwrap();
+    assert!(
+        said.contains("6 expired sign-in failures and locks deleted"),
+        "{said}"
+    );
+    let left: (i64, i64) = (
+        kefu::schema::login_failures::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap(),
+        login_locks::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(left, (0, 0));
 }
 
 #[tokio::test]
