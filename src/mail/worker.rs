@@ -24,8 +24,14 @@ use crate::approvals::links::hide_tokens;
 use crate::config::Config;
 use crate::db::Pool;
 
-/// After this many attempts a mail is given up (`dead`); an admin can retry it.
-const MAX_ATTEMPTS: i32 = 12;
+/// After this many failed attempts a mail is given up (`dead`); an admin can
+/// retry it. With the backoff at its hour after the eighth, that is about three
+/// days of tries: a mail server down over a weekend loses no mail (an approval
+/// link in it lasts 72 hours).
+const MAX_ATTEMPTS: i32 = 80;
+/// A mail none of whose attempts ever ended (the worker died while sending it,
+/// each time) is given up sooner: after this many.
+const MAX_UNENDED: i32 = 12;
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
@@ -72,6 +78,9 @@ struct Renewed {
     /// Attempts to send it, this one included.
     #[diesel(sql_type = Int4)]
     attempts: i32,
+    /// Whether no attempt has ended yet (none recorded an error).
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    none_ended: bool,
 }
 
 /// Claims a batch. An attempt is counted when the mail is about to be sent
@@ -96,7 +105,8 @@ RETURNING m.id, m.to_addr, m.to_name, m.locale, m.subject, m.body_text, m.body_h
 /// worker's (its lease unchanged since the claim), and counts the attempt.
 const RENEW_SQL: &str = "UPDATE mail_outbox SET locked_until = now() + make_interval(secs => $2), \
      attempts = attempts + 1 \
-     WHERE id = $1 AND status = 'pending' AND locked_until = $3 RETURNING locked_until, attempts";
+     WHERE id = $1 AND status = 'pending' AND locked_until = $3 RETURNING locked_until, attempts, \
+     last_error IS NULL AS none_ended";
 
 /// `smtp://[user:password@]host[:port]` (plain SMTP on an intranet relay).
 pub fn transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
@@ -211,14 +221,16 @@ impl Worker {
             let Some(Renewed {
                 locked_until: token,
                 attempts,
+                none_ended,
             }) = token
             else {
                 tracing::info!(mail = mail.id, "lease lost to another worker; not sent");
                 continue;
             };
             // Every attempt allowed was begun and none ended (a worker died while
-            // sending it each time): given up, as a failed last attempt is.
-            if attempts > MAX_ATTEMPTS {
+            // sending it each time): given up, as a failed last attempt is. (A
+            // mail whose attempts ended before keeps its last error.)
+            if (none_ended && attempts > MAX_UNENDED) || attempts > MAX_ATTEMPTS {
                 tracing::warn!(
                     mail = mail.id,
                     attempts,
@@ -227,7 +239,7 @@ impl Worker {
                 crate::db::cached(
                     diesel::sql_query(
                         "UPDATE mail_outbox SET status = 'dead', locked_until = NULL, \
-                         last_error = $2 WHERE id = $1 AND locked_until = $3",
+                         last_error = COALESCE(last_error, $2) WHERE id = $1 AND locked_until = $3",
                     )
                     .bind::<BigInt, _>(mail.id)
                     .bind::<Text, _>(crate::approvals::term("mail.error.never_ended"))

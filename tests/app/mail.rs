@@ -242,6 +242,57 @@ async fn a_mail_whose_lease_ran_out_during_a_slow_batch_is_sent_once() {
     assert_eq!(attempts, 1);
 }
 
+/// A mail server that cannot be reached for hours (down over a weekend) loses
+/// no mail: a failed attempt is tried again, for about three days of hourly
+/// tries, and only then given up with the error that stopped it.
+#[tokio::test]
+async fn mail_the_server_refuses_for_hours_is_tried_for_days_before_given_up() {
+    // Nothing listens on this port: every attempt fails to connect.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    queue(&app, 2, "staff@example.com").await;
+    let mut conn = app.db().await;
+    // Twelve hours of failures behind the first, three days behind the second.
+    diesel::sql_query(
+        "UPDATE mail_outbox SET last_error = 'connection refused', attempts = CASE \
+         WHEN idempotency_key = 'test:0' THEN 19 ELSE 79 END",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    worker(&app).run_once().await.unwrap();
+
+    let rows: Vec<(String, i32, bool)> = mail_outbox::table
+        .order(mail_outbox::idempotency_key)
+        .select((
+            mail_outbox::status,
+            mail_outbox::attempts,
+            mail_outbox::next_attempt_at.gt(diesel::dsl::now),
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [("pending".into(), 20, true), ("dead".into(), 80, true)],
+        "the first tried again later, the second given up"
+    );
+    let why: Option<String> = mail_outbox::table
+        .filter(mail_outbox::idempotency_key.eq("test:1"))
+        .select(mail_outbox::last_error)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_ne!(
+        why.as_deref(),
+        Some("connection refused"),
+        "this attempt's own"
+    );
+}
+
 /// A mail whose every attempt was begun and never ended (the worker died while
 /// sending it, each time) is given up, not tried for ever.
 #[tokio::test]
