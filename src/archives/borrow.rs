@@ -64,6 +64,7 @@ async fn form(
         .collect();
     let listed = listed_of(conn, &docs).await?;
     let types = queries::doc_types(conn).await?;
+    let waiting = queries::pending_borrow(conn, archive.id, page.user().id).await?;
     // The form names the papers to choose from, the confidential ones too: on
     // record as on the archive's own page.
     super::handlers::confidential_listed(conn, page, archive.id, &docs).await?;
@@ -73,6 +74,7 @@ async fn form(
         docs,
         types,
         listed,
+        waiting,
         input,
         errors,
         cites: super::BORROW_CITES,
@@ -160,8 +162,8 @@ enum Filed {
     /// holds its token (see [`once`]).
     New(Option<String>),
     /// Refused: a loan or copy of theirs for this archive already waits (one at
-    /// a time); where it is.
-    Waiting(String),
+    /// a time).
+    Waiting,
 }
 
 /// POST /archives/{id}/borrow: a loan or copy of a confidential document is
@@ -228,11 +230,7 @@ pub async fn create(
                 // Nothing filed: the form, sent again as a consultation say,
                 // files anew.
                 token.release(conn).await?;
-                let waiting = match queries::pending_borrow(conn, archive.id, me.id).await? {
-                    Some(id) => format!("/archives/borrows/{id}"),
-                    None => "/archives/borrows".to_owned(),
-                };
-                return Ok(Filed::Waiting(waiting));
+                return Ok(Filed::Waiting);
             };
             let request = if approved_already {
                 None
@@ -282,11 +280,13 @@ pub async fn create(
             };
             once::answer(&mut conn, &session, &page, &token, filed, ok).await
         }
-        // One loan or copy per person and archive waits at a time: theirs is
-        // shown, which they can always open.
-        Filed::Waiting(path) => {
-            flash(&session, Tone::Error, page.t("archives.borrow_pending"));
-            Ok(see_other(&path))
+        // One loan or copy per person and archive waits at a time: the form
+        // comes back as sent, linking to theirs (a consultation on site may
+        // still be filed, or the waiting request withdrawn first).
+        Filed::Waiting => {
+            errors.add("mode", "archives.borrow_pending");
+            let status = StatusCode::CONFLICT;
+            form(&page, &mut conn, archive, &input, &errors, status).await
         }
     }
 }

@@ -394,6 +394,9 @@ pub struct BorrowForm<'a> {
     pub types: Vec<DocType>,
     /// Those of `docs` on an open destruction list: shown, not offered.
     pub listed: Vec<i64>,
+    /// The reader's loan or copy of this archive waiting for approval, if any
+    /// (one at a time): the form links to it.
+    pub waiting: Option<i64>,
     pub input: &'a BorrowInput,
     pub errors: &'a FieldErrors,
     pub cites: &'static [crate::web::cite::Cite],

@@ -3403,15 +3403,35 @@ async fn a_consultation_is_filed_once_and_can_be_called_off() {
     let token = specialist.form_token(&form).await;
     let loan = send("loan", "带回核对", &token).await;
     assert_eq!(loan.status(), StatusCode::SEE_OTHER);
-    // A second loan, refused while the first waits, leads to it; the same form
-    // sent again as a consultation is filed.
-    let token = specialist.form_token(&form).await;
-    let refused = send("loan", "带回核对", &token).await;
-    assert_eq!(location(&refused), location(&loan));
-    let (_, page) = specialist.page(&location(&refused)).await;
+    // The form says the loan waits, and links to it; a second loan, refused
+    // while the first waits, comes back as sent; the same form sent again as a
+    // consultation is filed.
+    let (_, shown) = specialist.page(&form).await;
     assert_eq!(
-        text_of(&page, ".flash").as_deref(),
-        Some("您已有一份该档案的借阅申请在等待审批。")
+        text_of(&shown, "#borrow-waiting").as_deref(),
+        Some("您已有一份该档案的借阅申请在等待审批。 查看该申请")
+    );
+    assert_eq!(
+        attr_of(&shown, "#borrow-waiting a", "href"),
+        Some(location(&loan))
+    );
+    let token = specialist.form_token(&form).await;
+    let refused = send("loan", "带回核对两份", &token).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let body = refused.text().await.unwrap();
+    assert!(
+        text_of(&body, "#e-mode")
+            .unwrap()
+            .contains("可改为现场查阅"),
+        "{body}"
+    );
+    assert_eq!(
+        text_of(&body, "#f-purpose").as_deref(),
+        Some("带回核对两份")
+    );
+    assert_eq!(
+        attr_of(&body, "#borrow-waiting a", "href"),
+        Some(location(&loan))
     );
     let instead = send("consult", "现场核对", &token).await;
     assert_ne!(location(&instead), location(&loan), "a consultation, filed");
