@@ -329,7 +329,7 @@ async fn render_show(
     let borrower = approvals::queries::person(conn, borrow.borrower_id).await?;
     let approval_id =
         crate::approvals::link_for(conn, req, page.user(), (page.today(), page.tz)).await?;
-    let may_cancel = cancellable(&borrow, page.today())
+    let may_cancel = cancellable(&borrow)
         && (borrow.borrower_id == page.user().id || page.may(Right::KeepArchives));
     let body = BorrowShow {
         ctx: page.ctx(),
@@ -544,16 +544,18 @@ async fn noted(
     Ok(())
 }
 
-/// Whether a borrow not handed over may be called off by its borrower or the
-/// keeper: a consultation (it has no approval request to withdraw), or a loan or
-/// copy whose return date passed before it was handed over.
-fn cancellable(borrow: &Borrow, today: NaiveDate) -> bool {
-    borrow.status == "approved" && (borrow.mode == "consult" || borrow.lapsed(today))
+/// Whether a borrow may be called off by its borrower or the keeper: approved
+/// and not handed over yet. A consultation, a loan no longer needed, a copy
+/// whose papers can no longer be handed over (taken out, put on a destruction
+/// list, made confidential since), or one whose return date passed first: none
+/// of these need wait for its date to leave the list of what is to hand over.
+fn cancellable(borrow: &Borrow) -> bool {
+    borrow.status == "approved"
 }
 
-/// POST /archives/borrows/{id}/cancel: a consultation not handed over yet, or a
-/// loan whose return date passed first, is called off by its borrower or the
-/// keeper; it stays in the register as withdrawn.
+/// POST /archives/borrows/{id}/cancel: a borrow approved and not handed over
+/// yet ([`cancellable`]) is called off by its borrower or the keeper; it stays
+/// in the register as withdrawn.
 pub async fn cancel(
     page: UserPage,
     session: Session,
@@ -571,7 +573,7 @@ pub async fn cancel(
     } else {
         ("borrow_cancelled", "archives.borrow_cancelled")
     };
-    let done = cancellable(&borrow, page.today())
+    let done = cancellable(&borrow)
         && conn
             .transaction::<_, AppError, _>(async |conn| {
                 if !queries::borrow_status(conn, id, "approved", "withdrawn").await? {

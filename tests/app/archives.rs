@@ -1955,6 +1955,15 @@ async fn a_borrow_is_never_overdue_the_moment_it_is_handed_over() {
     };
     let yesterday = today() - Duration::days(1);
     let lapsed = "归还日期已过，不能再交付。借阅人可撤回此次借阅，再重新申请。";
+    // Approved and not handed over, it may be called off before its date too
+    // (no longer needed, or its papers can no longer be handed over).
+    for who in [&specialist, &keeper] {
+        let (_, shown) = who.page(&loan).await;
+        assert_eq!(
+            text_of(&shown, "#cancel-consultation button").as_deref(),
+            Some("撤回此次借阅")
+        );
+    }
     set_due(id_of(&loan), yesterday).await;
     let (_, shown) = keeper.page(&loan).await;
     assert_eq!(text_of(&shown, "#borrow-lapsed").as_deref(), Some(lapsed));
