@@ -673,6 +673,7 @@ async fn render_show(
     }
     let keys = queries::loan_keys(conn, loan.id).await?;
     let manage = may_hand(page, keys.iter().map(|(k, _, _)| k));
+    let withdraw = may_withdraw(page, &loan, manage);
     let approval_id = approvals::link_for(conn, req, page.user(), (page.today(), page.tz)).await?;
     let body = views::LoanShow {
         ctx: page.ctx(),
@@ -684,6 +685,7 @@ async fn render_show(
         keys,
         approval_id,
         manage,
+        withdraw,
         loan,
         close,
         errors,
@@ -803,6 +805,63 @@ pub async fn hand_over(
     };
     flash(&session, Tone::Error, page.t(message));
     Ok(see_other(&format!("/keys/loans/{id}")))
+}
+
+/// Whether this user may withdraw the loan: approved and not handed over yet
+/// (no longer needed, or its date passed first), by whoever filed it, its
+/// borrower, or a clerk who hands its keys.
+fn may_withdraw(page: &UserPage, loan: &Loan, manage: bool) -> bool {
+    let me = page.user().id;
+    loan.status == "approved" && (manage || loan.requested_by == me || loan.borrower_id == Some(me))
+}
+
+/// POST /keys/loans/{id}/withdraw: an approved loan whose keys were never handed
+/// over is withdrawn (it stays in the register as such), instead of waiting as
+/// "approved" for ever.
+pub async fn withdraw(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    visible(&mut conn, &page, id).await?;
+    let meta = page.meta();
+    let here = format!("/keys/loans/{id}");
+    let done = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let loan = queries::lock_loan(conn, id).await?;
+            let keys = queries::loan_keys(conn, id).await?;
+            let manage = may_hand(&page, keys.iter().map(|(k, _, _)| k));
+            let me = page.user().id;
+            if !manage && loan.requested_by != me && loan.borrower_id != Some(me) {
+                return Err(AppError::Forbidden);
+            }
+            // Sent twice (a double click, the back button): the first did it.
+            if loan.status == "withdrawn" && loan.handed_out_at.is_none() {
+                return Ok(true);
+            }
+            if !may_withdraw(&page, &loan, manage) {
+                return Ok(false);
+            }
+            queries::set_loan_status(conn, id, "withdrawn").await?;
+            audit::record(
+                conn,
+                &meta,
+                "keys.loan_withdrawn",
+                Some(("key_loan", id.to_string())),
+                json!({}),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if done {
+        flash(&session, Tone::Ok, page.t("keys.loan_withdrawn"));
+    } else {
+        flash(&session, Tone::Error, page.t("keys.error.not_withdrawable"));
+    }
+    Ok(see_other(&here))
 }
 
 /// POST /keys/loans/{id}/return: the keys come back and the clerk receiving them

@@ -91,6 +91,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/loans/{id}", web::get().to(loans::show))
             .route("/loans/{id}/hand-over", web::post().to(loans::hand_over))
             .route("/loans/{id}/return", web::post().to(loans::give_back))
+            .route("/loans/{id}/withdraw", web::post().to(loans::withdraw))
             .route("/copies", web::get().to(copies::list))
             .service(export::routes("/copies", copies::export))
             .route("/copies/print", web::get().to(copies::print))

@@ -449,6 +449,8 @@ pub struct LoanShow<'a> {
     pub keys: Vec<(Key, bool, bool)>,
     pub approval_id: Option<i64>,
     pub manage: bool,
+    /// The reader may withdraw it (approved, not handed over).
+    pub withdraw: bool,
     pub overdue: bool,
     /// Approved, but due back already: not to be handed over.
     pub lapsed: bool,

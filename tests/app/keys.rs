@@ -992,7 +992,7 @@ async fn keys_due_back_before_they_were_handed_over_stay_in() {
         .execute(&mut app.db().await)
         .await
         .unwrap();
-    let said = "借用的归还时间已过，不能再交付。如仍需借用，请重新申请。";
+    let said = "借用的归还时间已过，不能再交付：请撤回此次借用，如仍需借用，请重新申请。";
     let page = format!("/keys/loans/{loan}");
     let (_, shown) = clerk.page(&page).await;
     assert_eq!(text_of(&shown, "#loan-lapsed").as_deref(), Some(said));
@@ -1007,6 +1007,34 @@ async fn keys_due_back_before_they_were_handed_over_stay_in() {
     assert_eq!(text_of(&shown, ".flash").as_deref(), Some(said));
     assert_eq!(loan_status(&app, loan).await, "approved");
     assert_eq!(key_status(&app, key).await, "in");
+
+    // Withdrawn instead of waiting as approved for ever: by the clerk (or its
+    // borrower), not by a colleague it is nothing to; sent twice, once.
+    let outsider = app.login_as(Role::ArchiveKeeper).await;
+    let res = outsider.post(&format!("{page}/withdraw"), &[]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        text_of(&shown, "#withdraw-loan button").as_deref(),
+        Some("撤回此次借用")
+    );
+    for _ in 0..2 {
+        let res = clerk.post(&format!("{page}/withdraw"), &[]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, shown) = clerk.page(&page).await;
+        assert_eq!(
+            text_of(&shown, ".flash").as_deref(),
+            Some("已撤回此次借用。")
+        );
+        assert!(text_of(&shown, "#withdraw-loan").is_none());
+    }
+    assert_eq!(loan_status(&app, loan).await, "withdrawn");
+    let audited: i64 = kefu::schema::audit_log::table
+        .filter(kefu::schema::audit_log::action.eq("keys.loan_withdrawn"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
 
     // A loan the engineering manager rejected is refused as such, not as one
     // still waiting for approval.
@@ -1032,6 +1060,14 @@ async fn keys_due_back_before_they_were_handed_over_stay_in() {
         text_of(&shown, ".flash").as_deref(),
         Some("这张借用单已被驳回或撤回，不能交付。")
     );
+    // Nor withdrawn: it ended already.
+    clerk.post(&format!("{page}/withdraw"), &[]).await;
+    let (_, shown) = clerk.page(&page).await;
+    assert_eq!(
+        text_of(&shown, ".flash").as_deref(),
+        Some("这张借用单已交付或已结束，不能撤回。")
+    );
+    assert_eq!(loan_status(&app, rejected).await, "rejected");
 }
 
 #[tokio::test]
