@@ -37,6 +37,9 @@ pub struct VisitInput {
     pub follow_up: String,
     #[serde(default)]
     pub form_token: String,
+    /// Why a registered visit is corrected (the correction form only).
+    #[serde(default)]
+    pub reason: String,
 }
 
 pub struct ValidVisit {

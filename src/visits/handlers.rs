@@ -94,6 +94,8 @@ fn form(
         input,
         errors,
         cites: super::CITES,
+        correcting: None,
+        times_locked: false,
     }
     .render()?;
     Ok(html(status, body))
@@ -256,7 +258,11 @@ async fn tell_supervisors(
 
 /// The visit, if this reader may see it: their own, or anyone's for those who
 /// see the whole register.
-async fn visible(conn: &mut DbConn, page: &UserPage, id: i64) -> Result<VisitLine, AppError> {
+pub(super) async fn visible(
+    conn: &mut DbConn,
+    page: &UserPage,
+    id: i64,
+) -> Result<VisitLine, AppError> {
     require_any(page)?;
     let line = queries::get(conn, id).await?;
     if line.visit.received_by != page.user().id && !page.may(Right::ViewVisits) {
@@ -281,6 +287,8 @@ async fn render_show(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let notes = queries::notes(conn, line.visit.id).await?;
+    let corrections = super::corrections::of(conn, line.visit.id).await?;
+    let may_correct = super::corrections::scope(page, &line.visit, Utc::now()).is_some();
     let phone = if revealed {
         line.visit.visitor_phone.clone()
     } else {
@@ -290,6 +298,8 @@ async fn render_show(
         ctx: page.ctx(),
         may_reveal: !revealed && !line.visit.visitor_phone.is_empty() && may_reveal(page, &line),
         may_follow: line.visit.status == "open",
+        may_correct,
+        corrections,
         line,
         notes,
         phone,

@@ -4,6 +4,7 @@
 //! reports what the visitor raised to the customer-service supervisor (rule 5:
 //! notes on the visit, a report mailed to the supervisors), and closes the visit
 //! when done. The register lists, prints and exports by month.
+mod corrections;
 pub mod forms;
 mod handlers;
 pub mod jobs;
@@ -76,6 +77,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/new", web::post().to(handlers::create))
             .route("/print", web::get().to(handlers::print))
             .route("/{id}", web::get().to(handlers::show))
+            .route("/{id}/edit", web::get().to(corrections::edit_form))
+            .route("/{id}/edit", web::post().to(corrections::correct))
             .route("/{id}/reveal", web::post().to(handlers::reveal))
             .route("/{id}/notes", web::post().to(handlers::add_note)),
     )

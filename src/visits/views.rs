@@ -1,5 +1,6 @@
 use askama::Template;
 
+use super::corrections::Correction;
 use super::forms::{NoteInput, VisitInput, KINDS};
 use super::models::{Note, Visit, VisitLine};
 use crate::i18n::Locale;
@@ -44,6 +45,10 @@ pub struct VisitForm<'a> {
     pub input: &'a VisitInput,
     pub errors: &'a FieldErrors,
     pub cites: &'static [Cite],
+    /// The visit corrected, when the form corrects one (else it registers one).
+    pub correcting: Option<i64>,
+    /// The reception's times are shown, not offered (the receiver's correction).
+    pub times_locked: bool,
 }
 
 impl VisitForm<'_> {
@@ -91,6 +96,9 @@ pub struct VisitShow<'a> {
     pub may_reveal: bool,
     /// The receiver or a supervisor may follow an open visit up.
     pub may_follow: bool,
+    /// The reader may correct the register (see `corrections`).
+    pub may_correct: bool,
+    pub corrections: Vec<Correction>,
     pub input: &'a NoteInput,
     pub errors: &'a FieldErrors,
 }
@@ -98,6 +106,14 @@ pub struct VisitShow<'a> {
 impl VisitShow<'_> {
     pub fn reception(&self) -> String {
         reception(&self.line.visit, self.ctx)
+    }
+    /// What a correction changed, as the form names its fields.
+    pub fn changed(&self, c: &Correction) -> String {
+        c.fields()
+            .iter()
+            .map(|f| self.ctx.t_in("visits.field", f))
+            .collect::<Vec<_>>()
+            .join(self.ctx.t("visits.fields_sep"))
     }
 }
 

@@ -604,3 +604,163 @@ async fn the_late_filter_reads_no_more_than_the_first_page() {
         "{filtered} buffers read for the late registers, {first} for the first page"
     );
 }
+
+/// A register written wrong is corrected with the reason why: its receiver
+/// corrects the details within a day but not the times, which decide whether
+/// it was late; a supervisor corrects the times too, and a register no longer
+/// late loses the breach kefu proposed for it. What was replaced is kept in the
+/// audit trail (the phone only as changed), and the page lists each correction.
+#[tokio::test]
+async fn a_register_is_corrected_with_its_reason_and_one_no_longer_late_loses_its_breach() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    // The end typed an hour early: the register looks late.
+    let res = register(&specialist, &visit("刘先生", 60)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = location(&res);
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let stored = async || -> (String, String, String, bool) {
+        visits::table
+            .find(id)
+            .select((
+                visits::visitor_name,
+                visits::visitor_phone,
+                visits::matter,
+                visits::late,
+            ))
+            .first(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    assert!(stored().await.3, "late as registered");
+    let mut conn = app.db().await;
+    kefu::violations::jobs::propose(&mut conn, Utc::now(), &app.config)
+        .await
+        .unwrap();
+    let breach = async || -> String {
+        kefu::schema::violations::table
+            .filter(kefu::schema::violations::source.eq("visit"))
+            .filter(kefu::schema::violations::source_id.eq(id))
+            .select(kefu::schema::violations::status)
+            .first(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    assert_eq!(breach().await, "proposed");
+
+    // The receiver: the details, not the times; the phone is not shown.
+    let edit = format!("{page}/edit");
+    let (_, shown) = specialist.page(&page).await;
+    assert_eq!(
+        attr_of(&shown, "#visit-correct", "href"),
+        Some(edit.clone())
+    );
+    let (status, form) = specialist.page(&edit).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text_of(&form, "#f-reception").is_some());
+    assert!(
+        value_of(&form, "#f-end").is_none(),
+        "the times are not offered"
+    );
+    assert_eq!(
+        value_of(&form, "#f-visitor_name").as_deref(),
+        Some("刘先生")
+    );
+    assert_eq!(value_of(&form, "#f-visitor_phone").as_deref(), Some(""));
+    assert!(!form.contains("13812345678"));
+    let fields = |name: &str, reason: &str| {
+        let mut f = visit(name, 2);
+        f.retain(|(k, _)| *k != "visitor_phone");
+        f.push(("matter", "咨询装修押金退还及期限".into()));
+        f.retain(|(k, v)| *k != "matter" || v.contains("期限"));
+        f.push(("reason", reason.into()));
+        f
+    };
+    let res = specialist.post(&edit, &pairs(&fields("刘建国", ""))).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-reason").unwrap().contains("更正原因"));
+    assert_eq!(
+        value_of(&body, "#f-visitor_name").as_deref(),
+        Some("刘建国")
+    );
+    for _ in 0..2 {
+        let res = specialist
+            .post(&edit, &pairs(&fields("刘建国", "姓名听错")))
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&res), page);
+    }
+    let (_, shown) = specialist.page(&page).await;
+    assert_eq!(
+        text_of(&shown, ".flash").as_deref(),
+        Some("没有改动，登记保持原样。"),
+        "sent twice: corrected once"
+    );
+    assert_eq!(
+        stored().await,
+        (
+            "刘建国".into(),
+            "13812345678".into(),
+            "咨询装修押金退还及期限".into(),
+            true
+        ),
+        "the phone kept, the times (and so lateness) as registered"
+    );
+    assert_eq!(breach().await, "proposed");
+
+    // The supervisor corrects the end: no longer late, the breach dismissed.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let mut times = visit("刘建国", 3);
+    times.retain(|(k, _)| *k != "matter");
+    times.push(("matter", "咨询装修押金退还及期限".into()));
+    times.push(("reason", "结束时间写错了一小时".into()));
+    let res = supervisor.post(&edit, &pairs(&times)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = supervisor.page(&page).await;
+    assert_eq!(
+        text_of(&shown, ".flash").as_deref(),
+        Some("登记已更正，不再算迟登记；系统据此提出的违规建议已撤销。")
+    );
+    assert!(text_of(&shown, "#visit-late").is_none());
+    assert!(!stored().await.3);
+    assert_eq!(breach().await, "dismissed");
+    let lines = texts_of(&shown, "#visit-corrections li");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("客户姓名、来访事由") && lines[0].contains("姓名听错"));
+    assert!(lines[1].contains("接待时间") && lines[1].contains("结束时间写错了一小时"));
+    let (_, english) = supervisor.page(&format!("{page}?lang=en")).await;
+    assert!(
+        text_of(&english, "#visit-corrections li")
+            .unwrap()
+            .contains("Visitor's name, Matter"),
+        "{english}"
+    );
+    supervisor.page("/?lang=zh-CN").await;
+    // What was replaced is on record, the phone never.
+    let trail: Vec<serde_json::Value> = audit_log::table
+        .filter(audit_log::action.eq("visit.corrected"))
+        .order(audit_log::id)
+        .select(audit_log::details)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 2);
+    assert_eq!(trail[0]["from"]["visitor_name"], "刘先生");
+    assert_eq!(trail[0]["phone_changed"], false);
+    assert!(trail[1]["from"]["reception"].is_string());
+    assert!(!trail.iter().any(|t| t.to_string().contains("13812345678")));
+
+    // A day later the receiver corrects it no more; nor does a colleague.
+    diesel::update(visits::table.find(id))
+        .set(visits::recorded_at.eq(Utc::now() - Duration::hours(25)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(specialist.get(&edit).await.status(), StatusCode::FORBIDDEN);
+    let (_, shown) = specialist.page(&page).await;
+    assert!(text_of(&shown, "#visit-correct").is_none());
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let res = keeper.post(&edit, &pairs(&times)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
