@@ -131,6 +131,46 @@
   });
 })();
 
+// A file larger than its field takes (data-max-bytes) is refused as it is chosen,
+// with the field's own message (data-too-big), rather than sent: the server
+// would refuse it too, and one past the upload limit would cost the whole form.
+(function () {
+  'use strict';
+  function tooBig(input) {
+    var max = Number(input.getAttribute('data-max-bytes'));
+    return Array.prototype.some.call(input.files || [], function (f) { return f.size > max; });
+  }
+  function say(input, big) {
+    var error = document.getElementById('e-' + input.name);
+    var field = input.closest('.field');
+    if (big) {
+      if (error) error.textContent = input.getAttribute('data-too-big') || '';
+      input.setAttribute('aria-invalid', 'true');
+      if (field) field.classList.add('has-error');
+      input.value = '';
+    } else if (input.getAttribute('data-was-too-big')) {
+      if (error) error.textContent = '';
+      input.removeAttribute('aria-invalid');
+      if (field) field.classList.remove('has-error');
+    }
+    if (big) input.setAttribute('data-was-too-big', '1');
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('input[type=file][data-max-bytes]'), function (input) {
+    input.addEventListener('change', function () {
+      say(input, tooBig(input));
+    });
+    if (input.form) {
+      input.form.addEventListener('submit', function (ev) {
+        if (tooBig(input)) {
+          ev.preventDefault();
+          say(input, true);
+          input.focus();
+        }
+      });
+    }
+  });
+})();
+
 // One submit per click: a second click while the first submit is on its way sends
 // nothing, so the page that comes back says what the first one did rather than
 // that it was done already. Shown again (the back button), or a few seconds later

@@ -168,6 +168,25 @@ test("a meeting's attendance comes back person by person after the session ended
   await page.context().close();
 });
 
+test('a scan too large is refused as it is chosen, and the form keeps what was typed', async () => {
+  const page = await newPage();
+  await signIn(page, kefu.base, 'keeper');
+  const archive = sqlValue('kefu_browser_journeys', "SELECT min(id) FROM archives WHERE NOT legal_hold");
+  await page.goto(`${kefu.base}/archives/${archive}`);
+  await page.fill('#f-title', '装修协议（彩色扫描）');
+  await page.setInputFiles('#f-scan', {
+    name: 'big.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(21 * 1024 * 1024, 0x25),
+  });
+  assert.equal(await page.textContent('#e-scan'), '扫描件不能超过 20 MB。');
+  assert.equal(await page.getAttribute('#f-scan', 'aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.getElementById('f-scan').files.length), 0, 'not kept to be sent');
+  assert.equal(await page.inputValue('#f-title'), '装修协议（彩色扫描）', 'what was typed stays');
+  // A scan that fits clears the message.
+  await page.setInputFiles('#f-scan', { name: 'ok.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+  assert.equal(await page.textContent('#e-scan'), '');
+  await page.context().close();
+});
+
 test('a draft keeps what was typed but never a phone or ID number', async () => {
   const page = await newPage();
   await signIn(page, kefu.base, 'specialist');
