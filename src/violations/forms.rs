@@ -28,6 +28,10 @@ pub struct ViolationInput {
     pub charge: String,
     #[serde(default)]
     pub form_token: String,
+    /// "1": recorded though a breach of the same clause by the same employee on
+    /// the same day is already on record (another incident).
+    #[serde(default)]
+    pub again: String,
 }
 
 pub struct ValidViolation {

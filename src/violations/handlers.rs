@@ -120,7 +120,7 @@ async fn form(
     kept: &KeptCurrent,
     staff: Vec<(i64, String)>,
     input: &ViolationInput,
-    errors: &FieldErrors,
+    (errors, same): (&FieldErrors, Option<i64>),
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let handbook = crate::handbook::current::get(conn, kept, page.tz).await?;
@@ -131,6 +131,7 @@ async fn form(
         staff,
         choices: choices(page.locale, |c| handbook.clause_text(c).map(str::to_owned)),
         cites: super::CITES,
+        same,
     }
     .render()?;
     Ok(html(status, body))
@@ -152,7 +153,7 @@ pub async fn new_form(
         &kept,
         staff,
         &input,
-        &errors,
+        (&errors, None),
         StatusCode::OK,
     )
     .await
@@ -186,7 +187,7 @@ pub async fn create(
             &kept,
             staff,
             &input,
-            &errors,
+            (&errors, None),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
@@ -194,6 +195,26 @@ pub async fn create(
     let me = page.user().id;
     let meta = page.meta();
     let clause = v.clause.label();
+    // The same incident recorded twice (by hand after kefu proposed it, or by
+    // two supervisors) would be fined twice and counted twice: the form asks
+    // first whether this is another one.
+    if input.again != "1" {
+        let same = queries::same_day(&mut conn, v.employee, &clause, v.occurred_on).await?;
+        if same.is_some() {
+            errors.add("occurred_on", "violations.error.same_day");
+            let status = StatusCode::CONFLICT;
+            return form(
+                &page,
+                &mut conn,
+                &kept,
+                staff,
+                &input,
+                (&errors, same),
+                status,
+            )
+            .await;
+        }
+    }
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me).await? {

@@ -85,6 +85,26 @@ async fn lines(
         .collect())
 }
 
+/// A breach of `clause` by `employee` on `day` already on record (proposed, by
+/// a supervisor or by kefu, or confirmed), if any: the newest.
+pub async fn same_day(
+    conn: &mut AsyncPgConnection,
+    employee: i64,
+    clause: &str,
+    day: NaiveDate,
+) -> QueryResult<Option<i64>> {
+    violations::table
+        .filter(violations::employee_id.eq(employee))
+        .filter(violations::clause.eq(clause))
+        .filter(violations::occurred_on.eq(day))
+        .filter(violations::status.eq_any(["proposed", "confirmed"]))
+        .order(violations::id.desc())
+        .select(violations::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn create(conn: &mut AsyncPgConnection, new: &NewViolation<'_>) -> QueryResult<i64> {
     diesel::insert_into(violations::table)
         .values(new)

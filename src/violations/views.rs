@@ -144,6 +144,9 @@ pub struct ViolationForm<'a> {
     pub staff: Vec<(i64, String)>,
     pub choices: Vec<ScheduleChoice>,
     pub cites: &'static [Cite],
+    /// The breach of the same clause, employee and day already on record, when
+    /// the form came back to ask whether this is another one.
+    pub same: Option<i64>,
 }
 
 impl ViolationForm<'_> {

@@ -15,7 +15,8 @@ use crate::keys::key_out;
 use crate::mail::worker;
 use crate::smtp::SmtpServer;
 
-/// A breach of `clause` by `who` recorded by `by`; the breach's page.
+/// A breach of `clause` by `who` recorded by `by` (another incident than any
+/// before it, if the same day and clause); the breach's page.
 async fn record(b: &Browser, who: i64, clause: &str, details: &str) -> String {
     let who = who.to_string();
     let today = Utc::now()
@@ -31,11 +32,66 @@ async fn record(b: &Browser, who: i64, clause: &str, details: &str) -> String {
                 ("clause", clause),
                 ("occurred_on", &today),
                 ("details", details),
+                ("again", "1"),
             ],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "recorded");
     location(&res)
+}
+
+/// The same incident recorded twice would be fined and counted twice: a second
+/// breach of the same clause by the same employee on the same day comes back
+/// asking whether it is another one, what was typed kept, and is recorded once
+/// that is ticked.
+#[tokio::test]
+async fn a_second_breach_of_the_same_clause_and_day_is_asked_about_first() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let who = user_id(&app, "employee").await;
+    let first = record(&supervisor, who, "日常管理 1(8)", "上午闲聊").await;
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        .to_string();
+    let who = who.to_string();
+    let fields = |again: &'static str| {
+        vec![
+            ("employee", who.clone()),
+            ("clause", "日常管理 1(8)".to_owned()),
+            ("occurred_on", today.clone()),
+            ("details", "下午又在前台闲聊".to_owned()),
+            ("again", again.to_owned()),
+        ]
+    };
+    let token = supervisor.form_token("/violations/new").await;
+    let mut sent = fields("");
+    sent.push(("form_token", token));
+    let res = supervisor.post("/violations/new", &pairs(&sent)).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-occurred_on").unwrap().contains("罚两次"));
+    assert_eq!(attr_of(&body, "#same-day a", "href"), Some(first.clone()));
+    assert_eq!(
+        text_of(&body, "#f-details").as_deref(),
+        Some("下午又在前台闲聊")
+    );
+    let count = async || -> i64 {
+        kefu::schema::violations::table
+            .count()
+            .get_result(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 1, "nothing recorded yet");
+    // Ticked: another incident, recorded (with the form's own token).
+    let token = value_of(&body, r#"input[name="form_token"]"#).unwrap();
+    let mut sent = fields("1");
+    sent.push(("form_token", token));
+    let res = supervisor.post("/violations/new", &pairs(&sent)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_ne!(location(&res), first);
+    assert_eq!(count().await, 2);
 }
 
 /// Sends the decision form of the breach at `page` as it is shown (with the
