@@ -891,8 +891,14 @@ pub async fn upload_scan(
             None
         }
     };
+    // Taken out or destroyed (the page was open in another tab): its page says
+    // so, and offers no scan to add.
+    let gone = |session: &Session| {
+        flash(session, Tone::Error, page.t("archives.error.destroyed"));
+        Ok(see_other(&format!("/archives/documents/{}", doc.id)))
+    };
     if !doc.in_archive() {
-        return Err(AppError::Forbidden);
+        return gone(&session);
     }
     // A confidential paper's scan is its keeper's alone, to open or to replace.
     if doc.confidential && !page.may(Right::KeepArchives) {
@@ -907,11 +913,26 @@ pub async fn upload_scan(
     };
     let me = page.user().id;
     let meta = page.meta();
+    let may_keep = page.may(Right::KeepArchives);
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(&f.content).to_vec();
     let put = conn
         .transaction::<_, AppError, _>(async |conn| {
+            // As the paper stands now: taken out, or made confidential, since
+            // the checks above.
+            let now = queries::lock_document(conn, doc.id).await?;
+            if !now.in_archive() {
+                return Ok(Put::Gone);
+            }
+            if now.confidential && !may_keep {
+                return Ok(Put::Confidential);
+            }
             // What the list's reviewers and witnesses see stays as they saw it.
             if queries::open_list_of(conn, doc.id).await?.is_some() {
-                return Ok(false);
+                return Ok(Put::OnList);
+            }
+            // The same file sent twice (a double click, the back button).
+            if queries::scan_is(conn, doc.id, &digest).await? {
+                return Ok(Put::Done);
             }
             queries::put_scan(conn, doc.id, ct, &clean_name(&f.filename), &f.content, me).await?;
             queries::add_history(
@@ -931,16 +952,31 @@ pub async fn upload_scan(
                 json!({ "content_type": ct, "size": f.content.len() }),
             )
             .await?;
-            Ok(true)
+            Ok(Put::Done)
         })
         .await?;
-    if !put {
-        errors.add("scan", "archives.error.scan_on_list");
-        let input = DocInput::of(&doc);
-        return render_document(&page, &mut conn, doc, input, &errors, StatusCode::CONFLICT).await;
-    }
-    flash(&session, Tone::Ok, page.t("archives.scan_added"));
-    Ok(see_other(&format!("/archives/documents/{}", doc.id)))
+    let refused = match put {
+        Put::Done => {
+            flash(&session, Tone::Ok, page.t("archives.scan_added"));
+            return Ok(see_other(&format!("/archives/documents/{}", doc.id)));
+        }
+        Put::Gone => return gone(&session),
+        Put::Confidential => "archives.error.scan_confidential",
+        Put::OnList => "archives.error.scan_on_list",
+    };
+    errors.add("scan", refused);
+    let doc = queries::document(&mut conn, doc.id).await?;
+    let input = DocInput::of(&doc);
+    render_document(&page, &mut conn, doc, input, &errors, StatusCode::CONFLICT).await
+}
+
+/// What became of a scan sent: put (or the same one was already), or refused
+/// by how the paper stands when it came.
+enum Put {
+    Done,
+    Gone,
+    Confidential,
+    OnList,
 }
 
 /// POST /archives/{id}/events: the move-out, lease end or contract end; the

@@ -593,6 +593,24 @@ pub async fn confidential_among(
         .await
 }
 
+/// Whether the paper's scan is already the file whose SHA-256 is `digest`.
+pub async fn scan_is(
+    conn: &mut AsyncPgConnection,
+    document: i64,
+    digest: &[u8],
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        archive_scans::table
+            .filter(archive_scans::document_id.eq(document))
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("sha256(content) = ")
+                    .bind::<diesel::sql_types::Binary, _>(digest),
+            ),
+    ))
+    .get_result(conn)
+    .await
+}
+
 pub async fn put_scan(
     conn: &mut AsyncPgConnection,
     document: i64,

@@ -408,6 +408,42 @@ async fn a_scan_is_judged_by_its_content_and_served_only_as_an_audited_attachmen
         .get(&format!("/archives/documents/{id}/scan"))
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // The same scan sent again (a double click): on record once.
+    let page = format!("/archives/documents/{id}");
+    let mut again = PDF.to_vec();
+    again.extend_from_slice(b"\n% second scan\n");
+    for _ in 0..2 {
+        let res = upload_scan(&keeper, &page, &again).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let added: i64 = audit_log::table
+        .filter(audit_log::action.eq("archives.scan_added"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(added, 1, "the replacement, once");
+    // Sent from a tab opened before the paper was taken out: said so.
+    diesel::update(archive_documents::table.find(id))
+        .set(archive_documents::status.eq("removed"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let res = upload_scan(&keeper, &page, PDF).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = keeper.page(&page).await;
+    assert!(
+        text_of(&shown, ".flash").unwrap().contains("已移出档案"),
+        "{shown}"
+    );
+    let added: i64 = audit_log::table
+        .filter(audit_log::action.eq("archives.scan_added"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(added, 1, "nothing added to a paper taken out");
 }
 
 /// A confidential paper is consulted on site only (住户档案管理规定 3(3)): its
