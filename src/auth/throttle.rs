@@ -97,17 +97,22 @@ pub async fn begin(
     ip: &str,
 ) -> QueryResult<Option<Attempt>> {
     use diesel_async::AsyncConnection;
-    // One account's attempts are counted one at a time, each seeing all those
-    // before it; only those ahead of it (earlier ids) count, so of attempts
-    // sent at once the first ones go on, and a double click on the right
-    // password after typos lets one click through.
+    // One account's attempts, and one address's, are counted one at a time,
+    // each seeing all those before it; only those ahead of it (earlier ids)
+    // count, so of attempts sent at once the first ones go on, and a double
+    // click on the right password after typos lets one click through. (The
+    // name's lock is always taken before the address's: no two attempts wait
+    // on each other.)
     let name = name_key(username);
     let (id, by_account, by_address) = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('login:' || $1))")
-                .bind::<diesel::sql_types::Text, _>(username)
-                .execute(conn)
-                .await?;
+            for (kind, key) in [("login:", username), ("login-from:", ip)] {
+                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1 || $2))")
+                    .bind::<diesel::sql_types::Text, _>(kind)
+                    .bind::<diesel::sql_types::Text, _>(key)
+                    .execute(conn)
+                    .await?;
+            }
             let id: i64 = diesel::insert_into(login_failures::table)
                 .values((
                     login_failures::username.eq(&name),

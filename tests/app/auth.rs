@@ -313,6 +313,69 @@ async fn guesses_sent_all_at_once_are_checked_no_more_than_the_limit_allows() {
     );
 }
 
+/// Guesses under many names from one address, sent all at once, are held to
+/// the address's limit as one name's are to the account's.
+#[tokio::test]
+async fn guesses_under_many_names_sent_at_once_are_held_to_the_address_limit() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let limit = kefu::auth::throttle::ADDRESS_LIMIT;
+    // Two guesses short of the limit already, each under another name: two
+    // more are checked, the rest refused without a check.
+    diesel::sql_query(
+        "INSERT INTO login_failures (username, ip) \
+         SELECT 'earlier' || g, '127.0.0.1' FROM generate_series(1, $1) g",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(limit - 2)
+    .execute(&mut app.db().await)
+    .await
+    .unwrap();
+    let browsers: Vec<Browser> = (0..8).map(|_| app.browser()).collect();
+    for b in &browsers {
+        b.page("/login").await;
+    }
+    // The guesses pile up as each is about to be counted, then all go at once.
+    let mut hold = app.db().await;
+    hold.batch_execute("BEGIN; LOCK TABLE login_failures IN SHARE MODE")
+        .await
+        .unwrap();
+    let release = async {
+        app.await_lock_waiters(4).await;
+        hold.batch_execute("COMMIT").await.unwrap();
+    };
+    let names: Vec<String> = (0..browsers.len()).map(|i| format!("guess{i}")).collect();
+    let (answers, ()) = tokio::join!(
+        futures_util::future::join_all(
+            browsers
+                .iter()
+                .zip(&names)
+                .map(|(b, name)| b.login(name, "wrong-password")),
+        ),
+        release
+    );
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    // Each guess checked is on record as a failed sign-in.
+    let checked: i64 = audit_log::table
+        .filter(audit_log::action.eq("auth.login_failed"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert!(
+        checked <= 2,
+        "{checked} guesses from one address checked: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [422, 429].contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.browser().login("employee", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address is locked: {statuses:?}"
+    );
+}
+
 #[tokio::test]
 async fn the_right_password_sent_twice_after_typos_locks_nothing() {
     use diesel_async::SimpleAsyncConnection;
