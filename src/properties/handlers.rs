@@ -697,6 +697,7 @@ pub async fn preview(
     let valid: Vec<&import::ImportRow> = rows.iter().filter_map(|r| r.row.as_ref()).collect();
     let gone = queries::moved_out_of_listed(&mut conn, project.id, &valid).await?;
     let held = queries::number_held_in_listed(&mut conn, project.id, &valid).await?;
+    let held_rows: Vec<bool> = held.iter().map(Option::is_some).collect();
     let changed = queries::rooms_changed(&mut conn, project.id, &valid).await?;
     let mut notes = gone.into_iter().zip(held).zip(changed);
     let (mut moved_out, mut corrected) = (0, 0);
@@ -726,6 +727,24 @@ pub async fn preview(
             _ => {}
         }
         r.notes = said;
+    }
+    // The preview tells whether a room's resident holds a number typed in the
+    // list: a look at personal data, on record like a reveal.
+    let matched = rows
+        .iter()
+        .filter_map(|r| r.row.as_ref())
+        .zip(held_rows)
+        .filter(|(_, held)| *held)
+        .count();
+    if matched > 0 {
+        audit::record(
+            &mut conn,
+            &page.meta(),
+            "rooms.import_ids_matched",
+            Some(("project", project.id.to_string())),
+            json!({ "import": id, "id_matches": matched }),
+        )
+        .await?;
     }
     let body = PreviewPage {
         ctx: page.ctx(),

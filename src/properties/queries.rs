@@ -462,22 +462,31 @@ pub async fn number_held_in_listed(
         ))
         .load(conn)
         .await?;
+    // Each room and number's residents, found once per row (a list of
+    // thousands of rows against as many residents stays linear).
+    let mut by_room: std::collections::HashMap<(&str, &str, &str, &str), Vec<&str>> =
+        std::collections::HashMap::new();
+    for (b, u, n, name, id) in &held {
+        by_room
+            .entry((b.as_str(), u.as_str(), n.as_str(), id.as_str()))
+            .or_default()
+            .push(name.as_str());
+    }
     Ok(rows
         .iter()
         .map(|r| {
             let p = r.resident.as_ref().filter(|p| !p.id_number.is_empty())?;
-            held.iter()
-                .find(|(b, u, n, name, id)| {
-                    (b.as_str(), u.as_str(), n.as_str(), id.as_str())
-                        == (
-                            r.building.as_str(),
-                            r.unit.as_str(),
-                            r.number.as_str(),
-                            p.id_number.as_str(),
-                        )
-                        && *name != p.name
-                })
-                .map(|h| h.3.clone())
+            let key = (
+                r.building.as_str(),
+                r.unit.as_str(),
+                r.number.as_str(),
+                p.id_number.as_str(),
+            );
+            by_room
+                .get(&key)?
+                .iter()
+                .find(|name| **name != p.name)
+                .map(|name| (*name).to_owned())
         })
         .collect())
 }

@@ -922,6 +922,17 @@ async fn importing_the_same_list_again_adds_nothing() {
         preview.contains("此房间的住户 王小明 已登记这个证件号码"),
         "the preview says so on the row: {preview}"
     );
+    // Telling that a number typed in the list is a resident's is a look at
+    // personal data: on record, by whom and for how many rows.
+    let (by, matched): (Option<i64>, serde_json::Value) = audit_log::table
+        .filter(audit_log::action.eq("rooms.import_ids_matched"))
+        .select((audit_log::actor_id, audit_log::details))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let specialist = crate::approvals::user_id(&app, username(Role::CsSpecialist)).await;
+    assert_eq!(by, Some(specialist));
+    assert_eq!(matched["id_matches"], 1);
     b.post(&format!("{}/commit", location(&res)), &[]).await;
     assert_eq!(count(&app, "residents").await, 2);
 
