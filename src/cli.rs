@@ -67,6 +67,8 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     crate::db::sealed::install(config.data_key.as_deref());
+    // `reset-user` lifts a sign-in lock kept under the name's keyed hash.
+    crate::auth::throttle::install(config.session_key.master());
     match cli.command {
         Command::Serve => crate::startup::serve(config).await,
         Command::Migrate => {

@@ -223,7 +223,8 @@ pub fn weekdays(spec: &str) -> anyhow::Result<chrono::WeekdaySet> {
 }
 
 /// Any secret of 32 characters or more; stretched to the 64 bytes the cookie key needs.
-fn session_key_from(secret: &str) -> anyhow::Result<Key> {
+/// The key `SESSION_KEY` names: its SHA-512 (32 characters at least).
+pub fn session_key_from(secret: &str) -> anyhow::Result<Key> {
     if secret.len() < 32 {
         bail!("SESSION_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)");
     }

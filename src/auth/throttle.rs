@@ -106,7 +106,9 @@ pub async fn begin(
     let name = name_key(username);
     let (id, by_account, by_address) = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
-            for (kind, key) in [("login:", username), ("login-from:", ip)] {
+            // Keyed by the name's hash: the text typed goes nowhere, not even
+            // to a lock-wait line of PostgreSQL's log.
+            for (kind, key) in [("login:", name.as_str()), ("login-from:", ip)] {
                 diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1 || $2))")
                     .bind::<diesel::sql_types::Text, _>(kind)
                     .bind::<diesel::sql_types::Text, _>(key)

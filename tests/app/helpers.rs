@@ -136,6 +136,8 @@ impl Drop for TestApp {
     }
 }
 
+/// The session key of every test app, as `SESSION_KEY` would give it.
+pub const SESSION_KEY: &str = "kefu test apps' session key, the same in every one";
 /// The tests' `KEFU_DATA_KEY`: personal data is sealed as in production.
 pub const DATA_KEY: &str = "integration-tests-data-key-0123456789";
 
@@ -174,7 +176,7 @@ impl TestApp {
             bind: "127.0.0.1:0".into(),
             base_url: url::Url::parse(&addr).unwrap(),
             smtp_url: None,
-            session_key: actix_web::cookie::Key::generate(),
+            session_key: kefu::config::session_key_from(SESSION_KEY).unwrap(),
             session_key_is_ephemeral: false,
             data_key: Some(DATA_KEY.into()),
             tz: chrono_tz::Asia::Shanghai,
@@ -192,6 +194,9 @@ impl TestApp {
             morning_remind_at: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
         };
         adjust(&mut config);
+        // As `kefu serve` does; `kefu reset-user` run with the same
+        // SESSION_KEY finds the same sign-in locks.
+        kefu::auth::throttle::install(config.session_key.master());
         let app_config = config.clone();
         let pool = kefu::db::pool(&db_url, 4).unwrap();
         let changes = kefu::db::changes::Changes::default();

@@ -377,11 +377,22 @@ async fn kefu_reset_user_lets_a_locked_out_admin_back_in_from_the_server() {
         std::process::Command::new(env!("CARGO_BIN_EXE_kefu"))
             .args(["reset-user", username])
             .env("DATABASE_URL", &app.db_url)
+            .env("SESSION_KEY", SESSION_KEY)
             .output()
             .unwrap()
     };
 
-    // The phone is lost and the password forgotten; nobody else administers.
+    // The phone is lost and the password forgotten (guessed at until the
+    // account locked); nobody else administers.
+    let guesser = app.browser();
+    for _ in 0..kefu::auth::throttle::ACCOUNT_LIMIT {
+        guesser.login("admin", "forgotten").await;
+    }
+    assert_eq!(
+        guesser.login("admin", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked"
+    );
     let out = reset(" Admin ");
     assert!(
         out.status.success(),
