@@ -1,8 +1,10 @@
 //! Corrections of a visit's register: a typo in a name, the matter written
 //! short, a wrong end time. The receiver corrects what they registered within
 //! [`RECEIVER_HOURS`] of registering it, but not its times, which decide
-//! whether the register was late (rule 4); a supervisor corrects anything,
-//! times too. Each correction says why, keeps what it replaced in the audit
+//! whether the register was late (rule 4); those who read everyone's register
+//! (supervisors, the centre manager) correct anything, times too, of a
+//! colleague's register, and of their own what its receiver may (nobody clears
+//! their own late register). Each correction says why, keeps what it replaced in the audit
 //! trail (the phone only as changed), and is listed on the visit's page. A
 //! register no longer late after a correction loses the breach kefu proposed
 //! for it; one already confirmed stands, as with leave withdrawn.
@@ -11,12 +13,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncConnection;
 use serde_json::{json, Map, Value};
 
 use super::forms::VisitInput;
-use super::models::Visit;
+use super::models::{Visit, VisitChanges};
 use super::queries;
 use super::views::VisitForm;
 use crate::audit;
@@ -40,7 +41,7 @@ pub enum Scope {
 }
 
 pub fn scope(page: &UserPage, v: &Visit, now: DateTime<Utc>) -> Option<Scope> {
-    if page.may(Right::ViewVisits) {
+    if page.may(Right::ViewVisits) && v.received_by != page.user().id {
         Some(Scope::All)
     } else if v.received_by == page.user().id
         && page.may(Right::RecordVisits)
@@ -116,25 +117,11 @@ pub async fn edit_form(
     form(&page, id, scope, &input, &errors, StatusCode::OK)
 }
 
-#[derive(AsChangeset)]
-#[diesel(table_name = crate::schema::visits)]
-struct Corrected<'a> {
-    started_at: DateTime<Utc>,
-    ended_at: DateTime<Utc>,
-    visitor_name: &'a str,
-    visitor_phone: &'a str,
-    visitor_kind: &'a str,
-    room: &'a str,
-    matter: &'a str,
-    answer: &'a str,
-    late: bool,
-}
-
 /// What a correction changed, each field as it was and as it is now (the
 /// reception as the register writes it); the phone only as changed or not.
 fn changes(
     old: &Visit,
-    new: &Corrected<'_>,
+    new: &VisitChanges<'_>,
     reception: impl Fn(DateTime<Utc>, DateTime<Utc>) -> String,
 ) -> (Map<String, Value>, Map<String, Value>, bool) {
     let (mut from, mut to) = (Map::new(), Map::new());
@@ -209,9 +196,14 @@ pub async fn correct(
             } else {
                 v.visitor_phone.as_str()
             };
-            let new = Corrected {
-                started_at: v.started_at,
-                ended_at: v.ended_at,
+            // The receiver's correction keeps the times as they stand now.
+            let (started_at, ended_at) = match scope {
+                Scope::All => (v.started_at, v.ended_at),
+                Scope::Details => (old.started_at, old.ended_at),
+            };
+            let new = VisitChanges {
+                started_at,
+                ended_at,
                 visitor_name: &v.visitor_name,
                 visitor_phone: phone,
                 visitor_kind: v.visitor_kind,
@@ -220,17 +212,14 @@ pub async fn correct(
                 answer: &v.answer,
                 // Measured from the register as it was made, as at first.
                 late: old.recorded_at
-                    >= v.ended_at + chrono::Duration::minutes(super::DUE_MINUTES + 1),
+                    >= ended_at + chrono::Duration::minutes(super::DUE_MINUTES + 1),
             };
             let (from, to, phone_changed) = changes(&old, &new, reception);
             if from.is_empty() && !phone_changed {
                 // Nothing differs (the form sent again, or nothing changed).
                 return Ok(Outcome::Unchanged);
             }
-            diesel::update(crate::schema::visits::table.find(id))
-                .set(&new)
-                .execute(conn)
-                .await?;
+            queries::correct(conn, id, &new).await?;
             let mut outcome = Outcome::Corrected;
             if old.late && !new.late {
                 crate::violations::queries::dismiss_from(conn, "visit", id, me, &reason).await?;
@@ -272,68 +261,4 @@ enum Outcome {
     Corrected,
     NoLongerLate,
     FineStands,
-}
-
-/// A correction as the visit's page lists it.
-#[derive(QueryableByName, Debug, Clone)]
-pub struct Correction {
-    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
-    pub at: DateTime<Utc>,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub by_name: String,
-    #[diesel(sql_type = diesel::sql_types::Jsonb)]
-    pub details: Value,
-}
-
-impl Correction {
-    /// The fields it changed, by code, in the form's order.
-    pub fn fields(&self) -> Vec<&'static str> {
-        let to = self.details.get("to");
-        let mut fields: Vec<&'static str> = FIELDS
-            .iter()
-            .copied()
-            .filter(|f| to.is_some_and(|t| t.get(f).is_some()))
-            .collect();
-        if self.details.get("phone_changed") == Some(&Value::Bool(true)) {
-            fields.push("visitor_phone");
-        }
-        fields
-    }
-
-    pub fn reason(&self) -> &str {
-        self.details
-            .get("reason")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    }
-}
-
-/// The fields a correction may change, in the form's order (the phone apart).
-const FIELDS: [&str; 6] = [
-    "reception",
-    "visitor_name",
-    "visitor_kind",
-    "room",
-    "matter",
-    "answer",
-];
-
-/// How many corrections of one visit its page lists (the newest).
-const SHOWN: i64 = 50;
-
-/// The visit's corrections, oldest first, read from the audit trail through its
-/// (entity, entity_id) index.
-pub async fn of(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Correction>> {
-    let mut rows: Vec<Correction> = diesel::sql_query(
-        "SELECT a.at, coalesce(u.display_name, '') AS by_name, a.details \
-         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
-         WHERE a.entity = 'visit' AND a.entity_id = $1 AND a.action = 'visit.corrected' \
-         ORDER BY a.at DESC, a.id DESC LIMIT $2",
-    )
-    .bind::<diesel::sql_types::Text, _>(id.to_string())
-    .bind::<diesel::sql_types::BigInt, _>(SHOWN)
-    .load(conn)
-    .await?;
-    rows.reverse();
-    Ok(rows)
 }

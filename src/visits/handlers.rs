@@ -287,7 +287,7 @@ async fn render_show(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let notes = queries::notes(conn, line.visit.id).await?;
-    let corrections = super::corrections::of(conn, line.visit.id).await?;
+    let corrections = queries::corrections(conn, line.visit.id).await?;
     let may_correct = super::corrections::scope(page, &line.visit, Utc::now()).is_some();
     let phone = if revealed {
         line.visit.visitor_phone.clone()

@@ -74,3 +74,63 @@ pub struct NewNote<'a> {
     pub body: &'a str,
     pub reported: bool,
 }
+
+/// What a correction writes (`visits::corrections`): every field the register
+/// form holds, and whether the register counts as late now.
+#[derive(AsChangeset)]
+#[diesel(table_name = visits)]
+pub struct VisitChanges<'a> {
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub visitor_name: &'a str,
+    pub visitor_phone: &'a str,
+    pub visitor_kind: &'a str,
+    pub room: &'a str,
+    pub matter: &'a str,
+    pub answer: &'a str,
+    pub late: bool,
+}
+
+/// A correction as the visit's page lists it (read from the audit trail).
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Correction {
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub by_name: String,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub details: serde_json::Value,
+}
+
+/// The fields a correction may change, in the form's order (the phone apart).
+const CORRECTED_FIELDS: [&str; 6] = [
+    "reception",
+    "visitor_name",
+    "visitor_kind",
+    "room",
+    "matter",
+    "answer",
+];
+
+impl Correction {
+    /// The fields it changed, by code, in the form's order.
+    pub fn fields(&self) -> Vec<&'static str> {
+        let to = self.details.get("to");
+        let mut fields: Vec<&'static str> = CORRECTED_FIELDS
+            .iter()
+            .copied()
+            .filter(|f| to.is_some_and(|t| t.get(f).is_some()))
+            .collect();
+        if self.details.get("phone_changed") == Some(&serde_json::Value::Bool(true)) {
+            fields.push("visitor_phone");
+        }
+        fields
+    }
+
+    pub fn reason(&self) -> &str {
+        self.details
+            .get("reason")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+    }
+}

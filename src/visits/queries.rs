@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::models::{NewNote, NewVisit, Note, Visit, VisitLine};
+use super::models::{Correction, NewNote, NewVisit, Note, Visit, VisitChanges, VisitLine};
 use crate::db::Read;
 use crate::schema::{users, visit_notes, visits};
 use crate::web::cite::{shown_count, COUNT_CAP};
@@ -93,6 +93,39 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Visit> {
         .for_update()
         .first(conn)
         .await
+}
+
+/// Writes a correction of the visit ([`VisitChanges`]).
+pub async fn correct(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    changes: &VisitChanges<'_>,
+) -> QueryResult<()> {
+    diesel::update(visits::table.find(id))
+        .set(changes)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many corrections of one visit its page lists (the newest).
+const CORRECTIONS_SHOWN: i64 = 50;
+
+/// The visit's corrections, oldest first, read from the audit trail through its
+/// (entity, entity_id) index.
+pub async fn corrections(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Correction>> {
+    let mut rows: Vec<Correction> = diesel::sql_query(
+        "SELECT a.at, coalesce(u.display_name, '') AS by_name, a.details \
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+         WHERE a.entity = 'visit' AND a.entity_id = $1 AND a.action = 'visit.corrected' \
+         ORDER BY a.at DESC, a.id DESC LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Text, _>(id.to_string())
+    .bind::<diesel::sql_types::BigInt, _>(CORRECTIONS_SHOWN)
+    .load(conn)
+    .await?;
+    rows.reverse();
+    Ok(rows)
 }
 
 pub async fn notes(conn: &mut AsyncPgConnection, visit: i64) -> QueryResult<Vec<Note>> {

@@ -1,8 +1,7 @@
 use askama::Template;
 
-use super::corrections::Correction;
 use super::forms::{NoteInput, VisitInput, KINDS};
-use super::models::{Note, Visit, VisitLine};
+use super::models::{Correction, Note, Visit, VisitLine};
 use crate::i18n::Locale;
 use crate::web::cite::Cite;
 use crate::web::{FieldErrors, PageCtx};

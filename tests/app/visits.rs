@@ -763,4 +763,24 @@ async fn a_register_is_corrected_with_its_reason_and_one_no_longer_late_loses_it
     let keeper = app.login_as(Role::ArchiveKeeper).await;
     let res = keeper.post(&edit, &pairs(&times)).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Nobody clears their own late register: a supervisor's own is corrected
+    // as any receiver's, its times as registered.
+    let res = register(&supervisor, &visit("周女士", 60)).await;
+    let own = location(&res);
+    let (_, form) = supervisor.page(&format!("{own}/edit")).await;
+    assert!(value_of(&form, "#f-end").is_none(), "times locked");
+    let mut moved = visit("周女士", 3);
+    moved.push(("reason", "结束时间".into()));
+    let res = supervisor
+        .post(&format!("{own}/edit"), &pairs(&moved))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let late: bool = visits::table
+        .find(own.rsplit('/').next().unwrap().parse::<i64>().unwrap())
+        .select(visits::late)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(late, "still late: the times sent were not theirs to change");
 }
