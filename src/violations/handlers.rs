@@ -195,30 +195,23 @@ pub async fn create(
     let me = page.user().id;
     let meta = page.meta();
     let clause = v.clause.label();
-    // The same incident recorded twice (by hand after kefu proposed it, or by
-    // two supervisors) would be fined twice and counted twice: the form asks
-    // first whether this is another one.
-    if input.again != "1" {
-        let same = queries::same_day(&mut conn, v.employee, &clause, v.occurred_on).await?;
-        if same.is_some() {
-            errors.add("occurred_on", "violations.error.same_day");
-            let status = StatusCode::CONFLICT;
-            return form(
-                &page,
-                &mut conn,
-                &kept,
-                staff,
-                &input,
-                (&errors, same),
-                status,
-            )
-            .await;
-        }
-    }
+    let again = input.again == "1";
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me).await? {
-                return Ok(None);
+                return Ok(Ok(None));
+            }
+            // The same incident recorded twice (by hand after kefu proposed it,
+            // or by two supervisors at once) would be fined and counted twice:
+            // the form asks first whether this is another one. Under the
+            // person's record lock, as confirmations are.
+            queries::lock_record(conn, v.employee).await?;
+            if !again {
+                let same = queries::same_day(conn, v.employee, &clause, v.occurred_on).await?;
+                if let Some(same) = same {
+                    token.release(conn).await?;
+                    return Ok(Err(same));
+                }
             }
             let id = queries::create(
                 conn,
@@ -244,9 +237,27 @@ pub async fn create(
                 json!({ "employee": v.employee, "clause": clause }),
             )
             .await?;
-            Ok(token.filed(conn, format!("/violations/{id}")).await?)
+            Ok(Ok(token.filed(conn, format!("/violations/{id}")).await?))
         })
         .await?;
+    let filed = match filed {
+        Ok(filed) => filed,
+        Err(same) => {
+            errors.add("occurred_on", "violations.error.same_day");
+            let status = StatusCode::CONFLICT;
+            let same = Some(same);
+            return form(
+                &page,
+                &mut conn,
+                &kept,
+                staff,
+                &input,
+                (&errors, same),
+                status,
+            )
+            .await;
+        }
+    };
     once::answer(
         &mut conn,
         &session,
