@@ -30,7 +30,9 @@ use crate::db::Pool;
 /// link in it lasts 72 hours).
 const MAX_ATTEMPTS: i32 = 80;
 /// A mail none of whose attempts ever ended (the worker died while sending it,
-/// each time) is given up sooner: after this many.
+/// each time) is given up sooner: after this many. ("Ended" is read from its
+/// last error: one retried by an admin after a failure keeps that error, and
+/// is given up at [`MAX_ATTEMPTS`] whatever becomes of its attempts.)
 const MAX_UNENDED: i32 = 12;
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
@@ -231,11 +233,19 @@ impl Worker {
             // sending it each time): given up, as a failed last attempt is. (A
             // mail whose attempts ended before keeps its last error.)
             if (none_ended && attempts > MAX_UNENDED) || attempts > MAX_ATTEMPTS {
-                tracing::warn!(
-                    mail = mail.id,
-                    attempts,
-                    "mail given up: no attempt ever ended"
-                );
+                if none_ended {
+                    tracing::warn!(
+                        mail = mail.id,
+                        attempts,
+                        "mail given up: no attempt ever ended"
+                    );
+                } else {
+                    tracing::warn!(
+                        mail = mail.id,
+                        attempts,
+                        "mail given up: every attempt used"
+                    );
+                }
                 crate::db::cached(
                     diesel::sql_query(
                         "UPDATE mail_outbox SET status = 'dead', locked_until = NULL, \
