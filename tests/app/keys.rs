@@ -1065,7 +1065,7 @@ async fn keys_due_back_before_they_were_handed_over_stay_in() {
     let (_, shown) = clerk.page(&page).await;
     assert_eq!(
         text_of(&shown, ".flash").as_deref(),
-        Some("这张借用单已交付或已结束，不能撤回。")
+        Some("只有已批准、尚未交付的借用单可以撤回；这一张已交付、已结束，或尚未批准。")
     );
     assert_eq!(loan_status(&app, rejected).await, "rejected");
 }
