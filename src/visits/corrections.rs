@@ -4,10 +4,10 @@
 //! whether the register was late (rule 4); those who read everyone's register
 //! (supervisors, the centre manager) correct anything, times too, of a
 //! colleague's register, and of their own what its receiver may (nobody clears
-//! their own late register). Each correction says why, keeps what it replaced in the audit
-//! trail (the phone only as changed), and is listed on the visit's page. A
-//! register no longer late after a correction loses the breach kefu proposed
-//! for it; one already confirmed stands, as with leave withdrawn.
+//! their own late register). Each correction says why, keeps what it replaced
+//! in the audit trail (the phone only as changed), and is listed on the
+//! visit's page. A register no longer late after a correction loses the breach
+//! kefu proposed for it; one already confirmed stands, as with leave withdrawn.
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -34,7 +34,7 @@ const REASON_MAX: usize = 500;
 /// What this reader may correct of the visit, if anything.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Scope {
-    /// Everything: a supervisor.
+    /// Everything: a supervisor or the manager, on a colleague's register.
     All,
     /// Everything but the reception's times: its receiver, for a day.
     Details,
