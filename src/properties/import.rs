@@ -108,9 +108,35 @@ pub fn read_cells(filename: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Read
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    // Where the last record began, and on which line (counted as the file
+    // goes, once).
+    let (mut counted_to, mut line_at) = (0usize, 1usize);
     for rec in reader.records() {
         let rec = rec.map_err(|_| ReadError::Unreadable)?;
+        // The reader skips empty lines (and counts no line for them): kept as
+        // empty rows, so that a row's number is its line's, as a spreadsheet
+        // opening the file shows it. Its position is where the reader began,
+        // before the empty lines it skipped.
+        let bytes = text.as_bytes();
+        let from = rec.position().map_or(counted_to, |p| p.byte() as usize);
+        let skipped = bytes[from..]
+            .iter()
+            .take_while(|b| matches!(b, b'\n' | b'\r'))
+            .count();
+        let start = (from + skipped).max(counted_to);
+        line_at += bytes[counted_to..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted_to = start;
+        let line = line_at;
+        if line > MAX_ROWS + 2 {
+            return Err(ReadError::TooManyRows);
+        }
+        while rows.len() + 1 < line {
+            rows.push(Vec::new());
+        }
         // As many columns as a workbook's are read (see MAX_COLUMNS).
         rows.push(rec.iter().take(MAX_COLUMNS as usize).map(cell).collect());
         if rows.len() > MAX_ROWS + 1 {
@@ -503,6 +529,16 @@ mod tests {
 
     fn today() -> chrono::NaiveDate {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
+    }
+
+    #[test]
+    fn a_csv_rows_number_is_its_lines_after_blank_lines_too() {
+        let file = "\n栋号,单元,楼层,房号,房间类型\n1,1,3,301,住宅\n\n\n1,1,3,,住宅\n";
+        let cells = read_cells("rooms.csv", file.as_bytes()).unwrap();
+        let rows = check(&cells, Locale::ZhCn, today()).unwrap();
+        let lines: Vec<(usize, bool)> =
+            rows.iter().map(|r| (r.line, r.errors.is_empty())).collect();
+        assert_eq!(lines, [(3, true), (6, false)]);
     }
 
     #[test]
