@@ -11,7 +11,6 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use serde_json::{json, Map, Value};
@@ -19,13 +18,12 @@ use serde_json::{json, Map, Value};
 use super::forms::VisitInput;
 use super::models::{Visit, VisitChanges};
 use super::queries;
-use super::views::VisitForm;
 use crate::audit;
 use crate::auth::Right;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::web::context::{flash, Tone};
-use crate::web::{html, see_other, FieldErrors, Form, UserPage};
+use crate::web::{see_other, FieldErrors, Form, UserPage};
 
 /// How long after registering a visit its receiver may correct it.
 pub const RECEIVER_HOURS: i64 = 24;
@@ -73,24 +71,16 @@ fn input_of(v: &Visit, tz: chrono_tz::Tz) -> VisitInput {
     }
 }
 
+/// The register's form correcting visit `id`.
 fn form(
     page: &UserPage,
     id: i64,
     scope: Scope,
-    input: &VisitInput,
-    errors: &FieldErrors,
+    sent: (&VisitInput, &FieldErrors),
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let body = VisitForm {
-        ctx: page.ctx(),
-        input,
-        errors,
-        cites: super::CITES,
-        correcting: Some(id),
-        times_locked: scope == Scope::Details,
-    }
-    .render()?;
-    Ok(html(status, body))
+    let locked = scope == Scope::Details;
+    super::handlers::form(page, sent, Some((id, locked)), status)
 }
 
 /// The visit and what the reader may correct of it; refused when nothing.
@@ -114,7 +104,7 @@ pub async fn edit_form(
     let (visit, scope) = correctable(&mut conn, &page, id).await?;
     let input = input_of(&visit, page.tz);
     let errors = FieldErrors::new(page.locale);
-    form(&page, id, scope, &input, &errors, StatusCode::OK)
+    form(&page, id, scope, (&input, &errors), StatusCode::OK)
 }
 
 /// What a correction changed, each field as it was and as it is now (the
@@ -173,7 +163,7 @@ pub async fn correct(
     let valid = input.validate(&mut errors, now, page.tz);
     let Some(v) = valid.filter(|_| errors.is_empty()) else {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return form(&page, id, scope, &input, &errors, status);
+        return form(&page, id, scope, (&input, &errors), status);
     };
     let me = page.user().id;
     let meta = page.meta();

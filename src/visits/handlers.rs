@@ -83,10 +83,12 @@ pub async fn list(
     Ok(html(StatusCode::OK, body))
 }
 
-fn form(
+/// The register's form: a new one, or the correction of visit `id` (with its
+/// times locked for its receiver, see `corrections`).
+pub(super) fn form(
     page: &UserPage,
-    input: &VisitInput,
-    errors: &FieldErrors,
+    (input, errors): (&VisitInput, &FieldErrors),
+    correcting: Option<(i64, bool)>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let body = VisitForm {
@@ -94,8 +96,8 @@ fn form(
         input,
         errors,
         cites: super::CITES,
-        correcting: None,
-        times_locked: false,
+        correcting: correcting.map(|(id, _)| id),
+        times_locked: correcting.is_some_and(|(_, locked)| locked),
     }
     .render()?;
     Ok(html(status, body))
@@ -105,12 +107,8 @@ fn form(
 pub async fn new_form(page: UserPage) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordVisits)?;
     let input = VisitInput::fresh(Utc::now(), page.tz);
-    form(
-        &page,
-        &input,
-        &FieldErrors::new(page.locale),
-        StatusCode::OK,
-    )
+    let errors = FieldErrors::new(page.locale);
+    form(&page, (&input, &errors), None, StatusCode::OK)
 }
 
 /// POST /visits/new: the register of one reception, by whoever received the
@@ -135,7 +133,12 @@ pub async fn create(
     let now = Utc::now();
     let valid = input.validate(&mut errors, now, page.tz);
     let (Some(v), Some(token)) = (valid, token) else {
-        return form(&page, &input, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+        return form(
+            &page,
+            (&input, &errors),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     };
     let me = page.user().id;
     let meta = page.meta();

@@ -1719,17 +1719,13 @@ async fn the_register_of_a_month_counts_the_days_of_leave_in_that_month() {
     assert_eq!(english, "2 (2.5 days in all)");
 }
 
-/// Approved leave that has begun is ended early by the supervisor the employee
-/// reports back to: the register counts to the new end, the slip keeps the
-/// planned one, a second click changes nothing, and nobody else may.
-#[tokio::test]
-async fn begun_leave_is_ended_early_by_the_supervisor_with_the_reason() {
-    let app = TestApp::spawn().await;
+/// The employee's approved leave, begun yesterday and planned for five whole
+/// days: the employee, their supervisor and the leave's id.
+async fn begun_leave(app: &TestApp) -> (Browser, Browser, i64) {
     let employee = app.login_as(Role::Employee).await;
     let id = file_leave(&employee).await;
     let supervisor = app.login_as(Role::CsSupervisor).await;
     approve_from_its_page(&supervisor, id).await;
-    // Begun yesterday, planned for five whole days.
     let at = |n: i64| crate::approvals::today() + chrono::Duration::days(n);
     diesel::update(leave_requests::table.find(id))
         .set((
@@ -1740,6 +1736,17 @@ async fn begun_leave_is_ended_early_by_the_supervisor_with_the_reason() {
         .execute(&mut app.db().await)
         .await
         .unwrap();
+    (employee, supervisor, id)
+}
+
+/// Approved leave that has begun is ended early by the supervisor the employee
+/// reports back to: the register counts to the new end, the slip keeps the
+/// planned one, a second click changes nothing, and nobody else may.
+#[tokio::test]
+async fn begun_leave_is_ended_early_by_the_supervisor_with_the_reason() {
+    let app = TestApp::spawn().await;
+    let (employee, supervisor, id) = begun_leave(&app).await;
+    let at = |n: i64| crate::approvals::today() + chrono::Duration::days(n);
     let slip = format!("/leave/{id}");
     let end = format!("{slip}/end");
     let (_, own) = employee.page(&slip).await;
@@ -1836,20 +1843,8 @@ async fn begun_leave_is_ended_early_by_the_supervisor_with_the_reason() {
 #[tokio::test]
 async fn an_early_end_of_leave_withdrawn_meanwhile_keeps_the_reason_typed() {
     let app = TestApp::spawn().await;
-    let employee = app.login_as(Role::Employee).await;
-    let id = file_leave(&employee).await;
-    let supervisor = app.login_as(Role::CsSupervisor).await;
-    approve_from_its_page(&supervisor, id).await;
+    let (_, supervisor, id) = begun_leave(&app).await;
     let at = |n: i64| crate::approvals::today() + chrono::Duration::days(n);
-    diesel::update(leave_requests::table.find(id))
-        .set((
-            leave_requests::start_date.eq(at(-1)),
-            leave_requests::end_date.eq(at(3)),
-            leave_requests::half_days.eq(10),
-        ))
-        .execute(&mut app.db().await)
-        .await
-        .unwrap();
     let slip = format!("/leave/{id}");
     let (_, page) = supervisor.page(&slip).await;
     assert!(text_of(&page, "#end-form").is_some(), "offered: {page}");
