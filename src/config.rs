@@ -12,6 +12,9 @@ pub struct Config {
     /// Public address of the site, used for links in mail and for the Origin check.
     pub base_url: url::Url,
     pub smtp_url: Option<String>,
+    /// Certificate authorities (PEM) the relay's certificate may be signed by,
+    /// beyond the system's (`SMTP_CA_FILE`).
+    pub smtp_ca_file: Option<std::path::PathBuf>,
     /// Key that signs and encrypts the session cookie.
     pub session_key: Key,
     /// True when no SESSION_KEY was given: sessions then end when the process stops.
@@ -136,6 +139,7 @@ impl Config {
             base_url: url::Url::parse(&base_url).with_context(|| format!("BASE_URL={base_url}"))?,
             bind,
             smtp_url: var("SMTP_URL"),
+            smtp_ca_file: var("SMTP_CA_FILE").map(Into::into),
             session_key,
             session_key_is_ephemeral,
             data_key,

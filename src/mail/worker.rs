@@ -110,15 +110,89 @@ const RENEW_SQL: &str = "UPDATE mail_outbox SET locked_until = now() + make_inte
      WHERE id = $1 AND status = 'pending' AND locked_until = $3 RETURNING locked_until, attempts, \
      last_error IS NULL AS none_ended";
 
-/// `smtp://[user:password@]host[:port]` (plain SMTP on an intranet relay).
-pub fn transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+/// How a connection to the relay is secured, from `SMTP_URL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Security {
+    /// `smtps://`: TLS from the first byte (port 465).
+    Wrapper,
+    /// `?tls=required`: STARTTLS, and no mail when the relay does not offer it.
+    Required,
+    /// `?tls=opportunistic`: STARTTLS when the relay offers it.
+    Opportunistic,
+    /// `?tls=none`: plain SMTP.
+    Plain,
+}
+
+/// The security an `SMTP_URL` asks for. `smtps://` is TLS throughout;
+/// `smtp://` follows its `tls` parameter, and without one is STARTTLS required
+/// when the URL carries a password (which is never sent in clear text unless
+/// `?tls=none` says so) and plain SMTP otherwise (an intranet relay on port 25).
+fn security_of(u: &url::Url) -> anyhow::Result<Security> {
+    let tls = u
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    match (u.scheme(), tls.as_deref()) {
+        ("smtps", None) => Ok(Security::Wrapper),
+        ("smtps", Some(_)) => {
+            anyhow::bail!("SMTP_URL: smtps:// is TLS throughout; its tls= parameter means nothing")
+        }
+        ("smtp", Some("required")) => Ok(Security::Required),
+        ("smtp", Some("opportunistic")) => Ok(Security::Opportunistic),
+        ("smtp", Some("none")) => Ok(Security::Plain),
+        ("smtp", Some(other)) => {
+            anyhow::bail!("SMTP_URL: tls={other} is not one of required, opportunistic or none")
+        }
+        ("smtp", None) if !u.username().is_empty() => Ok(Security::Required),
+        ("smtp", None) => Ok(Security::Plain),
+        (other, _) => anyhow::bail!("SMTP_URL must start with smtp:// or smtps://, not {other}://"),
+    }
+}
+
+/// The transport to the relay of `SMTP_URL`:
+/// `smtp[s]://[user:password@]host[:port][?tls=required|opportunistic|none]`
+/// (see [`security_of`]). The relay's certificate is checked against the
+/// system's certificate authorities (Debian's `ca-certificates`) and those of
+/// `ca_file` (`SMTP_CA_FILE`, PEM: a company's own authority).
+pub fn transport(
+    url: &str,
+    ca_file: Option<&std::path::Path>,
+) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+
     let u = url::Url::parse(url).context("SMTP_URL is not a URL")?;
-    anyhow::ensure!(u.scheme() == "smtp", "SMTP_URL must start with smtp://");
+    let security = security_of(&u)?;
     let host = u.host_str().context("SMTP_URL has no host")?;
+    let tls = |wrap: fn(TlsParameters) -> Tls| -> anyhow::Result<Tls> {
+        let mut params = TlsParameters::builder(host.to_owned());
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("SMTP_CA_FILE={} cannot be read", path.display()))?;
+            let cert = Certificate::from_pem(&pem).with_context(|| {
+                format!("SMTP_CA_FILE={} holds no PEM certificate", path.display())
+            })?;
+            params = params.add_root_certificate(cert);
+        }
+        Ok(wrap(params.build_rustls().context("SMTP TLS settings")?))
+    };
+    let (tls, default_port) = match security {
+        Security::Wrapper => (tls(Tls::Wrapper)?, 465),
+        Security::Required => (tls(Tls::Required)?, 25),
+        Security::Opportunistic => (tls(Tls::Opportunistic)?, 25),
+        Security::Plain => (Tls::None, 25),
+    };
+    // "dangerous" only in that it starts without TLS: `.tls` sets what the URL asks.
     let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-        .port(u.port().unwrap_or(25))
+        .port(u.port().unwrap_or(default_port))
+        .tls(tls)
         .timeout(Some(Duration::from_secs(10)));
     if let Some((user, password)) = credentials_of(&u)? {
+        if security == Security::Plain {
+            tracing::warn!(
+                host,
+                "SMTP_URL sends the relay's password in clear text (tls=none)"
+            );
+        }
         b = b.credentials(Credentials::new(user, password));
     }
     Ok(b.build())
@@ -166,7 +240,7 @@ impl Worker {
         };
         Ok(Some(Worker {
             pool,
-            transport: transport(url)?,
+            transport: transport(url, config.smtp_ca_file.as_deref())?,
             from: from_address(config)?,
             domain: config
                 .base_url
@@ -441,6 +515,35 @@ mod tests {
             Some(("kefu+cs".into(), "secret".into()))
         );
         assert_eq!(read("smtp://relay:25"), None);
+    }
+
+    #[test]
+    fn a_password_goes_over_tls_unless_the_url_says_otherwise() {
+        let security = |url: &str| security_of(&url::Url::parse(url).unwrap());
+        assert_eq!(security("smtp://relay").unwrap(), Security::Plain);
+        assert_eq!(
+            security("smtp://kefu:pw@relay:587").unwrap(),
+            Security::Required
+        );
+        assert_eq!(
+            security("smtp://kefu:pw@relay?tls=none").unwrap(),
+            Security::Plain
+        );
+        assert_eq!(
+            security("smtp://relay?tls=opportunistic").unwrap(),
+            Security::Opportunistic
+        );
+        assert_eq!(
+            security("smtp://relay?tls=required").unwrap(),
+            Security::Required
+        );
+        assert_eq!(
+            security("smtps://kefu:pw@relay").unwrap(),
+            Security::Wrapper
+        );
+        assert!(security("smtp://relay?tls=yes").is_err());
+        assert!(security("smtps://relay?tls=none").is_err());
+        assert!(security("http://relay").is_err());
     }
 
     #[test]

@@ -176,6 +176,7 @@ impl TestApp {
             bind: "127.0.0.1:0".into(),
             base_url: url::Url::parse(&addr).unwrap(),
             smtp_url: None,
+            smtp_ca_file: None,
             session_key: kefu::config::session_key_from(SESSION_KEY).unwrap(),
             session_key_is_ephemeral: false,
             data_key: Some(DATA_KEY.into()),

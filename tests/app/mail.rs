@@ -152,6 +152,63 @@ async fn mail_queued_while_the_server_is_down_arrives_once_when_it_is_back() {
 }
 
 #[tokio::test]
+async fn mail_reaches_a_relay_that_asks_for_tls_and_a_password() {
+    let smtp = SmtpServer::start_tls("kefu@corp.cn", "p@ss:w%rd");
+    // No tls= in the URL: with a password, STARTTLS is required.
+    let url = format!(
+        "smtp://kefu%40corp.cn:p%40ss%3Aw%25rd@127.0.0.1:{}",
+        smtp.port
+    );
+    let ca = smtp.ca_file();
+    let app = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(url);
+        c.smtp_ca_file = Some(ca);
+    })
+    .await;
+    queue(&app, 2, "staff@example.com").await;
+
+    worker(&app).drain().await.unwrap();
+
+    assert_eq!(count(&app, "sent").await, 2);
+    let got = smtp.to("staff@example.com");
+    assert_eq!(got.len(), 2);
+    for m in &got {
+        assert!(m.tls, "sent over TLS");
+        assert_eq!(m.user.as_deref(), Some("kefu@corp.cn"));
+    }
+}
+
+#[tokio::test]
+async fn a_relay_no_trusted_authority_vouches_for_gets_neither_mail_nor_password() {
+    let smtp = SmtpServer::start_tls("kefu", "secret");
+    let url = format!("smtp://kefu:secret@127.0.0.1:{}", smtp.port);
+    // The relay's authority is not among the system's, and no SMTP_CA_FILE.
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    queue(&app, 1, "staff@example.com").await;
+
+    worker(&app).run_once().await.unwrap();
+
+    assert!(smtp.messages().is_empty());
+    assert_eq!(count(&app, "pending").await, 1, "kept to be tried again");
+    let mut conn = app.db().await;
+    let error: Option<String> = mail_outbox::table
+        .select(mail_outbox::last_error)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let error = error.expect("the failure is recorded");
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+
+    // An authority file that cannot be read stops the worker from starting,
+    // rather than sending without it.
+    let mut config = app.config.clone();
+    config.smtp_ca_file = Some(smtp.dir.join("missing.pem"));
+    let pool = kefu::db::pool(&app.db_url, 1).unwrap();
+    let e = Worker::new(pool, &config).err().expect("refused");
+    assert!(e.to_string().contains("SMTP_CA_FILE"), "{e}");
+}
+
+#[tokio::test]
 async fn two_workers_with_their_own_pools_send_every_mail_once() {
     let smtp = SmtpServer::start();
     let url = smtp.url();

@@ -16,11 +16,17 @@ pub struct Received {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Whether it came over TLS.
+    pub tls: bool,
+    /// The user the sender signed in as, if any.
+    pub user: Option<String>,
 }
 
 pub struct SmtpServer {
     pub port: u16,
     pub dir: PathBuf,
+    /// The sink's options after its port and folder.
+    options: Vec<String>,
     child: Option<Child>,
 }
 
@@ -35,15 +41,41 @@ fn free_port() -> u16 {
 impl SmtpServer {
     /// Starts a server; fails loudly when python3-aiosmtpd is missing.
     pub fn start() -> SmtpServer {
-        let dir = std::env::temp_dir().join(format!("kefu-smtp-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
+        SmtpServer::start_with(new_folder(), Vec::new())
+    }
+
+    /// Starts a server that takes mail only after STARTTLS, and only from
+    /// `user` signed in with `password`; its certificate, for 127.0.0.1, is
+    /// signed by an authority of its own ([`SmtpServer::ca_file`]).
+    pub fn start_tls(user: &str, password: &str) -> SmtpServer {
+        let dir = new_folder();
+        certificates(&dir);
+        let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+        let options = vec![
+            "--tls".into(),
+            path("cert.pem"),
+            path("key.pem"),
+            "--auth".into(),
+            user.into(),
+            password.into(),
+        ];
+        SmtpServer::start_with(dir, options)
+    }
+
+    fn start_with(dir: PathBuf, options: Vec<String>) -> SmtpServer {
         let mut s = SmtpServer {
             port: free_port(),
             dir,
+            options,
             child: None,
         };
         s.resume();
         s
+    }
+
+    /// The authority that signed a [`SmtpServer::start_tls`] server's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.pem")
     }
 
     /// `smtp://127.0.0.1:PORT`
@@ -80,6 +112,7 @@ impl SmtpServer {
             .arg(script)
             .arg(self.port.to_string())
             .arg(&self.dir)
+            .args(&self.options)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -123,6 +156,45 @@ impl SmtpServer {
             .filter(|m| m.rcpt_tos.iter().any(|r| r == addr))
             .collect()
     }
+}
+
+fn new_folder() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kefu-smtp-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes into `dir` an authority (`ca.pem`) and a server certificate it signed
+/// for 127.0.0.1 (`cert.pem`, `key.pem`), with Debian's openssl.
+fn certificates(dir: &std::path::Path) {
+    let openssl = |args: &str| {
+        let out = Command::new("openssl")
+            .args(args.split_whitespace())
+            .current_dir(dir)
+            .output()
+            .expect("openssl must be installed (Debian: openssl)");
+        assert!(
+            out.status.success(),
+            "openssl {args}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    openssl(&format!(
+        "req -x509 {ec} -keyout ca.key -out ca.pem -days 2 -subj /CN=kefu-test-authority"
+    ));
+    openssl(&format!(
+        "req {ec} -keyout key.pem -out cert.csr -subj /CN=127.0.0.1"
+    ));
+    std::fs::write(
+        dir.join("cert.ext"),
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        "x509 -req -in cert.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+         -extfile cert.ext -out cert.pem",
+    );
 }
 
 impl Drop for SmtpServer {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real SMTP server for the tests (aiosmtpd, Debian's python3-aiosmtpd).
 
-    smtp_sink.py PORT DIR
+    smtp_sink.py PORT DIR [--tls CERT KEY] [--auth USER PASSWORD]
 
 Each message received is written to DIR/<random>.json (atomically) with its
 Message-ID, envelope recipients, header names, decoded subject and the plain-text
@@ -10,17 +10,36 @@ mailbox), those starting with "relay" with 554 5.7.1 (relaying denied: the
 server's set-up, not the mailbox); a sender starting with "refused" is refused
 with 550 5.7.1, one starting with "unknown" with 553 5.1.8; recipients starting with "slow" are answered after 0.7 s (a slow
 relay).
+
+With --tls the server offers STARTTLS and takes no mail before it; with
+--auth it takes mail only from USER signed in with PASSWORD, and (aiosmtpd's
+default) only over TLS. Each record says whether its mail came over TLS and
+under which user.
 """
 import asyncio
 import email
 import json
+import logging
 import os
+import ssl
 import sys
 import threading
 import uuid
 from email import policy
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword, TLSSetupException
+
+
+def expected(record):
+    """Drops what aiosmtpd logs of what the tests do on purpose: a client
+    refusing the certificate, and a notice about its own deprecated field."""
+    if record.exc_info and isinstance(record.exc_info[1], TLSSetupException):
+        return False
+    return "login_data is deprecated" not in record.getMessage()
+
+
+logging.getLogger("mail.log").addFilter(expected)
 
 
 class Handler:
@@ -59,6 +78,10 @@ class Handler:
             "subject": str(msg.get("Subject", "")),
             "text": text.get_content() if text is not None else "",
             "html": html.get_content() if html is not None else "",
+            "tls": session.ssl is not None,
+            "user": session.auth_data.login.decode()
+            if isinstance(session.auth_data, LoginPassword)
+            else None,
         }
         name = uuid.uuid4().hex
         tmp = os.path.join(self.directory, "." + name)
@@ -72,7 +95,32 @@ def main():
     port = int(sys.argv[1])
     directory = sys.argv[2]
     os.makedirs(directory, exist_ok=True)
-    controller = Controller(Handler(directory), hostname="127.0.0.1", port=port)
+    options = {}
+    args = sys.argv[3:]
+    while args:
+        if args[0] == "--tls":
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(args[1], args[2])
+            options.update(tls_context=context, require_starttls=True)
+            args = args[3:]
+        elif args[0] == "--auth":
+            user, password = args[1].encode(), args[2].encode()
+
+            def authenticator(server, session, envelope, mechanism, auth_data):
+                ok = (
+                    isinstance(auth_data, LoginPassword)
+                    and auth_data.login == user
+                    and auth_data.password == password
+                )
+                return AuthResult(success=ok, handled=False, auth_data=auth_data)
+
+            options.update(authenticator=authenticator, auth_required=True)
+            args = args[3:]
+        else:
+            sys.exit(f"unknown option {args[0]}")
+    controller = Controller(
+        Handler(directory), hostname="127.0.0.1", port=port, **options
+    )
     controller.start()
     print("ready", flush=True)
     threading.Event().wait()
