@@ -179,6 +179,26 @@ async fn mail_reaches_a_relay_that_asks_for_tls_and_a_password() {
 }
 
 #[tokio::test]
+async fn mail_reaches_a_relay_that_speaks_tls_from_the_first_byte() {
+    let smtp = SmtpServer::start_tls_wrapped("kefu", "secret");
+    let url = format!("smtps://kefu:secret@127.0.0.1:{}", smtp.port);
+    let ca = smtp.ca_file();
+    let app = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(url);
+        c.smtp_ca_file = Some(ca);
+    })
+    .await;
+    queue(&app, 1, "staff@example.com").await;
+
+    worker(&app).drain().await.unwrap();
+
+    let got = smtp.to("staff@example.com");
+    assert_eq!(got.len(), 1);
+    assert!(got[0].tls);
+    assert_eq!(got[0].user.as_deref(), Some("kefu"));
+}
+
+#[tokio::test]
 async fn a_relay_no_trusted_authority_vouches_for_gets_neither_mail_nor_password() {
     let smtp = SmtpServer::start_tls("kefu", "secret");
     let url = format!("smtp://kefu:secret@127.0.0.1:{}", smtp.port);

@@ -48,11 +48,20 @@ impl SmtpServer {
     /// `user` signed in with `password`; its certificate, for 127.0.0.1, is
     /// signed by an authority of its own ([`SmtpServer::ca_file`]).
     pub fn start_tls(user: &str, password: &str) -> SmtpServer {
+        SmtpServer::start_secured("--tls", user, password)
+    }
+
+    /// As [`SmtpServer::start_tls`], speaking TLS from the first byte (smtps).
+    pub fn start_tls_wrapped(user: &str, password: &str) -> SmtpServer {
+        SmtpServer::start_secured("--tls-wrap", user, password)
+    }
+
+    fn start_secured(how: &str, user: &str, password: &str) -> SmtpServer {
         let dir = new_folder();
         certificates(&dir);
         let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
         let options = vec![
-            "--tls".into(),
+            how.into(),
             path("cert.pem"),
             path("key.pem"),
             "--auth".into(),
@@ -73,7 +82,7 @@ impl SmtpServer {
         s
     }
 
-    /// The authority that signed a [`SmtpServer::start_tls`] server's certificate.
+    /// The authority that signed a secured server's certificate.
     pub fn ca_file(&self) -> PathBuf {
         self.dir.join("ca.pem")
     }

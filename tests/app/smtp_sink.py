@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real SMTP server for the tests (aiosmtpd, Debian's python3-aiosmtpd).
 
-    smtp_sink.py PORT DIR [--tls CERT KEY] [--auth USER PASSWORD]
+    smtp_sink.py PORT DIR [--tls|--tls-wrap CERT KEY] [--auth USER PASSWORD]
 
 Each message received is written to DIR/<random>.json (atomically) with its
 Message-ID, envelope recipients, header names, decoded subject and the plain-text
@@ -12,8 +12,8 @@ with 550 5.7.1, one starting with "unknown" with 553 5.1.8; recipients starting 
 relay).
 
 With --tls the server offers STARTTLS and takes no mail before it; with
---auth it takes mail only from USER signed in with PASSWORD, and (aiosmtpd's
-default) only over TLS. Each record says whether its mail came over TLS and
+--tls-wrap it speaks TLS from the first byte (smtps); with --auth it takes
+mail only from USER signed in with PASSWORD, and only over TLS. Each record says whether its mail came over TLS and
 under which user.
 """
 import asyncio
@@ -33,10 +33,12 @@ from aiosmtpd.smtp import AuthResult, LoginPassword, TLSSetupException
 
 def expected(record):
     """Drops what aiosmtpd logs of what the tests do on purpose: a client
-    refusing the certificate, and a notice about its own deprecated field."""
+    refusing the certificate, sign-in over smtps (which aiosmtpd's check for
+    TLS does not know), and a notice about its own deprecated field."""
     if record.exc_info and isinstance(record.exc_info[1], TLSSetupException):
         return False
-    return "login_data is deprecated" not in record.getMessage()
+    message = record.getMessage()
+    return not ("login_data is deprecated" in message or "auth_require_tls" in message)
 
 
 logging.getLogger("mail.log").addFilter(expected)
@@ -78,7 +80,7 @@ class Handler:
             "subject": str(msg.get("Subject", "")),
             "text": text.get_content() if text is not None else "",
             "html": html.get_content() if html is not None else "",
-            "tls": session.ssl is not None,
+            "tls": server.transport.get_extra_info("ssl_object") is not None,
             "user": session.auth_data.login.decode()
             if isinstance(session.auth_data, LoginPassword)
             else None,
@@ -98,10 +100,14 @@ def main():
     options = {}
     args = sys.argv[3:]
     while args:
-        if args[0] == "--tls":
+        if args[0] in ("--tls", "--tls-wrap"):
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(args[1], args[2])
-            options.update(tls_context=context, require_starttls=True)
+            if args[0] == "--tls":
+                options.update(tls_context=context, require_starttls=True)
+            else:
+                # aiosmtpd's own check for TLS before AUTH knows only STARTTLS.
+                options.update(ssl_context=context, auth_require_tls=False)
             args = args[3:]
         elif args[0] == "--auth":
             user, password = args[1].encode(), args[2].encode()
