@@ -144,7 +144,14 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewAudit)?;
     let format = ExportFormat::parse(&f.format).ok_or(AppError::BadRequest)?;
-    let (mut filter, _) = filter_from(&q, page.tz);
+    let (mut filter, date_error) = filter_from(&q, page.tz);
+    if date_error {
+        // Not a file of more than was asked for: the list says which date.
+        return Ok(crate::web::see_other(&format!(
+            "/admin/audit?{}",
+            filters_query(&q).finish()
+        )));
+    }
     filter.before = None;
     let rows = queries::page(&mut conn, &filter, EXPORT_LIMIT).await?;
     audit::record(

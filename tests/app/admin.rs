@@ -585,6 +585,38 @@ async fn the_audit_export_carries_what_the_filters_selected() {
     );
 }
 
+/// An export asked with a date that cannot be read is not the whole log: it
+/// leads back to the list, which says which dates it could not read.
+#[tokio::test]
+async fn an_audit_export_with_an_unreadable_date_leads_back_to_the_list() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+
+    let res = admin
+        .get("/admin/audit/export?format=csv&action=auth.login&from=2026-13-45")
+        .await;
+
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = location(&res);
+    assert!(location.starts_with("/admin/audit?"), "{location}");
+    let (status, page) = admin.page(&location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        text_of(&page, "[role=alert]").as_deref(),
+        Some("日期格式应为 YYYY-MM-DD，年份在 1900 至 2200 之间。")
+    );
+    assert_eq!(value_of(&page, "#from").as_deref(), Some("2026-13-45"));
+    assert_eq!(text_of(&page, ".exports"), None, "no export offered");
+    let mut conn = app.db().await;
+    let exported: i64 = audit_log::table
+        .filter(audit_log::action.eq("audit.exported"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(exported, 0);
+}
+
 /// Two administrators edit one account: the second, from a form read before
 /// the first saved, does not undo the first's change unseen.
 #[tokio::test]
