@@ -679,6 +679,7 @@ diesel::table! {
         content -> Bytea,
         committed_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        forgotten_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -647,17 +647,46 @@ fn read_error(page: &UserPage, e: ReadError) -> String {
     }
 }
 
-/// An import of this user's (an import is only ever seen by who uploaded it).
-async fn own_import(
+/// An import of this user's (an import is only ever seen by who uploaded it),
+/// still open; else where its uploader goes instead, told why: the project
+/// once it is committed, the upload form once its file was forgotten.
+async fn open_import(
     page: &UserPage,
+    session: &Session,
     conn: &mut DbConn,
     id: i64,
-) -> Result<queries::ImportRecord, AppError> {
+) -> Result<Result<queries::ImportRecord, HttpResponse>, AppError> {
     let record = queries::import(conn, id).await?;
-    if record.1 != page.user().id {
+    if record.user_id != page.user().id {
         return Err(AppError::NotFound);
     }
-    Ok(record)
+    // Committed: its file (names, ID numbers, phones) is gone; the rows are
+    // the project's now.
+    if record.committed_at.is_some() {
+        flash(session, Tone::Ok, page.t("properties.import.already"));
+        return Ok(Err(see_other(&format!(
+            "/properties/{}",
+            record.project_id
+        ))));
+    }
+    if record.forgotten_at.is_some() {
+        flash(
+            session,
+            Tone::Error,
+            page.tf(
+                "properties.import.expired",
+                &[
+                    ("file", &record.filename),
+                    ("hours", &queries::UNCOMMITTED_KEEP_HOURS.to_string()),
+                ],
+            ),
+        );
+        return Ok(Err(see_other(&format!(
+            "/properties/{}/import",
+            record.project_id
+        ))));
+    }
+    Ok(Ok(record))
 }
 
 /// GET /properties/imports/{id}: every row with its problems; commit when none.
@@ -669,14 +698,12 @@ pub async fn preview(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageProperties)?;
     let id = path.into_inner();
-    let (project_id, _, filename, content, committed) = own_import(&page, &mut conn, id).await?;
-    // Committed: its file (names, ID numbers, phones) is gone; the rows are
-    // the project's now.
-    if committed.is_some() {
-        flash(&session, Tone::Ok, page.t("properties.import.already"));
-        return Ok(see_other(&format!("/properties/{project_id}")));
-    }
-    let project = queries::project(&mut conn, project_id).await?;
+    let record = match open_import(&page, &session, &mut conn, id).await? {
+        Ok(record) => record,
+        Err(elsewhere) => return Ok(elsewhere),
+    };
+    let (filename, content) = (record.filename, record.content);
+    let project = queries::project(&mut conn, record.project_id).await?;
     let checked = import::read_stored(&filename, &content)
         .and_then(|cells| import::check(&cells, page.locale, page.today()));
     let rows = match checked {
@@ -755,7 +782,6 @@ pub async fn preview(
         bad,
         moved_out,
         corrected,
-        committed: committed.is_some(),
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
@@ -796,11 +822,11 @@ pub async fn commit(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ManageProperties)?;
     let id = path.into_inner();
-    let (project_id, _, filename, content, committed) = own_import(&page, &mut conn, id).await?;
-    if committed.is_some() {
-        flash(&session, Tone::Ok, page.t("properties.import.already"));
-        return Ok(see_other(&format!("/properties/{project_id}")));
-    }
+    let record = match open_import(&page, &session, &mut conn, id).await? {
+        Ok(record) => record,
+        Err(elsewhere) => return Ok(elsewhere),
+    };
+    let (project_id, filename, content) = (record.project_id, record.filename, record.content);
     let rows = import::read_stored(&filename, &content)
         .and_then(|cells| import::check(&cells, page.locale, page.today()))
         .map_err(|_| AppError::BadRequest)?;

@@ -294,27 +294,24 @@ pub async fn create_import(
         .await
 }
 
-/// (project, uploader, filename, content as stored, committed) of an import:
-/// the content is sealed when a data key is set (read by
-/// [`super::import::read_stored`]).
-pub type ImportRecord = (
-    i64,
-    i64,
-    String,
-    Vec<u8>,
-    Option<chrono::DateTime<chrono::Utc>>,
-);
+/// An import as stored: its content is sealed when a data key is set (read
+/// by [`super::import::read_stored`]), and empty once committed or forgotten.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = room_imports)]
+pub struct ImportRecord {
+    pub project_id: i64,
+    pub user_id: i64,
+    pub filename: String,
+    pub content: Vec<u8>,
+    pub committed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When its file was forgotten, never committed ([`forget_stale_imports`]).
+    pub forgotten_at: Option<chrono::DateTime<chrono::Utc>>,
+}
 
 pub async fn import(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<ImportRecord> {
     room_imports::table
         .find(id)
-        .select((
-            room_imports::project_id,
-            room_imports::user_id,
-            room_imports::filename,
-            room_imports::content,
-            room_imports::committed_at,
-        ))
+        .select(ImportRecord::as_select())
         .first(conn)
         .await
 }
@@ -340,20 +337,33 @@ pub async fn mark_committed(conn: &mut AsyncPgConnection, id: i64) -> QueryResul
 /// How long an upload never committed is kept (for its preview).
 pub const UNCOMMITTED_KEEP_HOURS: i64 = 24;
 
-/// Deletes uploads never committed, older than [`UNCOMMITTED_KEEP_HOURS`]: their
-/// files hold residents' personal data for no purpose any more.
+/// Forgets the files of uploads never committed, older than
+/// [`UNCOMMITTED_KEEP_HOURS`]: they hold residents' personal data for no
+/// purpose any more. The row stays, so that its preview says the upload
+/// expired, for [`crate::web::once::KEEP_DAYS`] (as long as the form token
+/// that leads to it); then it goes too. Returns how many files were forgotten.
 pub async fn forget_stale_imports(
     conn: &mut AsyncPgConnection,
     now: chrono::DateTime<chrono::Utc>,
 ) -> QueryResult<usize> {
     let before = now - chrono::Duration::hours(UNCOMMITTED_KEEP_HOURS);
-    diesel::delete(
+    let forgotten = diesel::update(
         room_imports::table
             .filter(room_imports::committed_at.is_null())
+            .filter(room_imports::forgotten_at.is_null())
             .filter(room_imports::created_at.lt(before)),
     )
+    .set((
+        room_imports::content.eq(Vec::<u8>::new()),
+        room_imports::forgotten_at.eq(now),
+    ))
     .execute(conn)
-    .await
+    .await?;
+    let long_ago = now - chrono::Duration::days(crate::web::once::KEEP_DAYS);
+    diesel::delete(room_imports::table.filter(room_imports::forgotten_at.lt(long_ago)))
+        .execute(conn)
+        .await?;
+    Ok(forgotten)
 }
 
 /// For each row of a list, when the person it names moved out of the room it

@@ -118,5 +118,4 @@ pub struct PreviewPage<'a> {
     pub moved_out: usize,
     /// Rows whose room is recorded with another floor, kind or name.
     pub corrected: usize,
-    pub committed: bool,
 }

@@ -326,13 +326,56 @@ async fn an_upload_never_committed_is_forgotten_after_a_day() {
         .unwrap();
     let out = kefu::jobs::result_in(&out, kefu::i18n::Locale::En);
 
-    assert!(out.contains("1 uncommitted room import deleted"), "{out}");
-    let left: Vec<String> = room_imports::table
-        .select(room_imports::filename)
-        .load(&mut conn)
+    assert!(
+        out.contains("file of 1 uncommitted room import deleted"),
+        "{out}"
+    );
+    let kept: Vec<(String, usize)> = room_imports::table
+        .order(room_imports::id)
+        .select((room_imports::filename, room_imports::content))
+        .load::<(String, Vec<u8>)>(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(name, content)| (name, content.len()))
+        .collect();
+    assert_eq!(kept[0], ("old.csv".to_owned(), 0), "its file is gone");
+    assert!(kept[1].1 > 0, "the new upload keeps its file");
+
+    // Its preview and its commit say it expired and lead to the upload form.
+    let old_id: i64 = room_imports::table
+        .filter(room_imports::filename.eq("old.csv"))
+        .select(room_imports::id)
+        .first(&mut conn)
         .await
         .unwrap();
-    assert_eq!(left, vec!["new.csv".to_owned()]);
+    let res = b.get(&format!("/properties/imports/{old_id}")).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("/properties/{project}/import"));
+    let (_, form) = b.page(&location(&res)).await;
+    assert_eq!(
+        text_of(&form, ".flash-error").as_deref(),
+        Some(
+            "清单 old.csv 上传已超过 24 小时且未导入，其文件（含住户个人信息）已删除。请重新上传。"
+        )
+    );
+    let res = b
+        .post(&format!("/properties/imports/{old_id}/commit"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("/properties/{project}/import"));
+    assert_eq!(count(&app, "residents").await, 0, "nothing imported");
+
+    // A month on, the row goes too.
+    let later = chrono::Utc::now() + chrono::Duration::days(kefu::web::once::KEEP_DAYS + 1);
+    kefu::web::once::cleanup(&mut conn, later).await.unwrap();
+    let left: i64 = room_imports::table
+        .filter(room_imports::filename.eq("old.csv"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
 }
 
 #[tokio::test]
