@@ -136,6 +136,11 @@ pub enum Right {
     /// the customer told and collecting, voiding (人员构架、职责分工 3, 4: the
     /// specialists who file contracts and follow mortgages, and their supervisor).
     RecordContracts,
+    /// Correct what a filed contract says of the sale (its number, unit,
+    /// buyer, signing date, area, price): it is on record at the housing
+    /// bureau, and the certificate is later handed to the buyer it names; the
+    /// supervisor, not the specialist who follows it.
+    CorrectFiledContracts,
 }
 
 /// The rights table: which roles carry which right.
@@ -183,6 +188,7 @@ pub fn granted(role: Role, right: Right) -> bool {
         ManageViolations => matches!(role, CsSupervisor | CenterManager),
         ViewContracts => matches!(role, CsSpecialist | CsSupervisor | CenterManager),
         RecordContracts => matches!(role, CsSpecialist | CsSupervisor),
+        CorrectFiledContracts => matches!(role, CsSupervisor),
     }
 }
 

@@ -119,13 +119,16 @@ impl ContractInput {
     /// A correction of `c`, checked as a new contract is, and against what has
     /// happened to it since: the signing date stays before its first step, the
     /// payment is fixed once it is filed, the area and price once the surveyed
-    /// area was settled against them. An empty phone keeps the one on record,
-    /// unless the form asks to remove it.
+    /// area was settled against them, the buyer once the certificate was
+    /// issued to them; and once filed, what it says of the sale is corrected
+    /// by a supervisor only (`may_correct_filed`). An empty phone keeps the
+    /// one on record, unless the form asks to remove it.
     pub fn validate_correction(
         &self,
         errors: &mut FieldErrors,
         today: NaiveDate,
         c: &Contract,
+        may_correct_filed: bool,
     ) -> Option<ValidContract> {
         let mut v = self.validate(errors, today);
         if let Some(v) = v.as_mut() {
@@ -151,6 +154,23 @@ impl ContractInput {
                     "contracts.error.payment_voided"
                 };
                 errors.add("payment", why);
+            }
+            if c.filed_on.is_some() && !may_correct_filed {
+                let changed = [
+                    ("contract_no", v.contract_no != c.contract_no),
+                    ("project", v.project != c.project),
+                    ("unit", v.unit != c.unit),
+                    ("buyer", v.buyer != c.buyer),
+                    ("signed_on", v.signed_on != c.signed_on),
+                    ("area", v.area_centi != c.area_centi),
+                    ("price", v.price_fen != c.price_fen),
+                ];
+                for (field, _) in changed.into_iter().filter(|(_, changed)| *changed) {
+                    errors.add(field, "contracts.error.filed_supervisor");
+                }
+            }
+            if c.cert_issued_on.is_some() && v.buyer != c.buyer {
+                errors.add("buyer", "contracts.error.cert_issued");
             }
             if c.surveyed_centi.is_some() {
                 if v.area_centi != c.area_centi {

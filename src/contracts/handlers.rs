@@ -167,6 +167,8 @@ async fn form(
         phone_kept: of
             .filter(|c| !c.buyer_phone.is_empty())
             .map(Contract::phone_masked),
+        filed_locked: of.is_some_and(|c| c.filed_on.is_some())
+            && !page.may(Right::CorrectFiledContracts),
         input,
         errors,
         projects,
@@ -431,7 +433,12 @@ pub async fn update(
         )
         .await;
     }
-    let valid = input.validate_correction(&mut errors, today, &c);
+    let valid = input.validate_correction(
+        &mut errors,
+        today,
+        &c,
+        page.may(Right::CorrectFiledContracts),
+    );
     if let Some(v) = &valid {
         if v.contract_no != c.contract_no
             && queries::number_taken(&mut conn, &v.contract_no, Some(c.id)).await?

@@ -109,6 +109,9 @@ pub struct ContractForm<'a> {
     pub heading: &'static str,
     /// When correcting: the phone on record, masked, kept if none is typed.
     pub phone_kept: Option<String>,
+    /// When correcting a filed contract without the right to change what it
+    /// says of the sale: the form says so beforehand.
+    pub filed_locked: bool,
     pub input: &'a ContractInput,
     pub errors: &'a FieldErrors,
     /// The projects on record, suggested for the project field.

@@ -1292,3 +1292,85 @@ async fn a_buyer_may_withdraw_over_an_area_more_than_three_percent_off() {
     assert!(text_of(&page, "#void-step").is_none());
     assert_eq!(stage_of(&app, "WD-NEAR").await.0, "collected");
 }
+
+/// What a filed contract says of the sale is on record at the housing bureau,
+/// and its certificate later goes to the buyer it names: the specialist who
+/// follows it corrects the phone and agent, the supervisor the rest, and no
+/// one the buyer once the certificate was issued.
+#[tokio::test]
+async fn a_filed_contracts_sale_is_corrected_by_the_supervisor_only() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let path = record(&specialist, "CH-2026-0100", "full").await;
+    let edit = format!("{path}/edit");
+    let (_, before) = specialist.page(&edit).await;
+    assert!(text_of(&before, "#filed-locked").is_none(), "not filed yet");
+    let res = take(&specialist, &path, "next-step", &[("on_date", &day(-1))]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (_, form) = specialist.page(&edit).await;
+    assert!(text_of(&form, "#filed-locked")
+        .unwrap()
+        .contains("只能由客服主管更正"));
+    let res = correct(
+        &specialist,
+        &form,
+        &edit,
+        &[
+            ("buyer", "李四"),
+            ("unit", "5栋-1单元-09-0903"),
+            ("agent", "新中介"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    for field in ["buyer", "unit"] {
+        assert_eq!(
+            text_of(&body, &format!("#e-{field}")).as_deref(),
+            Some("合同已在房管局备案，这一项只能由客服主管更正。"),
+            "{field}"
+        );
+    }
+    assert_eq!(value_of(&body, "#f-buyer").as_deref(), Some("李四"));
+    assert_eq!(value_of(&body, "#f-agent").as_deref(), Some("新中介"));
+    let buyer = || async {
+        sales_contracts::table
+            .select(sales_contracts::buyer)
+            .first::<String>(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    assert_eq!(buyer().await, "周晓明", "nothing written");
+    // The phone and agent are the specialist's to correct.
+    let res = correct(&specialist, &form, &edit, &[("agent", "新中介")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (_, theirs) = supervisor.page(&edit).await;
+    assert!(text_of(&theirs, "#filed-locked").is_none());
+    let res = correct(&supervisor, &theirs, &edit, &[("buyer", "周小明")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(buyer().await, "周小明");
+
+    // Issued to 周小明 (set straight in the table): the buyer stays.
+    diesel::update(sales_contracts::table)
+        .set((
+            sales_contracts::stage.eq("collected"),
+            sales_contracts::collected_on.eq(today()),
+            sales_contracts::cert_issued_on.eq(today()),
+            sales_contracts::cert_signed_by.eq("周小明"),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    app.settle().await;
+    let (_, theirs) = supervisor.page(&edit).await;
+    let res = correct(&supervisor, &theirs, &edit, &[("buyer", "李四")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        text_of(&res.text().await.unwrap(), "#e-buyer").as_deref(),
+        Some("产权证已发给买受人本人，买受人不能再改。")
+    );
+    assert_eq!(buyer().await, "周小明");
+}
