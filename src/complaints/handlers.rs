@@ -280,10 +280,13 @@ async fn render_show(
     } else {
         line.c.phone_masked()
     };
+    let manages = page.may(Right::ManageComplaints);
     let body = ComplaintShow {
         ctx: page.ctx(),
         may_reveal: !revealed && !line.c.customer_phone.is_empty() && may_reveal(page, &line),
         may_follow: open,
+        may_resolve: open && line.c.may_resolve(page.user().id, manages),
+        may_reopen: line.c.status == "resolved" && manages,
         staff,
         line,
         history: super::views::Entry::history(notes, handovers),
@@ -465,6 +468,12 @@ pub async fn add_note(
     if line.c.status != "open" {
         return resolved_meanwhile(&page, &mut conn, line, &input).await;
     }
+    let me = page.user().id;
+    let manages = page.may(Right::ManageComplaints);
+    let resolve = input.resolve == "1";
+    if resolve && !line.c.may_resolve(me, manages) {
+        errors.add("resolve", "complaints.error.not_yours_to_resolve");
+    }
     let body = input.validate(&mut errors);
     let (Some(body), Some(token)) = (body, token) else {
         return render_show(
@@ -478,19 +487,24 @@ pub async fn add_note(
         )
         .await;
     };
-    let me = page.user().id;
     let meta = page.meta();
     let now = Utc::now();
-    let resolve = input.resolve == "1";
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
             if !token.claim(conn, me).await? {
-                return Ok(None);
+                return Ok(Noted::Filed(None));
             }
             let c = queries::lock(conn, id).await?;
             if c.status != "open" {
                 // Resolved meanwhile (another tab, a colleague): nothing is noted.
                 return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
+            }
+            if !c.involves(me) && !manages {
+                // Given to someone else meanwhile: no longer this reader's.
+                return Err(AppError::Forbidden);
+            }
+            if resolve && !c.may_resolve(me, manages) {
+                return Ok(Noted::NotTheirs);
             }
             let note = queries::add_note(
                 conn,
@@ -513,7 +527,9 @@ pub async fn add_note(
                 json!({ "note": note, "resolved": resolve }),
             )
             .await?;
-            Ok(token.filed(conn, format!("/complaints/{id}")).await?)
+            Ok(Noted::Filed(
+                token.filed(conn, format!("/complaints/{id}")).await?,
+            ))
         })
         .await;
     let filed = match filed {
@@ -521,7 +537,28 @@ pub async fn add_note(
             let line = queries::get(&mut conn, id).await?;
             return resolved_meanwhile(&page, &mut conn, line, &input).await;
         }
-        other => other?,
+        Ok(Noted::NotTheirs) => {
+            // Given to a colleague since the page was read: the note is not
+            // added on its own either (it was written as the resolution).
+            let line = queries::get(&mut conn, id).await?;
+            let mut errors = FieldErrors::new(page.locale);
+            errors.add("resolve", "complaints.error.not_yours_to_resolve");
+            return render_show(
+                &page,
+                &mut conn,
+                line,
+                false,
+                &NoteInput {
+                    form_token: once::new_token(),
+                    ..input
+                },
+                &errors,
+                StatusCode::CONFLICT,
+            )
+            .await;
+        }
+        Ok(Noted::Filed(filed)) => filed,
+        Err(e) => return Err(e),
     };
     let done = if resolve {
         "complaints.resolved_done"
@@ -529,6 +566,96 @@ pub async fn add_note(
         "complaints.note_added"
     };
     once::answer(&mut conn, &session, &page, &token, filed, done).await
+}
+
+/// What adding a note came to.
+enum Noted {
+    /// Added (None: by the first sending of this form).
+    Filed(Option<String>),
+    /// Not added: it was to resolve a matter given to someone else meanwhile.
+    NotTheirs,
+}
+
+/// POST /complaints/{id}/reopen: a supervisor opens a resolved matter again
+/// (the customer called back, the resolution did not hold), saying why (a line
+/// of its history); its resolution stays among its notes, and it is followed
+/// up again by whom it was given to.
+pub async fn reopen(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(mut input): Form<NoteInput>,
+) -> Result<HttpResponse, AppError> {
+    page.require(Right::ManageComplaints)?;
+    let line = visible(&mut conn, &page, path.into_inner()).await?;
+    let id = line.c.id;
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
+    let reason = input.validate(&mut errors);
+    if line.c.status != "resolved" {
+        flash(&session, Tone::Ok, page.t("complaints.reopened_already"));
+        return Ok(see_other(&format!("/complaints/{id}")));
+    }
+    let (Some(reason), Some(token)) = (reason, token) else {
+        return render_show(
+            &page,
+            &mut conn,
+            line,
+            false,
+            &input,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
+            queries::lock(conn, id).await?;
+            if !queries::reopen(conn, id).await? {
+                // Opened again meanwhile by a colleague: their reason stands.
+                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
+            }
+            // The matter's history reads the reason from this line.
+            audit::record(
+                conn,
+                &meta,
+                "complaint.reopened",
+                Some(("complaint", id.to_string())),
+                json!({ "reason": reason }),
+            )
+            .await?;
+            Ok(token.filed(conn, format!("/complaints/{id}")).await?)
+        })
+        .await;
+    let filed = match filed {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
+            flash(&session, Tone::Ok, page.t("complaints.reopened_already"));
+            return Ok(see_other(&format!("/complaints/{id}")));
+        }
+        other => other?,
+    };
+    once::answer(
+        &mut conn,
+        &session,
+        &page,
+        &token,
+        filed,
+        "complaints.reopened_done",
+    )
+    .await
 }
 
 /// A note for a matter resolved since its page was opened (another tab, a

@@ -91,7 +91,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}", web::get().to(handlers::show))
             .route("/{id}/reveal", web::post().to(handlers::reveal))
             .route("/{id}/assign", web::post().to(handlers::assign))
-            .route("/{id}/notes", web::post().to(handlers::add_note)),
+            .route("/{id}/notes", web::post().to(handlers::add_note))
+            .route("/{id}/reopen", web::post().to(handlers::reopen)),
     )
     .service(export::routes("/complaints", handlers::export));
 }

@@ -53,6 +53,18 @@ impl Complaint {
     pub fn involves(&self, user: i64) -> bool {
         self.recorded_by == user || self.assignee_id == Some(user)
     }
+
+    /// Whether `user` may close it with a resolution: those who assign
+    /// (`manages`), and whoever follows it up, which is its assignee once it
+    /// has one (whoever recorded it may still add notes, not close it over
+    /// the colleague it was given to).
+    pub fn may_resolve(&self, user: i64, manages: bool) -> bool {
+        manages
+            || match self.assignee_id {
+                Some(assignee) => assignee == user,
+                None => self.recorded_by == user,
+            }
+    }
 }
 
 /// A line of the register: the matter and the names around it.

@@ -157,6 +157,24 @@ pub async fn resolve(
     .await
 }
 
+/// Opens a resolved matter again: its resolution stays among its notes.
+/// False when it was not resolved (a second click).
+pub async fn reopen(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+    let n = diesel::update(
+        complaints::table
+            .find(id)
+            .filter(complaints::status.eq("resolved")),
+    )
+    .set((
+        complaints::status.eq("open"),
+        complaints::resolved_at.eq(None::<DateTime<Utc>>),
+        complaints::resolution.eq(""),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
 pub async fn notes(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Note>> {
     complaint_notes::table
         .inner_join(users::table)
@@ -180,13 +198,15 @@ pub async fn notes(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Not
 pub async fn handovers(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Handover>> {
     let mut rows: Vec<Handover> = diesel::sql_query(
         "SELECT a.at, a.action, coalesce(actor.display_name, '') AS by_name, \
-                coalesce(person.display_name, '') AS person \
+                coalesce(person.display_name, '') AS person, \
+                coalesce(a.details->>'reason', '') AS reason \
          FROM audit_log a \
          LEFT JOIN users actor ON actor.id = a.actor_id \
          LEFT JOIN users person ON person.id = \
               coalesce(a.details->>'assignee', a.details->>'was')::bigint \
          WHERE a.entity = 'complaint' AND a.entity_id = $1 \
-           AND (a.action IN ('complaint.assigned', 'complaint.unassigned') \
+           AND (a.action IN ('complaint.assigned', 'complaint.unassigned', \
+                             'complaint.reopened') \
                 OR (a.action = 'complaint.recorded' \
                     AND jsonb_typeof(a.details->'assignee') = 'number')) \
          ORDER BY a.at DESC, a.id DESC LIMIT $2",
@@ -207,7 +227,8 @@ pub const HANDOVERS_SHOWN: i64 = 100;
 pub struct Handover {
     #[diesel(sql_type = Timestamptz)]
     pub at: DateTime<Utc>,
-    /// `complaint.recorded`, `complaint.assigned` or `complaint.unassigned`.
+    /// `complaint.recorded`, `complaint.assigned`, `complaint.unassigned` or
+    /// `complaint.reopened`.
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub action: String,
     /// Who gave it (or whose disabling of an account took it off).
@@ -216,6 +237,9 @@ pub struct Handover {
     /// To whom it went, or whom it was taken off.
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub person: String,
+    /// Why it was reopened.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub reason: String,
 }
 
 pub async fn add_note(conn: &mut AsyncPgConnection, note: &NewNote<'_>) -> QueryResult<i64> {

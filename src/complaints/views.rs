@@ -94,6 +94,10 @@ pub struct ComplaintShow<'a> {
     pub phone: String,
     pub may_reveal: bool,
     pub may_follow: bool,
+    /// Whether this reader may close it with a resolution.
+    pub may_resolve: bool,
+    /// Whether this reader may open it again, once resolved.
+    pub may_reopen: bool,
     /// Whom it may be assigned to, for those who assign an open matter.
     pub staff: Vec<(i64, String)>,
     pub input: &'a NoteInput,
@@ -109,15 +113,22 @@ impl ComplaintShow<'_> {
     pub fn handover(&self, h: &Handover) -> String {
         let key = match h.action.as_str() {
             "complaint.unassigned" => "complaints.handover.taken_off",
+            "complaint.reopened" => "complaints.handover.reopened",
             _ => "complaints.handover.given",
         };
-        self.ctx
-            .locale
-            .tf(key, &[("by", &h.by_name), ("person", &h.person)])
+        self.ctx.locale.tf(
+            key,
+            &[
+                ("by", &h.by_name),
+                ("person", &h.person),
+                ("reason", &h.reason),
+            ],
+        )
     }
 }
 
-/// A line of a matter's history: a follow-up note, or who was given it.
+/// A line of a matter's history: a follow-up note, or who was given it (or
+/// reopened it).
 pub enum Entry {
     Note(Note),
     Handover(Handover),

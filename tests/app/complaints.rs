@@ -725,3 +725,109 @@ async fn an_open_matter_of_an_earlier_month_is_listed_where_the_counts_lead() {
     assert!(text_of(&paper, ".slip-no").unwrap().starts_with("全部月份"));
     assert!(paper.contains("刘先生"));
 }
+
+/// Whoever recorded a matter given to a colleague adds notes but does not
+/// close it over them; a supervisor opens a closed one again, saying why, its
+/// outcome kept among the notes.
+#[tokio::test]
+async fn only_who_follows_a_matter_closes_it_and_a_supervisor_reopens_it() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let res = record(&employee, &matter("陈女士", "complaint")).await;
+    let page = location(&res);
+    let notes = format!("{page}/notes");
+    let (_, mine) = employee.page(&page).await;
+    assert!(text_of(&mine, "#f-resolve").is_some(), "theirs until given");
+    let me = user_id(&app, "specialist").await.to_string();
+    let res = supervisor
+        .post(&format!("{page}/assign"), &[("assignee", &me)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (_, mine) = employee.page(&page).await;
+    assert!(mine.contains("id=\"f-body\""), "notes still welcome");
+    assert!(!mine.contains("id=\"f-resolve\""));
+    assert!(text_of(&mine, "#resolve-by").is_some());
+    let res = employee
+        .submit(
+            &page,
+            &notes,
+            &[("body", "客户说已经修好了"), ("resolve", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-resolve").as_deref(),
+        Some("此事项已指派给同事跟进，只能由被指派人或主管办结。取消勾选“处理完毕”即可添加跟进记录。")
+    );
+    assert_eq!(
+        text_of(&body, "#f-body").as_deref(),
+        Some("客户说已经修好了")
+    );
+    assert_eq!(status_of(&app, &page).await.0, "open");
+    let res = employee
+        .submit(&page, &notes, &[("body", "客户说已经修好了")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = specialist
+        .submit(
+            &page,
+            &notes,
+            &[("body", "已回访，确认修好"), ("resolve", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&app, &page).await.0, "resolved");
+
+    // Reopened: by a supervisor only, with a reason.
+    let (_, theirs) = specialist.page(&page).await;
+    assert!(text_of(&theirs, "#reopen").is_none());
+    let reopen = format!("{page}/reopen");
+    let res = specialist.post(&reopen, &[("body", "再看看")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = supervisor.submit(&page, &reopen, &[("body", " ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(!text_of(&body, "#e-body").unwrap().is_empty());
+    let token = supervisor.form_token(&page).await;
+    for _ in 0..2 {
+        let res = supervisor
+            .post(
+                &reopen,
+                &[("body", "客户再次来电，灯又坏了"), ("form_token", &token)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(
+        status_of(&app, &page).await,
+        ("open".into(), Some(me.parse().unwrap()))
+    );
+    let (_, shown) = specialist.page(&page).await;
+    assert_eq!(
+        text_of(&shown, "#complaint-status").as_deref(),
+        Some("跟进中")
+    );
+    assert!(text_of(&shown, "#complaint-resolution").is_none());
+    let history = texts_of(&shown, "#complaint-notes li");
+    let last: Vec<&str> = history.iter().rev().take(2).map(String::as_str).collect();
+    assert!(
+        last[0].ends_with("重新打开此事项：客户再次来电，灯又坏了"),
+        "{history:?}"
+    );
+    assert!(last[1].ends_with("已回访，确认修好"), "the outcome kept");
+    assert!(
+        shown.contains("id=\"f-resolve\""),
+        "the assignee closes it again"
+    );
+    let reopened: i64 = audit_log::table
+        .filter(audit_log::action.eq("complaint.reopened"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(reopened, 1, "sent twice, reopened once");
+}
