@@ -80,7 +80,7 @@ pub enum Right {
     FileLeave,
     /// See everyone's approved leave: calendar, list, export, slips.
     ViewLeaveRegister,
-    /// Record sick leave after the fact.
+    /// Record leave after the fact (sick leave, an emergency).
     RecordLeave,
     /// See resident archives, their documents and the borrow register (住户档案).
     ViewArchives,

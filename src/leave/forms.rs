@@ -73,16 +73,14 @@ impl ValidLeave {
 pub enum Filing {
     /// An employee's own request: the first day must be after `today`.
     Ahead { today: NaiveDate },
-    /// A supervisor recording sick leave after the fact: it must have begun.
+    /// A supervisor recording leave after the fact (sick leave, or another
+    /// kind that could not be asked a day ahead): it must have begun.
     AfterTheFact { today: NaiveDate },
 }
 
 impl LeaveInput {
     pub fn validate(&self, errors: &mut FieldErrors, filing: Filing) -> Option<ValidLeave> {
-        let leave_type = match &filing {
-            Filing::AfterTheFact { .. } => Some("sick"),
-            Filing::Ahead { .. } => super::parse_type(&self.leave_type),
-        };
+        let leave_type = super::parse_type(&self.leave_type);
         if leave_type.is_none() {
             errors.add("leave_type", "leave.error.type");
         }

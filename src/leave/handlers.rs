@@ -453,14 +453,19 @@ async fn render_show(
     Ok(html(status, body))
 }
 
-/// Whether this user may withdraw this leave as recorded by mistake: sick
-/// leave recorded after the fact, still standing, someone else's, by one who
-/// records leave.
+/// Whether this user may withdraw this leave: someone else's, still standing,
+/// by one who records leave; either recorded after the fact (by mistake) or
+/// begun and not over (called off: the employee came to work after all).
 fn may_withdraw_record(page: &UserPage, l: &super::models::Leave) -> bool {
     page.may(Right::RecordLeave)
-        && l.after_the_fact
         && l.status == "approved"
         && l.user_id != page.user().id
+        && (l.after_the_fact || in_progress(l, page.today()))
+}
+
+/// Whether approved leave has begun and is not over by `today`.
+fn in_progress(l: &super::models::Leave, today: chrono::NaiveDate) -> bool {
+    l.start_date <= today && today <= l.end_date
 }
 
 /// Whether this user may end this leave early: someone else's approved leave,
@@ -631,10 +636,13 @@ struct Withdrawn {
     confirmed: Option<i64>,
 }
 
-/// POST /leave/{id}/withdraw: sick leave recorded by mistake (the wrong person
+/// POST /leave/{id}/withdraw: leave recorded by mistake (the wrong person
 /// or wrong dates) is withdrawn, with the reason. It no longer stands in the
 /// way of the employee's own leave, and its breach proposal, if still waiting,
 /// is dismissed with the same reason. The right record is made anew.
+/// Approved leave that has begun is called off the same way, while it lasts,
+/// when the employee came to work after all (ending it early cannot leave
+/// nothing of it); its approval's trail says so.
 pub async fn withdraw_record(
     page: UserPage,
     session: Session,
@@ -644,12 +652,14 @@ pub async fn withdraw_record(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordLeave)?;
     let id = path.into_inner();
-    let (leave, _) = visible(&mut conn, &page, id).await?;
-    if !leave.leave.after_the_fact || leave.leave.user_id == page.user().id {
+    let (leave, req) = visible(&mut conn, &page, id).await?;
+    if leave.leave.user_id == page.user().id {
         return Err(AppError::Forbidden);
     }
+    let record = leave.leave.after_the_fact;
     let here = format!("/leave/{id}");
-    if leave.leave.status != "approved" {
+    let today = page.today();
+    if leave.leave.status != "approved" || !(record || in_progress(&leave.leave, today)) {
         // Its page no longer offers the form: say so there.
         return ended_already(
             &page,
@@ -670,11 +680,25 @@ pub async fn withdraw_record(
     }
     let me = page.user().id;
     let meta = page.meta();
+    let now = Utc::now();
     let withdrawn = conn
         .transaction::<_, AppError, _>(async |conn| {
-            if !queries::withdraw_record(conn, id, me, Utc::now(), note).await? {
-                // Withdrawn already (the form sent twice, or a colleague).
+            if !queries::withdraw_record(conn, id, me, (now, today), note).await? {
+                // Withdrawn already (the form sent twice, or a colleague), or over.
                 return Ok(None);
+            }
+            if let (false, Some(r)) = (record, &req) {
+                let event = approvals::queries::NewEvent {
+                    request_id: r.id,
+                    at: now,
+                    step: None,
+                    action: "called_off",
+                    actor_id: Some(me),
+                    via: Some("web"),
+                    on_behalf_of: None,
+                    comment: note,
+                };
+                approvals::queries::add_event(conn, event).await?;
             }
             let dismissed =
                 crate::violations::queries::dismiss_from(conn, "leave", id, me, note).await?;
@@ -682,7 +706,11 @@ pub async fn withdraw_record(
             audit::record(
                 conn,
                 &meta,
-                "leave.record_withdrawn",
+                if record {
+                    "leave.record_withdrawn"
+                } else {
+                    "leave.called_off"
+                },
                 Some(("leave", id.to_string())),
                 json!({ "note": note, "proposals_dismissed": dismissed, "confirmed_breach": confirmed }),
             )
@@ -700,7 +728,9 @@ pub async fn withdraw_record(
             flash(&session, Tone::Warn, text);
         }
         Some(Withdrawn { dismissed, .. }) => {
-            let key = if dismissed > 0 {
+            let key = if !record {
+                "leave.called_off"
+            } else if dismissed > 0 {
                 "leave.record_withdrawn_dismissed"
             } else {
                 "leave.record_withdrawn"
@@ -1098,7 +1128,8 @@ async fn employees(
         .await?)
 }
 
-/// GET /leave/record: a supervisor records sick leave after the fact.
+/// GET /leave/record: a supervisor records leave after the fact (sick leave
+/// unless another kind is chosen).
 pub async fn record_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordLeave)?;
     let input = LeaveInput {
@@ -1119,7 +1150,7 @@ pub async fn record_form(page: UserPage, mut conn: DbConn) -> Result<HttpRespons
     )
 }
 
-/// POST /leave/record: stored as approved sick leave, marked as recorded after the fact.
+/// POST /leave/record: stored as approved leave, marked as recorded after the fact.
 pub async fn record(
     page: UserPage,
     session: Session,

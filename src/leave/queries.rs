@@ -254,19 +254,25 @@ pub async fn end_early(
     Ok(n == 1)
 }
 
-/// Withdraws sick leave recorded after the fact, if it still stands; whether
-/// it did.
+/// Withdraws leave recorded after the fact, or approved leave in progress
+/// on `today` (called off), if it still stands; whether it did.
 pub async fn withdraw_record(
     conn: &mut AsyncPgConnection,
     id: i64,
     by: i64,
-    at: chrono::DateTime<Utc>,
+    (at, today): (chrono::DateTime<Utc>, chrono::NaiveDate),
     note: &str,
 ) -> QueryResult<bool> {
     let n = diesel::update(
         leave_requests::table
             .find(id)
-            .filter(leave_requests::after_the_fact.eq(true))
+            .filter(
+                leave_requests::after_the_fact
+                    .eq(true)
+                    .or(leave_requests::start_date
+                        .le(today)
+                        .and(leave_requests::end_date.ge(today))),
+            )
             .filter(leave_requests::status.eq("approved")),
     )
     .set(Withdrawal::by(by, at, note))

@@ -191,7 +191,8 @@ pub struct LeaveShow<'a> {
     /// The viewer's own leave (else they keep the register, or decided it).
     pub own: bool,
     pub may_edit: bool,
-    /// A record after the fact the viewer may withdraw as a mistake.
+    /// A record after the fact the viewer may withdraw as a mistake, or leave
+    /// in progress they may call off.
     pub may_withdraw: bool,
     /// The requester's approved leave, not begun: they may cancel it.
     pub may_cancel: bool,
@@ -208,8 +209,9 @@ impl LeaveShow<'_> {
         status_label(self.ctx.locale, l)
     }
 
-    /// The form that ends this leave, the viewer's own cancellation or the
-    /// withdrawal of a record: its path's last part, then the catalog keys of
+    /// The form that ends this leave, the viewer's own cancellation, the
+    /// withdrawal of a record or the calling off of leave in progress: its
+    /// path's last part, then the catalog keys of
     /// its title, its note's label and its hint.
     pub fn end_form(&self) -> (&'static str, &'static str, &'static str, &'static str) {
         if self.may_cancel {
@@ -219,9 +221,12 @@ impl LeaveShow<'_> {
                 "leave.cancel_note",
                 "leave.cancel_hint",
             )
-        } else {
+        } else if self.leave.leave.after_the_fact {
             let w = "leave.withdraw_record";
             ("withdraw", w, "leave.withdraw_note", "leave.withdraw_hint")
+        } else {
+            let c = "leave.call_off";
+            ("withdraw", c, "leave.call_off_note", "leave.call_off_hint")
         }
     }
 }

@@ -631,6 +631,7 @@ pub async fn record_sick_leave(
 ) -> reqwest::Response {
     let fields = [
         ("employee", username),
+        ("leave_type", "sick"),
         ("start_date", start),
         ("end_date", end),
         ("reason", reason),
@@ -650,6 +651,7 @@ async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
             "/leave/record",
             &[
                 ("employee", "employee"),
+                ("leave_type", "sick"),
                 ("start_date", &start),
                 ("end_date", &end),
                 ("reason", "急性肠胃炎"),
@@ -683,6 +685,7 @@ async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
             "/leave/record",
             &[
                 ("employee", "supervisor"),
+                ("leave_type", "sick"),
                 ("start_date", &start),
                 ("end_date", &end),
                 ("reason", "发烧"),
@@ -693,7 +696,7 @@ async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
     let page = res.text().await.unwrap();
     assert_eq!(
         text_of(&page, "#e-employee").as_deref(),
-        Some("本人的病假请由其他主管或服务中心经理补录，正如您的请假由他人审批。")
+        Some("本人的请假请由其他主管或服务中心经理补录，正如您的请假由他人审批。")
     );
     assert_eq!(text_of(&page, "#f-reason").as_deref(), Some("发烧"));
     // The centre manager records it, as the message says.
@@ -704,6 +707,7 @@ async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
         .any(|o| o.contains("李强")));
     let supervisors_own = [
         ("employee", "supervisor"),
+        ("leave_type", "sick"),
         ("start_date", start.as_str()),
         ("end_date", end.as_str()),
         ("reason", "发烧"),
@@ -734,6 +738,7 @@ async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
             "/leave/record",
             &[
                 ("employee", "admin"),
+                ("leave_type", "sick"),
                 ("start_date", &start),
                 ("end_date", &end),
                 ("reason", "发烧"),
@@ -741,6 +746,33 @@ async fn a_supervisor_records_sick_leave_after_the_fact_marked_as_such() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Not only sick leave: a bereavement on the day is recorded as such.
+    let (_, form) = supervisor.page("/leave/record").await;
+    assert_eq!(
+        value_of(&form, "#f-leave_type option[selected]").as_deref(),
+        Some("sick")
+    );
+    let res = supervisor
+        .submit(
+            "/leave/record",
+            "/leave/record",
+            &[
+                ("employee", "employee"),
+                ("leave_type", "bereavement"),
+                ("start_date", &day(-6)),
+                ("end_date", &day(-5)),
+                ("reason", "祖母去世"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let kind: String = leave_requests::table
+        .filter(leave_requests::reason.eq("祖母去世"))
+        .select(leave_requests::leave_type)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(kind, "bereavement");
     let employee = app.login_as(Role::Employee).await;
     let (_, list) = employee.page("/leave").await;
     assert!(list.contains("事后补录"));
@@ -1040,6 +1072,7 @@ async fn sick_leave_recorded_over_leave_already_filed_is_refused() {
         async move {
             let fields = [
                 ("employee", "employee"),
+                ("leave_type", "sick"),
                 ("start_date", &day(-1)),
                 ("end_date", &until),
                 ("reason", "急性肠胃炎"),
@@ -1887,4 +1920,83 @@ async fn an_early_end_of_leave_withdrawn_meanwhile_keeps_the_reason_typed() {
         .await
         .unwrap();
     assert_eq!(audited, 0);
+}
+
+/// Approved leave in progress that the employee took none of (they came to
+/// work after all) is called off by the supervisor, with the reason: the time
+/// no longer counts as leave, the approval's trail says so, and only while it
+/// lasts.
+#[tokio::test]
+async fn leave_in_progress_not_taken_is_called_off_by_the_supervisor() {
+    let app = TestApp::spawn().await;
+    let (employee, supervisor, id) = begun_leave(&app).await;
+    let slip = format!("/leave/{id}");
+    let withdraw = format!("{slip}/withdraw");
+    let (_, own) = employee.page(&slip).await;
+    assert!(text_of(&own, "#withdraw-form").is_none());
+    let (_, page) = supervisor.page(&slip).await;
+    assert!(text_of(&page, "#withdraw-form button")
+        .unwrap()
+        .contains("取消请假（未休）"));
+    assert!(text_of(&page, "#end-form").is_some(), "or ended early");
+    assert_eq!(
+        employee
+            .post(&withdraw, &[("note", "我没休")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let res = supervisor.post(&withdraw, &[("note", " ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!text_of(&res.text().await.unwrap(), "#e-note")
+        .unwrap()
+        .is_empty());
+
+    for _ in 0..2 {
+        let res = supervisor
+            .post(&withdraw, &[("note", "员工昨天已返岗，未休")])
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let mut conn = app.db().await;
+    let (status, by): (String, Option<i64>) = leave_requests::table
+        .find(id)
+        .select((leave_requests::status, leave_requests::withdrawn_by))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "withdrawn");
+    let supervisor_id = crate::approvals::user_id(&app, username(Role::CsSupervisor)).await;
+    assert_eq!(by, Some(supervisor_id));
+    let (_, page) = supervisor.page(&slip).await;
+    assert!(page.contains("员工昨天已返岗，未休"));
+    assert!(text_of(&page, "#withdraw-form").is_none());
+    assert!(text_of(&page, "#end-form").is_none());
+    let (_, register) = supervisor
+        .page(&format!("/leave/approved?month={}", &day(0)[..7]))
+        .await;
+    assert!(
+        !register.contains(&format!("href=\"{slip}\"")),
+        "no longer in the approved register"
+    );
+    let events: Vec<String> = kefu::schema::approval_events::table
+        .inner_join(kefu::schema::approval_requests::table)
+        .filter(kefu::schema::approval_requests::kind.eq("leave"))
+        .filter(kefu::schema::approval_requests::subject_id.eq(id))
+        .select(kefu::schema::approval_events::action)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        events.iter().filter(|a| *a == "called_off").count(),
+        1,
+        "{events:?}"
+    );
+    let audited: i64 = kefu::schema::audit_log::table
+        .filter(kefu::schema::audit_log::action.eq("leave.called_off"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
 }

@@ -268,6 +268,7 @@ async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and
             "/leave/record",
             &[
                 ("employee", "employee"),
+                ("leave_type", "sick"),
                 ("start_date", &day(0)),
                 ("end_date", &day(0)),
                 ("reason", "看病"),
@@ -1263,6 +1264,7 @@ async fn a_half_day_off_is_on_leave_only_for_the_meetings_in_that_half() {
             "/leave/record",
             &[
                 ("employee", "employee"),
+                ("leave_type", "sick"),
                 ("start_date", &day(0)),
                 ("start_half", "pm"),
                 ("end_date", &day(0)),

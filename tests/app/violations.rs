@@ -471,6 +471,7 @@ async fn leave_recorded_after_the_fact_is_proposed_once_and_may_be_dismissed() {
             "/leave/record",
             &[
                 ("employee", "employee"),
+                ("leave_type", "sick"),
                 ("start_date", &day(-3)),
                 ("end_date", &day(-3)),
                 ("reason", "急性肠胃炎"),
@@ -512,7 +513,7 @@ async fn leave_recorded_after_the_fact_is_proposed_once_and_may_be_dismissed() {
         shown.contains(&format!(r#"href="{leave}""#)),
         "links the leave"
     );
-    assert!(shown.contains("事后补录的病假"));
+    assert!(shown.contains("事后补录的请假"));
     decide(
         &supervisor,
         &page,
