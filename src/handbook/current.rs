@@ -14,7 +14,7 @@ use super::models::{ClauseLink, DocumentRow, Version, DRAFT, PUBLISHED};
 use crate::db::Read;
 use crate::schema::{
     handbook_clause_links as links, handbook_clauses as clauses, handbook_documents as documents,
-    handbook_versions as versions,
+    handbook_sections as sections, handbook_versions as versions,
 };
 
 /// Kept per instance (see the module's documentation).
@@ -38,6 +38,8 @@ pub struct Entry {
 pub struct Hit {
     pub document_id: i64,
     pub title: String,
+    /// The title of the section it stands in.
+    pub section: String,
     pub anchor: String,
     pub citation: String,
     pub number: String,
@@ -48,6 +50,9 @@ pub struct Hit {
 struct Indexed {
     hit: Hit,
     lower: String,
+    /// Its document's and section's titles, lower-cased: a search for a
+    /// section's name (会议制度) finds its clauses, after those saying it.
+    context: String,
     trigrams: Vec<u64>,
 }
 
@@ -120,33 +125,52 @@ impl Current {
     /// Clauses of the current handbook containing `q` (case ignored), best
     /// first: by trigram similarity to `q` (as PostgreSQL's pg_trgm counts it),
     /// then by how early the match sits, then in reading order.
-    pub fn search(&self, q: &str, limit: usize) -> Vec<&Hit> {
+    /// The clauses matching `q`, best first, at most `limit` of them; and
+    /// whether more match.
+    pub fn search(&self, q: &str, limit: usize) -> (Vec<&Hit>, bool) {
         let needle = q.to_lowercase();
-        // Words apart ("钥匙 借用") are each looked for: a clause holds them all.
+        // Words apart ("钥匙 借用") are each looked for: a clause holds them all,
+        // in its text or its document's and section's titles.
         let terms = search_terms(&needle);
         if terms.is_empty() {
-            return Vec::new();
+            return (Vec::new(), false);
         }
         let wanted = trigrams(q);
-        let mut found: Vec<(f32, usize, usize)> = self
+        let mut found: Vec<(bool, f32, usize, usize)> = self
             .clauses
             .iter()
             .enumerate()
             .filter_map(|(i, c)| {
-                let at = c.lower.find(terms[0])?;
-                if !terms[1..].iter().all(|t| c.lower.contains(t)) {
+                if !terms
+                    .iter()
+                    .all(|t| c.lower.contains(t) || c.context.contains(t))
+                {
                     return None;
                 }
-                let chars_before = c.lower[..at].chars().count();
-                Some((similarity(&wanted, &c.trigrams), chars_before, i))
+                let in_text = terms.iter().all(|t| c.lower.contains(t));
+                let chars_before = c
+                    .lower
+                    .find(terms[0])
+                    .map_or(0, |at| c.lower[..at].chars().count());
+                Some((in_text, similarity(&wanted, &c.trigrams), chars_before, i))
             })
             .collect();
-        found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        found
+        // Clauses that say it first, then those under a title that does (in
+        // reading order: a section's clauses as they stand).
+        found.sort_by(|a, b| {
+            b.0.cmp(&a.0).then(if a.0 {
+                b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3))
+            } else {
+                a.3.cmp(&b.3)
+            })
+        });
+        let more = found.len() > limit;
+        let hits = found
             .into_iter()
             .take(limit)
-            .map(|(_, _, i)| &self.clauses[i].hit)
-            .collect()
+            .map(|(_, _, _, i)| &self.clauses[i].hit)
+            .collect();
+        (hits, more)
     }
 }
 
@@ -213,36 +237,41 @@ pub async fn load(conn: &mut impl Read, day: NaiveDate) -> QueryResult<Current> 
         .filter_map(|id| entries[id].in_force(day).map(|v| (*id, v)))
         .collect();
     let ids: Vec<i64> = current.iter().map(|(_, v)| v.id).collect();
-    let rows: Vec<(i64, String, String, String, String)> = clauses::table
+    type Row = (String, String, String, String, String);
+    let rows: Vec<(i64, Row)> = clauses::table
+        .inner_join(sections::table)
         .filter(clauses::version_id.eq_any(&ids))
         .filter(clauses::gap.eq(false))
         .order((clauses::version_id, clauses::position))
         .select((
             clauses::version_id,
-            clauses::anchor,
-            clauses::citation,
-            clauses::number,
-            clauses::body,
+            (
+                clauses::anchor,
+                clauses::citation,
+                clauses::number,
+                clauses::body,
+                sections::title,
+            ),
         ))
         .limit(MOST_ROWS)
         .load(conn)
         .await?;
-    let mut by_version: HashMap<i64, Vec<(String, String, String, String)>> = HashMap::new();
-    for (version_id, anchor, citation, number, body) in rows {
-        by_version
-            .entry(version_id)
-            .or_default()
-            .push((anchor, citation, number, body));
+    let mut by_version: HashMap<i64, Vec<Row>> = HashMap::new();
+    for (version_id, row) in rows {
+        by_version.entry(version_id).or_default().push(row);
     }
     let mut indexed = Vec::new();
     for (document_id, version) in current {
-        for (anchor, citation, number, body) in by_version.remove(&version.id).unwrap_or_default() {
+        let rows = by_version.remove(&version.id).unwrap_or_default();
+        for (anchor, citation, number, body, section) in rows {
             indexed.push(Indexed {
                 lower: body.to_lowercase(),
+                context: format!("{}\n{section}", version.title).to_lowercase(),
                 trigrams: trigrams(&body),
                 hit: Hit {
                     document_id,
                     title: version.title.clone(),
+                    section,
                     anchor,
                     citation,
                     number,

@@ -215,17 +215,18 @@ pub async fn search(
     let mut error = String::new();
     let searched = !q.is_empty();
     let handbook;
-    let mut hits = Vec::new();
+    let (mut hits, mut more) = (Vec::new(), false);
     if q.chars().count() > 50 {
         error = page.t("handbook.search.too_long").to_owned();
     } else if searched {
         handbook = current::get(&mut conn.get(), &kept, page.tz).await?;
-        hits = handbook.search(&q, SEARCH_LIMIT);
+        (hits, more) = handbook.search(&q, SEARCH_LIMIT);
     }
     let body = SearchPage {
         ctx: page.ctx(),
         q,
         hits,
+        more,
         error: error.clone(),
         searched,
     }

@@ -148,6 +148,8 @@ pub struct SearchPage<'a> {
     pub ctx: &'a PageCtx,
     pub q: String,
     pub hits: Vec<&'a Hit>,
+    /// More clauses match than are shown.
+    pub more: bool,
     pub error: String,
     pub searched: bool,
 }

@@ -355,6 +355,40 @@ async fn search_finds_key_and_archive_destruction_clauses() {
     );
 }
 
+/// A rule's name finds its clauses, though they do not say it (after those
+/// that do); a search matching more than the page shows says so.
+#[tokio::test]
+async fn search_finds_a_rules_clauses_by_its_name_and_says_when_more_match() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+
+    let (_, meetings) = employee.page("/handbook/search?q=会议制度").await;
+
+    let cites = texts_of(&meetings, ".hb-hit-cite");
+    assert!(cites.len() >= 5, "{cites:?}");
+    assert!(
+        cites.iter().all(|c| c.starts_with("会议制度管理规定")),
+        "{cites:?}"
+    );
+    assert!(meetings.contains("› <mark>会议制度</mark>管理规定"));
+    // With a word of its text: that rule's clauses holding it.
+    let (_, morning) = employee.page("/handbook/search?q=会议制度%20晨会").await;
+    let cites = texts_of(&morning, ".hb-hit-cite");
+    assert!(!cites.is_empty());
+    assert!(
+        cites.iter().all(|c| c.starts_with("会议制度管理规定")),
+        "{cites:?}"
+    );
+    assert!(morning.contains("<mark>晨会</mark>"));
+
+    let (_, common) = employee.page("/handbook/search?q=的").await;
+    assert_eq!(texts_of(&common, ".hb-hit-cite").len(), 50);
+    assert_eq!(
+        text_of(&common, "#hit-count").unwrap(),
+        "相关条款较多，下面是最相关的 50 条；可再加一个关键词缩小范围。"
+    );
+}
+
 /// Starts a draft of `id`, changes the clause at `anchor` and publishes it.
 async fn revise(
     app: &TestApp,
@@ -1492,21 +1526,30 @@ async fn search_ranks_hits_as_pg_trgm_would() {
     let employee = app.login_as(Role::Employee).await;
     let mut conn = app.db().await;
 
-    for q in ["钥匙", "档案销毁", "管理", "qq", "罚款", "住户"] {
+    for q in ["钥匙", "档案销毁", "管理", "qq", "罚款", "住户", "会议"] {
         let (_, page) = employee.page(&format!("/handbook/search?q={q}")).await;
-        // The same question put to PostgreSQL: pg_trgm's similarity, then the
-        // position of the match, then reading order.
+        // The same question put to PostgreSQL: the clauses saying it by
+        // pg_trgm's similarity, then the position of the match, then reading
+        // order; after them, those under a document or section title saying
+        // it, in reading order.
         let expected: Vec<Link> = diesel::sql_query(
             "WITH cur AS ( \
-                 SELECT DISTINCT ON (document_id) id, document_id \
+                 SELECT DISTINCT ON (document_id) id, document_id, title \
                  FROM handbook_versions WHERE status = 'published' \
-                 ORDER BY document_id, number DESC) \
-             SELECT '/handbook/' || cur.document_id || '#c' || c.anchor AS href \
-             FROM handbook_clauses c JOIN cur ON cur.id = c.version_id \
-             JOIN handbook_documents d ON d.id = cur.document_id \
-             WHERE strpos(lower(c.body), lower($1)) > 0 AND NOT c.gap \
-             ORDER BY similarity(c.body, $1) DESC, strpos(lower(c.body), lower($1)), \
-             d.position, d.id, c.position LIMIT 50",
+                 ORDER BY document_id, number DESC), \
+             hit AS ( \
+                 SELECT c.*, cur.document_id, d.position AS d_position, \
+                        strpos(lower(c.body), lower($1)) > 0 AS in_text \
+                 FROM handbook_clauses c JOIN cur ON cur.id = c.version_id \
+                 JOIN handbook_documents d ON d.id = cur.document_id \
+                 JOIN handbook_sections s ON s.id = c.section_id \
+                 WHERE NOT c.gap AND (strpos(lower(c.body), lower($1)) > 0 \
+                       OR strpos(lower(cur.title || E'\\n' || s.title), lower($1)) > 0)) \
+             SELECT '/handbook/' || document_id || '#c' || anchor AS href FROM hit \
+             ORDER BY in_text DESC, \
+                      CASE WHEN in_text THEN similarity(body, $1) END DESC, \
+                      CASE WHEN in_text THEN strpos(lower(body), lower($1)) END, \
+                      d_position, document_id, position LIMIT 50",
         )
         .bind::<diesel::sql_types::Text, _>(q)
         .load(&mut conn)
