@@ -732,7 +732,7 @@ async fn finish(
     )))
     .execute(conn)
     .await?;
-    super::on_finished(conn, &req.kind, req.subject_id, status).await?;
+    super::on_finished(conn, &req.kind, req.subject_id, status, config.day(now)).await?;
     let requester = queries::person(conn, req.requester_id).await?;
     let decider = queries::person(conn, decider).await?;
     let mut url = config.base_url.clone();
@@ -760,12 +760,12 @@ async fn finish(
     Ok(())
 }
 
-/// The requester takes back a pending request.
+/// The requester takes back a pending request (`today`: the site's day).
 pub async fn withdraw(
     conn: &mut AsyncPgConnection,
     request_id: i64,
     actor: i64,
-    now: DateTime<Utc>,
+    (now, today): (DateTime<Utc>, chrono::NaiveDate),
 ) -> Result<Result<(), Refusal>, AppError> {
     let req = queries::lock_request(conn, request_id).await?;
     if req.requester_id != actor {
@@ -811,7 +811,7 @@ pub async fn withdraw(
         },
     )
     .await?;
-    super::on_finished(conn, &req.kind, req.subject_id, "withdrawn").await?;
+    super::on_finished(conn, &req.kind, req.subject_id, "withdrawn", today).await?;
     Ok(Ok(()))
 }
 

@@ -315,7 +315,7 @@ pub async fn withdraw(
     let meta = page.meta();
     let result = conn
         .transaction::<_, AppError, _>(async |conn| {
-            let r = engine::withdraw(conn, id, me, Utc::now()).await?;
+            let r = engine::withdraw(conn, id, me, (Utc::now(), page.today())).await?;
             if r.is_ok() {
                 audit::record(
                     conn,

@@ -406,17 +406,19 @@ pub fn subject_url(kind: &str, subject_id: i64) -> String {
     }
 }
 
-/// Tells the request type how its request ended (`approved`, `rejected`, `withdrawn`).
+/// Tells the request type how its request ended (`approved`, `rejected`,
+/// `withdrawn`), on the site's day `on`.
 pub async fn on_finished(
     conn: &mut AsyncPgConnection,
     kind: &str,
     subject_id: i64,
     status: &str,
+    on: chrono::NaiveDate,
 ) -> QueryResult<()> {
     match kind {
         "leave" => crate::leave::queries::set_status(conn, subject_id, status).await,
         crate::handbook::publication::KIND => {
-            crate::handbook::publication::finished(conn, subject_id, status).await
+            crate::handbook::publication::finished(conn, subject_id, status, on).await
         }
         crate::archives::BORROW_KIND | crate::archives::DESTRUCTION_KIND => {
             crate::archives::on_finished(conn, kind, subject_id, status).await

@@ -140,10 +140,15 @@ impl PublishInput {
         self.roles.iter().any(|r| r == code)
     }
 
-    pub fn validate(&self, errors: &mut FieldErrors) -> Option<ValidPublish> {
+    /// Checks the request to publish, made on the site's day `today`: the
+    /// version takes effect today or later (never on record as in force
+    /// before it could be read).
+    pub fn validate(&self, errors: &mut FieldErrors, today: NaiveDate) -> Option<ValidPublish> {
         let date = crate::web::form::date(&self.effective_on);
-        if date.is_none() {
-            errors.add("effective_on", "handbook.error.date");
+        match date {
+            None => errors.add("effective_on", "handbook.error.date"),
+            Some(d) if d < today => errors.add("effective_on", "handbook.error.date_past"),
+            Some(_) => {}
         }
         let note = super::import::clean(&self.change_note);
         let note = note.trim();

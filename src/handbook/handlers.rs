@@ -810,7 +810,7 @@ pub async fn publish(
     }
     let (document, draft) = editable(&page, &mut conn, id).await?;
     let mut errors = FieldErrors::new(page.locale);
-    let Some(v) = input.validate(&mut errors) else {
+    let Some(v) = input.validate(&mut errors, page.today()) else {
         let state = DraftState {
             publish: Some(input.clone()),
             ..FRESH

@@ -262,9 +262,17 @@ pub async fn document_of(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<i
         .await
 }
 
-/// The approval's outcome. Approved: the draft is published as asked, effective
-/// on the date the editor gave. Otherwise the draft stays a draft.
-pub async fn finished(conn: &mut AsyncPgConnection, id: i64, status: &str) -> QueryResult<()> {
+/// The approval's outcome. Approved (on the site's day `on`): the draft is
+/// published as asked, effective on the date the editor gave, or on the day
+/// it was approved when that date has passed meanwhile (no version is on
+/// record as in force before it could be read). Otherwise the draft stays a
+/// draft.
+pub async fn finished(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    status: &str,
+    on: chrono::NaiveDate,
+) -> QueryResult<()> {
     diesel::update(pubs::table.find(id).filter(pubs::status.eq("pending")))
         .set(pubs::status.eq(status))
         .execute(conn)
@@ -279,11 +287,12 @@ pub async fn finished(conn: &mut AsyncPgConnection, id: i64, status: &str) -> Qu
         .first(conn)
         .await?;
     let roles: Vec<String> = r.ack_roles.into_iter().flatten().collect();
+    let effective_on = r.effective_on.max(on);
     let number = queries::publish(
         conn,
         &draft,
         &Publication {
-            effective_on: r.effective_on,
+            effective_on,
             change_note: &r.change_note,
             requires_ack: r.requires_ack,
             ack_roles: &roles,
@@ -300,7 +309,8 @@ pub async fn finished(conn: &mut AsyncPgConnection, id: i64, status: &str) -> Qu
         },
         "handbook.published",
         Some(("handbook_version", draft.id.to_string())),
-        serde_json::json!({ "document_id": draft.document_id, "number": number, "publication": id }),
+        serde_json::json!({ "document_id": draft.document_id, "number": number, "publication": id,
+                            "effective_on": effective_on }),
     )
     .await?;
     Ok(())

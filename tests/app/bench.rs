@@ -329,7 +329,8 @@ async fn filing_a_leave_keeps_its_writes_prepared_on_the_connection() {
         )
         .await
         .unwrap();
-        kefu::approvals::engine::withdraw(&mut conn, request, user, now)
+        let today = app.config.day(now);
+        kefu::approvals::engine::withdraw(&mut conn, request, user, (now, today))
             .await
             .unwrap()
             .unwrap();

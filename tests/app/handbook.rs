@@ -14,6 +14,10 @@ use crate::helpers::*;
 use crate::mail::worker;
 use crate::smtp::SmtpServer;
 
+/// The site's day, as the publication form takes an effective date.
+static TODAY: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::approvals::today().to_string());
+
 async fn doc_id(app: &TestApp, source_key: &str) -> i64 {
     let mut conn = app.db().await;
     documents::table
@@ -410,7 +414,7 @@ async fn revise(
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let mut fields = vec![
-        ("effective_on", "2026-12-01"),
+        ("effective_on", TODAY.as_str()),
         ("change_note", "罚款标准调整"),
     ];
     fields.extend_from_slice(extra);
@@ -473,6 +477,74 @@ async fn approve_publication(app: &TestApp) {
     decide_publication(app, request, "approve").await;
 }
 
+/// No version is on record as in force before it could be read: its date is
+/// today or later when asked, and the day of its approval when approved after
+/// that date.
+#[tokio::test]
+async fn a_version_takes_effect_no_earlier_than_it_is_published() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度1").await;
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let (clause_id, body) = draft_clause(&app, id, "4-3").await;
+    admin
+        .post(
+            &format!("/handbook/{id}/draft/clauses/{clause_id}"),
+            &[("body", &body.replace("罚款10元", "罚款20元"))],
+        )
+        .await;
+    let today = crate::approvals::today();
+    let yesterday = (today - chrono::Duration::days(1)).to_string();
+
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[
+                ("effective_on", &yesterday),
+                ("change_note", "罚款标准调整"),
+            ],
+        )
+        .await;
+
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-effective_on")
+        .unwrap()
+        .starts_with("生效日期不能早于今天"));
+    assert_eq!(value_of(&body, "#f-effective_on").unwrap(), yesterday);
+    assert_eq!(pending_publication(&app).await, None);
+
+    // Asked for today, approved only after that day (the request's date set
+    // back as if asked yesterday): in force from its approval.
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[
+                ("effective_on", TODAY.as_str()),
+                ("change_note", "罚款标准调整"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.db().await;
+    diesel::update(kefu::schema::handbook_publications::table)
+        .set(
+            kefu::schema::handbook_publications::effective_on.eq(today - chrono::Duration::days(1)),
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    approve_publication(&app).await;
+    let effective: Option<chrono::NaiveDate> = versions::table
+        .filter(versions::document_id.eq(id))
+        .filter(versions::number.eq(2))
+        .select(versions::effective_on)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(effective, Some(today));
+}
+
 #[tokio::test]
 async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change() {
     let app = TestApp::spawn().await;
@@ -517,7 +589,7 @@ async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change
         .post(
             &format!("/handbook/{id}/publish"),
             &[
-                ("effective_on", "2026-12-01"),
+                ("effective_on", TODAY.as_str()),
                 ("change_note", "罚款标准调整"),
             ],
         )
@@ -549,7 +621,7 @@ async fn publishing_keeps_the_old_version_readable_and_the_diff_marks_the_change
         .first(&mut conn)
         .await
         .unwrap();
-    assert_eq!(effective.unwrap().to_string(), "2026-12-01");
+    assert_eq!(effective.unwrap().to_string(), *TODAY);
     assert_eq!(note, "罚款标准调整");
     let (status, _) = admin.page(&format!("/handbook/{id}/v/9")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -854,7 +926,7 @@ async fn an_employee_cannot_import_edit_or_publish() {
         (format!("/handbook/{id}/draft"), vec![]),
         (
             format!("/handbook/{id}/publish"),
-            vec![("effective_on", "2026-12-01"), ("change_note", "x")],
+            vec![("effective_on", TODAY.as_str()), ("change_note", "x")],
         ),
         (format!("/handbook/{id}/draft/text"), vec![("text", "1、x")]),
     ] {
@@ -1624,7 +1696,7 @@ async fn a_new_version_is_published_only_when_the_manager_approves() {
         )
         .await;
     let fields = [
-        ("effective_on", "2026-12-01"),
+        ("effective_on", TODAY.as_str()),
         ("change_note", "罚款标准调整"),
     ];
 
@@ -1658,7 +1730,7 @@ async fn a_new_version_is_published_only_when_the_manager_approves() {
     let (_, inbox) = manager.page("/approvals").await;
     assert!(inbox.contains("发布规章制度 · 物业中心客服部规章制度之相关制度和职责"));
     let (_, detail) = manager.page(&format!("/approvals/{request}")).await;
-    assert!(detail.contains("罚款标准调整") && detail.contains("2026-12-01"));
+    assert!(detail.contains("罚款标准调整") && detail.contains(TODAY.as_str()));
     assert!(
         detail.contains("罚款20元"),
         "the approver reads the changed clause"
@@ -1753,7 +1825,10 @@ async fn a_draft_saved_while_its_publication_is_decided_waits_its_turn_and_renam
     let res = admin
         .post(
             &format!("/handbook/{id}/publish"),
-            &[("effective_on", "2026-12-01"), ("change_note", "职责调整")],
+            &[
+                ("effective_on", TODAY.as_str()),
+                ("change_note", "职责调整"),
+            ],
         )
         .await;
     assert_eq!(location(&res), format!("/handbook/{id}/draft"));
@@ -1820,7 +1895,7 @@ async fn a_rejected_publication_leaves_the_draft_a_draft() {
     admin
         .post(
             &format!("/handbook/{id}/publish"),
-            &[("effective_on", "2026-12-01"), ("change_note", "试行")],
+            &[("effective_on", TODAY.as_str()), ("change_note", "试行")],
         )
         .await;
     let request = pending_publication(&app).await.unwrap();
@@ -1844,7 +1919,7 @@ async fn a_rejected_publication_leaves_the_draft_a_draft() {
     let res = admin
         .post(
             &format!("/handbook/{id}/publish"),
-            &[("effective_on", "2026-12-01"), ("change_note", "试行")],
+            &[("effective_on", TODAY.as_str()), ("change_note", "试行")],
         )
         .await;
     assert_eq!(location(&res), format!("/handbook/{id}/draft"));
@@ -1950,7 +2025,7 @@ async fn an_import_while_the_draft_is_being_sent_for_approval_leaves_it_alone() 
         .unwrap()
         .unwrap();
     let publish = kefu::handbook::forms::ValidPublish {
-        effective_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        effective_on: crate::approvals::today(),
         change_note: "罚款标准调整".into(),
         requires_ack: false,
         roles: vec![],
@@ -2001,7 +2076,7 @@ async fn an_import_leaves_alone_a_draft_waiting_for_approval() {
         .post(
             &format!("/handbook/{id}/publish"),
             &[
-                ("effective_on", "2026-12-01"),
+                ("effective_on", TODAY.as_str()),
                 ("change_note", "罚款标准调整"),
             ],
         )
@@ -2050,7 +2125,10 @@ async fn the_approver_sees_every_changed_clause_of_a_long_revision() {
     let res = admin
         .post(
             &format!("/handbook/{id}/publish"),
-            &[("effective_on", "2026-12-01"), ("change_note", "标点统一")],
+            &[
+                ("effective_on", TODAY.as_str()),
+                ("change_note", "标点统一"),
+            ],
         )
         .await;
     assert_eq!(location(&res), format!("/handbook/{id}/draft"));
