@@ -3,12 +3,22 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Integer};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{Contract, EventLine, NewContract, ReportLine, WaitingLine};
 use crate::schema::{projects, sales_contract_events, sales_contracts, users};
 use crate::web::cite::{shown_by_day, COUNT_CAP};
+
+/// What the register's search reads: a contract's number, buyer, unit and
+/// project joined by newlines (which no search holds), written as its trigram
+/// index (`sales_contracts_search_idx`) is; `table` names the table or alias.
+fn searched(table: &str) -> String {
+    format!(
+        "({table}.contract_no || E'\\n' || {table}.buyer || E'\\n' || {table}.unit \
+         || E'\\n' || {table}.project)"
+    )
+}
 
 /// The one stage a `show` filter of [`super::SHOWS`] stands for, if it is one
 /// stage: an equality, so the (stage, signing day) index gives the rows in order.
@@ -59,11 +69,7 @@ pub async fn page(
         // As [`waiting`] reads it.
         let p = crate::db::contains_pattern(text);
         q = q.filter(
-            sales_contracts::contract_no
-                .ilike(p.clone())
-                .or(sales_contracts::buyer.ilike(p.clone()))
-                .or(sales_contracts::unit.ilike(p.clone()))
-                .or(sales_contracts::project.ilike(p)),
+            sql::<Bool>(&format!("{} ILIKE ", searched("sales_contracts"))).bind::<Text, _>(p),
         );
     }
     if let Some((day, id)) = before {
@@ -332,7 +338,7 @@ pub async fn waiting(
     limit: i64,
 ) -> QueryResult<Vec<WaitingLine>> {
     let allowed = |step| i32::try_from(super::days_allowed(step)).unwrap_or(i32::MAX);
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "SELECT id, contract_no, project, unit, buyer, step, since, ($1 - since) AS days \
          FROM (SELECT c.id, c.contract_no, c.project, c.unit, c.buyer, \
                 CASE WHEN c.stage = 'signed' THEN 'filed' \
@@ -350,12 +356,12 @@ pub async fn waiting(
                WHERE (c.stage IN ('signed', 'filed', 'agent', 'loan') \
                   OR (c.stage = 'collected' AND c.cert_issued_on IS NULL \
                       AND c.cert_received_on IS NOT NULL AND c.cert_notified_on IS NULL)) \
-                 AND ($9::text IS NULL OR c.contract_no ILIKE $9 OR c.buyer ILIKE $9 \
-                      OR c.unit ILIKE $9 OR c.project ILIKE $9)) w \
+                 AND ($9::text IS NULL OR {searched} ILIKE $9)) w \
          WHERE since <= $1 - CASE step WHEN 'filed' THEN $2 WHEN 'agent' THEN $3 \
                 WHEN 'notified' THEN $4 WHEN 'loan' THEN $5 ELSE $6 END \
          ORDER BY since, id LIMIT $7",
-    )
+        searched = searched("c")
+    ))
     .bind::<Date, _>(today)
     .bind::<Integer, _>(allowed("filed"))
     .bind::<Integer, _>(allowed("agent"))

@@ -1374,3 +1374,42 @@ async fn a_filed_contracts_sale_is_corrected_by_the_supervisor_only() {
     );
     assert_eq!(buyer().await, "周小明");
 }
+
+/// The register's search reads the contracts that match by their trigram
+/// index, not every contract: among twenty thousand, finding one buyer reads
+/// about what the first page does.
+#[tokio::test]
+async fn a_search_among_many_contracts_reads_no_more_than_the_first_page() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    app.db()
+        .await
+        .batch_execute(
+            "INSERT INTO sales_contracts (contract_no, project, unit, buyer, signed_on, \
+                 area_centi, price_fen, payment, recorded_by) \
+             SELECT 'GEN-' || g, '碧水花园', g || '栋', '买受人' || g, current_date - (g % 300), \
+                 8956, 132500000, 'full', (SELECT min(id) FROM users) \
+             FROM generate_series(1, 20000) g; \
+             UPDATE sales_contracts SET buyer = '欧阳娜娜' WHERE contract_no = 'GEN-17'; \
+             ANALYZE sales_contracts",
+        )
+        .await
+        .unwrap();
+    app.settle().await;
+
+    let path = format!("/contracts?show=all&q={}", urlencoding("欧阳娜"));
+    let (_, found) = specialist.page(&path).await;
+    assert_eq!(
+        texts_of(&found, "#contracts tbody td:first-child a"),
+        ["GEN-17"]
+    );
+    let first = app
+        .blocks_read_for(&specialist, "/contracts?show=all")
+        .await;
+    let searched = app.blocks_read_for(&specialist, &path).await;
+    assert!(
+        searched <= first + 40,
+        "{searched} buffers read for the search, {first} for the first page"
+    );
+}

@@ -1,0 +1,1 @@
+DROP INDEX sales_contracts_search_idx;
