@@ -711,7 +711,8 @@ async fn month_stats(
         return Err(AppError::NotFound);
     };
     let cells = queries::stats(conn, from, until).await?;
-    Ok((first, super::stats::tally(&cells)))
+    let flow = queries::flow(conn, from, until).await?;
+    Ok((first, super::stats::tally(&cells, &flow)))
 }
 
 /// GET /complaints/stats.csv and .xlsx: the month's statistics as on screen,
@@ -731,6 +732,8 @@ pub async fn stats_export(
         "complaints.stats_total",
         "complaints.stats_resolved",
         "complaints.stats_hours",
+        "complaints.stats_resolved_in_month",
+        "complaints.stats_open_at_end",
     ] {
         headers.push(loc.t(key).to_owned());
     }
@@ -748,6 +751,8 @@ pub async fn stats_export(
         cells.push(Cell::hundredths(
             r.mean_hours.map(|h| (h * 10.0).round() as i64 * 10),
         ));
+        cells.push(Cell::Int(r.resolved_in_month));
+        cells.push(Cell::Int(r.open_at_end));
         cells
     };
     let mut rows: Vec<Vec<Cell>> = stats.rows.iter().map(line).collect();

@@ -124,3 +124,15 @@ pub struct StatCell {
     #[diesel(sql_type = diesel::sql_types::Double)]
     pub hours_to_resolve: f64,
 }
+
+/// Of one kind, what the month did to the matters whenever received: how many
+/// it resolved, and how many were still open at its end.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct FlowCell {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub kind: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub resolved_in_month: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub open_at_end: i64,
+}

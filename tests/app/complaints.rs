@@ -1,7 +1,7 @@
 //! Customers' opinions, requests, complaints and inquiries: recorded by whoever
 //! took them, assigned by a supervisor (the colleague told by mail), followed up
 //! until done, each reader seeing their own, counted by month.
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use kefu::auth::Role;
@@ -351,18 +351,29 @@ async fn the_months_statistics_count_each_kind_by_channel_and_what_was_done() {
         .page(&format!("/complaints/stats?month={month}"))
         .await;
     assert_eq!(status, StatusCode::OK);
-    // Columns: kind, visit, phone, online, letter, other, total, done, mean hours.
+    // Columns: kind, visit, phone, online, letter, other, total, done, mean
+    // hours; then done this month whenever received, open at the month's end.
+    // (Done two hours after it came in: this month, unless that crossed into
+    // the next.)
+    let next_month = crate::approvals::today()
+        .with_day(1)
+        .unwrap()
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap();
+    let done_within = (raised_at() + Duration::hours(2)).date_naive() < next_month;
+    let (done, open) = if done_within { ("1", "1") } else { ("0", "2") };
     assert_eq!(
         texts_of(&stats, "#stats-complaint td"),
-        ["1", "1", "0", "0", "0", "2", "1", "2.0"]
+        ["1", "1", "0", "0", "0", "2", "1", "2.0", done, open]
     );
     assert_eq!(
         texts_of(&stats, "#stats-inquiry td"),
-        ["0", "0", "1", "0", "0", "1", "0", "—"]
+        ["0", "0", "1", "0", "0", "1", "0", "—", "0", "1"]
     );
+    let all_open = if done_within { "2" } else { "3" };
     assert_eq!(
         texts_of(&stats, "#stats-all td"),
-        ["1", "1", "1", "0", "0", "3", "1", "2.0"]
+        ["1", "1", "1", "0", "0", "3", "1", "2.0", done, all_open]
     );
     // The same table for the meeting's papers, in the reader's language.
     let csv = supervisor
@@ -379,12 +390,13 @@ async fn the_months_statistics_count_each_kind_by_channel_and_what_was_done() {
         "a line per kind and the total: {csv}"
     );
     assert!(lines[0].starts_with("\"类别\",\"来访\""), "{csv}");
-    assert!(
-        lines.contains(&"\"投诉\",\"1\",\"1\",\"0\",\"0\",\"0\",\"2\",\"1\",\"2.00\""),
-        "{csv}"
+    let complaint_line = format!(
+        "\"投诉\",\"1\",\"1\",\"0\",\"0\",\"0\",\"2\",\"1\",\"2.00\",\"{done}\",\"{open}\""
     );
+    assert!(lines.contains(&complaint_line.as_str()), "{csv}");
     assert!(
-        lines[5].starts_with("\"合计\"") && lines[5].ends_with(",\"3\",\"1\",\"2.00\""),
+        lines[5].starts_with("\"合计\"")
+            && lines[5].ends_with(&format!(",\"3\",\"1\",\"2.00\",\"{done}\",\"{all_open}\"")),
         "{csv}"
     );
     let xlsx = supervisor
@@ -399,11 +411,61 @@ async fn the_months_statistics_count_each_kind_by_channel_and_what_was_done() {
     let (_, empty) = supervisor.page("/complaints/stats?month=2020-01").await;
     assert_eq!(
         texts_of(&empty, "#stats-all td"),
-        ["0", "0", "0", "0", "0", "0", "0", "—"]
+        ["0", "0", "0", "0", "0", "0", "0", "—", "0", "0"]
     );
     let (status, paper) = supervisor.page("/complaints/print").await;
     assert_eq!(status, StatusCode::OK);
     assert!(paper.contains("甲") && paper.contains("已解决"));
+
+    // A complaint received last month and done today: this month counts it
+    // done, last month counts it open at its end; neither counts it received
+    // this month.
+    let page = location(&record(&employee, &matter("丁", "complaint")).await);
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let last_month = next_month
+        .checked_sub_months(chrono::Months::new(2))
+        .unwrap()
+        .with_day(10)
+        .unwrap();
+    let received = last_month
+        .and_hms_opt(10, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono_tz::Asia::Shanghai)
+        .unwrap()
+        .with_timezone(&Utc);
+    diesel::update(complaints::table.find(id))
+        .set(complaints::received_at.eq(received))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let res = supervisor
+        .submit(
+            &page,
+            &format!("{page}/notes"),
+            &[("body", "已回访"), ("resolve", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, stats) = supervisor
+        .page(&format!("/complaints/stats?month={month}"))
+        .await;
+    let row = texts_of(&stats, "#stats-complaint td");
+    let done_now = if done_within { "2" } else { "1" };
+    assert_eq!(row[5], "2", "received this month: {row:?}");
+    assert_eq!(
+        (row[8].as_str(), row[9].as_str()),
+        (done_now, open),
+        "{row:?}"
+    );
+    let (_, before) = supervisor
+        .page(&format!(
+            "/complaints/stats?month={}",
+            last_month.format("%Y-%m")
+        ))
+        .await;
+    let row = texts_of(&before, "#stats-complaint td");
+    assert_eq!((row[5].as_str(), row[6].as_str()), ("1", "1"), "{row:?}");
+    assert_eq!((row[8].as_str(), row[9].as_str()), ("0", "1"), "{row:?}");
 }
 
 /// The book numbers the supervisor's and the specialists' duties alike, so two

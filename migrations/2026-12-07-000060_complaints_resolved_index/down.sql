@@ -1,0 +1,1 @@
+DROP INDEX complaints_resolved_idx;
