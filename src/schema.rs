@@ -838,6 +838,7 @@ diesel::table! {
         recorded_at -> Timestamptz,
         late -> Bool,
         closed_at -> Nullable<Timestamptz>,
+        version -> Int4,
     }
 }
 

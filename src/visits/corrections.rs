@@ -67,6 +67,7 @@ fn input_of(v: &Visit, tz: chrono_tz::Tz) -> VisitInput {
         room: v.room.clone(),
         matter: v.matter.clone(),
         answer: v.answer.clone(),
+        version: v.version.to_string(),
         ..Default::default()
     }
 }
@@ -168,6 +169,7 @@ pub async fn correct(
     let me = page.user().id;
     let meta = page.meta();
     let tz = page.tz;
+    let read_from = input.version.trim().parse::<i32>().ok();
     let reception = |s: DateTime<Utc>, e: DateTime<Utc>| {
         let (s, e) = (s.with_timezone(&tz), e.with_timezone(&tz));
         format!(
@@ -209,6 +211,11 @@ pub async fn correct(
                 // Nothing differs (the form sent again, or nothing changed).
                 return Ok(Outcome::Unchanged);
             }
+            if read_from != Some(old.version) {
+                // Corrected by a colleague since the form was read: not undone
+                // unseen.
+                return Ok(Outcome::Meanwhile(old.version));
+            }
             queries::correct(conn, id, &new).await?;
             let mut outcome = Outcome::Corrected;
             if old.late && !new.late {
@@ -237,6 +244,13 @@ pub async fn correct(
         })
         .await?;
     let (tone, said) = match outcome {
+        Outcome::Meanwhile(version) => {
+            // The input kept, the form now at the version that stands; the
+            // page lists the correction made meanwhile.
+            errors.add("version", "visits.error.changed_meanwhile");
+            input.version = version.to_string();
+            return form(&page, id, scope, (&input, &errors), StatusCode::CONFLICT);
+        }
         Outcome::Unchanged => (Tone::Ok, "visits.unchanged"),
         Outcome::Corrected => (Tone::Ok, "visits.corrected"),
         Outcome::NoLongerLate => (Tone::Ok, "visits.corrected_not_late"),
@@ -247,6 +261,9 @@ pub async fn correct(
 }
 
 enum Outcome {
+    /// Not written: corrected by someone else since the form was read (the
+    /// version now).
+    Meanwhile(i32),
     Unchanged,
     Corrected,
     NoLongerLate,

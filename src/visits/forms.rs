@@ -40,6 +40,9 @@ pub struct VisitInput {
     /// Why a registered visit is corrected (the correction form only).
     #[serde(default)]
     pub reason: String,
+    /// The version of the register the correction form was read from.
+    #[serde(default)]
+    pub version: String,
 }
 
 pub struct ValidVisit {

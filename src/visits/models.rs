@@ -20,6 +20,8 @@ pub struct Visit {
     pub recorded_at: DateTime<Utc>,
     pub late: bool,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Raised by each correction.
+    pub version: i32,
 }
 
 impl Visit {

@@ -95,14 +95,14 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Visit> {
         .await
 }
 
-/// Writes a correction of the visit ([`VisitChanges`]).
+/// Writes a correction of the visit ([`VisitChanges`]), raising its version.
 pub async fn correct(
     conn: &mut AsyncPgConnection,
     id: i64,
     changes: &VisitChanges<'_>,
 ) -> QueryResult<()> {
     diesel::update(visits::table.find(id))
-        .set(changes)
+        .set((changes, visits::version.eq(visits::version + 1)))
         .execute(conn)
         .await?;
     Ok(())

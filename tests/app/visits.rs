@@ -674,6 +674,7 @@ async fn a_register_is_corrected_with_its_reason_and_one_no_longer_late_loses_it
         f.push(("matter", "咨询装修押金退还及期限".into()));
         f.retain(|(k, v)| *k != "matter" || v.contains("期限"));
         f.push(("reason", reason.into()));
+        f.push(("version", "1".into()));
         f
     };
     let res = specialist.post(&edit, &pairs(&fields("刘建国", ""))).await;
@@ -715,6 +716,10 @@ async fn a_register_is_corrected_with_its_reason_and_one_no_longer_late_loses_it
     times.retain(|(k, _)| *k != "matter");
     times.push(("matter", "咨询装修押金退还及期限".into()));
     times.push(("reason", "结束时间写错了一小时".into()));
+    let (_, form) = supervisor.page(&edit).await;
+    let read = value_of(&form, r#"input[name="version"]"#).unwrap();
+    assert_eq!(read, "2", "corrected once");
+    times.push(("version", read));
     let res = supervisor.post(&edit, &pairs(&times)).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, shown) = supervisor.page(&page).await;
@@ -725,6 +730,26 @@ async fn a_register_is_corrected_with_its_reason_and_one_no_longer_late_loses_it
     assert!(text_of(&shown, "#visit-late").is_none());
     assert!(!stored().await.3);
     assert_eq!(breach().await, "dismissed");
+    // The receiver's form, read before the supervisor saved: not saved over
+    // it unseen; the input comes back, the form now at the version that stands.
+    let res = specialist
+        .post(&edit, &pairs(&fields("刘建华", "又听错了")))
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#f-version")
+        .unwrap()
+        .starts_with("您打开表单后，这份登记已被他人更正"));
+    assert_eq!(
+        value_of(&body, "#f-visitor_name").as_deref(),
+        Some("刘建华")
+    );
+    assert_eq!(
+        value_of(&body, r#"input[name="version"]"#).as_deref(),
+        Some("3")
+    );
+    assert_eq!(stored().await.0, "刘建国", "nothing written");
+    let (_, shown) = supervisor.page(&page).await;
     let lines = texts_of(&shown, "#visit-corrections li");
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines[0].contains("客户姓名、来访事由") && lines[0].contains("姓名听错"));
@@ -772,6 +797,7 @@ async fn a_register_is_corrected_with_its_reason_and_one_no_longer_late_loses_it
     assert!(value_of(&form, "#f-end").is_none(), "times locked");
     let mut moved = visit("周女士", 3);
     moved.push(("reason", "结束时间".into()));
+    moved.push(("version", "1".into()));
     let res = supervisor
         .post(&format!("{own}/edit"), &pairs(&moved))
         .await;
