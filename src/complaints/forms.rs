@@ -7,7 +7,7 @@ use crate::web::FieldErrors;
 const NAME_MAX: usize = 50;
 const PHONE_MAX: usize = 20;
 const ROOM_MAX: usize = 50;
-const TEXT_MAX: usize = 2000;
+pub const TEXT_MAX: usize = 2000;
 
 /// How the customer reached us, by code, with catalog keys under `complaints.channel.`.
 pub const CHANNELS: [&str; 5] = ["visit", "phone", "online", "letter", "other"];

@@ -599,12 +599,12 @@ pub async fn reopen(
         &mut errors,
     )
     .await?;
-    let reason = input.validate(&mut errors);
+    let reason = errors.text("complaints", "reason", &input.body, forms::TEXT_MAX, true);
     if line.c.status != "resolved" {
         flash(&session, Tone::Ok, page.t("complaints.reopened_already"));
         return Ok(see_other(&format!("/complaints/{id}")));
     }
-    let (Some(reason), Some(token)) = (reason, token) else {
+    let (true, Some(token)) = (errors.is_empty(), token) else {
         return render_show(
             &page,
             &mut conn,

@@ -455,17 +455,13 @@ async fn render_show(
 
 /// Whether this user may withdraw this leave: someone else's, still standing,
 /// by one who records leave; either recorded after the fact (by mistake) or
-/// begun and not over (called off: the employee came to work after all).
+/// beginning today (called off: the employee came to work after all, and took
+/// none of it; leave partly taken is ended early instead).
 fn may_withdraw_record(page: &UserPage, l: &super::models::Leave) -> bool {
     page.may(Right::RecordLeave)
         && l.status == "approved"
         && l.user_id != page.user().id
-        && (l.after_the_fact || in_progress(l, page.today()))
-}
-
-/// Whether approved leave has begun and is not over by `today`.
-fn in_progress(l: &super::models::Leave, today: chrono::NaiveDate) -> bool {
-    l.start_date <= today && today <= l.end_date
+        && (l.after_the_fact || l.start_date == page.today())
 }
 
 /// Whether this user may end this leave early: someone else's approved leave,
@@ -640,9 +636,9 @@ struct Withdrawn {
 /// or wrong dates) is withdrawn, with the reason. It no longer stands in the
 /// way of the employee's own leave, and its breach proposal, if still waiting,
 /// is dismissed with the same reason. The right record is made anew.
-/// Approved leave that has begun is called off the same way, while it lasts,
-/// when the employee came to work after all (ending it early cannot leave
-/// nothing of it); its approval's trail says so.
+/// Approved leave is called off the same way on its first day, when the
+/// employee came to work after all (ending it early cannot leave nothing of
+/// it); its approval's trail says so.
 pub async fn withdraw_record(
     page: UserPage,
     session: Session,
@@ -659,7 +655,7 @@ pub async fn withdraw_record(
     let record = leave.leave.after_the_fact;
     let here = format!("/leave/{id}");
     let today = page.today();
-    if leave.leave.status != "approved" || !(record || in_progress(&leave.leave, today)) {
+    if leave.leave.status != "approved" || !(record || leave.leave.start_date == today) {
         // Its page no longer offers the form: say so there.
         return ended_already(
             &page,

@@ -254,8 +254,8 @@ pub async fn end_early(
     Ok(n == 1)
 }
 
-/// Withdraws leave recorded after the fact, or approved leave in progress
-/// on `today` (called off), if it still stands; whether it did.
+/// Withdraws leave recorded after the fact, or approved leave beginning
+/// `today` (called off), if it still stands; whether it did.
 pub async fn withdraw_record(
     conn: &mut AsyncPgConnection,
     id: i64,
@@ -269,9 +269,7 @@ pub async fn withdraw_record(
             .filter(
                 leave_requests::after_the_fact
                     .eq(true)
-                    .or(leave_requests::start_date
-                        .le(today)
-                        .and(leave_requests::end_date.ge(today))),
+                    .or(leave_requests::start_date.eq(today)),
             )
             .filter(leave_requests::status.eq("approved")),
     )

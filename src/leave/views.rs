@@ -192,7 +192,7 @@ pub struct LeaveShow<'a> {
     pub own: bool,
     pub may_edit: bool,
     /// A record after the fact the viewer may withdraw as a mistake, or leave
-    /// in progress they may call off.
+    /// beginning today they may call off.
     pub may_withdraw: bool,
     /// The requester's approved leave, not begun: they may cancel it.
     pub may_cancel: bool,
@@ -210,7 +210,7 @@ impl LeaveShow<'_> {
     }
 
     /// The form that ends this leave, the viewer's own cancellation, the
-    /// withdrawal of a record or the calling off of leave in progress: its
+    /// withdrawal of a record or the calling off of leave on its first day: its
     /// path's last part, then the catalog keys of
     /// its title, its note's label and its hint.
     pub fn end_form(&self) -> (&'static str, &'static str, &'static str, &'static str) {

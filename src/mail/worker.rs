@@ -126,7 +126,8 @@ enum Security {
 /// The security an `SMTP_URL` asks for. `smtps://` is TLS throughout;
 /// `smtp://` follows its `tls` parameter, and without one is STARTTLS required
 /// when the URL carries a password (which is never sent in clear text unless
-/// `?tls=none` says so) and plain SMTP otherwise (an intranet relay on port 25).
+/// `?tls=none` says so, and so never with `?tls=opportunistic`) and plain SMTP
+/// otherwise (an intranet relay on port 25).
 fn security_of(u: &url::Url) -> anyhow::Result<Security> {
     let tls = u
         .query_pairs()
@@ -138,6 +139,10 @@ fn security_of(u: &url::Url) -> anyhow::Result<Security> {
             anyhow::bail!("SMTP_URL: smtps:// is TLS throughout; its tls= parameter means nothing")
         }
         ("smtp", Some("required")) => Ok(Security::Required),
+        ("smtp", Some("opportunistic")) if !u.username().is_empty() => anyhow::bail!(
+            "SMTP_URL: with a password, tls=opportunistic would send it in clear text to a relay \
+             that offers no STARTTLS; use tls=required (or tls=none to accept that)"
+        ),
         ("smtp", Some("opportunistic")) => Ok(Security::Opportunistic),
         ("smtp", Some("none")) => Ok(Security::Plain),
         ("smtp", Some(other)) => {
@@ -168,9 +173,16 @@ pub fn transport(
         if let Some(path) = ca_file {
             let pem = std::fs::read(path)
                 .with_context(|| format!("SMTP_CA_FILE={} cannot be read", path.display()))?;
-            let cert = Certificate::from_pem(&pem).with_context(|| {
-                format!("SMTP_CA_FILE={} holds no PEM certificate", path.display())
-            })?;
+            // (lettre reads a file without any certificate as an empty list.)
+            let holds_one = pem
+                .windows(b"-----BEGIN CERTIFICATE-----".len())
+                .any(|w| w == b"-----BEGIN CERTIFICATE-----");
+            let cert = Certificate::from_pem(&pem)
+                .ok()
+                .filter(|_| holds_one)
+                .with_context(|| {
+                    format!("SMTP_CA_FILE={} holds no PEM certificate", path.display())
+                })?;
             params = params.add_root_certificate(cert);
         }
         Ok(wrap(params.build_rustls().context("SMTP TLS settings")?))
@@ -542,6 +554,10 @@ mod tests {
             Security::Wrapper
         );
         assert!(security("smtp://relay?tls=yes").is_err());
+        assert!(
+            security("smtp://kefu:pw@relay?tls=opportunistic").is_err(),
+            "a password never left to chance"
+        );
         assert!(security("smtps://relay?tls=none").is_err());
         assert!(security("http://relay").is_err());
     }

@@ -890,7 +890,13 @@ pub async fn commit(
                 ],
             ),
         ),
-        None => flash(&session, Tone::Ok, page.t("properties.import.already")),
+        None => {
+            // Committed by a second click, or its file forgotten meanwhile:
+            // where it now leads, saying which.
+            if let Err(elsewhere) = open_import(&page, &session, &mut conn, id).await? {
+                return Ok(elsewhere);
+            }
+        }
     }
     Ok(see_other(&format!("/properties/{project_id}")))
 }

@@ -318,12 +318,13 @@ pub async fn import(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Import
 
 /// Marks the import committed, and forgets its file: the personal data in it
 /// lives on in the residents' records only. False when it already was (a
-/// second click).
+/// second click), or its file was forgotten meanwhile (a day old).
 pub async fn mark_committed(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
     let n = diesel::update(
         room_imports::table
             .find(id)
-            .filter(room_imports::committed_at.is_null()),
+            .filter(room_imports::committed_at.is_null())
+            .filter(room_imports::forgotten_at.is_null()),
     )
     .set((
         room_imports::committed_at.eq(diesel::dsl::now),

@@ -850,10 +850,22 @@ async fn only_who_follows_a_matter_closes_it_and_a_supervisor_reopens_it() {
     let reopen = format!("{page}/reopen");
     let res = specialist.post(&reopen, &[("body", "再看看")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // A note sent after it was closed comes back to copy, not as a reason to
+    // reopen it.
+    let res = supervisor
+        .submit(&page, &notes, &[("body", "主管补充：已通知工程部")])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("主管补充：已通知工程部"));
+    assert!(text_of(&body, "#reopen").is_none());
     let res = supervisor.submit(&page, &reopen, &[("body", " ")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
-    assert!(!text_of(&body, "#e-body").unwrap().is_empty());
+    assert_eq!(
+        text_of(&body, "#e-reason").as_deref(),
+        Some("请写明重新打开的原因。")
+    );
     let token = supervisor.form_token(&page).await;
     for _ in 0..2 {
         let res = supervisor

@@ -1922,16 +1922,35 @@ async fn an_early_end_of_leave_withdrawn_meanwhile_keeps_the_reason_typed() {
     assert_eq!(audited, 0);
 }
 
-/// Approved leave in progress that the employee took none of (they came to
-/// work after all) is called off by the supervisor, with the reason: the time
-/// no longer counts as leave, the approval's trail says so, and only while it
-/// lasts.
+/// Approved leave that the employee took none of (they came to work on its
+/// first day after all) is called off by the supervisor, with the reason: the
+/// time no longer counts as leave and the approval's trail says so. Leave
+/// begun before today was partly taken: it is ended early instead.
 #[tokio::test]
-async fn leave_in_progress_not_taken_is_called_off_by_the_supervisor() {
+async fn leave_not_taken_is_called_off_by_the_supervisor_on_its_first_day() {
     let app = TestApp::spawn().await;
     let (employee, supervisor, id) = begun_leave(&app).await;
     let slip = format!("/leave/{id}");
     let withdraw = format!("{slip}/withdraw");
+    let (_, page) = supervisor.page(&slip).await;
+    assert!(
+        text_of(&page, "#withdraw-form").is_none(),
+        "begun yesterday"
+    );
+    let res = supervisor.post(&withdraw, &[("note", "未休")]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(
+        res.text().await.unwrap().contains("未休"),
+        "refused, the reason kept to copy"
+    );
+    diesel::update(leave_requests::table.find(id))
+        .set((
+            leave_requests::start_date.eq(crate::approvals::today()),
+            leave_requests::half_days.eq(8),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
     let (_, own) = employee.page(&slip).await;
     assert!(text_of(&own, "#withdraw-form").is_none());
     let (_, page) = supervisor.page(&slip).await;
@@ -1954,7 +1973,7 @@ async fn leave_in_progress_not_taken_is_called_off_by_the_supervisor() {
 
     for _ in 0..2 {
         let res = supervisor
-            .post(&withdraw, &[("note", "员工昨天已返岗，未休")])
+            .post(&withdraw, &[("note", "员工今天已到岗，未休")])
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
     }
@@ -1969,7 +1988,7 @@ async fn leave_in_progress_not_taken_is_called_off_by_the_supervisor() {
     let supervisor_id = crate::approvals::user_id(&app, username(Role::CsSupervisor)).await;
     assert_eq!(by, Some(supervisor_id));
     let (_, page) = supervisor.page(&slip).await;
-    assert!(page.contains("员工昨天已返岗，未休"));
+    assert!(page.contains("员工今天已到岗，未休"));
     assert!(text_of(&page, "#withdraw-form").is_none());
     assert!(text_of(&page, "#end-form").is_none());
     let (_, register) = supervisor

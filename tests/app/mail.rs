@@ -224,8 +224,12 @@ async fn a_relay_no_trusted_authority_vouches_for_gets_neither_mail_nor_password
     let mut config = app.config.clone();
     config.smtp_ca_file = Some(smtp.dir.join("missing.pem"));
     let pool = kefu::db::pool(&app.db_url, 1).unwrap();
-    let e = Worker::new(pool, &config).err().expect("refused");
+    let e = Worker::new(pool.clone(), &config).err().expect("refused");
     assert!(e.to_string().contains("SMTP_CA_FILE"), "{e}");
+    // Nor one that holds no certificate (the relay's key, here).
+    config.smtp_ca_file = Some(smtp.dir.join("key.pem"));
+    let e = Worker::new(pool, &config).err().expect("refused");
+    assert!(e.to_string().contains("holds no PEM certificate"), "{e}");
 }
 
 #[tokio::test]
