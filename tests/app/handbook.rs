@@ -393,15 +393,13 @@ async fn search_finds_a_rules_clauses_by_its_name_and_says_when_more_match() {
     );
 }
 
-/// Starts a draft of `id`, changes the clause at `anchor` and publishes it.
-async fn revise(
+/// Starts a draft of `id` and changes the clause at `anchor`, `from` to `to`.
+async fn draft_with_change(
     app: &TestApp,
     admin: &Browser,
     id: i64,
     anchor: &str,
-    from: &str,
-    to: &str,
-    extra: &[(&str, &str)],
+    (from, to): (&str, &str),
 ) {
     let res = admin.post(&format!("/handbook/{id}/draft"), &[]).await;
     assert_eq!(location(&res), format!("/handbook/{id}/draft"));
@@ -413,6 +411,19 @@ async fn revise(
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+/// Starts a draft of `id`, changes the clause at `anchor` and publishes it.
+async fn revise(
+    app: &TestApp,
+    admin: &Browser,
+    id: i64,
+    anchor: &str,
+    from: &str,
+    to: &str,
+    extra: &[(&str, &str)],
+) {
+    draft_with_change(app, admin, id, anchor, (from, to)).await;
     let mut fields = vec![
         ("effective_on", TODAY.as_str()),
         ("change_note", "罚款标准调整"),
@@ -485,14 +496,7 @@ async fn a_version_takes_effect_no_earlier_than_it_is_published() {
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
     let id = doc_id(&app, "客服规章制度1").await;
-    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
-    let (clause_id, body) = draft_clause(&app, id, "4-3").await;
-    admin
-        .post(
-            &format!("/handbook/{id}/draft/clauses/{clause_id}"),
-            &[("body", &body.replace("罚款10元", "罚款20元"))],
-        )
-        .await;
+    draft_with_change(&app, &admin, id, "4-3", ("罚款10元", "罚款20元")).await;
     let today = crate::approvals::today();
     let yesterday = (today - chrono::Duration::days(1)).to_string();
 
