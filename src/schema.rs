@@ -632,6 +632,7 @@ diesel::table! {
         version -> Int4,
         corrected_by -> Nullable<Int8>,
         corrected_at -> Nullable<Timestamptz>,
+        for_month -> Nullable<Date>,
     }
 }
 

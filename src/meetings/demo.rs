@@ -1,7 +1,7 @@
 //! Demo meeting records for `kefu seed-demo`: yesterday's morning meeting and
 //! the last monthly analysis meeting, so the register and a record's page show
 //! something on a fresh install.
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
@@ -77,6 +77,10 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
                     minutes,
                     recorded_by: chair,
                     recorded_at: now.min(ended_at + Duration::minutes(20)),
+                    // The month it was held in.
+                    for_month: (kind == "monthly")
+                        .then(|| (today - Duration::days(days)).with_day(1))
+                        .flatten(),
                 },
                 &attendance,
             )

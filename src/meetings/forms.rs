@@ -30,6 +30,10 @@ pub struct MeetingInput {
     pub chair: String,
     #[serde(default)]
     pub minutes: String,
+    /// The month a monthly analysis meeting stands for, `YYYY-MM` (that of
+    /// its day when left empty); ignored for the other kinds.
+    #[serde(default)]
+    pub for_month: String,
     /// The people listed, in the order of `att`: one `who` and one `att` a line.
     #[serde(default)]
     pub who: Vec<String>,
@@ -51,6 +55,8 @@ pub struct ValidMeeting {
     pub chair: i64,
     pub minutes: String,
     pub attendance: Vec<(i64, &'static str)>,
+    /// The month a monthly analysis meeting stands for (its first day).
+    pub for_month: Option<chrono::NaiveDate>,
 }
 
 /// When each kind of meeting is held (会议类别), as the form proposes it.
@@ -86,12 +92,26 @@ pub fn usual_day(kind: &str, today: chrono::NaiveDate) -> chrono::NaiveDate {
     }
 }
 
-/// For a monthly analysis meeting held on `day`, the Saturday of that month's
-/// last week when `day` is not it (the record says so; it is not refused, a
-/// meeting may be moved).
-pub fn off_schedule(kind: &str, day: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
-    let saturday = super::jobs::last_saturday(day);
-    (kind == "monthly" && day != saturday).then_some(saturday)
+/// For a monthly analysis meeting standing for `for_month` and held on `day`,
+/// the Saturday of that month's last week when `day` is not it (the record
+/// says so; it is not refused, a meeting may be moved or postponed).
+pub fn off_schedule(
+    for_month: Option<chrono::NaiveDate>,
+    day: chrono::NaiveDate,
+) -> Option<chrono::NaiveDate> {
+    let saturday = super::jobs::last_saturday(for_month?);
+    (day != saturday).then_some(saturday)
+}
+
+/// The first day of `day`'s month.
+fn month_of(day: chrono::NaiveDate) -> chrono::NaiveDate {
+    chrono::Datelike::with_day(&day, 1).unwrap_or(day)
+}
+
+/// How many months `to` is after `from` (both any day of their month).
+fn months_between(from: chrono::NaiveDate, to: chrono::NaiveDate) -> i32 {
+    use chrono::Datelike;
+    (to.year() - from.year()) * 12 + to.month0() as i32 - from.month0() as i32
 }
 
 impl MeetingInput {
@@ -114,6 +134,11 @@ impl MeetingInput {
             end: end.into(),
             topic: topic.into(),
             chair: me.to_string(),
+            for_month: if *kind == "monthly" {
+                month_of(today).format("%Y-%m").to_string()
+            } else {
+                String::new()
+            },
             who: staff.iter().map(|(id, _)| id.to_string()).collect(),
             att: staff
                 .iter()
@@ -150,6 +175,7 @@ impl MeetingInput {
             topic: m.topic.clone(),
             chair: m.chair_id.to_string(),
             minutes: m.minutes.clone(),
+            for_month: m.month_text().unwrap_or_default(),
             who: attendance.iter().map(|(id, _, _)| id.to_string()).collect(),
             att: attendance.iter().map(|(_, _, a)| a.clone()).collect(),
             version: m.version.to_string(),
@@ -218,6 +244,12 @@ impl MeetingInput {
             }
             Some(_) => {}
         }
+        let for_month = match (kind, span) {
+            (Some("monthly"), Some((start, _))) => {
+                self.month(errors, start.with_timezone(&tz).date_naive())
+            }
+            _ => None,
+        };
         let (started_at, ended_at) = span?;
         if !errors.is_empty() {
             return None;
@@ -231,7 +263,27 @@ impl MeetingInput {
             chair: chair?,
             minutes,
             attendance: attendance?,
+            for_month,
         })
+    }
+
+    /// The month a monthly analysis meeting held on `day` stands for: as
+    /// given, or `day`'s when left empty. A meeting is held for its month, or
+    /// at most a month early or late (postponed into the next).
+    fn month(&self, errors: &mut FieldErrors, day: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+        let text = self.for_month.trim();
+        if text.is_empty() {
+            return Some(month_of(day));
+        }
+        let Some(month) = crate::web::form::date(&format!("{text}-01")) else {
+            errors.add("for_month", "meetings.error.for_month");
+            return None;
+        };
+        if months_between(month, month_of(day)).abs() > 1 {
+            errors.add("for_month", "meetings.error.for_month_far");
+            return None;
+        }
+        Some(month)
     }
 
     /// The lines sent, when each names a known person once with a known status;
@@ -358,6 +410,48 @@ mod tests {
         for f in ["kind", "end", "topic", "chair", "minutes", "attendance"] {
             assert!(errors.has(f), "{f}");
         }
+    }
+
+    #[test]
+    fn a_monthly_meeting_stands_for_its_month_or_one_next_to_it() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let now = at("2026-12-07T02:00:00Z");
+        let d = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let monthly = |day: &str, month: &str| MeetingInput {
+            kind: "monthly".into(),
+            day: day.into(),
+            for_month: month.into(),
+            ..input()
+        };
+        let month = |i: MeetingInput| {
+            let mut errors = FieldErrors::new(Default::default());
+            let v = i.validate(&mut errors, now, tz, &staff());
+            (v.and_then(|v| v.for_month), errors.has("for_month"))
+        };
+        // November's, postponed to 5 December.
+        assert_eq!(
+            month(monthly("2026-12-05", "2026-11")),
+            (Some(d(2026, 11, 1)), false)
+        );
+        // Left empty: the month of its day.
+        assert_eq!(
+            month(monthly("2026-12-05", " ")),
+            (Some(d(2026, 12, 1)), false)
+        );
+        // January's, held early on the last days of the year.
+        assert_eq!(
+            month(monthly("2026-12-05", "2027-01")),
+            (Some(d(2027, 1, 1)), false)
+        );
+        for far in ["2026-10", "2025-12", "2026-13", "11", "2026-11-01"] {
+            assert_eq!(month(monthly("2026-12-05", far)), (None, true), "{far}");
+        }
+        // The other kinds stand for no month, whatever is sent.
+        let morning = MeetingInput {
+            for_month: "2026-11".into(),
+            ..input()
+        };
+        assert_eq!(month(morning), (None, false));
     }
 
     #[test]

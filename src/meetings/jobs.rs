@@ -9,8 +9,9 @@
 //!
 //! `meetings.monthly` (hourly): the monthly analysis meeting is held on the
 //! Saturday of the month's last week at 10:00 (月分析例会). From noon that day,
-//! while the month has no such meeting on record, each supervisor gets one mail
-//! for the month.
+//! while the month has no such meeting on record (one held on any day that
+//! stands for the month: a meeting postponed into the next month counts for its
+//! own), each supervisor gets one mail for the month.
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use diesel_async::AsyncPgConnection;
 
@@ -123,10 +124,8 @@ pub async fn monthly(
         let at = MONTHLY_REMIND_AT.format("%H:%M");
         return Ok(format!("{} {saturday} {at}", crate::jobs::said("before")));
     }
-    let day = |d| crate::i18n::day_start(d, config.tz).unwrap_or(now);
     let first = today.with_day(1).unwrap_or(today);
-    let tomorrow = today.succ_opt().unwrap_or(today);
-    if queries::held_between(conn, "monthly", day(first), day(tomorrow)).await? {
+    if queries::held_for_month(conn, first).await? {
         return Ok(crate::jobs::said("recorded"));
     }
     let month = first.format("%Y-%m").to_string();
@@ -161,11 +160,18 @@ mod tests {
         assert_eq!(usual_day("monthly", d(2026, 11, 30)), d(2026, 11, 28));
         assert_eq!(usual_day("monthly", d(2027, 1, 3)), d(2026, 12, 26));
         assert_eq!(usual_day("morning", d(2026, 12, 1)), d(2026, 12, 1));
-        assert_eq!(off_schedule("monthly", d(2026, 11, 28)), None);
+        let november = Some(d(2026, 11, 1));
+        assert_eq!(off_schedule(november, d(2026, 11, 28)), None);
         assert_eq!(
-            off_schedule("monthly", d(2026, 11, 21)),
+            off_schedule(november, d(2026, 11, 21)),
             Some(d(2026, 11, 28))
         );
-        assert_eq!(off_schedule("special", d(2026, 11, 21)), None);
+        // Postponed into December, it is still November's.
+        assert_eq!(
+            off_schedule(november, d(2026, 12, 5)),
+            Some(d(2026, 11, 28))
+        );
+        // Not a monthly meeting.
+        assert_eq!(off_schedule(None, d(2026, 11, 21)), None);
     }
 }

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 
 use crate::schema::{meeting_attendance, meetings};
@@ -19,12 +19,20 @@ pub struct Meeting {
     pub version: i32,
     pub corrected_by: Option<i64>,
     pub corrected_at: Option<DateTime<Utc>>,
+    /// The month a monthly analysis meeting stands for (its first day); none
+    /// for the other kinds.
+    pub for_month: Option<NaiveDate>,
 }
 
 impl Meeting {
     /// The record's number as the register writes it.
     pub fn number(&self) -> String {
         format!("HY-{}", self.id)
+    }
+
+    /// The month a monthly analysis meeting stands for, as `YYYY-MM`.
+    pub fn month_text(&self) -> Option<String> {
+        self.for_month.map(|m| m.format("%Y-%m").to_string())
     }
 }
 
@@ -88,6 +96,7 @@ pub struct NewMeeting<'a> {
     pub minutes: &'a str,
     pub recorded_by: i64,
     pub recorded_at: DateTime<Utc>,
+    pub for_month: Option<NaiveDate>,
 }
 
 #[derive(Insertable)]

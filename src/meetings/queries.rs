@@ -2,7 +2,7 @@
 //! inside the caller's transaction.
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
@@ -114,24 +114,33 @@ pub async fn lock_records(conn: &mut AsyncPgConnection) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// A meeting of `kind` other than `except` that started in `[from, until)`:
-/// the record a new one would repeat.
-pub async fn recorded_between(
+/// Which records a new one would repeat.
+pub enum Same<'a> {
+    /// Of this kind, started in `[from, until)`.
+    Held(&'a str, (DateTime<Utc>, DateTime<Utc>)),
+    /// The monthly analysis meeting standing for this month (its first day).
+    Month(NaiveDate),
+}
+
+/// The first record other than `except` that a new one would repeat.
+pub async fn recorded(
     conn: &mut AsyncPgConnection,
-    kind: &str,
-    (from, until): (DateTime<Utc>, DateTime<Utc>),
+    same: Same<'_>,
     except: Option<i64>,
 ) -> QueryResult<Option<Meeting>> {
-    meetings::table
-        .filter(meetings::kind.eq(kind))
-        .filter(meetings::started_at.ge(from))
-        .filter(meetings::started_at.lt(until))
+    let mut q = meetings::table
         .filter(meetings::id.ne(except.unwrap_or(0)))
         .order(meetings::started_at)
         .select(Meeting::as_select())
-        .first(conn)
-        .await
-        .optional()
+        .into_boxed();
+    q = match same {
+        Same::Held(kind, (from, until)) => q
+            .filter(meetings::kind.eq(kind))
+            .filter(meetings::started_at.ge(from))
+            .filter(meetings::started_at.lt(until)),
+        Same::Month(month) => q.filter(meetings::for_month.eq(month)),
+    };
+    q.first(conn).await.optional()
 }
 
 /// A record with the names of its chair, its recorder and its last corrector:
@@ -174,6 +183,8 @@ pub struct Replaced {
     pub by: String,
     pub at: DateTime<Utc>,
     pub kind: String,
+    /// The month a monthly meeting stood for (`YYYY-MM`), if the log says.
+    pub for_month: Option<String>,
     /// When it was held, if the log says (it always has).
     pub held: Option<(DateTime<Utc>, DateTime<Utc>)>,
     pub place: String,
@@ -223,6 +234,7 @@ pub async fn corrections(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<V
                 by: by.unwrap_or_default(),
                 at,
                 kind: text(&before["kind"]),
+                for_month: before["for_month"].as_str().map(str::to_owned),
                 held: time("started_at").zip(time("ended_at")),
                 place: text(&before["place"]),
                 chair: None,
@@ -331,6 +343,7 @@ pub async fn correct(conn: &mut AsyncPgConnection, c: &Correction<'_>) -> QueryR
         meetings::topic.eq(m.topic),
         meetings::chair_id.eq(m.chair_id),
         meetings::minutes.eq(m.minutes),
+        meetings::for_month.eq(m.for_month),
         meetings::version.eq(meetings::version + 1),
         meetings::corrected_by.eq(c.by),
         meetings::corrected_at.eq(c.at),
@@ -417,6 +430,15 @@ pub async fn attendance_by_person(
 
 /// Whether a meeting of `kind` that started in [`from`, `until`) is on record
 /// (over the (kind, start) index).
+/// Whether the analysis meeting standing for `month` (its first day) is on record.
+pub async fn held_for_month(conn: &mut AsyncPgConnection, month: NaiveDate) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        meetings::table.filter(meetings::for_month.eq(month)),
+    ))
+    .get_result(conn)
+    .await
+}
+
 pub async fn held_between(
     conn: &mut AsyncPgConnection,
     kind: &str,

@@ -6,7 +6,7 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use serde_json::json;
@@ -167,19 +167,28 @@ async fn read(
     })
 }
 
+/// A record a new one would repeat: the field the form says it at, the
+/// message's catalog key, the record.
+type Clash = (&'static str, &'static str, Meeting);
+
 /// The record a meeting `v` (recorded as `of`, when correcting) would repeat:
-/// the day's morning meeting, held once a day (晨会每天执行), the month's
-/// analysis meeting, held once a month (月分析例会, which each supervisor is
-/// reminded of, so two may set out to record it), or a meeting of the same
-/// kind at the same minute. Attendance would otherwise count twice. Inside the
-/// saving transaction, which it locks against another form's.
+/// the day's morning meeting, held once a day (晨会每天执行), the analysis
+/// meeting of the month it stands for, held once a month (月分析例会, which
+/// each supervisor is reminded of, so two may set out to record it), or a
+/// meeting of the same kind at the same minute. Attendance would otherwise
+/// count twice. Inside the saving transaction, which it locks against another
+/// form's.
 async fn repeats(
     page: &UserPage,
     conn: &mut diesel_async::AsyncPgConnection,
     v: &ValidMeeting,
     of: Option<i64>,
-) -> Result<Option<(&'static str, Meeting)>, AppError> {
+) -> Result<Option<Clash>, AppError> {
     queries::lock_records(conn).await?;
+    if let Some(month) = v.for_month {
+        let other = queries::recorded(conn, queries::Same::Month(month), of).await?;
+        return Ok(other.map(|m| ("for_month", "meetings.error.same_month", m)));
+    }
     let day = v.started_at.with_timezone(&page.tz).date_naive();
     let start = |d: chrono::NaiveDate| {
         d.and_hms_opt(0, 0, 0)
@@ -191,14 +200,6 @@ async fn repeats(
             start(day).zip(day.succ_opt().and_then(start)),
             "meetings.error.same_day",
         ),
-        "monthly" => {
-            let first = day.with_day(1);
-            let next = first.and_then(|d| d.checked_add_months(chrono::Months::new(1)));
-            (
-                first.and_then(start).zip(next.and_then(start)),
-                "meetings.error.same_month",
-            )
-        }
         _ => (
             Some((v.started_at, v.started_at + chrono::Duration::minutes(1))),
             "meetings.error.same_time",
@@ -207,19 +208,24 @@ async fn repeats(
     let Some(span) = span else {
         return Ok(None);
     };
-    let other = queries::recorded_between(conn, v.kind, span, of).await?;
-    Ok(other.map(|m| (key, m)))
+    let other = queries::recorded(conn, queries::Same::Held(v.kind, span), of).await?;
+    Ok(other.map(|m| ("day", key, m)))
 }
 
-/// The message on the day of a meeting that would repeat `other`.
-fn repeated(page: &UserPage, (key, other): &(&'static str, Meeting)) -> String {
-    page.tf(
-        key,
-        &[
-            ("number", &other.number()),
-            ("at", &page.ctx().datetime(&other.started_at)),
-        ],
-    )
+/// The form with the message of a meeting that would repeat `other`, at its field.
+fn repeated(errors: &mut FieldErrors, page: &UserPage, (field, key, other): &Clash) {
+    let month = other.month_text().unwrap_or_default();
+    errors.add_text(
+        field,
+        page.tf(
+            key,
+            &[
+                ("number", &other.number()),
+                ("at", &page.ctx().datetime(&other.started_at)),
+                ("month", &month),
+            ],
+        ),
+    );
 }
 
 /// POST /meetings/new: the record of a meeting held, with who attended.
@@ -273,6 +279,7 @@ pub async fn create(
                     minutes: &v.minutes,
                     recorded_by: me,
                     recorded_at: now,
+                    for_month: v.for_month,
                 },
                 &v.attendance,
             )
@@ -284,6 +291,7 @@ pub async fn create(
                 Some(("meeting", id.to_string())),
                 json!({
                     "kind": v.kind,
+                    "for_month": v.for_month,
                     "present": counts.present,
                     "late": counts.late,
                     "absent": counts.absent,
@@ -296,7 +304,7 @@ pub async fn create(
         .await;
     if let Some(clash) = &clash {
         let mut errors = errors;
-        errors.add_text("day", repeated(&page, clash));
+        repeated(&mut errors, &page, clash);
         return form(
             &page,
             None,
@@ -444,6 +452,7 @@ pub async fn update(
                 minutes: &v.minutes,
                 recorded_by: meeting.recorded_by,
                 recorded_at: meeting.recorded_at,
+                for_month: v.for_month,
             };
             let correction = queries::Correction {
                 id,
@@ -473,6 +482,7 @@ pub async fn update(
                     "version": version.saturating_add(1),
                     "before": {
                         "kind": meeting.kind,
+                        "for_month": meeting.month_text(),
                         "started_at": meeting.started_at,
                         "ended_at": meeting.ended_at,
                         "place": meeting.place,
@@ -488,7 +498,7 @@ pub async fn update(
         })
         .await;
     if let Some(clash) = &clash {
-        errors.add_text("day", repeated(&page, clash));
+        repeated(&mut errors, &page, clash);
         return form(
             &page,
             Some(id),
@@ -534,6 +544,7 @@ fn export_sheet(rows: &[MeetingLine], ctx: &PageCtx) -> Sheet {
     let headers = [
         "meetings.number",
         "meetings.kind_label",
+        "meetings.for_month",
         "meetings.time",
         "meetings.place",
         "meetings.topic",
@@ -551,6 +562,7 @@ fn export_sheet(rows: &[MeetingLine], ctx: &PageCtx) -> Sheet {
             vec![
                 Cell::from(m.number()),
                 loc.t_in("meetings.kind", &m.kind).into(),
+                m.month_text().unwrap_or_default().into(),
                 held(m, ctx).into(),
                 m.place.clone().into(),
                 m.topic.clone().into(),

@@ -116,6 +116,18 @@ pub trait MeetingText {
     fn kind_label(&self, code: &str) -> &'static str {
         self.loc().t_in("meetings.kind", code)
     }
+    /// The meeting's kind, with the month a monthly one stands for:
+    /// "月分析例会（2026-11）".
+    fn kind_of(&self, m: &Meeting) -> String {
+        let kind = self.kind_label(&m.kind);
+        match m.month_text() {
+            Some(month) => self.loc().tf(
+                "meetings.kind_for_month",
+                &[("kind", &kind), ("month", &month)],
+            ),
+            None => kind.to_owned(),
+        }
+    }
     fn att_label(&self, code: &str) -> &'static str {
         self.loc().t_in("meetings.att", code)
     }
@@ -274,10 +286,17 @@ impl MeetingShow<'_> {
             return Vec::new();
         };
         let m = &self.record.meeting;
-        let (kind, held, place, chair) = match self.corrections.get(i + 1) {
-            Some(n) => (n.kind.as_str(), n.held, n.place.as_str(), n.chair_id),
+        let (kind, month, held, place, chair) = match self.corrections.get(i + 1) {
+            Some(n) => (
+                n.kind.as_str(),
+                n.for_month.clone(),
+                n.held,
+                n.place.as_str(),
+                n.chair_id,
+            ),
             None => (
                 m.kind.as_str(),
+                m.month_text(),
                 Some((m.started_at, m.ended_at)),
                 m.place.as_str(),
                 Some(m.chair_id),
@@ -289,6 +308,13 @@ impl MeetingShow<'_> {
         let mut changed = Vec::new();
         if !c.kind.is_empty() && c.kind != kind {
             changed.push(field("meetings.kind_label", self.kind_label(&c.kind)));
+        }
+        // Logs from before records kept their month say nothing of it.
+        if c.for_month.is_some() && c.for_month != month {
+            changed.push(field(
+                "meetings.for_month",
+                c.for_month.as_deref().unwrap_or_default(),
+            ));
         }
         if let Some((start, end)) = c.held.filter(|h| Some(*h) != held) {
             changed.push(field(
@@ -318,7 +344,7 @@ impl MeetingShow<'_> {
     pub fn off_schedule(&self) -> Option<String> {
         let m = &self.record.meeting;
         let day = m.started_at.with_timezone(&self.ctx.tz).date_naive();
-        let saturday = super::forms::off_schedule(&m.kind, day)?;
+        let saturday = super::forms::off_schedule(m.for_month, day)?;
         Some(self.ctx.t1("meetings.off_schedule", "day", saturday))
     }
     /// "王芳 · 2026-11-30 09:00", when the record was corrected.

@@ -237,8 +237,8 @@ async fn minutes_longer_than_a_workbook_cell_still_export() {
     use calamine::Reader;
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     let sheet = book.worksheet_range_at(0).unwrap().unwrap();
-    let Some(calamine::Data::String(cell)) = sheet.get_value((1, 10)) else {
-        panic!("no minutes in the workbook: {:?}", sheet.get_value((1, 10)));
+    let Some(calamine::Data::String(cell)) = sheet.get_value((1, 11)) else {
+        panic!("no minutes in the workbook: {:?}", sheet.get_value((1, 11)));
     };
     assert_eq!(
         cell.encode_utf16().count(),
@@ -251,7 +251,7 @@ async fn minutes_longer_than_a_workbook_cell_still_export() {
         .records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
         .collect();
-    assert_eq!(rows[0][10], minutes, "the whole minutes in the CSV");
+    assert_eq!(rows[0][11], minutes, "the whole minutes in the CSV");
 }
 
 #[tokio::test]
@@ -411,11 +411,13 @@ async fn a_supervisor_records_a_meeting_and_every_employee_reads_its_minutes_and
     let number = path.replace("/meetings/", "HY-");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0][0], number);
+    // A morning meeting stands for no month.
+    assert_eq!(rows[0][1..3], ["Morning meeting", ""]);
     assert_eq!(
-        rows[0][6..10],
+        rows[0][7..11],
         [present.to_string(), "1".into(), "0".into(), "1".into()]
     );
-    assert_eq!(rows[0][10], "1、昨日来访均已登记。\n2、钥匙当日归还。");
+    assert_eq!(rows[0][11], "1、昨日来访均已登记。\n2、钥匙当日归还。");
 
     // The month's records print as a list, with the list's filters.
     employee.page("/?lang=zh-CN").await;
@@ -1236,11 +1238,13 @@ async fn a_monthly_meeting_off_its_saturday_is_marked_on_its_record() {
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
-    let message = text_of(&body, "#e-day").unwrap();
+    let message = text_of(&body, "#e-for_month").unwrap();
+    let month = saturday.format("%Y-%m").to_string();
     assert!(
-        message.starts_with("这个月的月分析例会已经记录过"),
+        message.starts_with(&format!("{month} 的月分析例会已经记录过")),
         "{message}"
     );
+    assert_eq!(value_of(&body, "#f-day").as_deref(), Some(again.as_str()));
     let monthly: i64 = meetings::table
         .filter(meetings::kind.eq("monthly"))
         .count()
@@ -1248,6 +1252,152 @@ async fn a_monthly_meeting_off_its_saturday_is_marked_on_its_record() {
         .await
         .unwrap();
     assert_eq!(monthly, 2);
+}
+
+/// A monthly analysis meeting postponed into the next month still stands for
+/// its own: recorded with that month, it neither blocks the next month's
+/// meeting nor quiets the next month's reminder, and its month is recorded once.
+#[tokio::test]
+async fn a_monthly_meeting_postponed_into_the_next_month_counts_for_its_own() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let today = crate::approvals::today();
+    let this_month = today.with_day(1).unwrap();
+    let last_month = (this_month - Duration::days(1)).with_day(1).unwrap();
+    let (this_text, last_text) = (
+        this_month.format("%Y-%m").to_string(),
+        last_month.format("%Y-%m").to_string(),
+    );
+    let (_, form) = supervisor.page("/meetings/new?kind=monthly").await;
+    // The blank form proposes the month of the last Saturday gone by.
+    let proposed = kefu::meetings::forms::usual_day("monthly", today);
+    assert_eq!(
+        value_of(&form, "#f-for_month"),
+        Some(proposed.format("%Y-%m").to_string())
+    );
+    let chair = crate::approvals::user_id(&app, "supervisor")
+        .await
+        .to_string();
+    let people = listed(&form);
+    let first = this_month.to_string();
+    let today_text = today.to_string();
+    let send = async |day: &str, month: &str, topic: &str| {
+        let fields = record(
+            &chair,
+            &people,
+            &[
+                ("kind", "monthly"),
+                ("day", day),
+                ("for_month", month),
+                ("topic", topic),
+            ],
+        );
+        supervisor
+            .submit("/meetings/new?kind=monthly", "/meetings/new", &fields)
+            .await
+    };
+    let job = async |now| {
+        let mut conn = app.db().await;
+        kefu::jobs::run_now(&mut conn, "meetings.monthly", now, &app.config)
+            .await
+            .unwrap()
+    };
+    let late = kefu::meetings::jobs::last_saturday(today)
+        .max(today)
+        .and_hms_opt(21, 30, 0)
+        .unwrap()
+        .and_local_timezone(app.config.tz)
+        .unwrap()
+        .with_timezone(&Utc);
+
+    // Last month's, held on this month's first day.
+    let res = send(&first, &last_text, "上月分析（推迟）").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = supervisor.page(&location(&res)).await;
+    let heading = text_of(&page, "h1").unwrap();
+    assert!(
+        heading.contains(&format!("月分析例会（{last_text}）")),
+        "{heading}"
+    );
+    let note = text_of(&page, "#meeting-off-schedule").expect("marked");
+    let due = kefu::meetings::jobs::last_saturday(last_month).to_string();
+    assert!(note.contains(&due), "{note}");
+    // This month's is still asked for.
+    assert_eq!(job(late).await, "no record this month; 1 reminder");
+
+    // A month is recorded once: last month's again is refused, at its month.
+    let res = send(&today_text, &last_text, "上月分析").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    let message = text_of(&body, "#e-for_month").unwrap();
+    assert!(
+        message.starts_with(&format!("{last_text} 的月分析例会已经记录过")),
+        "{message}"
+    );
+    assert_eq!(value_of(&body, "#f-for_month"), Some(last_text.clone()));
+    assert_eq!(value_of(&body, "#f-topic").as_deref(), Some("上月分析"));
+
+    // A month far from the day held, or no month at all, is refused.
+    for (month, says) in [
+        ("2020-01", "所属月份与会议日期相差超过一个月"),
+        ("2026-13", "请按“年-月”填写所属月份"),
+    ] {
+        let res = send(&today_text, month, "本月分析").await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{month}");
+        let body = res.text().await.unwrap();
+        let message = text_of(&body, "#e-for_month").unwrap();
+        assert!(message.starts_with(says), "{month}: {message}");
+    }
+
+    // This month's, the month left empty: the month of its day, not refused
+    // for the postponed one held this month too.
+    let res = send(&today_text, "", "本月分析").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = supervisor.page(&location(&res)).await;
+    assert!(text_of(&page, "h1")
+        .unwrap()
+        .contains(&format!("（{this_text}）")));
+    assert_eq!(job(late + Duration::minutes(20)).await, "recorded");
+
+    let months: Vec<(String, Option<chrono::NaiveDate>)> = meetings::table
+        .filter(meetings::kind.eq("monthly"))
+        .order(meetings::for_month)
+        .select((meetings::topic, meetings::for_month))
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(
+        months,
+        [
+            ("上月分析（推迟）".to_owned(), Some(last_month)),
+            ("本月分析".to_owned(), Some(this_month)),
+        ]
+    );
+    // The register says which month each stands for.
+    let (_, list) = supervisor
+        .page(&format!("/meetings?month={this_text}"))
+        .await;
+    let kinds = texts_of(&list, "#meetings tbody td:nth-child(3)");
+    assert!(
+        kinds.contains(&format!("月分析例会（{last_text}）")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&format!("月分析例会（{this_text}）")),
+        "{kinds:?}"
+    );
+    let csv = supervisor
+        .get(&format!("/meetings.csv?month={this_text}&show=monthly"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut months: Vec<String> = csv::Reader::from_reader(&csv[3..])
+        .records()
+        .map(|r| r.unwrap()[2].to_owned())
+        .collect();
+    months.sort();
+    assert_eq!(months, [last_text, this_text]);
 }
 
 #[tokio::test]

@@ -1,0 +1,2 @@
+ALTER TABLE meetings DROP CONSTRAINT meetings_for_month_of_monthly;
+ALTER TABLE meetings DROP COLUMN for_month;
