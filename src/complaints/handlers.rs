@@ -452,7 +452,10 @@ pub async fn add_note(
     path: web::Path<i64>,
     Form(mut input): Form<NoteInput>,
 ) -> Result<HttpResponse, AppError> {
-    let line = visible(&mut conn, &page, path.into_inner()).await?;
+    let line = match visible(&mut conn, &page, path.into_inner()).await {
+        Err(AppError::Forbidden) => return given_away(&page, &input),
+        other => other?,
+    };
     let id = line.c.id;
     let mut errors = FieldErrors::new(page.locale);
     // First the token: this form sent again after it was filed is answered with
@@ -558,6 +561,7 @@ pub async fn add_note(
             .await;
         }
         Ok(Noted::Filed(filed)) => filed,
+        Err(AppError::Forbidden) => return given_away(&page, &input),
         Err(e) => return Err(e),
     };
     let done = if resolve {
@@ -656,6 +660,24 @@ pub async fn reopen(
         "complaints.reopened_done",
     )
     .await
+}
+
+/// A note from someone who may not see the matter (given to a colleague since
+/// its page was read): refused as any other record they may not see, but with
+/// their text to copy rather than lost. Nothing of the matter is shown.
+fn given_away(page: &UserPage, input: &NoteInput) -> Result<HttpResponse, AppError> {
+    if input.body.trim().is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FieldErrors::new(page.locale);
+    errors.add("body", "complaints.error.given_away");
+    let body = super::views::GivenAway {
+        ctx: page.ctx(),
+        errors: &errors,
+        body: &input.body,
+    }
+    .render()?;
+    Ok(html(StatusCode::FORBIDDEN, body))
 }
 
 /// A note for a matter resolved since its page was opened (another tab, a

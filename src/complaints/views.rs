@@ -196,3 +196,14 @@ complaint_text!(
     ComplaintStats,
     ComplaintPrint
 );
+
+/// A note sent for a matter given to a colleague since its page was read, by
+/// someone who may no longer see it: nothing of the matter, the note's text
+/// to copy.
+#[derive(Template)]
+#[template(path = "complaints/given_away.html")]
+pub struct GivenAway<'a> {
+    pub ctx: &'a PageCtx,
+    pub errors: &'a FieldErrors,
+    pub body: &'a str,
+}

@@ -788,6 +788,62 @@ async fn an_open_matter_of_an_earlier_month_is_listed_where_the_counts_lead() {
     assert!(paper.contains("刘先生"));
 }
 
+/// A note written by the colleague a matter was given to, sent after it was
+/// given to someone else: refused, as the matter is no longer theirs to see,
+/// but with the note's text to copy, and nothing of the matter on the page.
+#[tokio::test]
+async fn a_note_for_a_matter_given_away_meanwhile_comes_back_to_copy() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let res = record(&supervisor, &matter("赵先生", "complaint")).await;
+    let page = location(&res);
+    let me = user_id(&app, "specialist").await.to_string();
+    let res = supervisor
+        .post(&format!("{page}/assign"), &[("assignee", &me)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The specialist's page is open with a note half written...
+    let token = specialist.form_token(&page).await;
+    // ...when the supervisor gives the matter to a colleague.
+    let employee = user_id(&app, username(Role::Employee)).await.to_string();
+    let res = supervisor
+        .post(
+            &format!("{page}/assign"),
+            &[("assignee", employee.as_str()), ("current", me.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let notes = format!("{page}/notes");
+    let note = "已联系工程部，明天上午上门";
+    let res = specialist
+        .post(&notes, &[("body", note), ("form_token", &token)])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body = res.text().await.unwrap();
+    assert_eq!(text_of(&body, "#f-body").as_deref(), Some(note));
+    assert!(
+        text_of(&body, "#e-body")
+            .unwrap()
+            .contains("已分派给其他同事跟进"),
+        "{body}"
+    );
+    assert!(!body.contains("赵先生"), "nothing of the matter");
+    // Nothing typed, nothing to keep: the usual refusal.
+    let res = specialist
+        .post(&notes, &[("body", " "), ("form_token", &token)])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(text_of(&res.text().await.unwrap(), "#f-body").is_none());
+    let n: i64 = complaint_notes::table
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
 /// Whoever recorded a matter given to a colleague adds notes but does not
 /// close it over them; a supervisor opens a closed one again, saying why, its
 /// outcome kept among the notes.
