@@ -628,11 +628,15 @@ async fn send_form(
         keep("place"),
     );
     let (token, version) = (keep("form_token"), keep("version"));
+    let kind = value_of(form, "#f-kind option[selected]").unwrap_or_default();
+    let for_month = keep("for_month");
     let minutes = text_of(form, "#f-minutes").unwrap_or_default();
     let mut fields = record(
         &chair,
         &people,
         &[
+            ("kind", &kind),
+            ("for_month", &for_month),
             ("day", &day),
             ("start", &start),
             ("end", &end),
@@ -1359,13 +1363,16 @@ async fn a_monthly_meeting_postponed_into_the_next_month_counts_for_its_own() {
         .contains(&format!("（{this_text}）")));
     assert_eq!(job(late + Duration::minutes(20)).await, "recorded");
 
-    let months: Vec<(String, Option<chrono::NaiveDate>)> = meetings::table
+    let months: Vec<(i64, String, Option<chrono::NaiveDate>)> = meetings::table
         .filter(meetings::kind.eq("monthly"))
         .order(meetings::for_month)
-        .select((meetings::topic, meetings::for_month))
+        .select((meetings::id, meetings::topic, meetings::for_month))
         .load(&mut app.db().await)
         .await
         .unwrap();
+    let ids: Vec<i64> = months.iter().map(|(id, _, _)| *id).collect();
+    let months: Vec<(String, Option<chrono::NaiveDate>)> =
+        months.into_iter().map(|(_, t, m)| (t, m)).collect();
     assert_eq!(
         months,
         [
@@ -1397,7 +1404,42 @@ async fn a_monthly_meeting_postponed_into_the_next_month_counts_for_its_own() {
         .map(|r| r.unwrap()[2].to_owned())
         .collect();
     months.sort();
-    assert_eq!(months, [last_text, this_text]);
+    assert_eq!(months, [last_text, this_text.clone()]);
+
+    // This month's was in fact next month's, held early: corrected, its page
+    // says what the month was.
+    let next_text = this_month
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap()
+        .format("%Y-%m")
+        .to_string();
+    let path = format!("/meetings/{}", ids[1]);
+    let edit = format!("{path}/edit");
+    let (_, form) = supervisor.page(&edit).await;
+    assert_eq!(value_of(&form, "#f-for_month"), Some(this_text.clone()));
+    let res = send_form(&supervisor, &form, &edit, &[("for_month", &next_text)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = supervisor.page(&path).await;
+    assert!(text_of(&page, "h1")
+        .unwrap()
+        .contains(&format!("（{next_text}）")));
+    let kept = texts_of(&page, "#meeting-corrections li");
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(
+        kept[0].contains(&format!("所属月份：{this_text}")),
+        "{kept:?}"
+    );
+    // Left empty, it is the month of its day again.
+    let (_, form) = supervisor.page(&edit).await;
+    let res = send_form(&supervisor, &form, &edit, &[("for_month", "")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let month: Option<chrono::NaiveDate> = meetings::table
+        .find(ids[1])
+        .select(meetings::for_month)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(month, Some(this_month));
 }
 
 #[tokio::test]
