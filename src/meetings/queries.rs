@@ -428,9 +428,8 @@ pub async fn attendance_by_person(
     Ok(people)
 }
 
-/// Whether a meeting of `kind` that started in [`from`, `until`) is on record
-/// (over the (kind, start) index).
-/// Whether the analysis meeting standing for `month` (its first day) is on record.
+/// Whether the analysis meeting standing for `month` (its first day) is on
+/// record (a scan of a few hundred records a year: no index).
 pub async fn held_for_month(conn: &mut AsyncPgConnection, month: NaiveDate) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         meetings::table.filter(meetings::for_month.eq(month)),
@@ -439,6 +438,8 @@ pub async fn held_for_month(conn: &mut AsyncPgConnection, month: NaiveDate) -> Q
     .await
 }
 
+/// Whether a meeting of `kind` that started in [`from`, `until`) is on record
+/// (over the (kind, start) index).
 pub async fn held_between(
     conn: &mut AsyncPgConnection,
     kind: &str,
