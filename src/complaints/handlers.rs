@@ -452,8 +452,11 @@ pub async fn add_note(
     path: web::Path<i64>,
     Form(mut input): Form<NoteInput>,
 ) -> Result<HttpResponse, AppError> {
-    let line = match visible(&mut conn, &page, path.into_inner()).await {
-        Err(AppError::Forbidden) => return given_away(&page, &input),
+    let id = path.into_inner();
+    let line = match visible(&mut conn, &page, id).await {
+        Err(AppError::Forbidden) => {
+            return given_away(&page, &session, &mut conn, id, &input).await;
+        }
         other => other?,
     };
     let id = line.c.id;
@@ -561,7 +564,9 @@ pub async fn add_note(
             .await;
         }
         Ok(Noted::Filed(filed)) => filed,
-        Err(AppError::Forbidden) => return given_away(&page, &input),
+        Err(AppError::Forbidden) => {
+            return given_away(&page, &session, &mut conn, id, &input).await;
+        }
         Err(e) => return Err(e),
     };
     let done = if resolve {
@@ -662,13 +667,22 @@ pub async fn reopen(
     .await
 }
 
-/// A note from someone who may not see the matter (given to a colleague since
-/// its page was read): refused as any other record they may not see, but with
-/// their text to copy rather than lost. Nothing of the matter is shown.
-fn given_away(page: &UserPage, input: &NoteInput) -> Result<HttpResponse, AppError> {
-    if input.body.trim().is_empty() {
+/// A note from someone who may not see matter `id`: refused as any other
+/// record they may not see, but when it was theirs to follow up before (given
+/// to a colleague since its page was read), with their text to copy rather
+/// than lost. Nothing of the matter is shown. The same form sent again after
+/// its note was added is answered as any form sent twice.
+async fn given_away(
+    page: &UserPage,
+    session: &Session,
+    conn: &mut DbConn,
+    id: i64,
+    input: &NoteInput,
+) -> Result<HttpResponse, AppError> {
+    if input.body.trim().is_empty() || !queries::was_assigned(conn, id, page.user().id).await? {
         return Err(AppError::Forbidden);
     }
+    once::sent_before(conn, session, page, &input.form_token).await?;
     let mut errors = FieldErrors::new(page.locale);
     errors.add("body", "complaints.error.given_away");
     let body = super::views::GivenAway {

@@ -219,6 +219,24 @@ pub async fn handovers(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec
     Ok(rows)
 }
 
+/// Whether matter `id` was ever given to `user` to follow up (its log of
+/// assignments, as [`handovers`] reads it).
+pub async fn was_assigned(conn: &mut AsyncPgConnection, id: i64, user: i64) -> QueryResult<bool> {
+    use crate::schema::audit_log;
+    diesel::select(diesel::dsl::exists(
+        audit_log::table
+            .filter(audit_log::entity.eq("complaint"))
+            .filter(audit_log::entity_id.eq(id.to_string()))
+            .filter(audit_log::action.eq_any(["complaint.assigned", "complaint.recorded"]))
+            .filter(
+                sql::<Bool>("audit_log.details->>'assignee' = ")
+                    .bind::<diesel::sql_types::Text, _>(user.to_string()),
+            ),
+    ))
+    .get_result(conn)
+    .await
+}
+
 /// How many of a matter's handovers its page lists (the newest).
 pub const HANDOVERS_SHOWN: i64 = 100;
 

@@ -803,7 +803,13 @@ async fn a_note_for_a_matter_given_away_meanwhile_comes_back_to_copy() {
         .post(&format!("{page}/assign"), &[("assignee", &me)])
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    // The specialist's page is open with a note half written...
+    // The specialist adds a note, and their page is open with another half
+    // written...
+    let notes = format!("{page}/notes");
+    let saved = specialist.form_token(&page).await;
+    let first = [("body", "已电话联系业主"), ("form_token", saved.as_str())];
+    let res = specialist.post(&notes, &first).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let token = specialist.form_token(&page).await;
     // ...when the supervisor gives the matter to a colleague.
     let employee = user_id(&app, username(Role::Employee)).await.to_string();
@@ -815,7 +821,6 @@ async fn a_note_for_a_matter_given_away_meanwhile_comes_back_to_copy() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
-    let notes = format!("{page}/notes");
     let note = "已联系工程部，明天上午上门";
     let res = specialist
         .post(&notes, &[("body", note), ("form_token", &token)])
@@ -836,12 +841,23 @@ async fn a_note_for_a_matter_given_away_meanwhile_comes_back_to_copy() {
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(text_of(&res.text().await.unwrap(), "#f-body").is_none());
-    let n: i64 = complaint_notes::table
-        .count()
-        .get_result(&mut app.db().await)
+    // Nor for someone it was never given to.
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let res = keeper
+        .post(&notes, &[("body", note), ("form_token", &token)])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(text_of(&res.text().await.unwrap(), "#f-body").is_none());
+    // The note added before, its form sent again: answered as sent already,
+    // not as a note lost.
+    let res = specialist.post(&notes, &first).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let bodies: Vec<String> = complaint_notes::table
+        .select(complaint_notes::body)
+        .load(&mut app.db().await)
         .await
         .unwrap();
-    assert_eq!(n, 0);
+    assert_eq!(bodies, ["已电话联系业主"]);
 }
 
 /// Whoever recorded a matter given to a colleague adds notes but does not
