@@ -423,35 +423,54 @@ mod tests {
             for_month: month.into(),
             ..input()
         };
+        // The month it stands for, and the message at the field.
         let month = |i: MeetingInput| {
             let mut errors = FieldErrors::new(Default::default());
             let v = i.validate(&mut errors, now, tz, &staff());
-            (v.and_then(|v| v.for_month), errors.has("for_month"))
+            (
+                v.and_then(|v| v.for_month),
+                errors.get("for_month").to_owned(),
+            )
         };
+        let loc = crate::i18n::Locale::default();
+        let (far, unreadable) = (
+            loc.t("meetings.error.for_month_far").to_owned(),
+            loc.t("meetings.error.for_month").to_owned(),
+        );
         // November's, postponed to 5 December.
         assert_eq!(
             month(monthly("2026-12-05", "2026-11")),
-            (Some(d(2026, 11, 1)), false)
+            (Some(d(2026, 11, 1)), String::new())
         );
         // Left empty: the month of its day.
         assert_eq!(
             month(monthly("2026-12-05", " ")),
-            (Some(d(2026, 12, 1)), false)
+            (Some(d(2026, 12, 1)), String::new())
         );
         // January's, held early on the last days of the year.
         assert_eq!(
             month(monthly("2026-12-05", "2027-01")),
-            (Some(d(2027, 1, 1)), false)
+            (Some(d(2027, 1, 1)), String::new())
         );
-        for far in ["2026-10", "2025-12", "2026-13", "11", "2026-11-01"] {
-            assert_eq!(month(monthly("2026-12-05", far)), (None, true), "{far}");
+        for (sent, says) in [
+            ("2026-10", &far),
+            ("2025-12", &far),
+            ("2026-13", &unreadable),
+            ("11", &unreadable),
+            ("2026-11-01", &unreadable),
+        ] {
+            assert_eq!(
+                month(monthly("2026-12-05", sent)),
+                (None, says.clone()),
+                "{sent}"
+            );
         }
         // The other kinds stand for no month, whatever is sent.
         let morning = MeetingInput {
             for_month: "2026-11".into(),
             ..input()
         };
-        assert_eq!(month(morning), (None, false));
+        assert_eq!(month(morning), (None, String::new()));
     }
 
     #[test]

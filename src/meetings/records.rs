@@ -291,7 +291,7 @@ pub async fn create(
                 Some(("meeting", id.to_string())),
                 json!({
                     "kind": v.kind,
-                    "for_month": v.for_month,
+                    "for_month": v.for_month.map(|m| m.format("%Y-%m").to_string()),
                     "present": counts.present,
                     "late": counts.late,
                     "absent": counts.absent,
