@@ -459,7 +459,6 @@ pub async fn add_note(
         }
         other => other?,
     };
-    let id = line.c.id;
     let mut errors = FieldErrors::new(page.locale);
     // First the token: this form sent again after it was filed is answered with
     // what it filed (even when that resolved the matter).

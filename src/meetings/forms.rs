@@ -135,7 +135,7 @@ impl MeetingInput {
             topic: topic.into(),
             chair: me.to_string(),
             for_month: if *kind == "monthly" {
-                month_of(today).format("%Y-%m").to_string()
+                crate::web::month::text(Some(month_of(today)))
             } else {
                 String::new()
             },
@@ -175,7 +175,7 @@ impl MeetingInput {
             topic: m.topic.clone(),
             chair: m.chair_id.to_string(),
             minutes: m.minutes.clone(),
-            for_month: m.month_text().unwrap_or_default(),
+            for_month: crate::web::month::text(m.for_month),
             who: attendance.iter().map(|(id, _, _)| id.to_string()).collect(),
             att: attendance.iter().map(|(_, _, a)| a.clone()).collect(),
             version: m.version.to_string(),

@@ -30,9 +30,10 @@ impl Meeting {
         format!("HY-{}", self.id)
     }
 
-    /// The month a monthly analysis meeting stands for, as `YYYY-MM`.
+    /// The month a monthly analysis meeting stands for, as `YYYY-MM`
+    /// ([`crate::web::month::text`]); none for the other kinds.
     pub fn month_text(&self) -> Option<String> {
-        self.for_month.map(|m| m.format("%Y-%m").to_string())
+        self.for_month.map(|m| crate::web::month::text(Some(m)))
     }
 }
 

@@ -214,7 +214,7 @@ async fn repeats(
 
 /// The form with the message of a meeting that would repeat `other`, at its field.
 fn repeated(errors: &mut FieldErrors, page: &UserPage, (field, key, other): &Clash) {
-    let month = other.month_text().unwrap_or_default();
+    let month = month::text(other.for_month);
     errors.add_text(
         field,
         page.tf(
@@ -291,7 +291,7 @@ pub async fn create(
                 Some(("meeting", id.to_string())),
                 json!({
                     "kind": v.kind,
-                    "for_month": v.for_month.map(|m| m.format("%Y-%m").to_string()),
+                    "for_month": v.for_month.map(|m| month::text(Some(m))),
                     "present": counts.present,
                     "late": counts.late,
                     "absent": counts.absent,
@@ -562,7 +562,7 @@ fn export_sheet(rows: &[MeetingLine], ctx: &PageCtx) -> Sheet {
             vec![
                 Cell::from(m.number()),
                 loc.t_in("meetings.kind", &m.kind).into(),
-                m.month_text().unwrap_or_default().into(),
+                month::text(m.for_month).into(),
                 held(m, ctx).into(),
                 m.place.clone().into(),
                 m.topic.clone().into(),
