@@ -618,6 +618,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    meeting_notice_invitees (notice_id, user_id) {
+        notice_id -> Int8,
+        user_id -> Int8,
+    }
+}
+
+diesel::table! {
+    meeting_notices (id) {
+        id -> Int8,
+        kind -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        place -> Text,
+        topic -> Text,
+        agenda -> Text,
+        called_by -> Int8,
+        called_at -> Timestamptz,
+        version -> Int4,
+        cancelled_at -> Nullable<Timestamptz>,
+        cancelled_by -> Nullable<Int8>,
+        cancel_reason -> Nullable<Text>,
+        meeting_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
     meetings (id) {
         id -> Int8,
         kind -> Text,
@@ -904,6 +930,9 @@ diesel::joinable!(keys -> key_categories (category));
 diesel::joinable!(keys -> rooms (room_id));
 diesel::joinable!(meeting_attendance -> meetings (meeting_id));
 diesel::joinable!(meeting_attendance -> users (user_id));
+diesel::joinable!(meeting_notice_invitees -> meeting_notices (notice_id));
+diesel::joinable!(meeting_notice_invitees -> users (user_id));
+diesel::joinable!(meeting_notices -> meetings (meeting_id));
 diesel::joinable!(residents -> rooms (room_id));
 diesel::joinable!(room_imports -> projects (project_id));
 diesel::joinable!(room_imports -> users (user_id));
@@ -966,6 +995,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_locks,
     mail_outbox,
     meeting_attendance,
+    meeting_notice_invitees,
+    meeting_notices,
     meetings,
     projects,
     residents,

@@ -105,7 +105,12 @@ const READINGS: &[(&[&str], &str, Reading)] = &[
     (&["meeting.corrected"], "status", Code("meetings.att.")),
     (&["meeting.corrected"], "user", Person),
     (
-        &["meeting.corrected", "meeting.recorded"],
+        &[
+            "meeting.corrected",
+            "meeting.recorded",
+            "meeting_notice.called",
+            "meeting_notice.changed",
+        ],
         "kind",
         Code("meetings.kind."),
     ),

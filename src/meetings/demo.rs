@@ -1,6 +1,8 @@
 //! Demo meeting records for `kefu seed-demo`: yesterday's morning meeting and
 //! the last monthly analysis meeting, so the register and a record's page show
-//! something on a fresh install.
+//! something on a fresh install; and two meeting notices: a training meeting
+//! called for three days ahead, and a topic meeting held yesterday afternoon,
+//! not yet recorded.
 use chrono::{Datelike, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -83,6 +85,41 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
                         .flatten(),
                 },
                 &attendance,
+            )
+            .await?;
+        }
+        let invited: Vec<i64> = staff
+            .iter()
+            .filter(|(_, u)| !matches!(u.as_str(), "admin" | "engineer"))
+            .map(|(id, _)| *id)
+            .collect();
+        let notices = [
+            (
+                "training",
+                -3,
+                (14 * 60, 15 * 60 + 30),
+                "新版客户接待礼仪培训",
+                "请提前阅读《客户服务中心员工行为规范》，携带笔记本。",
+            ),
+            ("topic", 1, (15 * 60, 16 * 60), "钥匙借用逾期专题会", ""),
+        ];
+        for (kind, days, (from, to), topic, agenda) in notices {
+            let (Some(starts_at), Some(ends_at)) = (at(days, from), at(days, to)) else {
+                continue;
+            };
+            super::notices::queries::create(
+                conn,
+                &super::notices::models::NewNotice {
+                    kind,
+                    starts_at,
+                    ends_at,
+                    place: "服务中心会议室",
+                    topic,
+                    agenda,
+                    called_by: supervisor,
+                    called_at: now.min(starts_at - Duration::days(2)),
+                },
+                &invited,
             )
             .await?;
         }

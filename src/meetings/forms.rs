@@ -42,6 +42,9 @@ pub struct MeetingInput {
     /// The record's version the form was read at, when correcting one.
     #[serde(default)]
     pub version: String,
+    /// The notice (会议通知) the meeting was called by, when recorded from it.
+    #[serde(default)]
+    pub notice: String,
     #[serde(default)]
     pub form_token: String,
 }
@@ -57,6 +60,8 @@ pub struct ValidMeeting {
     pub attendance: Vec<(i64, &'static str)>,
     /// The month a monthly analysis meeting stands for (its first day).
     pub for_month: Option<chrono::NaiveDate>,
+    /// The notice it was called by, when recorded from one.
+    pub notice: Option<i64>,
 }
 
 /// When each kind of meeting is held (会议类别), as the form proposes it.
@@ -179,7 +184,28 @@ impl MeetingInput {
             who: attendance.iter().map(|(id, _, _)| id.to_string()).collect(),
             att: attendance.iter().map(|(_, _, a)| a.clone()).collect(),
             version: m.version.to_string(),
+            notice: String::new(),
             form_token: crate::web::once::new_token(),
+        }
+    }
+
+    /// The record of the meeting notice `n` called, as the form proposes it:
+    /// held when and where it said, on its topic; `fresh` has those it
+    /// expected present (or on leave) and everyone else not listed.
+    pub fn of_notice(
+        n: &super::notices::models::Notice,
+        fresh: MeetingInput,
+        tz: chrono_tz::Tz,
+    ) -> MeetingInput {
+        let start = n.starts_at.with_timezone(&tz);
+        let end = n.ends_at.with_timezone(&tz);
+        MeetingInput {
+            start: start.format("%H:%M").to_string(),
+            end: end.format("%H:%M").to_string(),
+            place: n.place.clone(),
+            topic: n.topic.clone(),
+            notice: n.id.to_string(),
+            ..fresh
         }
     }
 
@@ -264,6 +290,7 @@ impl MeetingInput {
             minutes,
             attendance: attendance?,
             for_month,
+            notice: self.notice.trim().parse().ok(),
         })
     }
 

@@ -33,6 +33,10 @@ pub async fn morning(
         .find(|d| config.morning_meeting_on(*d))
         .unwrap_or(yesterday);
     let more = LINES + 1;
+    let tomorrow = today.succ_opt().unwrap_or(today);
+    let called =
+        super::notices::queries::called_between(&mut conn, (day(today), day(tomorrow)), more)
+            .await?;
     let mut away = crate::leave::queries::approved_between(&mut conn, today, today).await?;
     away.truncate(more as usize);
     let overdue_keys = LoanFilter {
@@ -103,6 +107,7 @@ pub async fn morning(
     let body = Morning {
         ctx: page.ctx(),
         today: today.to_string(),
+        called: Section::of(called),
         away: Section::of(away),
         keys: Section::of(keys),
         missing_keys: Section::of(missing_keys),

@@ -15,6 +15,7 @@ mod handlers;
 pub mod jobs;
 mod mail;
 pub mod models;
+pub mod notices;
 pub mod queries;
 mod records;
 mod views;
@@ -73,8 +74,10 @@ pub const OUTSIDE_POSTS: [Role; 2] = [Role::Admin, Role::EngineeringManager];
 pub const NOT_LISTED: &str = "none";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // The notices' paths before the records' `/{id}`.
+    let scope = notices::routes(web::scope("/meetings"));
     cfg.service(
-        web::scope("/meetings")
+        scope
             .route("", web::get().to(records::list))
             .route("/morning", web::get().to(handlers::morning))
             .route("/print", web::get().to(records::list_print))

@@ -96,26 +96,47 @@ fn form(
 pub struct NewQuery {
     #[serde(default)]
     kind: String,
+    /// The notice (会议通知) the meeting was called by.
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
+    notice: Option<i64>,
 }
 
 /// GET /meetings/new?kind=morning: a blank record of a meeting held today (a
 /// monthly one: on its last Saturday, see [`super::forms::usual_day`]).
+/// With `notice=`, the record of the meeting that notice called, as it said
+/// (a notice already recorded leads to its record).
 pub async fn new_form(
     page: UserPage,
     mut conn: DbConn,
     q: Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordMeetings)?;
-    let kind = if super::KINDS.contains(&q.kind.as_str()) {
-        q.kind.as_str()
-    } else {
-        super::KINDS[0]
+    let notice = match q.notice {
+        Some(id) => Some(super::notices::queries::get(&mut conn, id).await?.0),
+        None => None,
     };
-    let day = super::forms::usual_day(kind, page.ctx().today());
+    if let Some(m) = notice.as_ref().and_then(|n| n.meeting_id) {
+        return Ok(crate::web::see_other(&format!("/meetings/{m}")));
+    }
+    let notice = notice.filter(|n| n.recordable(Utc::now()));
+    let kind = match &notice {
+        Some(n) => n.kind.as_str(),
+        None if super::KINDS.contains(&q.kind.as_str()) => q.kind.as_str(),
+        None => super::KINDS[0],
+    };
+    let (day, afternoon) = match &notice {
+        Some(n) => {
+            let start = n.starts_at.with_timezone(&page.tz);
+            (start.date_naive(), chrono::Timelike::hour(&start) >= 12)
+        }
+        None => (
+            super::forms::usual_day(kind, page.ctx().today()),
+            super::forms::in_afternoon(kind),
+        ),
+    };
     let staff = queries::staff(&mut conn, None).await?;
     // Away for the meeting's half of the day: a half day off in the other
     // half leaves them expected.
-    let afternoon = super::forms::in_afternoon(kind);
     let on_leave: HashSet<i64> = crate::leave::queries::approved_between(&mut conn, day, day)
         .await?
         .into_iter()
@@ -123,9 +144,27 @@ pub async fn new_form(
         .map(|l| l.leave.user_id)
         .collect();
     let topic = page.locale.t_in("meetings.kind", kind);
-    let outside = queries::outside_department(&mut conn).await?;
+    // Not expected: those outside the department, or whom the notice did not ask.
+    let outside = match &notice {
+        Some(n) => {
+            let asked: HashSet<i64> = super::notices::queries::invited(&mut conn, n.id)
+                .await?
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            staff
+                .iter()
+                .map(|(id, _)| *id)
+                .filter(|id| !asked.contains(id))
+                .collect()
+        }
+        None => queries::outside_department(&mut conn).await?,
+    };
     let expected = (&on_leave, &outside);
-    let input = MeetingInput::fresh(kind, day, page.user().id, &staff, expected, topic);
+    let mut input = MeetingInput::fresh(kind, day, page.user().id, &staff, expected, topic);
+    if let Some(n) = &notice {
+        input = MeetingInput::of_notice(n, input, page.tz);
+    }
     form(
         &page,
         None,
@@ -185,6 +224,13 @@ async fn repeats(
     of: Option<i64>,
 ) -> Result<Option<Clash>, AppError> {
     queries::lock_records(conn).await?;
+    if let (Some(id), None) = (v.notice, of) {
+        let notice = super::notices::queries::lock(conn, id).await?;
+        if let Some(m) = notice.meeting_id {
+            let other = queries::get(conn, m).await?.meeting;
+            return Ok(Some(("day", "meetings.error.notice_recorded", other)));
+        }
+    }
     if let Some(month) = v.for_month {
         let other = queries::recorded(conn, queries::Same::Month(month), of).await?;
         return Ok(other.map(|m| ("for_month", "meetings.error.same_month", m)));
@@ -284,6 +330,13 @@ pub async fn create(
                 &v.attendance,
             )
             .await?;
+            // The notice that called it leads to it; one called off stays so.
+            if let Some(n) = v.notice {
+                let notice = super::notices::queries::lock(conn, n).await?;
+                if notice.cancelled_at.is_none() {
+                    super::notices::queries::recorded_as(conn, n, id).await?;
+                }
+            }
             audit::record(
                 conn,
                 &meta,

@@ -31,6 +31,8 @@ impl<T> Section<T> {
 pub struct Morning<'a> {
     pub ctx: &'a PageCtx,
     pub today: String,
+    /// The meetings called for today (会议通知), but those called off.
+    pub called: Section<super::notices::models::Notice>,
     pub away: Section<LeaveWithName>,
     pub keys: Section<LoanLine>,
     /// Keys the last shift count of their cabinet did not find, not yet
@@ -68,6 +70,10 @@ pub struct Morning<'a> {
 }
 
 impl Morning<'_> {
+    /// When a meeting called for today is held: its hours.
+    pub fn hours(&self, n: &super::notices::models::Notice) -> String {
+        super::notices::views::hours(n, self.ctx)
+    }
     pub fn leave_type(&self, code: &str) -> &'static str {
         self.ctx.locale.t(&crate::leave::type_key(code))
     }
@@ -176,8 +182,17 @@ pub fn held(m: &Meeting, ctx: &PageCtx) -> String {
 
 /// "2026-11-30 09:00–09:30", or both days when it ran past midnight.
 fn held_between(start: &DateTime<Utc>, end: &DateTime<Utc>, ctx: &PageCtx) -> String {
-    let start = ctx.datetime(start);
-    let end = ctx.datetime(end);
+    span_text(start, end, |t| ctx.datetime(t))
+}
+
+/// From `start` to `end` as [`held_between`] writes it, with `datetime`
+/// writing an instant ("2026-11-30 09:00"): on a page, or in a mail.
+pub fn span_text(
+    start: &DateTime<Utc>,
+    end: &DateTime<Utc>,
+    datetime: impl Fn(&DateTime<Utc>) -> String,
+) -> String {
+    let (start, end) = (datetime(start), datetime(end));
     match (start.split_once(' '), end.split_once(' ')) {
         (Some((d1, t1)), Some((d2, t2))) if d1 == d2 => format!("{d1} {t1}–{t2}"),
         _ => format!("{start} – {end}"),

@@ -16,6 +16,7 @@ mod instances;
 mod keys;
 mod leave;
 mod mail;
+mod meeting_notices;
 mod meetings;
 mod migrations;
 mod once;

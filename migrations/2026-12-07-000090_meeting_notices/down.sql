@@ -1,0 +1,2 @@
+DROP TABLE meeting_notice_invitees;
+DROP TABLE meeting_notices;

@@ -1,0 +1,502 @@
+//! Meeting notices (会议通知): a meeting called ahead, mailed to those it
+//! expects, changed or called off until it begins, and recorded from.
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use kefu::auth::Role;
+use kefu::schema::{audit_log, meeting_notices};
+use reqwest::StatusCode;
+
+use crate::approvals::{day, mail_of, set_locale, user_id};
+use crate::helpers::*;
+
+/// The notice form's fields for a meeting tomorrow afternoon, asking `invite`.
+fn notice(invite: &[String], changes: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut fields: Vec<(&'static str, String)> = vec![
+        ("kind", "training".into()),
+        ("day", day(1)),
+        ("start", "14:00".into()),
+        ("end", "15:30".into()),
+        ("place", "服务中心会议室".into()),
+        ("topic", "消防器材使用培训".into()),
+        ("agenda", "请带笔记本。".into()),
+    ];
+    for (k, v) in changes {
+        fields.retain(|(f, _)| f != k);
+        fields.push((k, (*v).to_owned()));
+    }
+    for id in invite {
+        fields.push(("invite", id.clone()));
+    }
+    fields
+}
+
+/// The one mail to `addr` whose subject starts with `prefix` (the server keeps
+/// them in no order).
+fn mail(smtp: &crate::smtp::SmtpServer, addr: &str, prefix: &str) -> crate::smtp::Received {
+    let mut found: Vec<_> = smtp
+        .to(addr)
+        .into_iter()
+        .filter(|m| m.subject.starts_with(prefix))
+        .collect();
+    assert_eq!(found.len(), 1, "{addr}: one mail \"{prefix}…\"");
+    found.remove(0)
+}
+
+fn as_pairs<'a>(fields: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn a_meeting_is_called_changed_and_called_off_and_those_concerned_are_mailed_each_time() {
+    let smtp = crate::smtp::SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    set_locale(&app, "keeper", "en").await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let id_of = |name: &'static str| user_id(&app, name);
+    let (specialist, employee, keeper) = (
+        id_of("specialist").await.to_string(),
+        id_of("employee").await.to_string(),
+        id_of("keeper").await.to_string(),
+    );
+
+    // The blank form asks the department, not the administrator.
+    let (status, blank) = supervisor.page("/meetings/notices/new").await;
+    assert_eq!(status, StatusCode::OK);
+    let ticked = |html: &str| {
+        let doc = scraper::Html::parse_document(html);
+        let sel = scraper::Selector::parse("#invitees input[checked]").unwrap();
+        doc.select(&sel)
+            .filter_map(|e| e.value().attr("value").map(str::to_owned))
+            .collect::<Vec<_>>()
+    };
+    let asked = ticked(&blank);
+    assert!(
+        asked.contains(&specialist) && asked.contains(&keeper),
+        "{asked:?}"
+    );
+    let admin = id_of("admin").await.to_string();
+    assert!(
+        !asked.contains(&admin),
+        "the administrator is not of the department"
+    );
+
+    // Called, for the specialist and the employee; sent twice, filed once.
+    let token = value_of(&blank, "input[name=form_token]").unwrap();
+    let mut fields = notice(&[specialist.clone(), employee.clone()], &[]);
+    fields.push(("form_token", token));
+    let res = supervisor
+        .post("/meetings/notices/new", &as_pairs(&fields))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let path = location(&res);
+    assert!(path.starts_with("/meetings/notices/"), "{path}");
+    let again = supervisor
+        .post("/meetings/notices/new", &as_pairs(&fields))
+        .await;
+    assert_eq!(location(&again), path);
+    let mut conn = app.db().await;
+    let filed: i64 = meeting_notices::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(filed, 1);
+
+    crate::mail::worker(&app).drain().await.unwrap();
+    assert_eq!(smtp.to(&mail_of(Role::CsSpecialist)).len(), 1);
+    let called = mail(
+        &smtp,
+        &mail_of(Role::CsSpecialist),
+        "会议通知：消防器材使用培训",
+    );
+    assert!(
+        called.subject.contains(&format!("{} 14:00–15:30", day(1))),
+        "{}",
+        called.subject
+    );
+    assert!(called.text.contains("服务中心会议室") && called.text.contains("请带笔记本。"));
+    assert!(called.text.contains(&path), "the link to the notice");
+    assert_eq!(smtp.to(&mail_of(Role::Employee)).len(), 1);
+    assert!(
+        smtp.to(&mail_of(Role::ArchiveKeeper)).is_empty(),
+        "not asked"
+    );
+
+    // Everyone reads it; the employee sees who is expected.
+    let reader = app.login_as(Role::Employee).await;
+    let (status, page) = reader.page(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&page, "#notice-status").unwrap(), "待召开");
+    assert_eq!(texts_of(&page, "#notice-invited li").len(), 2);
+    assert!(
+        attr_of(&page, "#notice-change", "href").is_none(),
+        "not theirs to change"
+    );
+    let (_, list) = reader.page("/meetings/notices").await;
+    assert!(text_of(&list, "#notices-coming")
+        .unwrap()
+        .contains("消防器材使用培训"));
+
+    // Moved to another room, the employee taken off and the keeper added.
+    let (_, edit) = supervisor.page(&format!("{path}/edit")).await;
+    assert_eq!(value_of(&edit, "#f-place").unwrap(), "服务中心会议室");
+    let version = value_of(&edit, "input[name=version]").unwrap();
+    let token = value_of(&edit, "input[name=form_token]").unwrap();
+    let mut fields = notice(
+        &[specialist.clone(), keeper.clone()],
+        &[("place", "二楼培训室")],
+    );
+    fields.push(("version", version.clone()));
+    fields.push(("form_token", token));
+    let res = supervisor
+        .post(&format!("{path}/edit"), &as_pairs(&fields))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    crate::mail::worker(&app).drain().await.unwrap();
+    assert_eq!(smtp.to(&mail_of(Role::CsSpecialist)).len(), 2);
+    let changed = mail(&smtp, &mail_of(Role::CsSpecialist), "会议变更：");
+    assert!(changed.text.contains("二楼培训室"));
+    assert_eq!(smtp.to(&mail_of(Role::Employee)).len(), 2);
+    mail(&smtp, &mail_of(Role::Employee), "无需参加：");
+    assert_eq!(smtp.to(&mail_of(Role::ArchiveKeeper)).len(), 1);
+    mail(
+        &smtp,
+        &mail_of(Role::ArchiveKeeper),
+        "Meeting notice: 消防器材使用培训",
+    );
+
+    // A change from a form read before that one: refused, the input kept.
+    let edit_token = supervisor.form_token(&format!("{path}/edit")).await;
+    let mut stale = notice(
+        std::slice::from_ref(&specialist),
+        &[("topic", "改过的议题")],
+    );
+    stale.push(("version", version));
+    stale.push(("form_token", edit_token));
+    let res = supervisor
+        .post(&format!("{path}/edit"), &as_pairs(&stale))
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#f-version")
+        .unwrap()
+        .contains("已被他人更改"));
+    assert_eq!(value_of(&body, "#f-topic").unwrap(), "改过的议题");
+
+    // Called off: a reason is required, and those expected are told it.
+    let res = supervisor
+        .post(&format!("{path}/cancel"), &[("reason", " ")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-reason").unwrap().contains("取消原因"));
+    let res = supervisor
+        .post(&format!("{path}/cancel"), &[("reason", "消防队改期")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let twice = supervisor
+        .post(&format!("{path}/cancel"), &[("reason", "消防队改期")])
+        .await;
+    assert_eq!(twice.status(), StatusCode::SEE_OTHER);
+    crate::mail::worker(&app).drain().await.unwrap();
+    assert_eq!(smtp.to(&mail_of(Role::CsSpecialist)).len(), 3);
+    let off = mail(&smtp, &mail_of(Role::CsSpecialist), "会议取消：");
+    assert!(off.text.contains("消防队改期"));
+    mail(&smtp, &mail_of(Role::ArchiveKeeper), "Meeting called off: ");
+    assert_eq!(
+        smtp.to(&mail_of(Role::Employee)).len(),
+        2,
+        "no longer expected"
+    );
+
+    let (_, page) = supervisor.page(&path).await;
+    assert_eq!(text_of(&page, "#notice-status").unwrap(), "已取消");
+    assert_eq!(text_of(&page, "#notice-reason").unwrap(), "消防队改期");
+    assert!(attr_of(&page, "#notice-change", "href").is_none());
+    let res = supervisor.get(&format!("{path}/edit")).await;
+    assert_eq!(location(&res), path, "no longer to change");
+
+    let actions: Vec<String> = audit_log::table
+        .filter(audit_log::entity.eq("meeting_notice"))
+        .order(audit_log::id)
+        .select(audit_log::action)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "meeting_notice.called",
+            "meeting_notice.changed",
+            "meeting_notice.cancelled"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_notice_is_refused_with_a_message_per_field_and_keeps_the_input() {
+    let app = TestApp::spawn().await;
+    let manager = app.login_as(Role::CenterManager).await;
+    let token = manager.form_token("/meetings/notices/new").await;
+    let mut fields = notice(
+        &[],
+        &[
+            ("day", &day(-1)),
+            ("place", ""),
+            ("topic", "季度服务质量分析"),
+        ],
+    );
+    fields.push(("form_token", token));
+    let res = manager
+        .post("/meetings/notices/new", &as_pairs(&fields))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-start").unwrap().contains("会议开始前"));
+    assert!(text_of(&body, "#e-place").unwrap().contains("地点"));
+    assert!(text_of(&body, "#e-invite").unwrap().contains("至少"));
+    assert_eq!(value_of(&body, "#f-topic").unwrap(), "季度服务质量分析");
+    assert_eq!(value_of(&body, "#f-day").unwrap(), day(-1));
+    // Someone who is not staff cannot be asked.
+    let token = manager.form_token("/meetings/notices/new").await;
+    let mut fields = notice(&["999999".into()], &[]);
+    fields.push(("form_token", token));
+    let res = manager
+        .post("/meetings/notices/new", &as_pairs(&fields))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let mut conn = app.db().await;
+    let filed: i64 = meeting_notices::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(filed, 0);
+}
+
+#[tokio::test]
+async fn only_supervisors_and_the_centre_manager_call_meetings_and_everyone_reads_them() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let (status, list) = employee.page("/meetings/notices").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(attr_of(&list, "#notice-new", "href").is_none());
+    assert_eq!(
+        employee.get("/meetings/notices/new").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let id = user_id(&app, "employee").await.to_string();
+    let fields = notice(std::slice::from_ref(&id), &[]);
+    let res = employee
+        .post("/meetings/notices/new", &as_pairs(&fields))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, meetings) = supervisor.page("/meetings").await;
+    assert_eq!(
+        attr_of(&meetings, "#notices-link", "href").unwrap(),
+        "/meetings/notices"
+    );
+    let res = supervisor
+        .submit(
+            "/meetings/notices/new",
+            "/meetings/notices/new",
+            &as_pairs(&fields),
+        )
+        .await;
+    let path = location(&res);
+    let res = employee
+        .post(&format!("{path}/cancel"), &[("reason", "不开了")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // In English.
+    let (_, page) = employee.page(&format!("{path}?lang=en")).await;
+    assert_eq!(text_of(&page, "#notice-status").unwrap(), "To come");
+}
+
+#[tokio::test]
+async fn a_meeting_held_is_recorded_from_its_notice_once() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (specialist, employee) = (
+        user_id(&app, "specialist").await,
+        user_id(&app, "employee").await,
+    );
+    let me = user_id(&app, "supervisor").await;
+    // A topic meeting called for an hour ago (a notice is filed before its
+    // meeting; here it is written as it stands once the hour has come).
+    let starts_at = Utc::now() - Duration::hours(1);
+    let mut conn = app.db().await;
+    let id = kefu::meetings::notices::queries::create(
+        &mut conn,
+        &kefu::meetings::notices::models::NewNotice {
+            kind: "topic",
+            starts_at,
+            ends_at: starts_at + Duration::minutes(40),
+            place: "三楼会议室",
+            topic: "钥匙借用逾期专题会",
+            agenda: "",
+            called_by: me,
+            called_at: starts_at - Duration::days(1),
+        },
+        &[me, specialist],
+    )
+    .await
+    .unwrap();
+    let path = format!("/meetings/notices/{id}");
+    let (_, page) = supervisor.page(&path).await;
+    assert_eq!(
+        text_of(&page, "#notice-status").unwrap(),
+        "已召开，待登记记录"
+    );
+    let form_path = attr_of(&page, "#notice-record", "href").unwrap();
+
+    let (status, form) = supervisor.page(&form_path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(value_of(&form, "#f-topic").unwrap(), "钥匙借用逾期专题会");
+    assert_eq!(value_of(&form, "#f-place").unwrap(), "三楼会议室");
+    assert_eq!(
+        value_of(&form, "#f-kind option[selected]").unwrap(),
+        "topic"
+    );
+    let doc = scraper::Html::parse_document(&form);
+    let row = scraper::Selector::parse("#attendance tbody tr").unwrap();
+    let who = scraper::Selector::parse("input[name=who]").unwrap();
+    let chosen = scraper::Selector::parse("select[name=att] option[selected]").unwrap();
+    let people: Vec<(String, String)> = doc
+        .select(&row)
+        .map(|r| {
+            let id = r
+                .select(&who)
+                .next()
+                .unwrap()
+                .value()
+                .attr("value")
+                .unwrap();
+            let att = r
+                .select(&chosen)
+                .next()
+                .unwrap()
+                .value()
+                .attr("value")
+                .unwrap();
+            (id.to_owned(), att.to_owned())
+        })
+        .collect();
+    let att_of = |id: i64| {
+        people
+            .iter()
+            .find(|(w, _)| *w == id.to_string())
+            .map(|(_, a)| a.clone())
+    };
+    assert_eq!(att_of(specialist).as_deref(), Some("present"), "asked");
+    assert_eq!(att_of(employee).as_deref(), Some("none"), "not asked");
+
+    let people = &people;
+    let send = |form: String| {
+        let supervisor = &supervisor;
+        async move {
+            let keep = |name: &str| value_of(&form, &format!("[name={name}]")).unwrap_or_default();
+            let mut fields: Vec<(&str, String)> = [
+                "kind",
+                "day",
+                "start",
+                "end",
+                "place",
+                "topic",
+                "notice",
+                "form_token",
+            ]
+            .iter()
+            .map(|k| (*k, keep(k)))
+            .collect();
+            fields.retain(|(k, _)| *k != "kind");
+            fields.push(("kind", "topic".into()));
+            fields.push(("chair", me.to_string()));
+            fields.push(("minutes", "逾期钥匙由当班客服专员当日追回。".into()));
+            for (w, a) in people {
+                fields.push(("who", w.clone()));
+                fields.push(("att", a.clone()));
+            }
+            supervisor.post("/meetings/new", &as_pairs(&fields)).await
+        }
+    };
+    // A second form read before the first was saved.
+    let (_, second) = supervisor.page(&form_path).await;
+    let res = send(form).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let record = location(&res);
+    let (_, page) = supervisor.page(&path).await;
+    assert_eq!(
+        text_of(&page, "#notice-status").unwrap(),
+        "已登记记录 · HY-".to_owned() + record.trim_start_matches("/meetings/")
+    );
+    assert!(attr_of(&page, "#notice-record", "href").is_none());
+    assert_eq!(location(&supervisor.get(&form_path).await), record);
+
+    // The second form, sent with its time moved a minute: refused, not a
+    // second record of the same meeting.
+    let moved = second.replace(
+        &format!("value=\"{}\"", value_of(&second, "#f-start").unwrap()),
+        "value=\"00:00\"",
+    );
+    let res = send(moved).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(
+        text_of(&body, "#e-day").unwrap().contains("已按通知登记过"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_morning_sheet_lists_the_meetings_called_for_today() {
+    let app = TestApp::spawn().await;
+    let me = user_id(&app, "supervisor").await;
+    let mut conn = app.db().await;
+    let at = |days: i64, hour: u32| {
+        (crate::approvals::today() + Duration::days(days))
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+            .and_local_timezone(chrono_tz::Asia::Shanghai)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let mut call = async |topic: &str, starts_at: chrono::DateTime<Utc>| {
+        kefu::meetings::notices::queries::create(
+            &mut conn,
+            &kefu::meetings::notices::models::NewNotice {
+                kind: "training",
+                starts_at,
+                ends_at: starts_at + Duration::hours(1),
+                place: "服务中心会议室",
+                topic,
+                agenda: "",
+                called_by: me,
+                called_at: starts_at - Duration::days(1),
+            },
+            &[me],
+        )
+        .await
+        .unwrap()
+    };
+    call("今天下午的培训", at(0, 14)).await;
+    let off = call("今天取消的培训", at(0, 16)).await;
+    call("明天的培训", at(1, 10)).await;
+    diesel::update(meeting_notices::table.find(off))
+        .set((
+            meeting_notices::cancelled_at.eq(Utc::now()),
+            meeting_notices::cancelled_by.eq(me),
+            meeting_notices::cancel_reason.eq("讲师有事"),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, sheet) = supervisor.page("/meetings/morning").await;
+    let called = texts_of(&sheet, "#sheet-called li");
+    assert_eq!(called.len(), 1, "{called:?}");
+    assert!(called[0].starts_with("14:00–15:00") && called[0].contains("今天下午的培训"));
+}
