@@ -28,7 +28,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 12] = [
+pub const JOBS: [Job; 13] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -68,6 +68,10 @@ pub const JOBS: [Job; 12] = [
     },
     Job {
         name: "meetings.monthly",
+        every_minutes: 60,
+    },
+    Job {
+        name: "meetings.noticed",
         every_minutes: 60,
     },
     Job {
@@ -136,6 +140,7 @@ pub async fn execute(
         "handbook.acks" => crate::handbook::reminders::run(conn, now, config).await,
         "meetings.morning" => crate::meetings::jobs::remind(conn, now, config).await,
         "meetings.monthly" => crate::meetings::jobs::monthly(conn, now, config).await,
+        "meetings.noticed" => crate::meetings::jobs::noticed(conn, now, config).await,
         "complaints.follow_up" => crate::complaints::jobs::follow_up(conn, now, config).await,
         "forms.cleanup" => crate::web::once::cleanup(conn, now).await,
         other => anyhow::bail!("unknown job {other}"),

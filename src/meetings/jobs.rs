@@ -12,6 +12,10 @@
 //! while the month has no such meeting on record (one held on any day that
 //! stands for the month: a meeting postponed into the next month counts for its
 //! own), each supervisor gets one mail for the month.
+//!
+//! `meetings.noticed` (hourly): a meeting called by notice (会议通知) that
+//! ended at least [`NOTICED_AFTER`] ago, within the last [`NOTICED_WITHIN`],
+//! and is not on record gets whoever called it one mail asking for its record.
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use diesel_async::AsyncPgConnection;
 
@@ -132,6 +136,52 @@ pub async fn monthly(
     let sent = ask_supervisors(conn, config, "monthly", &month).await?;
     Ok(crate::jobs::joined(&[
         crate::jobs::said("no_record_month"),
+        crate::jobs::counted("reminders", sent),
+    ]))
+}
+
+/// How long after a called meeting's end its record is asked for.
+pub const NOTICED_AFTER: Duration = Duration::hours(1);
+/// How long after its end a called meeting's record is still asked for.
+pub const NOTICED_WITHIN: Duration = Duration::days(7);
+
+pub async fn noticed(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    config: &Config,
+) -> anyhow::Result<String> {
+    let owed =
+        super::notices::queries::unrecorded(conn, (now - NOTICED_WITHIN, now - NOTICED_AFTER))
+            .await?;
+    if owed.is_empty() {
+        return Ok(crate::jobs::said("no_unrecorded"));
+    }
+    let mut sent = 0;
+    for (n, caller) in &owed {
+        let loc = caller.locale();
+        let when = super::views::span_text(&n.starts_at, &n.ends_at, |t| {
+            crate::i18n::minute(*t, config.tz)
+        });
+        let mut url = config.base_url.clone();
+        url.set_path("/meetings/new");
+        url.set_query(Some(&format!("notice={}", n.id)));
+        let mail = MeetingMissing {
+            loc,
+            to_name: caller.display_name.clone(),
+            day: format!("{}{}", n.topic, loc.note(when)),
+            url: url.to_string(),
+            subject_key: "meetings.mail.noticed_missing_subject",
+            body_key: "meetings.mail.noticed_missing_body",
+        }
+        .render()?;
+        let message = "noticed_missing";
+        let key = format!("{message}:{}", n.id);
+        if crate::mail::enqueue(conn, &key, message, &caller.recipient(), &mail).await? {
+            sent += 1;
+        }
+    }
+    Ok(crate::jobs::joined(&[
+        crate::jobs::counted("unrecorded", owed.len()),
         crate::jobs::counted("reminders", sent),
     ]))
 }

@@ -2,11 +2,12 @@
 use crate::i18n::Locale;
 
 /// To each supervisor, once, when a meeting the rules set is not on record: the
-/// day's morning meeting, the month's analysis meeting.
+/// day's morning meeting, the month's analysis meeting; and to whoever called a
+/// meeting by notice, once it has ended unrecorded.
 pub struct MeetingMissing {
     pub loc: Locale,
     pub to_name: String,
-    /// The day (or month) it is missing for.
+    /// The day (or month, or called meeting with its time) it is missing for.
     pub day: String,
     pub url: String,
     /// Catalog keys of the subject (followed by `day`) and of the body.

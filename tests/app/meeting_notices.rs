@@ -500,3 +500,76 @@ async fn the_morning_sheet_lists_the_meetings_called_for_today() {
     assert_eq!(called.len(), 1, "{called:?}");
     assert!(called[0].starts_with("14:00–15:00") && called[0].contains("今天下午的培训"));
 }
+
+/// A called meeting that ended without a record: whoever called it is asked
+/// for it once, with the link to the form filled from the notice; not for one
+/// called off, recorded, or just ended.
+#[tokio::test]
+async fn whoever_called_a_meeting_is_asked_once_for_its_record() {
+    let smtp = crate::smtp::SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let (supervisor, manager) = (
+        user_id(&app, "supervisor").await,
+        user_id(&app, "manager").await,
+    );
+    let now = Utc::now();
+    let mut conn = app.db().await;
+    let mut call = async |topic: &str, by: i64, ended: Duration| {
+        let ends_at = now - ended;
+        kefu::meetings::notices::queries::create(
+            &mut conn,
+            &kefu::meetings::notices::models::NewNotice {
+                kind: "topic",
+                starts_at: ends_at - Duration::hours(1),
+                ends_at,
+                place: "服务中心会议室",
+                topic,
+                agenda: "",
+                called_by: by,
+                called_at: ends_at - Duration::days(1),
+            },
+            &[supervisor, manager],
+        )
+        .await
+        .unwrap()
+    };
+    let owed = call("投诉处理专题会", supervisor, Duration::hours(2)).await;
+    call("刚结束的专题会", manager, Duration::minutes(20)).await;
+    let off = call("取消了的专题会", manager, Duration::hours(3)).await;
+    call("上个月的专题会", manager, Duration::days(30)).await;
+    diesel::update(meeting_notices::table.find(off))
+        .set((
+            meeting_notices::cancelled_at.eq(now - Duration::days(2)),
+            meeting_notices::cancelled_by.eq(manager),
+            meeting_notices::cancel_reason.eq("改期"),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let job = async |now| {
+        let mut conn = app.db().await;
+        kefu::jobs::run_now(&mut conn, "meetings.noticed", now, &app.config)
+            .await
+            .unwrap()
+    };
+    assert_eq!(job(now).await, "1 meeting not on record; 1 reminder");
+    crate::mail::worker(&app).drain().await.unwrap();
+    let mails = smtp.to(&mail_of(Role::CsSupervisor));
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].subject.starts_with("会议尚无记录：投诉处理专题会"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(mails[0]
+        .text
+        .contains(&format!("/meetings/new?notice={owed}")));
+    assert!(smtp.to(&mail_of(Role::CenterManager)).is_empty());
+    // An hour later: asked once.
+    assert_eq!(
+        job(now + Duration::hours(1)).await,
+        "2 meetings not on record; 1 reminder",
+        "the one just ended is owed now, the other was asked for already"
+    );
+}

@@ -48,6 +48,29 @@ pub async fn called_between(
         .await
 }
 
+/// The meetings called by notice that ended from `from` on, before `until`,
+/// neither recorded nor called off, with who called them (when still active):
+/// their records are owed.
+pub async fn unrecorded(
+    conn: &mut AsyncPgConnection,
+    (from, until): (DateTime<Utc>, DateTime<Utc>),
+) -> QueryResult<Vec<(Notice, Person)>> {
+    meeting_notices::table
+        .inner_join(users::table.on(users::id.eq(meeting_notices::called_by)))
+        .filter(users::active)
+        .filter(meeting_notices::ends_at.ge(from))
+        .filter(meeting_notices::ends_at.lt(until))
+        .filter(meeting_notices::cancelled_at.is_null())
+        .filter(meeting_notices::meeting_id.is_null())
+        .order(meeting_notices::id)
+        .select((
+            Notice::as_select(),
+            (users::id, users::display_name, users::email, users::locale),
+        ))
+        .load(conn)
+        .await
+}
+
 /// The notices of meetings that started before `until`, latest first, after
 /// the cursor (start, id): a keyset page of `limit` lines.
 pub async fn earlier(
