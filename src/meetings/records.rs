@@ -274,6 +274,34 @@ fn repeated(errors: &mut FieldErrors, page: &UserPage, (field, key, other): &Cla
     );
 }
 
+/// The notice a new record says it is made from, checked: one that exists,
+/// whose meeting has begun and was not called off, of the record's kind (a
+/// form kept open, or altered, names no other). One already recorded is
+/// refused under the lock ([`repeats`]).
+async fn check_notice(
+    conn: &mut DbConn,
+    input: &MeetingInput,
+    valid: Option<&ValidMeeting>,
+    now: chrono::DateTime<Utc>,
+    errors: &mut FieldErrors,
+) -> Result<(), AppError> {
+    let text = input.notice.trim();
+    if text.is_empty() {
+        return Ok(());
+    }
+    let notice = match text.parse::<i64>() {
+        Ok(id) => super::notices::queries::find(conn, id).await?,
+        Err(_) => None,
+    };
+    let fits = notice.is_some_and(|n| {
+        n.cancelled_at.is_none() && n.starts_at <= now && valid.is_none_or(|v| v.kind == n.kind)
+    });
+    if !fits {
+        errors.add("notice", "meetings.error.notice");
+    }
+    Ok(())
+}
+
 /// POST /meetings/new: the record of a meeting held, with who attended.
 pub async fn create(
     page: UserPage,
@@ -283,12 +311,14 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordMeetings)?;
     let Sent {
-        errors,
+        mut errors,
         token,
         staff,
         now,
         valid,
     } = read(&page, &session, &mut conn, &mut input, None).await?;
+    check_notice(&mut conn, &input, valid.as_ref(), now, &mut errors).await?;
+    let valid = valid.filter(|_| errors.is_empty());
     let (Some(v), Some(token)) = (valid, token) else {
         return form(
             &page,

@@ -314,6 +314,7 @@ async fn only_supervisors_and_the_centre_manager_call_meetings_and_everyone_read
     // In English.
     let (_, page) = employee.page(&format!("{path}?lang=en")).await;
     assert_eq!(text_of(&page, "#notice-status").unwrap(), "To come");
+    assert_eq!(text_of(&page, "#notice-count").unwrap(), "1 person");
 }
 
 #[tokio::test]
@@ -413,7 +414,8 @@ async fn a_meeting_held_is_recorded_from_its_notice_once() {
             .map(|k| (*k, keep(k)))
             .collect();
             fields.retain(|(k, _)| *k != "kind");
-            fields.push(("kind", "topic".into()));
+            let kind = value_of(&form, "#f-kind option[selected]").unwrap();
+            fields.push(("kind", kind));
             fields.push(("chair", me.to_string()));
             fields.push(("minutes", "逾期钥匙由当班客服专员当日追回。".into()));
             for (w, a) in people {
@@ -425,6 +427,41 @@ async fn a_meeting_held_is_recorded_from_its_notice_once() {
     };
     // A second form read before the first was saved.
     let (_, second) = supervisor.page(&form_path).await;
+    // The form kept open naming another notice: one not begun, or of
+    // another kind, is refused with its message and the input kept.
+    let tomorrow = kefu::meetings::notices::queries::create(
+        &mut conn,
+        &kefu::meetings::notices::models::NewNotice {
+            kind: "topic",
+            starts_at: starts_at + Duration::days(1),
+            ends_at: starts_at + Duration::days(1) + Duration::hours(1),
+            place: "三楼会议室",
+            topic: "明天的专题会",
+            agenda: "",
+            called_by: me,
+            called_at: starts_at,
+        },
+        &[me],
+    )
+    .await
+    .unwrap();
+    let other_notice = form.replace(
+        &format!("name=\"notice\" value=\"{id}\""),
+        &format!("name=\"notice\" value=\"{tomorrow}\""),
+    );
+    let other_kind = form
+        .replace("value=\"topic\" selected", "value=\"topic\"")
+        .replace("value=\"training\"", "value=\"training\" selected");
+    for (altered, to) in [(other_notice, "notice"), (other_kind, "kind")] {
+        assert_ne!(altered, form);
+        let res = send(altered).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{to}");
+        let body = res.text().await.unwrap();
+        assert!(text_of(&body, "#f-notice")
+            .unwrap()
+            .contains("不能用来登记"));
+        assert_eq!(value_of(&body, "#f-topic").unwrap(), "钥匙借用逾期专题会");
+    }
     let res = send(form).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let record = location(&res);

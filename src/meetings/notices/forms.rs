@@ -115,6 +115,10 @@ impl NoticeInput {
                 errors.add("start", "meetings.notice.error.past");
                 None
             }
+            Some((s, e)) if e <= s => {
+                errors.add("end", "meetings.notice.error.span");
+                None
+            }
             other => other,
         };
         let place = errors.text("meetings.notice", "place", &self.place, PLACE_MAX, true);
@@ -200,6 +204,13 @@ mod tests {
         assert!(input().validate(&mut errors, later, tz, &staff()).is_none());
         assert!(errors.has("start"));
         for (change, field) in [
+            (
+                NoticeInput {
+                    end: "14:00".into(),
+                    ..input()
+                },
+                "end",
+            ),
             (
                 NoticeInput {
                     place: " ".into(),

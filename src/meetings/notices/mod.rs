@@ -126,7 +126,7 @@ fn form(
 /// to everyone of the department.
 pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordMeetings)?;
-    let staff = queries::staff(&mut conn, None).await?;
+    let staff = queries::staff(&mut conn).await?;
     let outside = super::queries::outside_department(&mut conn).await?;
     let expected: Vec<i64> = staff
         .iter()
@@ -166,7 +166,7 @@ pub async fn create(
         &mut errors,
     )
     .await?;
-    let staff = queries::staff(&mut conn, None).await?;
+    let staff = queries::staff(&mut conn).await?;
     let now = Utc::now();
     let valid = input.validate(&mut errors, now, page.tz, &staff);
     let (Some(v), Some(token)) = (valid, token) else {
@@ -364,7 +364,7 @@ pub async fn edit_form(
         .into_iter()
         .map(|p| (p.id, p.display_name))
         .collect();
-    let staff = queries::staff(&mut conn, Some(notice.id)).await?;
+    let staff = queries::staff(&mut conn).await?;
     let input = NoticeInput::of_notice(&notice, &invited, page.tz);
     form(
         &page,
@@ -408,7 +408,7 @@ pub async fn update(
         &mut errors,
     )
     .await?;
-    let staff = queries::staff(&mut conn, Some(id)).await?;
+    let staff = queries::staff(&mut conn).await?;
     let now = Utc::now();
     let valid = input.validate(&mut errors, now, page.tz, &staff);
     let version = input.version.trim().parse::<i32>().ok();

@@ -140,6 +140,16 @@ pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<(Notice, 
         .await
 }
 
+/// A notice, if there is one of this id.
+pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Notice>> {
+    meeting_notices::table
+        .find(id)
+        .select(Notice::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// A notice, locked against another form's change until the transaction ends.
 pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Notice> {
     meeting_notices::table
@@ -150,28 +160,23 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Notice> 
         .await
 }
 
-/// Those a notice expects, by name: to show and to mail.
+/// Those a notice expects, by name: to show and to mail. Someone who has
+/// left since (disabled) is no longer expected.
 pub async fn invited(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Person>> {
     meeting_notice_invitees::table
         .inner_join(users::table)
         .filter(meeting_notice_invitees::notice_id.eq(id))
+        .filter(users::active)
         .order((users::display_name, users::id))
         .select((users::id, users::display_name, users::email, users::locale))
         .load(conn)
         .await
 }
 
-/// The staff a notice may ask: every active user, and when changing notice
-/// `of`, whoever it asks already. By name.
-pub async fn staff(
-    conn: &mut AsyncPgConnection,
-    of: Option<i64>,
-) -> QueryResult<Vec<(i64, String)>> {
-    let asked = meeting_notice_invitees::table
-        .filter(meeting_notice_invitees::notice_id.nullable().eq(of))
-        .select(meeting_notice_invitees::user_id);
+/// The staff a notice may ask: every active user. By name.
+pub async fn staff(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, String)>> {
     users::table
-        .filter(users::active.or(users::id.eq_any(asked)))
+        .filter(users::active)
         .order((users::display_name, users::id))
         .select((users::id, users::display_name))
         .load(conn)
