@@ -118,6 +118,7 @@ async fn a_meeting_is_called_changed_and_called_off_and_those_concerned_are_mail
     );
     assert!(called.text.contains("服务中心会议室") && called.text.contains("请带笔记本。"));
     assert!(called.text.contains(&path), "the link to the notice");
+    assert!(called.text.contains("培训会议"), "the kind in Chinese");
     assert_eq!(smtp.to(&mail_of(Role::Employee)).len(), 1);
     assert!(
         smtp.to(&mail_of(Role::ArchiveKeeper)).is_empty(),
@@ -161,10 +162,14 @@ async fn a_meeting_is_called_changed_and_called_off_and_those_concerned_are_mail
     assert_eq!(smtp.to(&mail_of(Role::Employee)).len(), 2);
     mail(&smtp, &mail_of(Role::Employee), "无需参加：");
     assert_eq!(smtp.to(&mail_of(Role::ArchiveKeeper)).len(), 1);
-    mail(
+    let english = mail(
         &smtp,
         &mail_of(Role::ArchiveKeeper),
         "Meeting notice: 消防器材使用培训",
+    );
+    assert!(
+        english.text.contains("Training meeting"),
+        "the kind in English"
     );
 
     // A change from a form read before that one: refused, the input kept.

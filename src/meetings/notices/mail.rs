@@ -9,6 +9,7 @@ pub struct NoticeMail {
     pub to_name: String,
     pub what: &'static str,
     pub number: String,
+    /// The kind of meeting, in the recipient's language.
     pub kind: &'static str,
     pub topic: String,
     /// When it is held, as the site's clock says: 2026-12-10 14:00–15:00.

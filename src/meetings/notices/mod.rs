@@ -147,6 +147,36 @@ pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, 
     )
 }
 
+/// A sent notice form, read: its one-time token, the staff it may ask, the
+/// instant it was read at, and the notice when valid (else `errors` says why).
+struct Sent {
+    errors: FieldErrors,
+    token: Option<once::Token>,
+    staff: Vec<(i64, String)>,
+    now: DateTime<Utc>,
+    valid: Option<ValidNotice>,
+}
+
+async fn read(
+    page: &UserPage,
+    session: &Session,
+    conn: &mut DbConn,
+    input: &mut NoticeInput,
+) -> Result<Sent, AppError> {
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(conn, session, page, &mut input.form_token, &mut errors).await?;
+    let staff = queries::staff(conn).await?;
+    let now = Utc::now();
+    let valid = input.validate(&mut errors, now, page.tz, &staff);
+    Ok(Sent {
+        errors,
+        token,
+        staff,
+        now,
+        valid,
+    })
+}
+
 /// POST /meetings/notices/new: the notice filed and mailed to each person it
 /// expects.
 pub async fn create(
@@ -157,18 +187,13 @@ pub async fn create(
     Form(mut input): Form<NoticeInput>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RecordMeetings)?;
-    let mut errors = FieldErrors::new(page.locale);
-    let token = once::check(
-        &mut conn,
-        &session,
-        &page,
-        &mut input.form_token,
-        &mut errors,
-    )
-    .await?;
-    let staff = queries::staff(&mut conn).await?;
-    let now = Utc::now();
-    let valid = input.validate(&mut errors, now, page.tz, &staff);
+    let Sent {
+        errors,
+        token,
+        staff,
+        now,
+        valid,
+    } = read(&page, &session, &mut conn, &mut input).await?;
     let (Some(v), Some(token)) = (valid, token) else {
         return form(
             &page,
@@ -270,7 +295,7 @@ impl<'a> Told<'a> {
                 to_name: p.display_name.clone(),
                 what,
                 number: n.number(),
-                kind: kind_key(&n.kind),
+                kind: loc.t_in("meetings.kind", &n.kind),
                 topic: n.topic.clone(),
                 when: when.clone(),
                 place: n.place.clone(),
@@ -284,15 +309,6 @@ impl<'a> Told<'a> {
             crate::mail::enqueue(conn, &key, &message, &p.recipient(), &mail).await?;
         }
         Ok(())
-    }
-}
-
-/// The catalog key of a kind of meeting.
-fn kind_key(kind: &str) -> &'static str {
-    match kind {
-        "monthly" => "meetings.kind.monthly",
-        "topic" => "meetings.kind.topic",
-        _ => "meetings.kind.training",
     }
 }
 
@@ -399,18 +415,13 @@ pub async fn update(
     page.require(Right::RecordMeetings)?;
     let (notice, caller) = queries::get(&mut conn, path.into_inner()).await?;
     let id = notice.id;
-    let mut errors = FieldErrors::new(page.locale);
-    let token = once::check(
-        &mut conn,
-        &session,
-        &page,
-        &mut input.form_token,
-        &mut errors,
-    )
-    .await?;
-    let staff = queries::staff(&mut conn).await?;
-    let now = Utc::now();
-    let valid = input.validate(&mut errors, now, page.tz, &staff);
+    let Sent {
+        mut errors,
+        token,
+        staff,
+        now,
+        valid,
+    } = read(&page, &session, &mut conn, &mut input).await?;
     let version = input.version.trim().parse::<i32>().ok();
     if version.is_none() {
         errors.add("version", "meetings.notice.error.changed");
