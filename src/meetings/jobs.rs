@@ -15,12 +15,14 @@
 //!
 //! `meetings.noticed` (hourly): a meeting called by notice (会议通知) that
 //! ended at least [`NOTICED_AFTER`] ago, within the last [`NOTICED_WITHIN`],
-//! and is not on record gets whoever called it one mail asking for its record.
+//! and is not on record gets whoever called it one mail asking for its record;
+//! when they no longer have an account, each supervisor gets one instead.
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use diesel_async::AsyncPgConnection;
 
 use super::mail::MeetingMissing;
 use super::queries;
+use crate::approvals::models::Person;
 use crate::auth::Role;
 use crate::config::Config;
 
@@ -156,28 +158,46 @@ pub async fn noticed(
     if owed.is_empty() {
         return Ok(crate::jobs::said("no_unrecorded"));
     }
+    // A meeting whose caller has left is the supervisors' to record, as the
+    // meetings the rules set are.
+    let supervisors = if owed.iter().any(|(_, _, active)| !active) {
+        crate::users::queries::holders(conn, Role::CsSupervisor.code()).await?
+    } else {
+        Vec::new()
+    };
+    let message = "noticed_missing";
     let mut sent = 0;
-    for (n, caller) in &owed {
-        let loc = caller.locale();
-        let when = super::views::span_text(&n.starts_at, &n.ends_at, |t| {
-            crate::i18n::minute(*t, config.tz)
-        });
+    for (n, caller, active) in &owed {
+        let asked: Vec<(&Person, String, &'static str)> = if *active {
+            let body = "meetings.mail.noticed_missing_body";
+            vec![(caller, format!("{message}:{}", n.id), body)]
+        } else {
+            let body = "meetings.mail.noticed_orphan_body";
+            supervisors
+                .iter()
+                .map(|s| (s, format!("{message}:{}:{}", n.id, s.id), body))
+                .collect()
+        };
         let mut url = config.base_url.clone();
         url.set_path("/meetings/new");
         url.set_query(Some(&format!("notice={}", n.id)));
-        let mail = MeetingMissing {
-            loc,
-            to_name: caller.display_name.clone(),
-            day: format!("{}{}", n.topic, loc.note(when)),
-            url: url.to_string(),
-            subject_key: "meetings.mail.noticed_missing_subject",
-            body_key: "meetings.mail.noticed_missing_body",
-        }
-        .render()?;
-        let message = "noticed_missing";
-        let key = format!("{message}:{}", n.id);
-        if crate::mail::enqueue(conn, &key, message, &caller.recipient(), &mail).await? {
-            sent += 1;
+        for (to, key, body_key) in asked {
+            let loc = to.locale();
+            let when = super::views::span_text(&n.starts_at, &n.ends_at, |t| {
+                crate::i18n::minute(*t, config.tz)
+            });
+            let mail = MeetingMissing {
+                loc,
+                to_name: to.display_name.clone(),
+                day: format!("{}{}", n.topic, loc.note(when)),
+                url: url.to_string(),
+                subject_key: "meetings.mail.noticed_missing_subject",
+                body_key,
+            }
+            .render()?;
+            if crate::mail::enqueue(conn, &key, message, &to.recipient(), &mail).await? {
+                sent += 1;
+            }
         }
     }
     Ok(crate::jobs::joined(&[

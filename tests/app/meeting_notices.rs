@@ -543,6 +543,41 @@ async fn the_morning_sheet_lists_the_meetings_called_for_today() {
     assert!(called[0].starts_with("14:00–15:00") && called[0].contains("今天下午的培训"));
 }
 
+/// A topic meeting on `topic` called by `by` a day ahead, that ended `ended`
+/// ago, expecting `invite`: its notice's id.
+async fn called_and_ended(
+    app: &TestApp,
+    topic: &str,
+    by: i64,
+    ended: Duration,
+    invite: &[i64],
+) -> i64 {
+    let ends_at = Utc::now() - ended;
+    kefu::meetings::notices::queries::create(
+        &mut app.db().await,
+        &kefu::meetings::notices::models::NewNotice {
+            kind: "topic",
+            starts_at: ends_at - Duration::hours(1),
+            ends_at,
+            place: "服务中心会议室",
+            topic,
+            agenda: "",
+            called_by: by,
+            called_at: ends_at - Duration::days(1),
+        },
+        invite,
+    )
+    .await
+    .unwrap()
+}
+
+/// What the job asking for called meetings' records says when run at `now`.
+async fn ask_for_records(app: &TestApp, now: chrono::DateTime<Utc>) -> String {
+    kefu::jobs::run_now(&mut app.db().await, "meetings.noticed", now, &app.config)
+        .await
+        .unwrap()
+}
+
 /// A called meeting that ended without a record: whoever called it is asked
 /// for it once, with the link to the form filled from the notice; not for one
 /// called off, recorded, or just ended.
@@ -556,30 +591,25 @@ async fn whoever_called_a_meeting_is_asked_once_for_its_record() {
         user_id(&app, "manager").await,
     );
     let now = Utc::now();
-    let mut conn = app.db().await;
-    let mut call = async |topic: &str, by: i64, ended: Duration| {
-        let ends_at = now - ended;
-        kefu::meetings::notices::queries::create(
-            &mut conn,
-            &kefu::meetings::notices::models::NewNotice {
-                kind: "topic",
-                starts_at: ends_at - Duration::hours(1),
-                ends_at,
-                place: "服务中心会议室",
-                topic,
-                agenda: "",
-                called_by: by,
-                called_at: ends_at - Duration::days(1),
-            },
-            &[supervisor, manager],
-        )
-        .await
-        .unwrap()
-    };
-    let owed = call("投诉处理专题会", supervisor, Duration::hours(2)).await;
-    call("刚结束的专题会", manager, Duration::minutes(20)).await;
-    let off = call("取消了的专题会", manager, Duration::hours(3)).await;
-    call("上个月的专题会", manager, Duration::days(30)).await;
+    let invite = [supervisor, manager];
+    let owed = called_and_ended(
+        &app,
+        "投诉处理专题会",
+        supervisor,
+        Duration::hours(2),
+        &invite,
+    )
+    .await;
+    called_and_ended(
+        &app,
+        "刚结束的专题会",
+        manager,
+        Duration::minutes(20),
+        &invite,
+    )
+    .await;
+    let off = called_and_ended(&app, "取消了的专题会", manager, Duration::hours(3), &invite).await;
+    called_and_ended(&app, "上个月的专题会", manager, Duration::days(30), &invite).await;
     diesel::update(meeting_notices::table.find(off))
         .set((
             meeting_notices::cancelled_at.eq(now - Duration::days(2)),
@@ -589,13 +619,10 @@ async fn whoever_called_a_meeting_is_asked_once_for_its_record() {
         .execute(&mut app.db().await)
         .await
         .unwrap();
-    let job = async |now| {
-        let mut conn = app.db().await;
-        kefu::jobs::run_now(&mut conn, "meetings.noticed", now, &app.config)
-            .await
-            .unwrap()
-    };
-    assert_eq!(job(now).await, "1 meeting not on record; 1 reminder");
+    assert_eq!(
+        ask_for_records(&app, now).await,
+        "1 meeting not on record; 1 reminder"
+    );
     crate::mail::worker(&app).drain().await.unwrap();
     let mails = smtp.to(&mail_of(Role::CsSupervisor));
     assert_eq!(mails.len(), 1);
@@ -610,8 +637,58 @@ async fn whoever_called_a_meeting_is_asked_once_for_its_record() {
     assert!(smtp.to(&mail_of(Role::CenterManager)).is_empty());
     // An hour later: asked once.
     assert_eq!(
-        job(now + Duration::hours(1)).await,
+        ask_for_records(&app, now + Duration::hours(1)).await,
         "2 meetings not on record; 1 reminder",
         "the one just ended is owed now, the other was asked for already"
     );
+}
+
+/// A called meeting whose caller has left since: its record is asked of the
+/// supervisors instead, once each, saying why it comes to them.
+#[tokio::test]
+async fn a_meeting_whose_caller_has_left_is_asked_of_the_supervisors() {
+    let smtp = crate::smtp::SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let (supervisor, manager) = (
+        user_id(&app, "supervisor").await,
+        user_id(&app, "manager").await,
+    );
+    let now = Utc::now();
+    let owed = called_and_ended(
+        &app,
+        "新员工培训",
+        manager,
+        Duration::hours(2),
+        &[supervisor],
+    )
+    .await;
+    app.deactivate("manager").await;
+    assert_eq!(
+        ask_for_records(&app, now).await,
+        "1 meeting not on record; 1 reminder"
+    );
+    crate::mail::worker(&app).drain().await.unwrap();
+    assert!(smtp.to(&mail_of(Role::CenterManager)).is_empty());
+    let asked = mail(
+        &smtp,
+        &mail_of(Role::CsSupervisor),
+        "会议尚无记录：新员工培训",
+    );
+    assert!(
+        asked.text.contains("通知人已不在本系统中"),
+        "{}",
+        asked.text
+    );
+    assert!(asked.text.contains(&format!("/meetings/new?notice={owed}")));
+    assert_eq!(
+        ask_for_records(&app, now + Duration::hours(1)).await,
+        "1 meeting not on record; 0 reminders",
+        "asked once"
+    );
+    // The link opens the record form filled from the notice for them.
+    let s = app.login_as(Role::CsSupervisor).await;
+    let (status, form) = s.page(&format!("/meetings/new?notice={owed}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(value_of(&form, "#f-topic").as_deref(), Some("新员工培训"));
 }

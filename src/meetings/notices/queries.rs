@@ -49,15 +49,14 @@ pub async fn called_between(
 }
 
 /// The meetings called by notice that ended from `from` on, before `until`,
-/// neither recorded nor called off, with who called them (when still active):
-/// their records are owed.
+/// neither recorded nor called off, with who called them and whether they
+/// still have an account: their records are owed.
 pub async fn unrecorded(
     conn: &mut AsyncPgConnection,
     (from, until): (DateTime<Utc>, DateTime<Utc>),
-) -> QueryResult<Vec<(Notice, Person)>> {
+) -> QueryResult<Vec<(Notice, Person, bool)>> {
     meeting_notices::table
         .inner_join(users::table.on(users::id.eq(meeting_notices::called_by)))
-        .filter(users::active)
         .filter(meeting_notices::ends_at.ge(from))
         .filter(meeting_notices::ends_at.lt(until))
         .filter(meeting_notices::cancelled_at.is_null())
@@ -66,6 +65,7 @@ pub async fn unrecorded(
         .select((
             Notice::as_select(),
             (users::id, users::display_name, users::email, users::locale),
+            users::active,
         ))
         .load(conn)
         .await
