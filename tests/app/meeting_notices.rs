@@ -322,6 +322,42 @@ async fn only_supervisors_and_the_centre_manager_call_meetings_and_everyone_read
     assert_eq!(text_of(&page, "#notice-count").unwrap(), "1 person");
 }
 
+/// More meetings called than the list holds: the soonest are listed, and the
+/// list says so rather than passing the others over in silence.
+#[tokio::test]
+async fn the_list_of_meetings_to_come_says_when_it_holds_only_the_soonest() {
+    let app = TestApp::spawn().await;
+    let me = user_id(&app, "supervisor").await;
+    let reader = app.login_as(Role::Employee).await;
+    let call = async |n: i32| {
+        diesel::sql_query(
+            "INSERT INTO meeting_notices (kind, starts_at, ends_at, place, topic, called_by) \
+             SELECT 'training', now() + i * interval '1 day', \
+                    now() + i * interval '1 day' + interval '1 hour', \
+                    '会议室', '培训第' || i || '期', $1 \
+             FROM generate_series(1, $2) AS i",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(me)
+        .bind::<diesel::sql_types::Integer, _>(n)
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    };
+    call(100).await;
+    let (_, page) = reader.page("/meetings/notices").await;
+    assert_eq!(texts_of(&page, "#notices-coming tbody tr").len(), 100);
+    assert_eq!(text_of(&page, "#notices-more-coming"), None);
+    call(1).await;
+    let (_, page) = reader.page("/meetings/notices").await;
+    let rows = texts_of(&page, "#notices-coming tbody tr");
+    assert_eq!(rows.len(), 100);
+    assert!(rows[0].contains("培训第1期"), "soonest first: {}", rows[0]);
+    assert_eq!(
+        text_of(&page, "#notices-more-coming").as_deref(),
+        Some("只列出最近的 100 次会议，之后还有已通知的会议。")
+    );
+}
+
 #[tokio::test]
 async fn a_meeting_held_is_recorded_from_its_notice_once() {
     let app = TestApp::spawn().await;

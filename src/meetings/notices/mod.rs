@@ -37,7 +37,8 @@ use crate::error::AppError;
 use crate::web::flash::{flash, Tone};
 use crate::web::{html, once, see_other, FieldErrors, Form, Query, UserPage};
 
-/// Notices to come the list shows at most; earlier ones a page at a time.
+/// Notices to come the list shows at most (it says when there are more);
+/// earlier ones a page at a time.
 const COMING: i64 = 100;
 const PAGE: i64 = 30;
 
@@ -69,10 +70,11 @@ pub async fn list(
     let now = Utc::now();
     let today = crate::i18n::day_start(page.ctx().today(), page.tz).unwrap_or(now);
     let cursor = crate::web::month::parse_cursor(&q.before);
-    let coming = match cursor {
+    let mut coming = match cursor {
         Some(_) => Vec::new(),
-        None => queries::coming(&mut conn, today, COMING).await?,
+        None => queries::coming(&mut conn, today, COMING + 1).await?,
     };
+    let more_coming = crate::web::trim_page(&mut coming, COMING as usize).is_some();
     let mut earlier = queries::earlier(&mut conn, today, cursor, PAGE + 1).await?;
     let next = crate::web::trim_page(&mut earlier, PAGE as usize).map(|l| {
         format!(
@@ -83,6 +85,7 @@ pub async fn list(
     let body = NoticeList {
         ctx: page.ctx(),
         coming,
+        more_coming,
         earlier,
         next,
         paged: cursor.is_some(),

@@ -26,6 +26,8 @@ pub fn hours(n: &Notice, ctx: &PageCtx) -> String {
 pub struct NoticeList<'a> {
     pub ctx: &'a PageCtx,
     pub coming: Vec<NoticeLine>,
+    /// Whether more meetings are called than `coming` holds (the soonest).
+    pub more_coming: bool,
     pub earlier: Vec<NoticeLine>,
     /// The next page of earlier notices, when more follow.
     pub next: Option<String>,
