@@ -200,6 +200,14 @@ pub async fn create(
             if !token.claim(conn, me.id).await? {
                 return Ok(None);
             }
+            if let Some(to) = v.assignee {
+                if !crate::users::queries::holds_locked(conn, to, &super::FOLLOW_UP_RIGHTS).await? {
+                    // Deactivated, or no longer following matters up, since
+                    // the form was read: nothing is recorded (the token
+                    // neither), and the form comes back.
+                    return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
+                }
+            }
             let id = queries::create(
                 conn,
                 &NewComplaint {
@@ -231,7 +239,16 @@ pub async fn create(
             .await?;
             Ok(token.filed(conn, format!("/complaints/{id}")).await?)
         })
-        .await?;
+        .await;
+    let filed = match filed {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
+            let staff = assignable(&mut conn, &page).await?;
+            let mut errors = FieldErrors::new(page.locale);
+            errors.add("assignee", "complaints.error.assignee_gone");
+            return form(&page, &input, &errors, staff, StatusCode::CONFLICT);
+        }
+        other => other?,
+    };
     once::answer(
         &mut conn,
         &session,
@@ -367,12 +384,10 @@ pub async fn assign(
     let staff = assignable(&mut conn, &page).await?;
     let mut errors = FieldErrors::new(page.locale);
     let Some(to) = forms::assignee(&mut errors, &input.assignee, &staff, true) else {
-        return render_show(
+        return assign_refused(
             &page,
             &mut conn,
             line,
-            false,
-            &NoteInput::fresh(),
             &errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
@@ -398,6 +413,9 @@ pub async fn assign(
             if shown.is_some_and(|s| s != c.assignee_id) {
                 return Ok(Assignment::Moved);
             }
+            if !crate::users::queries::holds_locked(conn, to, &super::FOLLOW_UP_RIGHTS).await? {
+                return Ok(Assignment::Gone);
+            }
             queries::assign(conn, id, to, now).await?;
             let c = queries::lock(conn, id).await?;
             tell_assignee(conn, &config, &c, to, &me.display_name).await?;
@@ -412,25 +430,35 @@ pub async fn assign(
             Ok(Assignment::Now)
         })
         .await?;
-    match changed {
-        Assignment::Now => flash(&session, Tone::Ok, page.t("complaints.assigned_done")),
-        Assignment::Done => flash(&session, Tone::Error, page.t("complaints.not_assigned")),
-        Assignment::Moved => {
-            let line = queries::get(&mut conn, id).await?;
-            errors.add("assignee", "complaints.error.assigned_meanwhile");
-            return render_show(
-                &page,
-                &mut conn,
-                line,
-                false,
-                &NoteInput::fresh(),
-                &errors,
-                StatusCode::CONFLICT,
-            )
-            .await;
+    let refused = match changed {
+        Assignment::Now => {
+            flash(&session, Tone::Ok, page.t("complaints.assigned_done"));
+            None
         }
+        Assignment::Done => {
+            flash(&session, Tone::Error, page.t("complaints.not_assigned"));
+            None
+        }
+        Assignment::Moved => Some("complaints.error.assigned_meanwhile"),
+        Assignment::Gone => Some("complaints.error.assignee_gone"),
+    };
+    if let Some(why) = refused {
+        let line = queries::get(&mut conn, id).await?;
+        errors.add("assignee", why);
+        return assign_refused(&page, &mut conn, line, &errors, StatusCode::CONFLICT).await;
     }
     Ok(see_other(&here))
+}
+
+/// The matter's page again, saying why it was not given as asked.
+async fn assign_refused(
+    page: &UserPage,
+    conn: &mut DbConn,
+    line: ComplaintLine,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    render_show(page, conn, line, false, &NoteInput::fresh(), errors, status).await
 }
 
 /// What an assignment came to.
@@ -441,6 +469,9 @@ enum Assignment {
     Done,
     /// Not moved: given to someone else since the page was shown.
     Moved,
+    /// Not moved: whom it was to go to was deactivated, or no longer follows
+    /// matters up, since the page was shown.
+    Gone,
 }
 
 /// POST /complaints/{id}/notes: a follow-up note on an open matter, by whoever

@@ -351,6 +351,25 @@ pub async fn holds(
     .await
 }
 
+/// [`holds`], with `user`'s row locked (`FOR SHARE`) until the transaction
+/// ends: an administrator's change of them (which locks that row first) waits
+/// for the caller's, or the caller's for theirs and then sees it. For giving
+/// someone work, so that it does not go to someone deactivated meanwhile.
+pub async fn holds_locked(
+    conn: &mut AsyncPgConnection,
+    user: i64,
+    rights: &[crate::auth::Right],
+) -> QueryResult<bool> {
+    let active: Option<bool> = users::table
+        .find(user)
+        .select(users::active)
+        .for_share()
+        .get_result(conn)
+        .await
+        .optional()?;
+    Ok(active == Some(true) && holds(conn, user, rights).await?)
+}
+
 /// The posts granting one of `rights`.
 fn granting(rights: &[crate::auth::Right]) -> Vec<&'static str> {
     crate::auth::Role::ALL

@@ -977,3 +977,108 @@ async fn only_who_follows_a_matter_closes_it_and_a_supervisor_reopens_it() {
         .unwrap();
     assert_eq!(reopened, 1, "sent twice, reopened once");
 }
+
+/// A colleague deactivated while a supervisor gives them a matter, in the
+/// register's form or on the matter's page: the matter does not go to them.
+/// Each form comes back saying so, with what was written kept, and nothing is
+/// recorded or moved. (The test holds what the request needs next, the form's
+/// token or the matter's row, while the administrator's change is made.)
+#[tokio::test]
+async fn a_matter_is_not_given_to_a_colleague_deactivated_meanwhile() {
+    use kefu::schema::form_submissions;
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let me = user_id(&app, "supervisor").await;
+    let specialist = user_id(&app, "specialist").await.to_string();
+
+    // Recorded and given to the specialist at once.
+    let token = supervisor.form_token("/complaints/new").await;
+    let mut fields = matter("孙先生", "complaint");
+    fields.push(("assignee", specialist.clone()));
+    fields.push(("form_token", token.clone()));
+    let mut hold = app.db().await;
+    diesel::sql_query("BEGIN").execute(&mut hold).await.unwrap();
+    diesel::insert_into(form_submissions::table)
+        .values((
+            form_submissions::token.eq(&token),
+            form_submissions::user_id.eq(me),
+        ))
+        .execute(&mut hold)
+        .await
+        .unwrap();
+    let sent = {
+        let supervisor = supervisor.clone();
+        let fields = fields.clone();
+        tokio::spawn(async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            supervisor.post("/complaints/new", &fields).await
+        })
+    };
+    let body = deactivated_while_held(&app, hold, "ROLLBACK", "specialist", sent).await;
+    assert_eq!(
+        text_of(&body, "#f-content").as_deref(),
+        Some("楼道灯坏了三天没人修")
+    );
+    assert!(texts_of(&body, "#f-assignee option")
+        .iter()
+        .all(|o| !o.contains("客服专员")));
+    let n: i64 = complaints::table
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing recorded");
+    // The same form, sent again without them, is recorded: its token was not
+    // spent.
+    fields.retain(|(k, _)| *k != "assignee");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = supervisor.post("/complaints/new", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = location(&res);
+    assert_eq!(status_of(&app, &page).await, ("open".into(), None));
+
+    // Given on its page to the employee, deactivated meanwhile.
+    let employee = user_id(&app, username(Role::Employee)).await.to_string();
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let mut hold = app.db().await;
+    diesel::sql_query("BEGIN").execute(&mut hold).await.unwrap();
+    diesel::sql_query("SELECT id FROM complaints WHERE id = $1 FOR UPDATE")
+        .bind::<diesel::sql_types::BigInt, _>(id)
+        .execute(&mut hold)
+        .await
+        .unwrap();
+    let sent = {
+        let supervisor = supervisor.clone();
+        let (page, employee) = (page.clone(), employee.clone());
+        tokio::spawn(async move {
+            supervisor
+                .post(&format!("{page}/assign"), &[("assignee", &employee)])
+                .await
+        })
+    };
+    deactivated_while_held(&app, hold, "COMMIT", username(Role::Employee), sent).await;
+    assert_eq!(status_of(&app, &page).await, ("open".into(), None));
+}
+
+/// Once `sent` waits on what the test's transaction `hold` holds: deactivates
+/// `username`, ends `hold` with `end`, and gives the page `sent` came back
+/// with, which must say the colleague was deactivated.
+async fn deactivated_while_held(
+    app: &TestApp,
+    mut hold: diesel_async::AsyncPgConnection,
+    end: &str,
+    username: &str,
+    sent: tokio::task::JoinHandle<reqwest::Response>,
+) -> String {
+    app.await_lock_waiters(1).await;
+    app.deactivate(username).await;
+    diesel::sql_query(end).execute(&mut hold).await.unwrap();
+    let res = sent.await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body = res.text().await.unwrap();
+    assert!(
+        text_of(&body, "#e-assignee").unwrap().contains("已停用"),
+        "{body}"
+    );
+    body
+}
