@@ -47,6 +47,14 @@ pub struct ContractInput {
     /// A correction removes the phone on record (ticked).
     #[serde(default)]
     pub clear_phone: Option<String>,
+    /// A correction of the surveyed area (产权面积), while it may be corrected
+    /// ([`Contract::may_correct_surveyed`]); None when the form has no such
+    /// field.
+    #[serde(default)]
+    pub surveyed: Option<String>,
+    /// A surveyed area far from the pre-sale one is confirmed (ticked).
+    #[serde(default)]
+    pub confirm_surveyed: Option<String>,
     #[serde(default)]
     pub form_token: String,
 }
@@ -62,6 +70,8 @@ pub struct ValidContract {
     pub price_fen: i64,
     pub payment: &'static str,
     pub agent: String,
+    /// A correction's new surveyed area, when it changes.
+    pub surveyed_centi: Option<i32>,
 }
 
 /// A day of the site's calendar typed into `field`, not after `today` nor before
@@ -112,8 +122,55 @@ impl ContractInput {
             agent: c.agent.clone(),
             version: c.version.to_string(),
             clear_phone: None,
+            surveyed: c.surveyed(),
+            confirm_surveyed: None,
             form_token: crate::web::once::new_token(),
         }
+    }
+
+    /// Whether the surveyed area typed is far from the pre-sale area
+    /// `presale_centi`: the form then asks to confirm it.
+    pub fn surveyed_far_from(&self, presale_centi: &i32) -> bool {
+        self.surveyed
+            .as_deref()
+            .and_then(area_centi)
+            .is_some_and(|a| surveyed_far(*presale_centi, a))
+    }
+
+    /// The surveyed area typed into a correction of `c`, when it changes it.
+    /// Left as it was, or not in the form (it is not, once it may no longer be
+    /// corrected), it is None; a change once settled or issued is refused, and
+    /// a figure far from the pre-sale area needs its confirmation, as when it
+    /// was registered.
+    fn surveyed_correction(&self, errors: &mut FieldErrors, c: &Contract) -> Option<i32> {
+        let was = c.surveyed_centi?;
+        let typed = self.surveyed.as_deref()?;
+        let area = area_centi(typed);
+        if area == Some(was) {
+            return None;
+        }
+        if !c.may_correct_surveyed() {
+            if !typed.trim().is_empty() {
+                errors.add("surveyed", "contracts.error.surveyed_fixed");
+            }
+            return None;
+        }
+        let Some(a) = area else {
+            errors.add("surveyed", "contracts.error.area");
+            return None;
+        };
+        if surveyed_far(c.area_centi, a) && self.confirm_surveyed.is_none() {
+            let text = errors.locale().tf(
+                "contracts.error.surveyed_far",
+                &[
+                    ("surveyed", &super::models::centi(a.into())),
+                    ("area", &super::models::centi(c.area_centi.into())),
+                ],
+            );
+            errors.add_text("surveyed", text);
+            return None;
+        }
+        Some(a)
     }
 
     /// A correction of `c`, checked as a new contract is, and against what has
@@ -131,7 +188,9 @@ impl ContractInput {
         may_correct_filed: bool,
     ) -> Option<ValidContract> {
         let mut v = self.validate(errors, today);
+        let surveyed = self.surveyed_correction(errors, c);
         if let Some(v) = v.as_mut() {
+            v.surveyed_centi = surveyed;
             match (
                 self.clear_phone.is_some(),
                 self.buyer_phone.trim().is_empty(),
@@ -260,6 +319,7 @@ impl ContractInput {
             price_fen: price?,
             payment: payment?,
             agent,
+            surveyed_centi: None,
         })
     }
 }
@@ -470,7 +530,7 @@ mod tests {
             agent: "链家".into(),
             form_token: "t".into(),
             version: String::new(),
-            clear_phone: None,
+            ..Default::default()
         }
     }
 

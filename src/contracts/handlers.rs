@@ -169,6 +169,9 @@ async fn form(
             .map(Contract::phone_masked),
         filed_locked: of.is_some_and(|c| c.filed_on.is_some())
             && !page.may(Right::CorrectFiledContracts),
+        surveyed_of: of
+            .filter(|c| c.may_correct_surveyed())
+            .map(|c| c.area_centi),
         input,
         errors,
         projects,
@@ -309,6 +312,7 @@ pub async fn edit_form(
 fn changed_fields(
     c: &Contract,
     v: &NewContract<'_>,
+    surveyed: Option<i32>,
 ) -> (
     Vec<&'static str>,
     serde_json::Map<String, serde_json::Value>,
@@ -368,6 +372,12 @@ fn changed_fields(
             "contracts.agent",
             "agent",
             json!(c.agent),
+        ),
+        (
+            surveyed.is_some_and(|s| c.surveyed_centi != Some(s)),
+            "contracts.surveyed",
+            "surveyed_centi",
+            json!(c.surveyed_centi),
         ),
     ];
     let mut keys = Vec::new();
@@ -472,7 +482,12 @@ pub async fn update(
         recorded_by: c.recorded_by,
         recorded_at: c.recorded_at,
     };
-    let (changed, before) = changed_fields(&c, &fix);
+    let (changed, before) = changed_fields(&c, &fix, v.surveyed_centi);
+    // A surveyed area corrected sets the refund or top-up again.
+    let surveyed = v.surveyed_centi.map(|area| {
+        let s = super::area::settle(i64::from(fix.area_centi), i64::from(area), fix.price_fen);
+        (area, s.adjust_fen)
+    });
     if changed.is_empty() {
         return Ok(crate::web::see_other(&format!("/contracts/{id}")));
     }
@@ -488,6 +503,7 @@ pub async fn update(
                 id,
                 version,
                 fix: &fix,
+                surveyed,
                 changed: &note,
                 on_date: today,
                 by: me,

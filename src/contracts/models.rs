@@ -104,6 +104,18 @@ impl Contract {
         .fold(self.signed_on, NaiveDate::max)
     }
 
+    /// Whether its surveyed area may still be corrected (a figure mistyped
+    /// when it was registered): until the refund or top-up it sets is
+    /// settled, and until the certificate is issued.
+    pub fn may_correct_surveyed(&self) -> bool {
+        self.surveyed_centi.is_some() && self.settled_on.is_none() && self.cert_issued_on.is_none()
+    }
+
+    /// The surveyed area as written, once registered.
+    pub fn surveyed(&self) -> Option<String> {
+        self.surveyed_centi.map(|a| centi(i64::from(a)))
+    }
+
     /// The pre-sale area as written: "89.56".
     pub fn area(&self) -> String {
         centi(i64::from(self.area_centi))

@@ -417,6 +417,8 @@ pub struct Correction<'a> {
     pub id: i64,
     pub version: i32,
     pub fix: &'a NewContract<'a>,
+    /// A surveyed area corrected, with the refund or top-up it sets.
+    pub surveyed: Option<(i32, i64)>,
     pub changed: &'a str,
     pub on_date: NaiveDate,
     pub by: i64,
@@ -436,6 +438,9 @@ struct Fix<'a> {
     price_fen: i64,
     payment: &'a str,
     agent: &'a str,
+    // None: left as they are.
+    surveyed_centi: Option<i32>,
+    adjust_fen: Option<i64>,
 }
 
 /// False when the contract changed since `version` (nothing is written).
@@ -452,6 +457,8 @@ pub async fn correct(conn: &mut AsyncPgConnection, c: &Correction<'_>) -> QueryR
         price_fen: f.price_fen,
         payment: f.payment,
         agent: f.agent,
+        surveyed_centi: c.surveyed.map(|(area, _)| area),
+        adjust_fen: c.surveyed.map(|(_, fen)| fen),
     };
     let n = diesel::update(
         sales_contracts::table

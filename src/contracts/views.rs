@@ -112,6 +112,9 @@ pub struct ContractForm<'a> {
     /// When correcting a filed contract without the right to change what it
     /// says of the sale: the form says so beforehand.
     pub filed_locked: bool,
+    /// When correcting a contract whose surveyed area may still be corrected:
+    /// its pre-sale area, to ask for confirmation of a figure far from it.
+    pub surveyed_of: Option<i32>,
     pub input: &'a ContractInput,
     pub errors: &'a FieldErrors,
     /// The projects on record, suggested for the project field.

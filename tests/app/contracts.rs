@@ -677,14 +677,16 @@ async fn correct(
         "area",
         "price",
         "agent",
+        "surveyed",
         "version",
         "form_token",
     ];
+    // The fields the form has, as it shows them.
     let mut fields: Vec<(String, String)> = names
         .iter()
-        .map(|n| {
-            let v = value_of(form, &format!(r#"input[name="{n}"]"#)).unwrap_or_default();
-            ((*n).to_owned(), v)
+        .filter_map(|n| {
+            let v = value_of(form, &format!(r#"input[name="{n}"]"#))?;
+            Some(((*n).to_owned(), v))
         })
         .collect();
     let payment = value_of(form, "#f-payment option[selected]").unwrap();
@@ -1237,31 +1239,43 @@ fn urlencoding(s: &str) -> String {
 
 /// A collected contract is voided only when the buyer withdraws over an area
 /// more than 3% off the one sold, and only before the certificate is issued.
+/// A contract signed 30 days ago, taken through the steps dated `steps` days
+/// from today, collected 20 days ago (set straight in the table), and its
+/// `surveyed` area registered through the page: its page's path.
+async fn surveyed_contract(
+    app: &TestApp,
+    b: &Browser,
+    no: &str,
+    steps: &[i64],
+    surveyed: &str,
+) -> String {
+    let path = contract_at(b, no, "full", -30, steps).await;
+    diesel::update(sales_contracts::table.filter(sales_contracts::contract_no.eq(no)))
+        .set((
+            sales_contracts::stage.eq("collected"),
+            sales_contracts::collected_on.eq(today() - chrono::Duration::days(20)),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let res = take(
+        b,
+        &path,
+        "cert-step",
+        &[("on_date", &day(0)), ("surveyed", surveyed)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{no}");
+    path
+}
+
 #[tokio::test]
 async fn a_buyer_may_withdraw_over_an_area_more_than_three_percent_off() {
     let app = TestApp::spawn().await;
     let specialist = app.login_as(Role::CsSpecialist).await;
     let mut paths = vec![];
     for (no, surveyed) in [("WD-NEAR", "90.00"), ("WD-FAR", "94.04")] {
-        let path = contract_at(&specialist, no, "full", -30, &[]).await;
-        // Collected long ago (set straight in the table), surveyed through the page.
-        diesel::update(sales_contracts::table.filter(sales_contracts::contract_no.eq(no)))
-            .set((
-                sales_contracts::stage.eq("collected"),
-                sales_contracts::collected_on.eq(today() - chrono::Duration::days(20)),
-            ))
-            .execute(&mut app.db().await)
-            .await
-            .unwrap();
-        let res = take(
-            &specialist,
-            &path,
-            "cert-step",
-            &[("on_date", &day(0)), ("surveyed", surveyed)],
-        )
-        .await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{no}");
-        paths.push(path);
+        paths.push(surveyed_contract(&app, &specialist, no, &[], surveyed).await);
     }
     let (near, far) = (&paths[0], &paths[1]);
     let (_, page) = specialist.page(near).await;
@@ -1412,4 +1426,79 @@ async fn a_search_among_many_contracts_reads_no_more_than_the_first_page() {
         searched <= first + 40,
         "{searched} buffers read for the search, {first} for the first page"
     );
+}
+
+/// A surveyed area mistyped when it was registered is corrected on the
+/// contract's correction form, by whoever follows the contract, and the refund
+/// or top-up is worked out again; a figure far from the pre-sale area needs
+/// its confirmation, as when it was registered; once the difference is settled
+/// the area is fixed.
+#[tokio::test]
+async fn a_mistyped_surveyed_area_is_corrected_until_the_difference_is_settled() {
+    use kefu::contracts::area::settle;
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let no = "SV-2026-0001";
+    // Filed, collected; 89.73 m² measured, 89.37 typed: a refund where a
+    // top-up is due.
+    let path = surveyed_contract(&app, &specialist, no, &[-25], "89.37").await;
+    let surveyed = async || -> (Option<i32>, Option<i64>) {
+        sales_contracts::table
+            .filter(sales_contracts::contract_no.eq(no))
+            .select((sales_contracts::surveyed_centi, sales_contracts::adjust_fen))
+            .first(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    let price = 132_500_000;
+    let refund = settle(8956, 8937, price).adjust_fen;
+    assert!(refund < 0);
+    assert_eq!(surveyed().await, (Some(8937), Some(refund)));
+
+    let edit = format!("{path}/edit");
+    let (_, form) = specialist.page(&edit).await;
+    assert_eq!(value_of(&form, "#f-surveyed").as_deref(), Some("89.37"));
+    // Far from the pre-sale area: asked to confirm, the input kept.
+    let res = correct(&specialist, &form, &edit, &[("surveyed", "8973")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-surveyed")
+        .unwrap()
+        .contains("相差超过一成"));
+    assert_eq!(value_of(&body, "#f-surveyed").as_deref(), Some("8973"));
+    assert!(text_of(&body, "label[for=f-confirm_surveyed]").is_some());
+    assert_eq!(surveyed().await, (Some(8937), Some(refund)));
+
+    let res = correct(&specialist, &body, &edit, &[("surveyed", "89.73")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let top_up = settle(8956, 8973, price).adjust_fen;
+    assert!(top_up > 0);
+    assert_eq!(surveyed().await, (Some(8973), Some(top_up)));
+    let (_, page) = specialist.page(&path).await;
+    assert!(text_of(&page, "#contract-settlement")
+        .unwrap()
+        .contains("89.73"));
+    let history = texts_of(&page, "#contract-history tbody tr:last-child td");
+    assert_eq!(history[1], "更正登记");
+    assert_eq!(history[2], "产权面积（㎡）");
+    let before: serde_json::Value = audit_log::table
+        .filter(audit_log::action.eq("contract.corrected"))
+        .select(audit_log::details)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(before["before"]["surveyed_centi"], 8937);
+
+    // Settled: the area is no longer offered for correction, nor taken.
+    let res = take(&specialist, &path, "cert-step", &[("on_date", &day(0))]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, form) = specialist.page(&edit).await;
+    assert_eq!(value_of(&form, "#f-surveyed"), None);
+    let res = correct(&specialist, &form, &edit, &[("surveyed", "89.56")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, ".error-summary")
+        .unwrap()
+        .contains("产权面积不能再更正"));
+    assert_eq!(surveyed().await, (Some(8973), Some(top_up)));
 }
