@@ -175,8 +175,8 @@ impl ContractInput {
 
     /// A correction of `c`, checked as a new contract is, and against what has
     /// happened to it since: the signing date stays before its first step, the
-    /// payment is fixed once it is filed, the area and price once the surveyed
-    /// area was settled against them, the buyer once the certificate was
+    /// payment is fixed once it is filed, the area and price once the area
+    /// difference was settled against them (or the certificate issued), the buyer once the certificate was
     /// issued to them; and once filed, what it says of the sale is corrected
     /// by a supervisor only (`may_correct_filed`). An empty phone keeps the
     /// one on record, unless the form asks to remove it.
@@ -231,7 +231,8 @@ impl ContractInput {
             if c.cert_issued_on.is_some() && v.buyer != c.buyer {
                 errors.add("buyer", "contracts.error.cert_issued");
             }
-            if c.surveyed_centi.is_some() {
+            // The difference is settled on them (or the certificate issued).
+            if c.surveyed_centi.is_some() && !c.may_correct_surveyed() {
                 if v.area_centi != c.area_centi {
                     errors.add("area", "contracts.error.surveyed");
                 }

@@ -483,11 +483,16 @@ pub async fn update(
         recorded_at: c.recorded_at,
     };
     let (changed, before) = changed_fields(&c, &fix, v.surveyed_centi);
-    // A surveyed area corrected sets the refund or top-up again.
-    let surveyed = v.surveyed_centi.map(|area| {
-        let s = super::area::settle(i64::from(fix.area_centi), i64::from(area), fix.price_fen);
-        (area, s.adjust_fen)
-    });
+    // A surveyed area, pre-sale area or price corrected before the
+    // difference is settled sets the refund or top-up again.
+    let resettled = fix.area_centi != c.area_centi || fix.price_fen != c.price_fen;
+    let surveyed = v
+        .surveyed_centi
+        .or(c.surveyed_centi.filter(|_| resettled))
+        .map(|area| {
+            let s = super::area::settle(i64::from(fix.area_centi), i64::from(area), fix.price_fen);
+            (area, s.adjust_fen)
+        });
     if changed.is_empty() {
         return Ok(crate::web::see_other(&format!("/contracts/{id}")));
     }

@@ -1488,8 +1488,17 @@ async fn a_mistyped_surveyed_area_is_corrected_until_the_difference_is_settled()
         .await
         .unwrap();
     assert_eq!(before["before"]["surveyed_centi"], 8937);
+    // The price corrected (by the supervisor: the contract is filed) sets the
+    // top-up again.
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, form) = supervisor.page(&edit).await;
+    let res = correct(&supervisor, &form, &edit, &[("price", "1330000")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let top_up = settle(8956, 8973, 133_000_000).adjust_fen;
+    assert_eq!(surveyed().await, (Some(8973), Some(top_up)));
 
-    // Settled: the area is no longer offered for correction, nor taken.
+    // Settled: the area is no longer offered for correction, nor taken, and
+    // the pre-sale area and price are fixed.
     let res = take(&specialist, &path, "cert-step", &[("on_date", &day(0))]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, form) = specialist.page(&edit).await;
@@ -1500,5 +1509,10 @@ async fn a_mistyped_surveyed_area_is_corrected_until_the_difference_is_settled()
     assert!(text_of(&body, ".error-summary")
         .unwrap()
         .contains("产权面积不能再更正"));
+    let (_, form) = supervisor.page(&edit).await;
+    let res = correct(&supervisor, &form, &edit, &[("price", "1325000")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-price").unwrap().contains("不能再改"));
     assert_eq!(surveyed().await, (Some(8973), Some(top_up)));
 }
