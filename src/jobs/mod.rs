@@ -28,7 +28,7 @@ pub struct Job {
 }
 
 /// Every periodic job. Reminders and escalations of approvals run every 15 minutes.
-pub const JOBS: [Job; 13] = [
+pub const JOBS: [Job; 14] = [
     Job {
         name: "approvals.remind",
         every_minutes: 15,
@@ -73,6 +73,11 @@ pub const JOBS: [Job; 13] = [
     Job {
         name: "meetings.noticed",
         every_minutes: 60,
+    },
+    Job {
+        name: "meetings.today",
+        // Often enough that REMIND_TODAY_AT need not be on the hour.
+        every_minutes: 15,
     },
     Job {
         name: "complaints.follow_up",
@@ -141,6 +146,7 @@ pub async fn execute(
         "meetings.morning" => crate::meetings::jobs::remind(conn, now, config).await,
         "meetings.monthly" => crate::meetings::jobs::monthly(conn, now, config).await,
         "meetings.noticed" => crate::meetings::jobs::noticed(conn, now, config).await,
+        "meetings.today" => crate::meetings::notices::remind_today(conn, now, config).await,
         "complaints.follow_up" => crate::complaints::jobs::follow_up(conn, now, config).await,
         "forms.cleanup" => crate::web::once::cleanup(conn, now).await,
         other => anyhow::bail!("unknown job {other}"),

@@ -579,6 +579,33 @@ async fn the_morning_sheet_lists_the_meetings_called_for_today() {
     assert!(called[0].starts_with("14:00–15:00") && called[0].contains("今天下午的培训"));
 }
 
+/// A topic meeting on `topic`, an hour long from `starts_at`, called by `by`
+/// at `called_at`, expecting `invite`: its notice's id.
+async fn called(
+    app: &TestApp,
+    topic: &str,
+    by: i64,
+    (starts_at, called_at): (chrono::DateTime<Utc>, chrono::DateTime<Utc>),
+    invite: &[i64],
+) -> i64 {
+    kefu::meetings::notices::queries::create(
+        &mut app.db().await,
+        &kefu::meetings::notices::models::NewNotice {
+            kind: "topic",
+            starts_at,
+            ends_at: starts_at + Duration::hours(1),
+            place: "服务中心会议室",
+            topic,
+            agenda: "",
+            called_by: by,
+            called_at,
+        },
+        invite,
+    )
+    .await
+    .unwrap()
+}
+
 /// A topic meeting on `topic` called by `by` a day ahead, that ended `ended`
 /// ago, expecting `invite`: its notice's id.
 async fn called_and_ended(
@@ -588,23 +615,15 @@ async fn called_and_ended(
     ended: Duration,
     invite: &[i64],
 ) -> i64 {
-    let ends_at = Utc::now() - ended;
-    kefu::meetings::notices::queries::create(
-        &mut app.db().await,
-        &kefu::meetings::notices::models::NewNotice {
-            kind: "topic",
-            starts_at: ends_at - Duration::hours(1),
-            ends_at,
-            place: "服务中心会议室",
-            topic,
-            agenda: "",
-            called_by: by,
-            called_at: ends_at - Duration::days(1),
-        },
+    let starts_at = Utc::now() - ended - Duration::hours(1);
+    called(
+        app,
+        topic,
+        by,
+        (starts_at, starts_at - Duration::days(1)),
         invite,
     )
     .await
-    .unwrap()
 }
 
 /// What the job asking for called meetings' records says when run at `now`.
@@ -727,4 +746,91 @@ async fn a_meeting_whose_caller_has_left_is_asked_of_the_supervisors() {
     let (status, form) = s.page(&format!("/meetings/new?notice={owed}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(value_of(&form, "#f-topic").as_deref(), Some("新员工培训"));
+}
+
+/// On the day of a meeting called ahead, from 07:30, each person expected is
+/// reminded once; not of one called that day (its notice just came), called
+/// off, begun already or held another day.
+#[tokio::test]
+async fn those_expected_are_reminded_on_the_day_of_a_meeting_called_ahead() {
+    let smtp = crate::smtp::SmtpServer::start();
+    let url = smtp.url();
+    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let tz = app.config.tz;
+    let at = |days: i64, h, m| {
+        (crate::approvals::today() + Duration::days(days))
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+            .and_local_timezone(tz)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let (supervisor, specialist, manager) = (
+        user_id(&app, "supervisor").await,
+        user_id(&app, "specialist").await,
+        user_id(&app, "manager").await,
+    );
+    let invite = [supervisor, specialist];
+    let ahead = at(-2, 16, 0);
+    called(
+        &app,
+        "消防器材使用培训",
+        manager,
+        (at(0, 14, 0), ahead),
+        &invite,
+    )
+    .await;
+    called(
+        &app,
+        "今天才通知的会",
+        manager,
+        (at(0, 15, 0), at(0, 8, 0)),
+        &invite,
+    )
+    .await;
+    called(&app, "早上的会", manager, (at(0, 8, 0), ahead), &invite).await;
+    called(&app, "明天的会", manager, (at(1, 10, 0), ahead), &invite).await;
+    let off = called(&app, "取消了的会", manager, (at(0, 16, 0), ahead), &invite).await;
+    diesel::update(meeting_notices::table.find(off))
+        .set((
+            meeting_notices::cancelled_at.eq(at(-1, 9, 0)),
+            meeting_notices::cancelled_by.eq(manager),
+            meeting_notices::cancel_reason.eq("改期"),
+        ))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let job = async |now| {
+        kefu::jobs::run_now(&mut app.db().await, "meetings.today", now, &app.config)
+            .await
+            .unwrap()
+    };
+    assert_eq!(job(at(0, 7, 0)).await, "before 07:30");
+    assert_eq!(
+        job(at(0, 9, 0)).await,
+        "1 called meeting later today; 2 reminders"
+    );
+    crate::mail::worker(&app).drain().await.unwrap();
+    let reminded = mail(
+        &smtp,
+        &mail_of(Role::CsSupervisor),
+        "今日会议提醒：消防器材使用培训",
+    );
+    assert!(
+        reminded.subject.contains("14:00–15:00"),
+        "{}",
+        reminded.subject
+    );
+    assert!(
+        reminded.text.contains("服务中心会议室"),
+        "{}",
+        reminded.text
+    );
+    assert_eq!(smtp.to(&mail_of(Role::CsSpecialist)).len(), 1);
+    assert!(smtp.to(&mail_of(Role::CenterManager)).is_empty());
+    assert_eq!(
+        job(at(0, 9, 15)).await,
+        "1 called meeting later today; 0 reminders",
+        "once"
+    );
 }

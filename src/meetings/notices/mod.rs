@@ -277,14 +277,17 @@ impl<'a> Told<'a> {
     }
 
     /// Queues the mail `what` (called, changed, cancelled, dropped) to each
-    /// of `people`, once per version of the notice.
+    /// of `people`, once per version of the notice; the day's reminder
+    /// (`today`) once whatever the version (a change had its own mail).
+    /// Gives how many were queued now.
     async fn tell(
         &self,
         conn: &mut AsyncPgConnection,
         people: &[Person],
         what: &'static str,
-    ) -> Result<(), AppError> {
+    ) -> Result<usize, AppError> {
         let n = self.notice;
+        let mut sent = 0;
         let mut url = self.config.base_url.clone();
         url.set_path(&format!("/meetings/notices/{}", n.id));
         let tz = self.config.tz;
@@ -308,11 +311,55 @@ impl<'a> Told<'a> {
                 url: url.to_string(),
             }
             .render()?;
-            let key = format!("{message}:{}:{}:{}", n.id, n.version, p.id);
-            crate::mail::enqueue(conn, &key, &message, &p.recipient(), &mail).await?;
+            let version = if what == "today" { 0 } else { n.version };
+            let key = format!("{message}:{}:{version}:{}", n.id, p.id);
+            if crate::mail::enqueue(conn, &key, &message, &p.recipient(), &mail).await? {
+                sent += 1;
+            }
         }
-        Ok(())
+        Ok(sent)
     }
+}
+
+/// From when on a day its meetings called by notice are recalled to the
+/// people expected (the site's time).
+pub const REMIND_TODAY_AT: chrono::NaiveTime = match chrono::NaiveTime::from_hms_opt(7, 30, 0) {
+    Some(t) => t,
+    None => chrono::NaiveTime::MIN,
+};
+
+/// `meetings.today` (every 15 minutes): from [`REMIND_TODAY_AT`], each person
+/// expected at a meeting called for later today gets one reminder, with its
+/// time, place and what to prepare; not for a meeting called today (its
+/// notice just came) nor one called off.
+pub async fn remind_today(
+    conn: &mut AsyncPgConnection,
+    now: chrono::DateTime<Utc>,
+    config: &Config,
+) -> anyhow::Result<String> {
+    let local = now.with_timezone(&config.tz);
+    if local.time() < REMIND_TODAY_AT {
+        return Ok(format!(
+            "{} {}",
+            crate::jobs::said("before"),
+            REMIND_TODAY_AT.format("%H:%M")
+        ));
+    }
+    let today = local.date_naive();
+    let day = |d| crate::i18n::day_start(d, config.tz).unwrap_or(now);
+    let tomorrow = day(today.succ_opt().unwrap_or(today));
+    let meetings = queries::to_remind(conn, (now, tomorrow), day(today)).await?;
+    let mut sent = 0;
+    for (n, caller) in &meetings {
+        let people = queries::invited(conn, n.id).await?;
+        sent += Told::new(config, n, caller, "")
+            .tell(conn, &people, "today")
+            .await?;
+    }
+    Ok(crate::jobs::joined(&[
+        crate::jobs::counted("meetings_today", meetings.len()),
+        crate::jobs::counted("reminders", sent),
+    ]))
 }
 
 /// GET /meetings/notices/{id}: the notice, those it expects, and what may be

@@ -48,6 +48,26 @@ pub async fn called_between(
         .await
 }
 
+/// The meetings to start from `from` on, before `until`, not called off and
+/// called before `called_before`, with who called them, soonest first: those
+/// whose people are reminded on the day.
+pub async fn to_remind(
+    conn: &mut AsyncPgConnection,
+    (from, until): (DateTime<Utc>, DateTime<Utc>),
+    called_before: DateTime<Utc>,
+) -> QueryResult<Vec<(Notice, String)>> {
+    meeting_notices::table
+        .inner_join(users::table.on(users::id.eq(meeting_notices::called_by)))
+        .filter(meeting_notices::starts_at.ge(from))
+        .filter(meeting_notices::starts_at.lt(until))
+        .filter(meeting_notices::cancelled_at.is_null())
+        .filter(meeting_notices::called_at.lt(called_before))
+        .order((meeting_notices::starts_at.asc(), meeting_notices::id.asc()))
+        .select((Notice::as_select(), users::display_name))
+        .load(conn)
+        .await
+}
+
 /// The meetings called by notice that ended from `from` on, before `until`,
 /// neither recorded nor called off, with who called them and whether they
 /// still have an account: their records are owed.
