@@ -17,6 +17,10 @@
 //! ended at least [`NOTICED_AFTER`] ago, within the last [`NOTICED_WITHIN`],
 //! and is not on record gets whoever called it one mail asking for its record;
 //! when they no longer have an account, each supervisor gets one instead.
+//!
+//! `meetings.today` (every 15 minutes), the reminder on the day of a meeting
+//! called ahead, is the notices' ([`super::notices::remind_today`]): it
+//! writes their mail.
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use diesel_async::AsyncPgConnection;
 
@@ -181,15 +185,15 @@ pub async fn noticed(
         let mut url = config.base_url.clone();
         url.set_path("/meetings/new");
         url.set_query(Some(&format!("notice={}", n.id)));
+        let when = super::views::span_text(&n.starts_at, &n.ends_at, |t| {
+            crate::i18n::minute(*t, config.tz)
+        });
         for (to, key, body_key) in asked {
             let loc = to.locale();
-            let when = super::views::span_text(&n.starts_at, &n.ends_at, |t| {
-                crate::i18n::minute(*t, config.tz)
-            });
             let mail = MeetingMissing {
                 loc,
                 to_name: to.display_name.clone(),
-                day: format!("{}{}", n.topic, loc.note(when)),
+                day: format!("{}{}", n.topic, loc.note(&when)),
                 url: url.to_string(),
                 subject_key: "meetings.mail.noticed_missing_subject",
                 body_key,
