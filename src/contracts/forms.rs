@@ -128,6 +128,12 @@ impl ContractInput {
         }
     }
 
+    /// The pre-sale area a correction of `c` gives it: the one typed, when it
+    /// reads as an area, else the one on record.
+    pub fn presale_of(&self, c: &Contract) -> i32 {
+        area_centi(&self.area).unwrap_or(c.area_centi)
+    }
+
     /// Whether the surveyed area typed is far from the pre-sale area
     /// `presale_centi`: the form then asks to confirm it.
     pub fn surveyed_far_from(&self, presale_centi: &i32) -> bool {
@@ -143,6 +149,7 @@ impl ContractInput {
     /// a figure far from the pre-sale area needs its confirmation, as when it
     /// was registered.
     fn surveyed_correction(&self, errors: &mut FieldErrors, c: &Contract) -> Option<i32> {
+        let presale = self.presale_of(c);
         let was = c.surveyed_centi?;
         let typed = self.surveyed.as_deref()?;
         let area = area_centi(typed);
@@ -159,12 +166,12 @@ impl ContractInput {
             errors.add("surveyed", "contracts.error.area");
             return None;
         };
-        if surveyed_far(c.area_centi, a) && self.confirm_surveyed.is_none() {
+        if surveyed_far(presale, a) && self.confirm_surveyed.is_none() {
             let text = errors.locale().tf(
                 "contracts.error.surveyed_far",
                 &[
                     ("surveyed", &super::models::centi(a.into())),
-                    ("area", &super::models::centi(c.area_centi.into())),
+                    ("area", &super::models::centi(presale.into())),
                 ],
             );
             errors.add_text("surveyed", text);

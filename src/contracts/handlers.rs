@@ -171,7 +171,7 @@ async fn form(
             && !page.may(Right::CorrectFiledContracts),
         surveyed_of: of
             .filter(|c| c.may_correct_surveyed())
-            .map(|c| c.area_centi),
+            .map(|c| input.presale_of(c)),
         input,
         errors,
         projects,

@@ -113,7 +113,8 @@ pub struct ContractForm<'a> {
     /// says of the sale: the form says so beforehand.
     pub filed_locked: bool,
     /// When correcting a contract whose surveyed area may still be corrected:
-    /// its pre-sale area, to ask for confirmation of a figure far from it.
+    /// its pre-sale area (as the form corrects it), to ask for confirmation
+    /// of a surveyed figure far from it.
     pub surveyed_of: Option<i32>,
     pub input: &'a ContractInput,
     pub errors: &'a FieldErrors,

@@ -1496,6 +1496,23 @@ async fn a_mistyped_surveyed_area_is_corrected_until_the_difference_is_settled()
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let top_up = settle(8956, 8973, 133_000_000).adjust_fen;
     assert_eq!(surveyed().await, (Some(8973), Some(top_up)));
+    // A surveyed area is weighed against the pre-sale area the same form
+    // gives: 89.00 is near 89.56, far from 80.
+    let (_, form) = supervisor.page(&edit).await;
+    let res = correct(
+        &supervisor,
+        &form,
+        &edit,
+        &[("area", "80"), ("surveyed", "89.00")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(text_of(&body, "#e-surveyed")
+        .unwrap()
+        .contains("预售面积 80 ㎡"));
+    assert!(text_of(&body, "label[for=f-confirm_surveyed]").is_some());
+    assert_eq!(surveyed().await, (Some(8973), Some(top_up)));
 
     // Settled: the area is no longer offered for correction, nor taken, and
     // the pre-sale area and price are fixed.
