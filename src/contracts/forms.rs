@@ -183,10 +183,11 @@ impl ContractInput {
     /// A correction of `c`, checked as a new contract is, and against what has
     /// happened to it since: the signing date stays before its first step, the
     /// payment is fixed once it is filed, the area and price once the area
-    /// difference was settled against them (or the certificate issued), the buyer once the certificate was
-    /// issued to them; and once filed, what it says of the sale is corrected
-    /// by a supervisor only (`may_correct_filed`). An empty phone keeps the
-    /// one on record, unless the form asks to remove it.
+    /// difference was settled against them (or the certificate issued), the
+    /// buyer once the certificate was issued to them; and once filed, what it
+    /// says of the sale is corrected by a supervisor only
+    /// (`may_correct_filed`). An empty phone keeps the one on record, unless
+    /// the form asks to remove it.
     pub fn validate_correction(
         &self,
         errors: &mut FieldErrors,

@@ -417,7 +417,9 @@ pub struct Correction<'a> {
     pub id: i64,
     pub version: i32,
     pub fix: &'a NewContract<'a>,
-    /// A surveyed area corrected, with the refund or top-up it sets.
+    /// The surveyed area and the refund or top-up it sets, when a correction
+    /// changes either (the surveyed area, or the pre-sale area or price it is
+    /// settled against).
     pub surveyed: Option<(i32, i64)>,
     pub changed: &'a str,
     pub on_date: NaiveDate,
