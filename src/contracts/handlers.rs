@@ -374,7 +374,8 @@ fn changed_fields(
             json!(c.agent),
         ),
         (
-            surveyed.is_some_and(|s| c.surveyed_centi != Some(s)),
+            // Only ever the surveyed area a correction changes.
+            surveyed.is_some(),
             "contracts.surveyed",
             "surveyed_centi",
             json!(c.surveyed_centi),

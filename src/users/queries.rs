@@ -360,14 +360,13 @@ pub async fn holds_locked(
     user: i64,
     rights: &[crate::auth::Right],
 ) -> QueryResult<bool> {
-    let active: Option<bool> = users::table
+    users::table
         .find(user)
-        .select(users::active)
+        .select(users::id)
         .for_share()
-        .get_result(conn)
-        .await
-        .optional()?;
-    Ok(active == Some(true) && holds(conn, user, rights).await?)
+        .execute(conn)
+        .await?;
+    holds(conn, user, rights).await
 }
 
 /// The posts granting one of `rights`.
