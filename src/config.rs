@@ -49,10 +49,28 @@ pub struct Config {
     /// has no record (`MORNING_MEETING_REMIND_AT`; 10:00 unless set, an hour and
     /// a half after the book's 8:30 end).
     pub morning_remind_at: chrono::NaiveTime,
+    /// From when, site time, the people expected at a meeting called by notice
+    /// for later today are reminded of it (`MEETING_DAY_REMIND_AT`; 07:30
+    /// unless set, before the book's 8:05 morning meeting).
+    pub meeting_day_remind_at: chrono::NaiveTime,
 }
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A setting that is a time of day, `HH:MM` on the site's clock, or `default`
+/// (hour, minute) when unset.
+fn time_of_day(name: &str, default: (u32, u32)) -> anyhow::Result<chrono::NaiveTime> {
+    match var(name) {
+        None => Ok(chrono::NaiveTime::from_hms_opt(default.0, default.1, 0).unwrap_or_default()),
+        Some(v) => parse_time(name, &v),
+    }
+}
+
+fn parse_time(name: &str, v: &str) -> anyhow::Result<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M")
+        .with_context(|| format!("{name}={v} is not a time such as 10:00"))
 }
 
 /// Longest setting in hours: a year (longer ones would overflow the clock's
@@ -164,14 +182,8 @@ impl Config {
                 None => chrono::WeekdaySet::ALL,
                 Some(v) => weekdays(&v).context("MORNING_MEETING_DAYS")?,
             },
-            morning_remind_at: match var("MORNING_MEETING_REMIND_AT") {
-                None => chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default(),
-                Some(v) => {
-                    chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M").with_context(|| {
-                        format!("MORNING_MEETING_REMIND_AT={v} is not a time such as 10:00")
-                    })?
-                }
-            },
+            morning_remind_at: time_of_day("MORNING_MEETING_REMIND_AT", (10, 0))?,
+            meeting_day_remind_at: time_of_day("MEETING_DAY_REMIND_AT", (7, 30))?,
         })
     }
 
@@ -294,6 +306,17 @@ mod tests {
         assert!(parse_minutes("M", "18446744073709551615").is_err());
         assert_eq!(parse_count("N", "4").unwrap(), 4);
         assert!(parse_count("KEFU_WORKERS", "0").is_err());
+    }
+
+    #[test]
+    fn times_of_day_read_hours_and_minutes() {
+        let t = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(parse_time("T", " 7:05 ").unwrap(), t(7, 5));
+        assert_eq!(parse_time("T", "23:59").unwrap(), t(23, 59));
+        for bad in ["24:00", "7", "7.30", "07:60", "", "noon"] {
+            let e = parse_time("MEETING_DAY_REMIND_AT", bad).unwrap_err();
+            assert!(e.to_string().contains("MEETING_DAY_REMIND_AT"), "{e}");
+        }
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub const JOBS: [Job; 14] = [
     },
     Job {
         name: "meetings.today",
-        // Often enough that REMIND_TODAY_AT need not be on the hour.
+        // Often enough that MEETING_DAY_REMIND_AT need not be on the hour.
         every_minutes: 15,
     },
     Job {

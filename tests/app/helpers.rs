@@ -193,6 +193,7 @@ impl TestApp {
             archive_notice_days: 30,
             morning_meeting_days: chrono::WeekdaySet::ALL,
             morning_remind_at: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+            meeting_day_remind_at: chrono::NaiveTime::from_hms_opt(7, 30, 0).unwrap(),
         };
         adjust(&mut config);
         // As `kefu serve` does; `kefu reset-user` run with the same

@@ -748,14 +748,18 @@ async fn a_meeting_whose_caller_has_left_is_asked_of_the_supervisors() {
     assert_eq!(value_of(&form, "#f-topic").as_deref(), Some("新员工培训"));
 }
 
-/// On the day of a meeting called ahead, from 07:30, each person expected is
-/// reminded once; not of one called that day (its notice just came), called
-/// off, begun already or held another day.
+/// On the day of a meeting called ahead, from `MEETING_DAY_REMIND_AT` (set to
+/// 06:45 here), each person expected is reminded once; not of one called that
+/// day (its notice just came), called off, begun already or held another day.
 #[tokio::test]
 async fn those_expected_are_reminded_on_the_day_of_a_meeting_called_ahead() {
     let smtp = crate::smtp::SmtpServer::start();
     let url = smtp.url();
-    let app = TestApp::spawn_with(|c| c.smtp_url = Some(url)).await;
+    let app = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(url);
+        c.meeting_day_remind_at = chrono::NaiveTime::from_hms_opt(6, 45, 0).unwrap();
+    })
+    .await;
     let tz = app.config.tz;
     let at = |days: i64, h, m| {
         (crate::approvals::today() + Duration::days(days))
@@ -805,7 +809,7 @@ async fn those_expected_are_reminded_on_the_day_of_a_meeting_called_ahead() {
             .await
             .unwrap()
     };
-    assert_eq!(job(at(0, 7, 0)).await, "before 07:30");
+    assert_eq!(job(at(0, 6, 30)).await, "before 06:45");
     assert_eq!(
         job(at(0, 9, 0)).await,
         "1 called meeting later today; 2 reminders"

@@ -321,14 +321,8 @@ impl<'a> Told<'a> {
     }
 }
 
-/// From when on a day its meetings called by notice are recalled to the
-/// people expected (the site's time).
-pub const REMIND_TODAY_AT: chrono::NaiveTime = match chrono::NaiveTime::from_hms_opt(7, 30, 0) {
-    Some(t) => t,
-    None => chrono::NaiveTime::MIN,
-};
-
-/// `meetings.today` (every 15 minutes): from [`REMIND_TODAY_AT`], each person
+/// `meetings.today` (every 15 minutes): from `MEETING_DAY_REMIND_AT`
+/// ([`Config::meeting_day_remind_at`], site time), each person
 /// expected at a meeting called for later today gets one reminder, with its
 /// time, place and what to prepare; not for a meeting called today (its
 /// notice just came) nor one called off.
@@ -338,11 +332,12 @@ pub async fn remind_today(
     config: &Config,
 ) -> anyhow::Result<String> {
     let local = now.with_timezone(&config.tz);
-    if local.time() < REMIND_TODAY_AT {
+    let from = config.meeting_day_remind_at;
+    if local.time() < from {
         return Ok(format!(
             "{} {}",
             crate::jobs::said("before"),
-            REMIND_TODAY_AT.format("%H:%M")
+            from.format("%H:%M")
         ));
     }
     let today = local.date_naive();
