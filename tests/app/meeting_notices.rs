@@ -749,7 +749,7 @@ async fn a_meeting_whose_caller_has_left_is_asked_of_the_supervisors() {
 }
 
 /// On the day of a meeting called ahead, from `MEETING_DAY_REMIND_AT` (set to
-/// 06:45 here), each person expected is reminded once; not of one called that
+/// 06:45 here), each person a meeting expects is reminded of it once; not of one called that
 /// day (its notice just came), called off, begun already or held another day.
 #[tokio::test]
 async fn those_expected_are_reminded_on_the_day_of_a_meeting_called_ahead() {
@@ -793,6 +793,14 @@ async fn those_expected_are_reminded_on_the_day_of_a_meeting_called_ahead() {
     )
     .await;
     called(&app, "早上的会", manager, (at(0, 8, 0), ahead), &invite).await;
+    called(
+        &app,
+        "经理的会",
+        supervisor,
+        (at(0, 17, 0), ahead),
+        &[manager],
+    )
+    .await;
     called(&app, "明天的会", manager, (at(1, 10, 0), ahead), &invite).await;
     let off = called(&app, "取消了的会", manager, (at(0, 16, 0), ahead), &invite).await;
     diesel::update(meeting_notices::table.find(off))
@@ -812,7 +820,7 @@ async fn those_expected_are_reminded_on_the_day_of_a_meeting_called_ahead() {
     assert_eq!(job(at(0, 6, 30)).await, "before 06:45");
     assert_eq!(
         job(at(0, 9, 0)).await,
-        "1 called meeting later today; 2 reminders"
+        "2 called meetings later today; 3 reminders"
     );
     crate::mail::worker(&app).drain().await.unwrap();
     let reminded = mail(
@@ -831,10 +839,16 @@ async fn those_expected_are_reminded_on_the_day_of_a_meeting_called_ahead() {
         reminded.text
     );
     assert_eq!(smtp.to(&mail_of(Role::CsSpecialist)).len(), 1);
-    assert!(smtp.to(&mail_of(Role::CenterManager)).is_empty());
+    let managers = smtp.to(&mail_of(Role::CenterManager));
+    assert_eq!(managers.len(), 1);
+    assert!(
+        managers[0].subject.contains("经理的会"),
+        "{}",
+        managers[0].subject
+    );
     assert_eq!(
         job(at(0, 9, 15)).await,
-        "1 called meeting later today; 0 reminders",
+        "2 called meetings later today; 0 reminders",
         "once"
     );
 }

@@ -13,7 +13,7 @@ pub mod models;
 pub mod queries;
 pub(super) mod views;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -344,9 +344,14 @@ pub async fn remind_today(
     let day = |d| crate::i18n::day_start(d, config.tz).unwrap_or(now);
     let tomorrow = day(today.succ_opt().unwrap_or(today));
     let meetings = queries::to_remind(conn, (now, tomorrow), day(today)).await?;
+    let ids: Vec<i64> = meetings.iter().map(|(n, _)| n.id).collect();
+    let mut expected: HashMap<i64, Vec<Person>> = HashMap::new();
+    for (id, p) in queries::invited_to(conn, &ids).await? {
+        expected.entry(id).or_default().push(p);
+    }
     let mut sent = 0;
     for (n, caller) in &meetings {
-        let people = queries::invited(conn, n.id).await?;
+        let people = expected.remove(&n.id).unwrap_or_default();
         sent += Told::new(config, n, caller, "")
             .tell(conn, &people, "today")
             .await?;

@@ -193,6 +193,29 @@ pub async fn invited(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<P
         .await
 }
 
+/// Those still active whom any of the notices `ids` expects, by notice, then
+/// by name: one query for a job's whole batch.
+pub async fn invited_to(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, Person)>> {
+    meeting_notice_invitees::table
+        .inner_join(users::table)
+        .filter(meeting_notice_invitees::notice_id.eq_any(ids))
+        .filter(users::active)
+        .order((
+            meeting_notice_invitees::notice_id,
+            users::display_name,
+            users::id,
+        ))
+        .select((
+            meeting_notice_invitees::notice_id,
+            (users::id, users::display_name, users::email, users::locale),
+        ))
+        .load(conn)
+        .await
+}
+
 /// The staff a notice may ask: every active user. By name.
 pub async fn staff(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, String)>> {
     users::table
