@@ -115,6 +115,7 @@ impl Show<'_> {
             "rejected" => self.ctx.t("approvals.action.rejected"),
             "withdrawn" => self.ctx.t("approvals.action.withdrawn"),
             "cancelled" => self.ctx.t("approvals.action.cancelled"),
+            "called_off" => self.ctx.t("approvals.action.called_off"),
             "edited" => self.ctx.t("approvals.action.edited"),
             "reminded" => self.ctx.t("approvals.action.reminded"),
             _ => self.ctx.t("approvals.action.other"),

@@ -579,13 +579,23 @@ pub async fn cancel(
                 };
                 approvals::queries::add_event(conn, event).await?;
             }
-            // Whoever approved it planned for the absence: they are told.
+            // Whoever approved it planned for the absence: they are told, and
+            // so is the supervisor a deputy approved it for.
             let tasks = match &req {
                 Some(r) => approvals::queries::tasks_of(conn, r.id).await?,
                 None => vec![],
             };
-            if let Some(by) = tasks.iter().rev().find_map(|t| t.decided_by) {
-                let approver = approvals::queries::person(conn, by).await?;
+            let decided = tasks.iter().rev().find(|t| t.decided_by.is_some());
+            let told = decided.map_or(vec![], |t| {
+                let mut ids: Vec<i64> = t.decided_by.into_iter().collect();
+                ids.extend(t.on_behalf_of.filter(|p| Some(*p) != t.decided_by));
+                ids
+            });
+            let mut people = approvals::queries::persons(conn, &told).await?;
+            for (n, who) in told.iter().enumerate() {
+                let Some(approver) = people.remove(who) else {
+                    continue;
+                };
                 let mut url = config.base_url.clone();
                 url.set_path(&format!("/leave/{id}"));
                 let loc = approver.locale();
@@ -599,7 +609,11 @@ pub async fn cancel(
                 }
                 .render()
                 .map_err(AppError::Template)?;
-                let key = format!("leave_cancelled:{id}");
+                // The decider's key as it always was; the principal's names them.
+                let key = match n {
+                    0 => format!("leave_cancelled:{id}"),
+                    _ => format!("leave_cancelled:{id}:{who}"),
+                };
                 crate::mail::enqueue(conn, &key, "leave_cancelled", &approver.recipient(), &mail)
                     .await?;
             }
@@ -832,14 +846,13 @@ pub async fn print(
     let (leave, req) = visible(&mut conn, &page, path.into_inner()).await?;
     let lines = views::detail_lines(&leave.leave, page.locale);
     let mut approver = String::new();
-    if let Some(r) = &req {
-        if r.status == "approved" {
-            let tasks = approvals::queries::tasks_of(&mut conn, r.id).await?;
-            if let Some(by) = tasks.iter().rev().find_map(|t| t.decided_by) {
-                approver = approvals::queries::person(&mut conn, by)
-                    .await?
-                    .display_name;
-            }
+    if req.as_ref().is_some_and(|r| r.status == "approved") {
+        // As every paper form names them: a deputy "李强（代 张伟）".
+        let decided =
+            approvals::queries::approvals_of(&mut conn, "leave", &[leave.leave.id], page.locale)
+                .await?;
+        if let Some((_, _, name, _)) = decided.into_iter().last() {
+            approver = name;
         }
     }
     let body = LeaveSlip {

@@ -728,6 +728,11 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
     .await
     .unwrap();
     assert_eq!(signed[0].2, "工程部经理 刘洋（代 客服主管 李强）");
+    let (_, slip) = employee.page(&format!("/leave/{leave}/print")).await;
+    assert!(
+        slip.contains("工程部经理 刘洋（代 客服主管 李强）"),
+        "{slip}"
+    );
     // Another request reaches the deputy by mail before the supervisor is back.
     file_leave_from(&employee, 4).await;
     worker(&app).drain().await.unwrap();
@@ -792,6 +797,28 @@ async fn a_deputy_receives_the_mail_and_decides_on_behalf_of_the_approver() {
         .await
         .unwrap();
     assert_eq!(pending, 1, "the second request still waits");
+    // The approved leave is cancelled: the deputy who approved it and the
+    // supervisor they stood in for are both told.
+    let res = employee
+        .post(
+            &format!("/leave/{leave}/cancel"),
+            &[("note", "事情已经办完")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let told: Vec<String> = kefu::schema::mail_outbox::table
+        .filter(kefu::schema::mail_outbox::message.eq("leave_cancelled"))
+        .select(kefu::schema::mail_outbox::to_addr)
+        .order(kefu::schema::mail_outbox::to_addr)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let mut expected = vec![
+        mail_of(Role::EngineeringManager),
+        mail_of(Role::CsSupervisor),
+    ];
+    expected.sort();
+    assert_eq!(told, expected);
 }
 
 #[tokio::test]

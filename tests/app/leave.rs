@@ -2018,4 +2018,17 @@ async fn leave_not_taken_is_called_off_by_the_supervisor_on_its_first_day() {
         .await
         .unwrap();
     assert_eq!(audited, 1);
+    let request: i64 = approval_requests::table
+        .filter(approval_requests::kind.eq("leave"))
+        .filter(approval_requests::subject_id.eq(id))
+        .select(approval_requests::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let (_, approval) = supervisor.page(&format!("/approvals/{request}")).await;
+    let last = texts_of(&approval, ".trail li").pop().unwrap();
+    assert!(
+        last.contains("取消进行中的请假（未休）") && last.contains("员工今天已到岗，未休"),
+        "{last}"
+    );
 }
