@@ -80,7 +80,11 @@ const READINGS: &[(&[&str], &str, Reading)] = &[
         Code("complaints.channel."),
     ),
     (&["complaint.recorded"], "kind", Code("complaints.kind.")),
-    (&["complaint.unassigned"], "was", Person),
+    (
+        &["complaint.unassigned", "complaint.reopened"],
+        "was",
+        Person,
+    ),
     (&["contract.corrected"], "fields", Key),
     (
         &["contract.corrected", "contract.recorded"],

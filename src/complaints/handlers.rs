@@ -127,13 +127,21 @@ pub async fn new_form(page: UserPage, mut conn: DbConn) -> Result<HttpResponse, 
     )
 }
 
+/// Why a matter's assignee is told it is theirs.
+enum Told<'a> {
+    /// Given to them.
+    Assigned,
+    /// Theirs still, and opened again (at, why) after it was resolved.
+    Reopened(chrono::DateTime<Utc>, &'a str),
+}
+
 /// Queues the mail telling `to` the matter is theirs, in their language.
 async fn tell_assignee(
     conn: &mut AsyncPgConnection,
     config: &Config,
     c: &super::models::Complaint,
-    to: i64,
-    by: &str,
+    (to, by): (i64, &str),
+    why: Told<'_>,
 ) -> Result<(), AppError> {
     let to = queries::person(conn, to).await?;
     let loc = to.locale();
@@ -148,17 +156,25 @@ async fn tell_assignee(
         received: crate::i18n::minute(c.received_at, config.tz),
         content: c.content.clone(),
         assigned_by: by.into(),
+        reopened: match why {
+            Told::Assigned => None,
+            Told::Reopened(_, reason) => Some(reason.into()),
+        },
         url: url.to_string(),
     }
     .render()
     .map_err(AppError::Template)?;
+    let (message, at) = match why {
+        Told::Assigned => ("complaint_assigned", c.assigned_at),
+        Told::Reopened(at, _) => ("complaint_reopened", Some(at)),
+    };
     let key = format!(
-        "complaint_assigned:{}:{}:{}",
+        "{message}:{}:{}:{}",
         c.id,
         to.id,
-        c.assigned_at.map(|t| t.timestamp_micros()).unwrap_or(0)
+        at.map(|t| t.timestamp_micros()).unwrap_or(0)
     );
-    crate::mail::enqueue(conn, &key, "complaint_assigned", &to.recipient(), &mail).await?;
+    crate::mail::enqueue(conn, &key, message, &to.recipient(), &mail).await?;
     Ok(())
 }
 
@@ -227,7 +243,7 @@ pub async fn create(
             .await?;
             if let Some(to) = v.assignee {
                 let c = queries::lock(conn, id).await?;
-                tell_assignee(conn, &config, &c, to, &me.display_name).await?;
+                tell_assignee(conn, &config, &c, (to, &me.display_name), Told::Assigned).await?;
             }
             audit::record(
                 conn,
@@ -418,7 +434,7 @@ pub async fn assign(
             }
             queries::assign(conn, id, to, now).await?;
             let c = queries::lock(conn, id).await?;
-            tell_assignee(conn, &config, &c, to, &me.display_name).await?;
+            tell_assignee(conn, &config, &c, (to, &me.display_name), Told::Assigned).await?;
             audit::record(
                 conn,
                 &meta,
@@ -618,11 +634,15 @@ enum Noted {
 /// POST /complaints/{id}/reopen: a supervisor opens a resolved matter again
 /// (the customer called back, the resolution did not hold), saying why (a line
 /// of its history); its resolution stays among its notes, and it is followed
-/// up again by whom it was given to.
+/// up again by whom it was given to, who is told by mail. When they may no
+/// longer follow matters up (their account disabled, or their posts changed
+/// while it was resolved), it goes back among the matters to assign, and its
+/// history says so.
 pub async fn reopen(
     page: UserPage,
     session: Session,
     mut conn: DbConn,
+    config: web::Data<Config>,
     path: web::Path<i64>,
     Form(mut input): Form<NoteInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -655,25 +675,37 @@ pub async fn reopen(
         )
         .await;
     };
-    let me = page.user().id;
+    let me = page.user();
     let meta = page.meta();
     let filed = conn
         .transaction::<_, AppError, _>(async |conn| {
-            if !token.claim(conn, me).await? {
+            if !token.claim(conn, me.id).await? {
                 return Ok(None);
             }
-            queries::lock(conn, id).await?;
+            let c = queries::lock(conn, id).await?;
             if !queries::reopen(conn, id).await? {
                 // Opened again meanwhile by a colleague: their reason stands.
                 return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
             }
-            // The matter's history reads the reason from this line.
+            let mut details = json!({ "reason": reason });
+            if let Some(to) = c.assignee_id {
+                let rights = &super::FOLLOW_UP_RIGHTS;
+                if crate::users::queries::holds_locked(conn, to, rights).await? {
+                    let why = Told::Reopened(Utc::now(), &reason);
+                    tell_assignee(conn, &config, &c, (to, &me.display_name), why).await?;
+                } else {
+                    queries::unassign(conn, id).await?;
+                    details["was"] = json!(to);
+                }
+            }
+            // The matter's history reads the reason (and whom it was taken
+            // off) from this line.
             audit::record(
                 conn,
                 &meta,
                 "complaint.reopened",
                 Some(("complaint", id.to_string())),
-                json!({ "reason": reason }),
+                details,
             )
             .await?;
             Ok(token.filed(conn, format!("/complaints/{id}")).await?)

@@ -11,6 +11,9 @@ pub struct Assigned {
     pub received: String,
     pub content: String,
     pub assigned_by: String,
+    /// Why it was reopened, when the mail says a matter they resolved is
+    /// theirs again rather than newly given.
+    pub reopened: Option<String>,
     pub url: String,
 }
 

@@ -137,6 +137,17 @@ pub async fn assign(
         .await
 }
 
+/// Takes matter `id` off whom it was given to: back among those to assign.
+pub async fn unassign(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(complaints::table.find(id))
+        .set((
+            complaints::assignee_id.eq(None::<i64>),
+            complaints::assigned_at.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await
+}
+
 pub async fn resolve(
     conn: &mut AsyncPgConnection,
     id: i64,

@@ -113,6 +113,9 @@ impl ComplaintShow<'_> {
     pub fn handover(&self, h: &Handover) -> String {
         let key = match h.action.as_str() {
             "complaint.unassigned" => "complaints.handover.taken_off",
+            "complaint.reopened" if !h.person.is_empty() => {
+                "complaints.handover.reopened_unassigned"
+            }
             "complaint.reopened" => "complaints.handover.reopened",
             _ => "complaints.handover.given",
         };

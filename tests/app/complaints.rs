@@ -976,6 +976,87 @@ async fn only_who_follows_a_matter_closes_it_and_a_supervisor_reopens_it() {
         .await
         .unwrap();
     assert_eq!(reopened, 1, "sent twice, reopened once");
+    // Whom it is with is told, once, with the reason.
+    let told: Vec<(String, String, String)> = kefu::schema::mail_outbox::table
+        .filter(kefu::schema::mail_outbox::message.eq("complaint_reopened"))
+        .select((
+            kefu::schema::mail_outbox::to_addr,
+            kefu::schema::mail_outbox::subject,
+            kefu::schema::mail_outbox::body_text,
+        ))
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    let (to, subject, body) = &told[0];
+    assert_eq!(to, &mail_of(Role::CsSpecialist));
+    assert!(
+        subject.starts_with("[客户事项重新打开，请继续跟进]"),
+        "{subject}"
+    );
+    assert!(
+        body.contains("重新打开的原因：客户再次来电，灯又坏了") && body.contains(&page),
+        "{body}"
+    );
+}
+
+/// A resolved matter reopened after whom it was given to left (their account
+/// disabled meanwhile): it goes back among the matters to assign, its history
+/// says why, and no mail goes to the departed colleague.
+#[tokio::test]
+async fn a_matter_reopened_after_its_assignee_left_goes_back_to_be_assigned() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let res = record(&supervisor, &matter("周先生", "complaint")).await;
+    let page = location(&res);
+    let me = user_id(&app, "specialist").await.to_string();
+    let res = supervisor
+        .post(&format!("{page}/assign"), &[("assignee", &me)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = specialist
+        .submit(
+            &page,
+            &format!("{page}/notes"),
+            &[("body", "已修好"), ("resolve", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    app.deactivate("specialist").await;
+
+    let res = supervisor
+        .submit(
+            &page,
+            &format!("{page}/reopen"),
+            &[("body", "客户说又坏了")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&app, &page).await, ("open".into(), None));
+    let (_, shown) = supervisor.page(&page).await;
+    let history = texts_of(&shown, "#complaint-notes li");
+    let last = history.last().unwrap();
+    assert!(
+        last.contains("重新打开此事项：客户说又坏了")
+            && last.contains("已不能再跟进，此事待重新分派"),
+        "{history:?}"
+    );
+    let (_, waiting) = supervisor.page("/complaints?show=unassigned").await;
+    assert!(waiting.contains("周先生"), "among those to assign");
+    let mails: i64 = kefu::schema::mail_outbox::table
+        .filter(kefu::schema::mail_outbox::message.eq("complaint_reopened"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(mails, 0);
+    let (_, english) = supervisor.page(&format!("{page}?lang=en")).await;
+    let last = texts_of(&english, "#complaint-notes li").pop().unwrap();
+    assert!(
+        last.contains("no longer can: back to be assigned"),
+        "{last}"
+    );
 }
 
 /// A colleague deactivated while a supervisor gives them a matter, in the
