@@ -638,8 +638,11 @@ pub async fn record(
                 return Ok(Some(why));
             }
             // The papers as they are now, not as when they were listed: one lent
-            // out since, or whose retention date moved, is not destroyed.
+            // out since, held, or whose retention date moved, is not destroyed.
+            // Their archives are locked too: a hold on a whole archive set while
+            // this runs waits for it, or is seen by it.
             let ids: Vec<i64> = docs.iter().map(|r| r.doc.id).collect();
+            queries::lock_archives_of(conn, &ids).await?;
             queries::lock_documents(conn, &ids).await?;
             let now_rows = queries::document_rows(conn, &ids).await?;
             let past_on = (!d.appraised()).then_some(today);

@@ -272,6 +272,27 @@ pub async fn lock_document(conn: &mut AsyncPgConnection, id: i64) -> QueryResult
         .await
 }
 
+/// Locks the archives holding these documents against a change (a legal hold
+/// set, dates that move a retention clock), in id order. Taken before the
+/// documents' own locks, in the order a change of an archive's dates takes
+/// them (the archive, then its papers).
+pub async fn lock_archives_of(conn: &mut AsyncPgConnection, documents: &[i64]) -> QueryResult<()> {
+    archives::table
+        .filter(
+            archives::id.eq_any(
+                docs::table
+                    .filter(docs::id.eq_any(documents))
+                    .select(docs::archive_id),
+            ),
+        )
+        .order(archives::id)
+        .for_no_key_update()
+        .select(archives::id)
+        .load::<i64>(conn)
+        .await?;
+    Ok(())
+}
+
 /// Locks these documents, in id order (so two lockers never wait on each other).
 pub async fn lock_documents(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<()> {
     docs::table

@@ -2714,6 +2714,45 @@ async fn a_witness_signing_as_the_list_closes_is_not_added() {
     assert!(text_of(&page, ".flash-error").is_some(), "{page}");
 }
 
+/// A legal hold put on a whole archive while its papers' destruction is being
+/// recorded: the record waits for the hold and, seeing it, destroys nothing.
+#[tokio::test]
+async fn an_archive_held_while_its_papers_destruction_is_recorded_keeps_them() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = archive_with_old_agreement(&app, &keeper, None).await;
+    let doc = doc_id(&app, "旧装修协议").await;
+    let list = list_for_destruction(&keeper, doc).await;
+    let id: i64 = list.rsplit('/').next().unwrap().parse().unwrap();
+    // (Approved, re-checked and witnessed: the steps themselves are tested above.)
+    let mut lock = app.db().await;
+    lock.batch_execute(&format!(
+        "UPDATE archive_destructions SET status = 'approved',            rechecked_by = (SELECT id FROM users WHERE username = 'supervisor'),            rechecked_at = now() WHERE id = {id};          INSERT INTO archive_destruction_witnesses (destruction_id, user_id, signed_name, signed_at)            SELECT {id}, id, display_name, now() FROM users            WHERE username IN ('keeper', 'specialist')"
+    ))
+    .await
+    .unwrap();
+    // A colleague's hold on the archive, not yet committed as the keeper records.
+    lock.batch_execute(&format!(
+        "BEGIN; UPDATE archives SET legal_hold = true WHERE id = {archive}"
+    ))
+    .await
+    .unwrap();
+    let record = async { keeper.post(&format!("{list}/record"), &[]).await };
+    let hold = async {
+        app.await_lock_waiters(1).await;
+        lock.batch_execute("COMMIT").await.unwrap();
+    };
+    let (res, ()) = tokio::join!(record, hold);
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(doc_status(&app, doc).await, "kept");
+    let (_, page) = keeper.page(&list).await;
+    assert!(
+        text_of(&page, ".flash-error").is_some_and(|f| f.contains("冻结")),
+        "{page}"
+    );
+}
+
 /// Two windows send lists of the same paper while a filing holds it: both pass
 /// the form's checks, one files, and the other, finding the paper on that list
 /// under the lock, is shown the due list again with its note and token, and the
