@@ -539,6 +539,9 @@ pub async fn add_document(
             if !token.claim(conn, me).await? {
                 return Ok(None);
             }
+            // The archive before its papers (their retention recomputed below),
+            // as every change of an archive and its papers locks them.
+            queries::lock_archive(conn, archive_id).await?;
             let Some(id) = queries::insert_document(
                 conn,
                 &NewDocument {
@@ -761,6 +764,7 @@ pub async fn edit_document(
     let archive_id = archive.id;
     let changed = conn
         .transaction::<_, AppError, _>(async |conn| {
+            queries::lock_archives_of(conn, &[id]).await?;
             let before = queries::lock_document(conn, id).await?;
             if !before.in_archive() {
                 return Ok(Edited::Gone);
@@ -919,6 +923,7 @@ pub async fn upload_scan(
         .transaction::<_, AppError, _>(async |conn| {
             // As the paper stands now: taken out, or made confidential, since
             // the checks above.
+            queries::lock_archives_of(conn, &[doc.id]).await?;
             let now = queries::lock_document(conn, doc.id).await?;
             if !now.in_archive() {
                 return Ok(Put::Gone);
@@ -1259,6 +1264,9 @@ pub async fn remove_document(
         let me = page.user().id;
         let meta = page.meta();
         conn.transaction::<_, AppError, _>(async |conn| {
+            // The archive first, as every change of an archive and its papers
+            // locks them: a hold on the whole archive set meanwhile is seen.
+            queries::lock_archives_of(conn, &[id]).await?;
             let before = queries::lock_document(conn, id).await?;
             if before.status == "removed" {
                 return Ok(Removal::Already);

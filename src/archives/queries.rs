@@ -272,10 +272,22 @@ pub async fn lock_document(conn: &mut AsyncPgConnection, id: i64) -> QueryResult
         .await
 }
 
+/// Locks the archive against a change, as [`lock_archives_of`] does.
+pub async fn lock_archive(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    archives::table
+        .find(id)
+        .for_no_key_update()
+        .select(archives::id)
+        .first::<i64>(conn)
+        .await?;
+    Ok(())
+}
+
 /// Locks the archives holding these documents against a change (a legal hold
-/// set, dates that move a retention clock), in id order. Taken before the
-/// documents' own locks, in the order a change of an archive's dates takes
-/// them (the archive, then its papers).
+/// set, dates that move a retention clock), in id order. Every change of
+/// papers takes this before their own locks, in the order a change of an
+/// archive's dates takes them (the archive, then its papers), so no two
+/// changes wait on each other.
 pub async fn lock_archives_of(conn: &mut AsyncPgConnection, documents: &[i64]) -> QueryResult<()> {
     archives::table
         .filter(

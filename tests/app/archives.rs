@@ -2753,6 +2753,45 @@ async fn an_archive_held_while_its_papers_destruction_is_recorded_keeps_them() {
     );
 }
 
+/// A legal hold put on a whole archive while one of its papers is being taken
+/// out: the removal waits for the hold and, seeing it, is refused with the
+/// reason kept.
+#[tokio::test]
+async fn an_archive_held_while_a_paper_is_taken_out_keeps_it() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = archive_with_old_agreement(&app, &keeper, None).await;
+    let doc = doc_id(&app, "旧装修协议").await;
+    let mut lock = app.db().await;
+    lock.batch_execute(&format!(
+        "BEGIN; UPDATE archives SET legal_hold = true WHERE id = {archive}"
+    ))
+    .await
+    .unwrap();
+    let remove = async {
+        keeper
+            .post(
+                &format!("/archives/documents/{doc}/remove"),
+                &[("remove_reason", "原件退还业主")],
+            )
+            .await
+    };
+    let hold = async {
+        app.await_lock_waiters(1).await;
+        lock.batch_execute("COMMIT").await.unwrap();
+    };
+    let (res, ()) = tokio::join!(remove, hold);
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-remove_reason").as_deref(),
+        Some("冻结的资料在解除冻结前不能移出。")
+    );
+    assert!(body.contains("原件退还业主"), "the reason kept");
+    assert_eq!(doc_status(&app, doc).await, "kept");
+}
+
 /// Two windows send lists of the same paper while a filing holds it: both pass
 /// the form's checks, one files, and the other, finding the paper on that list
 /// under the lock, is shown the due list again with its note and token, and the
