@@ -1541,3 +1541,17 @@ pub async fn destruction_lists(
     }
     crate::db::cached(q).load(conn).await
 }
+
+/// Gives the archives of these rooms their room's floor again, after the room
+/// was corrected (the list's order by building, floor and room reads it from
+/// the archive). One statement.
+pub async fn follow_rooms(conn: &mut AsyncPgConnection, rooms: &[i64]) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE archives a SET floor = r.floor FROM rooms r \
+         WHERE r.id = a.room_id AND r.id = ANY($1) AND a.floor <> r.floor",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(rooms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -242,9 +242,6 @@ pub async fn labels(
     Ok(html(StatusCode::OK, body))
 }
 
-/// The longest key label (the database holds to it too).
-const LABEL_MAX: usize = 100;
-
 /// The five owner keys of a home room, or the one key of a facility room, all on
 /// one hook of `cabinet` (one key ring per room, 钥匙管理规定 2(2)①).
 fn keys_for_room(
@@ -253,8 +250,7 @@ fn keys_for_room(
     cabinet: &str,
     hook: Option<i32>,
 ) -> Vec<NewKey> {
-    // As long as a key's label may be (a facility's name has no limit of its own).
-    let label: String = room.label(building_code).chars().take(LABEL_MAX).collect();
+    let label = super::key_label(room, building_code);
     if room.kind == "facility" {
         return vec![NewKey {
             category: "facility",

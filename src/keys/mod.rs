@@ -28,6 +28,16 @@ use crate::web::export;
 
 pub use jobs::seed_demo;
 
+/// The longest key label (the database holds to it too).
+const LABEL_MAX: usize = 100;
+
+/// The label of a room's keys: the room's (栋号-单元-楼层-房号, or the
+/// facility's name), as long as a key's label may be (a facility's name has no
+/// limit of its own).
+pub fn key_label(room: &crate::properties::models::Room, building_code: &str) -> String {
+    room.label(building_code).chars().take(LABEL_MAX).collect()
+}
+
 /// The registers of the cabinet and the clauses each enforces.
 pub const ENFORCERS: &[Enforcer] = &[
     Enforcer {

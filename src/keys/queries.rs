@@ -1227,6 +1227,23 @@ pub async fn expected_in(conn: &mut AsyncPgConnection, cabinet: &str) -> QueryRe
         .await
 }
 
+/// Gives the keys of each room its label (room, label) where it differs, after
+/// the room was corrected. One statement.
+pub async fn relabel(conn: &mut AsyncPgConnection, labels: &[(i64, String)]) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, Text};
+    let rooms: Vec<i64> = labels.iter().map(|(r, _)| *r).collect();
+    let texts: Vec<&str> = labels.iter().map(|(_, l)| l.as_str()).collect();
+    diesel::sql_query(
+        "UPDATE keys SET label = l.label, updated_at = now() \
+         FROM unnest($1::bigint[], $2::text[]) AS l(room_id, label) \
+         WHERE keys.room_id = l.room_id AND keys.label <> l.label",
+    )
+    .bind::<Array<BigInt>, _>(rooms)
+    .bind::<Array<Text>, _>(texts)
+    .execute(conn)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::NextHook;

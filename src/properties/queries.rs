@@ -620,7 +620,10 @@ pub async fn commit_rows(
         })
         .collect();
     let rooms_added = insert_rooms(conn, &new_rooms).await?;
-    let rooms_corrected = correct_rooms(conn, &new_rooms).await?;
+    let corrected = correct_rooms(conn, &new_rooms).await?;
+    let rooms_corrected = corrected.len();
+    let code_of: HashMap<i64, &str> = buildings_by_code.iter().map(|(c, id)| (*id, *c)).collect();
+    follow_corrected(conn, &corrected, &code_of).await?;
     let building_ids: Vec<i64> = buildings_by_code.values().copied().collect();
     let placed: Vec<(i64, i64, String, String)> = rooms::table
         .filter(rooms::building_id.eq_any(&building_ids))
@@ -716,17 +719,26 @@ pub async fn commit_rows(
 }
 
 /// Gives the rooms `listed` (by building, unit and number) the floor, kind and
-/// name listed, where they differ; returns how many changed. One statement.
-async fn correct_rooms(conn: &mut AsyncPgConnection, listed: &[NewRoom<'_>]) -> QueryResult<usize> {
+/// name listed, where they differ; returns those that changed. One statement.
+async fn correct_rooms(
+    conn: &mut AsyncPgConnection,
+    listed: &[NewRoom<'_>],
+) -> QueryResult<Vec<i64>> {
     use diesel::sql_types::{Array, BigInt, Integer, Text};
+    #[derive(QueryableByName)]
+    struct Corrected {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
     let column = |f: fn(&NewRoom) -> String| listed.iter().map(f).collect::<Vec<String>>();
-    diesel::sql_query(
+    let corrected: Vec<Corrected> = diesel::sql_query(
         "UPDATE rooms SET floor = l.floor, kind = l.kind, name = l.name \
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) \
               AS l(building_id, unit, number, floor, kind, name) \
          WHERE rooms.building_id = l.building_id AND rooms.unit = l.unit \
            AND rooms.number = l.number \
-           AND (rooms.floor, rooms.kind, rooms.name) IS DISTINCT FROM (l.floor, l.kind, l.name)",
+           AND (rooms.floor, rooms.kind, rooms.name) IS DISTINCT FROM (l.floor, l.kind, l.name) \
+         RETURNING rooms.id",
     )
     .bind::<Array<BigInt>, _>(listed.iter().map(|r| r.building_id).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(column(|r| r.unit.to_owned()))
@@ -734,6 +746,35 @@ async fn correct_rooms(conn: &mut AsyncPgConnection, listed: &[NewRoom<'_>]) -> 
     .bind::<Array<Integer>, _>(listed.iter().map(|r| r.floor).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(column(|r| r.kind.to_owned()))
     .bind::<Array<Text>, _>(column(|r| r.name.to_owned()))
-    .execute(conn)
-    .await
+    .load(conn)
+    .await?;
+    Ok(corrected.into_iter().map(|c| c.id).collect())
+}
+
+/// What copies a corrected room's floor or name follows it: its keys' labels
+/// (the tags printed again, the loan form's search) and its archives' floor
+/// (their order by building, floor and room). Loans keep the labels their
+/// keys had when lent, as the paper register wrote them.
+async fn follow_corrected(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+    code_of: &HashMap<i64, &str>,
+) -> QueryResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let corrected: Vec<Room> = rooms::table
+        .filter(rooms::id.eq_any(ids))
+        .select(Room::as_select())
+        .load(conn)
+        .await?;
+    let labels: Vec<(i64, String)> = corrected
+        .iter()
+        .map(|r| {
+            let code = code_of.get(&r.building_id).copied().unwrap_or_default();
+            (r.id, crate::keys::key_label(r, code))
+        })
+        .collect();
+    crate::keys::queries::relabel(conn, &labels).await?;
+    crate::archives::queries::follow_rooms(conn, ids).await
 }

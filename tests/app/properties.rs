@@ -1036,6 +1036,32 @@ async fn importing_a_corrected_list_corrects_the_rooms_recorded() {
         format!("{header}1,1,3,301,住宅,,业主,王小明\n1,1,3,302,住宅,,,\n1,,-1,B01,住宅,,,\n");
     let res = upload(&b, project, "rooms.csv", first.into_bytes()).await;
     b.post(&format!("{}/commit", location(&res)), &[]).await;
+    // Their keys hang in the cabinet and 王小明's archive is open.
+    let room_of = async |number: &str| -> i64 {
+        rooms::table
+            .filter(rooms::number.eq(number))
+            .select(rooms::id)
+            .first(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    for number in ["301", "B01"] {
+        let set = format!("/keys/rooms/{}/set", room_of(number).await);
+        let res = b.post(&set, &[("cabinet", "1号柜")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let owner: i64 = kefu::schema::residents::table
+        .filter(kefu::schema::residents::name.eq("王小明"))
+        .select(kefu::schema::residents::id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let res = keeper
+        .post("/archives/new", &[("resident", &owner.to_string())])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let archive: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
 
     // 301 is on the fourth floor; B01 is the pump room; 302 is unchanged.
     let second = format!(
@@ -1089,6 +1115,24 @@ async fn importing_a_corrected_list_corrects_the_rooms_recorded() {
         ]
     );
     assert_eq!(count(&app, "residents").await, 2);
+    // The keys' tags and the archive's bag say where the room is now.
+    let mut labels: Vec<String> = kefu::schema::keys::table
+        .select(kefu::schema::keys::label)
+        .distinct()
+        .load(&mut conn)
+        .await
+        .unwrap();
+    labels.sort();
+    assert_eq!(labels, ["1-1-4-301", "1-水泵房"]);
+    let floor: i32 = kefu::schema::archives::table
+        .find(archive)
+        .select(kefu::schema::archives::floor)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(floor, 4);
+    let (_, shown) = keeper.page(&format!("/archives/{archive}")).await;
+    assert!(shown.contains("1-1-4-301"), "{shown}");
 
     // One room on two floors in one list is a mistake of the list.
     let torn = format!("{header}1,1,5,301,住宅,,业主,王小明\n1,1,6,301,住宅,,租户,赵六\n");
