@@ -846,6 +846,7 @@ diesel::table! {
         at -> Timestamptz,
         body -> Text,
         reported -> Bool,
+        reopened -> Bool,
     }
 }
 

@@ -155,6 +155,36 @@ impl NoteInput {
     }
 }
 
+/// The form that opens a closed visit again: why, as the first line of its
+/// renewed follow-up.
+#[derive(Deserialize, Default, Debug)]
+pub struct ReopenInput {
+    #[serde(default)]
+    pub reopen_reason: String,
+    #[serde(default)]
+    pub form_token: String,
+}
+
+impl ReopenInput {
+    pub fn fresh() -> ReopenInput {
+        ReopenInput {
+            form_token: crate::web::once::new_token(),
+            ..Default::default()
+        }
+    }
+
+    pub fn validate(&self, errors: &mut FieldErrors) -> Option<String> {
+        let reason = errors.text(
+            "visits",
+            "reopen_reason",
+            &self.reopen_reason,
+            TEXT_MAX,
+            true,
+        );
+        errors.is_empty().then_some(reason)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

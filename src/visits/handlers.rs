@@ -6,7 +6,7 @@ use chrono::{NaiveDate, Utc};
 use diesel_async::AsyncConnection;
 use serde_json::json;
 
-use super::forms::{NoteInput, VisitInput};
+use super::forms::{NoteInput, ReopenInput, VisitInput};
 use super::mail::Reported;
 use super::models::{NewNote, NewVisit, VisitLine};
 use super::queries::{self, Filter};
@@ -20,7 +20,7 @@ use crate::i18n::Locale;
 use crate::web::context::{flash, Tone};
 use crate::web::export::{self, Cell, ExportFormat, Sheet, SHEET_MAX};
 use crate::web::month::{self, MonthQuery};
-use crate::web::{html, once, FieldErrors, Form, PageCtx, Query, UserPage};
+use crate::web::{html, once, see_other, FieldErrors, Form, PageCtx, Query, UserPage};
 
 const PAGE: i64 = 50;
 
@@ -276,6 +276,101 @@ pub(super) async fn visible(
 
 /// Whether this reader may see the visitor's phone in full (audited): the one
 /// who follows them up, and the posts that see personal data.
+/// POST /visits/{id}/reopen: a closed visit opened again by whoever may
+/// follow it up (closed by mistake, or the visitor's matter not settled after
+/// all), saying why: the reason is the first note of its renewed follow-up,
+/// marked as the reopening, and it is listed among the open visits again.
+pub async fn reopen(
+    page: UserPage,
+    session: Session,
+    mut conn: DbConn,
+    path: web::Path<i64>,
+    Form(mut input): Form<ReopenInput>,
+) -> Result<HttpResponse, AppError> {
+    let line = visible(&mut conn, &page, path.into_inner()).await?;
+    let id = line.visit.id;
+    let here = format!("/visits/{id}");
+    let mut errors = FieldErrors::new(page.locale);
+    let token = once::check(
+        &mut conn,
+        &session,
+        &page,
+        &mut input.form_token,
+        &mut errors,
+    )
+    .await?;
+    if line.visit.status != "closed" {
+        flash(&session, Tone::Ok, page.t("visits.reopened_already"));
+        return Ok(see_other(&here));
+    }
+    let reason = input.validate(&mut errors);
+    let (Some(reason), Some(token)) = (reason, token) else {
+        let note = NoteInput::fresh();
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_show_with(
+            &page,
+            &mut conn,
+            line,
+            false,
+            (&note, &input),
+            &errors,
+            status,
+        )
+        .await;
+    };
+    let me = page.user().id;
+    let meta = page.meta();
+    let filed = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            if !token.claim(conn, me).await? {
+                return Ok(None);
+            }
+            queries::lock(conn, id).await?;
+            if !queries::reopen(conn, id).await? {
+                // Opened again meanwhile by a colleague: their reason stands.
+                return Err(AppError::Db(diesel::result::Error::RollbackTransaction));
+            }
+            let note = queries::add_note(
+                conn,
+                &NewNote {
+                    visit_id: id,
+                    author_id: me,
+                    at: Utc::now(),
+                    body: &reason,
+                    reported: false,
+                    reopened: true,
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                &meta,
+                "visit.reopened",
+                Some(("visit", id.to_string())),
+                json!({ "note": note }),
+            )
+            .await?;
+            Ok(token.filed(conn, here.clone()).await?)
+        })
+        .await;
+    let filed = match filed {
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
+            flash(&session, Tone::Ok, page.t("visits.reopened_already"));
+            return Ok(see_other(&here));
+        }
+        other => other?,
+    };
+    once::answer(
+        &mut conn,
+        &session,
+        &page,
+        &token,
+        filed,
+        "visits.reopened_done",
+    )
+    .await
+}
+
 fn may_reveal(page: &UserPage, line: &VisitLine) -> bool {
     line.visit.received_by == page.user().id || page.may(Right::RevealPersonalData)
 }
@@ -286,6 +381,20 @@ async fn render_show(
     line: VisitLine,
     revealed: bool,
     input: &NoteInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let reopen = ReopenInput::fresh();
+    render_show_with(page, conn, line, revealed, (input, &reopen), errors, status).await
+}
+
+/// The visit's page with the forms as sent (the note's, or the reopening's).
+async fn render_show_with(
+    page: &UserPage,
+    conn: &mut DbConn,
+    line: VisitLine,
+    revealed: bool,
+    (input, reopen): (&NoteInput, &ReopenInput),
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -307,6 +416,7 @@ async fn render_show(
         notes,
         phone,
         input,
+        reopen,
         errors,
     }
     .render()?;
@@ -451,6 +561,7 @@ pub async fn add_note(
                     at: now,
                     body: &body,
                     reported: report,
+                    reopened: false,
                 },
             )
             .await?;

@@ -80,7 +80,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/edit", web::get().to(corrections::edit_form))
             .route("/{id}/edit", web::post().to(corrections::correct))
             .route("/{id}/reveal", web::post().to(handlers::reveal))
-            .route("/{id}/notes", web::post().to(handlers::add_note)),
+            .route("/{id}/notes", web::post().to(handlers::add_note))
+            .route("/{id}/reopen", web::post().to(handlers::reopen)),
     )
     .service(export::routes("/visits", handlers::export));
 }

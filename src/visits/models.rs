@@ -64,6 +64,8 @@ pub struct Note {
     pub at: DateTime<Utc>,
     pub body: String,
     pub reported: bool,
+    /// Why the visit was opened again, after it was closed.
+    pub reopened: bool,
     pub author: String,
 }
 
@@ -75,6 +77,7 @@ pub struct NewNote<'a> {
     pub at: DateTime<Utc>,
     pub body: &'a str,
     pub reported: bool,
+    pub reopened: bool,
 }
 
 /// What a correction writes (`visits::corrections`): every field the register

@@ -138,6 +138,7 @@ pub async fn notes(conn: &mut AsyncPgConnection, visit: i64) -> QueryResult<Vec<
             visit_notes::at,
             visit_notes::body,
             visit_notes::reported,
+            visit_notes::reopened,
             users::display_name,
         ))
         .load(conn)
@@ -157,6 +158,18 @@ pub async fn close(conn: &mut AsyncPgConnection, id: i64, at: DateTime<Utc>) -> 
         .set((visits::status.eq("closed"), visits::closed_at.eq(at)))
         .execute(conn)
         .await
+}
+
+/// Opens a closed visit again; false when it was open (a second click).
+pub async fn reopen(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
+    let n = diesel::update(visits::table.find(id).filter(visits::status.eq("closed")))
+        .set((
+            visits::status.eq("open"),
+            visits::closed_at.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
 }
 
 /// Registers made late between `from` and `until`, oldest first.

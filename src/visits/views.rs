@@ -1,6 +1,6 @@
 use askama::Template;
 
-use super::forms::{NoteInput, VisitInput, KINDS};
+use super::forms::{NoteInput, ReopenInput, VisitInput, KINDS};
 use super::models::{Correction, Note, Visit, VisitLine};
 use crate::i18n::Locale;
 use crate::web::cite::Cite;
@@ -99,6 +99,8 @@ pub struct VisitShow<'a> {
     pub may_correct: bool,
     pub corrections: Vec<Correction>,
     pub input: &'a NoteInput,
+    /// The form that opens it again, once closed.
+    pub reopen: &'a ReopenInput,
     pub errors: &'a FieldErrors,
 }
 

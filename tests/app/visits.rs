@@ -383,6 +383,86 @@ async fn a_visitor_is_followed_up_reported_to_the_supervisor_and_closed() {
     assert_eq!(n, 3);
 }
 
+/// A visit closed by mistake (registered without follow-up, or its follow-up
+/// ticked done too soon) is opened again, saying why, by whoever may follow it
+/// up: the reason is its next note, and it is followed up as any open visit.
+#[tokio::test]
+async fn a_closed_visit_is_reopened_with_the_reason_and_followed_up_again() {
+    let app = TestApp::spawn().await;
+    let specialist = app.login_as(Role::CsSpecialist).await;
+    let res = register(&specialist, &visit("吴先生", 2)).await;
+    let page = location(&res);
+    let reopen = format!("{page}/reopen");
+    let (_, shown) = specialist.page(&page).await;
+    assert_eq!(text_of(&shown, "#visit-status").as_deref(), Some("已结案"));
+    assert!(text_of(&shown, "#reopen").is_some(), "{shown}");
+    assert!(!shown.contains("id=\"f-body\""));
+    // Not someone else's to reopen.
+    let employee = app.login_as(Role::Employee).await;
+    let res = employee.post(&reopen, &[("reopen_reason", "看看")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let res = specialist
+        .submit(&page, &reopen, &[("reopen_reason", " ")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&body, "#e-reopen_reason").as_deref(),
+        Some("请写明重新打开的原因。")
+    );
+    let token = specialist.form_token(&page).await;
+    for _ in 0..2 {
+        let res = specialist
+            .post(
+                &reopen,
+                &[
+                    ("reopen_reason", "客户来电说押金仍未退还"),
+                    ("form_token", &token),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let (_, shown) = specialist.page(&page).await;
+    assert_eq!(text_of(&shown, "#visit-status").as_deref(), Some("待跟进"));
+    let notes = texts_of(&shown, "#visit-notes li");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("重新打开") && notes[0].contains("客户来电说押金仍未退还"),
+        "{notes:?}"
+    );
+    assert!(shown.contains("id=\"f-body\""), "followed up again");
+    assert!(text_of(&shown, "#reopen").is_none());
+    let (_, english) = specialist.page(&format!("{page}?lang=en")).await;
+    assert!(text_of(&english, "#visit-notes li")
+        .unwrap()
+        .contains("Reopened"));
+    specialist.page("/?lang=zh-CN").await;
+    let (_, waiting) = specialist.page("/visits?show=open").await;
+    assert!(waiting.contains("吴先生"), "among the open visits");
+    let reopened: i64 = audit_log::table
+        .filter(audit_log::action.eq("visit.reopened"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(reopened, 1, "sent twice, reopened once");
+    // Reopened again from a page read before: said, nothing more done.
+    let stale = specialist.form_token(&page).await;
+    let res = specialist
+        .post(
+            &reopen,
+            &[("reopen_reason", "再开一次"), ("form_token", &stale)],
+        )
+        .await;
+    let (_, shown) = specialist.page(&location(&res)).await;
+    assert_eq!(
+        text_of(&shown, ".flash").as_deref(),
+        Some("此来访已是待跟进状态。")
+    );
+}
+
 #[tokio::test]
 async fn the_phone_is_masked_on_paper_and_shown_in_full_only_with_a_logged_view() {
     let app = TestApp::spawn().await;

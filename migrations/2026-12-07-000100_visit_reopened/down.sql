@@ -1,0 +1,1 @@
+ALTER TABLE visit_notes DROP COLUMN reopened;
