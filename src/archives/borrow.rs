@@ -87,6 +87,9 @@ async fn form(
 pub struct BuildingQuery {
     #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
     pub(super) building: Option<i64>,
+    /// The page after this archive (a building with more than a page).
+    #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
+    after: Option<i64>,
 }
 
 /// GET /archives/request: anyone asks to consult or borrow an archive for their
@@ -100,15 +103,18 @@ pub async fn pick(
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::RequestArchiveBorrow)?;
     let buildings = crate::keys::queries::building_choices(&mut conn, &choices).await?;
-    let rows = match q.building {
-        Some(b) => queries::page(&mut conn, Some(b), None, 2000).await?,
+    let page_size = super::handlers::BUILDING_PAGE;
+    let mut rows = match q.building {
+        Some(b) => queries::page(&mut conn, Some(b), q.after, page_size + 1).await?,
         None => Vec::new(),
     };
+    let next = crate::web::trim_page(&mut rows, page_size as usize).map(|r| r.id);
     let body = Pick {
         ctx: page.ctx(),
         buildings,
         building: q.building,
         rows,
+        next,
         cites: super::BORROW_CITES,
     }
     .render()?;

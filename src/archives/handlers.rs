@@ -157,22 +157,32 @@ pub async fn list_export(
     export::respond(&sheet, format, "archives")
 }
 
-/// GET /archives/buildings/{id}: completeness across the building's rooms.
+/// How many archives a page of one building lists (the building page, the
+/// borrowing request's picker): a tower's rooms at a glance, then the next.
+pub(super) const BUILDING_PAGE: i64 = 500;
+
+/// GET /archives/buildings/{id}: completeness across the building's rooms, a
+/// page of its archives at a time (`?after=`), the totals over all of them.
 pub async fn building(
     page: UserPage,
     mut conn: DbConn,
     kept: web::Data<queries::RequiredCounts>,
     path: web::Path<i64>,
+    q: Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewArchives)?;
     let b = crate::properties::queries::building(&mut conn, path.into_inner()).await?;
-    let rows = queries::page(&mut conn, Some(b.id), None, 2000).await?;
+    let mut rows = queries::page(&mut conn, Some(b.id), q.after, BUILDING_PAGE + 1).await?;
+    let next = crate::web::trim_page(&mut rows, BUILDING_PAGE as usize).map(|r| r.id);
     let required = queries::required_counts(&mut conn, &kept).await?;
+    let totals = queries::building_totals(&mut conn, b.id, &required).await?;
     let body = BuildingView {
         ctx: page.ctx(),
         building: b,
         rows,
         required,
+        totals,
+        next,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))

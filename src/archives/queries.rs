@@ -99,6 +99,46 @@ pub async fn due_count(
     Ok(ids.len() as i64)
 }
 
+/// A building's archives counted whole: how many, how many complete, and the
+/// required papers present against those required.
+#[derive(QueryableByName, Debug, Default, Clone, Copy)]
+pub struct BuildingTotals {
+    #[diesel(sql_type = BigInt)]
+    pub archives: i64,
+    #[diesel(sql_type = BigInt)]
+    pub complete: i64,
+    #[diesel(sql_type = BigInt)]
+    pub present: i64,
+    #[diesel(sql_type = BigInt)]
+    pub required: i64,
+}
+
+/// [`BuildingTotals`] of `building`, with `required` (kind, papers required)
+/// as the archive list counts completeness. One statement.
+pub async fn building_totals(
+    conn: &mut AsyncPgConnection,
+    building: i64,
+    required: &[(String, i64)],
+) -> QueryResult<BuildingTotals> {
+    use diesel::sql_types::Array;
+    let kinds: Vec<&str> = required.iter().map(|(k, _)| k.as_str()).collect();
+    let counts: Vec<i64> = required.iter().map(|(_, n)| *n).collect();
+    diesel::sql_query(
+        "SELECT count(*) AS archives, \
+                count(*) FILTER (WHERE a.present_required >= coalesce(r.n, 0)) AS complete, \
+                coalesce(sum(a.present_required), 0)::bigint AS present, \
+                coalesce(sum(coalesce(r.n, 0)), 0)::bigint AS required \
+         FROM archives a LEFT JOIN unnest($2::text[], $3::bigint[]) AS r(kind, n) \
+              ON r.kind = a.kind \
+         WHERE a.building_id = $1",
+    )
+    .bind::<BigInt, _>(building)
+    .bind::<Array<Text>, _>(kinds)
+    .bind::<Array<BigInt>, _>(counts)
+    .get_result(conn)
+    .await
+}
+
 /// One page of archives in the paper order (project, 栋号, 楼层, 单元, 房号), after
 /// the archive `after`: a keyset over the order index, never an OFFSET.
 pub async fn page(

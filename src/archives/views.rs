@@ -165,28 +165,18 @@ impl ArchiveListPrint<'_> {
 pub struct BuildingView<'a> {
     pub ctx: &'a PageCtx,
     pub building: Building,
+    /// One page of the building's archives.
     pub rows: Vec<ArchiveBrief>,
     pub required: std::sync::Arc<Vec<(String, i64)>>,
+    /// Over every archive of the building, not only this page's.
+    pub totals: super::queries::BuildingTotals,
+    /// The last archive of this page, when more follow.
+    pub next: Option<i64>,
 }
 
 impl BuildingView<'_> {
     pub fn required_of(&self, kind: &str) -> i64 {
         required_of(&self.required, kind)
-    }
-    /// (complete archives, all archives, present documents, required documents).
-    pub fn totals(&self) -> (usize, usize, i64, i64) {
-        let complete = self
-            .rows
-            .iter()
-            .filter(|a| i64::from(a.present_required) >= self.required_of(&a.kind))
-            .count();
-        let present = self
-            .rows
-            .iter()
-            .map(|a| i64::from(a.present_required))
-            .sum();
-        let required = self.rows.iter().map(|a| self.required_of(&a.kind)).sum();
-        (complete, self.rows.len(), present, required)
     }
 }
 
@@ -461,6 +451,8 @@ pub struct Pick<'a> {
     pub buildings: std::sync::Arc<Vec<(i64, String)>>,
     pub building: Option<i64>,
     pub rows: Vec<ArchiveBrief>,
+    /// The last archive of this page, when more follow.
+    pub next: Option<i64>,
     pub cites: &'static [crate::web::cite::Cite],
 }
 

@@ -338,6 +338,60 @@ async fn the_checklist_shows_what_is_present_and_missing_across_the_building() {
     assert!(elsewhere.contains("已有 2 / 应有 9"), "{elsewhere}");
 }
 
+/// A building with more archives than a page: its view and the borrowing
+/// picker list them a page at a time, and the totals count every one.
+#[tokio::test]
+async fn a_large_building_is_listed_a_page_at_a_time_and_counted_whole() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let keeper = app.login_as(Role::ArchiveKeeper).await;
+    let archive = open_archive(&app, &keeper, "王小明", false).await;
+    // 501 more owners of the same room, each with a complete archive.
+    let mut conn = app.db().await;
+    conn.batch_execute(&format!(
+        "WITH a AS (SELECT * FROM archives WHERE id = {archive}), \
+              r AS (INSERT INTO residents (room_id, kind, name) \
+                    SELECT a.room_id, 'owner', '业主' || g FROM a, generate_series(1, 501) g \
+                    RETURNING id, name) \
+         INSERT INTO archives (resident_id, room_id, kind, project_id, building_id, \
+                               building_code, floor, unit, number, resident_name, present_required) \
+         SELECT r.id, a.room_id, 'owner', a.project_id, a.building_id, a.building_code, \
+                a.floor, a.unit, a.number, r.name, 8 FROM r, a"
+    ))
+    .await
+    .unwrap();
+    let building: i64 = archives::table
+        .find(archive)
+        .select(archives::building_id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let view = format!("/archives/buildings/{building}");
+    let (_, first) = keeper.page(&view).await;
+    assert_eq!(
+        text_of(&first, "#building-totals").as_deref(),
+        Some("502 户中 501 户资料齐全 · 已有 4008 / 应有 4016"),
+    );
+    assert_eq!(texts_of(&first, "tbody tr").len(), 500);
+    let next = attr_of(&first, "#next-page", "href").unwrap();
+    let (_, second) = keeper.page(&next.replace("&amp;", "&")).await;
+    assert_eq!(texts_of(&second, "tbody tr").len(), 2);
+    assert!(text_of(&second, "#next-page").is_none());
+    assert_eq!(
+        text_of(&second, "#building-totals"),
+        text_of(&first, "#building-totals")
+    );
+
+    let employee = app.login_as(Role::Employee).await;
+    let (_, picks) = employee
+        .page(&format!("/archives/request?building={building}"))
+        .await;
+    assert_eq!(texts_of(&picks, "#archive-picks li").len(), 500);
+    let next = attr_of(&picks, "#next-page", "href").unwrap();
+    let (_, rest) = employee.page(&next.replace("&amp;", "&")).await;
+    assert_eq!(texts_of(&rest, "#archive-picks li").len(), 2);
+}
+
 #[tokio::test]
 async fn a_scan_is_judged_by_its_content_and_served_only_as_an_audited_attachment() {
     let app = TestApp::spawn().await;
