@@ -1592,6 +1592,39 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
     );
 }
 
+/// Every cabinet in use is offered for a count, however many there are, in
+/// order of its name.
+#[tokio::test]
+async fn every_cabinet_is_offered_for_a_count() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    // 250 more cabinets, one common-area key in each.
+    app.db()
+        .await
+        .batch_execute(
+            "INSERT INTO keys (category, building_id, floor, door, label, cabinet, custodian) \
+             SELECT 'common', b.id, 1 + g % 150, '楼道门' || g, b.code || '-' || g, 'Z柜' || lpad(g::text, 3, '0'), 'cs' \
+             FROM (SELECT id, code FROM buildings ORDER BY id LIMIT 1) b, generate_series(1, 250) g",
+        )
+        .await
+        .unwrap();
+    let (_, page) = clerk.page("/keys/counts").await;
+    let offered = texts_of(&page, r#"select[name="cabinet"] option"#);
+    assert!(offered.contains(&"1号柜".to_owned()), "{offered:?}");
+    let z: Vec<&String> = offered.iter().filter(|o| o.starts_with("Z柜")).collect();
+    assert_eq!(z.len(), 250);
+    assert_eq!((z[0].as_str(), z[249].as_str()), ("Z柜001", "Z柜250"));
+    let (_, last) = clerk.page("/keys/counts?cabinet=Z柜250").await;
+    assert!(
+        last.contains(r#"name="cabinet" value="Z柜250""#),
+        "the count form for the last cabinet"
+    );
+    let ticks = texts_of(&last, ".key-choices label");
+    assert_eq!(ticks.len(), 1, "{ticks:?}");
+    assert!(ticks[0].contains("楼道门"), "{ticks:?}");
+}
+
 #[tokio::test]
 async fn a_shift_count_records_what_was_missing() {
     let app = TestApp::spawn().await;
