@@ -691,8 +691,11 @@ pub async fn reopen(
             if let Some(to) = c.assignee_id {
                 let rights = &super::FOLLOW_UP_RIGHTS;
                 if crate::users::queries::holds_locked(conn, to, rights).await? {
-                    let why = Told::Reopened(Utc::now(), &reason);
-                    tell_assignee(conn, &config, &c, (to, &me.display_name), why).await?;
+                    // Told unless they reopened it themselves.
+                    if to != me.id {
+                        let why = Told::Reopened(Utc::now(), &reason);
+                        tell_assignee(conn, &config, &c, (to, &me.display_name), why).await?;
+                    }
                 } else {
                     queries::unassign(conn, id).await?;
                     details["was"] = json!(to);
