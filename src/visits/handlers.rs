@@ -274,8 +274,6 @@ pub(super) async fn visible(
     Ok(line)
 }
 
-/// Whether this reader may see the visitor's phone in full (audited): the one
-/// who follows them up, and the posts that see personal data.
 /// POST /visits/{id}/reopen: a closed visit opened again by whoever may
 /// follow it up (closed by mistake, or the visitor's matter not settled after
 /// all), saying why: the reason is the first note of its renewed follow-up,
@@ -371,6 +369,8 @@ pub async fn reopen(
     .await
 }
 
+/// Whether this reader may see the visitor's phone in full (audited): the one
+/// who follows them up, and the posts that see personal data.
 fn may_reveal(page: &UserPage, line: &VisitLine) -> bool {
     line.visit.received_by == page.user().id || page.may(Right::RevealPersonalData)
 }
