@@ -1204,26 +1204,10 @@ pub async fn unseen_at_count(conn: &mut AsyncPgConnection, ids: &[i64]) -> Query
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// Cabinet names in use, in order: one index probe a cabinet (a loose scan of
-/// `keys_cabinet_idx`), not a pass over every key.
+/// Cabinet names in use, in order: one probe of `keys_cabinet_idx` a
+/// cabinet, not a pass over every key.
 pub async fn cabinets(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
-    #[derive(QueryableByName)]
-    struct Name {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        name: String,
-    }
-    let names: Vec<Name> = diesel::sql_query(
-        "WITH RECURSIVE c(name) AS ( \
-           (SELECT cabinet FROM keys ORDER BY cabinet LIMIT 1) \
-           UNION ALL \
-           SELECT (SELECT k.cabinet FROM keys k WHERE k.cabinet > c.name \
-                   ORDER BY k.cabinet LIMIT 1) \
-           FROM c WHERE c.name IS NOT NULL) \
-         SELECT name FROM c WHERE name IS NOT NULL LIMIT 10000",
-    )
-    .load(conn)
-    .await?;
-    Ok(names.into_iter().map(|n| n.name).collect())
+    crate::db::distinct_values(conn, "keys", "cabinet").await
 }
 
 /// Keys that should be in a cabinet now (status 在柜).
