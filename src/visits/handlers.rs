@@ -323,7 +323,8 @@ pub async fn reopen(
             if !token.claim(conn, me).await? {
                 return Ok(None);
             }
-            queries::lock(conn, id).await?;
+            // One statement that reopens only a closed visit: a colleague's
+            // reopening meanwhile is waited for, and then found.
             if !queries::reopen(conn, id).await? {
                 // Opened again meanwhile by a colleague: their reason stands.
                 return Err(AppError::Db(diesel::result::Error::RollbackTransaction));

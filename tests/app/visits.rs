@@ -411,6 +411,15 @@ async fn a_closed_visit_is_reopened_with_the_reason_and_followed_up_again() {
         text_of(&body, "#e-reopen_reason").as_deref(),
         Some("请写明重新打开的原因。")
     );
+    specialist.page("/?lang=en").await;
+    let res = specialist
+        .submit(&page, &reopen, &[("reopen_reason", "")])
+        .await;
+    assert_eq!(
+        text_of(&res.text().await.unwrap(), "#e-reopen_reason").as_deref(),
+        Some("Say why it is reopened.")
+    );
+    specialist.page("/?lang=zh-CN").await;
     let token = specialist.form_token(&page).await;
     for _ in 0..2 {
         let res = specialist
