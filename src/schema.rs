@@ -441,6 +441,7 @@ diesel::table! {
         expected -> Int4,
         missing -> Int4,
         note -> Text,
+        project_id -> Nullable<Int8>,
     }
 }
 
@@ -912,6 +913,7 @@ diesel::joinable!(handbook_versions -> handbook_documents (document_id));
 diesel::joinable!(key_copy_requests -> keys (key_id));
 diesel::joinable!(key_count_lines -> key_counts (count_id));
 diesel::joinable!(key_count_lines -> keys (key_id));
+diesel::joinable!(key_counts -> projects (project_id));
 diesel::joinable!(key_counts -> users (counted_by));
 diesel::joinable!(key_events -> key_loans (loan_id));
 diesel::joinable!(key_events -> keys (key_id));

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::forms::{self, CountInput};
+use super::models::Cabinet;
 use super::queries::{self, NewEvent};
 use super::views::{self, Txt};
 use crate::audit;
@@ -22,6 +23,7 @@ use crate::web::{html, FieldErrors, Form, Query, UserPage};
 
 #[derive(Deserialize)]
 pub struct CabinetQuery {
+    /// The cabinet to count, as [`Cabinet::key`] names it.
     cabinet: Option<String>,
     /// Past counts before this one (keyset pages).
     #[serde(default, deserialize_with = "crate::web::form::number_or_none")]
@@ -57,6 +59,7 @@ pub async fn export(
     let loc = page.locale;
     let headers = [
         "keys.when",
+        "keys.count_project",
         "keys.cabinet",
         "keys.who",
         "keys.expected_col",
@@ -65,9 +68,10 @@ pub async fn export(
     ];
     let rows = rows
         .iter()
-        .map(|(c, who)| {
+        .map(|(c, who, project)| {
             vec![
                 Cell::from(crate::i18n::minute(c.counted_at, page.tz)),
+                project.clone().unwrap_or_default().into(),
                 c.cabinet.clone().into(),
                 who.clone().into(),
                 Cell::from(i64::from(c.expected)),
@@ -83,7 +87,16 @@ pub async fn export(
 /// Past counts per page.
 const COUNTS_PAGE: i64 = 50;
 
-/// The counts page, with the form for `cabinet` (when it is one).
+/// The cabinet in use that `key` names ([`Cabinet::key`]), if any.
+fn chosen(cabinets: &[Cabinet], key: &str) -> Option<Cabinet> {
+    let (project, name) = Cabinet::parse_key(key)?;
+    cabinets
+        .iter()
+        .find(|c| c.project_id == project && c.name == name)
+        .cloned()
+}
+
+/// The counts page, with the form for `cabinet` (when it names one).
 async fn render_list(
     page: &UserPage,
     conn: &mut AsyncPgConnection,
@@ -94,13 +107,13 @@ async fn render_list(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let cabinets = queries::cabinets(conn).await?;
-    let cabinet = cabinet.map(str::to_owned).filter(|c| cabinets.contains(c));
+    let cabinet = cabinet.and_then(|c| chosen(&cabinets, c));
     let expected = match &cabinet {
         Some(c) => queries::expected_in(conn, c).await?,
         None => Vec::new(),
     };
     let mut counts = queries::counts(conn, before, COUNTS_PAGE + 1).await?;
-    let next = crate::web::trim_page(&mut counts, COUNTS_PAGE as usize).map(|(c, _)| c.id);
+    let next = crate::web::trim_page(&mut counts, COUNTS_PAGE as usize).map(|(c, _, _)| c.id);
     let body = views::Counts {
         ctx: page.ctx(),
         cites: views::CITE_COUNT,
@@ -133,14 +146,19 @@ pub async fn create(
     if input.note.trim().chars().count() > 1000 {
         errors.add("note", "keys.error.note_too_long");
     }
-    let (Some(token), true) = (token, errors.is_empty()) else {
+    // The cabinet as it is now: one whose last key was moved out meanwhile is
+    // no longer there to count.
+    let cabinet = chosen(&queries::cabinets(&mut conn).await?, &input.cabinet);
+    if cabinet.is_none() {
+        errors.add("cabinet", "keys.error.count_cabinet");
+    }
+    let (Some(token), Some(cabinet), true) = (token, cabinet, errors.is_empty()) else {
         let (cabinet, refused) = (
             Some(input.cabinet.as_str()),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
         return render_list(&page, &mut conn, cabinet, None, &input, &errors, refused).await;
     };
-    let cabinet = input.cabinet.trim().to_owned();
     let present = forms::ids(&input.present);
     let note = input.note.trim().to_owned();
     let listed: Option<Vec<i64>> = input.listed.as_deref().map(|l| {
@@ -193,7 +211,12 @@ pub async fn create(
                 &meta,
                 "keys.counted",
                 Some(("key_count", id.to_string())),
-                json!({ "cabinet": cabinet, "expected": expected.len(), "missing": missing }),
+                json!({
+                    "project": cabinet.project,
+                    "cabinet": cabinet.name,
+                    "expected": expected.len(),
+                    "missing": missing,
+                }),
             )
             .await?;
             Ok(token.filed(conn, format!("/keys/counts/{id}")).await?)
@@ -205,7 +228,7 @@ pub async fn create(
             // back as it is now, with their ticks kept.
             errors.add("listed", "keys.error.count_changed");
             let status = StatusCode::CONFLICT;
-            let cabinet = Some(cabinet.as_str());
+            let cabinet = Some(input.cabinet.as_str());
             return render_list(&page, &mut conn, cabinet, None, &input, &errors, status).await;
         }
         other => other?,
@@ -221,12 +244,13 @@ pub async fn show(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let (count, by, missing) = count_of(&mut conn, path.into_inner()).await?;
+    let ((count, by, project), missing) = count_of(&mut conn, path.into_inner()).await?;
     let body = views::CountShow {
         ctx: page.ctx(),
         txt: Txt(page.locale),
         count,
         by,
+        project,
         missing,
     }
     .render()?;
@@ -240,24 +264,26 @@ pub async fn print(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     page.require(Right::ViewKeys)?;
-    let (count, by, missing) = count_of(&mut conn, path.into_inner()).await?;
+    let ((count, by, project), missing) = count_of(&mut conn, path.into_inner()).await?;
     let body = views::CountPrint {
         ctx: page.ctx(),
         txt: Txt(page.locale),
         count,
         by,
+        project,
         missing,
     }
     .render()?;
     Ok(html(StatusCode::OK, body))
 }
 
-/// A count with who made it and the keys it did not find.
+/// A count with who made it, its cabinet's project, and the keys it did not
+/// find.
 async fn count_of(
     conn: &mut DbConn,
     id: i64,
-) -> Result<(super::models::Count, String, Vec<super::models::Key>), AppError> {
-    let (count, by) = queries::count(conn, id).await?;
-    let missing = queries::count_missing(conn, count.id).await?;
-    Ok((count, by, missing))
+) -> Result<(queries::CountRow, Vec<super::models::Key>), AppError> {
+    let row = queries::count(conn, id).await?;
+    let missing = queries::count_missing(conn, row.0.id).await?;
+    Ok((row, missing))
 }

@@ -282,7 +282,8 @@ fn keys_for_room(
         .collect()
 }
 
-/// Creates the keys of `rooms` that do not exist yet, with their history line.
+/// Creates the keys of `rooms` (of one building) that do not exist yet, with
+/// their history line.
 pub(super) async fn create_for_rooms(
     conn: &mut AsyncPgConnection,
     rooms: &[crate::properties::models::Room],
@@ -290,7 +291,10 @@ pub(super) async fn create_for_rooms(
     cabinet: &str,
     actor: i64,
 ) -> QueryResult<Vec<i64>> {
-    let next = queries::next_hook(conn, cabinet).await?;
+    let Some(first) = rooms.first() else {
+        return Ok(Vec::new());
+    };
+    let next = queries::next_hook(conn, first.building_id, cabinet).await?;
     let mut new = Vec::new();
     for (n, room) in rooms.iter().enumerate() {
         new.extend(keys_for_room(room, building_code, cabinet, next.hook(n)));
@@ -450,7 +454,9 @@ pub async fn create_common(
     let meta = page.meta();
     let ids = conn
         .transaction::<_, AppError, _>(async |conn| {
-            let hook = queries::next_hook(conn, &cabinet).await?.hook(0);
+            let hook = queries::next_hook(conn, building.id, &cabinet)
+                .await?
+                .hook(0);
             let ids = queries::insert_keys(
                 conn,
                 &[NewKey {

@@ -299,6 +299,32 @@ pub struct Count {
     pub expected: i32,
     pub missing: i32,
     pub note: String,
+    pub project_id: Option<i64>,
+}
+
+/// A key cabinet: a name within a project (two service centres may each have
+/// a "1号柜").
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct Cabinet {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub project_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub project: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub name: String,
+}
+
+impl Cabinet {
+    /// How a link or a form names the cabinet: "project id:name".
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.project_id, self.name)
+    }
+
+    /// The (project id, name) a [`Cabinet::key`] names, if it is one.
+    pub fn parse_key(key: &str) -> Option<(i64, &str)> {
+        let (project, name) = key.split_once(':')?;
+        Some((project.parse().ok()?, name))
+    }
 }
 
 #[cfg(test)]
@@ -309,5 +335,19 @@ mod tests {
     fn a_common_keys_label_reads_as_a_lift_writes_its_floor() {
         assert_eq!(common_label("A", 3), "A-3F");
         assert_eq!(common_label("A", -1), "A-B1");
+    }
+
+    #[test]
+    fn a_cabinet_is_named_by_its_project_and_its_name_whatever_it_holds() {
+        let c = Cabinet {
+            project_id: 7,
+            project: "翠湖苑".into(),
+            name: "1:号柜".into(),
+        };
+        assert_eq!(c.key(), "7:1:号柜");
+        assert_eq!(Cabinet::parse_key(&c.key()), Some((7, "1:号柜")));
+        assert_eq!(Cabinet::parse_key("7:"), Some((7, "")));
+        assert_eq!(Cabinet::parse_key("1号柜"), None);
+        assert_eq!(Cabinet::parse_key("x:1号柜"), None);
     }
 }

@@ -9,8 +9,8 @@ use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::models::{
-    key_labels, Category, CopyRequest, Count, Issue, Key, KeyBrief, KeyEvent, KeyLabel, KeyRow,
-    Loan, LoanBrief, LoanLine, LoanRow, NewKey, NewLoan,
+    key_labels, Cabinet, Category, CopyRequest, Count, Issue, Key, KeyBrief, KeyEvent, KeyLabel,
+    KeyRow, Loan, LoanBrief, LoanLine, LoanRow, NewKey, NewLoan,
 };
 use crate::schema::{
     buildings, key_categories, key_copy_requests, key_count_lines, key_counts, key_events,
@@ -234,16 +234,30 @@ pub async fn common_key(
         .optional()
 }
 
-/// The hook after the cabinet's highest, for new keys hung there one after
-/// another: `hook(n)` is the n-th one's (0 first), or none past the last hook
-/// number (the key is then hung where the clerk says, on its page).
-pub async fn next_hook(conn: &mut AsyncPgConnection, cabinet: &str) -> QueryResult<NextHook> {
-    let max: Option<i32> = keys::table
-        .filter(keys::cabinet.eq(cabinet))
-        .select(diesel::dsl::max(keys::hook))
-        .first(conn)
-        .await?;
-    Ok(NextHook(max.unwrap_or(0)))
+/// The hook after the highest of the cabinet `cabinet` of building `building`'s
+/// project, for new keys hung there one after another: `hook(n)` is the n-th
+/// one's (0 first), or none past the last hook number (the key is then hung
+/// where the clerk says, on its page).
+pub async fn next_hook(
+    conn: &mut AsyncPgConnection,
+    building: i64,
+    cabinet: &str,
+) -> QueryResult<NextHook> {
+    #[derive(QueryableByName)]
+    struct Max {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+        hook: Option<i32>,
+    }
+    let max: Max = diesel::sql_query(
+        "SELECT max(k.hook) AS hook FROM keys k JOIN buildings b ON b.id = k.building_id \
+         WHERE k.cabinet = $2 \
+             AND b.project_id = (SELECT project_id FROM buildings WHERE id = $1)",
+    )
+    .bind::<BigInt, _>(building)
+    .bind::<diesel::sql_types::Text, _>(cabinet)
+    .get_result(conn)
+    .await?;
+    Ok(NextHook(max.hook.unwrap_or(0)))
 }
 
 /// The highest hook of a cabinet, to number the next keys after it.
@@ -1062,7 +1076,7 @@ pub async fn copies(
 
 pub async fn create_count(
     conn: &mut AsyncPgConnection,
-    cabinet: &str,
+    cabinet: &Cabinet,
     by: i64,
     expected: &[i64],
     present: &[i64],
@@ -1072,7 +1086,8 @@ pub async fn create_count(
     let missing = expected.iter().filter(|k| !present.contains(k)).count() as i32;
     let id: i64 = diesel::insert_into(key_counts::table)
         .values((
-            key_counts::cabinet.eq(cabinet),
+            key_counts::project_id.eq(cabinet.project_id),
+            key_counts::cabinet.eq(&cabinet.name),
             key_counts::counted_by.eq(by),
             key_counts::counted_at.eq(now),
             key_counts::expected.eq(expected.len() as i32),
@@ -1101,17 +1116,26 @@ pub async fn create_count(
     Ok(id)
 }
 
+/// A count with who made it and its cabinet's project (none for a count made
+/// before cabinets were told apart by project that listed no key).
+pub type CountRow = (Count, String, Option<String>);
+
 /// Past counts, newest first, before `before` (keyset pages).
 pub async fn counts(
     conn: &mut AsyncPgConnection,
     before: Option<i64>,
     limit: i64,
-) -> QueryResult<Vec<(Count, String)>> {
+) -> QueryResult<Vec<CountRow>> {
     let mut q = key_counts::table
         .inner_join(users::table.on(users::id.eq(key_counts::counted_by)))
+        .left_join(projects::table)
         .order(key_counts::id.desc())
         .limit(limit)
-        .select((Count::as_select(), users::display_name))
+        .select((
+            Count::as_select(),
+            users::display_name,
+            projects::name.nullable(),
+        ))
         .into_boxed();
     if let Some(b) = before {
         q = q.filter(key_counts::id.lt(b));
@@ -1119,11 +1143,16 @@ pub async fn counts(
     q.load(conn).await
 }
 
-pub async fn count(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<(Count, String)> {
+pub async fn count(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<CountRow> {
     key_counts::table
         .inner_join(users::table.on(users::id.eq(key_counts::counted_by)))
+        .left_join(projects::table)
         .filter(key_counts::id.eq(id))
-        .select((Count::as_select(), users::display_name))
+        .select((
+            Count::as_select(),
+            users::display_name,
+            projects::name.nullable(),
+        ))
         .first(conn)
         .await
 }
@@ -1152,6 +1181,9 @@ pub struct Missing {
     pub door: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub cabinet: String,
+    /// The project the cabinet is in.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub project: String,
     #[diesel(sql_type = Timestamptz)]
     pub counted_at: DateTime<Utc>,
 }
@@ -1163,9 +1195,11 @@ pub async fn missing_at_last_count(
     limit: i64,
 ) -> QueryResult<Vec<Missing>> {
     diesel::sql_query(
-        "SELECT k.id, k.label, k.door, k.cabinet, c.counted_at \
-         FROM (SELECT DISTINCT ON (cabinet) id, counted_at FROM key_counts \
-               ORDER BY cabinet, id DESC) c \
+        "SELECT k.id, k.label, k.door, k.cabinet, p.name AS project, c.counted_at \
+         FROM (SELECT DISTINCT ON (project_id, cabinet) id, project_id, counted_at \
+               FROM key_counts WHERE project_id IS NOT NULL \
+               ORDER BY project_id, cabinet, id DESC) c \
+         JOIN projects p ON p.id = c.project_id \
          JOIN key_count_lines l ON l.count_id = c.id AND NOT l.present \
          JOIN keys k ON k.id = l.key_id AND k.status = 'in' \
          WHERE NOT EXISTS (SELECT 1 FROM key_events e WHERE e.key_id = k.id \
@@ -1177,9 +1211,9 @@ pub async fn missing_at_last_count(
     .await
 }
 
-/// Of `ids`, the keys still 在柜 that the last count of their cabinet did not
-/// find and that nothing has happened to since (found, lent, replaced, moved):
-/// an index read of each cabinet's last count per key.
+/// Of `ids`, the keys still 在柜 that the last count of their cabinet (in their
+/// project) did not find and that nothing has happened to since (found, lent,
+/// replaced, moved): an index read of each cabinet's last count per key.
 pub async fn unseen_at_count(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
     #[derive(QueryableByName)]
     struct Row {
@@ -1190,9 +1224,10 @@ pub async fn unseen_at_count(conn: &mut AsyncPgConnection, ids: &[i64]) -> Query
         return Ok(Vec::new());
     }
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT k.id FROM keys k \
+        "SELECT k.id FROM keys k JOIN buildings b ON b.id = k.building_id \
          CROSS JOIN LATERAL (SELECT c.id, c.counted_at FROM key_counts c \
-             WHERE c.cabinet = k.cabinet ORDER BY c.id DESC LIMIT 1) c \
+             WHERE c.project_id = b.project_id AND c.cabinet = k.cabinet \
+             ORDER BY c.id DESC LIMIT 1) c \
          JOIN key_count_lines l ON l.count_id = c.id AND l.key_id = k.id AND NOT l.present \
          WHERE k.id = ANY($1) AND k.status = 'in' \
              AND NOT EXISTS (SELECT 1 FROM key_events e WHERE e.key_id = k.id \
@@ -1204,16 +1239,32 @@ pub async fn unseen_at_count(conn: &mut AsyncPgConnection, ids: &[i64]) -> Query
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// Cabinet names in use, in order: one probe of `keys_cabinet_idx` a
-/// cabinet, not a pass over every key.
-pub async fn cabinets(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
-    crate::db::distinct_values(conn, "keys", "cabinet").await
+/// The cabinets in use, by project and name: one probe of
+/// `keys_cabinet_building_idx` per cabinet and building, not a pass over
+/// every key.
+pub async fn cabinets(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Cabinet>> {
+    diesel::sql_query(
+        "WITH RECURSIVE t(cabinet, building_id) AS ( \
+           (SELECT cabinet, building_id FROM keys ORDER BY cabinet, building_id LIMIT 1) \
+           UNION ALL \
+           SELECT n.cabinet, n.building_id FROM t CROSS JOIN LATERAL ( \
+             SELECT cabinet, building_id FROM keys \
+             WHERE (cabinet, building_id) > (t.cabinet, t.building_id) \
+             ORDER BY cabinet, building_id LIMIT 1) n) \
+         SELECT DISTINCT p.id AS project_id, p.name AS project, t.cabinet AS name \
+         FROM t JOIN buildings b ON b.id = t.building_id JOIN projects p ON p.id = b.project_id \
+         ORDER BY p.name, p.id, t.cabinet",
+    )
+    .load(conn)
+    .await
 }
 
 /// Keys that should be in a cabinet now (status 在柜).
-pub async fn expected_in(conn: &mut AsyncPgConnection, cabinet: &str) -> QueryResult<Vec<Key>> {
+pub async fn expected_in(conn: &mut AsyncPgConnection, cabinet: &Cabinet) -> QueryResult<Vec<Key>> {
     keys::table
-        .filter(keys::cabinet.eq(cabinet))
+        .inner_join(buildings::table)
+        .filter(buildings::project_id.eq(cabinet.project_id))
+        .filter(keys::cabinet.eq(&cabinet.name))
         .filter(keys::status.eq("in"))
         .order((keys::hook, keys::id))
         .limit(5000)

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::forms::{CopyInput, CountInput, IssueInput, LoanInput, SetInput, StorageInput};
 use super::models::{
-    CopyRequest, Count, Issue, Key, KeyBrief, KeyEvent, KeyRow, Loan, LoanBrief, LoanLine, LoanRow,
-    Stored,
+    Cabinet, CopyRequest, Count, Issue, Key, KeyBrief, KeyEvent, KeyRow, Loan, LoanBrief, LoanLine,
+    LoanRow, Stored,
 };
 use crate::i18n::Locale;
 use crate::properties::models::Resident;
@@ -557,10 +557,10 @@ pub struct Counts<'a> {
     pub ctx: &'a PageCtx,
     pub cites: &'static [Cite],
     pub txt: Txt,
-    pub cabinets: Vec<String>,
-    pub cabinet: Option<String>,
+    pub cabinets: Vec<Cabinet>,
+    pub cabinet: Option<Cabinet>,
     pub expected: Vec<Key>,
-    pub counts: Vec<(Count, String)>,
+    pub counts: Vec<super::queries::CountRow>,
     /// The next page of past counts.
     pub next: Option<i64>,
     pub manage: bool,
@@ -570,8 +570,15 @@ pub struct Counts<'a> {
 }
 
 impl Counts<'_> {
-    pub fn is_cabinet(&self, c: &str) -> bool {
-        self.cabinet.as_deref() == Some(c)
+    pub fn is_cabinet(&self, c: &Cabinet) -> bool {
+        self.cabinet.as_ref() == Some(c)
+    }
+
+    /// The cabinets, one group per project (they come ordered by project).
+    pub fn by_project(&self) -> Vec<&[Cabinet]> {
+        self.cabinets
+            .chunk_by(|a, b| a.project_id == b.project_id)
+            .collect()
     }
 
     /// The expected keys' ids, as the form sends them back (`listed`).
@@ -595,6 +602,8 @@ pub struct CountShow<'a> {
     pub txt: Txt,
     pub count: Count,
     pub by: String,
+    /// The cabinet's project (none for an old count that could not be placed).
+    pub project: Option<String>,
     pub missing: Vec<Key>,
 }
 
@@ -607,5 +616,7 @@ pub struct CountPrint<'a> {
     pub txt: Txt,
     pub count: Count,
     pub by: String,
+    /// The cabinet's project (none for an old count that could not be placed).
+    pub project: Option<String>,
     pub missing: Vec<Key>,
 }

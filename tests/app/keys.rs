@@ -38,6 +38,64 @@ pub async fn estate(app: &TestApp) -> (Browser, i64) {
     (clerk, building)
 }
 
+/// How the counts page names cabinet `name` of building `building`'s project
+/// ("project id:name").
+pub async fn cabinet_of(app: &TestApp, building: i64, name: &str) -> String {
+    let project: i64 = buildings::table
+        .find(building)
+        .select(buildings::project_id)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    format!("{project}:{name}")
+}
+
+/// A count form's one-time token, the keys it lists (`listed`) and their ids.
+fn count_form(page: &str) -> (String, String, Vec<String>) {
+    let token = value_of(page, r#"input[name="form_token"]"#).unwrap();
+    let listed = value_of(page, r#"input[name="listed"]"#).unwrap();
+    let doc = scraper::Html::parse_document(page);
+    let sel = scraper::Selector::parse(r#"input[name="present"]"#).unwrap();
+    let ids = doc
+        .select(&sel)
+        .filter_map(|e| e.value().attr("value").map(str::to_owned))
+        .collect();
+    (token, listed, ids)
+}
+
+/// Counts `cabinet` ("project id:name") on its form, ticking every key listed
+/// but the last `not_found`: the answer and the keys listed.
+async fn count_cabinet(
+    clerk: &Browser,
+    cabinet: &str,
+    not_found: usize,
+) -> (reqwest::Response, Vec<String>) {
+    let (_, form) = clerk.page(&format!("/keys/counts?cabinet={cabinet}")).await;
+    let (token, listed, ids) = count_form(&form);
+    let found = &ids[..ids.len() - not_found];
+    let mut fields: Vec<(&str, &str)> = found.iter().map(|p| ("present", p.as_str())).collect();
+    fields.extend([
+        ("cabinet", cabinet),
+        ("listed", &listed),
+        ("form_token", &token),
+    ]);
+    (clerk.post("/keys/counts", &fields).await, ids)
+}
+
+/// A new building `code` of `project`, with no rooms yet.
+async fn add_building(app: &TestApp, project: i64, code: &str) -> i64 {
+    diesel::insert_into(buildings::table)
+        .values((
+            buildings::project_id.eq(project),
+            buildings::code.eq(code),
+            buildings::name.eq(""),
+        ))
+        .returning(buildings::id)
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap()
+}
+
 /// Room 1-1-301 of the demo estate.
 pub async fn room_1_301(app: &TestApp) -> i64 {
     let mut conn = app.db().await;
@@ -271,16 +329,7 @@ async fn a_large_buildings_key_sets_are_created_in_one_action() {
         .first(&mut conn)
         .await
         .unwrap();
-    let tower: i64 = diesel::insert_into(buildings::table)
-        .values((
-            buildings::project_id.eq(project),
-            buildings::code.eq("9"),
-            buildings::name.eq(""),
-        ))
-        .returning(buildings::id)
-        .get_result(&mut conn)
-        .await
-        .unwrap();
+    let tower = add_building(&app, project, "9").await;
     diesel::sql_query(
         "INSERT INTO rooms (building_id, kind, unit, floor, number) \
          SELECT $1, 'home', '1', (g - 1) / 10 + 1, ((g - 1) / 10 + 1) * 100 + (g - 1) % 10 + 1 \
@@ -1598,7 +1647,7 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
 async fn every_cabinet_is_offered_for_a_count() {
     use diesel_async::SimpleAsyncConnection;
     let app = TestApp::spawn().await;
-    let (clerk, _) = estate(&app).await;
+    let (clerk, building) = estate(&app).await;
     // 250 more cabinets, one common-area key in each.
     app.db()
         .await
@@ -1615,9 +1664,11 @@ async fn every_cabinet_is_offered_for_a_count() {
     let z: Vec<&String> = offered.iter().filter(|o| o.starts_with("Z柜")).collect();
     assert_eq!(z.len(), 250);
     assert_eq!((z[0].as_str(), z[249].as_str()), ("Z柜001", "Z柜250"));
-    let (_, last) = clerk.page("/keys/counts?cabinet=Z柜250").await;
-    assert!(
-        last.contains(r#"name="cabinet" value="Z柜250""#),
+    let z250 = cabinet_of(&app, building, "Z柜250").await;
+    let (_, last) = clerk.page(&format!("/keys/counts?cabinet={z250}")).await;
+    assert_eq!(
+        value_of(&last, r#"form[method="post"] input[name="cabinet"]"#),
+        Some(z250),
         "the count form for the last cabinet"
     );
     let ticks = texts_of(&last, ".key-choices label");
@@ -1628,8 +1679,9 @@ async fn every_cabinet_is_offered_for_a_count() {
 #[tokio::test]
 async fn a_shift_count_records_what_was_missing() {
     let app = TestApp::spawn().await;
-    let (clerk, _) = estate(&app).await;
-    let (_, page) = clerk.page("/keys/counts?cabinet=1号柜").await;
+    let (clerk, building) = estate(&app).await;
+    let cabinet = cabinet_of(&app, building, "1号柜").await;
+    let (_, page) = clerk.page(&format!("/keys/counts?cabinet={cabinet}")).await;
     let doc = scraper::Html::parse_document(&page);
     let sel = scraper::Selector::parse(r#"input[name="present"]"#).unwrap();
     let mut present: Vec<String> = doc
@@ -1639,7 +1691,7 @@ async fn a_shift_count_records_what_was_missing() {
     assert_eq!(present.len(), 24 * 5 + 1, "every key of cabinet 1");
     let missing = present.pop().unwrap();
     let mut fields: Vec<(&str, &str)> = present.iter().map(|p| ("present", p.as_str())).collect();
-    fields.push(("cabinet", "1号柜"));
+    fields.push(("cabinet", &cabinet));
     fields.push(("note", "交班时清点"));
     // Without the form's token nothing is recorded, and the ticks stay.
     let res = clerk.post("/keys/counts", &fields).await;
@@ -1729,6 +1781,139 @@ async fn a_shift_count_records_what_was_missing() {
     assert!(texts_of(&sheet, "#sheet-missing-keys li").is_empty());
     let (_, history) = clerk.page(&link).await;
     assert!(history.contains("报失") && history.contains("清点未见，已报主管"));
+}
+
+/// Two projects may each have a "1号柜": each is its own cabinet, its hooks
+/// numbered and its keys counted apart from the other's.
+#[tokio::test]
+async fn same_named_cabinets_of_two_projects_are_numbered_and_counted_apart() {
+    let app = TestApp::spawn().await;
+    let (clerk, building) = estate(&app).await;
+    let (_, second) = crate::by_project::two_projects(&app).await;
+    // 翠湖苑's building A, two flats, its keys hung in its own 1号柜.
+    let tower = add_building(&app, second, "A").await;
+    diesel::insert_into(rooms::table)
+        .values(
+            ["101", "102"]
+                .map(|n| {
+                    (
+                        rooms::building_id.eq(tower),
+                        rooms::unit.eq("1"),
+                        rooms::floor.eq(1),
+                        rooms::number.eq(n),
+                    )
+                })
+                .to_vec(),
+        )
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let res = clerk
+        .post(
+            "/keys/sets",
+            &[("building", &tower.to_string()), ("cabinet", "1号柜")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let hooks: Vec<Option<i32>> = keys::table
+        .filter(keys::building_id.eq(tower))
+        .select(keys::hook)
+        .distinct()
+        .order(keys::hook)
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(
+        hooks,
+        [Some(1), Some(2)],
+        "numbered from its own first hook"
+    );
+
+    // Offered as two cabinets, each under its project.
+    let ours = cabinet_of(&app, building, "1号柜").await;
+    let theirs = cabinet_of(&app, tower, "1号柜").await;
+    let (_, page) = clerk.page("/keys/counts").await;
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse("optgroup").unwrap();
+    let mut groups: Vec<&str> = doc
+        .select(&sel)
+        .filter_map(|g| g.value().attr("label"))
+        .collect();
+    groups.sort_unstable();
+    assert_eq!(groups, ["碧水花园", "翠湖苑"]);
+    let sel = scraper::Selector::parse(r#"optgroup[label="翠湖苑"] option"#).unwrap();
+    let offered: Vec<&str> = doc
+        .select(&sel)
+        .filter_map(|o| o.value().attr("value"))
+        .collect();
+    assert_eq!(offered, [theirs.as_str()]);
+
+    // 翠湖苑's count lists its ten keys only; one is not found.
+    let (res, listed) = count_cabinet(&clerk, &theirs, 1).await;
+    assert_eq!(listed.len(), 2 * 5, "{listed:?}");
+    let missing = listed.last().unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, count) = clerk.page(&location(&res)).await;
+    assert_eq!(text_of(&count, "#count-project").unwrap(), "翠湖苑");
+    assert_eq!(text_of(&count, "#missing").unwrap(), "1");
+
+    // 碧水花园's 1号柜 was not counted: none of its keys reads as unseen.
+    let ours_key = key_id(&app, "1-1-5-501", "security_door").await;
+    let (_, key_page) = clerk.page(&format!("/keys/{ours_key}")).await;
+    assert!(text_of(&key_page, "#unseen-at-count").is_none());
+
+    // Counting 碧水花园's 1号柜, everything found, leaves 翠湖苑's key unseen.
+    let (res, listed) = count_cabinet(&clerk, &ours, 0).await;
+    assert_eq!(
+        listed.len(),
+        24 * 5 + 1,
+        "every key of 碧水花园's 1号柜 only"
+    );
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, key_page) = clerk.page(&format!("/keys/{missing}")).await;
+    assert!(text_of(&key_page, "#unseen-at-count").is_some());
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    let (_, sheet) = supervisor.page("/meetings/morning").await;
+    let listed = texts_of(&sheet, "#sheet-missing-keys li");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(listed[0].contains("翠湖苑 1号柜"), "{listed:?}");
+    let (_, past) = clerk.page("/keys/counts").await;
+    let projects = texts_of(&past, "tbody tr td:nth-child(2)");
+    assert_eq!(projects, ["碧水花园", "翠湖苑"], "newest first");
+
+    // A cabinet emptied while the clerk counted (its keys moved to another)
+    // is not counted: the form says so.
+    let (_, form) = clerk.page(&format!("/keys/counts?cabinet={theirs}")).await;
+    let (token, listed, _) = count_form(&form);
+    diesel::update(keys::table.filter(keys::building_id.eq(tower)))
+        .set(keys::cabinet.eq("2号柜"))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let res = clerk
+        .post(
+            "/keys/counts",
+            &[
+                ("cabinet", theirs.as_str()),
+                ("listed", &listed),
+                ("form_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = res.text().await.unwrap();
+    assert!(
+        text_of(&refused, "#e-cabinet")
+            .unwrap()
+            .contains("请选择要清点的钥匙柜"),
+        "{refused}"
+    );
+    let counts: i64 = kefu::schema::key_counts::table
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(counts, 2);
 }
 
 #[tokio::test]

@@ -344,3 +344,61 @@ async fn common_area_keys_labelled_with_a_chinese_floor_before_read_in_both_lang
     })
     .await;
 }
+
+/// Each count's project, by count note.
+fn count_projects(conn: &mut SyncConn) -> Vec<String> {
+    texts(
+        conn,
+        "SELECT c.note || '=' || coalesce(p.name, '-') AS text FROM key_counts c \
+         LEFT JOIN projects p ON p.id = c.project_id ORDER BY c.id",
+    )
+}
+
+#[tokio::test]
+async fn past_key_counts_are_placed_in_the_project_of_their_cabinet() {
+    before_migration("2026-12-08-000010", |mut conn| {
+        // Two projects, each with a cabinet X柜; a Y柜 in the second only.
+        diesel::sql_query(
+            "WITH p AS (INSERT INTO projects (name, address) \
+                        VALUES ('锦绣花园', ''), ('翠湖苑', '') RETURNING id, name), \
+                  b AS (INSERT INTO buildings (project_id, code, name) \
+                        SELECT id, 'A', name FROM p RETURNING id, name) \
+             INSERT INTO keys (category, building_id, floor, door, label, cabinet, custodian) \
+             SELECT 'common', b.id, 1, k.door, b.name || k.door, k.cabinet, 'cs' \
+             FROM b, (VALUES ('天台门', 'X柜'), ('楼道门', 'X柜'), ('机房门', 'Y柜')) \
+                  AS k (door, cabinet) \
+             WHERE k.cabinet = 'X柜' OR b.name = '翠湖苑'",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        // A count that listed keys (one of them lent away from the other
+        // project's cabinet before the fix), an empty count of a cabinet only
+        // one project has, and one of a name both have.
+        diesel::sql_query(
+            "WITH u AS (SELECT id FROM users WHERE username = 'specialist'), \
+                  c AS (INSERT INTO key_counts (cabinet, counted_by, expected, missing, note) \
+                        SELECT v.cabinet, u.id, 0, 0, v.note FROM u, \
+                        (VALUES ('X柜', 'listed'), ('Y柜', 'only'), ('X柜', 'both')) \
+                        AS v (cabinet, note) RETURNING id, note) \
+             INSERT INTO key_count_lines (count_id, key_id, present) \
+             SELECT c.id, k.id, true FROM c, keys k \
+             WHERE c.note = 'listed' AND k.cabinet = 'X柜' \
+               AND (k.label LIKE '翠湖苑%' OR k.door = '天台门')",
+        )
+        .execute(&mut conn)
+        .unwrap();
+
+        conn.run_pending_migrations(kefu::db::MIGRATIONS).unwrap();
+        assert_eq!(
+            count_projects(&mut conn),
+            ["listed=翠湖苑", "only=翠湖苑", "both=-"]
+        );
+
+        revert_through(&mut conn, "2026-12-08-000010");
+        let kept: i64 = texts(&mut conn, "SELECT count(*)::text AS text FROM key_counts")[0]
+            .parse()
+            .unwrap();
+        assert_eq!(kept, 3);
+    })
+    .await;
+}
