@@ -21,7 +21,8 @@ pub async fn person(conn: &mut impl Read, id: i64) -> QueryResult<Person> {
     users::table.find(id).select(PERSON).first(conn).await
 }
 
-/// As [`persons`], those whose accounts are active only.
+/// The people of `ids` whose accounts are active, by id, in one statement
+/// (for a job or an action that mails several).
 pub async fn active_persons(
     conn: &mut impl Read,
     ids: &[i64],
@@ -52,16 +53,6 @@ pub async fn names(conn: &mut impl Read, ids: &[i64]) -> QueryResult<HashMap<i64
         .load(conn)
         .await?;
     Ok(rows.into_iter().collect())
-}
-
-/// The people of `ids`, by id, in one statement (for a job that mails many).
-pub async fn persons(conn: &mut impl Read, ids: &[i64]) -> QueryResult<HashMap<i64, Person>> {
-    let rows: Vec<Person> = users::table
-        .filter(users::id.eq_any(ids))
-        .select(PERSON)
-        .load(conn)
-        .await?;
-    Ok(rows.into_iter().map(|p| (p.id, p)).collect())
 }
 
 /// The approving decisions on the requests of `kind` about `subjects`, oldest

@@ -580,7 +580,8 @@ pub async fn cancel(
                 approvals::queries::add_event(conn, event).await?;
             }
             // Whoever approved it planned for the absence: they are told, and
-            // so is the supervisor a deputy approved it for.
+            // so is the supervisor a deputy approved it for (while their
+            // accounts are active: someone who has left is not mailed).
             let tasks = match &req {
                 Some(r) => approvals::queries::tasks_of(conn, r.id).await?,
                 None => vec![],
@@ -591,7 +592,7 @@ pub async fn cancel(
                 ids.extend(t.on_behalf_of.filter(|p| Some(*p) != t.decided_by));
                 ids
             });
-            let mut people = approvals::queries::persons(conn, &told).await?;
+            let mut people = approvals::queries::active_persons(conn, &told).await?;
             for (n, who) in told.iter().enumerate() {
                 let Some(approver) = people.remove(who) else {
                     continue;

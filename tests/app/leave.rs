@@ -1693,6 +1693,30 @@ async fn approved_leave_not_begun_is_cancelled_by_its_requester_with_the_reason(
     file_leave(&employee).await;
 }
 
+/// Someone who has left is not mailed about leave they once approved.
+#[tokio::test]
+async fn cancelled_leave_is_not_told_to_an_approver_who_has_left() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    let id = file_leave(&employee).await;
+    let supervisor = app.login_as(Role::CsSupervisor).await;
+    approve_from_its_page(&supervisor, id).await;
+    app.deactivate("supervisor").await;
+    let res = employee
+        .post(&format!("/leave/{id}/cancel"), &[("note", "事情已经办完")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = employee.page(&location(&res)).await;
+    assert_eq!(text_of(&page, ".flash").as_deref(), Some("请假已取消。"));
+    let mails: i64 = mail_outbox::table
+        .filter(mail_outbox::message.eq("leave_cancelled"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(mails, 0);
+}
+
 /// Leave that runs into the next month counts, in each month's register, the
 /// days that fall in that month, its whole length beside them.
 #[tokio::test]
