@@ -998,6 +998,36 @@ async fn only_who_follows_a_matter_closes_it_and_a_supervisor_reopens_it() {
         body.contains("重新打开的原因：客户再次来电，灯又坏了") && body.contains(&page),
         "{body}"
     );
+    // Resolved and reopened again, it reaches an assignee who reads English
+    // in English.
+    specialist.page("/?lang=en").await;
+    let res = specialist
+        .submit(&page, &notes, &[("body", "Fixed again"), ("resolve", "1")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = supervisor
+        .submit(&page, &reopen, &[("body", "灯第三次坏了")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (subject, body): (String, String) = kefu::schema::mail_outbox::table
+        .filter(kefu::schema::mail_outbox::message.eq("complaint_reopened"))
+        .order(kefu::schema::mail_outbox::id.desc())
+        .select((
+            kefu::schema::mail_outbox::subject,
+            kefu::schema::mail_outbox::body_text,
+        ))
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    assert!(
+        subject.starts_with("[Customer matter reopened: please follow it up again]"),
+        "{subject}"
+    );
+    assert!(
+        body.contains("has reopened the customer matter below")
+            && body.contains("Why it is reopened: 灯第三次坏了"),
+        "{body}"
+    );
 }
 
 /// A resolved matter reopened after whom it was given to left (their account
