@@ -87,6 +87,21 @@ pub async fn export(
 /// Past counts per page.
 const COUNTS_PAGE: i64 = 50;
 
+/// The most keys one count lists (its form stays well within the body limit).
+/// A cabinet holding more is counted by its lowest hooks, and the page says so.
+const COUNT_MAX: usize = 10_000;
+
+/// The keys a count of `cabinet` lists, and whether the cabinet holds more.
+async fn expected(
+    conn: &mut AsyncPgConnection,
+    cabinet: &Cabinet,
+) -> Result<(Vec<super::models::Key>, bool), AppError> {
+    let mut keys = queries::expected_in(conn, cabinet, COUNT_MAX + 1).await?;
+    let more = keys.len() > COUNT_MAX;
+    keys.truncate(COUNT_MAX);
+    Ok((keys, more))
+}
+
 /// The cabinet in use that `key` names ([`Cabinet::key`]), if any.
 fn chosen(cabinets: &[Cabinet], key: &str) -> Option<Cabinet> {
     let (project, name) = Cabinet::parse_key(key)?;
@@ -108,9 +123,9 @@ async fn render_list(
 ) -> Result<HttpResponse, AppError> {
     let cabinets = queries::cabinets(conn).await?;
     let cabinet = cabinet.and_then(|c| chosen(&cabinets, c));
-    let expected = match &cabinet {
-        Some(c) => queries::expected_in(conn, c).await?,
-        None => Vec::new(),
+    let (expected, more) = match &cabinet {
+        Some(c) => expected(conn, c).await?,
+        None => (Vec::new(), false),
     };
     let mut counts = queries::counts(conn, before, COUNTS_PAGE + 1).await?;
     let next = crate::web::trim_page(&mut counts, COUNTS_PAGE as usize).map(|(c, _, _)| c.id);
@@ -121,6 +136,7 @@ async fn render_list(
         cabinets,
         cabinet,
         expected,
+        more,
         counts,
         next,
         manage: page.may(Right::ManageKeys),
@@ -173,8 +189,9 @@ pub async fn create(
             if !token.claim(conn, me).await? {
                 return Ok(None);
             }
-            let expected: Vec<i64> = queries::expected_in(conn, &cabinet)
+            let expected: Vec<i64> = expected(conn, &cabinet)
                 .await?
+                .0
                 .iter()
                 .map(|k| k.id)
                 .collect();

@@ -1259,15 +1259,19 @@ pub async fn cabinets(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Cabinet>>
     .await
 }
 
-/// Keys that should be in a cabinet now (status 在柜).
-pub async fn expected_in(conn: &mut AsyncPgConnection, cabinet: &Cabinet) -> QueryResult<Vec<Key>> {
+/// Keys that should be in a cabinet now (status 在柜), by hook, at most `limit`.
+pub async fn expected_in(
+    conn: &mut AsyncPgConnection,
+    cabinet: &Cabinet,
+    limit: usize,
+) -> QueryResult<Vec<Key>> {
     keys::table
         .inner_join(buildings::table)
         .filter(buildings::project_id.eq(cabinet.project_id))
         .filter(keys::cabinet.eq(&cabinet.name))
         .filter(keys::status.eq("in"))
         .order((keys::hook, keys::id))
-        .limit(5000)
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
         .select(Key::as_select())
         .load(conn)
         .await

@@ -560,6 +560,8 @@ pub struct Counts<'a> {
     pub cabinets: Vec<Cabinet>,
     pub cabinet: Option<Cabinet>,
     pub expected: Vec<Key>,
+    /// The cabinet holds more keys than one count lists.
+    pub more: bool,
     pub counts: Vec<super::queries::CountRow>,
     /// The next page of past counts.
     pub next: Option<i64>,

@@ -1676,6 +1676,41 @@ async fn every_cabinet_is_offered_for_a_count() {
     assert!(ticks[0].contains("楼道门"), "{ticks:?}");
 }
 
+/// A cabinet holding more keys than one count lists is counted by its lowest
+/// hooks, and the page says the rest are not part of the count.
+#[tokio::test]
+async fn a_cabinet_too_full_for_one_count_says_what_it_leaves_out() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let (clerk, building) = estate(&app).await;
+    app.db()
+        .await
+        .batch_execute(&format!(
+            "INSERT INTO keys (category, building_id, floor, door, label, cabinet, hook, custodian) \
+             SELECT 'common', {building}, 1, '门' || g, '{building}-' || g, '大柜', g, 'cs' \
+             FROM generate_series(1, 10002) g"
+        ))
+        .await
+        .unwrap();
+    let full = cabinet_of(&app, building, "大柜").await;
+    let (_, page) = clerk.page(&format!("/keys/counts?cabinet={full}")).await;
+    assert!(text_of(&page, "#count-capped")
+        .unwrap()
+        .contains("超过 10000 把"));
+    let (res, listed) = count_cabinet(&clerk, &full, 0).await;
+    assert_eq!(listed.len(), 10_000);
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, count) = clerk.page(&location(&res)).await;
+    assert_eq!(text_of(&count, "#missing").unwrap(), "0");
+    let hooks: Vec<Option<i32>> = keys::table
+        .inner_join(kefu::schema::key_count_lines::table)
+        .select(diesel::dsl::max(keys::hook))
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(hooks, [Some(10_000)], "the lowest hooks counted");
+}
+
 #[tokio::test]
 async fn a_shift_count_records_what_was_missing() {
     let app = TestApp::spawn().await;
