@@ -231,13 +231,18 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Other(anyhow::anyhow!("xlsx: {e}"));
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
-    // Sheet names: at most 31 characters, none of []:*?/\, no apostrophe at
-    // either end (a title can end in what a user typed: a document's title).
+    // Sheet names: at most 31 UTF-16 units (a character beyond the BMP, such
+    // as 𠮷 or an emoji, takes two), none of []:*?/\, no apostrophe at either
+    // end (a title can end in what a user typed: a document's title).
+    let mut units = 0;
     let name: String = sheet
         .title
         .chars()
         .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= 31
+        })
         .collect();
     let name = name.trim_matches('\'');
     ws.set_name(if name.is_empty() { "Sheet1" } else { name })
@@ -436,11 +441,18 @@ mod tests {
         assert!(header.contains("filename=\"audit-log.csv\""), "{header}");
     }
 
-    /// A title that ends, once cut to a sheet name's 31 characters, in an
-    /// apostrophe (a document's title as typed) still makes a workbook.
+    /// A title (a document's title as typed) that, once cut to a sheet name's
+    /// 31 units, ends in an apostrophe or holds characters beyond the BMP still
+    /// makes a workbook.
     #[test]
-    fn a_title_cut_at_an_apostrophe_still_names_a_sheet() {
-        for title in ["'引号'", &format!("{}'后面", "签".repeat(30))] {
+    fn a_title_cut_to_a_sheet_name_still_makes_a_workbook() {
+        for title in [
+            "'引号'",
+            &format!("{}'后面", "签".repeat(30)),
+            // Characters beyond the BMP count twice towards the 31.
+            &format!("📌{}", "签".repeat(30)),
+            &"𠮷".repeat(20),
+        ] {
             let sheet = Sheet {
                 title: title.to_owned(),
                 ..sheet()
