@@ -660,8 +660,7 @@ pub async fn reopen(
     .await?;
     let reason = errors.text("complaints", "reason", &input.body, forms::TEXT_MAX, true);
     if line.c.status != "resolved" {
-        flash(&session, Tone::Ok, page.t("complaints.reopened_already"));
-        return Ok(see_other(&format!("/complaints/{id}")));
+        return reopened_meanwhile(&page, &session, &mut conn, id, &input).await;
     }
     let (true, Some(token)) = (errors.is_empty(), token) else {
         return render_show(
@@ -716,8 +715,7 @@ pub async fn reopen(
         .await;
     let filed = match filed {
         Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
-            flash(&session, Tone::Ok, page.t("complaints.reopened_already"));
-            return Ok(see_other(&format!("/complaints/{id}")));
+            return reopened_meanwhile(&page, &session, &mut conn, id, &input).await;
         }
         other => other?,
     };
@@ -730,6 +728,33 @@ pub async fn reopen(
         "complaints.reopened_done",
     )
     .await
+}
+
+/// A reason sent to reopen matter `id` that is open already (a colleague
+/// reopened it meanwhile; the same form sent twice is answered before): the
+/// text comes back in the note form, or to copy, rather than lost under a
+/// message that all went well. Without text, the page says it is open.
+async fn reopened_meanwhile(
+    page: &UserPage,
+    session: &Session,
+    conn: &mut DbConn,
+    id: i64,
+    input: &NoteInput,
+) -> Result<HttpResponse, AppError> {
+    if input.body.trim().is_empty() {
+        flash(session, Tone::Ok, page.t("complaints.reopened_already"));
+        return Ok(see_other(&format!("/complaints/{id}")));
+    }
+    let line = visible(conn, page, id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    errors.add("body", "complaints.error.reopened_meanwhile");
+    let note = NoteInput {
+        body: input.body.clone(),
+        form_token: input.form_token.clone(),
+        ..NoteInput::default()
+    };
+    let status = StatusCode::CONFLICT;
+    render_show(page, conn, line, false, &note, &errors, status).await
 }
 
 /// A note from someone who may not see matter `id`: refused as any other

@@ -298,8 +298,7 @@ pub async fn reopen(
     )
     .await?;
     if line.visit.status != "closed" {
-        flash(&session, Tone::Ok, page.t("visits.reopened_already"));
-        return Ok(see_other(&here));
+        return reopened_meanwhile(&page, &session, &mut conn, id, &input).await;
     }
     let reason = input.validate(&mut errors);
     let (Some(reason), Some(token)) = (reason, token) else {
@@ -354,8 +353,7 @@ pub async fn reopen(
         .await;
     let filed = match filed {
         Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
-            flash(&session, Tone::Ok, page.t("visits.reopened_already"));
-            return Ok(see_other(&here));
+            return reopened_meanwhile(&page, &session, &mut conn, id, &input).await;
         }
         other => other?,
     };
@@ -368,6 +366,33 @@ pub async fn reopen(
         "visits.reopened_done",
     )
     .await
+}
+
+/// A reason sent to reopen visit `id` that is open already (a colleague
+/// reopened it meanwhile; the same form sent twice is answered before): the
+/// text comes back in the note form, or to copy, rather than lost under a
+/// message that all went well. Without text, the page says it is open.
+async fn reopened_meanwhile(
+    page: &UserPage,
+    session: &Session,
+    conn: &mut DbConn,
+    id: i64,
+    input: &ReopenInput,
+) -> Result<HttpResponse, AppError> {
+    if input.reopen_reason.trim().is_empty() {
+        flash(session, Tone::Ok, page.t("visits.reopened_already"));
+        return Ok(see_other(&format!("/visits/{id}")));
+    }
+    let line = visible(conn, page, id).await?;
+    let mut errors = FieldErrors::new(page.locale);
+    errors.add("body", "visits.error.reopened_meanwhile");
+    let note = NoteInput {
+        body: input.reopen_reason.clone(),
+        form_token: input.form_token.clone(),
+        ..NoteInput::default()
+    };
+    let status = StatusCode::CONFLICT;
+    render_show(page, conn, line, false, &note, &errors, status).await
 }
 
 /// Whether this reader may see the visitor's phone in full (audited): the one

@@ -1028,6 +1028,25 @@ async fn only_who_follows_a_matter_closes_it_and_a_supervisor_reopens_it() {
             && body.contains("Why it is reopened: 灯第三次坏了"),
         "{body}"
     );
+    // Reopened from a page read before (a colleague reopened it meanwhile):
+    // nothing more done, and the reason typed comes back to keep.
+    let stale = supervisor.form_token(&page).await;
+    let res = supervisor
+        .post(&reopen, &[("body", "客户又来电催"), ("form_token", &stale)])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let back = res.text().await.unwrap();
+    assert!(text_of(&back, "#e-body")
+        .unwrap()
+        .contains("同事已在此期间重新打开此事项"));
+    assert_eq!(text_of(&back, "#f-body").as_deref(), Some("客户又来电催"));
+    let reopened: i64 = audit_log::table
+        .filter(audit_log::action.eq("complaint.reopened"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(reopened, 2);
 }
 
 /// A resolved matter reopened after whom it was given to left (their account

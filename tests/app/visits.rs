@@ -457,13 +457,44 @@ async fn a_closed_visit_is_reopened_with_the_reason_and_followed_up_again() {
         .await
         .unwrap();
     assert_eq!(reopened, 1, "sent twice, reopened once");
-    // Reopened again from a page read before: said, nothing more done.
+    // Reopened again from a page read before (a colleague reopened it
+    // meanwhile): nothing more done, and the reason typed comes back in the
+    // note form, to add as a note.
     let stale = specialist.form_token(&page).await;
     let res = specialist
         .post(
             &reopen,
-            &[("reopen_reason", "再开一次"), ("form_token", &stale)],
+            &[
+                ("reopen_reason", "钥匙押金已在办理"),
+                ("form_token", &stale),
+            ],
         )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let back = res.text().await.unwrap();
+    assert!(text_of(&back, "#e-body")
+        .unwrap()
+        .contains("同事已在此期间重新打开此来访"));
+    assert_eq!(
+        text_of(&back, "#f-body").as_deref(),
+        Some("钥匙押金已在办理")
+    );
+    let token = value_of(&back, r#"input[name="form_token"]"#).unwrap();
+    let res = specialist
+        .post(
+            &format!("{page}/notes"),
+            &[("body", "钥匙押金已在办理"), ("form_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = specialist.page(&page).await;
+    let notes = texts_of(&shown, "#visit-notes li");
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[1].contains("钥匙押金已在办理"), "{notes:?}");
+    // Without a reason there is nothing to keep: it says the visit is open.
+    let stale = specialist.form_token(&page).await;
+    let res = specialist
+        .post(&reopen, &[("reopen_reason", " "), ("form_token", &stale)])
         .await;
     let (_, shown) = specialist.page(&location(&res)).await;
     assert_eq!(
