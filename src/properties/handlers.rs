@@ -756,20 +756,29 @@ pub async fn preview(
         r.notes = said;
     }
     // The preview tells whether a room's resident holds a number typed in the
-    // list: a look at personal data, on record like a reveal.
-    let matched = rows
+    // list: a look at personal data, on record like a reveal, with whose (the
+    // rooms: the list itself is deleted unless it is imported).
+    let matched: Vec<String> = rows
         .iter()
         .filter_map(|r| r.row.as_ref())
         .zip(held_rows)
         .filter(|(_, held)| *held)
-        .count();
-    if matched > 0 {
+        .map(|(r, _)| {
+            [r.building.as_str(), r.unit.as_str(), r.number.as_str()]
+                .iter()
+                .filter(|part| !part.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .collect();
+    if !matched.is_empty() {
         audit::record(
             &mut conn,
             &page.meta(),
             "rooms.import_ids_matched",
             Some(("project", project.id.to_string())),
-            json!({ "import": id, "id_matches": matched }),
+            json!({ "import": id, "id_matches": matched.len(), "matched_rooms": matched }),
         )
         .await?;
     }

@@ -976,6 +976,11 @@ async fn importing_the_same_list_again_adds_nothing() {
     let specialist = crate::approvals::user_id(&app, username(Role::CsSpecialist)).await;
     assert_eq!(by, Some(specialist));
     assert_eq!(matched["id_matches"], 1);
+    assert_eq!(
+        matched["matched_rooms"],
+        serde_json::json!(["1-1-301"]),
+        "whose number it was"
+    );
     b.post(&format!("{}/commit", location(&res)), &[]).await;
     assert_eq!(count(&app, "residents").await, 2);
 
