@@ -513,6 +513,16 @@ pub async fn add_resident(
         })
         .await;
     if let Some(name) = holder {
+        // Telling that a resident of the room holds the number typed is a look
+        // at personal data: on record like a reveal.
+        audit::record(
+            &mut conn,
+            &meta,
+            "resident.id_number_matched",
+            Some(("room", id.to_string())),
+            json!({ "room": id }),
+        )
+        .await?;
         // Whose number it is is personal data too: named only to those who
         // may see residents' ID numbers.
         if page.may(Right::RevealPersonalData) {

@@ -843,6 +843,24 @@ async fn a_resident_id_is_checked_and_shown_masked() {
         "{says}"
     );
     assert!(!says.contains("王小明"));
+    // Each such answer tells that the number is a resident's: on record, by
+    // whom and for which room.
+    let told: Vec<(Option<i64>, Option<String>)> = audit_log::table
+        .filter(audit_log::action.eq("resident.id_number_matched"))
+        .order(audit_log::id)
+        .select((audit_log::actor_id, audit_log::entity_id))
+        .load(&mut app.db().await)
+        .await
+        .unwrap();
+    let room_id = room.rsplit('/').next().unwrap().to_owned();
+    let who = |role| crate::approvals::user_id(&app, username(role));
+    assert_eq!(
+        told,
+        [
+            (Some(who(Role::CsSpecialist).await), Some(room_id.clone())),
+            (Some(who(Role::Admin).await), Some(room_id)),
+        ]
+    );
 
     // A passport number is short: it shows its last two characters only.
     let passport = b
