@@ -92,7 +92,7 @@ const COUNTS_PAGE: i64 = 50;
 const COUNT_MAX: usize = 10_000;
 
 /// The keys a count of `cabinet` lists, and whether the cabinet holds more.
-async fn expected(
+async fn keys_to_count(
     conn: &mut AsyncPgConnection,
     cabinet: &Cabinet,
 ) -> Result<(Vec<super::models::Key>, bool), AppError> {
@@ -124,7 +124,7 @@ async fn render_list(
     let cabinets = queries::cabinets(conn).await?;
     let cabinet = cabinet.and_then(|c| chosen(&cabinets, c));
     let (expected, more) = match &cabinet {
-        Some(c) => expected(conn, c).await?,
+        Some(c) => keys_to_count(conn, c).await?,
         None => (Vec::new(), false),
     };
     let mut counts = queries::counts(conn, before, COUNTS_PAGE + 1).await?;
@@ -189,7 +189,7 @@ pub async fn create(
             if !token.claim(conn, me).await? {
                 return Ok(None);
             }
-            let expected: Vec<i64> = expected(conn, &cabinet)
+            let expected: Vec<i64> = keys_to_count(conn, &cabinet)
                 .await?
                 .0
                 .iter()
