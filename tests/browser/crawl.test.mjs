@@ -7,7 +7,7 @@ import path from 'node:path';
 import { follow } from './lib/links.mjs';
 import { startKefu, launchChromium, signIn, ROLES, ARTEFACTS } from './lib/server.mjs';
 import {
-  checkHeaders, checkAxe, checkPhoneWidth, postForms, checkFormsHaveToken,
+  checkHeaders, checkAxe, preloadAxe, checkPhoneWidth, postForms, checkFormsHaveToken,
   checkRefusedWithoutToken, validateHtml, watchPage, renderingOf,
 } from './lib/gate.mjs';
 
@@ -35,6 +35,7 @@ const shapeOf = (p) => p.replace(/\d+/g, '#').replace(/\?.*$/, '?');
 
 async function crawl(role, username, lang, rendered) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: lang === 'en' ? 'en-US' : 'zh-CN' });
+  await preloadAxe(context);
   const page = await context.newPage();
   const drain = watchPage(page, kefu.base);
   await signIn(page, kefu.base, username);
