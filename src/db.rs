@@ -117,34 +117,6 @@ pub fn violates(e: &diesel::result::Error, name: &str) -> bool {
     matches!(e, diesel::result::Error::DatabaseError(_, info) if info.constraint_name() == Some(name))
 }
 
-/// The distinct values of a text column, in order, read by a recursive skip
-/// scan over an index on that column: one index probe a value, however many
-/// rows hold them (PostgreSQL has no skip scan of its own). `table` and
-/// `column` are names written in the code, never input.
-pub async fn distinct_values(
-    conn: &mut AsyncPgConnection,
-    table: &'static str,
-    column: &'static str,
-) -> diesel::QueryResult<Vec<String>> {
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Value {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        v: String,
-    }
-    let rows: Vec<Value> = diesel::sql_query(format!(
-        "WITH RECURSIVE t(v) AS ( \
-           (SELECT {column} FROM {table} ORDER BY {column} LIMIT 1) \
-           UNION ALL \
-           SELECT (SELECT {column} FROM {table} WHERE {column} > t.v ORDER BY {column} LIMIT 1) \
-           FROM t WHERE t.v IS NOT NULL) \
-         SELECT v FROM t WHERE v IS NOT NULL"
-    ))
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.v).collect())
-}
-
 /// A `LIKE`/`ILIKE` pattern matching any text that contains `text` as typed:
 /// its `%`, `_` and `\` match themselves.
 pub fn contains_pattern(text: &str) -> String {
