@@ -1943,6 +1943,19 @@ async fn same_named_cabinets_of_two_projects_are_numbered_and_counted_apart() {
             .contains("请选择要清点的钥匙柜"),
         "{refused}"
     );
+    // The same in English (the token was not used: nothing was filed).
+    clerk.page("/?lang=en").await;
+    let fields = [
+        ("cabinet", theirs.as_str()),
+        ("listed", &listed),
+        ("form_token", &token),
+    ];
+    let res = clerk.post("/keys/counts", &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        text_of(&res.text().await.unwrap(), "#e-cabinet").as_deref(),
+        Some("Choose a cabinet to count: this one holds no key any more, or does not exist.")
+    );
     let counts: i64 = kefu::schema::key_counts::table
         .count()
         .get_result(&mut app.db().await)
