@@ -72,6 +72,10 @@ pub struct ValidLoan {
     pub due_at: DateTime<Utc>,
 }
 
+/// The furthest a key loan may be due back, in days from its filing: the
+/// overdue job leans on it to read only the last weeks' loans.
+pub const DUE_MAX_DAYS: i64 = 31;
+
 /// A local `YYYY-MM-DDTHH:MM` (or with a space) as a UTC time.
 pub fn local_datetime(s: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
     let s = s.trim().replace(' ', "T");
@@ -109,7 +113,10 @@ impl LoanInput {
             if borrower_company.is_empty() || borrower_company.chars().count() > 100 {
                 errors.add("borrower_company", "keys.error.company");
             }
-            match personal::check_resident_id(&self.borrower_id_number, now.date_naive()) {
+            match personal::check_resident_id(
+                &self.borrower_id_number,
+                now.with_timezone(&tz).date_naive(),
+            ) {
                 Ok(id) => borrower_id_number = id,
                 Err(e) => errors.add("borrower_id_number", e.key()),
             }
@@ -136,7 +143,7 @@ impl LoanInput {
         match due_at {
             None => errors.add("due", "keys.error.due"),
             Some(t) if t <= now => errors.add("due", "keys.error.due_past"),
-            Some(t) if t > now + chrono::Duration::days(31) => {
+            Some(t) if t > now + chrono::Duration::days(DUE_MAX_DAYS) => {
                 errors.add("due", "keys.error.due_far")
             }
             _ => {}

@@ -16,6 +16,8 @@ pub mod models;
 pub mod queries;
 mod views;
 
+pub use forms::DUE_MAX_DAYS;
+
 use actix_web::web;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;

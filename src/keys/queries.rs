@@ -87,7 +87,6 @@ pub struct KeyFilter {
     pub status: Option<String>,
     pub building: Option<i64>,
     pub room: Option<i64>,
-    pub cabinet: Option<String>,
     /// Part of the label, any case.
     pub label: Option<String>,
 }
@@ -117,9 +116,6 @@ macro_rules! filter_keys {
         }
         if let Some(r) = f.room {
             q = q.filter(keys::room_id.eq(r));
-        }
-        if let Some(c) = &f.cabinet {
-            q = q.filter(keys::cabinet.eq(c.clone()));
         }
         if let Some(l) = &f.label {
             q = q.filter(keys::label.ilike(crate::db::contains_pattern(l)));

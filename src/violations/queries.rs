@@ -275,6 +275,9 @@ pub async fn person(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Person
 /// loan's keys by their labels and doors (a room's five keys share a label),
 /// the doors as catalog terms shown in the reader's language
 /// ([`super::models::Violation::details_in`]).
+/// A loan is due at most [`crate::keys::DUE_MAX_DAYS`] after it was
+/// filed, so only the loans filed since a little before `since` are read
+/// (the register's index on the filing time), not the whole register.
 /// One statement per register; returns how many were proposed.
 pub async fn propose_from_registers(
     conn: &mut AsyncPgConnection,
@@ -311,6 +314,7 @@ pub async fn propose_from_registers(
                  WHERE kl.loan_id = l.id), 'key_loan', l.id, $4 \
          FROM key_loans l \
          WHERE l.borrower_kind = 'staff' AND l.borrower_id IS NOT NULL \
+           AND l.created_at >= $5 - $8 * interval '1 day' \
            AND l.due_at >= $5 AND l.due_at <= $4 - $6 * interval '1 second' \
            AND (l.status = 'out' OR l.returned_at > l.due_at + $6 * interval '1 second') \
          ON CONFLICT (source, source_id) WHERE source_id IS NOT NULL DO NOTHING",
@@ -322,6 +326,7 @@ pub async fn propose_from_registers(
     .bind::<Timestamptz, _>(since)
     .bind::<BigInt, _>(grace.num_seconds())
     .bind::<Array<Text>, _>(crate::keys::DOORS.map(|(code, _)| code).to_vec())
+    .bind::<BigInt, _>(crate::keys::DUE_MAX_DAYS + 1)
     .execute(conn)
     .await?;
     let leave = diesel::sql_query(
