@@ -22,9 +22,12 @@ enum Reading {
     Person,
     /// A kind of archive document: an id of `archive_doc_types`.
     DocType,
+    /// A moment, stored in UTC (RFC 3339): shown to the minute in the site's
+    /// time zone, as every page shows times.
+    Time,
 }
 
-use Reading::{Code, DocType, Key, Person};
+use Reading::{Code, DocType, Key, Person, Time};
 
 /// The fields that hold codes or ids, by the actions that log them. The same
 /// key means different things in different actions (`kind`, `type`, `from`),
@@ -37,6 +40,7 @@ const READINGS: &[(&[&str], &str, Reading)] = &[
     ),
     (&["approval.deputies_ended"], "reason", Code("audit.code.")),
     (&["approval.deputy_named"], "deputy", Person),
+    (&["complaint.unassigned"], "assigned_at", Time),
     (
         &["archives.borrow_requested"],
         "mode",
@@ -104,8 +108,11 @@ const READINGS: &[(&[&str], &str, Reading)] = &[
         "type",
         Code("leave.type."),
     ),
+    (&["keys.loan_requested"], "due", Time),
     (&["leave.recorded_after_the_fact"], "employee", Person),
     (&["meeting.corrected"], "chair", Person),
+    (&["meeting.corrected"], "ended_at", Time),
+    (&["meeting.corrected"], "started_at", Time),
     (&["meeting.corrected"], "status", Code("meetings.att.")),
     (&["meeting.corrected"], "user", Person),
     (
@@ -117,6 +124,12 @@ const READINGS: &[(&[&str], &str, Reading)] = &[
         ],
         "kind",
         Code("meetings.kind."),
+    ),
+    (&["meeting_notice.changed"], "ends_at", Time),
+    (
+        &["meeting_notice.called", "meeting_notice.changed"],
+        "starts_at",
+        Time,
     ),
     (
         &["resident.created"],
@@ -243,9 +256,10 @@ fn each_id(action: &str, key: &str, value: &Value, found: &mut impl FnMut(Readin
     }
 }
 
-/// The details of lines as a reader in `loc` reads them.
+/// The details of lines as a reader in `loc` reads them, times in `tz`.
 pub struct Reader<'a> {
     pub loc: Locale,
+    pub tz: chrono_tz::Tz,
     pub names: &'a Names,
 }
 
@@ -314,6 +328,8 @@ impl Reader<'_> {
             (Value::String(code), Some(Key)) => {
                 loc.lookup(code).map_or_else(|| code.clone(), str::to_owned)
             }
+            (Value::String(at), Some(Time)) => chrono::DateTime::parse_from_rfc3339(at)
+                .map_or_else(|_| at.clone(), |t| crate::i18n::minute(t.to_utc(), self.tz)),
             (Value::String(s), _) => s.clone(),
             (Value::Array(items), _) => items
                 .iter()
@@ -416,7 +432,11 @@ mod tests {
 
     /// A reader in Chinese and one in English.
     fn readers(names: &Names) -> [Reader<'_>; 2] {
-        [Locale::ZhCn, Locale::En].map(|loc| Reader { loc, names })
+        [Locale::ZhCn, Locale::En].map(|loc| Reader {
+            loc,
+            tz: chrono_tz::Asia::Shanghai,
+            names,
+        })
     }
 
     #[test]
@@ -443,6 +463,61 @@ mod tests {
         assert_eq!(
             en.lines("user.updated", &serde_json::json!({ "zz_new": 1 })),
             [("zz_new".to_owned(), "1".to_owned())]
+        );
+    }
+
+    #[test]
+    fn times_read_in_the_site_zone_to_the_minute() {
+        let names = Names::default();
+        let [zh, en] = readers(&names);
+        // As serde writes a `DateTime<Utc>`: the loan is due at 07:00 in
+        // Shanghai, the day after its UTC date.
+        let due = chrono::DateTime::parse_from_rfc3339("2026-11-28T23:00:00Z")
+            .unwrap()
+            .to_utc();
+        let loan = serde_json::json!({ "due": due });
+        assert_eq!(
+            zh.text("keys.loan_requested", &loan),
+            "应还时间：2026-11-29 07:00"
+        );
+        let berlin = Reader {
+            loc: Locale::En,
+            tz: chrono_tz::Europe::Berlin,
+            names: &names,
+        };
+        assert_eq!(
+            berlin.text("keys.loan_requested", &loan),
+            "Due: 2026-11-29 00:00"
+        );
+        // As PostgreSQL's jsonb writes a timestamptz, in a nested field.
+        let corrected = serde_json::json!({ "before": {
+            "started_at": "2026-12-01T00:05:00.123456+00:00",
+            "ended_at": "2026-12-01T00:30:00+00:00",
+        } });
+        assert_eq!(
+            en.text("meeting.corrected", &corrected),
+            format!(
+                "{}: ({}: 2026-12-01 08:30; {}: 2026-12-01 08:05)",
+                Locale::En.t("audit.field.before"),
+                Locale::En.t("audit.field.ended_at"),
+                Locale::En.t("audit.field.started_at"),
+            )
+        );
+        // Not a time after all: shown as it is.
+        assert_eq!(
+            en.text(
+                "complaint.unassigned",
+                &serde_json::json!({ "assigned_at": "soon" })
+            ),
+            format!("{}: soon", Locale::En.t("audit.field.assigned_at"))
+        );
+        // The same key in an action that logs no time is left alone.
+        assert_eq!(
+            en.text(
+                "user.updated",
+                &serde_json::json!({ "due": "2026-11-28T23:00:00Z" })
+            ),
+            format!("{}: 2026-11-28T23:00:00Z", Locale::En.t("audit.field.due"))
         );
     }
 

@@ -165,6 +165,7 @@ pub async fn export(
     let names = audit::Names::load(&mut conn, &rows, page.locale).await?;
     let reader = audit::Reader {
         loc: page.locale,
+        tz: page.tz,
         names: &names,
     };
     let t = |k: &str| page.t(k).to_owned();

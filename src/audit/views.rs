@@ -38,6 +38,7 @@ impl AuditList<'_> {
     pub fn details(&self, row: &AuditRow) -> Vec<(String, String)> {
         super::Reader {
             loc: self.ctx.locale,
+            tz: self.ctx.tz,
             names: &self.names,
         }
         .lines(&row.action, &row.details)

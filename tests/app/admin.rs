@@ -884,3 +884,42 @@ async fn the_audit_log_reads_codes_and_people_by_their_names() {
         "{text}"
     );
 }
+
+/// A time in a line's details reads in the site's zone to the minute, as
+/// every page shows times, not as the UTC instant it is stored as.
+#[tokio::test]
+async fn the_audit_log_shows_times_in_the_sites_zone() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = crate::keys::estate(&app).await;
+    let key = crate::keys::key_id(&app, "1-配电房", "").await;
+    let loan = crate::keys::file_loan(&app, &clerk, key, "检修配电柜").await;
+    let due: chrono::DateTime<chrono::Utc> = kefu::schema::key_loans::table
+        .find(loan)
+        .select(kefu::schema::key_loans::due_at)
+        .first(&mut app.db().await)
+        .await
+        .unwrap();
+    let local = due
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let admin = app.login_as(Role::Admin).await;
+
+    let (_, zh) = admin.page("/admin/audit?action=keys.loan_requested").await;
+    let lines = texts_of(&zh, ".audit-details div");
+    assert!(lines.contains(&format!("应还时间：{local}")), "{lines:?}");
+    let (_, en) = admin
+        .page("/admin/audit?action=keys.loan_requested&lang=en")
+        .await;
+    let lines = texts_of(&en, ".audit-details div");
+    assert!(lines.contains(&format!("Due: {local}")), "{lines:?}");
+    let csv = admin
+        .get("/admin/audit/export?format=csv&action=keys.loan_requested")
+        .await;
+    let text = String::from_utf8(csv.bytes().await.unwrap()[3..].to_vec()).unwrap();
+    assert!(text.contains(&format!("Due: {local}")), "{text}");
+    assert!(
+        !text.contains(&due.format("%Y-%m-%dT").to_string()),
+        "{text}"
+    );
+}
