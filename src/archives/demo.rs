@@ -117,7 +117,7 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, config: &Config) -> anyhow:
                 documents: vec![doc],
                 mode: "loan",
                 purpose: "核对入伙日期".into(),
-                due_on: (now + Duration::days(7)).date_naive(),
+                due_on: config.day(now + Duration::days(7)),
                 grounds: "work",
                 visitor_name: String::new(),
             };

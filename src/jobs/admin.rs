@@ -72,7 +72,8 @@ impl RunList<'_> {
         if r.period.starts_with("manual ") {
             return self.ctx.t("jobs.failed_manual");
         }
-        let current = super::find(&r.job).is_some_and(|j| super::period(j, Utc::now()) == r.period);
+        let current = super::find(&r.job)
+            .is_some_and(|j| super::period(j, Utc::now(), self.ctx.tz) == r.period);
         self.ctx.t(if current {
             "jobs.failed_retry"
         } else {

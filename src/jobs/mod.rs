@@ -115,14 +115,43 @@ pub fn find(name: &str) -> Option<&'static Job> {
     JOBS.iter().find(|j| j.name == name)
 }
 
-/// The period `now` falls in, e.g. `2026-11-27T08:15` for a 15-minute job.
-pub fn period(job: &Job, now: DateTime<Utc>) -> String {
-    let secs = job.every_minutes * 60;
-    let start = now.timestamp() - now.timestamp().rem_euclid(secs);
-    DateTime::from_timestamp(start, 0)
-        .unwrap_or(now)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
+/// Daily jobs run at this hour of the site's day (`TZ`): the start of the
+/// office's day, before the 08:05 morning meeting (会议制度).
+pub const DAILY_AT_HOUR: u32 = 8;
+
+/// The period `now` falls in, as the UTC minute it starts, e.g.
+/// `2026-11-27T08:15` for a 15-minute job. A daily job's period starts at
+/// [`DAILY_AT_HOUR`] in `tz`, so its mails reach people at the start of their
+/// day wherever the site is; shorter periods follow the clock.
+pub fn period(job: &Job, now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    let start = if job.every_minutes == 24 * 60 {
+        daily_start(now, tz)
+    } else {
+        let secs = job.every_minutes * 60;
+        DateTime::from_timestamp(now.timestamp() - now.timestamp().rem_euclid(secs), 0)
+    };
+    start.unwrap_or(now).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// The last [`DAILY_AT_HOUR`] in `tz` at or before `now`, in UTC.
+fn daily_start(now: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    let at = chrono::NaiveTime::from_hms_opt(DAILY_AT_HOUR, 0, 0)?;
+    let local = now.with_timezone(&tz);
+    let day = if local.time() >= at {
+        local.date_naive()
+    } else {
+        local.date_naive().pred_opt()?
+    };
+    // The hour exists on every day of the zones in use (clocks change at
+    // night); should it not, the earliest instant after the gap is taken.
+    tz.from_local_datetime(&day.and_time(at))
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&day.and_hms_opt(DAILY_AT_HOUR + 1, 0, 0)?)
+                .earliest()
+        })
+        .map(|t| t.to_utc())
 }
 
 /// Runs the job's logic at `now`; returns a one-line summary for the run list.
@@ -257,7 +286,7 @@ pub fn spawn(pool: Pool, config: Config) -> tokio::task::JoinHandle<()> {
         loop {
             for job in &JOBS {
                 let now = Utc::now();
-                let period = period(job, now);
+                let period = period(job, now, config.tz);
                 let result = async {
                     let mut conn = pool.get().await?;
                     run_for_period(&mut conn, job, &period, now, &config).await
@@ -283,12 +312,58 @@ pub fn spawn(pool: Pool, config: Config) -> tokio::task::JoinHandle<()> {
 mod tests {
     use super::*;
 
+    fn at(t: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(t).unwrap().to_utc()
+    }
+
     #[test]
     fn periods_start_on_the_quarter_hour() {
-        let t = DateTime::parse_from_rfc3339("2026-11-27T08:29:59Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(period(&JOBS[0], t), "2026-11-27T08:15");
+        let shanghai = chrono_tz::Asia::Shanghai;
+        assert_eq!(
+            period(&JOBS[0], at("2026-11-27T08:29:59Z"), shanghai),
+            "2026-11-27T08:15"
+        );
+    }
+
+    #[test]
+    fn daily_periods_start_at_eight_in_the_site_zone() {
+        let daily = find("complaints.follow_up").unwrap();
+        assert_eq!(daily.every_minutes, 24 * 60);
+        let shanghai = chrono_tz::Asia::Shanghai;
+        // 08:00 in Shanghai is midnight UTC.
+        assert_eq!(
+            period(daily, at("2026-11-27T00:00:00Z"), shanghai),
+            "2026-11-27T00:00"
+        );
+        assert_eq!(
+            period(daily, at("2026-11-27T23:59:59Z"), shanghai),
+            "2026-11-27T00:00"
+        );
+        // 07:59 in Shanghai still belongs to the day before.
+        assert_eq!(
+            period(daily, at("2026-11-26T23:59:00Z"), shanghai),
+            "2026-11-26T00:00"
+        );
+        // In New York the day's run is at 08:00 there: 13:00 UTC in winter,
+        // 12:00 UTC in summer.
+        let ny = chrono_tz::America::New_York;
+        assert_eq!(
+            period(daily, at("2026-11-27T12:59:00Z"), ny),
+            "2026-11-26T13:00"
+        );
+        assert_eq!(
+            period(daily, at("2026-11-27T13:00:00Z"), ny),
+            "2026-11-27T13:00"
+        );
+        assert_eq!(
+            period(daily, at("2026-07-01T12:00:00Z"), ny),
+            "2026-07-01T12:00"
+        );
+        // The day clocks go back (1 Nov 2026) still starts once, at 08:00 EST.
+        assert_eq!(
+            period(daily, at("2026-11-01T14:00:00Z"), ny),
+            "2026-11-01T13:00"
+        );
     }
 
     #[test]

@@ -2468,7 +2468,7 @@ async fn the_list_of_jobs_reads_in_the_admins_language_failures_included() {
     let mut conn = app.db().await;
     // Failed: in a period long over, and in the current one.
     let job = kefu::jobs::find("keys.overdue").unwrap();
-    let current = kefu::jobs::period(job, Utc::now());
+    let current = kefu::jobs::period(job, Utc::now(), app.config.tz);
     diesel::sql_query(
         "INSERT INTO job_runs (job, period, finished_at, ok, result) \
          VALUES ('visits.digest', '2026-12-01T00:00', now(), false, \
