@@ -499,6 +499,50 @@ async fn a_deep_audit_page_reads_no_more_than_the_first() {
     }
 }
 
+/// A record number alone finds that number's lines of every kind through the
+/// index of records, reading about what the number of a chosen kind does,
+/// not the whole log.
+#[tokio::test]
+async fn a_record_number_alone_finds_its_lines_without_reading_the_log() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    app.db()
+        .await
+        .batch_execute(
+            "INSERT INTO audit_log (at, action, entity, entity_id, details) \
+             SELECT now() - g * interval '1 second', 'test.bulk', \
+                    (ARRAY['complaint', 'key_loan', 'visit'])[1 + g % 3], (g % 9001)::text, \
+                    '{}'::jsonb \
+             FROM generate_series(1, 30000) g; \
+             ANALYZE audit_log",
+        )
+        .await
+        .unwrap();
+    // 4242 is a complaint's, a key loan's and a visit's number (lines 4242,
+    // 13243 and 22244).
+    let (status, en) = admin.page("/admin/audit?entity_id=4242&lang=en").await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = texts_of(&en, "table tbody tr");
+    for kind in ["Complaint", "Key loan", "Visit"] {
+        assert!(
+            rows.iter().any(|r| r.contains(&format!("{kind} #4242"))),
+            "{kind}: {rows:?}"
+        );
+    }
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let one_kind = app
+        .blocks_read_for(&admin, "/admin/audit?entity=complaint&entity_id=4242")
+        .await;
+    let any_kind = app
+        .blocks_read_for(&admin, "/admin/audit?entity_id=4242")
+        .await;
+    assert!(
+        any_kind <= one_kind * 2 + 50,
+        "the number alone read {any_kind} buffers, with its kind {one_kind}"
+    );
+}
+
 /// An export the query's cap cut short says so on its last line instead of
 /// passing for the whole register.
 #[tokio::test]
