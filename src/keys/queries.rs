@@ -1185,16 +1185,24 @@ pub struct Missing {
 }
 
 /// The keys each cabinet's latest count found missing that are still on record
-/// as in it (the morning sheet's), oldest count first, at most `limit`.
+/// as in it (the morning sheet's), oldest count first, at most `limit`. Each
+/// cabinet's latest count is one probe of `key_counts_cabinet_idx` per
+/// cabinet, however many counts the years have filed.
 pub async fn missing_at_last_count(
     conn: &mut AsyncPgConnection,
     limit: i64,
 ) -> QueryResult<Vec<Missing>> {
     diesel::sql_query(
-        "SELECT k.id, k.label, k.door, k.cabinet, p.name AS project, c.counted_at \
-         FROM (SELECT DISTINCT ON (project_id, cabinet) id, project_id, counted_at \
-               FROM key_counts WHERE project_id IS NOT NULL \
-               ORDER BY project_id, cabinet, id DESC) c \
+        "WITH RECURSIVE c(id, project_id, cabinet, counted_at) AS ( \
+           (SELECT id, project_id, cabinet, counted_at FROM key_counts \
+            WHERE project_id IS NOT NULL ORDER BY project_id, cabinet, id DESC LIMIT 1) \
+           UNION ALL \
+           SELECT n.id, n.project_id, n.cabinet, n.counted_at FROM c CROSS JOIN LATERAL ( \
+             SELECT id, project_id, cabinet, counted_at FROM key_counts \
+             WHERE (project_id, cabinet) > (c.project_id, c.cabinet) \
+             ORDER BY project_id, cabinet, id DESC LIMIT 1) n) \
+         SELECT k.id, k.label, k.door, k.cabinet, p.name AS project, c.counted_at \
+         FROM c \
          JOIN projects p ON p.id = c.project_id \
          JOIN key_count_lines l ON l.count_id = c.id AND NOT l.present \
          JOIN keys k ON k.id = l.key_id AND k.status = 'in' \
