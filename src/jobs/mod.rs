@@ -329,41 +329,24 @@ mod tests {
     fn daily_periods_start_at_eight_in_the_site_zone() {
         let daily = find("complaints.follow_up").unwrap();
         assert_eq!(daily.every_minutes, 24 * 60);
-        let shanghai = chrono_tz::Asia::Shanghai;
-        // 08:00 in Shanghai is midnight UTC.
-        assert_eq!(
-            period(daily, at("2026-11-27T00:00:00Z"), shanghai),
-            "2026-11-27T00:00"
-        );
-        assert_eq!(
-            period(daily, at("2026-11-27T23:59:59Z"), shanghai),
-            "2026-11-27T00:00"
-        );
-        // 07:59 in Shanghai still belongs to the day before.
-        assert_eq!(
-            period(daily, at("2026-11-26T23:59:00Z"), shanghai),
-            "2026-11-26T00:00"
-        );
-        // In New York the day's run is at 08:00 there: 13:00 UTC in winter,
-        // 12:00 UTC in summer.
-        let ny = chrono_tz::America::New_York;
-        assert_eq!(
-            period(daily, at("2026-11-27T12:59:00Z"), ny),
-            "2026-11-26T13:00"
-        );
-        assert_eq!(
-            period(daily, at("2026-11-27T13:00:00Z"), ny),
-            "2026-11-27T13:00"
-        );
-        assert_eq!(
-            period(daily, at("2026-07-01T12:00:00Z"), ny),
-            "2026-07-01T12:00"
-        );
-        // The day clocks go back (1 Nov 2026) still starts once, at 08:00 EST.
-        assert_eq!(
-            period(daily, at("2026-11-01T14:00:00Z"), ny),
-            "2026-11-01T13:00"
-        );
+        let (shanghai, ny) = (chrono_tz::Asia::Shanghai, chrono_tz::America::New_York);
+        for (tz, now, starts) in [
+            // 08:00 in Shanghai is midnight UTC.
+            (shanghai, "2026-11-27T00:00:00Z", "2026-11-27T00:00"),
+            (shanghai, "2026-11-27T23:59:59Z", "2026-11-27T00:00"),
+            // 07:59 in Shanghai still belongs to the day before.
+            (shanghai, "2026-11-26T23:59:00Z", "2026-11-26T00:00"),
+            // In New York the day's run is at 08:00 there: 13:00 UTC in
+            // winter, 12:00 UTC in summer.
+            (ny, "2026-11-27T12:59:00Z", "2026-11-26T13:00"),
+            (ny, "2026-11-27T13:00:00Z", "2026-11-27T13:00"),
+            (ny, "2026-07-01T12:00:00Z", "2026-07-01T12:00"),
+            // The day clocks go back (1 Nov 2026) still starts once, at
+            // 08:00 EST.
+            (ny, "2026-11-01T14:00:00Z", "2026-11-01T13:00"),
+        ] {
+            assert_eq!(period(daily, at(now), tz), starts, "{now} in {tz}");
+        }
     }
 
     #[test]
