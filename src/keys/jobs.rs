@@ -82,12 +82,20 @@ async fn remind(
         })
         .collect();
     let category = queries::category(conn, &loan.category).await?;
-    // The borrower, or for an outside worker the colleague who filed the loan;
-    // then those holding the custodian department's role for the building's
-    // project.
+    // The borrower, or for an outside worker (or a colleague who has left
+    // since) the colleague who filed the loan, when still here; then those
+    // holding the custodian department's role for the building's project.
+    // Someone who has left is not written to.
     let mut to: Vec<Person> = Vec::new();
-    let first = loan.borrower_id.unwrap_or(loan.requested_by);
-    to.push(crate::approvals::queries::person(conn, first).await?);
+    let ids: Vec<i64> = loan
+        .borrower_id
+        .into_iter()
+        .chain([loan.requested_by])
+        .collect();
+    let mut here = crate::approvals::queries::active_persons(conn, &ids).await?;
+    if let Some(first) = ids.iter().find_map(|id| here.remove(id)) {
+        to.push(first);
+    }
     let project = super::project_of(conn, "key_loan", id).await?;
     let custodians =
         crate::users::queries::holders_for(conn, &category.custodian_role, project).await?;

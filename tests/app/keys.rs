@@ -3178,3 +3178,35 @@ async fn a_long_key_history_is_read_page_by_page_to_its_first_step() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// A borrower who has left is not written to about the key they still hold:
+/// the colleague who filed the loan is, with the custodians.
+#[tokio::test]
+async fn an_overdue_key_of_a_borrower_who_left_is_chased_by_whoever_filed_the_loan() {
+    let app = TestApp::spawn().await;
+    let (_, loan) = key_out(&app).await;
+    let due = Utc::now() - Duration::hours(1);
+    diesel::update(key_loans::table.find(loan))
+        .set(key_loans::due_at.eq(due))
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    app.deactivate("employee").await;
+    let mut conn = app.db().await;
+    kefu::keys::jobs::overdue(&mut conn, Utc::now(), &app.config)
+        .await
+        .unwrap();
+    let to: Vec<String> = overdue_mails(&app)
+        .await
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(
+        to,
+        [
+            mail_of(Role::CsSpecialist),
+            mail_of(Role::EngineeringManager)
+        ],
+        "the clerk who filed it and the custodian, not the borrower"
+    );
+}
