@@ -715,7 +715,8 @@ pub async fn decide(
     Ok(Ok(queries::get_request(conn, req.id).await?))
 }
 
-/// Closes the request with its outcome and mails the requester.
+/// Closes the request with its outcome and mails the requester (unless they
+/// have left since).
 async fn finish(
     conn: &mut AsyncPgConnection,
     req: &Request,
@@ -733,7 +734,13 @@ async fn finish(
     .execute(conn)
     .await?;
     super::on_finished(conn, &req.kind, req.subject_id, status, config.day(now)).await?;
-    let requester = queries::person(conn, req.requester_id).await?;
+    // Someone who has left since filing it is not written to.
+    let Some(requester) = queries::active_persons(conn, &[req.requester_id])
+        .await?
+        .remove(&req.requester_id)
+    else {
+        return Ok(());
+    };
     let decider = queries::person(conn, decider).await?;
     let mut url = config.base_url.clone();
     url.set_path(&format!("/approvals/{}", req.id));
@@ -996,6 +1003,15 @@ pub async fn remind(
 ) -> Result<bool, AppError> {
     let (task, req) = lock_task(conn, task_id).await?;
     if task.status != "pending" || req.status != "pending" || task.reminded_at.is_some() {
+        return Ok(false);
+    }
+    // An approver who has left keeps a task only when no one else could take
+    // it (see `users::update`): not written to, and reminded should they be
+    // back.
+    if queries::active_persons(conn, &[task.approver_id])
+        .await?
+        .is_empty()
+    {
         return Ok(false);
     }
     crate::db::cached(

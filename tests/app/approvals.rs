@@ -2582,3 +2582,63 @@ async fn a_deputy_reads_the_requests_open_in_the_deputyship_not_the_colleagues_p
         );
     }
 }
+
+/// Whoever has left is not written to: not the requester when their request
+/// is decided, not an approver who keeps a task nobody else could take.
+#[tokio::test]
+async fn no_mail_goes_to_a_requester_or_approver_who_has_left() {
+    let app = TestApp::spawn().await;
+    let employee = app.login_as(Role::Employee).await;
+    file_leave(&employee).await;
+    let mut conn = app.db().await;
+    let (task, supervisor, _) = pending_task(&mut conn).await;
+    let created: chrono::DateTime<Utc> = approval_tasks::table
+        .find(task)
+        .select(approval_tasks::created_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let keys = || async {
+        kefu::schema::mail_outbox::table
+            .order(kefu::schema::mail_outbox::id)
+            .select(kefu::schema::mail_outbox::idempotency_key)
+            .load::<String>(&mut app.db().await)
+            .await
+            .unwrap()
+    };
+    let before = keys().await;
+
+    // The supervisor has left (the task stayed theirs): no reminder.
+    app.deactivate("supervisor").await;
+    let said = kefu::approvals::jobs::remind(&mut conn, created + Duration::hours(9), &app.config)
+        .await
+        .unwrap();
+    assert_eq!(
+        kefu::jobs::result_in(&said, kefu::i18n::Locale::En),
+        "reminded 0"
+    );
+    assert_eq!(keys().await, before);
+
+    // Back again, and reminded; then the employee leaves before the decision:
+    // the leave is decided, and no outcome mail is queued.
+    diesel::update(kefu::schema::users::table.find(supervisor))
+        .set(kefu::schema::users::active.eq(true))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let said = kefu::approvals::jobs::remind(&mut conn, created + Duration::hours(9), &app.config)
+        .await
+        .unwrap();
+    assert_eq!(
+        kefu::jobs::result_in(&said, kefu::i18n::Locale::En),
+        "reminded 1"
+    );
+    app.deactivate("employee").await;
+    let done = decide_task(&app, task, supervisor, true, "同意")
+        .await
+        .unwrap();
+    assert_eq!(done.status, "approved");
+    let after = keys().await;
+    assert_eq!(after.len(), before.len() + 1, "{after:?}");
+    assert!(after.last().unwrap().ends_with(":reminder"), "{after:?}");
+}
