@@ -73,6 +73,7 @@ diesel::table! {
         via -> Nullable<Text>,
         on_behalf_of -> Nullable<Int8>,
         comment -> Text,
+        late_told_at -> Nullable<Timestamptz>,
     }
 }
 

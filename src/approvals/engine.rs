@@ -15,7 +15,7 @@ use super::{Kind, StepDef};
 use crate::auth::Role;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::mail::messages::{ApprovalOutcome, ApprovalRequest};
+use crate::mail::messages::{ApprovalLate, ApprovalOutcome, ApprovalRequest};
 use crate::schema::{approval_links, approval_requests, approval_tasks};
 
 /// Web page or email link: recorded with every decision.
@@ -890,6 +890,13 @@ pub async fn escalate(
         return Ok(false);
     }
     let kind = super::kind(&req.kind).ok_or_else(|| AppError::other("unknown request kind"))?;
+    let stays = kind
+        .steps
+        .get(task.step as usize)
+        .is_some_and(|def| def.late == super::Late::Stays);
+    if stays && task.late_told_at.is_some() {
+        return Ok(false);
+    }
     let (roles, holders) = step_holders(
         conn,
         kind,
@@ -903,21 +910,101 @@ pub async fn escalate(
     passed_over.push(task.approver_id);
     let from = task.level as usize + 1;
     // No one but those who never decide it further on: it stays where it is.
-    let (next, _, level) = match resolve(
+    let next = match resolve(
         &holders.by_role,
         &roles,
         from,
         (&passed_over, &parties(&req)),
     ) {
-        Err(AppError::NoApprover) => return Ok(false),
-        found => found?,
-    };
-    if next.id == task.approver_id {
-        return Ok(false);
+        Err(AppError::NoApprover) => None,
+        found => Some(found?),
     }
+    .filter(|(next, _, _)| next.id != task.approver_id);
+    if stays {
+        let told = next.map(|(p, _, _)| p);
+        stays_late(conn, &req, &task, told, config, now).await?;
+        return Ok(true);
+    }
+    let Some((_, _, level)) = next else {
+        return Ok(false);
+    };
     let read = Some((roles, holders));
     pass_on(conn, &req, &task, ("escalated", level), read, config, now).await?;
     Ok(true)
+}
+
+/// A late step that stays with its approver ([`super::Late::Stays`]): they
+/// (or their deputy) are reminded that it is overdue, with a fresh link, and
+/// `told`, whom the chain would have passed it to, is told that it waits.
+/// Once per task.
+async fn stays_late(
+    conn: &mut AsyncPgConnection,
+    req: &Request,
+    task: &Task,
+    told: Option<Person>,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    crate::db::cached(
+        diesel::update(approval_tasks::table.find(task.id))
+            .set(approval_tasks::late_told_at.eq(now)),
+    )
+    .execute(conn)
+    .await?;
+    // Someone who has left is not written to (the task stays theirs only
+    // when no one else could take it).
+    let approver = queries::active_persons(conn, &[task.approver_id])
+        .await?
+        .remove(&task.approver_id);
+    if let Some(approver) = &approver {
+        let key = format!("approval_task:{}:overdue", task.id);
+        notify(conn, req, task, approver, "overdue", &key, config, now).await?;
+    }
+    let event = |action, actor_id| NewEvent {
+        request_id: req.id,
+        at: now,
+        step: Some(task.step),
+        action,
+        actor_id: Some(actor_id),
+        via: None,
+        on_behalf_of: None,
+        comment: "",
+    };
+    queries::add_event(conn, event("overdue", task.approver_id)).await?;
+    let Some(to) = told else {
+        return Ok(());
+    };
+    let waiting_on = match approver {
+        Some(a) => a.display_name,
+        None => queries::person(conn, task.approver_id).await?.display_name,
+    };
+    let requester = queries::person(conn, req.requester_id).await?;
+    let loc = to.locale();
+    let post = Role::from_code(&task.role_code).map_or_else(
+        || task.role_code.clone(),
+        |r| loc.t(&r.name_key()).to_owned(),
+    );
+    let mail = ApprovalLate {
+        loc,
+        to_name: to.display_name.clone(),
+        title: super::title(&req.kind, &req.title, loc),
+        requester: requester.display_name,
+        approver: waiting_on,
+        post,
+        due: crate::i18n::minute(task.due_at, config.tz),
+    }
+    .render()
+    .map_err(mail_err)?;
+    crate::mail::enqueue(
+        conn,
+        &format!("approval_task:{}:late_told:{}", task.id, to.id),
+        "approval_late",
+        &to.recipient(),
+        &mail,
+    )
+    .await?;
+    queries::add_event(conn, event("late_told", to.id)).await?;
+    Ok(())
 }
 
 /// The task `task_id` and its request, the request locked first, so of two

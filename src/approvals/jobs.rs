@@ -101,7 +101,8 @@ async fn run(
 
 /// The next `page` ids after `after` of the pending tasks `job` applies to:
 /// for a reminder, those waiting `APPROVAL_REMIND_HOURS`, not reminded and not
-/// yet overdue; for escalation, those overdue and not with an admin.
+/// yet overdue; for escalation, those overdue, not with an admin and not
+/// already told of as late (a step that stays with its approver).
 async fn due(
     conn: &mut AsyncPgConnection,
     job: Job,
@@ -123,7 +124,8 @@ async fn due(
             .filter(approval_tasks::due_at.gt(now)),
         Job::Escalate => pending
             .filter(approval_tasks::due_at.le(now))
-            .filter(approval_tasks::role_code.ne("admin")),
+            .filter(approval_tasks::role_code.ne("admin"))
+            .filter(approval_tasks::late_told_at.is_null()),
     };
     which
         .order(approval_tasks::id)

@@ -38,12 +38,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// One step of a request type: who approves, and by when.
+/// One step of a request type: who approves, by when, and what a late
+/// decision becomes.
 pub struct StepDef {
     /// The approver's role first, then the roles a late step escalates to. When no
     /// one holds any of them (besides the requester), an admin approves.
     pub roles: &'static [Role],
     pub deadline_hours: i64,
+    pub late: Late,
+}
+
+/// What becomes of a step its approver leaves past its deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Late {
+    /// Passed to the next role of the chain, who decides it: a late decision
+    /// goes up the line (leave, the handbook).
+    PassOn,
+    /// Kept by its approver, since the rule book names the post that decides
+    /// it (档案借阅: 服务中心经理批准; 销毁: 主管审核、主任批准; 配钥匙: 工程部
+    /// 经理或主管同意): they are reminded that it is overdue, and the next role
+    /// of the chain is told that it waits, once. An approver who is away names
+    /// a deputy.
+    Stays,
 }
 
 /// A request type and its steps, in order.
@@ -63,6 +79,7 @@ pub const LEAVE: Kind = Kind {
     steps: &[StepDef {
         roles: &[Role::CsSupervisor, Role::CenterManager],
         deadline_hours: 24,
+        late: Late::PassOn,
     }],
 };
 
@@ -74,22 +91,26 @@ pub const HANDBOOK_PUBLISH: Kind = Kind {
     steps: &[StepDef {
         roles: &[Role::CenterManager, Role::Admin],
         deadline_hours: 72,
+        late: Late::PassOn,
     }],
 };
 
-/// Borrowing archive documents (借阅): the service-centre manager approves; a late
-/// decision goes to an administrator.
+/// Borrowing archive documents (借阅): the service-centre manager approves
+/// (住户档案管理规定 3(4)); a late decision stays theirs, an administrator
+/// told that it waits.
 pub const ARCHIVE_BORROW: Kind = Kind {
     code: crate::archives::BORROW_KIND,
     name_key: "approvals.kind.archive_borrow",
     steps: &[StepDef {
         roles: &[Role::CenterManager, Role::Admin],
         deadline_hours: 24,
+        late: Late::Stays,
     }],
 };
 
 /// Destroying archive documents (过期文件处理登记表): the customer-service supervisor
-/// reviews, then the service-centre manager approves.
+/// reviews, then the service-centre manager approves (住户档案管理规定 6(1)); a
+/// late step stays with its post.
 pub const ARCHIVE_DESTRUCTION: Kind = Kind {
     code: crate::archives::DESTRUCTION_KIND,
     name_key: "archives.destruction_form",
@@ -97,10 +118,12 @@ pub const ARCHIVE_DESTRUCTION: Kind = Kind {
         StepDef {
             roles: &[Role::CsSupervisor],
             deadline_hours: 72,
+            late: Late::Stays,
         },
         StepDef {
             roles: &[Role::CenterManager, Role::Admin],
             deadline_hours: 72,
+            late: Late::Stays,
         },
     ],
 };

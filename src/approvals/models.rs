@@ -48,6 +48,9 @@ pub struct Task {
     pub via: Option<String>,
     pub on_behalf_of: Option<i64>,
     pub comment: String,
+    /// When the next post was told that this task, which stays with its
+    /// approver ([`super::Late::Stays`]), is overdue.
+    pub late_told_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]

@@ -118,6 +118,8 @@ impl Show<'_> {
             "called_off" => self.ctx.t("approvals.action.called_off"),
             "edited" => self.ctx.t("approvals.action.edited"),
             "reminded" => self.ctx.t("approvals.action.reminded"),
+            "overdue" => self.ctx.t("approvals.action.overdue"),
+            "late_told" => self.ctx.t("approvals.action.late_told"),
             _ => self.ctx.t("approvals.action.other"),
         }
     }

@@ -22,7 +22,7 @@ use actix_web::web;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
-use crate::approvals::{Kind, StepDef};
+use crate::approvals::{Kind, Late, StepDef};
 use crate::auth::{Right, Role};
 use crate::i18n::Locale;
 use crate::web::cite::{Enforcer, Gauge};
@@ -186,16 +186,20 @@ pub const KEY_LOAN: Kind = Kind {
     steps: &[StepDef {
         roles: &[Role::EngineeringManager, Role::CenterManager],
         deadline_hours: 24,
+        late: Late::PassOn,
     }],
 };
 
-/// A copy request (配钥匙): "未经工程部经理或主管同意,任何人不得私配钥匙".
+/// A copy request (配钥匙): "未经工程部经理或主管同意,任何人不得私配钥匙"
+/// (钥匙管理规定 3(2)②), so a late one stays with engineering, the
+/// service-centre manager told that it waits.
 pub const KEY_COPY: Kind = Kind {
     code: "key_copy",
     name_key: "approvals.kind.key_copy",
     steps: &[StepDef {
         roles: &[Role::EngineeringManager, Role::CenterManager],
         deadline_hours: 24,
+        late: Late::Stays,
     }],
 };
 

@@ -16,8 +16,21 @@ pub struct ApprovalRequest {
     pub expires: String,
     /// Set when the recipient is a deputy: the approver they stand in for.
     pub on_behalf_of: Option<String>,
-    /// `new`, `reminder`, `escalated`, `handed_over` or `changed`.
+    /// `new`, `reminder`, `overdue`, `escalated`, `handed_over` or `changed`.
     pub reason: &'static str,
+}
+
+/// "This waits past its deadline": to the next post of a step that stays with
+/// its approver when late (`approvals::Late::Stays`), for information.
+pub struct ApprovalLate {
+    pub loc: Locale,
+    pub to_name: String,
+    pub title: String,
+    pub requester: String,
+    /// Who decides it, and their post, in the recipient's language.
+    pub approver: String,
+    pub post: String,
+    pub due: String,
 }
 
 /// "Your request was decided": to the requester.
@@ -36,6 +49,12 @@ crate::mail_templates!(
     "mail/approval_request/subject.txt",
     "mail/approval_request/body.txt",
     "mail/approval_request/body.html"
+);
+crate::mail_templates!(
+    ApprovalLate,
+    "mail/approval_late/subject.txt",
+    "mail/approval_late/body.txt",
+    "mail/approval_late/body.html"
 );
 crate::mail_templates!(
     ApprovalOutcome,

@@ -1639,10 +1639,12 @@ pub static TWO_STEPS: kefu::approvals::Kind = kefu::approvals::Kind {
         kefu::approvals::StepDef {
             roles: &[Role::CsSupervisor],
             deadline_hours: 24,
+            late: kefu::approvals::Late::PassOn,
         },
         kefu::approvals::StepDef {
             roles: &[Role::CenterManager],
             deadline_hours: 48,
+            late: kefu::approvals::Late::PassOn,
         },
     ],
 };

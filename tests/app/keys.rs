@@ -3210,3 +3210,103 @@ async fn an_overdue_key_of_a_borrower_who_left_is_chased_by_whoever_filed_the_lo
         "the clerk who filed it and the custodian, not the borrower"
     );
 }
+
+/// A copy request its engineering approver leaves past the deadline stays
+/// theirs (钥匙管理规定 3(2)②: only engineering consents to a copy): they are
+/// reminded that it is overdue and the centre manager, next in the chain, is
+/// told that it waits, once each; the decision is still engineering's.
+#[tokio::test]
+async fn a_late_copy_request_stays_with_engineering_and_the_centre_manager_is_told() {
+    let app = TestApp::spawn().await;
+    let (clerk, _) = estate(&app).await;
+    let key = key_id(&app, "1-配电房", "").await;
+    let res = clerk
+        .submit(
+            &format!("/keys/copies/new?key={key}"),
+            "/keys/copies/new",
+            &[
+                ("key", &key.to_string()),
+                ("copies", "1"),
+                ("reason", "备用钥匙磨损"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let copy: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    let (_, request, task) = task_of(&app, "key_copy", copy).await;
+    let mut conn = app.db().await;
+    let due: DateTime<Utc> = approval_tasks::table
+        .find(task)
+        .select(approval_tasks::due_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let first_mail: i64 = mail_outbox::table
+        .select(diesel::dsl::max(mail_outbox::id))
+        .first::<Option<i64>>(&mut conn)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // The centre manager reads English.
+    crate::approvals::set_locale(&app, username(Role::CenterManager), "en").await;
+    // Late, in two periods of the escalation job.
+    let job = kefu::jobs::find("approvals.escalate").unwrap();
+    for (period, at) in [
+        ("p1", due + Duration::minutes(1)),
+        ("p2", due + Duration::hours(1)),
+    ] {
+        kefu::jobs::run_for_period(&mut conn, job, period, at, &app.config)
+            .await
+            .unwrap();
+    }
+    let (approver, _, still) = task_of(&app, "key_copy", copy).await;
+    assert_eq!(
+        (approver.as_str(), still),
+        ("engineer", task),
+        "still engineering's"
+    );
+    let mails: Vec<(String, String, String)> = mail_outbox::table
+        .filter(mail_outbox::id.gt(first_mail))
+        .order(mail_outbox::id)
+        .select((
+            mail_outbox::to_addr,
+            mail_outbox::subject,
+            mail_outbox::body_text,
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let to: Vec<&str> = mails.iter().map(|(t, _, _)| t.as_str()).collect();
+    assert_eq!(
+        to,
+        [
+            mail_of(Role::EngineeringManager),
+            mail_of(Role::CenterManager)
+        ],
+        "the approver reminded, the centre manager told, once each"
+    );
+    assert!(mails[0].1.starts_with("【逾期】"), "{}", mails[0].1);
+    assert!(mails[0].2.contains("仍由您处理"), "{}", mails[0].2);
+    assert!(
+        mails[1].1.starts_with("[Overdue, for information] "),
+        "{}",
+        mails[1].1
+    );
+    assert!(
+        mails[1].2.contains("nothing is asked of you")
+            && mails[1].2.contains("(Engineering manager)"),
+        "{}",
+        mails[1].2
+    );
+    // The centre manager cannot decide it; its trail says what happened.
+    let manager = app.login_as(Role::CenterManager).await;
+    let res = approve_as(&manager, request, task).await;
+    assert_ne!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = clerk.page(&format!("/approvals/{request}")).await;
+    assert!(page.contains("逾期未批，再次提醒") && page.contains("逾期未批，已告知"));
+
+    approve(&app, Role::EngineeringManager, "key_copy", copy).await;
+    let (_, page) = clerk.page(&format!("/keys/copies/{copy}")).await;
+    assert_eq!(text_of(&page, "#copy-status").unwrap(), "已批准");
+}

@@ -1,0 +1,1 @@
+ALTER TABLE approval_tasks DROP COLUMN late_told_at;
