@@ -2447,3 +2447,54 @@ async fn a_minor_revision_keeps_asking_those_who_never_confirmed_the_material_on
         .unwrap();
     assert!(!requires);
 }
+
+/// A clause the new version removed is linked, in the diff, where it still
+/// stands: in the older version.
+#[tokio::test]
+async fn a_removed_clause_in_the_diff_links_to_the_version_that_had_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = doc_id(&app, "客服规章制度15").await;
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let (_, draft) = admin.page(&format!("/handbook/{id}/draft")).await;
+    let text = text_of(&draft, "#f-text").unwrap();
+    let edited: String = text
+        .lines()
+        .filter(|l| !l.starts_with("5、熟悉主要专科"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(edited, text);
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/draft/text"),
+            &[("title", "营销部客服岗位职责"), ("text", &edited)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[
+                ("effective_on", &crate::approvals::today().to_string()),
+                ("change_note", "删去一条"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
+    approve_publication(&app).await;
+
+    let (_, diff) = admin
+        .page(&format!("/handbook/{id}/diff?from=1&to=2"))
+        .await;
+    assert_eq!(texts_of(&diff, ".diff-removed").len(), 1, "{diff}");
+    let href = attr_of(&diff, ".diff-removed a", "href").unwrap();
+    let (path, anchor) = href.split_once('#').unwrap();
+    assert_eq!(path, format!("/handbook/{id}/v/1"));
+    let (_, old) = admin.page(path).await;
+    assert!(
+        text_of(&old, &format!("#{anchor}"))
+            .unwrap()
+            .contains("熟悉主要专科"),
+        "{href}"
+    );
+}
