@@ -24,7 +24,9 @@ fn code(secret: &str, offset: i64) -> String {
 }
 
 /// Waits, if need be, for a fresh 30-second step, so that a test's codes of the
-/// step before, this one and the next are all accepted while it runs.
+/// step before, this one and the next are all accepted while it runs. Called
+/// once the test's app runs and its browsers are signed in, which may take
+/// seconds on a loaded machine.
 async fn fresh_step() {
     let into = chrono::Utc::now().timestamp() % 30;
     if into > 20 {
@@ -63,10 +65,10 @@ async fn sign_out(b: &Browser) {
 
 #[tokio::test]
 async fn an_approver_turns_on_two_step_verification_and_signs_in_with_a_code() {
-    fresh_step().await;
     let app = TestApp::spawn().await;
     let b = app.login_as(Role::CsSupervisor).await;
     let laptop = app.login_as(Role::CsSupervisor).await;
+    fresh_step().await;
     let (_, page) = b.page("/account/totp").await;
     assert_eq!(text_of(&page, "#totp-state").as_deref(), Some("未开启"));
     assert!(
@@ -197,9 +199,9 @@ async fn an_approver_turns_on_two_step_verification_and_signs_in_with_a_code() {
 
 #[tokio::test]
 async fn wrong_codes_lock_the_account_like_wrong_passwords() {
-    fresh_step().await;
     let app = TestApp::spawn().await;
     let b = app.login_as(Role::CenterManager).await;
+    fresh_step().await;
     let secret = turn_on(&b).await;
     sign_out(&b).await;
     b.login("manager", PASSWORD).await;
@@ -225,9 +227,9 @@ async fn wrong_codes_lock_the_account_like_wrong_passwords() {
 
 #[tokio::test]
 async fn it_is_turned_off_with_a_code_or_by_an_admin_for_a_lost_phone() {
-    fresh_step().await;
     let app = TestApp::spawn().await;
     let b = app.login_as(Role::CenterManager).await;
+    fresh_step().await;
     let secret = turn_on(&b).await;
 
     // Off with a current code; the code that turned it on is spent.
@@ -279,9 +281,9 @@ async fn it_is_turned_off_with_a_code_or_by_an_admin_for_a_lost_phone() {
 
 #[tokio::test]
 async fn an_admin_turns_their_own_second_factor_off_with_a_code_not_by_a_reset() {
-    fresh_step().await;
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::Admin).await;
+    fresh_step().await;
     turn_on(&admin).await;
     let id = user_id(&app, "admin").await;
     let own = format!("/admin/users/{id}");
@@ -303,9 +305,9 @@ async fn an_admin_turns_their_own_second_factor_off_with_a_code_not_by_a_reset()
 
 #[tokio::test]
 async fn the_secret_being_set_up_waits_in_the_session_sealed() {
-    fresh_step().await;
     let app = TestApp::spawn().await;
     let b = app.login_as(Role::CenterManager).await;
+    fresh_step().await;
     let (_, page) = b.page("/account/totp").await;
     let secret = text_of(&page, "#totp-secret").unwrap().replace(' ', "");
     let states: Vec<serde_json::Value> = kefu::schema::sessions::table
@@ -330,9 +332,9 @@ async fn the_secret_being_set_up_waits_in_the_session_sealed() {
 
 #[tokio::test]
 async fn a_code_after_the_password_changed_meanwhile_asks_for_the_password_again() {
-    fresh_step().await;
     let app = TestApp::spawn().await;
     let b = app.login_as(Role::CenterManager).await;
+    fresh_step().await;
     let secret = turn_on(&b).await;
     sign_out(&b).await;
     let res = b.login("manager", PASSWORD).await;
