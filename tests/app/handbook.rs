@@ -2376,7 +2376,7 @@ async fn the_rounds_count_the_confirmations_of_those_concerned_now() {
     let (_, english) = supervisor.page(&format!("{report}?lang=en")).await;
     assert!(text_of(&english, "#ack-summary")
         .unwrap()
-        .contains("Confirmed 0 / 0"));
+        .contains("Acknowledged 0 / 0"));
 }
 
 #[tokio::test]
