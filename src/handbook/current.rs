@@ -128,7 +128,7 @@ impl Current {
     /// The clauses matching `q`, best first, at most `limit` of them; and
     /// whether more match.
     pub fn search(&self, q: &str, limit: usize) -> (Vec<&Hit>, bool) {
-        let needle = q.to_lowercase();
+        let needle = fold(q);
         // Words apart ("钥匙 借用") are each looked for: a clause holds them all,
         // in its text or its document's and section's titles.
         let terms = search_terms(&needle);
@@ -175,6 +175,37 @@ impl Current {
 }
 
 /// The words of a search, apart at spaces (an ideographic one too).
+/// Text as search compares it: lower case, and the full-width forms a Chinese
+/// input method types (：（，１Ａ and the ideographic space) as their ASCII
+/// counterparts, which the rule book's text mostly uses: "8：00" finds
+/// "8:00".
+pub fn fold(s: &str) -> String {
+    fold_mapped(s).0
+}
+
+/// [`fold`], and for each byte of the folded text, and its end, the offset in
+/// `s` of the character it came from: a match in the folded text is marked in
+/// the text as written.
+pub fn fold_mapped(s: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(s.len());
+    let mut map = Vec::with_capacity(s.len() + 1);
+    for (at, c) in s.char_indices() {
+        let c = match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        };
+        for lower in c.to_lowercase() {
+            let before = out.len();
+            out.push(lower);
+            map.resize(out.len(), at);
+            debug_assert!(out.len() > before);
+        }
+    }
+    map.push(s.len());
+    (out, map)
+}
+
 pub fn search_terms(q: &str) -> Vec<&str> {
     q.split(|c: char| c.is_whitespace())
         .filter(|t| !t.is_empty())
@@ -265,8 +296,9 @@ pub async fn load(conn: &mut impl Read, day: NaiveDate) -> QueryResult<Current> 
         let rows = by_version.remove(&version.id).unwrap_or_default();
         for (anchor, citation, number, body, section) in rows {
             indexed.push(Indexed {
-                lower: body.to_lowercase(),
-                context: format!("{}\n{section}", version.title).to_lowercase(),
+                lower: fold(&body),
+                // A clause is found by its citation too (钥匙管理规定 3(2)②).
+                context: fold(&format!("{}\n{section}\n{citation}", version.title)),
                 trigrams: trigrams(&body),
                 hit: Hit {
                     document_id,
@@ -309,7 +341,7 @@ pub async fn get(
 /// (runs of letters and digits), each padded with two spaces in front and one
 /// behind. Each trigram is its three characters packed into one number.
 fn trigrams(text: &str) -> Vec<u64> {
-    let lower = text.to_lowercase();
+    let lower = fold(text);
     let mut out = Vec::new();
     for word in lower.split(|c: char| !c.is_alphanumeric()) {
         if word.is_empty() {
@@ -356,6 +388,19 @@ fn similarity(a: &[u64], b: &[u64]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::{similarity, trigrams};
+
+    #[test]
+    fn search_folds_case_and_full_width_forms_and_marks_the_text_as_written() {
+        assert_eq!(super::fold("８：００（１）Ａ\u{3000}QQ"), "8:00(1)a qq");
+        let marked =
+            crate::handbook::views::highlight("每天早上8:00上班，（1）QQ咨询", "8：00 (1) qq");
+        assert_eq!(
+            marked,
+            "每天早上<mark>8:00</mark>上班，<mark>（1）</mark><mark>QQ</mark>咨询"
+        );
+        // Nothing to mark: the text as it is, escaped.
+        assert_eq!(crate::handbook::views::highlight("a<b", "zz"), "a&lt;b");
+    }
 
     #[test]
     fn trigrams_are_formed_per_word_with_padding() {

@@ -161,39 +161,44 @@ impl SearchPage<'_> {
     }
 }
 
-/// Escapes `text` and marks every case-insensitive occurrence of each word of
-/// `q`.
+/// Escapes `text` and marks every occurrence of each word of `q`, compared as
+/// search compares them ([`super::current::fold`]: case and full-width forms
+/// aside).
 pub fn highlight(text: &str, q: &str) -> String {
+    use super::current::{fold, fold_mapped, search_terms};
     use super::diff::escape;
-    let lower_q = q.to_lowercase();
-    let terms = super::current::search_terms(&lower_q);
+    let folded_q = fold(q);
+    let terms = search_terms(&folded_q);
     if terms.is_empty() {
         return escape(text);
     }
-    let lower_text = text.to_lowercase();
-    // Lower-casing may change lengths outside ASCII; then mark nothing rather than mis-cut.
-    if lower_text.len() != text.len() {
-        return escape(text);
-    }
+    let (folded, at_text) = fold_mapped(text);
     let mut out = String::new();
     let mut at = 0;
-    // The next occurrence of any word, the longest where two start together.
+    // The next occurrence of any word, the longest where two start together,
+    // as offsets in `text`.
     let next = |from: usize| {
         terms
             .iter()
-            .filter_map(|t| lower_text[from..].find(t).map(|i| (from + i, t.len())))
-            .min_by_key(|&(start, len)| (start, std::cmp::Reverse(len)))
+            .filter_map(|t| {
+                folded[from..]
+                    .find(t)
+                    .map(|i| (from + i, from + i + t.len()))
+            })
+            .min_by_key(|&(start, end)| (start, std::cmp::Reverse(end)))
     };
-    while let Some((start, len)) = next(at) {
-        let end = start + len;
-        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+    let mut from = 0;
+    while let Some((start, end)) = next(from) {
+        let (s, e) = (at_text[start], at_text[end]);
+        if s < at || e <= s {
             break;
         }
-        out.push_str(&escape(&text[at..start]));
+        out.push_str(&escape(&text[at..s]));
         out.push_str("<mark>");
-        out.push_str(&escape(&text[start..end]));
+        out.push_str(&escape(&text[s..e]));
         out.push_str("</mark>");
-        at = end;
+        at = e;
+        from = end;
     }
     out.push_str(&escape(&text[at..]));
     out

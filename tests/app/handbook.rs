@@ -338,6 +338,24 @@ async fn search_finds_key_and_archive_destruction_clauses() {
     assert!(!cites.contains(&"钥匙管理规定 1".to_owned()), "{cites:?}");
     assert!(both.contains("<mark>钥匙</mark>") && both.contains("<mark>标签</mark>"));
 
+    // As a Chinese input method types it: full-width colon and brackets.
+    let (_, clock) = employee.page("/handbook/search?q=8%EF%BC%9A00").await;
+    assert!(clock.contains("<mark>8:00</mark>"), "{clock}");
+    assert_eq!(texts_of(&clock, ".hb-hit-cite").len(), 1, "{clock}");
+    // A clause by its citation, as registers and mails quote it.
+    let (_, cited) = employee
+        .page("/handbook/search?q=钥匙管理规定%20（2）②")
+        .await;
+    let cites = texts_of(&cited, ".hb-hit-cite");
+    assert!(
+        cites.contains(&"钥匙管理规定 2(2)②".to_owned()),
+        "{cites:?}"
+    );
+    assert!(
+        cites.iter().all(|c| c.starts_with("钥匙管理规定")),
+        "{cites:?}"
+    );
+
     let (_, none) = employee.page("/handbook/search?q=不存在的词语").await;
     assert_eq!(text_of(&none, "#hit-count").unwrap(), "找到 0 条相关条款。");
     let long = "钥".repeat(51);
