@@ -271,9 +271,12 @@ pub struct PrintQuery {
     /// version: 404, as `/handbook/{id}/v/{n}` answers.
     #[serde(default)]
     v: String,
+    /// One chapter (a section's position) alone; empty for the whole document.
+    #[serde(default)]
+    s: String,
 }
 
-/// GET /handbook/{id}/print[?v=N]
+/// GET /handbook/{id}/print[?v=N][&s=P]: the document, or one chapter of it.
 pub async fn print_document(
     page: UserPage,
     mut conn: DbConn,
@@ -294,17 +297,28 @@ pub async fn print_document(
             queries::published_version(&mut conn, document.id, n).await?
         }
     };
-    let content = queries::content(&mut conn, version.id).await?;
-    let cover_version = page.tf(
+    let mut content = queries::content(&mut conn, version.id).await?;
+    let mut cover_version = page.tf(
         "handbook.print.doc_version",
         &[
             ("number", &version.number_or_zero()),
             ("date", &version.effective()),
         ],
     );
+    let mut heading = version.title.clone();
+    if !query.s.trim().is_empty() {
+        // One chapter: its heading on the cover, above the document's name.
+        let s: i32 = query.s.trim().parse().map_err(|_| AppError::NotFound)?;
+        content.retain(|c| c.section.position == s);
+        let chapter = content.first().ok_or(AppError::NotFound)?;
+        if !chapter.heading().is_empty() {
+            cover_version = format!("{} · {cover_version}", version.title);
+            heading = chapter.heading();
+        }
+    }
     let body = PrintPage {
         ctx: page.ctx(),
-        heading: version.title.clone(),
+        heading,
         cover_version,
         docs: vec![DocView {
             document,

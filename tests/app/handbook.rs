@@ -1018,6 +1018,26 @@ async fn a_document_prints_to_a_numbered_a4_pdf_with_cover_and_controlled_copy_l
         .unwrap()
         .contains("打印人：系统管理员 周敏"));
     assert_eq!(texts_of(&html, "table.print-doc").len(), 1);
+    assert_eq!(
+        texts_of(&html, ".print-chapter").len(),
+        5,
+        "each chapter apart"
+    );
+    // One chapter alone, named on the cover above its document.
+    let (status, chapter) = admin.page(&format!("/handbook/{id}/print?s=2")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&chapter, ".cover h1").unwrap(), "住户档案管理规定");
+    assert!(text_of(&chapter, ".cover-version")
+        .unwrap()
+        .starts_with("物业中心客服部规章制度之相关制度和职责 · 第 1 版 · "));
+    assert_eq!(
+        texts_of(&chapter, ".print-chapter h2"),
+        ["住户档案管理规定"]
+    );
+    for bad in ["99", "x", "-1"] {
+        let (status, _) = admin.page(&format!("/handbook/{id}/print?s={bad}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
     let (status, book) = admin.page("/handbook/print").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(texts_of(&book, "table.print-doc").len(), 3);

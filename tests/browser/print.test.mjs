@@ -46,6 +46,31 @@ test('the printed handbook has a cover, page numbers and every document', async 
     assert.ok(all.includes(text), `${text} is printed`);
   }
   assert.ok(!all.includes('退出') && !all.includes('English') && !all.includes('返回'), 'no navigation on paper');
+  // Each chapter starts a page: the key rules' last clause and the archive
+  // rules' first share none.
+  for (let p = 1; p <= pages; p++) {
+    const text = squeeze(execFileSync('pdftotext', ['-f', String(p), '-l', String(p), pdf, '-'], { encoding: 'utf8' }));
+    assert.ok(!(text.includes('房屋钥匙管理记录表') && text.includes('业主自用')), `page ${p} holds two chapters:\n${text}`);
+  }
+  await context.close();
+});
+
+test('one chapter prints alone, from its link on the document', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  await signIn(page, kefu.base, 'employee');
+  await page.goto(`${kefu.base}/handbook/cite?c=${encodeURIComponent('钥匙管理规定 2(1)②')}`);
+  await page.click('#s1 .hb-section-print a');
+  assert.equal(new URL(page.url()).searchParams.get('s'), '1');
+  assert.equal((await page.textContent('h1')).trim(), '钥匙管理规定');
+  const pdf = path.join(ARTEFACTS, 'handbook-chapter.pdf');
+  await page.emulateMedia({ media: 'print' });
+  await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: false });
+  const all = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+  for (const text of ['钥匙管理规定', '钥匙分类', '房屋钥匙管理记录表']) {
+    assert.ok(all.includes(text), `${text} is printed`);
+  }
+  assert.ok(!all.includes('业主自用') && !all.includes('打印本章'), 'the next chapter, and the link, are not');
   await context.close();
 });
 
