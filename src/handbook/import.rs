@@ -562,8 +562,14 @@ pub fn number_outline(section_pos: usize, s: &mut Section) {
 /// Gives the clauses of a new version the anchors they had in the previous one
 /// (`old`: anchor and text in reading order). Clauses are matched by text, or by
 /// position where text was edited in place; new clauses keep their outline anchor
-/// unless an older clause holds it, then get a suffix ("1-2-n2").
-pub fn carry_anchors(old: &[(String, String)], doc: &mut Document) {
+/// unless an older clause holds it or any version ever gave it (`issued`: a
+/// link to a removed clause must not open another rule), then get a suffix
+/// ("1-2-n2").
+pub fn carry_anchors(
+    old: &[(String, String)],
+    issued: &std::collections::HashSet<String>,
+    doc: &mut Document,
+) {
     let old_bodies: Vec<&str> = old.iter().map(|o| o.1.as_str()).collect();
     let new_bodies: Vec<String> = doc
         .sections
@@ -602,7 +608,12 @@ pub fn carry_anchors(old: &[(String, String)], doc: &mut Document) {
             _ => {}
         }
     }
-    let mut used: std::collections::HashSet<String> = carried.iter().flatten().cloned().collect();
+    let mut used: std::collections::HashSet<String> = carried
+        .iter()
+        .flatten()
+        .cloned()
+        .chain(issued.iter().cloned())
+        .collect();
     let mut k = 0;
     for s in doc.sections.iter_mut() {
         for c in s.clauses.iter_mut() {
@@ -773,6 +784,32 @@ mod tests {
         }
     }
 
+    /// A clause removed in one version, and a new one later numbered where it
+    /// stood: the new one gets an anchor of its own, so an old link to the
+    /// removed clause opens nothing rather than another rule.
+    #[test]
+    fn a_removed_clauses_anchor_is_never_given_again() {
+        let body = |d: &Document| -> Vec<(String, String)> {
+            d.sections[0]
+                .clauses
+                .iter()
+                .map(|c| (c.anchor.clone(), c.body.clone()))
+                .collect()
+        };
+        let v1 = parse("# 守则\n1、按时上班。\n2、不早退。\n3、不喧哗。", "x").remove(0);
+        let mut issued: std::collections::HashSet<String> =
+            body(&v1).into_iter().map(|(a, _)| a).collect();
+        let mut v2 = parse("# 守则\n1、按时上班。\n2、不喧哗。", "x").remove(0);
+        carry_anchors(&body(&v1), &issued, &mut v2);
+        let anchors: Vec<String> = body(&v2).into_iter().map(|(a, _)| a).collect();
+        assert_eq!(anchors, ["1-1", "1-3"]);
+        issued.extend(anchors);
+        let mut v3 = parse("# 守则\n1、按时上班。\n2、穿工装。\n3、不喧哗。", "x").remove(0);
+        carry_anchors(&body(&v2), &issued, &mut v3);
+        let anchors: Vec<String> = body(&v3).into_iter().map(|(a, _)| a).collect();
+        assert_eq!(anchors, ["1-1", "1-2-n2", "1-3"]);
+    }
+
     #[test]
     fn anchors_follow_their_clauses_into_the_next_version() {
         let v1 = parse("# 守则\n1、按时上班。\n2、不早退。\n3、不喧哗。", "x").remove(0);
@@ -786,7 +823,7 @@ mod tests {
             "x",
         )
         .remove(0);
-        carry_anchors(&old, &mut v2);
+        carry_anchors(&old, &Default::default(), &mut v2);
         let anchors: Vec<&str> = v2.sections[0]
             .clauses
             .iter()

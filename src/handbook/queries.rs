@@ -345,6 +345,21 @@ async fn anchors_of(
         .await
 }
 
+/// Every anchor any version of a document has given a clause.
+async fn anchors_ever(
+    conn: &mut AsyncPgConnection,
+    document_id: i64,
+) -> QueryResult<std::collections::HashSet<String>> {
+    let anchors: Vec<String> = clauses::table
+        .inner_join(versions::table)
+        .filter(versions::document_id.eq(document_id))
+        .select(clauses::anchor)
+        .distinct()
+        .load(conn)
+        .await?;
+    Ok(anchors.into_iter().collect())
+}
+
 /// Writes a parsed document's sections and clauses under `version_id`.
 async fn insert_content(
     conn: &mut AsyncPgConnection,
@@ -492,7 +507,8 @@ pub async fn save_draft(
     }
     let mut doc = doc.clone();
     if let Some(v) = &newest {
-        import::carry_anchors(&anchors_of(conn, v.id).await?, &mut doc);
+        let issued = anchors_ever(conn, document_id).await?;
+        import::carry_anchors(&anchors_of(conn, v.id).await?, &issued, &mut doc);
     }
     let doc = &doc;
     let version_id = match draft {
