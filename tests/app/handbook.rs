@@ -458,6 +458,29 @@ async fn revise(
     approve_publication(app).await;
 }
 
+/// Saves `text` as the draft of document `id` (the sales customer-service
+/// duties), sends it to publish today with `note`, and has it approved.
+async fn publish_text(app: &TestApp, admin: &Browser, id: i64, text: &str, note: &str) {
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/draft/text"),
+            &[("title", "营销部客服岗位职责"), ("text", text)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[
+                ("effective_on", &crate::approvals::today().to_string()),
+                ("change_note", note),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
+    approve_publication(app).await;
+}
+
 /// The pending publication request, if any.
 async fn pending_publication(app: &TestApp) -> Option<i64> {
     let mut conn = app.db().await;
@@ -1215,24 +1238,7 @@ async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_additi
             "2、每天上岗前检查电话和网络是否畅通。\n3、不断提高",
             1,
         );
-    let res = admin
-        .post(
-            &format!("/handbook/{id}/draft/text"),
-            &[("title", "营销部客服岗位职责"), ("text", &edited)],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = admin
-        .post(
-            &format!("/handbook/{id}/publish"),
-            &[
-                ("effective_on", &crate::approvals::today().to_string()),
-                ("change_note", "增加上岗检查"),
-            ],
-        )
-        .await;
-    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
-    approve_publication(&app).await;
+    publish_text(&app, &admin, id, &edited, "增加上岗检查").await;
 
     let (_, diff) = admin
         .page(&format!("/handbook/{id}/diff?from=1&to=2"))
@@ -2502,24 +2508,7 @@ async fn a_removed_clause_in_the_diff_links_to_the_version_that_had_it() {
         .collect::<Vec<_>>()
         .join("\n");
     assert_ne!(edited, text);
-    let res = admin
-        .post(
-            &format!("/handbook/{id}/draft/text"),
-            &[("title", "营销部客服岗位职责"), ("text", &edited)],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = admin
-        .post(
-            &format!("/handbook/{id}/publish"),
-            &[
-                ("effective_on", &crate::approvals::today().to_string()),
-                ("change_note", "删去一条"),
-            ],
-        )
-        .await;
-    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
-    approve_publication(&app).await;
+    publish_text(&app, &admin, id, &edited, "删去一条").await;
 
     let (_, diff) = admin
         .page(&format!("/handbook/{id}/diff?from=1&to=2"))

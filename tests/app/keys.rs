@@ -223,6 +223,21 @@ pub async fn task_of(app: &TestApp, kind: &str, subject: i64) -> (String, i64, i
         .unwrap()
 }
 
+/// `clerk` asks for `copies` copies of `key` for `reason` from the copy form.
+async fn request_copy(clerk: &Browser, key: i64, copies: u32, reason: &str) -> reqwest::Response {
+    clerk
+        .submit(
+            &format!("/keys/copies/new?key={key}"),
+            "/keys/copies/new",
+            &[
+                ("key", &key.to_string()),
+                ("copies", &copies.to_string()),
+                ("reason", reason),
+            ],
+        )
+        .await
+}
+
 /// The approver decides from the site.
 pub async fn approve(app: &TestApp, role: Role, kind: &str, subject: i64) {
     let (_, request, task) = task_of(app, kind, subject).await;
@@ -1496,17 +1511,7 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let res = clerk
-        .submit(
-            &format!("/keys/copies/new?key={key}"),
-            "/keys/copies/new",
-            &[
-                ("key", &key.to_string()),
-                ("copies", "2"),
-                ("reason", "备用钥匙磨损"),
-            ],
-        )
-        .await;
+    let res = request_copy(&clerk, key, 2, "备用钥匙磨损").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let copy: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
     assert_eq!(task_of(&app, "key_copy", copy).await.0, "engineer");
@@ -1620,17 +1625,7 @@ async fn a_copy_is_recorded_only_after_the_engineering_manager_approved_it() {
     );
     // A room's keys share its label: the register names the door too.
     let door = key_id(&app, "1-1-5-501", "security_door").await;
-    let res = clerk
-        .submit(
-            &format!("/keys/copies/new?key={door}"),
-            "/keys/copies/new",
-            &[
-                ("key", &door.to_string()),
-                ("copies", "1"),
-                ("reason", "备用"),
-            ],
-        )
-        .await;
+    let res = request_copy(&clerk, door, 1, "备用").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, pending) = clerk.page("/keys/copies?status=pending").await;
     assert!(
@@ -2886,17 +2881,7 @@ async fn a_copy_made_for_a_lost_key_puts_it_back_without_counting_the_lost_one()
     let app = TestApp::spawn().await;
     let (clerk, _) = estate(&app).await;
     let key = key_id(&app, "1-配电房", "").await;
-    let res = clerk
-        .submit(
-            &format!("/keys/copies/new?key={key}"),
-            "/keys/copies/new",
-            &[
-                ("key", &key.to_string()),
-                ("copies", "1"),
-                ("reason", "原钥匙遗失，补配"),
-            ],
-        )
-        .await;
+    let res = request_copy(&clerk, key, 1, "原钥匙遗失，补配").await;
     let copy: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
     approve(&app, Role::EngineeringManager, "key_copy", copy).await;
     diesel::update(keys::table.find(key))
@@ -3220,17 +3205,7 @@ async fn a_late_copy_request_stays_with_engineering_and_the_centre_manager_is_to
     let app = TestApp::spawn().await;
     let (clerk, _) = estate(&app).await;
     let key = key_id(&app, "1-配电房", "").await;
-    let res = clerk
-        .submit(
-            &format!("/keys/copies/new?key={key}"),
-            "/keys/copies/new",
-            &[
-                ("key", &key.to_string()),
-                ("copies", "1"),
-                ("reason", "备用钥匙磨损"),
-            ],
-        )
-        .await;
+    let res = request_copy(&clerk, key, 1, "备用钥匙磨损").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let copy: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
     let (_, request, task) = task_of(&app, "key_copy", copy).await;
