@@ -332,6 +332,7 @@ diesel::table! {
         citation -> Text,
         body -> Text,
         gap -> Bool,
+        cited_as -> Text,
     }
 }
 

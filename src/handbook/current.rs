@@ -42,6 +42,9 @@ pub struct Hit {
     pub section: String,
     pub anchor: String,
     pub citation: String,
+    /// Its citation in its document's first version, if it was in it (see
+    /// [`super::import::Clause::cited_as`]).
+    pub cited_as: String,
     pub number: String,
     pub body: String,
 }
@@ -89,14 +92,20 @@ impl Current {
         self.entries.get(&id).filter(|e| !e.versions.is_empty())
     }
 
-    /// The clause in force printed as `citation` whose text holds `quote`
-    /// (a register's citation): its document and anchor.
+    /// The clause in force first cited as `citation` whose text holds
+    /// `quote` (a register's citation, written for the book's first version,
+    /// however a revision renumbered it), or else printed so now (a clause a
+    /// reader cites): its document and anchor.
     pub fn find(&self, citation: &str, quote: &str) -> Option<(i64, &str)> {
-        self.clauses
-            .iter()
-            .map(|c| &c.hit)
-            .find(|h| h.citation == citation && h.body.contains(quote))
+        self.cited(citation, quote)
             .map(|h| (h.document_id, h.anchor.as_str()))
+    }
+
+    fn cited(&self, citation: &str, quote: &str) -> Option<&Hit> {
+        let hits = || self.clauses.iter().map(|c| &c.hit);
+        hits()
+            .find(|h| h.cited_as == citation && h.body.contains(quote))
+            .or_else(|| hits().find(|h| h.citation == citation && h.body.contains(quote)))
     }
 
     /// The day the handbook was read for: what is in force then is current.
@@ -113,13 +122,10 @@ impl Current {
         })
     }
 
-    /// The text of the current clause printed as `citation`, if there is one
-    /// (forms that cite a clause show what it says).
+    /// The text of the current clause cited as `citation` (as [`Self::find`]
+    /// finds it), if there is one (forms that cite a clause show what it says).
     pub fn clause_text(&self, citation: &str) -> Option<&str> {
-        self.clauses
-            .iter()
-            .find(|c| c.hit.citation == citation)
-            .map(|c| c.hit.body.as_str())
+        self.cited(citation, "").map(|h| h.body.as_str())
     }
 
     /// Clauses of the current handbook containing `q` (case ignored), best
@@ -268,7 +274,7 @@ pub async fn load(conn: &mut impl Read, day: NaiveDate) -> QueryResult<Current> 
         .filter_map(|id| entries[id].in_force(day).map(|v| (*id, v)))
         .collect();
     let ids: Vec<i64> = current.iter().map(|(_, v)| v.id).collect();
-    type Row = (String, String, String, String, String);
+    type Row = (String, String, String, String, String, String);
     let rows: Vec<(i64, Row)> = clauses::table
         .inner_join(sections::table)
         .filter(clauses::version_id.eq_any(&ids))
@@ -279,6 +285,7 @@ pub async fn load(conn: &mut impl Read, day: NaiveDate) -> QueryResult<Current> 
             (
                 clauses::anchor,
                 clauses::citation,
+                clauses::cited_as,
                 clauses::number,
                 clauses::body,
                 sections::title,
@@ -294,7 +301,7 @@ pub async fn load(conn: &mut impl Read, day: NaiveDate) -> QueryResult<Current> 
     let mut indexed = Vec::new();
     for (document_id, version) in current {
         let rows = by_version.remove(&version.id).unwrap_or_default();
-        for (anchor, citation, number, body, section) in rows {
+        for (anchor, citation, cited_as, number, body, section) in rows {
             indexed.push(Indexed {
                 lower: fold(&body),
                 // A clause is found by its citation too (钥匙管理规定 3(2)②).
@@ -306,6 +313,7 @@ pub async fn load(conn: &mut impl Read, day: NaiveDate) -> QueryResult<Current> 
                     section,
                     anchor,
                     citation,
+                    cited_as,
                     number,
                     body,
                 },

@@ -37,6 +37,12 @@ pub struct Clause {
     /// How a person cites it, e.g. "钥匙管理规定 3(2)③".
     #[serde(skip)]
     pub citation: String,
+    /// Its citation in its document's first version, carried with its
+    /// anchor: what the registers and fines that cite the book (written for
+    /// that version) look it up by, however later versions renumber it.
+    /// Empty for a clause added since: no such citation means it.
+    #[serde(skip)]
+    pub cited_as: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -524,6 +530,7 @@ fn push_clause(sections: &mut [Section], depth: i32, number: String, body: Strin
             gap,
             anchor: String::new(),
             citation: String::new(),
+            cited_as: String::new(),
         });
     }
 }
@@ -560,13 +567,14 @@ pub fn number_outline(section_pos: usize, s: &mut Section) {
 }
 
 /// Gives the clauses of a new version the anchors they had in the previous one
-/// (`old`: anchor and text in reading order). Clauses are matched by text, or by
+/// (`old`: anchor, text and first citation in reading order), and with each
+/// anchor the citation it was first given. Clauses are matched by text, or by
 /// position where text was edited in place; new clauses keep their outline anchor
 /// unless an older clause holds it or any version ever gave it (`issued`: a
 /// link to a removed clause must not open another rule), then get a suffix
 /// ("1-2-n2").
 pub fn carry_anchors(
-    old: &[(String, String)],
+    old: &[(String, String, String)],
     issued: &std::collections::HashSet<String>,
     doc: &mut Document,
 ) {
@@ -577,7 +585,7 @@ pub fn carry_anchors(
         .flat_map(|s| s.clauses.iter().map(|c| c.body.clone()))
         .collect();
     let new_refs: Vec<&str> = new_bodies.iter().map(String::as_str).collect();
-    let mut carried: Vec<Option<String>> = vec![None; new_refs.len()];
+    let mut carried: Vec<Option<usize>> = vec![None; new_refs.len()];
     for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_bodies, &new_refs) {
         match op {
             similar::DiffOp::Equal {
@@ -586,7 +594,7 @@ pub fn carry_anchors(
                 len,
             } => {
                 for i in 0..len {
-                    carried[new_index + i] = Some(old[old_index + i].0.clone());
+                    carried[new_index + i] = Some(old_index + i);
                 }
             }
             similar::DiffOp::Replace {
@@ -601,7 +609,7 @@ pub fn carry_anchors(
                 );
                 for (i, j) in pairs {
                     if let (Some(i), Some(j)) = (i, j) {
-                        carried[new_index + j] = Some(old[old_index + i].0.clone());
+                        carried[new_index + j] = Some(old_index + i);
                     }
                 }
             }
@@ -611,15 +619,21 @@ pub fn carry_anchors(
     let mut used: std::collections::HashSet<String> = carried
         .iter()
         .flatten()
-        .cloned()
+        .map(|&i| old[i].0.clone())
         .chain(issued.iter().cloned())
         .collect();
     let mut k = 0;
     for s in doc.sections.iter_mut() {
         for c in s.clauses.iter_mut() {
             match carried[k].take() {
-                Some(a) => c.anchor = a,
+                Some(i) => {
+                    c.anchor = old[i].0.clone();
+                    c.cited_as = old[i].2.clone();
+                }
                 None => {
+                    // New in this version: no citation of the first one
+                    // means it, whatever number it is printed with.
+                    c.cited_as.clear();
                     let mut a = c.anchor.clone();
                     let mut n = 1;
                     while used.contains(&a) {
@@ -784,39 +798,60 @@ mod tests {
         }
     }
 
+    /// The citation a clause is looked up by: the one carried with it, or for
+    /// a clause new in its version, its own.
+    fn first_citation(c: &Clause) -> String {
+        if c.cited_as.is_empty() {
+            c.citation.clone()
+        } else {
+            c.cited_as.clone()
+        }
+    }
+
     /// A clause removed in one version, and a new one later numbered where it
     /// stood: the new one gets an anchor of its own, so an old link to the
     /// removed clause opens nothing rather than another rule.
     #[test]
     fn a_removed_clauses_anchor_is_never_given_again() {
-        let body = |d: &Document| -> Vec<(String, String)> {
+        let body = |d: &Document| -> Vec<(String, String, String)> {
             d.sections[0]
                 .clauses
                 .iter()
-                .map(|c| (c.anchor.clone(), c.body.clone()))
+                .map(|c| (c.anchor.clone(), c.body.clone(), first_citation(c)))
                 .collect()
         };
         let v1 = parse("# 守则\n1、按时上班。\n2、不早退。\n3、不喧哗。", "x").remove(0);
         let mut issued: std::collections::HashSet<String> =
-            body(&v1).into_iter().map(|(a, _)| a).collect();
+            body(&v1).into_iter().map(|(a, _, _)| a).collect();
         let mut v2 = parse("# 守则\n1、按时上班。\n2、不喧哗。", "x").remove(0);
         carry_anchors(&body(&v1), &issued, &mut v2);
-        let anchors: Vec<String> = body(&v2).into_iter().map(|(a, _)| a).collect();
+        let anchors: Vec<String> = body(&v2).into_iter().map(|(a, _, _)| a).collect();
         assert_eq!(anchors, ["1-1", "1-3"]);
+        // Renumbered 2, it is still found as the 3 it was first cited as.
+        let cited: Vec<String> = body(&v2).into_iter().map(|(_, _, c)| c).collect();
+        assert_eq!(cited, ["1", "3"]);
+        assert_eq!(v2.sections[0].clauses[1].citation, "2");
         issued.extend(anchors);
         let mut v3 = parse("# 守则\n1、按时上班。\n2、穿工装。\n3、不喧哗。", "x").remove(0);
         carry_anchors(&body(&v2), &issued, &mut v3);
-        let anchors: Vec<String> = body(&v3).into_iter().map(|(a, _)| a).collect();
+        let anchors: Vec<String> = body(&v3).into_iter().map(|(a, _, _)| a).collect();
         assert_eq!(anchors, ["1-1", "1-2-n2", "1-3"]);
+        // The new clause is cited as nothing of the first version.
+        let cited: Vec<&str> = v3.sections[0]
+            .clauses
+            .iter()
+            .map(|c| c.cited_as.as_str())
+            .collect();
+        assert_eq!(cited, ["1", "", "3"]);
     }
 
     #[test]
     fn anchors_follow_their_clauses_into_the_next_version() {
         let v1 = parse("# 守则\n1、按时上班。\n2、不早退。\n3、不喧哗。", "x").remove(0);
-        let old: Vec<(String, String)> = v1.sections[0]
+        let old: Vec<(String, String, String)> = v1.sections[0]
             .clauses
             .iter()
-            .map(|c| (c.anchor.clone(), c.body.clone()))
+            .map(|c| (c.anchor.clone(), c.body.clone(), first_citation(c)))
             .collect();
         let mut v2 = parse(
             "# 守则\n1、按时上班。\n2、穿工装。\n3、不早退!\n4、不喧哗。",

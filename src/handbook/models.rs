@@ -76,6 +76,10 @@ pub struct ClauseRow {
     pub citation: String,
     pub body: String,
     pub gap: bool,
+    /// Its citation in its document's first version (see
+    /// [`super::import::Clause::cited_as`]), empty for a clause added since:
+    /// what the code's citations of the book find it by.
+    pub cited_as: String,
 }
 
 #[derive(Insertable)]

@@ -315,6 +315,7 @@ pub fn as_document(source_key: &str, title: &str, content: &[SectionView]) -> Do
                         gap: c.gap,
                         anchor: String::new(),
                         citation: String::new(),
+                        cited_as: String::new(),
                     })
                     .collect(),
             })
@@ -328,19 +329,20 @@ pub fn as_document(source_key: &str, title: &str, content: &[SectionView]) -> Do
     let fresh = doc.sections.iter_mut().flat_map(|s| s.clauses.iter_mut());
     for (c, row) in fresh.zip(stored) {
         c.anchor = row.anchor.clone();
+        c.cited_as = row.cited_as.clone();
     }
     doc
 }
 
-/// (anchor, text) of a version's clauses in reading order.
+/// (anchor, text, first citation) of a version's clauses in reading order.
 async fn anchors_of(
     conn: &mut AsyncPgConnection,
     version_id: i64,
-) -> QueryResult<Vec<(String, String)>> {
+) -> QueryResult<Vec<(String, String, String)>> {
     clauses::table
         .filter(clauses::version_id.eq(version_id))
         .order(clauses::position)
-        .select((clauses::anchor, clauses::body))
+        .select((clauses::anchor, clauses::body, clauses::cited_as))
         .load(conn)
         .await
 }
@@ -403,10 +405,11 @@ async fn insert_content(
                 clauses::citation.eq(&c.citation),
                 clauses::body.eq(&c.body),
                 clauses::gap.eq(c.gap),
+                clauses::cited_as.eq(&c.cited_as),
             ));
         }
     }
-    for chunk in rows.chunks(crate::db::rows_per_insert(9)) {
+    for chunk in rows.chunks(crate::db::rows_per_insert(10)) {
         diesel::insert_into(clauses::table)
             .values(chunk)
             .execute(conn)
@@ -506,9 +509,18 @@ pub async fn save_draft(
         }
     }
     let mut doc = doc.clone();
-    if let Some(v) = &newest {
-        let issued = anchors_ever(conn, document_id).await?;
-        import::carry_anchors(&anchors_of(conn, v.id).await?, &issued, &mut doc);
+    match &newest {
+        Some(v) => {
+            let issued = anchors_ever(conn, document_id).await?;
+            import::carry_anchors(&anchors_of(conn, v.id).await?, &issued, &mut doc);
+        }
+        // The first version: what the code's citations of the book were
+        // written for.
+        None => {
+            for c in doc.sections.iter_mut().flat_map(|s| s.clauses.iter_mut()) {
+                c.cited_as = c.citation.clone();
+            }
+        }
     }
     let doc = &doc;
     let version_id = match draft {

@@ -24,8 +24,9 @@ const FEATURES: [&[Enforcer]; 8] = [
     crate::contracts::ENFORCERS,
 ];
 
-/// The registers citing each clause, by its citation ("钥匙管理规定 2(1)②"), with
-/// the citation (its quote tells apart clauses printed alike).
+/// The registers citing each clause, by its citation ("钥匙管理规定 2(1)②", as
+/// the book's first version printed it: a clause's `cited_as`), with the
+/// citation (its quote tells apart clauses printed alike).
 static BY_CITATION: LazyLock<HashMap<String, Vec<(&'static Enforcer, &'static Cite)>>> =
     LazyLock::new(|| {
         let mut map: HashMap<String, Vec<(&'static Enforcer, &'static Cite)>> = HashMap::new();
@@ -40,7 +41,7 @@ static BY_CITATION: LazyLock<HashMap<String, Vec<(&'static Enforcer, &'static Ci
 /// The registers enforcing `clause`, one per page.
 fn enforcers(clause: &ClauseRow) -> Vec<&'static Enforcer> {
     let mut pages: Vec<&'static Enforcer> = Vec::new();
-    for (e, c) in BY_CITATION.get(&clause.citation).into_iter().flatten() {
+    for (e, c) in BY_CITATION.get(&clause.cited_as).into_iter().flatten() {
         // The map's key is the clause's citation: only the quote is left to check.
         if clause.body.contains(c.quote) && !pages.iter().any(|p| p.href == e.href) {
             pages.push(e);
@@ -92,10 +93,10 @@ impl Plan {
         let mut plan = Plan::default();
         for clause in content.iter().flat_map(|s| &s.clauses) {
             let registers = enforcers(clause);
-            let penalty = crate::violations::schedule::for_clause(&clause.citation)
+            let penalty = crate::violations::schedule::for_clause(&clause.cited_as)
                 .and_then(|(s, _)| s.rule.as_ref())
                 .map(|rule| (rule.label(), rule))
-                .filter(|(label, _)| *label != clause.citation)
+                .filter(|(label, _)| *label != clause.cited_as)
                 .map(|(label, rule)| ClauseLink {
                     anchor: clause.anchor.clone(),
                     kind: "penalty".into(),

@@ -2525,3 +2525,72 @@ async fn a_removed_clause_in_the_diff_links_to_the_version_that_had_it() {
         "{href}"
     );
 }
+
+/// The registers cite the book as its first version numbers it. A revision
+/// that inserts a clause before a cited one renumbers it: the register's
+/// link and the clause's badge still find the clause it meant, not the one
+/// printed with that number now.
+#[tokio::test]
+async fn a_renumbered_clause_keeps_the_registers_that_cite_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let clerk = app.login_as(Role::CsSpecialist).await;
+    let (path, anchor) = clause_at(&clerk, "钥匙管理规定 2(1)②").await;
+    let id: i64 = path.trim_start_matches("/handbook/").parse().unwrap();
+    admin.post(&format!("/handbook/{id}/draft"), &[]).await;
+    let (_, draft) = admin.page(&format!("/handbook/{id}/draft")).await;
+    let title = value_of(&draft, "#f-title").unwrap();
+    let text = text_of(&draft, "#f-text").unwrap();
+    let edited = text
+        .replacen("①非工作需要", "①钥匙须登记造册。\n②非工作需要", 1)
+        .replacen("②借出时必须", "③借出时必须", 1);
+    assert_ne!(edited, text);
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/draft/text"),
+            &[("title", title.as_str()), ("text", &edited)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = admin
+        .post(
+            &format!("/handbook/{id}/publish"),
+            &[
+                ("effective_on", &crate::approvals::today().to_string()),
+                ("change_note", "增加登记造册"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
+    approve_publication(&app).await;
+
+    let (now_path, now_anchor) = clause_at(&clerk, "钥匙管理规定 2(1)②").await;
+    assert_eq!(
+        (now_path.as_str(), now_anchor.as_str()),
+        (path.as_str(), anchor.as_str())
+    );
+    let (_, page) = clerk.page(&path).await;
+    let clause = text_of(&page, &format!("#{anchor}")).unwrap();
+    assert!(
+        clause.starts_with("③借出时必须严格办理登记手续"),
+        "{clause}"
+    );
+    assert!(
+        text_of(&page, &format!("#{anchor} .hb-reg")).is_some(),
+        "the loan register's badge stays on it"
+    );
+    // The new clause, printed ① now, takes no register of the clause first
+    // printed so (loans for work only), which moved down with its own.
+    let clauses = texts_of(&page, ".hb-clause");
+    let new = clauses
+        .iter()
+        .find(|c| c.starts_with("①钥匙须登记造册"))
+        .unwrap();
+    let moved = clauses
+        .iter()
+        .find(|c| c.starts_with("②非工作需要"))
+        .unwrap();
+    let register = text_of(&page, &format!("#{anchor} .hb-reg")).unwrap();
+    assert!(!new.contains(&register), "{new}");
+    assert!(moved.contains(&register), "{moved}");
+}

@@ -1,0 +1,1 @@
+ALTER TABLE handbook_clauses DROP COLUMN cited_as;
