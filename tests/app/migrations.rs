@@ -402,3 +402,56 @@ async fn past_key_counts_are_placed_in_the_project_of_their_cabinet() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn clauses_revised_before_keep_the_citation_of_their_first_version() {
+    before_migration("2026-12-08-000040", |mut conn| {
+        // A second version renumbered the cited clause 2(1)② to ③ and put a
+        // new clause where it was printed (its section rows reused: the
+        // migration reads versions and anchors only).
+        diesel::sql_query(
+            "WITH old AS (SELECT c.version_id, c.anchor FROM handbook_clauses c \
+                          WHERE c.citation = '钥匙管理规定 2(1)②'), \
+                  v2 AS (INSERT INTO handbook_versions \
+                           (document_id, number, status, title, content_hash, effective_on) \
+                         SELECT v.document_id, 2, 'published', v.title, 'v2', v.effective_on \
+                         FROM handbook_versions v JOIN old ON old.version_id = v.id \
+                         RETURNING id), \
+                  copied AS (INSERT INTO handbook_clauses \
+                               (version_id, section_id, position, depth, number, anchor, citation, body, gap) \
+                             SELECT v2.id, c.section_id, c.position, c.depth, c.number, c.anchor, \
+                                    CASE WHEN c.anchor = old.anchor THEN '钥匙管理规定 2(1)③' \
+                                         ELSE c.citation END, c.body, c.gap \
+                             FROM v2, old, handbook_clauses c WHERE c.version_id = old.version_id) \
+             INSERT INTO handbook_clauses \
+               (version_id, section_id, position, depth, number, anchor, citation, body, gap) \
+             SELECT v2.id, c.section_id, 999, c.depth, '②', 'new-1', '钥匙管理规定 2(1)②', \
+                    '新插入的条款。', false \
+             FROM v2, old, handbook_clauses c \
+             WHERE c.version_id = old.version_id AND c.anchor = old.anchor",
+        )
+        .execute(&mut conn)
+        .unwrap();
+
+        conn.run_pending_migrations(kefu::db::MIGRATIONS).unwrap();
+        let mut cited = |sql: &str| texts(&mut conn, sql);
+        assert_eq!(
+            cited(
+                "SELECT c.citation || '=' || c.cited_as AS text FROM handbook_clauses c \
+                 JOIN handbook_versions v ON v.id = c.version_id \
+                 WHERE v.number = 2 AND (c.body LIKE '借出时必须%' OR c.anchor = 'new-1') \
+                 ORDER BY c.position"
+            ),
+            ["钥匙管理规定 2(1)③=钥匙管理规定 2(1)②", "钥匙管理规定 2(1)②="]
+        );
+        let unlike = cited(
+            "SELECT count(*)::text AS text FROM handbook_clauses c \
+             JOIN handbook_versions v ON v.id = c.version_id \
+             WHERE v.number = 1 AND c.cited_as <> c.citation",
+        );
+        assert_eq!(unlike, ["0"], "the first versions are cited as printed");
+
+        revert_through(&mut conn, "2026-12-08-000040");
+    })
+    .await;
+}
