@@ -458,13 +458,19 @@ async fn revise(
     approve_publication(app).await;
 }
 
-/// Saves `text` as the draft of document `id` (the sales customer-service
-/// duties), sends it to publish today with `note`, and has it approved.
-async fn publish_text(app: &TestApp, admin: &Browser, id: i64, text: &str, note: &str) {
+/// Saves `text` under `title` as the draft of document `id`, sends it to
+/// publish today with `note`, and has it approved.
+async fn publish_text(
+    app: &TestApp,
+    admin: &Browser,
+    id: i64,
+    (title, text): (&str, &str),
+    note: &str,
+) {
     let res = admin
         .post(
             &format!("/handbook/{id}/draft/text"),
-            &[("title", "营销部客服岗位职责"), ("text", text)],
+            &[("title", title), ("text", text)],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -1238,7 +1244,14 @@ async fn the_whole_text_can_be_edited_and_an_inserted_clause_shows_as_one_additi
             "2、每天上岗前检查电话和网络是否畅通。\n3、不断提高",
             1,
         );
-    publish_text(&app, &admin, id, &edited, "增加上岗检查").await;
+    publish_text(
+        &app,
+        &admin,
+        id,
+        ("营销部客服岗位职责", &edited),
+        "增加上岗检查",
+    )
+    .await;
 
     let (_, diff) = admin
         .page(&format!("/handbook/{id}/diff?from=1&to=2"))
@@ -2508,7 +2521,14 @@ async fn a_removed_clause_in_the_diff_links_to_the_version_that_had_it() {
         .collect::<Vec<_>>()
         .join("\n");
     assert_ne!(edited, text);
-    publish_text(&app, &admin, id, &edited, "删去一条").await;
+    publish_text(
+        &app,
+        &admin,
+        id,
+        ("营销部客服岗位职责", &edited),
+        "删去一条",
+    )
+    .await;
 
     let (_, diff) = admin
         .page(&format!("/handbook/{id}/diff?from=1&to=2"))
@@ -2545,24 +2565,7 @@ async fn a_renumbered_clause_keeps_the_registers_that_cite_it() {
         .replacen("①非工作需要", "①钥匙须登记造册。\n②非工作需要", 1)
         .replacen("②借出时必须", "③借出时必须", 1);
     assert_ne!(edited, text);
-    let res = admin
-        .post(
-            &format!("/handbook/{id}/draft/text"),
-            &[("title", title.as_str()), ("text", &edited)],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = admin
-        .post(
-            &format!("/handbook/{id}/publish"),
-            &[
-                ("effective_on", &crate::approvals::today().to_string()),
-                ("change_note", "增加登记造册"),
-            ],
-        )
-        .await;
-    assert_eq!(location(&res), format!("/handbook/{id}/draft"));
-    approve_publication(&app).await;
+    publish_text(&app, &admin, id, (&title, &edited), "增加登记造册").await;
 
     let (now_path, now_anchor) = clause_at(&clerk, "钥匙管理规定 2(1)②").await;
     assert_eq!(
